@@ -1,0 +1,282 @@
+//! Plans: the changes the engine proposes, and the saved plan file that
+//! `iac apply FILE` executes exactly.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::address::{InstanceAddr, ProviderAddr, ResourceAddr};
+use crate::path::{AttrPath, PathStep};
+use crate::provider::PlanChangeResponse;
+use crate::schema::{Block, Nesting, ResourceSchema};
+use crate::state::State;
+use crate::value::Value;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    NoOp,
+    Create,
+    Read,
+    Update,
+    /// Destroy then create (or create then destroy with create_before_destroy).
+    Replace,
+    Delete,
+    /// Adopt an existing object into state (from an `import` block).
+    Import,
+}
+
+impl Action {
+    /// Terraform's JSON `actions` list.
+    pub fn json_actions(self, create_before_destroy: bool) -> Vec<&'static str> {
+        match self {
+            Action::NoOp | Action::Import => vec!["no-op"],
+            Action::Create => vec!["create"],
+            Action::Read => vec!["read"],
+            Action::Update => vec!["update"],
+            Action::Replace if create_before_destroy => vec!["create", "delete"],
+            Action::Replace => vec!["delete", "create"],
+            Action::Delete => vec!["delete"],
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PlanMode {
+    Normal,
+    Destroy,
+    RefreshOnly,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ResourceChange {
+    pub addr: InstanceAddr,
+    /// Set when a `moved` block renamed the object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prev_addr: Option<InstanceAddr>,
+    pub provider: ProviderAddr,
+    pub action: Action,
+    /// The object before (null for a create), with marks.
+    pub before: Value,
+    /// The object after (null for a delete), with marks and unknowns.
+    pub after: Value,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replace_paths: Vec<AttrPath>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub create_before_destroy: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private: Option<serde_json::Value>,
+    /// Direct dependencies, recorded into state after apply.
+    #[serde(default)]
+    pub dependencies: Vec<ResourceAddr>,
+    /// For imports: the id given to the provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import_id: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutputChange {
+    pub name: String,
+    pub action: Action,
+    pub before: Value,
+    pub after: Value,
+    pub sensitive: bool,
+}
+
+/// A change made outside iac, noticed during refresh.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Drift {
+    pub addr: InstanceAddr,
+    /// Update for changed attributes, Delete when the object is gone.
+    pub action: Action,
+    pub before: Value,
+    pub after: Value,
+    pub paths: Vec<AttrPath>,
+}
+
+/// A saved plan: everything `apply` needs to do exactly this.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub format_version: String,
+    pub mode: PlanMode,
+    /// Digest of the stack's configuration files; apply refuses a changed stack.
+    pub stack_digest: String,
+    /// Lineage and serial of the state the plan was made from.
+    pub prior_lineage: String,
+    pub prior_serial: u64,
+    pub variables: BTreeMap<String, Value>,
+    pub changes: Vec<ResourceChange>,
+    pub outputs: Vec<OutputChange>,
+    pub drift: Vec<Drift>,
+    /// The prior state after refresh, moves and imports: apply starts from it.
+    pub prior_state: State,
+    #[serde(default)]
+    pub targets: Vec<String>,
+    /// Error diagnostics rendered when the plan could not be completed.
+    #[serde(default)]
+    pub errored: bool,
+}
+
+pub const PLAN_FORMAT_VERSION: &str = "1.0";
+
+impl Plan {
+    pub fn has_changes(&self) -> bool {
+        self.changes.iter().any(|c| c.action != Action::NoOp)
+            || self.outputs.iter().any(|o| o.action != Action::NoOp)
+            || (self.mode == PlanMode::RefreshOnly && !self.drift.is_empty())
+    }
+
+    pub fn count(&self, action: Action) -> usize {
+        self.changes.iter().filter(|c| c.action == action).count()
+    }
+}
+
+/// The plan a provider makes when it has nothing special to say: configured
+/// values win, computed attributes keep their prior values (or become unknown
+/// on create), and force-new attributes that change require replacement.
+/// Providers call this and then refine the result.
+pub fn default_plan(schema: &ResourceSchema, prior: Option<&Value>, config: &Value) -> PlanChangeResponse {
+    let mut requires_replace = Vec::new();
+    let planned = plan_block(&schema.block, prior, config, &AttrPath::root(), &mut requires_replace);
+    PlanChangeResponse { planned, requires_replace, private: None }
+}
+
+fn plan_block(block: &Block, prior: Option<&Value>, config: &Value, path: &AttrPath, replace: &mut Vec<AttrPath>) -> Value {
+    let mut out = BTreeMap::new();
+    for (name, attr) in &block.attributes {
+        let cfg = config.get(name).cloned().unwrap_or(Value::Null);
+        let old = prior.and_then(|p| p.get(name));
+        let value = if !cfg.is_null() {
+            cfg
+        } else if attr.computed {
+            match prior {
+                Some(_) => old.cloned().unwrap_or(Value::Null),
+                None => Value::Unknown,
+            }
+        } else {
+            Value::Null
+        };
+        if attr.force_new {
+            if let Some(old) = old {
+                if prior.is_some() && !values_equal_known(old, &value) {
+                    replace.push(path.child(PathStep::Attr(name.clone())));
+                }
+            }
+        }
+        out.insert(name.clone(), value);
+    }
+    for (name, nested) in &block.blocks {
+        let cfg = config.get(name).cloned().unwrap_or(Value::Null);
+        let old = prior.and_then(|p| p.get(name));
+        let child_path = path.child(PathStep::Attr(name.clone()));
+        let value = match (nested.nesting, cfg.unmarked()) {
+            (_, Value::Null) => match nested.nesting {
+                Nesting::Single => Value::Null,
+                _ => Value::List(Vec::new()),
+            },
+            (Nesting::Single, v @ Value::Map(_)) => {
+                let mut sub = Vec::new();
+                let planned = plan_block(&nested.block, old.filter(|o| !o.is_null()), v, &child_path, &mut sub);
+                replace.extend(sub);
+                planned
+            }
+            (Nesting::List | Nesting::Set, Value::List(items)) => {
+                let old_items = old.and_then(|o| o.as_list()).unwrap_or(&[]);
+                Value::List(
+                    items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, item)| {
+                            let mut sub = Vec::new();
+                            let p = plan_block(&nested.block, old_items.get(i), item, &child_path.child(PathStep::Index(i)), &mut sub);
+                            replace.extend(sub);
+                            p
+                        })
+                        .collect(),
+                )
+            }
+            (_, other) => other.clone(),
+        };
+        if nested.force_new {
+            if let Some(old) = old {
+                if prior.is_some() && !values_equal_known(old, &value) {
+                    replace.push(child_path.clone());
+                }
+            }
+        }
+        out.insert(name.clone(), value);
+    }
+    Value::Map(out)
+}
+
+/// Equality that treats an unknown planned value as a change.
+fn values_equal_known(a: &Value, b: &Value) -> bool {
+    b.is_wholly_known() && a.unmarked() == b.unmarked()
+}
+
+/// Lists the attribute paths where two values differ (leaves only), marks ignored.
+pub fn diff_paths(before: &Value, after: &Value) -> Vec<AttrPath> {
+    let mut out = Vec::new();
+    diff_into(before.unmarked(), after.unmarked(), &mut AttrPath::root(), &mut out);
+    out
+}
+
+fn diff_into(a: &Value, b: &Value, path: &mut AttrPath, out: &mut Vec<AttrPath>) {
+    match (a, b) {
+        (Value::Map(x), Value::Map(y)) => {
+            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            for k in keys {
+                path.0.push(PathStep::Attr(k.clone()));
+                let n = Value::Null;
+                diff_into(x.get(k).unwrap_or(&n).unmarked(), y.get(k).unwrap_or(&n).unmarked(), path, out);
+                path.0.pop();
+            }
+        }
+        (Value::List(x), Value::List(y)) if x.len() == y.len() => {
+            for (i, (p, q)) in x.iter().zip(y).enumerate() {
+                path.0.push(PathStep::Index(i));
+                diff_into(p.unmarked(), q.unmarked(), path, out);
+                path.0.pop();
+            }
+        }
+        (x, y) if x == y => {}
+        _ => out.push(path.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{AttrType, Attribute};
+
+    fn schema() -> ResourceSchema {
+        ResourceSchema {
+            version: 0,
+            block: Block::default()
+                .attr("id", Attribute::computed(AttrType::String))
+                .attr("name", Attribute::required(AttrType::String))
+                .attr("region", Attribute::required(AttrType::String).force_new()),
+        }
+    }
+
+    #[test]
+    fn create_makes_computed_unknown() {
+        let cfg = Value::map([("name", Value::from("a")), ("region", Value::from("r"))]);
+        let p = default_plan(&schema(), None, &cfg);
+        assert_eq!(p.planned.get("id"), Some(&Value::Unknown));
+        assert!(p.requires_replace.is_empty());
+    }
+
+    #[test]
+    fn force_new_change_requires_replace() {
+        let prior = Value::map([("id", Value::from("1")), ("name", Value::from("a")), ("region", Value::from("r"))]);
+        let cfg = Value::map([("name", Value::from("b")), ("region", Value::from("s"))]);
+        let p = default_plan(&schema(), Some(&prior), &cfg);
+        assert_eq!(p.planned.get("id"), Some(&Value::from("1")));
+        assert_eq!(p.requires_replace, vec![AttrPath::attr("region")]);
+        assert_eq!(diff_paths(&prior, &p.planned), vec![AttrPath::attr("name"), AttrPath::attr("region")]);
+    }
+}

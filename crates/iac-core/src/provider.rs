@@ -1,0 +1,161 @@
+//! The provider protocol, shaped like Terraform's: one request and one
+//! response type per operation. A [`ProviderFactory`] is registered under a
+//! provider name and makes configured [`Provider`] instances; a provider's
+//! configuration may itself come from other resources' attributes, so the
+//! engine configures providers lazily, once their configuration is known.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::address::InstanceAddr;
+use crate::path::AttrPath;
+use crate::schema::ProviderSchema;
+use crate::value::Value;
+
+/// What a provider knows about the run it serves.
+#[derive(Clone, Debug, Default)]
+pub struct ProviderContext {
+    /// A stable identifier of the stack, for ownership tags.
+    pub stack_id: String,
+    /// The directory of the stack's root module.
+    pub stack_dir: std::path::PathBuf,
+}
+
+#[derive(Clone, Debug)]
+pub struct ConfigureRequest {
+    /// The evaluated `provider` block, wholly known and without marks.
+    pub config: Value,
+    pub context: ProviderContext,
+}
+
+#[derive(Clone, Debug)]
+pub struct PlanChangeRequest {
+    pub type_: String,
+    pub addr: InstanceAddr,
+    /// The object as last refreshed; None when it is to be created.
+    pub prior: Option<Value>,
+    /// The evaluated configuration; may contain unknown values; no marks.
+    pub config: Value,
+    pub private: Option<serde_json::Value>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlanChangeResponse {
+    /// The object as it will be after apply; unknown where only apply can tell.
+    pub planned: Value,
+    /// Attribute paths whose change cannot be made in place.
+    pub requires_replace: Vec<AttrPath>,
+    pub private: Option<serde_json::Value>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ApplyChangeRequest {
+    pub type_: String,
+    pub addr: InstanceAddr,
+    /// None for a create.
+    pub prior: Option<Value>,
+    pub planned: Value,
+    pub config: Value,
+    pub private: Option<serde_json::Value>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApplyChangeResponse {
+    /// The object as it now is; wholly known.
+    pub new_state: Value,
+    pub private: Option<serde_json::Value>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ReadRequest {
+    pub type_: String,
+    pub addr: InstanceAddr,
+    pub current: Value,
+    pub private: Option<serde_json::Value>,
+}
+
+#[derive(Clone, Debug)]
+pub struct DeleteRequest {
+    pub type_: String,
+    pub addr: InstanceAddr,
+    pub prior: Value,
+    pub private: Option<serde_json::Value>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ImportRequest {
+    pub type_: String,
+    pub addr: InstanceAddr,
+    pub id: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct ReadDataRequest {
+    pub type_: String,
+    pub addr: InstanceAddr,
+    pub config: Value,
+}
+
+/// After a crash between "create requested" and "create recorded", the
+/// engine asks the provider to find the object it may have created.
+#[derive(Clone, Debug)]
+pub struct RecoverRequest {
+    pub type_: String,
+    pub addr: InstanceAddr,
+    pub planned: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ProviderError {
+    /// The configuration is not acceptable (detected before any change).
+    #[error("invalid configuration: {0}")]
+    InvalidConfig(String),
+    /// The remote API refused or failed.
+    #[error("{message}")]
+    Api { code: String, message: String },
+    /// An operation did not finish in its time limit.
+    #[error("timed out after {seconds}s: {what}")]
+    Timeout { what: String, seconds: u64 },
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// A configured provider.
+#[async_trait]
+pub trait Provider: Send + Sync {
+    /// How many operations of this provider may run at once (None: no limit
+    /// beyond the engine's `-parallelism`).
+    fn max_concurrency(&self) -> Option<usize> {
+        None
+    }
+
+    /// Provider-specific checks beyond the schema; messages per attribute.
+    fn validate_resource(&self, _type_: &str, _config: &Value) -> Vec<(AttrPath, String)> {
+        Vec::new()
+    }
+
+    async fn plan_change(&self, req: PlanChangeRequest) -> Result<PlanChangeResponse, ProviderError>;
+    async fn apply_change(&self, req: ApplyChangeRequest) -> Result<ApplyChangeResponse, ProviderError>;
+    /// Refreshes an object; Ok(None) when it no longer exists.
+    async fn read(&self, req: ReadRequest) -> Result<Option<Value>, ProviderError>;
+    async fn delete(&self, req: DeleteRequest) -> Result<(), ProviderError>;
+    async fn import(&self, req: ImportRequest) -> Result<Value, ProviderError>;
+    async fn read_data(&self, req: ReadDataRequest) -> Result<Value, ProviderError>;
+    /// Finds an object created by an interrupted create (by name or ownership
+    /// tag). The default says there is none, for providers whose creates
+    /// leave nothing behind when interrupted.
+    async fn recover(&self, _req: RecoverRequest) -> Result<Option<Value>, ProviderError> {
+        Ok(None)
+    }
+}
+
+/// Registered under a provider name (`aws`, `digitalocean`, `terraform`).
+#[async_trait]
+pub trait ProviderFactory: Send + Sync {
+    fn name(&self) -> &str;
+    fn schema(&self) -> &ProviderSchema;
+    async fn configure(&self, req: ConfigureRequest) -> Result<Arc<dyn Provider>, ProviderError>;
+}

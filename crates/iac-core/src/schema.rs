@@ -1,0 +1,206 @@
+//! Provider schemas: what each resource and data source accepts and returns.
+//! The engine checks configuration against these (unknown arguments, missing
+//! required ones, wrong types) and derives default plans from them.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::value::Value;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttrType {
+    Any,
+    String,
+    Number,
+    Bool,
+    List(Box<AttrType>),
+    Set(Box<AttrType>),
+    Map(Box<AttrType>),
+    Object(BTreeMap<String, AttrType>),
+}
+
+impl AttrType {
+    /// Checks a value against the type. Unknown and null always conform;
+    /// returns the reason when it does not.
+    pub fn check(&self, v: &Value) -> Result<(), String> {
+        let v = v.unmarked();
+        if matches!(v, Value::Unknown | Value::Null) {
+            return Ok(());
+        }
+        match (self, v) {
+            (AttrType::Any, _) => Ok(()),
+            (AttrType::String, Value::String(_) | Value::Number(_) | Value::Bool(_)) => Ok(()),
+            (AttrType::Number, Value::Number(_)) => Ok(()),
+            (AttrType::Number, Value::String(s)) if s.parse::<f64>().is_ok() => Ok(()),
+            (AttrType::Bool, Value::Bool(_)) => Ok(()),
+            (AttrType::Bool, Value::String(s)) if s == "true" || s == "false" => Ok(()),
+            (AttrType::List(t) | AttrType::Set(t), Value::List(items)) => {
+                items.iter().enumerate().try_for_each(|(i, item)| t.check(item).map_err(|e| format!("element {i}: {e}")))
+            }
+            (AttrType::Map(t), Value::Map(m)) => m.iter().try_for_each(|(k, item)| t.check(item).map_err(|e| format!("key {k:?}: {e}"))),
+            (AttrType::Object(attrs), Value::Map(m)) => {
+                for (k, item) in m {
+                    match attrs.get(k) {
+                        Some(t) => t.check(item).map_err(|e| format!("attribute {k:?}: {e}"))?,
+                        None => return Err(format!("unexpected attribute {k:?}")),
+                    }
+                }
+                Ok(())
+            }
+            (t, v) => Err(format!("{} required, got {}", t.name(), v.type_name())),
+        }
+    }
+
+    pub fn name(&self) -> String {
+        match self {
+            AttrType::Any => "any".into(),
+            AttrType::String => "string".into(),
+            AttrType::Number => "number".into(),
+            AttrType::Bool => "bool".into(),
+            AttrType::List(t) => format!("list({})", t.name()),
+            AttrType::Set(t) => format!("set({})", t.name()),
+            AttrType::Map(t) => format!("map({})", t.name()),
+            AttrType::Object(_) => "object".into(),
+        }
+    }
+
+    /// Converts a conforming value to its canonical form (numbers from
+    /// strings, sets sorted and de-duplicated), preserving marks.
+    pub fn convert(&self, v: Value) -> Value {
+        let (v, sensitive) = v.unmark();
+        let out = match (self, v) {
+            (AttrType::String, Value::Number(n)) => Value::String(crate::value::format_number(n)),
+            (AttrType::String, Value::Bool(b)) => Value::String(b.to_string()),
+            (AttrType::Number, Value::String(s)) => s.parse().map(Value::Number).unwrap_or(Value::String(s)),
+            (AttrType::Bool, Value::String(s)) if s == "true" || s == "false" => Value::Bool(s == "true"),
+            (AttrType::List(t), Value::List(items)) => Value::List(items.into_iter().map(|i| t.convert(i)).collect()),
+            (AttrType::Set(t), Value::List(items)) => {
+                let items: Vec<Value> = items.into_iter().map(|i| t.convert(i)).collect();
+                Value::List(set_normalize(items))
+            }
+            (AttrType::Map(t), Value::Map(m)) => Value::Map(m.into_iter().map(|(k, i)| (k, t.convert(i))).collect()),
+            (_, other) => other,
+        };
+        out.mark_if(sensitive)
+    }
+}
+
+/// Sorts and de-duplicates set elements (by their JSON rendering, which is
+/// total and stable), unless an element is unknown.
+pub fn set_normalize(mut items: Vec<Value>) -> Vec<Value> {
+    if items.iter().any(|i| !i.is_wholly_known()) {
+        return items;
+    }
+    items.sort_by_cached_key(|i| i.to_json().to_string());
+    items.dedup();
+    items
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Attribute {
+    #[serde(rename = "type")]
+    pub type_: AttrType,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub optional: bool,
+    #[serde(default)]
+    pub computed: bool,
+    #[serde(default)]
+    pub sensitive: bool,
+    /// A change to this attribute cannot be made in place.
+    #[serde(default)]
+    pub force_new: bool,
+    #[serde(default)]
+    pub description: String,
+}
+
+impl Attribute {
+    pub fn required(type_: AttrType) -> Attribute {
+        Attribute { type_, required: true, optional: false, computed: false, sensitive: false, force_new: false, description: String::new() }
+    }
+    pub fn optional(type_: AttrType) -> Attribute {
+        Attribute { required: false, optional: true, ..Attribute::required(type_) }
+    }
+    pub fn computed(type_: AttrType) -> Attribute {
+        Attribute { required: false, computed: true, ..Attribute::required(type_) }
+    }
+    pub fn optional_computed(type_: AttrType) -> Attribute {
+        Attribute { required: false, optional: true, computed: true, ..Attribute::required(type_) }
+    }
+    pub fn force_new(mut self) -> Attribute {
+        self.force_new = true;
+        self
+    }
+    pub fn sensitive(mut self) -> Attribute {
+        self.sensitive = true;
+        self
+    }
+    pub fn describe(mut self, d: &str) -> Attribute {
+        self.description = d.to_string();
+        self
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Nesting {
+    /// At most one block; the value is an object (or null).
+    Single,
+    /// Repeated blocks; the value is a list of objects.
+    List,
+    /// Repeated blocks without order; the value is a set of objects.
+    Set,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NestedBlock {
+    pub nesting: Nesting,
+    pub block: Block,
+    #[serde(default)]
+    pub min_items: usize,
+    #[serde(default)]
+    pub max_items: Option<usize>,
+    /// A change inside this block cannot be made in place.
+    #[serde(default)]
+    pub force_new: bool,
+}
+
+/// The body of a resource, data source, provider, or nested block.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Block {
+    #[serde(default)]
+    pub attributes: BTreeMap<String, Attribute>,
+    #[serde(default)]
+    pub blocks: BTreeMap<String, NestedBlock>,
+    #[serde(default)]
+    pub description: String,
+}
+
+impl Block {
+    pub fn attr(mut self, name: &str, a: Attribute) -> Block {
+        self.attributes.insert(name.to_string(), a);
+        self
+    }
+    pub fn block(mut self, name: &str, b: NestedBlock) -> Block {
+        self.blocks.insert(name.to_string(), b);
+        self
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ResourceSchema {
+    #[serde(default)]
+    pub version: u64,
+    pub block: Block,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProviderSchema {
+    /// The `provider "x" { ... }` block.
+    pub provider: Block,
+    pub resources: BTreeMap<String, ResourceSchema>,
+    pub data_sources: BTreeMap<String, ResourceSchema>,
+}

@@ -1,0 +1,107 @@
+//! State: what iac knows exists. Lineage identifies one state's history;
+//! serial increases with every snapshot. Dependencies recorded here are direct
+//! only (never a transitive closure), which keeps state linear in size.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::address::{InstanceAddr, ProviderAddr, ResourceAddr};
+use crate::path::AttrPath;
+use crate::value::Value;
+
+pub const STATE_FORMAT_VERSION: u32 = 1;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InstanceStatus {
+    #[default]
+    Ready,
+    /// A create or update failed part way; the object must be replaced.
+    Tainted,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InstanceState {
+    pub provider: ProviderAddr,
+    #[serde(default)]
+    pub schema_version: u64,
+    /// The object's attributes, without marks.
+    pub attributes: serde_json::Value,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sensitive_paths: Vec<AttrPath>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<ResourceAddr>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub create_before_destroy: bool,
+    #[serde(default, skip_serializing_if = "is_ready")]
+    pub status: InstanceStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private: Option<serde_json::Value>,
+}
+
+fn is_ready(s: &InstanceStatus) -> bool {
+    *s == InstanceStatus::Ready
+}
+
+impl InstanceState {
+    /// The attributes as a value with sensitive marks restored.
+    pub fn value(&self) -> Value {
+        Value::from_json(&self.attributes).mark_paths(&self.sensitive_paths)
+    }
+
+    /// Builds from a (wholly known) value, remembering where marks were.
+    pub fn from_value(provider: ProviderAddr, v: Value) -> InstanceState {
+        let (plain, sensitive_paths) = v.unmark_deep();
+        InstanceState {
+            provider,
+            schema_version: 0,
+            attributes: plain.to_json(),
+            sensitive_paths,
+            dependencies: Vec::new(),
+            create_before_destroy: false,
+            status: InstanceStatus::Ready,
+            private: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutputState {
+    pub value: serde_json::Value,
+    #[serde(default)]
+    pub sensitive: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    pub version: u32,
+    pub lineage: String,
+    pub serial: u64,
+    #[serde(default)]
+    pub resources: BTreeMap<InstanceAddr, InstanceState>,
+    #[serde(default)]
+    pub outputs: BTreeMap<String, OutputState>,
+}
+
+impl State {
+    pub fn new(lineage: String) -> State {
+        State { version: STATE_FORMAT_VERSION, lineage, serial: 0, resources: BTreeMap::new(), outputs: BTreeMap::new() }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.resources.is_empty() && self.outputs.is_empty()
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec_pretty(self).expect("state serializes")
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<State, String> {
+        let s: State = serde_json::from_slice(bytes).map_err(|e| format!("state is not valid: {e}"))?;
+        if s.version > STATE_FORMAT_VERSION {
+            return Err(format!("state format version {} is newer than this iac understands ({})", s.version, STATE_FORMAT_VERSION));
+        }
+        Ok(s)
+    }
+}

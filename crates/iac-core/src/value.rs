@@ -1,0 +1,416 @@
+//! Dynamic values as the stack language and providers see them.
+//!
+//! Two marks travel with values: *unknown* (a value only known after apply)
+//! and *sensitive* (a value that must never be shown). Unknown is a variant of
+//! its own; sensitivity wraps any value in [`Value::Sensitive`], so a mark can
+//! sit at any depth (an object with one sensitive attribute).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::path::{AttrPath, PathStep};
+
+/// Serialized (in saved plans) with serde's externally tagged form, which keeps
+/// unknown and sensitive marks unambiguous.
+#[derive(Clone, Debug, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub enum Value {
+    #[default]
+    Null,
+    Bool(bool),
+    Number(f64),
+    String(String),
+    /// Lists, tuples and sets (a set is a sorted, de-duplicated list).
+    List(Vec<Value>),
+    /// Objects and maps; keys are kept sorted, as Terraform shows them.
+    Map(BTreeMap<String, Value>),
+    /// Known only after apply.
+    Unknown,
+    /// Must never be displayed; the inner value is still usable.
+    Sensitive(Box<Value>),
+}
+
+impl Value {
+    pub fn string(s: impl Into<String>) -> Value {
+        Value::String(s.into())
+    }
+
+    pub fn map<K: Into<String>>(entries: impl IntoIterator<Item = (K, Value)>) -> Value {
+        Value::Map(entries.into_iter().map(|(k, v)| (k.into(), v)).collect())
+    }
+
+    /// Wraps in a sensitive mark, never twice.
+    pub fn into_sensitive(self) -> Value {
+        match self {
+            Value::Sensitive(_) => self,
+            other => Value::Sensitive(Box::new(other)),
+        }
+    }
+
+    /// Marks as sensitive when `sensitive` is true.
+    pub fn mark_if(self, sensitive: bool) -> Value {
+        if sensitive {
+            self.into_sensitive()
+        } else {
+            self
+        }
+    }
+
+    /// Removes a top-level sensitive mark, saying whether there was one.
+    pub fn unmark(self) -> (Value, bool) {
+        match self {
+            Value::Sensitive(inner) => (*inner, true),
+            other => (other, false),
+        }
+    }
+
+    /// The value without its top-level mark, by reference.
+    pub fn unmarked(&self) -> &Value {
+        match self {
+            Value::Sensitive(inner) => inner,
+            other => other,
+        }
+    }
+
+    pub fn is_sensitive(&self) -> bool {
+        matches!(self, Value::Sensitive(_))
+    }
+
+    /// True when a sensitive mark sits anywhere inside.
+    pub fn contains_sensitive(&self) -> bool {
+        match self {
+            Value::Sensitive(_) => true,
+            Value::List(items) => items.iter().any(Value::contains_sensitive),
+            Value::Map(m) => m.values().any(Value::contains_sensitive),
+            _ => false,
+        }
+    }
+
+    /// Removes every mark, returning the paths where they were.
+    pub fn unmark_deep(self) -> (Value, Vec<AttrPath>) {
+        let mut paths = Vec::new();
+        let v = unmark_into(self, &mut AttrPath::root(), &mut paths);
+        (v, paths)
+    }
+
+    /// Removes every mark, and marks the whole result sensitive if any was found.
+    pub fn unmark_deep_collapse(self) -> (Value, bool) {
+        let (v, paths) = self.unmark_deep();
+        (v, !paths.is_empty())
+    }
+
+    /// Applies sensitive marks at the given paths (paths that do not exist are ignored).
+    pub fn mark_paths(mut self, paths: &[AttrPath]) -> Value {
+        for p in paths {
+            self = mark_at(self, &p.0);
+        }
+        self
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self.unmarked(), Value::Unknown)
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.unmarked(), Value::Null)
+    }
+
+    /// True when nothing inside is unknown.
+    pub fn is_wholly_known(&self) -> bool {
+        match self {
+            Value::Unknown => false,
+            Value::Sensitive(inner) => inner.is_wholly_known(),
+            Value::List(items) => items.iter().all(Value::is_wholly_known),
+            Value::Map(m) => m.values().all(Value::is_wholly_known),
+            _ => true,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self.unmarked() {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.unmarked() {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        match self.unmarked() {
+            Value::Number(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&BTreeMap<String, Value>> {
+        match self.unmarked() {
+            Value::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn as_list(&self) -> Option<&[Value]> {
+        match self.unmarked() {
+            Value::List(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// Attribute of an object (None when absent or not an object).
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.as_map().and_then(|m| m.get(key))
+    }
+
+    /// Value at a path, ignoring marks along the way.
+    pub fn at_path(&self, path: &AttrPath) -> Option<&Value> {
+        let mut cur = self;
+        for step in &path.0 {
+            cur = match (step, cur.unmarked()) {
+                (PathStep::Attr(k), Value::Map(m)) | (PathStep::Key(k), Value::Map(m)) => m.get(k)?,
+                (PathStep::Index(i), Value::List(l)) => l.get(*i)?,
+                _ => return None,
+            };
+        }
+        Some(cur)
+    }
+
+    /// A short type name for diagnostics.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::List(_) => "list",
+            Value::Map(_) => "object",
+            Value::Unknown => "unknown",
+            Value::Sensitive(inner) => inner.type_name(),
+        }
+    }
+
+    /// Converts to JSON. Marks are dropped; unknown values become null.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Null | Value::Unknown => serde_json::Value::Null,
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+            Value::Number(n) => number_to_json(*n),
+            Value::String(s) => serde_json::Value::String(s.clone()),
+            Value::List(items) => serde_json::Value::Array(items.iter().map(Value::to_json).collect()),
+            Value::Map(m) => serde_json::Value::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
+            Value::Sensitive(inner) => inner.to_json(),
+        }
+    }
+
+    pub fn from_json(j: &serde_json::Value) -> Value {
+        match j {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => Value::Number(n.as_f64().unwrap_or(0.0)),
+            serde_json::Value::String(s) => Value::String(s.clone()),
+            serde_json::Value::Array(a) => Value::List(a.iter().map(Value::from_json).collect()),
+            serde_json::Value::Object(o) => Value::Map(o.iter().map(|(k, v)| (k.clone(), Value::from_json(v))).collect()),
+        }
+    }
+
+    /// A JSON tree mirroring this value with `true` where a value is unknown
+    /// (the `after_unknown` shape of Terraform's JSON plan).
+    pub fn unknown_mask(&self) -> serde_json::Value {
+        mask(self, &|v| matches!(v, Value::Unknown))
+    }
+
+    /// A JSON tree mirroring this value with `true` where a value is sensitive.
+    pub fn sensitive_mask(&self) -> serde_json::Value {
+        mask(self, &|v| matches!(v, Value::Sensitive(_)))
+    }
+
+    /// Replaces every sensitive value with the string "(sensitive value)"
+    /// at its place, for output that must never leak.
+    pub fn redacted(&self) -> Value {
+        match self {
+            Value::Sensitive(_) => Value::String("(sensitive value)".into()),
+            Value::List(items) => Value::List(items.iter().map(Value::redacted).collect()),
+            Value::Map(m) => Value::Map(m.iter().map(|(k, v)| (k.clone(), v.redacted())).collect()),
+            other => other.clone(),
+        }
+    }
+}
+
+fn mask(v: &Value, hit: &dyn Fn(&Value) -> bool) -> serde_json::Value {
+    if hit(v) {
+        return serde_json::Value::Bool(true);
+    }
+    match v {
+        Value::Sensitive(inner) => mask(inner, hit),
+        Value::List(items) => serde_json::Value::Array(items.iter().map(|i| mask(i, hit)).collect()),
+        Value::Map(m) => {
+            let o: serde_json::Map<_, _> = m
+                .iter()
+                .map(|(k, v)| (k.clone(), mask(v, hit)))
+                .filter(|(_, v)| !matches!(v, serde_json::Value::Bool(false)))
+                .collect();
+            serde_json::Value::Object(o)
+        }
+        _ => serde_json::Value::Bool(false),
+    }
+}
+
+pub fn number_to_json(n: f64) -> serde_json::Value {
+    if n.fract() == 0.0 && n.abs() < 9.0e15 {
+        serde_json::Value::Number((n as i64).into())
+    } else {
+        serde_json::Number::from_f64(n).map(serde_json::Value::Number).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// Formats a number the way HCL shows it: integers without a fraction.
+pub fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 9.0e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+fn unmark_into(v: Value, path: &mut AttrPath, out: &mut Vec<AttrPath>) -> Value {
+    match v {
+        Value::Sensitive(inner) => {
+            out.push(path.clone());
+            // Inner marks are subsumed by the outer one.
+            let mut ignored = Vec::new();
+            unmark_into(*inner, path, &mut ignored)
+        }
+        Value::List(items) => Value::List(
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(i, item)| {
+                    path.0.push(PathStep::Index(i));
+                    let r = unmark_into(item, path, out);
+                    path.0.pop();
+                    r
+                })
+                .collect(),
+        ),
+        Value::Map(m) => Value::Map(
+            m.into_iter()
+                .map(|(k, item)| {
+                    path.0.push(PathStep::Attr(k.clone()));
+                    let r = unmark_into(item, path, out);
+                    path.0.pop();
+                    (k, r)
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+fn mark_at(v: Value, steps: &[PathStep]) -> Value {
+    let Some((first, rest)) = steps.split_first() else {
+        return v.into_sensitive();
+    };
+    let (inner, was_marked) = v.unmark();
+    let inner = match (first, inner) {
+        (PathStep::Attr(k) | PathStep::Key(k), Value::Map(mut m)) => {
+            if let Some(child) = m.remove(k) {
+                m.insert(k.clone(), mark_at(child, rest));
+            }
+            Value::Map(m)
+        }
+        (PathStep::Index(i), Value::List(mut l)) => {
+            if *i < l.len() {
+                let child = std::mem::take(&mut l[*i]);
+                l[*i] = mark_at(child, rest);
+            }
+            Value::List(l)
+        }
+        (_, other) => other,
+    };
+    inner.mark_if(was_marked)
+}
+
+impl fmt::Display for Value {
+    /// HCL-like rendering, with marks shown as Terraform shows them.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Null => write!(f, "null"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Number(n) => write!(f, "{}", format_number(*n)),
+            Value::String(s) => write!(f, "{}", serde_json::Value::String(s.clone())),
+            Value::List(items) => {
+                write!(f, "[")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        write!(f, ", ")?;
+                    }
+                    write!(f, "{item}")?;
+                }
+                write!(f, "]")
+            }
+            Value::Map(m) => {
+                write!(f, "{{")?;
+                for (i, (k, v)) in m.iter().enumerate() {
+                    if i > 0 {
+                        write!(f, ", ")?;
+                    }
+                    write!(f, "{k} = {v}")?;
+                }
+                write!(f, "}}")
+            }
+            Value::Unknown => write!(f, "(known after apply)"),
+            Value::Sensitive(_) => write!(f, "(sensitive value)"),
+        }
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::String(s.to_string())
+    }
+}
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::String(s)
+    }
+}
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Value::Bool(b)
+    }
+}
+impl From<f64> for Value {
+    fn from(n: f64) -> Self {
+        Value::Number(n)
+    }
+}
+impl From<i64> for Value {
+    fn from(n: i64) -> Self {
+        Value::Number(n as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marks_round_trip_through_paths() {
+        let v = Value::map([("a", Value::from("x").into_sensitive()), ("b", Value::List(vec![Value::from(1i64), Value::from("s").into_sensitive()]))]);
+        let (plain, paths) = v.clone().unmark_deep();
+        assert!(!plain.contains_sensitive());
+        assert_eq!(paths.len(), 2);
+        assert_eq!(plain.mark_paths(&paths), v);
+    }
+
+    #[test]
+    fn masks_mirror_the_value() {
+        let v = Value::map([("id", Value::Unknown), ("name", Value::from("n"))]);
+        assert_eq!(v.unknown_mask(), serde_json::json!({"id": true}));
+        assert!(!v.is_wholly_known());
+        assert_eq!(v.to_json(), serde_json::json!({"id": null, "name": "n"}));
+    }
+}
