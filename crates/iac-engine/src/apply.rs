@@ -1,0 +1,146 @@
+//! The delete walk of an apply: deletes run after the forward walk, in
+//! reverse dependency order (an object is deleted only after everything
+//! that depends on it), using the dependencies recorded in state.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use iac_core::address::ProviderAddr;
+use iac_core::journal::JournalEntry;
+use iac_core::plan::{Action, ResourceChange};
+use iac_core::provider::{ConfigureRequest, DeleteRequest, Provider};
+use iac_core::Value;
+use iac_lang::diagnostic::Diagnostic;
+
+use crate::graph::ProviderKey;
+use crate::providers::{Instances, Slot};
+use crate::run::{lock, Event, Run};
+use crate::walk::{walk, NodeOutcome};
+
+fn key_of(p: &ProviderAddr) -> ProviderKey {
+    let module = p.module.split('.').filter(|s| !s.is_empty() && *s != "module").map(str::to_string).collect();
+    ProviderKey { module, name: p.name.clone(), alias: p.alias.clone() }
+}
+
+/// Builds the reverse-order dependency lists: a delete waits for the
+/// deletes of everything that depends on its resource.
+pub fn delete_order(run: &Run, deletes: &[ResourceChange]) -> Vec<Vec<usize>> {
+    let state = lock(&run.state);
+    let mut by_resource: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, d) in deletes.iter().enumerate() {
+        let r = &d.addr.resource;
+        by_resource.entry(format!("{}{}", r.module.without_keys(), ResourceKeyless(r))).or_default().push(i);
+    }
+    let mut deps = vec![Vec::new(); deletes.len()];
+    for (i, d) in deletes.iter().enumerate() {
+        let recorded = state.resources.get(&d.addr).map(|s| s.dependencies.clone()).unwrap_or_else(|| d.dependencies.clone());
+        for dep in recorded {
+            let key = format!("{}{}", dep.module.without_keys(), ResourceKeyless(&dep));
+            if let Some(targets) = by_resource.get(&key) {
+                for &t in targets {
+                    if t != i {
+                        // t (the dependency) waits for i (the dependent).
+                        deps[t].push(i);
+                    }
+                }
+            }
+        }
+    }
+    deps
+}
+
+struct ResourceKeyless<'a>(&'a iac_core::address::ResourceAddr);
+impl std::fmt::Display for ResourceKeyless<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "/{:?}.{}.{}", self.0.mode, self.0.type_, self.0.name)
+    }
+}
+
+async fn provider_for(run: &Run, key: &ProviderKey) -> Result<(Arc<dyn Provider>, Option<Arc<tokio::sync::Semaphore>>), String> {
+    match run.instances.get(key) {
+        Some(Slot::Ready { provider, limit }) => return Ok((provider, limit)),
+        Some(Slot::Failed(m)) => return Err(m),
+        Some(Slot::Deferred) => return Err("its configuration is still unknown".into()),
+        None => {}
+    }
+    // The configuration is gone from the stack (the objects are orphans): use an empty one.
+    let factory = run.registry.get(&key.name).ok_or_else(|| format!("provider {:?} is not available", key.name))?.clone();
+    let p = factory.configure(ConfigureRequest { config: Value::Map(Default::default()), context: run.context.clone() }).await.map_err(|e| e.to_string())?;
+    let slot = Instances::ready(p.clone());
+    run.instances.set(key.clone(), slot.clone());
+    match slot {
+        Slot::Ready { provider, limit } => Ok((provider, limit)),
+        _ => unreachable!("just made ready"),
+    }
+}
+
+/// Runs the deletes; returns the diagnostics of those that failed.
+pub async fn run_deletes(run: &Arc<Run>, deletes: Vec<ResourceChange>) -> Vec<Diagnostic> {
+    let deps = delete_order(run, &deletes);
+    let deletes = Arc::new(deletes);
+    let failures = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let r = run.clone();
+    let d2 = deletes.clone();
+    let f2 = failures.clone();
+    let outcomes = walk(&deps, run.cancel.clone(), move |i| {
+        let run = r.clone();
+        let deletes = d2.clone();
+        let failures = f2.clone();
+        Box::pin(async move {
+            match delete_one(&run, &deletes[i]).await {
+                Ok(()) => Ok(()),
+                Err(d) => {
+                    lock(&failures).push(d);
+                    Err(())
+                }
+            }
+        })
+    })
+    .await;
+    let mut out = lock(&failures).clone();
+    for (i, o) in outcomes.iter().enumerate() {
+        if *o == NodeOutcome::Skipped {
+            out.push(Diagnostic::error(format!("{}: not deleted, because deleting something that depends on it failed", deletes[i].addr), None));
+        }
+    }
+    out
+}
+
+async fn delete_one(run: &Run, change: &ResourceChange) -> Result<(), Diagnostic> {
+    let addr = &change.addr;
+    let err = |m: String| Diagnostic::error(format!("{addr}: {m}"), None);
+    let Some(inst) = lock(&run.state).resources.get(addr).cloned() else { return Ok(()) };
+    let (provider, limit) = provider_for(run, &key_of(&inst.provider)).await.map_err(|m| err(format!("cannot delete: provider unavailable: {m}")))?;
+    let _permit = run.ops.acquire().await.map_err(|_| err("cancelled".into()))?;
+    let _pp = match &limit {
+        Some(l) => Some(l.acquire().await.map_err(|_| err("cancelled".into()))?),
+        None => None,
+    };
+    let started = Instant::now();
+    if let Some(sink) = &run.events {
+        sink(Event::Start { addr: addr.clone(), action: Action::Delete });
+    }
+    if let Some(j) = &run.journal {
+        j.record(&JournalEntry::Intent { addr: addr.clone(), action: Action::Delete, provider: inst.provider.clone(), planned: Value::Null }).await.map_err(|e| err(e.to_string()))?;
+    }
+    let r = provider.delete(DeleteRequest { type_: addr.resource.type_.clone(), addr: addr.clone(), prior: Value::from_json(&inst.attributes), private: inst.private.clone() }).await;
+    match r {
+        Ok(()) => {
+            run.remove(addr).await?;
+            if let Some(sink) = &run.events {
+                sink(Event::Done { addr: addr.clone(), action: Action::Delete, elapsed_ms: started.elapsed().as_millis() });
+            }
+            Ok(())
+        }
+        Err(e) => {
+            if let Some(j) = &run.journal {
+                let _ = j.record(&JournalEntry::Abandon { addr: addr.clone() }).await;
+            }
+            if let Some(sink) = &run.events {
+                sink(Event::Failed { addr: addr.clone(), action: Action::Delete, message: e.to_string() });
+            }
+            Err(err(format!("delete failed: {e}")))
+        }
+    }
+}

@@ -1,0 +1,28 @@
+//! Typed errors of the engine; the CLI renders them.
+
+use std::time::Duration;
+
+use iac_core::backend::{LockInfo, StateError};
+use iac_lang::diagnostic::Diagnostic;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// Problems in the stack, each with its span.
+    #[error("the stack has {} error(s)", .0.iter().filter(|d| d.is_error()).count())]
+    Config(Vec<Diagnostic>),
+    #[error("state is locked: {holder} (waited {}s; use -lock-timeout to wait longer, or force-unlock {} if that run is gone)", .waited.as_secs(), .holder.id)]
+    Locked { holder: LockInfo, waited: Duration },
+    #[error(transparent)]
+    State(#[from] StateError),
+    #[error("journal: {0}")]
+    Journal(String),
+    #[error("saved plan cannot be applied: {0}")]
+    StalePlan(String),
+    #[error("{0}")]
+    Invalid(String),
+    /// Some operations failed; each with the address it concerned.
+    #[error("{} operation(s) failed", .0.len())]
+    Failed(Vec<Diagnostic>),
+    #[error("interrupted; state saved with everything finished before the interrupt")]
+    Interrupted,
+}

@@ -1,0 +1,451 @@
+//! The configuration graph: one node per declared object per module (a
+//! resource node covers all its count/for_each instances, which are known
+//! only during the walk), with an edge for every reference and depends_on.
+//! Edges remember the span of the reference, so a cycle is reported step
+//! by step. Only direct edges are stored: no closure, no reduction.
+
+use std::collections::{BTreeMap, HashMap};
+
+use hcl_edit::structure::{Body, Structure};
+use iac_core::address::Mode;
+use iac_lang::config::{Expr, Module, ProviderRef, Resource};
+use iac_lang::diagnostic::{Diagnostic, Diagnostics};
+use iac_lang::load::Stack;
+use iac_lang::refs::{references, Subject};
+use iac_lang::source::Span;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NodeKind {
+    Variable(String),
+    Local(String),
+    /// Keyed like [`Resource::key`] (`aws_vpc.main`, `data.x.y`).
+    Resource(String),
+    Output(String),
+    ModuleCall(String),
+    /// `aws` or `aws.west`.
+    Provider(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId {
+    /// Module call path (without instance keys).
+    pub module: Vec<String>,
+    pub kind: NodeKind,
+}
+
+impl std::fmt::Display for NodeId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for m in &self.module {
+            write!(f, "module.{m}.")?;
+        }
+        match &self.kind {
+            NodeKind::Variable(n) => write!(f, "var.{n}"),
+            NodeKind::Local(n) => write!(f, "local.{n}"),
+            NodeKind::Resource(k) => write!(f, "{k}"),
+            NodeKind::Output(n) => write!(f, "output.{n}"),
+            NodeKind::ModuleCall(n) => write!(f, "module.{n}"),
+            NodeKind::Provider(p) => write!(f, "provider.{p}"),
+        }
+    }
+}
+
+/// Where a provider configuration is declared (None body: an implied,
+/// empty configuration at the root).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ProviderKey {
+    pub module: Vec<String>,
+    pub name: String,
+    pub alias: Option<String>,
+}
+
+impl ProviderKey {
+    pub fn kind_name(&self) -> String {
+        match &self.alias {
+            Some(a) => format!("{}.{a}", self.name),
+            None => self.name.clone(),
+        }
+    }
+    pub fn addr(&self) -> iac_core::address::ProviderAddr {
+        iac_core::address::ProviderAddr {
+            module: self.module.iter().map(|m| format!("module.{m}")).collect::<Vec<_>>().join("."),
+            name: self.name.clone(),
+            alias: self.alias.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct ConfigGraph {
+    pub nodes: Vec<NodeId>,
+    pub index: HashMap<NodeId, usize>,
+    /// node → the nodes it depends on.
+    pub deps: Vec<Vec<usize>>,
+    /// (node, dependency) → where the reference is written.
+    pub edge_spans: HashMap<(usize, usize), Span>,
+    /// Resource node → the provider configuration it uses.
+    pub resource_provider: HashMap<usize, ProviderKey>,
+}
+
+impl ConfigGraph {
+    fn add(&mut self, id: NodeId) -> usize {
+        if let Some(&i) = self.index.get(&id) {
+            return i;
+        }
+        let i = self.nodes.len();
+        self.index.insert(id.clone(), i);
+        self.nodes.push(id);
+        self.deps.push(Vec::new());
+        i
+    }
+
+    fn edge(&mut self, from: usize, to: usize, span: Option<Span>) {
+        if !self.deps[from].contains(&to) {
+            self.deps[from].push(to);
+        }
+        if let Some(s) = span {
+            self.edge_spans.entry((from, to)).or_insert(s);
+        }
+    }
+
+    pub fn id(&self, module: &[String], kind: NodeKind) -> Option<usize> {
+        self.index.get(&NodeId { module: module.to_vec(), kind }).copied()
+    }
+}
+
+/// Builds the graph; every unknown reference and every cycle is a diagnostic.
+/// `provider_known` says whether a provider name is available.
+pub fn build(stack: &Stack, provider_known: &dyn Fn(&str) -> bool) -> (ConfigGraph, Diagnostics) {
+    let mut g = ConfigGraph::default();
+    let mut diags = Diagnostics::default();
+    // Pass 1: nodes.
+    for m in stack.root.walk() {
+        let p = m.call_path.clone();
+        for n in m.variables.keys() {
+            g.add(NodeId { module: p.clone(), kind: NodeKind::Variable(n.clone()) });
+        }
+        for n in m.locals.keys() {
+            g.add(NodeId { module: p.clone(), kind: NodeKind::Local(n.clone()) });
+        }
+        for n in m.resources.keys() {
+            g.add(NodeId { module: p.clone(), kind: NodeKind::Resource(n.clone()) });
+        }
+        for n in m.outputs.keys() {
+            g.add(NodeId { module: p.clone(), kind: NodeKind::Output(n.clone()) });
+        }
+        for n in m.module_calls.keys() {
+            g.add(NodeId { module: p.clone(), kind: NodeKind::ModuleCall(n.clone()) });
+        }
+        for pc in &m.providers {
+            let key = ProviderKey { module: p.clone(), name: pc.name.clone(), alias: pc.alias.clone() };
+            g.add(NodeId { module: p.clone(), kind: NodeKind::Provider(key.kind_name()) });
+        }
+    }
+    // Pass 2: edges.
+    for m in stack.root.walk() {
+        let p = m.call_path.clone();
+        let parent_call = (!p.is_empty()).then(|| {
+            let (name, parent) = p.split_last().expect("non-empty");
+            g.id(parent, NodeKind::ModuleCall(name.clone())).expect("module call node exists")
+        });
+        let mut b = EdgeBuilder { g: &mut g, diags: &mut diags };
+        for (n, v) in &m.variables {
+            let me = b.g.id(&p, NodeKind::Variable(n.clone())).expect("added");
+            if let Some(call) = parent_call {
+                b.g.edge(me, call, None);
+                let (name, parent_path) = p.split_last().expect("non-empty");
+                let parent = stack.root.descendant(parent_path).expect("parent exists");
+                let mc = &parent.module_calls[name];
+                match mc.inputs.get(n) {
+                    Some(e) => b.expr_edges(me, parent, e, Context::ModuleCall(mc.count.is_some(), mc.for_each.is_some())),
+                    None if v.default.is_none() => b.diags.push(
+                        Diagnostic::error(format!("module {name:?} needs a value for its required variable {n:?}"), Some(mc.span.clone())).with_related(v.span.clone(), "declared here"),
+                    ),
+                    None => {}
+                }
+            }
+        }
+        if let Some(call) = parent_call {
+            let (name, parent_path) = p.split_last().expect("non-empty");
+            let parent = stack.root.descendant(parent_path).expect("parent exists");
+            for (input, e) in &parent.module_calls[name].inputs {
+                if !m.variables.contains_key(input) {
+                    b.diags.push(Diagnostic::error(format!("module {name:?} has no variable {input:?}"), Some(e.span())));
+                }
+            }
+            // Every node of a module instance waits for the module's expansion.
+            let own: Vec<usize> = b.g.nodes.iter().enumerate().filter(|(_, id)| id.module == p && !matches!(id.kind, NodeKind::Variable(_))).map(|(i, _)| i).collect();
+            for i in own {
+                b.g.edge(i, call, None);
+            }
+        }
+        for (n, l) in &m.locals {
+            let me = b.g.id(&p, NodeKind::Local(n.clone())).expect("added");
+            b.expr_edges(me, m, &l.value, Context::Plain);
+        }
+        for (n, o) in &m.outputs {
+            let me = b.g.id(&p, NodeKind::Output(n.clone())).expect("added");
+            b.expr_edges(me, m, &o.value, Context::Plain);
+            for d in &o.depends_on {
+                b.depends_on_edge(me, m, d);
+            }
+        }
+        for (n, mc) in &m.module_calls {
+            let me = b.g.id(&p, NodeKind::ModuleCall(n.clone())).expect("added");
+            for e in mc.count.iter().chain(mc.for_each.iter()) {
+                b.expr_edges(me, m, e, Context::Plain);
+            }
+            for d in &mc.depends_on {
+                b.depends_on_edge(me, m, d);
+            }
+        }
+        for pc in &m.providers {
+            let key = ProviderKey { module: p.clone(), name: pc.name.clone(), alias: pc.alias.clone() };
+            let me = b.g.id(&p, NodeKind::Provider(key.kind_name())).expect("added");
+            if !provider_known(&pc.name) {
+                b.diags.push(Diagnostic::error(format!("unknown provider {:?}", pc.name), Some(pc.span.clone())));
+            }
+            for e in body_exprs(&pc.body, pc.file, &["alias"]) {
+                b.expr_edges(me, m, &e, Context::Plain);
+            }
+        }
+        for (k, r) in &m.resources {
+            let me = b.g.id(&p, NodeKind::Resource(k.clone())).expect("added");
+            for e in r.count.iter().chain(r.for_each.iter()) {
+                b.expr_edges(me, m, e, Context::Plain);
+            }
+            let ctx = Context::Resource(r.count.is_some(), r.for_each.is_some());
+            for e in body_exprs(&r.body, r.file, iac_lang::config::RESOURCE_META_ARGS) {
+                b.expr_edges(me, m, &e, ctx);
+            }
+            for e in &r.lifecycle.replace_triggered_by {
+                b.expr_edges(me, m, e, ctx);
+            }
+            for d in &r.depends_on {
+                b.depends_on_edge(me, m, d);
+            }
+            match resolve_provider(stack, m, &r.provider) {
+                Ok(key) => {
+                    if !provider_known(&key.name) {
+                        b.diags.push(Diagnostic::error(format!("{k}: no provider {:?} is available", key.name), Some(r.provider.span.clone().unwrap_or(r.span.clone()))));
+                        continue;
+                    }
+                    let pid = b.g.add(NodeId { module: key.module.clone(), kind: NodeKind::Provider(key.kind_name()) });
+                    b.g.edge(me, pid, None);
+                    b.g.resource_provider.insert(me, key);
+                }
+                Err(msg) => b.diags.push(Diagnostic::error(format!("{k}: {msg}"), Some(r.provider.span.clone().unwrap_or(r.span.clone())))),
+            }
+        }
+    }
+    find_cycles(&g, &mut diags);
+    (g, diags)
+}
+
+/// Finds the provider configuration a resource in module `m` uses.
+pub fn resolve_provider(stack: &Stack, m: &Module, r: &ProviderRef) -> Result<ProviderKey, String> {
+    let mut module = m;
+    let mut want = (r.name.clone(), r.alias.clone());
+    loop {
+        if module.providers.iter().any(|p| p.name == want.0 && p.alias == want.1) {
+            return Ok(ProviderKey { module: module.call_path.clone(), name: want.0, alias: want.1 });
+        }
+        let Some((call_name, parent_path)) = module.call_path.split_last() else { break };
+        let parent = stack.root.descendant(parent_path).expect("parent exists");
+        let key = match &want.1 {
+            Some(a) => format!("{}.{a}", want.0),
+            None => want.0.clone(),
+        };
+        match parent.module_calls[call_name].providers.get(&key) {
+            Some(p) => want = (p.name.clone(), p.alias.clone()),
+            None if want.1.is_some() => return Err(format!("provider configuration {key} is not declared in this module nor passed to it")),
+            None => {}
+        }
+        module = parent;
+    }
+    match want.1 {
+        None => Ok(ProviderKey { module: Vec::new(), name: want.0, alias: None }),
+        Some(a) => Err(format!("no provider configuration {}.{a} is declared", want.0)),
+    }
+}
+
+/// Every expression in a body (nested blocks included), skipping the named
+/// top-level arguments and the lifecycle block.
+pub fn body_exprs(body: &Body, file: iac_lang::source::FileId, skip: &[&str]) -> Vec<Expr> {
+    let mut out = Vec::new();
+    fn walk(body: &Body, file: iac_lang::source::FileId, skip: &[&str], out: &mut Vec<Expr>) {
+        for s in body.iter() {
+            match s {
+                Structure::Attribute(a) => {
+                    if !skip.contains(&a.key.as_str()) {
+                        out.push(Expr { expr: a.value.clone(), file });
+                    }
+                }
+                Structure::Block(b) => {
+                    if !skip.contains(&b.ident.as_str()) || b.ident.as_str() == "provider" {
+                        walk(&b.body, file, &[], out);
+                    }
+                }
+            }
+        }
+    }
+    walk(body, file, skip, &mut out);
+    out
+}
+
+#[derive(Clone, Copy)]
+enum Context {
+    Plain,
+    /// (has count, has for_each)
+    Resource(bool, bool),
+    ModuleCall(bool, bool),
+}
+
+struct EdgeBuilder<'a> {
+    g: &'a mut ConfigGraph,
+    diags: &'a mut Diagnostics,
+}
+
+impl EdgeBuilder<'_> {
+    fn expr_edges(&mut self, me: usize, m: &Module, e: &Expr, ctx: Context) {
+        let (refs, errors) = references(&e.expr);
+        for (range, msg) in errors {
+            self.diags.push(Diagnostic::error(format!("invalid reference: {msg}"), Some(Span { file: e.file, range })));
+        }
+        for r in refs {
+            let span = Span { file: e.file, range: r.range.clone() };
+            match self.target(m, &r.subject, ctx) {
+                Ok(targets) => {
+                    for t in targets {
+                        if t == me && !matches!(self.g.nodes[me].kind, NodeKind::Resource(_)) {
+                            self.diags.push(Diagnostic::error(format!("{} refers to itself", self.g.nodes[me]), Some(span.clone())));
+                            continue;
+                        }
+                        if t == me {
+                            self.diags.push(Diagnostic::error(format!("{} refers to itself; use self only in provisioners", self.g.nodes[me]), Some(span.clone())));
+                            continue;
+                        }
+                        self.g.edge(me, t, Some(span.clone()));
+                    }
+                }
+                Err(msg) => self.diags.push(Diagnostic::error(msg, Some(span))),
+            }
+        }
+    }
+
+    fn depends_on_edge(&mut self, me: usize, m: &Module, e: &Expr) {
+        let (refs, _) = references(&e.expr);
+        let span = e.span();
+        match refs.first().map(|r| &r.subject) {
+            Some(s @ (Subject::Resource { .. } | Subject::Data { .. })) => match self.target(m, s, Context::Plain) {
+                Ok(t) => t.into_iter().for_each(|t| self.g.edge(me, t, Some(span.clone()))),
+                Err(msg) => self.diags.push(Diagnostic::error(msg, Some(span))),
+            },
+            Some(Subject::Module { name, .. }) => {
+                let Some(call) = m.module_calls.get(name) else {
+                    self.diags.push(Diagnostic::error(format!("reference to undeclared module {name:?}"), Some(span)));
+                    return;
+                };
+                for child in call.module.walk() {
+                    for k in child.resources.keys() {
+                        if let Some(t) = self.g.id(&child.call_path, NodeKind::Resource(k.clone())) {
+                            self.g.edge(me, t, Some(span.clone()));
+                        }
+                    }
+                }
+            }
+            _ => self.diags.push(Diagnostic::error("depends_on entries must be resources, data sources or modules", Some(span))),
+        }
+    }
+
+    fn target(&self, m: &Module, s: &Subject, ctx: Context) -> Result<Vec<usize>, String> {
+        let p = &m.call_path;
+        let one = |kind: NodeKind, what: String| -> Result<Vec<usize>, String> { self.g.id(p, kind).map(|i| vec![i]).ok_or(what) };
+        match s {
+            Subject::Var(n) => one(NodeKind::Variable(n.clone()), format!("reference to undeclared variable {n:?}")),
+            Subject::Local(n) => one(NodeKind::Local(n.clone()), format!("reference to undeclared local value {n:?}")),
+            Subject::Resource { type_, name } => one(NodeKind::Resource(format!("{type_}.{name}")), format!("reference to undeclared resource {type_}.{name}")),
+            Subject::Data { type_, name } => one(NodeKind::Resource(format!("data.{type_}.{name}")), format!("reference to undeclared data source data.{type_}.{name}")),
+            Subject::Module { name, output } => {
+                let call = m.module_calls.get(name).ok_or_else(|| format!("reference to undeclared module {name:?}"))?;
+                let mut child = p.clone();
+                child.push(name.clone());
+                match output {
+                    Some(o) => match self.g.id(&child, NodeKind::Output(o.clone())) {
+                        Some(i) => Ok(vec![i]),
+                        None => Err(format!("module {name:?} has no output {o:?}")),
+                    },
+                    None => Ok(call.module.outputs.keys().filter_map(|o| self.g.id(&child, NodeKind::Output(o.clone()))).collect()),
+                }
+            }
+            Subject::CountIndex => match ctx {
+                Context::Resource(true, _) | Context::ModuleCall(true, _) => Ok(vec![]),
+                _ => Err("count.index is only available where count is set".into()),
+            },
+            Subject::EachKey | Subject::EachValue => match ctx {
+                Context::Resource(_, true) | Context::ModuleCall(_, true) => Ok(vec![]),
+                _ => Err(format!("{} is only available where for_each is set", s.describe())),
+            },
+            Subject::SelfRef => Err("self is only available in provisioners, which are not supported".into()),
+            Subject::Path(_) | Subject::TerraformWorkspace => Ok(vec![]),
+        }
+    }
+}
+
+fn find_cycles(g: &ConfigGraph, diags: &mut Diagnostics) {
+    let mut pg = petgraph::graph::DiGraph::<usize, ()>::with_capacity(g.nodes.len(), 0);
+    let idx: Vec<_> = (0..g.nodes.len()).map(|i| pg.add_node(i)).collect();
+    for (from, ds) in g.deps.iter().enumerate() {
+        for &to in ds {
+            pg.add_edge(idx[from], idx[to], ());
+        }
+    }
+    for scc in petgraph::algo::tarjan_scc(&pg) {
+        if scc.len() < 2 {
+            continue;
+        }
+        let members: std::collections::HashSet<usize> = scc.iter().map(|n| pg[*n]).collect();
+        // Walk one cycle inside the component to list it step by step.
+        let start = *members.iter().min().expect("non-empty");
+        let mut path = vec![start];
+        let mut seen: BTreeMap<usize, usize> = BTreeMap::new();
+        seen.insert(start, 0);
+        let mut cur = start;
+        let cycle = loop {
+            let next = *g.deps[cur].iter().filter(|d| members.contains(d)).min().expect("a node in a cycle has a successor in it");
+            if let Some(&at) = seen.get(&next) {
+                let mut c = path[at..].to_vec();
+                c.push(next);
+                break c;
+            }
+            seen.insert(next, path.len());
+            path.push(next);
+            cur = next;
+        };
+        let names: Vec<String> = cycle.iter().map(|&i| g.nodes[i].to_string()).collect();
+        let first_span = g.edge_spans.get(&(cycle[0], cycle[1])).cloned();
+        let mut d = Diagnostic::error(format!("dependency cycle: {}", names.join(" → ")), first_span);
+        for w in cycle.windows(2) {
+            if let Some(s) = g.edge_spans.get(&(w[0], w[1])) {
+                d = d.with_related(s.clone(), format!("{} refers to {}", g.nodes[w[0]], g.nodes[w[1]]));
+            }
+        }
+        diags.push(d);
+    }
+}
+
+/// The resources of a module, for callers that need them in order.
+pub fn resource_of<'a>(stack: &'a Stack, id: &NodeId) -> Option<&'a Resource> {
+    match &id.kind {
+        NodeKind::Resource(k) => stack.root.descendant(&id.module)?.resources.get(k),
+        _ => None,
+    }
+}
+
+/// Mode of a resource key.
+pub fn key_mode(key: &str) -> Mode {
+    if key.starts_with("data.") {
+        Mode::Data
+    } else {
+        Mode::Managed
+    }
+}

@@ -1,0 +1,25 @@
+//! The iac engine: builds the dependency graph of a stack, walks it
+//! concurrently to plan and to apply, manages state through the journal,
+//! and exposes the operations (`ops`) the CLI is a thin layer over.
+//! Rendering of plans for people and machines lives in `render`.
+//!
+//! Architecture Invariant: the engine sees providers and state backends
+//! only through `iac_core`'s traits; it never names a concrete provider or
+//! backend (the CLI chooses them), and never prints (it returns values and
+//! emits [`run::Event`]s).
+
+pub mod apply;
+pub mod body;
+pub mod error;
+pub mod graph;
+pub mod ops;
+pub mod providers;
+pub mod render;
+pub mod run;
+pub mod statemgr;
+pub mod time;
+pub mod values;
+pub mod version;
+pub mod walk;
+
+pub use error::EngineError;

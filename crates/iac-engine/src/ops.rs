@@ -1,0 +1,403 @@
+//! The operations the CLI commands are thin wrappers over: validate, plan,
+//! apply (of a saved plan), import, and state surgery. They take the
+//! providers and the state backend as trait objects; the CLI picks them.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use iac_core::address::{InstanceAddr, Mode, Target};
+use iac_core::backend::StateBackend;
+use iac_core::plan::{Action, OutputChange, Plan, PlanMode, ResourceChange, PLAN_FORMAT_VERSION};
+use iac_core::provider::ProviderContext;
+use iac_core::state::State;
+use iac_core::Value;
+use iac_lang::diagnostic::{Diagnostic, Diagnostics};
+use iac_lang::load::{load_stack, Stack};
+use iac_lang::source::SourceMap;
+use iac_lang::vars::CliVar;
+
+use crate::error::EngineError;
+use crate::graph::{build, ConfigGraph};
+use crate::providers::Registry;
+use crate::run::{lock, EventSink, Phase, Run, RunOptions, RunSetup};
+use crate::statemgr;
+
+/// A stack loaded and checked: configuration, graph, root variables.
+pub struct Loaded {
+    pub stack: Arc<Stack>,
+    pub graph: Arc<ConfigGraph>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// What every operation needs besides its own options.
+pub struct Env {
+    pub registry: Registry,
+    pub backend: Arc<dyn StateBackend>,
+    pub lock_timeout: Duration,
+    pub cancel: Arc<AtomicBool>,
+    pub events: Option<EventSink>,
+    /// Environment variables (for TF_VAR_ / IAC_VAR_), passed in so tests can control them.
+    pub env_vars: Vec<(String, String)>,
+}
+
+/// Loads and checks a stack. On errors, the diagnostics come back with the
+/// sources so they can be rendered.
+pub fn load(dir: &Path, registry: &Registry) -> Result<Loaded, (EngineError, SourceMap)> {
+    let (stack, mut diags) = load_stack(dir);
+    if let Some((req, span)) = &stack.root.required_version {
+        if let Err(msg) = crate::version::check(req) {
+            diags.push(Diagnostic::error(msg, Some(span.clone())));
+        }
+    }
+    let (graph, gdiags) = build(&stack, &|n| registry.has(n));
+    diags.extend(gdiags.0);
+    if diags.has_errors() {
+        return Err((EngineError::Config(diags.0), stack.sources));
+    }
+    Ok(Loaded { stack: Arc::new(stack), graph: Arc::new(graph), warnings: diags.0 })
+}
+
+pub struct PlanRequest {
+    pub vars: Vec<CliVar>,
+    pub run: RunOptions,
+}
+
+pub struct PlanOutcome {
+    pub plan: Plan,
+    pub warnings: Vec<Diagnostic>,
+}
+
+fn context(stack: &Stack) -> ProviderContext {
+    let dir = stack.root.dir.canonicalize().unwrap_or(stack.root.dir.clone());
+    ProviderContext { stack_id: dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "stack".into()), stack_dir: dir }
+}
+
+fn root_vars(loaded: &Loaded, vars: &[CliVar], env: &Env) -> Result<BTreeMap<String, Value>, EngineError> {
+    let mut sources = loaded.stack.sources.clone();
+    let mut diags = Diagnostics::default();
+    let values = iac_lang::vars::root_variables(&loaded.stack.root, vars, &env.env_vars, &mut sources, &mut diags);
+    if diags.has_errors() {
+        return Err(EngineError::Config(diags.0));
+    }
+    Ok(values)
+}
+
+/// Applies `moved` blocks to a state: returns new address → old address.
+fn apply_moves(stack: &Stack, state: &mut State) -> HashMap<InstanceAddr, InstanceAddr> {
+    let mut moved = HashMap::new();
+    for m in &stack.root.moved {
+        let olds: Vec<InstanceAddr> = state.resources.keys().filter(|a| m.from.contains(a)).cloned().collect();
+        for old in olds {
+            let new = match (&m.from, &m.to) {
+                (Target::Instance(_), Target::Instance(to)) => to.clone(),
+                (Target::Resource(_), Target::Resource(to)) => to.instance(old.key.clone()),
+                (Target::Module(from), Target::Module(to)) => {
+                    let mut r = old.resource.clone();
+                    let mut steps = to.0.clone();
+                    steps.extend(old.resource.module.0[from.0.len()..].iter().cloned());
+                    r.module = iac_core::address::ModulePath(steps);
+                    r.instance(old.key.clone())
+                }
+                _ => continue,
+            };
+            if state.resources.contains_key(&new) {
+                continue;
+            }
+            if let Some(inst) = state.resources.remove(&old) {
+                tracing::info!(from = %old, to = %new, "moved");
+                state.resources.insert(new.clone(), inst);
+                moved.insert(new, old);
+            }
+        }
+    }
+    moved
+}
+
+/// Makes a plan. Holds the state lock while it runs.
+pub async fn plan(dir: &Path, env: &Env, req: PlanRequest) -> Result<PlanOutcome, EngineError> {
+    let loaded = load(dir, &env.registry).map_err(|(e, _)| e)?;
+    plan_loaded(&loaded, env, req).await
+}
+
+pub async fn plan_loaded(loaded: &Loaded, env: &Env, req: PlanRequest) -> Result<PlanOutcome, EngineError> {
+    let vars = root_vars(loaded, &req.vars, env)?;
+    let lock_info = statemgr::lock(env.backend.as_ref(), "plan", env.lock_timeout).await?;
+    let result = plan_locked(loaded, env, req, vars).await;
+    env.backend.unlock(&lock_info.id).await?;
+    result
+}
+
+async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, vars: BTreeMap<String, Value>) -> Result<PlanOutcome, EngineError> {
+    let mut current = statemgr::load(env.backend.as_ref()).await?;
+    if current.needs_fold {
+        statemgr::snapshot(env.backend.as_ref(), &mut current.state, &current.pending).await?;
+    }
+    let (prior_lineage, prior_serial) = (current.state.lineage.clone(), current.state.serial);
+    let mut working = current.state.clone();
+    let moved_from = apply_moves(&loaded.stack, &mut working);
+    let mode = req.run.mode;
+    let run = Arc::new(Run::new(RunSetup {
+        stack: loaded.stack.clone(),
+        graph: loaded.graph.clone(),
+        registry: env.registry.clone(),
+        context: context(&loaded.stack),
+        phase: Phase::Plan,
+        opts: req.run,
+        state: working,
+        pending: current.pending,
+        saved: Vec::new(),
+        journal: None,
+        root_vars: vars.clone(),
+        cancel: env.cancel.clone(),
+        events: None,
+        moved_from,
+    }));
+    run.walk().await;
+    if env.cancel.load(Ordering::SeqCst) {
+        return Err(EngineError::Interrupted);
+    }
+    let diags = lock(&run.diags).clone();
+    if diags.iter().any(Diagnostic::is_error) {
+        return Err(EngineError::Config(diags));
+    }
+    let mut changes = std::mem::take(&mut *lock(&run.changes));
+    let refreshed = lock(&run.state).clone();
+    let seen = lock(&run.seen).clone();
+    let targets = &run.opts.targets;
+    let in_targets = |a: &InstanceAddr| targets.is_empty() || targets.iter().any(|t| t.contains(a));
+    let mut errors = Vec::new();
+    for (addr, inst) in &refreshed.resources {
+        if addr.resource.mode == Mode::Data {
+            continue;
+        }
+        let orphan = !seen.contains(addr);
+        if (orphan || mode == PlanMode::Destroy) && in_targets(addr) && mode != PlanMode::RefreshOnly {
+            if mode == PlanMode::Destroy {
+                if let Some(r) = loaded.stack.root.descendant(&addr.resource.module.0.iter().map(|s| s.name.clone()).collect::<Vec<_>>()).and_then(|m| m.resources.get(&format!("{}.{}", addr.resource.type_, addr.resource.name))) {
+                    if r.lifecycle.prevent_destroy {
+                        errors.push(Diagnostic::error(format!("{addr} has lifecycle.prevent_destroy set, but the plan would destroy it"), Some(r.span.clone())));
+                        continue;
+                    }
+                }
+            }
+            changes.retain(|c| &c.addr != addr);
+            changes.push(ResourceChange {
+                addr: addr.clone(),
+                prev_addr: run.moved_from.get(addr).cloned(),
+                provider: inst.provider.clone(),
+                action: Action::Delete,
+                before: inst.value(),
+                after: Value::Null,
+                replace_paths: Vec::new(),
+                reason: Some(if orphan { "its configuration is gone".into() } else { "destroy".into() }),
+                create_before_destroy: false,
+                private: None,
+                dependencies: inst.dependencies.clone(),
+                import_id: None,
+            });
+        }
+    }
+    if !errors.is_empty() {
+        return Err(EngineError::Config(errors));
+    }
+    changes.sort_by(|a, b| a.addr.cmp(&b.addr));
+    let mut outputs = Vec::new();
+    if mode != PlanMode::Destroy {
+        let now = run.root_outputs();
+        for (name, after) in &now {
+            let before = refreshed.outputs.get(name).map(|o| Value::from_json(&o.value).mark_if(o.sensitive)).unwrap_or(Value::Null);
+            let action = if refreshed.outputs.contains_key(name) {
+                if before.unmarked() == after.unmarked() && after.is_wholly_known() {
+                    Action::NoOp
+                } else {
+                    Action::Update
+                }
+            } else {
+                Action::Create
+            };
+            outputs.push(OutputChange { name: name.clone(), action, before, after: after.clone(), sensitive: after.contains_sensitive() });
+        }
+        for (name, o) in &refreshed.outputs {
+            if !now.contains_key(name) {
+                outputs.push(OutputChange { name: name.clone(), action: Action::Delete, before: Value::from_json(&o.value).mark_if(o.sensitive), after: Value::Null, sensitive: o.sensitive });
+            }
+        }
+    } else {
+        for (name, o) in &refreshed.outputs {
+            outputs.push(OutputChange { name: name.clone(), action: Action::Delete, before: Value::from_json(&o.value).mark_if(o.sensitive), after: Value::Null, sensitive: o.sensitive });
+        }
+    }
+    let drift = std::mem::take(&mut *lock(&run.drift));
+    let plan = Plan {
+        format_version: PLAN_FORMAT_VERSION.into(),
+        mode,
+        stack_digest: loaded.stack.digest(),
+        prior_lineage,
+        prior_serial,
+        variables: vars,
+        changes,
+        outputs,
+        drift,
+        prior_state: refreshed,
+        targets: run.opts.targets.iter().map(|t| t.to_string()).collect(),
+        errored: false,
+    };
+    Ok(PlanOutcome { plan, warnings: loaded.warnings.clone() })
+}
+
+pub struct ApplyOutcome {
+    pub state: State,
+    pub outputs: BTreeMap<String, Value>,
+    pub counts: BTreeMap<&'static str, usize>,
+}
+
+/// Applies a saved plan exactly; refuses it if the state or the stack changed.
+pub async fn apply(dir: &Path, env: &Env, plan: Plan, parallelism: usize) -> Result<ApplyOutcome, EngineError> {
+    let loaded = load(dir, &env.registry).map_err(|(e, _)| e)?;
+    apply_loaded(&loaded, env, plan, parallelism).await
+}
+
+pub async fn apply_loaded(loaded: &Loaded, env: &Env, plan: Plan, parallelism: usize) -> Result<ApplyOutcome, EngineError> {
+    if plan.stack_digest != loaded.stack.digest() {
+        return Err(EngineError::StalePlan("the stack's files changed since the plan was made; make a new plan".into()));
+    }
+    let lock_info = statemgr::lock(env.backend.as_ref(), "apply", env.lock_timeout).await?;
+    let result = apply_locked(loaded, env, plan, parallelism).await;
+    let unlocked = env.backend.unlock(&lock_info.id).await;
+    let out = result?;
+    unlocked?;
+    Ok(out)
+}
+
+async fn apply_locked(loaded: &Loaded, env: &Env, plan: Plan, parallelism: usize) -> Result<ApplyOutcome, EngineError> {
+    let mut current = statemgr::load(env.backend.as_ref()).await?;
+    if current.state.lineage != plan.prior_lineage || current.state.serial != plan.prior_serial {
+        return Err(EngineError::StalePlan(format!(
+            "the state changed since the plan was made (plan: lineage {} serial {}, now: lineage {} serial {}); make a new plan",
+            plan.prior_lineage, plan.prior_serial, current.state.lineage, current.state.serial
+        )));
+    }
+    // Start from the plan's view of the prior state (refreshed, moved, imported), made durable first.
+    let mut base = plan.prior_state.clone();
+    base.lineage = current.state.lineage.clone();
+    base.serial = current.state.serial;
+    // Data sources read at plan time stay; objects adopted by recovery are in base already.
+    if base.resources != current.state.resources || current.needs_fold {
+        statemgr::snapshot(env.backend.as_ref(), &mut base, &current.pending).await?;
+    }
+    let (journal, writer) = statemgr::Journal::start(env.backend.clone(), base.lineage.clone(), base.serial);
+    let deletes: Vec<ResourceChange> = plan.changes.iter().filter(|c| c.action == Action::Delete).cloned().collect();
+    let mut counts = BTreeMap::new();
+    for c in &plan.changes {
+        let k = match c.action {
+            Action::Create => "added",
+            Action::Update => "changed",
+            Action::Replace => "replaced",
+            Action::Delete => "destroyed",
+            Action::Import => "imported",
+            _ => continue,
+        };
+        *counts.entry(k).or_insert(0) += 1;
+    }
+    let targets: Vec<Target> = plan.targets.iter().filter_map(|t| t.parse().ok()).collect();
+    let run = Arc::new(Run::new(RunSetup {
+        stack: loaded.stack.clone(),
+        graph: loaded.graph.clone(),
+        registry: env.registry.clone(),
+        context: context(&loaded.stack),
+        phase: Phase::Apply,
+        opts: RunOptions { mode: plan.mode, refresh: false, targets, replace: Vec::new(), parallelism, extra_imports: Vec::new() },
+        state: base,
+        pending: std::mem::take(&mut current.pending),
+        saved: plan.changes.clone(),
+        journal: Some(journal.clone()),
+        root_vars: plan.variables.clone(),
+        cancel: env.cancel.clone(),
+        events: env.events.clone(),
+        moved_from: HashMap::new(),
+    }));
+    run.walk().await;
+    let mut failures: Vec<Diagnostic> = lock(&run.diags).clone();
+    if !env.cancel.load(Ordering::SeqCst) {
+        failures.extend(crate::apply::run_deletes(&run, deletes).await);
+    }
+    // Outputs, then fold the journal into a snapshot.
+    let outputs = if plan.mode == PlanMode::Destroy { BTreeMap::new() } else { run.output_states() };
+    if let Err(e) = journal.record(&iac_core::journal::JournalEntry::Outputs { outputs: outputs.clone() }).await {
+        failures.push(Diagnostic::error(format!("state could not be saved: {e}"), None));
+    }
+    drop(journal);
+    let mut state = lock(&run.state).clone();
+    state.outputs = outputs;
+    let pending = lock(&run.pending).clone();
+    drop(run.journal.clone());
+    let root_outputs = run.root_outputs();
+    // The journal writer ends when the last sender is dropped (the run's copy goes with the run).
+    drop(run);
+    let _ = writer.await;
+    statemgr::snapshot(env.backend.as_ref(), &mut state, &pending).await?;
+    if env.cancel.load(Ordering::SeqCst) {
+        return Err(EngineError::Interrupted);
+    }
+    if failures.iter().any(Diagnostic::is_error) {
+        return Err(EngineError::Failed(failures));
+    }
+    Ok(ApplyOutcome { state, outputs: root_outputs, counts })
+}
+
+/// Reads the current state (replaying any journal) without locking.
+pub async fn read_state(backend: &dyn StateBackend) -> Result<State, EngineError> {
+    Ok(statemgr::load(backend).await?.state)
+}
+
+/// Changes state under the lock with `f`, then writes a new snapshot.
+pub async fn edit_state<T>(env: &Env, operation: &str, f: impl FnOnce(&mut State) -> Result<T, EngineError>) -> Result<T, EngineError> {
+    let lock_info = statemgr::lock(env.backend.as_ref(), operation, env.lock_timeout).await?;
+    let result = async {
+        let mut loaded = statemgr::load(env.backend.as_ref()).await?;
+        let out = f(&mut loaded.state)?;
+        statemgr::snapshot(env.backend.as_ref(), &mut loaded.state, &loaded.pending).await?;
+        Ok(out)
+    }
+    .await;
+    env.backend.unlock(&lock_info.id).await?;
+    result
+}
+
+/// `iac import ADDR ID`: adopts an existing object into state.
+pub async fn import(dir: &Path, env: &Env, addr: InstanceAddr, id: String, vars: Vec<CliVar>) -> Result<(), EngineError> {
+    let loaded = load(dir, &env.registry).map_err(|(e, _)| e)?;
+    let exists = loaded.stack.root.descendant(&addr.resource.module.0.iter().map(|s| s.name.clone()).collect::<Vec<_>>()).is_some_and(|m| m.resources.contains_key(&format!("{}.{}", addr.resource.type_, addr.resource.name)));
+    if !exists {
+        return Err(EngineError::Invalid(format!("{addr} is not declared in the stack; add a resource block for it first")));
+    }
+    if read_state(env.backend.as_ref()).await?.resources.contains_key(&addr) {
+        return Err(EngineError::Invalid(format!("{addr} is already managed")));
+    }
+    let run = RunOptions { targets: vec![Target::Instance(addr.clone())], extra_imports: vec![(addr.clone(), id)], refresh: false, ..RunOptions::default() };
+    let outcome = plan_loaded(&loaded, env, PlanRequest { vars, run }).await?;
+    let inst = outcome.plan.prior_state.resources.get(&addr).cloned().ok_or_else(|| EngineError::Invalid(format!("the provider imported nothing for {addr}")))?;
+    edit_state(env, "import", |s| {
+        s.resources.insert(addr, inst);
+        Ok(())
+    })
+    .await
+}
+
+/// Default state directory of a stack: `<repo>/state/<stack name>`, where the
+/// repository root is the nearest ancestor holding a `state/` folder or `.git`.
+pub fn default_state_dir(stack_dir: &Path) -> PathBuf {
+    let abs = stack_dir.canonicalize().unwrap_or_else(|_| stack_dir.to_path_buf());
+    let name = abs.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "default".into());
+    let mut cur = Some(abs.as_path());
+    while let Some(d) = cur {
+        if d.join(".git").exists() || d.join("state").is_dir() && d != abs {
+            return d.join("state").join(name);
+        }
+        cur = d.parent();
+    }
+    abs.join(".iac-state")
+}

@@ -1,0 +1,270 @@
+//! The familiar human plan: `+` create, `-` destroy, `~` update, `-/+`
+//! replace, "(known after apply)", "(sensitive value)", "# forces
+//! replacement", and multi-line strings / JSON documents as line diffs.
+
+use std::collections::BTreeSet;
+use std::fmt::Write;
+
+use iac_core::plan::{Action, Plan, PlanMode, ResourceChange};
+use iac_core::{AttrPath, PathStep, Value};
+
+#[derive(Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn sym(&self, a: Action) -> String {
+        match a {
+            Action::Create => self.paint("32", "+"),
+            Action::Delete => self.paint("31", "-"),
+            Action::Update => self.paint("33", "~"),
+            Action::Replace => self.paint("31", "-/+"),
+            Action::Read => self.paint("36", "<="),
+            _ => " ".into(),
+        }
+    }
+}
+
+pub fn summary_line(plan: &Plan) -> String {
+    let add = plan.count(Action::Create) + plan.count(Action::Replace);
+    let change = plan.count(Action::Update);
+    let destroy = plan.count(Action::Delete) + plan.count(Action::Replace);
+    let import = plan.count(Action::Import);
+    if import > 0 {
+        format!("Plan: {import} to import, {add} to add, {change} to change, {destroy} to destroy.")
+    } else {
+        format!("Plan: {add} to add, {change} to change, {destroy} to destroy.")
+    }
+}
+
+pub fn render_plan(plan: &Plan, style: Style) -> String {
+    let mut out = String::new();
+    if !plan.drift.is_empty() {
+        out.push_str("Objects have changed outside of iac:\n\n");
+        for d in &plan.drift {
+            match d.action {
+                Action::Delete => {
+                    let _ = writeln!(out, "  # {} has been deleted", d.addr);
+                }
+                _ => {
+                    let _ = writeln!(out, "  # {} has changed", d.addr);
+                    let _ = writeln!(out, "  ~ resource {:?} {:?} {{", d.addr.resource.type_, d.addr.resource.name);
+                    body_diff(&mut out, &d.before, &d.after, 6, &[], &AttrPath::root(), style);
+                    out.push_str("    }\n");
+                }
+            }
+            out.push('\n');
+        }
+        if plan.mode == PlanMode::RefreshOnly {
+            out.push_str("This is a refresh-only plan: applying it updates the state to match, and changes nothing else.\n");
+            return out;
+        }
+    } else if plan.mode == PlanMode::RefreshOnly {
+        out.push_str("No changes. Your infrastructure still matches the configuration.\n");
+        return out;
+    }
+    let changes: Vec<&ResourceChange> = plan.changes.iter().filter(|c| !matches!(c.action, Action::NoOp)).collect();
+    let outputs: Vec<_> = plan.outputs.iter().filter(|o| o.action != Action::NoOp).collect();
+    if changes.is_empty() && outputs.is_empty() {
+        out.push_str("No changes. Your infrastructure matches the configuration.\n");
+        return out;
+    }
+    if !changes.is_empty() {
+        out.push_str("iac will perform the following actions:\n\n");
+        for c in &changes {
+            render_change(&mut out, c, style);
+            out.push('\n');
+        }
+        out.push_str(&summary_line(plan));
+        out.push('\n');
+    }
+    if !outputs.is_empty() {
+        out.push_str("\nChanges to Outputs:\n");
+        for o in outputs {
+            let sym = style.sym(o.action);
+            match o.action {
+                Action::Create => {
+                    let _ = writeln!(out, "  {sym} {} = {}", o.name, inline(&o.after, 4));
+                }
+                Action::Delete => {
+                    let _ = writeln!(out, "  {sym} {} = {} -> null", o.name, inline(&o.before, 4));
+                }
+                _ => {
+                    let _ = writeln!(out, "  {sym} {} = {} -> {}", o.name, inline(&o.before, 4), inline(&o.after, 4));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn header(c: &ResourceChange) -> String {
+    let what = match c.action {
+        Action::Create => "will be created".to_string(),
+        Action::Delete => "will be destroyed".to_string(),
+        Action::Update => "will be updated in-place".to_string(),
+        Action::Replace if c.create_before_destroy => "must be replaced (create before destroy)".to_string(),
+        Action::Replace => "must be replaced".to_string(),
+        Action::Read => "will be read during apply".to_string(),
+        Action::Import => "will be imported".to_string(),
+        Action::NoOp => "is unchanged".to_string(),
+    };
+    let mut h = format!("  # {} {what}", c.addr);
+    if let Some(prev) = &c.prev_addr {
+        h = format!("  # {} (moved from {prev}) {what}", c.addr);
+    }
+    if let Some(r) = &c.reason {
+        if !matches!(c.action, Action::Create) && !r.is_empty() {
+            h.push_str(&format!("\n  # ({r})"));
+        }
+    }
+    h
+}
+
+pub fn render_change(out: &mut String, c: &ResourceChange, style: Style) {
+    let _ = writeln!(out, "{}", header(c));
+    let kw = if c.addr.resource.mode == iac_core::address::Mode::Data { "data" } else { "resource" };
+    let sym = style.sym(c.action);
+    let pad = if c.action == Action::Replace { "" } else { "  " };
+    let _ = writeln!(out, "{pad}{sym} {kw} {:?} {:?} {{", c.addr.resource.type_, c.addr.resource.name);
+    match c.action {
+        Action::Create | Action::Read => body_all(out, &c.after, 6, "+", style),
+        Action::Delete => body_all(out, &c.before, 6, "-", style),
+        _ => body_diff(out, &c.before, &c.after, 6, &c.replace_paths, &AttrPath::root(), style),
+    }
+    out.push_str("    }\n");
+}
+
+fn body_all(out: &mut String, v: &Value, indent: usize, sign: &str, style: Style) {
+    let Some(m) = v.as_map() else { return };
+    if v.is_sensitive() {
+        let _ = writeln!(out, "{}(sensitive value)", " ".repeat(indent));
+        return;
+    }
+    let width = m.iter().filter(|(_, x)| !x.is_null()).map(|(k, _)| k.len()).max().unwrap_or(0);
+    for (k, x) in m {
+        if x.is_null() || matches!(x.unmarked(), Value::List(l) if l.is_empty()) {
+            continue;
+        }
+        let s = style.paint(if sign == "+" { "32" } else { "31" }, sign);
+        let _ = writeln!(out, "{}{s} {:width$} = {}", " ".repeat(indent), k, inline(x, indent + 2));
+    }
+}
+
+/// Changed attributes with before → after; unchanged ones counted, not shown.
+fn body_diff(out: &mut String, before: &Value, after: &Value, indent: usize, replace: &[AttrPath], path: &AttrPath, style: Style) {
+    let empty = Default::default();
+    let b = before.as_map().unwrap_or(&empty);
+    let a = after.as_map().unwrap_or(&empty);
+    let keys: BTreeSet<&String> = b.keys().chain(a.keys()).collect();
+    let width = keys.iter().map(|k| k.len()).max().unwrap_or(0);
+    let mut hidden = 0;
+    let pad = " ".repeat(indent);
+    for k in keys {
+        let bv = b.get(k).cloned().unwrap_or(Value::Null);
+        let av = a.get(k).cloned().unwrap_or(Value::Null);
+        let p = path.child(PathStep::Attr(k.clone()));
+        let forces = if replace.iter().any(|r| r == &p) { style.paint("31", " # forces replacement") } else { String::new() };
+        if bv == av {
+            if !bv.is_null() && (k == "id" || k == "name") {
+                let _ = writeln!(out, "{pad}  {k:width$} = {}", inline(&bv, indent + 2));
+            } else if !bv.is_null() {
+                hidden += 1;
+            }
+            continue;
+        }
+        let (sym, line) = match (bv.is_null(), av.is_null()) {
+            (true, false) => (style.sym(Action::Create), inline(&av, indent + 2)),
+            (false, true) => (style.sym(Action::Delete), format!("{} -> null", inline(&bv, indent + 2))),
+            _ => {
+                if let (Some(x), Some(y), false, false) = (bv.as_str(), av.as_str(), bv.is_sensitive(), av.is_sensitive()) {
+                    if let Some(d) = text_diff(x, y, indent + 4, style) {
+                        let _ = writeln!(out, "{pad}{} {k:width$} = <<-EOT{forces}\n{d}{pad}    EOT", style.sym(Action::Update));
+                        continue;
+                    }
+                }
+                if let (Some(_), Some(_), false, false) = (bv.as_map(), av.as_map(), bv.is_sensitive(), av.is_sensitive()) {
+                    let _ = writeln!(out, "{pad}{} {k:width$} = {{{forces}", style.sym(Action::Update));
+                    body_diff(out, &bv, &av, indent + 4, replace, &p, style);
+                    let _ = writeln!(out, "{pad}    }}");
+                    continue;
+                }
+                (style.sym(Action::Update), format!("{} -> {}", inline(&bv, indent + 2), inline(&av, indent + 2)))
+            }
+        };
+        let _ = writeln!(out, "{pad}{sym} {k:width$} = {line}{forces}");
+    }
+    if hidden > 0 {
+        let _ = writeln!(out, "{pad}  # ({hidden} unchanged attribute{} hidden)", if hidden == 1 { "" } else { "s" });
+    }
+}
+
+/// A line diff of two multi-line strings or JSON documents, or None when
+/// neither is multi-line or JSON.
+fn text_diff(before: &str, after: &str, indent: usize, style: Style) -> Option<String> {
+    let as_json = |s: &str| serde_json::from_str::<serde_json::Value>(s).ok().filter(|j| j.is_object() || j.is_array()).and_then(|j| serde_json::to_string_pretty(&j).ok());
+    let (b, a) = match (as_json(before), as_json(after)) {
+        (Some(b), Some(a)) => (b, a),
+        _ if before.contains('\n') || after.contains('\n') => (before.to_string(), after.to_string()),
+        _ => return None,
+    };
+    let mut out = String::new();
+    let diff = similar::TextDiff::from_lines(&b, &a);
+    for change in diff.iter_all_changes() {
+        let (sign, code) = match change.tag() {
+            similar::ChangeTag::Delete => ("-", "31"),
+            similar::ChangeTag::Insert => ("+", "32"),
+            similar::ChangeTag::Equal => (" ", ""),
+        };
+        let line = change.value().trim_end_matches('\n');
+        let s = if code.is_empty() { sign.to_string() } else { style.paint(code, sign) };
+        let _ = writeln!(out, "{}{s} {line}", " ".repeat(indent.saturating_sub(2)));
+    }
+    Some(out)
+}
+
+/// A value in HCL syntax; nested values on their own lines.
+pub fn inline(v: &Value, indent: usize) -> String {
+    match v {
+        Value::Sensitive(_) => "(sensitive value)".into(),
+        Value::Unknown => "(known after apply)".into(),
+        Value::String(s) if s.contains('\n') => {
+            let pad = " ".repeat(indent + 2);
+            let body: String = s.lines().map(|l| format!("{pad}{l}\n")).collect();
+            format!("<<-EOT\n{body}{}EOT", " ".repeat(indent))
+        }
+        Value::List(items) if items.is_empty() => "[]".into(),
+        Value::List(items) => {
+            let pad = " ".repeat(indent + 2);
+            let mut s = "[\n".to_string();
+            for i in items {
+                let _ = writeln!(s, "{pad}{},", inline(i, indent + 2));
+            }
+            s.push_str(&" ".repeat(indent));
+            s.push(']');
+            s
+        }
+        Value::Map(m) if m.is_empty() => "{}".into(),
+        Value::Map(m) => {
+            let pad = " ".repeat(indent + 2);
+            let width = m.keys().map(|k| k.len()).max().unwrap_or(0);
+            let mut s = "{\n".to_string();
+            for (k, x) in m {
+                let key = if k.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-') && !k.is_empty() { k.clone() } else { format!("{k:?}") };
+                let _ = writeln!(s, "{pad}{key:width$} = {}", inline(x, indent + 2));
+            }
+            s.push_str(&" ".repeat(indent));
+            s.push('}');
+            s
+        }
+        other => other.to_string(),
+    }
+}

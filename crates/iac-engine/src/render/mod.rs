@@ -1,0 +1,6 @@
+//! Renderings of plans, state and the graph, for people and for machines.
+//! Everything returns strings; sensitive values are never shown.
+
+pub mod graph;
+pub mod human;
+pub mod json;

@@ -1,0 +1,135 @@
+//! State management over any [`StateBackend`]: waiting for the lock,
+//! loading (snapshot + journal replay, crash recovery), the group-commit
+//! journal writer that makes every operation durable without rewriting the
+//! whole state, and folding the journal into a new snapshot.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use iac_core::backend::{LockInfo, SnapshotMeta, StateBackend, StateError};
+use iac_core::journal::{replay, JournalEntry, PendingIntent};
+use iac_core::state::State;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::error::EngineError;
+
+pub fn new_lineage() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+pub fn lock_info(operation: &str) -> LockInfo {
+    LockInfo {
+        id: uuid::Uuid::new_v4().to_string(),
+        operation: operation.to_string(),
+        who: std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into()),
+        host: hostname::get().map(|h| h.to_string_lossy().into_owned()).unwrap_or_else(|_| "unknown".into()),
+        pid: std::process::id(),
+        created: crate::time::now_rfc3339(),
+    }
+}
+
+/// Takes the lock, retrying until `timeout`; then fails naming the holder.
+pub async fn lock(backend: &dyn StateBackend, operation: &str, timeout: Duration) -> Result<LockInfo, EngineError> {
+    let info = lock_info(operation);
+    let start = Instant::now();
+    let mut delay = Duration::from_millis(50);
+    loop {
+        match backend.try_lock(&info).await {
+            Ok(()) => return Ok(info),
+            Err(StateError::Locked(holder)) => {
+                if start.elapsed() >= timeout {
+                    return Err(EngineError::Locked { holder, waited: timeout });
+                }
+                tokio::time::sleep(delay.min(timeout.saturating_sub(start.elapsed()))).await;
+                delay = (delay * 2).min(Duration::from_secs(2));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+pub struct Loaded {
+    pub state: State,
+    pub pending: Vec<PendingIntent>,
+    /// The journal held records (a run was interrupted): fold it now.
+    pub needs_fold: bool,
+}
+
+/// Loads the current state: snapshot plus replayed journal.
+pub async fn load(backend: &dyn StateBackend) -> Result<Loaded, EngineError> {
+    let stored = backend.load().await?;
+    let state = match &stored.snapshot {
+        Some(bytes) => State::from_bytes(bytes).map_err(|detail| StateError::Corrupt { what: backend.describe(), detail })?,
+        None => State::new(new_lineage()),
+    };
+    let mut entries = Vec::with_capacity(stored.journal.len());
+    for (i, rec) in stored.journal.iter().enumerate() {
+        let e = JournalEntry::decode(rec).map_err(|detail| StateError::Corrupt { what: format!("{} journal record {}", backend.describe(), i + 1), detail })?;
+        entries.push(e);
+    }
+    let had_journal = !entries.is_empty();
+    let r = replay(state, entries);
+    if had_journal {
+        tracing::warn!(records = r.applied, pending = r.pending.len(), "recovered state from the journal of an interrupted run");
+    }
+    Ok(Loaded { state: r.state, pending: r.pending, needs_fold: had_journal || stored.torn_tail })
+}
+
+/// Writes `state` as the next snapshot (serial + 1), which clears the
+/// journal; intents still pending are re-journaled so they survive.
+pub async fn snapshot(backend: &dyn StateBackend, state: &mut State, pending: &[PendingIntent]) -> Result<(), EngineError> {
+    state.serial += 1;
+    let meta = SnapshotMeta { lineage: state.lineage.clone(), serial: state.serial };
+    backend.write_snapshot(&meta, &state.to_bytes()).await?;
+    if !pending.is_empty() {
+        let mut recs = vec![JournalEntry::Begin { lineage: state.lineage.clone(), serial: state.serial }.encode()];
+        recs.extend(pending.iter().map(|p| JournalEntry::Intent { addr: p.addr.clone(), action: p.action, provider: p.provider.clone(), planned: p.planned.clone() }.encode()));
+        backend.append(&recs).await?;
+    }
+    Ok(())
+}
+
+type Ack = oneshot::Sender<Result<(), String>>;
+
+/// Appends journal entries with group commit: entries that arrive while a
+/// write is in flight go together in the next write. `record` returns once
+/// the entry is durable.
+#[derive(Clone)]
+pub struct Journal {
+    tx: mpsc::UnboundedSender<(Vec<u8>, Ack)>,
+}
+
+impl Journal {
+    /// Starts the writer; the first write begins with `Begin{lineage, serial}`.
+    pub fn start(backend: Arc<dyn StateBackend>, lineage: String, serial: u64) -> (Journal, tokio::task::JoinHandle<()>) {
+        let (tx, mut rx) = mpsc::unbounded_channel::<(Vec<u8>, Ack)>();
+        let handle = tokio::spawn(async move {
+            let mut begun = false;
+            while let Some(first) = rx.recv().await {
+                let mut batch = vec![first];
+                while let Ok(more) = rx.try_recv() {
+                    batch.push(more);
+                }
+                let mut records = Vec::with_capacity(batch.len() + 1);
+                if !begun {
+                    records.push(JournalEntry::Begin { lineage: lineage.clone(), serial }.encode());
+                }
+                records.extend(batch.iter().map(|(r, _)| r.clone()));
+                let result = backend.append(&records).await.map_err(|e| e.to_string());
+                if result.is_ok() {
+                    begun = true;
+                }
+                for (_, ack) in batch {
+                    let _ = ack.send(result.clone());
+                }
+            }
+        });
+        (Journal { tx }, handle)
+    }
+
+    pub async fn record(&self, entry: &JournalEntry) -> Result<(), EngineError> {
+        let (ack, wait) = oneshot::channel();
+        self.tx.send((entry.encode(), ack)).map_err(|_| EngineError::Journal("the journal writer stopped".into()))?;
+        wait.await.map_err(|_| EngineError::Journal("the journal writer stopped".into()))?.map_err(EngineError::Journal)
+    }
+}

@@ -1,0 +1,165 @@
+//! Values computed during a walk, per module instance, and the [`Scope`]
+//! through which expressions see them.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::RwLock;
+
+use iac_core::address::{InstanceKey, ModulePath};
+use iac_core::Value;
+use iac_lang::eval::Scope;
+use iac_lang::refs::{Reference, Subject};
+
+/// How one instance of a counted/for_each'd object was made.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Repetition {
+    None,
+    Count(i64),
+    Each(String, Value),
+}
+
+impl Repetition {
+    pub fn key(&self) -> InstanceKey {
+        match self {
+            Repetition::None => InstanceKey::None,
+            Repetition::Count(i) => InstanceKey::Int(*i),
+            Repetition::Each(k, _) => InstanceKey::Str(k.clone()),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ModuleInstance {
+    pub path: ModulePath,
+    pub repetition: Repetition,
+}
+
+/// How a resource's or module's instances are gathered into one value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    Single,
+    Counted,
+    ForEach,
+}
+
+#[derive(Default)]
+pub struct Store {
+    pub vars: HashMap<(ModulePath, String), Value>,
+    pub locals: HashMap<(ModulePath, String), Value>,
+    /// Whole-resource values: an object, a list (count) or a map (for_each).
+    pub resources: HashMap<(ModulePath, String), Value>,
+    pub outputs: HashMap<(ModulePath, String), Value>,
+    /// Module call path (without keys) → its instances, across parent instances.
+    pub module_instances: HashMap<Vec<String>, Vec<ModuleInstance>>,
+    pub module_shapes: HashMap<Vec<String>, Shape>,
+    /// Module call path → the output names its module declares.
+    pub module_outputs: HashMap<Vec<String>, Vec<String>>,
+}
+
+pub struct Values {
+    pub store: RwLock<Store>,
+    pub root_dir: PathBuf,
+}
+
+impl Values {
+    pub fn new(root_dir: PathBuf) -> Values {
+        let mut store = Store::default();
+        store.module_instances.insert(Vec::new(), vec![ModuleInstance { path: ModulePath::root(), repetition: Repetition::None }]);
+        Values { store: RwLock::new(store), root_dir }
+    }
+
+    pub fn read(&self) -> std::sync::RwLockReadGuard<'_, Store> {
+        self.store.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn write(&self) -> std::sync::RwLockWriteGuard<'_, Store> {
+        self.store.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Instances of the module at a call path.
+    pub fn instances(&self, call_path: &[String]) -> Vec<ModuleInstance> {
+        self.read().module_instances.get(call_path).cloned().unwrap_or_default()
+    }
+}
+
+/// The view of one module instance (and one repetition within it).
+pub struct InstanceScope<'a> {
+    pub store: &'a Store,
+    pub module: &'a ModulePath,
+    pub repetition: &'a Repetition,
+    pub module_dir: &'a Path,
+    pub root_dir: &'a Path,
+}
+
+impl Scope for InstanceScope<'_> {
+    fn resolve(&self, r: &Reference) -> Result<Value, String> {
+        let key = |n: &str| (self.module.clone(), n.to_string());
+        match &r.subject {
+            Subject::Var(n) => self.store.vars.get(&key(n)).cloned().ok_or_else(|| format!("variable {n:?} has no value here")),
+            Subject::Local(n) => self.store.locals.get(&key(n)).cloned().ok_or_else(|| format!("local value {n:?} is not known here")),
+            Subject::Resource { type_, name } => {
+                let k = format!("{type_}.{name}");
+                self.store.resources.get(&key(&k)).cloned().ok_or_else(|| format!("resource {k} has no value here"))
+            }
+            Subject::Data { type_, name } => {
+                let k = format!("data.{type_}.{name}");
+                self.store.resources.get(&key(&k)).cloned().ok_or_else(|| format!("data source {k} has no value here"))
+            }
+            Subject::Module { name, .. } => Ok(self.module_value(name)),
+            Subject::CountIndex => match self.repetition {
+                Repetition::Count(i) => Ok(Value::Number(*i as f64)),
+                _ => Err("count.index is only available where count is set".into()),
+            },
+            Subject::EachKey => match self.repetition {
+                Repetition::Each(k, _) => Ok(Value::String(k.clone())),
+                _ => Err("each.key is only available where for_each is set".into()),
+            },
+            Subject::EachValue => match self.repetition {
+                Repetition::Each(_, v) => Ok(v.clone()),
+                _ => Err("each.value is only available where for_each is set".into()),
+            },
+            Subject::SelfRef => Err("self is not available here".into()),
+            Subject::Path(p) => Ok(Value::String(
+                match p.as_str() {
+                    "module" => self.module_dir.display().to_string(),
+                    "root" => self.root_dir.display().to_string(),
+                    _ => std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default(),
+                },
+            )),
+            Subject::TerraformWorkspace => Ok(Value::String("default".into())),
+        }
+    }
+}
+
+impl InstanceScope<'_> {
+    fn module_value(&self, name: &str) -> Value {
+        let mut call_path: Vec<String> = self.module.0.iter().map(|s| s.name.clone()).collect();
+        call_path.push(name.to_string());
+        let outputs = self.store.module_outputs.get(&call_path).cloned().unwrap_or_default();
+        let instances: Vec<&ModuleInstance> = self
+            .store
+            .module_instances
+            .get(&call_path)
+            .map(|is| is.iter().filter(|i| i.path.0.len() == self.module.0.len() + 1 && i.path.0[..self.module.0.len()] == self.module.0[..]).collect())
+            .unwrap_or_default();
+        let object = |inst: &ModuleInstance| -> Value {
+            Value::Map(outputs.iter().map(|o| (o.clone(), self.store.outputs.get(&(inst.path.clone(), o.clone())).cloned().unwrap_or(Value::Unknown))).collect())
+        };
+        match self.store.module_shapes.get(&call_path).copied().unwrap_or(Shape::Single) {
+            Shape::Single => instances.first().map(|i| object(i)).unwrap_or(Value::Unknown),
+            Shape::Counted => Value::List(instances.iter().map(|i| object(i)).collect()),
+            Shape::ForEach => Value::Map(
+                instances
+                    .iter()
+                    .map(|i| {
+                        let k = match &i.repetition {
+                            Repetition::Each(k, _) => k.clone(),
+                            _ => String::new(),
+                        };
+                        (k, object(i))
+                    })
+                    .collect(),
+            ),
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! Argument access with Terraform's automatic conversions (a number where a
+//! string is wanted becomes its decimal form, "12" where a number is wanted
+//! becomes 12, ...), and the crate-internal error type.
+//!
+//! Helpers here see values whose top-level mark was already removed by
+//! [`crate::marks`]; nested marks are looked through with `unmarked()`.
+
+use std::collections::BTreeMap;
+
+use iac_core::value::format_number;
+use iac_core::Value;
+
+/// A failure inside a function, before the registry adds the function name.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Fail {
+    /// The argument at this 0-based index is wrong.
+    Arg(usize, String),
+    /// The call as a whole failed.
+    Msg(String),
+}
+
+pub(crate) type FnResult = Result<Value, Fail>;
+
+pub(crate) fn arg_err<T>(index: usize, message: impl Into<String>) -> Result<T, Fail> {
+    Err(Fail::Arg(index, message.into()))
+}
+
+pub(crate) fn fail<T>(message: impl Into<String>) -> Result<T, Fail> {
+    Err(Fail::Msg(message.into()))
+}
+
+/// A friendly type name for messages ("list", "object", "string" ...).
+pub(crate) fn type_name(v: &Value) -> &'static str {
+    match v.unmarked() {
+        Value::List(_) => "tuple",
+        other => other.type_name(),
+    }
+}
+
+/// The argument at `i` (always present: arity was checked by the registry).
+pub(crate) fn get(args: &[Value], i: usize) -> &Value {
+    static NULL: Value = Value::Null;
+    args.get(i).unwrap_or(&NULL)
+}
+
+/// A value converted to a string, as Terraform converts primitives.
+pub(crate) fn to_string_value(v: &Value) -> Option<String> {
+    match v.unmarked() {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(format_number(*n)),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+pub(crate) fn string(args: &[Value], i: usize) -> Result<String, Fail> {
+    let v = get(args, i);
+    match v.unmarked() {
+        Value::Null => arg_err(i, "argument must not be null"),
+        other => match to_string_value(other) {
+            Some(s) => Ok(s),
+            None => arg_err(i, format!("string required, but got {}", type_name(other))),
+        },
+    }
+}
+
+/// Parses a number the way Terraform converts a string to a number.
+pub(crate) fn parse_number(s: &str) -> Option<f64> {
+    let t = s;
+    if t.is_empty() || t != t.trim() {
+        return None;
+    }
+    let lower = t.to_ascii_lowercase();
+    if lower.contains("inf") || lower.contains("nan") || lower.starts_with("0x") {
+        return None;
+    }
+    t.parse::<f64>().ok().filter(|n| n.is_finite())
+}
+
+pub(crate) fn number(args: &[Value], i: usize) -> Result<f64, Fail> {
+    let v = get(args, i);
+    match v.unmarked() {
+        Value::Number(n) => Ok(*n),
+        Value::String(s) => match parse_number(s) {
+            Some(n) => Ok(n),
+            None => arg_err(i, format!("a number is required, but {s:?} is not a valid number")),
+        },
+        Value::Null => arg_err(i, "argument must not be null"),
+        other => arg_err(i, format!("number required, but got {}", type_name(other))),
+    }
+}
+
+/// A whole number (Terraform rejects fractions where an integer is needed).
+pub(crate) fn integer(args: &[Value], i: usize) -> Result<i64, Fail> {
+    let n = number(args, i)?;
+    to_integer(n).map_err(|m| Fail::Arg(i, m))
+}
+
+pub(crate) fn to_integer(n: f64) -> Result<i64, String> {
+    if !n.is_finite() || n.fract() != 0.0 {
+        return Err(format!("value must be a whole number, got {}", format_number(n)));
+    }
+    // 2^63 is exactly representable; anything at or beyond it does not fit.
+    if !(-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&n) {
+        return Err(format!("value {} is too large", format_number(n)));
+    }
+    Ok(n as i64)
+}
+
+/// A list, set or tuple argument.
+pub(crate) fn list(args: &[Value], i: usize) -> Result<&[Value], Fail> {
+    let v = get(args, i);
+    match v.unmarked() {
+        Value::List(items) => Ok(items),
+        Value::Null => arg_err(i, "argument must not be null"),
+        other => arg_err(i, format!("list, set, or tuple required, but got {}", type_name(other))),
+    }
+}
+
+/// A map or object argument.
+pub(crate) fn map(args: &[Value], i: usize) -> Result<&BTreeMap<String, Value>, Fail> {
+    let v = get(args, i);
+    match v.unmarked() {
+        Value::Map(m) => Ok(m),
+        Value::Null => arg_err(i, "argument must not be null"),
+        other => arg_err(i, format!("map or object required, but got {}", type_name(other))),
+    }
+}
+
+/// Equality as Terraform's `contains`/`index` see it: marks ignored, and a
+/// primitive compared with a string by its string form (the list's element
+/// type wins the conversion).
+pub(crate) fn loosely_equal(a: &Value, b: &Value) -> bool {
+    let (a, _) = a.clone().unmark_deep_collapse();
+    let (b, _) = b.clone().unmark_deep_collapse();
+    if a == b {
+        return true;
+    }
+    match (&a, &b) {
+        (Value::String(_), Value::Number(_) | Value::Bool(_)) | (Value::Number(_) | Value::Bool(_), Value::String(_)) => {
+            to_string_value(&a) == to_string_value(&b)
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_parse_like_terraform() {
+        assert_eq!(parse_number("12"), Some(12.0));
+        assert_eq!(parse_number("-1.5e3"), Some(-1500.0));
+        for bad in ["", " 1", "1 ", "inf", "NaN", "0x10", "1e999", "abc"] {
+            assert_eq!(parse_number(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn integers_must_be_whole_and_fit() {
+        assert_eq!(to_integer(3.0), Ok(3));
+        assert_eq!(to_integer(-3.0), Ok(-3));
+        assert!(to_integer(3.5).is_err());
+        assert!(to_integer(f64::NAN).is_err());
+        assert!(to_integer(1e19).is_err());
+        assert!(to_integer(-1e19).is_err());
+    }
+
+    #[test]
+    fn loose_equality_compares_primitives_by_string_form() {
+        assert!(loosely_equal(&Value::from("1"), &Value::from(1i64)));
+        assert!(loosely_equal(&Value::from("a").into_sensitive(), &Value::from("a")));
+        assert!(!loosely_equal(&Value::from("1"), &Value::from(true)));
+        assert!(!loosely_equal(&Value::List(vec![]), &Value::map(Vec::<(String, Value)>::new())));
+    }
+}

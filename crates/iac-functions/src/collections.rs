@@ -1,0 +1,458 @@
+//! Collection functions: lists, maps and sets (merge, concat, lookup,
+//! element, flatten, range, setunion, ...).
+//!
+//! Functions registered as structural receive arguments whose top-level mark
+//! was removed but whose elements keep their marks and may be unknown; they
+//! keep element marks where they are.
+
+use std::collections::BTreeMap;
+
+use iac_core::schema::set_normalize;
+use iac_core::Value;
+use unicode_segmentation::UnicodeSegmentation;
+
+use crate::args::{arg_err, fail, get, integer, list, loosely_equal, map, number, to_string_value, type_name, Fail, FnResult};
+use crate::conversion::{primitive_to_string, unify};
+use crate::marks::hoist;
+use crate::FunctionContext;
+
+/// The most elements range() and setproduct() may produce.
+pub(crate) const MAX_GENERATED: usize = 1_024_000;
+
+pub(crate) fn merge(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    let mut out = BTreeMap::new();
+    for (i, arg) in args.into_iter().enumerate() {
+        match arg {
+            Value::Null => {}
+            Value::Map(m) => out.extend(m),
+            other => return arg_err(i, format!("arguments must be maps or objects, got {}", type_name(&other))),
+        }
+    }
+    Ok(Value::Map(out))
+}
+
+pub(crate) fn concat(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    let mut out = Vec::new();
+    for (i, arg) in args.into_iter().enumerate() {
+        match arg {
+            Value::List(items) => out.extend(items),
+            other => return arg_err(i, format!("all arguments must be lists or tuples; got {}", type_name(&other))),
+        }
+    }
+    Ok(Value::List(out))
+}
+
+pub(crate) fn lookup(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    let m = map(&args, 0)?;
+    let key = match get(&args, 1) {
+        Value::String(s) => s.clone(),
+        Value::Null => return arg_err(1, "argument must not be null"),
+        other => match to_string_value(other) {
+            Some(s) => s,
+            None => return arg_err(1, format!("string required, but got {}", type_name(other))),
+        },
+    };
+    if let Some(v) = m.get(&key) {
+        return Ok(v.clone());
+    }
+    match args.get(2) {
+        Some(default) => Ok(default.clone()),
+        None => fail(format!("lookup failed to find key {key:?}")),
+    }
+}
+
+pub(crate) fn length(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    let n = match get(&args, 0) {
+        Value::String(s) => s.graphemes(true).count(),
+        Value::List(items) => items.len(),
+        Value::Map(m) => m.len(),
+        other => return arg_err(0, format!("argument must be a string, a collection type, or a structural type, got {}", type_name(other))),
+    };
+    Ok(Value::Number(n as f64))
+}
+
+pub(crate) fn keys(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    let m = map(&args, 0)?;
+    Ok(Value::List(m.keys().map(|k| Value::String(k.clone())).collect()))
+}
+
+pub(crate) fn values(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    let m = map(&args, 0)?;
+    Ok(Value::List(m.values().cloned().collect()))
+}
+
+pub(crate) fn contains(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    let items = list(&args, 0)?;
+    let needle = get(&args, 1);
+    Ok(Value::Bool(items.iter().any(|i| loosely_equal(i, needle))))
+}
+
+pub(crate) fn index(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    let items = list(&args, 0)?;
+    let needle = get(&args, 1);
+    match items.iter().position(|i| loosely_equal(i, needle)) {
+        Some(p) => Ok(Value::Number(p as f64)),
+        None => fail("item not found"),
+    }
+}
+
+pub(crate) fn element(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    let items = list(&args, 0)?;
+    let idx = integer(&args, 1)?;
+    if idx < 0 {
+        return arg_err(1, "cannot use element function with a negative index");
+    }
+    if items.is_empty() {
+        return arg_err(0, "cannot use element function with an empty list");
+    }
+    let len = items.len() as u64;
+    Ok(items[(idx as u64 % len) as usize].clone())
+}
+
+/// Flattens nested lists into `out`; false when an unknown makes the
+/// result's shape unknowable. A marked nested list sets `sensitive`.
+fn flatten_into(items: &[Value], out: &mut Vec<Value>, sensitive: &mut bool) -> bool {
+    for item in items {
+        let (inner, marked) = match item {
+            Value::Sensitive(inner) => (inner.as_ref(), true),
+            other => (other, false),
+        };
+        match inner {
+            Value::Unknown => {
+                *sensitive |= marked;
+                return false;
+            }
+            Value::List(nested) => {
+                *sensitive |= marked;
+                if !flatten_into(nested, out, sensitive) {
+                    return false;
+                }
+            }
+            _ => out.push(item.clone()),
+        }
+    }
+    true
+}
+
+pub(crate) fn flatten(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    let items = list(&args, 0)?;
+    let mut out = Vec::new();
+    let mut sensitive = false;
+    if !flatten_into(items, &mut out, &mut sensitive) {
+        return Ok(hoist(Value::Unknown, &[get(&args, 0)]));
+    }
+    Ok(Value::List(out).mark_if(sensitive))
+}
+
+pub(crate) fn distinct(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    let items = list(&args, 0)?;
+    if !items.iter().all(Value::is_wholly_known) {
+        return Ok(hoist(Value::Unknown, &[get(&args, 0)]));
+    }
+    let mut seen: Vec<Value> = Vec::new();
+    let mut out = Vec::new();
+    for item in items {
+        let plain = item.clone().unmark_deep_collapse().0;
+        if !seen.contains(&plain) {
+            seen.push(plain);
+            out.push(item.clone());
+        }
+    }
+    Ok(Value::List(out))
+}
+
+pub(crate) fn zipmap(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    let keys = list(&args, 0)?;
+    let vals = list(&args, 1)?;
+    if keys.iter().any(|k| !k.is_wholly_known()) {
+        return Ok(hoist(Value::Unknown, &[get(&args, 0)]));
+    }
+    if keys.len() != vals.len() {
+        return fail(format!("number of keys ({}) does not match number of values ({})", keys.len(), vals.len()));
+    }
+    let mut out = BTreeMap::new();
+    for (i, (k, v)) in keys.iter().zip(vals).enumerate() {
+        let key = match k.unmarked() {
+            Value::Null => return arg_err(0, format!("keys list has null value at index {i}")),
+            other => match to_string_value(other) {
+                Some(s) => s,
+                None => return arg_err(0, format!("keys must be strings, but element {i} is {}", type_name(other))),
+            },
+        };
+        out.insert(key, v.clone());
+    }
+    // A map key cannot carry a mark: a marked key marks the whole map.
+    Ok(hoist(Value::Map(out), &[get(&args, 0)]))
+}
+
+pub(crate) fn slice(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    let items = list(&args, 0)?;
+    let start = integer(&args, 1)?;
+    let end = integer(&args, 2)?;
+    if start < 0 {
+        return arg_err(1, "start index must not be less than zero");
+    }
+    if end > items.len() as i64 {
+        return arg_err(2, "end index must not be greater than the length of the list");
+    }
+    if start > end {
+        return arg_err(1, "start index must not be greater than end index");
+    }
+    Ok(Value::List(items[start as usize..end as usize].to_vec()))
+}
+
+pub(crate) fn sort(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    let items = list(&args, 0)?;
+    let mut strings = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        match item {
+            Value::Null => return arg_err(0, format!("given list element {i} is null; a null string cannot be sorted")),
+            other => match to_string_value(other) {
+                Some(s) => strings.push(s),
+                None => return arg_err(0, format!("list of strings required, but element {i} is {}", type_name(other))),
+            },
+        }
+    }
+    strings.sort();
+    Ok(Value::List(strings.into_iter().map(Value::String).collect()))
+}
+
+pub(crate) fn reverse(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    let items = list(&args, 0)?;
+    Ok(Value::List(items.iter().rev().cloned().collect()))
+}
+
+pub(crate) fn compact(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    let items = list(&args, 0)?;
+    if items.iter().any(Value::is_unknown) {
+        return Ok(hoist(Value::Unknown, &[get(&args, 0)]));
+    }
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        match item.unmarked() {
+            Value::Null => {}
+            Value::String(s) if s.is_empty() => {}
+            Value::String(_) | Value::Number(_) | Value::Bool(_) => out.push(primitive_to_string(item.clone())),
+            other => return arg_err(0, format!("list of strings required, but element {i} is {}", type_name(other))),
+        }
+    }
+    Ok(Value::List(out))
+}
+
+pub(crate) fn chunklist(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    let items = list(&args, 0)?;
+    let size = integer(&args, 1)?;
+    if size < 0 {
+        return arg_err(1, "the size argument must be positive");
+    }
+    if size == 0 {
+        return Ok(Value::List(vec![Value::List(items.to_vec())]));
+    }
+    let size = usize::try_from(size).unwrap_or(usize::MAX);
+    Ok(Value::List(items.chunks(size).map(|c| Value::List(c.to_vec())).collect()))
+}
+
+pub(crate) fn one(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    let items = list(&args, 0)?;
+    match items {
+        [] => Ok(Value::Null),
+        [only] => Ok(only.clone()),
+        _ => arg_err(0, format!("must be a list, set, or tuple value with either zero or one elements, but has {} elements", items.len())),
+    }
+}
+
+/// The first argument that is neither null nor an empty string. Arguments
+/// are examined in order: an unknown one before the answer makes the result
+/// unknown, a sensitive one examined (skipped or chosen) makes it sensitive;
+/// arguments after the answer play no part. (Registered with the raw mark
+/// policy, so it sees marks itself.)
+pub(crate) fn coalesce(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    // Terraform unifies the arguments' types: with a string among them, a
+    // number or bool result becomes a string.
+    let has_string = args.iter().any(|a| matches!(a.unmarked(), Value::String(_)));
+    let mut sensitive = false;
+    for arg in args {
+        let (inner, marked) = arg.unmark();
+        sensitive |= marked;
+        match inner {
+            Value::Unknown => return Ok(Value::Unknown.mark_if(sensitive)),
+            Value::Null => continue,
+            Value::String(s) if s.is_empty() => continue,
+            Value::Number(_) | Value::Bool(_) if has_string => return Ok(primitive_to_string(inner).mark_if(sensitive)),
+            other => return Ok(other.mark_if(sensitive)),
+        }
+    }
+    fail("no non-null, non-empty-string arguments")
+}
+
+pub(crate) fn coalescelist(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    for (i, arg) in args.iter().enumerate() {
+        match arg {
+            Value::Null => continue,
+            Value::List(items) if items.is_empty() => continue,
+            Value::List(_) => return Ok(arg.clone()),
+            other => return arg_err(i, format!("coalescelist arguments must be lists or tuples, got {}", type_name(other))),
+        }
+    }
+    fail("no non-null arguments")
+}
+
+fn bools(args: &[Value]) -> Result<Vec<Option<bool>>, Fail> {
+    let items = list(args, 0)?;
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| match item.unmarked() {
+            Value::Null => Ok(None),
+            Value::Bool(b) => Ok(Some(*b)),
+            Value::String(s) if s == "true" => Ok(Some(true)),
+            Value::String(s) if s == "false" => Ok(Some(false)),
+            other => arg_err(0, format!("list of bool required, but element {i} is {}", type_name(other))),
+        })
+        .collect()
+}
+
+/// True when every element is true (a null counts as false).
+pub(crate) fn alltrue(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    Ok(Value::Bool(bools(&args)?.iter().all(|b| *b == Some(true))))
+}
+
+pub(crate) fn anytrue(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    Ok(Value::Bool(bools(&args)?.contains(&Some(true))))
+}
+
+pub(crate) fn sum(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    let items = list(&args, 0)?;
+    if items.is_empty() {
+        return arg_err(0, "cannot sum an empty list");
+    }
+    let mut total = 0.0;
+    for (i, item) in items.iter().enumerate() {
+        if item.is_null() {
+            return arg_err(0, format!("argument must be list, set, or tuple of number values, but element {i} is null"));
+        }
+        total += number(items, i).map_err(|_| Fail::Arg(0, format!("element {i} is not a number")))?;
+    }
+    Ok(Value::Number(total))
+}
+
+pub(crate) fn range(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    let nums: Vec<f64> = (0..args.len()).map(|i| number(&args, i)).collect::<Result<_, _>>()?;
+    let (start, end, step) = match nums.as_slice() {
+        [end] => (0.0, *end, if *end < 0.0 { -1.0 } else { 1.0 }),
+        [start, end] => (*start, *end, if end < start { -1.0 } else { 1.0 }),
+        [start, end, step] => (*start, *end, *step),
+        _ => return fail("must have one, two, or three arguments"),
+    };
+    if start.is_nan() || end.is_nan() || step.is_nan() {
+        return fail("arguments must be numbers");
+    }
+    if step == 0.0 {
+        return arg_err(args.len() - 1, "step must not be zero");
+    }
+    if step < 0.0 && end > start {
+        return arg_err(1, "end must be less than start when step is negative");
+    }
+    if step > 0.0 && end < start {
+        return arg_err(1, "end must be greater than start when step is positive");
+    }
+    let mut out = Vec::new();
+    loop {
+        // Computed from the start each time, so fractional steps do not
+        // accumulate rounding error.
+        let n = start + step * out.len() as f64;
+        if (step > 0.0 && n >= end) || (step < 0.0 && n <= end) {
+            break;
+        }
+        if out.len() >= MAX_GENERATED {
+            return fail(format!(
+                "more than {MAX_GENERATED} values were generated; either decrease the difference between start and end or use a larger step"
+            ));
+        }
+        out.push(Value::Number(n));
+    }
+    Ok(Value::List(out))
+}
+
+/// Each argument as a list of unified elements.
+fn set_args(args: &[Value]) -> Result<Vec<Vec<Value>>, Fail> {
+    let mut all: Vec<Value> = Vec::new();
+    let mut lens = Vec::new();
+    for i in 0..args.len() {
+        let items = list(args, i)?;
+        lens.push(items.len());
+        all.extend(items.iter().cloned());
+    }
+    let mut all = unify(all).map_err(Fail::Msg)?.into_iter();
+    Ok(lens.into_iter().map(|n| all.by_ref().take(n).collect()).collect())
+}
+
+pub(crate) fn setunion(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    let sets = set_args(&args)?;
+    Ok(Value::List(set_normalize(sets.into_iter().flatten().collect())))
+}
+
+pub(crate) fn setintersection(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    let mut sets = set_args(&args)?.into_iter();
+    let first = sets.next().unwrap_or_default();
+    let rest: Vec<Vec<Value>> = sets.collect();
+    let out = first.into_iter().filter(|v| rest.iter().all(|s| s.contains(v))).collect();
+    Ok(Value::List(set_normalize(out)))
+}
+
+pub(crate) fn setsubtract(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    let mut sets = set_args(&args)?.into_iter();
+    let a = sets.next().unwrap_or_default();
+    let b = sets.next().unwrap_or_default();
+    Ok(Value::List(set_normalize(a.into_iter().filter(|v| !b.contains(v)).collect())))
+}
+
+/// Every combination of one element from each argument, in order.
+pub(crate) fn setproduct(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    let mut sets = Vec::new();
+    let mut total: usize = 1;
+    for i in 0..args.len() {
+        let items = list(&args, i)?;
+        total = total.saturating_mul(items.len());
+        sets.push(items);
+    }
+    if total > MAX_GENERATED {
+        return fail(format!("the product would have {total} elements, more than the limit of {MAX_GENERATED}"));
+    }
+    let mut out: Vec<Vec<Value>> = vec![Vec::new()];
+    for set in sets {
+        out = out.into_iter().flat_map(|prefix| set.iter().map(move |v| [prefix.clone(), vec![v.clone()]].concat())).collect();
+    }
+    if total == 0 {
+        out.clear();
+    }
+    Ok(Value::List(out.into_iter().map(Value::List).collect()))
+}
+
+pub(crate) fn matchkeys(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    let vals = list(&args, 0)?;
+    let keys = list(&args, 1)?;
+    let search = list(&args, 2)?;
+    if vals.len() != keys.len() {
+        return fail("length of keys and values should be equal");
+    }
+    let out = vals.iter().zip(keys).filter(|(_, k)| search.iter().any(|s| loosely_equal(s, k))).map(|(v, _)| v.clone()).collect();
+    Ok(Value::List(out))
+}
+
+pub(crate) fn transpose(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    let m = map(&args, 0)?;
+    let mut out: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for (key, v) in m {
+        let Value::List(items) = v else {
+            return arg_err(0, format!("input must be a map of lists of strings, but {key:?} is {}", type_name(v)));
+        };
+        for item in items {
+            let Some(s) = to_string_value(item) else {
+                return arg_err(0, format!("input must be a map of lists of strings, but {key:?} has a {} element", type_name(item)));
+            };
+            out.entry(s).or_default().push(Value::String(key.clone()));
+        }
+    }
+    Ok(Value::Map(out.into_iter().map(|(k, v)| (k, Value::List(v))).collect()))
+}

@@ -1,0 +1,71 @@
+//! The built-in function library of the iac stack language: Terraform's
+//! functions (`merge`, `format`, `cidrsubnet`, `jsonencode`, ...) with
+//! Terraform's semantics over [`iac_core::Value`], including how unknown and
+//! sensitive marks flow from arguments to results.
+//!
+//! This crate owns the name → function table ([`call`], [`exists`],
+//! [`names`]), argument conversion and checking, and mark propagation. The
+//! expression evaluator (in `iac-lang`) calls into it; `try` and `can` are
+//! only *named* here, as they need lazy evaluation the evaluator does itself.
+//!
+//! Architecture Invariant: this crate does no IO except reading files under
+//! [`FunctionContext::base_dir`] for `file()`, `fileexists()` and
+//! `templatefile()`, and it must not depend on the parser or the engine: it
+//! depends on `iac-core` only, templates are rendered through a callback.
+
+mod args;
+mod collections;
+mod conversion;
+mod encoding;
+mod files;
+mod format;
+mod marks;
+mod network;
+mod numeric;
+mod registry;
+mod regexfns;
+mod strings;
+
+use iac_core::Value;
+
+/// What functions need from the evaluator.
+pub struct FunctionContext<'a> {
+    /// Directory relative paths in file()/templatefile()/fileexists() resolve against (path.module).
+    pub base_dir: &'a std::path::Path,
+    /// Renders a template string with the given variables (an object Value); supplied by the evaluator, used by templatefile().
+    pub render_template: &'a dyn Fn(&str, &Value) -> Result<Value, String>,
+}
+
+/// Why a call failed. `index` in [`FunctionError::Argument`] is 0-based and
+/// is displayed 1-based ("argument 1" is the first argument).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FunctionError {
+    #[error("call to unknown function {0:?}")]
+    UnknownFunction(String),
+    #[error("{function}: expected {expected} arguments, got {got}")]
+    Arity { function: String, expected: String, got: usize },
+    #[error("{function}: argument {}: {message}", index + 1)]
+    Argument { function: String, index: usize, message: String },
+    #[error("{function}: {message}")]
+    Failed { function: String, message: String },
+}
+
+/// Calls the built-in function `name` with already evaluated arguments.
+///
+/// Marks: a wholly unknown argument gives an unknown result; a sensitive
+/// argument makes the result sensitive (structural functions such as
+/// `merge` or `lookup` keep element-level marks where they are instead).
+pub fn call(name: &str, args: Vec<Value>, ctx: &FunctionContext) -> Result<Value, FunctionError> {
+    registry::call(name, args, ctx)
+}
+
+/// True when `name` is a function of the language (including `try` and `can`,
+/// which the evaluator implements itself).
+pub fn exists(name: &str) -> bool {
+    registry::NAMES.contains(&name)
+}
+
+/// Every function name, sorted.
+pub fn names() -> &'static [&'static str] {
+    registry::NAMES
+}

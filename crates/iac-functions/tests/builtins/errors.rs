@@ -1,0 +1,104 @@
+//! The public API: names, arity and error shapes.
+
+use crate::common::*;
+use iac_functions::{exists, names, FunctionError};
+
+#[test]
+fn names_cover_the_required_functions() {
+    let required = [
+        "merge", "concat", "lookup", "length", "keys", "values", "contains", "join", "split", "format", "formatlist", "lower", "upper",
+        "replace", "trimspace", "trim", "trimprefix", "trimsuffix", "substr", "coalesce", "coalescelist", "tostring", "tonumber",
+        "tobool", "tolist", "toset", "tomap", "jsonencode", "jsondecode", "yamlencode", "yamldecode", "base64encode", "base64decode",
+        "sha256", "sha1", "md5", "file", "templatefile", "fileexists", "cidrsubnet", "cidrhost", "cidrnetmask", "range", "element",
+        "flatten", "distinct", "zipmap", "slice", "sort", "reverse", "min", "max", "abs", "ceil", "floor", "pow", "signum",
+        "startswith", "endswith", "strcontains", "regex", "regexall", "one", "sum", "alltrue", "anytrue", "compact", "chunklist",
+        "index", "setunion", "setintersection", "setsubtract", "title", "chomp", "indent", "try", "can",
+    ];
+    for name in required {
+        assert!(exists(name), "{name} should exist");
+        assert!(names().contains(&name), "{name} should be listed");
+    }
+    assert!(!exists("uuid"));
+    assert!(!exists("timestamp"));
+    assert!(!exists("nope"));
+    let mut sorted = names().to_vec();
+    sorted.sort_unstable();
+    assert_eq!(sorted, names().to_vec());
+}
+
+#[test]
+fn error_shapes() {
+    assert_eq!(run("nope", vec![]), Err(FunctionError::UnknownFunction("nope".into())));
+    assert_eq!(
+        run("upper", vec![]),
+        Err(FunctionError::Arity { function: "upper".into(), expected: "1".into(), got: 0 })
+    );
+    assert_eq!(
+        run("lookup", vec![m(vec![])]),
+        Err(FunctionError::Arity { function: "lookup".into(), expected: "2 or 3".into(), got: 1 })
+    );
+    assert_eq!(
+        run("range", vec![n(1.0), n(2.0), n(3.0), n(4.0)]),
+        Err(FunctionError::Arity { function: "range".into(), expected: "1 to 3".into(), got: 4 })
+    );
+    assert_eq!(
+        run("upper", vec![NULL]),
+        Err(FunctionError::Argument { function: "upper".into(), index: 0, message: "argument must not be null".into() })
+    );
+    assert_eq!(err("upper", vec![NULL]), "upper: argument 1: argument must not be null");
+    assert_eq!(err("join", vec![s(","), s("x")]), "join: argument 2: list, set, or tuple required, but got string");
+    assert!(matches!(run("index", vec![strs(&["a"]), s("b")]), Err(FunctionError::Failed { .. })));
+    assert_eq!(err("upper", vec![strs(&["a"])]), "upper: argument 1: string required, but got tuple");
+    assert_eq!(err("nope", vec![]), "call to unknown function \"nope\"");
+    assert_eq!(err("upper", vec![s("a"), s("b")]), "upper: expected 1 arguments, got 2");
+}
+
+#[test]
+fn try_and_can_belong_to_the_evaluator() {
+    let e = err("try", vec![s("a")]);
+    assert!(e.contains("handled by the expression evaluator"), "{e}");
+    let e = err("can", vec![s("a")]);
+    assert!(e.contains("handled by the expression evaluator"), "{e}");
+}
+
+/// Every function, called with a spread of awkward arguments, returns
+/// rather than panicking.
+#[test]
+fn no_panics_on_odd_input() {
+    let odd = vec![
+        NULL,
+        U,
+        s(""),
+        s("é"),
+        s("/"),
+        s("%"),
+        s("%[0]s"),
+        s("%[99999999999999999999]s"),
+        s("10.0.0.0/8"),
+        s("::/0"),
+        n(-1.0),
+        n(0.0),
+        n(1e308),
+        n(-1e308),
+        n(f64::INFINITY),
+        n(f64::NAN),
+        n(0.5),
+        b(true),
+        l(vec![]),
+        l(vec![NULL, U, s("a"), l(vec![n(1.0)])]),
+        m(vec![]),
+        m(vec![("a", l(vec![NULL]))]),
+        sens(s("x")),
+        sens(l(vec![U])),
+    ];
+    for name in names() {
+        for a in &odd {
+            let _ = run(name, vec![a.clone()]);
+            for b2 in &odd {
+                let _ = run(name, vec![a.clone(), b2.clone()]);
+                let _ = run(name, vec![a.clone(), b2.clone(), n(3.0)]);
+                let _ = run(name, vec![a.clone(), n(1e300), b2.clone()]);
+            }
+        }
+    }
+}

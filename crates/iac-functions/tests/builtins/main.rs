@@ -1,0 +1,13 @@
+//! Behaviour of the built-in functions through the public API, mostly as
+//! tables of (function, arguments, expected result).
+
+mod common;
+
+mod collections;
+mod encoding;
+mod errors;
+mod files;
+mod marks;
+mod network;
+mod numeric;
+mod strings;

@@ -1,0 +1,35 @@
+use crate::common::*;
+
+#[test]
+fn numeric_functions() {
+    check(vec![
+        ("min", vec![n(12.0), n(54.0), n(3.0)], n(3.0)),
+        ("max", vec![n(12.0), n(54.0), n(3.0)], n(54.0)),
+        ("max", vec![s("7"), n(3.0)], n(7.0)),
+        ("abs", vec![n(-12.4)], n(12.4)),
+        ("abs", vec![n(23.0)], n(23.0)),
+        ("ceil", vec![n(5.1)], n(6.0)),
+        ("ceil", vec![n(5.0)], n(5.0)),
+        ("floor", vec![n(4.9)], n(4.0)),
+        ("floor", vec![n(-4.1)], n(-5.0)),
+        ("pow", vec![n(3.0), n(2.0)], n(9.0)),
+        ("pow", vec![n(4.0), n(0.0)], n(1.0)),
+        ("signum", vec![n(-13.0)], n(-1.0)),
+        ("signum", vec![n(0.0)], n(0.0)),
+        ("signum", vec![n(344.0)], n(1.0)),
+        ("log", vec![n(16.0), n(2.0)], n(4.0)),
+        ("parseint", vec![s("100"), n(10.0)], n(100.0)),
+        ("parseint", vec![s("FF"), n(16.0)], n(255.0)),
+        ("parseint", vec![s("-10"), n(16.0)], n(-16.0)),
+        ("parseint", vec![s("1011111011101111"), n(2.0)], n(48879.0)),
+        ("parseint", vec![s("aA"), n(62.0)], n(656.0)),
+    ]);
+    check_errors(vec![
+        ("min", vec![], "expected at least 1 arguments, got 0"),
+        ("min", vec![s("x")], "a number is required"),
+        ("abs", vec![b(true)], "number required, but got bool"),
+        ("parseint", vec![s("12"), n(2.0)], "cannot parse \"12\" as a base 2 integer"),
+        ("parseint", vec![s("1"), n(63.0)], "base must be a whole number between 2 and 62"),
+        ("parseint", vec![s("zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"), n(36.0)], "too large"),
+    ]);
+}

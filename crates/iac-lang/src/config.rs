@@ -1,0 +1,201 @@
+//! The configuration model: what a stack's files declare, per module, with
+//! expressions kept unevaluated (and their spans) for the engine to evaluate
+//! in dependency order.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use hcl_edit::repr::Span as _;
+use hcl_edit::structure::Body;
+use iac_core::address::Mode;
+
+use crate::source::{FileId, Span};
+use crate::typeexpr::TypeConstraint;
+
+pub type HclExpr = hcl_edit::expr::Expression;
+
+/// An expression and the file it was written in.
+#[derive(Clone, Debug)]
+pub struct Expr {
+    pub expr: HclExpr,
+    pub file: FileId,
+}
+
+impl Expr {
+    pub fn span(&self) -> Span {
+        Span { file: self.file, range: self.expr.span().unwrap_or(0..0) }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Variable {
+    pub name: String,
+    pub type_: TypeConstraint,
+    pub default: Option<Expr>,
+    pub description: String,
+    pub sensitive: bool,
+    pub nullable: bool,
+    pub validations: Vec<Validation>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Validation {
+    pub condition: Expr,
+    pub error_message: Expr,
+}
+
+#[derive(Clone, Debug)]
+pub struct Local {
+    pub name: String,
+    pub value: Expr,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Default)]
+pub enum IgnoreChanges {
+    #[default]
+    None,
+    All,
+    Paths(Vec<iac_core::AttrPath>),
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Lifecycle {
+    pub create_before_destroy: bool,
+    pub prevent_destroy: bool,
+    pub ignore_changes: IgnoreChanges,
+    /// References whose change replaces this resource.
+    pub replace_triggered_by: Vec<Expr>,
+}
+
+/// `provider = aws.west` on a resource: the provider configuration it uses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProviderRef {
+    pub name: String,
+    pub alias: Option<String>,
+    pub span: Option<Span>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Resource {
+    pub mode: Mode,
+    pub type_: String,
+    pub name: String,
+    /// The block header span (`resource "x" "y"`).
+    pub span: Span,
+    pub file: FileId,
+    /// The body with meta-arguments still in it; the engine skips them.
+    pub body: Body,
+    pub count: Option<Expr>,
+    pub for_each: Option<Expr>,
+    pub depends_on: Vec<Expr>,
+    pub provider: ProviderRef,
+    pub lifecycle: Lifecycle,
+}
+
+impl Resource {
+    /// `aws_vpc.main` or `data.aws_ami.x`.
+    pub fn key(&self) -> String {
+        match self.mode {
+            Mode::Managed => format!("{}.{}", self.type_, self.name),
+            Mode::Data => format!("data.{}.{}", self.type_, self.name),
+        }
+    }
+}
+
+/// Names that are meta-arguments in resource and data blocks, never
+/// provider arguments.
+pub const RESOURCE_META_ARGS: &[&str] = &["count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"];
+
+#[derive(Clone, Debug)]
+pub struct Output {
+    pub name: String,
+    pub value: Expr,
+    pub sensitive: bool,
+    pub description: String,
+    pub depends_on: Vec<Expr>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct ModuleCall {
+    pub name: String,
+    pub source: String,
+    pub span: Span,
+    pub inputs: BTreeMap<String, Expr>,
+    pub count: Option<Expr>,
+    pub for_each: Option<Expr>,
+    pub depends_on: Vec<Expr>,
+    /// `providers = { aws = aws.west }`: child name → parent configuration.
+    pub providers: BTreeMap<String, ProviderRef>,
+    pub module: Box<Module>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ProviderConfig {
+    pub name: String,
+    pub alias: Option<String>,
+    pub span: Span,
+    pub file: FileId,
+    pub body: Body,
+}
+
+#[derive(Clone, Debug)]
+pub struct Moved {
+    pub from: iac_core::address::Target,
+    pub to: iac_core::address::Target,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Import {
+    pub to: iac_core::InstanceAddr,
+    pub id: Expr,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Backend {
+    pub type_: String,
+    /// Literal settings from the block.
+    pub settings: BTreeMap<String, serde_json::Value>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Module {
+    pub dir: PathBuf,
+    /// Module call names from the root (`["network", "subnets"]`).
+    pub call_path: Vec<String>,
+    pub required_version: Option<(String, Span)>,
+    pub backend: Option<Backend>,
+    pub variables: BTreeMap<String, Variable>,
+    pub locals: BTreeMap<String, Local>,
+    /// Keyed by [`Resource::key`].
+    pub resources: BTreeMap<String, Resource>,
+    pub outputs: BTreeMap<String, Output>,
+    pub module_calls: BTreeMap<String, ModuleCall>,
+    pub providers: Vec<ProviderConfig>,
+    pub moved: Vec<Moved>,
+    pub imports: Vec<Import>,
+}
+
+impl Module {
+    /// This module and all descendants, depth first.
+    pub fn walk(&self) -> Vec<&Module> {
+        let mut out = vec![self];
+        for call in self.module_calls.values() {
+            out.extend(call.module.walk());
+        }
+        out
+    }
+
+    /// The module at a call path below this one.
+    pub fn descendant(&self, path: &[String]) -> Option<&Module> {
+        match path.split_first() {
+            None => Some(self),
+            Some((first, rest)) => self.module_calls.get(first)?.module.descendant(rest),
+        }
+    }
+}

@@ -1,0 +1,587 @@
+//! Expression evaluation with unknown and sensitive marks.
+//!
+//! Rules carried through every construct: an unknown operand makes the
+//! result unknown (a conditional on an unknown condition is unknown; a
+//! `for` over an unknown collection is unknown); a sensitive operand makes
+//! the result sensitive. Values of other objects come from a [`Scope`].
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::Path;
+
+use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
+use hcl_edit::repr::Span as _;
+use hcl_edit::template::{Directive, Element, Template};
+use iac_core::value::format_number;
+use iac_core::Value;
+
+use crate::diagnostic::Diagnostic;
+use crate::refs::{parse_subject, Reference};
+use crate::source::{FileId, Span};
+
+/// Supplies the values that references resolve to.
+pub trait Scope {
+    /// Err is a message for the user ("Reference to undeclared resource").
+    fn resolve(&self, reference: &Reference) -> Result<Value, String>;
+}
+
+/// A scope with nothing in it: every reference is an error.
+pub struct EmptyScope;
+
+impl Scope for EmptyScope {
+    fn resolve(&self, r: &Reference) -> Result<Value, String> {
+        Err(format!("references are not allowed here ({})", r.subject.describe()))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct EvalError {
+    pub message: String,
+    pub range: Range<usize>,
+}
+
+type EResult = Result<Value, EvalError>;
+
+fn err(range: Option<Range<usize>>, message: impl Into<String>) -> EvalError {
+    EvalError { message: message.into(), range: range.unwrap_or(0..0) }
+}
+
+pub struct Evaluator<'a> {
+    pub scope: &'a dyn Scope,
+    /// Where `file()` and `templatefile()` resolve relative paths.
+    pub base_dir: &'a Path,
+    pub file: FileId,
+}
+
+impl<'a> Evaluator<'a> {
+    pub fn new(scope: &'a dyn Scope, base_dir: &'a Path, file: FileId) -> Evaluator<'a> {
+        Evaluator { scope, base_dir, file }
+    }
+
+    /// Evaluates an expression; errors come back as a diagnostic with a span.
+    pub fn eval(&self, expr: &Expression) -> Result<Value, Diagnostic> {
+        let mut frames = Vec::new();
+        self.ev(expr, &mut frames).map_err(|e| self.diagnostic(e))
+    }
+
+    /// Evaluates with extra local names (used for `templatefile` variables).
+    pub fn eval_with(&self, expr: &Expression, locals: Vec<(String, Value)>) -> Result<Value, Diagnostic> {
+        let mut frames = locals;
+        self.ev(expr, &mut frames).map_err(|e| self.diagnostic(e))
+    }
+
+    pub fn diagnostic(&self, e: EvalError) -> Diagnostic {
+        Diagnostic::error(e.message, Some(Span { file: self.file, range: e.range }))
+    }
+
+    fn ev(&self, e: &Expression, frames: &mut Vec<(String, Value)>) -> EResult {
+        match e {
+            Expression::Null(_) => Ok(Value::Null),
+            Expression::Bool(b) => Ok(Value::Bool(*b.value())),
+            Expression::Number(n) => Ok(Value::Number(n.value().as_f64().unwrap_or(0.0))),
+            Expression::String(s) => Ok(Value::String(s.value().to_string())),
+            Expression::Array(a) => {
+                let mut items = Vec::with_capacity(a.len());
+                for x in a.iter() {
+                    items.push(self.ev(x, frames)?);
+                }
+                Ok(Value::List(items))
+            }
+            Expression::Object(o) => {
+                let mut m = BTreeMap::new();
+                let mut sensitive_key = false;
+                for (k, v) in o.iter() {
+                    let key = match k {
+                        ObjectKey::Ident(i) => i.as_str().to_string(),
+                        ObjectKey::Expression(Expression::Variable(i)) => i.as_str().to_string(),
+                        ObjectKey::Expression(ke) => {
+                            let kv = self.ev(ke, frames)?;
+                            let (kv, s) = kv.unmark();
+                            sensitive_key |= s;
+                            match kv {
+                                Value::Unknown => return Ok(Value::Unknown),
+                                other => to_string(&other).map_err(|m| err(ke.span(), format!("invalid object key: {m}")))?,
+                            }
+                        }
+                    };
+                    let value = self.ev(v.expr(), frames)?;
+                    m.insert(key, value);
+                }
+                Ok(Value::Map(m).mark_if(sensitive_key))
+            }
+            Expression::StringTemplate(t) => self.template(t, frames),
+            Expression::HeredocTemplate(h) => self.template(&h.template, frames),
+            Expression::Parenthesis(p) => self.ev(p.inner(), frames),
+            Expression::Variable(v) => self.root(v.as_str(), &[], e.span(), frames).map(|(v, _)| v),
+            Expression::Conditional(c) => {
+                let cond = self.ev(&c.cond_expr, frames)?;
+                let (cond, s) = cond.unmark();
+                match cond {
+                    Value::Unknown => Ok(Value::Unknown.mark_if(s)),
+                    Value::Bool(b) => {
+                        let r = if b { self.ev(&c.true_expr, frames)? } else { self.ev(&c.false_expr, frames)? };
+                        Ok(r.mark_if(s))
+                    }
+                    other => Err(err(c.cond_expr.span(), format!("the condition must be a bool, got {}", other.type_name()))),
+                }
+            }
+            Expression::FuncCall(f) => self.call(f, e.span(), frames),
+            Expression::Traversal(t) => {
+                let ops: Vec<&TraversalOperator> = t.operators.iter().map(|o| &**o).collect();
+                let (base, consumed) = match &t.expr {
+                    Expression::Variable(v) => self.root(v.as_str(), &ops, e.span(), frames)?,
+                    other => (self.ev(other, frames)?, 0),
+                };
+                self.traverse(base, &ops[consumed..], frames)
+            }
+            Expression::UnaryOp(u) => {
+                let v = self.ev(&u.expr, frames)?;
+                let (v, s) = v.unmark();
+                let out = match (u.operator.value(), v) {
+                    (_, Value::Unknown) => Value::Unknown,
+                    (UnaryOperator::Neg, v) => Value::Number(-to_number(&v).map_err(|m| err(u.expr.span(), m))?),
+                    (UnaryOperator::Not, Value::Bool(b)) => Value::Bool(!b),
+                    (UnaryOperator::Not, other) => return Err(err(u.expr.span(), format!("! needs a bool, got {}", other.type_name()))),
+                };
+                Ok(out.mark_if(s))
+            }
+            Expression::BinaryOp(b) => {
+                let l = self.ev(&b.lhs_expr, frames)?;
+                let r = self.ev(&b.rhs_expr, frames)?;
+                binary(*b.operator.value(), l, r).map_err(|m| err(e.span(), m))
+            }
+            Expression::ForExpr(f) => self.for_expr(f, frames),
+        }
+    }
+
+    fn root(&self, name: &str, ops: &[&TraversalOperator], range: Option<Range<usize>>, frames: &[(String, Value)]) -> Result<(Value, usize), EvalError> {
+        if let Some((_, v)) = frames.iter().rev().find(|(n, _)| n == name) {
+            return Ok((v.clone(), 0));
+        }
+        let (subject, consumed) = parse_subject(name, ops).map_err(|m| err(range.clone(), m))?;
+        let reference = Reference { subject, range: range.clone().unwrap_or(0..0), consumed };
+        let v = self.scope.resolve(&reference).map_err(|m| err(range, m))?;
+        Ok((v, consumed))
+    }
+
+    fn traverse(&self, mut cur: Value, ops: &[&TraversalOperator], frames: &mut Vec<(String, Value)>) -> EResult {
+        let mut i = 0;
+        while i < ops.len() {
+            match ops[i] {
+                TraversalOperator::GetAttr(name) => {
+                    cur = get_attr(cur, name.as_str()).map_err(|m| err(name.span(), m))?;
+                }
+                TraversalOperator::Index(ix) => {
+                    let key = self.ev(ix, frames)?;
+                    cur = index(cur, key).map_err(|m| err(ix.span(), m))?;
+                }
+                TraversalOperator::LegacyIndex(n) => {
+                    cur = index(cur, Value::Number(*n.value() as f64)).map_err(|m| err(n.span(), m))?;
+                }
+                TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
+                    let rest = &ops[i + 1..];
+                    let (v, s) = cur.unmark();
+                    let items = match v {
+                        Value::Unknown => return Ok(Value::Unknown.mark_if(s)),
+                        Value::Null => Vec::new(),
+                        Value::List(items) => items,
+                        other => vec![other],
+                    };
+                    let mut out = Vec::with_capacity(items.len());
+                    for item in items {
+                        out.push(self.traverse(item, rest, frames)?);
+                    }
+                    return Ok(Value::List(out).mark_if(s));
+                }
+            }
+            i += 1;
+        }
+        Ok(cur)
+    }
+
+    fn template(&self, t: &Template, frames: &mut Vec<(String, Value)>) -> EResult {
+        // A template that is exactly one interpolation yields the value itself (any type), as in HCL.
+        let elements: Vec<&Element> = t.iter().collect();
+        if let [Element::Interpolation(i)] = elements.as_slice() {
+            return self.ev(&i.expr, frames);
+        }
+        let mut out = String::new();
+        let mut sensitive = false;
+        let mut unknown = false;
+        self.render(t, frames, &mut out, &mut sensitive, &mut unknown)?;
+        let v = if unknown { Value::Unknown } else { Value::String(out) };
+        Ok(v.mark_if(sensitive))
+    }
+
+    fn render(&self, t: &Template, frames: &mut Vec<(String, Value)>, out: &mut String, sensitive: &mut bool, unknown: &mut bool) -> Result<(), EvalError> {
+        let elements: Vec<&Element> = t.iter().collect();
+        for (idx, el) in elements.iter().enumerate() {
+            match el {
+                Element::Literal(s) => {
+                    let mut text: &str = s.value();
+                    // Strip markers (`~}` / `{~`) on neighbours trim whitespace of this literal.
+                    if idx > 0 && strips_after(elements[idx - 1]) {
+                        text = text.trim_start();
+                    }
+                    if idx + 1 < elements.len() && strips_before(elements[idx + 1]) {
+                        text = text.trim_end();
+                    }
+                    out.push_str(text);
+                }
+                Element::Interpolation(i) => {
+                    let v = self.ev(&i.expr, frames)?;
+                    let (v, s) = v.unmark_deep_collapse();
+                    *sensitive |= s;
+                    match v {
+                        Value::Unknown => *unknown = true,
+                        v if !v.is_wholly_known() => *unknown = true,
+                        Value::Null => return Err(err(i.expr.span(), "cannot include a null value in a string template")),
+                        v => out.push_str(&to_string(&v).map_err(|m| err(i.expr.span(), m))?),
+                    }
+                }
+                Element::Directive(d) => match &**d {
+                    Directive::If(dir) => {
+                        let c = self.ev(&dir.if_expr.cond_expr, frames)?;
+                        let (c, s) = c.unmark();
+                        *sensitive |= s;
+                        match c {
+                            Value::Unknown => *unknown = true,
+                            Value::Bool(true) => self.render(&dir.if_expr.template, frames, out, sensitive, unknown)?,
+                            Value::Bool(false) => {
+                                if let Some(e) = &dir.else_expr {
+                                    self.render(&e.template, frames, out, sensitive, unknown)?;
+                                }
+                            }
+                            other => return Err(err(dir.if_expr.cond_expr.span(), format!("the condition must be a bool, got {}", other.type_name()))),
+                        }
+                    }
+                    Directive::For(dir) => {
+                        let f = &dir.for_expr;
+                        let coll = self.ev(&f.collection_expr, frames)?;
+                        let (coll, s) = coll.unmark();
+                        *sensitive |= s;
+                        let pairs = match iterate(coll).map_err(|m| err(f.collection_expr.span(), m))? {
+                            Some(p) => p,
+                            None => {
+                                *unknown = true;
+                                continue;
+                            }
+                        };
+                        for (k, v) in pairs {
+                            let base = frames.len();
+                            if let Some(kv) = &f.key_var {
+                                frames.push((kv.as_str().to_string(), k));
+                            }
+                            frames.push((f.value_var.as_str().to_string(), v));
+                            let r = self.render(&f.template, frames, out, sensitive, unknown);
+                            frames.truncate(base);
+                            r?;
+                        }
+                    }
+                },
+            }
+        }
+        Ok(())
+    }
+
+    fn for_expr(&self, f: &hcl_edit::expr::ForExpr, frames: &mut Vec<(String, Value)>) -> EResult {
+        let coll = self.ev(&f.intro.collection_expr, frames)?;
+        let (coll, s) = coll.unmark();
+        let Some(pairs) = iterate(coll).map_err(|m| err(f.intro.collection_expr.span(), m))? else {
+            return Ok(Value::Unknown.mark_if(s));
+        };
+        let mut list = Vec::new();
+        let mut map: BTreeMap<String, Value> = BTreeMap::new();
+        let mut grouped: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        let mut unknown = false;
+        for (k, v) in pairs {
+            let base = frames.len();
+            if let Some(kv) = &f.intro.key_var {
+                frames.push((kv.as_str().to_string(), k));
+            }
+            frames.push((f.intro.value_var.as_str().to_string(), v));
+            let r = (|| -> Result<(), EvalError> {
+                if let Some(c) = &f.cond {
+                    let cv = self.ev(&c.expr, frames)?;
+                    match cv.unmarked() {
+                        Value::Bool(true) => {}
+                        Value::Bool(false) => return Ok(()),
+                        Value::Unknown => {
+                            unknown = true;
+                            return Ok(());
+                        }
+                        other => return Err(err(c.expr.span(), format!("a for condition must be a bool, got {}", other.type_name()))),
+                    }
+                }
+                let value = self.ev(&f.value_expr, frames)?;
+                match &f.key_expr {
+                    None => list.push(value),
+                    Some(ke) => {
+                        let key = self.ev(ke, frames)?;
+                        let key = match key.unmarked() {
+                            Value::Unknown => {
+                                unknown = true;
+                                return Ok(());
+                            }
+                            k => to_string(k).map_err(|m| err(ke.span(), format!("invalid key: {m}")))?,
+                        };
+                        if f.grouping {
+                            grouped.entry(key).or_default().push(value);
+                        } else if map.insert(key.clone(), value).is_some() {
+                            return Err(err(ke.span(), format!("duplicate key {key:?} in for expression; use ... to group values by key")));
+                        }
+                    }
+                }
+                Ok(())
+            })();
+            frames.truncate(base);
+            r?;
+        }
+        let out = if unknown {
+            Value::Unknown
+        } else if f.key_expr.is_none() {
+            Value::List(list)
+        } else if f.grouping {
+            Value::Map(grouped.into_iter().map(|(k, v)| (k, Value::List(v))).collect())
+        } else {
+            Value::Map(map)
+        };
+        Ok(out.mark_if(s))
+    }
+
+    fn call(&self, f: &hcl_edit::expr::FuncCall, range: Option<Range<usize>>, frames: &mut Vec<(String, Value)>) -> EResult {
+        let name = f.name.name.as_str();
+        if f.name.is_namespaced() {
+            return Err(err(range, format!("provider-defined functions are not supported ({})", name)));
+        }
+        match name {
+            "try" => {
+                let mut last = None;
+                for a in f.args.iter() {
+                    match self.ev(a, frames) {
+                        Ok(v) => return Ok(v),
+                        Err(e) => last = Some(e),
+                    }
+                }
+                return Err(last.map(|e| err(range.clone(), format!("no expression given to try() succeeded; the last failed with: {}", e.message))).unwrap_or_else(|| err(range, "try() needs at least one argument")));
+            }
+            "can" => {
+                let args: Vec<&Expression> = f.args.iter().collect();
+                let [a] = args.as_slice() else { return Err(err(range, "can() takes exactly one argument")) };
+                return Ok(match self.ev(a, frames) {
+                    Ok(v) if !v.is_wholly_known() => Value::Unknown,
+                    Ok(_) => Value::Bool(true),
+                    Err(_) => Value::Bool(false),
+                });
+            }
+            _ => {}
+        }
+        if !iac_functions::exists(name) {
+            return Err(err(range, format!("call to unknown function {name:?}")));
+        }
+        let mut args = Vec::with_capacity(f.args.len());
+        for a in f.args.iter() {
+            args.push(self.ev(a, frames)?);
+        }
+        if f.args.expand_final() {
+            match args.pop().map(Value::unmark) {
+                Some((Value::List(items), false)) => args.extend(items),
+                Some((Value::Unknown, _)) => return Ok(Value::Unknown),
+                _ => return Err(err(range, "the final argument must be a list to expand it with ...")),
+            }
+        }
+        let render = |text: &str, vars: &Value| -> Result<Value, String> { self.render_template_text(text, vars) };
+        let ctx = iac_functions::FunctionContext { base_dir: self.base_dir, render_template: &render };
+        iac_functions::call(name, args, &ctx).map_err(|e| err(range, e.to_string()))
+    }
+
+    /// Renders template text (for `templatefile`) with only the given variables in scope.
+    pub fn render_template_text(&self, text: &str, vars: &Value) -> Result<Value, String> {
+        let template = hcl_edit::parser::parse_template(text).map_err(|e| format!("template: {}", e.message()))?;
+        let mut frames: Vec<(String, Value)> = match vars.unmarked() {
+            Value::Map(m) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            Value::Null => Vec::new(),
+            _ => return Err("template variables must be an object".into()),
+        };
+        let sub = Evaluator { scope: &EmptyScope, base_dir: self.base_dir, file: self.file };
+        sub.template(&template, &mut frames).map_err(|e| e.message)
+    }
+}
+
+fn strips_after(el: &Element) -> bool {
+    match el {
+        Element::Interpolation(i) => i.strip.strip_end(),
+        Element::Directive(d) => match &**d {
+            Directive::If(i) => i.endif_expr.strip.strip_end(),
+            Directive::For(f) => f.endfor_expr.strip.strip_end(),
+        },
+        Element::Literal(_) => false,
+    }
+}
+
+fn strips_before(el: &Element) -> bool {
+    match el {
+        Element::Interpolation(i) => i.strip.strip_start(),
+        Element::Directive(d) => match &**d {
+            Directive::If(i) => i.if_expr.strip.strip_start(),
+            Directive::For(f) => f.for_expr.strip.strip_start(),
+        },
+        Element::Literal(_) => false,
+    }
+}
+
+/// Key/value pairs of a collection for `for`; None when unknown.
+fn iterate(coll: Value) -> Result<Option<Vec<(Value, Value)>>, String> {
+    match coll {
+        Value::Unknown => Ok(None),
+        Value::List(items) => Ok(Some(items.into_iter().enumerate().map(|(i, v)| (Value::Number(i as f64), v)).collect())),
+        Value::Map(m) => Ok(Some(m.into_iter().map(|(k, v)| (Value::String(k), v)).collect())),
+        Value::Null => Err("cannot iterate over a null value".into()),
+        other => Err(format!("cannot iterate over a {}", other.type_name())),
+    }
+}
+
+fn get_attr(v: Value, name: &str) -> Result<Value, String> {
+    let (v, s) = v.unmark();
+    let out = match v {
+        Value::Unknown => Value::Unknown,
+        Value::Map(mut m) => m.remove(name).ok_or_else(|| {
+            let known: Vec<&String> = m.keys().take(12).collect();
+            format!("unsupported attribute {name:?}; this object has {}", if known.is_empty() { "no attributes".to_string() } else { format!("{known:?}") })
+        })?,
+        Value::Null => return Err(format!("cannot read attribute {name:?} of a null value")),
+        Value::List(_) => return Err(format!("cannot read attribute {name:?} of a list; use [*].{name} or an index")),
+        other => return Err(format!("cannot read attribute {name:?} of a {}", other.type_name())),
+    };
+    Ok(out.mark_if(s))
+}
+
+fn index(v: Value, key: Value) -> Result<Value, String> {
+    let (v, s1) = v.unmark();
+    let (key, s2) = key.unmark();
+    let s = s1 || s2;
+    let out = match (v, key) {
+        (Value::Unknown, _) | (_, Value::Unknown) => Value::Unknown,
+        (Value::List(mut items), k) => {
+            let n = to_number(&k)?;
+            if n.fract() != 0.0 || n < 0.0 || n as usize >= items.len() {
+                return Err(format!("index {} out of range for a list of {} elements", format_number(n), items.len()));
+            }
+            items.swap_remove(n as usize)
+        }
+        (Value::Map(mut m), k) => {
+            let k = to_string(&k)?;
+            m.remove(&k).ok_or_else(|| format!("no element with key {k:?}"))?
+        }
+        (Value::Null, _) => return Err("cannot index a null value".into()),
+        (other, _) => return Err(format!("cannot index a {}", other.type_name())),
+    };
+    Ok(out.mark_if(s))
+}
+
+/// A primitive as a string, as HCL converts it.
+pub fn to_string(v: &Value) -> Result<String, String> {
+    match v.unmarked() {
+        Value::String(s) => Ok(s.clone()),
+        Value::Number(n) => Ok(format_number(*n)),
+        Value::Bool(b) => Ok(b.to_string()),
+        other => Err(format!("a string is required, got {}", other.type_name())),
+    }
+}
+
+fn to_number(v: &Value) -> Result<f64, String> {
+    match v.unmarked() {
+        Value::Number(n) => Ok(*n),
+        Value::String(s) => s.trim().parse().map_err(|_| format!("a number is required, and {s:?} is not a number")),
+        other => Err(format!("a number is required, got {}", other.type_name())),
+    }
+}
+
+fn binary(op: BinaryOperator, l: Value, r: Value) -> Result<Value, String> {
+    let (l, s1) = l.unmark_deep_collapse();
+    let (r, s2) = r.unmark_deep_collapse();
+    let s = s1 || s2;
+    use BinaryOperator::*;
+    let out = match op {
+        Eq | NotEq => {
+            if !l.is_wholly_known() || !r.is_wholly_known() {
+                Value::Unknown
+            } else {
+                let eq = loosely_equal(&l, &r);
+                Value::Bool(if matches!(op, Eq) { eq } else { !eq })
+            }
+        }
+        And | Or => match (&l, &r) {
+            // false && unknown is false; true || unknown is true.
+            (Value::Bool(false), _) | (_, Value::Bool(false)) if matches!(op, And) => Value::Bool(false),
+            (Value::Bool(true), _) | (_, Value::Bool(true)) if matches!(op, Or) => Value::Bool(true),
+            (Value::Unknown, _) | (_, Value::Unknown) => Value::Unknown,
+            (Value::Bool(a), Value::Bool(b)) => Value::Bool(if matches!(op, And) { *a && *b } else { *a || *b }),
+            _ => return Err(format!("{} needs bool operands, got {} and {}", op_str(op), l.type_name(), r.type_name())),
+        },
+        _ => {
+            if matches!(l, Value::Unknown) || matches!(r, Value::Unknown) {
+                return Ok(Value::Unknown.mark_if(s));
+            }
+            let a = to_number(&l).map_err(|e| format!("left operand of {}: {e}", op_str(op)))?;
+            let b = to_number(&r).map_err(|e| format!("right operand of {}: {e}", op_str(op)))?;
+            match op {
+                Plus => Value::Number(a + b),
+                Minus => Value::Number(a - b),
+                Mul => Value::Number(a * b),
+                Div => {
+                    if b == 0.0 {
+                        return Err("division by zero".into());
+                    }
+                    Value::Number(a / b)
+                }
+                Mod => {
+                    if b == 0.0 {
+                        return Err("modulo by zero".into());
+                    }
+                    Value::Number(a % b)
+                }
+                Less => Value::Bool(a < b),
+                LessEq => Value::Bool(a <= b),
+                Greater => Value::Bool(a > b),
+                GreaterEq => Value::Bool(a >= b),
+                Eq | NotEq | And | Or => unreachable!("handled above"),
+            }
+        }
+    };
+    Ok(out.mark_if(s))
+}
+
+/// `==` compares values; a number equals its string form only when both are the same type in HCL,
+/// so this is plain structural equality.
+fn loosely_equal(a: &Value, b: &Value) -> bool {
+    a == b
+}
+
+fn op_str(op: BinaryOperator) -> &'static str {
+    use BinaryOperator::*;
+    match op {
+        Eq => "==",
+        NotEq => "!=",
+        LessEq => "<=",
+        GreaterEq => ">=",
+        Less => "<",
+        Greater => ">",
+        Plus => "+",
+        Minus => "-",
+        Mul => "*",
+        Div => "/",
+        Mod => "%",
+        And => "&&",
+        Or => "||",
+    }
+}
+
+/// Evaluates a literal expression (no references).
+pub fn eval_literal(expr: &Expression) -> Result<Value, String> {
+    let e = Evaluator { scope: &EmptyScope, base_dir: Path::new("."), file: FileId(0) };
+    e.eval(expr).map_err(|d| d.summary)
+}
+
+#[cfg(test)]
+mod tests;

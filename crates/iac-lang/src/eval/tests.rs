@@ -1,0 +1,83 @@
+use super::*;
+use crate::refs::Subject;
+
+struct TestScope;
+
+impl Scope for TestScope {
+    fn resolve(&self, r: &Reference) -> Result<Value, String> {
+        match &r.subject {
+            Subject::Var(n) if n == "name" => Ok(Value::from("web")),
+            Subject::Var(n) if n == "secret" => Ok(Value::from("hunter2").into_sensitive()),
+            Subject::Var(n) if n == "zones" => Ok(Value::List(vec!["a".into(), "b".into()])),
+            Subject::Resource { type_, name } if type_ == "aws_vpc" && name == "main" => Ok(Value::map([("id", Value::Unknown), ("cidr", Value::from("10.0.0.0/16"))])),
+            Subject::Local(n) if n == "tags" => Ok(Value::map([("team", Value::from("core"))])),
+            other => Err(format!("Reference to undeclared {}", other.describe())),
+        }
+    }
+}
+
+fn eval(src: &str) -> Result<Value, String> {
+    let expr = hcl_edit::parser::parse_expr(src).map_err(|e| e.to_string())?;
+    Evaluator::new(&TestScope, Path::new("."), FileId(0)).eval(&expr).map_err(|d| d.summary)
+}
+
+#[test]
+fn literals_and_operators() {
+    assert_eq!(eval("1 + 2 * 3").unwrap(), Value::Number(7.0));
+    assert_eq!(eval("\"a\" == \"a\" && !false").unwrap(), Value::Bool(true));
+    assert_eq!(eval("10 % 4 >= 2 ? \"y\" : \"n\"").unwrap(), Value::from("y"));
+    assert!(eval("1 / 0").unwrap_err().contains("division by zero"));
+}
+
+#[test]
+fn templates_and_directives() {
+    assert_eq!(eval("\"${var.name}-1\"").unwrap(), Value::from("web-1"));
+    assert_eq!(eval("\"%{ for z in var.zones }${z},%{ endfor }\"").unwrap(), Value::from("a,b,"));
+    assert_eq!(eval(r#""%{ if var.name == "web" }yes%{ else }no%{ endif }""#).unwrap(), Value::from("yes"));
+    // A lone interpolation keeps its type.
+    assert_eq!(eval("\"${var.zones}\"").unwrap(), Value::List(vec!["a".into(), "b".into()]));
+}
+
+#[test]
+fn unknown_propagates() {
+    assert_eq!(eval("aws_vpc.main.id").unwrap(), Value::Unknown);
+    assert_eq!(eval("\"vpc-${aws_vpc.main.id}\"").unwrap(), Value::Unknown);
+    assert_eq!(eval("aws_vpc.main.id == \"x\" ? 1 : 2").unwrap(), Value::Unknown);
+    assert_eq!(eval("aws_vpc.main.cidr").unwrap(), Value::from("10.0.0.0/16"));
+    assert_eq!(eval("false && aws_vpc.main.id == \"x\"").unwrap(), Value::Bool(false));
+}
+
+#[test]
+fn sensitive_propagates() {
+    assert!(eval("var.secret").unwrap().is_sensitive());
+    assert!(eval("\"pw=${var.secret}\"").unwrap().is_sensitive());
+    assert!(eval("var.secret == \"x\"").unwrap().is_sensitive());
+    let obj = eval("{ a = var.secret, b = 1 }").unwrap();
+    assert!(!obj.is_sensitive() && obj.contains_sensitive());
+}
+
+#[test]
+fn for_expressions_and_splats() {
+    assert_eq!(eval("[for z in var.zones : upper(z)]").unwrap(), Value::List(vec!["A".into(), "B".into()]));
+    assert_eq!(eval("{ for i, z in var.zones : z => i }").unwrap(), Value::map([("a", Value::Number(0.0)), ("b", Value::Number(1.0))]));
+    assert_eq!(eval("[for z in var.zones : z if z != \"a\"]").unwrap(), Value::List(vec!["b".into()]));
+    assert_eq!(eval("{ for z in [\"a\", \"a\", \"b\"] : z => z... }").unwrap().get("a").and_then(|v| v.as_list()).map(|l| l.len()), Some(2));
+    assert_eq!(eval("[{ n = 1 }, { n = 2 }][*].n").unwrap(), Value::List(vec![Value::Number(1.0), Value::Number(2.0)]));
+    assert!(eval("{ for z in [\"a\", \"a\"] : z => z }").unwrap_err().contains("duplicate key"));
+}
+
+#[test]
+fn try_and_can() {
+    assert_eq!(eval("try(local.tags.missing, \"fallback\")").unwrap(), Value::from("fallback"));
+    assert_eq!(eval("can(local.tags.team)").unwrap(), Value::Bool(true));
+    assert_eq!(eval("can(local.tags.missing)").unwrap(), Value::Bool(false));
+}
+
+#[test]
+fn errors_name_the_problem() {
+    assert!(eval("var.nope").unwrap_err().contains("undeclared"));
+    assert!(eval("local.tags.nope").unwrap_err().contains("unsupported attribute"));
+    assert!(eval("var.zones[5]").unwrap_err().contains("out of range"));
+    assert!(eval("nosuchfn(1)").unwrap_err().contains("unknown function"));
+    assert!(eval("count.foo").unwrap_err().contains("count.index"));
+}

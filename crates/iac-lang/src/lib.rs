@@ -1,0 +1,21 @@
+//! The iac stack language: loads a stack directory of `*.tf` / `*.hcl`
+//! files with source spans (hcl-edit), builds the configuration model
+//! (modules, variables, resources, outputs, ...), extracts references for
+//! the dependency graph, and evaluates expressions with unknown and
+//! sensitive marks carried through every operator and function.
+//!
+//! Architecture Invariant: this crate knows no provider, backend, or engine
+//! scheduling. It reads files (the stack, tfvars, `file()`), nothing else;
+//! values of resources come in through the [`eval::Scope`] trait.
+
+pub mod config;
+pub mod diagnostic;
+pub mod eval;
+pub mod load;
+pub mod refs;
+pub mod source;
+pub mod typeexpr;
+pub mod vars;
+
+pub use diagnostic::{Diagnostic, Severity};
+pub use source::{SourceMap, Span};

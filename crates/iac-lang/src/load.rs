@@ -1,0 +1,622 @@
+//! Loads a stack directory (and its local child modules) into the
+//! configuration model, collecting every problem as a diagnostic.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use hcl_edit::expr::{Expression, TraversalOperator};
+use hcl_edit::repr::Span as _;
+use hcl_edit::structure::{Attribute, Block, BlockLabel, Body, Structure};
+use iac_core::address::{Mode, Target};
+use iac_core::{AttrPath, PathStep};
+
+use crate::config::*;
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::eval::eval_literal;
+use crate::source::{FileId, SourceFile, SourceMap, Span};
+use crate::typeexpr::TypeConstraint;
+
+/// A loaded stack: the root module (with children) and its sources.
+#[derive(Debug, Clone)]
+pub struct Stack {
+    pub root: Module,
+    pub sources: SourceMap,
+}
+
+impl Stack {
+    /// A digest of every configuration file, so a saved plan can tell
+    /// whether the stack changed since it was made.
+    pub fn digest(&self) -> String {
+        // FNV-1a over names and contents: stable across runs and platforms.
+        let mut h: u64 = 0xcbf29ce484222325;
+        for f in self.sources.files() {
+            for b in f.name.bytes().chain([0u8]).chain(f.text.bytes()).chain([0u8]) {
+                h ^= b as u64;
+                h = h.wrapping_mul(0x100000001b3);
+            }
+        }
+        format!("{h:016x}")
+    }
+}
+
+/// Loads the stack in `dir`. Returns the stack even when there are errors
+/// (as far as it could be built), so all problems are reported in one run.
+pub fn load_stack(dir: &Path) -> (Stack, Diagnostics) {
+    let mut sources = SourceMap::default();
+    let mut diags = Diagnostics::default();
+    let root = load_module(dir, Vec::new(), &mut sources, &mut diags, 0);
+    (Stack { root, sources }, diags)
+}
+
+fn display_name(path: &Path) -> String {
+    let cwd = std::env::current_dir().ok();
+    match cwd.as_deref().and_then(|c| path.strip_prefix(c).ok()) {
+        Some(rel) => rel.display().to_string(),
+        None => path.display().to_string(),
+    }
+}
+
+fn load_module(dir: &Path, call_path: Vec<String>, sources: &mut SourceMap, diags: &mut Diagnostics, depth: usize) -> Module {
+    let mut module = Module { dir: dir.to_path_buf(), call_path, ..Module::default() };
+    let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("tf" | "hcl")))
+            .collect(),
+        Err(e) => {
+            diags.push(Diagnostic::error(format!("cannot read stack directory {}: {e}", dir.display()), None));
+            return module;
+        }
+    };
+    files.sort();
+    if files.is_empty() {
+        diags.push(Diagnostic::error(format!("no *.tf or *.hcl files in {}", dir.display()), None));
+    }
+    for path in files {
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                diags.push(Diagnostic::error(format!("cannot read {}: {e}", path.display()), None));
+                continue;
+            }
+        };
+        let file = sources.add(SourceFile::new(display_name(&path), path.clone(), text));
+        let text = &sources.get(file).text;
+        match hcl_edit::parser::parse_body(text) {
+            Ok(body) => {
+                let mut b = Builder { file, diags, module: &mut module };
+                b.body(&body);
+            }
+            Err(e) => {
+                let loc = e.location();
+                let offset = loc.offset();
+                diags.push(Diagnostic::error(format!("syntax error: {}", e.message()), Some(Span { file, range: offset..(offset + 1).min(text.len().max(offset)) })));
+            }
+        }
+    }
+    // Child modules, after the whole directory is read.
+    let calls: Vec<String> = module.module_calls.keys().cloned().collect();
+    for name in calls {
+        let call = module.module_calls.get(&name).expect("listed above");
+        let source = call.source.clone();
+        let span = call.span.clone();
+        if !(source.starts_with("./") || source.starts_with("../")) {
+            diags.push(Diagnostic::error(format!("module source {source:?} is not supported; use a local path starting with ./ or ../"), Some(span)));
+            continue;
+        }
+        if depth > 32 {
+            diags.push(Diagnostic::error("modules nested more than 32 deep (a module that calls itself?)", Some(span)));
+            continue;
+        }
+        let child_dir = dir.join(&source);
+        if !child_dir.is_dir() {
+            diags.push(Diagnostic::error(format!("module source {source:?} is not a directory ({})", child_dir.display()), Some(span)));
+            continue;
+        }
+        let mut path = module.call_path.clone();
+        path.push(name.clone());
+        let child = load_module(&child_dir, path, sources, diags, depth + 1);
+        module.module_calls.get_mut(&name).expect("listed above").module = Box::new(child);
+    }
+    module
+}
+
+struct Builder<'a> {
+    file: FileId,
+    diags: &'a mut Diagnostics,
+    module: &'a mut Module,
+}
+
+fn label_str(l: &BlockLabel) -> &str {
+    match l {
+        BlockLabel::Ident(i) => i.as_str(),
+        BlockLabel::String(s) => s.as_str(),
+    }
+}
+
+impl Builder<'_> {
+    fn span(&self, r: Option<std::ops::Range<usize>>) -> Span {
+        Span { file: self.file, range: r.unwrap_or(0..0) }
+    }
+    fn expr(&self, e: &Expression) -> Expr {
+        Expr { expr: e.clone(), file: self.file }
+    }
+    fn err(&mut self, msg: impl Into<String>, r: Option<std::ops::Range<usize>>) {
+        let s = self.span(r);
+        self.diags.push(Diagnostic::error(msg, Some(s)));
+    }
+    fn header_span(&self, b: &Block) -> Span {
+        let start = b.ident.span().map(|r| r.start).unwrap_or(0);
+        let end = b.labels.last().and_then(|l| match l {
+            BlockLabel::Ident(i) => i.span(),
+            BlockLabel::String(s) => s.span(),
+        });
+        let end = end.map(|r| r.end).or(b.ident.span().map(|r| r.end)).unwrap_or(start);
+        Span { file: self.file, range: start..end }
+    }
+
+    fn labels<'b>(&mut self, b: &'b Block, n: usize, what: &str) -> Option<Vec<&'b str>> {
+        if b.labels.len() != n {
+            let h = self.header_span(b);
+            self.diags.push(Diagnostic::error(format!("a {} block takes {n} label(s) ({what}), found {}", b.ident.as_str(), b.labels.len()), Some(h)));
+            return None;
+        }
+        Some(b.labels.iter().map(label_str).collect())
+    }
+
+    fn body(&mut self, body: &Body) {
+        for s in body.iter() {
+            match s {
+                Structure::Attribute(a) => self.err(format!("unexpected argument {:?} at the top level; only blocks belong here", a.key.as_str()), a.key.span()),
+                Structure::Block(b) => match b.ident.as_str() {
+                    "terraform" => self.terraform(b),
+                    "variable" => self.variable(b),
+                    "locals" => self.locals(b),
+                    "resource" => self.resource(b, Mode::Managed),
+                    "data" => self.resource(b, Mode::Data),
+                    "output" => self.output(b),
+                    "module" => self.module_call(b),
+                    "provider" => self.provider(b),
+                    "moved" => self.moved(b),
+                    "import" => self.import(b),
+                    other => self.err(
+                        format!("unsupported block type {other:?}; expected one of terraform, variable, locals, resource, data, output, module, provider, moved, import"),
+                        b.ident.span(),
+                    ),
+                },
+            }
+        }
+    }
+
+    /// Splits a body into attributes and blocks, reporting names not in `allowed`.
+    fn attrs<'b>(&mut self, body: &'b Body, allowed_attrs: &[&str], allowed_blocks: &[&str], ctx: &str) -> (BTreeMap<String, &'b Attribute>, Vec<&'b Block>) {
+        let mut attrs = BTreeMap::new();
+        let mut blocks = Vec::new();
+        for s in body.iter() {
+            match s {
+                Structure::Attribute(a) => {
+                    let k = a.key.as_str();
+                    if !allowed_attrs.contains(&k) {
+                        self.err(format!("unsupported argument {k:?} in {ctx}"), a.key.span());
+                    } else if attrs.insert(k.to_string(), a).is_some() {
+                        self.err(format!("argument {k:?} is set twice in {ctx}"), a.key.span());
+                    }
+                }
+                Structure::Block(b) => {
+                    if allowed_blocks.contains(&b.ident.as_str()) {
+                        blocks.push(b);
+                    } else {
+                        self.err(format!("unsupported block {:?} in {ctx}", b.ident.as_str()), b.ident.span());
+                    }
+                }
+            }
+        }
+        (attrs, blocks)
+    }
+
+    fn literal_bool(&mut self, a: Option<&&Attribute>) -> bool {
+        let Some(a) = a else { return false };
+        match eval_literal(&a.value) {
+            Ok(v) => match v.as_bool() {
+                Some(b) => b,
+                None => {
+                    self.err(format!("{} must be true or false", a.key.as_str()), a.value.span());
+                    false
+                }
+            },
+            Err(e) => {
+                self.err(format!("{} must be a literal bool: {e}", a.key.as_str()), a.value.span());
+                false
+            }
+        }
+    }
+
+    fn literal_string(&mut self, a: Option<&&Attribute>) -> Option<String> {
+        let a = a?;
+        match eval_literal(&a.value).ok().and_then(|v| v.as_str().map(str::to_string)) {
+            Some(s) => Some(s),
+            None => {
+                self.err(format!("{} must be a literal string", a.key.as_str()), a.value.span());
+                None
+            }
+        }
+    }
+
+    fn terraform(&mut self, b: &Block) {
+        let (attrs, blocks) = self.attrs(&b.body, &["required_version", "experiments"], &["backend", "required_providers", "cloud"], "the terraform block");
+        if let Some(a) = attrs.get("required_version") {
+            if let Some(v) = self.literal_string(Some(a)) {
+                self.module.required_version = Some((v, self.span(a.value.span())));
+            }
+        }
+        for blk in blocks {
+            match blk.ident.as_str() {
+                "backend" => {
+                    let Some(labels) = self.labels(blk, 1, "the backend type") else { continue };
+                    let mut settings = BTreeMap::new();
+                    for s in blk.body.iter() {
+                        match s {
+                            Structure::Attribute(a) => match eval_literal(&a.value) {
+                                Ok(v) => {
+                                    settings.insert(a.key.as_str().to_string(), v.to_json());
+                                }
+                                Err(e) => self.err(format!("backend settings must be literal values: {e}"), a.value.span()),
+                            },
+                            Structure::Block(x) => self.err("nested blocks are not supported in a backend block", x.ident.span()),
+                        }
+                    }
+                    if self.module.backend.is_some() {
+                        self.err("only one backend block is allowed", blk.ident.span());
+                    }
+                    self.module.backend = Some(Backend { type_: labels[0].to_string(), settings, span: self.header_span(blk) });
+                }
+                "cloud" => self.err("the cloud block is not supported; use a backend block", blk.ident.span()),
+                _ => {} // required_providers: providers are built in, nothing to install.
+            }
+        }
+    }
+
+    fn variable(&mut self, b: &Block) {
+        let Some(l) = self.labels(b, 1, "the variable name") else { return };
+        let name = l[0].to_string();
+        let span = self.header_span(b);
+        let (attrs, blocks) = self.attrs(&b.body, &["type", "default", "description", "sensitive", "nullable", "ephemeral"], &["validation"], "a variable block");
+        let type_ = match attrs.get("type") {
+            Some(a) => match TypeConstraint::parse(&a.value) {
+                Ok(t) => t,
+                Err(e) => {
+                    self.err(format!("invalid type constraint: {e}"), a.value.span());
+                    TypeConstraint::Any
+                }
+            },
+            None => TypeConstraint::Any,
+        };
+        let default = attrs.get("default").map(|a| self.expr(&a.value));
+        let description = self.literal_string(attrs.get("description")).unwrap_or_default();
+        let sensitive = self.literal_bool(attrs.get("sensitive"));
+        let nullable = if attrs.contains_key("nullable") { self.literal_bool(attrs.get("nullable")) } else { true };
+        let mut validations = Vec::new();
+        for v in blocks {
+            let (va, _) = self.attrs(&v.body, &["condition", "error_message"], &[], "a validation block");
+            match (va.get("condition"), va.get("error_message")) {
+                (Some(c), Some(m)) => validations.push(Validation { condition: self.expr(&c.value), error_message: self.expr(&m.value) }),
+                _ => self.err("a validation block needs condition and error_message", v.ident.span()),
+            }
+        }
+        if self.module.variables.contains_key(&name) {
+            self.diags.push(Diagnostic::error(format!("duplicate variable {name:?}"), Some(span.clone())).with_related(self.module.variables[&name].span.clone(), "first declared here"));
+            return;
+        }
+        self.module.variables.insert(name.clone(), Variable { name, type_, default, description, sensitive, nullable, validations, span });
+    }
+
+    fn locals(&mut self, b: &Block) {
+        for s in b.body.iter() {
+            match s {
+                Structure::Attribute(a) => {
+                    let name = a.key.as_str().to_string();
+                    let span = self.span(a.key.span());
+                    if let Some(prev) = self.module.locals.get(&name) {
+                        self.diags.push(Diagnostic::error(format!("duplicate local value {name:?}"), Some(span)).with_related(prev.span.clone(), "first defined here"));
+                        continue;
+                    }
+                    self.module.locals.insert(name.clone(), Local { name, value: self.expr(&a.value), span });
+                }
+                Structure::Block(x) => self.err("blocks are not allowed in locals", x.ident.span()),
+            }
+        }
+    }
+
+    fn depends_on(&mut self, a: Option<&&Attribute>) -> Vec<Expr> {
+        let Some(a) = a else { return Vec::new() };
+        match &a.value {
+            Expression::Array(items) => items.iter().map(|i| self.expr(i)).collect(),
+            other => {
+                self.err("depends_on must be a list of references", other.span());
+                Vec::new()
+            }
+        }
+    }
+
+    fn provider_ref(&mut self, a: Option<&&Attribute>, default_name: &str) -> ProviderRef {
+        let Some(a) = a else { return ProviderRef { name: default_name.to_string(), alias: None, span: None } };
+        let span = Some(self.span(a.value.span()));
+        match parse_provider_ref(&a.value) {
+            Some((name, alias)) => ProviderRef { name, alias, span },
+            None => {
+                self.err("provider must be a provider reference such as aws or aws.west", a.value.span());
+                ProviderRef { name: default_name.to_string(), alias: None, span }
+            }
+        }
+    }
+
+    fn resource(&mut self, b: &Block, mode: Mode) {
+        let Some(l) = self.labels(b, 2, "the type and the name") else { return };
+        let (type_, name) = (l[0].to_string(), l[1].to_string());
+        let span = self.header_span(b);
+        let mut count = None;
+        let mut for_each = None;
+        let mut depends_on = Vec::new();
+        let mut provider_attr = None;
+        let mut lifecycle = Lifecycle::default();
+        for s in b.body.iter() {
+            match s {
+                Structure::Attribute(a) => match a.key.as_str() {
+                    "count" => count = Some(self.expr(&a.value)),
+                    "for_each" => for_each = Some(self.expr(&a.value)),
+                    "depends_on" => depends_on = self.depends_on(Some(&a)),
+                    "provider" => provider_attr = Some(a),
+                    _ => {}
+                },
+                Structure::Block(x) if x.ident.as_str() == "lifecycle" => {
+                    if mode == Mode::Data {
+                        self.err("data sources have no lifecycle block", x.ident.span());
+                    }
+                    lifecycle = self.lifecycle(x);
+                }
+                Structure::Block(x) if matches!(x.ident.as_str(), "provisioner" | "connection") => {
+                    self.err("provisioners are not supported; model the side effect as a resource", x.ident.span());
+                }
+                _ => {}
+            }
+        }
+        if count.is_some() && for_each.is_some() {
+            self.err("count and for_each cannot both be set", for_each.as_ref().map(|e| e.span().range));
+        }
+        let default_provider = type_.split('_').next().unwrap_or(&type_).to_string();
+        let provider = self.provider_ref(provider_attr.as_ref(), &default_provider);
+        let r = Resource { mode, type_, name, span: span.clone(), file: self.file, body: b.body.clone(), count, for_each, depends_on, provider, lifecycle };
+        let key = r.key();
+        if let Some(prev) = self.module.resources.get(&key) {
+            self.diags.push(Diagnostic::error(format!("duplicate resource {key}"), Some(span)).with_related(prev.span.clone(), "first declared here"));
+            return;
+        }
+        self.module.resources.insert(key, r);
+    }
+
+    fn lifecycle(&mut self, b: &Block) -> Lifecycle {
+        let (attrs, _) = self.attrs(
+            &b.body,
+            &["create_before_destroy", "prevent_destroy", "ignore_changes", "replace_triggered_by"],
+            &["precondition", "postcondition"],
+            "a lifecycle block",
+        );
+        let mut l = Lifecycle { create_before_destroy: self.literal_bool(attrs.get("create_before_destroy")), prevent_destroy: self.literal_bool(attrs.get("prevent_destroy")), ..Lifecycle::default() };
+        if let Some(a) = attrs.get("ignore_changes") {
+            l.ignore_changes = match &a.value {
+                Expression::Variable(v) if v.as_str() == "all" => IgnoreChanges::All,
+                Expression::Array(items) => {
+                    let mut paths = Vec::new();
+                    for i in items.iter() {
+                        match traversal_path(i) {
+                            Some(p) => paths.push(p),
+                            None => self.err("ignore_changes entries must be attribute names such as tags or tags[\"x\"]", i.span()),
+                        }
+                    }
+                    IgnoreChanges::Paths(paths)
+                }
+                other => {
+                    self.err("ignore_changes must be a list of attributes or all", other.span());
+                    IgnoreChanges::None
+                }
+            };
+        }
+        if let Some(a) = attrs.get("replace_triggered_by") {
+            match &a.value {
+                Expression::Array(items) => l.replace_triggered_by = items.iter().map(|i| self.expr(i)).collect(),
+                other => self.err("replace_triggered_by must be a list of references", other.span()),
+            }
+        }
+        l
+    }
+
+    fn output(&mut self, b: &Block) {
+        let Some(l) = self.labels(b, 1, "the output name") else { return };
+        let name = l[0].to_string();
+        let span = self.header_span(b);
+        let (attrs, _) = self.attrs(&b.body, &["value", "sensitive", "description", "depends_on", "ephemeral"], &["precondition"], "an output block");
+        let Some(value) = attrs.get("value") else {
+            self.diags.push(Diagnostic::error(format!("output {name:?} has no value"), Some(span)));
+            return;
+        };
+        let o = Output {
+            name: name.clone(),
+            value: self.expr(&value.value),
+            sensitive: self.literal_bool(attrs.get("sensitive")),
+            description: self.literal_string(attrs.get("description")).unwrap_or_default(),
+            depends_on: self.depends_on(attrs.get("depends_on")),
+            span: span.clone(),
+        };
+        if let Some(prev) = self.module.outputs.get(&name) {
+            self.diags.push(Diagnostic::error(format!("duplicate output {name:?}"), Some(span)).with_related(prev.span.clone(), "first declared here"));
+            return;
+        }
+        self.module.outputs.insert(name, o);
+    }
+
+    fn module_call(&mut self, b: &Block) {
+        let Some(l) = self.labels(b, 1, "the module name") else { return };
+        let name = l[0].to_string();
+        let span = self.header_span(b);
+        let mut inputs = BTreeMap::new();
+        let mut call = ModuleCall { name: name.clone(), source: String::new(), span: span.clone(), inputs: BTreeMap::new(), count: None, for_each: None, depends_on: Vec::new(), providers: BTreeMap::new(), module: Box::default() };
+        for s in b.body.iter() {
+            match s {
+                Structure::Attribute(a) => match a.key.as_str() {
+                    "source" => call.source = self.literal_string(Some(&a)).unwrap_or_default(),
+                    "version" => self.err("module versions apply to registry modules, which are not supported", a.key.span()),
+                    "count" => call.count = Some(self.expr(&a.value)),
+                    "for_each" => call.for_each = Some(self.expr(&a.value)),
+                    "depends_on" => call.depends_on = self.depends_on(Some(&a)),
+                    "providers" => match &a.value {
+                        Expression::Object(o) => {
+                            for (k, v) in o.iter() {
+                                let key = match k {
+                                    hcl_edit::expr::ObjectKey::Ident(i) => parse_provider_ref(&Expression::Variable(i.clone())),
+                                    hcl_edit::expr::ObjectKey::Expression(e) => parse_provider_ref(e),
+                                };
+                                match (key, parse_provider_ref(v.expr())) {
+                                    (Some((kn, ka)), Some((vn, va))) => {
+                                        let child = match ka {
+                                            Some(a) => format!("{kn}.{a}"),
+                                            None => kn,
+                                        };
+                                        call.providers.insert(child, ProviderRef { name: vn, alias: va, span: Some(self.span(v.expr().span())) });
+                                    }
+                                    _ => self.err("providers entries map a child provider to a parent one: { aws = aws.west }", v.expr().span()),
+                                }
+                            }
+                        }
+                        other => self.err("providers must be an object", other.span()),
+                    },
+                    other => {
+                        inputs.insert(other.to_string(), self.expr(&a.value));
+                    }
+                },
+                Structure::Block(x) => self.err(format!("unsupported block {:?} in a module block", x.ident.as_str()), x.ident.span()),
+            }
+        }
+        if call.source.is_empty() {
+            self.diags.push(Diagnostic::error(format!("module {name:?} has no source"), Some(span.clone())));
+            return;
+        }
+        call.inputs = inputs;
+        if let Some(prev) = self.module.module_calls.get(&name) {
+            self.diags.push(Diagnostic::error(format!("duplicate module call {name:?}"), Some(span)).with_related(prev.span.clone(), "first declared here"));
+            return;
+        }
+        self.module.module_calls.insert(name, call);
+    }
+
+    fn provider(&mut self, b: &Block) {
+        let Some(l) = self.labels(b, 1, "the provider name") else { return };
+        let name = l[0].to_string();
+        let span = self.header_span(b);
+        let alias = b.body.iter().find_map(|s| match s {
+            Structure::Attribute(a) if a.key.as_str() == "alias" => Some(a),
+            _ => None,
+        });
+        let alias = match alias {
+            Some(a) => self.literal_string(Some(&a)),
+            None => None,
+        };
+        if let Some(prev) = self.module.providers.iter().find(|p| p.name == name && p.alias == alias) {
+            let prev = prev.span.clone();
+            self.diags.push(Diagnostic::error(format!("duplicate provider configuration {name}{}", alias.as_ref().map(|a| format!(".{a}")).unwrap_or_default()), Some(span)).with_related(prev, "first declared here"));
+            return;
+        }
+        self.module.providers.push(ProviderConfig { name, alias, span, file: self.file, body: b.body.clone() });
+    }
+
+    fn moved(&mut self, b: &Block) {
+        let span = self.header_span(b);
+        let (attrs, _) = self.attrs(&b.body, &["from", "to"], &[], "a moved block");
+        let mut get = |k: &str| -> Option<Target> {
+            let a = attrs.get(k)?;
+            let text = expr_source_text(&a.value)?;
+            match text.parse::<Target>() {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    self.err(format!("invalid address in moved.{k}: {e}"), a.value.span());
+                    None
+                }
+            }
+        };
+        let (from, to) = (get("from"), get("to"));
+        match (from, to) {
+            (Some(from), Some(to)) => self.module.moved.push(Moved { from, to, span }),
+            _ => self.diags.push(Diagnostic::error("a moved block needs from and to addresses", Some(span))),
+        }
+    }
+
+    fn import(&mut self, b: &Block) {
+        let span = self.header_span(b);
+        let (attrs, _) = self.attrs(&b.body, &["to", "id", "provider", "for_each"], &[], "an import block");
+        let to = attrs.get("to").and_then(|a| expr_source_text(&a.value)).and_then(|t| t.parse::<iac_core::InstanceAddr>().ok());
+        match (to, attrs.get("id")) {
+            (Some(to), Some(id)) => self.module.imports.push(Import { to, id: self.expr(&id.value), span }),
+            _ => self.diags.push(Diagnostic::error("an import block needs to (a resource address) and id", Some(span))),
+        }
+    }
+}
+
+/// `aws` or `aws.west` → (name, alias).
+fn parse_provider_ref(e: &Expression) -> Option<(String, Option<String>)> {
+    match e {
+        Expression::Variable(v) => Some((v.as_str().to_string(), None)),
+        Expression::Traversal(t) => match (&t.expr, t.operators.as_slice()) {
+            (Expression::Variable(v), [op]) => match &**op {
+                TraversalOperator::GetAttr(a) => Some((v.as_str().to_string(), Some(a.as_str().to_string()))),
+                _ => None,
+            },
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `tags["x"]`, `node_pool[0].size` → an attribute path.
+pub fn traversal_path(e: &Expression) -> Option<AttrPath> {
+    match e {
+        Expression::Variable(v) => Some(AttrPath::attr(v.as_str())),
+        Expression::String(s) => Some(AttrPath::attr(s.as_str())),
+        Expression::Traversal(t) => {
+            let mut p = traversal_path(&t.expr)?;
+            for op in t.operators.iter() {
+                match &**op {
+                    TraversalOperator::GetAttr(a) => p.0.push(PathStep::Attr(a.as_str().to_string())),
+                    TraversalOperator::Index(Expression::String(s)) => p.0.push(PathStep::Key(s.as_str().to_string())),
+                    TraversalOperator::Index(Expression::Number(n)) => p.0.push(PathStep::Index(n.value().as_u64()? as usize)),
+                    TraversalOperator::LegacyIndex(n) => p.0.push(PathStep::Index(*n.value() as usize)),
+                    _ => return None,
+                }
+            }
+            Some(p)
+        }
+        _ => None,
+    }
+}
+
+/// The address written as a traversal (`module.a.aws_vpc.x["k"]`) as text.
+fn expr_source_text(e: &Expression) -> Option<String> {
+    match e {
+        Expression::Variable(v) => Some(v.as_str().to_string()),
+        Expression::Traversal(t) => {
+            let mut s = expr_source_text(&t.expr)?;
+            for op in t.operators.iter() {
+                match &**op {
+                    TraversalOperator::GetAttr(a) => {
+                        s.push('.');
+                        s.push_str(a.as_str());
+                    }
+                    TraversalOperator::Index(Expression::String(k)) => s.push_str(&format!("[{}]", serde_json::Value::String(k.as_str().to_string()))),
+                    TraversalOperator::Index(Expression::Number(n)) => s.push_str(&format!("[{}]", n.value().as_i64()?)),
+                    TraversalOperator::LegacyIndex(n) => s.push_str(&format!("[{}]", n.value())),
+                    _ => return None,
+                }
+            }
+            Some(s)
+        }
+        _ => None,
+    }
+}

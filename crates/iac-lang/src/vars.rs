@@ -1,0 +1,240 @@
+//! Values of root-module variables, from every source in Terraform's order
+//! of precedence (later wins): defaults, `TF_VAR_name` / `IAC_VAR_name`
+//! environment variables, `terraform.tfvars`, `*.auto.tfvars` (lexical
+//! order), then `-var-file` and `-var` in the order given on the command line.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use hcl_edit::repr::Span as _;
+use hcl_edit::structure::Structure;
+use iac_core::Value;
+
+use crate::config::{Expr, Module, Variable};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::eval::{EmptyScope, Evaluator, Scope};
+use crate::refs::{Reference, Subject};
+use crate::source::{SourceFile, SourceMap, Span};
+use crate::typeexpr::TypeConstraint;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CliVar {
+    /// `-var name=value`
+    Var(String),
+    /// `-var-file path`
+    File(PathBuf),
+}
+
+#[derive(Clone, Debug)]
+enum Raw {
+    Expr(Expr),
+    /// From the environment or `-var`: a string, parsed as HCL for complex types.
+    Text { text: String, origin: String },
+}
+
+/// Collects and converts root variable values. Missing required variables,
+/// conversion failures and failed validations are diagnostics.
+pub fn root_variables(root: &Module, cli: &[CliVar], env: &[(String, String)], sources: &mut SourceMap, diags: &mut Diagnostics) -> BTreeMap<String, Value> {
+    let mut raw: BTreeMap<String, Raw> = BTreeMap::new();
+    // Environment: TF_VAR_ first so that the IAC_VAR_ spelling wins.
+    for prefix in ["TF_VAR_", "IAC_VAR_"] {
+        for (k, v) in env {
+            if let Some(name) = k.strip_prefix(prefix) {
+                if root.variables.contains_key(name) {
+                    raw.insert(name.to_string(), Raw::Text { text: v.clone(), origin: format!("environment variable {k}") });
+                }
+            }
+        }
+    }
+    let mut files: Vec<PathBuf> = Vec::new();
+    let tfvars = root.dir.join("terraform.tfvars");
+    if tfvars.is_file() {
+        files.push(tfvars);
+    }
+    if let Ok(rd) = std::fs::read_dir(&root.dir) {
+        let mut auto: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".auto.tfvars"))).collect();
+        auto.sort();
+        files.extend(auto);
+    }
+    for f in &files {
+        read_var_file(f, root, &mut raw, sources, diags, false);
+    }
+    for c in cli {
+        match c {
+            CliVar::File(f) => read_var_file(f, root, &mut raw, sources, diags, true),
+            CliVar::Var(spec) => match spec.split_once('=') {
+                Some((name, value)) => {
+                    if !root.variables.contains_key(name) {
+                        diags.push(Diagnostic::error(format!("-var {name}: no variable {name:?} is declared in the root module"), None));
+                        continue;
+                    }
+                    raw.insert(name.to_string(), Raw::Text { text: value.to_string(), origin: format!("-var {name}") });
+                }
+                None => diags.push(Diagnostic::error(format!("-var {spec:?}: expected name=value"), None)),
+            },
+        }
+    }
+
+    let mut out = BTreeMap::new();
+    for (name, var) in &root.variables {
+        let value = match raw.remove(name) {
+            Some(Raw::Expr(e)) => {
+                let ev = Evaluator::new(&EmptyScope, &root.dir, e.file);
+                match ev.eval(&e.expr) {
+                    Ok(v) => Some((v, Some(e.span()))),
+                    Err(d) => {
+                        diags.push(d);
+                        continue;
+                    }
+                }
+            }
+            Some(Raw::Text { text, origin }) => match parse_text(&text, &var.type_, sources) {
+                Ok(v) => Some((v, None)),
+                Err(e) => {
+                    diags.push(Diagnostic::error(format!("invalid value for variable {name:?} from {origin}: {e}"), Some(var.span.clone())));
+                    continue;
+                }
+            },
+            None => None,
+        };
+        match finish_variable(var, value, &root.dir, diags) {
+            Some(v) => {
+                out.insert(name.clone(), v);
+            }
+            None => continue,
+        }
+    }
+    out
+}
+
+/// Applies the default, nullability, type conversion, sensitivity and
+/// validations to a variable's given value (None when not given).
+/// Used for root variables and module inputs alike.
+pub fn finish_variable(var: &Variable, given: Option<(Value, Option<Span>)>, dir: &Path, diags: &mut Diagnostics) -> Option<Value> {
+    let (value, span) = match given {
+        Some((v, s)) if !(v.is_null() && var.nullable && var.default.is_some()) => (v, s.unwrap_or(var.span.clone())),
+        _ => match &var.default {
+            Some(d) => {
+                let ev = Evaluator::new(&EmptyScope, dir, d.file);
+                match ev.eval(&d.expr) {
+                    Ok(v) => (v, d.span()),
+                    Err(e) => {
+                        diags.push(e);
+                        return None;
+                    }
+                }
+            }
+            None => {
+                diags.push(Diagnostic::error(format!("no value for required variable {:?}", var.name), Some(var.span.clone())).with_detail("set it with -var, a .tfvars file, or TF_VAR_/IAC_VAR_ environment variables"));
+                return None;
+            }
+        },
+    };
+    if value.is_null() && !var.nullable {
+        diags.push(Diagnostic::error(format!("variable {:?} must not be null", var.name), Some(span)));
+        return None;
+    }
+    let value = match var.type_.convert(value) {
+        Ok(v) => v.mark_if(var.sensitive),
+        Err(e) => {
+            diags.push(Diagnostic::error(format!("invalid value for variable {:?}: {e}", var.name), Some(span)).with_related(var.span.clone(), format!("declared as {}", var.type_.name())));
+            return None;
+        }
+    };
+    let mut ok = true;
+    for v in &var.validations {
+        let scope = OneVar { name: &var.name, value: &value };
+        let ev = Evaluator::new(&scope, dir, v.condition.file);
+        match ev.eval(&v.condition.expr).map(|c| c.unmarked().clone()) {
+            Ok(Value::Bool(true)) | Ok(Value::Unknown) => {}
+            Ok(Value::Bool(false)) => {
+                let msg = Evaluator::new(&scope, dir, v.error_message.file).eval(&v.error_message.expr).ok().and_then(|m| m.as_str().map(str::to_string)).unwrap_or_else(|| "validation failed".into());
+                diags.push(Diagnostic::error(format!("invalid value for variable {:?}: {msg}", var.name), Some(span.clone())).with_related(v.condition.span(), "this validation failed"));
+                ok = false;
+            }
+            Ok(other) => {
+                diags.push(Diagnostic::error(format!("a validation condition must be a bool, got {}", other.type_name()), Some(v.condition.span())));
+                ok = false;
+            }
+            Err(d) => {
+                diags.push(d);
+                ok = false;
+            }
+        }
+    }
+    ok.then_some(value)
+}
+
+struct OneVar<'a> {
+    name: &'a str,
+    value: &'a Value,
+}
+
+impl Scope for OneVar<'_> {
+    fn resolve(&self, r: &Reference) -> Result<Value, String> {
+        match &r.subject {
+            Subject::Var(n) if n == self.name => Ok(self.value.clone()),
+            other => Err(format!("a validation may only refer to the variable itself, not {}", other.describe())),
+        }
+    }
+}
+
+fn parse_text(text: &str, t: &TypeConstraint, sources: &mut SourceMap) -> Result<Value, String> {
+    match t {
+        TypeConstraint::String | TypeConstraint::Number | TypeConstraint::Bool | TypeConstraint::Any => Ok(Value::String(text.to_string())),
+        _ => {
+            let expr = hcl_edit::parser::parse_expr(text).map_err(|e| format!("not a valid HCL value: {}", e.message()))?;
+            let file = sources.add(SourceFile::new("<value>".into(), PathBuf::new(), text.to_string()));
+            Evaluator::new(&EmptyScope, Path::new("."), file).eval(&expr).map_err(|d| d.summary)
+        }
+    }
+}
+
+fn read_var_file(path: &Path, root: &Module, raw: &mut BTreeMap<String, Raw>, sources: &mut SourceMap, diags: &mut Diagnostics, explicit: bool) {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            diags.push(Diagnostic::error(format!("cannot read variables file {}: {e}", path.display()), None));
+            return;
+        }
+    };
+    let file = sources.add(SourceFile::new(path.display().to_string(), path.to_path_buf(), text));
+    let text = &sources.get(file).text;
+    if path.extension().is_some_and(|e| e == "json") {
+        match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(serde_json::Value::Object(o)) => {
+                for (k, v) in o {
+                    let lit = hcl_edit::parser::parse_expr(&v.to_string()).ok();
+                    if let Some(expr) = lit {
+                        raw.insert(k, Raw::Expr(Expr { expr, file }));
+                    }
+                }
+            }
+            _ => diags.push(Diagnostic::error(format!("{} must hold a JSON object", path.display()), None)),
+        }
+        return;
+    }
+    match hcl_edit::parser::parse_body(text) {
+        Ok(body) => {
+            for s in body.iter() {
+                match s {
+                    Structure::Attribute(a) => {
+                        let name = a.key.as_str();
+                        if !root.variables.contains_key(name) {
+                            let span = Span { file, range: a.key.span().unwrap_or(0..0) };
+                            let d = if explicit { Diagnostic::error(format!("value for undeclared variable {name:?}"), Some(span)) } else { Diagnostic::warning(format!("value for undeclared variable {name:?}"), Some(span)) };
+                            diags.push(d);
+                            continue;
+                        }
+                        raw.insert(name.to_string(), Raw::Expr(Expr { expr: a.value.clone(), file }));
+                    }
+                    Structure::Block(b) => diags.push(Diagnostic::error("blocks are not allowed in a variables file", Some(Span { file, range: b.ident.span().unwrap_or(0..0) }))),
+                }
+            }
+        }
+        Err(e) => {
+            let off = e.location().offset();
+            diags.push(Diagnostic::error(format!("syntax error: {}", e.message()), Some(Span { file, range: off..off + 1 })));
+        }
+    }
+}

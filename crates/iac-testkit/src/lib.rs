@@ -1,0 +1,5 @@
+//! Test support shared by every crate's tests: fixtures, helpers and the
+//! conformance suites that each implementation of an extension trait must
+//! pass. It is a dev-dependency only; non-test code never depends on it.
+
+pub mod conformance;
