@@ -39,8 +39,9 @@ impl JournalEntry {
     }
 }
 
-/// An operation that was started and never recorded as finished.
-#[derive(Clone, Debug, PartialEq)]
+/// An operation that was started and never recorded as finished. Kept in
+/// the state snapshot itself, so folding the journal never loses one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PendingIntent {
     pub addr: InstanceAddr,
     pub action: Action,
@@ -59,7 +60,7 @@ pub struct Replayed {
 /// Folds journal entries onto a snapshot. Entries that follow a `Begin` for a
 /// different lineage/serial than the snapshot's are stale and skipped.
 pub fn replay(mut state: State, entries: impl IntoIterator<Item = JournalEntry>) -> Replayed {
-    let mut pending: BTreeMap<InstanceAddr, PendingIntent> = BTreeMap::new();
+    let mut pending: BTreeMap<InstanceAddr, PendingIntent> = std::mem::take(&mut state.pending).into_iter().map(|p| (p.addr.clone(), p)).collect();
     let mut live = true;
     let mut applied = 0;
     for e in entries {
@@ -90,7 +91,8 @@ pub fn replay(mut state: State, entries: impl IntoIterator<Item = JournalEntry>)
             JournalEntry::Outputs { outputs } => state.outputs = outputs,
         }
     }
-    Replayed { state, pending: pending.into_values().collect(), applied }
+    state.pending = pending.into_values().collect();
+    Replayed { pending: state.pending.clone(), state, applied }
 }
 
 #[cfg(test)]

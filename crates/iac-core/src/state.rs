@@ -82,11 +82,14 @@ pub struct State {
     pub resources: BTreeMap<InstanceAddr, InstanceState>,
     #[serde(default)]
     pub outputs: BTreeMap<String, OutputState>,
+    /// Operations started and never recorded as finished (see the journal).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending: Vec<crate::journal::PendingIntent>,
 }
 
 impl State {
     pub fn new(lineage: String) -> State {
-        State { version: STATE_FORMAT_VERSION, lineage, serial: 0, resources: BTreeMap::new(), outputs: BTreeMap::new() }
+        State { version: STATE_FORMAT_VERSION, lineage, serial: 0, resources: BTreeMap::new(), outputs: BTreeMap::new(), pending: Vec::new() }
     }
 
     pub fn is_empty(&self) -> bool {

@@ -274,6 +274,10 @@ pub async fn apply_loaded(loaded: &Loaded, env: &Env, plan: Plan, parallelism: u
 
 async fn apply_locked(loaded: &Loaded, env: &Env, plan: Plan, parallelism: usize) -> Result<ApplyOutcome, EngineError> {
     let mut current = statemgr::load(env.backend.as_ref()).await?;
+    if !current.exists && plan.prior_serial == 0 && current.state.is_empty() {
+        // No state yet, then or now: the plan's lineage becomes the state's.
+        current.state.lineage = plan.prior_lineage.clone();
+    }
     if current.state.lineage != plan.prior_lineage || current.state.serial != plan.prior_serial {
         return Err(EngineError::StalePlan(format!(
             "the state changed since the plan was made (plan: lineage {} serial {}, now: lineage {} serial {}); make a new plan",

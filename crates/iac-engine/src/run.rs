@@ -625,7 +625,8 @@ impl Run {
             return self.plan_data(&w, provider.as_deref()).await;
         }
         match self.opts.mode {
-            PlanMode::RefreshOnly | PlanMode::Destroy => return Ok(prior_value.unwrap_or(Value::Null)),
+            // Objects that do not exist are unknown, not null, so references to them stay valid.
+            PlanMode::RefreshOnly | PlanMode::Destroy => return Ok(prior_value.unwrap_or(Value::Unknown)),
             PlanMode::Normal => {}
         }
         let (mut config, config_marks) = w.config.clone().unmark_deep();

@@ -53,6 +53,8 @@ pub struct Loaded {
     pub pending: Vec<PendingIntent>,
     /// The journal held records (a run was interrupted): fold it now.
     pub needs_fold: bool,
+    /// False when no snapshot was ever written (the lineage is new).
+    pub exists: bool,
 }
 
 /// Loads the current state: snapshot plus replayed journal.
@@ -72,20 +74,17 @@ pub async fn load(backend: &dyn StateBackend) -> Result<Loaded, EngineError> {
     if had_journal {
         tracing::warn!(records = r.applied, pending = r.pending.len(), "recovered state from the journal of an interrupted run");
     }
-    Ok(Loaded { state: r.state, pending: r.pending, needs_fold: had_journal || stored.torn_tail })
+    Ok(Loaded { state: r.state, pending: r.pending, needs_fold: had_journal || stored.torn_tail, exists: stored.snapshot.is_some() })
 }
 
 /// Writes `state` as the next snapshot (serial + 1), which clears the
-/// journal; intents still pending are re-journaled so they survive.
+/// journal. Intents still pending go into the snapshot itself, so a crash
+/// at any point keeps them.
 pub async fn snapshot(backend: &dyn StateBackend, state: &mut State, pending: &[PendingIntent]) -> Result<(), EngineError> {
     state.serial += 1;
+    state.pending = pending.to_vec();
     let meta = SnapshotMeta { lineage: state.lineage.clone(), serial: state.serial };
     backend.write_snapshot(&meta, &state.to_bytes()).await?;
-    if !pending.is_empty() {
-        let mut recs = vec![JournalEntry::Begin { lineage: state.lineage.clone(), serial: state.serial }.encode()];
-        recs.extend(pending.iter().map(|p| JournalEntry::Intent { addr: p.addr.clone(), action: p.action, provider: p.provider.clone(), planned: p.planned.clone() }.encode()));
-        backend.append(&recs).await?;
-    }
     Ok(())
 }
 

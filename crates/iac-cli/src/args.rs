@@ -1,0 +1,239 @@
+//! Command-line arguments. Terraform spells flags with one dash
+//! (`-out=FILE`, `-refresh=false`); [`normalize`] rewrites them to clap's
+//! two-dash form so both spellings work.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Rewrites `-flag` / `-flag=value` to `--flag…`, leaving `-` alone,
+/// negative numbers, and everything after `--`.
+pub fn normalize(argv: Vec<String>) -> Vec<String> {
+    let mut out = Vec::with_capacity(argv.len());
+    let mut rest = false;
+    for (i, a) in argv.into_iter().enumerate() {
+        if i == 0 || rest {
+            out.push(a);
+            continue;
+        }
+        if a == "--" {
+            rest = true;
+            out.push(a);
+            continue;
+        }
+        let is_single = a.starts_with('-') && !a.starts_with("--") && a.len() > 2 && a.as_bytes()[1].is_ascii_alphabetic();
+        out.push(if is_single { format!("-{a}") } else { a });
+    }
+    out
+}
+
+#[derive(Parser, Debug)]
+#[command(name = "iac", version, about = "Infrastructure as code: plan and apply stacks written in Terraform's language.")]
+pub struct Cli {
+    /// Run as if started in DIR (the stack directory).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub chdir: Option<PathBuf>,
+    /// No colours in the output.
+    #[arg(long = "no-color", global = true)]
+    pub no_color: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct VarArgs {
+    /// Set a root variable: -var name=value (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub var: Vec<String>,
+    /// Read variable values from a file (repeatable).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_file: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct LockArgs {
+    /// How long to wait for the state lock ("0s", "30s", "5m").
+    #[arg(long = "lock-timeout", default_value = "0s")]
+    pub lock_timeout: String,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub vars: VarArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// Plan only these resources (and what they depend on).
+    #[arg(long)]
+    pub target: Vec<String>,
+    /// Plan to replace this resource instance even if unchanged.
+    #[arg(long)]
+    pub replace: Vec<String>,
+    /// Refresh objects from their providers before planning.
+    #[arg(long, default_value = "true", action = clap::ArgAction::Set)]
+    pub refresh: bool,
+    /// Only detect drift: update state to match the real objects.
+    #[arg(long = "refresh-only")]
+    pub refresh_only: bool,
+    /// Plan to destroy everything.
+    #[arg(long)]
+    pub destroy: bool,
+    /// How many operations run at once.
+    #[arg(long, default_value_t = 10)]
+    pub parallelism: usize,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Prepare the stack directory: check the configuration and backend.
+    Init {
+        #[arg(long = "backend-config")]
+        backend_config: Vec<String>,
+    },
+    /// Check the stack for errors without touching state or providers.
+    Validate {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rewrite stack files in canonical style.
+    Fmt {
+        /// Check only; exit 3 when files need formatting.
+        #[arg(long)]
+        check: bool,
+        /// Show the changes as diffs.
+        #[arg(long)]
+        diff: bool,
+        /// Also format subdirectories.
+        #[arg(long)]
+        recursive: bool,
+        paths: Vec<PathBuf>,
+    },
+    /// Show what apply would change.
+    Plan {
+        #[command(flatten)]
+        plan: PlanArgs,
+        /// Save the plan to FILE for `iac apply FILE`.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Exit 2 when there are changes.
+        #[arg(long = "detailed-exitcode")]
+        detailed_exitcode: bool,
+        /// Print the plan as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Apply a saved plan, or plan and apply.
+    Apply {
+        #[command(flatten)]
+        plan: PlanArgs,
+        /// Do not ask for confirmation.
+        #[arg(long = "auto-approve")]
+        auto_approve: bool,
+        /// A plan saved with `iac plan -out`.
+        plan_file: Option<PathBuf>,
+    },
+    /// Destroy everything the stack manages.
+    Destroy {
+        #[command(flatten)]
+        plan: PlanArgs,
+        #[arg(long = "auto-approve")]
+        auto_approve: bool,
+    },
+    /// Show the state, or a saved plan.
+    Show {
+        #[arg(long)]
+        json: bool,
+        file: Option<PathBuf>,
+    },
+    /// Show output values.
+    Output {
+        #[arg(long)]
+        json: bool,
+        #[arg(long)]
+        raw: bool,
+        name: Option<String>,
+    },
+    /// Print the dependency graph.
+    Graph {
+        /// dot or mermaid
+        #[arg(long, default_value = "dot")]
+        format: String,
+    },
+    /// Inspect and change state.
+    #[command(subcommand)]
+    State(StateCommand),
+    /// Adopt an existing object into state.
+    Import {
+        #[command(flatten)]
+        vars: VarArgs,
+        #[command(flatten)]
+        lock: LockArgs,
+        address: String,
+        id: String,
+    },
+    /// Remove a lock left by a run that is gone.
+    #[command(name = "force-unlock")]
+    ForceUnlock {
+        #[arg(long)]
+        force: bool,
+        lock_id: String,
+    },
+    /// Print the version.
+    Version,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StateCommand {
+    /// List resource instances in state.
+    List { addresses: Vec<String> },
+    /// Show one resource instance.
+    Show { address: String },
+    /// Rename a resource instance (or resource, or module) in state.
+    Mv {
+        #[command(flatten)]
+        lock: LockArgs,
+        source: String,
+        destination: String,
+    },
+    /// Forget a resource instance without destroying it.
+    Rm {
+        #[command(flatten)]
+        lock: LockArgs,
+        addresses: Vec<String>,
+    },
+    /// Print the raw state.
+    Pull,
+}
+
+/// Parses "30s", "5m", "1h", "0s".
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.len()));
+    let n: f64 = num.parse().map_err(|_| format!("invalid duration {s:?} (use 30s, 5m, 1h)"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "ms" => n / 1000.0,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(format!("invalid duration {s:?} (use 30s, 5m, 1h)")),
+    };
+    Ok(std::time::Duration::from_secs_f64(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_dash_flags_become_long() {
+        let v = normalize(vec!["iac".into(), "plan".into(), "-out=p.bin".into(), "-var".into(), "a=-1".into(), "-".into(), "-x".into()]);
+        assert_eq!(v, vec!["iac", "plan", "--out=p.bin", "--var", "a=-1", "-", "-x"]);
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30s").unwrap().as_secs(), 30);
+        assert_eq!(parse_duration("2m").unwrap().as_secs(), 120);
+        assert!(parse_duration("abc").is_err());
+    }
+}

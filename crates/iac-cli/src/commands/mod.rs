@@ -1,0 +1,203 @@
+//! The commands: each parses its options into an engine request, calls
+//! `iac_engine::ops`, and prints the result. No engine logic lives here.
+
+mod fmt;
+mod plan_apply;
+mod state;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use iac_engine::ops::{self, Env, Loaded};
+use iac_lang::source::SourceMap;
+use iac_lang::vars::CliVar;
+
+use crate::args::{Cli, Command, LockArgs, VarArgs};
+use crate::report::Reporter;
+use crate::wiring;
+
+pub struct Ctx {
+    pub dir: PathBuf,
+    pub reporter: Reporter,
+    pub color: bool,
+}
+
+pub async fn run(cli: Cli) -> u8 {
+    let dir = cli.chdir.clone().unwrap_or_else(|| PathBuf::from("."));
+    let color = !cli.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
+    let ctx = Ctx { dir, reporter: Reporter { color }, color };
+    if !ctx.dir.is_dir() {
+        ctx.reporter.error(&format!("-chdir: {} is not a directory", ctx.dir.display()));
+        return 1;
+    }
+    match cli.command {
+        Command::Version => {
+            println!("iac v{} (Terraform language {}.{}.{})", env!("CARGO_PKG_VERSION"), iac_engine::version::LANGUAGE_VERSION.0, iac_engine::version::LANGUAGE_VERSION.1, iac_engine::version::LANGUAGE_VERSION.2);
+            0
+        }
+        Command::Fmt { check, diff, recursive, paths } => fmt::run(&ctx, check, diff, recursive, paths),
+        Command::Init { backend_config } => init(&ctx, backend_config).await,
+        Command::Validate { json } => validate(&ctx, json),
+        Command::Plan { plan, out, detailed_exitcode, json } => plan_apply::plan(&ctx, plan, out, detailed_exitcode, json).await,
+        Command::Apply { plan, auto_approve, plan_file } => plan_apply::apply(&ctx, plan, auto_approve, plan_file).await,
+        Command::Destroy { mut plan, auto_approve } => {
+            plan.destroy = true;
+            plan_apply::apply(&ctx, plan, auto_approve, None).await
+        }
+        Command::Show { json, file } => state::show(&ctx, json, file).await,
+        Command::Output { json, raw, name } => state::output(&ctx, json, raw, name).await,
+        Command::Graph { format } => graph(&ctx, &format),
+        Command::State(cmd) => state::state(&ctx, cmd).await,
+        Command::Import { vars, lock, address, id } => import(&ctx, vars, lock, address, id).await,
+        Command::ForceUnlock { lock_id, .. } => state::force_unlock(&ctx, lock_id).await,
+    }
+}
+
+pub fn cli_vars(v: &VarArgs, argv_order: bool) -> Vec<CliVar> {
+    // clap separates the two lists; keep files before single values, as Terraform
+    // users expect -var to override -var-file.
+    let _ = argv_order;
+    let mut out: Vec<CliVar> = v.var_file.iter().cloned().map(CliVar::File).collect();
+    out.extend(v.var.iter().cloned().map(CliVar::Var));
+    out
+}
+
+impl Ctx {
+    /// Loads the stack, reporting configuration errors.
+    pub fn load(&self) -> Result<Loaded, u8> {
+        let registry = wiring::registry();
+        ops::load(&self.dir, &registry).map_err(|(e, sources)| self.reporter.engine_error(&e, &sources))
+    }
+
+    /// The engine environment for a stack (its backend, the providers).
+    pub fn env(&self, loaded: Option<&Loaded>, lock: Option<&LockArgs>) -> Result<Env, u8> {
+        let backend_block = match loaded {
+            Some(l) => l.stack.root.backend.clone(),
+            None => iac_lang::load::load_stack(&self.dir).0.root.backend,
+        };
+        let backend = wiring::backend(&self.dir, backend_block.as_ref(), &[]).map_err(|e| {
+            self.reporter.error(&e);
+            1u8
+        })?;
+        let lock_timeout = match lock {
+            Some(l) => crate::args::parse_duration(&l.lock_timeout).map_err(|e| {
+                self.reporter.error(&format!("-lock-timeout: {e}"));
+                1u8
+            })?,
+            None => std::time::Duration::ZERO,
+        };
+        Ok(Env { registry: wiring::registry(), backend, lock_timeout, cancel: Arc::new(AtomicBool::new(false)), events: None, env_vars: std::env::vars().collect() })
+    }
+
+    pub fn fail(&self, e: &iac_engine::EngineError, loaded: Option<&Loaded>) -> u8 {
+        let empty = SourceMap::default();
+        let sources = loaded.map(|l| &l.stack.sources).unwrap_or(&empty);
+        self.reporter.engine_error(e, sources)
+    }
+}
+
+async fn init(ctx: &Ctx, backend_config: Vec<String>) -> u8 {
+    let loaded = match ctx.load() {
+        Ok(l) => l,
+        Err(c) => return c,
+    };
+    let overrides: Vec<(String, String)> = backend_config.iter().filter_map(|kv| kv.split_once('=').map(|(k, v)| (k.to_string(), v.to_string()))).collect();
+    let backend = match wiring::backend(&ctx.dir, loaded.stack.root.backend.as_ref(), &overrides) {
+        Ok(b) => b,
+        Err(e) => {
+            ctx.reporter.error(&e);
+            return 1;
+        }
+    };
+    if let Err(e) = ops::read_state(backend.as_ref()).await {
+        return ctx.fail(&e, Some(&loaded));
+    }
+    let mut used: Vec<String> = loaded.graph.resource_provider.values().map(|k| k.name.clone()).collect();
+    used.sort();
+    used.dedup();
+    println!("Initializing the backend: {}", backend.describe());
+    for p in &used {
+        println!("- provider {p}: built in");
+    }
+    println!("\niac has been initialized.");
+    0
+}
+
+fn validate(ctx: &Ctx, json: bool) -> u8 {
+    let registry = wiring::registry();
+    match ops::load(&ctx.dir, &registry) {
+        Ok(l) => {
+            if json {
+                println!("{}", serde_json::json!({"valid": true, "error_count": 0, "warning_count": l.warnings.len()}));
+            } else {
+                ctx.reporter.diagnostics(&l.warnings, &l.stack.sources);
+                println!("Success! The configuration is valid.");
+            }
+            0
+        }
+        Err((iac_engine::EngineError::Config(diags), sources)) if json => {
+            let items: Vec<_> = diags
+                .iter()
+                .map(|d| {
+                    let range = d.span.as_ref().map(|s| {
+                        let f = sources.get(s.file);
+                        let (l, c) = f.line_col(s.range.start);
+                        serde_json::json!({"filename": f.name, "start": {"line": l, "column": c, "byte": s.range.start}})
+                    });
+                    serde_json::json!({"severity": if d.is_error() {"error"} else {"warning"}, "summary": d.summary, "detail": d.detail, "range": range})
+                })
+                .collect();
+            println!("{}", serde_json::json!({"valid": false, "error_count": diags.iter().filter(|d| d.is_error()).count(), "diagnostics": items}));
+            1
+        }
+        Err((e, sources)) => ctx.reporter.engine_error(&e, &sources),
+    }
+}
+
+fn graph(ctx: &Ctx, format: &str) -> u8 {
+    let loaded = match ctx.load() {
+        Ok(l) => l,
+        Err(c) => return c,
+    };
+    match format {
+        "dot" => print!("{}", iac_engine::render::graph::dot(&loaded.graph)),
+        "mermaid" => print!("{}", iac_engine::render::graph::mermaid(&loaded.graph)),
+        other => {
+            ctx.reporter.error(&format!("-format {other:?}: use dot or mermaid"));
+            return 1;
+        }
+    }
+    0
+}
+
+async fn import(ctx: &Ctx, vars: VarArgs, lock: LockArgs, address: String, id: String) -> u8 {
+    let addr = match address.parse() {
+        Ok(a) => a,
+        Err(e) => {
+            ctx.reporter.error(&format!("{e}"));
+            return 1;
+        }
+    };
+    let loaded = match ctx.load() {
+        Ok(l) => l,
+        Err(c) => return c,
+    };
+    let env = match ctx.env(Some(&loaded), Some(&lock)) {
+        Ok(e) => e,
+        Err(c) => return c,
+    };
+    match ops::import(&ctx.dir, &env, addr, id.clone(), cli_vars(&vars, true)).await {
+        Ok(()) => {
+            println!("{address}: imported {id:?}.\n\nThe object is now managed by iac.");
+            0
+        }
+        Err(e) => ctx.fail(&e, Some(&loaded)),
+    }
+}
+
+pub fn is_interactive() -> bool {
+    std::io::stdin().is_terminal()
+}
+

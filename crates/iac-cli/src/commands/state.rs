@@ -1,0 +1,257 @@
+//! `iac show`, `iac output`, `iac state …`, `iac force-unlock`.
+
+use std::path::PathBuf;
+
+use iac_core::address::{InstanceAddr, Target};
+use iac_engine::ops;
+use iac_engine::render::human::{inline, render_plan, Style};
+use iac_engine::EngineError;
+
+use super::Ctx;
+use crate::args::StateCommand;
+
+async fn current_state(ctx: &Ctx) -> Result<iac_core::state::State, u8> {
+    let env = ctx.env(None, None)?;
+    ops::read_state(env.backend.as_ref()).await.map_err(|e| ctx.fail(&e, None))
+}
+
+pub async fn show(ctx: &Ctx, json: bool, file: Option<PathBuf>) -> u8 {
+    if let Some(f) = file {
+        let plan = match super::plan_apply::read_plan(&f) {
+            Ok(p) => p,
+            Err(e) => {
+                ctx.reporter.error(&e);
+                return 1;
+            }
+        };
+        if json {
+            println!("{}", serde_json::to_string_pretty(&iac_engine::render::json::plan_json(&plan)).unwrap_or_default());
+        } else {
+            print!("{}", render_plan(&plan, Style { color: ctx.color }));
+        }
+        return 0;
+    }
+    let state = match current_state(ctx).await {
+        Ok(s) => s,
+        Err(c) => return c,
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&iac_engine::render::json::state_json(&state)).unwrap_or_default());
+        return 0;
+    }
+    if state.is_empty() {
+        println!("The state is empty.");
+        return 0;
+    }
+    for (addr, inst) in &state.resources {
+        println!("# {addr}:");
+        let kw = if addr.resource.mode == iac_core::address::Mode::Data { "data" } else { "resource" };
+        println!("{kw} {:?} {:?} {}\n", addr.resource.type_, addr.resource.name, inline(&inst.value(), 0));
+    }
+    if !state.outputs.is_empty() {
+        println!("Outputs:\n");
+        for (k, o) in &state.outputs {
+            let v = iac_core::Value::from_json(&o.value).mark_if(o.sensitive);
+            println!("{k} = {}", inline(&v, 0));
+        }
+    }
+    0
+}
+
+pub async fn output(ctx: &Ctx, json: bool, raw: bool, name: Option<String>) -> u8 {
+    let state = match current_state(ctx).await {
+        Ok(s) => s,
+        Err(c) => return c,
+    };
+    match name {
+        Some(n) => {
+            let Some(o) = state.outputs.get(&n) else {
+                ctx.reporter.error(&format!("no output named {n:?} (outputs: {})", state.outputs.keys().cloned().collect::<Vec<_>>().join(", ")));
+                return 1;
+            };
+            if raw {
+                match &o.value {
+                    serde_json::Value::String(s) => print!("{s}"),
+                    serde_json::Value::Number(_) | serde_json::Value::Bool(_) => print!("{}", o.value),
+                    _ => {
+                        ctx.reporter.error("-raw works only for strings, numbers and bools; use -json");
+                        return 1;
+                    }
+                }
+            } else if json {
+                println!("{}", o.value);
+            } else {
+                println!("{}", inline(&iac_core::Value::from_json(&o.value).mark_if(o.sensitive && !raw), 0));
+            }
+        }
+        None => {
+            if json {
+                let all: serde_json::Map<String, serde_json::Value> = state.outputs.iter().map(|(k, o)| (k.clone(), serde_json::json!({"sensitive": o.sensitive, "value": o.value}))).collect();
+                println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
+            } else {
+                for (k, o) in &state.outputs {
+                    println!("{k} = {}", inline(&iac_core::Value::from_json(&o.value).mark_if(o.sensitive), 0));
+                }
+            }
+        }
+    }
+    0
+}
+
+pub async fn state(ctx: &Ctx, cmd: StateCommand) -> u8 {
+    match cmd {
+        StateCommand::List { addresses } => {
+            let state = match current_state(ctx).await {
+                Ok(s) => s,
+                Err(c) => return c,
+            };
+            let filters: Vec<Target> = addresses.iter().filter_map(|a| a.parse().ok()).collect();
+            for addr in state.resources.keys() {
+                if filters.is_empty() || filters.iter().any(|f| f.contains(addr)) {
+                    println!("{addr}");
+                }
+            }
+            0
+        }
+        StateCommand::Show { address } => {
+            let state = match current_state(ctx).await {
+                Ok(s) => s,
+                Err(c) => return c,
+            };
+            let addr: InstanceAddr = match address.parse() {
+                Ok(a) => a,
+                Err(e) => {
+                    ctx.reporter.error(&e.to_string());
+                    return 1;
+                }
+            };
+            match state.resources.get(&addr) {
+                Some(inst) => {
+                    println!("# {addr}:\nresource {:?} {:?} {}", addr.resource.type_, addr.resource.name, inline(&inst.value(), 0));
+                    0
+                }
+                None => {
+                    ctx.reporter.error(&format!("no instance {addr} in state"));
+                    1
+                }
+            }
+        }
+        StateCommand::Pull => {
+            let env = match ctx.env(None, None) {
+                Ok(e) => e,
+                Err(c) => return c,
+            };
+            match ops::read_state(env.backend.as_ref()).await {
+                Ok(s) => {
+                    println!("{}", String::from_utf8_lossy(&s.to_bytes()));
+                    0
+                }
+                Err(e) => ctx.fail(&e, None),
+            }
+        }
+        StateCommand::Mv { lock, source, destination } => {
+            let (from, to) = match (source.parse::<Target>(), destination.parse::<Target>()) {
+                (Ok(f), Ok(t)) => (f, t),
+                (Err(e), _) | (_, Err(e)) => {
+                    ctx.reporter.error(&e.to_string());
+                    return 1;
+                }
+            };
+            let env = match ctx.env(None, Some(&lock)) {
+                Ok(e) => e,
+                Err(c) => return c,
+            };
+            let r = ops::edit_state(&env, "state mv", |s| {
+                let olds: Vec<InstanceAddr> = s.resources.keys().filter(|a| from.contains(a)).cloned().collect();
+                if olds.is_empty() {
+                    return Err(EngineError::Invalid(format!("nothing in state matches {from}")));
+                }
+                let mut moved = Vec::new();
+                for old in olds {
+                    let new = match (&from, &to) {
+                        (Target::Instance(_), Target::Instance(t)) => t.clone(),
+                        (Target::Resource(_), Target::Resource(t)) => t.instance(old.key.clone()),
+                        (Target::Resource(_), Target::Instance(t)) if old.key == iac_core::address::InstanceKey::None => t.clone(),
+                        (Target::Instance(_), Target::Resource(t)) => t.instance(iac_core::address::InstanceKey::None),
+                        (Target::Module(f), Target::Module(t)) => {
+                            let mut r = old.resource.clone();
+                            let mut steps = t.0.clone();
+                            steps.extend(old.resource.module.0[f.0.len()..].iter().cloned());
+                            r.module = iac_core::address::ModulePath(steps);
+                            r.instance(old.key.clone())
+                        }
+                        _ => return Err(EngineError::Invalid(format!("cannot move {from} to {to}: both must be modules, resources, or instances"))),
+                    };
+                    if old.resource.type_ != new.resource.type_ {
+                        return Err(EngineError::Invalid(format!("cannot move {old} to {new}: the resource types differ")));
+                    }
+                    if s.resources.contains_key(&new) {
+                        return Err(EngineError::Invalid(format!("{new} already exists in state")));
+                    }
+                    let inst = s.resources.remove(&old).expect("listed above");
+                    s.resources.insert(new.clone(), inst);
+                    moved.push((old, new));
+                }
+                Ok(moved)
+            })
+            .await;
+            match r {
+                Ok(moved) => {
+                    for (o, n) in moved {
+                        println!("Moved {o} to {n}");
+                    }
+                    0
+                }
+                Err(e) => ctx.fail(&e, None),
+            }
+        }
+        StateCommand::Rm { lock, addresses } => {
+            let targets: Vec<Target> = match addresses.iter().map(|a| a.parse()).collect::<Result<_, _>>() {
+                Ok(t) => t,
+                Err(e) => {
+                    ctx.reporter.error(&format!("{e}"));
+                    return 1;
+                }
+            };
+            let env = match ctx.env(None, Some(&lock)) {
+                Ok(e) => e,
+                Err(c) => return c,
+            };
+            let r = ops::edit_state(&env, "state rm", |s| {
+                let gone: Vec<InstanceAddr> = s.resources.keys().filter(|a| targets.iter().any(|t| t.contains(a))).cloned().collect();
+                if gone.is_empty() {
+                    return Err(EngineError::Invalid("nothing in state matches the given addresses".into()));
+                }
+                for a in &gone {
+                    s.resources.remove(a);
+                }
+                Ok(gone)
+            })
+            .await;
+            match r {
+                Ok(gone) => {
+                    for a in &gone {
+                        println!("Removed {a}");
+                    }
+                    println!("Successfully removed {} resource instance(s).", gone.len());
+                    0
+                }
+                Err(e) => ctx.fail(&e, None),
+            }
+        }
+    }
+}
+
+pub async fn force_unlock(ctx: &Ctx, id: String) -> u8 {
+    let env = match ctx.env(None, None) {
+        Ok(e) => e,
+        Err(c) => return c,
+    };
+    match env.backend.force_unlock(&id).await {
+        Ok(()) => {
+            println!("iac state has been successfully unlocked.");
+            0
+        }
+        Err(e) => ctx.fail(&EngineError::State(e), None),
+    }
+}
