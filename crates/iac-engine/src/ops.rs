@@ -248,6 +248,7 @@ async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, vars: BTreeMa
     Ok(PlanOutcome { plan, warnings: loaded.warnings.clone() })
 }
 
+#[derive(Debug)]
 pub struct ApplyOutcome {
     pub state: State,
     pub outputs: BTreeMap<String, Value>,

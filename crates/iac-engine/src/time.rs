@@ -28,6 +28,7 @@ mod tests {
     #[test]
     fn known_dates() {
         assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(super::rfc3339(1_795_312_800), "2026-11-22T00:00:00Z");
+        assert_eq!(super::rfc3339(1_795_312_800), "2026-11-22T02:00:00Z");
+        assert_eq!(super::rfc3339(951_782_400), "2000-02-29T00:00:00Z");
     }
 }

@@ -1,0 +1,213 @@
+//! Engine behaviour through the ops layer, in process: plan → apply → plan
+//! is empty on random graphs; a crash at any journal position loses nothing
+//! that was done and converges without duplicates; a provider configured
+//! from a resource created in the same run; failures stop only dependents.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
+use std::sync::Arc;
+
+use iac_core::plan::Action;
+use iac_engine::ops;
+use iac_engine::EngineError;
+use proptest::prelude::*;
+use support::*;
+
+/// A stack of `deps.len()` terraform_data resources; resource i references
+/// the ids of the resources listed in deps[i] (all < i).
+fn dag_stack(deps: &[Vec<usize>]) -> String {
+    let mut s = String::from("locals {\n  tags = { team = \"core\" }\n}\n");
+    for (i, ds) in deps.iter().enumerate() {
+        let refs: Vec<String> = ds.iter().map(|d| format!("terraform_data.r{d}.id")).collect();
+        s.push_str(&format!("resource \"terraform_data\" \"r{i}\" {{\n  input = {{\n    name = \"r{i}\"\n    deps = [{}]\n    tags = merge(local.tags, {{ idx = \"{i}\" }})\n  }}\n}}\n", refs.join(", ")));
+    }
+    s
+}
+
+fn dag() -> impl Strategy<Value = Vec<Vec<usize>>> {
+    (1usize..14).prop_flat_map(|n| {
+        proptest::collection::vec(proptest::collection::btree_set(0usize..n.max(1), 0..3), n).prop_map(|sets| sets.into_iter().enumerate().map(|(i, s)| s.into_iter().filter(|d| *d < i).collect()).collect())
+    })
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
+
+    #[test]
+    fn plan_apply_plan_is_empty_and_dependencies_are_recorded(deps in dag()) {
+        let tmp = tempfile::tempdir().unwrap();
+        let stack = write_stack(tmp.path(), &dag_stack(&deps));
+        let env = env(registry_with(None), local_backend(tmp.path()));
+        rt().block_on(async {
+            let p = plan(&stack, &env).await;
+            prop_assert_eq!(p.count(Action::Create), deps.len());
+            let out = ops::apply(&stack, &env, p, 4).await.map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+            prop_assert_eq!(out.state.resources.len(), deps.len());
+            for (i, ds) in deps.iter().enumerate() {
+                let addr: iac_core::InstanceAddr = format!("terraform_data.r{i}").parse().unwrap();
+                let recorded: BTreeSet<String> = out.state.resources[&addr].dependencies.iter().map(|d| d.to_string()).collect();
+                let want: BTreeSet<String> = ds.iter().map(|d| format!("terraform_data.r{d}")).collect();
+                prop_assert_eq!(recorded, want, "direct dependencies of r{}", i);
+            }
+            let again = plan(&stack, &env).await;
+            prop_assert!(!again.has_changes(), "re-plan after apply must be empty: {:?}", count_by_action(&again));
+            Ok(())
+        })?;
+    }
+}
+
+#[test]
+fn crash_at_any_journal_position_converges_without_duplicates() {
+    // 6 independent files + 2 that depend on them; each create journals Intent + Put.
+    let text = r#"
+resource "local_file" "f" {
+  count    = 6
+  filename = "${path.module}/out/f${count.index}.txt"
+  content  = "file ${count.index}"
+}
+resource "terraform_data" "summary" {
+  input = [for f in local_file.f : f.id]
+}
+resource "local_file" "index" {
+  filename = "${path.module}/out/index.txt"
+  content  = join("\n", terraform_data.summary.output)
+}
+"#;
+    let rt = rt();
+    for budget in 0..20 {
+        let tmp = tempfile::tempdir().unwrap();
+        let stack = write_stack(tmp.path(), text);
+        let inner = local_backend(tmp.path());
+        let crashing = Arc::new(CrashingBackend { inner: inner.clone(), budget: AtomicUsize::new(budget), crashed: AtomicBool::new(false) });
+        rt.block_on(async {
+            let first = env(registry_with(None), crashing.clone());
+            let p = plan(&stack, &first).await;
+            let result = ops::apply(&stack, &first, p, 3).await;
+            let crashed = crashing.crashed.load(std::sync::atomic::Ordering::SeqCst);
+            assert_eq!(result.is_err(), crashed, "budget {budget}: the apply fails exactly when the journal crashed ({result:?})");
+            // The crashed process is gone; its lock file stays. A new process force-unlocks, as a user would.
+            let after = env(registry_with(None), inner.clone());
+            if let Some(holder) = inner.lock_holder().await.unwrap() {
+                inner.force_unlock(&holder.id).await.unwrap();
+            }
+            let recovered = ops::read_state(inner.as_ref()).await.unwrap();
+            // Everything recorded exists on disk (nothing reported done is lost).
+            for (addr, inst) in &recovered.resources {
+                if addr.resource.type_ == "local_file" {
+                    let f = inst.attributes["filename"].as_str().unwrap();
+                    assert!(stack.join(f).exists() || std::path::Path::new(f).exists(), "budget {budget}: {addr} recorded but its file is missing");
+                }
+            }
+            let p2 = plan(&stack, &after).await;
+            for c in &p2.changes {
+                assert!(matches!(c.action, Action::Create | Action::NoOp | Action::Update), "budget {budget}: unexpected {:?} for {}", c.action, c.addr);
+                if c.action == Action::Create {
+                    assert!(!recovered.resources.contains_key(&c.addr), "budget {budget}: {} is in state and planned again", c.addr);
+                }
+            }
+            ops::apply(&stack, &after, p2, 3).await.unwrap_or_else(|e| panic!("budget {budget}: converging apply failed: {e:?}"));
+            let final_plan = plan(&stack, &after).await;
+            assert!(!final_plan.has_changes(), "budget {budget}: not converged: {:?}", count_by_action(&final_plan));
+            let state = ops::read_state(inner.as_ref()).await.unwrap();
+            assert_eq!(state.resources.len(), 8, "budget {budget}: every object exactly once");
+            let files = std::fs::read_dir(stack.join("out")).unwrap().count();
+            assert_eq!(files, 7, "budget {budget}: no stray or duplicate files");
+        });
+    }
+}
+
+#[test]
+fn provider_configured_from_a_resource_created_in_the_same_apply() {
+    let text = r#"
+resource "terraform_data" "cluster" {
+  input = { endpoint = "https://cluster.example:6443" }
+}
+provider "mock" {
+  # The id is known only after apply, like a real cluster's endpoint.
+  endpoint = "https://${terraform_data.cluster.id}:6443"
+}
+resource "mock_thing" "app" {
+  name = "app"
+}
+"#;
+    let tmp = tempfile::tempdir().unwrap();
+    let stack = write_stack(tmp.path(), text);
+    let mock = Arc::new(MockFactory::new());
+    let env = env(registry_with(Some(mock.clone())), local_backend(tmp.path()));
+    rt().block_on(async {
+        let p = plan(&stack, &env).await;
+        let app = p.changes.iter().find(|c| c.addr.to_string() == "mock_thing.app").expect("app planned");
+        assert_eq!(app.action, Action::Create);
+        assert_eq!(app.after.get("endpoint"), Some(&iac_core::Value::Unknown), "values from the unconfigured provider are unknown");
+        assert!(mock.configured_with.lock().unwrap().is_empty(), "the provider cannot be configured before the cluster exists");
+        let out = ops::apply(&stack, &env, p, 4).await.expect("apply");
+        let configured = mock.configured_with.lock().unwrap().clone();
+        assert_eq!(configured.len(), 1);
+        let cluster_id = out.state.resources[&"terraform_data.cluster".parse().unwrap()].attributes["id"].as_str().unwrap().to_string();
+        let want = format!("https://{cluster_id}:6443");
+        assert_eq!(configured[0].get("endpoint").and_then(|v| v.as_str()), Some(want.as_str()));
+        let app_state = &out.state.resources[&"mock_thing.app".parse().unwrap()];
+        assert_eq!(app_state.attributes["endpoint"], want.as_str());
+        // Next run: the provider is configured at plan time and nothing changes.
+        let again = plan(&stack, &env).await;
+        assert!(!again.has_changes());
+    });
+}
+
+#[test]
+fn a_failure_stops_its_dependents_and_lets_independent_work_finish() {
+    let text = r#"
+resource "mock_thing" "bad" {
+  name = "bad"
+  fail = true
+}
+resource "mock_thing" "after_bad" {
+  name = "after-${mock_thing.bad.id}"
+}
+resource "mock_thing" "independent" {
+  name = "independent"
+}
+provider "mock" {
+  endpoint = "local"
+}
+"#;
+    let tmp = tempfile::tempdir().unwrap();
+    let stack = write_stack(tmp.path(), text);
+    let mock = Arc::new(MockFactory::new());
+    let env = env(registry_with(Some(mock.clone())), local_backend(tmp.path()));
+    rt().block_on(async {
+        let p = plan(&stack, &env).await;
+        let err = ops::apply(&stack, &env, p, 4).await.err().expect("apply fails");
+        let EngineError::Failed(diags) = err else { panic!("expected Failed, got {err:?}") };
+        assert!(diags.iter().any(|d| d.summary.contains("mock_thing.bad") && d.summary.contains("told to fail")), "{diags:?}");
+        let state = ops::read_state(env.backend.as_ref()).await.unwrap();
+        let names: Vec<String> = state.resources.keys().map(|a| a.to_string()).collect();
+        assert_eq!(names, vec!["mock_thing.independent"], "only the independent resource exists");
+        assert_eq!(mock.creates.load(std::sync::atomic::Ordering::SeqCst), 1, "the dependent was never attempted");
+        // The state is unlocked and usable: a new plan wants the two missing ones.
+        let again = plan(&stack, &env).await;
+        assert_eq!(again.count(Action::Create), 2);
+    });
+}
+
+#[test]
+fn saved_plan_is_refused_after_state_changed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let stack = write_stack(tmp.path(), "resource \"terraform_data\" \"a\" {\n  input = 1\n}\n");
+    let env = env(registry_with(None), local_backend(tmp.path()));
+    rt().block_on(async {
+        let p1 = plan(&stack, &env).await;
+        let p2 = plan(&stack, &env).await;
+        ops::apply(&stack, &env, p1, 2).await.expect("first apply");
+        match ops::apply(&stack, &env, p2, 2).await {
+            Err(EngineError::StalePlan(m)) => assert!(m.contains("state changed"), "{m}"),
+            other => panic!("expected a stale plan error, got {other:?}"),
+        }
+    });
+}

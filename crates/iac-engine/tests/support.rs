@@ -1,0 +1,201 @@
+//! Test support: a recording mock provider, a backend wrapper that crashes
+//! after N journal appends, and helpers to write stacks and run ops.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use iac_core::backend::*;
+use iac_core::plan::default_plan;
+use iac_core::provider::*;
+use iac_core::schema::{AttrType, Attribute, Block, ProviderSchema, ResourceSchema};
+use iac_core::Value;
+use iac_engine::ops::{self, Env, PlanRequest};
+use iac_engine::providers::Registry;
+use iac_engine::run::RunOptions;
+
+/// Provider "mock": a `mock_thing` resource whose create fails when its
+/// `fail` argument is true, and a provider block with a required `endpoint`
+/// (so it can be configured from another resource's attribute).
+pub struct MockFactory {
+    schema: ProviderSchema,
+    pub configured_with: Arc<Mutex<Vec<Value>>>,
+    pub creates: Arc<AtomicUsize>,
+}
+
+impl MockFactory {
+    pub fn new() -> MockFactory {
+        let mut schema = ProviderSchema::default();
+        schema.provider = Block::default().attr("endpoint", Attribute::required(AttrType::String));
+        schema.resources.insert(
+            "mock_thing".into(),
+            ResourceSchema {
+                version: 0,
+                block: Block::default()
+                    .attr("id", Attribute::computed(AttrType::String))
+                    .attr("name", Attribute::required(AttrType::String))
+                    .attr("fail", Attribute::optional(AttrType::Bool))
+                    .attr("endpoint", Attribute::computed(AttrType::String)),
+            },
+        );
+        MockFactory { schema, configured_with: Arc::default(), creates: Arc::default() }
+    }
+}
+
+#[async_trait]
+impl ProviderFactory for MockFactory {
+    fn name(&self) -> &str {
+        "mock"
+    }
+    fn schema(&self) -> &ProviderSchema {
+        &self.schema
+    }
+    async fn configure(&self, req: ConfigureRequest) -> Result<Arc<dyn Provider>, ProviderError> {
+        self.configured_with.lock().unwrap().push(req.config.clone());
+        let endpoint = req.config.get("endpoint").and_then(Value::as_str).unwrap_or("").to_string();
+        Ok(Arc::new(Mock { schema: self.schema.resources["mock_thing"].clone(), endpoint, creates: self.creates.clone() }))
+    }
+}
+
+struct Mock {
+    schema: ResourceSchema,
+    endpoint: String,
+    creates: Arc<AtomicUsize>,
+}
+
+#[async_trait]
+impl Provider for Mock {
+    async fn plan_change(&self, req: PlanChangeRequest) -> Result<PlanChangeResponse, ProviderError> {
+        let mut r = default_plan(&self.schema, req.prior.as_ref(), &req.config);
+        if let Value::Map(m) = &mut r.planned {
+            m.insert("endpoint".into(), Value::String(self.endpoint.clone()));
+        }
+        Ok(r)
+    }
+    async fn apply_change(&self, req: ApplyChangeRequest) -> Result<ApplyChangeResponse, ProviderError> {
+        if req.planned.get("fail").and_then(Value::as_bool) == Some(true) {
+            return Err(ProviderError::Api { code: "Boom".into(), message: "the mock was told to fail".into() });
+        }
+        self.creates.fetch_add(1, Ordering::SeqCst);
+        let Value::Map(mut m) = req.planned else { unreachable!() };
+        if m.get("id").is_none_or(|v| v.is_unknown()) {
+            m.insert("id".into(), Value::String(format!("m-{}", self.creates.load(Ordering::SeqCst))));
+        }
+        Ok(ApplyChangeResponse { new_state: Value::Map(m), private: None })
+    }
+    async fn read(&self, req: ReadRequest) -> Result<Option<Value>, ProviderError> {
+        Ok(Some(req.current))
+    }
+    async fn delete(&self, _req: DeleteRequest) -> Result<(), ProviderError> {
+        Ok(())
+    }
+    async fn import(&self, req: ImportRequest) -> Result<Value, ProviderError> {
+        Ok(Value::map([("id", Value::String(req.id)), ("name", Value::from("imported")), ("fail", Value::Null), ("endpoint", Value::String(self.endpoint.clone()))]))
+    }
+    async fn read_data(&self, _req: ReadDataRequest) -> Result<Value, ProviderError> {
+        Err(ProviderError::Unsupported("data".into()))
+    }
+}
+
+/// Wraps a backend; after `budget` journal appends every further append
+/// fails, as if the process died there. What was appended before stays.
+pub struct CrashingBackend {
+    pub inner: Arc<dyn StateBackend>,
+    pub budget: AtomicUsize,
+    pub crashed: AtomicBool,
+}
+
+#[async_trait]
+impl StateBackend for CrashingBackend {
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+    async fn try_lock(&self, info: &LockInfo) -> Result<(), StateError> {
+        self.inner.try_lock(info).await
+    }
+    async fn unlock(&self, id: &str) -> Result<(), StateError> {
+        self.inner.unlock(id).await
+    }
+    async fn force_unlock(&self, id: &str) -> Result<(), StateError> {
+        self.inner.force_unlock(id).await
+    }
+    async fn lock_holder(&self) -> Result<Option<LockInfo>, StateError> {
+        self.inner.lock_holder().await
+    }
+    async fn load(&self) -> Result<Stored, StateError> {
+        self.inner.load().await
+    }
+    async fn append(&self, records: &[Vec<u8>]) -> Result<(), StateError> {
+        if self.crashed.load(Ordering::SeqCst) {
+            return Err(StateError::Backend("crashed".into()));
+        }
+        // Append record by record so a crash can fall between any two.
+        for r in records {
+            if self.budget.load(Ordering::SeqCst) == 0 {
+                self.crashed.store(true, Ordering::SeqCst);
+                return Err(StateError::Backend("crashed".into()));
+            }
+            self.budget.fetch_sub(1, Ordering::SeqCst);
+            self.inner.append(std::slice::from_ref(r)).await?;
+        }
+        Ok(())
+    }
+    async fn write_snapshot(&self, meta: &SnapshotMeta, bytes: &[u8]) -> Result<(), StateError> {
+        if self.crashed.load(Ordering::SeqCst) {
+            return Err(StateError::Backend("crashed".into()));
+        }
+        self.inner.write_snapshot(meta, bytes).await
+    }
+    async fn history(&self) -> Result<Vec<VersionInfo>, StateError> {
+        self.inner.history().await
+    }
+    async fn load_version(&self, id: &str) -> Result<Vec<u8>, StateError> {
+        self.inner.load_version(id).await
+    }
+}
+
+pub fn registry_with(mock: Option<Arc<MockFactory>>) -> Registry {
+    let mut r = Registry::new();
+    for f in iac_provider_builtin::factories() {
+        r.register(f);
+    }
+    if let Some(m) = mock {
+        r.register(m);
+    }
+    r
+}
+
+pub fn env(registry: Registry, backend: Arc<dyn StateBackend>) -> Env {
+    Env { registry, backend, lock_timeout: Duration::ZERO, cancel: Arc::new(AtomicBool::new(false)), events: None, env_vars: Vec::new() }
+}
+
+pub fn write_stack(dir: &Path, text: &str) -> PathBuf {
+    let stack = dir.join("stack");
+    std::fs::create_dir_all(&stack).unwrap();
+    std::fs::write(stack.join("main.tf"), text).unwrap();
+    stack
+}
+
+pub fn local_backend(dir: &Path) -> Arc<dyn StateBackend> {
+    Arc::new(iac_state_local::LocalBackend::new(dir.join("state")))
+}
+
+pub async fn plan(stack: &Path, env: &Env) -> iac_core::plan::Plan {
+    match ops::plan(stack, env, PlanRequest { vars: Vec::new(), run: RunOptions::default() }).await {
+        Ok(o) => o.plan,
+        Err(e) => panic!("plan failed: {e}: {e:?}"),
+    }
+}
+
+pub fn count_by_action(plan: &iac_core::plan::Plan) -> BTreeMap<String, usize> {
+    let mut m = BTreeMap::new();
+    for c in &plan.changes {
+        *m.entry(format!("{:?}", c.action)).or_insert(0) += 1;
+    }
+    m
+}
