@@ -192,7 +192,7 @@ async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, vars: BTreeMa
                 before: inst.value(),
                 after: Value::Null,
                 replace_paths: Vec::new(),
-                reason: Some(if orphan { "its configuration is gone".into() } else { "destroy".into() }),
+                reason: orphan.then(|| "its configuration is gone".into()),
                 create_before_destroy: false,
                 private: None,
                 dependencies: inst.dependencies.clone(),

@@ -25,7 +25,15 @@ pub struct Ctx {
 }
 
 pub async fn run(cli: Cli) -> u8 {
-    let dir = cli.chdir.clone().unwrap_or_else(|| PathBuf::from("."));
+    // As in Terraform, -chdir switches the working directory before anything else,
+    // so relative paths (path.module, -var-file, -out) resolve inside the stack.
+    if let Some(dir) = &cli.chdir {
+        if let Err(e) = std::env::set_current_dir(dir) {
+            Reporter { color: false }.error(&format!("-chdir={}: {e}", dir.display()));
+            return 1;
+        }
+    }
+    let dir = PathBuf::from(".");
     let color = !cli.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
     let ctx = Ctx { dir, reporter: Reporter { color }, color };
     if !ctx.dir.is_dir() {
