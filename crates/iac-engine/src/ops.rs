@@ -314,7 +314,7 @@ async fn apply_locked(loaded: &Loaded, env: &Env, plan: Plan, parallelism: usize
         registry: env.registry.clone(),
         context: context(&loaded.stack),
         phase: Phase::Apply,
-        opts: RunOptions { mode: plan.mode, refresh: false, targets, replace: Vec::new(), parallelism, extra_imports: Vec::new() },
+        opts: RunOptions { mode: plan.mode, refresh: false, targets, replace: Vec::new(), parallelism, ..RunOptions::default() },
         state: base,
         pending: std::mem::take(&mut current.pending),
         saved: plan.changes.clone(),
@@ -351,6 +351,38 @@ async fn apply_locked(loaded: &Loaded, env: &Env, plan: Plan, parallelism: usize
         return Err(EngineError::Failed(failures));
     }
     Ok(ApplyOutcome { state, outputs: root_outputs, counts })
+}
+
+/// `iac validate`: every check that needs neither state nor providers:
+/// bodies against schemas, types, references, expressions (variables are
+/// unknown, so only what holds for every value is checked).
+pub async fn validate(loaded: &Loaded, registry: &Registry) -> Vec<Diagnostic> {
+    let vars = loaded
+        .stack
+        .root
+        .variables
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::Unknown.mark_if(v.sensitive)))
+        .collect();
+    let run = Arc::new(Run::new(RunSetup {
+        stack: loaded.stack.clone(),
+        graph: loaded.graph.clone(),
+        registry: registry.clone(),
+        context: context(&loaded.stack),
+        phase: Phase::Plan,
+        opts: RunOptions { refresh: false, validate_only: true, ..RunOptions::default() },
+        state: State::new(String::new()),
+        pending: Vec::new(),
+        saved: Vec::new(),
+        journal: None,
+        root_vars: vars,
+        cancel: Arc::new(AtomicBool::new(false)),
+        events: None,
+        moved_from: HashMap::new(),
+    }));
+    run.walk().await;
+    let diags = lock(&run.diags).clone();
+    diags
 }
 
 /// Reads the current state (replaying any journal) without locking.

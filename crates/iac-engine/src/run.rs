@@ -58,11 +58,14 @@ pub struct RunOptions {
     pub parallelism: usize,
     /// `iac import ADDR ID`: imports beyond the stack's import blocks.
     pub extra_imports: Vec<(InstanceAddr, String)>,
+    /// `iac validate`: check configuration only; no provider is configured,
+    /// unknown count/for_each are tolerated.
+    pub validate_only: bool,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { mode: PlanMode::Normal, refresh: true, targets: Vec::new(), replace: Vec::new(), parallelism: 10, extra_imports: Vec::new() }
+        RunOptions { mode: PlanMode::Normal, refresh: true, targets: Vec::new(), replace: Vec::new(), parallelism: 10, extra_imports: Vec::new(), validate_only: false }
     }
 }
 
@@ -301,7 +304,7 @@ impl Run {
                 let store = self.values.read();
                 let scope = InstanceScope { store: &store, module: &inst.path, repetition: &Repetition::None, module_dir: &m.dir, root_dir: &self.values.root_dir };
                 let ev = Evaluator::new(&scope, &m.dir, call.span.file);
-                expand(&ev, call.count.as_ref(), call.for_each.as_ref())
+                expand(&ev, call.count.as_ref(), call.for_each.as_ref(), self.opts.validate_only)
             };
             match r {
                 Ok((s, reps)) => {
@@ -358,7 +361,7 @@ impl Run {
                 }
             }
         };
-        if !config.is_wholly_known() {
+        if !config.is_wholly_known() || self.opts.validate_only {
             tracing::debug!(provider = %kind, "provider configuration depends on values known after apply; deferring");
             self.instances.set(key, Slot::Deferred);
             return Ok(());
@@ -449,7 +452,7 @@ impl Run {
                 let store = self.values.read();
                 let scope = InstanceScope { store: &store, module: &minst.path, repetition: &Repetition::None, module_dir: &m.dir, root_dir: &self.values.root_dir };
                 let ev = Evaluator::new(&scope, &m.dir, res.file);
-                match expand(&ev, res.count.as_ref(), res.for_each.as_ref()) {
+                match expand(&ev, res.count.as_ref(), res.for_each.as_ref(), self.opts.validate_only) {
                     Err(d) => Err(vec![d]),
                     Ok((shape, reps)) => {
                         let mut items = Vec::with_capacity(reps.len());
@@ -525,6 +528,7 @@ impl Run {
             }
             results.sort_by_key(|(n, _, _)| *n);
             let whole = match shape {
+                _ if results.iter().any(|(_, r, _)| *r == Repetition::Unknown) => Value::Unknown,
                 Shape::Single => results.into_iter().next().map(|(_, _, v)| v).unwrap_or(Value::Null),
                 Shape::Counted => Value::List(results.into_iter().map(|(_, _, v)| v).collect()),
                 Shape::ForEach => Value::Map(
@@ -1006,7 +1010,15 @@ fn set_path(v: Value, steps: &[iac_core::PathStep], new: Value) -> Value {
 }
 
 /// Expands count / for_each into repetitions.
-pub fn expand(ev: &Evaluator, count: Option<&iac_lang::config::Expr>, for_each: Option<&iac_lang::config::Expr>) -> Result<(Shape, Vec<Repetition>), Diagnostic> {
+pub fn expand(ev: &Evaluator, count: Option<&iac_lang::config::Expr>, for_each: Option<&iac_lang::config::Expr>, lenient: bool) -> Result<(Shape, Vec<Repetition>), Diagnostic> {
+    if lenient {
+        for e in count.iter().chain(for_each.iter()) {
+            if !ev.eval(&e.expr)?.is_wholly_known() {
+                let shape = if count.is_some() { Shape::Counted } else { Shape::ForEach };
+                return Ok((shape, vec![Repetition::Unknown]));
+            }
+        }
+    }
     if let Some(c) = count {
         let v = ev.eval(&c.expr)?;
         return match v.unmarked() {

@@ -16,6 +16,8 @@ pub enum Repetition {
     None,
     Count(i64),
     Each(String, Value),
+    /// `iac validate`: count/for_each not known; instance values are unknown.
+    Unknown,
 }
 
 impl Repetition {
@@ -24,6 +26,7 @@ impl Repetition {
             Repetition::None => InstanceKey::None,
             Repetition::Count(i) => InstanceKey::Int(*i),
             Repetition::Each(k, _) => InstanceKey::Str(k.clone()),
+            Repetition::Unknown => InstanceKey::None,
         }
     }
 }
@@ -106,6 +109,7 @@ impl Scope for InstanceScope<'_> {
                 self.store.resources.get(&key(&k)).cloned().ok_or_else(|| format!("data source {k} has no value here"))
             }
             Subject::Module { name, .. } => Ok(self.module_value(name)),
+            Subject::CountIndex | Subject::EachKey | Subject::EachValue if *self.repetition == Repetition::Unknown => Ok(Value::Unknown),
             Subject::CountIndex => match self.repetition {
                 Repetition::Count(i) => Ok(Value::Number(*i as f64)),
                 _ => Err("count.index is only available where count is set".into()),

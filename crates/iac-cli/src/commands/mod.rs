@@ -47,7 +47,7 @@ pub async fn run(cli: Cli) -> u8 {
         }
         Command::Fmt { check, diff, recursive, paths } => fmt::run(&ctx, check, diff, recursive, paths),
         Command::Init { backend_config } => init(&ctx, backend_config).await,
-        Command::Validate { json } => validate(&ctx, json),
+        Command::Validate { json } => validate(&ctx, json).await,
         Command::Plan { plan, out, detailed_exitcode, json } => plan_apply::plan(&ctx, plan, out, detailed_exitcode, json).await,
         Command::Apply { plan, auto_approve, plan_file } => plan_apply::apply(&ctx, plan, auto_approve, plan_file).await,
         Command::Destroy { mut plan, auto_approve } => {
@@ -133,9 +133,21 @@ async fn init(ctx: &Ctx, backend_config: Vec<String>) -> u8 {
     0
 }
 
-fn validate(ctx: &Ctx, json: bool) -> u8 {
+async fn validate(ctx: &Ctx, json: bool) -> u8 {
     let registry = wiring::registry();
-    match ops::load(&ctx.dir, &registry) {
+    let loaded = ops::load(&ctx.dir, &registry);
+    let loaded = match loaded {
+        Ok(l) => {
+            let diags = ops::validate(&l, &registry).await;
+            if diags.iter().any(|d| d.is_error()) {
+                Err((iac_engine::EngineError::Config(diags), l.stack.sources.clone()))
+            } else {
+                Ok(l)
+            }
+        }
+        Err(e) => Err(e),
+    };
+    match loaded {
         Ok(l) => {
             if json {
                 println!("{}", serde_json::json!({"valid": true, "error_count": 0, "warning_count": l.warnings.len()}));

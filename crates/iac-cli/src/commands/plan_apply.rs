@@ -45,7 +45,7 @@ fn run_options(ctx: &Ctx, p: &PlanArgs) -> Result<RunOptions, u8> {
     } else {
         PlanMode::Normal
     };
-    Ok(RunOptions { mode, refresh: p.refresh, targets, replace, parallelism: p.parallelism.max(1), extra_imports: Vec::new() })
+    Ok(RunOptions { mode, refresh: p.refresh, targets, replace, parallelism: p.parallelism.max(1), ..RunOptions::default() })
 }
 
 pub async fn plan(ctx: &Ctx, p: PlanArgs, out: Option<PathBuf>, detailed: bool, json: bool) -> u8 {
