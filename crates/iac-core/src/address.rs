@@ -152,6 +152,30 @@ impl Target {
     }
 }
 
+impl Target {
+    /// Where `addr` (inside `self`) lands when `self` moves to `to`, as
+    /// `moved` blocks and `state mv` do; None when the two kinds cannot pair.
+    pub fn relocate(&self, to: &Target, addr: &InstanceAddr) -> Option<InstanceAddr> {
+        if !self.contains(addr) {
+            return None;
+        }
+        match (self, to) {
+            (Target::Instance(_), Target::Instance(t)) => Some(t.clone()),
+            (Target::Instance(_), Target::Resource(t)) => Some(t.instance(InstanceKey::None)),
+            (Target::Resource(_), Target::Resource(t)) => Some(t.instance(addr.key.clone())),
+            (Target::Resource(_), Target::Instance(t)) if addr.key == InstanceKey::None => Some(t.clone()),
+            (Target::Module(from), Target::Module(to)) => {
+                let mut r = addr.resource.clone();
+                let mut steps = to.0.clone();
+                steps.extend(addr.resource.module.0[from.0.len()..].iter().cloned());
+                r.module = ModulePath(steps);
+                Some(r.instance(addr.key.clone()))
+            }
+            _ => None,
+        }
+    }
+}
+
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -364,6 +388,18 @@ mod tests {
             let t: Target = s.parse().unwrap();
             assert_eq!(t.to_string(), s);
         }
+    }
+
+    #[test]
+    fn relocation_keeps_keys_and_module_suffixes() {
+        let t = |s: &str| s.parse::<Target>().unwrap();
+        let a: InstanceAddr = "module.old.module.x.aws_vpc.main[\"a\"]".parse().unwrap();
+        assert_eq!(t("module.old").relocate(&t("module.new"), &a).unwrap().to_string(), "module.new.module.x.aws_vpc.main[\"a\"]");
+        let b: InstanceAddr = "aws_vpc.main[2]".parse().unwrap();
+        assert_eq!(t("aws_vpc.main").relocate(&t("aws_vpc.primary"), &b).unwrap().to_string(), "aws_vpc.primary[2]");
+        assert_eq!(t("aws_vpc.main[2]").relocate(&t("aws_vpc.two"), &b).unwrap().to_string(), "aws_vpc.two");
+        assert!(t("aws_vpc.other").relocate(&t("aws_vpc.x"), &b).is_none());
+        assert!(t("module.old").relocate(&t("aws_vpc.x"), &a).is_none());
     }
 
     #[test]

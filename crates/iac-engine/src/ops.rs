@@ -91,18 +91,7 @@ fn apply_moves(stack: &Stack, state: &mut State) -> HashMap<InstanceAddr, Instan
     for m in &stack.root.moved {
         let olds: Vec<InstanceAddr> = state.resources.keys().filter(|a| m.from.contains(a)).cloned().collect();
         for old in olds {
-            let new = match (&m.from, &m.to) {
-                (Target::Instance(_), Target::Instance(to)) => to.clone(),
-                (Target::Resource(_), Target::Resource(to)) => to.instance(old.key.clone()),
-                (Target::Module(from), Target::Module(to)) => {
-                    let mut r = old.resource.clone();
-                    let mut steps = to.0.clone();
-                    steps.extend(old.resource.module.0[from.0.len()..].iter().cloned());
-                    r.module = iac_core::address::ModulePath(steps);
-                    r.instance(old.key.clone())
-                }
-                _ => continue,
-            };
+            let Some(new) = m.from.relocate(&m.to, &old) else { continue };
             if state.resources.contains_key(&new) {
                 continue;
             }
@@ -334,15 +323,14 @@ async fn apply_locked(loaded: &Loaded, env: &Env, plan: Plan, parallelism: usize
     if let Err(e) = journal.record(&iac_core::journal::JournalEntry::Outputs { outputs: outputs.clone() }).await {
         failures.push(Diagnostic::error(format!("state could not be saved: {e}"), None));
     }
+    // Records are written in order, so once the Outputs record is acknowledged
+    // every earlier one is durable too: the writer has nothing left to do.
     drop(journal);
+    writer.abort();
     let mut state = lock(&run.state).clone();
     state.outputs = outputs;
     let pending = lock(&run.pending).clone();
-    drop(run.journal.clone());
     let root_outputs = run.root_outputs();
-    // The journal writer ends when the last sender is dropped (the run's copy goes with the run).
-    drop(run);
-    let _ = writer.await;
     statemgr::snapshot(env.backend.as_ref(), &mut state, &pending).await?;
     if env.cancel.load(Ordering::SeqCst) {
         return Err(EngineError::Interrupted);

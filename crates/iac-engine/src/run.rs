@@ -238,24 +238,38 @@ impl Run {
         ok.then_some(()).ok_or(())
     }
 
+    /// Evaluates `expr` once per instance of `module`; errors become diagnostics.
+    fn eval_per_instance(&self, module: &[String], expr: &iac_lang::config::Expr) -> Vec<(ModulePath, Option<Value>)> {
+        let m = self.stack.root.descendant(module).expect("module");
+        self.values
+            .instances(module)
+            .into_iter()
+            .map(|inst| {
+                let r = {
+                    let store = self.values.read();
+                    let scope = InstanceScope { store: &store, module: &inst.path, repetition: &Repetition::None, module_dir: &m.dir, root_dir: &self.values.root_dir };
+                    Evaluator::new(&scope, &m.dir, expr.file).eval(&expr.expr)
+                };
+                match r {
+                    Ok(v) => (inst.path, Some(v)),
+                    Err(d) => {
+                        self.diag(d);
+                        (inst.path, None)
+                    }
+                }
+            })
+            .collect()
+    }
+
     fn local_node(&self, module: &[String], name: &str) -> NodeResult {
         let m = self.stack.root.descendant(module).expect("module");
-        let local = &m.locals[name];
         let mut ok = true;
-        for inst in self.values.instances(module) {
-            let r = {
-                let store = self.values.read();
-                let scope = InstanceScope { store: &store, module: &inst.path, repetition: &Repetition::None, module_dir: &m.dir, root_dir: &self.values.root_dir };
-                Evaluator::new(&scope, &m.dir, local.value.file).eval(&local.value.expr)
-            };
-            match r {
-                Ok(v) => {
-                    self.values.write().locals.insert((inst.path.clone(), name.to_string()), v);
+        for (path, v) in self.eval_per_instance(module, &m.locals[name].value) {
+            match v {
+                Some(v) => {
+                    self.values.write().locals.insert((path, name.to_string()), v);
                 }
-                Err(d) => {
-                    self.diag(d);
-                    ok = false;
-                }
+                None => ok = false,
             }
         }
         ok.then_some(()).ok_or(())
@@ -265,30 +279,17 @@ impl Run {
         let m = self.stack.root.descendant(module).expect("module");
         let out = &m.outputs[name];
         let mut ok = true;
-        for inst in self.values.instances(module) {
-            let r = {
-                let store = self.values.read();
-                let scope = InstanceScope { store: &store, module: &inst.path, repetition: &Repetition::None, module_dir: &m.dir, root_dir: &self.values.root_dir };
-                Evaluator::new(&scope, &m.dir, out.value.file).eval(&out.value.expr)
+        for (path, v) in self.eval_per_instance(module, &out.value) {
+            let Some(v) = v else {
+                ok = false;
+                continue;
             };
-            match r {
-                Ok(v) => {
-                    if module.is_empty() && v.contains_sensitive() && !out.sensitive {
-                        self.diag(
-                            Diagnostic::error(format!("output {name:?} refers to sensitive values"), Some(out.value.span()))
-                                .with_detail("mark the output with sensitive = true to show that this is intended"),
-                        );
-                        ok = false;
-                        continue;
-                    }
-                    let v = v.mark_if(out.sensitive);
-                    self.values.write().outputs.insert((inst.path.clone(), name.to_string()), v);
-                }
-                Err(d) => {
-                    self.diag(d);
-                    ok = false;
-                }
+            if module.is_empty() && v.contains_sensitive() && !out.sensitive {
+                self.diag(Diagnostic::error(format!("output {name:?} refers to sensitive values"), Some(out.value.span())).with_detail("mark the output with sensitive = true to show that this is intended"));
+                ok = false;
+                continue;
             }
+            self.values.write().outputs.insert((path, name.to_string()), v.mark_if(out.sensitive));
         }
         ok.then_some(()).ok_or(())
     }
@@ -739,8 +740,8 @@ impl Run {
         let prior: Option<InstanceState> = lock(&self.state).resources.get(&addr).cloned();
         let change = match self.saved.get(&addr) {
             Some(c) if !matches!(c.action, Action::NoOp | Action::Delete) => c.clone(),
-            Some(c) if c.action == Action::Import => c.clone(),
-            _ => return Ok(prior.map(|p| p.value()).unwrap_or(Value::Null)),
+            // Not in the plan (outside -target): unknown, as during plan.
+            _ => return Ok(prior.map(|p| p.value()).unwrap_or(Value::Unknown)),
         };
         let provider = match w.slot {
             Slot::Ready { provider, .. } => provider.clone(),

@@ -168,19 +168,8 @@ pub async fn state(ctx: &Ctx, cmd: StateCommand) -> u8 {
                 }
                 let mut moved = Vec::new();
                 for old in olds {
-                    let new = match (&from, &to) {
-                        (Target::Instance(_), Target::Instance(t)) => t.clone(),
-                        (Target::Resource(_), Target::Resource(t)) => t.instance(old.key.clone()),
-                        (Target::Resource(_), Target::Instance(t)) if old.key == iac_core::address::InstanceKey::None => t.clone(),
-                        (Target::Instance(_), Target::Resource(t)) => t.instance(iac_core::address::InstanceKey::None),
-                        (Target::Module(f), Target::Module(t)) => {
-                            let mut r = old.resource.clone();
-                            let mut steps = t.0.clone();
-                            steps.extend(old.resource.module.0[f.0.len()..].iter().cloned());
-                            r.module = iac_core::address::ModulePath(steps);
-                            r.instance(old.key.clone())
-                        }
-                        _ => return Err(EngineError::Invalid(format!("cannot move {from} to {to}: both must be modules, resources, or instances"))),
+                    let Some(new) = from.relocate(&to, &old) else {
+                        return Err(EngineError::Invalid(format!("cannot move {from} to {to}: both must be modules, resources, or instances")));
                     };
                     if old.resource.type_ != new.resource.type_ {
                         return Err(EngineError::Invalid(format!("cannot move {old} to {new}: the resource types differ")));
