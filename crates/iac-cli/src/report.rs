@@ -89,6 +89,9 @@ impl Reporter {
     }
 
     pub fn diagnostics(&self, diags: &[Diagnostic], sources: &SourceMap) {
+        // In source order (file, then position), whatever order the concurrent walk found them in.
+        let mut diags: Vec<&Diagnostic> = diags.iter().collect();
+        diags.sort_by_key(|d| d.span.as_ref().map_or((u32::MAX, usize::MAX), |s| (s.file.0, s.range.start)));
         for d in diags {
             let mut out = String::new();
             if self.handler().render_report(&mut out, &spanned(d, sources)).is_ok() {
@@ -110,6 +113,10 @@ impl Reporter {
                 } else {
                     eprintln!("error: the stack has {n} error(s)");
                 }
+            }
+            EngineError::Variables { diags, sources } => {
+                self.diagnostics(diags, sources);
+                eprintln!("error: the stack has {} error(s)", diags.iter().filter(|d| d.is_error()).count());
             }
             other => self.error(&other.to_string()),
         }

@@ -12,6 +12,7 @@ pub fn registry() -> Registry {
     for f in iac_provider_builtin::factories() {
         r.register(f);
     }
+    r.register(Arc::new(iac_provider_digitalocean::DigitalOceanFactory::from_env()));
     r
 }
 

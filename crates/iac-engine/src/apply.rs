@@ -117,6 +117,10 @@ async fn delete_one(run: &Run, change: &ResourceChange) -> Result<(), Diagnostic
         Some(l) => Some(l.acquire().await.map_err(|_| err("cancelled".into()))?),
         None => None,
     };
+    // Interrupted while waiting for a slot: start nothing new.
+    if run.cancel.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(err("not started: the run was interrupted".into()));
+    }
     let started = Instant::now();
     if let Some(sink) = &run.events {
         sink(Event::Start { addr: addr.clone(), action: Action::Delete });

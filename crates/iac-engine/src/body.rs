@@ -165,7 +165,7 @@ impl BodyEval<'_> {
 }
 
 /// ` (did you mean "x"?)` for a near miss.
-fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a String>) -> String {
+pub(crate) fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a String>) -> String {
     let best = candidates.map(|c| (similar::TextDiff::from_chars(name, c.as_str()).ratio(), c)).filter(|(r, _)| *r >= 0.7).max_by(|a, b| a.0.total_cmp(&b.0));
     match best {
         Some((_, c)) => format!(" (did you mean {c:?}?)"),
@@ -176,4 +176,39 @@ fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a String>) -> Stri
 /// Attribute names present in a body (for validation messages).
 pub fn attribute_names(body: &Body) -> BTreeSet<String> {
     body.iter().filter_map(|s| s.as_attribute().map(|a| a.key.as_str().to_string())).collect()
+}
+
+/// Marks, in a provider's planned or new state, every value equal to a
+/// sensitive value of the configuration: providers get the configuration
+/// unmarked, so a computed attribute that echoes a sensitive argument
+/// (`terraform_data.output` of a sensitive `input`) would otherwise be shown.
+pub fn carry_config_marks(v: Value, config: &Value) -> Value {
+    fn secrets(v: &Value, out: &mut Vec<Value>) {
+        match v {
+            Value::Sensitive(inner) => {
+                let plain = inner.as_ref().clone().unmark_deep().0;
+                if !matches!(plain, Value::Null | Value::Unknown | Value::Bool(_)) && plain != Value::String(String::new()) {
+                    out.push(plain);
+                }
+            }
+            Value::List(items) => items.iter().for_each(|i| secrets(i, out)),
+            Value::Map(m) => m.values().for_each(|i| secrets(i, out)),
+            _ => {}
+        }
+    }
+    fn mark(v: Value, secrets: &[Value]) -> Value {
+        match v {
+            Value::Sensitive(_) | Value::Null | Value::Unknown => v,
+            v if secrets.contains(&v) => v.into_sensitive(),
+            Value::List(items) => Value::List(items.into_iter().map(|i| mark(i, secrets)).collect()),
+            Value::Map(m) => Value::Map(m.into_iter().map(|(k, i)| (k, mark(i, secrets))).collect()),
+            other => other,
+        }
+    }
+    let mut found = Vec::new();
+    secrets(config, &mut found);
+    if found.is_empty() {
+        return v;
+    }
+    mark(v, &found)
 }

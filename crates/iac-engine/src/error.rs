@@ -10,6 +10,10 @@ pub enum EngineError {
     /// Problems in the stack, each with its span.
     #[error("the stack has {} error(s)", .0.iter().filter(|d| d.is_error()).count())]
     Config(Vec<Diagnostic>),
+    /// Problems with root variable values; the diagnostics may point into
+    /// variable files (`*.tfvars`, `-var-file`), whose text `sources` holds.
+    #[error("the stack has {} error(s)", .diags.iter().filter(|d| d.is_error()).count())]
+    Variables { diags: Vec<Diagnostic>, sources: iac_lang::source::SourceMap },
     #[error("state is locked: {holder} (waited {}s; use -lock-timeout to wait longer, or force-unlock {} if that run is gone)", .waited.as_secs(), .holder.id)]
     Locked { holder: LockInfo, waited: Duration },
     #[error(transparent)]

@@ -14,6 +14,8 @@ use iac_lang::load::Stack;
 use iac_lang::refs::{references, Subject};
 use iac_lang::source::Span;
 
+use crate::body::suggest;
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum NodeKind {
     Variable(String),
@@ -361,9 +363,15 @@ impl EdgeBuilder<'_> {
         let p = &m.call_path;
         let one = |kind: NodeKind, what: String| -> Result<Vec<usize>, String> { self.g.id(p, kind).map(|i| vec![i]).ok_or(what) };
         match s {
-            Subject::Var(n) => one(NodeKind::Variable(n.clone()), format!("reference to undeclared variable {n:?}")),
-            Subject::Local(n) => one(NodeKind::Local(n.clone()), format!("reference to undeclared local value {n:?}")),
-            Subject::Resource { type_, name } => one(NodeKind::Resource(format!("{type_}.{name}")), format!("reference to undeclared resource {type_}.{name}")),
+            Subject::Var(n) => one(NodeKind::Variable(n.clone()), format!("reference to undeclared variable {n:?}{}", suggest(n, m.variables.keys()))),
+            Subject::Local(n) => one(NodeKind::Local(n.clone()), format!("reference to undeclared local value {n:?}{}", suggest(n, m.locals.keys()))),
+            Subject::Resource { type_, name } => {
+                // Near misses among the resources of the same type.
+                let prefix = format!("{type_}.");
+                let names: Vec<String> = m.resources.keys().filter_map(|k| k.strip_prefix(&prefix).map(str::to_string)).collect();
+                let hint = suggest(name, names.iter()).replacen("did you mean \"", &format!("did you mean \"{prefix}"), 1);
+                one(NodeKind::Resource(format!("{type_}.{name}")), format!("reference to undeclared resource {type_}.{name}{hint}"))
+            }
             Subject::Data { type_, name } => one(NodeKind::Resource(format!("data.{type_}.{name}")), format!("reference to undeclared data source data.{type_}.{name}")),
             Subject::Module { name, output } => {
                 let call = m.module_calls.get(name).ok_or_else(|| format!("reference to undeclared module {name:?}"))?;
@@ -372,7 +380,7 @@ impl EdgeBuilder<'_> {
                 match output {
                     Some(o) => match self.g.id(&child, NodeKind::Output(o.clone())) {
                         Some(i) => Ok(vec![i]),
-                        None => Err(format!("module {name:?} has no output {o:?}")),
+                        None => Err(format!("module {name:?} has no output {o:?}{}", suggest(o, call.module.outputs.keys()))),
                     },
                     None => Ok(call.module.outputs.keys().filter_map(|o| self.g.id(&child, NodeKind::Output(o.clone()))).collect()),
                 }

@@ -80,7 +80,7 @@ fn root_vars(loaded: &Loaded, vars: &[CliVar], env: &Env) -> Result<BTreeMap<Str
     let mut diags = Diagnostics::default();
     let values = iac_lang::vars::root_variables(&loaded.stack.root, vars, &env.env_vars, &mut sources, &mut diags);
     if diags.has_errors() {
-        return Err(EngineError::Config(diags.0));
+        return Err(EngineError::Variables { diags: diags.0, sources });
     }
     Ok(values)
 }
@@ -279,7 +279,9 @@ async fn apply_locked(loaded: &Loaded, env: &Env, plan: Plan, parallelism: usize
     base.lineage = current.state.lineage.clone();
     base.serial = current.state.serial;
     // Data sources read at plan time stay; objects adopted by recovery are in base already.
-    if base.resources != current.state.resources || current.needs_fold {
+    // Without a snapshot the lineage exists only in memory, and a journal whose
+    // Begin names it would not be replayed after a crash: write one first.
+    if base.resources != current.state.resources || current.needs_fold || !current.exists {
         statemgr::snapshot(env.backend.as_ref(), &mut base, &current.pending).await?;
     }
     let (journal, writer) = statemgr::Journal::start(env.backend.clone(), base.lineage.clone(), base.serial);

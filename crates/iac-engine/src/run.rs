@@ -679,10 +679,24 @@ impl Run {
         if action == Action::Replace && w.res.lifecycle.prevent_destroy {
             return Err(Diagnostic::error(format!("{addr} has lifecycle.prevent_destroy set, but the plan would replace it"), Some(w.res.span.clone())).with_detail(reason.unwrap_or_default()));
         }
+        // A replacement creates a new object: plan it as a create (computed
+        // attributes unknown), as apply will (it plans with no prior object).
+        let resp = if action == Action::Replace {
+            let fresh = match &provider {
+                Some(p) => p
+                    .plan_change(PlanChangeRequest { type_: w.res.type_.clone(), addr: addr.clone(), prior: None, config: config.clone(), private: None })
+                    .await
+                    .map_err(|e| err(format!("planning failed: {e}")))?,
+                None => default_plan(w.schema, None, &config),
+            };
+            iac_core::provider::PlanChangeResponse { requires_replace: resp.requires_replace, ..fresh }
+        } else {
+            resp
+        };
         if import_id.is_some() && action == Action::NoOp {
             action = Action::Import;
         }
-        let after = mark_sensitive(resp.planned.clone(), w.schema).mark_paths(&config_marks);
+        let after = crate::body::carry_config_marks(mark_sensitive(resp.planned.clone(), w.schema).mark_paths(&config_marks), &w.config);
         let private = merge_private(resp.private.clone(), &w.triggers);
         let change = ResourceChange {
             addr: addr.clone(),
@@ -757,6 +771,10 @@ impl Run {
             Some(l) => Some(l.acquire().await.map_err(|_| err("cancelled".into()))?),
             None => None,
         };
+        // Interrupted while waiting for a slot: start nothing new.
+        if self.cancel.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(err("not started: the run was interrupted".into()));
+        }
         let started = Instant::now();
         self.emit(Event::Start { addr: addr.clone(), action: change.action });
         let result = self.execute(&w, &change, prior, provider.as_ref()).await;
@@ -846,7 +864,7 @@ impl Run {
                     .map_err(|e| err(format!("deleting the replaced object failed: {e}")))?;
             }
         }
-        let value = mark_sensitive(resp.new_state.unmark_deep().0, w.schema).mark_paths(&marks);
+        let value = crate::body::carry_config_marks(mark_sensitive(resp.new_state.unmark_deep().0, w.schema).mark_paths(&marks), &w.config);
         let mut inst = InstanceState::from_value(w.pkey.addr(), value.clone());
         inst.dependencies = w.deps.clone();
         inst.create_before_destroy = change.create_before_destroy;

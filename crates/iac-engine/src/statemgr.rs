@@ -37,6 +37,12 @@ pub async fn lock(backend: &dyn StateBackend, operation: &str, timeout: Duration
         match backend.try_lock(&info).await {
             Ok(()) => return Ok(info),
             Err(StateError::Locked(holder)) => {
+                if holder_is_gone(&holder, &info) {
+                    // The run that held it died on this machine (a kill, a crash): the lock is stale.
+                    tracing::warn!(lock = %holder, "taking over a lock whose process is gone");
+                    backend.force_unlock(&holder.id).await?;
+                    continue;
+                }
                 if start.elapsed() >= timeout {
                     return Err(EngineError::Locked { holder, waited: timeout });
                 }
@@ -46,6 +52,12 @@ pub async fn lock(backend: &dyn StateBackend, operation: &str, timeout: Duration
             Err(e) => return Err(e.into()),
         }
     }
+}
+
+/// True when the lock was taken on this host by a process that no longer runs.
+fn holder_is_gone(holder: &LockInfo, me: &LockInfo) -> bool {
+    let proc_root = std::path::Path::new("/proc");
+    holder.host == me.host && holder.pid != 0 && holder.pid != me.pid && proc_root.join("self").exists() && !proc_root.join(holder.pid.to_string()).exists()
 }
 
 pub struct Loaded {

@@ -109,8 +109,8 @@ impl<'a> Evaluator<'a> {
                 }
                 Ok(Value::Map(m).mark_if(sensitive_key))
             }
-            Expression::StringTemplate(t) => self.template(t, frames),
-            Expression::HeredocTemplate(h) => self.template(&h.template, frames),
+            Expression::StringTemplate(t) => self.template(t, frames, None),
+            Expression::HeredocTemplate(h) => self.template(&h.template, frames, h.indent()),
             Expression::Parenthesis(p) => self.ev(p.inner(), frames),
             Expression::Variable(v) => self.root(v.as_str(), &[], e.span(), frames).map(|(v, _)| v),
             Expression::Conditional(c) => {
@@ -199,7 +199,9 @@ impl<'a> Evaluator<'a> {
         Ok(cur)
     }
 
-    fn template(&self, t: &Template, frames: &mut Vec<(String, Value)>) -> EResult {
+    /// `indent`: what a heredoc's dedent stripped from its top-level lines;
+    /// hcl-edit leaves the lines inside directives alone, so render does it.
+    fn template(&self, t: &Template, frames: &mut Vec<(String, Value)>, indent: Option<usize>) -> EResult {
         // A template that is exactly one interpolation yields the value itself (any type), as in HCL.
         let elements: Vec<&Element> = t.iter().collect();
         if let [Element::Interpolation(i)] = elements.as_slice() {
@@ -208,22 +210,29 @@ impl<'a> Evaluator<'a> {
         let mut out = String::new();
         let mut sensitive = false;
         let mut unknown = false;
-        self.render(t, frames, &mut out, &mut sensitive, &mut unknown)?;
+        self.render(t, frames, &mut out, &mut sensitive, &mut unknown, Nested::top(indent))?;
         let v = if unknown { Value::Unknown } else { Value::String(out) };
         Ok(v.mark_if(sensitive))
     }
 
-    fn render(&self, t: &Template, frames: &mut Vec<(String, Value)>, out: &mut String, sensitive: &mut bool, unknown: &mut bool) -> Result<(), EvalError> {
+    fn render(&self, t: &Template, frames: &mut Vec<(String, Value)>, out: &mut String, sensitive: &mut bool, unknown: &mut bool, nested: Nested) -> Result<(), EvalError> {
         let elements: Vec<&Element> = t.iter().collect();
         for (idx, el) in elements.iter().enumerate() {
             match el {
                 Element::Literal(s) => {
-                    let mut text: &str = s.value();
-                    // Strip markers (`~}` / `{~`) on neighbours trim whitespace of this literal.
-                    if idx > 0 && strips_after(elements[idx - 1]) {
+                    let dedented = match nested.indent {
+                        // Inside a directive of a heredoc: every line but the first
+                        // (which follows the directive) starts a line of the heredoc.
+                        Some(n) if nested.inside => dedent_after_first_line(s.value(), n),
+                        _ => s.value().to_string(),
+                    };
+                    let mut text: &str = &dedented;
+                    // Strip markers (`~}` / `{~`) on neighbours trim whitespace of this
+                    // literal; at the edges of a directive's body, the directive's own.
+                    if (idx > 0 && strips_after(elements[idx - 1])) || (idx == 0 && nested.trim_start) {
                         text = text.trim_start();
                     }
-                    if idx + 1 < elements.len() && strips_before(elements[idx + 1]) {
+                    if (idx + 1 < elements.len() && strips_before(elements[idx + 1])) || (idx + 1 == elements.len() && nested.trim_end) {
                         text = text.trim_end();
                     }
                     out.push_str(text);
@@ -246,10 +255,13 @@ impl<'a> Evaluator<'a> {
                         *sensitive |= s;
                         match c {
                             Value::Unknown => *unknown = true,
-                            Value::Bool(true) => self.render(&dir.if_expr.template, frames, out, sensitive, unknown)?,
+                            Value::Bool(true) => {
+                                let end = dir.else_expr.as_ref().map_or(dir.endif_expr.strip.strip_start(), |e| e.strip.strip_start());
+                                self.render(&dir.if_expr.template, frames, out, sensitive, unknown, nested.body(dir.if_expr.strip.strip_end(), end))?
+                            }
                             Value::Bool(false) => {
                                 if let Some(e) = &dir.else_expr {
-                                    self.render(&e.template, frames, out, sensitive, unknown)?;
+                                    self.render(&e.template, frames, out, sensitive, unknown, nested.body(e.strip.strip_end(), dir.endif_expr.strip.strip_start()))?;
                                 }
                             }
                             other => return Err(err(dir.if_expr.cond_expr.span(), format!("the condition must be a bool, got {}", other.type_name()))),
@@ -273,7 +285,7 @@ impl<'a> Evaluator<'a> {
                                 frames.push((kv.as_str().to_string(), k));
                             }
                             frames.push((f.value_var.as_str().to_string(), v));
-                            let r = self.render(&f.template, frames, out, sensitive, unknown);
+                            let r = self.render(&f.template, frames, out, sensitive, unknown, nested.body(f.strip.strip_end(), dir.endfor_expr.strip.strip_start()));
                             frames.truncate(base);
                             r?;
                         }
@@ -377,7 +389,9 @@ impl<'a> Evaluator<'a> {
             _ => {}
         }
         if !iac_functions::exists(name) {
-            return Err(err(range, format!("call to unknown function {name:?}")));
+            let near = iac_functions::names().iter().map(|c| (edit_distance(name, c), *c)).filter(|(d, c)| *d <= 2 && *d < c.len() / 2).min();
+            let hint = near.map(|(_, c)| format!(" (did you mean {c:?}?)")).unwrap_or_default();
+            return Err(err(range, format!("call to unknown function {name:?}{hint}")));
         }
         let mut args = Vec::with_capacity(f.args.len());
         for a in f.args.iter() {
@@ -404,8 +418,57 @@ impl<'a> Evaluator<'a> {
             _ => return Err("template variables must be an object".into()),
         };
         let sub = Evaluator { scope: &EmptyScope, base_dir: self.base_dir, file: self.file };
-        sub.template(&template, &mut frames).map_err(|e| e.message)
+        sub.template(&template, &mut frames, None).map_err(|e| e.message)
     }
+}
+
+/// Levenshtein distance, for "did you mean" hints.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// How a template being rendered sits in its parent.
+#[derive(Clone, Copy)]
+struct Nested {
+    /// The body of a directive (not the template itself).
+    inside: bool,
+    /// The heredoc's stripped indentation, if any.
+    indent: Option<usize>,
+    /// The directive's strip markers: `~}` before the body, `{~` after it.
+    trim_start: bool,
+    trim_end: bool,
+}
+
+impl Nested {
+    fn top(indent: Option<usize>) -> Nested {
+        Nested { inside: false, indent, trim_start: false, trim_end: false }
+    }
+    fn body(self, trim_start: bool, trim_end: bool) -> Nested {
+        Nested { inside: true, indent: self.indent, trim_start, trim_end }
+    }
+}
+
+/// Strips up to `n` leading whitespace characters from every line but the first.
+fn dedent_after_first_line(s: &str, n: usize) -> String {
+    let mut out = String::with_capacity(s.len());
+    for (i, line) in s.split_inclusive('\n').enumerate() {
+        if i == 0 {
+            out.push_str(line);
+        } else {
+            let skip: usize = line.chars().take(n).take_while(|c| *c == ' ' || *c == '\t').map(char::len_utf8).sum();
+            out.push_str(&line[skip..]);
+        }
+    }
+    out
 }
 
 fn strips_after(el: &Element) -> bool {

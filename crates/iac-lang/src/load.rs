@@ -292,6 +292,14 @@ impl Builder<'_> {
             None => TypeConstraint::Any,
         };
         let default = attrs.get("default").map(|a| self.expr(&a.value));
+        // As Terraform: a default that its own type constraint rejects is a configuration error.
+        if let Some(a) = attrs.get("default") {
+            if let Ok(v) = eval_literal(&a.value) {
+                if let Err(e) = type_.convert(v) {
+                    self.err(format!("invalid default value for variable {name:?}: {e}"), a.value.span());
+                }
+            }
+        }
         let description = self.literal_string(attrs.get("description")).unwrap_or_default();
         let sensitive = self.literal_bool(attrs.get("sensitive"));
         let nullable = if attrs.contains_key("nullable") { self.literal_bool(attrs.get("nullable")) } else { true };

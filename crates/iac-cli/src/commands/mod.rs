@@ -64,12 +64,49 @@ pub async fn run(cli: Cli) -> u8 {
 }
 
 pub fn cli_vars(v: &VarArgs, argv_order: bool) -> Vec<CliVar> {
-    // clap separates the two lists; keep files before single values, as Terraform
-    // users expect -var to override -var-file.
-    let _ = argv_order;
+    // clap separates the two lists. Terraform applies -var and -var-file in the
+    // order given (a later one wins), so recover that order from the command line.
+    if argv_order {
+        if let Some(order) = var_flag_order(std::env::args().skip(1)) {
+            if order.iter().filter(|f| **f).count() == v.var_file.len() && order.iter().filter(|f| !**f).count() == v.var.len() {
+                let (mut files, mut vars) = (v.var_file.iter(), v.var.iter());
+                return order.into_iter().filter_map(|is_file| if is_file { files.next().cloned().map(CliVar::File) } else { vars.next().cloned().map(CliVar::Var) }).collect();
+            }
+        }
+    }
     let mut out: Vec<CliVar> = v.var_file.iter().cloned().map(CliVar::File).collect();
     out.extend(v.var.iter().cloned().map(CliVar::Var));
     out
+}
+
+/// The -var / -var-file flags of a command line in order (true: -var-file).
+fn var_flag_order(args: impl Iterator<Item = String>) -> Option<Vec<bool>> {
+    let mut order = Vec::new();
+    let mut skip_value = false;
+    for a in args {
+        if skip_value {
+            skip_value = false;
+            continue;
+        }
+        if a == "--" {
+            break;
+        }
+        let flag = a.trim_start_matches('-');
+        if a.len() - flag.len() == 0 || a.len() - flag.len() > 2 {
+            continue;
+        }
+        let (name, inline) = match flag.split_once('=') {
+            Some((n, _)) => (n, true),
+            None => (flag, false),
+        };
+        match name {
+            "var" => order.push(false),
+            "var-file" => order.push(true),
+            _ => continue,
+        }
+        skip_value = !inline;
+    }
+    Some(order)
 }
 
 impl Ctx {
@@ -221,3 +258,16 @@ pub fn is_interactive() -> bool {
     std::io::stdin().is_terminal()
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn var_flags_keep_their_command_line_order() {
+        let args = ["plan", "-var", "a=1", "--var-file=x.tfvars", "-var=b=2", "-var-file", "-var", "-target=t", "--", "-var=c"].map(String::from);
+        assert_eq!(var_flag_order(args.into_iter()), Some(vec![false, true, false, true]));
+        let v = VarArgs { var: vec!["a=1".into(), "b=2".into()], var_file: vec!["x.tfvars".into(), "-var".into()] };
+        assert_eq!(cli_vars(&v, false), vec![CliVar::File("x.tfvars".into()), CliVar::File("-var".into()), CliVar::Var("a=1".into()), CliVar::Var("b=2".into())]);
+    }
+}

@@ -81,11 +81,16 @@ pub async fn plan(ctx: &Ctx, p: PlanArgs, out: Option<PathBuf>, detailed: bool, 
             println!("\nSaved the plan to: {}\n\nTo apply exactly this plan, run: iac apply {}", path.display(), path.display());
         }
     }
-    if detailed && outcome.plan.has_changes() {
+    if detailed && has_changes(&outcome.plan) {
         2
     } else {
         0
     }
+}
+
+/// Changes to make, counting renames by `moved` blocks (applying records them in state).
+fn has_changes(plan: &Plan) -> bool {
+    plan.has_changes() || plan.changes.iter().any(|c| c.prev_addr.is_some())
 }
 
 fn write_plan(path: &std::path::Path, plan: &Plan) -> Result<(), String> {
@@ -155,7 +160,7 @@ pub async fn apply(ctx: &Ctx, p: PlanArgs, auto_approve: bool, plan_file: Option
             };
             ctx.reporter.diagnostics(&outcome.warnings, &loaded.stack.sources);
             print!("{}", render_plan(&outcome.plan, Style { color: ctx.color }));
-            if !outcome.plan.has_changes() {
+            if !has_changes(&outcome.plan) {
                 return 0;
             }
             if !auto_approve {

@@ -71,7 +71,8 @@ pub fn render_plan(plan: &Plan, style: Style) -> String {
         out.push_str("No changes. Your infrastructure still matches the configuration.\n");
         return out;
     }
-    let changes: Vec<&ResourceChange> = plan.changes.iter().filter(|c| !matches!(c.action, Action::NoOp)).collect();
+    // Unchanged objects are left out, except those a `moved` block renamed.
+    let changes: Vec<&ResourceChange> = plan.changes.iter().filter(|c| !matches!(c.action, Action::NoOp) || c.prev_addr.is_some()).collect();
     let outputs: Vec<_> = plan.outputs.iter().filter(|o| o.action != Action::NoOp).collect();
     if changes.is_empty() && outputs.is_empty() {
         out.push_str("No changes. Your infrastructure matches the configuration.\n");
@@ -119,7 +120,7 @@ fn header(c: &ResourceChange) -> String {
     };
     let mut h = format!("  # {} {what}", c.addr);
     if let Some(prev) = &c.prev_addr {
-        h = format!("  # {} (moved from {prev}) {what}", c.addr);
+        h = if c.action == Action::NoOp { format!("  # {prev} has moved to {}", c.addr) } else { format!("  # {} (moved from {prev}) {what}", c.addr) };
     }
     if let Some(r) = &c.reason {
         if !matches!(c.action, Action::Create) && !r.is_empty() {
@@ -132,7 +133,8 @@ fn header(c: &ResourceChange) -> String {
 pub fn render_change(out: &mut String, c: &ResourceChange, style: Style) {
     let _ = writeln!(out, "{}", header(c));
     let kw = if c.addr.resource.mode == iac_core::address::Mode::Data { "data" } else { "resource" };
-    let sym = style.sym(c.action);
+    // As Terraform: "+/-" creates the replacement first, "-/+" destroys first.
+    let sym = if c.action == Action::Replace && c.create_before_destroy { style.paint("32", "+/-") } else { style.sym(c.action) };
     let pad = if c.action == Action::Replace { "" } else { "  " };
     let _ = writeln!(out, "{pad}{sym} {kw} {:?} {:?} {{", c.addr.resource.type_, c.addr.resource.name);
     match c.action {
@@ -173,7 +175,8 @@ fn body_diff(out: &mut String, before: &Value, after: &Value, indent: usize, rep
         let av = a.get(k).cloned().unwrap_or(Value::Null);
         let p = path.child(PathStep::Attr(k.clone()));
         let forces = if replace.iter().any(|r| r == &p) { style.paint("31", " # forces replacement") } else { String::new() };
-        if bv == av {
+        // Null stays null even when the schema marks the attribute sensitive.
+        if bv == av || (bv.is_null() && av.is_null()) {
             if !bv.is_null() && (k == "id" || k == "name") {
                 let _ = writeln!(out, "{pad}  {k:width$} = {}", inline(&bv, indent + 2));
             } else if !bv.is_null() {

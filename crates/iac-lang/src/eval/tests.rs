@@ -39,6 +39,14 @@ fn templates_and_directives() {
 }
 
 #[test]
+fn strip_markers_and_heredoc_indent_reach_into_directives() {
+    assert_eq!(eval("\"[%{ for z in var.zones ~}\n  ${z}\n  %{~ endfor }]\"").unwrap(), Value::from("[ab]"));
+    assert_eq!(eval("\"%{ if true ~}  yes  %{~ else ~} no %{~ endif }\"").unwrap(), Value::from("yes"));
+    let heredoc = "<<-EOT\n    zones:\n    %{~ for z in var.zones }\n    - ${z}\n    %{~ endfor }\n    EOT";
+    assert_eq!(eval(heredoc).unwrap(), Value::from("zones:\n- a\n- b\n"));
+}
+
+#[test]
 fn unknown_propagates() {
     assert_eq!(eval("aws_vpc.main.id").unwrap(), Value::Unknown);
     assert_eq!(eval("\"vpc-${aws_vpc.main.id}\"").unwrap(), Value::Unknown);

@@ -1,0 +1,68 @@
+use super::*;
+
+fn contract() -> Contract {
+    Contract::load(&default_spec_path()).expect("the OpenAPI document beside the workspace")
+}
+
+fn ex(method: &str, path: &str, req: &str, status: u16, body: &str) -> Exchange {
+    Exchange {
+        method: method.into(),
+        path: path.into(),
+        query: String::new(),
+        request_body: req.into(),
+        request_content_type: (!req.is_empty()).then(|| "application/json".into()),
+        status,
+        response_headers: vec![("ratelimit-limit".into(), "250".into()), ("ratelimit-remaining".into(), "249".into()), ("ratelimit-reset".into(), "1700000000".into())],
+        response_content_type: (!body.is_empty()).then(|| "application/json".into()),
+        response_body: body.into(),
+    }
+}
+
+const VPC: &str = r#"{"vpc":{"id":"5a4981aa-9653-4bd1-bef5-d6bff52042e4","urn":"do:vpc:5a4981aa-9653-4bd1-bef5-d6bff52042e4","name":"env.prod","description":"","region":"nyc1","ip_range":"10.10.10.0/24","default":false,"created_at":"2020-03-13T19:20:47Z"}}"#;
+
+#[test]
+fn a_conforming_exchange_has_no_violations() {
+    let c = contract();
+    let e = ex("POST", "/v2/vpcs", r#"{"name":"env.prod","region":"nyc1","ip_range":"10.10.10.0/24"}"#, 201, VPC);
+    assert_eq!(c.check(&e), Vec::<Violation>::new());
+}
+
+#[test]
+fn wrong_types_missing_fields_and_unknown_fields_are_caught() {
+    let c = contract();
+    let bad = VPC.replace(r#""default":false"#, r#""default":"no""#).replace(r#""name":"env.prod""#, r#""name":"bad name!","vpc_id":"x""#);
+    let v = c.check(&ex("GET", "/v2/vpcs/5a4981aa-9653-4bd1-bef5-d6bff52042e4", "", 200, &bad));
+    let at: Vec<&str> = v.iter().map(|v| v.at.as_str()).collect();
+    assert!(at.contains(&"body.vpc.default"), "{v:?}");
+    assert!(at.contains(&"body.vpc.name"), "pattern: {v:?}");
+    assert!(at.contains(&"body.vpc.vpc_id"), "undeclared: {v:?}");
+    let missing = c.check(&ex("POST", "/v2/vpcs", r#"{"name":"x"}"#, 201, VPC));
+    assert!(missing.iter().any(|v| v.at == "body.region" && v.side == "request"), "{missing:?}");
+}
+
+#[test]
+fn read_only_fields_in_requests_and_bad_parameters_are_caught() {
+    let c = contract();
+    let body = r#"{"id":"5a4981aa-9653-4bd1-bef5-d6bff52042e4","name":"c","region":"nyc1","version":"1.31.1-do.5","node_pools":[{"name":"p","size":"s-1vcpu-2gb","count":1}]}"#;
+    let v = c.check(&ex("POST", "/v2/kubernetes/clusters", body, 500, r#"{"id":"server_error","message":"x"}"#));
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert!(v[0].message.contains("readOnly"));
+    let mut e = ex("GET", "/v2/vpcs", "", 200, r#"{"vpcs":[],"links":{},"meta":{"total":0}}"#);
+    e.query = "per_page=500&colour=red".into();
+    let v = c.check(&e);
+    assert!(v.iter().any(|v| v.at == "query.per_page"), "{v:?}");
+    assert!(v.iter().any(|v| v.at == "query.colour"), "{v:?}");
+    let nope = c.check(&ex("GET", "/v2/droplets", "", 200, "{}"));
+    assert_eq!(nope[0].at, "path");
+}
+
+#[test]
+fn missing_rate_limit_headers_and_bodies_on_204_are_caught() {
+    let c = contract();
+    let mut e = ex("DELETE", "/v2/vpcs/5a4981aa-9653-4bd1-bef5-d6bff52042e4", "", 204, "");
+    e.response_headers.clear();
+    let v = c.check(&e);
+    assert_eq!(v.len(), 3, "{v:?}");
+    let e = ex("DELETE", "/v2/vpcs/5a4981aa-9653-4bd1-bef5-d6bff52042e4", "", 204, "{}");
+    assert!(c.check(&e).iter().any(|v| v.at == "body"));
+}

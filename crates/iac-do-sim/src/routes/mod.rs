@@ -1,0 +1,60 @@
+//! Routing of API requests to the store: one function per method and path
+//! shape, answering a [`Reply`] or an [`ApiError`].
+
+mod kubernetes;
+mod vpcs;
+
+use std::time::Instant;
+
+use serde_json::Value;
+
+use crate::config::SimConfig;
+use crate::error::ApiError;
+use crate::store::Store;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    Json(Value),
+    Yaml(String),
+    Empty,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Body,
+}
+
+impl Reply {
+    pub fn json(status: u16, v: Value) -> Reply {
+        Reply { status, body: Body::Json(v) }
+    }
+    pub fn empty(status: u16) -> Reply {
+        Reply { status, body: Body::Empty }
+    }
+}
+
+/// What a handler sees of the request.
+pub struct Req<'a> {
+    pub method: &'a str,
+    pub query: &'a str,
+    pub body: &'a Value,
+    pub now: Instant,
+    pub cfg: &'a SimConfig,
+    /// The base URL for pagination links.
+    pub base: &'a str,
+}
+
+pub fn dispatch(store: &mut Store, path: &str, req: &Req<'_>) -> Result<Reply, ApiError> {
+    store.tick(req.now, req.cfg);
+    let segs: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
+    match segs.as_slice() {
+        ["v2", "vpcs", rest @ ..] => vpcs::route(store, rest, req),
+        ["v2", "kubernetes", rest @ ..] => kubernetes::route(store, rest, req),
+        _ => Err(ApiError::not_found()),
+    }
+}
+
+fn method_not_allowed() -> ApiError {
+    ApiError { status: 405, id: "method_not_allowed", message: "The method is not allowed for this resource.".into() }
+}

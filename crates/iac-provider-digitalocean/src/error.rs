@@ -1,0 +1,42 @@
+//! The provider's errors: which resource, what failed, and DigitalOcean's
+//! status, error id and message when the API refused.
+
+use iac_core::provider::ProviderError;
+
+use crate::client::ApiError;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DoError {
+    #[error("{addr}: {source}")]
+    Api { addr: String, source: ApiError },
+    #[error("{addr}: timed out after {seconds}s waiting for {what}")]
+    Timeout { addr: String, what: String, seconds: u64 },
+    #[error("{addr}: {message}")]
+    Invalid { addr: String, message: String },
+    /// The object reached a state it will not leave by itself (`error`).
+    #[error("{addr}: {message}")]
+    Failed { addr: String, message: String },
+}
+
+impl DoError {
+    pub fn api(addr: &impl ToString) -> impl FnOnce(ApiError) -> DoError + '_ {
+        move |source| DoError::Api { addr: addr.to_string(), source }
+    }
+}
+
+impl From<DoError> for ProviderError {
+    fn from(e: DoError) -> ProviderError {
+        match &e {
+            DoError::Api { source, .. } => ProviderError::Api { code: source.code(), message: e.to_string() },
+            DoError::Timeout { what, seconds, .. } => ProviderError::Timeout { what: format!("{}: {what}", e_addr(&e)), seconds: *seconds },
+            DoError::Invalid { .. } => ProviderError::InvalidConfig(e.to_string()),
+            DoError::Failed { .. } => ProviderError::Api { code: "failed".into(), message: e.to_string() },
+        }
+    }
+}
+
+fn e_addr(e: &DoError) -> &str {
+    match e {
+        DoError::Api { addr, .. } | DoError::Timeout { addr, .. } | DoError::Invalid { addr, .. } | DoError::Failed { addr, .. } => addr,
+    }
+}

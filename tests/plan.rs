@@ -1,0 +1,182 @@
+//! Plan snapshots: each `fixtures/plan/<case>/` is a stack; the test copies
+//! it into a fresh repository and compares `iac plan -no-color` with
+//! `expected.plan.txt` (stdout, then stderr after a marker when not empty).
+//!
+//! Optional files in a case:
+//! - `args`: extra arguments of `plan`, one per line;
+//! - `env`: NAME=VALUE environment variables, one per line;
+//! - `exit_code`: the expected exit code (default 0);
+//! - `edit/`: a two-step case: `apply -auto-approve` first, then copy the
+//!   files of `edit/` over the stack (a file holding only `DELETE` removes
+//!   it), then plan;
+//! - `forbidden`: strings (one per line) that must appear nowhere: not in
+//!   stdout or stderr of any run, nor in `show -json` of the saved plan.
+
+mod support;
+
+use support::*;
+
+fn apply_edit(stack: &Stack, edit: &std::path::Path, rel: &str) {
+    for e in std::fs::read_dir(edit).expect("edit dir") {
+        let e = e.expect("entry");
+        let name = format!("{rel}{}", e.file_name().to_string_lossy());
+        if e.path().is_dir() {
+            apply_edit(stack, &e.path(), &format!("{name}/"));
+            continue;
+        }
+        let text = std::fs::read_to_string(e.path()).expect("edit file");
+        if text.trim() == "DELETE" {
+            std::fs::remove_file(stack.path(&name)).unwrap_or_else(|err| panic!("edit: delete {name}: {err}"));
+        } else {
+            stack.write(&name, &text);
+        }
+    }
+}
+
+fn run_case(name: &str, dir: &std::path::Path) -> Result<(), String> {
+    let mut stack = Stack::fixture(&format!("plan/{name}"), name);
+    for line in read_lines(&dir.join("env")) {
+        let (k, v) = line.split_once('=').ok_or_else(|| format!("{name}/env: {line:?} is not NAME=VALUE"))?;
+        stack.env.insert(k.to_string(), v.to_string());
+    }
+    let args = read_lines(&dir.join("args"));
+    let forbidden = read_lines(&dir.join("forbidden"));
+    let want_code: i32 = std::fs::read_to_string(dir.join("exit_code")).map(|s| s.trim().parse().expect("exit_code")).unwrap_or(0);
+    let mut seen = Vec::new();
+
+    if dir.join("edit").is_dir() {
+        let out = stack.run(&["apply", "-auto-approve"]);
+        if out.code != 0 {
+            return Err(format!("{name}: the first apply failed ({}):\n{}{}", out.code, out.stdout, out.stderr));
+        }
+        seen.push(out.all());
+        apply_edit(&stack, &dir.join("edit"), "");
+    }
+
+    let mut plan_args: Vec<&str> = vec!["plan"];
+    plan_args.extend(args.iter().map(String::as_str));
+    let out = stack.run(&plan_args);
+    seen.push(out.all());
+    if out.code != want_code {
+        return Err(format!("{name}: exit code {} (want {want_code})\n--- stdout ---\n{}\n--- stderr ---\n{}", out.code, out.stdout, out.stderr));
+    }
+    let mut actual = out.stdout.clone();
+    if !out.stderr.is_empty() {
+        actual.push_str("--- stderr ---\n");
+        actual.push_str(&out.stderr);
+    }
+    let actual = stack.normalize(&actual);
+    let mut problems = Vec::new();
+    if let Err(e) = check_snapshot(&dir.join("expected.plan.txt"), &actual) {
+        problems.push(format!("{name}: {e}"));
+    }
+
+    if want_code == 0 {
+        // The same plan, saved: `show -json` must be a Terraform-shaped plan.
+        let plan_file = stack.root().join("saved.plan");
+        let mut saved_args = plan_args.clone();
+        let out_arg = format!("-out={}", plan_file.display());
+        saved_args.push(&out_arg);
+        let saved = stack.run(&saved_args);
+        seen.push(saved.all());
+        if saved.code != 0 {
+            problems.push(format!("{name}: plan -out failed:\n{}", saved.stderr));
+        } else {
+            let show = stack.run(&["show", "-json", plan_file.to_str().expect("utf-8 path")]);
+            seen.push(show.all());
+            match serde_json::from_str::<serde_json::Value>(&show.stdout) {
+                Ok(j) => {
+                    if j["format_version"].as_str().is_none() || !j["resource_changes"].is_array() || !j["output_changes"].is_object() {
+                        problems.push(format!("{name}: show -json lacks format_version/resource_changes/output_changes:\n{}", show.stdout));
+                    }
+                }
+                Err(e) => problems.push(format!("{name}: show -json is not JSON ({e}):\n{}{}", show.stdout, show.stderr)),
+            }
+        }
+    }
+    if want_code == 0 && problems.is_empty() {
+        // Convergence: applying the plan, then planning again (without
+        // -replace, which asks for a change every time) finds nothing to do.
+        let mut apply_args: Vec<&str> = vec!["apply", "-auto-approve"];
+        apply_args.extend(args.iter().map(String::as_str));
+        let applied = stack.run(&apply_args);
+        seen.push(applied.all());
+        if applied.code != 0 {
+            problems.push(format!("{name}: apply failed ({}):\n{}\n{}", applied.code, applied.stdout, applied.stderr));
+        } else {
+            let mut again: Vec<&str> = vec!["plan", "-detailed-exitcode"];
+            again.extend(args.iter().map(String::as_str).filter(|a| !a.starts_with("-replace")));
+            let replan = stack.run(&again);
+            seen.push(replan.all());
+            if replan.code != 0 {
+                problems.push(format!("{name}: after apply, plan -detailed-exitcode exits {} (want 0):\n{}\n{}", replan.code, replan.stdout, replan.stderr));
+            }
+            // `output` (not -json or -raw, which print values as Terraform does) redacts.
+            let outputs = stack.run(&["output"]);
+            seen.push(outputs.all());
+        }
+    }
+    for f in &forbidden {
+        for (i, text) in seen.iter().enumerate() {
+            if text.contains(f.as_str()) {
+                problems.push(format!("{name}: the secret {f:?} appears in output #{i}:\n{text}"));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
+}
+
+fn case(name: &str) {
+    let dir = fixtures().join("plan").join(name);
+    if let Err(e) = run_case(name, &dir) {
+        panic!("{e}");
+    }
+}
+
+/// One test per fixture case; `every_case_has_a_test` keeps the list complete.
+macro_rules! plan_cases {
+    ($($(#[$m:meta])* $name:ident),* $(,)?) => {
+        $(
+            #[test]
+            $(#[$m])*
+            fn $name() {
+                case(stringify!($name));
+            }
+        )*
+        const CASES: &[&str] = &[$(stringify!($name)),*];
+    };
+}
+
+plan_cases! {
+    count,
+    create_before_destroy,
+    data_source,
+    for_each_map,
+    ignore_changes,
+    import,
+    locals_merge,
+    modules_nested,
+    moved,
+    multiline_json_update,
+    prevent_destroy,
+    replace,
+    replace_triggered_by,
+    sensitive,
+    target,
+    templates,
+    variables,
+}
+
+#[test]
+fn every_case_has_a_test() {
+    let on_disk: Vec<String> = cases("plan").into_iter().map(|(n, _)| n).collect();
+    let missing: Vec<&String> = on_disk.iter().filter(|n| !CASES.contains(&n.as_str())).collect();
+    assert!(missing.is_empty(), "fixtures/plan cases without a test in plan.rs: {missing:?}");
+    for c in CASES {
+        assert!(on_disk.iter().any(|n| n == c), "plan.rs lists {c}, but fixtures/plan/{c} is missing");
+    }
+}
