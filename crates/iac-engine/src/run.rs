@@ -576,6 +576,10 @@ impl Run {
             return Ok(prior.map(|p| p.value()).unwrap_or(Value::Unknown));
         }
         let _permit = self.ops.acquire().await.map_err(|_| err("cancelled".into()))?;
+        let _provider_permit = match w.slot {
+            Slot::Ready { limit: Some(l), .. } => Some(l.clone().acquire_owned().await.map_err(|_| err("cancelled".into()))?),
+            _ => None,
+        };
         // Import: adopt an existing object for an address that has none.
         let mut import_id = None;
         if let (None, Some((id, _))) = (&prior, self.imports.get(&addr)) {
@@ -594,8 +598,12 @@ impl Run {
                     Ok(Some(fresh)) => {
                         let fresh = fresh.unmark_deep().0;
                         if fresh != current {
-                            let paths = diff_paths(&current, &fresh);
-                            lock(&self.drift).push(Drift { addr: addr.clone(), action: Action::Update, before: pr.value(), after: fresh.clone().mark_paths(&pr.sensitive_paths), paths });
+                            // Attributes only the provider sets (rotating credentials, timestamps)
+                            // are refreshed silently; drift is what the configuration manages.
+                            let paths: Vec<AttrPath> = diff_paths(&current, &fresh).into_iter().filter(|p| !computed_only(w.schema, p)).collect();
+                            if !paths.is_empty() {
+                                lock(&self.drift).push(Drift { addr: addr.clone(), action: Action::Update, before: pr.value(), after: fresh.clone().mark_paths(&pr.sensitive_paths), paths });
+                            }
                             let mut updated = pr.clone();
                             updated.attributes = fresh.to_json();
                             lock(&self.state).resources.insert(addr.clone(), updated.clone());
@@ -960,6 +968,14 @@ fn merge_private(private: Option<serde_json::Value>, triggers: &Option<Value>) -
     }
 }
 
+/// Whether a path starts at an attribute only the provider sets.
+fn computed_only(schema: &ResourceSchema, path: &AttrPath) -> bool {
+    match path.0.first() {
+        Some(iac_core::PathStep::Attr(name)) => schema.block.attributes.get(name).is_some_and(|a| a.computed && !a.optional && !a.required),
+        _ => false,
+    }
+}
+
 /// Marks top-level attributes the schema declares sensitive.
 pub fn mark_sensitive(v: Value, schema: &ResourceSchema) -> Value {
     match v {
@@ -1052,12 +1068,7 @@ pub fn expand(ev: &Evaluator, count: Option<&iac_lang::config::Expr>, for_each: 
             return Err(Diagnostic::error("for_each cannot use sensitive values (the instance keys would reveal them)", Some(f.span())));
         }
         return match v {
-            Value::Map(m) => {
-                if m.values().any(|v| matches!(v, Value::Unknown)) && false {
-                    unreachable!()
-                }
-                Ok((Shape::ForEach, m.into_iter().map(|(k, v)| Repetition::Each(k, v)).collect()))
-            }
+            Value::Map(m) => Ok((Shape::ForEach, m.into_iter().map(|(k, v)| Repetition::Each(k, v)).collect())),
             Value::List(items) => {
                 let mut reps = Vec::with_capacity(items.len());
                 let mut seen = HashSet::new();

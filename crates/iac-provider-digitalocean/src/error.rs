@@ -8,7 +8,7 @@ use crate::client::ApiError;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum DoError {
     #[error("{addr}: {source}")]
-    Api { addr: String, source: ApiError },
+    Api { addr: String, source: Box<ApiError> },
     #[error("{addr}: timed out after {seconds}s waiting for {what}")]
     Timeout { addr: String, what: String, seconds: u64 },
     #[error("{addr}: {message}")]
@@ -20,7 +20,7 @@ pub enum DoError {
 
 impl DoError {
     pub fn api(addr: &impl ToString) -> impl FnOnce(ApiError) -> DoError + '_ {
-        move |source| DoError::Api { addr: addr.to_string(), source }
+        move |source| DoError::Api { addr: addr.to_string(), source: Box::new(source) }
     }
 }
 

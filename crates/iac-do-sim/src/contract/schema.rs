@@ -129,7 +129,7 @@ fn validate_inner(c: &Contract, schema: &Value, value: &Value, mode: Mode, at: &
         for r in schema.get("required").and_then(Value::as_array).into_iter().flatten() {
             let Some(name) = r.as_str() else { continue };
             let read_only = props.get(name).is_some_and(|p| p.get("readOnly") == Some(&Value::Bool(true)));
-            if !obj.contains_key(name) && !(mode == Mode::Request && read_only) {
+            if !(obj.contains_key(name) || mode == Mode::Request && read_only) {
                 out.push((format!("{at}.{name}"), "required property is missing".into()));
             }
         }

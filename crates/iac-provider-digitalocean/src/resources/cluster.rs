@@ -63,7 +63,7 @@ pub async fn plan(api: &Api, req: &PlanChangeRequest) -> Result<PlanChangeRespon
         let changed = prior.and_then(|p| get_str(p, "version")) != Some(want.as_str());
         if changed {
             let offered = api.versions().await.map_err(DoError::api(&addr))?;
-            if !offered.iter().any(|v| *v == want) {
+            if !offered.contains(&want) {
                 return Err(DoError::Invalid { addr, message: format!("version {want:?} is not offered by DigitalOcean (offered: {})", offered.join(", ")) });
             }
         }

@@ -38,7 +38,7 @@ where
                 }
                 tokio::time::sleep(waits.poll.min(std::time::Duration::from_secs(5))).await;
             }
-            Err(e) => return Err(DoError::Api { addr: addr.to_string(), source: e }),
+            Err(e) => return Err(DoError::Api { addr: addr.to_string(), source: Box::new(e) }),
         }
     }
 }

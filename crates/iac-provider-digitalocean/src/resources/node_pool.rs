@@ -78,7 +78,7 @@ pub async fn recover(api: &Api, req: &RecoverRequest) -> Result<Option<Value>, D
     let pools = match api.pools(cluster).await {
         Ok(p) => p,
         Err(e) if e.is_not_found() => return Ok(None),
-        Err(e) => return Err(DoError::Api { addr: req.addr.to_string(), source: e }),
+        Err(e) => return Err(DoError::Api { addr: req.addr.to_string(), source: Box::new(e) }),
     };
     let size = get_str(&req.planned, "size");
     Ok(pools.iter().find(|p| p["name"] == name && size.is_none_or(|s| p["size"] == s)).map(|p| value(cluster, p)))

@@ -89,7 +89,7 @@ pub async fn delete(api: &Api, req: &DeleteRequest) -> Result<(), DoError> {
                 tracing::info!(addr = %addr, error = %e, "VPC still in use; retrying");
                 Ok(None)
             }
-            Err(e) => Err(DoError::Api { addr: addr.clone(), source: e }),
+            Err(e) => Err(DoError::Api { addr: addr.clone(), source: Box::new(e) }),
         }
     })
     .await
