@@ -8,7 +8,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use hcl_edit::structure::{Body, Structure};
 use iac_core::address::Mode;
-use iac_lang::config::{Expr, Module, ProviderRef, Resource};
+use iac_lang::config::{Expr, HclExpr, Module, ProviderRef, Resource};
+use iac_lang::source::FileId;
 use iac_lang::diagnostic::{Diagnostic, Diagnostics};
 use iac_lang::load::Stack;
 use iac_lang::refs::{references, Subject};
@@ -119,6 +120,10 @@ impl ConfigGraph {
 pub fn build(stack: &Stack, provider_known: &dyn Fn(&str) -> bool) -> (ConfigGraph, Diagnostics) {
     let mut g = ConfigGraph::default();
     let mut diags = Diagnostics::default();
+    let total: usize = stack.root.walk().iter().map(|m| m.variables.len() + m.locals.len() + m.resources.len() + m.outputs.len() + m.module_calls.len() + m.providers.len() + 1).sum();
+    g.index.reserve(total);
+    g.nodes.reserve(total);
+    g.deps.reserve(total);
     // Pass 1: nodes.
     for m in stack.root.walk() {
         let p = m.call_path.clone();
@@ -206,8 +211,8 @@ pub fn build(stack: &Stack, provider_known: &dyn Fn(&str) -> bool) -> (ConfigGra
             if !provider_known(&pc.name) {
                 b.diags.push(Diagnostic::error(format!("unknown provider {:?}", pc.name), Some(pc.span.clone())));
             }
-            for e in body_exprs(&pc.body, pc.file, &["alias"]) {
-                b.expr_edges(me, m, &e, Context::Plain);
+            for e in body_exprs(&pc.body, &["alias"]) {
+                b.hcl_edges(me, m, e, pc.file, Context::Plain);
             }
         }
         for (k, r) in &m.resources {
@@ -216,8 +221,8 @@ pub fn build(stack: &Stack, provider_known: &dyn Fn(&str) -> bool) -> (ConfigGra
                 b.expr_edges(me, m, e, Context::Plain);
             }
             let ctx = Context::Resource(r.count.is_some(), r.for_each.is_some());
-            for e in body_exprs(&r.body, r.file, iac_lang::config::RESOURCE_META_ARGS) {
-                b.expr_edges(me, m, &e, ctx);
+            for e in body_exprs(&r.body, iac_lang::config::RESOURCE_META_ARGS) {
+                b.hcl_edges(me, m, e, r.file, ctx);
             }
             for e in &r.lifecycle.replace_triggered_by {
                 b.expr_edges(me, m, e, ctx);
@@ -271,26 +276,26 @@ pub fn resolve_provider(stack: &Stack, m: &Module, r: &ProviderRef) -> Result<Pr
 }
 
 /// Every expression in a body (nested blocks included), skipping the named
-/// top-level arguments and the lifecycle block.
-pub fn body_exprs(body: &Body, file: iac_lang::source::FileId, skip: &[&str]) -> Vec<Expr> {
+/// top-level arguments. Borrowed: graph building copies no expression.
+pub fn body_exprs<'a>(body: &'a Body, skip: &[&str]) -> Vec<&'a HclExpr> {
     let mut out = Vec::new();
-    fn walk(body: &Body, file: iac_lang::source::FileId, skip: &[&str], out: &mut Vec<Expr>) {
+    fn walk<'a>(body: &'a Body, skip: &[&str], out: &mut Vec<&'a HclExpr>) {
         for s in body.iter() {
             match s {
                 Structure::Attribute(a) => {
                     if !skip.contains(&a.key.as_str()) {
-                        out.push(Expr { expr: a.value.clone(), file });
+                        out.push(&a.value);
                     }
                 }
                 Structure::Block(b) => {
                     if !skip.contains(&b.ident.as_str()) || b.ident.as_str() == "provider" {
-                        walk(&b.body, file, &[], out);
+                        walk(&b.body, &[], out);
                     }
                 }
             }
         }
     }
-    walk(body, file, skip, &mut out);
+    walk(body, skip, &mut out);
     out
 }
 
@@ -309,12 +314,16 @@ struct EdgeBuilder<'a> {
 
 impl EdgeBuilder<'_> {
     fn expr_edges(&mut self, me: usize, m: &Module, e: &Expr, ctx: Context) {
-        let (refs, errors) = references(&e.expr);
+        self.hcl_edges(me, m, &e.expr, e.file, ctx)
+    }
+
+    fn hcl_edges(&mut self, me: usize, m: &Module, expr: &HclExpr, file: FileId, ctx: Context) {
+        let (refs, errors) = references(expr);
         for (range, msg) in errors {
-            self.diags.push(Diagnostic::error(format!("invalid reference: {msg}"), Some(Span { file: e.file, range })));
+            self.diags.push(Diagnostic::error(format!("invalid reference: {msg}"), Some(Span { file, range })));
         }
         for r in refs {
-            let span = Span { file: e.file, range: r.range.clone() };
+            let span = Span { file, range: r.range.clone() };
             match self.target(m, &r.subject, ctx) {
                 Ok(targets) => {
                     for t in targets {

@@ -125,7 +125,7 @@ async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, vars: BTreeMa
         statemgr::snapshot(env.backend.as_ref(), &mut current.state, &current.pending).await?;
     }
     let (prior_lineage, prior_serial) = (current.state.lineage.clone(), current.state.serial);
-    let mut working = current.state.clone();
+    let mut working = current.state;
     let moved_from = apply_moves(&loaded.stack, &mut working);
     let mode = req.run.mode;
     let run = Arc::new(Run::new(RunSetup {
@@ -153,8 +153,8 @@ async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, vars: BTreeMa
         return Err(EngineError::Config(diags));
     }
     let mut changes = std::mem::take(&mut *lock(&run.changes));
-    let refreshed = lock(&run.state).clone();
-    let seen = lock(&run.seen).clone();
+    let refreshed = std::mem::replace(&mut *lock(&run.state), State::new(String::new()));
+    let seen = std::mem::take(&mut *lock(&run.seen));
     let targets = &run.opts.targets;
     let in_targets = |a: &InstanceAddr| targets.is_empty() || targets.iter().any(|t| t.contains(a));
     let mut errors = Vec::new();

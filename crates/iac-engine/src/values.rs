@@ -95,6 +95,11 @@ pub struct InstanceScope<'a> {
 }
 
 impl Scope for InstanceScope<'_> {
+    fn resolve_path(&self, r: &Reference, attrs: &[&str]) -> Option<Result<(Value, usize), String>> {
+        let v = self.stored(&r.subject)?;
+        Some(Ok(iac_lang::eval::walk_attrs(v, attrs)))
+    }
+
     fn resolve(&self, r: &Reference) -> Result<Value, String> {
         let key = |n: &str| (self.module.clone(), n.to_string());
         match &r.subject {
@@ -136,6 +141,18 @@ impl Scope for InstanceScope<'_> {
 }
 
 impl InstanceScope<'_> {
+    /// The stored value a reference names, by reference (no copy).
+    fn stored(&self, subject: &Subject) -> Option<&Value> {
+        let key = |n: String| (self.module.clone(), n);
+        match subject {
+            Subject::Var(n) => self.store.vars.get(&key(n.clone())),
+            Subject::Local(n) => self.store.locals.get(&key(n.clone())),
+            Subject::Resource { type_, name } => self.store.resources.get(&key(format!("{type_}.{name}"))),
+            Subject::Data { type_, name } => self.store.resources.get(&key(format!("data.{type_}.{name}"))),
+            _ => None,
+        }
+    }
+
     fn module_value(&self, name: &str) -> Value {
         let mut call_path: Vec<String> = self.module.0.iter().map(|s| s.name.clone()).collect();
         call_path.push(name.to_string());

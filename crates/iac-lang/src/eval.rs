@@ -23,6 +23,40 @@ use crate::source::{FileId, Span};
 pub trait Scope {
     /// Err is a message for the user ("Reference to undeclared resource").
     fn resolve(&self, reference: &Reference) -> Result<Value, String>;
+
+    /// Resolves a reference followed by attribute names (`aws_vpc.main.id`)
+    /// without copying the whole object: returns the value reached and how
+    /// many of `attrs` it consumed. None: not supported, use [`Scope::resolve`].
+    fn resolve_path(&self, _reference: &Reference, _attrs: &[&str]) -> Option<Result<(Value, usize), String>> {
+        None
+    }
+}
+
+/// Walks attribute names down a stored value by reference, copying only
+/// what is reached. Stops where a name is missing, so the caller's ordinary
+/// traversal reports the error; marks on the way are kept.
+pub fn walk_attrs(root: &Value, attrs: &[&str]) -> (Value, usize) {
+    let mut cur = root;
+    let mut sensitive = false;
+    let mut used = 0;
+    for a in attrs {
+        if let Value::Sensitive(inner) = cur {
+            sensitive = true;
+            cur = inner;
+        }
+        match cur {
+            Value::Unknown => return (Value::Unknown.mark_if(sensitive), attrs.len()),
+            Value::Map(m) => match m.get(*a) {
+                Some(next) => {
+                    cur = next;
+                    used += 1;
+                }
+                None => break,
+            },
+            _ => break,
+        }
+    }
+    (cur.clone().mark_if(sensitive), used)
 }
 
 /// A scope with nothing in it: every reference is an error.
@@ -160,6 +194,19 @@ impl<'a> Evaluator<'a> {
         }
         let (subject, consumed) = parse_subject(name, ops).map_err(|m| err(range.clone(), m))?;
         let reference = Reference { subject, range: range.clone().unwrap_or(0..0), consumed };
+        let attrs: Vec<&str> = ops[consumed..]
+            .iter()
+            .map_while(|op| match op {
+                TraversalOperator::GetAttr(a) => Some(a.as_str()),
+                _ => None,
+            })
+            .collect();
+        if !attrs.is_empty() {
+            if let Some(r) = self.scope.resolve_path(&reference, &attrs) {
+                let (v, used) = r.map_err(|m| err(range, m))?;
+                return Ok((v, consumed + used));
+            }
+        }
         let v = self.scope.resolve(&reference).map_err(|m| err(range, m))?;
         Ok((v, consumed))
     }

@@ -85,7 +85,7 @@ fn load_module(dir: &Path, call_path: Vec<String>, sources: &mut SourceMap, diag
         match hcl_edit::parser::parse_body(text) {
             Ok(body) => {
                 let mut b = Builder { file, diags, module: &mut module };
-                b.body(&body);
+                b.body(body);
             }
             Err(e) => {
                 let loc = e.location();
@@ -164,21 +164,23 @@ impl Builder<'_> {
         Some(b.labels.iter().map(label_str).collect())
     }
 
-    fn body(&mut self, body: &Body) {
-        for s in body.iter() {
+    /// Takes the parsed body by value: resource and provider bodies are moved
+    /// into the model, not copied (they are most of a large stack).
+    fn body(&mut self, body: Body) {
+        for s in body {
             match s {
                 Structure::Attribute(a) => self.err(format!("unexpected argument {:?} at the top level; only blocks belong here", a.key.as_str()), a.key.span()),
                 Structure::Block(b) => match b.ident.as_str() {
-                    "terraform" => self.terraform(b),
-                    "variable" => self.variable(b),
-                    "locals" => self.locals(b),
+                    "terraform" => self.terraform(&b),
+                    "variable" => self.variable(&b),
+                    "locals" => self.locals(&b),
                     "resource" => self.resource(b, Mode::Managed),
                     "data" => self.resource(b, Mode::Data),
-                    "output" => self.output(b),
-                    "module" => self.module_call(b),
+                    "output" => self.output(&b),
+                    "module" => self.module_call(&b),
                     "provider" => self.provider(b),
-                    "moved" => self.moved(b),
-                    "import" => self.import(b),
+                    "moved" => self.moved(&b),
+                    "import" => self.import(&b),
                     other => self.err(
                         format!("unsupported block type {other:?}; expected one of terraform, variable, locals, resource, data, output, module, provider, moved, import"),
                         b.ident.span(),
@@ -358,10 +360,10 @@ impl Builder<'_> {
         }
     }
 
-    fn resource(&mut self, b: &Block, mode: Mode) {
-        let Some(l) = self.labels(b, 2, "the type and the name") else { return };
+    fn resource(&mut self, b: Block, mode: Mode) {
+        let Some(l) = self.labels(&b, 2, "the type and the name") else { return };
         let (type_, name) = (l[0].to_string(), l[1].to_string());
-        let span = self.header_span(b);
+        let span = self.header_span(&b);
         let mut count = None;
         let mut for_each = None;
         let mut depends_on = Vec::new();
@@ -393,7 +395,7 @@ impl Builder<'_> {
         }
         let default_provider = type_.split('_').next().unwrap_or(&type_).to_string();
         let provider = self.provider_ref(provider_attr.as_ref(), &default_provider);
-        let r = Resource { mode, type_, name, span: span.clone(), file: self.file, body: b.body.clone(), count, for_each, depends_on, provider, lifecycle };
+        let r = Resource { mode, type_, name, span: span.clone(), file: self.file, body: b.body, count, for_each, depends_on, provider, lifecycle };
         let key = r.key();
         if let Some(prev) = self.module.resources.get(&key) {
             self.diags.push(Diagnostic::error(format!("duplicate resource {key}"), Some(span)).with_related(prev.span.clone(), "first declared here"));
@@ -516,10 +518,10 @@ impl Builder<'_> {
         self.module.module_calls.insert(name, call);
     }
 
-    fn provider(&mut self, b: &Block) {
-        let Some(l) = self.labels(b, 1, "the provider name") else { return };
+    fn provider(&mut self, b: Block) {
+        let Some(l) = self.labels(&b, 1, "the provider name") else { return };
         let name = l[0].to_string();
-        let span = self.header_span(b);
+        let span = self.header_span(&b);
         let alias = b.body.iter().find_map(|s| match s {
             Structure::Attribute(a) if a.key.as_str() == "alias" => Some(a),
             _ => None,
@@ -533,7 +535,7 @@ impl Builder<'_> {
             self.diags.push(Diagnostic::error(format!("duplicate provider configuration {name}{}", alias.as_ref().map(|a| format!(".{a}")).unwrap_or_default()), Some(span)).with_related(prev, "first declared here"));
             return;
         }
-        self.module.providers.push(ProviderConfig { name, alias, span, file: self.file, body: b.body.clone() });
+        self.module.providers.push(ProviderConfig { name, alias, span, file: self.file, body: b.body });
     }
 
     fn moved(&mut self, b: &Block) {
