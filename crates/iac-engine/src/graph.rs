@@ -370,18 +370,21 @@ impl EdgeBuilder<'_> {
 
     fn target(&self, m: &Module, s: &Subject, ctx: Context) -> Result<Vec<usize>, String> {
         let p = &m.call_path;
-        let one = |kind: NodeKind, what: String| -> Result<Vec<usize>, String> { self.g.id(p, kind).map(|i| vec![i]).ok_or(what) };
+        // The message (with its "did you mean", a diff against every candidate)
+        // is built only when the reference is wrong: building it eagerly made
+        // graph construction quadratic in the number of resources.
+        let one = |kind: NodeKind, what: &dyn Fn() -> String| -> Result<Vec<usize>, String> { self.g.id(p, kind).map(|i| vec![i]).ok_or_else(what) };
         match s {
-            Subject::Var(n) => one(NodeKind::Variable(n.clone()), format!("reference to undeclared variable {n:?}{}", suggest(n, m.variables.keys()))),
-            Subject::Local(n) => one(NodeKind::Local(n.clone()), format!("reference to undeclared local value {n:?}{}", suggest(n, m.locals.keys()))),
-            Subject::Resource { type_, name } => {
+            Subject::Var(n) => one(NodeKind::Variable(n.clone()), &|| format!("reference to undeclared variable {n:?}{}", suggest(n, m.variables.keys()))),
+            Subject::Local(n) => one(NodeKind::Local(n.clone()), &|| format!("reference to undeclared local value {n:?}{}", suggest(n, m.locals.keys()))),
+            Subject::Resource { type_, name } => one(NodeKind::Resource(format!("{type_}.{name}")), &|| {
                 // Near misses among the resources of the same type.
                 let prefix = format!("{type_}.");
                 let names: Vec<String> = m.resources.keys().filter_map(|k| k.strip_prefix(&prefix).map(str::to_string)).collect();
                 let hint = suggest(name, names.iter()).replacen("did you mean \"", &format!("did you mean \"{prefix}"), 1);
-                one(NodeKind::Resource(format!("{type_}.{name}")), format!("reference to undeclared resource {type_}.{name}{hint}"))
-            }
-            Subject::Data { type_, name } => one(NodeKind::Resource(format!("data.{type_}.{name}")), format!("reference to undeclared data source data.{type_}.{name}")),
+                format!("reference to undeclared resource {type_}.{name}{hint}")
+            }),
+            Subject::Data { type_, name } => one(NodeKind::Resource(format!("data.{type_}.{name}")), &|| format!("reference to undeclared data source data.{type_}.{name}")),
             Subject::Module { name, output } => {
                 let call = m.module_calls.get(name).ok_or_else(|| format!("reference to undeclared module {name:?}"))?;
                 let mut child = p.clone();
