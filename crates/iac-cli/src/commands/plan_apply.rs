@@ -70,7 +70,11 @@ pub async fn plan(ctx: &Ctx, p: PlanArgs, out: Option<PathBuf>, detailed: bool, 
     if json {
         println!("{}", serde_json::to_string_pretty(&iac_engine::render::json::plan_json(&outcome.plan)).unwrap_or_default());
     } else {
-        print!("{}", render_plan(&outcome.plan, Style { color: ctx.color }));
+        let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+        iac_engine::render::human::render_plan_into(&outcome.plan, Style { color: ctx.color }, &mut |chunk| {
+            let _ = stdout.write_all(chunk.as_bytes());
+        });
+        let _ = stdout.flush();
     }
     if let Some(path) = out {
         if let Err(e) = write_plan(&path, &outcome.plan) {
@@ -92,10 +96,16 @@ fn exit_without_freeing<T>(big: T) {
     std::mem::forget(big);
 }
 
+/// Streams the plan to a temporary file and renames it into place, so a
+/// large plan is never held twice in memory and a reader never sees half.
 fn write_plan(path: &std::path::Path, plan: &Plan) -> Result<(), String> {
-    let bytes = serde_json::to_vec(plan).map_err(|e| format!("cannot encode the plan: {e}"))?;
     let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, path)).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    let fail = |e: String| format!("cannot write {}: {e}", path.display());
+    let file = std::fs::File::create(&tmp).map_err(|e| fail(e.to_string()))?;
+    let mut w = std::io::BufWriter::new(file);
+    serde_json::to_writer(&mut w, plan).map_err(|e| fail(e.to_string()))?;
+    w.flush().map_err(|e| fail(e.to_string()))?;
+    std::fs::rename(&tmp, path).map_err(|e| fail(e.to_string()))
 }
 
 pub fn read_plan(path: &std::path::Path) -> Result<Plan, String> {

@@ -46,7 +46,20 @@ pub fn summary_line(plan: &Plan) -> String {
 }
 
 pub fn render_plan(plan: &Plan, style: Style) -> String {
+    let mut all = String::new();
+    render_plan_into(plan, style, &mut |chunk| all.push_str(chunk));
+    all
+}
+
+/// Renders piece by piece into `sink`, so a large plan is never held as one
+/// string (the CLI streams it to stdout).
+pub fn render_plan_into(plan: &Plan, style: Style, sink: &mut dyn FnMut(&str)) {
     let mut out = String::new();
+    render_head_and_changes(plan, style, &mut out, sink);
+    sink(&out);
+}
+
+fn render_head_and_changes(plan: &Plan, style: Style, out: &mut String, sink: &mut dyn FnMut(&str)) {
     if !plan.drift.is_empty() {
         out.push_str("Objects have changed outside of iac:\n\n");
         for d in &plan.drift {
@@ -57,7 +70,7 @@ pub fn render_plan(plan: &Plan, style: Style) -> String {
                 _ => {
                     let _ = writeln!(out, "  # {} has changed", d.addr);
                     let _ = writeln!(out, "  ~ resource {:?} {:?} {{", d.addr.resource.type_, d.addr.resource.name);
-                    body_diff(&mut out, &d.before, &d.after, 6, &[], &AttrPath::root(), style);
+                    body_diff(out, &d.before, &d.after, 6, &[], &AttrPath::root(), style);
                     out.push_str("    }\n");
                 }
             }
@@ -65,24 +78,26 @@ pub fn render_plan(plan: &Plan, style: Style) -> String {
         }
         if plan.mode == PlanMode::RefreshOnly {
             out.push_str("This is a refresh-only plan: applying it updates the state to match, and changes nothing else.\n");
-            return out;
+            return;
         }
     } else if plan.mode == PlanMode::RefreshOnly {
         out.push_str("No changes. Your infrastructure still matches the configuration.\n");
-        return out;
+        return;
     }
     // Unchanged objects are left out, except those a `moved` block renamed.
     let changes: Vec<&ResourceChange> = plan.changes.iter().filter(|c| !matches!(c.action, Action::NoOp) || c.prev_addr.is_some()).collect();
     let outputs: Vec<_> = plan.outputs.iter().filter(|o| o.action != Action::NoOp).collect();
     if changes.is_empty() && outputs.is_empty() {
         out.push_str("No changes. Your infrastructure matches the configuration.\n");
-        return out;
+        return;
     }
     if !changes.is_empty() {
         out.push_str("iac will perform the following actions:\n\n");
         for c in &changes {
-            render_change(&mut out, c, style);
+            render_change(out, c, style);
             out.push('\n');
+            sink(out);
+            out.clear();
         }
         out.push_str(&summary_line(plan));
         out.push('\n');
@@ -104,7 +119,6 @@ pub fn render_plan(plan: &Plan, style: Style) -> String {
             }
         }
     }
-    out
 }
 
 fn header(c: &ResourceChange) -> String {
