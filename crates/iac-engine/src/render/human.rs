@@ -70,7 +70,16 @@ fn render_head_and_changes(plan: &Plan, style: Style, out: &mut String, sink: &m
                 _ => {
                     let _ = writeln!(out, "  # {} has changed", d.addr);
                     let _ = writeln!(out, "  ~ resource {:?} {:?} {{", d.addr.resource.type_, d.addr.resource.name);
-                    body_diff(out, &d.before, &d.after, 6, &[], &AttrPath::root(), style);
+                    // Only the attributes the drift is about (computed-only ones were filtered out).
+                    let keys: BTreeSet<&str> = d.paths.iter().filter_map(|p| match p.0.first() {
+                        Some(PathStep::Attr(a)) => Some(a.as_str()),
+                        _ => None,
+                    }).collect();
+                    let only = |v: &Value| match v.as_map() {
+                        Some(m) => Value::Map(m.iter().filter(|(k, _)| keys.contains(k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect()),
+                        None => v.clone(),
+                    };
+                    body_diff(out, &only(&d.before), &only(&d.after), 6, &[], &AttrPath::root(), style);
                     out.push_str("    }\n");
                 }
             }
