@@ -158,6 +158,8 @@ async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, vars: BTreeMa
     let targets = &run.opts.targets;
     let in_targets = |a: &InstanceAddr| targets.is_empty() || targets.iter().any(|t| t.contains(a));
     let mut errors = Vec::new();
+    let mut deleted = std::collections::HashSet::new();
+    let mut deletes = Vec::new();
     for (addr, inst) in &refreshed.resources {
         if addr.resource.mode == Mode::Data {
             continue;
@@ -172,8 +174,8 @@ async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, vars: BTreeMa
                     }
                 }
             }
-            changes.retain(|c| &c.addr != addr);
-            changes.push(ResourceChange {
+            deleted.insert(addr.clone());
+            deletes.push(ResourceChange {
                 addr: addr.clone(),
                 prev_addr: run.moved_from.get(addr).cloned(),
                 provider: inst.provider.clone(),
@@ -192,10 +194,21 @@ async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, vars: BTreeMa
     if !errors.is_empty() {
         return Err(EngineError::Config(errors));
     }
-    changes.sort_by(|a, b| a.addr.cmp(&b.addr));
+    // One pass (not one per delete): a large destroy stays linear.
+    if !deleted.is_empty() {
+        changes.retain(|c| !deleted.contains(&c.addr));
+    }
+    changes.extend(deletes);
+    // Everything needed from the run is taken now, so its value store (a
+    // second copy of every planned value) is freed before the plan is built.
+    let now = run.root_outputs();
+    let drift = std::mem::take(&mut *lock(&run.drift));
+    let target_strings: Vec<String> = run.opts.targets.iter().map(|t| t.to_string()).collect();
+    drop(run);
+    // Addresses are unique: an unstable sort is as good and needs no buffer.
+    changes.sort_unstable_by(|a, b| a.addr.cmp(&b.addr));
     let mut outputs = Vec::new();
     if mode != PlanMode::Destroy {
-        let now = run.root_outputs();
         for (name, after) in &now {
             let before = refreshed.outputs.get(name).map(|o| Value::from_json(&o.value).mark_if(o.sensitive)).unwrap_or(Value::Null);
             let action = if refreshed.outputs.contains_key(name) {
@@ -219,7 +232,6 @@ async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, vars: BTreeMa
             outputs.push(OutputChange { name: name.clone(), action: Action::Delete, before: Value::from_json(&o.value).mark_if(o.sensitive), after: Value::Null, sensitive: o.sensitive });
         }
     }
-    let drift = std::mem::take(&mut *lock(&run.drift));
     let plan = Plan {
         format_version: PLAN_FORMAT_VERSION.into(),
         mode,
@@ -231,7 +243,7 @@ async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, vars: BTreeMa
         outputs,
         drift,
         prior_state: refreshed,
-        targets: run.opts.targets.iter().map(|t| t.to_string()).collect(),
+        targets: target_strings,
         errored: false,
     };
     Ok(PlanOutcome { plan, warnings: loaded.warnings.clone() })
