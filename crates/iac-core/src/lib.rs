@@ -15,6 +15,7 @@ pub mod plan;
 pub mod provider;
 pub mod schema;
 pub mod state;
+pub mod time;
 pub mod value;
 
 pub use address::{InstanceAddr, InstanceKey, Mode, ModulePath, ResourceAddr};

@@ -1,4 +1,6 @@
 //! Wall-clock timestamps in RFC 3339 (UTC), without a date-time dependency.
+//! (iac-core has the same formatter; the simulator stands in for DigitalOcean
+//! and deliberately depends on nothing of iac.)
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
