@@ -20,4 +20,4 @@ pub mod value;
 
 pub use address::{InstanceAddr, InstanceKey, Mode, ModulePath, ResourceAddr};
 pub use path::{AttrPath, PathStep};
-pub use value::Value;
+pub use value::{Value, ValueMap};

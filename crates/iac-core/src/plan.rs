@@ -1,7 +1,6 @@
 //! Plans: the changes the engine proposes, and the saved plan file that
 //! `iac apply FILE` executes exactly.
 
-use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -107,7 +106,7 @@ pub struct Plan {
     /// Lineage and serial of the state the plan was made from.
     pub prior_lineage: String,
     pub prior_serial: u64,
-    pub variables: BTreeMap<String, Value>,
+    pub variables: crate::value::ValueMap,
     pub changes: Vec<ResourceChange>,
     pub outputs: Vec<OutputChange>,
     pub drift: Vec<Drift>,
@@ -145,7 +144,7 @@ pub fn default_plan(schema: &ResourceSchema, prior: Option<&Value>, config: &Val
 }
 
 fn plan_block(block: &Block, prior: Option<&Value>, config: &Value, path: &AttrPath, replace: &mut Vec<AttrPath>) -> Value {
-    let mut out = BTreeMap::new();
+    let mut out = crate::value::ValueMap::new();
     for (name, attr) in &block.attributes {
         let cfg = config.get(name).cloned().unwrap_or(Value::Null);
         let old = prior.and_then(|p| p.get(name));

@@ -22,7 +22,7 @@ pub enum Value {
     /// Lists, tuples and sets (a set is a sorted, de-duplicated list).
     List(Vec<Value>),
     /// Objects and maps; keys are kept sorted, as Terraform shows them.
-    Map(BTreeMap<String, Value>),
+    Map(ValueMap),
     /// Known only after apply.
     Unknown,
     /// Must never be displayed; the inner value is still usable.
@@ -146,7 +146,7 @@ impl Value {
         }
     }
 
-    pub fn as_map(&self) -> Option<&BTreeMap<String, Value>> {
+    pub fn as_map(&self) -> Option<&ValueMap> {
         match self.unmarked() {
             Value::Map(m) => Some(m),
             _ => None,
@@ -236,6 +236,170 @@ impl Value {
             Value::Map(m) => Value::Map(m.iter().map(|(k, v)| (k.clone(), v.redacted())).collect()),
             other => other.clone(),
         }
+    }
+}
+
+/// The entries of an object or map, sorted by key. A sorted vector, not a
+/// `BTreeMap`: objects are small and many, and a B-tree node costs ~600
+/// bytes even for three entries (it was a third of a large plan's memory).
+/// The API mirrors `BTreeMap`'s so it reads the same.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct ValueMap(Vec<(String, Value)>);
+
+impl ValueMap {
+    pub fn new() -> ValueMap {
+        ValueMap(Vec::new())
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    fn find<Q: Ord + ?Sized>(&self, key: &Q) -> Result<usize, usize>
+    where
+        String: std::borrow::Borrow<Q>,
+    {
+        use std::borrow::Borrow;
+        self.0.binary_search_by(|(k, _)| Borrow::<Q>::borrow(k).cmp(key))
+    }
+    pub fn get<Q: Ord + ?Sized>(&self, key: &Q) -> Option<&Value>
+    where
+        String: std::borrow::Borrow<Q>,
+    {
+        self.find(key).ok().map(|i| &self.0[i].1)
+    }
+    pub fn get_mut<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<&mut Value>
+    where
+        String: std::borrow::Borrow<Q>,
+    {
+        self.find(key).ok().map(move |i| &mut self.0[i].1)
+    }
+    pub fn contains_key<Q: Ord + ?Sized>(&self, key: &Q) -> bool
+    where
+        String: std::borrow::Borrow<Q>,
+    {
+        self.find(key).is_ok()
+    }
+    /// Inserts or replaces; returns the value replaced.
+    pub fn insert(&mut self, key: String, value: Value) -> Option<Value> {
+        match self.find(key.as_str()) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
+            Err(i) => {
+                self.0.insert(i, (key, value));
+                None
+            }
+        }
+    }
+    pub fn remove<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<Value>
+    where
+        String: std::borrow::Borrow<Q>,
+    {
+        self.find(key).ok().map(|i| self.0.remove(i).1)
+    }
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&String, &Value)> + ExactSizeIterator {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+    pub fn iter_mut(&mut self) -> impl DoubleEndedIterator<Item = (&String, &mut Value)> + ExactSizeIterator {
+        self.0.iter_mut().map(|(k, v)| (&*k, v))
+    }
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &String> + ExactSizeIterator {
+        self.0.iter().map(|(k, _)| k)
+    }
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &Value> + ExactSizeIterator {
+        self.0.iter().map(|(_, v)| v)
+    }
+    pub fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut Value> + ExactSizeIterator {
+        self.0.iter_mut().map(|(_, v)| v)
+    }
+    pub fn into_values(self) -> impl DoubleEndedIterator<Item = Value> + ExactSizeIterator {
+        self.0.into_iter().map(|(_, v)| v)
+    }
+    pub fn into_keys(self) -> impl DoubleEndedIterator<Item = String> + ExactSizeIterator {
+        self.0.into_iter().map(|(k, _)| k)
+    }
+    pub fn retain(&mut self, mut f: impl FnMut(&String, &mut Value) -> bool) {
+        self.0.retain_mut(|(k, v)| f(k, v))
+    }
+    pub fn append(&mut self, other: &mut ValueMap) {
+        for (k, v) in std::mem::take(&mut other.0) {
+            self.insert(k, v);
+        }
+    }
+    pub fn first_key_value(&self) -> Option<(&String, &Value)> {
+        self.0.first().map(|(k, v)| (k, v))
+    }
+    pub fn last_key_value(&self) -> Option<(&String, &Value)> {
+        self.0.last().map(|(k, v)| (k, v))
+    }
+}
+
+impl<K: Into<String>> FromIterator<(K, Value)> for ValueMap {
+    /// Later entries win over earlier ones with the same key, as with `BTreeMap`.
+    fn from_iter<I: IntoIterator<Item = (K, Value)>>(iter: I) -> ValueMap {
+        let mut v: Vec<(String, Value)> = iter.into_iter().map(|(k, v)| (k.into(), v)).collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0)); // stable: equal keys keep their order
+        let mut out: Vec<(String, Value)> = Vec::with_capacity(v.len());
+        for (k, val) in v {
+            match out.last_mut() {
+                Some(last) if last.0 == k => last.1 = val,
+                _ => out.push((k, val)),
+            }
+        }
+        ValueMap(out)
+    }
+}
+
+impl<K: Into<String>> Extend<(K, Value)> for ValueMap {
+    fn extend<I: IntoIterator<Item = (K, Value)>>(&mut self, iter: I) {
+        for (k, v) in iter {
+            self.insert(k.into(), v);
+        }
+    }
+}
+
+impl IntoIterator for ValueMap {
+    type Item = (String, Value);
+    type IntoIter = std::vec::IntoIter<(String, Value)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a ValueMap {
+    type Item = (&'a String, &'a Value);
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, (String, Value)>, fn(&'a (String, Value)) -> (&'a String, &'a Value)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl From<BTreeMap<String, Value>> for ValueMap {
+    fn from(m: BTreeMap<String, Value>) -> ValueMap {
+        ValueMap(m.into_iter().collect())
+    }
+}
+
+impl<Q: Ord + ?Sized> std::ops::Index<&Q> for ValueMap
+where
+    String: std::borrow::Borrow<Q>,
+{
+    type Output = Value;
+    fn index(&self, key: &Q) -> &Value {
+        self.get(key).expect("no entry with that key")
+    }
+}
+
+impl serde::Serialize for ValueMap {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ValueMap {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ValueMap, D::Error> {
+        let m: BTreeMap<String, Value> = BTreeMap::deserialize(d)?;
+        Ok(m.into())
     }
 }
 

@@ -20,7 +20,7 @@ impl BodyEval<'_> {
     /// Returns the body's value, or None when it had errors (in `diags`).
     pub fn eval(&self, body: &Body, schema: &Block, skip: &[&str], header: &Span, locals: &[(String, Value)], diags: &mut Vec<Diagnostic>) -> Option<Value> {
         let before = diags.len();
-        let mut out: BTreeMap<String, Value> = BTreeMap::new();
+        let mut out: iac_core::ValueMap = iac_core::ValueMap::new();
         let mut seen_blocks: BTreeMap<String, Vec<Value>> = BTreeMap::new();
         let file = self.ev.file;
         let span = |r: Option<std::ops::Range<usize>>| Span { file, range: r.unwrap_or(0..0) };

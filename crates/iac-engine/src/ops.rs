@@ -75,7 +75,7 @@ fn context(stack: &Stack) -> ProviderContext {
     ProviderContext { stack_id: dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "stack".into()), stack_dir: dir }
 }
 
-fn root_vars(loaded: &Loaded, vars: &[CliVar], env: &Env) -> Result<BTreeMap<String, Value>, EngineError> {
+fn root_vars(loaded: &Loaded, vars: &[CliVar], env: &Env) -> Result<iac_core::ValueMap, EngineError> {
     let mut sources = loaded.stack.sources.clone();
     let mut diags = Diagnostics::default();
     let values = iac_lang::vars::root_variables(&loaded.stack.root, vars, &env.env_vars, &mut sources, &mut diags);
@@ -119,7 +119,7 @@ pub async fn plan_loaded(loaded: &Loaded, env: &Env, req: PlanRequest) -> Result
     result
 }
 
-async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, vars: BTreeMap<String, Value>) -> Result<PlanOutcome, EngineError> {
+async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, vars: iac_core::ValueMap) -> Result<PlanOutcome, EngineError> {
     let mut current = statemgr::load(env.backend.as_ref()).await?;
     if current.needs_fold {
         statemgr::snapshot(env.backend.as_ref(), &mut current.state, &current.pending).await?;
@@ -252,7 +252,7 @@ async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, vars: BTreeMa
 #[derive(Debug)]
 pub struct ApplyOutcome {
     pub state: State,
-    pub outputs: BTreeMap<String, Value>,
+    pub outputs: iac_core::ValueMap,
     pub counts: BTreeMap<&'static str, usize>,
 }
 

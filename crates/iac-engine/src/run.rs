@@ -111,7 +111,7 @@ pub struct RunSetup {
     pub pending: Vec<PendingIntent>,
     pub saved: Vec<ResourceChange>,
     pub journal: Option<Journal>,
-    pub root_vars: BTreeMap<String, Value>,
+    pub root_vars: iac_core::ValueMap,
     pub cancel: Arc<AtomicBool>,
     pub events: Option<EventSink>,
     pub moved_from: HashMap<InstanceAddr, InstanceAddr>,
@@ -340,7 +340,7 @@ impl Run {
         let Some(factory) = self.registry.get(&name).cloned() else { return Err(()) };
         let m = self.stack.root.descendant(&id.module).expect("module");
         let config = match m.providers.iter().find(|p| p.name == name && p.alias == alias) {
-            None => Value::Map(BTreeMap::new()),
+            None => Value::Map(iac_core::ValueMap::new()),
             Some(pc) => {
                 let r = {
                     let inst = self.values.instances(&id.module).into_iter().next();
@@ -630,7 +630,9 @@ impl Run {
                     lock(&self.state).resources.insert(addr.clone(), inst.clone());
                     prior = Some(inst);
                 }
-                lock(&self.pending).remove(i);
+                // By address, not by the index taken before the await: other
+                // instances resolve their intents concurrently.
+                lock(&self.pending).retain(|p| p.addr != addr);
             }
         }
         let prior_value = prior.as_ref().map(|p| p.value());
@@ -904,7 +906,7 @@ impl Run {
     }
 
     /// Root outputs as they now are.
-    pub fn root_outputs(&self) -> BTreeMap<String, Value> {
+    pub fn root_outputs(&self) -> iac_core::ValueMap {
         let store = self.values.read();
         self.stack.root.outputs.keys().filter_map(|n| store.outputs.get(&(ModulePath::root(), n.clone())).map(|v| (n.clone(), v.clone()))).collect()
     }

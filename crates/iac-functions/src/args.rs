@@ -5,7 +5,6 @@
 //! Helpers here see values whose top-level mark was already removed by
 //! [`crate::marks`]; nested marks are looked through with `unmarked()`.
 
-use std::collections::BTreeMap;
 
 use iac_core::value::format_number;
 use iac_core::Value;
@@ -118,7 +117,7 @@ pub(crate) fn list(args: &[Value], i: usize) -> Result<&[Value], Fail> {
 }
 
 /// A map or object argument.
-pub(crate) fn map(args: &[Value], i: usize) -> Result<&BTreeMap<String, Value>, Fail> {
+pub(crate) fn map(args: &[Value], i: usize) -> Result<&iac_core::ValueMap, Fail> {
     let v = get(args, i);
     match v.unmarked() {
         Value::Map(m) => Ok(m),

@@ -20,7 +20,7 @@ use crate::FunctionContext;
 pub(crate) const MAX_GENERATED: usize = 1_024_000;
 
 pub(crate) fn merge(args: Vec<Value>, _: &FunctionContext) -> FnResult {
-    let mut out = BTreeMap::new();
+    let mut out = iac_core::ValueMap::new();
     for (i, arg) in args.into_iter().enumerate() {
         match arg {
             Value::Null => {}
@@ -170,7 +170,7 @@ pub(crate) fn zipmap(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     if keys.len() != vals.len() {
         return fail(format!("number of keys ({}) does not match number of values ({})", keys.len(), vals.len()));
     }
-    let mut out = BTreeMap::new();
+    let mut out = iac_core::ValueMap::new();
     for (i, (k, v)) in keys.iter().zip(vals).enumerate() {
         let key = match k.unmarked() {
             Value::Null => return arg_err(0, format!("keys list has null value at index {i}")),

@@ -110,7 +110,7 @@ fn from_yaml(y: serde_norway::Value) -> Result<Value, String> {
         Y::String(s) => Value::String(s),
         Y::Sequence(items) => Value::List(items.into_iter().map(from_yaml).collect::<Result<_, _>>()?),
         Y::Mapping(m) => {
-            let mut out = std::collections::BTreeMap::new();
+            let mut out = iac_core::ValueMap::new();
             for (k, v) in m {
                 let key = match k {
                     Y::String(s) => s,
@@ -185,7 +185,7 @@ fn is_block(v: &Value) -> bool {
     }
 }
 
-fn yaml_map(m: &std::collections::BTreeMap<String, Value>, indent: usize, first_inline: bool, out: &mut String) {
+fn yaml_map(m: &iac_core::ValueMap, indent: usize, first_inline: bool, out: &mut String) {
     for (i, (k, v)) in m.iter().enumerate() {
         if !(i == 0 && first_inline) {
             pad(out, indent);

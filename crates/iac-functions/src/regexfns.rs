@@ -2,7 +2,6 @@
 //! compiler (also used by replace()). Patterns use RE2 syntax, which the
 //! `regex` crate follows closely.
 
-use std::collections::BTreeMap;
 
 use iac_core::Value;
 use regex::{Captures, Regex, RegexBuilder};
@@ -47,7 +46,7 @@ fn result(re: &Regex, shape: &Shape, caps: &Captures) -> Value {
             re.capture_names()
                 .enumerate()
                 .filter_map(|(i, name)| name.map(|n| (n.to_string(), group(i))))
-                .collect::<BTreeMap<_, _>>(),
+                .collect::<iac_core::ValueMap>(),
         ),
     }
 }

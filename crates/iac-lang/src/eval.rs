@@ -122,7 +122,7 @@ impl<'a> Evaluator<'a> {
                 Ok(Value::List(items))
             }
             Expression::Object(o) => {
-                let mut m = BTreeMap::new();
+                let mut m = iac_core::ValueMap::new();
                 let mut sensitive_key = false;
                 for (k, v) in o.iter() {
                     let key = match k {
@@ -350,7 +350,7 @@ impl<'a> Evaluator<'a> {
             return Ok(Value::Unknown.mark_if(s));
         };
         let mut list = Vec::new();
-        let mut map: BTreeMap<String, Value> = BTreeMap::new();
+        let mut map: iac_core::ValueMap = iac_core::ValueMap::new();
         let mut grouped: BTreeMap<String, Vec<Value>> = BTreeMap::new();
         let mut unknown = false;
         for (k, v) in pairs {

@@ -125,7 +125,7 @@ impl TypeConstraint {
                 Value::List(ts.iter().zip(items).enumerate().map(|(i, (t, v))| t.convert(v).map_err(|e| format!("element {i}: {e}"))).collect::<Result<_, _>>()?)
             }
             (TypeConstraint::Object(attrs), Value::Map(mut m)) => {
-                let mut out = BTreeMap::new();
+                let mut out = iac_core::ValueMap::new();
                 for (name, attr) in attrs {
                     match m.remove(name) {
                         Some(v) if !(v.is_null() && attr.optional) => {

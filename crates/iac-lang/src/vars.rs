@@ -34,7 +34,7 @@ enum Raw {
 
 /// Collects and converts root variable values. Missing required variables,
 /// conversion failures and failed validations are diagnostics.
-pub fn root_variables(root: &Module, cli: &[CliVar], env: &[(String, String)], sources: &mut SourceMap, diags: &mut Diagnostics) -> BTreeMap<String, Value> {
+pub fn root_variables(root: &Module, cli: &[CliVar], env: &[(String, String)], sources: &mut SourceMap, diags: &mut Diagnostics) -> iac_core::ValueMap {
     let mut raw: BTreeMap<String, Raw> = BTreeMap::new();
     // Environment: TF_VAR_ first so that the IAC_VAR_ spelling wins.
     for prefix in ["TF_VAR_", "IAC_VAR_"] {
@@ -75,7 +75,7 @@ pub fn root_variables(root: &Module, cli: &[CliVar], env: &[(String, String)], s
         }
     }
 
-    let mut out = BTreeMap::new();
+    let mut out = iac_core::ValueMap::new();
     for (name, var) in &root.variables {
         let value = match raw.remove(name) {
             Some(Raw::Expr(e)) => {
