@@ -281,8 +281,13 @@ impl ValueMap {
     {
         self.find(key).is_ok()
     }
-    /// Inserts or replaces; returns the value replaced.
+    /// Inserts or replaces; returns the value replaced. Appending in key
+    /// order (the usual way maps are built, from other sorted maps) is O(1).
     pub fn insert(&mut self, key: String, value: Value) -> Option<Value> {
+        if self.0.last().is_none_or(|(last, _)| *last < key) {
+            self.0.push((key, value));
+            return None;
+        }
         match self.find(key.as_str()) {
             Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
             Err(i) => {
@@ -568,6 +573,22 @@ mod tests {
         assert!(!plain.contains_sensitive());
         assert_eq!(paths.len(), 2);
         assert_eq!(plain.mark_paths(&paths), v);
+    }
+
+    #[test]
+    fn value_map_keeps_keys_sorted_and_later_wins() {
+        let mut m = ValueMap::new();
+        for k in ["b", "d", "a", "c", "d"] {
+            m.insert(k.to_string(), Value::from(k));
+        }
+        m.insert("d".into(), Value::from("D"));
+        assert_eq!(m.keys().map(String::as_str).collect::<Vec<_>>(), ["a", "b", "c", "d"]);
+        assert_eq!(m.get("d"), Some(&Value::from("D")));
+        assert_eq!(m.remove("b"), Some(Value::from("b")));
+        assert!(!m.contains_key("b"));
+        let collected: ValueMap = vec![("x", Value::from(1i64)), ("a", Value::from(2i64)), ("x", Value::from(3i64))].into_iter().collect();
+        assert_eq!(collected.keys().map(String::as_str).collect::<Vec<_>>(), ["a", "x"]);
+        assert_eq!(collected.get("x"), Some(&Value::from(3i64)), "a later entry wins, as in a BTreeMap");
     }
 
     #[test]

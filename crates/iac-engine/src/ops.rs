@@ -153,6 +153,7 @@ async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, vars: iac_cor
         return Err(EngineError::Config(diags));
     }
     let mut changes = std::mem::take(&mut *lock(&run.changes));
+    run.take_planned_values(&mut changes);
     let refreshed = std::mem::replace(&mut *lock(&run.state), State::new(String::new()));
     let seen = std::mem::take(&mut *lock(&run.seen));
     let targets = &run.opts.targets;

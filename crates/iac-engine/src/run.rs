@@ -89,6 +89,8 @@ pub struct Run {
     pub drift: Mutex<Vec<Drift>>,
     /// Every instance the walk handled (the rest of state is orphaned).
     pub seen: Mutex<HashSet<InstanceAddr>>,
+    /// Changes whose `after` is still in the value store.
+    after_in_store: Mutex<HashSet<InstanceAddr>>,
     pub ops: Semaphore,
     pub cancel: Arc<AtomicBool>,
     pub events: Option<EventSink>,
@@ -157,6 +159,7 @@ impl Run {
             changes: Mutex::new(Vec::new()),
             drift: Mutex::new(Vec::new()),
             seen: Mutex::new(HashSet::new()),
+            after_in_store: Mutex::new(HashSet::new()),
             ops: Semaphore::new(parallelism),
             cancel: s.cancel,
             events: s.events,
@@ -714,7 +717,9 @@ impl Run {
             provider: w.pkey.addr(),
             action,
             before: prior_value.clone().unwrap_or(Value::Null),
-            after: after.clone(),
+            // Filled from the value store when the walk ends (`take_planned_values`):
+            // holding a second copy here doubled a large plan's memory.
+            after: Value::Null,
             replace_paths: if action == Action::Replace { resp.requires_replace.clone() } else { Vec::new() },
             reason,
             create_before_destroy: w.res.lifecycle.create_before_destroy,
@@ -723,7 +728,32 @@ impl Run {
             import_id: import_id.clone(),
         };
         lock(&self.changes).push(change);
+        lock(&self.after_in_store).insert(addr);
         Ok(after)
+    }
+
+    /// Moves each planned value out of the value store into its change. Call
+    /// once the walk is over (nothing evaluates references any more).
+    pub fn take_planned_values(&self, changes: &mut [ResourceChange]) {
+        let wanted = std::mem::take(&mut *lock(&self.after_in_store));
+        if wanted.is_empty() {
+            return;
+        }
+        let mut store = self.values.write();
+        for c in changes.iter_mut().filter(|c| wanted.contains(&c.addr)) {
+            let r = &c.addr.resource;
+            let key = if r.mode == Mode::Data { format!("data.{}.{}", r.type_, r.name) } else { format!("{}.{}", r.type_, r.name) };
+            let Some(whole) = store.resources.get_mut(&(r.module.clone(), key)) else { continue };
+            let slot = match (&c.addr.key, whole) {
+                (InstanceKey::None, v) => Some(v),
+                (InstanceKey::Int(i), Value::List(items)) => items.get_mut(*i as usize),
+                (InstanceKey::Str(k), Value::Map(m)) => m.get_mut(k.as_str()),
+                _ => None,
+            };
+            if let Some(v) = slot {
+                c.after = std::mem::take(v);
+            }
+        }
     }
 
     async fn plan_data(&self, w: &InstanceWork<'_>, provider: Option<&dyn iac_core::provider::Provider>) -> Result<Value, Diagnostic> {
