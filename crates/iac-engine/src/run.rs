@@ -654,6 +654,17 @@ impl Run {
                 config = set_path(config, &p.0, pv.at_path(p).cloned().unwrap_or(Value::Null));
             }
         }
+        if let Some(p) = &provider {
+            // Provider-specific rules beyond the schema (e.g. mutually exclusive arguments).
+            let problems = p.validate_resource(&w.res.type_, &config);
+            if let Some((path, msg)) = problems.first() {
+                let mut d = Diagnostic::error(format!("{addr}: invalid {}: {msg}", if path.0.is_empty() { "configuration".to_string() } else { format!("argument {path}") }), Some(w.res.span.clone()));
+                for (path, msg) in &problems[1..] {
+                    d = d.with_detail(format!("{path}: {msg}"));
+                }
+                return Err(d);
+            }
+        }
         let prior_plain = prior_value.clone().map(|v| v.unmark_deep().0);
         let resp = match &provider {
             Some(p) => p

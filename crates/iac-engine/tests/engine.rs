@@ -211,3 +211,16 @@ fn saved_plan_is_refused_after_state_changed() {
         }
     });
 }
+
+#[test]
+fn provider_specific_validation_fails_the_plan() {
+    let tmp = tempfile::tempdir().unwrap();
+    let stack = write_stack(tmp.path(), "resource \"local_file\" \"f\" {\n  filename          = \"out/f.txt\"\n  content           = \"a\"\n  sensitive_content = \"b\"\n}\n");
+    let env = env(registry_with(None), local_backend(tmp.path()));
+    rt().block_on(async {
+        let err = ops::plan(&stack, &env, ops::PlanRequest { vars: Vec::new(), run: Default::default() }).await.err().expect("the plan is refused");
+        let EngineError::Config(diags) = err else { panic!("expected configuration errors, got {err:?}") };
+        assert!(diags.iter().any(|d| d.summary.contains("local_file.f") && d.summary.contains("content or sensitive_content")), "{diags:?}");
+        assert!(!stack.join("out/f.txt").exists());
+    });
+}
