@@ -34,6 +34,8 @@ mod spacing;
 mod token;
 mod verify;
 
+pub use verify::same_structure_text;
+
 /// Why a source could not be formatted.
 #[derive(Debug, thiserror::Error)]
 pub enum FormatError {

@@ -14,6 +14,15 @@ use hcl_edit::template::{
 use hcl_edit::visit_mut::{self, VisitMut};
 use hcl_edit::Decorated;
 
+/// Whether two texts parse to the same document once formatting is erased
+/// (the tests use this same check on every fixture).
+pub fn same_structure_text(a: &str, b: &str) -> bool {
+    match parse_body(a) {
+        Ok(body) => same_structure(&body, b),
+        Err(_) => false,
+    }
+}
+
 /// Whether `formatted` parses to the same structure as `original`.
 pub(crate) fn same_structure(original: &Body, formatted: &str) -> bool {
     let Ok(mut after) = parse_body(formatted) else {
