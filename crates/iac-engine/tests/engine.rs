@@ -224,3 +224,32 @@ fn provider_specific_validation_fails_the_plan() {
         assert!(!stack.join("out/f.txt").exists());
     });
 }
+
+#[test]
+fn moved_blocks_in_a_child_module_apply_in_every_instance() {
+    let tmp = tempfile::tempdir().unwrap();
+    let stack = write_stack(tmp.path(), "module \"net\" {\n  source   = \"./net\"\n  for_each = toset([\"a\", \"b\"])\n}\n");
+    let child = stack.join("net");
+    std::fs::create_dir_all(&child).unwrap();
+    std::fs::write(child.join("main.tf"), "resource \"terraform_data\" \"old\" {\n  input = 1\n}\n").unwrap();
+    let env = env(registry_with(None), local_backend(tmp.path()));
+    rt().block_on(async {
+        let p = plan(&stack, &env).await;
+        ops::apply(&stack, &env, p, 4).await.expect("first apply");
+        let ids = ids_of(&env, "old").await;
+        // Rename inside the module, with a moved block there.
+        std::fs::write(child.join("main.tf"), "resource \"terraform_data\" \"new\" {\n  input = 1\n}\nmoved {\n  from = terraform_data.old\n  to   = terraform_data.new\n}\n").unwrap();
+        let p = plan(&stack, &env).await;
+        assert_eq!(p.count(Action::Create) + p.count(Action::Delete), 0, "a rename creates and destroys nothing: {:?}", count_by_action(&p));
+        let renamed: Vec<String> = p.changes.iter().filter(|c| c.prev_addr.is_some()).map(|c| c.addr.to_string()).collect();
+        assert_eq!(renamed, vec!["module.net[\"a\"].terraform_data.new", "module.net[\"b\"].terraform_data.new"]);
+        ops::apply(&stack, &env, p, 4).await.expect("apply the rename");
+        let after = ids_of(&env, "new").await;
+        assert_eq!(after, ids, "the same objects, under their new addresses");
+    });
+
+    async fn ids_of(env: &iac_engine::ops::Env, name: &str) -> Vec<String> {
+        let state = ops::read_state(env.backend.as_ref()).await.unwrap();
+        ["a", "b"].iter().map(|k| state.resources[&format!("module.net[\"{k}\"].terraform_data.{name}").parse().unwrap()].attributes["id"].as_str().unwrap().to_string()).collect()
+    }
+}
