@@ -180,7 +180,38 @@ fn body_all(out: &mut String, v: &Value, indent: usize, sign: &str, style: Style
             continue;
         }
         let s = style.paint(if sign == "+" { "32" } else { "31" }, sign);
-        let _ = writeln!(out, "{}{s} {:width$} = {}", " ".repeat(indent), k, inline(x, indent + 2));
+        let _ = writeln!(out, "{}{s} {:width$} = {}", " ".repeat(indent), k, signed(x, indent + 2, sign, style));
+    }
+}
+
+/// Like [`inline`], but every nested element of an object or list carries
+/// the sign, as Terraform shows what is created or destroyed.
+fn signed(v: &Value, indent: usize, sign: &str, style: Style) -> String {
+    let s = style.paint(if sign == "+" { "32" } else { "31" }, sign);
+    match v {
+        Value::List(items) if !items.is_empty() => {
+            let pad = " ".repeat(indent + 2);
+            let mut out = "[\n".to_string();
+            for i in items {
+                let _ = writeln!(out, "{pad}{s} {},", signed(i, indent + 4, sign, style));
+            }
+            out.push_str(&" ".repeat(indent));
+            out.push(']');
+            out
+        }
+        Value::Map(m) if !m.is_empty() => {
+            let pad = " ".repeat(indent + 2);
+            let width = m.keys().map(|k| k.len()).max().unwrap_or(0);
+            let mut out = "{\n".to_string();
+            for (k, x) in m {
+                let key = if k.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-') && !k.is_empty() { k.clone() } else { format!("{k:?}") };
+                let _ = writeln!(out, "{pad}{s} {key:width$} = {}", signed(x, indent + 4, sign, style));
+            }
+            out.push_str(&" ".repeat(indent));
+            out.push('}');
+            out
+        }
+        other => inline(other, indent),
     }
 }
 
