@@ -1,5 +1,9 @@
-//! Test support shared by every crate's tests: fixtures, helpers and the
-//! conformance suites that each implementation of an extension trait must
-//! pass. It is a dev-dependency only; non-test code never depends on it.
+//! Test support shared by every crate's tests: fixtures, helpers, the real
+//! local servers tests run against ([`services`]: moto, PostgreSQL), where the
+//! installed tools are ([`tools`]), and the conformance suites that each
+//! implementation of an extension trait must pass. It is a dev-dependency
+//! only; non-test code never depends on it.
 
 pub mod conformance;
+pub mod services;
+pub mod tools;
