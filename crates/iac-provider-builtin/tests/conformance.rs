@@ -1,0 +1,66 @@
+//! The builtin providers pass the provider conformance suite.
+
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Duration;
+
+use iac_core::plan::Action::{Create, Replace, Update};
+use iac_engine::ops::Env;
+use iac_engine::providers::Registry;
+use iac_testkit::conformance::provider::{check_schema, run, Case, Step};
+
+fn env(dir: &std::path::Path) -> Env {
+    let mut registry = Registry::new();
+    for f in iac_provider_builtin::factories() {
+        registry.register(f);
+    }
+    Env { registry, backend: Arc::new(iac_state_local::LocalBackend::new(dir.join("state"))), lock_timeout: Duration::ZERO, cancel: Arc::new(AtomicBool::new(false)), events: None, env_vars: Vec::new() }
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+}
+
+#[test]
+fn builtin_schemas_are_consistent() {
+    for f in iac_provider_builtin::factories() {
+        let problems = check_schema(f.schema());
+        assert!(problems.is_empty(), "{}: {problems:?}", f.name());
+    }
+}
+
+#[test]
+fn local_file_conforms() {
+    let tmp = tempfile::tempdir().unwrap();
+    let stack = tmp.path().join("stack");
+    std::fs::create_dir_all(&stack).unwrap();
+    let file = |content: &str, mode: &str| format!("resource \"local_file\" \"motd\" {{\n  filename        = \"${{path.module}}/motd.txt\"\n  content         = \"{content}\"\n  file_permission = \"{mode}\"\n}}\n");
+    let case = Case {
+        name: "local_file".into(),
+        steps: vec![Step::new(file("hello", "0644"), &[("local_file.motd", Create)]), Step::new(file("hello again", "0644"), &[("local_file.motd", Replace)])],
+        imports: Vec::new(),
+        parallelism: 4,
+        remote_objects: true,
+    };
+    rt().block_on(run(&case, &stack, &env(tmp.path())));
+}
+
+#[test]
+fn terraform_data_conforms() {
+    let tmp = tempfile::tempdir().unwrap();
+    let stack = tmp.path().join("stack");
+    std::fs::create_dir_all(&stack).unwrap();
+    let data = |input: &str, trigger: &str| format!("resource \"terraform_data\" \"a\" {{\n  input            = \"{input}\"\n  triggers_replace = \"{trigger}\"\n}}\nresource \"terraform_data\" \"b\" {{\n  input = terraform_data.a.output\n}}\n");
+    let case = Case {
+        name: "terraform_data".into(),
+        steps: vec![
+            Step::new(data("one", "t1"), &[("terraform_data.a", Create), ("terraform_data.b", Create)]),
+            Step::new(data("two", "t1"), &[("terraform_data.a", Update), ("terraform_data.b", Update)]),
+            Step::new(data("two", "t2"), &[("terraform_data.a", Replace)]),
+        ],
+        imports: Vec::new(),
+        parallelism: 4,
+        remote_objects: false,
+    };
+    rt().block_on(run(&case, &stack, &env(tmp.path())));
+}
