@@ -7,6 +7,26 @@
 
 terraform {
   required_version = ">= 0.1.0"
+
+  # State lives in the repository's state/ folder by default. For a team, or
+  # CI runners that share nothing but the state, choose one remote backend
+  # (then run `iac init -migrate-state` to move the existing state over):
+  #
+  # backend "s3" {
+  #   bucket               = "acme-iac-state"   # versioning on: it is the history
+  #   key                  = "doks-platform/terraform.tfstate"
+  #   region               = "eu-west-1"
+  #   encrypt              = true               # SSE-S3; or kms_key_id = "..."
+  #   # endpoint = "https://s3.example.internal"  use_path_style = true  (MinIO, Ceph)
+  # }
+  #
+  # backend "pg" {
+  #   schema_name = "doks_platform"            # one schema per stack
+  #   # conn_str from PG_CONN_STR, or -backend-config=conn_str=... at init
+  # }
+  #
+  # Either way, IAC_STATE_KEY (or IAC_STATE_PASSPHRASE) encrypts the state
+  # and saved plans before they leave this machine.
 }
 
 variable "api_endpoint" {

@@ -83,12 +83,30 @@ pub struct PlanArgs {
     pub parallelism: usize,
 }
 
+/// How `plan` and `show` report a plan besides the human form.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ReportArgs {
+    /// human, json or markdown (a pull-request comment).
+    #[arg(long)]
+    pub format: Option<String>,
+    /// With -format markdown: write the comment as DIR/part-1.md, part-2.md, ...
+    /// (one file unless it is longer than a comment may be).
+    #[arg(long = "markdown-dir", value_name = "DIR")]
+    pub markdown_dir: Option<PathBuf>,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Prepare the stack directory: check the configuration and backend.
     Init {
         #[arg(long = "backend-config")]
         backend_config: Vec<String>,
+        /// Copy the state from the backend recorded at the last init to the
+        /// one now configured (under both locks, verifying the copy).
+        #[arg(long = "migrate-state")]
+        migrate_state: bool,
+        #[command(flatten)]
+        lock: LockArgs,
     },
     /// Check the stack for errors without touching state or providers.
     Validate {
@@ -121,6 +139,13 @@ pub enum Command {
         /// Print the plan as JSON.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        report: ReportArgs,
+        /// Stack directories to plan (default: the current one). Each is
+        /// planned from its own directory, as with -chdir (so a relative
+        /// -out NAME saves each stack's plan as NAME in its directory, and
+        /// `iac -chdir=DIR apply NAME` applies it). One report, one exit code.
+        dirs: Vec<PathBuf>,
     },
     /// Apply a saved plan, or plan and apply.
     Apply {
@@ -131,6 +156,10 @@ pub enum Command {
         auto_approve: bool,
         /// A plan saved with `iac plan -out`.
         plan_file: Option<PathBuf>,
+        /// Also write a Markdown summary of the run to FILE (appended, as
+        /// GitHub's job summary expects; default: $GITHUB_STEP_SUMMARY when set).
+        #[arg(long = "summary-markdown", value_name = "FILE")]
+        summary_markdown: Option<PathBuf>,
     },
     /// Destroy everything the stack manages.
     Destroy {
@@ -143,7 +172,37 @@ pub enum Command {
     Show {
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        report: ReportArgs,
         file: Option<PathBuf>,
+    },
+    /// Detect drift: refresh one or more stacks and report what changed
+    /// outside iac. Exits 0 when nothing did, 2 when something did, 1 on error.
+    Drift {
+        #[command(flatten)]
+        vars: VarArgs,
+        #[command(flatten)]
+        lock: LockArgs,
+        /// text, markdown, json or prometheus
+        #[arg(long, default_value = "text")]
+        format: String,
+        /// Write the report to FILE instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Push the metrics (Prometheus text) to a Pushgateway at URL, one
+        /// group per stack: URL/metrics/job/iac_drift/stack/<name>.
+        #[arg(long, value_name = "URL")]
+        push: Option<String>,
+        /// Also list cloud objects of the supported types that no state knows about.
+        #[arg(long)]
+        unmanaged: bool,
+        /// With -unmanaged: a file of objects to ignore, one `TYPE ID-OR-NAME` per line (`*` matches any run of characters).
+        #[arg(long = "unmanaged-ignore", value_name = "FILE")]
+        unmanaged_ignore: Option<PathBuf>,
+        #[arg(long, default_value_t = 10)]
+        parallelism: usize,
+        /// Stack directories to check (default: the current one).
+        dirs: Vec<PathBuf>,
     },
     /// Show output values.
     Output {
@@ -201,8 +260,23 @@ pub enum StateCommand {
         lock: LockArgs,
         addresses: Vec<String>,
     },
-    /// Print the raw state.
-    Pull,
+    /// Print the raw state, or a version of it from history.
+    Pull {
+        /// A version id from `iac state history`.
+        #[arg(long)]
+        version: Option<String>,
+    },
+    /// List the state's previous versions, newest first.
+    History {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-encrypt the state with the key in IAC_STATE_KEY / IAC_STATE_PASSPHRASE,
+    /// opening it with IAC_STATE_OLD_KEY / IAC_STATE_OLD_PASSPHRASE (or plain).
+    Rekey {
+        #[command(flatten)]
+        lock: LockArgs,
+    },
 }
 
 /// Parses "30s", "5m", "1h", "0s".

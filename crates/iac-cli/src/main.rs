@@ -8,6 +8,7 @@
 mod args;
 mod commands;
 mod report;
+mod telemetry;
 mod wiring;
 
 use std::process::ExitCode;
@@ -24,12 +25,9 @@ fn main() -> ExitCode {
             };
         }
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("IAC_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")))
-        .with_writer(std::io::stderr)
-        .with_ansi(!cli.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_target(false)
-        .init();
+    let ansi = !cli.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    let telemetry = telemetry::init(ansi, &env);
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -37,6 +35,11 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let code = rt.block_on(commands::run(cli));
+    // The root span of the command; the engine's spans are its children.
+    let name = format!("iac {}", commands::name(&cli.command));
+    let root = tracing::info_span!("command", otel.name = %name, iac.command = %commands::name(&cli.command));
+    let code = rt.block_on(tracing::Instrument::instrument(commands::run(cli), root));
+    drop(rt);
+    telemetry.shutdown();
     ExitCode::from(code)
 }

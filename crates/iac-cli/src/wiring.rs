@@ -1,5 +1,6 @@
 //! The one place that chooses concrete providers and state backends.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -13,24 +14,85 @@ pub fn registry() -> Registry {
         r.register(f);
     }
     r.register(Arc::new(iac_provider_digitalocean::DigitalOceanFactory::from_env()));
+    r.register(Arc::new(iac_provider_kubernetes::KubernetesFactory::from_env()));
+    r.register(Arc::new(iac_provider_kubernetes::HelmFactory::from_env()));
     r
 }
 
-/// The stack's backend: `terraform { backend "local" { path = "..." } }`, or
-/// the default local state under the repository's `state/` folder.
+/// The stack's backend: `terraform { backend "local" | "s3" | "pg" { … } }`
+/// with `-backend-config` overrides, or the default local state under the
+/// repository's `state/` folder; wrapped in the encryption decorator with
+/// the keys from the environment (`IAC_STATE_KEY` / `IAC_STATE_PASSPHRASE`).
 pub fn backend(stack_dir: &Path, configured: Option<&Backend>, overrides: &[(String, String)]) -> Result<Arc<dyn StateBackend>, String> {
-    let Some(b) = configured else {
+    backend_of(stack_dir, configured.map(|b| (b.type_.as_str(), &b.settings)), overrides)
+}
+
+/// [`backend`] for a backend type and settings given directly (a recorded one).
+pub fn backend_of(stack_dir: &Path, configured: Option<(&str, &BTreeMap<String, serde_json::Value>)>, overrides: &[(String, String)]) -> Result<Arc<dyn StateBackend>, String> {
+    let inner = plain_backend(stack_dir, configured, overrides)?;
+    Ok(Arc::new(iac_state_crypt::EncryptedBackend::new(inner, state_keys()?)))
+}
+
+/// The concrete backend for a backend type and its literal settings, unwrapped.
+pub fn plain_backend(stack_dir: &Path, configured: Option<(&str, &BTreeMap<String, serde_json::Value>)>, overrides: &[(String, String)]) -> Result<Arc<dyn StateBackend>, String> {
+    let Some((type_, settings)) = configured else {
         return Ok(Arc::new(iac_state_local::LocalBackend::new(iac_engine::ops::default_state_dir(stack_dir))));
     };
-    match b.type_.as_str() {
+    match type_ {
         "local" => {
-            let path = overrides.iter().find(|(k, _)| k == "path").map(|(_, v)| v.clone()).or_else(|| b.settings.get("path").and_then(|v| v.as_str()).map(str::to_string));
+            let path = overrides.iter().find(|(k, _)| k == "path").map(|(_, v)| v.clone()).or_else(|| settings.get("path").and_then(|v| v.as_str()).map(str::to_string));
             let dir = match path {
                 Some(p) => stack_dir.join(p),
                 None => iac_engine::ops::default_state_dir(stack_dir),
             };
             Ok(Arc::new(iac_state_local::LocalBackend::new(dir)))
         }
-        other => Err(format!("backend {other:?} is not available in this build (available: local)")),
+        "s3" => {
+            let config = iac_state_s3::S3Config::from_settings(settings, overrides).map_err(|e| e.to_string())?;
+            Ok(Arc::new(iac_state_s3::S3Backend::new(config)))
+        }
+        "pg" => {
+            let config = iac_state_pg::PgConfig::from_settings(settings, overrides, std::env::var("PG_CONN_STR").ok()).map_err(|e| e.to_string())?;
+            Ok(Arc::new(iac_state_pg::PgBackend::new(config)))
+        }
+        other => Err(format!("backend {other:?} is not available in this build (available: local, s3, pg)")),
     }
+}
+
+/// The state keys from the environment: `IAC_STATE_KEY` (32 bytes, base64
+/// or hex) or `IAC_STATE_PASSPHRASE` to seal and open; `IAC_STATE_OLD_KEY` /
+/// `IAC_STATE_OLD_PASSPHRASE` to open only (during `iac state rekey`).
+/// With none set, state is written plain and sealed state is refused with
+/// its key id.
+pub fn state_keys() -> Result<Arc<iac_state_crypt::Keyring>, String> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let source = |key: &str, pass: &str| -> Result<Option<iac_state_crypt::KeySource>, String> {
+        match (var(key), var(pass)) {
+            (Some(_), Some(_)) => Err(format!("set {key} or {pass}, not both")),
+            (Some(k), None) => iac_state_crypt::parse_key(key, &k).map(|k| Some(iac_state_crypt::KeySource::Raw(k))).map_err(|e| e.to_string()),
+            (None, Some(p)) => iac_state_crypt::passphrase(&p).map(Some).map_err(|e| e.to_string()),
+            (None, None) => Ok(None),
+        }
+    };
+    let seal = source("IAC_STATE_KEY", "IAC_STATE_PASSPHRASE")?;
+    let old = source("IAC_STATE_OLD_KEY", "IAC_STATE_OLD_PASSPHRASE")?;
+    Ok(Arc::new(iac_state_crypt::Keyring::new(seal, old.into_iter().collect())))
+}
+
+/// Seals a saved plan's bytes when a state key is set (plans hold the same
+/// secrets as state); plain otherwise.
+pub fn seal_plan(json: Vec<u8>) -> Result<Vec<u8>, String> {
+    let keys = state_keys()?;
+    if !keys.seals() {
+        return Ok(json);
+    }
+    keys.seal(iac_state_crypt::Purpose::Plan, &json).map_err(|e| e.to_string())
+}
+
+/// Opens a saved plan sealed by [`seal_plan`]; plain plans pass through.
+pub fn open_plan(bytes: Vec<u8>, path: &Path) -> Result<Vec<u8>, String> {
+    if !iac_state_crypt::is_sealed(&bytes) {
+        return Ok(bytes);
+    }
+    state_keys()?.open(iac_state_crypt::Purpose::Plan, &bytes, &format!("saved plan {}", path.display())).map_err(|e| e.to_string())
 }

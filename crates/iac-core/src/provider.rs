@@ -150,6 +150,25 @@ pub trait Provider: Send + Sync {
     async fn recover(&self, _req: RecoverRequest) -> Result<Option<Value>, ProviderError> {
         Ok(None)
     }
+
+    /// Lists the cloud objects of the given resource types (all the types it
+    /// can list when `types` is empty) in the provider's scope, for `iac
+    /// drift -unmanaged`, which reports those no state knows about. The
+    /// default: this provider cannot list anything.
+    async fn list_objects(&self, _types: &[String]) -> Result<Vec<CloudObject>, ProviderError> {
+        Err(ProviderError::Unsupported("listing cloud objects".into()))
+    }
+}
+
+/// An object found in the cloud by [`Provider::list_objects`].
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CloudObject {
+    /// The resource type that manages such objects (`digitalocean_vpc`).
+    pub type_: String,
+    /// The id state records for it (the import id).
+    pub id: String,
+    /// Its human name (for the report and filter files), or empty.
+    pub name: String,
 }
 
 /// Registered under a provider name (`aws`, `digitalocean`, `terraform`).

@@ -18,6 +18,7 @@ pub mod render;
 pub mod run;
 pub mod statemgr;
 pub mod time;
+pub mod unmanaged;
 pub mod values;
 pub mod version;
 pub mod walk;

@@ -46,13 +46,15 @@ pub struct Env {
 /// Loads and checks a stack. On errors, the diagnostics come back with the
 /// sources so they can be rendered.
 pub fn load(dir: &Path, registry: &Registry) -> Result<Loaded, (EngineError, SourceMap)> {
+    let load_span = tracing::info_span!("load", stack = %dir.display()).entered();
     let (stack, mut diags) = load_stack(dir);
+    drop(load_span);
     if let Some((req, span)) = &stack.root.required_version {
         if let Err(msg) = crate::version::check(req) {
             diags.push(Diagnostic::error(msg, Some(span.clone())));
         }
     }
-    let (graph, gdiags) = build(&stack, &|n| registry.has(n));
+    let (graph, gdiags) = tracing::info_span!("graph").in_scope(|| build(&stack, &|n| registry.has(n)));
     diags.extend(gdiags.0);
     if diags.has_errors() {
         return Err((EngineError::Config(diags.0), stack.sources));
@@ -75,14 +77,29 @@ fn context(stack: &Stack) -> ProviderContext {
     ProviderContext { stack_id: dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "stack".into()), stack_dir: dir }
 }
 
-fn root_vars(loaded: &Loaded, vars: &[CliVar], env: &Env) -> Result<iac_core::ValueMap, EngineError> {
+/// Root variable values, and the warnings about them (a value in a
+/// variables file for a variable the stack does not declare).
+fn root_vars(loaded: &Loaded, vars: &[CliVar], env: &Env) -> Result<(iac_core::ValueMap, Vec<Diagnostic>), EngineError> {
     let mut sources = loaded.stack.sources.clone();
     let mut diags = Diagnostics::default();
     let values = iac_lang::vars::root_variables(&loaded.stack.root, vars, &env.env_vars, &mut sources, &mut diags);
     if diags.has_errors() {
         return Err(EngineError::Variables { diags: diags.0, sources });
     }
-    Ok(values)
+    // Warnings may point into variable files the stack's sources lack: they
+    // keep their location in the text instead.
+    let known_files = loaded.stack.sources.files().count();
+    let warnings = diags
+        .0
+        .into_iter()
+        .map(|mut d| {
+            if let Some(span) = d.span.take_if(|s| s.file.0 as usize >= known_files) {
+                d.summary = format!("{}: {}", sources.locate(&span), d.summary);
+            }
+            d
+        })
+        .collect();
+    Ok((values, warnings))
 }
 
 /// Applies `moved` blocks to a state: returns new address → old address.
@@ -143,14 +160,26 @@ pub async fn plan(dir: &Path, env: &Env, req: PlanRequest) -> Result<PlanOutcome
 }
 
 pub async fn plan_loaded(loaded: &Loaded, env: &Env, req: PlanRequest) -> Result<PlanOutcome, EngineError> {
-    let vars = root_vars(loaded, &req.vars, env)?;
-    let lock_info = statemgr::lock(env.backend.as_ref(), "plan", env.lock_timeout).await?;
-    let result = plan_locked(loaded, env, req, vars).await;
-    env.backend.unlock(&lock_info.id).await?;
-    result
+    plan_keeping_providers(loaded, env, req).await.map(|(o, _)| o)
 }
 
-async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, vars: iac_core::ValueMap) -> Result<PlanOutcome, EngineError> {
+/// The providers a plan configured, for what follows it (listing unmanaged objects).
+type Configured = Vec<(crate::graph::ProviderKey, Arc<dyn iac_core::provider::Provider>)>;
+
+async fn plan_keeping_providers(loaded: &Loaded, env: &Env, req: PlanRequest) -> Result<(PlanOutcome, Configured), EngineError> {
+    let (vars, var_warnings) = root_vars(loaded, &req.vars, env)?;
+    let lock_info = statemgr::lock(env.backend.as_ref(), "plan", env.lock_timeout).await?;
+    // A refresh-only plan (drift) is the refresh phase alone.
+    let span = if req.run.mode == PlanMode::RefreshOnly { tracing::info_span!("refresh") } else { tracing::info_span!("plan", mode = ?req.run.mode) };
+    let result = tracing::Instrument::instrument(plan_locked(loaded, env, req, vars), span).await;
+    env.backend.unlock(&lock_info.id).await?;
+    result.map(|(mut outcome, configured)| {
+        outcome.warnings.extend(var_warnings);
+        (outcome, configured)
+    })
+}
+
+async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, vars: iac_core::ValueMap) -> Result<(PlanOutcome, Configured), EngineError> {
     let mut current = statemgr::load(env.backend.as_ref()).await?;
     if current.needs_fold {
         statemgr::snapshot(env.backend.as_ref(), &mut current.state, &current.pending).await?;
@@ -234,8 +263,11 @@ async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, vars: iac_cor
     // Everything needed from the run is taken now, so its value store (a
     // second copy of every planned value) is freed before the plan is built.
     let now = run.root_outputs();
-    let drift = std::mem::take(&mut *lock(&run.drift));
+    let mut drift = std::mem::take(&mut *lock(&run.drift));
+    // The walk finds drift in whatever order refreshes finish; reports list it by address.
+    drift.sort_unstable_by(|a, b| a.addr.cmp(&b.addr));
     let target_strings: Vec<String> = run.opts.targets.iter().map(|t| t.to_string()).collect();
+    let configured = run.instances.configured();
     drop(run);
     // Addresses are unique: an unstable sort is as good and needs no buffer.
     changes.sort_unstable_by(|a, b| a.addr.cmp(&b.addr));
@@ -278,7 +310,7 @@ async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, vars: iac_cor
         targets: target_strings,
         errored: false,
     };
-    Ok(PlanOutcome { plan, warnings: loaded.warnings.clone() })
+    Ok((PlanOutcome { plan, warnings: loaded.warnings.clone() }, configured))
 }
 
 #[derive(Debug)]
@@ -299,7 +331,7 @@ pub async fn apply_loaded(loaded: &Loaded, env: &Env, plan: Plan, parallelism: u
         return Err(EngineError::StalePlan("the stack's files changed since the plan was made; make a new plan".into()));
     }
     let lock_info = statemgr::lock(env.backend.as_ref(), "apply", env.lock_timeout).await?;
-    let result = apply_locked(loaded, env, plan, parallelism).await;
+    let result = tracing::Instrument::instrument(apply_locked(loaded, env, plan, parallelism), tracing::info_span!("apply")).await;
     let unlocked = env.backend.unlock(&lock_info.id).await;
     let out = result?;
     unlocked?;
@@ -471,4 +503,72 @@ pub fn default_state_dir(stack_dir: &Path) -> PathBuf {
         cur = d.parent();
     }
     abs.join(".iac-state")
+}
+
+/// What `iac drift` found in one stack: a refresh-only plan's drift.
+#[derive(Debug)]
+pub struct DriftReport {
+    /// Objects whose real attributes differ from state (or that are gone).
+    pub drift: Vec<iac_core::plan::Drift>,
+    /// Managed resource types of the stack and how many instances each has,
+    /// so reports can say "0 drifted" for every type the stack manages.
+    pub managed_types: BTreeMap<String, usize>,
+    /// Cloud objects no state knows about (with `-unmanaged` only).
+    pub unmanaged: Vec<iac_core::provider::CloudObject>,
+    /// Every object id the stack's state knows (nested ones too).
+    pub known_ids: std::collections::BTreeSet<String>,
+    pub duration: Duration,
+    /// When the check started (Unix seconds).
+    pub checked_at_unix: u64,
+}
+
+impl DriftReport {
+    pub fn has_drift(&self) -> bool {
+        !self.drift.is_empty() || !self.unmanaged.is_empty()
+    }
+}
+
+/// `iac drift`: a refresh-only plan, reported as the drift it noticed.
+/// State is not changed (plans never write state), but the lock is held
+/// while refreshing so a concurrent apply is not read half way. With
+/// `list_unmanaged`, every configured provider that can is asked for the
+/// objects in its scope; [`settle_unmanaged`] then keeps those no state knows.
+pub async fn drift(loaded: &Loaded, env: &Env, vars: Vec<CliVar>, parallelism: usize, list_unmanaged: bool) -> Result<DriftReport, EngineError> {
+    let started = std::time::Instant::now();
+    let checked_at_unix = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let run = RunOptions { mode: PlanMode::RefreshOnly, refresh: true, parallelism: parallelism.max(1), ..RunOptions::default() };
+    let (outcome, configured) = plan_keeping_providers(loaded, env, PlanRequest { vars, run }).await?;
+    let mut managed_types = BTreeMap::new();
+    let mut known_ids = std::collections::BTreeSet::new();
+    for (addr, inst) in &outcome.plan.prior_state.resources {
+        if addr.resource.mode == Mode::Managed {
+            *managed_types.entry(addr.resource.type_.clone()).or_insert(0) += 1;
+            crate::unmanaged::ids_in(&inst.attributes, &mut known_ids);
+        }
+    }
+    for d in &outcome.plan.drift {
+        // A deleted object is no longer in the refreshed state; its type still counts.
+        managed_types.entry(d.addr.resource.type_.clone()).or_insert(0);
+    }
+    let mut unmanaged = Vec::new();
+    if list_unmanaged {
+        let mut configured = configured;
+        configured.sort_by(|a, b| (&a.0.name, &a.0.alias, &a.0.module).cmp(&(&b.0.name, &b.0.alias, &b.0.module)));
+        for (key, provider) in configured {
+            match provider.list_objects(&[]).await {
+                Ok(objects) => unmanaged.extend(objects),
+                Err(iac_core::provider::ProviderError::Unsupported(_)) => tracing::debug!(provider = %key.name, "cannot list cloud objects"),
+                Err(e) => return Err(EngineError::Invalid(format!("listing the objects of provider {}: {e}", key.name))),
+            }
+        }
+    }
+    Ok(DriftReport { drift: outcome.plan.drift, managed_types, unmanaged, known_ids, duration: started.elapsed(), checked_at_unix })
+}
+
+/// Reduces each report's listed objects to those that no checked stack's
+/// state knows (an object one stack manages is not unmanaged in another)
+/// and that the filter does not ignore; each object is reported once.
+pub fn settle_unmanaged(reports: &mut [&mut DriftReport], ignore: &crate::unmanaged::IgnoreList) {
+    let known: std::collections::BTreeSet<String> = reports.iter().flat_map(|r| r.known_ids.iter().cloned()).collect();
+    crate::unmanaged::unmanaged(reports.iter_mut().map(|r| &mut r.unmanaged), &known, ignore);
 }

@@ -55,6 +55,14 @@ impl Instances {
     pub fn get(&self, key: &ProviderKey) -> Option<Slot> {
         self.slots.lock().unwrap_or_else(|p| p.into_inner()).get(key).cloned()
     }
+    /// The providers configured so far, by configuration.
+    pub fn configured(&self) -> Vec<(ProviderKey, Arc<dyn Provider>)> {
+        let slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        slots.iter().filter_map(|(k, s)| match s {
+            Slot::Ready { provider, .. } => Some((k.clone(), provider.clone())),
+            _ => None,
+        }).collect()
+    }
     pub fn ready(provider: Arc<dyn Provider>) -> Slot {
         let limit = provider.max_concurrency().map(|n| Arc::new(Semaphore::new(n.max(1))));
         Slot::Ready { provider, limit }

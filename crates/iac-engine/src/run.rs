@@ -509,15 +509,19 @@ impl Run {
                 let deps = deps.clone();
                 let res_key = res.key();
                 let module_path = id.module.clone();
-                set.spawn(async move {
+                let parent = tracing::Span::current();
+                set.spawn(tracing::Instrument::instrument(async move {
                     let res = resource_of(&me.stack, &crate::graph::NodeId { module: module_path, kind: NodeKind::Resource(res_key) }).expect("resource");
                     let inst = InstanceWork { addr: addr.clone(), res, schema: &schema, slot: &slot, pkey: &pkey, deps, config, triggers, active };
                     let r = match me.phase {
-                        Phase::Plan => me.plan_instance(inst).await,
+                        Phase::Plan => {
+                            let span = tracing::info_span!("resource.plan", address = %addr, action = "plan", provider = %pkey.name);
+                            tracing::Instrument::instrument(me.plan_instance(inst), span).await
+                        }
                         Phase::Apply => me.apply_instance(inst).await,
                     };
                     (n, rep, r)
-                });
+                }, parent));
             }
             let mut results: Vec<(usize, Repetition, Value)> = Vec::new();
             while let Some(j) = set.join_next().await {
@@ -597,7 +601,8 @@ impl Run {
         if let (Some(p), Some(pr), true) = (&provider, &prior, self.opts.refresh && import_id.is_none()) {
             if w.res.mode == Mode::Managed {
                 let current = Value::from_json(&pr.attributes);
-                match p.read(ReadRequest { type_: w.res.type_.clone(), addr: addr.clone(), current: current.clone(), private: pr.private.clone() }).await {
+                let span = tracing::info_span!("resource.refresh", address = %addr, action = "read", provider = %w.pkey.name);
+                match tracing::Instrument::instrument(p.read(ReadRequest { type_: w.res.type_.clone(), addr: addr.clone(), current: current.clone(), private: pr.private.clone() }), span).await {
                     Ok(Some(fresh)) => {
                         let fresh = fresh.unmark_deep().0;
                         if fresh != current {
@@ -828,7 +833,8 @@ impl Run {
         }
         let started = Instant::now();
         self.emit(Event::Start { addr: addr.clone(), action: change.action });
-        let result = self.execute(&w, &change, prior, provider.as_ref()).await;
+        let span = tracing::info_span!("resource.apply", address = %addr, action = action_name(change.action), provider = %w.pkey.name);
+        let result = tracing::Instrument::instrument(self.execute(&w, &change, prior, provider.as_ref()), span).await;
         match &result {
             Ok(_) => self.emit(Event::Done { addr: addr.clone(), action: change.action, elapsed_ms: started.elapsed().as_millis() }),
             Err(d) => self.emit(Event::Failed { addr: addr.clone(), action: change.action, message: d.summary.clone() }),
@@ -974,6 +980,19 @@ pub struct InstanceWork<'a> {
     pub config: Value,
     pub triggers: Option<Value>,
     pub active: bool,
+}
+
+/// An action as trace attributes name it ("create", "delete", ...).
+pub fn action_name(a: Action) -> &'static str {
+    match a {
+        Action::NoOp => "no-op",
+        Action::Create => "create",
+        Action::Read => "read",
+        Action::Update => "update",
+        Action::Replace => "replace",
+        Action::Delete => "delete",
+        Action::Import => "import",
+    }
 }
 
 pub fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

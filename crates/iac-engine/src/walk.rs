@@ -65,7 +65,8 @@ where
                 continue;
             }
             let fut = run(node);
-            set.spawn(async move { (node, fut.await) });
+            // Each node runs as a child of the caller's span (plan, apply) in traces.
+            set.spawn(tracing::Instrument::instrument(async move { (node, fut.await) }, tracing::Span::current()));
         }
         let Some(joined) = set.join_next().await else { break };
         let (node, result) = match joined {

@@ -101,6 +101,11 @@ impl Api {
         Ok(none_if_404(self.client.get(&format!("/v2/vpcs/{id}")).await)?.map(|r| field(r.json, "vpc")))
     }
 
+    /// Every VPC of the account (all pages), uncached.
+    pub async fn list_vpcs(&self) -> Result<Vec<Json>, ApiError> {
+        self.client.list_all("/v2/vpcs", "vpcs").await
+    }
+
     pub async fn vpc_by_name(&self, name: &str) -> Result<Option<Json>, ApiError> {
         Ok(self.client.list_all("/v2/vpcs", "vpcs").await?.into_iter().find(|v| v["name"] == name))
     }
@@ -141,6 +146,11 @@ impl Api {
 
     pub async fn cluster(&self, id: &str) -> Result<Option<Json>, ApiError> {
         Ok(none_if_404(self.client.get(&format!("/v2/kubernetes/clusters/{id}")).await)?.map(|r| field(r.json, "kubernetes_cluster")))
+    }
+
+    /// Every Kubernetes cluster of the account (all pages, with their node pools), uncached.
+    pub async fn list_clusters(&self) -> Result<Vec<Json>, ApiError> {
+        self.client.list_all("/v2/kubernetes/clusters", "kubernetes_clusters").await
     }
 
     pub async fn clusters_named(&self, name: &str) -> Result<Vec<Json>, ApiError> {

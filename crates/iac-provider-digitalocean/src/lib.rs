@@ -16,6 +16,7 @@
 pub mod api;
 pub mod client;
 pub mod error;
+pub mod inventory;
 mod resources;
 pub mod schema;
 pub mod settings;
@@ -155,6 +156,11 @@ impl Provider for DigitalOcean {
             "digitalocean_kubernetes_cluster" => resources::data::cluster(&self.api, &req).await,
             t => return Err(unsupported(&format!("data source {t}"))),
         })
+    }
+
+    /// VPCs (but not the regions' default ones), clusters and node pools.
+    async fn list_objects(&self, types: &[String]) -> R<Vec<CloudObject>> {
+        lift(inventory::list(&self.api, types).await)
     }
 
     async fn recover(&self, req: RecoverRequest) -> R<Option<Value>> {

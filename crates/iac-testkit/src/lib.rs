@@ -5,5 +5,7 @@
 //! only; non-test code never depends on it.
 
 pub mod conformance;
+pub mod otlp;
+pub mod recorder;
 pub mod services;
 pub mod tools;

@@ -1,8 +1,12 @@
 //! The commands: each parses its options into an engine request, calls
 //! `iac_engine::ops`, and prints the result. No engine logic lives here.
 
+mod comment;
+mod drift;
 mod fmt;
+mod migrate;
 mod plan_apply;
+mod show;
 mod state;
 
 use std::io::IsTerminal;
@@ -46,20 +50,50 @@ pub async fn run(cli: Cli) -> u8 {
             0
         }
         Command::Fmt { check, diff, recursive, paths } => fmt::run(&ctx, check, diff, recursive, paths),
-        Command::Init { backend_config } => init(&ctx, backend_config).await,
+        Command::Init { backend_config, migrate_state, lock } => init(&ctx, backend_config, migrate_state, lock).await,
         Command::Validate { json } => validate(&ctx, json).await,
-        Command::Plan { plan, out, detailed_exitcode, json } => plan_apply::plan(&ctx, plan, out, detailed_exitcode, json).await,
-        Command::Apply { plan, auto_approve, plan_file } => plan_apply::apply(&ctx, plan, auto_approve, plan_file).await,
+        Command::Plan { plan, out, detailed_exitcode, json, report, dirs } => plan_apply::plan(&ctx, plan, out, detailed_exitcode, json, report, dirs).await,
+        Command::Apply { plan, auto_approve, plan_file, summary_markdown } => plan_apply::apply(&ctx, plan, auto_approve, plan_file, summary_markdown).await,
         Command::Destroy { mut plan, auto_approve } => {
             plan.destroy = true;
-            plan_apply::apply(&ctx, plan, auto_approve, None).await
+            plan_apply::apply(&ctx, plan, auto_approve, None, None).await
         }
-        Command::Show { json, file } => state::show(&ctx, json, file).await,
+        Command::Show { json, report, file } => match show::format(&ctx, json, &report) {
+            Err(code) => code,
+            Ok(show::Format::Markdown) => show::markdown(&ctx, &report, file),
+            Ok(show::Format::Json) => state::show(&ctx, true, file).await,
+            Ok(show::Format::Human) => state::show(&ctx, false, file).await,
+        },
+        Command::Drift { vars, lock, format, out, push, unmanaged, unmanaged_ignore, parallelism, dirs } => {
+            drift::run(&ctx, drift::DriftArgs { vars, lock, format, out, push, unmanaged, unmanaged_ignore, parallelism, dirs }).await
+        }
         Command::Output { json, raw, name } => state::output(&ctx, json, raw, name).await,
         Command::Graph { format } => graph(&ctx, &format),
         Command::State(cmd) => state::state(&ctx, cmd).await,
         Command::Import { vars, lock, address, id } => import(&ctx, vars, lock, address, id).await,
         Command::ForceUnlock { lock_id, .. } => state::force_unlock(&ctx, lock_id).await,
+    }
+}
+
+/// The subcommand's name, for the root span.
+pub fn name(c: &Command) -> &'static str {
+    match c {
+        Command::Init { .. } => "init",
+        Command::Validate { .. } => "validate",
+        Command::Fmt { .. } => "fmt",
+        Command::Plan { .. } => "plan",
+        Command::Apply { .. } => "apply",
+        Command::Destroy { .. } => "destroy",
+        Command::Show { .. } => "show",
+        Command::Drift { .. } => "drift",
+        Command::Output { .. } => "output",
+        Command::Graph { .. } => "graph",
+        Command::State(_) => "state",
+        Command::Import { .. } => "import",
+        Command::ForceUnlock { .. } => "force-unlock",
+        Command::Version => "version",
+        #[allow(unreachable_patterns)]
+        _ => "command",
     }
 }
 
@@ -122,7 +156,9 @@ impl Ctx {
             Some(l) => l.stack.root.backend.clone(),
             None => iac_lang::load::load_stack(&self.dir).0.root.backend,
         };
-        let backend = wiring::backend(&self.dir, backend_block.as_ref(), &[]).map_err(|e| {
+        // -backend-config values given to `iac init` stay in force, as in Terraform.
+        let overrides = migrate::recorded_overrides(&self.dir, backend_block.as_ref());
+        let backend = wiring::backend(&self.dir, backend_block.as_ref(), &overrides).map_err(|e| {
             self.reporter.error(&e);
             1u8
         })?;
@@ -143,13 +179,20 @@ impl Ctx {
     }
 }
 
-async fn init(ctx: &Ctx, backend_config: Vec<String>) -> u8 {
+async fn init(ctx: &Ctx, backend_config: Vec<String>, migrate_state: bool, lock: LockArgs) -> u8 {
     let loaded = match ctx.load() {
         Ok(l) => l,
         Err(c) => return c,
     };
     let overrides: Vec<(String, String)> = backend_config.iter().filter_map(|kv| kv.split_once('=').map(|(k, v)| (k.to_string(), v.to_string()))).collect();
-    let backend = match wiring::backend(&ctx.dir, loaded.stack.root.backend.as_ref(), &overrides) {
+    let timeout = match crate::args::parse_duration(&lock.lock_timeout) {
+        Ok(t) => t,
+        Err(e) => {
+            ctx.reporter.error(&format!("-lock-timeout: {e}"));
+            return 1;
+        }
+    };
+    let backend = match migrate::init_backend(&ctx.dir, loaded.stack.root.backend.as_ref(), &overrides, migrate_state, timeout).await {
         Ok(b) => b,
         Err(e) => {
             ctx.reporter.error(&e);

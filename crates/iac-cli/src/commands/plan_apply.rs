@@ -10,8 +10,14 @@ use iac_engine::ops::{self, PlanRequest};
 use iac_engine::render::human::{render_plan, Style};
 use iac_engine::run::{Event, RunOptions};
 
+use iac_engine::ops::Loaded;
+use iac_engine::render::markdown::{plan_comment, Options as MarkdownOptions, Outcome, Section};
+
+use iac_engine::render::apply::{summary_markdown as summary_markdown_text, ApplyLog, ApplyResult};
+
+use super::show::Format;
 use super::{cli_vars, is_interactive, Ctx};
-use crate::args::PlanArgs;
+use crate::args::{PlanArgs, ReportArgs};
 
 fn run_options(ctx: &Ctx, p: &PlanArgs) -> Result<RunOptions, u8> {
     let mut targets = Vec::new();
@@ -48,45 +54,163 @@ fn run_options(ctx: &Ctx, p: &PlanArgs) -> Result<RunOptions, u8> {
     Ok(RunOptions { mode, refresh: p.refresh, targets, replace, parallelism: p.parallelism.max(1), ..RunOptions::default() })
 }
 
-pub async fn plan(ctx: &Ctx, p: PlanArgs, out: Option<PathBuf>, detailed: bool, json: bool) -> u8 {
-    let loaded = match ctx.load() {
+/// The result of planning one stack of `iac plan DIR...`.
+struct StackPlan {
+    name: String,
+    dir: PathBuf,
+    sources: iac_lang::source::SourceMap,
+    result: Result<(Loaded, ops::PlanOutcome), iac_engine::EngineError>,
+}
+
+impl StackPlan {
+    /// 1 for an error, 2 for changes (with -detailed-exitcode), else 0.
+    fn exit_code(&self, detailed: bool) -> u8 {
+        match &self.result {
+            Err(_) => 1,
+            Ok((_, o)) if detailed && o.plan.has_changes() => 2,
+            Ok(_) => 0,
+        }
+    }
+}
+
+/// Several stacks' exit codes as one: any 1 makes 1, else any 2 makes 2.
+pub fn combine_exit_codes(codes: impl IntoIterator<Item = u8>) -> u8 {
+    codes.into_iter().fold(0, |acc, c| match (acc, c) {
+        (1, _) | (_, 1) => 1,
+        (2, _) | (_, 2) => 2,
+        _ => acc.max(c),
+    })
+}
+
+async fn plan_stack(ctx: &Ctx, p: &PlanArgs, dir: PathBuf, out: Option<&PathBuf>) -> StackPlan {
+    let name = super::comment::stack_name(&dir);
+    let _cwd = match super::comment::InStackDir::enter(&dir) {
+        Ok(g) => g,
+        Err(e) => {
+            ctx.reporter.error(&e);
+            return StackPlan { name, dir, sources: Default::default(), result: Err(iac_engine::EngineError::Invalid(e)) };
+        }
+    };
+    let here = PathBuf::from(".");
+    let stack_ctx = Ctx { dir: here.clone(), reporter: crate::report::Reporter { color: ctx.color }, color: ctx.color };
+    let registry = crate::wiring::registry();
+    let loaded = match ops::load(&here, &registry) {
         Ok(l) => l,
-        Err(c) => return c,
+        Err((e, sources)) => {
+            ctx.reporter.engine_error(&e, &sources);
+            return StackPlan { name, dir, sources, result: Err(e) };
+        }
     };
-    let env = match ctx.env(Some(&loaded), Some(&p.lock)) {
+    let sources = loaded.stack.sources.clone();
+    let env = match stack_ctx.env(Some(&loaded), Some(&p.lock)) {
         Ok(e) => e,
-        Err(c) => return c,
+        Err(_) => return StackPlan { name, dir, sources, result: Err(iac_engine::EngineError::Invalid("the state backend could not be opened".into())) },
     };
-    let run = match run_options(ctx, &p) {
+    let run = match run_options(ctx, p) {
         Ok(r) => r,
-        Err(c) => return c,
+        Err(_) => return StackPlan { name, dir, sources, result: Err(iac_engine::EngineError::Invalid("invalid -target or -replace".into())) },
     };
     watch_interrupt(env.cancel.clone());
-    let outcome = match ops::plan_loaded(&loaded, &env, PlanRequest { vars: cli_vars(&p.vars, true), run }).await {
-        Ok(o) => o,
-        Err(e) => return ctx.fail(&e, Some(&loaded)),
+    match ops::plan_loaded(&loaded, &env, PlanRequest { vars: cli_vars(&p.vars, true), run }).await {
+        Ok(o) => {
+            ctx.reporter.diagnostics(&o.warnings, &loaded.stack.sources);
+            // Saved now, while in the stack's directory: a relative -out lands in it.
+            if let Some(path) = out {
+                if let Err(e) = write_plan(path, &o.plan) {
+                    ctx.reporter.error(&e);
+                    return StackPlan { name, dir, sources, result: Err(iac_engine::EngineError::Invalid(e)) };
+                }
+            }
+            StackPlan { name, dir, sources, result: Ok((loaded, o)) }
+        }
+        Err(e) => {
+            ctx.fail(&e, Some(&loaded));
+            StackPlan { name, dir, sources, result: Err(e) }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn plan(ctx: &Ctx, p: PlanArgs, out: Option<PathBuf>, detailed: bool, json: bool, report: ReportArgs, dirs: Vec<PathBuf>) -> u8 {
+    let format = match super::show::format(ctx, json, &report) {
+        Ok(f) => f,
+        Err(c) => return c,
     };
-    ctx.reporter.diagnostics(&outcome.warnings, &loaded.stack.sources);
-    if json {
-        println!("{}", serde_json::to_string_pretty(&iac_engine::render::json::plan_json(&outcome.plan)).unwrap_or_default());
-    } else {
-        let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-        iac_engine::render::human::render_plan_into(&outcome.plan, Style { color: ctx.color }, &mut |chunk| {
-            let _ = stdout.write_all(chunk.as_bytes());
-        });
-        let _ = stdout.flush();
-    }
-    if let Some(path) = out {
-        if let Err(e) = write_plan(&path, &outcome.plan) {
-            ctx.reporter.error(&e);
-            return 1;
+    let several = !dirs.is_empty();
+    let dirs = if dirs.is_empty() { vec![ctx.dir.clone()] } else { dirs };
+    let mut stacks = Vec::with_capacity(dirs.len());
+    for dir in dirs {
+        if !dir.is_dir() {
+            ctx.reporter.error(&format!("{} is not a directory", dir.display()));
+            stacks.push(StackPlan { name: super::comment::stack_name(&dir), dir, sources: Default::default(), result: Err(iac_engine::EngineError::Invalid("not a directory".into())) });
+            continue;
         }
-        if !json {
-            println!("\nSaved the plan to: {}\n\nTo apply exactly this plan, run: iac apply {}", path.display(), path.display());
+        stacks.push(plan_stack(ctx, &p, dir, out.as_ref()).await);
+    }
+    let mut code = combine_exit_codes(stacks.iter().map(|s| s.exit_code(detailed)));
+    match format {
+        Format::Markdown => {
+            let sections: Vec<Section<'_>> = stacks
+                .iter()
+                .map(|s| Section {
+                    name: &s.name,
+                    outcome: match &s.result {
+                        Ok((l, o)) => Outcome::Planned { plan: &o.plan, warnings: &o.warnings, sources: &l.stack.sources },
+                        Err(e) => Outcome::Failed { error: e, sources: &s.sources },
+                    },
+                })
+                .collect();
+            let parts = plan_comment(&sections, &MarkdownOptions::default());
+            if let Err(e) = super::comment::emit(&parts, report.markdown_dir.as_ref()) {
+                ctx.reporter.error(&e);
+                code = 1;
+            }
+        }
+        Format::Json if stacks.len() == 1 => {
+            if let Ok((_, o)) = &stacks[0].result {
+                println!("{}", serde_json::to_string_pretty(&iac_engine::render::json::plan_json(&o.plan)).unwrap_or_default());
+            }
+        }
+        Format::Json => {
+            let items: Vec<serde_json::Value> = stacks
+                .iter()
+                .map(|s| match &s.result {
+                    Ok((_, o)) => serde_json::json!({"stack": s.name, "plan": iac_engine::render::json::plan_json(&o.plan)}),
+                    Err(e) => serde_json::json!({"stack": s.name, "error": e.to_string()}),
+                })
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&serde_json::json!({"stacks": items})).unwrap_or_default());
+        }
+        Format::Human => {
+            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            for (i, s) in stacks.iter().enumerate() {
+                if several {
+                    let _ = writeln!(stdout, "{}=== {} ===\n", if i > 0 { "\n" } else { "" }, s.name);
+                }
+                match &s.result {
+                    Ok((_, o)) => iac_engine::render::human::render_plan_into(&o.plan, Style { color: ctx.color }, &mut |chunk| {
+                        let _ = stdout.write_all(chunk.as_bytes());
+                    }),
+                    Err(_) if several => {
+                        let _ = writeln!(stdout, "The plan failed; the errors are above.");
+                    }
+                    Err(_) => {}
+                }
+            }
+            let _ = stdout.flush();
         }
     }
-    let code = if detailed && outcome.plan.has_changes() { 2 } else { 0 };
-    exit_without_freeing((loaded, outcome));
+    if let (Some(path), Format::Human) = (&out, &format) {
+        for s in stacks.iter().filter(|s| s.result.is_ok()) {
+            if several {
+                let shown = if path.is_relative() { s.dir.join(path) } else { path.clone() };
+                println!("\nSaved the plan of {} to: {}\n\nTo apply exactly this plan, run: iac -chdir={} apply {}", s.name, shown.display(), s.dir.display(), path.display());
+            } else {
+                println!("\nSaved the plan to: {}\n\nTo apply exactly this plan, run: iac apply {}", path.display(), path.display());
+            }
+        }
+    }
+    exit_without_freeing(stacks);
     code
 }
 
@@ -101,6 +225,12 @@ fn exit_without_freeing<T>(big: T) {
 fn write_plan(path: &std::path::Path, plan: &Plan) -> Result<(), String> {
     let tmp = path.with_extension("tmp");
     let fail = |e: String| format!("cannot write {}: {e}", path.display());
+    if crate::wiring::state_keys().map_err(&fail)?.seals() {
+        // Plans hold the same secrets as state: sealed like it when a state key is set.
+        let json = serde_json::to_vec(plan).map_err(|e| fail(e.to_string()))?;
+        std::fs::write(&tmp, crate::wiring::seal_plan(json).map_err(&fail)?).map_err(|e| fail(e.to_string()))?;
+        return std::fs::rename(&tmp, path).map_err(|e| fail(e.to_string()));
+    }
     let file = std::fs::File::create(&tmp).map_err(|e| fail(e.to_string()))?;
     let mut w = std::io::BufWriter::new(file);
     serde_json::to_writer(&mut w, plan).map_err(|e| fail(e.to_string()))?;
@@ -108,8 +238,14 @@ fn write_plan(path: &std::path::Path, plan: &Plan) -> Result<(), String> {
     std::fs::rename(&tmp, path).map_err(|e| fail(e.to_string()))
 }
 
+fn append(path: &std::path::Path, text: &str) -> Result<(), String> {
+    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path).map_err(|e| format!("cannot write the summary to {}: {e}", path.display()))?;
+    f.write_all(text.as_bytes()).map_err(|e| format!("cannot write the summary to {}: {e}", path.display()))
+}
+
 pub fn read_plan(path: &std::path::Path) -> Result<Plan, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let bytes = crate::wiring::open_plan(bytes, path)?;
     serde_json::from_slice(&bytes).map_err(|e| format!("{} is not a saved iac plan ({e})", path.display()))
 }
 
@@ -122,7 +258,9 @@ fn watch_interrupt(cancel: Arc<std::sync::atomic::AtomicBool>) {
     });
 }
 
-fn progress(e: Event) {
+/// One line per resource on stdout as it starts, and as it ends with the
+/// time it took (Terraform's wording), so CI logs show where time goes.
+fn progress(e: &Event, elapsed: Option<std::time::Duration>) {
     let verb = |a: Action| match a {
         Action::Create => ("Creating...", "Creation complete"),
         Action::Update => ("Modifying...", "Modifications complete"),
@@ -134,13 +272,15 @@ fn progress(e: Event) {
     };
     let mut out = std::io::stdout().lock();
     let _ = match e {
-        Event::Start { addr, action } => writeln!(out, "{addr}: {}", verb(action).0),
-        Event::Done { addr, action, elapsed_ms } => writeln!(out, "{addr}: {} after {:.1}s", verb(action).1, elapsed_ms as f64 / 1000.0),
-        Event::Failed { addr, action, message } => writeln!(out, "{addr}: {} failed: {message}", verb(action).0.trim_end_matches("...")),
+        Event::Start { addr, action } => writeln!(out, "{addr}: {}", verb(*action).0),
+        Event::Done { addr, action, elapsed_ms } => writeln!(out, "{addr}: {} after {:.1}s", verb(*action).1, *elapsed_ms as f64 / 1000.0),
+        Event::Failed { addr, action, message } => writeln!(out, "{addr}: {} failed after {:.1}s: {message}", verb(*action).0.trim_end_matches("..."), elapsed.unwrap_or_default().as_secs_f64()),
     };
 }
 
-pub async fn apply(ctx: &Ctx, p: PlanArgs, auto_approve: bool, plan_file: Option<PathBuf>) -> u8 {
+pub async fn apply(ctx: &Ctx, p: PlanArgs, auto_approve: bool, plan_file: Option<PathBuf>, summary_markdown: Option<PathBuf>) -> u8 {
+    // GitHub Actions shows what a step appends to $GITHUB_STEP_SUMMARY on the run's page.
+    let summary_file = summary_markdown.or_else(|| std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty()).map(PathBuf::from));
     let loaded = match ctx.load() {
         Ok(l) => l,
         Err(c) => return c,
@@ -190,9 +330,26 @@ pub async fn apply(ctx: &Ctx, p: PlanArgs, auto_approve: bool, plan_file: Option
             outcome.plan
         }
     };
-    env.events = Some(Arc::new(progress));
+    let log = Arc::new(std::sync::Mutex::new(ApplyLog::default()));
+    let sink_log = log.clone();
+    env.events = Some(Arc::new(move |e: Event| {
+        let elapsed = sink_log.lock().map(|mut l| l.record(&e, std::time::Instant::now())).unwrap_or(None);
+        progress(&e, elapsed);
+    }));
     let destroy = plan.mode == PlanMode::Destroy;
-    match ops::apply_loaded(&loaded, &env, plan, p.parallelism.max(1)).await {
+    let result = ops::apply_loaded(&loaded, &env, plan, p.parallelism.max(1)).await;
+    if let Some(path) = &summary_file {
+        let log = log.lock().map(|mut l| std::mem::take(&mut *l)).unwrap_or_default();
+        let outcome = match &result {
+            Ok(_) => ApplyResult::Succeeded,
+            Err(e) => ApplyResult::Failed { error: e, sources: &loaded.stack.sources },
+        };
+        let text = summary_markdown_text(&super::comment::stack_name(&ctx.dir), &log, &outcome);
+        if let Err(e) = append(path, &text) {
+            ctx.reporter.error(&e);
+        }
+    }
+    match result {
         Ok(out) => {
             let n = |k: &str| out.counts.get(k).copied().unwrap_or(0);
             if destroy {

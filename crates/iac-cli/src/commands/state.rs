@@ -136,7 +136,22 @@ pub async fn state(ctx: &Ctx, cmd: StateCommand) -> u8 {
                 }
             }
         }
-        StateCommand::Pull => {
+        StateCommand::Pull { version: Some(id) } => {
+            let env = match ctx.env(None, None) {
+                Ok(e) => e,
+                Err(c) => return c,
+            };
+            match env.backend.load_version(&id).await {
+                Ok(bytes) => {
+                    println!("{}", String::from_utf8_lossy(&bytes));
+                    0
+                }
+                Err(e) => ctx.fail(&EngineError::State(e), None),
+            }
+        }
+        StateCommand::History { json } => history(ctx, json).await,
+        StateCommand::Rekey { lock } => rekey(ctx, &lock).await,
+        StateCommand::Pull { version: None } => {
             let env = match ctx.env(None, None) {
                 Ok(e) => e,
                 Err(c) => return c,
@@ -228,6 +243,61 @@ pub async fn state(ctx: &Ctx, cmd: StateCommand) -> u8 {
                 Err(e) => ctx.fail(&e, None),
             }
         }
+    }
+}
+
+/// `iac state history`: the backend's versions, newest first.
+async fn history(ctx: &Ctx, json: bool) -> u8 {
+    let env = match ctx.env(None, None) {
+        Ok(e) => e,
+        Err(c) => return c,
+    };
+    let versions = match env.backend.history().await {
+        Ok(v) => v,
+        Err(e) => return ctx.fail(&EngineError::State(e), None),
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&versions).unwrap_or_default());
+        return 0;
+    }
+    if versions.is_empty() {
+        println!("No state versions in {}.", env.backend.describe());
+        return 0;
+    }
+    let width = versions.iter().map(|v| v.id.len()).max().unwrap_or(2).max(2);
+    println!("{:<width$}  {:>6}  {:<20}  {:>10}  LINEAGE", "ID", "SERIAL", "CREATED", "BYTES");
+    for v in &versions {
+        println!("{:<width$}  {:>6}  {:<20}  {:>10}  {}", v.id, v.serial, v.created, v.size, v.lineage);
+    }
+    0
+}
+
+/// `iac state rekey`: rewrites the state (journal folded in) as a new
+/// snapshot sealed with the current key.
+async fn rekey(ctx: &Ctx, lock: &crate::args::LockArgs) -> u8 {
+    let keys = match crate::wiring::state_keys() {
+        Ok(k) => k,
+        Err(e) => {
+            ctx.reporter.error(&e);
+            return 1;
+        }
+    };
+    if !keys.seals() {
+        ctx.reporter.error("iac state rekey: set IAC_STATE_KEY or IAC_STATE_PASSPHRASE to the new key (and IAC_STATE_OLD_KEY or IAC_STATE_OLD_PASSPHRASE to the current one, if the state is encrypted)");
+        return 1;
+    }
+    let env = match ctx.env(None, Some(lock)) {
+        Ok(e) => e,
+        Err(c) => return c,
+    };
+    match ops::edit_state(&env, "state rekey", |s| Ok(s.serial + 1)).await {
+        Ok(serial) => {
+            // The backend's keyring is its own; a raw key's id is fixed, a passphrase's is shown in `state pull` errors.
+            let id = keys.sealing_key_id().map(|id| format!(" under key id {id}")).unwrap_or_default();
+            println!("State re-encrypted{id} as serial {serial}. Versions in history keep the key they were written with.");
+            0
+        }
+        Err(e) => ctx.fail(&e, None),
     }
 }
 

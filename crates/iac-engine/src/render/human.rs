@@ -275,18 +275,46 @@ fn text_diff(before: &str, after: &str, indent: usize, style: Style) -> Option<S
     };
     let mut out = String::new();
     let diff = similar::TextDiff::from_lines(&b, &a);
-    for change in diff.iter_all_changes() {
-        let (sign, code) = match change.tag() {
+    let lines: Vec<(similar::ChangeTag, &str)> = diff.iter_all_changes().map(|c| (c.tag(), c.value().trim_end_matches('\n'))).collect();
+    let pad = " ".repeat(indent.saturating_sub(2));
+    let mut i = 0;
+    while i < lines.len() {
+        let (tag, line) = lines[i];
+        if tag == similar::ChangeTag::Equal {
+            // A long run of unchanged lines (a large document with a small
+            // change) keeps a few lines of context on each side.
+            let end = lines[i..].iter().position(|(t, _)| *t != similar::ChangeTag::Equal).map_or(lines.len(), |n| i + n);
+            let keep_before = if i == 0 { 0 } else { DIFF_CONTEXT };
+            let keep_after = if end == lines.len() { 0 } else { DIFF_CONTEXT };
+            let hidden = (end - i).saturating_sub(keep_before + keep_after);
+            if hidden >= DIFF_MIN_HIDDEN {
+                for (_, l) in &lines[i..i + keep_before] {
+                    let _ = writeln!(out, "{pad}  {l}");
+                }
+                let _ = writeln!(out, "{pad}  # ({hidden} unchanged lines hidden)");
+                for (_, l) in &lines[end - keep_after..end] {
+                    let _ = writeln!(out, "{pad}  {l}");
+                }
+                i = end;
+                continue;
+            }
+        }
+        let (sign, code) = match tag {
             similar::ChangeTag::Delete => ("-", "31"),
             similar::ChangeTag::Insert => ("+", "32"),
             similar::ChangeTag::Equal => (" ", ""),
         };
-        let line = change.value().trim_end_matches('\n');
         let s = if code.is_empty() { sign.to_string() } else { style.paint(code, sign) };
-        let _ = writeln!(out, "{}{s} {line}", " ".repeat(indent.saturating_sub(2)));
+        let _ = writeln!(out, "{pad}{s} {line}");
+        i += 1;
     }
     Some(out)
 }
+
+/// Unchanged lines shown around each change of a long text diff.
+const DIFF_CONTEXT: usize = 3;
+/// Fewer unchanged lines than this are shown rather than hidden.
+const DIFF_MIN_HIDDEN: usize = 8;
 
 /// A value in HCL syntax; nested values on their own lines.
 pub fn inline(v: &Value, indent: usize) -> String {
@@ -323,5 +351,26 @@ pub fn inline(v: &Value, indent: usize) -> String {
             s
         }
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_text_diffs_hide_unchanged_runs_but_keep_context() {
+        let before: String = (1..=40).map(|i| format!("line {i}\n")).collect();
+        let after = before.replace("line 20\n", "line twenty\n");
+        let d = text_diff(&before, &after, 4, Style { color: false }).unwrap();
+        assert!(d.contains("- line 20\n") && d.contains("+ line twenty\n"), "{d}");
+        for shown in ["line 17", "line 19", "line 21", "line 23"] {
+            assert!(d.contains(&format!("  {shown}\n")), "context {shown} is shown:\n{d}");
+        }
+        assert!(!d.contains("line 16\n") && !d.contains("line 24\n"), "{d}");
+        assert!(d.contains("# (16 unchanged lines hidden)") && d.contains("# (17 unchanged lines hidden)"), "{d}");
+        // A short text is shown whole.
+        let d = text_diff("a\nb\nc\n", "a\nB\nc\n", 4, Style { color: false }).unwrap();
+        assert_eq!(d, "    a\n  - b\n  + B\n    c\n");
     }
 }

@@ -9,7 +9,7 @@ use iac_core::Value;
 use serde_json::{json, Map, Value as Json};
 
 /// Unknowns become null (flagged in after_unknown), sensitive values null (flagged in *_sensitive).
-fn redact(v: &Value) -> Json {
+pub(crate) fn redact(v: &Value) -> Json {
     match v {
         Value::Sensitive(_) | Value::Unknown => Json::Null,
         Value::List(items) => Json::Array(items.iter().map(redact).collect()),

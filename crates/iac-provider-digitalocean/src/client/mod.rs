@@ -172,6 +172,9 @@ impl Client {
         Ok(out)
     }
 
+    /// One API call (with its retries) is one span: method and path only,
+    /// never the token, headers or bodies.
+    #[tracing::instrument(name = "http.request", level = "info", skip_all, fields(http.request.method = %method, url.path = path))]
     async fn call(&self, method: Method, path: &str, body: Option<&Value>, idem: Idempotence) -> Result<Reply, ApiError> {
         let url = format!("{}{path}", self.cfg.endpoint);
         let policy = &self.cfg.retry;

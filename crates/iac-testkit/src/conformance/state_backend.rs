@@ -1,5 +1,5 @@
-//! The conformance suite every [`StateBackend`] must pass (local now; S3 and
-//! PostgreSQL later).
+//! The conformance suite every [`StateBackend`] must pass (local, S3,
+//! PostgreSQL, and any of them encrypted).
 //!
 //! A backend's tests implement [`BackendFactory`] and invoke
 //! [`state_backend_conformance!`](crate::state_backend_conformance), which
@@ -64,6 +64,13 @@ pub trait BackendFactory: Send + Sync {
         false
     }
 
+    /// True when a lock ends with the session that took it (PostgreSQL's
+    /// session advisory locks): a dead holder's lock is then released by the
+    /// store itself, not left stale for `force_unlock`.
+    fn locks_end_with_their_session(&self) -> bool {
+        false
+    }
+
     /// How many previous snapshots the backend keeps besides the current one,
     /// if it promises a bound (`history()` then lists at most this plus one).
     fn history_limit(&self) -> Option<usize> {
@@ -108,7 +115,8 @@ cases! {
     SerialNotIncreasingRefused => serial_not_increasing_refused: "A snapshot whose serial does not increase is refused as Conflict and changes nothing.",
     ConcurrentLockers => concurrent_lockers: "Of two handles locking at once, exactly one wins; the other is told who holds it.",
     UnlockWrongIdRefused => unlock_wrong_id_refused: "Unlocking with an id that does not hold the lock is LockNotHeld and leaves the lock.",
-    StaleLockForceUnlock => stale_lock_force_unlock: "A lock left by a dead process is reported, and force_unlock with its id clears it.",
+    StaleLockForceUnlock => stale_lock_force_unlock: "A lock left by a dead process is reported, and force_unlock with its id clears it (or, where locks end with their session, it is released by itself).",
+    ForceUnlockLiveHolder => force_unlock_live_holder: "force_unlock takes a lock from a live holder, who can then neither unlock it nor disturb the next holder.",
     CrashMidSnapshotWrite => crash_mid_snapshot_write: "A crash in the middle of a snapshot write leaves the previous snapshot and journal intact.",
     CorruptSnapshotDetected => corrupt_snapshot_detected: "A damaged or truncated snapshot loads as Corrupt; older versions stay readable.",
     TornJournalTail => torn_journal_tail: "A torn final journal record is dropped and reported, and appending afterwards works.",
@@ -185,6 +193,7 @@ macro_rules! state_backend_conformance {
             ConcurrentLockers => conformance_concurrent_lockers,
             UnlockWrongIdRefused => conformance_unlock_wrong_id_refused,
             StaleLockForceUnlock => conformance_stale_lock_force_unlock,
+            ForceUnlockLiveHolder => conformance_force_unlock_live_holder,
             CrashMidSnapshotWrite => conformance_crash_mid_snapshot_write,
             CorruptSnapshotDetected => conformance_corrupt_snapshot_detected,
             TornJournalTail => conformance_torn_journal_tail,
@@ -486,6 +495,9 @@ async fn stale_lock_force_unlock(f: &dyn BackendFactory) -> Check {
     ok(dead.try_lock(&stale).await, "try_lock")?;
     let b = f.reopen(&*dead).await;
     drop(dead); // the holder dies without unlocking
+    if f.locks_end_with_their_session() {
+        return lock_released_with_its_session(&*b, &stale).await;
+    }
     expect_holder(&*b, Some(&stale), "stale lock").await?;
     let ib = lock_info("lock-new", "bob", "apply");
     expect_locked_by(b.try_lock(&ib).await, &stale, "locking over a stale lock")?;
@@ -498,6 +510,44 @@ async fn stale_lock_force_unlock(f: &dyn BackendFactory) -> Check {
     expect_holder(&*b, Some(&ib), "the new lock survives a stale force_unlock").await?;
     ok(b.unlock(&ib.id).await, "unlock")?;
     expect_not_held(b.force_unlock(&ib.id).await, "force_unlock with no lock held")
+}
+
+/// The store notices the holder's session is gone (promptly, but not
+/// instantly) and the lock is free: nothing is left for force_unlock.
+async fn lock_released_with_its_session(b: &dyn StateBackend, stale: &LockInfo) -> Check {
+    loop {
+        match ok(b.lock_holder().await, "lock_holder after the holder died")? {
+            None => break,
+            Some(h) if h.id == stale.id => tokio::time::sleep(Duration::from_millis(20)).await,
+            Some(h) => return Err(fail(format!("after the holder died, another lock appeared: {h:?}"))),
+        }
+    }
+    let ib = lock_info("lock-new", "bob", "apply");
+    ok(b.try_lock(&ib).await, "try_lock after the holder's session ended")?;
+    expect_not_held(b.force_unlock(&stale.id).await, "force_unlock with the dead holder's id")?;
+    expect_holder(b, Some(&ib), "the new lock survives a stale force_unlock").await?;
+    ok(b.unlock(&ib.id).await, "unlock")?;
+    expect_not_held(b.force_unlock(&ib.id).await, "force_unlock with no lock held")
+}
+
+async fn force_unlock_live_holder(f: &dyn BackendFactory) -> Check {
+    let a = f.fresh().await;
+    let b = f.reopen(&*a).await;
+    let ia = lock_info("lock-live", "alice", "apply");
+    ok(a.try_lock(&ia).await, "try_lock")?;
+    expect_not_held(b.force_unlock("not-the-holder").await, "force_unlock with the wrong id")?;
+    expect_holder(&*b, Some(&ia), "after refused force_unlock").await?;
+    ok(b.force_unlock(&ia.id).await, "force_unlock of a live holder's lock")?;
+    expect_holder(&*b, None, "after force_unlock").await?;
+    let ib = lock_info("lock-next", "bob", "apply");
+    ok(b.try_lock(&ib).await, "try_lock after force_unlock")?;
+    // The old holder no longer holds it, and cannot release the new lock.
+    expect_not_held(a.unlock(&ia.id).await, "the old holder unlocking")?;
+    expect_holder(&*b, Some(&ib), "the new lock after the old holder tried to unlock").await?;
+    let c = f.reopen(&*a).await;
+    expect_holder(&*c, Some(&ib), "the new lock, from a third handle").await?;
+    ok(b.unlock(&ib.id).await, "unlock")?;
+    expect_holder(&*c, None, "after unlock").await
 }
 
 async fn crash_mid_snapshot_write(f: &dyn BackendFactory) -> Check {

@@ -1,0 +1,73 @@
+//! EC2 networking resources, and what they share: tag specifications on
+//! create, tag updates, lookups by the ownership tag, and retries while a
+//! dependency is being released.
+
+pub mod eip;
+pub mod igw;
+pub mod nat;
+pub mod route_table;
+pub mod security_group;
+pub mod sg_rule;
+pub mod subnet;
+pub mod vpc;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
+use iac_core::Value;
+
+use super::Cx;
+use crate::error::{sdk, AwsError};
+use crate::tags::{self, OWNER_TAG};
+use crate::values::str_map;
+
+/// How long a delete keeps retrying while AWS says a dependency still holds the object.
+pub const DEPENDENCY_WAIT: Duration = Duration::from_secs(15 * 60);
+pub const DEPENDENCY_CODES: &[&str] = &["DependencyViolation", "InvalidIPAddress.InUse", "AuthFailure.AddressNotOwned", "Gateway.NotAttached", "IncorrectState"];
+
+pub fn sdk_tags(m: &BTreeMap<String, String>) -> Vec<Tag> {
+    m.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
+}
+
+/// The tag specification of a create: `tags_all` and the ownership tag.
+pub fn tag_spec(cx: &Cx<'_>, rt: ResourceType, planned: &Value) -> TagSpecification {
+    TagSpecification::builder().resource_type(rt).set_tags(Some(sdk_tags(&tags::desired(planned, &cx.owner)))).build()
+}
+
+/// The raw tags of an object, as the `tags_all` value reads return.
+pub fn tags_value(t: &[Tag]) -> Value {
+    let m: BTreeMap<String, String> = t.iter().filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or("").to_string()))).collect();
+    str_map(&m)
+}
+
+/// Brings the object's tags from `prior` to `planned`.
+pub async fn update_tags(cx: &Cx<'_>, id: &str, prior: &Value, planned: &Value) -> Result<(), AwsError> {
+    let (put, remove) = tags::diff(&tags::desired(prior, &cx.owner), &tags::desired(planned, &cx.owner));
+    if !remove.is_empty() {
+        let keys = remove.iter().map(|k| Tag::builder().key(k).build()).collect();
+        cx.c.ec2.delete_tags().resources(id).set_tags(Some(keys)).send().await.map_err(sdk(cx.addr))?;
+    }
+    if !put.is_empty() {
+        cx.c.ec2.create_tags().resources(id).set_tags(Some(sdk_tags(&put))).send().await.map_err(sdk(cx.addr))?;
+    }
+    Ok(())
+}
+
+pub fn filter(name: &str, value: impl Into<String>) -> Filter {
+    Filter::builder().name(name).values(value).build()
+}
+
+/// The filter that finds what this instance created.
+pub fn owner_filter(cx: &Cx<'_>) -> Filter {
+    filter(&format!("tag:{OWNER_TAG}"), cx.owner.clone())
+}
+
+/// An id from the state, or an error saying which is missing.
+pub fn id_of<'a>(cx: &Cx<'_>, v: &'a Value) -> Result<&'a str, AwsError> {
+    v.get("id").and_then(Value::as_str).filter(|s| !s.is_empty()).ok_or_else(|| cx.invalid("the object has no id in state"))
+}
+
+pub fn arn(cx: &Cx<'_>, owner: &str, kind: &str, id: &str) -> Value {
+    Value::String(format!("arn:aws:ec2:{}:{owner}:{kind}/{id}", cx.c.region))
+}

@@ -1,0 +1,89 @@
+//! EKS: clusters, managed node groups, add-ons and access entries, the
+//! waiters (CREATING → ACTIVE, DELETING → gone, bounded by `timeouts`,
+//! FAILED reported with the health issues), updates followed through
+//! DescribeUpdate, and the data sources `aws_eks_cluster` and
+//! `aws_eks_cluster_auth`.
+
+pub mod access_entry;
+pub mod addon;
+pub mod cluster;
+pub mod data;
+pub mod node_group;
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use aws_sdk_eks::types::UpdateStatus;
+use iac_core::Value;
+
+use super::Cx;
+use crate::error::{sdk, AwsError};
+use crate::tags;
+use crate::values::str_map;
+
+pub use data::data_source;
+
+pub const CLUSTER_CREATE: Duration = Duration::from_secs(30 * 60);
+pub const CLUSTER_UPDATE: Duration = Duration::from_secs(60 * 60);
+pub const CLUSTER_DELETE: Duration = Duration::from_secs(15 * 60);
+pub const NODE_GROUP_WAIT: Duration = Duration::from_secs(60 * 60);
+pub const ADDON_WAIT: Duration = Duration::from_secs(20 * 60);
+
+/// A client request token: one per create call, so the SDK's retries of that
+/// call are idempotent (a repeat after a crash is caught by `recover`).
+pub fn request_token(owner: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    owner.hash(&mut h);
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0).hash(&mut h);
+    format!("iac-{:016x}", h.finish())
+}
+
+pub fn eks_tags(planned: &Value, owner: &str) -> HashMap<String, String> {
+    tags::desired(planned, owner).into_iter().collect()
+}
+
+pub fn tags_value(t: Option<&HashMap<String, String>>) -> Value {
+    let m: BTreeMap<String, String> = t.map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default();
+    str_map(&m)
+}
+
+/// Brings an EKS object's tags from `prior` to `planned`.
+pub async fn update_tags(cx: &Cx<'_>, arn: &str, prior: &Value, planned: &Value) -> Result<(), AwsError> {
+    let (put, remove) = tags::diff(&tags::desired(prior, &cx.owner), &tags::desired(planned, &cx.owner));
+    if !remove.is_empty() {
+        cx.c.eks.untag_resource().resource_arn(arn).set_tag_keys(Some(remove)).send().await.map_err(sdk(cx.addr))?;
+    }
+    if !put.is_empty() {
+        cx.c.eks.tag_resource().resource_arn(arn).set_tags(Some(put.into_iter().collect())).send().await.map_err(sdk(cx.addr))?;
+    }
+    Ok(())
+}
+
+/// Follows an update (of a cluster, or of a node group or add-on when
+/// named) until it succeeds; a failed or cancelled update is an error with
+/// EKS's reasons.
+pub async fn wait_update(cx: &Cx<'_>, cluster: &str, nodegroup: Option<&str>, addon: Option<&str>, id: &str, limit: Duration) -> Result<(), AwsError> {
+    crate::wait::until(cx.addr, &format!("update {id} to finish"), cx.poll(), limit, || async {
+        let out = cx.c.eks.describe_update().name(cluster).update_id(id).set_nodegroup_name(nodegroup.map(str::to_string)).set_addon_name(addon.map(str::to_string)).send().await.map_err(sdk(cx.addr))?;
+        let Some(u) = out.update() else { return Ok(Some(())) };
+        match u.status() {
+            Some(UpdateStatus::Successful) | None => Ok(Some(())),
+            Some(UpdateStatus::Failed | UpdateStatus::Cancelled) => {
+                let reasons: Vec<String> = u.errors().iter().map(|e| format!("{}: {}", e.error_code().map(|c| c.as_str()).unwrap_or("?"), e.error_message().unwrap_or(""))).collect();
+                Err(AwsError::Failed { addr: cx.addr.to_string(), message: format!("update {id} {}: {}", u.status().map(|s| s.as_str()).unwrap_or(""), reasons.join("; ")) })
+            }
+            _ => Ok(None),
+        }
+    })
+    .await
+}
+
+/// `a:b` ids (cluster:node group, cluster:add-on).
+pub fn split_id<'a>(cx: &Cx<'_>, id: &'a str) -> Result<(&'a str, &'a str), AwsError> {
+    id.split_once(':').ok_or_else(|| cx.invalid(format!("{id:?} is not CLUSTER:NAME")))
+}
+
+pub fn date(d: Option<&aws_smithy_types::DateTime>) -> Value {
+    d.and_then(|d| d.fmt(aws_smithy_types::date_time::Format::DateTime).ok()).map(Value::String).unwrap_or(Value::Null)
+}

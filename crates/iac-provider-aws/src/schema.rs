@@ -1,0 +1,59 @@
+//! The provider's schema: the `provider "aws"` block and every resource and
+//! data source, with Terraform's names and attributes so configurations port.
+
+use iac_core::schema::{Attribute, Block, ProviderSchema};
+
+use crate::resources::{data, resource, RESOURCE_TYPES};
+use crate::schema_util::*;
+use crate::settings::SERVICES;
+
+pub fn provider_block() -> Block {
+    let mut endpoints = Block::default();
+    for s in SERVICES {
+        endpoints = endpoints.attr(s, Attribute::optional(Str));
+    }
+    Block::default()
+        .attr("region", Attribute::optional(Str).describe("or AWS_REGION / AWS_DEFAULT_REGION, or the profile's"))
+        .attr("profile", Attribute::optional(Str).describe("a profile of the shared config and credentials files"))
+        .attr("access_key", Attribute::optional(Str).sensitive())
+        .attr("secret_key", Attribute::optional(Str).sensitive())
+        .attr("token", Attribute::optional(Str).sensitive())
+        .attr("max_retries", Attribute::optional(Number).describe("retries per call in the adaptive retry mode (default 24)"))
+        .attr("s3_use_path_style", Attribute::optional(Bool))
+        .attr("poll_interval_ms", Attribute::optional(Number).describe("how often waiters poll (default 10000)"))
+        .block("endpoints", one(endpoints))
+        .block("default_tags", one(Block::default().attr("tags", Attribute::optional(map_of(Str)))))
+        .block("assume_role", one(Block::default().attr("role_arn", Attribute::required(Str)).attr("session_name", Attribute::optional(Str)).attr("external_id", Attribute::optional(Str))))
+}
+
+pub fn provider_schema() -> ProviderSchema {
+    let mut s = ProviderSchema { provider: provider_block(), ..ProviderSchema::default() };
+    for t in RESOURCE_TYPES {
+        if let Some(r) = resource(t) {
+            s.resources.insert(t.to_string(), r.schema());
+        }
+    }
+    for t in data::DATA_TYPES {
+        if let Some(d) = data::data_source(t) {
+            s.data_sources.insert(t.to_string(), d.schema());
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_listed_type_has_a_schema_with_an_id() {
+        let s = provider_schema();
+        for t in RESOURCE_TYPES {
+            let r = s.resources.get(*t).unwrap_or_else(|| panic!("{t} has no schema"));
+            assert!(r.block.attributes.get("id").is_some_and(|a| a.computed), "{t}: id must be computed");
+        }
+        for t in data::DATA_TYPES.iter().filter(|t| data::data_source(t).is_some()) {
+            assert!(s.data_sources.contains_key(*t));
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! The provider block and the environment: region, profile, credentials,
+//! endpoints per service, the role to assume, default tags, retries and the
+//! ownership tag. Secrets are held in [`Secret`], whose `Debug` hides them.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use iac_core::Value;
+
+/// The services this provider calls, as named in `endpoints { ... }` and in
+/// `AWS_ENDPOINT_URL_<SERVICE>`.
+pub const SERVICES: &[&str] = &["ec2", "eks", "iam", "s3", "sts"];
+
+/// A secret string: shown as `***` by `Debug`, never logged.
+#[derive(Clone, PartialEq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Secret {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StaticCredentials {
+    pub access_key_id: String,
+    pub secret_access_key: Secret,
+    pub session_token: Option<Secret>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AssumeRole {
+    pub role_arn: String,
+    pub session_name: String,
+    pub external_id: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settings {
+    /// None: the SDK's chain (profile) decides.
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    /// From the block or the environment; None: the SDK's default chain.
+    pub credentials: Option<StaticCredentials>,
+    /// Endpoint per service (`ec2`, `eks`, ...), already resolved from the
+    /// block, then `AWS_ENDPOINT_URL_<SERVICE>`, then `AWS_ENDPOINT_URL`.
+    pub endpoints: BTreeMap<String, String>,
+    pub assume_role: Option<AssumeRole>,
+    pub default_tags: BTreeMap<String, String>,
+    /// Attempts per call, first included (adaptive retry mode).
+    pub max_attempts: u32,
+    pub s3_use_path_style: bool,
+    /// Poll interval of the waiters.
+    pub poll_interval: std::time::Duration,
+}
+
+fn str_at<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
+}
+
+/// The first object of a `List` block (`endpoints { }`), or the object itself.
+fn single_block<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
+    match v.get(key)?.unmarked() {
+        Value::List(l) => l.first(),
+        m @ Value::Map(_) => Some(m),
+        _ => None,
+    }
+}
+
+fn is_url(s: &str) -> bool {
+    s.starts_with("http://") || s.starts_with("https://")
+}
+
+impl Settings {
+    /// From the provider block, then `env` (the variables the CLI passed in).
+    pub fn from_config(config: &Value, env: &[(String, String)]) -> Result<Settings, String> {
+        let from_env = |k: &str| env.iter().find(|(n, v)| n == k && !v.is_empty()).map(|(_, v)| v.clone());
+        let region = str_at(config, "region").map(str::to_string).or_else(|| from_env("AWS_REGION")).or_else(|| from_env("AWS_DEFAULT_REGION"));
+        let profile = str_at(config, "profile").map(str::to_string).or_else(|| from_env("AWS_PROFILE"));
+
+        let credentials = match (str_at(config, "access_key"), str_at(config, "secret_key")) {
+            (Some(a), Some(s)) => Some(StaticCredentials { access_key_id: a.into(), secret_access_key: Secret::new(s), session_token: str_at(config, "token").map(Secret::new) }),
+            (Some(_), None) | (None, Some(_)) => return Err("access_key and secret_key must be set together".into()),
+            // A profile named in the block wins over keys in the environment.
+            (None, None) if str_at(config, "profile").is_some() => None,
+            (None, None) => match (from_env("AWS_ACCESS_KEY_ID"), from_env("AWS_SECRET_ACCESS_KEY")) {
+                (Some(a), Some(s)) => Some(StaticCredentials { access_key_id: a, secret_access_key: Secret::new(s), session_token: from_env("AWS_SESSION_TOKEN").map(Secret::new) }),
+                _ => None,
+            },
+        };
+
+        let block = single_block(config, "endpoints");
+        let mut endpoints = BTreeMap::new();
+        for svc in SERVICES {
+            let url = block
+                .and_then(|b| str_at(b, svc))
+                .map(str::to_string)
+                .or_else(|| from_env(&format!("AWS_ENDPOINT_URL_{}", svc.to_uppercase())))
+                .or_else(|| from_env("AWS_ENDPOINT_URL"));
+            if let Some(url) = url {
+                if !is_url(&url) {
+                    return Err(format!("the {svc} endpoint {url:?} must be an http(s) URL"));
+                }
+                endpoints.insert(svc.to_string(), url);
+            }
+        }
+        if let Some(b) = block {
+            for (k, _) in b.as_map().into_iter().flatten().filter(|(_, v)| !v.is_null()) {
+                if !SERVICES.contains(&k.as_str()) {
+                    return Err(format!("endpoints: unknown service {k:?} (known: {})", SERVICES.join(", ")));
+                }
+            }
+        }
+
+        let assume_role = match single_block(config, "assume_role") {
+            Some(b) => {
+                let role_arn = str_at(b, "role_arn").ok_or("assume_role needs role_arn")?.to_string();
+                if !role_arn.starts_with("arn:") {
+                    return Err(format!("assume_role.role_arn {role_arn:?} is not an ARN"));
+                }
+                Some(AssumeRole { role_arn, session_name: str_at(b, "session_name").unwrap_or("iac").to_string(), external_id: str_at(b, "external_id").map(str::to_string) })
+            }
+            None => None,
+        };
+
+        let default_tags = single_block(config, "default_tags")
+            .and_then(|b| b.get("tags"))
+            .and_then(Value::as_map)
+            .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect())
+            .unwrap_or_default();
+
+        let max_retries = config.get("max_retries").and_then(Value::as_f64).or_else(|| from_env("AWS_MAX_ATTEMPTS").and_then(|s| s.parse::<f64>().ok()).map(|a| a - 1.0)).unwrap_or(24.0);
+        let s3_use_path_style = config.get("s3_use_path_style").and_then(Value::as_bool).unwrap_or(false) || from_env("AWS_S3_USE_PATH_STYLE").is_some_and(|v| v == "true");
+        let poll_ms = config.get("poll_interval_ms").and_then(Value::as_f64).unwrap_or(10_000.0).max(10.0);
+        Ok(Settings {
+            region,
+            profile,
+            credentials,
+            endpoints,
+            assume_role,
+            default_tags,
+            max_attempts: max_retries.max(0.0) as u32 + 1,
+            s3_use_path_style,
+            poll_interval: std::time::Duration::from_millis(poll_ms as u64),
+        })
+    }
+
+    /// The S3 client must address buckets by path when asked to, and when its
+    /// endpoint is an IP address or localhost (virtual hosts cannot resolve there).
+    pub fn s3_path_style(&self) -> bool {
+        self.s3_use_path_style
+            || self.endpoints.get("s3").is_some_and(|u| {
+                let host = u.split("://").nth(1).unwrap_or("").split(['/', ':']).next().unwrap_or("");
+                host == "localhost" || host.parse::<std::net::IpAddr>().is_ok()
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    fn block(pairs: Vec<(&str, Value)>) -> Value {
+        Value::map(pairs)
+    }
+
+    #[test]
+    fn endpoints_come_from_the_block_then_the_service_variable_then_the_global_one() {
+        let e = env(&[("AWS_ENDPOINT_URL", "http://127.0.0.1:5000"), ("AWS_ENDPOINT_URL_EKS", "http://127.0.0.1:6000")]);
+        let cfg = block(vec![("endpoints", Value::List(vec![Value::map([("s3", Value::from("http://127.0.0.1:7000"))])]))]);
+        let s = Settings::from_config(&cfg, &e).unwrap();
+        assert_eq!(s.endpoints["s3"], "http://127.0.0.1:7000");
+        assert_eq!(s.endpoints["eks"], "http://127.0.0.1:6000");
+        assert_eq!(s.endpoints["ec2"], "http://127.0.0.1:5000");
+        assert_eq!(s.endpoints["iam"], "http://127.0.0.1:5000");
+        assert!(s.s3_path_style(), "an IP endpoint needs path-style addressing");
+        let none = Settings::from_config(&Value::map(Vec::<(&str, Value)>::new()), &[]).unwrap();
+        assert!(none.endpoints.is_empty());
+        assert!(!none.s3_path_style());
+    }
+
+    #[test]
+    fn bad_settings_are_refused_with_a_reason() {
+        let bad_url = block(vec![("endpoints", Value::List(vec![Value::map([("ec2", Value::from("localhost:5000"))])]))]);
+        assert!(Settings::from_config(&bad_url, &[]).unwrap_err().contains("must be an http(s) URL"));
+        let bad_service = block(vec![("endpoints", Value::List(vec![Value::map([("lambda", Value::from("http://x"))])]))]);
+        assert!(Settings::from_config(&bad_service, &[]).unwrap_err().contains("unknown service \"lambda\""));
+        let half_keys = block(vec![("access_key", Value::from("AKIA"))]);
+        assert!(Settings::from_config(&half_keys, &[]).unwrap_err().contains("together"));
+        let bad_role = block(vec![("assume_role", Value::List(vec![Value::map([("role_arn", Value::from("admin"))])]))]);
+        assert!(Settings::from_config(&bad_role, &[]).unwrap_err().contains("not an ARN"));
+    }
+
+    #[test]
+    fn region_credentials_and_default_tags() {
+        let e = env(&[("AWS_DEFAULT_REGION", "eu-west-1"), ("AWS_ACCESS_KEY_ID", "AKIAENV"), ("AWS_SECRET_ACCESS_KEY", "env-secret-key")]);
+        let cfg = block(vec![("default_tags", Value::List(vec![Value::map([("tags", Value::map([("team", Value::from("platform"))]))])]))]);
+        let s = Settings::from_config(&cfg, &e).unwrap();
+        assert_eq!(s.region.as_deref(), Some("eu-west-1"));
+        let c = s.credentials.as_ref().unwrap();
+        assert_eq!(c.access_key_id, "AKIAENV");
+        assert_eq!(c.secret_access_key.expose(), "env-secret-key");
+        assert_eq!(s.default_tags.get("team").map(String::as_str), Some("platform"));
+        assert!(!format!("{s:?}").contains("env-secret-key"), "Debug never shows the secret key");
+        let s = Settings::from_config(&block(vec![("region", Value::from("us-west-2")), ("profile", Value::from("ci"))]), &e).unwrap();
+        assert_eq!(s.region.as_deref(), Some("us-west-2"));
+        assert_eq!(s.credentials, None, "a profile in the block wins over keys in the environment");
+        assert_eq!(s.max_attempts, 25);
+    }
+}

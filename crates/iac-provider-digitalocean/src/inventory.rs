@@ -1,0 +1,43 @@
+//! What the account holds, for `iac drift -unmanaged`: VPCs, DOKS clusters
+//! and their node pools, listed in full pages. A region's default VPC is
+//! DigitalOcean's own (it cannot be deleted), so it is never reported.
+
+use iac_core::provider::CloudObject;
+use serde_json::Value as Json;
+
+use crate::api::Api;
+use crate::error::DoError;
+
+pub const VPC: &str = "digitalocean_vpc";
+pub const CLUSTER: &str = "digitalocean_kubernetes_cluster";
+pub const NODE_POOL: &str = "digitalocean_kubernetes_node_pool";
+
+fn object(type_: &str, j: &Json) -> Option<CloudObject> {
+    let id = j.get("id").and_then(Json::as_str)?;
+    Some(CloudObject { type_: type_.into(), id: id.into(), name: j.get("name").and_then(Json::as_str).unwrap_or("").into() })
+}
+
+/// The objects of the given types (every type above when `types` is empty).
+pub async fn list(api: &Api, types: &[String]) -> Result<Vec<CloudObject>, DoError> {
+    let want = |t: &str| types.is_empty() || types.iter().any(|x| x == t);
+    let mut out = Vec::new();
+    if want(VPC) {
+        let vpcs = api.list_vpcs().await.map_err(DoError::api(&"listing VPCs"))?;
+        out.extend(vpcs.iter().filter(|v| v.get("default").and_then(Json::as_bool) != Some(true)).filter_map(|v| object(VPC, v)));
+    }
+    if want(CLUSTER) || want(NODE_POOL) {
+        let clusters = api.list_clusters().await.map_err(DoError::api(&"listing Kubernetes clusters"))?;
+        for c in &clusters {
+            if want(CLUSTER) {
+                out.extend(object(CLUSTER, c));
+            }
+            if want(NODE_POOL) {
+                // Pools come inside their cluster's listing: no request per cluster.
+                let pools = c.get("node_pools").and_then(Json::as_array).map(Vec::as_slice).unwrap_or(&[]);
+                out.extend(pools.iter().filter_map(|p| object(NODE_POOL, p)));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}

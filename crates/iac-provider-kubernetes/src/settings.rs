@@ -1,0 +1,220 @@
+//! The connection: Terraform's `provider "kubernetes"` arguments (and the
+//! `kubernetes` block of `provider "helm"`), turned into a kube-rs
+//! [`kube::Config`]. Explicit arguments (`host`, `token`,
+//! `cluster_ca_certificate`, client certificate and key) win over a
+//! kubeconfig file (`config_path`, `config_context`); the environment
+//! (`KUBE_HOST`, `KUBE_TOKEN`, `KUBE_CONFIG_PATH`, `KUBE_CTX`) fills what
+//! the block leaves out. Credentials are used as given on every run and
+//! never logged.
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use iac_core::Value;
+use kube::config::{KubeConfigOptions, Kubeconfig};
+
+use crate::error::{KubeError, Result};
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// The environment variables the providers read.
+pub const ENV_KEYS: [&str; 5] = ["KUBE_HOST", "KUBE_TOKEN", "KUBE_CONFIG_PATH", "KUBE_CTX", "KUBE_INSECURE"];
+
+/// Where the cluster is and who we are, as configured.
+#[derive(Clone, Default)]
+pub struct Connection {
+    pub host: Option<String>,
+    pub cluster_ca_certificate: Option<String>,
+    pub client_certificate: Option<String>,
+    pub client_key: Option<String>,
+    pub token: Option<String>,
+    pub insecure: bool,
+    pub tls_server_name: Option<String>,
+    pub config_path: Option<String>,
+    pub config_context: Option<String>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the token or the key.
+        f.debug_struct("Connection").field("host", &self.host).field("config_path", &self.config_path).field("config_context", &self.config_context).field("insecure", &self.insecure).finish_non_exhaustive()
+    }
+}
+
+fn text(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+impl Connection {
+    /// From a `provider "kubernetes"` block (or helm's `kubernetes` block),
+    /// falling back on `env` for what it leaves out.
+    pub fn from_config(v: &Value, env: &[(String, String)]) -> Connection {
+        let from_env = |k: &str| env.iter().find(|(n, x)| n == k && !x.is_empty()).map(|(_, x)| x.clone());
+        Connection {
+            host: text(v, "host").or_else(|| from_env("KUBE_HOST")),
+            cluster_ca_certificate: text(v, "cluster_ca_certificate"),
+            client_certificate: text(v, "client_certificate"),
+            client_key: text(v, "client_key"),
+            token: text(v, "token").or_else(|| from_env("KUBE_TOKEN")),
+            insecure: v.get("insecure").and_then(Value::as_bool).or_else(|| from_env("KUBE_INSECURE").map(|s| s == "true")).unwrap_or(false),
+            tls_server_name: text(v, "tls_server_name"),
+            config_path: text(v, "config_path").or_else(|| from_env("KUBE_CONFIG_PATH")),
+            config_context: text(v, "config_context").or_else(|| from_env("KUBE_CTX")),
+        }
+    }
+
+    /// What a message about this cluster calls it.
+    pub fn describe(&self) -> String {
+        match (&self.host, &self.config_path) {
+            (Some(h), _) => h.clone(),
+            (None, Some(p)) => format!("{p} (context {})", self.config_context.as_deref().unwrap_or("current")),
+            (None, None) => "no cluster".into(),
+        }
+    }
+
+    /// The kubeconfig this connection amounts to.
+    pub fn kubeconfig(&self, stack_dir: &std::path::Path) -> Result<(Kubeconfig, KubeConfigOptions)> {
+        if let Some(host) = &self.host {
+            return Ok((self.explicit_kubeconfig(host)?, KubeConfigOptions::default()));
+        }
+        let Some(path) = &self.config_path else {
+            return Err(KubeError::Config("no cluster to talk to: set `host` (with `token` or a client certificate, and `cluster_ca_certificate`) or `config_path` in the provider block, or KUBE_HOST / KUBE_CONFIG_PATH".into()));
+        };
+        let path = expand_home(path);
+        let path = if path.is_relative() { stack_dir.join(path) } else { path };
+        let kc = Kubeconfig::read_from(&path).map_err(|e| KubeError::Config(format!("reading kubeconfig {}: {e}", path.display())))?;
+        let opts = KubeConfigOptions { context: self.config_context.clone(), ..KubeConfigOptions::default() };
+        Ok((kc, opts))
+    }
+
+    fn explicit_kubeconfig(&self, host: &str) -> Result<Kubeconfig> {
+        if !(host.starts_with("https://") || host.starts_with("http://")) {
+            return Err(KubeError::Config(format!("host {host:?} must be an http(s) URL")));
+        }
+        let mut cluster = serde_json::json!({ "server": host });
+        // Plain HTTP (a local test API) has no TLS to verify.
+        if host.starts_with("https://") {
+            if let Some(ca) = &self.cluster_ca_certificate {
+                cluster["certificate-authority-data"] = serde_json::json!(pem_as_base64(ca, "cluster_ca_certificate")?);
+            }
+            if self.insecure {
+                cluster["insecure-skip-tls-verify"] = serde_json::json!(true);
+            }
+            if let Some(n) = &self.tls_server_name {
+                cluster["tls-server-name"] = serde_json::json!(n);
+            }
+        }
+        let mut user = serde_json::Map::new();
+        if let Some(t) = &self.token {
+            user.insert("token".into(), serde_json::json!(t));
+        }
+        match (&self.client_certificate, &self.client_key) {
+            (Some(c), Some(k)) => {
+                user.insert("client-certificate-data".into(), serde_json::json!(pem_as_base64(c, "client_certificate")?));
+                user.insert("client-key-data".into(), serde_json::json!(pem_as_base64(k, "client_key")?));
+            }
+            (None, None) => {}
+            _ => return Err(KubeError::Config("client_certificate and client_key go together".into())),
+        }
+        let kc = serde_json::json!({
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [{ "name": "iac", "cluster": cluster }],
+            "users": [{ "name": "iac", "user": user }],
+            "contexts": [{ "name": "iac", "context": { "cluster": "iac", "user": "iac" } }],
+            "current-context": "iac",
+        });
+        serde_json::from_value(kc).map_err(|e| KubeError::Config(format!("building the connection: {e}")))
+    }
+
+    /// A kube-rs configuration for this connection.
+    pub async fn kube_config(&self, stack_dir: &std::path::Path) -> Result<kube::Config> {
+        let (kc, opts) = self.kubeconfig(stack_dir)?;
+        let mut cfg = kube::Config::from_custom_kubeconfig(kc, &opts).await.map_err(|e| KubeError::Config(format!("connecting to {}: {e}", self.describe())))?;
+        cfg.connect_timeout = Some(Duration::from_secs(30));
+        cfg.read_timeout = Some(Duration::from_secs(120));
+        Ok(cfg)
+    }
+}
+
+fn expand_home(p: &str) -> std::path::PathBuf {
+    match (p.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => std::path::PathBuf::from(home).join(rest),
+        _ => std::path::PathBuf::from(p),
+    }
+}
+
+/// Terraform takes PEM text (`base64decode(...kube_config[0].cluster_ca_certificate)`);
+/// DigitalOcean and EKS hand out base64 of the PEM. Both are accepted; the
+/// kubeconfig wants base64.
+pub fn pem_as_base64(s: &str, what: &str) -> Result<String> {
+    let s = s.trim();
+    if s.starts_with("-----BEGIN") {
+        return Ok(B64.encode(s.as_bytes()));
+    }
+    let compact: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    match B64.decode(&compact) {
+        Ok(bytes) if bytes.starts_with(b"-----BEGIN") => Ok(compact),
+        _ => Err(KubeError::Config(format!("{what} is neither PEM nor base64-encoded PEM"))),
+    }
+}
+
+/// The provider's own settings beyond the connection.
+#[derive(Clone, Debug)]
+pub struct Tuning {
+    /// How often waits look again.
+    pub poll: Duration,
+    /// How many objects of one set are applied at once.
+    pub apply_concurrency: usize,
+}
+
+impl Tuning {
+    pub fn from_config(v: &Value) -> Tuning {
+        let num = |k: &str| v.get(k).and_then(Value::as_f64);
+        Tuning {
+            poll: Duration::from_millis(num("poll_interval_ms").unwrap_or(1000.0).max(10.0) as u64),
+            apply_concurrency: num("apply_concurrency").map(|n| n.max(1.0) as usize).unwrap_or(8),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(pairs: &[(&str, &str)]) -> Value {
+        Value::map(pairs.iter().map(|(k, v)| (k.to_string(), Value::from(*v))))
+    }
+
+    #[test]
+    fn ca_is_accepted_as_pem_or_base64_pem() {
+        let pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+        let b = pem_as_base64(pem, "ca").unwrap();
+        assert_eq!(pem_as_base64(&b, "ca").unwrap(), b);
+        let err = pem_as_base64("not a certificate", "cluster_ca_certificate").unwrap_err();
+        assert!(err.to_string().contains("cluster_ca_certificate"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn explicit_host_and_token_make_the_config() {
+        let c = Connection::from_config(&cfg(&[("host", "http://127.0.0.1:6443"), ("token", "secret-token"), ("cluster_ca_certificate", "garbage ignored over http")]), &[]);
+        let k = c.kube_config(std::path::Path::new(".")).await.unwrap();
+        assert_eq!(k.cluster_url.to_string(), "http://127.0.0.1:6443/");
+        assert!(k.auth_info.token.is_some());
+        assert!(!format!("{c:?}").contains("secret-token"), "Debug never shows the token");
+    }
+
+    #[test]
+    fn environment_fills_what_the_block_leaves_out_and_nothing_is_an_error() {
+        let env = vec![("KUBE_HOST".to_string(), "https://k.example:6443".to_string()), ("KUBE_TOKEN".to_string(), "t".to_string())];
+        let c = Connection::from_config(&cfg(&[]), &env);
+        assert_eq!(c.host.as_deref(), Some("https://k.example:6443"));
+        let c = Connection::from_config(&cfg(&[("host", "https://block:6443")]), &env);
+        assert_eq!(c.host.as_deref(), Some("https://block:6443"));
+        let none = Connection::from_config(&cfg(&[]), &[]);
+        let err = none.kubeconfig(std::path::Path::new(".")).err().unwrap();
+        assert!(err.to_string().contains("config_path"), "{err}");
+        let bad = Connection::from_config(&cfg(&[("host", "k.example")]), &[]);
+        assert!(bad.kubeconfig(std::path::Path::new(".")).is_err());
+    }
+}

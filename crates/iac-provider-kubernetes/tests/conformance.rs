@@ -1,0 +1,121 @@
+//! The kubernetes and helm providers pass the provider conformance suite
+//! against the fake API server (and real helm on the KEDA chart): exact
+//! plans, wholly known state that fits the schema, empty re-plans and
+//! refreshes, destroy, and deletion out of band seen by refresh.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use iac_core::plan::Action::{Create, Update};
+use iac_core::provider::ProviderFactory;
+use iac_provider_kubernetes::{HelmFactory, KubernetesFactory};
+use iac_testkit::conformance::provider::{check_schema, run, Case, Step};
+
+#[test]
+fn schemas_are_consistent() {
+    for schema in [KubernetesFactory::with_env(Vec::new()).schema().clone(), HelmFactory::with_env(Vec::new()).schema().clone()] {
+        let problems = check_schema(&schema);
+        assert!(problems.is_empty(), "{problems:?}");
+    }
+}
+
+fn objects(url: &str, color: &str, replicas: u32) -> String {
+    format!(
+        r#"{providers}
+resource "kubernetes_manifest" "settings" {{
+  manifest = {{
+    apiVersion = "v1"
+    kind       = "ConfigMap"
+    metadata   = {{ name = "settings", namespace = "default" }}
+    data       = {{ color = "{color}" }}
+  }}
+}}
+
+resource "kubernetes_manifests" "app" {{
+  namespace = "default"
+  content   = <<-EOT
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: app
+    spec:
+      replicas: {replicas}
+      selector:
+        matchLabels: {{app: app}}
+      template:
+        metadata:
+          labels: {{app: app}}
+        spec:
+          containers:
+          - name: app
+            image: nginx
+    ---
+    apiVersion: v1
+    kind: Service
+    metadata:
+      name: app
+    spec:
+      selector: {{app: app}}
+      ports:
+      - port: 80
+  EOT
+}}
+"#,
+        providers = providers(url)
+    )
+}
+
+#[test]
+fn kubernetes_conforms() {
+    rt().block_on(async {
+        let sim = sim().await;
+        let tmp = tempfile::tempdir().unwrap();
+        let stack = tmp.path().join("stack");
+        std::fs::create_dir_all(&stack).unwrap();
+        let url = sim.url();
+        let case = Case {
+            name: "kubernetes".into(),
+            steps: vec![
+                Step::new(objects(&url, "blue", 1), &[("kubernetes_manifest.settings", Create), ("kubernetes_manifests.app", Create)]),
+                Step::new(objects(&url, "red", 1), &[("kubernetes_manifest.settings", Update)]),
+                Step::new(objects(&url, "red", 2), &[("kubernetes_manifests.app", Update)]),
+            ],
+            imports: Vec::new(),
+            parallelism: 4,
+            remote_objects: true,
+        };
+        run(&case, &stack, &env(tmp.path())).await;
+        sim.stop().await;
+    });
+}
+
+fn release(url: &str, helm: &str, replicas: u32) -> String {
+    let chart = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/charts/keda-2.20.2").canonicalize().unwrap();
+    format!(
+        "provider \"helm\" {{\n  helm_binary      = \"{helm}\"\n  poll_interval_ms = 20\n  kubernetes {{\n    host  = \"{url}\"\n    token = \"t\"\n  }}\n}}\n\nresource \"helm_release\" \"keda\" {{\n  name             = \"keda\"\n  chart            = \"{}\"\n  namespace        = \"keda\"\n  create_namespace = true\n  set {{\n    name  = \"operator.replicaCount\"\n    value = \"{replicas}\"\n  }}\n}}\n",
+        chart.display()
+    )
+}
+
+#[test]
+fn helm_conforms() {
+    let helm = iac_testkit::tools::tool("helm").display().to_string();
+    rt().block_on(async {
+        let sim = sim().await;
+        let tmp = tempfile::tempdir().unwrap();
+        let stack = tmp.path().join("stack");
+        std::fs::create_dir_all(&stack).unwrap();
+        let url = sim.url();
+        let case = Case {
+            name: "helm".into(),
+            steps: vec![Step::new(release(&url, &helm, 1), &[("helm_release.keda", Create)]), Step::new(release(&url, &helm, 2), &[("helm_release.keda", Update)])],
+            imports: Vec::new(),
+            parallelism: 4,
+            remote_objects: true,
+        };
+        run(&case, &stack, &env(tmp.path())).await;
+        sim.stop().await;
+    });
+}

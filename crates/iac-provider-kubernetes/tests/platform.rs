@@ -1,0 +1,118 @@
+//! `stacks/doks-platform` whole, through the engine as the CLI runs it:
+//! network, cluster and pools on the DigitalOcean simulator, then KEDA
+//! (the vendored chart, real helm) and Argo CD with its root Application on
+//! the fake Kubernetes API, in one apply; a no-op re-plan; drift after an
+//! out-of-band change; and a destroy that removes everything.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use common::*;
+use iac_core::plan::{Action, PlanMode};
+use iac_engine::ops::{self, PlanRequest};
+use iac_engine::run::RunOptions;
+use iac_lang::vars::CliVar;
+use iac_provider_digitalocean::DigitalOceanFactory;
+use iac_provider_kubernetes::{HelmFactory, KubernetesFactory};
+use serde_json::json;
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else if e.path().extension().is_some_and(|x| x == "tf" || x == "yaml") {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+#[test]
+fn doks_platform_stack_installs_core_components_and_argocd_in_one_apply() {
+    let helm = iac_testkit::tools::tool("helm").display().to_string();
+    let keda = workspace().join("../shared/fixtures/charts/keda-2.20.2").canonicalize().unwrap();
+    rt().block_on(async {
+        let kube_sim = sim().await;
+        let mut cfg = iac_do_sim::SimConfig::fast();
+        cfg.faults.rate_limit_per_minute = 0;
+        cfg.kube_api_address = kube_sim.url();
+        let do_sim = iac_do_sim::Simulator::start(cfg).await.expect("the DigitalOcean simulator starts");
+
+        // The stack and its modules, laid out as in the repository.
+        let tmp = tempfile::tempdir().unwrap();
+        copy_dir(&workspace().join("stacks/doks-platform"), &tmp.path().join("stacks/doks-platform"));
+        copy_dir(&workspace().join("stacks/modules"), &tmp.path().join("stacks/modules"));
+        let st = tmp.path().join("stacks/doks-platform");
+        let mut reg = iac_engine::providers::Registry::new();
+        reg.register(Arc::new(DigitalOceanFactory::with_env(vec![("DIGITALOCEAN_TOKEN".into(), "dop_v1_test".into())])));
+        reg.register(Arc::new(KubernetesFactory::with_env(Vec::new())));
+        reg.register(Arc::new(HelmFactory::with_env(vec![("HELM_BINARY".into(), helm)])));
+        let env = env_with(tmp.path(), reg);
+        let vars = || {
+            vec![
+                CliVar::Var(format!("api_endpoint={}", do_sim.url())),
+                CliVar::Var("poll_interval_ms=40".into()),
+                CliVar::Var(format!("keda_chart={}", keda.display())),
+                CliVar::Var("enable_kube_prometheus_stack=false".into()),
+                CliVar::Var("enable_opentelemetry_collector=false".into()),
+            ]
+        };
+        let plan_with = |mode| ops::plan(&st, &env, PlanRequest { vars: vars(), run: RunOptions { mode, ..RunOptions::default() } });
+
+        let p = plan_with(PlanMode::Normal).await.expect("plan").plan;
+        let mut created: Vec<String> = p.changes.iter().filter(|c| c.action == Action::Create).map(|c| c.addr.to_string()).collect();
+        created.sort();
+        assert_eq!(
+            created,
+            vec![
+                "digitalocean_kubernetes_cluster.platform",
+                "digitalocean_kubernetes_node_pool.workloads",
+                "digitalocean_vpc.platform",
+                "module.argocd.kubernetes_manifest.namespace",
+                "module.argocd.kubernetes_manifest.root_app",
+                "module.argocd.kubernetes_manifests.install",
+                "module.core_components.helm_release.keda[0]",
+            ]
+        );
+        let out = ops::apply(&st, &env, p, 10).await.expect("apply");
+        assert_eq!(out.state.outputs["argocd_objects"].value, json!(59));
+        assert_eq!(out.state.outputs["core_releases"].value, json!(["keda"]));
+
+        let kube = Actor::new(&kube_sim.url()).await;
+        let server = kube.get(("apps/v1", "Deployment", "deployments"), Some("argocd"), "argocd-server").await.expect("Argo CD is installed");
+        assert!(server["status"]["availableReplicas"].as_i64().unwrap_or(0) >= 1);
+        let root = kube.get(("argoproj.io/v1alpha1", "Application", "applications"), Some("argocd"), "root").await.expect("the root Application");
+        assert_eq!(root["spec"]["syncPolicy"]["syncOptions"], json!(["CreateNamespace=true", "ServerSideApply=true"]));
+        assert_eq!(root["spec"]["syncPolicy"]["automated"], json!({"prune": true, "selfHeal": true}));
+        assert_eq!((root["status"]["sync"]["status"].as_str(), root["status"]["health"]["status"].as_str()), (Some("Synced"), Some("Healthy")), "the apply waited for it");
+        assert!(kube.get(("apps/v1", "Deployment", "deployments"), Some("keda"), "keda-operator").await.is_some());
+
+        let again = plan_with(PlanMode::Normal).await.expect("plan").plan;
+        assert!(changes(&again).is_empty(), "{:?}", changes(&again));
+
+        // Scaling the Argo CD server by hand is not drift: its manifest leaves replicas alone.
+        kube.merge(("apps/v1", "Deployment", "deployments"), Some("argocd"), "argocd-server", "kubectl-scale", json!({"spec": {"replicas": 3}})).await;
+        assert!(plan_with(PlanMode::RefreshOnly).await.expect("refresh-only plan").plan.drift.is_empty());
+        // Relabelling it by hand is: the label is in the manifest.
+        kube.merge(("apps/v1", "Deployment", "deployments"), Some("argocd"), "argocd-server", "kubectl-label", json!({"metadata": {"labels": {"app.kubernetes.io/name": "changed"}}})).await;
+        let drift = plan_with(PlanMode::RefreshOnly).await.expect("refresh-only plan").plan;
+        let paths: Vec<String> = drift.drift.iter().flat_map(|d| d.paths.iter().map(move |p| format!("{} {p}", d.addr))).collect();
+        assert_eq!(paths, vec!["module.argocd.kubernetes_manifests.install objects.apps/v1/Deployment/argocd/argocd-server"]);
+
+        let d = plan_with(PlanMode::Destroy).await.expect("destroy plan").plan;
+        ops::apply(&st, &env, d, 10).await.expect("destroy");
+        assert!(kube.get(("apps/v1", "Deployment", "deployments"), Some("argocd"), "argocd-server").await.is_none());
+        assert!(kube.get(("v1", "Namespace", "namespaces"), None, "keda").await.is_none());
+        do_sim.with_store(|s| assert!(s.clusters.is_empty() && s.vpcs.iter().all(|v| v.default)));
+        do_sim.stop();
+        kube_sim.stop().await;
+    });
+}

@@ -1,0 +1,72 @@
+# An EKS platform: a VPC over two availability zones with public and
+# private subnets and a NAT gateway, the IAM roles EKS needs with AWS's
+# managed policies, an OIDC provider for IRSA, the cluster, a managed node
+# group of 3 whose desired size an autoscaler owns, and an S3 bucket for
+# artifacts (versioned, encrypted, not public).
+#
+# Against moto and the EKS layer (no account needed), as the tests run it:
+#   AWS_ENDPOINT_URL=http://127.0.0.1:PORT AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
+#     iac -chdir=stacks/eks-platform plan
+
+terraform {
+  required_version = ">= 0.1.0"
+}
+
+variable "region" {
+  type    = string
+  default = "us-east-1"
+}
+
+variable "name" {
+  type    = string
+  default = "platform"
+}
+
+variable "cluster_version" {
+  type    = string
+  default = "1.30"
+}
+
+variable "node_instance_types" {
+  type    = list(string)
+  default = ["t3.large"]
+}
+
+variable "node_max_size" {
+  type    = number
+  default = 6
+}
+
+variable "node_labels" {
+  type = map(string)
+  default = {
+    role = "general"
+  }
+}
+
+variable "poll_interval_ms" {
+  type    = number
+  default = 10000
+}
+
+provider "aws" {
+  region           = var.region
+  poll_interval_ms = var.poll_interval_ms
+
+  default_tags {
+    tags = {
+      platform   = var.name
+      managed-by = "iac"
+    }
+  }
+}
+
+data "aws_availability_zones" "available" {
+  state = "available"
+}
+
+data "aws_caller_identity" "current" {}
+
+locals {
+  azs = slice(data.aws_availability_zones.available.names, 0, 2)
+}

@@ -1,0 +1,80 @@
+//! The binary against the DigitalOcean API simulator: `iac drift
+//! -unmanaged` reports the account's objects that no checked stack's state
+//! knows (with a filter file for those to ignore), and the provider's API
+//! calls are spans under the resource operations that made them.
+
+mod support;
+
+use iac_testkit::otlp::OtlpReceiver;
+use support::*;
+
+const TOKEN: &str = "dop_v1_e2e_token_0123456789abcdef";
+
+fn vpc_stack(url: &str, name: &str, cidr: &str) -> String {
+    format!(
+        "provider \"digitalocean\" {{\n  api_endpoint = \"{url}\"\n  poll_interval_ms = 40\n}}\n\nresource \"digitalocean_vpc\" \"net\" {{\n  name     = \"{name}\"\n  region   = \"nyc1\"\n  ip_range = \"{cidr}\"\n}}\n"
+    )
+}
+
+struct Sim {
+    // The simulator serves on this runtime's threads while the test runs the binary.
+    _rt: tokio::runtime::Runtime,
+    handle: iac_do_sim::Handle,
+}
+
+fn simulator() -> Sim {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let mut cfg = iac_do_sim::SimConfig::fast();
+    cfg.faults.rate_limit_per_minute = 0;
+    let handle = rt.block_on(iac_do_sim::Simulator::start(cfg)).expect("simulator");
+    Sim { _rt: rt, handle }
+}
+
+#[test]
+fn drift_lists_unmanaged_objects_and_traces_api_calls() {
+    let sim = simulator();
+    let url = sim.handle.url();
+    let repo = Stack::files("repo", &[("stacks/net/main.tf", &vpc_stack(&url, "managed-net", "10.50.0.0/20")), ("stacks/other/main.tf", &vpc_stack(&url, "other-net", "10.51.0.0/20"))]);
+    let env = [("DIGITALOCEAN_TOKEN", TOKEN)];
+    for s in ["stacks/net", "stacks/other"] {
+        repo.run_env(&["-chdir", s, "apply", "-auto-approve"], &env).ok();
+    }
+
+    // Alone, "net" sees the VPC "other" manages as unmanaged: drift (exit 2).
+    let out = repo.run_env(&["drift", "-unmanaged", "-format", "json", "stacks/net"], &env);
+    out.expect_code(2);
+    let j: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    let unmanaged = &j["stacks"][0]["unmanaged"];
+    assert_eq!(unmanaged.as_array().map(|a| a.len()), Some(1), "{}", out.stdout);
+    assert_eq!((unmanaged[0]["type"].as_str(), unmanaged[0]["name"].as_str()), (Some("digitalocean_vpc"), Some("other-net")));
+    let prom = repo.run_env(&["drift", "-unmanaged", "-format", "prometheus", "stacks/net"], &env);
+    assert!(prom.stdout.contains("iac_drift_unmanaged_resources{stack=\"stacks/net\",type=\"digitalocean_vpc\"} 1\n"), "{}", prom.stdout);
+
+    // Checked together, every object is managed by one of them.
+    repo.run_env(&["drift", "-unmanaged", "stacks/net", "stacks/other"], &env).ok();
+
+    // A filter file ignores it; a bad one is a clear error.
+    std::fs::write(repo.path("ignore"), "# objects we keep by hand\ndigitalocean_vpc other-*\n").expect("ignore file");
+    repo.run_env(&["drift", "-unmanaged", "-unmanaged-ignore", "ignore", "stacks/net"], &env).ok();
+    std::fs::write(repo.path("bad"), "digitalocean_vpc\n").expect("bad file");
+    let bad = repo.run_env(&["drift", "-unmanaged", "-unmanaged-ignore", "bad", "stacks/net"], &env);
+    bad.expect_code(1);
+    assert!(bad.stderr.contains("line 1"), "{}", bad.stderr);
+
+    // API calls are spans (method and path, never the token) under the refresh that made them.
+    let receiver = OtlpReceiver::start();
+    let traced = repo.run_env(&["-chdir", "stacks/net", "drift"], &[env[0], ("OTEL_EXPORTER_OTLP_ENDPOINT", &receiver.endpoint())]);
+    traced.ok();
+    let spans = receiver.spans();
+    let calls: Vec<_> = spans.iter().filter(|s| s.name == "http.request").collect();
+    assert!(!calls.is_empty(), "no API call spans: {:?}", spans.iter().map(|s| &s.name).collect::<Vec<_>>());
+    for c in &calls {
+        assert_eq!(c.attr("http.request.method"), Some("GET"), "a drift check only reads");
+        assert!(c.attr("url.path").is_some_and(|p| p.starts_with("/v2/")), "{:?}", c.attributes);
+        let parent = spans.iter().find(|p| p.span_id == c.parent_span_id).expect("an API call's parent is exported");
+        assert!(matches!(parent.name.as_str(), "resource.refresh" | "resource.plan" | "refresh"), "API call under {}", parent.name);
+    }
+    for s in &spans {
+        assert!(s.attributes.iter().all(|(_, v)| !v.contains(TOKEN)), "the token is in span {}", s.name);
+    }
+}
