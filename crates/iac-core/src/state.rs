@@ -17,7 +17,9 @@ pub const STATE_FORMAT_VERSION: u32 = 1;
 pub enum InstanceStatus {
     #[default]
     Ready,
-    /// A create or update failed part way; the object must be replaced.
+    /// The object must be replaced on the next apply. (Earlier versions
+    /// marked objects whose update failed; a failed update now keeps the
+    /// object as it is, as in Terraform.)
     Tainted,
 }
 

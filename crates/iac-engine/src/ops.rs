@@ -338,6 +338,30 @@ pub async fn apply_loaded(loaded: &Loaded, env: &Env, plan: Plan, parallelism: u
     Ok(out)
 }
 
+/// `apply` without a saved plan: plans, asks `confirm` (which sees every
+/// plan, one without changes too, so it can show it), and applies, all under
+/// one hold of the state lock, as Terraform does, so that no other run can
+/// change the state between the plan a person approved and the apply.
+/// Ok(None) when nothing was applied (no changes, or `confirm` said no).
+pub async fn plan_and_apply(loaded: &Loaded, env: &Env, req: PlanRequest, parallelism: usize, confirm: impl FnOnce(&PlanOutcome) -> bool) -> Result<Option<ApplyOutcome>, EngineError> {
+    let (vars, var_warnings) = root_vars(loaded, &req.vars, env)?;
+    let lock_info = statemgr::lock(env.backend.as_ref(), "apply", env.lock_timeout).await?;
+    let result = async {
+        let span = tracing::info_span!("plan", mode = ?req.run.mode);
+        let (mut outcome, _) = tracing::Instrument::instrument(plan_locked(loaded, env, req, vars), span).await?;
+        outcome.warnings.extend(var_warnings);
+        if !confirm(&outcome) || !outcome.plan.has_changes() {
+            return Ok(None);
+        }
+        tracing::Instrument::instrument(apply_locked(loaded, env, outcome.plan, parallelism), tracing::info_span!("apply")).await.map(Some)
+    }
+    .await;
+    let unlocked = env.backend.unlock(&lock_info.id).await;
+    let out = result?;
+    unlocked?;
+    Ok(out)
+}
+
 async fn apply_locked(loaded: &Loaded, env: &Env, plan: Plan, parallelism: usize) -> Result<ApplyOutcome, EngineError> {
     let mut current = statemgr::load(env.backend.as_ref()).await?;
     if !current.exists && plan.prior_serial == 0 && current.state.is_empty() {

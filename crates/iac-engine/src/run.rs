@@ -400,7 +400,9 @@ impl Run {
             }
             match self.graph.nodes[n].kind {
                 NodeKind::Resource(_) => out.push(n),
-                NodeKind::Provider(_) => {}
+                // Through a provider to what its configuration references: an
+                // object in a cluster depends on the cluster that configures
+                // its provider, so a destroy deletes the object first.
                 _ => stack.extend(self.graph.deps[n].iter().copied()),
             }
         }
@@ -900,9 +902,13 @@ impl Run {
             Ok(r) => r,
             Err(e) => {
                 if change.action == Action::Update {
-                    if let Some(mut pr) = prior.clone() {
-                        // The object may be partly updated: replace it on the next run.
-                        pr.status = InstanceStatus::Tainted;
+                    if let Some(pr) = prior.clone() {
+                        // As in Terraform, a failed update does not taint: the
+                        // object still exists, and the next run's refresh reads
+                        // what it became and plans the rest of the change.
+                        // (Tainting would make a refused server-side apply
+                        // delete and recreate a whole Argo CD install.) Writing
+                        // the prior object resolves the journal intent.
                         self.put(addr, pr).await?;
                     }
                 } else {

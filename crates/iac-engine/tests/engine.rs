@@ -154,6 +154,10 @@ resource "mock_thing" "app" {
         assert_eq!(configured[0].get("endpoint").and_then(|v| v.as_str()), Some(want.as_str()));
         let app_state = &out.state.resources[&"mock_thing.app".parse().unwrap()];
         assert_eq!(app_state.attributes["endpoint"], want.as_str());
+        // Through its provider, the object depends on the cluster: a destroy
+        // must delete it before the cluster.
+        let deps: Vec<String> = app_state.dependencies.iter().map(|d| d.to_string()).collect();
+        assert_eq!(deps, vec!["terraform_data.cluster"], "dependencies recorded through the provider's configuration");
         // Next run: the provider is configured at plan time and nothing changes.
         let again = plan(&stack, &env).await;
         assert!(!again.has_changes());
@@ -193,6 +197,33 @@ provider "mock" {
         // The state is unlocked and usable: a new plan wants the two missing ones.
         let again = plan(&stack, &env).await;
         assert_eq!(again.count(Action::Create), 2);
+    });
+}
+
+#[test]
+fn a_failed_update_keeps_the_object_and_is_retried_in_place() {
+    let stack_with = |fail: bool| format!("provider \"mock\" {{\n  endpoint = \"local\"\n}}\nresource \"mock_thing\" \"x\" {{\n  name = \"x\"\n  fail = {fail}\n}}\n");
+    let tmp = tempfile::tempdir().unwrap();
+    let mock = Arc::new(MockFactory::new());
+    let env = env(registry_with(Some(mock.clone())), local_backend(tmp.path()));
+    rt().block_on(async {
+        let stack = write_stack(tmp.path(), &stack_with(false));
+        ops::apply(&stack, &env, plan(&stack, &env).await, 4).await.expect("create");
+        let id_before = ops::read_state(env.backend.as_ref()).await.unwrap().resources[&"mock_thing.x".parse().unwrap()].attributes["id"].clone();
+
+        let stack = write_stack(tmp.path(), &stack_with(true));
+        let p = plan(&stack, &env).await;
+        assert_eq!(count_by_action(&p).get("Update"), Some(&1), "{:?}", count_by_action(&p));
+        ops::apply(&stack, &env, p, 4).await.err().expect("the update fails");
+
+        let state = ops::read_state(env.backend.as_ref()).await.unwrap();
+        let x = &state.resources[&"mock_thing.x".parse().unwrap()];
+        assert_eq!(x.status, iac_core::state::InstanceStatus::Ready, "a failed update does not taint");
+        assert_eq!(x.attributes["id"], id_before, "the object is kept");
+        // Retried in place on the next run, never replaced.
+        let again = plan(&stack, &env).await;
+        let x_change = again.changes.iter().find(|c| c.addr.to_string() == "mock_thing.x").unwrap();
+        assert_eq!(x_change.action, Action::Update, "{:?}", x_change.reason);
     });
 }
 

@@ -238,6 +238,51 @@ fn write_plan(path: &std::path::Path, plan: &Plan) -> Result<(), String> {
     std::fs::rename(&tmp, path).map_err(|e| fail(e.to_string()))
 }
 
+/// How often long operations report that they are still running (as
+/// Terraform: every 10 s); IAC_PROGRESS_INTERVAL_MS changes it.
+fn progress_interval() -> std::time::Duration {
+    let ms = std::env::var("IAC_PROGRESS_INTERVAL_MS").ok().and_then(|v| v.parse::<u64>().ok()).filter(|ms| *ms > 0).unwrap_or(10_000);
+    std::time::Duration::from_millis(ms)
+}
+
+/// Prints "addr: Still creating... [20s elapsed]" for every operation in
+/// flight, each interval, so a CI log never goes quiet for minutes.
+fn still_running(log: Arc<std::sync::Mutex<ApplyLog>>) -> tokio::task::JoinHandle<()> {
+    let every = progress_interval();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            let lines: Vec<String> = match log.lock() {
+                Ok(l) => l
+                    .in_flight(std::time::Instant::now())
+                    .into_iter()
+                    .filter(|(_, _, elapsed)| *elapsed >= every)
+                    .map(|(addr, action, elapsed)| format!("{addr}: Still {}... [{}s elapsed]", still_verb(action), elapsed.as_secs()))
+                    .collect(),
+                Err(_) => return,
+            };
+            let mut out = std::io::stdout().lock();
+            for l in lines {
+                let _ = writeln!(out, "{l}");
+            }
+        }
+    })
+}
+
+fn still_verb(a: Action) -> &'static str {
+    match a {
+        Action::Create => "creating",
+        Action::Update => "modifying",
+        Action::Replace => "replacing",
+        Action::Delete => "destroying",
+        Action::Read => "reading",
+        Action::Import => "importing",
+        Action::NoOp => "working",
+    }
+}
+
 fn append(path: &std::path::Path, text: &str) -> Result<(), String> {
     let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path).map_err(|e| format!("cannot write the summary to {}: {e}", path.display()))?;
     f.write_all(text.as_bytes()).map_err(|e| format!("cannot write the summary to {}: {e}", path.display()))
@@ -278,6 +323,24 @@ fn progress(e: &Event, elapsed: Option<std::time::Duration>) {
     };
 }
 
+/// Asks the person at the terminal to approve the plan just shown; without
+/// a terminal (CI) there is nobody to ask, which is an error.
+fn confirm_interactively(ctx: &Ctx) -> bool {
+    if !is_interactive() {
+        ctx.reporter.error("apply needs confirmation: pass -auto-approve, or apply a saved plan (iac plan -out FILE; iac apply FILE)");
+        return false;
+    }
+    print!("\nDo you want to perform these actions? Only 'yes' will be accepted.\n  Enter a value: ");
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    if answer.trim() != "yes" {
+        println!("\nApply cancelled.");
+        return false;
+    }
+    true
+}
+
 pub async fn apply(ctx: &Ctx, p: PlanArgs, auto_approve: bool, plan_file: Option<PathBuf>, summary_markdown: Option<PathBuf>) -> u8 {
     // GitHub Actions shows what a step appends to $GITHUB_STEP_SUMMARY on the run's page.
     let summary_file = summary_markdown.or_else(|| std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty()).map(PathBuf::from));
@@ -290,54 +353,72 @@ pub async fn apply(ctx: &Ctx, p: PlanArgs, auto_approve: bool, plan_file: Option
         Err(c) => return c,
     };
     watch_interrupt(env.cancel.clone());
-    let plan = match plan_file {
-        Some(path) => match read_plan(&path) {
-            Ok(plan) => plan,
-            Err(e) => {
-                ctx.reporter.error(&e);
-                return 1;
-            }
-        },
-        None => {
-            let run = match run_options(ctx, &p) {
-                Ok(r) => r,
-                Err(c) => return c,
-            };
-            let outcome = match ops::plan_loaded(&loaded, &env, PlanRequest { vars: cli_vars(&p.vars, true), run }).await {
-                Ok(o) => o,
-                Err(e) => return ctx.fail(&e, Some(&loaded)),
-            };
-            ctx.reporter.diagnostics(&outcome.warnings, &loaded.stack.sources);
-            print!("{}", render_plan(&outcome.plan, Style { color: ctx.color }));
-            if !outcome.plan.has_changes() {
-                return 0;
-            }
-            if !auto_approve {
-                if !is_interactive() {
-                    ctx.reporter.error("apply needs confirmation: pass -auto-approve, or apply a saved plan (iac plan -out FILE; iac apply FILE)");
-                    return 1;
-                }
-                print!("\nDo you want to perform these actions? Only 'yes' will be accepted.\n  Enter a value: ");
-                let _ = std::io::stdout().flush();
-                let mut answer = String::new();
-                let _ = std::io::stdin().lock().read_line(&mut answer);
-                if answer.trim() != "yes" {
-                    println!("\nApply cancelled.");
-                    return 1;
-                }
-            }
-            println!();
-            outcome.plan
-        }
-    };
+    // Progress lines are for the apply only, not for the plan before it.
+    let applying = Arc::new(std::sync::atomic::AtomicBool::new(plan_file.is_some()));
     let log = Arc::new(std::sync::Mutex::new(ApplyLog::default()));
-    let sink_log = log.clone();
+    let (sink_log, sink_applying) = (log.clone(), applying.clone());
     env.events = Some(Arc::new(move |e: Event| {
+        if !sink_applying.load(std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
         let elapsed = sink_log.lock().map(|mut l| l.record(&e, std::time::Instant::now())).unwrap_or(None);
         progress(&e, elapsed);
     }));
-    let destroy = plan.mode == PlanMode::Destroy;
-    let result = ops::apply_loaded(&loaded, &env, plan, p.parallelism.max(1)).await;
+    let heartbeat = still_running(log.clone());
+    let destroy;
+    let result = match plan_file {
+        Some(path) => {
+            let plan = match read_plan(&path) {
+                Ok(plan) => plan,
+                Err(e) => {
+                    heartbeat.abort();
+                    ctx.reporter.error(&e);
+                    return 1;
+                }
+            };
+            destroy = plan.mode == PlanMode::Destroy;
+            ops::apply_loaded(&loaded, &env, plan, p.parallelism.max(1)).await
+        }
+        None => {
+            let run = match run_options(ctx, &p) {
+                Ok(r) => r,
+                Err(c) => {
+                    heartbeat.abort();
+                    return c;
+                }
+            };
+            destroy = run.mode == PlanMode::Destroy;
+            // None: nothing to apply; Some(false): the person said no.
+            let mut approved: Option<bool> = None;
+            let confirm = |outcome: &ops::PlanOutcome| {
+                ctx.reporter.diagnostics(&outcome.warnings, &loaded.stack.sources);
+                print!("{}", render_plan(&outcome.plan, Style { color: ctx.color }));
+                if !outcome.plan.has_changes() {
+                    return false;
+                }
+                let yes = auto_approve || confirm_interactively(ctx);
+                approved = Some(yes);
+                if yes {
+                    println!();
+                    applying.store(true, std::sync::atomic::Ordering::SeqCst);
+                }
+                yes
+            };
+            // The state stays locked from the plan through the apply.
+            match ops::plan_and_apply(&loaded, &env, PlanRequest { vars: cli_vars(&p.vars, true), run }, p.parallelism.max(1), confirm).await {
+                Ok(Some(out)) => Ok(out),
+                Ok(None) => {
+                    heartbeat.abort();
+                    return match approved {
+                        None => 0,
+                        Some(_) => 1,
+                    };
+                }
+                Err(e) => Err(e),
+            }
+        }
+    };
+    heartbeat.abort();
     if let Some(path) = &summary_file {
         let log = log.lock().map(|mut l| std::mem::take(&mut *l)).unwrap_or_default();
         let outcome = match &result {
