@@ -10,7 +10,8 @@ use iac_core::plan::{Action, Drift};
 use iac_core::{AttrPath, PathStep, Value};
 use serde_json::{json, Value as Json};
 
-use super::human::inline;
+use super::human::{inline, text_diff, Style};
+use super::markdown::{cell, code, escape, fenced};
 use crate::ops::DriftReport;
 
 /// One stack's result: its report, or why it could not be checked.
@@ -67,7 +68,22 @@ pub fn text(stacks: &[StackDrift<'_>]) -> String {
                     }
                     let _ = writeln!(out, "  ~ {} has changed", d.addr);
                     for (p, before, after) in attr_changes(d) {
-                        let _ = writeln!(out, "      {p}: {} -> {}", inline(&before, 6), inline(&after, 6));
+                        // A document (a manifest's YAML, a policy's JSON) as a line
+                        // diff, not two copies; never for sensitive values, which
+                        // are wrapped and so are not plain strings here.
+                        let diff = match (&before, &after) {
+                            (Value::String(b), Value::String(a)) => text_diff(b, a, 8, Style { color: false }),
+                            _ => None,
+                        };
+                        match diff {
+                            Some(lines) => {
+                                let _ = writeln!(out, "      {p}:");
+                                out.push_str(&lines);
+                            }
+                            None => {
+                                let _ = writeln!(out, "      {p}: {} -> {}", inline(&before, 6), inline(&after, 6));
+                            }
+                        }
                     }
                 }
                 if !r.unmanaged.is_empty() {
@@ -94,10 +110,10 @@ pub fn markdown(stacks: &[StackDrift<'_>]) -> String {
         out.push_str("> [!WARNING]\n> Objects changed outside iac. Apply the stack to restore them, or change the configuration to match.\n\n");
     }
     for s in stacks {
-        let _ = writeln!(out, "### `{}`\n", s.name.replace('`', "'"));
+        let _ = writeln!(out, "### {}\n", code(s.name));
         match &s.result {
             Err(e) => {
-                let _ = writeln!(out, ":x: The drift check failed:\n\n```text\n{}\n```\n", e.replace("```", "'''"));
+                let _ = writeln!(out, ":x: The drift check failed:\n\n{}", fenced("text", e));
             }
             Ok(r) if !r.has_drift() => out.push_str("No drift.\n\n"),
             Ok(r) => {
@@ -107,16 +123,16 @@ pub fn markdown(stacks: &[StackDrift<'_>]) -> String {
                         let (change, paths) = if d.action == Action::Delete {
                             ("deleted", String::new())
                         } else {
-                            ("changed", d.paths.iter().map(|p| format!("`{}`", p.to_string().replace('`', "'"))).collect::<Vec<_>>().join(", "))
+                            ("changed", d.paths.iter().map(|p| code(&p.to_string())).collect::<Vec<_>>().join(", "))
                         };
-                        let _ = writeln!(out, "| `{}` | {change} | {} |", d.addr.to_string().replace('`', "'"), paths.replace('|', "\\|"));
+                        let _ = writeln!(out, "| {} | {change} | {} |", cell(&code(&d.addr.to_string())), cell(&paths));
                     }
                     out.push('\n');
                 }
                 if !r.unmanaged.is_empty() {
                     let _ = writeln!(out, "Unmanaged objects no state knows about ({}):\n", r.unmanaged.len());
                     for u in &r.unmanaged {
-                        let _ = writeln!(out, "- `{}` `{}` ({})", u.type_, u.id.replace('`', "'"), u.name.replace(['`', '<', '>'], "'"));
+                        let _ = writeln!(out, "- {} {} ({})", code(&u.type_), code(&u.id), escape(&u.name));
                     }
                     out.push('\n');
                 }
@@ -240,6 +256,23 @@ mod tests {
     }
 
     #[test]
+    fn documents_drift_as_line_diffs_and_secrets_never_do() {
+        let doc = |label: &str| Value::String(format!("kind: Deployment\nmetadata:\n  labels:\n    app: {label}\n  name: web\nspec:\n  replicas: 2\n"));
+        let d = Drift { addr: "kubernetes_manifest.web".parse().unwrap(), action: Action::Update, before: Value::map([("yaml", doc("web"))]), after: Value::map([("yaml", doc("hand-edited"))]), paths: vec![AttrPath::attr("yaml")] };
+        let r = report(vec![d]);
+        let out = text(&[StackDrift { name: "s", result: Ok(&r) }]);
+        assert!(out.contains("      yaml:\n"), "{out}");
+        assert!(out.contains("-     app: web\n") && out.contains("+     app: hand-edited\n"), "{out}");
+        assert_eq!(out.matches("kind: Deployment").count(), 1, "the unchanged lines appear once: {out}");
+
+        let secret = |v: &str| Value::String(format!("line one\n{v}\n")).into_sensitive();
+        let d = Drift { addr: "kubernetes_manifest.s".parse().unwrap(), action: Action::Update, before: Value::map([("data", secret("old-secret"))]), after: Value::map([("data", secret("new-secret"))]), paths: vec![AttrPath::attr("data")] };
+        let r = report(vec![d]);
+        let out = text(&[StackDrift { name: "s", result: Ok(&r) }]);
+        assert!(!out.contains("old-secret") && !out.contains("new-secret"), "{out}");
+    }
+
+    #[test]
     fn every_form_redacts_sensitive_values() {
         let r = report(vec![secret_drift()]);
         let stacks = [StackDrift { name: "a", result: Ok(&r) }];
@@ -250,6 +283,18 @@ mod tests {
         assert_eq!(attrs[0], json!({"path": "filename", "path_steps": ["filename"], "before": "a", "after": "b", "sensitive": false}));
         assert_eq!(attrs[1]["sensitive"], json!(true));
         assert_eq!(attrs[1]["before"], Json::Null);
+    }
+
+    #[test]
+    fn markdown_table_rows_keep_their_columns() {
+        let mut d = secret_drift();
+        d.addr = r#"local_file.x["a|b`c"]"#.parse().unwrap();
+        let r = report(vec![d]);
+        let md = markdown(&[StackDrift { name: "a", result: Ok(&r) }]);
+        let row = md.lines().find(|l| l.contains("local_file.x")).expect("row");
+        let columns = row.replace("\\|", "").matches('|').count();
+        assert_eq!(columns, 4, "an escaped pipe in a key is not a column: {row}");
+        assert!(row.starts_with(r#"| `` local_file.x["a\|b`c"] `` | changed |"#), "{row}");
     }
 
     #[test]

@@ -266,7 +266,7 @@ fn body_diff(out: &mut String, before: &Value, after: &Value, indent: usize, rep
 
 /// A line diff of two multi-line strings or JSON documents, or None when
 /// neither is multi-line or JSON.
-fn text_diff(before: &str, after: &str, indent: usize, style: Style) -> Option<String> {
+pub(crate) fn text_diff(before: &str, after: &str, indent: usize, style: Style) -> Option<String> {
     let as_json = |s: &str| serde_json::from_str::<serde_json::Value>(s).ok().filter(|j| j.is_object() || j.is_array()).and_then(|j| serde_json::to_string_pretty(&j).ok());
     let (b, a) = match (as_json(before), as_json(after)) {
         (Some(b), Some(a)) => (b, a),
