@@ -99,6 +99,7 @@ broken_cases! {
     unknown_block_type,
     unknown_function,
     unknown_provider_type,
+    unknown_resource_type,
     unknown_reference_local,
     unknown_reference_module_output,
     unknown_reference_resource,

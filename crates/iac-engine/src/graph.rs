@@ -454,6 +454,38 @@ fn find_cycles(g: &ConfigGraph, diags: &mut Diagnostics) {
 }
 
 /// The resources of a module, for callers that need them in order.
+/// Resource and data source types that their provider does not offer, one
+/// diagnostic each. Checked when the stack loads, so that a typo is reported
+/// before any provider is configured (which may reach the network).
+pub fn unknown_types(stack: &Stack, graph: &ConfigGraph, registry: &crate::providers::Registry) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut indices: Vec<&usize> = graph.resource_provider.keys().collect();
+    indices.sort_unstable();
+    for idx in indices {
+        let pkey = &graph.resource_provider[idx];
+        let (Some(res), Some(factory)) = (resource_of(stack, &graph.nodes[*idx]), registry.get(&pkey.name)) else { continue };
+        let schema = factory.schema();
+        let known = match res.mode {
+            Mode::Managed => schema.resources.contains_key(&res.type_),
+            Mode::Data => schema.data_sources.contains_key(&res.type_),
+        };
+        if !known {
+            out.push(unknown_type(&pkey.name, schema, res));
+        }
+    }
+    out
+}
+
+/// `provider "aws" has no resource type "aws_instanse"`, with what it offers.
+pub fn unknown_type(provider: &str, schema: &iac_core::schema::ProviderSchema, res: &Resource) -> Diagnostic {
+    let kinds: Vec<&str> = match res.mode {
+        Mode::Managed => schema.resources.keys().map(String::as_str).collect(),
+        Mode::Data => schema.data_sources.keys().map(String::as_str).collect(),
+    };
+    let what = if res.mode == Mode::Data { "data source" } else { "resource" };
+    Diagnostic::error(format!("provider {provider:?} has no {what} type {:?}", res.type_), Some(res.span.clone())).with_detail(format!("it offers: {}", kinds.join(", ")))
+}
+
 pub fn resource_of<'a>(stack: &'a Stack, id: &NodeId) -> Option<&'a Resource> {
     match &id.kind {
         NodeKind::Resource(k) => stack.root.descendant(&id.module)?.resources.get(k),

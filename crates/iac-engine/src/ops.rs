@@ -1,5 +1,6 @@
 //! The operations the CLI commands are thin wrappers over: validate, plan,
-//! apply (of a saved plan), import, and state surgery. They take the
+//! apply (of a saved plan), drift (a refresh-only plan, with the cloud
+//! objects no state knows), import, and state surgery. They take the
 //! providers and the state backend as trait objects; the CLI picks them.
 
 use std::collections::{BTreeMap, HashMap};
@@ -56,6 +57,7 @@ pub fn load(dir: &Path, registry: &Registry) -> Result<Loaded, (EngineError, Sou
     }
     let (graph, gdiags) = tracing::info_span!("graph").in_scope(|| build(&stack, &|n| registry.has(n)));
     diags.extend(gdiags.0);
+    diags.extend(crate::graph::unknown_types(&stack, &graph, registry));
     if diags.has_errors() {
         return Err((EngineError::Config(diags.0), stack.sources));
     }
@@ -534,9 +536,9 @@ pub fn default_state_dir(stack_dir: &Path) -> PathBuf {
 pub struct DriftReport {
     /// Objects whose real attributes differ from state (or that are gone).
     pub drift: Vec<iac_core::plan::Drift>,
-    /// Managed resource types of the stack and how many instances each has,
-    /// so reports can say "0 drifted" for every type the stack manages.
-    pub managed_types: BTreeMap<String, usize>,
+    /// The stack's managed resource types, so reports can say "0 drifted"
+    /// for every type the stack manages.
+    pub managed_types: std::collections::BTreeSet<String>,
     /// Cloud objects no state knows about (with `-unmanaged` only).
     pub unmanaged: Vec<iac_core::provider::CloudObject>,
     /// Every object id the stack's state knows (nested ones too).
@@ -562,17 +564,17 @@ pub async fn drift(loaded: &Loaded, env: &Env, vars: Vec<CliVar>, parallelism: u
     let checked_at_unix = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let run = RunOptions { mode: PlanMode::RefreshOnly, refresh: true, parallelism: parallelism.max(1), ..RunOptions::default() };
     let (outcome, configured) = plan_keeping_providers(loaded, env, PlanRequest { vars, run }).await?;
-    let mut managed_types = BTreeMap::new();
+    let mut managed_types = std::collections::BTreeSet::new();
     let mut known_ids = std::collections::BTreeSet::new();
     for (addr, inst) in &outcome.plan.prior_state.resources {
         if addr.resource.mode == Mode::Managed {
-            *managed_types.entry(addr.resource.type_.clone()).or_insert(0) += 1;
+            managed_types.insert(addr.resource.type_.clone());
             crate::unmanaged::ids_in(&inst.attributes, &mut known_ids);
         }
     }
     for d in &outcome.plan.drift {
         // A deleted object is no longer in the refreshed state; its type still counts.
-        managed_types.entry(d.addr.resource.type_.clone()).or_insert(0);
+        managed_types.insert(d.addr.resource.type_.clone());
     }
     let mut unmanaged = Vec::new();
     if list_unmanaged {

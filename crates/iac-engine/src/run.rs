@@ -439,11 +439,8 @@ impl Run {
             Mode::Data => factory.schema().data_sources.get(&res.type_),
         };
         let Some(schema) = schema.cloned() else {
-            let kinds: Vec<&String> = match res.mode {
-                Mode::Managed => factory.schema().resources.keys().collect(),
-                Mode::Data => factory.schema().data_sources.keys().collect(),
-            };
-            self.diag(Diagnostic::error(format!("provider {:?} has no {} type {:?}", pkey.name, if res.mode == Mode::Data { "data source" } else { "resource" }, res.type_), Some(res.span.clone())).with_detail(format!("it offers: {}", kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", "))));
+            // `ops::load` reports this before any provider is configured.
+            self.diag(crate::graph::unknown_type(&pkey.name, factory.schema(), res));
             return Err(());
         };
         let schema = Arc::new(schema);
@@ -1036,12 +1033,25 @@ fn merge_private(private: Option<serde_json::Value>, triggers: &Option<Value>) -
     }
 }
 
-/// Whether a path starts at an attribute only the provider sets.
+/// Whether a path leads to an attribute only the provider sets, at the top
+/// or inside nested blocks (a cluster's `node_pool[0].nodes`).
 fn computed_only(schema: &ResourceSchema, path: &AttrPath) -> bool {
-    match path.0.first() {
-        Some(iac_core::PathStep::Attr(name)) => schema.block.attributes.get(name).is_some_and(|a| a.computed && !a.optional && !a.required),
-        _ => false,
+    use iac_core::schema::Nesting;
+    use iac_core::PathStep;
+    let mut block = &schema.block;
+    let mut steps = path.0.iter();
+    while let Some(PathStep::Attr(name)) = steps.next() {
+        if let Some(a) = block.attributes.get(name) {
+            return a.computed && !a.optional && !a.required;
+        }
+        let Some(nested) = block.blocks.get(name) else { return false };
+        // Repeated blocks are lists: one index step to the block's body.
+        if nested.nesting != Nesting::Single && !matches!(steps.next(), Some(PathStep::Index(_))) {
+            return false;
+        }
+        block = &nested.block;
     }
+    false
 }
 
 /// Marks top-level attributes the schema declares sensitive.
@@ -1199,4 +1209,39 @@ fn targeted(g: &ConfigGraph, targets: &[Target]) -> HashSet<usize> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::computed_only;
+    use iac_core::schema::{AttrType, Attribute, Block, NestedBlock, Nesting, ResourceSchema};
+    use iac_core::{AttrPath, PathStep};
+
+    #[test]
+    fn computed_only_attributes_are_found_inside_nested_blocks() {
+        let pool = Block::default().attr("name", Attribute::required(AttrType::String)).attr("node_count", Attribute::optional_computed(AttrType::Number)).attr("nodes", Attribute::computed(AttrType::List(Box::new(AttrType::String))));
+        let schema = ResourceSchema {
+            version: 0,
+            block: Block::default()
+                .attr("status", Attribute::computed(AttrType::String))
+                .attr("name", Attribute::required(AttrType::String))
+                .block("node_pool", NestedBlock { nesting: Nesting::List, block: pool.clone(), min_items: 1, max_items: Some(1), force_new: false })
+                .block("single", NestedBlock { nesting: Nesting::Single, block: pool, min_items: 0, max_items: None, force_new: false }),
+        };
+        let path = |steps: &[PathStep]| AttrPath(steps.to_vec());
+        let attr = |s: &str| PathStep::Attr(s.into());
+        for (p, want) in [
+            (path(&[attr("status")]), true),
+            (path(&[attr("name")]), false),
+            (path(&[attr("node_pool"), PathStep::Index(0), attr("nodes"), PathStep::Index(2)]), true),
+            (path(&[attr("node_pool"), PathStep::Index(0), attr("node_count")]), false),
+            (path(&[attr("node_pool"), PathStep::Index(0), attr("name")]), false),
+            // A pool added or removed is a change of the block itself.
+            (path(&[attr("node_pool")]), false),
+            (path(&[attr("single"), attr("nodes")]), true),
+            (path(&[attr("unknown")]), false),
+        ] {
+            assert_eq!(computed_only(&schema, &p), want, "{p}");
+        }
+    }
 }
