@@ -41,10 +41,15 @@ pub fn traces_endpoint(env: &[(String, String)]) -> Option<String> {
     get("OTEL_EXPORTER_OTLP_ENDPOINT").map(|e| format!("{}/v1/traces", e.trim_end_matches('/')))
 }
 
+/// Warnings, except the AWS SDK's own about each step of its region and
+/// credential chains (no IMDS off EC2, no profile file): when the chain
+/// finds nothing, the provider's error says what to set.
+const DEFAULT_LOG_FILTER: &str = "warn,aws_config=error";
+
 /// Installs the global subscriber: stderr logs filtered by `IAC_LOG`
 /// (default: warnings), and the OTLP exporter when an endpoint is set.
 pub fn init(ansi: bool, env: &[(String, String)]) -> Telemetry {
-    let log_filter = EnvFilter::try_from_env("IAC_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
+    let log_filter = EnvFilter::try_from_env("IAC_LOG").unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG_FILTER));
     let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(ansi).with_target(false).with_filter(log_filter);
     let Some(endpoint) = traces_endpoint(env) else {
         tracing_subscriber::registry().with(fmt).init();
@@ -63,7 +68,7 @@ pub fn init(ansi: bool, env: &[(String, String)]) -> Telemetry {
     let tracer = provider.tracer("iac");
     // Spans of iac's own crates (info and above: commands, phases, resource
     // operations, provider API calls); dependencies' spans stay out.
-    let spans = ["iac", "iac_engine", "iac_core", "iac_provider_digitalocean"].into_iter().fold(Targets::new(), |t, target| t.with_target(target, tracing::Level::INFO));
+    let spans = ["iac", "iac_engine", "iac_core", "iac_provider_digitalocean", "iac_provider_aws", "iac_provider_kubernetes"].into_iter().fold(Targets::new(), |t, target| t.with_target(target, tracing::Level::INFO));
     let otel = tracing_opentelemetry::layer().with_tracer(tracer).with_filter(spans);
     tracing_subscriber::registry().with(fmt).with(otel).init();
     Telemetry { provider: Some(provider) }

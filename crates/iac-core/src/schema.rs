@@ -113,13 +113,18 @@ pub struct Attribute {
     /// A change to this attribute cannot be made in place.
     #[serde(default)]
     pub force_new: bool,
+    /// Never written to state or saved plans: a short-lived credential (an
+    /// EKS token) that a data source makes afresh on every run. The engine
+    /// keeps it in memory only, and reads the data source again at apply.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ephemeral: bool,
     #[serde(default)]
     pub description: String,
 }
 
 impl Attribute {
     pub fn required(type_: AttrType) -> Attribute {
-        Attribute { type_, required: true, optional: false, computed: false, sensitive: false, force_new: false, description: String::new() }
+        Attribute { type_, required: true, optional: false, computed: false, sensitive: false, force_new: false, ephemeral: false, description: String::new() }
     }
     pub fn optional(type_: AttrType) -> Attribute {
         Attribute { required: false, optional: true, ..Attribute::required(type_) }
@@ -135,6 +140,12 @@ impl Attribute {
         self
     }
     pub fn sensitive(mut self) -> Attribute {
+        self.sensitive = true;
+        self
+    }
+    /// Kept in memory only; see [`Attribute::ephemeral`]. Implies sensitive.
+    pub fn ephemeral(mut self) -> Attribute {
+        self.ephemeral = true;
         self.sensitive = true;
         self
     }

@@ -778,7 +778,7 @@ impl Run {
             Some(p) if config.is_wholly_known() => {
                 let v = p.read_data(ReadDataRequest { type_: w.res.type_.clone(), addr: addr.clone(), config }).await.map_err(|e| Diagnostic::error(format!("{addr}: reading failed: {e}"), Some(w.res.span.clone())))?;
                 let v = mark_sensitive(v.unmark_deep().0, w.schema).mark_paths(&marks);
-                let mut inst = InstanceState::from_value(w.pkey.addr(), v.clone());
+                let mut inst = InstanceState::from_value(w.pkey.addr(), without_ephemeral(&v, w.schema));
                 inst.dependencies = w.deps.clone();
                 lock(&self.state).resources.insert(addr.clone(), inst);
                 Ok(v)
@@ -807,6 +807,17 @@ impl Run {
         let addr = w.addr.clone();
         let err = |msg: String| Diagnostic::error(format!("{addr}: {msg}"), Some(w.res.span.clone()));
         let prior: Option<InstanceState> = lock(&self.state).resources.get(&addr).cloned();
+        let read_at_plan = !self.saved.get(&addr).is_some_and(|c| c.action == Action::Read);
+        if w.res.mode == Mode::Data && read_at_plan && has_ephemeral(w.schema) && self.is_targeted(&addr, w.active) {
+            // The plan kept none of its ephemeral values: read it again, in memory only.
+            if let Slot::Ready { provider, .. } = w.slot {
+                let (config, marks) = w.config.clone().unmark_deep();
+                if config.is_wholly_known() {
+                    let v = provider.read_data(ReadDataRequest { type_: w.res.type_.clone(), addr: addr.clone(), config }).await.map_err(|e| err(format!("reading failed: {e}")))?;
+                    return Ok(mark_sensitive(v.unmark_deep().0, w.schema).mark_paths(&marks));
+                }
+            }
+        }
         let change = match self.saved.get(&addr) {
             Some(c) if !matches!(c.action, Action::NoOp | Action::Delete) => c.clone(),
             // Not in the plan (outside -target): unknown, as during plan.
@@ -848,7 +859,7 @@ impl Run {
         if change.action == Action::Read {
             let v = p.read_data(ReadDataRequest { type_: w.res.type_.clone(), addr: addr.clone(), config }).await.map_err(|e| err(format!("reading failed: {e}")))?;
             let v = mark_sensitive(v.unmark_deep().0, w.schema).mark_paths(&marks);
-            self.put(addr, InstanceState { dependencies: w.deps.clone(), ..InstanceState::from_value(w.pkey.addr(), v.clone()) }).await?;
+            self.put(addr, InstanceState { dependencies: w.deps.clone(), ..InstanceState::from_value(w.pkey.addr(), without_ephemeral(&v, w.schema)) }).await?;
             return Ok(v);
         }
         if change.action == Action::Import {
@@ -1055,6 +1066,26 @@ fn computed_only(schema: &ResourceSchema, path: &AttrPath) -> bool {
 }
 
 /// Marks top-level attributes the schema declares sensitive.
+fn has_ephemeral(schema: &ResourceSchema) -> bool {
+    schema.block.attributes.values().any(|a| a.ephemeral)
+}
+
+/// The object as state may hold it: ephemeral attributes null.
+fn without_ephemeral(v: &Value, schema: &ResourceSchema) -> Value {
+    match v.unmarked() {
+        Value::Map(m) if has_ephemeral(schema) => {
+            let mut m = m.clone();
+            for (name, attr) in &schema.block.attributes {
+                if attr.ephemeral && m.contains_key(name) {
+                    m.insert(name.clone(), Value::Null);
+                }
+            }
+            Value::Map(m).mark_if(v.is_sensitive())
+        }
+        _ => v.clone(),
+    }
+}
+
 pub fn mark_sensitive(v: Value, schema: &ResourceSchema) -> Value {
     match v {
         Value::Map(mut m) => {

@@ -228,6 +228,65 @@ fn a_failed_update_keeps_the_object_and_is_retried_in_place() {
 }
 
 #[test]
+fn ephemeral_values_are_never_stored_and_are_fresh_at_apply() {
+    // A provider configured from a short-lived token, as the kubernetes
+    // provider is from aws_eks_cluster_auth.
+    let text = r#"
+provider "mock" {
+  endpoint = "local"
+}
+data "mock_token" "t" {}
+provider "mock" {
+  alias    = "cluster"
+  endpoint = "https://cluster.example"
+  token    = data.mock_token.t.value
+}
+resource "mock_thing" "app" {
+  provider = mock.cluster
+  name     = "app"
+}
+"#;
+    let tmp = tempfile::tempdir().unwrap();
+    let stack = write_stack(tmp.path(), text);
+    let mock = Arc::new(MockFactory::new());
+    let env = env(registry_with(Some(mock.clone())), local_backend(tmp.path()));
+    rt().block_on(async {
+        let p = plan(&stack, &env).await;
+        let saved = serde_json::to_string(&p).unwrap();
+        assert!(!saved.contains("secret-token"), "a saved plan holds no ephemeral value: {saved}");
+        let before_apply = support::TOKENS_MADE.load(std::sync::atomic::Ordering::SeqCst);
+        ops::apply(&stack, &env, p, 4).await.expect("apply");
+        let configured: Vec<String> = mock.configured_with.lock().unwrap().iter().filter_map(|c| c.get("token").and_then(|v| v.as_str()).map(str::to_string)).collect();
+        let last = configured.last().cloned().unwrap();
+        assert!(last.starts_with("secret-token-"), "{configured:?}");
+        let n: usize = last.trim_start_matches("secret-token-").parse().unwrap();
+        assert!(n > before_apply, "apply configured the provider with a token read at apply ({last}), not the plan's: {configured:?}");
+        for entry in walkdir(tmp.path()) {
+            let text = std::fs::read_to_string(&entry).unwrap_or_default();
+            assert!(!text.contains("secret-token"), "{} holds an ephemeral value", entry.display());
+        }
+        let state = ops::read_state(env.backend.as_ref()).await.unwrap();
+        let t = &state.resources[&"data.mock_token.t".parse().unwrap()];
+        assert_eq!(t.attributes["value"], serde_json::Value::Null);
+        assert!(!plan(&stack, &env).await.has_changes(), "a fresh token is not a change");
+    });
+}
+
+/// Every file below a directory.
+fn walkdir(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walkdir(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
 fn saved_plan_is_refused_after_state_changed() {
     let tmp = tempfile::tempdir().unwrap();
     let stack = write_stack(tmp.path(), "resource \"terraform_data\" \"a\" {\n  input = 1\n}\n");

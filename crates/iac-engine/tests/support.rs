@@ -19,6 +19,9 @@ use iac_engine::ops::{self, Env, PlanRequest};
 use iac_engine::providers::Registry;
 use iac_engine::run::RunOptions;
 
+/// How many `mock_token` reads there were (each one's token is new).
+pub static TOKENS_MADE: AtomicUsize = AtomicUsize::new(0);
+
 /// Provider "mock": a `mock_thing` resource whose create fails when its
 /// `fail` argument is true, and a provider block with a required `endpoint`
 /// (so it can be configured from another resource's attribute).
@@ -31,7 +34,7 @@ pub struct MockFactory {
 impl MockFactory {
     pub fn new() -> MockFactory {
         let mut schema = ProviderSchema::default();
-        schema.provider = Block::default().attr("endpoint", Attribute::required(AttrType::String));
+        schema.provider = Block::default().attr("endpoint", Attribute::required(AttrType::String)).attr("token", Attribute::optional(AttrType::String).sensitive());
         schema.resources.insert(
             "mock_thing".into(),
             ResourceSchema {
@@ -42,6 +45,11 @@ impl MockFactory {
                     .attr("fail", Attribute::optional(AttrType::Bool))
                     .attr("endpoint", Attribute::computed(AttrType::String)),
             },
+        );
+        // A short-lived credential, made afresh on every read (an EKS token).
+        schema.data_sources.insert(
+            "mock_token".into(),
+            ResourceSchema { version: 0, block: Block::default().attr("id", Attribute::computed(AttrType::String)).attr("value", Attribute::computed(AttrType::String).ephemeral()) },
         );
         MockFactory { schema, configured_with: Arc::default(), creates: Arc::default() }
     }
@@ -97,8 +105,12 @@ impl Provider for Mock {
     async fn import(&self, req: ImportRequest) -> Result<Value, ProviderError> {
         Ok(Value::map([("id", Value::String(req.id)), ("name", Value::from("imported")), ("fail", Value::Null), ("endpoint", Value::String(self.endpoint.clone()))]))
     }
-    async fn read_data(&self, _req: ReadDataRequest) -> Result<Value, ProviderError> {
-        Err(ProviderError::Unsupported("data".into()))
+    async fn read_data(&self, req: ReadDataRequest) -> Result<Value, ProviderError> {
+        if req.type_ != "mock_token" {
+            return Err(ProviderError::Unsupported("data".into()));
+        }
+        let n = TOKENS_MADE.fetch_add(1, Ordering::SeqCst) + 1;
+        Ok(Value::map([("id", Value::from("token")), ("value", Value::String(format!("secret-token-{n}")))]))
     }
 }
 

@@ -67,7 +67,7 @@ impl DataSource for ClusterData {
 #[async_trait]
 impl DataSource for ClusterAuth {
     fn schema(&self) -> ResourceSchema {
-        ResourceSchema { version: 0, block: Block::default().attr("id", Attribute::computed(Str)).attr("name", Attribute::required(Str)).attr("token", Attribute::computed(Str).sensitive().describe("valid for 15 minutes; made fresh on every run")) }
+        ResourceSchema { version: 0, block: Block::default().attr("id", Attribute::computed(Str)).attr("name", Attribute::required(Str)).attr("token", Attribute::computed(Str).ephemeral().describe("valid for 15 minutes; made fresh on every run and never stored")) }
     }
 
     async fn read(&self, cx: &Cx<'_>, config: &Value) -> Result<Value, AwsError> {
