@@ -177,4 +177,12 @@ pub trait ProviderFactory: Send + Sync {
     fn name(&self) -> &str;
     fn schema(&self) -> &ProviderSchema;
     async fn configure(&self, req: ConfigureRequest) -> Result<Arc<dyn Provider>, ProviderError>;
+    /// Checks that need no connection, run at plan time even while the
+    /// configuration still waits on values known only after apply (a
+    /// cluster created in the same run): that a program the provider runs
+    /// is installed, say. So a missing tool fails the plan, not an apply
+    /// half-way through. `config` may hold unknown values.
+    fn preflight(&self, _config: &Value) -> Result<(), ProviderError> {
+        Ok(())
+    }
 }

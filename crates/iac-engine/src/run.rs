@@ -365,6 +365,14 @@ impl Run {
                 }
             }
         };
+        if !config.is_wholly_known() && !self.opts.validate_only {
+            if let Err(e) = factory.preflight(&config.clone().unmark_deep().0) {
+                let span = m.providers.iter().find(|p| p.name == name && p.alias == alias).map(|p| p.span.clone());
+                self.diag(Diagnostic::error(format!("provider {kind}: {e}"), span));
+                self.instances.set(key, Slot::Failed(e.to_string()));
+                return Err(());
+            }
+        }
         if !config.is_wholly_known() || self.opts.validate_only {
             tracing::debug!(provider = %kind, "provider configuration depends on values known after apply; deferring");
             self.instances.set(key, Slot::Deferred);

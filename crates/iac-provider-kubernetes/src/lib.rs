@@ -109,8 +109,20 @@ impl ProviderFactory for HelmFactory {
     async fn configure(&self, req: ConfigureRequest) -> Result<Arc<dyn Provider>, ProviderError> {
         let conn = req.config.get("kubernetes").cloned().unwrap_or_default();
         let cluster = connect(&conn, &req.config, &self.env, &req.context).await?;
-        let helm_binary = req.config.get("helm_binary").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string).or_else(|| self.env.iter().find(|(k, v)| k == "HELM_BINARY" && !v.is_empty()).map(|(_, v)| v.clone()));
+        let helm_binary = self.helm_binary(&req.config);
         Ok(Arc::new(Kubernetes { cx: Context { cluster: Arc::new(cluster), stack_dir: req.context.stack_dir.clone(), helm_binary }, flavor: Flavor::Helm }))
+    }
+    /// Helm must be installed before the first apply creates the cluster
+    /// whose kubeconfig configures this provider.
+    fn preflight(&self, config: &Value) -> Result<(), ProviderError> {
+        helm::find_helm(self.helm_binary(config).as_deref()).map(|_| ()).map_err(|e| ProviderError::InvalidConfig(e.to_string()))
+    }
+}
+
+impl HelmFactory {
+    /// `helm_binary` from the provider block, else `HELM_BINARY`.
+    fn helm_binary(&self, config: &Value) -> Option<String> {
+        config.get("helm_binary").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string).or_else(|| self.env.iter().find(|(k, v)| k == "HELM_BINARY" && !v.is_empty()).map(|(_, v)| v.clone()))
     }
 }
 

@@ -132,3 +132,25 @@ fn doks_cluster_and_its_workloads_in_one_apply() {
         kube_sim.stop().await;
     });
 }
+
+#[test]
+fn a_missing_helm_fails_the_first_plan_before_the_cluster_exists() {
+    // The helm provider waits on the cluster's kube_config, so it cannot be
+    // configured at plan time; its preflight still finds helm missing, and
+    // the plan fails before anything is created.
+    let chart = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/charts/keda-2.20.2").canonicalize().unwrap().display().to_string();
+    rt().block_on(async {
+        let mut cfg = iac_do_sim::SimConfig::fast();
+        cfg.faults.rate_limit_per_minute = 0;
+        let do_sim = iac_do_sim::Simulator::start(cfg).await.expect("the DigitalOcean simulator starts");
+        let tmp = tempfile::tempdir().unwrap();
+        let st = write_stack(tmp.path(), &stack(&do_sim.url(), "/nonexistent/bin/helm", &chart));
+        let mut reg = registry();
+        reg.register(Arc::new(DigitalOceanFactory::with_env(vec![("DIGITALOCEAN_TOKEN".into(), "dop_v1_test".into())])));
+        let env = env_with(tmp.path(), reg);
+        let err = try_plan(&st, &env, PlanMode::Normal).await.unwrap_err();
+        assert!(err.contains("provider helm") && err.contains("helm_binary /nonexistent/bin/helm does not exist"), "{err}");
+        do_sim.with_store(|s| assert!(s.clusters.is_empty(), "nothing was created"));
+        do_sim.stop();
+    });
+}
