@@ -80,6 +80,8 @@ fn doks_platform_stack_installs_core_components_and_argocd_in_one_apply() {
                 "module.argocd.kubernetes_manifest.root_app",
                 "module.argocd.kubernetes_manifests.install",
                 "module.core_components.helm_release.keda[0]",
+                "module.drift_job[0].kubernetes_manifest.cronjob",
+                "module.drift_job[0].kubernetes_manifest.namespace",
             ]
         );
         let out = ops::apply(&st, &env, p, 10).await.expect("apply");
@@ -94,6 +96,11 @@ fn doks_platform_stack_installs_core_components_and_argocd_in_one_apply() {
         assert_eq!(root["spec"]["syncPolicy"]["automated"], json!({"prune": true, "selfHeal": true}));
         assert_eq!((root["status"]["sync"]["status"].as_str(), root["status"]["health"]["status"].as_str()), (Some("Synced"), Some("Healthy")), "the apply waited for it");
         assert!(kube.get(("apps/v1", "Deployment", "deployments"), Some("keda"), "keda-operator").await.is_some());
+        // The drift check ships with the platform, as a CronJob with its credentials from a Secret.
+        let cron = kube.get(("batch/v1", "CronJob", "cronjobs"), Some("iac"), "iac-drift").await.expect("the drift CronJob");
+        let container = &cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0];
+        assert!(container["args"][0].as_str().unwrap().starts_with("iac drift "), "{container}");
+        assert_eq!(container["envFrom"][0]["secretRef"]["name"], "iac-drift-credentials");
 
         let again = plan_with(PlanMode::Normal).await.expect("plan").plan;
         assert!(changes(&again).is_empty(), "{:?}", changes(&again));

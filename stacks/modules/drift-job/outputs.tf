@@ -1,0 +1,4 @@
+output "cronjob" {
+  value       = "${var.namespace}/iac-drift"
+  description = "The drift CronJob, as namespace/name."
+}
