@@ -82,3 +82,18 @@ fn a_successful_apply_writes_its_summary_where_asked() {
     assert!(text.starts_with("## :white_check_mark: iac apply `ok`: 1 operation(s) done\n"), "{text}");
     assert!(!env_summary.exists(), "-summary-markdown wins over $GITHUB_STEP_SUMMARY");
 }
+
+#[test]
+fn long_operations_say_they_are_still_running() {
+    let stack = Stack::files("slow", &[("main.tf", "resource \"time_sleep\" \"wait\" {\n  create_duration = \"2s\"\n}\n")]);
+    let plan = stack.root().join("plan.bin");
+    stack.run(&["plan", "-out", plan.to_str().expect("utf-8")]).ok();
+    let out = stack.run_env(&["apply", plan.to_str().expect("utf-8")], &[("IAC_PROGRESS_INTERVAL_MS", "200")]);
+    out.ok();
+    let lines: Vec<&str> = out.stdout.lines().filter(|l| l.starts_with("time_sleep.wait:")).collect();
+    assert_eq!(lines.first(), Some(&"time_sleep.wait: Creating..."), "{}", out.stdout);
+    assert!(lines.last().is_some_and(|l| l.starts_with("time_sleep.wait: Creation complete after ")), "{}", out.stdout);
+    let still = regex::Regex::new(r"^time_sleep\.wait: Still creating\.\.\. \[\d+s elapsed\]$").unwrap();
+    let between = &lines[1..lines.len() - 1];
+    assert!(!between.is_empty() && between.iter().all(|l| still.is_match(l)), "{}", out.stdout);
+}

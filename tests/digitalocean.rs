@@ -1,7 +1,9 @@
 //! The binary against the DigitalOcean API simulator: `iac drift
 //! -unmanaged` reports the account's objects that no checked stack's state
-//! knows (with a filter file for those to ignore), and the provider's API
-//! calls are spans under the resource operations that made them.
+//! knows (with a filter file for those to ignore), changes to attributes
+//! only the provider sets (a cluster's node list) are not drift, and the
+//! provider's API calls are spans under the resource operations that made
+//! them.
 
 mod support;
 
@@ -77,4 +79,37 @@ fn drift_lists_unmanaged_objects_and_traces_api_calls() {
     for s in &spans {
         assert!(s.attributes.iter().all(|(_, v)| !v.contains(TOKEN)), "the token is in span {}", s.name);
     }
+}
+
+/// DigitalOcean replaces a broken node by itself (auto-repair): the pool's
+/// node list, which only the provider sets, changes. That is not drift; a
+/// pool scaled by hand outside iac is, and only its `node_count` is named.
+#[test]
+fn nodes_replaced_by_the_cloud_are_not_drift_but_a_rescaled_pool_is() {
+    let sim = simulator();
+    let stack = format!(
+        "provider \"digitalocean\" {{\n  api_endpoint = \"{}\"\n  poll_interval_ms = 40\n}}\n\nresource \"digitalocean_kubernetes_cluster\" \"k\" {{\n  name    = \"platform\"\n  region  = \"nyc1\"\n  version = \"1.31.1-do.4\"\n  node_pool {{\n    name       = \"system\"\n    size       = \"s-2vcpu-4gb\"\n    node_count = 2\n  }}\n}}\n",
+        sim.handle.url()
+    );
+    let repo = Stack::files("doks", &[("main.tf", &stack)]);
+    let env = [("DIGITALOCEAN_TOKEN", TOKEN)];
+    repo.run_env(&["apply", "-auto-approve"], &env).ok();
+
+    sim.handle.with_store(|s| {
+        let node = &mut s.clusters[0].node_pools[0].nodes[0];
+        node.id = "replacement-node".into();
+        node.name = "system-replacement".into();
+        node.droplet_id = "987654".into();
+    });
+    let out = repo.run_env(&["drift", "-format", "json"], &env);
+    out.expect_code(0);
+    let j: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    assert_eq!(j["stacks"][0]["resources"], serde_json::json!([]), "{}", out.stdout);
+
+    sim.handle.with_store(|s| s.clusters[0].node_pools[0].count = 3);
+    let out = repo.run_env(&["drift", "-format", "json"], &env);
+    out.expect_code(2);
+    let j: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    let paths: Vec<&str> = j["stacks"][0]["resources"][0]["attributes"].as_array().expect("attributes").iter().filter_map(|a| a["path"].as_str()).collect();
+    assert_eq!(paths, vec!["node_pool[0].node_count"], "{}", out.stdout);
 }

@@ -13,23 +13,6 @@ use std::sync::OnceLock;
 use iac_testkit::recorder::Recorder;
 use support::*;
 
-fn apply_edit(stack: &Stack, edit: &std::path::Path, rel: &str) {
-    for e in std::fs::read_dir(edit).expect("edit dir") {
-        let e = e.expect("entry");
-        let name = format!("{rel}{}", e.file_name().to_string_lossy());
-        if e.path().is_dir() {
-            apply_edit(stack, &e.path(), &format!("{name}/"));
-            continue;
-        }
-        let text = std::fs::read_to_string(e.path()).expect("edit file");
-        if text.trim() == "DELETE" {
-            std::fs::remove_file(stack.path(&name)).unwrap_or_else(|err| panic!("edit: delete {name}: {err}"));
-        } else {
-            stack.write(&name, &text);
-        }
-    }
-}
-
 /// Durations differ between runs; timestamps are normalised by `Stack::normalize`.
 fn normalize_timings(s: &str) -> String {
     static RES: OnceLock<[regex::Regex; 2]> = OnceLock::new();
@@ -54,7 +37,7 @@ fn run_case(name: &str) -> Result<(), String> {
         seen.push(out.all());
     }
     if dir.join("edit").is_dir() {
-        apply_edit(&stack, &dir.join("edit"), "");
+        stack.apply_edit(&dir.join("edit"));
     }
     let mut problems = Vec::new();
     for (format, snapshot) in FORMATS {
@@ -82,13 +65,7 @@ fn run_case(name: &str) -> Result<(), String> {
     if again.code != want {
         problems.push(format!("{name}: a second drift check exits {} (want {want})", again.code));
     }
-    for f in &forbidden {
-        for (i, text) in seen.iter().enumerate() {
-            if text.contains(f.as_str()) {
-                problems.push(format!("{name}: the secret {f:?} appears in output #{i}:\n{text}"));
-            }
-        }
-    }
+    problems.extend(leaked_secrets(name, &forbidden, &seen));
     if problems.is_empty() {
         Ok(())
     } else {
@@ -97,13 +74,28 @@ fn run_case(name: &str) -> Result<(), String> {
 }
 
 /// Checks the Prometheus text format (0.0.4): every sample's family has
-/// exactly one HELP and one TYPE line before its samples; sample lines are
-/// `name{label="value",...} number`.
+/// exactly one HELP and one TYPE line before its samples, all lines of a
+/// family form one group, and sample lines are `name{label="value",...} number`.
 fn exposition_problems(text: &str) -> Vec<String> {
     let sample = regex::Regex::new(r#"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? -?[0-9.eE+-]+$"#).unwrap();
     let mut problems = Vec::new();
     let (mut help, mut types) = (std::collections::BTreeMap::new(), std::collections::BTreeMap::new());
+    // The families in the order their lines appear: one that comes back after another began is split.
+    let mut groups: Vec<String> = Vec::new();
+    let mut enter = |name: &str, problems: &mut Vec<String>| {
+        if groups.last().map(String::as_str) != Some(name) {
+            if groups.iter().any(|g| g == name) {
+                problems.push(format!("the lines of {name} are not one group"));
+            }
+            groups.push(name.to_string());
+        }
+    };
     for line in text.lines() {
+        if let Some(name) = line.strip_prefix("# HELP ").or_else(|| line.strip_prefix("# TYPE ")).and_then(|r| r.split(' ').next()) {
+            enter(name, &mut problems);
+        } else if let Some(c) = sample.captures(line) {
+            enter(&c[1], &mut problems);
+        }
         if let Some(rest) = line.strip_prefix("# HELP ") {
             *help.entry(rest.split(' ').next().unwrap_or("").to_string()).or_insert(0) += 1;
         } else if let Some(rest) = line.strip_prefix("# TYPE ") {
@@ -128,6 +120,21 @@ fn exposition_problems(text: &str) -> Vec<String> {
         }
     }
     problems
+}
+
+#[test]
+fn the_exposition_checker_finds_what_the_format_forbids() {
+    let good = "# HELP a_b A.\n# TYPE a_b gauge\na_b{stack=\"x\\\"y\"} 1\na_b{stack=\"z\"} 0.5\n";
+    assert_eq!(exposition_problems(good), Vec::<String>::new());
+    for bad in [
+        "a_b 1\n",                                                           // no HELP or TYPE
+        "# HELP a_b A.\n# TYPE a_b gauge\n# TYPE a_b gauge\na_b 1\n",            // two TYPE lines
+        "# HELP a_b A.\n# TYPE a_b gauge\na_b{stack=\"x} 1\n",                 // unterminated label value
+        "# HELP a_b A.\n# TYPE a_b gauge\na_b one\n",                          // not a number
+        "# HELP a A.\n# TYPE a gauge\na 1\n# HELP b B.\n# TYPE b gauge\nb 1\na 2\n", // a split group
+    ] {
+        assert!(!exposition_problems(bad).is_empty(), "accepted:\n{bad}");
+    }
 }
 
 macro_rules! drift_cases {

@@ -11,43 +11,45 @@ mod support;
 
 use support::*;
 
-fn apply_edit(stack: &Stack, edit: &std::path::Path, rel: &str) {
-    for e in std::fs::read_dir(edit).expect("edit dir") {
-        let e = e.expect("entry");
-        let name = format!("{rel}{}", e.file_name().to_string_lossy());
-        if e.path().is_dir() {
-            apply_edit(stack, &e.path(), &format!("{name}/"));
-            continue;
-        }
-        let text = std::fs::read_to_string(e.path()).expect("edit file");
-        if text.trim() == "DELETE" {
-            std::fs::remove_file(stack.path(&name)).unwrap_or_else(|err| panic!("edit: delete {name}: {err}"));
-        } else {
-            stack.write(&name, &text);
-        }
-    }
-}
-
-/// Problems that make a comment invalid Markdown: unbalanced `<details>`, an unclosed code fence.
+/// Problems that make a comment invalid Markdown on its own: a code fence
+/// left open, or `<details>` (outside code) closed before it is opened or
+/// left open.
 fn structure_problems(part: &str) -> Vec<String> {
     let mut problems = Vec::new();
-    let (opens, closes) = (part.matches("<details").count(), part.matches("</details>").count());
-    if opens != closes {
-        problems.push(format!("{opens} <details> but {closes} </details>"));
-    }
     let mut fence: Option<String> = None;
-    for line in part.lines() {
+    let mut details = 0i32;
+    for (n, line) in part.lines().enumerate() {
         let ticks: String = line.chars().take_while(|c| *c == '`').collect();
         match &fence {
             None if ticks.len() >= 3 => fence = Some(ticks),
-            Some(f) if ticks == *f && line.trim() == f.as_str() => fence = None,
-            _ => {}
+            // A closing fence is at least as long as the opening one, and nothing follows it.
+            Some(f) if ticks.len() >= f.len() && line.trim() == ticks => fence = None,
+            Some(_) => {}
+            None => {
+                details += line.matches("<details").count() as i32;
+                details -= line.matches("</details>").count() as i32;
+                if details < 0 {
+                    problems.push(format!("line {}: </details> without <details>", n + 1));
+                    details = 0;
+                }
+            }
         }
     }
     if let Some(f) = fence {
         problems.push(format!("code fence {f} left open"));
     }
+    if details > 0 {
+        problems.push(format!("{details} <details> left open"));
+    }
     problems
+}
+
+#[test]
+fn the_structure_checker_finds_broken_parts() {
+    assert_eq!(structure_problems("<details><summary>x</summary>\n\n````diff\n```\n````\n\n</details>\n"), Vec::<String>::new());
+    for bad in ["<details>\n```diff\n+ a\n", "<details>\n```text\n</details>\n```\n", "</details>\n<details>\n", "````diff\n```\n"] {
+        assert!(!structure_problems(bad).is_empty(), "accepted:\n{bad}");
+    }
 }
 
 fn run_case(name: &str, dir: &std::path::Path) -> Result<(), String> {
@@ -63,7 +65,7 @@ fn run_case(name: &str, dir: &std::path::Path) -> Result<(), String> {
             return Err(format!("{name}: the first apply failed ({}):\n{}{}", out.code, out.stdout, out.stderr));
         }
         seen.push(out.all());
-        apply_edit(&stack, &dir.join("edit"), "");
+        stack.apply_edit(&dir.join("edit"));
     }
     let mut plan_args: Vec<&str> = vec!["plan", "-format", "markdown"];
     plan_args.extend(args.iter().map(String::as_str));
@@ -95,13 +97,7 @@ fn run_case(name: &str, dir: &std::path::Path) -> Result<(), String> {
             problems.push(format!("{name}: show -format markdown of the saved plan differs from plan -format markdown:\n{}", show.stdout));
         }
     }
-    for f in &forbidden {
-        for (i, text) in seen.iter().enumerate() {
-            if text.contains(f.as_str()) {
-                problems.push(format!("{name}: the secret {f:?} appears in output #{i}:\n{text}"));
-            }
-        }
-    }
+    problems.extend(leaked_secrets(name, &forbidden, &seen));
     if problems.is_empty() {
         Ok(())
     } else {
@@ -134,6 +130,7 @@ markdown_cases! {
     error,
     multi,
     multi_error,
+    refresh_only,
     sensitive,
     warnings,
 }
@@ -212,4 +209,22 @@ fn stdout_parts_are_separated_by_their_markers() {
     let bad = stack.run(&["plan", "-format", "yaml"]);
     bad.expect_code(1);
     assert!(bad.stderr.contains("use human, json or markdown"), "{}", bad.stderr);
+}
+
+/// The CI flow: plan several stacks from the repository root, saving each
+/// plan in its stack; apply each from its directory. The plans are not
+/// stale: `path.module` and relative paths mean the same in both runs.
+#[test]
+fn several_stacks_save_plans_that_apply_from_their_directories() {
+    let file = "resource \"local_file\" \"f\" {\n  filename = \"${path.module}/out/f.txt\"\n  content  = \"x\"\n}\n";
+    let repo = Stack::files("repo", &[("stacks/a/main.tf", file), ("stacks/b/main.tf", file)]);
+    let out = repo.run(&["plan", "-detailed-exitcode", "-out", "plan.bin", "stacks/a/", "stacks/b/"]);
+    out.expect_code(2);
+    assert!(out.stdout.contains("=== stacks/a ===") && out.stdout.contains("=== stacks/b ==="), "{}", out.stdout);
+    for s in ["stacks/a", "stacks/b"] {
+        assert!(repo.path(&format!("{s}/plan.bin")).is_file(), "{s}/plan.bin was not saved");
+        repo.run(&["-chdir", s, "apply", "plan.bin"]).ok();
+        assert_eq!(std::fs::read_to_string(repo.path(&format!("{s}/out/f.txt"))).expect("written"), "x");
+    }
+    repo.run(&["plan", "-detailed-exitcode", "stacks/a", "stacks/b"]).ok();
 }

@@ -16,23 +16,6 @@ mod support;
 
 use support::*;
 
-fn apply_edit(stack: &Stack, edit: &std::path::Path, rel: &str) {
-    for e in std::fs::read_dir(edit).expect("edit dir") {
-        let e = e.expect("entry");
-        let name = format!("{rel}{}", e.file_name().to_string_lossy());
-        if e.path().is_dir() {
-            apply_edit(stack, &e.path(), &format!("{name}/"));
-            continue;
-        }
-        let text = std::fs::read_to_string(e.path()).expect("edit file");
-        if text.trim() == "DELETE" {
-            std::fs::remove_file(stack.path(&name)).unwrap_or_else(|err| panic!("edit: delete {name}: {err}"));
-        } else {
-            stack.write(&name, &text);
-        }
-    }
-}
-
 fn run_case(name: &str, dir: &std::path::Path) -> Result<(), String> {
     let mut stack = Stack::fixture(&format!("plan/{name}"), name);
     for line in read_lines(&dir.join("env")) {
@@ -50,7 +33,7 @@ fn run_case(name: &str, dir: &std::path::Path) -> Result<(), String> {
             return Err(format!("{name}: the first apply failed ({}):\n{}{}", out.code, out.stdout, out.stderr));
         }
         seen.push(out.all());
-        apply_edit(&stack, &dir.join("edit"), "");
+        stack.apply_edit(&dir.join("edit"));
     }
 
     let mut plan_args: Vec<&str> = vec!["plan"];
@@ -116,13 +99,7 @@ fn run_case(name: &str, dir: &std::path::Path) -> Result<(), String> {
             seen.push(outputs.all());
         }
     }
-    for f in &forbidden {
-        for (i, text) in seen.iter().enumerate() {
-            if text.contains(f.as_str()) {
-                problems.push(format!("{name}: the secret {f:?} appears in output #{i}:\n{text}"));
-            }
-        }
-    }
+    problems.extend(leaked_secrets(name, &forbidden, &seen));
     if problems.is_empty() {
         Ok(())
     } else {

@@ -64,7 +64,9 @@ fn check_iac_commands(origin: &Path, text: &str) -> usize {
             if flag == "chdir" || flag == "no-color" {
                 continue;
             }
-            assert!(help.contains(&format!("--{flag}")), "{}: iac {sub} has no flag -{flag}:\n{help}", origin.display());
+            // The whole flag, not a prefix of a longer one (-out of -outputs).
+            let listed = help.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')).any(|w| w == format!("--{flag}"));
+            assert!(listed, "{}: iac {sub} has no flag -{flag}:\n{help}", origin.display());
         }
         checked += 1;
     }

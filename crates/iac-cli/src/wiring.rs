@@ -14,6 +14,7 @@ pub fn registry() -> Registry {
         r.register(f);
     }
     r.register(Arc::new(iac_provider_digitalocean::DigitalOceanFactory::from_env()));
+    r.register(Arc::new(iac_provider_aws::AwsFactory::from_env()));
     r.register(Arc::new(iac_provider_kubernetes::KubernetesFactory::from_env()));
     r.register(Arc::new(iac_provider_kubernetes::HelmFactory::from_env()));
     r

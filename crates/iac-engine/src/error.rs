@@ -30,3 +30,24 @@ pub enum EngineError {
     #[error("interrupted; state saved with everything finished before the interrupt")]
     Interrupted,
 }
+
+impl EngineError {
+    /// The diagnostics an error carries, with the sources they point into
+    /// (`sources` is the stack's; variable errors bring their own), or None
+    /// for an error that is one message.
+    pub fn diagnostics<'a>(&'a self, sources: &'a iac_lang::source::SourceMap) -> Option<(&'a [Diagnostic], &'a iac_lang::source::SourceMap)> {
+        match self {
+            EngineError::Config(d) | EngineError::Failed(d) => Some((d, sources)),
+            EngineError::Variables { diags, sources } => Some((diags, sources)),
+            _ => None,
+        }
+    }
+
+    /// The error as plain text for reports: each diagnostic rendered without colour.
+    pub fn render_plain(&self, sources: &iac_lang::source::SourceMap) -> Vec<String> {
+        match self.diagnostics(sources) {
+            Some((diags, sources)) => diags.iter().map(|d| d.render(sources)).collect(),
+            None => vec![self.to_string()],
+        }
+    }
+}

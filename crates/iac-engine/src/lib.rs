@@ -1,7 +1,10 @@
 //! The iac engine: builds the dependency graph of a stack, walks it
 //! concurrently to plan and to apply, manages state through the journal,
-//! and exposes the operations (`ops`) the CLI is a thin layer over.
-//! Rendering of plans for people and machines lives in `render`.
+//! and exposes the operations (`ops`) the CLI is a thin layer over, drift
+//! checks and the cloud objects no state knows (`unmanaged`) among them.
+//! Rendering of plans, drift reports and apply summaries, for people and
+//! machines, lives in `render`; the engine traces itself with `tracing`
+//! spans (phases, resource operations) and leaves exporting them to the CLI.
 //!
 //! Architecture Invariant: the engine sees providers and state backends
 //! only through `iac_core`'s traits; it never names a concrete provider or

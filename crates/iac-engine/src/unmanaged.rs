@@ -14,6 +14,14 @@ struct Rule {
     pattern: String,
 }
 
+/// A line of a filter file that is not `TYPE PATTERN`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {text:?} is not `TYPE ID-OR-NAME` (e.g. `digitalocean_vpc default-*`)")]
+pub struct IgnoreParseError {
+    pub line: usize,
+    pub text: String,
+}
+
 /// The objects to leave out of the report (a `.iacignore`-like file).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct IgnoreList {
@@ -23,7 +31,7 @@ pub struct IgnoreList {
 impl IgnoreList {
     /// Parses lines of `TYPE PATTERN` (`*` as TYPE matches every type);
     /// blank lines and `#` comments are skipped.
-    pub fn parse(text: &str) -> Result<IgnoreList, String> {
+    pub fn parse(text: &str) -> Result<IgnoreList, IgnoreParseError> {
         let mut rules = Vec::new();
         for (n, line) in text.lines().enumerate() {
             let line = line.split('#').next().unwrap_or("").trim();
@@ -33,7 +41,7 @@ impl IgnoreList {
             let mut words = line.split_whitespace();
             match (words.next(), words.next(), words.next()) {
                 (Some(t), Some(p), None) => rules.push(Rule { type_: t.to_string(), pattern: p.to_string() }),
-                _ => return Err(format!("line {}: {line:?} is not `TYPE ID-OR-NAME` (e.g. `digitalocean_vpc default-*`)", n + 1)),
+                _ => return Err(IgnoreParseError { line: n + 1, text: line.to_string() }),
             }
         }
         Ok(IgnoreList { rules })
@@ -76,6 +84,24 @@ pub fn unmanaged<'a>(listings: impl IntoIterator<Item = &'a mut Vec<CloudObject>
     }
 }
 
+/// Every string under an `id` key, at any depth, of a state object's attributes.
+pub fn ids_in(attributes: &serde_json::Value, out: &mut BTreeSet<String>) {
+    match attributes {
+        serde_json::Value::Object(m) => {
+            for (k, v) in m {
+                match (k.as_str(), v) {
+                    ("id", serde_json::Value::String(s)) => {
+                        out.insert(s.clone());
+                    }
+                    _ => ids_in(v, out),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| ids_in(v, out)),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,7 +123,7 @@ mod tests {
         assert!(list.ignores(&obj("digitalocean_vpc", "u-1", "default-nyc1")));
         assert!(list.ignores(&obj("digitalocean_kubernetes_cluster", "1234", "x")));
         assert!(!list.ignores(&obj("digitalocean_kubernetes_cluster", "9", "default-x")));
-        assert!(IgnoreList::parse("only-one-word").unwrap_err().contains("line 1"));
+        assert_eq!(IgnoreList::parse("# c\nonly-one-word").unwrap_err(), IgnoreParseError { line: 2, text: "only-one-word".into() });
     }
 
     #[test]
@@ -109,23 +135,5 @@ mod tests {
         unmanaged([&mut a, &mut b], &known, &ignore);
         assert_eq!(a, vec![obj("digitalocean_vpc", "v2", "other")]);
         assert_eq!(b, vec![obj("digitalocean_kubernetes_cluster", "c1", "k")]);
-    }
-}
-
-/// Every string under an `id` key, at any depth, of a state object's attributes.
-pub fn ids_in(attributes: &serde_json::Value, out: &mut BTreeSet<String>) {
-    match attributes {
-        serde_json::Value::Object(m) => {
-            for (k, v) in m {
-                match (k.as_str(), v) {
-                    ("id", serde_json::Value::String(s)) => {
-                        out.insert(s.clone());
-                    }
-                    _ => ids_in(v, out),
-                }
-            }
-        }
-        serde_json::Value::Array(items) => items.iter().for_each(|v| ids_in(v, out)),
-        _ => {}
     }
 }

@@ -1,10 +1,12 @@
 //! A fake Kubernetes API server for iac's tests and demo, on 127.0.0.1:
 //! real kubectl and kube-rs clients use it as they would a cluster. It
-//! serves version, discovery and OpenAPI v3 documents, the built-in kinds a
+//! serves version, discovery (aggregated and legacy) and OpenAPI v3
+//! documents, the built-in kinds a
 //! platform's manifests use plus the kinds CRDs add (at once), CRUD with
 //! lists, selectors and watches, server-side apply with per-manager field
 //! ownership (`metadata.managedFields`, conflicts, force, no-op re-applies),
-//! finalizers and namespace termination, `Status` errors, and simulated
+//! finalizers and namespace termination, `Status` errors (with the common
+//! validation rules), the protobuf bodies of kubectl's `create` commands, and simulated
 //! controllers so readiness waits finish (workloads roll out, Jobs
 //! complete, LoadBalancers get addresses, ArgoCD Applications sync). Faults
 //! are configured at start and through `POST /_sim/config`.
@@ -27,6 +29,7 @@ pub mod selectors;
 mod server;
 pub mod store;
 pub mod table;
+mod validation;
 
 pub use options::{AdmissionDenial, Faults, ObjectMatch, SimOptions, WriteError};
 pub use server::{start, start_on, RunningSim};

@@ -171,6 +171,33 @@ pub fn canonical(j: &Json) -> Json {
     }
 }
 
+const REDACTED_PREFIX: &str = "(sensitive value, sha256 ";
+
+/// Whether the object is a Secret (its values never go into plans or state).
+pub fn is_secret(obj: &Json) -> bool {
+    obj["apiVersion"] == "v1" && obj["kind"] == "Secret"
+}
+
+/// The object as plans and state show it: a Secret's values replaced by
+/// their hashes, so a plan still says which key changed but never shows
+/// (or stores) the value.
+pub fn redacted(obj: &Json) -> Json {
+    if !is_secret(obj) {
+        return obj.clone();
+    }
+    let mut o = obj.clone();
+    for field in ["data", "stringData"] {
+        if let Some(m) = o.get_mut(field).and_then(Json::as_object_mut) {
+            // Idempotent: state's copy is already redacted.
+            for v in m.values_mut().filter(|v| !v.as_str().is_some_and(|s| s.starts_with(REDACTED_PREFIX))) {
+                let digest = sha2::Sha256::digest(v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()).as_bytes());
+                *v = Json::String(format!("{REDACTED_PREFIX}{})", hex::encode(&digest[..8])));
+            }
+        }
+    }
+    o
+}
+
 /// Sets `metadata.namespace` when the object has none.
 pub fn set_namespace(obj: &mut Json, ns: &str) {
     if let Some(meta) = obj.get_mut("metadata").and_then(Json::as_object_mut) {
@@ -220,6 +247,22 @@ mod tests {
         assert_eq!(ObjectId::parse_import("v1//Namespace//web").unwrap().key(), "v1/Namespace/web");
         assert!(ObjectId::parse_import("apps/v1/Deployment/web/api").is_err());
         assert!(ObjectId::parse_import("kind=Deployment").is_err());
+    }
+
+    #[test]
+    fn secret_values_are_replaced_by_their_hashes() {
+        let s = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"}, "data": {"password": "aHVudGVyMg=="}, "stringData": {"user": "admin"}});
+        let r = redacted(&s);
+        let text = to_yaml(&r);
+        assert!(!text.contains("aHVudGVyMg==") && !text.contains("admin"), "{text}");
+        assert_eq!(r["metadata"], s["metadata"]);
+        let mut changed = s.clone();
+        changed["data"]["password"] = json!("b3RoZXI=");
+        assert_ne!(redacted(&changed)["data"]["password"], r["data"]["password"], "a changed value shows as a changed hash");
+        assert_eq!(redacted(&changed)["stringData"], r["stringData"]);
+        assert_eq!(redacted(&r), r, "redacting twice changes nothing");
+        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "b"}});
+        assert_eq!(redacted(&cm), cm);
     }
 
     #[test]

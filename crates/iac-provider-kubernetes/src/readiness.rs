@@ -164,6 +164,52 @@ pub fn readiness(id: &ObjectId, obj: &Json) -> Readiness {
     }
 }
 
+/// The value at a Terraform-style field path: `status.phase`,
+/// `status.containerStatuses[0].ready`, `metadata.annotations["a.b/c"]`.
+pub fn field_at<'a>(obj: &'a Json, path: &str) -> Option<&'a Json> {
+    let mut cur = obj;
+    let mut rest = path;
+    while !rest.is_empty() {
+        rest = rest.strip_prefix('.').unwrap_or(rest);
+        if let Some(r) = rest.strip_prefix('[') {
+            let end = r.find(']')?;
+            let inner = &r[..end];
+            cur = match inner.parse::<usize>() {
+                Ok(i) => cur.get(i)?,
+                Err(_) => cur.get(inner.trim_matches('"'))?,
+            };
+            rest = &r[end + 1..];
+        } else {
+            let end = rest.find(['.', '[']).unwrap_or(rest.len());
+            cur = cur.get(&rest[..end])?;
+            rest = &rest[end..];
+        }
+    }
+    Some(cur)
+}
+
+/// A `wait { fields = { path = pattern } }` entry: the field must exist and
+/// its value (as text) match the regular expression.
+#[derive(Debug)]
+pub struct FieldWait {
+    pub path: String,
+    pub pattern: regex::Regex,
+}
+
+impl FieldWait {
+    pub fn new(path: &str, pattern: &str) -> std::result::Result<FieldWait, String> {
+        let re = regex::Regex::new(pattern).map_err(|e| format!("wait.fields[{path:?}]: {pattern:?} is not a regular expression: {e}"))?;
+        Ok(FieldWait { path: path.to_string(), pattern: re })
+    }
+
+    pub fn holds(&self, obj: &Json) -> bool {
+        field_at(obj, &self.path).is_some_and(|v| {
+            let text = v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
+            self.pattern.is_match(&text)
+        })
+    }
+}
+
 /// Waits until `id` is ready, up to `timeout`.
 pub async fn wait_ready(cluster: &Cluster, id: &ObjectId, timeout: Duration) -> Result<Json> {
     let started = Instant::now();
@@ -221,6 +267,18 @@ mod tests {
         let dep = json!({"metadata": {"generation": 1}, "spec": {"replicas": 3}, "status": {"observedGeneration": 1, "replicas": 3, "updatedReplicas": 3, "availableReplicas": 1, "conditions": [{"type": "Available", "status": "False", "reason": "MinimumReplicasUnavailable", "message": "Deployment does not have minimum availability."}]}});
         let Readiness::Pending(m) = readiness(&id("apps/v1", "Deployment"), &dep) else { panic!("pending") };
         assert!(m.contains("1 available") && m.contains("Available=False (MinimumReplicasUnavailable"), "{m}");
+    }
+
+    #[test]
+    fn field_waits_take_terraform_paths_and_patterns() {
+        let pod = json!({"status": {"phase": "Running", "podIP": "10.0.0.7", "containerStatuses": [{"ready": true}]}, "metadata": {"annotations": {"a.b/c": "x"}}});
+        assert_eq!(field_at(&pod, "status.containerStatuses[0].ready"), Some(&json!(true)));
+        assert_eq!(field_at(&pod, "metadata.annotations[\"a.b/c\"]"), Some(&json!("x")));
+        assert_eq!(field_at(&pod, "status.missing"), None);
+        assert!(FieldWait::new("status.podIP", r"^(\d+(\.|$)){4}").unwrap().holds(&pod));
+        assert!(FieldWait::new("status.containerStatuses[0].ready", "^true$").unwrap().holds(&pod));
+        assert!(!FieldWait::new("status.phase", "^Succeeded$").unwrap().holds(&pod));
+        assert!(FieldWait::new("status.phase", "(").unwrap_err().contains("not a regular expression"));
     }
 
     #[test]

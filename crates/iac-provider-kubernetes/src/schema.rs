@@ -77,7 +77,7 @@ pub fn manifest() -> ResourceSchema {
                 single(
                     Block::default()
                         .attr("rollout", Attribute::optional(Bool))
-                        .attr("fields", Attribute::optional(Map(Box::new(String))).describe("dotted paths and the values to wait for, e.g. {\"status.phase\" = \"Running\"}"))
+                        .attr("fields", Attribute::optional(Map(Box::new(String))).describe("field paths and regular expressions their values must match, e.g. {\"status.phase\" = \"^Running$\"}"))
                         .block("condition", list(Block::default().attr("type", Attribute::optional(String)).attr("status", Attribute::optional(String)))),
                 ),
             )

@@ -147,7 +147,13 @@ pub async fn resolve(cluster: Option<&Cluster>, objs: Vec<(Json, String)>, defau
 
 /// The set as state keeps it: key → YAML.
 pub fn rendered(d: &Desired) -> BTreeMap<String, String> {
-    d.iter().map(|(k, (_, o))| (k.clone(), object::to_yaml(o))).collect()
+    d.iter().map(|(k, (_, o))| (k.clone(), object::to_yaml(&object::redacted(o)))).collect()
+}
+
+/// Whether the set holds objects whose state copy is redacted (so an apply
+/// must take them from the sources, not from the plan).
+pub fn has_secrets(objects: &BTreeMap<String, String>) -> bool {
+    objects.keys().any(|k| k.starts_with("v1/Secret/"))
 }
 
 /// Applies one object; a conflict says how to take the fields over.
@@ -167,7 +173,7 @@ pub async fn apply_one(cluster: &Cluster, id: &ObjectId, obj: &Json, opts: &SetO
 /// refreshed) to `desired`; returns the owned-fields hash of every object
 /// in `desired` (from `prior_hashes` for those left alone).
 pub async fn apply_set(cluster: &Cluster, prior: &BTreeMap<String, String>, desired: &Desired, prior_hashes: &BTreeMap<String, String>, opts: &SetOptions) -> Result<BTreeMap<String, String>> {
-    let changed: Vec<(&String, &ObjectId, &Json)> = desired.iter().filter(|(k, (_, o))| prior.get(*k).is_none_or(|y| *y != object::to_yaml(o))).map(|(k, (id, o))| (k, id, o)).collect();
+    let changed: Vec<(&String, &ObjectId, &Json)> = desired.iter().filter(|(k, (_, o))| prior.get(*k).is_none_or(|y| *y != object::to_yaml(&object::redacted(o)))).map(|(k, (id, o))| (k, id, o)).collect();
     let mut hashes: BTreeMap<String, String> = desired.keys().filter_map(|k| prior_hashes.get(k).map(|h| (k.clone(), h.clone()))).collect();
     let n = cluster.tuning.apply_concurrency;
     for t in 0..3 {
@@ -237,7 +243,7 @@ pub async fn read_set(cluster: &Cluster, tracked: &BTreeMap<String, String>, has
                 Ok(match cluster.get(&id).await? {
                     None => None,
                     Some(live) => {
-                        let seen = fields::observed(&desired, &live, manager, hashes.get(k).map(String::as_str));
+                        let seen = object::redacted(&fields::observed(&desired, &live, manager, hashes.get(k).map(String::as_str)));
                         Some((k.clone(), if seen == desired { y.clone() } else { object::to_yaml(&seen) }))
                     }
                 })

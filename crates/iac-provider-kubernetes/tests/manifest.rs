@@ -209,3 +209,32 @@ fn import_adopts_an_existing_object_by_terraform_id() {
         sim.stop().await;
     });
 }
+
+#[test]
+fn a_kubeconfig_file_and_context_select_the_cluster() {
+    rt().block_on(async {
+        let sim = sim().await;
+        let tmp = tempfile::tempdir().unwrap();
+        let kubeconfig = format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: sim\n  cluster:\n    server: {}\n- name: elsewhere\n  cluster:\n    server: http://127.0.0.1:9\ncontexts:\n- name: sim\n  context: {{cluster: sim, user: me, namespace: kube-public}}\n- name: elsewhere\n  context: {{cluster: elsewhere, user: me}}\ncurrent-context: elsewhere\nusers:\n- name: me\n  user: {{token: t}}\n",
+            sim.url()
+        );
+        std::fs::write(tmp.path().join("kubeconfig"), kubeconfig).unwrap();
+        let text = format!(
+            "provider \"kubernetes\" {{\n  config_path    = \"{}\"\n  config_context = \"sim\"\n}}\n\nresource \"kubernetes_manifest\" \"cm\" {{\n  manifest = {{\n    apiVersion = \"v1\"\n    kind       = \"ConfigMap\"\n    metadata   = {{ name = \"from-kubeconfig\" }}\n  }}\n}}\n",
+            tmp.path().join("kubeconfig").display()
+        );
+        let st = write_stack(tmp.path(), &text);
+        let env = env(tmp.path());
+        converge(&st, &env).await;
+        let kube = Actor::new(&sim.url()).await;
+        assert!(kube.get(("v1", "ConfigMap", "configmaps"), Some("kube-public"), "from-kubeconfig").await.is_some(), "the context's namespace is the default namespace");
+        assert!(changes(&plan(&st, &env).await).is_empty());
+
+        // A context that does not exist is a clear error.
+        let st = write_stack(tmp.path(), &text.replace("\"sim\"", "\"nope\""));
+        let err = try_plan(&st, &env, PlanMode::Normal).await.unwrap_err();
+        assert!(err.contains("nope"), "{err}");
+        sim.stop().await;
+    });
+}

@@ -159,3 +159,74 @@ fn argocd_install_manifest_applies_whole_and_converges() {
         sim.stop().await;
     });
 }
+
+/// The Secret lives in a file: the configuration holds only its path.
+fn secret_stack(dir: &Path, url: &str, password: &str) -> std::path::PathBuf {
+    let st = write_stack(dir, &format!("{}\nresource \"kubernetes_manifests\" \"creds\" {{\n  files = [\"secret.yaml\"]\n}}\n", providers(url)));
+    std::fs::write(st.join("secret.yaml"), format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: {password}\n  user: app\n")).unwrap();
+    st
+}
+
+#[test]
+fn secret_values_stay_out_of_plans_and_state() {
+    rt().block_on(async {
+        let sim = sim().await;
+        let url = sim.url();
+        let tmp = tempfile::tempdir().unwrap();
+        let st = secret_stack(tmp.path(), &url, "hunter2");
+        let env = env(tmp.path());
+        let p = plan(&st, &env).await;
+        assert!(!rendered(&p).contains("hunter2"), "{}", rendered(&p));
+        apply(&st, &env, p).await;
+        let kube = Actor::new(&url).await;
+        let live = kube.get(("v1", "Secret", "secrets"), Some("default"), "db").await.expect("the secret exists");
+        let stored = format!("{}", live);
+        assert!(stored.contains("hunter2") || live["data"]["password"] == "aHVudGVyMg==", "the cluster gets the real value: {stored}");
+        let state = iac_engine::ops::read_state(env.backend.as_ref()).await.unwrap();
+        assert!(!serde_json::to_string(&state).unwrap().contains("hunter2"), "state never holds the value");
+        let again = plan(&st, &env).await;
+        assert!(changes(&again).is_empty(), "{}", rendered(&again));
+
+        // A new value: the plan says the key changed, without either value.
+        let st = secret_stack(tmp.path(), &url, "correct-horse");
+        let p = plan(&st, &env).await;
+        let text = rendered(&p);
+        assert!(text.contains("-   password: (sensitive value, sha256") && text.contains("+   password: (sensitive value, sha256"), "{text}");
+        assert!(!text.contains("-   user:"), "an unchanged value keeps its hash: {text}");
+        assert!(!text.contains("hunter2") && !text.contains("correct-horse"), "{text}");
+        apply(&st, &env, p).await;
+        let live = kube.get(("v1", "Secret", "secrets"), Some("default"), "db").await.unwrap();
+        let stored = format!("{}", live);
+        assert!(stored.contains("correct-horse") || live["data"]["password"] == "Y29ycmVjdC1ob3JzZQ==", "{stored}");
+        assert!(changes(&plan(&st, &env).await).is_empty());
+        sim.stop().await;
+    });
+}
+
+#[test]
+fn custom_resources_whose_crd_another_resource_installs_plan_unknown_and_apply() {
+    rt().block_on(async {
+        let sim = sim().await;
+        let url = sim.url();
+        let tmp = tempfile::tempdir().unwrap();
+        let text = format!(
+            "{}\nresource \"kubernetes_manifests\" \"crds\" {{\n  content = <<-EOT\n{}  EOT\n}}\n\nresource \"kubernetes_manifests\" \"widgets\" {{\n  content    = <<-EOT\n    apiVersion: example.com/v1\n    kind: Widget\n    metadata:\n      name: w1\n    spec:\n      size: small\n  EOT\n  depends_on = [kubernetes_manifests.crds]\n}}\n\nresource \"kubernetes_manifest\" \"gadget\" {{\n  manifest = {{\n    apiVersion = \"example.com/v1\"\n    kind       = \"Widget\"\n    metadata   = {{ name = \"w2\" }}\n  }}\n  depends_on = [kubernetes_manifests.crds]\n}}\n",
+            providers(&url),
+            CRD.lines().map(|l| format!("    {l}\n")).collect::<String>()
+        );
+        let st = write_stack(tmp.path(), &text);
+        let env = env(tmp.path());
+        // Terraform's kubernetes_manifest fails here (the CRD does not exist yet); iac plans the set as unknown.
+        let p = plan(&st, &env).await;
+        assert!(change(&p, "kubernetes_manifests.widgets").after.get("objects").is_some_and(|o| o.is_unknown()));
+        apply(&st, &env, p).await;
+        let kube = Actor::new(&url).await;
+        assert!(kube.get(("example.com/v1", "Widget", "widgets"), Some("default"), "w1").await.is_some());
+        assert!(kube.get(("example.com/v1", "Widget", "widgets"), Some("default"), "w2").await.is_some(), "the namespace defaulted from discovery at apply");
+        let again = plan(&st, &env).await;
+        assert!(changes(&again).is_empty(), "{:?}", changes(&again));
+        assert_eq!(object_keys(&change(&again, "kubernetes_manifests.widgets").after), vec!["example.com/v1/Widget/default/w1"]);
+        destroy(&st, &env).await;
+        sim.stop().await;
+    });
+}

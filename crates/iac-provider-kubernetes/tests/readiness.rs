@@ -46,3 +46,54 @@ fn waits_that_cannot_finish_name_the_object_and_its_condition() {
         sim.stop().await;
     });
 }
+
+fn waited_deployment(url: &str, pattern: &str) -> String {
+    format!(
+        r#"{providers}
+resource "kubernetes_manifest" "web" {{
+  manifest = {{
+    apiVersion = "apps/v1"
+    kind       = "Deployment"
+    metadata   = {{ name = "web", namespace = "default" }}
+    spec = {{
+      replicas = 2
+      selector = {{ matchLabels = {{ app = "web" }} }}
+      template = {{
+        metadata = {{ labels = {{ app = "web" }} }}
+        spec     = {{ containers = [{{ name = "web", image = "nginx" }}] }}
+      }}
+    }}
+  }}
+  wait {{
+    condition {{
+      type   = "Available"
+      status = "True"
+    }}
+    fields = {{ "status.availableReplicas" = "{pattern}" }}
+  }}
+}}
+"#,
+        providers = providers(url)
+    )
+}
+
+#[test]
+fn wait_conditions_and_field_patterns_hold_after_apply() {
+    rt().block_on(async {
+        let sim = sim().await;
+        let url = sim.url();
+        let tmp = tempfile::tempdir().unwrap();
+        let st = write_stack(tmp.path(), &waited_deployment(&url, "^2$"));
+        let env = common::env(tmp.path());
+        converge(&st, &env).await;
+        let state = iac_engine::ops::read_state(env.backend.as_ref()).await.unwrap();
+        let obj = &state.resources.values().next().unwrap().attributes["object"];
+        assert_eq!(obj["status"]["availableReplicas"], 2, "the state holds the object as it was when the wait ended");
+
+        let tmp = tempfile::tempdir().unwrap();
+        let st = write_stack(tmp.path(), &waited_deployment(&url, "(2"));
+        let err = try_plan(&st, &common::env(tmp.path()), iac_core::plan::PlanMode::Normal).await.unwrap_err();
+        assert!(err.contains("wait.fields") && err.contains("not a regular expression"), "{err}");
+        sim.stop().await;
+    });
+}

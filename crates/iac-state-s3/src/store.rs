@@ -53,7 +53,10 @@ where
     match e.raw_response().map(|r| r.status().as_u16()) {
         Some(404) => Failure::Missing(target.to_string()),
         Some(412) | Some(409) => Failure::Precondition,
-        _ => Failure::Other(StateError::Backend(format!("S3 {what} {target}: {}", DisplayErrorContext(&e)))),
+        _ => Failure::Other(StateError::Backend(format!(
+            "S3 {what} {target}: {}",
+            DisplayErrorContext(&e)
+        ))),
     }
 }
 
@@ -94,12 +97,39 @@ impl Store {
 
     pub async fn get(&self, key: &str, version: Option<&str>) -> Result<Object, Failure> {
         let version = unversioned_as_none(version);
-        let what = if version.is_some() { "GetObject (version)" } else { "GetObject" };
-        let out = self.client.get_object().bucket(&self.bucket).key(key).set_version_id(version.map(str::to_string)).send().await.map_err(|e| classify(what, &self.url(key), e))?;
+        let what = if version.is_some() {
+            "GetObject (version)"
+        } else {
+            "GetObject"
+        };
+        let out = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .set_version_id(version.map(str::to_string))
+            .send()
+            .await
+            .map_err(|e| classify(what, &self.url(key), e))?;
         let e_tag = out.e_tag().map(str::to_string);
         let version_id = out.version_id().map(str::to_string);
-        let bytes = out.body.collect().await.map_err(|e| Failure::Other(StateError::Backend(format!("S3 reading {}: {e}", self.url(key)))))?.into_bytes().to_vec();
-        Ok(Object { bytes, e_tag, version_id })
+        let bytes = out
+            .body
+            .collect()
+            .await
+            .map_err(|e| {
+                Failure::Other(StateError::Backend(format!(
+                    "S3 reading {}: {e}",
+                    self.url(key)
+                )))
+            })?
+            .into_bytes()
+            .to_vec();
+        Ok(Object {
+            bytes,
+            e_tag,
+            version_id,
+        })
     }
 
     pub async fn get_optional(&self, key: &str) -> Result<Option<Object>, StateError> {
@@ -112,7 +142,14 @@ impl Store {
 
     /// The current ETag of `key`, if it exists.
     pub async fn e_tag(&self, key: &str) -> Result<Option<String>, StateError> {
-        match self.client.head_object().bucket(&self.bucket).key(key).send().await {
+        match self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
             Ok(o) => Ok(o.e_tag().map(str::to_string)),
             Err(e) => match classify("HeadObject", &self.url(key), e) {
                 Failure::Missing(_) => Ok(None),
@@ -121,16 +158,41 @@ impl Store {
         }
     }
 
-    pub async fn head_metadata(&self, key: &str, version: &str) -> Result<std::collections::HashMap<String, String>, Failure> {
-        let out = self.client.head_object().bucket(&self.bucket).key(key).set_version_id(unversioned_as_none(Some(version)).map(str::to_string)).send().await.map_err(|e| classify("HeadObject (version)", &self.url(key), e))?;
+    pub async fn head_metadata(
+        &self,
+        key: &str,
+        version: &str,
+    ) -> Result<std::collections::HashMap<String, String>, Failure> {
+        let out = self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .set_version_id(unversioned_as_none(Some(version)).map(str::to_string))
+            .send()
+            .await
+            .map_err(|e| classify("HeadObject (version)", &self.url(key), e))?;
         Ok(out.metadata().cloned().unwrap_or_default())
     }
 
-    pub fn put_request(&self, key: &str, bytes: Vec<u8>, condition: Option<&Condition>, metadata: &[(&str, String)]) -> aws_sdk_s3::operation::put_object::builders::PutObjectFluentBuilder {
+    pub fn put_request(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        condition: Option<&Condition>,
+        metadata: &[(&str, String)],
+    ) -> aws_sdk_s3::operation::put_object::builders::PutObjectFluentBuilder {
         // The server checks the body against this digest, so a body cut short
         // in transit is refused rather than stored.
         let sha = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&bytes));
-        let mut req = self.client.put_object().bucket(&self.bucket).key(key).checksum_sha256(sha).content_length(bytes.len() as i64).body(ByteStream::from(bytes));
+        let mut req = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .checksum_sha256(sha)
+            .content_length(bytes.len() as i64)
+            .body(ByteStream::from(bytes));
         req = match condition {
             Some(Condition::Absent) => req.if_none_match("*"),
             Some(Condition::Unchanged(tag)) => req.if_match(tag),
@@ -140,31 +202,61 @@ impl Store {
             req = req.metadata(*k, v);
         }
         if let Some((sse, kms)) = &self.sse {
-            req = req.server_side_encryption(sse.clone()).set_ssekms_key_id(kms.clone());
+            req = req
+                .server_side_encryption(sse.clone())
+                .set_ssekms_key_id(kms.clone());
         }
         req
     }
 
     /// PUTs `bytes` at `key`; returns the new version id.
-    pub async fn put(&self, key: &str, bytes: Vec<u8>, condition: Option<&Condition>, metadata: &[(&str, String)]) -> Result<Option<String>, Failure> {
-        let out = self.put_request(key, bytes, condition, metadata).send().await.map_err(|e| classify("PutObject", &self.url(key), e))?;
+    pub async fn put(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        condition: Option<&Condition>,
+        metadata: &[(&str, String)],
+    ) -> Result<Option<String>, Failure> {
+        let out = self
+            .put_request(key, bytes, condition, metadata)
+            .send()
+            .await
+            .map_err(|e| classify("PutObject", &self.url(key), e))?;
         Ok(out.version_id().map(str::to_string))
     }
 
     /// Deletes one version (or, unversioned, the object) for good.
     pub async fn delete(&self, key: &str, version: Option<&str>) -> Result<(), Failure> {
         let version = unversioned_as_none(version);
-        self.client.delete_object().bucket(&self.bucket).key(key).set_version_id(version.map(str::to_string)).send().await.map_err(|e| classify("DeleteObject", &self.url(key), e))?;
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .set_version_id(version.map(str::to_string))
+            .send()
+            .await
+            .map_err(|e| classify("DeleteObject", &self.url(key), e))?;
         Ok(())
     }
 
     /// Keys under `prefix`, in S3's (lexicographic) order.
     pub async fn list(&self, prefix: &str) -> Result<Vec<String>, StateError> {
         let mut keys = Vec::new();
-        let mut pages = self.client.list_objects_v2().bucket(&self.bucket).prefix(prefix).into_paginator().send();
+        let mut pages = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(prefix)
+            .into_paginator()
+            .send();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| StateError::from(classify("ListObjectsV2", &self.url(prefix), e)))?;
-            keys.extend(page.contents().iter().filter_map(|o| o.key().map(str::to_string)));
+            let page = page
+                .map_err(|e| StateError::from(classify("ListObjectsV2", &self.url(prefix), e)))?;
+            keys.extend(
+                page.contents()
+                    .iter()
+                    .filter_map(|o| o.key().map(str::to_string)),
+            );
         }
         Ok(keys)
     }
@@ -184,17 +276,27 @@ impl Store {
                 .set_version_id_marker(version_marker.take())
                 .send()
                 .await
-                .map_err(|e| StateError::from(classify("ListObjectVersions", &self.url(prefix), e)))?;
+                .map_err(|e| {
+                    StateError::from(classify("ListObjectVersions", &self.url(prefix), e))
+                })?;
             for v in page.versions() {
                 out.push(Version {
                     key: v.key().unwrap_or_default().to_string(),
                     version_id: v.version_id().map(str::to_string),
-                    last_modified: v.last_modified().and_then(|t| t.fmt(aws_sdk_s3::primitives::DateTimeFormat::DateTime).ok()).unwrap_or_default(),
+                    last_modified: v
+                        .last_modified()
+                        .and_then(|t| t.fmt(aws_sdk_s3::primitives::DateTimeFormat::DateTime).ok())
+                        .unwrap_or_default(),
                     delete_marker: false,
                 });
             }
             for d in page.delete_markers() {
-                out.push(Version { key: d.key().unwrap_or_default().to_string(), version_id: d.version_id().map(str::to_string), last_modified: String::new(), delete_marker: true });
+                out.push(Version {
+                    key: d.key().unwrap_or_default().to_string(),
+                    version_id: d.version_id().map(str::to_string),
+                    last_modified: String::new(),
+                    delete_marker: true,
+                });
             }
             if page.is_truncated() != Some(true) {
                 return Ok(out);
@@ -210,11 +312,38 @@ impl Store {
     /// Deletes these versions for good, a thousand per request.
     pub async fn delete_versions(&self, versions: &[Version]) -> Result<(), StateError> {
         for chunk in versions.chunks(1000) {
-            let ids: Vec<ObjectIdentifier> = chunk.iter().filter_map(|v| ObjectIdentifier::builder().key(&v.key).set_version_id(v.version_id.clone()).build().ok()).collect();
-            let delete = Delete::builder().set_objects(Some(ids)).quiet(true).build().map_err(|e| StateError::Backend(format!("S3 DeleteObjects request: {e}")))?;
-            let out = self.client.delete_objects().bucket(&self.bucket).delete(delete).send().await.map_err(|e| StateError::from(classify("DeleteObjects", &self.url(""), e)))?;
+            let ids: Vec<ObjectIdentifier> = chunk
+                .iter()
+                .filter_map(|v| {
+                    ObjectIdentifier::builder()
+                        .key(&v.key)
+                        .set_version_id(
+                            unversioned_as_none(v.version_id.as_deref()).map(str::to_string),
+                        )
+                        .build()
+                        .ok()
+                })
+                .collect();
+            let delete = Delete::builder()
+                .set_objects(Some(ids))
+                .quiet(true)
+                .build()
+                .map_err(|e| StateError::Backend(format!("S3 DeleteObjects request: {e}")))?;
+            let out = self
+                .client
+                .delete_objects()
+                .bucket(&self.bucket)
+                .delete(delete)
+                .send()
+                .await
+                .map_err(|e| StateError::from(classify("DeleteObjects", &self.url(""), e)))?;
             if let Some(err) = out.errors().first() {
-                return Err(StateError::Backend(format!("S3 DeleteObjects {}: {} {}", self.url(err.key().unwrap_or_default()), err.code().unwrap_or_default(), err.message().unwrap_or_default())));
+                return Err(StateError::Backend(format!(
+                    "S3 DeleteObjects {}: {} {}",
+                    self.url(err.key().unwrap_or_default()),
+                    err.code().unwrap_or_default(),
+                    err.message().unwrap_or_default()
+                )));
             }
         }
         Ok(())

@@ -1,6 +1,8 @@
 //! Test support shared by every crate's tests: fixtures, helpers, the real
 //! local servers tests run against ([`services`]: moto, PostgreSQL), where the
-//! installed tools are ([`tools`]), and the conformance suites that each
+//! installed tools are ([`tools`]), receivers for what iac pushes out
+//! ([`recorder`]: any HTTP request, e.g. Pushgateway metrics; [`otlp`]: OTLP
+//! trace exports, decoded), and the conformance suites that each
 //! implementation of an extension trait must pass. It is a dev-dependency
 //! only; non-test code never depends on it.
 

@@ -1,7 +1,49 @@
-//! Writing Markdown reports (plan comments): to standard output, or as one
+//! What the commands over several stacks (`iac plan DIR...`, `iac drift
+//! DIR...`) share: naming a stack, opening it in its own directory, and
+//! writing Markdown reports (plan comments) to standard output or as one
 //! file per part for CI to post as comments.
 
 use std::path::{Path, PathBuf};
+
+use iac_engine::ops::{self, Env, Loaded};
+use iac_engine::EngineError;
+use iac_lang::source::SourceMap;
+
+use super::Ctx;
+use crate::args::LockArgs;
+
+/// One stack of a multi-stack command, loaded, with its environment, while
+/// the process works in its directory (left when this is dropped).
+pub struct OpenStack {
+    pub loaded: Loaded,
+    pub env: Env,
+    // Declared last, so dropped last.
+    _cwd: InStackDir,
+}
+
+/// Opens the stack in `dir`, reporting problems as they are found; on
+/// failure, the error and the sources its diagnostics point into.
+pub fn open_stack(ctx: &Ctx, dir: &Path, lock: &LockArgs) -> Result<OpenStack, (EngineError, SourceMap)> {
+    let fail = |msg: String| {
+        ctx.reporter.error(&msg);
+        (EngineError::Invalid(msg), SourceMap::default())
+    };
+    if !dir.is_dir() {
+        return Err(fail(format!("{} is not a directory", dir.display())));
+    }
+    let cwd = InStackDir::enter(dir).map_err(fail)?;
+    let here = PathBuf::from(".");
+    let loaded = ops::load(&here, &crate::wiring::registry()).map_err(|(e, sources)| {
+        ctx.reporter.engine_error(&e, &sources);
+        (e, sources)
+    })?;
+    let stack_ctx = Ctx { dir: here, reporter: crate::report::Reporter { color: ctx.color }, color: ctx.color };
+    match stack_ctx.env(Some(&loaded), Some(lock)) {
+        Ok(env) => Ok(OpenStack { loaded, env, _cwd: cwd }),
+        // Already reported.
+        Err(_) => Err((EngineError::Invalid("the state backend could not be opened".into()), loaded.stack.sources.clone())),
+    }
+}
 
 /// How a stack directory is named in reports: as given on the command line
 /// ("stacks/a"), or the directory's own name for ".".

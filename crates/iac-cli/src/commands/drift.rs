@@ -31,53 +31,27 @@ struct Checked {
 
 async fn check(ctx: &Ctx, a: &DriftArgs, dir: PathBuf) -> Checked {
     let name = comment::stack_name(&dir);
-    let fail = |msg: String| Checked { name: name.clone(), result: Err(msg) };
-    if !dir.is_dir() {
-        ctx.reporter.error(&format!("{} is not a directory", dir.display()));
-        return fail("not a directory".into());
-    }
     // As with -chdir: path.module and relative paths mean what they do when the stack is applied.
-    let _cwd = match comment::InStackDir::enter(&dir) {
-        Ok(g) => g,
-        Err(e) => {
-            ctx.reporter.error(&e);
-            return fail(e);
-        }
+    let stack = match comment::open_stack(ctx, &dir, &a.lock) {
+        Ok(s) => s,
+        Err((e, sources)) => return Checked { name, result: Err(plain_error(&e, &sources)) },
     };
-    let here = PathBuf::from(".");
-    let stack_ctx = Ctx { dir: here.clone(), reporter: crate::report::Reporter { color: ctx.color }, color: ctx.color };
-    let registry = crate::wiring::registry();
-    let loaded = match ops::load(&here, &registry) {
-        Ok(l) => l,
-        Err((e, sources)) => {
-            ctx.reporter.engine_error(&e, &sources);
-            return fail(plain_error(&e, &sources));
-        }
-    };
-    let env = match stack_ctx.env(Some(&loaded), Some(&a.lock)) {
-        Ok(e) => e,
-        Err(_) => return fail("the state backend could not be opened".into()),
-    };
-    match ops::drift(&loaded, &env, cli_vars(&a.vars, true), a.parallelism, a.unmanaged).await {
+    let (loaded, env) = (&stack.loaded, &stack.env);
+    match ops::drift(loaded, env, cli_vars(&a.vars, true), a.parallelism, a.unmanaged).await {
         Ok(r) => {
             ctx.reporter.diagnostics(&loaded.warnings, &loaded.stack.sources);
             Checked { name, result: Ok(r) }
         }
         Err(e) => {
-            ctx.fail(&e, Some(&loaded));
-            fail(plain_error(&e, &loaded.stack.sources))
+            ctx.fail(&e, Some(loaded));
+            Checked { name, result: Err(plain_error(&e, &loaded.stack.sources)) }
         }
     }
 }
 
 /// An engine error as plain text for reports (diagnostics rendered without colour).
 fn plain_error(e: &iac_engine::EngineError, sources: &iac_lang::source::SourceMap) -> String {
-    use iac_engine::EngineError;
-    match e {
-        EngineError::Config(d) | EngineError::Failed(d) => d.iter().map(|d| d.render(sources)).collect::<Vec<_>>().join("\n"),
-        EngineError::Variables { diags, sources } => diags.iter().map(|d| d.render(sources)).collect::<Vec<_>>().join("\n"),
-        other => other.to_string(),
-    }
+    e.render_plain(sources).join("\n")
 }
 
 pub async fn run(ctx: &Ctx, a: DriftArgs) -> u8 {

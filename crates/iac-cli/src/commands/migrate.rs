@@ -27,15 +27,24 @@ pub struct BackendRecord {
 
 impl BackendRecord {
     pub fn of(configured: Option<&Backend>, overrides: &[(String, String)]) -> BackendRecord {
-        BackendRecord { type_: configured.map(|b| b.type_.clone()), settings: configured.map(|b| b.settings.clone()).unwrap_or_default(), overrides: overrides.to_vec() }
+        BackendRecord {
+            type_: configured.map(|b| b.type_.clone()),
+            settings: configured.map(|b| b.settings.clone()).unwrap_or_default(),
+            overrides: overrides.to_vec(),
+        }
     }
 
     fn same_block(&self, configured: Option<&Backend>) -> bool {
-        self.type_.as_deref() == configured.map(|b| b.type_.as_str()) && configured.map(|b| &b.settings).unwrap_or(&BTreeMap::new()) == &self.settings
+        self.type_.as_deref() == configured.map(|b| b.type_.as_str())
+            && configured.map(|b| &b.settings).unwrap_or(&BTreeMap::new()) == &self.settings
     }
 
     pub fn backend(&self, stack_dir: &Path) -> Result<Arc<dyn StateBackend>, String> {
-        wiring::backend_of(stack_dir, self.type_.as_deref().map(|t| (t, &self.settings)), &self.overrides)
+        wiring::backend_of(
+            stack_dir,
+            self.type_.as_deref().map(|t| (t, &self.settings)),
+            &self.overrides,
+        )
     }
 }
 
@@ -66,7 +75,11 @@ fn save(stack_dir: &Path, record: &BackendRecord) -> Result<(), String> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
     let mut f = opts.open(&tmp).map_err(fail)?;
-    std::io::Write::write_all(&mut f, &serde_json::to_vec_pretty(record).unwrap_or_default()).map_err(fail)?;
+    std::io::Write::write_all(
+        &mut f,
+        &serde_json::to_vec_pretty(record).unwrap_or_default(),
+    )
+    .map_err(fail)?;
     f.sync_all().map_err(fail)?;
     std::fs::rename(&tmp, &path).map_err(fail)
 }
@@ -92,7 +105,11 @@ fn has_state(s: &Stored) -> bool {
 
 /// Copies `from`'s snapshot and journal to the empty `to`, holding both
 /// locks, then reads `to` back and compares.
-pub async fn migrate(from: &dyn StateBackend, to: &dyn StateBackend, timeout: Duration) -> Result<Migrated, EngineError> {
+pub async fn migrate(
+    from: &dyn StateBackend,
+    to: &dyn StateBackend,
+    timeout: Duration,
+) -> Result<Migrated, EngineError> {
     let from_lock = statemgr::lock(from, "migrate state", timeout).await?;
     let result = async {
         let to_lock = statemgr::lock(to, "migrate state", timeout).await?;
@@ -112,12 +129,22 @@ pub async fn migrate(from: &dyn StateBackend, to: &dyn StateBackend, timeout: Du
 async fn copy(from: &dyn StateBackend, to: &dyn StateBackend) -> Result<Migrated, EngineError> {
     let source = from.load().await?;
     if !has_state(&source) {
-        return Err(EngineError::Invalid(format!("{} holds no state to migrate", from.describe())));
+        return Err(EngineError::Invalid(format!(
+            "{} holds no state to migrate",
+            from.describe()
+        )));
     }
     let existing = to.load().await?;
     if has_state(&existing) {
-        let what = existing.meta.as_ref().map_or_else(|| "journal records".to_string(), |m| format!("lineage {}, serial {}", m.lineage, m.serial));
-        return Err(EngineError::Invalid(format!("{} already holds state ({what}); refusing to overwrite it with {}", to.describe(), from.describe())));
+        let what = existing.meta.as_ref().map_or_else(
+            || "journal records".to_string(),
+            |m| format!("lineage {}, serial {}", m.lineage, m.serial),
+        );
+        return Err(EngineError::Invalid(format!(
+            "{} already holds state ({what}); refusing to overwrite it with {}",
+            to.describe(),
+            from.describe()
+        )));
     }
     if let (Some(meta), Some(snapshot)) = (&source.meta, &source.snapshot) {
         to.write_snapshot(meta, snapshot).await?;
@@ -126,27 +153,50 @@ async fn copy(from: &dyn StateBackend, to: &dyn StateBackend) -> Result<Migrated
         to.append(&source.journal).await?;
     }
     let copy = to.load().await?;
-    if copy.snapshot != source.snapshot || copy.meta != source.meta || copy.journal != source.journal {
-        return Err(EngineError::Invalid(format!("the copy in {} does not read back as the state of {}; the old state is untouched", to.describe(), from.describe())));
+    if copy.snapshot != source.snapshot
+        || copy.meta != source.meta
+        || copy.journal != source.journal
+    {
+        return Err(EngineError::Invalid(format!(
+            "the copy in {} does not read back as the state of {}; the old state is untouched",
+            to.describe(),
+            from.describe()
+        )));
     }
-    Ok(Migrated { serial: source.meta.map(|m| m.serial), records: source.journal.len() })
+    Ok(Migrated {
+        serial: source.meta.map(|m| m.serial),
+        records: source.journal.len(),
+    })
 }
 
 /// `iac init`'s backend step: returns the configured backend after
 /// migrating to it (with `-migrate-state`) or checking that no state is
 /// being left behind, and records it.
-pub async fn init_backend(stack_dir: &Path, configured: Option<&Backend>, overrides: &[(String, String)], migrate_state: bool, timeout: Duration) -> Result<Arc<dyn StateBackend>, String> {
+pub async fn init_backend(
+    stack_dir: &Path,
+    configured: Option<&Backend>,
+    overrides: &[(String, String)],
+    migrate_state: bool,
+    timeout: Duration,
+) -> Result<Arc<dyn StateBackend>, String> {
     let new_record = BackendRecord::of(configured, overrides);
     let backend = new_record.backend(stack_dir)?;
     // No record: the stack was on the default local state until now.
     let old_record = recorded(stack_dir).unwrap_or_default();
-    let changed = old_record.type_ != new_record.type_ || old_record.settings != new_record.settings || old_record.overrides != new_record.overrides;
+    let changed = old_record.type_ != new_record.type_
+        || old_record.settings != new_record.settings
+        || old_record.overrides != new_record.overrides;
     if migrate_state {
         if !changed {
-            return Err("-migrate-state: the backend is unchanged since the last init; nothing to migrate".into());
+            return Err(
+                "-migrate-state: the backend is unchanged since the last init; nothing to migrate"
+                    .into(),
+            );
         }
         let old = old_record.backend(stack_dir)?;
-        let m = migrate(old.as_ref(), backend.as_ref(), timeout).await.map_err(|e| e.to_string())?;
+        let m = migrate(old.as_ref(), backend.as_ref(), timeout)
+            .await
+            .map_err(|e| e.to_string())?;
         println!(
             "Migrated the state from {} to {} ({}{} journal records), and read it back to check.\nThe old copy is left in place; remove it when you no longer need it.",
             old.describe(),
@@ -156,7 +206,10 @@ pub async fn init_backend(stack_dir: &Path, configured: Option<&Backend>, overri
         );
     } else if changed {
         let old = old_record.backend(stack_dir)?;
-        let (old_state, new_state) = (old.load().await.map_err(|e| e.to_string())?, backend.load().await.map_err(|e| e.to_string())?);
+        let (old_state, new_state) = (
+            old.load().await.map_err(|e| e.to_string())?,
+            backend.load().await.map_err(|e| e.to_string())?,
+        );
         if has_state(&old_state) && !has_state(&new_state) {
             return Err(format!(
                 "the backend changed: the state is in {} and {} is empty. Run `iac init -migrate-state` to copy it over.",

@@ -206,6 +206,10 @@ async fn init(ctx: &Ctx, backend_config: Vec<String>, migrate_state: bool, lock:
     used.sort();
     used.dedup();
     println!("Initializing the backend: {}", backend.describe());
+    match wiring::state_keys() {
+        Ok(k) if k.seals() => println!("- state and saved plans are encrypted (AES-256-GCM{})", k.sealing_key_id().map(|id| format!(", key id {id}")).unwrap_or_else(|| ", passphrase".into())),
+        _ => {}
+    }
     for p in &used {
         println!("- provider {p}: built in");
     }

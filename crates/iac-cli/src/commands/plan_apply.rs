@@ -84,34 +84,19 @@ pub fn combine_exit_codes(codes: impl IntoIterator<Item = u8>) -> u8 {
 
 async fn plan_stack(ctx: &Ctx, p: &PlanArgs, dir: PathBuf, out: Option<&PathBuf>) -> StackPlan {
     let name = super::comment::stack_name(&dir);
-    let _cwd = match super::comment::InStackDir::enter(&dir) {
-        Ok(g) => g,
-        Err(e) => {
-            ctx.reporter.error(&e);
-            return StackPlan { name, dir, sources: Default::default(), result: Err(iac_engine::EngineError::Invalid(e)) };
-        }
+    let stack = match super::comment::open_stack(ctx, &dir, &p.lock) {
+        Ok(s) => s,
+        Err((e, sources)) => return StackPlan { name, dir, sources, result: Err(e) },
     };
-    let here = PathBuf::from(".");
-    let stack_ctx = Ctx { dir: here.clone(), reporter: crate::report::Reporter { color: ctx.color }, color: ctx.color };
-    let registry = crate::wiring::registry();
-    let loaded = match ops::load(&here, &registry) {
-        Ok(l) => l,
-        Err((e, sources)) => {
-            ctx.reporter.engine_error(&e, &sources);
-            return StackPlan { name, dir, sources, result: Err(e) };
-        }
-    };
+    // The stack's directory is left when `stack` goes out of scope, at the end.
+    let (loaded, env) = (stack.loaded, &stack.env);
     let sources = loaded.stack.sources.clone();
-    let env = match stack_ctx.env(Some(&loaded), Some(&p.lock)) {
-        Ok(e) => e,
-        Err(_) => return StackPlan { name, dir, sources, result: Err(iac_engine::EngineError::Invalid("the state backend could not be opened".into())) },
-    };
     let run = match run_options(ctx, p) {
         Ok(r) => r,
         Err(_) => return StackPlan { name, dir, sources, result: Err(iac_engine::EngineError::Invalid("invalid -target or -replace".into())) },
     };
     watch_interrupt(env.cancel.clone());
-    match ops::plan_loaded(&loaded, &env, PlanRequest { vars: cli_vars(&p.vars, true), run }).await {
+    match ops::plan_loaded(&loaded, env, PlanRequest { vars: cli_vars(&p.vars, true), run }).await {
         Ok(o) => {
             ctx.reporter.diagnostics(&o.warnings, &loaded.stack.sources);
             // Saved now, while in the stack's directory: a relative -out lands in it.
@@ -140,11 +125,6 @@ pub async fn plan(ctx: &Ctx, p: PlanArgs, out: Option<PathBuf>, detailed: bool, 
     let dirs = if dirs.is_empty() { vec![ctx.dir.clone()] } else { dirs };
     let mut stacks = Vec::with_capacity(dirs.len());
     for dir in dirs {
-        if !dir.is_dir() {
-            ctx.reporter.error(&format!("{} is not a directory", dir.display()));
-            stacks.push(StackPlan { name: super::comment::stack_name(&dir), dir, sources: Default::default(), result: Err(iac_engine::EngineError::Invalid("not a directory".into())) });
-            continue;
-        }
         stacks.push(plan_stack(ctx, &p, dir, out.as_ref()).await);
     }
     let mut code = combine_exit_codes(stacks.iter().map(|s| s.exit_code(detailed)));
@@ -254,18 +234,13 @@ fn still_running(log: Arc<std::sync::Mutex<ApplyLog>>) -> tokio::task::JoinHandl
         tick.tick().await;
         loop {
             tick.tick().await;
-            let lines: Vec<String> = match log.lock() {
-                Ok(l) => l
-                    .in_flight(std::time::Instant::now())
-                    .into_iter()
-                    .filter(|(_, _, elapsed)| *elapsed >= every)
-                    .map(|(addr, action, elapsed)| format!("{addr}: Still {}... [{}s elapsed]", still_verb(action), elapsed.as_secs()))
-                    .collect(),
-                Err(_) => return,
-            };
+            // Written while the log is locked, as the progress lines are: an
+            // operation that just finished never shows as still running after
+            // its "complete" line.
+            let Ok(l) = log.lock() else { return };
             let mut out = std::io::stdout().lock();
-            for l in lines {
-                let _ = writeln!(out, "{l}");
+            for (addr, action, elapsed) in l.in_flight(std::time::Instant::now()).into_iter().filter(|(_, _, elapsed)| *elapsed >= every) {
+                let _ = writeln!(out, "{addr}: Still {}... [{}s elapsed]", still_verb(action), elapsed.as_secs());
             }
         }
     })
@@ -361,7 +336,9 @@ pub async fn apply(ctx: &Ctx, p: PlanArgs, auto_approve: bool, plan_file: Option
         if !sink_applying.load(std::sync::atomic::Ordering::SeqCst) {
             return;
         }
-        let elapsed = sink_log.lock().map(|mut l| l.record(&e, std::time::Instant::now())).unwrap_or(None);
+        // Printed under the log's lock, which the "Still creating" lines take too.
+        let mut l = sink_log.lock().unwrap_or_else(|p| p.into_inner());
+        let elapsed = l.record(&e, std::time::Instant::now());
         progress(&e, elapsed);
     }));
     let heartbeat = still_running(log.clone());

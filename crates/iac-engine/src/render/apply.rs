@@ -5,9 +5,9 @@ use std::fmt::Write;
 use std::time::{Duration, Instant};
 
 use iac_core::plan::Action;
-use iac_lang::diagnostic::Diagnostic;
 use iac_lang::source::SourceMap;
 
+use super::markdown::{cell, code, escape, fenced};
 use crate::error::EngineError;
 use crate::run::Event;
 
@@ -56,6 +56,12 @@ impl ApplyLog {
         self.operations.iter_mut().rev().find(|o| o.addr == addr && o.outcome.is_none())
     }
 
+    /// The operations still running at `now`, with how long they have run
+    /// (for "Still creating... [10s elapsed]" lines in long applies).
+    pub fn in_flight(&self, now: Instant) -> Vec<(&str, Action, Duration)> {
+        self.operations.iter().filter(|o| o.outcome.is_none()).map(|o| (o.addr.as_str(), o.action, now.saturating_duration_since(o.started))).collect()
+    }
+
     pub fn failed(&self) -> usize {
         self.operations.iter().filter(|o| matches!(o.outcome, Some((_, Err(_))))).count()
     }
@@ -86,8 +92,8 @@ pub fn summary_markdown(stack: &str, log: &ApplyLog, result: &ApplyResult<'_>) -
     let failed = log.failed();
     let unfinished = log.operations.len() - done - failed;
     let mut out = match result {
-        ApplyResult::Succeeded => format!("## :white_check_mark: iac apply `{stack}`: {done} operation(s) done\n\n"),
-        ApplyResult::Failed { .. } => format!("## :x: iac apply `{stack}` failed: {done} done, {failed} failed, {unfinished} not finished\n\n"),
+        ApplyResult::Succeeded => format!("## :white_check_mark: iac apply {}: {done} operation(s) done\n\n", code(stack)),
+        ApplyResult::Failed { .. } => format!("## :x: iac apply {} failed: {done} done, {failed} failed, {unfinished} not finished\n\n", code(stack)),
     };
     if log.operations.is_empty() {
         out.push_str("Nothing to do.\n\n");
@@ -96,30 +102,21 @@ pub fn summary_markdown(stack: &str, log: &ApplyLog, result: &ApplyResult<'_>) -
         for o in &log.operations {
             let (result, time) = match &o.outcome {
                 Some((d, Ok(()))) => ("done".to_string(), format!("{:.1}s", d.as_secs_f64())),
-                Some((d, Err(m))) => (format!("failed: {}", cell(m)), format!("{:.1}s", d.as_secs_f64())),
+                Some((d, Err(m))) => (format!("failed: {}", escape(m.lines().next().unwrap_or(""))), format!("{:.1}s", d.as_secs_f64())),
                 None => ("not finished".to_string(), String::new()),
             };
-            let _ = writeln!(out, "| `{}` | {} | {result} | {time} |", o.addr.replace('`', "'"), verb(o.action));
+            let _ = writeln!(out, "| {} | {} | {result} | {time} |", cell(&code(&o.addr)), verb(o.action));
         }
         out.push('\n');
     }
     if let ApplyResult::Failed { error, sources } = result {
-        let diags: Vec<String> = match error {
-            EngineError::Config(d) | EngineError::Failed(d) => d.iter().map(|d: &Diagnostic| d.render(sources)).collect(),
-            EngineError::Variables { diags, sources } => diags.iter().map(|d| d.render(sources)).collect(),
-            other => vec![other.to_string()],
-        };
         out.push_str("### Errors\n\n");
-        for d in diags {
-            let _ = writeln!(out, "```text\n{}\n```\n", d.trim_end().replace("```", "'''"));
+        for d in error.render_plain(sources) {
+            out.push_str(&fenced("text", &d));
+            out.push('\n');
         }
     }
     out
-}
-
-/// A table cell: one line, no pipes, no HTML.
-fn cell(s: &str) -> String {
-    s.lines().next().unwrap_or("").replace('|', "\\|").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 #[cfg(test)]
@@ -141,5 +138,9 @@ mod tests {
         assert!(md.contains("| `terraform_data.a` | create | done | 1.5s |"), "{md}");
         assert!(md.contains("| `local_file.b` | update | failed: denied \\| x | 2.0s |"), "{md}");
         assert!(md.contains("1 done, 1 failed, 0 not finished"), "{md}");
+        assert!(log.in_flight(t0).is_empty());
+        let c: iac_core::address::InstanceAddr = "terraform_data.c".parse().unwrap();
+        log.record(&Event::Start { addr: c, action: Action::Delete }, t0);
+        assert_eq!(log.in_flight(t0 + Duration::from_secs(10)), vec![("terraform_data.c", Action::Delete, Duration::from_secs(10))]);
     }
 }

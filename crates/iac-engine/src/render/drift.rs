@@ -196,7 +196,7 @@ pub fn prometheus(stacks: &[StackDrift<'_>]) -> String {
         match &s.result {
             Err(_) => families[3].2.push(format!("iac_drift_check_success{{stack=\"{stack}\"}} 0")),
             Ok(r) => {
-                let mut by_type: BTreeMap<&str, usize> = r.managed_types.keys().map(|t| (t.as_str(), 0)).collect();
+                let mut by_type: BTreeMap<&str, usize> = r.managed_types.iter().map(|t| (t.as_str(), 0)).collect();
                 for d in &r.drift {
                     *by_type.entry(d.addr.resource.type_.as_str()).or_insert(0) += 1;
                 }
@@ -240,7 +240,7 @@ mod tests {
     fn report(drift: Vec<Drift>) -> DriftReport {
         DriftReport {
             drift,
-            managed_types: [("local_file".to_string(), 2), ("terraform_data".to_string(), 1)].into_iter().collect(),
+            managed_types: ["local_file".to_string(), "terraform_data".to_string()].into_iter().collect(),
             unmanaged: Vec::new(),
             known_ids: Default::default(),
             duration: std::time::Duration::from_millis(1500),

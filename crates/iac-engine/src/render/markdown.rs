@@ -64,7 +64,8 @@ pub fn plan_comment(sections: &[Section<'_>], opts: &Options) -> Vec<String> {
     doc.split(opts)
 }
 
-/// The four counts of the summary line; replacements are counted once, as replacements.
+/// The counts of the summary line (imports only when there are some);
+/// replacements are counted once, as replacements.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
     pub add: usize,
@@ -105,7 +106,7 @@ fn overview(doc: &mut Doc, sections: &[Section<'_>]) {
             Outcome::Planned { plan, .. } if !plan.has_changes() => "no changes".to_string(),
             Outcome::Planned { plan, .. } => Counts::of(plan).line(),
         };
-        let _ = writeln!(t, "| {} | {} |", code(s.name).replace('|', "\\|"), result);
+        let _ = writeln!(t, "| {} | {} |", cell(&code(s.name)), result);
     }
     t.push('\n');
     doc.text(t);
@@ -240,13 +241,9 @@ fn drift(doc: &mut Doc, plan: &Plan) {
 }
 
 fn errors(doc: &mut Doc, error: &EngineError, sources: &SourceMap) {
-    let (diags, sources) = match error {
-        EngineError::Config(d) | EngineError::Failed(d) => (d.as_slice(), sources),
-        EngineError::Variables { diags, sources } => (diags.as_slice(), sources),
-        other => {
-            doc.code_block("Error", "text", other.to_string().lines().map(str::to_string).collect(), true);
-            return;
-        }
+    let Some((diags, sources)) = error.diagnostics(sources) else {
+        doc.code_block("Error", "text", error.to_string().lines().map(str::to_string).collect(), true);
+        return;
     };
     let mut diags: Vec<&Diagnostic> = diags.iter().collect();
     diags.sort_by_key(|d| d.span.as_ref().map_or((u32::MAX, usize::MAX), |s| (s.file.0, s.range.start)));
@@ -272,7 +269,7 @@ fn diff_line(line: &str) -> String {
 }
 
 /// Inline code that survives backticks inside (CommonMark: a longer fence, padded).
-fn code(s: &str) -> String {
+pub(super) fn code(s: &str) -> String {
     let longest = longest_run(s, '`');
     if longest == 0 {
         return format!("`{s}`");
@@ -290,8 +287,20 @@ fn longest_run(s: &str, ch: char) -> usize {
     best
 }
 
+/// A fenced code block whose fence is longer than any run of backticks in
+/// `text`, so the text cannot close it early.
+pub(super) fn fenced(lang: &str, text: &str) -> String {
+    let fence = "`".repeat((longest_run(text, '`') + 1).max(3));
+    format!("{fence}{lang}\n{}\n{fence}\n", text.trim_end_matches('\n'))
+}
+
+/// A table cell: one line, pipes escaped (also inside code spans, as GFM wants).
+pub(super) fn cell(s: &str) -> String {
+    s.lines().next().unwrap_or("").replace('|', "\\|")
+}
+
 /// Text from configuration (a reason) cannot inject HTML or Markdown structure.
-fn escape(s: &str) -> String {
+pub(super) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -311,7 +320,7 @@ fn escape(s: &str) -> String {
 
 /// A document as blocks the splitter may cut between (text) or inside (code, by line).
 #[derive(Default)]
-pub struct Doc {
+struct Doc {
     blocks: Vec<Block>,
 }
 
@@ -325,17 +334,17 @@ fn chars(s: &str) -> usize {
 }
 
 impl Doc {
-    pub fn text(&mut self, t: String) {
+    fn text(&mut self, t: String) {
         self.blocks.push(Block::Text(t));
     }
 
-    /// A fenced code block inside `<details>` (open when `open` is false: collapsed).
-    pub fn code_block(&mut self, summary: &str, lang: &'static str, lines: Vec<String>, collapsed: bool) {
+    /// A fenced code block inside `<details>`, collapsed or open.
+    fn code_block(&mut self, summary: &str, lang: &'static str, lines: Vec<String>, collapsed: bool) {
         self.blocks.push(Block::Code { summary: summary.to_string(), lang, lines, open: !collapsed });
     }
 
     /// Lays the blocks out into parts of at most `opts.max_chars` characters.
-    pub fn split(self, opts: &Options) -> Vec<String> {
+    fn split(self, opts: &Options) -> Vec<String> {
         // The header of a part ("<!-- marker part 12/34 -->" and a visible
         // "Part 12 of 34" line) is written last, when the count is known.
         let reserve = chars(&header(&opts.marker, 9999, 9999));
@@ -523,5 +532,7 @@ mod tests {
         assert_eq!(code("a.b"), "`a.b`");
         assert_eq!(code("a[\"`x`\"]"), "`` a[\"`x`\"] ``");
         assert_eq!(escape("<b>*x*</b>"), "&lt;b&gt;\\*x\\*&lt;/b&gt;");
+        assert_eq!(cell(&code("a[\"x|y\"]")), "`a[\"x\\|y\"]`");
+        assert_eq!(fenced("text", "a\n```\nb\n"), "````text\na\n```\nb\n````\n");
     }
 }

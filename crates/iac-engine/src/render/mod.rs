@@ -1,5 +1,7 @@
-//! Renderings of plans, state and the graph, for people and for machines.
-//! Everything returns strings; sensitive values are never shown.
+//! Renderings for people and for machines: plans (human, JSON, Markdown
+//! pull-request comments), drift reports (text, Markdown, JSON, Prometheus),
+//! apply summaries (Markdown), state and the graph. Everything returns
+//! strings; sensitive values are never shown.
 
 pub mod apply;
 pub mod drift;

@@ -109,8 +109,9 @@ fn options(config: &Value) -> SetOptions {
 }
 
 pub async fn apply(cx: &Context, req: &ApplyChangeRequest) -> Result<ApplyChangeResponse> {
-    let d = if req.planned.get("objects").is_some_and(Value::is_wholly_known) {
-        desired_from_objects(&tracked(Some(&req.planned)))?
+    let planned_objects = tracked(Some(&req.planned));
+    let d = if req.planned.get("objects").is_some_and(Value::is_wholly_known) && !sets::has_secrets(&planned_objects) {
+        desired_from_objects(&planned_objects)?
     } else {
         render(cx, &req.config).await?.ok_or_else(|| KubeError::UnknownKind(format!("chart {}: some rendered kinds are not served by the cluster and no CRD in the chart defines them", get_str(&req.config, "chart").unwrap_or(""))))?
     };

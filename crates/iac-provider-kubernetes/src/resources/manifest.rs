@@ -20,8 +20,10 @@ use crate::readiness::{self, WaitFor};
 use crate::sets::{self, SetOptions};
 use crate::{schema, Context};
 
-/// The object without what the server keeps for itself.
-fn without_bookkeeping(mut live: Json) -> Json {
+/// The object without what the server keeps for itself (and without a
+/// Secret's values: `object` is shown in plans and kept in state).
+fn without_bookkeeping(live: Json) -> Json {
+    let mut live = crate::object::redacted(&live);
     if let Some(m) = live.get_mut("metadata").and_then(Json::as_object_mut) {
         m.remove("managedFields");
     }
@@ -35,6 +37,9 @@ fn identity(manifest: &Value) -> Vec<Option<&Value>> {
 }
 
 pub fn validate(config: &Value) -> Vec<(AttrPath, String)> {
+    if let Err(e) = field_waits(config) {
+        return vec![(AttrPath(vec![PathStep::Attr("wait".into()), PathStep::Attr("fields".into())]), e)];
+    }
     let Some(m) = config.get("manifest") else { return Vec::new() };
     if !m.is_wholly_known() {
         return Vec::new();
@@ -92,11 +97,17 @@ fn waits(config: &Value) -> WaitFor {
     WaitFor { rollout, load_balancer: explicit == Some(true), applications: explicit == Some(true) }
 }
 
+/// The `wait` block's field patterns.
+fn field_waits(config: &Value) -> std::result::Result<Vec<readiness::FieldWait>, String> {
+    let fields = config.get("wait").and_then(|w| w.get("fields")).and_then(Value::as_map);
+    fields.into_iter().flat_map(|m| m.iter()).filter_map(|(k, v)| v.as_str().map(|v| readiness::FieldWait::new(k, v))).collect()
+}
+
 /// Waits for the `wait` block's conditions and fields.
 async fn wait_for_block(cx: &Context, id: &ObjectId, config: &Value, timeout: std::time::Duration) -> Result<()> {
     let Some(w) = config.get("wait").filter(|w| !w.is_null()) else { return Ok(()) };
     let conditions: Vec<(String, String)> = w.get("condition").and_then(Value::as_list).unwrap_or(&[]).iter().map(|c| (get_str(c, "type").unwrap_or("Ready").to_string(), get_str(c, "status").unwrap_or("True").to_string())).collect();
-    let fields: Vec<(String, String)> = w.get("fields").and_then(Value::as_map).map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string()))).collect()).unwrap_or_default();
+    let fields = field_waits(config).map_err(KubeError::Config)?;
     if conditions.is_empty() && fields.is_empty() {
         return Ok(());
     }
@@ -104,10 +115,7 @@ async fn wait_for_block(cx: &Context, id: &ObjectId, config: &Value, timeout: st
     loop {
         let live = cx.cluster.get(id).await?.unwrap_or(Json::Null);
         let cond_ok = conditions.iter().all(|(t, s)| live["status"]["conditions"].as_array().is_some_and(|cs| cs.iter().any(|c| c["type"] == t.as_str() && c["status"] == s.as_str())));
-        let field_ok = fields.iter().all(|(path, want)| {
-            let got = path.split('.').try_fold(&live, |cur, step| cur.get(step));
-            got.is_some_and(|g| g.as_str().map(str::to_string).unwrap_or_else(|| g.to_string()) == *want)
-        });
+        let field_ok = fields.iter().all(|f| f.holds(&live));
         if cond_ok && field_ok {
             return Ok(());
         }

@@ -85,8 +85,9 @@ pub async fn plan(cx: &Context, req: &PlanChangeRequest) -> Result<PlanChangeRes
 
 /// The planned set, resolved now if the plan could not (a CRD from elsewhere).
 pub async fn desired(cx: &Context, planned: &Value, config: &Value) -> Result<sets::Desired> {
-    if planned.get("objects").is_some_and(Value::is_wholly_known) {
-        return desired_from_objects(&tracked(Some(planned)));
+    let planned_objects = tracked(Some(planned));
+    if planned.get("objects").is_some_and(Value::is_wholly_known) && !sets::has_secrets(&planned_objects) {
+        return desired_from_objects(&planned_objects);
     }
     let ns = get_str(config, "namespace").unwrap_or("default").to_string();
     let objs = load_sources(config, &cx.stack_dir)?;
