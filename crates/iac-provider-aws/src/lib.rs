@@ -6,7 +6,8 @@
 //! SDK for Rust: credentials from the SDK's chain (never logged, planned or
 //! stored), endpoints per service (`endpoints { }`, `AWS_ENDPOINT_URL*`),
 //! the adaptive retry mode, and an ownership tag on every object so that
-//! `recover` adopts what an interrupted create made.
+//! `recover` adopts what an interrupted create made; [`inventory`] lists the
+//! account's objects for `iac drift -unmanaged`.
 //!
 //! Architecture Invariant: like every provider, this crate sees only
 //! `iac_core`'s provider protocol; it must never depend on the engine, the
@@ -16,6 +17,7 @@
 mod clients;
 pub mod eks_token;
 pub mod error;
+pub mod inventory;
 mod resources;
 pub mod schema;
 mod schema_util;
@@ -182,5 +184,9 @@ impl Provider for Aws {
             tracing::info!(addr, "found the object an interrupted create made");
         }
         Ok(found.map(|v| finish_read(r, &self.settings, &req.planned, v)))
+    }
+
+    async fn list_objects(&self, types: &[String]) -> R<Vec<CloudObject>> {
+        Ok(inventory::list(&self.clients, types).await?)
     }
 }

@@ -2,40 +2,11 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use common::*;
-
-#[derive(Clone, Default)]
-struct Buf(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buf {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-fn read_tree(dir: &std::path::Path, out: &mut String) {
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            read_tree(&p, out);
-        } else {
-            out.push_str(&String::from_utf8_lossy(&std::fs::read(&p).unwrap()));
-        }
-    }
-}
 
 #[test]
 fn the_token_never_leaks() {
-    let buf = Buf::default();
-    let writer = buf.clone();
-    tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(move || writer.clone()).with_ansi(false).init();
+    let logs = iac_testkit::leaks::LogCapture::install();
     rt().block_on(async {
         let h = sim(fast()).await;
         let tmp = tempfile::tempdir().unwrap();
@@ -50,10 +21,10 @@ fn the_token_never_leaks() {
         apply(&st, &env, p).await;
         let p2 = plan(&st, &env).await;
         seen.push_str(&serde_json::to_string(&p2).unwrap());
-        read_tree(tmp.path(), &mut seen);
-        seen.push_str(&String::from_utf8_lossy(&buf.0.lock().unwrap()));
+        seen.push_str(&iac_testkit::leaks::files_text(tmp.path()));
+        seen.push_str(&logs.text());
         assert!(seen.len() > 1000, "something was captured");
-        assert!(buf.0.lock().unwrap().len() > 0, "the provider logged at debug level");
+        assert!(!logs.text().is_empty(), "the provider logged at debug level");
         assert!(!seen.contains(TOKEN), "the API token leaked");
         // The cluster's own credentials are sensitive in the plan and state.
         let state = iac_engine::ops::read_state(env.backend.as_ref()).await.unwrap();

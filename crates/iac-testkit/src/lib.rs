@@ -7,6 +7,7 @@
 //! only; non-test code never depends on it.
 
 pub mod conformance;
+pub mod leaks;
 pub mod otlp;
 pub mod recorder;
 pub mod services;
