@@ -542,7 +542,7 @@ pub struct DriftReport {
     /// Cloud objects no state knows about (with `-unmanaged` only).
     pub unmanaged: Vec<iac_core::provider::CloudObject>,
     /// Every object id the stack's state knows (nested ones too).
-    pub known_ids: std::collections::BTreeSet<String>,
+    pub known_ids: crate::unmanaged::KnownIds,
     pub duration: Duration,
     /// When the check started (Unix seconds).
     pub checked_at_unix: u64,
@@ -565,11 +565,11 @@ pub async fn drift(loaded: &Loaded, env: &Env, vars: Vec<CliVar>, parallelism: u
     let run = RunOptions { mode: PlanMode::RefreshOnly, refresh: true, parallelism: parallelism.max(1), ..RunOptions::default() };
     let (outcome, configured) = plan_keeping_providers(loaded, env, PlanRequest { vars, run }).await?;
     let mut managed_types = std::collections::BTreeSet::new();
-    let mut known_ids = std::collections::BTreeSet::new();
+    let mut known_ids = crate::unmanaged::KnownIds::default();
     for (addr, inst) in &outcome.plan.prior_state.resources {
         if addr.resource.mode == Mode::Managed {
             managed_types.insert(addr.resource.type_.clone());
-            crate::unmanaged::ids_in(&inst.attributes, &mut known_ids);
+            known_ids.add(&addr.resource.type_, &inst.attributes);
         }
     }
     for d in &outcome.plan.drift {
@@ -595,6 +595,9 @@ pub async fn drift(loaded: &Loaded, env: &Env, vars: Vec<CliVar>, parallelism: u
 /// state knows (an object one stack manages is not unmanaged in another)
 /// and that the filter does not ignore; each object is reported once.
 pub fn settle_unmanaged(reports: &mut [&mut DriftReport], ignore: &crate::unmanaged::IgnoreList) {
-    let known: std::collections::BTreeSet<String> = reports.iter().flat_map(|r| r.known_ids.iter().cloned()).collect();
+    let mut known = crate::unmanaged::KnownIds::default();
+    for r in reports.iter() {
+        known.extend(&r.known_ids);
+    }
     crate::unmanaged::unmanaged(reports.iter_mut().map(|r| &mut r.unmanaged), &known, ignore);
 }

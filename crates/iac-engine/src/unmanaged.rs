@@ -72,33 +72,70 @@ fn glob(pattern: &str, text: &str) -> bool {
     true
 }
 
-/// Keeps the listed objects whose id no state knows and no rule ignores,
-/// each once (in the first listing that found it). Ids are matched without
-/// their type: state knows an id also when it is nested (a cluster's inline
-/// node pool), and cloud ids are unique across types.
-pub fn unmanaged<'a>(listings: impl IntoIterator<Item = &'a mut Vec<CloudObject>>, known: &BTreeSet<String>, ignore: &IgnoreList) {
-    let mut reported = BTreeSet::new();
-    for list in listings {
-        list.retain(|o| !known.contains(&o.id) && !ignore.ignores(o) && reported.insert((o.type_.clone(), o.id.clone())));
-        list.sort();
+/// What the checked stacks' state knows: each managed object by its type and
+/// id, and the ids of objects nested in them (a DOKS cluster's inline node
+/// pool) by the name of the block that holds them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KnownIds {
+    typed: BTreeSet<(String, String)>,
+    nested: BTreeSet<(String, String)>,
+}
+
+impl KnownIds {
+    /// Records a managed object of `type_` with its state attributes.
+    pub fn add(&mut self, type_: &str, attributes: &serde_json::Value) {
+        if let Some(id) = attributes.get("id").and_then(|v| v.as_str()) {
+            self.typed.insert((type_.to_string(), id.to_string()));
+        }
+        if let serde_json::Value::Object(m) = attributes {
+            for (k, v) in m {
+                nested_ids(k, v, &mut self.nested);
+            }
+        }
+    }
+
+    pub fn extend(&mut self, other: &KnownIds) {
+        self.typed.extend(other.typed.iter().cloned());
+        self.nested.extend(other.nested.iter().cloned());
+    }
+
+    /// Whether state knows the object. Ids are matched with their type, since
+    /// on AWS a name is an id (a bucket and a role may both be `logs`); a
+    /// nested id counts only for the type named after its block (`node_pool`
+    /// for `digitalocean_kubernetes_node_pool`), so a lifecycle rule's `id`
+    /// hides no role of that name.
+    pub fn knows(&self, o: &CloudObject) -> bool {
+        self.typed.contains(&(o.type_.clone(), o.id.clone()))
+            || self.nested.iter().any(|(block, id)| *id == o.id && (o.type_ == *block || o.type_.ends_with(&format!("_{block}"))))
     }
 }
 
-/// Every string under an `id` key, at any depth, of a state object's attributes.
-pub fn ids_in(attributes: &serde_json::Value, out: &mut BTreeSet<String>) {
-    match attributes {
+/// Every string under an `id` key below the attribute `block`, at any depth,
+/// recorded with the innermost block name that holds it.
+fn nested_ids(block: &str, v: &serde_json::Value, out: &mut BTreeSet<(String, String)>) {
+    match v {
         serde_json::Value::Object(m) => {
             for (k, v) in m {
                 match (k.as_str(), v) {
                     ("id", serde_json::Value::String(s)) => {
-                        out.insert(s.clone());
+                        out.insert((block.to_string(), s.clone()));
                     }
-                    _ => ids_in(v, out),
+                    _ => nested_ids(k, v, out),
                 }
             }
         }
-        serde_json::Value::Array(items) => items.iter().for_each(|v| ids_in(v, out)),
+        serde_json::Value::Array(items) => items.iter().for_each(|v| nested_ids(block, v, out)),
         _ => {}
+    }
+}
+
+/// Keeps the listed objects that no state knows and no rule ignores, each
+/// once (in the first listing that found it).
+pub fn unmanaged<'a>(listings: impl IntoIterator<Item = &'a mut Vec<CloudObject>>, known: &KnownIds, ignore: &IgnoreList) {
+    let mut reported = BTreeSet::new();
+    for list in listings {
+        list.retain(|o| !known.knows(o) && !ignore.ignores(o) && reported.insert((o.type_.clone(), o.id.clone())));
+        list.sort();
     }
 }
 
@@ -128,12 +165,25 @@ mod tests {
 
     #[test]
     fn known_and_ignored_objects_are_not_reported_and_duplicates_once() {
-        let known: BTreeSet<String> = ["v1".to_string()].into_iter().collect();
+        let mut known = KnownIds::default();
+        known.add("digitalocean_vpc", &serde_json::json!({"id": "v1"}));
         let ignore = IgnoreList::parse("digitalocean_vpc keep-*").unwrap();
         let mut a = vec![obj("digitalocean_vpc", "v1", "net"), obj("digitalocean_vpc", "v2", "other"), obj("digitalocean_vpc", "v3", "keep-me")];
         let mut b = vec![obj("digitalocean_vpc", "v2", "other"), obj("digitalocean_kubernetes_cluster", "c1", "k")];
         unmanaged([&mut a, &mut b], &known, &ignore);
         assert_eq!(a, vec![obj("digitalocean_vpc", "v2", "other")]);
         assert_eq!(b, vec![obj("digitalocean_kubernetes_cluster", "c1", "k")]);
+    }
+
+    #[test]
+    fn ids_match_with_their_type_and_nested_ids_with_their_block() {
+        let mut known = KnownIds::default();
+        known.add("aws_s3_bucket", &serde_json::json!({"id": "logs", "rule": [{"id": "uploads"}]}));
+        known.add("digitalocean_kubernetes_cluster", &serde_json::json!({"id": "c1", "node_pool": [{"id": "p1", "nodes": [{"id": "n1"}]}]}));
+        assert!(known.knows(&obj("aws_s3_bucket", "logs", "")));
+        assert!(!known.knows(&obj("aws_iam_role", "logs", "")), "a role named like a managed bucket is not managed");
+        assert!(!known.knows(&obj("aws_iam_role", "uploads", "")), "a lifecycle rule's id hides no role");
+        assert!(known.knows(&obj("digitalocean_kubernetes_node_pool", "p1", "")), "the cluster's inline pool is managed");
+        assert!(!known.knows(&obj("digitalocean_vpc", "p1", "")));
     }
 }
