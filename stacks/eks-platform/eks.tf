@@ -29,6 +29,7 @@ resource "aws_eks_node_group" "general" {
   node_group_name = "general"
   node_role_arn   = aws_iam_role.nodes.arn
   subnet_ids      = aws_subnet.private[*].id
+  version         = aws_eks_cluster.platform.version
   instance_types  = var.node_instance_types
   capacity_type   = "ON_DEMAND"
   labels          = var.node_labels

@@ -2,11 +2,18 @@
 # private subnets and a NAT gateway, the IAM roles EKS needs with AWS's
 # managed policies, an OIDC provider for IRSA, the cluster, a managed node
 # group of 3 whose desired size an autoscaler owns, and an S3 bucket for
-# artifacts (versioned, encrypted, not public).
+# artifacts (versioned, encrypted, not public). platform.tf adds what runs
+# in the cluster (KEDA, Karpenter, Argo CD), in the same apply.
 #
-# Against moto and the EKS layer (no account needed), as the tests run it:
-#   AWS_ENDPOINT_URL=http://127.0.0.1:PORT AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
-#     iac -chdir=stacks/eks-platform plan
+# Against moto, the EKS layer and the Kubernetes test API (no account
+# needed), as crates/iac-provider-kubernetes/tests/eks_platform.rs runs it:
+#   MOTO_IAM_LOAD_MANAGED_POLICIES=true moto_server -H 127.0.0.1 -p 5055 &
+#   iac-kube-sim --listen 127.0.0.1:6443 &
+#   iac-eks-sim-layer --upstream http://127.0.0.1:5055 --listen 127.0.0.1:4566 \
+#     --kube-api http://127.0.0.1:6443 &
+#   AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
+#     iac --chdir stacks/eks-platform apply -var poll_interval_ms=200 (and the
+#     offline switches in platform.tf)
 
 terraform {
   required_version = ">= 0.1.0"

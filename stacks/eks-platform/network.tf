@@ -30,6 +30,8 @@ resource "aws_subnet" "private" {
   tags = {
     Name                              = "${var.name}-private-${local.azs[count.index]}"
     "kubernetes.io/role/internal-elb" = "1"
+    # Where Karpenter's EC2NodeClass launches nodes.
+    "karpenter.sh/discovery" = var.name
   }
 }
 
@@ -81,6 +83,10 @@ resource "aws_security_group" "cluster" {
   name        = "${var.name}-cluster"
   description = "EKS control plane"
   vpc_id      = aws_vpc.platform.id
+
+  tags = {
+    "karpenter.sh/discovery" = var.name
+  }
 }
 
 resource "aws_vpc_security_group_ingress_rule" "cluster_https" {

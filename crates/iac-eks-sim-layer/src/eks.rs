@@ -18,11 +18,17 @@ pub struct Behaviour {
     /// The version a cluster gets when the create names none.
     pub default_version: String,
     pub account_id: String,
+    /// The next this-many EKS requests are refused with ThrottlingException.
+    pub throttle_next: u32,
+    /// The Kubernetes API new clusters report as `endpoint` (e.g. a local
+    /// test API at `http://127.0.0.1:PORT`), so a stack can configure its
+    /// kubernetes provider from the cluster; `None` reports an EKS-shaped URL.
+    pub kube_api: Option<String>,
 }
 
 impl Default for Behaviour {
     fn default() -> Behaviour {
-        Behaviour { transition_reads: 2, fail_clusters: Vec::new(), default_version: "1.31".into(), account_id: "123456789012".into() }
+        Behaviour { transition_reads: 2, fail_clusters: Vec::new(), default_version: "1.31".into(), account_id: "123456789012".into(), throttle_next: 0, kube_api: None }
     }
 }
 
@@ -34,6 +40,8 @@ impl Behaviour {
             fail_clusters: j["fail_clusters"].as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect()).unwrap_or_default(),
             default_version: j["default_version"].as_str().map(str::to_string).unwrap_or(d.default_version),
             account_id: j["account_id"].as_str().map(str::to_string).unwrap_or(d.account_id),
+            throttle_next: j["throttle_next"].as_u64().map(|n| n as u32).unwrap_or(0),
+            kube_api: j["kube_api"].as_str().map(str::to_string),
         }
     }
 }
@@ -201,6 +209,10 @@ impl State {
 
     /// Serves one EKS request.
     pub fn handle(&mut self, method: &str, path: &str, query: &str, body: &Json, region: &str) -> Reply {
+        if self.behaviour.throttle_next > 0 {
+            self.behaviour.throttle_next -= 1;
+            return err(429, "ThrottlingException", "Rate exceeded");
+        }
         let segs: Vec<String> = path.trim_matches('/').split('/').map(|s| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()).collect();
         let s: Vec<&str> = segs.iter().map(String::as_str).collect();
         match (method, s.as_slice()) {
@@ -302,7 +314,7 @@ impl State {
             "arn": format!("arn:aws:eks:{region}:{}:cluster/{name}", self.behaviour.account_id),
             "createdAt": now(),
             "version": version,
-            "endpoint": format!("https://{id}.gr7.{region}.eks.amazonaws.com"),
+            "endpoint": self.behaviour.kube_api.clone().unwrap_or_else(|| format!("https://{id}.gr7.{region}.eks.amazonaws.com")),
             "roleArn": role,
             "resourcesVpcConfig": {
                 "subnetIds": vpc["subnetIds"].clone(),
@@ -465,10 +477,10 @@ impl State {
         }
         let mut params = Vec::new();
         if b["scalingConfig"].is_object() {
-            for k in ["minSize", "maxSize", "desiredSize"] {
+            for (k, param) in [("minSize", "MinSize"), ("maxSize", "MaxSize"), ("desiredSize", "DesiredSize")] {
                 if let Some(v) = b["scalingConfig"].get(k) {
                     t.doc["scalingConfig"][k] = v.clone();
-                    params.push((k, v.to_string()));
+                    params.push((param, v.to_string()));
                 }
             }
         }
@@ -702,6 +714,19 @@ mod tests {
         let id = up.body["update"]["id"].as_str().unwrap().to_string();
         let d = s.handle("GET", &format!("/clusters/c/updates/{id}"), "", &Json::Null, "us-east-1");
         assert_eq!(d.body["update"]["status"], "Successful");
+    }
+
+    #[test]
+    fn clusters_report_the_configured_kube_api_as_endpoint() {
+        let mut s = State::new(Behaviour { transition_reads: 0, kube_api: Some("http://127.0.0.1:6443".into()), ..Behaviour::default() });
+        create(&mut s, "c");
+        let r = s.handle("GET", "/clusters/c", "", &Json::Null, "us-east-1");
+        assert_eq!(r.body["cluster"]["endpoint"], "http://127.0.0.1:6443");
+        let mut plain = State::new(Behaviour { transition_reads: 0, ..Behaviour::default() });
+        create(&mut plain, "c");
+        let r = plain.handle("GET", "/clusters/c", "", &Json::Null, "us-east-1");
+        assert!(r.body["cluster"]["endpoint"].as_str().unwrap().ends_with(".gr7.us-east-1.eks.amazonaws.com"), "{}", r.body["cluster"]["endpoint"]);
+        assert_eq!(Behaviour::from_json(&json!({"kube_api": "http://127.0.0.1:1"})).kube_api.as_deref(), Some("http://127.0.0.1:1"));
     }
 
     #[test]

@@ -8,6 +8,9 @@
 //! shape AWS never uses and replaces the VPC configuration, and it drops
 //! `accessConfig`. Every other request goes to moto unchanged.
 //! [`contract`] checks recorded exchanges against botocore's EKS model.
+//! With [`Behaviour::kube_api`] set, clusters report that URL (a local
+//! Kubernetes test API) as their endpoint, so a stack's kubernetes and helm
+//! providers configured from `aws_eks_cluster` reach it.
 //!
 //! Architecture Invariant: this crate depends on nothing of iac; it only
 //! speaks HTTP (like `iac-do-sim`), so tests see it as they would AWS.
@@ -86,7 +89,11 @@ impl Handle {
 
 /// Starts the layer on 127.0.0.1 (a free port) in front of `upstream` (moto).
 pub async fn start(upstream: &str, behaviour: Behaviour) -> Result<Handle, LayerError> {
-    let addr: SocketAddr = ([127, 0, 0, 1], 0).into();
+    start_on(([127, 0, 0, 1], 0).into(), upstream, behaviour).await
+}
+
+/// Starts the layer on `addr` in front of `upstream`.
+pub async fn start_on(addr: SocketAddr, upstream: &str, behaviour: Behaviour) -> Result<Handle, LayerError> {
     let listener = TcpListener::bind(addr).await.map_err(|source| LayerError::Bind { addr, source })?;
     let addr = listener.local_addr().map_err(|source| LayerError::Bind { addr, source })?;
     let shared = Arc::new(Shared { upstream: upstream.trim_end_matches('/').to_string(), state: Mutex::new(eks::State::new(behaviour)), exchanges: Mutex::new(Vec::new()), client: Client::builder(TokioExecutor::new()).build_http() });
@@ -155,8 +162,31 @@ async fn handle(s: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Full<
             }
             Ok(reply(r.status, serde_json::to_vec(&r.body).unwrap_or_default(), &headers))
         }
+        Some((service, _)) if service == "s3" => Ok(repair_s3(forward(&s, req).await).await),
         _ => Ok(forward(&s, req).await),
     }
+}
+
+/// Root elements moto 5.2.5 names after the operation where S3 uses the
+/// configuration's own name (the SDK refuses the document otherwise).
+const S3_ROOTS: &[(&str, &str)] = &[("GetBucketVersioningResponse", "VersioningConfiguration")];
+
+async fn repair_s3(resp: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
+    let (mut parts, body) = resp.into_parts();
+    let bytes = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let mut text = String::from_utf8_lossy(&bytes).into_owned();
+    let mut changed = false;
+    for (wrong, right) in S3_ROOTS {
+        if text.contains(&format!("<{wrong}")) {
+            text = text.replace(&format!("<{wrong}"), &format!("<{right}")).replace(&format!("</{wrong}>"), &format!("</{right}>"));
+            changed = true;
+        }
+    }
+    if !changed {
+        return Response::from_parts(parts, Full::new(bytes));
+    }
+    parts.headers.insert(hyper::header::CONTENT_LENGTH, hyper::header::HeaderValue::from(text.len()));
+    Response::from_parts(parts, Full::new(Bytes::from(text)))
 }
 
 /// Sends the request to moto as it came and returns moto's answer.

@@ -10,7 +10,7 @@ use aws_credential_types::Credentials;
 use aws_types::region::Region;
 use aws_types::SdkConfig;
 
-use crate::error::{sdk, AwsError};
+use crate::error::AwsError;
 use crate::settings::Settings;
 
 pub struct Clients {

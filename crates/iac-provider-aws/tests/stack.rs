@@ -17,12 +17,18 @@ use iac_engine::run::RunOptions;
 use iac_lang::vars::CliVar;
 use serde_json::json;
 
+/// The in-cluster half (kubernetes and helm providers, core components,
+/// Argo CD); it is applied with the rest by
+/// `iac-provider-kubernetes/tests/eks_platform.rs`.
+const IN_CLUSTER: &str = "platform.tf";
+
+/// The AWS half of the stack: every file but [`IN_CLUSTER`].
 fn copy_stack(dir: &Path) -> PathBuf {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../stacks/eks-platform");
     let dst = dir.join("stack");
     std::fs::create_dir_all(&dst).unwrap();
     for e in std::fs::read_dir(src).unwrap().flatten() {
-        if e.path().extension().is_some_and(|x| x == "tf") {
+        if e.path().extension().is_some_and(|x| x == "tf") && e.file_name() != IN_CLUSTER {
             std::fs::copy(e.path(), dst.join(e.file_name())).unwrap();
         }
     }

@@ -32,14 +32,6 @@ fn owned_by(t: &[Tag], owner: &str) -> bool {
     t.iter().any(|t| t.key() == OWNER_TAG && t.value() == owner)
 }
 
-/// A role name for a role configured without one: stable per instance.
-fn generated_name(owner: &str) -> String {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    owner.hash(&mut h);
-    format!("iac-{:016x}", h.finish())
-}
-
 fn check_json(addr: &str, key: &str, v: &Value) -> Result<(), AwsError> {
     match get_str(v, key) {
         Some(text) if serde_json::from_str::<serde_json::Value>(text).is_err() => Err(AwsError::invalid(addr, format!("{key} is not valid JSON"))),
@@ -95,7 +87,7 @@ impl Resource for Role {
     }
 
     async fn create(&self, cx: &Cx<'_>, p: &Value) -> Result<Value, AwsError> {
-        let name = get_str(p, "name").map(str::to_string).unwrap_or_else(|| generated_name(&cx.owner));
+        let name = get_str(p, "name").map(str::to_string).unwrap_or_else(|| crate::resources::stable_name(&cx.owner));
         cx.c.iam
             .create_role()
             .role_name(&name)
@@ -177,7 +169,7 @@ impl Resource for Role {
     }
 
     async fn recover(&self, cx: &Cx<'_>, planned: &Value) -> Result<Option<Value>, AwsError> {
-        let name = get_str(planned, "name").map(str::to_string).unwrap_or_else(|| generated_name(&cx.owner));
+        let name = get_str(planned, "name").map(str::to_string).unwrap_or_else(|| crate::resources::stable_name(&cx.owner));
         let Some(out) = absent(cx.c.iam.get_role().role_name(&name).send().await.map_err(sdk(cx.addr)))? else { return Ok(None) };
         if !out.role().is_some_and(|r| owned_by(r.tags(), &cx.owner)) {
             return Ok(None);

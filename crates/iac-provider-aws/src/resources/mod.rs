@@ -81,6 +81,29 @@ pub trait Resource: Send + Sync {
     }
 }
 
+/// A name for an object configured without one: the same for the same
+/// instance on every run, so `recover` can look a half-made create up by it.
+pub fn stable_name(owner: &str) -> String {
+    // FNV-1a: fixed forever, unlike std's DefaultHasher, so a newer binary
+    // still finds what an older one made.
+    let h = owner.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3));
+    format!("iac-{h:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stable_names_are_fixed_per_owner() {
+        assert_eq!(stable_name("s/aws_security_group.a"), stable_name("s/aws_security_group.a"));
+        assert_ne!(stable_name("s/aws_security_group.a"), stable_name("s/aws_security_group.b"));
+        // Pinned: a change here would orphan objects made by earlier versions.
+        assert_eq!(stable_name(""), "iac-cbf29ce484222325");
+        assert!(stable_name("x").len() <= 32, "fits IAM, EKS and EC2 name limits");
+    }
+}
+
 fn has_tags(block: &Block) -> bool {
     block.attributes.contains_key("tags_all")
 }

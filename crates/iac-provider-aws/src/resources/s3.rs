@@ -171,6 +171,11 @@ impl Resource for Bucket {
 
 #[async_trait]
 impl Resource for Versioning {
+    /// The bucket's only configuration of this kind is whatever is there.
+    async fn recover(&self, cx: &Cx<'_>, planned: &Value) -> Result<Option<Value>, AwsError> {
+        self.read(cx, planned).await
+    }
+
     fn schema(&self) -> ResourceSchema {
         schema_with_bucket(Block::default().block("versioning_configuration", one_required(Block::default().attr("status", Attribute::required(Str).describe("Enabled, Suspended or Disabled")).attr("mfa_delete", Attribute::optional_computed(Str)))))
     }
@@ -221,6 +226,11 @@ fn sse_rule_block() -> Block {
 
 #[async_trait]
 impl Resource for Encryption {
+    /// The bucket's only configuration of this kind is whatever is there.
+    async fn recover(&self, cx: &Cx<'_>, planned: &Value) -> Result<Option<Value>, AwsError> {
+        self.read(cx, planned).await
+    }
+
     fn schema(&self) -> ResourceSchema {
         schema_with_bucket(Block::default().block("rule", iac_core::schema::NestedBlock { min_items: 1, ..set_block(sse_rule_block()) }))
     }
@@ -278,6 +288,11 @@ const PAB: &[&str] = &["block_public_acls", "block_public_policy", "ignore_publi
 
 #[async_trait]
 impl Resource for PublicAccessBlock {
+    /// The bucket's only configuration of this kind is whatever is there.
+    async fn recover(&self, cx: &Cx<'_>, planned: &Value) -> Result<Option<Value>, AwsError> {
+        self.read(cx, planned).await
+    }
+
     fn schema(&self) -> ResourceSchema {
         let mut b = id().attr("bucket", Attribute::required(Str).force_new());
         for k in PAB {
@@ -342,6 +357,11 @@ fn lifecycle_rule_block() -> Block {
 
 #[async_trait]
 impl Resource for Lifecycle {
+    /// The bucket's only configuration of this kind is whatever is there.
+    async fn recover(&self, cx: &Cx<'_>, planned: &Value) -> Result<Option<Value>, AwsError> {
+        self.read(cx, planned).await
+    }
+
     fn schema(&self) -> ResourceSchema {
         schema_with_bucket(Block::default().block("rule", iac_core::schema::NestedBlock { min_items: 1, ..many(lifecycle_rule_block()) }))
     }
@@ -430,6 +450,11 @@ impl Resource for Lifecycle {
 
 #[async_trait]
 impl Resource for Policy {
+    /// The bucket's only configuration of this kind is whatever is there.
+    async fn recover(&self, cx: &Cx<'_>, planned: &Value) -> Result<Option<Value>, AwsError> {
+        self.read(cx, planned).await
+    }
+
     fn schema(&self) -> ResourceSchema {
         ResourceSchema { version: 0, block: id().attr("bucket", Attribute::required(Str).force_new()).attr("policy", Attribute::required(Str).describe("compared as JSON")) }
     }

@@ -18,15 +18,6 @@ use crate::values::*;
 
 pub struct SecurityGroup;
 
-/// A name for a group created without one: stable for the instance, so a
-/// repeated create after a crash finds the first.
-fn generated_name(owner: &str) -> String {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    owner.hash(&mut h);
-    format!("iac-{:016x}", h.finish())
-}
-
 #[async_trait]
 impl Resource for SecurityGroup {
     fn schema(&self) -> ResourceSchema {
@@ -51,7 +42,7 @@ impl Resource for SecurityGroup {
     }
 
     async fn create(&self, cx: &Cx<'_>, p: &Value) -> Result<Value, AwsError> {
-        let name = get_str(p, "name").map(str::to_string).unwrap_or_else(|| generated_name(&cx.owner));
+        let name = get_str(p, "name").map(str::to_string).unwrap_or_else(|| crate::resources::stable_name(&cx.owner));
         let out = cx
             .c
             .ec2

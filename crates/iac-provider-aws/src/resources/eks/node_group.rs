@@ -158,7 +158,7 @@ impl Resource for NodeGroup {
 
     async fn create(&self, cx: &Cx<'_>, p: &Value) -> Result<Value, AwsError> {
         let cluster = get_str(p, "cluster_name").unwrap_or_default().to_string();
-        let name = get_str(p, "node_group_name").map(str::to_string).unwrap_or_else(|| request_token(&cx.owner));
+        let name = get_str(p, "node_group_name").map(str::to_string).unwrap_or_else(|| crate::resources::stable_name(&cx.owner));
         let instance_types = p.get("instance_types").filter(|v| v.is_wholly_known() && !v.is_null()).map(|_| get_strs(p, "instance_types"));
         cx.c.eks
             .create_nodegroup()
@@ -255,9 +255,7 @@ impl Resource for NodeGroup {
 
     async fn recover(&self, cx: &Cx<'_>, planned: &Value) -> Result<Option<Value>, AwsError> {
         let (cluster, name) = names(planned);
-        if name.is_empty() {
-            return Ok(None);
-        }
+        let name = if name.is_empty() { crate::resources::stable_name(&cx.owner) } else { name };
         let Some(n) = describe(cx, &cluster, &name).await? else { return Ok(None) };
         if !n.tags().is_some_and(|t| t.get(crate::tags::OWNER_TAG) == Some(&cx.owner)) {
             return Ok(None);

@@ -1,0 +1,232 @@
+//! `stacks/eks-platform` whole, through the engine as the CLI runs it:
+//! network, IAM, the EKS cluster and its node group on moto (the EKS layer
+//! in front, reporting the fake Kubernetes API as the cluster's endpoint),
+//! then, with the kubernetes and helm providers configured from
+//! `aws_eks_cluster` and `data.aws_eks_cluster_auth`, KEDA (the vendored
+//! chart), Karpenter (a local stand-in of its chart, see
+//! `fixtures/karpenter-stand-in`) on an IRSA role with its EC2NodeClass and
+//! NodePool, and Argo CD with its root Application, in one apply; a no-op
+//! re-plan; and a destroy that leaves moto and the Kubernetes API as they
+//! started.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use common::*;
+use iac_core::plan::{Action, PlanMode};
+use iac_engine::ops::{self, PlanRequest};
+use iac_engine::run::RunOptions;
+use iac_lang::vars::CliVar;
+use iac_provider_aws::AwsFactory;
+use iac_provider_kubernetes::{HelmFactory, KubernetesFactory};
+use kube::api::{ApiResource, DynamicObject, ListParams};
+use serde_json::{json, Value as Json};
+
+const ACCESS_KEY: &str = "AKIATESTMOTO000000001";
+const SECRET_KEY: &str = "moto-secret-key-never-shown-0123456789";
+
+const NODE_POOL: Kind = ("karpenter.sh/v1", "NodePool", "nodepools");
+const NODE_CLASS: Kind = ("karpenter.k8s.aws/v1", "EC2NodeClass", "ec2nodeclasses");
+const APPLICATION: Kind = ("argoproj.io/v1alpha1", "Application", "applications");
+const DEPLOYMENT: Kind = ("apps/v1", "Deployment", "deployments");
+const SERVICE_ACCOUNT: Kind = ("v1", "ServiceAccount", "serviceaccounts");
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else if e.path().extension().is_some_and(|x| x == "tf" || x == "yaml") {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+struct Aws {
+    ec2: aws_sdk_ec2::Client,
+    iam: aws_sdk_iam::Client,
+    s3: aws_sdk_s3::Client,
+}
+
+async fn aws(endpoint: &str) -> Aws {
+    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_credential_types::Credentials::new(ACCESS_KEY, SECRET_KEY, None, None, "test"))
+        .endpoint_url(endpoint)
+        .load()
+        .await;
+    let s3 = aws_sdk_s3::config::Builder::from(&conf).force_path_style(true).build();
+    Aws { ec2: aws_sdk_ec2::Client::new(&conf), iam: aws_sdk_iam::Client::new(&conf), s3: aws_sdk_s3::Client::from_conf(s3) }
+}
+
+impl Aws {
+    /// VPCs other than the default one moto starts with.
+    async fn vpcs(&self) -> Vec<String> {
+        let out = self.ec2.describe_vpcs().send().await.unwrap();
+        out.vpcs().iter().filter(|v| v.is_default() != Some(true)).filter_map(|v| v.vpc_id().map(str::to_string)).collect()
+    }
+    async fn platform_roles(&self) -> Vec<String> {
+        let out = self.iam.list_roles().send().await.unwrap();
+        out.roles().iter().map(|r| r.role_name().to_string()).filter(|n| n.starts_with("platform-")).collect()
+    }
+}
+
+/// Names of every object of a kind, cluster-wide.
+async fn names(kube: &Actor, (api_version, kind, plural): Kind) -> Vec<String> {
+    let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+    let ar = ApiResource { group: group.into(), version: version.into(), api_version: api_version.into(), kind: kind.into(), plural: plural.into() };
+    let api: kube::Api<DynamicObject> = kube::Api::all_with(kube.client.clone(), &ar);
+    let mut v: Vec<String> = api.list(&ListParams::default()).await.unwrap().items.into_iter().filter_map(|o| o.metadata.name).collect();
+    v.sort();
+    v
+}
+
+fn env_var(c: &Json, name: &str) -> Option<String> {
+    c["env"].as_array()?.iter().find(|e| e["name"] == name).and_then(|e| e["value"].as_str()).map(str::to_string)
+}
+
+#[test]
+fn eks_platform_stack_builds_cluster_core_components_and_argocd_in_one_apply() {
+    let helm = iac_testkit::tools::tool("helm").display().to_string();
+    let keda = workspace().join("../shared/fixtures/charts/keda-2.20.2").canonicalize().unwrap();
+    let karpenter = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/karpenter-stand-in");
+    let moto = iac_testkit::services::Moto::start();
+    rt().block_on(async {
+        let kube_sim = sim().await;
+        let behaviour = iac_eks_sim_layer::Behaviour { transition_reads: 1, kube_api: Some(kube_sim.url()), ..Default::default() };
+        let layer = iac_eks_sim_layer::start(&moto.endpoint(), behaviour).await.expect("the EKS layer starts");
+        let kube = Actor::new(&kube_sim.url()).await;
+        let cluster_wide = [("v1", "Namespace", "namespaces"), ("apiextensions.k8s.io/v1", "CustomResourceDefinition", "customresourcedefinitions"), ("rbac.authorization.k8s.io/v1", "ClusterRole", "clusterroles")];
+        let mut before = Vec::new();
+        for k in cluster_wide {
+            before.push(names(&kube, k).await);
+        }
+
+        // The stack and its modules, laid out as in the repository.
+        let tmp = tempfile::tempdir().unwrap();
+        copy_dir(&workspace().join("stacks/eks-platform"), &tmp.path().join("stacks/eks-platform"));
+        copy_dir(&workspace().join("stacks/modules"), &tmp.path().join("stacks/modules"));
+        let st = tmp.path().join("stacks/eks-platform");
+        let layer_url = layer.url();
+        let aws_env = [("AWS_ACCESS_KEY_ID", ACCESS_KEY), ("AWS_SECRET_ACCESS_KEY", SECRET_KEY), ("AWS_REGION", "us-east-1"), ("AWS_ENDPOINT_URL", layer_url.as_str())];
+        let mut reg = iac_engine::providers::Registry::new();
+        reg.register(Arc::new(AwsFactory::with_env(aws_env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())));
+        reg.register(Arc::new(KubernetesFactory::with_env(Vec::new())));
+        reg.register(Arc::new(HelmFactory::with_env(vec![("HELM_BINARY".into(), helm)])));
+        let env = env_with(tmp.path(), reg);
+        let vars = || {
+            vec![
+                CliVar::Var("poll_interval_ms=20".into()),
+                CliVar::Var(format!("keda_chart={}", keda.display())),
+                CliVar::Var(format!("karpenter_chart={}", karpenter.display())),
+                CliVar::Var("enable_kube_prometheus_stack=false".into()),
+                CliVar::Var("enable_opentelemetry_collector=false".into()),
+            ]
+        };
+        let plan_with = |mode| ops::plan(&st, &env, PlanRequest { vars: vars(), run: RunOptions { mode, ..RunOptions::default() } });
+
+        // One plan while no cluster exists: the in-cluster objects are to be created too.
+        let p = plan_with(PlanMode::Normal).await.unwrap_or_else(|e| panic!("plan: {e}: {e:?}")).plan;
+        let created: Vec<String> = p.changes.iter().filter(|c| c.action == Action::Create).map(|c| c.addr.to_string()).collect();
+        let mut in_cluster: Vec<&str> = created.iter().map(String::as_str).filter(|a| a.starts_with("module.") || a.contains("karpenter")).collect();
+        in_cluster.sort();
+        assert_eq!(
+            in_cluster,
+            vec![
+                "aws_iam_role.karpenter_controller",
+                "module.argocd.kubernetes_manifest.namespace",
+                "module.argocd.kubernetes_manifest.root_app",
+                "module.argocd.kubernetes_manifests.install",
+                "module.core_components.helm_release.karpenter[0]",
+                "module.core_components.helm_release.keda[0]",
+                "module.core_components.kubernetes_manifest.karpenter_node_class[0]",
+                "module.core_components.kubernetes_manifest.karpenter_node_pool[0]",
+            ]
+        );
+        assert_eq!(created.len(), 30 + in_cluster.len(), "the AWS half plus the in-cluster half: {created:?}");
+
+        let out = ops::apply(&st, &env, p, 10).await.unwrap_or_else(|e| panic!("apply: {e}: {e:?}"));
+        assert_eq!(out.state.outputs["argocd_objects"].value, json!(59));
+        assert_eq!(out.state.outputs["core_releases"].value, json!(["keda", "karpenter"]));
+        assert_eq!(out.state.outputs["cluster_endpoint"].value, json!(kube_sim.url()), "the providers talked to the cluster's endpoint");
+
+        // Argo CD rolled out, its root Application Synced and Healthy.
+        let server = kube.get(DEPLOYMENT, Some("argocd"), "argocd-server").await.expect("Argo CD is installed");
+        assert!(server["status"]["availableReplicas"].as_i64().unwrap_or(0) >= 1);
+        let root = kube.get(APPLICATION, Some("argocd"), "root").await.expect("the root Application");
+        assert_eq!((root["status"]["sync"]["status"].as_str(), root["status"]["health"]["status"].as_str()), (Some("Synced"), Some("Healthy")), "the apply waited for it");
+        assert!(kube.get(DEPLOYMENT, Some("keda"), "keda-operator").await.is_some());
+
+        // Karpenter: the controller's service account assumes the IRSA role,
+        // whose trust policy names that very service account on the cluster's OIDC provider.
+        let role_arn = out.state.outputs["karpenter_controller_role_arn"].value.as_str().unwrap().to_string();
+        let sa = kube.get(SERVICE_ACCOUNT, Some("kube-system"), "karpenter").await.expect("Karpenter's service account");
+        assert_eq!(sa["metadata"]["annotations"]["eks.amazonaws.com/role-arn"], json!(role_arn));
+        let state = ops::read_state(env.backend.as_ref()).await.unwrap();
+        let attr = |addr: &str, a: &str| state.resources[&addr.parse().unwrap()].value().get(a).and_then(|v| v.as_str().map(str::to_string)).unwrap_or_else(|| panic!("{addr}.{a}"));
+        let trust: Json = serde_json::from_str(&attr("aws_iam_role.karpenter_controller", "assume_role_policy")).unwrap();
+        let oidc_arn = attr("aws_iam_openid_connect_provider.cluster", "arn");
+        let issuer = attr("aws_iam_openid_connect_provider.cluster", "url").trim_start_matches("https://").to_string();
+        let statement = &trust["Statement"][0];
+        assert_eq!((statement["Principal"]["Federated"].as_str(), statement["Action"].as_str()), (Some(oidc_arn.as_str()), Some("sts:AssumeRoleWithWebIdentity")));
+        assert_eq!(statement["Condition"]["StringEquals"], json!({ format!("{issuer}:sub"): "system:serviceaccount:kube-system:karpenter", format!("{issuer}:aud"): "sts.amazonaws.com" }));
+        let a = aws(&layer.url()).await;
+        let role = a.iam.get_role().role_name("platform-karpenter-controller").send().await.unwrap();
+        assert_eq!(role.role().map(|r| r.arn()), Some(role_arn.as_str()));
+        let controller = kube.get(DEPLOYMENT, Some("kube-system"), "karpenter").await.expect("Karpenter's controller");
+        let c = &controller["spec"]["template"]["spec"]["containers"][0];
+        assert_eq!((env_var(c, "CLUSTER_NAME"), env_var(c, "CLUSTER_ENDPOINT")), (Some("platform".into()), Some(kube_sim.url())));
+        // The default EC2NodeClass launches nodes with the node group's role
+        // into the subnets tagged for discovery; the NodePool uses it.
+        let class = kube.get(NODE_CLASS, None, "default").await.expect("the default EC2NodeClass");
+        assert_eq!(class["spec"]["role"], json!("platform-eks-nodes"));
+        assert_eq!(class["spec"]["subnetSelectorTerms"], json!([{ "tags": { "karpenter.sh/discovery": "platform" } }]));
+        let tagged = a.ec2.describe_subnets().filters(aws_sdk_ec2::types::Filter::builder().name("tag:karpenter.sh/discovery").values("platform").build()).send().await.unwrap();
+        assert_eq!(tagged.subnets().len(), 2, "the private subnets are discoverable");
+        let pool = kube.get(NODE_POOL, None, "default").await.expect("the default NodePool");
+        assert_eq!(pool["spec"]["template"]["spec"]["nodeClassRef"], json!({ "group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": "default" }));
+
+        let again = plan_with(PlanMode::Normal).await.expect("plan").plan;
+        assert!(changes(&again).is_empty(), "re-plan after apply: {:?}", changes(&again));
+
+        // Switched off (as offline runs do), Karpenter's chart and its
+        // default NodePool and EC2NodeClass go; its IAM role stays.
+        let mut off = vars();
+        off.push(CliVar::Var("enable_karpenter=false".into()));
+        let off = ops::plan(&st, &env, PlanRequest { vars: off, run: RunOptions::default() }).await.expect("plan with Karpenter off").plan;
+        let mut gone = changes(&off);
+        gone.sort();
+        assert_eq!(
+            gone,
+            vec![
+                "Delete module.core_components.helm_release.karpenter[0]",
+                "Delete module.core_components.kubernetes_manifest.karpenter_node_class[0]",
+                "Delete module.core_components.kubernetes_manifest.karpenter_node_pool[0]",
+            ]
+        );
+
+        let d = plan_with(PlanMode::Destroy).await.expect("destroy plan").plan;
+        ops::apply(&st, &env, d, 10).await.unwrap_or_else(|e| panic!("destroy: {e}: {e:?}"));
+        // The Kubernetes API as it started: no namespaces, CRDs or custom resources of ours.
+        for (k, before) in cluster_wide.into_iter().zip(before) {
+            assert_eq!(names(&kube, k).await, before, "{} left", k.1);
+        }
+        assert!(kube.get(DEPLOYMENT, Some("kube-system"), "karpenter").await.is_none());
+        assert!(kube.get(SERVICE_ACCOUNT, Some("kube-system"), "karpenter").await.is_none());
+        // And moto: no cluster, network, roles, OIDC provider or bucket left.
+        layer.with_state(|s| assert!(s.inventory().is_empty(), "EKS objects left: {:?}", s.inventory()));
+        assert!(a.vpcs().await.is_empty(), "VPCs left");
+        assert!(a.platform_roles().await.is_empty(), "roles left: {:?}", a.platform_roles().await);
+        assert!(a.iam.list_open_id_connect_providers().send().await.unwrap().open_id_connect_provider_list().is_empty());
+        assert!(a.s3.list_buckets().send().await.unwrap().buckets().is_empty(), "buckets left");
+        kube_sim.stop().await;
+    });
+}

@@ -1,0 +1,157 @@
+# What runs in the cluster, in the same apply: the kubernetes and helm
+# providers are configured from the EKS cluster (endpoint and CA) and a
+# fresh token from data.aws_eks_cluster_auth on every run, then the core
+# components (KEDA and Karpenter, its controller on an IAM role assumed
+# through the cluster's OIDC provider) and Argo CD, which takes the
+# applications over by GitOps. `iac destroy` removes them in reverse.
+#
+# Charts come from their repositories. Offline (the demo), point KEDA at
+# the vendored chart, switch the others off, and either switch Karpenter
+# off or point it at a local chart that carries its CRDs:
+#   -var keda_chart=../../../shared/fixtures/charts/keda-2.20.2
+#   -var enable_kube_prometheus_stack=false -var enable_opentelemetry_collector=false
+#   -var enable_karpenter=false
+# Karpenter's IAM role is made either way: it is AWS infrastructure, ready
+# for a controller installed later (by Argo CD, for instance).
+
+variable "keda_chart" {
+  type        = string
+  default     = "keda"
+  description = "KEDA's chart: a name in its repository, or a local chart directory"
+}
+
+variable "enable_kube_prometheus_stack" {
+  type    = bool
+  default = true
+}
+
+variable "enable_opentelemetry_collector" {
+  type    = bool
+  default = true
+}
+
+variable "enable_karpenter" {
+  type        = bool
+  default     = true
+  description = "Install Karpenter's chart (with its CRDs), then a default EC2NodeClass and NodePool"
+}
+
+variable "karpenter_chart" {
+  type        = string
+  default     = "oci://public.ecr.aws/karpenter/karpenter"
+  description = "Karpenter's chart: its OCI reference, or a local chart directory"
+}
+
+variable "karpenter_controller_policy_arns" {
+  type        = list(string)
+  default     = []
+  description = "IAM policies the Karpenter controller's role gets (EC2 fleet, pricing, SQS interruption queue)"
+}
+
+variable "argocd_repo_url" {
+  type        = string
+  default     = "https://github.com/example/platform-apps.git"
+  description = "Git repository of the app-of-apps Argo CD syncs"
+}
+
+variable "argocd_repo_path" {
+  type    = string
+  default = "apps"
+}
+
+variable "argocd_revision" {
+  type    = string
+  default = "main"
+}
+
+locals {
+  # The issuer without its scheme, as IAM names the OIDC provider's claims.
+  oidc_issuer         = trimprefix(aws_iam_openid_connect_provider.cluster.url, "https://")
+  karpenter_namespace = "kube-system"
+  karpenter_account   = "karpenter"
+}
+
+# IRSA: only the Karpenter service account, with tokens for STS, may
+# assume this role through the cluster's OIDC provider.
+resource "aws_iam_role" "karpenter_controller" {
+  name = "${var.name}-karpenter-controller"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Federated = aws_iam_openid_connect_provider.cluster.arn }
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Condition = {
+        StringEquals = {
+          "${local.oidc_issuer}:sub" = "system:serviceaccount:${local.karpenter_namespace}:${local.karpenter_account}"
+          "${local.oidc_issuer}:aud" = "sts.amazonaws.com"
+        }
+      }
+    }]
+  })
+}
+
+resource "aws_iam_role_policy_attachment" "karpenter_controller" {
+  for_each   = toset(var.karpenter_controller_policy_arns)
+  role       = aws_iam_role.karpenter_controller.name
+  policy_arn = each.key
+}
+
+provider "kubernetes" {
+  host                   = aws_eks_cluster.platform.endpoint
+  token                  = data.aws_eks_cluster_auth.platform.token
+  cluster_ca_certificate = base64decode(aws_eks_cluster.platform.certificate_authority[0].data)
+  poll_interval_ms       = 200
+}
+
+provider "helm" {
+  poll_interval_ms = 200
+  kubernetes {
+    host                   = aws_eks_cluster.platform.endpoint
+    token                  = data.aws_eks_cluster_auth.platform.token
+    cluster_ca_certificate = base64decode(aws_eks_cluster.platform.certificate_authority[0].data)
+  }
+}
+
+module "core_components" {
+  source = "../modules/core-components"
+
+  keda                    = { chart = var.keda_chart }
+  kube_prometheus_stack   = { enabled = var.enable_kube_prometheus_stack }
+  opentelemetry_collector = { enabled = var.enable_opentelemetry_collector }
+  karpenter = {
+    enabled             = var.enable_karpenter
+    chart               = var.karpenter_chart
+    namespace           = local.karpenter_namespace
+    cluster_name        = aws_eks_cluster.platform.name
+    cluster_endpoint    = aws_eks_cluster.platform.endpoint
+    controller_role_arn = aws_iam_role.karpenter_controller.arn
+    node_role           = aws_iam_role.nodes.name
+  }
+
+  # Workloads need the node group's nodes.
+  depends_on = [aws_eks_node_group.general]
+}
+
+module "argocd" {
+  source = "../modules/argocd-bootstrap"
+
+  repo_url        = var.argocd_repo_url
+  repo_path       = var.argocd_repo_path
+  target_revision = var.argocd_revision
+
+  depends_on = [module.core_components]
+}
+
+output "karpenter_controller_role_arn" {
+  value = aws_iam_role.karpenter_controller.arn
+}
+
+output "argocd_objects" {
+  value       = length(module.argocd.objects)
+  description = "How many objects the Argo CD install manifest holds"
+}
+
+output "core_releases" {
+  value = module.core_components.releases
+}
