@@ -433,6 +433,11 @@ async fn apply_locked(loaded: &Loaded, env: &Env, plan: Plan, parallelism: usize
     writer.abort();
     let mut state = lock(&run.state).clone();
     state.outputs = outputs;
+    if plan.mode == PlanMode::Destroy {
+        // As in Terraform, a destroyed stack leaves an empty state: data
+        // sources go too (any later run reads them again).
+        state.resources.retain(|addr, _| addr.resource.mode != Mode::Data);
+    }
     let pending = lock(&run.pending).clone();
     let root_outputs = run.root_outputs();
     statemgr::snapshot(env.backend.as_ref(), &mut state, &pending).await?;

@@ -272,6 +272,22 @@ resource "mock_thing" "app" {
     });
 }
 
+#[test]
+fn destroy_leaves_an_empty_state_data_sources_included() {
+    let text = "provider \"mock\" {\n  endpoint = \"local\"\n}\ndata \"mock_token\" \"t\" {}\nresource \"mock_thing\" \"x\" {\n  name = data.mock_token.t.id\n}\n";
+    let tmp = tempfile::tempdir().unwrap();
+    let stack = write_stack(tmp.path(), text);
+    let env = env(registry_with(Some(Arc::new(MockFactory::new()))), local_backend(tmp.path()));
+    rt().block_on(async {
+        ops::apply(&stack, &env, plan(&stack, &env).await, 4).await.expect("apply");
+        assert_eq!(ops::read_state(env.backend.as_ref()).await.unwrap().resources.len(), 2);
+        let p = iac_engine::ops::plan(&stack, &env, iac_engine::ops::PlanRequest { vars: Vec::new(), run: iac_engine::run::RunOptions { mode: iac_core::plan::PlanMode::Destroy, ..Default::default() } }).await.unwrap().plan;
+        ops::apply(&stack, &env, p, 4).await.expect("destroy");
+        let left: Vec<String> = ops::read_state(env.backend.as_ref()).await.unwrap().resources.keys().map(|a| a.to_string()).collect();
+        assert!(left.is_empty(), "left in state after destroy: {left:?}");
+    });
+}
+
 /// Every file below a directory.
 fn walkdir(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
