@@ -45,7 +45,7 @@ variable "karpenter_chart" {
 variable "karpenter_controller_policy_arns" {
   type        = list(string)
   default     = []
-  description = "IAM policies the Karpenter controller's role gets (EC2 fleet, pricing, SQS interruption queue)"
+  description = "IAM policies the Karpenter controller's role gets besides its own (the SQS interruption queue's, for instance)"
 }
 
 variable "argocd_repo_url" {
@@ -91,6 +91,214 @@ resource "aws_iam_role" "karpenter_controller" {
   })
 }
 
+locals {
+  # What Karpenter's controller acts on, scoped as Karpenter v1's documented
+  # controller policy scopes it: objects it launches carry the cluster's
+  # ownership tag and a nodepool tag, and it may only change or delete those.
+  karpenter_region     = var.region
+  karpenter_account_id = data.aws_caller_identity.current.account_id
+  karpenter_cluster    = var.name
+  karpenter_owned      = "kubernetes.io/cluster/${var.name}"
+}
+
+resource "aws_iam_policy" "karpenter_controller" {
+  name        = "${var.name}-karpenter-controller"
+  description = "Karpenter v1 controller for cluster ${var.name} (without the interruption queue)"
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid    = "AllowScopedEC2InstanceAccessActions"
+        Effect = "Allow"
+        Action = ["ec2:RunInstances", "ec2:CreateFleet"]
+        Resource = [
+          "arn:aws:ec2:${local.karpenter_region}::image/*",
+          "arn:aws:ec2:${local.karpenter_region}::snapshot/*",
+          "arn:aws:ec2:${local.karpenter_region}:*:security-group/*",
+          "arn:aws:ec2:${local.karpenter_region}:*:subnet/*",
+          "arn:aws:ec2:${local.karpenter_region}:*:capacity-reservation/*",
+        ]
+      },
+      {
+        Sid      = "AllowScopedEC2LaunchTemplateAccessActions"
+        Effect   = "Allow"
+        Action   = ["ec2:RunInstances", "ec2:CreateFleet"]
+        Resource = "arn:aws:ec2:${local.karpenter_region}:*:launch-template/*"
+        Condition = {
+          StringEquals = { "aws:ResourceTag/${local.karpenter_owned}" = "owned" }
+          StringLike   = { "aws:ResourceTag/karpenter.sh/nodepool" = "*" }
+        }
+      },
+      {
+        Sid    = "AllowScopedEC2InstanceActionsWithTags"
+        Effect = "Allow"
+        Action = ["ec2:RunInstances", "ec2:CreateFleet", "ec2:CreateLaunchTemplate"]
+        Resource = [
+          "arn:aws:ec2:${local.karpenter_region}:*:fleet/*",
+          "arn:aws:ec2:${local.karpenter_region}:*:instance/*",
+          "arn:aws:ec2:${local.karpenter_region}:*:volume/*",
+          "arn:aws:ec2:${local.karpenter_region}:*:network-interface/*",
+          "arn:aws:ec2:${local.karpenter_region}:*:launch-template/*",
+          "arn:aws:ec2:${local.karpenter_region}:*:spot-instances-request/*",
+        ]
+        Condition = {
+          StringEquals = {
+            "aws:RequestTag/${local.karpenter_owned}" = "owned"
+            "aws:RequestTag/eks:eks-cluster-name"     = local.karpenter_cluster
+          }
+          StringLike = { "aws:RequestTag/karpenter.sh/nodepool" = "*" }
+        }
+      },
+      {
+        Sid    = "AllowScopedResourceCreationTagging"
+        Effect = "Allow"
+        Action = "ec2:CreateTags"
+        Resource = [
+          "arn:aws:ec2:${local.karpenter_region}:*:fleet/*",
+          "arn:aws:ec2:${local.karpenter_region}:*:instance/*",
+          "arn:aws:ec2:${local.karpenter_region}:*:volume/*",
+          "arn:aws:ec2:${local.karpenter_region}:*:network-interface/*",
+          "arn:aws:ec2:${local.karpenter_region}:*:launch-template/*",
+          "arn:aws:ec2:${local.karpenter_region}:*:spot-instances-request/*",
+        ]
+        Condition = {
+          StringEquals = {
+            "aws:RequestTag/${local.karpenter_owned}" = "owned"
+            "aws:RequestTag/eks:eks-cluster-name"     = local.karpenter_cluster
+            "ec2:CreateAction"                        = ["RunInstances", "CreateFleet", "CreateLaunchTemplate"]
+          }
+          StringLike = { "aws:RequestTag/karpenter.sh/nodepool" = "*" }
+        }
+      },
+      {
+        Sid      = "AllowScopedResourceTagging"
+        Effect   = "Allow"
+        Action   = "ec2:CreateTags"
+        Resource = "arn:aws:ec2:${local.karpenter_region}:*:instance/*"
+        Condition = {
+          StringEquals                = { "aws:ResourceTag/${local.karpenter_owned}" = "owned" }
+          StringLike                  = { "aws:ResourceTag/karpenter.sh/nodepool" = "*" }
+          StringEqualsIfExists        = { "aws:RequestTag/eks:eks-cluster-name" = local.karpenter_cluster }
+          "ForAllValues:StringEquals" = { "aws:TagKeys" = ["eks:eks-cluster-name", "karpenter.sh/nodeclaim", "Name"] }
+        }
+      },
+      {
+        Sid    = "AllowScopedDeletion"
+        Effect = "Allow"
+        Action = ["ec2:TerminateInstances", "ec2:DeleteLaunchTemplate"]
+        Resource = [
+          "arn:aws:ec2:${local.karpenter_region}:*:instance/*",
+          "arn:aws:ec2:${local.karpenter_region}:*:launch-template/*",
+        ]
+        Condition = {
+          StringEquals = { "aws:ResourceTag/${local.karpenter_owned}" = "owned" }
+          StringLike   = { "aws:ResourceTag/karpenter.sh/nodepool" = "*" }
+        }
+      },
+      {
+        Sid    = "AllowRegionalReadActions"
+        Effect = "Allow"
+        Action = [
+          "ec2:DescribeAvailabilityZones",
+          "ec2:DescribeImages",
+          "ec2:DescribeInstances",
+          "ec2:DescribeInstanceTypeOfferings",
+          "ec2:DescribeInstanceTypes",
+          "ec2:DescribeLaunchTemplates",
+          "ec2:DescribeSecurityGroups",
+          "ec2:DescribeSpotPriceHistory",
+          "ec2:DescribeSubnets",
+        ]
+        Resource  = "*"
+        Condition = { StringEquals = { "aws:RequestedRegion" = local.karpenter_region } }
+      },
+      {
+        Sid      = "AllowSSMReadActions"
+        Effect   = "Allow"
+        Action   = "ssm:GetParameter"
+        Resource = "arn:aws:ssm:${local.karpenter_region}::parameter/aws/service/*"
+      },
+      {
+        Sid      = "AllowPricingReadActions"
+        Effect   = "Allow"
+        Action   = "pricing:GetProducts"
+        Resource = "*"
+      },
+      {
+        Sid       = "AllowPassingInstanceRole"
+        Effect    = "Allow"
+        Action    = "iam:PassRole"
+        Resource  = aws_iam_role.nodes.arn
+        Condition = { StringEquals = { "iam:PassedToService" = ["ec2.amazonaws.com", "ec2.amazonaws.com.cn"] } }
+      },
+      {
+        # The EC2NodeClass names the node role; Karpenter makes instance profiles for it.
+        Sid      = "AllowScopedInstanceProfileCreationActions"
+        Effect   = "Allow"
+        Action   = ["iam:CreateInstanceProfile"]
+        Resource = "arn:aws:iam::${local.karpenter_account_id}:instance-profile/*"
+        Condition = {
+          StringEquals = {
+            "aws:RequestTag/${local.karpenter_owned}"      = "owned"
+            "aws:RequestTag/eks:eks-cluster-name"          = local.karpenter_cluster
+            "aws:RequestTag/topology.kubernetes.io/region" = local.karpenter_region
+          }
+          StringLike = { "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass" = "*" }
+        }
+      },
+      {
+        Sid      = "AllowScopedInstanceProfileTagActions"
+        Effect   = "Allow"
+        Action   = ["iam:TagInstanceProfile"]
+        Resource = "arn:aws:iam::${local.karpenter_account_id}:instance-profile/*"
+        Condition = {
+          StringEquals = {
+            "aws:ResourceTag/${local.karpenter_owned}"      = "owned"
+            "aws:ResourceTag/topology.kubernetes.io/region" = local.karpenter_region
+            "aws:RequestTag/${local.karpenter_owned}"       = "owned"
+            "aws:RequestTag/eks:eks-cluster-name"           = local.karpenter_cluster
+            "aws:RequestTag/topology.kubernetes.io/region"  = local.karpenter_region
+          }
+          StringLike = {
+            "aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass" = "*"
+            "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass"  = "*"
+          }
+        }
+      },
+      {
+        Sid      = "AllowScopedInstanceProfileActions"
+        Effect   = "Allow"
+        Action   = ["iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile", "iam:DeleteInstanceProfile"]
+        Resource = "arn:aws:iam::${local.karpenter_account_id}:instance-profile/*"
+        Condition = {
+          StringEquals = {
+            "aws:ResourceTag/${local.karpenter_owned}"      = "owned"
+            "aws:ResourceTag/topology.kubernetes.io/region" = local.karpenter_region
+          }
+          StringLike = { "aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass" = "*" }
+        }
+      },
+      {
+        Sid      = "AllowInstanceProfileReadActions"
+        Effect   = "Allow"
+        Action   = "iam:GetInstanceProfile"
+        Resource = "arn:aws:iam::${local.karpenter_account_id}:instance-profile/*"
+      },
+      {
+        Sid      = "AllowAPIServerEndpointDiscovery"
+        Effect   = "Allow"
+        Action   = "eks:DescribeCluster"
+        Resource = "arn:aws:eks:${local.karpenter_region}:${local.karpenter_account_id}:cluster/${local.karpenter_cluster}"
+      },
+    ]
+  })
+}
+
+resource "aws_iam_role_policy_attachment" "karpenter_controller_own" {
+  role       = aws_iam_role.karpenter_controller.name
+  policy_arn = aws_iam_policy.karpenter_controller.arn
+}
+
 resource "aws_iam_role_policy_attachment" "karpenter_controller" {
   for_each   = toset(var.karpenter_controller_policy_arns)
   role       = aws_iam_role.karpenter_controller.name
@@ -129,8 +337,8 @@ module "core_components" {
     node_role           = aws_iam_role.nodes.name
   }
 
-  # Workloads need the node group's nodes.
-  depends_on = [aws_eks_node_group.general]
+  # Workloads need the node group's nodes; Karpenter's controller, its permissions.
+  depends_on = [aws_eks_node_group.general, aws_iam_role_policy_attachment.karpenter_controller_own]
 }
 
 module "argocd" {

@@ -76,6 +76,21 @@ resource "aws_iam_role_policy_attachment" "r" {
   policy_arn = "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"
 }
 
+resource "aws_iam_policy" "p" {
+  name        = "imported"
+  description = "imported by its ARN"
+  policy      = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = ["ec2:DescribeInstances"], Resource = "*" }] })
+  tags = {
+    purpose = "import"
+  }
+}
+
+resource "aws_iam_role_policy" "inline" {
+  role   = aws_iam_role.r.name
+  name   = "inline"
+  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "s3:ListBucket", Resource = "*" }] })
+}
+
 resource "aws_iam_openid_connect_provider" "oidc" {
   url             = "https://oidc.example.com/id/ABC"
   client_id_list  = ["sts.amazonaws.com"]
@@ -166,7 +181,7 @@ fn every_resource_type_is_imported_by_its_id_and_matches_its_configuration() {
         apply(&st, &env, plan(&st, &env).await).await;
         let state = iac_engine::ops::read_state(env.backend.as_ref()).await.unwrap();
         let objects: Vec<(String, String)> = state.resources.iter().filter(|(a, _)| !a.to_string().starts_with("data.")).map(|(a, i)| (a.to_string(), i.value().get("id").and_then(|v| v.as_str()).unwrap().to_string())).collect();
-        assert_eq!(objects.len(), 23, "{objects:?}");
+        assert_eq!(objects.len(), 25, "{objects:?}");
         for (addr, id) in &objects {
             iac_engine::ops::edit_state(&env, "forget", |s| {
                 s.resources.remove(&addr.parse().unwrap());
@@ -218,6 +233,7 @@ fn every_interrupted_create_is_adopted_instead_of_repeated() {
         }
         assert_eq!(aws.vpcs().await.len(), 1, "no second VPC");
         assert_eq!(aws.s3.list_buckets().send().await.unwrap().buckets().len(), 1, "no second bucket");
+        assert_eq!(aws.iam.list_policies().scope(aws_sdk_iam::types::PolicyScopeType::Local).send().await.unwrap().policies().len(), 1, "no second managed policy");
         assert_eq!(aws.eks.list_clusters().send().await.unwrap().clusters().len(), 1, "no second cluster");
         let sgs = aws.ec2.describe_security_groups().filters(aws_sdk_ec2::types::Filter::builder().name("group-name").values("sg").build()).send().await.unwrap();
         assert_eq!(sgs.security_groups().len(), 1, "no second security group");

@@ -141,7 +141,9 @@ fn eks_platform_stack_builds_cluster_core_components_and_argocd_in_one_apply() {
         assert_eq!(
             in_cluster,
             vec![
+                "aws_iam_policy.karpenter_controller",
                 "aws_iam_role.karpenter_controller",
+                "aws_iam_role_policy_attachment.karpenter_controller_own",
                 "module.argocd.kubernetes_manifest.namespace",
                 "module.argocd.kubernetes_manifest.root_app",
                 "module.argocd.kubernetes_manifests.install",
@@ -181,6 +183,25 @@ fn eks_platform_stack_builds_cluster_core_components_and_argocd_in_one_apply() {
         let a = aws(&layer.url()).await;
         let role = a.iam.get_role().role_name("platform-karpenter-controller").send().await.unwrap();
         assert_eq!(role.role().map(|r| r.arn()), Some(role_arn.as_str()));
+        // Its permissions: the stack's own controller policy, attached, scoped to this cluster.
+        let policy_arn = attr("aws_iam_policy.karpenter_controller", "arn");
+        let attached = a.iam.list_attached_role_policies().role_name("platform-karpenter-controller").send().await.unwrap();
+        assert_eq!(attached.attached_policies().iter().filter_map(|p| p.policy_arn()).collect::<Vec<_>>(), [policy_arn.as_str()]);
+        let policy = a.iam.get_policy().policy_arn(&policy_arn).send().await.unwrap();
+        let version = policy.policy().and_then(|p| p.default_version_id()).expect("a default version").to_string();
+        let doc = a.iam.get_policy_version().policy_arn(&policy_arn).version_id(version).send().await.unwrap();
+        let doc = doc.policy_version().and_then(|v| v.document()).expect("a document").to_string();
+        let doc: Json = serde_json::from_str(&percent_encoding::percent_decode_str(&doc).decode_utf8().unwrap()).unwrap();
+        let statement = |sid: &str| doc["Statement"].as_array().unwrap().iter().find(|s| s["Sid"] == sid).unwrap_or_else(|| panic!("statement {sid}")).clone();
+        let nodes_arn = attr("aws_iam_role.nodes", "arn");
+        assert_eq!((statement("AllowPassingInstanceRole")["Action"].as_str(), statement("AllowPassingInstanceRole")["Resource"].as_str()), (Some("iam:PassRole"), Some(nodes_arn.as_str())));
+        assert_eq!(statement("AllowScopedDeletion")["Condition"]["StringEquals"], json!({ "aws:ResourceTag/kubernetes.io/cluster/platform": "owned" }));
+        let launch = statement("AllowScopedEC2InstanceActionsWithTags");
+        assert!(launch["Action"].as_array().unwrap().contains(&json!("ec2:CreateFleet")), "{launch}");
+        assert_eq!(launch["Condition"]["StringEquals"]["aws:RequestTag/eks:eks-cluster-name"], json!("platform"));
+        for (sid, action) in [("AllowPricingReadActions", "pricing:GetProducts"), ("AllowSSMReadActions", "ssm:GetParameter"), ("AllowAPIServerEndpointDiscovery", "eks:DescribeCluster")] {
+            assert_eq!(statement(sid)["Action"], json!(action));
+        }
         let controller = kube.get(DEPLOYMENT, Some("kube-system"), "karpenter").await.expect("Karpenter's controller");
         let c = &controller["spec"]["template"]["spec"]["containers"][0];
         assert_eq!((env_var(c, "CLUSTER_NAME"), env_var(c, "CLUSTER_ENDPOINT")), (Some("platform".into()), Some(kube_sim.url())));
@@ -226,6 +247,7 @@ fn eks_platform_stack_builds_cluster_core_components_and_argocd_in_one_apply() {
         assert!(a.vpcs().await.is_empty(), "VPCs left");
         assert!(a.platform_roles().await.is_empty(), "roles left: {:?}", a.platform_roles().await);
         assert!(a.iam.list_open_id_connect_providers().send().await.unwrap().open_id_connect_provider_list().is_empty());
+        assert!(a.iam.list_policies().scope(aws_sdk_iam::types::PolicyScopeType::Local).send().await.unwrap().policies().is_empty(), "managed policies left");
         assert!(a.s3.list_buckets().send().await.unwrap().buckets().is_empty(), "buckets left");
         kube_sim.stop().await;
     });

@@ -20,19 +20,19 @@ pub struct Role;
 pub struct RolePolicyAttachment;
 pub struct OpenIdConnectProvider;
 
-fn iam_tags(m: &BTreeMap<String, String>) -> Vec<Tag> {
+pub(crate) fn iam_tags(m: &BTreeMap<String, String>) -> Vec<Tag> {
     m.iter().filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok()).collect()
 }
 
-fn tags_value(t: &[Tag]) -> Value {
+pub(crate) fn tags_value(t: &[Tag]) -> Value {
     str_map(&t.iter().map(|t| (t.key().to_string(), t.value().to_string())).collect::<BTreeMap<_, _>>())
 }
 
-fn owned_by(t: &[Tag], owner: &str) -> bool {
+pub(crate) fn owned_by(t: &[Tag], owner: &str) -> bool {
     t.iter().any(|t| t.key() == OWNER_TAG && t.value() == owner)
 }
 
-fn check_json(addr: &str, key: &str, v: &Value) -> Result<(), AwsError> {
+pub(crate) fn check_json(addr: &str, key: &str, v: &Value) -> Result<(), AwsError> {
     match get_str(v, key) {
         Some(text) if serde_json::from_str::<serde_json::Value>(text).is_err() => Err(AwsError::invalid(addr, format!("{key} is not valid JSON"))),
         _ => Ok(()),
@@ -49,7 +49,7 @@ pub fn keep_prior_json(prior: Option<&Value>, planned: &mut Value, key: &str) {
     }
 }
 
-fn decode_policy(s: &str) -> String {
+pub(crate) fn decode_policy(s: &str) -> String {
     percent_encoding::percent_decode_str(s).decode_utf8().map(|c| c.into_owned()).unwrap_or_else(|_| s.to_string())
 }
 

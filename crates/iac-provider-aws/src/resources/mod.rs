@@ -8,6 +8,7 @@ pub mod data;
 pub mod ec2;
 pub mod eks;
 pub mod iam;
+pub mod iam_policy;
 pub mod s3;
 
 use std::collections::BTreeMap;
@@ -211,6 +212,8 @@ pub fn resource(type_: &str) -> Option<&'static dyn Resource> {
         "aws_iam_role" => &iam::Role,
         "aws_iam_role_policy_attachment" => &iam::RolePolicyAttachment,
         "aws_iam_openid_connect_provider" => &iam::OpenIdConnectProvider,
+        "aws_iam_policy" => &iam_policy::Policy,
+        "aws_iam_role_policy" => &iam_policy::RolePolicy,
         "aws_eks_cluster" => &eks::cluster::Cluster,
         "aws_eks_node_group" => &eks::node_group::NodeGroup,
         "aws_eks_addon" => &eks::addon::Addon,
@@ -239,6 +242,8 @@ pub const RESOURCE_TYPES: &[&str] = &[
     "aws_iam_role",
     "aws_iam_role_policy_attachment",
     "aws_iam_openid_connect_provider",
+    "aws_iam_policy",
+    "aws_iam_role_policy",
     "aws_eks_cluster",
     "aws_eks_node_group",
     "aws_eks_addon",
