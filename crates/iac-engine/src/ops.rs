@@ -513,7 +513,11 @@ pub async fn import(dir: &Path, env: &Env, addr: InstanceAddr, id: String, vars:
     }
     let run = RunOptions { targets: vec![Target::Instance(addr.clone())], extra_imports: vec![(addr.clone(), id)], refresh: false, ..RunOptions::default() };
     let outcome = plan_loaded(&loaded, env, PlanRequest { vars, run }).await?;
-    let inst = outcome.plan.prior_state.resources.get(&addr).cloned().ok_or_else(|| EngineError::Invalid(format!("the provider imported nothing for {addr}")))?;
+    let mut inst = outcome.plan.prior_state.resources.get(&addr).cloned().ok_or_else(|| EngineError::Invalid(format!("the provider imported nothing for {addr}")))?;
+    // What it references in the configuration, so a destroy orders it right.
+    if let Some(change) = outcome.plan.changes.iter().find(|c| c.addr == addr) {
+        inst.dependencies = change.dependencies.clone();
+    }
     edit_state(env, "import", |s| {
         s.resources.insert(addr, inst);
         Ok(())

@@ -829,7 +829,18 @@ impl Run {
         let change = match self.saved.get(&addr) {
             Some(c) if !matches!(c.action, Action::NoOp | Action::Delete) => c.clone(),
             // Not in the plan (outside -target): unknown, as during plan.
-            _ => return Ok(prior.map(|p| p.value()).unwrap_or(Value::Unknown)),
+            _ => {
+                // An object that does not change still follows the configuration's
+                // dependencies (one imported earlier had none), so destroy orders it right.
+                if w.res.mode == Mode::Managed {
+                    if let Some(inst) = lock(&self.state).resources.get_mut(&addr) {
+                        if inst.dependencies != w.deps {
+                            inst.dependencies = w.deps.clone();
+                        }
+                    }
+                }
+                return Ok(prior.map(|p| p.value()).unwrap_or(Value::Unknown));
+            }
         };
         let provider = match w.slot {
             Slot::Ready { provider, .. } => provider.clone(),
@@ -871,7 +882,8 @@ impl Run {
             return Ok(v);
         }
         if change.action == Action::Import {
-            let inst = prior.ok_or_else(|| err("the imported object is missing from the plan's state".into()))?;
+            let mut inst = prior.ok_or_else(|| err("the imported object is missing from the plan's state".into()))?;
+            inst.dependencies = w.deps.clone();
             let v = inst.value();
             self.put(addr, inst).await?;
             return Ok(v);

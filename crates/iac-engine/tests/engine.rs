@@ -288,6 +288,53 @@ fn destroy_leaves_an_empty_state_data_sources_included() {
     });
 }
 
+#[test]
+fn imported_and_unchanged_objects_record_the_dependencies_of_the_configuration() {
+    let text = r#"
+provider "mock" {
+  endpoint = "local"
+}
+resource "mock_thing" "role" {
+  name = "role"
+}
+resource "mock_thing" "attachment" {
+  name = "attached-to-${mock_thing.role.id}"
+}
+"#;
+    let tmp = tempfile::tempdir().unwrap();
+    let stack = write_stack(tmp.path(), text);
+    let env = env(registry_with(Some(Arc::new(MockFactory::new()))), local_backend(tmp.path()));
+    let deps_of = |state: &iac_core::state::State, a: &str| state.resources[&a.parse().unwrap()].dependencies.iter().map(|d| d.to_string()).collect::<Vec<_>>();
+    rt().block_on(async {
+        ops::apply(&stack, &env, plan(&stack, &env).await, 4).await.expect("apply");
+        // As if the objects had been imported: state knows no dependencies.
+        ops::edit_state(&env, "test", |s| {
+            s.resources.values_mut().for_each(|i| i.dependencies.clear());
+            Ok(())
+        })
+        .await
+        .unwrap();
+        let p = plan(&stack, &env).await;
+        assert!(!p.has_changes());
+        ops::apply(&stack, &env, p, 4).await.expect("a no-op apply");
+        let state = ops::read_state(env.backend.as_ref()).await.unwrap();
+        assert_eq!(deps_of(&state, "mock_thing.attachment"), vec!["mock_thing.role"], "an unchanged object takes the configuration's dependencies");
+
+        // `iac import` records them at once.
+        let attachment: iac_core::address::InstanceAddr = "mock_thing.attachment".parse().unwrap();
+        let id = state.resources[&attachment].attributes["id"].as_str().unwrap().to_string();
+        ops::edit_state(&env, "test", |s| {
+            s.resources.remove(&"mock_thing.attachment".parse().unwrap());
+            Ok(())
+        })
+        .await
+        .unwrap();
+        ops::import(&stack, &env, attachment, id, Vec::new()).await.expect("import");
+        let state = ops::read_state(env.backend.as_ref()).await.unwrap();
+        assert_eq!(deps_of(&state, "mock_thing.attachment"), vec!["mock_thing.role"], "an imported object records what it references");
+    });
+}
+
 /// Every file below a directory.
 fn walkdir(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();

@@ -55,12 +55,15 @@ fn iam_policies_conform() {
                 Step::new(iam(r#""ec2:DescribeInstances""#), &all),
                 Step::new(iam(r#"["ec2:DescribeInstances", "ec2:DescribeSubnets"]"#), &[("aws_iam_policy.p", Update), ("aws_iam_role_policy.inline", Update)]),
             ],
-            // The managed policy (nothing it depends on). The role, its attachment and the
-            // inline policy are imported in tests/import.rs and tests/iam_policy.rs: an
-            // imported object has no recorded dependencies, and the engine orders a destroy
-            // by recorded dependencies only, so the role's delete could race the delete of
-            // an imported inline policy or attachment (DeleteConflict).
-            imports: vec![("aws_iam_policy.p".to_string(), "id".to_string())],
+            // Every object, the role last-deleted: an import records what the
+            // object references, so the destroy after it deletes the attachment
+            // and the inline policy before the role.
+            imports: vec![
+                ("aws_iam_role.app".to_string(), "id".to_string()),
+                ("aws_iam_policy.p".to_string(), "id".to_string()),
+                ("aws_iam_role_policy_attachment.p".to_string(), "id".to_string()),
+                ("aws_iam_role_policy.inline".to_string(), "id".to_string()),
+            ],
             parallelism: 4,
             remote_objects: true,
         };
