@@ -48,6 +48,17 @@ variable "karpenter_controller_policy_arns" {
   description = "IAM policies the Karpenter controller's role gets besides its own (the SQS interruption queue's, for instance)"
 }
 
+variable "enable_drift_job" {
+  type    = bool
+  default = true
+}
+
+variable "drift_job_image" {
+  type        = string
+  default     = "registry.example.com/platform/iac-stacks:latest"
+  description = "Image with the iac binary and this repository's stacks, for the drift CronJob"
+}
+
 variable "argocd_repo_url" {
   type        = string
   default     = "https://github.com/example/platform-apps.git"
@@ -347,6 +358,18 @@ module "argocd" {
   repo_url        = var.argocd_repo_url
   repo_path       = var.argocd_repo_path
   target_revision = var.argocd_revision
+
+  depends_on = [module.core_components]
+}
+
+# The scheduled drift check, as a CronJob in the cluster (metrics to the
+# Pushgateway). Its image holds iac and these stacks; credentials come from
+# the iac-drift-credentials Secret, managed outside this stack.
+module "drift_job" {
+  source = "../modules/drift-job"
+  count  = var.enable_drift_job ? 1 : 0
+
+  image = var.drift_job_image
 
   depends_on = [module.core_components]
 }

@@ -151,6 +151,8 @@ fn eks_platform_stack_builds_cluster_core_components_and_argocd_in_one_apply() {
                 "module.core_components.helm_release.keda[0]",
                 "module.core_components.kubernetes_manifest.karpenter_node_class[0]",
                 "module.core_components.kubernetes_manifest.karpenter_node_pool[0]",
+                "module.drift_job[0].kubernetes_manifest.cronjob",
+                "module.drift_job[0].kubernetes_manifest.namespace",
             ]
         );
         assert_eq!(created.len(), 30 + in_cluster.len(), "the AWS half plus the in-cluster half: {created:?}");
