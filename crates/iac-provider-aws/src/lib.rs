@@ -62,7 +62,8 @@ pub const ENV_KEYS: &[&str] = &[
 
 /// Registered under the name `aws`.
 pub struct AwsFactory {
-    schema: ProviderSchema,
+    /// Built on first use: a stack without AWS resources never pays for it.
+    schema: std::sync::OnceLock<ProviderSchema>,
     env: Vec<(String, String)>,
 }
 
@@ -74,7 +75,7 @@ impl AwsFactory {
 
     /// With an explicit environment (tests).
     pub fn with_env(env: Vec<(String, String)>) -> AwsFactory {
-        AwsFactory { schema: schema::provider_schema(), env }
+        AwsFactory { schema: std::sync::OnceLock::new(), env }
     }
 }
 
@@ -84,7 +85,7 @@ impl ProviderFactory for AwsFactory {
         "aws"
     }
     fn schema(&self) -> &ProviderSchema {
-        &self.schema
+        self.schema.get_or_init(schema::provider_schema)
     }
     async fn configure(&self, req: ConfigureRequest) -> Result<Arc<dyn Provider>, ProviderError> {
         let settings = Settings::from_config(&req.config, &self.env).map_err(ProviderError::InvalidConfig)?;

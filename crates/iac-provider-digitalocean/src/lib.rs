@@ -40,7 +40,8 @@ pub use error::DoError as Error;
 
 /// Registered under the name `digitalocean`.
 pub struct DigitalOceanFactory {
-    schema: ProviderSchema,
+    /// Built on first use: a stack without DigitalOcean resources never pays for it.
+    schema: std::sync::OnceLock<ProviderSchema>,
     /// The environment variables the provider may read (the token).
     env: Vec<(String, String)>,
 }
@@ -55,7 +56,7 @@ impl DigitalOceanFactory {
 
     /// With an explicit environment (tests).
     pub fn with_env(env: Vec<(String, String)>) -> DigitalOceanFactory {
-        DigitalOceanFactory { schema: schema::provider_schema(), env }
+        DigitalOceanFactory { schema: std::sync::OnceLock::new(), env }
     }
 }
 
@@ -65,7 +66,7 @@ impl ProviderFactory for DigitalOceanFactory {
         "digitalocean"
     }
     fn schema(&self) -> &ProviderSchema {
-        &self.schema
+        self.schema.get_or_init(schema::provider_schema)
     }
     async fn configure(&self, req: ConfigureRequest) -> Result<Arc<dyn Provider>, ProviderError> {
         let settings = Settings::from_config(&req.config, &self.env).map_err(ProviderError::InvalidConfig)?;

@@ -43,7 +43,8 @@ fn env_from_process() -> Vec<(String, String)> {
 
 /// Registered under the name `kubernetes`.
 pub struct KubernetesFactory {
-    schema: ProviderSchema,
+    /// Built on first use: a stack that does not use the provider never pays for it.
+    schema: std::sync::OnceLock<ProviderSchema>,
     env: Vec<(String, String)>,
 }
 
@@ -54,13 +55,14 @@ impl KubernetesFactory {
     }
     /// With an explicit environment (tests).
     pub fn with_env(env: Vec<(String, String)>) -> KubernetesFactory {
-        KubernetesFactory { schema: schema::kubernetes_schema(), env }
+        KubernetesFactory { schema: std::sync::OnceLock::new(), env }
     }
 }
 
 /// Registered under the name `helm`.
 pub struct HelmFactory {
-    schema: ProviderSchema,
+    /// Built on first use: a stack that does not use the provider never pays for it.
+    schema: std::sync::OnceLock<ProviderSchema>,
     env: Vec<(String, String)>,
 }
 
@@ -73,7 +75,7 @@ impl HelmFactory {
         HelmFactory::with_env(env)
     }
     pub fn with_env(env: Vec<(String, String)>) -> HelmFactory {
-        HelmFactory { schema: schema::helm_schema(), env }
+        HelmFactory { schema: std::sync::OnceLock::new(), env }
     }
 }
 
@@ -90,7 +92,7 @@ impl ProviderFactory for KubernetesFactory {
         "kubernetes"
     }
     fn schema(&self) -> &ProviderSchema {
-        &self.schema
+        self.schema.get_or_init(schema::kubernetes_schema)
     }
     async fn configure(&self, req: ConfigureRequest) -> Result<Arc<dyn Provider>, ProviderError> {
         let cluster = connect(&req.config, &req.config, &self.env, &req.context).await?;
@@ -104,7 +106,7 @@ impl ProviderFactory for HelmFactory {
         "helm"
     }
     fn schema(&self) -> &ProviderSchema {
-        &self.schema
+        self.schema.get_or_init(schema::helm_schema)
     }
     async fn configure(&self, req: ConfigureRequest) -> Result<Arc<dyn Provider>, ProviderError> {
         let conn = req.config.get("kubernetes").cloned().unwrap_or_default();
