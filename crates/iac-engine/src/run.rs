@@ -784,8 +784,7 @@ impl Run {
         let (config, marks) = w.config.clone().unmark_deep();
         match provider {
             Some(p) if config.is_wholly_known() => {
-                let v = p.read_data(ReadDataRequest { type_: w.res.type_.clone(), addr: addr.clone(), config }).await.map_err(|e| Diagnostic::error(format!("{addr}: reading failed: {e}"), Some(w.res.span.clone())))?;
-                let v = mark_sensitive(v.unmark_deep().0, w.schema).mark_paths(&marks);
+                let v = read_data_source(w, p, config, &marks).await?;
                 let mut inst = InstanceState::from_value(w.pkey.addr(), without_ephemeral(&v, w.schema));
                 inst.dependencies = w.deps.clone();
                 lock(&self.state).resources.insert(addr.clone(), inst);
@@ -821,8 +820,7 @@ impl Run {
             if let Slot::Ready { provider, .. } = w.slot {
                 let (config, marks) = w.config.clone().unmark_deep();
                 if config.is_wholly_known() {
-                    let v = provider.read_data(ReadDataRequest { type_: w.res.type_.clone(), addr: addr.clone(), config }).await.map_err(|e| err(format!("reading failed: {e}")))?;
-                    return Ok(mark_sensitive(v.unmark_deep().0, w.schema).mark_paths(&marks));
+                    return read_data_source(&w, provider.as_ref(), config, &marks).await;
                 }
             }
         }
@@ -876,8 +874,7 @@ impl Run {
         let err = |msg: String| Diagnostic::error(format!("{addr}: {msg}"), Some(w.res.span.clone()));
         let (config, marks) = w.config.clone().unmark_deep();
         if change.action == Action::Read {
-            let v = p.read_data(ReadDataRequest { type_: w.res.type_.clone(), addr: addr.clone(), config }).await.map_err(|e| err(format!("reading failed: {e}")))?;
-            let v = mark_sensitive(v.unmark_deep().0, w.schema).mark_paths(&marks);
+            let v = read_data_source(w, p, config, &marks).await?;
             self.put(addr, InstanceState { dependencies: w.deps.clone(), ..InstanceState::from_value(w.pkey.addr(), without_ephemeral(&v, w.schema)) }).await?;
             return Ok(v);
         }
@@ -1086,6 +1083,13 @@ fn computed_only(schema: &ResourceSchema, path: &AttrPath) -> bool {
 }
 
 /// Marks top-level attributes the schema declares sensitive.
+/// Reads a data source whose configuration is wholly known: the value with
+/// its schema's sensitive attributes and the configuration's marks.
+async fn read_data_source(w: &InstanceWork<'_>, p: &dyn iac_core::provider::Provider, config: Value, marks: &[AttrPath]) -> Result<Value, Diagnostic> {
+    let v = p.read_data(ReadDataRequest { type_: w.res.type_.clone(), addr: w.addr.clone(), config }).await.map_err(|e| Diagnostic::error(format!("{}: reading failed: {e}", w.addr), Some(w.res.span.clone())))?;
+    Ok(mark_sensitive(v.unmark_deep().0, w.schema).mark_paths(marks))
+}
+
 fn has_ephemeral(schema: &ResourceSchema) -> bool {
     schema.block.attributes.values().any(|a| a.ephemeral)
 }

@@ -37,6 +37,12 @@ async fn bucket_exists(cx: &Cx<'_>, bucket: &str) -> Result<bool, AwsError> {
     Ok(absent(cx.c.s3.head_bucket().bucket(bucket).send().await.map_err(sdk(cx.addr)))?.is_some())
 }
 
+/// What an import by bucket name starts from: a bucket and its settings
+/// share one id, the bucket's name.
+fn bucket_stub(bucket: &str) -> Value {
+    Value::map([("id", Value::from(bucket)), ("bucket", Value::from(bucket))])
+}
+
 fn schema_with_bucket(b: Block) -> ResourceSchema {
     ResourceSchema { version: 0, block: id().attr("bucket", Attribute::required(Str).force_new()).attr("expected_bucket_owner", Attribute::optional(Str).force_new()) }.with(b)
 }
@@ -113,7 +119,7 @@ impl Resource for Bucket {
     }
 
     fn import_stub(&self, id: &str) -> Value {
-        Value::map([("id", Value::from(id)), ("bucket", Value::from(id))])
+        bucket_stub(id)
     }
 
     async fn create(&self, cx: &Cx<'_>, p: &Value) -> Result<Value, AwsError> {
@@ -181,7 +187,7 @@ impl Resource for Versioning {
     }
 
     fn import_stub(&self, id: &str) -> Value {
-        Value::map([("id", Value::from(id)), ("bucket", Value::from(id))])
+        bucket_stub(id)
     }
 
     async fn create(&self, cx: &Cx<'_>, p: &Value) -> Result<Value, AwsError> {
@@ -236,7 +242,7 @@ impl Resource for Encryption {
     }
 
     fn import_stub(&self, id: &str) -> Value {
-        Value::map([("id", Value::from(id)), ("bucket", Value::from(id))])
+        bucket_stub(id)
     }
 
     async fn create(&self, cx: &Cx<'_>, p: &Value) -> Result<Value, AwsError> {
@@ -306,7 +312,7 @@ impl Resource for PublicAccessBlock {
     }
 
     fn import_stub(&self, id: &str) -> Value {
-        Value::map([("id", Value::from(id)), ("bucket", Value::from(id))])
+        bucket_stub(id)
     }
 
     async fn create(&self, cx: &Cx<'_>, p: &Value) -> Result<Value, AwsError> {
@@ -367,7 +373,7 @@ impl Resource for Lifecycle {
     }
 
     fn import_stub(&self, id: &str) -> Value {
-        Value::map([("id", Value::from(id)), ("bucket", Value::from(id))])
+        bucket_stub(id)
     }
 
     async fn create(&self, cx: &Cx<'_>, p: &Value) -> Result<Value, AwsError> {
@@ -460,7 +466,7 @@ impl Resource for Policy {
     }
 
     fn import_stub(&self, id: &str) -> Value {
-        Value::map([("id", Value::from(id)), ("bucket", Value::from(id))])
+        bucket_stub(id)
     }
 
     fn refine(&self, addr: &str, prior: Option<&Value>, planned: &mut Value) -> Result<(), AwsError> {
