@@ -1,0 +1,261 @@
+//! Terraform provider plugins as iac providers: this crate owns running a
+//! provider plugin binary (go-plugin's handshake with automatic mutual TLS,
+//! Terraform's plugin protocol versions 5 and 6 over gRPC), cty's wire
+//! encodings of values and types, the translation of a plugin's schema into
+//! `iac_core::schema`, Terraform's planning rules that the host applies
+//! around a provider (the proposed new state, the "inconsistent result"
+//! checks), and a schema cache keyed by the binary's SHA-256.
+//!
+//! It exposes plugins only through `iac_core`'s [`ProviderFactory`] and
+//! [`Provider`] traits, and must not depend on iac-engine, iac-lang or
+//! iac-cli: choosing which plugin runs for which provider, installing
+//! plugins and lock files are the CLI's business. gRPC, TLS and protobuf
+//! dependencies stay in this crate.
+//!
+//! One plugin process runs per configured provider (aliases get their own);
+//! the schema is read by a short-lived process at [`PluginFactory::load`]
+//! (or from the cache). Dropping a provider shuts its process down.
+
+pub mod client;
+pub mod cty;
+pub mod process;
+mod proto;
+mod provider;
+pub mod schema;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use async_trait::async_trait;
+use iac_core::provider::{ConfigureRequest, Provider, ProviderError, ProviderFactory};
+use iac_core::schema::ProviderSchema;
+use sha2::Digest;
+
+pub use process::LaunchOptions;
+pub use provider::PluginProvider;
+pub use schema::PluginSchema;
+
+/// Which plugin binary serves a provider.
+#[derive(Clone, Debug)]
+pub struct PluginSpec {
+    /// The provider's local name in configuration (`aws`).
+    pub name: String,
+    /// Its source address (`registry.terraform.io/hashicorp/aws`).
+    pub source: String,
+    pub version: String,
+    /// The plugin executable.
+    pub binary: PathBuf,
+    /// Where schemas are cached, one file per binary checksum.
+    pub schema_cache_dir: Option<PathBuf>,
+}
+
+#[derive(thiserror::Error, Debug)]
+pub enum PluginError {
+    #[error("provider {provider}: cannot start plugin {}: {message}", binary.display())]
+    Start { provider: String, binary: PathBuf, message: String },
+    #[error("provider {provider}: not a Terraform provider plugin: {message}")]
+    NotAPlugin { provider: String, message: String },
+    #[error("provider {provider}: unsupported plugin handshake: {message}")]
+    UnsupportedProtocol { provider: String, message: String },
+    #[error("provider {provider}: TLS setup for the plugin failed: {message}")]
+    Tls { provider: String, message: String },
+    #[error("provider {provider}: cannot connect to the plugin at {address}: {message}")]
+    Connect { provider: String, address: String, message: String },
+    #[error("provider {provider}: reading the plugin's schema failed: {message}")]
+    Schema { provider: String, message: String },
+    #[error("provider {provider}: {message}")]
+    Io { provider: String, message: String },
+}
+
+/// A provider plugin binary, registered under its local name; each
+/// [`ProviderFactory::configure`] starts a process of its own.
+pub struct PluginFactory {
+    spec: PluginSpec,
+    sha256: String,
+    schema: Arc<PluginSchema>,
+    core_schema: ProviderSchema,
+    launch: LaunchOptions,
+}
+
+impl std::fmt::Debug for PluginFactory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PluginFactory").field("spec", &self.spec).field("sha256", &self.sha256).finish()
+    }
+}
+
+/// Version of the cache file format; a different one is read as a miss.
+const CACHE_FORMAT: u32 = 1;
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CacheFile {
+    format: u32,
+    sha256: String,
+    schema: PluginSchema,
+}
+
+impl PluginFactory {
+    /// Starts the plugin once to read its schema (or loads it from
+    /// `schema_cache_dir`, keyed by the binary's SHA-256), and stops it again.
+    pub async fn load(spec: PluginSpec) -> Result<PluginFactory, PluginError> {
+        PluginFactory::load_with(spec, LaunchOptions::default()).await
+    }
+
+    pub async fn load_with(spec: PluginSpec, launch: LaunchOptions) -> Result<PluginFactory, PluginError> {
+        let started = Instant::now();
+        let sha256 = binary_sha256(&spec).await?;
+        let cache_path = spec.schema_cache_dir.as_ref().map(|d| d.join(format!("{sha256}.json")));
+        let cached = match &cache_path {
+            Some(p) => read_cache(p, &sha256).await,
+            None => None,
+        };
+        let hit = cached.is_some();
+        let schema = match cached {
+            Some(s) => s,
+            None => {
+                let schema = read_schema_from_plugin(&spec, &launch).await?;
+                if let Some(p) = &cache_path {
+                    write_cache(&spec.name, p, &sha256, &schema).await;
+                }
+                schema
+            }
+        };
+        let core_schema = schema.to_core();
+        tracing::debug!(provider = %spec.name, cache_hit = hit, elapsed_ms = started.elapsed().as_millis() as u64, resources = schema.resources.len(), "plugin schema loaded");
+        Ok(PluginFactory { spec, sha256, schema: Arc::new(schema), core_schema, launch })
+    }
+
+    pub fn spec(&self) -> &PluginSpec {
+        &self.spec
+    }
+
+    /// The binary's SHA-256 (hex), the schema cache key.
+    pub fn sha256(&self) -> &str {
+        &self.sha256
+    }
+
+    /// The schema as the plugin declared it (cty types, nesting modes).
+    pub fn plugin_schema(&self) -> &PluginSchema {
+        &self.schema
+    }
+
+    /// Starts a process and configures it; the typed form of
+    /// [`ProviderFactory::configure`].
+    pub async fn start(&self, req: ConfigureRequest) -> Result<PluginProvider, ProviderError> {
+        PluginProvider::start(&self.spec, self.schema.clone(), &self.launch, req).await
+    }
+}
+
+#[async_trait]
+impl ProviderFactory for PluginFactory {
+    fn name(&self) -> &str {
+        &self.spec.name
+    }
+
+    fn schema(&self) -> &ProviderSchema {
+        &self.core_schema
+    }
+
+    async fn configure(&self, req: ConfigureRequest) -> Result<Arc<dyn Provider>, ProviderError> {
+        Ok(Arc::new(self.start(req).await?))
+    }
+}
+
+async fn read_schema_from_plugin(spec: &PluginSpec, launch: &LaunchOptions) -> Result<PluginSchema, PluginError> {
+    let proc = process::PluginProcess::start(&spec.name, &spec.binary, launch).await?;
+    let rpc = client::Rpc::new(proc.protocol, proc.channel.clone());
+    let result = rpc.get_schema().await;
+    let crashed = proc.exit_report();
+    proc.shutdown().await;
+    let (schema, diags) = result.map_err(|e| PluginError::Schema { provider: spec.name.clone(), message: crashed.map(|c| format!("{e}; {c}")).unwrap_or(e) })?;
+    let errors: Vec<String> = diags.iter().filter(|d| d.severity == client::Severity::Error).map(|d| format!("{}: {}", d.summary, d.detail)).collect();
+    if !errors.is_empty() {
+        return Err(PluginError::Schema { provider: spec.name.clone(), message: errors.join("; ") });
+    }
+    Ok(schema)
+}
+
+/// The SHA-256 of the plugin binary. Hashing hashicorp/aws (700 MB) takes
+/// a noticeable part of a second, so with a cache directory the digest is
+/// remembered per (path, size, mtime, inode), as git's index does: a
+/// replaced binary changes at least one of them.
+async fn binary_sha256(spec: &PluginSpec) -> Result<String, PluginError> {
+    let io = |what: &str, e: std::io::Error| PluginError::Io { provider: spec.name.clone(), message: format!("{what} {}: {e}", spec.binary.display()) };
+    let meta = tokio::fs::metadata(&spec.binary).await.map_err(|e| io("cannot read plugin binary", e))?;
+    let stamp = {
+        use std::os::unix::fs::MetadataExt;
+        let canonical = tokio::fs::canonicalize(&spec.binary).await.unwrap_or_else(|_| spec.binary.clone());
+        let key = format!("{}\0{}\0{}\0{}\0{}", canonical.display(), meta.len(), meta.mtime(), meta.mtime_nsec(), meta.ino());
+        hex(&sha2::Sha256::digest(key.as_bytes()))
+    };
+    let index = spec.schema_cache_dir.as_ref().map(|d| d.join("binaries").join(&stamp));
+    if let Some(p) = &index {
+        if let Ok(s) = tokio::fs::read_to_string(p).await {
+            let s = s.trim();
+            if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Ok(s.to_string());
+            }
+        }
+    }
+    let binary = spec.binary.clone();
+    let digest = tokio::task::spawn_blocking(move || -> std::io::Result<String> {
+        use std::io::Read;
+        let mut f = std::fs::File::open(&binary)?;
+        let mut h = sha2::Sha256::new();
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = f.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            h.update(&buf[..n]);
+        }
+        Ok(hex(&h.finalize()))
+    })
+    .await
+    .map_err(|e| PluginError::Io { provider: spec.name.clone(), message: format!("hashing the plugin binary: {e}") })?
+    .map_err(|e| io("cannot hash plugin binary", e))?;
+    if let Some(p) = &index {
+        let _ = write_atomic(p, digest.as_bytes()).await;
+    }
+    Ok(digest)
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+async fn read_cache(path: &std::path::Path, sha256: &str) -> Option<PluginSchema> {
+    let bytes = tokio::fs::read(path).await.ok()?;
+    let parsed = tokio::task::spawn_blocking(move || serde_json::from_slice::<CacheFile>(&bytes)).await.ok()?;
+    match parsed {
+        Ok(c) if c.format == CACHE_FORMAT && c.sha256 == sha256 => Some(c.schema),
+        Ok(_) => None,
+        Err(e) => {
+            tracing::warn!(path = %path.display(), "ignoring unreadable schema cache file: {e}");
+            None
+        }
+    }
+}
+
+/// A cache that cannot be written only costs time on the next run.
+async fn write_cache(provider: &str, path: &std::path::Path, sha256: &str, schema: &PluginSchema) {
+    let file = CacheFile { format: CACHE_FORMAT, sha256: sha256.to_string(), schema: schema.clone() };
+    let bytes = match tokio::task::spawn_blocking(move || serde_json::to_vec(&file)).await {
+        Ok(Ok(b)) => b,
+        _ => return,
+    };
+    if let Err(e) = write_atomic(path, &bytes).await {
+        tracing::warn!(provider, path = %path.display(), "cannot write the schema cache: {e}");
+    }
+}
+
+/// Write to a temporary file and rename, so readers never see half a file.
+async fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        tokio::fs::create_dir_all(dir).await?;
+    }
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    tokio::fs::write(&tmp, bytes).await?;
+    tokio::fs::rename(&tmp, path).await
+}

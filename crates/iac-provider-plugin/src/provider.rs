@@ -1,0 +1,388 @@
+//! A configured plugin provider: iac's [`Provider`] calls as plugin protocol
+//! calls, with the host's side of Terraform's contract (state upgraded
+//! before use, the proposed new state computed for planning, results checked
+//! against plans, diagnostics mapped).
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use base64::Engine as _;
+use iac_core::path::AttrPath;
+use iac_core::provider::{
+    ApplyChangeRequest, ApplyChangeResponse, ConfigureRequest, DeleteRequest, ImportRequest, PlanChangeRequest, PlanChangeResponse, Provider, ProviderError, ReadDataRequest, ReadRequest,
+    RecoverRequest,
+};
+use iac_core::value::Value;
+
+use crate::client::{Diag, Dyn, Rpc, Severity};
+use crate::cty::{self, CtyType};
+use crate::process::{LaunchOptions, PluginProcess};
+use crate::schema::{self, Inconsistency, PluginSchema, TypeSchema};
+use crate::PluginSpec;
+
+/// The Terraform version announced to providers, which some use to decide
+/// which features the host supports: the version iac is measured against.
+const TERRAFORM_VERSION: &str = "1.11.4";
+
+pub struct PluginProvider {
+    name: String,
+    schema: Arc<PluginSchema>,
+    rpc: Rpc,
+    process: Arc<PluginProcess>,
+}
+
+impl std::fmt::Debug for PluginProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PluginProvider").field("name", &self.name).field("pid", &self.process.pid).field("protocol", &self.process.protocol).finish()
+    }
+}
+
+fn other(provider: &str, msg: impl std::fmt::Display) -> ProviderError {
+    ProviderError::Other(format!("provider {provider}: {msg}"))
+}
+
+/// Private bytes travel through iac as a base64 string.
+fn private_to_json(b: Vec<u8>) -> Option<serde_json::Value> {
+    if b.is_empty() {
+        None
+    } else {
+        Some(serde_json::Value::String(base64::engine::general_purpose::STANDARD.encode(b)))
+    }
+}
+
+fn private_from_json(v: &Option<serde_json::Value>) -> Vec<u8> {
+    match v {
+        Some(serde_json::Value::String(s)) => base64::engine::general_purpose::STANDARD.decode(s).unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+fn describe(d: &Diag) -> String {
+    let mut s = d.summary.clone();
+    if !d.detail.is_empty() && d.detail != d.summary {
+        s.push_str(": ");
+        s.push_str(d.detail.trim());
+    }
+    if let Some(p) = d.path.as_ref().filter(|p| !p.0.is_empty()) {
+        s.push_str(&format!(" (at {p})"));
+    }
+    s
+}
+
+impl PluginProvider {
+    pub(crate) async fn start(spec: &PluginSpec, schema: Arc<PluginSchema>, launch: &LaunchOptions, req: ConfigureRequest) -> Result<PluginProvider, ProviderError> {
+        let process = PluginProcess::start(&spec.name, &spec.binary, launch).await.map_err(|e| ProviderError::Other(e.to_string()))?;
+        let rpc = Rpc::new(process.protocol, process.channel.clone());
+        let p = PluginProvider { name: spec.name.clone(), schema, rpc, process: Arc::new(process) };
+        if !p.schema.capabilities.get_provider_schema_optional {
+            // Providers that do not announce otherwise expect the host to
+            // read the schema before any other call.
+            p.rpc.get_schema().await.map_err(|e| other(&p.name, format!("reading the schema: {e}")))?;
+        }
+        let block = &p.schema.provider.block;
+        let config = block.conform(&req.config);
+        let bytes = cty::to_msgpack(&config, &block.implied_type()).map_err(|e| ProviderError::InvalidConfig(format!("provider {}: {e}", p.name)))?;
+        let diags = p.rpc.validate_provider(Dyn::msgpack(bytes.clone())).await.map_err(|s| p.status_error("ValidateProviderConfig", s))?;
+        p.check(&diags, "", true)?;
+        let diags = p.rpc.configure(TERRAFORM_VERSION, Dyn::msgpack(bytes)).await.map_err(|s| p.status_error("ConfigureProvider", s))?;
+        p.check(&diags, "", false)?;
+        tracing::debug!(provider = %p.name, pid = p.process.pid, "plugin provider configured");
+        Ok(p)
+    }
+
+    /// Stops the plugin process now (it also stops when the provider drops).
+    pub async fn shutdown(&self) {
+        self.process.shutdown().await;
+    }
+
+    /// The plugin process id, for diagnostics and tests.
+    pub fn pid(&self) -> Option<u32> {
+        self.process.pid
+    }
+
+    pub fn protocol(&self) -> u32 {
+        self.process.protocol
+    }
+
+    /// A failed call: a crash is reported with the exit status and the
+    /// plugin's last words, as Terraform does.
+    fn status_error(&self, call: &str, s: tonic::Status) -> ProviderError {
+        // The exit watcher may lag the broken connection by a moment.
+        let mut report = self.process.exit_report();
+        if report.is_none() {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            report = self.process.exit_report();
+        }
+        match report {
+            Some(r) => other(&self.name, format!("the plugin crashed during {call}: {r}")),
+            None => other(&self.name, format!("{call} failed: {}", crate::process::error_chain(&s))),
+        }
+    }
+
+    /// Error diagnostics fail the call; warnings become tracing warnings.
+    fn check(&self, diags: &[Diag], what: &str, config: bool) -> Result<(), ProviderError> {
+        let mut errors = Vec::new();
+        for d in diags {
+            match d.severity {
+                Severity::Warning => tracing::warn!(provider = %self.name, what, "{}", describe(d)),
+                Severity::Error => errors.push(describe(d)),
+            }
+        }
+        if errors.is_empty() {
+            return Ok(());
+        }
+        let subject = if what.is_empty() { String::new() } else { format!(" {what}") };
+        let message = format!("provider {}{subject}: {}", self.name, errors.join("; "));
+        Err(if config { ProviderError::InvalidConfig(message) } else { ProviderError::Api { code: "ProviderError".into(), message } })
+    }
+
+    fn resource(&self, type_: &str) -> Result<&TypeSchema, ProviderError> {
+        self.schema.resources.get(type_).ok_or_else(|| ProviderError::Unsupported(format!("provider {} has no resource type {type_}", self.name)))
+    }
+
+    fn encode(&self, v: &Value, ty: &CtyType, what: &str) -> Result<Dyn, ProviderError> {
+        cty::to_msgpack(v, ty).map(Dyn::msgpack).map_err(|e| ProviderError::InvalidConfig(format!("provider {}: {what}: {e}", self.name)))
+    }
+
+    fn decode(&self, d: Option<Dyn>, ty: &CtyType, what: &str) -> Result<Value, ProviderError> {
+        let Some(d) = d else { return Ok(Value::Null) };
+        let r = if !d.msgpack.is_empty() {
+            cty::from_msgpack(&d.msgpack, ty)
+        } else {
+            let j: serde_json::Value = serde_json::from_slice(&d.json).map_err(|e| other(&self.name, format!("{what}: the plugin sent invalid JSON: {e}")))?;
+            cty::from_json(&j, ty)
+        };
+        r.map_err(|e| other(&self.name, format!("{what}: the plugin sent a value that does not match its schema: {e}")))
+    }
+
+    /// Terraform upgrades every stored object to the current schema before
+    /// using it (the provider also normalizes it). iac's state does not
+    /// record the schema version an object was written with, so it is taken
+    /// to be the current one.
+    async fn upgrade(&self, type_: &str, rs: &TypeSchema, ty: &CtyType, v: &Value) -> Result<Value, ProviderError> {
+        let conformed = rs.block.conform(v);
+        if conformed.is_null() {
+            return Ok(conformed);
+        }
+        let json = serde_json::to_vec(&cty::to_json(&conformed, ty)).expect("JSON serializes");
+        let (upgraded, diags) = self.rpc.upgrade(type_, rs.version, json).await.map_err(|s| self.status_error("UpgradeResourceState", s))?;
+        self.check(&diags, type_, false)?;
+        match upgraded {
+            Some(d) => self.decode(Some(d), ty, "UpgradeResourceState"),
+            None => Ok(conformed),
+        }
+    }
+
+    fn inconsistent(&self, what: &str, type_: &str, addr: &str, problems: &[Inconsistency], legacy: bool) -> Result<(), ProviderError> {
+        if problems.is_empty() {
+            return Ok(());
+        }
+        let list = problems.iter().map(|p| format!("{}: {}", if p.path.0.is_empty() { "(object)".to_string() } else { p.path.to_string() }, p.message)).collect::<Vec<_>>().join("; ");
+        // Providers on the legacy SDK are allowed these, with a warning only
+        // (Terraform does the same: their type system cannot avoid them).
+        if legacy {
+            tracing::warn!(provider = %self.name, resource = addr, "provider produced {what} for {type_}, tolerated for a legacy-SDK provider: {list}");
+            return Ok(());
+        }
+        Err(other(&self.name, format!("Provider produced {what} for {addr} ({type_}): {list}. This is a bug in the provider, which should be reported in the provider's own issue tracker.")))
+    }
+
+    /// Runs a call from synchronous code. Needs a multi-threaded runtime (the
+    /// engine's); elsewhere the check is skipped, never deadlocked.
+    fn block_on<F: std::future::Future>(&self, f: F) -> Option<F::Output> {
+        let handle = tokio::runtime::Handle::try_current().ok()?;
+        if handle.runtime_flavor() != tokio::runtime::RuntimeFlavor::MultiThread {
+            tracing::debug!(provider = %self.name, "provider validation skipped outside a multi-threaded runtime");
+            return None;
+        }
+        Some(tokio::task::block_in_place(|| handle.block_on(f)))
+    }
+
+    async fn validate(&self, type_: &str, config: &Value) -> Result<Vec<(AttrPath, String)>, ProviderError> {
+        let (ts, data) = match self.schema.resources.get(type_) {
+            Some(t) => (t, false),
+            None => match self.schema.data_sources.get(type_) {
+                Some(t) => (t, true),
+                None => return Ok(Vec::new()),
+            },
+        };
+        let config = ts.block.conform(config);
+        let d = self.encode(&config, &ts.block.implied_type(), type_)?;
+        let diags = if data { self.rpc.validate_data(type_, d).await } else { self.rpc.validate_resource(type_, d).await };
+        let diags = diags.map_err(|s| self.status_error("ValidateResourceConfig", s))?;
+        let mut out = Vec::new();
+        for d in &diags {
+            match d.severity {
+                Severity::Warning => tracing::warn!(provider = %self.name, type_, "{}", describe(d)),
+                Severity::Error => {
+                    let msg = if d.detail.is_empty() || d.detail == d.summary { d.summary.clone() } else { format!("{}: {}", d.summary, d.detail.trim()) };
+                    out.push((d.path.clone().unwrap_or_default(), msg));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[async_trait]
+impl Provider for PluginProvider {
+    fn validate_resource(&self, type_: &str, config: &Value) -> Vec<(AttrPath, String)> {
+        match self.block_on(self.validate(type_, config)) {
+            Some(Ok(problems)) => problems,
+            Some(Err(e)) => vec![(AttrPath::root(), e.to_string())],
+            None => Vec::new(),
+        }
+    }
+
+    async fn plan_change(&self, req: PlanChangeRequest) -> Result<PlanChangeResponse, ProviderError> {
+        let rs = self.resource(&req.type_)?;
+        let ty = rs.block.implied_type();
+        let addr = req.addr.to_string();
+        let prior = match &req.prior {
+            Some(p) => self.upgrade(&req.type_, rs, &ty, p).await?,
+            None => Value::Null,
+        };
+        let config = rs.block.conform(&req.config);
+        let proposed = schema::proposed_new(&rs.block, &prior, &config);
+        let resp = self
+            .rpc
+            .plan(
+                &req.type_,
+                self.encode(&prior, &ty, "prior state")?,
+                self.encode(&proposed, &ty, "proposed new state")?,
+                self.encode(&config, &ty, "configuration")?,
+                private_from_json(&req.private),
+            )
+            .await
+            .map_err(|s| self.status_error("PlanResourceChange", s))?;
+        self.check(&resp.diags, &addr, false)?;
+        let planned = self.decode(resp.planned, &ty, "planned state")?;
+        if planned.is_null() && !config.is_null() {
+            return Err(other(&self.name, format!("Provider produced invalid plan for {addr}: planned a null object for a configured resource")));
+        }
+        self.inconsistent("invalid plan", &req.type_, &addr, &schema::check_plan_valid(&rs.block, &config, &planned), resp.legacy)?;
+        Ok(PlanChangeResponse { planned, requires_replace: resp.requires_replace, private: private_to_json(resp.private) })
+    }
+
+    async fn apply_change(&self, req: ApplyChangeRequest) -> Result<ApplyChangeResponse, ProviderError> {
+        let rs = self.resource(&req.type_)?;
+        let ty = rs.block.implied_type();
+        let addr = req.addr.to_string();
+        let prior = req.prior.as_ref().map(|p| rs.block.conform(p)).unwrap_or(Value::Null);
+        let planned = rs.block.conform(&req.planned);
+        let config = rs.block.conform(&req.config);
+        let resp = self
+            .rpc
+            .apply(
+                &req.type_,
+                self.encode(&prior, &ty, "prior state")?,
+                self.encode(&planned, &ty, "planned state")?,
+                self.encode(&config, &ty, "configuration")?,
+                private_from_json(&req.private),
+            )
+            .await
+            .map_err(|s| self.status_error("ApplyResourceChange", s))?;
+        // The object may exist even when the apply failed; iac has no way to
+        // keep a partial result with an error yet, so it is logged.
+        if resp.diags.iter().any(|d| d.severity == Severity::Error) {
+            if let Ok(partial) = self.decode(resp.new_state.clone(), &ty, "new state") {
+                if !partial.is_null() {
+                    tracing::warn!(provider = %self.name, resource = %addr, "apply failed after the provider reported a partial object; it is not recorded in state");
+                }
+            }
+        }
+        self.check(&resp.diags, &addr, false)?;
+        let new_state = self.decode(resp.new_state, &ty, "new state")?;
+        if new_state.is_null() {
+            return Err(other(&self.name, format!("Provider produced inconsistent result after apply for {addr}: the object is null after a create or update")));
+        }
+        if !new_state.is_wholly_known() {
+            return Err(other(&self.name, format!("Provider produced inconsistent result after apply for {addr}: the result still has unknown values")));
+        }
+        self.inconsistent("inconsistent result after apply", &req.type_, &addr, &schema::check_compatible(&ty, &planned, &new_state), resp.legacy)?;
+        Ok(ApplyChangeResponse { new_state, private: private_to_json(resp.private) })
+    }
+
+    async fn read(&self, req: ReadRequest) -> Result<Option<Value>, ProviderError> {
+        let rs = self.resource(&req.type_)?;
+        let ty = rs.block.implied_type();
+        let current = self.upgrade(&req.type_, rs, &ty, &req.current).await?;
+        let resp = self
+            .rpc
+            .read(&req.type_, self.encode(&current, &ty, "current state")?, private_from_json(&req.private))
+            .await
+            .map_err(|s| self.status_error("ReadResource", s))?;
+        self.check(&resp.diags, &req.addr.to_string(), false)?;
+        let v = self.decode(resp.new_state, &ty, "new state")?;
+        Ok(if v.is_null() { None } else { Some(v) })
+    }
+
+    async fn delete(&self, req: DeleteRequest) -> Result<(), ProviderError> {
+        let rs = self.resource(&req.type_)?;
+        let ty = rs.block.implied_type();
+        let addr = req.addr.to_string();
+        let prior = rs.block.conform(&req.prior);
+        // A delete is an apply whose planned state and configuration are null.
+        let resp = self
+            .rpc
+            .apply(&req.type_, self.encode(&prior, &ty, "prior state")?, self.encode(&Value::Null, &ty, "")?, self.encode(&Value::Null, &ty, "")?, private_from_json(&req.private))
+            .await
+            .map_err(|s| self.status_error("ApplyResourceChange", s))?;
+        self.check(&resp.diags, &addr, false)?;
+        let left = self.decode(resp.new_state, &ty, "new state")?;
+        if !left.is_null() {
+            return Err(other(&self.name, format!("Provider produced inconsistent result after apply for {addr}: the object is not null after a delete")));
+        }
+        Ok(())
+    }
+
+    async fn import(&self, req: ImportRequest) -> Result<Value, ProviderError> {
+        let rs = self.resource(&req.type_)?;
+        let ty = rs.block.implied_type();
+        let addr = req.addr.to_string();
+        let (imported, diags) = self.rpc.import(&req.type_, &req.id).await.map_err(|s| self.status_error("ImportResourceState", s))?;
+        self.check(&diags, &addr, false)?;
+        // A provider may return several objects; the one of the requested
+        // type is the one being imported.
+        let Some(obj) = imported.iter().find(|i| i.type_name == req.type_).or(imported.first()) else {
+            return Err(other(&self.name, format!("import of {:?} into {addr} returned no object", req.id)));
+        };
+        let state = self.decode(obj.state.clone(), &ty, "imported state")?;
+        let resp = self
+            .rpc
+            .read(&req.type_, self.encode(&state, &ty, "imported state")?, obj.private.clone())
+            .await
+            .map_err(|s| self.status_error("ReadResource", s))?;
+        self.check(&resp.diags, &addr, false)?;
+        let v = self.decode(resp.new_state, &ty, "new state")?;
+        if v.is_null() {
+            return Err(ProviderError::Api {
+                code: "NotFound".into(),
+                message: format!("provider {}: cannot import non-existent remote object: {} {:?} does not exist", self.name, req.type_, req.id),
+            });
+        }
+        Ok(v)
+    }
+
+    async fn read_data(&self, req: ReadDataRequest) -> Result<Value, ProviderError> {
+        let ds = self.schema.data_sources.get(&req.type_).ok_or_else(|| ProviderError::Unsupported(format!("provider {} has no data source {}", self.name, req.type_)))?;
+        let ty = ds.block.implied_type();
+        let addr = req.addr.to_string();
+        let config = ds.block.conform(&req.config);
+        let bytes = self.encode(&config, &ty, "configuration")?;
+        let diags = self.rpc.validate_data(&req.type_, bytes.clone()).await.map_err(|s| self.status_error("ValidateDataResourceConfig", s))?;
+        self.check(&diags, &addr, true)?;
+        let (state, diags) = self.rpc.read_data(&req.type_, bytes).await.map_err(|s| self.status_error("ReadDataSource", s))?;
+        self.check(&diags, &addr, false)?;
+        let v = self.decode(state, &ty, "data")?;
+        if v.is_null() {
+            return Err(other(&self.name, format!("Provider produced null object for {addr}")));
+        }
+        Ok(v)
+    }
+
+    /// A plugin cannot be asked to find an object by iac's ownership tag.
+    async fn recover(&self, _req: RecoverRequest) -> Result<Option<Value>, ProviderError> {
+        Ok(None)
+    }
+}
