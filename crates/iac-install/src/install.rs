@@ -1,0 +1,321 @@
+//! Choosing and installing each provider a stack needs, and the record of
+//! that choice (`.terraform/iac-providers.json`) that later commands read
+//! without searching or hashing again.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::cliconfig::{CliConfig, Method};
+use crate::hash::h1_dir;
+use crate::lockfile::{LockFile, LockedProvider};
+use crate::mirror::{self, Package};
+use crate::source::ProviderSource;
+use crate::version::{Constraints, Version};
+use crate::InstallError;
+
+pub const MANIFEST: &str = ".terraform/iac-providers.json";
+
+/// What the configuration asks for one provider local name.
+#[derive(Clone, Debug)]
+pub struct Requirement {
+    pub name: String,
+    pub source: ProviderSource,
+    /// Whether a `required_providers` entry gave the source (a ported
+    /// configuration asking for exactly that provider) rather than Terraform
+    /// implying `hashicorp/NAME`.
+    pub explicit: bool,
+    pub constraints: Constraints,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// `-plugin-dir`: only these mirrors are searched, as in Terraform.
+    pub plugin_dirs: Vec<PathBuf>,
+    /// `-upgrade`: choose again within the constraints, ignoring the lock file.
+    pub upgrade: bool,
+    pub cli: CliConfig,
+    /// Names iac implements natively.
+    pub native: BTreeSet<String>,
+    /// Names the user chose to run natively (`-native=NAME`).
+    pub prefer_native: BTreeSet<String>,
+    pub home: Option<PathBuf>,
+}
+
+/// How one provider will run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "implementation", rename_all = "snake_case")]
+pub enum Choice {
+    /// iac's own implementation, in the binary.
+    Native { name: String, why: String },
+    /// A plugin binary over Terraform's plugin protocol.
+    Plugin { name: String, source: String, version: String, dir: PathBuf, binary: PathBuf, h1: String, size: u64, mtime_ns: u64 },
+    /// A `dev_overrides` binary: no version, no lock file entry.
+    DevOverride { name: String, source: String, binary: PathBuf },
+}
+
+impl Choice {
+    pub fn name(&self) -> &str {
+        match self {
+            Choice::Native { name, .. } | Choice::Plugin { name, .. } | Choice::DevOverride { name, .. } => name,
+        }
+    }
+
+    /// One line for `iac init`: which implementation, version and location.
+    pub fn describe(&self) -> String {
+        match self {
+            Choice::Native { name, why } => format!("provider {name}: built in ({why})"),
+            Choice::Plugin { name, source, version, binary, .. } => format!("provider {name}: plugin {source} v{version} ({})", binary.display()),
+            Choice::DevOverride { name, source, binary } => format!("provider {name}: development override of {source} ({}); not locked", binary.display()),
+        }
+    }
+}
+
+/// What `iac init` decided, read back by every later command.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub providers: Vec<Choice>,
+    /// Names chosen to run natively by `-native`, kept for later inits.
+    #[serde(default)]
+    pub prefer_native: BTreeSet<String>,
+    /// `-plugin-dir` values, kept for later inits (as Terraform's plugin_path).
+    #[serde(default)]
+    pub plugin_dirs: Vec<PathBuf>,
+}
+
+impl Manifest {
+    /// The manifest of a stack directory; empty when `iac init` never ran.
+    pub fn read(dir: &Path) -> Result<Manifest, InstallError> {
+        let path = dir.join(MANIFEST);
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| InstallError::BadManifest { path, why: e.to_string() }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Manifest::default()),
+            Err(e) => Err(InstallError::Io { path, source: e }),
+        }
+    }
+
+    fn write(&self, dir: &Path) -> Result<(), InstallError> {
+        let path = dir.join(MANIFEST);
+        let parent = path.parent().unwrap_or(dir);
+        std::fs::create_dir_all(parent).map_err(|e| InstallError::Io { path: parent.to_path_buf(), source: e })?;
+        let tmp = path.with_extension("json.tmp");
+        let text = serde_json::to_vec_pretty(self).map_err(|e| InstallError::BadManifest { path: path.clone(), why: e.to_string() })?;
+        std::fs::write(&tmp, text).map_err(|e| InstallError::Io { path: tmp.clone(), source: e })?;
+        std::fs::rename(&tmp, &path).map_err(|e| InstallError::Io { path, source: e })
+    }
+
+    /// Checks, before a command uses the plugins, that each is still the
+    /// package the lock file names: a binary changed since `iac init` is
+    /// hashed again and must match. Cheap when nothing changed (size and
+    /// modification time), so plan does not hash 700 MB on every run.
+    pub fn verify(&self, dir: &Path) -> Result<(), InstallError> {
+        let lock = LockFile::read(dir)?;
+        for choice in &self.providers {
+            let Choice::Plugin { name, source, version, dir: pkg, binary, h1, size, mtime_ns } = choice else { continue };
+            let src = ProviderSource::parse(source)?;
+            let Some(locked) = lock.providers.get(&src) else {
+                return Err(InstallError::NotLocked { name: name.clone(), addr: source.clone() });
+            };
+            if &locked.version != version {
+                return Err(InstallError::LockChanged { name: name.clone(), locked: locked.version.clone(), installed: version.clone() });
+            }
+            let (now_size, now_mtime) = stamp(binary).map_err(|e| InstallError::PluginMissing { name: name.clone(), path: binary.clone(), why: e.to_string() })?;
+            let hash = if (now_size, now_mtime) == (*size, *mtime_ns) { h1.clone() } else { h1_dir(pkg)? };
+            if !locked.hashes.is_empty() && locked.hashes.iter().any(|h| h.starts_with("h1:")) && !locked.hashes.contains(&hash) {
+                return Err(InstallError::ChecksumMismatch { name: name.clone(), addr: source.clone(), version: version.clone(), got: hash, locked: locked.hashes.clone() });
+            }
+        }
+        Ok(())
+    }
+}
+
+fn stamp(path: &Path) -> std::io::Result<(u64, u64)> {
+    let meta = std::fs::metadata(path)?;
+    let mtime = meta.modified()?.duration_since(std::time::UNIX_EPOCH).map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)).unwrap_or(0);
+    Ok((meta.len(), mtime))
+}
+
+/// Chooses an implementation for every requirement, installs plugins into
+/// `.terraform/providers`, and writes the lock file and the manifest.
+/// Nothing is written unless every provider could be chosen.
+pub fn install(dir: &Path, requirements: &[Requirement], options: &Options) -> Result<Manifest, InstallError> {
+    let previous = Manifest::read(dir).unwrap_or_default();
+    let prefer_native: BTreeSet<String> = options.prefer_native.union(&previous.prefer_native).cloned().collect();
+    let plugin_dirs = if options.plugin_dirs.is_empty() { previous.plugin_dirs.clone() } else { options.plugin_dirs.clone() };
+    let old_lock = LockFile::read(dir)?;
+    let mut lock = LockFile::default();
+    let mut choices = Vec::new();
+    for req in requirements {
+        if prefer_native.contains(&req.name) {
+            if !options.native.contains(&req.name) {
+                return Err(InstallError::NoNative { name: req.name.clone() });
+            }
+            choices.push(Choice::Native { name: req.name.clone(), why: "chosen with -native".into() });
+            continue;
+        }
+        if let Some(d) = options.cli.dev_overrides.get(&req.source) {
+            let binary = mirror::find_binary(d, &req.source.type_)?.ok_or_else(|| InstallError::PluginMissing { name: req.name.clone(), path: d.clone(), why: format!("no terraform-provider-{} executable in the dev_overrides directory", req.source.type_) })?;
+            choices.push(Choice::DevOverride { name: req.name.clone(), source: req.source.to_string(), binary });
+            continue;
+        }
+        let locked = old_lock.providers.get(&req.source).filter(|_| !options.upgrade);
+        let (searched, found) = search(req, locked, &plugin_dirs, options)?;
+        match found {
+            Some(pkg) => {
+                let h1 = h1_dir(&pkg.dir)?;
+                let mut hashes = locked.filter(|l| l.version == pkg.version.to_string()).map(|l| l.hashes.clone()).unwrap_or_default();
+                if hashes.iter().any(|h| h.starts_with("h1:")) && !hashes.contains(&h1) {
+                    return Err(InstallError::ChecksumMismatch { name: req.name.clone(), addr: req.source.to_string(), version: pkg.version.to_string(), got: h1, locked: hashes });
+                }
+                if !hashes.contains(&h1) {
+                    hashes.push(h1.clone());
+                    hashes.sort();
+                }
+                let constraints = (!req.constraints.is_empty()).then(|| req.constraints.to_string());
+                lock.providers.insert(req.source.clone(), LockedProvider { version: pkg.version.to_string(), constraints, hashes });
+                let target = link_package(dir, &req.source, &pkg, options.cli.plugin_cache_dir.as_deref())?;
+                let binary = target.join(pkg.binary.file_name().unwrap_or_default());
+                let (size, mtime_ns) = stamp(&binary).map_err(|e| InstallError::Io { path: binary.clone(), source: e })?;
+                choices.push(Choice::Plugin { name: req.name.clone(), source: req.source.to_string(), version: pkg.version.to_string(), dir: target, binary, h1, size, mtime_ns });
+            }
+            None if options.native.contains(&req.name) && (!req.explicit || is_native_counterpart(&req.source)) => {
+                let why = if req.explicit { format!("no {} plugin installed", req.source.short()) } else { "no plugin required".to_string() };
+                choices.push(Choice::Native { name: req.name.clone(), why });
+            }
+            None => {
+                return Err(InstallError::NotFound { name: req.name.clone(), addr: req.source.to_string(), constraints: req.constraints.to_string(), searched });
+            }
+        }
+    }
+    lock.write(dir)?;
+    let manifest = Manifest { providers: choices, prefer_native, plugin_dirs };
+    manifest.write(dir)?;
+    Ok(manifest)
+}
+
+/// Whether a source is the upstream provider a native implementation
+/// stands in for (so a missing plugin may fall back to it).
+fn is_native_counterpart(source: &ProviderSource) -> bool {
+    source.host == crate::source::DEFAULT_HOST && matches!((source.namespace.as_str(), source.type_.as_str()), ("hashicorp", _) | ("digitalocean", "digitalocean"))
+}
+
+/// Finds the package to install: the locked version if it still satisfies
+/// the constraints, else the newest allowed, in the first method that has one.
+fn search(req: &Requirement, locked: Option<&LockedProvider>, plugin_dirs: &[PathBuf], options: &Options) -> Result<(Vec<String>, Option<Package>), InstallError> {
+    let mut mirrors: Vec<PathBuf> = Vec::new();
+    let mut searched = Vec::new();
+    if !plugin_dirs.is_empty() {
+        mirrors.extend(plugin_dirs.iter().cloned());
+    } else {
+        match &options.cli.methods {
+            Some(methods) => {
+                for m in methods {
+                    match m {
+                        Method::FilesystemMirror { path, .. } if m.admits(&req.source) => mirrors.push(path.clone()),
+                        Method::Direct { .. } if m.admits(&req.source) => searched.push(format!("the registry {} (not reachable from iac yet)", req.source.host)),
+                        _ => {}
+                    }
+                }
+            }
+            None => mirrors.extend(mirror::implied_mirrors(options.home.as_deref(), Path::new("."))),
+        }
+    }
+    if let Some(l) = locked {
+        let v = Version::parse(&l.version)?;
+        if !req.constraints.allows(&v) {
+            return Err(InstallError::LockedVersionRejected { name: req.name.clone(), locked: l.version.clone(), constraints: req.constraints.to_string() });
+        }
+    }
+    for m in &mirrors {
+        searched.push(m.display().to_string());
+        let packages = mirror::packages(m, &req.source)?;
+        let pick = match locked {
+            Some(l) => packages.into_iter().find(|p| p.version.to_string() == l.version),
+            None => {
+                let versions: Vec<Version> = packages.iter().map(|p| p.version.clone()).collect();
+                let best = req.constraints.newest(&versions).cloned();
+                best.and_then(|b| packages.into_iter().find(|p| p.version == b))
+            }
+        };
+        if pick.is_some() {
+            return Ok((searched, pick));
+        }
+    }
+    Ok((searched, None))
+}
+
+/// Makes `.terraform/providers/HOST/NS/TYPE/VERSION/OS_ARCH` point at the
+/// package: a symbolic link to the mirror's directory, as Terraform does for
+/// an unpacked mirror; with a plugin cache, the package is copied into the
+/// cache once and linked from there.
+fn link_package(dir: &Path, source: &ProviderSource, pkg: &Package, cache: Option<&Path>) -> Result<PathBuf, InstallError> {
+    let rel = Path::new(&source.host).join(&source.namespace).join(&source.type_).join(pkg.version.to_string()).join(mirror::platform());
+    let io = |p: &Path| {
+        let p = p.to_path_buf();
+        move |e: std::io::Error| InstallError::Io { path: p, source: e }
+    };
+    let origin = match cache {
+        Some(cache) => {
+            let cached = cache.join(&rel);
+            if !cached.is_dir() {
+                let tmp = cached.with_extension("partial");
+                let _ = std::fs::remove_dir_all(&tmp);
+                std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;
+                for entry in std::fs::read_dir(&pkg.dir).map_err(io(&pkg.dir))?.flatten() {
+                    let to = tmp.join(entry.file_name());
+                    std::fs::copy(entry.path(), &to).map_err(io(&to))?;
+                }
+                std::fs::rename(&tmp, &cached).map_err(io(&cached))?;
+            }
+            cached
+        }
+        None => pkg.dir.canonicalize().map_err(io(&pkg.dir))?,
+    };
+    let link = dir.join(".terraform/providers").join(&rel);
+    if let Some(parent) = link.parent() {
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
+    }
+    match std::fs::symlink_metadata(&link) {
+        Ok(m) if m.file_type().is_symlink() => std::fs::remove_file(&link).map_err(io(&link))?,
+        Ok(_) => std::fs::remove_dir_all(&link).map_err(io(&link))?,
+        Err(_) => {}
+    }
+    symlink_dir(&origin, &link).map_err(io(&link))?;
+    Ok(link)
+}
+
+#[cfg(unix)]
+fn symlink_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::os::unix::fs::symlink(from, to)
+}
+
+#[cfg(not(unix))]
+fn symlink_dir(_from: &Path, _to: &Path) -> std::io::Result<()> {
+    Err(std::io::Error::other("provider installation needs symbolic links"))
+}
+
+/// The requirements of a configuration: one per provider local name used,
+/// with the source and constraints its `required_providers` entries give
+/// (constraints from every module joined).
+pub fn requirements(used: &BTreeSet<String>, declared: &[(String, Option<String>, Option<String>)]) -> Result<Vec<Requirement>, InstallError> {
+    let mut by_name: BTreeMap<String, Requirement> = BTreeMap::new();
+    for name in used {
+        by_name.insert(name.clone(), Requirement { name: name.clone(), source: ProviderSource::implied(name), explicit: false, constraints: Constraints::default() });
+    }
+    for (name, source, version) in declared {
+        let entry = by_name.entry(name.clone()).or_insert_with(|| Requirement { name: name.clone(), source: ProviderSource::implied(name), explicit: false, constraints: Constraints::default() });
+        if let Some(s) = source {
+            let parsed = ProviderSource::parse(s)?;
+            if entry.explicit && entry.source != parsed {
+                return Err(InstallError::ConflictingSources { name: name.clone(), a: entry.source.to_string(), b: parsed.to_string() });
+            }
+            entry.source = parsed;
+            entry.explicit = true;
+        }
+        if let Some(v) = version {
+            entry.constraints = std::mem::take(&mut entry.constraints).and(&Constraints::parse(v)?);
+        }
+    }
+    Ok(by_name.into_values().collect())
+}

@@ -1,0 +1,57 @@
+//! Provider installation, as `terraform init` does it: source addresses,
+//! Terraform's version constraints, filesystem mirrors (`-plugin-dir`, the
+//! CLI configuration's `provider_installation`, the implied local mirrors),
+//! `dev_overrides`, the plugin cache, the dependency lock file
+//! (`.terraform.lock.hcl`) with Terraform's `h1:` hashes, and the record of
+//! which implementation (native or plugin) serves each provider.
+//!
+//! It must not depend on the engine, the language crate, any provider or
+//! the CLI: it deals in files and names only, so the CLI decides what is
+//! native and the plugin host runs what is installed.
+
+pub mod cliconfig;
+pub mod hash;
+pub mod install;
+pub mod lockfile;
+pub mod mirror;
+pub mod source;
+pub mod version;
+
+use std::path::PathBuf;
+
+pub use install::{install, requirements, Choice, Manifest, Options, Requirement};
+pub use source::ProviderSource;
+
+#[derive(Debug, thiserror::Error)]
+pub enum InstallError {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("invalid provider source {source_text:?}: {why}")]
+    BadSource { source_text: String, why: String },
+    #[error("invalid version {0:?}")]
+    BadVersion(String),
+    #[error("invalid version constraint {text:?}: {why}")]
+    BadConstraint { text: String, why: String },
+    #[error("{path}: invalid dependency lock file: {why}")]
+    BadLockFile { path: PathBuf, why: String },
+    #[error("{path}: invalid CLI configuration: {why}")]
+    BadCliConfig { path: PathBuf, why: String },
+    #[error("{path}: unreadable provider record ({why}); run iac init again")]
+    BadManifest { path: PathBuf, why: String },
+    #[error("provider {name:?} ({addr}): no installed version matches {constraints:?}; searched {}", if searched.is_empty() { "nothing (no mirror configured)".to_string() } else { searched.join(", ") })]
+    NotFound { name: String, addr: String, constraints: String, searched: Vec<String> },
+    #[error("provider {name:?}: the locked version {locked} does not match the configured constraints {constraints:?}; run iac init -upgrade to choose another")]
+    LockedVersionRejected { name: String, locked: String, constraints: String },
+    #[error("provider {name:?} ({addr} v{version}): the package's checksum {got} matches none recorded in .terraform.lock.hcl ({}); the package differs from the one locked", locked.join(", "))]
+    ChecksumMismatch { name: String, addr: String, version: String, got: String, locked: Vec<String> },
+    #[error("provider {name:?} ({addr}) is installed but not in .terraform.lock.hcl; run iac init")]
+    NotLocked { name: String, addr: String },
+    #[error("provider {name:?}: .terraform.lock.hcl selects v{locked} but v{installed} is installed; run iac init")]
+    LockChanged { name: String, locked: String, installed: String },
+    #[error("provider {name:?}: the plugin at {path} is missing or unreadable ({why}); run iac init")]
+    PluginMissing { name: String, path: PathBuf, why: String },
+    #[error("provider {name:?}: -native was given but iac has no native implementation of it")]
+    NoNative { name: String },
+    #[error("provider {name:?} is required from two sources: {a} and {b}")]
+    ConflictingSources { name: String, a: String, b: String },
+}
