@@ -152,3 +152,11 @@ mod tests {
         assert!(unify(vec![Value::from("a"), Value::List(vec![])]).is_err());
     }
 }
+
+/// ephemeralasnull(value): ephemeral values become null. iac keeps
+/// ephemeral values out of state by never storing them, and no value
+/// reaching a function carries an ephemeral mark, so every value passes
+/// through unchanged (marks included), as Terraform does for non-ephemeral ones.
+pub(crate) fn ephemeralasnull(mut args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    Ok(args.pop().unwrap_or(Value::Null))
+}

@@ -300,3 +300,212 @@ fn double_quoted(s: &str) -> String {
     out.push('"');
     out
 }
+
+/// base64gzip(string): gzip (no name, no time, OS "unknown" as Go writes
+/// it) of the UTF-8 bytes, then base64. Like Go's writer, the deflate data
+/// ends with a sync flush before the final block, so the framing matches
+/// Terraform's; the compressed bytes themselves may differ from Go's (a
+/// different compressor), decompressing to the same text.
+pub(crate) fn base64gzip(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    use std::io::Write as _;
+    let s = string(&args, 0)?;
+    let gz = || -> std::io::Result<Vec<u8>> {
+        let mut enc = flate2::GzBuilder::new().operating_system(255).write(Vec::new(), flate2::Compression::default());
+        enc.write_all(s.as_bytes())?;
+        enc.flush()?;
+        enc.finish()
+    };
+    match gz() {
+        Ok(bytes) => Ok(Value::String(B64.encode(bytes))),
+        Err(e) => crate::args::fail(format!("failed to compress: {e}")),
+    }
+}
+
+/// csvdecode(string): RFC 4180 as Go's encoding/csv reads it; the first
+/// row names the attributes, every row must have as many fields.
+pub(crate) fn csvdecode(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    let s = string(&args, 0)?;
+    let rows = parse_csv(&s).or_else(crate::args::fail)?;
+    let mut rows = rows.into_iter();
+    let Some((_, header)) = rows.next() else { return crate::args::fail("missing header line") };
+    let mut out = Vec::new();
+    for (line, row) in rows {
+        if row.len() != header.len() {
+            return crate::args::fail(format!("CSV parse error on line {line}: wrong number of fields"));
+        }
+        out.push(Value::Map(header.iter().cloned().zip(row.into_iter().map(Value::String)).collect()));
+    }
+    Ok(Value::List(out))
+}
+
+/// Records with the line each starts on. Blank lines are skipped, `\r\n`
+/// ends a record like `\n`, quoted fields may hold separators, newlines
+/// and `""` for a quote.
+fn parse_csv(s: &str) -> Result<Vec<(usize, Vec<String>)>, String> {
+    let mut records = Vec::new();
+    let mut chars = s.chars().peekable();
+    let mut line = 1;
+    while chars.peek().is_some() {
+        if matches!(chars.peek(), Some('\n')) {
+            chars.next();
+            line += 1;
+            continue;
+        }
+        if chars.peek() == Some(&'\r') {
+            chars.next();
+            if chars.peek() == Some(&'\n') {
+                chars.next();
+                line += 1;
+                continue;
+            }
+        }
+        let start = line;
+        let mut fields = Vec::new();
+        loop {
+            let mut field = String::new();
+            if chars.peek() == Some(&'"') {
+                chars.next();
+                loop {
+                    match chars.next() {
+                        None => return Err(format!("CSV parse error on line {start}: extraneous or missing \" in quoted-field")),
+                        Some('"') if chars.peek() == Some(&'"') => {
+                            chars.next();
+                            field.push('"');
+                        }
+                        Some('"') => break,
+                        Some('\r') if chars.peek() == Some(&'\n') => {}
+                        Some(c) => {
+                            if c == '\n' {
+                                line += 1;
+                            }
+                            field.push(c);
+                        }
+                    }
+                }
+                if !matches!(chars.peek(), None | Some(',') | Some('\n') | Some('\r')) {
+                    return Err(format!("CSV parse error on line {line}: extraneous or missing \" in quoted-field"));
+                }
+            } else {
+                while let Some(&c) = chars.peek() {
+                    if c == ',' || c == '\n' || c == '\r' {
+                        break;
+                    }
+                    if c == '"' {
+                        return Err(format!("CSV parse error on line {line}: bare \" in non-quoted-field"));
+                    }
+                    field.push(c);
+                    chars.next();
+                }
+            }
+            fields.push(field);
+            match chars.next() {
+                Some(',') => continue,
+                Some('\r') => {
+                    if chars.peek() == Some(&'\n') {
+                        chars.next();
+                    }
+                    line += 1;
+                    break;
+                }
+                Some('\n') => {
+                    line += 1;
+                    break;
+                }
+                _ => break,
+            }
+        }
+        records.push((start, fields));
+    }
+    Ok(records)
+}
+
+/// A character encoding Terraform's text functions accept, by IANA name
+/// or alias (case-insensitive).
+enum TextEncoding {
+    Utf8,
+    /// Big-endian with a byte order mark when encoding, as Go's IANA "UTF-16".
+    Utf16Bom,
+    Utf16Be,
+    Utf16Le,
+    /// ISO-8859-1 itself (the WHATWG label maps it to windows-1252).
+    Latin1,
+    Other(&'static encoding_rs::Encoding, &'static str),
+}
+
+fn text_encoding(name: &str, index: usize) -> Result<TextEncoding, crate::args::Fail> {
+    let lower = name.to_ascii_lowercase();
+    Ok(match lower.as_str() {
+        "utf-8" | "utf8" | "csutf8" => TextEncoding::Utf8,
+        "utf-16" | "csutf16" => TextEncoding::Utf16Bom,
+        "utf-16be" | "csutf16be" => TextEncoding::Utf16Be,
+        "utf-16le" | "csutf16le" => TextEncoding::Utf16Le,
+        "iso-8859-1" | "iso_8859-1" | "iso_8859-1:1987" | "latin1" | "l1" | "ibm819" | "cp819" | "csisolatin1" | "iso-ir-100" => TextEncoding::Latin1,
+        _ => match encoding_rs::Encoding::for_label_no_replacement(lower.as_bytes()) {
+            Some(e) if e != encoding_rs::UTF_16LE && e != encoding_rs::UTF_16BE => TextEncoding::Other(e, e.name()),
+            _ => return arg_err(index, format!("{name:?} is not a supported IANA encoding name or alias in this Terraform version")),
+        },
+    })
+}
+
+/// textencodebase64(string, encoding)
+pub(crate) fn textencodebase64(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    let s = string(&args, 0)?;
+    let name = string(&args, 1)?;
+    let unrepresentable = |enc: &str| arg_err(0, format!("the given string contains characters that cannot be represented in {enc}"));
+    let bytes: Vec<u8> = match text_encoding(&name, 1)? {
+        TextEncoding::Utf8 => s.into_bytes(),
+        TextEncoding::Utf16Bom => [0xFE, 0xFF].into_iter().chain(s.encode_utf16().flat_map(u16::to_be_bytes)).collect(),
+        TextEncoding::Utf16Be => s.encode_utf16().flat_map(u16::to_be_bytes).collect(),
+        TextEncoding::Utf16Le => s.encode_utf16().flat_map(u16::to_le_bytes).collect(),
+        TextEncoding::Latin1 => match s.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect::<Option<Vec<u8>>>() {
+            Some(b) => b,
+            None => return unrepresentable("ISO_8859-1:1987"),
+        },
+        TextEncoding::Other(enc, label) => {
+            let (out, _, had_errors) = enc.encode(&s);
+            if had_errors {
+                return unrepresentable(label);
+            }
+            out.into_owned()
+        }
+    };
+    Ok(Value::String(B64.encode(bytes)))
+}
+
+/// textdecodebase64(source, encoding)
+pub(crate) fn textdecodebase64(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    let src = string(&args, 0)?;
+    let name = string(&args, 1)?;
+    let enc = text_encoding(&name, 1)?;
+    let bytes = match B64.decode(src.as_bytes()) {
+        Ok(b) => b,
+        Err(base64::DecodeError::InvalidByte(at, _)) | Err(base64::DecodeError::InvalidLastSymbol(at, _)) => {
+            return arg_err(0, format!("the given value is has an invalid base64 symbol at offset {at}"))
+        }
+        Err(_) => return arg_err(0, "the given value has an invalid length for base64"),
+    };
+    let undefined = |label: &str| arg_err(0, format!("the given string contains symbols that are not defined for {label}"));
+    let utf16 = |b: &[u8], be: bool, label: &str| -> Result<String, crate::args::Fail> {
+        if b.len() % 2 != 0 {
+            return undefined(label);
+        }
+        let units = b.chunks(2).map(|c| if be { u16::from_be_bytes([c[0], c[1]]) } else { u16::from_le_bytes([c[0], c[1]]) });
+        char::decode_utf16(units).collect::<Result<String, _>>().or_else(|_| undefined(label))
+    };
+    let text = match enc {
+        TextEncoding::Utf8 => String::from_utf8(bytes).or_else(|_| undefined("UTF-8"))?,
+        TextEncoding::Utf16Bom => match bytes.as_slice() {
+            [0xFF, 0xFE, rest @ ..] => utf16(rest, false, "UTF-16")?,
+            [0xFE, 0xFF, rest @ ..] => utf16(rest, true, "UTF-16")?,
+            rest => utf16(rest, true, "UTF-16")?,
+        },
+        TextEncoding::Utf16Be => utf16(&bytes, true, "UTF-16BE")?,
+        TextEncoding::Utf16Le => utf16(&bytes, false, "UTF-16LE")?,
+        TextEncoding::Latin1 => bytes.iter().map(|b| char::from(*b)).collect(),
+        TextEncoding::Other(e, label) => match e.decode_without_bom_handling_and_without_replacement(&bytes) {
+            Some(t) => t.into_owned(),
+            None => undefined(label)?,
+        },
+    };
+    Ok(Value::String(text))
+}

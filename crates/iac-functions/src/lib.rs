@@ -9,22 +9,28 @@
 //! only *named* here, as they need lazy evaluation the evaluator does itself.
 //!
 //! Architecture Invariant: this crate does no IO except reading files under
-//! [`FunctionContext::base_dir`] for `file()`, `fileexists()` and
-//! `templatefile()`, and it must not depend on the parser or the engine: it
-//! depends on `iac-core` only, templates are rendered through a callback.
+//! [`FunctionContext::base_dir`] (in `files.rs` only: `file()`,
+//! `fileexists()`, `templatefile()`, `fileset()`, the `filebase64`/
+//! `filemd5`/`filesha*` family), the clock, the random source and the
+//! working directory/`$HOME` (`abspath`, `pathexpand`). It must not depend
+//! on the parser or the engine: it depends on `iac-core` only, templates
+//! are rendered through a callback.
 
 mod args;
 mod collections;
 mod conversion;
+mod crypto;
 mod encoding;
 mod files;
 mod format;
 mod marks;
 mod network;
 mod numeric;
+mod paths;
 mod registry;
 mod regexfns;
 mod strings;
+mod time;
 
 use iac_core::Value;
 
@@ -32,8 +38,20 @@ use iac_core::Value;
 pub struct FunctionContext<'a> {
     /// Directory relative paths in file()/templatefile()/fileexists() resolve against (path.module).
     pub base_dir: &'a std::path::Path,
-    /// Renders a template string with the given variables (an object Value); supplied by the evaluator, used by templatefile().
+    /// Renders a template string with the given variables (an object Value); supplied by the evaluator, used by templatefile() and templatestring().
     pub render_template: &'a dyn Fn(&str, &Value) -> Result<Value, String>,
+    /// True while planning: the impure functions (`uuid`, `timestamp`,
+    /// `bcrypt`) then give unknown values, as in Terraform, so that a plan
+    /// never pins a value apply would compute differently.
+    pub planning: bool,
+    /// What `plantimestamp()` returns (RFC 3339): the time the plan was made.
+    pub plan_timestamp: &'a str,
+}
+
+/// The current time in the form `plantimestamp()` gives (RFC 3339 with
+/// nanoseconds), for callers that fix a run's plan time.
+pub fn now_timestamp() -> String {
+    time::now_rfc3339_nano()
 }
 
 /// Why a call failed. `index` in [`FunctionError::Argument`] is 0-based and

@@ -94,7 +94,7 @@ mod tests {
 
     fn ctx_call(policy: Policy, args: Vec<Value>, imp: Imp) -> FnResult {
         let render = |_: &str, _: &Value| -> Result<Value, String> { Err("unused".into()) };
-        let ctx = FunctionContext { base_dir: Path::new("."), render_template: &render };
+        let ctx = FunctionContext { base_dir: Path::new("."), render_template: &render, planning: false, plan_timestamp: "2024-01-01T00:00:00Z" };
         apply(policy, args, &ctx, imp)
     }
 

@@ -22,16 +22,28 @@ pub(crate) fn floor(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     unary(&args, f64::floor)
 }
 
+/// signum(n) of a whole number (Terraform converts to a 64-bit integer first).
 pub(crate) fn signum(args: Vec<Value>, _: &FunctionContext) -> FnResult {
-    unary(&args, |n| if n > 0.0 { 1.0 } else if n < 0.0 { -1.0 } else { 0.0 })
+    let n = number(&args, 0)?;
+    if crate::args::to_integer(n).is_err() {
+        return fail("value must be a whole number, between -9223372036854775808 and 9223372036854775807");
+    }
+    Ok(Value::Number(if n > 0.0 { 1.0 } else if n < 0.0 { -1.0 } else { 0.0 }))
 }
 
 pub(crate) fn pow(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     Ok(Value::Number(number(&args, 0)?.powf(number(&args, 1)?)))
 }
 
+/// log(n, base). Infinite results stand (log(0, 10) is -infinity, as in
+/// Terraform); a result that is not a number (a negative argument or base)
+/// is an error, as Terraform fails there too.
 pub(crate) fn log(args: Vec<Value>, _: &FunctionContext) -> FnResult {
-    Ok(Value::Number(number(&args, 0)?.ln() / number(&args, 1)?.ln()))
+    let r = number(&args, 0)?.ln() / number(&args, 1)?.ln();
+    if r.is_nan() {
+        return fail("the result is not a number: the logarithm is defined only for positive numbers and bases");
+    }
+    Ok(Value::Number(r))
 }
 
 fn extreme(args: &[Value], better: fn(f64, f64) -> bool) -> FnResult {

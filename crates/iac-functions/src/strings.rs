@@ -43,11 +43,53 @@ pub(crate) fn split(args: Vec<Value>, _: &FunctionContext) -> FnResult {
 }
 
 pub(crate) fn lower(args: Vec<Value>, _: &FunctionContext) -> FnResult {
-    Ok(Value::String(string(&args, 0)?.to_lowercase()))
+    Ok(Value::String(string(&args, 0)?.chars().map(go_lower).collect()))
 }
 
 pub(crate) fn upper(args: Vec<Value>, _: &FunctionContext) -> FnResult {
-    Ok(Value::String(string(&args, 0)?.to_uppercase()))
+    Ok(Value::String(string(&args, 0)?.chars().map(go_upper).collect()))
+}
+
+/// Go's `unicode.ToUpper`: the simple (one character) mapping, never a
+/// special casing (`ß` stays `ß`, where Rust's full mapping gives `SS`).
+pub(crate) fn go_upper(c: char) -> char {
+    let mut it = c.to_uppercase();
+    match (it.next(), it.next()) {
+        (Some(u), None) => u,
+        // Full mappings of several characters whose simple mapping is the
+        // titlecase letter: Greek with ypogegrammeni (ᾳ → ᾼ, ᾀ → ᾈ).
+        _ => match c as u32 {
+            0x1F80..=0x1F87 | 0x1F90..=0x1F97 | 0x1FA0..=0x1FA7 => char::from_u32(c as u32 + 8).unwrap_or(c),
+            0x1FB3 | 0x1FC3 | 0x1FF3 => char::from_u32(c as u32 + 9).unwrap_or(c),
+            _ => c,
+        },
+    }
+}
+
+/// Go's `unicode.ToLower`: the simple mapping, without context (a final
+/// capital sigma becomes σ, never ς).
+pub(crate) fn go_lower(c: char) -> char {
+    let mut it = c.to_lowercase();
+    match (it.next(), it.next()) {
+        (Some(l), None) => l,
+        // İ's full mapping is i + combining dot; its simple mapping is i.
+        _ if c == '\u{130}' => 'i',
+        _ => c,
+    }
+}
+
+/// Go's `unicode.ToTitle`: like upper case except for the digraphs that
+/// have a titlecase form of their own (ǆ → ǅ).
+fn go_title(c: char) -> char {
+    match c as u32 {
+        0x1C4..=0x1C6 => '\u{1C5}',
+        0x1C7..=0x1C9 => '\u{1C8}',
+        0x1CA..=0x1CC => '\u{1CB}',
+        0x1F1..=0x1F3 => '\u{1F2}',
+        0x1F80..=0x1FAF if (c as u32 & 0xF) >= 8 => c,
+        0x1FBC | 0x1FCC | 0x1FFC => c,
+        _ => go_upper(c),
+    }
 }
 
 /// A substring wrapped in forward slashes is a regular expression, whose
@@ -124,7 +166,7 @@ pub(crate) fn title(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     let mut prev = ' ';
     for c in s.chars() {
         if separator(prev) {
-            out.extend(c.to_uppercase());
+            out.push(go_title(c));
         } else {
             out.push(c);
         }

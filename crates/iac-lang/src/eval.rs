@@ -30,6 +30,25 @@ pub trait Scope {
     fn resolve_path(&self, _reference: &Reference, _attrs: &[&str]) -> Option<Result<(Value, usize), String>> {
         None
     }
+
+    /// True while planning: `uuid()`, `timestamp()` and `bcrypt()` are then
+    /// unknown, as in Terraform. Scopes of an apply (or of validation, which
+    /// never stores values) keep the default.
+    fn planning(&self) -> bool {
+        false
+    }
+
+    /// What `plantimestamp()` returns; None: the time this process first
+    /// asked (one `plan`/`apply` run sees one value).
+    fn plan_timestamp(&self) -> Option<String> {
+        None
+    }
+}
+
+/// The plan time of this process, fixed on first use.
+fn process_plan_timestamp() -> &'static str {
+    static START: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    START.get_or_init(iac_functions::now_timestamp)
 }
 
 /// Walks attribute names down a stored value by reference, copying only
@@ -452,7 +471,13 @@ impl<'a> Evaluator<'a> {
             }
         }
         let render = |text: &str, vars: &Value| -> Result<Value, String> { self.render_template_text(text, vars) };
-        let ctx = iac_functions::FunctionContext { base_dir: self.base_dir, render_template: &render };
+        let plan_timestamp = self.scope.plan_timestamp();
+        let ctx = iac_functions::FunctionContext {
+            base_dir: self.base_dir,
+            render_template: &render,
+            planning: self.scope.planning(),
+            plan_timestamp: plan_timestamp.as_deref().unwrap_or_else(|| process_plan_timestamp()),
+        };
         iac_functions::call(name, args, &ctx).map_err(|e| err(range, e.to_string()))
     }
 

@@ -62,7 +62,7 @@ pub fn render(template: &str, vars: &Value) -> Result<Value, String> {
 }
 
 pub fn call_in(dir: &Path, name: &str, args: Vec<Value>) -> Result<Value, FunctionError> {
-    let ctx = FunctionContext { base_dir: dir, render_template: &render };
+    let ctx = FunctionContext { base_dir: dir, render_template: &render, planning: false, plan_timestamp: "2024-01-01T00:00:00Z" };
     call(name, args, &ctx)
 }
 

@@ -3,6 +3,7 @@
 
 mod common;
 
+mod added;
 mod collections;
 mod encoding;
 mod errors;
