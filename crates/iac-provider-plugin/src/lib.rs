@@ -30,7 +30,6 @@ use std::time::Instant;
 use async_trait::async_trait;
 use iac_core::provider::{ConfigureRequest, Provider, ProviderError, ProviderFactory};
 use iac_core::schema::ProviderSchema;
-use sha2::Digest;
 
 pub use process::LaunchOptions;
 pub use provider::PluginProvider;
@@ -76,6 +75,7 @@ pub struct PluginFactory {
     schema: Arc<PluginSchema>,
     core_schema: ProviderSchema,
     launch: LaunchOptions,
+    from_cache: bool,
 }
 
 impl std::fmt::Debug for PluginFactory {
@@ -104,6 +104,7 @@ impl PluginFactory {
     pub async fn load_with(spec: PluginSpec, launch: LaunchOptions) -> Result<PluginFactory, PluginError> {
         let started = Instant::now();
         let sha256 = binary_sha256(&spec).await?;
+        tracing::debug!(provider = %spec.name, elapsed_ms = started.elapsed().as_millis() as u64, "plugin binary checksum");
         let cache_path = spec.schema_cache_dir.as_ref().map(|d| d.join(format!("{sha256}.json")));
         let cached = match &cache_path {
             Some(p) => read_cache(p, &sha256).await,
@@ -122,11 +123,16 @@ impl PluginFactory {
         };
         let core_schema = schema.to_core();
         tracing::debug!(provider = %spec.name, cache_hit = hit, elapsed_ms = started.elapsed().as_millis() as u64, resources = schema.resources.len(), "plugin schema loaded");
-        Ok(PluginFactory { spec, sha256, schema: Arc::new(schema), core_schema, launch })
+        Ok(PluginFactory { spec, sha256, schema: Arc::new(schema), core_schema, launch, from_cache: hit })
     }
 
     pub fn spec(&self) -> &PluginSpec {
         &self.spec
+    }
+
+    /// Whether the schema came from the cache (no process was started).
+    pub fn schema_from_cache(&self) -> bool {
+        self.from_cache
     }
 
     /// The binary's SHA-256 (hex), the schema cache key.
@@ -164,7 +170,9 @@ impl ProviderFactory for PluginFactory {
 async fn read_schema_from_plugin(spec: &PluginSpec, launch: &LaunchOptions) -> Result<PluginSchema, PluginError> {
     let proc = process::PluginProcess::start(&spec.name, &spec.binary, launch).await?;
     let rpc = client::Rpc::new(proc.protocol, proc.channel.clone());
+    let asked = Instant::now();
     let result = rpc.get_schema().await;
+    tracing::debug!(provider = %spec.name, elapsed_ms = asked.elapsed().as_millis() as u64, "GetProviderSchema answered");
     let crashed = proc.exit_report();
     proc.shutdown().await;
     let (schema, diags) = result.map_err(|e| PluginError::Schema { provider: spec.name.clone(), message: crashed.map(|c| format!("{e}; {c}")).unwrap_or(e) })?;
@@ -186,7 +194,7 @@ async fn binary_sha256(spec: &PluginSpec) -> Result<String, PluginError> {
         use std::os::unix::fs::MetadataExt;
         let canonical = tokio::fs::canonicalize(&spec.binary).await.unwrap_or_else(|_| spec.binary.clone());
         let key = format!("{}\0{}\0{}\0{}\0{}", canonical.display(), meta.len(), meta.mtime(), meta.mtime_nsec(), meta.ino());
-        hex(&sha2::Sha256::digest(key.as_bytes()))
+        hex(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, key.as_bytes()).as_ref())
     };
     let index = spec.schema_cache_dir.as_ref().map(|d| d.join("binaries").join(&stamp));
     if let Some(p) = &index {
@@ -201,7 +209,7 @@ async fn binary_sha256(spec: &PluginSpec) -> Result<String, PluginError> {
     let digest = tokio::task::spawn_blocking(move || -> std::io::Result<String> {
         use std::io::Read;
         let mut f = std::fs::File::open(&binary)?;
-        let mut h = sha2::Sha256::new();
+        let mut h = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
         let mut buf = vec![0u8; 1 << 20];
         loop {
             let n = f.read(&mut buf)?;
@@ -210,7 +218,7 @@ async fn binary_sha256(spec: &PluginSpec) -> Result<String, PluginError> {
             }
             h.update(&buf[..n]);
         }
-        Ok(hex(&h.finalize()))
+        Ok(hex(h.finish().as_ref()))
     })
     .await
     .map_err(|e| PluginError::Io { provider: spec.name.clone(), message: format!("hashing the plugin binary: {e}") })?
