@@ -107,6 +107,8 @@ pub enum Command {
         migrate_state: bool,
         #[command(flatten)]
         lock: LockArgs,
+        #[command(flatten)]
+        providers: ProviderInstallArgs,
     },
     /// Check the stack for errors without touching state or providers.
     Validate {
@@ -310,4 +312,21 @@ mod tests {
         assert_eq!(parse_duration("2m").unwrap().as_secs(), 120);
         assert!(parse_duration("abc").is_err());
     }
+}
+
+/// How `iac init` chooses and installs providers.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct ProviderInstallArgs {
+    /// A filesystem mirror to install plugins from (repeatable); only these
+    /// are searched, as in Terraform, and they are remembered for later inits.
+    #[arg(long = "plugin-dir")]
+    pub plugin_dir: Vec<std::path::PathBuf>,
+    /// Choose provider versions again within the constraints, ignoring the
+    /// versions the lock file records.
+    #[arg(long)]
+    pub upgrade: bool,
+    /// Run this provider with iac's native implementation even where its
+    /// plugin is installed (repeatable; remembered for later inits).
+    #[arg(long = "native")]
+    pub native: Vec<String>,
 }

@@ -8,7 +8,8 @@ use iac_core::backend::StateBackend;
 use iac_engine::providers::Registry;
 use iac_lang::config::Backend;
 
-pub fn registry() -> Registry {
+/// The native providers, built into the binary.
+pub fn native_registry() -> Registry {
     let mut r = Registry::new();
     for f in iac_provider_builtin::factories() {
         r.register(f);
@@ -18,6 +19,40 @@ pub fn registry() -> Registry {
     r.register(Arc::new(iac_provider_kubernetes::KubernetesFactory::from_env()));
     r.register(Arc::new(iac_provider_kubernetes::HelmFactory::from_env()));
     r
+}
+
+/// The providers of the stack in `dir`: the native ones, with the plugins
+/// `iac init` installed (`.terraform/iac-providers.json`) registered over
+/// them under their local names, after checking each against the lock file.
+pub fn registry(dir: &Path) -> Result<Registry, String> {
+    let mut r = native_registry();
+    let manifest = iac_install::Manifest::read(dir).map_err(|e| e.to_string())?;
+    if !manifest.providers.iter().any(|c| !matches!(c, iac_install::Choice::Native { .. })) {
+        return Ok(r);
+    }
+    manifest.verify(dir).map_err(|e| e.to_string())?;
+    let cache = schema_cache_dir();
+    for choice in &manifest.providers {
+        let spec = match choice {
+            iac_install::Choice::Native { .. } => continue,
+            iac_install::Choice::Plugin { name, source, version, binary, .. } => iac_provider_plugin::PluginSpec { name: name.clone(), source: source.clone(), version: version.clone(), binary: binary.clone(), schema_cache_dir: cache.clone() },
+            iac_install::Choice::DevOverride { name, source, binary } => iac_provider_plugin::PluginSpec { name: name.clone(), source: source.clone(), version: "0.0.0-dev".into(), binary: binary.clone(), schema_cache_dir: cache.clone() },
+        };
+        // Commands reach this from synchronous code inside the multi-threaded
+        // runtime; loading a schema (from the cache, or from the plugin) is
+        // async, so this worker thread is handed over while it waits.
+        let factory = tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(iac_provider_plugin::PluginFactory::load(spec))).map_err(|e| e.to_string())?;
+        r.register(Arc::new(factory));
+    }
+    Ok(r)
+}
+
+/// Where plugin schemas are cached (keyed by the plugin binary's checksum):
+/// `IAC_PLUGIN_SCHEMA_CACHE`, else `$XDG_CACHE_HOME/iac/schemas`, else
+/// `~/.cache/iac/schemas`.
+fn schema_cache_dir() -> Option<std::path::PathBuf> {
+    let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(std::path::PathBuf::from);
+    var("IAC_PLUGIN_SCHEMA_CACHE").or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("iac/schemas"))).or_else(|| var("HOME").map(|h| h.join(".cache/iac/schemas")))
 }
 
 /// The stack's backend: `terraform { backend "local" | "s3" | "pg" { … } }`

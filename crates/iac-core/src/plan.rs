@@ -172,11 +172,22 @@ fn plan_block(block: &Block, prior: Option<&Value>, config: &Value, path: &AttrP
         let old = prior.and_then(|p| p.get(name));
         let child_path = path.child(PathStep::Attr(name.clone()));
         let value = match (nested.nesting, cfg.unmarked()) {
-            (_, Value::Null) => match nested.nesting {
-                Nesting::Single => Value::Null,
-                _ => Value::List(Vec::new()),
-            },
-            (Nesting::Single, v @ Value::Map(_)) => {
+            (_, Value::Null) => nested.empty_value(),
+            (Nesting::Map, Value::Map(items)) => {
+                let old_items = old.and_then(|o| o.as_map());
+                Value::Map(
+                    items
+                        .iter()
+                        .map(|(k, item)| {
+                            let mut sub = Vec::new();
+                            let p = plan_block(&nested.block, old_items.and_then(|o| o.get(k)), item, &child_path.child(PathStep::Key(k.clone())), &mut sub);
+                            replace.extend(sub);
+                            (k.clone(), p)
+                        })
+                        .collect(),
+                )
+            }
+            (Nesting::Single | Nesting::Group, v @ Value::Map(_)) => {
                 let mut sub = Vec::new();
                 let planned = plan_block(&nested.block, old.filter(|o| !o.is_null()), v, &child_path, &mut sub);
                 replace.extend(sub);
@@ -219,25 +230,42 @@ fn values_equal_known(a: &Value, b: &Value) -> bool {
 /// Lists the attribute paths where two values differ (leaves only), marks ignored.
 pub fn diff_paths(before: &Value, after: &Value) -> Vec<AttrPath> {
     let mut out = Vec::new();
-    diff_into(before.unmarked(), after.unmarked(), &mut AttrPath::root(), &mut out);
+    diff_into(before.unmarked(), after.unmarked(), &mut AttrPath::root(), &mut out, false);
     out
 }
 
-fn diff_into(a: &Value, b: &Value, path: &mut AttrPath, out: &mut Vec<AttrPath>) {
+/// [`diff_paths`] for drift: a null and an empty collection are the same
+/// object. Providers built on Terraform's legacy SDK cannot tell them apart
+/// and return one where state holds the other (`tags = {}` read back for
+/// tags never set); neither Terraform nor iac counts that as drift.
+pub fn drift_paths(before: &Value, after: &Value) -> Vec<AttrPath> {
+    let mut out = Vec::new();
+    diff_into(before.unmarked(), after.unmarked(), &mut AttrPath::root(), &mut out, true);
+    out
+}
+
+fn is_empty_collection(v: &Value) -> bool {
+    matches!(v, Value::List(l) if l.is_empty()) || matches!(v, Value::Map(m) if m.is_empty())
+}
+
+fn diff_into(a: &Value, b: &Value, path: &mut AttrPath, out: &mut Vec<AttrPath>, null_is_empty: bool) {
+    if null_is_empty && ((a.is_null() && is_empty_collection(b)) || (b.is_null() && is_empty_collection(a))) {
+        return;
+    }
     match (a, b) {
         (Value::Map(x), Value::Map(y)) => {
             let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
             for k in keys {
                 path.0.push(PathStep::Attr(k.clone()));
                 let n = Value::Null;
-                diff_into(x.get(k).unwrap_or(&n).unmarked(), y.get(k).unwrap_or(&n).unmarked(), path, out);
+                diff_into(x.get(k).unwrap_or(&n).unmarked(), y.get(k).unwrap_or(&n).unmarked(), path, out, null_is_empty);
                 path.0.pop();
             }
         }
         (Value::List(x), Value::List(y)) if x.len() == y.len() => {
             for (i, (p, q)) in x.iter().zip(y).enumerate() {
                 path.0.push(PathStep::Index(i));
-                diff_into(p.unmarked(), q.unmarked(), path, out);
+                diff_into(p.unmarked(), q.unmarked(), path, out, null_is_empty);
                 path.0.pop();
             }
         }
@@ -277,5 +305,9 @@ mod tests {
         assert_eq!(p.planned.get("id"), Some(&Value::from("1")));
         assert_eq!(p.requires_replace, vec![AttrPath::attr("region")]);
         assert_eq!(diff_paths(&prior, &p.planned), vec![AttrPath::attr("name"), AttrPath::attr("region")]);
+        let read_back = Value::map([("tags", Value::Map(Default::default())), ("ports", Value::List(vec![])), ("name", Value::from("a"))]);
+        let stored = Value::map([("tags", Value::Null), ("ports", Value::Null), ("name", Value::from("b"))]);
+        assert_eq!(drift_paths(&stored, &read_back), vec![AttrPath::attr("name")], "null and empty are no drift");
+        assert_eq!(diff_paths(&stored, &read_back).len(), 3);
     }
 }

@@ -164,6 +164,47 @@ pub enum Nesting {
     List,
     /// Repeated blocks without order; the value is a set of objects.
     Set,
+    /// Repeated blocks with one label each; the value is a map from label to
+    /// object (plugin providers' `NestingMap`).
+    Map,
+    /// Exactly one block that may be left out; the value is an object that is
+    /// never null: an omitted block is an object of null attributes
+    /// (plugin providers' `NestingGroup`).
+    Group,
+}
+
+impl Nesting {
+    /// Whether the block's value is one object (not a collection of them).
+    pub fn is_single(self) -> bool {
+        matches!(self, Nesting::Single | Nesting::Group)
+    }
+}
+
+impl Block {
+    /// The value of an omitted `Group` block: every attribute null, nested
+    /// collections empty, nested groups recursively the same.
+    pub fn empty_object(&self) -> Value {
+        let mut m = crate::value::ValueMap::new();
+        for name in self.attributes.keys() {
+            m.insert(name.clone(), Value::Null);
+        }
+        for (name, nested) in &self.blocks {
+            m.insert(name.clone(), nested.empty_value());
+        }
+        Value::Map(m)
+    }
+}
+
+impl NestedBlock {
+    /// The value of a nested block that the configuration leaves out.
+    pub fn empty_value(&self) -> Value {
+        match self.nesting {
+            Nesting::Single => Value::Null,
+            Nesting::Group => self.block.empty_object(),
+            Nesting::List | Nesting::Set => Value::List(Vec::new()),
+            Nesting::Map => Value::Map(crate::value::ValueMap::new()),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -21,7 +21,7 @@ impl BodyEval<'_> {
     pub fn eval(&self, body: &Body, schema: &Block, skip: &[&str], header: &Span, locals: &[(String, Value)], diags: &mut Vec<Diagnostic>) -> Option<Value> {
         let before = diags.len();
         let mut out: iac_core::ValueMap = iac_core::ValueMap::new();
-        let mut seen_blocks: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        let mut seen_blocks: BTreeMap<String, Vec<Labelled>> = BTreeMap::new();
         let file = self.ev.file;
         let span = |r: Option<std::ops::Range<usize>>| Span { file, range: r.unwrap_or(0..0) };
         for s in body.iter() {
@@ -60,17 +60,38 @@ impl BodyEval<'_> {
                         self.dynamic(b, schema, locals, &mut seen_blocks, diags);
                         continue;
                     }
-                    let Some(nested) = schema.blocks.get(name) else {
+                    let Some(nested) = nested_block(schema, name) else {
                         let hint = suggest(name, schema.blocks.keys());
                         diags.push(Diagnostic::error(format!("unsupported block {name:?}{hint}"), Some(span(b.ident.span()))));
                         continue;
                     };
+                    let nested = nested.as_ref();
                     let h = span(b.ident.span());
+                    let labels: Vec<String> = b.labels.iter().map(label_text).collect();
+                    let want = usize::from(nested.nesting == Nesting::Map);
+                    if labels.len() != want {
+                        diags.push(Diagnostic::error(format!("a {name:?} block takes {want} label(s), found {}", labels.len()), Some(h)));
+                        continue;
+                    }
                     if let Some(v) = self.eval(&b.body, &nested.block, &[], &h, locals, diags) {
-                        seen_blocks.entry(name.to_string()).or_default().push(v);
+                        seen_blocks.entry(name.to_string()).or_default().push(Labelled { label: labels.into_iter().next(), value: v, span: h });
                     }
                 }
             }
+        }
+        // Attributes written as blocks (see `nested_block`).
+        for (name, attr) in &schema.attributes {
+            let Some(items) = seen_blocks.remove(name) else { continue };
+            if out.contains_key(name) {
+                diags.push(Diagnostic::error(format!("{name:?} is set both as an argument and as blocks"), items.first().map(|i| i.span.clone())));
+                continue;
+            }
+            let values: Vec<Value> = items.into_iter().map(|i| i.value).collect();
+            let v = match &attr.type_ {
+                iac_core::schema::AttrType::Set(_) => Value::List(iac_core::schema::set_normalize(values)),
+                _ => Value::List(values),
+            };
+            out.insert(name.clone(), attr.type_.convert(v).mark_if(attr.sensitive));
         }
         for (name, attr) in &schema.attributes {
             if attr.required && !out.contains_key(name) && !skip.contains(&name.as_str()) {
@@ -88,9 +109,20 @@ impl BodyEval<'_> {
                 }
             }
             let v = match nested.nesting {
-                Nesting::Single => items.into_iter().next().unwrap_or(Value::Null),
-                Nesting::List => Value::List(items),
-                Nesting::Set => Value::List(iac_core::schema::set_normalize(items)),
+                Nesting::Single => items.into_iter().next().map(|i| i.value).unwrap_or(Value::Null),
+                Nesting::Group => items.into_iter().next().map(|i| i.value).unwrap_or_else(|| nested.block.empty_object()),
+                Nesting::List => Value::List(items.into_iter().map(|i| i.value).collect()),
+                Nesting::Set => Value::List(iac_core::schema::set_normalize(items.into_iter().map(|i| i.value).collect())),
+                Nesting::Map => {
+                    let mut m = iac_core::ValueMap::new();
+                    for item in items {
+                        let key = item.label.unwrap_or_default();
+                        if m.insert(key.clone(), item.value).is_some() {
+                            diags.push(Diagnostic::error(format!("duplicate {name:?} block labelled {key:?}"), Some(item.span)));
+                        }
+                    }
+                    Value::Map(m)
+                }
             };
             out.insert(name.clone(), v);
         }
@@ -98,7 +130,7 @@ impl BodyEval<'_> {
     }
 
     /// `dynamic "name" { for_each = ..., iterator = it, content { ... } }`.
-    fn dynamic(&self, b: &hcl_edit::structure::Block, schema: &Block, locals: &[(String, Value)], seen: &mut BTreeMap<String, Vec<Value>>, diags: &mut Vec<Diagnostic>) {
+    fn dynamic(&self, b: &hcl_edit::structure::Block, schema: &Block, locals: &[(String, Value)], seen: &mut BTreeMap<String, Vec<Labelled>>, diags: &mut Vec<Diagnostic>) {
         let file = self.ev.file;
         let hspan = Span { file, range: b.ident.span().unwrap_or(0..0) };
         let Some(label) = b.labels.first().map(|l| match l {
@@ -108,16 +140,19 @@ impl BodyEval<'_> {
             diags.push(Diagnostic::error("a dynamic block needs the block type as its label", Some(hspan)));
             return;
         };
-        let Some(nested) = schema.blocks.get(&label) else {
+        let Some(nested) = nested_block(schema, &label) else {
             diags.push(Diagnostic::error(format!("unsupported block {label:?} in dynamic"), Some(hspan)));
             return;
         };
+        let nested = nested.as_ref();
         let mut for_each = None;
         let mut iterator = label.clone();
         let mut content = None;
+        let mut labels_expr = None;
         for s in b.body.iter() {
             match s {
                 Structure::Attribute(a) if a.key.as_str() == "for_each" => for_each = Some(&a.value),
+                Structure::Attribute(a) if a.key.as_str() == "labels" => labels_expr = Some(&a.value),
                 Structure::Attribute(a) if a.key.as_str() == "iterator" => {
                     if let hcl_edit::expr::Expression::Variable(v) = &a.value {
                         iterator = v.as_str().to_string();
@@ -157,20 +192,77 @@ impl BodyEval<'_> {
         for (k, v) in pairs {
             let mut l = locals.to_vec();
             l.push((iterator.clone(), Value::map([("key", k), ("value", v)])));
+            // `labels = [...]` names the generated block (map-nested blocks take one label).
+            let block_label = match labels_expr {
+                Some(e) => match self.ev.eval_with(e, l.clone()) {
+                    Ok(v) => v.unmarked().as_list().and_then(|ls| ls.first()).and_then(|x| x.unmarked().as_str().map(str::to_string)),
+                    Err(d) => {
+                        diags.push(d);
+                        continue;
+                    }
+                },
+                None => None,
+            };
+            if nested.nesting == Nesting::Map && block_label.is_none() {
+                diags.push(Diagnostic::error(format!("a dynamic {label:?} block needs labels = [KEY]"), Some(h.clone())));
+                continue;
+            }
             if let Some(val) = self.eval(&content.body, &nested.block, &[], &h, &l, diags) {
-                seen.entry(label.clone()).or_default().push(val);
+                seen.entry(label.clone()).or_default().push(Labelled { label: block_label, value: val, span: h.clone() });
             }
         }
     }
 }
 
+/// The nested block `name` of a schema, or, as Terraform allows for
+/// attributes of type list or set of objects (plugin providers written with
+/// the legacy SDK declare `ingress` of `aws_security_group` so), an
+/// attribute written in block syntax: each block one element, every
+/// attribute of the element type optional.
+fn nested_block<'s>(schema: &'s Block, name: &str) -> Option<std::borrow::Cow<'s, iac_core::schema::NestedBlock>> {
+    use iac_core::schema::{AttrType, Attribute, NestedBlock};
+    if let Some(b) = schema.blocks.get(name) {
+        return Some(std::borrow::Cow::Borrowed(b));
+    }
+    let attr = schema.attributes.get(name)?;
+    if attr.computed && !attr.optional && !attr.required {
+        return None;
+    }
+    let (nesting, fields) = match &attr.type_ {
+        AttrType::List(t) => match t.as_ref() {
+            AttrType::Object(f) => (Nesting::List, f),
+            _ => return None,
+        },
+        AttrType::Set(t) => match t.as_ref() {
+            AttrType::Object(f) => (Nesting::Set, f),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let mut block = Block::default();
+    for (field, t) in fields {
+        block.attributes.insert(field.clone(), Attribute::optional(t.clone()));
+    }
+    Some(std::borrow::Cow::Owned(NestedBlock { nesting, block, min_items: 0, max_items: None, force_new: false }))
+}
+
+/// One nested block's value, with its label (map-nested blocks) and span.
+struct Labelled {
+    label: Option<String>,
+    value: Value,
+    span: Span,
+}
+
+fn label_text(l: &hcl_edit::structure::BlockLabel) -> String {
+    match l {
+        hcl_edit::structure::BlockLabel::Ident(i) => i.as_str().to_string(),
+        hcl_edit::structure::BlockLabel::String(s) => s.as_str().to_string(),
+    }
+}
+
 /// ` (did you mean "x"?)` for a near miss.
 pub(crate) fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a String>) -> String {
-    let best = candidates.map(|c| (similar::TextDiff::from_chars(name, c.as_str()).ratio(), c)).filter(|(r, _)| *r >= 0.7).max_by(|a, b| a.0.total_cmp(&b.0));
-    match best {
-        Some((_, c)) => format!(" (did you mean {c:?}?)"),
-        None => String::new(),
-    }
+    crate::suggest::hint(name, candidates)
 }
 
 /// Attribute names present in a body (for validation messages).

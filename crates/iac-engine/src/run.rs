@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use iac_core::address::{InstanceAddr, InstanceKey, Mode, ModulePath, ResourceAddr, Target};
 use iac_core::journal::{JournalEntry, PendingIntent};
-use iac_core::plan::{default_plan, diff_paths, Action, Drift, PlanMode, ResourceChange};
+use iac_core::plan::{default_plan, Action, Drift, PlanMode, ResourceChange};
 use iac_core::provider::{ApplyChangeRequest, ConfigureRequest, PlanChangeRequest, ProviderContext, ReadDataRequest, ReadRequest, RecoverRequest, ImportRequest};
 use iac_core::schema::ResourceSchema;
 use iac_core::state::{InstanceState, InstanceStatus, OutputState, State};
@@ -129,6 +129,7 @@ impl Run {
             for (k, v) in s.root_vars {
                 store.vars.insert((ModulePath::root(), k), v);
             }
+            store.planning = matches!(s.phase, Phase::Plan);
         }
         let targeted_nodes = (!s.opts.targets.is_empty()).then(|| targeted(&s.graph, &s.opts.targets));
         let parallelism = s.opts.parallelism.max(1);
@@ -615,7 +616,7 @@ impl Run {
                         if fresh != current {
                             // Attributes only the provider sets (rotating credentials, timestamps)
                             // are refreshed silently; drift is what the configuration manages.
-                            let paths: Vec<AttrPath> = diff_paths(&current, &fresh).into_iter().filter(|p| !computed_only(w.schema, p)).collect();
+                            let paths: Vec<AttrPath> = iac_core::plan::drift_paths(&current, &fresh).into_iter().filter(|p| !computed_only(w.schema, p)).collect();
                             if !paths.is_empty() {
                                 lock(&self.drift).push(Drift { addr: addr.clone(), action: Action::Update, before: pr.value(), after: fresh.clone().mark_paths(&pr.sensitive_paths), paths });
                             }
@@ -992,7 +993,8 @@ impl Run {
     pub fn output_states(&self) -> BTreeMap<String, OutputState> {
         self.root_outputs()
             .into_iter()
-            .filter(|(_, v)| v.is_wholly_known())
+            // Terraform stores no output whose value is null (`output -json` omits it).
+            .filter(|(_, v)| v.is_wholly_known() && !v.is_null())
             .map(|(k, v)| {
                 let sensitive = v.contains_sensitive();
                 (k, OutputState { value: v.to_json(), sensitive })
@@ -1073,8 +1075,13 @@ fn computed_only(schema: &ResourceSchema, path: &AttrPath) -> bool {
             return a.computed && !a.optional && !a.required;
         }
         let Some(nested) = block.blocks.get(name) else { return false };
-        // Repeated blocks are lists: one index step to the block's body.
-        if nested.nesting != Nesting::Single && !matches!(steps.next(), Some(PathStep::Index(_))) {
+        // Repeated blocks are collections: one index or key step to the block's body.
+        let step_ok = match nested.nesting {
+            Nesting::Single | Nesting::Group => true,
+            Nesting::List | Nesting::Set => matches!(steps.next(), Some(PathStep::Index(_))),
+            Nesting::Map => matches!(steps.next(), Some(PathStep::Key(_))),
+        };
+        if !step_ok {
             return false;
         }
         block = &nested.block;

@@ -62,6 +62,11 @@ impl CliConfig {
             None => env.get("HOME").map(|h| Path::new(h).join(".terraformrc")).filter(|p| p.is_file()),
         };
         let mut config = match &file {
+            // As Terraform: a configuration file named but absent is no configuration.
+            Some(path) if !path.exists() => {
+                tracing::debug!(path = %path.display(), "the CLI configuration file does not exist");
+                CliConfig::default()
+            }
             Some(path) => {
                 let text = std::fs::read_to_string(path).map_err(|e| InstallError::Io { path: path.clone(), source: e })?;
                 let mut c = CliConfig::parse(&text).map_err(|why| InstallError::BadCliConfig { path: path.clone(), why })?;

@@ -155,6 +155,19 @@ pub struct Import {
     pub span: Span,
 }
 
+/// One entry of `terraform { required_providers { NAME = { source, version } } }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RequiredProvider {
+    /// The local name the stack uses (`aws`).
+    pub name: String,
+    /// The source address as written (`hashicorp/aws`); None when the entry
+    /// gives only a version (Terraform then implies `hashicorp/NAME`).
+    pub source: Option<String>,
+    /// The version constraint as written (`~> 5.0`), if any.
+    pub version: Option<String>,
+    pub span: Span,
+}
+
 #[derive(Clone, Debug)]
 pub struct Backend {
     pub type_: String,
@@ -169,6 +182,8 @@ pub struct Module {
     /// Module call names from the root (`["network", "subnets"]`).
     pub call_path: Vec<String>,
     pub required_version: Option<(String, Span)>,
+    /// `required_providers` entries, by local name.
+    pub required_providers: BTreeMap<String, RequiredProvider>,
     pub backend: Option<Backend>,
     pub variables: BTreeMap<String, Variable>,
     pub locals: BTreeMap<String, Local>,

@@ -61,7 +61,8 @@ fn load_module(dir: &Path, call_path: Vec<String>, sources: &mut SourceMap, diag
     let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(rd) => rd
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("tf" | "hcl")))
+            // The dependency lock file is HCL too, but never configuration.
+            .filter(|p| p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("tf" | "hcl")) && p.file_name().is_some_and(|n| n != ".terraform.lock.hcl"))
             .collect(),
         Err(e) => {
             diags.push(Diagnostic::error(format!("cannot read stack directory {}: {e}", dir.display()), None));
@@ -108,7 +109,9 @@ fn load_module(dir: &Path, call_path: Vec<String>, sources: &mut SourceMap, diag
             diags.push(Diagnostic::error("modules nested more than 32 deep (a module that calls itself?)", Some(span)));
             continue;
         }
-        let child_dir = dir.join(&source);
+        // Cleaned as Terraform joins paths: `path.module` of `./modules/x`
+        // called from the root is `modules/x`, not `././modules/x`.
+        let child_dir = clean_path(&dir.join(&source));
         if !child_dir.is_dir() {
             diags.push(Diagnostic::error(format!("module source {source:?} is not a directory ({})", child_dir.display()), Some(span)));
             continue;
@@ -119,6 +122,27 @@ fn load_module(dir: &Path, call_path: Vec<String>, sources: &mut SourceMap, diag
         module.module_calls.get_mut(&name).expect("listed above").module = Box::new(child);
     }
     module
+}
+
+/// Lexical cleaning (Go's `filepath.Clean`): no `.` elements, `..` taken
+/// against the element before it, `.` for an empty path.
+fn clean_path(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out: Vec<Component> = Vec::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            Component::ParentDir if matches!(out.last(), Some(Component::RootDir | Component::Prefix(_))) => {}
+            other => out.push(other),
+        }
+    }
+    if out.is_empty() {
+        return PathBuf::from(".");
+    }
+    out.iter().collect()
 }
 
 struct Builder<'a> {
@@ -181,8 +205,10 @@ impl Builder<'_> {
                     "provider" => self.provider(b),
                     "moved" => self.moved(&b),
                     "import" => self.import(&b),
+                    "check" => self.check(&b),
+                    "ephemeral" => self.ephemeral(&b),
                     other => self.err(
-                        format!("unsupported block type {other:?}; expected one of terraform, variable, locals, resource, data, output, module, provider, moved, import"),
+                        format!("unsupported block type {other:?}; expected one of terraform, variable, locals, resource, data, output, module, provider, moved, import, check, ephemeral"),
                         b.ident.span(),
                     ),
                 },
@@ -244,8 +270,44 @@ impl Builder<'_> {
         }
     }
 
+    /// `check "name" { data ... {}  assert { condition, error_message } }`:
+    /// the structure is checked; the assertions are not evaluated yet. In
+    /// Terraform a failed check is only a warning, so skipping them never
+    /// changes what is planned or applied.
+    fn check(&mut self, b: &Block) {
+        if self.labels(b, 1, "the check name").is_none() {
+            return;
+        }
+        let (_, blocks) = self.attrs(&b.body, &[], &["assert", "data"], "a check block");
+        let mut asserts = 0;
+        for blk in blocks {
+            if blk.ident.as_str() == "assert" {
+                asserts += 1;
+                let (attrs, _) = self.attrs(&blk.body, &["condition", "error_message"], &[], "an assert block");
+                for required in ["condition", "error_message"] {
+                    if !attrs.contains_key(required) {
+                        self.err(format!("an assert block needs {required}"), blk.ident.span());
+                    }
+                }
+            } else {
+                self.labels(blk, 2, "the data source type and name");
+            }
+        }
+        if asserts == 0 {
+            self.err("a check block needs at least one assert block", b.ident.span());
+        }
+        tracing::debug!(check = %b.labels.first().map(label_str).unwrap_or_default(), "check block accepted; its assertions are not evaluated");
+    }
+
+    /// `ephemeral "TYPE" "NAME" { ... }`: parsed and never stored (ephemeral
+    /// values must not reach state or plans); a reference to one is reported
+    /// where it is made, as no ephemeral resource type exists yet.
+    fn ephemeral(&mut self, b: &Block) {
+        self.labels(b, 2, "the ephemeral resource type and name");
+    }
+
     fn terraform(&mut self, b: &Block) {
-        let (attrs, blocks) = self.attrs(&b.body, &["required_version", "experiments"], &["backend", "required_providers", "cloud"], "the terraform block");
+        let (attrs, blocks) = self.attrs(&b.body, &["required_version", "experiments"], &["backend", "required_providers", "cloud", "provider_meta"], "the terraform block");
         if let Some(a) = attrs.get("required_version") {
             if let Some(v) = self.literal_string(Some(a)) {
                 self.module.required_version = Some((v, self.span(a.value.span())));
@@ -273,7 +335,70 @@ impl Builder<'_> {
                     self.module.backend = Some(Backend { type_: labels[0].to_string(), settings, span: self.header_span(blk) });
                 }
                 "cloud" => self.err("the cloud block is not supported; use a backend block", blk.ident.span()),
-                _ => {} // required_providers: providers are built in, nothing to install.
+                // Module metadata for a provider (`provider_meta "aws" { module_name = ... }`):
+                // only sent to providers that ask for it, which no iac provider does.
+                "provider_meta" => {
+                    self.labels(blk, 1, "the provider name");
+                }
+                _ => self.required_providers(blk),
+            }
+        }
+    }
+
+    /// `required_providers { aws = { source = "hashicorp/aws", version = "~> 5.0" } }`
+    /// (or the legacy `aws = "~> 5.0"`): literal values only, as Terraform.
+    fn required_providers(&mut self, blk: &Block) {
+        for s in blk.body.iter() {
+            let Structure::Attribute(a) = s else {
+                if let Structure::Block(x) = s {
+                    self.err("required_providers takes NAME = { source = ..., version = ... } entries, not blocks", x.ident.span());
+                }
+                continue;
+            };
+            let name = a.key.as_str().to_string();
+            let span = self.span(a.span());
+            let entry = match &a.value {
+                Expression::Object(obj) => {
+                    let mut entry = RequiredProvider { name: name.clone(), source: None, version: None, span };
+                    for (key, value) in obj.iter() {
+                        let key = match key {
+                            hcl_edit::expr::ObjectKey::Ident(i) => i.as_str().to_string(),
+                            hcl_edit::expr::ObjectKey::Expression(e) => match eval_literal(e).ok().and_then(|v| v.as_str().map(str::to_string)) {
+                                Some(k) => k,
+                                None => {
+                                    self.err(format!("required_providers.{name} keys must be names"), e.span());
+                                    continue;
+                                }
+                            },
+                        };
+                        let slot = match key.as_str() {
+                            "source" => &mut entry.source,
+                            "version" => &mut entry.version,
+                            // References to aliases the module expects (`[aws.west]`): nothing to install.
+                            "configuration_aliases" => continue,
+                            other => {
+                                self.err(format!("unsupported key {other:?} in required_providers.{name}; expected source, version or configuration_aliases"), value.expr().span());
+                                continue;
+                            }
+                        };
+                        match eval_literal(value.expr()).ok().and_then(|v| v.as_str().map(str::to_string)) {
+                            Some(text) => *slot = Some(text),
+                            None => self.err(format!("required_providers.{name}.{key} must be a literal string"), value.expr().span()),
+                        }
+                    }
+                    entry
+                }
+                // The legacy form `aws = "~> 5.0"`: a version constraint alone.
+                other => match eval_literal(other).ok().and_then(|v| v.as_str().map(str::to_string)) {
+                    Some(version) => RequiredProvider { name: name.clone(), source: None, version: Some(version), span },
+                    None => {
+                        self.err(format!("required_providers.{name} must be an object with source and version"), other.span());
+                        continue;
+                    }
+                },
+            };
+            if self.module.required_providers.insert(name.clone(), entry).is_some() {
+                self.err(format!("provider {name:?} is required twice"), a.key.span());
             }
         }
     }

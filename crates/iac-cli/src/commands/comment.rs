@@ -33,7 +33,8 @@ pub fn open_stack(ctx: &Ctx, dir: &Path, lock: &LockArgs) -> Result<OpenStack, (
     }
     let cwd = InStackDir::enter(dir).map_err(fail)?;
     let here = PathBuf::from(".");
-    let loaded = ops::load(&here, &crate::wiring::registry()).map_err(|(e, sources)| {
+    let registry = crate::wiring::registry(&here).map_err(fail)?;
+    let loaded = ops::load(&here, &registry).map_err(|(e, sources)| {
         ctx.reporter.engine_error(&e, &sources);
         (e, sources)
     })?;
@@ -59,7 +60,7 @@ pub fn stack_name(dir: &Path) -> String {
 /// them as `DIR/part-N.md`, removing parts left from an earlier, longer report.
 pub fn emit(parts: &[String], dir: Option<&PathBuf>) -> Result<(), String> {
     let Some(dir) = dir else {
-        print!("{}", parts.join("\n"));
+        out!("{}", parts.join("\n"));
         return Ok(());
     };
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;

@@ -18,7 +18,7 @@ use iac_engine::ops::{self, Env, Loaded};
 use iac_lang::source::SourceMap;
 use iac_lang::vars::CliVar;
 
-use crate::args::{Cli, Command, LockArgs, VarArgs};
+use crate::args::{Cli, Command, LockArgs, ProviderInstallArgs, VarArgs};
 use crate::report::Reporter;
 use crate::wiring;
 
@@ -46,11 +46,11 @@ pub async fn run(cli: Cli) -> u8 {
     }
     match cli.command {
         Command::Version => {
-            println!("iac v{} (Terraform language {}.{}.{})", env!("CARGO_PKG_VERSION"), iac_engine::version::LANGUAGE_VERSION.0, iac_engine::version::LANGUAGE_VERSION.1, iac_engine::version::LANGUAGE_VERSION.2);
+            outln!("iac v{} (Terraform language {}.{}.{})", env!("CARGO_PKG_VERSION"), iac_engine::version::LANGUAGE_VERSION.0, iac_engine::version::LANGUAGE_VERSION.1, iac_engine::version::LANGUAGE_VERSION.2);
             0
         }
         Command::Fmt { check, diff, recursive, paths } => fmt::run(&ctx, check, diff, recursive, paths),
-        Command::Init { backend_config, migrate_state, lock } => init(&ctx, backend_config, migrate_state, lock).await,
+        Command::Init { backend_config, migrate_state, lock, providers } => init(&ctx, backend_config, migrate_state, lock, providers).await,
         Command::Validate { json } => validate(&ctx, json).await,
         Command::Plan { plan, out, detailed_exitcode, json, report, dirs } => plan_apply::plan(&ctx, plan, out, detailed_exitcode, json, report, dirs).await,
         Command::Apply { plan, auto_approve, plan_file, summary_markdown } => plan_apply::apply(&ctx, plan, auto_approve, plan_file, summary_markdown).await,
@@ -146,8 +146,16 @@ fn var_flag_order(args: impl Iterator<Item = String>) -> Option<Vec<bool>> {
 impl Ctx {
     /// Loads the stack, reporting configuration errors.
     pub fn load(&self) -> Result<Loaded, u8> {
-        let registry = wiring::registry();
+        let registry = self.registry()?;
         ops::load(&self.dir, &registry).map_err(|(e, sources)| self.reporter.engine_error(&e, &sources))
+    }
+
+    /// The stack's providers (native, and plugins `iac init` installed).
+    pub fn registry(&self) -> Result<iac_engine::providers::Registry, u8> {
+        wiring::registry(&self.dir).map_err(|e| {
+            self.reporter.error(&e);
+            1u8
+        })
     }
 
     /// The engine environment for a stack (its backend, the providers).
@@ -169,7 +177,7 @@ impl Ctx {
             })?,
             None => std::time::Duration::ZERO,
         };
-        Ok(Env { registry: wiring::registry(), backend, lock_timeout, cancel: Arc::new(AtomicBool::new(false)), events: None, env_vars: std::env::vars().collect() })
+        Ok(Env { registry: self.registry()?, backend, lock_timeout, cancel: Arc::new(AtomicBool::new(false)), events: None, env_vars: std::env::vars().collect() })
     }
 
     pub fn fail(&self, e: &iac_engine::EngineError, loaded: Option<&Loaded>) -> u8 {
@@ -179,7 +187,13 @@ impl Ctx {
     }
 }
 
-async fn init(ctx: &Ctx, backend_config: Vec<String>, migrate_state: bool, lock: LockArgs) -> u8 {
+async fn init(ctx: &Ctx, backend_config: Vec<String>, migrate_state: bool, lock: LockArgs, providers: ProviderInstallArgs) -> u8 {
+    // Providers first: until they are installed the configuration cannot be
+    // checked against their schemas.
+    let choices = match install_providers(ctx, &providers) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
     let loaded = match ctx.load() {
         Ok(l) => l,
         Err(c) => return c,
@@ -202,23 +216,69 @@ async fn init(ctx: &Ctx, backend_config: Vec<String>, migrate_state: bool, lock:
     if let Err(e) = ops::read_state(backend.as_ref()).await {
         return ctx.fail(&e, Some(&loaded));
     }
-    let mut used: Vec<String> = loaded.graph.resource_provider.values().map(|k| k.name.clone()).collect();
-    used.sort();
-    used.dedup();
-    println!("Initializing the backend: {}", backend.describe());
+    outln!("Initializing the backend: {}", backend.describe());
     match wiring::state_keys() {
-        Ok(k) if k.seals() => println!("- state and saved plans are encrypted (AES-256-GCM{})", k.sealing_key_id().map(|id| format!(", key id {id}")).unwrap_or_else(|| ", passphrase".into())),
+        Ok(k) if k.seals() => outln!("- state and saved plans are encrypted (AES-256-GCM{})", k.sealing_key_id().map(|id| format!(", key id {id}")).unwrap_or_else(|| ", passphrase".into())),
         _ => {}
     }
-    for p in &used {
-        println!("- provider {p}: built in");
+    outln!("Initializing provider plugins:");
+    for c in &choices {
+        outln!("- {}", c.describe());
     }
-    println!("\niac has been initialized.");
+    outln!("\niac has been initialized.");
     0
 }
 
+/// Chooses an implementation for every provider the configuration uses or
+/// requires (in any module), installs plugins, writes the lock file.
+fn install_providers(ctx: &Ctx, args: &ProviderInstallArgs) -> Result<Vec<iac_install::Choice>, u8> {
+    let (stack, diags) = iac_lang::load::load_stack(&ctx.dir);
+    if diags.has_errors() {
+        ctx.reporter.diagnostics(&diags.0, &stack.sources);
+        return Err(1);
+    }
+    let mut used = std::collections::BTreeSet::new();
+    let mut declared = Vec::new();
+    for m in stack.root.walk() {
+        used.extend(m.resources.values().map(|r| r.provider.name.clone()));
+        used.extend(m.providers.iter().map(|p| p.name.clone()));
+        for rp in m.required_providers.values() {
+            declared.push((rp.name.clone(), rp.source.clone(), rp.version.clone()));
+        }
+    }
+    // Terraform's own built-in provider is never installed.
+    used.remove("terraform");
+    declared.retain(|(name, source, _)| name != "terraform" && source.as_deref() != Some("terraform.io/builtin/terraform"));
+    let fail = |e: iac_install::InstallError| {
+        ctx.reporter.error(&e.to_string());
+        1u8
+    };
+    let requirements = iac_install::requirements(&used, &declared).map_err(fail)?;
+    let env: std::collections::BTreeMap<String, String> = std::env::vars().collect();
+    let cli = iac_install::cliconfig::CliConfig::load(&env).map_err(fail)?;
+    let options = iac_install::Options {
+        plugin_dirs: args.plugin_dir.iter().map(|d| d.canonicalize().unwrap_or_else(|_| d.clone())).collect(),
+        upgrade: args.upgrade,
+        cli,
+        native: wiring::native_registry().names().cloned().collect(),
+        prefer_native: args.native.iter().cloned().collect(),
+        home: env.get("HOME").map(PathBuf::from),
+    };
+    for d in &options.plugin_dirs {
+        if !d.is_dir() {
+            ctx.reporter.error(&format!("-plugin-dir={}: not a directory", d.display()));
+            return Err(1);
+        }
+    }
+    let manifest = iac_install::install(&ctx.dir, &requirements, &options).map_err(fail)?;
+    Ok(manifest.providers)
+}
+
 async fn validate(ctx: &Ctx, json: bool) -> u8 {
-    let registry = wiring::registry();
+    let registry = match ctx.registry() {
+        Ok(r) => r,
+        Err(c) => return c,
+    };
     let loaded = ops::load(&ctx.dir, &registry);
     let loaded = match loaded {
         Ok(l) => {
@@ -234,10 +294,10 @@ async fn validate(ctx: &Ctx, json: bool) -> u8 {
     match loaded {
         Ok(l) => {
             if json {
-                println!("{}", serde_json::json!({"valid": true, "error_count": 0, "warning_count": l.warnings.len()}));
+                outln!("{}", serde_json::json!({"valid": true, "error_count": 0, "warning_count": l.warnings.len()}));
             } else {
                 ctx.reporter.diagnostics(&l.warnings, &l.stack.sources);
-                println!("Success! The configuration is valid.");
+                outln!("Success! The configuration is valid.");
             }
             0
         }
@@ -253,7 +313,7 @@ async fn validate(ctx: &Ctx, json: bool) -> u8 {
                     serde_json::json!({"severity": if d.is_error() {"error"} else {"warning"}, "summary": d.summary, "detail": d.detail, "range": range})
                 })
                 .collect();
-            println!("{}", serde_json::json!({"valid": false, "error_count": diags.iter().filter(|d| d.is_error()).count(), "diagnostics": items}));
+            outln!("{}", serde_json::json!({"valid": false, "error_count": diags.iter().filter(|d| d.is_error()).count(), "diagnostics": items}));
             1
         }
         Err((e, sources)) => ctx.reporter.engine_error(&e, &sources),
@@ -266,8 +326,8 @@ fn graph(ctx: &Ctx, format: &str) -> u8 {
         Err(c) => return c,
     };
     match format {
-        "dot" => print!("{}", iac_engine::render::graph::dot(&loaded.graph)),
-        "mermaid" => print!("{}", iac_engine::render::graph::mermaid(&loaded.graph)),
+        "dot" => out!("{}", iac_engine::render::graph::dot(&loaded.graph)),
+        "mermaid" => out!("{}", iac_engine::render::graph::mermaid(&loaded.graph)),
         other => {
             ctx.reporter.error(&format!("-format {other:?}: use dot or mermaid"));
             return 1;
@@ -294,7 +354,7 @@ async fn import(ctx: &Ctx, vars: VarArgs, lock: LockArgs, address: String, id: S
     };
     match ops::import(&ctx.dir, &env, addr, id.clone(), cli_vars(&vars, true)).await {
         Ok(()) => {
-            println!("{address}: imported {id:?}.\n\nThe object is now managed by iac.");
+            outln!("{address}: imported {id:?}.\n\nThe object is now managed by iac.");
             0
         }
         Err(e) => ctx.fail(&e, Some(&loaded)),

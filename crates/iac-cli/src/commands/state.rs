@@ -86,7 +86,7 @@ pub async fn output(ctx: &Ctx, json: bool, raw: bool, name: Option<String>) -> u
         }
         None => {
             if json {
-                let all: serde_json::Map<String, serde_json::Value> = state.outputs.iter().map(|(k, o)| (k.clone(), serde_json::json!({"sensitive": o.sensitive, "value": o.value}))).collect();
+                let all: serde_json::Map<String, serde_json::Value> = state.outputs.iter().map(|(k, o)| (k.clone(), serde_json::json!({"sensitive": o.sensitive, "type": iac_engine::render::json::type_json(&o.value), "value": o.value}))).collect();
                 println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
             } else {
                 for (k, o) in &state.outputs {

@@ -1,0 +1,299 @@
+//! The real hashicorp/aws 5.100.0 plugin (from the machine image's
+//! filesystem mirror) run by iac over Terraform's plugin protocol, against
+//! moto: init, plan, apply, an empty re-plan, drift after an out-of-band
+//! change, import, `state mv`, destroy; and the same stack through
+//! Terraform 1.11.4 against a second moto, compared action by action and
+//! attribute by attribute.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use iac_testkit::services::Moto;
+use serde_json::Value;
+use support::Stack;
+
+/// Types the native provider lacks (policy documents, partition, region,
+/// log groups, launch templates, SQS, KMS) and a security group whose
+/// rules come from a `dynamic` block over an attribute written as blocks.
+const STACK: &str = r#"
+terraform {
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 5.0"
+    }
+  }
+}
+
+provider "aws" {
+  region                      = "us-east-1"
+  access_key                  = "test"
+  secret_key                  = "test"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+}
+
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
+data "aws_iam_policy_document" "assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["ec2.${data.aws_partition.current.dns_suffix}"]
+    }
+  }
+}
+
+resource "aws_iam_role" "node" {
+  name               = "iac-plugin-node"
+  assume_role_policy = data.aws_iam_policy_document.assume.json
+}
+
+resource "aws_sqs_queue" "events" {
+  name                      = "iac-plugin-events"
+  message_retention_seconds = 300
+}
+
+resource "aws_cloudwatch_log_group" "cluster" {
+  name              = "/iac/plugin/${data.aws_region.current.name}"
+  retention_in_days = 7
+}
+
+resource "aws_kms_key" "secrets" {
+  description             = "iac plugin test"
+  deletion_window_in_days = 7
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = "10.0.0.0/16"
+  tags       = { Name = "plugin" }
+}
+
+resource "aws_security_group" "web" {
+  name   = "web"
+  vpc_id = aws_vpc.main.id
+  dynamic "ingress" {
+    for_each = [80, 443]
+    content {
+      from_port   = ingress.value
+      to_port     = ingress.value
+      protocol    = "tcp"
+      cidr_blocks = ["0.0.0.0/0"]
+    }
+  }
+}
+
+resource "aws_launch_template" "nodes" {
+  name          = "iac-plugin-nodes"
+  instance_type = "t3.micro"
+}
+
+output "partition" {
+  value = data.aws_partition.current.partition
+}
+
+output "queue_url" {
+  value = aws_sqs_queue.events.url
+}
+"#;
+
+const MANAGED: &[&str] = &[
+    "aws_cloudwatch_log_group.cluster",
+    "aws_iam_role.node",
+    "aws_kms_key.secrets",
+    "aws_launch_template.nodes",
+    "aws_security_group.web",
+    "aws_sqs_queue.events",
+    "aws_vpc.main",
+];
+
+/// The image's filesystem mirror, as `shared/tools/terraform-mirror` prints it.
+fn mirror() -> PathBuf {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/tools/terraform-mirror");
+    let out = Command::new(&script).output().unwrap_or_else(|e| panic!("{}: {e} (the machine image's Terraform mirror is required)", script.display()));
+    let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    assert!(dir.is_dir(), "{} printed {}, not a directory", script.display(), dir.display());
+    dir
+}
+
+fn aws_env(moto: &Moto, cache: &Path) -> Vec<(String, String)> {
+    vec![
+        ("AWS_ENDPOINT_URL".into(), moto.endpoint()),
+        ("AWS_ACCESS_KEY_ID".into(), "test".into()),
+        ("AWS_SECRET_ACCESS_KEY".into(), "test".into()),
+        ("AWS_REGION".into(), "us-east-1".into()),
+        ("IAC_PLUGIN_SCHEMA_CACHE".into(), cache.display().to_string()),
+    ]
+}
+
+fn stack_with(moto: &Moto, cache: &Path) -> Stack {
+    let mut stack = Stack::files("aws-plugin", &[("main.tf", STACK)]);
+    stack.env.extend(aws_env(moto, cache));
+    stack
+}
+
+/// `iac show -json PLAN`'s actions per address (data sources left out).
+fn iac_actions(stack: &Stack) -> BTreeMap<String, Vec<String>> {
+    stack.run(&["plan", "-out=plan.bin"]).ok();
+    let out = stack.run(&["show", "-json", "plan.bin"]);
+    out.ok();
+    actions(&serde_json::from_str(&out.stdout).expect("plan JSON"))
+}
+
+fn actions(plan: &Value) -> BTreeMap<String, Vec<String>> {
+    plan["resource_changes"]
+        .as_array()
+        .expect("resource_changes")
+        .iter()
+        .filter(|c| c["mode"] == "managed")
+        .map(|c| (c["address"].as_str().unwrap().to_string(), c["change"]["actions"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect()))
+        .collect()
+}
+
+/// Attributes per managed address from iac's state.
+fn iac_attributes(stack: &Stack) -> BTreeMap<String, Value> {
+    let state = stack.state_json();
+    state["resources"].as_object().expect("resources").iter().filter(|(a, _)| !a.starts_with("data.")).map(|(a, r)| (a.clone(), r["attributes"].clone())).collect()
+}
+
+#[test]
+fn the_real_aws_plugin_runs_a_stack_end_to_end() {
+    let moto = Moto::start();
+    let cache = tempfile::tempdir().unwrap();
+    let stack = stack_with(&moto, cache.path());
+    let mirror = mirror();
+
+    let init = stack.run(&["init", &format!("-plugin-dir={}", mirror.display())]);
+    init.ok();
+    assert!(init.stdout.contains("provider aws: plugin registry.terraform.io/hashicorp/aws v5.100.0"), "init names the implementation:\n{}", init.stdout);
+    let lock = stack.read(".terraform.lock.hcl");
+    assert!(lock.contains("provider \"registry.terraform.io/hashicorp/aws\"") && lock.contains("h1:"), "{lock}");
+
+    stack.run(&["validate"]).ok();
+    let planned = iac_actions(&stack);
+    for addr in MANAGED {
+        assert_eq!(planned.get(*addr).map(Vec::as_slice), Some(&["create".to_string()][..]), "{addr} in {planned:?}");
+    }
+    let apply = stack.run(&["apply", "plan.bin"]);
+    apply.ok();
+    assert!(apply.stdout.contains("Resources: 7 added, 0 changed, 0 destroyed"), "{}", apply.stdout);
+    assert!(apply.stdout.contains("partition = \"aws\""), "{}", apply.stdout);
+    let state = iac_attributes(&stack);
+    assert_eq!(state["aws_security_group.web"]["ingress"].as_array().map(Vec::len), Some(2), "dynamic ingress blocks: {}", state["aws_security_group.web"]);
+    assert_eq!(state["aws_sqs_queue.events"]["message_retention_seconds"], 300);
+
+    // Nothing to do once applied.
+    stack.run(&["plan", "-detailed-exitcode"]).expect_code(0);
+
+    // Someone changes the log group's retention by hand: drift, then put back.
+    let log_group = state["aws_cloudwatch_log_group.cluster"]["name"].as_str().unwrap().to_string();
+    aws_json_call(&moto, "Logs_20140328.PutRetentionPolicy", "logs", &serde_json::json!({"logGroupName": log_group, "retentionInDays": 30}));
+    let drift = stack.run(&["drift"]);
+    drift.expect_code(2);
+    assert!(drift.stdout.contains("aws_cloudwatch_log_group.cluster") && drift.stdout.contains("retention_in_days"), "{}", drift.stdout);
+    stack.run(&["apply", "-auto-approve"]).ok();
+    stack.run(&["plan", "-detailed-exitcode"]).expect_code(0);
+
+    // Import: forget the queue, adopt it again by its URL.
+    let url = state["aws_sqs_queue.events"]["url"].as_str().unwrap().to_string();
+    stack.run(&["state", "rm", "aws_sqs_queue.events"]).ok();
+    stack.run(&["import", "aws_sqs_queue.events", &url]).ok();
+    stack.run(&["plan", "-detailed-exitcode"]).expect_code(0);
+
+    // state mv, with the configuration renamed to match: no changes.
+    stack.run(&["state", "mv", "aws_launch_template.nodes", "aws_launch_template.workers"]).ok();
+    stack.write("main.tf", &STACK.replace("\"aws_launch_template\" \"nodes\"", "\"aws_launch_template\" \"workers\""));
+    stack.run(&["plan", "-detailed-exitcode"]).expect_code(0);
+
+    let destroy = stack.run(&["destroy", "-auto-approve"]);
+    destroy.ok();
+    assert!(destroy.stdout.contains("7 destroyed"), "{}", destroy.stdout);
+    assert!(stack.state_list().is_empty());
+}
+
+/// The same stack through Terraform 1.11.4 with the same plugin, each
+/// against its own moto: the same planned actions, and the same state
+/// attributes once ids, ARNs and timestamps are set aside.
+#[test]
+fn terraform_and_iac_agree_on_the_same_plugin() {
+    let mirror = mirror();
+    let cache = tempfile::tempdir().unwrap();
+    let ours_moto = Moto::start();
+    let theirs_moto = Moto::start();
+    let stack = stack_with(&ours_moto, cache.path());
+    stack.run(&["init", &format!("-plugin-dir={}", mirror.display())]).ok();
+    let ours_actions = iac_actions(&stack);
+    stack.run(&["apply", "plan.bin"]).ok();
+    let ours = iac_attributes(&stack);
+
+    let tf = tempfile::tempdir().unwrap();
+    std::fs::write(tf.path().join("main.tf"), STACK).unwrap();
+    let terraform = |args: &[&str]| {
+        let mut c = Command::new("terraform");
+        c.args(args).current_dir(tf.path()).env("TF_CLI_CONFIG_FILE", "/dev/null").env("TF_IN_AUTOMATION", "1").env("CHECKPOINT_DISABLE", "1");
+        for (k, v) in aws_env(&theirs_moto, cache.path()) {
+            c.env(k, v);
+        }
+        let out = c.output().expect("terraform is on PATH");
+        assert!(out.status.success(), "terraform {args:?}:\n{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    terraform(&["init", "-input=false", "-no-color", &format!("-plugin-dir={}", mirror.display())]);
+    terraform(&["plan", "-input=false", "-no-color", "-out=tfplan"]);
+    let theirs_actions = actions(&serde_json::from_str(&terraform(&["show", "-json", "tfplan"])).unwrap());
+    assert_eq!(ours_actions, theirs_actions, "planned actions");
+    terraform(&["apply", "-input=false", "-no-color", "tfplan"]);
+    let shown: Value = serde_json::from_str(&terraform(&["show", "-json"])).unwrap();
+    let theirs: BTreeMap<String, Value> = shown["values"]["root_module"]["resources"].as_array().unwrap().iter().filter(|r| r["mode"] == "managed").map(|r| (r["address"].as_str().unwrap().to_string(), r["values"].clone())).collect();
+    assert_eq!(ours.keys().collect::<Vec<_>>(), theirs.keys().collect::<Vec<_>>());
+    let mut differences = Vec::new();
+    for (addr, t) in &theirs {
+        let o = &ours[addr];
+        let (o, t) = (comparable(o), comparable(t));
+        for key in o.keys().chain(t.keys()).collect::<std::collections::BTreeSet<_>>() {
+            if o.get(key) != t.get(key) {
+                differences.push(format!("{addr}.{key}: iac {:?}, terraform {:?}", o.get(key), t.get(key)));
+            }
+        }
+    }
+    assert!(differences.is_empty(), "state attributes differ:\n{}", differences.join("\n"));
+    terraform(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    stack.run(&["destroy", "-auto-approve"]).ok();
+}
+
+/// An object's attributes with what differs between two clouds by nature
+/// (generated ids, ARNs, timestamps, owner accounts) set aside.
+fn comparable(v: &Value) -> BTreeMap<String, Value> {
+    let generated = regex::Regex::new(r"^(vpc|sg|rtb|acl|dopt|igw|subnet|lt|eni|sgr)-[0-9a-f]+$|^arn:|^[0-9a-f]{8}-[0-9a-f]{4}-|^\d{4}-\d\d-\d\dT|^AROA|^http://127\.0\.0\.1:\d+/").unwrap();
+    fn scrub(v: &Value, generated: &regex::Regex) -> Value {
+        match v {
+            Value::String(s) if generated.is_match(s) => Value::String("<generated>".into()),
+            Value::Array(a) => Value::Array(a.iter().map(|x| scrub(x, generated)).collect()),
+            Value::Object(m) => Value::Object(m.iter().map(|(k, x)| (k.clone(), scrub(x, generated))).collect()),
+            other => other.clone(),
+        }
+    }
+    v.as_object().expect("attributes").iter().filter(|(k, _)| !matches!(k.as_str(), "id" | "arn" | "key_id" | "owner_id" | "unique_id" | "create_date" | "latest_version")).map(|(k, x)| (k.clone(), scrub(x, &generated))).collect()
+}
+
+/// One call to an AWS JSON-protocol API on moto (as the console would make it).
+fn aws_json_call(moto: &Moto, target: &str, service: &str, body: &Value) {
+    let endpoint = moto.endpoint();
+    let addr = endpoint.trim_start_matches("http://");
+    let body = body.to_string();
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nX-Amz-Target: {target}\r\nContent-Type: application/x-amz-json-1.1\r\nAuthorization: AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut s = std::net::TcpStream::connect(addr).expect("moto");
+    std::io::Write::write_all(&mut s, request.as_bytes()).unwrap();
+    let mut response = String::new();
+    std::io::Read::read_to_string(&mut s, &mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200") || response.starts_with("HTTP/1.0 200"), "{target}: {response}");
+}
