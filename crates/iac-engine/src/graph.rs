@@ -211,9 +211,8 @@ pub fn build(stack: &Stack, provider_known: &dyn Fn(&str) -> bool) -> (ConfigGra
             if !provider_known(&pc.name) {
                 b.diags.push(Diagnostic::error(format!("unknown provider {:?}", pc.name), Some(pc.span.clone())));
             }
-            for e in body_exprs(&pc.body, &["alias"]) {
-                b.hcl_edges(me, m, e, pc.file, Context::Plain);
-            }
+            let (refs, errors) = iac_lang::refs::body_references(&pc.body, &["alias"]);
+            b.ref_edges(me, m, refs, errors, pc.file, Context::Plain);
         }
         for (k, r) in &m.resources {
             let me = b.g.id(&p, NodeKind::Resource(k.clone())).expect("added");
@@ -221,9 +220,9 @@ pub fn build(stack: &Stack, provider_known: &dyn Fn(&str) -> bool) -> (ConfigGra
                 b.expr_edges(me, m, e, Context::Plain);
             }
             let ctx = Context::Resource(r.count.is_some(), r.for_each.is_some());
-            for e in body_exprs(&r.body, iac_lang::config::RESOURCE_META_ARGS) {
-                b.hcl_edges(me, m, e, r.file, ctx);
-            }
+            // Scope-aware: a dynamic block's iterator (`ingress.value`) is not a reference.
+            let (refs, errors) = iac_lang::refs::body_references(&r.body, iac_lang::config::RESOURCE_META_ARGS);
+            b.ref_edges(me, m, refs, errors, r.file, ctx);
             for e in &r.lifecycle.replace_triggered_by {
                 b.expr_edges(me, m, e, ctx);
             }
@@ -319,6 +318,10 @@ impl EdgeBuilder<'_> {
 
     fn hcl_edges(&mut self, me: usize, m: &Module, expr: &HclExpr, file: FileId, ctx: Context) {
         let (refs, errors) = references(expr);
+        self.ref_edges(me, m, refs, errors, file, ctx);
+    }
+
+    fn ref_edges(&mut self, me: usize, m: &Module, refs: Vec<iac_lang::refs::Reference>, errors: Vec<(std::ops::Range<usize>, String)>, file: FileId, ctx: Context) {
         for (range, msg) in errors {
             self.diags.push(Diagnostic::error(format!("invalid reference: {msg}"), Some(Span { file, range })));
         }
@@ -347,7 +350,8 @@ impl EdgeBuilder<'_> {
         let (refs, _) = references(&e.expr);
         let span = e.span();
         match refs.first().map(|r| &r.subject) {
-            Some(s @ (Subject::Resource { .. } | Subject::Data { .. })) => match self.target(m, s, Context::Plain) {
+            // Terraform accepts any referenceable object here, variables and locals included.
+            Some(s @ (Subject::Resource { .. } | Subject::Data { .. } | Subject::Var(_) | Subject::Local(_))) => match self.target(m, s, Context::Plain) {
                 Ok(t) => t.into_iter().for_each(|t| self.g.edge(me, t, Some(span.clone()))),
                 Err(msg) => self.diags.push(Diagnostic::error(msg, Some(span))),
             },

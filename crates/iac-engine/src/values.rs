@@ -57,6 +57,8 @@ pub struct Store {
     pub module_shapes: HashMap<Vec<String>, Shape>,
     /// Module call path → the output names its module declares.
     pub module_outputs: HashMap<Vec<String>, Vec<String>>,
+    /// A plan walk: impure functions (`uuid()`, `timestamp()`) are unknown.
+    pub planning: bool,
 }
 
 pub struct Values {
@@ -95,6 +97,10 @@ pub struct InstanceScope<'a> {
 }
 
 impl Scope for InstanceScope<'_> {
+    fn planning(&self) -> bool {
+        self.store.planning
+    }
+
     fn resolve_path(&self, r: &Reference, attrs: &[&str]) -> Option<Result<(Value, usize), String>> {
         let v = self.stored(&r.subject)?;
         Some(Ok(iac_lang::eval::walk_attrs(v, attrs)))

@@ -2,7 +2,7 @@
 //! against the Terraform language version iac implements.
 
 /// The Terraform version whose language iac implements.
-pub const LANGUAGE_VERSION: (u64, u64, u64) = (1, 11, 0);
+pub const LANGUAGE_VERSION: (u64, u64, u64) = (1, 11, 4);
 
 fn parse(v: &str) -> Option<(u64, u64, u64)> {
     let mut it = v.trim().trim_start_matches('v').split('.');

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use iac_core::schema::set_normalize;
+use crate::conversion::set_elements as set_normalize;
 use iac_core::Value;
 use unicode_segmentation::UnicodeSegmentation;
 

@@ -2,8 +2,6 @@
 //! tomap), the mark functions (sensitive, nonsensitive, issensitive), and
 //! the element type unification lists, sets and maps need.
 
-use std::collections::BTreeSet;
-
 use iac_core::schema::set_normalize;
 use iac_core::Value;
 
@@ -19,32 +17,143 @@ pub(crate) fn primitive_to_string(v: Value) -> Value {
     }
 }
 
-fn kind(v: &Value) -> Option<&'static str> {
+/// The type of a value as far as conversions need it. Values carry no
+/// collection kind, so a list is a tuple of its elements' types until
+/// unification makes it a sequence of one element type.
+#[derive(Clone, Debug, PartialEq)]
+enum Ty {
+    /// Null or unknown: fits any type.
+    Dynamic,
+    String,
+    Number,
+    Bool,
+    Tuple(Vec<Ty>),
+    /// A list or set: one type for every element.
+    Seq(Box<Ty>),
+    Object(std::collections::BTreeMap<String, Ty>),
+    /// A map: one type for every value.
+    Map(Box<Ty>),
+}
+
+fn type_of(v: &Value) -> Ty {
     match v.unmarked() {
-        Value::Null | Value::Unknown => None,
-        Value::String(_) => Some("string"),
-        Value::Number(_) => Some("number"),
-        Value::Bool(_) => Some("bool"),
-        Value::List(_) => Some("list"),
-        Value::Map(_) => Some("object"),
-        Value::Sensitive(_) => None,
+        Value::Null | Value::Unknown | Value::Sensitive(_) => Ty::Dynamic,
+        Value::String(_) => Ty::String,
+        Value::Number(_) => Ty::Number,
+        Value::Bool(_) => Ty::Bool,
+        Value::List(items) => Ty::Tuple(items.iter().map(type_of).collect()),
+        Value::Map(m) => Ty::Object(m.iter().map(|(k, v)| (k.clone(), type_of(v))).collect()),
+    }
+}
+
+fn describe(t: &Ty) -> &'static str {
+    match t {
+        Ty::Dynamic => "dynamic",
+        Ty::String => "string",
+        Ty::Number => "number",
+        Ty::Bool => "bool",
+        Ty::Tuple(_) => "tuple",
+        Ty::Seq(_) => "list",
+        Ty::Object(_) => "object",
+        Ty::Map(_) => "map",
+    }
+}
+
+/// One type for all of `types`, as Terraform unifies element types: a
+/// string with numbers or bools makes strings; tuples of one length unify
+/// element by element, otherwise into a sequence; objects with the same
+/// attributes unify attribute by attribute, otherwise into a map.
+fn unify_all<'a>(types: impl IntoIterator<Item = &'a Ty>) -> Option<Ty> {
+    let mut acc = Ty::Dynamic;
+    for t in types {
+        acc = unify_two(&acc, t)?;
+    }
+    Some(acc)
+}
+
+fn unify_two(a: &Ty, b: &Ty) -> Option<Ty> {
+    use Ty::*;
+    Some(match (a, b) {
+        (Dynamic, t) | (t, Dynamic) => t.clone(),
+        (x, y) if x == y => x.clone(),
+        (String, Number | Bool) | (Number | Bool, String) => String,
+        (Tuple(x), Tuple(y)) if x.len() == y.len() => Tuple(x.iter().zip(y).map(|(p, q)| unify_two(p, q)).collect::<Option<Vec<_>>>()?),
+        (Tuple(x), Tuple(y)) => Seq(Box::new(unify_all(x.iter().chain(y))?)),
+        (Seq(e), Tuple(x)) | (Tuple(x), Seq(e)) => Seq(Box::new(unify_all(std::iter::once(&**e).chain(x))?)),
+        (Seq(x), Seq(y)) => Seq(Box::new(unify_two(x, y)?)),
+        (Object(x), Object(y)) if x.keys().eq(y.keys()) => Object(x.iter().zip(y.values()).map(|((k, p), q)| Some((k.clone(), unify_two(p, q)?))).collect::<Option<_>>()?),
+        (Object(x), Object(y)) => Map(Box::new(unify_all(x.values().chain(y.values()))?)),
+        (Map(e), Object(x)) | (Object(x), Map(e)) => Map(Box::new(unify_all(std::iter::once(&**e).chain(x.values()))?)),
+        (Map(x), Map(y)) => Map(Box::new(unify_two(x, y)?)),
+        _ => return None,
+    })
+}
+
+/// Converts a value to a unified type (which it is known to fit).
+fn convert(v: Value, t: &Ty) -> Value {
+    match v {
+        Value::Sensitive(inner) => Value::Sensitive(Box::new(convert(*inner, t))),
+        Value::Null | Value::Unknown => v,
+        v => match (t, v) {
+            (Ty::String, v @ (Value::Number(_) | Value::Bool(_))) => primitive_to_string(v),
+            (Ty::Tuple(ts), Value::List(items)) => Value::List(items.into_iter().zip(ts).map(|(i, t)| convert(i, t)).collect()),
+            (Ty::Seq(e), Value::List(items)) => Value::List(items.into_iter().map(|i| convert(i, e)).collect()),
+            (Ty::Object(ts), Value::Map(m)) => Value::Map(m.into_iter().map(|(k, x)| {
+                let x = match ts.get(&k) {
+                    Some(t) => convert(x, t),
+                    None => x,
+                };
+                (k, x)
+            }).collect()),
+            (Ty::Map(e), Value::Map(m)) => Value::Map(m.into_iter().map(|(k, x)| (k, convert(x, e))).collect()),
+            (_, v) => v,
+        },
     }
 }
 
 /// Brings elements to one type as Terraform does when it builds a list, set
-/// or map: a mix of strings with numbers or bools becomes all strings; other
-/// mixes are an error. Nulls and unknowns fit any type.
+/// or map, nested values included (`tolist([{a = 1}, {a = "x"}])` makes
+/// `a` a string in both). Nulls and unknowns fit any type; elements that
+/// cannot share a type are an error.
 pub(crate) fn unify(items: Vec<Value>) -> Result<Vec<Value>, String> {
-    let kinds: BTreeSet<&str> = items.iter().filter_map(kind).collect();
-    if kinds.len() <= 1 {
-        return Ok(items);
+    let types: Vec<Ty> = items.iter().map(type_of).collect();
+    match unify_all(&types) {
+        Some(t) => Ok(items.into_iter().map(|i| convert(i, &t)).collect()),
+        None => {
+            let mut found: Vec<&str> = types.iter().filter(|t| **t != Ty::Dynamic).map(describe).collect();
+            found.sort_unstable();
+            found.dedup();
+            Err(format!("all elements must have the same type, but found {}", found.join(" and ")))
+        }
     }
-    let primitive = kinds.iter().all(|k| matches!(*k, "string" | "number" | "bool"));
-    if primitive && kinds.contains("string") {
-        return Ok(items.into_iter().map(primitive_to_string).collect());
+}
+
+/// The two results of a conditional converted to their common type, as
+/// Terraform converts `cond ? 1 : "x"` to strings. None when the types do
+/// not unify (Terraform reports inconsistent result types there).
+pub fn unify_pair(a: Value, b: Value) -> Option<(Value, Value)> {
+    let t = unify_two(&type_of(&a), &type_of(&b))?;
+    Some((convert(a, &t), convert(b, &t)))
+}
+
+/// Set elements in Terraform's order: numbers numerically, strings by
+/// their bytes, other elements in a stable order of their own; duplicates
+/// removed. Sets holding unknowns keep their order (it is not known yet).
+pub fn set_elements(mut items: Vec<Value>) -> Vec<Value> {
+    if items.iter().any(|i| !i.is_wholly_known()) {
+        return items;
     }
-    let found: Vec<&str> = kinds.into_iter().collect();
-    Err(format!("all elements must have the same type, but found {}", found.join(" and ")))
+    if items.iter().all(|i| matches!(i.unmarked(), Value::Number(_))) {
+        items.sort_by(|a, b| a.as_f64().unwrap_or(0.0).total_cmp(&b.as_f64().unwrap_or(0.0)));
+        items.dedup();
+        return items;
+    }
+    if items.iter().all(|i| matches!(i.unmarked(), Value::String(_))) {
+        items.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+        items.dedup();
+        return items;
+    }
+    set_normalize(items)
 }
 
 pub(crate) fn tostring(args: Vec<Value>, _: &FunctionContext) -> FnResult {
@@ -94,7 +203,7 @@ pub(crate) fn toset(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     match args.into_iter().next().unwrap_or_default() {
         Value::Null => Ok(Value::Null),
         Value::List(items) => match unify(items) {
-            Ok(items) => Ok(Value::List(set_normalize(items))),
+            Ok(items) => Ok(Value::List(set_elements(items))),
             Err(m) => arg_err(0, format!("cannot convert to set: {m}")),
         },
         v => arg_err(0, format!("cannot convert {} to set", type_name(&v))),

@@ -60,8 +60,8 @@ pub(crate) fn base64sha512(args: Vec<Value>, _: &FunctionContext) -> FnResult {
 /// Compact JSON with sorted keys; like Terraform (Go), `<`, `>`, `&`,
 /// U+2028 and U+2029 are written as \u escapes.
 pub(crate) fn jsonencode(args: Vec<Value>, _: &FunctionContext) -> FnResult {
-    let json = get(&args, 0).to_json();
-    let text = json.to_string();
+    let mut text = String::new();
+    write_json(get(&args, 0), &mut text);
     let mut out = String::with_capacity(text.len());
     // These characters can only occur inside JSON strings, so escaping them
     // everywhere in the text is safe.
@@ -76,6 +76,42 @@ pub(crate) fn jsonencode(args: Vec<Value>, _: &FunctionContext) -> FnResult {
         }
     }
     Ok(Value::String(out))
+}
+
+/// Compact JSON of a value. Numbers are written in plain decimal, never
+/// with an exponent (`1e21` is `1000000000000000000000`, `-0` stays `-0`),
+/// as Terraform writes them.
+fn write_json(v: &Value, out: &mut String) {
+    match v.unmarked() {
+        Value::Null | Value::Unknown => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) if n.is_finite() => out.push_str(&format!("{n}")),
+        Value::Number(_) => out.push_str("null"),
+        Value::String(s) => out.push_str(&serde_json::Value::String(s.clone()).to_string()),
+        Value::List(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_json(item, out);
+            }
+            out.push(']');
+        }
+        Value::Map(m) => {
+            out.push('{');
+            for (i, (k, item)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::Value::String(k.clone()).to_string());
+                out.push(':');
+                write_json(item, out);
+            }
+            out.push('}');
+        }
+        Value::Sensitive(inner) => write_json(inner, out),
+    }
 }
 
 pub(crate) fn jsondecode(args: Vec<Value>, _: &FunctionContext) -> FnResult {
@@ -301,24 +337,35 @@ fn double_quoted(s: &str) -> String {
     out
 }
 
-/// base64gzip(string): gzip (no name, no time, OS "unknown" as Go writes
-/// it) of the UTF-8 bytes, then base64. Like Go's writer, the deflate data
-/// ends with a sync flush before the final block, so the framing matches
-/// Terraform's; the compressed bytes themselves may differ from Go's (a
-/// different compressor), decompressing to the same text.
+/// base64gzip(string): gzip of the UTF-8 bytes, then base64, framed as Go's
+/// writer frames it (Terraform flushes, then closes): a header with no name
+/// or time and OS 255, the deflate data ending in a sync flush and an empty
+/// final stored block, then CRC-32 and length. The compressed blocks come
+/// from a different compressor than Go's, so long inputs may compress to
+/// other (equally valid) bytes.
 pub(crate) fn base64gzip(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     use std::io::Write as _;
     let s = string(&args, 0)?;
-    let gz = || -> std::io::Result<Vec<u8>> {
-        let mut enc = flate2::GzBuilder::new().operating_system(255).write(Vec::new(), flate2::Compression::default());
+    let deflate = || -> std::io::Result<Vec<u8>> {
+        let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
         enc.write_all(s.as_bytes())?;
         enc.flush()?;
-        enc.finish()
+        // The encoder's own finish would add a final fixed-Huffman block; Go
+        // closes with an empty final stored block instead.
+        Ok(std::mem::take(enc.get_mut()))
     };
-    match gz() {
-        Ok(bytes) => Ok(Value::String(B64.encode(bytes))),
-        Err(e) => crate::args::fail(format!("failed to compress: {e}")),
-    }
+    let body = match deflate() {
+        Ok(b) => b,
+        Err(e) => return crate::args::fail(format!("failed to compress: {e}")),
+    };
+    let mut crc = flate2::Crc::new();
+    crc.update(s.as_bytes());
+    let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+    out.extend(body);
+    out.extend([0x01, 0x00, 0x00, 0xff, 0xff]);
+    out.extend(crc.sum().to_le_bytes());
+    out.extend((s.len() as u32).to_le_bytes());
+    Ok(Value::String(B64.encode(out)))
 }
 
 /// csvdecode(string): RFC 4180 as Go's encoding/csv reads it; the first

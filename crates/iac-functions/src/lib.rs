@@ -48,6 +48,8 @@ pub struct FunctionContext<'a> {
     pub plan_timestamp: &'a str,
 }
 
+pub use conversion::{set_elements, unify_pair};
+
 /// The current time in the form `plantimestamp()` gives (RFC 3339 with
 /// nanoseconds), for callers that fix a run's plan time.
 pub fn now_timestamp() -> String {

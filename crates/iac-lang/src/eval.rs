@@ -132,7 +132,7 @@ impl<'a> Evaluator<'a> {
             Expression::Null(_) => Ok(Value::Null),
             Expression::Bool(b) => Ok(Value::Bool(*b.value())),
             Expression::Number(n) => Ok(Value::Number(n.value().as_f64().unwrap_or(0.0))),
-            Expression::String(s) => Ok(Value::String(s.value().to_string())),
+            Expression::String(s) => Ok(Value::String(nfc(s.value()))),
             Expression::Array(a) => {
                 let mut items = Vec::with_capacity(a.len());
                 for x in a.iter() {
@@ -162,8 +162,8 @@ impl<'a> Evaluator<'a> {
                 }
                 Ok(Value::Map(m).mark_if(sensitive_key))
             }
-            Expression::StringTemplate(t) => self.template(t, frames, None),
-            Expression::HeredocTemplate(h) => self.template(&h.template, frames, h.indent()),
+            Expression::StringTemplate(t) => self.template(t, frames, None, true),
+            Expression::HeredocTemplate(h) => self.template(&h.template, frames, h.indent(), false),
             Expression::Parenthesis(p) => self.ev(p.inner(), frames),
             Expression::Variable(v) => self.root(v.as_str(), &[], e.span(), frames).map(|(v, _)| v),
             Expression::Conditional(c) => {
@@ -172,7 +172,16 @@ impl<'a> Evaluator<'a> {
                 match cond {
                     Value::Unknown => Ok(Value::Unknown.mark_if(s)),
                     Value::Bool(b) => {
-                        let r = if b { self.ev(&c.true_expr, frames)? } else { self.ev(&c.false_expr, frames)? };
+                        let (taken, other) = if b { (&c.true_expr, &c.false_expr) } else { (&c.false_expr, &c.true_expr) };
+                        let r = self.ev(taken, frames)?;
+                        // As HCL: both results are converted to their common type
+                        // (`cond ? 1 : "x"` is a string either way). The other
+                        // branch's errors do not count; when it fails, or the types
+                        // do not unify, the result stays as evaluated.
+                        let r = match self.ev(other, frames) {
+                            Ok(o) => iac_functions::unify_pair(r.clone(), o).map_or(r, |(converted, _)| converted),
+                            Err(_) => r,
+                        };
                         Ok(r.mark_if(s))
                     }
                     other => Err(err(c.cond_expr.span(), format!("the condition must be a bool, got {}", other.type_name()))),
@@ -267,7 +276,7 @@ impl<'a> Evaluator<'a> {
 
     /// `indent`: what a heredoc's dedent stripped from its top-level lines;
     /// hcl-edit leaves the lines inside directives alone, so render does it.
-    fn template(&self, t: &Template, frames: &mut Vec<(String, Value)>, indent: Option<usize>) -> EResult {
+    fn template(&self, t: &Template, frames: &mut Vec<(String, Value)>, indent: Option<usize>, quoted: bool) -> EResult {
         // A template that is exactly one interpolation yields the value itself (any type), as in HCL.
         let elements: Vec<&Element> = t.iter().collect();
         if let [Element::Interpolation(i)] = elements.as_slice() {
@@ -276,7 +285,7 @@ impl<'a> Evaluator<'a> {
         let mut out = String::new();
         let mut sensitive = false;
         let mut unknown = false;
-        self.render(t, frames, &mut out, &mut sensitive, &mut unknown, Nested::top(indent))?;
+        self.render(t, frames, &mut out, &mut sensitive, &mut unknown, Nested::top(indent, quoted))?;
         let v = if unknown { Value::Unknown } else { Value::String(out) };
         Ok(v.mark_if(sensitive))
     }
@@ -290,8 +299,10 @@ impl<'a> Evaluator<'a> {
                         // Inside a directive of a heredoc: every line but the first
                         // (which follows the directive) starts a line of the heredoc.
                         Some(n) if nested.inside => dedent_after_first_line(s.value(), n),
+                        _ if nested.inside && nested.quoted => unescape(s.value()),
                         _ => s.value().to_string(),
                     };
+                    let dedented = nfc(&dedented);
                     let mut text: &str = &dedented;
                     // Strip markers (`~}` / `{~`) on neighbours trim whitespace of this
                     // literal; at the edges of a directive's body, the directive's own.
@@ -430,7 +441,20 @@ impl<'a> Evaluator<'a> {
     fn call(&self, f: &hcl_edit::expr::FuncCall, range: Option<Range<usize>>, frames: &mut Vec<(String, Value)>) -> EResult {
         let name = f.name.name.as_str();
         if f.name.is_namespaced() {
-            return Err(err(range, format!("provider-defined functions are not supported ({})", name)));
+            // `core::NAME` is Terraform's explicit name for a built-in.
+            let core = f.name.namespace.len() == 1 && f.name.namespace.iter().all(|n| n.as_str() == "core");
+            if !core {
+                return Err(err(range, format!("provider-defined functions are not supported ({})", name)));
+            }
+        }
+        if name == "templatestring" {
+            // Terraform renders only a template named by a reference, never
+            // one built by the same expression (that would let data become code).
+            if let Some(first) = f.args.iter().next() {
+                if !matches!(first, Expression::Variable(_) | Expression::Traversal(_)) {
+                    return Err(err(first.span(), "invalid template expression: the first argument of templatestring must be a reference to a value holding the template, such as local.template or var.template"));
+                }
+            }
         }
         match name {
             "try" => {
@@ -455,7 +479,15 @@ impl<'a> Evaluator<'a> {
             _ => {}
         }
         if !iac_functions::exists(name) {
-            let near = iac_functions::names().iter().map(|c| (edit_distance(name, c), *c)).filter(|(d, c)| *d <= 2 && *d < c.len() / 2).min();
+            // Bounded work on an error path: no hint for a name no one mistyped
+            // (a 1 MB name took 32 s), and only candidates whose length is
+            // within the distance allowed are compared.
+            let n = name.chars().count();
+            let near = if n > 64 {
+                None
+            } else {
+                iac_functions::names().iter().filter(|c| c.chars().count().abs_diff(n) <= 2).map(|c| (edit_distance(name, c), *c)).filter(|(d, c)| *d <= 2 && *d < c.len() / 2).min()
+            };
             let hint = near.map(|(_, c)| format!(" (did you mean {c:?}?)")).unwrap_or_default();
             return Err(err(range, format!("call to unknown function {name:?}{hint}")));
         }
@@ -490,8 +522,56 @@ impl<'a> Evaluator<'a> {
             _ => return Err("template variables must be an object".into()),
         };
         let sub = Evaluator { scope: &EmptyScope, base_dir: self.base_dir, file: self.file };
-        sub.template(&template, &mut frames, None).map_err(|e| e.message)
+        sub.template(&template, &mut frames, None, false).map_err(|e| e.message)
     }
+}
+
+/// Decodes a quoted string's backslash escapes (`\n`, `\t`, `\r`, `\"`,
+/// `\\`, `\uXXXX`, `\UXXXXXXXX`); anything else is kept as written.
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('"') => out.push('"'),
+            Some('\\') => out.push('\\'),
+            Some(u @ ('u' | 'U')) => {
+                let n = if u == 'u' { 4 } else { 8 };
+                let hex: String = chars.by_ref().take(n).collect();
+                match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
+                    Some(ch) if hex.len() == n => out.push(ch),
+                    _ => {
+                        out.push('\\');
+                        out.push(u);
+                        out.push_str(&hex);
+                    }
+                }
+            }
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// Unicode NFC, as Terraform normalizes string literals when it parses
+/// them (`"é" == "e\u0301"` is true there).
+fn nfc(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization as _;
+    if s.is_ascii() {
+        return s.to_string();
+    }
+    s.nfc().collect()
 }
 
 /// Levenshtein distance, for "did you mean" hints.
@@ -515,17 +595,20 @@ struct Nested {
     inside: bool,
     /// The heredoc's stripped indentation, if any.
     indent: Option<usize>,
+    /// A quoted template (`"..."`): hcl-edit leaves backslash escapes in the
+    /// literals inside directives undecoded, so render decodes them.
+    quoted: bool,
     /// The directive's strip markers: `~}` before the body, `{~` after it.
     trim_start: bool,
     trim_end: bool,
 }
 
 impl Nested {
-    fn top(indent: Option<usize>) -> Nested {
-        Nested { inside: false, indent, trim_start: false, trim_end: false }
+    fn top(indent: Option<usize>, quoted: bool) -> Nested {
+        Nested { inside: false, indent, quoted, trim_start: false, trim_end: false }
     }
     fn body(self, trim_start: bool, trim_end: bool) -> Nested {
-        Nested { inside: true, indent: self.indent, trim_start, trim_end }
+        Nested { inside: true, indent: self.indent, quoted: self.quoted, trim_start, trim_end }
     }
 }
 
@@ -664,17 +747,20 @@ fn binary(op: BinaryOperator, l: Value, r: Value) -> Result<Value, String> {
                 Plus => Value::Number(a + b),
                 Minus => Value::Number(a - b),
                 Mul => Value::Number(a * b),
+                // As Terraform: n / 0 is an infinity (usable in comparisons,
+                // not storable), 0 / 0 an error, and n % 0 is n.
                 Div => {
-                    if b == 0.0 {
-                        return Err("division by zero".into());
+                    if (a == 0.0 && b == 0.0) || (a.is_infinite() && b.is_infinite()) {
+                        return Err("can't divide zero by zero or infinity by infinity".into());
                     }
                     Value::Number(a / b)
                 }
                 Mod => {
                     if b == 0.0 {
-                        return Err("modulo by zero".into());
+                        Value::Number(a)
+                    } else {
+                        Value::Number(a % b)
                     }
-                    Value::Number(a % b)
                 }
                 Less => Value::Bool(a < b),
                 LessEq => Value::Bool(a <= b),

@@ -83,6 +83,9 @@ pub fn parse_subject(root: &str, ops: &[&TraversalOperator]) -> Result<(Subject,
             Some("value") => (Subject::EachValue, 1),
             _ => return Err("each has only each.key and each.value".into()),
         },
+        // Ephemeral resources are parsed but hold no value in iac yet; a
+        // clear error beats "undeclared resource ephemeral.TYPE".
+        "ephemeral" => return Err("ephemeral resources (ephemeral.TYPE.NAME) are not supported yet: no ephemeral resource type is available".into()),
         "self" => (Subject::SelfRef, 0),
         "path" => match attr(0) {
             Some(p @ ("module" | "root" | "cwd")) => (Subject::Path(p.to_string()), 1),
@@ -101,6 +104,16 @@ pub fn parse_subject(root: &str, ops: &[&TraversalOperator]) -> Result<(Subject,
 pub fn references(expr: &Expression) -> (Vec<Reference>, Vec<(Range<usize>, String)>) {
     let mut c = Collector { refs: Vec::new(), errors: Vec::new(), locals: Vec::new() };
     c.expr(expr);
+    (c.refs, c.errors)
+}
+
+/// All references in a body and its nested blocks, skipping the named
+/// top-level arguments. Inside `dynamic "x"` blocks, the iterator (`x`, or
+/// the name given by `iterator = it`) is a local name in `content` and
+/// `labels`, not a reference; nested dynamic blocks add theirs.
+pub fn body_references(body: &hcl_edit::structure::Body, skip: &[&str]) -> (Vec<Reference>, Vec<(Range<usize>, String)>) {
+    let mut c = Collector { refs: Vec::new(), errors: Vec::new(), locals: Vec::new() };
+    c.body(body, skip);
     (c.refs, c.errors)
 }
 
@@ -179,6 +192,61 @@ impl Collector {
         }
     }
 
+    fn body(&mut self, body: &hcl_edit::structure::Body, skip: &[&str]) {
+        use hcl_edit::structure::Structure;
+        for s in body.iter() {
+            match s {
+                Structure::Attribute(a) if !skip.contains(&a.key.as_str()) => self.expr(&a.value),
+                Structure::Attribute(_) => {}
+                Structure::Block(b) if b.ident.as_str() == "dynamic" => self.dynamic(b),
+                // A `provider` meta-argument block never appears; nested blocks are walked whole.
+                Structure::Block(b) if !skip.contains(&b.ident.as_str()) || b.ident.as_str() == "provider" => self.body(&b.body, &[]),
+                Structure::Block(_) => {}
+            }
+        }
+    }
+
+    /// `dynamic "label" { for_each = ..., iterator = it, labels = [...], content { ... } }`:
+    /// `for_each` sees the outer scope, `labels` and `content` the iterator too.
+    fn dynamic(&mut self, b: &hcl_edit::structure::Block) {
+        use hcl_edit::structure::{BlockLabel, Structure};
+        let mut iterator = b.labels.first().map(|l| match l {
+            BlockLabel::Ident(i) => i.as_str().to_string(),
+            BlockLabel::String(s) => s.as_str().to_string(),
+        });
+        for s in b.body.iter() {
+            if let Structure::Attribute(a) = s {
+                if a.key.as_str() == "iterator" {
+                    if let Expression::Variable(v) = &a.value {
+                        iterator = Some(v.as_str().to_string());
+                    }
+                }
+            }
+        }
+        for s in b.body.iter() {
+            if let Structure::Attribute(a) = s {
+                if a.key.as_str() == "for_each" {
+                    self.expr(&a.value);
+                }
+            }
+        }
+        let pushed = match &iterator {
+            Some(name) => {
+                self.locals.push(name.clone());
+                1
+            }
+            None => 0,
+        };
+        for s in b.body.iter() {
+            match s {
+                Structure::Attribute(a) if a.key.as_str() == "labels" => self.expr(&a.value),
+                Structure::Block(c) if c.ident.as_str() == "content" => self.body(&c.body, &[]),
+                _ => {}
+            }
+        }
+        self.locals.truncate(self.locals.len() - pushed);
+    }
+
     fn push_locals(&mut self, key: Option<&str>, value: &str) -> usize {
         let mut n = 1;
         if let Some(k) = key {
@@ -211,5 +279,55 @@ impl Collector {
                 },
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subjects(src: &str) -> (Vec<String>, Vec<String>) {
+        let body = hcl_edit::parser::parse_body(src).expect("parses");
+        let (refs, errors) = body_references(&body, &["count"]);
+        (refs.iter().map(|r| r.subject.describe()).collect(), errors.into_iter().map(|(_, m)| m).collect())
+    }
+
+    #[test]
+    fn dynamic_iterators_are_local_names() {
+        let src = r#"
+name = var.name
+dynamic "ingress" {
+  for_each = var.rules
+  content {
+    from_port = ingress.value.port
+    cidr      = local.cidr
+    dynamic "nested" {
+      for_each = ingress.value.items
+      iterator = it
+      labels   = [it.key]
+      content {
+        x = it.value
+        y = ingress.key
+      }
+    }
+  }
+}
+count = var.n
+"#;
+        let (refs, errors) = subjects(src);
+        assert_eq!(refs, vec!["var.name", "var.rules", "local.cidr"]);
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+
+    #[test]
+    fn iterator_is_not_in_scope_outside_content() {
+        let (refs, _) = subjects("dynamic \"a\" {\n  for_each = a.value\n  content {}\n}\nx = a.value\n");
+        assert_eq!(refs, vec!["a.value", "a.value"], "for_each and later attributes see the outer scope");
+    }
+
+    #[test]
+    fn ephemeral_references_are_reported() {
+        let (_, errors) = subjects("x = ephemeral.random_password.p.result\n");
+        assert!(errors[0].contains("ephemeral resources"), "{errors:?}");
     }
 }

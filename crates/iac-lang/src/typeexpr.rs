@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use hcl_edit::expr::{Expression, ObjectKey};
-use iac_core::schema::set_normalize;
+use iac_functions::set_elements as set_normalize;
 use iac_core::value::format_number;
 use iac_core::Value;
 

@@ -18,6 +18,23 @@ pub(crate) fn redact(v: &Value) -> Json {
     }
 }
 
+/// Terraform's type JSON (`"string"`, `["tuple", [...]]`, `["object",
+/// {...}]`) for a value as stored, for `output -json`. Values carry no
+/// collection kind, so a list, set or tuple is written as the tuple of its
+/// elements' types and a map or object as the object of its attributes'
+/// types (what Terraform writes for the literal of that value); null is
+/// `"dynamic"`.
+pub fn type_json(v: &Json) -> Json {
+    match v {
+        Json::Null => json!("dynamic"),
+        Json::Bool(_) => json!("bool"),
+        Json::Number(_) => json!("number"),
+        Json::String(_) => json!("string"),
+        Json::Array(items) => json!(["tuple", items.iter().map(type_json).collect::<Vec<_>>()]),
+        Json::Object(m) => json!(["object", m.iter().map(|(k, x)| (k.clone(), type_json(x))).collect::<Map<_, _>>()]),
+    }
+}
+
 fn index(k: &InstanceKey) -> Json {
     match k {
         InstanceKey::None => Json::Null,

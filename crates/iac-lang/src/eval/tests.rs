@@ -26,7 +26,29 @@ fn literals_and_operators() {
     assert_eq!(eval("1 + 2 * 3").unwrap(), Value::Number(7.0));
     assert_eq!(eval("\"a\" == \"a\" && !false").unwrap(), Value::Bool(true));
     assert_eq!(eval("10 % 4 >= 2 ? \"y\" : \"n\"").unwrap(), Value::from("y"));
-    assert!(eval("1 / 0").unwrap_err().contains("division by zero"));
+    // Terraform 1.11.4: n / 0 is infinity, 0 / 0 an error, n % 0 is n.
+    assert_eq!(eval("1 / 0 > 1000000").unwrap(), Value::Bool(true));
+    assert_eq!(eval("-1 / 0 < 0").unwrap(), Value::Bool(true));
+    assert!(eval("0 / 0").unwrap_err().contains("can't divide zero by zero"));
+    assert_eq!(eval("5 % 0").unwrap(), Value::Number(5.0));
+}
+
+#[test]
+fn terraform_value_rules() {
+    // String literals are NFC-normalized, escapes included.
+    assert_eq!(eval("\"é\" == \"e\\u0301\"").unwrap(), Value::Bool(true));
+    assert_eq!(eval("length(\"e\\u0301\")").unwrap(), Value::Number(1.0));
+    // Conditional results are converted to their common type.
+    assert_eq!(eval("true ? 1 : \"x\"").unwrap(), Value::from("1"));
+    assert_eq!(eval("true ? true : \"no\"").unwrap(), Value::from("true"));
+    assert_eq!(eval("true ? [1] : []").unwrap(), Value::List(vec![Value::Number(1.0)]));
+    // The branch not taken may fail without failing the expression.
+    assert_eq!(eval("true ? \"a\" : [\"x\"][5]").unwrap(), Value::from("a"));
+    // core:: names the built-ins.
+    assert_eq!(eval("core::upper(\"a\")").unwrap(), Value::from("A"));
+    // templatestring renders only a template named by a reference.
+    assert!(eval("templatestring(\"${a}\", {a = 1})").unwrap_err().contains("must be a reference"));
+    assert_eq!(eval("templatestring(var.name, {})").unwrap(), Value::from("web"));
 }
 
 #[test]
@@ -88,4 +110,10 @@ fn errors_name_the_problem() {
     assert!(eval("var.zones[5]").unwrap_err().contains("out of range"));
     assert!(eval("nosuchfn(1)").unwrap_err().contains("unknown function"));
     assert!(eval("count.foo").unwrap_err().contains("count.index"));
+}
+
+#[test]
+fn quoted_template_escapes_inside_directives() {
+    assert_eq!(eval(r#""%{ for z in var.zones }${z}\n%{ endfor }""#).unwrap(), Value::from("a\nb\n"));
+    assert_eq!(eval(r#""%{ if true }\t\"x\"\u00e9%{ endif }""#).unwrap(), Value::from("\t\"x\"é"));
 }

@@ -1,0 +1,389 @@
+//! Differential corpus against Terraform 1.11.4: every
+//! `fixtures/lang-diff/<case>/` is a configuration needing no external
+//! provider (variables, locals, outputs, `terraform_data`, local modules).
+//! Its `expected.json` is what Terraform gave: `{"ok": true, "outputs":
+//! <terraform output -json>}`, or `{"ok": false, "error": <first error>}`
+//! when Terraform rejects the configuration.
+//!
+//! - `lang_diff_iac_matches_terraform` applies each case with `iac` and
+//!   compares `iac output -json` with the snapshot: values as JSON values
+//!   (integers exactly), types as Terraform's type JSON, failure with failure.
+//! - `lang_diff_snapshots_match_terraform` runs `terraform` itself over the
+//!   whole corpus, so the snapshots cannot drift from the real thing. It
+//!   fails (never skips) without `terraform` on PATH. `LANG_DIFF_BLESS=1`
+//!   rewrites the snapshots from Terraform instead of comparing.
+//!
+//! Deliberate differences are listed, with their reasons, in
+//! `fixtures/lang-diff/DIFFERENCES`; a listed difference that no longer
+//! differs fails the suite too, so the list stays true. Cases can be
+//! selected with `LANG_DIFF_CASES=a,b`.
+
+mod support;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+
+use serde_json::{json, Value as Json};
+use support::*;
+
+/// Files of a case that describe it rather than configure it.
+const CASE_META: &[&str] = &["expected.json", "README.md"];
+
+/// What one tool made of one case.
+#[derive(Debug, Clone, PartialEq)]
+enum Outcome {
+    Ok(BTreeMap<String, Output>),
+    Failed(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Output {
+    value: Json,
+    type_: Json,
+    sensitive: bool,
+}
+
+fn corpus() -> PathBuf {
+    fixtures().join("lang-diff")
+}
+
+fn selected_cases() -> Vec<(String, PathBuf)> {
+    let only: Option<BTreeSet<String>> = std::env::var("LANG_DIFF_CASES")
+        .ok()
+        .map(|s| s.split(',').map(|c| c.trim().to_string()).collect());
+    cases("lang-diff")
+        .into_iter()
+        .filter(|(name, _)| only.as_ref().is_none_or(|o| o.contains(name)))
+        .collect()
+}
+
+/// Copies a case (without its META files) into a fresh directory.
+fn copy_case(dir: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(dir).expect("case dir") {
+        let e = e.expect("entry");
+        let name = e.file_name().to_string_lossy().into_owned();
+        if CASE_META.contains(&name.as_str()) {
+            continue;
+        }
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &to.join(&name), false);
+        } else {
+            std::fs::copy(e.path(), to.join(&name)).expect("copy");
+        }
+    }
+}
+
+fn parse_outputs(stdout: &str) -> Result<BTreeMap<String, Output>, String> {
+    let j: Json = serde_json::from_str(stdout).map_err(|e| format!("output -json is not JSON ({e}):\n{stdout}"))?;
+    let Json::Object(m) = j else { return Err(format!("output -json is not an object:\n{stdout}")) };
+    m.into_iter()
+        .map(|(k, o)| {
+            let out = Output {
+                value: o.get("value").cloned().unwrap_or(Json::Null),
+                type_: o.get("type").cloned().unwrap_or(Json::Null),
+                sensitive: o.get("sensitive").and_then(Json::as_bool).unwrap_or(false),
+            };
+            Ok((k, out))
+        })
+        .collect()
+}
+
+fn snapshot_json(o: &Outcome) -> Json {
+    match o {
+        Outcome::Ok(outs) => {
+            let m: serde_json::Map<String, Json> = outs
+                .iter()
+                .map(|(k, o)| (k.clone(), json!({"sensitive": o.sensitive, "type": o.type_, "value": o.value})))
+                .collect();
+            json!({"ok": true, "outputs": m})
+        }
+        Outcome::Failed(e) => json!({"ok": false, "error": e}),
+    }
+}
+
+fn read_snapshot(dir: &Path) -> Result<Outcome, String> {
+    let p = dir.join("expected.json");
+    let text = std::fs::read_to_string(&p).map_err(|e| format!("{}: {e} (LANG_DIFF_BLESS=1 records it from terraform)", p.display()))?;
+    let j: Json = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", p.display()))?;
+    if j["ok"] == json!(true) {
+        Ok(Outcome::Ok(parse_outputs(&j["outputs"].to_string())?))
+    } else {
+        Ok(Outcome::Failed(j["error"].as_str().unwrap_or_default().to_string()))
+    }
+}
+
+/// The first `Error: ...` headline of Terraform's stderr.
+fn first_error(stderr: &str) -> String {
+    stderr
+        .lines()
+        .map(|l| l.trim_start_matches(|c: char| c == '│' || c == ' ' || c == '╷'))
+        .find_map(|l| l.strip_prefix("Error: "))
+        .unwrap_or("(no error headline)")
+        .trim()
+        .to_string()
+}
+
+fn run_terraform(case: &Path) -> Result<Outcome, String> {
+    let tmp = tempfile::Builder::new().prefix("lang-diff-tf-").tempdir().expect("tempdir");
+    let dir = tmp.path().join("stack");
+    copy_case(case, &dir);
+    let tf = |args: &[&str]| -> Result<std::process::Output, String> {
+        Command::new("terraform")
+            .args(args)
+            .current_dir(&dir)
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("TF_IN_AUTOMATION", "1")
+            .env("TF_CLI_CONFIG_FILE", "/dev/null")
+            .env("TF_DATA_DIR", tmp.path().join("tfdata"))
+            .env_remove("TF_LOG")
+            .output()
+            .map_err(|e| format!("cannot run terraform ({e}); the differential corpus needs Terraform 1.11.4 on PATH"))
+    };
+    let init = tf(&["init", "-backend=false", "-input=false", "-no-color"])?;
+    if !init.status.success() {
+        return Ok(Outcome::Failed(first_error(&String::from_utf8_lossy(&init.stderr))));
+    }
+    let apply = tf(&["apply", "-auto-approve", "-input=false", "-no-color"])?;
+    if !apply.status.success() {
+        return Ok(Outcome::Failed(first_error(&String::from_utf8_lossy(&apply.stderr))));
+    }
+    let out = tf(&["output", "-json", "-no-color"])?;
+    if !out.status.success() {
+        return Err(format!("terraform output -json failed: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    Ok(Outcome::Ok(parse_outputs(&String::from_utf8_lossy(&out.stdout))?))
+}
+
+fn run_iac(name: &str, case: &Path) -> Result<(Outcome, String), String> {
+    let stack = Stack::fixture(&format!("lang-diff/{name}"), name);
+    let _ = std::fs::remove_file(stack.path("expected.json"));
+    let apply = stack.run(&["apply", "-auto-approve"]);
+    if apply.code == 101 || apply.stderr.contains("panicked") {
+        return Err(format!("iac panicked:\n{}", apply.stderr));
+    }
+    let _ = case;
+    if apply.code != 0 {
+        return Ok((Outcome::Failed(stack.normalize(&apply.stderr)), apply.stderr));
+    }
+    let out = stack.run(&["output", "-json"]);
+    if out.code != 0 {
+        return Err(format!("iac output -json failed:\n{}", out.stderr));
+    }
+    Ok((Outcome::Ok(parse_outputs(&out.stdout)?), String::new()))
+}
+
+/// One line of DIFFERENCES: `CASE OUTPUT KIND -- reason`, OUTPUT `*` for the
+/// whole case, KIND one of `value`, `type`, `outcome` (one fails, the other
+/// not) or `collections` (types equal but for list/set/map vs tuple/object);
+/// `* * KIND` applies to every case.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Known {
+    case: String,
+    output: String,
+    kind: String,
+}
+
+fn known_differences() -> BTreeSet<Known> {
+    let text = std::fs::read_to_string(corpus().join("DIFFERENCES")).expect("fixtures/lang-diff/DIFFERENCES");
+    let mut out = BTreeSet::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (head, reason) = line.split_once(" -- ").unwrap_or_else(|| panic!("DIFFERENCES line {}: no ' -- reason'", i + 1));
+        assert!(!reason.trim().is_empty(), "DIFFERENCES line {}: empty reason", i + 1);
+        let parts: Vec<&str> = head.split_whitespace().collect();
+        let [case, output, kind] = parts.as_slice() else { panic!("DIFFERENCES line {}: want CASE OUTPUT KIND -- reason", i + 1) };
+        assert!(matches!(*kind, "value" | "type" | "outcome" | "collections"), "DIFFERENCES line {}: kind {kind}", i + 1);
+        assert!(*case == "*" || corpus().join(case).is_dir(), "DIFFERENCES line {}: no case {case}", i + 1);
+        out.insert(Known { case: case.to_string(), output: output.to_string(), kind: kind.to_string() });
+    }
+    out
+}
+
+/// JSON equality where integers must match exactly and other numbers as
+/// 64-bit floats (Terraform prints `1`, never `1.0`, for integral values).
+fn json_eq(a: &Json, b: &Json) -> bool {
+    match (a, b) {
+        (Json::Number(x), Json::Number(y)) => match (x.as_i64().map(i128::from).or(x.as_u64().map(i128::from)), y.as_i64().map(i128::from).or(y.as_u64().map(i128::from))) {
+            (Some(p), Some(q)) => p == q,
+            _ => x.as_f64() == y.as_f64() && x.is_f64() == y.is_f64(),
+        },
+        (Json::Array(x), Json::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_eq(p, q)),
+        (Json::Object(x), Json::Object(y)) => x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w))),
+        _ => a == b,
+    }
+}
+
+/// Compares iac's outcome with Terraform's; each difference with its kind and output name.
+fn differences(tf: &Outcome, iac: &Outcome) -> Vec<(String, &'static str, String)> {
+    let mut out = Vec::new();
+    match (tf, iac) {
+        (Outcome::Failed(_), Outcome::Failed(_)) => {}
+        (Outcome::Failed(e), Outcome::Ok(_)) => out.push(("*".into(), "outcome", format!("terraform fails ({e}), iac succeeds"))),
+        (Outcome::Ok(_), Outcome::Failed(e)) => out.push(("*".into(), "outcome", format!("terraform succeeds, iac fails:\n{e}"))),
+        (Outcome::Ok(t), Outcome::Ok(i)) => {
+            let names: BTreeSet<&String> = t.keys().chain(i.keys()).collect();
+            for n in names {
+                match (t.get(n), i.get(n)) {
+                    (Some(a), Some(b)) => {
+                        if !json_eq(&a.value, &b.value) || a.sensitive != b.sensitive {
+                            out.push((n.clone(), "value", format!("terraform {} (sensitive {}), iac {} (sensitive {})", a.value, a.sensitive, b.value, b.sensitive)));
+                        } else if a.type_ != b.type_ {
+                            // iac's values do not carry Terraform's collection kinds:
+                            // equal shapes differ only in list/set/map vs tuple/object.
+                            let kind = if structural(&a.type_, &a.value) == structural(&b.type_, &b.value) { "collections" } else { "type" };
+                            out.push((n.clone(), kind, format!("terraform {}, iac {}", a.type_, b.type_)));
+                        }
+                    }
+                    (Some(a), None) => out.push((n.clone(), "value", format!("missing in iac (terraform {})", a.value))),
+                    (None, Some(b)) => out.push((n.clone(), "value", format!("only in iac ({})", b.value))),
+                    (None, None) => {}
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A type with its collection kinds replaced by the shape of the value:
+/// `list`/`set` become a `tuple` of one element type per element, `map` an
+/// `object` with one attribute type per key; a null value's type is `dynamic`.
+fn structural(t: &Json, v: &Json) -> Json {
+    if v.is_null() {
+        return json!("dynamic");
+    }
+    match (t, v) {
+        (Json::Array(parts), Json::Array(items)) if parts.len() == 2 => match (parts[0].as_str(), &parts[1]) {
+            (Some("list" | "set"), elem) => json!(["tuple", items.iter().map(|i| structural(elem, i)).collect::<Vec<_>>()]),
+            (Some("tuple"), Json::Array(elems)) => json!(["tuple", elems.iter().zip(items).map(|(e, i)| structural(e, i)).collect::<Vec<_>>()]),
+            _ => t.clone(),
+        },
+        (Json::Array(parts), Json::Object(attrs)) if parts.len() == 2 => match (parts[0].as_str(), &parts[1]) {
+            (Some("map"), elem) => json!(["object", attrs.iter().map(|(k, i)| (k.clone(), structural(elem, i))).collect::<serde_json::Map<_, _>>()]),
+            (Some("object"), Json::Object(types)) => json!(["object", attrs.iter().map(|(k, i)| (k.clone(), types.get(k).map_or(json!("dynamic"), |e| structural(e, i)))).collect::<serde_json::Map<_, _>>()]),
+            _ => t.clone(),
+        },
+        _ => t.clone(),
+    }
+}
+
+/// Runs `f` over the cases on two threads (the machine is shared), in order.
+fn par_map<T: Send>(cases: &[(String, PathBuf)], f: impl Fn(&str, &Path) -> T + Sync) -> Vec<T> {
+    let results: Mutex<BTreeMap<usize, T>> = Mutex::new(BTreeMap::new());
+    let next = Mutex::new(0usize);
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| loop {
+                let i = {
+                    let mut n = next.lock().unwrap();
+                    let i = *n;
+                    *n += 1;
+                    i
+                };
+                let Some((name, dir)) = cases.get(i) else { break };
+                let r = f(name, dir);
+                results.lock().unwrap().insert(i, r);
+            });
+        }
+    });
+    results.into_inner().unwrap().into_values().collect()
+}
+
+#[test]
+fn lang_diff_iac_matches_terraform() {
+    let cases = selected_cases();
+    assert!(!cases.is_empty(), "empty corpus");
+    let known = known_differences();
+    let results = par_map(&cases, |name, dir| (read_snapshot(dir), run_iac(name, dir)));
+    let mut problems = Vec::new();
+    let mut seen_known = BTreeSet::new();
+    let mut compared = 0;
+    for ((name, _), (snap, iac)) in cases.iter().zip(results) {
+        let tf = match snap {
+            Ok(t) => t,
+            Err(e) => {
+                problems.push(format!("{name}: {e}"));
+                continue;
+            }
+        };
+        let (iac, _) = match iac {
+            Ok(i) => i,
+            Err(e) => {
+                problems.push(format!("{name}: {e}"));
+                continue;
+            }
+        };
+        compared += 1;
+        for (output, kind, detail) in differences(&tf, &iac) {
+            let key = |o: &str| Known { case: name.clone(), output: o.to_string(), kind: kind.to_string() };
+            let global = Known { case: "*".into(), output: "*".into(), kind: kind.to_string() };
+            if known.contains(&global) {
+                seen_known.insert(global);
+            } else if known.contains(&key(&output)) {
+                seen_known.insert(key(&output));
+            } else if known.contains(&key("*")) {
+                seen_known.insert(key("*"));
+            } else {
+                problems.push(format!("{name}: output {output}: {kind} differs: {detail}"));
+            }
+        }
+    }
+    // Only when the whole corpus ran can a listed difference be proven stale.
+    if std::env::var("LANG_DIFF_CASES").is_err() {
+        for k in known.difference(&seen_known) {
+            problems.push(format!("DIFFERENCES lists {} {} {}, but iac and terraform now agree: remove the line", k.case, k.output, k.kind));
+        }
+    }
+    assert!(problems.is_empty(), "{} of {compared} cases compared; differences from Terraform 1.11.4:\n\n{}", problems.len(), problems.join("\n\n"));
+}
+
+#[test]
+fn lang_diff_snapshots_match_terraform() {
+    let version = Command::new("terraform")
+        .args(["version", "-json"])
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .output()
+        .unwrap_or_else(|e| panic!("terraform is not on PATH ({e}): the differential corpus is measured against Terraform 1.11.4"));
+    let v: Json = serde_json::from_slice(&version.stdout).expect("terraform version -json");
+    assert_eq!(v["terraform_version"], json!("1.11.4"), "the corpus is recorded from Terraform 1.11.4");
+    let bless = std::env::var("LANG_DIFF_BLESS").is_ok_and(|v| v == "1");
+    let cases = selected_cases();
+    let results = par_map(&cases, |_, dir| run_terraform(dir));
+    let mut problems = Vec::new();
+    for ((name, dir), r) in cases.iter().zip(results) {
+        let tf = match r {
+            Ok(t) => t,
+            Err(e) => {
+                problems.push(format!("{name}: {e}"));
+                continue;
+            }
+        };
+        if bless {
+            let text = serde_json::to_string_pretty(&snapshot_json(&tf)).unwrap() + "\n";
+            std::fs::write(dir.join("expected.json"), text).expect("write snapshot");
+            continue;
+        }
+        match read_snapshot(dir) {
+            Ok(snap) if snapshot_json(&snap) == snapshot_json(&tf) => {}
+            Ok(snap) => problems.push(format!("{name}: snapshot differs from terraform (LANG_DIFF_BLESS=1 rewrites it):\n  snapshot:  {}\n  terraform: {}", snapshot_json(&snap), snapshot_json(&tf))),
+            Err(e) => problems.push(format!("{name}: {e}")),
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
+
+#[test]
+fn json_comparison_is_exact_for_integers() {
+    let big: Json = serde_json::from_str("12345678901234567890").unwrap();
+    let rounded: Json = serde_json::from_str("12345678901234567000").unwrap();
+    assert!(!json_eq(&big, &rounded));
+    assert!(json_eq(&json!(0.5), &json!(0.5)));
+    assert!(json_eq(&json!({"a": [1, "x"]}), &json!({"a": [1, "x"]})));
+    assert!(!json_eq(&json!([1]), &json!([1, 2])));
+}
