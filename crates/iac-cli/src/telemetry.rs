@@ -25,7 +25,7 @@ impl Telemetry {
     pub fn shutdown(self) {
         if let Some(p) = self.provider {
             if let Err(e) = p.shutdown() {
-                eprintln!("warning: telemetry: could not send every span: {e}");
+                errln!("warning: telemetry: could not send every span: {e}");
             }
         }
     }

@@ -20,6 +20,7 @@ pub mod providers;
 pub mod render;
 pub mod run;
 pub mod statemgr;
+pub mod suggest;
 pub mod time;
 pub mod unmanaged;
 pub mod values;

@@ -97,7 +97,7 @@ pub async fn run(ctx: &Ctx, a: DriftArgs) -> u8 {
                 code = 1;
             }
         }
-        None => print!("{report}"),
+        None => out!("{report}"),
     }
     if let Some(url) = &a.push {
         for s in &stacks {

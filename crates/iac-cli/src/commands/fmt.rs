@@ -56,10 +56,10 @@ pub fn run(ctx: &Ctx, check: bool, diff: bool, recursive: bool, paths: Vec<PathB
             continue;
         }
         unformatted = true;
-        println!("{name}");
+        outln!("{name}");
         if diff {
             let d = similar::TextDiff::from_lines(&src, &out);
-            print!("{}", d.unified_diff().header(&format!("old/{name}"), &format!("new/{name}")));
+            out!("{}", d.unified_diff().header(&format!("old/{name}"), &format!("new/{name}")));
         }
         if !check {
             if let Err(e) = std::fs::write(&f, out) {

@@ -197,7 +197,7 @@ pub async fn init_backend(
         let m = migrate(old.as_ref(), backend.as_ref(), timeout)
             .await
             .map_err(|e| e.to_string())?;
-        println!(
+        outln!(
             "Migrated the state from {} to {} ({}{} journal records), and read it back to check.\nThe old copy is left in place; remove it when you no longer need it.",
             old.describe(),
             backend.describe(),

@@ -148,7 +148,7 @@ pub async fn plan(ctx: &Ctx, p: PlanArgs, out: Option<PathBuf>, detailed: bool, 
         }
         Format::Json if stacks.len() == 1 => {
             if let Ok((_, o)) = &stacks[0].result {
-                println!("{}", serde_json::to_string_pretty(&iac_engine::render::json::plan_json(&o.plan)).unwrap_or_default());
+                outln!("{}", serde_json::to_string_pretty(&iac_engine::render::json::plan_json(&o.plan)).unwrap_or_default());
             }
         }
         Format::Json => {
@@ -159,34 +159,30 @@ pub async fn plan(ctx: &Ctx, p: PlanArgs, out: Option<PathBuf>, detailed: bool, 
                     Err(e) => serde_json::json!({"stack": s.name, "error": e.to_string()}),
                 })
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&serde_json::json!({"stacks": items})).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(&serde_json::json!({"stacks": items})).unwrap_or_default());
         }
         Format::Human => {
-            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            let mut stdout = crate::out::Buffered::new();
             for (i, s) in stacks.iter().enumerate() {
                 if several {
-                    let _ = writeln!(stdout, "{}=== {} ===\n", if i > 0 { "\n" } else { "" }, s.name);
+                    stdout.push(&format!("{}=== {} ===\n\n", if i > 0 { "\n" } else { "" }, s.name));
                 }
                 match &s.result {
-                    Ok((_, o)) => iac_engine::render::human::render_plan_into(&o.plan, Style { color: ctx.color }, &mut |chunk| {
-                        let _ = stdout.write_all(chunk.as_bytes());
-                    }),
-                    Err(_) if several => {
-                        let _ = writeln!(stdout, "The plan failed; the errors are above.");
-                    }
+                    Ok((_, o)) => iac_engine::render::human::render_plan_into(&o.plan, Style { color: ctx.color }, &mut |chunk| stdout.push(chunk)),
+                    Err(_) if several => stdout.push("The plan failed; the errors are above.\n"),
                     Err(_) => {}
                 }
             }
-            let _ = stdout.flush();
+            stdout.flush();
         }
     }
     if let (Some(path), Format::Human) = (&out, &format) {
         for s in stacks.iter().filter(|s| s.result.is_ok()) {
             if several {
                 let shown = if path.is_relative() { s.dir.join(path) } else { path.clone() };
-                println!("\nSaved the plan of {} to: {}\n\nTo apply exactly this plan, run: iac -chdir={} apply {}", s.name, shown.display(), s.dir.display(), path.display());
+                outln!("\nSaved the plan of {} to: {}\n\nTo apply exactly this plan, run: iac -chdir={} apply {}", s.name, shown.display(), s.dir.display(), path.display());
             } else {
-                println!("\nSaved the plan to: {}\n\nTo apply exactly this plan, run: iac apply {}", path.display(), path.display());
+                outln!("\nSaved the plan to: {}\n\nTo apply exactly this plan, run: iac apply {}", path.display(), path.display());
             }
         }
     }
@@ -238,10 +234,11 @@ fn still_running(log: Arc<std::sync::Mutex<ApplyLog>>) -> tokio::task::JoinHandl
             // operation that just finished never shows as still running after
             // its "complete" line.
             let Ok(l) = log.lock() else { return };
-            let mut out = std::io::stdout().lock();
+            let mut lines = String::new();
             for (addr, action, elapsed) in l.in_flight(std::time::Instant::now()).into_iter().filter(|(_, _, elapsed)| *elapsed >= every) {
-                let _ = writeln!(out, "{addr}: Still {}... [{}s elapsed]", still_verb(action), elapsed.as_secs());
+                lines.push_str(&format!("{addr}: Still {}... [{}s elapsed]\n", still_verb(action), elapsed.as_secs()));
             }
+            crate::out::stdout(&lines);
         }
     })
 }
@@ -273,7 +270,7 @@ fn watch_interrupt(cancel: Arc<std::sync::atomic::AtomicBool>) {
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             cancel.store(true, Ordering::SeqCst);
-            eprintln!("\nInterrupt received: no new operations will start; waiting for those in flight, then saving state.");
+            errln!("\nInterrupt received: no new operations will start; waiting for those in flight, then saving state.");
         }
     });
 }
@@ -290,12 +287,11 @@ fn progress(e: &Event, elapsed: Option<std::time::Duration>) {
         Action::Import => ("Importing...", "Import complete"),
         Action::NoOp => ("", ""),
     };
-    let mut out = std::io::stdout().lock();
-    let _ = match e {
-        Event::Start { addr, action } => writeln!(out, "{addr}: {}", verb(*action).0),
-        Event::Done { addr, action, elapsed_ms } => writeln!(out, "{addr}: {} after {:.1}s", verb(*action).1, *elapsed_ms as f64 / 1000.0),
-        Event::Failed { addr, action, message } => writeln!(out, "{addr}: {} failed after {:.1}s: {message}", verb(*action).0.trim_end_matches("..."), elapsed.unwrap_or_default().as_secs_f64()),
-    };
+    match e {
+        Event::Start { addr, action } => outln!("{addr}: {}", verb(*action).0),
+        Event::Done { addr, action, elapsed_ms } => outln!("{addr}: {} after {:.1}s", verb(*action).1, *elapsed_ms as f64 / 1000.0),
+        Event::Failed { addr, action, message } => outln!("{addr}: {} failed after {:.1}s: {message}", verb(*action).0.trim_end_matches("..."), elapsed.unwrap_or_default().as_secs_f64()),
+    }
 }
 
 /// Asks the person at the terminal to approve the plan just shown; without
@@ -305,12 +301,11 @@ fn confirm_interactively(ctx: &Ctx) -> bool {
         ctx.reporter.error("apply needs confirmation: pass -auto-approve, or apply a saved plan (iac plan -out FILE; iac apply FILE)");
         return false;
     }
-    print!("\nDo you want to perform these actions? Only 'yes' will be accepted.\n  Enter a value: ");
-    let _ = std::io::stdout().flush();
+    out!("\nDo you want to perform these actions? Only 'yes' will be accepted.\n  Enter a value: ");
     let mut answer = String::new();
     let _ = std::io::stdin().lock().read_line(&mut answer);
     if answer.trim() != "yes" {
-        println!("\nApply cancelled.");
+        outln!("\nApply cancelled.");
         return false;
     }
     true
@@ -369,14 +364,14 @@ pub async fn apply(ctx: &Ctx, p: PlanArgs, auto_approve: bool, plan_file: Option
             let mut approved: Option<bool> = None;
             let confirm = |outcome: &ops::PlanOutcome| {
                 ctx.reporter.diagnostics(&outcome.warnings, &loaded.stack.sources);
-                print!("{}", render_plan(&outcome.plan, Style { color: ctx.color }));
+                out!("{}", render_plan(&outcome.plan, Style { color: ctx.color }));
                 if !outcome.plan.has_changes() {
                     return false;
                 }
                 let yes = auto_approve || confirm_interactively(ctx);
                 approved = Some(yes);
                 if yes {
-                    println!();
+                    outln!();
                     applying.store(true, std::sync::atomic::Ordering::SeqCst);
                 }
                 yes
@@ -411,14 +406,14 @@ pub async fn apply(ctx: &Ctx, p: PlanArgs, auto_approve: bool, plan_file: Option
         Ok(out) => {
             let n = |k: &str| out.counts.get(k).copied().unwrap_or(0);
             if destroy {
-                println!("\nDestroy complete! Resources: {} destroyed.", n("destroyed"));
+                outln!("\nDestroy complete! Resources: {} destroyed.", n("destroyed"));
             } else {
                 let replaced = n("replaced");
-                println!("\nApply complete! Resources: {} added, {} changed, {} destroyed.", n("added") + replaced, n("changed"), n("destroyed") + replaced);
+                outln!("\nApply complete! Resources: {} added, {} changed, {} destroyed.", n("added") + replaced, n("changed"), n("destroyed") + replaced);
                 if !out.outputs.is_empty() {
-                    println!("\nOutputs:\n");
+                    outln!("\nOutputs:\n");
                     for (k, v) in &out.outputs {
-                        println!("{k} = {}", iac_engine::render::human::inline(v, 0));
+                        outln!("{k} = {}", iac_engine::render::human::inline(v, 0));
                     }
                 }
             }

@@ -25,9 +25,9 @@ pub async fn show(ctx: &Ctx, json: bool, file: Option<PathBuf>) -> u8 {
             }
         };
         if json {
-            println!("{}", serde_json::to_string_pretty(&iac_engine::render::json::plan_json(&plan)).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(&iac_engine::render::json::plan_json(&plan)).unwrap_or_default());
         } else {
-            print!("{}", render_plan(&plan, Style { color: ctx.color }));
+            out!("{}", render_plan(&plan, Style { color: ctx.color }));
         }
         return 0;
     }
@@ -36,23 +36,23 @@ pub async fn show(ctx: &Ctx, json: bool, file: Option<PathBuf>) -> u8 {
         Err(c) => return c,
     };
     if json {
-        println!("{}", serde_json::to_string_pretty(&iac_engine::render::json::state_json(&state)).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&iac_engine::render::json::state_json(&state)).unwrap_or_default());
         return 0;
     }
     if state.is_empty() {
-        println!("The state is empty.");
+        outln!("The state is empty.");
         return 0;
     }
     for (addr, inst) in &state.resources {
-        println!("# {addr}:");
+        outln!("# {addr}:");
         let kw = if addr.resource.mode == iac_core::address::Mode::Data { "data" } else { "resource" };
-        println!("{kw} {:?} {:?} {}\n", addr.resource.type_, addr.resource.name, inline(&inst.value(), 0));
+        outln!("{kw} {:?} {:?} {}\n", addr.resource.type_, addr.resource.name, inline(&inst.value(), 0));
     }
     if !state.outputs.is_empty() {
-        println!("Outputs:\n");
+        outln!("Outputs:\n");
         for (k, o) in &state.outputs {
             let v = iac_core::Value::from_json(&o.value).mark_if(o.sensitive);
-            println!("{k} = {}", inline(&v, 0));
+            outln!("{k} = {}", inline(&v, 0));
         }
     }
     0
@@ -71,26 +71,26 @@ pub async fn output(ctx: &Ctx, json: bool, raw: bool, name: Option<String>) -> u
             };
             if raw {
                 match &o.value {
-                    serde_json::Value::String(s) => print!("{s}"),
-                    serde_json::Value::Number(_) | serde_json::Value::Bool(_) => print!("{}", o.value),
+                    serde_json::Value::String(s) => out!("{s}"),
+                    serde_json::Value::Number(_) | serde_json::Value::Bool(_) => out!("{}", o.value),
                     _ => {
                         ctx.reporter.error("-raw works only for strings, numbers and bools; use -json");
                         return 1;
                     }
                 }
             } else if json {
-                println!("{}", o.value);
+                outln!("{}", o.value);
             } else {
-                println!("{}", inline(&iac_core::Value::from_json(&o.value).mark_if(o.sensitive && !raw), 0));
+                outln!("{}", inline(&iac_core::Value::from_json(&o.value).mark_if(o.sensitive && !raw), 0));
             }
         }
         None => {
             if json {
                 let all: serde_json::Map<String, serde_json::Value> = state.outputs.iter().map(|(k, o)| (k.clone(), serde_json::json!({"sensitive": o.sensitive, "type": iac_engine::render::json::type_json(&o.value), "value": o.value}))).collect();
-                println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
+                outln!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
             } else {
                 for (k, o) in &state.outputs {
-                    println!("{k} = {}", inline(&iac_core::Value::from_json(&o.value).mark_if(o.sensitive), 0));
+                    outln!("{k} = {}", inline(&iac_core::Value::from_json(&o.value).mark_if(o.sensitive), 0));
                 }
             }
         }
@@ -108,7 +108,7 @@ pub async fn state(ctx: &Ctx, cmd: StateCommand) -> u8 {
             let filters: Vec<Target> = addresses.iter().filter_map(|a| a.parse().ok()).collect();
             for addr in state.resources.keys() {
                 if filters.is_empty() || filters.iter().any(|f| f.contains(addr)) {
-                    println!("{addr}");
+                    outln!("{addr}");
                 }
             }
             0
@@ -127,7 +127,7 @@ pub async fn state(ctx: &Ctx, cmd: StateCommand) -> u8 {
             };
             match state.resources.get(&addr) {
                 Some(inst) => {
-                    println!("# {addr}:\nresource {:?} {:?} {}", addr.resource.type_, addr.resource.name, inline(&inst.value(), 0));
+                    outln!("# {addr}:\nresource {:?} {:?} {}", addr.resource.type_, addr.resource.name, inline(&inst.value(), 0));
                     0
                 }
                 None => {
@@ -143,7 +143,7 @@ pub async fn state(ctx: &Ctx, cmd: StateCommand) -> u8 {
             };
             match env.backend.load_version(&id).await {
                 Ok(bytes) => {
-                    println!("{}", String::from_utf8_lossy(&bytes));
+                    outln!("{}", String::from_utf8_lossy(&bytes));
                     0
                 }
                 Err(e) => ctx.fail(&EngineError::State(e), None),
@@ -158,7 +158,7 @@ pub async fn state(ctx: &Ctx, cmd: StateCommand) -> u8 {
             };
             match ops::read_state(env.backend.as_ref()).await {
                 Ok(s) => {
-                    println!("{}", String::from_utf8_lossy(&s.to_bytes()));
+                    outln!("{}", String::from_utf8_lossy(&s.to_bytes()));
                     0
                 }
                 Err(e) => ctx.fail(&e, None),
@@ -202,7 +202,7 @@ pub async fn state(ctx: &Ctx, cmd: StateCommand) -> u8 {
             match r {
                 Ok(moved) => {
                     for (o, n) in moved {
-                        println!("Moved {o} to {n}");
+                        outln!("Moved {o} to {n}");
                     }
                     0
                 }
@@ -235,9 +235,9 @@ pub async fn state(ctx: &Ctx, cmd: StateCommand) -> u8 {
             match r {
                 Ok(gone) => {
                     for a in &gone {
-                        println!("Removed {a}");
+                        outln!("Removed {a}");
                     }
-                    println!("Successfully removed {} resource instance(s).", gone.len());
+                    outln!("Successfully removed {} resource instance(s).", gone.len());
                     0
                 }
                 Err(e) => ctx.fail(&e, None),
@@ -257,17 +257,17 @@ async fn history(ctx: &Ctx, json: bool) -> u8 {
         Err(e) => return ctx.fail(&EngineError::State(e), None),
     };
     if json {
-        println!("{}", serde_json::to_string_pretty(&versions).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&versions).unwrap_or_default());
         return 0;
     }
     if versions.is_empty() {
-        println!("No state versions in {}.", env.backend.describe());
+        outln!("No state versions in {}.", env.backend.describe());
         return 0;
     }
     let width = versions.iter().map(|v| v.id.len()).max().unwrap_or(2).max(2);
-    println!("{:<width$}  {:>6}  {:<20}  {:>10}  LINEAGE", "ID", "SERIAL", "CREATED", "BYTES");
+    outln!("{:<width$}  {:>6}  {:<20}  {:>10}  LINEAGE", "ID", "SERIAL", "CREATED", "BYTES");
     for v in &versions {
-        println!("{:<width$}  {:>6}  {:<20}  {:>10}  {}", v.id, v.serial, v.created, v.size, v.lineage);
+        outln!("{:<width$}  {:>6}  {:<20}  {:>10}  {}", v.id, v.serial, v.created, v.size, v.lineage);
     }
     0
 }
@@ -294,7 +294,7 @@ async fn rekey(ctx: &Ctx, lock: &crate::args::LockArgs) -> u8 {
         Ok(serial) => {
             // The backend's keyring is its own; a raw key's id is fixed, a passphrase's is shown in `state pull` errors.
             let id = keys.sealing_key_id().map(|id| format!(" under key id {id}")).unwrap_or_default();
-            println!("State re-encrypted{id} as serial {serial}. Versions in history keep the key they were written with.");
+            outln!("State re-encrypted{id} as serial {serial}. Versions in history keep the key they were written with.");
             0
         }
         Err(e) => ctx.fail(&e, None),
@@ -308,7 +308,7 @@ pub async fn force_unlock(ctx: &Ctx, id: String) -> u8 {
     };
     match env.backend.force_unlock(&id).await {
         Ok(()) => {
-            println!("iac state has been successfully unlocked.");
+            outln!("iac state has been successfully unlocked.");
             0
         }
         Err(e) => ctx.fail(&EngineError::State(e), None),

