@@ -350,7 +350,15 @@ async fn forward_logs(provider: String, stderr: impl AsyncRead + Unpin, tail: Ar
         let json: Option<serde_json::Map<String, serde_json::Value>> = serde_json::from_str(&line).ok();
         let Some(mut obj) = json.filter(|o| o.contains_key("@message")) else {
             if !line.trim().is_empty() {
-                tracing::debug!(target: "iac_provider_plugin::plugin", provider = %provider, "{line}");
+                // Plain lines from Go's log package (the legacy SDK) carry
+                // their level as a `[LEVEL]` prefix.
+                match line.trim_start().split_once(']').map(|(l, _)| l.trim_start_matches('[')) {
+                    Some("TRACE") => tracing::trace!(target: "iac_provider_plugin::plugin", provider = %provider, "{line}"),
+                    Some("INFO") => tracing::info!(target: "iac_provider_plugin::plugin", provider = %provider, "{line}"),
+                    Some("WARN") => tracing::warn!(target: "iac_provider_plugin::plugin", provider = %provider, "{line}"),
+                    Some("ERROR") => tracing::error!(target: "iac_provider_plugin::plugin", provider = %provider, "{line}"),
+                    _ => tracing::debug!(target: "iac_provider_plugin::plugin", provider = %provider, "{line}"),
+                }
                 let mut t = tail.lock().expect("stderr tail lock");
                 if t.len() == STDERR_TAIL {
                     t.pop_front();

