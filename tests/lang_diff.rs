@@ -387,3 +387,92 @@ fn json_comparison_is_exact_for_integers() {
     assert!(json_eq(&json!({"a": [1, "x"]}), &json!({"a": [1, "x"]})));
     assert!(!json_eq(&json!([1]), &json!([1, 2])));
 }
+
+/// Regressions from real configurations that iac rejected and Terraform
+/// accepts, checked with `iac validate` (the blocks need a provider schema
+/// with nested blocks, which no configuration Terraform runs offline has):
+/// dynamic blocks with their iterator in scope (default name, `iterator =`,
+/// nested dynamics, `labels`), `depends_on` on locals and variables,
+/// `provider_meta`, top-level `ephemeral` and `check` blocks.
+#[test]
+fn real_world_blocks_validate() {
+    let stack = Stack::files(
+        "real-world",
+        &[(
+            "main.tf",
+            r#"
+terraform {
+  required_version = ">= 1.3"
+  provider_meta "digitalocean" {
+    module_name = "platform"
+  }
+}
+locals {
+  pools = { small = { size = "s-1vcpu-2gb", nodes = 1, taints = [{ key = "k", value = "v" }] } }
+  tags  = ["a", "b"]
+}
+variable "region" {
+  default = "nyc1"
+}
+resource "digitalocean_kubernetes_cluster" "c" {
+  name    = "c"
+  region  = var.region
+  version = "1.30.1-do.0"
+  dynamic "node_pool" {
+    for_each = local.pools
+    content {
+      name       = node_pool.key
+      size       = node_pool.value.size
+      node_count = node_pool.value.nodes
+      tags       = [for t in local.tags : "${node_pool.key}-${t}"]
+      dynamic "taint" {
+        for_each = node_pool.value.taints
+        iterator = t
+        content {
+          key    = t.value.key
+          value  = "${node_pool.key}-${t.value.value}"
+          effect = "NoSchedule"
+        }
+      }
+    }
+  }
+  depends_on = [local.tags, var.region]
+}
+ephemeral "random_password" "db" {
+  length = 16
+}
+check "pools" {
+  assert {
+    condition     = length(local.pools) > 0
+    error_message = "no pools"
+  }
+}
+"#,
+        )],
+    );
+    let out = stack.run(&["validate"]);
+    assert_eq!(out.code, 0, "validate failed:\n{}", out.stderr);
+
+    // The iterator is a local name of `content` only.
+    let stack = Stack::files(
+        "iterator-scope",
+        &[(
+            "main.tf",
+            r#"
+resource "digitalocean_kubernetes_cluster" "c" {
+  name    = node_pool.key
+  region  = "nyc1"
+  version = "1.30.1-do.0"
+  node_pool {
+    name       = "p"
+    size       = "s-1vcpu-2gb"
+    node_count = 1
+  }
+}
+"#,
+        )],
+    );
+    let out = stack.run(&["validate"]);
+    assert_eq!(out.code, 1, "a dynamic iterator outside its block must be an error:\n{}", out.stderr);
+    assert!(out.stderr.contains("node_pool.key"), "{}", out.stderr);
+}
