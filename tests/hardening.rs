@@ -139,3 +139,78 @@ fn error_paths_stay_linear_in_the_name() {
     let (out, _) = timed_validate("near_fn", "locals {\n  c = lenght([])\n}\n");
     assert!(out.stderr.contains("did you mean \"length\""), "{}", out.stderr);
 }
+
+/// Byte offsets in a saved plan, one per region: the header, an address,
+/// a configured value.
+fn plan_regions(bytes: &[u8]) -> Vec<(&'static str, usize)> {
+    let find = |needle: &[u8]| bytes.windows(needle.len()).position(|w| w == needle).unwrap_or_else(|| panic!("{:?} not in the plan", String::from_utf8_lossy(needle)));
+    vec![
+        ("header magic", 2),
+        ("header version", 9),
+        ("header checksum", 40),
+        ("address", find(b"terraform_data.alpha") + 16),
+        ("value", find(b"value-of-beta") + 3),
+    ]
+}
+
+fn damaged_plan_stack() -> Stack {
+    Stack::files(
+        "damaged",
+        &[("main.tf", "resource \"terraform_data\" \"alpha\" {\n  input = \"a\"\n}\n\nresource \"terraform_data\" \"beta\" {\n  input = \"value-of-beta\"\n}\n")],
+    )
+}
+
+#[test]
+fn a_damaged_saved_plan_is_refused_and_creates_nothing() {
+    let s = damaged_plan_stack();
+    s.run(&["plan", "-out=plan.bin"]).ok();
+    let good = std::fs::read(s.path("plan.bin")).expect("plan.bin");
+    assert!(good.starts_with(b"iac-plan 1 sha256:"), "the plan starts with its checksum header");
+    for (region, at) in plan_regions(&good) {
+        // A letter for another letter (a digit for a digit): the JSON stays
+        // valid, so only the checksum can tell.
+        let mut bad = good.clone();
+        bad[at] = match bad[at] {
+            b'0'..=b'8' => bad[at] + 1,
+            b'9' => b'0',
+            b'a'..=b'y' => bad[at] + 1,
+            _ => b'a',
+        };
+        std::fs::write(s.path("bad.bin"), &bad).expect("write");
+        let out = s.run(&["apply", "bad.bin"]);
+        out.expect_code(1);
+        let why = if region == "header version" { "not supported" } else { "damaged" };
+        assert!(out.stderr.contains(why), "{region}: the error says the plan is {why}:\n{}", out.stderr);
+        assert!(!out.stdout.contains("Creating"), "{region}: nothing may start:\n{}", out.stdout);
+        assert!(s.state_list().is_empty(), "{region}: nothing is created");
+        // show refuses it too.
+        s.run(&["show", "bad.bin"]).expect_code(1);
+    }
+    // A plan from before checksums (bare JSON) is refused with a clear error.
+    std::fs::write(s.path("old.bin"), &good[good.iter().position(|&b| b == b'\n').unwrap() + 1..]).expect("write");
+    let old = s.run(&["apply", "old.bin"]);
+    old.expect_code(1);
+    assert!(old.stderr.contains("without plan checksums"), "{}", old.stderr);
+    // The undamaged plan still applies.
+    s.run(&["apply", "plan.bin"]).ok();
+    assert_eq!(s.state_list().len(), 2);
+}
+
+#[test]
+fn a_damaged_encrypted_plan_is_refused() {
+    let mut s = damaged_plan_stack();
+    s.env.insert("IAC_STATE_KEY".into(), "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff".into());
+    s.run(&["plan", "-out=plan.bin"]).ok();
+    let good = std::fs::read(s.path("plan.bin")).expect("plan.bin");
+    assert!(!good.windows(5).any(|w| w == b"alpha"), "the plan is sealed");
+    for at in [good.len() / 3, good.len() / 2, good.len() - 2] {
+        let mut bad = good.clone();
+        bad[at] ^= 0x01;
+        std::fs::write(s.path("bad.bin"), &bad).expect("write");
+        let out = s.run(&["apply", "bad.bin"]);
+        out.expect_code(1);
+        assert!(s.state_list().is_empty(), "nothing is created");
+    }
+    s.run(&["apply", "plan.bin"]).ok();
+    assert_eq!(s.state_list().len(), 2);
+}

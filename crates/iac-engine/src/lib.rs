@@ -16,6 +16,7 @@ pub mod body;
 pub mod error;
 pub mod graph;
 pub mod ops;
+pub mod planfile;
 pub mod providers;
 pub mod render;
 pub mod run;

@@ -198,19 +198,19 @@ fn exit_without_freeing<T>(big: T) {
 
 /// Streams the plan to a temporary file and renames it into place, so a
 /// large plan is never held twice in memory and a reader never sees half.
+/// The file carries a SHA-256 checksum of its content
+/// (`iac_engine::planfile`); sealed, it is authenticated as well.
 fn write_plan(path: &std::path::Path, plan: &Plan) -> Result<(), String> {
     let tmp = path.with_extension("tmp");
     let fail = |e: String| format!("cannot write {}: {e}", path.display());
     if crate::wiring::state_keys().map_err(&fail)?.seals() {
         // Plans hold the same secrets as state: sealed like it when a state key is set.
-        let json = serde_json::to_vec(plan).map_err(|e| fail(e.to_string()))?;
-        std::fs::write(&tmp, crate::wiring::seal_plan(json).map_err(&fail)?).map_err(|e| fail(e.to_string()))?;
+        let bytes = iac_engine::planfile::encode(plan).map_err(|e| fail(e.to_string()))?;
+        std::fs::write(&tmp, crate::wiring::seal_plan(bytes).map_err(&fail)?).map_err(|e| fail(e.to_string()))?;
         return std::fs::rename(&tmp, path).map_err(|e| fail(e.to_string()));
     }
-    let file = std::fs::File::create(&tmp).map_err(|e| fail(e.to_string()))?;
-    let mut w = std::io::BufWriter::new(file);
-    serde_json::to_writer(&mut w, plan).map_err(|e| fail(e.to_string()))?;
-    w.flush().map_err(|e| fail(e.to_string()))?;
+    let mut file = std::fs::File::create(&tmp).map_err(|e| fail(e.to_string()))?;
+    iac_engine::planfile::write(&mut file, plan).map_err(|e| fail(e.to_string()))?;
     std::fs::rename(&tmp, path).map_err(|e| fail(e.to_string()))
 }
 
@@ -263,7 +263,7 @@ fn append(path: &std::path::Path, text: &str) -> Result<(), String> {
 pub fn read_plan(path: &std::path::Path) -> Result<Plan, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let bytes = crate::wiring::open_plan(bytes, path)?;
-    serde_json::from_slice(&bytes).map_err(|e| format!("{} is not a saved iac plan ({e})", path.display()))
+    iac_engine::planfile::decode(&bytes).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn watch_interrupt(cancel: Arc<std::sync::atomic::AtomicBool>) {
