@@ -27,6 +27,7 @@
 
 mod gen;
 mod measure;
+mod plugin;
 mod report;
 
 use std::path::{Path, PathBuf};
@@ -105,6 +106,16 @@ struct Args {
     /// Keep the generated stacks, state and logs (their directory is printed).
     #[arg(long)]
     keep: bool,
+    /// Instead of the terraform_data stacks: a stack of N AWS objects on the
+    /// real hashicorp/aws plugin against moto (validate, plan, apply, no-op plan).
+    #[arg(long, value_name = "N")]
+    aws_plugin: Option<usize>,
+    /// The filesystem mirror holding hashicorp/aws [default: what ../shared/tools/terraform-mirror prints].
+    #[arg(long, value_name = "DIR")]
+    mirror: Option<PathBuf>,
+    /// The moto server [default: .tools/venv/bin/moto_server].
+    #[arg(long, value_name = "PATH")]
+    moto: Option<PathBuf>,
 }
 
 /// Which program runs a stack.
@@ -242,7 +253,7 @@ fn check_output(phase: Phase, n: usize, m: &Measured) -> Result<(), String> {
     }
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+pub fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     let k = v.len();
     if k % 2 == 1 {
@@ -336,6 +347,32 @@ fn main() -> ExitCode {
         (None, true) => Some(PathBuf::from("terraform")),
         (None, false) => None,
     };
+    if let Some(n) = args.aws_plugin {
+        let mirror = args.mirror.clone().unwrap_or_else(|| {
+            let out = std::process::Command::new("../shared/tools/terraform-mirror").output();
+            PathBuf::from(out.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default())
+        });
+        let p = plugin::PluginArgs {
+            n,
+            iac,
+            terraform,
+            mirror,
+            moto: args.moto.clone().unwrap_or_else(|| PathBuf::from(".tools/venv/bin/moto_server")),
+            parallelism: args.parallelism.unwrap_or(10),
+            repeat: args.repeat,
+            keep: args.keep,
+        };
+        return match plugin::run(&p) {
+            Ok(table) => {
+                println!("{table}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("iac-bench: {e}");
+                ExitCode::from(1)
+            }
+        };
+    }
     if args.n.is_empty() {
         args.n = if terraform.is_some() { vec![1000] } else { vec![1000, 5000] };
     }
