@@ -102,6 +102,9 @@ impl Rpc {
     pub async fn get_schema(&self) -> Result<(PluginSchema, Vec<Diag>), String> {
         dispatch!(self, get_schema())
     }
+    pub async fn get_metadata(&self) -> Result<ServerCaps, tonic::Status> {
+        dispatch!(self, get_metadata())
+    }
     pub async fn validate_provider(&self, config: Dyn) -> Result<Vec<Diag>, tonic::Status> {
         dispatch!(self, validate_provider(config))
     }
@@ -267,6 +270,11 @@ macro_rules! protocol {
             out.functions = r.functions.into_keys().collect();
             out.functions.sort();
             Ok((out, diags(r.diagnostics)))
+        }
+
+        pub async fn get_metadata(mut c: Client) -> Result<ServerCaps, tonic::Status> {
+            let r = c.get_metadata(pb::get_metadata::Request {}).await?.into_inner();
+            Ok(caps(r.server_capabilities))
         }
 
         pub async fn validate_provider(mut c: Client, config: Dyn) -> Result<Vec<Diag>, tonic::Status> {

@@ -76,8 +76,18 @@ impl PluginProvider {
         let p = PluginProvider { name: spec.name.clone(), schema, rpc, process: Arc::new(process) };
         if !p.schema.capabilities.get_provider_schema_optional {
             // Providers that do not announce otherwise expect the host to
-            // read the schema before any other call.
-            p.rpc.get_schema().await.map_err(|e| other(&p.name, format!("reading the schema: {e}")))?;
+            // introduce itself before other calls. Terraform reads the whole
+            // schema (1.5 s for hashicorp/aws, in every process); GetMetadata
+            // lets the SDKs and the mux server discover their resource types
+            // just as well, at a fraction of the cost. Plugins too old to
+            // have it get the schema call.
+            match p.rpc.get_metadata().await {
+                Ok(_) => {}
+                Err(s) if s.code() == tonic::Code::Unimplemented => {
+                    p.rpc.get_schema().await.map_err(|e| other(&p.name, format!("reading the schema: {e}")))?;
+                }
+                Err(s) => return Err(p.status_error("GetMetadata", s)),
+            }
         }
         let block = &p.schema.provider.block;
         let config = block.conform(&req.config);
