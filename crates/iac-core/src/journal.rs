@@ -39,6 +39,69 @@ impl JournalEntry {
     }
 }
 
+/// A journal record as stored: `{"seq":N,"op":...}`. The writer numbers the
+/// records of each journal from its `Begin` (0) up, so a record removed,
+/// repeated or moved in the middle breaks the count and is reported as
+/// corruption, like a damaged one. Journals written before sequence numbers
+/// existed have none and still replay.
+pub fn encode_sequenced(entry: &[u8], seq: u64) -> Vec<u8> {
+    debug_assert!(entry.starts_with(b"{\"op\":"), "an encoded entry starts with its op");
+    let mut out = Vec::with_capacity(entry.len() + 24);
+    out.extend_from_slice(format!("{{\"seq\":{seq},").as_bytes());
+    out.extend_from_slice(&entry[1..]);
+    out
+}
+
+/// The sequence number of a stored record, if it has one: only as the first
+/// field, where the writer puts it (anywhere else it counts as none).
+pub fn sequence_of(record: &[u8]) -> Option<u64> {
+    let rest = record.strip_prefix(b"{\"seq\":")?;
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 || digits > 19 || rest.get(digits) != Some(&b',') || (digits > 1 && rest[0] == b'0') {
+        return None;
+    }
+    std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()
+}
+
+/// A record out of sequence: its index (0-based) and what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutOfSequence {
+    pub index: usize,
+    pub detail: String,
+}
+
+/// Checks the order of a journal's records, given each one's sequence number
+/// and whether it is a `Begin`. Each `Begin` starts a segment (a writer's
+/// run, or its retry after a failed write): numbered from 0 when it has a
+/// number, unnumbered (an older journal) when it has none.
+pub fn check_sequence(records: impl IntoIterator<Item = (Option<u64>, bool)>) -> Result<(), OutOfSequence> {
+    // None before any Begin; Some(None) in an unnumbered segment; Some(Some(n)) expecting n.
+    let mut expect: Option<Option<u64>> = None;
+    for (index, (seq, begin)) in records.into_iter().enumerate() {
+        let fail = |detail: String| Err(OutOfSequence { index, detail });
+        if begin {
+            expect = match seq {
+                Some(0) => Some(Some(1)),
+                None => Some(None),
+                Some(n) => return fail(format!("record {} starts a journal with sequence number {n}, not 0", index + 1)),
+            };
+            continue;
+        }
+        match (expect, seq) {
+            (Some(Some(want)), Some(got)) if got == want => expect = Some(Some(want + 1)),
+            (Some(Some(want)), Some(got)) if got > want => {
+                return fail(format!("record {} has sequence number {got} where {want} was expected: {} record(s) before it are missing", index + 1, got - want))
+            }
+            (Some(Some(want)), Some(got)) => return fail(format!("record {} has sequence number {got} where {want} was expected: a record is repeated or out of order", index + 1)),
+            (Some(Some(want)), None) => return fail(format!("record {} has no sequence number where {want} was expected", index + 1)),
+            (Some(None), None) | (None, None) => {}
+            (Some(None), Some(got)) => return fail(format!("record {} has sequence number {got} in a journal without them", index + 1)),
+            (None, Some(got)) => return fail(format!("record {} has sequence number {got} but the journal's first record (its Begin) is missing", index + 1)),
+        }
+    }
+    Ok(())
+}
+
 /// An operation that was started and never recorded as finished. Kept in
 /// the state snapshot itself, so folding the journal never loses one.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -118,6 +181,95 @@ mod tests {
         assert!(r.state.resources.contains_key(&a));
         assert_eq!(r.pending.len(), 1);
         assert_eq!(r.pending[0].addr, b);
+    }
+
+    fn numbered(entries: &[JournalEntry]) -> Vec<Vec<u8>> {
+        entries.iter().enumerate().map(|(i, e)| encode_sequenced(&e.encode(), i as u64)).collect()
+    }
+
+    fn order(records: &[Vec<u8>]) -> Result<(), OutOfSequence> {
+        check_sequence(records.iter().map(|r| (sequence_of(r), matches!(JournalEntry::decode(r), Ok(JournalEntry::Begin { .. })))))
+    }
+
+    fn journal() -> Vec<Vec<u8>> {
+        let a = InstanceAddr::managed("terraform_data", "a");
+        let b = InstanceAddr::managed("terraform_data", "b");
+        numbered(&[
+            JournalEntry::Begin { lineage: "L".into(), serial: 0 },
+            JournalEntry::Intent { addr: a.clone(), action: Action::Create, provider: ProviderAddr::new("terraform"), planned: Value::Null },
+            JournalEntry::Put { addr: a, instance: inst("1") },
+            JournalEntry::Intent { addr: b.clone(), action: Action::Create, provider: ProviderAddr::new("terraform"), planned: Value::Null },
+            JournalEntry::Put { addr: b, instance: inst("2") },
+        ])
+    }
+
+    #[test]
+    fn sequenced_records_decode_as_entries() {
+        let recs = journal();
+        assert!(recs[2].starts_with(b"{\"seq\":2,\"op\":\"put\""));
+        assert_eq!(sequence_of(&recs[2]), Some(2));
+        assert!(matches!(JournalEntry::decode(&recs[2]), Ok(JournalEntry::Put { .. })));
+        assert_eq!(order(&recs), Ok(()));
+        assert_eq!(sequence_of(b"{\"op\":\"begin\"}"), None);
+        assert_eq!(sequence_of(b"{\"seq\":01,\"op\":\"x\"}"), None);
+    }
+
+    #[test]
+    fn a_removed_record_is_out_of_sequence() {
+        for gone in 0..5 {
+            let mut recs = journal();
+            recs.remove(gone);
+            if gone == 4 {
+                // The last record removed looks like a write that never happened.
+                assert_eq!(order(&recs), Ok(()));
+                continue;
+            }
+            let e = order(&recs).expect_err("a removed record is caught");
+            assert_eq!(e.index, gone, "reported at the record after the gap: {e:?}");
+            assert!(e.detail.contains("missing"), "{e:?}");
+        }
+    }
+
+    #[test]
+    fn swapped_and_repeated_records_are_out_of_sequence() {
+        for i in 0..4 {
+            let mut recs = journal();
+            recs.swap(i, i + 1);
+            assert!(order(&recs).is_err(), "records {i} and {} swapped", i + 1);
+        }
+        for i in 1..5 {
+            let mut recs = journal();
+            let dup = recs[i].clone();
+            recs.insert(i + 1, dup);
+            let e = order(&recs).expect_err("a repeated record is caught");
+            assert_eq!(e.index, i + 1);
+            assert!(e.detail.contains("repeated"), "{e:?}");
+        }
+        // A repeated Begin is an empty segment: a retry after a write torn
+        // right after its Begin looks just like it.
+        let mut recs = journal();
+        recs.insert(1, recs[0].clone());
+        assert_eq!(order(&recs), Ok(()));
+    }
+
+    #[test]
+    fn a_retry_after_a_failed_write_starts_a_new_segment() {
+        let mut recs = journal();
+        recs.truncate(3);
+        recs.extend(journal());
+        assert_eq!(order(&recs), Ok(()));
+    }
+
+    #[test]
+    fn older_journals_without_numbers_still_replay() {
+        let a = InstanceAddr::managed("terraform_data", "a");
+        let old: Vec<Vec<u8>> = [JournalEntry::Begin { lineage: "L".into(), serial: 0 }, JournalEntry::Put { addr: a.clone(), instance: inst("1") }].iter().map(JournalEntry::encode).collect();
+        assert_eq!(order(&old), Ok(()));
+        assert_eq!(order(&old[1..]), Ok(()), "even without their Begin, as before");
+        // A numbered record inside an unnumbered journal is not.
+        let mut mixed = old.clone();
+        mixed.push(encode_sequenced(&JournalEntry::Remove { addr: a }.encode(), 2));
+        assert!(order(&mixed).is_err());
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use iac_core::backend::{LockInfo, SnapshotMeta, StateBackend, StateError};
-use iac_core::journal::{replay, JournalEntry, PendingIntent};
+use iac_core::journal::{check_sequence, encode_sequenced, replay, sequence_of, JournalEntry, PendingIntent};
 use iac_core::state::State;
 use tokio::sync::{mpsc, oneshot};
 
@@ -81,6 +81,9 @@ pub async fn load(backend: &dyn StateBackend) -> Result<Loaded, EngineError> {
         let e = JournalEntry::decode(rec).map_err(|detail| StateError::Corrupt { what: format!("{} journal record {}", backend.describe(), i + 1), detail })?;
         entries.push(e);
     }
+    // A record removed, repeated or moved is corruption like a damaged one.
+    check_sequence(stored.journal.iter().zip(&entries).map(|(rec, e)| (sequence_of(rec), matches!(e, JournalEntry::Begin { .. }))))
+        .map_err(|o| StateError::Corrupt { what: format!("{} journal", backend.describe()), detail: o.detail })?;
     let had_journal = !entries.is_empty();
     let r = replay(state, entries);
     if had_journal {
@@ -104,7 +107,9 @@ type Ack = oneshot::Sender<Result<(), String>>;
 
 /// Appends journal entries with group commit: entries that arrive while a
 /// write is in flight go together in the next write. `record` returns once
-/// the entry is durable.
+/// the entry is durable. Records are numbered from the `Begin` (0) on
+/// ([`encode_sequenced`]); after a failed write the next one starts a new
+/// `Begin` at 0, since the failed one may or may not have reached the store.
 #[derive(Clone)]
 pub struct Journal {
     tx: mpsc::UnboundedSender<(Vec<u8>, Ack)>,
@@ -116,19 +121,28 @@ impl Journal {
         let (tx, mut rx) = mpsc::unbounded_channel::<(Vec<u8>, Ack)>();
         let handle = tokio::spawn(async move {
             let mut begun = false;
+            let mut next_seq = 0u64;
             while let Some(first) = rx.recv().await {
                 let mut batch = vec![first];
                 while let Ok(more) = rx.try_recv() {
                     batch.push(more);
                 }
                 let mut records = Vec::with_capacity(batch.len() + 1);
+                let mut seq = if begun { next_seq } else { 0 };
                 if !begun {
-                    records.push(JournalEntry::Begin { lineage: lineage.clone(), serial }.encode());
+                    records.push(encode_sequenced(&JournalEntry::Begin { lineage: lineage.clone(), serial }.encode(), seq));
+                    seq += 1;
                 }
-                records.extend(batch.iter().map(|(r, _)| r.clone()));
+                for (r, _) in &batch {
+                    records.push(encode_sequenced(r, seq));
+                    seq += 1;
+                }
                 let result = backend.append(&records).await.map_err(|e| e.to_string());
                 if result.is_ok() {
                     begun = true;
+                    next_seq = seq;
+                } else {
+                    begun = false;
                 }
                 for (_, ack) in batch {
                     let _ = ack.send(result.clone());

@@ -406,3 +406,127 @@ fn moved_blocks_in_a_child_module_apply_in_every_instance() {
         ["a", "b"].iter().map(|k| state.resources[&format!("module.net[\"{k}\"].terraform_data.{name}").parse().unwrap()].attributes["id"].as_str().unwrap().to_string()).collect()
     }
 }
+
+/// A journal left by a crashed apply, replayed into a fresh local backend
+/// after `edit` changed its records: what `load` makes of it.
+#[test]
+fn a_journal_with_a_record_removed_swapped_or_repeated_is_corrupt() {
+    let text = r#"
+resource "terraform_data" "d" {
+  count = 6
+  input = "item ${count.index}"
+}
+"#;
+    let rt = rt();
+    let tmp = tempfile::tempdir().unwrap();
+    let stack = write_stack(tmp.path(), text);
+    let inner = local_backend(tmp.path());
+    // Begin + 4 × (Intent, Put) + one more record, then the crash.
+    let crashing = Arc::new(CrashingBackend { inner: inner.clone(), budget: AtomicUsize::new(10), crashed: AtomicBool::new(false) });
+    rt.block_on(async {
+        let first = env(registry_with(None), crashing.clone());
+        let p = plan(&stack, &first).await;
+        assert!(ops::apply(&stack, &first, p, 1).await.is_err(), "the apply crashed");
+    });
+    let stored = rt.block_on(inner.load()).unwrap();
+    let journal = stored.journal.clone();
+    assert_eq!(journal.len(), 10, "records left by the crash");
+    assert!(journal.iter().all(|r| r.starts_with(b"{\"seq\":")), "every record is numbered");
+
+    let load_with = |edit: &dyn Fn(&mut Vec<Vec<u8>>)| -> Result<iac_core::state::State, EngineError> {
+        let mut records = journal.clone();
+        edit(&mut records);
+        let dir = tempfile::tempdir().unwrap();
+        let b = local_backend(dir.path());
+        rt.block_on(async {
+            if let Some(snap) = &stored.snapshot {
+                let s = iac_core::state::State::from_bytes(snap).unwrap();
+                b.write_snapshot(&iac_core::backend::SnapshotMeta { lineage: s.lineage.clone(), serial: s.serial }, snap).await.unwrap();
+            }
+            b.append(&records).await.unwrap();
+            ops::read_state(b.as_ref()).await
+        })
+    };
+    let whole = load_with(&|_| {}).expect("the journal as written loads");
+    assert_eq!(whole.resources.len(), 4, "four creates were recorded done");
+
+    let corrupt = |what: &str, r: Result<iac_core::state::State, EngineError>| match r {
+        Err(e) => assert!(e.to_string().contains("corrupt") || e.to_string().contains("damaged"), "{what}: {e}"),
+        Ok(s) => panic!("{what}: loaded without complaint ({} resources)", s.resources.len()),
+    };
+    for i in 1..9 {
+        corrupt(&format!("record {i} removed"), load_with(&|r| {
+            r.remove(i);
+        }));
+        corrupt(&format!("records {i} and {} swapped", i + 1), load_with(&|r| r.swap(i, i + 1)));
+        corrupt(&format!("record {i} repeated"), load_with(&|r| {
+            let d = r[i].clone();
+            r.insert(i + 1, d);
+        }));
+    }
+    corrupt("Begin removed", load_with(&|r| {
+        r.remove(0);
+    }));
+
+    // Journals from before sequence numbers (no "seq") still replay.
+    let old = load_with(&|r| {
+        for rec in r.iter_mut() {
+            let end = rec.iter().position(|&b| b == b',').unwrap();
+            let mut stripped = b"{".to_vec();
+            stripped.extend_from_slice(&rec[end + 1..]);
+            *rec = stripped;
+        }
+    })
+    .expect("an unnumbered journal loads");
+    assert_eq!(old.resources, whole.resources);
+}
+
+/// Map-nested blocks become a map by label, an omitted group-nested block an
+/// object of nulls, and a list-of-objects attribute may be written as blocks
+/// (static and `dynamic`, in source order), as Terraform accepts them.
+#[test]
+fn plugin_block_shapes_evaluate_as_terraform_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let stack = write_stack(
+        dir.path(),
+        r#"
+provider "mock" {
+  endpoint = "e"
+}
+resource "mock_shaped" "s" {
+  listener "http" {
+    port = 80
+  }
+  listener "https" {
+    port = 443
+  }
+  rule {
+    from = 1
+    to   = 1
+  }
+  dynamic "rule" {
+    for_each = [2, 3]
+    content {
+      from = rule.value
+      to   = rule.value * 10
+    }
+  }
+}
+"#,
+    );
+    let mock = Arc::new(MockFactory::new());
+    let env = env(registry_with(Some(mock)), local_backend(dir.path()));
+    let plan = rt().block_on(plan(&stack, &env));
+    let planned = plan.changes.iter().find(|c| c.addr.to_string() == "mock_shaped.s").expect("planned").after.clone();
+    let json = planned.to_json();
+    assert_eq!(json["listener"], serde_json::json!({"http": {"port": 80}, "https": {"port": 443}}));
+    assert_eq!(json["settings"], serde_json::json!({"mode": null}));
+    assert_eq!(json["rule"], serde_json::json!([{"from": 1, "to": 1}, {"from": 2, "to": 20}, {"from": 3, "to": 30}]));
+
+    // Two blocks with one label is an error, as is a map-nested block without one.
+    let bad = write_stack(dir.path(), "provider \"mock\" {\n  endpoint = \"e\"\n}\nresource \"mock_shaped\" \"s\" {\n  listener \"a\" {\n    port = 1\n  }\n  listener \"a\" {\n    port = 2\n  }\n  listener {\n    port = 3\n  }\n}\n");
+    let e = rt().block_on(ops::plan(&bad, &env, ops::PlanRequest { vars: Vec::new(), run: iac_engine::run::RunOptions::default() })).err().expect("plan must fail");
+    let text = format!("{e:?}");
+    assert!(text.contains("duplicate") && text.contains("labelled"), "{text}");
+    assert!(text.contains("takes 1 label(s)"), "{text}");
+}
