@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use iac_core::backend::*;
 use iac_core::plan::default_plan;
 use iac_core::provider::*;
-use iac_core::schema::{AttrType, Attribute, Block, ProviderSchema, ResourceSchema};
+use iac_core::schema::{AttrType, Attribute, Block, NestedBlock, Nesting, ProviderSchema, ResourceSchema};
 use iac_core::Value;
 use iac_engine::ops::{self, Env, PlanRequest};
 use iac_engine::providers::Registry;
@@ -46,6 +46,23 @@ impl MockFactory {
                     .attr("endpoint", Attribute::computed(AttrType::String)),
             },
         );
+        // The block shapes plugin providers use: blocks keyed by their label
+        // (map nesting), a block that is never null (group nesting), and a
+        // list-of-objects attribute that configurations write as blocks.
+        let listener = Block::default().attr("port", Attribute::required(AttrType::Number));
+        let settings = Block::default().attr("mode", Attribute::optional(AttrType::String));
+        let rule = AttrType::List(Box::new(AttrType::Object([("from".to_string(), AttrType::Number), ("to".to_string(), AttrType::Number)].into())));
+        schema.resources.insert(
+            "mock_shaped".into(),
+            ResourceSchema {
+                version: 0,
+                block: Block::default()
+                    .attr("id", Attribute::computed(AttrType::String))
+                    .attr("rule", Attribute::optional(rule))
+                    .block("listener", NestedBlock { nesting: Nesting::Map, block: listener, min_items: 0, max_items: None, force_new: false })
+                    .block("settings", NestedBlock { nesting: Nesting::Group, block: settings, min_items: 0, max_items: None, force_new: false }),
+            },
+        );
         // A short-lived credential, made afresh on every read (an EKS token).
         schema.data_sources.insert(
             "mock_token".into(),
@@ -66,12 +83,12 @@ impl ProviderFactory for MockFactory {
     async fn configure(&self, req: ConfigureRequest) -> Result<Arc<dyn Provider>, ProviderError> {
         self.configured_with.lock().unwrap().push(req.config.clone());
         let endpoint = req.config.get("endpoint").and_then(Value::as_str).unwrap_or("").to_string();
-        Ok(Arc::new(Mock { schema: self.schema.resources["mock_thing"].clone(), endpoint, creates: self.creates.clone() }))
+        Ok(Arc::new(Mock { schema: self.schema.clone(), endpoint, creates: self.creates.clone() }))
     }
 }
 
 struct Mock {
-    schema: ResourceSchema,
+    schema: ProviderSchema,
     endpoint: String,
     creates: Arc<AtomicUsize>,
 }
@@ -79,8 +96,8 @@ struct Mock {
 #[async_trait]
 impl Provider for Mock {
     async fn plan_change(&self, req: PlanChangeRequest) -> Result<PlanChangeResponse, ProviderError> {
-        let mut r = default_plan(&self.schema, req.prior.as_ref(), &req.config);
-        if let Value::Map(m) = &mut r.planned {
+        let mut r = default_plan(&self.schema.resources[&req.type_], req.prior.as_ref(), &req.config);
+        if let (Value::Map(m), "mock_thing") = (&mut r.planned, req.type_.as_str()) {
             m.insert("endpoint".into(), Value::String(self.endpoint.clone()));
         }
         Ok(r)

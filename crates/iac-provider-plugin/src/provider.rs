@@ -100,6 +100,17 @@ impl PluginProvider {
         Ok(p)
     }
 
+    /// Asks the provider to cancel the calls in flight (Terraform's Stop, on
+    /// interrupt); the process keeps running.
+    pub async fn stop(&self) -> Result<(), ProviderError> {
+        let msg = self.rpc.stop().await.map_err(|s| self.status_error("StopProvider", s))?;
+        if msg.is_empty() {
+            Ok(())
+        } else {
+            Err(other(&self.name, format!("stopping: {msg}")))
+        }
+    }
+
     /// Stops the plugin process now (it also stops when the provider drops).
     pub async fn shutdown(&self) {
         self.process.shutdown().await;
@@ -188,10 +199,12 @@ impl PluginProvider {
             return Ok(());
         }
         let list = problems.iter().map(|p| format!("{}: {}", if p.path.0.is_empty() { "(object)".to_string() } else { p.path.to_string() }, p.message)).collect::<Vec<_>>().join("; ");
-        // Providers on the legacy SDK are allowed these, with a warning only
-        // (Terraform does the same: their type system cannot avoid them).
+        // Providers on the legacy SDK are allowed these, noted in the log only
+        // (Terraform does the same, at its log's WARN level that users do not
+        // see by default: their type system cannot avoid them, so showing it
+        // on every plan would be noise nobody can act on).
         if legacy {
-            tracing::warn!(provider = %self.name, resource = addr, "provider produced {what} for {type_}, tolerated for a legacy-SDK provider: {list}");
+            tracing::debug!(provider = %self.name, resource = addr, "provider produced {what} for {type_}, tolerated for a legacy-SDK provider: {list}");
             return Ok(());
         }
         Err(other(&self.name, format!("Provider produced {what} for {addr} ({type_}): {list}. This is a bug in the provider, which should be reported in the provider's own issue tracker.")))
