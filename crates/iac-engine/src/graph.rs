@@ -174,8 +174,9 @@ pub fn build(stack: &Stack, provider_known: &dyn Fn(&str) -> bool) -> (ConfigGra
         if let Some(call) = parent_call {
             let (name, parent_path) = p.split_last().expect("non-empty");
             let parent = stack.root.descendant(parent_path).expect("parent exists");
+            let unavailable = parent.module_calls[name].unavailable;
             for (input, e) in &parent.module_calls[name].inputs {
-                if !m.variables.contains_key(input) {
+                if !unavailable && !m.variables.contains_key(input) {
                     b.diags.push(Diagnostic::error(format!("module {name:?} has no variable {input:?}"), Some(e.span())));
                 }
             }
@@ -396,6 +397,8 @@ impl EdgeBuilder<'_> {
                 match output {
                     Some(o) => match self.g.id(&child, NodeKind::Output(o.clone())) {
                         Some(i) => Ok(vec![i]),
+                        // The module failed to load and said so once; no cascade.
+                        None if call.unavailable => Ok(vec![]),
                         None => Err(format!("module {name:?} has no output {o:?}{}", suggest(o, call.module.outputs.keys()))),
                     },
                     None => Ok(call.module.outputs.keys().filter_map(|o| self.g.id(&child, NodeKind::Output(o.clone()))).collect()),

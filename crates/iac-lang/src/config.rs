@@ -121,7 +121,12 @@ pub struct Output {
 #[derive(Clone, Debug)]
 pub struct ModuleCall {
     pub name: String,
+    /// As written; see [`crate::modsource`] for what it means.
     pub source: String,
+    /// The `source` value, where installation problems are reported.
+    pub source_span: Option<Span>,
+    /// `version = "~> 5.0"` (registry modules) and where it is written.
+    pub version: Option<(String, Span)>,
     pub span: Span,
     pub inputs: BTreeMap<String, Expr>,
     pub count: Option<Expr>,
@@ -130,6 +135,9 @@ pub struct ModuleCall {
     /// `providers = { aws = aws.west }`: child name → parent configuration.
     pub providers: BTreeMap<String, ProviderRef>,
     pub module: Box<Module>,
+    /// The child could not be loaded (not installed, not a directory); one
+    /// diagnostic said why, so references into it are not checked again.
+    pub unavailable: bool,
 }
 
 #[derive(Clone, Debug)]

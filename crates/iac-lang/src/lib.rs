@@ -12,6 +12,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod eval;
 pub mod load;
+pub mod modsource;
 pub mod refs;
 pub mod source;
 pub mod typeexpr;

@@ -41,11 +41,60 @@ impl Stack {
 
 /// Loads the stack in `dir`. Returns the stack even when there are errors
 /// (as far as it could be built), so all problems are reported in one run.
+/// Modules from registries, git or archives are found where `iac init` put
+/// them (`.terraform/modules/modules.json`); nothing here uses the network.
 pub fn load_stack(dir: &Path) -> (Stack, Diagnostics) {
     let mut sources = SourceMap::default();
     let mut diags = Diagnostics::default();
-    let root = load_module(dir, Vec::new(), &mut sources, &mut diags, 0);
+    let installed = InstalledModules::read(dir, &mut diags);
+    let root = load_module(dir, Vec::new(), &mut sources, &mut diags, 0, Children::Installed { root: dir, installed: &installed });
     (Stack { root, sources }, diags)
+}
+
+/// One module directory without its child modules: what `iac init` reads
+/// to learn which module calls it has to install.
+pub fn load_module_dir(dir: &Path, call_path: Vec<String>, sources: &mut SourceMap, diags: &mut Diagnostics) -> Module {
+    load_module(dir, call_path, sources, diags, 0, Children::Skip)
+}
+
+/// Where the manifest of installed modules lives, relative to the stack.
+pub const MODULES_MANIFEST: &str = ".terraform/modules/modules.json";
+
+/// The record of installed modules (Terraform's `modules.json`): by module
+/// key (`vpc`, `vpc.subnets`), the normalized source and the directory.
+#[derive(Debug, Default, Clone)]
+pub struct InstalledModules {
+    records: BTreeMap<String, (String, PathBuf)>,
+}
+
+impl InstalledModules {
+    /// Reads the manifest; an absent one is an empty record (nothing
+    /// installed), a damaged one a diagnostic telling to run `iac init`.
+    pub fn read(root: &Path, diags: &mut Diagnostics) -> InstalledModules {
+        let path = root.join(MODULES_MANIFEST);
+        let Ok(text) = std::fs::read_to_string(&path) else { return InstalledModules::default() };
+        let parsed: Option<Vec<(String, String, PathBuf)>> = serde_json::from_str::<serde_json::Value>(&text).ok().and_then(|v| {
+            v.get("Modules")?
+                .as_array()?
+                .iter()
+                .map(|m| Some((m.get("Key")?.as_str()?.to_string(), m.get("Source").and_then(|s| s.as_str()).unwrap_or_default().to_string(), PathBuf::from(m.get("Dir")?.as_str()?))))
+                .collect()
+        });
+        match parsed {
+            Some(list) => InstalledModules { records: list.into_iter().map(|(k, s, d)| (k, (s, d))).collect() },
+            None => {
+                diags.push(Diagnostic::error(format!("{} is damaged; run iac init", path.display()), None));
+                InstalledModules::default()
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Children<'a> {
+    /// Load child modules: local ones by path, the others from the manifest.
+    Installed { root: &'a Path, installed: &'a InstalledModules },
+    Skip,
 }
 
 fn display_name(path: &Path) -> String {
@@ -56,7 +105,7 @@ fn display_name(path: &Path) -> String {
     }
 }
 
-fn load_module(dir: &Path, call_path: Vec<String>, sources: &mut SourceMap, diags: &mut Diagnostics, depth: usize) -> Module {
+fn load_module(dir: &Path, call_path: Vec<String>, sources: &mut SourceMap, diags: &mut Diagnostics, depth: usize, children: Children) -> Module {
     let mut module = Module { dir: dir.to_path_buf(), call_path, ..Module::default() };
     let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(rd) => rd
@@ -95,30 +144,67 @@ fn load_module(dir: &Path, call_path: Vec<String>, sources: &mut SourceMap, diag
             }
         }
     }
+    let Children::Installed { root, installed } = children else { return module };
     // Child modules, after the whole directory is read.
     let calls: Vec<String> = module.module_calls.keys().cloned().collect();
     for name in calls {
         let call = module.module_calls.get(&name).expect("listed above");
         let source = call.source.clone();
-        let span = call.span.clone();
-        if !(source.starts_with("./") || source.starts_with("../")) {
-            diags.push(Diagnostic::error(format!("module source {source:?} is not supported; use a local path starting with ./ or ../"), Some(span)));
-            continue;
-        }
-        if depth > 32 {
-            diags.push(Diagnostic::error("modules nested more than 32 deep (a module that calls itself?)", Some(span)));
-            continue;
-        }
-        // Cleaned as Terraform joins paths: `path.module` of `./modules/x`
-        // called from the root is `modules/x`, not `././modules/x`.
-        let child_dir = clean_path(&dir.join(&source));
-        if !child_dir.is_dir() {
-            diags.push(Diagnostic::error(format!("module source {source:?} is not a directory ({})", child_dir.display()), Some(span)));
-            continue;
-        }
+        let span = call.source_span.clone().unwrap_or_else(|| call.span.clone());
         let mut path = module.call_path.clone();
         path.push(name.clone());
-        let child = load_module(&child_dir, path, sources, diags, depth + 1);
+        // A call whose module cannot be loaded gets an empty module marked
+        // unavailable, so the graph does not add a "has no output" error per
+        // reference to it: the one diagnostic below names the real cause.
+        let mut unavailable = |module: &mut Module, d: Diagnostic| {
+            diags.push(d);
+            let call = module.module_calls.get_mut(&name).expect("listed above");
+            call.unavailable = true;
+            call.module = Box::new(Module { dir: dir.to_path_buf(), call_path: path.clone(), ..Module::default() });
+        };
+        if depth > 32 {
+            unavailable(&mut module, Diagnostic::error("modules nested more than 32 deep (a module that calls itself?)", Some(span)));
+            continue;
+        }
+        let parsed = match crate::modsource::ModuleSource::parse(&source) {
+            Ok(p) => p,
+            Err(why) => {
+                unavailable(&mut module, Diagnostic::error(format!("module {name:?}: invalid source: {why}"), Some(span)));
+                continue;
+            }
+        };
+        let child_dir = if parsed.is_local() {
+            // Cleaned as Terraform joins paths: `path.module` of `./modules/x`
+            // called from the root is `modules/x`, not `././modules/x`.
+            let child_dir = clean_path(&dir.join(&source));
+            if !child_dir.is_dir() {
+                unavailable(&mut module, Diagnostic::error(format!("module source {source:?} is not a directory ({})", child_dir.display()), Some(span)));
+                continue;
+            }
+            child_dir
+        } else {
+            let key = path.join(".");
+            let normalized = parsed.to_string();
+            match installed.records.get(&key) {
+                None => {
+                    unavailable(&mut module, Diagnostic::error(format!("module {name:?} is not installed (source {normalized:?}); run iac init"), Some(span)));
+                    continue;
+                }
+                Some((recorded, _)) if *recorded != normalized => {
+                    unavailable(&mut module, Diagnostic::error(format!("module {name:?}: the source changed since iac init installed {recorded:?}; run iac init"), Some(span)));
+                    continue;
+                }
+                Some((_, rel)) => {
+                    let child_dir = clean_path(&root.join(rel));
+                    if !child_dir.is_dir() {
+                        unavailable(&mut module, Diagnostic::error(format!("module {name:?}: its installed directory {} is missing; run iac init", rel.display()), Some(span)));
+                        continue;
+                    }
+                    child_dir
+                }
+            }
+        };
+        let child = load_module(&child_dir, path, sources, diags, depth + 1, children);
         module.module_calls.get_mut(&name).expect("listed above").module = Box::new(child);
     }
     module
@@ -594,12 +680,32 @@ impl Builder<'_> {
         let name = l[0].to_string();
         let span = self.header_span(b);
         let mut inputs = BTreeMap::new();
-        let mut call = ModuleCall { name: name.clone(), source: String::new(), span: span.clone(), inputs: BTreeMap::new(), count: None, for_each: None, depends_on: Vec::new(), providers: BTreeMap::new(), module: Box::default() };
+        let mut call = ModuleCall {
+            name: name.clone(),
+            source: String::new(),
+            source_span: None,
+            version: None,
+            span: span.clone(),
+            inputs: BTreeMap::new(),
+            count: None,
+            for_each: None,
+            depends_on: Vec::new(),
+            providers: BTreeMap::new(),
+            module: Box::default(),
+            unavailable: false,
+        };
         for s in b.body.iter() {
             match s {
                 Structure::Attribute(a) => match a.key.as_str() {
-                    "source" => call.source = self.literal_string(Some(&a)).unwrap_or_default(),
-                    "version" => self.err("module versions apply to registry modules, which are not supported", a.key.span()),
+                    "source" => {
+                        call.source = self.literal_string(Some(&a)).unwrap_or_default();
+                        call.source_span = Some(self.span(a.value.span()));
+                    }
+                    "version" => {
+                        if let Some(v) = self.literal_string(Some(&a)) {
+                            call.version = Some((v, self.span(a.value.span())));
+                        }
+                    }
                     "count" => call.count = Some(self.expr(&a.value)),
                     "for_each" => call.for_each = Some(self.expr(&a.value)),
                     "depends_on" => call.depends_on = self.depends_on(Some(&a)),
@@ -634,6 +740,12 @@ impl Builder<'_> {
         if call.source.is_empty() {
             self.diags.push(Diagnostic::error(format!("module {name:?} has no source"), Some(span.clone())));
             return;
+        }
+        if let Some((_, vspan)) = &call.version {
+            // Terraform's rule: only registry packages have versions to choose from.
+            if !matches!(crate::modsource::ModuleSource::parse(&call.source), Ok(crate::modsource::ModuleSource::Registry(_)) | Err(_)) {
+                self.diags.push(Diagnostic::error(format!("module {name:?}: version applies only to registry modules; a {:?} source is fixed by its address (for git, ?ref=)", call.source), Some(vspan.clone())));
+            }
         }
         call.inputs = inputs;
         if let Some(prev) = self.module.module_calls.get(&name) {
