@@ -126,7 +126,13 @@ pub(crate) fn map(args: &[Value], i: usize) -> Result<&iac_core::ValueMap, Fail>
     }
 }
 
-/// Equality as Terraform's `contains`/`index` see it: marks ignored, and a
+/// Equality of values with their marks ignored, and no conversion (`1` is
+/// not `"1"`), as cty's `Equals` in `contains` and `index`.
+pub(crate) fn strictly_equal(a: &Value, b: &Value) -> bool {
+    a.clone().unmark_deep().0 == b.clone().unmark_deep().0
+}
+
+/// Equality as Terraform's `matchkeys` sees it: marks ignored, and a
 /// primitive compared with a string by its string form (the list's element
 /// type wins the conversion).
 pub(crate) fn loosely_equal(a: &Value, b: &Value) -> bool {

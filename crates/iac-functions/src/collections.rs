@@ -11,7 +11,7 @@ use crate::conversion::set_elements as set_normalize;
 use iac_core::Value;
 use unicode_segmentation::UnicodeSegmentation;
 
-use crate::args::{arg_err, fail, get, integer, list, loosely_equal, map, number, to_string_value, type_name, Fail, FnResult};
+use crate::args::{arg_err, fail, get, integer, list, loosely_equal, map, strictly_equal, number, to_string_value, type_name, Fail, FnResult};
 use crate::conversion::{primitive_to_string, unify};
 use crate::marks::hoist;
 use crate::FunctionContext;
@@ -84,13 +84,14 @@ pub(crate) fn values(args: Vec<Value>, _: &FunctionContext) -> FnResult {
 pub(crate) fn contains(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     let items = list(&args, 0)?;
     let needle = get(&args, 1);
-    Ok(Value::Bool(items.iter().any(|i| loosely_equal(i, needle))))
+    // Terraform compares with cty equality: a number never equals a string.
+    Ok(Value::Bool(items.iter().any(|i| strictly_equal(i, needle))))
 }
 
 pub(crate) fn index(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     let items = list(&args, 0)?;
     let needle = get(&args, 1);
-    match items.iter().position(|i| loosely_equal(i, needle)) {
+    match items.iter().position(|i| strictly_equal(i, needle)) {
         Some(p) => Ok(Value::Number(p as f64)),
         None => fail("item not found"),
     }

@@ -175,11 +175,25 @@ impl<'a> Evaluator<'a> {
                         let (taken, other) = if b { (&c.true_expr, &c.false_expr) } else { (&c.false_expr, &c.true_expr) };
                         let r = self.ev(taken, frames)?;
                         // As HCL: both results are converted to their common type
-                        // (`cond ? 1 : "x"` is a string either way). The other
-                        // branch's errors do not count; when it fails, or the types
-                        // do not unify, the result stays as evaluated.
+                        // (`cond ? 1 : "x"` is a string either way), and results
+                        // with no common type are an error. The other branch's
+                        // errors do not count; when it fails, the result stays as
+                        // evaluated (its type is unknown, as in HCL).
                         let r = match self.ev(other, frames) {
-                            Ok(o) => iac_functions::unify_pair(r.clone(), o).map_or(r, |(converted, _)| converted),
+                            Ok(o) => match iac_functions::unify_pair(r.clone(), o.clone()) {
+                                Some((converted, _)) => converted,
+                                None => {
+                                    let (t, f) = if b { (&r, &o) } else { (&o, &r) };
+                                    return Err(err(
+                                        e.span(),
+                                        format!(
+                                            "Inconsistent conditional result types: the true and false result expressions must have consistent types; the 'true' value is {}, but the 'false' value is {}",
+                                            t.type_name(),
+                                            f.type_name()
+                                        ),
+                                    ));
+                                }
+                            },
                             Err(_) => r,
                         };
                         Ok(r.mark_if(s))
@@ -295,24 +309,36 @@ impl<'a> Evaluator<'a> {
         for (idx, el) in elements.iter().enumerate() {
             match el {
                 Element::Literal(s) => {
-                    let dedented = match nested.indent {
-                        // Inside a directive of a heredoc: every line but the first
-                        // (which follows the directive) starts a line of the heredoc.
-                        Some(n) if nested.inside => dedent_after_first_line(s.value(), n),
-                        _ if nested.inside && nested.quoted => unescape(s.value()),
-                        _ => s.value().to_string(),
-                    };
-                    let dedented = nfc(&dedented);
-                    let mut text: &str = &dedented;
-                    // Strip markers (`~}` / `{~`) on neighbours trim whitespace of this
-                    // literal; at the edges of a directive's body, the directive's own.
-                    if (idx > 0 && strips_after(elements[idx - 1])) || (idx == 0 && nested.trim_start) {
-                        text = text.trim_start();
+                    let strip_start = (idx > 0 && strips_after(elements[idx - 1])) || (idx == 0 && nested.trim_start);
+                    let strip_end = (idx + 1 < elements.len() && strips_before(elements[idx + 1])) || (idx + 1 == elements.len() && nested.trim_end);
+                    let raw = if nested.inside && nested.quoted { unescape(s.value()) } else { s.value().to_string() };
+                    // Strip markers (`~}` / `{~`) on neighbours trim this literal; at the
+                    // edges of a directive's body, the directive's own. As in HCL, a
+                    // marker trims one token, and a template's literal tokens end at
+                    // each newline: `~}` takes whitespace up to the first newline,
+                    // `{~` the whitespace of the last line only.
+                    let mut text: &str = &raw;
+                    // Quoted templates have no newline tokens: the whole literal is one.
+                    if strip_start {
+                        text = if nested.quoted { text.trim_start() } else { strip_first_token(text) };
                     }
-                    if (idx + 1 < elements.len() && strips_before(elements[idx + 1])) || (idx + 1 == elements.len() && nested.trim_end) {
+                    // At the top of a `<<-` heredoc, hcl-edit has already removed the
+                    // indentation after a final newline: that was the last token,
+                    // whitespace only, so stripping it leaves the newline.
+                    let dedented_tail = !nested.inside && nested.indent.is_some_and(|n| n > 0) && text.ends_with('\n');
+                    if strip_end && nested.quoted {
                         text = text.trim_end();
+                    } else if strip_end && !dedented_tail {
+                        text = strip_last_token(text);
                     }
-                    out.push_str(text);
+                    // Inside a directive of a heredoc: every line but the first
+                    // (which follows the directive) starts a line of the heredoc.
+                    let dedented = match nested.indent {
+                        Some(n) if nested.inside => dedent_after_first_line(text, n),
+                        _ => text.to_string(),
+                    };
+                    let text = nfc(&dedented);
+                    out.push_str(&text);
                 }
                 Element::Interpolation(i) => {
                     let v = self.ev(&i.expr, frames)?;
@@ -610,6 +636,25 @@ impl Nested {
     fn body(self, trim_start: bool, trim_end: bool) -> Nested {
         Nested { inside: true, indent: self.indent, quoted: self.quoted, trim_start, trim_end }
     }
+}
+
+/// The text without the leading whitespace of its first token (which ends
+/// at the first newline, included).
+fn strip_first_token(s: &str) -> &str {
+    let ws = s.len() - s.trim_start().len();
+    match s[..ws].find('\n') {
+        Some(i) => &s[i + 1..],
+        None => &s[ws..],
+    }
+}
+
+/// The text without the trailing whitespace of its last token (the last
+/// line, with its newline when the text ends in one).
+fn strip_last_token(s: &str) -> &str {
+    let search = s.strip_suffix('\n').unwrap_or(s);
+    let start = search.rfind('\n').map_or(0, |i| i + 1);
+    let kept = s[start..].trim_end().len();
+    &s[..start + kept]
 }
 
 /// Strips up to `n` leading whitespace characters from every line but the first.

@@ -112,7 +112,10 @@ pub fn root_variables(root: &Module, cli: &[CliVar], env: &[(String, String)], s
 /// Used for root variables and module inputs alike.
 pub fn finish_variable(var: &Variable, given: Option<(Value, Option<Span>)>, dir: &Path, diags: &mut Diagnostics) -> Option<Value> {
     let (value, span) = match given {
-        Some((v, s)) if !(v.is_null() && var.nullable && var.default.is_some()) => (v, s.unwrap_or(var.span.clone())),
+        // As Terraform: a null given for a variable with `nullable = false`
+        // and a default takes the default; with `nullable = true` (the
+        // default), null is a value like any other and overrides the default.
+        Some((v, s)) if !(v.is_null() && !var.nullable && var.default.is_some()) => (v, s.unwrap_or(var.span.clone())),
         _ => match &var.default {
             Some(d) => {
                 let ev = Evaluator::new(&EmptyScope, dir, d.file);
