@@ -299,7 +299,17 @@ impl<'a> Evaluator<'a> {
         let mut out = String::new();
         let mut sensitive = false;
         let mut unknown = false;
-        self.render(t, frames, &mut out, &mut sensitive, &mut unknown, Nested::top(indent, quoted))?;
+        let mut nested = Nested::top(indent, quoted);
+        // HCL applies strip markers before it measures a `<<-` heredoc's
+        // indentation: a line that starts with `%{~` or `${~` then starts with
+        // an empty token, measures 0, and nothing is dedented. hcl-edit
+        // measured before stripping, so its dedent is undone.
+        if let Some(n) = indent.filter(|n| *n > 0) {
+            if strip_starts_a_line(t, true, false) {
+                nested = Nested { indent: None, reindent: Some(n), ..nested };
+            }
+        }
+        self.render(t, frames, &mut out, &mut sensitive, &mut unknown, nested)?;
         let v = if unknown { Value::Unknown } else { Value::String(out) };
         Ok(v.mark_if(sensitive))
     }
@@ -311,7 +321,13 @@ impl<'a> Evaluator<'a> {
                 Element::Literal(s) => {
                     let strip_start = (idx > 0 && strips_after(elements[idx - 1])) || (idx == 0 && nested.trim_start);
                     let strip_end = (idx + 1 < elements.len() && strips_before(elements[idx + 1])) || (idx + 1 == elements.len() && nested.trim_end);
-                    let raw = if nested.inside && nested.quoted { unescape(s.value()) } else { s.value().to_string() };
+                    let raw = if nested.inside && nested.quoted {
+                        unescape(s.value())
+                    } else if let (Some(n), false) = (nested.reindent, nested.inside) {
+                        reindent(s.value(), n, idx == 0, idx + 1 == elements.len())
+                    } else {
+                        s.value().to_string()
+                    };
                     // Strip markers (`~}` / `{~`) on neighbours trim this literal; at the
                     // edges of a directive's body, the directive's own. As in HCL, a
                     // marker trims one token, and a template's literal tokens end at
@@ -624,6 +640,8 @@ struct Nested {
     /// A quoted template (`"..."`): hcl-edit leaves backslash escapes in the
     /// literals inside directives undecoded, so render decodes them.
     quoted: bool,
+    /// Spaces to put back at the start of each top-level line (see `template`).
+    reindent: Option<usize>,
     /// The directive's strip markers: `~}` before the body, `{~` after it.
     trim_start: bool,
     trim_end: bool,
@@ -631,11 +649,63 @@ struct Nested {
 
 impl Nested {
     fn top(indent: Option<usize>, quoted: bool) -> Nested {
-        Nested { inside: false, indent, quoted, trim_start: false, trim_end: false }
+        Nested { inside: false, indent, quoted, reindent: None, trim_start: false, trim_end: false }
     }
     fn body(self, trim_start: bool, trim_end: bool) -> Nested {
-        Nested { inside: true, indent: self.indent, quoted: self.quoted, trim_start, trim_end }
+        Nested { inside: true, indent: self.indent, quoted: self.quoted, reindent: self.reindent, trim_start, trim_end }
     }
+}
+
+/// True when a `{~` strip marker (of an interpolation, a directive or a
+/// directive's end) is the first thing on a line of the template.
+fn strip_starts_a_line(t: &Template, top: bool, end_strips: bool) -> bool {
+    let elements: Vec<&Element> = t.iter().collect();
+    let blank_tail = |s: &str| s.trim_end_matches([' ', '\t']).ends_with('\n');
+    for (i, el) in elements.iter().enumerate() {
+        let next_strips = if i + 1 < elements.len() { strips_before(elements[i + 1]) } else { end_strips };
+        match el {
+            Element::Literal(l) => {
+                let at_start = top && i == 0 && l.value().trim_matches([' ', '\t']).is_empty();
+                if next_strips && (blank_tail(l.value()) || at_start) {
+                    return true;
+                }
+            }
+            _ if top && i == 0 && strips_before(el) => return true,
+            Element::Directive(d) => {
+                let found = match &**d {
+                    Directive::If(dir) => {
+                        let if_end = dir.else_expr.as_ref().map_or(dir.endif_expr.strip.strip_start(), |e| e.strip.strip_start());
+                        strip_starts_a_line(&dir.if_expr.template, false, if_end)
+                            || dir.else_expr.as_ref().is_some_and(|e| strip_starts_a_line(&e.template, false, dir.endif_expr.strip.strip_start()))
+                    }
+                    Directive::For(dir) => strip_starts_a_line(&dir.for_expr.template, false, dir.endfor_expr.strip.strip_start()),
+                };
+                if found {
+                    return true;
+                }
+            }
+            Element::Interpolation(_) => {}
+        }
+    }
+    false
+}
+
+/// Puts `n` spaces back at the start of every non-empty line of a top-level
+/// heredoc literal (the first line only when the literal starts the template).
+fn reindent(s: &str, n: usize, starts_template: bool, ends_template: bool) -> String {
+    let pad = " ".repeat(n);
+    let mut out = String::with_capacity(s.len() + n * 4);
+    for (i, line) in s.split_inclusive('\n').enumerate() {
+        if (i > 0 || starts_template) && line != "\n" {
+            out.push_str(&pad);
+        }
+        out.push_str(line);
+    }
+    // A final newline followed by a directive: that line was indented too.
+    if s.ends_with('\n') && !ends_template {
+        out.push_str(&pad);
+    }
+    out
 }
 
 /// The text without the leading whitespace of its first token (which ends

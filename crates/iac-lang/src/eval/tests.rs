@@ -119,3 +119,13 @@ fn quoted_template_escapes_inside_directives() {
     assert_eq!(eval(r#""%{ for z in var.zones }${z}\n%{ endfor }""#).unwrap(), Value::from("a\nb\n"));
     assert_eq!(eval(r#""%{ if true }\t\"x\"\u00e9%{ endif }""#).unwrap(), Value::from("\t\"x\"é"));
 }
+
+#[test]
+fn flush_heredoc_with_strip_markers_keeps_indentation() {
+    // Terraform 1.11.4: a `%{~` starting a line makes the measured indentation 0.
+    let heredoc = "<<-EOT\n    zones:\n    %{~ for z in var.zones }\n    - ${z}\n    %{~ endfor }\n    EOT";
+    assert_eq!(eval(heredoc).unwrap(), Value::from("    zones:\n\n    - a\n\n    - b\n\n"));
+    // Without strip markers the common indentation goes.
+    let heredoc = "<<-EOT\n    zones:\n    %{ for z in var.zones }\n    - ${z}\n    %{ endfor }\n    EOT";
+    assert_eq!(eval(heredoc).unwrap(), Value::from("zones:\n\n- a\n\n- b\n\n"));
+}
