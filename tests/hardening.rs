@@ -214,3 +214,42 @@ fn a_damaged_encrypted_plan_is_refused() {
     s.run(&["apply", "plan.bin"]).ok();
     assert_eq!(s.state_list().len(), 2);
 }
+
+#[test]
+fn numbers_outside_the_finite_range_are_errors_not_nulls() {
+    let s = Stack::files(
+        "numbers",
+        &[("main.tf", "variable \"n\" {\n  type = number\n}\n\nresource \"terraform_data\" \"x\" {\n  input = var.n\n}\n\noutput \"o\" {\n  value = var.n\n}\n")],
+    );
+    for given in ["1e999", "-1e999", "inf", "NaN", "infinity"] {
+        let arg = format!("-var=n={given}");
+        for cmd in [&["plan", arg.as_str()][..], &["apply", "-auto-approve", arg.as_str()]] {
+            let out = s.run(cmd);
+            out.expect_code(1);
+            assert!(out.stderr.contains("variable \"n\" is not a finite number"), "{given}: {}", out.stderr);
+        }
+        let out = s.run_env(&["plan"], &[("TF_VAR_n", given)]);
+        out.expect_code(1);
+        assert!(out.stderr.contains("not a finite number"), "TF_VAR_n={given}: {}", out.stderr);
+    }
+    assert!(s.state_list().is_empty(), "nothing was stored");
+    // The largest finite numbers are fine, and stay what they were.
+    s.run(&["apply", "-auto-approve", "-var=n=1.7e308"]).ok();
+    s.run(&["plan", "-detailed-exitcode", "-var=n=1.7e308"]).expect_code(0);
+    let state = s.state_json();
+    assert_eq!(state["outputs"]["o"]["value"].as_f64(), Some(1.7e308), "{}", state["outputs"]);
+
+    // Results that overflow or divide by zero, in a resource or an output.
+    for (what, text) in [
+        ("argument input.a[1]", "locals {\n  big = 1e308 * 10\n}\n\nresource \"terraform_data\" \"x\" {\n  input = { a = [1, local.big] }\n}\n"),
+        ("output \"div\"", "output \"div\" {\n  value = 1 / 0\n}\n"),
+        ("output \"neg\"", "output \"neg\" {\n  value = [-1 / 0]\n}\n"),
+    ] {
+        let s = Stack::files("results", &[("main.tf", text)]);
+        let out = s.run(&["apply", "-auto-approve"]);
+        out.expect_code(1);
+        assert!(out.stderr.contains(&format!("{what}")) && out.stderr.contains("is not a finite number"), "{what}: {}", out.stderr);
+        let state = s.run(&["state", "pull"]);
+        assert!(!state.stdout.contains("null"), "{what}: no null written for it: {}", state.stdout);
+    }
+}

@@ -85,6 +85,22 @@ impl Value {
         }
     }
 
+    /// Where the first number that is not finite (an infinity, NaN) sits:
+    /// `""` for the value itself, else a path such as `.a[0]`. Terraform's
+    /// numbers are finite, and JSON (state, saved plans) cannot hold one, so
+    /// callers refuse such a value rather than let it be written as null.
+    pub fn non_finite_path(&self) -> Option<String> {
+        match self {
+            Value::Number(n) if !n.is_finite() => Some(String::new()),
+            Value::Sensitive(inner) => inner.non_finite_path(),
+            Value::List(items) => items.iter().enumerate().find_map(|(i, v)| v.non_finite_path().map(|p| format!("[{i}]{p}"))),
+            Value::Map(m) => m.iter().find_map(|(k, v)| {
+                v.non_finite_path().map(|p| if !k.is_empty() && k.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-') { format!(".{k}{p}") } else { format!("[{k:?}]{p}") })
+            }),
+            _ => None,
+        }
+    }
+
     /// Removes every mark, returning the paths where they were.
     pub fn unmark_deep(self) -> (Value, Vec<AttrPath>) {
         let mut paths = Vec::new();
@@ -564,6 +580,17 @@ impl From<i64> for Value {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn non_finite_numbers_are_found_with_their_path() {
+        use super::Value;
+        assert_eq!(Value::Number(1.0e308).non_finite_path(), None);
+        assert_eq!(Value::Number(f64::INFINITY).non_finite_path(), Some(String::new()));
+        let v = Value::map([("a", Value::List(vec![Value::Number(1.0), Value::Sensitive(Box::new(Value::Number(f64::NAN)))])), ("b c", Value::Number(f64::NEG_INFINITY))]);
+        assert_eq!(v.non_finite_path(), Some(".a[1]".into()));
+        let w = Value::map([("b c", Value::Number(f64::NEG_INFINITY))]);
+        assert_eq!(w.non_finite_path(), Some("[\"b c\"]".into()));
+    }
+
     use super::*;
 
     #[test]

@@ -85,6 +85,12 @@ fn root_vars(loaded: &Loaded, vars: &[CliVar], env: &Env) -> Result<(iac_core::V
     let mut sources = loaded.stack.sources.clone();
     let mut diags = Diagnostics::default();
     let values = iac_lang::vars::root_variables(&loaded.stack.root, vars, &env.env_vars, &mut sources, &mut diags);
+    for (name, v) in values.iter() {
+        if let Some(p) = v.non_finite_path() {
+            let span = loaded.stack.root.variables.get(name.as_str()).map(|var| var.span.clone());
+            diags.push(crate::run::not_finite(format!("variable {name:?}{p}"), span));
+        }
+    }
     if diags.has_errors() {
         return Err(EngineError::Variables { diags: diags.0, sources });
     }

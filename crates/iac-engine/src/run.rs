@@ -288,6 +288,11 @@ impl Run {
                 ok = false;
                 continue;
             };
+            if let Some(p) = v.non_finite_path() {
+                self.diag(not_finite(format!("output {name:?}{p}"), Some(out.value.span())));
+                ok = false;
+                continue;
+            }
             if module.is_empty() && v.contains_sensitive() && !out.sensitive {
                 self.diag(Diagnostic::error(format!("output {name:?} refers to sensitive values"), Some(out.value.span())).with_detail("mark the output with sensitive = true to show that this is intended"));
                 ok = false;
@@ -485,6 +490,10 @@ impl Run {
                                 }
                                 Some(Value::List(vs))
                             };
+                            if let Some(p) = config.as_ref().and_then(Value::non_finite_path) {
+                                ds.push(not_finite(format!("argument {}", p.trim_start_matches('.')), Some(res.span.clone())));
+                                continue;
+                            }
                             if let Some(c) = config {
                                 items.push((rep, c, triggers));
                             }
@@ -1016,6 +1025,14 @@ pub struct InstanceWork<'a> {
 }
 
 /// An action as trace attributes name it ("create", "delete", ...).
+/// An error for a number that is not finite where a value enters state or
+/// a plan: JSON cannot hold it, and writing null instead would plan a change
+/// on every run.
+pub fn not_finite(what: String, span: Option<iac_lang::source::Span>) -> Diagnostic {
+    Diagnostic::error(format!("{what} is not a finite number"), span)
+        .with_detail("Terraform's numbers are finite; this one overflowed (iac's numbers reach about ±1.8e308) or is the result of a division by zero")
+}
+
 pub fn action_name(a: Action) -> &'static str {
     match a {
         Action::NoOp => "no-op",
