@@ -51,6 +51,38 @@ pub struct CliConfig {
     /// with no version, no lock file entry and no installation.
     pub dev_overrides: BTreeMap<ProviderSource, PathBuf>,
     pub plugin_cache_dir: Option<PathBuf>,
+    /// `host "NAME" { services = { "modules.v1" = "URL" } }`: service
+    /// discovery answers given locally instead of asked from the host.
+    pub hosts: BTreeMap<String, BTreeMap<String, String>>,
+    /// `credentials "HOST" { token = "..." }`, by lower-case host name.
+    pub credentials: BTreeMap<String, Token>,
+}
+
+/// A registry API token. Its Debug form hides the value, so a token can sit
+/// in any structure that gets logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(pub String);
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token(<hidden>)")
+    }
+}
+
+impl CliConfig {
+    /// The token for a host, as Terraform finds it: a `TF_TOKEN_<host>`
+    /// variable first (dots written `_`, hyphens `__`), then a `credentials`
+    /// block of the CLI configuration.
+    pub fn token_for(&self, host: &str, env: &BTreeMap<String, String>) -> Option<Token> {
+        let host = host.to_ascii_lowercase();
+        let from_env = env.iter().find_map(|(k, v)| {
+            let name = k.strip_prefix("TF_TOKEN_")?;
+            // `__` stands for a hyphen, a single `_` for a dot.
+            let decoded = name.split("__").map(|p| p.replace('_', ".")).collect::<Vec<_>>().join("-");
+            (decoded.eq_ignore_ascii_case(&host) && !v.is_empty()).then(|| Token(v.clone()))
+        });
+        from_env.or_else(|| self.credentials.get(&host).cloned())
+    }
 }
 
 impl CliConfig {
@@ -120,6 +152,29 @@ impl CliConfig {
                     }
                     out.methods = Some(methods);
                 }
+                Structure::Block(b) if b.ident.as_str() == "host" => {
+                    let host = block_label(b, "host")?;
+                    let services = b.body.iter().filter_map(|x| x.as_attribute()).find(|a| a.key.as_str() == "services").ok_or_else(|| format!("host {host:?} needs services"))?;
+                    let Expression::Object(o) = &services.value else { return Err(format!("host {host:?}: services must be an object")) };
+                    let mut map = BTreeMap::new();
+                    for (k, v) in o.iter() {
+                        let key = match k {
+                            hcl_edit::expr::ObjectKey::Ident(i) => ident_to_key(i.as_str()),
+                            hcl_edit::expr::ObjectKey::Expression(Expression::String(s)) => s.as_str().to_string(),
+                            hcl_edit::expr::ObjectKey::Expression(_) => return Err(format!("host {host:?}: service names must be strings")),
+                        };
+                        // A service may also be an object (login.v1); only URL strings matter here.
+                        if let Expression::String(url) = v.expr() {
+                            map.insert(key, url.as_str().to_string());
+                        }
+                    }
+                    out.hosts.insert(host.to_ascii_lowercase(), map);
+                }
+                Structure::Block(b) if b.ident.as_str() == "credentials" => {
+                    let host = block_label(b, "credentials")?;
+                    let token = b.body.iter().filter_map(|x| x.as_attribute()).find(|a| a.key.as_str() == "token").ok_or_else(|| format!("credentials {host:?} needs a token"))?;
+                    out.credentials.insert(host.to_ascii_lowercase(), Token(string(&token.value, "token")?));
+                }
                 Structure::Block(_) => {}
             }
         }
@@ -153,6 +208,16 @@ const QUOTED_PREFIX: &str = "iac_quoted_";
 
 fn ident_to_key(ident: &str) -> String {
     ident.strip_prefix(QUOTED_PREFIX).and_then(|h| hex::decode(h).ok()).and_then(|b| String::from_utf8(b).ok()).unwrap_or_else(|| ident.to_string())
+}
+
+fn block_label(b: &hcl_edit::structure::Block, what: &str) -> Result<String, String> {
+    match b.labels.as_slice() {
+        [l] => Ok(match l {
+            hcl_edit::structure::BlockLabel::Ident(i) => i.as_str().to_string(),
+            hcl_edit::structure::BlockLabel::String(s) => s.as_str().to_string(),
+        }),
+        _ => Err(format!("a {what} block takes one label, the host name")),
+    }
 }
 
 fn string(e: &Expression, what: &str) -> Result<String, String> {
@@ -203,6 +268,34 @@ provider_installation {
         assert_eq!(c.dev_overrides[&ProviderSource::parse("example.com/acme/thing").unwrap()], PathBuf::from("/home/dev/bin"));
         assert!(CliConfig::parse("provider_installation {\n  filesystem_mirror {}\n}\n").unwrap_err().contains("needs a path"));
         assert!(CliConfig::parse("provider_installation {\n  teleport {}\n}\n").unwrap_err().contains("teleport"));
+    }
+
+    #[test]
+    fn hosts_and_credentials_are_read_and_tokens_found_as_terraform_finds_them() {
+        let c = CliConfig::parse(
+            r#"
+host "registry.example.test" {
+  services = {
+    "modules.v1" = "http://127.0.0.1:1234/v1/modules/"
+  }
+}
+credentials "Registry.Example.Test" {
+  token = "from-config"
+}
+credentials "other-host.example.test" {
+  token = "other"
+}
+"#,
+        )
+        .unwrap();
+        assert_eq!(c.hosts["registry.example.test"]["modules.v1"], "http://127.0.0.1:1234/v1/modules/");
+        let none = BTreeMap::new();
+        assert_eq!(c.token_for("registry.example.test", &none), Some(Token("from-config".into())));
+        let env: BTreeMap<String, String> = [("TF_TOKEN_registry_example_test".to_string(), "from-env".to_string()), ("TF_TOKEN_other__host_example_test".to_string(), "env-other".to_string())].into();
+        assert_eq!(c.token_for("REGISTRY.example.test", &env), Some(Token("from-env".into())), "the variable wins");
+        assert_eq!(c.token_for("other-host.example.test", &env), Some(Token("env-other".into())), "__ is a hyphen");
+        assert_eq!(c.token_for("nowhere.test", &env), None);
+        assert_eq!(format!("{:?}", c.credentials), r#"{"other-host.example.test": Token(<hidden>), "registry.example.test": Token(<hidden>)}"#);
     }
 
     #[test]

@@ -3,7 +3,10 @@
 //! CLI configuration's `provider_installation`, the implied local mirrors),
 //! `dev_overrides`, the plugin cache, the dependency lock file
 //! (`.terraform.lock.hcl`) with Terraform's `h1:` hashes, and the record of
-//! which implementation (native or plugin) serves each provider.
+//! which implementation (native or plugin) serves each provider. And module
+//! installation ([`modules`]): registry, git and archive packages under
+//! `.terraform/modules/` with Terraform's `modules.json`, registry tokens
+//! from `TF_TOKEN_<host>` and `credentials` blocks.
 //!
 //! It must not depend on the engine, the language crate, any provider or
 //! the CLI: it deals in files and names only, so the CLI decides what is
@@ -14,6 +17,7 @@ pub mod hash;
 pub mod install;
 pub mod lockfile;
 pub mod mirror;
+pub mod modules;
 pub mod source;
 pub mod version;
 
