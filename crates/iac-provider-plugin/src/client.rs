@@ -443,4 +443,46 @@ mod v6 {
         a.r#type.clear();
         Ok(plain_attribute(&a)?.with_nested(NestedObject { nesting: nesting_of_object(obj.nesting), attributes }))
     }
+
+    #[cfg(test)]
+    pub(super) fn block_for_test(b: Option<pb::schema::Block>) -> Result<SchemaBlock, String> {
+        block(b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::proto::tfplugin6 as pb;
+    use crate::schema::{BlockNesting, ObjectNesting};
+    use crate::cty::CtyType;
+
+    fn attr(name: &str, ty: &str, optional: bool, computed: bool) -> pb::schema::Attribute {
+        pb::schema::Attribute { name: name.into(), r#type: ty.as_bytes().to_vec(), optional, computed, required: !optional && !computed, ..Default::default() }
+    }
+
+    #[test]
+    fn protocol_6_nested_attribute_types_and_block_nesting_convert() {
+        let rules = pb::schema::Attribute {
+            name: "rules".into(),
+            optional: true,
+            nested_type: Some(pb::schema::Object { attributes: vec![attr("port", "\"number\"", false, false), attr("id", "\"string\"", false, true)], nesting: 3 }),
+            ..Default::default()
+        };
+        let block = pb::schema::Block {
+            attributes: vec![attr("name", "\"string\"", false, false), rules],
+            block_types: vec![pb::schema::NestedBlock { type_name: "timeouts".into(), block: Some(Default::default()), nesting: 5, min_items: 0, max_items: 0 }],
+            ..Default::default()
+        };
+        let b = super::v6::block_for_test(Some(block)).unwrap();
+        let rules = &b.attributes["rules"];
+        assert_eq!(rules.nested.as_ref().unwrap().nesting, ObjectNesting::Set);
+        assert_eq!(
+            rules.ty,
+            CtyType::Set(Box::new(CtyType::Object([("id".to_string(), CtyType::String), ("port".to_string(), CtyType::Number)].into())))
+        );
+        assert_eq!(b.blocks["timeouts"].nesting, BlockNesting::Group);
+        let core = b.to_core();
+        assert_eq!(core.blocks["timeouts"].nesting, iac_core::schema::Nesting::Group);
+        assert!(matches!(core.attributes["rules"].type_, iac_core::schema::AttrType::Set(_)));
+    }
 }

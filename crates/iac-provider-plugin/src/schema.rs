@@ -618,7 +618,10 @@ fn compatible_at(ty: &CtyType, planned: &Value, actual: &Value, path: &mut AttrP
             // elements may collapse into known duplicates, so with unknowns
             // only growth is an error.
             if p.iter().all(Value::is_wholly_known) {
-                if p != a {
+                // Sets compare without order (configuration may list them in
+                // any order; the plugin's answer is sorted on decoding).
+                let strip = |v: &[Value]| iac_core::schema::set_normalize(v.iter().map(|x| x.clone().unmark_deep().0).collect());
+                if strip(p) != strip(a) {
                     out.push(Inconsistency { path: path.clone(), message: "planned set elements differ from the result".into() });
                 }
             } else if a.len() > p.len() {

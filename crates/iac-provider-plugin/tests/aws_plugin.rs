@@ -10,16 +10,9 @@ use iac_core::address::InstanceAddr;
 use iac_core::provider::{ApplyChangeRequest, ConfigureRequest, DeleteRequest, ImportRequest, PlanChangeRequest, Provider, ProviderContext, ProviderFactory, ReadDataRequest, ReadRequest};
 use iac_core::value::Value;
 use iac_provider_plugin::{PluginFactory, PluginSpec};
-use iac_testkit::services::Moto;
 
-fn aws_binary() -> PathBuf {
-    let mirror = std::process::Command::new(iac_testkit::tools::workspace_root().join("../shared/tools/terraform-mirror")).output().expect("running shared/tools/terraform-mirror");
-    assert!(mirror.status.success(), "terraform-mirror failed: {}", String::from_utf8_lossy(&mirror.stderr));
-    let dir = PathBuf::from(String::from_utf8(mirror.stdout).unwrap().trim());
-    let bin = dir.join("registry.terraform.io/hashicorp/aws/5.100.0/linux_amd64/terraform-provider-aws_v5.100.0_x5");
-    assert!(bin.is_file(), "the hashicorp/aws plugin is missing at {}", bin.display());
-    bin
-}
+mod common;
+use common::{aws_binary, Moto};
 
 /// One cache directory for the whole test binary, so that only the first
 /// load pays for starting the plugin.
