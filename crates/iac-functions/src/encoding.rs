@@ -122,48 +122,11 @@ pub(crate) fn jsondecode(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     }
 }
 
+/// yamldecode(string): one YAML document, plain scalars resolved with the
+/// YAML 1.1 rules Terraform uses (see `yaml.rs`).
 pub(crate) fn yamldecode(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     let s = string(&args, 0)?;
-    let mut y: serde_norway::Value = match serde_norway::from_str(&s) {
-        Ok(y) => y,
-        Err(e) => return arg_err(0, format!("invalid YAML: {e}")),
-    };
-    if let Err(e) = y.apply_merge() {
-        return arg_err(0, format!("invalid YAML: {e}"));
-    }
-    from_yaml(y).or_else(|m| arg_err(0, m))
-}
-
-fn from_yaml(y: serde_norway::Value) -> Result<Value, String> {
-    use serde_norway::Value as Y;
-    Ok(match y {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(b),
-        Y::Number(n) => match n.as_f64() {
-            Some(f) if f.is_finite() => Value::Number(f),
-            _ => return Err(format!("cannot represent the YAML number {n} as a number")),
-        },
-        Y::String(s) => Value::String(s),
-        Y::Sequence(items) => Value::List(items.into_iter().map(from_yaml).collect::<Result<_, _>>()?),
-        Y::Mapping(m) => {
-            let mut out = iac_core::ValueMap::new();
-            for (k, v) in m {
-                let key = match k {
-                    Y::String(s) => s,
-                    Y::Bool(b) => b.to_string(),
-                    Y::Number(n) => match n.as_f64() {
-                        Some(f) => format_number(f),
-                        None => n.to_string(),
-                    },
-                    Y::Null => "null".to_string(),
-                    _ => return Err("YAML mapping keys must be strings, numbers, bools or null".into()),
-                };
-                out.insert(key, from_yaml(v)?);
-            }
-            Value::Map(out)
-        }
-        Y::Tagged(t) => from_yaml(t.value)?,
-    })
+    crate::yaml::decode(&s).or_else(|m| arg_err(0, format!("invalid YAML: {m}")))
 }
 
 /// Block-style YAML as Terraform's yamlencode writes it: strings double

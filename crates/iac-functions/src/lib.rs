@@ -31,6 +31,7 @@ mod registry;
 mod regexfns;
 mod strings;
 mod time;
+mod yaml;
 
 use iac_core::Value;
 

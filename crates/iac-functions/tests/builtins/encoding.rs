@@ -40,11 +40,12 @@ fn yaml() {
         ("yamlencode", vec![s("trailing space \nx")], s("\"trailing space \\nx\"\n")),
         ("yamldecode", vec![s("hello: world")], m(vec![("hello", s("world"))])),
         ("yamldecode", vec![s("true")], b(true)),
-        ("yamldecode", vec![s("yes")], s("yes")),
+        // YAML 1.1 plain scalars, as Terraform 1.11.4 reads them.
+        ("yamldecode", vec![s("yes")], b(true)),
         ("yamldecode", vec![s("{a: &a {b: 1}, c: *a}")], m(vec![("a", m(vec![("b", n(1.0))])), ("c", m(vec![("b", n(1.0))]))])),
         ("yamldecode", vec![s("- 1\n- a\n- null\n- 2.5\n")], l(vec![n(1.0), s("a"), NULL, n(2.5)])),
-        ("yamldecode", vec![s("1: one\ntrue: yes")], m(vec![("1", s("one")), ("true", s("yes"))])),
-        ("yamldecode", vec![s("base: &b {x: 1}\nderived:\n  <<: *b\n  y: 2\n")], m(vec![("base", m(vec![("x", n(1.0))])), ("derived", m(vec![("x", n(1.0)), ("y", n(2.0))]))])),
+        ("yamldecode", vec![s("1: one\ntrue: yes")], m(vec![("1", s("one")), ("true", b(true))])),
+        ("yamldecode", vec![s("base: &b {x: 1}\nderived:\n  <<: *b\n  y: 2\n")], m(vec![("base", m(vec![("x", n(1.0))])), ("derived", m(vec![("true", n(2.0)), ("x", n(1.0))]))])),
     ]);
     check_errors(vec![("yamldecode", vec![s("a: [")], "invalid YAML"), ("yamldecode", vec![s("a: 1\n---\nb: 2\n")], "invalid YAML")]);
 }
