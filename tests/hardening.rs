@@ -253,3 +253,67 @@ fn numbers_outside_the_finite_range_are_errors_not_nulls() {
         assert!(!state.stdout.contains("null"), "{what}: no null written for it: {}", state.stdout);
     }
 }
+
+#[test]
+fn a_run_waiting_for_the_lock_says_what_it_waits_for() {
+    let s = Stack::files("waiting", &[("main.tf", "resource \"terraform_data\" \"x\" {}\n")]);
+    s.run(&["apply", "-auto-approve"]).ok();
+    // A lock from another machine: never taken over as stale.
+    let foreign = serde_json::json!({"id": "ci-lock-42", "operation": "apply", "who": "runner", "host": "ci-runner-7", "pid": 4242, "created": "2026-11-22T00:00:00Z"});
+    std::fs::write(s.state_dir().join("lock.json"), serde_json::to_vec_pretty(&foreign).unwrap()).unwrap();
+    let start = Instant::now();
+    let waiting = s.spawn(&["plan", "-json", "-lock-timeout=7s"], "waiting");
+    while !waiting.stderr().contains("Waiting for the state lock") {
+        assert!(start.elapsed() < Duration::from_secs(3), "the first notice comes at once:\n{}", waiting.stderr());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = waiting.wait();
+    out.expect_code(1);
+    assert!(start.elapsed() >= Duration::from_secs(7), "it waited the whole -lock-timeout");
+    let notices: Vec<&str> = out.stderr.lines().filter(|l| l.starts_with("Waiting for the state lock")).collect();
+    assert_eq!(notices.len(), 2, "at once and after 5 s:\n{}", out.stderr);
+    for n in &notices {
+        assert!(n.contains("held by runner@ci-runner-7 (pid 4242) for apply since 2026-11-22T00:00:00Z (lock ID ci-lock-42)"), "{n}");
+    }
+    assert!(notices[0].contains("waited 0s of -lock-timeout=7s") && notices[1].contains("waited 5s"), "{notices:?}");
+    assert!(out.stdout.is_empty(), "notices go to stderr, stdout stays for the JSON: {}", out.stdout);
+}
+
+#[test]
+fn the_lock_holder_is_named_by_uid_when_user_is_unset() {
+    let s = Stack::fixture("cli/slow", "slow");
+    let out_file = std::fs::File::create(s.root().join("holder.stdout")).unwrap();
+    let mut child = s
+        .command(&["apply", "-auto-approve"])
+        .env_remove("USER")
+        .env_remove("LOGNAME")
+        .stdout(out_file)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn iac");
+    let start = Instant::now();
+    let lock = s.state_dir().join("lock.json");
+    let holder = loop {
+        if let Ok(text) = std::fs::read_to_string(&lock) {
+            if let Ok(j) = serde_json::from_str::<serde_json::Value>(&text) {
+                break j;
+            }
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "the apply never took the lock");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    // This test's own uid, by name from /etc/passwd, or `uid N`.
+    let uid = std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m)).expect("uid");
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    let want = passwd
+        .lines()
+        .find_map(|l| {
+            let f: Vec<&str> = l.split(':').collect();
+            (f.len() > 2 && f[2] == uid.to_string()).then(|| f[0].to_string())
+        })
+        .unwrap_or(format!("uid {uid}"));
+    assert_eq!(holder["who"], serde_json::json!(want), "{holder}");
+    assert_ne!(holder["who"], "unknown");
+}

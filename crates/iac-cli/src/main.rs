@@ -9,6 +9,7 @@
 mod out;
 mod args;
 mod commands;
+mod locking;
 mod panic;
 mod report;
 mod telemetry;

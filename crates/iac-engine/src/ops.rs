@@ -38,6 +38,8 @@ pub struct Env {
     pub registry: Registry,
     pub backend: Arc<dyn StateBackend>,
     pub lock_timeout: Duration,
+    /// Who takes locks, and how often a wait for one is reported (through `events`).
+    pub lock_wait: statemgr::LockWait,
     pub cancel: Arc<AtomicBool>,
     pub events: Option<EventSink>,
     /// Environment variables (for TF_VAR_ / IAC_VAR_), passed in so tests can control them.
@@ -176,7 +178,7 @@ type Configured = Vec<(crate::graph::ProviderKey, Arc<dyn iac_core::provider::Pr
 
 async fn plan_keeping_providers(loaded: &Loaded, env: &Env, req: PlanRequest) -> Result<(PlanOutcome, Configured), EngineError> {
     let (vars, var_warnings) = root_vars(loaded, &req.vars, env)?;
-    let lock_info = statemgr::lock(env.backend.as_ref(), "plan", env.lock_timeout).await?;
+    let lock_info = statemgr::lock(env.backend.as_ref(), "plan", env.lock_timeout, &env.lock_wait, env.events.as_ref()).await?;
     // A refresh-only plan (drift) is the refresh phase alone.
     let span = if req.run.mode == PlanMode::RefreshOnly { tracing::info_span!("refresh") } else { tracing::info_span!("plan", mode = ?req.run.mode) };
     let result = tracing::Instrument::instrument(plan_locked(loaded, env, req, vars), span).await;
@@ -338,7 +340,7 @@ pub async fn apply_loaded(loaded: &Loaded, env: &Env, plan: Plan, parallelism: u
     if plan.stack_digest != loaded.stack.digest() {
         return Err(EngineError::StalePlan("the stack's files changed since the plan was made; make a new plan".into()));
     }
-    let lock_info = statemgr::lock(env.backend.as_ref(), "apply", env.lock_timeout).await?;
+    let lock_info = statemgr::lock(env.backend.as_ref(), "apply", env.lock_timeout, &env.lock_wait, env.events.as_ref()).await?;
     let result = tracing::Instrument::instrument(apply_locked(loaded, env, plan, parallelism), tracing::info_span!("apply")).await;
     let unlocked = env.backend.unlock(&lock_info.id).await;
     let out = result?;
@@ -353,7 +355,7 @@ pub async fn apply_loaded(loaded: &Loaded, env: &Env, plan: Plan, parallelism: u
 /// Ok(None) when nothing was applied (no changes, or `confirm` said no).
 pub async fn plan_and_apply(loaded: &Loaded, env: &Env, req: PlanRequest, parallelism: usize, confirm: impl FnOnce(&PlanOutcome) -> bool) -> Result<Option<ApplyOutcome>, EngineError> {
     let (vars, var_warnings) = root_vars(loaded, &req.vars, env)?;
-    let lock_info = statemgr::lock(env.backend.as_ref(), "apply", env.lock_timeout).await?;
+    let lock_info = statemgr::lock(env.backend.as_ref(), "apply", env.lock_timeout, &env.lock_wait, env.events.as_ref()).await?;
     let result = async {
         let span = tracing::info_span!("plan", mode = ?req.run.mode);
         let (mut outcome, _) = tracing::Instrument::instrument(plan_locked(loaded, env, req, vars), span).await?;
@@ -495,7 +497,7 @@ pub async fn read_state(backend: &dyn StateBackend) -> Result<State, EngineError
 
 /// Changes state under the lock with `f`, then writes a new snapshot.
 pub async fn edit_state<T>(env: &Env, operation: &str, f: impl FnOnce(&mut State) -> Result<T, EngineError>) -> Result<T, EngineError> {
-    let lock_info = statemgr::lock(env.backend.as_ref(), operation, env.lock_timeout).await?;
+    let lock_info = statemgr::lock(env.backend.as_ref(), operation, env.lock_timeout, &env.lock_wait, env.events.as_ref()).await?;
     let result = async {
         let mut loaded = statemgr::load(env.backend.as_ref()).await?;
         let out = f(&mut loaded.state)?;

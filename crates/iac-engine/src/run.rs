@@ -45,6 +45,10 @@ pub enum Event {
     Start { addr: InstanceAddr, action: Action },
     Done { addr: InstanceAddr, action: Action, elapsed_ms: u128 },
     Failed { addr: InstanceAddr, action: Action, message: String },
+    /// Waiting for the state lock (`-lock-timeout`): who holds it, how long
+    /// this run has waited and will wait. Emitted at once, then at a steady
+    /// interval ([`crate::statemgr::LockWait`]).
+    LockWait { holder: iac_core::backend::LockInfo, waited: std::time::Duration, timeout: std::time::Duration },
 }
 
 pub type EventSink = Arc<dyn Fn(Event) + Send + Sync>;

@@ -12,16 +12,34 @@ use iac_core::state::State;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::EngineError;
+use crate::run::{Event, EventSink};
 
 pub fn new_lineage() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-pub fn lock_info(operation: &str) -> LockInfo {
+/// Who takes the lock, and how often a run waiting for it says so. The CLI
+/// fills `who` (the engine never reads the environment): `$USER`, else the
+/// name of the process's uid.
+#[derive(Clone, Debug)]
+pub struct LockWait {
+    pub who: String,
+    /// How often a waiting run reports that it still waits (the first
+    /// report comes at once).
+    pub notice_every: Duration,
+}
+
+impl Default for LockWait {
+    fn default() -> Self {
+        LockWait { who: "unknown".into(), notice_every: Duration::from_secs(5) }
+    }
+}
+
+pub fn lock_info(operation: &str, who: &str) -> LockInfo {
     LockInfo {
         id: uuid::Uuid::new_v4().to_string(),
         operation: operation.to_string(),
-        who: std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into()),
+        who: who.to_string(),
         host: hostname::get().map(|h| h.to_string_lossy().into_owned()).unwrap_or_else(|_| "unknown".into()),
         pid: std::process::id(),
         created: crate::time::now_rfc3339(),
@@ -29,10 +47,13 @@ pub fn lock_info(operation: &str) -> LockInfo {
 }
 
 /// Takes the lock, retrying until `timeout`; then fails naming the holder.
-pub async fn lock(backend: &dyn StateBackend, operation: &str, timeout: Duration) -> Result<LockInfo, EngineError> {
-    let info = lock_info(operation);
+/// While it waits it emits [`Event::LockWait`] at once and then every
+/// `wait.notice_every`, naming the holder, so a waiting run never looks hung.
+pub async fn lock(backend: &dyn StateBackend, operation: &str, timeout: Duration, wait: &LockWait, events: Option<&EventSink>) -> Result<LockInfo, EngineError> {
+    let info = lock_info(operation, &wait.who);
     let start = Instant::now();
     let mut delay = Duration::from_millis(50);
+    let mut next_notice = Duration::ZERO;
     loop {
         match backend.try_lock(&info).await {
             Ok(()) => return Ok(info),
@@ -43,10 +64,22 @@ pub async fn lock(backend: &dyn StateBackend, operation: &str, timeout: Duration
                     backend.force_unlock(&holder.id).await?;
                     continue;
                 }
-                if start.elapsed() >= timeout {
+                let waited = start.elapsed();
+                if waited >= timeout {
                     return Err(EngineError::Locked { holder, waited: timeout });
                 }
-                tokio::time::sleep(delay.min(timeout.saturating_sub(start.elapsed()))).await;
+                if waited >= next_notice {
+                    tracing::info!(lock = %holder, waited_ms = waited.as_millis() as u64, "waiting for the state lock");
+                    if let Some(sink) = events {
+                        sink(Event::LockWait { holder: holder.clone(), waited, timeout });
+                    }
+                    while next_notice <= waited {
+                        next_notice += wait.notice_every.max(Duration::from_millis(10));
+                    }
+                }
+                // Sleep no longer than until the timeout or the next notice.
+                let now = start.elapsed();
+                tokio::time::sleep(delay.min(timeout.saturating_sub(now)).min(next_notice.saturating_sub(now)).max(Duration::from_millis(1))).await;
                 delay = (delay * 2).min(Duration::from_secs(2));
             }
             Err(e) => return Err(e.into()),

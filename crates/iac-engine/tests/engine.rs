@@ -530,3 +530,42 @@ resource "mock_shaped" "s" {
     assert!(text.contains("duplicate") && text.contains("labelled"), "{text}");
     assert!(text.contains("takes 1 label(s)"), "{text}");
 }
+
+#[test]
+fn a_run_waiting_for_the_lock_reports_the_holder_at_once_and_at_each_interval() {
+    use iac_engine::run::Event;
+    use iac_engine::statemgr::{lock, LockWait};
+    let tmp = tempfile::tempdir().unwrap();
+    let backend = local_backend(tmp.path());
+    let holder = iac_core::backend::LockInfo { id: "held-1".into(), operation: "apply".into(), who: "alice".into(), host: "elsewhere".into(), pid: 7, created: "2026-01-02T03:04:05Z".into() };
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink: iac_engine::run::EventSink = {
+        let seen = seen.clone();
+        Arc::new(move |e| {
+            if let Event::LockWait { holder, waited, timeout } = e {
+                seen.lock().unwrap().push((holder.who.clone(), waited, timeout));
+            }
+        })
+    };
+    let wait = LockWait { who: "bob".into(), notice_every: std::time::Duration::from_millis(200) };
+    rt().block_on(async {
+        backend.try_lock(&holder).await.unwrap();
+        let start = std::time::Instant::now();
+        let r = lock(backend.as_ref(), "plan", std::time::Duration::from_millis(900), &wait, Some(&sink)).await;
+        assert!(matches!(r, Err(EngineError::Locked { .. })), "{r:?}");
+        assert!(start.elapsed() >= std::time::Duration::from_millis(900));
+        let seen = seen.lock().unwrap().clone();
+        assert!((4..=6).contains(&seen.len()), "one notice at once, then one every 200 ms of 900: {seen:?}");
+        assert_eq!(seen[0].0, "alice", "the notice names the holder");
+        assert!(seen[0].1 < std::time::Duration::from_millis(100), "the first notice comes at once: {seen:?}");
+        for pair in seen.windows(2) {
+            let gap = pair[1].1 - pair[0].1;
+            assert!(gap >= std::time::Duration::from_millis(190) && gap < std::time::Duration::from_millis(400), "a steady interval: {seen:?}");
+        }
+        // Once the lock is free it is taken, recorded with the identity given.
+        backend.unlock("held-1").await.unwrap();
+        let mine = lock(backend.as_ref(), "plan", std::time::Duration::from_secs(1), &wait, Some(&sink)).await.unwrap();
+        assert_eq!(backend.lock_holder().await.unwrap().map(|h| h.who), Some("bob".to_string()));
+        backend.unlock(&mine.id).await.unwrap();
+    });
+}

@@ -200,7 +200,7 @@ pub fn registry_with(mock: Option<Arc<MockFactory>>) -> Registry {
 }
 
 pub fn env(registry: Registry, backend: Arc<dyn StateBackend>) -> Env {
-    Env { registry, backend, lock_timeout: Duration::ZERO, cancel: Arc::new(AtomicBool::new(false)), events: None, env_vars: Vec::new() }
+    Env { registry, backend, lock_timeout: Duration::ZERO, lock_wait: Default::default(), cancel: Arc::new(AtomicBool::new(false)), events: None, env_vars: Vec::new() }
 }
 
 pub fn write_stack(dir: &Path, text: &str) -> PathBuf {

@@ -14,7 +14,7 @@ fn env(dir: &std::path::Path) -> Env {
     for f in iac_provider_builtin::factories() {
         registry.register(f);
     }
-    Env { registry, backend: Arc::new(iac_state_local::LocalBackend::new(dir.join("state"))), lock_timeout: Duration::ZERO, cancel: Arc::new(AtomicBool::new(false)), events: None, env_vars: Vec::new() }
+    Env { registry, backend: Arc::new(iac_state_local::LocalBackend::new(dir.join("state"))), lock_timeout: Duration::ZERO, lock_wait: Default::default(), cancel: Arc::new(AtomicBool::new(false)), events: None, env_vars: Vec::new() }
 }
 
 fn rt() -> tokio::runtime::Runtime {

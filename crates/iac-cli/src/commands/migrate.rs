@@ -99,6 +99,13 @@ pub struct Migrated {
     pub records: usize,
 }
 
+/// Lock waits, reported as every command reports them.
+fn notices() -> iac_engine::run::EventSink {
+    std::sync::Arc::new(|e| {
+        crate::locking::notice(&e);
+    })
+}
+
 fn has_state(s: &Stored) -> bool {
     s.snapshot.is_some() || !s.journal.is_empty()
 }
@@ -110,9 +117,9 @@ pub async fn migrate(
     to: &dyn StateBackend,
     timeout: Duration,
 ) -> Result<Migrated, EngineError> {
-    let from_lock = statemgr::lock(from, "migrate state", timeout).await?;
+    let from_lock = statemgr::lock(from, "migrate state", timeout, &crate::locking::lock_wait(), Some(&notices())).await?;
     let result = async {
-        let to_lock = statemgr::lock(to, "migrate state", timeout).await?;
+        let to_lock = statemgr::lock(to, "migrate state", timeout, &crate::locking::lock_wait(), Some(&notices())).await?;
         let copied = copy(from, to).await;
         let unlocked = to.unlock(&to_lock.id).await;
         let copied = copied?;

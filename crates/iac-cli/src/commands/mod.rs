@@ -177,7 +177,11 @@ impl Ctx {
             })?,
             None => std::time::Duration::ZERO,
         };
-        Ok(Env { registry: self.registry()?, backend, lock_timeout, cancel: Arc::new(AtomicBool::new(false)), events: None, env_vars: std::env::vars().collect() })
+        // Until a command sets its own, the events sink only reports lock waits.
+        let events: iac_engine::run::EventSink = Arc::new(|e| {
+            crate::locking::notice(&e);
+        });
+        Ok(Env { registry: self.registry()?, backend, lock_timeout, lock_wait: crate::locking::lock_wait(), cancel: Arc::new(AtomicBool::new(false)), events: Some(events), env_vars: std::env::vars().collect() })
     }
 
     pub fn fail(&self, e: &iac_engine::EngineError, loaded: Option<&Loaded>) -> u8 {

@@ -291,6 +291,9 @@ fn progress(e: &Event, elapsed: Option<std::time::Duration>) {
         Event::Start { addr, action } => outln!("{addr}: {}", verb(*action).0),
         Event::Done { addr, action, elapsed_ms } => outln!("{addr}: {} after {:.1}s", verb(*action).1, *elapsed_ms as f64 / 1000.0),
         Event::Failed { addr, action, message } => outln!("{addr}: {} failed after {:.1}s: {message}", verb(*action).0.trim_end_matches("..."), elapsed.unwrap_or_default().as_secs_f64()),
+        Event::LockWait { .. } => {
+            crate::locking::notice(e);
+        }
     }
 }
 
@@ -328,7 +331,7 @@ pub async fn apply(ctx: &Ctx, p: PlanArgs, auto_approve: bool, plan_file: Option
     let log = Arc::new(std::sync::Mutex::new(ApplyLog::default()));
     let (sink_log, sink_applying) = (log.clone(), applying.clone());
     env.events = Some(Arc::new(move |e: Event| {
-        if !sink_applying.load(std::sync::atomic::Ordering::SeqCst) {
+        if crate::locking::notice(&e) || !sink_applying.load(std::sync::atomic::Ordering::SeqCst) {
             return;
         }
         // Printed under the log's lock, which the "Still creating" lines take too.

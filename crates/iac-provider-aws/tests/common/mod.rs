@@ -30,7 +30,7 @@ pub fn aws_env(endpoint: &str) -> Vec<(String, String)> {
 pub fn env(dir: &Path, endpoint: &str) -> Env {
     let mut r = Registry::new();
     r.register(Arc::new(AwsFactory::with_env(aws_env(endpoint))));
-    Env { registry: r, backend: Arc::new(iac_state_local::LocalBackend::new(dir.join("state"))), lock_timeout: Duration::ZERO, cancel: Arc::new(AtomicBool::new(false)), events: None, env_vars: Vec::new() }
+    Env { registry: r, backend: Arc::new(iac_state_local::LocalBackend::new(dir.join("state"))), lock_timeout: Duration::ZERO, lock_wait: Default::default(), cancel: Arc::new(AtomicBool::new(false)), events: None, env_vars: Vec::new() }
 }
 
 /// The provider block the tests use: short polls, default tags.

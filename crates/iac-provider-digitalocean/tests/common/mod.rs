@@ -38,7 +38,7 @@ pub fn fast() -> SimConfig {
 pub fn env(dir: &Path) -> Env {
     let mut r = Registry::new();
     r.register(Arc::new(DigitalOceanFactory::with_env(vec![("DIGITALOCEAN_TOKEN".into(), TOKEN.into())])));
-    Env { registry: r, backend: Arc::new(iac_state_local::LocalBackend::new(dir.join("state"))), lock_timeout: Duration::ZERO, cancel: Arc::new(AtomicBool::new(false)), events: None, env_vars: Vec::new() }
+    Env { registry: r, backend: Arc::new(iac_state_local::LocalBackend::new(dir.join("state"))), lock_timeout: Duration::ZERO, lock_wait: Default::default(), cancel: Arc::new(AtomicBool::new(false)), events: None, env_vars: Vec::new() }
 }
 
 /// The provider block pointing at the simulator, with short waits.

@@ -37,7 +37,7 @@ pub fn registry() -> Registry {
 }
 
 pub fn env_with(dir: &Path, registry: Registry) -> Env {
-    Env { registry, backend: Arc::new(iac_state_local::LocalBackend::new(dir.join("state"))), lock_timeout: Duration::ZERO, cancel: Arc::new(AtomicBool::new(false)), events: None, env_vars: Vec::new() }
+    Env { registry, backend: Arc::new(iac_state_local::LocalBackend::new(dir.join("state"))), lock_timeout: Duration::ZERO, lock_wait: Default::default(), cancel: Arc::new(AtomicBool::new(false)), events: None, env_vars: Vec::new() }
 }
 
 pub fn env(dir: &Path) -> Env {
