@@ -222,6 +222,8 @@ async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, vars: iac_cor
     if diags.iter().any(Diagnostic::is_error) {
         return Err(EngineError::Config(diags));
     }
+    // The walk's warnings (an interrupted create nobody could adopt) are the plan's too.
+    let run_warnings: Vec<Diagnostic> = diags.into_iter().filter(|d| !d.is_error()).collect();
     let mut changes = std::mem::take(&mut *lock(&run.changes));
     run.take_planned_values(&mut changes);
     let refreshed = std::mem::replace(&mut *lock(&run.state), State::new(String::new()));
@@ -320,7 +322,7 @@ async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, vars: iac_cor
         targets: target_strings,
         errored: false,
     };
-    Ok((PlanOutcome { plan, warnings: loaded.warnings.clone() }, configured))
+    Ok((PlanOutcome { plan, warnings: loaded.warnings.iter().cloned().chain(run_warnings).collect() }, configured))
 }
 
 #[derive(Debug)]

@@ -658,6 +658,14 @@ impl Run {
                     let inst = InstanceState::from_value(w.pkey.addr(), found);
                     lock(&self.state).resources.insert(addr.clone(), inst.clone());
                     prior = Some(inst);
+                } else {
+                    // Plugin providers cannot look an object up by our ownership
+                    // tag: say what may be left behind and how to adopt it.
+                    tracing::warn!(%addr, provider = %w.pkey.name, "interrupted create: no object to adopt");
+                    self.diag(
+                        Diagnostic::warning(format!("{addr}: an earlier run was interrupted while creating it, and provider {} found no object to adopt", w.pkey.name), Some(w.res.span.clone()))
+                            .with_detail(format!("A provider that cannot look objects up (a plugin provider) cannot tell whether the create went through. If the object exists, adopt it with `iac import {addr} ID` instead of creating it again.")),
+                    );
                 }
                 // By address, not by the index taken before the await: other
                 // instances resolve their intents concurrently.

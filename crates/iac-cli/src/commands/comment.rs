@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use iac_engine::ops::{self, Env, Loaded};
+use iac_engine::ops::{Env, Loaded};
 use iac_engine::EngineError;
 use iac_lang::source::SourceMap;
 
@@ -34,7 +34,7 @@ pub fn open_stack(ctx: &Ctx, dir: &Path, lock: &LockArgs) -> Result<OpenStack, (
     let cwd = InStackDir::enter(dir).map_err(fail)?;
     let here = PathBuf::from(".");
     let registry = crate::wiring::registry(&here).map_err(fail)?;
-    let loaded = ops::load(&here, &registry).map_err(|(e, sources)| {
+    let loaded = super::load_checked(&here, &registry).map_err(|(e, sources)| {
         ctx.reporter.engine_error(&e, &sources);
         (e, sources)
     })?;

@@ -147,7 +147,7 @@ impl Ctx {
     /// Loads the stack, reporting configuration errors.
     pub fn load(&self) -> Result<Loaded, u8> {
         let registry = self.registry()?;
-        ops::load(&self.dir, &registry).map_err(|(e, sources)| self.reporter.engine_error(&e, &sources))
+        load_checked(&self.dir, &registry).map_err(|(e, sources)| self.reporter.engine_error(&e, &sources))
     }
 
     /// The stack's providers (native, and plugins `iac init` installed).
@@ -189,6 +189,40 @@ impl Ctx {
         let sources = loaded.map(|l| &l.stack.sources).unwrap_or(&empty);
         self.reporter.engine_error(e, sources)
     }
+}
+
+/// `ops::load`, except that a required provider that is neither native nor
+/// installed (which the engine reports as an unknown provider) is reported as
+/// such, with the advice to run `iac init`.
+pub fn load_checked(dir: &std::path::Path, registry: &iac_engine::providers::Registry) -> Result<Loaded, (iac_engine::EngineError, SourceMap)> {
+    ops::load(dir, registry).map_err(|(e, sources)| {
+        let missing = missing_providers(dir, registry);
+        if missing.is_empty() {
+            (e, sources)
+        } else {
+            (iac_engine::EngineError::Invalid(missing.join("\n")), SourceMap::default())
+        }
+    })
+}
+
+/// `required_providers` entries (in any module) that no registered provider
+/// serves: one message each, naming the source and constraint and telling to
+/// run `iac init`.
+fn missing_providers(dir: &std::path::Path, registry: &iac_engine::providers::Registry) -> Vec<String> {
+    let (stack, _) = iac_lang::load::load_stack(dir);
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for m in stack.root.walk() {
+        for rp in m.required_providers.values() {
+            if registry.has(&rp.name) || !seen.insert(rp.name.clone()) {
+                continue;
+            }
+            let source = rp.source.clone().unwrap_or_else(|| format!("hashicorp/{}", rp.name));
+            let version = rp.version.as_deref().map(|v| format!(" {v:?}")).unwrap_or_default();
+            out.push(format!("provider {:?} ({source}{version}) is required by the configuration but not installed: run `iac init` (with -plugin-dir=DIR or a provider_installation in the CLI configuration) to install it", rp.name));
+        }
+    }
+    out
 }
 
 async fn init(ctx: &Ctx, backend_config: Vec<String>, migrate_state: bool, lock: LockArgs, providers: ProviderInstallArgs) -> u8 {
@@ -283,7 +317,7 @@ async fn validate(ctx: &Ctx, json: bool) -> u8 {
         Ok(r) => r,
         Err(c) => return c,
     };
-    let loaded = ops::load(&ctx.dir, &registry);
+    let loaded = load_checked(&ctx.dir, &registry);
     let loaded = match loaded {
         Ok(l) => {
             let diags = ops::validate(&l, &registry).await;

@@ -1,0 +1,469 @@
+//! A protocol-6 provider plugin written on a third-party SDK that Terraform
+//! also runs: `tests/fixtures/plugins/kv` (our `kv` provider on the MPL-2.0
+//! Python package `tfprovider` 0.1.1.post1 from PyPI, installed by
+//! `scripts/install-tools` into `.tools/tfprovider-venv`), laid out in a
+//! filesystem mirror built per test. iac and Terraform 1.11.4 run it side by
+//! side (init, create, no-op, update in place, replace, import, destroy);
+//! then bad plugins (not a plugin, an unsupported handshake, a crash
+//! mid-apply, a missing plugin) and a kill -9 of `iac apply` while the
+//! plugin is creating.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use support::Stack;
+
+const SOURCE: &str = "registry.terraform.io/iac-test/kv";
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The venv's interpreter that runs the provider (required, not skipped).
+fn python() -> PathBuf {
+    let p = repo().join(".tools/tfprovider-venv/bin/python");
+    assert!(p.is_file(), "{} is missing: run scripts/install-tools (it installs tfprovider from PyPI)", p.display());
+    p
+}
+
+/// A filesystem mirror (unpacked layout) holding `terraform-provider-kv`:
+/// the fixture's launcher and provider, or `launcher` given as a script.
+fn mirror(root: &Path, launcher: Option<&str>) -> PathBuf {
+    let mirror = root.join("mirror");
+    let pkg = mirror.join("registry.terraform.io/iac-test/kv/0.1.0/linux_amd64");
+    std::fs::create_dir_all(&pkg).unwrap();
+    let fixture = repo().join("tests/fixtures/plugins/kv");
+    let bin = pkg.join("terraform-provider-kv");
+    match launcher {
+        None => {
+            std::fs::copy(fixture.join("provider.py"), pkg.join("provider.py")).unwrap();
+            std::fs::copy(fixture.join("terraform-provider-kv"), &bin).unwrap();
+        }
+        Some(script) => std::fs::write(&bin, script).unwrap(),
+    }
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    mirror
+}
+
+/// The stack: a data source reading an entry put there by hand, `a` (the
+/// one edited), `b` (from the data source) and `c` (after `a`).
+fn config(store: &Path, a_key: &str, a_value: &str) -> String {
+    format!(
+        r#"
+terraform {{
+  required_providers {{
+    kv = {{
+      source  = "iac-test/kv"
+      version = "0.1.0"
+    }}
+  }}
+}}
+
+provider "kv" {{
+  dir = "{store}"
+}}
+
+data "kv_entry" "seed" {{
+  key = "seed"
+}}
+
+resource "kv_entry" "a" {{
+  key   = "{a_key}"
+  value = "{a_value}"
+}}
+
+resource "kv_entry" "b" {{
+  key   = "beta"
+  value = "copy of ${{data.kv_entry.seed.value}}"
+}}
+
+resource "kv_entry" "c" {{
+  key   = "gamma"
+  value = "after ${{kv_entry.a.id}}"
+}}
+
+output "seed" {{
+  value = data.kv_entry.seed.value
+}}
+"#,
+        store = store.display()
+    )
+}
+
+fn seed(store: &Path) {
+    std::fs::create_dir_all(store).unwrap();
+    std::fs::write(store.join("seed0000.json"), r#"{"key": "seed", "value": "s33d"}"#).unwrap();
+}
+
+/// The entries in a store directory: key -> (id, value).
+fn entries(store: &Path) -> BTreeMap<String, Vec<(String, String)>> {
+    let mut out: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    for e in std::fs::read_dir(store).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "json") {
+            let v: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+            let id = p.file_stem().unwrap().to_string_lossy().into_owned();
+            out.entry(v["key"].as_str().unwrap().to_string()).or_default().push((id, v["value"].as_str().unwrap().to_string()));
+        }
+    }
+    out
+}
+
+fn kv_stack(root_store: &Path, cache: &Path) -> Stack {
+    let mut stack = Stack::files("kv", &[("main.tf", &config(root_store, "alpha", "one"))]);
+    stack.env.insert("KV_PROVIDER_PYTHON".into(), python().display().to_string());
+    stack.env.insert("IAC_PLUGIN_SCHEMA_CACHE".into(), cache.display().to_string());
+    stack
+}
+
+fn actions(plan: &Value) -> BTreeMap<String, Vec<String>> {
+    plan["resource_changes"]
+        .as_array()
+        .expect("resource_changes")
+        .iter()
+        .filter(|c| c["mode"] == "managed")
+        .map(|c| (c["address"].as_str().unwrap().to_string(), c["change"]["actions"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect()))
+        .collect()
+}
+
+fn iac_plan_actions(stack: &Stack) -> BTreeMap<String, Vec<String>> {
+    stack.run(&["plan", "-out=plan.bin"]).ok();
+    let out = stack.run(&["show", "-json", "plan.bin"]);
+    out.ok();
+    actions(&serde_json::from_str(&out.stdout).expect("plan JSON"))
+}
+
+fn iac_attributes(stack: &Stack) -> BTreeMap<String, Value> {
+    let state = stack.state_json();
+    state["resources"].as_object().expect("resources").iter().filter(|(a, _)| !a.starts_with("data.")).map(|(a, r)| (a.clone(), r["attributes"].clone())).collect()
+}
+
+/// Terraform 1.11.4 in its own directory, with no CLI configuration.
+struct Terraform {
+    dir: tempfile::TempDir,
+}
+
+impl Terraform {
+    #[track_caller]
+    fn run(&self, args: &[&str]) -> (i32, String) {
+        let out = Command::new("terraform")
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("TF_CLI_CONFIG_FILE", "/dev/null")
+            .env("TF_IN_AUTOMATION", "1")
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("KV_PROVIDER_PYTHON", python())
+            .output()
+            .expect("terraform is on PATH");
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        (out.status.code().unwrap_or(-1), text)
+    }
+    #[track_caller]
+    fn ok(&self, args: &[&str]) -> String {
+        let (code, text) = self.run(args);
+        assert_eq!(code, 0, "terraform {args:?}:\n{text}");
+        text
+    }
+    fn plan_actions(&self) -> BTreeMap<String, Vec<String>> {
+        self.ok(&["plan", "-input=false", "-no-color", "-out=tfplan"]);
+        let (code, json) = self.run(&["show", "-json", "tfplan"]);
+        assert_eq!(code, 0);
+        actions(&serde_json::from_str(json.trim()).unwrap())
+    }
+    fn attributes(&self) -> BTreeMap<String, Value> {
+        let (_, json) = self.run(&["show", "-json"]);
+        let v: Value = serde_json::from_str(json.trim()).unwrap();
+        v["values"]["root_module"]["resources"].as_array().unwrap().iter().filter(|r| r["mode"] == "managed").map(|r| (r["address"].as_str().unwrap().to_string(), r["values"].clone())).collect()
+    }
+    fn write(&self, text: &str) {
+        std::fs::write(self.dir.path().join("main.tf"), text).unwrap();
+    }
+}
+
+/// Attributes with the random ids (and what embeds them) set aside.
+fn comparable(attrs: &BTreeMap<String, Value>) -> BTreeMap<String, Value> {
+    attrs
+        .iter()
+        .map(|(a, v)| {
+            let mut v = v.clone();
+            v["id"] = Value::Null;
+            if a == "kv_entry.c" {
+                v["value"] = Value::Null;
+                v["digest"] = Value::Null;
+            }
+            (a.clone(), v)
+        })
+        .collect()
+}
+
+fn strs(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+/// The plugin's own handshake: go-plugin core version 1, plugin protocol 6,
+/// over TCP with the server certificate (unpadded base64, as go-plugin wants).
+#[test]
+fn the_tfprovider_plugin_speaks_protocol_6() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mirror = mirror(tmp.path(), None);
+    let mut child = Command::new(mirror.join("registry.terraform.io/iac-test/kv/0.1.0/linux_amd64/terraform-provider-kv"))
+        .env("KV_PROVIDER_PYTHON", python())
+        .env("TF_PLUGIN_MAGIC_COOKIE", "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2")
+        .env("PLUGIN_PROTOCOL_VERSIONS", "6")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let parts: Vec<&str> = line.trim().split('|').collect();
+    assert_eq!(&parts[..3], &["1", "6", "tcp"], "{line}");
+    assert!(parts[5].len() > 500 && !parts[5].ends_with('='), "{line}");
+}
+
+#[test]
+fn iac_and_terraform_run_the_python_provider_side_by_side() {
+    let started = Instant::now();
+    let tmp = tempfile::tempdir().unwrap();
+    let mirror = mirror(tmp.path(), None);
+    let (ours, theirs) = (tmp.path().join("store-iac"), tmp.path().join("store-tf"));
+    seed(&ours);
+    seed(&theirs);
+    let stack = kv_stack(&ours, &tmp.path().join("schemas"));
+    let tf = Terraform { dir: tempfile::tempdir().unwrap() };
+    tf.write(&config(&theirs, "alpha", "one"));
+    let plugin_dir = format!("-plugin-dir={}", mirror.display());
+
+    let init = stack.run(&["init", &plugin_dir]);
+    init.ok();
+    assert!(init.stdout.contains(&format!("provider kv: plugin {SOURCE} v0.1.0")), "{}", init.stdout);
+    tf.ok(&["init", "-input=false", "-no-color", &plugin_dir]);
+    stack.run(&["validate"]).ok();
+    tf.ok(&["validate", "-no-color"]);
+
+    // Create.
+    let create = BTreeMap::from([("kv_entry.a".to_string(), strs(&["create"])), ("kv_entry.b".to_string(), strs(&["create"])), ("kv_entry.c".to_string(), strs(&["create"]))]);
+    assert_eq!(iac_plan_actions(&stack), create);
+    assert_eq!(tf.plan_actions(), create);
+    let apply = stack.run(&["apply", "plan.bin"]);
+    apply.ok();
+    assert!(apply.stdout.contains("Resources: 3 added, 0 changed, 0 destroyed") && apply.stdout.contains("seed = \"s33d\""), "{}", apply.stdout);
+    tf.ok(&["apply", "-input=false", "-no-color", "tfplan"]);
+    let created = iac_attributes(&stack);
+    assert_eq!(created["kv_entry.b"]["value"], "copy of s33d");
+    assert_eq!(created["kv_entry.c"]["value"], format!("after {}", created["kv_entry.a"]["id"].as_str().unwrap()));
+    assert_eq!(comparable(&created), comparable(&tf.attributes()), "state after create");
+
+    // Nothing to do.
+    stack.run(&["plan", "-detailed-exitcode"]).expect_code(0);
+    assert_eq!(tf.run(&["plan", "-input=false", "-no-color", "-detailed-exitcode"]).0, 0);
+
+    // The value changes in place: same id, new digest.
+    stack.write("main.tf", &config(&ours, "alpha", "two"));
+    tf.write(&config(&theirs, "alpha", "two"));
+    let update = BTreeMap::from([("kv_entry.a".to_string(), strs(&["update"])), ("kv_entry.b".to_string(), strs(&["no-op"])), ("kv_entry.c".to_string(), strs(&["no-op"]))]);
+    assert_eq!(iac_plan_actions(&stack), update);
+    assert_eq!(tf.plan_actions(), update);
+    stack.run(&["apply", "plan.bin"]).ok();
+    tf.ok(&["apply", "-input=false", "-no-color", "tfplan"]);
+    let updated = iac_attributes(&stack);
+    assert_eq!(updated["kv_entry.a"]["id"], created["kv_entry.a"]["id"], "updated in place");
+    assert_ne!(updated["kv_entry.a"]["digest"], created["kv_entry.a"]["digest"]);
+    assert_eq!(comparable(&updated), comparable(&tf.attributes()), "state after update");
+
+    // The key forces a replacement, and c follows the new id.
+    stack.write("main.tf", &config(&ours, "alpha2", "two"));
+    tf.write(&config(&theirs, "alpha2", "two"));
+    let replace = BTreeMap::from([("kv_entry.a".to_string(), strs(&["delete", "create"])), ("kv_entry.b".to_string(), strs(&["no-op"])), ("kv_entry.c".to_string(), strs(&["update"]))]);
+    assert_eq!(iac_plan_actions(&stack), replace);
+    assert_eq!(tf.plan_actions(), replace);
+    let apply = stack.run(&["apply", "plan.bin"]);
+    apply.ok();
+    tf.ok(&["apply", "-input=false", "-no-color", "tfplan"]);
+    let replaced = iac_attributes(&stack);
+    assert_ne!(replaced["kv_entry.a"]["id"], created["kv_entry.a"]["id"], "replaced");
+    assert_eq!(comparable(&replaced), comparable(&tf.attributes()), "state after replace");
+    assert_eq!(entries(&ours).keys().collect::<Vec<_>>(), ["alpha2", "beta", "gamma", "seed"], "the old entry is gone");
+    assert!(entries(&ours).values().all(|v| v.len() == 1));
+
+    // Import: forget a, adopt it again by its id.
+    let id = replaced["kv_entry.a"]["id"].as_str().unwrap().to_string();
+    stack.run(&["state", "rm", "kv_entry.a"]).ok();
+    stack.run(&["import", "kv_entry.a", &id]).ok();
+    stack.run(&["plan", "-detailed-exitcode"]).expect_code(0);
+    assert_eq!(iac_attributes(&stack), replaced, "imported as it was");
+    let tf_id = tf.attributes()["kv_entry.a"]["id"].as_str().unwrap().to_string();
+    tf.ok(&["state", "rm", "-no-color", "kv_entry.a"]);
+    tf.ok(&["import", "-input=false", "-no-color", "kv_entry.a", &tf_id]);
+    assert_eq!(tf.run(&["plan", "-input=false", "-no-color", "-detailed-exitcode"]).0, 0);
+
+    let destroy = stack.run(&["destroy", "-auto-approve"]);
+    destroy.ok();
+    assert!(destroy.stdout.contains("3 destroyed"), "{}", destroy.stdout);
+    assert!(stack.state_list().is_empty());
+    tf.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    assert_eq!(entries(&ours).keys().collect::<Vec<_>>(), ["seed"]);
+    assert_eq!(entries(&theirs).keys().collect::<Vec<_>>(), ["seed"]);
+    eprintln!("side by side: {:.1}s", started.elapsed().as_secs_f64());
+}
+
+/// A stack applied with the good plugin, then run with `launcher` as the
+/// installed plugin (through dev_overrides): exit 1, a diagnostic naming
+/// the provider and containing `expect`, state as it was.
+fn bad_plugin_keeps_state(launcher: &str, expect: &[&str]) {
+    let tmp = tempfile::tempdir().unwrap();
+    let good = mirror(&tmp.path().join("good"), None);
+    let store = tmp.path().join("store");
+    seed(&store);
+    let stack = kv_stack(&store, &tmp.path().join("schemas"));
+    stack.run(&["init", &format!("-plugin-dir={}", good.display())]).ok();
+    stack.run(&["apply", "-auto-approve"]).ok();
+    let state_file = stack.state_dir().join("state.json");
+    let before = std::fs::read(&state_file).expect("state file");
+
+    let bad = mirror(&tmp.path().join("bad"), Some(launcher)).join("registry.terraform.io/iac-test/kv/0.1.0/linux_amd64");
+    let cli = tmp.path().join("cli.tfrc");
+    std::fs::write(&cli, format!("provider_installation {{\n  dev_overrides {{\n    \"iac-test/kv\" = \"{}\"\n  }}\n  direct {{}}\n}}\n", bad.display())).unwrap();
+    let env = [("TF_CLI_CONFIG_FILE", cli.to_str().unwrap())];
+    stack.write("main.tf", &config(&store, "alpha", "changed"));
+    let start = Instant::now();
+    for args in [&["init"][..], &["plan"][..], &["apply", "-auto-approve"][..]] {
+        let out = stack.run_env(args, &env);
+        out.expect_code(1);
+        let all = out.all();
+        assert!(all.contains("provider kv"), "names the provider:\n{all}");
+        for e in expect {
+            assert!(all.contains(e), "{e:?} in:\n{all}");
+        }
+    }
+    assert!(start.elapsed() < Duration::from_secs(30), "bad plugin reported in {:?}", start.elapsed());
+    assert!(std::fs::read(&state_file).expect("state file") == before, "state intact");
+    // Back on the real plugin, the stack plans the one edit.
+    stack.run(&["init", &format!("-plugin-dir={}", good.display())]).ok();
+    let plan = stack.run(&["plan", "-detailed-exitcode"]);
+    plan.expect_code(2);
+    assert!(plan.stdout.contains("Plan: 0 to add, 1 to change, 0 to destroy."), "{}", plan.stdout);
+}
+
+#[test]
+fn a_binary_that_is_not_a_plugin_is_reported() {
+    bad_plugin_keeps_state("#!/bin/sh\necho 'hello, I print garbage'\necho oops >&2\nexit 3\n", &["not a Terraform provider plugin", "hello, I print garbage"]);
+}
+
+#[test]
+fn a_handshake_with_an_unsupported_protocol_version_is_reported() {
+    bad_plugin_keeps_state("#!/bin/sh\necho '1|99|unix|/tmp/x|grpc|'\nsleep 5\n", &["unsupported plugin handshake", "99"]);
+}
+
+/// The plugin dies (os._exit) while creating c: a and b, applied before,
+/// are in state; the run fails naming the provider; a re-run converges.
+#[test]
+fn a_plugin_crashing_mid_apply_leaves_state_a_rerun_completes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mirror = mirror(tmp.path(), None);
+    let store = tmp.path().join("store");
+    seed(&store);
+    let stack = kv_stack(&store, &tmp.path().join("schemas"));
+    stack.run(&["init", &format!("-plugin-dir={}", mirror.display())]).ok();
+    let crash = stack.run_env(&["apply", "-auto-approve"], &[("KV_CRASH_ON_CREATE", "gamma")]);
+    crash.expect_code(1);
+    let all = crash.all();
+    assert!(all.contains("kv_entry.c") && all.contains("provider kv"), "names the resource and the provider:\n{all}");
+    let listed = stack.state_list();
+    assert!(listed.contains(&"kv_entry.a".to_string()) && listed.contains(&"kv_entry.b".to_string()) && !listed.contains(&"kv_entry.c".to_string()), "{listed:?}\n{all}");
+
+    let rerun = stack.run(&["apply", "-auto-approve"]);
+    rerun.ok();
+    assert!(rerun.stdout.contains("1 added, 0 changed, 0 destroyed"), "{}", rerun.stdout);
+    stack.run(&["plan", "-detailed-exitcode"]).expect_code(0);
+    assert!(entries(&store).values().all(|v| v.len() == 1), "no duplicates: {:?}", entries(&store));
+}
+
+/// `required_providers` names a source no mirror holds: init fails naming
+/// it and the constraint; plan without init says to run `iac init`.
+#[test]
+fn a_missing_plugin_for_a_required_provider_is_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mirror = mirror(tmp.path(), None);
+    let stack = Stack::files(
+        "missing",
+        &[(
+            "main.tf",
+            r#"
+terraform {
+  required_providers {
+    nothere = {
+      source  = "iac-test/nothere"
+      version = "~> 1.2"
+    }
+  }
+}
+
+resource "nothere_thing" "x" {}
+"#,
+        )],
+    );
+    let plan = stack.run(&["plan"]);
+    plan.expect_code(1);
+    assert!(plan.stderr.contains("provider \"nothere\" (iac-test/nothere \"~> 1.2\") is required by the configuration but not installed: run `iac init`"), "{}", plan.stderr);
+    let init = stack.run(&["init", &format!("-plugin-dir={}", mirror.display())]);
+    init.expect_code(1);
+    assert!(init.stderr.contains("provider \"nothere\"") && init.stderr.contains("iac-test/nothere") && init.stderr.contains("~> 1.2"), "{}", init.stderr);
+    assert!(!stack.path(".terraform.lock.hcl").exists(), "no lock file for a failed init");
+}
+
+/// kill -9 of `iac apply` while the plugin is inside the create of b (the
+/// entry written, the answer not yet given): state parses; the re-run warns
+/// that b's create was interrupted and how to adopt it; the provider refuses
+/// to create b twice; importing it as the warning says converges, with one
+/// entry per key.
+#[test]
+fn kill_9_during_a_plugin_create_is_reported_with_how_to_adopt() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mirror = mirror(tmp.path(), None);
+    let store = tmp.path().join("store");
+    seed(&store);
+    let mut stack = kv_stack(&store, &tmp.path().join("schemas"));
+    stack.run(&["init", &format!("-plugin-dir={}", mirror.display())]).ok();
+    stack.env.insert("KV_SLEEP_ON_CREATE".into(), "beta".into());
+    let bg = stack.spawn(&["apply", "-auto-approve"], "apply");
+    bg.wait_stdout(Duration::from_secs(60), "a, c created and b in flight", |s| s.contains("kv_entry.a: Creation complete") && s.contains("kv_entry.c: Creation complete") && s.contains("kv_entry.b: Creating"));
+    let start = Instant::now();
+    while !entries(&store).contains_key("beta") {
+        assert!(start.elapsed() < Duration::from_secs(30), "the plugin never wrote beta");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    bg.signal(libc::SIGKILL);
+    let killed = bg.wait();
+    assert_eq!(killed.code, 128 + libc::SIGKILL);
+    stack.env.remove("KV_SLEEP_ON_CREATE");
+
+    let listed = stack.state_list();
+    assert_eq!(listed, ["kv_entry.a", "kv_entry.c", "data.kv_entry.seed"].iter().filter(|a| !a.starts_with("data.") || listed.contains(&a.to_string())).map(|s| s.to_string()).collect::<Vec<_>>(), "state parses and holds what was done");
+    let b_id = entries(&store)["beta"][0].0.clone();
+
+    let rerun = stack.run(&["apply", "-auto-approve"]);
+    let all = rerun.all();
+    assert!(all.contains("kv_entry.b: an earlier run was interrupted while creating it") && all.contains("iac import kv_entry.b ID"), "the interrupted create is reported:\n{all}");
+    rerun.expect_code(1);
+    assert!(all.contains("already exists") && all.contains(&b_id), "{all}");
+    assert_eq!(entries(&store)["beta"].len(), 1, "not created twice");
+
+    stack.run(&["import", "kv_entry.b", &b_id]).ok();
+    let done = stack.run(&["apply", "-auto-approve"]);
+    done.ok();
+    assert!(!done.all().contains("interrupted"), "{}", done.all());
+    stack.run(&["plan", "-detailed-exitcode"]).expect_code(0);
+    let e = entries(&store);
+    assert_eq!(e.keys().collect::<Vec<_>>(), ["alpha", "beta", "gamma", "seed"]);
+    assert!(e.values().all(|v| v.len() == 1), "no duplicates: {e:?}");
+}
