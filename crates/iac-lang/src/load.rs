@@ -744,7 +744,7 @@ impl Builder<'_> {
         if let Some((_, vspan)) = &call.version {
             // Terraform's rule: only registry packages have versions to choose from.
             if !matches!(crate::modsource::ModuleSource::parse(&call.source), Ok(crate::modsource::ModuleSource::Registry(_)) | Err(_)) {
-                self.diags.push(Diagnostic::error(format!("module {name:?}: version applies only to registry modules; a {:?} source is fixed by its address (for git, ?ref=)", call.source), Some(vspan.clone())));
+                self.diags.push(Diagnostic::error(format!("module {name:?}: version applies only to registry modules; other sources are fixed by their address (?ref= for git)"), Some(vspan.clone())));
             }
         }
         call.inputs = inputs;

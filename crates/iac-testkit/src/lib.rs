@@ -2,7 +2,8 @@
 //! local servers tests run against ([`services`]: moto, PostgreSQL), where the
 //! installed tools are ([`tools`]), receivers for what iac pushes out
 //! ([`recorder`]: any HTTP request, e.g. Pushgateway metrics; [`otlp`]: OTLP
-//! trace exports, decoded), and the conformance suites that each
+//! trace exports, decoded), a module registry ([`registry`]: Terraform's
+//! module registry protocol over tar.gz packages), and the conformance suites that each
 //! implementation of an extension trait must pass. It is a dev-dependency
 //! only; non-test code never depends on it.
 
@@ -10,5 +11,6 @@ pub mod conformance;
 pub mod leaks;
 pub mod otlp;
 pub mod recorder;
+pub mod registry;
 pub mod services;
 pub mod tools;

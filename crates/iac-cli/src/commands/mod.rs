@@ -5,6 +5,7 @@ mod comment;
 mod drift;
 mod fmt;
 mod migrate;
+mod modules;
 mod plan_apply;
 mod show;
 mod state;
@@ -226,7 +227,13 @@ fn missing_providers(dir: &std::path::Path, registry: &iac_engine::providers::Re
 }
 
 async fn init(ctx: &Ctx, backend_config: Vec<String>, migrate_state: bool, lock: LockArgs, providers: ProviderInstallArgs) -> u8 {
-    // Providers first: until they are installed the configuration cannot be
+    // Modules first, as Terraform does: the providers they use are only
+    // known once they are installed. The installer blocks (git, HTTP), so it
+    // runs off the async workers.
+    if let Err(code) = tokio::task::block_in_place(|| modules::install(ctx, providers.upgrade)) {
+        return code;
+    }
+    // Providers next: until they are installed the configuration cannot be
     // checked against their schemas.
     let choices = match install_providers(ctx, &providers) {
         Ok(c) => c,

@@ -40,7 +40,7 @@ pub(super) fn clone(url_with_query: &str, dest: &Path) -> Result<(), ModuleError
                 return Err(ModuleError::GitRefNotFound { url, reference: r.clone() });
             }
         }
-        return Err(ModuleError::Git { url, why: last_line(&stderr) });
+        return Err(ModuleError::Git { url, why: first_fatal(&stderr) });
     }
     if let Some(c) = commit {
         let out = run(&["checkout".into(), "--quiet".into(), c.to_string()], Some(dest), &url)?;
@@ -61,7 +61,10 @@ fn run(args: &[String], dir: Option<&Path>, url: &str) -> Result<std::process::O
     c.output().map_err(|e| ModuleError::Git { url: url.to_string(), why: format!("cannot run git: {e}") })
 }
 
-/// git's last message line ("fatal: repository '...' does not exist").
-fn last_line(stderr: &str) -> String {
-    stderr.lines().rev().map(str::trim).find(|l| !l.is_empty()).unwrap_or("git failed").to_string()
+/// git's first fatal message ("'...' does not appear to be a git
+/// repository"); what follows is generic advice.
+fn first_fatal(stderr: &str) -> String {
+    let lines = stderr.lines().map(str::trim);
+    let fatal = lines.clone().find_map(|l| l.strip_prefix("fatal: ")).or_else(|| lines.clone().find(|l| !l.is_empty()));
+    fatal.unwrap_or("git failed").to_string()
 }

@@ -1,0 +1,386 @@
+//! `iac init` installs modules as `terraform init` does (issue 14): from a
+//! module registry in the test kit (the same server Terraform 1.11.4 uses,
+//! through a CLI configuration `host` block), from git repositories the
+//! test makes (`git::file://` and a `git daemon` on 127.0.0.1), recursively;
+//! plan and validate use what was installed; every failure is one
+//! diagnostic on the `source`/`version` line (snapshots in
+//! `fixtures/modules/`).
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use iac_testkit::registry::ModuleRegistry;
+use support::{check_snapshot, fixtures, normalize, Out, Stack};
+
+const HOST: &str = "registry.example.test";
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.test", "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run git");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+/// A git repository holding a network module in `modules/subnet`: tag
+/// v1.0.0 names its first form, branch `next` a second with another output.
+fn net_repo(dir: &Path) -> PathBuf {
+    let repo = dir.join("net");
+    std::fs::create_dir_all(&repo).unwrap();
+    git(&repo, &["init", "-q"]);
+    write(
+        &repo,
+        "modules/subnet/main.tf",
+        r#"variable "cidr" {
+  type = string
+}
+
+resource "terraform_data" "subnet" {
+  input = var.cidr
+}
+
+output "cidr" {
+  value = var.cidr
+}
+
+output "id" {
+  value = terraform_data.subnet.id
+}
+"#,
+    );
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-qm", "subnet"]);
+    git(&repo, &["tag", "v1.0.0"]);
+    git(&repo, &["checkout", "-qb", "next"]);
+    write(&repo, "modules/subnet/extra.tf", "output \"generation\" {\n  value = \"next\"\n}\n");
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-qm", "next"]);
+    git(&repo, &["checkout", "-q", "main"]);
+    repo
+}
+
+/// The registry module acme/platform/aws: it calls the git module and a
+/// local module of its own package.
+fn platform_module(dir: &Path, git_source: &str, version_tag: &str) -> PathBuf {
+    let m = dir.join(format!("platform-{version_tag}"));
+    write(
+        &m,
+        "main.tf",
+        &format!(
+            r#"variable "cidr" {{
+  type = string
+}}
+
+module "net" {{
+  source = "{git_source}"
+  cidr   = var.cidr
+}}
+
+module "labels" {{
+  source = "./modules/labels"
+  name   = "platform"
+}}
+
+resource "terraform_data" "cluster" {{
+  input = {{
+    subnet = module.net.cidr
+    labels = module.labels.tags
+  }}
+}}
+
+output "subnet_cidr" {{
+  value = module.net.cidr
+}}
+
+output "release" {{
+  value = "{version_tag}"
+}}
+"#
+        ),
+    );
+    write(
+        &m,
+        "modules/labels/main.tf",
+        "variable \"name\" {\n  type = string\n}\n\noutput \"tags\" {\n  value = { Name = var.name }\n}\n",
+    );
+    m
+}
+
+fn cli_config(dir: &Path, modules_url: &str) -> PathBuf {
+    let p = dir.join("terraformrc");
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(&p, format!("host \"{HOST}\" {{\n  services = {{\n    \"modules.v1\" = \"{modules_url}\"\n  }}\n}}\n")).unwrap();
+    p
+}
+
+/// The world the tests share: a registry with the platform module (1.0.0
+/// and 1.1.0), the git repository, a CLI configuration pointing at both.
+struct World {
+    registry: ModuleRegistry,
+    work: tempfile::TempDir,
+    repo: PathBuf,
+    rc: PathBuf,
+}
+
+fn world() -> World {
+    let work = tempfile::Builder::new().prefix("iac-e2e-mod").tempdir().unwrap();
+    let repo = net_repo(work.path());
+    let registry = ModuleRegistry::start();
+    let git_source = format!("git::file://{}//modules/subnet?ref=v1.0.0", repo.display());
+    registry.publish("acme/platform/aws", "1.0.0", &platform_module(work.path(), &git_source, "1.0.0"));
+    registry.publish("acme/platform/aws", "1.1.0", &platform_module(work.path(), &git_source, "1.1.0"));
+    registry.publish("acme/platform/aws", "2.0.0-beta1", &platform_module(work.path(), &git_source, "2.0.0-beta1"));
+    let rc = cli_config(work.path(), &registry.modules_url());
+    World { registry, work, repo, rc }
+}
+
+impl World {
+    fn stack(&self, main_tf: &str) -> Stack {
+        let mut s = Stack::files("stack", &[("main.tf", main_tf)]);
+        s.env.insert("TF_CLI_CONFIG_FILE".into(), self.rc.display().to_string());
+        s
+    }
+    fn roots(&self) -> Vec<PathBuf> {
+        vec![self.work.path().to_path_buf()]
+    }
+}
+
+/// The EKS-example shape: the root calls a registry module (which calls a
+/// git module and a local one) and a git module of its own.
+fn eks_style_root(git_daemon_url: &str) -> String {
+    format!(
+        r#"module "platform" {{
+  source  = "{HOST}/acme/platform/aws"
+  version = "~> 1.0"
+  cidr    = "10.0.0.0/16"
+}}
+
+module "edge" {{
+  source = "git::{git_daemon_url}/net//modules/subnet?ref=next&depth=1"
+  cidr   = "10.1.0.0/16"
+}}
+
+resource "terraform_data" "consumer" {{
+  input = [module.platform.subnet_cidr, module.edge.generation]
+}}
+
+output "platform" {{
+  value = {{
+    cidr    = module.platform.subnet_cidr
+    release = module.platform.release
+    edge    = module.edge.generation
+  }}
+}}
+"#
+    )
+}
+
+/// `git daemon` serving the test's repositories on 127.0.0.1; killed on drop.
+struct GitDaemon {
+    child: Child,
+    port: u16,
+}
+
+impl GitDaemon {
+    fn start(base: &Path) -> GitDaemon {
+        let port = iac_testkit::services::free_port();
+        let child = Command::new("git")
+            .args(["daemon", "--reuseaddr", "--export-all", "--listen=127.0.0.1"])
+            .arg(format!("--port={port}"))
+            .arg(format!("--base-path={}", base.display()))
+            .arg(base)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start git daemon");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(std::time::Instant::now() < deadline, "git daemon did not listen on {port}");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        GitDaemon { child, port }
+    }
+    fn url(&self) -> String {
+        format!("git://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for GitDaemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn manifest(dir: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(dir.join(".terraform/modules/modules.json")).expect("modules.json");
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let list = v["Modules"].as_array_mut().unwrap();
+    list.sort_by(|a, b| a["Key"].as_str().cmp(&b["Key"].as_str()));
+    v
+}
+
+fn snapshot(name: &str, text: &str) {
+    let path = fixtures().join("modules").join(format!("{name}.txt"));
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    if let Err(e) = check_snapshot(&path, text) {
+        panic!("{e}");
+    }
+}
+
+fn ports_hidden(s: &str) -> String {
+    regex::Regex::new(r"127\.0\.0\.1:\d+").unwrap().replace_all(s, "127.0.0.1:<port>").into_owned()
+}
+
+#[test]
+fn registry_and_git_modules_install_validate_and_plan_like_terraform() {
+    let w = world();
+    let daemon = GitDaemon::start(w.work.path());
+    let root = eks_style_root(&daemon.url());
+    let s = w.stack(&root);
+
+    let init = s.run(&["init"]);
+    init.ok();
+    let m = manifest(&s.dir);
+    let net_src = format!("git::file://{}//modules/subnet?ref=v1.0.0", w.repo.display());
+    let expected = serde_json::json!({"Modules": [
+        {"Key": "", "Source": "", "Dir": "."},
+        {"Key": "edge", "Source": format!("git::{}/net//modules/subnet?ref=next&depth=1", daemon.url()), "Dir": ".terraform/modules/edge/modules/subnet"},
+        {"Key": "platform", "Source": format!("{HOST}/acme/platform/aws"), "Version": "1.1.0", "Dir": ".terraform/modules/platform"},
+        {"Key": "platform.labels", "Source": "./modules/labels", "Dir": ".terraform/modules/platform/modules/labels"},
+        {"Key": "platform.net", "Source": net_src, "Dir": ".terraform/modules/platform.net/modules/subnet"},
+    ]});
+    assert_eq!(m, expected, "iac's modules.json");
+    assert!(s.path(".terraform/modules/platform.net/modules/subnet/main.tf").is_file());
+    assert!(!s.path(".terraform/modules/edge/modules/subnet/extra.tf").exists() || s.path(".terraform/modules/edge/modules/subnet/extra.tf").is_file());
+
+    s.run(&["validate"]).ok();
+    let plan = s.run(&["plan"]);
+    plan.ok();
+    let out = plan.all();
+    for addr in ["module.platform.terraform_data.cluster", "module.platform.module.net.terraform_data.subnet", "module.edge.terraform_data.subnet", "terraform_data.consumer"] {
+        assert!(out.contains(addr), "{addr} missing from the plan:\n{out}");
+    }
+    assert!(out.contains("\"1.1.0\"") && out.contains("\"next\""), "the newest 1.x and the branch's module:\n{out}");
+
+    // Terraform 1.11.4, same server and configuration: the same manifest.
+    let tf_dir = w.work.path().join("tf-stack");
+    std::fs::create_dir_all(&tf_dir).unwrap();
+    std::fs::write(tf_dir.join("main.tf"), &root).unwrap();
+    let tf = Command::new(iac_testkit::tools::tool("terraform"))
+        .args(["init", "-no-color", "-input=false", "-backend=false"])
+        .current_dir(&tf_dir)
+        .env("TF_CLI_CONFIG_FILE", &w.rc)
+        .env("CHECKPOINT_DISABLE", "1")
+        .output()
+        .expect("run terraform");
+    assert!(tf.status.success(), "terraform init:\n{}{}", String::from_utf8_lossy(&tf.stdout), String::from_utf8_lossy(&tf.stderr));
+    assert_eq!(manifest(&tf_dir), expected, "Terraform's modules.json");
+    drop(daemon);
+}
+
+#[test]
+fn init_again_reuses_what_is_installed_and_upgrade_re_resolves() {
+    let w = world();
+    let s = w.stack(&format!("module \"platform\" {{\n  source  = \"{HOST}/acme/platform/aws\"\n  version = \"~> 1.0\"\n  cidr    = \"10.0.0.0/16\"\n}}\n"));
+    s.run(&["init"]).ok();
+    let before = w.registry.requests().len();
+    let again = s.run(&["init"]);
+    again.ok();
+    assert_eq!(w.registry.requests().len(), before, "a second init asks the registry nothing:\n{}", again.all());
+    assert!(again.stdout.contains("- platform in .terraform/modules/platform (already installed)"), "{}", again.stdout);
+
+    w.registry.publish("acme/platform/aws", "1.2.0", &platform_module(w.work.path(), &format!("git::file://{}//modules/subnet?ref=v1.0.0", w.repo.display()), "1.2.0"));
+    s.run(&["init"]).ok();
+    assert_eq!(manifest(&s.dir)["Modules"][1]["Version"], "1.1.0", "without -upgrade the installed version stays");
+    let up = s.run(&["init", "-upgrade"]);
+    up.ok();
+    assert_eq!(manifest(&s.dir)["Modules"][1]["Version"], "1.2.0", "-upgrade picks the newest allowed:\n{}", up.stdout);
+    // A changed constraint is re-resolved without -upgrade.
+    s.write("main.tf", &format!("module \"platform\" {{\n  source  = \"{HOST}/acme/platform/aws\"\n  version = \"1.0.0\"\n  cidr    = \"10.0.0.0/16\"\n}}\n"));
+    s.run(&["init"]).ok();
+    assert_eq!(manifest(&s.dir)["Modules"][1]["Version"], "1.0.0");
+    let leftovers: Vec<String> = std::fs::read_dir(s.path(".terraform/modules")).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.starts_with('.')).collect();
+    assert!(leftovers.is_empty(), "scratch directories left: {leftovers:?}");
+}
+
+#[test]
+fn registry_tokens_come_from_tf_token_variables_and_credentials_blocks_and_are_never_logged() {
+    let w = world();
+    w.registry.require_token("s3cr3t-token-value");
+    let main = format!("module \"platform\" {{\n  source  = \"{HOST}/acme/platform/aws\"\n  version = \"1.0.0\"\n  cidr    = \"10.0.0.0/16\"\n}}\n");
+    let s = w.stack(&main);
+    let denied = s.run(&["init"]);
+    denied.expect_code(1);
+    assert!(denied.stderr.contains("401"), "{}", denied.stderr);
+
+    let ok = s.run_env(&["init"], &[("TF_TOKEN_registry_example_test", "s3cr3t-token-value"), ("IAC_LOG", "trace")]);
+    ok.ok();
+    assert!(!ok.all().contains("s3cr3t-token-value"), "the token was printed:\n{}", ok.all());
+    let auth: Vec<String> = w.registry.requests().iter().filter_map(|r| r.header("authorization").map(str::to_string)).collect();
+    assert!(auth.iter().any(|a| a == "Bearer s3cr3t-token-value"), "{auth:?}");
+
+    // The same from a credentials block of the CLI configuration.
+    let rc = std::fs::read_to_string(&w.rc).unwrap() + &format!("credentials \"{HOST}\" {{\n  token = \"s3cr3t-token-value\"\n}}\n");
+    std::fs::write(&w.rc, rc).unwrap();
+    let s2 = w.stack(&main);
+    s2.run(&["init"]).ok();
+}
+
+#[test]
+fn a_module_not_installed_is_one_diagnostic_without_a_cascade() {
+    let w = world();
+    let s = w.stack(&format!(
+        "module \"platform\" {{\n  source  = \"{HOST}/acme/platform/aws\"\n  version = \"~> 1.0\"\n  cidr    = \"10.0.0.0/16\"\n}}\n\noutput \"a\" {{\n  value = module.platform.subnet_cidr\n}}\n\noutput \"b\" {{\n  value = module.platform.release\n}}\n"
+    ));
+    let plan = s.run(&["plan"]);
+    plan.expect_code(1);
+    assert!(!plan.all().contains("has no output") && !plan.all().contains("has no variable"), "{}", plan.all());
+    snapshot("not-installed", &normalize(&plan.stderr, &[s.root()]));
+    let v = s.run(&["validate"]);
+    v.expect_code(1);
+    assert_eq!(v.stderr.matches('×').count(), 1, "one diagnostic:\n{}", v.stderr);
+}
+
+fn failing_init(w: &World, name: &str, main_tf: &str, env: &[(&str, &str)]) -> Out {
+    let s = w.stack(main_tf);
+    let out = s.run_env(&["init"], env);
+    out.expect_code(1);
+    let mut roots: Vec<&Path> = vec![s.root()];
+    let wr = w.roots();
+    roots.extend(wr.iter().map(PathBuf::as_path));
+    snapshot(name, &ports_hidden(&normalize(&out.stderr, &roots)));
+    // Nothing half-installed: no scratch directories, no module directory.
+    let modules = s.path(".terraform/modules");
+    let dirs: Vec<String> = std::fs::read_dir(&modules).map(|rd| rd.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n != "modules.json").collect()).unwrap_or_default();
+    assert!(dirs.is_empty(), "{name}: left in .terraform/modules: {dirs:?}");
+    out
+}
+
+#[test]
+fn install_errors_are_diagnostics_on_the_source_or_version_line() {
+    let w = world();
+    let closed = iac_testkit::services::free_port();
+    let dead_rc = cli_config(&w.work.path().join("dead"), &format!("http://127.0.0.1:{closed}/v1/modules/"));
+    let reg = |v: &str| format!("module \"platform\" {{\n  source  = \"{HOST}/acme/platform/aws\"\n  version = \"{v}\"\n  cidr    = \"10.0.0.0/16\"\n}}\n");
+
+    failing_init(&w, "unreachable-host", &reg("~> 1.0"), &[("TF_CLI_CONFIG_FILE", dead_rc.to_str().unwrap())]);
+    failing_init(&w, "no-matching-version", &reg("~> 3.0"), &[]);
+    failing_init(&w, "unknown-module", &format!("module \"x\" {{\n  source = \"{HOST}/acme/nothing/aws\"\n}}\n"), &[]);
+    failing_init(&w, "git-ref-not-found", &format!("module \"net\" {{\n  source = \"git::file://{}//modules/subnet?ref=v9.9.9\"\n  cidr   = \"10.0.0.0/16\"\n}}\n", w.repo.display()), &[]);
+    failing_init(&w, "git-no-repository", &format!("module \"net\" {{\n  source = \"git::file://{}/missing?ref=v1.0.0\"\n}}\n", w.work.path().display()), &[]);
+    w.registry.publish_bytes("acme/broken/aws", "1.0.0", b"\x1f\x8b\x08\x00this is not a gzip stream".to_vec());
+    failing_init(&w, "archive-corrupt", &format!("module \"broken\" {{\n  source  = \"{HOST}/acme/broken/aws\"\n  version = \"1.0.0\"\n}}\n"), &[]);
+    failing_init(&w, "version-on-git-source", &format!("module \"net\" {{\n  source  = \"git::file://{}//modules/subnet?ref=v1.0.0\"\n  version = \"1.0.0\"\n}}\n", w.repo.display()), &[]);
+    failing_init(&w, "unsupported-source", "module \"x\" {\n  source = \"s3::https://s3.amazonaws.com/bucket/x.zip\"\n}\n", &[]);
+}
