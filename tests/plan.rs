@@ -69,8 +69,9 @@ fn run_case(name: &str, dir: &std::path::Path) -> Result<(), String> {
             seen.push(show.all());
             match serde_json::from_str::<serde_json::Value>(&show.stdout) {
                 Ok(j) => {
-                    if j["format_version"].as_str().is_none() || !j["resource_changes"].is_array() || !j["output_changes"].is_object() {
-                        problems.push(format!("{name}: show -json lacks format_version/resource_changes/output_changes:\n{}", show.stdout));
+                    // As Terraform, resource_changes and output_changes are left out when empty.
+                    if j["format_version"].as_str().is_none() || !j["planned_values"].is_object() || !(j["resource_changes"].is_array() || j["output_changes"].is_object() || j["applyable"] == false) {
+                        problems.push(format!("{name}: show -json lacks format_version/planned_values/changes:\n{}", show.stdout));
                     }
                 }
                 Err(e) => problems.push(format!("{name}: show -json is not JSON ({e}):\n{}{}", show.stdout, show.stderr)),

@@ -174,6 +174,10 @@ pub enum Command {
     Show {
         #[arg(long)]
         json: bool,
+        /// With -json: include sensitive values (redacted by default), for
+        /// policy engines that inspect them.
+        #[arg(long = "show-sensitive")]
+        show_sensitive: bool,
         #[command(flatten)]
         report: ReportArgs,
         file: Option<PathBuf>,

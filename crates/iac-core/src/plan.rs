@@ -117,9 +117,60 @@ pub struct Plan {
     /// Error diagnostics rendered when the plan could not be completed.
     #[serde(default)]
     pub errored: bool,
+    /// When the plan was made (RFC 3339, UTC): Terraform's JSON `timestamp`.
+    #[serde(default)]
+    pub timestamp: String,
+    /// Full provider source addresses by local name (`aws` →
+    /// `registry.terraform.io/hashicorp/aws`), from `required_providers`.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub provider_sources: std::collections::BTreeMap<String, String>,
+    /// The stack's configuration in Terraform's JSON configuration
+    /// representation, made with the plan (a saved plan is shown without the stack).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub configuration: Option<serde_json::Value>,
+    /// Terraform's `relevant_attributes`: `{resource, attribute}` the configuration refers to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub relevant_attributes: Vec<serde_json::Value>,
 }
 
 pub const PLAN_FORMAT_VERSION: &str = "1.0";
+
+/// Why an action was planned: Terraform's `action_reason` values, stored as
+/// is in [`ResourceChange::reason`] (plans saved by older iac hold prose,
+/// shown as it is).
+pub mod reason {
+    pub const REPLACE_CANNOT_UPDATE: &str = "replace_because_cannot_update";
+    pub const REPLACE_TAINTED: &str = "replace_because_tainted";
+    pub const REPLACE_BY_REQUEST: &str = "replace_by_request";
+    pub const REPLACE_BY_TRIGGERS: &str = "replace_by_triggers";
+    pub const DELETE_NO_RESOURCE_CONFIG: &str = "delete_because_no_resource_config";
+    pub const DELETE_NO_MODULE: &str = "delete_because_no_module";
+    pub const DELETE_COUNT_INDEX: &str = "delete_because_count_index";
+    pub const DELETE_EACH_KEY: &str = "delete_because_each_key";
+    pub const DELETE_WRONG_REPETITION: &str = "delete_because_wrong_repetition";
+    pub const READ_CONFIG_UNKNOWN: &str = "read_because_config_unknown";
+
+    /// A reason for people, with the attributes that force a replacement.
+    pub fn describe(code: &str, replace_paths: &[crate::path::AttrPath]) -> String {
+        match code {
+            REPLACE_CANNOT_UPDATE if !replace_paths.is_empty() => {
+                let paths: Vec<String> = replace_paths.iter().map(|p| p.to_string()).collect();
+                format!("{} cannot be updated in place", paths.join(", "))
+            }
+            REPLACE_CANNOT_UPDATE => "an argument that cannot be updated in place changed".into(),
+            REPLACE_TAINTED => "tainted: an earlier apply failed part way".into(),
+            REPLACE_BY_REQUEST => "requested with -replace".into(),
+            REPLACE_BY_TRIGGERS => "replace_triggered_by changed".into(),
+            DELETE_NO_RESOURCE_CONFIG => "its configuration is gone".into(),
+            DELETE_NO_MODULE => "its module instance is gone".into(),
+            DELETE_COUNT_INDEX => "its index is out of range for count".into(),
+            DELETE_EACH_KEY => "its key is not in for_each".into(),
+            DELETE_WRONG_REPETITION => "its key does not match count or for_each".into(),
+            READ_CONFIG_UNKNOWN => "its configuration depends on values known only after apply".into(),
+            other => other.to_string(),
+        }
+    }
+}
 
 impl Plan {
     pub fn has_changes(&self) -> bool {

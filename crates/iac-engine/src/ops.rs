@@ -230,6 +230,13 @@ async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, vars: iac_cor
     let seen = std::mem::take(&mut *lock(&run.seen));
     let targets = &run.opts.targets;
     let in_targets = |a: &InstanceAddr| targets.is_empty() || targets.iter().any(|t| t.contains(a));
+    let module_instances: Vec<iac_core::address::ModulePath> = {
+        let store = run.values.read();
+        let mut all: Vec<_> = store.module_instances.values().flatten().map(|i| i.path.clone()).collect();
+        all.sort();
+        all.dedup();
+        all
+    };
     let mut errors = Vec::new();
     let mut deleted = std::collections::HashSet::new();
     let mut deletes = Vec::new();
@@ -256,7 +263,7 @@ async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, vars: iac_cor
                 before: inst.value(),
                 after: Value::Null,
                 replace_paths: Vec::new(),
-                reason: orphan.then(|| "its configuration is gone".into()),
+                reason: orphan.then(|| orphan_reason(&loaded.stack.root, &module_instances, addr).into()),
                 create_before_destroy: false,
                 private: None,
                 dependencies: inst.dependencies.clone(),
@@ -321,8 +328,31 @@ async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, vars: iac_cor
         prior_state: refreshed,
         targets: target_strings,
         errored: false,
+        timestamp: crate::time::now_rfc3339(),
+        provider_sources: crate::render::tfconfig::provider_sources(&loaded.stack.root),
+        configuration: Some(crate::render::tfconfig::configuration(&loaded.stack.root, &|provider: &str, type_: &str| {
+            env.registry.get(provider).and_then(|f| f.schema().resources.get(type_).map(|r| r.version)).unwrap_or(0)
+        })),
+        relevant_attributes: crate::render::tfconfig::relevant_attributes(&loaded.stack.root, &module_instances),
     };
     Ok((PlanOutcome { plan, warnings: loaded.warnings.iter().cloned().chain(run_warnings).collect() }, configured))
+}
+
+/// Terraform's `action_reason` for deleting an instance the walk did not see.
+fn orphan_reason(root: &iac_lang::config::Module, module_instances: &[iac_core::address::ModulePath], addr: &InstanceAddr) -> &'static str {
+    use iac_core::plan::reason::*;
+    let module = &addr.resource.module;
+    if !module.is_root() && module_instances.binary_search(module).is_err() {
+        return DELETE_NO_MODULE;
+    }
+    let names: Vec<String> = module.0.iter().map(|s| s.name.clone()).collect();
+    let key = if addr.resource.mode == Mode::Data { format!("data.{}.{}", addr.resource.type_, addr.resource.name) } else { format!("{}.{}", addr.resource.type_, addr.resource.name) };
+    let Some(r) = root.descendant(&names).and_then(|m| m.resources.get(&key)) else { return DELETE_NO_RESOURCE_CONFIG };
+    match (&addr.key, r.count.is_some(), r.for_each.is_some()) {
+        (iac_core::address::InstanceKey::Int(_), true, _) => DELETE_COUNT_INDEX,
+        (iac_core::address::InstanceKey::Str(_), _, true) => DELETE_EACH_KEY,
+        _ => DELETE_WRONG_REPETITION,
+    }
 }
 
 #[derive(Debug)]

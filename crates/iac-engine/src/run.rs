@@ -708,34 +708,34 @@ impl Run {
             None => default_plan(w.schema, prior_plain.as_ref(), &config),
         };
         let mut action;
-        let mut reason = None;
+        let mut reason: Option<String> = None;
         match &prior_plain {
             None => action = Action::Create,
             Some(pv) => {
                 action = if matches!(w.res.lifecycle.ignore_changes, IgnoreChanges::All) || &resp.planned == pv { Action::NoOp } else { Action::Update };
                 if !resp.requires_replace.is_empty() && action != Action::NoOp {
                     action = Action::Replace;
-                    reason = Some("requested by the provider".into());
+                    reason = Some(iac_core::plan::reason::REPLACE_CANNOT_UPDATE.into());
                 }
                 if prior.as_ref().is_some_and(|p| p.status == InstanceStatus::Tainted) {
                     action = Action::Replace;
-                    reason = Some("tainted: an earlier apply failed part way".into());
+                    reason = Some(iac_core::plan::reason::REPLACE_TAINTED.into());
                 }
                 if self.opts.replace.contains(&addr) {
                     action = Action::Replace;
-                    reason = Some("requested with -replace".into());
+                    reason = Some(iac_core::plan::reason::REPLACE_BY_REQUEST.into());
                 }
                 if let Some(t) = &w.triggers {
                     let before = prior.as_ref().and_then(|p| p.private.as_ref()).and_then(|p| p.get("replace_triggered_by")).map(Value::from_json);
                     if before.as_ref() != Some(t) || !t.is_wholly_known() {
                         action = Action::Replace;
-                        reason = Some("replace_triggered_by changed".into());
+                        reason = Some(iac_core::plan::reason::REPLACE_BY_TRIGGERS.into());
                     }
                 }
             }
         }
         if action == Action::Replace && w.res.lifecycle.prevent_destroy {
-            return Err(Diagnostic::error(format!("{addr} has lifecycle.prevent_destroy set, but the plan would replace it"), Some(w.res.span.clone())).with_detail(reason.unwrap_or_default()));
+            return Err(Diagnostic::error(format!("{addr} has lifecycle.prevent_destroy set, but the plan would replace it"), Some(w.res.span.clone())).with_detail(reason.map(|r| iac_core::plan::reason::describe(&r, &resp.requires_replace)).unwrap_or_default()));
         }
         // A replacement creates a new object: plan it as a create (computed
         // attributes unknown), as apply will (it plans with no prior object).
@@ -821,7 +821,7 @@ impl Run {
                     before: Value::Null,
                     after: Value::Unknown,
                     replace_paths: Vec::new(),
-                    reason: Some("its configuration depends on values known only after apply".into()),
+                    reason: Some(iac_core::plan::reason::READ_CONFIG_UNKNOWN.into()),
                     create_before_destroy: false,
                     private: None,
                     dependencies: w.deps.clone(),

@@ -1,4 +1,4 @@
-//! The iac stack language: loads a stack directory of `*.tf` / `*.hcl`
+//! The iac stack language: loads a stack directory of `*.tf`
 //! files with source spans (hcl-edit), builds the configuration model
 //! (modules, variables, resources, outputs, ...), extracts references for
 //! the dependency graph, and evaluates expressions with unknown and

@@ -110,8 +110,10 @@ fn load_module(dir: &Path, call_path: Vec<String>, sources: &mut SourceMap, diag
     let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(rd) => rd
             .filter_map(|e| e.ok().map(|e| e.path()))
-            // The dependency lock file is HCL too, but never configuration.
-            .filter(|p| p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("tf" | "hcl")) && p.file_name().is_some_and(|n| n != ".terraform.lock.hcl"))
+            // As Terraform: `*.tf` only (never `*.hcl`: the lock file, a
+            // `backend.hcl` for -backend-config, test files), and not the files
+            // editors leave (`.name`, `name~`, `#name#`).
+            .filter(|p| p.is_file() && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| configuration_file(n) == Some(false)))
             .collect(),
         Err(e) => {
             diags.push(Diagnostic::error(format!("cannot read stack directory {}: {e}", dir.display()), None));
@@ -119,8 +121,17 @@ fn load_module(dir: &Path, call_path: Vec<String>, sources: &mut SourceMap, diag
         }
     };
     files.sort();
+    // JSON configuration would be ignored silently, and what it declares then
+    // planned for destruction: refuse it instead.
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        let mut json: Vec<String> = rd.filter_map(|e| e.ok()?.file_name().into_string().ok()).filter(|n| configuration_file(n) == Some(true)).collect();
+        json.sort();
+        for name in json {
+            diags.push(Diagnostic::error(format!("{} is Terraform's JSON configuration syntax, which iac does not read yet; write it as {}", dir.join(&name).display(), name.trim_end_matches(".json")), None));
+        }
+    }
     if files.is_empty() {
-        diags.push(Diagnostic::error(format!("no *.tf or *.hcl files in {}", dir.display()), None));
+        diags.push(Diagnostic::error(format!("no *.tf files in {}", dir.display()), None));
     }
     for path in files {
         let text = match std::fs::read_to_string(&path) {
@@ -208,6 +219,22 @@ fn load_module(dir: &Path, call_path: Vec<String>, sources: &mut SourceMap, diag
         module.module_calls.get_mut(&name).expect("listed above").module = Box::new(child);
     }
     module
+}
+
+/// Whether a directory entry is configuration as Terraform decides it:
+/// Some(false) for `*.tf`, Some(true) for `*.tf.json`, None otherwise
+/// (other extensions, hidden and editor backup files).
+fn configuration_file(name: &str) -> Option<bool> {
+    if name.starts_with('.') || name.ends_with('~') || (name.starts_with('#') && name.ends_with('#')) {
+        return None;
+    }
+    if name.ends_with(".tf.json") {
+        Some(true)
+    } else if name.ends_with(".tf") {
+        Some(false)
+    } else {
+        None
+    }
 }
 
 /// Lexical cleaning (Go's `filepath.Clean`): no `.` elements, `..` taken

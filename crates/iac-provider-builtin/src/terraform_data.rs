@@ -1,4 +1,5 @@
-//! `terraform_data`: stores `input` and mirrors it into `output`; a change of
+//! `terraform_data`: stores `input` and mirrors it into `output` (unknown
+//! while planning, as in Terraform, unless `input` is unchanged); a change of
 //! `triggers_replace` replaces it; `id` is a random UUID. No side effects.
 
 use std::sync::Arc;
@@ -69,15 +70,19 @@ impl Provider for TerraformData {
         let mut resp = default_plan(&self.schema, req.prior.as_ref(), &req.config);
         let input = req.config.get("input").cloned().unwrap_or(Value::Null);
         let Value::Map(mut planned) = resp.planned else { unreachable!("default_plan returns an object") };
-        planned.insert("output".into(), input.clone());
+        // As Terraform: `output` is known only after apply, unless `input` is unchanged.
+        let mut output = Value::Unknown;
         if let Some(prior) = &req.prior {
             let old = prior.get("triggers_replace").cloned().unwrap_or(Value::Null);
             let new = req.config.get("triggers_replace").cloned().unwrap_or(Value::Null);
             if old != new || !new.is_wholly_known() {
                 resp.requires_replace.push(AttrPath::attr("triggers_replace"));
                 planned.insert("id".into(), Value::Unknown);
+            } else if prior.get("input").cloned().unwrap_or(Value::Null) == input && input.is_wholly_known() {
+                output = prior.get("output").cloned().unwrap_or(Value::Null);
             }
         }
+        planned.insert("output".into(), output);
         resp.planned = Value::Map(planned);
         Ok(resp)
     }
@@ -87,6 +92,10 @@ impl Provider for TerraformData {
         let Value::Map(mut m) = req.planned else { return Err(ProviderError::Other("planned state is not an object".into())) };
         if matches!(m.get("id"), Some(Value::Unknown) | None) {
             m.insert("id".into(), Value::String(uuid::Uuid::new_v4().to_string()));
+        }
+        if matches!(m.get("output"), Some(Value::Unknown) | None) {
+            let input = m.get("input").cloned().unwrap_or(Value::Null);
+            m.insert("output".into(), input);
         }
         Ok(ApplyChangeResponse { new_state: Value::Map(m), private: None })
     }

@@ -59,11 +59,11 @@ pub async fn run(cli: Cli) -> u8 {
             plan.destroy = true;
             plan_apply::apply(&ctx, plan, auto_approve, None, None).await
         }
-        Command::Show { json, report, file } => match show::format(&ctx, json, &report) {
+        Command::Show { json, show_sensitive, report, file } => match show::format(&ctx, json, &report) {
             Err(code) => code,
             Ok(show::Format::Markdown) => show::markdown(&ctx, &report, file),
-            Ok(show::Format::Json) => state::show(&ctx, true, file).await,
-            Ok(show::Format::Human) => state::show(&ctx, false, file).await,
+            Ok(show::Format::Json) => state::show(&ctx, Some(iac_engine::render::json::Options { show_sensitive }), file).await,
+            Ok(show::Format::Human) => state::show(&ctx, None, file).await,
         },
         Command::Drift { vars, lock, format, out, push, unmanaged, unmanaged_ignore, parallelism, dirs } => {
             drift::run(&ctx, drift::DriftArgs { vars, lock, format, out, push, unmanaged, unmanaged_ignore, parallelism, dirs }).await

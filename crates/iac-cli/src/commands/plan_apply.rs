@@ -148,14 +148,14 @@ pub async fn plan(ctx: &Ctx, p: PlanArgs, out: Option<PathBuf>, detailed: bool, 
         }
         Format::Json if stacks.len() == 1 => {
             if let Ok((_, o)) = &stacks[0].result {
-                outln!("{}", serde_json::to_string_pretty(&iac_engine::render::json::plan_json(&o.plan)).unwrap_or_default());
+                outln!("{}", serde_json::to_string_pretty(&iac_engine::render::json::plan_json(&o.plan, Default::default())).unwrap_or_default());
             }
         }
         Format::Json => {
             let items: Vec<serde_json::Value> = stacks
                 .iter()
                 .map(|s| match &s.result {
-                    Ok((_, o)) => serde_json::json!({"stack": s.name, "plan": iac_engine::render::json::plan_json(&o.plan)}),
+                    Ok((_, o)) => serde_json::json!({"stack": s.name, "plan": iac_engine::render::json::plan_json(&o.plan, Default::default())}),
                     Err(e) => serde_json::json!({"stack": s.name, "error": e.to_string()}),
                 })
                 .collect();

@@ -15,7 +15,15 @@ async fn current_state(ctx: &Ctx) -> Result<iac_core::state::State, u8> {
     ops::read_state(env.backend.as_ref()).await.map_err(|e| ctx.fail(&e, None))
 }
 
-pub async fn show(ctx: &Ctx, json: bool, file: Option<PathBuf>) -> u8 {
+/// Full provider source addresses from the stack's `required_providers`
+/// (defaults when the stack cannot be read: state is shown without it).
+pub fn provider_sources(ctx: &Ctx) -> std::collections::BTreeMap<String, String> {
+    let (stack, _) = iac_lang::load::load_stack(&ctx.dir);
+    iac_engine::render::tfconfig::provider_sources(&stack.root)
+}
+
+/// `iac show [-json [-show-sensitive]] [PLAN]`; `json` holds the JSON options.
+pub async fn show(ctx: &Ctx, json: Option<iac_engine::render::json::Options>, file: Option<PathBuf>) -> u8 {
     if let Some(f) = file {
         let plan = match super::plan_apply::read_plan(&f) {
             Ok(p) => p,
@@ -24,8 +32,9 @@ pub async fn show(ctx: &Ctx, json: bool, file: Option<PathBuf>) -> u8 {
                 return 1;
             }
         };
-        if json {
-            outln!("{}", serde_json::to_string_pretty(&iac_engine::render::json::plan_json(&plan)).unwrap_or_default());
+        if let Some(opts) = json {
+            // One line, as Terraform prints it.
+            outln!("{}", serde_json::to_string(&iac_engine::render::json::plan_json(&plan, opts)).unwrap_or_default());
         } else {
             out!("{}", render_plan(&plan, Style { color: ctx.color }));
         }
@@ -35,8 +44,8 @@ pub async fn show(ctx: &Ctx, json: bool, file: Option<PathBuf>) -> u8 {
         Ok(s) => s,
         Err(c) => return c,
     };
-    if json {
-        outln!("{}", serde_json::to_string_pretty(&iac_engine::render::json::state_json(&state)).unwrap_or_default());
+    if let Some(opts) = json {
+        outln!("{}", serde_json::to_string(&iac_engine::render::json::state_json(&state, &provider_sources(ctx), opts)).unwrap_or_default());
         return 0;
     }
     if state.is_empty() {

