@@ -384,3 +384,46 @@ fn install_errors_are_diagnostics_on_the_source_or_version_line() {
     failing_init(&w, "version-on-git-source", &format!("module \"net\" {{\n  source  = \"git::file://{}//modules/subnet?ref=v1.0.0\"\n  version = \"1.0.0\"\n}}\n", w.repo.display()), &[]);
     failing_init(&w, "unsupported-source", "module \"x\" {\n  source = \"s3::https://s3.amazonaws.com/bucket/x.zip\"\n}\n", &[]);
 }
+
+#[test]
+fn git_refs_name_tags_branches_and_commits() {
+    let w = world();
+    let head = Command::new("git").args(["rev-parse", "v1.0.0"]).current_dir(&w.repo).output().unwrap();
+    let commit = String::from_utf8(head.stdout).unwrap().trim().to_string();
+    let repo = w.repo.display().to_string();
+    let s = w.stack(&format!(
+        r#"module "tag" {{
+  source = "git::file://{repo}//modules/subnet?ref=v1.0.0"
+  cidr   = "10.0.0.0/16"
+}}
+
+module "branch" {{
+  source = "git::file://{repo}//modules/subnet?ref=next&depth=1"
+  cidr   = "10.1.0.0/16"
+}}
+
+module "commit" {{
+  source = "git::file://{repo}//modules/subnet?ref={commit}"
+  cidr   = "10.2.0.0/16"
+}}
+
+module "default_branch" {{
+  source = "git::file://{repo}//modules/subnet"
+  cidr   = "10.3.0.0/16"
+}}
+
+output "generation" {{
+  value = module.branch.generation
+}}
+"#
+    ));
+    s.run(&["init"]).ok();
+    assert!(s.path(".terraform/modules/branch/modules/subnet/extra.tf").is_file(), "the branch's file");
+    for k in ["tag", "commit", "default_branch"] {
+        assert!(s.path(&format!(".terraform/modules/{k}/modules/subnet/main.tf")).is_file(), "{k}");
+        assert!(!s.path(&format!(".terraform/modules/{k}/modules/subnet/extra.tf")).exists(), "{k} is not the branch");
+    }
+    let shallow = Command::new("git").args(["rev-list", "--count", "HEAD"]).current_dir(s.path(".terraform/modules/branch")).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&shallow.stdout).trim(), "1", "depth=1 makes a shallow clone");
+    s.run(&["validate"]).ok();
+}
