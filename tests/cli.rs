@@ -227,7 +227,8 @@ fn output_json_and_raw() {
     let json = s.run(&["output", "-json"]);
     json.ok();
     let j: Json = serde_json::from_str(&json.stdout).expect("output -json");
-    assert_eq!(j["greeting"], serde_json::json!({"sensitive": false, "value": "hello"}));
+    // Terraform writes the type with every output.
+    assert_eq!(j["greeting"], serde_json::json!({"sensitive": false, "type": "string", "value": "hello"}));
     assert_eq!(j["names"]["value"], serde_json::json!(["hello-0", "hello-1"]));
     assert_eq!(j["settings"]["value"], serde_json::json!({"port": 8080, "tls": true}));
     assert_eq!(j["token"]["sensitive"], true);
