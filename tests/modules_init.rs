@@ -427,3 +427,24 @@ output "generation" {{
     assert_eq!(String::from_utf8_lossy(&shallow.stdout).trim(), "1", "depth=1 makes a shallow clone");
     s.run(&["validate"]).ok();
 }
+
+#[test]
+fn an_https_archive_source_installs_by_extension_or_archive_parameter() {
+    let w = world();
+    let url = format!("{}/archives/acme/platform/aws/1.0.0.tar.gz", w.registry.url());
+    let forced = format!("{}/archives/acme/platform/aws/1.1.0.tar.gz?archive=tar.gz", w.registry.url());
+    let s = w.stack(&format!(
+        "module \"a\" {{\n  source = \"{url}\"\n  cidr   = \"10.0.0.0/16\"\n}}\n\nmodule \"b\" {{\n  source = \"{forced}//modules/labels\"\n  name   = \"b\"\n}}\n\noutput \"release\" {{\n  value = module.a.release\n}}\n"
+    ));
+    s.run(&["init"]).ok();
+    let m = manifest(&s.dir);
+    assert_eq!(m["Modules"][1], serde_json::json!({"Key": "a", "Source": url, "Dir": ".terraform/modules/a"}));
+    let keys: Vec<&str> = m["Modules"].as_array().unwrap().iter().map(|r| r["Key"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["", "a", "a.labels", "a.net", "b"], "the archive's own modules too");
+    assert_eq!(m["Modules"][4]["Dir"], ".terraform/modules/b/modules/labels");
+    s.run(&["plan"]).ok();
+    // No modules, no .terraform/modules.
+    let plain = w.stack("resource \"terraform_data\" \"x\" {}\n");
+    plain.run(&["init"]).ok();
+    assert!(!plain.path(".terraform/modules").exists());
+}

@@ -172,6 +172,11 @@ impl ModuleInstaller {
     /// Writes `modules.json` with every call installed, sorted by key.
     pub fn finish(mut self) -> Result<Vec<Record>, ModuleError> {
         self.records.sort_by(|a, b| a.key.cmp(&b.key));
+        // A stack without module calls gets no .terraform/modules at all, as
+        // with Terraform; one that had some gets its record brought up to date.
+        if self.records.len() == 1 && self.previous.is_empty() {
+            return Ok(self.records);
+        }
         let dir = self.root.join(MODULES_DIR);
         std::fs::create_dir_all(&dir).map_err(|e| ModuleError::Io { path: dir.clone(), source: e })?;
         let text = serde_json::to_string(&Manifest { modules: self.records.clone() }).expect("records serialize");
