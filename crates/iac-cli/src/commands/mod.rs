@@ -182,7 +182,14 @@ impl Ctx {
         let events: iac_engine::run::EventSink = Arc::new(|e| {
             crate::locking::notice(&e);
         });
-        Ok(Env { registry: self.registry()?, backend, lock_timeout, lock_wait: crate::locking::lock_wait(), cancel: Arc::new(AtomicBool::new(false)), events: Some(events), env_vars: std::env::vars().collect() })
+        // Commands without a loaded stack (state pull/mv/rm, output) read and
+        // write state only: they need no provider, so no plugin is loaded for
+        // them (a broken plugin must not lock anyone out of their state).
+        let registry = match loaded {
+            Some(_) => self.registry()?,
+            None => wiring::native_registry(),
+        };
+        Ok(Env { registry, backend, lock_timeout, lock_wait: crate::locking::lock_wait(), cancel: Arc::new(AtomicBool::new(false)), events: Some(events), env_vars: std::env::vars().collect() })
     }
 
     pub fn fail(&self, e: &iac_engine::EngineError, loaded: Option<&Loaded>) -> u8 {
