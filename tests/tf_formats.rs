@@ -226,3 +226,49 @@ fn terraform_data_output_is_unknown_until_apply() {
     assert_eq!(s.run(&["output", "-json", "u_out"]).stdout.trim(), r#"{"n":1,"tag":"t"}"#);
     s.run(&["plan", "-detailed-exitcode"]).expect_code(0);
 }
+
+#[test]
+fn state_pull_is_terraforms_format_4_and_push_checks_lineage_and_serial() {
+    let s = stack();
+    s.run(&["apply", "-auto-approve"]).ok();
+    let pull = s.run(&["state", "pull"]);
+    pull.ok();
+    let v4: Json = serde_json::from_str(&pull.stdout).expect("state pull is JSON");
+    assert_eq!(v4["version"], 4, "{v4}");
+    assert!(v4.get("pending").is_none(), "iac's extensions stay out of the pulled file");
+
+    // Terraform reads it back: the same resources, and nothing to do.
+    let tf = Terraform::new();
+    std::fs::write(tf.dir.join("terraform.tfstate"), &pull.stdout).expect("write terraform.tfstate");
+    let tf_state = tf.json(&["show", "-json"]);
+    let iac_state = iac_json(&s, &["show", "-json", "-show-sensitive"]);
+    assert_same("terraform show -json of iac's pulled state", &tf_state, &iac_state);
+    let plan = tf.run(&["plan", "-input=false", "-detailed-exitcode"]);
+    assert_eq!(plan.code, 0, "terraform plan on iac's state must be empty:\n{}{}", plan.stdout, plan.stderr);
+
+    // Push: the same state is taken; an older serial or another lineage only with -force.
+    let file = s.root().join("pulled.tfstate");
+    std::fs::write(&file, &pull.stdout).unwrap();
+    s.run(&["state", "push", file.to_str().unwrap()]).ok();
+    let older = s.root().join("older.tfstate");
+    let mut o = v4.clone();
+    o["serial"] = json!(0);
+    std::fs::write(&older, o.to_string()).unwrap();
+    let refused = s.run(&["state", "push", older.to_str().unwrap()]);
+    refused.expect_code(1);
+    assert!(refused.stderr.contains("newer serial"), "{}", refused.stderr);
+    let other = s.root().join("other.tfstate");
+    let mut o = v4.clone();
+    o["lineage"] = json!("00000000-0000-0000-0000-000000000000");
+    o["serial"] = json!(1000);
+    std::fs::write(&other, o.to_string()).unwrap();
+    let refused = s.run(&["state", "push", other.to_str().unwrap()]);
+    refused.expect_code(1);
+    assert!(refused.stderr.contains("lineage"), "{}", refused.stderr);
+    s.run(&["state", "push", "-force", other.to_str().unwrap()]).ok();
+    let after: Json = serde_json::from_str(&s.run(&["state", "pull"]).stdout).unwrap();
+    assert_eq!(after["lineage"], v4["lineage"], "a forced push keeps the backend's lineage");
+    assert!(after["serial"].as_u64().unwrap() >= 1000, "{after}");
+    // Same objects: nothing to do.
+    s.run(&["plan", "-detailed-exitcode"]).expect_code(0);
+}

@@ -199,7 +199,8 @@ impl Stack {
     }
 
     pub fn state_json(&self) -> serde_json::Value {
-        let out = self.run(&["state", "pull"]);
+        // iac's own snapshot (`state pull` alone prints Terraform's format).
+        let out = self.run(&["state", "pull", "-raw"]);
         out.ok();
         serde_json::from_str(&out.stdout)
             .unwrap_or_else(|e| panic!("state pull is not JSON ({e}):\n{}", out.stdout))

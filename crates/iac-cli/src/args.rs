@@ -266,11 +266,24 @@ pub enum StateCommand {
         lock: LockArgs,
         addresses: Vec<String>,
     },
-    /// Print the raw state, or a version of it from history.
+    /// Print the state in Terraform's state format (version 4), or a version
+    /// of it from history.
     Pull {
         /// A version id from `iac state history`.
         #[arg(long)]
         version: Option<String>,
+        /// iac's own snapshot format instead (with pending intents), for debugging.
+        #[arg(long)]
+        raw: bool,
+    },
+    /// Replace the state with FILE (Terraform's state format 4, or iac's own),
+    /// refusing another lineage or an older serial unless -force.
+    Push {
+        #[command(flatten)]
+        lock: LockArgs,
+        #[arg(long)]
+        force: bool,
+        file: PathBuf,
     },
     /// List the state's previous versions, newest first.
     History {

@@ -145,7 +145,7 @@ pub async fn state(ctx: &Ctx, cmd: StateCommand) -> u8 {
                 }
             }
         }
-        StateCommand::Pull { version: Some(id) } => {
+        StateCommand::Pull { version: Some(id), .. } => {
             let env = match ctx.env(None, None) {
                 Ok(e) => e,
                 Err(c) => return c,
@@ -160,19 +160,25 @@ pub async fn state(ctx: &Ctx, cmd: StateCommand) -> u8 {
         }
         StateCommand::History { json } => history(ctx, json).await,
         StateCommand::Rekey { lock } => rekey(ctx, &lock).await,
-        StateCommand::Pull { version: None } => {
+        StateCommand::Pull { version: None, raw } => {
             let env = match ctx.env(None, None) {
                 Ok(e) => e,
                 Err(c) => return c,
             };
             match ops::read_state(env.backend.as_ref()).await {
-                Ok(s) => {
+                Ok(s) if raw => {
                     outln!("{}", String::from_utf8_lossy(&s.to_bytes()));
+                    0
+                }
+                Ok(s) => {
+                    let v4 = iac_engine::render::tfstate::to_v4(&s, &provider_sources(ctx), &env.registry);
+                    outln!("{}", serde_json::to_string_pretty(&v4).unwrap_or_default());
                     0
                 }
                 Err(e) => ctx.fail(&e, None),
             }
         }
+        StateCommand::Push { lock, force, file } => push(ctx, &lock, force, &file).await,
         StateCommand::Mv { lock, source, destination } => {
             let (from, to) = match (source.parse::<Target>(), destination.parse::<Target>()) {
                 (Ok(f), Ok(t)) => (f, t),
@@ -252,6 +258,59 @@ pub async fn state(ctx: &Ctx, cmd: StateCommand) -> u8 {
                 Err(e) => ctx.fail(&e, None),
             }
         }
+    }
+}
+
+/// `iac state push FILE`: as Terraform, a state of another lineage or an
+/// older serial is refused unless -force; the pushed state keeps at least
+/// its serial.
+async fn push(ctx: &Ctx, lock: &crate::args::LockArgs, force: bool, file: &std::path::Path) -> u8 {
+    let bytes = match std::fs::read(file) {
+        Ok(b) => b,
+        Err(e) => {
+            ctx.reporter.error(&format!("cannot read {}: {e}", file.display()));
+            return 1;
+        }
+    };
+    let env = match ctx.env(None, Some(lock)) {
+        Ok(e) => e,
+        Err(c) => return c,
+    };
+    let mut pushed = match iac_engine::render::tfstate::from_v4(&bytes, &env.registry) {
+        Ok(s) => s,
+        Err(e) => {
+            ctx.reporter.error(&format!("{}: {e}", file.display()));
+            return 1;
+        }
+    };
+    pushed.pending.clear();
+    let r = ops::edit_state(&env, "state push", |s| {
+        let has_state = !s.is_empty() || s.serial > 0;
+        if has_state && !force {
+            if s.lineage != pushed.lineage {
+                return Err(EngineError::Invalid(format!("cannot push a state of lineage {} over lineage {} (a different state): use -force to replace it anyway", pushed.lineage, s.lineage)));
+            }
+            if pushed.serial < s.serial {
+                return Err(EngineError::Invalid(format!("cannot push serial {} over the newer serial {}: use -force to replace it anyway", pushed.serial, s.serial)));
+            }
+        }
+        // The snapshot adds one to the serial: keep at least the pushed one, and move forward.
+        let serial = pushed.serial.max(s.serial + 1).saturating_sub(1);
+        // A forced push of another lineage keeps the backend's lineage: backends
+        // refuse to change it under a running history (their guard against mixing states).
+        let lineage = if has_state { s.lineage.clone() } else { pushed.lineage.clone() };
+        *s = std::mem::replace(&mut pushed, iac_core::state::State::new(String::new()));
+        s.serial = serial;
+        s.lineage = lineage;
+        Ok(s.resources.len())
+    })
+    .await;
+    match r {
+        Ok(n) => {
+            outln!("State pushed from {} ({n} resource instances).", file.display());
+            0
+        }
+        Err(e) => ctx.fail(&e, None),
     }
 }
 

@@ -10,3 +10,4 @@ pub mod human;
 pub mod json;
 pub mod markdown;
 pub mod tfconfig;
+pub mod tfstate;

@@ -1,0 +1,247 @@
+//! Terraform's state file format, version 4 (`iac state pull`, `iac state
+//! push`, migration from Terraform): resources grouped per module instance
+//! with `instances[]` (index_key, schema_version, attributes,
+//! sensitive_attributes, private, dependencies), outputs with their types,
+//! full provider addresses. Attributes of dynamic type (`terraform_data`'s
+//! `input`) are written as Terraform writes them, `{"value", "type"}`.
+//! iac's own extensions (pending intents, the journal) are never written:
+//! a Terraform reader sees only what it knows.
+
+use std::collections::BTreeMap;
+
+use iac_core::address::{InstanceAddr, InstanceKey, Mode, ModulePath, ProviderAddr, ResourceAddr};
+use iac_core::path::{AttrPath, PathStep};
+use iac_core::schema::AttrType;
+use iac_core::state::{InstanceState, InstanceStatus, OutputState, State, STATE_FORMAT_VERSION};
+use serde_json::{json, Map, Value as Json};
+
+use super::json::{terraform_version, type_json};
+use super::tfconfig::provider_full_name;
+use crate::providers::Registry;
+
+/// Names of a resource type's top-level attributes of dynamic type.
+fn dynamic_attributes(registry: &Registry, provider: &str, type_: &str) -> Vec<String> {
+    registry
+        .get(provider)
+        .and_then(|f| f.schema().resources.get(type_).map(|r| r.block.attributes.iter().filter(|(_, a)| matches!(a.type_, AttrType::Any)).map(|(n, _)| n.clone()).collect()))
+        .unwrap_or_default()
+}
+
+fn path_json(p: &AttrPath) -> Json {
+    Json::Array(
+        p.0.iter()
+            .map(|s| match s {
+                PathStep::Attr(a) => json!({"type": "get_attr", "value": a}),
+                PathStep::Key(k) => json!({"type": "index", "value": {"value": k, "type": "string"}}),
+                PathStep::Index(i) => json!({"type": "index", "value": {"value": i, "type": "number"}}),
+            })
+            .collect(),
+    )
+}
+
+fn path_from_json(j: &Json) -> Option<AttrPath> {
+    let steps = j.as_array()?.iter().map(|s| match s["type"].as_str()? {
+        "get_attr" => Some(PathStep::Attr(s["value"].as_str()?.to_string())),
+        "index" => match &s["value"]["value"] {
+            Json::String(k) => Some(PathStep::Key(k.clone())),
+            Json::Number(n) => Some(PathStep::Index(n.as_u64()? as usize)),
+            _ => None,
+        },
+        _ => None,
+    });
+    Some(AttrPath(steps.collect::<Option<Vec<_>>>()?))
+}
+
+/// `provider["registry.terraform.io/hashicorp/aws"].alias`, with the module prefix where configured.
+fn provider_string(p: &ProviderAddr, sources: &BTreeMap<String, String>) -> String {
+    let mut s = String::new();
+    if !p.module.is_empty() {
+        s.push_str(&p.module);
+        s.push('.');
+    }
+    s.push_str(&format!("provider[\"{}\"]", provider_full_name(&p.name, sources)));
+    if let Some(a) = &p.alias {
+        s.push('.');
+        s.push_str(a);
+    }
+    s
+}
+
+fn provider_from_string(s: &str) -> Result<ProviderAddr, String> {
+    let start = s.find("provider[\"").ok_or_else(|| format!("provider {s:?} is not a provider address"))?;
+    let module = s[..start].trim_end_matches('.').to_string();
+    let rest = &s[start + "provider[\"".len()..];
+    let end = rest.find("\"]").ok_or_else(|| format!("provider {s:?} is not a provider address"))?;
+    let full = &rest[..end];
+    let alias = rest[end + 2..].strip_prefix('.').map(str::to_string);
+    let name = full.rsplit('/').next().unwrap_or(full).to_string();
+    Ok(ProviderAddr { module, name, alias })
+}
+
+/// The state in Terraform's format version 4.
+pub fn to_v4(state: &State, sources: &BTreeMap<String, String>, registry: &Registry) -> Json {
+    let outputs: Map<String, Json> = state
+        .outputs
+        .iter()
+        .map(|(k, o)| {
+            let mut j = Map::new();
+            j.insert("value".into(), o.value.clone());
+            j.insert("type".into(), type_json(&o.value));
+            if o.sensitive {
+                j.insert("sensitive".into(), json!(true));
+            }
+            (k.clone(), Json::Object(j))
+        })
+        .collect();
+    // One entry per resource per module instance, instances in key order.
+    let mut groups: BTreeMap<(ModulePath, bool, String, String), Vec<(&InstanceAddr, &InstanceState)>> = BTreeMap::new();
+    for (addr, inst) in &state.resources {
+        let r = &addr.resource;
+        groups.entry((r.module.clone(), r.mode != Mode::Data, r.type_.clone(), r.name.clone())).or_default().push((addr, inst));
+    }
+    let resources: Vec<Json> = groups
+        .into_iter()
+        .map(|((module, managed, type_, name), instances)| {
+            let provider = &instances[0].1.provider;
+            let dynamic = dynamic_attributes(registry, &provider.name, &type_);
+            let mut r = Map::new();
+            if !module.is_root() {
+                r.insert("module".into(), json!(module.to_string()));
+            }
+            r.insert("mode".into(), json!(if managed { "managed" } else { "data" }));
+            r.insert("type".into(), json!(type_));
+            r.insert("name".into(), json!(name));
+            r.insert("provider".into(), json!(provider_string(provider, sources)));
+            let instances: Vec<Json> = instances
+                .into_iter()
+                .map(|(addr, inst)| {
+                    let mut i = Map::new();
+                    match &addr.key {
+                        InstanceKey::None => {}
+                        InstanceKey::Int(n) => {
+                            i.insert("index_key".into(), json!(n));
+                        }
+                        InstanceKey::Str(s) => {
+                            i.insert("index_key".into(), json!(s));
+                        }
+                    }
+                    if inst.status == InstanceStatus::Tainted {
+                        i.insert("status".into(), json!("tainted"));
+                    }
+                    i.insert("schema_version".into(), json!(inst.schema_version));
+                    let mut attrs = inst.attributes.clone();
+                    if let Json::Object(m) = &mut attrs {
+                        for d in &dynamic {
+                            if let Some(v) = m.get_mut(d) {
+                                if !v.is_null() {
+                                    *v = json!({"value": v.clone(), "type": type_json(v)});
+                                }
+                            }
+                        }
+                    }
+                    i.insert("attributes".into(), attrs);
+                    i.insert("sensitive_attributes".into(), Json::Array(inst.sensitive_paths.iter().map(path_json).collect()));
+                    // Terraform's private data is the provider's opaque bytes (base64); iac's own notes stay out.
+                    if let Some(Json::String(p)) = &inst.private {
+                        i.insert("private".into(), json!(p));
+                    }
+                    if !inst.dependencies.is_empty() {
+                        let mut deps: Vec<String> = inst.dependencies.iter().map(|d| d.to_string()).collect();
+                        deps.sort();
+                        i.insert("dependencies".into(), json!(deps));
+                    }
+                    if inst.create_before_destroy {
+                        i.insert("create_before_destroy".into(), json!(true));
+                    }
+                    Json::Object(i)
+                })
+                .collect();
+            r.insert("instances".into(), Json::Array(instances));
+            Json::Object(r)
+        })
+        .collect();
+    json!({
+        "version": 4,
+        "terraform_version": terraform_version(),
+        "serial": state.serial,
+        "lineage": state.lineage,
+        "outputs": outputs,
+        "resources": resources,
+    })
+}
+
+fn parse_module(s: &str) -> Result<ModulePath, String> {
+    if s.is_empty() {
+        return Ok(ModulePath::root());
+    }
+    let probe: InstanceAddr = format!("{s}.x.y").parse().map_err(|e| format!("module address {s:?}: {e}"))?;
+    Ok(probe.resource.module)
+}
+
+/// Reads Terraform's state format version 4 (or iac's own snapshot format).
+pub fn from_v4(bytes: &[u8], registry: &Registry) -> Result<State, String> {
+    let j: Json = serde_json::from_slice(bytes).map_err(|e| format!("the state is not JSON: {e}"))?;
+    match j["version"].as_u64() {
+        Some(4) => {}
+        Some(v) if v as u32 <= STATE_FORMAT_VERSION && j.get("resources").is_some_and(Json::is_object) => return State::from_bytes(bytes),
+        Some(v) => return Err(format!("state format version {v} is not supported (Terraform's version 4 is)")),
+        None => return Err("the state has no format version".into()),
+    }
+    let lineage = j["lineage"].as_str().ok_or("the state has no lineage")?.to_string();
+    let mut state = State::new(lineage);
+    state.serial = j["serial"].as_u64().unwrap_or(0);
+    for (k, o) in j["outputs"].as_object().into_iter().flatten() {
+        state.outputs.insert(k.clone(), OutputState { value: o["value"].clone(), sensitive: o["sensitive"].as_bool().unwrap_or(false) });
+    }
+    for r in j["resources"].as_array().into_iter().flatten() {
+        let module = parse_module(r["module"].as_str().unwrap_or(""))?;
+        let mode = match r["mode"].as_str() {
+            Some("data") => Mode::Data,
+            _ => Mode::Managed,
+        };
+        let type_ = r["type"].as_str().ok_or("a resource without a type")?.to_string();
+        let name = r["name"].as_str().ok_or("a resource without a name")?.to_string();
+        let provider = provider_from_string(r["provider"].as_str().ok_or("a resource without a provider")?)?;
+        let dynamic = dynamic_attributes(registry, &provider.name, &type_);
+        let raddr = ResourceAddr { module: module.clone(), mode, type_, name };
+        for i in r["instances"].as_array().into_iter().flatten() {
+            if i.get("deposed").is_some() {
+                return Err(format!("{raddr} has a deposed object: finish or undo Terraform's interrupted replacement first"));
+            }
+            let key = match &i["index_key"] {
+                Json::Number(n) => InstanceKey::Int(n.as_i64().ok_or("a fractional index_key")?),
+                Json::String(s) => InstanceKey::Str(s.clone()),
+                _ => InstanceKey::None,
+            };
+            let mut attributes = i["attributes"].clone();
+            if let Json::Object(m) = &mut attributes {
+                for d in &dynamic {
+                    if let Some(v) = m.get_mut(d) {
+                        if let Some(inner) = v.as_object().filter(|o| o.len() == 2 && o.contains_key("value") && o.contains_key("type")).map(|o| o["value"].clone()) {
+                            *v = inner;
+                        }
+                    }
+                }
+            }
+            let dependencies = i["dependencies"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|d| d.as_str())
+                .filter_map(|d| d.parse::<InstanceAddr>().ok().map(|a| a.resource))
+                .collect();
+            let inst = InstanceState {
+                provider: provider.clone(),
+                schema_version: i["schema_version"].as_u64().unwrap_or(0),
+                attributes,
+                sensitive_paths: i["sensitive_attributes"].as_array().into_iter().flatten().filter_map(path_from_json).collect(),
+                dependencies,
+                create_before_destroy: i["create_before_destroy"].as_bool().unwrap_or(false),
+                status: if i["status"] == "tainted" { InstanceStatus::Tainted } else { InstanceStatus::Ready },
+                private: i["private"].as_str().map(|p| json!(p)),
+            };
+            state.resources.insert(raddr.instance(key), inst);
+        }
+    }
+    Ok(state)
+}
