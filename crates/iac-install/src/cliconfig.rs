@@ -143,7 +143,7 @@ impl CliConfig {
                                     let source = ProviderSource::parse(&ident_to_key(a.key.as_str())).map_err(|e| e.to_string())?;
                                     out.dev_overrides.insert(source, PathBuf::from(string(&a.value, a.key.as_str())?));
                                 }
-                                for m in m.body.iter().filter_map(|x| x.as_block()) {
+                                if let Some(m) = m.body.iter().find_map(|x| x.as_block()) {
                                     return Err(format!("dev_overrides takes \"SOURCE\" = \"DIR\" entries, not a {} block", m.ident.as_str()));
                                 }
                             }
