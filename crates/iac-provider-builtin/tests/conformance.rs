@@ -56,7 +56,8 @@ fn terraform_data_conforms() {
         steps: vec![
             Step::new(data("one", "t1"), &[("terraform_data.a", Create), ("terraform_data.b", Create)]),
             Step::new(data("two", "t1"), &[("terraform_data.a", Update), ("terraform_data.b", Update)]),
-            Step::new(data("two", "t2"), &[("terraform_data.a", Replace)]),
+            // As Terraform: the replacement's output is unknown until apply, so b is planned to update.
+            Step::new(data("two", "t2"), &[("terraform_data.a", Replace), ("terraform_data.b", Update)]),
         ],
         imports: Vec::new(),
         parallelism: 4,
