@@ -287,6 +287,19 @@ impl PluginProcess {
         Some(format!("plugin exited ({status}){}", tail_text(&self.stderr_tail)))
     }
 
+    /// Whether the process has ended, even if not yet reaped (Linux /proc).
+    pub fn has_exited(&self) -> bool {
+        if self.exit.borrow().is_some() {
+            return true;
+        }
+        let Some(pid) = self.pid else { return false };
+        match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+            // The state follows the parenthesized command name.
+            Ok(stat) => stat.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with(['Z', 'X'])),
+            Err(_) => true,
+        }
+    }
+
     /// Asks the plugin to exit (go-plugin's controller), waits a grace
     /// period, then kills it. Safe to call more than once.
     pub async fn shutdown(&self) {

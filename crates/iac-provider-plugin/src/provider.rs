@@ -128,12 +128,9 @@ impl PluginProvider {
     /// A failed call: a crash is reported with the exit status and the
     /// plugin's last words, as Terraform does.
     fn status_error(&self, call: &str, s: tonic::Status) -> ProviderError {
-        // The exit watcher may lag the broken connection by a moment.
-        let mut report = self.process.exit_report();
-        if report.is_none() {
-            std::thread::sleep(std::time::Duration::from_millis(100));
-            report = self.process.exit_report();
-        }
+        // The exit watcher may lag the broken connection by a moment; a
+        // process that is already a zombie has crashed all the same.
+        let report = self.process.exit_report().or_else(|| self.process.has_exited().then(|| "plugin process exited".to_string()));
         match report {
             Some(r) => other(&self.name, format!("the plugin crashed during {call}: {r}")),
             None => other(&self.name, format!("{call} failed: {}", crate::process::error_chain(&s))),

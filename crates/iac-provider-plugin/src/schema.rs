@@ -313,7 +313,7 @@ pub fn proposed_new(schema: &SchemaBlock, prior: &Value, config: &Value) -> Valu
     proposed_block(schema, &prior, config)
 }
 
-fn get<'a>(v: &'a Value, name: &str) -> Value {
+fn get(v: &Value, name: &str) -> Value {
     match v.unmarked() {
         Value::Unknown => Value::Unknown,
         other => other.get(name).cloned().unwrap_or(Value::Null),
