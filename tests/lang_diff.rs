@@ -499,3 +499,34 @@ fn configuration_files_are_terraforms() {
     assert_eq!(out.code, 1, "a *.tf.json file must not be ignored:\n{}", out.stderr);
     assert!(out.stderr.contains("extra.tf.json"), "{}", out.stderr);
 }
+
+/// `plantimestamp()` is the plan's time, known while planning, and a saved
+/// plan applied by a later process sees the same value (it travels in the
+/// plan); `uuid()` is unknown while planning and known after apply.
+#[test]
+fn plantimestamp_travels_with_a_saved_plan() {
+    let stack = Stack::files(
+        "plantime",
+        &[(
+            "main.tf",
+            r#"
+resource "terraform_data" "p" {
+  input = { planned = plantimestamp(), id = uuid() }
+}
+output "planned" { value = terraform_data.p.output.planned }
+output "id_length" { value = length(terraform_data.p.output.id) }
+"#,
+        )],
+    );
+    let plan = stack.run(&["plan", "-out", "plan.bin"]);
+    assert_eq!(plan.code, 0, "plan failed:\n{}", plan.stderr);
+    assert!(plan.stdout.contains("(known after apply)"), "uuid() must be unknown while planning:\n{}", plan.stdout);
+    let stamp = regex::Regex::new(r#"planned = "(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)""#).unwrap();
+    let planned = stamp.captures(&plan.stdout).map(|c| c[1].to_string()).unwrap_or_else(|| panic!("no plan timestamp in:\n{}", plan.stdout));
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let apply = stack.run(&["apply", "plan.bin"]);
+    assert_eq!(apply.code, 0, "apply of the saved plan failed:\n{}", apply.stderr);
+    let out: Json = serde_json::from_str(&stack.run(&["output", "-json"]).stdout).expect("output -json");
+    assert_eq!(out["planned"]["value"], json!(planned));
+    assert_eq!(out["id_length"]["value"], json!(36));
+}

@@ -214,6 +214,9 @@ async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, vars: iac_cor
         events: None,
         moved_from,
     }));
+    // plantimestamp() is the plan's own timestamp, as in Terraform.
+    let plan_time = crate::time::now_rfc3339();
+    run.values.write().plan_timestamp = Some(plan_time.clone());
     run.walk().await;
     if env.cancel.load(Ordering::SeqCst) {
         return Err(EngineError::Interrupted);
@@ -328,7 +331,7 @@ async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, vars: iac_cor
         prior_state: refreshed,
         targets: target_strings,
         errored: false,
-        timestamp: crate::time::now_rfc3339(),
+        timestamp: plan_time,
         provider_sources: crate::render::tfconfig::provider_sources(&loaded.stack.root),
         configuration: Some(crate::render::tfconfig::configuration(&loaded.stack.root, &|provider: &str, type_: &str| {
             env.registry.get(provider).and_then(|f| f.schema().resources.get(type_).map(|r| r.version)).unwrap_or(0)
@@ -457,6 +460,10 @@ async fn apply_locked(loaded: &Loaded, env: &Env, plan: Plan, parallelism: usize
         events: env.events.clone(),
         moved_from: HashMap::new(),
     }));
+    // A saved plan applied later (another process) sees the plan's plantimestamp().
+    if !plan.timestamp.is_empty() {
+        run.values.write().plan_timestamp = Some(plan.timestamp.clone());
+    }
     run.walk().await;
     let mut failures: Vec<Diagnostic> = lock(&run.diags).clone();
     if !env.cancel.load(Ordering::SeqCst) {

@@ -59,6 +59,9 @@ pub struct Store {
     pub module_outputs: HashMap<Vec<String>, Vec<String>>,
     /// A plan walk: impure functions (`uuid()`, `timestamp()`) are unknown.
     pub planning: bool,
+    /// What `plantimestamp()` gives: the plan's time, which a saved plan
+    /// carries to its apply (None: validation, the process's own time).
+    pub plan_timestamp: Option<String>,
 }
 
 pub struct Values {
@@ -99,6 +102,10 @@ pub struct InstanceScope<'a> {
 impl Scope for InstanceScope<'_> {
     fn planning(&self) -> bool {
         self.store.planning
+    }
+
+    fn plan_timestamp(&self) -> Option<String> {
+        self.store.plan_timestamp.clone()
     }
 
     fn resolve_path(&self, r: &Reference, attrs: &[&str]) -> Option<Result<(Value, usize), String>> {

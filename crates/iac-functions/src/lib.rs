@@ -51,10 +51,10 @@ pub struct FunctionContext<'a> {
 
 pub use conversion::{set_elements, unify_pair};
 
-/// The current time in the form `plantimestamp()` gives (RFC 3339 with
-/// nanoseconds), for callers that fix a run's plan time.
+/// The current time in the form `plantimestamp()` gives (RFC 3339, UTC, to
+/// the second), for callers that fix a run's plan time.
 pub fn now_timestamp() -> String {
-    time::now_rfc3339_nano()
+    time::now_rfc3339()
 }
 
 /// Why a call failed. `index` in [`FunctionError::Argument`] is 0-based and

@@ -356,16 +356,11 @@ pub(crate) fn plantimestamp(_: Vec<Value>, ctx: &FunctionContext) -> FnResult {
     Ok(Value::String(ctx.plan_timestamp.to_string()))
 }
 
-/// The current time as Go's RFC 3339 with nanoseconds (trailing zeros of
-/// the fraction dropped), the form plantimestamp() gives.
-pub fn now_rfc3339_nano() -> String {
+/// The current time as `plantimestamp()` gives it: RFC 3339 in UTC, to the
+/// second (Terraform's plan timestamp).
+pub fn now_rfc3339() -> String {
     let t = now();
-    let base = format_rfc3339(&t);
-    if t.nanos == 0 {
-        return base;
-    }
-    let frac = format!("{:09}", t.nanos);
-    format!("{}.{}Z", &base[..base.len() - 1], frac.trim_end_matches('0'))
+    format_rfc3339(&Stamp { nanos: 0, ..t })
 }
 
 #[cfg(test)]
