@@ -6,7 +6,7 @@ use iac_core::path::{AttrPath, PathStep};
 use tonic::transport::Channel;
 
 use crate::process::MAX_MESSAGE_BYTES;
-use crate::schema::{BlockNesting, NestedObject, ObjectNesting, PluginSchema, SchemaAttr, SchemaBlock, SchemaNested, ServerCaps, TypeSchema};
+use crate::schema::{BlockNesting, FunctionParam, FunctionSig, NestedObject, ObjectNesting, PluginSchema, SchemaAttr, SchemaBlock, SchemaNested, ServerCaps, TypeSchema};
 use crate::cty::CtyType;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,6 +62,18 @@ pub struct Imported {
     pub type_name: String,
     pub state: Option<Dyn>,
     pub private: Vec<u8>,
+}
+
+/// A MoveResourceState request: an object of another type (or provider)
+/// becoming one of this provider's, from its raw state.
+#[derive(Clone, Debug)]
+pub struct MoveState {
+    pub source_provider_address: String,
+    pub source_type_name: String,
+    pub source_schema_version: i64,
+    pub source_state_json: Vec<u8>,
+    pub target_type_name: String,
+    pub source_private: Vec<u8>,
 }
 
 /// The client of one plugin process.
@@ -134,6 +146,13 @@ impl Rpc {
     }
     pub async fn read_data(&self, type_name: &str, config: Dyn) -> Result<(Option<Dyn>, Vec<Diag>), tonic::Status> {
         dispatch!(self, read_data(type_name, config))
+    }
+    /// Ok(Err((text, argument))) is the function's own error.
+    pub async fn call_function(&self, name: &str, args: Vec<Dyn>) -> Result<Result<Option<Dyn>, (String, Option<i64>)>, tonic::Status> {
+        dispatch!(self, call_function(name, args))
+    }
+    pub async fn move_state(&self, m: MoveState) -> Result<(Option<Dyn>, Vec<u8>, Vec<Diag>), tonic::Status> {
+        dispatch!(self, move_state(m))
     }
     pub async fn stop(&self) -> Result<String, tonic::Status> {
         dispatch!(self, stop())
@@ -242,6 +261,24 @@ macro_rules! protocol {
             })
         }
 
+        fn param(p: pb::function::Parameter) -> Result<FunctionParam, String> {
+            Ok(FunctionParam {
+                ty: CtyType::from_json_bytes(&p.r#type).map_err(|e| format!("parameter {}: {}", p.name, e.message))?,
+                name: p.name,
+                allow_null: p.allow_null_value,
+                allow_unknown: p.allow_unknown_values,
+            })
+        }
+
+        fn function(f: pb::Function) -> Result<FunctionSig, String> {
+            Ok(FunctionSig {
+                params: f.parameters.into_iter().map(param).collect::<Result<_, _>>()?,
+                variadic: f.variadic_parameter.map(param).transpose()?,
+                returns: CtyType::from_json_bytes(&f.r#return.unwrap_or_default().r#type).map_err(|e| format!("return type: {}", e.message))?,
+                summary: f.summary,
+            })
+        }
+
         fn type_schema(s: Option<pb::Schema>) -> Result<TypeSchema, String> {
             let s = s.unwrap_or_default();
             Ok(TypeSchema { version: s.version, block: block(s.block)? })
@@ -267,8 +304,10 @@ macro_rules! protocol {
                 let t = type_schema(Some(s)).map_err(|e| format!("ephemeral resource type {name}: {e}"))?;
                 out.ephemeral_resources.insert(name, t);
             }
-            out.functions = r.functions.into_keys().collect();
-            out.functions.sort();
+            for (name, f) in r.functions {
+                let sig = function(f).map_err(|e| format!("function {name}: {e}"))?;
+                out.functions.insert(name, sig);
+            }
             Ok((out, diags(r.diagnostics)))
         }
 
@@ -398,6 +437,32 @@ macro_rules! protocol {
                 .await?
                 .into_inner();
             Ok((from_dv(r.state), diags(r.diagnostics)))
+        }
+
+        pub async fn call_function(mut c: Client, name: &str, args: Vec<Dyn>) -> Result<Result<Option<Dyn>, (String, Option<i64>)>, tonic::Status> {
+            let r = c
+                .call_function(pb::call_function::Request { name: name.to_string(), arguments: args.into_iter().filter_map(dv).collect() })
+                .await?
+                .into_inner();
+            Ok(match r.error {
+                Some(e) => Err((e.text, e.function_argument)),
+                None => Ok(from_dv(r.result)),
+            })
+        }
+
+        pub async fn move_state(mut c: Client, m: MoveState) -> Result<(Option<Dyn>, Vec<u8>, Vec<Diag>), tonic::Status> {
+            let r = c
+                .move_resource_state(pb::move_resource_state::Request {
+                    source_provider_address: m.source_provider_address,
+                    source_type_name: m.source_type_name,
+                    source_schema_version: m.source_schema_version,
+                    source_state: Some(pb::RawState { json: m.source_state_json, flatmap: Default::default() }),
+                    target_type_name: m.target_type_name,
+                    source_private: m.source_private,
+                })
+                .await?
+                .into_inner();
+            Ok((from_dv(r.target_state), r.target_private, diags(r.diagnostics)))
         }
 
         pub async fn stop(mut c: Client) -> Result<String, tonic::Status> {

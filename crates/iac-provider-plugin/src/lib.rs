@@ -33,7 +33,7 @@ use iac_core::schema::ProviderSchema;
 
 pub use process::LaunchOptions;
 pub use provider::PluginProvider;
-pub use schema::PluginSchema;
+pub use schema::{FunctionSig, PluginSchema};
 
 /// Which plugin binary serves a provider.
 #[derive(Clone, Debug)]
@@ -85,7 +85,7 @@ impl std::fmt::Debug for PluginFactory {
 }
 
 /// Version of the cache file format; a different one is read as a miss.
-const CACHE_FORMAT: u32 = 1;
+const CACHE_FORMAT: u32 = 2;
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct CacheFile {

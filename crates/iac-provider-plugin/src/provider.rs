@@ -111,6 +111,55 @@ impl PluginProvider {
         }
     }
 
+    /// Calls a provider-defined function (`provider::aws::arn_parse(...)`).
+    /// Arguments are converted by the declared parameter types (extra ones
+    /// by the variadic parameter's type).
+    pub async fn call_function(&self, name: &str, args: &[Value]) -> Result<Value, ProviderError> {
+        let sig = self.schema.functions.get(name).ok_or_else(|| ProviderError::Unsupported(format!("provider {} has no function {name}", self.name)))?;
+        if args.len() < sig.params.len() || (args.len() > sig.params.len() && sig.variadic.is_none()) {
+            return Err(ProviderError::InvalidConfig(format!("provider::{}::{name}: expected {} arguments, got {}", self.name, sig.params.len(), args.len())));
+        }
+        let mut wire = Vec::with_capacity(args.len());
+        for (i, a) in args.iter().enumerate() {
+            let p = sig.params.get(i).or(sig.variadic.as_ref()).expect("arity checked above");
+            wire.push(self.encode(a, &p.ty, &format!("provider::{}::{name} argument {:?}", self.name, p.name))?);
+        }
+        match self.rpc.call_function(name, wire).await.map_err(|s| self.status_error("CallFunction", s))? {
+            Ok(result) => self.decode(result, &sig.returns, "function result"),
+            Err((text, arg)) => Err(ProviderError::InvalidConfig(match arg {
+                Some(i) => format!("provider::{}::{name}: argument {}: {text}", self.name, i + 1),
+                None => format!("provider::{}::{name}: {text}", self.name),
+            })),
+        }
+    }
+
+    /// Terraform's MoveResourceState: the provider turns an object of another
+    /// resource type (possibly of another provider) into one of `target_type`.
+    /// Returns the new object and its private data.
+    pub async fn move_resource_state(
+        &self,
+        source_provider_address: &str,
+        source_type: &str,
+        source_schema_version: i64,
+        source_state: &serde_json::Value,
+        source_private: &Option<serde_json::Value>,
+        target_type: &str,
+    ) -> Result<(Value, Option<serde_json::Value>), ProviderError> {
+        let rs = self.resource(target_type)?;
+        let m = crate::client::MoveState {
+            source_provider_address: source_provider_address.to_string(),
+            source_type_name: source_type.to_string(),
+            source_schema_version,
+            source_state_json: serde_json::to_vec(source_state).expect("JSON serializes"),
+            target_type_name: target_type.to_string(),
+            source_private: private_from_json(source_private),
+        };
+        let (state, private, diags) = self.rpc.move_state(m).await.map_err(|s| self.status_error("MoveResourceState", s))?;
+        self.check(&diags, target_type, false)?;
+        let v = self.decode(state, &rs.block.implied_type(), "moved state")?;
+        Ok((v, private_to_json(private)))
+    }
+
     /// Stops the plugin process now (it also stops when the provider drops).
     pub async fn shutdown(&self) {
         self.process.shutdown().await;

@@ -104,6 +104,27 @@ pub struct ServerCaps {
     pub move_resource_state: bool,
 }
 
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FunctionParam {
+    pub name: String,
+    pub ty: CtyType,
+    #[serde(default)]
+    pub allow_null: bool,
+    #[serde(default)]
+    pub allow_unknown: bool,
+}
+
+/// A provider-defined function's signature.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FunctionSig {
+    pub params: Vec<FunctionParam>,
+    #[serde(default)]
+    pub variadic: Option<FunctionParam>,
+    pub returns: CtyType,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub summary: String,
+}
+
 /// Everything GetProviderSchema told us, in the form the cache stores.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct PluginSchema {
@@ -114,9 +135,9 @@ pub struct PluginSchema {
     pub data_sources: BTreeMap<String, TypeSchema>,
     #[serde(default)]
     pub ephemeral_resources: BTreeMap<String, TypeSchema>,
-    /// Provider-defined function names (declared, not yet callable).
+    /// Provider-defined functions (`provider::NAME::FUNC(...)`).
     #[serde(default)]
-    pub functions: Vec<String>,
+    pub functions: BTreeMap<String, FunctionSig>,
     #[serde(default)]
     pub capabilities: ServerCaps,
 }

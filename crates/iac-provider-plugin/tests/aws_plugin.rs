@@ -218,6 +218,14 @@ async fn one_process_per_configuration_stopped_on_drop_and_crashes_reported() {
     assert_ne!(pa, pb);
     assert!(alive(pa) && alive(pb));
 
+    // Provider-defined functions (provider::aws::arn_parse), typed by their signature.
+    assert!(factory.plugin_schema().functions.contains_key("arn_parse"));
+    let parsed = a.call_function("arn_parse", &[Value::string("arn:aws:iam::123456789012:role/deploy")]).await.expect("arn_parse");
+    assert_eq!(parsed.get("account_id"), Some(&Value::string("123456789012")));
+    assert_eq!(parsed.get("resource"), Some(&Value::string("role/deploy")));
+    let e = a.call_function("arn_parse", &[Value::string("not an arn")]).await.expect_err("a bad ARN").to_string();
+    assert!(e.contains("provider::aws::arn_parse") && e.contains("invalid prefix"), "{e}");
+
     drop(a);
     wait_gone(pa).await;
     assert!(alive(pb));

@@ -721,6 +721,68 @@ pub mod configure {
     }
 }
 #[allow(clippy::all)]
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct FunctionError {
+    #[prost(string, tag = "1")]
+    pub text: ::prost::alloc::string::String,
+    #[prost(int64, optional, tag = "2")]
+    pub function_argument: ::core::option::Option<i64>,
+}
+#[allow(clippy::all)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct CallFunction {}
+/// Nested message and enum types in `CallFunction`.
+pub mod call_function {
+    #[allow(clippy::all)]
+    #[derive(Clone, PartialEq, ::prost::Message)]
+    pub struct Request {
+        #[prost(string, tag = "1")]
+        pub name: ::prost::alloc::string::String,
+        #[prost(message, repeated, tag = "2")]
+        pub arguments: ::prost::alloc::vec::Vec<super::DynamicValue>,
+    }
+    #[allow(clippy::all)]
+    #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+    pub struct Response {
+        #[prost(message, optional, tag = "1")]
+        pub result: ::core::option::Option<super::DynamicValue>,
+        #[prost(message, optional, tag = "2")]
+        pub error: ::core::option::Option<super::FunctionError>,
+    }
+}
+#[allow(clippy::all)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct MoveResourceState {}
+/// Nested message and enum types in `MoveResourceState`.
+pub mod move_resource_state {
+    #[allow(clippy::all)]
+    #[derive(Clone, PartialEq, ::prost::Message)]
+    pub struct Request {
+        #[prost(string, tag = "1")]
+        pub source_provider_address: ::prost::alloc::string::String,
+        #[prost(string, tag = "2")]
+        pub source_type_name: ::prost::alloc::string::String,
+        #[prost(int64, tag = "3")]
+        pub source_schema_version: i64,
+        #[prost(message, optional, tag = "4")]
+        pub source_state: ::core::option::Option<super::RawState>,
+        #[prost(string, tag = "5")]
+        pub target_type_name: ::prost::alloc::string::String,
+        #[prost(bytes = "vec", tag = "6")]
+        pub source_private: ::prost::alloc::vec::Vec<u8>,
+    }
+    #[allow(clippy::all)]
+    #[derive(Clone, PartialEq, ::prost::Message)]
+    pub struct Response {
+        #[prost(message, optional, tag = "1")]
+        pub target_state: ::core::option::Option<super::DynamicValue>,
+        #[prost(message, repeated, tag = "2")]
+        pub diagnostics: ::prost::alloc::vec::Vec<super::Diagnostic>,
+        #[prost(bytes = "vec", tag = "3")]
+        pub target_private: ::prost::alloc::vec::Vec<u8>,
+    }
+}
+#[allow(clippy::all)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
 #[repr(i32)]
 pub enum StringKind {
@@ -1130,6 +1192,54 @@ pub mod provider_client {
             let mut req = request.into_request();
             req.extensions_mut()
                 .insert(GrpcMethod::new("tfplugin5.Provider", "ReadDataSource"));
+            self.inner.unary(req, path, codec).await
+        }
+        pub async fn move_resource_state(
+            &mut self,
+            request: impl tonic::IntoRequest<super::move_resource_state::Request>,
+        ) -> std::result::Result<
+            tonic::Response<super::move_resource_state::Response>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/tfplugin5.Provider/MoveResourceState",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("tfplugin5.Provider", "MoveResourceState"));
+            self.inner.unary(req, path, codec).await
+        }
+        pub async fn call_function(
+            &mut self,
+            request: impl tonic::IntoRequest<super::call_function::Request>,
+        ) -> std::result::Result<
+            tonic::Response<super::call_function::Response>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/tfplugin5.Provider/CallFunction",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("tfplugin5.Provider", "CallFunction"));
             self.inner.unary(req, path, codec).await
         }
         pub async fn stop(
