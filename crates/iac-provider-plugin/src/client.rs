@@ -64,6 +64,19 @@ pub struct Imported {
     pub private: Vec<u8>,
 }
 
+/// An opened ephemeral resource, as the plugin answered.
+pub struct Opened {
+    pub result: Option<Dyn>,
+    pub renew_at: Option<std::time::SystemTime>,
+    pub private: Option<Vec<u8>>,
+    pub diags: Vec<Diag>,
+}
+
+fn system_time(seconds: i64, nanos: i32) -> Option<std::time::SystemTime> {
+    let secs = u64::try_from(seconds).ok()?;
+    Some(std::time::UNIX_EPOCH + std::time::Duration::new(secs, nanos.max(0) as u32))
+}
+
 /// A MoveResourceState request: an object of another type (or provider)
 /// becoming one of this provider's, from its raw state.
 #[derive(Clone, Debug)]
@@ -153,6 +166,18 @@ impl Rpc {
     }
     pub async fn move_state(&self, m: MoveState) -> Result<(Option<Dyn>, Vec<u8>, Vec<Diag>), tonic::Status> {
         dispatch!(self, move_state(m))
+    }
+    pub async fn validate_ephemeral(&self, type_name: &str, config: Dyn) -> Result<Vec<Diag>, tonic::Status> {
+        dispatch!(self, validate_ephemeral(type_name, config))
+    }
+    pub async fn open_ephemeral(&self, type_name: &str, config: Dyn) -> Result<Opened, tonic::Status> {
+        dispatch!(self, open_ephemeral(type_name, config))
+    }
+    pub async fn renew_ephemeral(&self, type_name: &str, private: Option<Vec<u8>>) -> Result<(Option<std::time::SystemTime>, Option<Vec<u8>>, Vec<Diag>), tonic::Status> {
+        dispatch!(self, renew_ephemeral(type_name, private))
+    }
+    pub async fn close_ephemeral(&self, type_name: &str, private: Option<Vec<u8>>) -> Result<Vec<Diag>, tonic::Status> {
+        dispatch!(self, close_ephemeral(type_name, private))
     }
     pub async fn stop(&self) -> Result<String, tonic::Status> {
         dispatch!(self, stop())
@@ -463,6 +488,41 @@ macro_rules! protocol {
                 .await?
                 .into_inner();
             Ok((from_dv(r.target_state), r.target_private, diags(r.diagnostics)))
+        }
+
+        pub async fn validate_ephemeral(mut c: Client, type_name: &str, config: Dyn) -> Result<Vec<Diag>, tonic::Status> {
+            let r = c
+                .validate_ephemeral_resource_config(pb::validate_ephemeral_resource_config::Request { type_name: type_name.to_string(), config: dv(config) })
+                .await?
+                .into_inner();
+            Ok(diags(r.diagnostics))
+        }
+
+        pub async fn open_ephemeral(mut c: Client, type_name: &str, config: Dyn) -> Result<Opened, tonic::Status> {
+            let r = c
+                .open_ephemeral_resource(pb::open_ephemeral_resource::Request {
+                    type_name: type_name.to_string(),
+                    config: dv(config),
+                    client_capabilities: Some(pb::ClientCapabilities { write_only_attributes_allowed: true, ..Default::default() }),
+                })
+                .await?
+                .into_inner();
+            Ok(Opened {
+                result: from_dv(r.result),
+                renew_at: r.renew_at.and_then(|t| system_time(t.seconds, t.nanos)),
+                private: r.private,
+                diags: diags(r.diagnostics),
+            })
+        }
+
+        pub async fn renew_ephemeral(mut c: Client, type_name: &str, private: Option<Vec<u8>>) -> Result<(Option<std::time::SystemTime>, Option<Vec<u8>>, Vec<Diag>), tonic::Status> {
+            let r = c.renew_ephemeral_resource(pb::renew_ephemeral_resource::Request { type_name: type_name.to_string(), private }).await?.into_inner();
+            Ok((r.renew_at.and_then(|t| system_time(t.seconds, t.nanos)), r.private, diags(r.diagnostics)))
+        }
+
+        pub async fn close_ephemeral(mut c: Client, type_name: &str, private: Option<Vec<u8>>) -> Result<Vec<Diag>, tonic::Status> {
+            let r = c.close_ephemeral_resource(pb::close_ephemeral_resource::Request { type_name: type_name.to_string(), private }).await?.into_inner();
+            Ok(diags(r.diagnostics))
         }
 
         pub async fn stop(mut c: Client) -> Result<String, tonic::Status> {

@@ -32,7 +32,7 @@ use iac_core::provider::{ConfigureRequest, Provider, ProviderError, ProviderFact
 use iac_core::schema::ProviderSchema;
 
 pub use process::LaunchOptions;
-pub use provider::PluginProvider;
+pub use provider::{EphemeralResource, PluginProvider};
 pub use schema::{FunctionSig, PluginSchema};
 
 /// Which plugin binary serves a provider.

@@ -24,6 +24,16 @@ use crate::PluginSpec;
 /// which features the host supports: the version iac is measured against.
 const TERRAFORM_VERSION: &str = "1.11.4";
 
+/// An open ephemeral resource. Its value must never reach state or plans.
+#[derive(Clone, Debug)]
+pub struct EphemeralResource {
+    pub type_: String,
+    pub value: Value,
+    /// When the provider wants [`PluginProvider::renew_ephemeral`] called.
+    pub renew_at: Option<std::time::SystemTime>,
+    private: Option<Vec<u8>>,
+}
+
 pub struct PluginProvider {
     name: String,
     schema: Arc<PluginSchema>,
@@ -158,6 +168,35 @@ impl PluginProvider {
         self.check(&diags, target_type, false)?;
         let v = self.decode(state, &rs.block.implied_type(), "moved state")?;
         Ok((v, private_to_json(private)))
+    }
+
+    /// Opens an ephemeral resource (`ephemeral "TYPE" "NAME" {}`): its value
+    /// lives in memory only; renew it before `renew_at`, close it when done.
+    pub async fn open_ephemeral(&self, type_: &str, config: &Value) -> Result<EphemeralResource, ProviderError> {
+        let es = self.schema.ephemeral_resources.get(type_).ok_or_else(|| ProviderError::Unsupported(format!("provider {} has no ephemeral resource type {type_}", self.name)))?;
+        let ty = es.block.implied_type();
+        let config = es.block.conform(config);
+        let bytes = self.encode(&config, &ty, "configuration")?;
+        let diags = self.rpc.validate_ephemeral(type_, bytes.clone()).await.map_err(|s| self.status_error("ValidateEphemeralResourceConfig", s))?;
+        self.check(&diags, type_, true)?;
+        let opened = self.rpc.open_ephemeral(type_, bytes).await.map_err(|s| self.status_error("OpenEphemeralResource", s))?;
+        self.check(&opened.diags, type_, false)?;
+        let value = self.decode(opened.result, &ty, "ephemeral result")?;
+        Ok(EphemeralResource { type_: type_.to_string(), value, renew_at: opened.renew_at, private: opened.private })
+    }
+
+    /// Renews an open ephemeral resource; updates its renewal time and private data.
+    pub async fn renew_ephemeral(&self, e: &mut EphemeralResource) -> Result<(), ProviderError> {
+        let (renew_at, private, diags) = self.rpc.renew_ephemeral(&e.type_, e.private.clone()).await.map_err(|s| self.status_error("RenewEphemeralResource", s))?;
+        self.check(&diags, &e.type_, false)?;
+        e.renew_at = renew_at;
+        e.private = private;
+        Ok(())
+    }
+
+    pub async fn close_ephemeral(&self, e: EphemeralResource) -> Result<(), ProviderError> {
+        let diags = self.rpc.close_ephemeral(&e.type_, e.private).await.map_err(|s| self.status_error("CloseEphemeralResource", s))?;
+        self.check(&diags, &e.type_, false)
     }
 
     /// Stops the plugin process now (it also stops when the provider drops).

@@ -40,7 +40,7 @@ fn provider_config(moto: &Moto) -> Value {
         // A string in the provider's schema: the bool is converted.
         ("skip_metadata_api_check", Value::Bool(true)),
         ("skip_region_validation", Value::Bool(true)),
-        ("endpoints", Value::List(vec![Value::map([("sqs", url.clone()), ("cloudwatchlogs", url.clone()), ("iam", url.clone()), ("sts", url)])])),
+        ("endpoints", Value::List(vec![Value::map([("sqs", url.clone()), ("cloudwatchlogs", url.clone()), ("iam", url.clone()), ("secretsmanager", url.clone()), ("sts", url)])])),
     ])
 }
 
@@ -225,6 +225,12 @@ async fn one_process_per_configuration_stopped_on_drop_and_crashes_reported() {
     assert_eq!(parsed.get("resource"), Some(&Value::string("role/deploy")));
     let e = a.call_function("arn_parse", &[Value::string("not an arn")]).await.expect_err("a bad ARN").to_string();
     assert!(e.contains("provider::aws::arn_parse") && e.contains("invalid prefix"), "{e}");
+
+    // An ephemeral resource: opened, its value used, closed.
+    let eph = a.open_ephemeral("aws_secretsmanager_random_password", &Value::map([("password_length", Value::Number(24.0)), ("exclude_punctuation", Value::Bool(true))])).await.expect("open ephemeral");
+    let pw = eph.value.get("random_password").and_then(Value::as_str).expect("a password").to_string();
+    assert_eq!(pw.len(), 24, "{pw}");
+    a.close_ephemeral(eph).await.expect("close ephemeral");
 
     drop(a);
     wait_gone(pa).await;

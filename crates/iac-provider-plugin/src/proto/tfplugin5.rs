@@ -782,6 +782,110 @@ pub mod move_resource_state {
         pub target_private: ::prost::alloc::vec::Vec<u8>,
     }
 }
+/// Wire-compatible with google.protobuf.Timestamp (only field numbers and
+/// types travel), declared here so no well-known-types crate is needed.
+#[allow(clippy::all)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct Timestamp {
+    #[prost(int64, tag = "1")]
+    pub seconds: i64,
+    #[prost(int32, tag = "2")]
+    pub nanos: i32,
+}
+#[allow(clippy::all)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ValidateEphemeralResourceConfig {}
+/// Nested message and enum types in `ValidateEphemeralResourceConfig`.
+pub mod validate_ephemeral_resource_config {
+    #[allow(clippy::all)]
+    #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+    pub struct Request {
+        #[prost(string, tag = "1")]
+        pub type_name: ::prost::alloc::string::String,
+        #[prost(message, optional, tag = "2")]
+        pub config: ::core::option::Option<super::DynamicValue>,
+    }
+    #[allow(clippy::all)]
+    #[derive(Clone, PartialEq, ::prost::Message)]
+    pub struct Response {
+        #[prost(message, repeated, tag = "1")]
+        pub diagnostics: ::prost::alloc::vec::Vec<super::Diagnostic>,
+    }
+}
+#[allow(clippy::all)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct OpenEphemeralResource {}
+/// Nested message and enum types in `OpenEphemeralResource`.
+pub mod open_ephemeral_resource {
+    #[allow(clippy::all)]
+    #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+    pub struct Request {
+        #[prost(string, tag = "1")]
+        pub type_name: ::prost::alloc::string::String,
+        #[prost(message, optional, tag = "2")]
+        pub config: ::core::option::Option<super::DynamicValue>,
+        #[prost(message, optional, tag = "3")]
+        pub client_capabilities: ::core::option::Option<super::ClientCapabilities>,
+    }
+    #[allow(clippy::all)]
+    #[derive(Clone, PartialEq, ::prost::Message)]
+    pub struct Response {
+        #[prost(message, repeated, tag = "1")]
+        pub diagnostics: ::prost::alloc::vec::Vec<super::Diagnostic>,
+        #[prost(message, optional, tag = "2")]
+        pub renew_at: ::core::option::Option<super::Timestamp>,
+        #[prost(message, optional, tag = "3")]
+        pub result: ::core::option::Option<super::DynamicValue>,
+        #[prost(bytes = "vec", optional, tag = "4")]
+        pub private: ::core::option::Option<::prost::alloc::vec::Vec<u8>>,
+        #[prost(message, optional, tag = "5")]
+        pub deferred: ::core::option::Option<super::Deferred>,
+    }
+}
+#[allow(clippy::all)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct RenewEphemeralResource {}
+/// Nested message and enum types in `RenewEphemeralResource`.
+pub mod renew_ephemeral_resource {
+    #[allow(clippy::all)]
+    #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+    pub struct Request {
+        #[prost(string, tag = "1")]
+        pub type_name: ::prost::alloc::string::String,
+        #[prost(bytes = "vec", optional, tag = "2")]
+        pub private: ::core::option::Option<::prost::alloc::vec::Vec<u8>>,
+    }
+    #[allow(clippy::all)]
+    #[derive(Clone, PartialEq, ::prost::Message)]
+    pub struct Response {
+        #[prost(message, repeated, tag = "1")]
+        pub diagnostics: ::prost::alloc::vec::Vec<super::Diagnostic>,
+        #[prost(message, optional, tag = "2")]
+        pub renew_at: ::core::option::Option<super::Timestamp>,
+        #[prost(bytes = "vec", optional, tag = "3")]
+        pub private: ::core::option::Option<::prost::alloc::vec::Vec<u8>>,
+    }
+}
+#[allow(clippy::all)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct CloseEphemeralResource {}
+/// Nested message and enum types in `CloseEphemeralResource`.
+pub mod close_ephemeral_resource {
+    #[allow(clippy::all)]
+    #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+    pub struct Request {
+        #[prost(string, tag = "1")]
+        pub type_name: ::prost::alloc::string::String,
+        #[prost(bytes = "vec", optional, tag = "2")]
+        pub private: ::core::option::Option<::prost::alloc::vec::Vec<u8>>,
+    }
+    #[allow(clippy::all)]
+    #[derive(Clone, PartialEq, ::prost::Message)]
+    pub struct Response {
+        #[prost(message, repeated, tag = "1")]
+        pub diagnostics: ::prost::alloc::vec::Vec<super::Diagnostic>,
+    }
+}
 #[allow(clippy::all)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
 #[repr(i32)]
@@ -1240,6 +1344,109 @@ pub mod provider_client {
             let mut req = request.into_request();
             req.extensions_mut()
                 .insert(GrpcMethod::new("tfplugin5.Provider", "CallFunction"));
+            self.inner.unary(req, path, codec).await
+        }
+        pub async fn validate_ephemeral_resource_config(
+            &mut self,
+            request: impl tonic::IntoRequest<
+                super::validate_ephemeral_resource_config::Request,
+            >,
+        ) -> std::result::Result<
+            tonic::Response<super::validate_ephemeral_resource_config::Response>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/tfplugin5.Provider/ValidateEphemeralResourceConfig",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new(
+                        "tfplugin5.Provider",
+                        "ValidateEphemeralResourceConfig",
+                    ),
+                );
+            self.inner.unary(req, path, codec).await
+        }
+        pub async fn open_ephemeral_resource(
+            &mut self,
+            request: impl tonic::IntoRequest<super::open_ephemeral_resource::Request>,
+        ) -> std::result::Result<
+            tonic::Response<super::open_ephemeral_resource::Response>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/tfplugin5.Provider/OpenEphemeralResource",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("tfplugin5.Provider", "OpenEphemeralResource"));
+            self.inner.unary(req, path, codec).await
+        }
+        pub async fn renew_ephemeral_resource(
+            &mut self,
+            request: impl tonic::IntoRequest<super::renew_ephemeral_resource::Request>,
+        ) -> std::result::Result<
+            tonic::Response<super::renew_ephemeral_resource::Response>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/tfplugin5.Provider/RenewEphemeralResource",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("tfplugin5.Provider", "RenewEphemeralResource"));
+            self.inner.unary(req, path, codec).await
+        }
+        pub async fn close_ephemeral_resource(
+            &mut self,
+            request: impl tonic::IntoRequest<super::close_ephemeral_resource::Request>,
+        ) -> std::result::Result<
+            tonic::Response<super::close_ephemeral_resource::Response>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/tfplugin5.Provider/CloseEphemeralResource",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("tfplugin5.Provider", "CloseEphemeralResource"));
             self.inner.unary(req, path, codec).await
         }
         pub async fn stop(
