@@ -139,11 +139,11 @@ pub(crate) fn yamlencode(args: Vec<Value>, _: &FunctionContext) -> FnResult {
         Value::List(items) if !items.is_empty() => yaml_list(items, 0, false, &mut out),
         Value::Map(m) if !m.is_empty() => yaml_map(m, 0, false, &mut out),
         Value::Null | Value::Bool(_) | Value::Number(_) => {
-            out.push_str(&yaml_scalar(v, 2));
+            out.push_str(&yaml_scalar(v, 2, 0));
             out.push_str("...\n");
         }
         Value::String(_) => {
-            let text = yaml_scalar(v, 2);
+            let text = yaml_scalar(v, 2, 0);
             out.push_str(&text);
             // A literal block keeping its trailing newlines leaves the
             // document open, so libyaml closes it explicitly.
@@ -151,7 +151,7 @@ pub(crate) fn yamlencode(args: Vec<Value>, _: &FunctionContext) -> FnResult {
                 out.push_str("...\n");
             }
         }
-        other => out.push_str(&yaml_scalar(other, 2)),
+        other => out.push_str(&yaml_scalar(other, 2, 0)),
     }
     Ok(Value::String(out))
 }
@@ -161,15 +161,16 @@ fn pad(out: &mut String, indent: usize) {
 }
 
 /// One scalar (or empty collection), including its final newline.
-/// `indent` is the indentation of literal block lines.
-fn yaml_scalar(v: &Value, indent: usize) -> String {
+/// `indent` is the indentation of literal block lines and of folded
+/// continuation lines; `column` is where the scalar starts on its line.
+fn yaml_scalar(v: &Value, indent: usize, column: usize) -> String {
     match v.unmarked() {
         Value::Null | Value::Unknown => "null\n".into(),
         Value::Bool(b) => format!("{b}\n"),
         Value::Number(n) if n.is_infinite() => if *n > 0.0 { "+.Inf\n" } else { "-.Inf\n" }.into(),
         Value::Number(n) => format!("{}\n", format_number(*n)),
         Value::String(s) if s.contains('\n') && literal_allowed(s) => literal(s, indent),
-        Value::String(s) => format!("{}\n", double_quoted(s)),
+        Value::String(s) => format!("{}\n", fold(&double_quoted(s), indent, column)),
         Value::List(_) => "[]\n".into(),
         Value::Map(_) => "{}\n".into(),
         Value::Sensitive(_) => "null\n".into(),
@@ -202,7 +203,8 @@ fn yaml_map(m: &iac_core::ValueMap, indent: usize, first_inline: bool, out: &mut
             }
             _ => {
                 out.push(' ');
-                out.push_str(&yaml_scalar(v, indent + 2));
+                let column = indent + double_quoted(k).chars().count() + 2;
+                out.push_str(&yaml_scalar(v, indent + 2, column));
             }
         }
     }
@@ -217,7 +219,7 @@ fn yaml_list(items: &[Value], indent: usize, first_inline: bool, out: &mut Strin
         match item.unmarked() {
             Value::Map(child) if is_block(item) => yaml_map(child, indent + 2, true, out),
             Value::List(child) if is_block(item) => yaml_list(child, indent + 2, true, out),
-            _ => out.push_str(&yaml_scalar(item, indent + 2)),
+            _ => out.push_str(&yaml_scalar(item, indent + 2, indent + 2)),
         }
     }
 }
@@ -259,6 +261,45 @@ fn literal(s: &str, indent: usize) -> String {
     }
     if !s.ends_with('\n') {
         out.push('\n');
+    }
+    out
+}
+
+/// Folds a double-quoted scalar as libyaml does (best width 80): a space
+/// that follows a non-space, once the line is past column 80, becomes a
+/// line break and indentation (a backslash keeps a following space), never
+/// at the first or last character of the value.
+fn fold(quoted: &str, indent: usize, start_column: usize) -> String {
+    const BEST_WIDTH: usize = 80;
+    let chars: Vec<char> = quoted.chars().collect();
+    let mut out = String::with_capacity(quoted.len() + 8);
+    let mut column = start_column;
+    let mut spaces = false;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        // Spaces are never escaped, so a space here is a space of the value;
+        // 0 and len - 1 are the quotes, 1 and len - 2 the value's ends.
+        if c == ' ' {
+            if !spaces && column > BEST_WIDTH && i != 1 && i + 2 != chars.len() {
+                out.push('\n');
+                pad(&mut out, indent);
+                column = indent;
+                if chars.get(i + 1) == Some(&' ') {
+                    out.push('\\');
+                    column += 1;
+                }
+            } else {
+                out.push(c);
+                column += 1;
+            }
+            spaces = true;
+        } else {
+            out.push(c);
+            column += 1;
+            spaces = false;
+        }
+        i += 1;
     }
     out
 }
