@@ -15,6 +15,12 @@
 //! One plugin process runs per configured provider (aliases get their own);
 //! the schema is read by a short-lived process at [`PluginFactory::load`]
 //! (or from the cache). Dropping a provider shuts its process down.
+//!
+//! Its tests run real plugins: hashicorp/aws 5.100.0 from the machine's
+//! filesystem mirror (`shared/tools/terraform-mirror`) against moto from
+//! `.tools/venv`, and a protocol-6 provider on the Python SDK `tfprovider`
+//! from `.tools/tfprovider-venv` (a venv of its own: it pins an older
+//! `cryptography` than moto accepts). `scripts/install-tools` provides both.
 
 pub mod client;
 pub mod cty;
