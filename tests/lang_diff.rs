@@ -530,3 +530,22 @@ output "id_length" { value = length(terraform_data.p.output.id) }
     assert_eq!(out["planned"]["value"], json!(planned));
     assert_eq!(out["id_length"]["value"], json!(36));
 }
+
+/// A problem in a module's files is reported once, however many calls use
+/// the module (as Terraform reports it once per module source).
+#[test]
+fn module_errors_are_reported_once_per_source() {
+    let stack = Stack::files(
+        "once",
+        &[
+            (
+                "main.tf",
+                "module \"a\" {\n  source = \"./m\"\n}\nmodule \"b\" {\n  source = \"./m\"\n}\nmodule \"c\" {\n  source = \"./m\"\n}\n",
+            ),
+            ("m/main.tf", "variable \"v\" {\n  default  = 1\n  typo_arg = 1\n}\n"),
+        ],
+    );
+    let out = stack.run(&["validate"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(out.stderr.matches("unsupported argument \"typo_arg\"").count(), 1, "{}", out.stderr);
+}

@@ -48,7 +48,20 @@ pub fn load_stack(dir: &Path) -> (Stack, Diagnostics) {
     let mut diags = Diagnostics::default();
     let installed = InstalledModules::read(dir, &mut diags);
     let root = load_module(dir, Vec::new(), &mut sources, &mut diags, 0, Children::Installed { root: dir, installed: &installed });
+    once_per_source(&mut diags, &sources);
     (Stack { root, sources }, diags)
+}
+
+/// A module called several times is read once per call, so a problem in
+/// its files would be reported once per call; Terraform reports it once.
+/// Keeps the first of the diagnostics with the same text at the same place
+/// of the same file.
+fn once_per_source(diags: &mut Diagnostics, sources: &SourceMap) {
+    let mut seen = std::collections::HashSet::new();
+    diags.0.retain(|d| {
+        let place = d.span.as_ref().map(|s| (sources.get(s.file).path.clone(), s.range.clone()));
+        seen.insert((format!("{:?}", d.severity), d.summary.clone(), d.detail.clone(), place))
+    });
 }
 
 /// One module directory without its child modules: what `iac init` reads
