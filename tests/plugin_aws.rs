@@ -101,6 +101,11 @@ output "partition" {
 output "queue_url" {
   value = aws_sqs_queue.events.url
 }
+
+# A provider-defined function, on a value known only after apply.
+output "role_account" {
+  value = provider::aws::arn_parse(aws_iam_role.node.arn).account_id
+}
 "#;
 
 const MANAGED: &[&str] = &[
@@ -184,6 +189,7 @@ fn the_real_aws_plugin_runs_a_stack_end_to_end() {
     apply.ok();
     assert!(apply.stdout.contains("Resources: 7 added, 0 changed, 0 destroyed"), "{}", apply.stdout);
     assert!(apply.stdout.contains("partition = \"aws\""), "{}", apply.stdout);
+    assert!(apply.stdout.contains("role_account = \"123456789012\""), "provider::aws::arn_parse: {}", apply.stdout);
     let state = iac_attributes(&stack);
     assert_eq!(state["aws_security_group.web"]["ingress"].as_array().map(Vec::len), Some(2), "dynamic ingress blocks: {}", state["aws_security_group.web"]);
     assert_eq!(state["aws_sqs_queue.events"]["message_retention_seconds"], 300);

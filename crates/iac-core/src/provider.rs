@@ -185,4 +185,19 @@ pub trait ProviderFactory: Send + Sync {
     fn preflight(&self, _config: &Value) -> Result<(), ProviderError> {
         Ok(())
     }
+
+    /// The provider-defined functions it offers to expressions
+    /// (`provider::NAME::FUNC(...)`), by name.
+    fn function_names(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Calls a provider-defined function with wholly known, unmarked
+    /// arguments. Functions need no provider configuration (Terraform calls
+    /// them on an unconfigured provider), and are synchronous because
+    /// expressions are evaluated synchronously: an implementation that must
+    /// wait does so on its own. Err carries the provider's message.
+    fn call_function(&self, name: &str, _args: Vec<Value>) -> Result<Value, ProviderError> {
+        Err(ProviderError::Unsupported(format!("the provider has no function {name:?}")))
+    }
 }

@@ -134,6 +134,7 @@ impl Run {
                 store.vars.insert((ModulePath::root(), k), v);
             }
             store.planning = matches!(s.phase, Phase::Plan);
+            store.providers = s.registry.clone();
         }
         let targeted_nodes = (!s.opts.targets.is_empty()).then(|| targeted(&s.graph, &s.opts.targets));
         let parallelism = s.opts.parallelism.max(1);

@@ -62,6 +62,8 @@ pub struct Store {
     /// What `plantimestamp()` gives: the plan's time, which a saved plan
     /// carries to its apply (None: validation, the process's own time).
     pub plan_timestamp: Option<String>,
+    /// The run's providers, for `provider::NAME::FUNC(...)` calls.
+    pub providers: crate::providers::Registry,
 }
 
 pub struct Values {
@@ -102,6 +104,11 @@ pub struct InstanceScope<'a> {
 impl Scope for InstanceScope<'_> {
     fn planning(&self) -> bool {
         self.store.planning
+    }
+
+    fn call_provider_function(&self, provider: &str, function: &str, args: Vec<Value>) -> Option<Result<Value, String>> {
+        let factory = self.store.providers.get(provider)?;
+        Some(factory.call_function(function, args).map_err(|e| e.to_string()))
     }
 
     fn plan_timestamp(&self) -> Option<String> {

@@ -43,6 +43,12 @@ pub trait Scope {
     fn plan_timestamp(&self) -> Option<String> {
         None
     }
+
+    /// Calls `provider::PROVIDER::FUNCTION(args)`; None when no provider of
+    /// that local name is available to this scope.
+    fn call_provider_function(&self, _provider: &str, _function: &str, _args: Vec<Value>) -> Option<Result<Value, String>> {
+        None
+    }
 }
 
 /// The plan time of this process, fixed on first use.
@@ -480,13 +486,52 @@ impl<'a> Evaluator<'a> {
         Ok(out.mark_if(s))
     }
 
+    /// `provider::NAME::FUNC(args)`: a function the provider configured as
+    /// NAME offers. As Terraform: unknown arguments give an unknown result
+    /// without a call, and sensitive arguments a sensitive result.
+    fn call_provider_function(&self, f: &hcl_edit::expr::FuncCall, range: Option<Range<usize>>, frames: &mut Vec<(String, Value)>) -> EResult {
+        let ns: Vec<&str> = f.name.namespace.iter().map(|n| n.as_str()).collect();
+        let function = f.name.name.as_str();
+        let ["provider", provider] = ns.as_slice() else {
+            return Err(err(range, format!("unknown function namespace {:?}: use provider::NAME::{function} or core::{function}", ns.join("::"))));
+        };
+        let mut args = Vec::with_capacity(f.args.len());
+        for a in f.args.iter() {
+            args.push(self.ev(a, frames)?);
+        }
+        if f.args.expand_final() {
+            match args.pop().map(Value::unmark) {
+                Some((Value::List(items), false)) => args.extend(items),
+                Some((Value::Unknown, _)) => return Ok(Value::Unknown),
+                _ => return Err(err(range, "the final argument must be a list to expand it with ...")),
+            }
+        }
+        if args.iter().any(|a| !a.is_wholly_known()) {
+            return Ok(Value::Unknown);
+        }
+        let mut sensitive = false;
+        let plain: Vec<Value> = args
+            .into_iter()
+            .map(|a| {
+                let (v, marked) = a.unmark_deep_collapse();
+                sensitive |= marked;
+                v
+            })
+            .collect();
+        match self.scope.call_provider_function(provider, function, plain) {
+            Some(Ok(v)) => Ok(v.mark_if(sensitive)),
+            Some(Err(msg)) => Err(err(range, format!("provider::{provider}::{function}: {msg}"))),
+            None => Err(err(range, format!("provider::{provider}::{function}: no provider {provider:?} is available here; require it in required_providers and run iac init"))),
+        }
+    }
+
     fn call(&self, f: &hcl_edit::expr::FuncCall, range: Option<Range<usize>>, frames: &mut Vec<(String, Value)>) -> EResult {
         let name = f.name.name.as_str();
         if f.name.is_namespaced() {
             // `core::NAME` is Terraform's explicit name for a built-in.
             let core = f.name.namespace.len() == 1 && f.name.namespace.iter().all(|n| n.as_str() == "core");
             if !core {
-                return Err(err(range, format!("provider-defined functions are not supported ({})", name)));
+                return self.call_provider_function(f, range, frames);
             }
         }
         if name == "templatestring" {

@@ -82,6 +82,9 @@ pub struct PluginFactory {
     core_schema: ProviderSchema,
     launch: LaunchOptions,
     from_cache: bool,
+    /// An unconfigured process for provider-defined functions, started on
+    /// the first call and stopped with the factory.
+    function_host: tokio::sync::OnceCell<provider::PluginProvider>,
 }
 
 impl std::fmt::Debug for PluginFactory {
@@ -129,7 +132,7 @@ impl PluginFactory {
         };
         let core_schema = schema.to_core();
         tracing::debug!(provider = %spec.name, cache_hit = hit, elapsed_ms = started.elapsed().as_millis() as u64, resources = schema.resources.len(), "plugin schema loaded");
-        Ok(PluginFactory { spec, sha256, schema: Arc::new(schema), core_schema, launch, from_cache: hit })
+        Ok(PluginFactory { spec, sha256, schema: Arc::new(schema), core_schema, launch, from_cache: hit, function_host: tokio::sync::OnceCell::new() })
     }
 
     pub fn spec(&self) -> &PluginSpec {
@@ -170,6 +173,30 @@ impl ProviderFactory for PluginFactory {
 
     async fn configure(&self, req: ConfigureRequest) -> Result<Arc<dyn Provider>, ProviderError> {
         Ok(Arc::new(self.start(req).await?))
+    }
+
+    fn function_names(&self) -> Vec<String> {
+        self.schema.functions.keys().cloned().collect()
+    }
+
+    fn call_function(&self, name: &str, args: Vec<iac_core::Value>) -> Result<iac_core::Value, ProviderError> {
+        if !self.schema.functions.contains_key(name) {
+            let known: Vec<&str> = self.schema.functions.keys().map(String::as_str).collect();
+            return Err(ProviderError::Unsupported(format!("provider {} has no function {name:?} (it has: {})", self.spec.name, if known.is_empty() { "none".to_string() } else { known.join(", ") })));
+        }
+        // Expressions are evaluated synchronously inside the runtime: this
+        // worker is handed over while the call (and, the first time, the
+        // process start) is awaited.
+        let handle = tokio::runtime::Handle::try_current().map_err(|_| ProviderError::Other(format!("provider::{}::{name}: no runtime to call the plugin from", self.spec.name)))?;
+        if handle.runtime_flavor() != tokio::runtime::RuntimeFlavor::MultiThread {
+            return Err(ProviderError::Other(format!("provider::{}::{name}: plugin functions need the multi-threaded runtime", self.spec.name)));
+        }
+        tokio::task::block_in_place(|| {
+            handle.block_on(async {
+                let host = self.function_host.get_or_try_init(|| provider::PluginProvider::launch(&self.spec, self.schema.clone(), &self.launch)).await?;
+                host.call_function(name, &args).await
+            })
+        })
     }
 }
 

@@ -99,6 +99,31 @@ impl PluginProvider {
                 Err(s) => return Err(p.status_error("GetMetadata", s)),
             }
         }
+        p.configure(req).await?;
+        Ok(p)
+    }
+
+    /// Starts a process and introduces iac to it, without configuring it:
+    /// what provider-defined functions run on (Terraform calls them on an
+    /// unconfigured provider too).
+    pub(crate) async fn launch(spec: &PluginSpec, schema: Arc<PluginSchema>, launch: &LaunchOptions) -> Result<PluginProvider, ProviderError> {
+        let process = PluginProcess::start(&spec.name, &spec.binary, launch).await.map_err(|e| ProviderError::Other(e.to_string()))?;
+        let rpc = Rpc::new(process.protocol, process.channel.clone());
+        let p = PluginProvider { name: spec.name.clone(), schema, rpc, process: Arc::new(process) };
+        if !p.schema.capabilities.get_provider_schema_optional {
+            match p.rpc.get_metadata().await {
+                Ok(_) => {}
+                Err(s) if s.code() == tonic::Code::Unimplemented => {
+                    p.rpc.get_schema().await.map_err(|e| other(&p.name, format!("reading the schema: {e}")))?;
+                }
+                Err(s) => return Err(p.status_error("GetMetadata", s)),
+            }
+        }
+        Ok(p)
+    }
+
+    async fn configure(&self, req: ConfigureRequest) -> Result<(), ProviderError> {
+        let p = self;
         let block = &p.schema.provider.block;
         let config = block.conform(&req.config);
         let bytes = cty::to_msgpack(&config, &block.implied_type()).map_err(|e| ProviderError::InvalidConfig(format!("provider {}: {e}", p.name)))?;
@@ -107,7 +132,7 @@ impl PluginProvider {
         let diags = p.rpc.configure(TERRAFORM_VERSION, Dyn::msgpack(bytes)).await.map_err(|s| p.status_error("ConfigureProvider", s))?;
         p.check(&diags, "", false)?;
         tracing::debug!(provider = %p.name, pid = p.process.pid, "plugin provider configured");
-        Ok(p)
+        Ok(())
     }
 
     /// Asks the provider to cancel the calls in flight (Terraform's Stop, on
