@@ -244,6 +244,15 @@ pub(crate) fn issensitive(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     })
 }
 
+
+/// ephemeralasnull(value): ephemeral values become null. iac keeps
+/// ephemeral values out of state by never storing them, and no value
+/// reaching a function carries an ephemeral mark, so every value passes
+/// through unchanged (marks included), as Terraform does for non-ephemeral ones.
+pub(crate) fn ephemeralasnull(mut args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    Ok(args.pop().unwrap_or(Value::Null))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,12 +269,4 @@ mod tests {
         assert!(unify(vec![Value::from(1i64), Value::from(true)]).is_err());
         assert!(unify(vec![Value::from("a"), Value::List(vec![])]).is_err());
     }
-}
-
-/// ephemeralasnull(value): ephemeral values become null. iac keeps
-/// ephemeral values out of state by never storing them, and no value
-/// reaching a function carries an ephemeral mark, so every value passes
-/// through unchanged (marks included), as Terraform does for non-ephemeral ones.
-pub(crate) fn ephemeralasnull(mut args: Vec<Value>, _: &FunctionContext) -> FnResult {
-    Ok(args.pop().unwrap_or(Value::Null))
 }

@@ -89,19 +89,6 @@ pub(crate) fn bcrypt(args: Vec<Value>, ctx: &FunctionContext) -> FnResult {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn uuid_parsing() {
-        assert!(parse_uuid("6ba7b810-9dad-11d1-80b4-00c04fd430c8").is_some());
-        assert!(parse_uuid("6ba7b8109dad11d180b400c04fd430c8").is_none());
-        assert!(parse_uuid("nope").is_none());
-        let b = parse_uuid("6ba7b810-9dad-11d1-80b4-00c04fd430c8").unwrap();
-        assert_eq!(format_uuid(&b), "6ba7b810-9dad-11d1-80b4-00c04fd430c8");
-    }
-}
 
 /// The DER body of the first PEM block, with its label.
 fn pem_block(text: &str) -> Option<(String, Vec<u8>)> {
@@ -179,5 +166,19 @@ pub(crate) fn rsadecrypt(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     match String::from_utf8(plain) {
         Ok(text) => Ok(Value::String(text)),
         Err(_) => fail("the decrypted text is not valid UTF-8"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uuid_parsing() {
+        assert!(parse_uuid("6ba7b810-9dad-11d1-80b4-00c04fd430c8").is_some());
+        assert!(parse_uuid("6ba7b8109dad11d180b400c04fd430c8").is_none());
+        assert!(parse_uuid("nope").is_none());
+        let b = parse_uuid("6ba7b810-9dad-11d1-80b4-00c04fd430c8").unwrap();
+        assert_eq!(format_uuid(&b), "6ba7b810-9dad-11d1-80b4-00c04fd430c8");
     }
 }

@@ -537,7 +537,7 @@ pub(crate) fn textdecodebase64(args: Vec<Value>, _: &FunctionContext) -> FnResul
     };
     let undefined = |label: &str| arg_err(0, format!("the given string contains symbols that are not defined for {label}"));
     let utf16 = |b: &[u8], be: bool, label: &str| -> Result<String, crate::args::Fail> {
-        if b.len() % 2 != 0 {
+        if !b.len().is_multiple_of(2) {
             return undefined(label);
         }
         let units = b.chunks(2).map(|c| if be { u16::from_be_bytes([c[0], c[1]]) } else { u16::from_le_bytes([c[0], c[1]]) });

@@ -218,7 +218,7 @@ pub(crate) fn formatdate(args: Vec<Value>, _: &FunctionContext) -> FnResult {
         }
         let verb: String = chars[i..j].iter().collect();
         let n = j - i;
-        let h12 = if c.hour % 12 == 0 { 12 } else { c.hour % 12 };
+        let h12 = if c.hour.is_multiple_of(12) { 12 } else { c.hour % 12 };
         match (ch, n) {
             ('Y', 4) => out.push_str(&format!("{:04}", c.year)),
             ('Y', 2) => out.push_str(&format!("{:02}", c.year.rem_euclid(100))),
@@ -312,7 +312,7 @@ pub(crate) fn parse_duration(orig: &str) -> Result<i128, String> {
         };
         let v: f64 = num.parse().map_err(|_| invalid())?;
         total += v * scale;
-        if total > 9.223_372_036_854_775_807e18 {
+        if total > i64::MAX as f64 {
             return Err(invalid());
         }
     }

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::mem::MaybeUninit;
 
 use iac_core::{Value, ValueMap};
-use unsafe_libyaml_norway as y;
+use unsafe_libyaml_norway as unsafe_yaml;
 
 /// One collection being read.
 enum Frame {
@@ -84,34 +84,34 @@ fn c_text(ptr: *const u8) -> Option<String> {
 /// Parses one YAML document (an empty stream is null).
 pub(crate) fn decode(src: &str) -> Result<Value, String> {
     let mut b = Builder { stack: Vec::new(), anchors: HashMap::new(), root: None, documents: 0 };
-    let mut parser = MaybeUninit::<y::yaml_parser_t>::uninit();
+    let mut parser = MaybeUninit::<unsafe_yaml::yaml_parser_t>::uninit();
     // SAFETY: the parser is initialised before use and deleted exactly once below;
     // the input string outlives it.
     unsafe {
-        if y::yaml_parser_initialize(parser.as_mut_ptr()).fail {
+        if unsafe_yaml::yaml_parser_initialize(parser.as_mut_ptr()).fail {
             return Err("cannot start the YAML parser".into());
         }
         let parser = parser.as_mut_ptr();
-        y::yaml_parser_set_input_string(parser, src.as_ptr(), src.len() as _);
+        unsafe_yaml::yaml_parser_set_input_string(parser, src.as_ptr(), src.len() as _);
         let result = read_events(parser, &mut b);
-        y::yaml_parser_delete(parser);
+        unsafe_yaml::yaml_parser_delete(parser);
         result?;
     }
     Ok(b.root.unwrap_or(Value::Null))
 }
 
 /// SAFETY: `parser` is an initialised libyaml parser with its input set.
-unsafe fn read_events(parser: *mut y::yaml_parser_t, b: &mut Builder) -> Result<(), String> {
+unsafe fn read_events(parser: *mut unsafe_yaml::yaml_parser_t, b: &mut Builder) -> Result<(), String> {
     loop {
-        let mut event = MaybeUninit::<y::yaml_event_t>::uninit();
-        if y::yaml_parser_parse(parser, event.as_mut_ptr()).fail {
+        let mut event = MaybeUninit::<unsafe_yaml::yaml_event_t>::uninit();
+        if unsafe_yaml::yaml_parser_parse(parser, event.as_mut_ptr()).fail {
             let p = &*parser;
             let problem = c_text(p.problem.cast()).unwrap_or_else(|| "invalid YAML".into());
             return Err(format!("on line {}, column {}: {problem}", p.problem_mark.line + 1, p.problem_mark.column + 1));
         }
         let mut event = event.assume_init();
         let step = handle(&event, b);
-        y::yaml_event_delete(&mut event);
+        unsafe_yaml::yaml_event_delete(&mut event);
         match step? {
             true => return Ok(()),
             false => continue,
@@ -120,8 +120,8 @@ unsafe fn read_events(parser: *mut y::yaml_parser_t, b: &mut Builder) -> Result<
 }
 
 /// Handles one event; true at the end of the stream.
-unsafe fn handle(event: &y::yaml_event_t, b: &mut Builder) -> Result<bool, String> {
-    use y::yaml_event_type_t::*;
+unsafe fn handle(event: &unsafe_yaml::yaml_event_t, b: &mut Builder) -> Result<bool, String> {
+    use unsafe_yaml::yaml_event_type_t::*;
     match event.type_ {
         YAML_STREAM_END_EVENT => return Ok(true),
         YAML_DOCUMENT_START_EVENT => {
@@ -140,7 +140,7 @@ unsafe fn handle(event: &y::yaml_event_t, b: &mut Builder) -> Result<bool, Strin
             let s = &event.data.scalar;
             let raw = text(s.value, s.length as usize);
             let tag = c_text(s.tag);
-            let plain = s.style == y::yaml_scalar_style_t::YAML_PLAIN_SCALAR_STYLE;
+            let plain = s.style == unsafe_yaml::yaml_scalar_style_t::YAML_PLAIN_SCALAR_STYLE;
             let v = scalar(&raw, tag.as_deref(), plain)?;
             // A plain `<<` key is YAML's merge key; anything else keys by its text as Terraform converts it.
             let key_text = if plain && raw == "<<" && tag.is_none() { Some("<<".to_string()) } else { scalar_key_text(&v) };
@@ -262,7 +262,7 @@ fn resolve_plain(s: &str) -> Option<Value> {
         ok && i == b.len()
     };
     if is_number {
-        let text = if body.ends_with('.') { &body[..body.len() - 1] } else { body };
+        let text = body.strip_suffix('.').unwrap_or(body);
         let text = if text.starts_with('.') { format!("0{text}") } else { text.to_string() };
         return text.parse::<f64>().ok().filter(|n| n.is_finite()).map(|n| Value::Number(sign * n));
     }

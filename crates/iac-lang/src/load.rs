@@ -184,7 +184,7 @@ fn load_module(dir: &Path, call_path: Vec<String>, sources: &mut SourceMap, diag
             diags.push(d);
             let call = module.module_calls.get_mut(&name).expect("listed above");
             call.unavailable = true;
-            call.module = Box::new(Module { dir: dir.to_path_buf(), call_path: path.clone(), ..Module::default() });
+            *call.module = Module { dir: dir.to_path_buf(), call_path: path.clone(), ..Module::default() };
         };
         if depth > 32 {
             unavailable(&mut module, Diagnostic::error("modules nested more than 32 deep (a module that calls itself?)", Some(span)));
@@ -229,7 +229,7 @@ fn load_module(dir: &Path, call_path: Vec<String>, sources: &mut SourceMap, diag
             }
         };
         let child = load_module(&child_dir, path, sources, diags, depth + 1, children);
-        module.module_calls.get_mut(&name).expect("listed above").module = Box::new(child);
+        *module.module_calls.get_mut(&name).expect("listed above").module = child;
     }
     module
 }
