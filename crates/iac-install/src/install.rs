@@ -41,6 +41,8 @@ pub struct Options {
     /// Names the user chose to run natively (`-native=NAME`).
     pub prefer_native: BTreeSet<String>,
     pub home: Option<PathBuf>,
+    /// The environment (`TF_TOKEN_*` registry tokens), passed in so tests control it.
+    pub env: BTreeMap<String, String>,
 }
 
 /// How one provider will run.
@@ -160,7 +162,35 @@ pub fn install(dir: &Path, requirements: &[Requirement], options: &Options) -> R
             continue;
         }
         let locked = old_lock.providers.get(&req.source).filter(|_| !options.upgrade);
-        let (searched, found) = search(req, locked, &plugin_dirs, options)?;
+        let (searched, found, direct) = search(req, locked, &plugin_dirs, options)?;
+        let may_be_native = options.native.contains(&req.name) && (!req.explicit || is_native_counterpart(&req.source));
+        // The registry is asked when the CLI configuration names `direct`
+        // for this provider, or by default (no configuration) when iac has
+        // no native stand-in: a stack that works offline today must not
+        // start needing registry.terraform.io.
+        let from_registry = match (&found, direct) {
+            (None, Direct::Configured) => true,
+            (None, Direct::Implied) => !may_be_native,
+            _ => false,
+        };
+        if from_registry {
+            let (pkg, h1, zh) = install_direct(dir, req, locked, options)?;
+            let mut hashes: Vec<String> = locked.filter(|l| l.version == pkg.version.to_string()).map(|l| l.hashes.clone()).unwrap_or_default();
+            hashes.push(h1.clone());
+            hashes.extend(zh);
+            hashes.sort();
+            hashes.dedup();
+            let constraints = (!req.constraints.is_empty()).then(|| req.constraints.to_string());
+            lock.providers.insert(req.source.clone(), LockedProvider { version: pkg.version.to_string(), constraints, hashes });
+            let target = match options.cli.plugin_cache_dir.as_deref() {
+                Some(cache) => link_package(dir, &req.source, &pkg, Some(cache))?,
+                None => pkg.dir.clone(),
+            };
+            let binary = target.join(pkg.binary.file_name().unwrap_or_default());
+            let (size, mtime_ns) = stamp(&binary).map_err(|e| InstallError::Io { path: binary.clone(), source: e })?;
+            choices.push(Choice::Plugin { name: req.name.clone(), source: req.source.to_string(), version: pkg.version.to_string(), dir: target, binary, h1, size, mtime_ns });
+            continue;
+        }
         match found {
             Some(pkg) => {
                 let h1 = h1_dir(&pkg.dir)?;
@@ -179,7 +209,7 @@ pub fn install(dir: &Path, requirements: &[Requirement], options: &Options) -> R
                 let (size, mtime_ns) = stamp(&binary).map_err(|e| InstallError::Io { path: binary.clone(), source: e })?;
                 choices.push(Choice::Plugin { name: req.name.clone(), source: req.source.to_string(), version: pkg.version.to_string(), dir: target, binary, h1, size, mtime_ns });
             }
-            None if options.native.contains(&req.name) && (!req.explicit || is_native_counterpart(&req.source)) => {
+            None if may_be_native => {
                 let why = if req.explicit { format!("no {} plugin installed", req.source.short()) } else { "no plugin required".to_string() };
                 choices.push(Choice::Native { name: req.name.clone(), why });
             }
@@ -202,9 +232,10 @@ fn is_native_counterpart(source: &ProviderSource) -> bool {
 
 /// Finds the package to install: the locked version if it still satisfies
 /// the constraints, else the newest allowed, in the first method that has one.
-fn search(req: &Requirement, locked: Option<&LockedProvider>, plugin_dirs: &[PathBuf], options: &Options) -> Result<(Vec<String>, Option<Package>), InstallError> {
+fn search(req: &Requirement, locked: Option<&LockedProvider>, plugin_dirs: &[PathBuf], options: &Options) -> Result<(Vec<String>, Option<Package>, Direct), InstallError> {
     let mut mirrors: Vec<PathBuf> = Vec::new();
     let mut searched = Vec::new();
+    let mut direct = Direct::No;
     if !plugin_dirs.is_empty() {
         mirrors.extend(plugin_dirs.iter().cloned());
     } else {
@@ -213,12 +244,15 @@ fn search(req: &Requirement, locked: Option<&LockedProvider>, plugin_dirs: &[Pat
                 for m in methods {
                     match m {
                         Method::FilesystemMirror { path, .. } if m.admits(&req.source) => mirrors.push(path.clone()),
-                        Method::Direct { .. } if m.admits(&req.source) => searched.push(format!("the registry {} (not reachable from iac yet)", req.source.host)),
+                        Method::Direct { .. } if m.admits(&req.source) => direct = Direct::Configured,
                         _ => {}
                     }
                 }
             }
-            None => mirrors.extend(mirror::implied_mirrors(options.home.as_deref(), Path::new("."))),
+            None => {
+                mirrors.extend(mirror::implied_mirrors(options.home.as_deref(), Path::new(".")));
+                direct = Direct::Implied;
+            }
         }
     }
     if let Some(l) = locked {
@@ -239,10 +273,49 @@ fn search(req: &Requirement, locked: Option<&LockedProvider>, plugin_dirs: &[Pat
             }
         };
         if pick.is_some() {
-            return Ok((searched, pick));
+            return Ok((searched, pick, direct));
         }
     }
-    Ok((searched, None))
+    Ok((searched, None, direct))
+}
+
+/// Whether the origin registry may be asked for a provider.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Direct {
+    No,
+    /// A `direct` block of the CLI configuration admits the provider.
+    Configured,
+    /// No CLI configuration names methods: Terraform's default.
+    Implied,
+}
+
+/// Installs a provider from its origin registry, or reuses the package a
+/// previous `iac init` put in place when the lock file vouches for it (so a
+/// second init neither asks the network nor downloads hundreds of MB).
+fn install_direct(dir: &Path, req: &Requirement, locked: Option<&LockedProvider>, options: &Options) -> Result<(Package, String, Vec<String>), InstallError> {
+    let dest = |v: &Version| {
+        let rel = Path::new(&req.source.host).join(&req.source.namespace).join(&req.source.type_).join(v.to_string()).join(mirror::platform());
+        match options.cli.plugin_cache_dir.as_deref() {
+            Some(cache) => cache.join(rel),
+            None => dir.join(".terraform/providers").join(rel),
+        }
+    };
+    if let Some(l) = locked {
+        let v = Version::parse(&l.version)?;
+        let d = dest(&v);
+        if d.is_dir() {
+            if let Some(binary) = mirror::find_binary(&d, &req.source.type_)? {
+                let h1 = h1_dir(&d)?;
+                if l.hashes.contains(&h1) {
+                    tracing::debug!(provider = %req.source, version = %v, "reusing the installed package the lock file names");
+                    return Ok((Package { version: v, dir: d, binary }, h1, Vec::new()));
+                }
+            }
+        }
+    }
+    let want = crate::provider_registry::Wanted { name: &req.name, source: &req.source, constraints: &req.constraints, locked };
+    let installed = crate::provider_registry::install(&want, &options.cli, &options.env, &dest)?;
+    Ok((installed.package, installed.h1, installed.zh))
 }
 
 /// Makes `.terraform/providers/HOST/NS/TYPE/VERSION/OS_ARCH` point at the

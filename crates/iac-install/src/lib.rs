@@ -1,4 +1,5 @@
 //! Provider installation, as `terraform init` does it: source addresses,
+//! the provider registry protocol ([`provider_registry`]),
 //! Terraform's version constraints, filesystem mirrors (`-plugin-dir`, the
 //! CLI configuration's `provider_installation`, the implied local mirrors),
 //! `dev_overrides`, the plugin cache, the dependency lock file
@@ -18,6 +19,7 @@ pub mod install;
 pub mod lockfile;
 pub mod mirror;
 pub mod modules;
+pub mod provider_registry;
 pub mod source;
 pub mod version;
 
@@ -56,6 +58,22 @@ pub enum InstallError {
     PluginMissing { name: String, path: PathBuf, why: String },
     #[error("provider {name:?}: -native was given but iac has no native implementation of it")]
     NoNative { name: String },
+    #[error("provider {name:?} ({addr}): {why}")]
+    Registry { name: String, addr: String, why: String },
+    #[error("provider {name:?}: the registry {} has no provider {addr}", addr.split('/').next().unwrap_or(""))]
+    NoSuchProvider { name: String, addr: String },
+    #[error("provider {name:?} ({addr}): no version matches {constraints}; the registry has {}", if available.is_empty() { "none".to_string() } else { available.join(", ") })]
+    NoMatchingVersion { name: String, addr: String, constraints: String, available: Vec<String> },
+    #[error("provider {name:?} ({addr} v{version}) speaks plugin protocol {}, which iac does not (it speaks 5 and 6); constrain the version to one that does", if protocols.is_empty() { "(none listed)" } else { protocols })]
+    IncompatibleProtocol { name: String, addr: String, version: String, protocols: String },
+    #[error("provider {name:?} ({addr} v{version}) has no package for this platform, {platform}{}", if available.is_empty() { String::new() } else { format!("; it has {}", available.join(", ")) })]
+    PlatformMissing { name: String, addr: String, version: String, platform: String, available: Vec<String> },
+    #[error("provider {name:?} ({addr} v{version}): the downloaded package's SHA-256 {got} does not match {against} ({expected}); nothing was installed")]
+    PackageChecksum { name: String, addr: String, version: String, against: String, expected: String, got: String },
+    #[error("provider {name:?} ({addr} v{version}): the signature of the registry's SHA256SUMS does not verify: {why}; nothing was installed")]
+    SignatureMismatch { name: String, addr: String, version: String, why: String },
+    #[error("provider {name:?} ({addr} v{version}): the downloaded package is corrupt: {why}; nothing was installed")]
+    CorruptPackage { name: String, addr: String, version: String, why: String },
     #[error("provider {name:?} is required from two sources: {a} and {b}")]
     ConflictingSources { name: String, a: String, b: String },
 }

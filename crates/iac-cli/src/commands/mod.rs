@@ -241,8 +241,8 @@ async fn init(ctx: &Ctx, backend_config: Vec<String>, migrate_state: bool, lock:
         return code;
     }
     // Providers next: until they are installed the configuration cannot be
-    // checked against their schemas.
-    let choices = match install_providers(ctx, &providers) {
+    // checked against their schemas. Registry downloads block as well.
+    let choices = match tokio::task::block_in_place(|| install_providers(ctx, &providers)) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -315,6 +315,7 @@ fn install_providers(ctx: &Ctx, args: &ProviderInstallArgs) -> Result<Vec<iac_in
         native: wiring::native_registry().names().cloned().collect(),
         prefer_native: args.native.iter().cloned().collect(),
         home: env.get("HOME").map(PathBuf::from),
+        env: env.clone(),
     };
     for d in &options.plugin_dirs {
         if !d.is_dir() {

@@ -12,7 +12,7 @@
 
 mod archive;
 mod git;
-mod registry;
+pub(crate) mod registry;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -88,8 +88,8 @@ pub enum ModuleError {
     Unreachable { host: String, why: String },
     #[error("{url}: the server answered {status}{}", if body.is_empty() { String::new() } else { format!(": {body}") })]
     Http { url: String, status: u16, body: String },
-    #[error("{host} does not offer a module registry (no modules.v1 in its service discovery document{why})")]
-    NoModuleRegistry { host: String, why: String },
+    #[error("{host} does not offer a {} registry (no {service} in its service discovery document{why})", if service == "providers.v1" { "provider" } else { "module" })]
+    NoRegistryService { host: String, service: String, why: String },
     #[error("registry module {addr} does not exist on {host}")]
     ModuleNotFound { addr: String, host: String },
     #[error("no version of {addr} matches {constraint:?}; available: {}", if available.is_empty() { "none".to_string() } else { available.join(", ") })]

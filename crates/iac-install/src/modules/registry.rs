@@ -14,11 +14,11 @@ use crate::version::Version;
 
 /// A blocking HTTP client: `iac init` installs one module at a time, and
 /// the CLI runs installation off its async runtime.
-pub(super) struct Http {
+pub(crate) struct Http {
     client: reqwest::blocking::Client,
 }
 
-pub(super) struct Response {
+pub(crate) struct Response {
     pub status: u16,
     pub headers: reqwest::header::HeaderMap,
     pub body: Vec<u8>,
@@ -56,9 +56,41 @@ impl Http {
         }
         Ok(r.body)
     }
+
+    /// Streams a successful GET into `out` (a provider package is hundreds
+    /// of megabytes: never held in memory), returning the body's SHA-256 in
+    /// lowercase hex.
+    pub fn download_to(&self, url: &str, token: Option<&Token>, out: &mut impl std::io::Write) -> Result<String, ModuleError> {
+        use sha2::Digest as _;
+        tracing::debug!(url, authenticated = token.is_some(), "GET (download)");
+        let unreachable = |e: &(dyn std::error::Error + 'static)| ModuleError::Unreachable { host: host_of(url).unwrap_or_else(|| url.to_string()), why: root_cause(e) };
+        let mut req = self.client.get(url);
+        if let Some(t) = token {
+            req = req.bearer_auth(&t.0);
+        }
+        let mut resp = req.send().map_err(|e| unreachable(&e))?;
+        let status = resp.status().as_u16();
+        if !(200..300).contains(&status) {
+            let headers = resp.headers().clone();
+            let mut body = Vec::new();
+            let _ = std::io::Read::read_to_end(&mut std::io::Read::take(resp, 4096), &mut body);
+            return Err(http_error(url, &Response { status, headers, body }));
+        }
+        let mut hasher = sha2::Sha256::new();
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = std::io::Read::read(&mut resp, &mut buf).map_err(|e| unreachable(&e))?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            out.write_all(&buf[..n]).map_err(|e| unreachable(&e))?;
+        }
+        Ok(hex::encode(hasher.finalize()))
+    }
 }
 
-fn http_error(url: &str, r: &Response) -> ModuleError {
+pub(crate) fn http_error(url: &str, r: &Response) -> ModuleError {
     let body: String = String::from_utf8_lossy(&r.body).chars().take(200).collect();
     ModuleError::Http { url: url.to_string(), status: r.status, body: body.trim().to_string() }
 }
@@ -75,7 +107,7 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// `host[:port]` of a URL.
-pub(super) fn host_of(url: &str) -> Option<String> {
+pub(crate) fn host_of(url: &str) -> Option<String> {
     let u = url::Url::parse(url).ok()?;
     let host = u.host_str()?.to_string();
     Some(match u.port() {
@@ -86,32 +118,40 @@ pub(super) fn host_of(url: &str) -> Option<String> {
 
 /// The base URL of the host's `modules.v1` service, ending in `/`.
 pub(super) fn discover(http: &Http, cli: &CliConfig, env: &BTreeMap<String, String>, host: &str) -> Result<String, ModuleError> {
-    let (doc_url, url) = match cli.hosts.get(&host.to_ascii_lowercase()).and_then(|s| s.get("modules.v1")) {
+    discover_service(http, cli, env, host, "modules.v1")
+}
+
+/// The base URL of one of the host's services (`modules.v1`,
+/// `providers.v1`), ending in `/`: from a `host` block of the CLI
+/// configuration, else from the host's discovery document.
+pub(crate) fn discover_service(http: &Http, cli: &CliConfig, env: &BTreeMap<String, String>, host: &str, service: &str) -> Result<String, ModuleError> {
+    let missing = |why: String| ModuleError::NoRegistryService { host: host.to_string(), service: service.to_string(), why };
+    let (doc_url, url) = match cli.hosts.get(&host.to_ascii_lowercase()).and_then(|s| s.get(service)) {
         // A host block answers discovery locally (Terraform's ForceHostServices).
         Some(u) => (format!("https://{host}/.well-known/terraform.json"), u.clone()),
         None => {
             let doc_url = format!("https://{host}/.well-known/terraform.json");
             let r = http.get(&doc_url, cli.token_for(host, env).as_ref())?;
             if r.status == 404 {
-                return Err(ModuleError::NoModuleRegistry { host: host.to_string(), why: ": not found".into() });
+                return Err(missing(": not found".into()));
             }
             if r.status != 200 {
                 return Err(http_error(&doc_url, &r));
             }
-            let doc: serde_json::Value = serde_json::from_slice(&r.body).map_err(|e| ModuleError::NoModuleRegistry { host: host.to_string(), why: format!("; the document is not JSON: {e}") })?;
-            let Some(u) = doc.get("modules.v1").and_then(|v| v.as_str()) else {
-                return Err(ModuleError::NoModuleRegistry { host: host.to_string(), why: String::new() });
+            let doc: serde_json::Value = serde_json::from_slice(&r.body).map_err(|e| missing(format!("; the document is not JSON: {e}")))?;
+            let Some(u) = doc.get(service).and_then(|v| v.as_str()) else {
+                return Err(missing(String::new()));
             };
             (doc_url, u.to_string())
         }
     };
     // The service URL may be relative to the discovery document.
-    let base = url::Url::parse(&doc_url).and_then(|d| d.join(&url)).map_err(|e| ModuleError::NoModuleRegistry { host: host.to_string(), why: format!("; modules.v1 {url:?} is not a URL: {e}") })?;
+    let base = url::Url::parse(&doc_url).and_then(|d| d.join(&url)).map_err(|e| missing(format!("; {service} {url:?} is not a URL: {e}")))?;
     let mut base = base.to_string();
     if !base.ends_with('/') {
         base.push('/');
     }
-    tracing::debug!(host, base = %base, "module registry found");
+    tracing::debug!(host, service, base = %base, "registry service found");
     Ok(base)
 }
 

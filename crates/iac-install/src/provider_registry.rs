@@ -1,0 +1,348 @@
+//! Terraform's provider registry protocol, the `direct` installation
+//! method: service discovery (`providers.v1`, or a `host` block of the CLI
+//! configuration), `GET <base>NS/TYPE/versions`, then
+//! `GET <base>NS/TYPE/VERSION/download/OS/ARCH`, whose answer names the zip
+//! package, its SHA-256, the `SHA256SUMS` document, that document's detached
+//! OpenPGP signature and the keys that may have made it.
+//!
+//! The package is trusted only when the signature verifies against one of
+//! those keys, the zip's SHA-256 is the one the registry stated and the one
+//! the signed document lists, and (when the lock file already names this
+//! version) one of the locked hashes. It is unpacked into a scratch
+//! directory beside its destination and renamed into place, so a failure
+//! leaves nothing half-installed.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::cliconfig::{CliConfig, Token};
+use crate::hash::h1_dir;
+use crate::lockfile::LockedProvider;
+use crate::mirror::{self, Package};
+use crate::modules::registry::{self as http, Http};
+use crate::modules::ModuleError;
+use crate::source::ProviderSource;
+use crate::version::{Constraints, Version};
+use crate::InstallError;
+
+/// A package installed from a registry.
+pub struct Installed {
+    pub package: Package,
+    /// The package's `h1:` hash.
+    pub h1: String,
+    /// `zh:` hashes of every package the signed `SHA256SUMS` lists (every
+    /// platform), which Terraform records so other platforms can check
+    /// their downloads against the same lock file.
+    pub zh: Vec<String>,
+}
+
+/// Who is asking: the provider's local name and address, for messages.
+pub struct Wanted<'a> {
+    pub name: &'a str,
+    pub source: &'a ProviderSource,
+    pub constraints: &'a Constraints,
+    /// The lock file's entry (not when upgrading).
+    pub locked: Option<&'a LockedProvider>,
+}
+
+impl Wanted<'_> {
+    fn addr(&self) -> String {
+        self.source.to_string()
+    }
+
+    fn registry_error(&self, e: ModuleError) -> InstallError {
+        InstallError::Registry { name: self.name.to_string(), addr: self.addr(), why: e.to_string() }
+    }
+}
+
+/// One version as the registry lists it.
+struct Listed {
+    version: Version,
+    protocols: Vec<String>,
+    platforms: Vec<String>,
+}
+
+/// Plugin protocol versions iac speaks (Terraform's 5 and 6).
+fn protocol_supported(protocols: &[String]) -> bool {
+    protocols.iter().any(|p| matches!(p.split('.').next(), Some("5" | "6")))
+}
+
+/// Chooses a version from the registry and installs its package for this
+/// platform into `dest(version)` (the plugin cache's or `.terraform`'s
+/// `.../VERSION/OS_ARCH` directory).
+pub fn install(want: &Wanted<'_>, cli: &CliConfig, env: &BTreeMap<String, String>, dest: &dyn Fn(&Version) -> PathBuf) -> Result<Installed, InstallError> {
+    let client = Http::new().map_err(|e| want.registry_error(e))?;
+    let host = &want.source.host;
+    let token = cli.token_for(host, env);
+    let base = http::discover_service(&client, cli, env, host, "providers.v1").map_err(|e| want.registry_error(e))?;
+    let listed = versions(&client, &base, want, token.as_ref())?;
+    let platform = mirror::platform();
+    let version = choose(want, &listed, &platform)?;
+    let (os, arch) = platform.split_once('_').unwrap_or((&platform, ""));
+    let meta_url = format!("{base}{}/{}/{version}/download/{os}/{arch}", want.source.namespace, want.source.type_);
+    let r = client.get(&meta_url, token.as_ref()).map_err(|e| want.registry_error(e))?;
+    if r.status == 404 {
+        return Err(InstallError::PlatformMissing { name: want.name.to_string(), addr: want.addr(), version: version.to_string(), platform, available: Vec::new() });
+    }
+    if r.status != 200 {
+        return Err(want.registry_error(http::http_error(&meta_url, &r)));
+    }
+    let meta: DownloadMeta = serde_json::from_slice(&r.body).map_err(|e| want.registry_error(ModuleError::Http { url: meta_url.clone(), status: r.status, body: format!("not a package description: {e}") }))?;
+    let resolve = |u: &str| url::Url::parse(&meta_url).and_then(|b| b.join(u)).map(|u| u.to_string()).unwrap_or_else(|_| u.to_string());
+    // Tokens are for the registry's host only; a package on a CDN gets none.
+    let token_for_url = |u: &str| http::host_of(u).filter(|h| h.eq_ignore_ascii_case(host)).and(token.clone());
+    let fetch_small = |u: &str| {
+        let u = resolve(u);
+        client.get_bytes(&u, token_for_url(&u).as_ref()).map_err(|e| want.registry_error(e))
+    };
+    let sums = fetch_small(&meta.shasums_url)?;
+    let signature = fetch_small(&meta.shasums_signature_url)?;
+    let ctx = |why: String| (want.name.to_string(), want.addr(), version.to_string(), why);
+    verify_signature(&sums, &signature, &meta.signing_keys.gpg_public_keys.iter().map(|k| k.ascii_armor.as_str()).collect::<Vec<_>>()).map_err(|why| {
+        let (name, addr, version, why) = ctx(why);
+        InstallError::SignatureMismatch { name, addr, version, why }
+    })?;
+    let listed_sums = parse_sums(&sums);
+    let zh: Vec<String> = listed_sums.iter().map(|(h, _)| format!("zh:{h}")).collect();
+
+    let final_dir = dest(&version);
+    let parent = final_dir.parent().unwrap_or(Path::new(".")).to_path_buf();
+    std::fs::create_dir_all(&parent).map_err(|e| InstallError::Io { path: parent.clone(), source: e })?;
+    // Scratch space beside the destination (same file system, so the final
+    // rename is atomic); removed on every path out of here.
+    let scratch = Scratch(parent.join(format!(".{}.partial-{}", final_dir.file_name().and_then(|n| n.to_str()).unwrap_or("pkg"), std::process::id())));
+    let _ = std::fs::remove_dir_all(&scratch.0);
+    std::fs::create_dir_all(&scratch.0).map_err(|e| InstallError::Io { path: scratch.0.clone(), source: e })?;
+    let zip_path = scratch.0.join(&meta.filename.replace('/', "_"));
+    let zip_url = resolve(&meta.download_url);
+    let got = {
+        let mut f = std::fs::File::create(&zip_path).map_err(|e| InstallError::Io { path: zip_path.clone(), source: e })?;
+        let got = client.download_to(&zip_url, token_for_url(&zip_url).as_ref(), &mut std::io::BufWriter::new(&mut f)).map_err(|e| want.registry_error(e))?;
+        f.sync_all().map_err(|e| InstallError::Io { path: zip_path.clone(), source: e })?;
+        got
+    };
+    tracing::debug!(provider = %want.addr(), %version, sha256 = %got, "package downloaded");
+    let mismatch = |against: &str, expected: String| {
+        let (name, addr, version, _) = ctx(String::new());
+        InstallError::PackageChecksum { name, addr, version, against: against.to_string(), expected, got: got.clone() }
+    };
+    if !meta.shasum.eq_ignore_ascii_case(&got) {
+        return Err(mismatch("the checksum the registry states for it", meta.shasum.clone()));
+    }
+    match listed_sums.iter().find(|(_, f)| *f == meta.filename) {
+        Some((h, _)) if h.eq_ignore_ascii_case(&got) => {}
+        Some((h, _)) => return Err(mismatch("its line in the signed SHA256SUMS", h.clone())),
+        None => return Err(mismatch("the signed SHA256SUMS, which does not list it", "(none)".into())),
+    }
+
+    let unpacked = scratch.0.join("pkg");
+    unzip(&zip_path, &unpacked).map_err(|why| {
+        let (name, addr, version, why) = ctx(why);
+        InstallError::CorruptPackage { name, addr, version, why }
+    })?;
+    let h1 = h1_dir(&unpacked)?;
+    if let Some(l) = want.locked.filter(|l| l.version == version.to_string() && !l.hashes.is_empty()) {
+        if !l.hashes.contains(&h1) && !l.hashes.contains(&format!("zh:{got}")) {
+            return Err(InstallError::ChecksumMismatch { name: want.name.to_string(), addr: want.addr(), version: version.to_string(), got: h1, locked: l.hashes.clone() });
+        }
+    }
+    let binary_name = mirror::find_binary(&unpacked, &want.source.type_)?
+        .and_then(|b| b.file_name().map(|n| n.to_owned()))
+        .ok_or_else(|| {
+            let (name, addr, version, _) = ctx(String::new());
+            InstallError::CorruptPackage { name, addr, version, why: format!("the archive holds no terraform-provider-{} executable", want.source.type_) }
+        })?;
+    // Replace whatever was there (an older install, a link to a mirror).
+    match std::fs::symlink_metadata(&final_dir) {
+        Ok(m) if m.is_dir() => std::fs::remove_dir_all(&final_dir).map_err(|e| InstallError::Io { path: final_dir.clone(), source: e })?,
+        Ok(_) => std::fs::remove_file(&final_dir).map_err(|e| InstallError::Io { path: final_dir.clone(), source: e })?,
+        Err(_) => {}
+    }
+    std::fs::rename(&unpacked, &final_dir).map_err(|e| InstallError::Io { path: final_dir.clone(), source: e })?;
+    drop(scratch);
+    let binary = final_dir.join(binary_name);
+    Ok(Installed { package: Package { version, dir: final_dir, binary }, h1, zh })
+}
+
+/// Removes the scratch directory when dropped.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct DownloadMeta {
+    filename: String,
+    download_url: String,
+    shasums_url: String,
+    shasums_signature_url: String,
+    shasum: String,
+    #[serde(default)]
+    signing_keys: SigningKeys,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct SigningKeys {
+    #[serde(default)]
+    gpg_public_keys: Vec<GpgKey>,
+}
+
+#[derive(serde::Deserialize)]
+struct GpgKey {
+    ascii_armor: String,
+}
+
+fn versions(client: &Http, base: &str, want: &Wanted<'_>, token: Option<&Token>) -> Result<Vec<Listed>, InstallError> {
+    let url = format!("{base}{}/{}/versions", want.source.namespace, want.source.type_);
+    let r = client.get(&url, token).map_err(|e| want.registry_error(e))?;
+    if r.status == 404 {
+        return Err(InstallError::NoSuchProvider { name: want.name.to_string(), addr: want.addr() });
+    }
+    if r.status != 200 {
+        return Err(want.registry_error(http::http_error(&url, &r)));
+    }
+    let doc: serde_json::Value = serde_json::from_slice(&r.body).map_err(|e| want.registry_error(ModuleError::Http { url: url.clone(), status: r.status, body: format!("not a version list: {e}") }))?;
+    let mut out = Vec::new();
+    for v in doc.get("versions").and_then(|v| v.as_array()).into_iter().flatten() {
+        // A version that is not semver is skipped, as Terraform does.
+        let Some(version) = v.get("version").and_then(|s| s.as_str()).and_then(|s| Version::parse(s).ok()) else { continue };
+        let strings = |key: &str| -> Vec<String> { v.get(key).and_then(|p| p.as_array()).into_iter().flatten().filter_map(|p| p.as_str().map(str::to_string)).collect() };
+        let platforms = v
+            .get("platforms")
+            .and_then(|p| p.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|p| Some(format!("{}_{}", p.get("os")?.as_str()?, p.get("arch")?.as_str()?)))
+            .collect();
+        out.push(Listed { version, protocols: strings("protocols"), platforms });
+    }
+    Ok(out)
+}
+
+/// The locked version when there is one, else the newest the constraints
+/// allow; then, as Terraform, it must speak a plugin protocol iac speaks and
+/// have a package for this platform (no silent fallback to an older version).
+fn choose(want: &Wanted<'_>, listed: &[Listed], platform: &str) -> Result<Version, InstallError> {
+    let pick = match want.locked {
+        Some(l) => listed.iter().find(|u| u.version.to_string() == l.version),
+        None => {
+            let versions: Vec<Version> = listed.iter().map(|u| u.version.clone()).collect();
+            want.constraints.newest(&versions).and_then(|v| listed.iter().find(|u| &u.version == v))
+        }
+    };
+    let Some(pick) = pick else {
+        let mut available: Vec<&Version> = listed.iter().map(|l| &l.version).collect();
+        available.sort_by(|a, b| b.cmp(a));
+        let constraints = match want.locked {
+            Some(l) => format!("= {} (the lock file's)", l.version),
+            None if want.constraints.is_empty() => "any version".to_string(),
+            None => want.constraints.to_string(),
+        };
+        return Err(InstallError::NoMatchingVersion { name: want.name.to_string(), addr: want.addr(), constraints, available: available.iter().map(|v| v.to_string()).collect() });
+    };
+    if !protocol_supported(&pick.protocols) {
+        return Err(InstallError::IncompatibleProtocol { name: want.name.to_string(), addr: want.addr(), version: pick.version.to_string(), protocols: pick.protocols.join(", ") });
+    }
+    if !pick.platforms.iter().any(|p| p == platform) {
+        return Err(InstallError::PlatformMissing { name: want.name.to_string(), addr: want.addr(), version: pick.version.to_string(), platform: platform.to_string(), available: pick.platforms.clone() });
+    }
+    Ok(pick.version.clone())
+}
+
+/// `(sha256 hex, file name)` for every line of a SHA256SUMS document.
+fn parse_sums(doc: &[u8]) -> Vec<(String, String)> {
+    String::from_utf8_lossy(doc)
+        .lines()
+        .filter_map(|l| {
+            let mut parts = l.split_whitespace();
+            let hash = parts.next()?;
+            let file = parts.next()?.trim_start_matches('*');
+            (hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit())).then(|| (hash.to_ascii_lowercase(), file.to_string()))
+        })
+        .collect()
+}
+
+/// Verifies a detached signature (armored or binary) over `document` with
+/// any of the armored public keys, their primary key or a subkey (registries
+/// often sign with a signing subkey).
+pub fn verify_signature(document: &[u8], signature: &[u8], keys: &[&str]) -> Result<(), String> {
+    use pgp::composed::{Deserializable, DetachedSignature, SignedPublicKey};
+    if keys.is_empty() {
+        return Err("the registry returned no signing keys".into());
+    }
+    let sig = match DetachedSignature::from_armor_single(std::io::Cursor::new(signature)) {
+        Ok((s, _)) => s,
+        Err(_) => DetachedSignature::from_bytes(std::io::Cursor::new(signature)).map_err(|e| format!("the signature of SHA256SUMS is unreadable: {e}"))?,
+    };
+    let mut why = Vec::new();
+    for k in keys {
+        let key = match SignedPublicKey::from_armor_single(std::io::Cursor::new(k.as_bytes())) {
+            Ok((key, _)) => key,
+            Err(e) => {
+                why.push(format!("a signing key is unreadable: {e}"));
+                continue;
+            }
+        };
+        if sig.verify(&key, document).is_ok() || key.public_subkeys.iter().any(|sk| sig.verify(sk, document).is_ok()) {
+            return Ok(());
+        }
+    }
+    why.insert(0, format!("SHA256SUMS is not signed by any of the {} key(s) the registry returned", keys.len()));
+    Err(why.join("; "))
+}
+
+/// Unpacks a provider zip into `to`, keeping executable bits and refusing
+/// entries that would land outside it.
+fn unzip(zip_path: &Path, to: &Path) -> Result<(), String> {
+    let f = std::fs::File::open(zip_path).map_err(|e| e.to_string())?;
+    let mut archive = zip::ZipArchive::new(std::io::BufReader::new(f)).map_err(|e| format!("not a zip archive: {e}"))?;
+    std::fs::create_dir_all(to).map_err(|e| e.to_string())?;
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).map_err(|e| format!("entry {i}: {e}"))?;
+        let name = entry.name().map(|n| n.to_string()).unwrap_or_else(|_| format!("entry {i}"));
+        let Some(rel) = entry.enclosed_name() else { return Err(format!("entry {name:?} points outside the package")) };
+        let path = to.join(rel);
+        if entry.is_dir() {
+            std::fs::create_dir_all(&path).map_err(|e| e.to_string())?;
+            continue;
+        }
+        if let Some(p) = path.parent() {
+            std::fs::create_dir_all(p).map_err(|e| e.to_string())?;
+        }
+        let mut out = std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        // The reader checks each entry's CRC-32 at its end: a damaged entry fails here.
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = entry.read(&mut buf).map_err(|e| format!("{name}: {e}"))?;
+            if n == 0 {
+                break;
+            }
+            std::io::Write::write_all(&mut out, &buf[..n]).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            // Zips made without Unix modes still hold the plugin: make it runnable.
+            let mode = entry.unix_mode().filter(|m| m & 0o777 != 0).unwrap_or(0o755) & 0o777;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode | 0o400)).map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sums_are_parsed_and_protocols_checked() {
+        let doc = format!("{}  terraform-provider-x_1.0.0_linux_amd64.zip\n{} *terraform-provider-x_1.0.0_darwin_arm64.zip\nnot a line\n", "a".repeat(64), "B".repeat(64));
+        assert_eq!(parse_sums(doc.as_bytes()), vec![("a".repeat(64), "terraform-provider-x_1.0.0_linux_amd64.zip".to_string()), ("b".repeat(64), "terraform-provider-x_1.0.0_darwin_arm64.zip".to_string())]);
+        assert!(protocol_supported(&["5.0".into()]) && protocol_supported(&["4.0".into(), "6.0".into()]));
+        assert!(!protocol_supported(&["4.0".into()]) && !protocol_supported(&[]));
+    }
+}

@@ -1,0 +1,329 @@
+//! `iac init` installs providers from a registry as `terraform init` does
+//! (issue 14): the test kit's provider registry serves the real
+//! hashicorp/aws 5.100.0 plugin, zipped from the image's filesystem mirror,
+//! with a `SHA256SUMS` signed by a key this test generates with gpg; iac and
+//! Terraform 1.11.4 install it from the same server (a CLI configuration
+//! `host` block) and must write the same lock file entry. Then every way a
+//! registry install can fail, each with its message, and nothing left
+//! half-installed.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use iac_testkit::provider_registry::{Bytes, PlatformPackage, ProviderRegistry, Release};
+use support::Stack;
+
+const HOST: &str = "registry.test.local";
+
+/// The image's filesystem mirror, as `shared/tools/terraform-mirror` prints it.
+fn mirror() -> PathBuf {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/tools/terraform-mirror");
+    let out = Command::new(&script).output().unwrap_or_else(|e| panic!("{}: {e}", script.display()));
+    assert!(out.status.success(), "terraform-mirror: {}", String::from_utf8_lossy(&out.stderr));
+    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+}
+
+fn sha256_file(p: &Path) -> String {
+    // The C tool: hashing 150 MB in a debug test binary would take seconds.
+    let out = Command::new("sha256sum").arg(p).output().expect("run sha256sum");
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap().split_whitespace().next().unwrap().to_string()
+}
+
+fn sha256_bytes(b: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("b");
+    std::fs::write(&p, b).unwrap();
+    sha256_file(&p)
+}
+
+/// The aws package as a registry serves it: `terraform-provider-aws_5.100.0_linux_amd64.zip`
+/// with the plugin and its licence at the top, made with the `zip` program
+/// once and kept in the target directory (zipping 700 MB takes a while).
+fn aws_zip() -> &'static (PathBuf, String) {
+    static ZIP: OnceLock<(PathBuf, String)> = OnceLock::new();
+    ZIP.get_or_init(|| {
+        let exe = std::env::current_exe().unwrap();
+        let target = exe.ancestors().nth(3).expect("target dir").join("iac-test-cache");
+        std::fs::create_dir_all(&target).unwrap();
+        let zip = target.join("terraform-provider-aws_5.100.0_linux_amd64.zip");
+        if !zip.is_file() {
+            let pkg = mirror().join("registry.terraform.io/hashicorp/aws/5.100.0/linux_amd64");
+            let tmp = target.join(format!("aws.zip.partial-{}", std::process::id()));
+            let _ = std::fs::remove_file(&tmp);
+            let started = std::time::Instant::now();
+            let out = Command::new("zip").arg("-q").arg("-1").arg("-j").arg(&tmp).arg(pkg.join("terraform-provider-aws_v5.100.0_x5")).arg(pkg.join("LICENSE.txt")).output().expect("run zip");
+            assert!(out.status.success(), "zip: {}", String::from_utf8_lossy(&out.stderr));
+            std::fs::rename(&tmp, &zip).unwrap();
+            eprintln!("zipped the aws plugin in {:?}", started.elapsed());
+        }
+        let sum = sha256_file(&zip);
+        (zip, sum)
+    })
+}
+
+/// A gpg home with one RSA signing key, and its armored public key.
+struct Signer {
+    home: tempfile::TempDir,
+    public: String,
+}
+
+impl Signer {
+    fn new(name: &str) -> Signer {
+        let home = tempfile::Builder::new().prefix("gpg").tempdir_in("/tmp").unwrap();
+        let gpg = |args: &[&str]| {
+            let out = Command::new("gpg").arg("--batch").arg("--homedir").arg(home.path()).args(args).output().expect("run gpg");
+            assert!(out.status.success(), "gpg {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+            out.stdout
+        };
+        gpg(&["--passphrase", "", "--quick-gen-key", &format!("{name} <{name}@example.test>"), "rsa3072", "sign", "never"]);
+        let public = String::from_utf8(gpg(&["--armor", "--export"])).unwrap();
+        Signer { home, public }
+    }
+
+    /// A binary detached signature, as registries serve `SHA256SUMS.sig`.
+    fn sign(&self, doc: &[u8]) -> Vec<u8> {
+        let f = self.home.path().join("doc");
+        std::fs::write(&f, doc).unwrap();
+        let sig = self.home.path().join("doc.sig");
+        let _ = std::fs::remove_file(&sig);
+        let out = Command::new("gpg").arg("--batch").arg("--homedir").arg(self.home.path()).arg("--output").arg(&sig).arg("--detach-sign").arg(&f).output().expect("run gpg");
+        assert!(out.status.success(), "gpg --detach-sign: {}", String::from_utf8_lossy(&out.stderr));
+        std::fs::read(&sig).unwrap()
+    }
+}
+
+fn signer() -> &'static Signer {
+    static S: OnceLock<Signer> = OnceLock::new();
+    S.get_or_init(|| Signer::new("iac-registry-test"))
+}
+
+/// A release of NS/TYPE VERSION for linux_amd64 holding `zip`, signed sums
+/// listing it and a darwin_arm64 package (listed in the sums only, as a real
+/// release lists every platform).
+fn release(ns: &str, ty: &str, version: &str, zip: Bytes, sha: &str) -> Release {
+    let filename = format!("terraform-provider-{ty}_{version}_linux_amd64.zip");
+    let other = format!("terraform-provider-{ty}_{version}_darwin_arm64.zip");
+    let sums = format!("{sha}  {filename}\n{}  {other}\n", sha256_bytes(other.as_bytes()));
+    Release {
+        namespace: ns.into(),
+        type_: ty.into(),
+        version: version.into(),
+        protocols: vec!["5.0".into()],
+        listed_platforms: vec![("linux".into(), "amd64".into()), ("darwin".into(), "arm64".into())],
+        packages: vec![PlatformPackage { os: "linux".into(), arch: "amd64".into(), filename, zip, shasum: sha.into() }],
+        signature: signer().sign(sums.as_bytes()),
+        shasums: sums.into_bytes(),
+        keys: vec![signer().public.clone()],
+    }
+}
+
+fn cli_config(dir: &Path, providers_url: &str) -> PathBuf {
+    let p = dir.join("terraformrc");
+    std::fs::write(&p, format!("host \"{HOST}\" {{\n  services = {{\n    \"providers.v1\" = \"{providers_url}\"\n  }}\n}}\n")).unwrap();
+    p
+}
+
+fn main_tf(ty: &str, ns: &str, version: &str) -> String {
+    format!("terraform {{\n  required_providers {{\n    {ty} = {{\n      source  = \"{HOST}/{ns}/{ty}\"\n      version = \"{version}\"\n    }}\n  }}\n}}\n")
+}
+
+/// A small provider package: a zip holding `terraform-provider-TYPE_vVERSION_x5`.
+fn small_zip(ty: &str, version: &str) -> Bytes {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join(format!("terraform-provider-{ty}_v{version}_x5"));
+    std::fs::write(&bin, "#!/bin/sh\nexit 1\n").unwrap();
+    let zip = dir.path().join("p.zip");
+    let out = Command::new("zip").arg("-q").arg("-j").arg(&zip).arg(&bin).output().expect("run zip");
+    assert!(out.status.success(), "zip: {}", String::from_utf8_lossy(&out.stderr));
+    Bytes::from(std::fs::read(&zip).unwrap())
+}
+
+fn small_release(ty: &str, version: &str) -> Release {
+    let zip = small_zip(ty, version);
+    let sha = sha256_bytes(&zip);
+    release("test", ty, version, zip, &sha)
+}
+
+/// The version and hashes of the lock file's one provider block.
+fn lock_entry(dir: &Path) -> (String, Vec<String>) {
+    let text = std::fs::read_to_string(dir.join(".terraform.lock.hcl")).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    let version = text.lines().find_map(|l| l.trim().strip_prefix("version")).map(|v| v.trim().trim_start_matches('=').trim().trim_matches('"').to_string()).expect("a version");
+    let mut hashes: Vec<String> = text.lines().map(str::trim).filter(|l| l.starts_with("\"h1:") || l.starts_with("\"zh:")).map(|l| l.trim_end_matches(',').trim_matches('"').to_string()).collect();
+    hashes.sort();
+    (version, hashes)
+}
+
+/// Every file or link below `.terraform/providers` (what an install left).
+fn installed_files(s: &Stack) -> Vec<String> {
+    fn walk(p: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(p).into_iter().flatten().flatten() {
+            let t = e.file_type().unwrap();
+            if t.is_dir() {
+                walk(&e.path(), out);
+            } else {
+                out.push(e.path().display().to_string());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&s.path(".terraform/providers"), &mut out);
+    out
+}
+
+fn stack_for(rc: &Path, name: &str, main_tf: &str) -> Stack {
+    let mut s = Stack::files(name, &[("main.tf", main_tf)]);
+    s.env.insert("TF_CLI_CONFIG_FILE".into(), rc.display().to_string());
+    s
+}
+
+#[test]
+fn iac_and_terraform_install_aws_from_the_registry_and_lock_the_same_hashes() {
+    let started = std::time::Instant::now();
+    let (zip, sha) = aws_zip();
+    let reg = ProviderRegistry::start();
+    reg.publish(release("hashicorp", "aws", "5.100.0", Bytes::from(std::fs::read(zip).unwrap()), sha));
+    // A newer version the constraint rules out.
+    let mut v6 = small_release("aws", "6.0.0");
+    v6.namespace = "hashicorp".into();
+    reg.publish(v6);
+    eprintln!("release ready after {:?}", started.elapsed());
+    let work = tempfile::tempdir().unwrap();
+    let rc = cli_config(work.path(), &reg.providers_url());
+    let tf = main_tf("aws", "hashicorp", "~> 5.0");
+
+    let s = stack_for(&rc, "aws", &tf);
+    let t = std::time::Instant::now();
+    let out = s.run(&["init"]);
+    out.ok();
+    eprintln!("iac init (download, verify, unpack) took {:?}", t.elapsed());
+    let pkg = s.path(".terraform/providers/registry.test.local/hashicorp/aws/5.100.0/linux_amd64");
+    let bin = pkg.join("terraform-provider-aws_v5.100.0_x5");
+    assert!(bin.is_file(), "{}\n{}", bin.display(), out.all());
+    assert!(pkg.join("LICENSE.txt").is_file());
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        assert!(std::fs::metadata(&bin).unwrap().permissions().mode() & 0o111 != 0, "the plugin is executable");
+    }
+    let leftovers: Vec<String> = std::fs::read_dir(pkg.parent().unwrap()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n != "linux_amd64").collect();
+    assert!(leftovers.is_empty(), "scratch left behind: {leftovers:?}");
+    let (version, hashes) = lock_entry(s.root().join("aws").as_path());
+    assert_eq!(version, "5.100.0");
+    assert!(hashes.contains(&format!("zh:{sha}")), "{hashes:?}");
+    assert_eq!(hashes.iter().filter(|h| h.starts_with("zh:")).count(), 2, "every platform's package in SHA256SUMS: {hashes:?}");
+    assert_eq!(hashes.iter().filter(|h| h.starts_with("h1:")).count(), 1, "{hashes:?}");
+
+    // Terraform 1.11.4, same server, same configuration.
+    let tf_dir = work.path().join("tf-stack");
+    std::fs::create_dir_all(&tf_dir).unwrap();
+    std::fs::write(tf_dir.join("main.tf"), &tf).unwrap();
+    let t = std::time::Instant::now();
+    let tf_out = Command::new(iac_testkit::tools::tool("terraform"))
+        .args(["init", "-no-color", "-input=false", "-backend=false"])
+        .current_dir(&tf_dir)
+        .env("TF_CLI_CONFIG_FILE", &rc)
+        .env("CHECKPOINT_DISABLE", "1")
+        .env_remove("TF_PLUGIN_CACHE_DIR")
+        .output()
+        .expect("run terraform");
+    assert!(tf_out.status.success(), "terraform init:\n{}{}", String::from_utf8_lossy(&tf_out.stdout), String::from_utf8_lossy(&tf_out.stderr));
+    eprintln!("terraform init took {:?}", t.elapsed());
+    assert_eq!(lock_entry(&tf_dir), (version.clone(), hashes.clone()), "Terraform's lock file entry");
+
+    // A second init reuses the package the lock file vouches for: no download.
+    let downloads = |reg: &ProviderRegistry| reg.requests().iter().filter(|r| r.path.ends_with(".zip")).count();
+    let before = downloads(&reg);
+    s.run(&["init"]).ok();
+    assert_eq!(downloads(&reg), before, "the second init downloaded the package again");
+    assert_eq!(lock_entry(s.root().join("aws").as_path()), (version, hashes));
+}
+
+/// Runs `iac init` for test/TYPE under `constraint` and returns its output,
+/// which must be a failure that installed nothing.
+fn init_fails(reg_url: &str, ty: &str, constraint: &str, prepare: impl FnOnce(&Stack)) -> String {
+    let work = tempfile::tempdir().unwrap();
+    let rc = cli_config(work.path(), reg_url);
+    let s = stack_for(&rc, ty, &main_tf(ty, "test", constraint));
+    prepare(&s);
+    let out = s.run(&["init"]);
+    out.expect_code(1);
+    // Diagnostics wrap at the terminal width: compare words.
+    let all = out.all().replace('│', " ").split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(all.contains(&format!("provider \"{ty}\"")), "the message names the provider:\n{all}");
+    assert!(installed_files(&s).is_empty(), "left installed: {:?}\n{all}", installed_files(&s));
+    all
+}
+
+#[test]
+fn registry_install_failures_name_the_provider_and_install_nothing() {
+    let reg = ProviderRegistry::start();
+    let url = reg.providers_url();
+
+    // Unreachable host: nothing listens on port 1.
+    let out = init_fails("http://127.0.0.1:1/v1/providers/", "gone", "~> 1.0", |_| {});
+    assert!(out.contains("(registry.test.local/test/gone): cannot reach 127.0.0.1:1"), "{out}");
+
+    // Not on the registry at all.
+    let out = init_fails(&url, "nosuch", "~> 1.0", |_| {});
+    assert!(out.contains("has no provider registry.test.local/test/nosuch"), "{out}");
+
+    // No version matching the constraint.
+    reg.publish(small_release("old", "1.0.0"));
+    let out = init_fails(&url, "old", "~> 2.0", |_| {});
+    assert!(out.contains("no version matches ~> 2.0; the registry has 1.0.0"), "{out}");
+
+    // The chosen version has no package for this platform.
+    let mut r = small_release("mac", "1.0.0");
+    r.listed_platforms = vec![("darwin".into(), "arm64".into())];
+    r.packages.clear();
+    reg.publish(r);
+    let out = init_fails(&url, "mac", "~> 1.0", |_| {});
+    assert!(out.contains("(registry.test.local/test/mac v1.0.0) has no package for this platform, linux_amd64; it has darwin_arm64"), "{out}");
+
+    // The zip is not what the registry's answer states.
+    let mut r = small_release("stated", "1.0.0");
+    r.packages[0].shasum = "0".repeat(64);
+    reg.publish(r);
+    let out = init_fails(&url, "stated", "~> 1.0", |_| {});
+    assert!(out.contains("does not match the checksum the registry states for it"), "{out}");
+
+    // The zip is not what the signed SHA256SUMS lists.
+    let mut r = small_release("sums", "1.0.0");
+    let sums = format!("{}  terraform-provider-sums_1.0.0_linux_amd64.zip\n", "1".repeat(64));
+    r.signature = signer().sign(sums.as_bytes());
+    r.shasums = sums.into_bytes();
+    reg.publish(r);
+    let out = init_fails(&url, "sums", "~> 1.0", |_| {});
+    assert!(out.contains(&format!("does not match its line in the signed SHA256SUMS ({})", "1".repeat(64))), "{out}");
+
+    // SHA256SUMS signed by a key the registry did not return.
+    let mut r = small_release("forged", "1.0.0");
+    r.signature = Signer::new("someone-else").sign(&r.shasums);
+    reg.publish(r);
+    let out = init_fails(&url, "forged", "~> 1.0", |_| {});
+    assert!(out.contains("the signature of the registry's SHA256SUMS does not verify: SHA256SUMS is not signed by any of the 1 key(s) the registry returned"), "{out}");
+
+    // The newest allowed version speaks a protocol iac does not (Terraform refuses it too).
+    let mut r = small_release("ancient", "1.1.0");
+    r.protocols = vec!["4.0".into()];
+    reg.publish(r);
+    reg.publish(small_release("ancient", "1.0.0"));
+    let out = init_fails(&url, "ancient", "~> 1.0", |_| {});
+    assert!(out.contains("(registry.test.local/test/ancient v1.1.0) speaks plugin protocol 4.0, which iac does not"), "{out}");
+
+    // A package that is not a zip, though every checksum matches it.
+    let junk = Bytes::from_static(b"PK\x03\x04 this is no zip archive");
+    let sha = sha256_bytes(&junk);
+    reg.publish(release("test", "corrupt", "1.0.0", junk, &sha));
+    let out = init_fails(&url, "corrupt", "~> 1.0", |_| {});
+    assert!(out.contains("(registry.test.local/test/corrupt v1.0.0): the downloaded package is corrupt: not a zip archive"), "{out}");
+
+    // A package that differs from the one the lock file records.
+    reg.publish(small_release("locked", "1.0.0"));
+    let lock = "provider \"registry.test.local/test/locked\" {\n  version     = \"1.0.0\"\n  constraints = \"~> 1.0\"\n  hashes = [\n    \"h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\",\n  ]\n}\n";
+    let out = init_fails(&url, "locked", "~> 1.0", |s| s.write(".terraform.lock.hcl", lock));
+    assert!(out.contains("matches none recorded in .terraform.lock.hcl (h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=)"), "{out}");
+}
