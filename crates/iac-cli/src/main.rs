@@ -13,6 +13,7 @@ mod locking;
 mod panic;
 mod report;
 mod telemetry;
+mod tfstate_file;
 mod wiring;
 
 use std::process::ExitCode;

@@ -76,9 +76,15 @@ pub fn plain_backend(stack_dir: &Path, configured: Option<(&str, &BTreeMap<Strin
     };
     match type_ {
         "local" => {
-            let path = overrides.iter().find(|(k, _)| k == "path").map(|(_, v)| v.clone()).or_else(|| settings.get("path").and_then(|v| v.as_str()).map(str::to_string));
-            let dir = match path {
-                Some(p) => stack_dir.join(p),
+            let dir = match local_path(stack_dir, settings, overrides) {
+                // An existing directory is iac's own state folder (as iac
+                // has always read `path`), kept working.
+                Some(p) if p.is_dir() => p,
+                // Otherwise `path` names a file, as in Terraform, which
+                // holds Terraform's state if anything: iac's own state goes
+                // in a folder beside it, so the file is never overwritten
+                // (see `terraform_state_file`).
+                Some(p) => iac_dir_beside(&p),
                 None => iac_engine::ops::default_state_dir(stack_dir),
             };
             Ok(Arc::new(iac_state_local::LocalBackend::new(dir)))
@@ -92,6 +98,37 @@ pub fn plain_backend(stack_dir: &Path, configured: Option<(&str, &BTreeMap<Strin
             Ok(Arc::new(iac_state_pg::PgBackend::new(config)))
         }
         other => Err(format!("backend {other:?} is not available in this build (available: local, s3, pg)")),
+    }
+}
+
+/// `backend "local"`'s `path` (a `-backend-config` value wins), from the stack.
+fn local_path(stack_dir: &Path, settings: &BTreeMap<String, serde_json::Value>, overrides: &[(String, String)]) -> Option<std::path::PathBuf> {
+    let path = overrides.iter().find(|(k, _)| k == "path").map(|(_, v)| v.clone()).or_else(|| settings.get("path").and_then(|v| v.as_str()).map(str::to_string))?;
+    Some(stack_dir.join(path))
+}
+
+/// iac's state folder for a `backend "local" { path = FILE }`: `FILE.iac`.
+fn iac_dir_beside(file: &Path) -> std::path::PathBuf {
+    let mut name = file.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".iac");
+    file.with_file_name(name)
+}
+
+/// Where Terraform would keep this stack's state for the same backend
+/// configuration, when that is a local file iac does not use as its own:
+/// `terraform.tfstate` in the stack without a backend block (or with
+/// `backend "local"` and no path), the file `backend "local" { path }`
+/// names. None for remote backends (their Terraform state is found by the
+/// backend itself) and for a `path` that is iac's own state folder.
+pub fn terraform_state_file(stack_dir: &Path, configured: Option<(&str, &BTreeMap<String, serde_json::Value>)>, overrides: &[(String, String)]) -> Option<std::path::PathBuf> {
+    match configured {
+        None => Some(stack_dir.join("terraform.tfstate")),
+        Some(("local", settings)) => match local_path(stack_dir, settings, overrides) {
+            Some(p) if p.is_dir() => None,
+            Some(p) => Some(p),
+            None => Some(stack_dir.join("terraform.tfstate")),
+        },
+        Some(_) => None,
     }
 }
 

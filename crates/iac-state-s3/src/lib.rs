@@ -201,6 +201,19 @@ impl S3Backend {
         }
     }
 
+    /// The error for a key that holds Terraform's state (the same bucket
+    /// and key a Terraform `backend "s3"` wrote), rather than "corrupted":
+    /// iac must neither plan against it as empty nor overwrite it.
+    fn terraform_state(&self, bytes: &[u8]) -> Option<StateError> {
+        let j: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+        let version = j.get("terraform_version")?.as_str()?;
+        Some(StateError::Backend(format!(
+            "{} holds Terraform's state (written by Terraform {version}, serial {}), not iac's. Migrating it in place is not supported yet: copy it with `terraform state pull > terraform.tfstate`, point the backend at another key, then `iac state push terraform.tfstate`",
+            self.store_url(self.key()),
+            j["serial"]
+        )))
+    }
+
     fn set_cursor(&self, c: Option<Cursor>) {
         *self.cursor.lock().unwrap_or_else(|p| p.into_inner()) = c;
     }
@@ -217,8 +230,10 @@ impl S3Backend {
         let Some(obj) = self.store().await.get_optional(self.key()).await? else {
             return Ok(None);
         };
-        let snap =
-            envelope::decode_snapshot(&obj.bytes).map_err(|d| self.corrupt(self.key(), d))?;
+        let snap = match envelope::decode_snapshot(&obj.bytes) {
+            Ok(s) => s,
+            Err(d) => return Err(self.terraform_state(&obj.bytes).unwrap_or_else(|| self.corrupt(self.key(), d))),
+        };
         let tag = obj.e_tag.ok_or_else(|| {
             StateError::Backend(format!(
                 "S3 returned {} without an ETag; conditional writes need one",

@@ -2,6 +2,17 @@
 //! initialized with is recorded in its `state/` folder (`backend.json`), so
 //! later commands reuse its `-backend-config` values and `-migrate-state`
 //! knows where the state is coming from.
+//!
+//! Migration from Terraform: a Terraform state file where Terraform would
+//! keep the stack's state (`terraform.tfstate` beside the stack, or the
+//! file `backend "local" { path }` names) is moved into iac's backend by
+//! `iac init -migrate-state`, through [`TerraformStateFile`] under both
+//! locks, then read back and compared. The Terraform file is left
+//! untouched, so nothing is lost if the migration is interrupted and the
+//! user can go back; iac records what it migrated and, from then on,
+//! ignores the file unless Terraform writes to it again. Until the
+//! migration, commands that plan refuse to run: planning against iac's
+//! empty state would create every object again.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -13,6 +24,7 @@ use iac_engine::{statemgr, EngineError};
 use iac_lang::config::Backend;
 use serde::{Deserialize, Serialize};
 
+use crate::tfstate_file::{TerraformStateFile, TerraformStateInfo};
 use crate::wiring;
 
 /// A backend as `iac init` configured it. `type_` None: the default local state.
@@ -23,6 +35,18 @@ pub struct BackendRecord {
     pub settings: BTreeMap<String, serde_json::Value>,
     /// `-backend-config` values (may include secrets: the file is mode 0600).
     pub overrides: Vec<(String, String)>,
+    /// The Terraform state file `-migrate-state` moved into this backend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terraform: Option<MigratedTerraform>,
+}
+
+/// What was migrated from Terraform: Terraform changing the file after this
+/// (a newer serial) makes iac refuse to plan until someone reconciles.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MigratedTerraform {
+    pub path: PathBuf,
+    pub lineage: String,
+    pub serial: u64,
 }
 
 impl BackendRecord {
@@ -31,6 +55,7 @@ impl BackendRecord {
             type_: configured.map(|b| b.type_.clone()),
             settings: configured.map(|b| b.settings.clone()).unwrap_or_default(),
             overrides: overrides.to_vec(),
+            terraform: None,
         }
     }
 
@@ -142,7 +167,12 @@ async fn copy(from: &dyn StateBackend, to: &dyn StateBackend) -> Result<Migrated
         )));
     }
     let existing = to.load().await?;
-    if has_state(&existing) {
+    let identical = existing.meta == source.meta && existing.snapshot == source.snapshot && existing.journal == source.journal;
+    if has_state(&existing) && identical {
+        // An earlier run wrote this copy and was stopped before it finished
+        // (snapshots are written atomically, so it is whole): check it below.
+        tracing::info!(to = %to.describe(), "the state was already copied by an interrupted migration");
+    } else if has_state(&existing) {
         let what = existing.meta.as_ref().map_or_else(
             || "journal records".to_string(),
             |m| format!("lineage {}, serial {}", m.lineage, m.serial),
@@ -153,11 +183,13 @@ async fn copy(from: &dyn StateBackend, to: &dyn StateBackend) -> Result<Migrated
             from.describe()
         )));
     }
-    if let (Some(meta), Some(snapshot)) = (&source.meta, &source.snapshot) {
-        to.write_snapshot(meta, snapshot).await?;
-    }
-    if !source.journal.is_empty() {
-        to.append(&source.journal).await?;
+    if !identical {
+        if let (Some(meta), Some(snapshot)) = (&source.meta, &source.snapshot) {
+            to.write_snapshot(meta, snapshot).await?;
+        }
+        if !source.journal.is_empty() {
+            to.append(&source.journal).await?;
+        }
     }
     let copy = to.load().await?;
     if copy.snapshot != source.snapshot
@@ -176,6 +208,74 @@ async fn copy(from: &dyn StateBackend, to: &dyn StateBackend) -> Result<Migrated
     })
 }
 
+/// Where a stack stands with a Terraform state file found for its backend.
+pub enum TerraformStatus {
+    /// Terraform's state is there and iac's backend holds none.
+    NotMigrated(TerraformStateInfo),
+    /// Moved into iac's backend, and Terraform has not written it since.
+    Migrated { info: TerraformStateInfo, iac_serial: u64 },
+    /// Both hold state and they disagree (the message says how).
+    Conflict(String),
+}
+
+/// Looks for Terraform's state where Terraform would keep it for `record`'s
+/// backend, and compares it with iac's state in `backend`.
+pub async fn terraform_status(stack_dir: &Path, record: &BackendRecord, backend: &dyn StateBackend) -> Result<Option<TerraformStatus>, String> {
+    let Some(path) = wiring::terraform_state_file(stack_dir, record.type_.as_deref().map(|t| (t, &record.settings)), &record.overrides) else {
+        return Ok(None);
+    };
+    let Some(info) = TerraformStateInfo::read(&path)? else {
+        return Ok(None);
+    };
+    let loaded = statemgr::load(backend).await.map_err(|e| e.to_string())?;
+    if !loaded.exists && !loaded.needs_fold {
+        return Ok(Some(TerraformStatus::NotMigrated(info)));
+    }
+    let iac = &loaded.state;
+    if iac.lineage != info.lineage {
+        return Ok(Some(TerraformStatus::Conflict(format!(
+            "found {}, and {} holds another state (lineage {}, serial {}): iac will not plan while both exist. If Terraform's file is an old copy, move it away; if it is the state in use, move iac's state aside and run `iac init -migrate-state`.",
+            info.describe(),
+            backend.describe(),
+            iac.lineage,
+            iac.serial
+        ))));
+    }
+    // What was migrated: recorded by this machine's init, else (state
+    // migrated elsewhere) at most iac's serial, which starts at Terraform's.
+    let migrated = record.terraform.as_ref().filter(|t| t.lineage == info.lineage && t.path == path).map_or(iac.serial, |t| t.serial);
+    if info.serial > migrated {
+        return Ok(Some(TerraformStatus::Conflict(format!(
+            "{} was changed by Terraform after it was migrated into {} (serial {} is newer than the {migrated} migrated): iac will not plan over changes it has not seen. Reconcile by hand: if Terraform's changes are the ones to keep, move iac's state aside and run `iac init -migrate-state` again; if not, move Terraform's file away.",
+            info.path.display(),
+            backend.describe(),
+            info.serial
+        ))));
+    }
+    Ok(Some(TerraformStatus::Migrated { info, iac_serial: iac.serial }))
+}
+
+/// For commands that plan: refuses, naming what it found, while Terraform's
+/// state has not been migrated (or has changed since), so iac never plans
+/// to create again what Terraform already manages.
+pub async fn refuse_unmigrated(stack_dir: &Path, configured: Option<&Backend>, overrides: &[(String, String)], backend: &dyn StateBackend) -> Result<(), String> {
+    let mut record = BackendRecord::of(configured, overrides);
+    record.terraform = recorded(stack_dir).and_then(|r| r.terraform);
+    match terraform_status(stack_dir, &record, backend).await? {
+        Some(TerraformStatus::NotMigrated(info)) => Err(not_migrated(&info, backend)),
+        Some(TerraformStatus::Conflict(m)) => Err(m),
+        _ => Ok(()),
+    }
+}
+
+fn not_migrated(info: &TerraformStateInfo, backend: &dyn StateBackend) -> String {
+    format!(
+        "found {}, and {} is empty: a plan now would create every one of those objects again. Run `iac init -migrate-state` to move Terraform's state into iac's backend (Terraform's file is left as it is).",
+        info.describe(),
+        backend.describe()
+    )
+}
+
 /// `iac init`'s backend step: returns the configured backend after
 /// migrating to it (with `-migrate-state`) or checking that no state is
 /// being left behind, and records it.
@@ -185,14 +285,42 @@ pub async fn init_backend(
     overrides: &[(String, String)],
     migrate_state: bool,
     timeout: Duration,
+    registry: &iac_engine::providers::Registry,
 ) -> Result<Arc<dyn StateBackend>, String> {
-    let new_record = BackendRecord::of(configured, overrides);
+    let mut new_record = BackendRecord::of(configured, overrides);
     let backend = new_record.backend(stack_dir)?;
     // No record: the stack was on the default local state until now.
     let old_record = recorded(stack_dir).unwrap_or_default();
     let changed = old_record.type_ != new_record.type_
         || old_record.settings != new_record.settings
         || old_record.overrides != new_record.overrides;
+    // An earlier migration from Terraform stays on record.
+    new_record.terraform = old_record.terraform.clone();
+    match terraform_status(stack_dir, &new_record, backend.as_ref()).await? {
+        Some(TerraformStatus::NotMigrated(info)) if migrate_state => {
+            let from = TerraformStateFile::new(info.path.clone(), registry.clone());
+            migrate(&from, backend.as_ref(), timeout).await.map_err(|e| e.to_string())?;
+            return finish_terraform(stack_dir, new_record, backend, &info, "Migrated");
+        }
+        Some(TerraformStatus::NotMigrated(info)) => {
+            errln!("warning: {}", not_migrated(&info, backend.as_ref()));
+        }
+        Some(TerraformStatus::Conflict(m)) if migrate_state => return Err(m),
+        Some(TerraformStatus::Conflict(m)) => errln!("warning: {m}"),
+        Some(TerraformStatus::Migrated { info, iac_serial }) if migrate_state && !changed => {
+            if iac_serial == info.serial {
+                // Possibly an interrupted run: the copy is complete (snapshots
+                // are atomic) but was never checked; check it now.
+                let from = TerraformStateFile::new(info.path.clone(), registry.clone());
+                migrate(&from, backend.as_ref(), timeout).await.map_err(|e| e.to_string())?;
+                return finish_terraform(stack_dir, new_record, backend, &info, "Checked the earlier migration of");
+            }
+            outln!("{} was already migrated into {}; nothing to do.", info.path.display(), backend.describe());
+            save(stack_dir, &new_record)?;
+            return Ok(backend);
+        }
+        _ => {}
+    }
     if migrate_state {
         if !changed {
             return Err(
@@ -226,5 +354,18 @@ pub async fn init_backend(
         }
     }
     save(stack_dir, &new_record)?;
+    Ok(backend)
+}
+
+/// Records a verified migration from Terraform and says what happened.
+fn finish_terraform(stack_dir: &Path, mut record: BackendRecord, backend: Arc<dyn StateBackend>, info: &TerraformStateInfo, done: &str) -> Result<Arc<dyn StateBackend>, String> {
+    record.terraform = Some(MigratedTerraform { path: info.path.clone(), lineage: info.lineage.clone(), serial: info.serial });
+    save(stack_dir, &record)?;
+    outln!(
+        "{done} {} into {}, and read it back to check.\n{} is left untouched as a backup: iac no longer reads it, and refuses to plan if Terraform writes to it again. Stop running Terraform on this stack; remove the file when you no longer need it.",
+        info.describe(),
+        backend.describe(),
+        info.path.display()
+    );
     Ok(backend)
 }

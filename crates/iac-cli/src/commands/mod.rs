@@ -171,6 +171,15 @@ impl Ctx {
             self.reporter.error(&e);
             1u8
         })?;
+        // Commands that plan refuse while Terraform's state sits unmigrated
+        // where Terraform keeps it: they would create its objects again.
+        if loaded.is_some() {
+            let check = tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(migrate::refuse_unmigrated(&self.dir, backend_block.as_ref(), &overrides, backend.as_ref())));
+            if let Err(e) = check {
+                self.reporter.error(&e);
+                return Err(1);
+            }
+        }
         let lock_timeout = match lock {
             Some(l) => crate::args::parse_duration(&l.lock_timeout).map_err(|e| {
                 self.reporter.error(&format!("-lock-timeout: {e}"));
@@ -258,7 +267,11 @@ async fn init(ctx: &Ctx, backend_config: Vec<String>, migrate_state: bool, lock:
             return 1;
         }
     };
-    let backend = match migrate::init_backend(&ctx.dir, loaded.stack.root.backend.as_ref(), &overrides, migrate_state, timeout).await {
+    let registry = match ctx.registry() {
+        Ok(r) => r,
+        Err(c) => return c,
+    };
+    let backend = match migrate::init_backend(&ctx.dir, loaded.stack.root.backend.as_ref(), &overrides, migrate_state, timeout, &registry).await {
         Ok(b) => b,
         Err(e) => {
             ctx.reporter.error(&e);

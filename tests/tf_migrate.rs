@@ -1,0 +1,241 @@
+//! Migration from Terraform (issue 15): the real Terraform 1.11.4 applies
+//! `fixtures/tf-formats/stack` (`terraform_data` with `input` and
+//! `triggers_replace`, count and for_each, local modules with count and
+//! for_each, outputs including a sensitive one), then iac takes over.
+//!
+//! - Before migrating, every command that plans refuses, naming the file
+//!   and `iac init -migrate-state`; nothing is planned or written.
+//! - `iac init -migrate-state` moves the state into iac's backend; the
+//!   first plan is empty and the outputs are Terraform's. The Terraform
+//!   file is left byte for byte; Terraform writing it again afterwards makes
+//!   iac refuse until someone reconciles.
+//! - `backend "local" { path = "x.tfstate" }` names Terraform's file, as in
+//!   Terraform (iac keeps its own state in `x.tfstate.iac/`); a `path` that
+//!   is a directory is still iac's own state folder.
+//! - An interrupted migration (iac's lock held by a live process,
+//!   Terraform's fcntl lock held, a kill -9 at any moment of the copy)
+//!   leaves both states intact, and running it again completes.
+//!
+//! - An S3 key holding Terraform's state (the bucket and key a Terraform
+//!   `backend "s3"` wrote) is named as such, never read as empty or
+//!   overwritten; migrating it in place is not supported yet.
+//!
+//! Terraform runs offline with no CLI configuration; the tests fail, never
+//! skip, without it.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value as Json;
+use support::*;
+
+fn terraform(dir: &Path, args: &[&str]) -> Out {
+    let out = Command::new("terraform")
+        .current_dir(dir)
+        .args(args)
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .env("TF_IN_AUTOMATION", "1")
+        .env("CHECKPOINT_DISABLE", "1")
+        .env_remove("TF_LOG")
+        .output()
+        .expect("terraform must be on PATH (Terraform 1.11.4)");
+    let out = Out { code: out.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&out.stdout).into(), stderr: String::from_utf8_lossy(&out.stderr).into() };
+    assert_eq!(out.code, 0, "terraform {args:?} failed:\n{}{}", out.stdout, out.stderr);
+    out
+}
+
+/// The fixture, applied by Terraform (with `extra` files added first).
+fn applied_by_terraform(name: &str, extra: &[(&str, &str)]) -> Stack {
+    let s = Stack::fixture("tf-formats/stack", name);
+    for (f, text) in extra {
+        s.write(f, text);
+    }
+    terraform(&s.dir, &["init", "-input=false"]);
+    terraform(&s.dir, &["apply", "-auto-approve", "-input=false"]);
+    s
+}
+
+fn flat(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ").replace("│ ", "")
+}
+
+#[track_caller]
+fn assert_refused(out: &Out, file: &str) {
+    out.expect_code(1);
+    let err = flat(&out.stderr);
+    assert!(err.contains(&format!("Terraform's state in ./{file}")) && err.contains("iac init -migrate-state") && err.contains("is empty"), "{}", out.stderr);
+}
+
+/// `iac output -json` and `terraform output -json`, both with sensitive values shown.
+fn outputs_equal(s: &Stack) {
+    let iac: Json = serde_json::from_str(&s.run(&["output", "-json"]).stdout).expect("iac output -json");
+    let tf: Json = serde_json::from_str(&terraform(&s.dir, &["output", "-json"]).stdout).expect("terraform output -json");
+    assert_eq!(iac, tf, "outputs after migration");
+}
+
+#[test]
+fn terraform_state_is_refused_until_migrated_then_the_first_plan_is_empty() {
+    let s = applied_by_terraform("migrate", &[]);
+    let tfstate = std::fs::read(s.path("terraform.tfstate")).unwrap();
+
+    // Found, named, refused: never a plan creating everything again.
+    assert_refused(&s.run(&["plan"]), "terraform.tfstate");
+    assert_refused(&s.run(&["apply", "-auto-approve"]), "terraform.tfstate");
+    let init = s.run(&["init"]);
+    init.ok();
+    assert!(flat(&init.stderr).contains("warning: found Terraform's state in ./terraform.tfstate"), "{}", init.stderr);
+    assert!(s.state_list().is_empty(), "nothing was written to iac's state");
+
+    let migrated = s.run(&["init", "-migrate-state"]);
+    migrated.ok();
+    assert!(flat(&migrated.stdout).contains("Migrated Terraform's state in ./terraform.tfstate"), "{}", migrated.stdout);
+    s.run(&["plan", "-detailed-exitcode"]).expect_code(0);
+    assert_eq!(s.state_list().len(), 12, "{:?}", s.state_list());
+    outputs_equal(&s);
+    assert_eq!(std::fs::read(s.path("terraform.tfstate")).unwrap(), tfstate, "Terraform's file is left untouched");
+    // Running it again does nothing and says so.
+    let again = s.run(&["init", "-migrate-state"]);
+    again.ok();
+    assert!(again.stdout.contains("Checked the earlier migration") || again.stdout.contains("already migrated"), "{}", again.stdout);
+
+    // iac applies a change: Terraform's old file is no reason to refuse.
+    s.run(&["apply", "-auto-approve", "-var", "name=b"]).ok();
+    s.run(&["plan", "-detailed-exitcode", "-var", "name=b"]).expect_code(0);
+
+    // Terraform writing its file again after the migration: iac refuses.
+    terraform(&s.dir, &["apply", "-auto-approve", "-input=false", "-var", "name=c"]);
+    let refused = s.run(&["plan", "-var", "name=b"]);
+    refused.expect_code(1);
+    assert!(flat(&refused.stderr).contains("was changed by Terraform after it was migrated"), "{}", refused.stderr);
+}
+
+#[test]
+fn backend_local_path_names_terraforms_state_file() {
+    let backend = "terraform {\n  backend \"local\" {\n    path = \"x.tfstate\"\n  }\n}\n";
+    let s = applied_by_terraform("localpath", &[("backend.tf", backend)]);
+    assert!(s.path("x.tfstate").is_file() && !s.path("terraform.tfstate").exists());
+    let tfstate = std::fs::read(s.path("x.tfstate")).unwrap();
+    assert_refused(&s.run(&["plan"]), "x.tfstate");
+    s.run(&["init", "-migrate-state"]).ok();
+    s.run(&["plan", "-detailed-exitcode"]).expect_code(0);
+    outputs_equal(&s);
+    assert!(s.path("x.tfstate.iac").is_dir(), "iac's own state beside Terraform's file");
+    assert_eq!(std::fs::read(s.path("x.tfstate")).unwrap(), tfstate);
+    // Terraform still reads its file as before: nothing changed for it either.
+    terraform(&s.dir, &["plan", "-detailed-exitcode", "-input=false"]);
+
+    // A path that is a directory stays iac's own state folder.
+    let own = Stack::files("ownpath", &[("main.tf", "terraform {\n  backend \"local\" {\n    path = \"mystate\"\n  }\n}\n\nresource \"terraform_data\" \"a\" {\n  input = 1\n}\n")]);
+    std::fs::create_dir(own.path("mystate")).unwrap();
+    own.run(&["init"]).ok();
+    own.run(&["apply", "-auto-approve"]).ok();
+    assert!(std::fs::read_dir(own.path("mystate")).unwrap().count() > 0, "state written into the directory");
+    own.run(&["plan", "-detailed-exitcode"]).expect_code(0);
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname").expect("hostname").trim().to_string()
+}
+
+#[test]
+fn an_interrupted_migration_leaves_both_states_and_completes_when_run_again() {
+    let s = applied_by_terraform("interrupted", &[]);
+    let tfstate = std::fs::read(s.path("terraform.tfstate")).unwrap();
+    let intact = |s: &Stack| {
+        assert_eq!(std::fs::read(s.path("terraform.tfstate")).unwrap(), tfstate, "Terraform's file is intact");
+    };
+
+    // iac's lock held by another live process on this host.
+    let mut holder = Command::new("sleep").arg("120").spawn().expect("sleep");
+    std::fs::create_dir_all(s.state_dir()).unwrap();
+    let lock = serde_json::json!({"id": "held-by-test", "operation": "apply", "who": "someone", "host": hostname(), "pid": holder.id(), "created": "2026-01-01T00:00:00Z"});
+    std::fs::write(s.state_dir().join("lock.json"), lock.to_string()).unwrap();
+    let refused = s.run(&["init", "-migrate-state"]);
+    refused.expect_code(1);
+    assert!(flat(&refused.stderr).contains("held-by-test"), "names the holder: {}", refused.stderr);
+    intact(&s);
+    assert!(s.state_list().is_empty(), "nothing copied");
+    let _ = holder.kill();
+    let _ = holder.wait();
+    // The holder is gone: its lock is stale, taken over, and the migration completes.
+    s.run(&["init", "-migrate-state"]).ok();
+    s.run(&["plan", "-detailed-exitcode"]).expect_code(0);
+    intact(&s);
+
+    // Terraform's own lock (a POSIX fcntl lock on the file, as `terraform
+    // apply` takes it) held by another process: refused, then completes.
+    std::fs::remove_dir_all(s.state_dir()).unwrap();
+    let mut tf_lock = Command::new("python3")
+        .current_dir(&s.dir)
+        .args(["-c", "import fcntl,sys,time\nf=open('terraform.tfstate','r+')\nfcntl.lockf(f, fcntl.LOCK_EX)\nprint('locked', flush=True)\ntime.sleep(120)"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3");
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(tf_lock.stdout.take().unwrap()), &mut line).unwrap();
+    assert_eq!(line.trim(), "locked");
+    let refused = s.run(&["init", "-migrate-state"]);
+    refused.expect_code(1);
+    assert!(flat(&refused.stderr).contains("locked"), "{}", refused.stderr);
+    intact(&s);
+    assert!(s.state_list().is_empty(), "nothing copied while Terraform holds its lock");
+    let _ = tf_lock.kill();
+    let _ = tf_lock.wait();
+    s.run(&["init", "-migrate-state"]).ok();
+    s.run(&["plan", "-detailed-exitcode"]).expect_code(0);
+
+    // kill -9 at moments spread over the run: whatever it left, Terraform's
+    // file is intact and the next run completes with an empty plan.
+    for delay_ms in [0u64, 10, 30, 60, 100, 150, 250] {
+        std::fs::remove_dir_all(s.state_dir()).unwrap();
+        let run = s.spawn(&["init", "-migrate-state"], &format!("kill-{delay_ms}"));
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        // It may have finished already; a signal to a finished child is harmless until reaped.
+        run.signal(libc::SIGKILL);
+        let _ = run.wait();
+        intact(&s);
+        let again = s.run(&["init", "-migrate-state"]);
+        again.ok();
+        s.run(&["plan", "-detailed-exitcode"]).expect_code(0);
+    }
+    outputs_equal(&s);
+}
+
+/// One PUT to moto, with a dummy signature (moto does not check signatures).
+fn moto_put(moto: &iac_testkit::services::Moto, path: &str, body: &[u8]) -> u16 {
+    let addr = moto.endpoint().trim_start_matches("http://").to_string();
+    let mut s = TcpStream::connect(&addr).expect("connect to moto");
+    let auth = "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0";
+    write!(s, "PUT {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: {auth}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).expect("request");
+    s.write_all(body).expect("body");
+    let mut resp = String::new();
+    let _ = s.read_to_string(&mut resp);
+    resp.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
+}
+
+#[test]
+fn an_s3_key_holding_terraforms_state_is_named_not_planned_over() {
+    let tf = applied_by_terraform("tfs3", &[]);
+    let tfstate = std::fs::read(tf.path("terraform.tfstate")).unwrap();
+    let moto = iac_testkit::services::Moto::start();
+    assert_eq!(moto_put(&moto, "/tfstate", b""), 200, "create bucket");
+    assert_eq!(moto_put(&moto, "/tfstate/stacks/web.tfstate", &tfstate), 200, "Terraform's state at the key");
+    let backend = format!("terraform {{\n  backend \"s3\" {{\n    bucket         = \"tfstate\"\n    key            = \"stacks/web.tfstate\"\n    region         = \"us-east-1\"\n    endpoint       = \"{}\"\n    use_path_style = true\n  }}\n}}\n", moto.endpoint());
+    let mut s = Stack::fixture("tf-formats/stack", "web");
+    s.write("backend.tf", &backend);
+    for (k, v) in [("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"), ("AWS_REGION", "us-east-1")] {
+        s.env.insert(k.into(), v.into());
+    }
+    let init = s.run(&["init"]);
+    for out in [&init, &s.run(&["plan"])] {
+        out.expect_code(1);
+        let err = flat(&out.stderr);
+        assert!(err.contains("s3://tfstate/stacks/web.tfstate holds Terraform's state (written by Terraform 1.11.4"), "{}", out.stderr);
+        assert!(!out.stdout.contains("to add"), "no plan: {}", out.stdout);
+    }
+}
