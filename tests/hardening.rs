@@ -399,3 +399,14 @@ fn kill_9_during_apply_loses_nothing_reported_done_and_duplicates_nothing() {
         eprintln!("trial {trial}: killed after {} of {total} creates (target {at}); the re-run created {}", before.len(), after.len());
     }
 }
+
+#[test]
+fn a_write_error_other_than_a_closed_pipe_is_reported_and_exits_1() {
+    let s = Stack::files("full", &[("main.tf", "")]);
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
+    let out = s.command(&["version"]).stdout(full).stderr(Stdio::piped()).output().expect("run iac");
+    assert_eq!(out.status.code(), Some(1), "output lost to a full disk is a failure");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot write to standard output"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
