@@ -84,7 +84,7 @@ pub struct PluginFactory {
     from_cache: bool,
     /// An unconfigured process for provider-defined functions, started on
     /// the first call and stopped with the factory.
-    function_host: tokio::sync::OnceCell<provider::PluginProvider>,
+    function_host: std::sync::OnceLock<FunctionHost>,
 }
 
 impl std::fmt::Debug for PluginFactory {
@@ -132,7 +132,7 @@ impl PluginFactory {
         };
         let core_schema = schema.to_core();
         tracing::debug!(provider = %spec.name, cache_hit = hit, elapsed_ms = started.elapsed().as_millis() as u64, resources = schema.resources.len(), "plugin schema loaded");
-        Ok(PluginFactory { spec, sha256, schema: Arc::new(schema), core_schema, launch, from_cache: hit, function_host: tokio::sync::OnceCell::new() })
+        Ok(PluginFactory { spec, sha256, schema: Arc::new(schema), core_schema, launch, from_cache: hit, function_host: std::sync::OnceLock::new() })
     }
 
     pub fn spec(&self) -> &PluginSpec {
@@ -184,19 +184,68 @@ impl ProviderFactory for PluginFactory {
             let known: Vec<&str> = self.schema.functions.keys().map(String::as_str).collect();
             return Err(ProviderError::Unsupported(format!("provider {} has no function {name:?} (it has: {})", self.spec.name, if known.is_empty() { "none".to_string() } else { known.join(", ") })));
         }
-        // Expressions are evaluated synchronously inside the runtime: this
-        // worker is handed over while the call (and, the first time, the
-        // process start) is awaited.
-        let handle = tokio::runtime::Handle::try_current().map_err(|_| ProviderError::Other(format!("provider::{}::{name}: no runtime to call the plugin from", self.spec.name)))?;
-        if handle.runtime_flavor() != tokio::runtime::RuntimeFlavor::MultiThread {
-            return Err(ProviderError::Other(format!("provider::{}::{name}: plugin functions need the multi-threaded runtime", self.spec.name)));
+        let host = self.function_host.get_or_init(|| FunctionHost::start(self.spec.clone(), self.schema.clone(), self.launch.clone()));
+        let (reply, answer) = std::sync::mpsc::channel();
+        host.requests.send(FunctionCall { name: name.to_string(), args, reply }).map_err(|_| ProviderError::Other(format!("provider::{}::{name}: the function host has stopped", self.spec.name)))?;
+        // Expressions are evaluated synchronously, often while the run's value
+        // store is locked; the host runs on its own thread and runtime, so
+        // waiting here never needs a worker of the caller's runtime.
+        let wait = || answer.recv().unwrap_or_else(|_| Err(ProviderError::Other(format!("provider::{}::{name}: the function host stopped before answering", self.spec.name))));
+        match tokio::runtime::Handle::try_current() {
+            Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => tokio::task::block_in_place(wait),
+            _ => wait(),
         }
-        tokio::task::block_in_place(|| {
-            handle.block_on(async {
-                let host = self.function_host.get_or_try_init(|| provider::PluginProvider::launch(&self.spec, self.schema.clone(), &self.launch)).await?;
-                host.call_function(name, &args).await
-            })
-        })
+    }
+}
+
+/// One provider-defined function call for the [`FunctionHost`].
+struct FunctionCall {
+    name: String,
+    args: Vec<iac_core::Value>,
+    reply: std::sync::mpsc::Sender<Result<iac_core::Value, ProviderError>>,
+}
+
+/// An unconfigured plugin process serving provider-defined functions, on a
+/// thread with its own runtime: calls come from synchronous expression
+/// evaluation, which may hold locks other tasks of the run wait on, so the
+/// calls must not depend on the run's runtime making progress. The thread
+/// (and the process) end when the factory is dropped.
+struct FunctionHost {
+    requests: std::sync::mpsc::Sender<FunctionCall>,
+}
+
+impl FunctionHost {
+    fn start(spec: PluginSpec, schema: Arc<PluginSchema>, launch: LaunchOptions) -> FunctionHost {
+        let (requests, calls) = std::sync::mpsc::channel::<FunctionCall>();
+        let name = spec.name.clone();
+        let spawned = std::thread::Builder::new().name(format!("iac-functions-{name}")).spawn(move || {
+            let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                Ok(rt) => rt,
+                Err(e) => {
+                    for c in calls {
+                        let _ = c.reply.send(Err(ProviderError::Other(format!("provider {}: cannot start a runtime for functions: {e}", spec.name))));
+                    }
+                    return;
+                }
+            };
+            let mut host: Option<provider::PluginProvider> = None;
+            for call in calls {
+                let result = rt.block_on(async {
+                    if host.is_none() {
+                        host = Some(provider::PluginProvider::launch(&spec, schema.clone(), &launch).await?);
+                    }
+                    host.as_ref().expect("launched above").call_function(&call.name, &call.args).await
+                });
+                let _ = call.reply.send(result);
+            }
+            if let Some(h) = host.take() {
+                rt.block_on(h.shutdown());
+            }
+        });
+        if let Err(e) = spawned {
+            tracing::warn!(provider = %name, "cannot start the function host thread: {e}");
+        }
+        FunctionHost { requests }
     }
 }
 
