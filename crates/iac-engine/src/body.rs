@@ -86,6 +86,10 @@ impl BodyEval<'_> {
                 diags.push(Diagnostic::error(format!("{name:?} is set both as an argument and as blocks"), items.first().map(|i| i.span.clone())));
                 continue;
             }
+            if items.iter().any(|i| i.value.is_unknown()) {
+                out.insert(name.clone(), Value::Unknown);
+                continue;
+            }
             let values: Vec<Value> = items.into_iter().map(|i| i.value).collect();
             let v = match &attr.type_ {
                 iac_core::schema::AttrType::Set(_) => Value::List(iac_core::schema::set_normalize(values)),
@@ -100,6 +104,13 @@ impl BodyEval<'_> {
         }
         for (name, nested) in &schema.blocks {
             let items = seen_blocks.remove(name).unwrap_or_default();
+            if items.iter().any(|i| i.value.is_unknown()) {
+                // A dynamic block over a collection known only after apply:
+                // how many blocks there will be is unknown, so are their
+                // values, and the count limits are checked at apply.
+                out.insert(name.clone(), Value::Unknown);
+                continue;
+            }
             if items.len() < nested.min_items {
                 diags.push(Diagnostic::error(format!("at least {} {name:?} block(s) required", nested.min_items), Some(header.clone())));
             }
@@ -179,8 +190,9 @@ impl BodyEval<'_> {
             Value::Map(m) => m.iter().map(|(k, v)| (Value::String(k.clone()), v.clone())).collect(),
             Value::Null => Vec::new(),
             Value::Unknown => {
-                // The number of blocks is unknown: the whole block list is unknown.
-                seen.entry(label).or_default();
+                // The number of blocks is unknown: the whole block collection
+                // is unknown (a bare unknown item marks it, see `eval`).
+                seen.entry(label).or_default().push(Labelled { label: None, value: Value::Unknown, span: hspan });
                 return;
             }
             other => {
@@ -195,6 +207,12 @@ impl BodyEval<'_> {
             // `labels = [...]` names the generated block (map-nested blocks take one label).
             let block_label = match labels_expr {
                 Some(e) => match self.ev.eval_with(e, l.clone()) {
+                    // A label known only after apply: which blocks there will
+                    // be is unknown, so the whole collection is.
+                    Ok(v) if !v.is_wholly_known() => {
+                        seen.entry(label.clone()).or_default().push(Labelled { label: None, value: Value::Unknown, span: h.clone() });
+                        continue;
+                    }
                     Ok(v) => v.unmarked().as_list().and_then(|ls| ls.first()).and_then(|x| x.unmarked().as_str().map(str::to_string)),
                     Err(d) => {
                         diags.push(d);

@@ -516,12 +516,19 @@ resource "mock_shaped" "s" {
     );
     let mock = Arc::new(MockFactory::new());
     let env = env(registry_with(Some(mock)), local_backend(dir.path()));
-    let plan = rt().block_on(plan(&stack, &env));
-    let planned = plan.changes.iter().find(|c| c.addr.to_string() == "mock_shaped.s").expect("planned").after.clone();
+    let first = rt().block_on(plan(&stack, &env));
+    let planned = first.changes.iter().find(|c| c.addr.to_string() == "mock_shaped.s").expect("planned").after.clone();
     let json = planned.to_json();
     assert_eq!(json["listener"], serde_json::json!({"http": {"port": 80}, "https": {"port": 443}}));
     assert_eq!(json["settings"], serde_json::json!({"mode": null}));
     assert_eq!(json["rule"], serde_json::json!([{"from": 1, "to": 1}, {"from": 2, "to": 20}, {"from": 3, "to": 30}]));
+
+    // A dynamic block over a collection known only after apply: its blocks
+    // are unknown, and no count limit is checked yet.
+    let unknown = write_stack(dir.path(), "provider \"mock\" {\n  endpoint = \"e\"\n}\nresource \"mock_thing\" \"a\" {\n  name = \"a\"\n}\nresource \"mock_shaped\" \"s\" {\n  dynamic \"listener\" {\n    for_each = toset([mock_thing.a.id])\n    labels   = [listener.value]\n    content {\n      port = 1\n    }\n  }\n}\n");
+    let plan2 = rt().block_on(plan(&unknown, &env));
+    let shaped = plan2.changes.iter().find(|c| c.addr.to_string() == "mock_shaped.s").expect("planned").after.clone();
+    assert_eq!(shaped.get("listener"), Some(&iac_core::Value::Unknown));
 
     // Two blocks with one label is an error, as is a map-nested block without one.
     let bad = write_stack(dir.path(), "provider \"mock\" {\n  endpoint = \"e\"\n}\nresource \"mock_shaped\" \"s\" {\n  listener \"a\" {\n    port = 1\n  }\n  listener \"a\" {\n    port = 2\n  }\n  listener {\n    port = 3\n  }\n}\n");
