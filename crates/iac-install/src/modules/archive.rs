@@ -41,7 +41,13 @@ pub(super) fn unpack(kind: Kind, bytes: &[u8], dest: &Path, url: &str) -> Result
     let tar = match kind {
         Kind::TarGz => {
             let mut out = Vec::new();
-            flate2::read::GzDecoder::new(bytes).read_to_end(&mut out).map_err(|e| corrupt(format!("gzip: {e}")))?;
+            flate2::read::GzDecoder::new(bytes).read_to_end(&mut out).map_err(|e| {
+                // The decoder's own words vary with its backend and build
+                // ("incomplete" or "corrupt deflate stream"): the message says
+                // what the user needs, the detail goes to the log.
+                tracing::debug!(error = %e, "gzip decoding failed");
+                corrupt("gzip: the compressed data is damaged or cut short".to_string())
+            })?;
             out
         }
         Kind::Tar => bytes.to_vec(),
