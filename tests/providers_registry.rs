@@ -86,6 +86,9 @@ impl Signer {
 
     /// A binary detached signature, as registries serve `SHA256SUMS.sig`.
     fn sign(&self, doc: &[u8]) -> Vec<u8> {
+        // Tests sign in parallel with one home: one signature at a time.
+        static SIGNING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _one = SIGNING.lock().unwrap_or_else(|p| p.into_inner());
         let f = self.home.path().join("doc");
         std::fs::write(&f, doc).unwrap();
         let sig = self.home.path().join("doc.sig");
@@ -326,4 +329,133 @@ fn registry_install_failures_name_the_provider_and_install_nothing() {
     let lock = "provider \"registry.test.local/test/locked\" {\n  version     = \"1.0.0\"\n  constraints = \"~> 1.0\"\n  hashes = [\n    \"h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\",\n  ]\n}\n";
     let out = init_fails(&url, "locked", "~> 1.0", |s| s.write(".terraform.lock.hcl", lock));
     assert!(out.contains("matches none recorded in .terraform.lock.hcl (h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=)"), "{out}");
+}
+
+/// A CLI configuration whose only installation method is a network mirror,
+/// and the test CA's certificate beside it (for `SSL_CERT_FILE`).
+fn mirror_config(dir: &Path, reg: &ProviderRegistry) -> (PathBuf, PathBuf) {
+    let rc = dir.join("terraformrc-mirror");
+    std::fs::write(&rc, format!("provider_installation {{\n  network_mirror {{\n    url = \"{}\"\n  }}\n}}\n", reg.mirror_url())).unwrap();
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, reg.ca_pem().expect("an https registry")).unwrap();
+    (rc, ca)
+}
+
+fn mirror_stack(rc: &Path, ca: &Path, name: &str, main_tf: &str) -> Stack {
+    let mut s = stack_for(rc, name, main_tf);
+    s.env.insert("SSL_CERT_FILE".into(), ca.display().to_string());
+    s
+}
+
+fn main_tf_default_host(ty: &str, ns: &str, version: &str) -> String {
+    format!("terraform {{\n  required_providers {{\n    {ty} = {{\n      source  = \"{ns}/{ty}\"\n      version = \"{version}\"\n    }}\n  }}\n}}\n")
+}
+
+#[test]
+fn iac_and_terraform_install_aws_from_a_network_mirror_and_lock_the_same_hashes() {
+    let (zip, sha) = aws_zip();
+    let reg = ProviderRegistry::start_tls();
+    reg.publish(release("hashicorp", "aws", "5.100.0", Bytes::from(std::fs::read(zip).unwrap()), sha));
+    let mut v6 = small_release("aws", "6.0.0");
+    v6.namespace = "hashicorp".into();
+    reg.publish(v6);
+    let work = tempfile::tempdir().unwrap();
+    let (rc, ca) = mirror_config(work.path(), &reg);
+    let tf = main_tf_default_host("aws", "hashicorp", "~> 5.0");
+
+    let s = mirror_stack(&rc, &ca, "aws", &tf);
+    let out = s.run(&["init"]);
+    out.ok();
+    let pkg = s.path(".terraform/providers/registry.terraform.io/hashicorp/aws/5.100.0/linux_amd64");
+    assert!(pkg.join("terraform-provider-aws_v5.100.0_x5").is_file(), "{}\n{}", pkg.display(), out.all());
+    assert!(out.all().contains("plugin registry.terraform.io/hashicorp/aws v5.100.0"), "{}", out.all());
+    let leftovers: Vec<String> = std::fs::read_dir(pkg.parent().unwrap()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n != "linux_amd64").collect();
+    assert!(leftovers.is_empty(), "scratch left behind: {leftovers:?}");
+    let (version, hashes) = lock_entry(s.root().join("aws").as_path());
+    assert_eq!(version, "5.100.0");
+    let paths: Vec<String> = reg.requests().iter().map(|r| r.path.clone()).collect();
+    assert!(paths.iter().any(|p| p == "/mirror/registry.terraform.io/hashicorp/aws/index.json"), "{paths:?}");
+    assert!(paths.iter().any(|p| p == "/mirror/registry.terraform.io/hashicorp/aws/5.100.0.json"), "{paths:?}");
+    assert!(!paths.iter().any(|p| p.starts_with("/v1/") || p.starts_with("/.well-known")), "a network mirror is not a registry: {paths:?}");
+
+    // Terraform 1.11.4, same mirror, same CA.
+    let tf_dir = work.path().join("tf-stack");
+    std::fs::create_dir_all(&tf_dir).unwrap();
+    std::fs::write(tf_dir.join("main.tf"), &tf).unwrap();
+    let tf_out = Command::new(iac_testkit::tools::tool("terraform"))
+        .args(["init", "-no-color", "-input=false", "-backend=false"])
+        .current_dir(&tf_dir)
+        .env("TF_CLI_CONFIG_FILE", &rc)
+        .env("SSL_CERT_FILE", &ca)
+        .env("CHECKPOINT_DISABLE", "1")
+        .env_remove("TF_PLUGIN_CACHE_DIR")
+        .output()
+        .expect("run terraform");
+    assert!(tf_out.status.success(), "terraform init:\n{}{}", String::from_utf8_lossy(&tf_out.stdout), String::from_utf8_lossy(&tf_out.stderr));
+    assert_eq!(lock_entry(&tf_dir), (version.clone(), hashes.clone()), "Terraform's lock file entry");
+
+    // A second init reuses the package the lock file vouches for.
+    let downloads = |reg: &ProviderRegistry| reg.requests().iter().filter(|r| r.path.ends_with(".zip")).count();
+    let before = downloads(&reg);
+    s.run(&["init"]).ok();
+    assert_eq!(downloads(&reg), before, "the second init downloaded the package again");
+    assert_eq!(lock_entry(s.root().join("aws").as_path()), (version, hashes));
+}
+
+#[test]
+fn network_mirror_failures_name_the_provider_and_install_nothing() {
+    let reg = ProviderRegistry::start_tls();
+    let work = tempfile::tempdir().unwrap();
+    let (rc, ca) = mirror_config(work.path(), &reg);
+    let fails = |name: &str, ty: &str, constraint: &str, ca: &Path| {
+        let s = mirror_stack(&rc, ca, name, &main_tf_default_host(ty, "test", constraint));
+        let out = s.run(&["init"]);
+        out.expect_code(1);
+        let all = out.all().replace('│', " ").split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(all.contains(&format!("provider \"{ty}\"")), "the message names the provider:\n{all}");
+        assert!(installed_files(&s).is_empty(), "left installed: {:?}\n{all}", installed_files(&s));
+        all
+    };
+
+    reg.publish(small_release("good", "1.0.0"));
+
+    // Without trusting the test CA, the mirror is unreachable.
+    let untrusted = work.path().join("empty.pem");
+    std::fs::write(&untrusted, "").unwrap();
+    let out = fails("untrusted", "good", "~> 1.0", &untrusted);
+    assert!(out.contains("cannot reach 127.0.0.1"), "{out}");
+
+    // Not on the mirror.
+    let out = fails("nosuch", "nosuch", "~> 1.0", &ca);
+    assert!(out.contains("has no such provider"), "{out}");
+
+    // No version matching the constraint.
+    reg.publish(small_release("old", "1.0.0"));
+    let out = fails("old", "old", "~> 2.0", &ca);
+    assert!(out.contains("no version matches ~> 2.0; the registry has 1.0.0"), "{out}");
+
+    // No package for this platform.
+    let mut r = small_release("mac", "1.0.0");
+    r.packages[0].os = "darwin".into();
+    r.packages[0].arch = "arm64".into();
+    reg.publish(r);
+    let out = fails("mac", "mac", "~> 1.0", &ca);
+    assert!(out.contains("(registry.terraform.io/test/mac v1.0.0) has no package for this platform, linux_amd64; it has darwin_arm64"), "{out}");
+
+    // The zip is not what the mirror lists.
+    let mut r = small_release("stated", "1.0.0");
+    r.packages[0].shasum = "0".repeat(64);
+    reg.publish(r);
+    let out = fails("stated", "stated", "~> 1.0", &ca);
+    assert!(out.contains(&format!("does not match the hashes the network mirror lists for it (zh:{})", "0".repeat(64))), "{out}");
+
+    // Terraform refuses a network mirror at an http: URL ("the mirror must
+    // be at an https: URL"); so does iac, before installing anything.
+    let http_rc = work.path().join("terraformrc-http");
+    std::fs::write(&http_rc, "provider_installation {\n  network_mirror {\n    url = \"http://127.0.0.1:1/\"\n  }\n}\n").unwrap();
+    let s = mirror_stack(&http_rc, &ca, "http", &main_tf_default_host("good", "test", "~> 1.0"));
+    let out = s.run(&["init"]);
+    out.expect_code(1);
+    let all = out.all().replace('│', " ").split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(all.contains("network_mirror url \"http://127.0.0.1:1/\": a network mirror must be at an https: URL"), "{all}");
 }

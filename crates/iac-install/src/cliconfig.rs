@@ -1,6 +1,6 @@
 //! Terraform's CLI configuration, the parts that decide where providers come
-//! from: `provider_installation` (`filesystem_mirror`, `direct`,
-//! `dev_overrides`) and `plugin_cache_dir`. Found as Terraform finds it:
+//! from: `provider_installation` (`filesystem_mirror`, `network_mirror`,
+//! `direct`, `dev_overrides`) and `plugin_cache_dir`. Found as Terraform finds it:
 //! `TF_CLI_CONFIG_FILE`, else `~/.terraformrc`; `TF_PLUGIN_CACHE_DIR`
 //! overrides the cache directory.
 
@@ -19,6 +19,9 @@ pub enum Method {
     FilesystemMirror { path: PathBuf, include: Vec<String>, exclude: Vec<String> },
     /// The origin registry (over the network).
     Direct { include: Vec<String>, exclude: Vec<String> },
+    /// A server speaking the provider network mirror protocol; `url` is an
+    /// `https:` base URL ending in `/`.
+    NetworkMirror { url: String, include: Vec<String>, exclude: Vec<String> },
 }
 
 impl Method {
@@ -26,7 +29,7 @@ impl Method {
     /// (`hashicorp/*`, `registry.terraform.io/*/*`, `*/*`).
     pub fn admits(&self, source: &ProviderSource) -> bool {
         let (include, exclude) = match self {
-            Method::FilesystemMirror { include, exclude, .. } | Method::Direct { include, exclude } => (include, exclude),
+            Method::FilesystemMirror { include, exclude, .. } | Method::Direct { include, exclude } | Method::NetworkMirror { include, exclude, .. } => (include, exclude),
         };
         let matches = |pattern: &String| pattern_matches(pattern, source);
         (include.is_empty() || include.iter().any(matches)) && !exclude.iter().any(matches)
@@ -137,7 +140,11 @@ impl CliConfig {
                                 methods.push(Method::FilesystemMirror { path: PathBuf::from(string(&path.value, "path")?), include: list("include")?, exclude: list("exclude")? });
                             }
                             "direct" => methods.push(Method::Direct { include: list("include")?, exclude: list("exclude")? }),
-                            "network_mirror" => return Err("network_mirror is not supported yet; use a filesystem_mirror".into()),
+                            "network_mirror" => {
+                                let url = m.body.iter().filter_map(|x| x.as_attribute()).find(|a| a.key.as_str() == "url").ok_or("network_mirror needs a url")?;
+                                let url = network_mirror_url(&string(&url.value, "url")?)?;
+                                methods.push(Method::NetworkMirror { url, include: list("include")?, exclude: list("exclude")? });
+                            }
                             "dev_overrides" => {
                                 for a in m.body.iter().filter_map(|x| x.as_attribute()) {
                                     let source = ProviderSource::parse(&ident_to_key(a.key.as_str())).map_err(|e| e.to_string())?;
@@ -180,6 +187,20 @@ impl CliConfig {
         }
         Ok(out)
     }
+}
+
+/// A network mirror's base URL, checked as Terraform checks it: `https:`
+/// only, with a host; a missing final `/` is added.
+fn network_mirror_url(text: &str) -> Result<String, String> {
+    let u = url::Url::parse(text).map_err(|e| format!("network_mirror url {text:?} is not a URL: {e}"))?;
+    if u.scheme() != "https" || u.host_str().is_none_or(str::is_empty) {
+        return Err(format!("network_mirror url {text:?}: a network mirror must be at an https: URL"));
+    }
+    let mut s = u.to_string();
+    if !s.ends_with('/') {
+        s.push('/');
+    }
+    Ok(s)
 }
 
 /// The CLI configuration is HCL 1, where an argument name may be quoted
@@ -268,6 +289,12 @@ provider_installation {
         assert_eq!(c.dev_overrides[&ProviderSource::parse("example.com/acme/thing").unwrap()], PathBuf::from("/home/dev/bin"));
         assert!(CliConfig::parse("provider_installation {\n  filesystem_mirror {}\n}\n").unwrap_err().contains("needs a path"));
         assert!(CliConfig::parse("provider_installation {\n  teleport {}\n}\n").unwrap_err().contains("teleport"));
+        let c = CliConfig::parse("provider_installation {\n  network_mirror {\n    url = \"https://mirror.example.test/providers\"\n    exclude = [\"acme/*\"]\n  }\n}\n").unwrap();
+        let m = &c.methods.unwrap()[0];
+        assert_eq!(m, &Method::NetworkMirror { url: "https://mirror.example.test/providers/".into(), include: vec![], exclude: vec!["acme/*".into()] });
+        assert!(m.admits(&aws) && !m.admits(&other));
+        assert!(CliConfig::parse("provider_installation {\n  network_mirror {\n    url = \"http://mirror.example.test/\"\n  }\n}\n").unwrap_err().contains("must be at an https: URL"));
+        assert!(CliConfig::parse("provider_installation {\n  network_mirror {}\n}\n").unwrap_err().contains("needs a url"));
     }
 
     #[test]

@@ -162,7 +162,7 @@ pub fn install(dir: &Path, requirements: &[Requirement], options: &Options) -> R
             continue;
         }
         let locked = old_lock.providers.get(&req.source).filter(|_| !options.upgrade);
-        let (searched, found, direct) = search(req, locked, &plugin_dirs, options)?;
+        let (searched, found, direct, network) = search(req, locked, &plugin_dirs, options)?;
         let may_be_native = options.native.contains(&req.name) && (!req.explicit || is_native_counterpart(&req.source));
         // The registry is asked when the CLI configuration names `direct`
         // for this provider, or by default (no configuration) when iac has
@@ -173,8 +173,15 @@ pub fn install(dir: &Path, requirements: &[Requirement], options: &Options) -> R
             (None, Direct::Implied) => !may_be_native,
             _ => false,
         };
-        if from_registry {
-            let (pkg, h1, zh) = install_direct(dir, req, locked, options)?;
+        // A network mirror the CLI configuration names for the provider
+        // comes after the filesystem mirrors and before the registry.
+        let origin = match (&found, network.first()) {
+            (None, Some(url)) => Some(Origin::NetworkMirror(url.clone())),
+            _ if from_registry => Some(Origin::Registry),
+            _ => None,
+        };
+        if let Some(origin) = origin {
+            let (pkg, h1, zh) = install_direct(dir, req, locked, options, &origin)?;
             let mut hashes: Vec<String> = locked.filter(|l| l.version == pkg.version.to_string()).map(|l| l.hashes.clone()).unwrap_or_default();
             hashes.push(h1.clone());
             hashes.extend(zh);
@@ -232,8 +239,10 @@ fn is_native_counterpart(source: &ProviderSource) -> bool {
 
 /// Finds the package to install: the locked version if it still satisfies
 /// the constraints, else the newest allowed, in the first method that has one.
-fn search(req: &Requirement, locked: Option<&LockedProvider>, plugin_dirs: &[PathBuf], options: &Options) -> Result<(Vec<String>, Option<Package>, Direct), InstallError> {
+#[allow(clippy::type_complexity)]
+fn search(req: &Requirement, locked: Option<&LockedProvider>, plugin_dirs: &[PathBuf], options: &Options) -> Result<(Vec<String>, Option<Package>, Direct, Vec<String>), InstallError> {
     let mut mirrors: Vec<PathBuf> = Vec::new();
+    let mut network = Vec::new();
     let mut searched = Vec::new();
     let mut direct = Direct::No;
     if !plugin_dirs.is_empty() {
@@ -245,6 +254,7 @@ fn search(req: &Requirement, locked: Option<&LockedProvider>, plugin_dirs: &[Pat
                     match m {
                         Method::FilesystemMirror { path, .. } if m.admits(&req.source) => mirrors.push(path.clone()),
                         Method::Direct { .. } if m.admits(&req.source) => direct = Direct::Configured,
+                        Method::NetworkMirror { url, .. } if m.admits(&req.source) => network.push(url.clone()),
                         _ => {}
                     }
                 }
@@ -273,10 +283,10 @@ fn search(req: &Requirement, locked: Option<&LockedProvider>, plugin_dirs: &[Pat
             }
         };
         if pick.is_some() {
-            return Ok((searched, pick, direct));
+            return Ok((searched, pick, direct, network));
         }
     }
-    Ok((searched, None, direct))
+    Ok((searched, None, direct, network))
 }
 
 /// Whether the origin registry may be asked for a provider.
@@ -289,10 +299,19 @@ enum Direct {
     Implied,
 }
 
-/// Installs a provider from its origin registry, or reuses the package a
-/// previous `iac init` put in place when the lock file vouches for it (so a
-/// second init neither asks the network nor downloads hundreds of MB).
-fn install_direct(dir: &Path, req: &Requirement, locked: Option<&LockedProvider>, options: &Options) -> Result<(Package, String, Vec<String>), InstallError> {
+/// Where a package is downloaded from.
+enum Origin {
+    /// The provider's origin registry (the `direct` method).
+    Registry,
+    /// A network mirror, by base URL.
+    NetworkMirror(String),
+}
+
+/// Installs a provider from its origin registry or a network mirror, or
+/// reuses the package a previous `iac init` put in place when the lock file
+/// vouches for it (so a second init neither asks the network nor downloads
+/// hundreds of MB).
+fn install_direct(dir: &Path, req: &Requirement, locked: Option<&LockedProvider>, options: &Options, origin: &Origin) -> Result<(Package, String, Vec<String>), InstallError> {
     let dest = |v: &Version| {
         let rel = Path::new(&req.source.host).join(&req.source.namespace).join(&req.source.type_).join(v.to_string()).join(mirror::platform());
         match options.cli.plugin_cache_dir.as_deref() {
@@ -314,7 +333,10 @@ fn install_direct(dir: &Path, req: &Requirement, locked: Option<&LockedProvider>
         }
     }
     let want = crate::provider_registry::Wanted { name: &req.name, source: &req.source, constraints: &req.constraints, locked };
-    let installed = crate::provider_registry::install(&want, &options.cli, &options.env, &dest)?;
+    let installed = match origin {
+        Origin::Registry => crate::provider_registry::install(&want, &options.cli, &options.env, &dest)?,
+        Origin::NetworkMirror(url) => crate::network_mirror::install(&want, url, &dest)?,
+    };
     Ok((installed.package, installed.h1, installed.zh))
 }
 

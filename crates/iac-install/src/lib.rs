@@ -1,5 +1,6 @@
 //! Provider installation, as `terraform init` does it: source addresses,
-//! the provider registry protocol ([`provider_registry`]),
+//! the provider registry protocol ([`provider_registry`]), the network
+//! mirror protocol ([`network_mirror`]),
 //! Terraform's version constraints, filesystem mirrors (`-plugin-dir`, the
 //! CLI configuration's `provider_installation`, the implied local mirrors),
 //! `dev_overrides`, the plugin cache, the dependency lock file
@@ -19,6 +20,7 @@ pub mod install;
 pub mod lockfile;
 pub mod mirror;
 pub mod modules;
+pub mod network_mirror;
 pub mod provider_registry;
 pub mod source;
 pub mod version;

@@ -47,11 +47,11 @@ pub struct Wanted<'a> {
 }
 
 impl Wanted<'_> {
-    fn addr(&self) -> String {
+    pub(crate) fn addr(&self) -> String {
         self.source.to_string()
     }
 
-    fn registry_error(&self, e: ModuleError) -> InstallError {
+    pub(crate) fn registry_error(&self, e: ModuleError) -> InstallError {
         InstallError::Registry { name: self.name.to_string(), addr: self.addr(), why: e.to_string() }
     }
 }
@@ -106,7 +106,43 @@ pub fn install(want: &Wanted<'_>, cli: &CliConfig, env: &BTreeMap<String, String
     let listed_sums = parse_sums(&sums);
     let zh: Vec<String> = listed_sums.iter().map(|(h, _)| format!("zh:{h}")).collect();
 
-    let final_dir = dest(&version);
+    let zip_url = resolve(&meta.download_url);
+    let zip_token = token_for_url(&zip_url);
+    let mismatch = |against: &str, expected: String, got: &str| {
+        let (name, addr, version, _) = ctx(String::new());
+        InstallError::PackageChecksum { name, addr, version, against: against.to_string(), expected, got: got.to_string() }
+    };
+    let check_zip = |got: &str| -> Result<(), InstallError> {
+        if !meta.shasum.eq_ignore_ascii_case(got) {
+            return Err(mismatch("the checksum the registry states for it", meta.shasum.clone(), got));
+        }
+        match listed_sums.iter().find(|(_, f)| *f == meta.filename) {
+            Some((h, _)) if h.eq_ignore_ascii_case(got) => Ok(()),
+            Some((h, _)) => Err(mismatch("its line in the signed SHA256SUMS", h.clone(), got)),
+            None => Err(mismatch("the signed SHA256SUMS, which does not list it", "(none)".into(), got)),
+        }
+    };
+    let (package, h1) = fetch_and_place(&client, want, &version, &zip_url, &meta.filename, zip_token.as_ref(), dest(&version), &check_zip, &|_, _| Ok(()))?;
+    Ok(Installed { package, h1, zh })
+}
+
+/// Downloads a package zip into scratch space beside `final_dir`, checks
+/// its SHA-256 (`check_zip`), unpacks it, checks its `h1:` hash with the
+/// SHA-256 (`check_unpacked`) and against the lock file, and renames it
+/// into place. Returns the package and its `h1:` hash.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn fetch_and_place(
+    client: &Http,
+    want: &Wanted<'_>,
+    version: &Version,
+    zip_url: &str,
+    filename: &str,
+    token: Option<&Token>,
+    final_dir: PathBuf,
+    check_zip: &dyn Fn(&str) -> Result<(), InstallError>,
+    check_unpacked: &dyn Fn(&str, &str) -> Result<(), InstallError>,
+) -> Result<(Package, String), InstallError> {
+    let ctx = |why: String| (want.name.to_string(), want.addr(), version.to_string(), why);
     let parent = final_dir.parent().unwrap_or(Path::new(".")).to_path_buf();
     std::fs::create_dir_all(&parent).map_err(|e| InstallError::Io { path: parent.clone(), source: e })?;
     // Scratch space beside the destination (same file system, so the final
@@ -114,27 +150,15 @@ pub fn install(want: &Wanted<'_>, cli: &CliConfig, env: &BTreeMap<String, String
     let scratch = Scratch(parent.join(format!(".{}.partial-{}", final_dir.file_name().and_then(|n| n.to_str()).unwrap_or("pkg"), std::process::id())));
     let _ = std::fs::remove_dir_all(&scratch.0);
     std::fs::create_dir_all(&scratch.0).map_err(|e| InstallError::Io { path: scratch.0.clone(), source: e })?;
-    let zip_path = scratch.0.join(&meta.filename.replace('/', "_"));
-    let zip_url = resolve(&meta.download_url);
+    let zip_path = scratch.0.join(filename.replace('/', "_"));
     let got = {
         let mut f = std::fs::File::create(&zip_path).map_err(|e| InstallError::Io { path: zip_path.clone(), source: e })?;
-        let got = client.download_to(&zip_url, token_for_url(&zip_url).as_ref(), &mut std::io::BufWriter::new(&mut f)).map_err(|e| want.registry_error(e))?;
+        let got = client.download_to(zip_url, token, &mut std::io::BufWriter::new(&mut f)).map_err(|e| want.registry_error(e))?;
         f.sync_all().map_err(|e| InstallError::Io { path: zip_path.clone(), source: e })?;
         got
     };
     tracing::debug!(provider = %want.addr(), %version, sha256 = %got, "package downloaded");
-    let mismatch = |against: &str, expected: String| {
-        let (name, addr, version, _) = ctx(String::new());
-        InstallError::PackageChecksum { name, addr, version, against: against.to_string(), expected, got: got.clone() }
-    };
-    if !meta.shasum.eq_ignore_ascii_case(&got) {
-        return Err(mismatch("the checksum the registry states for it", meta.shasum.clone()));
-    }
-    match listed_sums.iter().find(|(_, f)| *f == meta.filename) {
-        Some((h, _)) if h.eq_ignore_ascii_case(&got) => {}
-        Some((h, _)) => return Err(mismatch("its line in the signed SHA256SUMS", h.clone())),
-        None => return Err(mismatch("the signed SHA256SUMS, which does not list it", "(none)".into())),
-    }
+    check_zip(&got)?;
 
     let unpacked = scratch.0.join("pkg");
     unzip(&zip_path, &unpacked).map_err(|why| {
@@ -142,6 +166,7 @@ pub fn install(want: &Wanted<'_>, cli: &CliConfig, env: &BTreeMap<String, String
         InstallError::CorruptPackage { name, addr, version, why }
     })?;
     let h1 = h1_dir(&unpacked)?;
+    check_unpacked(&got, &h1)?;
     if let Some(l) = want.locked.filter(|l| l.version == version.to_string() && !l.hashes.is_empty()) {
         if !l.hashes.contains(&h1) && !l.hashes.contains(&format!("zh:{got}")) {
             return Err(InstallError::ChecksumMismatch { name: want.name.to_string(), addr: want.addr(), version: version.to_string(), got: h1, locked: l.hashes.clone() });
@@ -162,7 +187,7 @@ pub fn install(want: &Wanted<'_>, cli: &CliConfig, env: &BTreeMap<String, String
     std::fs::rename(&unpacked, &final_dir).map_err(|e| InstallError::Io { path: final_dir.clone(), source: e })?;
     drop(scratch);
     let binary = final_dir.join(binary_name);
-    Ok(Installed { package: Package { version, dir: final_dir, binary }, h1, zh })
+    Ok((Package { version: version.clone(), dir: final_dir, binary }, h1))
 }
 
 /// Removes the scratch directory when dropped.

@@ -7,6 +7,14 @@
 //! damaged releases as faithfully as good ones. It records every request,
 //! and stops when dropped, or by itself after 30 minutes, like the module
 //! registry ([`crate::registry`]).
+//!
+//! Started with [`ProviderRegistry::start_tls`], it serves over https with a
+//! certificate for 127.0.0.1 signed by a CA it makes ([`ProviderRegistry::ca_pem`],
+//! for `SSL_CERT_FILE`), and also speaks the provider network mirror
+//! protocol under `/mirror/` ([`ProviderRegistry::mirror_url`]):
+//! `HOST/NS/TYPE/index.json`, `HOST/NS/TYPE/VERSION.json` (each package's
+//! URL relative to that document, its hashes `zh:` of the stated shasum),
+//! and the zips beside them.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -62,16 +70,58 @@ pub struct ProviderRegistry {
     addr: SocketAddr,
     state: Arc<Mutex<State>>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
+    /// The CA's PEM certificate when serving https.
+    ca_pem: Option<String>,
+}
+
+/// A CA and a server certificate for 127.0.0.1 and localhost signed by it.
+fn test_tls() -> (String, Arc<rustls::ServerConfig>) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose, SanType};
+    let ca_key = KeyPair::generate().expect("CA key");
+    let mut ca = CertificateParams::default();
+    ca.distinguished_name.push(DnType::CommonName, "iac test CA");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+    let ca_cert = ca.self_signed(&ca_key).expect("CA certificate");
+    let issuer = rcgen::Issuer::new(ca, ca_key);
+    let key = KeyPair::generate().expect("server key");
+    let mut params = CertificateParams::default();
+    params.distinguished_name.push(DnType::CommonName, "127.0.0.1");
+    params.subject_alt_names = vec![SanType::IpAddress(std::net::IpAddr::from([127, 0, 0, 1])), SanType::DnsName("localhost".try_into().expect("a DNS name"))];
+    params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
+    let cert = params.signed_by(&key, &issuer).expect("server certificate");
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let der_key = rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der()).expect("a private key");
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("protocol versions")
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.der().clone()], der_key)
+        .expect("server TLS configuration");
+    (ca_cert.pem(), Arc::new(config))
 }
 
 impl ProviderRegistry {
     pub fn start() -> ProviderRegistry {
+        ProviderRegistry::start_with(None)
+    }
+
+    /// The same server over https (see the module documentation).
+    pub fn start_tls() -> ProviderRegistry {
+        let (ca, config) = test_tls();
+        let mut r = ProviderRegistry::start_with(Some(config));
+        r.ca_pem = Some(ca);
+        r
+    }
+
+    fn start_with(tls: Option<Arc<rustls::ServerConfig>>) -> ProviderRegistry {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local_addr");
         listener.set_nonblocking(true).expect("nonblocking");
         let state = Arc::new(Mutex::new(State::default()));
         let shared = state.clone();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let tls = tls.clone();
         std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
             rt.block_on(async move {
@@ -79,9 +129,18 @@ impl ProviderRegistry {
                 let serve = async {
                     while let Ok((stream, _)) = listener.accept().await {
                         let shared = shared.clone();
+                        let tls = tls.clone();
                         tokio::spawn(async move {
                             let svc = service_fn(move |req| answer(req, shared.clone()));
-                            let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
+                            match tls {
+                                Some(config) => {
+                                    let Ok(stream) = tokio_rustls::TlsAcceptor::from(config).accept(stream).await else { return };
+                                    let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
+                                }
+                                None => {
+                                    let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
+                                }
+                            }
                         });
                     }
                 };
@@ -92,12 +151,22 @@ impl ProviderRegistry {
                 }
             });
         });
-        ProviderRegistry { addr, state, stop: Some(stop) }
+        ProviderRegistry { addr, state, stop: Some(stop), ca_pem: None }
     }
 
-    /// "http://127.0.0.1:PORT"
+    /// "http://127.0.0.1:PORT" (https when started with TLS)
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", if self.ca_pem.is_some() { "https" } else { "http" }, self.addr)
+    }
+
+    /// The network mirror's base URL, for a `network_mirror` block.
+    pub fn mirror_url(&self) -> String {
+        format!("{}/mirror/", self.url())
+    }
+
+    /// The CA certificate (PEM) the https server's certificate is signed by.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
     }
 
     /// The `providers.v1` base URL, for a CLI configuration `host` block.
@@ -184,6 +253,28 @@ async fn answer(req: hyper::Request<Incoming>, state: Arc<Mutex<State>>) -> Resu
             }
             _ => return Ok(not_found()),
         }
+    }
+    if let Some(rest) = path.strip_prefix("/mirror/") {
+        let parts: Vec<&str> = rest.split('/').collect();
+        let [_host, ns, ty, file] = parts.as_slice() else { return Ok(not_found()) };
+        let releases: Vec<&Release> = st.releases.iter().filter(|r| r.namespace == *ns && r.type_ == *ty).collect();
+        if *file == "index.json" {
+            if releases.is_empty() {
+                return Ok(not_found());
+            }
+            let versions: serde_json::Map<String, serde_json::Value> = releases.iter().map(|r| (r.version.clone(), serde_json::json!({}))).collect();
+            return Ok(json(serde_json::json!({"versions": versions})));
+        }
+        if let Some(version) = file.strip_suffix(".json") {
+            let Some(r) = releases.iter().find(|r| r.version == version) else { return Ok(not_found()) };
+            let archives: serde_json::Map<String, serde_json::Value> =
+                r.packages.iter().map(|p| (format!("{}_{}", p.os, p.arch), serde_json::json!({"url": p.filename, "hashes": [format!("zh:{}", p.shasum)]}))).collect();
+            return Ok(json(serde_json::json!({"archives": archives})));
+        }
+        if let Some(p) = releases.iter().flat_map(|r| r.packages.iter()).find(|p| p.filename == *file) {
+            return Ok(respond(200, "application/zip", p.zip.clone()));
+        }
+        return Ok(not_found());
     }
     if let Some(rest) = path.strip_prefix("/files/") {
         let parts: Vec<&str> = rest.split('/').collect();

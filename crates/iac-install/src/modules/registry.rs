@@ -25,8 +25,24 @@ pub(crate) struct Response {
 }
 
 impl Http {
+    /// A client trusting the built-in web roots plus, as Terraform (Go) on
+    /// Linux does, the PEM certificates of the file `SSL_CERT_FILE` names
+    /// (a private mirror's or registry's CA). An unreadable file is logged
+    /// and ignored.
     pub fn new() -> Result<Http, ModuleError> {
-        let client = reqwest::blocking::Client::builder()
+        let mut builder = reqwest::blocking::Client::builder();
+        if let Some(file) = std::env::var_os("SSL_CERT_FILE").filter(|f| !f.is_empty()) {
+            match std::fs::read(&file).map_err(|e| e.to_string()).and_then(|pem| reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| e.to_string())) {
+                Ok(certs) => {
+                    tracing::debug!(file = %std::path::Path::new(&file).display(), count = certs.len(), "trusting the certificates of SSL_CERT_FILE");
+                    for c in certs {
+                        builder = builder.add_root_certificate(c);
+                    }
+                }
+                Err(why) => tracing::warn!(file = %std::path::Path::new(&file).display(), %why, "SSL_CERT_FILE is unreadable; ignored"),
+            }
+        }
+        let client = builder
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(300))
             .user_agent(concat!("iac/", env!("CARGO_PKG_VERSION")))
