@@ -459,3 +459,88 @@ fn network_mirror_failures_name_the_provider_and_install_nothing() {
     let all = out.all().replace('│', " ").split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(all.contains("network_mirror url \"http://127.0.0.1:1/\": a network mirror must be at an https: URL"), "{all}");
 }
+
+/// test/TYPE VERSION with a package for each of linux_amd64 and darwin_arm64
+/// (different contents), both listed in the signed SHA256SUMS.
+fn two_platform_release(ty: &str, version: &str) -> Release {
+    let mut packages = Vec::new();
+    let mut sums = String::new();
+    for (os, arch) in [("linux", "amd64"), ("darwin", "arm64")] {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = dir.path().join(format!("terraform-provider-{ty}_v{version}_x5"));
+        std::fs::write(&bin, format!("#!/bin/sh\n# {os}_{arch}\nexit 1\n")).unwrap();
+        let zip = dir.path().join("p.zip");
+        let out = Command::new("zip").arg("-q").arg("-j").arg(&zip).arg(&bin).output().expect("run zip");
+        assert!(out.status.success());
+        let bytes = std::fs::read(&zip).unwrap();
+        let sha = sha256_bytes(&bytes);
+        let filename = format!("terraform-provider-{ty}_{version}_{os}_{arch}.zip");
+        sums.push_str(&format!("{sha}  {filename}\n"));
+        packages.push(PlatformPackage { os: os.into(), arch: arch.into(), filename, zip: Bytes::from(bytes), shasum: sha });
+    }
+    Release {
+        namespace: "test".into(),
+        type_: ty.into(),
+        version: version.into(),
+        protocols: vec!["5.0".into()],
+        listed_platforms: vec![("linux".into(), "amd64".into()), ("darwin".into(), "arm64".into())],
+        packages,
+        signature: signer().sign(sums.as_bytes()),
+        shasums: sums.into_bytes(),
+        keys: vec![signer().public.clone()],
+    }
+}
+
+#[test]
+fn iac_and_terraform_providers_lock_record_the_same_hashes_for_other_platforms() {
+    let reg = ProviderRegistry::start();
+    reg.publish(two_platform_release("tiny", "1.2.0"));
+    reg.publish(two_platform_release("tiny", "1.3.0"));
+    let work = tempfile::tempdir().unwrap();
+    let rc = cli_config(work.path(), &reg.providers_url());
+    let tf = main_tf("tiny", "test", "~> 1.2");
+    let platforms = ["-platform=linux_amd64", "-platform=darwin_arm64"];
+
+    let s = stack_for(&rc, "tiny", &tf);
+    let mut args = vec!["providers", "lock"];
+    args.extend(platforms);
+    let out = s.run(&args);
+    out.ok();
+    assert!(out.all().contains("registry.test.local/test/tiny v1.3.0: hashes for linux_amd64, darwin_arm64"), "{}", out.all());
+    assert!(!s.path(".terraform/providers").exists(), "providers lock installs nothing");
+    let (version, hashes) = lock_entry(s.root().join("tiny").as_path());
+    assert_eq!(version, "1.3.0");
+    assert_eq!(hashes.iter().filter(|h| h.starts_with("h1:")).count(), 2, "one h1 per platform: {hashes:?}");
+    assert_eq!(hashes.iter().filter(|h| h.starts_with("zh:")).count(), 2, "{hashes:?}");
+
+    let tf_dir = work.path().join("tf-stack");
+    std::fs::create_dir_all(&tf_dir).unwrap();
+    std::fs::write(tf_dir.join("main.tf"), &tf).unwrap();
+    let tf_out = Command::new(iac_testkit::tools::tool("terraform"))
+        .args(["providers", "lock", "-no-color"])
+        .args(platforms)
+        .current_dir(&tf_dir)
+        .env("TF_CLI_CONFIG_FILE", &rc)
+        .env("CHECKPOINT_DISABLE", "1")
+        .env_remove("TF_PLUGIN_CACHE_DIR")
+        .output()
+        .expect("run terraform");
+    assert!(tf_out.status.success(), "terraform providers lock:\n{}{}", String::from_utf8_lossy(&tf_out.stdout), String::from_utf8_lossy(&tf_out.stderr));
+    assert_eq!(lock_entry(&tf_dir), (version.clone(), hashes.clone()), "Terraform's lock file entry");
+    let body = |t: String| t.split_once("\n\n").unwrap().1.to_string();
+    assert_eq!(body(std::fs::read_to_string(s.path(".terraform.lock.hcl")).unwrap()), body(std::fs::read_to_string(tf_dir.join(".terraform.lock.hcl")).unwrap()), "the same provider block");
+
+    // The locked version stays while the constraints allow it, its hashes kept.
+    let old = "provider \"registry.test.local/test/tiny\" {\n  version     = \"1.2.0\"\n  constraints = \"~> 1.2\"\n  hashes = [\n    \"h1:kept/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\",\n  ]\n}\n";
+    s.write(".terraform.lock.hcl", old);
+    s.run(&["providers", "lock", "-platform=darwin_arm64"]).ok();
+    let (version, hashes) = lock_entry(s.root().join("tiny").as_path());
+    assert_eq!(version, "1.2.0");
+    assert!(hashes.contains(&"h1:kept/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".to_string()) && hashes.len() == 4, "{hashes:?}");
+
+    // A platform the release lacks is an error naming the provider.
+    let out = s.run(&["providers", "lock", "-platform=windows_amd64"]);
+    out.expect_code(1);
+    let all = out.all().replace('│', " ").split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(all.contains("(registry.test.local/test/tiny v1.2.0) has no package for this platform, windows_amd64; it has linux_amd64, darwin_arm64"), "{all}");
+}

@@ -227,6 +227,9 @@ pub enum Command {
     /// Inspect and change state.
     #[command(subcommand)]
     State(StateCommand),
+    /// Provider installation outside `iac init`.
+    #[command(subcommand)]
+    Providers(ProvidersCommand),
     /// Adopt an existing object into state.
     Import {
         #[command(flatten)]
@@ -245,6 +248,20 @@ pub enum Command {
     },
     /// Print the version.
     Version,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ProvidersCommand {
+    /// Record in .terraform.lock.hcl the hashes of each provider's package
+    /// for the platforms given (default: this one), from its registry, as
+    /// `terraform providers lock` does. Installs nothing.
+    Lock {
+        /// OS_ARCH (linux_amd64, darwin_arm64, ...); repeatable.
+        #[arg(long = "platform", value_name = "OS_ARCH")]
+        platform: Vec<String>,
+        /// Only these providers (source addresses); default: all.
+        providers: Vec<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -231,6 +231,37 @@ pub fn install(dir: &Path, requirements: &[Requirement], options: &Options) -> R
     Ok(manifest)
 }
 
+/// `iac providers lock`: records in the lock file, for every provider the
+/// configuration names with a source (or that iac does not implement), the
+/// `h1:` hash of its package on each of `platforms` (`OS_ARCH`) and the
+/// `zh:` hashes its registry signs, as `terraform providers lock` does. A
+/// provider keeps its locked version while the constraints allow it; hashes
+/// already locked for that version are kept. Nothing is installed. Returns
+/// the providers locked, with their versions.
+pub fn lock(dir: &Path, requirements: &[Requirement], platforms: &[String], options: &Options) -> Result<Vec<(ProviderSource, String)>, InstallError> {
+    let old = LockFile::read(dir)?;
+    let mut lock = old.clone();
+    let mut done = Vec::new();
+    for req in requirements {
+        if options.cli.dev_overrides.contains_key(&req.source) || (!req.explicit && options.native.contains(&req.name)) {
+            continue;
+        }
+        let locked = old.providers.get(&req.source).filter(|l| Version::parse(&l.version).is_ok_and(|v| req.constraints.allows(&v)));
+        let want = crate::provider_registry::Wanted { name: &req.name, source: &req.source, constraints: &req.constraints, locked };
+        let (version, mut hashes) = crate::provider_registry::lock_hashes(&want, &options.cli, &options.env, platforms)?;
+        if let Some(l) = locked.filter(|l| l.version == version.to_string()) {
+            hashes.extend(l.hashes.iter().cloned());
+            hashes.sort();
+            hashes.dedup();
+        }
+        let constraints = (!req.constraints.is_empty()).then(|| req.constraints.to_string());
+        lock.providers.insert(req.source.clone(), LockedProvider { version: version.to_string(), constraints, hashes });
+        done.push((req.source.clone(), version.to_string()));
+    }
+    lock.write(dir)?;
+    Ok(done)
+}
+
 /// Whether a source is the upstream provider a native implementation
 /// stands in for (so a missing plugin may fall back to it).
 fn is_native_counterpart(source: &ProviderSource) -> bool {

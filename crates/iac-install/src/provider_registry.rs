@@ -190,6 +190,105 @@ pub(crate) fn fetch_and_place(
     Ok((Package { version: version.clone(), dir: final_dir, binary }, h1))
 }
 
+/// `iac providers lock`: the version a provider locks to (the lock file's
+/// when the constraints still allow it, else the newest allowed) and, for
+/// every platform asked, the `h1:` hash of that platform's package plus the
+/// `zh:` hashes of the signed `SHA256SUMS`, as `terraform providers lock`
+/// records them. Every package is downloaded, checked against the registry's
+/// checksum and the signed document, and hashed without being unpacked.
+pub fn lock_hashes(want: &Wanted<'_>, cli: &CliConfig, env: &BTreeMap<String, String>, platforms: &[String]) -> Result<(Version, Vec<String>), InstallError> {
+    let client = Http::new().map_err(|e| want.registry_error(e))?;
+    let host = &want.source.host;
+    let token = cli.token_for(host, env);
+    let base = http::discover_service(&client, cli, env, host, "providers.v1").map_err(|e| want.registry_error(e))?;
+    let listed = versions(&client, &base, want, token.as_ref())?;
+    let mut hashes = Vec::new();
+    let mut chosen: Option<Version> = None;
+    let scratch = Scratch(std::env::temp_dir().join(format!("iac-providers-lock-{}", std::process::id())));
+    let _ = std::fs::remove_dir_all(&scratch.0);
+    std::fs::create_dir_all(&scratch.0).map_err(|e| InstallError::Io { path: scratch.0.clone(), source: e })?;
+    for platform in platforms {
+        let version = choose(want, &listed, platform)?;
+        chosen = Some(version.clone());
+        let (os, arch) = platform.split_once('_').unwrap_or((platform, ""));
+        let meta_url = format!("{base}{}/{}/{version}/download/{os}/{arch}", want.source.namespace, want.source.type_);
+        let r = client.get(&meta_url, token.as_ref()).map_err(|e| want.registry_error(e))?;
+        if r.status == 404 {
+            return Err(InstallError::PlatformMissing { name: want.name.to_string(), addr: want.addr(), version: version.to_string(), platform: platform.clone(), available: Vec::new() });
+        }
+        if r.status != 200 {
+            return Err(want.registry_error(http::http_error(&meta_url, &r)));
+        }
+        let meta: DownloadMeta = serde_json::from_slice(&r.body).map_err(|e| want.registry_error(ModuleError::Http { url: meta_url.clone(), status: r.status, body: format!("not a package description: {e}") }))?;
+        let resolve = |u: &str| url::Url::parse(&meta_url).and_then(|b| b.join(u)).map(|u| u.to_string()).unwrap_or_else(|_| u.to_string());
+        let token_for_url = |u: &str| http::host_of(u).filter(|h| h.eq_ignore_ascii_case(host)).and(token.clone());
+        let fetch_small = |u: &str| {
+            let u = resolve(u);
+            client.get_bytes(&u, token_for_url(&u).as_ref()).map_err(|e| want.registry_error(e))
+        };
+        let sums = fetch_small(&meta.shasums_url)?;
+        let signature = fetch_small(&meta.shasums_signature_url)?;
+        verify_signature(&sums, &signature, &meta.signing_keys.gpg_public_keys.iter().map(|k| k.ascii_armor.as_str()).collect::<Vec<_>>())
+            .map_err(|why| InstallError::SignatureMismatch { name: want.name.to_string(), addr: want.addr(), version: version.to_string(), why })?;
+        let listed_sums = parse_sums(&sums);
+        hashes.extend(listed_sums.iter().map(|(h, _)| format!("zh:{h}")));
+        let zip_url = resolve(&meta.download_url);
+        let zip_path = scratch.0.join(format!("{platform}.zip"));
+        let got = {
+            let mut f = std::fs::File::create(&zip_path).map_err(|e| InstallError::Io { path: zip_path.clone(), source: e })?;
+            let got = client.download_to(&zip_url, token_for_url(&zip_url).as_ref(), &mut std::io::BufWriter::new(&mut f)).map_err(|e| want.registry_error(e))?;
+            got
+        };
+        let mismatch = |against: &str, expected: String| InstallError::PackageChecksum { name: want.name.to_string(), addr: want.addr(), version: version.to_string(), against: against.to_string(), expected, got: got.clone() };
+        if !meta.shasum.eq_ignore_ascii_case(&got) {
+            return Err(mismatch("the checksum the registry states for it", meta.shasum.clone()));
+        }
+        match listed_sums.iter().find(|(_, f)| *f == meta.filename) {
+            Some((h, _)) if h.eq_ignore_ascii_case(&got) => {}
+            Some((h, _)) => return Err(mismatch("its line in the signed SHA256SUMS", h.clone())),
+            None => return Err(mismatch("the signed SHA256SUMS, which does not list it", "(none)".into())),
+        }
+        let h1 = h1_zip(&zip_path).map_err(|why| InstallError::CorruptPackage { name: want.name.to_string(), addr: want.addr(), version: version.to_string(), why })?;
+        tracing::debug!(provider = %want.addr(), %version, %platform, %h1, "package hashed for the lock file");
+        hashes.push(h1);
+        let _ = std::fs::remove_file(&zip_path);
+    }
+    hashes.sort();
+    hashes.dedup();
+    let version = chosen.ok_or_else(|| InstallError::Registry { name: want.name.to_string(), addr: want.addr(), why: "no platform to lock".into() })?;
+    Ok((version, hashes))
+}
+
+/// The `h1:` hash of a zip package: the same as of its unpacked directory
+/// (every file entry, by its name in the archive).
+pub fn h1_zip(path: &Path) -> Result<String, String> {
+    use base64::Engine as _;
+    use sha2::{Digest, Sha256};
+    let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut archive = zip::ZipArchive::new(std::io::BufReader::new(f)).map_err(|e| format!("not a zip archive: {e}"))?;
+    let mut lines = Vec::new();
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).map_err(|e| format!("entry {i}: {e}"))?;
+        if entry.is_dir() {
+            continue;
+        }
+        let name = entry.name().map(|n| n.to_string()).map_err(|e| format!("entry {i}: {e}"))?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = entry.read(&mut buf).map_err(|e| format!("{name}: {e}"))?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+        }
+        lines.push((name, hex::encode(hasher.finalize())));
+    }
+    lines.sort();
+    let summary: String = lines.iter().map(|(name, digest)| format!("{digest}  {name}\n")).collect();
+    Ok(format!("h1:{}", base64::engine::general_purpose::STANDARD.encode(Sha256::digest(summary.as_bytes()))))
+}
+
 /// Removes the scratch directory when dropped.
 struct Scratch(PathBuf);
 

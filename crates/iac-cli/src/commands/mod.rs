@@ -71,6 +71,7 @@ pub async fn run(cli: Cli) -> u8 {
         Command::Output { json, raw, name } => state::output(&ctx, json, raw, name).await,
         Command::Graph { format } => graph(&ctx, &format),
         Command::State(cmd) => state::state(&ctx, cmd).await,
+        Command::Providers(crate::args::ProvidersCommand::Lock { platform, providers }) => tokio::task::block_in_place(|| providers_lock(&ctx, platform, providers)),
         Command::Import { vars, lock, address, id } => import(&ctx, vars, lock, address, id).await,
         Command::ForceUnlock { lock_id, .. } => state::force_unlock(&ctx, lock_id).await,
     }
@@ -90,6 +91,7 @@ pub fn name(c: &Command) -> &'static str {
         Command::Output { .. } => "output",
         Command::Graph { .. } => "graph",
         Command::State(_) => "state",
+        Command::Providers(_) => "providers",
         Command::Import { .. } => "import",
         Command::ForceUnlock { .. } => "force-unlock",
         Command::Version => "version",
@@ -294,9 +296,58 @@ async fn init(ctx: &Ctx, backend_config: Vec<String>, migrate_state: bool, lock:
     0
 }
 
-/// Chooses an implementation for every provider the configuration uses or
-/// requires (in any module), installs plugins, writes the lock file.
-fn install_providers(ctx: &Ctx, args: &ProviderInstallArgs) -> Result<Vec<iac_install::Choice>, u8> {
+/// `iac providers lock [-platform=OS_ARCH ...] [SOURCE ...]`.
+fn providers_lock(ctx: &Ctx, platforms: Vec<String>, only: Vec<String>) -> u8 {
+    let fail = |e: iac_install::InstallError| {
+        ctx.reporter.error(&e.to_string());
+        1u8
+    };
+    let mut requirements = match provider_requirements(ctx) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    if !only.is_empty() {
+        let mut wanted = Vec::new();
+        for o in &only {
+            match iac_install::ProviderSource::parse(o) {
+                Ok(s) if requirements.iter().any(|r| r.source == s) => wanted.push(s),
+                Ok(s) => {
+                    ctx.reporter.error(&format!("provider {s} is not required by the configuration"));
+                    return 1;
+                }
+                Err(e) => return fail(e),
+            }
+        }
+        requirements.retain(|r| wanted.contains(&r.source));
+    }
+    let platforms = if platforms.is_empty() { vec![iac_install::mirror::platform()] } else { platforms };
+    for p in &platforms {
+        let ok = p.split_once('_').is_some_and(|(os, arch)| !os.is_empty() && !arch.is_empty() && !arch.contains('_'));
+        if !ok {
+            ctx.reporter.error(&format!("-platform={p}: a platform is OS_ARCH, such as linux_amd64"));
+            return 1;
+        }
+    }
+    let env: std::collections::BTreeMap<String, String> = std::env::vars().collect();
+    let cli = match iac_install::cliconfig::CliConfig::load(&env) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let options = iac_install::Options { cli, native: wiring::native_registry().names().cloned().collect(), home: env.get("HOME").map(PathBuf::from), env, ..Default::default() };
+    match iac_install::lock(&ctx.dir, &requirements, &platforms, &options) {
+        Ok(done) => {
+            for (source, version) in &done {
+                outln!("- {source} v{version}: hashes for {}", platforms.join(", "));
+            }
+            outln!("\nThe lock file .terraform.lock.hcl records {} provider(s).", done.len());
+            0
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// The providers the configuration uses or requires (in any module).
+fn provider_requirements(ctx: &Ctx) -> Result<Vec<iac_install::Requirement>, u8> {
     let (stack, diags) = iac_lang::load::load_stack(&ctx.dir);
     if diags.has_errors() {
         ctx.reporter.diagnostics(&diags.0, &stack.sources);
@@ -318,7 +369,17 @@ fn install_providers(ctx: &Ctx, args: &ProviderInstallArgs) -> Result<Vec<iac_in
         ctx.reporter.error(&e.to_string());
         1u8
     };
-    let requirements = iac_install::requirements(&used, &declared).map_err(fail)?;
+    iac_install::requirements(&used, &declared).map_err(fail)
+}
+
+/// Chooses an implementation for every provider the configuration uses or
+/// requires (in any module), installs plugins, writes the lock file.
+fn install_providers(ctx: &Ctx, args: &ProviderInstallArgs) -> Result<Vec<iac_install::Choice>, u8> {
+    let requirements = provider_requirements(ctx)?;
+    let fail = |e: iac_install::InstallError| {
+        ctx.reporter.error(&e.to_string());
+        1u8
+    };
     let env: std::collections::BTreeMap<String, String> = std::env::vars().collect();
     let cli = iac_install::cliconfig::CliConfig::load(&env).map_err(fail)?;
     let options = iac_install::Options {
