@@ -544,3 +544,71 @@ fn iac_and_terraform_providers_lock_record_the_same_hashes_for_other_platforms()
     let all = out.all().replace('│', " ").split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(all.contains("(registry.test.local/test/tiny v1.2.0) has no package for this platform, windows_amd64; it has linux_amd64, darwin_arm64"), "{all}");
 }
+
+/// Every file below `dir` (relative path, contents).
+fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    fn walk(root: &Path, p: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+        for e in std::fs::read_dir(p).into_iter().flatten().flatten() {
+            if e.file_type().unwrap().is_dir() {
+                walk(root, &e.path(), out);
+            } else {
+                out.push((e.path().strip_prefix(root).unwrap().display().to_string(), std::fs::read(e.path()).unwrap()));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+#[test]
+fn iac_and_terraform_providers_mirror_write_the_same_directory() {
+    let reg = ProviderRegistry::start();
+    reg.publish(two_platform_release("tiny", "1.2.0"));
+    reg.publish(two_platform_release("tiny", "1.3.0"));
+    let work = tempfile::tempdir().unwrap();
+    let rc = cli_config(work.path(), &reg.providers_url());
+    let tf = main_tf("tiny", "test", "~> 1.2");
+    let platforms = ["-platform=linux_amd64", "-platform=darwin_arm64"];
+    let iac_dir = work.path().join("iac-mirror");
+    let tf_dir = work.path().join("tf-mirror");
+
+    let s = stack_for(&rc, "tiny", &tf);
+    let mut args = vec!["providers", "mirror"];
+    args.extend(platforms);
+    let target = iac_dir.display().to_string();
+    args.push(&target);
+    let out = s.run(&args);
+    out.ok();
+    assert!(out.all().contains("registry.test.local/test/tiny v1.3.0: packages for linux_amd64, darwin_arm64"), "{}", out.all());
+
+    let tf_stack = work.path().join("tf-stack");
+    std::fs::create_dir_all(&tf_stack).unwrap();
+    std::fs::write(tf_stack.join("main.tf"), &tf).unwrap();
+    let tf_out = Command::new(iac_testkit::tools::tool("terraform"))
+        .args(["providers", "mirror", "-no-color"])
+        .args(platforms)
+        .arg(&tf_dir)
+        .current_dir(&tf_stack)
+        .env("TF_CLI_CONFIG_FILE", &rc)
+        .env("CHECKPOINT_DISABLE", "1")
+        .output()
+        .expect("run terraform");
+    assert!(tf_out.status.success(), "terraform providers mirror:\n{}{}", String::from_utf8_lossy(&tf_out.stdout), String::from_utf8_lossy(&tf_out.stderr));
+    let (ours, theirs) = (tree(&iac_dir), tree(&tf_dir));
+    let names = |t: &[(String, Vec<u8>)]| t.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&ours), names(&theirs), "the same files");
+    for ((name, a), (_, b)) in ours.iter().zip(&theirs) {
+        assert!(a == b, "{name} differs:\niac:\n{}\nterraform:\n{}", String::from_utf8_lossy(a), String::from_utf8_lossy(b));
+    }
+    let version_doc = String::from_utf8(std::fs::read(iac_dir.join("registry.test.local/test/tiny/1.3.0.json")).unwrap()).unwrap();
+    assert!(version_doc.contains("\"url\": \"terraform-provider-tiny_1.3.0_darwin_arm64.zip\""), "{version_doc}");
+
+    // With a lock file, its version is mirrored; the index lists both.
+    s.write(".terraform.lock.hcl", "provider \"registry.test.local/test/tiny\" {\n  version     = \"1.2.0\"\n  constraints = \"~> 1.2\"\n  hashes = []\n}\n");
+    s.run(&["providers", "mirror", "-platform=linux_amd64", &target]).ok();
+    let index = std::fs::read_to_string(iac_dir.join("registry.test.local/test/tiny/index.json")).unwrap();
+    assert_eq!(index, "{\n  \"versions\": {\n    \"1.2.0\": {},\n    \"1.3.0\": {}\n  }\n}");
+    assert!(iac_dir.join("registry.test.local/test/tiny/terraform-provider-tiny_1.2.0_linux_amd64.zip").is_file());
+}

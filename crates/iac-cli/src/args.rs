@@ -262,6 +262,18 @@ pub enum ProvidersCommand {
         /// Only these providers (source addresses); default: all.
         providers: Vec<String>,
     },
+    /// Download the configuration's providers into DIR in the packed layout
+    /// with the network mirror protocol's index.json and VERSION.json, as
+    /// `terraform providers mirror` does.
+    Mirror {
+        /// OS_ARCH (linux_amd64, darwin_arm64, ...); repeatable.
+        #[arg(long = "platform", value_name = "OS_ARCH")]
+        platform: Vec<String>,
+        /// -lock-file=false: ignore the versions the lock file records.
+        #[arg(long = "lock-file", default_value_t = true, action = clap::ArgAction::Set)]
+        lock_file: bool,
+        dir: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]

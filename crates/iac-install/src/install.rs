@@ -262,6 +262,83 @@ pub fn lock(dir: &Path, requirements: &[Requirement], platforms: &[String], opti
     Ok(done)
 }
 
+/// `iac providers mirror DIR`: downloads each registry provider's package
+/// for every platform into `DIR` in the packed layout
+/// (`HOST/NS/TYPE/terraform-provider-TYPE_VERSION_OS_ARCH.zip`) and writes,
+/// for every provider found there (new or already present), the network
+/// mirror protocol's `index.json` and `VERSION.json` with each archive's
+/// `h1:` hash, as `terraform providers mirror` does, so the directory serves
+/// as a network mirror's document root. The version is the lock file's when
+/// `use_lock` and it has one, else the newest the constraints allow.
+pub fn mirror_to(dir: &Path, out: &Path, requirements: &[Requirement], platforms: &[String], use_lock: bool, options: &Options) -> Result<Vec<(ProviderSource, String)>, InstallError> {
+    let lock = if use_lock { LockFile::read(dir)? } else { LockFile::default() };
+    let mut done = Vec::new();
+    for req in requirements {
+        if options.cli.dev_overrides.contains_key(&req.source) || (!req.explicit && options.native.contains(&req.name)) {
+            continue;
+        }
+        let locked = lock.providers.get(&req.source);
+        let want = crate::provider_registry::Wanted { name: &req.name, source: &req.source, constraints: &req.constraints, locked };
+        let (version, _) = crate::provider_registry::fetch_platforms(&want, &options.cli, &options.env, platforms, Some(out))?;
+        done.push((req.source.clone(), version.to_string()));
+    }
+    write_mirror_indexes(out)?;
+    Ok(done)
+}
+
+/// Writes `index.json` and `VERSION.json` beside the packed packages of
+/// every `HOST/NS/TYPE` directory under `root`, laid out as Terraform's
+/// (two-space indentation, keys sorted, no final newline).
+fn write_mirror_indexes(root: &Path) -> Result<(), InstallError> {
+    use std::collections::BTreeMap as Map;
+    let io = |p: &Path| {
+        let p = p.to_path_buf();
+        move |e: std::io::Error| InstallError::Io { path: p, source: e }
+    };
+    let dirs = |p: &Path| -> Result<Vec<PathBuf>, InstallError> {
+        let mut out: Vec<PathBuf> = std::fs::read_dir(p).map_err(io(p))?.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+        out.sort();
+        Ok(out)
+    };
+    for host in dirs(root)? {
+        for ns in dirs(&host)? {
+            for ty in dirs(&ns)? {
+                let type_name = ty.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+                let prefix = format!("terraform-provider-{type_name}_");
+                // version -> platform -> {hashes, url}
+                let mut by_version: Map<String, Map<String, serde_json::Value>> = Map::new();
+                for entry in std::fs::read_dir(&ty).map_err(io(&ty))?.flatten() {
+                    let name = entry.file_name().to_string_lossy().into_owned();
+                    let Some(rest) = name.strip_prefix(&prefix).and_then(|r| r.strip_suffix(".zip")) else { continue };
+                    let mut parts = rest.rsplitn(3, '_');
+                    let (Some(arch), Some(os), Some(version)) = (parts.next(), parts.next(), parts.next()) else { continue };
+                    if Version::parse(version).is_err() {
+                        continue;
+                    }
+                    let h1 = crate::provider_registry::h1_zip(&entry.path()).map_err(|why| InstallError::BadManifest { path: entry.path(), why })?;
+                    let mut archive = Map::new();
+                    archive.insert("hashes".to_string(), serde_json::json!([h1]));
+                    archive.insert("url".to_string(), serde_json::json!(name));
+                    by_version.entry(version.to_string()).or_default().insert(format!("{os}_{arch}"), serde_json::to_value(archive).unwrap_or_default());
+                }
+                if by_version.is_empty() {
+                    continue;
+                }
+                let versions: Map<String, Map<String, String>> = by_version.keys().map(|v| (v.clone(), Map::new())).collect();
+                let write = |file: PathBuf, value: serde_json::Value| -> Result<(), InstallError> {
+                    let text = serde_json::to_string_pretty(&value).unwrap_or_default();
+                    std::fs::write(&file, text).map_err(io(&file))
+                };
+                write(ty.join("index.json"), serde_json::json!({ "versions": versions }))?;
+                for (version, archives) in by_version {
+                    write(ty.join(format!("{version}.json")), serde_json::json!({ "archives": archives }))?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Whether a source is the upstream provider a native implementation
 /// stands in for (so a missing plugin may fall back to it).
 fn is_native_counterpart(source: &ProviderSource) -> bool {

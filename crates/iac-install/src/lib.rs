@@ -27,7 +27,7 @@ pub mod version;
 
 use std::path::PathBuf;
 
-pub use install::{install, lock, requirements, Choice, Manifest, Options, Requirement};
+pub use install::{install, lock, mirror_to, requirements, Choice, Manifest, Options, Requirement};
 pub use source::ProviderSource;
 
 #[derive(Debug, thiserror::Error)]

@@ -197,6 +197,13 @@ pub(crate) fn fetch_and_place(
 /// records them. Every package is downloaded, checked against the registry's
 /// checksum and the signed document, and hashed without being unpacked.
 pub fn lock_hashes(want: &Wanted<'_>, cli: &CliConfig, env: &BTreeMap<String, String>, platforms: &[String]) -> Result<(Version, Vec<String>), InstallError> {
+    fetch_platforms(want, cli, env, platforms, None)
+}
+
+/// As [`lock_hashes`], keeping each verified package in the packed mirror
+/// layout under `keep_in` (`HOST/NS/TYPE/terraform-provider-TYPE_VERSION_OS_ARCH.zip`)
+/// when given.
+pub fn fetch_platforms(want: &Wanted<'_>, cli: &CliConfig, env: &BTreeMap<String, String>, platforms: &[String], keep_in: Option<&Path>) -> Result<(Version, Vec<String>), InstallError> {
     let client = Http::new().map_err(|e| want.registry_error(e))?;
     let host = &want.source.host;
     let token = cli.token_for(host, env);
@@ -251,6 +258,18 @@ pub fn lock_hashes(want: &Wanted<'_>, cli: &CliConfig, env: &BTreeMap<String, St
         let h1 = h1_zip(&zip_path).map_err(|why| InstallError::CorruptPackage { name: want.name.to_string(), addr: want.addr(), version: version.to_string(), why })?;
         tracing::debug!(provider = %want.addr(), %version, %platform, %h1, "package hashed for the lock file");
         hashes.push(h1);
+        if let Some(root) = keep_in {
+            {
+                let s = want.source;
+                let to_dir = root.join(&s.host).join(&s.namespace).join(&s.type_);
+                std::fs::create_dir_all(&to_dir).map_err(|e| InstallError::Io { path: to_dir.clone(), source: e })?;
+                let to = to_dir.join(format!("terraform-provider-{}_{version}_{platform}.zip", s.type_));
+                // A copy, not a rename: the scratch directory may be on another file system.
+                let staged = to_dir.join(format!(".{}.partial-{}", platform, std::process::id()));
+                std::fs::copy(&zip_path, &staged).map_err(|e| InstallError::Io { path: staged.clone(), source: e })?;
+                std::fs::rename(&staged, &to).map_err(|e| InstallError::Io { path: to.clone(), source: e })?;
+            }
+        }
         let _ = std::fs::remove_file(&zip_path);
     }
     hashes.sort();

@@ -72,6 +72,7 @@ pub async fn run(cli: Cli) -> u8 {
         Command::Graph { format } => graph(&ctx, &format),
         Command::State(cmd) => state::state(&ctx, cmd).await,
         Command::Providers(crate::args::ProvidersCommand::Lock { platform, providers }) => tokio::task::block_in_place(|| providers_lock(&ctx, platform, providers)),
+        Command::Providers(crate::args::ProvidersCommand::Mirror { platform, lock_file, dir }) => tokio::task::block_in_place(|| providers_mirror(&ctx, platform, lock_file, dir)),
         Command::Import { vars, lock, address, id } => import(&ctx, vars, lock, address, id).await,
         Command::ForceUnlock { lock_id, .. } => state::force_unlock(&ctx, lock_id).await,
     }
@@ -294,6 +295,52 @@ async fn init(ctx: &Ctx, backend_config: Vec<String>, migrate_state: bool, lock:
     }
     outln!("\niac has been initialized.");
     0
+}
+
+/// The -platform values (default: this platform), or the error's exit code.
+fn platforms_arg(ctx: &Ctx, platforms: Vec<String>) -> Result<Vec<String>, u8> {
+    let platforms = if platforms.is_empty() { vec![iac_install::mirror::platform()] } else { platforms };
+    for p in &platforms {
+        let ok = p.split_once('_').is_some_and(|(os, arch)| !os.is_empty() && !arch.is_empty() && !arch.contains('_'));
+        if !ok {
+            ctx.reporter.error(&format!("-platform={p}: a platform is OS_ARCH, such as linux_amd64"));
+            return Err(1);
+        }
+    }
+    Ok(platforms)
+}
+
+/// The installation options `providers lock` and `providers mirror` use.
+fn registry_options(ctx: &Ctx) -> Result<iac_install::Options, u8> {
+    let env: std::collections::BTreeMap<String, String> = std::env::vars().collect();
+    let cli = iac_install::cliconfig::CliConfig::load(&env).map_err(|e| {
+        ctx.reporter.error(&e.to_string());
+        1u8
+    })?;
+    Ok(iac_install::Options { cli, native: wiring::native_registry().names().cloned().collect(), home: env.get("HOME").map(PathBuf::from), env, ..Default::default() })
+}
+
+/// `iac providers mirror [-platform=OS_ARCH ...] [-lock-file=false] DIR`.
+fn providers_mirror(ctx: &Ctx, platforms: Vec<String>, lock_file: bool, out: PathBuf) -> u8 {
+    let run = || -> Result<u8, u8> {
+        let requirements = provider_requirements(ctx)?;
+        let platforms = platforms_arg(ctx, platforms)?;
+        let options = registry_options(ctx)?;
+        std::fs::create_dir_all(&out).map_err(|e| {
+            ctx.reporter.error(&format!("{}: {e}", out.display()));
+            1u8
+        })?;
+        let done = iac_install::mirror_to(&ctx.dir, &out, &requirements, &platforms, lock_file, &options).map_err(|e| {
+            ctx.reporter.error(&e.to_string());
+            1u8
+        })?;
+        for (source, version) in &done {
+            outln!("- {source} v{version}: packages for {}", platforms.join(", "));
+        }
+        outln!("\nThe mirror in {} holds {} provider(s) (index.json and VERSION.json written).", out.display(), done.len());
+        Ok(0)
+    };
+    run().unwrap_or_else(|code| code)
 }
 
 /// `iac providers lock [-platform=OS_ARCH ...] [SOURCE ...]`.
