@@ -612,3 +612,46 @@ fn iac_and_terraform_providers_mirror_write_the_same_directory() {
     assert_eq!(index, "{\n  \"versions\": {\n    \"1.2.0\": {},\n    \"1.3.0\": {}\n  }\n}");
     assert!(iac_dir.join("registry.test.local/test/tiny/terraform-provider-tiny_1.2.0_linux_amd64.zip").is_file());
 }
+
+#[test]
+fn a_providers_mirror_directory_published_as_a_network_mirror_installs_aws() {
+    let (zip, sha) = aws_zip();
+    let reg = ProviderRegistry::start_tls();
+    reg.publish(release("hashicorp", "aws", "5.100.0", Bytes::from(std::fs::read(zip).unwrap()), sha));
+    let work = tempfile::tempdir().unwrap();
+    let ca = work.path().join("ca.pem");
+    std::fs::write(&ca, reg.ca_pem().unwrap()).unwrap();
+    let rc = cli_config(work.path(), &reg.providers_url());
+    let tf = main_tf("aws", "hashicorp", "~> 5.0");
+
+    // iac providers mirror from the registry (over https, the test CA trusted).
+    let mirror_dir = work.path().join("published");
+    let mut s = stack_for(&rc, "aws", &tf);
+    s.env.insert("SSL_CERT_FILE".into(), ca.display().to_string());
+    let target = mirror_dir.display().to_string();
+    s.run(&["providers", "mirror", &target]).ok();
+    let doc = std::fs::read_to_string(mirror_dir.join("registry.test.local/hashicorp/aws/5.100.0.json")).unwrap();
+    let h1 = doc.split('"').find(|p| p.starts_with("h1:")).expect("an h1 hash").to_string();
+
+    // Published as a network mirror, it installs the plugin, locked by that h1.
+    reg.serve_dir(&mirror_dir);
+    let net_rc = work.path().join("terraformrc-net");
+    std::fs::write(&net_rc, format!("provider_installation {{\n  network_mirror {{\n    url = \"{}\"\n  }}\n}}\n", reg.dir_url())).unwrap();
+    let mut s2 = stack_for(&net_rc, "aws-from-mirror", &tf);
+    s2.env.insert("SSL_CERT_FILE".into(), ca.display().to_string());
+    let out = s2.run(&["init"]);
+    out.ok();
+    assert!(s2.path(".terraform/providers/registry.test.local/hashicorp/aws/5.100.0/linux_amd64/terraform-provider-aws_v5.100.0_x5").is_file(), "{}", out.all());
+    assert_eq!(lock_entry(s2.root().join("aws-from-mirror").as_path()), ("5.100.0".to_string(), vec![h1.clone()]));
+
+    // An absolute archive URL works too, and one matching hash of several suffices.
+    let zip_name = "terraform-provider-aws_5.100.0_linux_amd64.zip";
+    let absolute = format!("{}registry.test.local/hashicorp/aws/{zip_name}", reg.dir_url());
+    let edited = doc.replace(&format!("\"url\": \"{zip_name}\""), &format!("\"url\": \"{absolute}\"")).replace(&format!("\"{h1}\""), &format!("\"zh:{}\", \"{h1}\"", "0".repeat(64)));
+    assert_ne!(edited, doc);
+    std::fs::write(mirror_dir.join("registry.test.local/hashicorp/aws/5.100.0.json"), edited).unwrap();
+    let mut s3 = stack_for(&net_rc, "aws-absolute", &tf);
+    s3.env.insert("SSL_CERT_FILE".into(), ca.display().to_string());
+    s3.run(&["init"]).ok();
+    assert_eq!(lock_entry(s3.root().join("aws-absolute").as_path()), ("5.100.0".to_string(), vec![h1]));
+}

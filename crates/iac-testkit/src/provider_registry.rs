@@ -64,6 +64,9 @@ pub struct Release {
 struct State {
     releases: Vec<Release>,
     requests: Vec<Request>,
+    /// A directory served as static files under `/dir/` (a mirror written
+    /// by `providers mirror`, published as a network mirror).
+    dir: Option<std::path::PathBuf>,
 }
 
 pub struct ProviderRegistry {
@@ -180,6 +183,16 @@ impl ProviderRegistry {
         st.releases.push(release);
     }
 
+    /// Serves the files below `dir` under `/dir/` ([`ProviderRegistry::dir_url`]).
+    pub fn serve_dir(&self, dir: &std::path::Path) {
+        self.lock().dir = Some(dir.to_path_buf());
+    }
+
+    /// The base URL of the directory [`ProviderRegistry::serve_dir`] serves.
+    pub fn dir_url(&self) -> String {
+        format!("{}/dir/", self.url())
+    }
+
     pub fn requests(&self) -> Vec<Request> {
         self.lock().requests.clone()
     }
@@ -253,6 +266,16 @@ async fn answer(req: hyper::Request<Incoming>, state: Arc<Mutex<State>>) -> Resu
             }
             _ => return Ok(not_found()),
         }
+    }
+    if let (Some(rest), Some(dir)) = (path.strip_prefix("/dir/"), st.dir.clone()) {
+        if rest.split('/').any(|c| c.is_empty() || c == "." || c == "..") {
+            return Ok(not_found());
+        }
+        // A test mirror: reading it while holding the state is fine.
+        return Ok(match std::fs::read(dir.join(rest)) {
+            Ok(b) => respond(200, if rest.ends_with(".json") { "application/json" } else { "application/zip" }, Bytes::from(b)),
+            Err(_) => not_found(),
+        });
     }
     if let Some(rest) = path.strip_prefix("/mirror/") {
         let parts: Vec<&str> = rest.split('/').collect();
