@@ -11,6 +11,10 @@
 //! version) one of the locked hashes. It is unpacked into a scratch
 //! directory beside its destination and renamed into place, so a failure
 //! leaves nothing half-installed.
+//!
+//! The same downloads serve `iac providers lock` ([`lock_hashes`]: every
+//! platform's package hashed, nothing installed) and `iac providers mirror`
+//! ([`fetch_platforms`] keeping the verified zips in the packed layout).
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -480,6 +484,26 @@ fn unzip(zip_path: &Path, to: &Path) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_zips_h1_is_its_unpacked_directorys() {
+        let d = tempfile::tempdir().unwrap();
+        let zip_path = d.path().join("p.zip");
+        {
+            let mut w = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+            let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+            w.start_file("terraform-provider-x_v1.0.0_x5", opts).unwrap();
+            std::io::Write::write_all(&mut w, b"binary").unwrap();
+            w.add_directory("docs/", opts).unwrap();
+            w.start_file("docs/LICENSE", opts).unwrap();
+            std::io::Write::write_all(&mut w, b"licence").unwrap();
+            w.finish().unwrap();
+        }
+        let unpacked = d.path().join("u");
+        unzip(&zip_path, &unpacked).unwrap();
+        assert_eq!(h1_zip(&zip_path).unwrap(), h1_dir(&unpacked).unwrap());
+        assert!(h1_zip(&d.path().join("missing.zip")).is_err());
+    }
 
     #[test]
     fn sums_are_parsed_and_protocols_checked() {
