@@ -335,7 +335,8 @@ fn registry_install_failures_name_the_provider_and_install_nothing() {
 /// and the test CA's certificate beside it (for `SSL_CERT_FILE`).
 fn mirror_config(dir: &Path, reg: &ProviderRegistry) -> (PathBuf, PathBuf) {
     let rc = dir.join("terraformrc-mirror");
-    std::fs::write(&rc, format!("provider_installation {{\n  network_mirror {{\n    url = \"{}\"\n  }}\n}}\n", reg.mirror_url())).unwrap();
+    let host = reg.url().trim_start_matches("https://").to_string();
+    std::fs::write(&rc, format!("provider_installation {{\n  network_mirror {{\n    url = \"{}\"\n  }}\n}}\ncredentials \"{host}\" {{\n  token = \"mirror-token\"\n}}\n", reg.mirror_url())).unwrap();
     let ca = dir.join("ca.pem");
     std::fs::write(&ca, reg.ca_pem().expect("an https registry")).unwrap();
     (rc, ca)
@@ -377,6 +378,8 @@ fn iac_and_terraform_install_aws_from_a_network_mirror_and_lock_the_same_hashes(
     assert!(paths.iter().any(|p| p == "/mirror/registry.terraform.io/hashicorp/aws/index.json"), "{paths:?}");
     assert!(paths.iter().any(|p| p == "/mirror/registry.terraform.io/hashicorp/aws/5.100.0.json"), "{paths:?}");
     assert!(!paths.iter().any(|p| p.starts_with("/v1/") || p.starts_with("/.well-known")), "a network mirror is not a registry: {paths:?}");
+    let authorized = |r: &iac_testkit::recorder::Request| r.headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("authorization") && v == "Bearer mirror-token");
+    assert!(reg.requests().iter().all(authorized), "every request to the mirror's host carries its token");
 
     // Terraform 1.11.4, same mirror, same CA.
     let tf_dir = work.path().join("tf-stack");

@@ -443,7 +443,7 @@ fn install_direct(dir: &Path, req: &Requirement, locked: Option<&LockedProvider>
     let want = crate::provider_registry::Wanted { name: &req.name, source: &req.source, constraints: &req.constraints, locked };
     let installed = match origin {
         Origin::Registry => crate::provider_registry::install(&want, &options.cli, &options.env, &dest)?,
-        Origin::NetworkMirror(url) => crate::network_mirror::install(&want, url, &dest)?,
+        Origin::NetworkMirror(url) => crate::network_mirror::install(&want, url, &options.cli, &options.env, &dest)?,
     };
     Ok((installed.package, installed.h1, installed.zh))
 }

@@ -6,6 +6,8 @@
 //! the mirror lists any) and the lock file; it is unpacked beside its
 //! destination and renamed into place, as a registry package is.
 //!
+//! The mirror's host is sent the token configured for it, as a registry is.
+//!
 //! As Terraform, the lock file then records the `h1:` hash of what was
 //! unpacked, not the hashes the mirror lists: a mirror's word is not a
 //! signature.
@@ -13,6 +15,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use crate::cliconfig::CliConfig;
 use crate::mirror;
 use crate::modules::registry::{self as http, Http};
 use crate::modules::ModuleError;
@@ -39,12 +42,17 @@ struct Archive {
 
 /// Chooses a version from the mirror at `base` (an `https:` URL ending in
 /// `/`) and installs its package for this platform into `dest(version)`.
-pub fn install(want: &Wanted<'_>, base: &str, dest: &dyn Fn(&Version) -> PathBuf) -> Result<Installed, InstallError> {
+pub fn install(want: &Wanted<'_>, base: &str, cli: &CliConfig, env: &BTreeMap<String, String>, dest: &dyn Fn(&Version) -> PathBuf) -> Result<Installed, InstallError> {
     let client = Http::new().map_err(|e| want.registry_error(e))?;
+    // As Terraform, the mirror's host gets the credentials configured for it
+    // (`credentials "HOST[:PORT]"`, `TF_TOKEN_...`); archives elsewhere get none.
+    let mirror_host = http::host_of(base).unwrap_or_default();
+    let token = cli.token_for(&mirror_host, env);
+    let token_for_url = |u: &str| http::host_of(u).filter(|h| h.eq_ignore_ascii_case(&mirror_host)).and(token.clone());
     let s = want.source;
     let prefix = format!("{base}{}/{}/{}/", s.host, s.namespace, s.type_);
     let index_url = format!("{prefix}index.json");
-    let r = client.get(&index_url, None).map_err(|e| want.registry_error(e))?;
+    let r = client.get(&index_url, token.as_ref()).map_err(|e| want.registry_error(e))?;
     if r.status == 404 {
         return Err(InstallError::Registry { name: want.name.to_string(), addr: want.addr(), why: format!("the network mirror {base} has no such provider ({index_url}: 404)") });
     }
@@ -70,7 +78,7 @@ pub fn install(want: &Wanted<'_>, base: &str, dest: &dyn Fn(&Version) -> PathBuf
         return Err(InstallError::NoMatchingVersion { name: want.name.to_string(), addr: want.addr(), constraints, available: available.iter().map(|v| v.to_string()).collect() });
     };
     let doc_url = format!("{prefix}{version}.json");
-    let r = client.get(&doc_url, None).map_err(|e| want.registry_error(e))?;
+    let r = client.get(&doc_url, token.as_ref()).map_err(|e| want.registry_error(e))?;
     if r.status != 200 {
         return Err(want.registry_error(http::http_error(&doc_url, &r)));
     }
@@ -97,6 +105,6 @@ pub fn install(want: &Wanted<'_>, base: &str, dest: &dyn Fn(&Version) -> PathBuf
             got: sha.to_string(),
         })
     };
-    let (package, h1) = fetch_and_place(&client, want, &version, &zip_url, &filename, None, dest(&version), &|_| Ok(()), &check)?;
+    let (package, h1) = fetch_and_place(&client, want, &version, &zip_url, &filename, token_for_url(&zip_url).as_ref(), dest(&version), &|_| Ok(()), &check)?;
     Ok(Installed { package, h1, zh: Vec::new() })
 }
