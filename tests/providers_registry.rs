@@ -430,7 +430,18 @@ fn network_mirror_failures_name_the_provider_and_install_nothing() {
 
     // Not on the mirror.
     let out = fails("nosuch", "nosuch", "~> 1.0", &ca);
-    assert!(out.contains("has no such provider"), "{out}");
+    // (The diagnostic may wrap inside the address: compare without spaces.)
+    assert!(out.replace(' ', "").contains(&format!("thenetworkmirror{}hasnoproviderregistry.terraform.io/test/nosuch", reg.mirror_url())), "{out}");
+
+    // A provider the mirror lacks goes on to the next method, the registry.
+    let both_rc = work.path().join("terraformrc-both");
+    std::fs::write(&both_rc, format!("provider_installation {{\n  network_mirror {{\n    url = \"{}\"\n  }}\n  direct {{}}\n}}\nhost \"{HOST}\" {{\n  services = {{\n    \"providers.v1\" = \"{}\"\n  }}\n}}\n", reg.mirror_url(), reg.providers_url())).unwrap();
+    let s = mirror_stack(&both_rc, &ca, "fallback", &main_tf("elsewhere", "test", "~> 1.0"));
+    let out = s.run(&["init"]);
+    out.expect_code(1);
+    let all = out.all().replace('│', " ").split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(all.replace(' ', "").contains("theregistryregistry.test.localhasnoproviderregistry.test.local/test/elsewhere"), "the registry was asked after the mirror: {all}");
+    assert!(reg.requests().iter().any(|r| r.path == "/mirror/registry.test.local/test/elsewhere/index.json"), "the mirror was asked first");
 
     // No version matching the constraint.
     reg.publish(small_release("old", "1.0.0"));

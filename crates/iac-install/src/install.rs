@@ -173,15 +173,34 @@ pub fn install(dir: &Path, requirements: &[Requirement], options: &Options) -> R
             (None, Direct::Implied) => !may_be_native,
             _ => false,
         };
-        // A network mirror the CLI configuration names for the provider
-        // comes after the filesystem mirrors and before the registry.
-        let origin = match (&found, network.first()) {
-            (None, Some(url)) => Some(Origin::NetworkMirror(url.clone())),
-            _ if from_registry => Some(Origin::Registry),
-            _ => None,
-        };
-        if let Some(origin) = origin {
-            let (pkg, h1, zh) = install_direct(dir, req, locked, options, &origin)?;
+        // The network mirrors the CLI configuration names for the provider
+        // come after the filesystem mirrors and before the registry; as in
+        // Terraform, a mirror that does not have the provider passes it on.
+        let mut origins: Vec<Origin> = if found.is_none() { network.iter().cloned().map(Origin::NetworkMirror).collect() } else { Vec::new() };
+        if from_registry {
+            origins.push(Origin::Registry);
+        }
+        let mut downloaded = None;
+        let mut not_on_mirror = None;
+        for origin in &origins {
+            match install_direct(dir, req, locked, options, origin) {
+                Ok(d) => {
+                    downloaded = Some(d);
+                    break;
+                }
+                Err(e @ InstallError::NotOnMirror { .. }) => {
+                    tracing::debug!(provider = %req.source, error = %e, "not on this network mirror; trying the next method");
+                    not_on_mirror = Some(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        if let (None, Some(e)) = (&downloaded, not_on_mirror) {
+            if !may_be_native {
+                return Err(e);
+            }
+        }
+        if let Some((pkg, h1, zh)) = downloaded {
             let mut hashes: Vec<String> = locked.filter(|l| l.version == pkg.version.to_string()).map(|l| l.hashes.clone()).unwrap_or_default();
             hashes.push(h1.clone());
             hashes.extend(zh);

@@ -62,6 +62,8 @@ pub enum InstallError {
     NoNative { name: String },
     #[error("provider {name:?} ({addr}): {why}")]
     Registry { name: String, addr: String, why: String },
+    #[error("provider {name:?}: the network mirror {mirror} has no provider {addr}")]
+    NotOnMirror { name: String, addr: String, mirror: String },
     #[error("provider {name:?}: the registry {} has no provider {addr}", addr.split('/').next().unwrap_or(""))]
     NoSuchProvider { name: String, addr: String },
     #[error("provider {name:?} ({addr}): no version matches {constraints}; the registry has {}", if available.is_empty() { "none".to_string() } else { available.join(", ") })]

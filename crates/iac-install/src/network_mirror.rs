@@ -54,7 +54,7 @@ pub fn install(want: &Wanted<'_>, base: &str, cli: &CliConfig, env: &BTreeMap<St
     let index_url = format!("{prefix}index.json");
     let r = client.get(&index_url, token.as_ref()).map_err(|e| want.registry_error(e))?;
     if r.status == 404 {
-        return Err(InstallError::Registry { name: want.name.to_string(), addr: want.addr(), why: format!("the network mirror {base} has no such provider ({index_url}: 404)") });
+        return Err(InstallError::NotOnMirror { name: want.name.to_string(), addr: want.addr(), mirror: base.to_string() });
     }
     if r.status != 200 {
         return Err(want.registry_error(http::http_error(&index_url, &r)));
