@@ -444,7 +444,7 @@ pub fn verify_signature(document: &[u8], signature: &[u8], keys: &[&str]) -> Res
 
 /// Unpacks a provider zip into `to`, keeping executable bits and refusing
 /// entries that would land outside it.
-fn unzip(zip_path: &Path, to: &Path) -> Result<(), String> {
+pub(crate) fn unzip(zip_path: &Path, to: &Path) -> Result<(), String> {
     let f = std::fs::File::open(zip_path).map_err(|e| e.to_string())?;
     let mut archive = zip::ZipArchive::new(std::io::BufReader::new(f)).map_err(|e| format!("not a zip archive: {e}"))?;
     std::fs::create_dir_all(to).map_err(|e| e.to_string())?;

@@ -1,7 +1,8 @@
 //! Archive packages: `.tar.gz`/`.tgz` and plain `.tar` (by the URL's
 //! extension or `?archive=`), unpacked with flate2 and a small tar reader
-//! (ustar names and prefixes, GNU long names, pax `path`). zip, xz and bz2
-//! are reported as unsupported: no decoder for them is in the build.
+//! (ustar names and prefixes, GNU long names, pax `path`), and `.zip` with
+//! the zip reader provider packages use. xz and bz2 are reported as
+//! unsupported: no decoder for them is in the build.
 //! Entries that would land outside the package (absolute, `..`) make the
 //! archive corrupt; links are skipped, as a module is plain files.
 
@@ -14,6 +15,7 @@ use super::{take_query, ModuleError};
 pub(super) enum Kind {
     TarGz,
     Tar,
+    Zip,
     Other(&'static str),
 }
 
@@ -28,7 +30,7 @@ pub(super) fn kind(url: &str) -> (String, Option<Kind>) {
     let kind = match ext.as_str() {
         "tar.gz" | "tgz" => Some(Kind::TarGz),
         "tar" => Some(Kind::Tar),
-        "zip" => Some(Kind::Other("zip")),
+        "zip" => Some(Kind::Zip),
         "tar.xz" | "txz" => Some(Kind::Other("tar.xz")),
         "tar.bz2" | "tbz2" => Some(Kind::Other("tar.bz2")),
         _ => None,
@@ -51,6 +53,14 @@ pub(super) fn unpack(kind: Kind, bytes: &[u8], dest: &Path, url: &str) -> Result
             out
         }
         Kind::Tar => bytes.to_vec(),
+        Kind::Zip => {
+            // The zip reader needs to seek; the package is in memory already.
+            let scratch = dest.with_extension("zip-download");
+            std::fs::write(&scratch, bytes).map_err(|e| ModuleError::Io { path: scratch.clone(), source: e })?;
+            let unpacked = crate::provider_registry::unzip(&scratch, dest);
+            let _ = std::fs::remove_file(&scratch);
+            return unpacked.map_err(corrupt);
+        }
         Kind::Other(what) => return Err(ModuleError::Unsupported { what: format!("{what} archives ({url})") }),
     };
     std::fs::create_dir_all(dest).map_err(|e| ModuleError::Io { path: dest.to_path_buf(), source: e })?;
@@ -175,6 +185,32 @@ mod tests {
         out.stdout
     }
 
+    /// A zip made by the system's zip program (with deflate), as module
+    /// archives on web servers are.
+    #[test]
+    fn zip_from_the_zip_program_unpacks_and_damage_is_corrupt() {
+        let src = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(src.path().join("modules/net")).unwrap();
+        std::fs::write(src.path().join("main.tf"), "output \"x\" { value = 1 }\n".repeat(50)).unwrap();
+        std::fs::write(src.path().join("modules/net/main.tf"), "# nested\n").unwrap();
+        let zip = src.path().join("pkg.zip");
+        let out = std::process::Command::new("zip").args(["-q", "-r"]).arg(&zip).args(["main.tf", "modules"]).current_dir(src.path()).output().expect("zip runs");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let bytes = std::fs::read(&zip).unwrap();
+        assert_eq!(kind("https://example.test/m.zip").1, Some(Kind::Zip));
+        assert_eq!(kind("https://example.test/m?archive=zip").1, Some(Kind::Zip));
+        let dest = tempfile::tempdir().unwrap();
+        let pkg = dest.path().join("pkg");
+        unpack(Kind::Zip, &bytes, &pkg, "u").unwrap();
+        assert!(std::fs::read_to_string(pkg.join("main.tf")).unwrap().starts_with("output \"x\""));
+        assert_eq!(std::fs::read_to_string(pkg.join("modules/net/main.tf")).unwrap(), "# nested\n");
+        assert!(!dest.path().join("pkg.zip-download").exists(), "the scratch copy is removed");
+        let mut damaged = bytes.clone();
+        let mid = damaged.len() / 3;
+        damaged[mid..mid + 40].fill(0);
+        assert!(matches!(unpack(Kind::Zip, &damaged, &dest.path().join("bad"), "u"), Err(ModuleError::ArchiveCorrupt { .. })));
+    }
+
     #[test]
     fn tar_gz_from_the_tar_program_unpacks_and_damage_is_corrupt() {
         let src = tempfile::tempdir().unwrap();
@@ -199,7 +235,8 @@ mod tests {
     fn kinds_come_from_the_extension_or_archive_parameter() {
         assert_eq!(kind("https://h/x.tar.gz"), ("https://h/x.tar.gz".into(), Some(Kind::TarGz)));
         assert_eq!(kind("https://h/x?archive=tgz&a=1"), ("https://h/x?a=1".into(), Some(Kind::TarGz)));
-        assert_eq!(kind("https://h/x.zip").1, Some(Kind::Other("zip")));
+        assert_eq!(kind("https://h/x.zip").1, Some(Kind::Zip));
+        assert_eq!(kind("https://h/x.tar.xz").1, Some(Kind::Other("tar.xz")));
         assert_eq!(kind("https://h/x").1, None);
         assert!(safe_path("../x").is_none() && safe_path("/etc/x").is_none());
         assert_eq!(safe_path("./a/b").unwrap(), PathBuf::from("a/b"));
