@@ -418,6 +418,8 @@ resource "nothere_thing" "x" {}
     let init = stack.run(&["init", &format!("-plugin-dir={}", mirror.display())]);
     init.expect_code(1);
     assert!(init.stderr.contains("provider \"nothere\"") && init.stderr.contains("iac-test/nothere") && init.stderr.contains("~> 1.2"), "{}", init.stderr);
+    // A diagnostic on the provider's required_providers entry, shown with its source.
+    assert!(init.stderr.contains("required_providers {") && init.stderr.contains("source  = \"iac-test/nothere\""), "points at the entry: {}", init.stderr);
     assert!(!stack.path(".terraform.lock.hcl").exists(), "no lock file for a failed init");
 }
 

@@ -81,3 +81,31 @@ pub enum InstallError {
     #[error("provider {name:?} is required from two sources: {a} and {b}")]
     ConflictingSources { name: String, a: String, b: String },
 }
+
+impl InstallError {
+    /// The provider (local name) an error is about, so the CLI can point at
+    /// its `required_providers` entry; None for errors about files.
+    pub fn provider(&self) -> Option<&str> {
+        use InstallError::*;
+        match self {
+            NotFound { name, .. }
+            | LockedVersionRejected { name, .. }
+            | ChecksumMismatch { name, .. }
+            | NotLocked { name, .. }
+            | LockChanged { name, .. }
+            | PluginMissing { name, .. }
+            | NoNative { name, .. }
+            | Registry { name, .. }
+            | NotOnMirror { name, .. }
+            | NoSuchProvider { name, .. }
+            | NoMatchingVersion { name, .. }
+            | IncompatibleProtocol { name, .. }
+            | PlatformMissing { name, .. }
+            | PackageChecksum { name, .. }
+            | SignatureMismatch { name, .. }
+            | CorruptPackage { name, .. }
+            | ConflictingSources { name, .. } => Some(name),
+            _ => None,
+        }
+    }
+}

@@ -444,8 +444,24 @@ fn install_providers(ctx: &Ctx, args: &ProviderInstallArgs) -> Result<Vec<iac_in
             return Err(1);
         }
     }
-    let manifest = iac_install::install(&ctx.dir, &requirements, &options).map_err(fail)?;
+    let manifest = iac_install::install(&ctx.dir, &requirements, &options).map_err(|e| install_error(ctx, &e))?;
     Ok(manifest.providers)
+}
+
+/// Reports an installation error once; one about a provider points at its
+/// `required_providers` entry (the source and version line), as Terraform's
+/// diagnostics do.
+fn install_error(ctx: &Ctx, e: &iac_install::InstallError) -> u8 {
+    if let Some(name) = e.provider() {
+        let (stack, _) = iac_lang::load::load_stack(&ctx.dir);
+        let entry = stack.root.walk().into_iter().find_map(|m| m.required_providers.get(name).cloned());
+        if let Some(rp) = entry {
+            ctx.reporter.diagnostics(&[iac_lang::diagnostic::Diagnostic::error(e.to_string(), Some(rp.span))], &stack.sources);
+            return 1;
+        }
+    }
+    ctx.reporter.error(&e.to_string());
+    1
 }
 
 async fn validate(ctx: &Ctx, json: bool) -> u8 {
