@@ -244,7 +244,11 @@ pub fn install(dir: &Path, requirements: &[Requirement], options: &Options) -> R
             }
         }
     }
-    lock.write(dir)?;
+    // A stack whose providers are all native has nothing to lock: no file
+    // appears in it (one that exists is kept up to date, even if emptied).
+    if !lock.providers.is_empty() || dir.join(crate::lockfile::FILE_NAME).exists() {
+        lock.write(dir)?;
+    }
     let manifest = Manifest { providers: choices, prefer_native, plugin_dirs };
     manifest.write(dir)?;
     Ok(manifest)
