@@ -80,7 +80,17 @@ fn describe(d: &Diag) -> String {
 }
 
 impl PluginProvider {
+    /// Starts a process, introduces iac to it and configures it.
     pub(crate) async fn start(spec: &PluginSpec, schema: Arc<PluginSchema>, launch: &LaunchOptions, req: ConfigureRequest) -> Result<PluginProvider, ProviderError> {
+        let p = PluginProvider::launch(spec, schema, launch).await?;
+        p.configure(req).await?;
+        Ok(p)
+    }
+
+    /// Starts a process and introduces iac to it, without configuring it:
+    /// what provider-defined functions run on (Terraform calls them on an
+    /// unconfigured provider too).
+    pub(crate) async fn launch(spec: &PluginSpec, schema: Arc<PluginSchema>, launch: &LaunchOptions) -> Result<PluginProvider, ProviderError> {
         let process = PluginProcess::start(&spec.name, &spec.binary, launch).await.map_err(|e| ProviderError::Other(e.to_string()))?;
         let rpc = Rpc::new(process.protocol, process.channel.clone());
         let p = PluginProvider { name: spec.name.clone(), schema, rpc, process: Arc::new(process) };
@@ -99,39 +109,18 @@ impl PluginProvider {
                 Err(s) => return Err(p.status_error("GetMetadata", s)),
             }
         }
-        p.configure(req).await?;
-        Ok(p)
-    }
-
-    /// Starts a process and introduces iac to it, without configuring it:
-    /// what provider-defined functions run on (Terraform calls them on an
-    /// unconfigured provider too).
-    pub(crate) async fn launch(spec: &PluginSpec, schema: Arc<PluginSchema>, launch: &LaunchOptions) -> Result<PluginProvider, ProviderError> {
-        let process = PluginProcess::start(&spec.name, &spec.binary, launch).await.map_err(|e| ProviderError::Other(e.to_string()))?;
-        let rpc = Rpc::new(process.protocol, process.channel.clone());
-        let p = PluginProvider { name: spec.name.clone(), schema, rpc, process: Arc::new(process) };
-        if !p.schema.capabilities.get_provider_schema_optional {
-            match p.rpc.get_metadata().await {
-                Ok(_) => {}
-                Err(s) if s.code() == tonic::Code::Unimplemented => {
-                    p.rpc.get_schema().await.map_err(|e| other(&p.name, format!("reading the schema: {e}")))?;
-                }
-                Err(s) => return Err(p.status_error("GetMetadata", s)),
-            }
-        }
         Ok(p)
     }
 
     async fn configure(&self, req: ConfigureRequest) -> Result<(), ProviderError> {
-        let p = self;
-        let block = &p.schema.provider.block;
+        let block = &self.schema.provider.block;
         let config = block.conform(&req.config);
-        let bytes = cty::to_msgpack(&config, &block.implied_type()).map_err(|e| ProviderError::InvalidConfig(format!("provider {}: {e}", p.name)))?;
-        let diags = p.rpc.validate_provider(Dyn::msgpack(bytes.clone())).await.map_err(|s| p.status_error("ValidateProviderConfig", s))?;
-        p.check(&diags, "", true)?;
-        let diags = p.rpc.configure(TERRAFORM_VERSION, Dyn::msgpack(bytes)).await.map_err(|s| p.status_error("ConfigureProvider", s))?;
-        p.check(&diags, "", false)?;
-        tracing::debug!(provider = %p.name, pid = p.process.pid, "plugin provider configured");
+        let bytes = cty::to_msgpack(&config, &block.implied_type()).map_err(|e| ProviderError::InvalidConfig(format!("provider {}: {e}", self.name)))?;
+        let diags = self.rpc.validate_provider(Dyn::msgpack(bytes.clone())).await.map_err(|s| self.status_error("ValidateProviderConfig", s))?;
+        self.check(&diags, "", true)?;
+        let diags = self.rpc.configure(TERRAFORM_VERSION, Dyn::msgpack(bytes)).await.map_err(|s| self.status_error("ConfigureProvider", s))?;
+        self.check(&diags, "", false)?;
+        tracing::debug!(provider = %self.name, pid = self.process.pid, "plugin provider configured");
         Ok(())
     }
 
