@@ -8,7 +8,7 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use iac_testkit::services::Moto;
@@ -118,14 +118,6 @@ const MANAGED: &[&str] = &[
     "aws_vpc.main",
 ];
 
-/// The image's filesystem mirror, as `shared/tools/terraform-mirror` prints it.
-fn mirror() -> PathBuf {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/tools/terraform-mirror");
-    let out = Command::new(&script).output().unwrap_or_else(|e| panic!("{}: {e} (the machine image's Terraform mirror is required)", script.display()));
-    let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-    assert!(dir.is_dir(), "{} printed {}, not a directory", script.display(), dir.display());
-    dir
-}
 
 fn aws_env(moto: &Moto, cache: &Path) -> Vec<(String, String)> {
     vec![
@@ -172,7 +164,7 @@ fn the_real_aws_plugin_runs_a_stack_end_to_end() {
     let moto = Moto::start();
     let cache = tempfile::tempdir().unwrap();
     let stack = stack_with(&moto, cache.path());
-    let mirror = mirror();
+    let mirror = iac_testkit::tools::terraform_mirror();
 
     let init = stack.run(&["init", &format!("-plugin-dir={}", mirror.display())]);
     init.ok();
@@ -228,7 +220,7 @@ fn the_real_aws_plugin_runs_a_stack_end_to_end() {
 /// attributes once ids, ARNs and timestamps are set aside.
 #[test]
 fn terraform_and_iac_agree_on_the_same_plugin() {
-    let mirror = mirror();
+    let mirror = iac_testkit::tools::terraform_mirror();
     let cache = tempfile::tempdir().unwrap();
     let ours_moto = Moto::start();
     let theirs_moto = Moto::start();

@@ -18,13 +18,6 @@ use support::Stack;
 
 const HOST: &str = "registry.test.local";
 
-/// The image's filesystem mirror, as `shared/tools/terraform-mirror` prints it.
-fn mirror() -> PathBuf {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/tools/terraform-mirror");
-    let out = Command::new(&script).output().unwrap_or_else(|e| panic!("{}: {e}", script.display()));
-    assert!(out.status.success(), "terraform-mirror: {}", String::from_utf8_lossy(&out.stderr));
-    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
-}
 
 fn sha256_file(p: &Path) -> String {
     // The C tool: hashing 150 MB in a debug test binary would take seconds.
@@ -51,7 +44,7 @@ fn aws_zip() -> &'static (PathBuf, String) {
         std::fs::create_dir_all(&target).unwrap();
         let zip = target.join("terraform-provider-aws_5.100.0_linux_amd64.zip");
         if !zip.is_file() {
-            let pkg = mirror().join("registry.terraform.io/hashicorp/aws/5.100.0/linux_amd64");
+            let pkg = iac_testkit::tools::terraform_mirror().join("registry.terraform.io/hashicorp/aws/5.100.0/linux_amd64");
             let tmp = target.join(format!("aws.zip.partial-{}", std::process::id()));
             let _ = std::fs::remove_file(&tmp);
             let started = std::time::Instant::now();

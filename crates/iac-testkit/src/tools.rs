@@ -36,6 +36,18 @@ pub fn tool(name: &str) -> PathBuf {
     find_tool(name).unwrap_or_else(|| panic!("`{name}` is not installed: run `bash scripts/install-tools` (looked in {} and PATH)", tools_dir().display()))
 }
 
+/// The machine image's filesystem mirror of Terraform provider plugins
+/// (hashicorp/aws 5.100.0), as `../shared/tools/terraform-mirror` prints
+/// it; a missing script or directory fails the test.
+pub fn terraform_mirror() -> PathBuf {
+    let script = workspace_root().join("../shared/tools/terraform-mirror");
+    let out = std::process::Command::new(&script).output().unwrap_or_else(|e| panic!("{}: {e} (the machine image's Terraform mirror is required)", script.display()));
+    assert!(out.status.success(), "{} failed: {}", script.display(), String::from_utf8_lossy(&out.stderr));
+    let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    assert!(dir.is_dir(), "{} printed {}, which is not a directory", script.display(), dir.display());
+    dir
+}
+
 /// Debian installs the server under /usr/lib/postgresql/<major>/bin; the
 /// newest major comes first.
 fn postgres_bin_dirs() -> Vec<PathBuf> {
