@@ -83,51 +83,76 @@ pub fn install(want: &Wanted<'_>, cli: &CliConfig, env: &BTreeMap<String, String
     let listed = versions(&client, &base, want, token.as_ref())?;
     let platform = mirror::platform();
     let version = choose(want, &listed, &platform)?;
-    let (os, arch) = platform.split_once('_').unwrap_or((&platform, ""));
+    let signed = signed_package(&client, want, &base, host, token.as_ref(), &version, &platform)?;
+    let zh: Vec<String> = signed.sums.iter().map(|(h, _)| format!("zh:{h}")).collect();
+    let zip_url = signed.resolve(&signed.meta.download_url);
+    let zip_token = signed.token_for(&zip_url, token.as_ref());
+    let check_zip = |got: &str| signed.check_zip(want, &version, got);
+    let (package, h1) = fetch_and_place(&client, want, &version, &zip_url, &signed.meta.filename, zip_token.as_ref(), dest(&version), &check_zip, &|_, _| Ok(()))?;
+    Ok(Installed { package, h1, zh })
+}
+
+/// A package description from the registry whose SHA256SUMS document is
+/// verified against the signing keys the registry returned for it.
+struct SignedPackage {
+    meta: DownloadMeta,
+    /// The description's own URL, which relative URLs in it resolve against.
+    meta_url: String,
+    /// The registry's host: only URLs there get the registry's token.
+    host: String,
+    /// The signed SHA256SUMS lines: (hash, file name).
+    sums: Vec<(String, String)>,
+}
+
+impl SignedPackage {
+    fn resolve(&self, u: &str) -> String {
+        url::Url::parse(&self.meta_url).and_then(|b| b.join(u)).map(|u| u.to_string()).unwrap_or_else(|_| u.to_string())
+    }
+
+    /// Tokens are for the registry's host only; a package on a CDN gets none.
+    fn token_for(&self, u: &str, token: Option<&Token>) -> Option<Token> {
+        http::host_of(u).filter(|h| h.eq_ignore_ascii_case(&self.host)).and(token.cloned())
+    }
+
+    /// The downloaded zip's SHA-256 (`got`) against the checksum the
+    /// registry states and the zip's line in the signed SHA256SUMS.
+    fn check_zip(&self, want: &Wanted<'_>, version: &Version, got: &str) -> Result<(), InstallError> {
+        let mismatch = |against: &str, expected: String| InstallError::PackageChecksum { name: want.name.to_string(), addr: want.addr(), version: version.to_string(), against: against.to_string(), expected, got: got.to_string() };
+        if !self.meta.shasum.eq_ignore_ascii_case(got) {
+            return Err(mismatch("the checksum the registry states for it", self.meta.shasum.clone()));
+        }
+        match self.sums.iter().find(|(_, f)| *f == self.meta.filename) {
+            Some((h, _)) if h.eq_ignore_ascii_case(got) => Ok(()),
+            Some((h, _)) => Err(mismatch("its line in the signed SHA256SUMS", h.clone())),
+            None => Err(mismatch("the signed SHA256SUMS, which does not list it", "(none)".into())),
+        }
+    }
+}
+
+/// Fetches the registry's description of `version`'s package for
+/// `platform` and verifies its SHA256SUMS signature.
+fn signed_package(client: &Http, want: &Wanted<'_>, base: &str, host: &str, token: Option<&Token>, version: &Version, platform: &str) -> Result<SignedPackage, InstallError> {
+    let (os, arch) = platform.split_once('_').unwrap_or((platform, ""));
     let meta_url = format!("{base}{}/{}/{version}/download/{os}/{arch}", want.source.namespace, want.source.type_);
-    let r = client.get(&meta_url, token.as_ref()).map_err(|e| want.registry_error(e))?;
+    let r = client.get(&meta_url, token).map_err(|e| want.registry_error(e))?;
     if r.status == 404 {
-        return Err(InstallError::PlatformMissing { name: want.name.to_string(), addr: want.addr(), version: version.to_string(), platform, available: Vec::new() });
+        return Err(InstallError::PlatformMissing { name: want.name.to_string(), addr: want.addr(), version: version.to_string(), platform: platform.to_string(), available: Vec::new() });
     }
     if r.status != 200 {
         return Err(want.registry_error(http::http_error(&meta_url, &r)));
     }
     let meta: DownloadMeta = serde_json::from_slice(&r.body).map_err(|e| want.registry_error(ModuleError::Http { url: meta_url.clone(), status: r.status, body: format!("not a package description: {e}") }))?;
-    let resolve = |u: &str| url::Url::parse(&meta_url).and_then(|b| b.join(u)).map(|u| u.to_string()).unwrap_or_else(|_| u.to_string());
-    // Tokens are for the registry's host only; a package on a CDN gets none.
-    let token_for_url = |u: &str| http::host_of(u).filter(|h| h.eq_ignore_ascii_case(host)).and(token.clone());
+    let mut signed = SignedPackage { meta, meta_url, host: host.to_string(), sums: Vec::new() };
     let fetch_small = |u: &str| {
-        let u = resolve(u);
-        client.get_bytes(&u, token_for_url(&u).as_ref()).map_err(|e| want.registry_error(e))
+        let u = signed.resolve(u);
+        client.get_bytes(&u, signed.token_for(&u, token).as_ref()).map_err(|e| want.registry_error(e))
     };
-    let sums = fetch_small(&meta.shasums_url)?;
-    let signature = fetch_small(&meta.shasums_signature_url)?;
-    let ctx = |why: String| (want.name.to_string(), want.addr(), version.to_string(), why);
-    verify_signature(&sums, &signature, &meta.signing_keys.gpg_public_keys.iter().map(|k| k.ascii_armor.as_str()).collect::<Vec<_>>()).map_err(|why| {
-        let (name, addr, version, why) = ctx(why);
-        InstallError::SignatureMismatch { name, addr, version, why }
-    })?;
-    let listed_sums = parse_sums(&sums);
-    let zh: Vec<String> = listed_sums.iter().map(|(h, _)| format!("zh:{h}")).collect();
-
-    let zip_url = resolve(&meta.download_url);
-    let zip_token = token_for_url(&zip_url);
-    let mismatch = |against: &str, expected: String, got: &str| {
-        let (name, addr, version, _) = ctx(String::new());
-        InstallError::PackageChecksum { name, addr, version, against: against.to_string(), expected, got: got.to_string() }
-    };
-    let check_zip = |got: &str| -> Result<(), InstallError> {
-        if !meta.shasum.eq_ignore_ascii_case(got) {
-            return Err(mismatch("the checksum the registry states for it", meta.shasum.clone(), got));
-        }
-        match listed_sums.iter().find(|(_, f)| *f == meta.filename) {
-            Some((h, _)) if h.eq_ignore_ascii_case(got) => Ok(()),
-            Some((h, _)) => Err(mismatch("its line in the signed SHA256SUMS", h.clone(), got)),
-            None => Err(mismatch("the signed SHA256SUMS, which does not list it", "(none)".into(), got)),
-        }
-    };
-    let (package, h1) = fetch_and_place(&client, want, &version, &zip_url, &meta.filename, zip_token.as_ref(), dest(&version), &check_zip, &|_, _| Ok(()))?;
-    Ok(Installed { package, h1, zh })
+    let sums = fetch_small(&signed.meta.shasums_url)?;
+    let signature = fetch_small(&signed.meta.shasums_signature_url)?;
+    verify_signature(&sums, &signature, &signed.meta.signing_keys.gpg_public_keys.iter().map(|k| k.ascii_armor.as_str()).collect::<Vec<_>>())
+        .map_err(|why| InstallError::SignatureMismatch { name: want.name.to_string(), addr: want.addr(), version: version.to_string(), why })?;
+    signed.sums = parse_sums(&sums);
+    Ok(signed)
 }
 
 /// Downloads a package zip into scratch space beside `final_dir`, checks
@@ -221,44 +246,17 @@ pub fn fetch_platforms(want: &Wanted<'_>, cli: &CliConfig, env: &BTreeMap<String
     for platform in platforms {
         let version = choose(want, &listed, platform)?;
         chosen = Some(version.clone());
-        let (os, arch) = platform.split_once('_').unwrap_or((platform, ""));
-        let meta_url = format!("{base}{}/{}/{version}/download/{os}/{arch}", want.source.namespace, want.source.type_);
-        let r = client.get(&meta_url, token.as_ref()).map_err(|e| want.registry_error(e))?;
-        if r.status == 404 {
-            return Err(InstallError::PlatformMissing { name: want.name.to_string(), addr: want.addr(), version: version.to_string(), platform: platform.clone(), available: Vec::new() });
-        }
-        if r.status != 200 {
-            return Err(want.registry_error(http::http_error(&meta_url, &r)));
-        }
-        let meta: DownloadMeta = serde_json::from_slice(&r.body).map_err(|e| want.registry_error(ModuleError::Http { url: meta_url.clone(), status: r.status, body: format!("not a package description: {e}") }))?;
-        let resolve = |u: &str| url::Url::parse(&meta_url).and_then(|b| b.join(u)).map(|u| u.to_string()).unwrap_or_else(|_| u.to_string());
-        let token_for_url = |u: &str| http::host_of(u).filter(|h| h.eq_ignore_ascii_case(host)).and(token.clone());
-        let fetch_small = |u: &str| {
-            let u = resolve(u);
-            client.get_bytes(&u, token_for_url(&u).as_ref()).map_err(|e| want.registry_error(e))
-        };
-        let sums = fetch_small(&meta.shasums_url)?;
-        let signature = fetch_small(&meta.shasums_signature_url)?;
-        verify_signature(&sums, &signature, &meta.signing_keys.gpg_public_keys.iter().map(|k| k.ascii_armor.as_str()).collect::<Vec<_>>())
-            .map_err(|why| InstallError::SignatureMismatch { name: want.name.to_string(), addr: want.addr(), version: version.to_string(), why })?;
-        let listed_sums = parse_sums(&sums);
-        hashes.extend(listed_sums.iter().map(|(h, _)| format!("zh:{h}")));
-        let zip_url = resolve(&meta.download_url);
+        let signed = signed_package(&client, want, &base, host, token.as_ref(), &version, platform)?;
+        hashes.extend(signed.sums.iter().map(|(h, _)| format!("zh:{h}")));
+        let zip_url = signed.resolve(&signed.meta.download_url);
         let zip_path = scratch.0.join(format!("{platform}.zip"));
         let got = {
             let mut f = std::fs::File::create(&zip_path).map_err(|e| InstallError::Io { path: zip_path.clone(), source: e })?;
-            let got = client.download_to(&zip_url, token_for_url(&zip_url).as_ref(), &mut std::io::BufWriter::new(&mut f)).map_err(|e| want.registry_error(e))?;
+            // Bound first, so the writer borrowing `f` is gone before `f` is.
+            let got = client.download_to(&zip_url, signed.token_for(&zip_url, token.as_ref()).as_ref(), &mut std::io::BufWriter::new(&mut f)).map_err(|e| want.registry_error(e))?;
             got
         };
-        let mismatch = |against: &str, expected: String| InstallError::PackageChecksum { name: want.name.to_string(), addr: want.addr(), version: version.to_string(), against: against.to_string(), expected, got: got.clone() };
-        if !meta.shasum.eq_ignore_ascii_case(&got) {
-            return Err(mismatch("the checksum the registry states for it", meta.shasum.clone()));
-        }
-        match listed_sums.iter().find(|(_, f)| *f == meta.filename) {
-            Some((h, _)) if h.eq_ignore_ascii_case(&got) => {}
-            Some((h, _)) => return Err(mismatch("its line in the signed SHA256SUMS", h.clone())),
-            None => return Err(mismatch("the signed SHA256SUMS, which does not list it", "(none)".into())),
-        }
+        signed.check_zip(want, &version, &got)?;
         let h1 = h1_zip(&zip_path).map_err(|why| InstallError::CorruptPackage { name: want.name.to_string(), addr: want.addr(), version: version.to_string(), why })?;
         tracing::debug!(provider = %want.addr(), %version, %platform, %h1, "package hashed for the lock file");
         hashes.push(h1);
