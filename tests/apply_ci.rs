@@ -75,7 +75,10 @@ fn a_successful_apply_writes_its_summary_where_asked() {
     stack.run(&["plan", "-out", plan.to_str().expect("utf-8")]).ok();
     let summary = stack.root().join("apply.md");
     let env_summary = stack.root().join("env.md");
-    let out = stack.run_env(&["apply", "-summary-markdown", summary.to_str().expect("utf-8"), plan.to_str().expect("utf-8")], &[("GITHUB_STEP_SUMMARY", env_summary.to_str().expect("utf-8"))]);
+    let out = stack.run_env(
+        &["apply", "-summary-markdown", summary.to_str().expect("utf-8"), plan.to_str().expect("utf-8")],
+        &[("GITHUB_STEP_SUMMARY", env_summary.to_str().expect("utf-8"))],
+    );
     out.ok();
     assert!(out.stdout.contains("terraform_data.a: Creating...\nterraform_data.a: Creation complete after "), "{}", out.stdout);
     let text = std::fs::read_to_string(&summary).expect("summary");

@@ -465,11 +465,16 @@ fn a_dead_runs_lock_is_taken_over_and_a_foreign_lock_needs_force_unlock() {
     assert!(!lock_file(&s).exists(), "the plan released the lock it took over");
 
     // A lock held from another machine is never assumed stale.
-    let foreign = serde_json::json!({"id": "ci-lock-42", "operation": "apply", "who": "runner", "host": "ci-runner-7", "pid": 4242, "created": "2026-11-22T00:00:00Z"});
+    let foreign =
+        serde_json::json!({"id": "ci-lock-42", "operation": "apply", "who": "runner", "host": "ci-runner-7", "pid": 4242, "created": "2026-11-22T00:00:00Z"});
     std::fs::write(lock_file(&s), serde_json::to_vec_pretty(&foreign).unwrap()).unwrap();
     let blocked = s.run(&["plan"]);
     blocked.expect_code(1);
-    assert!(blocked.stderr.contains("ci-lock-42") && blocked.stderr.contains("ci-runner-7"), "the error names the holder and the id for force-unlock:\n{}", blocked.stderr);
+    assert!(
+        blocked.stderr.contains("ci-lock-42") && blocked.stderr.contains("ci-runner-7"),
+        "the error names the holder and the id for force-unlock:\n{}",
+        blocked.stderr
+    );
 
     let wrong = s.run(&["force-unlock", "not-the-id"]);
     wrong.expect_code(1);
@@ -488,7 +493,9 @@ fn a_dead_runs_lock_is_taken_over_and_a_foreign_lock_needs_force_unlock() {
 fn crash_recovery_replays_the_journal() {
     let s = Stack::fixture("cli/crash", "crash");
     let mut run = s.spawn(&["apply", "-auto-approve"], "crashing");
-    run.wait_stdout(Duration::from_secs(30), "the pause after the file", |o| o.contains("local_file.first: Creation complete") && o.contains("time_sleep.pause: Creating..."));
+    run.wait_stdout(Duration::from_secs(30), "the pause after the file", |o| {
+        o.contains("local_file.first: Creation complete") && o.contains("time_sleep.pause: Creating...")
+    });
     run.child.kill().expect("SIGKILL");
     run.child.wait().expect("reap");
     assert!(s.path("out/first.txt").exists());
@@ -589,7 +596,10 @@ fn version_and_usage_errors() {
 fn import_command_adopts_an_existing_object() {
     let s = Stack::files(
         "importing",
-        &[("main.tf", "resource \"local_file\" \"existing\" {\n  filename = \"data.txt\"\n  content  = \"already here\\n\"\n}\n"), ("data.txt", "already here\n")],
+        &[
+            ("main.tf", "resource \"local_file\" \"existing\" {\n  filename = \"data.txt\"\n  content  = \"already here\\n\"\n}\n"),
+            ("data.txt", "already here\n"),
+        ],
     );
     let plan = s.run(&["plan"]);
     plan.ok();

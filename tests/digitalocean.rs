@@ -36,7 +36,10 @@ fn simulator() -> Sim {
 fn drift_lists_unmanaged_objects_and_traces_api_calls() {
     let sim = simulator();
     let url = sim.handle.url();
-    let repo = Stack::files("repo", &[("stacks/net/main.tf", &vpc_stack(&url, "managed-net", "10.50.0.0/20")), ("stacks/other/main.tf", &vpc_stack(&url, "other-net", "10.51.0.0/20"))]);
+    let repo = Stack::files(
+        "repo",
+        &[("stacks/net/main.tf", &vpc_stack(&url, "managed-net", "10.50.0.0/20")), ("stacks/other/main.tf", &vpc_stack(&url, "other-net", "10.51.0.0/20"))],
+    );
     let env = [("DIGITALOCEAN_TOKEN", TOKEN)];
     for s in ["stacks/net", "stacks/other"] {
         repo.run_env(&["-chdir", s, "apply", "-auto-approve"], &env).ok();

@@ -16,7 +16,9 @@ use support::*;
 /// Durations differ between runs; timestamps are normalised by `Stack::normalize`.
 fn normalize_timings(s: &str) -> String {
     static RES: OnceLock<[regex::Regex; 2]> = OnceLock::new();
-    let [json, prom] = RES.get_or_init(|| [regex::Regex::new(r#""duration_seconds": [0-9.e-]+"#).unwrap(), regex::Regex::new(r"(iac_drift_check_duration_seconds\{[^}]*\}) [0-9.]+").unwrap()]);
+    let [json, prom] = RES.get_or_init(|| {
+        [regex::Regex::new(r#""duration_seconds": [0-9.e-]+"#).unwrap(), regex::Regex::new(r"(iac_drift_check_duration_seconds\{[^}]*\}) [0-9.]+").unwrap()]
+    });
     let s = json.replace_all(s, "\"duration_seconds\": <duration>");
     prom.replace_all(&s, "$1 <duration>").into_owned()
 }
@@ -127,10 +129,10 @@ fn the_exposition_checker_finds_what_the_format_forbids() {
     let good = "# HELP a_b A.\n# TYPE a_b gauge\na_b{stack=\"x\\\"y\"} 1\na_b{stack=\"z\"} 0.5\n";
     assert_eq!(exposition_problems(good), Vec::<String>::new());
     for bad in [
-        "a_b 1\n",                                                           // no HELP or TYPE
-        "# HELP a_b A.\n# TYPE a_b gauge\n# TYPE a_b gauge\na_b 1\n",            // two TYPE lines
-        "# HELP a_b A.\n# TYPE a_b gauge\na_b{stack=\"x} 1\n",                 // unterminated label value
-        "# HELP a_b A.\n# TYPE a_b gauge\na_b one\n",                          // not a number
+        "a_b 1\n",                                                                   // no HELP or TYPE
+        "# HELP a_b A.\n# TYPE a_b gauge\n# TYPE a_b gauge\na_b 1\n",                // two TYPE lines
+        "# HELP a_b A.\n# TYPE a_b gauge\na_b{stack=\"x} 1\n",                       // unterminated label value
+        "# HELP a_b A.\n# TYPE a_b gauge\na_b one\n",                                // not a number
         "# HELP a A.\n# TYPE a gauge\na 1\n# HELP b B.\n# TYPE b gauge\nb 1\na 2\n", // a split group
     ] {
         assert!(!exposition_problems(bad).is_empty(), "accepted:\n{bad}");

@@ -126,7 +126,11 @@ fn error_paths_stay_linear_in_the_name() {
     ] {
         let (out, took) = timed_validate(what, &text);
         out.expect_code(1);
-        assert!(out.stderr.contains("undeclared") || out.stderr.contains("unsupported") || out.stderr.contains("not expected"), "{what}: {}", &out.stderr[..out.stderr.len().min(1500)]);
+        assert!(
+            out.stderr.contains("undeclared") || out.stderr.contains("unsupported") || out.stderr.contains("not expected"),
+            "{what}: {}",
+            &out.stderr[..out.stderr.len().min(1500)]
+        );
         assert!(took < Duration::from_secs(1), "an undeclared 8,000-character {what} took {took:?}");
     }
     let (out, took) = timed_validate("function", &format!("locals {{\n  a = {}(1)\n}}\n", "f".repeat(1_000_000)));
@@ -143,7 +147,9 @@ fn error_paths_stay_linear_in_the_name() {
 /// Byte offsets in a saved plan, one per region: the header, an address,
 /// a configured value.
 fn plan_regions(bytes: &[u8]) -> Vec<(&'static str, usize)> {
-    let find = |needle: &[u8]| bytes.windows(needle.len()).position(|w| w == needle).unwrap_or_else(|| panic!("{:?} not in the plan", String::from_utf8_lossy(needle)));
+    let find = |needle: &[u8]| {
+        bytes.windows(needle.len()).position(|w| w == needle).unwrap_or_else(|| panic!("{:?} not in the plan", String::from_utf8_lossy(needle)))
+    };
     vec![
         ("header magic", 2),
         ("header version", 9),
@@ -156,7 +162,10 @@ fn plan_regions(bytes: &[u8]) -> Vec<(&'static str, usize)> {
 fn damaged_plan_stack() -> Stack {
     Stack::files(
         "damaged",
-        &[("main.tf", "resource \"terraform_data\" \"alpha\" {\n  input = \"a\"\n}\n\nresource \"terraform_data\" \"beta\" {\n  input = \"value-of-beta\"\n}\n")],
+        &[(
+            "main.tf",
+            "resource \"terraform_data\" \"alpha\" {\n  input = \"a\"\n}\n\nresource \"terraform_data\" \"beta\" {\n  input = \"value-of-beta\"\n}\n",
+        )],
     )
 }
 
@@ -219,7 +228,10 @@ fn a_damaged_encrypted_plan_is_refused() {
 fn numbers_outside_the_finite_range_are_errors_not_nulls() {
     let s = Stack::files(
         "numbers",
-        &[("main.tf", "variable \"n\" {\n  type = number\n}\n\nresource \"terraform_data\" \"x\" {\n  input = var.n\n}\n\noutput \"o\" {\n  value = var.n\n}\n")],
+        &[(
+            "main.tf",
+            "variable \"n\" {\n  type = number\n}\n\nresource \"terraform_data\" \"x\" {\n  input = var.n\n}\n\noutput \"o\" {\n  value = var.n\n}\n",
+        )],
     );
     for given in ["1e999", "-1e999", "inf", "NaN", "infinity"] {
         let arg = format!("-var=n={given}");
@@ -259,7 +271,8 @@ fn a_run_waiting_for_the_lock_says_what_it_waits_for() {
     let s = Stack::files("waiting", &[("main.tf", "resource \"terraform_data\" \"x\" {}\n")]);
     s.run(&["apply", "-auto-approve"]).ok();
     // A lock from another machine: never taken over as stale.
-    let foreign = serde_json::json!({"id": "ci-lock-42", "operation": "apply", "who": "runner", "host": "ci-runner-7", "pid": 4242, "created": "2026-11-22T00:00:00Z"});
+    let foreign =
+        serde_json::json!({"id": "ci-lock-42", "operation": "apply", "who": "runner", "host": "ci-runner-7", "pid": 4242, "created": "2026-11-22T00:00:00Z"});
     std::fs::write(s.state_dir().join("lock.json"), serde_json::to_vec_pretty(&foreign).unwrap()).unwrap();
     let start = Instant::now();
     let waiting = s.spawn(&["plan", "-json", "-lock-timeout=7s"], "waiting");
@@ -283,14 +296,8 @@ fn a_run_waiting_for_the_lock_says_what_it_waits_for() {
 fn the_lock_holder_is_named_by_uid_when_user_is_unset() {
     let s = Stack::fixture("cli/slow", "slow");
     let out_file = std::fs::File::create(s.root().join("holder.stdout")).unwrap();
-    let mut child = s
-        .command(&["apply", "-auto-approve"])
-        .env_remove("USER")
-        .env_remove("LOGNAME")
-        .stdout(out_file)
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn iac");
+    let mut child =
+        s.command(&["apply", "-auto-approve"]).env_remove("USER").env_remove("LOGNAME").stdout(out_file).stderr(Stdio::null()).spawn().expect("spawn iac");
     let start = Instant::now();
     let lock = s.state_dir().join("lock.json");
     let holder = loop {
@@ -371,7 +378,12 @@ fn kill_9_during_apply_loses_nothing_reported_done_and_duplicates_nothing() {
         // Nothing reported done is lost (the journal is replayed on read).
         let listed: std::collections::BTreeSet<String> = s.state_list().into_iter().collect();
         for a in &before {
-            assert!(listed.contains(a), "trial {trial}: {a} was reported created before the kill but is not in state ({} reported, {} in state)", before.len(), listed.len());
+            assert!(
+                listed.contains(a),
+                "trial {trial}: {a} was reported created before the kill but is not in state ({} reported, {} in state)",
+                before.len(),
+                listed.len()
+            );
         }
 
         // The re-run creates only what is missing: nothing twice.

@@ -50,13 +50,8 @@ fn corpus() -> PathBuf {
 }
 
 fn selected_cases() -> Vec<(String, PathBuf)> {
-    let only: Option<BTreeSet<String>> = std::env::var("LANG_DIFF_CASES")
-        .ok()
-        .map(|s| s.split(',').map(|c| c.trim().to_string()).collect());
-    cases("lang-diff")
-        .into_iter()
-        .filter(|(name, _)| only.as_ref().is_none_or(|o| o.contains(name)))
-        .collect()
+    let only: Option<BTreeSet<String>> = std::env::var("LANG_DIFF_CASES").ok().map(|s| s.split(',').map(|c| c.trim().to_string()).collect());
+    cases("lang-diff").into_iter().filter(|(name, _)| only.as_ref().is_none_or(|o| o.contains(name))).collect()
 }
 
 /// Copies a case (without its META files) into a fresh directory.
@@ -94,10 +89,8 @@ fn parse_outputs(stdout: &str) -> Result<BTreeMap<String, Output>, String> {
 fn snapshot_json(o: &Outcome) -> Json {
     match o {
         Outcome::Ok(outs) => {
-            let m: serde_json::Map<String, Json> = outs
-                .iter()
-                .map(|(k, o)| (k.clone(), json!({"sensitive": o.sensitive, "type": o.type_, "value": o.value})))
-                .collect();
+            let m: serde_json::Map<String, Json> =
+                outs.iter().map(|(k, o)| (k.clone(), json!({"sensitive": o.sensitive, "type": o.type_, "value": o.value}))).collect();
             json!({"ok": true, "outputs": m})
         }
         Outcome::Failed(e) => json!({"ok": false, "error": e}),
@@ -209,10 +202,12 @@ fn known_differences() -> BTreeSet<Known> {
 /// 64-bit floats (Terraform prints `1`, never `1.0`, for integral values).
 fn json_eq(a: &Json, b: &Json) -> bool {
     match (a, b) {
-        (Json::Number(x), Json::Number(y)) => match (x.as_i64().map(i128::from).or(x.as_u64().map(i128::from)), y.as_i64().map(i128::from).or(y.as_u64().map(i128::from))) {
-            (Some(p), Some(q)) => p == q,
-            _ => x.as_f64() == y.as_f64() && x.is_f64() == y.is_f64(),
-        },
+        (Json::Number(x), Json::Number(y)) => {
+            match (x.as_i64().map(i128::from).or(x.as_u64().map(i128::from)), y.as_i64().map(i128::from).or(y.as_u64().map(i128::from))) {
+                (Some(p), Some(q)) => p == q,
+                _ => x.as_f64() == y.as_f64() && x.is_f64() == y.is_f64(),
+            }
+        }
         (Json::Array(x), Json::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_eq(p, q)),
         (Json::Object(x), Json::Object(y)) => x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w))),
         _ => a == b,
@@ -232,7 +227,11 @@ fn differences(tf: &Outcome, iac: &Outcome) -> Vec<(String, &'static str, String
                 match (t.get(n), i.get(n)) {
                     (Some(a), Some(b)) => {
                         if !json_eq(&a.value, &b.value) || a.sensitive != b.sensitive {
-                            out.push((n.clone(), "value", format!("terraform {} (sensitive {}), iac {} (sensitive {})", a.value, a.sensitive, b.value, b.sensitive)));
+                            out.push((
+                                n.clone(),
+                                "value",
+                                format!("terraform {} (sensitive {}), iac {} (sensitive {})", a.value, a.sensitive, b.value, b.sensitive),
+                            ));
                         } else if a.type_ != b.type_ {
                             // iac's values do not carry Terraform's collection kinds:
                             // equal shapes differ only in list/set/map vs tuple/object.
@@ -265,7 +264,10 @@ fn structural(t: &Json, v: &Json) -> Json {
         },
         (Json::Array(parts), Json::Object(attrs)) if parts.len() == 2 => match (parts[0].as_str(), &parts[1]) {
             (Some("map"), elem) => json!(["object", attrs.iter().map(|(k, i)| (k.clone(), structural(elem, i))).collect::<serde_json::Map<_, _>>()]),
-            (Some("object"), Json::Object(types)) => json!(["object", attrs.iter().map(|(k, i)| (k.clone(), types.get(k).map_or(json!("dynamic"), |e| structural(e, i)))).collect::<serde_json::Map<_, _>>()]),
+            (Some("object"), Json::Object(types)) => json!([
+                "object",
+                attrs.iter().map(|(k, i)| (k.clone(), types.get(k).map_or(json!("dynamic"), |e| structural(e, i)))).collect::<serde_json::Map<_, _>>()
+            ]),
             _ => t.clone(),
         },
         _ => t.clone(),
@@ -371,7 +373,11 @@ fn lang_diff_snapshots_match_terraform() {
         }
         match read_snapshot(dir) {
             Ok(snap) if snapshot_json(&snap) == snapshot_json(&tf) => {}
-            Ok(snap) => problems.push(format!("{name}: snapshot differs from terraform (LANG_DIFF_BLESS=1 rewrites it):\n  snapshot:  {}\n  terraform: {}", snapshot_json(&snap), snapshot_json(&tf))),
+            Ok(snap) => problems.push(format!(
+                "{name}: snapshot differs from terraform (LANG_DIFF_BLESS=1 rewrites it):\n  snapshot:  {}\n  terraform: {}",
+                snapshot_json(&snap),
+                snapshot_json(&tf)
+            )),
             Err(e) => problems.push(format!("{name}: {e}")),
         }
     }
@@ -538,10 +544,7 @@ fn module_errors_are_reported_once_per_source() {
     let stack = Stack::files(
         "once",
         &[
-            (
-                "main.tf",
-                "module \"a\" {\n  source = \"./m\"\n}\nmodule \"b\" {\n  source = \"./m\"\n}\nmodule \"c\" {\n  source = \"./m\"\n}\n",
-            ),
+            ("main.tf", "module \"a\" {\n  source = \"./m\"\n}\nmodule \"b\" {\n  source = \"./m\"\n}\nmodule \"c\" {\n  source = \"./m\"\n}\n"),
             ("m/main.tf", "variable \"v\" {\n  default  = 1\n  typo_arg = 1\n}\n"),
         ],
     );

@@ -170,7 +170,12 @@ resource "terraform_data" "item" {
         .expect("parts dir")
         .map(|e| e.expect("entry").path())
         .map(|p| {
-            let n: usize = p.file_stem().and_then(|s| s.to_str()).and_then(|s| s.strip_prefix("part-")).and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("unexpected file {}", p.display()));
+            let n: usize = p
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .and_then(|s| s.strip_prefix("part-"))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("unexpected file {}", p.display()));
             (n, std::fs::read_to_string(&p).expect("part"))
         })
         .collect();

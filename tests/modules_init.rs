@@ -18,7 +18,18 @@ const HOST: &str = "registry.example.test";
 
 fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.test", "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false"])
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.test",
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "tag.gpgsign=false",
+        ])
         .args(args)
         .current_dir(dir)
         .output()
@@ -108,11 +119,7 @@ output "release" {{
 "#
         ),
     );
-    write(
-        &m,
-        "modules/labels/main.tf",
-        "variable \"name\" {\n  type = string\n}\n\noutput \"tags\" {\n  value = { Name = var.name }\n}\n",
-    );
+    write(&m, "modules/labels/main.tf", "variable \"name\" {\n  type = string\n}\n\noutput \"tags\" {\n  value = { Name = var.name }\n}\n");
     m
 }
 
@@ -268,7 +275,12 @@ fn registry_and_git_modules_install_validate_and_plan_like_terraform() {
     let plan = s.run(&["plan"]);
     plan.ok();
     let out = plan.all();
-    for addr in ["module.platform.terraform_data.cluster", "module.platform.module.net.terraform_data.subnet", "module.edge.terraform_data.subnet", "terraform_data.consumer"] {
+    for addr in [
+        "module.platform.terraform_data.cluster",
+        "module.platform.module.net.terraform_data.subnet",
+        "module.edge.terraform_data.subnet",
+        "terraform_data.consumer",
+    ] {
         assert!(out.contains(addr), "{addr} missing from the plan:\n{out}");
     }
     assert!(out.contains("\"1.1.0\"") && out.contains("\"next\""), "the newest 1.x and the branch's module:\n{out}");
@@ -300,7 +312,11 @@ fn init_again_reuses_what_is_installed_and_upgrade_re_resolves() {
     assert_eq!(w.registry.requests().len(), before, "a second init asks the registry nothing:\n{}", again.all());
     assert!(again.stdout.contains("- platform in .terraform/modules/platform (already installed)"), "{}", again.stdout);
 
-    w.registry.publish("acme/platform/aws", "1.2.0", &platform_module(w.work.path(), &format!("git::file://{}//modules/subnet?ref=v1.0.0", w.repo.display()), "1.2.0"));
+    w.registry.publish(
+        "acme/platform/aws",
+        "1.2.0",
+        &platform_module(w.work.path(), &format!("git::file://{}//modules/subnet?ref=v1.0.0", w.repo.display()), "1.2.0"),
+    );
     s.run(&["init"]).ok();
     assert_eq!(manifest(&s.dir)["Modules"][1]["Version"], "1.1.0", "without -upgrade the installed version stays");
     let up = s.run(&["init", "-upgrade"]);
@@ -310,7 +326,12 @@ fn init_again_reuses_what_is_installed_and_upgrade_re_resolves() {
     s.write("main.tf", &format!("module \"platform\" {{\n  source  = \"{HOST}/acme/platform/aws\"\n  version = \"1.0.0\"\n  cidr    = \"10.0.0.0/16\"\n}}\n"));
     s.run(&["init"]).ok();
     assert_eq!(manifest(&s.dir)["Modules"][1]["Version"], "1.0.0");
-    let leftovers: Vec<String> = std::fs::read_dir(s.path(".terraform/modules")).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.starts_with('.')).collect();
+    let leftovers: Vec<String> = std::fs::read_dir(s.path(".terraform/modules"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
     assert!(leftovers.is_empty(), "scratch directories left: {leftovers:?}");
 }
 
@@ -362,7 +383,9 @@ fn failing_init(w: &World, name: &str, main_tf: &str, env: &[(&str, &str)]) -> O
     snapshot(name, &ports_hidden(&normalize(&out.stderr, &roots)));
     // Nothing half-installed: no scratch directories, no module directory.
     let modules = s.path(".terraform/modules");
-    let dirs: Vec<String> = std::fs::read_dir(&modules).map(|rd| rd.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n != "modules.json").collect()).unwrap_or_default();
+    let dirs: Vec<String> = std::fs::read_dir(&modules)
+        .map(|rd| rd.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n != "modules.json").collect())
+        .unwrap_or_default();
     assert!(dirs.is_empty(), "{name}: left in .terraform/modules: {dirs:?}");
     out
 }
@@ -377,11 +400,21 @@ fn install_errors_are_diagnostics_on_the_source_or_version_line() {
     failing_init(&w, "unreachable-host", &reg("~> 1.0"), &[("TF_CLI_CONFIG_FILE", dead_rc.to_str().unwrap())]);
     failing_init(&w, "no-matching-version", &reg("~> 3.0"), &[]);
     failing_init(&w, "unknown-module", &format!("module \"x\" {{\n  source = \"{HOST}/acme/nothing/aws\"\n}}\n"), &[]);
-    failing_init(&w, "git-ref-not-found", &format!("module \"net\" {{\n  source = \"git::file://{}//modules/subnet?ref=v9.9.9\"\n  cidr   = \"10.0.0.0/16\"\n}}\n", w.repo.display()), &[]);
+    failing_init(
+        &w,
+        "git-ref-not-found",
+        &format!("module \"net\" {{\n  source = \"git::file://{}//modules/subnet?ref=v9.9.9\"\n  cidr   = \"10.0.0.0/16\"\n}}\n", w.repo.display()),
+        &[],
+    );
     failing_init(&w, "git-no-repository", &format!("module \"net\" {{\n  source = \"git::file://{}/missing?ref=v1.0.0\"\n}}\n", w.work.path().display()), &[]);
     w.registry.publish_bytes("acme/broken/aws", "1.0.0", b"\x1f\x8b\x08\x00this is not a gzip stream".to_vec());
     failing_init(&w, "archive-corrupt", &format!("module \"broken\" {{\n  source  = \"{HOST}/acme/broken/aws\"\n  version = \"1.0.0\"\n}}\n"), &[]);
-    failing_init(&w, "version-on-git-source", &format!("module \"net\" {{\n  source  = \"git::file://{}//modules/subnet?ref=v1.0.0\"\n  version = \"1.0.0\"\n}}\n", w.repo.display()), &[]);
+    failing_init(
+        &w,
+        "version-on-git-source",
+        &format!("module \"net\" {{\n  source  = \"git::file://{}//modules/subnet?ref=v1.0.0\"\n  version = \"1.0.0\"\n}}\n", w.repo.display()),
+        &[],
+    );
     failing_init(&w, "unsupported-source", "module \"x\" {\n  source = \"s3::https://s3.amazonaws.com/bucket/x.zip\"\n}\n", &[]);
 }
 

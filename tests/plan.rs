@@ -70,7 +70,10 @@ fn run_case(name: &str, dir: &std::path::Path) -> Result<(), String> {
             match serde_json::from_str::<serde_json::Value>(&show.stdout) {
                 Ok(j) => {
                     // As Terraform, resource_changes and output_changes are left out when empty.
-                    if j["format_version"].as_str().is_none() || !j["planned_values"].is_object() || !(j["resource_changes"].is_array() || j["output_changes"].is_object() || j["applyable"] == false) {
+                    if j["format_version"].as_str().is_none()
+                        || !j["planned_values"].is_object()
+                        || !(j["resource_changes"].is_array() || j["output_changes"].is_object() || j["applyable"] == false)
+                    {
                         problems.push(format!("{name}: show -json lacks format_version/planned_values/changes:\n{}", show.stdout));
                     }
                 }

@@ -118,7 +118,6 @@ const MANAGED: &[&str] = &[
     "aws_vpc.main",
 ];
 
-
 fn aws_env(moto: &Moto, cache: &Path) -> Vec<(String, String)> {
     vec![
         ("AWS_ENDPOINT_URL".into(), moto.endpoint()),
@@ -149,14 +148,22 @@ fn actions(plan: &Value) -> BTreeMap<String, Vec<String>> {
         .expect("resource_changes")
         .iter()
         .filter(|c| c["mode"] == "managed")
-        .map(|c| (c["address"].as_str().unwrap().to_string(), c["change"]["actions"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect()))
+        .map(|c| {
+            (c["address"].as_str().unwrap().to_string(), c["change"]["actions"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect())
+        })
         .collect()
 }
 
 /// Attributes per managed address from iac's state.
 fn iac_attributes(stack: &Stack) -> BTreeMap<String, Value> {
     let state = stack.state_json();
-    state["resources"].as_object().expect("resources").iter().filter(|(a, _)| !a.starts_with("data.")).map(|(a, r)| (a.clone(), r["attributes"].clone())).collect()
+    state["resources"]
+        .as_object()
+        .expect("resources")
+        .iter()
+        .filter(|(a, _)| !a.starts_with("data."))
+        .map(|(a, r)| (a.clone(), r["attributes"].clone()))
+        .collect()
 }
 
 #[test]
@@ -248,7 +255,13 @@ fn terraform_and_iac_agree_on_the_same_plugin() {
     assert_eq!(ours_actions, theirs_actions, "planned actions");
     terraform(&["apply", "-input=false", "-no-color", "tfplan"]);
     let shown: Value = serde_json::from_str(&terraform(&["show", "-json"])).unwrap();
-    let theirs: BTreeMap<String, Value> = shown["values"]["root_module"]["resources"].as_array().unwrap().iter().filter(|r| r["mode"] == "managed").map(|r| (r["address"].as_str().unwrap().to_string(), r["values"].clone())).collect();
+    let theirs: BTreeMap<String, Value> = shown["values"]["root_module"]["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["mode"] == "managed")
+        .map(|r| (r["address"].as_str().unwrap().to_string(), r["values"].clone()))
+        .collect();
     assert_eq!(ours.keys().collect::<Vec<_>>(), theirs.keys().collect::<Vec<_>>());
     let mut differences = Vec::new();
     for (addr, t) in &theirs {
@@ -268,7 +281,10 @@ fn terraform_and_iac_agree_on_the_same_plugin() {
 /// An object's attributes with what differs between two clouds by nature
 /// (generated ids, ARNs, timestamps, owner accounts) set aside.
 fn comparable(v: &Value) -> BTreeMap<String, Value> {
-    let generated = regex::Regex::new(r"^(vpc|sg|rtb|acl|dopt|igw|subnet|lt|eni|sgr)-[0-9a-f]+$|^arn:|^[0-9a-f]{8}-[0-9a-f]{4}-|^\d{4}-\d\d-\d\dT|^AROA|^http://127\.0\.0\.1:\d+/").unwrap();
+    let generated = regex::Regex::new(
+        r"^(vpc|sg|rtb|acl|dopt|igw|subnet|lt|eni|sgr)-[0-9a-f]+$|^arn:|^[0-9a-f]{8}-[0-9a-f]{4}-|^\d{4}-\d\d-\d\dT|^AROA|^http://127\.0\.0\.1:\d+/",
+    )
+    .unwrap();
     fn scrub(v: &Value, generated: &regex::Regex) -> Value {
         match v {
             Value::String(s) if generated.is_match(s) => Value::String("<generated>".into()),
@@ -277,7 +293,12 @@ fn comparable(v: &Value) -> BTreeMap<String, Value> {
             other => other.clone(),
         }
     }
-    v.as_object().expect("attributes").iter().filter(|(k, _)| !matches!(k.as_str(), "id" | "arn" | "key_id" | "owner_id" | "unique_id" | "create_date" | "latest_version")).map(|(k, x)| (k.clone(), scrub(x, &generated))).collect()
+    v.as_object()
+        .expect("attributes")
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "id" | "arn" | "key_id" | "owner_id" | "unique_id" | "create_date" | "latest_version"))
+        .map(|(k, x)| (k.clone(), scrub(x, &generated)))
+        .collect()
 }
 
 /// One call to an AWS JSON-protocol API on moto (as the console would make it).

@@ -129,7 +129,9 @@ fn actions(plan: &Value) -> BTreeMap<String, Vec<String>> {
         .expect("resource_changes")
         .iter()
         .filter(|c| c["mode"] == "managed")
-        .map(|c| (c["address"].as_str().unwrap().to_string(), c["change"]["actions"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect()))
+        .map(|c| {
+            (c["address"].as_str().unwrap().to_string(), c["change"]["actions"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect())
+        })
         .collect()
 }
 
@@ -142,7 +144,13 @@ fn iac_plan_actions(stack: &Stack) -> BTreeMap<String, Vec<String>> {
 
 fn iac_attributes(stack: &Stack) -> BTreeMap<String, Value> {
     let state = stack.state_json();
-    state["resources"].as_object().expect("resources").iter().filter(|(a, _)| !a.starts_with("data.")).map(|(a, r)| (a.clone(), r["attributes"].clone())).collect()
+    state["resources"]
+        .as_object()
+        .expect("resources")
+        .iter()
+        .filter(|(a, _)| !a.starts_with("data."))
+        .map(|(a, r)| (a.clone(), r["attributes"].clone()))
+        .collect()
 }
 
 /// Terraform 1.11.4 in its own directory, with no CLI configuration.
@@ -180,7 +188,13 @@ impl Terraform {
     fn attributes(&self) -> BTreeMap<String, Value> {
         let (_, json) = self.run(&["show", "-json"]);
         let v: Value = serde_json::from_str(json.trim()).unwrap();
-        v["values"]["root_module"]["resources"].as_array().unwrap().iter().filter(|r| r["mode"] == "managed").map(|r| (r["address"].as_str().unwrap().to_string(), r["values"].clone())).collect()
+        v["values"]["root_module"]["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["mode"] == "managed")
+            .map(|r| (r["address"].as_str().unwrap().to_string(), r["values"].clone()))
+            .collect()
     }
     fn write(&self, text: &str) {
         std::fs::write(self.dir.path().join("main.tf"), text).unwrap();
@@ -251,7 +265,11 @@ fn iac_and_terraform_run_the_python_provider_side_by_side() {
     tf.ok(&["validate", "-no-color"]);
 
     // Create.
-    let create = BTreeMap::from([("kv_entry.a".to_string(), strs(&["create"])), ("kv_entry.b".to_string(), strs(&["create"])), ("kv_entry.c".to_string(), strs(&["create"]))]);
+    let create = BTreeMap::from([
+        ("kv_entry.a".to_string(), strs(&["create"])),
+        ("kv_entry.b".to_string(), strs(&["create"])),
+        ("kv_entry.c".to_string(), strs(&["create"])),
+    ]);
     assert_eq!(iac_plan_actions(&stack), create);
     assert_eq!(tf.plan_actions(), create);
     let apply = stack.run(&["apply", "plan.bin"]);
@@ -270,7 +288,11 @@ fn iac_and_terraform_run_the_python_provider_side_by_side() {
     // The value changes in place: same id, new digest.
     stack.write("main.tf", &config(&ours, "alpha", "two"));
     tf.write(&config(&theirs, "alpha", "two"));
-    let update = BTreeMap::from([("kv_entry.a".to_string(), strs(&["update"])), ("kv_entry.b".to_string(), strs(&["no-op"])), ("kv_entry.c".to_string(), strs(&["no-op"]))]);
+    let update = BTreeMap::from([
+        ("kv_entry.a".to_string(), strs(&["update"])),
+        ("kv_entry.b".to_string(), strs(&["no-op"])),
+        ("kv_entry.c".to_string(), strs(&["no-op"])),
+    ]);
     assert_eq!(iac_plan_actions(&stack), update);
     assert_eq!(tf.plan_actions(), update);
     stack.run(&["apply", "plan.bin"]).ok();
@@ -283,7 +305,11 @@ fn iac_and_terraform_run_the_python_provider_side_by_side() {
     // The key forces a replacement, and c follows the new id.
     stack.write("main.tf", &config(&ours, "alpha2", "two"));
     tf.write(&config(&theirs, "alpha2", "two"));
-    let replace = BTreeMap::from([("kv_entry.a".to_string(), strs(&["delete", "create"])), ("kv_entry.b".to_string(), strs(&["no-op"])), ("kv_entry.c".to_string(), strs(&["update"]))]);
+    let replace = BTreeMap::from([
+        ("kv_entry.a".to_string(), strs(&["delete", "create"])),
+        ("kv_entry.b".to_string(), strs(&["no-op"])),
+        ("kv_entry.c".to_string(), strs(&["update"])),
+    ]);
     assert_eq!(iac_plan_actions(&stack), replace);
     assert_eq!(tf.plan_actions(), replace);
     let apply = stack.run(&["apply", "plan.bin"]);
@@ -332,7 +358,8 @@ fn bad_plugin_keeps_state(launcher: &str, expect: &[&str]) {
 
     let bad = mirror(&tmp.path().join("bad"), Some(launcher)).join("registry.terraform.io/iac-test/kv/0.1.0/linux_amd64");
     let cli = tmp.path().join("cli.tfrc");
-    std::fs::write(&cli, format!("provider_installation {{\n  dev_overrides {{\n    \"iac-test/kv\" = \"{}\"\n  }}\n  direct {{}}\n}}\n", bad.display())).unwrap();
+    std::fs::write(&cli, format!("provider_installation {{\n  dev_overrides {{\n    \"iac-test/kv\" = \"{}\"\n  }}\n  direct {{}}\n}}\n", bad.display()))
+        .unwrap();
     let env = [("TF_CLI_CONFIG_FILE", cli.to_str().unwrap())];
     stack.write("main.tf", &config(&store, "alpha", "changed"));
     let start = Instant::now();
@@ -379,7 +406,10 @@ fn a_plugin_crashing_mid_apply_leaves_state_a_rerun_completes() {
     let all = crash.all();
     assert!(all.contains("kv_entry.c") && all.contains("provider kv"), "names the resource and the provider:\n{all}");
     let listed = stack.state_list();
-    assert!(listed.contains(&"kv_entry.a".to_string()) && listed.contains(&"kv_entry.b".to_string()) && !listed.contains(&"kv_entry.c".to_string()), "{listed:?}\n{all}");
+    assert!(
+        listed.contains(&"kv_entry.a".to_string()) && listed.contains(&"kv_entry.b".to_string()) && !listed.contains(&"kv_entry.c".to_string()),
+        "{listed:?}\n{all}"
+    );
 
     let rerun = stack.run(&["apply", "-auto-approve"]);
     rerun.ok();
@@ -414,7 +444,11 @@ resource "nothere_thing" "x" {}
     );
     let plan = stack.run(&["plan"]);
     plan.expect_code(1);
-    assert!(plan.stderr.contains("provider \"nothere\" (iac-test/nothere \"~> 1.2\") is required by the configuration but not installed: run `iac init`"), "{}", plan.stderr);
+    assert!(
+        plan.stderr.contains("provider \"nothere\" (iac-test/nothere \"~> 1.2\") is required by the configuration but not installed: run `iac init`"),
+        "{}",
+        plan.stderr
+    );
     let init = stack.run(&["init", &format!("-plugin-dir={}", mirror.display())]);
     init.expect_code(1);
     assert!(init.stderr.contains("provider \"nothere\"") && init.stderr.contains("iac-test/nothere") && init.stderr.contains("~> 1.2"), "{}", init.stderr);
@@ -438,7 +472,9 @@ fn kill_9_during_a_plugin_create_is_reported_with_how_to_adopt() {
     stack.run(&["init", &format!("-plugin-dir={}", mirror.display())]).ok();
     stack.env.insert("KV_SLEEP_ON_CREATE".into(), "beta".into());
     let bg = stack.spawn(&["apply", "-auto-approve"], "apply");
-    bg.wait_stdout(Duration::from_secs(60), "a, c created and b in flight", |s| s.contains("kv_entry.a: Creation complete") && s.contains("kv_entry.c: Creation complete") && s.contains("kv_entry.b: Creating"));
+    bg.wait_stdout(Duration::from_secs(60), "a, c created and b in flight", |s| {
+        s.contains("kv_entry.a: Creation complete") && s.contains("kv_entry.c: Creation complete") && s.contains("kv_entry.b: Creating")
+    });
     let start = Instant::now();
     while !entries(&store).contains_key("beta") {
         assert!(start.elapsed() < Duration::from_secs(30), "the plugin never wrote beta");
@@ -450,12 +486,23 @@ fn kill_9_during_a_plugin_create_is_reported_with_how_to_adopt() {
     stack.env.remove("KV_SLEEP_ON_CREATE");
 
     let listed = stack.state_list();
-    assert_eq!(listed, ["kv_entry.a", "kv_entry.c", "data.kv_entry.seed"].iter().filter(|a| !a.starts_with("data.") || listed.contains(&a.to_string())).map(|s| s.to_string()).collect::<Vec<_>>(), "state parses and holds what was done");
+    assert_eq!(
+        listed,
+        ["kv_entry.a", "kv_entry.c", "data.kv_entry.seed"]
+            .iter()
+            .filter(|a| !a.starts_with("data.") || listed.contains(&a.to_string()))
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>(),
+        "state parses and holds what was done"
+    );
     let b_id = entries(&store)["beta"][0].0.clone();
 
     let rerun = stack.run(&["apply", "-auto-approve"]);
     let all = rerun.all();
-    assert!(all.contains("kv_entry.b: an earlier run was interrupted while creating it") && all.contains("iac import kv_entry.b ID"), "the interrupted create is reported:\n{all}");
+    assert!(
+        all.contains("kv_entry.b: an earlier run was interrupted while creating it") && all.contains("iac import kv_entry.b ID"),
+        "the interrupted create is reported:\n{all}"
+    );
     rerun.expect_code(1);
     assert!(all.contains("already exists") && all.contains(&b_id), "{all}");
     assert_eq!(entries(&store)["beta"].len(), 1, "not created twice");

@@ -18,7 +18,6 @@ use support::Stack;
 
 const HOST: &str = "registry.test.local";
 
-
 fn sha256_file(p: &Path) -> String {
     // The C tool: hashing 150 MB in a debug test binary would take seconds.
     let out = Command::new("sha256sum").arg(p).output().expect("run sha256sum");
@@ -48,7 +47,15 @@ fn aws_zip() -> &'static (PathBuf, String) {
             let tmp = target.join(format!("aws.zip.partial-{}", std::process::id()));
             let _ = std::fs::remove_file(&tmp);
             let started = std::time::Instant::now();
-            let out = Command::new("zip").arg("-q").arg("-1").arg("-j").arg(&tmp).arg(pkg.join("terraform-provider-aws_v5.100.0_x5")).arg(pkg.join("LICENSE.txt")).output().expect("run zip");
+            let out = Command::new("zip")
+                .arg("-q")
+                .arg("-1")
+                .arg("-j")
+                .arg(&tmp)
+                .arg(pkg.join("terraform-provider-aws_v5.100.0_x5"))
+                .arg(pkg.join("LICENSE.txt"))
+                .output()
+                .expect("run zip");
             assert!(out.status.success(), "zip: {}", String::from_utf8_lossy(&out.stderr));
             std::fs::rename(&tmp, &zip).unwrap();
             eprintln!("zipped the aws plugin in {:?}", started.elapsed());
@@ -86,7 +93,16 @@ impl Signer {
         std::fs::write(&f, doc).unwrap();
         let sig = self.home.path().join("doc.sig");
         let _ = std::fs::remove_file(&sig);
-        let out = Command::new("gpg").arg("--batch").arg("--homedir").arg(self.home.path()).arg("--output").arg(&sig).arg("--detach-sign").arg(&f).output().expect("run gpg");
+        let out = Command::new("gpg")
+            .arg("--batch")
+            .arg("--homedir")
+            .arg(self.home.path())
+            .arg("--output")
+            .arg(&sig)
+            .arg("--detach-sign")
+            .arg(&f)
+            .output()
+            .expect("run gpg");
         assert!(out.status.success(), "gpg --detach-sign: {}", String::from_utf8_lossy(&out.stderr));
         std::fs::read(&sig).unwrap()
     }
@@ -147,8 +163,17 @@ fn small_release(ty: &str, version: &str) -> Release {
 /// The version and hashes of the lock file's one provider block.
 fn lock_entry(dir: &Path) -> (String, Vec<String>) {
     let text = std::fs::read_to_string(dir.join(".terraform.lock.hcl")).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    let version = text.lines().find_map(|l| l.trim().strip_prefix("version")).map(|v| v.trim().trim_start_matches('=').trim().trim_matches('"').to_string()).expect("a version");
-    let mut hashes: Vec<String> = text.lines().map(str::trim).filter(|l| l.starts_with("\"h1:") || l.starts_with("\"zh:")).map(|l| l.trim_end_matches(',').trim_matches('"').to_string()).collect();
+    let version = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("version"))
+        .map(|v| v.trim().trim_start_matches('=').trim().trim_matches('"').to_string())
+        .expect("a version");
+    let mut hashes: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("\"h1:") || l.starts_with("\"zh:"))
+        .map(|l| l.trim_end_matches(',').trim_matches('"').to_string())
+        .collect();
     hashes.sort();
     (version, hashes)
 }
@@ -204,7 +229,12 @@ fn iac_and_terraform_install_aws_from_the_registry_and_lock_the_same_hashes() {
         use std::os::unix::fs::PermissionsExt as _;
         assert!(std::fs::metadata(&bin).unwrap().permissions().mode() & 0o111 != 0, "the plugin is executable");
     }
-    let leftovers: Vec<String> = std::fs::read_dir(pkg.parent().unwrap()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n != "linux_amd64").collect();
+    let leftovers: Vec<String> = std::fs::read_dir(pkg.parent().unwrap())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "linux_amd64")
+        .collect();
     assert!(leftovers.is_empty(), "scratch left behind: {leftovers:?}");
     let (version, hashes) = lock_entry(s.root().join("aws").as_path());
     assert_eq!(version, "5.100.0");
@@ -300,7 +330,10 @@ fn registry_install_failures_name_the_provider_and_install_nothing() {
     r.signature = Signer::new("someone-else").sign(&r.shasums);
     reg.publish(r);
     let out = init_fails(&url, "forged", "~> 1.0", |_| {});
-    assert!(out.contains("the signature of the registry's SHA256SUMS does not verify: SHA256SUMS is not signed by any of the 1 key(s) the registry returned"), "{out}");
+    assert!(
+        out.contains("the signature of the registry's SHA256SUMS does not verify: SHA256SUMS is not signed by any of the 1 key(s) the registry returned"),
+        "{out}"
+    );
 
     // The newest allowed version speaks a protocol iac does not (Terraform refuses it too).
     let mut r = small_release("ancient", "1.1.0");
@@ -329,7 +362,14 @@ fn registry_install_failures_name_the_provider_and_install_nothing() {
 fn mirror_config(dir: &Path, reg: &ProviderRegistry) -> (PathBuf, PathBuf) {
     let rc = dir.join("terraformrc-mirror");
     let host = reg.url().trim_start_matches("https://").to_string();
-    std::fs::write(&rc, format!("provider_installation {{\n  network_mirror {{\n    url = \"{}\"\n  }}\n}}\ncredentials \"{host}\" {{\n  token = \"mirror-token\"\n}}\n", reg.mirror_url())).unwrap();
+    std::fs::write(
+        &rc,
+        format!(
+            "provider_installation {{\n  network_mirror {{\n    url = \"{}\"\n  }}\n}}\ncredentials \"{host}\" {{\n  token = \"mirror-token\"\n}}\n",
+            reg.mirror_url()
+        ),
+    )
+    .unwrap();
     let ca = dir.join("ca.pem");
     std::fs::write(&ca, reg.ca_pem().expect("an https registry")).unwrap();
     (rc, ca)
@@ -363,7 +403,12 @@ fn iac_and_terraform_install_aws_from_a_network_mirror_and_lock_the_same_hashes(
     let pkg = s.path(".terraform/providers/registry.terraform.io/hashicorp/aws/5.100.0/linux_amd64");
     assert!(pkg.join("terraform-provider-aws_v5.100.0_x5").is_file(), "{}\n{}", pkg.display(), out.all());
     assert!(out.all().contains("plugin registry.terraform.io/hashicorp/aws v5.100.0"), "{}", out.all());
-    let leftovers: Vec<String> = std::fs::read_dir(pkg.parent().unwrap()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n != "linux_amd64").collect();
+    let leftovers: Vec<String> = std::fs::read_dir(pkg.parent().unwrap())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "linux_amd64")
+        .collect();
     assert!(leftovers.is_empty(), "scratch left behind: {leftovers:?}");
     let (version, hashes) = lock_entry(s.root().join("aws").as_path());
     assert_eq!(version, "5.100.0");
@@ -433,7 +478,10 @@ fn network_mirror_failures_name_the_provider_and_install_nothing() {
     let out = s.run(&["init"]);
     out.expect_code(1);
     let all = out.all().replace('│', " ").split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(all.replace(' ', "").contains("theregistryregistry.test.localhasnoproviderregistry.test.local/test/elsewhere"), "the registry was asked after the mirror: {all}");
+    assert!(
+        all.replace(' ', "").contains("theregistryregistry.test.localhasnoproviderregistry.test.local/test/elsewhere"),
+        "the registry was asked after the mirror: {all}"
+    );
     assert!(reg.requests().iter().any(|r| r.path == "/mirror/registry.test.local/test/elsewhere/index.json"), "the mirror was asked first");
 
     // No version matching the constraint.
@@ -535,7 +583,11 @@ fn iac_and_terraform_providers_lock_record_the_same_hashes_for_other_platforms()
     assert!(tf_out.status.success(), "terraform providers lock:\n{}{}", String::from_utf8_lossy(&tf_out.stdout), String::from_utf8_lossy(&tf_out.stderr));
     assert_eq!(lock_entry(&tf_dir), (version.clone(), hashes.clone()), "Terraform's lock file entry");
     let body = |t: String| t.split_once("\n\n").unwrap().1.to_string();
-    assert_eq!(body(std::fs::read_to_string(s.path(".terraform.lock.hcl")).unwrap()), body(std::fs::read_to_string(tf_dir.join(".terraform.lock.hcl")).unwrap()), "the same provider block");
+    assert_eq!(
+        body(std::fs::read_to_string(s.path(".terraform.lock.hcl")).unwrap()),
+        body(std::fs::read_to_string(tf_dir.join(".terraform.lock.hcl")).unwrap()),
+        "the same provider block"
+    );
 
     // The locked version stays while the constraints allow it, its hashes kept.
     let old = "provider \"registry.test.local/test/tiny\" {\n  version     = \"1.2.0\"\n  constraints = \"~> 1.2\"\n  hashes = [\n    \"h1:kept/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\",\n  ]\n}\n";
@@ -648,13 +700,19 @@ fn a_providers_mirror_directory_published_as_a_network_mirror_installs_aws() {
     s2.env.insert("SSL_CERT_FILE".into(), ca.display().to_string());
     let out = s2.run(&["init"]);
     out.ok();
-    assert!(s2.path(".terraform/providers/registry.test.local/hashicorp/aws/5.100.0/linux_amd64/terraform-provider-aws_v5.100.0_x5").is_file(), "{}", out.all());
+    assert!(
+        s2.path(".terraform/providers/registry.test.local/hashicorp/aws/5.100.0/linux_amd64/terraform-provider-aws_v5.100.0_x5").is_file(),
+        "{}",
+        out.all()
+    );
     assert_eq!(lock_entry(s2.root().join("aws-from-mirror").as_path()), ("5.100.0".to_string(), vec![h1.clone()]));
 
     // An absolute archive URL works too, and one matching hash of several suffices.
     let zip_name = "terraform-provider-aws_5.100.0_linux_amd64.zip";
     let absolute = format!("{}registry.test.local/hashicorp/aws/{zip_name}", reg.dir_url());
-    let edited = doc.replace(&format!("\"url\": \"{zip_name}\""), &format!("\"url\": \"{absolute}\"")).replace(&format!("\"{h1}\""), &format!("\"zh:{}\", \"{h1}\"", "0".repeat(64)));
+    let edited = doc
+        .replace(&format!("\"url\": \"{zip_name}\""), &format!("\"url\": \"{absolute}\""))
+        .replace(&format!("\"{h1}\""), &format!("\"zh:{}\", \"{h1}\"", "0".repeat(64)));
     assert_ne!(edited, doc);
     std::fs::write(mirror_dir.join("registry.test.local/hashicorp/aws/5.100.0.json"), edited).unwrap();
     let mut s3 = stack_for(&net_rc, "aws-absolute", &tf);

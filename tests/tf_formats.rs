@@ -115,7 +115,16 @@ fn normalize(j: &Json, key: &str) -> Json {
             }
             Json::Object(out)
         }
-        Json::Array(a) => Json::Array(a.iter().map(|x| normalize(x, if key.starts_with("mask:") || matches!(key, "before_sensitive" | "after_sensitive" | "sensitive_values") { "mask:[]" } else { key })).collect()),
+        Json::Array(a) => Json::Array(
+            a.iter()
+                .map(|x| {
+                    normalize(
+                        x,
+                        if key.starts_with("mask:") || matches!(key, "before_sensitive" | "after_sensitive" | "sensitive_values") { "mask:[]" } else { key },
+                    )
+                })
+                .collect(),
+        ),
         other => other.clone(),
     }
 }
@@ -188,7 +197,14 @@ fn show_json_of_plans_and_state_matches_terraform() {
         .iter()
         .filter_map(|c| Some((c["address"].as_str()?.to_string(), c["action_reason"].as_str()?.to_string())))
         .collect();
-    for want in ["replace_because_cannot_update", "replace_by_request", "delete_because_no_resource_config", "delete_because_count_index", "delete_because_each_key", "delete_because_no_module"] {
+    for want in [
+        "replace_because_cannot_update",
+        "replace_by_request",
+        "delete_because_no_resource_config",
+        "delete_because_count_index",
+        "delete_because_each_key",
+        "delete_because_no_module",
+    ] {
         assert!(reasons.iter().any(|(_, r)| r == want), "no {want} in {reasons:?}");
     }
 

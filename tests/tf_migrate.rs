@@ -44,7 +44,8 @@ fn terraform(dir: &Path, args: &[&str]) -> Out {
         .env_remove("TF_LOG")
         .output()
         .expect("terraform must be on PATH (Terraform 1.11.4)");
-    let out = Out { code: out.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&out.stdout).into(), stderr: String::from_utf8_lossy(&out.stderr).into() };
+    let out =
+        Out { code: out.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&out.stdout).into(), stderr: String::from_utf8_lossy(&out.stderr).into() };
     assert_eq!(out.code, 0, "terraform {args:?} failed:\n{}{}", out.stdout, out.stderr);
     out
 }
@@ -130,7 +131,10 @@ fn backend_local_path_names_terraforms_state_file() {
     terraform(&s.dir, &["plan", "-detailed-exitcode", "-input=false"]);
 
     // A path that is a directory stays iac's own state folder.
-    let own = Stack::files("ownpath", &[("main.tf", "terraform {\n  backend \"local\" {\n    path = \"mystate\"\n  }\n}\n\nresource \"terraform_data\" \"a\" {\n  input = 1\n}\n")]);
+    let own = Stack::files(
+        "ownpath",
+        &[("main.tf", "terraform {\n  backend \"local\" {\n    path = \"mystate\"\n  }\n}\n\nresource \"terraform_data\" \"a\" {\n  input = 1\n}\n")],
+    );
     std::fs::create_dir(own.path("mystate")).unwrap();
     own.run(&["init"]).ok();
     own.run(&["apply", "-auto-approve"]).ok();

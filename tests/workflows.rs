@@ -12,7 +12,11 @@ use support::*;
 
 fn workflows() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/ci");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())).map(|e| e.expect("entry").path()).filter(|p| p.extension().is_some_and(|x| x == "yml" || x == "yaml")).collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yml" || x == "yaml"))
+        .collect();
     files.sort();
     assert!(files.len() >= 3, "expected the plan, apply and drift workflows in {}", dir.display());
     files
@@ -33,7 +37,11 @@ fn actionlint_rejects_a_broken_workflow() {
     // So that the test above cannot pass because actionlint checks nothing.
     let dir = tempfile::tempdir().expect("tempdir");
     let bad = dir.path().join("bad.yml");
-    std::fs::write(&bad, "on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ steps.nope.outputs.x }}\n        uses: actions/checkout@v5\n").expect("write");
+    std::fs::write(
+        &bad,
+        "on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ steps.nope.outputs.x }}\n        uses: actions/checkout@v5\n",
+    )
+    .expect("write");
     assert!(!actionlint(&[bad]).status.success());
 }
 

@@ -18,7 +18,8 @@ fn main() {
     let out = std::env::var("OUT_DIR").expect("OUT_DIR");
     let probe = std::path::Path::new(&out).join("relr-probe");
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
-    let spawned = Command::new(&cc).args(["-x", "c", "-", "-o"]).arg(&probe).arg(FLAG).stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::null()).spawn();
+    let spawned =
+        Command::new(&cc).args(["-x", "c", "-", "-o"]).arg(&probe).arg(FLAG).stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::null()).spawn();
     let Ok(mut child) = spawned else { return };
     if let Some(mut stdin) = child.stdin.take() {
         let _ = stdin.write_all(b"int main(void) { return 0; }\n");

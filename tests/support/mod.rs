@@ -11,17 +11,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// Files and folders of a fixture case that describe the test, not the stack.
-pub const META: &[&str] = &[
-    "expected.plan.txt",
-    "expected.txt",
-    "args",
-    "env",
-    "exit_code",
-    "edit",
-    "forbidden",
-    "README.md",
-    "min_errors",
-];
+pub const META: &[&str] = &["expected.plan.txt", "expected.txt", "args", "env", "exit_code", "edit", "forbidden", "README.md", "min_errors"];
 
 /// How long one run of the binary may take before the test fails.
 const RUN_TIMEOUT: Duration = Duration::from_secs(90);
@@ -34,11 +24,7 @@ pub fn iac_bin() -> PathBuf {
         // target/debug/deps/<test> -> target/debug/iac
         let dir = exe.parent().and_then(Path::parent).expect("target/debug");
         let bin = dir.join(format!("iac{}", std::env::consts::EXE_SUFFIX));
-        assert!(
-            bin.is_file(),
-            "the iac binary is missing at {}: run `cargo build -p iac-cli` first",
-            bin.display()
-        );
+        assert!(bin.is_file(), "the iac binary is missing at {}: run `cargo build -p iac-cli` first", bin.display());
         bin
     })
     .clone()
@@ -60,11 +46,7 @@ impl Out {
     /// Asserts the exit code, showing both streams when it differs.
     #[track_caller]
     pub fn expect_code(&self, code: i32) -> &Self {
-        assert_eq!(
-            self.code, code,
-            "unexpected exit code {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            self.code, self.stdout, self.stderr
-        );
+        assert_eq!(self.code, code, "unexpected exit code {}\n--- stdout ---\n{}\n--- stderr ---\n{}", self.code, self.stdout, self.stderr);
         self
     }
     #[track_caller]
@@ -87,19 +69,11 @@ pub struct Stack {
 
 impl Stack {
     fn empty(name: &str) -> Stack {
-        let tmp = tempfile::Builder::new()
-            .prefix("iac-e2e-")
-            .tempdir()
-            .expect("tempdir");
+        let tmp = tempfile::Builder::new().prefix("iac-e2e-").tempdir().expect("tempdir");
         std::fs::create_dir(tmp.path().join(".git")).expect(".git");
         let dir = tmp.path().join(name);
         std::fs::create_dir_all(&dir).expect("stack dir");
-        Stack {
-            tmp,
-            name: name.to_string(),
-            dir,
-            env: BTreeMap::new(),
-        }
+        Stack { tmp, name: name.to_string(), dir, env: BTreeMap::new() }
     }
 
     /// Copies `fixtures/<rel>` (without its META files) as stack `name`.
@@ -150,11 +124,7 @@ impl Stack {
         c.args(args);
         c.arg("-no-color");
         for (k, _) in std::env::vars() {
-            if k.starts_with("TF_VAR_")
-                || k.starts_with("IAC_VAR_")
-                || k == "IAC_LOG"
-                || k.starts_with("TF_")
-            {
+            if k.starts_with("TF_VAR_") || k.starts_with("IAC_VAR_") || k == "IAC_LOG" || k.starts_with("TF_") {
                 c.env_remove(k);
             }
         }
@@ -176,13 +146,7 @@ impl Stack {
         for (k, v) in env {
             c.env(k, v);
         }
-        finish(
-            c.stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("spawn iac"),
-            args,
-        )
+        finish(c.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn iac"), args)
     }
 
     /// Starts `iac ARGS` in the background; stdout/stderr go to files in the temp dir.
@@ -202,8 +166,7 @@ impl Stack {
         // iac's own snapshot (`state pull` alone prints Terraform's format).
         let out = self.run(&["state", "pull", "-raw"]);
         out.ok();
-        serde_json::from_str(&out.stdout)
-            .unwrap_or_else(|e| panic!("state pull is not JSON ({e}):\n{}", out.stdout))
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("state pull is not JSON ({e}):\n{}", out.stdout))
     }
 
     pub fn state_list(&self) -> Vec<String> {
@@ -244,11 +207,7 @@ impl Background {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        panic!(
-            "timed out waiting for {what}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            self.stdout(),
-            self.stderr()
-        );
+        panic!("timed out waiting for {what}\n--- stdout ---\n{}\n--- stderr ---\n{}", self.stdout(), self.stderr());
     }
     pub fn signal(&self, sig: i32) {
         // SAFETY: kill(2) on the pid of a child we started and have not reaped.
@@ -265,18 +224,11 @@ impl Background {
             if start.elapsed() > RUN_TIMEOUT {
                 let _ = self.child.kill();
                 let _ = self.child.wait();
-                panic!(
-                    "background iac did not finish within {RUN_TIMEOUT:?}\n{}",
-                    self.stderr()
-                );
+                panic!("background iac did not finish within {RUN_TIMEOUT:?}\n{}", self.stderr());
             }
             std::thread::sleep(Duration::from_millis(20));
         };
-        let out = Out {
-            code: code_of(status),
-            stdout: self.stdout(),
-            stderr: self.stderr(),
-        };
+        let out = Out { code: code_of(status), stdout: self.stdout(), stderr: self.stderr() };
         assert_no_panic(&out, &["(background)"]);
         out
     }
@@ -293,9 +245,7 @@ impl Drop for Background {
 
 fn code_of(status: std::process::ExitStatus) -> i32 {
     use std::os::unix::process::ExitStatusExt;
-    status
-        .code()
-        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0))
+    status.code().unwrap_or_else(|| 128 + status.signal().unwrap_or(0))
 }
 
 fn finish(mut child: Child, args: &[&str]) -> Out {
@@ -323,27 +273,15 @@ fn finish(mut child: Child, args: &[&str]) -> Out {
         }
         std::thread::sleep(Duration::from_millis(5));
     };
-    let out = Out {
-        code: code_of(status),
-        stdout: t1.join().unwrap_or_default(),
-        stderr: t2.join().unwrap_or_default(),
-    };
+    let out = Out { code: code_of(status), stdout: t1.join().unwrap_or_default(), stderr: t2.join().unwrap_or_default() };
     assert_no_panic(&out, args);
     out
 }
 
 #[track_caller]
 fn assert_no_panic(out: &Out, args: &[&str]) {
-    assert!(
-        !out.stderr.contains("panicked"),
-        "iac {args:?} panicked:\n{}",
-        out.stderr
-    );
-    assert!(
-        out.code != 101,
-        "iac {args:?} exited 101 (a panic):\n{}",
-        out.stderr
-    );
+    assert!(!out.stderr.contains("panicked"), "iac {args:?} panicked:\n{}", out.stderr);
+    assert!(out.code != 101, "iac {args:?} exited 101 (a panic):\n{}", out.stderr);
 }
 
 /// Copies a directory tree; with `skip_meta`, leaves out the fixture's META entries at the top.
@@ -379,13 +317,7 @@ pub fn cases(kind: &str) -> Vec<(String, PathBuf)> {
 /// Reads a fixture's optional file of arguments, one per line.
 pub fn read_lines(p: &Path) -> Vec<String> {
     std::fs::read_to_string(p)
-        .map(|s| {
-            s.lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty() && !l.starts_with('#'))
-                .map(str::to_string)
-                .collect()
-        })
+        .map(|s| s.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_string).collect())
         .unwrap_or_default()
 }
 
@@ -394,25 +326,10 @@ pub fn normalize(s: &str, roots: &[&Path]) -> String {
     static RES: OnceLock<Vec<(regex::Regex, &'static str)>> = OnceLock::new();
     let res = RES.get_or_init(|| {
         vec![
-            (
-                regex::Regex::new(
-                    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
-                )
-                .unwrap(),
-                "<uuid>",
-            ),
-            (
-                regex::Regex::new(r"after \d+(\.\d+)?s").unwrap(),
-                "after <time>",
-            ),
-            (
-                regex::Regex::new(r"\b1[6-9]\d{8}\b").unwrap(),
-                "<timestamp>",
-            ),
-            (
-                regex::Regex::new(r"/tmp/iac-e2e-[A-Za-z0-9]+").unwrap(),
-                "<tmp>",
-            ),
+            (regex::Regex::new(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}").unwrap(), "<uuid>"),
+            (regex::Regex::new(r"after \d+(\.\d+)?s").unwrap(), "after <time>"),
+            (regex::Regex::new(r"\b1[6-9]\d{8}\b").unwrap(), "<timestamp>"),
+            (regex::Regex::new(r"/tmp/iac-e2e-[A-Za-z0-9]+").unwrap(), "<tmp>"),
             (regex::Regex::new(r"pid \d+").unwrap(), "pid <pid>"),
         ]
     });
@@ -427,8 +344,7 @@ pub fn normalize(s: &str, roots: &[&Path]) -> String {
         s = re.replace_all(&s, *rep).into_owned();
     }
     // Trailing spaces are invisible in snapshot files and editors drop them.
-    s.lines().map(str::trim_end).collect::<Vec<_>>().join("\n")
-        + if s.ends_with('\n') { "\n" } else { "" }
+    s.lines().map(str::trim_end).collect::<Vec<_>>().join("\n") + if s.ends_with('\n') { "\n" } else { "" }
 }
 
 /// Compares `actual` with the snapshot file; with UPDATE_SNAPSHOTS=1 writes it instead.
@@ -440,12 +356,7 @@ pub fn check_snapshot(path: &Path, actual: &str) -> Result<(), String> {
     }
     let expected = match std::fs::read_to_string(path) {
         Ok(e) => e,
-        Err(_) => {
-            return Err(format!(
-            "snapshot {} is missing; run with UPDATE_SNAPSHOTS=1 to create it. Actual:\n{actual}",
-            path.display()
-        ))
-        }
+        Err(_) => return Err(format!("snapshot {} is missing; run with UPDATE_SNAPSHOTS=1 to create it. Actual:\n{actual}", path.display())),
     };
     if expected == actual {
         return Ok(());
@@ -455,18 +366,10 @@ pub fn check_snapshot(path: &Path, actual: &str) -> Result<(), String> {
     for i in 0..el.len().max(al.len()) {
         let (e, a) = (el.get(i).copied(), al.get(i).copied());
         if e != a {
-            diff.push_str(&format!(
-                "line {}:\n  expected: {}\n  actual:   {}\n",
-                i + 1,
-                e.unwrap_or("<none>"),
-                a.unwrap_or("<none>")
-            ));
+            diff.push_str(&format!("line {}:\n  expected: {}\n  actual:   {}\n", i + 1, e.unwrap_or("<none>"), a.unwrap_or("<none>")));
         }
     }
-    Err(format!(
-        "snapshot {} differs (UPDATE_SNAPSHOTS=1 rewrites it):\n{diff}\n--- actual ---\n{actual}",
-        path.display()
-    ))
+    Err(format!("snapshot {} differs (UPDATE_SNAPSHOTS=1 rewrites it):\n{diff}\n--- actual ---\n{actual}", path.display()))
 }
 
 #[track_caller]

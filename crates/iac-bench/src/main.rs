@@ -329,10 +329,7 @@ fn run_stack(tool: &Tool, shape: Shape, n: usize, args: &Args, last: Phase, base
 }
 
 fn default_iac() -> PathBuf {
-    std::env::current_exe()
-        .ok()
-        .and_then(|p| p.parent().map(|d| d.join("iac")))
-        .unwrap_or_else(|| PathBuf::from("target/release/iac"))
+    std::env::current_exe().ok().and_then(|p| p.parent().map(|d| d.join("iac"))).unwrap_or_else(|| PathBuf::from("target/release/iac"))
 }
 
 fn main() -> ExitCode {
@@ -417,7 +414,8 @@ fn main() -> ExitCode {
                     }
                 }
             }
-            let get = |i: usize, p: Phase| per_tool.get(i).and_then(|r| r.as_ref()).and_then(|r| r.samples.iter().find(|(q, _)| *q == p)).map(|(_, s)| s.clone());
+            let get =
+                |i: usize, p: Phase| per_tool.get(i).and_then(|r| r.as_ref()).and_then(|r| r.samples.iter().find(|(q, _)| *q == p)).map(|(_, s)| s.clone());
             for &phase in &args.phases {
                 let iac_s = get(0, phase);
                 let tf_s = if tools.len() > 1 { get(1, phase) } else { None };

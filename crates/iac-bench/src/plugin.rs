@@ -168,7 +168,8 @@ pub fn run(args: &PluginArgs) -> Result<String, String> {
     let base = tempfile::Builder::new().prefix("iac-bench-plugin-").tempdir().map_err(|e| e.to_string())?;
     // Programs run in the stacks' directories: relative paths would not resolve there.
     let absolute = |p: &Path| p.canonicalize().map_err(|e| format!("{}: {e}", p.display()));
-    let args = &PluginArgs { iac: absolute(&args.iac)?, moto: absolute(&args.moto)?, mirror: absolute(&args.mirror)?, terraform: args.terraform.clone(), ..*args };
+    let args =
+        &PluginArgs { iac: absolute(&args.iac)?, moto: absolute(&args.moto)?, mirror: absolute(&args.mirror)?, terraform: args.terraform.clone(), ..*args };
     let ours = run_tool("iac", &args.iac, args, base.path())?;
     let theirs = match &args.terraform {
         Some(tf) => Some(run_tool("terraform", tf, args, base.path())?),
@@ -178,7 +179,9 @@ pub fn run(args: &PluginArgs) -> Result<String, String> {
         let kept = base.keep();
         eprintln!("kept {}", kept.display());
     }
-    let mut table = String::from("| stack | N | phase | iac time | iac peak MB | terraform time | terraform peak MB | terraform/iac |\n|---|---:|---|---:|---:|---:|---:|---:|\n");
+    let mut table = String::from(
+        "| stack | N | phase | iac time | iac peak MB | terraform time | terraform peak MB | terraform/iac |\n|---|---:|---|---:|---:|---:|---:|---:|\n",
+    );
     for (i, (phase, r)) in ours.iter().enumerate() {
         let cell = |r: &Result<(f64, f64), String>| match r {
             Ok((t, m)) => (format!("{t:.3} s"), format!("{m:.1}")),

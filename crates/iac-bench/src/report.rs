@@ -85,7 +85,9 @@ fn size(b: Option<u64>) -> String {
 pub fn markdown(rows: &[Row], compare: bool, ns: &[usize], shapes: &[Shape]) -> String {
     let mut out = String::new();
     if compare {
-        out.push_str("| shape | N | phase | iac time | iac peak MB | terraform time | terraform peak MB | terraform/iac | state (iac / tf) | target | result |\n");
+        out.push_str(
+            "| shape | N | phase | iac time | iac peak MB | terraform time | terraform peak MB | terraform/iac | state (iac / tf) | target | result |\n",
+        );
         out.push_str("|---|---:|---|---:|---:|---:|---:|---:|---:|---|---|\n");
     } else {
         out.push_str("| shape | N | phase | iac time | iac peak MB | state | target | result |\n");
@@ -111,7 +113,18 @@ pub fn markdown(rows: &[Row], compare: bool, ns: &[usize], shapes: &[Shape]) -> 
                 res
             );
         } else {
-            let _ = writeln!(out, "| {} | {} | {} | {} | {} | {} | {} | {} |", r.shape.name(), r.n, r.phase.name(), time(&r.iac), peak(&r.iac), size(r.iac_state), tdesc, res);
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                r.shape.name(),
+                r.n,
+                r.phase.name(),
+                time(&r.iac),
+                peak(&r.iac),
+                size(r.iac_state),
+                tdesc,
+                res
+            );
         }
     }
     let lin = linearity(rows, ns, shapes);

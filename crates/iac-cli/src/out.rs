@@ -143,4 +143,3 @@ macro_rules! errln {
         $crate::out::stderr(&s)
     }};
 }
-

@@ -79,7 +79,14 @@ impl miette::SourceCode for Excerpt {
         } else {
             inner.column()
         };
-        Ok(Box::new(miette::MietteSpanContents::new_named(self.name.clone(), inner.data(), *inner.span(), inner.line() + self.first_line, column, inner.line_count())))
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line() + self.first_line,
+            column,
+            inner.line_count(),
+        )))
     }
 }
 
@@ -96,7 +103,9 @@ fn floor_boundary(s: &str, mut i: usize) -> usize {
 fn columns(c: char) -> usize {
     match c {
         '\t' => 4,
-        c if matches!(c as u32, 0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x1F300..=0x1FAFF | 0x20000..=0x3FFFD) => 2,
+        c if matches!(c as u32, 0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x1F300..=0x1FAFF | 0x20000..=0x3FFFD) => {
+            2
+        }
         _ => 1,
     }
 }
@@ -228,7 +237,12 @@ fn spanned(d: &Diagnostic, sources: &SourceMap) -> Spanned {
     let related = d
         .related
         .iter()
-        .map(|(span, label)| spanned(&Diagnostic { severity: Severity::Warning, summary: label.clone(), detail: String::new(), span: Some(span.clone()), related: Vec::new() }, sources))
+        .map(|(span, label)| {
+            spanned(
+                &Diagnostic { severity: Severity::Warning, summary: label.clone(), detail: String::new(), span: Some(span.clone()), related: Vec::new() },
+                sources,
+            )
+        })
         .map(|mut s| {
             s.severity = miette::Severity::Advice;
             s

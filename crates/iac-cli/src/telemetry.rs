@@ -63,12 +63,17 @@ pub fn init(ansi: bool, env: &[(String, String)]) -> Telemetry {
             return Telemetry { provider: None };
         }
     };
-    let resource = opentelemetry_sdk::Resource::builder().with_service_name("iac").with_attribute(opentelemetry::KeyValue::new("service.version", env!("CARGO_PKG_VERSION"))).build();
+    let resource = opentelemetry_sdk::Resource::builder()
+        .with_service_name("iac")
+        .with_attribute(opentelemetry::KeyValue::new("service.version", env!("CARGO_PKG_VERSION")))
+        .build();
     let provider = SdkTracerProvider::builder().with_batch_exporter(exporter).with_resource(resource).build();
     let tracer = provider.tracer("iac");
     // Spans of iac's own crates (info and above: commands, phases, resource
     // operations, provider API calls); dependencies' spans stay out.
-    let spans = ["iac", "iac_engine", "iac_core", "iac_provider_digitalocean", "iac_provider_aws", "iac_provider_kubernetes"].into_iter().fold(Targets::new(), |t, target| t.with_target(target, tracing::Level::INFO));
+    let spans = ["iac", "iac_engine", "iac_core", "iac_provider_digitalocean", "iac_provider_aws", "iac_provider_kubernetes"]
+        .into_iter()
+        .fold(Targets::new(), |t, target| t.with_target(target, tracing::Level::INFO));
     let otel = tracing_opentelemetry::layer().with_tracer(tracer).with_filter(spans);
     tracing_subscriber::registry().with(fmt).with(otel).init();
     Telemetry { provider: Some(provider) }
@@ -83,7 +88,10 @@ mod tests {
         let env = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>();
         assert_eq!(traces_endpoint(&env(&[])), None);
         assert_eq!(traces_endpoint(&env(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318/")])), Some("http://c:4318/v1/traces".into()));
-        assert_eq!(traces_endpoint(&env(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"), ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://t/x")])), Some("http://t/x".into()));
+        assert_eq!(
+            traces_endpoint(&env(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"), ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://t/x")])),
+            Some("http://t/x".into())
+        );
         assert_eq!(traces_endpoint(&env(&[("OTEL_EXPORTER_OTLP_ENDPOINT", " ")])), None);
     }
 }

@@ -45,9 +45,14 @@ impl TerraformStateInfo {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(None);
         }
-        let j: Json = serde_json::from_slice(&bytes).map_err(|e| format!("{} is not a Terraform state file (not JSON: {e}); move it away if it is not", path.display()))?;
+        let j: Json = serde_json::from_slice(&bytes)
+            .map_err(|e| format!("{} is not a Terraform state file (not JSON: {e}); move it away if it is not", path.display()))?;
         if j["version"].as_u64() != Some(4) {
-            return Err(format!("{} is a Terraform state file of format version {} (iac reads version 4, Terraform 0.12 and later): upgrade it with a newer Terraform first", path.display(), j["version"]));
+            return Err(format!(
+                "{} is a Terraform state file of format version {} (iac reads version 4, Terraform 0.12 and later): upgrade it with a newer Terraform first",
+                path.display(),
+                j["version"]
+            ));
         }
         let lineage = j["lineage"].as_str().ok_or_else(|| format!("{}: Terraform's state has no lineage", path.display()))?.to_string();
         let instances = j["resources"].as_array().into_iter().flatten().map(|r| r["instances"].as_array().map_or(0, Vec::len)).sum();

@@ -35,13 +35,26 @@ pub fn registry(dir: &Path) -> Result<Registry, String> {
     for choice in &manifest.providers {
         let spec = match choice {
             iac_install::Choice::Native { .. } => continue,
-            iac_install::Choice::Plugin { name, source, version, binary, .. } => iac_provider_plugin::PluginSpec { name: name.clone(), source: source.clone(), version: version.clone(), binary: binary.clone(), schema_cache_dir: cache.clone() },
-            iac_install::Choice::DevOverride { name, source, binary } => iac_provider_plugin::PluginSpec { name: name.clone(), source: source.clone(), version: "0.0.0-dev".into(), binary: binary.clone(), schema_cache_dir: cache.clone() },
+            iac_install::Choice::Plugin { name, source, version, binary, .. } => iac_provider_plugin::PluginSpec {
+                name: name.clone(),
+                source: source.clone(),
+                version: version.clone(),
+                binary: binary.clone(),
+                schema_cache_dir: cache.clone(),
+            },
+            iac_install::Choice::DevOverride { name, source, binary } => iac_provider_plugin::PluginSpec {
+                name: name.clone(),
+                source: source.clone(),
+                version: "0.0.0-dev".into(),
+                binary: binary.clone(),
+                schema_cache_dir: cache.clone(),
+            },
         };
         // Commands reach this from synchronous code inside the multi-threaded
         // runtime; loading a schema (from the cache, or from the plugin) is
         // async, so this worker thread is handed over while it waits.
-        let factory = tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(iac_provider_plugin::PluginFactory::load(spec))).map_err(|e| e.to_string())?;
+        let factory = tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(iac_provider_plugin::PluginFactory::load(spec)))
+            .map_err(|e| e.to_string())?;
         r.register(Arc::new(factory));
     }
     Ok(r)
@@ -52,7 +65,9 @@ pub fn registry(dir: &Path) -> Result<Registry, String> {
 /// `~/.cache/iac/schemas`.
 fn schema_cache_dir() -> Option<std::path::PathBuf> {
     let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(std::path::PathBuf::from);
-    var("IAC_PLUGIN_SCHEMA_CACHE").or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("iac/schemas"))).or_else(|| var("HOME").map(|h| h.join(".cache/iac/schemas")))
+    var("IAC_PLUGIN_SCHEMA_CACHE")
+        .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("iac/schemas")))
+        .or_else(|| var("HOME").map(|h| h.join(".cache/iac/schemas")))
 }
 
 /// The stack's backend: `terraform { backend "local" | "s3" | "pg" { … } }`
@@ -64,13 +79,21 @@ pub fn backend(stack_dir: &Path, configured: Option<&Backend>, overrides: &[(Str
 }
 
 /// [`backend`] for a backend type and settings given directly (a recorded one).
-pub fn backend_of(stack_dir: &Path, configured: Option<(&str, &BTreeMap<String, serde_json::Value>)>, overrides: &[(String, String)]) -> Result<Arc<dyn StateBackend>, String> {
+pub fn backend_of(
+    stack_dir: &Path,
+    configured: Option<(&str, &BTreeMap<String, serde_json::Value>)>,
+    overrides: &[(String, String)],
+) -> Result<Arc<dyn StateBackend>, String> {
     let inner = plain_backend(stack_dir, configured, overrides)?;
     Ok(Arc::new(iac_state_crypt::EncryptedBackend::new(inner, state_keys()?)))
 }
 
 /// The concrete backend for a backend type and its literal settings, unwrapped.
-pub fn plain_backend(stack_dir: &Path, configured: Option<(&str, &BTreeMap<String, serde_json::Value>)>, overrides: &[(String, String)]) -> Result<Arc<dyn StateBackend>, String> {
+pub fn plain_backend(
+    stack_dir: &Path,
+    configured: Option<(&str, &BTreeMap<String, serde_json::Value>)>,
+    overrides: &[(String, String)],
+) -> Result<Arc<dyn StateBackend>, String> {
     let Some((type_, settings)) = configured else {
         return Ok(Arc::new(iac_state_local::LocalBackend::new(iac_engine::ops::default_state_dir(stack_dir))));
     };
@@ -103,7 +126,8 @@ pub fn plain_backend(stack_dir: &Path, configured: Option<(&str, &BTreeMap<Strin
 
 /// `backend "local"`'s `path` (a `-backend-config` value wins), from the stack.
 fn local_path(stack_dir: &Path, settings: &BTreeMap<String, serde_json::Value>, overrides: &[(String, String)]) -> Option<std::path::PathBuf> {
-    let path = overrides.iter().find(|(k, _)| k == "path").map(|(_, v)| v.clone()).or_else(|| settings.get("path").and_then(|v| v.as_str()).map(str::to_string))?;
+    let path =
+        overrides.iter().find(|(k, _)| k == "path").map(|(_, v)| v.clone()).or_else(|| settings.get("path").and_then(|v| v.as_str()).map(str::to_string))?;
     Some(stack_dir.join(path))
 }
 
@@ -120,7 +144,11 @@ fn iac_dir_beside(file: &Path) -> std::path::PathBuf {
 /// `backend "local"` and no path), the file `backend "local" { path }`
 /// names. None for remote backends (their Terraform state is found by the
 /// backend itself) and for a `path` that is iac's own state folder.
-pub fn terraform_state_file(stack_dir: &Path, configured: Option<(&str, &BTreeMap<String, serde_json::Value>)>, overrides: &[(String, String)]) -> Option<std::path::PathBuf> {
+pub fn terraform_state_file(
+    stack_dir: &Path,
+    configured: Option<(&str, &BTreeMap<String, serde_json::Value>)>,
+    overrides: &[(String, String)],
+) -> Option<std::path::PathBuf> {
     match configured {
         None => Some(stack_dir.join("terraform.tfstate")),
         Some(("local", settings)) => match local_path(stack_dir, settings, overrides) {

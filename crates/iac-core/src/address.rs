@@ -194,11 +194,7 @@ struct Cursor<'a> {
 impl<'a> Cursor<'a> {
     fn ident(&mut self) -> Option<&'a str> {
         let rest = &self.s[self.pos..];
-        let len = rest
-            .char_indices()
-            .find(|(_, c)| !(c.is_alphanumeric() || *c == '_' || *c == '-'))
-            .map(|(i, _)| i)
-            .unwrap_or(rest.len());
+        let len = rest.char_indices().find(|(_, c)| !(c.is_alphanumeric() || *c == '_' || *c == '-')).map(|(i, _)| i).unwrap_or(rest.len());
         if len == 0 {
             return None;
         }

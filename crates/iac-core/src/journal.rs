@@ -21,13 +21,30 @@ use crate::value::Value;
 pub enum JournalEntry {
     /// Starts a journal on top of a snapshot: ties records to its lineage/serial,
     /// so records left over from an older snapshot are never replayed.
-    Begin { lineage: String, serial: u64 },
-    Intent { addr: InstanceAddr, action: Action, provider: ProviderAddr, planned: Value },
-    Put { addr: InstanceAddr, instance: InstanceState },
-    Remove { addr: InstanceAddr },
+    Begin {
+        lineage: String,
+        serial: u64,
+    },
+    Intent {
+        addr: InstanceAddr,
+        action: Action,
+        provider: ProviderAddr,
+        planned: Value,
+    },
+    Put {
+        addr: InstanceAddr,
+        instance: InstanceState,
+    },
+    Remove {
+        addr: InstanceAddr,
+    },
     /// An intent ended without an object (the operation failed cleanly).
-    Abandon { addr: InstanceAddr },
-    Outputs { outputs: BTreeMap<String, OutputState> },
+    Abandon {
+        addr: InstanceAddr,
+    },
+    Outputs {
+        outputs: BTreeMap<String, OutputState>,
+    },
 }
 
 impl JournalEntry {
@@ -90,9 +107,15 @@ pub fn check_sequence(records: impl IntoIterator<Item = (Option<u64>, bool)>) ->
         match (expect, seq) {
             (Some(Some(want)), Some(got)) if got == want => expect = Some(Some(want + 1)),
             (Some(Some(want)), Some(got)) if got > want => {
-                return fail(format!("record {} has sequence number {got} where {want} was expected: {} record(s) before it are missing", index + 1, got - want))
+                return fail(format!(
+                    "record {} has sequence number {got} where {want} was expected: {} record(s) before it are missing",
+                    index + 1,
+                    got - want
+                ))
             }
-            (Some(Some(want)), Some(got)) => return fail(format!("record {} has sequence number {got} where {want} was expected: a record is repeated or out of order", index + 1)),
+            (Some(Some(want)), Some(got)) => {
+                return fail(format!("record {} has sequence number {got} where {want} was expected: a record is repeated or out of order", index + 1))
+            }
             (Some(Some(want)), None) => return fail(format!("record {} has no sequence number where {want} was expected", index + 1)),
             (Some(None), None) | (None, None) => {}
             (Some(None), Some(got)) => return fail(format!("record {} has sequence number {got} in a journal without them", index + 1)),
@@ -263,7 +286,10 @@ mod tests {
     #[test]
     fn older_journals_without_numbers_still_replay() {
         let a = InstanceAddr::managed("terraform_data", "a");
-        let old: Vec<Vec<u8>> = [JournalEntry::Begin { lineage: "L".into(), serial: 0 }, JournalEntry::Put { addr: a.clone(), instance: inst("1") }].iter().map(JournalEntry::encode).collect();
+        let old: Vec<Vec<u8>> = [JournalEntry::Begin { lineage: "L".into(), serial: 0 }, JournalEntry::Put { addr: a.clone(), instance: inst("1") }]
+            .iter()
+            .map(JournalEntry::encode)
+            .collect();
         assert_eq!(order(&old), Ok(()));
         assert_eq!(order(&old[1..]), Ok(()), "even without their Begin, as before");
         // A numbered record inside an unnumbered journal is not.

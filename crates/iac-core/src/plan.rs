@@ -1,7 +1,6 @@
 //! Plans: the changes the engine proposes, and the saved plan file that
 //! `iac apply FILE` executes exactly.
 
-
 use serde::{Deserialize, Serialize};
 
 use crate::address::{InstanceAddr, ProviderAddr, ResourceAddr};

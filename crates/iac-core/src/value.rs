@@ -95,7 +95,13 @@ impl Value {
             Value::Sensitive(inner) => inner.non_finite_path(),
             Value::List(items) => items.iter().enumerate().find_map(|(i, v)| v.non_finite_path().map(|p| format!("[{i}]{p}"))),
             Value::Map(m) => m.iter().find_map(|(k, v)| {
-                v.non_finite_path().map(|p| if !k.is_empty() && k.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-') { format!(".{k}{p}") } else { format!("[{k:?}]{p}") })
+                v.non_finite_path().map(|p| {
+                    if !k.is_empty() && k.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-') {
+                        format!(".{k}{p}")
+                    } else {
+                        format!("[{k:?}]{p}")
+                    }
+                })
             }),
             _ => None,
         }
@@ -432,11 +438,8 @@ fn mask(v: &Value, hit: &dyn Fn(&Value) -> bool) -> serde_json::Value {
         Value::Sensitive(inner) => mask(inner, hit),
         Value::List(items) => serde_json::Value::Array(items.iter().map(|i| mask(i, hit)).collect()),
         Value::Map(m) => {
-            let o: serde_json::Map<_, _> = m
-                .iter()
-                .map(|(k, v)| (k.clone(), mask(v, hit)))
-                .filter(|(_, v)| !matches!(v, serde_json::Value::Bool(false)))
-                .collect();
+            let o: serde_json::Map<_, _> =
+                m.iter().map(|(k, v)| (k.clone(), mask(v, hit))).filter(|(_, v)| !matches!(v, serde_json::Value::Bool(false))).collect();
             serde_json::Value::Object(o)
         }
         _ => serde_json::Value::Bool(false),
@@ -585,7 +588,10 @@ mod tests {
         use super::Value;
         assert_eq!(Value::Number(1.0e308).non_finite_path(), None);
         assert_eq!(Value::Number(f64::INFINITY).non_finite_path(), Some(String::new()));
-        let v = Value::map([("a", Value::List(vec![Value::Number(1.0), Value::Sensitive(Box::new(Value::Number(f64::NAN)))])), ("b c", Value::Number(f64::NEG_INFINITY))]);
+        let v = Value::map([
+            ("a", Value::List(vec![Value::Number(1.0), Value::Sensitive(Box::new(Value::Number(f64::NAN)))])),
+            ("b c", Value::Number(f64::NEG_INFINITY)),
+        ]);
         assert_eq!(v.non_finite_path(), Some(".a[1]".into()));
         let w = Value::map([("b c", Value::Number(f64::NEG_INFINITY))]);
         assert_eq!(w.non_finite_path(), Some("[\"b c\"]".into()));

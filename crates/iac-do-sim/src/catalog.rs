@@ -33,9 +33,25 @@ impl Version {
 /// Oldest first.
 pub const VERSIONS: &[&str] = &["1.29.9-do.0", "1.29.10-do.1", "1.30.4-do.0", "1.30.5-do.3", "1.31.1-do.4", "1.31.1-do.5", "1.32.2-do.0"];
 
-pub const REGIONS: &[(&str, &str)] = &[("nyc1", "New York 1"), ("nyc3", "New York 3"), ("sfo3", "San Francisco 3"), ("ams3", "Amsterdam 3"), ("fra1", "Frankfurt 1"), ("lon1", "London 1"), ("sgp1", "Singapore 1"), ("tor1", "Toronto 1")];
+pub const REGIONS: &[(&str, &str)] = &[
+    ("nyc1", "New York 1"),
+    ("nyc3", "New York 3"),
+    ("sfo3", "San Francisco 3"),
+    ("ams3", "Amsterdam 3"),
+    ("fra1", "Frankfurt 1"),
+    ("lon1", "London 1"),
+    ("sgp1", "Singapore 1"),
+    ("tor1", "Toronto 1"),
+];
 
-pub const SIZES: &[(&str, &str)] = &[("s-1vcpu-2gb", "s-1vcpu-2gb"), ("s-2vcpu-2gb", "s-2vcpu-2gb"), ("s-2vcpu-4gb", "s-2vcpu-4gb"), ("s-4vcpu-8gb", "s-4vcpu-8gb"), ("c-4", "c-4"), ("g-2vcpu-8gb", "g-2vcpu-8gb")];
+pub const SIZES: &[(&str, &str)] = &[
+    ("s-1vcpu-2gb", "s-1vcpu-2gb"),
+    ("s-2vcpu-2gb", "s-2vcpu-2gb"),
+    ("s-2vcpu-4gb", "s-2vcpu-4gb"),
+    ("s-4vcpu-8gb", "s-4vcpu-8gb"),
+    ("c-4", "c-4"),
+    ("g-2vcpu-8gb", "g-2vcpu-8gb"),
+];
 
 pub fn is_version(slug: &str) -> bool {
     VERSIONS.contains(&slug)
@@ -64,9 +80,7 @@ pub fn upgrades_from(current: &str) -> Vec<&'static str> {
     VERSIONS
         .iter()
         .copied()
-        .filter(|s| {
-            Version::parse(s).is_some_and(|v| v.cmp(&cur) == Ordering::Greater && v.major == cur.major && v.minor <= cur.minor + 1)
-        })
+        .filter(|s| Version::parse(s).is_some_and(|v| v.cmp(&cur) == Ordering::Greater && v.major == cur.major && v.minor <= cur.minor + 1))
         .collect()
 }
 

@@ -38,13 +38,23 @@ struct Args {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into())).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
     let a = Args::parse();
     let cfg = SimConfig {
         kube_api_address: a.kube_api,
         provision_delay_ms: a.provision_delay_ms,
         node_delay_ms: a.node_delay_ms,
-        faults: Faults { latency_ms: a.latency_ms, rate_429: a.rate_429, rate_5xx: a.rate_5xx, rate_drop: a.rate_drop, rate_limit_per_minute: a.rate_limit, ..Faults::default() },
+        faults: Faults {
+            latency_ms: a.latency_ms,
+            rate_429: a.rate_429,
+            rate_5xx: a.rate_5xx,
+            rate_drop: a.rate_drop,
+            rate_limit_per_minute: a.rate_limit,
+            ..Faults::default()
+        },
         ..SimConfig::default()
     };
     let handle = match Simulator::start_on(a.listen, cfg).await {

@@ -220,7 +220,11 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Dro
 }
 
 fn serve(shared: &Shared, cfg: &SimConfig, method: &str, path: &str, query: &str, body: &Bytes) -> Result<Reply, ApiError> {
-    let json: Value = if body.is_empty() { Value::Null } else { serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("the request body is not JSON: {e}")))? };
+    let json: Value = if body.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("the request body is not JSON: {e}")))?
+    };
     let req = Req { method, query, body: &json, now: Instant::now(), cfg, base: &shared.base };
     let mut store = lock(&shared.store);
     dispatch(&mut store, path, &req)
@@ -305,7 +309,11 @@ fn admin_route(shared: &Shared, method: &str, what: &str, body: &Bytes) -> Resp 
         _ => Err(format!("no admin route {method} /_sim/{what}")),
     };
     match out {
-        Ok(v) => Response::builder().status(200).header("content-type", "application/json").body(Full::new(Bytes::from(v.to_string()))).unwrap_or_else(|_| plain(500, "")),
+        Ok(v) => Response::builder()
+            .status(200)
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from(v.to_string())))
+            .unwrap_or_else(|_| plain(500, "")),
         Err(e) => plain(400, &e),
     }
 }

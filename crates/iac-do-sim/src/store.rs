@@ -436,7 +436,8 @@ impl Store {
         if c.state != ClusterState::Running {
             return Err(ApiError::unprocessable(format!("the cluster is {}; upgrades need a running cluster", c.state.as_str())));
         }
-        let target = if req.version == "latest" { catalog::upgrades_from(&c.version).last().map(|s| s.to_string()).unwrap_or(c.version.clone()) } else { req.version };
+        let target =
+            if req.version == "latest" { catalog::upgrades_from(&c.version).last().map(|s| s.to_string()).unwrap_or(c.version.clone()) } else { req.version };
         if target == c.version {
             return Ok(());
         }

@@ -44,7 +44,8 @@ impl Model {
         let bytes = std::fs::read(path).map_err(|e| ModelError::Read { path: path.into(), message: e.to_string() })?;
         let text = if path.extension().is_some_and(|e| e == "gz") {
             let mut s = String::new();
-            std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut s).map_err(|e| ModelError::Read { path: path.into(), message: e.to_string() })?;
+            std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut s)
+                .map_err(|e| ModelError::Read { path: path.into(), message: e.to_string() })?;
             s
         } else {
             String::from_utf8_lossy(&bytes).into_owned()
@@ -95,7 +96,10 @@ impl Model {
                 }
             }
             "list" => match v.as_array() {
-                Some(items) => items.iter().enumerate().for_each(|(i, x)| self.check_value(s["member"]["shape"].as_str().unwrap_or(""), x, &format!("{path}[{i}]"), out, false)),
+                Some(items) => items
+                    .iter()
+                    .enumerate()
+                    .for_each(|(i, x)| self.check_value(s["member"]["shape"].as_str().unwrap_or(""), x, &format!("{path}[{i}]"), out, false)),
                 None => out.push(format!("{path}: expected a list ({shape})")),
             },
             "map" => match v.as_object() {

@@ -28,7 +28,14 @@ pub struct Behaviour {
 
 impl Default for Behaviour {
     fn default() -> Behaviour {
-        Behaviour { transition_reads: 2, fail_clusters: Vec::new(), default_version: "1.31".into(), account_id: "123456789012".into(), throttle_next: 0, kube_api: None }
+        Behaviour {
+            transition_reads: 2,
+            fail_clusters: Vec::new(),
+            default_version: "1.31".into(),
+            account_id: "123456789012".into(),
+            throttle_next: 0,
+            kube_api: None,
+        }
     }
 }
 
@@ -227,7 +234,9 @@ impl State {
             ("POST", ["clusters", name, "update-config"]) => self.update_cluster_config(name, body),
             ("GET", ["clusters", name, "updates", id]) => self.describe_update(name, id),
             ("POST", ["clusters", name, "node-groups"]) => self.create_nodegroup(name, body, region),
-            ("GET", ["clusters", name, "node-groups"]) => ok(json!({ "nodegroups": self.nodegroups.keys().filter(|(c, _)| c == name).map(|(_, n)| n).collect::<Vec<_>>() })),
+            ("GET", ["clusters", name, "node-groups"]) => {
+                ok(json!({ "nodegroups": self.nodegroups.keys().filter(|(c, _)| c == name).map(|(_, n)| n).collect::<Vec<_>>() }))
+            }
             ("GET", ["clusters", name, "node-groups", ng]) => self.read_tracked(Kind::Nodegroup, name, ng),
             ("DELETE", ["clusters", name, "node-groups", ng]) => self.delete_tracked(Kind::Nodegroup, name, ng),
             ("POST", ["clusters", name, "node-groups", ng, "update-config"]) => self.update_nodegroup_config(name, ng, body),
@@ -238,7 +247,9 @@ impl State {
             ("DELETE", ["clusters", name, "addons", a]) => self.delete_tracked(Kind::Addon, name, a),
             ("POST", ["clusters", name, "addons", a, "update"]) => self.update_addon(name, a, body),
             ("POST", ["clusters", name, "access-entries"]) => self.create_access_entry(name, body, region),
-            ("GET", ["clusters", name, "access-entries"]) => ok(json!({ "accessEntries": self.access_entries.keys().filter(|(c, _)| c == name).map(|(_, p)| p).collect::<Vec<_>>() })),
+            ("GET", ["clusters", name, "access-entries"]) => {
+                ok(json!({ "accessEntries": self.access_entries.keys().filter(|(c, _)| c == name).map(|(_, p)| p).collect::<Vec<_>>() }))
+            }
             ("GET", ["clusters", name, "access-entries", p]) => match self.access_entries.get(&(name.to_string(), p.to_string())) {
                 Some(e) => ok(json!({ "accessEntry": e })),
                 None => not_found(&format!("access entry for principal {p}")),
@@ -256,7 +267,11 @@ impl State {
                 }
             }),
             ("DELETE", ["tags", arn @ ..]) => {
-                let keys: Vec<String> = query.split('&').filter_map(|kv| kv.strip_prefix("tagKeys=")).map(|k| percent_encoding::percent_decode_str(k).decode_utf8_lossy().into_owned()).collect();
+                let keys: Vec<String> = query
+                    .split('&')
+                    .filter_map(|kv| kv.strip_prefix("tagKeys="))
+                    .map(|k| percent_encoding::percent_decode_str(k).decode_utf8_lossy().into_owned())
+                    .collect();
                 self.tag(&arn.join("/"), |t| {
                     if let Some(m) = t.as_object_mut() {
                         for k in &keys {
@@ -267,7 +282,9 @@ impl State {
             }
             ("GET", ["tags", arn @ ..]) => {
                 let arn = arn.join("/");
-                match self.docs_mut().find(|d| d["arn"] == arn.as_str() || d["nodegroupArn"] == arn.as_str() || d["addonArn"] == arn.as_str() || d["accessEntryArn"] == arn.as_str()) {
+                match self.docs_mut().find(|d| {
+                    d["arn"] == arn.as_str() || d["nodegroupArn"] == arn.as_str() || d["addonArn"] == arn.as_str() || d["accessEntryArn"] == arn.as_str()
+                }) {
                     Some(d) => ok(json!({ "tags": d["tags"].clone() })),
                     None => not_found(&format!("resource {arn}")),
                 }
@@ -277,7 +294,12 @@ impl State {
     }
 
     fn docs_mut(&mut self) -> impl Iterator<Item = &mut Json> {
-        self.clusters.values_mut().map(|t| &mut t.doc).chain(self.nodegroups.values_mut().map(|t| &mut t.doc)).chain(self.addons.values_mut().map(|t| &mut t.doc)).chain(self.access_entries.values_mut())
+        self.clusters
+            .values_mut()
+            .map(|t| &mut t.doc)
+            .chain(self.nodegroups.values_mut().map(|t| &mut t.doc))
+            .chain(self.addons.values_mut().map(|t| &mut t.doc))
+            .chain(self.access_entries.values_mut())
     }
 
     fn tag(&mut self, arn: &str, f: impl FnOnce(&mut Json)) -> Reply {
@@ -339,7 +361,8 @@ impl State {
         let fail = self.behaviour.fail_clusters.iter().any(|f| f == name);
         let mut t = Tracked::new(doc.clone(), self.reads(), if fail { "FAILED" } else { "ACTIVE" });
         if fail {
-            t.doc["health"] = json!({ "issues": [{ "code": "Ec2SubnetNotFound", "message": "The subnet ID does not exist", "resourceIds": vpc["subnetIds"].clone() }] });
+            t.doc["health"] =
+                json!({ "issues": [{ "code": "Ec2SubnetNotFound", "message": "The subnet ID does not exist", "resourceIds": vpc["subnetIds"].clone() }] });
         }
         self.clusters.insert(name.to_string(), t);
         ok(json!({ "cluster": doc }))
@@ -374,9 +397,15 @@ impl State {
             Ok(c) => c,
             Err(e) => return e,
         };
-        let (Some(want), Some(have)) = (b["version"].as_str().and_then(minor), c["version"].as_str().and_then(minor)) else { return err(400, "InvalidParameterException", "version is required") };
+        let (Some(want), Some(have)) = (b["version"].as_str().and_then(minor), c["version"].as_str().and_then(minor)) else {
+            return err(400, "InvalidParameterException", "version is required");
+        };
         if want.0 != have.0 || want.1 != have.1 + 1 {
-            return err(400, "InvalidParameterException", format!("Unsupported Kubernetes minor version update from {}.{} to {}.{}", have.0, have.1, want.0, want.1));
+            return err(
+                400,
+                "InvalidParameterException",
+                format!("Unsupported Kubernetes minor version update from {}.{} to {}.{}", have.0, have.1, want.0, want.1),
+            );
         }
         let v = format!("{}.{}", want.0, want.1);
         if let Some(t) = self.clusters.get_mut(name) {
@@ -398,7 +427,11 @@ impl State {
             let t = self.clusters.get_mut(name).expect("checked above");
             if let Some(v) = b["resourcesVpcConfig"].as_object() {
                 kind = "EndpointAccessUpdate";
-                for (k, param) in [("endpointPublicAccess", "EndpointPublicAccess"), ("endpointPrivateAccess", "EndpointPrivateAccess"), ("publicAccessCidrs", "PublicAccessCidrs")] {
+                for (k, param) in [
+                    ("endpointPublicAccess", "EndpointPublicAccess"),
+                    ("endpointPrivateAccess", "EndpointPrivateAccess"),
+                    ("publicAccessCidrs", "PublicAccessCidrs"),
+                ] {
                     if let Some(x) = v.get(k) {
                         t.doc["resourcesVpcConfig"][k] = x.clone();
                         params.push((param, x.to_string()));
@@ -468,7 +501,9 @@ impl State {
 
     fn update_nodegroup_config(&mut self, cluster: &str, name: &str, b: &Json) -> Reply {
         let reads = self.reads();
-        let Some(t) = self.nodegroups.get_mut(&(cluster.to_string(), name.to_string())) else { return not_found(&format!("node group found for name: {name}")) };
+        let Some(t) = self.nodegroups.get_mut(&(cluster.to_string(), name.to_string())) else {
+            return not_found(&format!("node group found for name: {name}"));
+        };
         if t.status() != "ACTIVE" && t.reads_left == 0 && t.settles_to.as_deref() == Some("ACTIVE") {
             t.doc["status"] = json!("ACTIVE");
         }
@@ -522,7 +557,9 @@ impl State {
     fn update_nodegroup_version(&mut self, cluster: &str, name: &str, b: &Json) -> Reply {
         let cluster_version = self.clusters.get(cluster).and_then(|c| c.doc["version"].as_str().map(str::to_string)).unwrap_or_default();
         let reads = self.reads();
-        let Some(t) = self.nodegroups.get_mut(&(cluster.to_string(), name.to_string())) else { return not_found(&format!("node group found for name: {name}")) };
+        let Some(t) = self.nodegroups.get_mut(&(cluster.to_string(), name.to_string())) else {
+            return not_found(&format!("node group found for name: {name}"));
+        };
         let v = b["version"].as_str().map(str::to_string).unwrap_or(cluster_version.clone());
         if minor(&v) > minor(&cluster_version) {
             return err(400, "InvalidParameterException", format!("Nodegroup version {v} cannot be newer than the cluster's {cluster_version}"));

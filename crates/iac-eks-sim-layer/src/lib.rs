@@ -96,7 +96,12 @@ pub async fn start(upstream: &str, behaviour: Behaviour) -> Result<Handle, Layer
 pub async fn start_on(addr: SocketAddr, upstream: &str, behaviour: Behaviour) -> Result<Handle, LayerError> {
     let listener = TcpListener::bind(addr).await.map_err(|source| LayerError::Bind { addr, source })?;
     let addr = listener.local_addr().map_err(|source| LayerError::Bind { addr, source })?;
-    let shared = Arc::new(Shared { upstream: upstream.trim_end_matches('/').to_string(), state: Mutex::new(eks::State::new(behaviour)), exchanges: Mutex::new(Vec::new()), client: Client::builder(TokioExecutor::new()).build_http() });
+    let shared = Arc::new(Shared {
+        upstream: upstream.trim_end_matches('/').to_string(),
+        state: Mutex::new(eks::State::new(behaviour)),
+        exchanges: Mutex::new(Vec::new()),
+        client: Client::builder(TokioExecutor::new()).build_http(),
+    });
     let (stop, mut stopped) = oneshot::channel::<()>();
     let s = shared.clone();
     tokio::spawn(async move {

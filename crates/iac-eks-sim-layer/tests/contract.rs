@@ -21,7 +21,12 @@ fn served(s: &mut State, method: &str, path: &str, request: Json) -> Exchange {
 fn every_answer_of_the_layer_has_the_models_shape() {
     let m = model();
     let mut s = State::new(Behaviour { transition_reads: 0, ..Behaviour::default() });
-    let mut xs = vec![served(&mut s, "POST", "/clusters", json!({"name": "c", "roleArn": "arn:aws:iam::1:role/r", "version": "1.30", "resourcesVpcConfig": {"subnetIds": ["subnet-a", "subnet-b"]}, "accessConfig": {"authenticationMode": "API"}, "tags": {"a": "b"}}))];
+    let mut xs = vec![served(
+        &mut s,
+        "POST",
+        "/clusters",
+        json!({"name": "c", "roleArn": "arn:aws:iam::1:role/r", "version": "1.30", "resourcesVpcConfig": {"subnetIds": ["subnet-a", "subnet-b"]}, "accessConfig": {"authenticationMode": "API"}, "tags": {"a": "b"}}),
+    )];
     xs.push(served(&mut s, "GET", "/clusters/c", Json::Null));
     xs.push(served(&mut s, "POST", "/clusters/c/updates", json!({"version": "1.31"})));
     let id = xs.last().unwrap().response["update"]["id"].as_str().unwrap().to_string();
@@ -29,7 +34,12 @@ fn every_answer_of_the_layer_has_the_models_shape() {
     xs.push(served(&mut s, "POST", "/clusters/c/update-config", json!({"resourcesVpcConfig": {"endpointPrivateAccess": true}})));
     xs.push(served(&mut s, "POST", "/clusters/c/node-groups", json!({"nodegroupName": "n", "nodeRole": "arn:aws:iam::1:role/n", "subnets": ["subnet-a"], "scalingConfig": {"minSize": 1, "maxSize": 3, "desiredSize": 2}, "taints": [{"key": "k", "value": "v", "effect": "NO_SCHEDULE"}], "labels": {"a": "b"}})));
     xs.push(served(&mut s, "GET", "/clusters/c/node-groups/n", Json::Null));
-    xs.push(served(&mut s, "POST", "/clusters/c/node-groups/n/update-config", json!({"scalingConfig": {"desiredSize": 3}, "labels": {"addOrUpdateLabels": {"x": "y"}, "removeLabels": ["a"]}})));
+    xs.push(served(
+        &mut s,
+        "POST",
+        "/clusters/c/node-groups/n/update-config",
+        json!({"scalingConfig": {"desiredSize": 3}, "labels": {"addOrUpdateLabels": {"x": "y"}, "removeLabels": ["a"]}}),
+    ));
     xs.push(served(&mut s, "POST", "/clusters/c/node-groups/n/update-version", json!({"version": "1.31"})));
     xs.push(served(&mut s, "POST", "/clusters/c/addons", json!({"addonName": "vpc-cni", "addonVersion": "v1.18.0-eksbuild.1"})));
     xs.push(served(&mut s, "GET", "/clusters/c/addons/vpc-cni", Json::Null));
@@ -39,7 +49,11 @@ fn every_answer_of_the_layer_has_the_models_shape() {
     xs.push(served(&mut s, "GET", "/clusters/c/node-groups", Json::Null));
     xs.push(served(&mut s, "GET", "/clusters/nope", Json::Null));
     xs.push(served(&mut s, "DELETE", "/clusters/c/node-groups/n", Json::Null));
-    assert!(xs.iter().all(|x| x.status == 200 || x.path == "/clusters/nope"), "{:?}", xs.iter().map(|x| (x.path.clone(), x.status, x.response.clone())).collect::<Vec<_>>());
+    assert!(
+        xs.iter().all(|x| x.status == 200 || x.path == "/clusters/nope"),
+        "{:?}",
+        xs.iter().map(|x| (x.path.clone(), x.status, x.response.clone())).collect::<Vec<_>>()
+    );
     let problems = m.check_all(&xs);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
@@ -47,7 +61,14 @@ fn every_answer_of_the_layer_has_the_models_shape() {
 #[test]
 fn deviations_from_the_model_are_reported() {
     let m = model();
-    let x = |method: &str, path: &str, request: Json, response: Json| Exchange { method: method.into(), path: path.into(), query: String::new(), request, status: 200, response };
+    let x = |method: &str, path: &str, request: Json, response: Json| Exchange {
+        method: method.into(),
+        path: path.into(),
+        query: String::new(),
+        request,
+        status: 200,
+        response,
+    };
     let cases = [
         (x("GET", "/clusters/c", Json::Null, json!({"cluster": {"name": "c", "statuz": "ACTIVE"}})), "not a member of Cluster"),
         (x("GET", "/clusters/c", Json::Null, json!({"cluster": {"name": "c", "status": "RUNNING"}})), "is not one of ClusterStatus's values"),

@@ -126,10 +126,21 @@ async fn delete_one(run: &Run, change: &ResourceChange) -> Result<(), Diagnostic
         sink(Event::Start { addr: addr.clone(), action: Action::Delete });
     }
     if let Some(j) = &run.journal {
-        j.record(&JournalEntry::Intent { addr: addr.clone(), action: Action::Delete, provider: inst.provider.clone(), planned: Value::Null }).await.map_err(|e| err(e.to_string()))?;
+        j.record(&JournalEntry::Intent { addr: addr.clone(), action: Action::Delete, provider: inst.provider.clone(), planned: Value::Null })
+            .await
+            .map_err(|e| err(e.to_string()))?;
     }
     let span = tracing::info_span!("resource.apply", address = %addr, action = crate::run::action_name(Action::Delete), provider = %inst.provider.name);
-    let r = tracing::Instrument::instrument(provider.delete(DeleteRequest { type_: addr.resource.type_.clone(), addr: addr.clone(), prior: Value::from_json(&inst.attributes), private: inst.private.clone() }), span).await;
+    let r = tracing::Instrument::instrument(
+        provider.delete(DeleteRequest {
+            type_: addr.resource.type_.clone(),
+            addr: addr.clone(),
+            prior: Value::from_json(&inst.attributes),
+            private: inst.private.clone(),
+        }),
+        span,
+    )
+    .await;
     match r {
         Ok(()) => {
             run.remove(addr).await?;

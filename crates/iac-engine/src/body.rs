@@ -141,7 +141,14 @@ impl BodyEval<'_> {
     }
 
     /// `dynamic "name" { for_each = ..., iterator = it, content { ... } }`.
-    fn dynamic(&self, b: &hcl_edit::structure::Block, schema: &Block, locals: &[(String, Value)], seen: &mut BTreeMap<String, Vec<Labelled>>, diags: &mut Vec<Diagnostic>) {
+    fn dynamic(
+        &self,
+        b: &hcl_edit::structure::Block,
+        schema: &Block,
+        locals: &[(String, Value)],
+        seen: &mut BTreeMap<String, Vec<Labelled>>,
+        diags: &mut Vec<Diagnostic>,
+    ) {
         let file = self.ev.file;
         let hspan = Span { file, range: b.ident.span().unwrap_or(0..0) };
         let Some(label) = b.labels.first().map(|l| match l {
@@ -170,8 +177,14 @@ impl BodyEval<'_> {
                     }
                 }
                 Structure::Block(c) if c.ident.as_str() == "content" => content = Some(c),
-                Structure::Attribute(a) => diags.push(Diagnostic::error(format!("unsupported argument {:?} in dynamic", a.key.as_str()), Some(Span { file, range: a.key.span().unwrap_or(0..0) }))),
-                Structure::Block(c) => diags.push(Diagnostic::error(format!("unsupported block {:?} in dynamic", c.ident.as_str()), Some(Span { file, range: c.ident.span().unwrap_or(0..0) }))),
+                Structure::Attribute(a) => diags.push(Diagnostic::error(
+                    format!("unsupported argument {:?} in dynamic", a.key.as_str()),
+                    Some(Span { file, range: a.key.span().unwrap_or(0..0) }),
+                )),
+                Structure::Block(c) => diags.push(Diagnostic::error(
+                    format!("unsupported block {:?} in dynamic", c.ident.as_str()),
+                    Some(Span { file, range: c.ident.span().unwrap_or(0..0) }),
+                )),
             }
         }
         let (Some(fe), Some(content)) = (for_each, content) else {
@@ -196,7 +209,10 @@ impl BodyEval<'_> {
                 return;
             }
             other => {
-                diags.push(Diagnostic::error(format!("dynamic for_each must be a list or map, got {}", other.type_name()), Some(Span { file, range: fe.span().unwrap_or(0..0) })));
+                diags.push(Diagnostic::error(
+                    format!("dynamic for_each must be a list or map, got {}", other.type_name()),
+                    Some(Span { file, range: fe.span().unwrap_or(0..0) }),
+                ));
                 return;
             }
         };

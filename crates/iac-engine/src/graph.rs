@@ -9,10 +9,10 @@ use std::collections::{BTreeMap, HashMap};
 use hcl_edit::structure::{Body, Structure};
 use iac_core::address::Mode;
 use iac_lang::config::{Expr, HclExpr, Module, ProviderRef, Resource};
-use iac_lang::source::FileId;
 use iac_lang::diagnostic::{Diagnostic, Diagnostics};
 use iac_lang::load::Stack;
 use iac_lang::refs::{references, Subject};
+use iac_lang::source::FileId;
 use iac_lang::source::Span;
 
 use crate::body::suggest;
@@ -120,7 +120,12 @@ impl ConfigGraph {
 pub fn build(stack: &Stack, provider_known: &dyn Fn(&str) -> bool) -> (ConfigGraph, Diagnostics) {
     let mut g = ConfigGraph::default();
     let mut diags = Diagnostics::default();
-    let total: usize = stack.root.walk().iter().map(|m| m.variables.len() + m.locals.len() + m.resources.len() + m.outputs.len() + m.module_calls.len() + m.providers.len() + 1).sum();
+    let total: usize = stack
+        .root
+        .walk()
+        .iter()
+        .map(|m| m.variables.len() + m.locals.len() + m.resources.len() + m.outputs.len() + m.module_calls.len() + m.providers.len() + 1)
+        .sum();
     g.index.reserve(total);
     g.nodes.reserve(total);
     g.deps.reserve(total);
@@ -165,7 +170,8 @@ pub fn build(stack: &Stack, provider_known: &dyn Fn(&str) -> bool) -> (ConfigGra
                 match mc.inputs.get(n) {
                     Some(e) => b.expr_edges(me, parent, e, Context::ModuleCall(mc.count.is_some(), mc.for_each.is_some())),
                     None if v.default.is_none() => b.diags.push(
-                        Diagnostic::error(format!("module {name:?} needs a value for its required variable {n:?}"), Some(mc.span.clone())).with_related(v.span.clone(), "declared here"),
+                        Diagnostic::error(format!("module {name:?} needs a value for its required variable {n:?}"), Some(mc.span.clone()))
+                            .with_related(v.span.clone(), "declared here"),
                     ),
                     None => {}
                 }
@@ -181,7 +187,8 @@ pub fn build(stack: &Stack, provider_known: &dyn Fn(&str) -> bool) -> (ConfigGra
                 }
             }
             // Every node of a module instance waits for the module's expansion.
-            let own: Vec<usize> = b.g.nodes.iter().enumerate().filter(|(_, id)| id.module == p && !matches!(id.kind, NodeKind::Variable(_))).map(|(i, _)| i).collect();
+            let own: Vec<usize> =
+                b.g.nodes.iter().enumerate().filter(|(_, id)| id.module == p && !matches!(id.kind, NodeKind::Variable(_))).map(|(i, _)| i).collect();
             for i in own {
                 b.g.edge(i, call, None);
             }
@@ -233,7 +240,10 @@ pub fn build(stack: &Stack, provider_known: &dyn Fn(&str) -> bool) -> (ConfigGra
             match resolve_provider(stack, m, &r.provider) {
                 Ok(key) => {
                     if !provider_known(&key.name) {
-                        b.diags.push(Diagnostic::error(format!("{k}: no provider {:?} is available", key.name), Some(r.provider.span.clone().unwrap_or(r.span.clone()))));
+                        b.diags.push(Diagnostic::error(
+                            format!("{k}: no provider {:?} is available", key.name),
+                            Some(r.provider.span.clone().unwrap_or(r.span.clone())),
+                        ));
                         continue;
                     }
                     let pid = b.g.add(NodeId { module: key.module.clone(), kind: NodeKind::Provider(key.kind_name()) });
@@ -322,7 +332,15 @@ impl EdgeBuilder<'_> {
         self.ref_edges(me, m, refs, errors, file, ctx);
     }
 
-    fn ref_edges(&mut self, me: usize, m: &Module, refs: Vec<iac_lang::refs::Reference>, errors: Vec<(std::ops::Range<usize>, String)>, file: FileId, ctx: Context) {
+    fn ref_edges(
+        &mut self,
+        me: usize,
+        m: &Module,
+        refs: Vec<iac_lang::refs::Reference>,
+        errors: Vec<(std::ops::Range<usize>, String)>,
+        file: FileId,
+        ctx: Context,
+    ) {
         for (range, msg) in errors {
             self.diags.push(Diagnostic::error(format!("invalid reference: {msg}"), Some(Span { file, range })));
         }
@@ -336,7 +354,8 @@ impl EdgeBuilder<'_> {
                             continue;
                         }
                         if t == me {
-                            self.diags.push(Diagnostic::error(format!("{} refers to itself; use self only in provisioners", self.g.nodes[me]), Some(span.clone())));
+                            self.diags
+                                .push(Diagnostic::error(format!("{} refers to itself; use self only in provisioners", self.g.nodes[me]), Some(span.clone())));
                             continue;
                         }
                         self.g.edge(me, t, Some(span.clone()));
@@ -389,7 +408,9 @@ impl EdgeBuilder<'_> {
                 let hint = suggest(name, names.iter()).replacen("did you mean \"", &format!("did you mean \"{prefix}"), 1);
                 format!("reference to undeclared resource {type_}.{name}{hint}")
             }),
-            Subject::Data { type_, name } => one(NodeKind::Resource(format!("data.{type_}.{name}")), &|| format!("reference to undeclared data source data.{type_}.{name}")),
+            Subject::Data { type_, name } => {
+                one(NodeKind::Resource(format!("data.{type_}.{name}")), &|| format!("reference to undeclared data source data.{type_}.{name}"))
+            }
             Subject::Module { name, output } => {
                 let call = m.module_calls.get(name).ok_or_else(|| format!("reference to undeclared module {name:?}"))?;
                 let mut child = p.clone();
@@ -490,7 +511,8 @@ pub fn unknown_type(provider: &str, schema: &iac_core::schema::ProviderSchema, r
         Mode::Data => schema.data_sources.keys().map(String::as_str).collect(),
     };
     let what = if res.mode == Mode::Data { "data source" } else { "resource" };
-    Diagnostic::error(format!("provider {provider:?} has no {what} type {:?}", res.type_), Some(res.span.clone())).with_detail(format!("it offers: {}", kinds.join(", ")))
+    Diagnostic::error(format!("provider {provider:?} has no {what} type {:?}", res.type_), Some(res.span.clone()))
+        .with_detail(format!("it offers: {}", kinds.join(", ")))
 }
 
 pub fn resource_of<'a>(stack: &'a Stack, id: &NodeId) -> Option<&'a Resource> {

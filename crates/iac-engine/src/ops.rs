@@ -159,7 +159,10 @@ fn within(prefix: &iac_core::address::ModulePath, t: &Target) -> Target {
     match t {
         Target::Module(m) => Target::Module(join(m)),
         Target::Resource(r) => Target::Resource(iac_core::address::ResourceAddr { module: join(&r.module), ..r.clone() }),
-        Target::Instance(i) => Target::Instance(iac_core::address::InstanceAddr { resource: iac_core::address::ResourceAddr { module: join(&i.resource.module), ..i.resource.clone() }, key: i.key.clone() }),
+        Target::Instance(i) => Target::Instance(iac_core::address::InstanceAddr {
+            resource: iac_core::address::ResourceAddr { module: join(&i.resource.module), ..i.resource.clone() },
+            key: i.key.clone(),
+        }),
     }
 }
 
@@ -250,9 +253,15 @@ async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, vars: iac_cor
         let orphan = !seen.contains(addr);
         if (orphan || mode == PlanMode::Destroy) && in_targets(addr) && mode != PlanMode::RefreshOnly {
             if mode == PlanMode::Destroy {
-                if let Some(r) = loaded.stack.root.descendant(&addr.resource.module.0.iter().map(|s| s.name.clone()).collect::<Vec<_>>()).and_then(|m| m.resources.get(&format!("{}.{}", addr.resource.type_, addr.resource.name))) {
+                if let Some(r) = loaded
+                    .stack
+                    .root
+                    .descendant(&addr.resource.module.0.iter().map(|s| s.name.clone()).collect::<Vec<_>>())
+                    .and_then(|m| m.resources.get(&format!("{}.{}", addr.resource.type_, addr.resource.name)))
+                {
                     if r.lifecycle.prevent_destroy {
-                        errors.push(Diagnostic::error(format!("{addr} has lifecycle.prevent_destroy set, but the plan would destroy it"), Some(r.span.clone())));
+                        errors
+                            .push(Diagnostic::error(format!("{addr} has lifecycle.prevent_destroy set, but the plan would destroy it"), Some(r.span.clone())));
                         continue;
                     }
                 }
@@ -310,12 +319,24 @@ async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, vars: iac_cor
         }
         for (name, o) in &refreshed.outputs {
             if !now.contains_key(name) {
-                outputs.push(OutputChange { name: name.clone(), action: Action::Delete, before: Value::from_json(&o.value).mark_if(o.sensitive), after: Value::Null, sensitive: o.sensitive });
+                outputs.push(OutputChange {
+                    name: name.clone(),
+                    action: Action::Delete,
+                    before: Value::from_json(&o.value).mark_if(o.sensitive),
+                    after: Value::Null,
+                    sensitive: o.sensitive,
+                });
             }
         }
     } else {
         for (name, o) in &refreshed.outputs {
-            outputs.push(OutputChange { name: name.clone(), action: Action::Delete, before: Value::from_json(&o.value).mark_if(o.sensitive), after: Value::Null, sensitive: o.sensitive });
+            outputs.push(OutputChange {
+                name: name.clone(),
+                action: Action::Delete,
+                before: Value::from_json(&o.value).mark_if(o.sensitive),
+                after: Value::Null,
+                sensitive: o.sensitive,
+            });
         }
     }
     let plan = Plan {
@@ -349,7 +370,11 @@ fn orphan_reason(root: &iac_lang::config::Module, module_instances: &[iac_core::
         return DELETE_NO_MODULE;
     }
     let names: Vec<String> = module.0.iter().map(|s| s.name.clone()).collect();
-    let key = if addr.resource.mode == Mode::Data { format!("data.{}.{}", addr.resource.type_, addr.resource.name) } else { format!("{}.{}", addr.resource.type_, addr.resource.name) };
+    let key = if addr.resource.mode == Mode::Data {
+        format!("data.{}.{}", addr.resource.type_, addr.resource.name)
+    } else {
+        format!("{}.{}", addr.resource.type_, addr.resource.name)
+    };
     let Some(r) = root.descendant(&names).and_then(|m| m.resources.get(&key)) else { return DELETE_NO_RESOURCE_CONFIG };
     match (&addr.key, r.count.is_some(), r.for_each.is_some()) {
         (iac_core::address::InstanceKey::Int(_), true, _) => DELETE_COUNT_INDEX,
@@ -388,7 +413,13 @@ pub async fn apply_loaded(loaded: &Loaded, env: &Env, plan: Plan, parallelism: u
 /// one hold of the state lock, as Terraform does, so that no other run can
 /// change the state between the plan a person approved and the apply.
 /// Ok(None) when nothing was applied (no changes, or `confirm` said no).
-pub async fn plan_and_apply(loaded: &Loaded, env: &Env, req: PlanRequest, parallelism: usize, confirm: impl FnOnce(&PlanOutcome) -> bool) -> Result<Option<ApplyOutcome>, EngineError> {
+pub async fn plan_and_apply(
+    loaded: &Loaded,
+    env: &Env,
+    req: PlanRequest,
+    parallelism: usize,
+    confirm: impl FnOnce(&PlanOutcome) -> bool,
+) -> Result<Option<ApplyOutcome>, EngineError> {
     let (vars, var_warnings) = root_vars(loaded, &req.vars, env)?;
     let lock_info = statemgr::lock(env.backend.as_ref(), "apply", env.lock_timeout, &env.lock_wait, env.events.as_ref()).await?;
     let result = async {
@@ -501,13 +532,7 @@ async fn apply_locked(loaded: &Loaded, env: &Env, plan: Plan, parallelism: usize
 /// bodies against schemas, types, references, expressions (variables are
 /// unknown, so only what holds for every value is checked).
 pub async fn validate(loaded: &Loaded, registry: &Registry) -> Vec<Diagnostic> {
-    let vars = loaded
-        .stack
-        .root
-        .variables
-        .iter()
-        .map(|(k, v)| (k.clone(), Value::Unknown.mark_if(v.sensitive)))
-        .collect();
+    let vars = loaded.stack.root.variables.iter().map(|(k, v)| (k.clone(), Value::Unknown.mark_if(v.sensitive))).collect();
     let run = Arc::new(Run::new(RunSetup {
         stack: loaded.stack.clone(),
         graph: loaded.graph.clone(),
@@ -551,7 +576,11 @@ pub async fn edit_state<T>(env: &Env, operation: &str, f: impl FnOnce(&mut State
 /// `iac import ADDR ID`: adopts an existing object into state.
 pub async fn import(dir: &Path, env: &Env, addr: InstanceAddr, id: String, vars: Vec<CliVar>) -> Result<(), EngineError> {
     let loaded = load(dir, &env.registry).map_err(|(e, _)| e)?;
-    let exists = loaded.stack.root.descendant(&addr.resource.module.0.iter().map(|s| s.name.clone()).collect::<Vec<_>>()).is_some_and(|m| m.resources.contains_key(&format!("{}.{}", addr.resource.type_, addr.resource.name)));
+    let exists = loaded
+        .stack
+        .root
+        .descendant(&addr.resource.module.0.iter().map(|s| s.name.clone()).collect::<Vec<_>>())
+        .is_some_and(|m| m.resources.contains_key(&format!("{}.{}", addr.resource.type_, addr.resource.name)));
     if !exists {
         return Err(EngineError::Invalid(format!("{addr} is not declared in the stack; add a resource block for it first")));
     }
@@ -560,7 +589,8 @@ pub async fn import(dir: &Path, env: &Env, addr: InstanceAddr, id: String, vars:
     }
     let run = RunOptions { targets: vec![Target::Instance(addr.clone())], extra_imports: vec![(addr.clone(), id)], refresh: false, ..RunOptions::default() };
     let outcome = plan_loaded(&loaded, env, PlanRequest { vars, run }).await?;
-    let mut inst = outcome.plan.prior_state.resources.get(&addr).cloned().ok_or_else(|| EngineError::Invalid(format!("the provider imported nothing for {addr}")))?;
+    let mut inst =
+        outcome.plan.prior_state.resources.get(&addr).cloned().ok_or_else(|| EngineError::Invalid(format!("the provider imported nothing for {addr}")))?;
     // What it references in the configuration, so a destroy orders it right.
     if let Some(change) = outcome.plan.changes.iter().find(|c| c.addr == addr) {
         inst.dependencies = change.dependencies.clone();

@@ -116,7 +116,11 @@ pub fn verify(bytes: &[u8]) -> Result<&[u8], PlanFileError> {
         return Err(PlanFileError::BadHeader(format!("{line:?} does not have three fields")));
     };
     if version != FILE_VERSION.to_string() {
-        return Err(if version.bytes().all(|b| b.is_ascii_digit()) && !version.is_empty() { PlanFileError::Version(version.into()) } else { PlanFileError::BadHeader(format!("version {version:?}")) });
+        return Err(if version.bytes().all(|b| b.is_ascii_digit()) && !version.is_empty() {
+            PlanFileError::Version(version.into())
+        } else {
+            PlanFileError::BadHeader(format!("version {version:?}"))
+        });
     }
     let Some(recorded) = sum.strip_prefix("sha256:").filter(|h| h.len() == 64 && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))) else {
         return Err(PlanFileError::BadHeader(format!("checksum {sum:?} is not sha256: and 64 lowercase hex digits")));

@@ -36,7 +36,10 @@ impl Registry {
 
 #[derive(Clone)]
 pub enum Slot {
-    Ready { provider: Arc<dyn Provider>, limit: Option<Arc<Semaphore>> },
+    Ready {
+        provider: Arc<dyn Provider>,
+        limit: Option<Arc<Semaphore>>,
+    },
     /// The configuration depends on values known only after apply.
     Deferred,
     Failed(String),
@@ -58,10 +61,13 @@ impl Instances {
     /// The providers configured so far, by configuration.
     pub fn configured(&self) -> Vec<(ProviderKey, Arc<dyn Provider>)> {
         let slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
-        slots.iter().filter_map(|(k, s)| match s {
-            Slot::Ready { provider, .. } => Some((k.clone(), provider.clone())),
-            _ => None,
-        }).collect()
+        slots
+            .iter()
+            .filter_map(|(k, s)| match s {
+                Slot::Ready { provider, .. } => Some((k.clone(), provider.clone())),
+                _ => None,
+            })
+            .collect()
     }
     pub fn ready(provider: Arc<dyn Provider>) -> Slot {
         let limit = provider.max_concurrency().map(|n| Arc::new(Semaphore::new(n.max(1))));

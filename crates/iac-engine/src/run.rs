@@ -15,7 +15,9 @@ use std::time::Instant;
 use iac_core::address::{InstanceAddr, InstanceKey, Mode, ModulePath, ResourceAddr, Target};
 use iac_core::journal::{JournalEntry, PendingIntent};
 use iac_core::plan::{default_plan, Action, Drift, PlanMode, ResourceChange};
-use iac_core::provider::{ApplyChangeRequest, ConfigureRequest, PlanChangeRequest, ProviderContext, ReadDataRequest, ReadRequest, RecoverRequest, ImportRequest};
+use iac_core::provider::{
+    ApplyChangeRequest, ConfigureRequest, ImportRequest, PlanChangeRequest, ProviderContext, ReadDataRequest, ReadRequest, RecoverRequest,
+};
 use iac_core::schema::ResourceSchema;
 use iac_core::state::{InstanceState, InstanceStatus, OutputState, State};
 use iac_core::{AttrPath, Value};
@@ -42,13 +44,28 @@ pub enum Phase {
 /// Progress of an apply, for the CLI to show.
 #[derive(Clone, Debug)]
 pub enum Event {
-    Start { addr: InstanceAddr, action: Action },
-    Done { addr: InstanceAddr, action: Action, elapsed_ms: u128 },
-    Failed { addr: InstanceAddr, action: Action, message: String },
+    Start {
+        addr: InstanceAddr,
+        action: Action,
+    },
+    Done {
+        addr: InstanceAddr,
+        action: Action,
+        elapsed_ms: u128,
+    },
+    Failed {
+        addr: InstanceAddr,
+        action: Action,
+        message: String,
+    },
     /// Waiting for the state lock (`-lock-timeout`): who holds it, how long
     /// this run has waited and will wait. Emitted at once, then at a steady
     /// interval ([`crate::statemgr::LockWait`]).
-    LockWait { holder: iac_core::backend::LockInfo, waited: std::time::Duration, timeout: std::time::Duration },
+    LockWait {
+        holder: iac_core::backend::LockInfo,
+        waited: std::time::Duration,
+        timeout: std::time::Duration,
+    },
 }
 
 pub type EventSink = Arc<dyn Fn(Event) + Send + Sync>;
@@ -69,7 +86,15 @@ pub struct RunOptions {
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { mode: PlanMode::Normal, refresh: true, targets: Vec::new(), replace: Vec::new(), parallelism: 10, extra_imports: Vec::new(), validate_only: false }
+        RunOptions {
+            mode: PlanMode::Normal,
+            refresh: true,
+            targets: Vec::new(),
+            replace: Vec::new(),
+            parallelism: 10,
+            extra_imports: Vec::new(),
+            validate_only: false,
+        }
     }
 }
 
@@ -223,7 +248,13 @@ impl Run {
             let given = match call.inputs.get(name) {
                 Some(e) => {
                     let store = self.values.read();
-                    let scope = InstanceScope { store: &store, module: &parent_path_keys, repetition: &inst.repetition, module_dir: &parent.dir, root_dir: &self.values.root_dir };
+                    let scope = InstanceScope {
+                        store: &store,
+                        module: &parent_path_keys,
+                        repetition: &inst.repetition,
+                        module_dir: &parent.dir,
+                        root_dir: &self.values.root_dir,
+                    };
                     match Evaluator::new(&scope, &parent.dir, e.file).eval(&e.expr) {
                         Ok(v) => Some((v, Some(e.span()))),
                         Err(d) => {
@@ -256,7 +287,8 @@ impl Run {
             .map(|inst| {
                 let r = {
                     let store = self.values.read();
-                    let scope = InstanceScope { store: &store, module: &inst.path, repetition: &Repetition::None, module_dir: &m.dir, root_dir: &self.values.root_dir };
+                    let scope =
+                        InstanceScope { store: &store, module: &inst.path, repetition: &Repetition::None, module_dir: &m.dir, root_dir: &self.values.root_dir };
                     Evaluator::new(&scope, &m.dir, expr.file).eval(&expr.expr)
                 };
                 match r {
@@ -299,7 +331,10 @@ impl Run {
                 continue;
             }
             if module.is_empty() && v.contains_sensitive() && !out.sensitive {
-                self.diag(Diagnostic::error(format!("output {name:?} refers to sensitive values"), Some(out.value.span())).with_detail("mark the output with sensitive = true to show that this is intended"));
+                self.diag(
+                    Diagnostic::error(format!("output {name:?} refers to sensitive values"), Some(out.value.span()))
+                        .with_detail("mark the output with sensitive = true to show that this is intended"),
+                );
                 ok = false;
                 continue;
             }
@@ -317,7 +352,8 @@ impl Run {
         for inst in self.values.instances(module) {
             let r = {
                 let store = self.values.read();
-                let scope = InstanceScope { store: &store, module: &inst.path, repetition: &Repetition::None, module_dir: &m.dir, root_dir: &self.values.root_dir };
+                let scope =
+                    InstanceScope { store: &store, module: &inst.path, repetition: &Repetition::None, module_dir: &m.dir, root_dir: &self.values.root_dir };
                 let ev = Evaluator::new(&scope, &m.dir, call.span.file);
                 expand(&ev, call.count.as_ref(), call.for_each.as_ref(), self.opts.validate_only)
             };
@@ -360,7 +396,8 @@ impl Run {
                     let inst = self.values.instances(&id.module).into_iter().next();
                     let Some(inst) = inst else { return Ok(()) };
                     let store = self.values.read();
-                    let scope = InstanceScope { store: &store, module: &inst.path, repetition: &Repetition::None, module_dir: &m.dir, root_dir: &self.values.root_dir };
+                    let scope =
+                        InstanceScope { store: &store, module: &inst.path, repetition: &Repetition::None, module_dir: &m.dir, root_dir: &self.values.root_dir };
                     let ev = Evaluator::new(&scope, &m.dir, pc.file);
                     let mut ds = Vec::new();
                     let v = BodyEval { ev: &ev }.eval(&pc.body, &factory.schema().provider, &["alias"], &pc.span, &[], &mut ds);
@@ -472,7 +509,8 @@ impl Run {
             // Expand and evaluate every instance's configuration (synchronously, under one read lock).
             let evaluated = {
                 let store = self.values.read();
-                let scope = InstanceScope { store: &store, module: &minst.path, repetition: &Repetition::None, module_dir: &m.dir, root_dir: &self.values.root_dir };
+                let scope =
+                    InstanceScope { store: &store, module: &minst.path, repetition: &Repetition::None, module_dir: &m.dir, root_dir: &self.values.root_dir };
                 let ev = Evaluator::new(&scope, &m.dir, res.file);
                 match expand(&ev, res.count.as_ref(), res.for_each.as_ref(), self.opts.validate_only) {
                     Err(d) => Err(vec![d]),
@@ -480,7 +518,8 @@ impl Run {
                         let mut items = Vec::with_capacity(reps.len());
                         let mut ds = Vec::new();
                         for rep in reps {
-                            let scope = InstanceScope { store: &store, module: &minst.path, repetition: &rep, module_dir: &m.dir, root_dir: &self.values.root_dir };
+                            let scope =
+                                InstanceScope { store: &store, module: &minst.path, repetition: &rep, module_dir: &m.dir, root_dir: &self.values.root_dir };
                             let ev = Evaluator::new(&scope, &m.dir, res.file);
                             let config = BodyEval { ev: &ev }.eval(&res.body, &schema.block, iac_lang::config::RESOURCE_META_ARGS, &res.span, &[], &mut ds);
                             let triggers = if res.lifecycle.replace_triggered_by.is_empty() {
@@ -532,18 +571,21 @@ impl Run {
                 let res_key = res.key();
                 let module_path = id.module.clone();
                 let parent = tracing::Span::current();
-                set.spawn(tracing::Instrument::instrument(async move {
-                    let res = resource_of(&me.stack, &crate::graph::NodeId { module: module_path, kind: NodeKind::Resource(res_key) }).expect("resource");
-                    let inst = InstanceWork { addr: addr.clone(), res, schema: &schema, slot: &slot, pkey: &pkey, deps, config, triggers, active };
-                    let r = match me.phase {
-                        Phase::Plan => {
-                            let span = tracing::info_span!("resource.plan", address = %addr, action = "plan", provider = %pkey.name);
-                            tracing::Instrument::instrument(me.plan_instance(inst), span).await
-                        }
-                        Phase::Apply => me.apply_instance(inst).await,
-                    };
-                    (n, rep, r)
-                }, parent));
+                set.spawn(tracing::Instrument::instrument(
+                    async move {
+                        let res = resource_of(&me.stack, &crate::graph::NodeId { module: module_path, kind: NodeKind::Resource(res_key) }).expect("resource");
+                        let inst = InstanceWork { addr: addr.clone(), res, schema: &schema, slot: &slot, pkey: &pkey, deps, config, triggers, active };
+                        let r = match me.phase {
+                            Phase::Plan => {
+                                let span = tracing::info_span!("resource.plan", address = %addr, action = "plan", provider = %pkey.name);
+                                tracing::Instrument::instrument(me.plan_instance(inst), span).await
+                            }
+                            Phase::Apply => me.apply_instance(inst).await,
+                        };
+                        (n, rep, r)
+                    },
+                    parent,
+                ));
             }
             let mut results: Vec<(usize, Repetition, Value)> = Vec::new();
             while let Some(j) = set.join_next().await {
@@ -585,7 +627,11 @@ impl Run {
         }
         // A dependency of a target is planned whole; a targeted resource only in its targeted instances.
         let direct = self.opts.targets.iter().any(|t| match t {
-            Target::Instance(i) => i.resource.module.without_keys() == addr.resource.module.without_keys() && i.resource.type_ == addr.resource.type_ && i.resource.name == addr.resource.name,
+            Target::Instance(i) => {
+                i.resource.module.without_keys() == addr.resource.module.without_keys()
+                    && i.resource.type_ == addr.resource.type_
+                    && i.resource.name == addr.resource.name
+            }
             _ => false,
         });
         !direct || self.opts.targets.iter().any(|t| t.contains(addr))
@@ -613,7 +659,10 @@ impl Run {
         let mut import_id = None;
         if let (None, Some((id, _))) = (&prior, self.imports.get(&addr)) {
             let Some(p) = &provider else { return Err(err("cannot import while the provider's configuration is unknown".into())) };
-            let v = p.import(ImportRequest { type_: w.res.type_.clone(), addr: addr.clone(), id: id.clone() }).await.map_err(|e| err(format!("import of {id:?} failed: {e}")))?;
+            let v = p
+                .import(ImportRequest { type_: w.res.type_.clone(), addr: addr.clone(), id: id.clone() })
+                .await
+                .map_err(|e| err(format!("import of {id:?} failed: {e}")))?;
             let inst = InstanceState::from_value(w.pkey.addr(), v);
             lock(&self.state).resources.insert(addr.clone(), inst.clone());
             prior = Some(inst);
@@ -624,15 +673,27 @@ impl Run {
             if w.res.mode == Mode::Managed {
                 let current = Value::from_json(&pr.attributes);
                 let span = tracing::info_span!("resource.refresh", address = %addr, action = "read", provider = %w.pkey.name);
-                match tracing::Instrument::instrument(p.read(ReadRequest { type_: w.res.type_.clone(), addr: addr.clone(), current: current.clone(), private: pr.private.clone() }), span).await {
+                match tracing::Instrument::instrument(
+                    p.read(ReadRequest { type_: w.res.type_.clone(), addr: addr.clone(), current: current.clone(), private: pr.private.clone() }),
+                    span,
+                )
+                .await
+                {
                     Ok(Some(fresh)) => {
                         let fresh = fresh.unmark_deep().0;
                         if fresh != current {
                             // Attributes only the provider sets (rotating credentials, timestamps)
                             // are refreshed silently; drift is what the configuration manages.
-                            let paths: Vec<AttrPath> = iac_core::plan::drift_paths(&current, &fresh).into_iter().filter(|p| !computed_only(w.schema, p)).collect();
+                            let paths: Vec<AttrPath> =
+                                iac_core::plan::drift_paths(&current, &fresh).into_iter().filter(|p| !computed_only(w.schema, p)).collect();
                             if !paths.is_empty() {
-                                lock(&self.drift).push(Drift { addr: addr.clone(), action: Action::Update, before: pr.value(), after: fresh.clone().mark_paths(&pr.sensitive_paths), paths });
+                                lock(&self.drift).push(Drift {
+                                    addr: addr.clone(),
+                                    action: Action::Update,
+                                    before: pr.value(),
+                                    after: fresh.clone().mark_paths(&pr.sensitive_paths),
+                                    paths,
+                                });
                             }
                             let mut updated = pr.clone();
                             updated.attributes = fresh.to_json();
@@ -654,7 +715,11 @@ impl Run {
             let intent = lock(&self.pending).iter().position(|p| p.addr == addr);
             if let (Some(i), Some(p)) = (intent, &provider) {
                 let planned = lock(&self.pending)[i].planned.clone();
-                if let Some(found) = p.recover(RecoverRequest { type_: w.res.type_.clone(), addr: addr.clone(), planned }).await.map_err(|e| err(format!("recovery lookup failed: {e}")))? {
+                if let Some(found) = p
+                    .recover(RecoverRequest { type_: w.res.type_.clone(), addr: addr.clone(), planned })
+                    .await
+                    .map_err(|e| err(format!("recovery lookup failed: {e}")))?
+                {
                     tracing::info!(%addr, "adopting the object an interrupted run created");
                     let inst = InstanceState::from_value(w.pkey.addr(), found);
                     lock(&self.state).resources.insert(addr.clone(), inst.clone());
@@ -693,7 +758,10 @@ impl Run {
             // Provider-specific rules beyond the schema (e.g. mutually exclusive arguments).
             let problems = p.validate_resource(&w.res.type_, &config);
             if let Some((path, msg)) = problems.first() {
-                let mut d = Diagnostic::error(format!("{addr}: invalid {}: {msg}", if path.0.is_empty() { "configuration".to_string() } else { format!("argument {path}") }), Some(w.res.span.clone()));
+                let mut d = Diagnostic::error(
+                    format!("{addr}: invalid {}: {msg}", if path.0.is_empty() { "configuration".to_string() } else { format!("argument {path}") }),
+                    Some(w.res.span.clone()),
+                );
                 for (path, msg) in &problems[1..] {
                     d = d.with_detail(format!("{path}: {msg}"));
                 }
@@ -703,7 +771,13 @@ impl Run {
         let prior_plain = prior_value.clone().map(|v| v.unmark_deep().0);
         let resp = match &provider {
             Some(p) => p
-                .plan_change(PlanChangeRequest { type_: w.res.type_.clone(), addr: addr.clone(), prior: prior_plain.clone(), config: config.clone(), private: prior.as_ref().and_then(|p| p.private.clone()) })
+                .plan_change(PlanChangeRequest {
+                    type_: w.res.type_.clone(),
+                    addr: addr.clone(),
+                    prior: prior_plain.clone(),
+                    config: config.clone(),
+                    private: prior.as_ref().and_then(|p| p.private.clone()),
+                })
                 .await
                 .map_err(|e| err(format!("planning failed: {e}")))?,
             None => default_plan(w.schema, prior_plain.as_ref(), &config),
@@ -736,7 +810,8 @@ impl Run {
             }
         }
         if action == Action::Replace && w.res.lifecycle.prevent_destroy {
-            return Err(Diagnostic::error(format!("{addr} has lifecycle.prevent_destroy set, but the plan would replace it"), Some(w.res.span.clone())).with_detail(reason.map(|r| iac_core::plan::reason::describe(&r, &resp.requires_replace)).unwrap_or_default()));
+            return Err(Diagnostic::error(format!("{addr} has lifecycle.prevent_destroy set, but the plan would replace it"), Some(w.res.span.clone()))
+                .with_detail(reason.map(|r| iac_core::plan::reason::describe(&r, &resp.requires_replace)).unwrap_or_default()));
         }
         // A replacement creates a new object: plan it as a create (computed
         // attributes unknown), as apply will (it plans with no prior object).
@@ -892,7 +967,13 @@ impl Run {
         result
     }
 
-    async fn execute(&self, w: &InstanceWork<'_>, change: &ResourceChange, prior: Option<InstanceState>, p: &dyn iac_core::provider::Provider) -> Result<Value, Diagnostic> {
+    async fn execute(
+        &self,
+        w: &InstanceWork<'_>,
+        change: &ResourceChange,
+        prior: Option<InstanceState>,
+        p: &dyn iac_core::provider::Provider,
+    ) -> Result<Value, Diagnostic> {
         let addr = &w.addr;
         let err = |msg: String| Diagnostic::error(format!("{addr}: {msg}"), Some(w.res.span.clone()));
         let (config, marks) = w.config.clone().unmark_deep();
@@ -918,7 +999,13 @@ impl Run {
         let replacing = change.action == Action::Replace;
         let prior_for_plan = if replacing { None } else { prior.as_ref().map(|p| Value::from_json(&p.attributes)) };
         let fin = p
-            .plan_change(PlanChangeRequest { type_: w.res.type_.clone(), addr: addr.clone(), prior: prior_for_plan.clone(), config: config.clone(), private: prior.as_ref().and_then(|p| p.private.clone()) })
+            .plan_change(PlanChangeRequest {
+                type_: w.res.type_.clone(),
+                addr: addr.clone(),
+                prior: prior_for_plan.clone(),
+                config: config.clone(),
+                private: prior.as_ref().and_then(|p| p.private.clone()),
+            })
             .await
             .map_err(|e| err(format!("planning failed: {e}")))?;
         let planned_known = change.after.clone().unmark_deep().0;
@@ -928,10 +1015,16 @@ impl Run {
         let journal = self.journal.as_ref().expect("apply has a journal");
         if replacing && !change.create_before_destroy {
             if let Some(pr) = &prior {
-                self.record(journal, JournalEntry::Intent { addr: addr.clone(), action: Action::Delete, provider: w.pkey.addr(), planned: Value::Null }).await?;
-                p.delete(iac_core::provider::DeleteRequest { type_: w.res.type_.clone(), addr: addr.clone(), prior: Value::from_json(&pr.attributes), private: pr.private.clone() })
-                    .await
-                    .map_err(|e| err(format!("deleting for replacement failed: {e}")))?;
+                self.record(journal, JournalEntry::Intent { addr: addr.clone(), action: Action::Delete, provider: w.pkey.addr(), planned: Value::Null })
+                    .await?;
+                p.delete(iac_core::provider::DeleteRequest {
+                    type_: w.res.type_.clone(),
+                    addr: addr.clone(),
+                    prior: Value::from_json(&pr.attributes),
+                    private: pr.private.clone(),
+                })
+                .await
+                .map_err(|e| err(format!("deleting for replacement failed: {e}")))?;
                 self.remove(addr).await?;
             }
         }
@@ -970,9 +1063,14 @@ impl Run {
         }
         if replacing && change.create_before_destroy {
             if let Some(pr) = &prior {
-                p.delete(iac_core::provider::DeleteRequest { type_: w.res.type_.clone(), addr: addr.clone(), prior: Value::from_json(&pr.attributes), private: pr.private.clone() })
-                    .await
-                    .map_err(|e| err(format!("deleting the replaced object failed: {e}")))?;
+                p.delete(iac_core::provider::DeleteRequest {
+                    type_: w.res.type_.clone(),
+                    addr: addr.clone(),
+                    prior: Value::from_json(&pr.attributes),
+                    private: pr.private.clone(),
+                })
+                .await
+                .map_err(|e| err(format!("deleting the replaced object failed: {e}")))?;
             }
         }
         let value = crate::body::carry_config_marks(mark_sensitive(resp.new_state.unmark_deep().0, w.schema).mark_paths(&marks), &w.config);
@@ -1123,7 +1221,10 @@ fn computed_only(schema: &ResourceSchema, path: &AttrPath) -> bool {
 /// Reads a data source whose configuration is wholly known: the value with
 /// its schema's sensitive attributes and the configuration's marks.
 async fn read_data_source(w: &InstanceWork<'_>, p: &dyn iac_core::provider::Provider, config: Value, marks: &[AttrPath]) -> Result<Value, Diagnostic> {
-    let v = p.read_data(ReadDataRequest { type_: w.res.type_.clone(), addr: w.addr.clone(), config }).await.map_err(|e| Diagnostic::error(format!("{}: reading failed: {e}", w.addr), Some(w.res.span.clone())))?;
+    let v = p
+        .read_data(ReadDataRequest { type_: w.res.type_.clone(), addr: w.addr.clone(), config })
+        .await
+        .map_err(|e| Diagnostic::error(format!("{}: reading failed: {e}", w.addr), Some(w.res.span.clone())))?;
     Ok(mark_sensitive(v.unmark_deep().0, w.schema).mark_paths(marks))
 }
 
@@ -1215,7 +1316,12 @@ fn set_path(v: Value, steps: &[iac_core::PathStep], new: Value) -> Value {
 }
 
 /// Expands count / for_each into repetitions.
-pub fn expand(ev: &Evaluator, count: Option<&iac_lang::config::Expr>, for_each: Option<&iac_lang::config::Expr>, lenient: bool) -> Result<(Shape, Vec<Repetition>), Diagnostic> {
+pub fn expand(
+    ev: &Evaluator,
+    count: Option<&iac_lang::config::Expr>,
+    for_each: Option<&iac_lang::config::Expr>,
+    lenient: bool,
+) -> Result<(Shape, Vec<Repetition>), Diagnostic> {
     if lenient {
         for e in count.iter().chain(for_each.iter()) {
             if !ev.eval(&e.expr)?.is_wholly_known() {
@@ -1227,7 +1333,8 @@ pub fn expand(ev: &Evaluator, count: Option<&iac_lang::config::Expr>, for_each: 
     if let Some(c) = count {
         let v = ev.eval(&c.expr)?;
         return match v.unmarked() {
-            Value::Unknown => Err(Diagnostic::error("count depends on values known only after apply", Some(c.span())).with_detail("use -target to create what it depends on first, or compute count from known values")),
+            Value::Unknown => Err(Diagnostic::error("count depends on values known only after apply", Some(c.span()))
+                .with_detail("use -target to create what it depends on first, or compute count from known values")),
             Value::Number(n) if *n >= 0.0 && n.fract() == 0.0 => Ok((Shape::Counted, (0..*n as i64).map(Repetition::Count).collect())),
             other => Err(Diagnostic::error(format!("count must be a whole number ≥ 0, got {other}"), Some(c.span()))),
         };
@@ -1311,7 +1418,10 @@ mod tests {
 
     #[test]
     fn computed_only_attributes_are_found_inside_nested_blocks() {
-        let pool = Block::default().attr("name", Attribute::required(AttrType::String)).attr("node_count", Attribute::optional_computed(AttrType::Number)).attr("nodes", Attribute::computed(AttrType::List(Box::new(AttrType::String))));
+        let pool = Block::default()
+            .attr("name", Attribute::required(AttrType::String))
+            .attr("node_count", Attribute::optional_computed(AttrType::Number))
+            .attr("nodes", Attribute::computed(AttrType::List(Box::new(AttrType::String))));
         let schema = ResourceSchema {
             version: 0,
             block: Block::default()

@@ -49,7 +49,13 @@ pub fn lock_info(operation: &str, who: &str) -> LockInfo {
 /// Takes the lock, retrying until `timeout`; then fails naming the holder.
 /// While it waits it emits [`Event::LockWait`] at once and then every
 /// `wait.notice_every`, naming the holder, so a waiting run never looks hung.
-pub async fn lock(backend: &dyn StateBackend, operation: &str, timeout: Duration, wait: &LockWait, events: Option<&EventSink>) -> Result<LockInfo, EngineError> {
+pub async fn lock(
+    backend: &dyn StateBackend,
+    operation: &str,
+    timeout: Duration,
+    wait: &LockWait,
+    events: Option<&EventSink>,
+) -> Result<LockInfo, EngineError> {
     let info = lock_info(operation, &wait.who);
     let start = Instant::now();
     let mut delay = Duration::from_millis(50);

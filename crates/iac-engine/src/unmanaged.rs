@@ -149,7 +149,18 @@ mod tests {
 
     #[test]
     fn globs() {
-        for (p, t, want) in [("a*", "abc", true), ("*c", "abc", true), ("a*c", "abc", true), ("a*c", "ab", false), ("*", "", true), ("x", "x", true), ("x", "xy", false), ("a*b*c", "aXbYc", true), ("a*b*c", "acb", false), ("ab*ba", "aba", false)] {
+        for (p, t, want) in [
+            ("a*", "abc", true),
+            ("*c", "abc", true),
+            ("a*c", "abc", true),
+            ("a*c", "ab", false),
+            ("*", "", true),
+            ("x", "x", true),
+            ("x", "xy", false),
+            ("a*b*c", "aXbYc", true),
+            ("a*b*c", "acb", false),
+            ("ab*ba", "aba", false),
+        ] {
             assert_eq!(glob(p, t), want, "{p} vs {t}");
         }
     }

@@ -148,13 +148,11 @@ impl Scope for InstanceScope<'_> {
                 _ => Err("each.value is only available where for_each is set".into()),
             },
             Subject::SelfRef => Err("self is not available here".into()),
-            Subject::Path(p) => Ok(Value::String(
-                match p.as_str() {
-                    "module" => self.module_dir.display().to_string(),
-                    "root" => self.root_dir.display().to_string(),
-                    _ => std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default(),
-                },
-            )),
+            Subject::Path(p) => Ok(Value::String(match p.as_str() {
+                "module" => self.module_dir.display().to_string(),
+                "root" => self.root_dir.display().to_string(),
+                _ => std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default(),
+            })),
             Subject::TerraformWorkspace => Ok(Value::String("default".into())),
         }
     }
@@ -184,7 +182,9 @@ impl InstanceScope<'_> {
             .map(|is| is.iter().filter(|i| i.path.0.len() == self.module.0.len() + 1 && i.path.0[..self.module.0.len()] == self.module.0[..]).collect())
             .unwrap_or_default();
         let object = |inst: &ModuleInstance| -> Value {
-            Value::Map(outputs.iter().map(|o| (o.clone(), self.store.outputs.get(&(inst.path.clone(), o.clone())).cloned().unwrap_or(Value::Unknown))).collect())
+            Value::Map(
+                outputs.iter().map(|o| (o.clone(), self.store.outputs.get(&(inst.path.clone(), o.clone())).cloned().unwrap_or(Value::Unknown))).collect(),
+            )
         };
         match self.store.module_shapes.get(&call_path).copied().unwrap_or(Shape::Single) {
             Shape::Single => instances.first().map(|i| object(i)).unwrap_or(Value::Unknown),

@@ -28,7 +28,8 @@ fn dag_stack(deps: &[Vec<usize>]) -> String {
 
 fn dag() -> impl Strategy<Value = Vec<Vec<usize>>> {
     (1usize..14).prop_flat_map(|n| {
-        proptest::collection::vec(proptest::collection::btree_set(0usize..n.max(1), 0..3), n).prop_map(|sets| sets.into_iter().enumerate().map(|(i, s)| s.into_iter().filter(|d| *d < i).collect()).collect())
+        proptest::collection::vec(proptest::collection::btree_set(0usize..n.max(1), 0..3), n)
+            .prop_map(|sets| sets.into_iter().enumerate().map(|(i, s)| s.into_iter().filter(|d| *d < i).collect()).collect())
     })
 }
 
@@ -202,7 +203,8 @@ provider "mock" {
 
 #[test]
 fn a_failed_update_keeps_the_object_and_is_retried_in_place() {
-    let stack_with = |fail: bool| format!("provider \"mock\" {{\n  endpoint = \"local\"\n}}\nresource \"mock_thing\" \"x\" {{\n  name = \"x\"\n  fail = {fail}\n}}\n");
+    let stack_with =
+        |fail: bool| format!("provider \"mock\" {{\n  endpoint = \"local\"\n}}\nresource \"mock_thing\" \"x\" {{\n  name = \"x\"\n  fail = {fail}\n}}\n");
     let tmp = tempfile::tempdir().unwrap();
     let mock = Arc::new(MockFactory::new());
     let env = env(registry_with(Some(mock.clone())), local_backend(tmp.path()));
@@ -256,7 +258,8 @@ resource "mock_thing" "app" {
         assert!(!saved.contains("secret-token"), "a saved plan holds no ephemeral value: {saved}");
         let before_apply = support::TOKENS_MADE.load(std::sync::atomic::Ordering::SeqCst);
         ops::apply(&stack, &env, p, 4).await.expect("apply");
-        let configured: Vec<String> = mock.configured_with.lock().unwrap().iter().filter_map(|c| c.get("token").and_then(|v| v.as_str()).map(str::to_string)).collect();
+        let configured: Vec<String> =
+            mock.configured_with.lock().unwrap().iter().filter_map(|c| c.get("token").and_then(|v| v.as_str()).map(str::to_string)).collect();
         let last = configured.last().cloned().unwrap();
         assert!(last.starts_with("secret-token-"), "{configured:?}");
         let n: usize = last.trim_start_matches("secret-token-").parse().unwrap();
@@ -274,14 +277,25 @@ resource "mock_thing" "app" {
 
 #[test]
 fn destroy_leaves_an_empty_state_data_sources_included() {
-    let text = "provider \"mock\" {\n  endpoint = \"local\"\n}\ndata \"mock_token\" \"t\" {}\nresource \"mock_thing\" \"x\" {\n  name = data.mock_token.t.id\n}\n";
+    let text =
+        "provider \"mock\" {\n  endpoint = \"local\"\n}\ndata \"mock_token\" \"t\" {}\nresource \"mock_thing\" \"x\" {\n  name = data.mock_token.t.id\n}\n";
     let tmp = tempfile::tempdir().unwrap();
     let stack = write_stack(tmp.path(), text);
     let env = env(registry_with(Some(Arc::new(MockFactory::new()))), local_backend(tmp.path()));
     rt().block_on(async {
         ops::apply(&stack, &env, plan(&stack, &env).await, 4).await.expect("apply");
         assert_eq!(ops::read_state(env.backend.as_ref()).await.unwrap().resources.len(), 2);
-        let p = iac_engine::ops::plan(&stack, &env, iac_engine::ops::PlanRequest { vars: Vec::new(), run: iac_engine::run::RunOptions { mode: iac_core::plan::PlanMode::Destroy, ..Default::default() } }).await.unwrap().plan;
+        let p = iac_engine::ops::plan(
+            &stack,
+            &env,
+            iac_engine::ops::PlanRequest {
+                vars: Vec::new(),
+                run: iac_engine::run::RunOptions { mode: iac_core::plan::PlanMode::Destroy, ..Default::default() },
+            },
+        )
+        .await
+        .unwrap()
+        .plan;
         ops::apply(&stack, &env, p, 4).await.expect("destroy");
         let left: Vec<String> = ops::read_state(env.backend.as_ref()).await.unwrap().resources.keys().map(|a| a.to_string()).collect();
         assert!(left.is_empty(), "left in state after destroy: {left:?}");
@@ -368,7 +382,10 @@ fn saved_plan_is_refused_after_state_changed() {
 #[test]
 fn provider_specific_validation_fails_the_plan() {
     let tmp = tempfile::tempdir().unwrap();
-    let stack = write_stack(tmp.path(), "resource \"local_file\" \"f\" {\n  filename          = \"out/f.txt\"\n  content           = \"a\"\n  sensitive_content = \"b\"\n}\n");
+    let stack = write_stack(
+        tmp.path(),
+        "resource \"local_file\" \"f\" {\n  filename          = \"out/f.txt\"\n  content           = \"a\"\n  sensitive_content = \"b\"\n}\n",
+    );
     let env = env(registry_with(None), local_backend(tmp.path()));
     rt().block_on(async {
         let err = ops::plan(&stack, &env, ops::PlanRequest { vars: Vec::new(), run: Default::default() }).await.err().expect("the plan is refused");
@@ -391,7 +408,11 @@ fn moved_blocks_in_a_child_module_apply_in_every_instance() {
         ops::apply(&stack, &env, p, 4).await.expect("first apply");
         let ids = ids_of(&env, "old").await;
         // Rename inside the module, with a moved block there.
-        std::fs::write(child.join("main.tf"), "resource \"terraform_data\" \"new\" {\n  input = 1\n}\nmoved {\n  from = terraform_data.old\n  to   = terraform_data.new\n}\n").unwrap();
+        std::fs::write(
+            child.join("main.tf"),
+            "resource \"terraform_data\" \"new\" {\n  input = 1\n}\nmoved {\n  from = terraform_data.old\n  to   = terraform_data.new\n}\n",
+        )
+        .unwrap();
         let p = plan(&stack, &env).await;
         assert_eq!(p.count(Action::Create) + p.count(Action::Delete), 0, "a rename creates and destroys nothing: {:?}", count_by_action(&p));
         let renamed: Vec<String> = p.changes.iter().filter(|c| c.prev_addr.is_some()).map(|c| c.addr.to_string()).collect();
@@ -403,7 +424,10 @@ fn moved_blocks_in_a_child_module_apply_in_every_instance() {
 
     async fn ids_of(env: &iac_engine::ops::Env, name: &str) -> Vec<String> {
         let state = ops::read_state(env.backend.as_ref()).await.unwrap();
-        ["a", "b"].iter().map(|k| state.resources[&format!("module.net[\"{k}\"].terraform_data.{name}").parse().unwrap()].attributes["id"].as_str().unwrap().to_string()).collect()
+        ["a", "b"]
+            .iter()
+            .map(|k| state.resources[&format!("module.net[\"{k}\"].terraform_data.{name}").parse().unwrap()].attributes["id"].as_str().unwrap().to_string())
+            .collect()
     }
 }
 
@@ -455,18 +479,27 @@ resource "terraform_data" "d" {
         Ok(s) => panic!("{what}: loaded without complaint ({} resources)", s.resources.len()),
     };
     for i in 1..9 {
-        corrupt(&format!("record {i} removed"), load_with(&|r| {
-            r.remove(i);
-        }));
+        corrupt(
+            &format!("record {i} removed"),
+            load_with(&|r| {
+                r.remove(i);
+            }),
+        );
         corrupt(&format!("records {i} and {} swapped", i + 1), load_with(&|r| r.swap(i, i + 1)));
-        corrupt(&format!("record {i} repeated"), load_with(&|r| {
-            let d = r[i].clone();
-            r.insert(i + 1, d);
-        }));
+        corrupt(
+            &format!("record {i} repeated"),
+            load_with(&|r| {
+                let d = r[i].clone();
+                r.insert(i + 1, d);
+            }),
+        );
     }
-    corrupt("Begin removed", load_with(&|r| {
-        r.remove(0);
-    }));
+    corrupt(
+        "Begin removed",
+        load_with(&|r| {
+            r.remove(0);
+        }),
+    );
 
     // Journals from before sequence numbers (no "seq") still replay.
     let old = load_with(&|r| {
@@ -532,7 +565,8 @@ resource "mock_shaped" "s" {
 
     // Two blocks with one label is an error, as is a map-nested block without one.
     let bad = write_stack(dir.path(), "provider \"mock\" {\n  endpoint = \"e\"\n}\nresource \"mock_shaped\" \"s\" {\n  listener \"a\" {\n    port = 1\n  }\n  listener \"a\" {\n    port = 2\n  }\n  listener {\n    port = 3\n  }\n}\n");
-    let e = rt().block_on(ops::plan(&bad, &env, ops::PlanRequest { vars: Vec::new(), run: iac_engine::run::RunOptions::default() })).err().expect("plan must fail");
+    let e =
+        rt().block_on(ops::plan(&bad, &env, ops::PlanRequest { vars: Vec::new(), run: iac_engine::run::RunOptions::default() })).err().expect("plan must fail");
     let text = format!("{e:?}");
     assert!(text.contains("duplicate") && text.contains("labelled"), "{text}");
     assert!(text.contains("takes 1 label(s)"), "{text}");
@@ -544,7 +578,14 @@ fn a_run_waiting_for_the_lock_reports_the_holder_at_once_and_at_each_interval() 
     use iac_engine::statemgr::{lock, LockWait};
     let tmp = tempfile::tempdir().unwrap();
     let backend = local_backend(tmp.path());
-    let holder = iac_core::backend::LockInfo { id: "held-1".into(), operation: "apply".into(), who: "alice".into(), host: "elsewhere".into(), pid: 7, created: "2026-01-02T03:04:05Z".into() };
+    let holder = iac_core::backend::LockInfo {
+        id: "held-1".into(),
+        operation: "apply".into(),
+        who: "alice".into(),
+        host: "elsewhere".into(),
+        pid: 7,
+        created: "2026-01-02T03:04:05Z".into(),
+    };
     let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
     let sink: iac_engine::run::EventSink = {
         let seen = seen.clone();

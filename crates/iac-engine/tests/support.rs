@@ -34,7 +34,8 @@ pub struct MockFactory {
 impl MockFactory {
     pub fn new() -> MockFactory {
         let mut schema = ProviderSchema::default();
-        schema.provider = Block::default().attr("endpoint", Attribute::required(AttrType::String)).attr("token", Attribute::optional(AttrType::String).sensitive());
+        schema.provider =
+            Block::default().attr("endpoint", Attribute::required(AttrType::String)).attr("token", Attribute::optional(AttrType::String).sensitive());
         schema.resources.insert(
             "mock_thing".into(),
             ResourceSchema {
@@ -66,7 +67,10 @@ impl MockFactory {
         // A short-lived credential, made afresh on every read (an EKS token).
         schema.data_sources.insert(
             "mock_token".into(),
-            ResourceSchema { version: 0, block: Block::default().attr("id", Attribute::computed(AttrType::String)).attr("value", Attribute::computed(AttrType::String).ephemeral()) },
+            ResourceSchema {
+                version: 0,
+                block: Block::default().attr("id", Attribute::computed(AttrType::String)).attr("value", Attribute::computed(AttrType::String).ephemeral()),
+            },
         );
         MockFactory { schema, configured_with: Arc::default(), creates: Arc::default() }
     }
@@ -120,7 +124,12 @@ impl Provider for Mock {
         Ok(())
     }
     async fn import(&self, req: ImportRequest) -> Result<Value, ProviderError> {
-        Ok(Value::map([("id", Value::String(req.id)), ("name", Value::from("imported")), ("fail", Value::Null), ("endpoint", Value::String(self.endpoint.clone()))]))
+        Ok(Value::map([
+            ("id", Value::String(req.id)),
+            ("name", Value::from("imported")),
+            ("fail", Value::Null),
+            ("endpoint", Value::String(self.endpoint.clone())),
+        ]))
     }
     async fn read_data(&self, req: ReadDataRequest) -> Result<Value, ProviderError> {
         if req.type_ != "mock_token" {
@@ -200,7 +209,15 @@ pub fn registry_with(mock: Option<Arc<MockFactory>>) -> Registry {
 }
 
 pub fn env(registry: Registry, backend: Arc<dyn StateBackend>) -> Env {
-    Env { registry, backend, lock_timeout: Duration::ZERO, lock_wait: Default::default(), cancel: Arc::new(AtomicBool::new(false)), events: None, env_vars: Vec::new() }
+    Env {
+        registry,
+        backend,
+        lock_timeout: Duration::ZERO,
+        lock_wait: Default::default(),
+        cancel: Arc::new(AtomicBool::new(false)),
+        events: None,
+        env_vars: Vec::new(),
+    }
 }
 
 pub fn write_stack(dir: &Path, text: &str) -> PathBuf {

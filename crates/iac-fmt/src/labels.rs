@@ -18,11 +18,7 @@ pub(crate) fn quote_bare_labels(src: &str, body: &Body) -> String {
     for (start, end) in offsets {
         // Spans come from the parser of this very text; still, never slice
         // out of bounds or off a char boundary.
-        if start < last
-            || end > src.len()
-            || !src.is_char_boundary(start)
-            || !src.is_char_boundary(end)
-        {
+        if start < last || end > src.len() || !src.is_char_boundary(start) || !src.is_char_boundary(end) {
             continue;
         }
         out.push_str(&src[last..start]);

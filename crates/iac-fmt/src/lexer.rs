@@ -23,12 +23,7 @@ enum Mode {
 }
 
 pub(crate) fn lex(src: &str) -> Vec<Token<'_>> {
-    let mut lx = Lexer {
-        src,
-        pos: 0,
-        modes: Vec::new(),
-        out: Vec::new(),
-    };
+    let mut lx = Lexer { src, pos: 0, modes: Vec::new(), out: Vec::new() };
     lx.run();
     lx.out
 }
@@ -47,11 +42,7 @@ impl<'a> Lexer<'a> {
 
     fn push(&mut self, kind: Kind, len: usize) {
         let text = &self.src[self.pos..self.pos + len];
-        self.out.push(Token {
-            kind,
-            text,
-            spaces: 0,
-        });
+        self.out.push(Token { kind, text, spaces: 0 });
         self.pos += len;
     }
 
@@ -79,11 +70,7 @@ impl<'a> Lexer<'a> {
         }
         for opener in ["${", "%{"] {
             if rest.starts_with(opener) {
-                let kind = if opener == "${" {
-                    Kind::TemplateInterp
-                } else {
-                    Kind::TemplateControl
-                };
+                let kind = if opener == "${" { Kind::TemplateInterp } else { Kind::TemplateControl };
                 let len = if rest[2..].starts_with('~') { 3 } else { 2 };
                 self.modes.push(Mode::Interp);
                 return self.push(kind, len);
@@ -129,10 +116,7 @@ impl<'a> Lexer<'a> {
             },
             c if c.is_ascii_digit() => self.push(Kind::NumberLit, number_len(rest)),
             c if c.is_alphabetic() || c == '_' => {
-                let len = rest
-                    .char_indices()
-                    .find(|&(_, c)| !(c.is_alphanumeric() || c == '_' || c == '-'))
-                    .map_or(rest.len(), |(i, _)| i);
+                let len = rest.char_indices().find(|&(_, c)| !(c.is_alphanumeric() || c == '_' || c == '-')).map_or(rest.len(), |(i, _)| i);
                 self.push(Kind::Ident, len)
             }
             _ => {
@@ -164,11 +148,7 @@ fn quoted_literal_len(rest: &str) -> usize {
             b'"' | b'\n' => break,
             b'\r' if bytes.get(i + 1) == Some(&b'\n') => break,
             b'\\' => i += 2,
-            b'$' | b'%'
-                if bytes.get(i + 1) == Some(&bytes[i]) && bytes.get(i + 2) == Some(&b'{') =>
-            {
-                i += 3
-            }
+            b'$' | b'%' if bytes.get(i + 1) == Some(&bytes[i]) && bytes.get(i + 2) == Some(&b'{') => i += 3,
             b'$' | b'%' if bytes.get(i + 1) == Some(&b'{') => break,
             _ => i += 1,
         }
@@ -204,10 +184,7 @@ fn number_len(rest: &str) -> usize {
 fn heredoc_len(rest: &str) -> Option<usize> {
     let after = rest.strip_prefix("<<")?;
     let after = after.strip_prefix('-').unwrap_or(after);
-    let id_len = after
-        .char_indices()
-        .find(|&(_, c)| !(c.is_alphanumeric() || c == '_' || c == '-'))
-        .map_or(after.len(), |(i, _)| i);
+    let id_len = after.char_indices().find(|&(_, c)| !(c.is_alphanumeric() || c == '_' || c == '-')).map_or(after.len(), |(i, _)| i);
     if id_len == 0 {
         return None;
     }
@@ -222,9 +199,7 @@ fn heredoc_len(rest: &str) -> Option<usize> {
     };
     let mut line_start = header + eol;
     while line_start < rest.len() {
-        let line_end = rest[line_start..]
-            .find('\n')
-            .map_or(rest.len(), |i| line_start + i);
+        let line_end = rest[line_start..].find('\n').map_or(rest.len(), |i| line_start + i);
         let line = &rest[line_start..line_end];
         if line.trim() == id {
             return Some(line_start + line.trim_end().len());
@@ -263,10 +238,7 @@ fn punctuation(rest: &str) -> Option<(Kind, usize)> {
         ("(", Kind::OParen),
         (")", Kind::CParen),
     ];
-    TABLE
-        .iter()
-        .find(|(p, _)| rest.starts_with(p))
-        .map(|&(p, k)| (k, p.len()))
+    TABLE.iter().find(|(p, _)| rest.starts_with(p)).map(|&(p, k)| (k, p.len()))
 }
 
 #[cfg(test)]

@@ -41,12 +41,7 @@ pub use verify::same_structure_text;
 pub enum FormatError {
     /// The source is not valid HCL. `line` and `col` are 1-based.
     #[error("{file}:{line}:{col}: {message}")]
-    Syntax {
-        file: String,
-        line: usize,
-        col: usize,
-        message: String,
-    },
+    Syntax { file: String, line: usize, col: usize, message: String },
 }
 
 /// Returns the canonically formatted text of `src`; `file_name` is used only
@@ -108,10 +103,7 @@ mod tests {
                     continue;
                 };
                 let (labelled, formatted) = format_parsed(prefix, &body);
-                assert!(
-                    is_faithful(&labelled, &formatted, &body),
-                    "unfaithful output for {prefix:?}:\n{formatted}"
-                );
+                assert!(is_faithful(&labelled, &formatted, &body), "unfaithful output for {prefix:?}:\n{formatted}");
                 checked += 1;
             }
         }
@@ -136,10 +128,7 @@ mod tests {
         for src in inputs {
             let body = hcl_edit::parser::parse_body(src).unwrap_or_else(|e| panic!("{src:?}: {e}"));
             let (labelled, formatted) = format_parsed(src, &body);
-            assert!(
-                is_faithful(&labelled, &formatted, &body),
-                "{src:?} -> {formatted:?}"
-            );
+            assert!(is_faithful(&labelled, &formatted, &body), "{src:?} -> {formatted:?}");
         }
     }
 }

@@ -60,11 +60,7 @@ fn cells(tokens: &[Token<'_>], range: Range<usize>) -> Line {
             lead_end = eq;
         }
     }
-    Line {
-        lead: range.start..lead_end,
-        assign,
-        comment,
-    }
+    Line { lead: range.start..lead_end, assign, comment }
 }
 
 /// Sum of bracket changes over `tokens`. Heredocs are opaque tokens, so the

@@ -29,10 +29,7 @@ pub(crate) fn render(tokens: &[Token<'_>]) -> String {
     let keep = out.trim_end().len();
     out.truncate(keep);
     if !out.is_empty() {
-        let eol = tokens
-            .iter()
-            .find(|t| t.kind == Kind::Newline)
-            .map_or("\n", |t| t.text);
+        let eol = tokens.iter().find(|t| t.kind == Kind::Newline).map_or("\n", |t| t.text);
         out.push_str(eol);
     }
     out

@@ -74,11 +74,7 @@ impl Kind {
     /// (`tokenBracketChange` in hclwrite).
     pub(crate) fn bracket_change(self) -> i32 {
         match self {
-            Kind::OBrace
-            | Kind::OBrack
-            | Kind::OParen
-            | Kind::TemplateInterp
-            | Kind::TemplateControl => 1,
+            Kind::OBrace | Kind::OBrack | Kind::OParen | Kind::TemplateInterp | Kind::TemplateControl => 1,
             Kind::CBrace | Kind::CBrack | Kind::CParen | Kind::TemplateSeqEnd => -1,
             _ => 0,
         }
@@ -88,8 +84,5 @@ impl Kind {
 /// Display width of a token sequence, counting the spaces before each token
 /// (`Tokens.Columns` in hclwrite). Widths are counted in `char`s.
 pub(crate) fn columns(tokens: &[Token<'_>]) -> usize {
-    tokens
-        .iter()
-        .map(|t| t.spaces + t.text.chars().count())
-        .sum()
+    tokens.iter().map(|t| t.spaces + t.text.chars().count()).sum()
 }

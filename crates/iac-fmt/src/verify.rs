@@ -8,9 +8,7 @@
 use hcl_edit::expr::{Array, FuncArgs, Object};
 use hcl_edit::parser::parse_body;
 use hcl_edit::structure::{BlockLabel, Body};
-use hcl_edit::template::{
-    ElseTemplateExpr, EndforTemplateExpr, EndifTemplateExpr, ForTemplateExpr, IfTemplateExpr,
-};
+use hcl_edit::template::{ElseTemplateExpr, EndforTemplateExpr, EndifTemplateExpr, ForTemplateExpr, IfTemplateExpr};
 use hcl_edit::visit_mut::{self, VisitMut};
 use hcl_edit::Decorated;
 

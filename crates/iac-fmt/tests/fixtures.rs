@@ -15,15 +15,9 @@ fn check(name: &str) {
     assert_eq!(formatted, expected, "format({name}.in.tf) != {name}.out.tf");
 
     let again = format_source(name, &expected).expect("fixture output parses");
-    assert_eq!(
-        again, expected,
-        "formatting {name}.out.tf is not idempotent"
-    );
+    assert_eq!(again, expected, "formatting {name}.out.tf is not idempotent");
 
-    assert!(
-        same_structure(&input, &formatted),
-        "formatting {name} changed the document's structure"
-    );
+    assert!(same_structure(&input, &formatted), "formatting {name} changed the document's structure");
 }
 
 macro_rules! fixtures {

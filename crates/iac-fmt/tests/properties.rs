@@ -10,10 +10,7 @@ use iac_fmt::{format_source, FormatError};
 fn structure_check_detects_semantic_changes() {
     // Guard the guard: the comparison used below must notice real changes.
     assert!(same_structure("a = 1\n", "a   =   1\n"));
-    assert!(same_structure(
-        "resource x y {}\n",
-        "resource \"x\" \"y\" {}\n"
-    ));
+    assert!(same_structure("resource x y {}\n", "resource \"x\" \"y\" {}\n"));
     assert!(!same_structure("a = 1\n", "a = 2\n"));
     assert!(!same_structure("a = \"x y\"\n", "a = \"x  y\"\n"));
     assert!(!same_structure("a = [1, 2]\n", "a = [2, 1]\n"));
@@ -40,14 +37,9 @@ fn every_prefix_formats_without_panic_and_idempotently() {
             let prefix = &src[..end];
             match format_source("prefix.tf", prefix) {
                 Ok(once) => {
-                    let twice = format_source("prefix.tf", &once).unwrap_or_else(|e| {
-                        panic!("{name}[..{end}]: output no longer parses: {e}")
-                    });
+                    let twice = format_source("prefix.tf", &once).unwrap_or_else(|e| panic!("{name}[..{end}]: output no longer parses: {e}"));
                     assert_eq!(twice, once, "{name}[..{end}]: not idempotent");
-                    assert!(
-                        same_structure(prefix, &once),
-                        "{name}[..{end}]: structure changed"
-                    );
+                    assert!(same_structure(prefix, &once), "{name}[..{end}]: structure changed");
                 }
                 Err(FormatError::Syntax { line, col, .. }) => {
                     assert!(line >= 1 && col >= 1, "{name}[..{end}]: bad location");
@@ -88,11 +80,7 @@ fn odd_inputs_do_not_panic() {
     ];
     for src in inputs {
         if let Ok(out) = format_source("odd.tf", src) {
-            assert_eq!(
-                format_source("odd.tf", &out).ok().as_deref(),
-                Some(out.as_str()),
-                "{src:?}"
-            );
+            assert_eq!(format_source("odd.tf", &out).ok().as_deref(), Some(out.as_str()), "{src:?}");
             assert!(same_structure(src, &out), "{src:?} -> {out:?}");
         }
     }
@@ -101,12 +89,7 @@ fn odd_inputs_do_not_panic() {
 #[test]
 fn syntax_errors_carry_one_based_location() {
     let err = format_source("main.tf", "a = 1\nb = = 2\n").unwrap_err();
-    let FormatError::Syntax {
-        file,
-        line,
-        col,
-        message,
-    } = &err;
+    let FormatError::Syntax { file, line, col, message } = &err;
     assert_eq!(file, "main.tf");
     assert_eq!(*line, 2);
     assert!(*col >= 1);

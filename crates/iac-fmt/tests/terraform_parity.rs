@@ -33,12 +33,7 @@ fn terraform_fmt(src: &str) -> String {
         .stderr(Stdio::null())
         .spawn()
         .expect("terraform binary runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(src.as_bytes())
-        .expect("write stdin");
+    child.stdin.take().expect("stdin").write_all(src.as_bytes()).expect("write stdin");
     let out = child.wait_with_output().expect("terraform fmt finishes");
     assert!(out.status.success(), "terraform fmt failed");
     String::from_utf8(out.stdout).expect("utf-8")
@@ -51,10 +46,7 @@ fn expected_outputs_match_terraform_fmt() {
         let expected = read_fixture(&format!("{name}.out.tf"));
         let theirs = terraform_fmt(&input);
         if DELIBERATE_DIFFERENCES.contains(&name.as_str()) {
-            assert_ne!(
-                theirs, expected,
-                "{name} now matches terraform; drop it from the list"
-            );
+            assert_ne!(theirs, expected, "{name} now matches terraform; drop it from the list");
         } else {
             assert_eq!(expected, theirs, "{name}: differs from terraform fmt");
         }

@@ -5,7 +5,6 @@
 //! Helpers here see values whose top-level mark was already removed by
 //! [`crate::marks`]; nested marks are looked through with `unmarked()`.
 
-
 use iac_core::value::format_number;
 use iac_core::Value;
 

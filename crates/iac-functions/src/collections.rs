@@ -11,7 +11,7 @@ use crate::conversion::set_elements as set_normalize;
 use iac_core::Value;
 use unicode_segmentation::UnicodeSegmentation;
 
-use crate::args::{arg_err, fail, get, integer, list, loosely_equal, map, strictly_equal, number, to_string_value, type_name, Fail, FnResult};
+use crate::args::{arg_err, fail, get, integer, list, loosely_equal, map, number, strictly_equal, to_string_value, type_name, Fail, FnResult};
 use crate::conversion::{primitive_to_string, unify};
 use crate::marks::hoist;
 use crate::FunctionContext;
@@ -366,9 +366,7 @@ pub(crate) fn range(args: Vec<Value>, _: &FunctionContext) -> FnResult {
             break;
         }
         if out.len() >= MAX_GENERATED {
-            return fail(format!(
-                "more than {MAX_GENERATED} values were generated; either decrease the difference between start and end or use a larger step"
-            ));
+            return fail(format!("more than {MAX_GENERATED} values were generated; either decrease the difference between start and end or use a larger step"));
         }
         out.push(Value::Number(n));
     }

@@ -81,7 +81,9 @@ fn unify_two(a: &Ty, b: &Ty) -> Option<Ty> {
         (Tuple(x), Tuple(y)) => Seq(Box::new(unify_all(x.iter().chain(y))?)),
         (Seq(e), Tuple(x)) | (Tuple(x), Seq(e)) => Seq(Box::new(unify_all(std::iter::once(&**e).chain(x))?)),
         (Seq(x), Seq(y)) => Seq(Box::new(unify_two(x, y)?)),
-        (Object(x), Object(y)) if x.keys().eq(y.keys()) => Object(x.iter().zip(y.values()).map(|((k, p), q)| Some((k.clone(), unify_two(p, q)?))).collect::<Option<_>>()?),
+        (Object(x), Object(y)) if x.keys().eq(y.keys()) => {
+            Object(x.iter().zip(y.values()).map(|((k, p), q)| Some((k.clone(), unify_two(p, q)?))).collect::<Option<_>>()?)
+        }
         (Object(x), Object(y)) => Map(Box::new(unify_all(x.values().chain(y.values()))?)),
         (Map(e), Object(x)) | (Object(x), Map(e)) => Map(Box::new(unify_all(std::iter::once(&**e).chain(x.values()))?)),
         (Map(x), Map(y)) => Map(Box::new(unify_two(x, y)?)),
@@ -98,13 +100,17 @@ fn convert(v: Value, t: &Ty) -> Value {
             (Ty::String, v @ (Value::Number(_) | Value::Bool(_))) => primitive_to_string(v),
             (Ty::Tuple(ts), Value::List(items)) => Value::List(items.into_iter().zip(ts).map(|(i, t)| convert(i, t)).collect()),
             (Ty::Seq(e), Value::List(items)) => Value::List(items.into_iter().map(|i| convert(i, e)).collect()),
-            (Ty::Object(ts), Value::Map(m)) => Value::Map(m.into_iter().map(|(k, x)| {
-                let x = match ts.get(&k) {
-                    Some(t) => convert(x, t),
-                    None => x,
-                };
-                (k, x)
-            }).collect()),
+            (Ty::Object(ts), Value::Map(m)) => Value::Map(
+                m.into_iter()
+                    .map(|(k, x)| {
+                        let x = match ts.get(&k) {
+                            Some(t) => convert(x, t),
+                            None => x,
+                        };
+                        (k, x)
+                    })
+                    .collect(),
+            ),
             (Ty::Map(e), Value::Map(m)) => Value::Map(m.into_iter().map(|(k, x)| (k, convert(x, e))).collect()),
             (_, v) => v,
         },
@@ -244,7 +250,6 @@ pub(crate) fn issensitive(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     })
 }
 
-
 /// ephemeralasnull(value): ephemeral values become null. iac keeps
 /// ephemeral values out of state by never storing them, and no value
 /// reaching a function carries an ephemeral mark, so every value passes
@@ -260,10 +265,7 @@ mod tests {
     #[test]
     fn unify_converts_mixed_primitives_to_strings_only() {
         let mixed = vec![Value::from("a"), Value::from(1i64), Value::from(true).into_sensitive(), Value::Null, Value::Unknown];
-        assert_eq!(
-            unify(mixed).unwrap(),
-            vec![Value::from("a"), Value::from("1"), Value::from("true").into_sensitive(), Value::Null, Value::Unknown]
-        );
+        assert_eq!(unify(mixed).unwrap(), vec![Value::from("a"), Value::from("1"), Value::from("true").into_sensitive(), Value::Null, Value::Unknown]);
         let same = vec![Value::from(1i64), Value::from(2i64)];
         assert_eq!(unify(same.clone()).unwrap(), same);
         assert!(unify(vec![Value::from(1i64), Value::from(true)]).is_err());

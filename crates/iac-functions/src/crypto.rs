@@ -89,7 +89,6 @@ pub(crate) fn bcrypt(args: Vec<Value>, ctx: &FunctionContext) -> FnResult {
     }
 }
 
-
 /// The DER body of the first PEM block, with its label.
 fn pem_block(text: &str) -> Option<(String, Vec<u8>)> {
     use base64::Engine as _;

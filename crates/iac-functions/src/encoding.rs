@@ -226,8 +226,7 @@ fn yaml_list(items: &[Value], indent: usize, first_inline: bool, out: &mut Strin
 
 /// libyaml's printable set; anything else forces double quotes.
 fn printable(c: char) -> bool {
-    matches!(c, '\n' | '\u{20}'..='\u{7e}' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
-        && c != '\u{feff}'
+    matches!(c, '\n' | '\u{20}'..='\u{7e}' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..) && c != '\u{feff}'
 }
 
 /// Whether libyaml can write the string as a literal block.

@@ -198,7 +198,10 @@ pub(crate) fn templatefile(args: Vec<Value>, ctx: &FunctionContext) -> FnResult 
     let path = string(&args, 0)?;
     let vars = map(&args, 1)?;
     if let Some(bad) = vars.keys().find(|k| !valid_identifier(k)) {
-        return arg_err(1, format!("invalid template variable name {bad:?}: must start with a letter, followed by zero or more letters, digits, and underscores"));
+        return arg_err(
+            1,
+            format!("invalid template variable name {bad:?}: must start with a letter, followed by zero or more letters, digits, and underscores"),
+        );
     }
     let template = read(ctx, &path)?;
     (ctx.render_template)(&template, &args[1]).or_else(|m| fail(format!("failed to render {path}: {m}")))
@@ -211,7 +214,10 @@ pub(crate) fn templatestring(args: Vec<Value>, ctx: &FunctionContext) -> FnResul
     let template = string(&args, 0)?;
     let vars = map(&args, 1)?;
     if let Some(bad) = vars.keys().find(|k| !valid_identifier(k)) {
-        return arg_err(1, format!("invalid template variable name {bad:?}: must start with a letter, followed by zero or more letters, digits, and underscores"));
+        return arg_err(
+            1,
+            format!("invalid template variable name {bad:?}: must start with a letter, followed by zero or more letters, digits, and underscores"),
+        );
     }
     (ctx.render_template)(&template, &args[1]).or_else(|m| fail(format!("failed to render template: {m}")))
 }

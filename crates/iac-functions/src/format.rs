@@ -116,11 +116,7 @@ fn format_one(fmt: &str, args: &[Value]) -> Result<String, Fail> {
         i += 1;
         let text: String = chars[start..i].iter().collect();
         let Some(arg) = args.get(next_arg) else {
-            return fail(format!(
-                "not enough arguments for {text:?} at offset {start}: need index {} but have {} total",
-                next_arg + 1,
-                args.len()
-            ));
+            return fail(format!("not enough arguments for {text:?} at offset {start}: need index {} but have {} total", next_arg + 1, args.len()));
         };
         let index = next_arg + 1;
         next_arg += 1;

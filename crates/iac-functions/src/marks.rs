@@ -139,10 +139,7 @@ mod tests {
     #[test]
     fn nulls_are_rejected_unless_allowed() {
         let strict = Policy { nulls: false, ..COLLAPSE };
-        assert_eq!(
-            ctx_call(strict, vec![Value::from(1i64), Value::Null], echo),
-            Err(crate::args::Fail::Arg(1, "argument must not be null".into()))
-        );
+        assert_eq!(ctx_call(strict, vec![Value::from(1i64), Value::Null], echo), Err(crate::args::Fail::Arg(1, "argument must not be null".into())));
         assert!(ctx_call(COLLAPSE, vec![Value::Null], echo).is_ok());
     }
 

@@ -28,7 +28,13 @@ pub(crate) fn signum(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     if crate::args::to_integer(n).is_err() {
         return fail("value must be a whole number, between -9223372036854775808 and 9223372036854775807");
     }
-    Ok(Value::Number(if n > 0.0 { 1.0 } else if n < 0.0 { -1.0 } else { 0.0 }))
+    Ok(Value::Number(if n > 0.0 {
+        1.0
+    } else if n < 0.0 {
+        -1.0
+    } else {
+        0.0
+    }))
 }
 
 pub(crate) fn pow(args: Vec<Value>, _: &FunctionContext) -> FnResult {

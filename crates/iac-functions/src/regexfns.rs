@@ -2,7 +2,6 @@
 //! compiler (also used by replace()). Patterns use RE2 syntax, which the
 //! `regex` crate follows closely.
 
-
 use iac_core::Value;
 use regex::{Captures, Regex, RegexBuilder};
 
@@ -11,10 +10,7 @@ use crate::FunctionContext;
 
 /// Compiles a user pattern, with a bound on the compiled size.
 pub(crate) fn compile(pattern: &str) -> Result<Regex, String> {
-    RegexBuilder::new(pattern)
-        .size_limit(16 << 20)
-        .build()
-        .map_err(|e| format!("invalid regular expression pattern: {e}"))
+    RegexBuilder::new(pattern).size_limit(16 << 20).build().map_err(|e| format!("invalid regular expression pattern: {e}"))
 }
 
 /// The shape of one match: the whole match, a list of unnamed captures, or
@@ -42,12 +38,9 @@ fn result(re: &Regex, shape: &Shape, caps: &Captures) -> Value {
     match shape {
         Shape::Whole => group(0),
         Shape::List => Value::List((1..caps.len()).map(group).collect()),
-        Shape::Object => Value::Map(
-            re.capture_names()
-                .enumerate()
-                .filter_map(|(i, name)| name.map(|n| (n.to_string(), group(i))))
-                .collect::<iac_core::ValueMap>(),
-        ),
+        Shape::Object => {
+            Value::Map(re.capture_names().enumerate().filter_map(|(i, name)| name.map(|n| (n.to_string(), group(i)))).collect::<iac_core::ValueMap>())
+        }
     }
 }
 

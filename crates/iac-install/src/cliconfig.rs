@@ -16,12 +16,23 @@ use crate::InstallError;
 /// One installation method, tried in the order written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Method {
-    FilesystemMirror { path: PathBuf, include: Vec<String>, exclude: Vec<String> },
+    FilesystemMirror {
+        path: PathBuf,
+        include: Vec<String>,
+        exclude: Vec<String>,
+    },
     /// The origin registry (over the network).
-    Direct { include: Vec<String>, exclude: Vec<String> },
+    Direct {
+        include: Vec<String>,
+        exclude: Vec<String>,
+    },
     /// A server speaking the provider network mirror protocol; `url` is an
     /// `https:` base URL ending in `/`.
-    NetworkMirror { url: String, include: Vec<String>, exclude: Vec<String> },
+    NetworkMirror {
+        url: String,
+        include: Vec<String>,
+        exclude: Vec<String>,
+    },
 }
 
 impl Method {
@@ -29,7 +40,9 @@ impl Method {
     /// (`hashicorp/*`, `registry.terraform.io/*/*`, `*/*`).
     pub fn admits(&self, source: &ProviderSource) -> bool {
         let (include, exclude) = match self {
-            Method::FilesystemMirror { include, exclude, .. } | Method::Direct { include, exclude } | Method::NetworkMirror { include, exclude, .. } => (include, exclude),
+            Method::FilesystemMirror { include, exclude, .. } | Method::Direct { include, exclude } | Method::NetworkMirror { include, exclude, .. } => {
+                (include, exclude)
+            }
         };
         let matches = |pattern: &String| pattern_matches(pattern, source);
         (include.is_empty() || include.iter().any(matches)) && !exclude.iter().any(matches)
@@ -121,7 +134,9 @@ impl CliConfig {
         let mut out = CliConfig::default();
         for s in body.iter() {
             match s {
-                Structure::Attribute(a) if a.key.as_str() == "plugin_cache_dir" => out.plugin_cache_dir = Some(PathBuf::from(string(&a.value, "plugin_cache_dir")?)),
+                Structure::Attribute(a) if a.key.as_str() == "plugin_cache_dir" => {
+                    out.plugin_cache_dir = Some(PathBuf::from(string(&a.value, "plugin_cache_dir")?))
+                }
                 // Settings for other parts of Terraform (credentials, host blocks, checkpoints).
                 Structure::Attribute(_) => {}
                 Structure::Block(b) if b.ident.as_str() == "provider_installation" => {
@@ -136,12 +151,22 @@ impl CliConfig {
                         };
                         match m.ident.as_str() {
                             "filesystem_mirror" => {
-                                let path = m.body.iter().filter_map(|x| x.as_attribute()).find(|a| a.key.as_str() == "path").ok_or("filesystem_mirror needs a path")?;
-                                methods.push(Method::FilesystemMirror { path: PathBuf::from(string(&path.value, "path")?), include: list("include")?, exclude: list("exclude")? });
+                                let path = m
+                                    .body
+                                    .iter()
+                                    .filter_map(|x| x.as_attribute())
+                                    .find(|a| a.key.as_str() == "path")
+                                    .ok_or("filesystem_mirror needs a path")?;
+                                methods.push(Method::FilesystemMirror {
+                                    path: PathBuf::from(string(&path.value, "path")?),
+                                    include: list("include")?,
+                                    exclude: list("exclude")?,
+                                });
                             }
                             "direct" => methods.push(Method::Direct { include: list("include")?, exclude: list("exclude")? }),
                             "network_mirror" => {
-                                let url = m.body.iter().filter_map(|x| x.as_attribute()).find(|a| a.key.as_str() == "url").ok_or("network_mirror needs a url")?;
+                                let url =
+                                    m.body.iter().filter_map(|x| x.as_attribute()).find(|a| a.key.as_str() == "url").ok_or("network_mirror needs a url")?;
                                 let url = network_mirror_url(&string(&url.value, "url")?)?;
                                 methods.push(Method::NetworkMirror { url, include: list("include")?, exclude: list("exclude")? });
                             }
@@ -161,7 +186,12 @@ impl CliConfig {
                 }
                 Structure::Block(b) if b.ident.as_str() == "host" => {
                     let host = block_label(b, "host")?;
-                    let services = b.body.iter().filter_map(|x| x.as_attribute()).find(|a| a.key.as_str() == "services").ok_or_else(|| format!("host {host:?} needs services"))?;
+                    let services = b
+                        .body
+                        .iter()
+                        .filter_map(|x| x.as_attribute())
+                        .find(|a| a.key.as_str() == "services")
+                        .ok_or_else(|| format!("host {host:?} needs services"))?;
                     let Expression::Object(o) = &services.value else { return Err(format!("host {host:?}: services must be an object")) };
                     let mut map = BTreeMap::new();
                     for (k, v) in o.iter() {
@@ -179,7 +209,12 @@ impl CliConfig {
                 }
                 Structure::Block(b) if b.ident.as_str() == "credentials" => {
                     let host = block_label(b, "credentials")?;
-                    let token = b.body.iter().filter_map(|x| x.as_attribute()).find(|a| a.key.as_str() == "token").ok_or_else(|| format!("credentials {host:?} needs a token"))?;
+                    let token = b
+                        .body
+                        .iter()
+                        .filter_map(|x| x.as_attribute())
+                        .find(|a| a.key.as_str() == "token")
+                        .ok_or_else(|| format!("credentials {host:?} needs a token"))?;
                     out.credentials.insert(host.to_ascii_lowercase(), Token(string(&token.value, "token")?));
                 }
                 Structure::Block(_) => {}
@@ -211,7 +246,10 @@ fn quoted_keys_to_idents(text: &str) -> String {
     for line in text.split_inclusive('\n') {
         let trimmed = line.trim_start();
         let indent = &line[..line.len() - trimmed.len()];
-        let key = trimmed.strip_prefix('"').and_then(|rest| rest.split_once('"')).filter(|(_, after)| after.trim_start().starts_with('=') && !after.trim_start().starts_with("=="));
+        let key = trimmed
+            .strip_prefix('"')
+            .and_then(|rest| rest.split_once('"'))
+            .filter(|(_, after)| after.trim_start().starts_with('=') && !after.trim_start().starts_with("=="));
         match key {
             Some((name, after)) => {
                 out.push_str(indent);
@@ -289,11 +327,16 @@ provider_installation {
         assert_eq!(c.dev_overrides[&ProviderSource::parse("example.com/acme/thing").unwrap()], PathBuf::from("/home/dev/bin"));
         assert!(CliConfig::parse("provider_installation {\n  filesystem_mirror {}\n}\n").unwrap_err().contains("needs a path"));
         assert!(CliConfig::parse("provider_installation {\n  teleport {}\n}\n").unwrap_err().contains("teleport"));
-        let c = CliConfig::parse("provider_installation {\n  network_mirror {\n    url = \"https://mirror.example.test/providers\"\n    exclude = [\"acme/*\"]\n  }\n}\n").unwrap();
+        let c = CliConfig::parse(
+            "provider_installation {\n  network_mirror {\n    url = \"https://mirror.example.test/providers\"\n    exclude = [\"acme/*\"]\n  }\n}\n",
+        )
+        .unwrap();
         let m = &c.methods.unwrap()[0];
         assert_eq!(m, &Method::NetworkMirror { url: "https://mirror.example.test/providers/".into(), include: vec![], exclude: vec!["acme/*".into()] });
         assert!(m.admits(&aws) && !m.admits(&other));
-        assert!(CliConfig::parse("provider_installation {\n  network_mirror {\n    url = \"http://mirror.example.test/\"\n  }\n}\n").unwrap_err().contains("must be at an https: URL"));
+        assert!(CliConfig::parse("provider_installation {\n  network_mirror {\n    url = \"http://mirror.example.test/\"\n  }\n}\n")
+            .unwrap_err()
+            .contains("must be at an https: URL"));
         assert!(CliConfig::parse("provider_installation {\n  network_mirror {}\n}\n").unwrap_err().contains("needs a url"));
     }
 
@@ -318,7 +361,11 @@ credentials "other-host.example.test" {
         assert_eq!(c.hosts["registry.example.test"]["modules.v1"], "http://127.0.0.1:1234/v1/modules/");
         let none = BTreeMap::new();
         assert_eq!(c.token_for("registry.example.test", &none), Some(Token("from-config".into())));
-        let env: BTreeMap<String, String> = [("TF_TOKEN_registry_example_test".to_string(), "from-env".to_string()), ("TF_TOKEN_other__host_example_test".to_string(), "env-other".to_string())].into();
+        let env: BTreeMap<String, String> = [
+            ("TF_TOKEN_registry_example_test".to_string(), "from-env".to_string()),
+            ("TF_TOKEN_other__host_example_test".to_string(), "env-other".to_string()),
+        ]
+        .into();
         assert_eq!(c.token_for("REGISTRY.example.test", &env), Some(Token("from-env".into())), "the variable wins");
         assert_eq!(c.token_for("other-host.example.test", &env), Some(Token("env-other".into())), "__ is a hyphen");
         assert_eq!(c.token_for("nowhere.test", &env), None);

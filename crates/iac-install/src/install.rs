@@ -122,10 +122,17 @@ impl Manifest {
             if &locked.version != version {
                 return Err(InstallError::LockChanged { name: name.clone(), locked: locked.version.clone(), installed: version.clone() });
             }
-            let (now_size, now_mtime) = stamp(binary).map_err(|e| InstallError::PluginMissing { name: name.clone(), path: binary.clone(), why: e.to_string() })?;
+            let (now_size, now_mtime) =
+                stamp(binary).map_err(|e| InstallError::PluginMissing { name: name.clone(), path: binary.clone(), why: e.to_string() })?;
             let hash = if (now_size, now_mtime) == (*size, *mtime_ns) { h1.clone() } else { h1_dir(pkg)? };
             if !locked.hashes.is_empty() && locked.hashes.iter().any(|h| h.starts_with("h1:")) && !locked.hashes.contains(&hash) {
-                return Err(InstallError::ChecksumMismatch { name: name.clone(), addr: source.clone(), version: version.clone(), got: hash, locked: locked.hashes.clone() });
+                return Err(InstallError::ChecksumMismatch {
+                    name: name.clone(),
+                    addr: source.clone(),
+                    version: version.clone(),
+                    got: hash,
+                    locked: locked.hashes.clone(),
+                });
             }
         }
         Ok(())
@@ -157,7 +164,11 @@ pub fn install(dir: &Path, requirements: &[Requirement], options: &Options) -> R
             continue;
         }
         if let Some(d) = options.cli.dev_overrides.get(&req.source) {
-            let binary = mirror::find_binary(d, &req.source.type_)?.ok_or_else(|| InstallError::PluginMissing { name: req.name.clone(), path: d.clone(), why: format!("no terraform-provider-{} executable in the dev_overrides directory", req.source.type_) })?;
+            let binary = mirror::find_binary(d, &req.source.type_)?.ok_or_else(|| InstallError::PluginMissing {
+                name: req.name.clone(),
+                path: d.clone(),
+                why: format!("no terraform-provider-{} executable in the dev_overrides directory", req.source.type_),
+            })?;
             choices.push(Choice::DevOverride { name: req.name.clone(), source: req.source.to_string(), binary });
             continue;
         }
@@ -214,7 +225,16 @@ pub fn install(dir: &Path, requirements: &[Requirement], options: &Options) -> R
             };
             let binary = target.join(pkg.binary.file_name().unwrap_or_default());
             let (size, mtime_ns) = stamp(&binary).map_err(|e| InstallError::Io { path: binary.clone(), source: e })?;
-            choices.push(Choice::Plugin { name: req.name.clone(), source: req.source.to_string(), version: pkg.version.to_string(), dir: target, binary, h1, size, mtime_ns });
+            choices.push(Choice::Plugin {
+                name: req.name.clone(),
+                source: req.source.to_string(),
+                version: pkg.version.to_string(),
+                dir: target,
+                binary,
+                h1,
+                size,
+                mtime_ns,
+            });
             continue;
         }
         match found {
@@ -222,7 +242,13 @@ pub fn install(dir: &Path, requirements: &[Requirement], options: &Options) -> R
                 let h1 = h1_dir(&pkg.dir)?;
                 let mut hashes = locked.filter(|l| l.version == pkg.version.to_string()).map(|l| l.hashes.clone()).unwrap_or_default();
                 if hashes.iter().any(|h| h.starts_with("h1:")) && !hashes.contains(&h1) {
-                    return Err(InstallError::ChecksumMismatch { name: req.name.clone(), addr: req.source.to_string(), version: pkg.version.to_string(), got: h1, locked: hashes });
+                    return Err(InstallError::ChecksumMismatch {
+                        name: req.name.clone(),
+                        addr: req.source.to_string(),
+                        version: pkg.version.to_string(),
+                        got: h1,
+                        locked: hashes,
+                    });
                 }
                 if !hashes.contains(&h1) {
                     hashes.push(h1.clone());
@@ -233,14 +259,28 @@ pub fn install(dir: &Path, requirements: &[Requirement], options: &Options) -> R
                 let target = link_package(dir, &req.source, &pkg, options.cli.plugin_cache_dir.as_deref())?;
                 let binary = target.join(pkg.binary.file_name().unwrap_or_default());
                 let (size, mtime_ns) = stamp(&binary).map_err(|e| InstallError::Io { path: binary.clone(), source: e })?;
-                choices.push(Choice::Plugin { name: req.name.clone(), source: req.source.to_string(), version: pkg.version.to_string(), dir: target, binary, h1, size, mtime_ns });
+                choices.push(Choice::Plugin {
+                    name: req.name.clone(),
+                    source: req.source.to_string(),
+                    version: pkg.version.to_string(),
+                    dir: target,
+                    binary,
+                    h1,
+                    size,
+                    mtime_ns,
+                });
             }
             None if may_be_native => {
                 let why = if req.explicit { format!("no {} plugin installed", req.source.short()) } else { "no plugin required".to_string() };
                 choices.push(Choice::Native { name: req.name.clone(), why });
             }
             None => {
-                return Err(InstallError::NotFound { name: req.name.clone(), addr: req.source.to_string(), constraints: req.constraints.to_string(), searched });
+                return Err(InstallError::NotFound {
+                    name: req.name.clone(),
+                    addr: req.source.to_string(),
+                    constraints: req.constraints.to_string(),
+                    searched,
+                });
             }
         }
     }
@@ -293,7 +333,14 @@ pub fn lock(dir: &Path, requirements: &[Requirement], platforms: &[String], opti
 /// `h1:` hash, as `terraform providers mirror` does, so the directory serves
 /// as a network mirror's document root. The version is the lock file's when
 /// `use_lock` and it has one, else the newest the constraints allow.
-pub fn mirror_to(dir: &Path, out: &Path, requirements: &[Requirement], platforms: &[String], use_lock: bool, options: &Options) -> Result<Vec<(ProviderSource, String)>, InstallError> {
+pub fn mirror_to(
+    dir: &Path,
+    out: &Path,
+    requirements: &[Requirement],
+    platforms: &[String],
+    use_lock: bool,
+    options: &Options,
+) -> Result<Vec<(ProviderSource, String)>, InstallError> {
     let lock = if use_lock { LockFile::read(dir)? } else { LockFile::default() };
     let mut done = Vec::new();
     for req in requirements {
@@ -365,13 +412,19 @@ fn write_mirror_indexes(root: &Path) -> Result<(), InstallError> {
 /// Whether a source is the upstream provider a native implementation
 /// stands in for (so a missing plugin may fall back to it).
 fn is_native_counterpart(source: &ProviderSource) -> bool {
-    source.host == crate::source::DEFAULT_HOST && matches!((source.namespace.as_str(), source.type_.as_str()), ("hashicorp", _) | ("digitalocean", "digitalocean"))
+    source.host == crate::source::DEFAULT_HOST
+        && matches!((source.namespace.as_str(), source.type_.as_str()), ("hashicorp", _) | ("digitalocean", "digitalocean"))
 }
 
 /// Finds the package to install: the locked version if it still satisfies
 /// the constraints, else the newest allowed, in the first method that has one.
 #[allow(clippy::type_complexity)]
-fn search(req: &Requirement, locked: Option<&LockedProvider>, plugin_dirs: &[PathBuf], options: &Options) -> Result<(Vec<String>, Option<Package>, Direct, Vec<String>), InstallError> {
+fn search(
+    req: &Requirement,
+    locked: Option<&LockedProvider>,
+    plugin_dirs: &[PathBuf],
+    options: &Options,
+) -> Result<(Vec<String>, Option<Package>, Direct, Vec<String>), InstallError> {
     let mut mirrors: Vec<PathBuf> = Vec::new();
     let mut network = Vec::new();
     let mut searched = Vec::new();
@@ -442,7 +495,13 @@ enum Origin {
 /// reuses the package a previous `iac init` put in place when the lock file
 /// vouches for it (so a second init neither asks the network nor downloads
 /// hundreds of MB).
-fn install_direct(dir: &Path, req: &Requirement, locked: Option<&LockedProvider>, options: &Options, origin: &Origin) -> Result<(Package, String, Vec<String>), InstallError> {
+fn install_direct(
+    dir: &Path,
+    req: &Requirement,
+    locked: Option<&LockedProvider>,
+    options: &Options,
+    origin: &Origin,
+) -> Result<(Package, String, Vec<String>), InstallError> {
     let dest = |v: &Version| {
         let rel = Path::new(&req.source.host).join(&req.source.namespace).join(&req.source.type_).join(v.to_string()).join(mirror::platform());
         match options.cli.plugin_cache_dir.as_deref() {
@@ -527,10 +586,18 @@ fn symlink_dir(_from: &Path, _to: &Path) -> std::io::Result<()> {
 pub fn requirements(used: &BTreeSet<String>, declared: &[(String, Option<String>, Option<String>)]) -> Result<Vec<Requirement>, InstallError> {
     let mut by_name: BTreeMap<String, Requirement> = BTreeMap::new();
     for name in used {
-        by_name.insert(name.clone(), Requirement { name: name.clone(), source: ProviderSource::implied(name), explicit: false, constraints: Constraints::default() });
+        by_name.insert(
+            name.clone(),
+            Requirement { name: name.clone(), source: ProviderSource::implied(name), explicit: false, constraints: Constraints::default() },
+        );
     }
     for (name, source, version) in declared {
-        let entry = by_name.entry(name.clone()).or_insert_with(|| Requirement { name: name.clone(), source: ProviderSource::implied(name), explicit: false, constraints: Constraints::default() });
+        let entry = by_name.entry(name.clone()).or_insert_with(|| Requirement {
+            name: name.clone(),
+            source: ProviderSource::implied(name),
+            explicit: false,
+            constraints: Constraints::default(),
+        });
         if let Some(s) = source {
             let parsed = ProviderSource::parse(s)?;
             if entry.explicit && entry.source != parsed {

@@ -48,7 +48,9 @@ pub enum InstallError {
     BadManifest { path: PathBuf, why: String },
     #[error("provider {name:?} ({addr}): no installed version matches {constraints:?}; searched {}", if searched.is_empty() { "nothing (no mirror configured)".to_string() } else { searched.join(", ") })]
     NotFound { name: String, addr: String, constraints: String, searched: Vec<String> },
-    #[error("provider {name:?}: the locked version {locked} does not match the configured constraints {constraints:?}; run iac init -upgrade to choose another")]
+    #[error(
+        "provider {name:?}: the locked version {locked} does not match the configured constraints {constraints:?}; run iac init -upgrade to choose another"
+    )]
     LockedVersionRejected { name: String, locked: String, constraints: String },
     #[error("provider {name:?} ({addr} v{version}): the package's checksum {got} matches none recorded in .terraform.lock.hcl ({}); the package differs from the one locked", locked.join(", "))]
     ChecksumMismatch { name: String, addr: String, version: String, got: String, locked: Vec<String> },

@@ -86,7 +86,8 @@ impl LockFile {
 
     /// The file's text, laid out as `terraform init` writes it.
     pub fn render(&self) -> String {
-        let mut out = String::from("# This file is maintained automatically by \"iac init\" (and \"terraform init\").\n# Manual edits may be lost in future updates.\n");
+        let mut out =
+            String::from("# This file is maintained automatically by \"iac init\" (and \"terraform init\").\n# Manual edits may be lost in future updates.\n");
         for (source, p) in &self.providers {
             out.push_str(&format!("\nprovider {:?} {{\n", source.to_string()));
             out.push_str(&format!("  version     = {:?}\n", p.version));

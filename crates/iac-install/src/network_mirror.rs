@@ -42,7 +42,13 @@ struct Archive {
 
 /// Chooses a version from the mirror at `base` (an `https:` URL ending in
 /// `/`) and installs its package for this platform into `dest(version)`.
-pub fn install(want: &Wanted<'_>, base: &str, cli: &CliConfig, env: &BTreeMap<String, String>, dest: &dyn Fn(&Version) -> PathBuf) -> Result<Installed, InstallError> {
+pub fn install(
+    want: &Wanted<'_>,
+    base: &str,
+    cli: &CliConfig,
+    env: &BTreeMap<String, String>,
+    dest: &dyn Fn(&Version) -> PathBuf,
+) -> Result<Installed, InstallError> {
     let client = Http::new().map_err(|e| want.registry_error(e))?;
     // As Terraform, the mirror's host gets the credentials configured for it
     // (`credentials "HOST[:PORT]"`, `TF_TOKEN_...`); archives elsewhere get none.
@@ -59,7 +65,9 @@ pub fn install(want: &Wanted<'_>, base: &str, cli: &CliConfig, env: &BTreeMap<St
     if r.status != 200 {
         return Err(want.registry_error(http::http_error(&index_url, &r)));
     }
-    let bad = |url: &str, status: u16, what: &str, e: serde_json::Error| want.registry_error(ModuleError::Http { url: url.to_string(), status, body: format!("not {what}: {e}") });
+    let bad = |url: &str, status: u16, what: &str, e: serde_json::Error| {
+        want.registry_error(ModuleError::Http { url: url.to_string(), status, body: format!("not {what}: {e}") })
+    };
     let index: Index = serde_json::from_slice(&r.body).map_err(|e| bad(&index_url, r.status, "a network mirror version index", e))?;
     // A version that is not semver is skipped, as Terraform does.
     let listed: Vec<Version> = index.versions.keys().filter_map(|v| Version::parse(v).ok()).collect();
@@ -75,7 +83,12 @@ pub fn install(want: &Wanted<'_>, base: &str, cli: &CliConfig, env: &BTreeMap<St
             None if want.constraints.is_empty() => "any version".to_string(),
             None => want.constraints.to_string(),
         };
-        return Err(InstallError::NoMatchingVersion { name: want.name.to_string(), addr: want.addr(), constraints, available: available.iter().map(|v| v.to_string()).collect() });
+        return Err(InstallError::NoMatchingVersion {
+            name: want.name.to_string(),
+            addr: want.addr(),
+            constraints,
+            available: available.iter().map(|v| v.to_string()).collect(),
+        });
     };
     let doc_url = format!("{prefix}{version}.json");
     let r = client.get(&doc_url, token.as_ref()).map_err(|e| want.registry_error(e))?;
@@ -85,9 +98,18 @@ pub fn install(want: &Wanted<'_>, base: &str, cli: &CliConfig, env: &BTreeMap<St
     let doc: VersionDoc = serde_json::from_slice(&r.body).map_err(|e| bad(&doc_url, r.status, "a network mirror version document", e))?;
     let platform = mirror::platform();
     let Some(archive) = doc.archives.get(&platform) else {
-        return Err(InstallError::PlatformMissing { name: want.name.to_string(), addr: want.addr(), version: version.to_string(), platform, available: doc.archives.keys().cloned().collect() });
+        return Err(InstallError::PlatformMissing {
+            name: want.name.to_string(),
+            addr: want.addr(),
+            version: version.to_string(),
+            platform,
+            available: doc.archives.keys().cloned().collect(),
+        });
     };
-    let zip_url = url::Url::parse(&doc_url).and_then(|b| b.join(&archive.url)).map(|u| u.to_string()).map_err(|e| want.registry_error(ModuleError::Http { url: doc_url.clone(), status: 200, body: format!("archive url {:?}: {e}", archive.url) }))?;
+    let zip_url = url::Url::parse(&doc_url)
+        .and_then(|b| b.join(&archive.url))
+        .map(|u| u.to_string())
+        .map_err(|e| want.registry_error(ModuleError::Http { url: doc_url.clone(), status: 200, body: format!("archive url {:?}: {e}", archive.url) }))?;
     let filename = zip_url.rsplit('/').next().filter(|f| !f.is_empty()).unwrap_or("package.zip").to_string();
     // Only the schemes iac (and Terraform) can compute are checked; a list
     // of none of them, or no list, checks nothing.

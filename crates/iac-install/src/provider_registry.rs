@@ -88,7 +88,8 @@ pub fn install(want: &Wanted<'_>, cli: &CliConfig, env: &BTreeMap<String, String
     let zip_url = signed.resolve(&signed.meta.download_url);
     let zip_token = signed.token_for(&zip_url, token.as_ref());
     let check_zip = |got: &str| signed.check_zip(want, &version, got);
-    let (package, h1) = fetch_and_place(&client, want, &version, &zip_url, &signed.meta.filename, zip_token.as_ref(), dest(&version), &check_zip, &|_, _| Ok(()))?;
+    let (package, h1) =
+        fetch_and_place(&client, want, &version, &zip_url, &signed.meta.filename, zip_token.as_ref(), dest(&version), &check_zip, &|_, _| Ok(()))?;
     Ok(Installed { package, h1, zh })
 }
 
@@ -117,7 +118,14 @@ impl SignedPackage {
     /// The downloaded zip's SHA-256 (`got`) against the checksum the
     /// registry states and the zip's line in the signed SHA256SUMS.
     fn check_zip(&self, want: &Wanted<'_>, version: &Version, got: &str) -> Result<(), InstallError> {
-        let mismatch = |against: &str, expected: String| InstallError::PackageChecksum { name: want.name.to_string(), addr: want.addr(), version: version.to_string(), against: against.to_string(), expected, got: got.to_string() };
+        let mismatch = |against: &str, expected: String| InstallError::PackageChecksum {
+            name: want.name.to_string(),
+            addr: want.addr(),
+            version: version.to_string(),
+            against: against.to_string(),
+            expected,
+            got: got.to_string(),
+        };
         if !self.meta.shasum.eq_ignore_ascii_case(got) {
             return Err(mismatch("the checksum the registry states for it", self.meta.shasum.clone()));
         }
@@ -131,17 +139,32 @@ impl SignedPackage {
 
 /// Fetches the registry's description of `version`'s package for
 /// `platform` and verifies its SHA256SUMS signature.
-fn signed_package(client: &Http, want: &Wanted<'_>, base: &str, host: &str, token: Option<&Token>, version: &Version, platform: &str) -> Result<SignedPackage, InstallError> {
+fn signed_package(
+    client: &Http,
+    want: &Wanted<'_>,
+    base: &str,
+    host: &str,
+    token: Option<&Token>,
+    version: &Version,
+    platform: &str,
+) -> Result<SignedPackage, InstallError> {
     let (os, arch) = platform.split_once('_').unwrap_or((platform, ""));
     let meta_url = format!("{base}{}/{}/{version}/download/{os}/{arch}", want.source.namespace, want.source.type_);
     let r = client.get(&meta_url, token).map_err(|e| want.registry_error(e))?;
     if r.status == 404 {
-        return Err(InstallError::PlatformMissing { name: want.name.to_string(), addr: want.addr(), version: version.to_string(), platform: platform.to_string(), available: Vec::new() });
+        return Err(InstallError::PlatformMissing {
+            name: want.name.to_string(),
+            addr: want.addr(),
+            version: version.to_string(),
+            platform: platform.to_string(),
+            available: Vec::new(),
+        });
     }
     if r.status != 200 {
         return Err(want.registry_error(http::http_error(&meta_url, &r)));
     }
-    let meta: DownloadMeta = serde_json::from_slice(&r.body).map_err(|e| want.registry_error(ModuleError::Http { url: meta_url.clone(), status: r.status, body: format!("not a package description: {e}") }))?;
+    let meta: DownloadMeta = serde_json::from_slice(&r.body)
+        .map_err(|e| want.registry_error(ModuleError::Http { url: meta_url.clone(), status: r.status, body: format!("not a package description: {e}") }))?;
     let mut signed = SignedPackage { meta, meta_url, host: host.to_string(), sums: Vec::new() };
     let fetch_small = |u: &str| {
         let u = signed.resolve(u);
@@ -198,15 +221,19 @@ pub(crate) fn fetch_and_place(
     check_unpacked(&got, &h1)?;
     if let Some(l) = want.locked.filter(|l| l.version == version.to_string() && !l.hashes.is_empty()) {
         if !l.hashes.contains(&h1) && !l.hashes.contains(&format!("zh:{got}")) {
-            return Err(InstallError::ChecksumMismatch { name: want.name.to_string(), addr: want.addr(), version: version.to_string(), got: h1, locked: l.hashes.clone() });
+            return Err(InstallError::ChecksumMismatch {
+                name: want.name.to_string(),
+                addr: want.addr(),
+                version: version.to_string(),
+                got: h1,
+                locked: l.hashes.clone(),
+            });
         }
     }
-    let binary_name = mirror::find_binary(&unpacked, &want.source.type_)?
-        .and_then(|b| b.file_name().map(|n| n.to_owned()))
-        .ok_or_else(|| {
-            let (name, addr, version, _) = ctx(String::new());
-            InstallError::CorruptPackage { name, addr, version, why: format!("the archive holds no terraform-provider-{} executable", want.source.type_) }
-        })?;
+    let binary_name = mirror::find_binary(&unpacked, &want.source.type_)?.and_then(|b| b.file_name().map(|n| n.to_owned())).ok_or_else(|| {
+        let (name, addr, version, _) = ctx(String::new());
+        InstallError::CorruptPackage { name, addr, version, why: format!("the archive holds no terraform-provider-{} executable", want.source.type_) }
+    })?;
     // Replace whatever was there (an older install, a link to a mirror).
     match std::fs::symlink_metadata(&final_dir) {
         Ok(m) if m.is_dir() => std::fs::remove_dir_all(&final_dir).map_err(|e| InstallError::Io { path: final_dir.clone(), source: e })?,
@@ -232,7 +259,13 @@ pub fn lock_hashes(want: &Wanted<'_>, cli: &CliConfig, env: &BTreeMap<String, St
 /// As [`lock_hashes`], keeping each verified package in the packed mirror
 /// layout under `keep_in` (`HOST/NS/TYPE/terraform-provider-TYPE_VERSION_OS_ARCH.zip`)
 /// when given.
-pub fn fetch_platforms(want: &Wanted<'_>, cli: &CliConfig, env: &BTreeMap<String, String>, platforms: &[String], keep_in: Option<&Path>) -> Result<(Version, Vec<String>), InstallError> {
+pub fn fetch_platforms(
+    want: &Wanted<'_>,
+    cli: &CliConfig,
+    env: &BTreeMap<String, String>,
+    platforms: &[String],
+    keep_in: Option<&Path>,
+) -> Result<(Version, Vec<String>), InstallError> {
     let client = Http::new().map_err(|e| want.registry_error(e))?;
     let host = &want.source.host;
     let token = cli.token_for(host, env);
@@ -253,11 +286,18 @@ pub fn fetch_platforms(want: &Wanted<'_>, cli: &CliConfig, env: &BTreeMap<String
         let got = {
             let mut f = std::fs::File::create(&zip_path).map_err(|e| InstallError::Io { path: zip_path.clone(), source: e })?;
             // Bound first, so the writer borrowing `f` is gone before `f` is.
-            let got = client.download_to(&zip_url, signed.token_for(&zip_url, token.as_ref()).as_ref(), &mut std::io::BufWriter::new(&mut f)).map_err(|e| want.registry_error(e))?;
+            let got = client
+                .download_to(&zip_url, signed.token_for(&zip_url, token.as_ref()).as_ref(), &mut std::io::BufWriter::new(&mut f))
+                .map_err(|e| want.registry_error(e))?;
             got
         };
         signed.check_zip(want, &version, &got)?;
-        let h1 = h1_zip(&zip_path).map_err(|why| InstallError::CorruptPackage { name: want.name.to_string(), addr: want.addr(), version: version.to_string(), why })?;
+        let h1 = h1_zip(&zip_path).map_err(|why| InstallError::CorruptPackage {
+            name: want.name.to_string(),
+            addr: want.addr(),
+            version: version.to_string(),
+            why,
+        })?;
         tracing::debug!(provider = %want.addr(), %version, %platform, %h1, "package hashed for the lock file");
         hashes.push(h1);
         if let Some(root) = keep_in {
@@ -350,12 +390,14 @@ fn versions(client: &Http, base: &str, want: &Wanted<'_>, token: Option<&Token>)
     if r.status != 200 {
         return Err(want.registry_error(http::http_error(&url, &r)));
     }
-    let doc: serde_json::Value = serde_json::from_slice(&r.body).map_err(|e| want.registry_error(ModuleError::Http { url: url.clone(), status: r.status, body: format!("not a version list: {e}") }))?;
+    let doc: serde_json::Value = serde_json::from_slice(&r.body)
+        .map_err(|e| want.registry_error(ModuleError::Http { url: url.clone(), status: r.status, body: format!("not a version list: {e}") }))?;
     let mut out = Vec::new();
     for v in doc.get("versions").and_then(|v| v.as_array()).into_iter().flatten() {
         // A version that is not semver is skipped, as Terraform does.
         let Some(version) = v.get("version").and_then(|s| s.as_str()).and_then(|s| Version::parse(s).ok()) else { continue };
-        let strings = |key: &str| -> Vec<String> { v.get(key).and_then(|p| p.as_array()).into_iter().flatten().filter_map(|p| p.as_str().map(str::to_string)).collect() };
+        let strings =
+            |key: &str| -> Vec<String> { v.get(key).and_then(|p| p.as_array()).into_iter().flatten().filter_map(|p| p.as_str().map(str::to_string)).collect() };
         let platforms = v
             .get("platforms")
             .and_then(|p| p.as_array())
@@ -387,13 +429,29 @@ fn choose(want: &Wanted<'_>, listed: &[Listed], platform: &str) -> Result<Versio
             None if want.constraints.is_empty() => "any version".to_string(),
             None => want.constraints.to_string(),
         };
-        return Err(InstallError::NoMatchingVersion { name: want.name.to_string(), addr: want.addr(), constraints, available: available.iter().map(|v| v.to_string()).collect() });
+        return Err(InstallError::NoMatchingVersion {
+            name: want.name.to_string(),
+            addr: want.addr(),
+            constraints,
+            available: available.iter().map(|v| v.to_string()).collect(),
+        });
     };
     if !protocol_supported(&pick.protocols) {
-        return Err(InstallError::IncompatibleProtocol { name: want.name.to_string(), addr: want.addr(), version: pick.version.to_string(), protocols: pick.protocols.join(", ") });
+        return Err(InstallError::IncompatibleProtocol {
+            name: want.name.to_string(),
+            addr: want.addr(),
+            version: pick.version.to_string(),
+            protocols: pick.protocols.join(", "),
+        });
     }
     if !pick.platforms.iter().any(|p| p == platform) {
-        return Err(InstallError::PlatformMissing { name: want.name.to_string(), addr: want.addr(), version: pick.version.to_string(), platform: platform.to_string(), available: pick.platforms.clone() });
+        return Err(InstallError::PlatformMissing {
+            name: want.name.to_string(),
+            addr: want.addr(),
+            version: pick.version.to_string(),
+            platform: platform.to_string(),
+            available: pick.platforms.clone(),
+        });
     }
     Ok(pick.version.clone())
 }
@@ -505,8 +563,18 @@ mod tests {
 
     #[test]
     fn sums_are_parsed_and_protocols_checked() {
-        let doc = format!("{}  terraform-provider-x_1.0.0_linux_amd64.zip\n{} *terraform-provider-x_1.0.0_darwin_arm64.zip\nnot a line\n", "a".repeat(64), "B".repeat(64));
-        assert_eq!(parse_sums(doc.as_bytes()), vec![("a".repeat(64), "terraform-provider-x_1.0.0_linux_amd64.zip".to_string()), ("b".repeat(64), "terraform-provider-x_1.0.0_darwin_arm64.zip".to_string())]);
+        let doc = format!(
+            "{}  terraform-provider-x_1.0.0_linux_amd64.zip\n{} *terraform-provider-x_1.0.0_darwin_arm64.zip\nnot a line\n",
+            "a".repeat(64),
+            "B".repeat(64)
+        );
+        assert_eq!(
+            parse_sums(doc.as_bytes()),
+            vec![
+                ("a".repeat(64), "terraform-provider-x_1.0.0_linux_amd64.zip".to_string()),
+                ("b".repeat(64), "terraform-provider-x_1.0.0_darwin_arm64.zip".to_string())
+            ]
+        );
         assert!(protocol_supported(&["5.0".into()]) && protocol_supported(&["4.0".into(), "6.0".into()]));
         assert!(!protocol_supported(&["4.0".into()]) && !protocol_supported(&[]));
     }

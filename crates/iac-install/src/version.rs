@@ -100,7 +100,8 @@ impl Constraints {
                 .find_map(|(sym, op)| piece.strip_prefix(sym).map(|r| (*op, r)))
                 .unwrap_or((Op::Eq, piece));
             let rest = rest.trim();
-            let version = Version::parse(rest).map_err(|_| InstallError::BadConstraint { text: text.to_string(), why: format!("{rest:?} is not a version") })?;
+            let version =
+                Version::parse(rest).map_err(|_| InstallError::BadConstraint { text: text.to_string(), why: format!("{rest:?} is not a version") })?;
             let parts = rest.split('-').next().unwrap_or("").split('.').count();
             out.push(Constraint { op, version, parts });
         }

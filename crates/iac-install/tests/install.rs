@@ -98,7 +98,11 @@ fn dev_overrides_run_the_given_binary_unlocked() {
     std::fs::write(dev.join("terraform-provider-thing"), "#!/bin/sh\n").unwrap();
     let stack = tmp.path().join("stack");
     std::fs::create_dir_all(&stack).unwrap();
-    let cli = iac_install::cliconfig::CliConfig::parse(&format!("provider_installation {{\n dev_overrides {{\n \"example/thing\" = {:?}\n }}\n}}\n", dev.display().to_string())).unwrap();
+    let cli = iac_install::cliconfig::CliConfig::parse(&format!(
+        "provider_installation {{\n dev_overrides {{\n \"example/thing\" = {:?}\n }}\n}}\n",
+        dev.display().to_string()
+    ))
+    .unwrap();
     let m = install(&stack, &reqs("~> 1.2"), &Options { cli, ..Options::default() }).unwrap();
     assert!(matches!(&m.providers[0], Choice::DevOverride { binary, .. } if binary == &dev.join("terraform-provider-thing")));
     assert!(LockFile::read(&stack).unwrap().providers.is_empty());
@@ -117,7 +121,12 @@ fn lock_file_hashes_match_terraforms_for_the_real_aws_plugin() {
         std::fs::create_dir_all(d).unwrap();
         std::fs::write(d.join("main.tf"), config).unwrap();
     }
-    let out = Command::new("terraform").args(["init", "-input=false", "-no-color", &format!("-plugin-dir={}", mirror.display())]).current_dir(&tf).env("TF_CLI_CONFIG_FILE", "/dev/null").output().expect("terraform is on PATH");
+    let out = Command::new("terraform")
+        .args(["init", "-input=false", "-no-color", &format!("-plugin-dir={}", mirror.display())])
+        .current_dir(&tf)
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .output()
+        .expect("terraform is on PATH");
     assert!(out.status.success(), "terraform init: {}", String::from_utf8_lossy(&out.stderr));
     let r = requirements(&BTreeSet::from(["aws".to_string()]), &[("aws".into(), Some("hashicorp/aws".into()), Some("~> 5.0".into()))]).unwrap();
     install(&ours, &r, &options(&mirror)).unwrap();
@@ -127,7 +136,12 @@ fn lock_file_hashes_match_terraforms_for_the_real_aws_plugin() {
     // And Terraform accepts our lock file as its own.
     std::fs::remove_dir_all(tf.join(".terraform")).unwrap();
     std::fs::copy(ours.join(".terraform.lock.hcl"), tf.join(".terraform.lock.hcl")).unwrap();
-    let out = Command::new("terraform").args(["init", "-input=false", "-no-color", "-lockfile=readonly", &format!("-plugin-dir={}", mirror.display())]).current_dir(&tf).env("TF_CLI_CONFIG_FILE", "/dev/null").output().unwrap();
+    let out = Command::new("terraform")
+        .args(["init", "-input=false", "-no-color", "-lockfile=readonly", &format!("-plugin-dir={}", mirror.display())])
+        .current_dir(&tf)
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .output()
+        .unwrap();
     assert!(out.status.success(), "terraform init with iac's lock file: {}", String::from_utf8_lossy(&out.stderr));
 }
 

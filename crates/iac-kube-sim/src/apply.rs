@@ -21,42 +21,22 @@ pub struct ManagedEntry {
 
 impl ManagedEntry {
     fn is(&self, manager: &str, operation: &str, subresource: Option<&str>) -> bool {
-        self.manager == manager
-            && self.operation == operation
-            && self.subresource.as_deref() == subresource
+        self.manager == manager && self.operation == operation && self.subresource.as_deref() == subresource
     }
 }
 
 pub fn read_managed(obj: &Value) -> Vec<ManagedEntry> {
-    let Some(list) = obj
-        .pointer("/metadata/managedFields")
-        .and_then(Value::as_array)
-    else {
+    let Some(list) = obj.pointer("/metadata/managedFields").and_then(Value::as_array) else {
         return Vec::new();
     };
     list.iter()
         .filter_map(|e| {
             Some(ManagedEntry {
                 manager: e.get("manager")?.as_str()?.to_string(),
-                operation: e
-                    .get("operation")
-                    .and_then(Value::as_str)
-                    .unwrap_or("Update")
-                    .to_string(),
-                api_version: e
-                    .get("apiVersion")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string(),
-                time: e
-                    .get("time")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string(),
-                subresource: e
-                    .get("subresource")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
+                operation: e.get("operation").and_then(Value::as_str).unwrap_or("Update").to_string(),
+                api_version: e.get("apiVersion").and_then(Value::as_str).unwrap_or_default().to_string(),
+                time: e.get("time").and_then(Value::as_str).unwrap_or_default().to_string(),
+                subresource: e.get("subresource").and_then(Value::as_str).map(str::to_string),
                 fields: FieldSet::from_fields_v1(e.get("fieldsV1").unwrap_or(&Value::Null)),
             })
         })
@@ -109,11 +89,7 @@ pub struct Applied {
 /// Server-side apply of `config` onto `live` (None: the object is created).
 /// The result keeps the live object's server-set metadata; the caller sets
 /// resourceVersion and generation.
-pub fn apply(
-    live: Option<&Value>,
-    config: &Value,
-    req: &ApplyRequest<'_>,
-) -> Result<Applied, Vec<Conflict>> {
+pub fn apply(live: Option<&Value>, config: &Value, req: &ApplyRequest<'_>) -> Result<Applied, Vec<Conflict>> {
     let empty = json!({});
     let live_obj = live.unwrap_or(&empty);
     let scoped = |v: &Value| scope(v, req.subresource, req.ignore_status);
@@ -124,19 +100,13 @@ pub fn apply(
 
     let mut conflicts = Vec::new();
     // Every other entry counts, the same manager's Update entries included, as in the API server.
-    for e in entries
-        .iter_mut()
-        .filter(|e| !e.is(req.manager, "Apply", req.subresource))
-    {
+    for e in entries.iter_mut().filter(|e| !e.is(req.manager, "Apply", req.subresource)) {
         let clashing: FieldSet = FieldSet(
             applied
                 .intersection(&e.fields)
                 .0
                 .into_iter()
-                .filter(|p| {
-                    !fields::is_item(p)
-                        && fields::get(&config_scoped, p) != fields::get(&live_scoped, p)
-                })
+                .filter(|p| !fields::is_item(p) && fields::get(&config_scoped, p) != fields::get(&live_scoped, p))
                 .collect(),
         );
         if clashing.is_empty() {
@@ -149,12 +119,7 @@ pub fn apply(
                 Some(sub) => format!("{}\" with subresource \"{sub}", e.manager),
                 None => e.manager.clone(),
             };
-            conflicts.extend(
-                clashing
-                    .0
-                    .iter()
-                    .map(|p| (who.clone(), e.api_version.clone(), fields::display(p))),
-            );
+            conflicts.extend(clashing.0.iter().map(|p| (who.clone(), e.api_version.clone(), fields::display(p))));
         }
     }
     if !conflicts.is_empty() {
@@ -162,16 +127,11 @@ pub fn apply(
     }
 
     let mut merged = live_obj.clone();
-    let mine = entries
-        .iter()
-        .position(|e| e.is(req.manager, "Apply", req.subresource));
+    let mine = entries.iter().position(|e| e.is(req.manager, "Apply", req.subresource));
     if let Some(i) = mine {
         let dropped = entries[i].fields.difference(&applied);
         for p in &dropped.0 {
-            let owned_elsewhere = entries
-                .iter()
-                .enumerate()
-                .any(|(j, e)| j != i && e.fields.covers(p));
+            let owned_elsewhere = entries.iter().enumerate().any(|(j, e)| j != i && e.fields.covers(p));
             if !owned_elsewhere {
                 fields::remove(&mut merged, p);
             }
@@ -181,15 +141,8 @@ pub fn apply(
     strip_server_fields(&mut body, req.subresource, req.ignore_status);
     fields::merge(&mut merged, &body, "");
 
-    let api_version = config
-        .get("apiVersion")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    let before: Vec<(String, String, FieldSet)> = read_managed(live_obj)
-        .into_iter()
-        .map(|e| (e.manager, e.operation, e.fields))
-        .collect();
+    let api_version = config.get("apiVersion").and_then(Value::as_str).unwrap_or_default().to_string();
+    let before: Vec<(String, String, FieldSet)> = read_managed(live_obj).into_iter().map(|e| (e.manager, e.operation, e.fields)).collect();
     match mine {
         Some(i) => {
             entries[i].fields = applied;
@@ -205,38 +158,22 @@ pub fn apply(
         }),
     }
     entries.retain(|e| !e.fields.is_empty());
-    let after: Vec<(String, String, FieldSet)> = entries
-        .iter()
-        .map(|e| (e.manager.clone(), e.operation.clone(), e.fields.clone()))
-        .collect();
+    let after: Vec<(String, String, FieldSet)> = entries.iter().map(|e| (e.manager.clone(), e.operation.clone(), e.fields.clone())).collect();
     let content_changed = without_managed(&merged) != without_managed(live_obj);
     let changed = live.is_none() || content_changed || before != after;
     if changed {
-        if let Some(e) = entries
-            .iter_mut()
-            .find(|e| e.is(req.manager, "Apply", req.subresource))
-        {
+        if let Some(e) = entries.iter_mut().find(|e| e.is(req.manager, "Apply", req.subresource)) {
             e.time = req.now.into();
         }
     }
     write_managed(&mut merged, &entries);
-    Ok(Applied {
-        object: merged,
-        changed,
-    })
+    Ok(Applied { object: merged, changed })
 }
 
 /// Ownership after an ordinary write by `manager`: it takes the fields it
 /// changed or added, every manager loses the fields it removed, and others
 /// lose the fields it changed. Writes the entries into `new`.
-pub fn record_update(
-    old: Option<&Value>,
-    new: &mut Value,
-    manager: &str,
-    now: &str,
-    ignore_status: bool,
-    subresource: Option<&str>,
-) {
+pub fn record_update(old: Option<&Value>, new: &mut Value, manager: &str, now: &str, ignore_status: bool, subresource: Option<&str>) {
     let empty = json!({});
     let old_obj = old.unwrap_or(&empty);
     let mut entries = read_managed(old_obj);
@@ -248,11 +185,7 @@ pub fn record_update(
         after
             .0
             .iter()
-            .filter(|p| {
-                !before.contains(p)
-                    || (!fields::is_item(p)
-                        && fields::get(&old_scoped, p) != fields::get(&new_scoped, p))
-            })
+            .filter(|p| !before.contains(p) || (!fields::is_item(p) && fields::get(&old_scoped, p) != fields::get(&new_scoped, p)))
             .cloned()
             .collect(),
     );
@@ -265,15 +198,8 @@ pub fn record_update(
     for e in entries.iter_mut() {
         e.fields = e.fields.difference(&lost);
     }
-    let api_version = new
-        .get("apiVersion")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    match entries
-        .iter_mut()
-        .find(|e| e.is(manager, "Update", subresource))
-    {
+    let api_version = new.get("apiVersion").and_then(Value::as_str).unwrap_or_default().to_string();
+    match entries.iter_mut().find(|e| e.is(manager, "Update", subresource)) {
         Some(e) => {
             e.fields = e.fields.union(&changed);
             e.time = now.into();
@@ -322,16 +248,9 @@ fn strip_server_fields(body: &mut Value, subresource: Option<&str>, ignore_statu
             m.remove("status");
         }
         if let Some(meta) = m.get_mut("metadata").and_then(Value::as_object_mut) {
-            for k in [
-                "uid",
-                "resourceVersion",
-                "generation",
-                "creationTimestamp",
-                "deletionTimestamp",
-                "deletionGracePeriodSeconds",
-                "managedFields",
-                "selfLink",
-            ] {
+            for k in
+                ["uid", "resourceVersion", "generation", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "managedFields", "selfLink"]
+            {
                 meta.remove(k);
             }
         }
@@ -353,13 +272,7 @@ mod tests {
     use super::*;
 
     fn req<'a>(manager: &'a str, force: bool) -> ApplyRequest<'a> {
-        ApplyRequest {
-            manager,
-            force,
-            now: "2026-01-01T00:00:00Z",
-            ignore_status: true,
-            subresource: None,
-        }
+        ApplyRequest { manager, force, now: "2026-01-01T00:00:00Z", ignore_status: true, subresource: None }
     }
 
     fn cm(data: Value) -> Value {
@@ -367,10 +280,7 @@ mod tests {
     }
 
     fn owners(obj: &Value) -> Vec<(String, Value)> {
-        read_managed(obj)
-            .into_iter()
-            .map(|e| (e.manager, e.fields.to_fields_v1()))
-            .collect()
+        read_managed(obj).into_iter().map(|e| (e.manager, e.fields.to_fields_v1())).collect()
     }
 
     #[test]
@@ -378,10 +288,7 @@ mod tests {
         let out = apply(None, &cm(json!({"a": "1"})), &req("iac", false)).unwrap();
         assert!(out.changed);
         assert_eq!(out.object["data"], json!({"a": "1"}));
-        assert_eq!(
-            owners(&out.object),
-            vec![("iac".to_string(), json!({"f:data": {"f:a": {}}}))]
-        );
+        assert_eq!(owners(&out.object), vec![("iac".to_string(), json!({"f:data": {"f:a": {}}}))]);
         let entry = &out.object["metadata"]["managedFields"][0];
         assert_eq!(entry["operation"], "Apply");
         assert_eq!(entry["fieldsType"], "FieldsV1");
@@ -390,13 +297,8 @@ mod tests {
 
     #[test]
     fn reapplying_the_same_configuration_changes_nothing() {
-        let first = apply(None, &cm(json!({"a": "1"})), &req("iac", false))
-            .unwrap()
-            .object;
-        let later = ApplyRequest {
-            now: "2026-06-01T00:00:00Z",
-            ..req("iac", false)
-        };
+        let first = apply(None, &cm(json!({"a": "1"})), &req("iac", false)).unwrap().object;
+        let later = ApplyRequest { now: "2026-06-01T00:00:00Z", ..req("iac", false) };
         let again = apply(Some(&first), &cm(json!({"a": "1"})), &later).unwrap();
         assert!(!again.changed);
         assert_eq!(again.object, first, "not even the entry's time moves");
@@ -404,86 +306,35 @@ mod tests {
 
     #[test]
     fn another_manager_changing_an_owned_field_conflicts_unless_forced() {
-        let live = apply(None, &cm(json!({"a": "1", "b": "2"})), &req("iac", false))
-            .unwrap()
-            .object;
-        let err = apply(
-            Some(&live),
-            &cm(json!({"a": "changed"})),
-            &req("other", false),
-        )
-        .unwrap_err();
-        assert_eq!(
-            err,
-            vec![("iac".to_string(), "v1".to_string(), ".data.a".to_string())]
-        );
+        let live = apply(None, &cm(json!({"a": "1", "b": "2"})), &req("iac", false)).unwrap().object;
+        let err = apply(Some(&live), &cm(json!({"a": "changed"})), &req("other", false)).unwrap_err();
+        assert_eq!(err, vec![("iac".to_string(), "v1".to_string(), ".data.a".to_string())]);
 
-        let same_value = apply(Some(&live), &cm(json!({"a": "1"})), &req("other", false))
-            .unwrap()
-            .object;
-        assert_eq!(
-            owners(&same_value).len(),
-            2,
-            "agreeing on a value shares ownership"
-        );
+        let same_value = apply(Some(&live), &cm(json!({"a": "1"})), &req("other", false)).unwrap().object;
+        assert_eq!(owners(&same_value).len(), 2, "agreeing on a value shares ownership");
 
-        let forced = apply(
-            Some(&live),
-            &cm(json!({"a": "changed"})),
-            &req("other", true),
-        )
-        .unwrap()
-        .object;
+        let forced = apply(Some(&live), &cm(json!({"a": "changed"})), &req("other", true)).unwrap().object;
         assert_eq!(forced["data"], json!({"a": "changed", "b": "2"}));
-        assert_eq!(
-            owners(&forced),
-            vec![
-                ("iac".to_string(), json!({"f:data": {"f:b": {}}})),
-                ("other".to_string(), json!({"f:data": {"f:a": {}}}))
-            ]
-        );
+        assert_eq!(owners(&forced), vec![("iac".to_string(), json!({"f:data": {"f:b": {}}})), ("other".to_string(), json!({"f:data": {"f:a": {}}}))]);
     }
 
     #[test]
     fn a_field_no_longer_applied_is_removed_unless_someone_else_owns_it() {
-        let live = apply(None, &cm(json!({"a": "1", "b": "2"})), &req("iac", false))
-            .unwrap()
-            .object;
-        let shared = apply(Some(&live), &cm(json!({"b": "2"})), &req("other", false))
-            .unwrap()
-            .object;
-        let out = apply(Some(&shared), &cm(json!({})), &req("iac", false))
-            .unwrap()
-            .object;
-        assert_eq!(
-            out["data"],
-            json!({"b": "2"}),
-            "a dropped, b kept for its other owner"
-        );
+        let live = apply(None, &cm(json!({"a": "1", "b": "2"})), &req("iac", false)).unwrap().object;
+        let shared = apply(Some(&live), &cm(json!({"b": "2"})), &req("other", false)).unwrap().object;
+        let out = apply(Some(&shared), &cm(json!({})), &req("iac", false)).unwrap().object;
+        assert_eq!(out["data"], json!({"b": "2"}), "a dropped, b kept for its other owner");
     }
 
     #[test]
     fn an_update_takes_the_fields_it_changes_from_their_appliers() {
-        let live = apply(None, &cm(json!({"a": "1", "b": "2"})), &req("iac", false))
-            .unwrap()
-            .object;
+        let live = apply(None, &cm(json!({"a": "1", "b": "2"})), &req("iac", false)).unwrap().object;
         let mut edited = live.clone();
         edited["data"]["a"] = json!("edited");
         edited["data"].as_object_mut().unwrap().remove("b");
-        record_update(
-            Some(&live),
-            &mut edited,
-            "kubectl-edit",
-            "2026-01-02T00:00:00Z",
-            true,
-            None,
-        );
+        record_update(Some(&live), &mut edited, "kubectl-edit", "2026-01-02T00:00:00Z", true, None);
         let o = owners(&edited);
-        assert_eq!(
-            o,
-            vec![("kubectl-edit".to_string(), json!({"f:data": {"f:a": {}}}))],
-            "iac lost a (changed) and b (removed)"
-        );
+        assert_eq!(o, vec![("kubectl-edit".to_string(), json!({"f:data": {"f:a": {}}}))], "iac lost a (changed) and b (removed)");
         let err = apply(Some(&edited), &cm(json!({"a": "1"})), &req("iac", false)).unwrap_err();
         assert_eq!(err[0].0, "kubectl-edit");
     }
@@ -504,47 +355,13 @@ mod tests {
     #[test]
     fn keyed_list_items_are_owned_one_by_one() {
         let dep = |containers: Value| json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"}, "spec": {"template": {"spec": {"containers": containers}}}});
-        let live = apply(
-            None,
-            &dep(json!([{"name": "app", "image": "a:1"}])),
-            &req("iac", false),
-        )
-        .unwrap()
-        .object;
-        let with_sidecar = apply(
-            Some(&live),
-            &dep(json!([{"name": "mesh", "image": "envoy"}])),
-            &req("injector", false),
-        )
-        .unwrap()
-        .object;
-        let names: Vec<&str> = with_sidecar["spec"]["template"]["spec"]["containers"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["name"].as_str().unwrap())
-            .collect();
+        let live = apply(None, &dep(json!([{"name": "app", "image": "a:1"}])), &req("iac", false)).unwrap().object;
+        let with_sidecar = apply(Some(&live), &dep(json!([{"name": "mesh", "image": "envoy"}])), &req("injector", false)).unwrap().object;
+        let names: Vec<&str> = with_sidecar["spec"]["template"]["spec"]["containers"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
         assert_eq!(names, ["app", "mesh"]);
-        let bumped = apply(
-            Some(&with_sidecar),
-            &dep(json!([{"name": "app", "image": "a:2"}])),
-            &req("iac", false),
-        )
-        .unwrap()
-        .object;
-        assert_eq!(
-            bumped["spec"]["template"]["spec"]["containers"][1]["name"], "mesh",
-            "the injector's item survives"
-        );
-        let err = apply(
-            Some(&bumped),
-            &dep(json!([{"name": "app", "image": "a:3"}])),
-            &req("injector", false),
-        )
-        .unwrap_err();
-        assert_eq!(
-            err[0].2,
-            ".spec.template.spec.containers[name=\"app\"].image"
-        );
+        let bumped = apply(Some(&with_sidecar), &dep(json!([{"name": "app", "image": "a:2"}])), &req("iac", false)).unwrap().object;
+        assert_eq!(bumped["spec"]["template"]["spec"]["containers"][1]["name"], "mesh", "the injector's item survives");
+        let err = apply(Some(&bumped), &dep(json!([{"name": "app", "image": "a:3"}])), &req("injector", false)).unwrap_err();
+        assert_eq!(err[0].2, ".spec.template.spec.containers[name=\"app\"].image");
     }
 }

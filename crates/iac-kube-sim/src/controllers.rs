@@ -37,10 +37,7 @@ impl Timer {
     pub fn namespace_gone(name: &str, now: Instant, opts: &SimOptions) -> Timer {
         Timer {
             due: now + Duration::from_millis(opts.delete_delay_ms),
-            key: StorageKey {
-                group: String::new(),
-                plural: "namespaces".into(),
-            },
+            key: StorageKey { group: String::new(), plural: "namespaces".into() },
             namespace: String::new(),
             name: name.into(),
             generation: None,
@@ -68,9 +65,7 @@ fn condition(kind: &str, status: bool, reason: &str, message: &str) -> Value {
 }
 
 fn int_at(v: &Value, pointer: &str, default: i64) -> i64 {
-    v.pointer(pointer)
-        .and_then(Value::as_i64)
-        .unwrap_or(default)
+    v.pointer(pointer).and_then(Value::as_i64).unwrap_or(default)
 }
 
 fn generation(v: &Value) -> i64 {
@@ -78,35 +73,16 @@ fn generation(v: &Value) -> i64 {
 }
 
 fn never_ready(opts: &SimOptions, kind: &str, obj: &Value) -> bool {
-    let ns = obj
-        .pointer("/metadata/namespace")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let name = obj
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    opts.faults
-        .never_ready
-        .iter()
-        .any(|m| m.matches(kind, ns, name))
+    let ns = obj.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or_default();
+    let name = obj.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
+    opts.faults.never_ready.iter().any(|m| m.matches(kind, ns, name))
 }
 
 /// A short stable revision name for a generation (`web-5d8f9c`).
 fn revision(obj: &Value) -> String {
-    let name = obj
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let uid = obj
-        .pointer("/metadata/uid")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let h = format!("{uid}{}", generation(obj))
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-        });
+    let name = obj.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
+    let uid = obj.pointer("/metadata/uid").and_then(Value::as_str).unwrap_or_default();
+    let h = format!("{uid}{}", generation(obj)).bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
     format!("{name}-{:x}", h & 0xff_ffff)
 }
 
@@ -115,29 +91,18 @@ fn revision(obj: &Value) -> String {
 pub fn defaults(rt: &ResourceType, old: Option<&Value>, obj: &mut Value, next_ip: &mut u32) {
     match (rt.group.as_str(), rt.kind.as_str()) {
         ("", "Service") => {
-            let spec_type = obj
-                .pointer("/spec/type")
-                .and_then(Value::as_str)
-                .unwrap_or("ClusterIP");
+            let spec_type = obj.pointer("/spec/type").and_then(Value::as_str).unwrap_or("ClusterIP");
             if spec_type != "ExternalName" && obj.pointer("/spec/clusterIP").is_none() {
-                let ip = old
-                    .and_then(|o| o.pointer("/spec/clusterIP"))
-                    .cloned()
-                    .unwrap_or_else(|| {
-                        *next_ip += 1;
-                        json!(format!(
-                            "10.96.{}.{}",
-                            (*next_ip >> 8) & 0xff,
-                            *next_ip & 0xff
-                        ))
-                    });
+                let ip = old.and_then(|o| o.pointer("/spec/clusterIP")).cloned().unwrap_or_else(|| {
+                    *next_ip += 1;
+                    json!(format!("10.96.{}.{}", (*next_ip >> 8) & 0xff, *next_ip & 0xff))
+                });
                 obj["spec"]["clusterIP"] = ip.clone();
                 obj["spec"]["clusterIPs"] = json!([ip]);
             }
         }
         ("apps", "StatefulSet") if obj.pointer("/spec/updateStrategy").is_none() => {
-            obj["spec"]["updateStrategy"] =
-                json!({"type": "RollingUpdate", "rollingUpdate": {"partition": 0}});
+            obj["spec"]["updateStrategy"] = json!({"type": "RollingUpdate", "rollingUpdate": {"partition": 0}});
         }
         ("apps", "DaemonSet") if obj.pointer("/spec/updateStrategy").is_none() => {
             obj["spec"]["updateStrategy"] = json!({"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}});
@@ -150,27 +115,13 @@ pub fn defaults(rt: &ResourceType, old: Option<&Value>, obj: &mut Value, next_ip
 }
 
 /// Sets the status a write produces at once, and returns the timers it starts.
-pub fn on_write(
-    rt: &ResourceType,
-    old: Option<&Value>,
-    obj: &mut Value,
-    opts: &SimOptions,
-    now: Instant,
-) -> Vec<Timer> {
+pub fn on_write(rt: &ResourceType, old: Option<&Value>, obj: &mut Value, opts: &SimOptions, now: Instant) -> Vec<Timer> {
     let gen_changed = old.is_none_or(|o| generation(o) != generation(obj));
     let timer = |obj: &Value, action: Action, delay: u64, by_generation: bool| Timer {
         due: now + Duration::from_millis(delay),
         key: rt.storage_key(),
-        namespace: obj
-            .pointer("/metadata/namespace")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string(),
-        name: obj
-            .pointer("/metadata/name")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string(),
+        namespace: obj.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or_default().to_string(),
+        name: obj.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default().to_string(),
         generation: by_generation.then(|| generation(obj)),
         action,
         kind: rt.kind.clone(),
@@ -198,22 +149,13 @@ pub fn on_write(
             vec![timer(obj, Action::JobDone, opts.rollout_delay_ms, false)]
         }
         ("", "Service") => {
-            let spec_type = obj
-                .pointer("/spec/type")
-                .and_then(Value::as_str)
-                .unwrap_or("ClusterIP")
-                .to_string();
+            let spec_type = obj.pointer("/spec/type").and_then(Value::as_str).unwrap_or("ClusterIP").to_string();
             if !obj.get("status").is_some_and(Value::is_object) {
                 obj["status"] = json!({"loadBalancer": {}});
             }
             let has_address = obj.pointer("/status/loadBalancer/ingress").is_some();
             if spec_type == "LoadBalancer" && !has_address {
-                vec![timer(
-                    obj,
-                    Action::LoadBalancer,
-                    opts.load_balancer_delay_ms,
-                    false,
-                )]
+                vec![timer(obj, Action::LoadBalancer, opts.load_balancer_delay_ms, false)]
             } else {
                 if spec_type != "LoadBalancer" {
                     obj["status"] = json!({"loadBalancer": {}});
@@ -231,11 +173,7 @@ pub fn on_write(
             };
             let mut names = obj.pointer("/spec/names").cloned().unwrap_or(json!({}));
             if names.get("singular").is_none() {
-                names["singular"] = json!(names
-                    .get("kind")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_ascii_lowercase());
+                names["singular"] = json!(names.get("kind").and_then(Value::as_str).unwrap_or_default().to_ascii_lowercase());
             }
             obj["status"]["acceptedNames"] = names;
             let stored: Vec<Value> = obj
@@ -262,12 +200,7 @@ pub fn on_write(
             status["sync"] = json!({"status": "OutOfSync"});
             status["health"] = json!({"status": "Progressing"});
             obj["status"] = status;
-            vec![timer(
-                obj,
-                Action::Application,
-                opts.application_delay_ms,
-                true,
-            )]
+            vec![timer(obj, Action::Application, opts.application_delay_ms, true)]
         }
         _ => Vec::new(),
     }
@@ -276,12 +209,7 @@ pub fn on_write(
 fn progressing(kind: &str, obj: &Value, prior: Option<&Value>) -> Value {
     let replicas = int_at(obj, "/spec/replicas", 1);
     let g = generation(obj);
-    let prior_int = |f: &str| {
-        prior
-            .and_then(|p| p.get(f))
-            .and_then(Value::as_i64)
-            .unwrap_or(0)
-    };
+    let prior_int = |f: &str| prior.and_then(|p| p.get(f)).and_then(Value::as_i64).unwrap_or(0);
     match kind {
         "DaemonSet" => {
             json!({"observedGeneration": g, "desiredNumberScheduled": 1, "currentNumberScheduled": 1, "numberMisscheduled": 0, "numberReady": 0, "numberAvailable": 0, "numberUnavailable": 1, "updatedNumberScheduled": 0})
@@ -295,10 +223,8 @@ fn progressing(kind: &str, obj: &Value, prior: Option<&Value>) -> Value {
             json!({"observedGeneration": g, "replicas": replicas, "readyReplicas": 0, "availableReplicas": 0, "fullyLabeledReplicas": replicas})
         }
         _ => {
-            let available = prior
-                .and_then(|p| p.get("conditions"))
-                .and_then(Value::as_array)
-                .and_then(|c| c.iter().find(|c| c["type"] == "Available").cloned());
+            let available =
+                prior.and_then(|p| p.get("conditions")).and_then(Value::as_array).and_then(|c| c.iter().find(|c| c["type"] == "Available").cloned());
             json!({
                 "observedGeneration": g, "replicas": replicas, "updatedReplicas": 0,
                 "readyReplicas": prior_int("readyReplicas"), "availableReplicas": prior_int("availableReplicas"), "unavailableReplicas": replicas,
@@ -336,9 +262,7 @@ fn rolled_out(kind: &str, obj: &Value) -> Value {
 
 /// Carries out a due timer on its object; false when there is nothing to change (a stale timer).
 pub fn fire(t: &Timer, obj: &mut Value, opts: &SimOptions, _now: Instant) -> bool {
-    if t.generation.is_some_and(|g| g != generation(obj))
-        || obj.pointer("/metadata/deletionTimestamp").is_some()
-    {
+    if t.generation.is_some_and(|g| g != generation(obj)) || obj.pointer("/metadata/deletionTimestamp").is_some() {
         return false;
     }
     let stuck = never_ready(opts, &t.kind, obj);
@@ -347,21 +271,8 @@ pub fn fire(t: &Timer, obj: &mut Value, opts: &SimOptions, _now: Instant) -> boo
             if t.kind == "Deployment" {
                 let mut s = obj.get("status").cloned().unwrap_or(json!({}));
                 s["conditions"] = json!([
-                    condition(
-                        "Available",
-                        false,
-                        "MinimumReplicasUnavailable",
-                        "Deployment does not have minimum availability."
-                    ),
-                    condition(
-                        "Progressing",
-                        false,
-                        "ProgressDeadlineExceeded",
-                        &format!(
-                            "ReplicaSet \"{}\" has timed out progressing.",
-                            revision(obj)
-                        )
-                    ),
+                    condition("Available", false, "MinimumReplicasUnavailable", "Deployment does not have minimum availability."),
+                    condition("Progressing", false, "ProgressDeadlineExceeded", &format!("ReplicaSet \"{}\" has timed out progressing.", revision(obj))),
                 ]);
                 obj["status"] = s;
                 true
@@ -374,10 +285,7 @@ pub fn fire(t: &Timer, obj: &mut Value, opts: &SimOptions, _now: Instant) -> boo
             true
         }
         Action::JobDone => {
-            let start = obj
-                .pointer("/status/startTime")
-                .cloned()
-                .unwrap_or_else(|| json!(timestamp()));
+            let start = obj.pointer("/status/startTime").cloned().unwrap_or_else(|| json!(timestamp()));
             obj["status"] = if stuck {
                 json!({"startTime": start, "failed": int_at(obj, "/spec/backoffLimit", 6) + 1, "conditions": [
                     condition("FailureTarget", true, "BackoffLimitExceeded", "Job has reached the specified backoff limit"),
@@ -392,27 +300,17 @@ pub fn fire(t: &Timer, obj: &mut Value, opts: &SimOptions, _now: Instant) -> boo
             true
         }
         Action::LoadBalancer => {
-            if stuck
-                || obj.pointer("/spec/type").and_then(Value::as_str) != Some("LoadBalancer")
-                || obj.pointer("/status/loadBalancer/ingress").is_some()
-            {
+            if stuck || obj.pointer("/spec/type").and_then(Value::as_str) != Some("LoadBalancer") || obj.pointer("/status/loadBalancer/ingress").is_some() {
                 return false;
             }
-            let n = obj
-                .pointer("/spec/clusterIP")
-                .and_then(Value::as_str)
-                .and_then(|ip| ip.rsplit('.').next())
-                .and_then(|x| x.parse::<u8>().ok())
-                .unwrap_or(10);
+            let n =
+                obj.pointer("/spec/clusterIP").and_then(Value::as_str).and_then(|ip| ip.rsplit('.').next()).and_then(|x| x.parse::<u8>().ok()).unwrap_or(10);
             obj["status"] = json!({"loadBalancer": {"ingress": [{"ip": format!("203.0.113.{n}"), "ipMode": "VIP"}]}});
             true
         }
         Action::Application => {
             let mut s = obj.get("status").cloned().unwrap_or(json!({}));
-            let revision = obj
-                .pointer("/spec/source/targetRevision")
-                .cloned()
-                .unwrap_or(json!("HEAD"));
+            let revision = obj.pointer("/spec/source/targetRevision").cloned().unwrap_or(json!("HEAD"));
             if stuck {
                 s["sync"] = json!({"status": "OutOfSync", "revision": revision});
                 s["health"] = json!({"status": "Degraded", "message": "the simulator was told this application never becomes healthy"});

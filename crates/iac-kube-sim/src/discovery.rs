@@ -16,29 +16,10 @@ use serde_json::{json, Value};
 use crate::catalog::{Catalog, ResourceType};
 
 /// The kinds `kubectl get all` lists (the `all` category).
-const IN_ALL: &[&str] = &[
-    "Pod",
-    "Service",
-    "ReplicationController",
-    "Deployment",
-    "StatefulSet",
-    "DaemonSet",
-    "ReplicaSet",
-    "Job",
-    "CronJob",
-    "HorizontalPodAutoscaler",
-];
+const IN_ALL: &[&str] =
+    &["Pod", "Service", "ReplicationController", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "HorizontalPodAutoscaler"];
 
-const VERBS: &[&str] = &[
-    "create",
-    "delete",
-    "deletecollection",
-    "get",
-    "list",
-    "patch",
-    "update",
-    "watch",
-];
+const VERBS: &[&str] = &["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
 
 pub fn version(git_version: &str) -> Value {
     let v = git_version.trim_start_matches('v');
@@ -56,19 +37,12 @@ pub fn core_versions() -> Value {
 }
 
 fn group_entry(group: &str, versions: &[String]) -> Value {
-    let vs: Vec<Value> = versions
-        .iter()
-        .map(|v| json!({"groupVersion": format!("{group}/{v}"), "version": v}))
-        .collect();
+    let vs: Vec<Value> = versions.iter().map(|v| json!({"groupVersion": format!("{group}/{v}"), "version": v})).collect();
     json!({"name": group, "versions": vs, "preferredVersion": vs[0]})
 }
 
 pub fn groups(catalog: &Catalog) -> Value {
-    let groups: Vec<Value> = catalog
-        .groups()
-        .iter()
-        .map(|(g, vs)| group_entry(g, vs))
-        .collect();
+    let groups: Vec<Value> = catalog.groups().iter().map(|(g, vs)| group_entry(g, vs)).collect();
     json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
 }
 
@@ -103,14 +77,8 @@ pub fn resources(catalog: &Catalog, group: &str, version: &str) -> Option<Value>
             list.push(json!({"name": format!("{}/status", t.plural), "singularName": "", "namespaced": t.namespaced, "kind": t.kind, "verbs": ["get", "patch", "update"]}));
         }
     }
-    let gv = if group.is_empty() {
-        version.to_string()
-    } else {
-        format!("{group}/{version}")
-    };
-    Some(
-        json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": list}),
-    )
+    let gv = if group.is_empty() { version.to_string() } else { format!("{group}/{version}") };
+    Some(json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": list}))
 }
 
 /// Whether the type has a `scale` subresource (`kubectl scale`).
@@ -123,19 +91,12 @@ pub const AGGREGATED: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=API
 
 /// Whether an `Accept` header prefers aggregated discovery (v2) over plain JSON.
 pub fn wants_aggregated(accept: &str) -> bool {
-    accept
-        .split(',')
-        .next()
-        .is_some_and(|first| first.contains("as=APIGroupDiscoveryList") && first.contains("v=v2"))
+    accept.split(',').next().is_some_and(|first| first.contains("as=APIGroupDiscoveryList") && first.contains("v=v2"))
 }
 
 /// Aggregated discovery of the core group (`/api`) or the named groups (`/apis`).
 pub fn aggregated(catalog: &Catalog, core: bool) -> Value {
-    let groups: Vec<(String, Vec<String>)> = if core {
-        vec![(String::new(), vec!["v1".to_string()])]
-    } else {
-        catalog.groups()
-    };
+    let groups: Vec<(String, Vec<String>)> = if core { vec![(String::new(), vec!["v1".to_string()])] } else { catalog.groups() };
     let items: Vec<Value> = groups
         .iter()
         .map(|(g, vs)| {
@@ -189,13 +150,8 @@ pub fn openapi_index(catalog: &Catalog) -> Value {
 
 /// Changes whenever the group version's types do, so clients refetch.
 fn hash(catalog: &Catalog, group: &str, version: &str) -> String {
-    let names: String = catalog
-        .in_group_version(group, version)
-        .map(|t| format!("{}:{};", t.plural, t.kind))
-        .collect();
-    let h = names.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
+    let names: String = catalog.in_group_version(group, version).map(|t| format!("{}:{};", t.plural, t.kind)).collect();
+    let h = names.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
     format!("{h:016X}")
 }
 
@@ -209,33 +165,16 @@ pub fn openapi_group_version(catalog: &Catalog, group: &str, version: &str) -> O
     if types.is_empty() {
         return None;
     }
-    let prefix = if group.is_empty() {
-        format!("/api/{version}")
-    } else {
-        format!("/apis/{group}/{version}")
-    };
+    let prefix = if group.is_empty() { format!("/api/{version}") } else { format!("/apis/{group}/{version}") };
     let mut paths = serde_json::Map::new();
     let mut schemas = serde_json::Map::new();
     for t in types {
         let gvk = json!({"group": t.group, "version": t.version, "kind": t.kind});
-        let schema_name = format!(
-            "{}.{}.{}",
-            if t.group.is_empty() {
-                "io.k8s.api.core"
-            } else {
-                &t.group
-            },
-            t.version,
-            t.kind
-        );
+        let schema_name = format!("{}.{}.{}", if t.group.is_empty() { "io.k8s.api.core" } else { &t.group }, t.version, t.kind);
         let reference = json!({"$ref": format!("#/components/schemas/{schema_name}")});
         let body = json!({"content": {"application/json": {"schema": reference}}});
         let ok = json!({"200": {"description": "OK", "content": {"application/json": {"schema": reference}}}});
-        let item = if t.namespaced {
-            format!("{prefix}/namespaces/{{namespace}}/{}/{{name}}", t.plural)
-        } else {
-            format!("{prefix}/{}/{{name}}", t.plural)
-        };
+        let item = if t.namespaced { format!("{prefix}/namespaces/{{namespace}}/{}/{{name}}", t.plural) } else { format!("{prefix}/{}/{{name}}", t.plural) };
         let collection = item.trim_end_matches("/{name}").to_string();
         paths.insert(
             item,
@@ -262,14 +201,9 @@ pub fn openapi_group_version(catalog: &Catalog, group: &str, version: &str) -> O
         // No `x-kubernetes-group-version-kind` here: kubectl would then compute
         // client-side apply patches from this open schema and warn; without
         // it, it uses its compiled-in types (and JSON merge for custom kinds).
-        schemas.insert(
-            schema_name,
-            json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true}),
-        );
+        schemas.insert(schema_name, json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true}));
     }
-    Some(
-        json!({"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": "unversioned"}, "paths": paths, "components": {"schemas": schemas}}),
-    )
+    Some(json!({"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": "unversioned"}, "paths": paths, "components": {"schemas": schemas}}))
 }
 
 #[cfg(test)]
@@ -280,56 +214,27 @@ mod tests {
     fn every_patch_operation_names_its_kind_and_takes_field_validation() {
         let c = Catalog::default();
         let doc = openapi_group_version(&c, "apps", "v1").unwrap();
-        let patches: Vec<&Value> = doc["paths"]
-            .as_object()
-            .unwrap()
-            .values()
-            .filter_map(|p| p.get("patch"))
-            .collect();
+        let patches: Vec<&Value> = doc["paths"].as_object().unwrap().values().filter_map(|p| p.get("patch")).collect();
         assert_eq!(patches.len(), c.in_group_version("apps", "v1").count());
         for p in patches {
             assert!(p["x-kubernetes-group-version-kind"]["kind"].is_string());
-            assert!(p["parameters"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|q| q["name"] == "fieldValidation" && q["in"] == "query"));
+            assert!(p["parameters"].as_array().unwrap().iter().any(|q| q["name"] == "fieldValidation" && q["in"] == "query"));
         }
-        assert!(
-            openapi_index(&c)["paths"]["apis/apps/v1"]["serverRelativeURL"]
-                .as_str()
-                .unwrap()
-                .starts_with("/openapi/v3/apis/apps/v1?hash=")
-        );
+        assert!(openapi_index(&c)["paths"]["apis/apps/v1"]["serverRelativeURL"].as_str().unwrap().starts_with("/openapi/v3/apis/apps/v1?hash="));
     }
 
     #[test]
     fn discovery_lists_status_subresources_and_scopes() {
         let c = Catalog::default();
         let r = resources(&c, "apps", "v1").unwrap();
-        let names: Vec<&str> = r["resources"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r["name"].as_str().unwrap())
-            .collect();
+        let names: Vec<&str> = r["resources"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
         assert!(names.contains(&"deployments") && names.contains(&"deployments/status"));
         let core = resources(&c, "", "v1").unwrap();
-        let ns = core["resources"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["name"] == "namespaces")
-            .unwrap();
+        let ns = core["resources"].as_array().unwrap().iter().find(|r| r["name"] == "namespaces").unwrap();
         assert_eq!(ns["namespaced"], false);
         assert_eq!(ns["shortNames"], json!(["ns"]));
         let g = groups(&c);
-        let autoscaling = g["groups"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|g| g["name"] == "autoscaling")
-            .unwrap();
+        let autoscaling = g["groups"].as_array().unwrap().iter().find(|g| g["name"] == "autoscaling").unwrap();
         assert_eq!(autoscaling["preferredVersion"]["version"], "v2");
     }
 }

@@ -49,27 +49,13 @@ pub fn list_kind(field: &str, items: &[Value]) -> ListKind {
         return ListKind::Atomic;
     }
     if items.iter().all(|i| !i.is_object() && !i.is_array()) {
-        let distinct = items
-            .iter()
-            .map(Value::to_string)
-            .collect::<BTreeSet<_>>()
-            .len()
-            == items.len();
-        return if field == "finalizers" && distinct {
-            ListKind::Set
-        } else {
-            ListKind::Atomic
-        };
+        let distinct = items.iter().map(Value::to_string).collect::<BTreeSet<_>>().len() == items.len();
+        return if field == "finalizers" && distinct { ListKind::Set } else { ListKind::Atomic };
     }
     if !items.iter().all(Value::is_object) {
         return ListKind::Atomic;
     }
-    let has = |k: &str| {
-        items.iter().all(|i| {
-            i.get(k)
-                .is_some_and(|v| !v.is_object() && !v.is_array() && !v.is_null())
-        })
-    };
+    let has = |k: &str| items.iter().all(|i| i.get(k).is_some_and(|v| !v.is_object() && !v.is_array() && !v.is_null()));
     let keys: &'static [&'static str] = match field {
         "ports" if has("containerPort") => &["containerPort", "protocol"],
         "ports" if has("port") => &["port", "protocol"],
@@ -81,12 +67,7 @@ pub fn list_kind(field: &str, items: &[Value]) -> ListKind {
         _ if has("name") => &["name"],
         _ => return ListKind::Atomic,
     };
-    let distinct = items
-        .iter()
-        .map(|i| item_key(i, keys))
-        .collect::<BTreeSet<_>>()
-        .len()
-        == items.len();
+    let distinct = items.iter().map(|i| item_key(i, keys)).collect::<BTreeSet<_>>().len() == items.len();
     if distinct {
         ListKind::Map(keys)
     } else {
@@ -96,11 +77,7 @@ pub fn list_kind(field: &str, items: &[Value]) -> ListKind {
 
 /// `k:{"name":"x"}`: the key fields present in the item, sorted by name.
 pub fn item_key(item: &Value, keys: &[&str]) -> String {
-    let mut sorted: Vec<&str> = keys
-        .iter()
-        .copied()
-        .filter(|k| item.get(*k).is_some_and(|v| !v.is_null()))
-        .collect();
+    let mut sorted: Vec<&str> = keys.iter().copied().filter(|k| item.get(*k).is_some_and(|v| !v.is_null())).collect();
     sorted.sort_unstable();
     let mut m = Map::new();
     for k in sorted {
@@ -116,23 +93,14 @@ impl FieldSet {
         let mut out = BTreeSet::new();
         if let Some(m) = obj.as_object() {
             for (k, v) in m {
-                if k == "apiVersion"
-                    || k == "kind"
-                    || (ignore_status && k == "status")
-                    || v.is_null()
-                {
+                if k == "apiVersion" || k == "kind" || (ignore_status && k == "status") || v.is_null() {
                     continue;
                 }
                 if k == "metadata" {
                     if let Some(meta) = v.as_object() {
                         for (mk, mv) in meta {
                             if !IGNORED_METADATA.contains(&mk.as_str()) && !mv.is_null() {
-                                walk(
-                                    mv,
-                                    vec!["f:metadata".into(), format!("f:{mk}")],
-                                    mk,
-                                    &mut out,
-                                );
+                                walk(mv, vec!["f:metadata".into(), format!("f:{mk}")], mk, &mut out);
                             }
                         }
                     }
@@ -161,10 +129,7 @@ impl FieldSet {
     }
     /// Whether `p` or anything below it is in the set.
     pub fn covers(&self, p: &Path) -> bool {
-        self.0
-            .range(p.clone()..)
-            .next()
-            .is_some_and(|q| q.starts_with(p))
+        self.0.range(p.clone()..).next().is_some_and(|q| q.starts_with(p))
     }
 
     /// The `FieldsV1` JSON tree.
@@ -173,9 +138,7 @@ impl FieldSet {
         for p in &self.0 {
             let mut node = &mut root;
             for (i, elem) in p.iter().enumerate() {
-                let child = node
-                    .entry(elem.clone())
-                    .or_insert_with(|| Value::Object(Map::new()));
+                let child = node.entry(elem.clone()).or_insert_with(|| Value::Object(Map::new()));
                 let child = child.as_object_mut().expect("field set nodes are objects");
                 if i + 1 == p.len() {
                     child.insert(".".into(), Value::Object(Map::new()));
@@ -267,16 +230,13 @@ fn walk(v: &Value, path: Path, field: &str, out: &mut BTreeSet<Path>) {
 
 /// Whether the path names a list item (owned by existence, not by value).
 pub fn is_item(p: &Path) -> bool {
-    p.last()
-        .is_some_and(|e| e.starts_with("k:") || e.starts_with("v:"))
+    p.last().is_some_and(|e| e.starts_with("k:") || e.starts_with("v:"))
 }
 
 fn find_item(items: &[Value], elem: &str) -> Option<usize> {
     if let Some(k) = elem.strip_prefix("k:") {
         let want: Map<String, Value> = serde_json::from_str(k).ok()?;
-        items
-            .iter()
-            .position(|i| want.iter().all(|(f, v)| i.get(f) == Some(v)))
+        items.iter().position(|i| want.iter().all(|(f, v)| i.get(f) == Some(v)))
     } else if let Some(v) = elem.strip_prefix("v:") {
         let want: Value = serde_json::from_str(v).ok()?;
         items.iter().position(|i| *i == want)
@@ -367,10 +327,7 @@ pub fn merge(live: &mut Value, config: &Value, field: &str) {
             ListKind::Map(keys) => {
                 for ci in c {
                     let key = item_key(ci, keys);
-                    match l
-                        .iter_mut()
-                        .find(|li| li.is_object() && item_key(li, keys) == key)
-                    {
+                    match l.iter_mut().find(|li| li.is_object() && item_key(li, keys) == key) {
                         Some(li) => merge(li, ci, ""),
                         None => l.push(without_nulls(ci)),
                     }
@@ -383,12 +340,7 @@ pub fn merge(live: &mut Value, config: &Value, field: &str) {
 
 fn without_nulls(v: &Value) -> Value {
     match v {
-        Value::Object(m) => Value::Object(
-            m.iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k.clone(), without_nulls(v)))
-                .collect(),
-        ),
+        Value::Object(m) => Value::Object(m.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), without_nulls(v))).collect()),
         Value::Array(a) => Value::Array(a.iter().map(without_nulls).collect()),
         v => v.clone(),
     }
@@ -449,77 +401,33 @@ mod tests {
             }
         });
         assert_eq!(v1, expected);
-        assert_eq!(
-            FieldSet::from_fields_v1(&v1),
-            fs,
-            "decoding inverts encoding"
-        );
-        assert!(
-            !fs.covers(&vec!["f:status".to_string()]),
-            "status is left to the status subresource"
-        );
+        assert_eq!(FieldSet::from_fields_v1(&v1), fs, "decoding inverts encoding");
+        assert!(!fs.covers(&vec!["f:status".to_string()]), "status is left to the status subresource");
     }
 
     #[test]
     fn list_kinds_follow_the_api_s_keys() {
         let cases: Vec<(&str, Value, ListKind)> = vec![
-            (
-                "containers",
-                json!([{"name": "a"}, {"name": "b"}]),
-                ListKind::Map(&["name"]),
-            ),
-            (
-                "containers",
-                json!([{"name": "a"}, {"name": "a"}]),
-                ListKind::Atomic,
-            ),
-            (
-                "ports",
-                json!([{"port": 80}]),
-                ListKind::Map(&["port", "protocol"]),
-            ),
-            (
-                "conditions",
-                json!([{"type": "Ready", "status": "True"}]),
-                ListKind::Map(&["type"]),
-            ),
-            (
-                "rules",
-                json!([{"apiGroups": [""], "verbs": ["get"]}]),
-                ListKind::Atomic,
-            ),
+            ("containers", json!([{"name": "a"}, {"name": "b"}]), ListKind::Map(&["name"])),
+            ("containers", json!([{"name": "a"}, {"name": "a"}]), ListKind::Atomic),
+            ("ports", json!([{"port": 80}]), ListKind::Map(&["port", "protocol"])),
+            ("conditions", json!([{"type": "Ready", "status": "True"}]), ListKind::Map(&["type"])),
+            ("rules", json!([{"apiGroups": [""], "verbs": ["get"]}]), ListKind::Atomic),
             ("finalizers", json!(["x", "y"]), ListKind::Set),
             ("args", json!(["x", "y"]), ListKind::Atomic),
             ("args", json!([]), ListKind::Atomic),
         ];
         for (field, items, kind) in cases {
-            assert_eq!(
-                list_kind(field, items.as_array().unwrap()),
-                kind,
-                "{field} {items}"
-            );
+            assert_eq!(list_kind(field, items.as_array().unwrap()), kind, "{field} {items}");
         }
     }
 
     #[test]
     fn paths_can_be_read_removed_and_displayed() {
         let mut d = deployment();
-        let image: Path = [
-            "f:spec",
-            "f:template",
-            "f:spec",
-            "f:containers",
-            "k:{\"name\":\"app\"}",
-            "f:image",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let image: Path = ["f:spec", "f:template", "f:spec", "f:containers", "k:{\"name\":\"app\"}", "f:image"].iter().map(|s| s.to_string()).collect();
         assert_eq!(get(&d, &image), Some(&json!("nginx")));
-        assert_eq!(
-            display(&image),
-            ".spec.template.spec.containers[name=\"app\"].image"
-        );
+        assert_eq!(display(&image), ".spec.template.spec.containers[name=\"app\"].image");
         remove(&mut d, &image);
         assert_eq!(get(&d, &image), None);
         let fin: Path = vec!["f:metadata".into(), "f:finalizers".into(), "v:\"a\"".into()];
@@ -534,17 +442,10 @@ mod tests {
             {"name": "app", "image": "nginx:2"}, {"name": "sidecar", "image": "envoy"}
         ]}}}});
         merge(&mut live, &config, "");
-        assert_eq!(
-            live["metadata"]["labels"],
-            json!({"app": "web", "tier": "front"})
-        );
+        assert_eq!(live["metadata"]["labels"], json!({"app": "web", "tier": "front"}));
         let cs = &live["spec"]["template"]["spec"]["containers"];
         assert_eq!(cs[0]["image"], "nginx:2");
-        assert_eq!(
-            cs[0]["args"],
-            json!(["-v"]),
-            "fields the config does not mention stay"
-        );
+        assert_eq!(cs[0]["args"], json!(["-v"]), "fields the config does not mention stay");
         assert_eq!(cs[1]["name"], "sidecar");
         merge(&mut live, &json!({"spec": {"replicas": null}}), "");
         assert!(live["spec"].get("replicas").is_none(), "null removes");

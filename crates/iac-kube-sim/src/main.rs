@@ -8,10 +8,7 @@ use clap::Parser;
 use iac_kube_sim::SimOptions;
 
 #[derive(Parser)]
-#[command(
-    name = "iac-kube-sim",
-    about = "A fake Kubernetes API server for tests and demos (kubectl and kube-rs clients work against it)"
-)]
+#[command(name = "iac-kube-sim", about = "A fake Kubernetes API server for tests and demos (kubectl and kube-rs clients work against it)")]
 struct Args {
     /// Address to listen on (port 0: a free port; the URL is printed on start).
     #[arg(long, default_value = "127.0.0.1:0")]
@@ -30,17 +27,11 @@ struct Args {
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .init();
     let a = Args::parse();
-    let opts = SimOptions {
-        rollout_delay_ms: a.rollout_delay_ms,
-        delete_delay_ms: a.delete_delay_ms,
-        ..SimOptions::default()
-    };
+    let opts = SimOptions { rollout_delay_ms: a.rollout_delay_ms, delete_delay_ms: a.delete_delay_ms, ..SimOptions::default() };
     let sim = match iac_kube_sim::start_on(a.listen, opts).await {
         Ok(s) => s,
         Err(e) => {

@@ -64,9 +64,7 @@ pub struct ObjectMatch {
 
 impl ObjectMatch {
     pub fn matches(&self, kind: &str, namespace: &str, name: &str) -> bool {
-        self.kind.eq_ignore_ascii_case(kind)
-            && self.name.as_deref().is_none_or(|n| n == name)
-            && self.namespace.as_deref().is_none_or(|n| n == namespace)
+        self.kind.eq_ignore_ascii_case(kind) && self.name.as_deref().is_none_or(|n| n == name) && self.namespace.as_deref().is_none_or(|n| n == namespace)
     }
 }
 
@@ -82,11 +80,7 @@ pub struct WriteError {
 
 impl Default for WriteError {
     fn default() -> Self {
-        WriteError {
-            target: ObjectMatch::default(),
-            code: 500,
-            message: "injected failure".into(),
-        }
+        WriteError { target: ObjectMatch::default(), code: 500, message: "injected failure".into() }
     }
 }
 
@@ -102,10 +96,6 @@ pub struct AdmissionDenial {
 
 impl Default for AdmissionDenial {
     fn default() -> Self {
-        AdmissionDenial {
-            target: ObjectMatch::default(),
-            webhook: "validate.sim.iac.dev".into(),
-            message: "denied by policy".into(),
-        }
+        AdmissionDenial { target: ObjectMatch::default(), webhook: "validate.sim.iac.dev".into(), message: "denied by policy".into() }
     }
 }

@@ -67,11 +67,7 @@ fn text(w: &Wire<'_>) -> Option<String> {
 fn entry<'a>(w: &Wire<'a>) -> Option<(String, &'a [u8])> {
     let Wire::Bytes(b) = w else { return None };
     let fs = fields(b)?;
-    let key = fs
-        .iter()
-        .find(|(n, _)| *n == 1)
-        .and_then(|(_, v)| text(v))
-        .unwrap_or_default();
+    let key = fs.iter().find(|(n, _)| *n == 1).and_then(|(_, v)| text(v)).unwrap_or_default();
     let value = fs.iter().find_map(|(n, v)| match (n, v) {
         (2, Wire::Bytes(b)) => Some(*b),
         _ => None,
@@ -83,15 +79,9 @@ fn base64(data: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for c in data.chunks(3) {
-        let n = (u32::from(c[0]) << 16)
-            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*c.get(2).unwrap_or(&0));
+        let n = (u32::from(c[0]) << 16) | (u32::from(*c.get(1).unwrap_or(&0)) << 8) | u32::from(*c.get(2).unwrap_or(&0));
         for i in 0..4 {
-            out.push(if i <= c.len() {
-                T[((n >> (18 - 6 * i)) & 63) as usize] as char
-            } else {
-                '='
-            });
+            out.push(if i <= c.len() { T[((n >> (18 - 6 * i)) & 63) as usize] as char } else { '=' });
         }
     }
     out
@@ -101,11 +91,7 @@ fn string_map(entries: &[(u64, Wire<'_>)], field: u64, as_base64: bool) -> Optio
     let mut m = Map::new();
     for (_, w) in entries.iter().filter(|(n, _)| *n == field) {
         let (k, v) = entry(w)?;
-        let v = if as_base64 {
-            base64(v)
-        } else {
-            String::from_utf8(v.to_vec()).ok()?
-        };
+        let v = if as_base64 { base64(v) } else { String::from_utf8(v.to_vec()).ok()? };
         m.insert(k, json!(v));
     }
     (!m.is_empty()).then_some(Value::Object(m))
@@ -128,11 +114,7 @@ fn object_meta(b: &[u8]) -> Option<Value> {
     if let Some(a) = string_map(&fs, 12, false) {
         m.insert("annotations".into(), a);
     }
-    let finalizers: Vec<String> = fs
-        .iter()
-        .filter(|(n, _)| *n == 14)
-        .filter_map(|(_, w)| text(w))
-        .collect();
+    let finalizers: Vec<String> = fs.iter().filter(|(n, _)| *n == 14).filter_map(|(_, w)| text(w)).collect();
     if !finalizers.is_empty() {
         m.insert("finalizers".into(), json!(finalizers));
     }
@@ -141,9 +123,7 @@ fn object_meta(b: &[u8]) -> Option<Value> {
 
 /// The JSON form of a protobuf-encoded object, or why it cannot be read.
 pub fn decode(body: &[u8]) -> Result<Value, String> {
-    let rest = body
-        .strip_prefix(MAGIC)
-        .ok_or("the protobuf body lacks the k8s envelope")?;
+    let rest = body.strip_prefix(MAGIC).ok_or("the protobuf body lacks the k8s envelope")?;
     let unknown = fields(rest).ok_or("the protobuf envelope is malformed")?;
     let mut api_version = String::new();
     let mut kind = String::new();
@@ -168,17 +148,8 @@ pub fn decode(body: &[u8]) -> Result<Value, String> {
         (1, Wire::Bytes(b)) => object_meta(b),
         _ => None,
     });
-    let mut obj =
-        json!({"apiVersion": api_version, "kind": kind, "metadata": meta.unwrap_or(json!({}))});
-    let flag = |field: u64| {
-        fs.iter().find_map(|(n, w)| {
-            if let (true, Wire::Varint(v)) = (*n == field, w) {
-                Some(*v != 0)
-            } else {
-                None
-            }
-        })
-    };
+    let mut obj = json!({"apiVersion": api_version, "kind": kind, "metadata": meta.unwrap_or(json!({}))});
+    let flag = |field: u64| fs.iter().find_map(|(n, w)| if let (true, Wire::Varint(v)) = (*n == field, w) { Some(*v != 0) } else { None });
     match (api_version.as_str(), kind.as_str()) {
         ("v1", "Namespace") => {}
         ("v1", "ServiceAccount") => {
@@ -211,11 +182,7 @@ pub fn decode(body: &[u8]) -> Result<Value, String> {
                 obj["immutable"] = json!(b);
             }
         }
-        _ => {
-            return Err(format!(
-                "protobuf bodies of {api_version} {kind} are not supported; send JSON"
-            ))
-        }
+        _ => return Err(format!("protobuf bodies of {api_version} {kind} are not supported; send JSON")),
     }
     Ok(obj)
 }
@@ -236,24 +203,10 @@ mod tests {
 
     #[test]
     fn a_configmap_in_the_k8s_envelope_decodes() {
-        let meta = [
-            bytes_field(1, b"settings"),
-            bytes_field(11, &entry("app", b"web")),
-        ]
-        .concat();
-        let cm = [
-            bytes_field(1, &meta),
-            bytes_field(2, &entry("a", b"1")),
-            bytes_field(3, &entry("bin", b"hi")),
-        ]
-        .concat();
+        let meta = [bytes_field(1, b"settings"), bytes_field(11, &entry("app", b"web"))].concat();
+        let cm = [bytes_field(1, &meta), bytes_field(2, &entry("a", b"1")), bytes_field(3, &entry("bin", b"hi"))].concat();
         let type_meta = [bytes_field(1, b"v1"), bytes_field(2, b"ConfigMap")].concat();
-        let body = [
-            MAGIC.to_vec(),
-            bytes_field(1, &type_meta),
-            bytes_field(2, &cm),
-        ]
-        .concat();
+        let body = [MAGIC.to_vec(), bytes_field(1, &type_meta), bytes_field(2, &cm)].concat();
         let v = decode(&body).unwrap();
         assert_eq!(
             v,
@@ -267,9 +220,6 @@ mod tests {
         let body = [MAGIC.to_vec(), bytes_field(1, &type_meta)].concat();
         assert!(decode(&body).unwrap_err().contains("apps/v1 Deployment"));
         assert!(decode(b"not protobuf").is_err());
-        assert!(
-            decode(&[MAGIC, &[0x0a, 0x7f]].concat()).is_err(),
-            "a length past the end"
-        );
+        assert!(decode(&[MAGIC, &[0x0a, 0x7f]].concat()).is_err(), "a length past the end");
     }
 }

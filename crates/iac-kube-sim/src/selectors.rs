@@ -33,23 +33,12 @@ fn split_top(s: &str) -> Vec<&str> {
         }
     }
     out.push(&s[start..]);
-    out.into_iter()
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .collect()
+    out.into_iter().map(str::trim).filter(|p| !p.is_empty()).collect()
 }
 
 fn set_values(s: &str) -> Result<Vec<String>, String> {
-    let inner = s
-        .trim()
-        .strip_prefix('(')
-        .and_then(|r| r.strip_suffix(')'))
-        .ok_or_else(|| format!("expected a parenthesised set of values, got {s:?}"))?;
-    Ok(inner
-        .split(',')
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-        .collect())
+    let inner = s.trim().strip_prefix('(').and_then(|r| r.strip_suffix(')')).ok_or_else(|| format!("expected a parenthesised set of values, got {s:?}"))?;
+    Ok(inner.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect())
 }
 
 impl LabelSelector {
@@ -68,10 +57,7 @@ impl LabelSelector {
                 Requirement::NotIn(k.trim().into(), set_values(v)?)
             } else if let Some((k, v)) = part.split_once(" in ") {
                 Requirement::In(k.trim().into(), set_values(v)?)
-            } else if part
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
-            {
+            } else if part.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c)) {
                 Requirement::Exists(part.to_string())
             } else {
                 return Err(format!("unable to parse requirement: {part:?}"));
@@ -112,21 +98,14 @@ impl FieldSelector {
             } else {
                 return Err(format!("invalid field selector: {part:?}"));
             };
-            terms.push((
-                k.trim().split('.').map(str::to_string).collect(),
-                eq,
-                v.trim().to_string(),
-            ));
+            terms.push((k.trim().split('.').map(str::to_string).collect(), eq, v.trim().to_string()));
         }
         Ok(FieldSelector(terms))
     }
 
     /// The name a `metadata.name=x` term pins, if any (watches of one object).
     pub fn name(&self) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(p, eq, _)| *eq && p.len() == 2 && p[0] == "metadata" && p[1] == "name")
-            .map(|(_, _, v)| v.as_str())
+        self.0.iter().find(|(p, eq, _)| *eq && p.len() == 2 && p[0] == "metadata" && p[1] == "name").map(|(_, _, v)| v.as_str())
     }
 
     pub fn matches(&self, obj: &Value) -> bool {
@@ -168,31 +147,19 @@ mod tests {
             ("env in (prod),app=web", false),
         ];
         for (sel, want) in cases {
-            assert_eq!(
-                LabelSelector::parse(sel).unwrap().matches(&obj),
-                want,
-                "{sel}"
-            );
+            assert_eq!(LabelSelector::parse(sel).unwrap().matches(&obj), want, "{sel}");
         }
         assert!(LabelSelector::parse("tier in front").is_err());
     }
 
     #[test]
     fn field_selectors_read_dotted_paths() {
-        let obj =
-            json!({"metadata": {"name": "x", "namespace": "ns"}, "status": {"phase": "Running"}});
+        let obj = json!({"metadata": {"name": "x", "namespace": "ns"}, "status": {"phase": "Running"}});
         let s = FieldSelector::parse("metadata.name=x,metadata.namespace==ns").unwrap();
         assert!(s.matches(&obj));
         assert_eq!(s.name(), Some("x"));
-        assert!(!FieldSelector::parse("status.phase!=Running")
-            .unwrap()
-            .matches(&obj));
-        assert!(
-            FieldSelector::parse("spec.nodeName=")
-                .unwrap()
-                .matches(&obj),
-            "a missing field equals the empty string"
-        );
+        assert!(!FieldSelector::parse("status.phase!=Running").unwrap().matches(&obj));
+        assert!(FieldSelector::parse("spec.nodeName=").unwrap().matches(&obj), "a missing field equals the empty string");
         assert!(FieldSelector::parse("nonsense").is_err());
     }
 }

@@ -63,22 +63,10 @@ pub async fn start_on(addr: SocketAddr, opts: SimOptions) -> std::io::Result<Run
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let (stop_tx, stopping) = watch::channel(false);
-    let shared = Arc::new(Shared {
-        opts: Mutex::new(opts),
-        store: Mutex::default(),
-        stopping,
-    });
-    let tasks = vec![
-        tokio::spawn(accept_loop(listener, shared.clone())),
-        tokio::spawn(ticker(shared.clone())),
-    ];
+    let shared = Arc::new(Shared { opts: Mutex::new(opts), store: Mutex::default(), stopping });
+    let tasks = vec![tokio::spawn(accept_loop(listener, shared.clone())), tokio::spawn(ticker(shared.clone()))];
     tracing::info!(%addr, "Kubernetes API simulator listening");
-    Ok(RunningSim {
-        addr,
-        shared,
-        stop_tx,
-        tasks,
-    })
+    Ok(RunningSim { addr, shared, stop_tx, tasks })
 }
 
 impl RunningSim {
@@ -148,10 +136,7 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         let shared = shared.clone();
         conns.spawn(async move {
             let svc = service_fn(move |req| handle(shared.clone(), req));
-            if let Err(e) = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), svc)
-                .await
-            {
+            if let Err(e) = http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await {
                 tracing::debug!(error = %e, "connection ended");
             }
         });
@@ -168,10 +153,7 @@ pub enum ResponseBody {
 impl hyper::body::Body for ResponseBody {
     type Data = Bytes;
     type Error = Infallible;
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
         match self.get_mut() {
             ResponseBody::Full(f) => Pin::new(f).poll_frame(cx),
             ResponseBody::Stream(rx) => rx.poll_recv(cx).map(|o| o.map(|b| Ok(Frame::data(b)))),
@@ -207,10 +189,7 @@ struct Call {
 
 impl Call {
     fn param(&self, name: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
     fn flag(&self, name: &str) -> bool {
         matches!(self.param(name), Some("true" | "1"))
@@ -227,23 +206,15 @@ impl Call {
         }
         match serde_json::from_slice(&self.body) {
             Ok(v) => Ok(v),
-            Err(json_err) => serde_norway::from_slice::<Value>(&self.body).map_err(|_| {
-                ApiError::bad_request(format!(
-                    "the request body is neither JSON nor YAML: {json_err}"
-                ))
-            }),
+            Err(json_err) => serde_norway::from_slice::<Value>(&self.body)
+                .map_err(|_| ApiError::bad_request(format!("the request body is neither JSON nor YAML: {json_err}"))),
         }
     }
     /// The field manager: `fieldManager`, else the user agent's program name.
     fn manager(&self) -> String {
         match self.param("fieldManager") {
             Some(m) => m.to_string(),
-            None => self
-                .user_agent
-                .split('/')
-                .next()
-                .unwrap_or("unknown")
-                .to_string(),
+            None => self.user_agent.split('/').next().unwrap_or("unknown").to_string(),
         }
     }
     fn dry_run(&self) -> bool {
@@ -252,43 +223,19 @@ impl Call {
 }
 
 async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Infallible> {
-    let header = |name: &str| {
-        req.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string()
-    };
-    let (accept, content_type, user_agent) = (
-        header("accept"),
-        header("content-type"),
-        header("user-agent"),
-    );
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let (accept, content_type, user_agent) = (header("accept"), header("content-type"), header("user-agent"));
     let method = req.method().as_str().to_string();
     let path = req.uri().path().to_string();
-    let params: Vec<(String, String)> =
-        form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
-            .filter(|(k, _)| !k.is_empty())
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
+    let params: Vec<(String, String)> = form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+        .filter(|(k, _)| !k.is_empty())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
     let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),
-        Err(_) => {
-            return Ok(error_response(&ApiError::injected(
-                413,
-                "request entity too large",
-            )))
-        }
+        Err(_) => return Ok(error_response(&ApiError::injected(413, "request entity too large"))),
     };
-    let call = Call {
-        method,
-        path,
-        params,
-        accept,
-        content_type,
-        user_agent,
-        body,
-    };
+    let call = Call { method, path, params, accept, content_type, user_agent, body };
     if let Some(what) = call.path.strip_prefix("/_sim/") {
         return Ok(admin(&shared, &call, what));
     }
@@ -303,19 +250,12 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Inf
 
 fn admin(shared: &Shared, call: &Call, what: &str) -> Resp {
     match (call.method.as_str(), what) {
-        ("GET", "config") => json_response(
-            200,
-            &serde_json::to_value(&*lock(&shared.opts)).unwrap_or(Value::Null),
-        ),
+        ("GET", "config") => json_response(200, &serde_json::to_value(&*lock(&shared.opts)).unwrap_or(Value::Null)),
         ("POST", "config") => {
             let mut cur = serde_json::to_value(&*lock(&shared.opts)).unwrap_or(Value::Null);
             let patch: Value = match serde_json::from_slice(&call.body) {
                 Ok(p) => p,
-                Err(e) => {
-                    return error_response(&ApiError::bad_request(format!(
-                        "the configuration is not JSON: {e}"
-                    )))
-                }
+                Err(e) => return error_response(&ApiError::bad_request(format!("the configuration is not JSON: {e}"))),
             };
             json_patch::merge(&mut cur, &patch);
             match serde_json::from_value::<SimOptions>(cur) {
@@ -324,9 +264,7 @@ fn admin(shared: &Shared, call: &Call, what: &str) -> Resp {
                     *lock(&shared.opts) = opts.clone();
                     json_response(200, &serde_json::to_value(opts).unwrap_or(Value::Null))
                 }
-                Err(e) => error_response(&ApiError::bad_request(format!(
-                    "invalid configuration: {e}"
-                ))),
+                Err(e) => error_response(&ApiError::bad_request(format!("invalid configuration: {e}"))),
             }
         }
         _ => error_response(&ApiError::path_not_found()),
@@ -342,18 +280,11 @@ struct Target {
 }
 
 fn route(shared: &Shared, call: &Call) -> Resp {
-    let segs: Vec<&str> = call
-        .path
-        .trim_matches('/')
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .collect();
+    let segs: Vec<&str> = call.path.trim_matches('/').split('/').filter(|s| !s.is_empty()).collect();
     let store = || lock(&shared.store);
     let get = call.method == "GET";
     match segs.as_slice() {
-        ["version"] if get => {
-            return json_response(200, &discovery::version(&lock(&shared.opts).git_version))
-        }
+        ["version"] if get => return json_response(200, &discovery::version(&lock(&shared.opts).git_version)),
         ["healthz" | "readyz" | "livez"] if get => {
             return Response::builder()
                 .status(200)
@@ -374,15 +305,9 @@ fn route(shared: &Shared, call: &Call) -> Resp {
         ["api", v] if get => return opt(discovery::resources(&store().catalog, "", v)),
         ["apis", g] if get => return opt(discovery::group(&store().catalog, g)),
         ["apis", g, v] if get => return opt(discovery::resources(&store().catalog, g, v)),
-        ["openapi", "v3"] if get => {
-            return json_response(200, &discovery::openapi_index(&store().catalog))
-        }
-        ["openapi", "v3", "api", v] if get => {
-            return opt(discovery::openapi_group_version(&store().catalog, "", v))
-        }
-        ["openapi", "v3", "apis", g, v] if get => {
-            return opt(discovery::openapi_group_version(&store().catalog, g, v))
-        }
+        ["openapi", "v3"] if get => return json_response(200, &discovery::openapi_index(&store().catalog)),
+        ["openapi", "v3", "api", v] if get => return opt(discovery::openapi_group_version(&store().catalog, "", v)),
+        ["openapi", "v3", "apis", g, v] if get => return opt(discovery::openapi_group_version(&store().catalog, g, v)),
         _ => {}
     }
     let (group, version, rest) = match segs.as_slice() {
@@ -391,14 +316,10 @@ fn route(shared: &Shared, call: &Call) -> Resp {
         _ => return error_response(&ApiError::path_not_found()),
     };
     let parsed = match rest {
-        ["namespaces", name, sub @ ("status" | "finalize")] if group.is_empty() => {
-            Some(("namespaces", None, Some(*name), Some(*sub)))
-        }
+        ["namespaces", name, sub @ ("status" | "finalize")] if group.is_empty() => Some(("namespaces", None, Some(*name), Some(*sub))),
         ["namespaces", ns, plural] => Some((*plural, Some(*ns), None, None)),
         ["namespaces", ns, plural, name] => Some((*plural, Some(*ns), Some(*name), None)),
-        ["namespaces", ns, plural, name, sub] => {
-            Some((*plural, Some(*ns), Some(*name), Some(*sub)))
-        }
+        ["namespaces", ns, plural, name, sub] => Some((*plural, Some(*ns), Some(*name), Some(*sub))),
         [plural] => Some((*plural, None, None, None)),
         [plural, name] => Some((*plural, None, Some(*name), None)),
         [plural, name, sub] => Some((*plural, None, Some(*name), Some(*sub))),
@@ -410,26 +331,15 @@ fn route(shared: &Shared, call: &Call) -> Resp {
     let Some(rt) = store().catalog.find(group, version, plural).cloned() else {
         return error_response(&ApiError::path_not_found());
     };
-    let known_subresource = |s: &str| {
-        s == "status"
-            || (s == "finalize" && rt.kind == "Namespace")
-            || (s == "scale" && discovery::has_scale(&rt))
-    };
-    if (namespace.is_some() && !rt.namespaced) || subresource.is_some_and(|s| !known_subresource(s))
-    {
+    let known_subresource = |s: &str| s == "status" || (s == "finalize" && rt.kind == "Namespace") || (s == "scale" && discovery::has_scale(&rt));
+    if (namespace.is_some() && !rt.namespaced) || subresource.is_some_and(|s| !known_subresource(s)) {
         return error_response(&ApiError::path_not_found());
     }
     let target = Target {
         rt,
         namespace: namespace.map(str::to_string),
         name: name.map(str::to_string),
-        subresource: subresource.map(|s| {
-            if s == "finalize" {
-                "status".to_string()
-            } else {
-                s.to_string()
-            }
-        }),
+        subresource: subresource.map(|s| if s == "finalize" { "status".to_string() } else { s.to_string() }),
     };
     match resource(shared, call, &target) {
         Ok(r) => r,
@@ -445,22 +355,15 @@ fn opt(v: Option<Value>) -> Resp {
 }
 
 fn selectors(call: &Call) -> Result<(LabelSelector, FieldSelector), ApiError> {
-    let labels = LabelSelector::parse(call.param("labelSelector").unwrap_or(""))
-        .map_err(ApiError::bad_request)?;
-    let fields = FieldSelector::parse(call.param("fieldSelector").unwrap_or(""))
-        .map_err(ApiError::bad_request)?;
+    let labels = LabelSelector::parse(call.param("labelSelector").unwrap_or("")).map_err(ApiError::bad_request)?;
+    let fields = FieldSelector::parse(call.param("fieldSelector").unwrap_or("")).map_err(ApiError::bad_request)?;
     Ok((labels, fields))
 }
 
 fn resource(shared: &Shared, call: &Call, t: &Target) -> Result<Resp, ApiError> {
     let opts = lock(&shared.opts).clone();
     let manager = call.manager();
-    let ctx = WriteCtx {
-        manager: &manager,
-        dry_run: call.dry_run(),
-        now: Instant::now(),
-        opts: &opts,
-    };
+    let ctx = WriteCtx { manager: &manager, dry_run: call.dry_run(), now: Instant::now(), opts: &opts };
     let ns = t.namespace.as_deref().unwrap_or("");
     let sub = t.subresource.as_deref();
     let wants_table = call.accept.contains("as=Table");
@@ -481,10 +384,7 @@ fn resource(shared: &Shared, call: &Call, t: &Target) -> Result<Resp, ApiError> 
             let items = store.list(rt, t.namespace.as_deref(), &labels, &fields);
             let rv = store.resource_version().to_string();
             if wants_table {
-                return Ok(json_response(
-                    200,
-                    &table::table_with(rt, &store.printer_columns(rt), &items, &rv),
-                ));
+                return Ok(json_response(200, &table::table_with(rt, &store.printer_columns(rt), &items, &rv)));
             }
             Ok(json_response(
                 200,
@@ -495,10 +395,7 @@ fn resource(shared: &Shared, call: &Call, t: &Target) -> Result<Resp, ApiError> 
             let obj = store.get(rt, ns, name)?;
             if wants_table && sub.is_none() {
                 let rv = store.resource_version().to_string();
-                return Ok(json_response(
-                    200,
-                    &table::table_with(rt, &store.printer_columns(rt), &[obj], &rv),
-                ));
+                return Ok(json_response(200, &table::table_with(rt, &store.printer_columns(rt), &[obj], &rv)));
             }
             Ok(json_response(200, &obj))
         }
@@ -515,18 +412,7 @@ fn resource(shared: &Shared, call: &Call, t: &Target) -> Result<Resp, ApiError> 
         ("PATCH", Some(name)) => {
             let kind = patch_kind(&call.content_type)?;
             let body = call.body_json()?;
-            let (obj, created) = store.patch(
-                rt,
-                ns,
-                name,
-                &Patch {
-                    kind,
-                    body: &body,
-                    force: call.flag("force"),
-                    subresource: sub,
-                },
-                &ctx,
-            )?;
+            let (obj, created) = store.patch(rt, ns, name, &Patch { kind, body: &body, force: call.flag("force"), subresource: sub }, &ctx)?;
             Ok(json_response(if created { 201 } else { 200 }, &obj))
         }
         ("DELETE", Some(name)) => Ok(json_response(200, &store.delete(rt, ns, name, &ctx)?)),
@@ -535,16 +421,8 @@ fn resource(shared: &Shared, call: &Call, t: &Target) -> Result<Resp, ApiError> 
             let items = store.list(rt, t.namespace.as_deref(), &labels, &fields);
             let mut deleted = Vec::new();
             for i in items {
-                let n = i
-                    .pointer("/metadata/name")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string();
-                let ons = i
-                    .pointer("/metadata/namespace")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string();
+                let n = i.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default().to_string();
+                let ons = i.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or_default().to_string();
                 deleted.push(store.delete(rt, &ons, &n, &ctx)?);
             }
             Ok(json_response(
@@ -577,14 +455,7 @@ fn scale_of(obj: &Value) -> Value {
 }
 
 /// `.../scale`: reads and writes `spec.replicas` through a `Scale` object.
-fn scale(
-    store: &mut Store,
-    call: &Call,
-    rt: &ResourceType,
-    ns: &str,
-    name: &str,
-    ctx: &WriteCtx<'_>,
-) -> Result<Resp, ApiError> {
+fn scale(store: &mut Store, call: &Call, rt: &ResourceType, ns: &str, name: &str, ctx: &WriteCtx<'_>) -> Result<Resp, ApiError> {
     let current = scale_of(&store.get(rt, ns, name)?);
     let wanted = match call.method.as_str() {
         "GET" => return Ok(json_response(200, &current)),
@@ -594,11 +465,8 @@ fn scale(
             let mut s = current.clone();
             match patch_kind(&call.content_type)? {
                 PatchKind::Json => {
-                    let p: json_patch::Patch = serde_json::from_value(body)
-                        .map_err(|e| ApiError::bad_request(format!("invalid JSON patch: {e}")))?;
-                    json_patch::patch(&mut s, &p).map_err(|e| {
-                        ApiError::injected(422, format!("the JSON patch could not be applied: {e}"))
-                    })?;
+                    let p: json_patch::Patch = serde_json::from_value(body).map_err(|e| ApiError::bad_request(format!("invalid JSON patch: {e}")))?;
+                    json_patch::patch(&mut s, &p).map_err(|e| ApiError::injected(422, format!("the JSON patch could not be applied: {e}")))?;
                 }
                 _ => json_patch::merge(&mut s, &body),
             }
@@ -613,12 +481,7 @@ fn scale(
         rt,
         ns,
         name,
-        &Patch {
-            kind: PatchKind::Merge,
-            body: &json!({"spec": {"replicas": replicas}}),
-            force: false,
-            subresource: Some("scale"),
-        },
+        &Patch { kind: PatchKind::Merge, body: &json!({"spec": {"replicas": replicas}}), force: false, subresource: Some("scale") },
         ctx,
     )?;
     Ok(json_response(200, &scale_of(&obj)))
@@ -632,10 +495,7 @@ fn watch_line(kind: &str, object: &Value) -> Bytes {
 
 /// Whether a watch on `t` sees this event.
 fn wanted(t: &Target, labels: &LabelSelector, fields: &FieldSelector, e: &Event) -> bool {
-    e.key == t.rt.storage_key()
-        && t.namespace.as_deref().is_none_or(|ns| ns == e.namespace)
-        && labels.matches(&e.object)
-        && fields.matches(&e.object)
+    e.key == t.rt.storage_key() && t.namespace.as_deref().is_none_or(|ns| ns == e.namespace) && labels.matches(&e.object) && fields.matches(&e.object)
 }
 
 fn as_version(rt: &ResourceType, obj: &Value) -> Value {
@@ -647,22 +507,12 @@ fn as_version(rt: &ResourceType, obj: &Value) -> Value {
 /// A watch: the initial objects when asked (no resourceVersion, `0`, or
 /// `sendInitialEvents`), the logged events after a given resourceVersion,
 /// then live events, until `timeoutSeconds`, the client leaves, or the server stops.
-fn start_watch(
-    shared: &Shared,
-    call: &Call,
-    t: &Target,
-    labels: LabelSelector,
-    fields: FieldSelector,
-) -> Resp {
+fn start_watch(shared: &Shared, call: &Call, t: &Target, labels: LabelSelector, fields: FieldSelector) -> Resp {
     let (tx, rx) = mpsc::channel::<Bytes>(256);
     let rv_param = call.param("resourceVersion").unwrap_or("");
     let send_initial = call.flag("sendInitialEvents");
     let bookmarks = call.flag("allowWatchBookmarks");
-    let timeout = call
-        .param("timeoutSeconds")
-        .and_then(|s| s.parse::<u64>().ok())
-        .map(Duration::from_secs)
-        .unwrap_or(DEFAULT_WATCH_TIMEOUT);
+    let timeout = call.param("timeoutSeconds").and_then(|s| s.parse::<u64>().ok()).map(Duration::from_secs).unwrap_or(DEFAULT_WATCH_TIMEOUT);
     let mut first: Vec<Bytes> = Vec::new();
     let (mut live, current) = {
         let store = lock(&shared.store);
@@ -676,32 +526,16 @@ fn start_watch(
                 first.push(watch_line("BOOKMARK", &mark));
             }
         } else {
-            match rv_param
-                .parse::<u64>()
-                .ok()
-                .and_then(|rv| store.events_since(rv))
-            {
-                Some(events) => first.extend(
-                    events
-                        .iter()
-                        .filter(|e| wanted(t, &labels, &fields, e))
-                        .map(|e| watch_line(e.kind.as_str(), &as_version(&t.rt, &e.object))),
-                ),
-                None => first.push(watch_line(
-                    "ERROR",
-                    &ApiError::gone(format!("too old resource version: {rv_param} ({current})"))
-                        .to_status(),
-                )),
+            match rv_param.parse::<u64>().ok().and_then(|rv| store.events_since(rv)) {
+                Some(events) => {
+                    first.extend(events.iter().filter(|e| wanted(t, &labels, &fields, e)).map(|e| watch_line(e.kind.as_str(), &as_version(&t.rt, &e.object))))
+                }
+                None => first.push(watch_line("ERROR", &ApiError::gone(format!("too old resource version: {rv_param} ({current})")).to_status())),
             }
         }
         (store.subscribe(), current)
     };
-    let target = Target {
-        rt: t.rt.clone(),
-        namespace: t.namespace.clone(),
-        name: None,
-        subresource: None,
-    };
+    let target = Target { rt: t.rt.clone(), namespace: t.namespace.clone(), name: None, subresource: None };
     let mut stopping = shared.stopping.clone();
     tokio::spawn(async move {
         for line in first {

@@ -90,15 +90,7 @@ pub struct Store {
 impl Default for Store {
     fn default() -> Self {
         let (tx, _) = broadcast::channel(4096);
-        let mut s = Store {
-            catalog: Catalog::default(),
-            objects: BTreeMap::new(),
-            rv: 1,
-            log: VecDeque::new(),
-            tx,
-            timers: Vec::new(),
-            next_ip: 1,
-        };
+        let mut s = Store { catalog: Catalog::default(), objects: BTreeMap::new(), rv: 1, log: VecDeque::new(), tx, timers: Vec::new(), next_ip: 1 };
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             let mut obj = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "labels": {"kubernetes.io/metadata.name": ns}}});
             obj["spec"] = json!({"finalizers": ["kubernetes"]});
@@ -115,32 +107,22 @@ impl Default for Store {
 }
 
 pub fn timestamp() -> String {
-    jiff::Timestamp::now()
-        .strftime("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
+    jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 fn subject<'a>(rt: &'a ResourceType, name: &'a str) -> Subject<'a> {
-    Subject {
-        group: &rt.group,
-        plural: &rt.plural,
-        name,
-    }
+    Subject { group: &rt.group, plural: &rt.plural, name }
 }
 
 fn name_of(v: &Value) -> &str {
-    v.pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
+    v.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default()
 }
 
 fn meta(v: &mut Value) -> &mut serde_json::Map<String, Value> {
     if !v.get("metadata").is_some_and(Value::is_object) {
         v["metadata"] = json!({});
     }
-    v["metadata"]
-        .as_object_mut()
-        .expect("metadata was just made an object")
+    v["metadata"].as_object_mut().expect("metadata was just made an object")
 }
 
 /// Everything but metadata and status: what bumps `metadata.generation`.
@@ -164,13 +146,7 @@ impl Store {
         m.insert("creationTimestamp".into(), json!(timestamp()));
         m.insert("resourceVersion".into(), json!(self.rv.to_string()));
         m.insert("generation".into(), json!(1));
-        self.objects
-            .entry(StorageKey {
-                group: String::new(),
-                plural: plural.into(),
-            })
-            .or_default()
-            .insert((String::new(), name), obj);
+        self.objects.entry(StorageKey { group: String::new(), plural: plural.into() }).or_default().insert((String::new(), name), obj);
     }
 
     pub fn resource_version(&self) -> u64 {
@@ -192,13 +168,7 @@ impl Store {
     }
 
     fn emit(&mut self, key: StorageKey, namespace: String, kind: EventType, object: Value) {
-        let ev = Arc::new(Event {
-            key,
-            namespace,
-            kind,
-            object,
-            rv: self.rv,
-        });
+        let ev = Arc::new(Event { key, namespace, kind, object, rv: self.rv });
         if self.log.len() >= EVENT_LOG {
             self.log.pop_front();
         }
@@ -228,25 +198,15 @@ impl Store {
     }
 
     pub fn get(&self, rt: &ResourceType, ns: &str, name: &str) -> Result<Value, ApiError> {
-        self.lookup(rt, ns, name)
-            .map(|v| Self::present(rt, v))
-            .ok_or_else(|| ApiError::not_found(subject(rt, name)))
+        self.lookup(rt, ns, name).map(|v| Self::present(rt, v)).ok_or_else(|| ApiError::not_found(subject(rt, name)))
     }
 
     fn lookup(&self, rt: &ResourceType, ns: &str, name: &str) -> Option<&Value> {
-        self.objects
-            .get(&rt.storage_key())?
-            .get(&(Self::namespace_of(rt, ns), name.to_string()))
+        self.objects.get(&rt.storage_key())?.get(&(Self::namespace_of(rt, ns), name.to_string()))
     }
 
     /// Objects of a type (in one namespace, or all when `ns` is None) matching the selectors.
-    pub fn list(
-        &self,
-        rt: &ResourceType,
-        ns: Option<&str>,
-        labels: &LabelSelector,
-        fields: &FieldSelector,
-    ) -> Vec<Value> {
+    pub fn list(&self, rt: &ResourceType, ns: Option<&str>, labels: &LabelSelector, fields: &FieldSelector) -> Vec<Value> {
         let Some(objs) = self.objects.get(&rt.storage_key()) else {
             return Vec::new();
         };
@@ -263,54 +223,29 @@ impl Store {
             return Vec::new();
         };
         self.objects
-            .get(&StorageKey {
-                group: "apiextensions.k8s.io".into(),
-                plural: "customresourcedefinitions".into(),
-            })
+            .get(&StorageKey { group: "apiextensions.k8s.io".into(), plural: "customresourcedefinitions".into() })
             .and_then(|m| m.get(&(String::new(), crd.clone())))
             .map(|c| crate::table::printer_columns(c, &rt.version))
             .unwrap_or_default()
     }
 
     pub fn namespace_exists(&self, ns: &str) -> bool {
-        self.objects
-            .get(&StorageKey {
-                group: String::new(),
-                plural: "namespaces".into(),
-            })
-            .is_some_and(|m| m.contains_key(&(String::new(), ns.to_string())))
+        self.objects.get(&StorageKey { group: String::new(), plural: "namespaces".into() }).is_some_and(|m| m.contains_key(&(String::new(), ns.to_string())))
     }
 
     fn namespace_terminating(&self, ns: &str) -> bool {
         self.objects
-            .get(&StorageKey {
-                group: String::new(),
-                plural: "namespaces".into(),
-            })
+            .get(&StorageKey { group: String::new(), plural: "namespaces".into() })
             .and_then(|m| m.get(&(String::new(), ns.to_string())))
             .is_some_and(|n| n.pointer("/metadata/deletionTimestamp").is_some())
     }
 
     /// POST: creates a new object.
-    pub fn create(
-        &mut self,
-        rt: &ResourceType,
-        ns: &str,
-        mut body: Value,
-        ctx: &WriteCtx<'_>,
-    ) -> Result<Value, ApiError> {
+    pub fn create(&mut self, rt: &ResourceType, ns: &str, mut body: Value, ctx: &WriteCtx<'_>) -> Result<Value, ApiError> {
         self.check_body(rt, ns, None, &body)?;
         if name_of(&body).is_empty() {
-            if let Some(prefix) = body
-                .pointer("/metadata/generateName")
-                .and_then(Value::as_str)
-            {
-                let suffix: String = uuid::Uuid::new_v4()
-                    .simple()
-                    .to_string()
-                    .chars()
-                    .take(5)
-                    .collect();
+            if let Some(prefix) = body.pointer("/metadata/generateName").and_then(Value::as_str) {
+                let suffix: String = uuid::Uuid::new_v4().simple().to_string().chars().take(5).collect();
                 let name = format!("{prefix}{suffix}");
                 meta(&mut body).insert("name".into(), json!(name));
             }
@@ -325,14 +260,7 @@ impl Store {
             }
         }
         strip_server_metadata(&mut body);
-        apply::record_update(
-            None,
-            &mut body,
-            ctx.manager,
-            &timestamp(),
-            rt.has_status,
-            None,
-        );
+        apply::record_update(None, &mut body, ctx.manager, &timestamp(), rt.has_status, None);
         self.commit(rt, ns, None, body, ctx)
     }
 
@@ -353,17 +281,12 @@ impl Store {
             }
             return self.create(rt, ns, body, ctx);
         };
-        if let Some(want) = body
-            .pointer("/metadata/resourceVersion")
-            .and_then(Value::as_str)
-        {
-            if !want.is_empty()
-                && Some(want)
-                    != old
-                        .pointer("/metadata/resourceVersion")
-                        .and_then(Value::as_str)
-            {
-                return Err(ApiError::conflict(subject(rt, name), "the object has been modified; please apply your changes to the latest version and try again"));
+        if let Some(want) = body.pointer("/metadata/resourceVersion").and_then(Value::as_str) {
+            if !want.is_empty() && Some(want) != old.pointer("/metadata/resourceVersion").and_then(Value::as_str) {
+                return Err(ApiError::conflict(
+                    subject(rt, name),
+                    "the object has been modified; please apply your changes to the latest version and try again",
+                ));
             }
         }
         let mut new = match subresource {
@@ -384,32 +307,13 @@ impl Store {
         };
         let base = ownership_base(&old, &new);
         keep_server_metadata(&old, &mut new);
-        apply::record_update(
-            Some(&base),
-            &mut new,
-            ctx.manager,
-            &timestamp(),
-            rt.has_status,
-            subresource,
-        );
+        apply::record_update(Some(&base), &mut new, ctx.manager, &timestamp(), rt.has_status, subresource);
         self.commit(rt, ns, Some(&old), new, ctx)
     }
 
     /// PATCH in any of its flavours. Returns the object and whether it was created (apply only).
-    pub fn patch(
-        &mut self,
-        rt: &ResourceType,
-        ns: &str,
-        name: &str,
-        patch: &Patch<'_>,
-        ctx: &WriteCtx<'_>,
-    ) -> Result<(Value, bool), ApiError> {
-        let Patch {
-            kind,
-            body,
-            subresource,
-            ..
-        } = *patch;
+    pub fn patch(&mut self, rt: &ResourceType, ns: &str, name: &str, patch: &Patch<'_>, ctx: &WriteCtx<'_>) -> Result<(Value, bool), ApiError> {
+        let Patch { kind, body, subresource, .. } = *patch;
         let old = self.lookup(rt, ns, name).cloned();
         if kind == PatchKind::Apply {
             return self.server_side_apply(rt, ns, name, old, patch, ctx);
@@ -422,11 +326,8 @@ impl Store {
             PatchKind::Merge => json_patch::merge(&mut new, body),
             PatchKind::StrategicMerge => strategic_merge(&mut new, body),
             PatchKind::Json => {
-                let p: json_patch::Patch = serde_json::from_value(body.clone())
-                    .map_err(|e| ApiError::bad_request(format!("invalid JSON patch: {e}")))?;
-                json_patch::patch(&mut new, &p).map_err(|e| {
-                    ApiError::injected(422, format!("the JSON patch could not be applied: {e}"))
-                })?;
+                let p: json_patch::Patch = serde_json::from_value(body.clone()).map_err(|e| ApiError::bad_request(format!("invalid JSON patch: {e}")))?;
+                json_patch::patch(&mut new, &p).map_err(|e| ApiError::injected(422, format!("the JSON patch could not be applied: {e}")))?;
             }
             PatchKind::Apply => unreachable!("handled above"),
         }
@@ -449,14 +350,7 @@ impl Store {
             },
             _ => {}
         }
-        apply::record_update(
-            Some(&base),
-            &mut new,
-            ctx.manager,
-            &timestamp(),
-            rt.has_status,
-            subresource,
-        );
+        apply::record_update(Some(&base), &mut new, ctx.manager, &timestamp(), rt.has_status, subresource);
         Ok((self.commit(rt, ns, Some(&old), new, ctx)?, false))
     }
 
@@ -469,12 +363,7 @@ impl Store {
         patch: &Patch<'_>,
         ctx: &WriteCtx<'_>,
     ) -> Result<(Value, bool), ApiError> {
-        let Patch {
-            body,
-            force,
-            subresource,
-            ..
-        } = *patch;
+        let Patch { body, force, subresource, .. } = *patch;
         if ctx.manager.is_empty() {
             return Err(ApiError::invalid(
                 &rt.kind,
@@ -488,59 +377,31 @@ impl Store {
             ));
         }
         self.check_body(rt, ns, Some(name), body)?;
-        let api_version = body
-            .get("apiVersion")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        if api_version.is_empty()
-            || body
-                .get("kind")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .is_empty()
-        {
-            return Err(ApiError::bad_request(
-                "invalid object type: apiVersion and kind are required for apply",
-            ));
+        let api_version = body.get("apiVersion").and_then(Value::as_str).unwrap_or_default();
+        if api_version.is_empty() || body.get("kind").and_then(Value::as_str).unwrap_or_default().is_empty() {
+            return Err(ApiError::bad_request("invalid object type: apiVersion and kind are required for apply"));
         }
         if old.is_none() && subresource.is_some() {
             return Err(ApiError::not_found(subject(rt, name)));
         }
         // A resourceVersion in the applied body is a precondition.
-        if let Some(want) = body
-            .pointer("/metadata/resourceVersion")
-            .and_then(Value::as_str)
-            .filter(|v| !v.is_empty())
-        {
-            if old
-                .as_ref()
-                .and_then(|o| o.pointer("/metadata/resourceVersion"))
-                .and_then(Value::as_str)
-                != Some(want)
-            {
-                return Err(ApiError::conflict(subject(rt, name), "the object has been modified; please apply your changes to the latest version and try again"));
+        if let Some(want) = body.pointer("/metadata/resourceVersion").and_then(Value::as_str).filter(|v| !v.is_empty()) {
+            if old.as_ref().and_then(|o| o.pointer("/metadata/resourceVersion")).and_then(Value::as_str) != Some(want) {
+                return Err(ApiError::conflict(
+                    subject(rt, name),
+                    "the object has been modified; please apply your changes to the latest version and try again",
+                ));
             }
         }
         let now = timestamp();
-        let req = ApplyRequest {
-            manager: ctx.manager,
-            force,
-            now: &now,
-            ignore_status: rt.has_status,
-            subresource,
-        };
+        let req = ApplyRequest { manager: ctx.manager, force, now: &now, ignore_status: rt.has_status, subresource };
         let live = old.as_ref().map(|o| Self::present(rt, o));
         let applied = match apply::apply(live.as_ref(), body, &req) {
             Ok(a) => a,
-            Err(conflicts)
-                if live
-                    .as_ref()
-                    .is_some_and(|l| within_last_applied(l, &conflicts)) =>
-            {
+            Err(conflicts) if live.as_ref().is_some_and(|l| within_last_applied(l, &conflicts)) => {
                 // As the API server does for objects kubectl used to apply client-side:
                 // fields the last-applied configuration set are the applier's to take.
-                apply::apply(live.as_ref(), body, &ApplyRequest { force: true, ..req })
-                    .map_err(|c| ApiError::apply_conflicts(subject(rt, name), &c))?
+                apply::apply(live.as_ref(), body, &ApplyRequest { force: true, ..req }).map_err(|c| ApiError::apply_conflicts(subject(rt, name), &c))?
             }
             Err(conflicts) => return Err(ApiError::apply_conflicts(subject(rt, name), &conflicts)),
         };
@@ -556,17 +417,9 @@ impl Store {
     }
 
     /// Checks what every write needs: kind, apiVersion, name and namespace agreeing with the URL.
-    fn check_body(
-        &self,
-        rt: &ResourceType,
-        ns: &str,
-        url_name: Option<&str>,
-        body: &Value,
-    ) -> Result<(), ApiError> {
+    fn check_body(&self, rt: &ResourceType, ns: &str, url_name: Option<&str>, body: &Value) -> Result<(), ApiError> {
         if !body.is_object() {
-            return Err(ApiError::bad_request(
-                "the request body must be a JSON or YAML object",
-            ));
+            return Err(ApiError::bad_request("the request body must be a JSON or YAML object"));
         }
         if let Some(k) = body.get("kind").and_then(Value::as_str) {
             if k != rt.kind {
@@ -575,15 +428,16 @@ impl Store {
         }
         if let Some(av) = body.get("apiVersion").and_then(Value::as_str) {
             if av != rt.api_version() {
-                return Err(ApiError::bad_request(format!("the API version in the data ({av}) does not match the expected API version ({})", rt.api_version())));
+                return Err(ApiError::bad_request(format!(
+                    "the API version in the data ({av}) does not match the expected API version ({})",
+                    rt.api_version()
+                )));
             }
         }
         let name = name_of(body);
         if let Some(u) = url_name {
             if !name.is_empty() && name != u {
-                return Err(ApiError::bad_request(format!(
-                    "the name of the object ({name}) does not match the name on the URL ({u})"
-                )));
+                return Err(ApiError::bad_request(format!("the name of the object ({name}) does not match the name on the URL ({u})")));
             }
         }
         if rt.namespaced {
@@ -597,14 +451,7 @@ impl Store {
     }
 
     /// Validation, faults, server metadata, controllers, storage and the watch event.
-    fn commit(
-        &mut self,
-        rt: &ResourceType,
-        ns: &str,
-        old: Option<&Value>,
-        mut new: Value,
-        ctx: &WriteCtx<'_>,
-    ) -> Result<Value, ApiError> {
+    fn commit(&mut self, rt: &ResourceType, ns: &str, old: Option<&Value>, mut new: Value, ctx: &WriteCtx<'_>) -> Result<Value, ApiError> {
         let ns = Self::namespace_of(rt, ns);
         let name = name_of(&new).to_string();
         self.validate(rt, &ns, &name, &new, old.is_none())?;
@@ -621,10 +468,7 @@ impl Store {
         let generation = match old {
             None => 1,
             Some(o) => {
-                let g = o
-                    .pointer("/metadata/generation")
-                    .and_then(Value::as_i64)
-                    .unwrap_or(1);
+                let g = o.pointer("/metadata/generation").and_then(Value::as_i64).unwrap_or(1);
                 if spec_part(o) != spec_part(&new) {
                     g + 1
                 } else {
@@ -652,10 +496,7 @@ impl Store {
         }
         // A finalizer removed from an object being deleted lets it go.
         let deleting = new.pointer("/metadata/deletionTimestamp").is_some();
-        let finalizers_left = new
-            .pointer("/metadata/finalizers")
-            .and_then(Value::as_array)
-            .is_some_and(|f| !f.is_empty());
+        let finalizers_left = new.pointer("/metadata/finalizers").and_then(Value::as_array).is_some_and(|f| !f.is_empty());
         if deleting && !finalizers_left && !rt.is("", "Namespace") {
             if ctx.dry_run {
                 return Ok(Self::present(rt, &new));
@@ -664,12 +505,7 @@ impl Store {
         }
         let timers = controllers::on_write(rt, old, &mut new, ctx.opts, ctx.now);
         if ctx.dry_run {
-            meta(&mut new).insert(
-                "resourceVersion".into(),
-                json!(old
-                    .and_then(|o| o.pointer("/metadata/resourceVersion").cloned())
-                    .unwrap_or(json!(""))),
-            );
+            meta(&mut new).insert("resourceVersion".into(), json!(old.and_then(|o| o.pointer("/metadata/resourceVersion").cloned()).unwrap_or(json!(""))));
             return Ok(Self::present(rt, &new));
         }
         let rv = self.bump();
@@ -680,55 +516,21 @@ impl Store {
             }
         }
         self.timers.extend(timers);
-        self.objects
-            .entry(rt.storage_key())
-            .or_default()
-            .insert((ns.clone(), name), new.clone());
-        let kind = if old.is_some() {
-            EventType::Modified
-        } else {
-            EventType::Added
-        };
+        self.objects.entry(rt.storage_key()).or_default().insert((ns.clone(), name), new.clone());
+        let kind = if old.is_some() { EventType::Modified } else { EventType::Added };
         self.emit(rt.storage_key(), ns, kind, Self::present(rt, &new));
         Ok(Self::present(rt, &new))
     }
 
-    fn validate(
-        &self,
-        rt: &ResourceType,
-        ns: &str,
-        name: &str,
-        obj: &Value,
-        creating: bool,
-    ) -> Result<(), ApiError> {
+    fn validate(&self, rt: &ResourceType, ns: &str, name: &str, obj: &Value, creating: bool) -> Result<(), ApiError> {
         let invalid = |field: &str, message: String, kind: &'static str| {
-            Err(ApiError::invalid(
-                &rt.kind,
-                &rt.group,
-                name,
-                vec![Cause {
-                    kind,
-                    message,
-                    field: field.into(),
-                }],
-            ))
+            Err(ApiError::invalid(&rt.kind, &rt.group, name, vec![Cause { kind, message, field: field.into() }]))
         };
         if name.is_empty() {
-            return invalid(
-                "metadata.name",
-                "Required value: name or generateName is required".into(),
-                "FieldValueRequired",
-            );
+            return invalid("metadata.name", "Required value: name or generateName is required".into(), "FieldValueRequired");
         }
-        let allowed = |c: char| {
-            c.is_ascii_lowercase()
-                || c.is_ascii_digit()
-                || c == '-'
-                || c == '.'
-                || (rt.group == "rbac.authorization.k8s.io" && c == ':')
-        };
-        let edges_ok = name.starts_with(|c: char| c.is_ascii_alphanumeric())
-            && name.ends_with(|c: char| c.is_ascii_alphanumeric());
+        let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.' || (rt.group == "rbac.authorization.k8s.io" && c == ':');
+        let edges_ok = name.starts_with(|c: char| c.is_ascii_alphanumeric()) && name.ends_with(|c: char| c.is_ascii_alphanumeric());
         if name.len() > 253 || !name.chars().all(allowed) || !edges_ok {
             return invalid(
                 "metadata.name",
@@ -736,20 +538,10 @@ impl Store {
                 "FieldValueInvalid",
             );
         }
-        if let Some(a) = obj
-            .pointer("/metadata/annotations")
-            .and_then(Value::as_object)
-        {
-            let size: usize = a
-                .iter()
-                .map(|(k, v)| k.len() + v.as_str().map_or(0, str::len))
-                .sum();
+        if let Some(a) = obj.pointer("/metadata/annotations").and_then(Value::as_object) {
+            let size: usize = a.iter().map(|(k, v)| k.len() + v.as_str().map_or(0, str::len)).sum();
             if size > ANNOTATIONS_LIMIT {
-                return invalid(
-                    "metadata.annotations",
-                    format!("Too long: may not be more than {ANNOTATIONS_LIMIT} bytes"),
-                    "FieldValueTooLong",
-                );
+                return invalid("metadata.annotations", format!("Too long: may not be more than {ANNOTATIONS_LIMIT} bytes"), "FieldValueTooLong");
             }
         }
         if rt.namespaced {
@@ -772,44 +564,18 @@ impl Store {
         Ok(())
     }
 
-    fn injected_faults(
-        &self,
-        rt: &ResourceType,
-        ns: &str,
-        name: &str,
-        faults: &crate::options::Faults,
-    ) -> Result<(), ApiError> {
-        if let Some(d) = faults
-            .admission_denials
-            .iter()
-            .find(|d| d.target.matches(&rt.kind, ns, name))
-        {
-            return Err(ApiError::injected(
-                400,
-                format!(
-                    "admission webhook \"{}\" denied the request: {}",
-                    d.webhook, d.message
-                ),
-            ));
+    fn injected_faults(&self, rt: &ResourceType, ns: &str, name: &str, faults: &crate::options::Faults) -> Result<(), ApiError> {
+        if let Some(d) = faults.admission_denials.iter().find(|d| d.target.matches(&rt.kind, ns, name)) {
+            return Err(ApiError::injected(400, format!("admission webhook \"{}\" denied the request: {}", d.webhook, d.message)));
         }
-        if let Some(e) = faults
-            .write_errors
-            .iter()
-            .find(|e| e.target.matches(&rt.kind, ns, name))
-        {
+        if let Some(e) = faults.write_errors.iter().find(|e| e.target.matches(&rt.kind, ns, name)) {
             return Err(ApiError::injected(e.code, e.message.clone()));
         }
         Ok(())
     }
 
     /// DELETE: removes the object, or marks it for deletion while finalizers remain.
-    pub fn delete(
-        &mut self,
-        rt: &ResourceType,
-        ns: &str,
-        name: &str,
-        ctx: &WriteCtx<'_>,
-    ) -> Result<Value, ApiError> {
+    pub fn delete(&mut self, rt: &ResourceType, ns: &str, name: &str, ctx: &WriteCtx<'_>) -> Result<Value, ApiError> {
         let ns = Self::namespace_of(rt, ns);
         let Some(old) = self.lookup(rt, &ns, name).cloned() else {
             return Err(ApiError::not_found(subject(rt, name)));
@@ -820,10 +586,7 @@ impl Store {
         if rt.is("", "Namespace") {
             return Ok(self.terminate_namespace(rt, name, old, ctx));
         }
-        let has_finalizers = old
-            .pointer("/metadata/finalizers")
-            .and_then(Value::as_array)
-            .is_some_and(|f| !f.is_empty());
+        let has_finalizers = old.pointer("/metadata/finalizers").and_then(Value::as_array).is_some_and(|f| !f.is_empty());
         if has_finalizers {
             if old.pointer("/metadata/deletionTimestamp").is_some() {
                 return Ok(Self::present(rt, &old));
@@ -833,38 +596,21 @@ impl Store {
             meta(&mut marked).insert("deletionGracePeriodSeconds".into(), json!(0));
             let rv = self.bump();
             meta(&mut marked).insert("resourceVersion".into(), json!(rv.to_string()));
-            self.objects
-                .entry(rt.storage_key())
-                .or_default()
-                .insert((ns.clone(), name.to_string()), marked.clone());
-            self.emit(
-                rt.storage_key(),
-                ns,
-                EventType::Modified,
-                Self::present(rt, &marked),
-            );
+            self.objects.entry(rt.storage_key()).or_default().insert((ns.clone(), name.to_string()), marked.clone());
+            self.emit(rt.storage_key(), ns, EventType::Modified, Self::present(rt, &marked));
             return Ok(Self::present(rt, &marked));
         }
         Ok(self.remove_now(rt, &ns, name))
     }
 
     fn remove_now(&mut self, rt: &ResourceType, ns: &str, name: &str) -> Value {
-        let Some(obj) = self
-            .objects
-            .get_mut(&rt.storage_key())
-            .and_then(|m| m.remove(&(ns.to_string(), name.to_string())))
-        else {
+        let Some(obj) = self.objects.get_mut(&rt.storage_key()).and_then(|m| m.remove(&(ns.to_string(), name.to_string()))) else {
             return Value::Null;
         };
         let rv = self.bump();
         let mut gone = Self::present(rt, &obj);
         meta(&mut gone).insert("resourceVersion".into(), json!(rv.to_string()));
-        self.emit(
-            rt.storage_key(),
-            ns.to_string(),
-            EventType::Deleted,
-            gone.clone(),
-        );
+        self.emit(rt.storage_key(), ns.to_string(), EventType::Deleted, gone.clone());
         if rt.is("apiextensions.k8s.io", "CustomResourceDefinition") {
             self.drop_custom_resources(&obj);
         }
@@ -877,75 +623,41 @@ impl Store {
         };
         self.catalog.remove_crd(name_of(crd));
         let Some(t) = types.first() else { return };
-        let keys: Vec<(String, String)> = self
-            .objects
-            .get(&t.storage_key())
-            .map(|m| m.keys().cloned().collect())
-            .unwrap_or_default();
+        let keys: Vec<(String, String)> = self.objects.get(&t.storage_key()).map(|m| m.keys().cloned().collect()).unwrap_or_default();
         for (ns, name) in keys {
             self.remove_now(t, &ns, &name);
         }
     }
 
     /// A namespace goes `Terminating`, its objects are deleted, and it disappears once empty.
-    fn terminate_namespace(
-        &mut self,
-        rt: &ResourceType,
-        name: &str,
-        old: Value,
-        ctx: &WriteCtx<'_>,
-    ) -> Value {
+    fn terminate_namespace(&mut self, rt: &ResourceType, name: &str, old: Value, ctx: &WriteCtx<'_>) -> Value {
         let mut marked = old.clone();
         if marked.pointer("/metadata/deletionTimestamp").is_none() {
             meta(&mut marked).insert("deletionTimestamp".into(), json!(timestamp()));
             marked["status"] = json!({"phase": "Terminating"});
             let rv = self.bump();
             meta(&mut marked).insert("resourceVersion".into(), json!(rv.to_string()));
-            self.objects
-                .entry(rt.storage_key())
-                .or_default()
-                .insert((String::new(), name.to_string()), marked.clone());
-            self.emit(
-                rt.storage_key(),
-                String::new(),
-                EventType::Modified,
-                Self::present(rt, &marked),
-            );
-            let types: Vec<ResourceType> = self
-                .catalog
-                .all()
-                .filter(|t| t.namespaced)
-                .cloned()
-                .collect();
+            self.objects.entry(rt.storage_key()).or_default().insert((String::new(), name.to_string()), marked.clone());
+            self.emit(rt.storage_key(), String::new(), EventType::Modified, Self::present(rt, &marked));
+            let types: Vec<ResourceType> = self.catalog.all().filter(|t| t.namespaced).cloned().collect();
             let mut seen = std::collections::BTreeSet::new();
             for t in types {
                 if !seen.insert(t.storage_key()) {
                     continue;
                 }
-                let names: Vec<String> = self
-                    .objects
-                    .get(&t.storage_key())
-                    .map(|m| {
-                        m.keys()
-                            .filter(|(n, _)| n == name)
-                            .map(|(_, o)| o.clone())
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                let names: Vec<String> =
+                    self.objects.get(&t.storage_key()).map(|m| m.keys().filter(|(n, _)| n == name).map(|(_, o)| o.clone()).collect()).unwrap_or_default();
                 for o in names {
                     let _ = self.delete(&t, name, &o, ctx);
                 }
             }
-            self.timers
-                .push(Timer::namespace_gone(name, ctx.now, ctx.opts));
+            self.timers.push(Timer::namespace_gone(name, ctx.now, ctx.opts));
         }
         Self::present(rt, &marked)
     }
 
     fn namespace_empty(&self, ns: &str) -> bool {
-        self.objects
-            .iter()
-            .all(|(_, m)| !m.keys().any(|(n, _)| n == ns))
+        self.objects.iter().all(|(_, m)| !m.keys().any(|(n, _)| n == ns))
     }
 
     /// Runs the controllers whose time has come.
@@ -953,9 +665,7 @@ impl Store {
         if self.timers.iter().all(|t| t.due > now) {
             return;
         }
-        let (due, later): (Vec<Timer>, Vec<Timer>) = std::mem::take(&mut self.timers)
-            .into_iter()
-            .partition(|t| t.due <= now);
+        let (due, later): (Vec<Timer>, Vec<Timer>) = std::mem::take(&mut self.timers).into_iter().partition(|t| t.due <= now);
         self.timers = later;
         for t in due {
             if t.is_namespace_gone() {
@@ -968,12 +678,7 @@ impl Store {
                 }
                 continue;
             }
-            let Some(rt) = self
-                .catalog
-                .all()
-                .find(|r| r.storage_key() == t.key)
-                .cloned()
-            else {
+            let Some(rt) = self.catalog.all().find(|r| r.storage_key() == t.key).cloned() else {
                 continue;
             };
             let Some(old) = self.lookup(&rt, &t.namespace, &t.name).cloned() else {
@@ -983,26 +688,11 @@ impl Store {
             if !controllers::fire(&t, &mut new, opts, now) {
                 continue;
             }
-            apply::record_update(
-                Some(&old),
-                &mut new,
-                controllers::manager_for(&rt),
-                &timestamp(),
-                false,
-                Some("status"),
-            );
+            apply::record_update(Some(&old), &mut new, controllers::manager_for(&rt), &timestamp(), false, Some("status"));
             let rv = self.bump();
             meta(&mut new).insert("resourceVersion".into(), json!(rv.to_string()));
-            self.objects
-                .entry(rt.storage_key())
-                .or_default()
-                .insert((t.namespace.clone(), t.name.clone()), new.clone());
-            self.emit(
-                rt.storage_key(),
-                t.namespace.clone(),
-                EventType::Modified,
-                Self::present(&rt, &new),
-            );
+            self.objects.entry(rt.storage_key()).or_default().insert((t.namespace.clone(), t.name.clone()), new.clone());
+            self.emit(rt.storage_key(), t.namespace.clone(), EventType::Modified, Self::present(&rt, &new));
         }
     }
 }
@@ -1018,16 +708,7 @@ fn without_rv(v: &Value) -> Value {
 /// A client may not set these on create.
 fn strip_server_metadata(v: &mut Value) {
     let m = meta(v);
-    for k in [
-        "uid",
-        "resourceVersion",
-        "generation",
-        "creationTimestamp",
-        "deletionTimestamp",
-        "deletionGracePeriodSeconds",
-        "managedFields",
-        "selfLink",
-    ] {
+    for k in ["uid", "resourceVersion", "generation", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "managedFields", "selfLink"] {
         m.remove(k);
     }
 }
@@ -1035,20 +716,13 @@ fn strip_server_metadata(v: &mut Value) {
 /// Whether every conflict is on a field of the object's client-side-apply
 /// annotation (`kubectl.kubernetes.io/last-applied-configuration`).
 fn within_last_applied(live: &Value, conflicts: &[apply::Conflict]) -> bool {
-    let Some(text) = live
-        .pointer("/metadata/annotations/kubectl.kubernetes.io~1last-applied-configuration")
-        .and_then(Value::as_str)
-    else {
+    let Some(text) = live.pointer("/metadata/annotations/kubectl.kubernetes.io~1last-applied-configuration").and_then(Value::as_str) else {
         return false;
     };
     let Ok(last) = serde_json::from_str::<Value>(text) else {
         return false;
     };
-    let fields: std::collections::HashSet<String> = crate::fields::FieldSet::of_object(&last, true)
-        .0
-        .iter()
-        .map(crate::fields::display)
-        .collect();
+    let fields: std::collections::HashSet<String> = crate::fields::FieldSet::of_object(&last, true).0.iter().map(crate::fields::display).collect();
     conflicts.iter().all(|(_, _, field)| fields.contains(field))
 }
 
@@ -1070,14 +744,7 @@ fn ownership_base(old: &Value, sent: &Value) -> Value {
 /// Server-set metadata survives updates whatever the client sends.
 fn keep_server_metadata(old: &Value, new: &mut Value) {
     let m = meta(new);
-    for k in [
-        "uid",
-        "creationTimestamp",
-        "deletionTimestamp",
-        "deletionGracePeriodSeconds",
-        "managedFields",
-        "generation",
-    ] {
+    for k in ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "managedFields", "generation"] {
         match old.pointer(&format!("/metadata/{k}")) {
             Some(v) => m.insert(k.into(), v.clone()),
             None => m.remove(k),
@@ -1100,15 +767,11 @@ fn strategic_merge(target: &mut Value, patch: &Value) {
                 }
                 match (t.get_mut(k), pv) {
                     (Some(Value::Array(ta)), Value::Array(pa)) => {
-                        if let crate::fields::ListKind::Map(keys) = crate::fields::list_kind(k, pa)
-                        {
+                        if let crate::fields::ListKind::Map(keys) = crate::fields::list_kind(k, pa) {
                             for item in pa {
                                 let key = crate::fields::item_key(item, keys);
-                                let pos = ta.iter().position(|x| {
-                                    x.is_object() && crate::fields::item_key(x, keys) == key
-                                });
-                                let delete =
-                                    item.get("$patch").and_then(Value::as_str) == Some("delete");
+                                let pos = ta.iter().position(|x| x.is_object() && crate::fields::item_key(x, keys) == key);
+                                let delete = item.get("$patch").and_then(Value::as_str) == Some("delete");
                                 match (pos, delete) {
                                     (Some(i), true) => {
                                         ta.remove(i);

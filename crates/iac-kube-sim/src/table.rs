@@ -22,10 +22,7 @@ pub fn human_age(seconds: i64) -> String {
 }
 
 fn age(obj: &Value) -> String {
-    let created = obj
-        .pointer("/metadata/creationTimestamp")
-        .and_then(Value::as_str)
-        .and_then(|t| t.parse::<jiff::Timestamp>().ok());
+    let created = obj.pointer("/metadata/creationTimestamp").and_then(Value::as_str).and_then(|t| t.parse::<jiff::Timestamp>().ok());
     match created {
         Some(t) => human_age(jiff::Timestamp::now().as_second() - t.as_second()),
         None => "<unknown>".into(),
@@ -51,35 +48,16 @@ type Cell = fn(&Value) -> Value;
 fn columns(rt: &ResourceType) -> Vec<(&'static str, Cell)> {
     match (rt.group.as_str(), rt.kind.as_str()) {
         ("apps", "Deployment") => vec![
-            ("Ready", |o| {
-                json!(format!(
-                    "{}/{}",
-                    n(o, "/status/readyReplicas"),
-                    o.pointer("/spec/replicas")
-                        .and_then(Value::as_i64)
-                        .unwrap_or(1)
-                ))
-            }),
+            ("Ready", |o| json!(format!("{}/{}", n(o, "/status/readyReplicas"), o.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1)))),
             ("Up-to-date", |o| json!(n(o, "/status/updatedReplicas"))),
             ("Available", |o| json!(n(o, "/status/availableReplicas"))),
         ],
-        ("apps", "StatefulSet") => vec![("Ready", |o| {
-            json!(format!(
-                "{}/{}",
-                n(o, "/status/readyReplicas"),
-                o.pointer("/spec/replicas")
-                    .and_then(Value::as_i64)
-                    .unwrap_or(1)
-            ))
-        })],
+        ("apps", "StatefulSet") => {
+            vec![("Ready", |o| json!(format!("{}/{}", n(o, "/status/readyReplicas"), o.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1))))]
+        }
         ("", "Namespace") => vec![("Status", |o| json!(s(o, "/status/phase")))],
         ("", "Service") => vec![
-            ("Type", |o| {
-                json!(o
-                    .pointer("/spec/type")
-                    .and_then(Value::as_str)
-                    .unwrap_or("ClusterIP"))
-            }),
+            ("Type", |o| json!(o.pointer("/spec/type").and_then(Value::as_str).unwrap_or("ClusterIP"))),
             ("Cluster-IP", |o| json!(s(o, "/spec/clusterIP"))),
             ("External-IP", |o| {
                 let ip = s(o, "/status/loadBalancer/ingress/0/ip");
@@ -94,33 +72,13 @@ fn columns(rt: &ResourceType) -> Vec<(&'static str, Cell)> {
                 })
             }),
         ],
-        ("", "ConfigMap") => vec![("Data", |o| {
-            json!(o
-                .get("data")
-                .and_then(Value::as_object)
-                .map_or(0, |m| m.len()))
-        })],
-        ("", "Secret") => vec![
-            ("Type", |o| json!(s(o, "/type"))),
-            ("Data", |o| {
-                json!(o
-                    .get("data")
-                    .and_then(Value::as_object)
-                    .map_or(0, |m| m.len()))
-            }),
-        ],
+        ("", "ConfigMap") => vec![("Data", |o| json!(o.get("data").and_then(Value::as_object).map_or(0, |m| m.len())))],
+        ("", "Secret") => vec![("Type", |o| json!(s(o, "/type"))), ("Data", |o| json!(o.get("data").and_then(Value::as_object).map_or(0, |m| m.len())))],
         ("batch", "Job") => vec![("Status", |o| {
             let done = o
                 .pointer("/status/conditions")
                 .and_then(Value::as_array)
-                .and_then(|c| {
-                    c.iter()
-                        .find(|c| {
-                            c["status"] == "True"
-                                && (c["type"] == "Complete" || c["type"] == "Failed")
-                        })
-                        .map(|c| c["type"].clone())
-                });
+                .and_then(|c| c.iter().find(|c| c["status"] == "True" && (c["type"] == "Complete" || c["type"] == "Failed")).map(|c| c["type"].clone()));
             done.unwrap_or(json!("Running"))
         })],
         _ => Vec::new(),
@@ -146,11 +104,7 @@ pub struct PrinterColumn {
 
 /// The printer columns a CRD declares for one version.
 pub fn printer_columns(crd: &Value, version: &str) -> Vec<PrinterColumn> {
-    let versions = crd
-        .pointer("/spec/versions")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten();
+    let versions = crd.pointer("/spec/versions").and_then(Value::as_array).into_iter().flatten();
     let Some(v) = versions.into_iter().find(|v| v["name"] == version) else {
         return Vec::new();
     };
@@ -162,11 +116,7 @@ pub fn printer_columns(crd: &Value, version: &str) -> Vec<PrinterColumn> {
             Some(PrinterColumn {
                 name: c.get("name")?.as_str()?.to_string(),
                 json_path: c.get("jsonPath")?.as_str()?.to_string(),
-                kind: c
-                    .get("type")
-                    .and_then(Value::as_str)
-                    .unwrap_or("string")
-                    .to_string(),
+                kind: c.get("type").and_then(Value::as_str).unwrap_or("string").to_string(),
                 priority: c.get("priority").and_then(Value::as_i64).unwrap_or(0),
             })
         })
@@ -176,11 +126,7 @@ pub fn printer_columns(crd: &Value, version: &str) -> Vec<PrinterColumn> {
 /// A simple JSONPath (`.status.sync.status`, `.spec.ports[0].port`) as a cell.
 fn json_path_cell(obj: &Value, path: &str, kind: &str) -> Value {
     let mut cur = Some(obj);
-    for seg in path
-        .trim_start_matches('.')
-        .split('.')
-        .filter(|s| !s.is_empty())
-    {
+    for seg in path.trim_start_matches('.').split('.').filter(|s| !s.is_empty()) {
         let (field, index) = match seg.split_once('[') {
             Some((f, rest)) => (f, rest.trim_end_matches(']').parse::<usize>().ok()),
             None => (seg, None),
@@ -191,10 +137,9 @@ fn json_path_cell(obj: &Value, path: &str, kind: &str) -> Value {
         }
     }
     match (cur, kind) {
-        (Some(Value::String(t)), "date") => json!(t
-            .parse::<jiff::Timestamp>()
-            .map(|t| human_age(jiff::Timestamp::now().as_second() - t.as_second()))
-            .unwrap_or_else(|_| t.clone())),
+        (Some(Value::String(t)), "date") => {
+            json!(t.parse::<jiff::Timestamp>().map(|t| human_age(jiff::Timestamp::now().as_second() - t.as_second())).unwrap_or_else(|_| t.clone()))
+        }
         (Some(Value::String(t)), _) => json!(t),
         (Some(Value::Null) | None, _) => json!(""),
         (Some(v), _) => json!(v.to_string()),
@@ -206,12 +151,7 @@ pub fn table(rt: &ResourceType, objects: &[Value], resource_version: &str) -> Va
 }
 
 /// The table of a kind; a custom kind's printer columns replace the built-in ones.
-pub fn table_with(
-    rt: &ResourceType,
-    custom: &[PrinterColumn],
-    objects: &[Value],
-    resource_version: &str,
-) -> Value {
+pub fn table_with(rt: &ResourceType, custom: &[PrinterColumn], objects: &[Value], resource_version: &str) -> Value {
     let cols = columns(rt);
     let mut defs = vec![column("Name", "name")];
     defs.extend(cols.iter().map(|(name, _)| column(name, "")));
@@ -226,11 +166,7 @@ pub fn table_with(
         .map(|o| {
             let mut cells = vec![json!(s(o, "/metadata/name"))];
             cells.extend(cols.iter().map(|(_, f)| f(o)));
-            cells.extend(
-                custom
-                    .iter()
-                    .map(|c| json_path_cell(o, &c.json_path, &c.kind)),
-            );
+            cells.extend(custom.iter().map(|c| json_path_cell(o, &c.json_path, &c.kind)));
             cells.push(json!(age(o)));
             json!({"cells": cells, "object": partial_metadata(o)})
         })
@@ -251,54 +187,28 @@ mod tests {
         let cols = printer_columns(&crd, "v1");
         assert_eq!(cols.len(), 2);
         assert!(printer_columns(&crd, "v2").is_empty());
-        let rt = crate::catalog::Catalog::default()
-            .find("", "v1", "configmaps")
-            .cloned()
-            .unwrap();
+        let rt = crate::catalog::Catalog::default().find("", "v1", "configmaps").cloned().unwrap();
         let app = json!({"metadata": {"name": "root"}, "status": {"sync": {"status": "Synced"}}, "spec": {"ports": [{"port": 80}]}});
         let t = table_with(&rt, &cols, &[app], "1");
         assert_eq!(t["columnDefinitions"][3]["priority"], 10);
-        assert_eq!(
-            t["rows"][0]["cells"].as_array().unwrap()[..4],
-            [json!("root"), json!(0), json!("Synced"), json!("80")]
-        );
+        assert_eq!(t["rows"][0]["cells"].as_array().unwrap()[..4], [json!("root"), json!(0), json!("Synced"), json!("80")]);
     }
 
     #[test]
     fn ages_read_like_kubectl_s() {
-        for (secs, want) in [
-            (5, "5s"),
-            (119, "119s"),
-            (125, "2m5s"),
-            (1800, "30m"),
-            (7200 + 600 + 3600, "3h10m"),
-            (3 * 86_400, "3d"),
-        ] {
+        for (secs, want) in [(5, "5s"), (119, "119s"), (125, "2m5s"), (1800, "30m"), (7200 + 600 + 3600, "3h10m"), (3 * 86_400, "3d")] {
             assert_eq!(human_age(secs), want);
         }
     }
 
     #[test]
     fn a_deployment_row_shows_its_readiness() {
-        let rt = crate::catalog::Catalog::default()
-            .find("apps", "v1", "deployments")
-            .cloned()
-            .unwrap();
+        let rt = crate::catalog::Catalog::default().find("apps", "v1", "deployments").cloned().unwrap();
         let d = json!({"metadata": {"name": "web", "managedFields": []}, "spec": {"replicas": 2}, "status": {"readyReplicas": 1, "updatedReplicas": 2, "availableReplicas": 1}});
         let t = table(&rt, &[d], "7");
-        let names: Vec<&str> = t["columnDefinitions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["name"].as_str().unwrap())
-            .collect();
+        let names: Vec<&str> = t["columnDefinitions"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
         assert_eq!(names, ["Name", "Ready", "Up-to-date", "Available", "Age"]);
-        assert_eq!(
-            t["rows"][0]["cells"].as_array().unwrap()[..4],
-            [json!("web"), json!("1/2"), json!(2), json!(1)]
-        );
-        assert!(t["rows"][0]["object"]["metadata"]
-            .get("managedFields")
-            .is_none());
+        assert_eq!(t["rows"][0]["cells"].as_array().unwrap()[..4], [json!("web"), json!("1/2"), json!(2), json!(1)]);
+        assert!(t["rows"][0]["object"]["metadata"].get("managedFields").is_none());
     }
 }

@@ -320,7 +320,15 @@ impl<'a> Evaluator<'a> {
         Ok(v.mark_if(sensitive))
     }
 
-    fn render(&self, t: &Template, frames: &mut Vec<(String, Value)>, out: &mut String, sensitive: &mut bool, unknown: &mut bool, nested: Nested) -> Result<(), EvalError> {
+    fn render(
+        &self,
+        t: &Template,
+        frames: &mut Vec<(String, Value)>,
+        out: &mut String,
+        sensitive: &mut bool,
+        unknown: &mut bool,
+        nested: Nested,
+    ) -> Result<(), EvalError> {
         let elements: Vec<&Element> = t.iter().collect();
         for (idx, el) in elements.iter().enumerate() {
             match el {
@@ -386,7 +394,14 @@ impl<'a> Evaluator<'a> {
                             }
                             Value::Bool(false) => {
                                 if let Some(e) = &dir.else_expr {
-                                    self.render(&e.template, frames, out, sensitive, unknown, nested.body(e.strip.strip_end(), dir.endif_expr.strip.strip_start()))?;
+                                    self.render(
+                                        &e.template,
+                                        frames,
+                                        out,
+                                        sensitive,
+                                        unknown,
+                                        nested.body(e.strip.strip_end(), dir.endif_expr.strip.strip_start()),
+                                    )?;
                                 }
                             }
                             other => return Err(err(dir.if_expr.cond_expr.span(), format!("the condition must be a bool, got {}", other.type_name()))),
@@ -410,7 +425,14 @@ impl<'a> Evaluator<'a> {
                                 frames.push((kv.as_str().to_string(), k));
                             }
                             frames.push((f.value_var.as_str().to_string(), v));
-                            let r = self.render(&f.template, frames, out, sensitive, unknown, nested.body(f.strip.strip_end(), dir.endfor_expr.strip.strip_start()));
+                            let r = self.render(
+                                &f.template,
+                                frames,
+                                out,
+                                sensitive,
+                                unknown,
+                                nested.body(f.strip.strip_end(), dir.endfor_expr.strip.strip_start()),
+                            );
                             frames.truncate(base);
                             r?;
                         }
@@ -521,7 +543,10 @@ impl<'a> Evaluator<'a> {
         match self.scope.call_provider_function(provider, function, plain) {
             Some(Ok(v)) => Ok(v.mark_if(sensitive)),
             Some(Err(msg)) => Err(err(range, format!("provider::{provider}::{function}: {msg}"))),
-            None => Err(err(range, format!("provider::{provider}::{function}: no provider {provider:?} is available here; require it in required_providers and run iac init"))),
+            None => Err(err(
+                range,
+                format!("provider::{provider}::{function}: no provider {provider:?} is available here; require it in required_providers and run iac init"),
+            )),
         }
     }
 
@@ -552,7 +577,9 @@ impl<'a> Evaluator<'a> {
                         Err(e) => last = Some(e),
                     }
                 }
-                return Err(last.map(|e| err(range.clone(), format!("no expression given to try() succeeded; the last failed with: {}", e.message))).unwrap_or_else(|| err(range, "try() needs at least one argument")));
+                return Err(last
+                    .map(|e| err(range.clone(), format!("no expression given to try() succeeded; the last failed with: {}", e.message)))
+                    .unwrap_or_else(|| err(range, "try() needs at least one argument")));
             }
             "can" => {
                 let args: Vec<&Expression> = f.args.iter().collect();
@@ -573,7 +600,12 @@ impl<'a> Evaluator<'a> {
             let near = if n > 64 {
                 None
             } else {
-                iac_functions::names().iter().filter(|c| c.chars().count().abs_diff(n) <= 2).map(|c| (edit_distance(name, c), *c)).filter(|(d, c)| *d <= 2 && *d < c.len() / 2).min()
+                iac_functions::names()
+                    .iter()
+                    .filter(|c| c.chars().count().abs_diff(n) <= 2)
+                    .map(|c| (edit_distance(name, c), *c))
+                    .filter(|(d, c)| *d <= 2 && *d < c.len() / 2)
+                    .min()
             };
             let hint = near.map(|(_, c)| format!(" (did you mean {c:?}?)")).unwrap_or_default();
             return Err(err(range, format!("call to unknown function {name:?}{hint}")));

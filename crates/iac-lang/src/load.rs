@@ -90,7 +90,13 @@ impl InstalledModules {
             v.get("Modules")?
                 .as_array()?
                 .iter()
-                .map(|m| Some((m.get("Key")?.as_str()?.to_string(), m.get("Source").and_then(|s| s.as_str()).unwrap_or_default().to_string(), PathBuf::from(m.get("Dir")?.as_str()?))))
+                .map(|m| {
+                    Some((
+                        m.get("Key")?.as_str()?.to_string(),
+                        m.get("Source").and_then(|s| s.as_str()).unwrap_or_default().to_string(),
+                        PathBuf::from(m.get("Dir")?.as_str()?),
+                    ))
+                })
                 .collect()
         });
         match parsed {
@@ -106,7 +112,10 @@ impl InstalledModules {
 #[derive(Clone, Copy)]
 enum Children<'a> {
     /// Load child modules: local ones by path, the others from the manifest.
-    Installed { root: &'a Path, installed: &'a InstalledModules },
+    Installed {
+        root: &'a Path,
+        installed: &'a InstalledModules,
+    },
     Skip,
 }
 
@@ -140,7 +149,14 @@ fn load_module(dir: &Path, call_path: Vec<String>, sources: &mut SourceMap, diag
         let mut json: Vec<String> = rd.filter_map(|e| e.ok()?.file_name().into_string().ok()).filter(|n| configuration_file(n) == Some(true)).collect();
         json.sort();
         for name in json {
-            diags.push(Diagnostic::error(format!("{} is Terraform's JSON configuration syntax, which iac does not read yet; write it as {}", dir.join(&name).display(), name.trim_end_matches(".json")), None));
+            diags.push(Diagnostic::error(
+                format!(
+                    "{} is Terraform's JSON configuration syntax, which iac does not read yet; write it as {}",
+                    dir.join(&name).display(),
+                    name.trim_end_matches(".json")
+                ),
+                None,
+            ));
         }
     }
     if files.is_empty() {
@@ -164,7 +180,10 @@ fn load_module(dir: &Path, call_path: Vec<String>, sources: &mut SourceMap, diag
             Err(e) => {
                 let loc = e.location();
                 let offset = loc.offset();
-                diags.push(Diagnostic::error(format!("syntax error: {}", e.message()), Some(Span { file, range: offset..(offset + 1).min(text.len().max(offset)) })));
+                diags.push(Diagnostic::error(
+                    format!("syntax error: {}", e.message()),
+                    Some(Span { file, range: offset..(offset + 1).min(text.len().max(offset)) }),
+                ));
             }
         }
     }
@@ -215,13 +234,19 @@ fn load_module(dir: &Path, call_path: Vec<String>, sources: &mut SourceMap, diag
                     continue;
                 }
                 Some((recorded, _)) if *recorded != normalized => {
-                    unavailable(&mut module, Diagnostic::error(format!("module {name:?}: the source changed since iac init installed {recorded:?}; run iac init"), Some(span)));
+                    unavailable(
+                        &mut module,
+                        Diagnostic::error(format!("module {name:?}: the source changed since iac init installed {recorded:?}; run iac init"), Some(span)),
+                    );
                     continue;
                 }
                 Some((_, rel)) => {
                     let child_dir = clean_path(&root.join(rel));
                     if !child_dir.is_dir() {
-                        unavailable(&mut module, Diagnostic::error(format!("module {name:?}: its installed directory {} is missing; run iac init", rel.display()), Some(span)));
+                        unavailable(
+                            &mut module,
+                            Diagnostic::error(format!("module {name:?}: its installed directory {} is missing; run iac init", rel.display()), Some(span)),
+                        );
                         continue;
                     }
                     child_dir
@@ -433,7 +458,8 @@ impl Builder<'_> {
     }
 
     fn terraform(&mut self, b: &Block) {
-        let (attrs, blocks) = self.attrs(&b.body, &["required_version", "experiments"], &["backend", "required_providers", "cloud", "provider_meta"], "the terraform block");
+        let (attrs, blocks) =
+            self.attrs(&b.body, &["required_version", "experiments"], &["backend", "required_providers", "cloud", "provider_meta"], "the terraform block");
         if let Some(a) = attrs.get("required_version") {
             if let Some(v) = self.literal_string(Some(a)) {
                 self.module.required_version = Some((v, self.span(a.value.span())));
@@ -503,7 +529,10 @@ impl Builder<'_> {
                             // References to aliases the module expects (`[aws.west]`): nothing to install.
                             "configuration_aliases" => continue,
                             other => {
-                                self.err(format!("unsupported key {other:?} in required_providers.{name}; expected source, version or configuration_aliases"), value.expr().span());
+                                self.err(
+                                    format!("unsupported key {other:?} in required_providers.{name}; expected source, version or configuration_aliases"),
+                                    value.expr().span(),
+                                );
                                 continue;
                             }
                         };
@@ -533,7 +562,8 @@ impl Builder<'_> {
         let Some(l) = self.labels(b, 1, "the variable name") else { return };
         let name = l[0].to_string();
         let span = self.header_span(b);
-        let (attrs, blocks) = self.attrs(&b.body, &["type", "default", "description", "sensitive", "nullable", "ephemeral"], &["validation"], "a variable block");
+        let (attrs, blocks) =
+            self.attrs(&b.body, &["type", "default", "description", "sensitive", "nullable", "ephemeral"], &["validation"], "a variable block");
         let type_ = match attrs.get("type") {
             Some(a) => match TypeConstraint::parse(&a.value) {
                 Ok(t) => t,
@@ -565,7 +595,10 @@ impl Builder<'_> {
             }
         }
         if self.module.variables.contains_key(&name) {
-            self.diags.push(Diagnostic::error(format!("duplicate variable {name:?}"), Some(span.clone())).with_related(self.module.variables[&name].span.clone(), "first declared here"));
+            self.diags.push(
+                Diagnostic::error(format!("duplicate variable {name:?}"), Some(span.clone()))
+                    .with_related(self.module.variables[&name].span.clone(), "first declared here"),
+            );
             return;
         }
         self.module.variables.insert(name.clone(), Variable { name, type_, default, description, sensitive, nullable, validations, span });
@@ -578,7 +611,9 @@ impl Builder<'_> {
                     let name = a.key.as_str().to_string();
                     let span = self.span(a.key.span());
                     if let Some(prev) = self.module.locals.get(&name) {
-                        self.diags.push(Diagnostic::error(format!("duplicate local value {name:?}"), Some(span)).with_related(prev.span.clone(), "first defined here"));
+                        self.diags.push(
+                            Diagnostic::error(format!("duplicate local value {name:?}"), Some(span)).with_related(prev.span.clone(), "first defined here"),
+                        );
                         continue;
                     }
                     self.module.locals.insert(name.clone(), Local { name, value: self.expr(&a.value), span });
@@ -662,7 +697,11 @@ impl Builder<'_> {
             &["precondition", "postcondition"],
             "a lifecycle block",
         );
-        let mut l = Lifecycle { create_before_destroy: self.literal_bool(attrs.get("create_before_destroy")), prevent_destroy: self.literal_bool(attrs.get("prevent_destroy")), ..Lifecycle::default() };
+        let mut l = Lifecycle {
+            create_before_destroy: self.literal_bool(attrs.get("create_before_destroy")),
+            prevent_destroy: self.literal_bool(attrs.get("prevent_destroy")),
+            ..Lifecycle::default()
+        };
         if let Some(a) = attrs.get("ignore_changes") {
             l.ignore_changes = match &a.value {
                 Expression::Variable(v) if v.as_str() == "all" => IgnoreChanges::All,
@@ -784,7 +823,10 @@ impl Builder<'_> {
         if let Some((_, vspan)) = &call.version {
             // Terraform's rule: only registry packages have versions to choose from.
             if !matches!(crate::modsource::ModuleSource::parse(&call.source), Ok(crate::modsource::ModuleSource::Registry(_)) | Err(_)) {
-                self.diags.push(Diagnostic::error(format!("module {name:?}: version applies only to registry modules; other sources are fixed by their address (?ref= for git)"), Some(vspan.clone())));
+                self.diags.push(Diagnostic::error(
+                    format!("module {name:?}: version applies only to registry modules; other sources are fixed by their address (?ref= for git)"),
+                    Some(vspan.clone()),
+                ));
             }
         }
         call.inputs = inputs;
@@ -809,7 +851,13 @@ impl Builder<'_> {
         };
         if let Some(prev) = self.module.providers.iter().find(|p| p.name == name && p.alias == alias) {
             let prev = prev.span.clone();
-            self.diags.push(Diagnostic::error(format!("duplicate provider configuration {name}{}", alias.as_ref().map(|a| format!(".{a}")).unwrap_or_default()), Some(span)).with_related(prev, "first declared here"));
+            self.diags.push(
+                Diagnostic::error(
+                    format!("duplicate provider configuration {name}{}", alias.as_ref().map(|a| format!(".{a}")).unwrap_or_default()),
+                    Some(span),
+                )
+                .with_related(prev, "first declared here"),
+            );
             return;
         }
         self.module.providers.push(ProviderConfig { name, alias, span, file: self.file, body: b.body });

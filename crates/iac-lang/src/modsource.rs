@@ -132,7 +132,11 @@ fn clean_subdir(sub: &str, raw: &str) -> Result<String, String> {
 
 fn is_name(s: &str, max: usize) -> bool {
     let b = s.as_bytes();
-    !b.is_empty() && b.len() <= max && b[0].is_ascii_alphanumeric() && b[b.len() - 1].is_ascii_alphanumeric() && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-' || *c == b'_')
+    !b.is_empty()
+        && b.len() <= max
+        && b[0].is_ascii_alphanumeric()
+        && b[b.len() - 1].is_ascii_alphanumeric()
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-' || *c == b'_')
 }
 
 fn is_hostname(s: &str) -> bool {
@@ -182,7 +186,9 @@ fn parse_registry(raw: &str) -> Result<Option<RegistrySource>, String> {
 fn parse_remote(raw: &str) -> Result<RemoteSource, String> {
     let (pkg, sub) = split_subdir(raw);
     let subdir = clean_subdir(&sub, raw)?;
-    let unsupported = |what: &str| Err(format!("{raw:?}: {what} module sources are not supported by iac; use a registry address, git::URL, an https archive or a local path"));
+    let unsupported = |what: &str| {
+        Err(format!("{raw:?}: {what} module sources are not supported by iac; use a registry address, git::URL, an https archive or a local path"))
+    };
     if let Some((getter, rest)) = pkg.split_once("::") {
         return match getter {
             "git" => Ok(RemoteSource { package: format!("git::{}", normalize_scp(rest).unwrap_or_else(|| rest.to_string())), subdir }),

@@ -12,10 +12,19 @@ use hcl_edit::template::{Directive, Element, Template};
 pub enum Subject {
     Var(String),
     Local(String),
-    Resource { type_: String, name: String },
-    Data { type_: String, name: String },
+    Resource {
+        type_: String,
+        name: String,
+    },
+    Data {
+        type_: String,
+        name: String,
+    },
     /// `module.NAME`, with the output named when the reference names one.
-    Module { name: String, output: Option<String> },
+    Module {
+        name: String,
+        output: Option<String>,
+    },
     CountIndex,
     EachKey,
     EachValue,
@@ -62,7 +71,9 @@ pub fn parse_subject(root: &str, ops: &[&TraversalOperator]) -> Result<(Subject,
             _ => None,
         }
     };
-    let need = |i: usize, what: &str| -> Result<String, String> { attr(i).map(str::to_string).ok_or_else(|| format!("a reference to {root} must be followed by {what}")) };
+    let need = |i: usize, what: &str| -> Result<String, String> {
+        attr(i).map(str::to_string).ok_or_else(|| format!("a reference to {root} must be followed by {what}"))
+    };
     Ok(match root {
         "var" => (Subject::Var(need(0, "a variable name")?), 1),
         "local" => (Subject::Local(need(0, "a local value name")?), 1),

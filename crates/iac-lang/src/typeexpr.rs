@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 
 use hcl_edit::expr::{Expression, ObjectKey};
-use iac_functions::set_elements as set_normalize;
 use iac_core::value::format_number;
 use iac_core::Value;
+use iac_functions::set_elements as set_normalize;
 
 #[derive(Clone, Debug, PartialEq, Default)]
 pub enum TypeConstraint {
@@ -122,7 +122,9 @@ impl TypeConstraint {
                 if ts.len() != items.len() {
                     return Err(format!("a tuple of {} elements is required, got {}", ts.len(), items.len()));
                 }
-                Value::List(ts.iter().zip(items).enumerate().map(|(i, (t, v))| t.convert(v).map_err(|e| format!("element {i}: {e}"))).collect::<Result<_, _>>()?)
+                Value::List(
+                    ts.iter().zip(items).enumerate().map(|(i, (t, v))| t.convert(v).map_err(|e| format!("element {i}: {e}"))).collect::<Result<_, _>>()?,
+                )
             }
             (TypeConstraint::Object(attrs), Value::Map(mut m)) => {
                 let mut out = iac_core::ValueMap::new();

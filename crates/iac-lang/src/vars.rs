@@ -29,7 +29,10 @@ pub enum CliVar {
 enum Raw {
     Expr(Expr),
     /// From the environment or `-var`: a string, parsed as HCL for complex types.
-    Text { text: String, origin: String },
+    Text {
+        text: String,
+        origin: String,
+    },
 }
 
 /// Collects and converts root variable values. Missing required variables,
@@ -52,7 +55,10 @@ pub fn root_variables(root: &Module, cli: &[CliVar], env: &[(String, String)], s
         files.push(tfvars);
     }
     if let Ok(rd) = std::fs::read_dir(&root.dir) {
-        let mut auto: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".auto.tfvars"))).collect();
+        let mut auto: Vec<PathBuf> = rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".auto.tfvars")))
+            .collect();
         auto.sort();
         files.extend(auto);
     }
@@ -128,7 +134,10 @@ pub fn finish_variable(var: &Variable, given: Option<(Value, Option<Span>)>, dir
                 }
             }
             None => {
-                diags.push(Diagnostic::error(format!("no value for required variable {:?}", var.name), Some(var.span.clone())).with_detail("set it with -var, a .tfvars file, or TF_VAR_/IAC_VAR_ environment variables"));
+                diags.push(
+                    Diagnostic::error(format!("no value for required variable {:?}", var.name), Some(var.span.clone()))
+                        .with_detail("set it with -var, a .tfvars file, or TF_VAR_/IAC_VAR_ environment variables"),
+                );
                 return None;
             }
         },
@@ -140,7 +149,10 @@ pub fn finish_variable(var: &Variable, given: Option<(Value, Option<Span>)>, dir
     let value = match var.type_.convert(value) {
         Ok(v) => v.mark_if(var.sensitive),
         Err(e) => {
-            diags.push(Diagnostic::error(format!("invalid value for variable {:?}: {e}", var.name), Some(span)).with_related(var.span.clone(), format!("declared as {}", var.type_.name())));
+            diags.push(
+                Diagnostic::error(format!("invalid value for variable {:?}: {e}", var.name), Some(span))
+                    .with_related(var.span.clone(), format!("declared as {}", var.type_.name())),
+            );
             return None;
         }
     };
@@ -151,8 +163,15 @@ pub fn finish_variable(var: &Variable, given: Option<(Value, Option<Span>)>, dir
         match ev.eval(&v.condition.expr).map(|c| c.unmarked().clone()) {
             Ok(Value::Bool(true)) | Ok(Value::Unknown) => {}
             Ok(Value::Bool(false)) => {
-                let msg = Evaluator::new(&scope, dir, v.error_message.file).eval(&v.error_message.expr).ok().and_then(|m| m.as_str().map(str::to_string)).unwrap_or_else(|| "validation failed".into());
-                diags.push(Diagnostic::error(format!("invalid value for variable {:?}: {msg}", var.name), Some(span.clone())).with_related(v.condition.span(), "this validation failed"));
+                let msg = Evaluator::new(&scope, dir, v.error_message.file)
+                    .eval(&v.error_message.expr)
+                    .ok()
+                    .and_then(|m| m.as_str().map(str::to_string))
+                    .unwrap_or_else(|| "validation failed".into());
+                diags.push(
+                    Diagnostic::error(format!("invalid value for variable {:?}: {msg}", var.name), Some(span.clone()))
+                        .with_related(v.condition.span(), "this validation failed"),
+                );
                 ok = false;
             }
             Ok(other) => {
@@ -225,13 +244,19 @@ fn read_var_file(path: &Path, root: &Module, raw: &mut BTreeMap<String, Raw>, so
                         let name = a.key.as_str();
                         if !root.variables.contains_key(name) {
                             let span = Span { file, range: a.key.span().unwrap_or(0..0) };
-                            let d = if explicit { Diagnostic::error(format!("value for undeclared variable {name:?}"), Some(span)) } else { Diagnostic::warning(format!("value for undeclared variable {name:?}"), Some(span)) };
+                            let d = if explicit {
+                                Diagnostic::error(format!("value for undeclared variable {name:?}"), Some(span))
+                            } else {
+                                Diagnostic::warning(format!("value for undeclared variable {name:?}"), Some(span))
+                            };
                             diags.push(d);
                             continue;
                         }
                         raw.insert(name.to_string(), Raw::Expr(Expr { expr: a.value.clone(), file }));
                     }
-                    Structure::Block(b) => diags.push(Diagnostic::error("blocks are not allowed in a variables file", Some(Span { file, range: b.ident.span().unwrap_or(0..0) }))),
+                    Structure::Block(b) => {
+                        diags.push(Diagnostic::error("blocks are not allowed in a variables file", Some(Span { file, range: b.ident.span().unwrap_or(0..0) })))
+                    }
                 }
             }
         }

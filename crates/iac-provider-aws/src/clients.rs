@@ -34,7 +34,13 @@ impl Clients {
             loader = loader.profile_name(p);
         }
         if let Some(c) = &settings.credentials {
-            let creds = Credentials::new(c.access_key_id.clone(), c.secret_access_key.expose().to_string(), c.session_token.as_ref().map(|t| t.expose().to_string()), None, "iac-provider-aws");
+            let creds = Credentials::new(
+                c.access_key_id.clone(),
+                c.secret_access_key.expose().to_string(),
+                c.session_token.as_ref().map(|t| t.expose().to_string()),
+                None,
+                "iac-provider-aws",
+            );
             loader = loader.credentials_provider(creds);
         }
         let mut sdk = loader.load().await;
@@ -98,7 +104,11 @@ impl Clients {
     /// The current credentials (for presigning); never logged.
     pub async fn credentials(&self, addr: &str) -> Result<Credentials, AwsError> {
         let provider = self.sdk.credentials_provider().ok_or_else(|| AwsError::invalid(addr, "no credentials"))?;
-        provider.provide_credentials().await.map_err(|e| AwsError::Api { addr: addr.to_string(), code: "CredentialsError".into(), message: aws_smithy_types::error::display::DisplayErrorContext(&e).to_string() })
+        provider.provide_credentials().await.map_err(|e| AwsError::Api {
+            addr: addr.to_string(),
+            code: "CredentialsError".into(),
+            message: aws_smithy_types::error::display::DisplayErrorContext(&e).to_string(),
+        })
     }
 
     /// The STS endpoint presigned tokens point at.

@@ -23,7 +23,17 @@ pub enum AwsError {
 }
 
 /// Codes AWS uses for "no such object" across the services this provider calls.
-const NOT_FOUND_CODES: &[&str] = &["NoSuchEntity", "ResourceNotFoundException", "NoSuchBucket", "NotFound", "NoSuchBucketPolicy", "NoSuchLifecycleConfiguration", "ServerSideEncryptionConfigurationNotFoundError", "NoSuchPublicAccessBlockConfiguration", "NoSuchTagSet"];
+const NOT_FOUND_CODES: &[&str] = &[
+    "NoSuchEntity",
+    "ResourceNotFoundException",
+    "NoSuchBucket",
+    "NotFound",
+    "NoSuchBucketPolicy",
+    "NoSuchLifecycleConfiguration",
+    "ServerSideEncryptionConfigurationNotFoundError",
+    "NoSuchPublicAccessBlockConfiguration",
+    "NoSuchTagSet",
+];
 
 pub fn is_not_found_code(code: &str) -> bool {
     code.ends_with(".NotFound") || code.ends_with(".Malformed") || NOT_FOUND_CODES.contains(&code)
@@ -64,7 +74,11 @@ where
             // emulator's HTML page): its HTTP status is all there is.
             (SdkError::ServiceError(ctx), None) => {
                 let body = ctx.raw().body().bytes().map(|b| String::from_utf8_lossy(b).chars().take(200).collect::<String>()).unwrap_or_default();
-                return AwsError::Api { addr: addr.to_string(), code: format!("HTTP{}", ctx.raw().status().as_u16()), message: format!("the endpoint answered without an AWS error code: {}", body.split_whitespace().collect::<Vec<_>>().join(" ")) };
+                return AwsError::Api {
+                    addr: addr.to_string(),
+                    code: format!("HTTP{}", ctx.raw().status().as_u16()),
+                    message: format!("the endpoint answered without an AWS error code: {}", body.split_whitespace().collect::<Vec<_>>().join(" ")),
+                };
             }
             (SdkError::DispatchFailure(_), None) => "DispatchFailure".into(),
             (SdkError::TimeoutError(_), None) => "RequestTimeout".into(),
@@ -106,7 +120,9 @@ mod tests {
 
     #[test]
     fn not_found_codes_of_every_service_are_recognised() {
-        for c in ["InvalidVpcID.NotFound", "InvalidSubnetID.NotFound", "NoSuchEntity", "ResourceNotFoundException", "NoSuchBucket", "InvalidAllocationID.NotFound"] {
+        for c in
+            ["InvalidVpcID.NotFound", "InvalidSubnetID.NotFound", "NoSuchEntity", "ResourceNotFoundException", "NoSuchBucket", "InvalidAllocationID.NotFound"]
+        {
             assert!(is_not_found_code(c), "{c}");
         }
         for c in ["DependencyViolation", "Throttling", "AccessDenied", "InvalidParameterValue"] {
@@ -118,6 +134,9 @@ mod tests {
     fn provider_errors_carry_the_address_code_and_message() {
         let e = AwsError::Api { addr: "aws_vpc.main".into(), code: "InvalidVpcRange".into(), message: "The CIDR '10.0.0.0/29' is invalid.".into() };
         let p = ProviderError::from(e);
-        assert_eq!(p, ProviderError::Api { code: "InvalidVpcRange".into(), message: "aws_vpc.main: InvalidVpcRange: The CIDR '10.0.0.0/29' is invalid.".into() });
+        assert_eq!(
+            p,
+            ProviderError::Api { code: "InvalidVpcRange".into(), message: "aws_vpc.main: InvalidVpcRange: The CIDR '10.0.0.0/29' is invalid.".into() }
+        );
     }
 }

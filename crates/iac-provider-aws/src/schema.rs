@@ -23,7 +23,13 @@ pub fn provider_block() -> Block {
         .attr("poll_interval_ms", Attribute::optional(Number).describe("how often waiters poll (default 10000)"))
         .block("endpoints", one(endpoints))
         .block("default_tags", one(Block::default().attr("tags", Attribute::optional(map_of(Str)))))
-        .block("assume_role", one(Block::default().attr("role_arn", Attribute::required(Str)).attr("session_name", Attribute::optional(Str)).attr("external_id", Attribute::optional(Str))))
+        .block(
+            "assume_role",
+            one(Block::default()
+                .attr("role_arn", Attribute::required(Str))
+                .attr("session_name", Attribute::optional(Str))
+                .attr("external_id", Attribute::optional(Str))),
+        )
 }
 
 pub fn provider_schema() -> ProviderSchema {

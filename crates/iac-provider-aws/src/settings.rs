@@ -88,12 +88,18 @@ impl Settings {
         let profile = str_at(config, "profile").map(str::to_string).or_else(|| from_env("AWS_PROFILE"));
 
         let credentials = match (str_at(config, "access_key"), str_at(config, "secret_key")) {
-            (Some(a), Some(s)) => Some(StaticCredentials { access_key_id: a.into(), secret_access_key: Secret::new(s), session_token: str_at(config, "token").map(Secret::new) }),
+            (Some(a), Some(s)) => {
+                Some(StaticCredentials { access_key_id: a.into(), secret_access_key: Secret::new(s), session_token: str_at(config, "token").map(Secret::new) })
+            }
             (Some(_), None) | (None, Some(_)) => return Err("access_key and secret_key must be set together".into()),
             // A profile named in the block wins over keys in the environment.
             (None, None) if str_at(config, "profile").is_some() => None,
             (None, None) => match (from_env("AWS_ACCESS_KEY_ID"), from_env("AWS_SECRET_ACCESS_KEY")) {
-                (Some(a), Some(s)) => Some(StaticCredentials { access_key_id: a, secret_access_key: Secret::new(s), session_token: from_env("AWS_SESSION_TOKEN").map(Secret::new) }),
+                (Some(a), Some(s)) => Some(StaticCredentials {
+                    access_key_id: a,
+                    secret_access_key: Secret::new(s),
+                    session_token: from_env("AWS_SESSION_TOKEN").map(Secret::new),
+                }),
                 _ => None,
             },
         };
@@ -127,7 +133,11 @@ impl Settings {
                 if !role_arn.starts_with("arn:") {
                     return Err(format!("assume_role.role_arn {role_arn:?} is not an ARN"));
                 }
-                Some(AssumeRole { role_arn, session_name: str_at(b, "session_name").unwrap_or("iac").to_string(), external_id: str_at(b, "external_id").map(str::to_string) })
+                Some(AssumeRole {
+                    role_arn,
+                    session_name: str_at(b, "session_name").unwrap_or("iac").to_string(),
+                    external_id: str_at(b, "external_id").map(str::to_string),
+                })
             }
             None => None,
         };
@@ -138,8 +148,13 @@ impl Settings {
             .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect())
             .unwrap_or_default();
 
-        let max_retries = config.get("max_retries").and_then(Value::as_f64).or_else(|| from_env("AWS_MAX_ATTEMPTS").and_then(|s| s.parse::<f64>().ok()).map(|a| a - 1.0)).unwrap_or(24.0);
-        let s3_use_path_style = config.get("s3_use_path_style").and_then(Value::as_bool).unwrap_or(false) || from_env("AWS_S3_USE_PATH_STYLE").is_some_and(|v| v == "true");
+        let max_retries = config
+            .get("max_retries")
+            .and_then(Value::as_f64)
+            .or_else(|| from_env("AWS_MAX_ATTEMPTS").and_then(|s| s.parse::<f64>().ok()).map(|a| a - 1.0))
+            .unwrap_or(24.0);
+        let s3_use_path_style =
+            config.get("s3_use_path_style").and_then(Value::as_bool).unwrap_or(false) || from_env("AWS_S3_USE_PATH_STYLE").is_some_and(|v| v == "true");
         let poll_ms = config.get("poll_interval_ms").and_then(Value::as_f64).unwrap_or(10_000.0).max(10.0);
         Ok(Settings {
             region,

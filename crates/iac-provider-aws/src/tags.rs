@@ -52,7 +52,8 @@ pub fn desired(planned: &Value, owner: &str) -> BTreeMap<String, String> {
 pub fn from_aws(current: &Value, aws: &BTreeMap<String, String>, defaults: &BTreeMap<String, String>) -> (Value, Value) {
     let configured = get_str_map(current, "tags");
     let all: BTreeMap<String, String> = aws.iter().filter(|(k, _)| *k != OWNER_TAG).map(|(k, v)| (k.clone(), v.clone())).collect();
-    let own: BTreeMap<String, String> = all.iter().filter(|(k, v)| configured.contains_key(*k) || defaults.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let own: BTreeMap<String, String> =
+        all.iter().filter(|(k, v)| configured.contains_key(*k) || defaults.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect();
     (str_map_or_null(&own), str_map(&all))
 }
 

@@ -48,7 +48,8 @@ fn iam_policies_conform() {
         let tmp = tempfile::tempdir().unwrap();
         let stack = tmp.path().join("stack");
         std::fs::create_dir_all(&stack).unwrap();
-        let all = [("aws_iam_role.app", Create), ("aws_iam_policy.p", Create), ("aws_iam_role_policy_attachment.p", Create), ("aws_iam_role_policy.inline", Create)];
+        let all =
+            [("aws_iam_role.app", Create), ("aws_iam_policy.p", Create), ("aws_iam_role_policy_attachment.p", Create), ("aws_iam_role_policy.inline", Create)];
         let case = Case {
             name: "aws iam".into(),
             steps: vec![

@@ -67,17 +67,30 @@ resource "aws_eks_access_entry" "admins" {{
 fn waiters_follow_transitions_and_a_failed_cluster_reports_its_health_issues() {
     let moto = iac_testkit::services::Moto::start();
     rt().block_on(async {
-        let layer = iac_eks_sim_layer::start(&moto.endpoint(), Behaviour { transition_reads: 3, fail_clusters: vec!["broken".into()], ..Default::default() }).await.unwrap();
+        let layer = iac_eks_sim_layer::start(&moto.endpoint(), Behaviour { transition_reads: 3, fail_clusters: vec!["broken".into()], ..Default::default() })
+            .await
+            .unwrap();
         let tmp = tempfile::tempdir().unwrap();
         let env = env(tmp.path(), &layer.url());
 
         let st = write_stack(tmp.path(), &cluster("good", "10m"));
         apply(&st, &env, plan(&st, &env).await).await;
-        let statuses = |path: &str| -> Vec<String> { layer.exchanges().iter().filter(|x| x.method == "GET" && x.path == path).map(|x| x.response["cluster"]["status"].as_str().unwrap_or("gone").to_string()).collect() };
+        let statuses = |path: &str| -> Vec<String> {
+            layer
+                .exchanges()
+                .iter()
+                .filter(|x| x.method == "GET" && x.path == path)
+                .map(|x| x.response["cluster"]["status"].as_str().unwrap_or("gone").to_string())
+                .collect()
+        };
         assert_eq!(statuses("/clusters/good"), ["CREATING", "CREATING", "CREATING", "ACTIVE"], "the create waited out CREATING");
         assert_eq!(state_str(&env, "aws_eks_cluster.c", "status").await, "ACTIVE");
         let create = layer.exchanges().into_iter().find(|x| x.method == "POST" && x.path == "/clusters").unwrap();
-        assert!(create.request["clientRequestToken"].as_str().is_some_and(|t| t.starts_with("iac-")), "the create carries a client request token: {}", create.request);
+        assert!(
+            create.request["clientRequestToken"].as_str().is_some_and(|t| t.starts_with("iac-")),
+            "the create carries a client request token: {}",
+            create.request
+        );
         destroy(&st, &env).await;
         let seen = statuses("/clusters/good");
         assert_eq!(seen[seen.len() - 4..], ["DELETING", "DELETING", "DELETING", "gone"], "the delete waited until the cluster was gone: {seen:?}");
@@ -127,7 +140,16 @@ fn addons_and_access_entries_update_in_place_and_are_imported() {
         let a = eks.describe_addon().cluster_name("apps").addon_name("coredns").send().await.unwrap().addon().cloned().unwrap();
         assert_eq!(a.addon_version(), Some("v1.11.3-eksbuild.2"));
         assert_eq!(a.addon_arn(), Some(addon_arn.as_str()), "updated in place");
-        let e = eks.describe_access_entry().cluster_name("apps").principal_arn("arn:aws:iam::123456789012:role/admins").send().await.unwrap().access_entry().cloned().unwrap();
+        let e = eks
+            .describe_access_entry()
+            .cluster_name("apps")
+            .principal_arn("arn:aws:iam::123456789012:role/admins")
+            .send()
+            .await
+            .unwrap()
+            .access_entry()
+            .cloned()
+            .unwrap();
         let mut groups = e.kubernetes_groups().to_vec();
         groups.sort();
         assert_eq!(groups, ["platform-admins", "viewers"]);

@@ -33,10 +33,12 @@ resource "aws_iam_openid_connect_provider" "oidc" {{
     )
 }
 
-const COMPACT: &str = r#"jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = { Service = "eks.amazonaws.com" }, Action = "sts:AssumeRole" }] })"#;
+const COMPACT: &str =
+    r#"jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = { Service = "eks.amazonaws.com" }, Action = "sts:AssumeRole" }] })"#;
 /// The same policy, written by hand with other spacing, key order and a one-element list.
 const REFORMATTED: &str = "<<EOF\n{\n  \"Statement\": [\n    {\n      \"Action\": [\"sts:AssumeRole\"],\n      \"Principal\": {\"Service\": \"eks.amazonaws.com\"},\n      \"Effect\": \"Allow\"\n    }\n  ],\n  \"Version\": \"2012-10-17\"\n}\nEOF";
-const OTHER: &str = r#"jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = { Service = "ec2.amazonaws.com" }, Action = "sts:AssumeRole" }] })"#;
+const OTHER: &str =
+    r#"jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = { Service = "ec2.amazonaws.com" }, Action = "sts:AssumeRole" }] })"#;
 
 #[test]
 fn roles_attachments_and_oidc_providers_converge_and_compare_policies_as_json() {
@@ -75,7 +77,13 @@ fn roles_attachments_and_oidc_providers_converge_and_compare_policies_as_json() 
 
         // By hand: a policy detached and a tag changed.
         aws.iam.detach_role_policy().role_name("eks-cluster").policy_arn("arn:aws:iam::aws:policy/AmazonEKSVPCResourceController").send().await.unwrap();
-        aws.iam.tag_role().role_name("eks-cluster").tags(aws_sdk_iam::types::Tag::builder().key("role").value("changed").build().unwrap()).send().await.unwrap();
+        aws.iam
+            .tag_role()
+            .role_name("eks-cluster")
+            .tags(aws_sdk_iam::types::Tag::builder().key("role").value("changed").build().unwrap())
+            .send()
+            .await
+            .unwrap();
         let drift = plan(&st, &env).await;
         assert_eq!(changes(&drift), vec!["Create aws_iam_role_policy_attachment.cluster[\"AmazonEKSVPCResourceController\"]", "Update aws_iam_role.cluster"]);
         apply(&st, &env, drift).await;

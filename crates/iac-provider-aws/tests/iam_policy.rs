@@ -43,7 +43,8 @@ resource "aws_iam_role_policy" "inline" {{
 const COMPACT: &str = r#"jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "ec2:DescribeInstances", Resource = "*" }] })"#;
 /// The same document with other spacing, key order and a one-element list.
 const REFORMATTED: &str = "<<EOF\n{\n  \"Statement\": [\n    {\n      \"Resource\": \"*\",\n      \"Action\": [\"ec2:DescribeInstances\"],\n      \"Effect\": \"Allow\"\n    }\n  ],\n  \"Version\": \"2012-10-17\"\n}\nEOF";
-const OTHER: &str = r#"jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = ["ec2:DescribeInstances", "ec2:DescribeSubnets"], Resource = "*" }] })"#;
+const OTHER: &str =
+    r#"jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = ["ec2:DescribeInstances", "ec2:DescribeSubnets"], Resource = "*" }] })"#;
 
 fn decoded(doc: &str) -> serde_json::Value {
     serde_json::from_str(&percent_encoding::percent_decode_str(doc).decode_utf8().unwrap()).unwrap()
@@ -66,7 +67,15 @@ fn managed_and_inline_policies_converge_version_and_compare_as_json() {
         let aws = sdk(&moto.endpoint()).await;
         let st = write_stack(tmp.path(), &stack(COMPACT));
         let p = plan(&st, &env).await;
-        assert_eq!(changes(&p), vec!["Create aws_iam_policy.describe", "Create aws_iam_role.app", "Create aws_iam_role_policy.inline", "Create aws_iam_role_policy_attachment.describe"]);
+        assert_eq!(
+            changes(&p),
+            vec![
+                "Create aws_iam_policy.describe",
+                "Create aws_iam_role.app",
+                "Create aws_iam_role_policy.inline",
+                "Create aws_iam_role_policy_attachment.describe"
+            ]
+        );
         apply(&st, &env, p).await;
 
         let arn = state_str(&env, "aws_iam_policy.describe", "arn").await;
@@ -94,16 +103,30 @@ fn managed_and_inline_policies_converge_version_and_compare_as_json() {
 
         // Fill the policy up to IAM's limit with non-default versions made by hand.
         for _ in 0..4 {
-            aws.iam.create_policy_version().policy_arn(&arn).policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#).set_as_default(false).send().await.unwrap();
+            aws.iam
+                .create_policy_version()
+                .policy_arn(&arn)
+                .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#)
+                .set_as_default(false)
+                .send()
+                .await
+                .unwrap();
         }
         assert!(changes(&plan(&st, &env).await).is_empty(), "non-default versions are not the policy");
         let st = write_stack(tmp.path(), &stack(OTHER));
         let up = plan(&st, &env).await;
         assert_eq!(changes(&up), vec!["Update aws_iam_policy.describe", "Update aws_iam_role_policy.inline"]);
         apply(&st, &env, up).await;
-        assert_eq!(versions(&aws, &arn).await, (["v1", "v3", "v4", "v5", "v6"].map(String::from).to_vec(), "v6".to_string()), "v2, the oldest non-default version, is pruned");
+        assert_eq!(
+            versions(&aws, &arn).await,
+            (["v1", "v3", "v4", "v5", "v6"].map(String::from).to_vec(), "v6".to_string()),
+            "v2, the oldest non-default version, is pruned"
+        );
         let v6 = aws.iam.get_policy_version().policy_arn(&arn).version_id("v6").send().await.unwrap();
-        assert_eq!(decoded(v6.policy_version().unwrap().document().unwrap())["Statement"][0]["Action"], serde_json::json!(["ec2:DescribeInstances", "ec2:DescribeSubnets"]));
+        assert_eq!(
+            decoded(v6.policy_version().unwrap().document().unwrap())["Statement"][0]["Action"],
+            serde_json::json!(["ec2:DescribeInstances", "ec2:DescribeSubnets"])
+        );
         let inline = aws.iam.get_role_policy().role_name("app").policy_name("inline").send().await.unwrap();
         assert_eq!(decoded(inline.policy_document())["Statement"][0]["Action"], serde_json::json!(["ec2:DescribeInstances", "ec2:DescribeSubnets"]));
         assert!(changes(&plan(&st, &env).await).is_empty());
@@ -130,13 +153,23 @@ fn managed_and_inline_policies_converge_version_and_compare_as_json() {
         }
         aws.iam.delete_policy().policy_arn(&arn).send().await.unwrap();
         let drift = plan(&st, &env).await;
-        assert_eq!(changes(&drift), vec!["Create aws_iam_policy.describe", "Create aws_iam_role_policy.inline", "Create aws_iam_role_policy_attachment.describe"]);
+        assert_eq!(
+            changes(&drift),
+            vec!["Create aws_iam_policy.describe", "Create aws_iam_role_policy.inline", "Create aws_iam_role_policy_attachment.describe"]
+        );
         apply(&st, &env, drift).await;
         assert!(changes(&plan(&st, &env).await).is_empty());
 
         // A second version so destroy must remove non-default versions first.
         let arn = state_str(&env, "aws_iam_policy.describe", "arn").await;
-        aws.iam.create_policy_version().policy_arn(&arn).policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#).set_as_default(false).send().await.unwrap();
+        aws.iam
+            .create_policy_version()
+            .policy_arn(&arn)
+            .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#)
+            .set_as_default(false)
+            .send()
+            .await
+            .unwrap();
         destroy(&st, &env).await;
         let left = aws.iam.list_policies().scope(aws_sdk_iam::types::PolicyScopeType::Local).send().await.unwrap();
         assert!(left.policies().is_empty(), "{:?}", left.policies());

@@ -180,7 +180,12 @@ fn every_resource_type_is_imported_by_its_id_and_matches_its_configuration() {
         let st = write_stack(tmp.path(), &format!("{PROVIDER}{STACK}"));
         apply(&st, &env, plan(&st, &env).await).await;
         let state = iac_engine::ops::read_state(env.backend.as_ref()).await.unwrap();
-        let objects: Vec<(String, String)> = state.resources.iter().filter(|(a, _)| !a.to_string().starts_with("data.")).map(|(a, i)| (a.to_string(), i.value().get("id").and_then(|v| v.as_str()).unwrap().to_string())).collect();
+        let objects: Vec<(String, String)> = state
+            .resources
+            .iter()
+            .filter(|(a, _)| !a.to_string().starts_with("data."))
+            .map(|(a, i)| (a.to_string(), i.value().get("id").and_then(|v| v.as_str()).unwrap().to_string()))
+            .collect();
         assert_eq!(objects.len(), 25, "{objects:?}");
         for (addr, id) in &objects {
             iac_engine::ops::edit_state(&env, "forget", |s| {
@@ -191,7 +196,12 @@ fn every_resource_type_is_imported_by_its_id_and_matches_its_configuration() {
             .unwrap();
             iac_engine::ops::import(&st, &env, addr.parse().unwrap(), id.clone(), Vec::new()).await.unwrap_or_else(|e| panic!("import {addr} {id}: {e:?}"));
             let p = plan(&st, &env).await;
-            assert!(changes(&p).is_empty(), "after importing {addr} as {id:?}: {:?}\n{:#?}", changes(&p), p.changes.iter().filter(|c| c.addr.to_string() == *addr).map(|c| (&c.before, &c.after)).collect::<Vec<_>>());
+            assert!(
+                changes(&p).is_empty(),
+                "after importing {addr} as {id:?}: {:?}\n{:#?}",
+                changes(&p),
+                p.changes.iter().filter(|c| c.addr.to_string() == *addr).map(|c| (&c.before, &c.after)).collect::<Vec<_>>()
+            );
         }
     });
 }
@@ -224,7 +234,12 @@ fn every_interrupted_create_is_adopted_instead_of_repeated() {
                     }
                 }
             }
-            loaded.pending.push(iac_core::journal::PendingIntent { addr: key, action: iac_core::plan::Action::Create, provider: inst.provider.clone(), planned });
+            loaded.pending.push(iac_core::journal::PendingIntent {
+                addr: key,
+                action: iac_core::plan::Action::Create,
+                provider: inst.provider.clone(),
+                planned,
+            });
             iac_engine::statemgr::snapshot(backend, &mut loaded.state, &loaded.pending).await.unwrap();
             let p = plan(&st, &env).await;
             assert!(changes(&p).is_empty(), "{addr}: the interrupted create is adopted: {:?}", changes(&p));
@@ -233,9 +248,14 @@ fn every_interrupted_create_is_adopted_instead_of_repeated() {
         }
         assert_eq!(aws.vpcs().await.len(), 1, "no second VPC");
         assert_eq!(aws.s3.list_buckets().send().await.unwrap().buckets().len(), 1, "no second bucket");
-        assert_eq!(aws.iam.list_policies().scope(aws_sdk_iam::types::PolicyScopeType::Local).send().await.unwrap().policies().len(), 1, "no second managed policy");
+        assert_eq!(
+            aws.iam.list_policies().scope(aws_sdk_iam::types::PolicyScopeType::Local).send().await.unwrap().policies().len(),
+            1,
+            "no second managed policy"
+        );
         assert_eq!(aws.eks.list_clusters().send().await.unwrap().clusters().len(), 1, "no second cluster");
-        let sgs = aws.ec2.describe_security_groups().filters(aws_sdk_ec2::types::Filter::builder().name("group-name").values("sg").build()).send().await.unwrap();
+        let sgs =
+            aws.ec2.describe_security_groups().filters(aws_sdk_ec2::types::Filter::builder().name("group-name").values("sg").build()).send().await.unwrap();
         assert_eq!(sgs.security_groups().len(), 1, "no second security group");
     });
 }

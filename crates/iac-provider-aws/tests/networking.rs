@@ -141,7 +141,8 @@ fn a_vpc_with_public_and_private_subnets_converges_detects_drift_and_is_destroye
         assert_eq!(state_attr(&env, "aws_nat_gateway.nat", "public_ip").await, state_attr(&env, "aws_eip.nat", "public_ip").await);
         // The default allow-all egress rule is gone: only the configured rule remains.
         let sg = state_str(&env, "aws_security_group.nodes", "id").await;
-        let rules = aws.ec2.describe_security_group_rules().filters(aws_sdk_ec2::types::Filter::builder().name("group-id").values(&sg).build()).send().await.unwrap();
+        let rules =
+            aws.ec2.describe_security_group_rules().filters(aws_sdk_ec2::types::Filter::builder().name("group-id").values(&sg).build()).send().await.unwrap();
         let egress: Vec<_> = rules.security_group_rules().iter().filter(|r| r.is_egress() == Some(true)).collect();
         assert_eq!(egress.len(), 1, "{egress:?}");
 
@@ -151,11 +152,22 @@ fn a_vpc_with_public_and_private_subnets_converges_detects_drift_and_is_destroye
         // By hand: a tag changed, a subnet setting flipped, a rule revoked.
         aws.ec2.create_tags().resources(&vpc).tags(aws_sdk_ec2::types::Tag::builder().key("Name").value("renamed").build()).send().await.unwrap();
         let subnet = state_str(&env, "aws_subnet.public[1]", "id").await;
-        aws.ec2.modify_subnet_attribute().subnet_id(&subnet).map_public_ip_on_launch(aws_sdk_ec2::types::AttributeBooleanValue::builder().value(false).build()).send().await.unwrap();
+        aws.ec2
+            .modify_subnet_attribute()
+            .subnet_id(&subnet)
+            .map_public_ip_on_launch(aws_sdk_ec2::types::AttributeBooleanValue::builder().value(false).build())
+            .send()
+            .await
+            .unwrap();
         let rule = state_str(&env, "aws_vpc_security_group_ingress_rule.https", "id").await;
         aws.ec2.revoke_security_group_ingress().group_id(&sg).security_group_rule_ids(&rule).send().await.unwrap();
         let drift = plan(&st, &env).await;
-        assert_eq!(changes(&drift), vec!["Create aws_vpc_security_group_ingress_rule.https", "Update aws_subnet.public[1]", "Update aws_vpc.main"], "{:?}", drift.drift);
+        assert_eq!(
+            changes(&drift),
+            vec!["Create aws_vpc_security_group_ingress_rule.https", "Update aws_subnet.public[1]", "Update aws_vpc.main"],
+            "{:?}",
+            drift.drift
+        );
         apply(&st, &env, drift).await;
         assert_eq!(aws.tags_of(&vpc).await.get("Name").map(String::as_str), Some("main"));
         let again = plan(&st, &env).await;

@@ -90,7 +90,8 @@ async fn provider(endpoint: &str, stack_id: &str) -> Arc<dyn Provider> {
 }
 
 async fn create(p: &dyn Provider, type_: &str, addr: &InstanceAddr, config: Value) -> Value {
-    let planned = p.plan_change(PlanChangeRequest { type_: type_.into(), addr: addr.clone(), prior: None, config: config.clone(), private: None }).await.unwrap().planned;
+    let planned =
+        p.plan_change(PlanChangeRequest { type_: type_.into(), addr: addr.clone(), prior: None, config: config.clone(), private: None }).await.unwrap().planned;
     p.apply_change(ApplyChangeRequest { type_: type_.into(), addr: addr.clone(), prior: None, planned, config, private: None }).await.unwrap().new_state
 }
 
@@ -117,7 +118,8 @@ fn recover_finds_what_an_interrupted_create_made_by_its_ownership_tag() {
         // IAM names are global: a role is adopted by name only when it carries the ownership tag.
         let role_addr: InstanceAddr = "aws_iam_role.deployer".parse().unwrap();
         let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"eks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
-        let role = create(p.as_ref(), "aws_iam_role", &role_addr, Value::map([("name", Value::from("deployer")), ("assume_role_policy", Value::from(policy))])).await;
+        let role =
+            create(p.as_ref(), "aws_iam_role", &role_addr, Value::map([("name", Value::from("deployer")), ("assume_role_policy", Value::from(policy))])).await;
         let found = p.recover(RecoverRequest { type_: "aws_iam_role".into(), addr: role_addr.clone(), planned: role.clone() }).await.unwrap();
         assert_eq!(found.as_ref().and_then(|f| f.get("arn")), role.get("arn"));
         let aws = sdk(&moto.endpoint()).await;
@@ -126,7 +128,11 @@ fn recover_finds_what_an_interrupted_create_made_by_its_ownership_tag() {
         if let Value::Map(m) = &mut theirs {
             m.insert("name".into(), Value::from("someone-elses"));
         }
-        assert_eq!(p.recover(RecoverRequest { type_: "aws_iam_role".into(), addr: role_addr, planned: theirs }).await.unwrap(), None, "a role this instance did not create is not adopted");
+        assert_eq!(
+            p.recover(RecoverRequest { type_: "aws_iam_role".into(), addr: role_addr, planned: theirs }).await.unwrap(),
+            None,
+            "a role this instance did not create is not adopted"
+        );
         // Another address, or the same address in another stack, owns nothing.
         let other: InstanceAddr = "aws_vpc.other".parse().unwrap();
         assert_eq!(p.recover(RecoverRequest { type_: "aws_vpc".into(), addr: other, planned: vpc.clone() }).await.unwrap(), None);

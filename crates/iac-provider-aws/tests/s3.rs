@@ -99,7 +99,8 @@ fn a_bucket_and_its_settings_converge_detect_drift_and_force_destroy() {
         let suspended = aws_sdk_s3::types::VersioningConfiguration::builder().status(aws_sdk_s3::types::BucketVersioningStatus::Suspended).build();
         aws.s3.put_bucket_versioning().bucket("iac-test-logs").versioning_configuration(suspended).send().await.unwrap();
         aws.s3.delete_public_access_block().bucket("iac-test-logs").send().await.unwrap();
-        let t = aws_sdk_s3::types::Tagging::builder().tag_set(aws_sdk_s3::types::Tag::builder().key("purpose").value("other").build().unwrap()).build().unwrap();
+        let t =
+            aws_sdk_s3::types::Tagging::builder().tag_set(aws_sdk_s3::types::Tag::builder().key("purpose").value("other").build().unwrap()).build().unwrap();
         aws.s3.put_bucket_tagging().bucket("iac-test-logs").tagging(t).send().await.unwrap();
         let drift = plan(&st, &env).await;
         assert_eq!(changes(&drift), vec!["Create aws_s3_bucket_public_access_block.logs", "Update aws_s3_bucket.logs", "Update aws_s3_bucket_versioning.logs"]);
@@ -108,7 +109,14 @@ fn a_bucket_and_its_settings_converge_detect_drift_and_force_destroy() {
 
         // Two versions of an object: force_destroy removes them with the bucket.
         for body in ["one", "two"] {
-            aws.s3.put_object().bucket("iac-test-logs").key("tmp/a.txt").body(aws_sdk_s3::primitives::ByteStream::from_static(body.as_bytes())).send().await.unwrap();
+            aws.s3
+                .put_object()
+                .bucket("iac-test-logs")
+                .key("tmp/a.txt")
+                .body(aws_sdk_s3::primitives::ByteStream::from_static(body.as_bytes()))
+                .send()
+                .await
+                .unwrap();
         }
         destroy(&st, &env).await;
         assert!(aws.s3.list_buckets().send().await.unwrap().buckets().is_empty());

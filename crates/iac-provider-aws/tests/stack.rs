@@ -38,7 +38,10 @@ fn copy_stack(dir: &Path) -> PathBuf {
 async fn plan_vars(st: &Path, env: &Env, mode: PlanMode, vars: &[&str]) -> Plan {
     let mut v: Vec<CliVar> = vec![CliVar::Var("poll_interval_ms=20".into())];
     v.extend(vars.iter().map(|s| CliVar::Var(s.to_string())));
-    ops::plan(st, env, PlanRequest { vars: v, run: RunOptions { mode, ..RunOptions::default() } }).await.unwrap_or_else(|e| panic!("plan failed: {e}: {e:?}")).plan
+    ops::plan(st, env, PlanRequest { vars: v, run: RunOptions { mode, ..RunOptions::default() } })
+        .await
+        .unwrap_or_else(|e| panic!("plan failed: {e}: {e:?}"))
+        .plan
 }
 
 pub fn eks_model() -> iac_eks_sim_layer::contract::Model {
@@ -84,7 +87,10 @@ fn eks_platform_stack_converges_detects_drift_updates_upgrades_and_destroys() {
         let v = aws.s3.get_bucket_versioning().bucket(&bucket).send().await.unwrap();
         assert_eq!(v.status().map(|s| s.as_str()), Some("Enabled"));
         let e = aws.s3.get_bucket_encryption().bucket(&bucket).send().await.unwrap();
-        assert_eq!(e.server_side_encryption_configuration().unwrap().rules()[0].apply_server_side_encryption_by_default().unwrap().sse_algorithm().as_str(), "AES256");
+        assert_eq!(
+            e.server_side_encryption_configuration().unwrap().rules()[0].apply_server_side_encryption_by_default().unwrap().sse_algorithm().as_str(),
+            "AES256"
+        );
         let pab = aws.s3.get_public_access_block().bucket(&bucket).send().await.unwrap();
         assert_eq!(pab.public_access_block_configuration().and_then(|c| c.block_public_policy()), Some(true));
 
@@ -126,7 +132,12 @@ fn eks_platform_stack_converges_detects_drift_updates_upgrades_and_destroys() {
         let up = plan_vars(&st, &env, PlanMode::Normal, &vars).await;
         assert_eq!(changes(&up), vec!["Update aws_eks_cluster.platform", "Update aws_eks_node_group.general"]);
         apply(&st, &env, up).await;
-        let steps: Vec<String> = layer.exchanges().iter().filter(|x| x.method == "POST" && x.path == "/clusters/platform/updates").map(|x| x.request["version"].as_str().unwrap_or("").to_string()).collect();
+        let steps: Vec<String> = layer
+            .exchanges()
+            .iter()
+            .filter(|x| x.method == "POST" && x.path == "/clusters/platform/updates")
+            .map(|x| x.request["version"].as_str().unwrap_or("").to_string())
+            .collect();
         assert_eq!(steps, ["1.31", "1.32"]);
         assert_eq!(state_str(&env, "aws_eks_cluster.platform", "version").await, "1.32");
         let n = eks.describe_nodegroup().cluster_name("platform").nodegroup_name("general").send().await.unwrap().nodegroup().cloned().unwrap();
@@ -134,7 +145,17 @@ fn eks_platform_stack_converges_detects_drift_updates_upgrades_and_destroys() {
         assert!(layer.exchanges().iter().any(|x| x.path == "/clusters/platform/node-groups/general/update-version"));
         assert!(changes(&plan_vars(&st, &env, PlanMode::Normal, &vars).await).is_empty());
         // A downgrade fails the plan with the reason.
-        let err = ops::plan(&st, &env, PlanRequest { vars: ["cluster_version=1.31", "poll_interval_ms=20"].iter().map(|v| CliVar::Var(v.to_string())).collect(), run: RunOptions::default() }).await.err().expect("a downgrade is refused");
+        let err = ops::plan(
+            &st,
+            &env,
+            PlanRequest {
+                vars: ["cluster_version=1.31", "poll_interval_ms=20"].iter().map(|v| CliVar::Var(v.to_string())).collect(),
+                run: RunOptions::default(),
+            },
+        )
+        .await
+        .err()
+        .expect("a downgrade is refused");
         assert!(format!("{err:?}").contains("never downgrades"), "{err:?}");
 
         // New instance types replace the node group.

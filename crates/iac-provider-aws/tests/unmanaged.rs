@@ -83,7 +83,10 @@ fn report(objects: &[CloudObject]) -> Vec<String> {
 
 async fn provider(endpoint: &str) -> Arc<dyn Provider> {
     let config = Value::map([("region", Value::from("us-east-1"))]);
-    AwsFactory::with_env(aws_env(endpoint)).configure(ConfigureRequest { config, context: ProviderContext { stack_id: "inventory".into(), stack_dir: std::env::temp_dir() } }).await.unwrap()
+    AwsFactory::with_env(aws_env(endpoint))
+        .configure(ConfigureRequest { config, context: ProviderContext { stack_id: "inventory".into(), stack_dir: std::env::temp_dir() } })
+        .await
+        .unwrap()
 }
 
 #[test]
@@ -99,15 +102,54 @@ fn exactly_the_objects_made_out_of_band_are_reported() {
 
         // Out of band: a network, a role, a cluster with a node group, a node
         // group on the managed cluster, and a bucket.
-        let vpc = sdk.ec2.create_vpc().cidr_block("10.20.0.0/16").tag_specifications(named(ResourceType::Vpc, "by-hand-net")).send().await.unwrap().vpc().and_then(|v| v.vpc_id()).unwrap().to_string();
-        let subnet = |cidr: &'static str, az: &'static str, name: &'static str| sdk.ec2.create_subnet().vpc_id(&vpc).cidr_block(cidr).availability_zone(az).tag_specifications(named(ResourceType::Subnet, name)).send();
+        let vpc = sdk
+            .ec2
+            .create_vpc()
+            .cidr_block("10.20.0.0/16")
+            .tag_specifications(named(ResourceType::Vpc, "by-hand-net"))
+            .send()
+            .await
+            .unwrap()
+            .vpc()
+            .and_then(|v| v.vpc_id())
+            .unwrap()
+            .to_string();
+        let subnet = |cidr: &'static str, az: &'static str, name: &'static str| {
+            sdk.ec2.create_subnet().vpc_id(&vpc).cidr_block(cidr).availability_zone(az).tag_specifications(named(ResourceType::Subnet, name)).send()
+        };
         let sa = subnet("10.20.1.0/24", "us-east-1a", "by-hand-a").await.unwrap().subnet().and_then(|s| s.subnet_id()).unwrap().to_string();
         let sb = subnet("10.20.2.0/24", "us-east-1b", "by-hand-b").await.unwrap().subnet().and_then(|s| s.subnet_id()).unwrap().to_string();
-        let role = sdk.iam.create_role().role_name("by-hand-eks").assume_role_policy_document(TRUST).send().await.unwrap().role().map(|r| r.arn().to_string()).unwrap();
-        sdk.eks.create_cluster().name("by-hand").role_arn(&role).resources_vpc_config(VpcConfigRequest::builder().subnet_ids(&sa).subnet_ids(&sb).build()).send().await.unwrap();
+        let role = sdk
+            .iam
+            .create_role()
+            .role_name("by-hand-eks")
+            .assume_role_policy_document(TRUST)
+            .send()
+            .await
+            .unwrap()
+            .role()
+            .map(|r| r.arn().to_string())
+            .unwrap();
+        sdk.eks
+            .create_cluster()
+            .name("by-hand")
+            .role_arn(&role)
+            .resources_vpc_config(VpcConfigRequest::builder().subnet_ids(&sa).subnet_ids(&sb).build())
+            .send()
+            .await
+            .unwrap();
         let scaling = NodegroupScalingConfig::builder().min_size(1).max_size(1).desired_size(1).build();
         for (cluster, group) in [("by-hand", "by-hand-workers"), ("managed", "extra")] {
-            sdk.eks.create_nodegroup().cluster_name(cluster).nodegroup_name(group).node_role(&role).subnets(&sa).scaling_config(scaling.clone()).send().await.unwrap();
+            sdk.eks
+                .create_nodegroup()
+                .cluster_name(cluster)
+                .nodegroup_name(group)
+                .node_role(&role)
+                .subnets(&sa)
+                .scaling_config(scaling.clone())
+                .send()
+                .await
+                .unwrap();
         }
         sdk.s3.create_bucket().bucket("by-hand-data").send().await.unwrap();
         // AWS's own objects and another region's bucket: never reported.
@@ -119,7 +161,14 @@ fn exactly_the_objects_made_out_of_band_are_reported() {
         let loaded = ops::load(&st, &env.registry).map_err(|(e, _)| e).unwrap();
         let mut r = ops::drift(&loaded, &env, Vec::new(), 4, true).await.expect("drift");
         assert!(r.drift.is_empty(), "{:?}", r.drift);
-        let mut alone = ops::DriftReport { unmanaged: r.unmanaged.clone(), known_ids: r.known_ids.clone(), drift: Vec::new(), managed_types: Default::default(), duration: Default::default(), checked_at_unix: 0 };
+        let mut alone = ops::DriftReport {
+            unmanaged: r.unmanaged.clone(),
+            known_ids: r.known_ids.clone(),
+            drift: Vec::new(),
+            managed_types: Default::default(),
+            duration: Default::default(),
+            checked_at_unix: 0,
+        };
         ops::settle_unmanaged(&mut [&mut alone], &IgnoreList::default());
         let expected = vec![
             "aws_eks_cluster by-hand by-hand".to_string(),
@@ -145,6 +194,15 @@ fn exactly_the_objects_made_out_of_band_are_reported() {
         // A type list narrows the listing (managed objects are listed too: the engine filters them).
         let p = provider(&layer.url()).await;
         let groups = p.list_objects(&["aws_eks_node_group".to_string(), "aws_s3_bucket".to_string()]).await.unwrap();
-        assert_eq!(report(&groups), ["aws_eks_node_group by-hand:by-hand-workers by-hand-workers", "aws_eks_node_group managed:extra extra", "aws_eks_node_group managed:workers workers", "aws_s3_bucket by-hand-data by-hand-data", "aws_s3_bucket managed-logs managed-logs"]);
+        assert_eq!(
+            report(&groups),
+            [
+                "aws_eks_node_group by-hand:by-hand-workers by-hand-workers",
+                "aws_eks_node_group managed:extra extra",
+                "aws_eks_node_group managed:workers workers",
+                "aws_s3_bucket by-hand-data by-hand-data",
+                "aws_s3_bucket managed-logs managed-logs"
+            ]
+        );
     });
 }

@@ -38,7 +38,10 @@ impl LocalProvider {
             "local_file".into(),
             ResourceSchema {
                 version: 0,
-                block: Block::default().attr("filename", Attribute::required(AttrType::String)).attr("content", Attribute::computed(AttrType::String)).attr("id", Attribute::computed(AttrType::String)),
+                block: Block::default()
+                    .attr("filename", Attribute::required(AttrType::String))
+                    .attr("content", Attribute::computed(AttrType::String))
+                    .attr("id", Attribute::computed(AttrType::String)),
             },
         );
         LocalProvider { schema }
@@ -133,7 +136,10 @@ impl Provider for LocalFile {
         }
         // A refreshed file with other content differs from the planned content: replace.
         if let Some(prior) = &req.prior {
-            if prior.get("content_sha256") != m.get("content_sha256") && m.get("content_sha256").is_some_and(Value::is_wholly_known) && !resp.requires_replace.iter().any(|p| p == &iac_core::AttrPath::attr("content")) {
+            if prior.get("content_sha256") != m.get("content_sha256")
+                && m.get("content_sha256").is_some_and(Value::is_wholly_known)
+                && !resp.requires_replace.iter().any(|p| p == &iac_core::AttrPath::attr("content"))
+            {
                 resp.requires_replace.push(iac_core::AttrPath::attr("content"));
             }
         }
@@ -194,7 +200,12 @@ impl Provider for LocalFile {
     }
 
     async fn import(&self, req: ImportRequest) -> Result<Value, ProviderError> {
-        let v = Value::map([("filename", Value::String(req.id.clone())), ("content", Value::Null), ("sensitive_content", Value::Null), ("file_permission", Value::Null)]);
+        let v = Value::map([
+            ("filename", Value::String(req.id.clone())),
+            ("content", Value::Null),
+            ("sensitive_content", Value::Null),
+            ("file_permission", Value::Null),
+        ]);
         let path = self.path(&v)?;
         let content = std::fs::read_to_string(&path).map_err(|e| io_err("importing", &path, e))?;
         let Value::Map(mut m) = v else { unreachable!("object") };
@@ -206,7 +217,11 @@ impl Provider for LocalFile {
         let path = self.path(&req.config)?;
         let content = std::fs::read_to_string(&path).map_err(|e| io_err("reading", &path, e))?;
         let id = sha256_hex(&content);
-        Ok(Value::map([("filename", req.config.get("filename").cloned().unwrap_or(Value::Null)), ("content", Value::String(content)), ("id", Value::String(id))]))
+        Ok(Value::map([
+            ("filename", req.config.get("filename").cloned().unwrap_or(Value::Null)),
+            ("content", Value::String(content)),
+            ("id", Value::String(id)),
+        ]))
     }
 
     async fn recover(&self, req: RecoverRequest) -> Result<Option<Value>, ProviderError> {

@@ -14,7 +14,15 @@ fn env(dir: &std::path::Path) -> Env {
     for f in iac_provider_builtin::factories() {
         registry.register(f);
     }
-    Env { registry, backend: Arc::new(iac_state_local::LocalBackend::new(dir.join("state"))), lock_timeout: Duration::ZERO, lock_wait: Default::default(), cancel: Arc::new(AtomicBool::new(false)), events: None, env_vars: Vec::new() }
+    Env {
+        registry,
+        backend: Arc::new(iac_state_local::LocalBackend::new(dir.join("state"))),
+        lock_timeout: Duration::ZERO,
+        lock_wait: Default::default(),
+        cancel: Arc::new(AtomicBool::new(false)),
+        events: None,
+        env_vars: Vec::new(),
+    }
 }
 
 fn rt() -> tokio::runtime::Runtime {
@@ -34,7 +42,9 @@ fn local_file_conforms() {
     let tmp = tempfile::tempdir().unwrap();
     let stack = tmp.path().join("stack");
     std::fs::create_dir_all(&stack).unwrap();
-    let file = |content: &str, mode: &str| format!("resource \"local_file\" \"motd\" {{\n  filename        = \"${{path.module}}/motd.txt\"\n  content         = \"{content}\"\n  file_permission = \"{mode}\"\n}}\n");
+    let file = |content: &str, mode: &str| {
+        format!("resource \"local_file\" \"motd\" {{\n  filename        = \"${{path.module}}/motd.txt\"\n  content         = \"{content}\"\n  file_permission = \"{mode}\"\n}}\n")
+    };
     let case = Case {
         name: "local_file".into(),
         steps: vec![Step::new(file("hello", "0644"), &[("local_file.motd", Create)]), Step::new(file("hello again", "0644"), &[("local_file.motd", Replace)])],
@@ -50,7 +60,9 @@ fn terraform_data_conforms() {
     let tmp = tempfile::tempdir().unwrap();
     let stack = tmp.path().join("stack");
     std::fs::create_dir_all(&stack).unwrap();
-    let data = |input: &str, trigger: &str| format!("resource \"terraform_data\" \"a\" {{\n  input            = \"{input}\"\n  triggers_replace = \"{trigger}\"\n}}\nresource \"terraform_data\" \"b\" {{\n  input = terraform_data.a.output\n}}\n");
+    let data = |input: &str, trigger: &str| {
+        format!("resource \"terraform_data\" \"a\" {{\n  input            = \"{input}\"\n  triggers_replace = \"{trigger}\"\n}}\nresource \"terraform_data\" \"b\" {{\n  input = terraform_data.a.output\n}}\n")
+    };
     let case = Case {
         name: "terraform_data".into(),
         steps: vec![

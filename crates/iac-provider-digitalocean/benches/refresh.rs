@@ -56,7 +56,14 @@ async fn main() {
     let n = env_num("IAC_BENCH_OBJECTS", 1000);
     let naive_n = env_num("IAC_BENCH_NAIVE_OBJECTS", 200).min(n);
     let latency = env_num("IAC_BENCH_LATENCY_MS", 50) as u64;
-    let sim = Simulator::start(SimConfig { faults: Faults { rate_limit_per_minute: 0, ..Faults::default() }, provision_delay_ms: 0, node_delay_ms: 0, ..SimConfig::default() }).await.expect("simulator");
+    let sim = Simulator::start(SimConfig {
+        faults: Faults { rate_limit_per_minute: 0, ..Faults::default() },
+        provision_delay_ms: 0,
+        node_delay_ms: 0,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("simulator");
 
     // 1 cluster per 100 objects; the rest are node pools spread over them.
     let clusters = n.div_ceil(100).max(1);
@@ -93,6 +100,9 @@ async fn main() {
     println!("one GET per object : {:>5} objects in {:>8.2?}, {:>5} requests, 429s: {}", found2, t2, s2.requests, s2.by_status.get(&429).copied().unwrap_or(0));
     let per_obj = s2.requests as f64 / naive_n.max(1) as f64;
     let projected = per_obj * n as f64;
-    println!("projected per-object refresh of {n}: {projected:.0} requests, at least {:.1} minutes under 250/min; batched used {batched_requests}", (projected - 250.0).max(0.0) / 250.0);
+    println!(
+        "projected per-object refresh of {n}: {projected:.0} requests, at least {:.1} minutes under 250/min; batched used {batched_requests}",
+        (projected - 250.0).max(0.0) / 250.0
+    );
     assert!(batched_requests as f64 * 10.0 < projected, "batched reads must beat one GET per object by far");
 }

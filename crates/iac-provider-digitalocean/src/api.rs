@@ -177,7 +177,10 @@ impl Api {
 
     pub async fn upgrades(&self, id: &str) -> Result<Vec<String>, ApiError> {
         let r = self.client.get(&format!("/v2/kubernetes/clusters/{id}/upgrades")).await?;
-        Ok(r.json["available_upgrade_versions"].as_array().map(|a| a.iter().filter_map(|v| v["slug"].as_str().map(str::to_string)).collect()).unwrap_or_default())
+        Ok(r.json["available_upgrade_versions"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v["slug"].as_str().map(str::to_string)).collect())
+            .unwrap_or_default())
     }
 
     pub async fn upgrade(&self, id: &str, version: &str) -> Result<(), ApiError> {
@@ -208,7 +211,12 @@ impl Api {
             return Ok(v.clone());
         }
         let r = self.client.get("/v2/kubernetes/options").await?;
-        let v: Vec<String> = r.json.pointer("/options/versions").and_then(Json::as_array).map(|a| a.iter().filter_map(|v| v["slug"].as_str().map(str::to_string)).collect()).unwrap_or_default();
+        let v: Vec<String> = r
+            .json
+            .pointer("/options/versions")
+            .and_then(Json::as_array)
+            .map(|a| a.iter().filter_map(|v| v["slug"].as_str().map(str::to_string)).collect())
+            .unwrap_or_default();
         *slot = Some(v.clone());
         Ok(v)
     }

@@ -12,7 +12,15 @@ fn obj(fields: &[(&str, AttrType)]) -> AttrType {
 }
 
 pub fn kube_config_type() -> AttrType {
-    List(Box::new(obj(&[("raw_config", String), ("host", String), ("cluster_ca_certificate", String), ("client_key", String), ("client_certificate", String), ("token", String), ("expires_at", String)])))
+    List(Box::new(obj(&[
+        ("raw_config", String),
+        ("host", String),
+        ("cluster_ca_certificate", String),
+        ("client_key", String),
+        ("client_certificate", String),
+        ("token", String),
+        ("expires_at", String),
+    ])))
 }
 
 pub fn nodes_type() -> AttrType {
@@ -22,7 +30,10 @@ pub fn nodes_type() -> AttrType {
 fn taint_block() -> NestedBlock {
     NestedBlock {
         nesting: Nesting::List,
-        block: Block::default().attr("key", Attribute::required(String)).attr("value", Attribute::required(String)).attr("effect", Attribute::required(String).describe("NoSchedule, PreferNoSchedule or NoExecute")),
+        block: Block::default()
+            .attr("key", Attribute::required(String))
+            .attr("value", Attribute::required(String))
+            .attr("effect", Attribute::required(String).describe("NoSchedule, PreferNoSchedule or NoExecute")),
         min_items: 0,
         max_items: None,
         force_new: false,
@@ -87,13 +98,19 @@ pub fn cluster() -> ResourceSchema {
                 "maintenance_policy",
                 NestedBlock {
                     nesting: Nesting::List,
-                    block: Block::default().attr("start_time", Attribute::optional_computed(String)).attr("day", Attribute::optional_computed(String)).attr("duration", Attribute::computed(String)),
+                    block: Block::default()
+                        .attr("start_time", Attribute::optional_computed(String))
+                        .attr("day", Attribute::optional_computed(String))
+                        .attr("duration", Attribute::computed(String)),
                     min_items: 0,
                     max_items: Some(1),
                     force_new: false,
                 },
             )
-            .block("node_pool", NestedBlock { nesting: Nesting::List, block: pool_attrs(Block::default()), min_items: 1, max_items: Some(1), force_new: false }),
+            .block(
+                "node_pool",
+                NestedBlock { nesting: Nesting::List, block: pool_attrs(Block::default()), min_items: 1, max_items: Some(1), force_new: false },
+            ),
     }
 }
 
@@ -128,7 +145,9 @@ pub fn cluster_data() -> ResourceSchema {
         ("taint", List(Box::new(obj(&[("key", String), ("value", String), ("effect", String)])))),
     ]);
     let mut b = Block::default().attr("name", Attribute::required(String));
-    for k in ["id", "urn", "region", "version", "vpc_uuid", "cluster_subnet", "service_subnet", "endpoint", "ipv4_address", "status", "created_at", "updated_at"] {
+    for k in
+        ["id", "urn", "region", "version", "vpc_uuid", "cluster_subnet", "service_subnet", "endpoint", "ipv4_address", "status", "created_at", "updated_at"]
+    {
         b = b.attr(k, Attribute::computed(String));
     }
     for k in ["ha", "auto_upgrade", "surge_upgrade", "registry_integration"] {

@@ -44,7 +44,13 @@ impl Settings {
             .or_else(|| from_env("DIGITALOCEAN_TOKEN"))
             .or_else(|| from_env("DIGITALOCEAN_ACCESS_TOKEN"))
             .ok_or("no API token: set the provider's `token`, or DIGITALOCEAN_TOKEN / DIGITALOCEAN_ACCESS_TOKEN")?;
-        let endpoint = config.get("api_endpoint").and_then(Value::as_str).filter(|e| !e.is_empty()).map(str::to_string).or_else(|| from_env("DIGITALOCEAN_API_URL")).unwrap_or_else(|| DEFAULT_ENDPOINT.into());
+        let endpoint = config
+            .get("api_endpoint")
+            .and_then(Value::as_str)
+            .filter(|e| !e.is_empty())
+            .map(str::to_string)
+            .or_else(|| from_env("DIGITALOCEAN_API_URL"))
+            .unwrap_or_else(|| DEFAULT_ENDPOINT.into());
         if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
             return Err(format!("api_endpoint {endpoint:?} must be an http(s) URL"));
         }
@@ -56,8 +62,19 @@ impl Settings {
             ..RetryPolicy::default()
         };
         Ok(Settings {
-            client: ClientConfig { endpoint, token: Secret::new(token), retry, request_timeout: secs("request_timeout_seconds", 60.0), user_agent: format!("iac-provider-digitalocean/{}", env!("CARGO_PKG_VERSION")) },
-            waits: Waits { timeout: secs("wait_timeout_seconds", 1800.0), poll: Duration::from_millis(num(config, "poll_interval_ms").unwrap_or(5000.0).max(10.0) as u64), list_cache: secs("list_cache_seconds", 30.0), batch_reads: config.get("batch_reads").and_then(Value::as_bool).unwrap_or(true) },
+            client: ClientConfig {
+                endpoint,
+                token: Secret::new(token),
+                retry,
+                request_timeout: secs("request_timeout_seconds", 60.0),
+                user_agent: format!("iac-provider-digitalocean/{}", env!("CARGO_PKG_VERSION")),
+            },
+            waits: Waits {
+                timeout: secs("wait_timeout_seconds", 1800.0),
+                poll: Duration::from_millis(num(config, "poll_interval_ms").unwrap_or(5000.0).max(10.0) as u64),
+                list_cache: secs("list_cache_seconds", 30.0),
+                batch_reads: config.get("batch_reads").and_then(Value::as_bool).unwrap_or(true),
+            },
             max_concurrency: num(config, "max_concurrency").map(|n| n.max(1.0) as usize).unwrap_or(8),
         })
     }

@@ -66,11 +66,30 @@ pub fn pool_value(p: &Json) -> Value {
             Value::List(
                 nodes
                     .iter()
-                    .map(|n| Value::map([("id", s(&n["id"])), ("name", s(&n["name"])), ("status", s(&n["status"]["state"])), ("droplet_id", s(&n["droplet_id"])), ("created_at", s(&n["created_at"])), ("updated_at", s(&n["updated_at"]))]))
+                    .map(|n| {
+                        Value::map([
+                            ("id", s(&n["id"])),
+                            ("name", s(&n["name"])),
+                            ("status", s(&n["status"]["state"])),
+                            ("droplet_id", s(&n["droplet_id"])),
+                            ("created_at", s(&n["created_at"])),
+                            ("updated_at", s(&n["updated_at"])),
+                        ])
+                    })
                     .collect(),
             ),
         ),
-        ("taint", Value::List(p["taints"].as_array().into_iter().flatten().map(|t| Value::map([("key", s(&t["key"])), ("value", s(&t["value"])), ("effect", s(&t["effect"]))])).collect())),
+        (
+            "taint",
+            Value::List(
+                p["taints"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|t| Value::map([("key", s(&t["key"])), ("value", s(&t["value"])), ("effect", s(&t["effect"]))]))
+                    .collect(),
+            ),
+        ),
     ])
 }
 
@@ -98,7 +117,11 @@ pub fn inline_pool<'a>(cluster: &'a Json, id_hint: Option<&str>) -> Option<&'a J
 
 pub fn cluster_value(c: &Json, pool: Option<&Json>, kube: Value) -> Value {
     let mp = &c["maintenance_policy"];
-    let maintenance = if mp.is_object() { Value::List(vec![Value::map([("start_time", s(&mp["start_time"])), ("day", s(&mp["day"])), ("duration", s(&mp["duration"]))])]) } else { Value::List(Vec::new()) };
+    let maintenance = if mp.is_object() {
+        Value::List(vec![Value::map([("start_time", s(&mp["start_time"])), ("day", s(&mp["day"])), ("duration", s(&mp["duration"]))])])
+    } else {
+        Value::List(Vec::new())
+    };
     let id = c["id"].as_str().unwrap_or("");
     Value::map([
         ("id", s(&c["id"])),
@@ -146,7 +169,11 @@ pub fn pool_body(v: &Value, create: bool, default_pool: bool) -> Json {
         tags.push(DEFAULT_POOL_TAG.into());
     }
     m.insert("tags".into(), json!(tags));
-    let labels: BTreeMap<String, String> = v.get("labels").and_then(Value::as_map).map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect()).unwrap_or_default();
+    let labels: BTreeMap<String, String> = v
+        .get("labels")
+        .and_then(Value::as_map)
+        .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect())
+        .unwrap_or_default();
     m.insert("labels".into(), json!(labels));
     let taints: Vec<Json> = v.get("taint").and_then(Value::as_list).unwrap_or(&[]).iter().map(|t| json!({"key": t.get("key").and_then(Value::as_str), "value": t.get("value").and_then(Value::as_str).unwrap_or(""), "effect": t.get("effect").and_then(Value::as_str)})).collect();
     m.insert("taints".into(), json!(taints));
@@ -226,4 +253,3 @@ pub fn with_first_pool(v: &mut Value, f: impl FnOnce(&mut Value)) {
         }
     }
 }
-

@@ -47,11 +47,17 @@ pub fn next_step(current: &str, target: &str, available: &[String]) -> Option<St
     if tgt <= cur {
         return None;
     }
-    if available.iter().any(|a| a == target) && (tgt.minor_key() == cur.minor_key() || !available.iter().any(|a| Slug::parse(a).is_some_and(|s| s.minor_key() == cur.minor_key() && s > cur))) {
+    if available.iter().any(|a| a == target)
+        && (tgt.minor_key() == cur.minor_key() || !available.iter().any(|a| Slug::parse(a).is_some_and(|s| s.minor_key() == cur.minor_key() && s > cur)))
+    {
         return Some(target.to_string());
     }
     // The latest patch of the current minor first.
-    let same_minor = available.iter().filter_map(|a| Slug::parse(a).map(|s| (s, a))).filter(|(s, _)| s.minor_key() == cur.minor_key() && *s > cur && *s <= tgt).max_by_key(|(s, _)| *s);
+    let same_minor = available
+        .iter()
+        .filter_map(|a| Slug::parse(a).map(|s| (s, a)))
+        .filter(|(s, _)| s.minor_key() == cur.minor_key() && *s > cur && *s <= tgt)
+        .max_by_key(|(s, _)| *s);
     if let Some((_, a)) = same_minor {
         return Some(a.clone());
     }

@@ -59,7 +59,11 @@ fn digitalocean_conforms() {
                 Step::new(platform(&h.url(), "second", 1), &[("digitalocean_vpc.net", Update)]),
                 Step::new(platform(&h.url(), "second", 3), &[("digitalocean_kubernetes_node_pool.workers", Update)]),
             ],
-            imports: vec![("digitalocean_vpc.net".into(), "id".into()), ("digitalocean_kubernetes_cluster.main".into(), "id".into()), ("digitalocean_kubernetes_node_pool.workers".into(), "id".into())],
+            imports: vec![
+                ("digitalocean_vpc.net".into(), "id".into()),
+                ("digitalocean_kubernetes_cluster.main".into(), "id".into()),
+                ("digitalocean_kubernetes_node_pool.workers".into(), "id".into()),
+            ],
             parallelism: 4,
             remote_objects: true,
         };

@@ -118,7 +118,11 @@ fn pacing_keeps_a_burst_under_the_rate_limit() {
             assert_eq!(t.await.unwrap().unwrap(), 200);
         }
         assert_eq!(h.stats().by_status.get(&429), None, "no 429 within the quota");
-        let least = h.exchanges().iter().filter_map(|e| e.response_headers.iter().find(|(k, _)| k == "ratelimit-remaining").and_then(|(_, v)| v.parse::<u32>().ok())).min();
+        let least = h
+            .exchanges()
+            .iter()
+            .filter_map(|e| e.response_headers.iter().find(|(k, _)| k == "ratelimit-remaining").and_then(|(_, v)| v.parse::<u32>().ok()))
+            .min();
         assert_eq!(least, Some(1), "the headers count the window down");
         assert_contract(&h);
     });

@@ -80,7 +80,11 @@ fn cluster_lifecycle_against_the_simulator() {
         // Nothing to do: auto-tags, defaults and kube_config are not drift.
         let p = plan(&st, &env).await;
         assert!(changes(&p).is_empty(), "{:?}", changes(&p));
-        assert!(p.drift.is_empty(), "no drift right after apply: {:?}", p.drift.iter().map(|d| (d.addr.to_string(), d.paths.iter().map(|x| x.to_string()).collect::<Vec<_>>())).collect::<Vec<_>>());
+        assert!(
+            p.drift.is_empty(),
+            "no drift right after apply: {:?}",
+            p.drift.iter().map(|d| (d.addr.to_string(), d.paths.iter().map(|x| x.to_string()).collect::<Vec<_>>())).collect::<Vec<_>>()
+        );
 
         // Update in place: tags and description.
         let st = write_stack(tmp.path(), &stack(&url, "1.30.4-do.0", "s-1vcpu-2gb", r#""prod", "team-a""#, "second"));

@@ -70,7 +70,14 @@ fn objects_no_checked_state_knows_are_reported_once() {
         assert!(ra.drift.is_empty() && rb.drift.is_empty());
         // Alone, stack a sees everything else in the account.
         {
-            let mut alone = ops::DriftReport { unmanaged: ra.unmanaged.clone(), known_ids: ra.known_ids.clone(), drift: Vec::new(), managed_types: Default::default(), duration: Default::default(), checked_at_unix: 0 };
+            let mut alone = ops::DriftReport {
+                unmanaged: ra.unmanaged.clone(),
+                known_ids: ra.known_ids.clone(),
+                drift: Vec::new(),
+                managed_types: Default::default(),
+                duration: Default::default(),
+                checked_at_unix: 0,
+            };
             ops::settle_unmanaged(&mut [&mut alone], &IgnoreList::default());
             let mut got = names(&alone);
             got.sort();
@@ -95,7 +102,10 @@ fn objects_no_checked_state_knows_are_reported_once() {
         ops::settle_unmanaged(&mut [&mut ra, &mut rb], &ignore);
         let mut got = names(&ra);
         got.sort();
-        assert_eq!(got, vec!["digitalocean_kubernetes_cluster by-hand", "digitalocean_kubernetes_node_pool by-hand-workers", "digitalocean_kubernetes_node_pool system"]);
+        assert_eq!(
+            got,
+            vec!["digitalocean_kubernetes_cluster by-hand", "digitalocean_kubernetes_node_pool by-hand-workers", "digitalocean_kubernetes_node_pool system"]
+        );
         assert!(rb.unmanaged.is_empty(), "{:?}", names(&rb));
         assert!(ra.has_drift(), "unmanaged objects count as drift");
         assert_contract(&h);

@@ -68,7 +68,13 @@ impl Cluster {
             .into_iter()
             .filter(|r| !r.name.contains('/'))
             .map(|r| Kind {
-                resource: ApiResource { group: group.to_string(), version: version.to_string(), api_version: api_version.to_string(), kind: r.kind.clone(), plural: r.name.clone() },
+                resource: ApiResource {
+                    group: group.to_string(),
+                    version: version.to_string(),
+                    api_version: api_version.to_string(),
+                    kind: r.kind.clone(),
+                    plural: r.name.clone(),
+                },
                 namespaced: r.namespaced,
             })
             .collect();
@@ -90,7 +96,9 @@ impl Cluster {
 
     /// The kind, or an error naming the object when the cluster does not serve it.
     pub async fn require_kind(&self, id: &ObjectId) -> Result<Kind> {
-        self.kind(&id.api_version, &id.kind).await?.ok_or_else(|| KubeError::UnknownKind(format!("{id}: the cluster at {} does not serve {} in {} (is its CRD installed?)", self.describe, id.kind, id.api_version)))
+        self.kind(&id.api_version, &id.kind).await?.ok_or_else(|| {
+            KubeError::UnknownKind(format!("{id}: the cluster at {} does not serve {} in {} (is its CRD installed?)", self.describe, id.kind, id.api_version))
+        })
     }
 
     fn request(&self, kind: &Kind, id: &ObjectId) -> Request {

@@ -126,7 +126,10 @@ mod tests {
     fn extract_takes_only_the_owned_fields_with_list_keys() {
         let l = live();
         let got = extract(&l, owned_set(&l, "iac").unwrap());
-        assert_eq!(got, json!({"metadata": {"labels": {"app": "web"}}, "spec": {"replicas": 2, "template": {"spec": {"containers": [{"name": "web", "image": "nginx:1"}]}}}}));
+        assert_eq!(
+            got,
+            json!({"metadata": {"labels": {"app": "web"}}, "spec": {"replicas": 2, "template": {"spec": {"containers": [{"name": "web", "image": "nginx:1"}]}}}})
+        );
         assert!(owned_set(&l, "kube-controller-manager").is_none(), "Update entries are not ours to compare");
     }
 

@@ -32,9 +32,10 @@ pub fn find_helm(explicit: Option<&str>) -> Result<PathBuf> {
         return if p.is_file() { Ok(p) } else { Err(KubeError::Helm(format!("helm_binary {} does not exist", p.display()))) };
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path).map(|d| d.join("helm")).find(|p| p.is_file()).ok_or_else(|| {
-        KubeError::Helm("helm was not found on PATH: install helm, or set helm_binary in the provider \"helm\" block (or HELM_BINARY)".into())
-    })
+    std::env::split_paths(&path)
+        .map(|d| d.join("helm"))
+        .find(|p| p.is_file())
+        .ok_or_else(|| KubeError::Helm("helm was not found on PATH: install helm, or set helm_binary in the provider \"helm\" block (or HELM_BINARY)".into()))
 }
 
 /// A chart that exists on disk (relative paths from the stack directory):

@@ -96,7 +96,10 @@ impl ProviderFactory for KubernetesFactory {
     }
     async fn configure(&self, req: ConfigureRequest) -> Result<Arc<dyn Provider>, ProviderError> {
         let cluster = connect(&req.config, &req.config, &self.env, &req.context).await?;
-        Ok(Arc::new(Kubernetes { cx: Context { cluster: Arc::new(cluster), stack_dir: req.context.stack_dir.clone(), helm_binary: None }, flavor: Flavor::Kubernetes }))
+        Ok(Arc::new(Kubernetes {
+            cx: Context { cluster: Arc::new(cluster), stack_dir: req.context.stack_dir.clone(), helm_binary: None },
+            flavor: Flavor::Kubernetes,
+        }))
     }
 }
 
@@ -124,7 +127,12 @@ impl ProviderFactory for HelmFactory {
 impl HelmFactory {
     /// `helm_binary` from the provider block, else `HELM_BINARY`.
     fn helm_binary(&self, config: &Value) -> Option<String> {
-        config.get("helm_binary").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string).or_else(|| self.env.iter().find(|(k, v)| k == "HELM_BINARY" && !v.is_empty()).map(|(_, v)| v.clone()))
+        config
+            .get("helm_binary")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .or_else(|| self.env.iter().find(|(k, v)| k == "HELM_BINARY" && !v.is_empty()).map(|(_, v)| v.clone()))
     }
 }
 

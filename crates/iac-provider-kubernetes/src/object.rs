@@ -31,7 +31,9 @@ impl ObjectId {
         }
         let api_version = field(&obj["apiVersion"], "apiVersion")?;
         let kind = field(&obj["kind"], "kind")?;
-        let name = field(&obj["metadata"]["name"], "metadata.name").map_err(|_| KubeError::Manifest(format!("{source}: {kind} has no metadata.name (generateName is not supported: iac must know the object's name to track it)")))?;
+        let name = field(&obj["metadata"]["name"], "metadata.name").map_err(|_| {
+            KubeError::Manifest(format!("{source}: {kind} has no metadata.name (generateName is not supported: iac must know the object's name to track it)"))
+        })?;
         let namespace = obj["metadata"]["namespace"].as_str().filter(|s| !s.is_empty()).map(str::to_string);
         Ok(ObjectId { api_version, kind, namespace, name })
     }
@@ -63,7 +65,11 @@ impl ObjectId {
     /// `apiVersion//kind//name` when cluster-scoped), and
     /// `apiVersion=v1,kind=Secret,namespace=default,name=foo`.
     pub fn parse_import(id: &str) -> Result<ObjectId> {
-        let bad = || KubeError::Config(format!("import id {id:?}: expected apiVersion//kind//namespace//name, apiVersion//kind//name, or apiVersion=...,kind=...,namespace=...,name=..."));
+        let bad = || {
+            KubeError::Config(format!(
+                "import id {id:?}: expected apiVersion//kind//namespace//name, apiVersion//kind//name, or apiVersion=...,kind=...,namespace=...,name=..."
+            ))
+        };
         if id.contains('=') {
             let mut o = ObjectId { api_version: String::new(), kind: String::new(), namespace: None, name: String::new() };
             for part in id.split(',') {
@@ -83,10 +89,15 @@ impl ObjectId {
         }
         let parts: Vec<&str> = id.split("//").collect();
         match parts.as_slice() {
-            [av, kind, ns, name] if !av.is_empty() && !kind.is_empty() && !name.is_empty() => {
-                Ok(ObjectId { api_version: av.to_string(), kind: kind.to_string(), namespace: Some(ns.to_string()).filter(|s| !s.is_empty()), name: name.to_string() })
+            [av, kind, ns, name] if !av.is_empty() && !kind.is_empty() && !name.is_empty() => Ok(ObjectId {
+                api_version: av.to_string(),
+                kind: kind.to_string(),
+                namespace: Some(ns.to_string()).filter(|s| !s.is_empty()),
+                name: name.to_string(),
+            }),
+            [av, kind, name] if !av.is_empty() && !kind.is_empty() && !name.is_empty() => {
+                Ok(ObjectId { api_version: av.to_string(), kind: kind.to_string(), namespace: None, name: name.to_string() })
             }
-            [av, kind, name] if !av.is_empty() && !kind.is_empty() && !name.is_empty() => Ok(ObjectId { api_version: av.to_string(), kind: kind.to_string(), namespace: None, name: name.to_string() }),
             _ => Err(bad()),
         }
     }
@@ -127,7 +138,9 @@ fn push_object(j: Json, source: &str, out: &mut Vec<Json>) -> Result<()> {
     match j {
         Json::Null => Ok(()),
         Json::Object(ref m) if m.is_empty() => Ok(()),
-        Json::Object(m) if m.get("kind").and_then(Json::as_str).is_some_and(|k| k == "List" || k.ends_with("List")) && m.get("items").is_some_and(Json::is_array) => {
+        Json::Object(m)
+            if m.get("kind").and_then(Json::as_str).is_some_and(|k| k == "List" || k.ends_with("List")) && m.get("items").is_some_and(Json::is_array) =>
+        {
             for item in m["items"].as_array().into_iter().flatten() {
                 push_object(item.clone(), source, out)?;
             }
@@ -251,7 +264,8 @@ mod tests {
 
     #[test]
     fn secret_values_are_replaced_by_their_hashes() {
-        let s = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"}, "data": {"password": "aHVudGVyMg=="}, "stringData": {"user": "admin"}});
+        let s =
+            json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"}, "data": {"password": "aHVudGVyMg=="}, "stringData": {"user": "admin"}});
         let r = redacted(&s);
         let text = to_yaml(&r);
         assert!(!text.contains("aHVudGVyMg==") && !text.contains("admin"), "{text}");

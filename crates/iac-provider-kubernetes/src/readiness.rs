@@ -155,7 +155,10 @@ pub fn readiness(id: &ObjectId, obj: &Json) -> Readiness {
             if sync == "Synced" && health == "Healthy" {
                 Readiness::Ready
             } else if health == "Degraded" {
-                Readiness::Failed(format!("the application is Degraded (sync {sync}): {}", st["health"]["message"].as_str().or(st["operationState"]["message"].as_str()).unwrap_or("")))
+                Readiness::Failed(format!(
+                    "the application is Degraded (sync {sync}): {}",
+                    st["health"]["message"].as_str().or(st["operationState"]["message"].as_str()).unwrap_or("")
+                ))
             } else {
                 Readiness::Pending(format!("sync {sync}, health {health}; conditions: {}", describe_conditions(obj)))
             }
@@ -241,11 +244,31 @@ mod tests {
     #[test]
     fn readiness_by_kind() {
         let cases = [
-            (id("apps/v1", "Deployment"), json!({"metadata": {"generation": 2}, "spec": {"replicas": 2}, "status": {"observedGeneration": 2, "replicas": 2, "updatedReplicas": 2, "availableReplicas": 2}}), true),
-            (id("apps/v1", "Deployment"), json!({"metadata": {"generation": 2}, "spec": {"replicas": 2}, "status": {"observedGeneration": 1, "replicas": 2, "updatedReplicas": 2, "availableReplicas": 2}}), false),
-            (id("apps/v1", "Deployment"), json!({"metadata": {"generation": 1}, "spec": {}, "status": {"observedGeneration": 1, "replicas": 2, "updatedReplicas": 1, "availableReplicas": 1}}), false),
-            (id("apps/v1", "StatefulSet"), json!({"metadata": {"generation": 1}, "spec": {"replicas": 1}, "status": {"observedGeneration": 1, "readyReplicas": 1, "updatedReplicas": 1, "currentRevision": "r1", "updateRevision": "r1"}}), true),
-            (id("apps/v1", "DaemonSet"), json!({"metadata": {"generation": 1}, "status": {"observedGeneration": 1, "desiredNumberScheduled": 3, "updatedNumberScheduled": 3, "numberAvailable": 2}}), false),
+            (
+                id("apps/v1", "Deployment"),
+                json!({"metadata": {"generation": 2}, "spec": {"replicas": 2}, "status": {"observedGeneration": 2, "replicas": 2, "updatedReplicas": 2, "availableReplicas": 2}}),
+                true,
+            ),
+            (
+                id("apps/v1", "Deployment"),
+                json!({"metadata": {"generation": 2}, "spec": {"replicas": 2}, "status": {"observedGeneration": 1, "replicas": 2, "updatedReplicas": 2, "availableReplicas": 2}}),
+                false,
+            ),
+            (
+                id("apps/v1", "Deployment"),
+                json!({"metadata": {"generation": 1}, "spec": {}, "status": {"observedGeneration": 1, "replicas": 2, "updatedReplicas": 1, "availableReplicas": 1}}),
+                false,
+            ),
+            (
+                id("apps/v1", "StatefulSet"),
+                json!({"metadata": {"generation": 1}, "spec": {"replicas": 1}, "status": {"observedGeneration": 1, "readyReplicas": 1, "updatedReplicas": 1, "currentRevision": "r1", "updateRevision": "r1"}}),
+                true,
+            ),
+            (
+                id("apps/v1", "DaemonSet"),
+                json!({"metadata": {"generation": 1}, "status": {"observedGeneration": 1, "desiredNumberScheduled": 3, "updatedNumberScheduled": 3, "numberAvailable": 2}}),
+                false,
+            ),
             (id("batch/v1", "Job"), json!({"status": {"conditions": [{"type": "Complete", "status": "True"}]}}), true),
             (id("apiextensions.k8s.io/v1", "CustomResourceDefinition"), json!({"status": {"conditions": [{"type": "Established", "status": "True"}]}}), true),
             (id("v1", "Service"), json!({"spec": {"type": "LoadBalancer"}, "status": {"loadBalancer": {"ingress": [{"ip": "1.2.3.4"}]}}}), true),
@@ -271,7 +294,8 @@ mod tests {
 
     #[test]
     fn field_waits_take_terraform_paths_and_patterns() {
-        let pod = json!({"status": {"phase": "Running", "podIP": "10.0.0.7", "containerStatuses": [{"ready": true}]}, "metadata": {"annotations": {"a.b/c": "x"}}});
+        let pod =
+            json!({"status": {"phase": "Running", "podIP": "10.0.0.7", "containerStatuses": [{"ready": true}]}, "metadata": {"annotations": {"a.b/c": "x"}}});
         assert_eq!(field_at(&pod, "status.containerStatuses[0].ready"), Some(&json!(true)));
         assert_eq!(field_at(&pod, "metadata.annotations[\"a.b/c\"]"), Some(&json!("x")));
         assert_eq!(field_at(&pod, "status.missing"), None);

@@ -54,9 +54,12 @@ fn timeouts() -> NestedBlock {
 }
 
 fn set_waits(b: Block) -> Block {
-    b.attr("wait_for_rollout", Attribute::optional(Bool).describe("wait for Deployments, StatefulSets, DaemonSets to roll out and Jobs to complete (default true)"))
-        .attr("wait_for_load_balancer", Attribute::optional(Bool).describe("wait for LoadBalancer Services to have an address"))
-        .attr("wait_for_applications", Attribute::optional(Bool).describe("wait for Argo CD Applications to be Synced and Healthy"))
+    b.attr(
+        "wait_for_rollout",
+        Attribute::optional(Bool).describe("wait for Deployments, StatefulSets, DaemonSets to roll out and Jobs to complete (default true)"),
+    )
+    .attr("wait_for_load_balancer", Attribute::optional(Bool).describe("wait for LoadBalancer Services to have an address"))
+    .attr("wait_for_applications", Attribute::optional(Bool).describe("wait for Argo CD Applications to be Synced and Healthy"))
 }
 
 fn objects_attr() -> Attribute {
@@ -77,7 +80,11 @@ pub fn manifest() -> ResourceSchema {
                 single(
                     Block::default()
                         .attr("rollout", Attribute::optional(Bool))
-                        .attr("fields", Attribute::optional(Map(Box::new(String))).describe("field paths and regular expressions their values must match, e.g. {\"status.phase\" = \"^Running$\"}"))
+                        .attr(
+                            "fields",
+                            Attribute::optional(Map(Box::new(String)))
+                                .describe("field paths and regular expressions their values must match, e.g. {\"status.phase\" = \"^Running$\"}"),
+                        )
                         .block("condition", list(Block::default().attr("type", Attribute::optional(String)).attr("status", Attribute::optional(String)))),
                 ),
             )
@@ -120,8 +127,24 @@ pub fn helm_release() -> ResourceSchema {
             .attr("force_conflicts", Attribute::optional(Bool).describe("take over fields other managers changed, as helm upgrade does (default true)"))
             .attr("objects", objects_attr())
             .attr("status", Attribute::computed(String))
-            .block("set", list(Block::default().attr("name", Attribute::required(String)).attr("value", Attribute::required(String)).attr("type", Attribute::optional(String).describe("\"auto\" (default) or \"string\""))))
-            .block("set_sensitive", list(Block::default().attr("name", Attribute::required(String)).attr("value", Attribute::required(String).sensitive()).attr("type", Attribute::optional(String)))),
+            .block(
+                "set",
+                list(
+                    Block::default()
+                        .attr("name", Attribute::required(String))
+                        .attr("value", Attribute::required(String))
+                        .attr("type", Attribute::optional(String).describe("\"auto\" (default) or \"string\"")),
+                ),
+            )
+            .block(
+                "set_sensitive",
+                list(
+                    Block::default()
+                        .attr("name", Attribute::required(String))
+                        .attr("value", Attribute::required(String).sensitive())
+                        .attr("type", Attribute::optional(String)),
+                ),
+            ),
     }
 }
 

@@ -172,8 +172,15 @@ pub async fn apply_one(cluster: &Cluster, id: &ObjectId, obj: &Json, opts: &SetO
 /// Brings the cluster from `prior` (key → YAML as last applied or
 /// refreshed) to `desired`; returns the owned-fields hash of every object
 /// in `desired` (from `prior_hashes` for those left alone).
-pub async fn apply_set(cluster: &Cluster, prior: &BTreeMap<String, String>, desired: &Desired, prior_hashes: &BTreeMap<String, String>, opts: &SetOptions) -> Result<BTreeMap<String, String>> {
-    let changed: Vec<(&String, &ObjectId, &Json)> = desired.iter().filter(|(k, (_, o))| prior.get(*k).is_none_or(|y| *y != object::to_yaml(&object::redacted(o)))).map(|(k, (id, o))| (k, id, o)).collect();
+pub async fn apply_set(
+    cluster: &Cluster,
+    prior: &BTreeMap<String, String>,
+    desired: &Desired,
+    prior_hashes: &BTreeMap<String, String>,
+    opts: &SetOptions,
+) -> Result<BTreeMap<String, String>> {
+    let changed: Vec<(&String, &ObjectId, &Json)> =
+        desired.iter().filter(|(k, (_, o))| prior.get(*k).is_none_or(|y| *y != object::to_yaml(&object::redacted(o)))).map(|(k, (id, o))| (k, id, o)).collect();
     let mut hashes: BTreeMap<String, String> = desired.keys().filter_map(|k| prior_hashes.get(k).map(|h| (k.clone(), h.clone()))).collect();
     let n = cluster.tuning.apply_concurrency;
     for t in 0..3 {
@@ -182,7 +189,9 @@ pub async fn apply_set(cluster: &Cluster, prior: &BTreeMap<String, String>, desi
             continue;
         }
         tracing::info!(count = batch.len(), tier = t, "applying objects");
-        let applied: Vec<(String, Json)> = bounded(batch.iter().map(|(k, id, o)| async move { apply_one(cluster, id, o, opts).await.map(|live| ((*k).clone(), live)) }.boxed()).collect(), n).await?;
+        let applied: Vec<(String, Json)> =
+            bounded(batch.iter().map(|(k, id, o)| async move { apply_one(cluster, id, o, opts).await.map(|live| ((*k).clone(), live)) }.boxed()).collect(), n)
+                .await?;
         for (k, live) in &applied {
             if let Some(h) = fields::owned_hash(live, &opts.manager) {
                 hashes.insert(k.clone(), h);
@@ -231,7 +240,12 @@ pub async fn delete_set(cluster: &Cluster, tracked: &BTreeMap<String, String>, t
 
 /// Refreshes a tracked set: objects that are gone leave it, objects whose
 /// owned fields moved are re-read from the cluster.
-pub async fn read_set(cluster: &Cluster, tracked: &BTreeMap<String, String>, hashes: &BTreeMap<String, String>, manager: &str) -> Result<BTreeMap<String, String>> {
+pub async fn read_set(
+    cluster: &Cluster,
+    tracked: &BTreeMap<String, String>,
+    hashes: &BTreeMap<String, String>,
+    manager: &str,
+) -> Result<BTreeMap<String, String>> {
     let n = cluster.tuning.apply_concurrency.max(8);
     type Read<'a> = BoxFuture<'a, Result<Option<(String, String)>>>;
     let reads: Vec<Read<'_>> = tracked
@@ -268,7 +282,15 @@ mod tests {
         let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}});
         let d = resolve(None, vec![(crd, "a".into()), (widget, "a".into()), (role, "a".into()), (cm, "a".into())], "apps").await.unwrap().unwrap();
         let keys: Vec<&String> = d.keys().collect();
-        assert_eq!(keys, vec!["apiextensions.k8s.io/v1/CustomResourceDefinition/widgets.example.com", "example.com/v1/Widget/apps/w", "rbac.authorization.k8s.io/v1/ClusterRole/r", "v1/ConfigMap/apps/c"]);
+        assert_eq!(
+            keys,
+            vec![
+                "apiextensions.k8s.io/v1/CustomResourceDefinition/widgets.example.com",
+                "example.com/v1/Widget/apps/w",
+                "rbac.authorization.k8s.io/v1/ClusterRole/r",
+                "v1/ConfigMap/apps/c"
+            ]
+        );
         assert_eq!(d["v1/ConfigMap/apps/c"].1["metadata"]["namespace"], "apps");
         assert!(d["rbac.authorization.k8s.io/v1/ClusterRole/r"].1["metadata"].get("namespace").is_none());
         let unknown = json!({"apiVersion": "other.io/v1", "kind": "Thing", "metadata": {"name": "t"}});

@@ -37,7 +37,12 @@ pub struct Connection {
 impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never the token or the key.
-        f.debug_struct("Connection").field("host", &self.host).field("config_path", &self.config_path).field("config_context", &self.config_context).field("insecure", &self.insecure).finish_non_exhaustive()
+        f.debug_struct("Connection")
+            .field("host", &self.host)
+            .field("config_path", &self.config_path)
+            .field("config_context", &self.config_context)
+            .field("insecure", &self.insecure)
+            .finish_non_exhaustive()
     }
 }
 
@@ -130,7 +135,8 @@ impl Connection {
     /// A kube-rs configuration for this connection.
     pub async fn kube_config(&self, stack_dir: &std::path::Path) -> Result<kube::Config> {
         let (kc, opts) = self.kubeconfig(stack_dir)?;
-        let mut cfg = kube::Config::from_custom_kubeconfig(kc, &opts).await.map_err(|e| KubeError::Config(format!("connecting to {}: {e}", self.describe())))?;
+        let mut cfg =
+            kube::Config::from_custom_kubeconfig(kc, &opts).await.map_err(|e| KubeError::Config(format!("connecting to {}: {e}", self.describe())))?;
         cfg.connect_timeout = Some(Duration::from_secs(30));
         cfg.read_timeout = Some(Duration::from_secs(120));
         Ok(cfg)
@@ -197,7 +203,10 @@ mod tests {
 
     #[tokio::test]
     async fn explicit_host_and_token_make_the_config() {
-        let c = Connection::from_config(&cfg(&[("host", "http://127.0.0.1:6443"), ("token", "secret-token"), ("cluster_ca_certificate", "garbage ignored over http")]), &[]);
+        let c = Connection::from_config(
+            &cfg(&[("host", "http://127.0.0.1:6443"), ("token", "secret-token"), ("cluster_ca_certificate", "garbage ignored over http")]),
+            &[],
+        );
         let k = c.kube_config(std::path::Path::new(".")).await.unwrap();
         assert_eq!(k.cluster_url.to_string(), "http://127.0.0.1:6443/");
         assert!(k.auth_info.token.is_some());

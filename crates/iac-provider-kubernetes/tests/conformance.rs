@@ -110,7 +110,10 @@ fn helm_conforms() {
         let url = sim.url();
         let case = Case {
             name: "helm".into(),
-            steps: vec![Step::new(release(&url, &helm, 1), &[("helm_release.keda", Create)]), Step::new(release(&url, &helm, 2), &[("helm_release.keda", Update)])],
+            steps: vec![
+                Step::new(release(&url, &helm, 1), &[("helm_release.keda", Create)]),
+                Step::new(release(&url, &helm, 2), &[("helm_release.keda", Update)]),
+            ],
             imports: Vec::new(),
             parallelism: 4,
             remote_objects: true,

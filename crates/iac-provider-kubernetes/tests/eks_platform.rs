@@ -104,7 +104,11 @@ fn eks_platform_stack_builds_cluster_core_components_and_argocd_in_one_apply() {
         let behaviour = iac_eks_sim_layer::Behaviour { transition_reads: 1, kube_api: Some(kube_sim.url()), ..Default::default() };
         let layer = iac_eks_sim_layer::start(&moto.endpoint(), behaviour).await.expect("the EKS layer starts");
         let kube = Actor::new(&kube_sim.url()).await;
-        let cluster_wide = [("v1", "Namespace", "namespaces"), ("apiextensions.k8s.io/v1", "CustomResourceDefinition", "customresourcedefinitions"), ("rbac.authorization.k8s.io/v1", "ClusterRole", "clusterroles")];
+        let cluster_wide = [
+            ("v1", "Namespace", "namespaces"),
+            ("apiextensions.k8s.io/v1", "CustomResourceDefinition", "customresourcedefinitions"),
+            ("rbac.authorization.k8s.io/v1", "ClusterRole", "clusterroles"),
+        ];
         let mut before = Vec::new();
         for k in cluster_wide {
             before.push(names(&kube, k).await);
@@ -116,7 +120,8 @@ fn eks_platform_stack_builds_cluster_core_components_and_argocd_in_one_apply() {
         copy_dir(&workspace().join("stacks/modules"), &tmp.path().join("stacks/modules"));
         let st = tmp.path().join("stacks/eks-platform");
         let layer_url = layer.url();
-        let aws_env = [("AWS_ACCESS_KEY_ID", ACCESS_KEY), ("AWS_SECRET_ACCESS_KEY", SECRET_KEY), ("AWS_REGION", "us-east-1"), ("AWS_ENDPOINT_URL", layer_url.as_str())];
+        let aws_env =
+            [("AWS_ACCESS_KEY_ID", ACCESS_KEY), ("AWS_SECRET_ACCESS_KEY", SECRET_KEY), ("AWS_REGION", "us-east-1"), ("AWS_ENDPOINT_URL", layer_url.as_str())];
         let mut reg = iac_engine::providers::Registry::new();
         reg.register(Arc::new(AwsFactory::with_env(aws_env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())));
         reg.register(Arc::new(KubernetesFactory::with_env(Vec::new())));
@@ -166,7 +171,11 @@ fn eks_platform_stack_builds_cluster_core_components_and_argocd_in_one_apply() {
         let server = kube.get(DEPLOYMENT, Some("argocd"), "argocd-server").await.expect("Argo CD is installed");
         assert!(server["status"]["availableReplicas"].as_i64().unwrap_or(0) >= 1);
         let root = kube.get(APPLICATION, Some("argocd"), "root").await.expect("the root Application");
-        assert_eq!((root["status"]["sync"]["status"].as_str(), root["status"]["health"]["status"].as_str()), (Some("Synced"), Some("Healthy")), "the apply waited for it");
+        assert_eq!(
+            (root["status"]["sync"]["status"].as_str(), root["status"]["health"]["status"].as_str()),
+            (Some("Synced"), Some("Healthy")),
+            "the apply waited for it"
+        );
         assert!(kube.get(DEPLOYMENT, Some("keda"), "keda-operator").await.is_some());
 
         // Karpenter: the controller's service account assumes the IRSA role,
@@ -175,13 +184,21 @@ fn eks_platform_stack_builds_cluster_core_components_and_argocd_in_one_apply() {
         let sa = kube.get(SERVICE_ACCOUNT, Some("kube-system"), "karpenter").await.expect("Karpenter's service account");
         assert_eq!(sa["metadata"]["annotations"]["eks.amazonaws.com/role-arn"], json!(role_arn));
         let state = ops::read_state(env.backend.as_ref()).await.unwrap();
-        let attr = |addr: &str, a: &str| state.resources[&addr.parse().unwrap()].value().get(a).and_then(|v| v.as_str().map(str::to_string)).unwrap_or_else(|| panic!("{addr}.{a}"));
+        let attr = |addr: &str, a: &str| {
+            state.resources[&addr.parse().unwrap()].value().get(a).and_then(|v| v.as_str().map(str::to_string)).unwrap_or_else(|| panic!("{addr}.{a}"))
+        };
         let trust: Json = serde_json::from_str(&attr("aws_iam_role.karpenter_controller", "assume_role_policy")).unwrap();
         let oidc_arn = attr("aws_iam_openid_connect_provider.cluster", "arn");
         let issuer = attr("aws_iam_openid_connect_provider.cluster", "url").trim_start_matches("https://").to_string();
         let statement = &trust["Statement"][0];
-        assert_eq!((statement["Principal"]["Federated"].as_str(), statement["Action"].as_str()), (Some(oidc_arn.as_str()), Some("sts:AssumeRoleWithWebIdentity")));
-        assert_eq!(statement["Condition"]["StringEquals"], json!({ format!("{issuer}:sub"): "system:serviceaccount:kube-system:karpenter", format!("{issuer}:aud"): "sts.amazonaws.com" }));
+        assert_eq!(
+            (statement["Principal"]["Federated"].as_str(), statement["Action"].as_str()),
+            (Some(oidc_arn.as_str()), Some("sts:AssumeRoleWithWebIdentity"))
+        );
+        assert_eq!(
+            statement["Condition"]["StringEquals"],
+            json!({ format!("{issuer}:sub"): "system:serviceaccount:kube-system:karpenter", format!("{issuer}:aud"): "sts.amazonaws.com" })
+        );
         let a = aws(&layer.url()).await;
         let role = a.iam.get_role().role_name("platform-karpenter-controller").send().await.unwrap();
         assert_eq!(role.role().map(|r| r.arn()), Some(role_arn.as_str()));
@@ -196,12 +213,19 @@ fn eks_platform_stack_builds_cluster_core_components_and_argocd_in_one_apply() {
         let doc: Json = serde_json::from_str(&percent_encoding::percent_decode_str(&doc).decode_utf8().unwrap()).unwrap();
         let statement = |sid: &str| doc["Statement"].as_array().unwrap().iter().find(|s| s["Sid"] == sid).unwrap_or_else(|| panic!("statement {sid}")).clone();
         let nodes_arn = attr("aws_iam_role.nodes", "arn");
-        assert_eq!((statement("AllowPassingInstanceRole")["Action"].as_str(), statement("AllowPassingInstanceRole")["Resource"].as_str()), (Some("iam:PassRole"), Some(nodes_arn.as_str())));
+        assert_eq!(
+            (statement("AllowPassingInstanceRole")["Action"].as_str(), statement("AllowPassingInstanceRole")["Resource"].as_str()),
+            (Some("iam:PassRole"), Some(nodes_arn.as_str()))
+        );
         assert_eq!(statement("AllowScopedDeletion")["Condition"]["StringEquals"], json!({ "aws:ResourceTag/kubernetes.io/cluster/platform": "owned" }));
         let launch = statement("AllowScopedEC2InstanceActionsWithTags");
         assert!(launch["Action"].as_array().unwrap().contains(&json!("ec2:CreateFleet")), "{launch}");
         assert_eq!(launch["Condition"]["StringEquals"]["aws:RequestTag/eks:eks-cluster-name"], json!("platform"));
-        for (sid, action) in [("AllowPricingReadActions", "pricing:GetProducts"), ("AllowSSMReadActions", "ssm:GetParameter"), ("AllowAPIServerEndpointDiscovery", "eks:DescribeCluster")] {
+        for (sid, action) in [
+            ("AllowPricingReadActions", "pricing:GetProducts"),
+            ("AllowSSMReadActions", "ssm:GetParameter"),
+            ("AllowAPIServerEndpointDiscovery", "eks:DescribeCluster"),
+        ] {
             assert_eq!(statement(sid)["Action"], json!(action));
         }
         let controller = kube.get(DEPLOYMENT, Some("kube-system"), "karpenter").await.expect("Karpenter's controller");
@@ -212,7 +236,13 @@ fn eks_platform_stack_builds_cluster_core_components_and_argocd_in_one_apply() {
         let class = kube.get(NODE_CLASS, None, "default").await.expect("the default EC2NodeClass");
         assert_eq!(class["spec"]["role"], json!("platform-eks-nodes"));
         assert_eq!(class["spec"]["subnetSelectorTerms"], json!([{ "tags": { "karpenter.sh/discovery": "platform" } }]));
-        let tagged = a.ec2.describe_subnets().filters(aws_sdk_ec2::types::Filter::builder().name("tag:karpenter.sh/discovery").values("platform").build()).send().await.unwrap();
+        let tagged = a
+            .ec2
+            .describe_subnets()
+            .filters(aws_sdk_ec2::types::Filter::builder().name("tag:karpenter.sh/discovery").values("platform").build())
+            .send()
+            .await
+            .unwrap();
         assert_eq!(tagged.subnets().len(), 2, "the private subnets are discoverable");
         let pool = kube.get(NODE_POOL, None, "default").await.expect("the default NodePool");
         assert_eq!(pool["spec"]["template"]["spec"]["nodeClassRef"], json!({ "group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": "default" }));

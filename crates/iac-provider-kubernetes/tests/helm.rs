@@ -12,7 +12,12 @@ use common::*;
 use iac_core::plan::{Action, PlanMode};
 
 fn keda_chart() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/charts/keda-2.20.2").canonicalize().expect("the KEDA chart beside the workspace").display().to_string()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/fixtures/charts/keda-2.20.2")
+        .canonicalize()
+        .expect("the KEDA chart beside the workspace")
+        .display()
+        .to_string()
 }
 
 fn stack(url: &str, helm: &str, replicas: u32) -> String {
@@ -56,7 +61,12 @@ fn keda_chart_installs_through_real_helm_and_tracks_its_objects() {
 
         let p = plan(&st, &env).await;
         let keys = object_keys(&change(&p, "helm_release.keda").after);
-        for k in ["v1/Namespace/keda", "apps/v1/Deployment/keda/keda-operator", "apiextensions.k8s.io/v1/CustomResourceDefinition/scaledobjects.keda.sh", "apiregistration.k8s.io/v1/APIService/v1beta1.external.metrics.k8s.io"] {
+        for k in [
+            "v1/Namespace/keda",
+            "apps/v1/Deployment/keda/keda-operator",
+            "apiextensions.k8s.io/v1/CustomResourceDefinition/scaledobjects.keda.sh",
+            "apiregistration.k8s.io/v1/APIService/v1beta1.external.metrics.k8s.io",
+        ] {
             assert!(keys.iter().any(|x| x == k), "{k} is among the rendered objects: {keys:?}");
         }
         assert_eq!(keys.iter().filter(|k| k.contains("CustomResourceDefinition")).count(), 6, "the chart's CRDs are included");

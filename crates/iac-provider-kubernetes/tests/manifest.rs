@@ -73,13 +73,27 @@ fn manifest_lifecycle_drift_conflict_force_update_delete() {
         assert!(changes(&again).is_empty(), "{:?}", changes(&again));
 
         // Another manager sets fields we do not manage (a label, an annotation): not drift.
-        kube.merge(("apps/v1", "Deployment", "deployments"), Some("web"), "api", "kubectl-edit", json!({"metadata": {"labels": {"team": "payments"}, "annotations": {"note": "x"}}})).await;
+        kube.merge(
+            ("apps/v1", "Deployment", "deployments"),
+            Some("web"),
+            "api",
+            "kubectl-edit",
+            json!({"metadata": {"labels": {"team": "payments"}, "annotations": {"note": "x"}}}),
+        )
+        .await;
         let p = try_plan(&st, &env, PlanMode::RefreshOnly).await.unwrap();
         assert!(p.drift.is_empty(), "fields iac does not manage are not drift: {:?}", p.drift);
         assert!(changes(&plan(&st, &env).await).is_empty());
 
         // Someone takes spec.replicas over with kubectl apply --server-side --force-conflicts: drift.
-        kube.apply_forced(("apps/v1", "Deployment", "deployments"), Some("web"), "api", "kubectl", json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "api", "namespace": "web"}, "spec": {"replicas": 5}})).await;
+        kube.apply_forced(
+            ("apps/v1", "Deployment", "deployments"),
+            Some("web"),
+            "api",
+            "kubectl",
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "api", "namespace": "web"}, "spec": {"replicas": 5}}),
+        )
+        .await;
         let p = try_plan(&st, &env, PlanMode::RefreshOnly).await.unwrap();
         let drift: Vec<String> = p.drift.iter().flat_map(|d| d.paths.iter().map(move |path| format!("{} {path}", d.addr))).collect();
         assert_eq!(drift, vec!["kubernetes_manifest.app manifest.spec.replicas"]);

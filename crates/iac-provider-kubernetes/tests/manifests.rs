@@ -113,7 +113,11 @@ fn a_set_applies_in_order_shows_object_changes_prunes_and_refreshes() {
         let p = plan(&st, &env).await;
         assert!(rendered(&p).contains("+ apps/v1/Deployment/shop/web "), "{}", rendered(&p));
         destroy(&st, &env).await;
-        for (kind, ns, name) in [(("example.com/v1", "Widget", "widgets"), Some("shop"), "gear"), (("apps/v1", "Deployment", "deployments"), Some("shop"), "web"), (("v1", "Namespace", "namespaces"), None, "shop")] {
+        for (kind, ns, name) in [
+            (("example.com/v1", "Widget", "widgets"), Some("shop"), "gear"),
+            (("apps/v1", "Deployment", "deployments"), Some("shop"), "web"),
+            (("v1", "Namespace", "namespaces"), None, "shop"),
+        ] {
             assert!(kube.get(kind, ns, name).await.is_none(), "{} {name} deleted", kind.1);
         }
         assert!(kube.get(("apiextensions.k8s.io/v1", "CustomResourceDefinition", "customresourcedefinitions"), None, "widgets.example.com").await.is_none());
@@ -163,7 +167,8 @@ fn argocd_install_manifest_applies_whole_and_converges() {
 /// The Secret lives in a file: the configuration holds only its path.
 fn secret_stack(dir: &Path, url: &str, password: &str) -> std::path::PathBuf {
     let st = write_stack(dir, &format!("{}\nresource \"kubernetes_manifests\" \"creds\" {{\n  files = [\"secret.yaml\"]\n}}\n", providers(url)));
-    std::fs::write(st.join("secret.yaml"), format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: {password}\n  user: app\n")).unwrap();
+    std::fs::write(st.join("secret.yaml"), format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: {password}\n  user: app\n"))
+        .unwrap();
     st
 }
 

@@ -94,7 +94,11 @@ fn doks_platform_stack_installs_core_components_and_argocd_in_one_apply() {
         let root = kube.get(("argoproj.io/v1alpha1", "Application", "applications"), Some("argocd"), "root").await.expect("the root Application");
         assert_eq!(root["spec"]["syncPolicy"]["syncOptions"], json!(["CreateNamespace=true", "ServerSideApply=true"]));
         assert_eq!(root["spec"]["syncPolicy"]["automated"], json!({"prune": true, "selfHeal": true}));
-        assert_eq!((root["status"]["sync"]["status"].as_str(), root["status"]["health"]["status"].as_str()), (Some("Synced"), Some("Healthy")), "the apply waited for it");
+        assert_eq!(
+            (root["status"]["sync"]["status"].as_str(), root["status"]["health"]["status"].as_str()),
+            (Some("Synced"), Some("Healthy")),
+            "the apply waited for it"
+        );
         assert!(kube.get(("apps/v1", "Deployment", "deployments"), Some("keda"), "keda-operator").await.is_some());
         // The drift check ships with the platform, as a CronJob with its credentials from a Secret.
         let cron = kube.get(("batch/v1", "CronJob", "cronjobs"), Some("iac"), "iac-drift").await.expect("the drift CronJob");
@@ -109,7 +113,14 @@ fn doks_platform_stack_installs_core_components_and_argocd_in_one_apply() {
         kube.merge(("apps/v1", "Deployment", "deployments"), Some("argocd"), "argocd-server", "kubectl-scale", json!({"spec": {"replicas": 3}})).await;
         assert!(plan_with(PlanMode::RefreshOnly).await.expect("refresh-only plan").plan.drift.is_empty());
         // Relabelling it by hand is: the label is in the manifest.
-        kube.merge(("apps/v1", "Deployment", "deployments"), Some("argocd"), "argocd-server", "kubectl-label", json!({"metadata": {"labels": {"app.kubernetes.io/name": "changed"}}})).await;
+        kube.merge(
+            ("apps/v1", "Deployment", "deployments"),
+            Some("argocd"),
+            "argocd-server",
+            "kubectl-label",
+            json!({"metadata": {"labels": {"app.kubernetes.io/name": "changed"}}}),
+        )
+        .await;
         let drift = plan_with(PlanMode::RefreshOnly).await.expect("refresh-only plan").plan;
         let paths: Vec<String> = drift.drift.iter().flat_map(|d| d.paths.iter().map(move |p| format!("{} {p}", d.addr))).collect();
         assert_eq!(paths, vec!["module.argocd.kubernetes_manifests.install objects.apps/v1/Deployment/argocd/argocd-server"]);

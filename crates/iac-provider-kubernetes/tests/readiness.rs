@@ -22,7 +22,12 @@ fn stack(url: &str, rollout: bool, lb: bool) -> String {
 fn waits_that_cannot_finish_name_the_object_and_its_condition() {
     rt().block_on(async {
         let never = |kind: &str, name: &str| ObjectMatch { kind: kind.into(), name: Some(name.into()), namespace: None };
-        let opts = SimOptions { rollout_delay_ms: 20, load_balancer_delay_ms: 20, faults: Faults { never_ready: vec![never("Deployment", "stuck"), never("Service", "lb")], ..Faults::default() }, ..SimOptions::default() };
+        let opts = SimOptions {
+            rollout_delay_ms: 20,
+            load_balancer_delay_ms: 20,
+            faults: Faults { never_ready: vec![never("Deployment", "stuck"), never("Service", "lb")], ..Faults::default() },
+            ..SimOptions::default()
+        };
         let sim = iac_kube_sim::start(opts).await.unwrap();
         let url = sim.url();
 

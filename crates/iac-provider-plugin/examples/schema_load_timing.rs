@@ -12,7 +12,8 @@ use iac_provider_plugin::{PluginFactory, PluginSpec};
 async fn main() {
     let binary = std::env::args().nth(1).expect("usage: schema_load_timing PLUGIN_BINARY");
     let cache = std::env::temp_dir().join(format!("iac-schema-timing-{}", std::process::id()));
-    let spec = || PluginSpec { name: "p".into(), source: String::new(), version: String::new(), binary: binary.clone().into(), schema_cache_dir: Some(cache.clone()) };
+    let spec =
+        || PluginSpec { name: "p".into(), source: String::new(), version: String::new(), binary: binary.clone().into(), schema_cache_dir: Some(cache.clone()) };
     let t = Instant::now();
     let cold = PluginFactory::load(spec()).await.expect("cold load");
     println!("cold load:   {:?} (from cache: {})", t.elapsed(), cold.schema_from_cache());
@@ -44,7 +45,8 @@ async fn main() {
             Err(e) => println!("configure failed (not an aws plugin?): {e}"),
         }
     }
-    let size = std::fs::read_dir(&cache).unwrap().filter_map(|e| e.ok()).filter_map(|e| e.metadata().ok()).filter(|m| m.is_file()).map(|m| m.len()).sum::<u64>();
+    let size =
+        std::fs::read_dir(&cache).unwrap().filter_map(|e| e.ok()).filter_map(|e| e.metadata().ok()).filter(|m| m.is_file()).map(|m| m.len()).sum::<u64>();
     println!("cache size:  {:.1} MB", size as f64 / 1e6);
     let _ = std::fs::remove_dir_all(&cache);
 }

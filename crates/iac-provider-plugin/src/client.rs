@@ -5,9 +5,11 @@
 use iac_core::path::{AttrPath, PathStep};
 use tonic::transport::Channel;
 
-use crate::process::MAX_MESSAGE_BYTES;
-use crate::schema::{BlockNesting, FunctionParam, FunctionSig, NestedObject, ObjectNesting, PluginSchema, SchemaAttr, SchemaBlock, SchemaNested, ServerCaps, TypeSchema};
 use crate::cty::CtyType;
+use crate::process::MAX_MESSAGE_BYTES;
+use crate::schema::{
+    BlockNesting, FunctionParam, FunctionSig, NestedObject, ObjectNesting, PluginSchema, SchemaAttr, SchemaBlock, SchemaNested, ServerCaps, TypeSchema,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Severity {
@@ -173,7 +175,11 @@ impl Rpc {
     pub async fn open_ephemeral(&self, type_name: &str, config: Dyn) -> Result<Opened, tonic::Status> {
         dispatch!(self, open_ephemeral(type_name, config))
     }
-    pub async fn renew_ephemeral(&self, type_name: &str, private: Option<Vec<u8>>) -> Result<(Option<std::time::SystemTime>, Option<Vec<u8>>, Vec<Diag>), tonic::Status> {
+    pub async fn renew_ephemeral(
+        &self,
+        type_name: &str,
+        private: Option<Vec<u8>>,
+    ) -> Result<(Option<std::time::SystemTime>, Option<Vec<u8>>, Vec<Diag>), tonic::Status> {
         dispatch!(self, renew_ephemeral(type_name, private))
     }
     pub async fn close_ephemeral(&self, type_name: &str, private: Option<Vec<u8>>) -> Result<Vec<Diag>, tonic::Status> {
@@ -265,7 +271,12 @@ macro_rules! protocol {
                 let inner = block(nb.block).map_err(|e| format!("block {:?}: {e}", nb.type_name))?;
                 out.blocks.insert(
                     nb.type_name,
-                    SchemaNested { nesting: nesting_of_block(nb.nesting), block: inner, min_items: nb.min_items.max(0) as u64, max_items: nb.max_items.max(0) as u64 },
+                    SchemaNested {
+                        nesting: nesting_of_block(nb.nesting),
+                        block: inner,
+                        min_items: nb.min_items.max(0) as u64,
+                        max_items: nb.max_items.max(0) as u64,
+                    },
                 );
             }
             Ok(out)
@@ -311,12 +322,17 @@ macro_rules! protocol {
 
         fn caps(c: Option<pb::ServerCapabilities>) -> ServerCaps {
             let c = c.unwrap_or_default();
-            ServerCaps { plan_destroy: c.plan_destroy, get_provider_schema_optional: c.get_provider_schema_optional, move_resource_state: c.move_resource_state }
+            ServerCaps {
+                plan_destroy: c.plan_destroy,
+                get_provider_schema_optional: c.get_provider_schema_optional,
+                move_resource_state: c.move_resource_state,
+            }
         }
 
         pub async fn get_schema(mut c: Client) -> Result<(PluginSchema, Vec<Diag>), String> {
             let r = c.$get_schema(pb::get_provider_schema::Request {}).await.map_err(|s| s.message().to_string())?.into_inner();
-            let mut out = PluginSchema { protocol: $version, provider: type_schema(r.provider)?, capabilities: caps(r.server_capabilities), ..Default::default() };
+            let mut out =
+                PluginSchema { protocol: $version, provider: type_schema(r.provider)?, capabilities: caps(r.server_capabilities), ..Default::default() };
             for (name, s) in r.resource_schemas {
                 let t = type_schema(Some(s)).map_err(|e| format!("resource type {name}: {e}"))?;
                 out.resources.insert(name, t);
@@ -515,7 +531,11 @@ macro_rules! protocol {
             })
         }
 
-        pub async fn renew_ephemeral(mut c: Client, type_name: &str, private: Option<Vec<u8>>) -> Result<(Option<std::time::SystemTime>, Option<Vec<u8>>, Vec<Diag>), tonic::Status> {
+        pub async fn renew_ephemeral(
+            mut c: Client,
+            type_name: &str,
+            private: Option<Vec<u8>>,
+        ) -> Result<(Option<std::time::SystemTime>, Option<Vec<u8>>, Vec<Diag>), tonic::Status> {
             let r = c.renew_ephemeral_resource(pb::renew_ephemeral_resource::Request { type_name: type_name.to_string(), private }).await?.into_inner();
             Ok((r.renew_at.and_then(|t| system_time(t.seconds, t.nanos)), r.private, diags(r.diagnostics)))
         }
@@ -577,9 +597,9 @@ mod v6 {
 
 #[cfg(test)]
 mod tests {
+    use crate::cty::CtyType;
     use crate::proto::tfplugin6 as pb;
     use crate::schema::{BlockNesting, ObjectNesting};
-    use crate::cty::CtyType;
 
     fn attr(name: &str, ty: &str, optional: bool, computed: bool) -> pb::schema::Attribute {
         pb::schema::Attribute { name: name.into(), r#type: ty.as_bytes().to_vec(), optional, computed, required: !optional && !computed, ..Default::default() }
@@ -590,21 +610,27 @@ mod tests {
         let rules = pb::schema::Attribute {
             name: "rules".into(),
             optional: true,
-            nested_type: Some(pb::schema::Object { attributes: vec![attr("port", "\"number\"", false, false), attr("id", "\"string\"", false, true)], nesting: 3 }),
+            nested_type: Some(pb::schema::Object {
+                attributes: vec![attr("port", "\"number\"", false, false), attr("id", "\"string\"", false, true)],
+                nesting: 3,
+            }),
             ..Default::default()
         };
         let block = pb::schema::Block {
             attributes: vec![attr("name", "\"string\"", false, false), rules],
-            block_types: vec![pb::schema::NestedBlock { type_name: "timeouts".into(), block: Some(Default::default()), nesting: 5, min_items: 0, max_items: 0 }],
+            block_types: vec![pb::schema::NestedBlock {
+                type_name: "timeouts".into(),
+                block: Some(Default::default()),
+                nesting: 5,
+                min_items: 0,
+                max_items: 0,
+            }],
             ..Default::default()
         };
         let b = super::v6::block_for_test(Some(block)).unwrap();
         let rules = &b.attributes["rules"];
         assert_eq!(rules.nested.as_ref().unwrap().nesting, ObjectNesting::Set);
-        assert_eq!(
-            rules.ty,
-            CtyType::Set(Box::new(CtyType::Object([("id".to_string(), CtyType::String), ("port".to_string(), CtyType::Number)].into())))
-        );
+        assert_eq!(rules.ty, CtyType::Set(Box::new(CtyType::Object([("id".to_string(), CtyType::String), ("port".to_string(), CtyType::Number)].into()))));
         assert_eq!(b.blocks["timeouts"].nesting, BlockNesting::Group);
         let core = b.to_core();
         assert_eq!(core.blocks["timeouts"].nesting, iac_core::schema::Nesting::Group);

@@ -182,15 +182,25 @@ impl ProviderFactory for PluginFactory {
     fn call_function(&self, name: &str, args: Vec<iac_core::Value>) -> Result<iac_core::Value, ProviderError> {
         if !self.schema.functions.contains_key(name) {
             let known: Vec<&str> = self.schema.functions.keys().map(String::as_str).collect();
-            return Err(ProviderError::Unsupported(format!("provider {} has no function {name:?} (it has: {})", self.spec.name, if known.is_empty() { "none".to_string() } else { known.join(", ") })));
+            return Err(ProviderError::Unsupported(format!(
+                "provider {} has no function {name:?} (it has: {})",
+                self.spec.name,
+                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+            )));
         }
         let host = self.function_host.get_or_init(|| FunctionHost::start(self.spec.clone(), self.schema.clone(), self.launch.clone()));
         let (reply, answer) = std::sync::mpsc::channel();
-        host.requests.send(FunctionCall { name: name.to_string(), args, reply }).map_err(|_| ProviderError::Other(format!("provider::{}::{name}: the function host has stopped", self.spec.name)))?;
+        host.requests
+            .send(FunctionCall { name: name.to_string(), args, reply })
+            .map_err(|_| ProviderError::Other(format!("provider::{}::{name}: the function host has stopped", self.spec.name)))?;
         // Expressions are evaluated synchronously, often while the run's value
         // store is locked; the host runs on its own thread and runtime, so
         // waiting here never needs a worker of the caller's runtime.
-        let wait = || answer.recv().unwrap_or_else(|_| Err(ProviderError::Other(format!("provider::{}::{name}: the function host stopped before answering", self.spec.name))));
+        let wait = || {
+            answer
+                .recv()
+                .unwrap_or_else(|_| Err(ProviderError::Other(format!("provider::{}::{name}: the function host stopped before answering", self.spec.name))))
+        };
         match tokio::runtime::Handle::try_current() {
             Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => tokio::task::block_in_place(wait),
             _ => wait(),
@@ -257,7 +267,8 @@ async fn read_schema_from_plugin(spec: &PluginSpec, launch: &LaunchOptions) -> R
     tracing::debug!(provider = %spec.name, elapsed_ms = asked.elapsed().as_millis() as u64, "GetProviderSchema answered");
     let crashed = proc.exit_report();
     proc.shutdown().await;
-    let (schema, diags) = result.map_err(|e| PluginError::Schema { provider: spec.name.clone(), message: crashed.map(|c| format!("{e}; {c}")).unwrap_or(e) })?;
+    let (schema, diags) =
+        result.map_err(|e| PluginError::Schema { provider: spec.name.clone(), message: crashed.map(|c| format!("{e}; {c}")).unwrap_or(e) })?;
     let errors: Vec<String> = diags.iter().filter(|d| d.severity == client::Severity::Error).map(|d| format!("{}: {}", d.summary, d.detail)).collect();
     if !errors.is_empty() {
         return Err(PluginError::Schema { provider: spec.name.clone(), message: errors.join("; ") });

@@ -100,11 +100,17 @@ pub fn parse_handshake(provider: &str, line: &str) -> Result<Handshake, PluginEr
         return Err(bad("unrecognized handshake line"));
     }
     if parts[0] != CORE_PROTOCOL_VERSION {
-        return Err(PluginError::UnsupportedProtocol { provider: provider.to_string(), message: format!("go-plugin core protocol {} (iac speaks {CORE_PROTOCOL_VERSION})", parts[0]) });
+        return Err(PluginError::UnsupportedProtocol {
+            provider: provider.to_string(),
+            message: format!("go-plugin core protocol {} (iac speaks {CORE_PROTOCOL_VERSION})", parts[0]),
+        });
     }
     let protocol: u32 = parts[1].parse().map_err(|_| bad("handshake with a non-numeric protocol version"))?;
     if protocol != 5 && protocol != 6 {
-        return Err(PluginError::UnsupportedProtocol { provider: provider.to_string(), message: format!("plugin protocol version {protocol} (iac speaks 5 and 6)") });
+        return Err(PluginError::UnsupportedProtocol {
+            provider: provider.to_string(),
+            message: format!("plugin protocol version {protocol} (iac speaks 5 and 6)"),
+        });
     }
     let wire = parts.get(4).copied().unwrap_or("netrpc");
     if wire != "grpc" {
@@ -158,7 +164,10 @@ fn spawn_child(mut cmd: Command) -> std::io::Result<Child> {
         });
     }
     let (reply_tx, reply_rx) = std::sync::mpsc::channel();
-    tx.lock().expect("spawner lock").send((cmd, tokio::runtime::Handle::current(), reply_tx)).map_err(|_| std::io::Error::other("plugin spawner thread is gone"))?;
+    tx.lock()
+        .expect("spawner lock")
+        .send((cmd, tokio::runtime::Handle::current(), reply_tx))
+        .map_err(|_| std::io::Error::other("plugin spawner thread is gone"))?;
     reply_rx.recv().map_err(|_| std::io::Error::other("plugin spawner thread is gone"))?
 }
 
@@ -177,7 +186,8 @@ impl PluginProcess {
             .stderr(Stdio::piped())
             // The last resort against orphans if nothing else stops it.
             .kill_on_drop(true);
-        let mut child = spawn_child(cmd).map_err(|e| PluginError::Start { provider: provider.to_string(), binary: binary.to_path_buf(), message: e.to_string() })?;
+        let mut child =
+            spawn_child(cmd).map_err(|e| PluginError::Start { provider: provider.to_string(), binary: binary.to_path_buf(), message: e.to_string() })?;
         let pid = child.id();
         tracing::debug!(provider, binary = %binary.display(), pid, "plugin started");
 
@@ -229,7 +239,12 @@ impl PluginProcess {
                 fail_kill(kill_tx);
                 return Err(PluginError::NotAPlugin {
                     provider: provider.to_string(),
-                    message: format!("no handshake within {}s: {} is not a Terraform provider plugin, or it hung{}", opts.start_timeout.as_secs(), binary.display(), tail_text(&stderr_tail)),
+                    message: format!(
+                        "no handshake within {}s: {} is not a Terraform provider plugin, or it hung{}",
+                        opts.start_timeout.as_secs(),
+                        binary.display(),
+                        tail_text(&stderr_tail)
+                    ),
                 });
             }
             Ok(Err(e)) => {

@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use base64::Engine as _;
 use iac_core::path::AttrPath;
 use iac_core::provider::{
-    ApplyChangeRequest, ApplyChangeResponse, ConfigureRequest, DeleteRequest, ImportRequest, PlanChangeRequest, PlanChangeResponse, Provider, ProviderError, ReadDataRequest, ReadRequest,
-    RecoverRequest,
+    ApplyChangeRequest, ApplyChangeResponse, ConfigureRequest, DeleteRequest, ImportRequest, PlanChangeRequest, PlanChangeResponse, Provider, ProviderError,
+    ReadDataRequest, ReadRequest, RecoverRequest,
 };
 use iac_core::value::Value;
 
@@ -81,7 +81,12 @@ fn describe(d: &Diag) -> String {
 
 impl PluginProvider {
     /// Starts a process, introduces iac to it and configures it.
-    pub(crate) async fn start(spec: &PluginSpec, schema: Arc<PluginSchema>, launch: &LaunchOptions, req: ConfigureRequest) -> Result<PluginProvider, ProviderError> {
+    pub(crate) async fn start(
+        spec: &PluginSpec,
+        schema: Arc<PluginSchema>,
+        launch: &LaunchOptions,
+        req: ConfigureRequest,
+    ) -> Result<PluginProvider, ProviderError> {
         let p = PluginProvider::launch(spec, schema, launch).await?;
         p.configure(req).await?;
         Ok(p)
@@ -187,7 +192,11 @@ impl PluginProvider {
     /// Opens an ephemeral resource (`ephemeral "TYPE" "NAME" {}`): its value
     /// lives in memory only; renew it before `renew_at`, close it when done.
     pub async fn open_ephemeral(&self, type_: &str, config: &Value) -> Result<EphemeralResource, ProviderError> {
-        let es = self.schema.ephemeral_resources.get(type_).ok_or_else(|| ProviderError::Unsupported(format!("provider {} has no ephemeral resource type {type_}", self.name)))?;
+        let es = self
+            .schema
+            .ephemeral_resources
+            .get(type_)
+            .ok_or_else(|| ProviderError::Unsupported(format!("provider {} has no ephemeral resource type {type_}", self.name)))?;
         let ty = es.block.implied_type();
         let config = es.block.conform(config);
         let bytes = self.encode(&config, &ty, "configuration")?;
@@ -201,7 +210,8 @@ impl PluginProvider {
 
     /// Renews an open ephemeral resource; updates its renewal time and private data.
     pub async fn renew_ephemeral(&self, e: &mut EphemeralResource) -> Result<(), ProviderError> {
-        let (renew_at, private, diags) = self.rpc.renew_ephemeral(&e.type_, e.private.clone()).await.map_err(|s| self.status_error("RenewEphemeralResource", s))?;
+        let (renew_at, private, diags) =
+            self.rpc.renew_ephemeral(&e.type_, e.private.clone()).await.map_err(|s| self.status_error("RenewEphemeralResource", s))?;
         self.check(&diags, &e.type_, false)?;
         e.renew_at = renew_at;
         e.private = private;
@@ -297,7 +307,11 @@ impl PluginProvider {
         if problems.is_empty() {
             return Ok(());
         }
-        let list = problems.iter().map(|p| format!("{}: {}", if p.path.0.is_empty() { "(object)".to_string() } else { p.path.to_string() }, p.message)).collect::<Vec<_>>().join("; ");
+        let list = problems
+            .iter()
+            .map(|p| format!("{}: {}", if p.path.0.is_empty() { "(object)".to_string() } else { p.path.to_string() }, p.message))
+            .collect::<Vec<_>>()
+            .join("; ");
         // Providers on the legacy SDK are allowed these, noted in the log only
         // (Terraform does the same, at its log's WARN level that users do not
         // see by default: their type system cannot avoid them, so showing it
@@ -416,7 +430,10 @@ impl Provider for PluginProvider {
         self.check(&resp.diags, &addr, false)?;
         let new_state = self.decode(resp.new_state, &ty, "new state")?;
         if new_state.is_null() {
-            return Err(other(&self.name, format!("Provider produced inconsistent result after apply for {addr}: the object is null after a create or update")));
+            return Err(other(
+                &self.name,
+                format!("Provider produced inconsistent result after apply for {addr}: the object is null after a create or update"),
+            ));
         }
         if !new_state.is_wholly_known() {
             return Err(other(&self.name, format!("Provider produced inconsistent result after apply for {addr}: the result still has unknown values")));
@@ -447,7 +464,13 @@ impl Provider for PluginProvider {
         // A delete is an apply whose planned state and configuration are null.
         let resp = self
             .rpc
-            .apply(&req.type_, self.encode(&prior, &ty, "prior state")?, self.encode(&Value::Null, &ty, "")?, self.encode(&Value::Null, &ty, "")?, private_from_json(&req.private))
+            .apply(
+                &req.type_,
+                self.encode(&prior, &ty, "prior state")?,
+                self.encode(&Value::Null, &ty, "")?,
+                self.encode(&Value::Null, &ty, "")?,
+                private_from_json(&req.private),
+            )
             .await
             .map_err(|s| self.status_error("ApplyResourceChange", s))?;
         self.check(&resp.diags, &addr, false)?;
@@ -487,7 +510,11 @@ impl Provider for PluginProvider {
     }
 
     async fn read_data(&self, req: ReadDataRequest) -> Result<Value, ProviderError> {
-        let ds = self.schema.data_sources.get(&req.type_).ok_or_else(|| ProviderError::Unsupported(format!("provider {} has no data source {}", self.name, req.type_)))?;
+        let ds = self
+            .schema
+            .data_sources
+            .get(&req.type_)
+            .ok_or_else(|| ProviderError::Unsupported(format!("provider {} has no data source {}", self.name, req.type_)))?;
         let ty = ds.block.implied_type();
         let addr = req.addr.to_string();
         let config = ds.block.conform(&req.config);

@@ -606,7 +606,10 @@ fn compatible_at(ty: &CtyType, planned: &Value, actual: &Value, path: &mut AttrP
         }
         (CtyType::Map(et), Value::Map(p), Value::Map(a)) => {
             if p.len() != a.len() || p.keys().ne(a.keys()) {
-                out.push(Inconsistency { path: path.clone(), message: format!("planned keys {:?}, but now keys {:?}", p.keys().collect::<Vec<_>>(), a.keys().collect::<Vec<_>>()) });
+                out.push(Inconsistency {
+                    path: path.clone(),
+                    message: format!("planned keys {:?}, but now keys {:?}", p.keys().collect::<Vec<_>>(), a.keys().collect::<Vec<_>>()),
+                });
                 return;
             }
             for (k, pv) in p.iter() {
@@ -702,7 +705,10 @@ fn plan_valid_block(schema: &SchemaBlock, config: &Value, planned: &Value, path:
         path.0.push(PathStep::Attr(name.clone()));
         if c.is_null() {
             if !attr.computed && !p.is_null() {
-                out.push(Inconsistency { path: path.clone(), message: format!("planned {} for a non-computed attribute the configuration leaves null", short(&p)) });
+                out.push(Inconsistency {
+                    path: path.clone(),
+                    message: format!("planned {} for a non-computed attribute the configuration leaves null", short(&p)),
+                });
             }
         } else if c.is_wholly_known() && !attr.write_only && !p.is_unknown() {
             let mut errs = Vec::new();
@@ -752,7 +758,17 @@ mod tests {
     use super::*;
 
     fn attr(ty: CtyType, optional: bool, computed: bool) -> SchemaAttr {
-        SchemaAttr { ty, nested: None, required: !optional && !computed, optional, computed, sensitive: false, write_only: false, deprecated: false, description: String::new() }
+        SchemaAttr {
+            ty,
+            nested: None,
+            required: !optional && !computed,
+            optional,
+            computed,
+            sensitive: false,
+            write_only: false,
+            deprecated: false,
+            description: String::new(),
+        }
     }
 
     fn schema() -> SchemaBlock {

@@ -7,7 +7,10 @@ use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use iac_core::address::InstanceAddr;
-use iac_core::provider::{ApplyChangeRequest, ConfigureRequest, DeleteRequest, ImportRequest, PlanChangeRequest, Provider, ProviderContext, ProviderFactory, ReadDataRequest, ReadRequest};
+use iac_core::provider::{
+    ApplyChangeRequest, ConfigureRequest, DeleteRequest, ImportRequest, PlanChangeRequest, Provider, ProviderContext, ProviderFactory, ReadDataRequest,
+    ReadRequest,
+};
 use iac_core::value::Value;
 use iac_provider_plugin::{PluginFactory, PluginSpec};
 
@@ -22,7 +25,13 @@ fn cache_dir() -> PathBuf {
 }
 
 fn spec(cache: Option<PathBuf>) -> PluginSpec {
-    PluginSpec { name: "aws".into(), source: "registry.terraform.io/hashicorp/aws".into(), version: "5.100.0".into(), binary: aws_binary(), schema_cache_dir: cache }
+    PluginSpec {
+        name: "aws".into(),
+        source: "registry.terraform.io/hashicorp/aws".into(),
+        version: "5.100.0".into(),
+        binary: aws_binary(),
+        schema_cache_dir: cache,
+    }
 }
 
 fn init_tracing() {
@@ -40,19 +49,32 @@ fn provider_config(moto: &Moto) -> Value {
         // A string in the provider's schema: the bool is converted.
         ("skip_metadata_api_check", Value::Bool(true)),
         ("skip_region_validation", Value::Bool(true)),
-        ("endpoints", Value::List(vec![Value::map([("sqs", url.clone()), ("cloudwatchlogs", url.clone()), ("iam", url.clone()), ("secretsmanager", url.clone()), ("sts", url)])])),
+        (
+            "endpoints",
+            Value::List(vec![Value::map([
+                ("sqs", url.clone()),
+                ("cloudwatchlogs", url.clone()),
+                ("iam", url.clone()),
+                ("secretsmanager", url.clone()),
+                ("sts", url),
+            ])]),
+        ),
     ])
 }
 
 async fn configured(moto: &Moto) -> (PluginFactory, Arc<dyn Provider>) {
     let factory = PluginFactory::load(spec(Some(cache_dir()))).await.expect("loading the aws plugin");
-    let provider = factory.configure(ConfigureRequest { config: provider_config(moto), context: ProviderContext::default() }).await.expect("configuring the aws plugin");
+    let provider =
+        factory.configure(ConfigureRequest { config: provider_config(moto), context: ProviderContext::default() }).await.expect("configuring the aws plugin");
     (factory, provider)
 }
 
 async fn create(p: &dyn Provider, type_: &str, name: &str, config: Value) -> (Value, Option<serde_json::Value>) {
     let addr = InstanceAddr::managed(type_, name);
-    let plan = p.plan_change(PlanChangeRequest { type_: type_.into(), addr: addr.clone(), prior: None, config: config.clone(), private: None }).await.expect("plan create");
+    let plan = p
+        .plan_change(PlanChangeRequest { type_: type_.into(), addr: addr.clone(), prior: None, config: config.clone(), private: None })
+        .await
+        .expect("plan create");
     assert!(!plan.planned.is_wholly_known(), "a create plans unknown computed values: {:?}", plan.planned);
     let applied = p
         .apply_change(ApplyChangeRequest { type_: type_.into(), addr, prior: None, planned: plan.planned, config, private: plan.private })
@@ -77,7 +99,11 @@ async fn schema_is_read_over_mtls_and_cached_by_checksum() {
     assert!(warm.schema_from_cache(), "the second load reads the cache");
     assert_eq!(cold.schema(), warm.schema());
     assert_eq!(cold.sha256(), warm.sha256());
-    eprintln!("hashicorp/aws 5.100.0 schema: cold load {cold_time:?}, cached load {warm_time:?}, {} resources, {} data sources", cold.schema().resources.len(), cold.schema().data_sources.len());
+    eprintln!(
+        "hashicorp/aws 5.100.0 schema: cold load {cold_time:?}, cached load {warm_time:?}, {} resources, {} data sources",
+        cold.schema().resources.len(),
+        cold.schema().data_sources.len()
+    );
 
     let s = cold.schema();
     assert!(s.resources.len() > 1000, "{} resource types", s.resources.len());
@@ -106,10 +132,17 @@ async fn sqs_queue_lives_through_plan_apply_read_update_and_delete() {
     assert!(url.contains("iac-plugin-q"), "{url}");
 
     let addr = InstanceAddr::managed(type_, "q");
-    let read = p.read(ReadRequest { type_: type_.into(), addr: addr.clone(), current: state.clone(), private: private.clone() }).await.expect("read").expect("queue exists");
+    let read = p
+        .read(ReadRequest { type_: type_.into(), addr: addr.clone(), current: state.clone(), private: private.clone() })
+        .await
+        .expect("read")
+        .expect("queue exists");
     assert_eq!(read.get("arn"), state.get("arn"));
     // Nothing changed: the plan is the prior state.
-    let noop = p.plan_change(PlanChangeRequest { type_: type_.into(), addr: addr.clone(), prior: Some(read.clone()), config: config.clone(), private: private.clone() }).await.expect("no-op plan");
+    let noop = p
+        .plan_change(PlanChangeRequest { type_: type_.into(), addr: addr.clone(), prior: Some(read.clone()), config: config.clone(), private: private.clone() })
+        .await
+        .expect("no-op plan");
     assert_eq!(noop.planned, read, "an unchanged queue plans no change");
     assert!(noop.requires_replace.is_empty());
 
@@ -118,7 +151,16 @@ async fn sqs_queue_lives_through_plan_apply_read_update_and_delete() {
     let mut changed = config.as_map().unwrap().clone();
     changed.insert("delay_seconds".into(), Value::Number(9.0));
     let changed = Value::Map(changed);
-    let plan = p.plan_change(PlanChangeRequest { type_: type_.into(), addr: addr.clone(), prior: Some(read.clone()), config: changed.clone(), private: private.clone() }).await.expect("update plan");
+    let plan = p
+        .plan_change(PlanChangeRequest {
+            type_: type_.into(),
+            addr: addr.clone(),
+            prior: Some(read.clone()),
+            config: changed.clone(),
+            private: private.clone(),
+        })
+        .await
+        .expect("update plan");
     assert_eq!(plan.planned.get("delay_seconds"), Some(&Value::Number(9.0)));
     assert_eq!(plan.planned.get("arn"), read.get("arn"), "computed attributes keep their prior values");
     assert!(plan.requires_replace.is_empty(), "delay_seconds updates in place");
@@ -127,10 +169,21 @@ async fn sqs_queue_lives_through_plan_apply_read_update_and_delete() {
     // A new name replaces the queue.
     let mut renamed = changed.as_map().unwrap().clone();
     renamed.insert("name".into(), Value::string("iac-plugin-q2"));
-    let plan = p.plan_change(PlanChangeRequest { type_: type_.into(), addr: addr.clone(), prior: Some(updated.new_state.clone()), config: Value::Map(renamed), private: updated.private.clone() }).await.expect("replace plan");
+    let plan = p
+        .plan_change(PlanChangeRequest {
+            type_: type_.into(),
+            addr: addr.clone(),
+            prior: Some(updated.new_state.clone()),
+            config: Value::Map(renamed),
+            private: updated.private.clone(),
+        })
+        .await
+        .expect("replace plan");
     assert!(plan.requires_replace.contains(&iac_core::path::AttrPath::attr("name")), "{:?}", plan.requires_replace);
 
-    p.delete(DeleteRequest { type_: type_.into(), addr: addr.clone(), prior: updated.new_state.clone(), private: updated.private.clone() }).await.expect("delete");
+    p.delete(DeleteRequest { type_: type_.into(), addr: addr.clone(), prior: updated.new_state.clone(), private: updated.private.clone() })
+        .await
+        .expect("delete");
     let gone = p.read(ReadRequest { type_: type_.into(), addr, current: updated.new_state, private: updated.private }).await.expect("read after delete");
     assert_eq!(gone, None, "a deleted queue reads as gone");
 }
@@ -147,7 +200,8 @@ async fn log_group_lifecycle_and_import() {
     assert!(state.get("arn").and_then(Value::as_str).is_some_and(|a| a.contains("/iac/plugin")));
 
     // Import the same group under another address: the same object.
-    let imported = p.import(ImportRequest { type_: type_.into(), addr: InstanceAddr::managed(type_, "again"), id: "/iac/plugin".into() }).await.expect("import");
+    let imported =
+        p.import(ImportRequest { type_: type_.into(), addr: InstanceAddr::managed(type_, "again"), id: "/iac/plugin".into() }).await.expect("import");
     assert_eq!(imported.get("arn"), state.get("arn"));
     assert_eq!(imported.get("retention_in_days"), Some(&Value::Number(7.0)));
     let missing = p.import(ImportRequest { type_: type_.into(), addr: InstanceAddr::managed(type_, "none"), id: "/no/such/group".into() }).await;
@@ -156,19 +210,43 @@ async fn log_group_lifecycle_and_import() {
 
     // An update in place, applied.
     let addr = InstanceAddr::managed(type_, "lg");
-    let changed = Value::map([("name", Value::string("/iac/plugin")), ("retention_in_days", Value::Number(14.0)), ("tags", Value::map([("team", Value::string("core"))]))]);
-    let plan = p.plan_change(PlanChangeRequest { type_: type_.into(), addr: addr.clone(), prior: Some(state.clone()), config: changed.clone(), private: private.clone() }).await.expect("update plan");
+    let changed = Value::map([
+        ("name", Value::string("/iac/plugin")),
+        ("retention_in_days", Value::Number(14.0)),
+        ("tags", Value::map([("team", Value::string("core"))])),
+    ]);
+    let plan = p
+        .plan_change(PlanChangeRequest {
+            type_: type_.into(),
+            addr: addr.clone(),
+            prior: Some(state.clone()),
+            config: changed.clone(),
+            private: private.clone(),
+        })
+        .await
+        .expect("update plan");
     assert!(plan.requires_replace.is_empty());
     assert_eq!(plan.planned.get("arn"), state.get("arn"));
     let updated = p
-        .apply_change(ApplyChangeRequest { type_: type_.into(), addr: addr.clone(), prior: Some(state.clone()), planned: plan.planned, config: changed.clone(), private: plan.private })
+        .apply_change(ApplyChangeRequest {
+            type_: type_.into(),
+            addr: addr.clone(),
+            prior: Some(state.clone()),
+            planned: plan.planned,
+            config: changed.clone(),
+            private: plan.private,
+        })
         .await
         .expect("apply update");
     assert_eq!(updated.new_state.get("retention_in_days"), Some(&Value::Number(14.0)));
     let (state, private) = (updated.new_state, updated.private);
-    let read = p.read(ReadRequest { type_: type_.into(), addr: addr.clone(), current: state.clone(), private: private.clone() }).await.expect("read").expect("exists");
+    let read =
+        p.read(ReadRequest { type_: type_.into(), addr: addr.clone(), current: state.clone(), private: private.clone() }).await.expect("read").expect("exists");
     assert_eq!(read.get("tags").and_then(|t| t.get("team")), Some(&Value::string("core")));
-    let noop = p.plan_change(PlanChangeRequest { type_: type_.into(), addr: addr.clone(), prior: Some(read.clone()), config: changed, private: private.clone() }).await.expect("no-op plan");
+    let noop = p
+        .plan_change(PlanChangeRequest { type_: type_.into(), addr: addr.clone(), prior: Some(read.clone()), config: changed, private: private.clone() })
+        .await
+        .expect("no-op plan");
     assert_eq!(noop.planned, read);
 
     p.delete(DeleteRequest { type_: type_.into(), addr: addr.clone(), prior: state.clone(), private: private.clone() }).await.expect("delete");
@@ -180,7 +258,10 @@ async fn data_sources_and_validation() {
     init_tracing();
     let moto = Moto::start();
     let (_f, p) = configured(&moto).await;
-    let partition = p.read_data(ReadDataRequest { type_: "aws_partition".into(), addr: InstanceAddr::managed("aws_partition", "p"), config: Value::map::<&str>([]) }).await.expect("aws_partition");
+    let partition = p
+        .read_data(ReadDataRequest { type_: "aws_partition".into(), addr: InstanceAddr::managed("aws_partition", "p"), config: Value::map::<&str>([]) })
+        .await
+        .expect("aws_partition");
     assert_eq!(partition.get("partition"), Some(&Value::string("aws")));
     assert_eq!(partition.get("dns_suffix"), Some(&Value::string("amazonaws.com")));
 
@@ -190,10 +271,16 @@ async fn data_sources_and_validation() {
             ("effect", Value::string("Allow")),
             ("actions", Value::List(vec![Value::string("sqs:SendMessage")])),
             ("resources", Value::List(vec![Value::string("*")])),
-            ("principals", Value::List(vec![Value::map([("type", Value::string("Service")), ("identifiers", Value::List(vec![Value::string("sns.amazonaws.com")]))])])),
+            (
+                "principals",
+                Value::List(vec![Value::map([("type", Value::string("Service")), ("identifiers", Value::List(vec![Value::string("sns.amazonaws.com")]))])]),
+            ),
         ])]),
     )]);
-    let doc = p.read_data(ReadDataRequest { type_: "aws_iam_policy_document".into(), addr: InstanceAddr::managed("aws_iam_policy_document", "d"), config: doc_config }).await.expect("policy document");
+    let doc = p
+        .read_data(ReadDataRequest { type_: "aws_iam_policy_document".into(), addr: InstanceAddr::managed("aws_iam_policy_document", "d"), config: doc_config })
+        .await
+        .expect("policy document");
     let json: serde_json::Value = serde_json::from_str(doc.get("json").and_then(Value::as_str).expect("json attribute")).unwrap();
     assert_eq!(json["Statement"][0]["Action"], "sqs:SendMessage");
     assert_eq!(json["Statement"][0]["Principal"]["Service"], "sns.amazonaws.com");
@@ -227,7 +314,13 @@ async fn one_process_per_configuration_stopped_on_drop_and_crashes_reported() {
     assert!(e.contains("provider::aws::arn_parse") && e.contains("invalid prefix"), "{e}");
 
     // An ephemeral resource: opened, its value used, closed.
-    let eph = a.open_ephemeral("aws_secretsmanager_random_password", &Value::map([("password_length", Value::Number(24.0)), ("exclude_punctuation", Value::Bool(true))])).await.expect("open ephemeral");
+    let eph = a
+        .open_ephemeral(
+            "aws_secretsmanager_random_password",
+            &Value::map([("password_length", Value::Number(24.0)), ("exclude_punctuation", Value::Bool(true))]),
+        )
+        .await
+        .expect("open ephemeral");
     let pw = eph.value.get("random_password").and_then(Value::as_str).expect("a password").to_string();
     assert_eq!(pw.len(), 24, "{pw}");
     a.close_ephemeral(eph).await.expect("close ephemeral");

@@ -71,7 +71,8 @@ async fn an_unsupported_protocol_version_is_refused() {
 #[tokio::test]
 async fn a_handshake_naming_a_missing_socket_fails_to_connect() {
     let dir = tempfile::tempdir().unwrap();
-    let e = load_err(script(dir.path(), "nosocket", &format!("echo '1|5|unix|{}/gone.sock|grpc|'; sleep 30", dir.path().display())), Duration::from_secs(20)).await;
+    let e =
+        load_err(script(dir.path(), "nosocket", &format!("echo '1|5|unix|{}/gone.sock|grpc|'; sleep 30", dir.path().display())), Duration::from_secs(20)).await;
     assert!(matches!(e, PluginError::Connect { .. }), "{e}");
 }
 
@@ -109,6 +110,9 @@ echo '{"@level":"error","@message":"cannot reach the API","@module":"provider.fa
 exit 1"#;
     let _ = load_err(script(dir.path(), "logs", body), Duration::from_secs(20)).await;
     let out = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
-    assert!(out.lines().any(|l| l.contains("WARN") && l.contains("credentials expire soon") && l.contains("region=us-east-1") && l.contains("provider.fake")), "{out}");
+    assert!(
+        out.lines().any(|l| l.contains("WARN") && l.contains("credentials expire soon") && l.contains("region=us-east-1") && l.contains("provider.fake")),
+        "{out}"
+    );
     assert!(out.lines().any(|l| l.contains("ERROR") && l.contains("cannot reach the API")), "{out}");
 }

@@ -6,7 +6,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 
 use iac_core::address::InstanceAddr;
-use iac_core::provider::{ApplyChangeRequest, ConfigureRequest, DeleteRequest, ImportRequest, PlanChangeRequest, ProviderContext, ProviderFactory, ReadRequest};
+use iac_core::provider::{
+    ApplyChangeRequest, ConfigureRequest, DeleteRequest, ImportRequest, PlanChangeRequest, ProviderContext, ProviderFactory, ReadRequest,
+};
 use iac_core::value::Value;
 use iac_provider_plugin::{PluginFactory, PluginSpec};
 
@@ -26,10 +28,17 @@ async fn a_protocol_6_python_provider_plans_applies_reads_imports_and_deletes() 
     let store = dir.path().join("store.json");
     let provider_py = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pyfake_provider.py");
     let binary = dir.path().join("terraform-provider-pyfake");
-    std::fs::write(&binary, format!("#!/bin/sh\nPYFAKE_STORE='{}' exec '{}' '{}'\n", store.display(), tfprovider_python().display(), provider_py.display())).unwrap();
+    std::fs::write(&binary, format!("#!/bin/sh\nPYFAKE_STORE='{}' exec '{}' '{}'\n", store.display(), tfprovider_python().display(), provider_py.display()))
+        .unwrap();
     std::fs::set_permissions(&binary, std::fs::Permissions::from_mode(0o755)).unwrap();
 
-    let spec = PluginSpec { name: "pyfake".into(), source: "example.com/iac/pyfake".into(), version: "0.1.0".into(), binary, schema_cache_dir: Some(dir.path().join("cache")) };
+    let spec = PluginSpec {
+        name: "pyfake".into(),
+        source: "example.com/iac/pyfake".into(),
+        version: "0.1.0".into(),
+        binary,
+        schema_cache_dir: Some(dir.path().join("cache")),
+    };
     let factory = PluginFactory::load(spec.clone()).await.expect("loading the Python provider");
     assert_eq!(factory.plugin_schema().protocol, 6);
     let item = &factory.schema().resources["pyfake_item"];
@@ -41,17 +50,28 @@ async fn a_protocol_6_python_provider_plans_applies_reads_imports_and_deletes() 
     let type_ = "pyfake_item";
     let addr = InstanceAddr::managed(type_, "a");
     let config = Value::map([("name", Value::string("first")), ("note", Value::string("hello"))]);
-    let plan = p.plan_change(PlanChangeRequest { type_: type_.into(), addr: addr.clone(), prior: None, config: config.clone(), private: None }).await.expect("plan");
+    let plan =
+        p.plan_change(PlanChangeRequest { type_: type_.into(), addr: addr.clone(), prior: None, config: config.clone(), private: None }).await.expect("plan");
     assert_eq!(plan.planned.get("id"), Some(&Value::Unknown));
     assert_eq!(plan.planned.get("name"), Some(&Value::string("first")));
-    let applied = p.apply_change(ApplyChangeRequest { type_: type_.into(), addr: addr.clone(), prior: None, planned: plan.planned, config: config.clone(), private: None }).await.expect("apply");
+    let applied = p
+        .apply_change(ApplyChangeRequest { type_: type_.into(), addr: addr.clone(), prior: None, planned: plan.planned, config: config.clone(), private: None })
+        .await
+        .expect("apply");
     let id = applied.new_state.get("id").and_then(Value::as_str).expect("an id").to_string();
     let stored: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&store).unwrap()).unwrap();
     assert_eq!(stored[&id]["name"], "first");
 
-    let read = p.read(ReadRequest { type_: type_.into(), addr: addr.clone(), current: applied.new_state.clone(), private: None }).await.expect("read").expect("exists");
+    let read = p
+        .read(ReadRequest { type_: type_.into(), addr: addr.clone(), current: applied.new_state.clone(), private: None })
+        .await
+        .expect("read")
+        .expect("exists");
     assert_eq!(read, applied.new_state);
-    let noop = p.plan_change(PlanChangeRequest { type_: type_.into(), addr: addr.clone(), prior: Some(read.clone()), config: config.clone(), private: None }).await.expect("no-op plan");
+    let noop = p
+        .plan_change(PlanChangeRequest { type_: type_.into(), addr: addr.clone(), prior: Some(read.clone()), config: config.clone(), private: None })
+        .await
+        .expect("no-op plan");
     assert_eq!(noop.planned, read);
 
     let imported = p.import(ImportRequest { type_: type_.into(), addr: InstanceAddr::managed(type_, "b"), id: id.clone() }).await.expect("import");

@@ -24,24 +24,16 @@ impl EncryptedBackend {
         &self.inner
     }
 
-    fn open(
-        &self,
-        purpose: Purpose,
-        bytes: &[u8],
-        what: impl FnOnce() -> String,
-    ) -> Result<Vec<u8>, StateError> {
-        self.keys
-            .open(purpose, bytes, &what())
-            .map_err(into_state_error)
+    fn open(&self, purpose: Purpose, bytes: &[u8], what: impl FnOnce() -> String) -> Result<Vec<u8>, StateError> {
+        self.keys.open(purpose, bytes, &what()).map_err(into_state_error)
     }
 }
 
 fn into_state_error(e: CryptError) -> StateError {
     match e {
-        CryptError::Tampered { what, key_id } => StateError::Corrupt {
-            what,
-            detail: format!("does not decrypt with key id {key_id}: it was altered or damaged"),
-        },
+        CryptError::Tampered { what, key_id } => {
+            StateError::Corrupt { what, detail: format!("does not decrypt with key id {key_id}: it was altered or damaged") }
+        }
         CryptError::Malformed { what, detail } => StateError::Corrupt { what, detail },
         other => StateError::Backend(other.to_string()),
     }
@@ -79,34 +71,18 @@ impl StateBackend for EncryptedBackend {
             .journal
             .iter()
             .enumerate()
-            .map(|(i, r)| {
-                self.open(Purpose::JournalRecord, r, || {
-                    format!("{} journal record {}", self.inner.describe(), i + 1)
-                })
-            })
+            .map(|(i, r)| self.open(Purpose::JournalRecord, r, || format!("{} journal record {}", self.inner.describe(), i + 1)))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Stored {
-            snapshot,
-            meta: stored.meta,
-            journal,
-            torn_tail: stored.torn_tail,
-        })
+        Ok(Stored { snapshot, meta: stored.meta, journal, torn_tail: stored.torn_tail })
     }
 
     async fn append(&self, records: &[Vec<u8>]) -> Result<(), StateError> {
-        let sealed = records
-            .iter()
-            .map(|r| self.keys.seal(Purpose::JournalRecord, r))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(into_state_error)?;
+        let sealed = records.iter().map(|r| self.keys.seal(Purpose::JournalRecord, r)).collect::<Result<Vec<_>, _>>().map_err(into_state_error)?;
         self.inner.append(&sealed).await
     }
 
     async fn write_snapshot(&self, meta: &SnapshotMeta, bytes: &[u8]) -> Result<(), StateError> {
-        let sealed = self
-            .keys
-            .seal(Purpose::Snapshot, bytes)
-            .map_err(into_state_error)?;
+        let sealed = self.keys.seal(Purpose::Snapshot, bytes).map_err(into_state_error)?;
         self.inner.write_snapshot(meta, &sealed).await
     }
 
@@ -123,8 +99,6 @@ impl StateBackend for EncryptedBackend {
 
     async fn load_version(&self, id: &str) -> Result<Vec<u8>, StateError> {
         let bytes = self.inner.load_version(id).await?;
-        self.open(Purpose::Snapshot, &bytes, || {
-            format!("{} version {id}", self.inner.describe())
-        })
+        self.open(Purpose::Snapshot, &bytes, || format!("{} version {id}", self.inner.describe()))
     }
 }

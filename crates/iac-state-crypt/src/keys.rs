@@ -24,11 +24,7 @@ pub struct KdfParams {
 
 impl KdfParams {
     /// OWASP's recommended argon2id minimum (19 MiB, 2 passes, 1 lane).
-    pub const DEFAULT: KdfParams = KdfParams {
-        m_kib: 19 * 1024,
-        t: 2,
-        p: 1,
-    };
+    pub const DEFAULT: KdfParams = KdfParams { m_kib: 19 * 1024, t: 2, p: 1 };
 }
 
 /// Where a key comes from.
@@ -65,22 +61,17 @@ pub fn parse_key(name: &str, text: &str) -> Result<KeyBytes, CryptError> {
         base64::engine::general_purpose::STANDARD.decode(text).ok()
     };
     let bytes = Zeroizing::new(bytes.unwrap_or_default());
-    let arr: [u8; 32] = bytes.as_slice().try_into().map_err(|_| CryptError::BadKey(format!("{name} must be a 256-bit key: 32 bytes as base64 or 64 hex digits (make one with `openssl rand -base64 32`)")))?;
+    let arr: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
+        CryptError::BadKey(format!("{name} must be a 256-bit key: 32 bytes as base64 or 64 hex digits (make one with `openssl rand -base64 32`)"))
+    })?;
     Ok(Zeroizing::new(arr))
 }
 
-pub(crate) fn derive(
-    passphrase: &str,
-    salt: &[u8],
-    params: KdfParams,
-) -> Result<KeyBytes, CryptError> {
-    let p = argon2::Params::new(params.m_kib, params.t, params.p, Some(32))
-        .map_err(|e| CryptError::BadKey(format!("argon2 parameters {params:?}: {e}")))?;
+pub(crate) fn derive(passphrase: &str, salt: &[u8], params: KdfParams) -> Result<KeyBytes, CryptError> {
+    let p = argon2::Params::new(params.m_kib, params.t, params.p, Some(32)).map_err(|e| CryptError::BadKey(format!("argon2 parameters {params:?}: {e}")))?;
     let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, p);
     let mut out = Zeroizing::new([0u8; 32]);
-    argon
-        .hash_password_into(passphrase.as_bytes(), salt, out.as_mut())
-        .map_err(|e| CryptError::BadKey(format!("deriving a key from the passphrase: {e}")))?;
+    argon.hash_password_into(passphrase.as_bytes(), salt, out.as_mut()).map_err(|e| CryptError::BadKey(format!("deriving a key from the passphrase: {e}")))?;
     Ok(out)
 }
 
@@ -89,21 +80,13 @@ pub(crate) fn derive(
 pub(crate) struct DerivedCache(Mutex<HashMap<(Vec<u8>, KdfParams), KeyBytes>>);
 
 impl DerivedCache {
-    pub(crate) fn get(
-        &self,
-        passphrase: &str,
-        salt: &[u8],
-        params: KdfParams,
-    ) -> Result<KeyBytes, CryptError> {
+    pub(crate) fn get(&self, passphrase: &str, salt: &[u8], params: KdfParams) -> Result<KeyBytes, CryptError> {
         let k = (salt.to_vec(), params);
         if let Some(found) = self.0.lock().unwrap_or_else(|p| p.into_inner()).get(&k) {
             return Ok(found.clone());
         }
         let derived = derive(passphrase, salt, params)?;
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(k, derived.clone());
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).insert(k, derived.clone());
         Ok(derived)
     }
 }
@@ -117,16 +100,8 @@ mod tests {
         let hex64 = "00".repeat(31) + "ff";
         assert_eq!(parse_key("K", &hex64).expect("hex")[31], 0xff);
         let b64 = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
-        assert_eq!(
-            *parse_key("K", &format!(" {b64}\n")).expect("base64"),
-            [7u8; 32]
-        );
-        for bad in [
-            "",
-            "abc",
-            &"00".repeat(16),
-            &base64::engine::general_purpose::STANDARD.encode([7u8; 31]),
-        ] {
+        assert_eq!(*parse_key("K", &format!(" {b64}\n")).expect("base64"), [7u8; 32]);
+        for bad in ["", "abc", &"00".repeat(16), &base64::engine::general_purpose::STANDARD.encode([7u8; 31])] {
             let e = parse_key("IAC_STATE_KEY", bad).expect_err(bad);
             assert!(e.to_string().contains("IAC_STATE_KEY"), "{e}");
         }
@@ -137,9 +112,6 @@ mod tests {
         let (a, b) = (key_id(&[1; 32]), key_id(&[2; 32]));
         assert_ne!(a, b);
         assert!(a.starts_with("k-") && a.len() == 18, "{a}");
-        assert!(
-            !a.contains(&hex::encode([1u8; 8])),
-            "the id must not be the key"
-        );
+        assert!(!a.contains(&hex::encode([1u8; 8])), "the id must not be the key");
     }
 }

@@ -42,11 +42,7 @@ pub enum CryptError {
     BadKey(String),
     /// No configured key has the id the value was sealed with.
     #[error("{what} is encrypted with key id {key_id}; {have}")]
-    MissingKey {
-        what: String,
-        key_id: String,
-        have: String,
-    },
+    MissingKey { what: String, key_id: String, have: String },
     /// The key id matched but the tag did not: the bytes were changed.
     #[error("{what} (key id {key_id}) does not decrypt: it was altered or damaged")]
     Tampered { what: String, key_id: String },
@@ -84,10 +80,7 @@ pub struct Keyring {
 
 impl std::fmt::Debug for Keyring {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Keyring")
-            .field("seals", &self.seal.is_some())
-            .field("opens", &self.open.len())
-            .finish()
+        f.debug_struct("Keyring").field("seals", &self.seal.is_some()).field("opens", &self.open.len()).finish()
     }
 }
 
@@ -104,13 +97,7 @@ impl Keyring {
     /// every key in `also_open` (older keys, during a rekey).
     pub fn new(seal: Option<KeySource>, also_open: Vec<KeySource>) -> Keyring {
         let open = seal.iter().cloned().chain(also_open).map(opener).collect();
-        Keyring {
-            seal,
-            sealing: Mutex::new(None),
-            open,
-            derived: DerivedCache::default(),
-            kdf: KdfParams::DEFAULT,
-        }
+        Keyring { seal, sealing: Mutex::new(None), open, derived: DerivedCache::default(), kdf: KdfParams::DEFAULT }
     }
 
     /// The same, with a different argon2 cost for passphrases (tests use a cheap one).
@@ -131,12 +118,7 @@ impl Keyring {
     /// The id new values are sealed under, if known yet (a passphrase's id
     /// depends on its salt, chosen at the first seal or adopted at the first open).
     pub fn sealing_key_id(&self) -> Option<String> {
-        if let Some(s) = self
-            .sealing
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-        {
+        if let Some(s) = self.sealing.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
             return Some(s.id.clone());
         }
         match &self.seal {
@@ -152,19 +134,11 @@ impl Keyring {
         }
         let made = match &self.seal {
             None => return Ok(None),
-            Some(KeySource::Raw(k)) => SealingKey {
-                key: k.clone(),
-                id: key_id(k),
-                kdf: None,
-            },
+            Some(KeySource::Raw(k)) => SealingKey { key: k.clone(), id: key_id(k), kdf: None },
             Some(KeySource::Passphrase(p)) => {
                 let salt = <[u8; 16]>::generate().to_vec();
                 let key = self.derived.get(p, &salt, self.kdf)?;
-                SealingKey {
-                    id: key_id(&key),
-                    key,
-                    kdf: Some((salt, self.kdf)),
-                }
+                SealingKey { id: key_id(&key), key, kdf: Some((salt, self.kdf)) }
             }
         };
         *cur = Some(made.clone());
@@ -181,25 +155,13 @@ impl Keyring {
             alg: sealed::ALG.into(),
             key_id: k.id.clone(),
             nonce: sealed::b64(&nonce),
-            kdf: k.kdf.as_ref().map(|(salt, params)| Kdf {
-                alg: "argon2id".into(),
-                salt: sealed::b64(salt),
-                params: *params,
-            }),
+            kdf: k.kdf.as_ref().map(|(salt, params)| Kdf { alg: "argon2id".into(), salt: sealed::b64(salt), params: *params }),
         };
         let line = serde_json::to_vec(&header).unwrap_or_default();
         let cipher = Aes256Gcm::new(&(*k.key).into());
         let ct = cipher
-            .encrypt(
-                &nonce.into(),
-                Payload {
-                    msg: plain,
-                    aad: &sealed::aad(&line, purpose),
-                },
-            )
-            .map_err(|_| {
-                CryptError::BadKey("AES-256-GCM refused to encrypt (message too long)".into())
-            })?;
+            .encrypt(&nonce.into(), Payload { msg: plain, aad: &sealed::aad(&line, purpose) })
+            .map_err(|_| CryptError::BadKey("AES-256-GCM refused to encrypt (message too long)".into()))?;
         let (out, written_line) = sealed::encode(&header, &ct);
         debug_assert_eq!(written_line, line);
         Ok(out)
@@ -211,31 +173,15 @@ impl Keyring {
         if !sealed::is_sealed(bytes) {
             return Ok(bytes.to_vec());
         }
-        let parsed = sealed::parse(bytes).map_err(|detail| CryptError::Malformed {
-            what: what.into(),
-            detail,
-        })?;
+        let parsed = sealed::parse(bytes).map_err(|detail| CryptError::Malformed { what: what.into(), detail })?;
         let h = &parsed.header;
-        let nonce: [u8; 12] = sealed::unb64(&h.nonce)
-            .and_then(|n| n.try_into().ok())
-            .ok_or_else(|| CryptError::Malformed {
-                what: what.into(),
-                detail: "bad nonce".into(),
-            })?;
+        let nonce: [u8; 12] =
+            sealed::unb64(&h.nonce).and_then(|n| n.try_into().ok()).ok_or_else(|| CryptError::Malformed { what: what.into(), detail: "bad nonce".into() })?;
         let key = self.key_for(h, what)?;
         let cipher = Aes256Gcm::new(&(*key).into());
         let plain = cipher
-            .decrypt(
-                &nonce.into(),
-                Payload {
-                    msg: parsed.ciphertext,
-                    aad: &sealed::aad(parsed.header_line, purpose),
-                },
-            )
-            .map_err(|_| CryptError::Tampered {
-                what: what.into(),
-                key_id: h.key_id.clone(),
-            })?;
+            .decrypt(&nonce.into(), Payload { msg: parsed.ciphertext, aad: &sealed::aad(parsed.header_line, purpose) })
+            .map_err(|_| CryptError::Tampered { what: what.into(), key_id: h.key_id.clone() })?;
         Ok(plain)
     }
 
@@ -243,19 +189,11 @@ impl Keyring {
     fn key_for(&self, h: &Header, what: &str) -> Result<KeyBytes, CryptError> {
         for o in &self.open {
             match (&o.source, &h.kdf) {
-                (KeySource::Raw(k), None) if o.raw_id.as_deref() == Some(h.key_id.as_str()) => {
-                    return Ok(k.clone())
-                }
+                (KeySource::Raw(k), None) if o.raw_id.as_deref() == Some(h.key_id.as_str()) => return Ok(k.clone()),
                 (KeySource::Passphrase(p), Some(kdf)) => {
-                    let salt = sealed::unb64(&kdf.salt).ok_or_else(|| CryptError::Malformed {
-                        what: what.into(),
-                        detail: "bad salt".into(),
-                    })?;
+                    let salt = sealed::unb64(&kdf.salt).ok_or_else(|| CryptError::Malformed { what: what.into(), detail: "bad salt".into() })?;
                     if kdf.alg != "argon2id" {
-                        return Err(CryptError::Malformed {
-                            what: what.into(),
-                            detail: format!("unknown key derivation {:?}", kdf.alg),
-                        });
+                        return Err(CryptError::Malformed { what: what.into(), detail: format!("unknown key derivation {:?}", kdf.alg) });
                     }
                     let key = self.derived.get(p, &salt, kdf.params)?;
                     if key_id(&key) == h.key_id {
@@ -266,11 +204,7 @@ impl Keyring {
                 _ => {}
             }
         }
-        Err(CryptError::MissingKey {
-            what: what.into(),
-            key_id: h.key_id.clone(),
-            have: self.describe_keys(h),
-        })
+        Err(CryptError::MissingKey { what: what.into(), key_id: h.key_id.clone(), have: self.describe_keys(h) })
     }
 
     /// Keeps sealing under the salt of state this passphrase already opened.
@@ -283,41 +217,21 @@ impl Keyring {
         }
         let mut cur = self.sealing.lock().unwrap_or_else(|p| p.into_inner());
         if cur.is_none() {
-            *cur = Some(SealingKey {
-                key: key.clone(),
-                id: id.to_string(),
-                kdf: Some((salt, params)),
-            });
+            *cur = Some(SealingKey { key: key.clone(), id: id.to_string(), kdf: Some((salt, params)) });
         }
     }
 
     fn describe_keys(&self, h: &Header) -> String {
         let passphrase = h.kdf.is_some();
         if self.open.is_empty() {
-            return if passphrase {
-                "set IAC_STATE_PASSPHRASE to its passphrase".into()
-            } else {
-                "set IAC_STATE_KEY to that key".into()
-            };
+            return if passphrase { "set IAC_STATE_PASSPHRASE to its passphrase".into() } else { "set IAC_STATE_KEY to that key".into() };
         }
-        let raw: Vec<&str> = self
-            .open
-            .iter()
-            .filter_map(|o| o.raw_id.as_deref())
-            .collect();
-        let has_pass = self
-            .open
-            .iter()
-            .any(|o| matches!(o.source, KeySource::Passphrase(_)));
+        let raw: Vec<&str> = self.open.iter().filter_map(|o| o.raw_id.as_deref()).collect();
+        let has_pass = self.open.iter().any(|o| matches!(o.source, KeySource::Passphrase(_)));
         match (passphrase, has_pass) {
             (true, true) => "the passphrase given is not the one it was sealed with".into(),
-            (true, false) => format!(
-                "it was sealed with a passphrase (set IAC_STATE_PASSPHRASE); the keys given are {}",
-                raw.join(", ")
-            ),
-            (false, _) if raw.is_empty() => {
-                "it was sealed with a key (set IAC_STATE_KEY), not a passphrase".into()
-            }
+            (true, false) => format!("it was sealed with a passphrase (set IAC_STATE_PASSPHRASE); the keys given are {}", raw.join(", ")),
+            (false, _) if raw.is_empty() => "it was sealed with a key (set IAC_STATE_KEY), not a passphrase".into(),
             (false, _) => format!("the keys given are {}", raw.join(", ")),
         }
     }
@@ -338,11 +252,7 @@ pub fn passphrase(text: &str) -> Result<KeySource, CryptError> {
 mod tests {
     use super::*;
 
-    const CHEAP: KdfParams = KdfParams {
-        m_kib: 64,
-        t: 1,
-        p: 1,
-    };
+    const CHEAP: KdfParams = KdfParams { m_kib: 64, t: 1, p: 1 };
 
     fn raw(b: u8) -> KeySource {
         KeySource::Raw(Zeroizing::new([b; 32]))
@@ -369,17 +279,11 @@ mod tests {
     fn the_purpose_and_every_byte_are_authenticated() {
         let k = Keyring::new(Some(raw(1)), vec![]);
         let s = k.seal(Purpose::JournalRecord, b"record").expect("seal");
-        assert!(matches!(
-            k.open(Purpose::Snapshot, &s, "x"),
-            Err(CryptError::Tampered { .. })
-        ));
+        assert!(matches!(k.open(Purpose::Snapshot, &s, "x"), Err(CryptError::Tampered { .. })));
         for i in sealed::MARKER.len()..s.len() {
             let mut bad = s.clone();
             bad[i] ^= 0x01;
-            assert!(
-                k.open(Purpose::JournalRecord, &bad, "x").is_err(),
-                "byte {i} changed unnoticed"
-            );
+            assert!(k.open(Purpose::JournalRecord, &bad, "x").is_err(), "byte {i} changed unnoticed");
         }
     }
 
@@ -388,89 +292,47 @@ mod tests {
         let sealer = Keyring::new(Some(raw(1)), vec![]);
         let id = sealer.sealing_key_id().expect("raw keys have an id");
         let s = sealer.seal(Purpose::Snapshot, b"x").expect("seal");
-        for (ring, hint) in [
-            (Keyring::none(), "IAC_STATE_KEY"),
-            (Keyring::new(Some(raw(2)), vec![]), &key_id(&[2; 32])[..]),
-        ] {
+        for (ring, hint) in [(Keyring::none(), "IAC_STATE_KEY"), (Keyring::new(Some(raw(2)), vec![]), &key_id(&[2; 32])[..])] {
             match ring.open(Purpose::Snapshot, &s, "the state") {
                 Err(e @ CryptError::MissingKey { .. }) => {
                     let msg = e.to_string();
-                    assert!(
-                        msg.contains(&id) && msg.contains(hint) && msg.contains("the state"),
-                        "{msg}"
-                    );
+                    assert!(msg.contains(&id) && msg.contains(hint) && msg.contains("the state"), "{msg}");
                 }
                 other => panic!("expected MissingKey, got {other:?}"),
             }
         }
         // The old key opens it during a rekey; new values use the new key.
         let rekey = Keyring::new(Some(raw(2)), vec![raw(1)]);
-        assert_eq!(
-            rekey
-                .open(Purpose::Snapshot, &s, "x")
-                .expect("old key opens"),
-            b"x"
-        );
+        assert_eq!(rekey.open(Purpose::Snapshot, &s, "x").expect("old key opens"), b"x");
         let resealed = rekey.seal(Purpose::Snapshot, b"x").expect("seal");
-        assert!(matches!(
-            sealer.open(Purpose::Snapshot, &resealed, "x"),
-            Err(CryptError::MissingKey { .. })
-        ));
+        assert!(matches!(sealer.open(Purpose::Snapshot, &resealed, "x"), Err(CryptError::MissingKey { .. })));
     }
 
     #[test]
     fn passphrases_derive_keys_and_keep_their_key_id() {
-        let first = Keyring::new(Some(passphrase("correct horse").expect("pass")), vec![])
-            .with_kdf_params(CHEAP);
+        let first = Keyring::new(Some(passphrase("correct horse").expect("pass")), vec![]).with_kdf_params(CHEAP);
         let s = first.seal(Purpose::Snapshot, b"state").expect("seal");
         let id = first.sealing_key_id().expect("known after sealing");
 
-        let later = Keyring::new(Some(passphrase("correct horse").expect("pass")), vec![])
-            .with_kdf_params(CHEAP);
-        assert_eq!(
-            later.open(Purpose::Snapshot, &s, "x").expect("open"),
-            b"state"
-        );
+        let later = Keyring::new(Some(passphrase("correct horse").expect("pass")), vec![]).with_kdf_params(CHEAP);
+        assert_eq!(later.open(Purpose::Snapshot, &s, "x").expect("open"), b"state");
         let s2 = later.seal(Purpose::Snapshot, b"next").expect("seal");
-        assert_eq!(
-            later.sealing_key_id().as_deref(),
-            Some(id.as_str()),
-            "a later run keeps the salt, hence the key id"
-        );
-        assert_eq!(
-            first.open(Purpose::Snapshot, &s2, "x").expect("open"),
-            b"next"
-        );
+        assert_eq!(later.sealing_key_id().as_deref(), Some(id.as_str()), "a later run keeps the salt, hence the key id");
+        assert_eq!(first.open(Purpose::Snapshot, &s2, "x").expect("open"), b"next");
 
-        let wrong = Keyring::new(Some(passphrase("battery staple").expect("pass")), vec![])
-            .with_kdf_params(CHEAP);
-        let e = wrong
-            .open(Purpose::Snapshot, &s, "the state")
-            .expect_err("wrong passphrase");
-        assert!(
-            e.to_string().contains(&id) && e.to_string().contains("passphrase"),
-            "{e}"
-        );
+        let wrong = Keyring::new(Some(passphrase("battery staple").expect("pass")), vec![]).with_kdf_params(CHEAP);
+        let e = wrong.open(Purpose::Snapshot, &s, "the state").expect_err("wrong passphrase");
+        assert!(e.to_string().contains(&id) && e.to_string().contains("passphrase"), "{e}");
         assert!(passphrase("").is_err());
     }
 
     #[test]
     fn plain_bytes_pass_through_and_a_keyless_ring_writes_plain() {
         let k = Keyring::new(Some(raw(1)), vec![]);
-        assert_eq!(
-            k.open(Purpose::Snapshot, b"{\"plain\":true}", "x")
-                .expect("plain"),
-            b"{\"plain\":true}"
-        );
-        assert_eq!(
-            Keyring::none().seal(Purpose::Plan, b"p").expect("plain"),
-            b"p"
-        );
+        assert_eq!(k.open(Purpose::Snapshot, b"{\"plain\":true}", "x").expect("plain"), b"{\"plain\":true}");
+        assert_eq!(Keyring::none().seal(Purpose::Plan, b"p").expect("plain"), b"p");
         let mut bad = sealed::MARKER.to_vec();
         bad.extend_from_slice(b"{not json\n");
-        assert!(matches!(
-            k.open(Purpose::Snapshot, &bad, "x"),
-            Err(CryptError::Malformed { .. })
-        ));
+        assert!(matches!(k.open(Purpose::Snapshot, &bad, "x"), Err(CryptError::Malformed { .. })));
     }
 }

@@ -93,28 +93,16 @@ pub(crate) fn encode(header: &Header, ciphertext: &[u8]) -> (Vec<u8>, Vec<u8>) {
 /// Splits sealed bytes; Err says why they are not well formed.
 pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed<'_>, String> {
     let rest = bytes.strip_prefix(MARKER).ok_or("not sealed")?;
-    let nl = rest
-        .iter()
-        .take(4096)
-        .position(|&b| b == b'\n')
-        .ok_or("the sealed header line is missing")?;
+    let nl = rest.iter().take(4096).position(|&b| b == b'\n').ok_or("the sealed header line is missing")?;
     let (header_line, ciphertext) = (&rest[..nl], &rest[nl + 1..]);
-    let header: Header = serde_json::from_slice(header_line)
-        .map_err(|e| format!("the sealed header is not valid: {e}"))?;
+    let header: Header = serde_json::from_slice(header_line).map_err(|e| format!("the sealed header is not valid: {e}"))?;
     if header.alg != ALG {
-        return Err(format!(
-            "sealed with {:?}; this iac knows {ALG}",
-            header.alg
-        ));
+        return Err(format!("sealed with {:?}; this iac knows {ALG}", header.alg));
     }
     if ciphertext.len() < TAG_LEN {
         return Err("the ciphertext is shorter than its tag".into());
     }
-    Ok(Parsed {
-        header,
-        header_line,
-        ciphertext,
-    })
+    Ok(Parsed { header, header_line, ciphertext })
 }
 
 /// The length of what `bytes` hold once opened, read without a key.

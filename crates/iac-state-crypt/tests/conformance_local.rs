@@ -24,32 +24,16 @@ struct EncryptedLocalFactory {
 
 impl EncryptedLocalFactory {
     fn new() -> EncryptedLocalFactory {
-        let keys = Arc::new(Keyring::new(
-            Some(KeySource::Raw(zeroize::Zeroizing::new([9; 32]))),
-            vec![],
-        ));
-        EncryptedLocalFactory {
-            root: tempfile::tempdir().expect("tempdir"),
-            next: AtomicUsize::new(0),
-            dirs: Mutex::new(HashMap::new()),
-            keys,
-        }
+        let keys = Arc::new(Keyring::new(Some(KeySource::Raw(zeroize::Zeroizing::new([9; 32]))), vec![]));
+        EncryptedLocalFactory { root: tempfile::tempdir().expect("tempdir"), next: AtomicUsize::new(0), dirs: Mutex::new(HashMap::new()), keys }
     }
 
     fn wrap(&self, dir: PathBuf) -> Box<dyn StateBackend> {
-        Box::new(EncryptedBackend::new(
-            Arc::new(LocalBackend::new(dir)),
-            self.keys.clone(),
-        ))
+        Box::new(EncryptedBackend::new(Arc::new(LocalBackend::new(dir)), self.keys.clone()))
     }
 
     fn dir_of(&self, b: &dyn StateBackend) -> PathBuf {
-        self.dirs
-            .lock()
-            .expect("dirs")
-            .get(&b.describe())
-            .cloned()
-            .expect("a store made by this factory")
+        self.dirs.lock().expect("dirs").get(&b.describe()).cloned().expect("a store made by this factory")
     }
 }
 
@@ -64,10 +48,7 @@ fn edit(path: &Path, f: impl FnOnce(&mut Vec<u8>)) -> bool {
 #[async_trait]
 impl BackendFactory for EncryptedLocalFactory {
     async fn fresh(&self) -> Box<dyn StateBackend> {
-        let dir = self.root.path().join(format!(
-            "stack-{}",
-            self.next.fetch_add(1, Ordering::Relaxed)
-        ));
+        let dir = self.root.path().join(format!("stack-{}", self.next.fetch_add(1, Ordering::Relaxed)));
         let b = self.wrap(dir.clone());
         self.dirs.lock().expect("dirs").insert(b.describe(), dir);
         b
@@ -94,19 +75,11 @@ impl BackendFactory for EncryptedLocalFactory {
         }
     }
 
-    async fn crash_during_write_snapshot(
-        &self,
-        of: &dyn StateBackend,
-        meta: &SnapshotMeta,
-        bytes: &[u8],
-    ) -> bool {
+    async fn crash_during_write_snapshot(&self, of: &dyn StateBackend, meta: &SnapshotMeta, bytes: &[u8]) -> bool {
         let Ok(sealed) = self.keys.seal(Purpose::Snapshot, bytes) else {
             return false;
         };
-        LocalBackend::new(self.dir_of(of))
-            .write_snapshot_crashing_at(meta, &sealed, CrashPoint::MidTempWrite)
-            .await
-            .is_ok()
+        LocalBackend::new(self.dir_of(of)).write_snapshot_crashing_at(meta, &sealed, CrashPoint::MidTempWrite).await.is_ok()
     }
 
     fn history_limit(&self) -> Option<usize> {

@@ -50,9 +50,7 @@ pub(crate) fn fsync_dir(dir: &Path) -> Result<(), StateError> {
 /// Writes `bytes` to `tmp` (mode 0600, truncating any leftover) and fsyncs it.
 /// The first step of an atomic replace; [`commit`] is the second.
 pub(crate) fn write_temp(tmp: &Path, bytes: &[u8]) -> Result<(), StateError> {
-    let mut f = private(OpenOptions::new().write(true).create(true).truncate(true))
-        .open(tmp)
-        .map_err(|e| io_err("creating temporary file", tmp, e))?;
+    let mut f = private(OpenOptions::new().write(true).create(true).truncate(true)).open(tmp).map_err(|e| io_err("creating temporary file", tmp, e))?;
     #[cfg(unix)]
     {
         // A leftover temp file keeps its old mode when reopened; reset it.

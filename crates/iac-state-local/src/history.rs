@@ -78,7 +78,10 @@ pub(crate) fn list(layout: &Layout) -> Result<Vec<VersionInfo>, StateError> {
         // An entry pruned since the listing is simply gone.
         if let Some(h) = snapshot::read_header(&path)? {
             if h.serial != serial {
-                return Err(StateError::Corrupt { what: path.display().to_string(), detail: format!("file is named for serial {serial} but holds serial {}", h.serial) });
+                return Err(StateError::Corrupt {
+                    what: path.display().to_string(),
+                    detail: format!("file is named for serial {serial} but holds serial {}", h.serial),
+                });
             }
             out.push(info(&h));
         }
@@ -101,7 +104,10 @@ pub(crate) fn load_version(layout: &Layout, id: &str) -> Result<Vec<u8>, StateEr
     let path = layout.history_file(serial);
     let s = snapshot::read(&path)?.ok_or_else(missing)?;
     if s.header.serial != serial {
-        return Err(StateError::Corrupt { what: path.display().to_string(), detail: format!("file is named for serial {serial} but holds serial {}", s.header.serial) });
+        return Err(StateError::Corrupt {
+            what: path.display().to_string(),
+            detail: format!("file is named for serial {serial} but holds serial {}", s.header.serial),
+        });
     }
     Ok(s.body)
 }

@@ -68,10 +68,7 @@ fn parse_frame(buf: &[u8], at: usize) -> Result<(std::ops::Range<usize>, usize),
     if digits.len() > 1 && digits[0] == b'0' {
         return Err(FrameError::Invalid("length has leading zeros".into()));
     }
-    let len: usize = std::str::from_utf8(digits)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| FrameError::Invalid("length does not fit".into()))?;
+    let len: usize = std::str::from_utf8(digits).ok().and_then(|s| s.parse().ok()).ok_or_else(|| FrameError::Invalid("length does not fit".into()))?;
     if byte(i)? != b' ' {
         return Err(FrameError::Invalid("no space after the length".into()));
     }

@@ -48,7 +48,13 @@ pub enum CrashPoint {
     BeforePrune,
 }
 
-pub(crate) fn write_snapshot(layout: &Layout, clean_end: &mut Option<u64>, meta: &SnapshotMeta, envelope: &[u8], crash: Option<CrashPoint>) -> Result<(), StateError> {
+pub(crate) fn write_snapshot(
+    layout: &Layout,
+    clean_end: &mut Option<u64>,
+    meta: &SnapshotMeta,
+    envelope: &[u8],
+    crash: Option<CrashPoint>,
+) -> Result<(), StateError> {
     let stop = |p: CrashPoint| crash == Some(p);
     layout.ensure_dir()?;
 

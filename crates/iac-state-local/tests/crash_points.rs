@@ -14,7 +14,8 @@ fn snap(serial: u64) -> Vec<u8> {
     format!("{{\"lineage\":\"L\",\"serial\":{serial}}}").into_bytes()
 }
 
-const POINTS: [CrashPoint; 5] = [CrashPoint::AfterPreservingCurrent, CrashPoint::MidTempWrite, CrashPoint::BeforeRename, CrashPoint::AfterRename, CrashPoint::BeforePrune];
+const POINTS: [CrashPoint; 5] =
+    [CrashPoint::AfterPreservingCurrent, CrashPoint::MidTempWrite, CrashPoint::BeforeRename, CrashPoint::AfterRename, CrashPoint::BeforePrune];
 
 #[tokio::test]
 async fn a_crash_at_any_step_leaves_a_loadable_store() {

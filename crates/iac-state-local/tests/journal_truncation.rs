@@ -15,10 +15,8 @@ fn frame_len(payload: &[u8]) -> usize {
 }
 
 fn batches() -> impl Strategy<Value = Vec<Vec<Vec<u8>>>> {
-    let record = prop_oneof![
-        prop::collection::vec(any::<u8>(), 0..40),
-        prop::collection::vec(prop::sample::select(b"{}\":, \n0123456789abcdef".to_vec()), 0..40),
-    ];
+    let record =
+        prop_oneof![prop::collection::vec(any::<u8>(), 0..40), prop::collection::vec(prop::sample::select(b"{}\":, \n0123456789abcdef".to_vec()), 0..40),];
     prop::collection::vec(prop::collection::vec(record, 0..5), 0..6)
 }
 

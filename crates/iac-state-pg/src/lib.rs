@@ -86,9 +86,7 @@ struct Session {
 
 impl std::fmt::Debug for PgBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PgBackend")
-            .field("schema", &self.config.schema_name)
-            .finish()
+        f.debug_struct("PgBackend").field("schema", &self.config.schema_name).finish()
     }
 }
 
@@ -130,18 +128,13 @@ fn record_checksum(data: &[u8]) -> String {
 }
 
 fn parse_serial(id: &str) -> Option<i64> {
-    if id.is_empty()
-        || !id.bytes().all(|b| b.is_ascii_digit())
-        || (id.len() > 1 && id.starts_with('0'))
-    {
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) || (id.len() > 1 && id.starts_with('0')) {
         return None;
     }
     id.parse().ok()
 }
 
-async fn log_close<F: std::future::Future<Output = Result<(), tokio_postgres::Error>>>(
-    connection: F,
-) {
+async fn log_close<F: std::future::Future<Output = Result<(), tokio_postgres::Error>>>(connection: F) {
     if let Err(e) = connection.await {
         tracing::warn!(error = %e, "PostgreSQL state connection closed");
     }
@@ -167,10 +160,7 @@ fn tls_config() -> Result<rustls::ClientConfig, StateError> {
 impl PgBackend {
     /// A backend for `config`; nothing is contacted until the first operation.
     pub fn new(config: PgConfig) -> PgBackend {
-        PgBackend {
-            config,
-            session: Mutex::new(Session::default()),
-        }
+        PgBackend { config, session: Mutex::new(Session::default()) }
     }
 
     pub fn schema(&self) -> &str {
@@ -191,33 +181,20 @@ impl PgBackend {
     }
 
     fn corrupt(&self, what: impl std::fmt::Display, detail: impl Into<String>) -> StateError {
-        StateError::Corrupt {
-            what: format!("{} {what}", self.describe()),
-            detail: detail.into(),
-        }
+        StateError::Corrupt { what: format!("{} {what}", self.describe()), detail: detail.into() }
     }
 
     /// Connects with TLS unless the connection string says `sslmode=disable`
     /// (with `prefer`, the default, a server without TLS is used in plain).
     async fn connect(&self) -> Result<Client, StateError> {
-        let config: tokio_postgres::Config = self
-            .config
-            .conn_str
-            .parse()
-            .map_err(|e| backend_err("reading conn_str", e))?;
+        let config: tokio_postgres::Config = self.config.conn_str.parse().map_err(|e| backend_err("reading conn_str", e))?;
         if config.get_ssl_mode() == tokio_postgres::config::SslMode::Disable {
-            let (client, connection) = config
-                .connect(NoTls)
-                .await
-                .map_err(|e| backend_err("connecting", e))?;
+            let (client, connection) = config.connect(NoTls).await.map_err(|e| backend_err("connecting", e))?;
             tokio::spawn(log_close(connection));
             return Ok(client);
         }
         let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config()?);
-        let (client, connection) = config
-            .connect(tls)
-            .await
-            .map_err(|e| backend_err("connecting", e))?;
+        let (client, connection) = config.connect(tls).await.map_err(|e| backend_err("connecting", e))?;
         tokio::spawn(log_close(connection));
         Ok(client)
     }
@@ -267,44 +244,20 @@ impl PgBackend {
             journal = self.table("iac_journal"),
             locks = self.table("iac_locks"),
         );
-        let tx = client
-            .transaction()
-            .await
-            .map_err(|e| backend_err("starting a transaction", e))?;
-        tx.batch_execute(&ddl).await.map_err(|e| {
-            backend_err(
-                &format!(
-                    "creating the state tables in schema {}",
-                    self.config.schema_name
-                ),
-                e,
-            )
-        })?;
-        tx.commit()
-            .await
-            .map_err(|e| backend_err("creating the state tables", e))
+        let tx = client.transaction().await.map_err(|e| backend_err("starting a transaction", e))?;
+        tx.batch_execute(&ddl).await.map_err(|e| backend_err(&format!("creating the state tables in schema {}", self.config.schema_name), e))?;
+        tx.commit().await.map_err(|e| backend_err("creating the state tables", e))
     }
 
     /// The current snapshot row, verified: (lineage, serial, data).
-    async fn current(
-        &self,
-        client: &impl tokio_postgres::GenericClient,
-    ) -> Result<Option<(String, i64, Vec<u8>)>, StateError> {
+    async fn current(&self, client: &impl tokio_postgres::GenericClient) -> Result<Option<(String, i64, Vec<u8>)>, StateError> {
         let sql = format!("SELECT lineage, serial, data, sha256 FROM {} WHERE name = $1 ORDER BY serial DESC LIMIT 1", self.table("iac_state_versions"));
-        let Some(row) = client
-            .query_opt(&sql, &[&WORKSPACE])
-            .await
-            .map_err(|e| backend_err("reading the current snapshot", e))?
-        else {
+        let Some(row) = client.query_opt(&sql, &[&WORKSPACE]).await.map_err(|e| backend_err("reading the current snapshot", e))? else {
             return Ok(None);
         };
-        let (lineage, serial, data, sha): (String, i64, Vec<u8>, String) =
-            (row.get(0), row.get(1), row.get(2), row.get(3));
+        let (lineage, serial, data, sha): (String, i64, Vec<u8>, String) = (row.get(0), row.get(1), row.get(2), row.get(3));
         if version_checksum(&lineage, serial, &data) != sha {
-            return Err(self.corrupt(
-                format_args!("version {serial}"),
-                "the snapshot does not match its checksum",
-            ));
+            return Err(self.corrupt(format_args!("version {serial}"), "the snapshot does not match its checksum"));
         }
         Ok(Some((lineage, serial, data)))
     }
@@ -323,11 +276,7 @@ impl PgBackend {
             self.table("iac_locks")
         );
         let (hi, lo) = ((key as u64 >> 32) as i64, (key as u64 & 0xffff_ffff) as i64);
-        let Some(row) = client
-            .query_opt(&sql, &[&WORKSPACE, &hi, &lo])
-            .await
-            .map_err(|e| backend_err("reading the lock", e))?
-        else {
+        let Some(row) = client.query_opt(&sql, &[&WORKSPACE, &hi, &lo]).await.map_err(|e| backend_err("reading the lock", e))? else {
             return Ok(None);
         };
         let (info, pid, live): (String, i32, bool) = (row.get(0), row.get(1), row.get(2));
@@ -361,18 +310,8 @@ impl PgBackend {
         Ok(row.get(0))
     }
 
-    async fn write_snapshot_inner(
-        &self,
-        meta: &SnapshotMeta,
-        bytes: &[u8],
-        crash: bool,
-    ) -> Result<(), StateError> {
-        let serial = i64::try_from(meta.serial).map_err(|_| {
-            StateError::Conflict(format!(
-                "serial {} does not fit PostgreSQL's bigint",
-                meta.serial
-            ))
-        })?;
+    async fn write_snapshot_inner(&self, meta: &SnapshotMeta, bytes: &[u8], crash: bool) -> Result<(), StateError> {
+        let serial = i64::try_from(meta.serial).map_err(|_| StateError::Conflict(format!("serial {} does not fit PostgreSQL's bigint", meta.serial)))?;
         let mut s = self.session.lock().await;
         let mut crash_client;
         let client: &mut Client = if crash {
@@ -383,16 +322,8 @@ impl PgBackend {
         } else {
             self.ready(&mut s).await?
         };
-        let tx = client
-            .transaction()
-            .await
-            .map_err(|e| backend_err("starting a transaction", e))?;
-        tx.execute(
-            "SELECT pg_advisory_xact_lock($1)",
-            &[&self.write_lock_key()],
-        )
-        .await
-        .map_err(|e| backend_err("serialising snapshot writes", e))?;
+        let tx = client.transaction().await.map_err(|e| backend_err("starting a transaction", e))?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&self.write_lock_key()]).await.map_err(|e| backend_err("serialising snapshot writes", e))?;
         if let Some((lineage, cur, _)) = self.current(&tx).await? {
             if lineage != meta.lineage {
                 return Err(StateError::Conflict(format!(
@@ -409,28 +340,13 @@ impl PgBackend {
                 )));
             }
         }
-        let insert = format!(
-            "INSERT INTO {} (name, serial, lineage, data, sha256) VALUES ($1, $2, $3, $4, $5)",
-            self.table("iac_state_versions")
-        );
-        tx.execute(
-            &insert,
-            &[
-                &WORKSPACE,
-                &serial,
-                &meta.lineage,
-                &bytes,
-                &version_checksum(&meta.lineage, serial, bytes),
-            ],
-        )
-        .await
-        .map_err(|e| backend_err("writing the snapshot", e))?;
-        tx.execute(
-            &format!("DELETE FROM {} WHERE name = $1", self.table("iac_journal")),
-            &[&WORKSPACE],
-        )
-        .await
-        .map_err(|e| backend_err("clearing the journal", e))?;
+        let insert = format!("INSERT INTO {} (name, serial, lineage, data, sha256) VALUES ($1, $2, $3, $4, $5)", self.table("iac_state_versions"));
+        tx.execute(&insert, &[&WORKSPACE, &serial, &meta.lineage, &bytes, &version_checksum(&meta.lineage, serial, bytes)])
+            .await
+            .map_err(|e| backend_err("writing the snapshot", e))?;
+        tx.execute(&format!("DELETE FROM {} WHERE name = $1", self.table("iac_journal")), &[&WORKSPACE])
+            .await
+            .map_err(|e| backend_err("clearing the journal", e))?;
         if crash {
             // A killed process sends neither COMMIT nor ROLLBACK: forget the
             // transaction (so its drop sends no ROLLBACK) and let the
@@ -438,19 +354,13 @@ impl PgBackend {
             std::mem::forget(tx);
             return Ok(());
         }
-        tx.commit()
-            .await
-            .map_err(|e| backend_err("committing the snapshot", e))
+        tx.commit().await.map_err(|e| backend_err("committing the snapshot", e))
     }
 
     /// Starts `write_snapshot` on a connection of its own and loses that
     /// connection before COMMIT. Test support for crash-safety tests.
     #[cfg(feature = "fault-injection")]
-    pub async fn write_snapshot_crashing(
-        &self,
-        meta: &SnapshotMeta,
-        bytes: &[u8],
-    ) -> Result<(), StateError> {
+    pub async fn write_snapshot_crashing(&self, meta: &SnapshotMeta, bytes: &[u8]) -> Result<(), StateError> {
         self.write_snapshot_inner(meta, bytes, true).await
     }
 }
@@ -469,23 +379,16 @@ impl StateBackend for PgBackend {
         let client = self.ready(&mut s).await?;
         let key = self.session_lock_key();
         for attempt in 0..50 {
-            let got: bool = client
-                .query_one("SELECT pg_try_advisory_lock($1)", &[&key])
-                .await
-                .map_err(|e| backend_err("taking the lock", e))?
-                .get(0);
+            let got: bool = client.query_one("SELECT pg_try_advisory_lock($1)", &[&key]).await.map_err(|e| backend_err("taking the lock", e))?.get(0);
             if got {
-                let json = serde_json::to_string(info)
-                    .map_err(|e| StateError::Backend(format!("encoding lock info: {e}")))?;
+                let json = serde_json::to_string(info).map_err(|e| StateError::Backend(format!("encoding lock info: {e}")))?;
                 let sql = format!(
                     "INSERT INTO {} (name, lock_id, info, session_pid) VALUES ($1, $2, $3, pg_backend_pid())
                      ON CONFLICT (name) DO UPDATE SET lock_id = EXCLUDED.lock_id, info = EXCLUDED.info, session_pid = EXCLUDED.session_pid",
                     self.table("iac_locks")
                 );
                 if let Err(e) = client.execute(&sql, &[&WORKSPACE, &info.id, &json]).await {
-                    let _ = client
-                        .execute("SELECT pg_advisory_unlock($1)", &[&key])
-                        .await;
+                    let _ = client.execute("SELECT pg_advisory_unlock($1)", &[&key]).await;
                     return Err(backend_err("recording the lock holder", e));
                 }
                 s.held = Some(info.clone());
@@ -522,32 +425,16 @@ impl StateBackend for PgBackend {
             Err(_) => return Err(StateError::LockNotHeld(id.to_string())),
         };
         client
-            .execute(
-                &format!(
-                    "DELETE FROM {} WHERE name = $1 AND lock_id = $2",
-                    self.table("iac_locks")
-                ),
-                &[&WORKSPACE, &id],
-            )
+            .execute(&format!("DELETE FROM {} WHERE name = $1 AND lock_id = $2", self.table("iac_locks")), &[&WORKSPACE, &id])
             .await
             .map_err(|e| backend_err("clearing the lock row", e))?;
-        client
-            .execute("SELECT pg_advisory_unlock($1)", &[&self.session_lock_key()])
-            .await
-            .map_err(|e| backend_err("releasing the lock", e))?;
+        client.execute("SELECT pg_advisory_unlock($1)", &[&self.session_lock_key()]).await.map_err(|e| backend_err("releasing the lock", e))?;
         s.held = None;
         Ok(())
     }
 
     async fn force_unlock(&self, id: &str) -> Result<(), StateError> {
-        if self
-            .session
-            .lock()
-            .await
-            .held
-            .as_ref()
-            .is_some_and(|h| h.id == id)
-        {
+        if self.session.lock().await.held.as_ref().is_some_and(|h| h.id == id) {
             return self.unlock(id).await;
         }
         let mut s = self.session.lock().await;
@@ -561,27 +448,16 @@ impl StateBackend for PgBackend {
         // The lock belongs to another session: ending that session is the
         // only way to release it, and stops that run from writing further.
         tracing::warn!(lock = %holder, session = pid, "terminating the PostgreSQL session that holds the lock");
-        client
-            .execute("SELECT pg_terminate_backend($1)", &[&pid])
-            .await
-            .map_err(|e| backend_err(&format!("ending session {pid}, which holds the lock"), e))?;
+        client.execute("SELECT pg_terminate_backend($1)", &[&pid]).await.map_err(|e| backend_err(&format!("ending session {pid}, which holds the lock"), e))?;
         let start = std::time::Instant::now();
         while self.advisory_held(client).await? {
             if start.elapsed() > TERMINATE_WAIT {
-                return Err(StateError::Backend(format!(
-                    "session {pid} still holds lock {id} after being terminated"
-                )));
+                return Err(StateError::Backend(format!("session {pid} still holds lock {id} after being terminated")));
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         client
-            .execute(
-                &format!(
-                    "DELETE FROM {} WHERE name = $1 AND lock_id = $2",
-                    self.table("iac_locks")
-                ),
-                &[&WORKSPACE, &id],
-            )
+            .execute(&format!("DELETE FROM {} WHERE name = $1 AND lock_id = $2", self.table("iac_locks")), &[&WORKSPACE, &id])
             .await
             .map_err(|e| backend_err("clearing the lock row", e))?;
         Ok(())
@@ -609,45 +485,23 @@ impl StateBackend for PgBackend {
             .map_err(|e| backend_err("starting a transaction", e))?;
         let current = self.current(&tx).await?;
         let rows = tx
-            .query(
-                &format!(
-                    "SELECT seq, data, sha256 FROM {} WHERE name = $1 ORDER BY seq",
-                    self.table("iac_journal")
-                ),
-                &[&WORKSPACE],
-            )
+            .query(&format!("SELECT seq, data, sha256 FROM {} WHERE name = $1 ORDER BY seq", self.table("iac_journal")), &[&WORKSPACE])
             .await
             .map_err(|e| backend_err("reading the journal", e))?;
-        tx.commit()
-            .await
-            .map_err(|e| backend_err("reading state", e))?;
+        tx.commit().await.map_err(|e| backend_err("reading state", e))?;
         let mut journal = Vec::with_capacity(rows.len());
         for row in rows {
             let (seq, data, sha): (i64, Vec<u8>, String) = (row.get(0), row.get(1), row.get(2));
             if record_checksum(&data) != sha {
-                return Err(self.corrupt(
-                    format_args!("journal row {seq}"),
-                    "the record does not match its checksum",
-                ));
+                return Err(self.corrupt(format_args!("journal row {seq}"), "the record does not match its checksum"));
             }
             journal.push(data);
         }
         let (snapshot, meta) = match current {
-            Some((lineage, serial, data)) => (
-                Some(data),
-                Some(SnapshotMeta {
-                    lineage,
-                    serial: serial as u64,
-                }),
-            ),
+            Some((lineage, serial, data)) => (Some(data), Some(SnapshotMeta { lineage, serial: serial as u64 })),
             None => (None, None),
         };
-        Ok(Stored {
-            snapshot,
-            meta,
-            journal,
-            torn_tail: false,
-        })
+        Ok(Stored { snapshot, meta, journal, torn_tail: false })
     }
 
     async fn append(&self, records: &[Vec<u8>]) -> Result<(), StateError> {
@@ -657,19 +511,10 @@ impl StateBackend for PgBackend {
         let mut s = self.session.lock().await;
         let client = self.ready(&mut s).await?;
         let sums: Vec<String> = records.iter().map(|r| record_checksum(r)).collect();
-        let tx = client
-            .transaction()
-            .await
-            .map_err(|e| backend_err("starting a transaction", e))?;
-        for (chunk, sums) in records
-            .chunks(ROWS_PER_INSERT)
-            .zip(sums.chunks(ROWS_PER_INSERT))
-        {
+        let tx = client.transaction().await.map_err(|e| backend_err("starting a transaction", e))?;
+        for (chunk, sums) in records.chunks(ROWS_PER_INSERT).zip(sums.chunks(ROWS_PER_INSERT)) {
             // VALUES rows take their sequence numbers in the order written.
-            let mut sql = format!(
-                "INSERT INTO {} (name, data, sha256) VALUES ",
-                self.table("iac_journal")
-            );
+            let mut sql = format!("INSERT INTO {} (name, data, sha256) VALUES ", self.table("iac_journal"));
             let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![&WORKSPACE];
             for (i, (r, sum)) in chunk.iter().zip(sums).enumerate() {
                 if i > 0 {
@@ -679,13 +524,9 @@ impl StateBackend for PgBackend {
                 params.push(r);
                 params.push(sum);
             }
-            tx.execute(&sql, &params)
-                .await
-                .map_err(|e| backend_err("appending to the journal", e))?;
+            tx.execute(&sql, &params).await.map_err(|e| backend_err("appending to the journal", e))?;
         }
-        tx.commit()
-            .await
-            .map_err(|e| backend_err("committing journal records", e))
+        tx.commit().await.map_err(|e| backend_err("committing journal records", e))
     }
 
     async fn write_snapshot(&self, meta: &SnapshotMeta, bytes: &[u8]) -> Result<(), StateError> {
@@ -699,22 +540,13 @@ impl StateBackend for PgBackend {
             "SELECT serial, lineage, to_char(created AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), octet_length(data)::bigint FROM {} WHERE name = $1 ORDER BY serial DESC",
             self.table("iac_state_versions")
         );
-        let rows = client
-            .query(&sql, &[&WORKSPACE])
-            .await
-            .map_err(|e| backend_err("listing state versions", e))?;
+        let rows = client.query(&sql, &[&WORKSPACE]).await.map_err(|e| backend_err("listing state versions", e))?;
         Ok(rows
             .iter()
             .map(|r| {
                 let serial: i64 = r.get(0);
                 let size: i64 = r.get(3);
-                VersionInfo {
-                    id: serial.to_string(),
-                    serial: serial as u64,
-                    lineage: r.get(1),
-                    created: r.get(2),
-                    size: size as u64,
-                }
+                VersionInfo { id: serial.to_string(), serial: serial as u64, lineage: r.get(1), created: r.get(2), size: size as u64 }
             })
             .collect())
     }
@@ -725,23 +557,13 @@ impl StateBackend for PgBackend {
         };
         let mut s = self.session.lock().await;
         let client = self.ready(&mut s).await?;
-        let sql = format!(
-            "SELECT lineage, data, sha256 FROM {} WHERE name = $1 AND serial = $2",
-            self.table("iac_state_versions")
-        );
-        let Some(row) = client
-            .query_opt(&sql, &[&WORKSPACE, &serial])
-            .await
-            .map_err(|e| backend_err("reading a state version", e))?
-        else {
+        let sql = format!("SELECT lineage, data, sha256 FROM {} WHERE name = $1 AND serial = $2", self.table("iac_state_versions"));
+        let Some(row) = client.query_opt(&sql, &[&WORKSPACE, &serial]).await.map_err(|e| backend_err("reading a state version", e))? else {
             return Err(StateError::NoSuchVersion(id.to_string()));
         };
         let (lineage, data, sha): (String, Vec<u8>, String) = (row.get(0), row.get(1), row.get(2));
         if version_checksum(&lineage, serial, &data) != sha {
-            return Err(self.corrupt(
-                format_args!("version {serial}"),
-                "the snapshot does not match its checksum",
-            ));
+            return Err(self.corrupt(format_args!("version {serial}"), "the snapshot does not match its checksum"));
         }
         Ok(data)
     }
@@ -754,15 +576,8 @@ mod tests {
     #[test]
     fn lock_keys_are_stable_and_distinct_per_schema() {
         assert_eq!(lock_key(&["a", "b"]), lock_key(&["a", "b"]));
-        assert_ne!(
-            lock_key(&["a", "b"]),
-            lock_key(&["ab", ""]),
-            "parts are separated"
-        );
-        assert_ne!(
-            lock_key(&["iac-state-lock", "web", "default"]),
-            lock_key(&["iac-state-lock", "api", "default"])
-        );
+        assert_ne!(lock_key(&["a", "b"]), lock_key(&["ab", ""]), "parts are separated");
+        assert_ne!(lock_key(&["iac-state-lock", "web", "default"]), lock_key(&["iac-state-lock", "api", "default"]));
     }
 
     #[test]

@@ -35,11 +35,7 @@ pub enum ConfigError {
     #[error("backend \"s3\": unknown setting {0:?} (known: {known})", known = KNOWN.join(", "))]
     Unknown(String),
     #[error("backend \"s3\": {key} must be {want}, not {got}")]
-    Invalid {
-        key: String,
-        want: &'static str,
-        got: String,
-    },
+    Invalid { key: String, want: &'static str, got: String },
 }
 
 const KNOWN: &[&str] = &[
@@ -67,11 +63,7 @@ impl Setting {
         match self {
             Setting::Text(s) => Ok(s.clone()),
             Setting::Json(serde_json::Value::String(s)) => Ok(s.clone()),
-            Setting::Json(v) => Err(ConfigError::Invalid {
-                key: key.into(),
-                want: "a string",
-                got: v.to_string(),
-            }),
+            Setting::Json(v) => Err(ConfigError::Invalid { key: key.into(), want: "a string", got: v.to_string() }),
         }
     }
 
@@ -81,31 +73,17 @@ impl Setting {
             Setting::Text(s) | Setting::Json(serde_json::Value::String(s)) => match s.as_str() {
                 "true" => Ok(true),
                 "false" => Ok(false),
-                _ => Err(ConfigError::Invalid {
-                    key: key.into(),
-                    want: "true or false",
-                    got: format!("{s:?}"),
-                }),
+                _ => Err(ConfigError::Invalid { key: key.into(), want: "true or false", got: format!("{s:?}") }),
             },
-            Setting::Json(v) => Err(ConfigError::Invalid {
-                key: key.into(),
-                want: "true or false",
-                got: v.to_string(),
-            }),
+            Setting::Json(v) => Err(ConfigError::Invalid { key: key.into(), want: "true or false", got: v.to_string() }),
         }
     }
 }
 
 impl S3Config {
     /// The block's literal settings, each replaced by an override of the same name.
-    pub fn from_settings(
-        settings: &BTreeMap<String, serde_json::Value>,
-        overrides: &[(String, String)],
-    ) -> Result<S3Config, ConfigError> {
-        let mut all: BTreeMap<String, Setting> = settings
-            .iter()
-            .map(|(k, v)| (k.clone(), Setting::Json(v.clone())))
-            .collect();
+    pub fn from_settings(settings: &BTreeMap<String, serde_json::Value>, overrides: &[(String, String)]) -> Result<S3Config, ConfigError> {
+        let mut all: BTreeMap<String, Setting> = settings.iter().map(|(k, v)| (k.clone(), Setting::Json(v.clone()))).collect();
         for (k, v) in overrides {
             all.insert(k.clone(), Setting::Text(v.clone()));
         }
@@ -114,34 +92,20 @@ impl S3Config {
         }
         let string = |k: &str| all.get(k).map(|s| s.string(k)).transpose();
         let boolean = |k: &str| all.get(k).map(|s| s.bool(k)).transpose();
-        let nonempty = |k: &'static str| -> Result<String, ConfigError> {
-            string(k)?
-                .filter(|s| !s.is_empty())
-                .ok_or(ConfigError::Missing(k))
-        };
+        let nonempty = |k: &'static str| -> Result<String, ConfigError> { string(k)?.filter(|s| !s.is_empty()).ok_or(ConfigError::Missing(k)) };
         let key = nonempty("key")?;
         if all.contains_key("access_key") != all.contains_key("secret_key") {
-            return Err(ConfigError::Missing(if all.contains_key("access_key") {
-                "secret_key"
-            } else {
-                "access_key"
-            }));
+            return Err(ConfigError::Missing(if all.contains_key("access_key") { "secret_key" } else { "access_key" }));
         }
         if key.ends_with('/') || key.starts_with('/') {
-            return Err(ConfigError::Invalid {
-                key: "key".into(),
-                want: "an object key that neither starts nor ends with /",
-                got: format!("{key:?}"),
-            });
+            return Err(ConfigError::Invalid { key: "key".into(), want: "an object key that neither starts nor ends with /", got: format!("{key:?}") });
         }
         Ok(S3Config {
             bucket: nonempty("bucket")?,
             key,
             region: string("region")?.filter(|s| !s.is_empty()),
             endpoint: string("endpoint")?.filter(|s| !s.is_empty()),
-            use_path_style: boolean("use_path_style")?
-                .or(boolean("force_path_style")?)
-                .unwrap_or(false),
+            use_path_style: boolean("use_path_style")?.or(boolean("force_path_style")?).unwrap_or(false),
             encrypt: boolean("encrypt")?.unwrap_or(false),
             kms_key_id: string("kms_key_id")?.filter(|s| !s.is_empty()),
             workspace_key_prefix: string("workspace_key_prefix")?.unwrap_or_else(|| "env:".into()),
@@ -163,16 +127,10 @@ mod tests {
 
     #[test]
     fn block_settings_with_overrides() {
-        let s = settings(
-            json!({"bucket": "b", "key": "stacks/web.tfstate", "region": "eu-west-1", "encrypt": true}),
-        );
+        let s = settings(json!({"bucket": "b", "key": "stacks/web.tfstate", "region": "eu-west-1", "encrypt": true}));
         let c = S3Config::from_settings(
             &s,
-            &[
-                ("endpoint".into(), "http://127.0.0.1:9000".into()),
-                ("use_path_style".into(), "true".into()),
-                ("bucket".into(), "other".into()),
-            ],
+            &[("endpoint".into(), "http://127.0.0.1:9000".into()), ("use_path_style".into(), "true".into()), ("bucket".into(), "other".into())],
         )
         .expect("valid");
         assert_eq!(
@@ -198,44 +156,19 @@ mod tests {
         let cases: &[(serde_json::Value, ConfigError)] = &[
             (json!({"key": "k"}), ConfigError::Missing("bucket")),
             (json!({"bucket": "b"}), ConfigError::Missing("key")),
-            (
-                json!({"bucket": "b", "key": ""}),
-                ConfigError::Missing("key"),
-            ),
-            (
-                json!({"bucket": "b", "key": "k", "dynamodb_table": "t"}),
-                ConfigError::Unknown("dynamodb_table".into()),
-            ),
+            (json!({"bucket": "b", "key": ""}), ConfigError::Missing("key")),
+            (json!({"bucket": "b", "key": "k", "dynamodb_table": "t"}), ConfigError::Unknown("dynamodb_table".into())),
             (
                 json!({"bucket": "b", "key": "k", "encrypt": "yes"}),
-                ConfigError::Invalid {
-                    key: "encrypt".into(),
-                    want: "true or false",
-                    got: "\"yes\"".into(),
-                },
+                ConfigError::Invalid { key: "encrypt".into(), want: "true or false", got: "\"yes\"".into() },
             ),
-            (
-                json!({"bucket": "b", "key": "k", "access_key": "AK"}),
-                ConfigError::Missing("secret_key"),
-            ),
-            (
-                json!({"bucket": 3, "key": "k"}),
-                ConfigError::Invalid {
-                    key: "bucket".into(),
-                    want: "a string",
-                    got: "3".into(),
-                },
-            ),
+            (json!({"bucket": "b", "key": "k", "access_key": "AK"}), ConfigError::Missing("secret_key")),
+            (json!({"bucket": 3, "key": "k"}), ConfigError::Invalid { key: "bucket".into(), want: "a string", got: "3".into() }),
         ];
         for (s, want) in cases {
-            assert_eq!(
-                S3Config::from_settings(&settings(s.clone()), &[]).as_ref(),
-                Err(want),
-                "{s}"
-            );
+            assert_eq!(S3Config::from_settings(&settings(s.clone()), &[]).as_ref(), Err(want), "{s}");
         }
-        let e = S3Config::from_settings(&settings(json!({"bucket": "b", "key": "k/"})), &[])
-            .expect_err("trailing slash");
+        let e = S3Config::from_settings(&settings(json!({"bucket": "b", "key": "k/"})), &[]).expect_err("trailing slash");
         assert!(e.to_string().contains("key"), "{e}");
     }
 }

@@ -57,11 +57,7 @@ fn digest(fields: &impl Serialize, body: &[u8]) -> String {
 }
 
 fn split(bytes: &[u8]) -> Result<(&[u8], &[u8]), Damage> {
-    let nl = bytes
-        .iter()
-        .take(MAX_HEADER)
-        .position(|&b| b == b'\n')
-        .ok_or_else(|| Damage("no header line".into()))?;
+    let nl = bytes.iter().take(MAX_HEADER).position(|&b| b == b'\n').ok_or_else(|| Damage("no header line".into()))?;
     Ok((&bytes[..nl], &bytes[nl + 1..]))
 }
 
@@ -74,16 +70,7 @@ pub struct Snapshot {
 }
 
 pub fn encode_snapshot(meta: &SnapshotMeta, created: &str, body: &[u8]) -> Vec<u8> {
-    let sha256 = digest(
-        &(
-            STATE_FORMAT,
-            &meta.lineage,
-            meta.serial,
-            created,
-            body.len() as u64,
-        ),
-        body,
-    );
+    let sha256 = digest(&(STATE_FORMAT, &meta.lineage, meta.serial, created, body.len() as u64), body);
     let h = StateHeader {
         format: STATE_FORMAT.into(),
         lineage: meta.lineage.clone(),
@@ -101,51 +88,25 @@ pub fn encode_snapshot(meta: &SnapshotMeta, created: &str, body: &[u8]) -> Vec<u
 
 pub fn decode_snapshot(bytes: &[u8]) -> Result<Snapshot, Damage> {
     let (line, body) = split(bytes)?;
-    let h: StateHeader = serde_json::from_slice(line)
-        .map_err(|e| Damage(format!("snapshot header is not valid: {e}")))?;
+    let h: StateHeader = serde_json::from_slice(line).map_err(|e| Damage(format!("snapshot header is not valid: {e}")))?;
     if h.format != STATE_FORMAT {
-        return Err(Damage(format!(
-            "unknown snapshot format {:?} (this iac reads {STATE_FORMAT:?})",
-            h.format
-        )));
+        return Err(Damage(format!("unknown snapshot format {:?} (this iac reads {STATE_FORMAT:?})", h.format)));
     }
     if body.len() as u64 != h.size {
-        return Err(Damage(format!(
-            "snapshot is {} bytes, its header says {}",
-            body.len(),
-            h.size
-        )));
+        return Err(Damage(format!("snapshot is {} bytes, its header says {}", body.len(), h.size)));
     }
-    let want = digest(
-        &(STATE_FORMAT, &h.lineage, h.serial, &h.created, h.size),
-        body,
-    );
+    let want = digest(&(STATE_FORMAT, &h.lineage, h.serial, &h.created, h.size), body);
     if want != h.sha256 {
-        return Err(Damage(format!(
-            "snapshot checksum mismatch (header {}, content {want})",
-            h.sha256
-        )));
+        return Err(Damage(format!("snapshot checksum mismatch (header {}, content {want})", h.sha256)));
     }
-    Ok(Snapshot {
-        meta: SnapshotMeta {
-            lineage: h.lineage,
-            serial: h.serial,
-        },
-        created: h.created,
-        body: body.to_vec(),
-    })
+    Ok(Snapshot { meta: SnapshotMeta { lineage: h.lineage, serial: h.serial }, created: h.created, body: body.to_vec() })
 }
 
 pub fn encode_batch(records: &[Vec<u8>]) -> Vec<u8> {
     let lengths: Vec<u64> = records.iter().map(|r| r.len() as u64).collect();
     let body: Vec<u8> = records.concat();
     let sha256 = digest(&(JOURNAL_FORMAT, &lengths), &body);
-    let mut out = serde_json::to_vec(&JournalHeader {
-        format: JOURNAL_FORMAT.into(),
-        lengths,
-        sha256,
-    })
-    .unwrap_or_default();
+    let mut out = serde_json::to_vec(&JournalHeader { format: JOURNAL_FORMAT.into(), lengths, sha256 }).unwrap_or_default();
     out.push(b'\n');
     out.extend_from_slice(&body);
     out
@@ -153,27 +114,17 @@ pub fn encode_batch(records: &[Vec<u8>]) -> Vec<u8> {
 
 pub fn decode_batch(bytes: &[u8]) -> Result<Vec<Vec<u8>>, Damage> {
     let (line, body) = split(bytes)?;
-    let h: JournalHeader = serde_json::from_slice(line)
-        .map_err(|e| Damage(format!("journal batch header is not valid: {e}")))?;
+    let h: JournalHeader = serde_json::from_slice(line).map_err(|e| Damage(format!("journal batch header is not valid: {e}")))?;
     if h.format != JOURNAL_FORMAT {
-        return Err(Damage(format!(
-            "unknown journal format {:?} (this iac reads {JOURNAL_FORMAT:?})",
-            h.format
-        )));
+        return Err(Damage(format!("unknown journal format {:?} (this iac reads {JOURNAL_FORMAT:?})", h.format)));
     }
     let total: u64 = h.lengths.iter().sum();
     if total != body.len() as u64 {
-        return Err(Damage(format!(
-            "journal batch is {} bytes, its header says {total}",
-            body.len()
-        )));
+        return Err(Damage(format!("journal batch is {} bytes, its header says {total}", body.len())));
     }
     let want = digest(&(JOURNAL_FORMAT, &h.lengths), body);
     if want != h.sha256 {
-        return Err(Damage(format!(
-            "journal batch checksum mismatch (header {}, content {want})",
-            h.sha256
-        )));
+        return Err(Damage(format!("journal batch checksum mismatch (header {}, content {want})", h.sha256)));
     }
     let mut out = Vec::with_capacity(h.lengths.len());
     let mut at = 0usize;
@@ -190,24 +141,14 @@ mod tests {
     use super::*;
 
     fn meta() -> SnapshotMeta {
-        SnapshotMeta {
-            lineage: "L\n\"x".into(),
-            serial: 7,
-        }
+        SnapshotMeta { lineage: "L\n\"x".into(), serial: 7 }
     }
 
     #[test]
     fn snapshots_round_trip_any_bytes() {
         for body in [&b""[..], b"{\"a\":1}\n", &[0u8, 10, 13, 255, 10][..]] {
             let enc = encode_snapshot(&meta(), "2024-01-01T00:00:00Z", body);
-            assert_eq!(
-                decode_snapshot(&enc),
-                Ok(Snapshot {
-                    meta: meta(),
-                    created: "2024-01-01T00:00:00Z".into(),
-                    body: body.to_vec()
-                })
-            );
+            assert_eq!(decode_snapshot(&enc), Ok(Snapshot { meta: meta(), created: "2024-01-01T00:00:00Z".into(), body: body.to_vec() }));
         }
     }
 
@@ -217,37 +158,23 @@ mod tests {
         for i in 0..enc.len() {
             let mut bad = enc.clone();
             bad[i] ^= 0x01;
-            assert!(
-                decode_snapshot(&bad).is_err(),
-                "flipping byte {i} went unnoticed"
-            );
+            assert!(decode_snapshot(&bad).is_err(), "flipping byte {i} went unnoticed");
         }
         for cut in 0..enc.len() {
-            assert!(
-                decode_snapshot(&enc[..cut]).is_err(),
-                "a cut at {cut} went unnoticed"
-            );
+            assert!(decode_snapshot(&enc[..cut]).is_err(), "a cut at {cut} went unnoticed");
         }
     }
 
     #[test]
     fn batches_round_trip_and_damage_is_detected() {
-        let records = vec![
-            b"one".to_vec(),
-            Vec::new(),
-            b"two\nlines".to_vec(),
-            vec![0, 255],
-        ];
+        let records = vec![b"one".to_vec(), Vec::new(), b"two\nlines".to_vec(), vec![0, 255]];
         let enc = encode_batch(&records);
         assert_eq!(decode_batch(&enc), Ok(records));
         assert_eq!(decode_batch(&encode_batch(&[])), Ok(vec![]));
         for i in 0..enc.len() {
             let mut bad = enc.clone();
             bad[i] ^= 0x02;
-            assert!(
-                decode_batch(&bad).is_err(),
-                "flipping byte {i} went unnoticed"
-            );
+            assert!(decode_batch(&bad).is_err(), "flipping byte {i} went unnoticed");
         }
         assert!(decode_batch(&enc[..enc.len() - 1]).is_err());
     }

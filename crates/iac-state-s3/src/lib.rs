@@ -91,10 +91,7 @@ pub struct S3Backend {
 
 impl std::fmt::Debug for S3Backend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("S3Backend")
-            .field("bucket", &self.config.bucket)
-            .field("key", &self.config.key)
-            .finish()
+        f.debug_struct("S3Backend").field("bucket", &self.config.bucket).field("key", &self.config.key).finish()
     }
 }
 
@@ -103,12 +100,7 @@ fn generation_of(meta: Option<&SnapshotMeta>) -> String {
 }
 
 fn now_rfc3339() -> String {
-    iac_core::time::rfc3339(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0),
-    )
+    iac_core::time::rfc3339(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0))
 }
 
 impl S3Backend {
@@ -116,11 +108,7 @@ impl S3Backend {
     /// operation; credentials come from the AWS environment as usual
     /// (`AWS_ACCESS_KEY_ID`…, profiles, instance roles).
     pub fn new(config: S3Config) -> S3Backend {
-        S3Backend {
-            config,
-            client: OnceCell::new(),
-            cursor: Mutex::new(None),
-        }
+        S3Backend { config, client: OnceCell::new(), cursor: Mutex::new(None) }
     }
 
     pub fn config(&self) -> &S3Config {
@@ -138,25 +126,15 @@ impl S3Backend {
                     loader = loader.profile_name(p);
                 }
                 if let (Some(ak), Some(sk)) = (&self.config.access_key, &self.config.secret_key) {
-                    loader = loader.credentials_provider(aws_sdk_s3::config::Credentials::new(
-                        ak,
-                        sk,
-                        None,
-                        None,
-                        "backend \"s3\" settings",
-                    ));
+                    loader = loader.credentials_provider(aws_sdk_s3::config::Credentials::new(ak, sk, None, None, "backend \"s3\" settings"));
                 }
                 let shared = loader.load().await;
                 let mut b = aws_sdk_s3::config::Builder::from(&shared)
                     .force_path_style(self.config.use_path_style)
                     // We send our own SHA-256 with every PUT; the SDK's default
                     // streaming checksums are not understood by every S3 clone.
-                    .request_checksum_calculation(
-                        aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired,
-                    )
-                    .response_checksum_validation(
-                        aws_sdk_s3::config::ResponseChecksumValidation::WhenRequired,
-                    );
+                    .request_checksum_calculation(aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired)
+                    .response_checksum_validation(aws_sdk_s3::config::ResponseChecksumValidation::WhenRequired);
                 if shared.region().is_none() {
                     // S3-compatible stores ignore the region, but signing needs one.
                     b = b.region(aws_config::Region::new("us-east-1"));
@@ -169,11 +147,7 @@ impl S3Backend {
                     (true, None) => Some((ServerSideEncryption::Aes256, None)),
                     (false, None) => None,
                 };
-                Store {
-                    client: aws_sdk_s3::Client::from_conf(b.build()),
-                    bucket: self.config.bucket.clone(),
-                    sse,
-                }
+                Store { client: aws_sdk_s3::Client::from_conf(b.build()), bucket: self.config.bucket.clone(), sse }
             })
             .await
     }
@@ -195,10 +169,7 @@ impl S3Backend {
     }
 
     fn corrupt(&self, key: &str, detail: impl std::fmt::Display) -> StateError {
-        StateError::Corrupt {
-            what: format!("s3://{}/{key}", self.config.bucket),
-            detail: detail.to_string(),
-        }
+        StateError::Corrupt { what: format!("s3://{}/{key}", self.config.bucket), detail: detail.to_string() }
     }
 
     /// The error for a key that holds Terraform's state (the same bucket
@@ -219,10 +190,7 @@ impl S3Backend {
     }
 
     fn cursor(&self) -> Option<Cursor> {
-        self.cursor
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.cursor.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// The current snapshot, verified, with the ETag it was read at.
@@ -234,12 +202,8 @@ impl S3Backend {
             Ok(s) => s,
             Err(d) => return Err(self.terraform_state(&obj.bytes).unwrap_or_else(|| self.corrupt(self.key(), d))),
         };
-        let tag = obj.e_tag.ok_or_else(|| {
-            StateError::Backend(format!(
-                "S3 returned {} without an ETag; conditional writes need one",
-                self.store_url(self.key())
-            ))
-        })?;
+        let tag =
+            obj.e_tag.ok_or_else(|| StateError::Backend(format!("S3 returned {} without an ETag; conditional writes need one", self.store_url(self.key()))))?;
         Ok(Some((snap, tag)))
     }
 
@@ -253,28 +217,21 @@ impl S3Backend {
         let prefix = self.journal_prefix(generation);
         let mut entries: Vec<(u64, String)> = Vec::new();
         for key in store.list(&prefix).await? {
-            let seq = key
-                .strip_prefix(&prefix)
-                .filter(|s| s.len() == 20 && s.bytes().all(|b| b.is_ascii_digit()))
-                .and_then(|s| s.parse::<u64>().ok());
+            let seq = key.strip_prefix(&prefix).filter(|s| s.len() == 20 && s.bytes().all(|b| b.is_ascii_digit())).and_then(|s| s.parse::<u64>().ok());
             match seq {
                 Some(n) => entries.push((n, key)),
-                None => tracing::warn!(
-                    key,
-                    "ignoring an object in the journal that iac did not write"
-                ),
+                None => tracing::warn!(key, "ignoring an object in the journal that iac did not write"),
             }
         }
         entries.sort();
         let next = entries.last().map_or(0, |(n, _)| n + 1);
-        let batches: Vec<Vec<Vec<u8>>> =
-            futures::stream::iter(entries.into_iter().map(|(_, key)| async move {
-                let obj = store.get(&key, None).await.map_err(StateError::from)?;
-                envelope::decode_batch(&obj.bytes).map_err(|d| self.corrupt(&key, d))
-            }))
-            .buffered(CONCURRENT_READS)
-            .try_collect()
-            .await?;
+        let batches: Vec<Vec<Vec<u8>>> = futures::stream::iter(entries.into_iter().map(|(_, key)| async move {
+            let obj = store.get(&key, None).await.map_err(StateError::from)?;
+            envelope::decode_batch(&obj.bytes).map_err(|d| self.corrupt(&key, d))
+        }))
+        .buffered(CONCURRENT_READS)
+        .try_collect()
+        .await?;
         Ok((batches.into_iter().flatten().collect(), next))
     }
 
@@ -282,36 +239,27 @@ impl S3Backend {
     async fn prune_journal(&self, keep: &str) -> Result<(), StateError> {
         let store = self.store().await;
         let keep_prefix = self.journal_prefix(keep);
-        let old: Vec<store::Version> = store
-            .list_versions(&self.journal_root())
-            .await?
-            .into_iter()
-            .filter(|v| !v.key.starts_with(&keep_prefix))
-            .collect();
+        let old: Vec<store::Version> = store.list_versions(&self.journal_root()).await?.into_iter().filter(|v| !v.key.starts_with(&keep_prefix)).collect();
         if !old.is_empty() {
             store.delete_versions(&old).await?;
         }
         Ok(())
     }
 
-    async fn write_snapshot_inner(
-        &self,
-        meta: &SnapshotMeta,
-        bytes: &[u8],
-        crash_mid_upload: bool,
-    ) -> Result<(), StateError> {
+    async fn write_snapshot_inner(&self, meta: &SnapshotMeta, bytes: &[u8], crash_mid_upload: bool) -> Result<(), StateError> {
         let envelope = envelope::encode_snapshot(meta, &now_rfc3339(), bytes);
-        let metadata = [
-            (META_LINEAGE, meta.lineage.clone()),
-            (META_SERIAL, meta.serial.to_string()),
-            (META_SIZE, bytes.len().to_string()),
-        ];
+        let metadata = [(META_LINEAGE, meta.lineage.clone()), (META_SERIAL, meta.serial.to_string()), (META_SIZE, bytes.len().to_string())];
         for _ in 0..ATTEMPTS {
             let condition = match self.current().await? {
                 None => Condition::Absent,
                 Some((cur, tag)) => {
                     if cur.meta.lineage != meta.lineage {
-                        return Err(StateError::Conflict(format!("{} holds lineage {}, not {}; refusing to replace another stack's state", self.store_url(self.key()), cur.meta.lineage, meta.lineage)));
+                        return Err(StateError::Conflict(format!(
+                            "{} holds lineage {}, not {}; refusing to replace another stack's state",
+                            self.store_url(self.key()),
+                            cur.meta.lineage,
+                            meta.lineage
+                        )));
                     }
                     if meta.serial <= cur.meta.serial {
                         return Err(StateError::Conflict(format!(
@@ -327,18 +275,10 @@ impl S3Backend {
             if crash_mid_upload {
                 return self.upload_and_die(&envelope, &condition, &metadata).await;
             }
-            match self
-                .store()
-                .await
-                .put(self.key(), envelope.clone(), Some(&condition), &metadata)
-                .await
-            {
+            match self.store().await.put(self.key(), envelope.clone(), Some(&condition), &metadata).await {
                 Ok(_) => {
                     let generation = generation_of(Some(meta));
-                    self.set_cursor(Some(Cursor {
-                        generation: generation.clone(),
-                        next: 0,
-                    }));
+                    self.set_cursor(Some(Cursor { generation: generation.clone(), next: 0 }));
                     // The old journal is unreachable now; removing it is housekeeping.
                     if let Err(e) = self.prune_journal(&generation).await {
                         tracing::warn!(error = %e, "could not delete the previous journal objects; the next snapshot will try again");
@@ -350,59 +290,45 @@ impl S3Backend {
                 Err(f) => return Err(f.into()),
             }
         }
-        Err(StateError::Conflict(format!("{} kept changing while this snapshot was written; is another process writing it without the lock?", self.store_url(self.key()))))
+        Err(StateError::Conflict(format!(
+            "{} kept changing while this snapshot was written; is another process writing it without the lock?",
+            self.store_url(self.key())
+        )))
     }
 
     #[cfg(not(feature = "fault-injection"))]
-    async fn upload_and_die(
-        &self,
-        _: &[u8],
-        _: &Condition,
-        _: &[(&str, String)],
-    ) -> Result<(), StateError> {
+    async fn upload_and_die(&self, _: &[u8], _: &Condition, _: &[(&str, String)]) -> Result<(), StateError> {
         unreachable!("fault injection is compiled out")
     }
 
     /// Sends the PUT with a body that breaks off halfway, as a process
     /// killed in the middle of the upload would.
     #[cfg(feature = "fault-injection")]
-    async fn upload_and_die(
-        &self,
-        envelope: &[u8],
-        condition: &Condition,
-        metadata: &[(&str, String)],
-    ) -> Result<(), StateError> {
+    async fn upload_and_die(&self, envelope: &[u8], condition: &Condition, metadata: &[(&str, String)]) -> Result<(), StateError> {
         let body = aws_sdk_s3::primitives::ByteStream::new(aws_smithy_types_body(envelope));
-        let req = self
-            .store()
-            .await
-            .put_request(self.key(), envelope.to_vec(), Some(condition), metadata)
-            .body(body);
+        let req = self.store().await.put_request(self.key(), envelope.to_vec(), Some(condition), metadata).body(body);
         match req.send().await {
             // The body broke off after the request head and half the bytes
             // were sent; the server must not have stored anything.
             Err(_) => Ok(()),
-            Ok(_) => Err(StateError::Backend(
-                "the interrupted upload was accepted by the server".into(),
-            )),
+            Ok(_) => Err(StateError::Backend("the interrupted upload was accepted by the server".into())),
         }
     }
 
     /// Starts `write_snapshot` and dies halfway through uploading the new
     /// snapshot. Test support for crash-safety tests.
     #[cfg(feature = "fault-injection")]
-    pub async fn write_snapshot_crashing(
-        &self,
-        meta: &SnapshotMeta,
-        bytes: &[u8],
-    ) -> Result<(), StateError> {
+    pub async fn write_snapshot_crashing(&self, meta: &SnapshotMeta, bytes: &[u8]) -> Result<(), StateError> {
         self.write_snapshot_inner(meta, bytes, true).await
     }
 
     fn placeholder(&self, bytes: &[u8], why: &str) -> LockInfo {
         let id = format!("unreadable-{}", &hex::encode(Sha256::digest(bytes))[..16]);
         LockInfo {
-            operation: format!("unknown: lock object {} is unreadable ({why}); if no iac process holds it, force-unlock {id}", self.store_url(&self.lock_key())),
+            operation: format!(
+                "unknown: lock object {} is unreadable ({why}); if no iac process holds it, force-unlock {id}",
+                self.store_url(&self.lock_key())
+            ),
             id,
             who: "unknown".into(),
             host: "unknown".into(),
@@ -418,30 +344,18 @@ impl S3Backend {
         };
         Ok(Some(match serde_json::from_slice::<LockInfo>(&obj.bytes) {
             Ok(info) => (info, true, obj.version_id),
-            Err(e) => (
-                self.placeholder(&obj.bytes, &e.to_string()),
-                false,
-                obj.version_id,
-            ),
+            Err(e) => (self.placeholder(&obj.bytes, &e.to_string()), false, obj.version_id),
         }))
     }
 
     async fn release(&self, id: &str, force: bool) -> Result<(), StateError> {
-        let (holder, readable, version) = self
-            .read_lock()
-            .await?
-            .ok_or_else(|| StateError::LockNotHeld(id.to_string()))?;
+        let (holder, readable, version) = self.read_lock().await?.ok_or_else(|| StateError::LockNotHeld(id.to_string()))?;
         if holder.id != id || (!readable && !force) {
             return Err(StateError::LockNotHeld(id.to_string()));
         }
         // Deleting the exact version read removes this holder's lock and
         // never a lock someone else has taken since.
-        match self
-            .store()
-            .await
-            .delete(&self.lock_key(), version.as_deref())
-            .await
-        {
+        match self.store().await.delete(&self.lock_key(), version.as_deref()).await {
             Ok(()) | Err(Failure::Missing(_)) => Ok(()),
             Err(f) => Err(f.into()),
         }
@@ -458,16 +372,10 @@ fn aws_smithy_types_body(envelope: &[u8]) -> aws_sdk_s3::primitives::SdkBody {
     impl http_body::Body for Broken {
         type Data = bytes::Bytes;
         type Error = std::io::Error;
-        fn poll_frame(
-            mut self: Pin<&mut Self>,
-            _: &mut Context<'_>,
-        ) -> Poll<Option<Result<http_body::Frame<bytes::Bytes>, std::io::Error>>> {
+        fn poll_frame(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Result<http_body::Frame<bytes::Bytes>, std::io::Error>>> {
             Poll::Ready(Some(match self.0.take() {
                 Some(b) => Ok(http_body::Frame::data(b)),
-                None => Err(std::io::Error::new(
-                    std::io::ErrorKind::BrokenPipe,
-                    "the process died mid-upload",
-                )),
+                None => Err(std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the process died mid-upload")),
             }))
         }
     }
@@ -482,20 +390,9 @@ impl StateBackend for S3Backend {
     }
 
     async fn try_lock(&self, info: &LockInfo) -> Result<(), StateError> {
-        let json = serde_json::to_vec_pretty(info)
-            .map_err(|e| StateError::Backend(format!("encoding lock info: {e}")))?;
+        let json = serde_json::to_vec_pretty(info).map_err(|e| StateError::Backend(format!("encoding lock info: {e}")))?;
         for _ in 0..ATTEMPTS {
-            match self
-                .store()
-                .await
-                .put(
-                    &self.lock_key(),
-                    json.clone(),
-                    Some(&Condition::Absent),
-                    &[],
-                )
-                .await
-            {
+            match self.store().await.put(&self.lock_key(), json.clone(), Some(&Condition::Absent), &[]).await {
                 Ok(_) => return Ok(()),
                 Err(Failure::Precondition) => match self.read_lock().await? {
                     Some((holder, _, _)) => return Err(StateError::Locked(holder)),
@@ -505,7 +402,10 @@ impl StateBackend for S3Backend {
                 Err(f) => return Err(f.into()),
             }
         }
-        Err(StateError::Backend(format!("lock object {} keeps appearing and disappearing; another process is locking and unlocking", self.store_url(&self.lock_key()))))
+        Err(StateError::Backend(format!(
+            "lock object {} keeps appearing and disappearing; another process is locking and unlocking",
+            self.store_url(&self.lock_key())
+        )))
     }
 
     async fn unlock(&self, id: &str) -> Result<(), StateError> {
@@ -533,17 +433,9 @@ impl StateBackend for S3Backend {
                 continue;
             }
             self.set_cursor(Some(Cursor { generation, next }));
-            return Ok(Stored {
-                snapshot: current.map(|(s, _)| s.body),
-                meta,
-                journal,
-                torn_tail: false,
-            });
+            return Ok(Stored { snapshot: current.map(|(s, _)| s.body), meta, journal, torn_tail: false });
         }
-        Err(StateError::Backend(format!(
-            "{} kept changing while it was read; is another process writing it without the lock?",
-            self.store_url(self.key())
-        )))
+        Err(StateError::Backend(format!("{} kept changing while it was read; is another process writing it without the lock?", self.store_url(self.key()))))
     }
 
     async fn append(&self, records: &[Vec<u8>]) -> Result<(), StateError> {
@@ -560,17 +452,8 @@ impl StateBackend for S3Backend {
             }
         };
         for _ in 0..ATTEMPTS {
-            let key = format!(
-                "{}{:020}",
-                self.journal_prefix(&cursor.generation),
-                cursor.next
-            );
-            match self
-                .store()
-                .await
-                .put(&key, batch.clone(), Some(&Condition::Absent), &[])
-                .await
-            {
+            let key = format!("{}{:020}", self.journal_prefix(&cursor.generation), cursor.next);
+            match self.store().await.put(&key, batch.clone(), Some(&Condition::Absent), &[]).await {
                 Ok(_) => {
                     cursor.next += 1;
                     self.set_cursor(Some(cursor));
@@ -584,7 +467,10 @@ impl StateBackend for S3Backend {
                 Err(f) => return Err(f.into()),
             }
         }
-        Err(StateError::Conflict(format!("the journal at {} kept growing under this append; is another process appending without the lock?", self.store_url(&self.journal_root()))))
+        Err(StateError::Conflict(format!(
+            "the journal at {} kept growing under this append; is another process appending without the lock?",
+            self.store_url(&self.journal_root())
+        )))
     }
 
     async fn write_snapshot(&self, meta: &SnapshotMeta, bytes: &[u8]) -> Result<(), StateError> {
@@ -594,17 +480,8 @@ impl StateBackend for S3Backend {
     async fn history(&self) -> Result<Vec<VersionInfo>, StateError> {
         let store = self.store().await;
         let key = self.key().to_string();
-        let versions: Vec<store::Version> = store
-            .list_versions(&key)
-            .await?
-            .into_iter()
-            .filter(|v| v.key == key && !v.delete_marker)
-            .collect();
-        if versions
-            .iter()
-            .all(|v| v.version_id.as_deref().is_none_or(|id| id == "null"))
-            && !versions.is_empty()
-        {
+        let versions: Vec<store::Version> = store.list_versions(&key).await?.into_iter().filter(|v| v.key == key && !v.delete_marker).collect();
+        if versions.iter().all(|v| v.version_id.as_deref().is_none_or(|id| id == "null")) && !versions.is_empty() {
             tracing::warn!(bucket = %self.config.bucket, "bucket versioning is off: history holds only the current snapshot");
         }
         let infos: Vec<Option<VersionInfo>> = futures::stream::iter(versions.into_iter().map(|v| {
@@ -616,7 +493,9 @@ impl StateBackend for S3Backend {
                     Err(Failure::Missing(_)) => return Ok(None),
                     Err(f) => return Err(StateError::from(f)),
                 };
-                let (Some(lineage), Some(serial), Some(size)) = (meta.get(META_LINEAGE), meta.get(META_SERIAL).and_then(|s| s.parse().ok()), meta.get(META_SIZE).and_then(|s| s.parse().ok())) else {
+                let (Some(lineage), Some(serial), Some(size)) =
+                    (meta.get(META_LINEAGE), meta.get(META_SERIAL).and_then(|s| s.parse().ok()), meta.get(META_SIZE).and_then(|s| s.parse().ok()))
+                else {
                     tracing::warn!(key, version = id, "a version of the state object was not written by iac; leaving it out of history");
                     return Ok(None);
                 };
@@ -634,9 +513,7 @@ impl StateBackend for S3Backend {
             return Err(StateError::NoSuchVersion(id.to_string()));
         }
         match self.store().await.get(self.key(), Some(id)).await {
-            Ok(obj) => Ok(envelope::decode_snapshot(&obj.bytes)
-                .map_err(|d| self.corrupt(&format!("{}?versionId={id}", self.key()), d))?
-                .body),
+            Ok(obj) => Ok(envelope::decode_snapshot(&obj.bytes).map_err(|d| self.corrupt(&format!("{}?versionId={id}", self.key()), d))?.body),
             Err(Failure::Missing(_)) => Err(StateError::NoSuchVersion(id.to_string())),
             Err(f) => Err(f.into()),
         }

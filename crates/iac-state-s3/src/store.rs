@@ -37,7 +37,9 @@ where
     if let SdkError::ServiceError(s) = &e {
         let code = s.err().code().unwrap_or_default();
         if code == "NoSuchBucket" {
-            return Failure::Other(StateError::Backend(format!("S3 {what} {target}: the bucket does not exist (create it, with versioning on, before using it for state)")));
+            return Failure::Other(StateError::Backend(format!(
+                "S3 {what} {target}: the bucket does not exist (create it, with versioning on, before using it for state)"
+            )));
         }
         if matches!(code, "NoSuchKey" | "NoSuchVersion" | "NotFound") {
             return Failure::Missing(target.to_string());
@@ -53,10 +55,7 @@ where
     match e.raw_response().map(|r| r.status().as_u16()) {
         Some(404) => Failure::Missing(target.to_string()),
         Some(412) | Some(409) => Failure::Precondition,
-        _ => Failure::Other(StateError::Backend(format!(
-            "S3 {what} {target}: {}",
-            DisplayErrorContext(&e)
-        ))),
+        _ => Failure::Other(StateError::Backend(format!("S3 {what} {target}: {}", DisplayErrorContext(&e)))),
     }
 }
 
@@ -97,11 +96,7 @@ impl Store {
 
     pub async fn get(&self, key: &str, version: Option<&str>) -> Result<Object, Failure> {
         let version = unversioned_as_none(version);
-        let what = if version.is_some() {
-            "GetObject (version)"
-        } else {
-            "GetObject"
-        };
+        let what = if version.is_some() { "GetObject (version)" } else { "GetObject" };
         let out = self
             .client
             .get_object()
@@ -113,23 +108,9 @@ impl Store {
             .map_err(|e| classify(what, &self.url(key), e))?;
         let e_tag = out.e_tag().map(str::to_string);
         let version_id = out.version_id().map(str::to_string);
-        let bytes = out
-            .body
-            .collect()
-            .await
-            .map_err(|e| {
-                Failure::Other(StateError::Backend(format!(
-                    "S3 reading {}: {e}",
-                    self.url(key)
-                )))
-            })?
-            .into_bytes()
-            .to_vec();
-        Ok(Object {
-            bytes,
-            e_tag,
-            version_id,
-        })
+        let bytes =
+            out.body.collect().await.map_err(|e| Failure::Other(StateError::Backend(format!("S3 reading {}: {e}", self.url(key)))))?.into_bytes().to_vec();
+        Ok(Object { bytes, e_tag, version_id })
     }
 
     pub async fn get_optional(&self, key: &str) -> Result<Option<Object>, StateError> {
@@ -142,14 +123,7 @@ impl Store {
 
     /// The current ETag of `key`, if it exists.
     pub async fn e_tag(&self, key: &str) -> Result<Option<String>, StateError> {
-        match self
-            .client
-            .head_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
-            .await
-        {
+        match self.client.head_object().bucket(&self.bucket).key(key).send().await {
             Ok(o) => Ok(o.e_tag().map(str::to_string)),
             Err(e) => match classify("HeadObject", &self.url(key), e) {
                 Failure::Missing(_) => Ok(None),
@@ -158,11 +132,7 @@ impl Store {
         }
     }
 
-    pub async fn head_metadata(
-        &self,
-        key: &str,
-        version: &str,
-    ) -> Result<std::collections::HashMap<String, String>, Failure> {
+    pub async fn head_metadata(&self, key: &str, version: &str) -> Result<std::collections::HashMap<String, String>, Failure> {
         let out = self
             .client
             .head_object()
@@ -185,14 +155,8 @@ impl Store {
         // The server checks the body against this digest, so a body cut short
         // in transit is refused rather than stored.
         let sha = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&bytes));
-        let mut req = self
-            .client
-            .put_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .checksum_sha256(sha)
-            .content_length(bytes.len() as i64)
-            .body(ByteStream::from(bytes));
+        let mut req =
+            self.client.put_object().bucket(&self.bucket).key(key).checksum_sha256(sha).content_length(bytes.len() as i64).body(ByteStream::from(bytes));
         req = match condition {
             Some(Condition::Absent) => req.if_none_match("*"),
             Some(Condition::Unchanged(tag)) => req.if_match(tag),
@@ -202,26 +166,14 @@ impl Store {
             req = req.metadata(*k, v);
         }
         if let Some((sse, kms)) = &self.sse {
-            req = req
-                .server_side_encryption(sse.clone())
-                .set_ssekms_key_id(kms.clone());
+            req = req.server_side_encryption(sse.clone()).set_ssekms_key_id(kms.clone());
         }
         req
     }
 
     /// PUTs `bytes` at `key`; returns the new version id.
-    pub async fn put(
-        &self,
-        key: &str,
-        bytes: Vec<u8>,
-        condition: Option<&Condition>,
-        metadata: &[(&str, String)],
-    ) -> Result<Option<String>, Failure> {
-        let out = self
-            .put_request(key, bytes, condition, metadata)
-            .send()
-            .await
-            .map_err(|e| classify("PutObject", &self.url(key), e))?;
+    pub async fn put(&self, key: &str, bytes: Vec<u8>, condition: Option<&Condition>, metadata: &[(&str, String)]) -> Result<Option<String>, Failure> {
+        let out = self.put_request(key, bytes, condition, metadata).send().await.map_err(|e| classify("PutObject", &self.url(key), e))?;
         Ok(out.version_id().map(str::to_string))
     }
 
@@ -242,21 +194,10 @@ impl Store {
     /// Keys under `prefix`, in S3's (lexicographic) order.
     pub async fn list(&self, prefix: &str) -> Result<Vec<String>, StateError> {
         let mut keys = Vec::new();
-        let mut pages = self
-            .client
-            .list_objects_v2()
-            .bucket(&self.bucket)
-            .prefix(prefix)
-            .into_paginator()
-            .send();
+        let mut pages = self.client.list_objects_v2().bucket(&self.bucket).prefix(prefix).into_paginator().send();
         while let Some(page) = pages.next().await {
-            let page = page
-                .map_err(|e| StateError::from(classify("ListObjectsV2", &self.url(prefix), e)))?;
-            keys.extend(
-                page.contents()
-                    .iter()
-                    .filter_map(|o| o.key().map(str::to_string)),
-            );
+            let page = page.map_err(|e| StateError::from(classify("ListObjectsV2", &self.url(prefix), e)))?;
+            keys.extend(page.contents().iter().filter_map(|o| o.key().map(str::to_string)));
         }
         Ok(keys)
     }
@@ -276,17 +217,12 @@ impl Store {
                 .set_version_id_marker(version_marker.take())
                 .send()
                 .await
-                .map_err(|e| {
-                    StateError::from(classify("ListObjectVersions", &self.url(prefix), e))
-                })?;
+                .map_err(|e| StateError::from(classify("ListObjectVersions", &self.url(prefix), e)))?;
             for v in page.versions() {
                 out.push(Version {
                     key: v.key().unwrap_or_default().to_string(),
                     version_id: v.version_id().map(str::to_string),
-                    last_modified: v
-                        .last_modified()
-                        .and_then(|t| t.fmt(aws_sdk_s3::primitives::DateTimeFormat::DateTime).ok())
-                        .unwrap_or_default(),
+                    last_modified: v.last_modified().and_then(|t| t.fmt(aws_sdk_s3::primitives::DateTimeFormat::DateTime).ok()).unwrap_or_default(),
                     delete_marker: false,
                 });
             }
@@ -315,20 +251,11 @@ impl Store {
             let ids: Vec<ObjectIdentifier> = chunk
                 .iter()
                 .filter_map(|v| {
-                    ObjectIdentifier::builder()
-                        .key(&v.key)
-                        .set_version_id(
-                            unversioned_as_none(v.version_id.as_deref()).map(str::to_string),
-                        )
-                        .build()
-                        .ok()
+                    ObjectIdentifier::builder().key(&v.key).set_version_id(unversioned_as_none(v.version_id.as_deref()).map(str::to_string)).build().ok()
                 })
                 .collect();
-            let delete = Delete::builder()
-                .set_objects(Some(ids))
-                .quiet(true)
-                .build()
-                .map_err(|e| StateError::Backend(format!("S3 DeleteObjects request: {e}")))?;
+            let delete =
+                Delete::builder().set_objects(Some(ids)).quiet(true).build().map_err(|e| StateError::Backend(format!("S3 DeleteObjects request: {e}")))?;
             let out = self
                 .client
                 .delete_objects()

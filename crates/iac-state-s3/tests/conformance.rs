@@ -40,19 +40,12 @@ impl BackendFactory for S3Factory {
                     })
                     .await
             }
-            Corruption::SnapshotTruncated => {
-                self.0
-                    .edit(&cfg.bucket, &cfg.key, |b| b.truncate(b.len() * 2 / 3))
-                    .await
-            }
+            Corruption::SnapshotTruncated => self.0.edit(&cfg.bucket, &cfg.key, |b| b.truncate(b.len() * 2 / 3)).await,
             // A PUT is atomic: no crash leaves half a journal object, so a
             // damaged last object is damage (Corrupt), not a torn tail.
             Corruption::JournalTornTail => false,
             Corruption::JournalFirstRecordChanged => {
-                let keys = self
-                    .0
-                    .keys(&cfg.bucket, &format!("{}.journal/", cfg.key))
-                    .await;
+                let keys = self.0.keys(&cfg.bucket, &format!("{}.journal/", cfg.key)).await;
                 let Some(first) = keys.first() else {
                     return false;
                 };
@@ -66,17 +59,9 @@ impl BackendFactory for S3Factory {
         }
     }
 
-    async fn crash_during_write_snapshot(
-        &self,
-        of: &dyn StateBackend,
-        meta: &SnapshotMeta,
-        bytes: &[u8],
-    ) -> bool {
+    async fn crash_during_write_snapshot(&self, of: &dyn StateBackend, meta: &SnapshotMeta, bytes: &[u8]) -> bool {
         // A separate handle, as the crashing process would have had.
-        S3Backend::new(self.0.config_of(of))
-            .write_snapshot_crashing(meta, bytes)
-            .await
-            .is_ok()
+        S3Backend::new(self.0.config_of(of)).write_snapshot_crashing(meta, bytes).await.is_ok()
     }
 }
 

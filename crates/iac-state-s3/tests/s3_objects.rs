@@ -11,21 +11,11 @@ use iac_state_s3::S3Backend;
 use support::{MotoBucket, KEY};
 
 fn meta(serial: u64) -> SnapshotMeta {
-    SnapshotMeta {
-        lineage: "L".into(),
-        serial,
-    }
+    SnapshotMeta { lineage: "L".into(), serial }
 }
 
 fn lock(id: &str) -> LockInfo {
-    LockInfo {
-        id: id.into(),
-        operation: "apply".into(),
-        who: "ann".into(),
-        host: "h".into(),
-        pid: 1,
-        created: "2024-01-01T00:00:00Z".into(),
-    }
+    LockInfo { id: id.into(), operation: "apply".into(), who: "ann".into(), host: "h".into(), pid: 1, created: "2024-01-01T00:00:00Z".into() }
 }
 
 /// The server honours `If-None-Match: *` and `If-Match` on PutObject with
@@ -35,51 +25,15 @@ async fn the_server_honours_conditional_puts() {
     let s3 = MotoBucket::start();
     s3.create_bucket("cond", true).await;
     let c = s3.client().await;
-    let put = |body: &'static str| {
-        c.put_object()
-            .bucket("cond")
-            .key("k")
-            .body(ByteStream::from_static(body.as_bytes()))
-    };
-    let first = put("one")
-        .if_none_match("*")
-        .send()
-        .await
-        .expect("create when absent");
-    let code = |r: Result<
-        _,
-        aws_sdk_s3::error::SdkError<
-            aws_sdk_s3::operation::put_object::PutObjectError,
-            aws_sdk_s3::config::http::HttpResponse,
-        >,
-    >| match r {
+    let put = |body: &'static str| c.put_object().bucket("cond").key("k").body(ByteStream::from_static(body.as_bytes()));
+    let first = put("one").if_none_match("*").send().await.expect("create when absent");
+    let code = |r: Result<_, aws_sdk_s3::error::SdkError<aws_sdk_s3::operation::put_object::PutObjectError, aws_sdk_s3::config::http::HttpResponse>>| match r {
         Ok(_) => "accepted".to_string(),
-        Err(e) => format!(
-            "{} {}",
-            e.raw_response().map(|r| r.status().as_u16()).unwrap_or(0),
-            e.code().unwrap_or_default()
-        ),
+        Err(e) => format!("{} {}", e.raw_response().map(|r| r.status().as_u16()).unwrap_or(0), e.code().unwrap_or_default()),
     };
-    assert_eq!(
-        code(put("two").if_none_match("*").send().await),
-        "412 PreconditionFailed",
-        "If-None-Match: * over an existing key"
-    );
-    assert_eq!(
-        code(put("two").if_match("\"not-the-etag\"").send().await),
-        "412 PreconditionFailed",
-        "If-Match with a stale ETag"
-    );
-    assert_eq!(
-        code(
-            put("two")
-                .if_match(first.e_tag().expect("etag"))
-                .send()
-                .await
-        ),
-        "accepted",
-        "If-Match with the current ETag"
-    );
+    assert_eq!(code(put("two").if_none_match("*").send().await), "412 PreconditionFailed", "If-None-Match: * over an existing key");
+    assert_eq!(code(put("two").if_match("\"not-the-etag\"").send().await), "412 PreconditionFailed", "If-Match with a stale ETag");
+    assert_eq!(code(put("two").if_match(first.e_tag().expect("etag")).send().await), "accepted", "If-Match with the current ETag");
     assert_eq!(s3.get("cond", "k").await.as_deref(), Some(&b"two"[..]));
 }
 
@@ -96,56 +50,18 @@ async fn one_object_per_append_and_snapshots_prune_the_journal() {
         b.append(&batch).await.expect("append");
     }
     let journal_root = format!("{KEY}.journal/");
-    let names = |keys: Vec<String>| {
-        keys.into_iter()
-            .map(|k| k.trim_start_matches(&journal_root).to_string())
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(
-        names(s3.keys(&cfg.bucket, &journal_root).await),
-        [
-            "1/00000000000000000000",
-            "1/00000000000000000001",
-            "1/00000000000000000002"
-        ]
-    );
-    assert_eq!(
-        S3Backend::new(cfg.clone())
-            .load()
-            .await
-            .expect("load")
-            .journal
-            .len(),
-        44
-    );
+    let names = |keys: Vec<String>| keys.into_iter().map(|k| k.trim_start_matches(&journal_root).to_string()).collect::<Vec<_>>();
+    assert_eq!(names(s3.keys(&cfg.bucket, &journal_root).await), ["1/00000000000000000000", "1/00000000000000000001", "1/00000000000000000002"]);
+    assert_eq!(S3Backend::new(cfg.clone()).load().await.expect("load").journal.len(), 44);
 
     b.write_snapshot(&meta(2), b"s2").await.expect("write 2");
     let c = s3.client().await;
-    let versions = c
-        .list_object_versions()
-        .bucket(&cfg.bucket)
-        .prefix(&journal_root)
-        .send()
-        .await
-        .expect("versions");
-    assert!(
-        versions.versions().is_empty() && versions.delete_markers().is_empty(),
-        "old journal left behind: {versions:?}"
-    );
+    let versions = c.list_object_versions().bucket(&cfg.bucket).prefix(&journal_root).send().await.expect("versions");
+    assert!(versions.versions().is_empty() && versions.delete_markers().is_empty(), "old journal left behind: {versions:?}");
     b.append(&[b"after".to_vec()]).await.expect("append");
-    assert_eq!(
-        names(s3.keys(&cfg.bucket, &journal_root).await),
-        ["2/00000000000000000000"]
-    );
+    assert_eq!(names(s3.keys(&cfg.bucket, &journal_root).await), ["2/00000000000000000000"]);
     let all = s3.keys(&cfg.bucket, "").await;
-    assert_eq!(
-        all,
-        [
-            KEY.to_string(),
-            format!("{KEY}.journal/2/00000000000000000000")
-        ],
-        "nothing else is stored"
-    );
+    assert_eq!(all, [KEY.to_string(), format!("{KEY}.journal/2/00000000000000000000")], "nothing else is stored");
 }
 
 /// A damaged final journal object is damage, not a torn tail: PUTs are
@@ -158,15 +74,8 @@ async fn a_damaged_last_journal_object_is_corrupt() {
     b.write_snapshot(&meta(1), b"s1").await.expect("write");
     b.append(&[b"a".to_vec()]).await.expect("append");
     b.append(&[b"b".to_vec()]).await.expect("append");
-    let last = s3
-        .keys(&cfg.bucket, &format!("{KEY}.journal/"))
-        .await
-        .pop()
-        .expect("a journal object");
-    assert!(
-        s3.edit(&cfg.bucket, &last, |bytes| bytes.truncate(bytes.len() - 1))
-            .await
-    );
+    let last = s3.keys(&cfg.bucket, &format!("{KEY}.journal/")).await.pop().expect("a journal object");
+    assert!(s3.edit(&cfg.bucket, &last, |bytes| bytes.truncate(bytes.len() - 1)).await);
     match S3Backend::new(cfg).load().await {
         Err(StateError::Corrupt { what, .. }) => assert!(what.ends_with(&last), "{what}"),
         other => panic!("expected Corrupt naming {last}, got {other:?}"),
@@ -182,17 +91,11 @@ async fn an_unversioned_bucket_keeps_only_the_current_snapshot() {
     let cfg = support::settings(&s3.moto.endpoint(), "plain");
     let b = S3Backend::new(cfg);
     for s in 1..=3 {
-        b.write_snapshot(&meta(s), format!("s{s}").as_bytes())
-            .await
-            .expect("write");
+        b.write_snapshot(&meta(s), format!("s{s}").as_bytes()).await.expect("write");
     }
     b.append(&[b"old".to_vec()]).await.expect("append");
     b.write_snapshot(&meta(4), b"s4").await.expect("write");
-    assert_eq!(
-        s3.keys("plain", "").await,
-        [KEY.to_string()],
-        "the old journal is pruned here too"
-    );
+    assert_eq!(s3.keys("plain", "").await, [KEY.to_string()], "the old journal is pruned here too");
     let h = b.history().await.expect("history");
     assert_eq!(h.iter().map(|v| v.serial).collect::<Vec<_>>(), [4]);
     assert_eq!(b.load_version(&h[0].id).await.expect("current"), b"s4");
@@ -210,17 +113,9 @@ async fn a_writer_behind_the_times_cannot_overwrite_newer_state() {
     let (slow, fast) = (S3Backend::new(cfg.clone()), S3Backend::new(cfg.clone()));
     slow.write_snapshot(&meta(1), b"s1").await.expect("write");
     assert_eq!(slow.load().await.expect("load").meta, Some(meta(1)));
-    fast.write_snapshot(&meta(2), b"fast")
-        .await
-        .expect("the other writer");
-    assert!(matches!(
-        slow.write_snapshot(&meta(2), b"slow").await,
-        Err(StateError::Conflict(_))
-    ));
-    assert_eq!(
-        fast.load().await.expect("load").snapshot.as_deref(),
-        Some(&b"fast"[..])
-    );
+    fast.write_snapshot(&meta(2), b"fast").await.expect("the other writer");
+    assert!(matches!(slow.write_snapshot(&meta(2), b"slow").await, Err(StateError::Conflict(_))));
+    assert_eq!(fast.load().await.expect("load").snapshot.as_deref(), Some(&b"fast"[..]));
 }
 
 /// Bad backend settings and a missing bucket are clear errors.
@@ -246,17 +141,7 @@ async fn encrypt_turns_on_server_side_encryption_for_every_object() {
     let keys = s3.keys(&cfg.bucket, "").await;
     assert_eq!(keys.len(), 3, "{keys:?}");
     for key in keys {
-        let head = c
-            .head_object()
-            .bucket(&cfg.bucket)
-            .key(&key)
-            .send()
-            .await
-            .expect("head");
-        assert_eq!(
-            head.server_side_encryption().map(|e| e.as_str()),
-            Some("AES256"),
-            "{key}"
-        );
+        let head = c.head_object().bucket(&cfg.bucket).key(&key).send().await.expect("head");
+        assert_eq!(head.server_side_encryption().map(|e| e.as_str()), Some("AES256"), "{key}");
     }
 }

@@ -12,8 +12,8 @@
 pub mod conformance;
 pub mod leaks;
 pub mod otlp;
-pub mod recorder;
 pub mod provider_registry;
+pub mod recorder;
 pub mod registry;
 pub mod services;
 pub mod tools;

@@ -55,7 +55,14 @@ impl OtlpReceiver {
             assert_eq!(req.header("content-type"), Some("application/x-protobuf"), "OTLP/HTTP with protobuf bodies");
             let export = ExportTraceServiceRequest::decode(req.body.as_slice()).unwrap_or_else(|e| panic!("not an OTLP protobuf trace export: {e}"));
             for rs in export.resource_spans {
-                let service = rs.resource.iter().flat_map(|r| &r.attributes).find(|kv| kv.key == "service.name").and_then(|kv| kv.value.as_ref()).map(text).unwrap_or_default();
+                let service = rs
+                    .resource
+                    .iter()
+                    .flat_map(|r| &r.attributes)
+                    .find(|kv| kv.key == "service.name")
+                    .and_then(|kv| kv.value.as_ref())
+                    .map(text)
+                    .unwrap_or_default();
                 for ss in rs.scope_spans {
                     for s in ss.spans {
                         out.push(Span {

@@ -220,9 +220,15 @@ fn not_found() -> hyper::Response<Full<Bytes>> {
 
 async fn answer(req: hyper::Request<Incoming>, state: Arc<Mutex<State>>) -> Result<hyper::Response<Full<Bytes>>, hyper::Error> {
     let path = req.uri().path().to_string();
-    let headers: Vec<(String, String)> = req.headers().iter().map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
+    let headers: Vec<(String, String)> =
+        req.headers().iter().map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
     let mut st = state.lock().unwrap_or_else(|p| p.into_inner());
-    st.requests.push(Request { method: req.method().as_str().to_string(), path: req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default(), headers, body: Vec::new() });
+    st.requests.push(Request {
+        method: req.method().as_str().to_string(),
+        path: req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default(),
+        headers,
+        body: Vec::new(),
+    });
     let json = |v: serde_json::Value| respond(200, "application/json", Bytes::from(v.to_string()));
     if path == "/.well-known/terraform.json" {
         return Ok(json(serde_json::json!({"providers.v1": "/v1/providers/"})));
@@ -290,8 +296,11 @@ async fn answer(req: hyper::Request<Incoming>, state: Arc<Mutex<State>>) -> Resu
         }
         if let Some(version) = file.strip_suffix(".json") {
             let Some(r) = releases.iter().find(|r| r.version == version) else { return Ok(not_found()) };
-            let archives: serde_json::Map<String, serde_json::Value> =
-                r.packages.iter().map(|p| (format!("{}_{}", p.os, p.arch), serde_json::json!({"url": p.filename, "hashes": [format!("zh:{}", p.shasum)]}))).collect();
+            let archives: serde_json::Map<String, serde_json::Value> = r
+                .packages
+                .iter()
+                .map(|p| (format!("{}_{}", p.os, p.arch), serde_json::json!({"url": p.filename, "hashes": [format!("zh:{}", p.shasum)]})))
+                .collect();
             return Ok(json(serde_json::json!({"archives": archives})));
         }
         if let Some(p) = releases.iter().flat_map(|r| r.packages.iter()).find(|p| p.filename == *file) {

@@ -92,7 +92,11 @@ impl Drop for Recorder {
     }
 }
 
-async fn record(req: hyper::Request<Incoming>, status: hyper::StatusCode, into: Arc<Mutex<Vec<Request>>>) -> Result<hyper::Response<Empty<Bytes>>, hyper::Error> {
+async fn record(
+    req: hyper::Request<Incoming>,
+    status: hyper::StatusCode,
+    into: Arc<Mutex<Vec<Request>>>,
+) -> Result<hyper::Response<Empty<Bytes>>, hyper::Error> {
     let method = req.method().as_str().to_string();
     let path = req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
     let headers = req.headers().iter().map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
@@ -113,7 +117,8 @@ mod tests {
     fn records_each_request_and_answers_with_the_status() {
         let rec = Recorder::start(202);
         let mut conn = std::net::TcpStream::connect(rec.url().trim_start_matches("http://")).expect("connect");
-        conn.write_all(b"PUT /metrics/job/x?a=1 HTTP/1.1\r\nHost: h\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello").expect("send");
+        conn.write_all(b"PUT /metrics/job/x?a=1 HTTP/1.1\r\nHost: h\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello")
+            .expect("send");
         let mut answer = String::new();
         conn.read_to_string(&mut answer).expect("answer");
         assert!(answer.starts_with("HTTP/1.1 202 "), "{answer}");

@@ -119,10 +119,16 @@ fn respond(status: u16, headers: &[(&str, String)], body: Vec<u8>) -> hyper::Res
 
 async fn answer(req: hyper::Request<Incoming>, state: Arc<Mutex<State>>) -> Result<hyper::Response<Full<Bytes>>, hyper::Error> {
     let path = req.uri().path().to_string();
-    let headers: Vec<(String, String)> = req.headers().iter().map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
+    let headers: Vec<(String, String)> =
+        req.headers().iter().map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
     let auth = req.headers().get("authorization").and_then(|v| v.to_str().ok()).map(str::to_string);
     let mut st = state.lock().unwrap_or_else(|p| p.into_inner());
-    st.requests.push(Request { method: req.method().as_str().to_string(), path: req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default(), headers, body: Vec::new() });
+    st.requests.push(Request {
+        method: req.method().as_str().to_string(),
+        path: req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default(),
+        headers,
+        body: Vec::new(),
+    });
     let json = |v: String| respond(200, &[("content-type", "application/json".to_string())], v.into_bytes());
     if path == "/.well-known/terraform.json" {
         return Ok(json(r#"{"modules.v1":"/v1/modules/"}"#.to_string()));
@@ -136,7 +142,9 @@ async fn answer(req: hyper::Request<Incoming>, state: Arc<Mutex<State>>) -> Resu
         let parts: Vec<&str> = rest.split('/').collect();
         match parts.as_slice() {
             [ns, name, provider, "versions"] => {
-                let Some(versions) = st.modules.get(&format!("{ns}/{name}/{provider}")) else { return Ok(respond(404, &[], b"{\"errors\":[\"not found\"]}".to_vec())) };
+                let Some(versions) = st.modules.get(&format!("{ns}/{name}/{provider}")) else {
+                    return Ok(respond(404, &[], b"{\"errors\":[\"not found\"]}".to_vec()));
+                };
                 let list: Vec<String> = versions.keys().map(|v| format!("{{\"version\":\"{v}\"}}")).collect();
                 return Ok(json(format!("{{\"modules\":[{{\"versions\":[{}]}}]}}", list.join(","))));
             }

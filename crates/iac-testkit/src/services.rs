@@ -160,7 +160,16 @@ impl Postgres {
             let status = Command::new("chown").args(["-R", "postgres:postgres"]).arg(dir.path()).status().expect("chown");
             assert!(status.success(), "chown of the PostgreSQL data directory failed");
         }
-        initdb_args.extend(["-D".into(), data.display().to_string(), "-U".into(), "postgres".into(), "--auth=trust".into(), "-E".into(), "UTF8".into(), "--no-sync".into()]);
+        initdb_args.extend([
+            "-D".into(),
+            data.display().to_string(),
+            "-U".into(),
+            "postgres".into(),
+            "--auth=trust".into(),
+            "-E".into(),
+            "UTF8".into(),
+            "--no-sync".into(),
+        ]);
         let out = Command::new(&setpriv_or_initdb).args(&initdb_args).output().expect("running initdb");
         assert!(out.status.success(), "initdb failed: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
 
@@ -177,7 +186,11 @@ impl Postgres {
         let deadline = Instant::now() + START_TIMEOUT;
         let isready = tool("pg_isready");
         loop {
-            let ok = Command::new(&isready).args(["-q", "-h", "127.0.0.1", "-p", &port.to_string(), "-U", "postgres"]).status().map(|s| s.success()).unwrap_or(false);
+            let ok = Command::new(&isready)
+                .args(["-q", "-h", "127.0.0.1", "-p", &port.to_string(), "-U", "postgres"])
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false);
             if ok {
                 break;
             }
@@ -235,7 +248,10 @@ mod tests {
         let pg = Postgres::start();
         let conn = pg.create_database("iac_testkit_probe");
         assert!(conn.ends_with("dbname=iac_testkit_probe"));
-        let out = Command::new(tool("psql")).args(["-tA", "-h", "127.0.0.1", "-p", &pg.port().to_string(), "-U", "postgres", "-d", "iac_testkit_probe", "-c", "select 40 + 2"]).output().unwrap();
+        let out = Command::new(tool("psql"))
+            .args(["-tA", "-h", "127.0.0.1", "-p", &pg.port().to_string(), "-U", "postgres", "-d", "iac_testkit_probe", "-c", "select 40 + 2"])
+            .output()
+            .unwrap();
         assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "42", "{}", String::from_utf8_lossy(&out.stderr));
     }
 

@@ -41,7 +41,8 @@ pub fn tool(name: &str) -> PathBuf {
 /// it; a missing script or directory fails the test.
 pub fn terraform_mirror() -> PathBuf {
     let script = workspace_root().join("../shared/tools/terraform-mirror");
-    let out = std::process::Command::new(&script).output().unwrap_or_else(|e| panic!("{}: {e} (the machine image's Terraform mirror is required)", script.display()));
+    let out =
+        std::process::Command::new(&script).output().unwrap_or_else(|e| panic!("{}: {e} (the machine image's Terraform mirror is required)", script.display()));
     assert!(out.status.success(), "{} failed: {}", script.display(), String::from_utf8_lossy(&out.stderr));
     let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
     assert!(dir.is_dir(), "{} printed {}, which is not a directory", script.display(), dir.display());

@@ -61,7 +61,10 @@ pub async fn run(ctx: &Ctx, a: DriftArgs) -> u8 {
     }
     let ignore = match &a.unmanaged_ignore {
         None => IgnoreList::default(),
-        Some(path) => match std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display())).and_then(|t| IgnoreList::parse(&t).map_err(|e| format!("{}: {e}", path.display()))) {
+        Some(path) => match std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))
+            .and_then(|t| IgnoreList::parse(&t).map_err(|e| format!("{}: {e}", path.display())))
+        {
             Ok(list) => list,
             Err(e) => {
                 ctx.reporter.error(&e);

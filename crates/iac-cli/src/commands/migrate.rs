@@ -60,16 +60,11 @@ impl BackendRecord {
     }
 
     fn same_block(&self, configured: Option<&Backend>) -> bool {
-        self.type_.as_deref() == configured.map(|b| b.type_.as_str())
-            && configured.map(|b| &b.settings).unwrap_or(&BTreeMap::new()) == &self.settings
+        self.type_.as_deref() == configured.map(|b| b.type_.as_str()) && configured.map(|b| &b.settings).unwrap_or(&BTreeMap::new()) == &self.settings
     }
 
     pub fn backend(&self, stack_dir: &Path) -> Result<Arc<dyn StateBackend>, String> {
-        wiring::backend_of(
-            stack_dir,
-            self.type_.as_deref().map(|t| (t, &self.settings)),
-            &self.overrides,
-        )
+        wiring::backend_of(stack_dir, self.type_.as_deref().map(|t| (t, &self.settings)), &self.overrides)
     }
 }
 
@@ -100,11 +95,7 @@ fn save(stack_dir: &Path, record: &BackendRecord) -> Result<(), String> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
     let mut f = opts.open(&tmp).map_err(fail)?;
-    std::io::Write::write_all(
-        &mut f,
-        &serde_json::to_vec_pretty(record).unwrap_or_default(),
-    )
-    .map_err(fail)?;
+    std::io::Write::write_all(&mut f, &serde_json::to_vec_pretty(record).unwrap_or_default()).map_err(fail)?;
     f.sync_all().map_err(fail)?;
     std::fs::rename(&tmp, &path).map_err(fail)
 }
@@ -137,11 +128,7 @@ fn has_state(s: &Stored) -> bool {
 
 /// Copies `from`'s snapshot and journal to the empty `to`, holding both
 /// locks, then reads `to` back and compares.
-pub async fn migrate(
-    from: &dyn StateBackend,
-    to: &dyn StateBackend,
-    timeout: Duration,
-) -> Result<Migrated, EngineError> {
+pub async fn migrate(from: &dyn StateBackend, to: &dyn StateBackend, timeout: Duration) -> Result<Migrated, EngineError> {
     let from_lock = statemgr::lock(from, "migrate state", timeout, &crate::locking::lock_wait(), Some(&notices())).await?;
     let result = async {
         let to_lock = statemgr::lock(to, "migrate state", timeout, &crate::locking::lock_wait(), Some(&notices())).await?;
@@ -161,10 +148,7 @@ pub async fn migrate(
 async fn copy(from: &dyn StateBackend, to: &dyn StateBackend) -> Result<Migrated, EngineError> {
     let source = from.load().await?;
     if !has_state(&source) {
-        return Err(EngineError::Invalid(format!(
-            "{} holds no state to migrate",
-            from.describe()
-        )));
+        return Err(EngineError::Invalid(format!("{} holds no state to migrate", from.describe())));
     }
     let existing = to.load().await?;
     let identical = existing.meta == source.meta && existing.snapshot == source.snapshot && existing.journal == source.journal;
@@ -173,15 +157,8 @@ async fn copy(from: &dyn StateBackend, to: &dyn StateBackend) -> Result<Migrated
         // (snapshots are written atomically, so it is whole): check it below.
         tracing::info!(to = %to.describe(), "the state was already copied by an interrupted migration");
     } else if has_state(&existing) {
-        let what = existing.meta.as_ref().map_or_else(
-            || "journal records".to_string(),
-            |m| format!("lineage {}, serial {}", m.lineage, m.serial),
-        );
-        return Err(EngineError::Invalid(format!(
-            "{} already holds state ({what}); refusing to overwrite it with {}",
-            to.describe(),
-            from.describe()
-        )));
+        let what = existing.meta.as_ref().map_or_else(|| "journal records".to_string(), |m| format!("lineage {}, serial {}", m.lineage, m.serial));
+        return Err(EngineError::Invalid(format!("{} already holds state ({what}); refusing to overwrite it with {}", to.describe(), from.describe())));
     }
     if !identical {
         if let (Some(meta), Some(snapshot)) = (&source.meta, &source.snapshot) {
@@ -192,20 +169,14 @@ async fn copy(from: &dyn StateBackend, to: &dyn StateBackend) -> Result<Migrated
         }
     }
     let copy = to.load().await?;
-    if copy.snapshot != source.snapshot
-        || copy.meta != source.meta
-        || copy.journal != source.journal
-    {
+    if copy.snapshot != source.snapshot || copy.meta != source.meta || copy.journal != source.journal {
         return Err(EngineError::Invalid(format!(
             "the copy in {} does not read back as the state of {}; the old state is untouched",
             to.describe(),
             from.describe()
         )));
     }
-    Ok(Migrated {
-        serial: source.meta.map(|m| m.serial),
-        records: source.journal.len(),
-    })
+    Ok(Migrated { serial: source.meta.map(|m| m.serial), records: source.journal.len() })
 }
 
 /// Where a stack stands with a Terraform state file found for its backend.
@@ -258,7 +229,12 @@ pub async fn terraform_status(stack_dir: &Path, record: &BackendRecord, backend:
 /// For commands that plan: refuses, naming what it found, while Terraform's
 /// state has not been migrated (or has changed since), so iac never plans
 /// to create again what Terraform already manages.
-pub async fn refuse_unmigrated(stack_dir: &Path, configured: Option<&Backend>, overrides: &[(String, String)], backend: &dyn StateBackend) -> Result<(), String> {
+pub async fn refuse_unmigrated(
+    stack_dir: &Path,
+    configured: Option<&Backend>,
+    overrides: &[(String, String)],
+    backend: &dyn StateBackend,
+) -> Result<(), String> {
     let mut record = BackendRecord::of(configured, overrides);
     record.terraform = recorded(stack_dir).and_then(|r| r.terraform);
     match terraform_status(stack_dir, &record, backend).await? {
@@ -291,9 +267,7 @@ pub async fn init_backend(
     let backend = new_record.backend(stack_dir)?;
     // No record: the stack was on the default local state until now.
     let old_record = recorded(stack_dir).unwrap_or_default();
-    let changed = old_record.type_ != new_record.type_
-        || old_record.settings != new_record.settings
-        || old_record.overrides != new_record.overrides;
+    let changed = old_record.type_ != new_record.type_ || old_record.settings != new_record.settings || old_record.overrides != new_record.overrides;
     // An earlier migration from Terraform stays on record.
     new_record.terraform = old_record.terraform.clone();
     match terraform_status(stack_dir, &new_record, backend.as_ref()).await? {
@@ -323,15 +297,10 @@ pub async fn init_backend(
     }
     if migrate_state {
         if !changed {
-            return Err(
-                "-migrate-state: the backend is unchanged since the last init; nothing to migrate"
-                    .into(),
-            );
+            return Err("-migrate-state: the backend is unchanged since the last init; nothing to migrate".into());
         }
         let old = old_record.backend(stack_dir)?;
-        let m = migrate(old.as_ref(), backend.as_ref(), timeout)
-            .await
-            .map_err(|e| e.to_string())?;
+        let m = migrate(old.as_ref(), backend.as_ref(), timeout).await.map_err(|e| e.to_string())?;
         outln!(
             "Migrated the state from {} to {} ({}{} journal records), and read it back to check.\nThe old copy is left in place; remove it when you no longer need it.",
             old.describe(),
@@ -341,10 +310,7 @@ pub async fn init_backend(
         );
     } else if changed {
         let old = old_record.backend(stack_dir)?;
-        let (old_state, new_state) = (
-            old.load().await.map_err(|e| e.to_string())?,
-            backend.load().await.map_err(|e| e.to_string())?,
-        );
+        let (old_state, new_state) = (old.load().await.map_err(|e| e.to_string())?, backend.load().await.map_err(|e| e.to_string())?);
         if has_state(&old_state) && !has_state(&new_state) {
             return Err(format!(
                 "the backend changed: the state is in {} and {} is empty. Run `iac init -migrate-state` to copy it over.",
@@ -358,7 +324,13 @@ pub async fn init_backend(
 }
 
 /// Records a verified migration from Terraform and says what happened.
-fn finish_terraform(stack_dir: &Path, mut record: BackendRecord, backend: Arc<dyn StateBackend>, info: &TerraformStateInfo, done: &str) -> Result<Arc<dyn StateBackend>, String> {
+fn finish_terraform(
+    stack_dir: &Path,
+    mut record: BackendRecord,
+    backend: Arc<dyn StateBackend>,
+    info: &TerraformStateInfo,
+    done: &str,
+) -> Result<Arc<dyn StateBackend>, String> {
     record.terraform = Some(MigratedTerraform { path: info.path.clone(), lineage: info.lineage.clone(), serial: info.serial });
     save(stack_dir, &record)?;
     outln!(

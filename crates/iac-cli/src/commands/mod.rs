@@ -47,7 +47,13 @@ pub async fn run(cli: Cli) -> u8 {
     }
     match cli.command {
         Command::Version => {
-            outln!("iac v{} (Terraform language {}.{}.{})", env!("CARGO_PKG_VERSION"), iac_engine::version::LANGUAGE_VERSION.0, iac_engine::version::LANGUAGE_VERSION.1, iac_engine::version::LANGUAGE_VERSION.2);
+            outln!(
+                "iac v{} (Terraform language {}.{}.{})",
+                env!("CARGO_PKG_VERSION"),
+                iac_engine::version::LANGUAGE_VERSION.0,
+                iac_engine::version::LANGUAGE_VERSION.1,
+                iac_engine::version::LANGUAGE_VERSION.2
+            );
             0
         }
         Command::Fmt { check, diff, recursive, paths } => fmt::run(&ctx, check, diff, recursive, paths),
@@ -71,8 +77,12 @@ pub async fn run(cli: Cli) -> u8 {
         Command::Output { json, raw, name } => state::output(&ctx, json, raw, name).await,
         Command::Graph { format } => graph(&ctx, &format),
         Command::State(cmd) => state::state(&ctx, cmd).await,
-        Command::Providers(crate::args::ProvidersCommand::Lock { platform, providers }) => tokio::task::block_in_place(|| providers_lock(&ctx, platform, providers)),
-        Command::Providers(crate::args::ProvidersCommand::Mirror { platform, lock_file, dir }) => tokio::task::block_in_place(|| providers_mirror(&ctx, platform, lock_file, dir)),
+        Command::Providers(crate::args::ProvidersCommand::Lock { platform, providers }) => {
+            tokio::task::block_in_place(|| providers_lock(&ctx, platform, providers))
+        }
+        Command::Providers(crate::args::ProvidersCommand::Mirror { platform, lock_file, dir }) => {
+            tokio::task::block_in_place(|| providers_mirror(&ctx, platform, lock_file, dir))
+        }
         Command::Import { vars, lock, address, id } => import(&ctx, vars, lock, address, id).await,
         Command::ForceUnlock { lock_id, .. } => state::force_unlock(&ctx, lock_id).await,
     }
@@ -108,7 +118,10 @@ pub fn cli_vars(v: &VarArgs, argv_order: bool) -> Vec<CliVar> {
         if let Some(order) = var_flag_order(std::env::args().skip(1)) {
             if order.iter().filter(|f| **f).count() == v.var_file.len() && order.iter().filter(|f| !**f).count() == v.var.len() {
                 let (mut files, mut vars) = (v.var_file.iter(), v.var.iter());
-                return order.into_iter().filter_map(|is_file| if is_file { files.next().cloned().map(CliVar::File) } else { vars.next().cloned().map(CliVar::Var) }).collect();
+                return order
+                    .into_iter()
+                    .filter_map(|is_file| if is_file { files.next().cloned().map(CliVar::File) } else { vars.next().cloned().map(CliVar::Var) })
+                    .collect();
             }
         }
     }
@@ -177,7 +190,9 @@ impl Ctx {
         // Commands that plan refuse while Terraform's state sits unmigrated
         // where Terraform keeps it: they would create its objects again.
         if loaded.is_some() {
-            let check = tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(migrate::refuse_unmigrated(&self.dir, backend_block.as_ref(), &overrides, backend.as_ref())));
+            let check = tokio::task::block_in_place(|| {
+                tokio::runtime::Handle::current().block_on(migrate::refuse_unmigrated(&self.dir, backend_block.as_ref(), &overrides, backend.as_ref()))
+            });
             if let Err(e) = check {
                 self.reporter.error(&e);
                 return Err(1);
@@ -201,7 +216,15 @@ impl Ctx {
             Some(_) => self.registry()?,
             None => wiring::native_registry(),
         };
-        Ok(Env { registry, backend, lock_timeout, lock_wait: crate::locking::lock_wait(), cancel: Arc::new(AtomicBool::new(false)), events: Some(events), env_vars: std::env::vars().collect() })
+        Ok(Env {
+            registry,
+            backend,
+            lock_timeout,
+            lock_wait: crate::locking::lock_wait(),
+            cancel: Arc::new(AtomicBool::new(false)),
+            events: Some(events),
+            env_vars: std::env::vars().collect(),
+        })
     }
 
     pub fn fail(&self, e: &iac_engine::EngineError, loaded: Option<&Loaded>) -> u8 {
@@ -286,7 +309,10 @@ async fn init(ctx: &Ctx, backend_config: Vec<String>, migrate_state: bool, lock:
     }
     outln!("Initializing the backend: {}", backend.describe());
     match wiring::state_keys() {
-        Ok(k) if k.seals() => outln!("- state and saved plans are encrypted (AES-256-GCM{})", k.sealing_key_id().map(|id| format!(", key id {id}")).unwrap_or_else(|| ", passphrase".into())),
+        Ok(k) if k.seals() => outln!(
+            "- state and saved plans are encrypted (AES-256-GCM{})",
+            k.sealing_key_id().map(|id| format!(", key id {id}")).unwrap_or_else(|| ", passphrase".into())
+        ),
         _ => {}
     }
     outln!("Initializing provider plugins:");
@@ -317,7 +343,13 @@ fn registry_options(ctx: &Ctx) -> Result<iac_install::Options, u8> {
         ctx.reporter.error(&e.to_string());
         1u8
     })?;
-    Ok(iac_install::Options { cli, native: wiring::native_registry().names().cloned().collect(), home: env.get("HOME").map(PathBuf::from), env, ..Default::default() })
+    Ok(iac_install::Options {
+        cli,
+        native: wiring::native_registry().names().cloned().collect(),
+        home: env.get("HOME").map(PathBuf::from),
+        env,
+        ..Default::default()
+    })
 }
 
 /// `iac providers mirror [-platform=OS_ARCH ...] [-lock-file=false] DIR`.
@@ -380,7 +412,13 @@ fn providers_lock(ctx: &Ctx, platforms: Vec<String>, only: Vec<String>) -> u8 {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
-    let options = iac_install::Options { cli, native: wiring::native_registry().names().cloned().collect(), home: env.get("HOME").map(PathBuf::from), env, ..Default::default() };
+    let options = iac_install::Options {
+        cli,
+        native: wiring::native_registry().names().cloned().collect(),
+        home: env.get("HOME").map(PathBuf::from),
+        env,
+        ..Default::default()
+    };
     match iac_install::lock(&ctx.dir, &requirements, &platforms, &options) {
         Ok(done) => {
             for (source, version) in &done {
@@ -555,7 +593,6 @@ pub fn is_interactive() -> bool {
     std::io::stdin().is_terminal()
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -565,6 +602,9 @@ mod tests {
         let args = ["plan", "-var", "a=1", "--var-file=x.tfvars", "-var=b=2", "-var-file", "-var", "-target=t", "--", "-var=c"].map(String::from);
         assert_eq!(var_flag_order(args.into_iter()), Some(vec![false, true, false, true]));
         let v = VarArgs { var: vec!["a=1".into(), "b=2".into()], var_file: vec!["x.tfvars".into(), "-var".into()] };
-        assert_eq!(cli_vars(&v, false), vec![CliVar::File("x.tfvars".into()), CliVar::File("-var".into()), CliVar::Var("a=1".into()), CliVar::Var("b=2".into())]);
+        assert_eq!(
+            cli_vars(&v, false),
+            vec![CliVar::File("x.tfvars".into()), CliVar::File("-var".into()), CliVar::Var("a=1".into()), CliVar::Var("b=2".into())]
+        );
     }
 }

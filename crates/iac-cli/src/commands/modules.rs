@@ -60,7 +60,9 @@ pub fn install(ctx: &Ctx, upgrade: bool) -> Result<(), u8> {
                 Ok((record, outcome)) => {
                     let how = match outcome {
                         Outcome::Local => String::new(),
-                        Outcome::Downloaded => format!(" (downloaded {}{})", record.source, record.version.as_ref().map(|v| format!(" {v}")).unwrap_or_default()),
+                        Outcome::Downloaded => {
+                            format!(" (downloaded {}{})", record.source, record.version.as_ref().map(|v| format!(" {v}")).unwrap_or_default())
+                        }
                         Outcome::Reused => " (already installed)".to_string(),
                     };
                     lines.push(format!("- {} in {}{how}", record.key, record.dir));

@@ -180,7 +180,13 @@ pub async fn plan(ctx: &Ctx, p: PlanArgs, out: Option<PathBuf>, detailed: bool, 
         for s in stacks.iter().filter(|s| s.result.is_ok()) {
             if several {
                 let shown = if path.is_relative() { s.dir.join(path) } else { path.clone() };
-                outln!("\nSaved the plan of {} to: {}\n\nTo apply exactly this plan, run: iac -chdir={} apply {}", s.name, shown.display(), s.dir.display(), path.display());
+                outln!(
+                    "\nSaved the plan of {} to: {}\n\nTo apply exactly this plan, run: iac -chdir={} apply {}",
+                    s.name,
+                    shown.display(),
+                    s.dir.display(),
+                    path.display()
+                );
             } else {
                 outln!("\nSaved the plan to: {}\n\nTo apply exactly this plan, run: iac apply {}", path.display(), path.display());
             }
@@ -290,7 +296,9 @@ fn progress(e: &Event, elapsed: Option<std::time::Duration>) {
     match e {
         Event::Start { addr, action } => outln!("{addr}: {}", verb(*action).0),
         Event::Done { addr, action, elapsed_ms } => outln!("{addr}: {} after {:.1}s", verb(*action).1, *elapsed_ms as f64 / 1000.0),
-        Event::Failed { addr, action, message } => outln!("{addr}: {} failed after {:.1}s: {message}", verb(*action).0.trim_end_matches("..."), elapsed.unwrap_or_default().as_secs_f64()),
+        Event::Failed { addr, action, message } => {
+            outln!("{addr}: {} failed after {:.1}s: {message}", verb(*action).0.trim_end_matches("..."), elapsed.unwrap_or_default().as_secs_f64())
+        }
         Event::LockWait { .. } => {
             crate::locking::notice(e);
         }

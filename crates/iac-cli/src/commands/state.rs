@@ -95,7 +95,13 @@ pub async fn output(ctx: &Ctx, json: bool, raw: bool, name: Option<String>) -> u
         }
         None => {
             if json {
-                let all: serde_json::Map<String, serde_json::Value> = state.outputs.iter().map(|(k, o)| (k.clone(), serde_json::json!({"sensitive": o.sensitive, "type": iac_engine::render::json::type_json(&o.value), "value": o.value}))).collect();
+                let all: serde_json::Map<String, serde_json::Value> = state
+                    .outputs
+                    .iter()
+                    .map(|(k, o)| {
+                        (k.clone(), serde_json::json!({"sensitive": o.sensitive, "type": iac_engine::render::json::type_json(&o.value), "value": o.value}))
+                    })
+                    .collect();
                 outln!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
             } else {
                 for (k, o) in &state.outputs {
@@ -288,10 +294,16 @@ async fn push(ctx: &Ctx, lock: &crate::args::LockArgs, force: bool, file: &std::
         let has_state = !s.is_empty() || s.serial > 0;
         if has_state && !force {
             if s.lineage != pushed.lineage {
-                return Err(EngineError::Invalid(format!("cannot push a state of lineage {} over lineage {} (a different state): use -force to replace it anyway", pushed.lineage, s.lineage)));
+                return Err(EngineError::Invalid(format!(
+                    "cannot push a state of lineage {} over lineage {} (a different state): use -force to replace it anyway",
+                    pushed.lineage, s.lineage
+                )));
             }
             if pushed.serial < s.serial {
-                return Err(EngineError::Invalid(format!("cannot push serial {} over the newer serial {}: use -force to replace it anyway", pushed.serial, s.serial)));
+                return Err(EngineError::Invalid(format!(
+                    "cannot push serial {} over the newer serial {}: use -force to replace it anyway",
+                    pushed.serial, s.serial
+                )));
             }
         }
         // The snapshot adds one to the serial: keep at least the pushed one, and move forward.

@@ -88,7 +88,17 @@ impl Contract {
                 let segs: Vec<Seg> = segs.collect();
                 for m in ["get", "put", "post", "delete", "patch"] {
                     if item.get(m).is_some() {
-                        ops.push(Op { method: m.to_uppercase(), template: template.clone(), segs: segs.iter().map(|s| match s { Seg::Lit(l) => Seg::Lit(l.clone()), Seg::Param(p) => Seg::Param(p.clone()) }).collect() });
+                        ops.push(Op {
+                            method: m.to_uppercase(),
+                            template: template.clone(),
+                            segs: segs
+                                .iter()
+                                .map(|s| match s {
+                                    Seg::Lit(l) => Seg::Lit(l.clone()),
+                                    Seg::Param(p) => Seg::Param(p.clone()),
+                                })
+                                .collect(),
+                        });
                     }
                 }
             }
@@ -159,7 +169,14 @@ impl Contract {
     }
 
     fn check_params(&self, opj: &Value, item: &Value, path_params: &[(String, String)], query: &str, v: &mut impl FnMut(&'static str, String, String)) {
-        let declared: Vec<&Value> = item.get("parameters").and_then(Value::as_array).into_iter().flatten().chain(opj.get("parameters").and_then(Value::as_array).into_iter().flatten()).map(|p| self.resolve(p)).collect();
+        let declared: Vec<&Value> = item
+            .get("parameters")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .chain(opj.get("parameters").and_then(Value::as_array).into_iter().flatten())
+            .map(|p| self.resolve(p))
+            .collect();
         let find = |name: &str, loc: &str| declared.iter().find(|p| p["name"] == name && p["in"] == loc).copied();
         for (name, raw) in path_params {
             match find(name, "path") {

@@ -186,7 +186,19 @@ pub fn is_uuid(s: &str) -> bool {
 fn is_date_time(s: &str) -> bool {
     let b = s.as_bytes();
     let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
-    s.len() >= 20 && digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10) && (b[10] == b'T' || b[10] == b't') && digits(11..13) && b[13] == b':' && digits(14..16) && b[16] == b':' && digits(17..19) && (s.ends_with('Z') || s.ends_with('z') || s[19..].contains(['+', '-']))
+    s.len() >= 20
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && (b[10] == b'T' || b[10] == b't')
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && digits(17..19)
+        && (s.ends_with('Z') || s.ends_with('z') || s[19..].contains(['+', '-']))
 }
 
 fn is_cidr(s: &str) -> bool {

@@ -12,7 +12,11 @@ fn ex(method: &str, path: &str, req: &str, status: u16, body: &str) -> Exchange 
         request_body: req.into(),
         request_content_type: (!req.is_empty()).then(|| "application/json".into()),
         status,
-        response_headers: vec![("ratelimit-limit".into(), "250".into()), ("ratelimit-remaining".into(), "249".into()), ("ratelimit-reset".into(), "1700000000".into())],
+        response_headers: vec![
+            ("ratelimit-limit".into(), "250".into()),
+            ("ratelimit-remaining".into(), "249".into()),
+            ("ratelimit-reset".into(), "1700000000".into()),
+        ],
         response_content_type: (!body.is_empty()).then(|| "application/json".into()),
         response_body: body.into(),
     }

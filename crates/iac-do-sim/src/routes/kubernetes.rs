@@ -15,7 +15,12 @@ pub fn route(store: &mut Store, segs: &[&str], req: &Req<'_>) -> Result<Reply, A
     match (req.method, segs) {
         ("GET", ["options"]) => Ok(Reply::json(200, catalog::options_json())),
         ("POST" | "DELETE", ["registry"]) => {
-            let ids: Vec<String> = req.body.get("cluster_uuids").and_then(Value::as_array).map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()).unwrap_or_default();
+            let ids: Vec<String> = req
+                .body
+                .get("cluster_uuids")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+                .unwrap_or_default();
             store.set_registry(&ids, req.method == "POST")?;
             Ok(Reply::empty(204))
         }

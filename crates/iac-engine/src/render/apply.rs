@@ -133,7 +133,10 @@ mod tests {
         log.record(&Event::Start { addr: a.clone(), action: Action::Create }, t0);
         log.record(&Event::Start { addr: b.clone(), action: Action::Update }, t0);
         assert_eq!(log.record(&Event::Done { addr: a, action: Action::Create, elapsed_ms: 1500 }, t0), Some(Duration::from_millis(1500)));
-        assert_eq!(log.record(&Event::Failed { addr: b, action: Action::Update, message: "denied | x\nmore".into() }, t0 + Duration::from_secs(2)), Some(Duration::from_secs(2)));
+        assert_eq!(
+            log.record(&Event::Failed { addr: b, action: Action::Update, message: "denied | x\nmore".into() }, t0 + Duration::from_secs(2)),
+            Some(Duration::from_secs(2))
+        );
         let err = EngineError::Invalid("1 operation failed".into());
         let md = summary_markdown("s", &log, &ApplyResult::Failed { error: &err, sources: &SourceMap::default() });
         assert!(md.contains("| `terraform_data.a` | create | done | 1.5s |"), "{md}");

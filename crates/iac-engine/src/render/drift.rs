@@ -250,15 +250,23 @@ mod tests {
 
     fn secret_drift() -> Drift {
         let addr: InstanceAddr = "local_file.creds".parse().unwrap();
-        let before = Value::map([("sensitive_content", Value::Sensitive(Box::new(Value::String("old-s3cret".into())))), ("filename", Value::String("a".into()))]);
-        let after = Value::map([("sensitive_content", Value::Sensitive(Box::new(Value::String("new-s3cret".into())))), ("filename", Value::String("b".into()))]);
+        let before =
+            Value::map([("sensitive_content", Value::Sensitive(Box::new(Value::String("old-s3cret".into())))), ("filename", Value::String("a".into()))]);
+        let after =
+            Value::map([("sensitive_content", Value::Sensitive(Box::new(Value::String("new-s3cret".into())))), ("filename", Value::String("b".into()))]);
         Drift { addr, action: Action::Update, before, after, paths: vec![AttrPath::attr("filename"), AttrPath::attr("sensitive_content")] }
     }
 
     #[test]
     fn documents_drift_as_line_diffs_and_secrets_never_do() {
         let doc = |label: &str| Value::String(format!("kind: Deployment\nmetadata:\n  labels:\n    app: {label}\n  name: web\nspec:\n  replicas: 2\n"));
-        let d = Drift { addr: "kubernetes_manifest.web".parse().unwrap(), action: Action::Update, before: Value::map([("yaml", doc("web"))]), after: Value::map([("yaml", doc("hand-edited"))]), paths: vec![AttrPath::attr("yaml")] };
+        let d = Drift {
+            addr: "kubernetes_manifest.web".parse().unwrap(),
+            action: Action::Update,
+            before: Value::map([("yaml", doc("web"))]),
+            after: Value::map([("yaml", doc("hand-edited"))]),
+            paths: vec![AttrPath::attr("yaml")],
+        };
         let r = report(vec![d]);
         let out = text(&[StackDrift { name: "s", result: Ok(&r) }]);
         assert!(out.contains("      yaml:\n"), "{out}");
@@ -266,7 +274,13 @@ mod tests {
         assert_eq!(out.matches("kind: Deployment").count(), 1, "the unchanged lines appear once: {out}");
 
         let secret = |v: &str| Value::String(format!("line one\n{v}\n")).into_sensitive();
-        let d = Drift { addr: "kubernetes_manifest.s".parse().unwrap(), action: Action::Update, before: Value::map([("data", secret("old-secret"))]), after: Value::map([("data", secret("new-secret"))]), paths: vec![AttrPath::attr("data")] };
+        let d = Drift {
+            addr: "kubernetes_manifest.s".parse().unwrap(),
+            action: Action::Update,
+            before: Value::map([("data", secret("old-secret"))]),
+            after: Value::map([("data", secret("new-secret"))]),
+            paths: vec![AttrPath::attr("data")],
+        };
         let r = report(vec![d]);
         let out = text(&[StackDrift { name: "s", result: Ok(&r) }]);
         assert!(!out.contains("old-secret") && !out.contains("new-secret"), "{out}");
@@ -307,7 +321,8 @@ mod tests {
     fn prometheus_has_one_help_and_type_per_family_and_zero_samples() {
         let r = report(vec![secret_drift()]);
         let clean = report(Vec::new());
-        let stacks = [StackDrift { name: "a", result: Ok(&r) }, StackDrift { name: "b\"x", result: Ok(&clean) }, StackDrift { name: "c", result: Err("locked".into()) }];
+        let stacks =
+            [StackDrift { name: "a", result: Ok(&r) }, StackDrift { name: "b\"x", result: Ok(&clean) }, StackDrift { name: "c", result: Err("locked".into()) }];
         let text = prometheus(&stacks);
         assert_eq!(text.matches("# TYPE iac_drift_resources gauge").count(), 1, "{text}");
         assert!(text.contains("iac_drift_resources{stack=\"a\",type=\"local_file\"} 1\n"), "{text}");

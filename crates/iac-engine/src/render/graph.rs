@@ -5,7 +5,10 @@ use std::fmt::Write;
 use crate::graph::{ConfigGraph, NodeKind};
 
 fn shown(g: &ConfigGraph, i: usize) -> bool {
-    matches!(g.nodes[i].kind, NodeKind::Resource(_) | NodeKind::Output(_) | NodeKind::ModuleCall(_) | NodeKind::Provider(_) | NodeKind::Variable(_) | NodeKind::Local(_))
+    matches!(
+        g.nodes[i].kind,
+        NodeKind::Resource(_) | NodeKind::Output(_) | NodeKind::ModuleCall(_) | NodeKind::Provider(_) | NodeKind::Variable(_) | NodeKind::Local(_)
+    )
 }
 
 pub fn dot(g: &ConfigGraph) -> String {

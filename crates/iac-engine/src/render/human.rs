@@ -71,10 +71,14 @@ fn render_head_and_changes(plan: &Plan, style: Style, out: &mut String, sink: &m
                     let _ = writeln!(out, "  # {} has changed", d.addr);
                     let _ = writeln!(out, "  ~ resource {:?} {:?} {{", d.addr.resource.type_, d.addr.resource.name);
                     // Only the attributes the drift is about (computed-only ones were filtered out).
-                    let keys: BTreeSet<&str> = d.paths.iter().filter_map(|p| match p.0.first() {
-                        Some(PathStep::Attr(a)) => Some(a.as_str()),
-                        _ => None,
-                    }).collect();
+                    let keys: BTreeSet<&str> = d
+                        .paths
+                        .iter()
+                        .filter_map(|p| match p.0.first() {
+                            Some(PathStep::Attr(a)) => Some(a.as_str()),
+                            _ => None,
+                        })
+                        .collect();
                     let only = |v: &Value| match v.as_map() {
                         Some(m) => Value::Map(m.iter().filter(|(k, _)| keys.contains(k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect()),
                         None => v.clone(),
@@ -267,7 +271,9 @@ fn body_diff(out: &mut String, before: &Value, after: &Value, indent: usize, rep
 /// A line diff of two multi-line strings or JSON documents, or None when
 /// neither is multi-line or JSON.
 pub(crate) fn text_diff(before: &str, after: &str, indent: usize, style: Style) -> Option<String> {
-    let as_json = |s: &str| serde_json::from_str::<serde_json::Value>(s).ok().filter(|j| j.is_object() || j.is_array()).and_then(|j| serde_json::to_string_pretty(&j).ok());
+    let as_json = |s: &str| {
+        serde_json::from_str::<serde_json::Value>(s).ok().filter(|j| j.is_object() || j.is_array()).and_then(|j| serde_json::to_string_pretty(&j).ok())
+    };
     let (b, a) = match (as_json(before), as_json(after)) {
         (Some(b), Some(a)) => (b, a),
         _ if before.contains('\n') || after.contains('\n') => (before.to_string(), after.to_string()),

@@ -365,7 +365,12 @@ pub fn plan_json(plan: &Plan, o: Options) -> Json {
         .drift
         .iter()
         .map(|d| {
-            let provider = plan.prior_state.resources.get(&d.addr).map(|i| provider_full_name(&i.provider.name, sources)).unwrap_or_else(|| provider_full_name(d.addr.resource.implied_provider(), sources));
+            let provider = plan
+                .prior_state
+                .resources
+                .get(&d.addr)
+                .map(|i| provider_full_name(&i.provider.name, sources))
+                .unwrap_or_else(|| provider_full_name(d.addr.resource.implied_provider(), sources));
             let mut r = resource_head(&d.addr, &provider);
             if !d.addr.resource.module.is_root() {
                 r.insert("module_address".into(), json!(d.addr.resource.module.to_string()));

@@ -136,7 +136,11 @@ fn section(doc: &mut Doc, s: &Section<'_>, multi: bool) {
 fn planned(doc: &mut Doc, plan: &Plan) {
     let counts = Counts::of(plan);
     if plan.mode == PlanMode::RefreshOnly {
-        doc.text(if plan.drift.is_empty() { "**No drift.** The infrastructure matches the state.\n\n".into() } else { format!("**Refresh-only plan:** {} object(s) changed outside iac.\n\n", plan.drift.len()) });
+        doc.text(if plan.drift.is_empty() {
+            "**No drift.** The infrastructure matches the state.\n\n".into()
+        } else {
+            format!("**Refresh-only plan:** {} object(s) changed outside iac.\n\n", plan.drift.len())
+        });
     } else if !plan.has_changes() {
         doc.text("**No changes.** The infrastructure matches the configuration.\n\n".into());
     } else {
@@ -180,7 +184,14 @@ fn alert(doc: &mut Doc, plan: &Plan) {
 }
 
 fn groups(doc: &mut Doc, plan: &Plan) {
-    let order = [(Action::Delete, "Destroy"), (Action::Replace, "Replace"), (Action::Update, "Update"), (Action::Create, "Create"), (Action::Import, "Import"), (Action::Read, "Read")];
+    let order = [
+        (Action::Delete, "Destroy"),
+        (Action::Replace, "Replace"),
+        (Action::Update, "Update"),
+        (Action::Create, "Create"),
+        (Action::Import, "Import"),
+        (Action::Read, "Read"),
+    ];
     for (action, title) in order {
         let of: Vec<_> = plan.changes.iter().filter(|c| c.action == action).collect();
         if of.is_empty() {
@@ -413,7 +424,11 @@ impl Doc {
             parts.push(String::new());
         }
         let total = parts.len();
-        parts.into_iter().enumerate().map(|(i, body)| format!("{}{}", header(&opts.marker, i + 1, total), body.trim_end_matches('\n').to_string() + "\n")).collect()
+        parts
+            .into_iter()
+            .enumerate()
+            .map(|(i, body)| format!("{}{}", header(&opts.marker, i + 1, total), body.trim_end_matches('\n').to_string() + "\n"))
+            .collect()
     }
 }
 

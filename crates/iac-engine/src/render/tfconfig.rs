@@ -476,7 +476,8 @@ pub fn configuration(root: &Module, schema_versions: &dyn Fn(&str, &str) -> u64)
             Json::Object(j)
         };
         for p in &m.providers {
-            providers.insert(provider_key(m, &p.name, p.alias.as_deref()), entry(&p.name, p.alias.as_deref(), Some(expressions(&p.body, &["alias", "version"]))));
+            providers
+                .insert(provider_key(m, &p.name, p.alias.as_deref()), entry(&p.name, p.alias.as_deref(), Some(expressions(&p.body, &["alias", "version"]))));
         }
         // Providers required or used without a block of their own are inherited from the root.
         if m.call_path.is_empty() {
@@ -538,7 +539,9 @@ pub fn relevant_attributes(root: &Module, module_instances: &[ModulePath]) -> Ve
 fn body_refs(c: &mut Refs, body: &Body) {
     for s in body.iter() {
         match s {
-            Structure::Attribute(a) if !RESOURCE_META_ARGS.contains(&a.key.as_str()) || a.key.as_str() == "count" || a.key.as_str() == "for_each" => c.expr(&a.value),
+            Structure::Attribute(a) if !RESOURCE_META_ARGS.contains(&a.key.as_str()) || a.key.as_str() == "count" || a.key.as_str() == "for_each" => {
+                c.expr(&a.value)
+            }
             Structure::Block(b) if !RESOURCE_META_ARGS.contains(&b.ident.as_str()) => body_refs(c, &b.body),
             _ => {}
         }
@@ -558,7 +561,10 @@ mod tests {
     #[test]
     fn references_unwrap_step_by_step() {
         assert_eq!(refs("terraform_data.a.id"), json!({"references": ["terraform_data.a.id", "terraform_data.a"]}));
-        assert_eq!(refs(r#"terraform_data.r["x"].output"#), json!({"references": ["terraform_data.r[\"x\"].output", "terraform_data.r[\"x\"]", "terraform_data.r"]}));
+        assert_eq!(
+            refs(r#"terraform_data.r["x"].output"#),
+            json!({"references": ["terraform_data.r[\"x\"].output", "terraform_data.r[\"x\"]", "terraform_data.r"]})
+        );
         assert_eq!(refs("module.m[*].out"), json!({"references": ["module.m"]}));
         assert_eq!(refs("module.m[0].out"), json!({"references": ["module.m[0].out", "module.m[0]"]}));
         assert_eq!(refs("\"${var.p}-${each.key}\""), json!({"references": ["var.p", "each.key"]}));

@@ -23,7 +23,12 @@ use crate::providers::Registry;
 fn dynamic_attributes(registry: &Registry, provider: &str, type_: &str) -> Vec<String> {
     registry
         .get(provider)
-        .and_then(|f| f.schema().resources.get(type_).map(|r| r.block.attributes.iter().filter(|(_, a)| matches!(a.type_, AttrType::Any)).map(|(n, _)| n.clone()).collect()))
+        .and_then(|f| {
+            f.schema()
+                .resources
+                .get(type_)
+                .map(|r| r.block.attributes.iter().filter(|(_, a)| matches!(a.type_, AttrType::Any)).map(|(n, _)| n.clone()).collect())
+        })
         .unwrap_or_default()
 }
 
@@ -217,7 +222,9 @@ pub fn from_v4(bytes: &[u8], registry: &Registry) -> Result<State, String> {
             if let Json::Object(m) = &mut attributes {
                 for d in &dynamic {
                     if let Some(v) = m.get_mut(d) {
-                        if let Some(inner) = v.as_object().filter(|o| o.len() == 2 && o.contains_key("value") && o.contains_key("type")).map(|o| o["value"].clone()) {
+                        if let Some(inner) =
+                            v.as_object().filter(|o| o.len() == 2 && o.contains_key("value") && o.contains_key("type")).map(|o| o["value"].clone())
+                        {
                             *v = inner;
                         }
                     }

@@ -3,7 +3,6 @@
 
 use std::path::PathBuf;
 
-
 pub fn fixtures_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }

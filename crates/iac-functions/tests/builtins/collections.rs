@@ -105,12 +105,7 @@ fn sets() {
         (
             "setproduct",
             vec![strs(&["development", "staging"]), strs(&["app1", "app2"])],
-            l(vec![
-                strs(&["development", "app1"]),
-                strs(&["development", "app2"]),
-                strs(&["staging", "app1"]),
-                strs(&["staging", "app2"]),
-            ]),
+            l(vec![strs(&["development", "app1"]), strs(&["development", "app2"]), strs(&["staging", "app1"]), strs(&["staging", "app2"])]),
         ),
         ("setproduct", vec![strs(&["a"]), l(vec![])], l(vec![])),
     ]);

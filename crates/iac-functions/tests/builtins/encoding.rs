@@ -45,7 +45,11 @@ fn yaml() {
         ("yamldecode", vec![s("{a: &a {b: 1}, c: *a}")], m(vec![("a", m(vec![("b", n(1.0))])), ("c", m(vec![("b", n(1.0))]))])),
         ("yamldecode", vec![s("- 1\n- a\n- null\n- 2.5\n")], l(vec![n(1.0), s("a"), NULL, n(2.5)])),
         ("yamldecode", vec![s("1: one\ntrue: yes")], m(vec![("1", s("one")), ("true", b(true))])),
-        ("yamldecode", vec![s("base: &b {x: 1}\nderived:\n  <<: *b\n  y: 2\n")], m(vec![("base", m(vec![("x", n(1.0))])), ("derived", m(vec![("true", n(2.0)), ("x", n(1.0))]))])),
+        (
+            "yamldecode",
+            vec![s("base: &b {x: 1}\nderived:\n  <<: *b\n  y: 2\n")],
+            m(vec![("base", m(vec![("x", n(1.0))])), ("derived", m(vec![("true", n(2.0)), ("x", n(1.0))]))]),
+        ),
     ]);
     check_errors(vec![("yamldecode", vec![s("a: [")], "invalid YAML"), ("yamldecode", vec![s("a: 1\n---\nb: 2\n")], "invalid YAML")]);
 }
@@ -80,8 +84,5 @@ fn base64_and_hashes() {
         ("base64sha256", vec![s("hello world")], s("uU0nuZNNPgilLlLX2n2r+sSE7+N6U4DukIj3rOLvzek=")),
         ("sha256", vec![n(1.0)], s("6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b")),
     ]);
-    check_errors(vec![
-        ("base64decode", vec![s("not base64!")], "failed to decode base64 data"),
-        ("base64decode", vec![s("/w==")], "not valid UTF-8"),
-    ]);
+    check_errors(vec![("base64decode", vec![s("not base64!")], "failed to decode base64 data"), ("base64decode", vec![s("/w==")], "not valid UTF-8")]);
 }

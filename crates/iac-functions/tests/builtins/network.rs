@@ -22,7 +22,11 @@ fn cidr_documentation_examples() {
         ("cidrnetmask", vec![s("10.0.0.0/32")], s("255.255.255.255")),
         ("cidrnetmask", vec![s("0.0.0.0/0")], s("0.0.0.0")),
         ("cidrsubnets", vec![s("10.1.0.0/16"), n(4.0), n(4.0), n(8.0), n(4.0)], strs(&["10.1.0.0/20", "10.1.16.0/20", "10.1.32.0/24", "10.1.48.0/20"])),
-        ("cidrsubnets", vec![s("fd00:fd12:3456:7890::/56"), n(16.0), n(16.0), n(16.0), n(32.0)], strs(&["fd00:fd12:3456:7800::/72", "fd00:fd12:3456:7800:100::/72", "fd00:fd12:3456:7800:200::/72", "fd00:fd12:3456:7800:300::/88"])),
+        (
+            "cidrsubnets",
+            vec![s("fd00:fd12:3456:7890::/56"), n(16.0), n(16.0), n(16.0), n(32.0)],
+            strs(&["fd00:fd12:3456:7800::/72", "fd00:fd12:3456:7800:100::/72", "fd00:fd12:3456:7800:200::/72", "fd00:fd12:3456:7800:300::/88"]),
+        ),
         ("cidrsubnets", vec![s("10.0.0.0/8")], l(vec![])),
         ("cidrsubnets", vec![s("0.0.0.0/0"), n(1.0), n(1.0)], strs(&["0.0.0.0/1", "128.0.0.0/1"])),
     ]);
@@ -43,7 +47,11 @@ fn cidr_errors() {
         ("cidrhost", vec![s("10.12.112.0/20"), n(4096.0)], "prefix of 20 does not accommodate a host numbered 4096"),
         ("cidrhost", vec![s("10.0.0.0/24"), n(-257.0)], "does not accommodate a host numbered -257"),
         ("cidrnetmask", vec![s("fd00::/56")], "IPv6 addresses cannot have a netmask"),
-        ("cidrsubnets", vec![s("10.0.0.0/24"), n(1.0), n(1.0), n(1.0)], "not enough remaining address space for a subnet with a prefix of 25 bits after 10.0.0.128/25"),
+        (
+            "cidrsubnets",
+            vec![s("10.0.0.0/24"), n(1.0), n(1.0), n(1.0)],
+            "not enough remaining address space for a subnet with a prefix of 25 bits after 10.0.0.128/25",
+        ),
         ("cidrsubnets", vec![s("10.0.0.0/24"), n(0.0)], "must extend prefix by at least one bit"),
         ("cidrsubnets", vec![s("10.0.0.0/24"), n(9.0)], "would extend prefix to 33 bits, which is too long for an IPv4 address"),
     ]);

@@ -80,7 +80,11 @@ fn format_examples() {
         ("format", vec![s("%d"), s("12")], s("12")),
         ("format", vec![s("%10.2f|"), n(1.23456)], s("      1.23|")),
         ("format", vec![s("no verbs")], s("no verbs")),
-        ("formatlist", vec![s("Hello, %s!"), strs(&["Valentina", "Ander", "Olivia", "Sam"])], strs(&["Hello, Valentina!", "Hello, Ander!", "Hello, Olivia!", "Hello, Sam!"])),
+        (
+            "formatlist",
+            vec![s("Hello, %s!"), strs(&["Valentina", "Ander", "Olivia", "Sam"])],
+            strs(&["Hello, Valentina!", "Hello, Ander!", "Hello, Olivia!", "Hello, Sam!"]),
+        ),
         ("formatlist", vec![s("%s, %s!"), s("Salutations"), strs(&["Valentina", "Ander"])], strs(&["Salutations, Valentina!", "Salutations, Ander!"])),
         ("formatlist", vec![s("%s=%d"), strs(&["a", "b"]), nums(&[1.0, 2.0])], strs(&["a=1", "b=2"])),
         ("formatlist", vec![s("%s"), s("x")], strs(&["x"])),

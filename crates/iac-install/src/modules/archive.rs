@@ -194,7 +194,8 @@ mod tests {
         std::fs::write(src.path().join("main.tf"), "output \"x\" { value = 1 }\n".repeat(50)).unwrap();
         std::fs::write(src.path().join("modules/net/main.tf"), "# nested\n").unwrap();
         let zip = src.path().join("pkg.zip");
-        let out = std::process::Command::new("zip").args(["-q", "-r"]).arg(&zip).args(["main.tf", "modules"]).current_dir(src.path()).output().expect("zip runs");
+        let out =
+            std::process::Command::new("zip").args(["-q", "-r"]).arg(&zip).args(["main.tf", "modules"]).current_dir(src.path()).output().expect("zip runs");
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let bytes = std::fs::read(&zip).unwrap();
         assert_eq!(kind("https://example.test/m.zip").1, Some(Kind::Zip));

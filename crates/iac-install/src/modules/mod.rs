@@ -31,9 +31,18 @@ pub const MANIFEST: &str = ".terraform/modules/modules.json";
 pub enum Source {
     /// `./x`, `../x`: a directory of the calling module's package.
     Local(String),
-    Registry { host: String, namespace: String, name: String, provider: String, subdir: String },
+    Registry {
+        host: String,
+        namespace: String,
+        name: String,
+        provider: String,
+        subdir: String,
+    },
     /// A go-getter package address (`git::URL?ref=`, `https://h/x.tar.gz`).
-    Remote { package: String, subdir: String },
+    Remote {
+        package: String,
+        subdir: String,
+    },
 }
 
 /// One module call to install.
@@ -158,7 +167,9 @@ impl ModuleInstaller {
     pub fn install(&mut self, call: &Call) -> Result<(Record, Outcome), ModuleError> {
         let _span = tracing::info_span!("module", key = %call.key, source = %call.source_text).entered();
         let (record, outcome) = match &call.source {
-            Source::Local(path) => (Record { key: call.key.clone(), source: call.source_text.clone(), version: None, dir: join_rel(&call.parent_dir, path) }, Outcome::Local),
+            Source::Local(path) => {
+                (Record { key: call.key.clone(), source: call.source_text.clone(), version: None, dir: join_rel(&call.parent_dir, path) }, Outcome::Local)
+            }
             _ => match self.reusable(call)? {
                 Some(r) => (r, Outcome::Reused),
                 None => (self.download(call)?, Outcome::Downloaded),
@@ -258,7 +269,11 @@ impl ModuleInstaller {
                 let chosen = constraints.newest(&versions).cloned().ok_or_else(|| {
                     let mut available = versions.clone();
                     available.sort();
-                    ModuleError::NoMatchingVersion { addr: format!("{host}/{addr}"), constraint: call.version.clone().unwrap_or_default(), available: available.iter().map(|v| v.to_string()).collect() }
+                    ModuleError::NoMatchingVersion {
+                        addr: format!("{host}/{addr}"),
+                        constraint: call.version.clone().unwrap_or_default(),
+                        available: available.iter().map(|v| v.to_string()).collect(),
+                    }
                 })?;
                 tracing::info!(module = %addr, version = %chosen, "registry module version chosen");
                 let location = registry::download_location(http, &base, &addr, &chosen, token.as_ref())?;
@@ -294,7 +309,6 @@ impl ModuleInstaller {
         }
         Err(ModuleError::Unsupported { what: format!("the package address {pkg:?}") })
     }
-
 }
 
 /// The HTTP client, made on first use: installs from git or the cache need none.

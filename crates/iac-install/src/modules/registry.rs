@@ -79,7 +79,8 @@ impl Http {
     pub fn download_to(&self, url: &str, token: Option<&Token>, out: &mut impl std::io::Write) -> Result<String, ModuleError> {
         use sha2::Digest as _;
         tracing::debug!(url, authenticated = token.is_some(), "GET (download)");
-        let unreachable = |e: &(dyn std::error::Error + 'static)| ModuleError::Unreachable { host: host_of(url).unwrap_or_else(|| url.to_string()), why: root_cause(e) };
+        let unreachable =
+            |e: &(dyn std::error::Error + 'static)| ModuleError::Unreachable { host: host_of(url).unwrap_or_else(|| url.to_string()), why: root_cause(e) };
         let mut req = self.client.get(url);
         if let Some(t) = token {
             req = req.bearer_auth(&t.0);
@@ -180,7 +181,8 @@ pub(super) fn versions(http: &Http, base: &str, addr: &str, host: &str, token: O
     if r.status != 200 {
         return Err(http_error(&url, &r));
     }
-    let doc: serde_json::Value = serde_json::from_slice(&r.body).map_err(|e| ModuleError::Http { url: url.clone(), status: r.status, body: format!("not a version list: {e}") })?;
+    let doc: serde_json::Value =
+        serde_json::from_slice(&r.body).map_err(|e| ModuleError::Http { url: url.clone(), status: r.status, body: format!("not a version list: {e}") })?;
     let mut out = Vec::new();
     for m in doc.get("modules").and_then(|m| m.as_array()).into_iter().flatten() {
         for v in m.get("versions").and_then(|v| v.as_array()).into_iter().flatten() {

@@ -9,7 +9,9 @@ impl Scope for TestScope {
             Subject::Var(n) if n == "name" => Ok(Value::from("web")),
             Subject::Var(n) if n == "secret" => Ok(Value::from("hunter2").into_sensitive()),
             Subject::Var(n) if n == "zones" => Ok(Value::List(vec!["a".into(), "b".into()])),
-            Subject::Resource { type_, name } if type_ == "aws_vpc" && name == "main" => Ok(Value::map([("id", Value::Unknown), ("cidr", Value::from("10.0.0.0/16"))])),
+            Subject::Resource { type_, name } if type_ == "aws_vpc" && name == "main" => {
+                Ok(Value::map([("id", Value::Unknown), ("cidr", Value::from("10.0.0.0/16"))]))
+            }
             Subject::Local(n) if n == "tags" => Ok(Value::map([("team", Value::from("core"))])),
             other => Err(format!("Reference to undeclared {}", other.describe())),
         }

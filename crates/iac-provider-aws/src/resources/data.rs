@@ -49,7 +49,11 @@ impl DataSource for AvailabilityZones {
             req = req.filters(crate::resources::ec2::filter("state", s));
         }
         let out = req.send().await.map_err(sdk(cx.addr))?;
-        let mut zones: Vec<_> = out.availability_zones().iter().filter_map(|z| Some((z.zone_name()?.to_string(), z.zone_id().unwrap_or("").to_string(), z.group_name().unwrap_or("").to_string()))).collect();
+        let mut zones: Vec<_> = out
+            .availability_zones()
+            .iter()
+            .filter_map(|z| Some((z.zone_name()?.to_string(), z.zone_id().unwrap_or("").to_string(), z.group_name().unwrap_or("").to_string())))
+            .collect();
         zones.sort();
         Ok(Value::map([
             ("id", Value::from(cx.c.region.as_str())),
@@ -64,7 +68,14 @@ impl DataSource for AvailabilityZones {
 #[async_trait]
 impl DataSource for CallerIdentity {
     fn schema(&self) -> ResourceSchema {
-        ResourceSchema { version: 0, block: Block::default().attr("id", Attribute::computed(Str)).attr("account_id", Attribute::computed(Str)).attr("arn", Attribute::computed(Str)).attr("user_id", Attribute::computed(Str)) }
+        ResourceSchema {
+            version: 0,
+            block: Block::default()
+                .attr("id", Attribute::computed(Str))
+                .attr("account_id", Attribute::computed(Str))
+                .attr("arn", Attribute::computed(Str))
+                .attr("user_id", Attribute::computed(Str)),
+        }
     }
 
     async fn read(&self, cx: &Cx<'_>, _config: &Value) -> Result<Value, AwsError> {

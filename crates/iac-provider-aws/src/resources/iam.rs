@@ -112,7 +112,14 @@ impl Resource for Role {
             cx.c.iam.update_assume_role_policy().role_name(name).policy_document(new_policy).send().await.map_err(sdk(cx.addr))?;
         }
         if prior.get("description") != p.get("description") || prior.get("max_session_duration") != p.get("max_session_duration") {
-            cx.c.iam.update_role().role_name(name).description(get_str(p, "description").unwrap_or("")).set_max_session_duration(get_i32(p, "max_session_duration")).send().await.map_err(sdk(cx.addr))?;
+            cx.c.iam
+                .update_role()
+                .role_name(name)
+                .description(get_str(p, "description").unwrap_or(""))
+                .set_max_session_duration(get_i32(p, "max_session_duration"))
+                .send()
+                .await
+                .map_err(sdk(cx.addr))?;
         }
         if prior.get("permissions_boundary") != p.get("permissions_boundary") {
             match get_str(p, "permissions_boundary") {
@@ -201,7 +208,10 @@ impl Resource for RolePolicyAttachment {
         let (role, arn) = id.split_once('/').ok_or_else(|| cx.invalid(format!("{id:?} is not ROLE/POLICY_ARN")))?;
         let mut marker = None;
         loop {
-            let Some(out) = absent(cx.c.iam.list_attached_role_policies().role_name(role).set_marker(marker.clone()).send().await.map_err(sdk(cx.addr)))? else { return Ok(None) };
+            let Some(out) = absent(cx.c.iam.list_attached_role_policies().role_name(role).set_marker(marker.clone()).send().await.map_err(sdk(cx.addr)))?
+            else {
+                return Ok(None);
+            };
             if out.attached_policies().iter().any(|p| p.policy_arn() == Some(arn)) {
                 return Ok(Some(Value::map([("id", Value::from(id)), ("role", Value::from(role)), ("policy_arn", Value::from(arn))])));
             }
@@ -213,7 +223,13 @@ impl Resource for RolePolicyAttachment {
     }
 
     async fn delete(&self, cx: &Cx<'_>, prior: &Value) -> Result<(), AwsError> {
-        cx.c.iam.detach_role_policy().role_name(get_str(prior, "role").unwrap_or_default()).policy_arn(get_str(prior, "policy_arn").unwrap_or_default()).send().await.map_err(sdk(cx.addr))?;
+        cx.c.iam
+            .detach_role_policy()
+            .role_name(get_str(prior, "role").unwrap_or_default())
+            .policy_arn(get_str(prior, "policy_arn").unwrap_or_default())
+            .send()
+            .await
+            .map_err(sdk(cx.addr))?;
         Ok(())
     }
 
@@ -249,17 +265,16 @@ impl Resource for OpenIdConnectProvider {
 
     async fn create(&self, cx: &Cx<'_>, p: &Value) -> Result<Value, AwsError> {
         let thumbprints = get_strs(p, "thumbprint_list");
-        let out = cx
-            .c
-            .iam
-            .create_open_id_connect_provider()
-            .url(get_str(p, "url").unwrap_or_default())
-            .set_client_id_list(Some(get_strs(p, "client_id_list")))
-            .set_thumbprint_list(if p.get("thumbprint_list").is_some_and(|t| t.is_wholly_known() && !t.is_null()) { Some(thumbprints) } else { None })
-            .set_tags(Some(iam_tags(&tags::desired(p, &cx.owner))))
-            .send()
-            .await
-            .map_err(sdk(cx.addr))?;
+        let out =
+            cx.c.iam
+                .create_open_id_connect_provider()
+                .url(get_str(p, "url").unwrap_or_default())
+                .set_client_id_list(Some(get_strs(p, "client_id_list")))
+                .set_thumbprint_list(if p.get("thumbprint_list").is_some_and(|t| t.is_wholly_known() && !t.is_null()) { Some(thumbprints) } else { None })
+                .set_tags(Some(iam_tags(&tags::desired(p, &cx.owner))))
+                .send()
+                .await
+                .map_err(sdk(cx.addr))?;
         let arn = out.open_id_connect_provider_arn().ok_or_else(|| cx.invalid("CreateOpenIDConnectProvider returned no ARN"))?;
         let mut v = p.clone();
         set(&mut v, "id", Value::from(arn));
@@ -276,7 +291,13 @@ impl Resource for OpenIdConnectProvider {
             cx.c.iam.remove_client_id_from_open_id_connect_provider().open_id_connect_provider_arn(arn).client_id(c).send().await.map_err(sdk(cx.addr))?;
         }
         if prior.get("thumbprint_list") != p.get("thumbprint_list") && p.get("thumbprint_list").is_some_and(Value::is_wholly_known) {
-            cx.c.iam.update_open_id_connect_provider_thumbprint().open_id_connect_provider_arn(arn).set_thumbprint_list(Some(get_strs(p, "thumbprint_list"))).send().await.map_err(sdk(cx.addr))?;
+            cx.c.iam
+                .update_open_id_connect_provider_thumbprint()
+                .open_id_connect_provider_arn(arn)
+                .set_thumbprint_list(Some(get_strs(p, "thumbprint_list")))
+                .send()
+                .await
+                .map_err(sdk(cx.addr))?;
         }
         let (put, remove) = tags::diff(&tags::desired(prior, &cx.owner), &tags::desired(p, &cx.owner));
         if !remove.is_empty() {
@@ -290,7 +311,9 @@ impl Resource for OpenIdConnectProvider {
 
     async fn read(&self, cx: &Cx<'_>, current: &Value) -> Result<Option<Value>, AwsError> {
         let arn = get_str(current, "id").unwrap_or_default();
-        let Some(out) = absent(cx.c.iam.get_open_id_connect_provider().open_id_connect_provider_arn(arn).send().await.map_err(sdk(cx.addr)))? else { return Ok(None) };
+        let Some(out) = absent(cx.c.iam.get_open_id_connect_provider().open_id_connect_provider_arn(arn).send().await.map_err(sdk(cx.addr)))? else {
+            return Ok(None);
+        };
         let aws_url = out.url().unwrap_or_default();
         let url = match get_str(current, "url") {
             Some(u) if strip_scheme(u) == strip_scheme(aws_url) => u.to_string(),

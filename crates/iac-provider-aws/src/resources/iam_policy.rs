@@ -61,18 +61,17 @@ impl Resource for Policy {
 
     async fn create(&self, cx: &Cx<'_>, p: &Value) -> Result<Value, AwsError> {
         let name = policy_name(cx, p);
-        let out = cx
-            .c
-            .iam
-            .create_policy()
-            .policy_name(&name)
-            .path(get_str(p, "path").unwrap_or("/"))
-            .policy_document(get_str(p, "policy").unwrap_or_default())
-            .set_description(get_str(p, "description").map(str::to_string))
-            .set_tags(Some(iam_tags(&tags::desired(p, &cx.owner))))
-            .send()
-            .await
-            .map_err(sdk(cx.addr))?;
+        let out =
+            cx.c.iam
+                .create_policy()
+                .policy_name(&name)
+                .path(get_str(p, "path").unwrap_or("/"))
+                .policy_document(get_str(p, "policy").unwrap_or_default())
+                .set_description(get_str(p, "description").map(str::to_string))
+                .set_tags(Some(iam_tags(&tags::desired(p, &cx.owner))))
+                .send()
+                .await
+                .map_err(sdk(cx.addr))?;
         let arn = out.policy().and_then(|p| p.arn()).ok_or_else(|| cx.invalid("CreatePolicy returned no ARN"))?;
         let mut v = p.clone();
         set(&mut v, "id", Value::from(arn));
@@ -186,7 +185,14 @@ impl Resource for RolePolicy {
 
     async fn create(&self, cx: &Cx<'_>, p: &Value) -> Result<Value, AwsError> {
         let (role, name) = (get_str(p, "role").unwrap_or_default(), policy_name(cx, p));
-        cx.c.iam.put_role_policy().role_name(role).policy_name(&name).policy_document(get_str(p, "policy").unwrap_or_default()).send().await.map_err(sdk(cx.addr))?;
+        cx.c.iam
+            .put_role_policy()
+            .role_name(role)
+            .policy_name(&name)
+            .policy_document(get_str(p, "policy").unwrap_or_default())
+            .send()
+            .await
+            .map_err(sdk(cx.addr))?;
         let mut v = p.clone();
         set(&mut v, "id", Value::String(format!("{role}:{name}")));
         self.read(cx, &v).await?.ok_or_else(|| cx.invalid(format!("inline policy {name} of {role} vanished after its create")))
@@ -194,7 +200,14 @@ impl Resource for RolePolicy {
 
     async fn update(&self, cx: &Cx<'_>, prior: &Value, p: &Value) -> Result<Value, AwsError> {
         let (role, name) = role_policy_id(cx, prior)?;
-        cx.c.iam.put_role_policy().role_name(&role).policy_name(&name).policy_document(get_str(p, "policy").unwrap_or_default()).send().await.map_err(sdk(cx.addr))?;
+        cx.c.iam
+            .put_role_policy()
+            .role_name(&role)
+            .policy_name(&name)
+            .policy_document(get_str(p, "policy").unwrap_or_default())
+            .send()
+            .await
+            .map_err(sdk(cx.addr))?;
         let mut v = p.clone();
         set(&mut v, "id", prior.get("id").cloned().unwrap_or(Value::Null));
         self.read(cx, &v).await?.ok_or_else(|| cx.invalid(format!("inline policy {name} of {role} vanished during its update")))

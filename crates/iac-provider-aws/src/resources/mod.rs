@@ -183,7 +183,13 @@ pub fn finish_read(r: &dyn Resource, s: &Settings, current: &Value, mut read: Va
     // Only attributes of the schema, each present.
     let mut out = iac_core::ValueMap::new();
     for name in schema.block.attributes.keys().chain(schema.block.blocks.keys()) {
-        let v = read.get(name).cloned().unwrap_or_else(|| if schema.block.blocks.get(name).is_some_and(|b| b.nesting != iac_core::schema::Nesting::Single) { Value::List(Vec::new()) } else { Value::Null });
+        let v = read.get(name).cloned().unwrap_or_else(|| {
+            if schema.block.blocks.get(name).is_some_and(|b| b.nesting != iac_core::schema::Nesting::Single) {
+                Value::List(Vec::new())
+            } else {
+                Value::Null
+            }
+        });
         out.insert(name.clone(), v);
     }
     Value::Map(out)

@@ -44,7 +44,11 @@ fn bucket_stub(bucket: &str) -> Value {
 }
 
 fn schema_with_bucket(b: Block) -> ResourceSchema {
-    ResourceSchema { version: 0, block: id().attr("bucket", Attribute::required(Str).force_new()).attr("expected_bucket_owner", Attribute::optional(Str).force_new()) }.with(b)
+    ResourceSchema {
+        version: 0,
+        block: id().attr("bucket", Attribute::required(Str).force_new()).attr("expected_bucket_owner", Attribute::optional(Str).force_new()),
+    }
+    .with(b)
 }
 
 trait With {
@@ -126,7 +130,9 @@ impl Resource for Bucket {
         let bucket = bucket_of(p);
         let mut req = cx.c.s3.create_bucket().bucket(bucket);
         if cx.c.region != "us-east-1" {
-            req = req.create_bucket_configuration(CreateBucketConfiguration::builder().location_constraint(BucketLocationConstraint::from(cx.c.region.as_str())).build());
+            req = req.create_bucket_configuration(
+                CreateBucketConfiguration::builder().location_constraint(BucketLocationConstraint::from(cx.c.region.as_str())).build(),
+            );
         }
         req.send().await.map_err(sdk(cx.addr))?;
         put_tags(cx, bucket, p).await?;
@@ -183,7 +189,16 @@ impl Resource for Versioning {
     }
 
     fn schema(&self) -> ResourceSchema {
-        schema_with_bucket(Block::default().block("versioning_configuration", one_required(Block::default().attr("status", Attribute::required(Str).describe("Enabled, Suspended or Disabled")).attr("mfa_delete", Attribute::optional_computed(Str)))))
+        schema_with_bucket(
+            Block::default().block(
+                "versioning_configuration",
+                one_required(
+                    Block::default()
+                        .attr("status", Attribute::required(Str).describe("Enabled, Suspended or Disabled"))
+                        .attr("mfa_delete", Attribute::optional_computed(Str)),
+                ),
+            ),
+        )
     }
 
     fn import_stub(&self, id: &str) -> Value {
@@ -209,8 +224,19 @@ impl Resource for Versioning {
         let bucket = bucket_of(current);
         let Some(out) = absent(cx.c.s3.get_bucket_versioning().bucket(bucket).send().await.map_err(sdk(cx.addr)))? else { return Ok(None) };
         let status = out.status().map(|s| s.as_str().to_string()).unwrap_or_else(|| "Disabled".into());
-        let mfa = out.mfa_delete().map(|m| Value::from(m.as_str())).unwrap_or_else(|| block0(current, "versioning_configuration").and_then(|c| c.get("mfa_delete")).filter(|m| m.is_wholly_known()).cloned().unwrap_or(Value::from("Disabled")));
-        Ok(Some(Value::map([("id", Value::from(bucket)), ("bucket", Value::from(bucket)), ("expected_bucket_owner", current.get("expected_bucket_owner").cloned().unwrap_or(Value::Null)), ("versioning_configuration", Value::List(vec![Value::map([("status", Value::String(status)), ("mfa_delete", mfa)])]))])))
+        let mfa = out.mfa_delete().map(|m| Value::from(m.as_str())).unwrap_or_else(|| {
+            block0(current, "versioning_configuration")
+                .and_then(|c| c.get("mfa_delete"))
+                .filter(|m| m.is_wholly_known())
+                .cloned()
+                .unwrap_or(Value::from("Disabled"))
+        });
+        Ok(Some(Value::map([
+            ("id", Value::from(bucket)),
+            ("bucket", Value::from(bucket)),
+            ("expected_bucket_owner", current.get("expected_bucket_owner").cloned().unwrap_or(Value::Null)),
+            ("versioning_configuration", Value::List(vec![Value::map([("status", Value::String(status)), ("mfa_delete", mfa)])])),
+        ])))
     }
 
     async fn delete(&self, cx: &Cx<'_>, prior: &Value) -> Result<(), AwsError> {
@@ -225,9 +251,10 @@ impl Resource for Versioning {
 }
 
 fn sse_rule_block() -> Block {
-    Block::default()
-        .attr("bucket_key_enabled", Attribute::optional_computed(Bool))
-        .block("apply_server_side_encryption_by_default", one_required(Block::default().attr("sse_algorithm", Attribute::required(Str)).attr("kms_master_key_id", Attribute::optional(Str))))
+    Block::default().attr("bucket_key_enabled", Attribute::optional_computed(Bool)).block(
+        "apply_server_side_encryption_by_default",
+        one_required(Block::default().attr("sse_algorithm", Attribute::required(Str)).attr("kms_master_key_id", Attribute::optional(Str))),
+    )
 }
 
 #[async_trait]
@@ -250,8 +277,19 @@ impl Resource for Encryption {
         let mut rules = Vec::new();
         for r in p.get("rule").and_then(Value::as_list).unwrap_or(&[]) {
             let d = block0(r, "apply_server_side_encryption_by_default").cloned().unwrap_or(Value::Null);
-            let by_default = build(cx, ServerSideEncryptionByDefault::builder().sse_algorithm(ServerSideEncryption::from(get_str(&d, "sse_algorithm").unwrap_or("AES256"))).set_kms_master_key_id(get_str(&d, "kms_master_key_id").map(str::to_string)).build())?;
-            rules.push(ServerSideEncryptionRule::builder().apply_server_side_encryption_by_default(by_default).set_bucket_key_enabled(get_bool(r, "bucket_key_enabled")).build());
+            let by_default = build(
+                cx,
+                ServerSideEncryptionByDefault::builder()
+                    .sse_algorithm(ServerSideEncryption::from(get_str(&d, "sse_algorithm").unwrap_or("AES256")))
+                    .set_kms_master_key_id(get_str(&d, "kms_master_key_id").map(str::to_string))
+                    .build(),
+            )?;
+            rules.push(
+                ServerSideEncryptionRule::builder()
+                    .apply_server_side_encryption_by_default(by_default)
+                    .set_bucket_key_enabled(get_bool(r, "bucket_key_enabled"))
+                    .build(),
+            );
         }
         let cfg = build(cx, ServerSideEncryptionConfiguration::builder().set_rules(Some(rules)).build())?;
         cx.c.s3.put_bucket_encryption().bucket(bucket).server_side_encryption_configuration(cfg).send().await.map_err(sdk(cx.addr))?;
@@ -273,7 +311,13 @@ impl Resource for Encryption {
             .map(|r| {
                 let d = r.apply_server_side_encryption_by_default();
                 Value::map([
-                    ("apply_server_side_encryption_by_default", Value::List(vec![Value::map([("kms_master_key_id", opt(d.and_then(|d| d.kms_master_key_id()))), ("sse_algorithm", opt(d.map(|d| d.sse_algorithm().as_str())))])])),
+                    (
+                        "apply_server_side_encryption_by_default",
+                        Value::List(vec![Value::map([
+                            ("kms_master_key_id", opt(d.and_then(|d| d.kms_master_key_id()))),
+                            ("sse_algorithm", opt(d.map(|d| d.sse_algorithm().as_str()))),
+                        ])]),
+                    ),
                     ("bucket_key_enabled", Value::Bool(r.bucket_key_enabled().unwrap_or(false))),
                 ])
             })
@@ -281,7 +325,12 @@ impl Resource for Encryption {
         if rules.is_empty() {
             return Ok(None);
         }
-        Ok(Some(Value::map([("id", Value::from(bucket)), ("bucket", Value::from(bucket)), ("expected_bucket_owner", current.get("expected_bucket_owner").cloned().unwrap_or(Value::Null)), ("rule", Value::List(iac_core::schema::set_normalize(rules)))])))
+        Ok(Some(Value::map([
+            ("id", Value::from(bucket)),
+            ("bucket", Value::from(bucket)),
+            ("expected_bucket_owner", current.get("expected_bucket_owner").cloned().unwrap_or(Value::Null)),
+            ("rule", Value::List(iac_core::schema::set_normalize(rules))),
+        ])))
     }
 
     async fn delete(&self, cx: &Cx<'_>, prior: &Value) -> Result<(), AwsError> {
@@ -380,7 +429,8 @@ impl Resource for Lifecycle {
         let bucket = bucket_of(p);
         let mut rules = Vec::new();
         for r in p.get("rule").and_then(Value::as_list).unwrap_or(&[]) {
-            let mut b = LifecycleRule::builder().id(get_str(r, "id").unwrap_or_default()).status(ExpirationStatus::from(get_str(r, "status").unwrap_or("Enabled")));
+            let mut b =
+                LifecycleRule::builder().id(get_str(r, "id").unwrap_or_default()).status(ExpirationStatus::from(get_str(r, "status").unwrap_or("Enabled")));
             b = b.filter(LifecycleRuleFilter::builder().prefix(block0(r, "filter").and_then(|f| get_str(f, "prefix")).unwrap_or("")).build());
             if let Some(d) = block0(r, "expiration").and_then(|e| get_i32(e, "days")) {
                 b = b.expiration(LifecycleExpiration::builder().days(d).build());
@@ -411,16 +461,27 @@ impl Resource for Lifecycle {
             .iter()
             .map(|r| {
                 Value::map([
-                    ("abort_incomplete_multipart_upload", one_of(r.abort_incomplete_multipart_upload().map(|a| Value::map([("days_after_initiation", num(a.days_after_initiation()))])))),
+                    (
+                        "abort_incomplete_multipart_upload",
+                        one_of(r.abort_incomplete_multipart_upload().map(|a| Value::map([("days_after_initiation", num(a.days_after_initiation()))]))),
+                    ),
                     ("expiration", one_of(r.expiration().map(|e| Value::map([("days", num(e.days()))])))),
                     ("filter", Value::List(vec![Value::map([("prefix", Value::from(r.filter().and_then(|f| f.prefix()).unwrap_or("")))])])),
                     ("id", opt(r.id())),
-                    ("noncurrent_version_expiration", one_of(r.noncurrent_version_expiration().map(|e| Value::map([("noncurrent_days", num(e.noncurrent_days()))])))),
+                    (
+                        "noncurrent_version_expiration",
+                        one_of(r.noncurrent_version_expiration().map(|e| Value::map([("noncurrent_days", num(e.noncurrent_days()))]))),
+                    ),
                     ("status", Value::from(r.status().as_str())),
                 ])
             })
             .collect();
-        Ok(Some(Value::map([("id", Value::from(bucket)), ("bucket", Value::from(bucket)), ("expected_bucket_owner", current.get("expected_bucket_owner").cloned().unwrap_or(Value::Null)), ("rule", Value::List(rules))])))
+        Ok(Some(Value::map([
+            ("id", Value::from(bucket)),
+            ("bucket", Value::from(bucket)),
+            ("expected_bucket_owner", current.get("expected_bucket_owner").cloned().unwrap_or(Value::Null)),
+            ("rule", Value::List(rules)),
+        ])))
     }
 
     fn refine(&self, _addr: &str, _prior: Option<&Value>, planned: &mut Value) -> Result<(), AwsError> {
@@ -432,12 +493,15 @@ impl Resource for Lifecycle {
                     if r.get("filter").and_then(Value::as_list).is_some_and(|f| f.is_empty()) {
                         set(&mut r, "filter", Value::List(vec![Value::map([("prefix", Value::from(""))])]));
                     } else if let Some(Value::List(f)) = r.get("filter").cloned() {
-                        let f: Vec<Value> = f.into_iter().map(|mut x| {
-                            if x.get("prefix").is_none_or(Value::is_null) {
-                                set(&mut x, "prefix", Value::from(""));
-                            }
-                            x
-                        }).collect();
+                        let f: Vec<Value> = f
+                            .into_iter()
+                            .map(|mut x| {
+                                if x.get("prefix").is_none_or(Value::is_null) {
+                                    set(&mut x, "prefix", Value::from(""));
+                                }
+                                x
+                            })
+                            .collect();
                         set(&mut r, "filter", Value::List(f));
                     }
                     r
@@ -462,7 +526,10 @@ impl Resource for Policy {
     }
 
     fn schema(&self) -> ResourceSchema {
-        ResourceSchema { version: 0, block: id().attr("bucket", Attribute::required(Str).force_new()).attr("policy", Attribute::required(Str).describe("compared as JSON")) }
+        ResourceSchema {
+            version: 0,
+            block: id().attr("bucket", Attribute::required(Str).force_new()).attr("policy", Attribute::required(Str).describe("compared as JSON")),
+        }
     }
 
     fn import_stub(&self, id: &str) -> Value {

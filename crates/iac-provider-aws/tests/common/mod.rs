@@ -24,13 +24,24 @@ pub fn rt() -> tokio::runtime::Runtime {
 
 /// The environment the provider sees: keys, region, and every service at `endpoint`.
 pub fn aws_env(endpoint: &str) -> Vec<(String, String)> {
-    [("AWS_ACCESS_KEY_ID", ACCESS_KEY), ("AWS_SECRET_ACCESS_KEY", SECRET_KEY), ("AWS_REGION", "us-east-1"), ("AWS_ENDPOINT_URL", endpoint)].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    [("AWS_ACCESS_KEY_ID", ACCESS_KEY), ("AWS_SECRET_ACCESS_KEY", SECRET_KEY), ("AWS_REGION", "us-east-1"), ("AWS_ENDPOINT_URL", endpoint)]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 pub fn env(dir: &Path, endpoint: &str) -> Env {
     let mut r = Registry::new();
     r.register(Arc::new(AwsFactory::with_env(aws_env(endpoint))));
-    Env { registry: r, backend: Arc::new(iac_state_local::LocalBackend::new(dir.join("state"))), lock_timeout: Duration::ZERO, lock_wait: Default::default(), cancel: Arc::new(AtomicBool::new(false)), events: None, env_vars: Vec::new() }
+    Env {
+        registry: r,
+        backend: Arc::new(iac_state_local::LocalBackend::new(dir.join("state"))),
+        lock_timeout: Duration::ZERO,
+        lock_wait: Default::default(),
+        cancel: Arc::new(AtomicBool::new(false)),
+        events: None,
+        env_vars: Vec::new(),
+    }
 }
 
 /// The provider block the tests use: short polls, default tags.
@@ -44,7 +55,10 @@ pub fn write_stack(dir: &Path, text: &str) -> PathBuf {
 }
 
 pub async fn try_plan(stack: &Path, env: &Env, mode: PlanMode) -> Result<Plan, String> {
-    ops::plan(stack, env, PlanRequest { vars: Vec::new(), run: RunOptions { mode, ..RunOptions::default() } }).await.map(|o| o.plan).map_err(|e| format!("{e}: {e:?}"))
+    ops::plan(stack, env, PlanRequest { vars: Vec::new(), run: RunOptions { mode, ..RunOptions::default() } })
+        .await
+        .map(|o| o.plan)
+        .map_err(|e| format!("{e}: {e:?}"))
 }
 
 pub async fn plan(stack: &Path, env: &Env) -> Plan {
@@ -100,7 +114,12 @@ pub async fn sdk(endpoint: &str) -> Sdk {
         .load()
         .await;
     let s3 = aws_sdk_s3::config::Builder::from(&conf).force_path_style(true).build();
-    Sdk { ec2: aws_sdk_ec2::Client::new(&conf), iam: aws_sdk_iam::Client::new(&conf), eks: aws_sdk_eks::Client::new(&conf), s3: aws_sdk_s3::Client::from_conf(s3) }
+    Sdk {
+        ec2: aws_sdk_ec2::Client::new(&conf),
+        iam: aws_sdk_iam::Client::new(&conf),
+        eks: aws_sdk_eks::Client::new(&conf),
+        s3: aws_sdk_s3::Client::from_conf(s3),
+    }
 }
 
 impl Sdk {

@@ -52,7 +52,13 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy { max_retries: 5, wait_min: Duration::from_millis(500), wait_max: Duration::from_secs(30), max_429: 10, retry_after_cap: Duration::from_secs(60) }
+        RetryPolicy {
+            max_retries: 5,
+            wait_min: Duration::from_millis(500),
+            wait_max: Duration::from_secs(30),
+            max_429: 10,
+            retry_after_cap: Duration::from_secs(60),
+        }
     }
 }
 
@@ -111,7 +117,12 @@ impl Client {
             .user_agent(cfg.user_agent.clone())
             .build()
             .map_err(|e| ApiError::Transport { method: "-".into(), path: cfg.endpoint.clone(), message: format!("building the HTTP client: {e}") })?;
-        Ok(Client { http, cfg: ClientConfig { endpoint: cfg.endpoint.trim_end_matches('/').to_string(), ..cfg }, pacer: Pacer::default(), requests: AtomicU64::new(0) })
+        Ok(Client {
+            http,
+            cfg: ClientConfig { endpoint: cfg.endpoint.trim_end_matches('/').to_string(), ..cfg },
+            pacer: Pacer::default(),
+            requests: AtomicU64::new(0),
+        })
     }
 
     pub fn retry_policy(&self) -> &RetryPolicy {
@@ -211,7 +222,8 @@ impl Client {
                 Ok(t) => t,
                 Err(e) => {
                     drop(permit);
-                    let err = ApiError::Transport { method: method.to_string(), path: path.to_string(), message: format!("reading the answer: {}", describe(&e)) };
+                    let err =
+                        ApiError::Transport { method: method.to_string(), path: path.to_string(), message: format!("reading the answer: {}", describe(&e)) };
                     if idem == Idempotence::Safe && failures < policy.max_retries {
                         failures += 1;
                         tokio::time::sleep(policy.backoff(failures)).await;

@@ -179,10 +179,17 @@ fn update_body(p: &Value) -> Json {
 /// Waits until the cluster runs and every node of `pool` (when given) runs.
 async fn wait_running(api: &Api, addr: &str, id: &str, pool: Option<&str>) -> Result<Json, DoError> {
     wait::until(&api.waits, addr, "the cluster to be running", || async {
-        let c = api.cluster(id).await.map_err(DoError::api(&addr))?.ok_or_else(|| DoError::Failed { addr: addr.to_string(), message: format!("cluster {id} disappeared while waiting for it") })?;
+        let c = api
+            .cluster(id)
+            .await
+            .map_err(DoError::api(&addr))?
+            .ok_or_else(|| DoError::Failed { addr: addr.to_string(), message: format!("cluster {id} disappeared while waiting for it") })?;
         let state = c["status"]["state"].as_str().unwrap_or("");
         if state == "error" {
-            return Err(DoError::Failed { addr: addr.to_string(), message: format!("cluster {id} is in state error: {}", c["status"]["message"].as_str().unwrap_or("")) });
+            return Err(DoError::Failed {
+                addr: addr.to_string(),
+                message: format!("cluster {id} is in state error: {}", c["status"]["message"].as_str().unwrap_or("")),
+            });
         }
         let pools_ready = c["node_pools"].as_array().into_iter().flatten().filter(|p| pool.is_none_or(|id| p["id"] == id)).all(pool_ready);
         Ok((state == "running" && pools_ready).then_some(c))
@@ -215,9 +222,13 @@ pub async fn apply(api: &Api, req: &ApplyChangeRequest) -> Result<Value, DoError
         let body = create_body(p);
         let name = get_str(p, "name").unwrap_or_default().to_string();
         let region = get_str(p, "region").unwrap_or_default().to_string();
-        let created = create_or_adopt(&addr, &api.waits, api.client_retries(), || api.create_cluster(&body), || async {
-            Ok(api.clusters_named(&name).await?.into_iter().find(|c| c["region"] == region.as_str()))
-        })
+        let created = create_or_adopt(
+            &addr,
+            &api.waits,
+            api.client_retries(),
+            || api.create_cluster(&body),
+            || async { Ok(api.clusters_named(&name).await?.into_iter().find(|c| c["region"] == region.as_str())) },
+        )
         .await?;
         let id = created["id"].as_str().unwrap_or_default().to_string();
         if p.get("registry_integration").and_then(Value::as_bool) == Some(true) {
@@ -256,7 +267,10 @@ async fn upgrade(api: &Api, addr: &str, id: &str, from: &str, to: &str) -> Resul
         }
         let available = api.upgrades(id).await.map_err(DoError::api(&addr))?;
         let Some(step) = versions::next_step(&current, to, &available) else {
-            return Err(DoError::Failed { addr: addr.to_string(), message: format!("no upgrade path from {current} to {to} (available: {})", available.join(", ")) });
+            return Err(DoError::Failed {
+                addr: addr.to_string(),
+                message: format!("no upgrade path from {current} to {to} (available: {})", available.join(", ")),
+            });
         };
         tracing::info!(addr, from = %current, to = %step, "upgrading the cluster");
         api.upgrade(id, &step).await.map_err(DoError::api(&addr))?;
@@ -275,9 +289,19 @@ pub async fn roll_or_update_pool(api: &Api, addr: &str, cluster: &str, prior: &V
         let name = get_str(want, "name").unwrap_or_default().to_string();
         let size = get_str(want, "size").unwrap_or_default().to_string();
         let old = old_id.clone();
-        let created = create_or_adopt(addr, &api.waits, api.client_retries(), || api.create_pool(cluster, &body), || async {
-            Ok(api.pools(cluster).await?.into_iter().find(|p| p["name"] == name.as_str() && p["size"] == size.as_str() && p["id"].as_str() != old.as_deref()))
-        })
+        let created = create_or_adopt(
+            addr,
+            &api.waits,
+            api.client_retries(),
+            || api.create_pool(cluster, &body),
+            || async {
+                Ok(api
+                    .pools(cluster)
+                    .await?
+                    .into_iter()
+                    .find(|p| p["name"] == name.as_str() && p["size"] == size.as_str() && p["id"].as_str() != old.as_deref()))
+            },
+        )
         .await?;
         let new_id = created["id"].as_str().unwrap_or_default().to_string();
         wait_pool(api, addr, cluster, &new_id).await?;
@@ -298,7 +322,11 @@ pub async fn roll_or_update_pool(api: &Api, addr: &str, cluster: &str, prior: &V
 
 pub async fn wait_pool(api: &Api, addr: &str, cluster: &str, pool: &str) -> Result<Json, DoError> {
     wait::until(&api.waits, addr, "the node pool's nodes to be running", || async {
-        let p = api.pool(cluster, pool).await.map_err(DoError::api(&addr))?.ok_or_else(|| DoError::Failed { addr: addr.to_string(), message: format!("node pool {pool} disappeared while waiting for it") })?;
+        let p = api
+            .pool(cluster, pool)
+            .await
+            .map_err(DoError::api(&addr))?
+            .ok_or_else(|| DoError::Failed { addr: addr.to_string(), message: format!("node pool {pool} disappeared while waiting for it") })?;
         Ok(pool_ready(&p).then_some(p))
     })
     .await

@@ -15,7 +15,8 @@ pub async fn versions(api: &Api, req: &ReadDataRequest) -> Result<Value, DoError
     let prefix = get_str(&req.config, "version_prefix").unwrap_or("").to_string();
     let mut valid: Vec<String> = api.versions().await.map_err(DoError::api(&addr))?.into_iter().filter(|v| v.starts_with(&prefix)).collect();
     valid.sort_by(|a, b| versions::compare(b, a));
-    let latest = valid.first().cloned().ok_or_else(|| DoError::Invalid { addr: addr.clone(), message: format!("no Kubernetes version starts with {prefix:?}") })?;
+    let latest =
+        valid.first().cloned().ok_or_else(|| DoError::Invalid { addr: addr.clone(), message: format!("no Kubernetes version starts with {prefix:?}") })?;
     Ok(Value::map([
         ("id", Value::String(if prefix.is_empty() { "all".into() } else { prefix.clone() })),
         ("version_prefix", if prefix.is_empty() { Value::Null } else { Value::String(prefix) }),

@@ -55,7 +55,10 @@ pub async fn delete(api: &Api, req: &DeleteRequest) -> Result<(), DoError> {
     let addr = req.addr.to_string();
     let (Some(cluster), Some(id)) = (get_str(&req.prior, "cluster_id"), get_str(&req.prior, "id")) else { return Ok(()) };
     api.delete_pool(cluster, id).await.map_err(DoError::api(&addr))?;
-    crate::wait::until(&api.waits, &addr, "the node pool to be deleted", || async { Ok(api.pool(cluster, id).await.map_err(DoError::api(&addr))?.is_none().then_some(())) }).await
+    crate::wait::until(&api.waits, &addr, "the node pool to be deleted", || async {
+        Ok(api.pool(cluster, id).await.map_err(DoError::api(&addr))?.is_none().then_some(()))
+    })
+    .await
 }
 
 /// `CLUSTER_ID:POOL_ID`, or a pool id alone (searched in every cluster).

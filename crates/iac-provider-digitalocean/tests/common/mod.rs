@@ -38,7 +38,15 @@ pub fn fast() -> SimConfig {
 pub fn env(dir: &Path) -> Env {
     let mut r = Registry::new();
     r.register(Arc::new(DigitalOceanFactory::with_env(vec![("DIGITALOCEAN_TOKEN".into(), TOKEN.into())])));
-    Env { registry: r, backend: Arc::new(iac_state_local::LocalBackend::new(dir.join("state"))), lock_timeout: Duration::ZERO, lock_wait: Default::default(), cancel: Arc::new(AtomicBool::new(false)), events: None, env_vars: Vec::new() }
+    Env {
+        registry: r,
+        backend: Arc::new(iac_state_local::LocalBackend::new(dir.join("state"))),
+        lock_timeout: Duration::ZERO,
+        lock_wait: Default::default(),
+        cancel: Arc::new(AtomicBool::new(false)),
+        events: None,
+        env_vars: Vec::new(),
+    }
 }
 
 /// The provider block pointing at the simulator, with short waits.
@@ -56,7 +64,10 @@ pub fn write_stack(dir: &Path, text: &str) -> PathBuf {
 }
 
 pub async fn plan_mode(stack: &Path, env: &Env, mode: PlanMode) -> Result<Plan, String> {
-    ops::plan(stack, env, PlanRequest { vars: Vec::new(), run: RunOptions { mode, ..RunOptions::default() } }).await.map(|o| o.plan).map_err(|e| format!("{e}: {e:?}"))
+    ops::plan(stack, env, PlanRequest { vars: Vec::new(), run: RunOptions { mode, ..RunOptions::default() } })
+        .await
+        .map(|o| o.plan)
+        .map_err(|e| format!("{e}: {e:?}"))
 }
 
 pub async fn plan(stack: &Path, env: &Env) -> Plan {
@@ -83,5 +94,11 @@ pub fn assert_contract(h: &Handle) {
     let ex = h.exchanges();
     assert!(!ex.is_empty(), "nothing was recorded");
     let v = c.check_all(&ex);
-    assert!(v.is_empty(), "{} contract violations in {} exchanges:\n{}", v.len(), ex.len(), v.iter().take(30).map(|v| v.to_string()).collect::<Vec<_>>().join("\n"));
+    assert!(
+        v.is_empty(),
+        "{} contract violations in {} exchanges:\n{}",
+        v.len(),
+        ex.len(),
+        v.iter().take(30).map(|v| v.to_string()).collect::<Vec<_>>().join("\n")
+    );
 }

@@ -71,7 +71,9 @@ async fn render(cx: &Context, config: &Value) -> Result<Option<sets::Desired>> {
     let text = helm::template(&helm, &req, &cx.stack_dir).await?;
     let source = format!("chart {}", req.chart);
     let mut objs: Vec<_> = parse_documents(&text, &source)?.into_iter().map(|o| (o, source.clone())).collect();
-    if get_bool(config, "create_namespace").unwrap_or(false) && !objs.iter().any(|(o, _)| o["kind"] == "Namespace" && o["metadata"]["name"] == req.namespace.as_str()) {
+    if get_bool(config, "create_namespace").unwrap_or(false)
+        && !objs.iter().any(|(o, _)| o["kind"] == "Namespace" && o["metadata"]["name"] == req.namespace.as_str())
+    {
         objs.push((json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": req.namespace}}), "create_namespace".into()));
     }
     sets::resolve(Some(&cx.cluster), objs, &req.namespace).await
@@ -113,7 +115,12 @@ pub async fn apply(cx: &Context, req: &ApplyChangeRequest) -> Result<ApplyChange
     let d = if req.planned.get("objects").is_some_and(Value::is_wholly_known) && !sets::has_secrets(&planned_objects) {
         desired_from_objects(&planned_objects)?
     } else {
-        render(cx, &req.config).await?.ok_or_else(|| KubeError::UnknownKind(format!("chart {}: some rendered kinds are not served by the cluster and no CRD in the chart defines them", get_str(&req.config, "chart").unwrap_or(""))))?
+        render(cx, &req.config).await?.ok_or_else(|| {
+            KubeError::UnknownKind(format!(
+                "chart {}: some rendered kinds are not served by the cluster and no CRD in the chart defines them",
+                get_str(&req.config, "chart").unwrap_or("")
+            ))
+        })?
     };
     let prior = tracked(req.prior.as_ref());
     let h = sets::apply_set(&cx.cluster, &prior, &d, &hashes(req.private.as_ref()), &options(&req.config)).await?;

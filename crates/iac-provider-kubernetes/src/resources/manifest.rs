@@ -106,7 +106,13 @@ fn field_waits(config: &Value) -> std::result::Result<Vec<readiness::FieldWait>,
 /// Waits for the `wait` block's conditions and fields.
 async fn wait_for_block(cx: &Context, id: &ObjectId, config: &Value, timeout: std::time::Duration) -> Result<()> {
     let Some(w) = config.get("wait").filter(|w| !w.is_null()) else { return Ok(()) };
-    let conditions: Vec<(String, String)> = w.get("condition").and_then(Value::as_list).unwrap_or(&[]).iter().map(|c| (get_str(c, "type").unwrap_or("Ready").to_string(), get_str(c, "status").unwrap_or("True").to_string())).collect();
+    let conditions: Vec<(String, String)> = w
+        .get("condition")
+        .and_then(Value::as_list)
+        .unwrap_or(&[])
+        .iter()
+        .map(|c| (get_str(c, "type").unwrap_or("Ready").to_string(), get_str(c, "status").unwrap_or("True").to_string()))
+        .collect();
     let fields = field_waits(config).map_err(KubeError::Config)?;
     if conditions.is_empty() && fields.is_empty() {
         return Ok(());
@@ -114,13 +120,18 @@ async fn wait_for_block(cx: &Context, id: &ObjectId, config: &Value, timeout: st
     let started = Instant::now();
     loop {
         let live = cx.cluster.get(id).await?.unwrap_or(Json::Null);
-        let cond_ok = conditions.iter().all(|(t, s)| live["status"]["conditions"].as_array().is_some_and(|cs| cs.iter().any(|c| c["type"] == t.as_str() && c["status"] == s.as_str())));
+        let cond_ok = conditions
+            .iter()
+            .all(|(t, s)| live["status"]["conditions"].as_array().is_some_and(|cs| cs.iter().any(|c| c["type"] == t.as_str() && c["status"] == s.as_str())));
         let field_ok = fields.iter().all(|f| f.holds(&live));
         if cond_ok && field_ok {
             return Ok(());
         }
         if started.elapsed() >= timeout {
-            return Err(KubeError::Timeout { what: format!("{id} to reach its wait conditions (conditions: {})", readiness::describe_conditions(&live)), seconds: timeout.as_secs() });
+            return Err(KubeError::Timeout {
+                what: format!("{id} to reach its wait conditions (conditions: {})", readiness::describe_conditions(&live)),
+                seconds: timeout.as_secs(),
+            });
         }
         tokio::time::sleep(cx.cluster.tuning.poll).await;
     }

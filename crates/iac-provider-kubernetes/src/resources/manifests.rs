@@ -92,7 +92,9 @@ pub async fn desired(cx: &Context, planned: &Value, config: &Value) -> Result<se
     let ns = get_str(config, "namespace").unwrap_or("default").to_string();
     let objs = load_sources(config, &cx.stack_dir)?;
     let kinds: Vec<String> = objs.iter().map(|(o, _)| format!("{}/{}", o["apiVersion"].as_str().unwrap_or(""), o["kind"].as_str().unwrap_or(""))).collect();
-    sets::resolve(Some(&cx.cluster), objs, &ns).await?.ok_or_else(|| KubeError::UnknownKind(format!("some kinds are not served by the cluster and no CRD in the set defines them (kinds: {})", kinds.join(", "))))
+    sets::resolve(Some(&cx.cluster), objs, &ns).await?.ok_or_else(|| {
+        KubeError::UnknownKind(format!("some kinds are not served by the cluster and no CRD in the set defines them (kinds: {})", kinds.join(", ")))
+    })
 }
 
 pub async fn apply(cx: &Context, req: &ApplyChangeRequest) -> Result<ApplyChangeResponse> {

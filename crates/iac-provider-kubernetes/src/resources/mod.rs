@@ -97,7 +97,10 @@ pub fn set_options(config: &Value, creating: bool) -> Result<SetOptions> {
 
 /// The tracked objects (key → YAML) of a state value.
 pub fn tracked(v: Option<&Value>) -> BTreeMap<String, String> {
-    v.and_then(|v| v.get("objects")).and_then(Value::as_map).map(|m| m.iter().filter_map(|(k, y)| y.as_str().map(|y| (k.clone(), y.to_string()))).collect()).unwrap_or_default()
+    v.and_then(|v| v.get("objects"))
+        .and_then(Value::as_map)
+        .map(|m| m.iter().filter_map(|(k, y)| y.as_str().map(|y| (k.clone(), y.to_string()))).collect())
+        .unwrap_or_default()
 }
 
 pub fn objects_value(m: &BTreeMap<String, String>) -> Value {
@@ -106,7 +109,11 @@ pub fn objects_value(m: &BTreeMap<String, String>) -> Value {
 
 /// The owned-field hashes kept in the provider's private data.
 pub fn hashes(private: Option<&Json>) -> BTreeMap<String, String> {
-    private.and_then(|p| p.get("hashes")).and_then(Json::as_object).map(|m| m.iter().filter_map(|(k, h)| h.as_str().map(|h| (k.clone(), h.to_string()))).collect()).unwrap_or_default()
+    private
+        .and_then(|p| p.get("hashes"))
+        .and_then(Json::as_object)
+        .map(|m| m.iter().filter_map(|(k, h)| h.as_str().map(|h| (k.clone(), h.to_string()))).collect())
+        .unwrap_or_default()
 }
 
 pub fn hashes_private(h: &BTreeMap<String, String>) -> Json {

@@ -37,7 +37,15 @@ pub fn registry() -> Registry {
 }
 
 pub fn env_with(dir: &Path, registry: Registry) -> Env {
-    Env { registry, backend: Arc::new(iac_state_local::LocalBackend::new(dir.join("state"))), lock_timeout: Duration::ZERO, lock_wait: Default::default(), cancel: Arc::new(AtomicBool::new(false)), events: None, env_vars: Vec::new() }
+    Env {
+        registry,
+        backend: Arc::new(iac_state_local::LocalBackend::new(dir.join("state"))),
+        lock_timeout: Duration::ZERO,
+        lock_wait: Default::default(),
+        cancel: Arc::new(AtomicBool::new(false)),
+        events: None,
+        env_vars: Vec::new(),
+    }
 }
 
 pub fn env(dir: &Path) -> Env {
@@ -59,7 +67,10 @@ pub fn write_stack(dir: &Path, text: &str) -> PathBuf {
 }
 
 pub async fn try_plan(stack: &Path, env: &Env, mode: PlanMode) -> Result<Plan, String> {
-    ops::plan(stack, env, PlanRequest { vars: Vec::new(), run: RunOptions { mode, ..RunOptions::default() } }).await.map(|o| o.plan).map_err(|e| format!("{e}: {e:?}"))
+    ops::plan(stack, env, PlanRequest { vars: Vec::new(), run: RunOptions { mode, ..RunOptions::default() } })
+        .await
+        .map(|o| o.plan)
+        .map_err(|e| format!("{e}: {e:?}"))
 }
 
 pub async fn plan(stack: &Path, env: &Env) -> Plan {

@@ -19,36 +19,22 @@ impl PgServer {
     pub fn start() -> PgServer {
         let pg = Postgres::start();
         let conn_str = pg.create_database("iac_state_tests");
-        PgServer {
-            pg,
-            conn_str,
-            next: AtomicUsize::new(0),
-        }
+        PgServer { pg, conn_str, next: AtomicUsize::new(0) }
     }
 
     /// Settings for a new, empty store (its own schema).
     pub fn fresh_config(&self) -> PgConfig {
-        PgConfig {
-            conn_str: self.conn_str.clone(),
-            schema_name: format!("stack_{}", self.next.fetch_add(1, Ordering::Relaxed)),
-        }
+        PgConfig { conn_str: self.conn_str.clone(), schema_name: format!("stack_{}", self.next.fetch_add(1, Ordering::Relaxed)) }
     }
 
     pub async fn client(&self) -> Client {
-        let (client, conn) = tokio_postgres::connect(&self.conn_str, NoTls)
-            .await
-            .expect("connect");
+        let (client, conn) = tokio_postgres::connect(&self.conn_str, NoTls).await.expect("connect");
         tokio::spawn(conn);
         client
     }
 
     /// Rewrites one bytea cell, as damage at rest would.
-    pub async fn edit(
-        &self,
-        sql_select: &str,
-        sql_update: &str,
-        f: impl FnOnce(&mut Vec<u8>),
-    ) -> bool {
+    pub async fn edit(&self, sql_select: &str, sql_update: &str, f: impl FnOnce(&mut Vec<u8>)) -> bool {
         let c = self.client().await;
         let Ok(Some(row)) = c.query_opt(sql_select, &[]).await else {
             return false;

@@ -40,25 +40,16 @@ pub fn settings(endpoint: &str, bucket: &str) -> S3Config {
 
 impl MotoBucket {
     pub fn start() -> MotoBucket {
-        MotoBucket {
-            moto: Moto::start(),
-            next: AtomicUsize::new(0),
-            configs: Mutex::new(HashMap::new()),
-        }
+        MotoBucket { moto: Moto::start(), next: AtomicUsize::new(0), configs: Mutex::new(HashMap::new()) }
     }
 
     pub async fn client(&self) -> aws_sdk_s3::Client {
         let shared = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_s3::config::Credentials::new(
-                "testing", "testing", None, None, "test",
-            ))
+            .credentials_provider(aws_sdk_s3::config::Credentials::new("testing", "testing", None, None, "test"))
             .load()
             .await;
-        let conf = aws_sdk_s3::config::Builder::from(&shared)
-            .endpoint_url(self.moto.endpoint())
-            .force_path_style(true)
-            .build();
+        let conf = aws_sdk_s3::config::Builder::from(&shared).endpoint_url(self.moto.endpoint()).force_path_style(true).build();
         aws_sdk_s3::Client::from_conf(conf)
     }
 
@@ -68,28 +59,17 @@ impl MotoBucket {
         self.create_bucket(&bucket, true).await;
         let cfg = settings(&self.moto.endpoint(), &bucket);
         let b = iac_state_s3::S3Backend::new(cfg.clone());
-        self.configs
-            .lock()
-            .expect("configs")
-            .insert(b.describe(), cfg.clone());
+        self.configs.lock().expect("configs").insert(b.describe(), cfg.clone());
         cfg
     }
 
     pub async fn create_bucket(&self, bucket: &str, versioned: bool) {
         let c = self.client().await;
-        c.create_bucket()
-            .bucket(bucket)
-            .send()
-            .await
-            .expect("create bucket");
+        c.create_bucket().bucket(bucket).send().await.expect("create bucket");
         if versioned {
             c.put_bucket_versioning()
                 .bucket(bucket)
-                .versioning_configuration(
-                    VersioningConfiguration::builder()
-                        .status(BucketVersioningStatus::Enabled)
-                        .build(),
-                )
+                .versioning_configuration(VersioningConfiguration::builder().status(BucketVersioningStatus::Enabled).build())
                 .send()
                 .await
                 .expect("enable versioning");
@@ -97,40 +77,16 @@ impl MotoBucket {
     }
 
     pub fn config_of(&self, b: &dyn StateBackend) -> S3Config {
-        self.configs
-            .lock()
-            .expect("configs")
-            .get(&b.describe())
-            .cloned()
-            .expect("a store made by this factory")
+        self.configs.lock().expect("configs").get(&b.describe()).cloned().expect("a store made by this factory")
     }
 
     pub async fn keys(&self, bucket: &str, prefix: &str) -> Vec<String> {
-        let out = self
-            .client()
-            .await
-            .list_objects_v2()
-            .bucket(bucket)
-            .prefix(prefix)
-            .send()
-            .await
-            .expect("list");
-        out.contents()
-            .iter()
-            .filter_map(|o| o.key().map(str::to_string))
-            .collect()
+        let out = self.client().await.list_objects_v2().bucket(bucket).prefix(prefix).send().await.expect("list");
+        out.contents().iter().filter_map(|o| o.key().map(str::to_string)).collect()
     }
 
     pub async fn get(&self, bucket: &str, key: &str) -> Option<Vec<u8>> {
-        let out = self
-            .client()
-            .await
-            .get_object()
-            .bucket(bucket)
-            .key(key)
-            .send()
-            .await
-            .ok()?;
+        let out = self.client().await.get_object().bucket(bucket).key(key).send().await.ok()?;
         Some(out.body.collect().await.ok()?.into_bytes().to_vec())
     }
 
@@ -147,13 +103,6 @@ impl MotoBucket {
         };
         let mut bytes = body.into_bytes().to_vec();
         f(&mut bytes);
-        c.put_object()
-            .bucket(bucket)
-            .key(key)
-            .set_metadata(metadata)
-            .body(ByteStream::from(bytes))
-            .send()
-            .await
-            .is_ok()
+        c.put_object().bucket(bucket).key(key).set_metadata(metadata).body(ByteStream::from(bytes)).send().await.is_ok()
     }
 }

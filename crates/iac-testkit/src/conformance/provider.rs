@@ -182,7 +182,11 @@ pub async fn run(case: &Case, dir: &Path, env: &Env) {
     assert_eq!(deletes, managed, "{what}: the destroy plan deletes every managed object");
     apply(dir, env, d, case.parallelism, &what).await;
     let after = ops::read_state(env.backend.as_ref()).await.expect("state reads");
-    assert!(after.resources.keys().all(|a| a.resource.mode != iac_core::address::Mode::Managed), "{what}: objects left in state: {:?}", after.resources.keys().collect::<Vec<_>>());
+    assert!(
+        after.resources.keys().all(|a| a.resource.mode != iac_core::address::Mode::Managed),
+        "{what}: objects left in state: {:?}",
+        after.resources.keys().collect::<Vec<_>>()
+    );
 
     if !case.remote_objects {
         return;

@@ -33,16 +33,15 @@ impl Resource for Eip {
     }
 
     async fn create(&self, cx: &Cx<'_>, p: &Value) -> Result<Value, AwsError> {
-        let out = cx
-            .c
-            .ec2
-            .allocate_address()
-            .domain(DomainType::from(get_str(p, "domain").unwrap_or("vpc")))
-            .set_network_border_group(get_str(p, "network_border_group").map(str::to_string))
-            .tag_specifications(tag_spec(cx, ResourceType::ElasticIp, p))
-            .send()
-            .await
-            .map_err(sdk(cx.addr))?;
+        let out =
+            cx.c.ec2
+                .allocate_address()
+                .domain(DomainType::from(get_str(p, "domain").unwrap_or("vpc")))
+                .set_network_border_group(get_str(p, "network_border_group").map(str::to_string))
+                .tag_specifications(tag_spec(cx, ResourceType::ElasticIp, p))
+                .send()
+                .await
+                .map_err(sdk(cx.addr))?;
         let id = out.allocation_id().ok_or_else(|| cx.invalid("AllocateAddress returned no allocation id"))?.to_string();
         let mut v = p.clone();
         set(&mut v, "id", Value::from(id.as_str()));
@@ -72,7 +71,10 @@ impl Resource for Eip {
 
     async fn delete(&self, cx: &Cx<'_>, prior: &Value) -> Result<(), AwsError> {
         let id = id_of(cx, prior)?;
-        crate::wait::retry_while(cx.addr, "the address to be released by its NAT gateway", DEPENDENCY_CODES, cx.poll(), DEPENDENCY_WAIT, || async { cx.c.ec2.release_address().allocation_id(id).send().await.map_err(sdk(cx.addr)).map(|_| ()) }).await
+        crate::wait::retry_while(cx.addr, "the address to be released by its NAT gateway", DEPENDENCY_CODES, cx.poll(), DEPENDENCY_WAIT, || async {
+            cx.c.ec2.release_address().allocation_id(id).send().await.map_err(sdk(cx.addr)).map(|_| ())
+        })
+        .await
     }
 
     fn import_stub(&self, id: &str) -> Value {

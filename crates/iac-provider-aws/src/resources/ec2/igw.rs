@@ -20,13 +20,19 @@ async fn attach(cx: &Cx<'_>, id: &str, vpc: &str) -> Result<(), AwsError> {
 
 async fn detach(cx: &Cx<'_>, id: &str, vpc: &str) -> Result<(), AwsError> {
     // A detach waits out public addresses still mapped in the VPC.
-    crate::wait::retry_while(cx.addr, "the gateway to be detachable", DEPENDENCY_CODES, cx.poll(), DEPENDENCY_WAIT, || async { cx.c.ec2.detach_internet_gateway().internet_gateway_id(id).vpc_id(vpc).send().await.map_err(sdk(cx.addr)).map(|_| ()) }).await
+    crate::wait::retry_while(cx.addr, "the gateway to be detachable", DEPENDENCY_CODES, cx.poll(), DEPENDENCY_WAIT, || async {
+        cx.c.ec2.detach_internet_gateway().internet_gateway_id(id).vpc_id(vpc).send().await.map_err(sdk(cx.addr)).map(|_| ())
+    })
+    .await
 }
 
 #[async_trait]
 impl Resource for InternetGateway {
     fn schema(&self) -> ResourceSchema {
-        ResourceSchema { version: 0, block: tagged(id()).attr("arn", Attribute::computed(Str)).attr("vpc_id", Attribute::optional(Str)).attr("owner_id", Attribute::computed(Str)) }
+        ResourceSchema {
+            version: 0,
+            block: tagged(id()).attr("arn", Attribute::computed(Str)).attr("vpc_id", Attribute::optional(Str)).attr("owner_id", Attribute::computed(Str)),
+        }
     }
 
     async fn create(&self, cx: &Cx<'_>, p: &Value) -> Result<Value, AwsError> {
@@ -61,7 +67,13 @@ impl Resource for InternetGateway {
         let Some(g) = out.internet_gateways().first() else { return Ok(None) };
         let owner = g.owner_id().unwrap_or_default();
         let vpc = g.attachments().iter().find(|a| a.state().is_some_and(|s| s.as_str() == "available" || s.as_str() == "attached")).and_then(|a| a.vpc_id());
-        Ok(Some(Value::map([("id", Value::from(id)), ("arn", arn(cx, owner, "internet-gateway", id)), ("vpc_id", opt(vpc)), ("owner_id", Value::from(owner)), ("tags_all", tags_value(g.tags()))])))
+        Ok(Some(Value::map([
+            ("id", Value::from(id)),
+            ("arn", arn(cx, owner, "internet-gateway", id)),
+            ("vpc_id", opt(vpc)),
+            ("owner_id", Value::from(owner)),
+            ("tags_all", tags_value(g.tags())),
+        ])))
     }
 
     async fn delete(&self, cx: &Cx<'_>, prior: &Value) -> Result<(), AwsError> {
@@ -71,7 +83,10 @@ impl Resource for InternetGateway {
                 detach(cx, id, vpc).await?;
             }
         }
-        crate::wait::retry_while(cx.addr, "the gateway's dependencies to go", DEPENDENCY_CODES, cx.poll(), DEPENDENCY_WAIT, || async { cx.c.ec2.delete_internet_gateway().internet_gateway_id(id).send().await.map_err(sdk(cx.addr)).map(|_| ()) }).await
+        crate::wait::retry_while(cx.addr, "the gateway's dependencies to go", DEPENDENCY_CODES, cx.poll(), DEPENDENCY_WAIT, || async {
+            cx.c.ec2.delete_internet_gateway().internet_gateway_id(id).send().await.map_err(sdk(cx.addr)).map(|_| ())
+        })
+        .await
     }
 
     async fn recover(&self, cx: &Cx<'_>, planned: &Value) -> Result<Option<Value>, AwsError> {

@@ -24,7 +24,8 @@ use crate::values::str_map;
 
 /// How long a delete keeps retrying while AWS says a dependency still holds the object.
 pub const DEPENDENCY_WAIT: Duration = Duration::from_secs(15 * 60);
-pub const DEPENDENCY_CODES: &[&str] = &["DependencyViolation", "InvalidIPAddress.InUse", "AuthFailure.AddressNotOwned", "Gateway.NotAttached", "IncorrectState"];
+pub const DEPENDENCY_CODES: &[&str] =
+    &["DependencyViolation", "InvalidIPAddress.InUse", "AuthFailure.AddressNotOwned", "Gateway.NotAttached", "IncorrectState"];
 
 pub fn sdk_tags(m: &BTreeMap<String, String>) -> Vec<Tag> {
     m.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()

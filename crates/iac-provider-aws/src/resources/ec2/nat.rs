@@ -31,7 +31,10 @@ impl NatGateway {
             let g = self.describe(cx, id).await?.ok_or_else(|| cx.invalid(format!("NAT gateway {id} vanished while being created")))?;
             match g.state() {
                 Some(NatGatewayState::Available) => Ok(Some(())),
-                Some(NatGatewayState::Failed) => Err(AwsError::Failed { addr: cx.addr.to_string(), message: format!("NAT gateway {id} failed: {}: {}", g.failure_code().unwrap_or("?"), g.failure_message().unwrap_or("")) }),
+                Some(NatGatewayState::Failed) => Err(AwsError::Failed {
+                    addr: cx.addr.to_string(),
+                    message: format!("NAT gateway {id} failed: {}: {}", g.failure_code().unwrap_or("?"), g.failure_message().unwrap_or("")),
+                }),
                 _ => Ok(None),
             }
         })
@@ -62,18 +65,17 @@ impl Resource for NatGateway {
     }
 
     async fn create(&self, cx: &Cx<'_>, p: &Value) -> Result<Value, AwsError> {
-        let out = cx
-            .c
-            .ec2
-            .create_nat_gateway()
-            .subnet_id(get_str(p, "subnet_id").unwrap_or_default())
-            .set_allocation_id(get_str(p, "allocation_id").map(str::to_string))
-            .connectivity_type(ConnectivityType::from(get_str(p, "connectivity_type").unwrap_or("public")))
-            .set_private_ip_address(get_str(p, "private_ip").map(str::to_string))
-            .tag_specifications(tag_spec(cx, ResourceType::Natgateway, p))
-            .send()
-            .await
-            .map_err(sdk(cx.addr))?;
+        let out =
+            cx.c.ec2
+                .create_nat_gateway()
+                .subnet_id(get_str(p, "subnet_id").unwrap_or_default())
+                .set_allocation_id(get_str(p, "allocation_id").map(str::to_string))
+                .connectivity_type(ConnectivityType::from(get_str(p, "connectivity_type").unwrap_or("public")))
+                .set_private_ip_address(get_str(p, "private_ip").map(str::to_string))
+                .tag_specifications(tag_spec(cx, ResourceType::Natgateway, p))
+                .send()
+                .await
+                .map_err(sdk(cx.addr))?;
         let id = out.nat_gateway().and_then(|g| g.nat_gateway_id()).ok_or_else(|| cx.invalid("CreateNatGateway returned no id"))?.to_string();
         self.wait_available(cx, &id, wait::timeout(p, "create", WAIT)).await?;
         let mut v = p.clone();
@@ -122,7 +124,14 @@ impl Resource for NatGateway {
     }
 
     async fn recover(&self, cx: &Cx<'_>, planned: &Value) -> Result<Option<Value>, AwsError> {
-        let out = cx.c.ec2.describe_nat_gateways().filter(owner_filter(cx)).filter(aws_sdk_ec2::types::Filter::builder().name("state").values("pending").values("available").build()).send().await.map_err(sdk(cx.addr))?;
+        let out =
+            cx.c.ec2
+                .describe_nat_gateways()
+                .filter(owner_filter(cx))
+                .filter(aws_sdk_ec2::types::Filter::builder().name("state").values("pending").values("available").build())
+                .send()
+                .await
+                .map_err(sdk(cx.addr))?;
         match out.nat_gateways().first().and_then(|g| g.nat_gateway_id()) {
             Some(id) => {
                 self.wait_available(cx, id, wait::timeout(planned, "create", WAIT)).await?;

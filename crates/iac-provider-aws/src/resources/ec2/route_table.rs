@@ -68,7 +68,9 @@ async fn sync_routes(cx: &Cx<'_>, id: &str, old: &[Value], new: &[Value]) -> Res
     for r in old {
         if !new.iter().any(|n| destination(n) == destination(r)) {
             let d = cx.c.ec2.delete_route().route_table_id(id);
-            let d = d.set_destination_cidr_block(get_str(r, "cidr_block").map(str::to_string)).set_destination_ipv6_cidr_block(get_str(r, "ipv6_cidr_block").map(str::to_string));
+            let d = d
+                .set_destination_cidr_block(get_str(r, "cidr_block").map(str::to_string))
+                .set_destination_ipv6_cidr_block(get_str(r, "ipv6_cidr_block").map(str::to_string));
             absent(d.send().await.map_err(sdk(cx.addr)))?;
         }
     }
@@ -91,7 +93,11 @@ impl Resource for RouteTable {
     fn schema(&self) -> ResourceSchema {
         ResourceSchema {
             version: 0,
-            block: tagged(id()).attr("arn", Attribute::computed(Str)).attr("vpc_id", Attribute::required(Str).force_new()).attr("owner_id", Attribute::computed(Str)).block("route", set_block(route_block())),
+            block: tagged(id())
+                .attr("arn", Attribute::computed(Str))
+                .attr("vpc_id", Attribute::required(Str).force_new())
+                .attr("owner_id", Attribute::computed(Str))
+                .block("route", set_block(route_block())),
         }
     }
 
@@ -108,7 +114,14 @@ impl Resource for RouteTable {
     }
 
     async fn create(&self, cx: &Cx<'_>, p: &Value) -> Result<Value, AwsError> {
-        let out = cx.c.ec2.create_route_table().vpc_id(get_str(p, "vpc_id").unwrap_or_default()).tag_specifications(tag_spec(cx, ResourceType::RouteTable, p)).send().await.map_err(sdk(cx.addr))?;
+        let out =
+            cx.c.ec2
+                .create_route_table()
+                .vpc_id(get_str(p, "vpc_id").unwrap_or_default())
+                .tag_specifications(tag_spec(cx, ResourceType::RouteTable, p))
+                .send()
+                .await
+                .map_err(sdk(cx.addr))?;
         let id = out.route_table().and_then(|r| r.route_table_id()).ok_or_else(|| cx.invalid("CreateRouteTable returned no id"))?.to_string();
         sync_routes(cx, &id, &[], &routes(p)).await?;
         let mut v = p.clone();
@@ -128,7 +141,12 @@ impl Resource for RouteTable {
         let Some(out) = absent(cx.c.ec2.describe_route_tables().route_table_ids(id).send().await.map_err(sdk(cx.addr)))? else { return Ok(None) };
         let Some(t) = out.route_tables().first() else { return Ok(None) };
         let owner = t.owner_id().unwrap_or_default();
-        let routes: Vec<Value> = t.routes().iter().filter(|r| r.gateway_id() != Some("local") && r.origin().is_none_or(|o| o.as_str() != "CreateRouteTable")).map(route_value).collect();
+        let routes: Vec<Value> = t
+            .routes()
+            .iter()
+            .filter(|r| r.gateway_id() != Some("local") && r.origin().is_none_or(|o| o.as_str() != "CreateRouteTable"))
+            .map(route_value)
+            .collect();
         Ok(Some(Value::map([
             ("id", Value::from(id)),
             ("arn", arn(cx, owner, "route-table", id)),
@@ -141,7 +159,10 @@ impl Resource for RouteTable {
 
     async fn delete(&self, cx: &Cx<'_>, prior: &Value) -> Result<(), AwsError> {
         let id = id_of(cx, prior)?;
-        crate::wait::retry_while(cx.addr, "the route table's associations to go", DEPENDENCY_CODES, cx.poll(), DEPENDENCY_WAIT, || async { cx.c.ec2.delete_route_table().route_table_id(id).send().await.map_err(sdk(cx.addr)).map(|_| ()) }).await
+        crate::wait::retry_while(cx.addr, "the route table's associations to go", DEPENDENCY_CODES, cx.poll(), DEPENDENCY_WAIT, || async {
+            cx.c.ec2.delete_route_table().route_table_id(id).send().await.map_err(sdk(cx.addr)).map(|_| ())
+        })
+        .await
     }
 
     async fn recover(&self, cx: &Cx<'_>, planned: &Value) -> Result<Option<Value>, AwsError> {
@@ -159,13 +180,23 @@ impl Resource for RouteTable {
 
 impl Association {
     /// The association matching `f` (by id, or subnet/gateway and table).
-    async fn find(&self, cx: &Cx<'_>, filters: Vec<aws_sdk_ec2::types::Filter>, pick: impl Fn(&aws_sdk_ec2::types::RouteTableAssociation) -> bool) -> Result<Option<Value>, AwsError> {
+    async fn find(
+        &self,
+        cx: &Cx<'_>,
+        filters: Vec<aws_sdk_ec2::types::Filter>,
+        pick: impl Fn(&aws_sdk_ec2::types::RouteTableAssociation) -> bool,
+    ) -> Result<Option<Value>, AwsError> {
         let out = cx.c.ec2.describe_route_tables().set_filters(Some(filters)).send().await.map_err(sdk(cx.addr))?;
         for t in out.route_tables() {
             for a in t.associations() {
                 let live = a.association_state().and_then(|s| s.state()).is_none_or(|s| s.as_str() == "associated");
                 if live && !a.main().unwrap_or(false) && pick(a) {
-                    return Ok(Some(Value::map([("id", opt(a.route_table_association_id())), ("subnet_id", opt(a.subnet_id())), ("gateway_id", opt(a.gateway_id())), ("route_table_id", opt(a.route_table_id()))])));
+                    return Ok(Some(Value::map([
+                        ("id", opt(a.route_table_association_id())),
+                        ("subnet_id", opt(a.subnet_id())),
+                        ("gateway_id", opt(a.gateway_id())),
+                        ("route_table_id", opt(a.route_table_id())),
+                    ])));
                 }
             }
         }
@@ -176,7 +207,13 @@ impl Association {
 #[async_trait]
 impl Resource for Association {
     fn schema(&self) -> ResourceSchema {
-        ResourceSchema { version: 0, block: id().attr("subnet_id", Attribute::optional(Str).force_new()).attr("gateway_id", Attribute::optional(Str).force_new()).attr("route_table_id", Attribute::required(Str)) }
+        ResourceSchema {
+            version: 0,
+            block: id()
+                .attr("subnet_id", Attribute::optional(Str).force_new())
+                .attr("gateway_id", Attribute::optional(Str).force_new())
+                .attr("route_table_id", Attribute::required(Str)),
+        }
     }
 
     fn refine(&self, addr: &str, _prior: Option<&Value>, planned: &mut Value) -> Result<(), AwsError> {
@@ -188,23 +225,29 @@ impl Resource for Association {
     }
 
     async fn create(&self, cx: &Cx<'_>, p: &Value) -> Result<Value, AwsError> {
-        let out = cx
-            .c
-            .ec2
-            .associate_route_table()
-            .route_table_id(get_str(p, "route_table_id").unwrap_or_default())
-            .set_subnet_id(get_str(p, "subnet_id").map(str::to_string))
-            .set_gateway_id(get_str(p, "gateway_id").map(str::to_string))
-            .send()
-            .await
-            .map_err(sdk(cx.addr))?;
+        let out =
+            cx.c.ec2
+                .associate_route_table()
+                .route_table_id(get_str(p, "route_table_id").unwrap_or_default())
+                .set_subnet_id(get_str(p, "subnet_id").map(str::to_string))
+                .set_gateway_id(get_str(p, "gateway_id").map(str::to_string))
+                .send()
+                .await
+                .map_err(sdk(cx.addr))?;
         let id = out.association_id().ok_or_else(|| cx.invalid("AssociateRouteTable returned no id"))?;
         self.read(cx, &Value::map([("id", Value::from(id))])).await?.ok_or_else(|| cx.invalid(format!("association {id} vanished after its create")))
     }
 
     async fn update(&self, cx: &Cx<'_>, prior: &Value, p: &Value) -> Result<Value, AwsError> {
         let id = id_of(cx, prior)?;
-        let out = cx.c.ec2.replace_route_table_association().association_id(id).route_table_id(get_str(p, "route_table_id").unwrap_or_default()).send().await.map_err(sdk(cx.addr))?;
+        let out =
+            cx.c.ec2
+                .replace_route_table_association()
+                .association_id(id)
+                .route_table_id(get_str(p, "route_table_id").unwrap_or_default())
+                .send()
+                .await
+                .map_err(sdk(cx.addr))?;
         let new_id = out.new_association_id().unwrap_or(id);
         self.read(cx, &Value::map([("id", Value::from(new_id))])).await?.ok_or_else(|| cx.invalid(format!("association {new_id} vanished during its update")))
     }

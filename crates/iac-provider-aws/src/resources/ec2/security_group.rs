@@ -43,17 +43,16 @@ impl Resource for SecurityGroup {
 
     async fn create(&self, cx: &Cx<'_>, p: &Value) -> Result<Value, AwsError> {
         let name = get_str(p, "name").map(str::to_string).unwrap_or_else(|| crate::resources::stable_name(&cx.owner));
-        let out = cx
-            .c
-            .ec2
-            .create_security_group()
-            .group_name(&name)
-            .description(get_str(p, "description").unwrap_or("Managed by Terraform"))
-            .set_vpc_id(get_str(p, "vpc_id").map(str::to_string))
-            .tag_specifications(tag_spec(cx, ResourceType::SecurityGroup, p))
-            .send()
-            .await
-            .map_err(sdk(cx.addr))?;
+        let out =
+            cx.c.ec2
+                .create_security_group()
+                .group_name(&name)
+                .description(get_str(p, "description").unwrap_or("Managed by Terraform"))
+                .set_vpc_id(get_str(p, "vpc_id").map(str::to_string))
+                .tag_specifications(tag_spec(cx, ResourceType::SecurityGroup, p))
+                .send()
+                .await
+                .map_err(sdk(cx.addr))?;
         let id = out.group_id().ok_or_else(|| cx.invalid("CreateSecurityGroup returned no id"))?.to_string();
         let all = IpPermission::builder().ip_protocol("-1").ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build()).build();
         absent(cx.c.ec2.revoke_security_group_egress().group_id(&id).ip_permissions(all).send().await.map_err(sdk(cx.addr)))?;
@@ -90,15 +89,30 @@ impl Resource for SecurityGroup {
             if let Some(out) = absent(cx.c.ec2.describe_security_groups().group_ids(id).send().await.map_err(sdk(cx.addr)))? {
                 if let Some(g) = out.security_groups().first() {
                     if !g.ip_permissions().is_empty() {
-                        cx.c.ec2.revoke_security_group_ingress().group_id(id).set_ip_permissions(Some(g.ip_permissions().to_vec())).send().await.map_err(sdk(cx.addr))?;
+                        cx.c.ec2
+                            .revoke_security_group_ingress()
+                            .group_id(id)
+                            .set_ip_permissions(Some(g.ip_permissions().to_vec()))
+                            .send()
+                            .await
+                            .map_err(sdk(cx.addr))?;
                     }
                     if !g.ip_permissions_egress().is_empty() {
-                        cx.c.ec2.revoke_security_group_egress().group_id(id).set_ip_permissions(Some(g.ip_permissions_egress().to_vec())).send().await.map_err(sdk(cx.addr))?;
+                        cx.c.ec2
+                            .revoke_security_group_egress()
+                            .group_id(id)
+                            .set_ip_permissions(Some(g.ip_permissions_egress().to_vec()))
+                            .send()
+                            .await
+                            .map_err(sdk(cx.addr))?;
                     }
                 }
             }
         }
-        crate::wait::retry_while(cx.addr, "the security group's users to go", DEPENDENCY_CODES, cx.poll(), DEPENDENCY_WAIT, || async { cx.c.ec2.delete_security_group().group_id(id).send().await.map_err(sdk(cx.addr)).map(|_| ()) }).await
+        crate::wait::retry_while(cx.addr, "the security group's users to go", DEPENDENCY_CODES, cx.poll(), DEPENDENCY_WAIT, || async {
+            cx.c.ec2.delete_security_group().group_id(id).send().await.map_err(sdk(cx.addr)).map(|_| ())
+        })
+        .await
     }
 
     async fn recover(&self, cx: &Cx<'_>, planned: &Value) -> Result<Option<Value>, AwsError> {

@@ -82,9 +82,27 @@ impl Resource for Rule {
         let group = get_str(p, "security_group_id").unwrap_or_default();
         let spec = tag_spec(cx, ResourceType::SecurityGroupRule, p);
         let rules = if self.egress {
-            cx.c.ec2.authorize_security_group_egress().group_id(group).ip_permissions(permission(p)).tag_specifications(spec).send().await.map_err(sdk(cx.addr))?.security_group_rules().to_vec()
+            cx.c.ec2
+                .authorize_security_group_egress()
+                .group_id(group)
+                .ip_permissions(permission(p))
+                .tag_specifications(spec)
+                .send()
+                .await
+                .map_err(sdk(cx.addr))?
+                .security_group_rules()
+                .to_vec()
         } else {
-            cx.c.ec2.authorize_security_group_ingress().group_id(group).ip_permissions(permission(p)).tag_specifications(spec).send().await.map_err(sdk(cx.addr))?.security_group_rules().to_vec()
+            cx.c.ec2
+                .authorize_security_group_ingress()
+                .group_id(group)
+                .ip_permissions(permission(p))
+                .tag_specifications(spec)
+                .send()
+                .await
+                .map_err(sdk(cx.addr))?
+                .security_group_rules()
+                .to_vec()
         };
         let id = rules.first().and_then(|r| r.security_group_rule_id()).ok_or_else(|| cx.invalid("the authorize call returned no rule id"))?.to_string();
         let mut v = p.clone();
@@ -108,7 +126,13 @@ impl Resource for Rule {
                 .set_description(get_str(p, "description").map(str::to_string))
                 .build();
             let upd = SecurityGroupRuleUpdate::builder().security_group_rule_id(id).security_group_rule(r).build();
-            cx.c.ec2.modify_security_group_rules().group_id(get_str(prior, "security_group_id").unwrap_or_default()).security_group_rules(upd).send().await.map_err(sdk(cx.addr))?;
+            cx.c.ec2
+                .modify_security_group_rules()
+                .group_id(get_str(prior, "security_group_id").unwrap_or_default())
+                .security_group_rules(upd)
+                .send()
+                .await
+                .map_err(sdk(cx.addr))?;
         }
         update_tags(cx, id, prior, p).await?;
         self.read(cx, p).await?.ok_or_else(|| cx.invalid(format!("rule {id} vanished during its update")))
@@ -116,8 +140,12 @@ impl Resource for Rule {
 
     async fn read(&self, cx: &Cx<'_>, current: &Value) -> Result<Option<Value>, AwsError> {
         let id = id_of(cx, current)?;
-        let Some(out) = absent(cx.c.ec2.describe_security_group_rules().security_group_rule_ids(id).send().await.map_err(sdk(cx.addr)))? else { return Ok(None) };
-        let Some(r) = out.security_group_rules().iter().find(|r| r.security_group_rule_id() == Some(id) && r.is_egress() == Some(self.egress)) else { return Ok(None) };
+        let Some(out) = absent(cx.c.ec2.describe_security_group_rules().security_group_rule_ids(id).send().await.map_err(sdk(cx.addr)))? else {
+            return Ok(None);
+        };
+        let Some(r) = out.security_group_rules().iter().find(|r| r.security_group_rule_id() == Some(id) && r.is_egress() == Some(self.egress)) else {
+            return Ok(None);
+        };
         let protocol = r.ip_protocol().unwrap_or("-1");
         let all = protocol == "-1";
         // Keep the configured spelling of "all protocols".

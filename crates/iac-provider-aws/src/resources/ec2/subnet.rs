@@ -15,7 +15,14 @@ use crate::values::*;
 pub struct Subnet;
 
 async fn set_public_ip(cx: &Cx<'_>, id: &str, b: bool) -> Result<(), AwsError> {
-    cx.c.ec2.modify_subnet_attribute().subnet_id(id).map_public_ip_on_launch(AttributeBooleanValue::builder().value(b).build()).send().await.map_err(sdk(cx.addr)).map(|_| ())
+    cx.c.ec2
+        .modify_subnet_attribute()
+        .subnet_id(id)
+        .map_public_ip_on_launch(AttributeBooleanValue::builder().value(b).build())
+        .send()
+        .await
+        .map_err(sdk(cx.addr))
+        .map(|_| ())
 }
 
 #[async_trait]
@@ -39,17 +46,16 @@ impl Resource for Subnet {
     }
 
     async fn create(&self, cx: &Cx<'_>, p: &Value) -> Result<Value, AwsError> {
-        let out = cx
-            .c
-            .ec2
-            .create_subnet()
-            .vpc_id(get_str(p, "vpc_id").unwrap_or_default())
-            .cidr_block(get_str(p, "cidr_block").unwrap_or_default())
-            .set_availability_zone(get_str(p, "availability_zone").map(str::to_string))
-            .tag_specifications(tag_spec(cx, ResourceType::Subnet, p))
-            .send()
-            .await
-            .map_err(sdk(cx.addr))?;
+        let out =
+            cx.c.ec2
+                .create_subnet()
+                .vpc_id(get_str(p, "vpc_id").unwrap_or_default())
+                .cidr_block(get_str(p, "cidr_block").unwrap_or_default())
+                .set_availability_zone(get_str(p, "availability_zone").map(str::to_string))
+                .tag_specifications(tag_spec(cx, ResourceType::Subnet, p))
+                .send()
+                .await
+                .map_err(sdk(cx.addr))?;
         let id = out.subnet().and_then(|s| s.subnet_id()).ok_or_else(|| cx.invalid("CreateSubnet returned no id"))?.to_string();
         if get_bool(p, "map_public_ip_on_launch") == Some(true) {
             set_public_ip(cx, &id, true).await?;
@@ -88,7 +94,10 @@ impl Resource for Subnet {
 
     async fn delete(&self, cx: &Cx<'_>, prior: &Value) -> Result<(), AwsError> {
         let id = id_of(cx, prior)?;
-        crate::wait::retry_while(cx.addr, "the subnet's dependencies to go", DEPENDENCY_CODES, cx.poll(), DEPENDENCY_WAIT, || async { cx.c.ec2.delete_subnet().subnet_id(id).send().await.map_err(sdk(cx.addr)).map(|_| ()) }).await
+        crate::wait::retry_while(cx.addr, "the subnet's dependencies to go", DEPENDENCY_CODES, cx.poll(), DEPENDENCY_WAIT, || async {
+            cx.c.ec2.delete_subnet().subnet_id(id).send().await.map_err(sdk(cx.addr)).map(|_| ())
+        })
+        .await
     }
 
     async fn recover(&self, cx: &Cx<'_>, planned: &Value) -> Result<Option<Value>, AwsError> {

@@ -19,7 +19,13 @@ async fn set_dns(cx: &Cx<'_>, id: &str, support: Option<bool>, hostnames: Option
         cx.c.ec2.modify_vpc_attribute().vpc_id(id).enable_dns_support(AttributeBooleanValue::builder().value(b).build()).send().await.map_err(sdk(cx.addr))?;
     }
     if let Some(b) = hostnames {
-        cx.c.ec2.modify_vpc_attribute().vpc_id(id).enable_dns_hostnames(AttributeBooleanValue::builder().value(b).build()).send().await.map_err(sdk(cx.addr))?;
+        cx.c.ec2
+            .modify_vpc_attribute()
+            .vpc_id(id)
+            .enable_dns_hostnames(AttributeBooleanValue::builder().value(b).build())
+            .send()
+            .await
+            .map_err(sdk(cx.addr))?;
     }
     Ok(())
 }
@@ -56,16 +62,15 @@ impl Resource for Vpc {
     }
 
     async fn create(&self, cx: &Cx<'_>, p: &Value) -> Result<Value, AwsError> {
-        let out = cx
-            .c
-            .ec2
-            .create_vpc()
-            .cidr_block(get_str(p, "cidr_block").unwrap_or_default())
-            .instance_tenancy(Tenancy::from(get_str(p, "instance_tenancy").unwrap_or("default")))
-            .tag_specifications(tag_spec(cx, ResourceType::Vpc, p))
-            .send()
-            .await
-            .map_err(sdk(cx.addr))?;
+        let out =
+            cx.c.ec2
+                .create_vpc()
+                .cidr_block(get_str(p, "cidr_block").unwrap_or_default())
+                .instance_tenancy(Tenancy::from(get_str(p, "instance_tenancy").unwrap_or("default")))
+                .tag_specifications(tag_spec(cx, ResourceType::Vpc, p))
+                .send()
+                .await
+                .map_err(sdk(cx.addr))?;
         let id = out.vpc().and_then(|v| v.vpc_id()).ok_or_else(|| cx.invalid("CreateVpc returned no id"))?.to_string();
         // AWS creates VPCs with DNS support on and hostnames off.
         let support = get_bool(p, "enable_dns_support").filter(|b| !b);
@@ -89,9 +94,11 @@ impl Resource for Vpc {
         let Some(out) = absent(cx.c.ec2.describe_vpcs().vpc_ids(id).send().await.map_err(sdk(cx.addr)))? else { return Ok(None) };
         let Some(vpc) = out.vpcs().first() else { return Ok(None) };
         let owner = vpc.owner_id().unwrap_or_default();
-        let main_rt = cx.c.ec2.describe_route_tables().filters(filter("vpc-id", id)).filters(filter("association.main", "true")).send().await.map_err(sdk(cx.addr))?;
+        let main_rt =
+            cx.c.ec2.describe_route_tables().filters(filter("vpc-id", id)).filters(filter("association.main", "true")).send().await.map_err(sdk(cx.addr))?;
         let main_rt = main_rt.route_tables().first().and_then(|r| r.route_table_id()).map(str::to_string);
-        let sg = cx.c.ec2.describe_security_groups().filters(filter("vpc-id", id)).filters(filter("group-name", "default")).send().await.map_err(sdk(cx.addr))?;
+        let sg =
+            cx.c.ec2.describe_security_groups().filters(filter("vpc-id", id)).filters(filter("group-name", "default")).send().await.map_err(sdk(cx.addr))?;
         let sg = sg.security_groups().first().and_then(|g| g.group_id()).map(str::to_string);
         Ok(Some(Value::map([
             ("id", Value::from(id)),
@@ -111,7 +118,10 @@ impl Resource for Vpc {
 
     async fn delete(&self, cx: &Cx<'_>, prior: &Value) -> Result<(), AwsError> {
         let id = id_of(cx, prior)?;
-        crate::wait::retry_while(cx.addr, "the VPC's dependencies to go", DEPENDENCY_CODES, cx.poll(), DEPENDENCY_WAIT, || async { cx.c.ec2.delete_vpc().vpc_id(id).send().await.map_err(sdk(cx.addr)).map(|_| ()) }).await
+        crate::wait::retry_while(cx.addr, "the VPC's dependencies to go", DEPENDENCY_CODES, cx.poll(), DEPENDENCY_WAIT, || async {
+            cx.c.ec2.delete_vpc().vpc_id(id).send().await.map_err(sdk(cx.addr)).map(|_| ())
+        })
+        .await
     }
 
     async fn recover(&self, cx: &Cx<'_>, planned: &Value) -> Result<Option<Value>, AwsError> {

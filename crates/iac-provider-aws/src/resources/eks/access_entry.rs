@@ -31,7 +31,8 @@ fn value(e: &aws_sdk_eks::types::AccessEntry) -> Value {
 }
 
 async fn describe(cx: &Cx<'_>, cluster: &str, principal: &str) -> Result<Option<aws_sdk_eks::types::AccessEntry>, AwsError> {
-    Ok(absent(cx.c.eks.describe_access_entry().cluster_name(cluster).principal_arn(principal).send().await.map_err(sdk(cx.addr)))?.and_then(|o| o.access_entry().cloned()))
+    Ok(absent(cx.c.eks.describe_access_entry().cluster_name(cluster).principal_arn(principal).send().await.map_err(sdk(cx.addr)))?
+        .and_then(|o| o.access_entry().cloned()))
 }
 
 fn names(v: &Value) -> (String, String) {
@@ -68,20 +69,19 @@ impl Resource for AccessEntry {
 
     async fn create(&self, cx: &Cx<'_>, p: &Value) -> Result<Value, AwsError> {
         let (cluster, principal) = names(p);
-        let out = cx
-            .c
-            .eks
-            .create_access_entry()
-            .cluster_name(&cluster)
-            .principal_arn(&principal)
-            .set_kubernetes_groups(p.get("kubernetes_groups").filter(|g| g.is_wholly_known() && !g.is_null()).map(|_| get_strs(p, "kubernetes_groups")))
-            .set_username(get_str(p, "user_name").map(str::to_string))
-            .set_type(get_str(p, "type").map(str::to_string))
-            .set_tags(Some(eks_tags(p, &cx.owner)))
-            .client_request_token(request_token(&cx.owner))
-            .send()
-            .await
-            .map_err(sdk(cx.addr))?;
+        let out =
+            cx.c.eks
+                .create_access_entry()
+                .cluster_name(&cluster)
+                .principal_arn(&principal)
+                .set_kubernetes_groups(p.get("kubernetes_groups").filter(|g| g.is_wholly_known() && !g.is_null()).map(|_| get_strs(p, "kubernetes_groups")))
+                .set_username(get_str(p, "user_name").map(str::to_string))
+                .set_type(get_str(p, "type").map(str::to_string))
+                .set_tags(Some(eks_tags(p, &cx.owner)))
+                .client_request_token(request_token(&cx.owner))
+                .send()
+                .await
+                .map_err(sdk(cx.addr))?;
         out.access_entry().map(value).ok_or_else(|| cx.invalid("CreateAccessEntry returned no entry"))
     }
 

@@ -44,8 +44,14 @@ async fn wait_active(cx: &Cx<'_>, cluster: &str, name: &str, limit: std::time::D
         match a.status() {
             Some(AddonStatus::Active) => Ok(Some(a)),
             Some(AddonStatus::CreateFailed | AddonStatus::UpdateFailed | AddonStatus::Degraded) => {
-                let issues: Vec<String> = a.health().map(|h| h.issues().iter().map(|i| format!("{}: {}", i.code().map(|c| c.as_str()).unwrap_or("?"), i.message().unwrap_or(""))).collect()).unwrap_or_default();
-                Err(AwsError::Failed { addr: cx.addr.to_string(), message: format!("add-on {name} is {}: {}", a.status().map(|s| s.as_str()).unwrap_or(""), issues.join("; ")) })
+                let issues: Vec<String> = a
+                    .health()
+                    .map(|h| h.issues().iter().map(|i| format!("{}: {}", i.code().map(|c| c.as_str()).unwrap_or("?"), i.message().unwrap_or(""))).collect())
+                    .unwrap_or_default();
+                Err(AwsError::Failed {
+                    addr: cx.addr.to_string(),
+                    message: format!("add-on {name} is {}: {}", a.status().map(|s| s.as_str()).unwrap_or(""), issues.join("; ")),
+                })
             }
             _ => Ok(None),
         }
@@ -85,7 +91,11 @@ impl Resource for Addon {
     }
 
     fn refine(&self, _addr: &str, prior: Option<&Value>, planned: &mut Value) -> Result<(), AwsError> {
-        if prior.is_some_and(|p| p.get("addon_version") != planned.get("addon_version") || p.get("configuration_values") != planned.get("configuration_values") || p.get("service_account_role_arn") != planned.get("service_account_role_arn")) {
+        if prior.is_some_and(|p| {
+            p.get("addon_version") != planned.get("addon_version")
+                || p.get("configuration_values") != planned.get("configuration_values")
+                || p.get("service_account_role_arn") != planned.get("service_account_role_arn")
+        }) {
             set(planned, "modified_at", Value::Unknown);
         }
         Ok(())
@@ -113,19 +123,18 @@ impl Resource for Addon {
         let (cluster, name) = names(prior);
         let changed = |k: &str| prior.get(k) != p.get(k);
         if changed("addon_version") || changed("service_account_role_arn") || changed("configuration_values") {
-            let out = cx
-                .c
-                .eks
-                .update_addon()
-                .cluster_name(&cluster)
-                .addon_name(&name)
-                .set_addon_version(get_str(p, "addon_version").map(str::to_string))
-                .service_account_role_arn(get_str(p, "service_account_role_arn").unwrap_or(""))
-                .set_configuration_values(get_str(p, "configuration_values").map(str::to_string))
-                .set_resolve_conflicts(get_str(p, "resolve_conflicts_on_update").map(ResolveConflicts::from))
-                .send()
-                .await
-                .map_err(sdk(cx.addr))?;
+            let out =
+                cx.c.eks
+                    .update_addon()
+                    .cluster_name(&cluster)
+                    .addon_name(&name)
+                    .set_addon_version(get_str(p, "addon_version").map(str::to_string))
+                    .service_account_role_arn(get_str(p, "service_account_role_arn").unwrap_or(""))
+                    .set_configuration_values(get_str(p, "configuration_values").map(str::to_string))
+                    .set_resolve_conflicts(get_str(p, "resolve_conflicts_on_update").map(ResolveConflicts::from))
+                    .send()
+                    .await
+                    .map_err(sdk(cx.addr))?;
             let limit = wait::timeout(p, "update", ADDON_WAIT);
             if let Some(id) = out.update().and_then(|u| u.id()) {
                 wait_update(cx, &cluster, None, Some(&name), id, limit).await?;
@@ -147,13 +156,19 @@ impl Resource for Addon {
 
     async fn delete(&self, cx: &Cx<'_>, prior: &Value) -> Result<(), AwsError> {
         let (cluster, name) = names(prior);
-        if absent(cx.c.eks.delete_addon().cluster_name(&cluster).addon_name(&name).set_preserve(get_bool(prior, "preserve")).send().await.map_err(sdk(cx.addr)))?.is_none() {
+        if absent(
+            cx.c.eks.delete_addon().cluster_name(&cluster).addon_name(&name).set_preserve(get_bool(prior, "preserve")).send().await.map_err(sdk(cx.addr)),
+        )?
+        .is_none()
+        {
             return Ok(());
         }
         wait::until(cx.addr, &format!("add-on {name} to be deleted"), cx.poll(), wait::timeout(prior, "delete", ADDON_WAIT), || async {
             match describe(cx, &cluster, &name).await? {
                 None => Ok(Some(())),
-                Some(a) if a.status() == Some(&AddonStatus::DeleteFailed) => Err(AwsError::Failed { addr: cx.addr.to_string(), message: format!("add-on {name} failed to delete") }),
+                Some(a) if a.status() == Some(&AddonStatus::DeleteFailed) => {
+                    Err(AwsError::Failed { addr: cx.addr.to_string(), message: format!("add-on {name} failed to delete") })
+                }
                 Some(_) => Ok(None),
             }
         })

@@ -47,7 +47,9 @@ pub fn vpc_config_block() -> Block {
 }
 
 fn access_config_block() -> Block {
-    Block::default().attr("authentication_mode", Attribute::optional_computed(Str)).attr("bootstrap_cluster_creator_admin_permissions", Attribute::optional_computed(Bool).force_new())
+    Block::default()
+        .attr("authentication_mode", Attribute::optional_computed(Str))
+        .attr("bootstrap_cluster_creator_admin_permissions", Attribute::optional_computed(Bool).force_new())
 }
 
 pub fn cluster_value(c: &aws_sdk_eks::types::Cluster, current: &Value) -> Value {
@@ -56,7 +58,14 @@ pub fn cluster_value(c: &aws_sdk_eks::types::Cluster, current: &Value) -> Value 
     let vpc_config = Value::map([
         ("subnet_ids", str_set(vpc.map(|v| v.subnet_ids().to_vec()).unwrap_or_default())),
         // Null when none, as configured without any.
-        ("security_group_ids", if sgs.is_empty() && block0(current, "vpc_config").and_then(|b| b.get("security_group_ids")).is_none_or(Value::is_null) { Value::Null } else { str_set(sgs) }),
+        (
+            "security_group_ids",
+            if sgs.is_empty() && block0(current, "vpc_config").and_then(|b| b.get("security_group_ids")).is_none_or(Value::is_null) {
+                Value::Null
+            } else {
+                str_set(sgs)
+            },
+        ),
         ("endpoint_public_access", Value::Bool(vpc.map(|v| v.endpoint_public_access()).unwrap_or(true))),
         ("endpoint_private_access", Value::Bool(vpc.map(|v| v.endpoint_private_access()).unwrap_or(false))),
         ("public_access_cidrs", str_set(vpc.map(|v| v.public_access_cidrs().to_vec()).unwrap_or_default())),
@@ -67,7 +76,10 @@ pub fn cluster_value(c: &aws_sdk_eks::types::Cluster, current: &Value) -> Value 
     let access = c.access_config().map(|a| {
         Value::map([
             ("authentication_mode", opt(a.authentication_mode().map(|m| m.as_str()))),
-            ("bootstrap_cluster_creator_admin_permissions", a.bootstrap_cluster_creator_admin_permissions().map(Value::Bool).or(prior_bootstrap.clone()).unwrap_or(Value::Bool(true))),
+            (
+                "bootstrap_cluster_creator_admin_permissions",
+                a.bootstrap_cluster_creator_admin_permissions().map(Value::Bool).or(prior_bootstrap.clone()).unwrap_or(Value::Bool(true)),
+            ),
         ])
     });
     Value::map([
@@ -81,7 +93,13 @@ pub fn cluster_value(c: &aws_sdk_eks::types::Cluster, current: &Value) -> Value 
         ("endpoint", opt(c.endpoint())),
         ("created_at", date(c.created_at())),
         ("certificate_authority", Value::List(vec![Value::map([("data", opt(c.certificate_authority().and_then(|a| a.data())))])])),
-        ("identity", Value::List(vec![Value::map([("oidc", Value::List(vec![Value::map([("issuer", opt(c.identity().and_then(|i| i.oidc()).and_then(|o| o.issuer())))])]))])])),
+        (
+            "identity",
+            Value::List(vec![Value::map([(
+                "oidc",
+                Value::List(vec![Value::map([("issuer", opt(c.identity().and_then(|i| i.oidc()).and_then(|o| o.issuer())))])]),
+            )])]),
+        ),
         ("vpc_config", Value::List(vec![vpc_config])),
         ("access_config", Value::List(access.into_iter().collect())),
         ("tags_all", tags_value(c.tags())),
@@ -89,7 +107,15 @@ pub fn cluster_value(c: &aws_sdk_eks::types::Cluster, current: &Value) -> Value 
 }
 
 fn health(c: &aws_sdk_eks::types::Cluster) -> String {
-    let issues: Vec<String> = c.health().map(|h| h.issues().iter().map(|i| format!("{}: {} ({})", i.code().map(|c| c.as_str()).unwrap_or("?"), i.message().unwrap_or(""), i.resource_ids().join(", "))).collect()).unwrap_or_default();
+    let issues: Vec<String> = c
+        .health()
+        .map(|h| {
+            h.issues()
+                .iter()
+                .map(|i| format!("{}: {} ({})", i.code().map(|c| c.as_str()).unwrap_or("?"), i.message().unwrap_or(""), i.resource_ids().join(", ")))
+                .collect()
+        })
+        .unwrap_or_default();
     if issues.is_empty() {
         "no health issues reported".into()
     } else {
@@ -115,11 +141,15 @@ pub async fn wait_active(cx: &Cx<'_>, name: &str, limit: std::time::Duration) ->
 }
 
 fn timeout_of(v: &Value, op: &str) -> std::time::Duration {
-    wait::timeout(v, op, match op {
-        "create" => CLUSTER_CREATE,
-        "update" => CLUSTER_UPDATE,
-        _ => CLUSTER_DELETE,
-    })
+    wait::timeout(
+        v,
+        op,
+        match op {
+            "create" => CLUSTER_CREATE,
+            "update" => CLUSTER_UPDATE,
+            _ => CLUSTER_DELETE,
+        },
+    )
 }
 
 #[async_trait]
@@ -163,7 +193,10 @@ impl Resource for Cluster {
         if let (Some(have), Some(want)) = (prior.and_then(|p| get_str(p, "version")), get_str(planned, "version")) {
             if have != want {
                 if upgrade_path(have, want).is_none() {
-                    return Err(AwsError::invalid(addr, format!("version {want} cannot follow {have}: EKS upgrades one minor version at a time and never downgrades")));
+                    return Err(AwsError::invalid(
+                        addr,
+                        format!("version {want} cannot follow {have}: EKS upgrades one minor version at a time and never downgrades"),
+                    ));
                 }
                 // Upgrading changes the platform version and passes through UPDATING.
                 set(planned, "platform_version", Value::Unknown);
@@ -180,10 +213,15 @@ impl Resource for Cluster {
             .set_security_group_ids(Some(get_strs(&vpc, "security_group_ids")))
             .set_endpoint_public_access(get_bool(&vpc, "endpoint_public_access"))
             .set_endpoint_private_access(get_bool(&vpc, "endpoint_private_access"))
-            .set_public_access_cidrs(vpc.get("public_access_cidrs").filter(|v| v.is_wholly_known() && !v.is_null()).map(|_| get_strs(&vpc, "public_access_cidrs")))
+            .set_public_access_cidrs(
+                vpc.get("public_access_cidrs").filter(|v| v.is_wholly_known() && !v.is_null()).map(|_| get_strs(&vpc, "public_access_cidrs")),
+            )
             .build();
         let access = block0(p, "access_config").filter(|a| a.is_wholly_known()).map(|a| {
-            CreateAccessConfigRequest::builder().set_authentication_mode(get_str(a, "authentication_mode").map(AuthenticationMode::from)).set_bootstrap_cluster_creator_admin_permissions(get_bool(a, "bootstrap_cluster_creator_admin_permissions")).build()
+            CreateAccessConfigRequest::builder()
+                .set_authentication_mode(get_str(a, "authentication_mode").map(AuthenticationMode::from))
+                .set_bootstrap_cluster_creator_admin_permissions(get_bool(a, "bootstrap_cluster_creator_admin_permissions"))
+                .build()
         });
         cx.c.eks
             .create_cluster()
@@ -218,7 +256,8 @@ impl Resource for Cluster {
         }
         let (old_vpc, new_vpc) = (block0(prior, "vpc_config").cloned().unwrap_or(Value::Null), block0(p, "vpc_config").cloned().unwrap_or(Value::Null));
         let access_changed = |k: &str| get_bool(&old_vpc, k) != get_bool(&new_vpc, k) && get_bool(&new_vpc, k).is_some();
-        let cidrs_changed = old_vpc.get("public_access_cidrs") != new_vpc.get("public_access_cidrs") && new_vpc.get("public_access_cidrs").is_some_and(|v| v.is_wholly_known() && !v.is_null());
+        let cidrs_changed = old_vpc.get("public_access_cidrs") != new_vpc.get("public_access_cidrs")
+            && new_vpc.get("public_access_cidrs").is_some_and(|v| v.is_wholly_known() && !v.is_null());
         if access_changed("endpoint_public_access") || access_changed("endpoint_private_access") || cidrs_changed {
             let req = VpcConfigRequest::builder()
                 .set_endpoint_public_access(get_bool(&new_vpc, "endpoint_public_access"))
@@ -233,7 +272,14 @@ impl Resource for Cluster {
         }
         let mode = |v: &Value| block0(v, "access_config").and_then(|a| get_str(a, "authentication_mode")).map(str::to_string);
         if let Some(m) = mode(p).filter(|m| Some(m) != mode(prior).as_ref()) {
-            let out = cx.c.eks.update_cluster_config().name(name).access_config(UpdateAccessConfigRequest::builder().authentication_mode(AuthenticationMode::from(m.as_str())).build()).send().await.map_err(sdk(cx.addr))?;
+            let out =
+                cx.c.eks
+                    .update_cluster_config()
+                    .name(name)
+                    .access_config(UpdateAccessConfigRequest::builder().authentication_mode(AuthenticationMode::from(m.as_str())).build())
+                    .send()
+                    .await
+                    .map_err(sdk(cx.addr))?;
             if let Some(id) = out.update().and_then(|u| u.id()) {
                 wait_update(cx, name, None, None, id, limit).await?;
             }
@@ -259,7 +305,9 @@ impl Resource for Cluster {
         wait::until(cx.addr, &format!("cluster {name} to be deleted"), cx.poll(), timeout_of(prior, "delete"), || async {
             match describe(cx, name).await? {
                 None => Ok(Some(())),
-                Some(c) if c.status() == Some(&ClusterStatus::Failed) => Err(AwsError::Failed { addr: cx.addr.to_string(), message: format!("cluster {name} is FAILED while deleting: {}", health(&c)) }),
+                Some(c) if c.status() == Some(&ClusterStatus::Failed) => {
+                    Err(AwsError::Failed { addr: cx.addr.to_string(), message: format!("cluster {name} is FAILED while deleting: {}", health(&c)) })
+                }
                 Some(_) => Ok(None),
             }
         })

@@ -46,7 +46,10 @@ impl DataSource for ClusterData {
                 .attr("certificate_authority", Attribute::computed(list_of(obj(&[("data", Str)]))))
                 .attr("identity", Attribute::computed(list_of(obj(&[("oidc", list_of(obj(&[("issuer", Str)])))]))))
                 .attr("vpc_config", Attribute::computed(list_of(vpc)))
-                .attr("access_config", Attribute::computed(list_of(obj(&[("authentication_mode", Str), ("bootstrap_cluster_creator_admin_permissions", Bool)]))))
+                .attr(
+                    "access_config",
+                    Attribute::computed(list_of(obj(&[("authentication_mode", Str), ("bootstrap_cluster_creator_admin_permissions", Bool)]))),
+                )
                 .attr("tags", Attribute::computed(map_of(Str))),
         }
     }
@@ -67,13 +70,20 @@ impl DataSource for ClusterData {
 #[async_trait]
 impl DataSource for ClusterAuth {
     fn schema(&self) -> ResourceSchema {
-        ResourceSchema { version: 0, block: Block::default().attr("id", Attribute::computed(Str)).attr("name", Attribute::required(Str)).attr("token", Attribute::computed(Str).ephemeral().describe("valid for 15 minutes; made fresh on every run and never stored")) }
+        ResourceSchema {
+            version: 0,
+            block: Block::default()
+                .attr("id", Attribute::computed(Str))
+                .attr("name", Attribute::required(Str))
+                .attr("token", Attribute::computed(Str).ephemeral().describe("valid for 15 minutes; made fresh on every run and never stored")),
+        }
     }
 
     async fn read(&self, cx: &Cx<'_>, config: &Value) -> Result<Value, AwsError> {
         let name = get_str(config, "name").unwrap_or_default();
         let creds = cx.c.credentials(cx.addr).await?;
-        let token = crate::eks_token::token(&cx.c.sts_url(), &cx.c.region, name, creds, std::time::SystemTime::now()).map_err(|e| cx.invalid(format!("could not sign the token: {e}")))?;
+        let token = crate::eks_token::token(&cx.c.sts_url(), &cx.c.region, name, creds, std::time::SystemTime::now())
+            .map_err(|e| cx.invalid(format!("could not sign the token: {e}")))?;
         Ok(Value::map([("id", Value::from(name)), ("name", Value::from(name)), ("token", Value::String(token).into_sensitive())]))
     }
 }

@@ -65,13 +65,26 @@ pub async fn update_tags(cx: &Cx<'_>, arn: &str, prior: &Value, planned: &Value)
 /// EKS's reasons.
 pub async fn wait_update(cx: &Cx<'_>, cluster: &str, nodegroup: Option<&str>, addon: Option<&str>, id: &str, limit: Duration) -> Result<(), AwsError> {
     crate::wait::until(cx.addr, &format!("update {id} to finish"), cx.poll(), limit, || async {
-        let out = cx.c.eks.describe_update().name(cluster).update_id(id).set_nodegroup_name(nodegroup.map(str::to_string)).set_addon_name(addon.map(str::to_string)).send().await.map_err(sdk(cx.addr))?;
+        let out =
+            cx.c.eks
+                .describe_update()
+                .name(cluster)
+                .update_id(id)
+                .set_nodegroup_name(nodegroup.map(str::to_string))
+                .set_addon_name(addon.map(str::to_string))
+                .send()
+                .await
+                .map_err(sdk(cx.addr))?;
         let Some(u) = out.update() else { return Ok(Some(())) };
         match u.status() {
             Some(UpdateStatus::Successful) | None => Ok(Some(())),
             Some(UpdateStatus::Failed | UpdateStatus::Cancelled) => {
-                let reasons: Vec<String> = u.errors().iter().map(|e| format!("{}: {}", e.error_code().map(|c| c.as_str()).unwrap_or("?"), e.error_message().unwrap_or(""))).collect();
-                Err(AwsError::Failed { addr: cx.addr.to_string(), message: format!("update {id} {}: {}", u.status().map(|s| s.as_str()).unwrap_or(""), reasons.join("; ")) })
+                let reasons: Vec<String> =
+                    u.errors().iter().map(|e| format!("{}: {}", e.error_code().map(|c| c.as_str()).unwrap_or("?"), e.error_message().unwrap_or(""))).collect();
+                Err(AwsError::Failed {
+                    addr: cx.addr.to_string(),
+                    message: format!("update {id} {}: {}", u.status().map(|s| s.as_str()).unwrap_or(""), reasons.join("; ")),
+                })
             }
             _ => Ok(None),
         }

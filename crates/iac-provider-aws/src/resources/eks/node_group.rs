@@ -8,7 +8,9 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use aws_sdk_eks::types::{AmiTypes, CapacityTypes, NodegroupScalingConfig, NodegroupStatus, NodegroupUpdateConfig, Taint, TaintEffect, UpdateLabelsPayload, UpdateTaintsPayload};
+use aws_sdk_eks::types::{
+    AmiTypes, CapacityTypes, NodegroupScalingConfig, NodegroupStatus, NodegroupUpdateConfig, Taint, TaintEffect, UpdateLabelsPayload, UpdateTaintsPayload,
+};
 use iac_core::schema::{set_normalize, Attribute, Block, ResourceSchema};
 use iac_core::Value;
 
@@ -22,11 +24,17 @@ use crate::wait;
 pub struct NodeGroup;
 
 fn scaling_block() -> Block {
-    Block::default().attr("desired_size", Attribute::required(Number)).attr("min_size", Attribute::required(Number)).attr("max_size", Attribute::required(Number))
+    Block::default()
+        .attr("desired_size", Attribute::required(Number))
+        .attr("min_size", Attribute::required(Number))
+        .attr("max_size", Attribute::required(Number))
 }
 
 fn taint_block() -> Block {
-    Block::default().attr("key", Attribute::required(Str)).attr("value", Attribute::optional(Str)).attr("effect", Attribute::required(Str).describe("NO_SCHEDULE, NO_EXECUTE or PREFER_NO_SCHEDULE"))
+    Block::default()
+        .attr("key", Attribute::required(Str))
+        .attr("value", Attribute::optional(Str))
+        .attr("effect", Attribute::required(Str).describe("NO_SCHEDULE, NO_EXECUTE or PREFER_NO_SCHEDULE"))
 }
 
 fn update_config_block() -> Block {
@@ -35,21 +43,42 @@ fn update_config_block() -> Block {
 
 fn scaling(v: &Value) -> NodegroupScalingConfig {
     let s = block0(v, "scaling_config").cloned().unwrap_or(Value::Null);
-    NodegroupScalingConfig::builder().set_desired_size(get_i32(&s, "desired_size")).set_min_size(get_i32(&s, "min_size")).set_max_size(get_i32(&s, "max_size")).build()
+    NodegroupScalingConfig::builder()
+        .set_desired_size(get_i32(&s, "desired_size"))
+        .set_min_size(get_i32(&s, "min_size"))
+        .set_max_size(get_i32(&s, "max_size"))
+        .build()
 }
 
 fn taints(v: &Value) -> Vec<Taint> {
-    v.get("taint").and_then(Value::as_list).unwrap_or(&[]).iter().map(|t| Taint::builder().set_key(get_str(t, "key").map(str::to_string)).set_value(get_str(t, "value").map(str::to_string)).set_effect(get_str(t, "effect").map(TaintEffect::from)).build()).collect()
+    v.get("taint")
+        .and_then(Value::as_list)
+        .unwrap_or(&[])
+        .iter()
+        .map(|t| {
+            Taint::builder()
+                .set_key(get_str(t, "key").map(str::to_string))
+                .set_value(get_str(t, "value").map(str::to_string))
+                .set_effect(get_str(t, "effect").map(TaintEffect::from))
+                .build()
+        })
+        .collect()
 }
 
 fn update_config(v: &Value) -> Option<NodegroupUpdateConfig> {
-    block0(v, "update_config").filter(|u| u.is_wholly_known()).map(|u| NodegroupUpdateConfig::builder().set_max_unavailable(get_i32(u, "max_unavailable")).set_max_unavailable_percentage(get_i32(u, "max_unavailable_percentage")).build())
+    block0(v, "update_config").filter(|u| u.is_wholly_known()).map(|u| {
+        NodegroupUpdateConfig::builder()
+            .set_max_unavailable(get_i32(u, "max_unavailable"))
+            .set_max_unavailable_percentage(get_i32(u, "max_unavailable_percentage"))
+            .build()
+    })
 }
 
 fn node_group_value(n: &aws_sdk_eks::types::Nodegroup) -> Value {
     let s = n.scaling_config();
     let labels: BTreeMap<String, String> = n.labels().map(|l| l.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default();
-    let taints: Vec<Value> = n.taints().iter().map(|t| Value::map([("key", opt(t.key())), ("value", opt(t.value())), ("effect", opt(t.effect().map(|e| e.as_str())))])).collect();
+    let taints: Vec<Value> =
+        n.taints().iter().map(|t| Value::map([("key", opt(t.key())), ("value", opt(t.value())), ("effect", opt(t.effect().map(|e| e.as_str())))])).collect();
     let cluster = n.cluster_name().unwrap_or_default();
     let name = n.nodegroup_name().unwrap_or_default();
     Value::map([
@@ -67,15 +96,38 @@ fn node_group_value(n: &aws_sdk_eks::types::Nodegroup) -> Value {
         ("version", opt(n.version())),
         ("release_version", opt(n.release_version())),
         ("status", opt(n.status().map(|s| s.as_str()))),
-        ("scaling_config", Value::List(vec![Value::map([("desired_size", num(s.and_then(|s| s.desired_size()))), ("max_size", num(s.and_then(|s| s.max_size()))), ("min_size", num(s.and_then(|s| s.min_size())))])])),
+        (
+            "scaling_config",
+            Value::List(vec![Value::map([
+                ("desired_size", num(s.and_then(|s| s.desired_size()))),
+                ("max_size", num(s.and_then(|s| s.max_size()))),
+                ("min_size", num(s.and_then(|s| s.min_size()))),
+            ])]),
+        ),
         ("taint", Value::List(set_normalize(taints))),
-        ("update_config", Value::List(n.update_config().map(|u| Value::map([("max_unavailable", num(u.max_unavailable())), ("max_unavailable_percentage", num(u.max_unavailable_percentage()))])).into_iter().collect())),
+        (
+            "update_config",
+            Value::List(
+                n.update_config()
+                    .map(|u| Value::map([("max_unavailable", num(u.max_unavailable())), ("max_unavailable_percentage", num(u.max_unavailable_percentage()))]))
+                    .into_iter()
+                    .collect(),
+            ),
+        ),
         ("tags_all", tags_value(n.tags())),
     ])
 }
 
 fn health(n: &aws_sdk_eks::types::Nodegroup) -> String {
-    let issues: Vec<String> = n.health().map(|h| h.issues().iter().map(|i| format!("{}: {} ({})", i.code().map(|c| c.as_str()).unwrap_or("?"), i.message().unwrap_or(""), i.resource_ids().join(", "))).collect()).unwrap_or_default();
+    let issues: Vec<String> = n
+        .health()
+        .map(|h| {
+            h.issues()
+                .iter()
+                .map(|i| format!("{}: {} ({})", i.code().map(|c| c.as_str()).unwrap_or("?"), i.message().unwrap_or(""), i.resource_ids().join(", ")))
+                .collect()
+        })
+        .unwrap_or_default();
     if issues.is_empty() {
         "no health issues reported".into()
     } else {
@@ -84,7 +136,8 @@ fn health(n: &aws_sdk_eks::types::Nodegroup) -> String {
 }
 
 async fn describe(cx: &Cx<'_>, cluster: &str, name: &str) -> Result<Option<aws_sdk_eks::types::Nodegroup>, AwsError> {
-    Ok(absent(cx.c.eks.describe_nodegroup().cluster_name(cluster).nodegroup_name(name).send().await.map_err(sdk(cx.addr)))?.and_then(|o| o.nodegroup().cloned()))
+    Ok(absent(cx.c.eks.describe_nodegroup().cluster_name(cluster).nodegroup_name(name).send().await.map_err(sdk(cx.addr)))?
+        .and_then(|o| o.nodegroup().cloned()))
 }
 
 async fn wait_active(cx: &Cx<'_>, cluster: &str, name: &str, limit: std::time::Duration) -> Result<aws_sdk_eks::types::Nodegroup, AwsError> {
@@ -92,7 +145,10 @@ async fn wait_active(cx: &Cx<'_>, cluster: &str, name: &str, limit: std::time::D
         let n = describe(cx, cluster, name).await?.ok_or_else(|| cx.invalid(format!("node group {name} vanished while being waited for")))?;
         match n.status() {
             Some(NodegroupStatus::Active) => Ok(Some(n)),
-            Some(NodegroupStatus::CreateFailed | NodegroupStatus::Degraded) => Err(AwsError::Failed { addr: cx.addr.to_string(), message: format!("node group {name} is {}: {}", n.status().map(|s| s.as_str()).unwrap_or(""), health(&n)) }),
+            Some(NodegroupStatus::CreateFailed | NodegroupStatus::Degraded) => Err(AwsError::Failed {
+                addr: cx.addr.to_string(),
+                message: format!("node group {name} is {}: {}", n.status().map(|s| s.as_str()).unwrap_or(""), health(&n)),
+            }),
             _ => Ok(None),
         }
     })
@@ -200,7 +256,8 @@ impl Resource for NodeGroup {
             }
             if labels_changed {
                 let remove: Vec<String> = old_labels.keys().filter(|k| !new_labels.contains_key(*k)).cloned().collect();
-                let put: std::collections::HashMap<String, String> = new_labels.iter().filter(|(k, v)| old_labels.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect();
+                let put: std::collections::HashMap<String, String> =
+                    new_labels.iter().filter(|(k, v)| old_labels.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect();
                 req = req.labels(UpdateLabelsPayload::builder().set_add_or_update_labels(Some(put)).set_remove_labels(Some(remove)).build());
             }
             if taints_changed {
@@ -246,7 +303,9 @@ impl Resource for NodeGroup {
         wait::until(cx.addr, &format!("node group {name} to be deleted"), cx.poll(), wait::timeout(prior, "delete", NODE_GROUP_WAIT), || async {
             match describe(cx, &cluster, &name).await? {
                 None => Ok(Some(())),
-                Some(n) if n.status() == Some(&NodegroupStatus::DeleteFailed) => Err(AwsError::Failed { addr: cx.addr.to_string(), message: format!("node group {name} failed to delete: {}", health(&n)) }),
+                Some(n) if n.status() == Some(&NodegroupStatus::DeleteFailed) => {
+                    Err(AwsError::Failed { addr: cx.addr.to_string(), message: format!("node group {name} failed to delete: {}", health(&n)) })
+                }
                 Some(_) => Ok(None),
             }
         })
