@@ -1,0 +1,82 @@
+//! What one resource type or data source implements: its model, and the
+//! operations on one object, typed. Planning is shared (see `plan.rs`); a
+//! type adds its own rules in [`Resource::modify_plan`].
+
+use async_trait::async_trait;
+use iac_core::{AttrPath, Value};
+
+use crate::model::Model;
+use crate::provider::Configured;
+
+/// What an operation on one object sees: the configured provider (its
+/// clients and settings) and the object's address.
+pub struct Ctx<'a, P> {
+    /// The configured provider.
+    pub provider: &'a P,
+    /// The object's address (`module.net.aws_vpc.main`), for messages and
+    /// ownership tags.
+    pub addr: &'a str,
+}
+
+/// A managed resource type.
+#[async_trait]
+pub trait Resource<P: Configured>: Send + Sync + 'static {
+    /// The attributes, typed.
+    type Model: Model;
+
+    /// The type's name (`aws_vpc`).
+    const TYPE: &'static str;
+    /// The schema version recorded in state.
+    const VERSION: u64 = 0;
+
+    /// Checks beyond the schema, before any change: messages per attribute.
+    fn validate(&self, _config: &Value) -> Vec<(AttrPath, String)> {
+        Vec::new()
+    }
+
+    /// The type's own planning after the shared rules: `planned` may hold
+    /// unknown values; `prior` is None for a create or a replacement.
+    fn modify_plan(&self, _cx: &Ctx<'_, P>, _prior: Option<&Value>, _planned: &mut Value, _replace: &mut Vec<AttrPath>) -> Result<(), P::Error> {
+        Ok(())
+    }
+
+    /// Creates the object; `planned` has `None` where only the API can tell.
+    async fn create(&self, cx: &Ctx<'_, P>, planned: Self::Model) -> Result<Self::Model, P::Error>;
+
+    /// The object as the API has it; None when it is gone.
+    async fn read(&self, cx: &Ctx<'_, P>, current: Self::Model) -> Result<Option<Self::Model>, P::Error>;
+
+    /// Changes the object in place. The default, for types whose every
+    /// argument forces replacement or whose in-place changes live in state
+    /// only, takes the planned value as the new one.
+    async fn update(&self, _cx: &Ctx<'_, P>, _prior: Self::Model, planned: Self::Model) -> Result<Self::Model, P::Error> {
+        Ok(planned)
+    }
+
+    /// Deletes the object. An error the provider calls "gone" counts as done.
+    async fn delete(&self, cx: &Ctx<'_, P>, prior: Self::Model) -> Result<(), P::Error>;
+
+    /// The value an import reads from: the object's id.
+    fn import_stub(&self, id: &str) -> Value {
+        Value::map([("id", Value::from(id))])
+    }
+
+    /// Finds the object an interrupted create made (by ownership tag or
+    /// name). The default: creates leave nothing to find.
+    async fn recover(&self, _cx: &Ctx<'_, P>, _planned: Self::Model) -> Result<Option<Self::Model>, P::Error> {
+        Ok(None)
+    }
+}
+
+/// A data source.
+#[async_trait]
+pub trait DataSource<P: Configured>: Send + Sync + 'static {
+    /// The arguments and attributes, typed.
+    type Model: Model;
+
+    /// The data source's name (`aws_region`, without `data.`).
+    const TYPE: &'static str;
+
+    /// Reads the data for a wholly known configuration.
+    async fn read(&self, cx: &Ctx<'_, P>, config: Self::Model) -> Result<Self::Model, P::Error>;
+}

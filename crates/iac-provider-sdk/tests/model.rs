@@ -1,0 +1,99 @@
+//! `#[derive(Model)]`: the schema a struct declares and the conversion of
+//! its values, both ways.
+
+use std::collections::BTreeMap;
+
+use iac_provider_sdk::schema::{AttrType, Nesting};
+use iac_provider_sdk::{Model, Value};
+
+#[derive(Model, Debug, Clone, PartialEq, Default)]
+struct Rule {
+    #[sdk(required)]
+    port: u16,
+    #[sdk(optional, set)]
+    cidrs: Vec<String>,
+}
+
+#[derive(Model, Debug, Clone, PartialEq, Default)]
+struct Timeouts {
+    #[sdk(optional)]
+    create: Option<String>,
+}
+
+#[derive(Model, Debug, Clone, PartialEq, Default)]
+struct Group {
+    /// The group's id.
+    #[sdk(computed)]
+    id: Option<String>,
+    #[sdk(required, force_new)]
+    name: String,
+    #[sdk(optional, computed, default = "managed")]
+    description: Option<String>,
+    #[sdk(optional, json)]
+    policy: Option<String>,
+    #[sdk(optional, sensitive)]
+    secret: Option<String>,
+    #[sdk(optional, name = "type")]
+    kind: Option<String>,
+    #[sdk(optional)]
+    tags: BTreeMap<String, String>,
+    #[sdk(block, set)]
+    ingress: Vec<Rule>,
+    #[sdk(block, local)]
+    timeouts: Option<Timeouts>,
+    #[sdk(optional)]
+    size: Option<i64>,
+}
+
+#[test]
+fn the_schema_comes_from_the_fields() {
+    let b = Group::block();
+    let id = &b.attributes["id"];
+    assert!(id.computed && !id.optional && !id.required);
+    assert_eq!(id.description, "The group's id.");
+    let name = &b.attributes["name"];
+    assert!(name.required && name.force_new);
+    assert_eq!(name.type_, AttrType::String);
+    assert!(b.attributes["secret"].sensitive);
+    assert!(b.attributes.contains_key("type"), "name = overrides the field name");
+    assert_eq!(b.attributes["tags"].type_, AttrType::Map(Box::new(AttrType::String)));
+    assert_eq!(b.attributes["size"].type_, AttrType::Number);
+    assert_eq!(b.blocks["ingress"].nesting, Nesting::Set);
+    assert_eq!(b.blocks["ingress"].block.attributes["cidrs"].type_, AttrType::Set(Box::new(AttrType::String)));
+    assert_eq!(b.blocks["timeouts"].nesting, Nesting::Single);
+    let rules = Group::rules();
+    assert_eq!(rules.defaults, vec![("description", Value::from("managed"))]);
+    assert_eq!(rules.local, vec!["timeouts"]);
+    assert_eq!(rules.json, vec!["policy"]);
+}
+
+#[test]
+fn values_round_trip_with_every_attribute_present() {
+    let g = Group {
+        id: Some("g-1".into()),
+        name: "web".into(),
+        ingress: vec![Rule { port: 443, cidrs: vec!["10.0.0.0/8".into(), "0.0.0.0/0".into(), "10.0.0.0/8".into()] }],
+        ..Group::default()
+    };
+    let v = g.to_value();
+    let keys: Vec<&String> = v.as_map().unwrap().keys().collect();
+    assert_eq!(keys.len(), 10, "every attribute and block, null or empty when unset: {keys:?}");
+    assert_eq!(v.get("secret"), Some(&Value::Null));
+    assert_eq!(v.get("ingress").unwrap().as_list().unwrap()[0].get("cidrs"), Some(&Value::List(vec!["0.0.0.0/0".into(), "10.0.0.0/8".into()])), "sets are sorted and de-duplicated");
+    let back = Group::from_value(&v).unwrap();
+    assert_eq!(back.ingress[0].cidrs, vec!["0.0.0.0/0".to_string(), "10.0.0.0/8".into()]);
+    assert_eq!(back.name, "web");
+}
+
+#[test]
+fn unknown_decodes_to_none_and_bad_values_name_their_path() {
+    let v = Value::map([("id", Value::Unknown), ("name", Value::from("x")), ("ingress", Value::List(vec![Value::map([("port", Value::from("http"))])]))]);
+    let e = Group::from_value(&v).unwrap_err();
+    assert_eq!(e.to_string(), "ingress.0.port: expected a number, got \"http\"");
+    let v = Value::map([("id", Value::Unknown), ("name", Value::from("x")), ("size", Value::Number(2.5))]);
+    assert!(Group::from_value(&v).unwrap_err().to_string().starts_with("size: expected a whole number"));
+    let ok = Group::from_value(&Value::map([("id", Value::Unknown), ("name", Value::from("x"))])).unwrap();
+    assert_eq!(ok.id, None);
+    let e = Group::from_value(&Value::map([("name", Value::Unknown)])).unwrap_err();
+    assert_eq!(e.to_string(), "name: not known yet");
+}
