@@ -98,7 +98,7 @@ fn waiters_follow_transitions_and_a_failed_cluster_reports_its_health_issues() {
         let tmp = tempfile::tempdir().unwrap();
         let env2 = common::env(tmp.path(), &layer.url());
         let st = write_stack(tmp.path(), &cluster("broken", "10m"));
-        let err = iac_engine::ops::apply(&st, &env2, plan(&st, &env2).await, 10).await.err().expect("a FAILED cluster fails the apply");
+        let err = iac_engine::ops::apply(&st, &env2, plan(&st, &env2).await, 10).await.expect_err("a FAILED cluster fails the apply");
         let text = format!("{err:?}");
         assert!(text.contains("aws_eks_cluster.c") && text.contains("FAILED") && text.contains("Ec2SubnetNotFound"), "{text}");
 
@@ -107,7 +107,7 @@ fn waiters_follow_transitions_and_a_failed_cluster_reports_its_health_issues() {
         let tmp = tempfile::tempdir().unwrap();
         let env3 = common::env(tmp.path(), &layer.url());
         let st = write_stack(tmp.path(), &cluster("slow", "1s"));
-        let err = iac_engine::ops::apply(&st, &env3, plan(&st, &env3).await, 10).await.err().expect("the wait is bounded");
+        let err = iac_engine::ops::apply(&st, &env3, plan(&st, &env3).await, 10).await.expect_err("the wait is bounded");
         let text = format!("{err:?}");
         assert!(text.contains("timed out after 1s") && text.contains("cluster slow to become ACTIVE"), "{text}");
     });

@@ -162,7 +162,7 @@ fn objects_made_elsewhere_are_imported_by_id_and_match_their_configuration() {
         let id = made.vpc().unwrap().vpc_id().unwrap().to_string();
         let tmp = tempfile::tempdir().unwrap();
         let env = env(tmp.path(), &moto.endpoint());
-        let text = format!("provider \"aws\" {{\n  region = \"us-east-1\"\n}}\n\nresource \"aws_vpc\" \"legacy\" {{\n  cidr_block = \"10.9.0.0/16\"\n  tags = {{\n    Name = \"legacy\"\n  }}\n}}\n");
+        let text = String::from("provider \"aws\" {\n  region = \"us-east-1\"\n}\n\nresource \"aws_vpc\" \"legacy\" {\n  cidr_block = \"10.9.0.0/16\"\n  tags = {\n    Name = \"legacy\"\n  }\n}\n");
         let st = write_stack(tmp.path(), &text);
         // A wrong id is a clear error.
         let err = iac_engine::ops::import(&st, &env, "aws_vpc.legacy".parse().unwrap(), "vpc-0000000".into(), Vec::new()).await.unwrap_err();

@@ -68,7 +68,7 @@ fn faults_converge_without_duplicates() {
         }
         assert!(converged, "plan/apply did not converge under faults");
         let stats = h.stats();
-        assert!(stats.dropped > 0 && stats.by_status.get(&429).is_some() && stats.by_status.keys().any(|s| *s >= 500), "faults were injected: {stats:?}");
+        assert!(stats.dropped > 0 && stats.by_status.contains_key(&429) && stats.by_status.keys().any(|s| *s >= 500), "faults were injected: {stats:?}");
         h.with_store(|s| {
             assert_eq!(s.vpcs.iter().filter(|v| v.name == "faulty-net").count(), 1, "one VPC");
             assert_eq!(s.clusters.iter().filter(|c| c.name == "faulty").count(), 1, "one cluster");

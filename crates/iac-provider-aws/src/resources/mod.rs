@@ -91,20 +91,6 @@ pub fn stable_name(owner: &str) -> String {
     format!("iac-{h:016x}")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stable_names_are_fixed_per_owner() {
-        assert_eq!(stable_name("s/aws_security_group.a"), stable_name("s/aws_security_group.a"));
-        assert_ne!(stable_name("s/aws_security_group.a"), stable_name("s/aws_security_group.b"));
-        // Pinned: a change here would orphan objects made by earlier versions.
-        assert_eq!(stable_name(""), "iac-cbf29ce484222325");
-        assert!(stable_name("x").len() <= 32, "fits IAM, EKS and EC2 name limits");
-    }
-}
-
 fn has_tags(block: &Block) -> bool {
     block.attributes.contains_key("tags_all")
 }
@@ -175,7 +161,7 @@ pub fn finish_read(r: &dyn Resource, s: &Settings, current: &Value, mut read: Va
         set(&mut read, "tags_all", all);
     }
     for k in r.local_attrs() {
-        set(&mut read, k, current.get(*k).cloned().unwrap_or(Value::Null));
+        set(&mut read, k, current.get(k).cloned().unwrap_or(Value::Null));
     }
     if schema.block.blocks.contains_key("timeouts") {
         set(&mut read, "timeouts", current.get("timeouts").cloned().unwrap_or(Value::Null));
@@ -261,3 +247,17 @@ pub const RESOURCE_TYPES: &[&str] = &[
     "aws_s3_bucket_lifecycle_configuration",
     "aws_s3_bucket_policy",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stable_names_are_fixed_per_owner() {
+        assert_eq!(stable_name("s/aws_security_group.a"), stable_name("s/aws_security_group.a"));
+        assert_ne!(stable_name("s/aws_security_group.a"), stable_name("s/aws_security_group.b"));
+        // Pinned: a change here would orphan objects made by earlier versions.
+        assert_eq!(stable_name(""), "iac-cbf29ce484222325");
+        assert!(stable_name("x").len() <= 32, "fits IAM, EKS and EC2 name limits");
+    }
+}

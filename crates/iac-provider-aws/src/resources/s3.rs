@@ -24,7 +24,7 @@ pub struct PublicAccessBlock;
 pub struct Lifecycle;
 pub struct Policy;
 
-fn bucket_of<'a>(v: &'a Value) -> &'a str {
+fn bucket_of(v: &Value) -> &str {
     get_str(v, "bucket").or_else(|| get_str(v, "id")).unwrap_or_default()
 }
 

@@ -178,7 +178,7 @@ impl Resource for Addon {
     async fn recover(&self, cx: &Cx<'_>, planned: &Value) -> Result<Option<Value>, AwsError> {
         let (cluster, name) = names(planned);
         let Some(a) = describe(cx, &cluster, &name).await? else { return Ok(None) };
-        if !a.tags().is_some_and(|t| t.get(crate::tags::OWNER_TAG) == Some(&cx.owner)) {
+        if a.tags().is_none_or(|t| t.get(crate::tags::OWNER_TAG) != Some(&cx.owner)) {
             return Ok(None);
         }
         Ok(Some(value(&wait_active(cx, &cluster, &name, wait::timeout(planned, "create", ADDON_WAIT)).await?)))

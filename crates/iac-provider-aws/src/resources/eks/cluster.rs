@@ -317,7 +317,7 @@ impl Resource for Cluster {
     async fn recover(&self, cx: &Cx<'_>, planned: &Value) -> Result<Option<Value>, AwsError> {
         let name = get_str(planned, "name").unwrap_or_default();
         let Some(c) = describe(cx, name).await? else { return Ok(None) };
-        if !c.tags().is_some_and(|t| t.get(crate::tags::OWNER_TAG) == Some(&cx.owner)) {
+        if c.tags().is_none_or(|t| t.get(crate::tags::OWNER_TAG) != Some(&cx.owner)) {
             return Ok(None);
         }
         let c = wait_active(cx, name, timeout_of(planned, "create")).await?;

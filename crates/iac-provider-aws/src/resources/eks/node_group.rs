@@ -316,7 +316,7 @@ impl Resource for NodeGroup {
         let (cluster, name) = names(planned);
         let name = if name.is_empty() { crate::resources::stable_name(&cx.owner) } else { name };
         let Some(n) = describe(cx, &cluster, &name).await? else { return Ok(None) };
-        if !n.tags().is_some_and(|t| t.get(crate::tags::OWNER_TAG) == Some(&cx.owner)) {
+        if n.tags().is_none_or(|t| t.get(crate::tags::OWNER_TAG) != Some(&cx.owner)) {
             return Ok(None);
         }
         let n = wait_active(cx, &cluster, &name, wait::timeout(planned, "create", NODE_GROUP_WAIT)).await?;
