@@ -212,7 +212,7 @@ impl StateBackend for TerraformStateFile {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Stored::default()),
             Err(e) => return Err(self.io("reading", e)),
         };
-        let mut state = iac_engine::render::tfstate::from_v4(&bytes, &self.registry).map_err(|detail| StateError::Corrupt { what: self.describe(), detail })?;
+        let mut state = iac_render::tfstate::from_v4(&bytes, &self.registry).map_err(|detail| StateError::Corrupt { what: self.describe(), detail })?;
         // Terraform has no pending intents; nothing of iac's own comes along.
         state.pending.clear();
         Ok(Stored {

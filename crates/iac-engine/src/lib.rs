@@ -2,9 +2,10 @@
 //! concurrently to plan and to apply, manages state through the journal,
 //! and exposes the operations (`ops`) the CLI is a thin layer over, drift
 //! checks and the cloud objects no state knows (`unmanaged`) among them.
-//! Rendering of plans, drift reports and apply summaries, for people and
-//! machines, lives in `render`; the engine traces itself with `tracing`
-//! spans (phases, resource operations) and leaves exporting them to the CLI.
+//! It returns values (plans, states, drift reports, events); rendering them
+//! for people and machines is `iac-render`'s job. The engine traces itself
+//! with `tracing` spans (phases, resource operations) and leaves exporting
+//! them to the CLI.
 //!
 //! Architecture Invariant: the engine sees providers and state backends
 //! only through `iac_core`'s traits; it never names a concrete provider or
@@ -18,7 +19,6 @@ pub mod graph;
 pub mod ops;
 pub mod planfile;
 pub mod providers;
-pub mod render;
 pub mod run;
 pub mod statemgr;
 pub mod suggest;

@@ -353,11 +353,11 @@ async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, vars: iac_cor
         targets: target_strings,
         errored: false,
         timestamp: plan_time,
-        provider_sources: crate::render::tfconfig::provider_sources(&loaded.stack.root),
-        configuration: Some(crate::render::tfconfig::configuration(&loaded.stack.root, &|provider: &str, type_: &str| {
+        provider_sources: iac_lang::tfconfig::provider_sources(&loaded.stack.root),
+        configuration: Some(iac_lang::tfconfig::configuration(&loaded.stack.root, &|provider: &str, type_: &str| {
             env.registry.get(provider).and_then(|f| f.schema().resources.get(type_).map(|r| r.version)).unwrap_or(0)
         })),
-        relevant_attributes: crate::render::tfconfig::relevant_attributes(&loaded.stack.root, &module_instances),
+        relevant_attributes: iac_lang::tfconfig::relevant_attributes(&loaded.stack.root, &module_instances),
     };
     Ok((PlanOutcome { plan, warnings: loaded.warnings.iter().cloned().chain(run_warnings).collect() }, configured))
 }

@@ -15,6 +15,7 @@ pub mod load;
 pub mod modsource;
 pub mod refs;
 pub mod source;
+pub mod tfconfig;
 pub mod typeexpr;
 pub mod vars;
 

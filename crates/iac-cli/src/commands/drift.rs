@@ -6,8 +6,8 @@
 use std::path::PathBuf;
 
 use iac_engine::ops::{self, DriftReport};
-use iac_engine::render::drift::{self as render, StackDrift};
 use iac_engine::unmanaged::IgnoreList;
+use iac_render::drift::{self as render, StackDrift};
 
 use super::{cli_vars, comment, Ctx};
 use crate::args::{LockArgs, VarArgs};

@@ -68,7 +68,7 @@ pub async fn run(cli: Cli) -> u8 {
         Command::Show { json, show_sensitive, report, file } => match show::format(&ctx, json, &report) {
             Err(code) => code,
             Ok(show::Format::Markdown) => show::markdown(&ctx, &report, file),
-            Ok(show::Format::Json) => state::show(&ctx, Some(iac_engine::render::json::Options { show_sensitive }), file).await,
+            Ok(show::Format::Json) => state::show(&ctx, Some(iac_render::json::Options { show_sensitive }), file).await,
             Ok(show::Format::Human) => state::show(&ctx, None, file).await,
         },
         Command::Drift { vars, lock, format, out, push, unmanaged, unmanaged_ignore, parallelism, dirs } => {
@@ -554,8 +554,8 @@ fn graph(ctx: &Ctx, format: &str) -> u8 {
         Err(c) => return c,
     };
     match format {
-        "dot" => out!("{}", iac_engine::render::graph::dot(&loaded.graph)),
-        "mermaid" => out!("{}", iac_engine::render::graph::mermaid(&loaded.graph)),
+        "dot" => out!("{}", iac_render::graph::dot(&loaded.graph)),
+        "mermaid" => out!("{}", iac_render::graph::mermaid(&loaded.graph)),
         other => {
             ctx.reporter.error(&format!("-format {other:?}: use dot or mermaid"));
             return 1;

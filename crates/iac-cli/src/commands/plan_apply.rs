@@ -7,13 +7,13 @@ use std::sync::Arc;
 
 use iac_core::plan::{Action, Plan, PlanMode};
 use iac_engine::ops::{self, PlanRequest};
-use iac_engine::render::human::{render_plan, Style};
 use iac_engine::run::{Event, RunOptions};
+use iac_render::human::{render_plan, Style};
 
 use iac_engine::ops::Loaded;
-use iac_engine::render::markdown::{plan_comment, Options as MarkdownOptions, Outcome, Section};
+use iac_render::markdown::{plan_comment, Options as MarkdownOptions, Outcome, Section};
 
-use iac_engine::render::apply::{summary_markdown as summary_markdown_text, ApplyLog, ApplyResult};
+use iac_render::apply::{summary_markdown as summary_markdown_text, ApplyLog, ApplyResult};
 
 use super::show::Format;
 use super::{cli_vars, is_interactive, Ctx};
@@ -148,14 +148,14 @@ pub async fn plan(ctx: &Ctx, p: PlanArgs, out: Option<PathBuf>, detailed: bool, 
         }
         Format::Json if stacks.len() == 1 => {
             if let Ok((_, o)) = &stacks[0].result {
-                outln!("{}", serde_json::to_string_pretty(&iac_engine::render::json::plan_json(&o.plan, Default::default())).unwrap_or_default());
+                outln!("{}", serde_json::to_string_pretty(&iac_render::json::plan_json(&o.plan, Default::default())).unwrap_or_default());
             }
         }
         Format::Json => {
             let items: Vec<serde_json::Value> = stacks
                 .iter()
                 .map(|s| match &s.result {
-                    Ok((_, o)) => serde_json::json!({"stack": s.name, "plan": iac_engine::render::json::plan_json(&o.plan, Default::default())}),
+                    Ok((_, o)) => serde_json::json!({"stack": s.name, "plan": iac_render::json::plan_json(&o.plan, Default::default())}),
                     Err(e) => serde_json::json!({"stack": s.name, "error": e.to_string()}),
                 })
                 .collect();
@@ -168,7 +168,7 @@ pub async fn plan(ctx: &Ctx, p: PlanArgs, out: Option<PathBuf>, detailed: bool, 
                     stdout.push(&format!("{}=== {} ===\n\n", if i > 0 { "\n" } else { "" }, s.name));
                 }
                 match &s.result {
-                    Ok((_, o)) => iac_engine::render::human::render_plan_into(&o.plan, Style { color: ctx.color }, &mut |chunk| stdout.push(chunk)),
+                    Ok((_, o)) => iac_render::human::render_plan_into(&o.plan, Style { color: ctx.color }, &mut |chunk| stdout.push(chunk)),
                     Err(_) if several => stdout.push("The plan failed; the errors are above.\n"),
                     Err(_) => {}
                 }
@@ -424,7 +424,7 @@ pub async fn apply(ctx: &Ctx, p: PlanArgs, auto_approve: bool, plan_file: Option
                 if !out.outputs.is_empty() {
                     outln!("\nOutputs:\n");
                     for (k, v) in &out.outputs {
-                        outln!("{k} = {}", iac_engine::render::human::inline(v, 0));
+                        outln!("{k} = {}", iac_render::human::inline(v, 0));
                     }
                 }
             }

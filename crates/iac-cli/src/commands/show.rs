@@ -1,8 +1,8 @@
 //! `iac show -format markdown plan.bin`: a saved plan as a pull-request
 //! comment. The other forms of `show` are in `state.rs`.
 
-use iac_engine::render::markdown::{plan_comment, Options, Outcome, Section};
 use iac_lang::source::SourceMap;
+use iac_render::markdown::{plan_comment, Options, Outcome, Section};
 
 use super::{comment, Ctx};
 use crate::args::ReportArgs;

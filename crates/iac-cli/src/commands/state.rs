@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use iac_core::address::{InstanceAddr, Target};
 use iac_engine::ops;
-use iac_engine::render::human::{inline, render_plan, Style};
 use iac_engine::EngineError;
+use iac_render::human::{inline, render_plan, Style};
 
 use super::Ctx;
 use crate::args::StateCommand;
@@ -19,11 +19,11 @@ async fn current_state(ctx: &Ctx) -> Result<iac_core::state::State, u8> {
 /// (defaults when the stack cannot be read: state is shown without it).
 pub fn provider_sources(ctx: &Ctx) -> std::collections::BTreeMap<String, String> {
     let (stack, _) = iac_lang::load::load_stack(&ctx.dir);
-    iac_engine::render::tfconfig::provider_sources(&stack.root)
+    iac_lang::tfconfig::provider_sources(&stack.root)
 }
 
 /// `iac show [-json [-show-sensitive]] [PLAN]`; `json` holds the JSON options.
-pub async fn show(ctx: &Ctx, json: Option<iac_engine::render::json::Options>, file: Option<PathBuf>) -> u8 {
+pub async fn show(ctx: &Ctx, json: Option<iac_render::json::Options>, file: Option<PathBuf>) -> u8 {
     if let Some(f) = file {
         let plan = match super::plan_apply::read_plan(&f) {
             Ok(p) => p,
@@ -34,7 +34,7 @@ pub async fn show(ctx: &Ctx, json: Option<iac_engine::render::json::Options>, fi
         };
         if let Some(opts) = json {
             // One line, as Terraform prints it.
-            outln!("{}", serde_json::to_string(&iac_engine::render::json::plan_json(&plan, opts)).unwrap_or_default());
+            outln!("{}", serde_json::to_string(&iac_render::json::plan_json(&plan, opts)).unwrap_or_default());
         } else {
             out!("{}", render_plan(&plan, Style { color: ctx.color }));
         }
@@ -45,7 +45,7 @@ pub async fn show(ctx: &Ctx, json: Option<iac_engine::render::json::Options>, fi
         Err(c) => return c,
     };
     if let Some(opts) = json {
-        outln!("{}", serde_json::to_string(&iac_engine::render::json::state_json(&state, &provider_sources(ctx), opts)).unwrap_or_default());
+        outln!("{}", serde_json::to_string(&iac_render::json::state_json(&state, &provider_sources(ctx), opts)).unwrap_or_default());
         return 0;
     }
     if state.is_empty() {
@@ -98,9 +98,7 @@ pub async fn output(ctx: &Ctx, json: bool, raw: bool, name: Option<String>) -> u
                 let all: serde_json::Map<String, serde_json::Value> = state
                     .outputs
                     .iter()
-                    .map(|(k, o)| {
-                        (k.clone(), serde_json::json!({"sensitive": o.sensitive, "type": iac_engine::render::json::type_json(&o.value), "value": o.value}))
-                    })
+                    .map(|(k, o)| (k.clone(), serde_json::json!({"sensitive": o.sensitive, "type": iac_render::json::type_json(&o.value), "value": o.value})))
                     .collect();
                 outln!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
             } else {
@@ -177,7 +175,7 @@ pub async fn state(ctx: &Ctx, cmd: StateCommand) -> u8 {
                     0
                 }
                 Ok(s) => {
-                    let v4 = iac_engine::render::tfstate::to_v4(&s, &provider_sources(ctx), &env.registry);
+                    let v4 = iac_render::tfstate::to_v4(&s, &provider_sources(ctx), &env.registry);
                     outln!("{}", serde_json::to_string_pretty(&v4).unwrap_or_default());
                     0
                 }
@@ -282,7 +280,7 @@ async fn push(ctx: &Ctx, lock: &crate::args::LockArgs, force: bool, file: &std::
         Ok(e) => e,
         Err(c) => return c,
     };
-    let mut pushed = match iac_engine::render::tfstate::from_v4(&bytes, &env.registry) {
+    let mut pushed = match iac_render::tfstate::from_v4(&bytes, &env.registry) {
         Ok(s) => s,
         Err(e) => {
             ctx.reporter.error(&format!("{}: {e}", file.display()));

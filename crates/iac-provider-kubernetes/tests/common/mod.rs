@@ -109,7 +109,7 @@ pub fn change<'a>(p: &'a Plan, addr: &str) -> &'a iac_core::plan::ResourceChange
 
 /// The human rendering, without colour.
 pub fn rendered(p: &Plan) -> String {
-    iac_engine::render::human::render_plan(p, iac_engine::render::human::Style { color: false })
+    iac_render::human::render_plan(p, iac_render::human::Style { color: false })
 }
 
 /// The keys of a planned `objects` map.

@@ -15,9 +15,9 @@ use iac_core::schema::AttrType;
 use iac_core::state::{InstanceState, InstanceStatus, OutputState, State, STATE_FORMAT_VERSION};
 use serde_json::{json, Map, Value as Json};
 
-use super::json::{terraform_version, type_json};
-use super::tfconfig::provider_full_name;
-use crate::providers::Registry;
+use crate::json::{terraform_version, type_json};
+use iac_engine::providers::Registry;
+use iac_lang::tfconfig::provider_full_name;
 
 /// Names of a resource type's top-level attributes of dynamic type.
 fn dynamic_attributes(registry: &Registry, provider: &str, type_: &str) -> Vec<String> {

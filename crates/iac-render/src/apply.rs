@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 use iac_core::plan::Action;
 use iac_lang::source::SourceMap;
 
-use super::markdown::{cell, code, escape, fenced};
-use crate::error::EngineError;
-use crate::run::Event;
+use crate::markdown::{cell, code, escape, fenced};
+use iac_engine::error::EngineError;
+use iac_engine::run::Event;
 
 /// One resource operation of the run.
 #[derive(Clone, Debug)]

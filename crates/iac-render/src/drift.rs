@@ -10,9 +10,9 @@ use iac_core::plan::{Action, Drift};
 use iac_core::{AttrPath, PathStep, Value};
 use serde_json::{json, Value as Json};
 
-use super::human::{inline, text_diff, Style};
-use super::markdown::{cell, code, escape, fenced};
-use crate::ops::DriftReport;
+use crate::human::{inline, text_diff, Style};
+use crate::markdown::{cell, code, escape, fenced};
+use iac_engine::ops::DriftReport;
 
 /// One stack's result: its report, or why it could not be checked.
 pub struct StackDrift<'a> {
@@ -161,8 +161,8 @@ pub fn json(stacks: &[StackDrift<'_>]) -> Json {
                         json!({
                             "path": p.to_string(),
                             "path_steps": p.to_json(),
-                            "before": super::json::redact(&b),
-                            "after": super::json::redact(&a),
+                            "before": crate::json::redact(&b),
+                            "after": crate::json::redact(&a),
                             "sensitive": sensitive,
                         })
                     }).collect::<Vec<_>>(),

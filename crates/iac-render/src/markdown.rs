@@ -15,8 +15,8 @@ use iac_core::plan::{Action, Plan, PlanMode};
 use iac_lang::diagnostic::Diagnostic;
 use iac_lang::source::SourceMap;
 
-use super::human::{render_plan, Style};
-use crate::error::EngineError;
+use crate::human::{render_plan, Style};
+use iac_engine::error::EngineError;
 
 /// GitHub refuses comment bodies of 65,536 characters or more.
 pub const GITHUB_COMMENT_LIMIT: usize = 65_535;

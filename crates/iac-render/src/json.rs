@@ -17,7 +17,7 @@ use iac_core::state::State;
 use iac_core::Value;
 use serde_json::{json, Map, Value as Json};
 
-use super::tfconfig::provider_full_name;
+use iac_lang::tfconfig::provider_full_name;
 
 /// How to render.
 #[derive(Clone, Copy, Debug, Default)]
@@ -28,7 +28,7 @@ pub struct Options {
 
 /// The Terraform version whose language (and JSON formats) iac implements.
 pub fn terraform_version() -> String {
-    let (a, b, c) = crate::version::LANGUAGE_VERSION;
+    let (a, b, c) = iac_engine::version::LANGUAGE_VERSION;
     format!("{a}.{b}.{c}")
 }
 

@@ -7,11 +7,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::config::{Module, RESOURCE_META_ARGS};
 use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
 use hcl_edit::structure::{Body, Structure};
 use hcl_edit::template::{Directive, Element, Template};
 use iac_core::address::{Mode, ModulePath};
-use iac_lang::config::{Module, RESOURCE_META_ARGS};
 use serde_json::{json, Map, Value as Json};
 
 /// The builtin provider's source address.
@@ -315,7 +315,7 @@ fn expressions(body: &Body, skip: &[&str]) -> Map<String, Json> {
     sorted.into_iter().collect()
 }
 
-fn depends_on(exprs: &[iac_lang::config::Expr]) -> Vec<String> {
+fn depends_on(exprs: &[crate::config::Expr]) -> Vec<String> {
     exprs.iter().flat_map(|e| refs_of(&e.expr).into_iter().map(|r| r.subject)).collect()
 }
 
@@ -360,7 +360,7 @@ fn module_json(m: &Module, schema_versions: &dyn Fn(&str, &str) -> u64) -> Json 
     if !outputs.is_empty() {
         o.insert("outputs".into(), Json::Object(outputs));
     }
-    let mut resources: Vec<&iac_lang::config::Resource> = m.resources.values().collect();
+    let mut resources: Vec<&crate::config::Resource> = m.resources.values().collect();
     // Terraform's order: data sources first, then by type and name.
     resources.sort_by(|a, b| (a.mode != Mode::Data, &a.type_, &a.name).cmp(&(b.mode != Mode::Data, &b.type_, &b.name)));
     let resources: Vec<Json> = resources

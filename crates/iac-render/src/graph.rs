@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::graph::{ConfigGraph, NodeKind};
+use iac_engine::graph::{ConfigGraph, NodeKind};
 
 fn shown(g: &ConfigGraph, i: usize) -> bool {
     matches!(
