@@ -16,6 +16,7 @@ use iac_lang::source::FileId;
 use iac_lang::source::Span;
 
 use crate::body::suggest;
+use crate::providers::{ProviderKey, Registry};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum NodeKind {
@@ -48,31 +49,6 @@ impl std::fmt::Display for NodeId {
             NodeKind::Output(n) => write!(f, "output.{n}"),
             NodeKind::ModuleCall(n) => write!(f, "module.{n}"),
             NodeKind::Provider(p) => write!(f, "provider.{p}"),
-        }
-    }
-}
-
-/// Where a provider configuration is declared (None body: an implied,
-/// empty configuration at the root).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct ProviderKey {
-    pub module: Vec<String>,
-    pub name: String,
-    pub alias: Option<String>,
-}
-
-impl ProviderKey {
-    pub fn kind_name(&self) -> String {
-        match &self.alias {
-            Some(a) => format!("{}.{a}", self.name),
-            None => self.name.clone(),
-        }
-    }
-    pub fn addr(&self) -> iac_core::address::ProviderAddr {
-        iac_core::address::ProviderAddr {
-            module: self.module.iter().map(|m| format!("module.{m}")).collect::<Vec<_>>().join("."),
-            name: self.name.clone(),
-            alias: self.alias.clone(),
         }
     }
 }
@@ -485,7 +461,7 @@ fn find_cycles(g: &ConfigGraph, diags: &mut Diagnostics) {
 /// Resource and data source types that their provider does not offer, one
 /// diagnostic each. Checked when the stack loads, so that a typo is reported
 /// before any provider is configured (which may reach the network).
-pub fn unknown_types(stack: &Stack, graph: &ConfigGraph, registry: &crate::providers::Registry) -> Vec<Diagnostic> {
+pub fn unknown_types(stack: &Stack, graph: &ConfigGraph, registry: &Registry) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut indices: Vec<&usize> = graph.resource_provider.keys().collect();
     indices.sort_unstable();

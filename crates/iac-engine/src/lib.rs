@@ -12,8 +12,8 @@
 //! backend (the CLI chooses them), and never prints (it returns values and
 //! emits [`run::Event`]s).
 
-pub mod apply;
 pub mod body;
+pub mod delete_walk;
 pub mod error;
 pub mod graph;
 pub mod ops;

@@ -177,7 +177,7 @@ pub async fn plan_loaded(loaded: &Loaded, env: &Env, req: PlanRequest) -> Result
 }
 
 /// The providers a plan configured, for what follows it (listing unmanaged objects).
-type Configured = Vec<(crate::graph::ProviderKey, Arc<dyn iac_core::provider::Provider>)>;
+type Configured = Vec<(crate::providers::ProviderKey, Arc<dyn iac_core::provider::Provider>)>;
 
 async fn plan_keeping_providers(loaded: &Loaded, env: &Env, req: PlanRequest) -> Result<(PlanOutcome, Configured), EngineError> {
     let (vars, var_warnings) = root_vars(loaded, &req.vars, env)?;
@@ -498,7 +498,7 @@ async fn apply_locked(loaded: &Loaded, env: &Env, plan: Plan, parallelism: usize
     run.walk().await;
     let mut failures: Vec<Diagnostic> = lock(&run.diags).clone();
     if !env.cancel.load(Ordering::SeqCst) {
-        failures.extend(crate::apply::run_deletes(&run, deletes).await);
+        failures.extend(crate::delete_walk::run_deletes(&run, deletes).await);
     }
     // Outputs, then fold the journal into a snapshot.
     let outputs = if plan.mode == PlanMode::Destroy { BTreeMap::new() } else { run.output_states() };

@@ -1,6 +1,8 @@
-//! Provider configurations of a run: which factory serves which name, and
-//! the configured instances, made lazily once their configuration is known
-//! (a provider configured from a cluster created in the same run).
+//! Provider configurations of a run: where each is declared
+//! ([`ProviderKey`]), which factory serves which name ([`Registry`]), and the
+//! configured instances ([`Instances`]), made lazily once their
+//! configuration is known (a provider configured from a cluster created in
+//! the same run).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -8,7 +10,30 @@ use std::sync::{Arc, Mutex};
 use iac_core::provider::{Provider, ProviderFactory};
 use tokio::sync::Semaphore;
 
-use crate::graph::ProviderKey;
+/// Where a provider configuration is declared (None body: an implied,
+/// empty configuration at the root).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ProviderKey {
+    pub module: Vec<String>,
+    pub name: String,
+    pub alias: Option<String>,
+}
+
+impl ProviderKey {
+    pub fn kind_name(&self) -> String {
+        match &self.alias {
+            Some(a) => format!("{}.{a}", self.name),
+            None => self.name.clone(),
+        }
+    }
+    pub fn addr(&self) -> iac_core::address::ProviderAddr {
+        iac_core::address::ProviderAddr {
+            module: self.module.iter().map(|m| format!("module.{m}")).collect::<Vec<_>>().join("."),
+            name: self.name.clone(),
+            alias: self.alias.clone(),
+        }
+    }
+}
 
 /// The providers the CLI registered, by name.
 #[derive(Clone, Default)]

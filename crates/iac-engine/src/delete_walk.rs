@@ -1,6 +1,8 @@
-//! The delete walk of an apply: deletes run after the forward walk, in
-//! reverse dependency order (an object is deleted only after everything
-//! that depends on it), using the dependencies recorded in state.
+//! The delete walk of an apply: the saved plan's deletes run after the
+//! configuration walk, in reverse dependency order (an object is deleted
+//! only after everything that depends on it), using the dependencies
+//! recorded in state. A provider whose configuration left the stack (its
+//! objects are orphans) is configured empty.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,8 +15,7 @@ use iac_core::provider::{ConfigureRequest, DeleteRequest, Provider};
 use iac_core::Value;
 use iac_lang::diagnostic::Diagnostic;
 
-use crate::graph::ProviderKey;
-use crate::providers::{Instances, Slot};
+use crate::providers::{Instances, ProviderKey, Slot};
 use crate::run::{lock, Event, Run};
 use crate::walk::{walk, NodeOutcome};
 

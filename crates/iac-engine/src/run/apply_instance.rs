@@ -1,0 +1,193 @@
+//! Applying one instance of the saved plan: the configuration is evaluated
+//! again (upstream values are known now), the provider plans once more and
+//! the final plan must agree with the saved one on every value that was
+//! known; then an intent is journaled, the provider called, and the result
+//! recorded (`Put`). A replacement deletes first unless
+//! `create_before_destroy`; a failed update keeps the prior object.
+//! Instances the plan leaves alone keep their object, with the dependencies
+//! the configuration now gives them.
+
+use std::time::Instant;
+
+use iac_core::address::Mode;
+use iac_core::journal::JournalEntry;
+use iac_core::plan::{Action, ResourceChange};
+use iac_core::provider::{ApplyChangeRequest, PlanChangeRequest, Provider};
+use iac_core::state::InstanceState;
+use iac_core::Value;
+use iac_lang::config::IgnoreChanges;
+use iac_lang::diagnostic::Diagnostic;
+
+use super::context::{lock, Run};
+use super::data_source::read_data_source;
+use super::event::{action_name, action_verb, Event};
+use super::object::{has_ephemeral, inconsistent, keep_ignored, mark_sensitive, merge_private, without_ephemeral};
+use super::resource_node::InstanceWork;
+use crate::providers::Slot;
+
+impl Run {
+    pub(super) async fn apply_instance(&self, w: InstanceWork<'_>) -> Result<Value, Diagnostic> {
+        let addr = w.addr.clone();
+        let err = |msg: String| Diagnostic::error(format!("{addr}: {msg}"), Some(w.res.span.clone()));
+        let prior: Option<InstanceState> = lock(&self.state).resources.get(&addr).cloned();
+        let read_at_plan = !self.saved.get(&addr).is_some_and(|c| c.action == Action::Read);
+        if w.res.mode == Mode::Data && read_at_plan && has_ephemeral(w.schema) && self.is_targeted(&addr, w.active) {
+            // The plan kept none of its ephemeral values: read it again, in memory only.
+            if let Slot::Ready { provider, .. } = w.slot {
+                let (config, marks) = w.config.clone().unmark_deep();
+                if config.is_wholly_known() {
+                    return read_data_source(&w, provider.as_ref(), config, &marks).await;
+                }
+            }
+        }
+        let change = match self.saved.get(&addr) {
+            Some(c) if !matches!(c.action, Action::NoOp | Action::Delete) => c.clone(),
+            // Not in the plan (outside -target): unknown, as during plan.
+            _ => {
+                // An object that does not change still follows the configuration's
+                // dependencies (one imported earlier had none), so destroy orders it right.
+                if w.res.mode == Mode::Managed {
+                    if let Some(inst) = lock(&self.state).resources.get_mut(&addr) {
+                        if inst.dependencies != w.deps {
+                            inst.dependencies = w.deps.clone();
+                        }
+                    }
+                }
+                return Ok(prior.map(|p| p.value()).unwrap_or(Value::Unknown));
+            }
+        };
+        let provider = match w.slot {
+            Slot::Ready { provider, .. } => provider.clone(),
+            Slot::Deferred => return Err(err("the provider's configuration is still unknown at apply time".into())),
+            Slot::Failed(m) => return Err(err(format!("provider unavailable: {m}"))),
+        };
+        let limit = match w.slot {
+            Slot::Ready { limit, .. } => limit.clone(),
+            _ => None,
+        };
+        let _permit = self.ops.acquire().await.map_err(|_| err("cancelled".into()))?;
+        let _provider_permit = match &limit {
+            Some(l) => Some(l.acquire().await.map_err(|_| err("cancelled".into()))?),
+            None => None,
+        };
+        // Interrupted while waiting for a slot: start nothing new.
+        if self.cancel.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(err("not started: the run was interrupted".into()));
+        }
+        let started = Instant::now();
+        self.emit(Event::Start { addr: addr.clone(), action: change.action });
+        let span = tracing::info_span!("resource.apply", address = %addr, action = action_name(change.action), provider = %w.pkey.name);
+        let result = tracing::Instrument::instrument(self.execute(&w, &change, prior, provider.as_ref()), span).await;
+        match &result {
+            Ok(_) => self.emit(Event::Done { addr: addr.clone(), action: change.action, elapsed_ms: started.elapsed().as_millis() }),
+            Err(d) => self.emit(Event::Failed { addr: addr.clone(), action: change.action, message: d.summary.clone() }),
+        }
+        result
+    }
+
+    async fn execute(&self, w: &InstanceWork<'_>, change: &ResourceChange, prior: Option<InstanceState>, p: &dyn Provider) -> Result<Value, Diagnostic> {
+        let addr = &w.addr;
+        let err = |msg: String| Diagnostic::error(format!("{addr}: {msg}"), Some(w.res.span.clone()));
+        let (config, marks) = w.config.clone().unmark_deep();
+        if change.action == Action::Read {
+            let v = read_data_source(w, p, config, &marks).await?;
+            self.put(addr, InstanceState { dependencies: w.deps.clone(), ..InstanceState::from_value(w.pkey.addr(), without_ephemeral(&v, w.schema)) }).await?;
+            return Ok(v);
+        }
+        if change.action == Action::Import {
+            let mut inst = prior.ok_or_else(|| err("the imported object is missing from the plan's state".into()))?;
+            inst.dependencies = w.deps.clone();
+            let v = inst.value();
+            self.put(addr, inst).await?;
+            return Ok(v);
+        }
+        let mut config = config;
+        if let (Some(pr), IgnoreChanges::Paths(paths)) = (&prior, &w.res.lifecycle.ignore_changes) {
+            config = keep_ignored(config, &Value::from_json(&pr.attributes), paths);
+        }
+        let replacing = change.action == Action::Replace;
+        let prior_for_plan = if replacing { None } else { prior.as_ref().map(|p| Value::from_json(&p.attributes)) };
+        let fin = p
+            .plan_change(PlanChangeRequest {
+                type_: w.res.type_.clone(),
+                addr: addr.clone(),
+                prior: prior_for_plan.clone(),
+                config: config.clone(),
+                private: prior.as_ref().and_then(|p| p.private.clone()),
+            })
+            .await
+            .map_err(|e| err(format!("planning failed: {e}")))?;
+        let planned_known = change.after.clone().unmark_deep().0;
+        if let Some(path) = inconsistent(&planned_known, &fin.planned) {
+            return Err(err(format!("the final plan differs from the saved plan at {path}; run plan again")));
+        }
+        let journal = self.journal.as_ref().expect("apply has a journal");
+        if replacing && !change.create_before_destroy {
+            if let Some(pr) = &prior {
+                self.record(journal, JournalEntry::Intent { addr: addr.clone(), action: Action::Delete, provider: w.pkey.addr(), planned: Value::Null })
+                    .await?;
+                p.delete(iac_core::provider::DeleteRequest {
+                    type_: w.res.type_.clone(),
+                    addr: addr.clone(),
+                    prior: Value::from_json(&pr.attributes),
+                    private: pr.private.clone(),
+                })
+                .await
+                .map_err(|e| err(format!("deleting for replacement failed: {e}")))?;
+                self.remove(addr).await?;
+            }
+        }
+        self.record(journal, JournalEntry::Intent { addr: addr.clone(), action: change.action, provider: w.pkey.addr(), planned: fin.planned.clone() }).await?;
+        let applied = p
+            .apply_change(ApplyChangeRequest {
+                type_: w.res.type_.clone(),
+                addr: addr.clone(),
+                prior: prior_for_plan,
+                planned: fin.planned.clone(),
+                config,
+                private: merge_private(fin.private.clone(), &w.triggers),
+            })
+            .await;
+        let resp = match applied {
+            Ok(r) => r,
+            Err(e) => {
+                if change.action == Action::Update {
+                    if let Some(pr) = prior.clone() {
+                        // As in Terraform, a failed update does not taint: the
+                        // object still exists, and the next run's refresh reads
+                        // what it became and plans the rest of the change.
+                        // (Tainting would make a refused server-side apply
+                        // delete and recreate a whole Argo CD install.) Writing
+                        // the prior object resolves the journal intent.
+                        self.put(addr, pr).await?;
+                    }
+                } else {
+                    self.record(journal, JournalEntry::Abandon { addr: addr.clone() }).await?;
+                }
+                return Err(err(format!("{} failed: {e}", action_verb(change.action))));
+            }
+        };
+        if !resp.new_state.is_wholly_known() {
+            return Err(err("the provider returned unknown values after apply (a provider bug)".into()));
+        }
+        if replacing && change.create_before_destroy {
+            if let Some(pr) = &prior {
+                p.delete(iac_core::provider::DeleteRequest {
+                    type_: w.res.type_.clone(),
+                    addr: addr.clone(),
+                    prior: Value::from_json(&pr.attributes),
+                    private: pr.private.clone(),
+                })
+                .await
+                .map_err(|e| err(format!("deleting the replaced object failed: {e}")))?;
+            }
+        }
+        let value = crate::body::carry_config_marks(mark_sensitive(resp.new_state.unmark_deep().0, w.schema).mark_paths(&marks), &w.config);
+        let mut inst = InstanceState::from_value(w.pkey.addr(), value.clone());
+        inst.dependencies = w.deps.clone();
+        inst.create_before_destroy = change.create_before_destroy;
+        inst.private = merge_private(resp.private, &w.triggers);
+        self.put(addr, inst).await?;
+        Ok(value)
+    }
+}

@@ -1,0 +1,160 @@
+//! The configuration nodes that hold values, not objects: module
+//! variables (a call's argument, converted and validated), locals, outputs
+//! (finite, sensitive only when declared so) and module calls (expanded by
+//! count/for_each into module instances). Each evaluates once per instance
+//! of its module and stores the result in the value store.
+
+use iac_core::address::ModulePath;
+use iac_core::Value;
+use iac_lang::diagnostic::Diagnostic;
+use iac_lang::eval::Evaluator;
+
+use super::context::{NodeResult, Run};
+use super::expand::expand;
+use super::object::not_finite;
+use crate::values::{InstanceScope, ModuleInstance, Repetition, Shape};
+
+impl Run {
+    pub(super) fn variable_node(&self, module: &[String], name: &str) -> NodeResult {
+        let Some((call_name, parent_path)) = module.split_last() else { return Ok(()) };
+        let parent = self.stack.root.descendant(parent_path).expect("parent module");
+        let child = self.stack.root.descendant(module).expect("module");
+        let var = &child.variables[name];
+        let call = &parent.module_calls[call_name];
+        let mut ok = true;
+        for inst in self.values.instances(module) {
+            let parent_path_keys = ModulePath(inst.path.0[..inst.path.0.len() - 1].to_vec());
+            let given = match call.inputs.get(name) {
+                Some(e) => {
+                    let store = self.values.read();
+                    let scope = InstanceScope {
+                        store: &store,
+                        module: &parent_path_keys,
+                        repetition: &inst.repetition,
+                        module_dir: &parent.dir,
+                        root_dir: &self.values.root_dir,
+                    };
+                    match Evaluator::new(&scope, &parent.dir, e.file).eval(&e.expr) {
+                        Ok(v) => Some((v, Some(e.span()))),
+                        Err(d) => {
+                            self.diag(d);
+                            ok = false;
+                            continue;
+                        }
+                    }
+                }
+                None => None,
+            };
+            let mut ds = iac_lang::diagnostic::Diagnostics::default();
+            match iac_lang::vars::finish_variable(var, given, &child.dir, &mut ds) {
+                Some(v) => {
+                    self.values.write().vars.insert((inst.path.clone(), name.to_string()), v);
+                }
+                None => ok = false,
+            }
+            ds.0.into_iter().for_each(|d| self.diag(d));
+        }
+        ok.then_some(()).ok_or(())
+    }
+
+    /// Evaluates `expr` once per instance of `module`; errors become diagnostics.
+    fn eval_per_instance(&self, module: &[String], expr: &iac_lang::config::Expr) -> Vec<(ModulePath, Option<Value>)> {
+        let m = self.stack.root.descendant(module).expect("module");
+        self.values
+            .instances(module)
+            .into_iter()
+            .map(|inst| {
+                let r = {
+                    let store = self.values.read();
+                    let scope =
+                        InstanceScope { store: &store, module: &inst.path, repetition: &Repetition::None, module_dir: &m.dir, root_dir: &self.values.root_dir };
+                    Evaluator::new(&scope, &m.dir, expr.file).eval(&expr.expr)
+                };
+                match r {
+                    Ok(v) => (inst.path, Some(v)),
+                    Err(d) => {
+                        self.diag(d);
+                        (inst.path, None)
+                    }
+                }
+            })
+            .collect()
+    }
+
+    pub(super) fn local_node(&self, module: &[String], name: &str) -> NodeResult {
+        let m = self.stack.root.descendant(module).expect("module");
+        let mut ok = true;
+        for (path, v) in self.eval_per_instance(module, &m.locals[name].value) {
+            match v {
+                Some(v) => {
+                    self.values.write().locals.insert((path, name.to_string()), v);
+                }
+                None => ok = false,
+            }
+        }
+        ok.then_some(()).ok_or(())
+    }
+
+    pub(super) fn output_node(&self, module: &[String], name: &str) -> NodeResult {
+        let m = self.stack.root.descendant(module).expect("module");
+        let out = &m.outputs[name];
+        let mut ok = true;
+        for (path, v) in self.eval_per_instance(module, &out.value) {
+            let Some(v) = v else {
+                ok = false;
+                continue;
+            };
+            if let Some(p) = v.non_finite_path() {
+                self.diag(not_finite(format!("output {name:?}{p}"), Some(out.value.span())));
+                ok = false;
+                continue;
+            }
+            if module.is_empty() && v.contains_sensitive() && !out.sensitive {
+                self.diag(
+                    Diagnostic::error(format!("output {name:?} refers to sensitive values"), Some(out.value.span()))
+                        .with_detail("mark the output with sensitive = true to show that this is intended"),
+                );
+                ok = false;
+                continue;
+            }
+            self.values.write().outputs.insert((path, name.to_string()), v.mark_if(out.sensitive));
+        }
+        ok.then_some(()).ok_or(())
+    }
+
+    pub(super) fn module_call_node(&self, module: &[String], name: &str) -> NodeResult {
+        let m = self.stack.root.descendant(module).expect("module");
+        let call = &m.module_calls[name];
+        let mut children = Vec::new();
+        let mut shape = Shape::Single;
+        let mut ok = true;
+        for inst in self.values.instances(module) {
+            let r = {
+                let store = self.values.read();
+                let scope =
+                    InstanceScope { store: &store, module: &inst.path, repetition: &Repetition::None, module_dir: &m.dir, root_dir: &self.values.root_dir };
+                let ev = Evaluator::new(&scope, &m.dir, call.span.file);
+                expand(&ev, call.count.as_ref(), call.for_each.as_ref(), self.opts.validate_only)
+            };
+            match r {
+                Ok((s, reps)) => {
+                    shape = s;
+                    for rep in reps {
+                        children.push(ModuleInstance { path: inst.path.child(name, rep.key()), repetition: rep });
+                    }
+                }
+                Err(d) => {
+                    self.diag(d);
+                    ok = false;
+                }
+            }
+        }
+        let mut call_path = module.to_vec();
+        call_path.push(name.to_string());
+        let mut store = self.values.write();
+        store.module_instances.insert(call_path.clone(), children);
+        store.module_shapes.insert(call_path.clone(), shape);
+        store.module_outputs.insert(call_path, call.module.outputs.keys().cloned().collect());
+        ok.then_some(()).ok_or(())
+    }
+}

@@ -1,0 +1,62 @@
+//! Progress of a run for the CLI to show ([`Event`], sent to an
+//! [`EventSink`]), and the names actions have in traces and messages.
+
+use std::sync::Arc;
+
+use iac_core::address::InstanceAddr;
+use iac_core::plan::Action;
+
+/// Progress of an apply, for the CLI to show.
+#[derive(Clone, Debug)]
+pub enum Event {
+    Start {
+        addr: InstanceAddr,
+        action: Action,
+    },
+    Done {
+        addr: InstanceAddr,
+        action: Action,
+        elapsed_ms: u128,
+    },
+    Failed {
+        addr: InstanceAddr,
+        action: Action,
+        message: String,
+    },
+    /// Waiting for the state lock (`-lock-timeout`): who holds it, how long
+    /// this run has waited and will wait. Emitted at once, then at a steady
+    /// interval ([`crate::statemgr::LockWait`]).
+    LockWait {
+        holder: iac_core::backend::LockInfo,
+        waited: std::time::Duration,
+        timeout: std::time::Duration,
+    },
+}
+
+pub type EventSink = Arc<dyn Fn(Event) + Send + Sync>;
+
+/// An action as trace attributes name it ("create", "delete", ...).
+pub fn action_name(a: Action) -> &'static str {
+    match a {
+        Action::NoOp => "no-op",
+        Action::Create => "create",
+        Action::Read => "read",
+        Action::Update => "update",
+        Action::Replace => "replace",
+        Action::Delete => "delete",
+        Action::Import => "import",
+    }
+}
+
+/// An action as a failure message names it ("replacement failed: ...").
+pub(crate) fn action_verb(a: Action) -> &'static str {
+    match a {
+        Action::Create => "create",
+        Action::Update => "update",
+        Action::Replace => "replacement",
+        Action::Delete => "delete",
+        Action::Read => "read",
+        Action::Import => "import",
+        Action::NoOp => "no-op",
+    }
+}

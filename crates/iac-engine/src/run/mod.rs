@@ -1,0 +1,43 @@
+//! One walk of the configuration graph, shared by plan and apply.
+//!
+//! Plan: every node is evaluated in dependency order; resource nodes expand
+//! count/for_each, refresh prior objects, and ask their provider to plan.
+//! Apply: the same walk re-evaluates expressions (upstream values are now
+//! known), and resource nodes carry out the saved plan's changes, journaling
+//! each one. Deletes run afterwards in a second walk, in reverse dependency
+//! order (see [`crate::delete_walk`]).
+//!
+//! One file per job: the run context and how nodes are dispatched
+//! (`context`), what a run is asked (`options`) and tells (`event`), the
+//! value nodes (`config_nodes`), provider configurations
+//! (`provider_node`), resource nodes (`resource_node`) with count/for_each
+//! (`expand`), `-target` (`targeting`) and recorded dependencies
+//! (`dependencies`); planning one instance (`plan_instance`: its prior
+//! object in `prior`, the choice of action in `action`, data sources in
+//! `data_source`), applying one instance (`apply_instance`), helpers on
+//! object values (`object`), and the root outputs (`outputs`).
+
+mod action;
+mod apply_instance;
+mod config_nodes;
+mod context;
+mod data_source;
+mod dependencies;
+mod event;
+mod expand;
+mod object;
+mod options;
+mod outputs;
+mod plan_instance;
+mod prior;
+mod provider_node;
+mod resource_node;
+mod targeting;
+
+pub use action::{choose_action, ActionChoice, ActionInputs};
+pub use context::{lock, Run, RunSetup};
+pub use event::{action_name, Event, EventSink};
+pub use expand::expand;
+pub use object::{mark_sensitive, not_finite};
+pub use options::{Phase, RunOptions};
+pub use resource_node::InstanceWork;

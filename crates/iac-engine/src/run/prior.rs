@@ -1,0 +1,131 @@
+//! The prior object an instance is planned from: the object in state,
+//! imported (`import` blocks, `iac import`) when there is none, refreshed
+//! from the provider (drift is what changed in the attributes the
+//! configuration manages), or adopted from an interrupted create that the
+//! provider can find.
+
+use std::sync::Arc;
+
+use iac_core::address::Mode;
+use iac_core::plan::{Action, Drift};
+use iac_core::provider::{ImportRequest, Provider, ReadRequest, RecoverRequest};
+use iac_core::state::InstanceState;
+use iac_core::{AttrPath, Value};
+use iac_lang::diagnostic::Diagnostic;
+
+use super::context::{lock, Run};
+use super::object::computed_only;
+use super::resource_node::InstanceWork;
+
+/// The object planning starts from, and the import id when it was imported now.
+pub(super) struct Prior {
+    pub object: Option<InstanceState>,
+    pub import_id: Option<String>,
+}
+
+impl Run {
+    /// Imports, refreshes or recovers the instance's object, keeping the
+    /// run's state up to date as it goes.
+    pub(super) async fn prior_object(&self, w: &InstanceWork<'_>, provider: Option<&Arc<dyn Provider>>) -> Result<Prior, Diagnostic> {
+        let addr = &w.addr;
+        let err = |msg: String| Diagnostic::error(format!("{addr}: {msg}"), Some(w.res.span.clone()));
+        let mut prior: Option<InstanceState> = lock(&self.state).resources.get(addr).cloned();
+        // Import: adopt an existing object for an address that has none.
+        let mut import_id = None;
+        if let (None, Some((id, _))) = (&prior, self.imports.get(addr)) {
+            let Some(p) = provider else { return Err(err("cannot import while the provider's configuration is unknown".into())) };
+            let v = p
+                .import(ImportRequest { type_: w.res.type_.clone(), addr: addr.clone(), id: id.clone() })
+                .await
+                .map_err(|e| err(format!("import of {id:?} failed: {e}")))?;
+            let inst = InstanceState::from_value(w.pkey.addr(), v);
+            lock(&self.state).resources.insert(addr.clone(), inst.clone());
+            prior = Some(inst);
+            import_id = Some(id.clone());
+        }
+        if let (Some(p), Some(pr), true) = (provider, &prior, self.opts.refresh && import_id.is_none()) {
+            if w.res.mode == Mode::Managed {
+                prior = self.refresh(w, p.as_ref(), pr).await?;
+            }
+        }
+        if prior.is_none() {
+            if let Some(p) = provider {
+                prior = self.recover(w, p.as_ref()).await?;
+            }
+        }
+        Ok(Prior { object: prior, import_id })
+    }
+
+    /// Reads the object again; what changed in attributes the configuration
+    /// manages is drift. None: the object is gone.
+    async fn refresh(&self, w: &InstanceWork<'_>, p: &dyn Provider, pr: &InstanceState) -> Result<Option<InstanceState>, Diagnostic> {
+        let addr = &w.addr;
+        let current = Value::from_json(&pr.attributes);
+        let span = tracing::info_span!("resource.refresh", address = %addr, action = "read", provider = %w.pkey.name);
+        let read = p.read(ReadRequest { type_: w.res.type_.clone(), addr: addr.clone(), current: current.clone(), private: pr.private.clone() });
+        match tracing::Instrument::instrument(read, span).await {
+            Ok(Some(fresh)) => {
+                let fresh = fresh.unmark_deep().0;
+                if fresh == current {
+                    return Ok(Some(pr.clone()));
+                }
+                // Attributes only the provider sets (rotating credentials, timestamps)
+                // are refreshed silently; drift is what the configuration manages.
+                let paths: Vec<AttrPath> = iac_core::plan::drift_paths(&current, &fresh).into_iter().filter(|p| !computed_only(w.schema, p)).collect();
+                if !paths.is_empty() {
+                    lock(&self.drift).push(Drift {
+                        addr: addr.clone(),
+                        action: Action::Update,
+                        before: pr.value(),
+                        after: fresh.clone().mark_paths(&pr.sensitive_paths),
+                        paths,
+                    });
+                }
+                let mut updated = pr.clone();
+                updated.attributes = fresh.to_json();
+                lock(&self.state).resources.insert(addr.clone(), updated.clone());
+                Ok(Some(updated))
+            }
+            Ok(None) => {
+                lock(&self.drift).push(Drift { addr: addr.clone(), action: Action::Delete, before: pr.value(), after: Value::Null, paths: Vec::new() });
+                lock(&self.state).resources.remove(addr);
+                Ok(None)
+            }
+            Err(e) => Err(Diagnostic::error(format!("{addr}: refresh failed: {e}"), Some(w.res.span.clone()))),
+        }
+    }
+
+    /// An interrupted create left an intent: adopts the object the provider
+    /// finds for it, else warns that one may be left behind.
+    async fn recover(&self, w: &InstanceWork<'_>, p: &dyn Provider) -> Result<Option<InstanceState>, Diagnostic> {
+        let addr = &w.addr;
+        let Some(planned) = lock(&self.pending).iter().find(|i| &i.addr == addr).map(|i| i.planned.clone()) else { return Ok(None) };
+        let mut adopted = None;
+        if let Some(found) = p
+            .recover(RecoverRequest { type_: w.res.type_.clone(), addr: addr.clone(), planned })
+            .await
+            .map_err(|e| Diagnostic::error(format!("{addr}: recovery lookup failed: {e}"), Some(w.res.span.clone())))?
+        {
+            tracing::info!(%addr, "adopting the object an interrupted run created");
+            let inst = InstanceState::from_value(w.pkey.addr(), found);
+            lock(&self.state).resources.insert(addr.clone(), inst.clone());
+            adopted = Some(inst);
+        } else {
+            // Plugin providers cannot look an object up by our ownership
+            // tag: say what may be left behind and how to adopt it.
+            tracing::warn!(%addr, provider = %w.pkey.name, "interrupted create: no object to adopt");
+            self.diag(
+                Diagnostic::warning(
+                    format!("{addr}: an earlier run was interrupted while creating it, and provider {} found no object to adopt", w.pkey.name),
+                    Some(w.res.span.clone()),
+                )
+                .with_detail(format!(
+                    "A provider that cannot look objects up (a plugin provider) cannot tell whether the create went through. If the object exists, adopt it with `iac import {addr} ID` instead of creating it again."
+                )),
+            );
+        }
+        // By address, not by position: other instances resolve their intents concurrently.
+        lock(&self.pending).retain(|p| &p.addr != addr);
+        Ok(adopted)
+    }
+}

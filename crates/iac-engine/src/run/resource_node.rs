@@ -1,0 +1,173 @@
+//! The resource node: expands a resource (or data source) into its
+//! instances in every instance of its module, evaluates each instance's
+//! body against the schema, plans or applies the instances concurrently
+//! ([`InstanceWork`] is what each gets), and stores the resource's whole
+//! value (an object, a list for count, a map for for_each) for the
+//! expressions that refer to it.
+
+use std::sync::Arc;
+
+use iac_core::address::{InstanceAddr, Mode, ResourceAddr};
+use iac_core::schema::ResourceSchema;
+use iac_core::Value;
+use iac_lang::config::Resource;
+use iac_lang::eval::Evaluator;
+
+use super::context::{lock, NodeResult, Run};
+use super::expand::expand;
+use super::object::not_finite;
+use super::options::Phase;
+use crate::body::BodyEval;
+use crate::graph::{resource_of, NodeKind};
+use crate::providers::{ProviderKey, Slot};
+use crate::values::{InstanceScope, Repetition, Shape};
+
+/// One instance to plan or apply, with its evaluated configuration.
+pub struct InstanceWork<'a> {
+    pub addr: InstanceAddr,
+    pub res: &'a Resource,
+    pub schema: &'a ResourceSchema,
+    pub slot: &'a Slot,
+    pub pkey: &'a ProviderKey,
+    pub deps: Vec<ResourceAddr>,
+    pub config: Value,
+    pub triggers: Option<Value>,
+    /// Planned under -target (a target or a dependency of one).
+    pub active: bool,
+}
+
+impl Run {
+    pub(super) async fn resource_node(self: Arc<Self>, idx: usize) -> NodeResult {
+        let id = self.graph.nodes[idx].clone();
+        let res = resource_of(&self.stack, &id).expect("resource node");
+        let m = self.stack.root.descendant(&id.module).expect("module");
+        let Some(pkey) = self.graph.resource_provider.get(&idx).cloned() else { return Err(()) };
+        let factory = self.registry.get(&pkey.name).cloned().expect("checked in graph");
+        let schema = match res.mode {
+            Mode::Managed => factory.schema().resources.get(&res.type_),
+            Mode::Data => factory.schema().data_sources.get(&res.type_),
+        };
+        let Some(schema) = schema.cloned() else {
+            // `ops::load` reports this before any provider is configured.
+            self.diag(crate::graph::unknown_type(&pkey.name, factory.schema(), res));
+            return Err(());
+        };
+        let schema = Arc::new(schema);
+        let slot = self.instances.get(&pkey).unwrap_or(Slot::Deferred);
+        let active = self.targeted_nodes.as_ref().is_none_or(|t| t.contains(&idx));
+        let deps = self.resource_dep_addrs(idx);
+        let mut ok = true;
+        for minst in self.values.instances(&id.module) {
+            let raddr = ResourceAddr { module: minst.path.clone(), mode: res.mode, type_: res.type_.clone(), name: res.name.clone() };
+            // Expand and evaluate every instance's configuration (synchronously, under one read lock).
+            let evaluated = {
+                let store = self.values.read();
+                let scope =
+                    InstanceScope { store: &store, module: &minst.path, repetition: &Repetition::None, module_dir: &m.dir, root_dir: &self.values.root_dir };
+                let ev = Evaluator::new(&scope, &m.dir, res.file);
+                match expand(&ev, res.count.as_ref(), res.for_each.as_ref(), self.opts.validate_only) {
+                    Err(d) => Err(vec![d]),
+                    Ok((shape, reps)) => {
+                        let mut items = Vec::with_capacity(reps.len());
+                        let mut ds = Vec::new();
+                        for rep in reps {
+                            let scope =
+                                InstanceScope { store: &store, module: &minst.path, repetition: &rep, module_dir: &m.dir, root_dir: &self.values.root_dir };
+                            let ev = Evaluator::new(&scope, &m.dir, res.file);
+                            let config = BodyEval { ev: &ev }.eval(&res.body, &schema.block, iac_lang::config::RESOURCE_META_ARGS, &res.span, &[], &mut ds);
+                            let triggers = if res.lifecycle.replace_triggered_by.is_empty() {
+                                None
+                            } else {
+                                let mut vs = Vec::new();
+                                for e in &res.lifecycle.replace_triggered_by {
+                                    match ev.eval(&e.expr) {
+                                        Ok(v) => vs.push(v.unmark_deep().0),
+                                        Err(d) => ds.push(d),
+                                    }
+                                }
+                                Some(Value::List(vs))
+                            };
+                            if let Some(p) = config.as_ref().and_then(Value::non_finite_path) {
+                                ds.push(not_finite(format!("argument {}", p.trim_start_matches('.')), Some(res.span.clone())));
+                                continue;
+                            }
+                            if let Some(c) = config {
+                                items.push((rep, c, triggers));
+                            }
+                        }
+                        if ds.is_empty() {
+                            Ok((shape, items))
+                        } else {
+                            Err(ds)
+                        }
+                    }
+                }
+            };
+            let (shape, items) = match evaluated {
+                Ok(x) => x,
+                Err(ds) => {
+                    ds.into_iter().for_each(|d| self.diag(d));
+                    ok = false;
+                    continue;
+                }
+            };
+            // Plan or apply each instance, concurrently.
+            let mut set = tokio::task::JoinSet::new();
+            for (n, (rep, config, triggers)) in items.into_iter().enumerate() {
+                let addr = raddr.instance(rep.key());
+                lock(&self.seen).insert(addr.clone());
+                let me = self.clone();
+                let schema = schema.clone();
+                let slot = slot.clone();
+                let pkey = pkey.clone();
+                let deps = deps.clone();
+                let res_key = res.key();
+                let module_path = id.module.clone();
+                let parent = tracing::Span::current();
+                set.spawn(tracing::Instrument::instrument(
+                    async move {
+                        let res = resource_of(&me.stack, &crate::graph::NodeId { module: module_path, kind: NodeKind::Resource(res_key) }).expect("resource");
+                        let inst = InstanceWork { addr: addr.clone(), res, schema: &schema, slot: &slot, pkey: &pkey, deps, config, triggers, active };
+                        let r = match me.phase {
+                            Phase::Plan => {
+                                let span = tracing::info_span!("resource.plan", address = %addr, action = "plan", provider = %pkey.name);
+                                tracing::Instrument::instrument(me.plan_instance(inst), span).await
+                            }
+                            Phase::Apply => me.apply_instance(inst).await,
+                        };
+                        (n, rep, r)
+                    },
+                    parent,
+                ));
+            }
+            let mut results: Vec<(usize, Repetition, Value)> = Vec::new();
+            while let Some(j) = set.join_next().await {
+                match j {
+                    Ok((n, rep, Ok(v))) => results.push((n, rep, v)),
+                    Ok((_, _, Err(d))) => {
+                        self.diag(d);
+                        ok = false;
+                    }
+                    Err(e) => std::panic::resume_unwind(e.into_panic()),
+                }
+            }
+            results.sort_by_key(|(n, _, _)| *n);
+            let whole = match shape {
+                _ if results.iter().any(|(_, r, _)| *r == Repetition::Unknown) => Value::Unknown,
+                Shape::Single => results.into_iter().next().map(|(_, _, v)| v).unwrap_or(Value::Null),
+                Shape::Counted => Value::List(results.into_iter().map(|(_, _, v)| v).collect()),
+                Shape::ForEach => Value::Map(
+                    results
+                        .into_iter()
+                        .map(|(_, rep, v)| match rep {
+                            Repetition::Each(k, _) => (k, v),
+                            _ => (String::new(), v),
+                        })
+                        .collect(),
+                ),
+            };
+            self.values.write().resources.insert((minst.path.clone(), res.key()), whole);
+        }
+        ok.then_some(()).ok_or(())
+    }
+}
