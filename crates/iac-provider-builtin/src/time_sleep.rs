@@ -1,40 +1,31 @@
-//! `time_sleep`: waits `create_duration` on create and `destroy_duration` on
-//! delete ("30s", "1m", "500ms"), as in Terraform's time provider.
+//! Provider `time`: `time_sleep` waits `create_duration` on create and
+//! `destroy_duration` on delete ("30s", "1m", "500ms"), as in Terraform's
+//! time provider.
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use iac_core::plan::default_plan;
-use iac_core::provider::*;
-use iac_core::schema::{AttrType, Attribute, Block, ProviderSchema, ResourceSchema};
-use iac_core::Value;
+use iac_core::provider::{ConfigureRequest, ProviderError};
+use iac_provider_sdk::prelude::*;
+use iac_provider_sdk::AttrPath;
 
-pub struct TimeProvider {
-    schema: ProviderSchema,
+use crate::error::Error;
+
+/// The configured `time` provider: nothing to configure.
+pub struct Time;
+
+impl Configured for Time {
+    type Error = Error;
+    const NAME: &'static str = "time";
 }
 
-impl TimeProvider {
-    pub fn new() -> TimeProvider {
-        let mut schema = ProviderSchema::default();
-        schema.resources.insert(
-            "time_sleep".into(),
-            ResourceSchema {
-                version: 0,
-                block: Block::default()
-                    .attr("id", Attribute::computed(AttrType::String))
-                    .attr("create_duration", Attribute::optional(AttrType::String).force_new())
-                    .attr("destroy_duration", Attribute::optional(AttrType::String).force_new())
-                    .attr("triggers", Attribute::optional(AttrType::Map(Box::new(AttrType::String))).force_new()),
-            },
-        );
-        TimeProvider { schema }
+#[async_trait]
+impl Configure for Time {
+    fn types() -> Types<Time> {
+        Types::new().resource(TimeSleep)
     }
-}
-
-impl Default for TimeProvider {
-    fn default() -> Self {
-        Self::new()
+    async fn configure(_req: &ConfigureRequest) -> Result<Time, ProviderError> {
+        Ok(Time)
     }
 }
 
@@ -71,67 +62,58 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(total))
 }
 
+/// `time_sleep`'s attributes.
+#[derive(Model, Debug, Clone, Default)]
+pub struct TimeSleepModel {
+    /// When the sleep ended (seconds since the epoch).
+    #[sdk(computed)]
+    id: Option<String>,
+    /// How long a create waits.
+    #[sdk(optional, force_new)]
+    create_duration: Option<String>,
+    /// How long a delete waits.
+    #[sdk(optional, force_new)]
+    destroy_duration: Option<String>,
+    /// Arbitrary values whose change replaces the object.
+    #[sdk(optional, force_new)]
+    triggers: Option<BTreeMap<String, String>>,
+}
+
+fn duration_of(d: &Option<String>) -> Result<Duration, Error> {
+    d.as_deref().map(parse_duration).transpose().map(Option::unwrap_or_default).map_err(Error::Invalid)
+}
+
+/// The `time_sleep` resource type.
+pub struct TimeSleep;
+
 #[async_trait]
-impl ProviderFactory for TimeProvider {
-    fn name(&self) -> &str {
-        "time"
-    }
-    fn schema(&self) -> &ProviderSchema {
-        &self.schema
-    }
-    async fn configure(&self, _req: ConfigureRequest) -> Result<Arc<dyn Provider>, ProviderError> {
-        Ok(Arc::new(TimeSleep { schema: self.schema.resources["time_sleep"].clone() }))
-    }
-}
+impl Resource<Time> for TimeSleep {
+    type Model = TimeSleepModel;
+    const TYPE: &'static str = "time_sleep";
 
-struct TimeSleep {
-    schema: ResourceSchema,
-}
-
-fn duration_of(v: &Value, key: &str) -> Result<Duration, ProviderError> {
-    match v.get(key).and_then(Value::as_str) {
-        Some(s) => parse_duration(s).map_err(ProviderError::InvalidConfig),
-        None => Ok(Duration::ZERO),
-    }
-}
-
-#[async_trait]
-impl Provider for TimeSleep {
-    async fn plan_change(&self, req: PlanChangeRequest) -> Result<PlanChangeResponse, ProviderError> {
-        if req.config.get("create_duration").is_some_and(|v| v.is_wholly_known()) {
-            duration_of(&req.config, "create_duration")?;
-        }
-        Ok(default_plan(&self.schema, req.prior.as_ref(), &req.config))
+    fn validate(&self, config: &Value) -> Vec<(AttrPath, String)> {
+        ["create_duration", "destroy_duration"]
+            .into_iter()
+            .filter_map(|k| Some((k, parse_duration(config.get(k)?.as_str()?).err()?)))
+            .map(|(k, e)| (AttrPath::attr(k), e))
+            .collect()
     }
 
-    async fn apply_change(&self, req: ApplyChangeRequest) -> Result<ApplyChangeResponse, ProviderError> {
-        tokio::time::sleep(duration_of(&req.planned, "create_duration")?).await;
-        let Value::Map(mut m) = req.planned else { return Err(ProviderError::Other("planned state is not an object".into())) };
-        m.insert("id".into(), Value::String(crate_time_id()));
-        Ok(ApplyChangeResponse { new_state: Value::Map(m), private: None })
+    async fn create(&self, _cx: &Ctx<'_, Time>, mut planned: TimeSleepModel) -> Result<TimeSleepModel, Error> {
+        tokio::time::sleep(duration_of(&planned.create_duration)?).await;
+        let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        planned.id = Some(secs.to_string());
+        Ok(planned)
     }
 
-    async fn read(&self, req: ReadRequest) -> Result<Option<Value>, ProviderError> {
-        Ok(Some(req.current))
+    async fn read(&self, _cx: &Ctx<'_, Time>, current: TimeSleepModel) -> Result<Option<TimeSleepModel>, Error> {
+        Ok(Some(current))
     }
 
-    async fn delete(&self, req: DeleteRequest) -> Result<(), ProviderError> {
-        tokio::time::sleep(duration_of(&req.prior, "destroy_duration")?).await;
+    async fn delete(&self, _cx: &Ctx<'_, Time>, prior: TimeSleepModel) -> Result<(), Error> {
+        tokio::time::sleep(duration_of(&prior.destroy_duration)?).await;
         Ok(())
     }
-
-    async fn import(&self, req: ImportRequest) -> Result<Value, ProviderError> {
-        Ok(Value::map([("id", Value::String(req.id)), ("create_duration", Value::Null), ("destroy_duration", Value::Null), ("triggers", Value::Null)]))
-    }
-
-    async fn read_data(&self, req: ReadDataRequest) -> Result<Value, ProviderError> {
-        Err(ProviderError::Unsupported(format!("data source {}", req.type_)))
-    }
-}
-
-fn crate_time_id() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    secs.to_string()
 }
 
 #[cfg(test)]

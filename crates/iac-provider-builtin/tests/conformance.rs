@@ -77,3 +77,44 @@ fn terraform_data_conforms() {
     };
     rt().block_on(run(&case, &stack, &env(tmp.path())));
 }
+
+#[test]
+fn time_sleep_conforms() {
+    let tmp = tempfile::tempdir().unwrap();
+    let stack = tmp.path().join("stack");
+    std::fs::create_dir_all(&stack).unwrap();
+    let sleep = |create: &str, trigger: &str| {
+        format!("resource \"time_sleep\" \"wait\" {{\n  create_duration  = \"{create}\"\n  destroy_duration = \"1ms\"\n  triggers = {{\n    cluster = \"{trigger}\"\n  }}\n}}\n")
+    };
+    let case = Case {
+        name: "time_sleep".into(),
+        steps: vec![
+            Step::new(sleep("10ms", "a"), &[("time_sleep.wait", Create)]),
+            Step::new(sleep("20ms", "a"), &[("time_sleep.wait", Replace)]),
+            Step::new(sleep("20ms", "b"), &[("time_sleep.wait", Replace)]),
+        ],
+        imports: Vec::new(),
+        parallelism: 4,
+        remote_objects: false,
+    };
+    rt().block_on(run(&case, &stack, &env(tmp.path())));
+}
+
+#[test]
+fn local_file_data_source_conforms() {
+    let tmp = tempfile::tempdir().unwrap();
+    let stack = tmp.path().join("stack");
+    std::fs::create_dir_all(&stack).unwrap();
+    std::fs::write(stack.join("input.txt"), "from disk\n").unwrap();
+    let text = |name: &str| {
+        format!("data \"local_file\" \"input\" {{\n  filename = \"${{path.module}}/input.txt\"\n}}\nresource \"local_file\" \"copy\" {{\n  filename = \"${{path.module}}/{name}\"\n  content  = data.local_file.input.content\n}}\n")
+    };
+    let case = Case {
+        name: "local_file data source".into(),
+        steps: vec![Step::new(text("copy.txt"), &[("local_file.copy", Create)]), Step::new(text("copy2.txt"), &[("local_file.copy", Replace)])],
+        imports: Vec::new(),
+        parallelism: 4,
+        remote_objects: true,
+    };
+    rt().block_on(run(&case, &stack, &env(tmp.path())));
+}

@@ -1,0 +1,43 @@
+//! What a builtin provider's operation can fail with, and how the engine
+//! sees it.
+
+use iac_core::provider::ProviderError;
+use iac_provider_sdk::DecodeError;
+
+/// A builtin provider's error.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A value did not fit its model.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// The configuration is not acceptable.
+    #[error("{0}")]
+    Invalid(String),
+    /// A file operation failed.
+    #[error("{what} {path}: {source}")]
+    Io {
+        /// What was being done ("writing").
+        what: &'static str,
+        /// The file.
+        path: String,
+        /// Why it failed.
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// A file operation's error.
+    pub fn io(what: &'static str, path: &std::path::Path, source: std::io::Error) -> Error {
+        Error::Io { what, path: path.display().to_string(), source }
+    }
+}
+
+impl From<Error> for ProviderError {
+    fn from(e: Error) -> ProviderError {
+        match e {
+            Error::Invalid(m) => ProviderError::InvalidConfig(m),
+            Error::Io { ref source, .. } => ProviderError::Api { code: format!("{:?}", source.kind()), message: e.to_string() },
+            Error::Decode(d) => ProviderError::Other(d.to_string()),
+        }
+    }
+}
