@@ -197,3 +197,83 @@ pub fn open_plan(bytes: Vec<u8>, path: &Path) -> Result<Vec<u8>, String> {
     }
     state_keys()?.open(iac_state_crypt::Purpose::Plan, &bytes, &format!("saved plan {}", path.display())).map_err(|e| e.to_string())
 }
+
+#[cfg(test)]
+mod conformance_coverage {
+    //! Architecture Invariant: every resource type and data source of every
+    //! native provider runs the provider conformance suite. A type counts as
+    //! covered when a conformance test source (a file whose name contains
+    //! `conformance`, under a crate's `tests/` or the workspace's `tests/`)
+    //! declares a block of it.
+
+    use std::collections::BTreeSet;
+    use std::path::{Path, PathBuf};
+
+    fn conformance_sources(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                conformance_sources(&p, out);
+            } else if p.file_name().is_some_and(|n| n.to_string_lossy().contains("conformance")) || p.components().any(|c| c.as_os_str() == "conformance") {
+                out.push(p);
+            }
+        }
+    }
+
+    /// The `(kind, type)` pairs of `resource "T"` and `data "T"` blocks in a
+    /// text, with or without the quotes escaped (Rust string literals).
+    fn declared_types(text: &str) -> BTreeSet<(String, String)> {
+        let mut found = BTreeSet::new();
+        for kind in ["resource", "data"] {
+            for (i, _) in text.match_indices(kind) {
+                let before = text[..i].chars().next_back();
+                if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
+                    continue;
+                }
+                let rest = text[i + kind.len()..].trim_start_matches([' ', '\t']);
+                let Some(rest) = rest.strip_prefix("\\\"").or_else(|| rest.strip_prefix('"')) else { continue };
+                let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                if !name.is_empty() {
+                    found.insert((kind.to_string(), name));
+                }
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn the_scanner_reads_escaped_and_plain_blocks() {
+        let text = "x resource \\\"aws_vpc\\\" \\\"a\\\" {}\ndata \"aws_region\" \"r\" {}\nmetadata \"no\"";
+        let found = declared_types(text);
+        assert!(found.contains(&("resource".into(), "aws_vpc".into())));
+        assert!(found.contains(&("data".into(), "aws_region".into())));
+        assert_eq!(found.len(), 2, "{found:?}");
+    }
+
+    #[test]
+    fn every_native_type_has_a_conformance_case() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(root.join("crates")).expect("the crates directory").flatten() {
+            conformance_sources(&entry.path().join("tests"), &mut files);
+        }
+        conformance_sources(&root.join("tests"), &mut files);
+        assert!(!files.is_empty(), "no conformance test sources found under {}", root.display());
+        let mut covered = BTreeSet::new();
+        for f in &files {
+            covered.extend(declared_types(&std::fs::read_to_string(f).unwrap_or_default()));
+        }
+        let registry = super::native_registry();
+        let mut missing = Vec::new();
+        for name in registry.names() {
+            let schema = registry.get(name).expect("registered").schema();
+            let types = schema.resources.keys().map(|t| ("resource", t)).chain(schema.data_sources.keys().map(|t| ("data", t)));
+            for (kind, t) in types {
+                if !covered.contains(&(kind.to_string(), t.clone())) {
+                    missing.push(format!("{kind} {t} (provider {name})"));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "native types without a provider conformance case:\n  {}", missing.join("\n  "));
+    }
+}
