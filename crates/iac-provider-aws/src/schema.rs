@@ -62,4 +62,13 @@ mod tests {
             assert!(s.data_sources.contains_key(*t));
         }
     }
+
+    /// The schema is what configurations and states are written against:
+    /// every type, attribute, flag and description, pinned.
+    #[test]
+    fn the_schema_matches_its_snapshot() {
+        let want: serde_json::Value = serde_json::from_str(include_str!("../tests/snapshots/schema.json")).unwrap();
+        let have = serde_json::to_value(provider_schema()).unwrap();
+        assert!(have == want, "the schema changed; if intended, regenerate tests/snapshots/schema.json:\n{}", serde_json::to_string_pretty(&have).unwrap());
+    }
 }
