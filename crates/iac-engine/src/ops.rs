@@ -26,6 +26,9 @@ use crate::providers::Registry;
 use crate::run::{lock, EventSink, Phase, Run, RunOptions, RunSetup};
 use crate::statemgr;
 
+pub mod migrate;
+pub use migrate::{migrate_state, Migrated};
+
 /// A stack loaded and checked: configuration, graph, root variables.
 pub struct Loaded {
     pub stack: Arc<Stack>,

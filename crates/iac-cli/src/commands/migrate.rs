@@ -6,8 +6,9 @@
 //! Migration from Terraform: a Terraform state file where Terraform would
 //! keep the stack's state (`terraform.tfstate` beside the stack, or the
 //! file `backend "local" { path }` names) is moved into iac's backend by
-//! `iac init -migrate-state`, through [`TerraformStateFile`] under both
-//! locks, then read back and compared. The Terraform file is left
+//! `iac init -migrate-state`, through [`TerraformStateFile`] and
+//! `iac_engine::ops::migrate_state` (both locks, copy, read back and
+//! compare). The Terraform file is left
 //! untouched, so nothing is lost if the migration is interrupted and the
 //! user can go back; iac records what it migrated and, from then on,
 //! ignores the file unless Terraform writes to it again. Until the
@@ -19,7 +20,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use iac_core::backend::{StateBackend, Stored};
+use iac_core::backend::StateBackend;
+use iac_engine::ops::{self, migrate::has_state, Migrated};
 use iac_engine::{statemgr, EngineError};
 use iac_lang::config::Backend;
 use serde::{Deserialize, Serialize};
@@ -109,12 +111,6 @@ pub fn recorded_overrides(stack_dir: &Path, configured: Option<&Backend>) -> Vec
     }
 }
 
-/// What `-migrate-state` copied.
-pub struct Migrated {
-    pub serial: Option<u64>,
-    pub records: usize,
-}
-
 /// Lock waits, reported as every command reports them.
 fn notices() -> iac_engine::run::EventSink {
     std::sync::Arc::new(|e| {
@@ -122,61 +118,11 @@ fn notices() -> iac_engine::run::EventSink {
     })
 }
 
-fn has_state(s: &Stored) -> bool {
-    s.snapshot.is_some() || !s.journal.is_empty()
-}
-
-/// Copies `from`'s snapshot and journal to the empty `to`, holding both
-/// locks, then reads `to` back and compares.
-pub async fn migrate(from: &dyn StateBackend, to: &dyn StateBackend, timeout: Duration) -> Result<Migrated, EngineError> {
-    let from_lock = statemgr::lock(from, "migrate state", timeout, &crate::locking::lock_wait(), Some(&notices())).await?;
-    let result = async {
-        let to_lock = statemgr::lock(to, "migrate state", timeout, &crate::locking::lock_wait(), Some(&notices())).await?;
-        let copied = copy(from, to).await;
-        let unlocked = to.unlock(&to_lock.id).await;
-        let copied = copied?;
-        unlocked?;
-        Ok::<Migrated, EngineError>(copied)
-    }
-    .await;
-    let unlocked = from.unlock(&from_lock.id).await;
-    let migrated = result?;
-    unlocked?;
-    Ok(migrated)
-}
-
-async fn copy(from: &dyn StateBackend, to: &dyn StateBackend) -> Result<Migrated, EngineError> {
-    let source = from.load().await?;
-    if !has_state(&source) {
-        return Err(EngineError::Invalid(format!("{} holds no state to migrate", from.describe())));
-    }
-    let existing = to.load().await?;
-    let identical = existing.meta == source.meta && existing.snapshot == source.snapshot && existing.journal == source.journal;
-    if has_state(&existing) && identical {
-        // An earlier run wrote this copy and was stopped before it finished
-        // (snapshots are written atomically, so it is whole): check it below.
-        tracing::info!(to = %to.describe(), "the state was already copied by an interrupted migration");
-    } else if has_state(&existing) {
-        let what = existing.meta.as_ref().map_or_else(|| "journal records".to_string(), |m| format!("lineage {}, serial {}", m.lineage, m.serial));
-        return Err(EngineError::Invalid(format!("{} already holds state ({what}); refusing to overwrite it with {}", to.describe(), from.describe())));
-    }
-    if !identical {
-        if let (Some(meta), Some(snapshot)) = (&source.meta, &source.snapshot) {
-            to.write_snapshot(meta, snapshot).await?;
-        }
-        if !source.journal.is_empty() {
-            to.append(&source.journal).await?;
-        }
-    }
-    let copy = to.load().await?;
-    if copy.snapshot != source.snapshot || copy.meta != source.meta || copy.journal != source.journal {
-        return Err(EngineError::Invalid(format!(
-            "the copy in {} does not read back as the state of {}; the old state is untouched",
-            to.describe(),
-            from.describe()
-        )));
-    }
-    Ok(Migrated { serial: source.meta.map(|m| m.serial), records: source.journal.len() })
+/// Copies `from`'s state into the empty `to` under both locks and checks
+/// the copy (`iac_engine::ops::migrate_state`), waiting for the locks as
+/// every command does.
+async fn migrate(from: &dyn StateBackend, to: &dyn StateBackend, timeout: Duration) -> Result<Migrated, EngineError> {
+    ops::migrate_state(from, to, timeout, &crate::locking::lock_wait(), Some(&notices())).await
 }
 
 /// Where a stack stands with a Terraform state file found for its backend.
