@@ -95,7 +95,7 @@ impl Resource<Local> for LocalFile {
         }
     }
 
-    fn modify_plan(&self, _cx: &Ctx<'_, Local>, prior: Option<&Value>, planned: &mut Value, replace: &mut Vec<AttrPath>) -> Result<(), Error> {
+    async fn modify_plan(&self, _cx: &Ctx<'_, Local>, prior: Option<&Value>, planned: &mut Value, replace: &mut Vec<AttrPath>) -> Result<(), Error> {
         let Value::Map(m) = planned else { return Ok(()) };
         let content = [m.get("content"), m.get("sensitive_content")].into_iter().flatten().find(|v| !v.is_null()).cloned().unwrap_or(Value::Null);
         let sum = match content.as_str() {

@@ -52,7 +52,7 @@ impl Resource<Terraform> for TerraformData {
     type Model = TerraformDataModel;
     const TYPE: &'static str = "terraform_data";
 
-    fn modify_plan(&self, _cx: &Ctx<'_, Terraform>, prior: Option<&Value>, planned: &mut Value, replace: &mut Vec<AttrPath>) -> Result<(), Error> {
+    async fn modify_plan(&self, _cx: &Ctx<'_, Terraform>, prior: Option<&Value>, planned: &mut Value, replace: &mut Vec<AttrPath>) -> Result<(), Error> {
         let Value::Map(m) = planned else { return Ok(()) };
         let input = m.get("input").cloned().unwrap_or(Value::Null);
         let triggers = m.get("triggers_replace").cloned().unwrap_or(Value::Null);

@@ -4,9 +4,11 @@
 //!
 //! Each field is an attribute (`#[sdk(required)]`, `optional`, `computed`,
 //! `sensitive`, `force_new`, `ephemeral`, `local`, `json`, `set`,
-//! `default = EXPR`, `name = "..."`) or a nested block (`#[sdk(block)]`, with
-//! `set`, `force_new`, `min_items = N`, `max_items = N`); the field's doc
-//! comment is the attribute's description.
+//! `default = EXPR`, `name = "..."`), a nested block (`#[sdk(block)]`, with
+//! `set`, `force_new`, `min_items = N`, `max_items = N`), or another model
+//! whose attributes and blocks are this one's (`#[sdk(flatten)]`: attributes
+//! several types share, written once); the field's doc comment is the
+//! attribute's description.
 //!
 //! Must not depend on any crate of the workspace: the generated code names
 //! `::iac_provider_sdk` paths only.
@@ -40,6 +42,7 @@ struct FieldSpec {
     json: bool,
     set: bool,
     block: bool,
+    flatten: bool,
     default: Option<Expr>,
     min_items: Option<Expr>,
     max_items: Option<Expr>,
@@ -68,6 +71,7 @@ fn parse_spec(field: &syn::Field) -> syn::Result<FieldSpec> {
                 "json" => flag(&mut spec.json),
                 "set" => flag(&mut spec.set),
                 "block" => flag(&mut spec.block),
+                "flatten" => flag(&mut spec.flatten),
                 "name" => {
                     let lit: Lit = m.value()?.parse()?;
                     match lit {
@@ -94,9 +98,14 @@ fn parse_spec(field: &syn::Field) -> syn::Result<FieldSpec> {
             }
         })?;
     }
-    let modes = [spec.required, spec.optional || spec.computed, spec.block].iter().filter(|b| **b).count();
+    let modes = [spec.required, spec.optional || spec.computed, spec.block, spec.flatten].iter().filter(|b| **b).count();
     if modes != 1 {
-        return Err(syn::Error::new_spanned(field, "a field needs exactly one of `required`, `optional`/`computed`, or `block`"));
+        return Err(syn::Error::new_spanned(field, "a field needs exactly one of `required`, `optional`/`computed`, `block` or `flatten`"));
+    }
+    if spec.flatten
+        && (spec.name.is_some() || spec.sensitive || spec.force_new || spec.ephemeral || spec.local || spec.json || spec.set || spec.default.is_some())
+    {
+        return Err(syn::Error::new_spanned(field, "a flattened model takes no other options: its own fields carry them"));
     }
     if spec.block && (spec.sensitive || spec.json || spec.default.is_some() || spec.ephemeral) {
         return Err(syn::Error::new_spanned(field, "a nested block takes only `set`, `force_new`, `local`, `min_items`, `max_items`"));
@@ -137,6 +146,21 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
         let ty = &field.ty;
         let name = spec.name.clone().unwrap_or_else(|| fident.to_string().trim_start_matches("r#").to_string());
         let doc = doc_of(field);
+        if spec.flatten {
+            schema_parts.push(quote! {
+                let inner = <#ty as #sdk::Model>::block();
+                block.attributes.extend(inner.attributes);
+                block.blocks.extend(inner.blocks);
+            });
+            decode_parts.push(quote! { #fident: <#ty as #sdk::Model>::from_value(v)?, });
+            encode_parts.push(quote! {
+                if let #sdk::Value::Map(inner) = <#ty as #sdk::Model>::to_value(&self.#fident) {
+                    m.extend(inner);
+                }
+            });
+            plan_parts.push(quote! { rules.extend(<#ty as #sdk::Model>::rules()); });
+            continue;
+        }
         if spec.block {
             let set = spec.set;
             let force_new = spec.force_new;
@@ -145,6 +169,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             schema_parts.push(quote! {
                 block.blocks.insert(#name.to_string(), #sdk::model::nested_block::<#ty>(#set, #force_new, #min, #max));
             });
+            plan_parts.push(quote! { rules.block::<#ty>(#name, #set); });
         } else {
             let (required, optional, computed, sensitive, force_new, ephemeral, set) =
                 (spec.required, spec.optional, spec.computed, spec.sensitive, spec.force_new, spec.ephemeral, spec.set);

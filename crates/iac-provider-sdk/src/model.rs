@@ -75,6 +75,27 @@ pub struct Rules {
     pub local: Vec<&'static str>,
     /// `json`: JSON documents compared by meaning, not by text.
     pub json: Vec<&'static str>,
+    /// The rules of nested blocks (their defaults apply to each block the
+    /// configuration writes), by block name.
+    pub blocks: Vec<(&'static str, Nesting, Rules)>,
+}
+
+impl Rules {
+    /// Adds a flattened model's rules (its attributes are this model's).
+    pub fn extend(&mut self, other: Rules) {
+        self.defaults.extend(other.defaults);
+        self.local.extend(other.local);
+        self.json.extend(other.json);
+        self.blocks.extend(other.blocks);
+    }
+
+    /// Adds a nested block's rules, when it has any.
+    pub fn block<T: BlockField>(&mut self, name: &'static str, set: bool) {
+        let rules = T::element_rules();
+        if !rules.defaults.is_empty() || !rules.blocks.is_empty() {
+            self.blocks.push((name, T::nesting(set), rules));
+        }
+    }
 }
 
 /// An attribute's schema flags, as the derive macro writes them.
@@ -149,6 +170,8 @@ pub trait BlockField: Field {
     fn nesting(set: bool) -> Nesting;
     /// The block of one element.
     fn element_block() -> Block;
+    /// The planning rules of one element.
+    fn element_rules() -> Rules;
 }
 
 impl<M: Model + Field> BlockField for Option<M> {
@@ -157,6 +180,9 @@ impl<M: Model + Field> BlockField for Option<M> {
     }
     fn element_block() -> Block {
         M::block()
+    }
+    fn element_rules() -> Rules {
+        M::rules()
     }
 }
 
@@ -171,6 +197,9 @@ impl<M: Model + Field> BlockField for Vec<M> {
     fn element_block() -> Block {
         M::block()
     }
+    fn element_rules() -> Rules {
+        M::rules()
+    }
 }
 
 impl<M: Model + Field> BlockField for BTreeMap<String, M> {
@@ -179,6 +208,9 @@ impl<M: Model + Field> BlockField for BTreeMap<String, M> {
     }
     fn element_block() -> Block {
         M::block()
+    }
+    fn element_rules() -> Rules {
+        M::rules()
     }
 }
 

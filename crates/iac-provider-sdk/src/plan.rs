@@ -7,7 +7,7 @@
 
 use iac_core::plan::default_plan;
 use iac_core::provider::PlanChangeResponse;
-use iac_core::schema::Block;
+use iac_core::schema::{Block, Nesting};
 use iac_core::Value;
 
 use crate::model::Rules;
@@ -16,7 +16,12 @@ use crate::resource::Ctx;
 use crate::types::AnyResource;
 
 /// Plans one object of a resource type.
-pub(crate) fn plan<P: Configured>(r: &dyn AnyResource<P>, cx: &Ctx<'_, P>, prior: Option<&Value>, config: &Value) -> Result<PlanChangeResponse, P::Error> {
+pub(crate) async fn plan<P: Configured>(
+    r: &dyn AnyResource<P>,
+    cx: &Ctx<'_, P>,
+    prior: Option<&Value>,
+    config: &Value,
+) -> Result<PlanChangeResponse, P::Error> {
     let block = &r.schema().block;
     let mut config = config.clone();
     apply_defaults(&mut config, r.rules());
@@ -27,20 +32,28 @@ pub(crate) fn plan<P: Configured>(r: &dyn AnyResource<P>, cx: &Ctx<'_, P>, prior
     if replacing {
         resp.planned = unknown_computed(block, resp.planned, &config);
     }
-    r.modify_plan(cx, if replacing { None } else { prior }, &mut resp.planned, &mut resp.requires_replace)?;
+    r.modify_plan(cx, if replacing { None } else { prior }, &mut resp.planned, &mut resp.requires_replace).await?;
     if !replacing && !resp.requires_replace.is_empty() {
         resp.planned = unknown_computed(block, resp.planned, &config);
     }
     Ok(resp)
 }
 
-/// Fills in declared defaults where the configuration has null.
+/// Fills in declared defaults where the configuration has null, in nested
+/// blocks too.
 fn apply_defaults(config: &mut Value, rules: &Rules) {
-    if let Value::Map(m) = config {
-        for (k, d) in &rules.defaults {
-            if m.get(*k).is_none_or(Value::is_null) {
-                m.insert(k.to_string(), d.clone());
-            }
+    let Value::Map(m) = config else { return };
+    for (k, d) in &rules.defaults {
+        if m.get(*k).is_none_or(Value::is_null) {
+            m.insert(k.to_string(), d.clone());
+        }
+    }
+    for (k, nesting, nested) in &rules.blocks {
+        match (nesting, m.get_mut(*k)) {
+            (Nesting::List | Nesting::Set, Some(Value::List(items))) => items.iter_mut().for_each(|i| apply_defaults(i, nested)),
+            (Nesting::Map, Some(Value::Map(items))) => items.values_mut().for_each(|i| apply_defaults(i, nested)),
+            (Nesting::Single | Nesting::Group, Some(single)) => apply_defaults(single, nested),
+            _ => {}
         }
     }
 }

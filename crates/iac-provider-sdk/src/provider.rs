@@ -69,8 +69,8 @@ impl<P: Configured> SdkProvider<P> {
         self.types.resources.get(t).map(|r| r.as_ref()).ok_or_else(|| ProviderError::Unsupported(format!("the {} provider has no resource type {t}", P::NAME)))
     }
 
-    fn cx<'a>(&'a self, addr: &'a str) -> Ctx<'a, P> {
-        Ctx { provider: &self.provider, addr }
+    fn cx<'a>(&'a self, addr: &'a str, private: Option<&'a serde_json::Value>) -> Ctx<'a, P> {
+        Ctx::new(&self.provider, addr, private)
     }
 
     /// A result in the type's shape: local attributes carried over from
@@ -103,32 +103,35 @@ impl<P: Configured> Provider for SdkProvider<P> {
     async fn plan_change(&self, req: PlanChangeRequest) -> Result<PlanChangeResponse, ProviderError> {
         let r = self.resource(&req.type_)?;
         let addr = req.addr.to_string();
-        crate::plan::plan(r, &self.cx(&addr), req.prior.as_ref(), &req.config).map_err(err)
+        let cx = self.cx(&addr, req.private.as_ref());
+        let mut resp = crate::plan::plan(r, &cx, req.prior.as_ref(), &req.config).await.map_err(err)?;
+        resp.private = cx.take_kept().or_else(|| req.private.clone());
+        Ok(resp)
     }
 
     async fn apply_change(&self, req: ApplyChangeRequest) -> Result<ApplyChangeResponse, ProviderError> {
         let r = self.resource(&req.type_)?;
         let addr = req.addr.to_string();
-        let cx = self.cx(&addr);
+        let cx = self.cx(&addr, req.private.as_ref());
         let v = match &req.prior {
             None => r.create(&cx, &req.planned).await,
             Some(prior) => r.update(&cx, prior, &req.planned).await,
         }
         .map_err(err)?;
-        Ok(ApplyChangeResponse { new_state: self.finish(r, &req.planned, v), private: None })
+        Ok(ApplyChangeResponse { new_state: self.finish(r, &req.planned, v), private: cx.take_kept() })
     }
 
     async fn read(&self, req: ReadRequest) -> Result<Option<Value>, ProviderError> {
         let r = self.resource(&req.type_)?;
         let addr = req.addr.to_string();
-        let v = r.read(&self.cx(&addr), &req.current).await.map_err(err)?;
+        let v = r.read(&self.cx(&addr, req.private.as_ref()), &req.current).await.map_err(err)?;
         Ok(v.map(|v| self.finish(r, &req.current, v)))
     }
 
     async fn delete(&self, req: DeleteRequest) -> Result<(), ProviderError> {
         let r = self.resource(&req.type_)?;
         let addr = req.addr.to_string();
-        match r.delete(&self.cx(&addr), &req.prior).await {
+        match r.delete(&self.cx(&addr, req.private.as_ref()), &req.prior).await {
             Err(e) if P::is_gone(&e) => Ok(()),
             other => other.map_err(err),
         }
@@ -138,7 +141,7 @@ impl<P: Configured> Provider for SdkProvider<P> {
         let r = self.resource(&req.type_)?;
         let addr = req.addr.to_string();
         let stub = r.import_stub(&req.id);
-        match r.read(&self.cx(&addr), &stub).await.map_err(err)? {
+        match r.import(&self.cx(&addr, None), &req.id).await.map_err(err)? {
             Some(v) => {
                 let mut v = self.finish(r, &stub, v);
                 // Configuration-only attributes of an imported object take
@@ -163,13 +166,13 @@ impl<P: Configured> Provider for SdkProvider<P> {
             .get(req.type_.as_str())
             .ok_or_else(|| ProviderError::Unsupported(format!("the {} provider has no data source {}", P::NAME, req.type_)))?;
         let addr = req.addr.to_string();
-        d.read(&self.cx(&addr), &req.config).await.map_err(err)
+        d.read(&self.cx(&addr, None), &req.config).await.map_err(err)
     }
 
     async fn recover(&self, req: RecoverRequest) -> Result<Option<Value>, ProviderError> {
         let Ok(r) = self.resource(&req.type_) else { return Ok(None) };
         let addr = req.addr.to_string();
-        let found = r.recover(&self.cx(&addr), &req.planned).await.map_err(err)?;
+        let found = r.recover(&self.cx(&addr, None), &req.planned).await.map_err(err)?;
         if found.is_some() {
             tracing::info!(addr, "found the object an interrupted create made");
         }

@@ -2,6 +2,8 @@
 //! operations on one object, typed. Planning is shared (see `plan.rs`); a
 //! type adds its own rules in [`Resource::modify_plan`].
 
+use std::sync::Mutex;
+
 use async_trait::async_trait;
 use iac_core::{AttrPath, Value};
 
@@ -9,13 +11,38 @@ use crate::model::Model;
 use crate::provider::Configured;
 
 /// What an operation on one object sees: the configured provider (its
-/// clients and settings) and the object's address.
+/// clients and settings), the object's address, and the provider's private
+/// data for the object.
 pub struct Ctx<'a, P> {
     /// The configured provider.
     pub provider: &'a P,
     /// The object's address (`module.net.aws_vpc.main`), for messages and
     /// ownership tags.
     pub addr: &'a str,
+    /// The private data the engine keeps for the object (never shown; what
+    /// the last apply kept with [`Ctx::keep_private`]); None when there is none.
+    pub private: Option<&'a serde_json::Value>,
+    kept: Mutex<Option<serde_json::Value>>,
+}
+
+impl<'a, P> Ctx<'a, P> {
+    /// A context for an operation on the object at `addr`.
+    pub fn new(provider: &'a P, addr: &'a str, private: Option<&'a serde_json::Value>) -> Ctx<'a, P> {
+        Ctx { provider, addr, private, kept: Mutex::new(None) }
+    }
+
+    /// Keeps private data with the object (a create or update's, or a
+    /// plan's for its apply): the engine stores it and hands it back as
+    /// [`Ctx::private`]. A plan passes the prior private data on, and an
+    /// apply keeps none, unless this is called.
+    pub fn keep_private(&self, v: serde_json::Value) {
+        *self.kept.lock().unwrap_or_else(|p| p.into_inner()) = Some(v);
+    }
+
+    /// What [`Ctx::keep_private`] kept.
+    pub(crate) fn take_kept(&self) -> Option<serde_json::Value> {
+        self.kept.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
 }
 
 /// A managed resource type.
@@ -35,8 +62,9 @@ pub trait Resource<P: Configured>: Send + Sync + 'static {
     }
 
     /// The type's own planning after the shared rules: `planned` may hold
-    /// unknown values; `prior` is None for a create or a replacement.
-    fn modify_plan(&self, _cx: &Ctx<'_, P>, _prior: Option<&Value>, _planned: &mut Value, _replace: &mut Vec<AttrPath>) -> Result<(), P::Error> {
+    /// unknown values; `prior` is None for a create or a replacement. It may
+    /// ask the API (a version offered) or run a program (a chart rendered).
+    async fn modify_plan(&self, _cx: &Ctx<'_, P>, _prior: Option<&Value>, _planned: &mut Value, _replace: &mut Vec<AttrPath>) -> Result<(), P::Error> {
         Ok(())
     }
 
@@ -59,6 +87,14 @@ pub trait Resource<P: Configured>: Send + Sync + 'static {
     /// The value an import reads from: the object's id.
     fn import_stub(&self, id: &str) -> Value {
         Value::map([("id", Value::from(id))])
+    }
+
+    /// Imports the object `id` names; None when there is no such object.
+    /// The default reads from [`Resource::import_stub`]; a type whose ids
+    /// need a search, or that cannot be imported, says so here.
+    async fn import(&self, cx: &Ctx<'_, P>, id: &str) -> Result<Option<Self::Model>, P::Error> {
+        let stub = Self::Model::from_value(&self.import_stub(id))?;
+        self.read(cx, stub).await
     }
 
     /// Finds the object an interrupted create made (by ownership tag or

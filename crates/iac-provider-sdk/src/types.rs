@@ -17,12 +17,13 @@ pub(crate) trait AnyResource<P: Configured>: Send + Sync {
     fn schema(&self) -> &ResourceSchema;
     fn rules(&self) -> &Rules;
     fn validate(&self, config: &Value) -> Vec<(AttrPath, String)>;
-    fn modify_plan(&self, cx: &Ctx<'_, P>, prior: Option<&Value>, planned: &mut Value, replace: &mut Vec<AttrPath>) -> Result<(), P::Error>;
+    async fn modify_plan(&self, cx: &Ctx<'_, P>, prior: Option<&Value>, planned: &mut Value, replace: &mut Vec<AttrPath>) -> Result<(), P::Error>;
     async fn create(&self, cx: &Ctx<'_, P>, planned: &Value) -> Result<Value, P::Error>;
     async fn update(&self, cx: &Ctx<'_, P>, prior: &Value, planned: &Value) -> Result<Value, P::Error>;
     async fn read(&self, cx: &Ctx<'_, P>, current: &Value) -> Result<Option<Value>, P::Error>;
     async fn delete(&self, cx: &Ctx<'_, P>, prior: &Value) -> Result<(), P::Error>;
     fn import_stub(&self, id: &str) -> Value;
+    async fn import(&self, cx: &Ctx<'_, P>, id: &str) -> Result<Option<Value>, P::Error>;
     async fn recover(&self, cx: &Ctx<'_, P>, planned: &Value) -> Result<Option<Value>, P::Error>;
 }
 
@@ -43,8 +44,8 @@ impl<P: Configured, R: Resource<P>> AnyResource<P> for Typed<R> {
     fn validate(&self, config: &Value) -> Vec<(AttrPath, String)> {
         self.r.validate(config)
     }
-    fn modify_plan(&self, cx: &Ctx<'_, P>, prior: Option<&Value>, planned: &mut Value, replace: &mut Vec<AttrPath>) -> Result<(), P::Error> {
-        self.r.modify_plan(cx, prior, planned, replace)
+    async fn modify_plan(&self, cx: &Ctx<'_, P>, prior: Option<&Value>, planned: &mut Value, replace: &mut Vec<AttrPath>) -> Result<(), P::Error> {
+        self.r.modify_plan(cx, prior, planned, replace).await
     }
     async fn create(&self, cx: &Ctx<'_, P>, planned: &Value) -> Result<Value, P::Error> {
         let m = R::Model::from_value(planned)?;
@@ -64,6 +65,9 @@ impl<P: Configured, R: Resource<P>> AnyResource<P> for Typed<R> {
     }
     fn import_stub(&self, id: &str) -> Value {
         self.r.import_stub(id)
+    }
+    async fn import(&self, cx: &Ctx<'_, P>, id: &str) -> Result<Option<Value>, P::Error> {
+        Ok(self.r.import(cx, id).await?.map(|m| m.to_value()))
     }
     async fn recover(&self, cx: &Ctx<'_, P>, planned: &Value) -> Result<Option<Value>, P::Error> {
         let m = R::Model::from_value(planned)?;
