@@ -74,6 +74,8 @@ pub fn run<S: AsRef<OsStr>>(program: &Path, args: &[S], dir: &Path, env: &[(&str
     })
 }
 
+// why: wait4(2) is the only call that gives one child's peak RSS; std has none.
+#[allow(unsafe_code)]
 fn wait4(pid: libc::pid_t) -> std::io::Result<(libc::c_int, libc::rusage)> {
     let mut status: libc::c_int = 0;
     // SAFETY: rusage is plain old data; zeroed is a valid value, and wait4 fills it.

@@ -137,6 +137,9 @@ fn truncate(s: &str, n: usize) -> &str {
 /// Spawns children from one thread that lives as long as the process, so
 /// that `PR_SET_PDEATHSIG` (which fires when the spawning *thread* exits)
 /// kills plugins only when iac itself dies, even by SIGKILL: no orphans.
+// why: `pre_exec` is unsafe by definition (it runs between fork and exec);
+// prctl there is the only way to tie a plugin's life to iac's.
+#[allow(unsafe_code)]
 fn spawn_child(mut cmd: Command) -> std::io::Result<Child> {
     type Job = (Command, tokio::runtime::Handle, std::sync::mpsc::Sender<std::io::Result<Child>>);
     static SPAWNER: OnceLock<Mutex<std::sync::mpsc::Sender<Job>>> = OnceLock::new();
