@@ -74,14 +74,27 @@ pub enum InstallError {
     IncompatibleProtocol { name: String, addr: String, version: String, protocols: String },
     #[error("provider {name:?} ({addr} v{version}) has no package for this platform, {platform}{}", if available.is_empty() { String::new() } else { format!("; it has {}", available.join(", ")) })]
     PlatformMissing { name: String, addr: String, version: String, platform: String, available: Vec<String> },
-    #[error("provider {name:?} ({addr} v{version}): the downloaded package's SHA-256 {got} does not match {against} ({expected}); nothing was installed")]
-    PackageChecksum { name: String, addr: String, version: String, against: String, expected: String, got: String },
+    #[error("provider {name:?} ({addr} v{version}): the downloaded package's SHA-256 {} does not match {} ({}); nothing was installed", .mismatch.got, .mismatch.against, .mismatch.expected)]
+    PackageChecksum { name: String, addr: String, version: String, mismatch: Box<Mismatch> },
     #[error("provider {name:?} ({addr} v{version}): the signature of the registry's SHA256SUMS does not verify: {why}; nothing was installed")]
     SignatureMismatch { name: String, addr: String, version: String, why: String },
     #[error("provider {name:?} ({addr} v{version}): the downloaded package is corrupt: {why}; nothing was installed")]
     CorruptPackage { name: String, addr: String, version: String, why: String },
     #[error("provider {name:?} is required from two sources: {a} and {b}")]
     ConflictingSources { name: String, a: String, b: String },
+}
+
+/// What a downloaded package's checksum was checked against, apart from
+/// [`InstallError::PackageChecksum`] so that every `Result<_, InstallError>`
+/// stays small.
+#[derive(Debug)]
+pub struct Mismatch {
+    /// Where the expected checksum came from ("its line in the signed SHA256SUMS").
+    pub against: String,
+    /// The checksum(s) expected.
+    pub expected: String,
+    /// The package's SHA-256.
+    pub got: String,
 }
 
 impl InstallError {

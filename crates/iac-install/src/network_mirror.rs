@@ -122,9 +122,11 @@ pub fn install(
             name: want.name.to_string(),
             addr: want.addr(),
             version: version.to_string(),
-            against: "the hashes the network mirror lists for it".into(),
-            expected: known.iter().map(|h| h.as_str()).collect::<Vec<_>>().join(", "),
-            got: sha.to_string(),
+            mismatch: Box::new(crate::Mismatch {
+                against: "the hashes the network mirror lists for it".into(),
+                expected: known.iter().map(|h| h.as_str()).collect::<Vec<_>>().join(", "),
+                got: sha.to_string(),
+            }),
         })
     };
     let (package, h1) = fetch_and_place(&client, want, &version, &zip_url, &filename, token_for_url(&zip_url).as_ref(), dest(&version), &|_| Ok(()), &check)?;

@@ -122,9 +122,7 @@ impl SignedPackage {
             name: want.name.to_string(),
             addr: want.addr(),
             version: version.to_string(),
-            against: against.to_string(),
-            expected,
-            got: got.to_string(),
+            mismatch: Box::new(crate::Mismatch { against: against.to_string(), expected, got: got.to_string() }),
         };
         if !self.meta.shasum.eq_ignore_ascii_case(got) {
             return Err(mismatch("the checksum the registry states for it", self.meta.shasum.clone()));
