@@ -260,7 +260,7 @@ fn numbers_outside_the_finite_range_are_errors_not_nulls() {
         let s = Stack::files("results", &[("main.tf", text)]);
         let out = s.run(&["apply", "-auto-approve"]);
         out.expect_code(1);
-        assert!(out.stderr.contains(&format!("{what}")) && out.stderr.contains("is not a finite number"), "{what}: {}", out.stderr);
+        assert!(out.stderr.contains(what) && out.stderr.contains("is not a finite number"), "{what}: {}", out.stderr);
         let state = s.run(&["state", "pull"]);
         assert!(!state.stdout.contains("null"), "{what}: no null written for it: {}", state.stdout);
     }

@@ -112,7 +112,7 @@ fn read_snapshot(dir: &Path) -> Result<Outcome, String> {
 fn first_error(stderr: &str) -> String {
     stderr
         .lines()
-        .map(|l| l.trim_start_matches(|c: char| c == '│' || c == ' ' || c == '╷'))
+        .map(|l| l.trim_start_matches(['│', ' ', '╷']))
         .find_map(|l| l.strip_prefix("Error: "))
         .unwrap_or("(no error headline)")
         .trim()

@@ -41,7 +41,7 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    panic::set_command(&commands::name(&cli.command), std::env::args().skip(1));
+    panic::set_command(commands::name(&cli.command), std::env::args().skip(1));
     if std::env::var_os("IAC_TEST_PANIC").is_some() {
         // For the tests of the panic hook: a bug, on demand.
         panic!("IAC_TEST_PANIC is set");

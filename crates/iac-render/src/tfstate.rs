@@ -99,7 +99,8 @@ pub fn to_v4(state: &State, sources: &BTreeMap<String, String>, registry: &Regis
         })
         .collect();
     // One entry per resource per module instance, instances in key order.
-    let mut groups: BTreeMap<(ModulePath, bool, String, String), Vec<(&InstanceAddr, &InstanceState)>> = BTreeMap::new();
+    type Resource = (ModulePath, bool, String, String); // module, managed, type, name
+    let mut groups: BTreeMap<Resource, Vec<(&InstanceAddr, &InstanceState)>> = BTreeMap::new();
     for (addr, inst) in &state.resources {
         let r = &addr.resource;
         groups.entry((r.module.clone(), r.mode != Mode::Data, r.type_.clone(), r.name.clone())).or_default().push((addr, inst));

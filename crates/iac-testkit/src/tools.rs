@@ -58,7 +58,7 @@ fn postgres_bin_dirs() -> Vec<PathBuf> {
         .flatten()
         .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok().map(|major| (major, e.path().join("bin"))))
         .collect();
-    dirs.sort_by(|a, b| b.0.cmp(&a.0));
+    dirs.sort_by_key(|d| std::cmp::Reverse(d.0));
     dirs.into_iter().map(|(_, d)| d).collect()
 }
 
