@@ -1,3 +1,5 @@
+//! Tests of the OpenAPI contract checker on hand-made exchanges.
+
 use super::*;
 
 fn contract() -> Contract {

@@ -1,3 +1,5 @@
+//! Tests of expression evaluation: values, marks, references and diagnostics.
+
 use super::*;
 use crate::refs::Subject;
 
