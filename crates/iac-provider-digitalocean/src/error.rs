@@ -2,6 +2,7 @@
 //! status, error id and message when the API refused.
 
 use iac_core::provider::ProviderError;
+use iac_provider_sdk::DecodeError;
 
 use crate::client::ApiError;
 
@@ -16,11 +17,19 @@ pub enum DoError {
     /// The object reached a state it will not leave by itself (`error`).
     #[error("{addr}: {message}")]
     Failed { addr: String, message: String },
+    /// A value that does not fit its resource type's model.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
 }
 
 impl DoError {
     pub fn api(addr: &impl ToString) -> impl FnOnce(ApiError) -> DoError + '_ {
         move |source| DoError::Api { addr: addr.to_string(), source: Box::new(source) }
+    }
+
+    /// Whether DigitalOcean answered that the object does not exist.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, DoError::Api { source, .. } if source.is_not_found())
     }
 }
 
@@ -31,6 +40,7 @@ impl From<DoError> for ProviderError {
             DoError::Timeout { what, seconds, .. } => ProviderError::Timeout { what: format!("{}: {what}", e_addr(&e)), seconds: *seconds },
             DoError::Invalid { .. } => ProviderError::InvalidConfig(e.to_string()),
             DoError::Failed { .. } => ProviderError::Api { code: "failed".into(), message: e.to_string() },
+            DoError::Decode(d) => ProviderError::Other(d.to_string()),
         }
     }
 }
@@ -38,5 +48,6 @@ impl From<DoError> for ProviderError {
 fn e_addr(e: &DoError) -> &str {
     match e {
         DoError::Api { addr, .. } | DoError::Timeout { addr, .. } | DoError::Invalid { addr, .. } | DoError::Failed { addr, .. } => addr,
+        DoError::Decode(_) => "",
     }
 }

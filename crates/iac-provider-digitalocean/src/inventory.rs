@@ -3,14 +3,17 @@
 //! DigitalOcean's own (it cannot be deleted), so it is never reported.
 
 use iac_core::provider::CloudObject;
+use iac_provider_sdk::Resource;
 use serde_json::Value as Json;
 
 use crate::api::Api;
 use crate::error::DoError;
+use crate::resources::{cluster::Cluster, node_pool::NodePool, vpc::Vpc};
+use crate::DigitalOcean;
 
-pub const VPC: &str = "digitalocean_vpc";
-pub const CLUSTER: &str = "digitalocean_kubernetes_cluster";
-pub const NODE_POOL: &str = "digitalocean_kubernetes_node_pool";
+pub const VPC: &str = <Vpc as Resource<DigitalOcean>>::TYPE;
+pub const CLUSTER: &str = <Cluster as Resource<DigitalOcean>>::TYPE;
+pub const NODE_POOL: &str = <NodePool as Resource<DigitalOcean>>::TYPE;
 
 fn object(type_: &str, j: &Json) -> Option<CloudObject> {
     let id = j.get("id").and_then(Json::as_str)?;

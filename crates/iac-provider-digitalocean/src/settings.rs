@@ -4,8 +4,41 @@
 use std::time::Duration;
 
 use iac_core::Value;
+use iac_provider_sdk::Model;
 
 use crate::client::{ClientConfig, RetryPolicy, Secret};
+
+/// The `provider "digitalocean"` block.
+#[derive(Model, Default)]
+pub struct ProviderConfig {
+    /// or DIGITALOCEAN_TOKEN / DIGITALOCEAN_ACCESS_TOKEN
+    #[sdk(optional, sensitive)]
+    token: Option<String>,
+    /// default https://api.digitalocean.com
+    #[sdk(optional)]
+    api_endpoint: Option<String>,
+    #[sdk(optional)]
+    http_retry_max: Option<f64>,
+    #[sdk(optional)]
+    http_retry_wait_min: Option<f64>,
+    #[sdk(optional)]
+    http_retry_wait_max: Option<f64>,
+    #[sdk(optional)]
+    request_timeout_seconds: Option<f64>,
+    /// bound on waits for clusters, pools and deletions
+    #[sdk(optional)]
+    wait_timeout_seconds: Option<f64>,
+    #[sdk(optional)]
+    poll_interval_ms: Option<f64>,
+    /// how long a list read serves refreshes of the same run
+    #[sdk(optional)]
+    list_cache_seconds: Option<f64>,
+    /// refresh from list pages (default) rather than one GET per object
+    #[sdk(optional)]
+    batch_reads: Option<bool>,
+    #[sdk(optional)]
+    max_concurrency: Option<f64>,
+}
 
 pub const DEFAULT_ENDPOINT: &str = "https://api.digitalocean.com";
 
@@ -27,38 +60,27 @@ pub struct Settings {
     pub max_concurrency: usize,
 }
 
-fn num(config: &Value, key: &str) -> Option<f64> {
-    config.get(key).and_then(|v| v.as_f64().or_else(|| v.as_str().and_then(|s| s.parse().ok())))
-}
-
 impl Settings {
     /// From the provider block, falling back to `DIGITALOCEAN_TOKEN` /
     /// `DIGITALOCEAN_ACCESS_TOKEN` in `env`.
     pub fn from_config(config: &Value, env: &[(String, String)]) -> Result<Settings, String> {
+        let c = ProviderConfig::from_value(config).map_err(|e| e.to_string())?;
         let from_env = |k: &str| env.iter().find(|(n, v)| n == k && !v.is_empty()).map(|(_, v)| v.clone());
-        let token = config
-            .get("token")
-            .and_then(Value::as_str)
+        let token = c
+            .token
             .filter(|t| !t.is_empty())
-            .map(str::to_string)
             .or_else(|| from_env("DIGITALOCEAN_TOKEN"))
             .or_else(|| from_env("DIGITALOCEAN_ACCESS_TOKEN"))
             .ok_or("no API token: set the provider's `token`, or DIGITALOCEAN_TOKEN / DIGITALOCEAN_ACCESS_TOKEN")?;
-        let endpoint = config
-            .get("api_endpoint")
-            .and_then(Value::as_str)
-            .filter(|e| !e.is_empty())
-            .map(str::to_string)
-            .or_else(|| from_env("DIGITALOCEAN_API_URL"))
-            .unwrap_or_else(|| DEFAULT_ENDPOINT.into());
+        let endpoint = c.api_endpoint.filter(|e| !e.is_empty()).or_else(|| from_env("DIGITALOCEAN_API_URL")).unwrap_or_else(|| DEFAULT_ENDPOINT.into());
         if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
             return Err(format!("api_endpoint {endpoint:?} must be an http(s) URL"));
         }
-        let secs = |k: &str, d: f64| Duration::from_secs_f64(num(config, k).unwrap_or(d).max(0.0));
+        let secs = |v: Option<f64>, d: f64| Duration::from_secs_f64(v.unwrap_or(d).max(0.0));
         let retry = RetryPolicy {
-            max_retries: num(config, "http_retry_max").map(|n| n.max(0.0) as u32).unwrap_or(5),
-            wait_min: secs("http_retry_wait_min", 0.5),
-            wait_max: secs("http_retry_wait_max", 30.0),
+            max_retries: c.http_retry_max.map(|n| n.max(0.0) as u32).unwrap_or(5),
+            wait_min: secs(c.http_retry_wait_min, 0.5),
+            wait_max: secs(c.http_retry_wait_max, 30.0),
             ..RetryPolicy::default()
         };
         Ok(Settings {
@@ -66,16 +88,16 @@ impl Settings {
                 endpoint,
                 token: Secret::new(token),
                 retry,
-                request_timeout: secs("request_timeout_seconds", 60.0),
+                request_timeout: secs(c.request_timeout_seconds, 60.0),
                 user_agent: format!("iac-provider-digitalocean/{}", env!("CARGO_PKG_VERSION")),
             },
             waits: Waits {
-                timeout: secs("wait_timeout_seconds", 1800.0),
-                poll: Duration::from_millis(num(config, "poll_interval_ms").unwrap_or(5000.0).max(10.0) as u64),
-                list_cache: secs("list_cache_seconds", 30.0),
-                batch_reads: config.get("batch_reads").and_then(Value::as_bool).unwrap_or(true),
+                timeout: secs(c.wait_timeout_seconds, 1800.0),
+                poll: Duration::from_millis(c.poll_interval_ms.unwrap_or(5000.0).max(10.0) as u64),
+                list_cache: secs(c.list_cache_seconds, 30.0),
+                batch_reads: c.batch_reads.unwrap_or(true),
             },
-            max_concurrency: num(config, "max_concurrency").map(|n| n.max(1.0) as usize).unwrap_or(8),
+            max_concurrency: c.max_concurrency.map(|n| n.max(1.0) as usize).unwrap_or(8),
         })
     }
 }

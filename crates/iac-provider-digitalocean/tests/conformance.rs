@@ -72,3 +72,72 @@ fn digitalocean_conforms() {
         assert_contract(&h);
     });
 }
+
+/// The data sources feed resources: the versions data source picks the
+/// cluster's version (a new prefix is an in-place upgrade), and the cluster
+/// data source, read by name once the cluster exists, places a node pool.
+fn with_data(url: &str, prefix: &str, pool: bool) -> String {
+    let mut text = format!(
+        r#"{provider}
+data "digitalocean_kubernetes_versions" "v" {{
+  version_prefix = "{prefix}"
+}}
+resource "digitalocean_kubernetes_cluster" "main" {{
+  name    = "data-conformance"
+  region  = "lon1"
+  version = data.digitalocean_kubernetes_versions.v.latest_version
+  node_pool {{
+    name       = "system"
+    size       = "s-2vcpu-4gb"
+    node_count = 1
+  }}
+}}
+"#,
+        provider = provider_block(url)
+    );
+    if pool {
+        text.push_str(
+            r#"data "digitalocean_kubernetes_cluster" "found" {
+  name = "data-conformance"
+}
+resource "digitalocean_kubernetes_node_pool" "extra" {
+  cluster_id = data.digitalocean_kubernetes_cluster.found.id
+  name       = "extra"
+  size       = "s-1vcpu-2gb"
+  node_count = 1
+  labels     = { region = data.digitalocean_kubernetes_cluster.found.region, pools = length(data.digitalocean_kubernetes_cluster.found.node_pools) > 0 ? "yes" : "no" }
+}
+"#,
+        );
+    }
+    text
+}
+
+#[test]
+fn digitalocean_data_sources_conform() {
+    rt().block_on(async {
+        let h = sim(fast()).await;
+        let tmp = tempfile::tempdir().unwrap();
+        let stack = tmp.path().join("stack");
+        std::fs::create_dir_all(&stack).unwrap();
+        let case = Case {
+            name: "digitalocean data sources".into(),
+            steps: vec![
+                Step::new(with_data(&h.url(), "1.30.", false), &[("digitalocean_kubernetes_cluster.main", Create)]),
+                Step::new(with_data(&h.url(), "1.30.", true), &[("digitalocean_kubernetes_node_pool.extra", Create)]),
+                Step::new(with_data(&h.url(), "1.31.", true), &[("digitalocean_kubernetes_cluster.main", Update)]),
+            ],
+            imports: vec![("digitalocean_kubernetes_cluster.main".into(), "id".into()), ("digitalocean_kubernetes_node_pool.extra".into(), "id".into())],
+            parallelism: 4,
+            // The cluster data source reads by name, which fails once the
+            // cluster is destroyed: the out-of-band deletion checks of these
+            // resource types run in `digitalocean_conforms`.
+            remote_objects: false,
+        };
+        run(&case, &stack, &env(tmp.path())).await;
+        h.with_store(|s| {
+            assert!(s.clusters.is_empty(), "destroy left clusters in the simulator");
+        });
+        assert_contract(&h);
+    });
+}

@@ -9,171 +9,218 @@
 //! tags and an automatic upgrade (with `auto_upgrade`) are not drift.
 
 use std::cmp::Ordering;
+use std::collections::BTreeSet;
 
-use iac_core::plan::default_plan;
-use iac_core::provider::*;
 use iac_core::Value;
+use iac_provider_sdk::prelude::*;
+use iac_provider_sdk::AttrPath;
 use serde_json::{json, Map, Value as Json};
 
 use super::create_or_adopt;
+use super::node_pool::{plan_pool, pool_ready, roll_or_update_pool, Pool};
 use crate::api::Api;
 use crate::error::DoError;
 use crate::values::*;
-use crate::{schema, versions, wait};
+use crate::{versions, wait, DigitalOcean};
 
-/// Booleans with DigitalOcean's defaults, so an omitted one is not a diff.
-fn with_defaults(config: Value) -> Value {
-    let c = default_to(config, "ha", Value::Bool(false));
-    let c = default_to(c, "auto_upgrade", Value::Bool(false));
-    let c = default_to(c, "surge_upgrade", Value::Bool(false));
-    let mut c = default_to(c, "registry_integration", Value::Bool(false));
-    c = empty_to_null(c, &["tags"]);
-    with_first_pool(&mut c, |p| {
-        let q = default_to(std::mem::take(p), "auto_scale", Value::Bool(false));
-        *p = empty_to_null(q, &["tags", "labels"]);
-    });
-    c
+/// `digitalocean_kubernetes_cluster`'s attributes.
+#[derive(Model, Debug, Clone, Default)]
+pub struct ClusterModel {
+    #[sdk(computed)]
+    pub id: Option<String>,
+    #[sdk(computed)]
+    pub urn: Option<String>,
+    #[sdk(required)]
+    pub name: String,
+    #[sdk(required, force_new)]
+    pub region: String,
+    /// an exact slug; upgrades follow DigitalOcean's path, downgrades are refused
+    #[sdk(required)]
+    pub version: String,
+    #[sdk(optional, computed, force_new)]
+    pub vpc_uuid: Option<String>,
+    #[sdk(optional, computed, force_new)]
+    pub cluster_subnet: Option<String>,
+    #[sdk(optional, computed, force_new)]
+    pub service_subnet: Option<String>,
+    #[sdk(optional, default = false)]
+    pub ha: bool,
+    #[sdk(optional, default = false)]
+    pub auto_upgrade: bool,
+    #[sdk(optional, default = false)]
+    pub surge_upgrade: bool,
+    #[sdk(optional, default = false)]
+    pub registry_integration: bool,
+    #[sdk(optional)]
+    pub tags: Option<BTreeSet<String>>,
+    #[sdk(computed)]
+    pub endpoint: Option<String>,
+    #[sdk(computed)]
+    pub ipv4_address: Option<String>,
+    #[sdk(computed)]
+    pub status: Option<String>,
+    #[sdk(computed)]
+    pub created_at: Option<String>,
+    #[sdk(computed)]
+    pub updated_at: Option<String>,
+    /// fetched fresh on every refresh
+    #[sdk(computed, sensitive)]
+    pub kube_config: Option<Vec<KubeConfig>>,
+    #[sdk(block, max_items = 1)]
+    pub maintenance_policy: Vec<Maintenance>,
+    #[sdk(block, min_items = 1, max_items = 1)]
+    pub node_pool: Vec<Pool>,
 }
 
-pub async fn plan(api: &Api, req: &PlanChangeRequest) -> Result<PlanChangeResponse, DoError> {
-    let addr = req.addr.to_string();
-    let sc = schema::cluster();
-    let config = with_defaults(req.config.clone());
-    let mut r = default_plan(&sc, req.prior.as_ref(), &config);
-    let prior = req.prior.as_ref();
-    let planned = &mut r.planned;
-
-    // The maintenance window: DigitalOcean picks one when none is configured.
-    if config.get("maintenance_policy").and_then(Value::as_list).is_none_or(|l| l.is_empty()) {
-        set(planned, "maintenance_policy", prior.and_then(|p| p.get("maintenance_policy")).cloned().unwrap_or(Value::Unknown));
-    }
-
-    // Version: upgrades only; an automatic upgrade is not drift.
-    if let (Some(want), Some(have)) = (config.get("version").and_then(Value::as_str), prior.and_then(|p| get_str(p, "version"))) {
-        let auto = planned.get("auto_upgrade").and_then(Value::as_bool) == Some(true);
-        match versions::compare(want, have) {
-            Ordering::Less if auto => set(planned, "version", Value::from(have)),
-            Ordering::Less => {
-                return Err(DoError::Invalid { addr, message: format!("version {want} is older than the cluster's {have}: DigitalOcean cannot downgrade a cluster (turn on auto_upgrade or set version to {have} or newer)") });
-            }
-            _ => {}
-        }
-    }
-    if let Some(want) = planned.get("version").and_then(Value::as_str).map(str::to_string) {
-        let changed = prior.and_then(|p| get_str(p, "version")) != Some(want.as_str());
-        if changed {
-            let offered = api.versions().await.map_err(DoError::api(&addr))?;
-            if !offered.contains(&want) {
-                return Err(DoError::Invalid { addr, message: format!("version {want:?} is not offered by DigitalOcean (offered: {})", offered.join(", ")) });
-            }
-        }
-    }
-
-    // The inline pool.
-    let prior_pool = prior.and_then(first_pool).cloned();
-    let mut pool_error = None;
-    with_first_pool(planned, |p| {
-        plan_pool(p, prior_pool.as_ref(), &mut pool_error);
-    });
-    if let Some(m) = pool_error {
-        return Err(DoError::Invalid { addr, message: m });
-    }
-
-    if !r.requires_replace.is_empty() {
-        r.planned = unknown_computed(&sc.block, r.planned);
-        let configured = config.get("maintenance_policy").and_then(Value::as_list).is_some_and(|l| !l.is_empty());
-        let mp = r.planned.get("maintenance_policy").filter(|m| configured && !m.is_unknown()).cloned().unwrap_or(Value::Unknown);
-        set(&mut r.planned, "maintenance_policy", mp);
-    } else if let Some(p) = prior {
-        if &r.planned != p {
-            set(&mut r.planned, "updated_at", Value::Unknown);
-        }
-    }
-    Ok(r)
+/// The maintenance window.
+#[derive(Model, Debug, Clone, Default, PartialEq)]
+pub struct Maintenance {
+    #[sdk(optional, computed)]
+    pub start_time: Option<String>,
+    #[sdk(optional, computed)]
+    pub day: Option<String>,
+    #[sdk(computed)]
+    pub duration: Option<String>,
 }
 
-/// Plans a pool (inline or standalone) against its prior: a size change
-/// rolls a new pool (new id), a count change leaves the nodes unknown.
-pub fn plan_pool(p: &mut Value, prior: Option<&Value>, error: &mut Option<String>) {
-    let auto = p.get("auto_scale").and_then(Value::as_bool) == Some(true);
-    let count_null = p.get("node_count").is_none_or(|c| c.is_null());
-    if prior.is_none() && !auto && count_null {
-        *error = Some("node_count is required unless auto_scale is on".into());
-        return;
-    }
-    if auto {
-        let (min, max) = (p.get("min_nodes").and_then(Value::as_f64), p.get("max_nodes").and_then(Value::as_f64));
-        if let (Some(a), Some(b)) = (min, max) {
-            if a > b {
-                *error = Some(format!("min_nodes ({a}) exceeds max_nodes ({b})"));
-                return;
-            }
+/// What it takes to reach the cluster's API.
+#[derive(Model, Debug, Clone, Default)]
+pub struct KubeConfig {
+    #[sdk(computed)]
+    pub raw_config: String,
+    #[sdk(computed)]
+    pub host: Option<String>,
+    #[sdk(computed)]
+    pub cluster_ca_certificate: Option<String>,
+    #[sdk(computed)]
+    pub client_key: String,
+    #[sdk(computed)]
+    pub client_certificate: String,
+    #[sdk(computed)]
+    pub token: Option<String>,
+    #[sdk(computed)]
+    pub expires_at: Option<String>,
+}
+
+impl KubeConfig {
+    /// From the kubeconfig YAML and the credentials.
+    fn from_api(raw: &str, creds: &Json) -> KubeConfig {
+        KubeConfig {
+            raw_config: raw.to_string(),
+            host: s(&creds["server"]),
+            cluster_ca_certificate: s(&creds["certificate_authority_data"]),
+            client_key: text(&creds["client_key_data"]),
+            client_certificate: text(&creds["client_certificate_data"]),
+            token: s(&creds["token"]),
+            expires_at: s(&creds["expires_at"]),
         }
-        // The autoscaler owns the count.
-        if let Some(pc) = prior.and_then(|q| q.get("node_count")) {
-            set(p, "node_count", pc.clone());
-        }
-    }
-    let Some(prior) = prior else { return };
-    let size_changed = p.get("size") != prior.get("size");
-    if size_changed {
-        for k in ["id", "actual_node_count", "nodes"] {
-            set(p, k, Value::Unknown);
-        }
-    } else if p.get("node_count") != prior.get("node_count") {
-        let c = p.get("node_count").cloned().unwrap_or(Value::Unknown);
-        set(p, "actual_node_count", c);
-        set(p, "nodes", Value::Unknown);
     }
 }
 
-fn create_body(p: &Value) -> Json {
-    let mut m = Map::new();
-    for k in ["name", "region", "version"] {
-        m.insert(k.into(), json!(get_str(p, k)));
+impl ClusterModel {
+    /// From the API's cluster object, its inline pool and its credentials.
+    pub fn from_api(c: &Json, pool: Option<&Json>, kube_config: Vec<KubeConfig>) -> ClusterModel {
+        let mp = &c["maintenance_policy"];
+        ClusterModel {
+            id: s(&c["id"]),
+            urn: Some(format!("do:kubernetes:{}", c["id"].as_str().unwrap_or(""))),
+            name: text(&c["name"]),
+            region: text(&c["region"]),
+            version: text(&c["version"]),
+            vpc_uuid: s(&c["vpc_uuid"]),
+            cluster_subnet: s(&c["cluster_subnet"]),
+            service_subnet: s(&c["service_subnet"]),
+            ha: c["ha"].as_bool().unwrap_or(false),
+            auto_upgrade: c["auto_upgrade"].as_bool().unwrap_or(false),
+            surge_upgrade: c["surge_upgrade"].as_bool().unwrap_or(false),
+            registry_integration: c["registry_enabled"].as_bool().unwrap_or(false),
+            tags: user_tags(&c["tags"]),
+            endpoint: s(&c["endpoint"]),
+            ipv4_address: s(&c["ipv4"]),
+            status: s(&c["status"]["state"]),
+            created_at: s(&c["created_at"]),
+            updated_at: s(&c["updated_at"]),
+            kube_config: Some(kube_config),
+            maintenance_policy: if mp.is_object() {
+                vec![Maintenance { start_time: s(&mp["start_time"]), day: s(&mp["day"]), duration: s(&mp["duration"]) }]
+            } else {
+                Vec::new()
+            },
+            node_pool: pool.map(Pool::from_api).into_iter().collect(),
+        }
     }
-    for k in ["vpc_uuid", "cluster_subnet", "service_subnet"] {
-        if let Some(v) = get_str(p, k) {
+
+    fn tag_list(&self) -> Vec<&String> {
+        self.tags.iter().flatten().collect()
+    }
+
+    fn maintenance_body(&self) -> Option<Json> {
+        let mp = self.maintenance_policy.first()?;
+        let mut m = Map::new();
+        for (k, v) in [("start_time", &mp.start_time), ("day", &mp.day)] {
+            if let Some(v) = v {
+                m.insert(k.into(), json!(v));
+            }
+        }
+        Some(Json::Object(m))
+    }
+
+    fn create_body(&self) -> Json {
+        let mut m = Map::new();
+        for (k, v) in [("name", &self.name), ("region", &self.region), ("version", &self.version)] {
             m.insert(k.into(), json!(v));
         }
-    }
-    m.insert("tags".into(), json!(tag_list(p)));
-    for k in ["ha", "auto_upgrade", "surge_upgrade"] {
-        m.insert(k.into(), json!(p.get(k).and_then(Value::as_bool).unwrap_or(false)));
-    }
-    if let Some(mp) = maintenance_body(p) {
-        m.insert("maintenance_policy".into(), mp);
-    }
-    m.insert("node_pools".into(), json!([pool_body(first_pool(p).unwrap_or(&Value::Null), true, true)]));
-    Json::Object(m)
-}
-
-fn tag_list(p: &Value) -> Vec<String> {
-    p.get("tags").and_then(Value::as_list).unwrap_or(&[]).iter().filter_map(|t| t.as_str().map(str::to_string)).collect()
-}
-
-fn maintenance_body(p: &Value) -> Option<Json> {
-    let mp = p.get("maintenance_policy").and_then(Value::as_list).and_then(|l| l.first())?;
-    let mut m = Map::new();
-    for k in ["start_time", "day"] {
-        if let Some(v) = get_str(mp, k) {
+        for (k, v) in [("vpc_uuid", &self.vpc_uuid), ("cluster_subnet", &self.cluster_subnet), ("service_subnet", &self.service_subnet)] {
+            if let Some(v) = v {
+                m.insert(k.into(), json!(v));
+            }
+        }
+        m.insert("tags".into(), json!(self.tag_list()));
+        for (k, v) in [("ha", self.ha), ("auto_upgrade", self.auto_upgrade), ("surge_upgrade", self.surge_upgrade)] {
             m.insert(k.into(), json!(v));
         }
+        if let Some(mp) = self.maintenance_body() {
+            m.insert("maintenance_policy".into(), mp);
+        }
+        m.insert("node_pools".into(), json!([self.node_pool.first().cloned().unwrap_or_default().body(true, true)]));
+        Json::Object(m)
     }
-    Some(Json::Object(m))
+
+    fn update_body(&self) -> Json {
+        let mut m = Map::new();
+        m.insert("name".into(), json!(self.name));
+        m.insert("tags".into(), json!(self.tag_list()));
+        for (k, v) in [("ha", self.ha), ("auto_upgrade", self.auto_upgrade), ("surge_upgrade", self.surge_upgrade)] {
+            m.insert(k.into(), json!(v));
+        }
+        if let Some(mp) = self.maintenance_body() {
+            m.insert("maintenance_policy".into(), mp);
+        }
+        Json::Object(m)
+    }
 }
 
-fn update_body(p: &Value) -> Json {
-    let mut m = Map::new();
-    m.insert("name".into(), json!(get_str(p, "name")));
-    m.insert("tags".into(), json!(tag_list(p)));
-    for k in ["ha", "auto_upgrade", "surge_upgrade"] {
-        m.insert(k.into(), json!(p.get(k).and_then(Value::as_bool).unwrap_or(false)));
+/// Picks the pool a cluster resource manages: by id, else the tagged one, else the first.
+pub fn inline_pool<'a>(cluster: &'a Json, id_hint: Option<&str>) -> Option<&'a Json> {
+    let pools = cluster["node_pools"].as_array()?;
+    id_hint
+        .and_then(|id| pools.iter().find(|p| p["id"] == id))
+        .or_else(|| pools.iter().find(|p| p["tags"].as_array().is_some_and(|t| t.iter().any(|t| t == DEFAULT_POOL_TAG))))
+        .or_else(|| pools.first())
+}
+
+/// The credentials of a cluster that has them (running, upgrading or degraded).
+pub async fn kube_config(api: &Api, addr: &str, c: &Json, states: &[&str]) -> Result<Vec<KubeConfig>, DoError> {
+    if !states.contains(&c["status"]["state"].as_str().unwrap_or("")) {
+        return Ok(Vec::new());
     }
-    if let Some(mp) = maintenance_body(p) {
-        m.insert("maintenance_policy".into(), mp);
-    }
-    Json::Object(m)
+    let (raw, creds) = api.access(c["id"].as_str().unwrap_or_default()).await.map_err(DoError::api(&addr))?;
+    Ok(vec![KubeConfig::from_api(&raw, &creds)])
+}
+
+async fn model_of(api: &Api, addr: &str, c: &Json, pool_hint: Option<&str>) -> Result<ClusterModel, DoError> {
+    let kube = kube_config(api, addr, c, &["running", "upgrading", "degraded"]).await?;
+    Ok(ClusterModel::from_api(c, inline_pool(c, pool_hint), kube))
 }
 
 /// Waits until the cluster runs and every node of `pool` (when given) runs.
@@ -195,67 +242,6 @@ async fn wait_running(api: &Api, addr: &str, id: &str, pool: Option<&str>) -> Re
         Ok((state == "running" && pools_ready).then_some(c))
     })
     .await
-}
-
-/// All of a pool's nodes run, and as many as it should have.
-pub fn pool_ready(p: &Json) -> bool {
-    let nodes: Vec<&Json> = p["nodes"].as_array().into_iter().flatten().filter(|n| n["status"]["state"] != "deleting").collect();
-    nodes.len() as u64 == p["count"].as_u64().unwrap_or(0) && nodes.iter().all(|n| n["status"]["state"] == "running")
-}
-
-async fn value_of(api: &Api, addr: &str, c: &Json, pool_hint: Option<&str>) -> Result<Value, DoError> {
-    let id = c["id"].as_str().unwrap_or_default();
-    let state = c["status"]["state"].as_str().unwrap_or("");
-    let kube = if matches!(state, "running" | "upgrading" | "degraded") {
-        let (raw, creds) = api.access(id).await.map_err(DoError::api(&addr))?;
-        kube_config(&raw, &creds)
-    } else {
-        Value::List(Vec::new())
-    };
-    Ok(cluster_value(c, inline_pool(c, pool_hint), kube))
-}
-
-pub async fn apply(api: &Api, req: &ApplyChangeRequest) -> Result<Value, DoError> {
-    let addr = req.addr.to_string();
-    let p = &req.planned;
-    let Some(prior) = &req.prior else {
-        let body = create_body(p);
-        let name = get_str(p, "name").unwrap_or_default().to_string();
-        let region = get_str(p, "region").unwrap_or_default().to_string();
-        let created = create_or_adopt(
-            &addr,
-            &api.waits,
-            api.client_retries(),
-            || api.create_cluster(&body),
-            || async { Ok(api.clusters_named(&name).await?.into_iter().find(|c| c["region"] == region.as_str())) },
-        )
-        .await?;
-        let id = created["id"].as_str().unwrap_or_default().to_string();
-        if p.get("registry_integration").and_then(Value::as_bool) == Some(true) {
-            api.set_registry(&id, true).await.map_err(DoError::api(&addr))?;
-        }
-        let pool_id = inline_pool(&created, None).and_then(|p| p["id"].as_str()).map(str::to_string);
-        let c = wait_running(api, &addr, &id, None).await?;
-        return value_of(api, &addr, &c, pool_id.as_deref()).await;
-    };
-    let id = get_str(prior, "id").unwrap_or_default().to_string();
-    let changed = |k: &str| p.get(k) != prior.get(k);
-    if ["name", "tags", "ha", "auto_upgrade", "surge_upgrade", "maintenance_policy"].iter().any(|k| changed(k)) {
-        api.update_cluster(&id, &update_body(p)).await.map_err(DoError::api(&addr))?;
-    }
-    if changed("registry_integration") {
-        api.set_registry(&id, p.get("registry_integration").and_then(Value::as_bool) == Some(true)).await.map_err(DoError::api(&addr))?;
-    }
-    if let (Some(want), Some(have)) = (get_str(p, "version"), get_str(prior, "version")) {
-        if versions::compare(want, have) == Ordering::Greater {
-            upgrade(api, &addr, &id, have, want).await?;
-        }
-    }
-    let prior_pool = first_pool(prior).cloned().unwrap_or(Value::Null);
-    let want_pool = first_pool(p).cloned().unwrap_or(Value::Null);
-    let pool_id = roll_or_update_pool(api, &addr, &id, &prior_pool, &want_pool, true).await?;
-    let c = wait_running(api, &addr, &id, pool_id.as_deref()).await?;
-    value_of(api, &addr, &c, pool_id.as_deref()).await
 }
 
 /// Upgrades step by step along the available path.
@@ -280,100 +266,156 @@ async fn upgrade(api: &Api, addr: &str, id: &str, from: &str, to: &str) -> Resul
     Err(DoError::Failed { addr: addr.to_string(), message: format!("the upgrade from {from} to {to} did not converge") })
 }
 
-/// Brings a pool from `prior` to `want`: a new size rolls a new pool in and
-/// the old one out; anything else is a PUT. Returns the pool's id.
-pub async fn roll_or_update_pool(api: &Api, addr: &str, cluster: &str, prior: &Value, want: &Value, default_pool: bool) -> Result<Option<String>, DoError> {
-    let old_id = get_str(prior, "id").map(str::to_string);
-    if want.get("size") != prior.get("size") || old_id.is_none() {
-        let body = pool_body(want, true, default_pool);
-        let name = get_str(want, "name").unwrap_or_default().to_string();
-        let size = get_str(want, "size").unwrap_or_default().to_string();
-        let old = old_id.clone();
+/// The `digitalocean_kubernetes_cluster` resource type.
+pub struct Cluster;
+
+#[async_trait]
+impl Resource<DigitalOcean> for Cluster {
+    type Model = ClusterModel;
+    const TYPE: &'static str = "digitalocean_kubernetes_cluster";
+
+    async fn modify_plan(&self, cx: &Ctx<'_, DigitalOcean>, prior: Option<&Value>, planned: &mut Value, _replace: &mut Vec<AttrPath>) -> Result<(), DoError> {
+        let invalid = |message: String| DoError::Invalid { addr: cx.addr.to_string(), message };
+        empty_to_null(planned, &["tags"]);
+
+        // The maintenance window: DigitalOcean picks one when none is configured.
+        let configured = planned.get("maintenance_policy").and_then(Value::as_list).is_some_and(|l| !l.is_empty());
+        if !configured {
+            set(planned, "maintenance_policy", prior.and_then(|p| p.get("maintenance_policy")).cloned().unwrap_or(Value::Unknown));
+        }
+
+        // Version: upgrades only; an automatic upgrade is not drift.
+        if let (Some(want), Some(have)) = (get_str(planned, "version").map(str::to_string), prior.and_then(|p| get_str(p, "version"))) {
+            let auto = planned.get("auto_upgrade").and_then(Value::as_bool) == Some(true);
+            match versions::compare(&want, have) {
+                Ordering::Less if auto => set(planned, "version", Value::from(have)),
+                Ordering::Less => {
+                    return Err(invalid(format!("version {want} is older than the cluster's {have}: DigitalOcean cannot downgrade a cluster (turn on auto_upgrade or set version to {have} or newer)")));
+                }
+                _ => {}
+            }
+        }
+        if let Some(want) = get_str(planned, "version").map(str::to_string) {
+            if prior.and_then(|p| get_str(p, "version")) != Some(want.as_str()) {
+                let offered = cx.provider.api.versions().await.map_err(DoError::api(&cx.addr))?;
+                if !offered.contains(&want) {
+                    return Err(invalid(format!("version {want:?} is not offered by DigitalOcean (offered: {})", offered.join(", "))));
+                }
+            }
+        }
+
+        // The inline pool.
+        let prior_pool = prior.and_then(first_pool).cloned();
+        let mut pool = Ok(());
+        with_first_pool(planned, |p| pool = plan_pool(p, prior_pool.as_ref()));
+        pool.map_err(invalid)?;
+
+        match prior {
+            // A new cluster (a create or a replacement): new ids, new nodes,
+            // and the window DigitalOcean picks unless configured.
+            None => {
+                with_first_pool(planned, |p| ["id", "actual_node_count", "nodes"].into_iter().for_each(|k| set(p, k, Value::Unknown)));
+                match planned.get("maintenance_policy").cloned() {
+                    Some(Value::List(mut items)) if configured => {
+                        items.iter_mut().for_each(|m| set(m, "duration", Value::Unknown));
+                        set(planned, "maintenance_policy", Value::List(items));
+                    }
+                    _ => set(planned, "maintenance_policy", Value::Unknown),
+                }
+            }
+            Some(p) if planned != p => set(planned, "updated_at", Value::Unknown),
+            Some(_) => {}
+        }
+        Ok(())
+    }
+
+    async fn create(&self, cx: &Ctx<'_, DigitalOcean>, planned: ClusterModel) -> Result<ClusterModel, DoError> {
+        let (api, addr) = (&cx.provider.api, cx.addr);
+        let body = planned.create_body();
         let created = create_or_adopt(
             addr,
             &api.waits,
             api.client_retries(),
-            || api.create_pool(cluster, &body),
-            || async {
-                Ok(api
-                    .pools(cluster)
-                    .await?
-                    .into_iter()
-                    .find(|p| p["name"] == name.as_str() && p["size"] == size.as_str() && p["id"].as_str() != old.as_deref()))
-            },
+            || api.create_cluster(&body),
+            || async { Ok(api.clusters_named(&planned.name).await?.into_iter().find(|c| c["region"] == planned.region.as_str())) },
         )
         .await?;
-        let new_id = created["id"].as_str().unwrap_or_default().to_string();
-        wait_pool(api, addr, cluster, &new_id).await?;
-        if let Some(old) = old_id {
-            tracing::info!(addr, old = %old, new = %new_id, "new pool running: removing the old one");
-            api.delete_pool(cluster, &old).await.map_err(DoError::api(&addr))?;
+        let id = text(&created["id"]);
+        if planned.registry_integration {
+            api.set_registry(&id, true).await.map_err(DoError::api(&addr))?;
         }
-        return Ok(Some(new_id));
+        let pool_id = inline_pool(&created, None).and_then(|p| p["id"].as_str()).map(str::to_string);
+        let c = wait_running(api, addr, &id, None).await?;
+        model_of(api, addr, &c, pool_id.as_deref()).await
     }
-    let id = old_id.unwrap_or_default();
-    let fields = ["name", "node_count", "auto_scale", "min_nodes", "max_nodes", "labels", "tags", "taint"];
-    if fields.iter().any(|k| want.get(k) != prior.get(k)) {
-        api.update_pool(cluster, &id, &pool_body(want, false, default_pool)).await.map_err(DoError::api(&addr))?;
-        wait_pool(api, addr, cluster, &id).await?;
+
+    async fn update(&self, cx: &Ctx<'_, DigitalOcean>, prior: ClusterModel, planned: ClusterModel) -> Result<ClusterModel, DoError> {
+        let (api, addr) = (&cx.provider.api, cx.addr);
+        let id = prior.id.clone().unwrap_or_default();
+        let (p, q) = (&planned, &prior);
+        if (&p.name, &p.tags, p.ha, p.auto_upgrade, p.surge_upgrade, &p.maintenance_policy)
+            != (&q.name, &q.tags, q.ha, q.auto_upgrade, q.surge_upgrade, &q.maintenance_policy)
+        {
+            api.update_cluster(&id, &planned.update_body()).await.map_err(DoError::api(&addr))?;
+        }
+        if p.registry_integration != q.registry_integration {
+            api.set_registry(&id, p.registry_integration).await.map_err(DoError::api(&addr))?;
+        }
+        if versions::compare(&p.version, &q.version) == Ordering::Greater {
+            upgrade(api, addr, &id, &q.version, &p.version).await?;
+        }
+        let want = planned.node_pool.first().cloned().unwrap_or_default();
+        let pool_id = roll_or_update_pool(api, addr, &id, prior.node_pool.first(), &want, true).await?;
+        let c = wait_running(api, addr, &id, Some(&pool_id)).await?;
+        model_of(api, addr, &c, Some(&pool_id)).await
     }
-    Ok(Some(id))
-}
 
-pub async fn wait_pool(api: &Api, addr: &str, cluster: &str, pool: &str) -> Result<Json, DoError> {
-    wait::until(&api.waits, addr, "the node pool's nodes to be running", || async {
-        let p = api
-            .pool(cluster, pool)
-            .await
-            .map_err(DoError::api(&addr))?
-            .ok_or_else(|| DoError::Failed { addr: addr.to_string(), message: format!("node pool {pool} disappeared while waiting for it") })?;
-        Ok(pool_ready(&p).then_some(p))
-    })
-    .await
-}
-
-pub async fn read(api: &Api, req: &ReadRequest) -> Result<Option<Value>, DoError> {
-    let addr = req.addr.to_string();
-    let Some(id) = get_str(&req.current, "id") else { return Ok(None) };
-    let Some(c) = api.cluster_cached(id).await.map_err(DoError::api(&addr))? else { return Ok(None) };
-    if c["status"]["state"] == "deleted" {
-        return Ok(None);
+    async fn read(&self, cx: &Ctx<'_, DigitalOcean>, current: ClusterModel) -> Result<Option<ClusterModel>, DoError> {
+        let (api, addr) = (&cx.provider.api, cx.addr);
+        let Some(id) = &current.id else { return Ok(None) };
+        let Some(c) = api.cluster_cached(id).await.map_err(DoError::api(&addr))? else { return Ok(None) };
+        if c["status"]["state"] == "deleted" {
+            return Ok(None);
+        }
+        let hint = current.node_pool.first().and_then(|p| p.id.as_deref());
+        model_of(api, addr, &c, hint).await.map(Some)
     }
-    let hint = first_pool(&req.current).and_then(|p| get_str(p, "id"));
-    value_of(api, &addr, &c, hint).await.map(Some)
-}
 
-pub async fn delete(api: &Api, req: &DeleteRequest) -> Result<(), DoError> {
-    let addr = req.addr.to_string();
-    let Some(id) = get_str(&req.prior, "id") else { return Ok(()) };
-    api.delete_cluster(id).await.map_err(DoError::api(&addr))?;
-    wait::until(&api.waits, &addr, "the cluster to be deleted", || async {
-        Ok(match api.cluster(id).await.map_err(DoError::api(&addr))? {
-            None => Some(()),
-            Some(c) if c["status"]["state"] == "deleted" => Some(()),
-            Some(_) => None,
+    async fn delete(&self, cx: &Ctx<'_, DigitalOcean>, prior: ClusterModel) -> Result<(), DoError> {
+        let (api, addr) = (&cx.provider.api, cx.addr);
+        let Some(id) = &prior.id else { return Ok(()) };
+        api.delete_cluster(id).await.map_err(DoError::api(&addr))?;
+        wait::until(&api.waits, addr, "the cluster to be deleted", || async {
+            Ok(match api.cluster(id).await.map_err(DoError::api(&addr))? {
+                None => Some(()),
+                Some(c) if c["status"]["state"] == "deleted" => Some(()),
+                Some(_) => None,
+            })
         })
-    })
-    .await
-}
-
-pub async fn import(api: &Api, req: &ImportRequest) -> Result<Value, DoError> {
-    let addr = req.addr.to_string();
-    match api.cluster(&req.id).await.map_err(DoError::api(&addr))? {
-        Some(c) => value_of(api, &addr, &c, None).await,
-        None => Err(DoError::Invalid { addr, message: format!("no Kubernetes cluster with id {:?}", req.id) }),
+        .await
     }
-}
 
-pub async fn recover(api: &Api, req: &RecoverRequest) -> Result<Option<Value>, DoError> {
-    let addr = req.addr.to_string();
-    let (Some(name), region) = (get_str(&req.planned, "name"), get_str(&req.planned, "region")) else { return Ok(None) };
-    let found = api.clusters_named(name).await.map_err(DoError::api(&addr))?.into_iter().find(|c| region.is_none_or(|r| c["region"] == r));
-    match found {
-        Some(c) => {
-            let c = wait_running(api, &addr, c["id"].as_str().unwrap_or_default(), None).await?;
-            value_of(api, &addr, &c, None).await.map(Some)
+    async fn import(&self, cx: &Ctx<'_, DigitalOcean>, id: &str) -> Result<Option<ClusterModel>, DoError> {
+        let (api, addr) = (&cx.provider.api, cx.addr);
+        match api.cluster(id).await.map_err(DoError::api(&addr))? {
+            Some(c) => model_of(api, addr, &c, None).await.map(Some),
+            None => Err(DoError::Invalid { addr: addr.to_string(), message: format!("no Kubernetes cluster with id {id:?}") }),
         }
-        None => Ok(None),
+    }
+
+    async fn recover(&self, cx: &Ctx<'_, DigitalOcean>, planned: ClusterModel) -> Result<Option<ClusterModel>, DoError> {
+        let (api, addr) = (&cx.provider.api, cx.addr);
+        if planned.name.is_empty() {
+            return Ok(None);
+        }
+        let region = Some(planned.region.as_str()).filter(|r| !r.is_empty());
+        let found = api.clusters_named(&planned.name).await.map_err(DoError::api(&addr))?.into_iter().find(|c| region.is_none_or(|r| c["region"] == r));
+        match found {
+            Some(c) => {
+                let c = wait_running(api, addr, c["id"].as_str().unwrap_or_default(), None).await?;
+                model_of(api, addr, &c, None).await.map(Some)
+            }
+            None => Ok(None),
+        }
     }
 }

@@ -1,6 +1,7 @@
-//! The resources and data sources, one module each, and the create that
-//! never duplicates: after an ambiguous failure (no answer, or a 5xx) it
-//! looks the object up by name before trying again.
+//! The resource types and data sources, one module each (a typed model
+//! plus its operations), and the create that never duplicates: after an
+//! ambiguous failure (no answer, or a 5xx) it looks the object up by name
+//! before trying again.
 
 pub mod cluster;
 pub mod data;

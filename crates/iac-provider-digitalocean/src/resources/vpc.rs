@@ -2,107 +2,122 @@
 //! ip_range force replacement. Deleting waits out the 403/409 DigitalOcean
 //! answers while a just-deleted cluster still holds the VPC.
 
-use iac_core::plan::default_plan;
-use iac_core::provider::*;
 use iac_core::Value;
+use iac_provider_sdk::prelude::*;
+use iac_provider_sdk::AttrPath;
 use serde_json::{json, Map, Value as Json};
 
 use super::create_or_adopt;
-use crate::api::Api;
 use crate::error::DoError;
-use crate::schema;
 use crate::values::*;
-use crate::wait;
+use crate::{wait, DigitalOcean};
 
-pub fn value(v: &Json) -> Value {
-    let desc = v["description"].as_str().filter(|d| !d.is_empty()).map(Value::from).unwrap_or(Value::Null);
-    Value::map([
-        ("id", s(&v["id"])),
-        ("urn", s(&v["urn"])),
-        ("name", s(&v["name"])),
-        ("region", s(&v["region"])),
-        ("ip_range", s(&v["ip_range"])),
-        ("description", desc),
-        ("default", b(&v["default"])),
-        ("created_at", s(&v["created_at"])),
-    ])
+/// `digitalocean_vpc`'s attributes.
+#[derive(Model, Debug, Clone, Default)]
+pub struct VpcModel {
+    #[sdk(computed)]
+    pub id: Option<String>,
+    #[sdk(computed)]
+    pub urn: Option<String>,
+    #[sdk(required)]
+    pub name: String,
+    #[sdk(required, force_new)]
+    pub region: String,
+    #[sdk(optional, computed, force_new)]
+    pub ip_range: Option<String>,
+    #[sdk(optional)]
+    pub description: Option<String>,
+    #[sdk(computed)]
+    pub default: Option<bool>,
+    #[sdk(computed)]
+    pub created_at: Option<String>,
 }
 
-pub fn plan(req: &PlanChangeRequest) -> Result<PlanChangeResponse, DoError> {
-    let sc = schema::vpc();
-    let config = req.config.clone();
-    let config = match config.get("description").and_then(Value::as_str) {
-        Some("") => {
-            let mut c = config;
-            set(&mut c, "description", Value::Null);
-            c
-        }
-        _ => config,
-    };
-    let mut r = default_plan(&sc, req.prior.as_ref(), &config);
-    if !r.requires_replace.is_empty() {
-        r.planned = unknown_computed(&sc.block, r.planned);
-    }
-    Ok(r)
-}
-
-pub async fn apply(api: &Api, req: &ApplyChangeRequest) -> Result<Value, DoError> {
-    let addr = req.addr.to_string();
-    let p = &req.planned;
-    let name = get_str(p, "name").unwrap_or_default().to_string();
-    match &req.prior {
-        None => {
-            let mut body = Map::new();
-            body.insert("name".into(), json!(name));
-            body.insert("region".into(), json!(get_str(p, "region")));
-            if let Some(r) = get_str(p, "ip_range") {
-                body.insert("ip_range".into(), json!(r));
-            }
-            if let Some(d) = get_str(p, "description") {
-                body.insert("description".into(), json!(d));
-            }
-            let body = Json::Object(body);
-            let created = create_or_adopt(&addr, &api.waits, api.client_retries(), || api.create_vpc(&body), || api.vpc_by_name(&name)).await?;
-            Ok(value(&created))
-        }
-        Some(prior) => {
-            let id = get_str(prior, "id").unwrap_or_default();
-            let body = json!({"name": name, "description": get_str(p, "description").unwrap_or("")});
-            let updated = api.update_vpc(id, &body).await.map_err(DoError::api(&addr))?;
-            Ok(value(&updated))
+impl VpcModel {
+    fn from_api(v: &Json) -> VpcModel {
+        VpcModel {
+            id: s(&v["id"]),
+            urn: s(&v["urn"]),
+            name: text(&v["name"]),
+            region: text(&v["region"]),
+            ip_range: s(&v["ip_range"]),
+            description: s(&v["description"]).filter(|d| !d.is_empty()),
+            default: Some(v["default"].as_bool().unwrap_or(false)),
+            created_at: s(&v["created_at"]),
         }
     }
 }
 
-pub async fn read(api: &Api, req: &ReadRequest) -> Result<Option<Value>, DoError> {
-    let Some(id) = get_str(&req.current, "id") else { return Ok(None) };
-    Ok(api.vpc_cached(id).await.map_err(DoError::api(&req.addr))?.as_ref().map(value))
-}
+/// The `digitalocean_vpc` resource type.
+pub struct Vpc;
 
-pub async fn delete(api: &Api, req: &DeleteRequest) -> Result<(), DoError> {
-    let addr = req.addr.to_string();
-    let Some(id) = get_str(&req.prior, "id") else { return Ok(()) };
-    wait::until(&api.waits, &addr, "the VPC to be released by its members", || async {
-        match api.delete_vpc(id).await {
-            Ok(()) => Ok(Some(())),
-            Err(e) if matches!(e.status(), Some(403 | 409)) => {
-                tracing::info!(addr = %addr, error = %e, "VPC still in use; retrying");
-                Ok(None)
-            }
-            Err(e) => Err(DoError::Api { addr: addr.clone(), source: Box::new(e) }),
+#[async_trait]
+impl Resource<DigitalOcean> for Vpc {
+    type Model = VpcModel;
+    const TYPE: &'static str = "digitalocean_vpc";
+
+    /// An empty description is none (DigitalOcean does not tell them apart).
+    async fn modify_plan(&self, _cx: &Ctx<'_, DigitalOcean>, _prior: Option<&Value>, planned: &mut Value, _replace: &mut Vec<AttrPath>) -> Result<(), DoError> {
+        if get_str(planned, "description") == Some("") {
+            set(planned, "description", Value::Null);
         }
-    })
-    .await
-}
-
-pub async fn import(api: &Api, req: &ImportRequest) -> Result<Value, DoError> {
-    match api.vpc(&req.id).await.map_err(DoError::api(&req.addr))? {
-        Some(v) => Ok(value(&v)),
-        None => Err(DoError::Invalid { addr: req.addr.to_string(), message: format!("no VPC with id {:?}", req.id) }),
+        Ok(())
     }
-}
 
-pub async fn recover(api: &Api, req: &RecoverRequest) -> Result<Option<Value>, DoError> {
-    let Some(name) = get_str(&req.planned, "name") else { return Ok(None) };
-    Ok(api.vpc_by_name(name).await.map_err(DoError::api(&req.addr))?.as_ref().map(value))
+    async fn create(&self, cx: &Ctx<'_, DigitalOcean>, planned: VpcModel) -> Result<VpcModel, DoError> {
+        let api = &cx.provider.api;
+        let mut body = Map::new();
+        body.insert("name".into(), json!(planned.name));
+        body.insert("region".into(), json!(planned.region));
+        if let Some(r) = &planned.ip_range {
+            body.insert("ip_range".into(), json!(r));
+        }
+        if let Some(d) = &planned.description {
+            body.insert("description".into(), json!(d));
+        }
+        let body = Json::Object(body);
+        let created = create_or_adopt(cx.addr, &api.waits, api.client_retries(), || api.create_vpc(&body), || api.vpc_by_name(&planned.name)).await?;
+        Ok(VpcModel::from_api(&created))
+    }
+
+    async fn update(&self, cx: &Ctx<'_, DigitalOcean>, prior: VpcModel, planned: VpcModel) -> Result<VpcModel, DoError> {
+        let body = json!({"name": planned.name, "description": planned.description.as_deref().unwrap_or("")});
+        let updated = cx.provider.api.update_vpc(prior.id.as_deref().unwrap_or_default(), &body).await.map_err(DoError::api(&cx.addr))?;
+        Ok(VpcModel::from_api(&updated))
+    }
+
+    async fn read(&self, cx: &Ctx<'_, DigitalOcean>, current: VpcModel) -> Result<Option<VpcModel>, DoError> {
+        let Some(id) = &current.id else { return Ok(None) };
+        Ok(cx.provider.api.vpc_cached(id).await.map_err(DoError::api(&cx.addr))?.as_ref().map(VpcModel::from_api))
+    }
+
+    async fn delete(&self, cx: &Ctx<'_, DigitalOcean>, prior: VpcModel) -> Result<(), DoError> {
+        let (api, addr) = (&cx.provider.api, cx.addr);
+        let Some(id) = &prior.id else { return Ok(()) };
+        wait::until(&api.waits, addr, "the VPC to be released by its members", || async {
+            match api.delete_vpc(id).await {
+                Ok(()) => Ok(Some(())),
+                Err(e) if matches!(e.status(), Some(403 | 409)) => {
+                    tracing::info!(addr = %addr, error = %e, "VPC still in use; retrying");
+                    Ok(None)
+                }
+                Err(e) => Err(DoError::Api { addr: addr.to_string(), source: Box::new(e) }),
+            }
+        })
+        .await
+    }
+
+    async fn import(&self, cx: &Ctx<'_, DigitalOcean>, id: &str) -> Result<Option<VpcModel>, DoError> {
+        match cx.provider.api.vpc(id).await.map_err(DoError::api(&cx.addr))? {
+            Some(v) => Ok(Some(VpcModel::from_api(&v))),
+            None => Err(DoError::Invalid { addr: cx.addr.to_string(), message: format!("no VPC with id {id:?}") }),
+        }
+    }
+
+    async fn recover(&self, cx: &Ctx<'_, DigitalOcean>, planned: VpcModel) -> Result<Option<VpcModel>, DoError> {
+        if planned.name.is_empty() {
+            return Ok(None);
+        }
+        Ok(cx.provider.api.vpc_by_name(&planned.name).await.map_err(DoError::api(&cx.addr))?.as_ref().map(VpcModel::from_api))
+    }
 }
