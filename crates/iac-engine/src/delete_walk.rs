@@ -27,7 +27,8 @@ fn key_of(p: &ProviderAddr) -> ProviderKey {
 /// Builds the reverse-order dependency lists: a delete waits for the
 /// deletes of everything that depends on its resource.
 pub fn delete_order(run: &Run, deletes: &[ResourceChange]) -> Vec<Vec<usize>> {
-    let state = lock(&run.state);
+    let objects = lock(&run.objects);
+    let state = &objects.state;
     let mut by_resource: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, d) in deletes.iter().enumerate() {
         let r = &d.addr.resource;
@@ -111,7 +112,7 @@ pub async fn run_deletes(run: &Arc<Run>, deletes: Vec<ResourceChange>) -> Vec<Di
 async fn delete_one(run: &Run, change: &ResourceChange) -> Result<(), Diagnostic> {
     let addr = &change.addr;
     let err = |m: String| Diagnostic::error(format!("{addr}: {m}"), None);
-    let Some(inst) = lock(&run.state).resources.get(addr).cloned() else { return Ok(()) };
+    let Some(inst) = run.object(addr) else { return Ok(()) };
     let (provider, limit) = provider_for(run, &key_of(&inst.provider)).await.map_err(|m| err(format!("cannot delete: provider unavailable: {m}")))?;
     let _permit = run.ops.acquire().await.map_err(|_| err("cancelled".into()))?;
     let _pp = match &limit {

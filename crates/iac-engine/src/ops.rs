@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use iac_core::address::{InstanceAddr, Mode, Target};
 use iac_core::backend::StateBackend;
-use iac_core::plan::{Action, OutputChange, Plan, PlanMode, ResourceChange, PLAN_FORMAT_VERSION};
+use iac_core::plan::{Action, Plan, PlanMode, PLAN_FORMAT_VERSION};
 use iac_core::provider::ProviderContext;
 use iac_core::state::State;
 use iac_core::Value;
@@ -23,7 +23,7 @@ use iac_lang::vars::CliVar;
 use crate::error::EngineError;
 use crate::graph::{build, ConfigGraph};
 use crate::providers::Registry;
-use crate::run::{lock, EventSink, Phase, Run, RunOptions, RunSetup};
+use crate::run::{output_changes, output_states, plan_deletes, DeleteScope, EventSink, Phase, Run, RunOptions, RunSetup};
 use crate::statemgr;
 
 pub mod migrate;
@@ -204,7 +204,12 @@ async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, vars: iac_cor
     let mut working = current.state;
     let moved_from = apply_moves(&loaded.stack, &mut working);
     let mode = req.run.mode;
-    let run = Arc::new(Run::new(RunSetup {
+    let targets = req.run.targets.clone();
+    // plantimestamp() is the plan's own timestamp, as in Terraform.
+    let plan_time = crate::time::now_rfc3339();
+    // The run (and its value store, a second copy of every planned value)
+    // is gone once the walk returns, before the plan is built.
+    let outcome = Run::new(RunSetup {
         stack: loaded.stack.clone(),
         graph: loaded.graph.clone(),
         registry: env.registry.clone(),
@@ -216,132 +221,41 @@ async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, vars: iac_cor
         saved: Vec::new(),
         journal: None,
         root_vars: vars.clone(),
+        plan_timestamp: Some(plan_time.clone()),
         cancel: env.cancel.clone(),
         events: None,
-        moved_from,
-    }));
-    // plantimestamp() is the plan's own timestamp, as in Terraform.
-    let plan_time = crate::time::now_rfc3339();
-    run.values.write().plan_timestamp = Some(plan_time.clone());
-    run.walk().await;
+        moved_from: moved_from.clone(),
+    })
+    .walk()
+    .await;
     if env.cancel.load(Ordering::SeqCst) {
         return Err(EngineError::Interrupted);
     }
-    let diags = lock(&run.diags).clone();
-    if diags.iter().any(Diagnostic::is_error) {
-        return Err(EngineError::Config(diags));
+    if outcome.diags.iter().any(Diagnostic::is_error) {
+        return Err(EngineError::Config(outcome.diags));
     }
     // The walk's warnings (an interrupted create nobody could adopt) are the plan's too.
-    let run_warnings: Vec<Diagnostic> = diags.into_iter().filter(|d| !d.is_error()).collect();
-    let mut changes = std::mem::take(&mut *lock(&run.changes));
-    run.take_planned_values(&mut changes);
-    let refreshed = std::mem::replace(&mut *lock(&run.state), State::new(String::new()));
-    let seen = std::mem::take(&mut *lock(&run.seen));
-    let targets = &run.opts.targets;
-    let in_targets = |a: &InstanceAddr| targets.is_empty() || targets.iter().any(|t| t.contains(a));
-    let module_instances: Vec<iac_core::address::ModulePath> = {
-        let store = run.values.read();
-        let mut all: Vec<_> = store.module_instances.values().flatten().map(|i| i.path.clone()).collect();
-        all.sort();
-        all.dedup();
-        all
+    let run_warnings = outcome.diags;
+    let mut changes = outcome.changes;
+    let refreshed = outcome.state;
+    let scope = DeleteScope {
+        root: &loaded.stack.root,
+        mode,
+        targets: &targets,
+        seen: &outcome.seen,
+        module_instances: &outcome.module_instances,
+        moved_from: &moved_from,
     };
-    let mut errors = Vec::new();
-    let mut deleted = std::collections::HashSet::new();
-    let mut deletes = Vec::new();
-    for (addr, inst) in &refreshed.resources {
-        if addr.resource.mode == Mode::Data {
-            continue;
-        }
-        let orphan = !seen.contains(addr);
-        if (orphan || mode == PlanMode::Destroy) && in_targets(addr) && mode != PlanMode::RefreshOnly {
-            if mode == PlanMode::Destroy {
-                if let Some(r) = loaded
-                    .stack
-                    .root
-                    .descendant(&addr.resource.module.0.iter().map(|s| s.name.clone()).collect::<Vec<_>>())
-                    .and_then(|m| m.resources.get(&format!("{}.{}", addr.resource.type_, addr.resource.name)))
-                {
-                    if r.lifecycle.prevent_destroy {
-                        errors
-                            .push(Diagnostic::error(format!("{addr} has lifecycle.prevent_destroy set, but the plan would destroy it"), Some(r.span.clone())));
-                        continue;
-                    }
-                }
-            }
-            deleted.insert(addr.clone());
-            deletes.push(ResourceChange {
-                addr: addr.clone(),
-                prev_addr: run.moved_from.get(addr).cloned(),
-                provider: inst.provider.clone(),
-                action: Action::Delete,
-                before: inst.value(),
-                after: Value::Null,
-                replace_paths: Vec::new(),
-                reason: orphan.then(|| orphan_reason(&loaded.stack.root, &module_instances, addr).into()),
-                create_before_destroy: false,
-                private: None,
-                dependencies: inst.dependencies.clone(),
-                import_id: None,
-            });
-        }
-    }
-    if !errors.is_empty() {
-        return Err(EngineError::Config(errors));
-    }
+    let deletes = plan_deletes(&refreshed, &scope).map_err(EngineError::Config)?;
     // One pass (not one per delete): a large destroy stays linear.
-    if !deleted.is_empty() {
+    if !deletes.is_empty() {
+        let deleted: std::collections::HashSet<&InstanceAddr> = deletes.iter().map(|d| &d.addr).collect();
         changes.retain(|c| !deleted.contains(&c.addr));
     }
     changes.extend(deletes);
-    // Everything needed from the run is taken now, so its value store (a
-    // second copy of every planned value) is freed before the plan is built.
-    let now = run.root_outputs();
-    let mut drift = std::mem::take(&mut *lock(&run.drift));
-    // The walk finds drift in whatever order refreshes finish; reports list it by address.
-    drift.sort_unstable_by(|a, b| a.addr.cmp(&b.addr));
-    let target_strings: Vec<String> = run.opts.targets.iter().map(|t| t.to_string()).collect();
-    let configured = run.instances.configured();
-    drop(run);
     // Addresses are unique: an unstable sort is as good and needs no buffer.
     changes.sort_unstable_by(|a, b| a.addr.cmp(&b.addr));
-    let mut outputs = Vec::new();
-    if mode != PlanMode::Destroy {
-        for (name, after) in &now {
-            let before = refreshed.outputs.get(name).map(|o| Value::from_json(&o.value).mark_if(o.sensitive)).unwrap_or(Value::Null);
-            let action = if refreshed.outputs.contains_key(name) {
-                if before.unmarked() == after.unmarked() && after.is_wholly_known() {
-                    Action::NoOp
-                } else {
-                    Action::Update
-                }
-            } else {
-                Action::Create
-            };
-            outputs.push(OutputChange { name: name.clone(), action, before, after: after.clone(), sensitive: after.contains_sensitive() });
-        }
-        for (name, o) in &refreshed.outputs {
-            if !now.contains_key(name) {
-                outputs.push(OutputChange {
-                    name: name.clone(),
-                    action: Action::Delete,
-                    before: Value::from_json(&o.value).mark_if(o.sensitive),
-                    after: Value::Null,
-                    sensitive: o.sensitive,
-                });
-            }
-        }
-    } else {
-        for (name, o) in &refreshed.outputs {
-            outputs.push(OutputChange {
-                name: name.clone(),
-                action: Action::Delete,
-                before: Value::from_json(&o.value).mark_if(o.sensitive),
-                after: Value::Null,
-                sensitive: o.sensitive,
-            });
-        }
-    }
+    let outputs = output_changes(&outcome.root_outputs, &refreshed, mode);
     let plan = Plan {
         format_version: PLAN_FORMAT_VERSION.into(),
         mode,
@@ -351,39 +265,18 @@ async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, vars: iac_cor
         variables: vars,
         changes,
         outputs,
-        drift,
+        drift: outcome.drift,
         prior_state: refreshed,
-        targets: target_strings,
+        targets: targets.iter().map(|t| t.to_string()).collect(),
         errored: false,
         timestamp: plan_time,
         provider_sources: iac_lang::tfconfig::provider_sources(&loaded.stack.root),
         configuration: Some(iac_lang::tfconfig::configuration(&loaded.stack.root, &|provider: &str, type_: &str| {
             env.registry.get(provider).and_then(|f| f.schema().resources.get(type_).map(|r| r.version)).unwrap_or(0)
         })),
-        relevant_attributes: iac_lang::tfconfig::relevant_attributes(&loaded.stack.root, &module_instances),
+        relevant_attributes: iac_lang::tfconfig::relevant_attributes(&loaded.stack.root, &outcome.module_instances),
     };
-    Ok((PlanOutcome { plan, warnings: loaded.warnings.iter().cloned().chain(run_warnings).collect() }, configured))
-}
-
-/// Terraform's `action_reason` for deleting an instance the walk did not see.
-fn orphan_reason(root: &iac_lang::config::Module, module_instances: &[iac_core::address::ModulePath], addr: &InstanceAddr) -> &'static str {
-    use iac_core::plan::reason::*;
-    let module = &addr.resource.module;
-    if !module.is_root() && module_instances.binary_search(module).is_err() {
-        return DELETE_NO_MODULE;
-    }
-    let names: Vec<String> = module.0.iter().map(|s| s.name.clone()).collect();
-    let key = if addr.resource.mode == Mode::Data {
-        format!("data.{}.{}", addr.resource.type_, addr.resource.name)
-    } else {
-        format!("{}.{}", addr.resource.type_, addr.resource.name)
-    };
-    let Some(r) = root.descendant(&names).and_then(|m| m.resources.get(&key)) else { return DELETE_NO_RESOURCE_CONFIG };
-    match (&addr.key, r.count.is_some(), r.for_each.is_some()) {
-        (iac_core::address::InstanceKey::Int(_), true, _) => DELETE_COUNT_INDEX,
-        (iac_core::address::InstanceKey::Str(_), _, true) => DELETE_EACH_KEY,
-        _ => DELETE_WRONG_REPETITION,
-    }
+    Ok((PlanOutcome { plan, warnings: loaded.warnings.iter().cloned().chain(run_warnings).collect() }, outcome.configured))
 }
 
 #[derive(Debug)]
@@ -464,7 +357,6 @@ async fn apply_locked(loaded: &Loaded, env: &Env, plan: Plan, parallelism: usize
         statemgr::snapshot(env.backend.as_ref(), &mut base, &current.pending).await?;
     }
     let (journal, writer) = statemgr::Journal::start(env.backend.clone(), base.lineage.clone(), base.serial);
-    let deletes: Vec<ResourceChange> = plan.changes.iter().filter(|c| c.action == Action::Delete).cloned().collect();
     let mut counts = BTreeMap::new();
     for c in &plan.changes {
         let k = match c.action {
@@ -478,7 +370,7 @@ async fn apply_locked(loaded: &Loaded, env: &Env, plan: Plan, parallelism: usize
         *counts.entry(k).or_insert(0) += 1;
     }
     let targets: Vec<Target> = plan.targets.iter().filter_map(|t| t.parse().ok()).collect();
-    let run = Arc::new(Run::new(RunSetup {
+    let outcome = Run::new(RunSetup {
         stack: loaded.stack.clone(),
         graph: loaded.graph.clone(),
         registry: env.registry.clone(),
@@ -487,24 +379,20 @@ async fn apply_locked(loaded: &Loaded, env: &Env, plan: Plan, parallelism: usize
         opts: RunOptions { mode: plan.mode, refresh: false, targets, replace: Vec::new(), parallelism, ..RunOptions::default() },
         state: base,
         pending: std::mem::take(&mut current.pending),
-        saved: plan.changes.clone(),
+        saved: plan.changes,
         journal: Some(journal.clone()),
-        root_vars: plan.variables.clone(),
+        root_vars: plan.variables,
+        // A saved plan applied later (another process) sees the plan's plantimestamp().
+        plan_timestamp: (!plan.timestamp.is_empty()).then_some(plan.timestamp),
         cancel: env.cancel.clone(),
         events: env.events.clone(),
         moved_from: HashMap::new(),
-    }));
-    // A saved plan applied later (another process) sees the plan's plantimestamp().
-    if !plan.timestamp.is_empty() {
-        run.values.write().plan_timestamp = Some(plan.timestamp.clone());
-    }
-    run.walk().await;
-    let mut failures: Vec<Diagnostic> = lock(&run.diags).clone();
-    if !env.cancel.load(Ordering::SeqCst) {
-        failures.extend(crate::delete_walk::run_deletes(&run, deletes).await);
-    }
+    })
+    .walk()
+    .await;
+    let mut failures = outcome.diags;
     // Outputs, then fold the journal into a snapshot.
-    let outputs = if plan.mode == PlanMode::Destroy { BTreeMap::new() } else { run.output_states() };
+    let outputs = if plan.mode == PlanMode::Destroy { BTreeMap::new() } else { output_states(&outcome.root_outputs) };
     if let Err(e) = journal.record(&iac_core::journal::JournalEntry::Outputs { outputs: outputs.clone() }).await {
         failures.push(Diagnostic::error(format!("state could not be saved: {e}"), None));
     }
@@ -512,15 +400,14 @@ async fn apply_locked(loaded: &Loaded, env: &Env, plan: Plan, parallelism: usize
     // every earlier one is durable too: the writer has nothing left to do.
     drop(journal);
     writer.abort();
-    let mut state = lock(&run.state).clone();
+    let mut state = outcome.state;
     state.outputs = outputs;
     if plan.mode == PlanMode::Destroy {
         // As in Terraform, a destroyed stack leaves an empty state: data
         // sources go too (any later run reads them again).
         state.resources.retain(|addr, _| addr.resource.mode != Mode::Data);
     }
-    let pending = lock(&run.pending).clone();
-    let root_outputs = run.root_outputs();
+    let (pending, root_outputs) = (outcome.pending, outcome.root_outputs);
     statemgr::snapshot(env.backend.as_ref(), &mut state, &pending).await?;
     if env.cancel.load(Ordering::SeqCst) {
         return Err(EngineError::Interrupted);
@@ -536,7 +423,7 @@ async fn apply_locked(loaded: &Loaded, env: &Env, plan: Plan, parallelism: usize
 /// unknown, so only what holds for every value is checked).
 pub async fn validate(loaded: &Loaded, registry: &Registry) -> Vec<Diagnostic> {
     let vars = loaded.stack.root.variables.iter().map(|(k, v)| (k.clone(), Value::Unknown.mark_if(v.sensitive))).collect();
-    let run = Arc::new(Run::new(RunSetup {
+    let outcome = Run::new(RunSetup {
         stack: loaded.stack.clone(),
         graph: loaded.graph.clone(),
         registry: registry.clone(),
@@ -548,13 +435,14 @@ pub async fn validate(loaded: &Loaded, registry: &Registry) -> Vec<Diagnostic> {
         saved: Vec::new(),
         journal: None,
         root_vars: vars,
+        plan_timestamp: None,
         cancel: Arc::new(AtomicBool::new(false)),
         events: None,
         moved_from: HashMap::new(),
-    }));
-    run.walk().await;
-    let diags = lock(&run.diags).clone();
-    diags
+    })
+    .walk()
+    .await;
+    outcome.diags
 }
 
 /// Reads the current state (replaying any journal) without locking.

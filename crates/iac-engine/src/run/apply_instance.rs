@@ -29,7 +29,7 @@ impl Run {
     pub(super) async fn apply_instance(&self, w: InstanceWork<'_>) -> Result<Value, Diagnostic> {
         let addr = w.addr.clone();
         let err = |msg: String| Diagnostic::error(format!("{addr}: {msg}"), Some(w.res.span.clone()));
-        let prior: Option<InstanceState> = lock(&self.state).resources.get(&addr).cloned();
+        let prior: Option<InstanceState> = self.object(&addr);
         let read_at_plan = !self.saved.get(&addr).is_some_and(|c| c.action == Action::Read);
         if w.res.mode == Mode::Data && read_at_plan && has_ephemeral(w.schema) && self.is_targeted(&addr, w.active) {
             // The plan kept none of its ephemeral values: read it again, in memory only.
@@ -47,7 +47,7 @@ impl Run {
                 // An object that does not change still follows the configuration's
                 // dependencies (one imported earlier had none), so destroy orders it right.
                 if w.res.mode == Mode::Managed {
-                    if let Some(inst) = lock(&self.state).resources.get_mut(&addr) {
+                    if let Some(inst) = lock(&self.objects).state.resources.get_mut(&addr) {
                         if inst.dependencies != w.deps {
                             inst.dependencies = w.deps.clone();
                         }

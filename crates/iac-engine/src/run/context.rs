@@ -1,19 +1,19 @@
 //! The run context: what one walk of the configuration graph shares
 //! between its nodes (the stack, the graph, the providers, the value store,
-//! the state being planned or applied, the journal, what the walk found),
-//! how a run is set up, how the walk dispatches each node to its kind, and
-//! how an object's new state is recorded (journal first, then memory).
+//! the objects being planned or applied, the journal, what the walk
+//! found), how a run is set up, how the walk dispatches each node to its
+//! kind, and how what nodes find is recorded (an object's new state:
+//! journal first, then memory).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
-use iac_core::address::{InstanceAddr, InstanceKey, Mode, ModulePath};
+use iac_core::address::{InstanceAddr, ModulePath};
 use iac_core::journal::{JournalEntry, PendingIntent};
-use iac_core::plan::{Drift, ResourceChange};
+use iac_core::plan::{Action, Drift, ResourceChange};
 use iac_core::provider::ProviderContext;
 use iac_core::state::{InstanceState, State};
-use iac_core::Value;
 use iac_lang::diagnostic::Diagnostic;
 use iac_lang::load::Stack;
 use iac_lang::source::Span;
@@ -21,6 +21,7 @@ use tokio::sync::Semaphore;
 
 use super::event::{Event, EventSink};
 use super::options::{Phase, RunOptions};
+use super::outcome::Found;
 use super::targeting::targeted;
 use crate::graph::{ConfigGraph, NodeKind};
 use crate::providers::{Instances, Registry};
@@ -29,36 +30,43 @@ use crate::values::Values;
 use crate::walk::{walk, NodeOutcome};
 
 pub struct Run {
-    pub stack: Arc<Stack>,
-    pub graph: Arc<ConfigGraph>,
-    pub registry: Registry,
-    pub instances: Instances,
-    pub values: Values,
-    pub context: ProviderContext,
-    pub phase: Phase,
-    pub opts: RunOptions,
-    /// Plan: the prior state, refreshed as the walk goes. Apply: the new state.
-    pub state: Mutex<State>,
-    pub pending: Mutex<Vec<PendingIntent>>,
+    pub(crate) stack: Arc<Stack>,
+    pub(crate) graph: Arc<ConfigGraph>,
+    pub(crate) registry: Registry,
+    pub(crate) instances: Instances,
+    pub(crate) values: Values,
+    pub(crate) context: ProviderContext,
+    pub(crate) phase: Phase,
+    pub(crate) opts: RunOptions,
+    pub(crate) objects: Mutex<Objects>,
     /// Apply: the saved plan's changes by address.
-    pub saved: HashMap<InstanceAddr, ResourceChange>,
-    pub journal: Option<Journal>,
-    pub diags: Mutex<Vec<Diagnostic>>,
-    pub changes: Mutex<Vec<ResourceChange>>,
-    pub drift: Mutex<Vec<Drift>>,
-    /// Every instance the walk handled (the rest of state is orphaned).
-    pub seen: Mutex<HashSet<InstanceAddr>>,
-    /// Changes whose `after` is still in the value store.
-    pub(super) after_in_store: Mutex<HashSet<InstanceAddr>>,
-    pub ops: Semaphore,
-    pub cancel: Arc<AtomicBool>,
-    pub events: Option<EventSink>,
+    pub(crate) saved: HashMap<InstanceAddr, ResourceChange>,
+    /// Apply: the saved plan's deletes, in its order, for the delete walk.
+    pub(super) deletes: Vec<ResourceChange>,
+    pub(crate) journal: Option<Journal>,
+    pub(super) found: Mutex<Found>,
+    /// The run's `-parallelism`: one permit per provider operation.
+    pub(crate) ops: Semaphore,
+    pub(crate) cancel: Arc<AtomicBool>,
+    pub(crate) events: Option<EventSink>,
     /// With -target: the resource nodes to plan (targets and their dependencies).
-    pub targeted_nodes: Option<HashSet<usize>>,
-    /// Resource node → the resource nodes it depends on directly (through locals, variables, outputs).
-    pub(super) resource_deps: Mutex<HashMap<usize, Vec<usize>>>,
-    pub imports: HashMap<InstanceAddr, (String, Option<Span>)>,
-    pub moved_from: HashMap<InstanceAddr, InstanceAddr>,
+    pub(super) targeted_nodes: Option<HashSet<usize>>,
+    pub(super) imports: HashMap<InstanceAddr, (String, Option<Span>)>,
+    pub(super) moved_from: HashMap<InstanceAddr, InstanceAddr>,
+}
+
+/// The objects of a run. Plan: the prior state, refreshed as the walk goes.
+/// Apply: the new state. With the intents of interrupted operations that
+/// no operation has resolved yet.
+pub(crate) struct Objects {
+    pub state: State,
+    pub pending: Vec<PendingIntent>,
+}
+
+impl Default for Objects {
+    fn default() -> Self {
+        Objects { state: State::new(String::new()), pending: Vec::new() }
+    }
 }
 
 pub struct RunSetup {
@@ -70,9 +78,12 @@ pub struct RunSetup {
     pub opts: RunOptions,
     pub state: State,
     pub pending: Vec<PendingIntent>,
+    /// Apply: the saved plan's changes.
     pub saved: Vec<ResourceChange>,
     pub journal: Option<Journal>,
     pub root_vars: iac_core::ValueMap,
+    /// What `plantimestamp()` gives (None: the process's own time).
+    pub plan_timestamp: Option<String>,
     pub cancel: Arc<AtomicBool>,
     pub events: Option<EventSink>,
     pub moved_from: HashMap<InstanceAddr, InstanceAddr>,
@@ -91,6 +102,7 @@ impl Run {
             }
             store.planning = matches!(s.phase, Phase::Plan);
             store.providers = s.registry.clone();
+            store.plan_timestamp = s.plan_timestamp;
         }
         let targeted_nodes = (!s.opts.targets.is_empty()).then(|| targeted(&s.graph, &s.opts.targets));
         let parallelism = s.opts.parallelism.max(1);
@@ -113,27 +125,22 @@ impl Run {
             context: s.context,
             phase: s.phase,
             opts: s.opts,
-            state: Mutex::new(s.state),
-            pending: Mutex::new(s.pending),
+            objects: Mutex::new(Objects { state: s.state, pending: s.pending }),
+            deletes: s.saved.iter().filter(|c| c.action == Action::Delete).cloned().collect(),
             saved: s.saved.into_iter().map(|c| (c.addr.clone(), c)).collect(),
             journal: s.journal,
-            diags: Mutex::new(Vec::new()),
-            changes: Mutex::new(Vec::new()),
-            drift: Mutex::new(Vec::new()),
-            seen: Mutex::new(HashSet::new()),
-            after_in_store: Mutex::new(HashSet::new()),
+            found: Mutex::new(Found::default()),
             ops: Semaphore::new(parallelism),
             cancel: s.cancel,
             events: s.events,
             targeted_nodes,
-            resource_deps: Mutex::new(HashMap::new()),
             imports,
             moved_from: s.moved_from,
         }
     }
 
-    /// Walks the whole graph; outcomes per node.
-    pub async fn walk(self: &Arc<Self>) -> Vec<NodeOutcome> {
+    /// Walks the configuration graph; outcomes per node.
+    pub(super) async fn walk_graph(self: &Arc<Self>) -> Vec<NodeOutcome> {
         let me = self.clone();
         walk(&self.graph.deps, self.cancel.clone(), move |idx| {
             let me = me.clone();
@@ -154,11 +161,30 @@ impl Run {
         }
     }
 
-    pub fn diag(&self, d: Diagnostic) {
-        let mut ds = lock(&self.diags);
+    /// Reports a problem (once: the same diagnostic from several instances is one).
+    pub(crate) fn diag(&self, d: Diagnostic) {
+        let ds = &mut lock(&self.found).diags;
         if !ds.contains(&d) {
             ds.push(d);
         }
+    }
+
+    pub(super) fn record_change(&self, c: ResourceChange) {
+        lock(&self.found).changes.push(c);
+    }
+
+    pub(super) fn record_drift(&self, d: Drift) {
+        lock(&self.found).drift.push(d);
+    }
+
+    /// Notes that the walk handled an instance (it is not an orphan).
+    pub(super) fn saw(&self, addr: InstanceAddr) {
+        lock(&self.found).seen.insert(addr);
+    }
+
+    /// The instance's object in the run's state.
+    pub(crate) fn object(&self, addr: &InstanceAddr) -> Option<InstanceState> {
+        lock(&self.objects).state.resources.get(addr).cloned()
     }
 
     pub(super) fn emit(&self, e: Event) {
@@ -176,8 +202,9 @@ impl Run {
         if let Some(j) = &self.journal {
             self.record(j, JournalEntry::Put { addr: addr.clone(), instance: inst.clone() }).await?;
         }
-        lock(&self.state).resources.insert(addr.clone(), inst);
-        lock(&self.pending).retain(|p| &p.addr != addr);
+        let mut objects = lock(&self.objects);
+        objects.state.resources.insert(addr.clone(), inst);
+        objects.pending.retain(|p| &p.addr != addr);
         Ok(())
     }
 
@@ -186,33 +213,10 @@ impl Run {
         if let Some(j) = &self.journal {
             self.record(j, JournalEntry::Remove { addr: addr.clone() }).await?;
         }
-        lock(&self.state).resources.remove(addr);
-        lock(&self.pending).retain(|p| &p.addr != addr);
+        let mut objects = lock(&self.objects);
+        objects.state.resources.remove(addr);
+        objects.pending.retain(|p| &p.addr != addr);
         Ok(())
-    }
-
-    /// Moves each planned value out of the value store into its change. Call
-    /// once the walk is over (nothing evaluates references any more).
-    pub fn take_planned_values(&self, changes: &mut [ResourceChange]) {
-        let wanted = std::mem::take(&mut *lock(&self.after_in_store));
-        if wanted.is_empty() {
-            return;
-        }
-        let mut store = self.values.write();
-        for c in changes.iter_mut().filter(|c| wanted.contains(&c.addr)) {
-            let r = &c.addr.resource;
-            let key = if r.mode == Mode::Data { format!("data.{}.{}", r.type_, r.name) } else { format!("{}.{}", r.type_, r.name) };
-            let Some(whole) = store.resources.get_mut(&(r.module.clone(), key)) else { continue };
-            let slot = match (&c.addr.key, whole) {
-                (InstanceKey::None, v) => Some(v),
-                (InstanceKey::Int(i), Value::List(items)) => items.get_mut(*i as usize),
-                (InstanceKey::Str(k), Value::Map(m)) => m.get_mut(k.as_str()),
-                _ => None,
-            };
-            if let Some(v) = slot {
-                c.after = std::mem::take(v);
-            }
-        }
     }
 }
 

@@ -32,11 +32,11 @@ impl Run {
                 let v = read_data_source(w, p, config, &marks).await?;
                 let mut inst = InstanceState::from_value(w.pkey.addr(), without_ephemeral(&v, w.schema));
                 inst.dependencies = w.deps.clone();
-                lock(&self.state).resources.insert(addr.clone(), inst);
+                lock(&self.objects).state.resources.insert(addr.clone(), inst);
                 Ok(v)
             }
             _ => {
-                lock(&self.changes).push(ResourceChange {
+                self.record_change(ResourceChange {
                     addr: addr.clone(),
                     prev_addr: None,
                     provider: w.pkey.addr(),

@@ -8,16 +8,13 @@ use std::collections::HashSet;
 
 use iac_core::address::{InstanceKey, Mode, ModulePath, ResourceAddr};
 
-use super::context::{lock, Run};
+use super::context::Run;
 use crate::graph::NodeKind;
 
 impl Run {
     /// The resource nodes a resource node depends on, looking through
     /// variables, locals, outputs and module calls (direct dependencies only).
     fn direct_resource_deps(&self, idx: usize) -> Vec<usize> {
-        if let Some(d) = lock(&self.resource_deps).get(&idx) {
-            return d.clone();
-        }
         let mut out = Vec::new();
         let mut seen = HashSet::new();
         let mut stack: Vec<usize> = self.graph.deps[idx].clone();
@@ -34,7 +31,6 @@ impl Run {
             }
         }
         out.sort_unstable();
-        lock(&self.resource_deps).insert(idx, out.clone());
         out
     }
 

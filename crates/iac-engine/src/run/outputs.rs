@@ -1,29 +1,72 @@
-//! The root module's outputs after a walk: their values, and the form state
-//! keeps them in (known, non-null values only, as Terraform stores them).
+//! The root module's outputs after a walk: their values, the changes a plan
+//! shows for them, and the form state keeps them in (known, non-null values
+//! only, as Terraform stores them).
 
 use std::collections::BTreeMap;
 
 use iac_core::address::ModulePath;
-use iac_core::state::OutputState;
+use iac_core::plan::{Action, OutputChange, PlanMode};
+use iac_core::state::{OutputState, State};
+use iac_core::Value;
 
 use super::context::Run;
 
 impl Run {
     /// Root outputs as they now are.
-    pub fn root_outputs(&self) -> iac_core::ValueMap {
+    pub(super) fn root_outputs(&self) -> iac_core::ValueMap {
         let store = self.values.read();
         self.stack.root.outputs.keys().filter_map(|n| store.outputs.get(&(ModulePath::root(), n.clone())).map(|v| (n.clone(), v.clone()))).collect()
     }
+}
 
-    pub fn output_states(&self) -> BTreeMap<String, OutputState> {
-        self.root_outputs()
-            .into_iter()
-            // Terraform stores no output whose value is null (`output -json` omits it).
-            .filter(|(_, v)| v.is_wholly_known() && !v.is_null())
-            .map(|(k, v)| {
-                let sensitive = v.contains_sensitive();
-                (k, OutputState { value: v.to_json(), sensitive })
-            })
-            .collect()
+/// The outputs as state keeps them.
+pub fn output_states(outputs: &iac_core::ValueMap) -> BTreeMap<String, OutputState> {
+    outputs
+        .iter()
+        // Terraform stores no output whose value is null (`output -json` omits it).
+        .filter(|(_, v)| v.is_wholly_known() && !v.is_null())
+        .map(|(k, v)| {
+            let sensitive = v.contains_sensitive();
+            (k.clone(), OutputState { value: v.to_json(), sensitive })
+        })
+        .collect()
+}
+
+/// How a plan changes the root outputs: `now` against those in the
+/// refreshed state (a destroy plan deletes them all).
+pub fn output_changes(now: &iac_core::ValueMap, refreshed: &State, mode: PlanMode) -> Vec<OutputChange> {
+    let recorded = |o: &OutputState| Value::from_json(&o.value).mark_if(o.sensitive);
+    let deleted = |name: &String, o: &OutputState| OutputChange {
+        name: name.clone(),
+        action: Action::Delete,
+        before: recorded(o),
+        after: Value::Null,
+        sensitive: o.sensitive,
+    };
+    let mut outputs = Vec::new();
+    if mode == PlanMode::Destroy {
+        for (name, o) in &refreshed.outputs {
+            outputs.push(deleted(name, o));
+        }
+        return outputs;
     }
+    for (name, after) in now {
+        let before = refreshed.outputs.get(name).map(recorded).unwrap_or(Value::Null);
+        let action = if refreshed.outputs.contains_key(name) {
+            if before.unmarked() == after.unmarked() && after.is_wholly_known() {
+                Action::NoOp
+            } else {
+                Action::Update
+            }
+        } else {
+            Action::Create
+        };
+        outputs.push(OutputChange { name: name.clone(), action, before, after: after.clone(), sensitive: after.contains_sensitive() });
+    }
+    for (name, o) in &refreshed.outputs {
+        if !now.contains_key(name) {
+            outputs.push(deleted(name, o));
+        }
+    }
+    outputs
 }

@@ -15,7 +15,7 @@ use iac_lang::config::IgnoreChanges;
 use iac_lang::diagnostic::Diagnostic;
 
 use super::action::{choose_action, ActionInputs};
-use super::context::{lock, Run};
+use super::context::Run;
 use super::object::{keep_ignored, mark_sensitive, merge_private};
 use super::resource_node::InstanceWork;
 use crate::providers::Slot;
@@ -30,7 +30,7 @@ impl Run {
             Slot::Deferred => None,
         };
         if !self.is_targeted(&addr, w.active) {
-            let prior = lock(&self.state).resources.get(&addr).map(|p| p.value());
+            let prior = self.object(&addr).map(|p| p.value());
             return Ok(prior.unwrap_or(Value::Unknown));
         }
         let _permit = self.ops.acquire().await.map_err(|_| err("cancelled".into()))?;
@@ -120,8 +120,7 @@ impl Run {
             provider: w.pkey.addr(),
             action,
             before: prior_value.clone().unwrap_or(Value::Null),
-            // Filled from the value store when the walk ends (`take_planned_values`):
-            // holding a second copy here doubled a large plan's memory.
+            // Moved here from the value store when the walk ends (`outcome`).
             after: Value::Null,
             replace_paths: if action == Action::Replace { resp.requires_replace.clone() } else { Vec::new() },
             reason,
@@ -130,8 +129,7 @@ impl Run {
             dependencies: w.deps.clone(),
             import_id: import_id.clone(),
         };
-        lock(&self.changes).push(change);
-        lock(&self.after_in_store).insert(addr);
+        self.record_change(change);
         Ok(after)
     }
 }

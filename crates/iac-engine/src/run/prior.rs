@@ -29,7 +29,7 @@ impl Run {
     pub(super) async fn prior_object(&self, w: &InstanceWork<'_>, provider: Option<&Arc<dyn Provider>>) -> Result<Prior, Diagnostic> {
         let addr = &w.addr;
         let err = |msg: String| Diagnostic::error(format!("{addr}: {msg}"), Some(w.res.span.clone()));
-        let mut prior: Option<InstanceState> = lock(&self.state).resources.get(addr).cloned();
+        let mut prior: Option<InstanceState> = self.object(addr);
         // Import: adopt an existing object for an address that has none.
         let mut import_id = None;
         if let (None, Some((id, _))) = (&prior, self.imports.get(addr)) {
@@ -39,7 +39,7 @@ impl Run {
                 .await
                 .map_err(|e| err(format!("import of {id:?} failed: {e}")))?;
             let inst = InstanceState::from_value(w.pkey.addr(), v);
-            lock(&self.state).resources.insert(addr.clone(), inst.clone());
+            lock(&self.objects).state.resources.insert(addr.clone(), inst.clone());
             prior = Some(inst);
             import_id = Some(id.clone());
         }
@@ -73,7 +73,7 @@ impl Run {
                 // are refreshed silently; drift is what the configuration manages.
                 let paths: Vec<AttrPath> = iac_core::plan::drift_paths(&current, &fresh).into_iter().filter(|p| !computed_only(w.schema, p)).collect();
                 if !paths.is_empty() {
-                    lock(&self.drift).push(Drift {
+                    self.record_drift(Drift {
                         addr: addr.clone(),
                         action: Action::Update,
                         before: pr.value(),
@@ -83,12 +83,12 @@ impl Run {
                 }
                 let mut updated = pr.clone();
                 updated.attributes = fresh.to_json();
-                lock(&self.state).resources.insert(addr.clone(), updated.clone());
+                lock(&self.objects).state.resources.insert(addr.clone(), updated.clone());
                 Ok(Some(updated))
             }
             Ok(None) => {
-                lock(&self.drift).push(Drift { addr: addr.clone(), action: Action::Delete, before: pr.value(), after: Value::Null, paths: Vec::new() });
-                lock(&self.state).resources.remove(addr);
+                self.record_drift(Drift { addr: addr.clone(), action: Action::Delete, before: pr.value(), after: Value::Null, paths: Vec::new() });
+                lock(&self.objects).state.resources.remove(addr);
                 Ok(None)
             }
             Err(e) => Err(Diagnostic::error(format!("{addr}: refresh failed: {e}"), Some(w.res.span.clone()))),
@@ -99,7 +99,7 @@ impl Run {
     /// finds for it, else warns that one may be left behind.
     async fn recover(&self, w: &InstanceWork<'_>, p: &dyn Provider) -> Result<Option<InstanceState>, Diagnostic> {
         let addr = &w.addr;
-        let Some(planned) = lock(&self.pending).iter().find(|i| &i.addr == addr).map(|i| i.planned.clone()) else { return Ok(None) };
+        let Some(planned) = lock(&self.objects).pending.iter().find(|i| &i.addr == addr).map(|i| i.planned.clone()) else { return Ok(None) };
         let mut adopted = None;
         if let Some(found) = p
             .recover(RecoverRequest { type_: w.res.type_.clone(), addr: addr.clone(), planned })
@@ -108,7 +108,7 @@ impl Run {
         {
             tracing::info!(%addr, "adopting the object an interrupted run created");
             let inst = InstanceState::from_value(w.pkey.addr(), found);
-            lock(&self.state).resources.insert(addr.clone(), inst.clone());
+            lock(&self.objects).state.resources.insert(addr.clone(), inst.clone());
             adopted = Some(inst);
         } else {
             // Plugin providers cannot look an object up by our ownership
@@ -125,7 +125,7 @@ impl Run {
             );
         }
         // By address, not by position: other instances resolve their intents concurrently.
-        lock(&self.pending).retain(|p| &p.addr != addr);
+        lock(&self.objects).pending.retain(|p| &p.addr != addr);
         Ok(adopted)
     }
 }

@@ -13,7 +13,7 @@ use iac_core::Value;
 use iac_lang::config::Resource;
 use iac_lang::eval::Evaluator;
 
-use super::context::{lock, NodeResult, Run};
+use super::context::{NodeResult, Run};
 use super::expand::expand;
 use super::object::not_finite;
 use super::options::Phase;
@@ -115,7 +115,7 @@ impl Run {
             let mut set = tokio::task::JoinSet::new();
             for (n, (rep, config, triggers)) in items.into_iter().enumerate() {
                 let addr = raddr.instance(rep.key());
-                lock(&self.seen).insert(addr.clone());
+                self.saw(addr.clone());
                 let me = self.clone();
                 let schema = schema.clone();
                 let slot = slot.clone();

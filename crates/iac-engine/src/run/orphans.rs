@@ -1,0 +1,96 @@
+//! Planning deletes once the walk is over: instances in state that the walk
+//! did not see are orphans (with Terraform's reason: no configuration, no
+//! module, a count index or each key gone, the other kind of repetition);
+//! a destroy plan deletes every managed instance, refusing those with
+//! `prevent_destroy`. Only within `-target`; never in a refresh-only plan.
+
+use std::collections::{HashMap, HashSet};
+
+use iac_core::address::{InstanceAddr, InstanceKey, Mode, ModulePath, Target};
+use iac_core::plan::{Action, PlanMode, ResourceChange};
+use iac_core::state::State;
+use iac_core::Value;
+use iac_lang::config::Module;
+use iac_lang::diagnostic::Diagnostic;
+
+/// What deciding the deletes looks at besides the refreshed state.
+pub struct DeleteScope<'a> {
+    pub root: &'a Module,
+    pub mode: PlanMode,
+    pub targets: &'a [Target],
+    /// Every instance the walk handled.
+    pub seen: &'a HashSet<InstanceAddr>,
+    /// Every module instance the walk expanded, sorted.
+    pub module_instances: &'a [ModulePath],
+    /// New address → old address, for `moved` blocks.
+    pub moved_from: &'a HashMap<InstanceAddr, InstanceAddr>,
+}
+
+/// The deletes of a plan, in state order; errors for objects that
+/// `prevent_destroy` keeps.
+pub fn plan_deletes(state: &State, scope: &DeleteScope) -> Result<Vec<ResourceChange>, Vec<Diagnostic>> {
+    let in_targets = |a: &InstanceAddr| scope.targets.is_empty() || scope.targets.iter().any(|t| t.contains(a));
+    let mut errors = Vec::new();
+    let mut deletes = Vec::new();
+    for (addr, inst) in &state.resources {
+        if addr.resource.mode == Mode::Data {
+            continue;
+        }
+        let orphan = !scope.seen.contains(addr);
+        if !((orphan || scope.mode == PlanMode::Destroy) && in_targets(addr) && scope.mode != PlanMode::RefreshOnly) {
+            continue;
+        }
+        if scope.mode == PlanMode::Destroy {
+            if let Some(r) = scope
+                .root
+                .descendant(&addr.resource.module.0.iter().map(|s| s.name.clone()).collect::<Vec<_>>())
+                .and_then(|m| m.resources.get(&format!("{}.{}", addr.resource.type_, addr.resource.name)))
+            {
+                if r.lifecycle.prevent_destroy {
+                    errors.push(Diagnostic::error(format!("{addr} has lifecycle.prevent_destroy set, but the plan would destroy it"), Some(r.span.clone())));
+                    continue;
+                }
+            }
+        }
+        deletes.push(ResourceChange {
+            addr: addr.clone(),
+            prev_addr: scope.moved_from.get(addr).cloned(),
+            provider: inst.provider.clone(),
+            action: Action::Delete,
+            before: inst.value(),
+            after: Value::Null,
+            replace_paths: Vec::new(),
+            reason: orphan.then(|| orphan_reason(scope.root, scope.module_instances, addr).into()),
+            create_before_destroy: false,
+            private: None,
+            dependencies: inst.dependencies.clone(),
+            import_id: None,
+        });
+    }
+    if errors.is_empty() {
+        Ok(deletes)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Terraform's `action_reason` for deleting an instance the walk did not see.
+fn orphan_reason(root: &Module, module_instances: &[ModulePath], addr: &InstanceAddr) -> &'static str {
+    use iac_core::plan::reason::*;
+    let module = &addr.resource.module;
+    if !module.is_root() && module_instances.binary_search(module).is_err() {
+        return DELETE_NO_MODULE;
+    }
+    let names: Vec<String> = module.0.iter().map(|s| s.name.clone()).collect();
+    let key = if addr.resource.mode == Mode::Data {
+        format!("data.{}.{}", addr.resource.type_, addr.resource.name)
+    } else {
+        format!("{}.{}", addr.resource.type_, addr.resource.name)
+    };
+    let Some(r) = root.descendant(&names).and_then(|m| m.resources.get(&key)) else { return DELETE_NO_RESOURCE_CONFIG };
+    match (&addr.key, r.count.is_some(), r.for_each.is_some()) {
+        (InstanceKey::Int(_), true, _) => DELETE_COUNT_INDEX,
+        (InstanceKey::Str(_), _, true) => DELETE_EACH_KEY,
+        _ => DELETE_WRONG_REPETITION,
+    }
+}

@@ -1,0 +1,114 @@
+//! What a walk hands back. [`Run::walk`] runs the configuration walk (and,
+//! applying, the delete walk after it) and returns a [`RunOutcome`] that
+//! owns everything the walk produced: diagnostics, planned changes (their
+//! values moved out of the value store), drift, the instances it saw, the
+//! state and the intents still unresolved, the root outputs, the module
+//! instances and the configured providers. `ops` builds plans and new
+//! states from it; nothing reaches into a run once its walk is over.
+
+use std::collections::HashSet;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use iac_core::address::{InstanceAddr, InstanceKey, ModulePath};
+use iac_core::journal::PendingIntent;
+use iac_core::plan::{Action, Drift, ResourceChange};
+use iac_core::provider::Provider;
+use iac_core::state::State;
+use iac_core::Value;
+use iac_lang::diagnostic::Diagnostic;
+
+use super::context::{lock, Objects, Run};
+use super::options::Phase;
+use crate::providers::ProviderKey;
+
+/// What the walk finds as it goes, gathered under one lock.
+#[derive(Default)]
+pub(crate) struct Found {
+    pub diags: Vec<Diagnostic>,
+    pub changes: Vec<ResourceChange>,
+    pub drift: Vec<Drift>,
+    /// Every instance the walk handled (the rest of state is orphaned).
+    pub seen: HashSet<InstanceAddr>,
+}
+
+pub struct RunOutcome {
+    /// Errors and warnings of the configuration walk, then the failures of
+    /// the delete walk.
+    pub diags: Vec<Diagnostic>,
+    /// Plan: the changes the walk planned (not yet the deletes of orphans),
+    /// in the order they were planned.
+    pub changes: Vec<ResourceChange>,
+    /// Plan: what refreshing found changed outside iac, by address.
+    pub drift: Vec<Drift>,
+    pub seen: HashSet<InstanceAddr>,
+    /// Plan: the prior state, refreshed. Apply: the new state.
+    pub state: State,
+    /// Intents no operation of this run resolved.
+    pub pending: Vec<PendingIntent>,
+    /// The root module's outputs.
+    pub root_outputs: iac_core::ValueMap,
+    /// Every module instance the walk expanded, sorted.
+    pub module_instances: Vec<ModulePath>,
+    /// The providers the walk configured.
+    pub configured: Vec<(ProviderKey, Arc<dyn Provider>)>,
+}
+
+impl Run {
+    /// Runs the walk: the configuration graph, then, applying and not
+    /// interrupted, the saved plan's deletes. The run (and its value store)
+    /// is gone when this returns.
+    pub async fn walk(mut self) -> RunOutcome {
+        let deletes = std::mem::take(&mut self.deletes);
+        let run = Arc::new(self);
+        run.walk_graph().await;
+        let delete_failures =
+            if run.phase == Phase::Apply && !run.cancel.load(Ordering::SeqCst) { crate::delete_walk::run_deletes(&run, deletes).await } else { Vec::new() };
+        let mut found = std::mem::take(&mut *lock(&run.found));
+        found.diags.extend(delete_failures);
+        run.take_planned_values(&mut found.changes);
+        // The walk finds drift in whatever order refreshes finish; reports list it by address.
+        found.drift.sort_unstable_by(|a, b| a.addr.cmp(&b.addr));
+        let Objects { state, pending } = std::mem::take(&mut *lock(&run.objects));
+        let module_instances = {
+            let store = run.values.read();
+            let mut all: Vec<_> = store.module_instances.values().flatten().map(|i| i.path.clone()).collect();
+            all.sort();
+            all.dedup();
+            all
+        };
+        RunOutcome {
+            diags: found.diags,
+            changes: found.changes,
+            drift: found.drift,
+            seen: found.seen,
+            state,
+            pending,
+            root_outputs: run.root_outputs(),
+            module_instances,
+            configured: run.instances.configured(),
+        }
+    }
+
+    /// Moves each planned value out of the value store into its change
+    /// (reads planned for apply have none: their value is unknown). Called
+    /// once the walk is over (nothing evaluates references any more):
+    /// holding a second copy in the change doubled a large plan's memory.
+    fn take_planned_values(&self, changes: &mut [ResourceChange]) {
+        let mut store = self.values.write();
+        for c in changes.iter_mut().filter(|c| c.action != Action::Read) {
+            let r = &c.addr.resource;
+            let key = if r.mode == iac_core::address::Mode::Data { format!("data.{}.{}", r.type_, r.name) } else { format!("{}.{}", r.type_, r.name) };
+            let Some(whole) = store.resources.get_mut(&(r.module.clone(), key)) else { continue };
+            let slot = match (&c.addr.key, whole) {
+                (InstanceKey::None, v) => Some(v),
+                (InstanceKey::Int(i), Value::List(items)) => items.get_mut(*i as usize),
+                (InstanceKey::Str(k), Value::Map(m)) => m.get_mut(k.as_str()),
+                _ => None,
+            };
+            if let Some(v) = slot {
+                c.after = std::mem::take(v);
+            }
+        }
+    }
+}
