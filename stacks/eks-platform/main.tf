@@ -6,7 +6,7 @@
 # in the cluster (KEDA, Karpenter, Argo CD), in the same apply.
 #
 # Against moto, the EKS layer and the Kubernetes test API (no account
-# needed), as crates/iac-provider-kubernetes/tests/eks_platform.rs runs it:
+# needed), as tests/eks_platform.rs runs it:
 #   MOTO_IAM_LOAD_MANAGED_POLICIES=true moto_server -H 127.0.0.1 -p 5055 &
 #   iac-kube-sim --listen 127.0.0.1:6443 &
 #   iac-eks-sim-layer --upstream http://127.0.0.1:5055 --listen 127.0.0.1:4566 \

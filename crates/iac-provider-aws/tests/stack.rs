@@ -19,7 +19,7 @@ use serde_json::json;
 
 /// The in-cluster half (kubernetes and helm providers, core components,
 /// Argo CD); it is applied with the rest by
-/// `iac-provider-kubernetes/tests/eks_platform.rs`.
+/// `tests/eks_platform.rs`.
 const IN_CLUSTER: &str = "platform.tf";
 
 /// The AWS half of the stack: every file but [`IN_CLUSTER`].

@@ -4,17 +4,16 @@
 //! then, with the kubernetes and helm providers configured from
 //! `aws_eks_cluster` and `data.aws_eks_cluster_auth`, KEDA (the vendored
 //! chart), Karpenter (a local stand-in of its chart, see
-//! `fixtures/karpenter-stand-in`) on an IRSA role with its EC2NodeClass and
+//! `tests/fixtures/platform/karpenter-stand-in`) on an IRSA role with its EC2NodeClass and
 //! NodePool, and Argo CD with its root Application, in one apply; a no-op
 //! re-plan; and a destroy that leaves moto and the Kubernetes API as they
 //! started.
 
-mod common;
+mod platform_support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
-use common::*;
 use iac_core::plan::{Action, PlanMode};
 use iac_engine::ops::{self, PlanRequest};
 use iac_engine::run::RunOptions;
@@ -22,6 +21,7 @@ use iac_lang::vars::CliVar;
 use iac_provider_aws::AwsFactory;
 use iac_provider_kubernetes::{HelmFactory, KubernetesFactory};
 use kube::api::{ApiResource, DynamicObject, ListParams};
+use platform_support::*;
 use serde_json::{json, Value as Json};
 
 const ACCESS_KEY: &str = "AKIATESTMOTO000000001";
@@ -32,23 +32,6 @@ const NODE_CLASS: Kind = ("karpenter.k8s.aws/v1", "EC2NodeClass", "ec2nodeclasse
 const APPLICATION: Kind = ("argoproj.io/v1alpha1", "Application", "applications");
 const DEPLOYMENT: Kind = ("apps/v1", "Deployment", "deployments");
 const SERVICE_ACCOUNT: Kind = ("v1", "ServiceAccount", "serviceaccounts");
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else if e.path().extension().is_some_and(|x| x == "tf" || x == "yaml") {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
-}
 
 struct Aws {
     ec2: aws_sdk_ec2::Client,
@@ -96,8 +79,8 @@ fn env_var(c: &Json, name: &str) -> Option<String> {
 #[test]
 fn eks_platform_stack_builds_cluster_core_components_and_argocd_in_one_apply() {
     let helm = iac_testkit::tools::tool("helm").display().to_string();
-    let keda = workspace().join("../shared/fixtures/charts/keda-2.20.2").canonicalize().unwrap();
-    let karpenter = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/karpenter-stand-in");
+    let keda = shared_chart("keda-2.20.2");
+    let karpenter = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/platform/karpenter-stand-in");
     let moto = iac_testkit::services::Moto::start();
     rt().block_on(async {
         let kube_sim = sim().await;

@@ -4,13 +4,13 @@
 //! and helm providers are configured from the cluster's `kube_config`
 //! during the apply, once the cluster exists.
 
-mod common;
+mod platform_support;
 
 use std::sync::Arc;
 
-use common::*;
 use iac_core::plan::{Action, PlanMode};
 use iac_provider_digitalocean::DigitalOceanFactory;
+use platform_support::*;
 
 fn stack(do_url: &str, helm: &str, chart: &str) -> String {
     format!(
@@ -90,8 +90,7 @@ resource "helm_release" "keda" {{
 #[test]
 fn doks_cluster_and_its_workloads_in_one_apply() {
     let helm = iac_testkit::tools::tool("helm").display().to_string();
-    let chart =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/charts/keda-2.20.2").canonicalize().unwrap().display().to_string();
+    let chart = shared_chart("keda-2.20.2").display().to_string();
     rt().block_on(async {
         let kube_sim = sim().await;
         let mut cfg = iac_do_sim::SimConfig::fast();
@@ -139,8 +138,7 @@ fn a_missing_helm_fails_the_first_plan_before_the_cluster_exists() {
     // The helm provider waits on the cluster's kube_config, so it cannot be
     // configured at plan time; its preflight still finds helm missing, and
     // the plan fails before anything is created.
-    let chart =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/charts/keda-2.20.2").canonicalize().unwrap().display().to_string();
+    let chart = shared_chart("keda-2.20.2").display().to_string();
     rt().block_on(async {
         let mut cfg = iac_do_sim::SimConfig::fast();
         cfg.faults.rate_limit_per_minute = 0;

@@ -4,41 +4,23 @@
 //! the fake Kubernetes API, in one apply; a no-op re-plan; drift after an
 //! out-of-band change; and a destroy that removes everything.
 
-mod common;
+mod platform_support;
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use common::*;
 use iac_core::plan::{Action, PlanMode};
 use iac_engine::ops::{self, PlanRequest};
 use iac_engine::run::RunOptions;
 use iac_lang::vars::CliVar;
 use iac_provider_digitalocean::DigitalOceanFactory;
 use iac_provider_kubernetes::{HelmFactory, KubernetesFactory};
+use platform_support::*;
 use serde_json::json;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else if e.path().extension().is_some_and(|x| x == "tf" || x == "yaml") {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
-}
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
-}
 
 #[test]
 fn doks_platform_stack_installs_core_components_and_argocd_in_one_apply() {
     let helm = iac_testkit::tools::tool("helm").display().to_string();
-    let keda = workspace().join("../shared/fixtures/charts/keda-2.20.2").canonicalize().unwrap();
+    let keda = shared_chart("keda-2.20.2");
     rt().block_on(async {
         let kube_sim = sim().await;
         let mut cfg = iac_do_sim::SimConfig::fast();
