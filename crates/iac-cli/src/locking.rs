@@ -1,6 +1,8 @@
-//! The CLI's side of state locks: who takes them (the engine never reads
-//! the environment, so the identity is found here) and what a run waiting
-//! for one prints.
+//! The CLI's side of state locks: who takes them and from where (the engine
+//! never reads the environment, so the identity is found here: the user, the
+//! machine's name, the process id, and whether a process of this machine has
+//! ended, for locks left by a `kill -9`) and what a run waiting for one
+//! prints.
 
 use std::time::Duration;
 
@@ -35,8 +37,20 @@ fn passwd_name(passwd: &str, uid: u32) -> Option<String> {
     })
 }
 
+/// The machine's name, else `unknown`.
+pub fn host() -> String {
+    hostname::get().map(|h| h.to_string_lossy().into_owned()).unwrap_or_else(|_| "unknown".into())
+}
+
+/// Whether the process `pid` of this machine has ended: where `/proc`
+/// lists processes, its entry is gone (elsewhere nothing is assumed).
+fn process_gone(pid: u32) -> bool {
+    let proc_root = std::path::Path::new("/proc");
+    proc_root.join("self").exists() && !proc_root.join(pid.to_string()).exists()
+}
+
 pub fn lock_wait() -> LockWait {
-    LockWait { who: who(), notice_every: NOTICE_EVERY }
+    LockWait { who: who(), host: host(), pid: std::process::id(), process_gone: Some(process_gone), notice_every: NOTICE_EVERY }
 }
 
 /// Prints a lock-wait event on stderr (stdout may be JSON or a plan);

@@ -1,7 +1,7 @@
 //! The one place that chooses concrete providers and state backends.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use iac_core::backend::StateBackend;
@@ -88,6 +88,23 @@ pub fn backend_of(
     Ok(Arc::new(iac_state_crypt::EncryptedBackend::new(inner, state_keys()?)))
 }
 
+/// Default state directory of a stack: `<repo>/state/<stack name>`, where the
+/// repository root is the nearest ancestor holding a `state/` folder or `.git`;
+/// else `.iac-state` in the stack. (The CLI's policy: the engine is given a
+/// backend and never chooses where state lives.)
+pub fn default_state_dir(stack_dir: &Path) -> PathBuf {
+    let abs = stack_dir.canonicalize().unwrap_or_else(|_| stack_dir.to_path_buf());
+    let name = abs.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "default".into());
+    let mut cur = Some(abs.as_path());
+    while let Some(d) = cur {
+        if d.join(".git").exists() || d.join("state").is_dir() && d != abs {
+            return d.join("state").join(name);
+        }
+        cur = d.parent();
+    }
+    abs.join(".iac-state")
+}
+
 /// The concrete backend for a backend type and its literal settings, unwrapped.
 pub fn plain_backend(
     stack_dir: &Path,
@@ -95,7 +112,7 @@ pub fn plain_backend(
     overrides: &[(String, String)],
 ) -> Result<Arc<dyn StateBackend>, String> {
     let Some((type_, settings)) = configured else {
-        return Ok(Arc::new(iac_state_local::LocalBackend::new(iac_engine::ops::default_state_dir(stack_dir))));
+        return Ok(Arc::new(iac_state_local::LocalBackend::new(default_state_dir(stack_dir))));
     };
     match type_ {
         "local" => {
@@ -108,7 +125,7 @@ pub fn plain_backend(
                 // in a folder beside it, so the file is never overwritten
                 // (see `terraform_state_file`).
                 Some(p) => iac_dir_beside(&p),
-                None => iac_engine::ops::default_state_dir(stack_dir),
+                None => default_state_dir(stack_dir),
             };
             Ok(Arc::new(iac_state_local::LocalBackend::new(dir)))
         }

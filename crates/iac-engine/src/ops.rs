@@ -41,12 +41,15 @@ pub struct Env {
     pub registry: Registry,
     pub backend: Arc<dyn StateBackend>,
     pub lock_timeout: Duration,
-    /// Who takes locks, and how often a wait for one is reported (through `events`).
+    /// Who takes locks (user, machine, process), how a lock whose process
+    /// has ended is told, and how often a wait for one is reported (through `events`).
     pub lock_wait: statemgr::LockWait,
     pub cancel: Arc<AtomicBool>,
     pub events: Option<EventSink>,
     /// Environment variables (for TF_VAR_ / IAC_VAR_), passed in so tests can control them.
     pub env_vars: Vec<(String, String)>,
+    /// The working directory (`path.cwd`), passed in like the variables.
+    pub cwd: PathBuf,
 }
 
 /// Loads and checks a stack. On errors, the diagnostics come back with the
@@ -222,6 +225,7 @@ async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, vars: iac_cor
         journal: None,
         root_vars: vars.clone(),
         plan_timestamp: Some(plan_time.clone()),
+        cwd: env.cwd.clone(),
         cancel: env.cancel.clone(),
         events: None,
         moved_from: moved_from.clone(),
@@ -384,6 +388,7 @@ async fn apply_locked(loaded: &Loaded, env: &Env, plan: Plan, parallelism: usize
         root_vars: plan.variables,
         // A saved plan applied later (another process) sees the plan's plantimestamp().
         plan_timestamp: (!plan.timestamp.is_empty()).then_some(plan.timestamp),
+        cwd: env.cwd.clone(),
         cancel: env.cancel.clone(),
         events: env.events.clone(),
         moved_from: HashMap::new(),
@@ -420,8 +425,9 @@ async fn apply_locked(loaded: &Loaded, env: &Env, plan: Plan, parallelism: usize
 
 /// `iac validate`: every check that needs neither state nor providers:
 /// bodies against schemas, types, references, expressions (variables are
-/// unknown, so only what holds for every value is checked).
-pub async fn validate(loaded: &Loaded, registry: &Registry) -> Vec<Diagnostic> {
+/// unknown, so only what holds for every value is checked). `cwd` is what
+/// `path.cwd` names.
+pub async fn validate(loaded: &Loaded, registry: &Registry, cwd: &Path) -> Vec<Diagnostic> {
     let vars = loaded.stack.root.variables.iter().map(|(k, v)| (k.clone(), Value::Unknown.mark_if(v.sensitive))).collect();
     let outcome = Run::new(RunSetup {
         stack: loaded.stack.clone(),
@@ -436,6 +442,7 @@ pub async fn validate(loaded: &Loaded, registry: &Registry) -> Vec<Diagnostic> {
         journal: None,
         root_vars: vars,
         plan_timestamp: None,
+        cwd: cwd.to_path_buf(),
         cancel: Arc::new(AtomicBool::new(false)),
         events: None,
         moved_from: HashMap::new(),
@@ -491,21 +498,6 @@ pub async fn import(dir: &Path, env: &Env, addr: InstanceAddr, id: String, vars:
         Ok(())
     })
     .await
-}
-
-/// Default state directory of a stack: `<repo>/state/<stack name>`, where the
-/// repository root is the nearest ancestor holding a `state/` folder or `.git`.
-pub fn default_state_dir(stack_dir: &Path) -> PathBuf {
-    let abs = stack_dir.canonicalize().unwrap_or_else(|_| stack_dir.to_path_buf());
-    let name = abs.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "default".into());
-    let mut cur = Some(abs.as_path());
-    while let Some(d) = cur {
-        if d.join(".git").exists() || d.join("state").is_dir() && d != abs {
-            return d.join("state").join(name);
-        }
-        cur = d.parent();
-    }
-    abs.join(".iac-state")
 }
 
 /// What `iac drift` found in one stack: a refresh-only plan's drift.

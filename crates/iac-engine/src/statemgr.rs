@@ -18,12 +18,21 @@ pub fn new_lineage() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-/// Who takes the lock, and how often a run waiting for it says so. The CLI
-/// fills `who` (the engine never reads the environment): `$USER`, else the
-/// name of the process's uid.
+/// Who takes the lock (recorded in it: the user, the machine, the process),
+/// how a lock left on this machine by a process that has ended is told from
+/// a live one, and how often a run waiting for a lock says so. The CLI fills
+/// it in (the engine never reads the environment): `$USER`, else the name
+/// of the process's uid; the machine's name; the process id.
 #[derive(Clone, Debug)]
 pub struct LockWait {
     pub who: String,
+    /// The machine's name.
+    pub host: String,
+    /// This process's id (0: none given).
+    pub pid: u32,
+    /// Whether the process with this id on this machine has ended; `None`
+    /// when that cannot be told, and then no lock is taken over as stale.
+    pub process_gone: Option<fn(u32) -> bool>,
     /// How often a waiting run reports that it still waits (the first
     /// report comes at once).
     pub notice_every: Duration,
@@ -31,17 +40,17 @@ pub struct LockWait {
 
 impl Default for LockWait {
     fn default() -> Self {
-        LockWait { who: "unknown".into(), notice_every: Duration::from_secs(5) }
+        LockWait { who: "unknown".into(), host: "unknown".into(), pid: 0, process_gone: None, notice_every: Duration::from_secs(5) }
     }
 }
 
-pub fn lock_info(operation: &str, who: &str) -> LockInfo {
+pub fn lock_info(operation: &str, wait: &LockWait) -> LockInfo {
     LockInfo {
         id: uuid::Uuid::new_v4().to_string(),
         operation: operation.to_string(),
-        who: who.to_string(),
-        host: hostname::get().map(|h| h.to_string_lossy().into_owned()).unwrap_or_else(|_| "unknown".into()),
-        pid: std::process::id(),
+        who: wait.who.clone(),
+        host: wait.host.clone(),
+        pid: wait.pid,
         created: crate::time::now_rfc3339(),
     }
 }
@@ -56,7 +65,7 @@ pub async fn lock(
     wait: &LockWait,
     events: Option<&EventSink>,
 ) -> Result<LockInfo, EngineError> {
-    let info = lock_info(operation, &wait.who);
+    let info = lock_info(operation, wait);
     let start = Instant::now();
     let mut delay = Duration::from_millis(50);
     let mut next_notice = Duration::ZERO;
@@ -64,7 +73,7 @@ pub async fn lock(
         match backend.try_lock(&info).await {
             Ok(()) => return Ok(info),
             Err(StateError::Locked(holder)) => {
-                if holder_is_gone(&holder, &info) {
+                if holder_is_gone(&holder, &info, wait) {
                     // The run that held it died on this machine (a kill, a crash): the lock is stale.
                     tracing::warn!(lock = %holder, "taking over a lock whose process is gone");
                     backend.force_unlock(&holder.id).await?;
@@ -94,9 +103,8 @@ pub async fn lock(
 }
 
 /// True when the lock was taken on this host by a process that no longer runs.
-fn holder_is_gone(holder: &LockInfo, me: &LockInfo) -> bool {
-    let proc_root = std::path::Path::new("/proc");
-    holder.host == me.host && holder.pid != 0 && holder.pid != me.pid && proc_root.join("self").exists() && !proc_root.join(holder.pid.to_string()).exists()
+fn holder_is_gone(holder: &LockInfo, me: &LockInfo, wait: &LockWait) -> bool {
+    holder.host == me.host && holder.pid != 0 && holder.pid != me.pid && wait.process_gone.is_some_and(|gone| gone(holder.pid))
 }
 
 pub struct Loaded {

@@ -64,6 +64,9 @@ pub struct Store {
     pub plan_timestamp: Option<String>,
     /// The run's providers, for `provider::NAME::FUNC(...)` calls.
     pub providers: crate::providers::Registry,
+    /// The working directory `path.cwd` names, given by the caller (the
+    /// engine never asks the process for it).
+    pub cwd: PathBuf,
 }
 
 pub struct Values {
@@ -151,7 +154,7 @@ impl Scope for InstanceScope<'_> {
             Subject::Path(p) => Ok(Value::String(match p.as_str() {
                 "module" => self.module_dir.display().to_string(),
                 "root" => self.root_dir.display().to_string(),
-                _ => std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default(),
+                _ => self.store.cwd.display().to_string(),
             })),
             Subject::TerraformWorkspace => Ok(Value::String("default".into())),
         }

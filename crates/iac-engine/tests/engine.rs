@@ -595,7 +595,7 @@ fn a_run_waiting_for_the_lock_reports_the_holder_at_once_and_at_each_interval() 
             }
         })
     };
-    let wait = LockWait { who: "bob".into(), notice_every: std::time::Duration::from_millis(200) };
+    let wait = LockWait { who: "bob".into(), notice_every: std::time::Duration::from_millis(200), ..LockWait::default() };
     rt().block_on(async {
         backend.try_lock(&holder).await.unwrap();
         let start = std::time::Instant::now();

@@ -217,6 +217,7 @@ pub fn env(registry: Registry, backend: Arc<dyn StateBackend>) -> Env {
         cancel: Arc::new(AtomicBool::new(false)),
         events: None,
         env_vars: Vec::new(),
+        cwd: std::env::current_dir().unwrap_or_default(),
     }
 }
 

@@ -22,6 +22,7 @@ fn env(dir: &std::path::Path) -> Env {
         cancel: Arc::new(AtomicBool::new(false)),
         events: None,
         env_vars: Vec::new(),
+        cwd: std::env::current_dir().unwrap_or_default(),
     }
 }
 

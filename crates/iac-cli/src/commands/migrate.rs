@@ -71,7 +71,7 @@ impl BackendRecord {
 }
 
 fn record_path(stack_dir: &Path) -> PathBuf {
-    iac_engine::ops::default_state_dir(stack_dir).join("backend.json")
+    wiring::default_state_dir(stack_dir).join("backend.json")
 }
 
 pub fn recorded(stack_dir: &Path) -> Option<BackendRecord> {

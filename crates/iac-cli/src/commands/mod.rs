@@ -224,6 +224,7 @@ impl Ctx {
             cancel: Arc::new(AtomicBool::new(false)),
             events: Some(events),
             env_vars: std::env::vars().collect(),
+            cwd: std::env::current_dir().unwrap_or_default(),
         })
     }
 
@@ -510,7 +511,7 @@ async fn validate(ctx: &Ctx, json: bool) -> u8 {
     let loaded = load_checked(&ctx.dir, &registry);
     let loaded = match loaded {
         Ok(l) => {
-            let diags = ops::validate(&l, &registry).await;
+            let diags = ops::validate(&l, &registry, &std::env::current_dir().unwrap_or_default()).await;
             if diags.iter().any(|d| d.is_error()) {
                 Err((iac_engine::EngineError::Config(diags), l.stack.sources.clone()))
             } else {

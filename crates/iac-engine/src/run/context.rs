@@ -84,6 +84,8 @@ pub struct RunSetup {
     pub root_vars: iac_core::ValueMap,
     /// What `plantimestamp()` gives (None: the process's own time).
     pub plan_timestamp: Option<String>,
+    /// The working directory (`path.cwd`).
+    pub cwd: std::path::PathBuf,
     pub cancel: Arc<AtomicBool>,
     pub events: Option<EventSink>,
     pub moved_from: HashMap<InstanceAddr, InstanceAddr>,
@@ -103,6 +105,7 @@ impl Run {
             store.planning = matches!(s.phase, Phase::Plan);
             store.providers = s.registry.clone();
             store.plan_timestamp = s.plan_timestamp;
+            store.cwd = s.cwd;
         }
         let targeted_nodes = (!s.opts.targets.is_empty()).then(|| targeted(&s.graph, &s.opts.targets));
         let parallelism = s.opts.parallelism.max(1);

@@ -41,6 +41,7 @@ pub fn env(dir: &Path, endpoint: &str) -> Env {
         cancel: Arc::new(AtomicBool::new(false)),
         events: None,
         env_vars: Vec::new(),
+        cwd: std::env::current_dir().unwrap_or_default(),
     }
 }
 

@@ -46,6 +46,7 @@ pub fn env(dir: &Path) -> Env {
         cancel: Arc::new(AtomicBool::new(false)),
         events: None,
         env_vars: Vec::new(),
+        cwd: std::env::current_dir().unwrap_or_default(),
     }
 }
 

@@ -45,6 +45,7 @@ pub fn env_with(dir: &Path, registry: Registry) -> Env {
         cancel: Arc::new(AtomicBool::new(false)),
         events: None,
         env_vars: Vec::new(),
+        cwd: std::env::current_dir().unwrap_or_default(),
     }
 }
 
