@@ -21,14 +21,14 @@ mod provider;
 mod resource;
 mod types;
 
+pub use factory::{Configure, Factory};
 pub use iac_core::schema;
 pub use iac_core::{AttrPath, Value, ValueMap};
 pub use iac_provider_sdk_derive::Model;
 pub use model::{DecodeError, Field, Model};
-pub use factory::{Configure, Factory};
+pub use plan::json_equal;
 pub use provider::{Configured, SdkProvider};
 pub use resource::{Ctx, DataSource, Resource};
-pub use plan::json_equal;
 pub use types::Types;
 
 /// What a resource type's file needs, in one import.

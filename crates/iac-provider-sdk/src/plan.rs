@@ -30,11 +30,12 @@ pub(crate) async fn plan<P: Configured>(
     let mut resp = default_plan(r.schema(), prior, &config);
     let replacing = !resp.requires_replace.is_empty();
     if replacing {
-        resp.planned = unknown_computed(block, resp.planned, &config);
+        resp.planned = unknown_computed(block, resp.planned, &config, None);
     }
     r.modify_plan(cx, if replacing { None } else { prior }, &mut resp.planned, &mut resp.requires_replace).await?;
     if !replacing && !resp.requires_replace.is_empty() {
-        resp.planned = unknown_computed(block, resp.planned, &config);
+        // The type asked for the replacement: values it planned anew stay.
+        resp.planned = unknown_computed(block, resp.planned, &config, prior);
     }
     Ok(resp)
 }
@@ -78,12 +79,22 @@ pub fn json_equal(a: &str, b: &str) -> bool {
     }
 }
 
-/// A replacement: every computed-only attribute the configuration does not
-/// set becomes unknown (the new object gets new ones).
-fn unknown_computed(block: &Block, planned: Value, config: &Value) -> Value {
+/// A replacement is planned as a create: every computed attribute the
+/// configuration leaves null (after defaults) becomes unknown, optional ones
+/// too (the new object gets its own values, not the old object's). With
+/// `carried_from`, an optional one becomes unknown only while it still holds
+/// that prior value (the type's own planning may have set a new one).
+fn unknown_computed(block: &Block, planned: Value, config: &Value, carried_from: Option<&Value>) -> Value {
     let Value::Map(mut m) = planned else { return planned };
     for (name, a) in &block.attributes {
-        if a.computed && !a.optional && config.get(name).is_none_or(Value::is_null) {
+        if !a.computed || !config.get(name).is_none_or(Value::is_null) {
+            continue;
+        }
+        let carried = match carried_from {
+            Some(prior) if a.optional => prior.get(name) == m.get(name),
+            _ => true,
+        };
+        if carried {
             m.insert(name.clone(), Value::Unknown);
         }
     }

@@ -79,7 +79,11 @@ fn values_round_trip_with_every_attribute_present() {
     let keys: Vec<&String> = v.as_map().unwrap().keys().collect();
     assert_eq!(keys.len(), 10, "every attribute and block, null or empty when unset: {keys:?}");
     assert_eq!(v.get("secret"), Some(&Value::Null));
-    assert_eq!(v.get("ingress").unwrap().as_list().unwrap()[0].get("cidrs"), Some(&Value::List(vec!["0.0.0.0/0".into(), "10.0.0.0/8".into()])), "sets are sorted and de-duplicated");
+    assert_eq!(
+        v.get("ingress").unwrap().as_list().unwrap()[0].get("cidrs"),
+        Some(&Value::List(vec!["0.0.0.0/0".into(), "10.0.0.0/8".into()])),
+        "sets are sorted and de-duplicated"
+    );
     let back = Group::from_value(&v).unwrap();
     assert_eq!(back.ingress[0].cidrs, vec!["0.0.0.0/0".to_string(), "10.0.0.0/8".into()]);
     assert_eq!(back.name, "web");
