@@ -25,7 +25,7 @@ pub(crate) async fn plan<P: Configured>(
     let block = &r.schema().block;
     let mut config = config.clone();
     apply_defaults(&mut config, r.rules());
-    keep_equal_json(&mut config, prior, r.rules());
+    keep_equal_json::<P>(&mut config, prior, r.rules());
     cx.provider.prepare_config(block, &mut config);
     let mut resp = default_plan(r.schema(), prior, &config);
     let replacing = !resp.requires_replace.is_empty();
@@ -59,13 +59,14 @@ fn apply_defaults(config: &mut Value, rules: &Rules) {
     }
 }
 
-/// A JSON document that means what the prior one meant keeps the prior
-/// text, so reformatting a policy is no change.
-fn keep_equal_json(config: &mut Value, prior: Option<&Value>, rules: &Rules) {
+/// A JSON document that means what the prior one meant (to the provider:
+/// [`Configured::json_equal`]) keeps the prior text, so reformatting a
+/// policy is no change.
+fn keep_equal_json<P: Configured>(config: &mut Value, prior: Option<&Value>, rules: &Rules) {
     let (Some(prior), Value::Map(m)) = (prior, config) else { return };
     for k in &rules.json {
         let (Some(new), Some(old)) = (m.get(*k).and_then(Value::as_str), prior.get(k).and_then(Value::as_str)) else { continue };
-        if new != old && json_equal(new, old) {
+        if new != old && P::json_equal(new, old) {
             m.insert(k.to_string(), Value::from(old));
         }
     }

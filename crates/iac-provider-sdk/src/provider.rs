@@ -36,6 +36,14 @@ pub trait Configured: Send + Sync + Sized + 'static {
     /// into `tags` and `tags_all`).
     fn finish_read(&self, _block: &Block, _current: &Value, _read: &mut Value) {}
 
+    /// Whether two texts of a `json` attribute are the same document to the
+    /// provider's API (then the planned text is the prior one). The
+    /// default: [`crate::json_equal`]. An API that rewrites documents (IAM
+    /// writes a one-element list as its element) says more.
+    fn json_equal(a: &str, b: &str) -> bool {
+        crate::json_equal(a, b)
+    }
+
     /// Whether an error means the object is already gone (a delete of it is
     /// then done).
     fn is_gone(_e: &Self::Error) -> bool {
