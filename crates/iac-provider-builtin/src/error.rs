@@ -13,6 +13,9 @@ pub enum Error {
     /// The configuration is not acceptable.
     #[error("{0}")]
     Invalid(String),
+    /// An operation failed (a program, an archive): the message says why.
+    #[error("{0}")]
+    Failed(String),
     /// A file operation failed.
     #[error("{what} {path}: {source}")]
     Io {
@@ -36,6 +39,7 @@ impl From<Error> for ProviderError {
     fn from(e: Error) -> ProviderError {
         match e {
             Error::Invalid(m) => ProviderError::InvalidConfig(m),
+            Error::Failed(m) => ProviderError::Other(m),
             Error::Io { ref source, .. } => ProviderError::Api { code: format!("{:?}", source.kind()), message: e.to_string() },
             Error::Decode(d) => ProviderError::Other(d.to_string()),
         }

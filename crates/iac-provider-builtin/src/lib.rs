@@ -1,7 +1,9 @@
-//! Providers built into iac, with Terraform's names and semantics so
-//! configurations port: `terraform_data` (provider `terraform`),
-//! `local_file` (provider `local`, a real side effect tests can observe),
-//! and `time_sleep` (provider `time`, a slow operation to interrupt). Each is
+//! Providers built into iac, with the names, arguments, defaults and
+//! attributes of their Terraform counterparts, so that configurations port
+//! and state moves between a native provider and the upstream plugin with
+//! no change planned: `terraform` (`terraform_data`), `random`, `null`,
+//! `time`, `local`, `external` and `archive`. They work offline and start
+//! no process (but for the program an `external` data source runs). Each is
 //! built on the provider SDK: one typed model plus CRUD per type, one list
 //! per provider.
 //!
@@ -9,22 +11,39 @@
 //! `iac_core`'s provider protocol and the provider SDK; it must never depend
 //! on the engine, the language crate or the CLI.
 
+mod archive;
 mod error;
-mod local_file;
+mod external;
+mod keepers;
+mod local;
+mod null;
+mod random;
 mod terraform_data;
-mod time_sleep;
+mod time;
 
 use std::sync::Arc;
 
 use iac_core::provider::ProviderFactory;
 use iac_provider_sdk::Factory;
 
+pub use archive::Archive;
 pub use error::Error;
-pub use local_file::Local;
+pub use external::External;
+pub use local::Local;
+pub use null::Null;
+pub use random::Random;
 pub use terraform_data::Terraform;
-pub use time_sleep::Time;
+pub use time::Time;
 
 /// All builtin provider factories.
 pub fn factories() -> Vec<Arc<dyn ProviderFactory>> {
-    vec![Factory::<Terraform>::shared(), Factory::<Local>::shared(), Factory::<Time>::shared()]
+    vec![
+        Factory::<Terraform>::shared(),
+        Factory::<Random>::shared(),
+        Factory::<Null>::shared(),
+        Factory::<Time>::shared(),
+        Factory::<Local>::shared(),
+        Factory::<External>::shared(),
+        Factory::<Archive>::shared(),
+    ]
 }
