@@ -48,6 +48,22 @@ impl Timer {
     pub fn is_namespace_gone(&self) -> bool {
         self.action == Action::NamespaceGone
     }
+    /// An ArgoCD Application's sync (or its next poll of the repository).
+    pub fn is_application(&self) -> bool {
+        self.action == Action::Application
+    }
+    /// A timer of no particular generation: an Application's poll of its repository.
+    pub fn is_poll(&self) -> bool {
+        self.generation.is_none()
+    }
+    /// Whether the timer was started by an older generation of `obj` (a sync superseded by an edit).
+    pub fn stale_for(&self, obj: &Value) -> bool {
+        self.generation.is_some_and(|g| g != generation(obj))
+    }
+    /// The next sync of an Application (a poll of its repository, or a retry), due at `due`.
+    pub fn application(key: StorageKey, namespace: &str, name: &str, due: Instant) -> Timer {
+        Timer { due, key, namespace: namespace.into(), name: name.into(), generation: None, action: Action::Application, kind: "Application".into() }
+    }
 }
 
 /// The field manager controllers write status as.

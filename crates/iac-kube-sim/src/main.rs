@@ -19,6 +19,10 @@ struct Args {
     /// Milliseconds a deleted Namespace stays Terminating.
     #[arg(long, default_value_t = SimOptions::default().delete_delay_ms)]
     delete_delay_ms: u64,
+    /// Milliseconds between an Argo CD Application's looks at its repository,
+    /// when that is a git repository on this machine (a file:// repoURL).
+    #[arg(long, default_value_t = SimOptions::default().git_poll_ms)]
+    git_poll_ms: u64,
     /// Stop after this many seconds, so a forgotten simulator never lingers.
     #[arg(long, default_value_t = 15 * 60)]
     exit_after_seconds: u64,
@@ -31,7 +35,7 @@ async fn main() {
         .with_writer(std::io::stderr)
         .init();
     let a = Args::parse();
-    let opts = SimOptions { rollout_delay_ms: a.rollout_delay_ms, delete_delay_ms: a.delete_delay_ms, ..SimOptions::default() };
+    let opts = SimOptions { rollout_delay_ms: a.rollout_delay_ms, delete_delay_ms: a.delete_delay_ms, git_poll_ms: a.git_poll_ms, ..SimOptions::default() };
     let sim = match iac_kube_sim::start_on(a.listen, opts).await {
         Ok(s) => s,
         Err(e) => {

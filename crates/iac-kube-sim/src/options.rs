@@ -15,8 +15,12 @@ pub struct SimOptions {
     pub delete_delay_ms: u64,
     /// Time before a `LoadBalancer` Service gets its ingress address.
     pub load_balancer_delay_ms: u64,
-    /// Time before an ArgoCD `Application` reports Synced and Healthy.
+    /// Time before an ArgoCD `Application` reports Synced and Healthy (or,
+    /// for a repository on this machine, before it syncs).
     pub application_delay_ms: u64,
+    /// How often an Application whose repository is on this machine
+    /// (`file://` URL) looks for new commits, and retries a failed sync.
+    pub git_poll_ms: u64,
     /// The version `GET /version` reports, e.g. `v1.32.2`.
     pub git_version: String,
     pub faults: Faults,
@@ -29,6 +33,7 @@ impl Default for SimOptions {
             delete_delay_ms: 100,
             load_balancer_delay_ms: 300,
             application_delay_ms: 300,
+            git_poll_ms: 1000,
             git_version: "v1.32.2".into(),
             faults: Faults::default(),
         }

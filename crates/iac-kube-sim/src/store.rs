@@ -77,20 +77,31 @@ pub struct WriteCtx<'a> {
 
 type Objects = BTreeMap<(String, String), Value>;
 
+/// A reconcile of one object that a controller (kro, KEDA) has pending.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Work {
+    pub due: Instant,
+    pub key: StorageKey,
+    pub namespace: String,
+    pub name: String,
+}
+
 pub struct Store {
     pub catalog: Catalog,
-    objects: BTreeMap<StorageKey, Objects>,
+    pub(crate) objects: BTreeMap<StorageKey, Objects>,
     rv: u64,
     log: VecDeque<Arc<Event>>,
     tx: broadcast::Sender<Arc<Event>>,
-    timers: Vec<Timer>,
+    pub(crate) timers: Vec<Timer>,
+    pub(crate) work: Vec<Work>,
     next_ip: u32,
 }
 
 impl Default for Store {
     fn default() -> Self {
         let (tx, _) = broadcast::channel(4096);
-        let mut s = Store { catalog: Catalog::default(), objects: BTreeMap::new(), rv: 1, log: VecDeque::new(), tx, timers: Vec::new(), next_ip: 1 };
+        let mut s =
+            Store { catalog: Catalog::default(), objects: BTreeMap::new(), rv: 1, log: VecDeque::new(), tx, timers: Vec::new(), work: Vec::new(), next_ip: 1 };
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             let mut obj = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "labels": {"kubernetes.io/metadata.name": ns}}});
             obj["spec"] = json!({"finalizers": ["kubernetes"]});
@@ -182,7 +193,7 @@ impl Store {
     }
 
     /// The object as the client sees it through this version of its type.
-    fn present(rt: &ResourceType, v: &Value) -> Value {
+    pub(crate) fn present(rt: &ResourceType, v: &Value) -> Value {
         let mut o = v.clone();
         o["apiVersion"] = json!(rt.api_version());
         o["kind"] = json!(rt.kind);
@@ -201,7 +212,7 @@ impl Store {
         self.lookup(rt, ns, name).map(|v| Self::present(rt, v)).ok_or_else(|| ApiError::not_found(subject(rt, name)))
     }
 
-    fn lookup(&self, rt: &ResourceType, ns: &str, name: &str) -> Option<&Value> {
+    pub(crate) fn lookup(&self, rt: &ResourceType, ns: &str, name: &str) -> Option<&Value> {
         self.objects.get(&rt.storage_key())?.get(&(Self::namespace_of(rt, ns), name.to_string()))
     }
 
@@ -516,9 +527,10 @@ impl Store {
             }
         }
         self.timers.extend(timers);
-        self.objects.entry(rt.storage_key()).or_default().insert((ns.clone(), name), new.clone());
+        self.objects.entry(rt.storage_key()).or_default().insert((ns.clone(), name.clone()), new.clone());
         let kind = if old.is_some() { EventType::Modified } else { EventType::Added };
-        self.emit(rt.storage_key(), ns, kind, Self::present(rt, &new));
+        self.emit(rt.storage_key(), ns.clone(), kind, Self::present(rt, &new));
+        self.enqueue(rt, &ns, &name, ctx.now);
         Ok(Self::present(rt, &new))
     }
 
@@ -603,10 +615,11 @@ impl Store {
         Ok(self.remove_now(rt, &ns, name))
     }
 
-    fn remove_now(&mut self, rt: &ResourceType, ns: &str, name: &str) -> Value {
+    pub(crate) fn remove_now(&mut self, rt: &ResourceType, ns: &str, name: &str) -> Value {
         let Some(obj) = self.objects.get_mut(&rt.storage_key()).and_then(|m| m.remove(&(ns.to_string(), name.to_string()))) else {
             return Value::Null;
         };
+        self.enqueue(rt, ns, name, Instant::now());
         let rv = self.bump();
         let mut gone = Self::present(rt, &obj);
         meta(&mut gone).insert("resourceVersion".into(), json!(rv.to_string()));
@@ -660,8 +673,36 @@ impl Store {
         self.objects.iter().all(|(_, m)| !m.keys().any(|(n, _)| n == ns))
     }
 
+    /// Queues a reconcile of the object for the controller that watches its
+    /// kind (kro for ResourceGraphDefinitions and their instances, KEDA for
+    /// ScaledObjects), unless one is already queued.
+    fn enqueue(&mut self, rt: &ResourceType, ns: &str, name: &str, now: Instant) {
+        if !(crate::kro::watches(self, rt) || crate::keda::watches(rt)) {
+            return;
+        }
+        self.requeue(rt.storage_key(), ns, name, now);
+    }
+
+    /// Queues (or brings forward) a controller's reconcile of an object.
+    pub(crate) fn requeue(&mut self, key: StorageKey, ns: &str, name: &str, due: Instant) {
+        match self.work.iter_mut().find(|w| w.key == key && w.namespace == ns && w.name == name) {
+            Some(w) => w.due = w.due.min(due),
+            None => self.work.push(Work { due, key, namespace: ns.to_string(), name: name.to_string() }),
+        }
+    }
+
     /// Runs the controllers whose time has come.
     pub fn tick(&mut self, now: Instant, opts: &SimOptions) {
+        // Bounded, so controllers that keep queueing each other cannot hold the store.
+        for _ in 0..64 {
+            let Some(i) = self.work.iter().position(|w| w.due <= now) else { break };
+            let w = self.work.remove(i);
+            if crate::keda::watches_key(&w.key) {
+                crate::keda::reconcile(self, &w, now, opts);
+            } else {
+                crate::kro::reconcile(self, &w, now, opts);
+            }
+        }
         if self.timers.iter().all(|t| t.due > now) {
             return;
         }
@@ -684,6 +725,10 @@ impl Store {
             let Some(old) = self.lookup(&rt, &t.namespace, &t.name).cloned() else {
                 continue;
             };
+            if t.is_application() && crate::argocd::local_repo(&old).is_some() {
+                crate::argocd::sync(self, &rt, &t, now, opts);
+                continue;
+            }
             let mut new = old.clone();
             if !controllers::fire(&t, &mut new, opts, now) {
                 continue;
