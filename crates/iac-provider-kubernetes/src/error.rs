@@ -3,6 +3,7 @@
 //! server's `Status` message (what kubectl would print).
 
 use iac_core::provider::ProviderError;
+use iac_provider_sdk::DecodeError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KubeError {
@@ -30,6 +31,12 @@ pub enum KubeError {
     /// `helm` is missing or failed.
     #[error("{0}")]
     Helm(String),
+    /// An operation the resource type does not offer (importing a set).
+    #[error("{0}")]
+    Unsupported(String),
+    /// A value that does not fit its resource type's model.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
 }
 
 impl KubeError {
@@ -60,6 +67,7 @@ impl From<KubeError> for ProviderError {
         match e {
             KubeError::Config(m) | KubeError::Manifest(m) | KubeError::UnknownKind(m) => ProviderError::InvalidConfig(m),
             KubeError::Timeout { what, seconds } => ProviderError::Timeout { what, seconds },
+            KubeError::Unsupported(m) => ProviderError::Unsupported(m),
             KubeError::Api { ref reason, code, .. } => {
                 let code = if reason.is_empty() { code.to_string() } else { reason.clone() };
                 ProviderError::Api { code, message: e.to_string() }

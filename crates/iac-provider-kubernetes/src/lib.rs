@@ -6,11 +6,13 @@
 //! `helm template`, then applied and tracked like a set). The connection
 //! comes from the provider block, which may be fed by a cluster created in
 //! the same run (the engine configures providers once their configuration
-//! is known).
+//! is known). Each resource type is a typed model plus its operations on
+//! the provider SDK, registered in [`kubernetes_types`] and [`helm_types`].
 //!
 //! Architecture Invariant: like every provider, this crate sees only
-//! `iac_core`'s provider protocol; it must never depend on the engine, the
-//! language crate or the CLI (those are test-only dependencies).
+//! `iac_core`'s provider protocol (through the SDK); it must never depend on
+//! the engine, the language crate or the CLI (those are test-only
+//! dependencies).
 
 pub mod cluster;
 pub mod error;
@@ -19,23 +21,34 @@ pub mod helm;
 pub mod object;
 pub mod readiness;
 mod resources;
-pub mod schema;
 pub mod sets;
 pub mod settings;
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use iac_core::provider::*;
 use iac_core::schema::ProviderSchema;
-use iac_core::{AttrPath, Value};
+use iac_core::Value;
+use iac_provider_sdk::{Configured, Model, SdkProvider, Types};
 
 use crate::cluster::Cluster;
 use crate::error::KubeError;
-use crate::settings::{Connection, Tuning};
+use crate::resources::{helm_release, manifest, manifests};
+use crate::settings::{Connection, HelmConfig, KubernetesConfig, Tuning};
 
 pub use error::KubeError as Error;
+
+/// The `kubernetes` provider's resource types: its one list.
+pub fn kubernetes_types() -> Types<Kubernetes> {
+    Types::new().resource(manifest::Manifest).resource(manifests::Manifests)
+}
+
+/// The `helm` provider's resource types: its one list.
+pub fn helm_types() -> Types<Helm> {
+    Types::new().resource(helm_release::HelmRelease)
+}
 
 fn env_from_process() -> Vec<(String, String)> {
     settings::ENV_KEYS.iter().filter_map(|k| std::env::var(k).ok().map(|v| (k.to_string(), v))).collect()
@@ -44,7 +57,8 @@ fn env_from_process() -> Vec<(String, String)> {
 /// Registered under the name `kubernetes`.
 pub struct KubernetesFactory {
     /// Built on first use: a stack that does not use the provider never pays for it.
-    schema: std::sync::OnceLock<ProviderSchema>,
+    types: OnceLock<Arc<Types<Kubernetes>>>,
+    schema: OnceLock<ProviderSchema>,
     env: Vec<(String, String)>,
 }
 
@@ -55,14 +69,18 @@ impl KubernetesFactory {
     }
     /// With an explicit environment (tests).
     pub fn with_env(env: Vec<(String, String)>) -> KubernetesFactory {
-        KubernetesFactory { schema: std::sync::OnceLock::new(), env }
+        KubernetesFactory { types: OnceLock::new(), schema: OnceLock::new(), env }
+    }
+    fn types(&self) -> &Arc<Types<Kubernetes>> {
+        self.types.get_or_init(|| Arc::new(kubernetes_types()))
     }
 }
 
 /// Registered under the name `helm`.
 pub struct HelmFactory {
     /// Built on first use: a stack that does not use the provider never pays for it.
-    schema: std::sync::OnceLock<ProviderSchema>,
+    types: OnceLock<Arc<Types<Helm>>>,
+    schema: OnceLock<ProviderSchema>,
     env: Vec<(String, String)>,
 }
 
@@ -75,56 +93,12 @@ impl HelmFactory {
         HelmFactory::with_env(env)
     }
     pub fn with_env(env: Vec<(String, String)>) -> HelmFactory {
-        HelmFactory { schema: std::sync::OnceLock::new(), env }
+        HelmFactory { types: OnceLock::new(), schema: OnceLock::new(), env }
     }
-}
+    fn types(&self) -> &Arc<Types<Helm>> {
+        self.types.get_or_init(|| Arc::new(helm_types()))
+    }
 
-async fn connect(connection: &Value, tuning: &Value, env: &[(String, String)], ctx: &ProviderContext) -> Result<Cluster, ProviderError> {
-    let conn = Connection::from_config(connection, env);
-    let cluster = Cluster::connect(&conn, Tuning::from_config(tuning), &ctx.stack_dir).await?;
-    tracing::debug!(cluster = %cluster.describe(), "kubernetes connection configured");
-    Ok(cluster)
-}
-
-#[async_trait]
-impl ProviderFactory for KubernetesFactory {
-    fn name(&self) -> &str {
-        "kubernetes"
-    }
-    fn schema(&self) -> &ProviderSchema {
-        self.schema.get_or_init(schema::kubernetes_schema)
-    }
-    async fn configure(&self, req: ConfigureRequest) -> Result<Arc<dyn Provider>, ProviderError> {
-        let cluster = connect(&req.config, &req.config, &self.env, &req.context).await?;
-        Ok(Arc::new(Kubernetes {
-            cx: Context { cluster: Arc::new(cluster), stack_dir: req.context.stack_dir.clone(), helm_binary: None },
-            flavor: Flavor::Kubernetes,
-        }))
-    }
-}
-
-#[async_trait]
-impl ProviderFactory for HelmFactory {
-    fn name(&self) -> &str {
-        "helm"
-    }
-    fn schema(&self) -> &ProviderSchema {
-        self.schema.get_or_init(schema::helm_schema)
-    }
-    async fn configure(&self, req: ConfigureRequest) -> Result<Arc<dyn Provider>, ProviderError> {
-        let conn = req.config.get("kubernetes").cloned().unwrap_or_default();
-        let cluster = connect(&conn, &req.config, &self.env, &req.context).await?;
-        let helm_binary = self.helm_binary(&req.config);
-        Ok(Arc::new(Kubernetes { cx: Context { cluster: Arc::new(cluster), stack_dir: req.context.stack_dir.clone(), helm_binary }, flavor: Flavor::Helm }))
-    }
-    /// Helm must be installed before the first apply creates the cluster
-    /// whose kubeconfig configures this provider.
-    fn preflight(&self, config: &Value) -> Result<(), ProviderError> {
-        helm::find_helm(self.helm_binary(config).as_deref()).map(|_| ()).map_err(|e| ProviderError::InvalidConfig(e.to_string()))
-    }
-}
-
-impl HelmFactory {
     /// `helm_binary` from the provider block, else `HELM_BINARY`.
     fn helm_binary(&self, config: &Value) -> Option<String> {
         config
@@ -136,6 +110,50 @@ impl HelmFactory {
     }
 }
 
+async fn connect(conn: Connection, tuning: Tuning, ctx: &ProviderContext) -> Result<Arc<Cluster>, ProviderError> {
+    let cluster = Cluster::connect(&conn, tuning, &ctx.stack_dir).await?;
+    tracing::debug!(cluster = %cluster.describe(), "kubernetes connection configured");
+    Ok(Arc::new(cluster))
+}
+
+#[async_trait]
+impl ProviderFactory for KubernetesFactory {
+    fn name(&self) -> &str {
+        Kubernetes::NAME
+    }
+    fn schema(&self) -> &ProviderSchema {
+        self.schema.get_or_init(|| self.types().schema(KubernetesConfig::block()))
+    }
+    async fn configure(&self, req: ConfigureRequest) -> Result<Arc<dyn Provider>, ProviderError> {
+        let c = KubernetesConfig::from_value(&req.config).map_err(|e| ProviderError::InvalidConfig(e.to_string()))?;
+        let cluster = connect(Connection::from_model(c.connection, &self.env), Tuning::from_model(&c.tuning), &req.context).await?;
+        let provider = Kubernetes { cx: Context { cluster, stack_dir: req.context.stack_dir.clone(), helm_binary: None } };
+        Ok(Arc::new(SdkProvider::new(provider, self.types().clone())))
+    }
+}
+
+#[async_trait]
+impl ProviderFactory for HelmFactory {
+    fn name(&self) -> &str {
+        Helm::NAME
+    }
+    fn schema(&self) -> &ProviderSchema {
+        self.schema.get_or_init(|| self.types().schema(HelmConfig::block()))
+    }
+    async fn configure(&self, req: ConfigureRequest) -> Result<Arc<dyn Provider>, ProviderError> {
+        let helm_binary = self.helm_binary(&req.config);
+        let c = HelmConfig::from_value(&req.config).map_err(|e| ProviderError::InvalidConfig(e.to_string()))?;
+        let cluster = connect(Connection::from_model(c.kubernetes.unwrap_or_default(), &self.env), Tuning::from_model(&c.tuning), &req.context).await?;
+        let provider = Helm { cx: Context { cluster, stack_dir: req.context.stack_dir.clone(), helm_binary } };
+        Ok(Arc::new(SdkProvider::new(provider, self.types().clone())))
+    }
+    /// Helm must be installed before the first apply creates the cluster
+    /// whose kubeconfig configures this provider.
+    fn preflight(&self, config: &Value) -> Result<(), ProviderError> {
+        helm::find_helm(self.helm_binary(config).as_deref()).map(|_| ()).map_err(|e| ProviderError::InvalidConfig(e.to_string()))
+    }
+}
+
 /// What the resources get: the cluster and where the stack is.
 pub struct Context {
     pub cluster: Arc<Cluster>,
@@ -143,94 +161,34 @@ pub struct Context {
     pub helm_binary: Option<String>,
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Flavor {
-    Kubernetes,
-    Helm,
-}
-
-/// A configured provider (either name).
+/// The configured `kubernetes` provider.
 pub struct Kubernetes {
-    cx: Context,
-    flavor: Flavor,
+    pub cx: Context,
 }
 
-type R<T> = Result<T, ProviderError>;
-
-fn lift<T>(r: Result<T, KubeError>) -> R<T> {
-    r.map_err(ProviderError::from)
+/// The configured `helm` provider.
+pub struct Helm {
+    pub cx: Context,
 }
 
-impl Kubernetes {
-    fn check(&self, t: &str) -> R<()> {
-        let ok = match self.flavor {
-            Flavor::Kubernetes => matches!(t, "kubernetes_manifest" | "kubernetes_manifests"),
-            Flavor::Helm => t == "helm_release",
-        };
-        if ok {
-            Ok(())
-        } else {
-            Err(ProviderError::Unsupported(format!("the {} provider has no {t}", if self.flavor == Flavor::Helm { "helm" } else { "kubernetes" })))
-        }
+#[async_trait]
+impl Configured for Kubernetes {
+    type Error = KubeError;
+    const NAME: &'static str = "kubernetes";
+
+    /// A delete that finds the object gone is done.
+    fn is_gone(e: &KubeError) -> bool {
+        e.is_not_found()
     }
 }
 
 #[async_trait]
-impl Provider for Kubernetes {
-    fn validate_resource(&self, type_: &str, config: &Value) -> Vec<(AttrPath, String)> {
-        match type_ {
-            "kubernetes_manifest" => resources::manifest::validate(config),
-            "kubernetes_manifests" => resources::manifests::validate(config),
-            "helm_release" => resources::helm_release::validate(config),
-            _ => Vec::new(),
-        }
-    }
+impl Configured for Helm {
+    type Error = KubeError;
+    const NAME: &'static str = "helm";
 
-    async fn plan_change(&self, req: PlanChangeRequest) -> R<PlanChangeResponse> {
-        self.check(&req.type_)?;
-        lift(match req.type_.as_str() {
-            "kubernetes_manifest" => resources::manifest::plan(&self.cx, &req).await,
-            "kubernetes_manifests" => resources::manifests::plan(&self.cx, &req).await,
-            _ => resources::helm_release::plan(&self.cx, &req).await,
-        })
-    }
-
-    async fn apply_change(&self, req: ApplyChangeRequest) -> R<ApplyChangeResponse> {
-        self.check(&req.type_)?;
-        lift(match req.type_.as_str() {
-            "kubernetes_manifest" => resources::manifest::apply(&self.cx, &req).await,
-            "kubernetes_manifests" => resources::manifests::apply(&self.cx, &req).await,
-            _ => resources::helm_release::apply(&self.cx, &req).await,
-        })
-    }
-
-    async fn read(&self, req: ReadRequest) -> R<Option<Value>> {
-        self.check(&req.type_)?;
-        lift(match req.type_.as_str() {
-            "kubernetes_manifest" => resources::manifest::read(&self.cx, &req).await,
-            "kubernetes_manifests" => resources::manifests::read(&self.cx, &req).await,
-            _ => resources::helm_release::read(&self.cx, &req).await,
-        })
-    }
-
-    async fn delete(&self, req: DeleteRequest) -> R<()> {
-        self.check(&req.type_)?;
-        lift(match req.type_.as_str() {
-            "kubernetes_manifest" => resources::manifest::delete(&self.cx, &req).await,
-            "kubernetes_manifests" => resources::manifests::delete(&self.cx, &req).await,
-            _ => resources::helm_release::delete(&self.cx, &req).await,
-        })
-    }
-
-    async fn import(&self, req: ImportRequest) -> R<Value> {
-        self.check(&req.type_)?;
-        match req.type_.as_str() {
-            "kubernetes_manifest" => lift(resources::manifest::import(&self.cx, &req).await),
-            t => Err(ProviderError::Unsupported(format!("import of {t}: import each object as a kubernetes_manifest"))),
-        }
-    }
-
-    async fn read_data(&self, req: ReadDataRequest) -> R<Value> {
-        Err(ProviderError::Unsupported(format!("data source {}", req.type_)))
+    /// A delete that finds the object gone is done.
+    fn is_gone(e: &KubeError) -> bool {
+        e.is_not_found()
     }
 }

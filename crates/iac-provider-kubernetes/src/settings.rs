@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use iac_core::Value;
+use iac_provider_sdk::Model;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
 use crate::error::{KubeError, Result};
@@ -19,6 +20,70 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 
 /// The environment variables the providers read.
 pub const ENV_KEYS: [&str; 5] = ["KUBE_HOST", "KUBE_TOKEN", "KUBE_CONFIG_PATH", "KUBE_CTX", "KUBE_INSECURE"];
+
+/// The connection arguments of `provider "kubernetes"` and of helm's
+/// `kubernetes` block.
+#[derive(Model, Default)]
+pub struct ConnectionConfig {
+    /// the API server URL, e.g. digitalocean_kubernetes_cluster.x.kube_config[0].host; or KUBE_HOST
+    #[sdk(optional)]
+    host: Option<String>,
+    /// PEM, or base64 of PEM as DigitalOcean and EKS hand it out
+    #[sdk(optional)]
+    cluster_ca_certificate: Option<String>,
+    /// PEM or base64 of PEM
+    #[sdk(optional)]
+    client_certificate: Option<String>,
+    /// PEM or base64 of PEM
+    #[sdk(optional, sensitive)]
+    client_key: Option<String>,
+    /// bearer token; or KUBE_TOKEN
+    #[sdk(optional, sensitive)]
+    token: Option<String>,
+    /// skip verifying the server's certificate
+    #[sdk(optional)]
+    insecure: Option<bool>,
+    #[sdk(optional)]
+    tls_server_name: Option<String>,
+    /// a kubeconfig file, used when host is not set; or KUBE_CONFIG_PATH
+    #[sdk(optional)]
+    config_path: Option<String>,
+    /// the kubeconfig context (default: its current context); or KUBE_CTX
+    #[sdk(optional)]
+    config_context: Option<String>,
+}
+
+/// The tuning arguments both providers take.
+#[derive(Model, Default)]
+pub struct TuningConfig {
+    /// how often readiness and deletion waits look again (default 1000)
+    #[sdk(optional)]
+    poll_interval_ms: Option<f64>,
+    /// objects of one set applied at once (default 8)
+    #[sdk(optional)]
+    apply_concurrency: Option<f64>,
+}
+
+/// The `provider "kubernetes"` block.
+#[derive(Model, Default)]
+pub struct KubernetesConfig {
+    #[sdk(flatten)]
+    pub connection: ConnectionConfig,
+    #[sdk(flatten)]
+    pub tuning: TuningConfig,
+}
+
+/// The `provider "helm"` block.
+#[derive(Model, Default)]
+pub struct HelmConfig {
+    #[sdk(flatten)]
+    pub tuning: TuningConfig,
+    /// the helm executable (default: HELM_BINARY, else helm on PATH)
+    #[sdk(optional)]
+    pub helm_binary: Option<String>,
+    #[sdk(block, max_items = 1)]
+    pub kubernetes: Option<ConnectionConfig>,
+}
 
 /// Where the cluster is and who we are, as configured.
 #[derive(Clone, Default)]
@@ -46,25 +111,30 @@ impl std::fmt::Debug for Connection {
     }
 }
 
-fn text(v: &Value, key: &str) -> Option<String> {
-    v.get(key).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string)
+fn text(v: Option<String>) -> Option<String> {
+    v.filter(|s| !s.is_empty())
 }
 
 impl Connection {
     /// From a `provider "kubernetes"` block (or helm's `kubernetes` block),
     /// falling back on `env` for what it leaves out.
     pub fn from_config(v: &Value, env: &[(String, String)]) -> Connection {
+        Connection::from_model(ConnectionConfig::from_value(v).unwrap_or_default(), env)
+    }
+
+    /// From the decoded block, falling back on `env` for what it leaves out.
+    pub fn from_model(c: ConnectionConfig, env: &[(String, String)]) -> Connection {
         let from_env = |k: &str| env.iter().find(|(n, x)| n == k && !x.is_empty()).map(|(_, x)| x.clone());
         Connection {
-            host: text(v, "host").or_else(|| from_env("KUBE_HOST")),
-            cluster_ca_certificate: text(v, "cluster_ca_certificate"),
-            client_certificate: text(v, "client_certificate"),
-            client_key: text(v, "client_key"),
-            token: text(v, "token").or_else(|| from_env("KUBE_TOKEN")),
-            insecure: v.get("insecure").and_then(Value::as_bool).or_else(|| from_env("KUBE_INSECURE").map(|s| s == "true")).unwrap_or(false),
-            tls_server_name: text(v, "tls_server_name"),
-            config_path: text(v, "config_path").or_else(|| from_env("KUBE_CONFIG_PATH")),
-            config_context: text(v, "config_context").or_else(|| from_env("KUBE_CTX")),
+            host: text(c.host).or_else(|| from_env("KUBE_HOST")),
+            cluster_ca_certificate: text(c.cluster_ca_certificate),
+            client_certificate: text(c.client_certificate),
+            client_key: text(c.client_key),
+            token: text(c.token).or_else(|| from_env("KUBE_TOKEN")),
+            insecure: c.insecure.or_else(|| from_env("KUBE_INSECURE").map(|s| s == "true")).unwrap_or(false),
+            tls_server_name: text(c.tls_server_name),
+            config_path: text(c.config_path).or_else(|| from_env("KUBE_CONFIG_PATH")),
+            config_context: text(c.config_context).or_else(|| from_env("KUBE_CTX")),
         }
     }
 
@@ -176,10 +246,13 @@ pub struct Tuning {
 
 impl Tuning {
     pub fn from_config(v: &Value) -> Tuning {
-        let num = |k: &str| v.get(k).and_then(Value::as_f64);
+        Tuning::from_model(&TuningConfig::from_value(v).unwrap_or_default())
+    }
+
+    pub fn from_model(c: &TuningConfig) -> Tuning {
         Tuning {
-            poll: Duration::from_millis(num("poll_interval_ms").unwrap_or(1000.0).max(10.0) as u64),
-            apply_concurrency: num("apply_concurrency").map(|n| n.max(1.0) as usize).unwrap_or(8),
+            poll: Duration::from_millis(c.poll_interval_ms.unwrap_or(1000.0).max(10.0) as u64),
+            apply_concurrency: c.apply_concurrency.map(|n| n.max(1.0) as usize).unwrap_or(8),
         }
     }
 }

@@ -122,3 +122,85 @@ fn helm_conforms() {
         sim.stop().await;
     });
 }
+
+fn manifest_only(url: &str, color: &str) -> String {
+    format!(
+        r#"{providers}
+resource "kubernetes_manifest" "settings" {{
+  manifest = {{
+    apiVersion = "v1"
+    kind       = "ConfigMap"
+    metadata   = {{ name = "imported-settings", namespace = "default" }}
+    data       = {{ color = "{color}" }}
+  }}
+}}
+"#,
+        providers = providers(url)
+    )
+}
+
+/// `kubernetes_manifest` through the whole suite, import included (by
+/// Terraform's `apiVersion//kind//namespace//name`, its `id`).
+#[test]
+fn kubernetes_manifest_conforms_with_import() {
+    rt().block_on(async {
+        let sim = sim().await;
+        let tmp = tempfile::tempdir().unwrap();
+        let stack = tmp.path().join("stack");
+        std::fs::create_dir_all(&stack).unwrap();
+        let url = sim.url();
+        let case = Case {
+            name: "kubernetes_manifest".into(),
+            steps: vec![
+                Step::new(manifest_only(&url, "blue"), &[("kubernetes_manifest.settings", Create)]),
+                Step::new(manifest_only(&url, "red"), &[("kubernetes_manifest.settings", Update)]),
+            ],
+            imports: vec![("kubernetes_manifest.settings".into(), "id".into())],
+            parallelism: 4,
+            remote_objects: true,
+        };
+        run(&case, &stack, &env(tmp.path())).await;
+        sim.stop().await;
+    });
+}
+
+/// The sets are imported object by object: importing a whole
+/// `kubernetes_manifests` or `helm_release` is refused with that advice.
+#[test]
+fn sets_refuse_import_with_advice() {
+    rt().block_on(async {
+        let sim = sim().await;
+        let tmp = tempfile::tempdir().unwrap();
+        let env = env(tmp.path());
+        let helm = iac_testkit::tools::tool("helm").display().to_string();
+        let url = sim.url();
+        let text = format!(
+            r#"provider "kubernetes" {{
+  host  = "{url}"
+  token = "t"
+}}
+provider "helm" {{
+  helm_binary = "{helm}"
+  kubernetes {{
+    host  = "{url}"
+    token = "t"
+  }}
+}}
+resource "kubernetes_manifests" "app" {{
+  content = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"
+}}
+resource "helm_release" "keda" {{
+  name  = "keda"
+  chart = "keda"
+}}
+"#
+        );
+        let stack = write_stack(tmp.path(), &text);
+        for addr in ["kubernetes_manifests.app", "helm_release.keda"] {
+            let err = iac_engine::ops::import(&stack, &env, addr.parse().unwrap(), "anything".into(), Vec::new()).await.expect_err("a set cannot be imported");
+            let text = format!("{err}: {err:?}");
+            assert!(text.contains("import each object as a kubernetes_manifest"), "{addr}: {text}");
+        }
+        sim.stop().await;
+    });
+}

@@ -5,11 +5,11 @@
 //! `field_manager { force_conflicts = true }`; delete waits until the object
 //! is gone; import takes Terraform's `apiVersion//kind//namespace//name`.
 
+use std::collections::BTreeMap;
 use std::time::Instant;
 
-use iac_core::plan::default_plan;
-use iac_core::provider::*;
 use iac_core::{AttrPath, PathStep, Value};
+use iac_provider_sdk::prelude::*;
 use serde_json::{json, Value as Json};
 
 use super::*;
@@ -18,7 +18,51 @@ use crate::fields;
 use crate::object::{self, ObjectId};
 use crate::readiness::{self, WaitFor};
 use crate::sets::{self, SetOptions};
-use crate::{schema, Context};
+use crate::{Context, Kubernetes};
+
+/// `kubernetes_manifest`'s attributes: the object itself is any value.
+#[derive(Model, Debug, Clone, Default)]
+pub struct ManifestModel {
+    /// apiVersion//kind//namespace//name, the import id
+    #[sdk(computed)]
+    pub id: Option<String>,
+    /// the object, as an HCL object (apiVersion, kind, metadata, ...)
+    #[sdk(required)]
+    pub manifest: Value,
+    /// the object as the cluster has it
+    #[sdk(computed)]
+    pub object: Option<Value>,
+    /// wait for workloads to roll out (default true)
+    #[sdk(optional)]
+    pub wait_for_rollout: Option<bool>,
+    #[sdk(block, max_items = 1)]
+    pub field_manager: Option<FieldManager>,
+    #[sdk(block, max_items = 1)]
+    pub wait: Option<Wait>,
+    #[sdk(block, max_items = 1)]
+    pub timeouts: Option<Timeouts>,
+}
+
+/// The `wait` block: what the object must reach after apply.
+#[derive(Model, Debug, Clone, Default)]
+pub struct Wait {
+    #[sdk(optional)]
+    pub rollout: Option<bool>,
+    /// field paths and regular expressions their values must match, e.g. {"status.phase" = "^Running$"}
+    #[sdk(optional)]
+    pub fields: Option<BTreeMap<String, String>>,
+    #[sdk(block)]
+    pub condition: Vec<Condition>,
+}
+
+/// A status condition to wait for.
+#[derive(Model, Debug, Clone, Default)]
+pub struct Condition {
+    #[sdk(optional, name = "type")]
+    pub kind: Option<String>,
+    #[sdk(optional)]
+    pub status: Option<String>,
+}
 
 /// The object without what the server keeps for itself (and without a
 /// Secret's values: `object` is shown in plans and kept in state).
@@ -36,33 +80,9 @@ fn identity(manifest: &Value) -> Vec<Option<&Value>> {
     vec![manifest.get("apiVersion"), manifest.get("kind"), meta.and_then(|m| m.get("name")), meta.and_then(|m| m.get("namespace"))]
 }
 
-pub fn validate(config: &Value) -> Vec<(AttrPath, String)> {
-    if let Err(e) = field_waits(config) {
-        return vec![(AttrPath(vec![PathStep::Attr("wait".into()), PathStep::Attr("fields".into())]), e)];
-    }
-    let Some(m) = config.get("manifest") else { return Vec::new() };
-    if !m.is_wholly_known() {
-        return Vec::new();
-    }
-    match ObjectId::of(&m.to_json(), "manifest") {
-        Ok(_) => Vec::new(),
-        Err(e) => vec![(AttrPath::attr("manifest"), e.to_string())],
-    }
-}
-
-pub async fn plan(_cx: &Context, req: &PlanChangeRequest) -> Result<PlanChangeResponse> {
-    let mut r = default_plan(&schema::manifest(), req.prior.as_ref(), &req.config);
-    r.private = req.private.clone();
-    if let Some(prior) = &req.prior {
-        let (old, new) = (prior.get("manifest").cloned().unwrap_or_default(), req.config.get("manifest").cloned().unwrap_or_default());
-        if identity(&old) != identity(&new) {
-            r.requires_replace.push(AttrPath(vec![PathStep::Attr("manifest".into()), PathStep::Attr("metadata".into())]));
-        }
-        if old != new {
-            set(&mut r.planned, "object", Value::Unknown);
-        }
-    }
-    Ok(r)
+/// The `wait` block's field patterns.
+fn field_waits(fields: Option<&BTreeMap<String, String>>) -> std::result::Result<Vec<readiness::FieldWait>, String> {
+    fields.into_iter().flatten().map(|(k, v)| readiness::FieldWait::new(k, v)).collect()
 }
 
 /// The object to send, with the namespace defaulted where the kind needs one.
@@ -80,103 +100,52 @@ async fn resolved(cx: &Context, manifest: &Value) -> Result<(ObjectId, Json)> {
     Ok((id, obj))
 }
 
-/// The id of a tracked object (its namespace as the cluster reported it).
-fn tracked_id(v: &Value) -> Result<ObjectId> {
-    let mut id = ObjectId::of(&v.get("manifest").map(Value::to_json).unwrap_or(Json::Null), "manifest")?;
-    if let Some(ns) = v.get("object").and_then(|o| o.get("metadata")).and_then(|m| m.get("namespace")).and_then(Value::as_str) {
-        id.namespace = Some(ns.to_string());
+impl ManifestModel {
+    /// The id of a tracked object (its namespace as the cluster reported it).
+    fn tracked_id(&self) -> Result<ObjectId> {
+        let mut id = ObjectId::of(&self.manifest.to_json(), "manifest")?;
+        if let Some(ns) = self.object.as_ref().and_then(|o| o.get("metadata")).and_then(|m| m.get("namespace")).and_then(Value::as_str) {
+            id.namespace = Some(ns.to_string());
+        }
+        Ok(id)
     }
-    Ok(id)
-}
 
-/// Workloads roll out unless told otherwise; LoadBalancer Services and
-/// Argo CD Applications are awaited when `wait { rollout = true }` asks.
-fn waits(config: &Value) -> WaitFor {
-    let explicit = config.get("wait").and_then(|w| get_bool(w, "rollout"));
-    let rollout = explicit.or_else(|| get_bool(config, "wait_for_rollout")).unwrap_or(true);
-    WaitFor { rollout, load_balancer: explicit == Some(true), applications: explicit == Some(true) }
-}
-
-/// The `wait` block's field patterns.
-fn field_waits(config: &Value) -> std::result::Result<Vec<readiness::FieldWait>, String> {
-    let fields = config.get("wait").and_then(|w| w.get("fields")).and_then(Value::as_map);
-    fields.into_iter().flat_map(|m| m.iter()).filter_map(|(k, v)| v.as_str().map(|v| readiness::FieldWait::new(k, v))).collect()
-}
-
-/// Waits for the `wait` block's conditions and fields.
-async fn wait_for_block(cx: &Context, id: &ObjectId, config: &Value, timeout: std::time::Duration) -> Result<()> {
-    let Some(w) = config.get("wait").filter(|w| !w.is_null()) else { return Ok(()) };
-    let conditions: Vec<(String, String)> = w
-        .get("condition")
-        .and_then(Value::as_list)
-        .unwrap_or(&[])
-        .iter()
-        .map(|c| (get_str(c, "type").unwrap_or("Ready").to_string(), get_str(c, "status").unwrap_or("True").to_string()))
-        .collect();
-    let fields = field_waits(config).map_err(KubeError::Config)?;
-    if conditions.is_empty() && fields.is_empty() {
-        return Ok(());
+    /// Workloads roll out unless told otherwise; LoadBalancer Services and
+    /// Argo CD Applications are awaited when `wait { rollout = true }` asks.
+    fn waits(&self) -> WaitFor {
+        let explicit = self.wait.as_ref().and_then(|w| w.rollout);
+        let rollout = explicit.or(self.wait_for_rollout).unwrap_or(true);
+        WaitFor { rollout, load_balancer: explicit == Some(true), applications: explicit == Some(true) }
     }
-    let started = Instant::now();
-    loop {
-        let live = cx.cluster.get(id).await?.unwrap_or(Json::Null);
-        let cond_ok = conditions
-            .iter()
-            .all(|(t, s)| live["status"]["conditions"].as_array().is_some_and(|cs| cs.iter().any(|c| c["type"] == t.as_str() && c["status"] == s.as_str())));
-        let field_ok = fields.iter().all(|f| f.holds(&live));
-        if cond_ok && field_ok {
+
+    /// Waits for the `wait` block's conditions and fields.
+    async fn wait_for_block(&self, cx: &Context, id: &ObjectId, timeout: std::time::Duration) -> Result<()> {
+        let Some(w) = &self.wait else { return Ok(()) };
+        let conditions: Vec<(String, String)> =
+            w.condition.iter().map(|c| (non_empty(&c.kind).unwrap_or("Ready").to_string(), non_empty(&c.status).unwrap_or("True").to_string())).collect();
+        let fields = field_waits(w.fields.as_ref()).map_err(KubeError::Config)?;
+        if conditions.is_empty() && fields.is_empty() {
             return Ok(());
         }
-        if started.elapsed() >= timeout {
-            return Err(KubeError::Timeout {
-                what: format!("{id} to reach its wait conditions (conditions: {})", readiness::describe_conditions(&live)),
-                seconds: timeout.as_secs(),
+        let started = Instant::now();
+        loop {
+            let live = cx.cluster.get(id).await?.unwrap_or(Json::Null);
+            let cond_ok = conditions.iter().all(|(t, s)| {
+                live["status"]["conditions"].as_array().is_some_and(|cs| cs.iter().any(|c| c["type"] == t.as_str() && c["status"] == s.as_str()))
             });
+            let field_ok = fields.iter().all(|f| f.holds(&live));
+            if cond_ok && field_ok {
+                return Ok(());
+            }
+            if started.elapsed() >= timeout {
+                return Err(KubeError::Timeout {
+                    what: format!("{id} to reach its wait conditions (conditions: {})", readiness::describe_conditions(&live)),
+                    seconds: timeout.as_secs(),
+                });
+            }
+            tokio::time::sleep(cx.cluster.tuning.poll).await;
         }
-        tokio::time::sleep(cx.cluster.tuning.poll).await;
     }
-}
-
-pub async fn apply(cx: &Context, req: &ApplyChangeRequest) -> Result<ApplyChangeResponse> {
-    let manifest = req.planned.get("manifest").cloned().unwrap_or_default();
-    let (id, obj) = resolved(cx, &manifest).await?;
-    let (manager, force) = field_manager(&req.config);
-    // An imported object (a prior without our hash) is adopted: its fields
-    // are taken over from whoever created it, as the import asked.
-    let adopting = req.prior.is_some() && req.private.as_ref().is_none_or(|p| p.get("hash").is_none());
-    let force = force || adopting;
-    let timeout = timeout(&req.config, if req.prior.is_none() { "create" } else { "update" }, DEFAULT_TIMEOUT)?;
-    let opts = SetOptions { manager: manager.clone(), force, wait: waits(&req.config), timeout, delete_timeout: DEFAULT_DELETE_TIMEOUT };
-    let mut live = sets::apply_one(&cx.cluster, &id, &obj, &opts).await?;
-    let hash = fields::owned_hash(&live, &manager);
-    if readiness::needs_wait(&id, &obj, opts.wait) {
-        live = readiness::wait_ready(&cx.cluster, &id, timeout).await?;
-    }
-    wait_for_block(cx, &id, &req.config, timeout).await?;
-    let mut state = req.planned.clone();
-    set(&mut state, "id", Value::from(id.import_id()));
-    set(&mut state, "object", Value::from_json(&without_bookkeeping(live)));
-    Ok(ApplyChangeResponse { new_state: state, private: Some(json!({ "hash": hash })) })
-}
-
-pub async fn read(cx: &Context, req: &ReadRequest) -> Result<Option<Value>> {
-    let id = tracked_id(&req.current)?;
-    let Some(live) = cx.cluster.get(&id).await? else { return Ok(None) };
-    let (manager, _) = field_manager(&req.current);
-    let desired = req.current.get("manifest").map(Value::to_json).unwrap_or(Json::Null);
-    let hash = req.private.as_ref().and_then(|p| p["hash"].as_str());
-    let seen = fields::observed(&desired, &live, &manager, hash);
-    let mut v = req.current.clone();
-    if seen != desired {
-        set(&mut v, "manifest", Value::from_json(&seen));
-    }
-    set(&mut v, "object", Value::from_json(&without_bookkeeping(live)));
-    Ok(Some(v))
-}
-
-pub async fn delete(cx: &Context, req: &DeleteRequest) -> Result<()> {
-    let id = tracked_id(&req.prior)?;
-    cx.cluster.delete_and_wait(&id, timeout(&req.prior, "delete", DEFAULT_DELETE_TIMEOUT)?).await
 }
 
 /// The manifest an imported object starts from: the object without what
@@ -194,16 +163,105 @@ fn importable(live: &Json) -> Json {
     m
 }
 
-pub async fn import(cx: &Context, req: &ImportRequest) -> Result<Value> {
-    let id = ObjectId::parse_import(&req.id)?;
-    let live = cx.cluster.get(&id).await?.ok_or_else(|| KubeError::Config(format!("import: {id} does not exist in {}", cx.cluster.describe())))?;
-    Ok(Value::map([
-        ("id", Value::from(id.import_id())),
-        ("manifest", Value::from_json(&importable(&live))),
-        ("object", Value::from_json(&without_bookkeeping(live))),
-        ("wait_for_rollout", Value::Null),
-        ("field_manager", Value::Null),
-        ("wait", Value::Null),
-        ("timeouts", Value::Null),
-    ]))
+/// The `kubernetes_manifest` resource type.
+pub struct Manifest;
+
+#[async_trait]
+impl Resource<Kubernetes> for Manifest {
+    type Model = ManifestModel;
+    const TYPE: &'static str = "kubernetes_manifest";
+
+    fn validate(&self, config: &Value) -> Vec<(AttrPath, String)> {
+        let fields = config.get("wait").and_then(|w| w.get("fields")).and_then(Value::as_map);
+        let known: BTreeMap<String, String> =
+            fields.into_iter().flat_map(|m| m.iter()).filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string()))).collect();
+        if let Err(e) = field_waits(Some(&known)) {
+            return vec![(AttrPath(vec![PathStep::Attr("wait".into()), PathStep::Attr("fields".into())]), e)];
+        }
+        let Some(m) = config.get("manifest") else { return Vec::new() };
+        if !m.is_wholly_known() {
+            return Vec::new();
+        }
+        match ObjectId::of(&m.to_json(), "manifest") {
+            Ok(_) => Vec::new(),
+            Err(e) => vec![(AttrPath::attr("manifest"), e.to_string())],
+        }
+    }
+
+    /// A new identity replaces the object; a changed manifest makes the
+    /// cluster's copy unknown.
+    async fn modify_plan(&self, _cx: &Ctx<'_, Kubernetes>, prior: Option<&Value>, planned: &mut Value, replace: &mut Vec<AttrPath>) -> Result<()> {
+        let Some(prior) = prior else { return Ok(()) };
+        let (old, new) = (prior.get("manifest").cloned().unwrap_or_default(), planned.get("manifest").cloned().unwrap_or_default());
+        if identity(&old) != identity(&new) {
+            replace.push(AttrPath(vec![PathStep::Attr("manifest".into()), PathStep::Attr("metadata".into())]));
+        }
+        if old != new {
+            set(planned, "object", Value::Unknown);
+        }
+        Ok(())
+    }
+
+    async fn create(&self, cx: &Ctx<'_, Kubernetes>, planned: ManifestModel) -> Result<ManifestModel> {
+        apply(cx, "create", false, planned).await
+    }
+
+    async fn update(&self, cx: &Ctx<'_, Kubernetes>, _prior: ManifestModel, planned: ManifestModel) -> Result<ManifestModel> {
+        // An imported object (a prior without our hash) is adopted: its
+        // fields are taken over from whoever created it, as the import asked.
+        let adopting = cx.private.is_none_or(|p| p.get("hash").is_none());
+        apply(cx, "update", adopting, planned).await
+    }
+
+    async fn read(&self, cx: &Ctx<'_, Kubernetes>, mut current: ManifestModel) -> Result<Option<ManifestModel>> {
+        let k = &cx.provider.cx;
+        let id = current.tracked_id()?;
+        let Some(live) = k.cluster.get(&id).await? else { return Ok(None) };
+        let (manager, _) = field_manager(&current.field_manager);
+        let desired = current.manifest.to_json();
+        let hash = cx.private.and_then(|p| p["hash"].as_str());
+        let seen = fields::observed(&desired, &live, &manager, hash);
+        if seen != desired {
+            current.manifest = Value::from_json(&seen);
+        }
+        current.object = Some(Value::from_json(&without_bookkeeping(live)));
+        Ok(Some(current))
+    }
+
+    async fn delete(&self, cx: &Ctx<'_, Kubernetes>, prior: ManifestModel) -> Result<()> {
+        let id = prior.tracked_id()?;
+        cx.provider.cx.cluster.delete_and_wait(&id, timeout(&prior.timeouts, "delete", DEFAULT_DELETE_TIMEOUT)?).await
+    }
+
+    async fn import(&self, cx: &Ctx<'_, Kubernetes>, id: &str) -> Result<Option<ManifestModel>> {
+        let k = &cx.provider.cx;
+        let id = ObjectId::parse_import(id)?;
+        let live = k.cluster.get(&id).await?.ok_or_else(|| KubeError::Config(format!("import: {id} does not exist in {}", k.cluster.describe())))?;
+        Ok(Some(ManifestModel {
+            id: Some(id.import_id()),
+            manifest: Value::from_json(&importable(&live)),
+            object: Some(Value::from_json(&without_bookkeeping(live))),
+            ..ManifestModel::default()
+        }))
+    }
+}
+
+/// Applies the object (`op`: `create` or `update`, whose time limit
+/// applies); `adopting` takes over fields other managers own.
+async fn apply(cx: &Ctx<'_, Kubernetes>, op: &str, adopting: bool, mut planned: ManifestModel) -> Result<ManifestModel> {
+    let k = &cx.provider.cx;
+    let (id, obj) = resolved(k, &planned.manifest).await?;
+    let (manager, force) = field_manager(&planned.field_manager);
+    let timeout = timeout(&planned.timeouts, op, DEFAULT_TIMEOUT)?;
+    let opts = SetOptions { manager: manager.clone(), force: force || adopting, wait: planned.waits(), timeout, delete_timeout: DEFAULT_DELETE_TIMEOUT };
+    let mut live = sets::apply_one(&k.cluster, &id, &obj, &opts).await?;
+    let hash = fields::owned_hash(&live, &manager);
+    if readiness::needs_wait(&id, &obj, opts.wait) {
+        live = readiness::wait_ready(&k.cluster, &id, timeout).await?;
+    }
+    planned.wait_for_block(k, &id, timeout).await?;
+    cx.keep_private(json!({ "hash": hash }));
+    planned.id = Some(id.import_id());
+    planned.object = Some(Value::from_json(&without_bookkeeping(live)));
+    Ok(planned)
 }

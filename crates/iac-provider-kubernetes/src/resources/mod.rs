@@ -1,5 +1,6 @@
-//! The resources, one module each, and what they share: reading their
-//! configuration (field manager, waits, timeouts) and the `objects` map.
+//! The resource types, one module each (a typed model plus its
+//! operations), and what they share: the `field_manager` and `timeouts`
+//! blocks, and the `objects` map of the sets.
 
 pub mod helm_release;
 pub mod manifest;
@@ -9,6 +10,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use iac_core::Value;
+use iac_provider_sdk::prelude::*;
 use serde_json::Value as Json;
 
 use crate::cluster::FIELD_MANAGER;
@@ -16,12 +18,13 @@ use crate::error::{KubeError, Result};
 use crate::readiness::WaitFor;
 use crate::sets::SetOptions;
 
-pub fn get_bool(v: &Value, key: &str) -> Option<bool> {
-    v.get(key).and_then(Value::as_bool)
-}
-
 pub fn get_str<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
+}
+
+/// A string argument, None when empty.
+pub fn non_empty(s: &Option<String>) -> Option<&str> {
+    s.as_deref().filter(|s| !s.is_empty())
 }
 
 /// Sets one attribute of an object value.
@@ -60,47 +63,72 @@ pub fn parse_duration(s: &str) -> Result<Duration> {
     Ok(Duration::from_secs_f64(total))
 }
 
-/// The `timeouts` block's value for `which`, or `default`.
-pub fn timeout(config: &Value, which: &str, default: Duration) -> Result<Duration> {
-    match config.get("timeouts").and_then(|t| t.get(which)).and_then(Value::as_str) {
-        Some(s) if !s.is_empty() => parse_duration(s),
-        _ => Ok(default),
-    }
+/// The `field_manager` block.
+#[derive(Model, Debug, Clone, Default)]
+pub struct FieldManager {
+    /// default "iac"
+    #[sdk(optional)]
+    pub name: Option<String>,
+    /// take over fields another manager owns instead of failing
+    #[sdk(optional)]
+    pub force_conflicts: Option<bool>,
 }
 
 /// The field manager's name and whether it forces conflicts.
-pub fn field_manager(config: &Value) -> (String, bool) {
-    let fm = config.get("field_manager");
-    let name = fm.and_then(|f| get_str(f, "name")).unwrap_or(FIELD_MANAGER).to_string();
-    let force = fm.and_then(|f| get_bool(f, "force_conflicts")).unwrap_or(false);
+pub fn field_manager(fm: &Option<FieldManager>) -> (String, bool) {
+    let name = fm.as_ref().and_then(|f| non_empty(&f.name)).unwrap_or(FIELD_MANAGER).to_string();
+    let force = fm.as_ref().and_then(|f| f.force_conflicts).unwrap_or(false);
     (name, force)
+}
+
+/// The `timeouts` block.
+#[derive(Model, Debug, Clone, Default)]
+pub struct Timeouts {
+    #[sdk(optional)]
+    pub create: Option<String>,
+    #[sdk(optional)]
+    pub update: Option<String>,
+    #[sdk(optional)]
+    pub delete: Option<String>,
+}
+
+/// The time limit the `timeouts` block sets for `which` operation
+/// (`create`, `update` or `delete`), or `default`.
+pub fn timeout(t: &Option<Timeouts>, which: &str, default: Duration) -> Result<Duration> {
+    let set = t.as_ref().and_then(|t| match which {
+        "create" => non_empty(&t.create),
+        "update" => non_empty(&t.update),
+        _ => non_empty(&t.delete),
+    });
+    set.map(parse_duration).unwrap_or(Ok(default))
 }
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
 pub const DEFAULT_DELETE_TIMEOUT: Duration = Duration::from_secs(300);
 
-/// The set options of `kubernetes_manifests` (and, through its own names, `helm_release`).
-pub fn set_options(config: &Value, creating: bool) -> Result<SetOptions> {
-    let (manager, force) = field_manager(config);
+/// What applying a set takes from its configuration (`kubernetes_manifests`;
+/// `helm_release` has its own names).
+pub struct SetConfig<'a> {
+    pub field_manager: &'a Option<FieldManager>,
+    pub timeouts: &'a Option<Timeouts>,
+    pub wait: WaitFor,
+}
+
+/// The set options of `kubernetes_manifests`.
+pub fn set_options(c: SetConfig<'_>, creating: bool) -> Result<SetOptions> {
+    let (manager, force) = field_manager(c.field_manager);
     Ok(SetOptions {
         manager,
         force,
-        wait: WaitFor {
-            rollout: get_bool(config, "wait_for_rollout").unwrap_or(true),
-            load_balancer: get_bool(config, "wait_for_load_balancer").unwrap_or(false),
-            applications: get_bool(config, "wait_for_applications").unwrap_or(false),
-        },
-        timeout: timeout(config, if creating { "create" } else { "update" }, DEFAULT_TIMEOUT)?,
-        delete_timeout: timeout(config, "delete", DEFAULT_DELETE_TIMEOUT)?,
+        wait: c.wait,
+        timeout: timeout(c.timeouts, if creating { "create" } else { "update" }, DEFAULT_TIMEOUT)?,
+        delete_timeout: timeout(c.timeouts, "delete", DEFAULT_DELETE_TIMEOUT)?,
     })
 }
 
-/// The tracked objects (key → YAML) of a state value.
-pub fn tracked(v: Option<&Value>) -> BTreeMap<String, String> {
-    v.and_then(|v| v.get("objects"))
-        .and_then(Value::as_map)
-        .map(|m| m.iter().filter_map(|(k, y)| y.as_str().map(|y| (k.clone(), y.to_string()))).collect())
-        .unwrap_or_default()
+/// The tracked objects (key → YAML) of a set.
+pub fn tracked(objects: &Option<BTreeMap<String, String>>) -> BTreeMap<String, String> {
+    objects.clone().unwrap_or_default()
 }
 
 pub fn objects_value(m: &BTreeMap<String, String>) -> Value {
@@ -129,6 +157,17 @@ pub fn desired_from_objects(objects: &BTreeMap<String, String>) -> Result<crate:
         d.insert(k.clone(), (id, o));
     }
     Ok(d)
+}
+
+/// Whether every attribute of `planned` but the provider's own is known:
+/// the configuration is, and the set can be resolved now.
+pub fn config_known(planned: &Value, computed: &[&str]) -> bool {
+    planned.as_map().is_none_or(|m| m.iter().all(|(k, v)| computed.contains(&k.as_str()) || v.is_wholly_known()))
+}
+
+/// Refuses an import: a set's objects are imported one by one.
+pub fn refuse_import(type_: &str) -> KubeError {
+    KubeError::Unsupported(format!("import of {type_}: import each object as a kubernetes_manifest"))
 }
 
 #[cfg(test)]
