@@ -1,11 +1,16 @@
 //! Addresses of things in a stack: module instances, resources, resource
 //! instances, and provider configurations. Their string forms are Terraform's
-//! (`module.net["a"].aws_subnet.private[0]`) and parse back losslessly.
+//! (`module.net["a"].aws_subnet.private[0]`) and parse back losslessly. The
+//! configuration-level addresses (a module or resource before count and
+//! for_each expand it) are in `config`.
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+mod config;
+pub use config::{ConfigModulePath, ConfigResourceAddr, LocalProviderConfig, LocalResourceAddr};
 
 /// The key of one instance of a counted or for_each'd object.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use iac_core::address::ProviderAddr;
+use iac_core::address::ConfigResourceAddr;
 use iac_core::journal::JournalEntry;
 use iac_core::plan::{Action, ResourceChange};
 use iac_core::provider::{ConfigureRequest, DeleteRequest, Provider};
@@ -19,27 +19,20 @@ use crate::providers::{Instances, ProviderKey, Slot};
 use crate::run::{lock, Event, Run};
 use crate::walk::{walk, NodeOutcome};
 
-fn key_of(p: &ProviderAddr) -> ProviderKey {
-    let module = p.module.split('.').filter(|s| !s.is_empty() && *s != "module").map(str::to_string).collect();
-    ProviderKey { module, name: p.name.clone(), alias: p.alias.clone() }
-}
-
 /// Builds the reverse-order dependency lists: a delete waits for the
 /// deletes of everything that depends on its resource.
 pub fn delete_order(run: &Run, deletes: &[ResourceChange]) -> Vec<Vec<usize>> {
     let objects = lock(&run.objects);
     let state = &objects.state;
-    let mut by_resource: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut by_resource: HashMap<ConfigResourceAddr, Vec<usize>> = HashMap::new();
     for (i, d) in deletes.iter().enumerate() {
-        let r = &d.addr.resource;
-        by_resource.entry(format!("{}{}", r.module.without_keys(), ResourceKeyless(r))).or_default().push(i);
+        by_resource.entry(d.addr.resource.config()).or_default().push(i);
     }
     let mut deps = vec![Vec::new(); deletes.len()];
     for (i, d) in deletes.iter().enumerate() {
         let recorded = state.resources.get(&d.addr).map(|s| s.dependencies.clone()).unwrap_or_else(|| d.dependencies.clone());
         for dep in recorded {
-            let key = format!("{}{}", dep.module.without_keys(), ResourceKeyless(&dep));
-            if let Some(targets) = by_resource.get(&key) {
+            if let Some(targets) = by_resource.get(&dep.config()) {
                 for &t in targets {
                     if t != i {
                         // t (the dependency) waits for i (the dependent).
@@ -50,13 +43,6 @@ pub fn delete_order(run: &Run, deletes: &[ResourceChange]) -> Vec<Vec<usize>> {
         }
     }
     deps
-}
-
-struct ResourceKeyless<'a>(&'a iac_core::address::ResourceAddr);
-impl std::fmt::Display for ResourceKeyless<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "/{:?}.{}.{}", self.0.mode, self.0.type_, self.0.name)
-    }
 }
 
 async fn provider_for(run: &Run, key: &ProviderKey) -> Result<(Arc<dyn Provider>, Option<Arc<tokio::sync::Semaphore>>), String> {
@@ -113,7 +99,7 @@ async fn delete_one(run: &Run, change: &ResourceChange) -> Result<(), Diagnostic
     let addr = &change.addr;
     let err = |m: String| Diagnostic::error(format!("{addr}: {m}"), None);
     let Some(inst) = run.object(addr) else { return Ok(()) };
-    let (provider, limit) = provider_for(run, &key_of(&inst.provider)).await.map_err(|m| err(format!("cannot delete: provider unavailable: {m}")))?;
+    let (provider, limit) = provider_for(run, &ProviderKey::of(&inst.provider)).await.map_err(|m| err(format!("cannot delete: provider unavailable: {m}")))?;
     let _permit = run.ops.acquire().await.map_err(|_| err("cancelled".into()))?;
     let _pp = match &limit {
         Some(l) => Some(l.acquire().await.map_err(|_| err("cancelled".into()))?),

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use hcl_edit::structure::{Body, Structure};
-use iac_core::address::Mode;
+use iac_core::address::{ConfigModulePath, LocalProviderConfig, LocalResourceAddr, Mode};
 use iac_lang::config::{Expr, HclExpr, Module, ProviderRef, Resource};
 use iac_lang::diagnostic::{Diagnostic, Diagnostics};
 use iac_lang::load::Stack;
@@ -22,24 +22,24 @@ use crate::providers::{ProviderKey, Registry};
 pub enum NodeKind {
     Variable(String),
     Local(String),
-    /// Keyed like [`Resource::key`] (`aws_vpc.main`, `data.x.y`).
-    Resource(String),
+    /// As its module names it ([`Resource::key`]: `aws_vpc.main`, `data.x.y`).
+    Resource(LocalResourceAddr),
     Output(String),
     ModuleCall(String),
     /// `aws` or `aws.west`.
-    Provider(String),
+    Provider(LocalProviderConfig),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct NodeId {
-    /// Module call path (without instance keys).
-    pub module: Vec<String>,
+    /// The module that declares it (every instance of the module shares the node).
+    pub module: ConfigModulePath,
     pub kind: NodeKind,
 }
 
 impl std::fmt::Display for NodeId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for m in &self.module {
+        for m in self.module.iter() {
             write!(f, "module.{m}.")?;
         }
         match &self.kind {
@@ -86,8 +86,8 @@ impl ConfigGraph {
         }
     }
 
-    pub fn id(&self, module: &[String], kind: NodeKind) -> Option<usize> {
-        self.index.get(&NodeId { module: module.to_vec(), kind }).copied()
+    pub fn id(&self, module: &ConfigModulePath, kind: NodeKind) -> Option<usize> {
+        self.index.get(&NodeId { module: module.clone(), kind }).copied()
     }
 }
 
@@ -125,23 +125,20 @@ pub fn build(stack: &Stack, provider_known: &dyn Fn(&str) -> bool) -> (ConfigGra
         }
         for pc in &m.providers {
             let key = ProviderKey { module: p.clone(), name: pc.name.clone(), alias: pc.alias.clone() };
-            g.add(NodeId { module: p.clone(), kind: NodeKind::Provider(key.kind_name()) });
+            g.add(NodeId { module: p.clone(), kind: NodeKind::Provider(key.local()) });
         }
     }
     // Pass 2: edges.
     for m in stack.root.walk() {
         let p = m.call_path.clone();
-        let parent_call = (!p.is_empty()).then(|| {
-            let (name, parent) = p.split_last().expect("non-empty");
-            g.id(parent, NodeKind::ModuleCall(name.clone())).expect("module call node exists")
-        });
+        let parent_call = p.parent().map(|(parent, name)| g.id(&parent, NodeKind::ModuleCall(name.to_string())).expect("module call node exists"));
         let mut b = EdgeBuilder { g: &mut g, diags: &mut diags };
         for (n, v) in &m.variables {
             let me = b.g.id(&p, NodeKind::Variable(n.clone())).expect("added");
             if let Some(call) = parent_call {
                 b.g.edge(me, call, None);
-                let (name, parent_path) = p.split_last().expect("non-empty");
-                let parent = stack.root.descendant(parent_path).expect("parent exists");
+                let (parent_path, name) = p.parent().expect("a module with a call");
+                let parent = stack.root.descendant(&parent_path).expect("parent exists");
                 let mc = &parent.module_calls[name];
                 match mc.inputs.get(n) {
                     Some(e) => b.expr_edges(me, parent, e, Context::ModuleCall(mc.count.is_some(), mc.for_each.is_some())),
@@ -154,8 +151,8 @@ pub fn build(stack: &Stack, provider_known: &dyn Fn(&str) -> bool) -> (ConfigGra
             }
         }
         if let Some(call) = parent_call {
-            let (name, parent_path) = p.split_last().expect("non-empty");
-            let parent = stack.root.descendant(parent_path).expect("parent exists");
+            let (parent_path, name) = p.parent().expect("a module with a call");
+            let parent = stack.root.descendant(&parent_path).expect("parent exists");
             let unavailable = parent.module_calls[name].unavailable;
             for (input, e) in &parent.module_calls[name].inputs {
                 if !unavailable && !m.variables.contains_key(input) {
@@ -191,7 +188,7 @@ pub fn build(stack: &Stack, provider_known: &dyn Fn(&str) -> bool) -> (ConfigGra
         }
         for pc in &m.providers {
             let key = ProviderKey { module: p.clone(), name: pc.name.clone(), alias: pc.alias.clone() };
-            let me = b.g.id(&p, NodeKind::Provider(key.kind_name())).expect("added");
+            let me = b.g.id(&p, NodeKind::Provider(key.local())).expect("added");
             if !provider_known(&pc.name) {
                 b.diags.push(Diagnostic::error(format!("unknown provider {:?}", pc.name), Some(pc.span.clone())));
             }
@@ -222,7 +219,7 @@ pub fn build(stack: &Stack, provider_known: &dyn Fn(&str) -> bool) -> (ConfigGra
                         ));
                         continue;
                     }
-                    let pid = b.g.add(NodeId { module: key.module.clone(), kind: NodeKind::Provider(key.kind_name()) });
+                    let pid = b.g.add(NodeId { module: key.module.clone(), kind: NodeKind::Provider(key.local()) });
                     b.g.edge(me, pid, None);
                     b.g.resource_provider.insert(me, key);
                 }
@@ -242,8 +239,8 @@ pub fn resolve_provider(stack: &Stack, m: &Module, r: &ProviderRef) -> Result<Pr
         if module.providers.iter().any(|p| p.name == want.0 && p.alias == want.1) {
             return Ok(ProviderKey { module: module.call_path.clone(), name: want.0, alias: want.1 });
         }
-        let Some((call_name, parent_path)) = module.call_path.split_last() else { break };
-        let parent = stack.root.descendant(parent_path).expect("parent exists");
+        let Some((parent_path, call_name)) = module.call_path.parent() else { break };
+        let parent = stack.root.descendant(&parent_path).expect("parent exists");
         let key = match &want.1 {
             Some(a) => format!("{}.{a}", want.0),
             None => want.0.clone(),
@@ -256,7 +253,7 @@ pub fn resolve_provider(stack: &Stack, m: &Module, r: &ProviderRef) -> Result<Pr
         module = parent;
     }
     match want.1 {
-        None => Ok(ProviderKey { module: Vec::new(), name: want.0, alias: None }),
+        None => Ok(ProviderKey { module: ConfigModulePath::root(), name: want.0, alias: None }),
         Some(a) => Err(format!("no provider configuration {}.{a} is declared", want.0)),
     }
 }
@@ -377,20 +374,19 @@ impl EdgeBuilder<'_> {
         match s {
             Subject::Var(n) => one(NodeKind::Variable(n.clone()), &|| format!("reference to undeclared variable {n:?}{}", suggest(n, m.variables.keys()))),
             Subject::Local(n) => one(NodeKind::Local(n.clone()), &|| format!("reference to undeclared local value {n:?}{}", suggest(n, m.locals.keys()))),
-            Subject::Resource { type_, name } => one(NodeKind::Resource(format!("{type_}.{name}")), &|| {
+            Subject::Resource { type_, name } => one(NodeKind::Resource(LocalResourceAddr::new(Mode::Managed, type_, name)), &|| {
                 // Near misses among the resources of the same type.
                 let prefix = format!("{type_}.");
-                let names: Vec<String> = m.resources.keys().filter_map(|k| k.strip_prefix(&prefix).map(str::to_string)).collect();
+                let names: Vec<String> = m.resources.keys().filter(|k| k.mode == Mode::Managed && k.type_ == *type_).map(|k| k.name.clone()).collect();
                 let hint = suggest(name, names.iter()).replacen("did you mean \"", &format!("did you mean \"{prefix}"), 1);
                 format!("reference to undeclared resource {type_}.{name}{hint}")
             }),
             Subject::Data { type_, name } => {
-                one(NodeKind::Resource(format!("data.{type_}.{name}")), &|| format!("reference to undeclared data source data.{type_}.{name}"))
+                one(NodeKind::Resource(LocalResourceAddr::new(Mode::Data, type_, name)), &|| format!("reference to undeclared data source data.{type_}.{name}"))
             }
             Subject::Module { name, output } => {
                 let call = m.module_calls.get(name).ok_or_else(|| format!("reference to undeclared module {name:?}"))?;
-                let mut child = p.clone();
-                child.push(name.clone());
+                let child = p.child(name);
                 match output {
                     Some(o) => match self.g.id(&child, NodeKind::Output(o.clone())) {
                         Some(i) => Ok(vec![i]),
@@ -495,14 +491,5 @@ pub fn resource_of<'a>(stack: &'a Stack, id: &NodeId) -> Option<&'a Resource> {
     match &id.kind {
         NodeKind::Resource(k) => stack.root.descendant(&id.module)?.resources.get(k),
         _ => None,
-    }
-}
-
-/// Mode of a resource key.
-pub fn key_mode(key: &str) -> Mode {
-    if key.starts_with("data.") {
-        Mode::Data
-    } else {
-        Mode::Managed
     }
 }

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use iac_core::address::{InstanceAddr, Mode, Target};
+use iac_core::address::{ConfigResourceAddr, InstanceAddr, LocalResourceAddr, Mode, Target};
 use iac_core::backend::StateBackend;
 use iac_core::plan::{Action, Plan, PlanMode, PLAN_FORMAT_VERSION};
 use iac_core::provider::ProviderContext;
@@ -130,7 +130,7 @@ fn apply_moves(stack: &Stack, state: &mut State) -> HashMap<InstanceAddr, Instan
             let mut prefixes: Vec<iac_core::address::ModulePath> = state
                 .resources
                 .keys()
-                .filter(|a| a.resource.module.0.len() >= call_path.len() && a.resource.module.0.iter().zip(call_path).all(|(step, name)| &step.name == name))
+                .filter(|a| a.resource.module.config_path().starts_with(call_path))
                 .map(|a| iac_core::address::ModulePath(a.resource.module.0[..call_path.len()].to_vec()))
                 .collect();
             prefixes.sort();
@@ -474,11 +474,9 @@ pub async fn edit_state<T>(env: &Env, operation: &str, f: impl FnOnce(&mut State
 /// `iac import ADDR ID`: adopts an existing object into state.
 pub async fn import(dir: &Path, env: &Env, addr: InstanceAddr, id: String, vars: Vec<CliVar>) -> Result<(), EngineError> {
     let loaded = load(dir, &env.registry).map_err(|(e, _)| e)?;
-    let exists = loaded
-        .stack
-        .root
-        .descendant(&addr.resource.module.0.iter().map(|s| s.name.clone()).collect::<Vec<_>>())
-        .is_some_and(|m| m.resources.contains_key(&format!("{}.{}", addr.resource.type_, addr.resource.name)));
+    // A resource block of that type and name (looked up as a managed resource).
+    let managed = LocalResourceAddr::new(Mode::Managed, &addr.resource.type_, &addr.resource.name);
+    let exists = loaded.stack.root.resource(&ConfigResourceAddr { module: addr.resource.module.config_path(), resource: managed }).is_some();
     if !exists {
         return Err(EngineError::Invalid(format!("{addr} is not declared in the stack; add a resource block for it first")));
     }

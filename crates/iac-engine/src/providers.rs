@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
+use iac_core::address::{ConfigModulePath, LocalProviderConfig, ProviderAddr};
 use iac_core::provider::{Provider, ProviderFactory};
 use tokio::sync::Semaphore;
 
@@ -14,24 +15,24 @@ use tokio::sync::Semaphore;
 /// empty configuration at the root).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ProviderKey {
-    pub module: Vec<String>,
+    pub module: ConfigModulePath,
     pub name: String,
     pub alias: Option<String>,
 }
 
 impl ProviderKey {
-    pub fn kind_name(&self) -> String {
-        match &self.alias {
-            Some(a) => format!("{}.{a}", self.name),
-            None => self.name.clone(),
-        }
+    /// The configuration as its module names it (`aws.west`).
+    pub fn local(&self) -> LocalProviderConfig {
+        LocalProviderConfig { name: self.name.clone(), alias: self.alias.clone() }
     }
-    pub fn addr(&self) -> iac_core::address::ProviderAddr {
-        iac_core::address::ProviderAddr {
-            module: self.module.iter().map(|m| format!("module.{m}")).collect::<Vec<_>>().join("."),
-            name: self.name.clone(),
-            alias: self.alias.clone(),
-        }
+    /// The configuration as state records it.
+    pub fn addr(&self) -> ProviderAddr {
+        ProviderAddr { module: self.module.to_string(), name: self.name.clone(), alias: self.alias.clone() }
+    }
+    /// The configuration a state's provider address names (a module path
+    /// that does not parse is the root's).
+    pub fn of(p: &ProviderAddr) -> ProviderKey {
+        ProviderKey { module: p.module.parse().unwrap_or_default(), name: p.name.clone(), alias: p.alias.clone() }
     }
 }
 

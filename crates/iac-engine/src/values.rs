@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
 
-use iac_core::address::{InstanceKey, ModulePath};
+use iac_core::address::{ConfigModulePath, InstanceKey, LocalResourceAddr, Mode, ModulePath, ResourceAddr};
 use iac_core::Value;
 use iac_lang::eval::Scope;
 use iac_lang::refs::{Reference, Subject};
@@ -49,14 +49,15 @@ pub enum Shape {
 pub struct Store {
     pub vars: HashMap<(ModulePath, String), Value>,
     pub locals: HashMap<(ModulePath, String), Value>,
-    /// Whole-resource values: an object, a list (count) or a map (for_each).
-    pub resources: HashMap<(ModulePath, String), Value>,
+    /// Whole-resource values, per module instance: an object, a list
+    /// (count) or a map (for_each).
+    pub resources: HashMap<ResourceAddr, Value>,
     pub outputs: HashMap<(ModulePath, String), Value>,
-    /// Module call path (without keys) → its instances, across parent instances.
-    pub module_instances: HashMap<Vec<String>, Vec<ModuleInstance>>,
-    pub module_shapes: HashMap<Vec<String>, Shape>,
-    /// Module call path → the output names its module declares.
-    pub module_outputs: HashMap<Vec<String>, Vec<String>>,
+    /// Module → its instances, across the instances of its parent.
+    pub module_instances: HashMap<ConfigModulePath, Vec<ModuleInstance>>,
+    pub module_shapes: HashMap<ConfigModulePath, Shape>,
+    /// Module → the output names it declares.
+    pub module_outputs: HashMap<ConfigModulePath, Vec<String>>,
     /// A plan walk: impure functions (`uuid()`, `timestamp()`) are unknown.
     pub planning: bool,
     /// What `plantimestamp()` gives: the plan's time, which a saved plan
@@ -77,7 +78,7 @@ pub struct Values {
 impl Values {
     pub fn new(root_dir: PathBuf) -> Values {
         let mut store = Store::default();
-        store.module_instances.insert(Vec::new(), vec![ModuleInstance { path: ModulePath::root(), repetition: Repetition::None }]);
+        store.module_instances.insert(ConfigModulePath::root(), vec![ModuleInstance { path: ModulePath::root(), repetition: Repetition::None }]);
         Values { store: RwLock::new(store), root_dir }
     }
 
@@ -89,9 +90,9 @@ impl Values {
         self.store.write().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Instances of the module at a call path.
-    pub fn instances(&self, call_path: &[String]) -> Vec<ModuleInstance> {
-        self.read().module_instances.get(call_path).cloned().unwrap_or_default()
+    /// Instances of a module.
+    pub fn instances(&self, module: &ConfigModulePath) -> Vec<ModuleInstance> {
+        self.read().module_instances.get(module).cloned().unwrap_or_default()
     }
 }
 
@@ -129,12 +130,12 @@ impl Scope for InstanceScope<'_> {
             Subject::Var(n) => self.store.vars.get(&key(n)).cloned().ok_or_else(|| format!("variable {n:?} has no value here")),
             Subject::Local(n) => self.store.locals.get(&key(n)).cloned().ok_or_else(|| format!("local value {n:?} is not known here")),
             Subject::Resource { type_, name } => {
-                let k = format!("{type_}.{name}");
-                self.store.resources.get(&key(&k)).cloned().ok_or_else(|| format!("resource {k} has no value here"))
+                let k = LocalResourceAddr::new(Mode::Managed, type_, name);
+                self.store.resources.get(&k.in_module(self.module)).cloned().ok_or_else(|| format!("resource {k} has no value here"))
             }
             Subject::Data { type_, name } => {
-                let k = format!("data.{type_}.{name}");
-                self.store.resources.get(&key(&k)).cloned().ok_or_else(|| format!("data source {k} has no value here"))
+                let k = LocalResourceAddr::new(Mode::Data, type_, name);
+                self.store.resources.get(&k.in_module(self.module)).cloned().ok_or_else(|| format!("data source {k} has no value here"))
             }
             Subject::Module { name, .. } => Ok(self.module_value(name)),
             Subject::CountIndex | Subject::EachKey | Subject::EachValue if *self.repetition == Repetition::Unknown => Ok(Value::Unknown),
@@ -168,15 +169,14 @@ impl InstanceScope<'_> {
         match subject {
             Subject::Var(n) => self.store.vars.get(&key(n.clone())),
             Subject::Local(n) => self.store.locals.get(&key(n.clone())),
-            Subject::Resource { type_, name } => self.store.resources.get(&key(format!("{type_}.{name}"))),
-            Subject::Data { type_, name } => self.store.resources.get(&key(format!("data.{type_}.{name}"))),
+            Subject::Resource { type_, name } => self.store.resources.get(&LocalResourceAddr::new(Mode::Managed, type_, name).in_module(self.module)),
+            Subject::Data { type_, name } => self.store.resources.get(&LocalResourceAddr::new(Mode::Data, type_, name).in_module(self.module)),
             _ => None,
         }
     }
 
     fn module_value(&self, name: &str) -> Value {
-        let mut call_path: Vec<String> = self.module.0.iter().map(|s| s.name.clone()).collect();
-        call_path.push(name.to_string());
+        let call_path = self.module.config_path().child(name);
         let outputs = self.store.module_outputs.get(&call_path).cloned().unwrap_or_default();
         let instances: Vec<&ModuleInstance> = self
             .store

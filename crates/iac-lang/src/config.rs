@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use hcl_edit::repr::Span as _;
 use hcl_edit::structure::Body;
-use iac_core::address::Mode;
+use iac_core::address::{ConfigModulePath, ConfigResourceAddr, LocalResourceAddr, Mode};
 
 use crate::source::{FileId, Span};
 use crate::typeexpr::TypeConstraint;
@@ -95,12 +95,9 @@ pub struct Resource {
 }
 
 impl Resource {
-    /// `aws_vpc.main` or `data.aws_ami.x`.
-    pub fn key(&self) -> String {
-        match self.mode {
-            Mode::Managed => format!("{}.{}", self.type_, self.name),
-            Mode::Data => format!("data.{}.{}", self.type_, self.name),
-        }
+    /// `aws_vpc.main` or `data.aws_ami.x`: the resource as its module names it.
+    pub fn key(&self) -> LocalResourceAddr {
+        LocalResourceAddr::new(self.mode, &self.type_, &self.name)
     }
 }
 
@@ -187,8 +184,8 @@ pub struct Backend {
 #[derive(Clone, Debug, Default)]
 pub struct Module {
     pub dir: PathBuf,
-    /// Module call names from the root (`["network", "subnets"]`).
-    pub call_path: Vec<String>,
+    /// Module call names from the root (`module.network.module.subnets`).
+    pub call_path: ConfigModulePath,
     pub required_version: Option<(String, Span)>,
     /// `required_providers` entries, by local name.
     pub required_providers: BTreeMap<String, RequiredProvider>,
@@ -196,7 +193,7 @@ pub struct Module {
     pub variables: BTreeMap<String, Variable>,
     pub locals: BTreeMap<String, Local>,
     /// Keyed by [`Resource::key`].
-    pub resources: BTreeMap<String, Resource>,
+    pub resources: BTreeMap<LocalResourceAddr, Resource>,
     pub outputs: BTreeMap<String, Output>,
     pub module_calls: BTreeMap<String, ModuleCall>,
     pub providers: Vec<ProviderConfig>,
@@ -220,5 +217,10 @@ impl Module {
             None => Some(self),
             Some((first, rest)) => self.module_calls.get(first)?.module.descendant(rest),
         }
+    }
+
+    /// The resource block at a configuration address below this module.
+    pub fn resource(&self, addr: &ConfigResourceAddr) -> Option<&Resource> {
+        self.descendant(&addr.module)?.resources.get(&addr.resource)
     }
 }

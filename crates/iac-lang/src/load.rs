@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use hcl_edit::expr::{Expression, TraversalOperator};
 use hcl_edit::repr::Span as _;
 use hcl_edit::structure::{Attribute, Block, BlockLabel, Body, Structure};
-use iac_core::address::{Mode, Target};
+use iac_core::address::{ConfigModulePath, Mode, Target};
 use iac_core::{AttrPath, PathStep};
 
 use crate::config::*;
@@ -47,7 +47,7 @@ pub fn load_stack(dir: &Path) -> (Stack, Diagnostics) {
     let mut sources = SourceMap::default();
     let mut diags = Diagnostics::default();
     let installed = InstalledModules::read(dir, &mut diags);
-    let root = load_module(dir, Vec::new(), &mut sources, &mut diags, 0, Children::Installed { root: dir, installed: &installed });
+    let root = load_module(dir, ConfigModulePath::root(), &mut sources, &mut diags, 0, Children::Installed { root: dir, installed: &installed });
     once_per_source(&mut diags, &sources);
     (Stack { root, sources }, diags)
 }
@@ -66,8 +66,8 @@ fn once_per_source(diags: &mut Diagnostics, sources: &SourceMap) {
 
 /// One module directory without its child modules: what `iac init` reads
 /// to learn which module calls it has to install.
-pub fn load_module_dir(dir: &Path, call_path: Vec<String>, sources: &mut SourceMap, diags: &mut Diagnostics) -> Module {
-    load_module(dir, call_path, sources, diags, 0, Children::Skip)
+pub fn load_module_dir(dir: &Path, call_path: impl Into<ConfigModulePath>, sources: &mut SourceMap, diags: &mut Diagnostics) -> Module {
+    load_module(dir, call_path.into(), sources, diags, 0, Children::Skip)
 }
 
 /// Where the manifest of installed modules lives, relative to the stack.
@@ -127,7 +127,7 @@ fn display_name(path: &Path) -> String {
     }
 }
 
-fn load_module(dir: &Path, call_path: Vec<String>, sources: &mut SourceMap, diags: &mut Diagnostics, depth: usize, children: Children) -> Module {
+fn load_module(dir: &Path, call_path: ConfigModulePath, sources: &mut SourceMap, diags: &mut Diagnostics, depth: usize, children: Children) -> Module {
     let mut module = Module { dir: dir.to_path_buf(), call_path, ..Module::default() };
     let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(rd) => rd
@@ -194,8 +194,7 @@ fn load_module(dir: &Path, call_path: Vec<String>, sources: &mut SourceMap, diag
         let call = module.module_calls.get(&name).expect("listed above");
         let source = call.source.clone();
         let span = call.source_span.clone().unwrap_or_else(|| call.span.clone());
-        let mut path = module.call_path.clone();
-        path.push(name.clone());
+        let path = module.call_path.child(&name);
         // A call whose module cannot be loaded gets an empty module marked
         // unavailable, so the graph does not add a "has no output" error per
         // reference to it: the one diagnostic below names the real cause.

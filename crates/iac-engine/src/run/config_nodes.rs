@@ -4,7 +4,7 @@
 //! count/for_each into module instances). Each evaluates once per instance
 //! of its module and stores the result in the value store.
 
-use iac_core::address::ModulePath;
+use iac_core::address::{ConfigModulePath, ModulePath};
 use iac_core::Value;
 use iac_lang::diagnostic::Diagnostic;
 use iac_lang::eval::Evaluator;
@@ -15,9 +15,9 @@ use super::object::not_finite;
 use crate::values::{InstanceScope, ModuleInstance, Repetition, Shape};
 
 impl Run {
-    pub(super) fn variable_node(&self, module: &[String], name: &str) -> NodeResult {
-        let Some((call_name, parent_path)) = module.split_last() else { return Ok(()) };
-        let parent = self.stack.root.descendant(parent_path).expect("parent module");
+    pub(super) fn variable_node(&self, module: &ConfigModulePath, name: &str) -> NodeResult {
+        let Some((parent_path, call_name)) = module.parent() else { return Ok(()) };
+        let parent = self.stack.root.descendant(&parent_path).expect("parent module");
         let child = self.stack.root.descendant(module).expect("module");
         let var = &child.variables[name];
         let call = &parent.module_calls[call_name];
@@ -58,7 +58,7 @@ impl Run {
     }
 
     /// Evaluates `expr` once per instance of `module`; errors become diagnostics.
-    fn eval_per_instance(&self, module: &[String], expr: &iac_lang::config::Expr) -> Vec<(ModulePath, Option<Value>)> {
+    fn eval_per_instance(&self, module: &ConfigModulePath, expr: &iac_lang::config::Expr) -> Vec<(ModulePath, Option<Value>)> {
         let m = self.stack.root.descendant(module).expect("module");
         self.values
             .instances(module)
@@ -81,7 +81,7 @@ impl Run {
             .collect()
     }
 
-    pub(super) fn local_node(&self, module: &[String], name: &str) -> NodeResult {
+    pub(super) fn local_node(&self, module: &ConfigModulePath, name: &str) -> NodeResult {
         let m = self.stack.root.descendant(module).expect("module");
         let mut ok = true;
         for (path, v) in self.eval_per_instance(module, &m.locals[name].value) {
@@ -95,7 +95,7 @@ impl Run {
         ok.then_some(()).ok_or(())
     }
 
-    pub(super) fn output_node(&self, module: &[String], name: &str) -> NodeResult {
+    pub(super) fn output_node(&self, module: &ConfigModulePath, name: &str) -> NodeResult {
         let m = self.stack.root.descendant(module).expect("module");
         let out = &m.outputs[name];
         let mut ok = true;
@@ -109,7 +109,7 @@ impl Run {
                 ok = false;
                 continue;
             }
-            if module.is_empty() && v.contains_sensitive() && !out.sensitive {
+            if module.is_root() && v.contains_sensitive() && !out.sensitive {
                 self.diag(
                     Diagnostic::error(format!("output {name:?} refers to sensitive values"), Some(out.value.span()))
                         .with_detail("mark the output with sensitive = true to show that this is intended"),
@@ -122,7 +122,7 @@ impl Run {
         ok.then_some(()).ok_or(())
     }
 
-    pub(super) fn module_call_node(&self, module: &[String], name: &str) -> NodeResult {
+    pub(super) fn module_call_node(&self, module: &ConfigModulePath, name: &str) -> NodeResult {
         let m = self.stack.root.descendant(module).expect("module");
         let call = &m.module_calls[name];
         let mut children = Vec::new();
@@ -149,8 +149,7 @@ impl Run {
                 }
             }
         }
-        let mut call_path = module.to_vec();
-        call_path.push(name.to_string());
+        let call_path = module.child(name);
         let mut store = self.values.write();
         store.module_instances.insert(call_path.clone(), children);
         store.module_shapes.insert(call_path.clone(), shape);

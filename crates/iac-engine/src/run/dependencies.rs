@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 
-use iac_core::address::{InstanceKey, Mode, ModulePath, ResourceAddr};
+use iac_core::address::ResourceAddr;
 
 use super::context::Run;
 use crate::graph::NodeKind;
@@ -40,13 +40,8 @@ impl Run {
             .map(|d| {
                 let id = &self.graph.nodes[d];
                 let NodeKind::Resource(k) = &id.kind else { unreachable!("filtered to resources") };
-                let module = ModulePath(id.module.iter().map(|n| iac_core::address::ModuleStep { name: n.clone(), key: InstanceKey::None }).collect());
-                let (mode, rest) = match k.strip_prefix("data.") {
-                    Some(r) => (Mode::Data, r),
-                    None => (Mode::Managed, k.as_str()),
-                };
-                let (t, n) = rest.split_once('.').unwrap_or((rest, ""));
-                ResourceAddr { module, mode, type_: t.to_string(), name: n.to_string() }
+                // Recorded without instance keys: a dependency is on every instance.
+                k.in_module(&id.module.unkeyed_instance())
             })
             .collect()
     }

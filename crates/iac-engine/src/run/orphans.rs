@@ -41,11 +41,7 @@ pub fn plan_deletes(state: &State, scope: &DeleteScope) -> Result<Vec<ResourceCh
             continue;
         }
         if scope.mode == PlanMode::Destroy {
-            if let Some(r) = scope
-                .root
-                .descendant(&addr.resource.module.0.iter().map(|s| s.name.clone()).collect::<Vec<_>>())
-                .and_then(|m| m.resources.get(&format!("{}.{}", addr.resource.type_, addr.resource.name)))
-            {
+            if let Some(r) = scope.root.resource(&addr.resource.config()) {
                 if r.lifecycle.prevent_destroy {
                     errors.push(Diagnostic::error(format!("{addr} has lifecycle.prevent_destroy set, but the plan would destroy it"), Some(r.span.clone())));
                     continue;
@@ -81,13 +77,7 @@ fn orphan_reason(root: &Module, module_instances: &[ModulePath], addr: &Instance
     if !module.is_root() && module_instances.binary_search(module).is_err() {
         return DELETE_NO_MODULE;
     }
-    let names: Vec<String> = module.0.iter().map(|s| s.name.clone()).collect();
-    let key = if addr.resource.mode == Mode::Data {
-        format!("data.{}.{}", addr.resource.type_, addr.resource.name)
-    } else {
-        format!("{}.{}", addr.resource.type_, addr.resource.name)
-    };
-    let Some(r) = root.descendant(&names).and_then(|m| m.resources.get(&key)) else { return DELETE_NO_RESOURCE_CONFIG };
+    let Some(r) = root.resource(&addr.resource.config()) else { return DELETE_NO_RESOURCE_CONFIG };
     match (&addr.key, r.count.is_some(), r.for_each.is_some()) {
         (InstanceKey::Int(_), true, _) => DELETE_COUNT_INDEX,
         (InstanceKey::Str(_), _, true) => DELETE_EACH_KEY,

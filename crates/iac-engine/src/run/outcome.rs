@@ -97,9 +97,7 @@ impl Run {
     fn take_planned_values(&self, changes: &mut [ResourceChange]) {
         let mut store = self.values.write();
         for c in changes.iter_mut().filter(|c| c.action != Action::Read) {
-            let r = &c.addr.resource;
-            let key = if r.mode == iac_core::address::Mode::Data { format!("data.{}.{}", r.type_, r.name) } else { format!("{}.{}", r.type_, r.name) };
-            let Some(whole) = store.resources.get_mut(&(r.module.clone(), key)) else { continue };
+            let Some(whole) = store.resources.get_mut(&c.addr.resource) else { continue };
             let slot = match (&c.addr.key, whole) {
                 (InstanceKey::None, v) => Some(v),
                 (InstanceKey::Int(i), Value::List(items)) => items.get_mut(*i as usize),

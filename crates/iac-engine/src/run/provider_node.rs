@@ -20,10 +20,7 @@ impl Run {
     pub(super) async fn provider_node(&self, idx: usize) -> NodeResult {
         let id = &self.graph.nodes[idx];
         let NodeKind::Provider(kind) = &id.kind else { return Ok(()) };
-        let (name, alias) = match kind.split_once('.') {
-            Some((n, a)) => (n.to_string(), Some(a.to_string())),
-            None => (kind.clone(), None),
-        };
+        let (name, alias) = (kind.name.clone(), kind.alias.clone());
         let key = ProviderKey { module: id.module.clone(), name: name.clone(), alias: alias.clone() };
         let Some(factory) = self.registry.get(&name).cloned() else { return Err(()) };
         let m = self.stack.root.descendant(&id.module).expect("module");

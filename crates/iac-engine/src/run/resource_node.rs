@@ -166,7 +166,7 @@ impl Run {
                         .collect(),
                 ),
             };
-            self.values.write().resources.insert((minst.path.clone(), res.key()), whole);
+            self.values.write().resources.insert(raddr, whole);
         }
         ok.then_some(()).ok_or(())
     }

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use iac_core::address::{InstanceAddr, Mode, ResourceAddr, Target};
+use iac_core::address::{ConfigModulePath, InstanceAddr, LocalResourceAddr, ResourceAddr, Target};
 
 use super::context::Run;
 use crate::graph::{ConfigGraph, NodeKind};
@@ -14,21 +14,10 @@ pub(super) fn targeted(g: &ConfigGraph, targets: &[Target]) -> HashSet<usize> {
     let mut stack = Vec::new();
     for (i, id) in g.nodes.iter().enumerate() {
         let NodeKind::Resource(k) = &id.kind else { continue };
-        let (mode, rest) = match k.strip_prefix("data.") {
-            Some(r) => (Mode::Data, r),
-            None => (Mode::Managed, k.as_str()),
-        };
-        let (t, n) = rest.split_once('.').unwrap_or((rest, ""));
-        let hit = targets.iter().any(|tg| {
-            let (m, r): (Vec<String>, Option<&ResourceAddr>) = match tg {
-                Target::Module(mp) => (mp.0.iter().map(|s| s.name.clone()).collect(), None),
-                Target::Resource(r) => (r.module.0.iter().map(|s| s.name.clone()).collect(), Some(r)),
-                Target::Instance(ia) => (ia.resource.module.0.iter().map(|s| s.name.clone()).collect(), Some(&ia.resource)),
-            };
-            match r {
-                None => id.module.len() >= m.len() && id.module[..m.len()] == m[..],
-                Some(r) => id.module == m && r.mode == mode && r.type_ == t && r.name == n,
-            }
+        let hit = targets.iter().any(|tg| match tg {
+            Target::Module(m) => id.module.starts_with(&m.config_path()),
+            Target::Resource(r) => resource_is(r, &id.module, k),
+            Target::Instance(i) => resource_is(&i.resource, &id.module, k),
         });
         if hit {
             stack.push(i);
@@ -40,6 +29,11 @@ pub(super) fn targeted(g: &ConfigGraph, targets: &[Target]) -> HashSet<usize> {
         }
     }
     out
+}
+
+/// Whether `r` is (an instance of) the resource `local` of `module`.
+fn resource_is(r: &ResourceAddr, module: &ConfigModulePath, local: &LocalResourceAddr) -> bool {
+    r.mode == local.mode && r.type_ == local.type_ && r.name == local.name && r.module.config_path() == *module
 }
 
 impl Run {

@@ -1,0 +1,236 @@
+//! Configuration-level addresses: a module and a resource as the
+//! configuration declares them, before count/for_each make instances of
+//! them (Terraform's `addrs.Module`, `addrs.Resource` and
+//! `addrs.ConfigResource`), and a provider configuration as its module
+//! names it. Every instance of a module shares its
+//! [`ConfigModulePath`]; every instance of a resource shares its
+//! [`ConfigResourceAddr`].
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::ops::Deref;
+use std::str::FromStr;
+
+use serde::{Serialize, Serializer};
+
+use super::{AddressParseError, InstanceKey, Mode, ModulePath, ModuleStep, ResourceAddr, Target};
+
+/// A module in the configuration: the module call names from the root
+/// (`module.net.module.subnets`), without instance keys; empty for the
+/// root module. It reads as the slice of call names.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct ConfigModulePath(Vec<String>);
+
+impl ConfigModulePath {
+    pub fn root() -> ConfigModulePath {
+        ConfigModulePath(Vec::new())
+    }
+    pub fn is_root(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// The module a call named `name` in this one makes.
+    pub fn child(&self, name: &str) -> ConfigModulePath {
+        let mut p = self.clone();
+        p.0.push(name.to_string());
+        p
+    }
+    /// The calling module and the name of the call; None for the root.
+    pub fn parent(&self) -> Option<(ConfigModulePath, &str)> {
+        let (last, parent) = self.0.split_last()?;
+        Some((ConfigModulePath(parent.to_vec()), last))
+    }
+    /// Whether `self` is `prefix` or inside it.
+    pub fn starts_with(&self, prefix: &ConfigModulePath) -> bool {
+        self.0.starts_with(&prefix.0)
+    }
+    /// The one instance of this module that has no instance keys.
+    pub fn unkeyed_instance(&self) -> ModulePath {
+        ModulePath(self.0.iter().map(|n| ModuleStep { name: n.clone(), key: InstanceKey::None }).collect())
+    }
+}
+
+impl Deref for ConfigModulePath {
+    type Target = [String];
+    fn deref(&self) -> &[String] {
+        &self.0
+    }
+}
+
+impl From<Vec<String>> for ConfigModulePath {
+    fn from(names: Vec<String>) -> Self {
+        ConfigModulePath(names)
+    }
+}
+
+impl FromIterator<String> for ConfigModulePath {
+    fn from_iter<I: IntoIterator<Item = String>>(iter: I) -> Self {
+        ConfigModulePath(iter.into_iter().collect())
+    }
+}
+
+impl fmt::Display for ConfigModulePath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, name) in self.0.iter().enumerate() {
+            if i > 0 {
+                write!(f, ".")?;
+            }
+            write!(f, "module.{name}")?;
+        }
+        Ok(())
+    }
+}
+
+/// `module.a.module.b` (instance keys, if written, are dropped); the empty
+/// string is the root module.
+impl FromStr for ConfigModulePath {
+    type Err = AddressParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.trim().is_empty() {
+            return Ok(ConfigModulePath::root());
+        }
+        match s.parse::<Target>()? {
+            Target::Module(m) => Ok(m.config_path()),
+            other => Err(AddressParseError { input: s.into(), reason: format!("expected a module, found {other}") }),
+        }
+    }
+}
+
+impl ModulePath {
+    /// The module of the configuration this is an instance of.
+    pub fn config_path(&self) -> ConfigModulePath {
+        ConfigModulePath(self.0.iter().map(|s| s.name.clone()).collect())
+    }
+}
+
+/// A resource as its module names it: `aws_vpc.main`, `data.aws_ami.x`.
+/// Ordered as its text is, so maps keyed by it list resources as they
+/// always have.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct LocalResourceAddr {
+    pub mode: Mode,
+    pub type_: String,
+    pub name: String,
+}
+
+impl LocalResourceAddr {
+    pub fn new(mode: Mode, type_: &str, name: &str) -> LocalResourceAddr {
+        LocalResourceAddr { mode, type_: type_.to_string(), name: name.to_string() }
+    }
+    /// This resource in one instance of its module.
+    pub fn in_module(&self, module: &ModulePath) -> ResourceAddr {
+        ResourceAddr { module: module.clone(), mode: self.mode, type_: self.type_.clone(), name: self.name.clone() }
+    }
+    fn text(&self) -> impl Iterator<Item = u8> + '_ {
+        let prefix: &[u8] = if self.mode == Mode::Data { b"data." } else { b"" };
+        prefix.iter().copied().chain(self.type_.bytes()).chain(std::iter::once(b'.')).chain(self.name.bytes())
+    }
+}
+
+impl Ord for LocalResourceAddr {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.text().cmp(other.text())
+    }
+}
+
+impl PartialOrd for LocalResourceAddr {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl fmt::Display for LocalResourceAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.mode == Mode::Data {
+            write!(f, "data.")?;
+        }
+        write!(f, "{}.{}", self.type_, self.name)
+    }
+}
+
+impl Serialize for LocalResourceAddr {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A resource in the configuration, all instances of all instances of its
+/// module: `module.net.aws_subnet.private`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ConfigResourceAddr {
+    pub module: ConfigModulePath,
+    pub resource: LocalResourceAddr,
+}
+
+impl fmt::Display for ConfigResourceAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.module.is_root() {
+            write!(f, "{}.", self.module)?;
+        }
+        write!(f, "{}", self.resource)
+    }
+}
+
+/// A provider configuration as its module names it: `aws`, `aws.west`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LocalProviderConfig {
+    pub name: String,
+    pub alias: Option<String>,
+}
+
+impl fmt::Display for LocalProviderConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.name)?;
+        if let Some(a) = &self.alias {
+            write!(f, ".{a}")?;
+        }
+        Ok(())
+    }
+}
+
+impl ResourceAddr {
+    /// The resource as its module names it.
+    pub fn local(&self) -> LocalResourceAddr {
+        LocalResourceAddr { mode: self.mode, type_: self.type_.clone(), name: self.name.clone() }
+    }
+    /// The resource of the configuration this is in one module instance of.
+    pub fn config(&self) -> ConfigResourceAddr {
+        ConfigResourceAddr { module: self.module.config_path(), resource: self.local() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::address::InstanceAddr;
+
+    #[test]
+    fn config_addresses_print_and_parse_as_terraform_writes_them() {
+        let m: ConfigModulePath = "module.net[\"a\"].module.inner[2]".parse().unwrap();
+        assert_eq!(m.to_string(), "module.net.module.inner");
+        assert_eq!(&m[..], ["net".to_string(), "inner".to_string()]);
+        assert_eq!("".parse::<ConfigModulePath>().unwrap(), ConfigModulePath::root());
+        assert!("aws_vpc.x".parse::<ConfigModulePath>().is_err());
+        let (parent, call) = m.parent().unwrap();
+        assert_eq!((parent.to_string().as_str(), call), ("module.net", "inner"));
+        let r: InstanceAddr = "module.net[\"a\"].data.aws_ami.x[0]".parse().unwrap();
+        assert_eq!(r.resource.config().to_string(), "module.net.data.aws_ami.x");
+        assert_eq!(r.resource.local().in_module(&r.resource.module), r.resource);
+    }
+
+    #[test]
+    fn local_resource_addresses_sort_as_their_text() {
+        let mut addrs = vec![
+            LocalResourceAddr::new(Mode::Managed, "local_file", "a"),
+            LocalResourceAddr::new(Mode::Data, "x", "y"),
+            LocalResourceAddr::new(Mode::Managed, "aws_vpc", "main"),
+            LocalResourceAddr::new(Mode::Managed, "aws_vpc_x", "a"),
+            LocalResourceAddr::new(Mode::Managed, "aws_vpc", "a_b"),
+            LocalResourceAddr::new(Mode::Managed, "d", "z"),
+            LocalResourceAddr::new(Mode::Data, "a", "b"),
+        ];
+        let mut texts: Vec<String> = addrs.iter().map(|a| a.to_string()).collect();
+        addrs.sort();
+        texts.sort();
+        assert_eq!(addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>(), texts);
+    }
+}
