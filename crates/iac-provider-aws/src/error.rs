@@ -6,6 +6,7 @@ use aws_smithy_runtime_api::http::Response as HttpResponse;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use iac_core::provider::ProviderError;
+use iac_provider_sdk::DecodeError;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum AwsError {
@@ -20,6 +21,9 @@ pub enum AwsError {
     /// The object reached a state it will not leave by itself (FAILED).
     #[error("{addr}: {message}")]
     Failed { addr: String, message: String },
+    /// A value did not fit its type's model.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
 }
 
 /// Codes AWS uses for "no such object" across the services this provider calls.
@@ -110,6 +114,7 @@ impl From<AwsError> for ProviderError {
             AwsError::Timeout { addr, what, seconds } => ProviderError::Timeout { what: format!("{addr}: {what}"), seconds: *seconds },
             AwsError::Invalid { .. } => ProviderError::InvalidConfig(e.to_string()),
             AwsError::Failed { .. } => ProviderError::Api { code: "FAILED".into(), message: e.to_string() },
+            AwsError::Decode(_) => ProviderError::Other(e.to_string()),
         }
     }
 }

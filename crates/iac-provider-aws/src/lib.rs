@@ -2,17 +2,22 @@
 //! route tables, Elastic IPs, NAT gateways, security groups and their
 //! rules), IAM roles and OIDC providers, EKS clusters, node groups, add-ons
 //! and access entries, and S3 buckets with their settings, with Terraform's
-//! names and attributes so configurations port. It runs on the official AWS
-//! SDK for Rust: credentials from the SDK's chain (never logged, planned or
-//! stored), endpoints per service (`endpoints { }`, `AWS_ENDPOINT_URL*`),
+//! names and attributes so configurations port. Each type is a typed model
+//! plus create, read, update and delete on the provider SDK
+//! (`iac-provider-sdk`), all registered in one list
+//! (`resources::types`); what they share is [`Aws`]'s: `tags_all` planned
+//! from the provider's `default_tags` and split back from what AWS reports,
+//! deletes of objects already gone treated as done. It runs on the official
+//! AWS SDK for Rust: credentials from the SDK's chain (never logged, planned
+//! or stored), endpoints per service (`endpoints { }`, `AWS_ENDPOINT_URL*`),
 //! the adaptive retry mode, and an ownership tag on every object so that
 //! `recover` adopts what an interrupted create made; [`inventory`] lists the
 //! account's objects for `iac drift -unmanaged`.
 //!
 //! Architecture Invariant: like every provider, this crate sees only
-//! `iac_core`'s provider protocol; it must never depend on the engine, the
-//! language crate or the CLI (they are test-only dependencies). It is the
-//! only crate that compiles the EC2, EKS and IAM SDKs.
+//! `iac_core`'s provider protocol and the provider SDK; it must never depend
+//! on the engine, the language crate or the CLI (they are test-only
+//! dependencies). It is the only crate that compiles the EC2, EKS and IAM SDKs.
 
 mod clients;
 pub mod eks_token;
@@ -20,23 +25,24 @@ pub mod error;
 pub mod inventory;
 mod resources;
 pub mod schema;
-mod schema_util;
 pub mod settings;
 pub mod tags;
 mod values;
 mod wait;
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use iac_core::provider::*;
-use iac_core::schema::ProviderSchema;
+use iac_core::schema::{Block, ProviderSchema};
 use iac_core::Value;
+use iac_provider_sdk::{Configured, SdkProvider, Types};
 
 use crate::clients::Clients;
 use crate::error::AwsError;
-use crate::resources::{data, finish_read, import_defaults, resource, Cx, Resource};
 use crate::settings::Settings;
+use crate::values::set;
 
 pub use error::AwsError as Error;
 
@@ -60,10 +66,12 @@ pub const ENV_KEYS: &[&str] = &[
     "AWS_ENDPOINT_URL_STS",
 ];
 
-/// Registered under the name `aws`.
+/// Registered under the name `aws`. Hand-written (not the SDK's
+/// `Factory`) because the provider reads the environment the CLI passes in.
 pub struct AwsFactory {
-    /// Built on first use: a stack without AWS resources never pays for it.
-    schema: std::sync::OnceLock<ProviderSchema>,
+    /// Built on first use: a stack without AWS resources never pays for them.
+    types: OnceLock<Arc<Types<Aws>>>,
+    schema: OnceLock<ProviderSchema>,
     env: Vec<(String, String)>,
 }
 
@@ -75,7 +83,11 @@ impl AwsFactory {
 
     /// With an explicit environment (tests).
     pub fn with_env(env: Vec<(String, String)>) -> AwsFactory {
-        AwsFactory { schema: std::sync::OnceLock::new(), env }
+        AwsFactory { types: OnceLock::new(), schema: OnceLock::new(), env }
+    }
+
+    fn types(&self) -> &Arc<Types<Aws>> {
+        self.types.get_or_init(|| Arc::new(resources::types()))
     }
 }
 
@@ -85,13 +97,14 @@ impl ProviderFactory for AwsFactory {
         "aws"
     }
     fn schema(&self) -> &ProviderSchema {
-        self.schema.get_or_init(schema::provider_schema)
+        self.schema.get_or_init(|| self.types().schema(schema::provider_block()))
     }
     async fn configure(&self, req: ConfigureRequest) -> Result<Arc<dyn Provider>, ProviderError> {
         let settings = Settings::from_config(&req.config, &self.env).map_err(ProviderError::InvalidConfig)?;
         let clients = Clients::new(&settings).await.map_err(ProviderError::InvalidConfig)?;
         tracing::debug!(region = %clients.region, endpoints = ?settings.endpoints, assume_role = settings.assume_role.is_some(), "aws provider configured");
-        Ok(Arc::new(Aws { clients, settings, stack_id: req.context.stack_id }))
+        let aws = Aws { clients, settings, stack_id: req.context.stack_id };
+        Ok(Arc::new(SdkProvider::new(aws, self.types().clone())))
     }
 }
 
@@ -102,92 +115,62 @@ pub struct Aws {
     stack_id: String,
 }
 
-type R<T> = Result<T, ProviderError>;
-
-fn unsupported(t: &str) -> ProviderError {
-    ProviderError::Unsupported(format!("the aws provider has no {t}"))
-}
-
 impl Aws {
-    fn cx<'a>(&'a self, addr: &'a str) -> Cx<'a> {
-        Cx { c: &self.clients, s: &self.settings, addr, owner: tags::owner_value(&self.stack_id, addr) }
-    }
-
-    fn resource(&self, t: &str) -> R<&'static dyn Resource> {
-        resource(t).ok_or_else(|| unsupported(t))
-    }
-
     /// The region this configuration works in.
     pub fn region(&self) -> &str {
         &self.clients.region
     }
 }
 
+/// Whether a type has `tags` and `tags_all`.
+fn tagged(block: &Block) -> bool {
+    block.attributes.contains_key("tags_all")
+}
+
 #[async_trait]
-impl Provider for Aws {
+impl Configured for Aws {
+    type Error = AwsError;
+    const NAME: &'static str = "aws";
+
     fn max_concurrency(&self) -> Option<usize> {
         Some(16)
     }
 
-    async fn plan_change(&self, req: PlanChangeRequest) -> R<PlanChangeResponse> {
-        let r = self.resource(&req.type_)?;
-        Ok(resources::plan(r, &self.settings, &req.addr.to_string(), req.prior.as_ref(), &req.config)?)
-    }
-
-    async fn apply_change(&self, req: ApplyChangeRequest) -> R<ApplyChangeResponse> {
-        let r = self.resource(&req.type_)?;
-        let addr = req.addr.to_string();
-        let cx = self.cx(&addr);
-        let v = match &req.prior {
-            None => r.create(&cx, &req.planned).await,
-            Some(prior) => r.update(&cx, prior, &req.planned).await,
-        }?;
-        Ok(ApplyChangeResponse { new_state: finish_read(r, &self.settings, &req.planned, v), private: None })
-    }
-
-    async fn read(&self, req: ReadRequest) -> R<Option<Value>> {
-        let r = self.resource(&req.type_)?;
-        let addr = req.addr.to_string();
-        let v = r.read(&self.cx(&addr), &req.current).await?;
-        Ok(v.map(|v| finish_read(r, &self.settings, &req.current, v)))
-    }
-
-    async fn delete(&self, req: DeleteRequest) -> R<()> {
-        let r = self.resource(&req.type_)?;
-        let addr = req.addr.to_string();
-        match r.delete(&self.cx(&addr), &req.prior).await {
-            Err(e) if e.is_not_found() => Ok(()),
-            other => Ok(other?),
+    /// Empty `tags` are none (AWS does not tell the two apart); `tags_all`
+    /// is the provider's `default_tags` overlaid by them.
+    fn prepare_config(&self, block: &Block, config: &mut Value) {
+        if !tagged(block) {
+            return;
         }
-    }
-
-    async fn import(&self, req: ImportRequest) -> R<Value> {
-        let r = self.resource(&req.type_)?;
-        let addr = req.addr.to_string();
-        let stub = r.import_stub(&req.id);
-        match r.read(&self.cx(&addr), &stub).await? {
-            Some(v) => Ok(import_defaults(r, finish_read(r, &self.settings, &stub, v))),
-            None => Err(AwsError::invalid(&addr, format!("cannot import {:?}: no such {} exists", req.id, req.type_)).into()),
+        if config.get("tags").and_then(Value::as_map).is_some_and(|m| m.is_empty()) {
+            set(config, "tags", Value::Null);
         }
+        let all = tags::planned_all(&self.settings.default_tags, config.get("tags").unwrap_or(&Value::Null));
+        set(config, "tags_all", all);
     }
 
-    async fn read_data(&self, req: ReadDataRequest) -> R<Value> {
-        let d = data::data_source(&req.type_).ok_or_else(|| unsupported(&format!("data source {}", req.type_)))?;
-        let addr = req.addr.to_string();
-        Ok(d.read(&self.cx(&addr), &req.config).await?)
-    }
-
-    async fn recover(&self, req: RecoverRequest) -> R<Option<Value>> {
-        let Ok(r) = self.resource(&req.type_) else { return Ok(None) };
-        let addr = req.addr.to_string();
-        let found = r.recover(&self.cx(&addr), &req.planned).await?;
-        if found.is_some() {
-            tracing::info!(addr, "found the object an interrupted create made");
+    /// The object's tags as AWS reports them (in `tags_all`) split into
+    /// `tags` and `tags_all`.
+    fn finish_read(&self, block: &Block, current: &Value, read: &mut Value) {
+        if !tagged(block) {
+            return;
         }
-        Ok(found.map(|v| finish_read(r, &self.settings, &req.planned, v)))
+        let raw: BTreeMap<String, String> = tags::map_of(read.get("tags_all"));
+        let (own, all) = tags::from_aws(current, &raw, &self.settings.default_tags);
+        set(read, "tags", own);
+        set(read, "tags_all", all);
     }
 
-    async fn list_objects(&self, types: &[String]) -> R<Vec<CloudObject>> {
+    /// IAM rewrites policy documents (a one-element list becomes its element).
+    fn json_equal(a: &str, b: &str) -> bool {
+        values::json_equal(a, b)
+    }
+
+    fn is_gone(e: &AwsError) -> bool {
+        e.is_not_found()
+    }
+
+    async fn list_objects(&self, types: &[String]) -> Result<Vec<CloudObject>, ProviderError> {
         Ok(inventory::list(&self.clients, types).await?)
     }
 }

@@ -1,11 +1,18 @@
-//! The provider's schema: the `provider "aws"` block and every resource and
-//! data source, with Terraform's names and attributes so configurations port.
+//! The provider's schema: the `provider "aws"` block, and every resource
+//! and data source from their models, with Terraform's names and attributes
+//! so configurations port.
 
-use iac_core::schema::{Attribute, Block, ProviderSchema};
+use iac_core::schema::{AttrType, Attribute, Block, NestedBlock, Nesting, ProviderSchema};
 
-use crate::resources::{data, resource, RESOURCE_TYPES};
-use crate::schema_util::*;
 use crate::settings::SERVICES;
+
+use AttrType::{Bool, Number, String as Str};
+
+/// A block written at most once (`endpoints { }`), as Terraform's providers
+/// declare them: a list of at most one.
+fn one(block: Block) -> NestedBlock {
+    NestedBlock { nesting: Nesting::List, block, min_items: 0, max_items: Some(1), force_new: false }
+}
 
 pub fn provider_block() -> Block {
     let mut endpoints = Block::default();
@@ -22,7 +29,7 @@ pub fn provider_block() -> Block {
         .attr("s3_use_path_style", Attribute::optional(Bool))
         .attr("poll_interval_ms", Attribute::optional(Number).describe("how often waiters poll (default 10000)"))
         .block("endpoints", one(endpoints))
-        .block("default_tags", one(Block::default().attr("tags", Attribute::optional(map_of(Str)))))
+        .block("default_tags", one(Block::default().attr("tags", Attribute::optional(AttrType::Map(Box::new(Str))))))
         .block(
             "assume_role",
             one(Block::default()
@@ -32,19 +39,9 @@ pub fn provider_block() -> Block {
         )
 }
 
+/// The whole schema (the factory builds it once; this builds it anew).
 pub fn provider_schema() -> ProviderSchema {
-    let mut s = ProviderSchema { provider: provider_block(), ..ProviderSchema::default() };
-    for t in RESOURCE_TYPES {
-        if let Some(r) = resource(t) {
-            s.resources.insert(t.to_string(), r.schema());
-        }
-    }
-    for t in data::DATA_TYPES {
-        if let Some(d) = data::data_source(t) {
-            s.data_sources.insert(t.to_string(), d.schema());
-        }
-    }
-    s
+    crate::resources::types().schema(provider_block())
 }
 
 #[cfg(test)]
@@ -52,14 +49,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_listed_type_has_a_schema_with_an_id() {
+    fn every_type_has_a_schema_with_an_id() {
         let s = provider_schema();
-        for t in RESOURCE_TYPES {
-            let r = s.resources.get(*t).unwrap_or_else(|| panic!("{t} has no schema"));
+        assert_eq!((s.resources.len(), s.data_sources.len()), (25, 4));
+        for (t, r) in &s.resources {
             assert!(r.block.attributes.get("id").is_some_and(|a| a.computed), "{t}: id must be computed");
-        }
-        for t in data::DATA_TYPES.iter().filter(|t| data::data_source(t).is_some()) {
-            assert!(s.data_sources.contains_key(*t));
         }
     }
 

@@ -7,8 +7,6 @@ use std::collections::BTreeMap;
 
 use iac_core::Value;
 
-use crate::values::{get_str_map, str_map, str_map_or_null};
-
 pub const OWNER_TAG: &str = "iac:owner";
 
 /// The ownership tag's value: `<stack>/<address>`, with characters IAM and S3
@@ -29,6 +27,15 @@ pub fn owner_value(stack_id: &str, addr: &str) -> String {
     out
 }
 
+/// The string entries of a map value (none when it is not a map).
+pub fn map_of(v: Option<&Value>) -> BTreeMap<String, String> {
+    v.and_then(Value::as_map).map(|m| m.iter().filter_map(|(k, x)| x.as_str().map(|s| (k.clone(), s.to_string()))).collect()).unwrap_or_default()
+}
+
+fn map_value(m: &BTreeMap<String, String>) -> Value {
+    Value::Map(m.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect())
+}
+
 /// `tags_all` as planned: default tags overlaid by the configured ones;
 /// unknown while the configured tags are.
 pub fn planned_all(defaults: &BTreeMap<String, String>, tags: &Value) -> Value {
@@ -36,25 +43,19 @@ pub fn planned_all(defaults: &BTreeMap<String, String>, tags: &Value) -> Value {
         return Value::Unknown;
     }
     let mut all = defaults.clone();
-    all.extend(get_str_map(&Value::map([("t", tags.clone())]), "t"));
-    str_map(&all)
+    all.extend(map_of(Some(tags)));
+    map_value(&all)
 }
 
-/// The tags to put on the object: `tags_all` plus the ownership tag.
-pub fn desired(planned: &Value, owner: &str) -> BTreeMap<String, String> {
-    let mut t = get_str_map(planned, "tags_all");
-    t.insert(OWNER_TAG.to_string(), owner.to_string());
-    t
-}
-
-/// `tags` and `tags_all` from the object's tags as AWS reports them. A
-/// default tag is part of `tags` only when the configuration set it too.
+/// `tags` and `tags_all` from the object's tags as AWS reports them (the
+/// ownership tag left out); `tags` is null when empty. A default tag is
+/// part of `tags` only when the configuration (`current`) set it too.
 pub fn from_aws(current: &Value, aws: &BTreeMap<String, String>, defaults: &BTreeMap<String, String>) -> (Value, Value) {
-    let configured = get_str_map(current, "tags");
+    let configured = map_of(current.get("tags"));
     let all: BTreeMap<String, String> = aws.iter().filter(|(k, _)| *k != OWNER_TAG).map(|(k, v)| (k.clone(), v.clone())).collect();
     let own: BTreeMap<String, String> =
         all.iter().filter(|(k, v)| configured.contains_key(*k) || defaults.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect();
-    (str_map_or_null(&own), str_map(&all))
+    (if own.is_empty() { Value::Null } else { map_value(&own) }, map_value(&all))
 }
 
 /// What to add or change, and which keys to remove, to go from `old` to `new`.
@@ -85,7 +86,7 @@ mod tests {
         let defaults = m(&[("team", "platform"), ("env", "dev")]);
         let tags = Value::map([("Name", Value::from("main")), ("env", Value::from("prod"))]);
         let all = planned_all(&defaults, &tags);
-        assert_eq!(all, str_map(&m(&[("Name", "main"), ("env", "prod"), ("team", "platform")])));
+        assert_eq!(all, map_value(&m(&[("Name", "main"), ("env", "prod"), ("team", "platform")])));
         assert_eq!(planned_all(&defaults, &Value::Unknown), Value::Unknown);
         let current = Value::map([("tags", tags.clone())]);
         let aws = m(&[("Name", "main"), ("env", "prod"), ("team", "platform"), (OWNER_TAG, "s/aws_vpc.main")]);

@@ -1,5 +1,6 @@
-//! Small conversions between attribute values and the SDK's types, and the
-//! JSON comparison policies are compared by.
+//! Small helpers for values at the attribute level (planning and the
+//! provider-wide hooks work on values, not models), and the JSON comparison
+//! policies are compared by.
 
 use std::collections::BTreeMap;
 
@@ -7,69 +8,6 @@ use iac_core::Value;
 
 pub fn get_str<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
-}
-
-pub fn get_bool(v: &Value, key: &str) -> Option<bool> {
-    v.get(key).and_then(Value::as_bool)
-}
-
-pub fn get_i32(v: &Value, key: &str) -> Option<i32> {
-    v.get(key).and_then(Value::as_f64).map(|n| n as i32)
-}
-
-/// The strings of a list or set attribute (empty when null).
-pub fn get_strs(v: &Value, key: &str) -> Vec<String> {
-    v.get(key).and_then(Value::as_list).unwrap_or(&[]).iter().filter_map(|x| x.as_str().map(str::to_string)).collect()
-}
-
-pub fn get_str_map(v: &Value, key: &str) -> BTreeMap<String, String> {
-    v.get(key).and_then(Value::as_map).map(|m| m.iter().filter_map(|(k, x)| x.as_str().map(|s| (k.clone(), s.to_string()))).collect()).unwrap_or_default()
-}
-
-/// The first object of a list block (`vpc_config[0]`).
-pub fn block0<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
-    v.get(key).and_then(Value::as_list).and_then(|l| l.first())
-}
-
-pub fn opt(s: Option<&str>) -> Value {
-    s.map(Value::from).unwrap_or(Value::Null)
-}
-
-pub fn opt_string(s: Option<String>) -> Value {
-    s.map(Value::String).unwrap_or(Value::Null)
-}
-
-pub fn num(n: Option<i32>) -> Value {
-    n.map(|n| Value::Number(n as f64)).unwrap_or(Value::Null)
-}
-
-pub fn boolean(b: Option<bool>) -> Value {
-    b.map(Value::Bool).unwrap_or(Value::Null)
-}
-
-/// A sorted, de-duplicated set of strings.
-pub fn str_set<I: IntoIterator<Item = S>, S: Into<String>>(items: I) -> Value {
-    let mut v: Vec<String> = items.into_iter().map(Into::into).collect();
-    v.sort();
-    v.dedup();
-    Value::List(v.into_iter().map(Value::String).collect())
-}
-
-pub fn str_list<I: IntoIterator<Item = S>, S: Into<String>>(items: I) -> Value {
-    Value::List(items.into_iter().map(|s| Value::String(s.into())).collect())
-}
-
-pub fn str_map<'a, I: IntoIterator<Item = (&'a String, &'a String)>>(m: I) -> Value {
-    Value::Map(m.into_iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect())
-}
-
-/// A map that is null when empty (AWS does not tell the two apart).
-pub fn str_map_or_null(m: &BTreeMap<String, String>) -> Value {
-    if m.is_empty() {
-        Value::Null
-    } else {
-        str_map(m)
-    }
 }
 
 pub fn set(v: &mut Value, key: &str, x: Value) {

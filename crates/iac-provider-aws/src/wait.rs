@@ -1,20 +1,11 @@
 //! Bounded polling: check, sleep, check again, until done or the deadline
-//! (the resource's `timeouts` block, else its default).
+//! (the resource's `timeouts` block, else its default: see
+//! `resources::timeout`).
 
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use iac_core::Value;
-
 use crate::error::AwsError;
-use crate::values::{block0, get_str, parse_duration};
-
-/// The limit for `op` ("create", "update", "delete") from the `timeouts`
-/// block of `v`, else `default`.
-pub fn timeout(v: &Value, op: &str, default: Duration) -> Duration {
-    let t = v.get("timeouts").and_then(|t| if t.as_list().is_some() { block0(v, "timeouts") } else { Some(t) });
-    t.and_then(|t| get_str(t, op)).and_then(parse_duration).unwrap_or(default)
-}
 
 /// Polls `check` every `poll` until it yields a value or `limit` passes.
 pub async fn until<T, F, Fut>(addr: &str, what: &str, poll: Duration, limit: Duration, mut check: F) -> Result<T, AwsError>

@@ -1,52 +1,38 @@
-//! Data sources: `aws_availability_zones`, `aws_caller_identity`,
-//! `aws_eks_cluster`, `aws_eks_cluster_auth`.
+//! Data sources `aws_availability_zones` and `aws_caller_identity` (the
+//! EKS ones are in `eks::data`).
 
-use async_trait::async_trait;
-use iac_core::schema::{Attribute, Block, ResourceSchema};
-use iac_core::Value;
+use iac_provider_sdk::prelude::*;
 
-use super::Cx;
+use super::{AwsCx, Cx};
 use crate::error::{sdk, AwsError};
-use crate::schema_util::*;
-use crate::values::*;
+use crate::Aws;
 
-#[async_trait]
-pub trait DataSource: Send + Sync {
-    fn schema(&self) -> ResourceSchema;
-    async fn read(&self, cx: &Cx<'_>, config: &Value) -> Result<Value, AwsError>;
+#[derive(Model, Debug, Clone, Default)]
+pub struct AvailabilityZonesModel {
+    #[sdk(computed)]
+    id: Option<String>,
+    /// available, information, impaired or unavailable
+    #[sdk(optional)]
+    state: Option<String>,
+    #[sdk(computed)]
+    names: Vec<String>,
+    #[sdk(computed)]
+    zone_ids: Vec<String>,
+    #[sdk(computed, set)]
+    group_names: Vec<String>,
 }
-
-pub fn data_source(type_: &str) -> Option<&'static dyn DataSource> {
-    Some(match type_ {
-        "aws_availability_zones" => &AvailabilityZones,
-        "aws_caller_identity" => &CallerIdentity,
-        _ => return super::eks::data_source(type_),
-    })
-}
-
-pub const DATA_TYPES: &[&str] = &["aws_availability_zones", "aws_caller_identity", "aws_eks_cluster", "aws_eks_cluster_auth"];
 
 pub struct AvailabilityZones;
-pub struct CallerIdentity;
 
 #[async_trait]
-impl DataSource for AvailabilityZones {
-    fn schema(&self) -> ResourceSchema {
-        ResourceSchema {
-            version: 0,
-            block: Block::default()
-                .attr("id", Attribute::computed(Str))
-                .attr("state", Attribute::optional(Str).describe("available, information, impaired or unavailable"))
-                .attr("names", Attribute::computed(list_of(Str)))
-                .attr("zone_ids", Attribute::computed(list_of(Str)))
-                .attr("group_names", Attribute::computed(set_of(Str))),
-        }
-    }
+impl DataSource<Aws> for AvailabilityZones {
+    type Model = AvailabilityZonesModel;
+    const TYPE: &'static str = "aws_availability_zones";
 
-    async fn read(&self, cx: &Cx<'_>, config: &Value) -> Result<Value, AwsError> {
-        let mut req = cx.c.ec2.describe_availability_zones();
-        if let Some(s) = get_str(config, "state") {
-            req = req.filters(crate::resources::ec2::filter("state", s));
+    async fn read(&self, cx: &Cx<'_>, config: AvailabilityZonesModel) -> Result<AvailabilityZonesModel, AwsError> {
+        let mut req = cx.c().ec2.describe_availability_zones();
+        if let Some(s) = &config.state {
+            req = req.filters(super::ec2::filter("state", s));
         }
         let out = req.send().await.map_err(sdk(cx.addr))?;
         let mut zones: Vec<_> = out
@@ -55,31 +41,38 @@ impl DataSource for AvailabilityZones {
             .filter_map(|z| Some((z.zone_name()?.to_string(), z.zone_id().unwrap_or("").to_string(), z.group_name().unwrap_or("").to_string())))
             .collect();
         zones.sort();
-        Ok(Value::map([
-            ("id", Value::from(cx.c.region.as_str())),
-            ("state", config.get("state").cloned().unwrap_or(Value::Null)),
-            ("names", str_list(zones.iter().map(|z| z.0.clone()))),
-            ("zone_ids", str_list(zones.iter().map(|z| z.1.clone()))),
-            ("group_names", str_set(zones.iter().map(|z| z.2.clone()).filter(|g| !g.is_empty()))),
-        ]))
+        Ok(AvailabilityZonesModel {
+            id: Some(cx.c().region.clone()),
+            state: config.state,
+            names: zones.iter().map(|z| z.0.clone()).collect(),
+            zone_ids: zones.iter().map(|z| z.1.clone()).collect(),
+            group_names: zones.iter().map(|z| z.2.clone()).filter(|g| !g.is_empty()).collect(),
+        })
     }
 }
 
-#[async_trait]
-impl DataSource for CallerIdentity {
-    fn schema(&self) -> ResourceSchema {
-        ResourceSchema {
-            version: 0,
-            block: Block::default()
-                .attr("id", Attribute::computed(Str))
-                .attr("account_id", Attribute::computed(Str))
-                .attr("arn", Attribute::computed(Str))
-                .attr("user_id", Attribute::computed(Str)),
-        }
-    }
+#[derive(Model, Debug, Clone, Default)]
+pub struct CallerIdentityModel {
+    #[sdk(computed)]
+    id: Option<String>,
+    #[sdk(computed)]
+    account_id: Option<String>,
+    #[sdk(computed)]
+    arn: Option<String>,
+    #[sdk(computed)]
+    user_id: Option<String>,
+}
 
-    async fn read(&self, cx: &Cx<'_>, _config: &Value) -> Result<Value, AwsError> {
-        let out = cx.c.sts.get_caller_identity().send().await.map_err(sdk(cx.addr))?;
-        Ok(Value::map([("id", opt(out.account())), ("account_id", opt(out.account())), ("arn", opt(out.arn())), ("user_id", opt(out.user_id()))]))
+pub struct CallerIdentity;
+
+#[async_trait]
+impl DataSource<Aws> for CallerIdentity {
+    type Model = CallerIdentityModel;
+    const TYPE: &'static str = "aws_caller_identity";
+
+    async fn read(&self, cx: &Cx<'_>, _config: CallerIdentityModel) -> Result<CallerIdentityModel, AwsError> {
+        let out = cx.c().sts.get_caller_identity().send().await.map_err(sdk(cx.addr))?;
+        let s = |x: Option<&str>| x.map(str::to_string);
+        Ok(CallerIdentityModel { id: s(out.account()), account_id: s(out.account()), arn: s(out.arn()), user_id: s(out.user_id()) })
     }
 }

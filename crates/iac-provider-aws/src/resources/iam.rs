@@ -5,215 +5,221 @@
 
 use std::collections::BTreeMap;
 
-use async_trait::async_trait;
 use aws_sdk_iam::types::Tag;
-use iac_core::schema::{Attribute, ResourceSchema};
-use iac_core::Value;
+use iac_provider_sdk::prelude::*;
+use iac_provider_sdk::AttrPath;
 
-use super::{Cx, Resource};
+use super::{name_or_stable, AwsCx, Cx, Tags};
 use crate::error::{absent, sdk, AwsError};
-use crate::schema_util::*;
-use crate::tags::{self, OWNER_TAG};
-use crate::values::*;
-
-pub struct Role;
-pub struct RolePolicyAttachment;
-pub struct OpenIdConnectProvider;
+use crate::tags::OWNER_TAG;
+use crate::values::{get_str, json_equal, keep_equivalent_json};
+use crate::Aws;
 
 pub(crate) fn iam_tags(m: &BTreeMap<String, String>) -> Vec<Tag> {
     m.iter().filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok()).collect()
 }
 
-pub(crate) fn tags_value(t: &[Tag]) -> Value {
-    str_map(&t.iter().map(|t| (t.key().to_string(), t.value().to_string())).collect::<BTreeMap<_, _>>())
+pub(crate) fn tags_of(t: &[Tag]) -> Tags {
+    Tags::from_aws(t.iter().map(|t| (t.key().to_string(), t.value().to_string())).collect())
 }
 
 pub(crate) fn owned_by(t: &[Tag], owner: &str) -> bool {
     t.iter().any(|t| t.key() == OWNER_TAG && t.value() == owner)
 }
 
-pub(crate) fn check_json(addr: &str, key: &str, v: &Value) -> Result<(), AwsError> {
-    match get_str(v, key) {
-        Some(text) if serde_json::from_str::<serde_json::Value>(text).is_err() => Err(AwsError::invalid(addr, format!("{key} is not valid JSON"))),
+/// A policy document that is not JSON is refused before any change. (A
+/// new text that means what the prior one did is no change: the `json`
+/// attributes' rule, with IAM's idea of "the same", [`crate::Aws`]'s `json_equal`.)
+pub(crate) fn check_policy(cx: &Cx<'_>, planned: &Value, key: &str) -> Result<(), AwsError> {
+    match get_str(planned, key) {
+        Some(text) if serde_json::from_str::<serde_json::Value>(text).is_err() => Err(cx.invalid(format!("{key} is not valid JSON"))),
         _ => Ok(()),
     }
 }
 
-/// Keeps the prior text of a policy when the configured one means the same.
-pub fn keep_prior_json(prior: Option<&Value>, planned: &mut Value, key: &str) {
-    if let (Some(old), Some(new)) = (prior.and_then(|p| get_str(p, key)), get_str(planned, key)) {
-        if old != new && json_equal(old, new) {
-            let old = old.to_string();
-            set(planned, key, Value::String(old));
-        }
-    }
+/// The configured document when the API's copy means the same, else the API's copy.
+pub(crate) fn configured_or(current: &str, from_aws: &str) -> String {
+    keep_equivalent_json(Some(current).filter(|c| !c.is_empty()), from_aws)
 }
 
 pub(crate) fn decode_policy(s: &str) -> String {
     percent_encoding::percent_decode_str(s).decode_utf8().map(|c| c.into_owned()).unwrap_or_else(|_| s.to_string())
 }
 
+#[derive(Model, Debug, Clone, Default)]
+pub struct RoleModel {
+    #[sdk(computed)]
+    id: Option<String>,
+    #[sdk(computed)]
+    arn: Option<String>,
+    #[sdk(computed)]
+    unique_id: Option<String>,
+    #[sdk(computed)]
+    create_date: Option<String>,
+    #[sdk(optional, computed, force_new)]
+    name: Option<String>,
+    #[sdk(optional, computed, force_new, default = "/")]
+    path: Option<String>,
+    /// compared as JSON
+    #[sdk(required, json)]
+    assume_role_policy: String,
+    #[sdk(optional)]
+    description: Option<String>,
+    #[sdk(optional, computed, default = 3600.0)]
+    max_session_duration: Option<i32>,
+    #[sdk(optional)]
+    permissions_boundary: Option<String>,
+    #[sdk(optional, computed, local, default = false)]
+    force_detach_policies: Option<bool>,
+    #[sdk(flatten)]
+    tags: Tags,
+}
+
+pub struct Role;
+
 #[async_trait]
-impl Resource for Role {
-    fn schema(&self) -> ResourceSchema {
-        ResourceSchema {
-            version: 0,
-            block: tagged(id())
-                .attr("arn", Attribute::computed(Str))
-                .attr("unique_id", Attribute::computed(Str))
-                .attr("create_date", Attribute::computed(Str))
-                .attr("name", Attribute::optional_computed(Str).force_new())
-                .attr("path", Attribute::optional_computed(Str).force_new())
-                .attr("assume_role_policy", Attribute::required(Str).describe("compared as JSON"))
-                .attr("description", Attribute::optional(Str))
-                .attr("max_session_duration", Attribute::optional_computed(Number))
-                .attr("permissions_boundary", Attribute::optional(Str))
-                .attr("force_detach_policies", Attribute::optional_computed(Bool)),
-        }
+impl Resource<Aws> for Role {
+    type Model = RoleModel;
+    const TYPE: &'static str = "aws_iam_role";
+
+    async fn modify_plan(&self, cx: &Cx<'_>, _prior: Option<&Value>, planned: &mut Value, _replace: &mut Vec<AttrPath>) -> Result<(), AwsError> {
+        check_policy(cx, planned, "assume_role_policy")
     }
 
-    fn defaults(&self) -> Vec<(&'static str, Value)> {
-        vec![("path", Value::from("/")), ("max_session_duration", Value::Number(3600.0)), ("force_detach_policies", Value::Bool(false))]
-    }
-
-    fn local_attrs(&self) -> &'static [&'static str] {
-        &["force_detach_policies"]
-    }
-
-    fn refine(&self, addr: &str, prior: Option<&Value>, planned: &mut Value) -> Result<(), AwsError> {
-        check_json(addr, "assume_role_policy", planned)?;
-        keep_prior_json(prior, planned, "assume_role_policy");
-        Ok(())
-    }
-
-    async fn create(&self, cx: &Cx<'_>, p: &Value) -> Result<Value, AwsError> {
-        let name = get_str(p, "name").map(str::to_string).unwrap_or_else(|| crate::resources::stable_name(&cx.owner));
-        cx.c.iam
+    async fn create(&self, cx: &Cx<'_>, p: RoleModel) -> Result<RoleModel, AwsError> {
+        let name = name_or_stable(cx, &p.name);
+        cx.c()
+            .iam
             .create_role()
             .role_name(&name)
-            .path(get_str(p, "path").unwrap_or("/"))
-            .assume_role_policy_document(get_str(p, "assume_role_policy").unwrap_or_default())
-            .set_description(get_str(p, "description").map(str::to_string))
-            .set_max_session_duration(get_i32(p, "max_session_duration"))
-            .set_permissions_boundary(get_str(p, "permissions_boundary").map(str::to_string))
-            .set_tags(Some(iam_tags(&tags::desired(p, &cx.owner))))
+            .path(p.path.as_deref().unwrap_or("/"))
+            .assume_role_policy_document(&p.assume_role_policy)
+            .set_description(p.description.clone())
+            .set_max_session_duration(p.max_session_duration)
+            .set_permissions_boundary(p.permissions_boundary.clone())
+            .set_tags(Some(iam_tags(&p.tags.desired(&cx.owner()))))
             .send()
             .await
             .map_err(sdk(cx.addr))?;
-        let mut v = p.clone();
-        set(&mut v, "id", Value::from(name.as_str()));
-        self.read(cx, &v).await?.ok_or_else(|| cx.invalid(format!("role {name} vanished after its create")))
+        self.read(cx, RoleModel { id: Some(name.clone()), ..p }).await?.ok_or_else(|| cx.invalid(format!("role {name} vanished after its create")))
     }
 
-    async fn update(&self, cx: &Cx<'_>, prior: &Value, p: &Value) -> Result<Value, AwsError> {
-        let name = get_str(prior, "id").unwrap_or_default();
-        let (old_policy, new_policy) = (get_str(prior, "assume_role_policy").unwrap_or(""), get_str(p, "assume_role_policy").unwrap_or(""));
-        if !json_equal(old_policy, new_policy) {
-            cx.c.iam.update_assume_role_policy().role_name(name).policy_document(new_policy).send().await.map_err(sdk(cx.addr))?;
+    async fn update(&self, cx: &Cx<'_>, prior: RoleModel, p: RoleModel) -> Result<RoleModel, AwsError> {
+        let name = prior.id.as_deref().unwrap_or_default();
+        let iam = &cx.c().iam;
+        if !json_equal(&prior.assume_role_policy, &p.assume_role_policy) {
+            iam.update_assume_role_policy().role_name(name).policy_document(&p.assume_role_policy).send().await.map_err(sdk(cx.addr))?;
         }
-        if prior.get("description") != p.get("description") || prior.get("max_session_duration") != p.get("max_session_duration") {
-            cx.c.iam
-                .update_role()
+        if prior.description != p.description || prior.max_session_duration != p.max_session_duration {
+            iam.update_role()
                 .role_name(name)
-                .description(get_str(p, "description").unwrap_or(""))
-                .set_max_session_duration(get_i32(p, "max_session_duration"))
+                .description(p.description.as_deref().unwrap_or(""))
+                .set_max_session_duration(p.max_session_duration)
                 .send()
                 .await
                 .map_err(sdk(cx.addr))?;
         }
-        if prior.get("permissions_boundary") != p.get("permissions_boundary") {
-            match get_str(p, "permissions_boundary") {
-                Some(b) => cx.c.iam.put_role_permissions_boundary().role_name(name).permissions_boundary(b).send().await.map(|_| ()).map_err(sdk(cx.addr))?,
-                None => cx.c.iam.delete_role_permissions_boundary().role_name(name).send().await.map(|_| ()).map_err(sdk(cx.addr))?,
+        if prior.permissions_boundary != p.permissions_boundary {
+            match &p.permissions_boundary {
+                Some(b) => iam.put_role_permissions_boundary().role_name(name).permissions_boundary(b).send().await.map(|_| ()).map_err(sdk(cx.addr))?,
+                None => iam.delete_role_permissions_boundary().role_name(name).send().await.map(|_| ()).map_err(sdk(cx.addr))?,
             }
         }
-        let (put, remove) = tags::diff(&tags::desired(prior, &cx.owner), &tags::desired(p, &cx.owner));
+        let (put, remove) = p.tags.diff(&prior.tags, &cx.owner());
         if !remove.is_empty() {
-            cx.c.iam.untag_role().role_name(name).set_tag_keys(Some(remove)).send().await.map_err(sdk(cx.addr))?;
+            iam.untag_role().role_name(name).set_tag_keys(Some(remove)).send().await.map_err(sdk(cx.addr))?;
         }
         if !put.is_empty() {
-            cx.c.iam.tag_role().role_name(name).set_tags(Some(iam_tags(&put))).send().await.map_err(sdk(cx.addr))?;
+            iam.tag_role().role_name(name).set_tags(Some(iam_tags(&put))).send().await.map_err(sdk(cx.addr))?;
         }
         self.read(cx, p).await?.ok_or_else(|| cx.invalid(format!("role {name} vanished during its update")))
     }
 
-    async fn read(&self, cx: &Cx<'_>, current: &Value) -> Result<Option<Value>, AwsError> {
-        let name = get_str(current, "id").or_else(|| get_str(current, "name")).unwrap_or_default();
-        let Some(out) = absent(cx.c.iam.get_role().role_name(name).send().await.map_err(sdk(cx.addr)))? else { return Ok(None) };
+    async fn read(&self, cx: &Cx<'_>, current: RoleModel) -> Result<Option<RoleModel>, AwsError> {
+        let name = current.id.as_deref().or(current.name.as_deref()).unwrap_or_default();
+        let Some(out) = absent(cx.c().iam.get_role().role_name(name).send().await.map_err(sdk(cx.addr)))? else { return Ok(None) };
         let Some(r) = out.role() else { return Ok(None) };
         let policy = decode_policy(r.assume_role_policy_document().unwrap_or(""));
-        Ok(Some(Value::map([
-            ("id", Value::from(r.role_name())),
-            ("name", Value::from(r.role_name())),
-            ("arn", Value::from(r.arn())),
-            ("unique_id", Value::from(r.role_id())),
-            ("create_date", Value::from(r.create_date().to_string())),
-            ("path", Value::from(r.path())),
-            ("assume_role_policy", Value::String(keep_equivalent_json(get_str(current, "assume_role_policy"), &policy))),
-            ("description", opt(r.description().filter(|d| !d.is_empty()))),
-            ("max_session_duration", num(r.max_session_duration())),
-            ("permissions_boundary", opt(r.permissions_boundary().and_then(|b| b.permissions_boundary_arn()))),
-            ("tags_all", tags_value(r.tags())),
-        ])))
+        Ok(Some(RoleModel {
+            id: Some(r.role_name().to_string()),
+            name: Some(r.role_name().to_string()),
+            arn: Some(r.arn().to_string()),
+            unique_id: Some(r.role_id().to_string()),
+            create_date: Some(r.create_date().to_string()),
+            path: Some(r.path().to_string()),
+            assume_role_policy: configured_or(&current.assume_role_policy, &policy),
+            description: r.description().filter(|d| !d.is_empty()).map(str::to_string),
+            max_session_duration: r.max_session_duration(),
+            permissions_boundary: r.permissions_boundary().and_then(|b| b.permissions_boundary_arn()).map(str::to_string),
+            force_detach_policies: current.force_detach_policies,
+            tags: tags_of(r.tags()),
+        }))
     }
 
-    async fn delete(&self, cx: &Cx<'_>, prior: &Value) -> Result<(), AwsError> {
-        let name = get_str(prior, "id").unwrap_or_default();
-        if get_bool(prior, "force_detach_policies") == Some(true) {
-            let attached = cx.c.iam.list_attached_role_policies().role_name(name).send().await.map_err(sdk(cx.addr))?;
+    async fn delete(&self, cx: &Cx<'_>, prior: RoleModel) -> Result<(), AwsError> {
+        let name = prior.id.as_deref().unwrap_or_default();
+        let iam = &cx.c().iam;
+        if prior.force_detach_policies == Some(true) {
+            let attached = iam.list_attached_role_policies().role_name(name).send().await.map_err(sdk(cx.addr))?;
             for p in attached.attached_policies() {
                 if let Some(arn) = p.policy_arn() {
-                    cx.c.iam.detach_role_policy().role_name(name).policy_arn(arn).send().await.map_err(sdk(cx.addr))?;
+                    iam.detach_role_policy().role_name(name).policy_arn(arn).send().await.map_err(sdk(cx.addr))?;
                 }
             }
-            let inline = cx.c.iam.list_role_policies().role_name(name).send().await.map_err(sdk(cx.addr))?;
+            let inline = iam.list_role_policies().role_name(name).send().await.map_err(sdk(cx.addr))?;
             for p in inline.policy_names() {
-                cx.c.iam.delete_role_policy().role_name(name).policy_name(p).send().await.map_err(sdk(cx.addr))?;
+                iam.delete_role_policy().role_name(name).policy_name(p).send().await.map_err(sdk(cx.addr))?;
             }
         }
-        cx.c.iam.delete_role().role_name(name).send().await.map_err(sdk(cx.addr))?;
+        iam.delete_role().role_name(name).send().await.map_err(sdk(cx.addr))?;
         Ok(())
     }
 
-    async fn recover(&self, cx: &Cx<'_>, planned: &Value) -> Result<Option<Value>, AwsError> {
-        let name = get_str(planned, "name").map(str::to_string).unwrap_or_else(|| crate::resources::stable_name(&cx.owner));
-        let Some(out) = absent(cx.c.iam.get_role().role_name(&name).send().await.map_err(sdk(cx.addr)))? else { return Ok(None) };
-        if !out.role().is_some_and(|r| owned_by(r.tags(), &cx.owner)) {
+    async fn recover(&self, cx: &Cx<'_>, planned: RoleModel) -> Result<Option<RoleModel>, AwsError> {
+        let name = name_or_stable(cx, &planned.name);
+        let Some(out) = absent(cx.c().iam.get_role().role_name(&name).send().await.map_err(sdk(cx.addr)))? else { return Ok(None) };
+        if !out.role().is_some_and(|r| owned_by(r.tags(), &cx.owner())) {
             return Ok(None);
         }
-        let mut v = planned.clone();
-        set(&mut v, "id", Value::from(name.as_str()));
-        self.read(cx, &v).await
+        self.read(cx, RoleModel { id: Some(name), ..planned }).await
     }
 }
 
+#[derive(Model, Debug, Clone, Default)]
+pub struct RolePolicyAttachmentModel {
+    #[sdk(computed)]
+    id: Option<String>,
+    #[sdk(required, force_new)]
+    role: String,
+    #[sdk(required, force_new)]
+    policy_arn: String,
+}
+
+pub struct RolePolicyAttachment;
+
 #[async_trait]
-impl Resource for RolePolicyAttachment {
-    fn schema(&self) -> ResourceSchema {
-        ResourceSchema { version: 0, block: id().attr("role", Attribute::required(Str).force_new()).attr("policy_arn", Attribute::required(Str).force_new()) }
+impl Resource<Aws> for RolePolicyAttachment {
+    type Model = RolePolicyAttachmentModel;
+    const TYPE: &'static str = "aws_iam_role_policy_attachment";
+
+    async fn create(&self, cx: &Cx<'_>, p: RolePolicyAttachmentModel) -> Result<RolePolicyAttachmentModel, AwsError> {
+        cx.c().iam.attach_role_policy().role_name(&p.role).policy_arn(&p.policy_arn).send().await.map_err(sdk(cx.addr))?;
+        Ok(RolePolicyAttachmentModel { id: Some(format!("{}/{}", p.role, p.policy_arn)), ..p })
     }
 
-    async fn create(&self, cx: &Cx<'_>, p: &Value) -> Result<Value, AwsError> {
-        let (role, arn) = (get_str(p, "role").unwrap_or_default(), get_str(p, "policy_arn").unwrap_or_default());
-        cx.c.iam.attach_role_policy().role_name(role).policy_arn(arn).send().await.map_err(sdk(cx.addr))?;
-        Ok(Value::map([("id", Value::String(format!("{role}/{arn}"))), ("role", Value::from(role)), ("policy_arn", Value::from(arn))]))
-    }
-
-    async fn update(&self, cx: &Cx<'_>, _prior: &Value, _p: &Value) -> Result<Value, AwsError> {
+    async fn update(&self, cx: &Cx<'_>, _prior: RolePolicyAttachmentModel, _p: RolePolicyAttachmentModel) -> Result<RolePolicyAttachmentModel, AwsError> {
         Err(cx.invalid("a policy attachment is replaced, never updated"))
     }
 
-    async fn read(&self, cx: &Cx<'_>, current: &Value) -> Result<Option<Value>, AwsError> {
-        let id = get_str(current, "id").unwrap_or_default();
+    async fn read(&self, cx: &Cx<'_>, current: RolePolicyAttachmentModel) -> Result<Option<RolePolicyAttachmentModel>, AwsError> {
+        let id = current.id.as_deref().unwrap_or_default();
         let (role, arn) = id.split_once('/').ok_or_else(|| cx.invalid(format!("{id:?} is not ROLE/POLICY_ARN")))?;
         let mut marker = None;
         loop {
-            let Some(out) = absent(cx.c.iam.list_attached_role_policies().role_name(role).set_marker(marker.clone()).send().await.map_err(sdk(cx.addr)))?
-            else {
-                return Ok(None);
-            };
+            let req = cx.c().iam.list_attached_role_policies().role_name(role).set_marker(marker.clone());
+            let Some(out) = absent(req.send().await.map_err(sdk(cx.addr)))? else { return Ok(None) };
             if out.attached_policies().iter().any(|p| p.policy_arn() == Some(arn)) {
-                return Ok(Some(Value::map([("id", Value::from(id)), ("role", Value::from(role)), ("policy_arn", Value::from(arn))])));
+                return Ok(Some(RolePolicyAttachmentModel { id: Some(id.to_string()), role: role.to_string(), policy_arn: arn.to_string() }));
             }
             match out.marker() {
                 Some(m) if out.is_truncated() => marker = Some(m.to_string()),
@@ -222,128 +228,132 @@ impl Resource for RolePolicyAttachment {
         }
     }
 
-    async fn delete(&self, cx: &Cx<'_>, prior: &Value) -> Result<(), AwsError> {
-        cx.c.iam
-            .detach_role_policy()
-            .role_name(get_str(prior, "role").unwrap_or_default())
-            .policy_arn(get_str(prior, "policy_arn").unwrap_or_default())
-            .send()
-            .await
-            .map_err(sdk(cx.addr))?;
+    async fn delete(&self, cx: &Cx<'_>, prior: RolePolicyAttachmentModel) -> Result<(), AwsError> {
+        cx.c().iam.detach_role_policy().role_name(&prior.role).policy_arn(&prior.policy_arn).send().await.map_err(sdk(cx.addr))?;
         Ok(())
     }
 
-    async fn recover(&self, cx: &Cx<'_>, planned: &Value) -> Result<Option<Value>, AwsError> {
-        let id = format!("{}/{}", get_str(planned, "role").unwrap_or_default(), get_str(planned, "policy_arn").unwrap_or_default());
-        self.read(cx, &Value::map([("id", Value::String(id))])).await
+    async fn recover(&self, cx: &Cx<'_>, planned: RolePolicyAttachmentModel) -> Result<Option<RolePolicyAttachmentModel>, AwsError> {
+        let id = format!("{}/{}", planned.role, planned.policy_arn);
+        self.read(cx, RolePolicyAttachmentModel { id: Some(id), ..RolePolicyAttachmentModel::default() }).await
     }
 }
+
+#[derive(Model, Debug, Clone, Default)]
+pub struct OpenIdConnectProviderModel {
+    #[sdk(computed)]
+    id: Option<String>,
+    #[sdk(computed)]
+    arn: Option<String>,
+    #[sdk(required, force_new)]
+    url: String,
+    #[sdk(required, set)]
+    client_id_list: Vec<String>,
+    #[sdk(optional, computed)]
+    thumbprint_list: Option<Vec<String>>,
+    #[sdk(flatten)]
+    tags: Tags,
+}
+
+pub struct OpenIdConnectProvider;
 
 fn strip_scheme(u: &str) -> &str {
     u.strip_prefix("https://").unwrap_or(u)
 }
 
 #[async_trait]
-impl Resource for OpenIdConnectProvider {
-    fn schema(&self) -> ResourceSchema {
-        ResourceSchema {
-            version: 0,
-            block: tagged(id())
-                .attr("arn", Attribute::computed(Str))
-                .attr("url", Attribute::required(Str).force_new())
-                .attr("client_id_list", Attribute::required(set_of(Str)))
-                .attr("thumbprint_list", Attribute::optional_computed(list_of(Str))),
-        }
-    }
+impl Resource<Aws> for OpenIdConnectProvider {
+    type Model = OpenIdConnectProviderModel;
+    const TYPE: &'static str = "aws_iam_openid_connect_provider";
 
-    fn refine(&self, addr: &str, _prior: Option<&Value>, planned: &mut Value) -> Result<(), AwsError> {
+    async fn modify_plan(&self, cx: &Cx<'_>, _prior: Option<&Value>, planned: &mut Value, _replace: &mut Vec<AttrPath>) -> Result<(), AwsError> {
         match get_str(planned, "url") {
-            Some(u) if !u.starts_with("https://") => Err(AwsError::invalid(addr, format!("url {u:?} must start with https://"))),
+            Some(u) if !u.starts_with("https://") => Err(cx.invalid(format!("url {u:?} must start with https://"))),
             _ => Ok(()),
         }
     }
 
-    async fn create(&self, cx: &Cx<'_>, p: &Value) -> Result<Value, AwsError> {
-        let thumbprints = get_strs(p, "thumbprint_list");
-        let out =
-            cx.c.iam
-                .create_open_id_connect_provider()
-                .url(get_str(p, "url").unwrap_or_default())
-                .set_client_id_list(Some(get_strs(p, "client_id_list")))
-                .set_thumbprint_list(if p.get("thumbprint_list").is_some_and(|t| t.is_wholly_known() && !t.is_null()) { Some(thumbprints) } else { None })
-                .set_tags(Some(iam_tags(&tags::desired(p, &cx.owner))))
-                .send()
-                .await
-                .map_err(sdk(cx.addr))?;
+    async fn create(&self, cx: &Cx<'_>, p: OpenIdConnectProviderModel) -> Result<OpenIdConnectProviderModel, AwsError> {
+        let out = cx
+            .c()
+            .iam
+            .create_open_id_connect_provider()
+            .url(&p.url)
+            .set_client_id_list(Some(p.client_id_list.clone()))
+            .set_thumbprint_list(p.thumbprint_list.clone())
+            .set_tags(Some(iam_tags(&p.tags.desired(&cx.owner()))))
+            .send()
+            .await
+            .map_err(sdk(cx.addr))?;
         let arn = out.open_id_connect_provider_arn().ok_or_else(|| cx.invalid("CreateOpenIDConnectProvider returned no ARN"))?;
-        let mut v = p.clone();
-        set(&mut v, "id", Value::from(arn));
-        self.read(cx, &v).await?.ok_or_else(|| cx.invalid(format!("{arn} vanished after its create")))
+        self.read(cx, OpenIdConnectProviderModel { id: Some(arn.to_string()), ..p })
+            .await?
+            .ok_or_else(|| cx.invalid(format!("{arn} vanished after its create")))
     }
 
-    async fn update(&self, cx: &Cx<'_>, prior: &Value, p: &Value) -> Result<Value, AwsError> {
-        let arn = get_str(prior, "id").unwrap_or_default();
-        let (old, new) = (get_strs(prior, "client_id_list"), get_strs(p, "client_id_list"));
+    async fn update(&self, cx: &Cx<'_>, prior: OpenIdConnectProviderModel, p: OpenIdConnectProviderModel) -> Result<OpenIdConnectProviderModel, AwsError> {
+        let arn = prior.id.as_deref().unwrap_or_default();
+        let iam = &cx.c().iam;
+        let (old, new) = (&prior.client_id_list, &p.client_id_list);
         for c in new.iter().filter(|c| !old.contains(c)) {
-            cx.c.iam.add_client_id_to_open_id_connect_provider().open_id_connect_provider_arn(arn).client_id(c).send().await.map_err(sdk(cx.addr))?;
+            iam.add_client_id_to_open_id_connect_provider().open_id_connect_provider_arn(arn).client_id(c).send().await.map_err(sdk(cx.addr))?;
         }
         for c in old.iter().filter(|c| !new.contains(c)) {
-            cx.c.iam.remove_client_id_from_open_id_connect_provider().open_id_connect_provider_arn(arn).client_id(c).send().await.map_err(sdk(cx.addr))?;
+            iam.remove_client_id_from_open_id_connect_provider().open_id_connect_provider_arn(arn).client_id(c).send().await.map_err(sdk(cx.addr))?;
         }
-        if prior.get("thumbprint_list") != p.get("thumbprint_list") && p.get("thumbprint_list").is_some_and(Value::is_wholly_known) {
-            cx.c.iam
-                .update_open_id_connect_provider_thumbprint()
+        if let Some(thumbprints) = p.thumbprint_list.as_ref().filter(|t| prior.thumbprint_list.as_ref() != Some(*t)) {
+            iam.update_open_id_connect_provider_thumbprint()
                 .open_id_connect_provider_arn(arn)
-                .set_thumbprint_list(Some(get_strs(p, "thumbprint_list")))
+                .set_thumbprint_list(Some(thumbprints.clone()))
                 .send()
                 .await
                 .map_err(sdk(cx.addr))?;
         }
-        let (put, remove) = tags::diff(&tags::desired(prior, &cx.owner), &tags::desired(p, &cx.owner));
+        let (put, remove) = p.tags.diff(&prior.tags, &cx.owner());
         if !remove.is_empty() {
-            cx.c.iam.untag_open_id_connect_provider().open_id_connect_provider_arn(arn).set_tag_keys(Some(remove)).send().await.map_err(sdk(cx.addr))?;
+            iam.untag_open_id_connect_provider().open_id_connect_provider_arn(arn).set_tag_keys(Some(remove)).send().await.map_err(sdk(cx.addr))?;
         }
         if !put.is_empty() {
-            cx.c.iam.tag_open_id_connect_provider().open_id_connect_provider_arn(arn).set_tags(Some(iam_tags(&put))).send().await.map_err(sdk(cx.addr))?;
+            iam.tag_open_id_connect_provider().open_id_connect_provider_arn(arn).set_tags(Some(iam_tags(&put))).send().await.map_err(sdk(cx.addr))?;
         }
         self.read(cx, p).await?.ok_or_else(|| cx.invalid(format!("{arn} vanished during its update")))
     }
 
-    async fn read(&self, cx: &Cx<'_>, current: &Value) -> Result<Option<Value>, AwsError> {
-        let arn = get_str(current, "id").unwrap_or_default();
-        let Some(out) = absent(cx.c.iam.get_open_id_connect_provider().open_id_connect_provider_arn(arn).send().await.map_err(sdk(cx.addr)))? else {
+    async fn read(&self, cx: &Cx<'_>, current: OpenIdConnectProviderModel) -> Result<Option<OpenIdConnectProviderModel>, AwsError> {
+        let arn = current.id.as_deref().unwrap_or_default();
+        let Some(out) = absent(cx.c().iam.get_open_id_connect_provider().open_id_connect_provider_arn(arn).send().await.map_err(sdk(cx.addr)))? else {
             return Ok(None);
         };
         let aws_url = out.url().unwrap_or_default();
-        let url = match get_str(current, "url") {
-            Some(u) if strip_scheme(u) == strip_scheme(aws_url) => u.to_string(),
-            _ => format!("https://{}", strip_scheme(aws_url)),
+        let url = if !current.url.is_empty() && strip_scheme(&current.url) == strip_scheme(aws_url) {
+            current.url.clone()
+        } else {
+            format!("https://{}", strip_scheme(aws_url))
         };
-        Ok(Some(Value::map([
-            ("id", Value::from(arn)),
-            ("arn", Value::from(arn)),
-            ("url", Value::String(url)),
-            ("client_id_list", str_set(out.client_id_list().iter().cloned())),
-            ("thumbprint_list", str_list(out.thumbprint_list().iter().cloned())),
-            ("tags_all", tags_value(out.tags())),
-        ])))
+        Ok(Some(OpenIdConnectProviderModel {
+            id: Some(arn.to_string()),
+            arn: Some(arn.to_string()),
+            url,
+            client_id_list: out.client_id_list().to_vec(),
+            thumbprint_list: Some(out.thumbprint_list().to_vec()),
+            tags: tags_of(out.tags()),
+        }))
     }
 
-    async fn delete(&self, cx: &Cx<'_>, prior: &Value) -> Result<(), AwsError> {
-        cx.c.iam.delete_open_id_connect_provider().open_id_connect_provider_arn(get_str(prior, "id").unwrap_or_default()).send().await.map_err(sdk(cx.addr))?;
+    async fn delete(&self, cx: &Cx<'_>, prior: OpenIdConnectProviderModel) -> Result<(), AwsError> {
+        let arn = prior.id.as_deref().unwrap_or_default();
+        cx.c().iam.delete_open_id_connect_provider().open_id_connect_provider_arn(arn).send().await.map_err(sdk(cx.addr))?;
         Ok(())
     }
 
-    async fn recover(&self, cx: &Cx<'_>, planned: &Value) -> Result<Option<Value>, AwsError> {
-        let want = strip_scheme(get_str(planned, "url").unwrap_or_default()).to_string();
-        let list = cx.c.iam.list_open_id_connect_providers().send().await.map_err(sdk(cx.addr))?;
+    async fn recover(&self, cx: &Cx<'_>, planned: OpenIdConnectProviderModel) -> Result<Option<OpenIdConnectProviderModel>, AwsError> {
+        let want = strip_scheme(&planned.url).to_string();
+        let list = cx.c().iam.list_open_id_connect_providers().send().await.map_err(sdk(cx.addr))?;
         for e in list.open_id_connect_provider_list() {
             let Some(arn) = e.arn() else { continue };
-            if let Some(out) = absent(cx.c.iam.get_open_id_connect_provider().open_id_connect_provider_arn(arn).send().await.map_err(sdk(cx.addr)))? {
-                if out.url().map(strip_scheme) == Some(want.as_str()) && owned_by(out.tags(), &cx.owner) {
-                    let mut v = planned.clone();
-                    set(&mut v, "id", Value::from(arn));
-                    return self.read(cx, &v).await;
+            if let Some(out) = absent(cx.c().iam.get_open_id_connect_provider().open_id_connect_provider_arn(arn).send().await.map_err(sdk(cx.addr)))? {
+                if out.url().map(strip_scheme) == Some(want.as_str()) && owned_by(out.tags(), &cx.owner()) {
+                    return self.read(cx, OpenIdConnectProviderModel { id: Some(arn.to_string()), ..planned }).await;
                 }
             }
         }

@@ -6,27 +6,20 @@
 
 use std::collections::BTreeMap;
 
-use async_trait::async_trait;
-use aws_sdk_s3::types::*;
-use iac_core::schema::{Attribute, Block, ResourceSchema};
-use iac_core::Value;
+use aws_sdk_s3::types::{
+    AbortIncompleteMultipartUpload, BucketLifecycleConfiguration, BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration, Delete,
+    ExpirationStatus, LifecycleExpiration, LifecycleRule, LifecycleRuleFilter, NoncurrentVersionExpiration, ObjectIdentifier, PublicAccessBlockConfiguration,
+    ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule, Tag, Tagging, VersioningConfiguration,
+};
+use iac_provider_sdk::prelude::*;
+use iac_provider_sdk::AttrPath;
 
-use super::{Cx, Resource};
+use super::iam::{check_policy, configured_or};
+use super::{AwsCx, Cx, Tags};
 use crate::error::{absent, sdk, AwsError};
-use crate::schema_util::*;
 use crate::tags;
-use crate::values::*;
-
-pub struct Bucket;
-pub struct Versioning;
-pub struct Encryption;
-pub struct PublicAccessBlock;
-pub struct Lifecycle;
-pub struct Policy;
-
-fn bucket_of(v: &Value) -> &str {
-    get_str(v, "bucket").or_else(|| get_str(v, "id")).unwrap_or_default()
-}
+use crate::values::set;
+use crate::Aws;
 
 fn build<T>(cx: &Cx<'_>, r: Result<T, aws_smithy_types::error::operation::BuildError>) -> Result<T, AwsError> {
     r.map_err(|e| cx.invalid(e.to_string()))
@@ -34,7 +27,7 @@ fn build<T>(cx: &Cx<'_>, r: Result<T, aws_smithy_types::error::operation::BuildE
 
 /// Whether the bucket itself exists (its settings go with it).
 async fn bucket_exists(cx: &Cx<'_>, bucket: &str) -> Result<bool, AwsError> {
-    Ok(absent(cx.c.s3.head_bucket().bucket(bucket).send().await.map_err(sdk(cx.addr)))?.is_some())
+    Ok(absent(cx.c().s3.head_bucket().bucket(bucket).send().await.map_err(sdk(cx.addr)))?.is_some())
 }
 
 /// What an import by bucket name starts from: a bucket and its settings
@@ -43,35 +36,24 @@ fn bucket_stub(bucket: &str) -> Value {
     Value::map([("id", Value::from(bucket)), ("bucket", Value::from(bucket))])
 }
 
-fn schema_with_bucket(b: Block) -> ResourceSchema {
-    ResourceSchema {
-        version: 0,
-        block: id().attr("bucket", Attribute::required(Str).force_new()).attr("expected_bucket_owner", Attribute::optional(Str).force_new()),
-    }
-    .with(b)
-}
-
-trait With {
-    fn with(self, b: Block) -> ResourceSchema;
-}
-
-impl With for ResourceSchema {
-    fn with(mut self, b: Block) -> ResourceSchema {
-        self.block.attributes.extend(b.attributes);
-        self.block.blocks.extend(b.blocks);
-        self
+/// The bucket an object is about: its `bucket`, else its id.
+fn bucket_of<'a>(bucket: &'a str, id: &'a Option<String>) -> &'a str {
+    if bucket.is_empty() {
+        id.as_deref().unwrap_or_default()
+    } else {
+        bucket
     }
 }
 
-async fn put_tags(cx: &Cx<'_>, bucket: &str, planned: &Value) -> Result<(), AwsError> {
-    let t: Vec<Tag> = tags::desired(planned, &cx.owner).into_iter().filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok()).collect();
+async fn put_tags(cx: &Cx<'_>, bucket: &str, planned: &Tags) -> Result<(), AwsError> {
+    let t: Vec<Tag> = planned.desired(&cx.owner()).into_iter().filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok()).collect();
     let tagging = build(cx, Tagging::builder().set_tag_set(Some(t)).build())?;
-    cx.c.s3.put_bucket_tagging().bucket(bucket).tagging(tagging).send().await.map_err(sdk(cx.addr))?;
+    cx.c().s3.put_bucket_tagging().bucket(bucket).tagging(tagging).send().await.map_err(sdk(cx.addr))?;
     Ok(())
 }
 
 async fn bucket_tags(cx: &Cx<'_>, bucket: &str) -> Result<BTreeMap<String, String>, AwsError> {
-    match cx.c.s3.get_bucket_tagging().bucket(bucket).send().await.map_err(sdk(cx.addr)) {
+    match cx.c().s3.get_bucket_tagging().bucket(bucket).send().await.map_err(sdk(cx.addr)) {
         Ok(out) => Ok(out.tag_set().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect()),
         Err(e) if e.has_code(&["NoSuchTagSet", "NoSuchTagSetError"]) => Ok(BTreeMap::new()),
         Err(e) => Err(e),
@@ -81,7 +63,7 @@ async fn bucket_tags(cx: &Cx<'_>, bucket: &str) -> Result<BTreeMap<String, Strin
 /// Deletes every object version and delete marker (for `force_destroy`).
 async fn empty_bucket(cx: &Cx<'_>, bucket: &str) -> Result<(), AwsError> {
     loop {
-        let out = cx.c.s3.list_object_versions().bucket(bucket).send().await.map_err(sdk(cx.addr))?;
+        let out = cx.c().s3.list_object_versions().bucket(bucket).send().await.map_err(sdk(cx.addr))?;
         let mut ids = Vec::new();
         for v in out.versions() {
             ids.push(build(cx, ObjectIdentifier::builder().set_key(v.key().map(str::to_string)).set_version_id(v.version_id().map(str::to_string)).build())?);
@@ -94,475 +76,573 @@ async fn empty_bucket(cx: &Cx<'_>, bucket: &str) -> Result<(), AwsError> {
         }
         let n = ids.len();
         let delete = build(cx, Delete::builder().set_objects(Some(ids)).quiet(true).build())?;
-        cx.c.s3.delete_objects().bucket(bucket).delete(delete).send().await.map_err(sdk(cx.addr))?;
+        cx.c().s3.delete_objects().bucket(bucket).delete(delete).send().await.map_err(sdk(cx.addr))?;
         tracing::info!(addr = cx.addr, bucket, objects = n, "emptied for force_destroy");
     }
 }
 
+#[derive(Model, Debug, Clone, Default)]
+pub struct BucketModel {
+    #[sdk(computed)]
+    id: Option<String>,
+    #[sdk(required, force_new)]
+    bucket: String,
+    /// delete every object version before the bucket
+    #[sdk(optional, computed, local, default = false)]
+    force_destroy: Option<bool>,
+    #[sdk(computed)]
+    arn: Option<String>,
+    #[sdk(computed)]
+    region: Option<String>,
+    #[sdk(computed)]
+    bucket_domain_name: Option<String>,
+    #[sdk(computed)]
+    bucket_regional_domain_name: Option<String>,
+    #[sdk(flatten)]
+    tags: Tags,
+}
+
+pub struct Bucket;
+
 #[async_trait]
-impl Resource for Bucket {
-    fn schema(&self) -> ResourceSchema {
-        ResourceSchema {
-            version: 0,
-            block: tagged(id())
-                .attr("bucket", Attribute::required(Str).force_new())
-                .attr("force_destroy", Attribute::optional_computed(Bool).describe("delete every object version before the bucket"))
-                .attr("arn", Attribute::computed(Str))
-                .attr("region", Attribute::computed(Str))
-                .attr("bucket_domain_name", Attribute::computed(Str))
-                .attr("bucket_regional_domain_name", Attribute::computed(Str)),
-        }
-    }
-
-    fn defaults(&self) -> Vec<(&'static str, Value)> {
-        vec![("force_destroy", Value::Bool(false))]
-    }
-
-    fn local_attrs(&self) -> &'static [&'static str] {
-        &["force_destroy"]
-    }
+impl Resource<Aws> for Bucket {
+    type Model = BucketModel;
+    const TYPE: &'static str = "aws_s3_bucket";
 
     fn import_stub(&self, id: &str) -> Value {
         bucket_stub(id)
     }
 
-    async fn create(&self, cx: &Cx<'_>, p: &Value) -> Result<Value, AwsError> {
-        let bucket = bucket_of(p);
-        let mut req = cx.c.s3.create_bucket().bucket(bucket);
-        if cx.c.region != "us-east-1" {
-            req = req.create_bucket_configuration(
-                CreateBucketConfiguration::builder().location_constraint(BucketLocationConstraint::from(cx.c.region.as_str())).build(),
-            );
+    async fn create(&self, cx: &Cx<'_>, p: BucketModel) -> Result<BucketModel, AwsError> {
+        let bucket = bucket_of(&p.bucket, &p.id);
+        let mut req = cx.c().s3.create_bucket().bucket(bucket);
+        let region = cx.c().region.as_str();
+        if region != "us-east-1" {
+            req = req.create_bucket_configuration(CreateBucketConfiguration::builder().location_constraint(BucketLocationConstraint::from(region)).build());
         }
         req.send().await.map_err(sdk(cx.addr))?;
-        put_tags(cx, bucket, p).await?;
+        put_tags(cx, bucket, &p.tags).await?;
+        let bucket = bucket.to_string();
         self.read(cx, p).await?.ok_or_else(|| cx.invalid(format!("bucket {bucket} vanished after its create")))
     }
 
-    async fn update(&self, cx: &Cx<'_>, prior: &Value, p: &Value) -> Result<Value, AwsError> {
-        if prior.get("tags_all") != p.get("tags_all") {
-            put_tags(cx, bucket_of(prior), p).await?;
+    async fn update(&self, cx: &Cx<'_>, prior: BucketModel, p: BucketModel) -> Result<BucketModel, AwsError> {
+        if prior.tags.tags_all != p.tags.tags_all {
+            put_tags(cx, bucket_of(&prior.bucket, &prior.id), &p.tags).await?;
         }
         self.read(cx, p).await?.ok_or_else(|| cx.invalid("the bucket vanished during its update"))
     }
 
-    async fn read(&self, cx: &Cx<'_>, current: &Value) -> Result<Option<Value>, AwsError> {
-        let bucket = bucket_of(current);
+    async fn read(&self, cx: &Cx<'_>, current: BucketModel) -> Result<Option<BucketModel>, AwsError> {
+        let bucket = bucket_of(&current.bucket, &current.id);
         if !bucket_exists(cx, bucket).await? {
             return Ok(None);
         }
-        let region = &cx.c.region;
-        Ok(Some(Value::map([
-            ("id", Value::from(bucket)),
-            ("bucket", Value::from(bucket)),
-            ("arn", Value::String(format!("arn:aws:s3:::{bucket}"))),
-            ("region", Value::from(region.as_str())),
-            ("bucket_domain_name", Value::String(format!("{bucket}.s3.amazonaws.com"))),
-            ("bucket_regional_domain_name", Value::String(format!("{bucket}.s3.{region}.amazonaws.com"))),
-            ("tags_all", str_map(&bucket_tags(cx, bucket).await?)),
-        ])))
+        let region = &cx.c().region;
+        Ok(Some(BucketModel {
+            id: Some(bucket.to_string()),
+            bucket: bucket.to_string(),
+            force_destroy: current.force_destroy,
+            arn: Some(format!("arn:aws:s3:::{bucket}")),
+            region: Some(region.clone()),
+            bucket_domain_name: Some(format!("{bucket}.s3.amazonaws.com")),
+            bucket_regional_domain_name: Some(format!("{bucket}.s3.{region}.amazonaws.com")),
+            tags: Tags::from_aws(bucket_tags(cx, bucket).await?),
+        }))
     }
 
-    async fn delete(&self, cx: &Cx<'_>, prior: &Value) -> Result<(), AwsError> {
-        let bucket = bucket_of(prior);
-        if get_bool(prior, "force_destroy") == Some(true) {
+    async fn delete(&self, cx: &Cx<'_>, prior: BucketModel) -> Result<(), AwsError> {
+        let bucket = bucket_of(&prior.bucket, &prior.id);
+        if prior.force_destroy == Some(true) {
             empty_bucket(cx, bucket).await?;
         }
-        cx.c.s3.delete_bucket().bucket(bucket).send().await.map_err(sdk(cx.addr))?;
+        cx.c().s3.delete_bucket().bucket(bucket).send().await.map_err(sdk(cx.addr))?;
         Ok(())
     }
 
-    async fn recover(&self, cx: &Cx<'_>, planned: &Value) -> Result<Option<Value>, AwsError> {
-        let bucket = bucket_of(planned);
-        if !bucket_exists(cx, bucket).await? || bucket_tags(cx, bucket).await?.get(tags::OWNER_TAG) != Some(&cx.owner) {
+    async fn recover(&self, cx: &Cx<'_>, planned: BucketModel) -> Result<Option<BucketModel>, AwsError> {
+        let bucket = bucket_of(&planned.bucket, &planned.id);
+        if !bucket_exists(cx, bucket).await? || bucket_tags(cx, bucket).await?.get(tags::OWNER_TAG) != Some(&cx.owner()) {
             return Ok(None);
         }
         self.read(cx, planned).await
     }
 }
 
-#[async_trait]
-impl Resource for Versioning {
-    /// The bucket's only configuration of this kind is whatever is there.
-    async fn recover(&self, cx: &Cx<'_>, planned: &Value) -> Result<Option<Value>, AwsError> {
-        self.read(cx, planned).await
+/// What a bucket setting names: its bucket (and the bucket's id, its own).
+#[derive(Model, Debug, Clone, Default)]
+pub struct Target {
+    #[sdk(computed)]
+    id: Option<String>,
+    #[sdk(required, force_new)]
+    bucket: String,
+    #[sdk(optional, force_new)]
+    expected_bucket_owner: Option<String>,
+}
+
+impl Target {
+    fn bucket(&self) -> &str {
+        bucket_of(&self.bucket, &self.id)
     }
 
-    fn schema(&self) -> ResourceSchema {
-        schema_with_bucket(
-            Block::default().block(
-                "versioning_configuration",
-                one_required(
-                    Block::default()
-                        .attr("status", Attribute::required(Str).describe("Enabled, Suspended or Disabled"))
-                        .attr("mfa_delete", Attribute::optional_computed(Str)),
-                ),
-            ),
-        )
+    /// The target as read back: the bucket, and the owner as configured.
+    fn read_back(&self) -> Target {
+        let bucket = self.bucket().to_string();
+        Target { id: Some(bucket.clone()), bucket, expected_bucket_owner: self.expected_bucket_owner.clone() }
     }
+}
+
+#[derive(Model, Debug, Clone, Default)]
+pub struct VersioningModel {
+    #[sdk(flatten)]
+    target: Target,
+    #[sdk(block, min_items = 1, max_items = 1)]
+    versioning_configuration: Vec<VersioningConfig>,
+}
+
+#[derive(Model, Debug, Clone, Default)]
+pub struct VersioningConfig {
+    /// Enabled, Suspended or Disabled
+    #[sdk(required)]
+    status: String,
+    #[sdk(optional, computed)]
+    mfa_delete: Option<String>,
+}
+
+impl VersioningModel {
+    fn status(&self) -> Option<&str> {
+        self.versioning_configuration.first().map(|c| c.status.as_str()).filter(|s| !s.is_empty())
+    }
+}
+
+pub struct Versioning;
+
+#[async_trait]
+impl Resource<Aws> for Versioning {
+    type Model = VersioningModel;
+    const TYPE: &'static str = "aws_s3_bucket_versioning";
 
     fn import_stub(&self, id: &str) -> Value {
         bucket_stub(id)
     }
 
-    async fn create(&self, cx: &Cx<'_>, p: &Value) -> Result<Value, AwsError> {
-        let bucket = bucket_of(p);
-        let status = block0(p, "versioning_configuration").and_then(|c| get_str(c, "status")).unwrap_or("Enabled");
+    async fn create(&self, cx: &Cx<'_>, p: VersioningModel) -> Result<VersioningModel, AwsError> {
+        let bucket = p.target.bucket().to_string();
+        let status = p.status().unwrap_or("Enabled");
         // "Disabled" is how a bucket that was never versioned reads; there is nothing to put.
         if status != "Disabled" {
             let cfg = VersioningConfiguration::builder().status(BucketVersioningStatus::from(status)).build();
-            cx.c.s3.put_bucket_versioning().bucket(bucket).versioning_configuration(cfg).send().await.map_err(sdk(cx.addr))?;
+            cx.c().s3.put_bucket_versioning().bucket(&bucket).versioning_configuration(cfg).send().await.map_err(sdk(cx.addr))?;
         }
         self.read(cx, p).await?.ok_or_else(|| cx.invalid(format!("bucket {bucket} vanished")))
     }
 
-    async fn update(&self, cx: &Cx<'_>, _prior: &Value, p: &Value) -> Result<Value, AwsError> {
+    async fn update(&self, cx: &Cx<'_>, _prior: VersioningModel, p: VersioningModel) -> Result<VersioningModel, AwsError> {
         self.create(cx, p).await
     }
 
-    async fn read(&self, cx: &Cx<'_>, current: &Value) -> Result<Option<Value>, AwsError> {
-        let bucket = bucket_of(current);
-        let Some(out) = absent(cx.c.s3.get_bucket_versioning().bucket(bucket).send().await.map_err(sdk(cx.addr)))? else { return Ok(None) };
+    async fn read(&self, cx: &Cx<'_>, current: VersioningModel) -> Result<Option<VersioningModel>, AwsError> {
+        let bucket = current.target.bucket();
+        let Some(out) = absent(cx.c().s3.get_bucket_versioning().bucket(bucket).send().await.map_err(sdk(cx.addr)))? else { return Ok(None) };
         let status = out.status().map(|s| s.as_str().to_string()).unwrap_or_else(|| "Disabled".into());
-        let mfa = out.mfa_delete().map(|m| Value::from(m.as_str())).unwrap_or_else(|| {
-            block0(current, "versioning_configuration")
-                .and_then(|c| c.get("mfa_delete"))
-                .filter(|m| m.is_wholly_known())
-                .cloned()
-                .unwrap_or(Value::from("Disabled"))
-        });
-        Ok(Some(Value::map([
-            ("id", Value::from(bucket)),
-            ("bucket", Value::from(bucket)),
-            ("expected_bucket_owner", current.get("expected_bucket_owner").cloned().unwrap_or(Value::Null)),
-            ("versioning_configuration", Value::List(vec![Value::map([("status", Value::String(status)), ("mfa_delete", mfa)])])),
-        ])))
+        let mfa_delete = out
+            .mfa_delete()
+            .map(|m| m.as_str().to_string())
+            .or_else(|| current.versioning_configuration.first().and_then(|c| c.mfa_delete.clone()))
+            .unwrap_or_else(|| "Disabled".into());
+        Ok(Some(VersioningModel {
+            target: current.target.read_back(),
+            versioning_configuration: vec![VersioningConfig { status, mfa_delete: Some(mfa_delete) }],
+        }))
     }
 
-    async fn delete(&self, cx: &Cx<'_>, prior: &Value) -> Result<(), AwsError> {
+    async fn delete(&self, cx: &Cx<'_>, prior: VersioningModel) -> Result<(), AwsError> {
         // A bucket's versioning can only be suspended, never switched off.
-        let bucket = bucket_of(prior);
-        if bucket_exists(cx, bucket).await? && block0(prior, "versioning_configuration").and_then(|c| get_str(c, "status")) == Some("Enabled") {
+        let bucket = prior.target.bucket();
+        if bucket_exists(cx, bucket).await? && prior.status() == Some("Enabled") {
             let cfg = VersioningConfiguration::builder().status(BucketVersioningStatus::Suspended).build();
-            cx.c.s3.put_bucket_versioning().bucket(bucket).versioning_configuration(cfg).send().await.map_err(sdk(cx.addr))?;
+            cx.c().s3.put_bucket_versioning().bucket(bucket).versioning_configuration(cfg).send().await.map_err(sdk(cx.addr))?;
         }
         Ok(())
     }
-}
 
-fn sse_rule_block() -> Block {
-    Block::default().attr("bucket_key_enabled", Attribute::optional_computed(Bool)).block(
-        "apply_server_side_encryption_by_default",
-        one_required(Block::default().attr("sse_algorithm", Attribute::required(Str)).attr("kms_master_key_id", Attribute::optional(Str))),
-    )
-}
-
-#[async_trait]
-impl Resource for Encryption {
     /// The bucket's only configuration of this kind is whatever is there.
-    async fn recover(&self, cx: &Cx<'_>, planned: &Value) -> Result<Option<Value>, AwsError> {
+    async fn recover(&self, cx: &Cx<'_>, planned: VersioningModel) -> Result<Option<VersioningModel>, AwsError> {
         self.read(cx, planned).await
     }
+}
 
-    fn schema(&self) -> ResourceSchema {
-        schema_with_bucket(Block::default().block("rule", iac_core::schema::NestedBlock { min_items: 1, ..set_block(sse_rule_block()) }))
-    }
+#[derive(Model, Debug, Clone, Default)]
+pub struct EncryptionModel {
+    #[sdk(flatten)]
+    target: Target,
+    #[sdk(block, set, min_items = 1)]
+    rule: Vec<SseRule>,
+}
+
+#[derive(Model, Debug, Clone, Default)]
+pub struct SseRule {
+    #[sdk(optional, computed)]
+    bucket_key_enabled: Option<bool>,
+    #[sdk(block, min_items = 1, max_items = 1)]
+    apply_server_side_encryption_by_default: Vec<SseDefault>,
+}
+
+#[derive(Model, Debug, Clone, Default)]
+pub struct SseDefault {
+    #[sdk(required)]
+    sse_algorithm: String,
+    #[sdk(optional)]
+    kms_master_key_id: Option<String>,
+}
+
+pub struct Encryption;
+
+#[async_trait]
+impl Resource<Aws> for Encryption {
+    type Model = EncryptionModel;
+    const TYPE: &'static str = "aws_s3_bucket_server_side_encryption_configuration";
 
     fn import_stub(&self, id: &str) -> Value {
         bucket_stub(id)
     }
 
-    async fn create(&self, cx: &Cx<'_>, p: &Value) -> Result<Value, AwsError> {
-        let bucket = bucket_of(p);
+    async fn create(&self, cx: &Cx<'_>, p: EncryptionModel) -> Result<EncryptionModel, AwsError> {
+        let bucket = p.target.bucket().to_string();
         let mut rules = Vec::new();
-        for r in p.get("rule").and_then(Value::as_list).unwrap_or(&[]) {
-            let d = block0(r, "apply_server_side_encryption_by_default").cloned().unwrap_or(Value::Null);
+        for r in &p.rule {
+            let d = r.apply_server_side_encryption_by_default.first().cloned().unwrap_or_default();
+            let algorithm = if d.sse_algorithm.is_empty() { "AES256" } else { d.sse_algorithm.as_str() };
             let by_default = build(
                 cx,
                 ServerSideEncryptionByDefault::builder()
-                    .sse_algorithm(ServerSideEncryption::from(get_str(&d, "sse_algorithm").unwrap_or("AES256")))
-                    .set_kms_master_key_id(get_str(&d, "kms_master_key_id").map(str::to_string))
+                    .sse_algorithm(ServerSideEncryption::from(algorithm))
+                    .set_kms_master_key_id(d.kms_master_key_id.clone())
                     .build(),
             )?;
             rules.push(
-                ServerSideEncryptionRule::builder()
-                    .apply_server_side_encryption_by_default(by_default)
-                    .set_bucket_key_enabled(get_bool(r, "bucket_key_enabled"))
-                    .build(),
+                ServerSideEncryptionRule::builder().apply_server_side_encryption_by_default(by_default).set_bucket_key_enabled(r.bucket_key_enabled).build(),
             );
         }
         let cfg = build(cx, ServerSideEncryptionConfiguration::builder().set_rules(Some(rules)).build())?;
-        cx.c.s3.put_bucket_encryption().bucket(bucket).server_side_encryption_configuration(cfg).send().await.map_err(sdk(cx.addr))?;
+        cx.c().s3.put_bucket_encryption().bucket(&bucket).server_side_encryption_configuration(cfg).send().await.map_err(sdk(cx.addr))?;
         self.read(cx, p).await?.ok_or_else(|| cx.invalid(format!("bucket {bucket} vanished")))
     }
 
-    async fn update(&self, cx: &Cx<'_>, _prior: &Value, p: &Value) -> Result<Value, AwsError> {
+    async fn update(&self, cx: &Cx<'_>, _prior: EncryptionModel, p: EncryptionModel) -> Result<EncryptionModel, AwsError> {
         self.create(cx, p).await
     }
 
-    async fn read(&self, cx: &Cx<'_>, current: &Value) -> Result<Option<Value>, AwsError> {
-        let bucket = bucket_of(current);
-        let Some(out) = absent(cx.c.s3.get_bucket_encryption().bucket(bucket).send().await.map_err(sdk(cx.addr)))? else { return Ok(None) };
-        let rules: Vec<Value> = out
+    async fn read(&self, cx: &Cx<'_>, current: EncryptionModel) -> Result<Option<EncryptionModel>, AwsError> {
+        let bucket = current.target.bucket();
+        let Some(out) = absent(cx.c().s3.get_bucket_encryption().bucket(bucket).send().await.map_err(sdk(cx.addr)))? else { return Ok(None) };
+        let rule: Vec<SseRule> = out
             .server_side_encryption_configuration()
             .map(|c| c.rules())
             .unwrap_or(&[])
             .iter()
             .map(|r| {
                 let d = r.apply_server_side_encryption_by_default();
-                Value::map([
-                    (
-                        "apply_server_side_encryption_by_default",
-                        Value::List(vec![Value::map([
-                            ("kms_master_key_id", opt(d.and_then(|d| d.kms_master_key_id()))),
-                            ("sse_algorithm", opt(d.map(|d| d.sse_algorithm().as_str()))),
-                        ])]),
-                    ),
-                    ("bucket_key_enabled", Value::Bool(r.bucket_key_enabled().unwrap_or(false))),
-                ])
+                SseRule {
+                    apply_server_side_encryption_by_default: vec![SseDefault {
+                        kms_master_key_id: d.and_then(|d| d.kms_master_key_id()).map(str::to_string),
+                        sse_algorithm: d.map(|d| d.sse_algorithm().as_str().to_string()).unwrap_or_default(),
+                    }],
+                    bucket_key_enabled: Some(r.bucket_key_enabled().unwrap_or(false)),
+                }
             })
             .collect();
-        if rules.is_empty() {
+        if rule.is_empty() {
             return Ok(None);
         }
-        Ok(Some(Value::map([
-            ("id", Value::from(bucket)),
-            ("bucket", Value::from(bucket)),
-            ("expected_bucket_owner", current.get("expected_bucket_owner").cloned().unwrap_or(Value::Null)),
-            ("rule", Value::List(iac_core::schema::set_normalize(rules))),
-        ])))
+        Ok(Some(EncryptionModel { target: current.target.read_back(), rule }))
     }
 
-    async fn delete(&self, cx: &Cx<'_>, prior: &Value) -> Result<(), AwsError> {
-        cx.c.s3.delete_bucket_encryption().bucket(bucket_of(prior)).send().await.map_err(sdk(cx.addr))?;
+    async fn delete(&self, cx: &Cx<'_>, prior: EncryptionModel) -> Result<(), AwsError> {
+        cx.c().s3.delete_bucket_encryption().bucket(prior.target.bucket()).send().await.map_err(sdk(cx.addr))?;
         Ok(())
+    }
+
+    /// The bucket's only configuration of this kind is whatever is there.
+    async fn recover(&self, cx: &Cx<'_>, planned: EncryptionModel) -> Result<Option<EncryptionModel>, AwsError> {
+        self.read(cx, planned).await
     }
 }
 
-const PAB: &[&str] = &["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"];
+#[derive(Model, Debug, Clone, Default)]
+pub struct PublicAccessBlockModel {
+    #[sdk(computed)]
+    id: Option<String>,
+    #[sdk(required, force_new)]
+    bucket: String,
+    #[sdk(optional, computed, default = false)]
+    block_public_acls: Option<bool>,
+    #[sdk(optional, computed, default = false)]
+    block_public_policy: Option<bool>,
+    #[sdk(optional, computed, default = false)]
+    ignore_public_acls: Option<bool>,
+    #[sdk(optional, computed, default = false)]
+    restrict_public_buckets: Option<bool>,
+}
+
+pub struct PublicAccessBlock;
 
 #[async_trait]
-impl Resource for PublicAccessBlock {
-    /// The bucket's only configuration of this kind is whatever is there.
-    async fn recover(&self, cx: &Cx<'_>, planned: &Value) -> Result<Option<Value>, AwsError> {
-        self.read(cx, planned).await
-    }
-
-    fn schema(&self) -> ResourceSchema {
-        let mut b = id().attr("bucket", Attribute::required(Str).force_new());
-        for k in PAB {
-            b = b.attr(k, Attribute::optional_computed(Bool));
-        }
-        ResourceSchema { version: 0, block: b }
-    }
-
-    fn defaults(&self) -> Vec<(&'static str, Value)> {
-        PAB.iter().map(|k| (*k, Value::Bool(false))).collect()
-    }
+impl Resource<Aws> for PublicAccessBlock {
+    type Model = PublicAccessBlockModel;
+    const TYPE: &'static str = "aws_s3_bucket_public_access_block";
 
     fn import_stub(&self, id: &str) -> Value {
         bucket_stub(id)
     }
 
-    async fn create(&self, cx: &Cx<'_>, p: &Value) -> Result<Value, AwsError> {
-        let bucket = bucket_of(p);
+    async fn create(&self, cx: &Cx<'_>, p: PublicAccessBlockModel) -> Result<PublicAccessBlockModel, AwsError> {
+        let bucket = bucket_of(&p.bucket, &p.id).to_string();
         let cfg = PublicAccessBlockConfiguration::builder()
-            .set_block_public_acls(get_bool(p, "block_public_acls"))
-            .set_block_public_policy(get_bool(p, "block_public_policy"))
-            .set_ignore_public_acls(get_bool(p, "ignore_public_acls"))
-            .set_restrict_public_buckets(get_bool(p, "restrict_public_buckets"))
+            .set_block_public_acls(p.block_public_acls)
+            .set_block_public_policy(p.block_public_policy)
+            .set_ignore_public_acls(p.ignore_public_acls)
+            .set_restrict_public_buckets(p.restrict_public_buckets)
             .build();
-        cx.c.s3.put_public_access_block().bucket(bucket).public_access_block_configuration(cfg).send().await.map_err(sdk(cx.addr))?;
+        cx.c().s3.put_public_access_block().bucket(&bucket).public_access_block_configuration(cfg).send().await.map_err(sdk(cx.addr))?;
         self.read(cx, p).await?.ok_or_else(|| cx.invalid(format!("bucket {bucket} vanished")))
     }
 
-    async fn update(&self, cx: &Cx<'_>, _prior: &Value, p: &Value) -> Result<Value, AwsError> {
+    async fn update(&self, cx: &Cx<'_>, _prior: PublicAccessBlockModel, p: PublicAccessBlockModel) -> Result<PublicAccessBlockModel, AwsError> {
         self.create(cx, p).await
     }
 
-    async fn read(&self, cx: &Cx<'_>, current: &Value) -> Result<Option<Value>, AwsError> {
-        let bucket = bucket_of(current);
-        let Some(out) = absent(cx.c.s3.get_public_access_block().bucket(bucket).send().await.map_err(sdk(cx.addr)))? else { return Ok(None) };
+    async fn read(&self, cx: &Cx<'_>, current: PublicAccessBlockModel) -> Result<Option<PublicAccessBlockModel>, AwsError> {
+        let bucket = bucket_of(&current.bucket, &current.id);
+        let Some(out) = absent(cx.c().s3.get_public_access_block().bucket(bucket).send().await.map_err(sdk(cx.addr)))? else { return Ok(None) };
         let c = out.public_access_block_configuration();
-        Ok(Some(Value::map([
-            ("id", Value::from(bucket)),
-            ("bucket", Value::from(bucket)),
-            ("block_public_acls", Value::Bool(c.and_then(|c| c.block_public_acls()).unwrap_or(false))),
-            ("block_public_policy", Value::Bool(c.and_then(|c| c.block_public_policy()).unwrap_or(false))),
-            ("ignore_public_acls", Value::Bool(c.and_then(|c| c.ignore_public_acls()).unwrap_or(false))),
-            ("restrict_public_buckets", Value::Bool(c.and_then(|c| c.restrict_public_buckets()).unwrap_or(false))),
-        ])))
+        let flag = |f: fn(&PublicAccessBlockConfiguration) -> Option<bool>| Some(c.and_then(f).unwrap_or(false));
+        Ok(Some(PublicAccessBlockModel {
+            id: Some(bucket.to_string()),
+            bucket: bucket.to_string(),
+            block_public_acls: flag(PublicAccessBlockConfiguration::block_public_acls),
+            block_public_policy: flag(PublicAccessBlockConfiguration::block_public_policy),
+            ignore_public_acls: flag(PublicAccessBlockConfiguration::ignore_public_acls),
+            restrict_public_buckets: flag(PublicAccessBlockConfiguration::restrict_public_buckets),
+        }))
     }
 
-    async fn delete(&self, cx: &Cx<'_>, prior: &Value) -> Result<(), AwsError> {
-        cx.c.s3.delete_public_access_block().bucket(bucket_of(prior)).send().await.map_err(sdk(cx.addr))?;
+    async fn delete(&self, cx: &Cx<'_>, prior: PublicAccessBlockModel) -> Result<(), AwsError> {
+        cx.c().s3.delete_public_access_block().bucket(bucket_of(&prior.bucket, &prior.id)).send().await.map_err(sdk(cx.addr))?;
         Ok(())
     }
-}
 
-fn lifecycle_rule_block() -> Block {
-    Block::default()
-        .attr("id", Attribute::required(Str))
-        .attr("status", Attribute::required(Str).describe("Enabled or Disabled"))
-        .block("filter", one(Block::default().attr("prefix", Attribute::optional(Str))))
-        .block("expiration", one(Block::default().attr("days", Attribute::optional(Number))))
-        .block("noncurrent_version_expiration", one(Block::default().attr("noncurrent_days", Attribute::optional(Number))))
-        .block("abort_incomplete_multipart_upload", one(Block::default().attr("days_after_initiation", Attribute::optional(Number))))
-}
-
-#[async_trait]
-impl Resource for Lifecycle {
     /// The bucket's only configuration of this kind is whatever is there.
-    async fn recover(&self, cx: &Cx<'_>, planned: &Value) -> Result<Option<Value>, AwsError> {
+    async fn recover(&self, cx: &Cx<'_>, planned: PublicAccessBlockModel) -> Result<Option<PublicAccessBlockModel>, AwsError> {
         self.read(cx, planned).await
     }
+}
 
-    fn schema(&self) -> ResourceSchema {
-        schema_with_bucket(Block::default().block("rule", iac_core::schema::NestedBlock { min_items: 1, ..many(lifecycle_rule_block()) }))
-    }
+#[derive(Model, Debug, Clone, Default)]
+pub struct LifecycleModel {
+    #[sdk(flatten)]
+    target: Target,
+    #[sdk(block, min_items = 1)]
+    rule: Vec<LifecycleRuleModel>,
+}
+
+#[derive(Model, Debug, Clone, Default)]
+pub struct LifecycleRuleModel {
+    #[sdk(required)]
+    id: String,
+    /// Enabled or Disabled
+    #[sdk(required)]
+    status: String,
+    #[sdk(block, max_items = 1)]
+    filter: Vec<LifecycleFilter>,
+    #[sdk(block, max_items = 1)]
+    expiration: Vec<Expiration>,
+    #[sdk(block, max_items = 1)]
+    noncurrent_version_expiration: Vec<NoncurrentExpiration>,
+    #[sdk(block, max_items = 1)]
+    abort_incomplete_multipart_upload: Vec<AbortUpload>,
+}
+
+#[derive(Model, Debug, Clone, Default)]
+pub struct LifecycleFilter {
+    #[sdk(optional)]
+    prefix: Option<String>,
+}
+
+#[derive(Model, Debug, Clone, Default)]
+pub struct Expiration {
+    #[sdk(optional)]
+    days: Option<i32>,
+}
+
+#[derive(Model, Debug, Clone, Default)]
+pub struct NoncurrentExpiration {
+    #[sdk(optional)]
+    noncurrent_days: Option<i32>,
+}
+
+#[derive(Model, Debug, Clone, Default)]
+pub struct AbortUpload {
+    #[sdk(optional)]
+    days_after_initiation: Option<i32>,
+}
+
+pub struct Lifecycle;
+
+#[async_trait]
+impl Resource<Aws> for Lifecycle {
+    type Model = LifecycleModel;
+    const TYPE: &'static str = "aws_s3_bucket_lifecycle_configuration";
 
     fn import_stub(&self, id: &str) -> Value {
         bucket_stub(id)
     }
 
-    async fn create(&self, cx: &Cx<'_>, p: &Value) -> Result<Value, AwsError> {
-        let bucket = bucket_of(p);
-        let mut rules = Vec::new();
-        for r in p.get("rule").and_then(Value::as_list).unwrap_or(&[]) {
-            let mut b =
-                LifecycleRule::builder().id(get_str(r, "id").unwrap_or_default()).status(ExpirationStatus::from(get_str(r, "status").unwrap_or("Enabled")));
-            b = b.filter(LifecycleRuleFilter::builder().prefix(block0(r, "filter").and_then(|f| get_str(f, "prefix")).unwrap_or("")).build());
-            if let Some(d) = block0(r, "expiration").and_then(|e| get_i32(e, "days")) {
-                b = b.expiration(LifecycleExpiration::builder().days(d).build());
-            }
-            if let Some(d) = block0(r, "noncurrent_version_expiration").and_then(|e| get_i32(e, "noncurrent_days")) {
-                b = b.noncurrent_version_expiration(NoncurrentVersionExpiration::builder().noncurrent_days(d).build());
-            }
-            if let Some(d) = block0(r, "abort_incomplete_multipart_upload").and_then(|e| get_i32(e, "days_after_initiation")) {
-                b = b.abort_incomplete_multipart_upload(AbortIncompleteMultipartUpload::builder().days_after_initiation(d).build());
-            }
-            rules.push(build(cx, b.build())?);
-        }
-        let cfg = build(cx, BucketLifecycleConfiguration::builder().set_rules(Some(rules)).build())?;
-        cx.c.s3.put_bucket_lifecycle_configuration().bucket(bucket).lifecycle_configuration(cfg).send().await.map_err(sdk(cx.addr))?;
-        self.read(cx, p).await?.ok_or_else(|| cx.invalid(format!("bucket {bucket} vanished")))
-    }
-
-    async fn update(&self, cx: &Cx<'_>, _prior: &Value, p: &Value) -> Result<Value, AwsError> {
-        self.create(cx, p).await
-    }
-
-    async fn read(&self, cx: &Cx<'_>, current: &Value) -> Result<Option<Value>, AwsError> {
-        let bucket = bucket_of(current);
-        let Some(out) = absent(cx.c.s3.get_bucket_lifecycle_configuration().bucket(bucket).send().await.map_err(sdk(cx.addr)))? else { return Ok(None) };
-        let one_of = |v: Option<Value>| Value::List(v.into_iter().collect());
-        let rules: Vec<Value> = out
-            .rules()
-            .iter()
-            .map(|r| {
-                Value::map([
-                    (
-                        "abort_incomplete_multipart_upload",
-                        one_of(r.abort_incomplete_multipart_upload().map(|a| Value::map([("days_after_initiation", num(a.days_after_initiation()))]))),
-                    ),
-                    ("expiration", one_of(r.expiration().map(|e| Value::map([("days", num(e.days()))])))),
-                    ("filter", Value::List(vec![Value::map([("prefix", Value::from(r.filter().and_then(|f| f.prefix()).unwrap_or("")))])])),
-                    ("id", opt(r.id())),
-                    (
-                        "noncurrent_version_expiration",
-                        one_of(r.noncurrent_version_expiration().map(|e| Value::map([("noncurrent_days", num(e.noncurrent_days()))]))),
-                    ),
-                    ("status", Value::from(r.status().as_str())),
-                ])
-            })
-            .collect();
-        Ok(Some(Value::map([
-            ("id", Value::from(bucket)),
-            ("bucket", Value::from(bucket)),
-            ("expected_bucket_owner", current.get("expected_bucket_owner").cloned().unwrap_or(Value::Null)),
-            ("rule", Value::List(rules)),
-        ])))
-    }
-
-    fn refine(&self, _addr: &str, _prior: Option<&Value>, planned: &mut Value) -> Result<(), AwsError> {
+    async fn modify_plan(&self, _cx: &Cx<'_>, _prior: Option<&Value>, planned: &mut Value, _replace: &mut Vec<AttrPath>) -> Result<(), AwsError> {
         // A rule without a filter applies to every key: AWS reports an empty prefix.
-        if let Some(Value::List(rules)) = planned.as_map().and_then(|m| m.get("rule")).cloned() {
-            let rules = rules
-                .into_iter()
-                .map(|mut r| {
-                    if r.get("filter").and_then(Value::as_list).is_some_and(|f| f.is_empty()) {
-                        set(&mut r, "filter", Value::List(vec![Value::map([("prefix", Value::from(""))])]));
-                    } else if let Some(Value::List(f)) = r.get("filter").cloned() {
-                        let f: Vec<Value> = f
-                            .into_iter()
+        let Some(Value::List(rules)) = planned.get("rule").cloned() else { return Ok(()) };
+        let empty_prefix = || Value::map([("prefix", Value::from(""))]);
+        let rules = rules
+            .into_iter()
+            .map(|mut r| {
+                let filter = match r.get("filter").cloned() {
+                    Some(Value::List(f)) if f.is_empty() => Some(vec![empty_prefix()]),
+                    Some(Value::List(f)) => Some(
+                        f.into_iter()
                             .map(|mut x| {
                                 if x.get("prefix").is_none_or(Value::is_null) {
                                     set(&mut x, "prefix", Value::from(""));
                                 }
                                 x
                             })
-                            .collect();
-                        set(&mut r, "filter", Value::List(f));
-                    }
-                    r
-                })
-                .collect();
-            set(planned, "rule", Value::List(rules));
-        }
+                            .collect(),
+                    ),
+                    _ => None,
+                };
+                if let Some(f) = filter {
+                    set(&mut r, "filter", Value::List(f));
+                }
+                r
+            })
+            .collect();
+        set(planned, "rule", Value::List(rules));
         Ok(())
     }
 
-    async fn delete(&self, cx: &Cx<'_>, prior: &Value) -> Result<(), AwsError> {
-        cx.c.s3.delete_bucket_lifecycle().bucket(bucket_of(prior)).send().await.map_err(sdk(cx.addr))?;
+    async fn create(&self, cx: &Cx<'_>, p: LifecycleModel) -> Result<LifecycleModel, AwsError> {
+        let bucket = p.target.bucket().to_string();
+        let mut rules = Vec::new();
+        for r in &p.rule {
+            let status = if r.status.is_empty() { "Enabled" } else { r.status.as_str() };
+            let prefix = r.filter.first().and_then(|f| f.prefix.as_deref()).unwrap_or("");
+            let mut b = LifecycleRule::builder().id(&r.id).status(ExpirationStatus::from(status)).filter(LifecycleRuleFilter::builder().prefix(prefix).build());
+            if let Some(d) = r.expiration.first().and_then(|e| e.days) {
+                b = b.expiration(LifecycleExpiration::builder().days(d).build());
+            }
+            if let Some(d) = r.noncurrent_version_expiration.first().and_then(|e| e.noncurrent_days) {
+                b = b.noncurrent_version_expiration(NoncurrentVersionExpiration::builder().noncurrent_days(d).build());
+            }
+            if let Some(d) = r.abort_incomplete_multipart_upload.first().and_then(|e| e.days_after_initiation) {
+                b = b.abort_incomplete_multipart_upload(AbortIncompleteMultipartUpload::builder().days_after_initiation(d).build());
+            }
+            rules.push(build(cx, b.build())?);
+        }
+        let cfg = build(cx, BucketLifecycleConfiguration::builder().set_rules(Some(rules)).build())?;
+        cx.c().s3.put_bucket_lifecycle_configuration().bucket(&bucket).lifecycle_configuration(cfg).send().await.map_err(sdk(cx.addr))?;
+        self.read(cx, p).await?.ok_or_else(|| cx.invalid(format!("bucket {bucket} vanished")))
+    }
+
+    async fn update(&self, cx: &Cx<'_>, _prior: LifecycleModel, p: LifecycleModel) -> Result<LifecycleModel, AwsError> {
+        self.create(cx, p).await
+    }
+
+    async fn read(&self, cx: &Cx<'_>, current: LifecycleModel) -> Result<Option<LifecycleModel>, AwsError> {
+        let bucket = current.target.bucket();
+        let Some(out) = absent(cx.c().s3.get_bucket_lifecycle_configuration().bucket(bucket).send().await.map_err(sdk(cx.addr)))? else { return Ok(None) };
+        let rule = out
+            .rules()
+            .iter()
+            .map(|r| LifecycleRuleModel {
+                id: r.id().unwrap_or_default().to_string(),
+                status: r.status().as_str().to_string(),
+                filter: vec![LifecycleFilter { prefix: Some(r.filter().and_then(|f| f.prefix()).unwrap_or("").to_string()) }],
+                expiration: r.expiration().map(|e| Expiration { days: e.days() }).into_iter().collect(),
+                noncurrent_version_expiration: r
+                    .noncurrent_version_expiration()
+                    .map(|e| NoncurrentExpiration { noncurrent_days: e.noncurrent_days() })
+                    .into_iter()
+                    .collect(),
+                abort_incomplete_multipart_upload: r
+                    .abort_incomplete_multipart_upload()
+                    .map(|a| AbortUpload { days_after_initiation: a.days_after_initiation() })
+                    .into_iter()
+                    .collect(),
+            })
+            .collect();
+        Ok(Some(LifecycleModel { target: current.target.read_back(), rule }))
+    }
+
+    async fn delete(&self, cx: &Cx<'_>, prior: LifecycleModel) -> Result<(), AwsError> {
+        cx.c().s3.delete_bucket_lifecycle().bucket(prior.target.bucket()).send().await.map_err(sdk(cx.addr))?;
         Ok(())
+    }
+
+    /// The bucket's only configuration of this kind is whatever is there.
+    async fn recover(&self, cx: &Cx<'_>, planned: LifecycleModel) -> Result<Option<LifecycleModel>, AwsError> {
+        self.read(cx, planned).await
     }
 }
 
-#[async_trait]
-impl Resource for Policy {
-    /// The bucket's only configuration of this kind is whatever is there.
-    async fn recover(&self, cx: &Cx<'_>, planned: &Value) -> Result<Option<Value>, AwsError> {
-        self.read(cx, planned).await
-    }
+#[derive(Model, Debug, Clone, Default)]
+pub struct PolicyModel {
+    #[sdk(computed)]
+    id: Option<String>,
+    #[sdk(required, force_new)]
+    bucket: String,
+    /// compared as JSON
+    #[sdk(required, json)]
+    policy: String,
+}
 
-    fn schema(&self) -> ResourceSchema {
-        ResourceSchema {
-            version: 0,
-            block: id().attr("bucket", Attribute::required(Str).force_new()).attr("policy", Attribute::required(Str).describe("compared as JSON")),
-        }
-    }
+pub struct Policy;
+
+#[async_trait]
+impl Resource<Aws> for Policy {
+    type Model = PolicyModel;
+    const TYPE: &'static str = "aws_s3_bucket_policy";
 
     fn import_stub(&self, id: &str) -> Value {
         bucket_stub(id)
     }
 
-    fn refine(&self, addr: &str, prior: Option<&Value>, planned: &mut Value) -> Result<(), AwsError> {
-        if get_str(planned, "policy").is_some_and(|p| serde_json::from_str::<serde_json::Value>(p).is_err()) {
-            return Err(AwsError::invalid(addr, "policy is not valid JSON"));
-        }
-        super::iam::keep_prior_json(prior, planned, "policy");
-        Ok(())
+    async fn modify_plan(&self, cx: &Cx<'_>, _prior: Option<&Value>, planned: &mut Value, _replace: &mut Vec<AttrPath>) -> Result<(), AwsError> {
+        check_policy(cx, planned, "policy")
     }
 
-    async fn create(&self, cx: &Cx<'_>, p: &Value) -> Result<Value, AwsError> {
-        let bucket = bucket_of(p);
-        cx.c.s3.put_bucket_policy().bucket(bucket).policy(get_str(p, "policy").unwrap_or_default()).send().await.map_err(sdk(cx.addr))?;
+    async fn create(&self, cx: &Cx<'_>, p: PolicyModel) -> Result<PolicyModel, AwsError> {
+        let bucket = bucket_of(&p.bucket, &p.id).to_string();
+        cx.c().s3.put_bucket_policy().bucket(&bucket).policy(&p.policy).send().await.map_err(sdk(cx.addr))?;
         self.read(cx, p).await?.ok_or_else(|| cx.invalid(format!("bucket {bucket} vanished")))
     }
 
-    async fn update(&self, cx: &Cx<'_>, _prior: &Value, p: &Value) -> Result<Value, AwsError> {
+    async fn update(&self, cx: &Cx<'_>, _prior: PolicyModel, p: PolicyModel) -> Result<PolicyModel, AwsError> {
         self.create(cx, p).await
     }
 
-    async fn read(&self, cx: &Cx<'_>, current: &Value) -> Result<Option<Value>, AwsError> {
-        let bucket = bucket_of(current);
-        let Some(out) = absent(cx.c.s3.get_bucket_policy().bucket(bucket).send().await.map_err(sdk(cx.addr)))? else { return Ok(None) };
-        let policy = keep_equivalent_json(get_str(current, "policy"), out.policy().unwrap_or_default());
-        Ok(Some(Value::map([("id", Value::from(bucket)), ("bucket", Value::from(bucket)), ("policy", Value::String(policy))])))
+    async fn read(&self, cx: &Cx<'_>, current: PolicyModel) -> Result<Option<PolicyModel>, AwsError> {
+        let bucket = bucket_of(&current.bucket, &current.id);
+        let Some(out) = absent(cx.c().s3.get_bucket_policy().bucket(bucket).send().await.map_err(sdk(cx.addr)))? else { return Ok(None) };
+        let policy = configured_or(&current.policy, out.policy().unwrap_or_default());
+        Ok(Some(PolicyModel { id: Some(bucket.to_string()), bucket: bucket.to_string(), policy }))
     }
 
-    async fn delete(&self, cx: &Cx<'_>, prior: &Value) -> Result<(), AwsError> {
-        cx.c.s3.delete_bucket_policy().bucket(bucket_of(prior)).send().await.map_err(sdk(cx.addr))?;
+    async fn delete(&self, cx: &Cx<'_>, prior: PolicyModel) -> Result<(), AwsError> {
+        cx.c().s3.delete_bucket_policy().bucket(bucket_of(&prior.bucket, &prior.id)).send().await.map_err(sdk(cx.addr))?;
         Ok(())
+    }
+
+    /// The bucket's only configuration of this kind is whatever is there.
+    async fn recover(&self, cx: &Cx<'_>, planned: PolicyModel) -> Result<Option<PolicyModel>, AwsError> {
+        self.read(cx, planned).await
     }
 }

@@ -15,12 +15,10 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
-use iac_core::Value;
 
-use super::Cx;
+use super::{AwsCx, Cx, Tags};
 use crate::error::{sdk, AwsError};
-use crate::tags::{self, OWNER_TAG};
-use crate::values::str_map;
+use crate::tags::OWNER_TAG;
 
 /// How long a delete keeps retrying while AWS says a dependency still holds the object.
 pub const DEPENDENCY_WAIT: Duration = Duration::from_secs(15 * 60);
@@ -32,25 +30,24 @@ pub fn sdk_tags(m: &BTreeMap<String, String>) -> Vec<Tag> {
 }
 
 /// The tag specification of a create: `tags_all` and the ownership tag.
-pub fn tag_spec(cx: &Cx<'_>, rt: ResourceType, planned: &Value) -> TagSpecification {
-    TagSpecification::builder().resource_type(rt).set_tags(Some(sdk_tags(&tags::desired(planned, &cx.owner)))).build()
+pub fn tag_spec(cx: &Cx<'_>, rt: ResourceType, tags: &Tags) -> TagSpecification {
+    TagSpecification::builder().resource_type(rt).set_tags(Some(sdk_tags(&tags.desired(&cx.owner())))).build()
 }
 
-/// The raw tags of an object, as the `tags_all` value reads return.
-pub fn tags_value(t: &[Tag]) -> Value {
-    let m: BTreeMap<String, String> = t.iter().filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or("").to_string()))).collect();
-    str_map(&m)
+/// The raw tags of an object, as reads report them.
+pub fn tags_of(t: &[Tag]) -> Tags {
+    Tags::from_aws(t.iter().filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or("").to_string()))).collect())
 }
 
 /// Brings the object's tags from `prior` to `planned`.
-pub async fn update_tags(cx: &Cx<'_>, id: &str, prior: &Value, planned: &Value) -> Result<(), AwsError> {
-    let (put, remove) = tags::diff(&tags::desired(prior, &cx.owner), &tags::desired(planned, &cx.owner));
+pub async fn update_tags(cx: &Cx<'_>, id: &str, prior: &Tags, planned: &Tags) -> Result<(), AwsError> {
+    let (put, remove) = planned.diff(prior, &cx.owner());
     if !remove.is_empty() {
         let keys = remove.iter().map(|k| Tag::builder().key(k).build()).collect();
-        cx.c.ec2.delete_tags().resources(id).set_tags(Some(keys)).send().await.map_err(sdk(cx.addr))?;
+        cx.c().ec2.delete_tags().resources(id).set_tags(Some(keys)).send().await.map_err(sdk(cx.addr))?;
     }
     if !put.is_empty() {
-        cx.c.ec2.create_tags().resources(id).set_tags(Some(sdk_tags(&put))).send().await.map_err(sdk(cx.addr))?;
+        cx.c().ec2.create_tags().resources(id).set_tags(Some(sdk_tags(&put))).send().await.map_err(sdk(cx.addr))?;
     }
     Ok(())
 }
@@ -61,14 +58,18 @@ pub fn filter(name: &str, value: impl Into<String>) -> Filter {
 
 /// The filter that finds what this instance created.
 pub fn owner_filter(cx: &Cx<'_>) -> Filter {
-    filter(&format!("tag:{OWNER_TAG}"), cx.owner.clone())
+    filter(&format!("tag:{OWNER_TAG}"), cx.owner())
 }
 
-/// An id from the state, or an error saying which is missing.
-pub fn id_of<'a>(cx: &Cx<'_>, v: &'a Value) -> Result<&'a str, AwsError> {
-    v.get("id").and_then(Value::as_str).filter(|s| !s.is_empty()).ok_or_else(|| cx.invalid("the object has no id in state"))
+pub fn arn(cx: &Cx<'_>, owner: &str, kind: &str, id: &str) -> String {
+    format!("arn:aws:ec2:{}:{owner}:{kind}/{id}", cx.c().region)
 }
 
-pub fn arn(cx: &Cx<'_>, owner: &str, kind: &str, id: &str) -> Value {
-    Value::String(format!("arn:aws:ec2:{}:{owner}:{kind}/{id}", cx.c.region))
+/// Deletes with retries while a dependency still holds the object.
+pub async fn delete_retrying<F, Fut>(cx: &Cx<'_>, what: &str, op: F) -> Result<(), AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), AwsError>>,
+{
+    crate::wait::retry_while(cx.addr, what, DEPENDENCY_CODES, cx.poll(), DEPENDENCY_WAIT, op).await
 }

@@ -3,89 +3,141 @@
 //! place (ModifySecurityGroupRules). With `ip_protocol = "-1"` AWS reports
 //! ports as -1; they stay null, as configured.
 
-use async_trait::async_trait;
+use std::marker::PhantomData;
+
 use aws_sdk_ec2::types::{IpPermission, IpRange, Ipv6Range, PrefixListId, ResourceType, SecurityGroupRuleRequest, SecurityGroupRuleUpdate, UserIdGroupPair};
-use iac_core::schema::{Attribute, ResourceSchema};
-use iac_core::Value;
+use iac_provider_sdk::prelude::*;
+use iac_provider_sdk::AttrPath;
 
 use super::*;
 use crate::error::absent;
-use crate::resources::{Cx, Resource};
-use crate::schema_util::*;
-use crate::values::*;
+use crate::resources::id_of;
+use crate::Aws;
 
-pub struct Rule {
-    egress: bool,
+#[derive(Model, Debug, Clone, Default)]
+pub struct RuleModel {
+    #[sdk(computed)]
+    id: Option<String>,
+    #[sdk(computed)]
+    arn: Option<String>,
+    #[sdk(computed)]
+    security_group_rule_id: Option<String>,
+    #[sdk(required, force_new)]
+    security_group_id: String,
+    #[sdk(required)]
+    ip_protocol: String,
+    #[sdk(optional)]
+    from_port: Option<i32>,
+    #[sdk(optional)]
+    to_port: Option<i32>,
+    #[sdk(optional)]
+    cidr_ipv4: Option<String>,
+    #[sdk(optional)]
+    cidr_ipv6: Option<String>,
+    #[sdk(optional)]
+    prefix_list_id: Option<String>,
+    #[sdk(optional)]
+    referenced_security_group_id: Option<String>,
+    #[sdk(optional)]
+    description: Option<String>,
+    #[sdk(flatten)]
+    tags: Tags,
 }
 
-pub static INGRESS: Rule = Rule { egress: false };
-pub static EGRESS: Rule = Rule { egress: true };
+impl RuleModel {
+    fn all_protocols(&self) -> bool {
+        matches!(self.ip_protocol.as_str(), "-1" | "all")
+    }
+
+    /// The protocol as AWS takes it ("all" is "-1").
+    fn protocol(&self) -> &str {
+        match self.ip_protocol.as_str() {
+            "all" | "" => "-1",
+            p => p,
+        }
+    }
+
+    /// Whether any of the rule's settings (all but its group and tags) differ.
+    fn settings_differ(&self, other: &RuleModel) -> bool {
+        (self.ip_protocol != other.ip_protocol)
+            || (self.from_port, self.to_port) != (other.from_port, other.to_port)
+            || (&self.cidr_ipv4, &self.cidr_ipv6, &self.prefix_list_id) != (&other.cidr_ipv4, &other.cidr_ipv6, &other.prefix_list_id)
+            || (&self.referenced_security_group_id, &self.description) != (&other.referenced_security_group_id, &other.description)
+    }
+
+    fn permission(&self) -> IpPermission {
+        let desc = self.description.clone();
+        let mut b = IpPermission::builder().ip_protocol(self.protocol());
+        if !self.all_protocols() {
+            b = b.set_from_port(self.from_port).set_to_port(self.to_port);
+        }
+        if let Some(c) = &self.cidr_ipv4 {
+            b = b.ip_ranges(IpRange::builder().cidr_ip(c).set_description(desc.clone()).build());
+        }
+        if let Some(c) = &self.cidr_ipv6 {
+            b = b.ipv6_ranges(Ipv6Range::builder().cidr_ipv6(c).set_description(desc.clone()).build());
+        }
+        if let Some(c) = &self.prefix_list_id {
+            b = b.prefix_list_ids(PrefixListId::builder().prefix_list_id(c).set_description(desc.clone()).build());
+        }
+        if let Some(g) = &self.referenced_security_group_id {
+            b = b.user_id_group_pairs(UserIdGroupPair::builder().group_id(g).set_description(desc).build());
+        }
+        b.build()
+    }
+}
+
+/// Which way a rule type's rules go.
+pub trait Direction: Send + Sync + 'static {
+    const TYPE: &'static str;
+    const EGRESS: bool;
+}
+
+pub struct In;
+pub struct Out;
+
+impl Direction for In {
+    const TYPE: &'static str = "aws_vpc_security_group_ingress_rule";
+    const EGRESS: bool = false;
+}
+
+impl Direction for Out {
+    const TYPE: &'static str = "aws_vpc_security_group_egress_rule";
+    const EGRESS: bool = true;
+}
+
+pub struct Rule<D>(PhantomData<D>);
+
+pub const INGRESS: Rule<In> = Rule(PhantomData);
+pub const EGRESS: Rule<Out> = Rule(PhantomData);
 
 const PEERS: &[&str] = &["cidr_ipv4", "cidr_ipv6", "prefix_list_id", "referenced_security_group_id"];
 
-fn all_protocols(p: &Value) -> bool {
-    matches!(get_str(p, "ip_protocol"), Some("-1" | "all"))
-}
-
-fn permission(p: &Value) -> IpPermission {
-    let desc = get_str(p, "description").map(str::to_string);
-    let mut b = IpPermission::builder().ip_protocol(get_str(p, "ip_protocol").map(|s| if s == "all" { "-1" } else { s }).unwrap_or("-1"));
-    if !all_protocols(p) {
-        b = b.set_from_port(get_i32(p, "from_port")).set_to_port(get_i32(p, "to_port"));
-    }
-    if let Some(c) = get_str(p, "cidr_ipv4") {
-        b = b.ip_ranges(IpRange::builder().cidr_ip(c).set_description(desc.clone()).build());
-    }
-    if let Some(c) = get_str(p, "cidr_ipv6") {
-        b = b.ipv6_ranges(Ipv6Range::builder().cidr_ipv6(c).set_description(desc.clone()).build());
-    }
-    if let Some(c) = get_str(p, "prefix_list_id") {
-        b = b.prefix_list_ids(PrefixListId::builder().prefix_list_id(c).set_description(desc.clone()).build());
-    }
-    if let Some(g) = get_str(p, "referenced_security_group_id") {
-        b = b.user_id_group_pairs(UserIdGroupPair::builder().group_id(g).set_description(desc).build());
-    }
-    b.build()
-}
-
 #[async_trait]
-impl Resource for Rule {
-    fn schema(&self) -> ResourceSchema {
-        ResourceSchema {
-            version: 0,
-            block: tagged(id())
-                .attr("arn", Attribute::computed(Str))
-                .attr("security_group_rule_id", Attribute::computed(Str))
-                .attr("security_group_id", Attribute::required(Str).force_new())
-                .attr("ip_protocol", Attribute::required(Str))
-                .attr("from_port", Attribute::optional(Number))
-                .attr("to_port", Attribute::optional(Number))
-                .attr("cidr_ipv4", Attribute::optional(Str))
-                .attr("cidr_ipv6", Attribute::optional(Str))
-                .attr("prefix_list_id", Attribute::optional(Str))
-                .attr("referenced_security_group_id", Attribute::optional(Str))
-                .attr("description", Attribute::optional(Str)),
-        }
-    }
+impl<D: Direction> Resource<Aws> for Rule<D> {
+    type Model = RuleModel;
+    const TYPE: &'static str = D::TYPE;
 
-    fn refine(&self, addr: &str, _prior: Option<&Value>, planned: &mut Value) -> Result<(), AwsError> {
+    async fn modify_plan(&self, cx: &Cx<'_>, _prior: Option<&Value>, planned: &mut Value, _replace: &mut Vec<AttrPath>) -> Result<(), AwsError> {
         if PEERS.iter().filter(|k| planned.get(k).is_some_and(|v| !v.is_null())).count() != 1 {
-            return Err(AwsError::invalid(addr, format!("exactly one of {} is required", PEERS.join(", "))));
+            return Err(cx.invalid(format!("exactly one of {} is required", PEERS.join(", "))));
         }
-        if all_protocols(planned) && (get_i32(planned, "from_port").is_some() || get_i32(planned, "to_port").is_some()) {
-            return Err(AwsError::invalid(addr, "from_port and to_port must be left out when ip_protocol is \"-1\" (all protocols)"));
+        let all = matches!(planned.get("ip_protocol").and_then(Value::as_str), Some("-1" | "all"));
+        let port = |k: &str| planned.get(k).and_then(Value::as_f64).is_some();
+        if all && (port("from_port") || port("to_port")) {
+            return Err(cx.invalid("from_port and to_port must be left out when ip_protocol is \"-1\" (all protocols)"));
         }
         Ok(())
     }
 
-    async fn create(&self, cx: &Cx<'_>, p: &Value) -> Result<Value, AwsError> {
-        let group = get_str(p, "security_group_id").unwrap_or_default();
-        let spec = tag_spec(cx, ResourceType::SecurityGroupRule, p);
-        let rules = if self.egress {
-            cx.c.ec2
+    async fn create(&self, cx: &Cx<'_>, p: RuleModel) -> Result<RuleModel, AwsError> {
+        let spec = tag_spec(cx, ResourceType::SecurityGroupRule, &p.tags);
+        let rules = if D::EGRESS {
+            cx.c()
+                .ec2
                 .authorize_security_group_egress()
-                .group_id(group)
-                .ip_permissions(permission(p))
+                .group_id(&p.security_group_id)
+                .ip_permissions(p.permission())
                 .tag_specifications(spec)
                 .send()
                 .await
@@ -93,10 +145,11 @@ impl Resource for Rule {
                 .security_group_rules()
                 .to_vec()
         } else {
-            cx.c.ec2
+            cx.c()
+                .ec2
                 .authorize_security_group_ingress()
-                .group_id(group)
-                .ip_permissions(permission(p))
+                .group_id(&p.security_group_id)
+                .ip_permissions(p.permission())
                 .tag_specifications(spec)
                 .send()
                 .await
@@ -105,88 +158,76 @@ impl Resource for Rule {
                 .to_vec()
         };
         let id = rules.first().and_then(|r| r.security_group_rule_id()).ok_or_else(|| cx.invalid("the authorize call returned no rule id"))?.to_string();
-        let mut v = p.clone();
-        set(&mut v, "id", Value::from(id.as_str()));
-        self.read(cx, &v).await?.ok_or_else(|| cx.invalid(format!("rule {id} vanished after its create")))
+        self.read(cx, RuleModel { id: Some(id.clone()), ..p }).await?.ok_or_else(|| cx.invalid(format!("rule {id} vanished after its create")))
     }
 
-    async fn update(&self, cx: &Cx<'_>, prior: &Value, p: &Value) -> Result<Value, AwsError> {
-        let id = id_of(cx, prior)?;
-        let rule_fields = ["ip_protocol", "from_port", "to_port", "cidr_ipv4", "cidr_ipv6", "prefix_list_id", "referenced_security_group_id", "description"];
-        if rule_fields.iter().any(|k| prior.get(k) != p.get(k)) {
-            let mut r = SecurityGroupRuleRequest::builder().ip_protocol(get_str(p, "ip_protocol").unwrap_or("-1"));
-            if !all_protocols(p) {
-                r = r.set_from_port(get_i32(p, "from_port")).set_to_port(get_i32(p, "to_port"));
+    async fn update(&self, cx: &Cx<'_>, prior: RuleModel, p: RuleModel) -> Result<RuleModel, AwsError> {
+        let id = id_of(cx, &prior.id)?;
+        if prior.settings_differ(&p) {
+            let mut r = SecurityGroupRuleRequest::builder().ip_protocol(if p.ip_protocol.is_empty() { "-1" } else { p.ip_protocol.as_str() });
+            if !p.all_protocols() {
+                r = r.set_from_port(p.from_port).set_to_port(p.to_port);
             }
             let r = r
-                .set_cidr_ipv4(get_str(p, "cidr_ipv4").map(str::to_string))
-                .set_cidr_ipv6(get_str(p, "cidr_ipv6").map(str::to_string))
-                .set_prefix_list_id(get_str(p, "prefix_list_id").map(str::to_string))
-                .set_referenced_group_id(get_str(p, "referenced_security_group_id").map(str::to_string))
-                .set_description(get_str(p, "description").map(str::to_string))
+                .set_cidr_ipv4(p.cidr_ipv4.clone())
+                .set_cidr_ipv6(p.cidr_ipv6.clone())
+                .set_prefix_list_id(p.prefix_list_id.clone())
+                .set_referenced_group_id(p.referenced_security_group_id.clone())
+                .set_description(p.description.clone())
                 .build();
             let upd = SecurityGroupRuleUpdate::builder().security_group_rule_id(id).security_group_rule(r).build();
-            cx.c.ec2
-                .modify_security_group_rules()
-                .group_id(get_str(prior, "security_group_id").unwrap_or_default())
-                .security_group_rules(upd)
-                .send()
-                .await
-                .map_err(sdk(cx.addr))?;
+            cx.c().ec2.modify_security_group_rules().group_id(&prior.security_group_id).security_group_rules(upd).send().await.map_err(sdk(cx.addr))?;
         }
-        update_tags(cx, id, prior, p).await?;
+        update_tags(cx, id, &prior.tags, &p.tags).await?;
         self.read(cx, p).await?.ok_or_else(|| cx.invalid(format!("rule {id} vanished during its update")))
     }
 
-    async fn read(&self, cx: &Cx<'_>, current: &Value) -> Result<Option<Value>, AwsError> {
-        let id = id_of(cx, current)?;
-        let Some(out) = absent(cx.c.ec2.describe_security_group_rules().security_group_rule_ids(id).send().await.map_err(sdk(cx.addr)))? else {
+    async fn read(&self, cx: &Cx<'_>, current: RuleModel) -> Result<Option<RuleModel>, AwsError> {
+        let id = id_of(cx, &current.id)?;
+        let Some(out) = absent(cx.c().ec2.describe_security_group_rules().security_group_rule_ids(id).send().await.map_err(sdk(cx.addr)))? else {
             return Ok(None);
         };
-        let Some(r) = out.security_group_rules().iter().find(|r| r.security_group_rule_id() == Some(id) && r.is_egress() == Some(self.egress)) else {
+        let Some(r) = out.security_group_rules().iter().find(|r| r.security_group_rule_id() == Some(id) && r.is_egress() == Some(D::EGRESS)) else {
             return Ok(None);
         };
         let protocol = r.ip_protocol().unwrap_or("-1");
         let all = protocol == "-1";
         // Keep the configured spelling of "all protocols".
-        let protocol = if all && get_str(current, "ip_protocol") == Some("all") { "all" } else { protocol };
+        let protocol = if all && current.ip_protocol == "all" { "all" } else { protocol };
         let owner = r.group_owner_id().unwrap_or_default();
-        Ok(Some(Value::map([
-            ("id", Value::from(id)),
-            ("arn", r.security_group_rule_arn().map(Value::from).unwrap_or_else(|| arn(cx, owner, "security-group-rule", id))),
-            ("security_group_rule_id", Value::from(id)),
-            ("security_group_id", opt(r.group_id())),
-            ("ip_protocol", Value::from(protocol)),
-            ("from_port", if all { Value::Null } else { num(r.from_port()) }),
-            ("to_port", if all { Value::Null } else { num(r.to_port()) }),
-            ("cidr_ipv4", opt(r.cidr_ipv4())),
-            ("cidr_ipv6", opt(r.cidr_ipv6())),
-            ("prefix_list_id", opt(r.prefix_list_id())),
-            ("referenced_security_group_id", opt(r.referenced_group_info().and_then(|g| g.group_id()))),
-            ("description", opt(r.description().filter(|d| !d.is_empty()))),
-            ("tags_all", tags_value(r.tags())),
-        ])))
+        let s = |x: Option<&str>| x.map(str::to_string);
+        Ok(Some(RuleModel {
+            id: Some(id.to_string()),
+            arn: Some(r.security_group_rule_arn().map(str::to_string).unwrap_or_else(|| arn(cx, owner, "security-group-rule", id))),
+            security_group_rule_id: Some(id.to_string()),
+            security_group_id: r.group_id().unwrap_or_default().to_string(),
+            ip_protocol: protocol.to_string(),
+            from_port: if all { None } else { r.from_port() },
+            to_port: if all { None } else { r.to_port() },
+            cidr_ipv4: s(r.cidr_ipv4()),
+            cidr_ipv6: s(r.cidr_ipv6()),
+            prefix_list_id: s(r.prefix_list_id()),
+            referenced_security_group_id: s(r.referenced_group_info().and_then(|g| g.group_id())),
+            description: s(r.description().filter(|d| !d.is_empty())),
+            tags: tags_of(r.tags()),
+        }))
     }
 
-    async fn delete(&self, cx: &Cx<'_>, prior: &Value) -> Result<(), AwsError> {
-        let id = id_of(cx, prior)?;
-        let group = get_str(prior, "security_group_id").unwrap_or_default();
-        let r = if self.egress {
-            cx.c.ec2.revoke_security_group_egress().group_id(group).security_group_rule_ids(id).send().await.map(|_| ()).map_err(sdk(cx.addr))
+    async fn delete(&self, cx: &Cx<'_>, prior: RuleModel) -> Result<(), AwsError> {
+        let id = id_of(cx, &prior.id)?;
+        let group = prior.security_group_id.as_str();
+        let r = if D::EGRESS {
+            cx.c().ec2.revoke_security_group_egress().group_id(group).security_group_rule_ids(id).send().await.map(|_| ()).map_err(sdk(cx.addr))
         } else {
-            cx.c.ec2.revoke_security_group_ingress().group_id(group).security_group_rule_ids(id).send().await.map(|_| ()).map_err(sdk(cx.addr))
+            cx.c().ec2.revoke_security_group_ingress().group_id(group).security_group_rule_ids(id).send().await.map(|_| ()).map_err(sdk(cx.addr))
         };
         absent(r).map(|_| ())
     }
 
-    async fn recover(&self, cx: &Cx<'_>, planned: &Value) -> Result<Option<Value>, AwsError> {
-        let out = cx.c.ec2.describe_security_group_rules().filters(owner_filter(cx)).send().await.map_err(sdk(cx.addr))?;
-        match out.security_group_rules().iter().find(|r| r.is_egress() == Some(self.egress)).and_then(|r| r.security_group_rule_id()) {
-            Some(id) => {
-                let mut v = planned.clone();
-                set(&mut v, "id", Value::from(id));
-                self.read(cx, &v).await
-            }
+    async fn recover(&self, cx: &Cx<'_>, planned: RuleModel) -> Result<Option<RuleModel>, AwsError> {
+        let out = cx.c().ec2.describe_security_group_rules().filters(owner_filter(cx)).send().await.map_err(sdk(cx.addr))?;
+        match out.security_group_rules().iter().find(|r| r.is_egress() == Some(D::EGRESS)).and_then(|r| r.security_group_rule_id()) {
+            Some(id) => self.read(cx, RuleModel { id: Some(id.to_string()), ..planned }).await,
             None => Ok(None),
         }
     }

@@ -6,17 +6,96 @@
 //! token and wait for ACTIVE; a cluster that lands in FAILED is reported
 //! with its health issues.
 
-use async_trait::async_trait;
 use aws_sdk_eks::types::{AuthenticationMode, ClusterStatus, CreateAccessConfigRequest, UpdateAccessConfigRequest, VpcConfigRequest};
-use iac_core::schema::{Attribute, Block, ResourceSchema};
-use iac_core::Value;
+use iac_provider_sdk::prelude::*;
+use iac_provider_sdk::AttrPath;
 
 use super::*;
 use crate::error::absent;
-use crate::resources::Resource;
-use crate::schema_util::*;
-use crate::values::*;
-use crate::wait;
+use crate::resources::{timeout, Timeouts};
+use crate::values::{get_str, set};
+use crate::{wait, Aws};
+
+#[derive(Model, Debug, Clone, Default)]
+pub struct ClusterModel {
+    #[sdk(computed)]
+    pub(super) id: Option<String>,
+    #[sdk(required, force_new)]
+    pub(super) name: String,
+    #[sdk(required, force_new)]
+    pub(super) role_arn: String,
+    /// upgraded one minor version at a time; never downgraded
+    #[sdk(optional, computed)]
+    pub(super) version: Option<String>,
+    #[sdk(optional, computed, force_new, local, default = true)]
+    bootstrap_self_managed_addons: Option<bool>,
+    #[sdk(computed)]
+    pub(super) arn: Option<String>,
+    #[sdk(computed)]
+    pub(super) endpoint: Option<String>,
+    #[sdk(computed)]
+    pub(super) platform_version: Option<String>,
+    #[sdk(computed)]
+    pub(super) status: Option<String>,
+    #[sdk(computed)]
+    pub(super) created_at: Option<String>,
+    #[sdk(computed)]
+    pub(super) certificate_authority: Vec<CertificateAuthority>,
+    #[sdk(computed)]
+    pub(super) identity: Vec<Identity>,
+    #[sdk(block, min_items = 1, max_items = 1)]
+    pub(super) vpc_config: Vec<VpcConfig>,
+    #[sdk(block, max_items = 1)]
+    pub(super) access_config: Vec<AccessConfig>,
+    #[sdk(flatten)]
+    pub(super) tags: Tags,
+    #[sdk(block, local, max_items = 1)]
+    timeouts: Option<Timeouts>,
+}
+
+#[derive(Model, Debug, Clone, Default, PartialEq)]
+pub struct CertificateAuthority {
+    #[sdk(computed)]
+    data: Option<String>,
+}
+
+#[derive(Model, Debug, Clone, Default, PartialEq)]
+pub struct Identity {
+    #[sdk(computed)]
+    oidc: Vec<Oidc>,
+}
+
+#[derive(Model, Debug, Clone, Default, PartialEq)]
+pub struct Oidc {
+    #[sdk(computed)]
+    issuer: Option<String>,
+}
+
+#[derive(Model, Debug, Clone, Default, PartialEq)]
+pub struct VpcConfig {
+    #[sdk(required, force_new, set)]
+    subnet_ids: Vec<String>,
+    #[sdk(optional, force_new, set)]
+    security_group_ids: Option<Vec<String>>,
+    #[sdk(optional, computed)]
+    endpoint_public_access: Option<bool>,
+    #[sdk(optional, computed)]
+    endpoint_private_access: Option<bool>,
+    #[sdk(optional, computed, set)]
+    public_access_cidrs: Option<Vec<String>>,
+    #[sdk(computed)]
+    cluster_security_group_id: Option<String>,
+    #[sdk(computed)]
+    vpc_id: Option<String>,
+}
+
+#[derive(Model, Debug, Clone, Default, PartialEq)]
+pub struct AccessConfig {
+    #[sdk(optional, computed)]
+    authentication_mode: Option<String>,
+    #[sdk(optional, computed, force_new)]
+    bootstrap_cluster_creator_admin_permissions: Option<bool>,
+}
 
 pub struct Cluster;
 
@@ -35,75 +114,49 @@ pub fn upgrade_path(from: &str, to: &str) -> Option<Vec<String>> {
     Some((a.1 + 1..=b.1).map(|m| format!("{}.{m}", a.0)).collect())
 }
 
-pub fn vpc_config_block() -> Block {
-    Block::default()
-        .attr("subnet_ids", Attribute::required(set_of(Str)).force_new())
-        .attr("security_group_ids", Attribute::optional(set_of(Str)).force_new())
-        .attr("endpoint_public_access", Attribute::optional_computed(Bool))
-        .attr("endpoint_private_access", Attribute::optional_computed(Bool))
-        .attr("public_access_cidrs", Attribute::optional_computed(set_of(Str)))
-        .attr("cluster_security_group_id", Attribute::computed(Str))
-        .attr("vpc_id", Attribute::computed(Str))
-}
-
-fn access_config_block() -> Block {
-    Block::default()
-        .attr("authentication_mode", Attribute::optional_computed(Str))
-        .attr("bootstrap_cluster_creator_admin_permissions", Attribute::optional_computed(Bool).force_new())
-}
-
-pub fn cluster_value(c: &aws_sdk_eks::types::Cluster, current: &Value) -> Value {
-    let vpc = c.resources_vpc_config();
-    let sgs = vpc.map(|v| v.security_group_ids().to_vec()).unwrap_or_default();
-    let vpc_config = Value::map([
-        ("subnet_ids", str_set(vpc.map(|v| v.subnet_ids().to_vec()).unwrap_or_default())),
-        // Null when none, as configured without any.
-        (
-            "security_group_ids",
-            if sgs.is_empty() && block0(current, "vpc_config").and_then(|b| b.get("security_group_ids")).is_none_or(Value::is_null) {
-                Value::Null
-            } else {
-                str_set(sgs)
-            },
-        ),
-        ("endpoint_public_access", Value::Bool(vpc.map(|v| v.endpoint_public_access()).unwrap_or(true))),
-        ("endpoint_private_access", Value::Bool(vpc.map(|v| v.endpoint_private_access()).unwrap_or(false))),
-        ("public_access_cidrs", str_set(vpc.map(|v| v.public_access_cidrs().to_vec()).unwrap_or_default())),
-        ("cluster_security_group_id", opt(vpc.and_then(|v| v.cluster_security_group_id()))),
-        ("vpc_id", opt(vpc.and_then(|v| v.vpc_id()))),
-    ]);
-    let prior_bootstrap = block0(current, "access_config").and_then(|a| a.get("bootstrap_cluster_creator_admin_permissions")).cloned();
-    let access = c.access_config().map(|a| {
-        Value::map([
-            ("authentication_mode", opt(a.authentication_mode().map(|m| m.as_str()))),
-            (
-                "bootstrap_cluster_creator_admin_permissions",
-                a.bootstrap_cluster_creator_admin_permissions().map(Value::Bool).or(prior_bootstrap.clone()).unwrap_or(Value::Bool(true)),
-            ),
-        ])
-    });
-    Value::map([
-        ("id", opt(c.name())),
-        ("name", opt(c.name())),
-        ("arn", opt(c.arn())),
-        ("role_arn", opt(c.role_arn())),
-        ("version", opt(c.version())),
-        ("platform_version", opt(c.platform_version())),
-        ("status", opt(c.status().map(|s| s.as_str()))),
-        ("endpoint", opt(c.endpoint())),
-        ("created_at", date(c.created_at())),
-        ("certificate_authority", Value::List(vec![Value::map([("data", opt(c.certificate_authority().and_then(|a| a.data())))])])),
-        (
-            "identity",
-            Value::List(vec![Value::map([(
-                "oidc",
-                Value::List(vec![Value::map([("issuer", opt(c.identity().and_then(|i| i.oidc()).and_then(|o| o.issuer())))])]),
-            )])]),
-        ),
-        ("vpc_config", Value::List(vec![vpc_config])),
-        ("access_config", Value::List(access.into_iter().collect())),
-        ("tags_all", tags_value(c.tags())),
-    ])
+impl ClusterModel {
+    /// The cluster as EKS describes it; `current` is what it was (for what
+    /// EKS leaves out: security groups configured as none, the bootstrap
+    /// permission).
+    pub fn from_aws(c: &aws_sdk_eks::types::Cluster, current: &ClusterModel) -> ClusterModel {
+        let s = |x: Option<&str>| x.map(str::to_string);
+        let vpc = c.resources_vpc_config();
+        let sgs = vpc.map(|v| v.security_group_ids().to_vec()).unwrap_or_default();
+        let configured_sgs = current.vpc_config.first().is_some_and(|v| v.security_group_ids.is_some());
+        let vpc_config = VpcConfig {
+            subnet_ids: vpc.map(|v| v.subnet_ids().to_vec()).unwrap_or_default(),
+            // None when there are none, as configured without any.
+            security_group_ids: if sgs.is_empty() && !configured_sgs { None } else { Some(sgs) },
+            endpoint_public_access: Some(vpc.map(|v| v.endpoint_public_access()).unwrap_or(true)),
+            endpoint_private_access: Some(vpc.map(|v| v.endpoint_private_access()).unwrap_or(false)),
+            public_access_cidrs: Some(vpc.map(|v| v.public_access_cidrs().to_vec()).unwrap_or_default()),
+            cluster_security_group_id: s(vpc.and_then(|v| v.cluster_security_group_id())),
+            vpc_id: s(vpc.and_then(|v| v.vpc_id())),
+        };
+        let prior_bootstrap = current.access_config.first().and_then(|a| a.bootstrap_cluster_creator_admin_permissions);
+        let access = c.access_config().map(|a| AccessConfig {
+            authentication_mode: a.authentication_mode().map(|m| m.as_str().to_string()),
+            bootstrap_cluster_creator_admin_permissions: Some(a.bootstrap_cluster_creator_admin_permissions().or(prior_bootstrap).unwrap_or(true)),
+        });
+        ClusterModel {
+            id: s(c.name()),
+            name: c.name().unwrap_or_default().to_string(),
+            role_arn: c.role_arn().unwrap_or_default().to_string(),
+            version: s(c.version()),
+            bootstrap_self_managed_addons: current.bootstrap_self_managed_addons,
+            arn: s(c.arn()),
+            endpoint: s(c.endpoint()),
+            platform_version: s(c.platform_version()),
+            status: c.status().map(|st| st.as_str().to_string()),
+            created_at: date(c.created_at()),
+            certificate_authority: vec![CertificateAuthority { data: s(c.certificate_authority().and_then(|a| a.data())) }],
+            identity: vec![Identity { oidc: vec![Oidc { issuer: s(c.identity().and_then(|i| i.oidc()).and_then(|o| o.issuer())) }] }],
+            vpc_config: vec![vpc_config],
+            access_config: access.into_iter().collect(),
+            tags: tags_of(c.tags()),
+            timeouts: current.timeouts.clone(),
+        }
+    }
 }
 
 fn health(c: &aws_sdk_eks::types::Cluster) -> String {
@@ -124,7 +177,7 @@ fn health(c: &aws_sdk_eks::types::Cluster) -> String {
 }
 
 pub async fn describe(cx: &Cx<'_>, name: &str) -> Result<Option<aws_sdk_eks::types::Cluster>, AwsError> {
-    Ok(absent(cx.c.eks.describe_cluster().name(name).send().await.map_err(sdk(cx.addr)))?.and_then(|o| o.cluster().cloned()))
+    Ok(absent(cx.c().eks.describe_cluster().name(name).send().await.map_err(sdk(cx.addr)))?.and_then(|o| o.cluster().cloned()))
 }
 
 /// Waits until the cluster is ACTIVE; FAILED is an error naming its health issues.
@@ -140,9 +193,9 @@ pub async fn wait_active(cx: &Cx<'_>, name: &str, limit: std::time::Duration) ->
     .await
 }
 
-fn timeout_of(v: &Value, op: &str) -> std::time::Duration {
-    wait::timeout(
-        v,
+fn timeout_of(t: &Option<Timeouts>, op: &str) -> std::time::Duration {
+    timeout(
+        t,
         op,
         match op {
             "create" => CLUSTER_CREATE,
@@ -152,40 +205,20 @@ fn timeout_of(v: &Value, op: &str) -> std::time::Duration {
     )
 }
 
+/// Follows a cluster update, then waits until the cluster is ACTIVE again.
+async fn settle(cx: &Cx<'_>, name: &str, update: Option<&aws_sdk_eks::types::Update>, limit: std::time::Duration) -> Result<(), AwsError> {
+    if let Some(id) = update.and_then(|u| u.id()) {
+        wait_update(cx, name, None, None, id, limit).await?;
+    }
+    wait_active(cx, name, limit).await.map(|_| ())
+}
+
 #[async_trait]
-impl Resource for Cluster {
-    fn schema(&self) -> ResourceSchema {
-        ResourceSchema {
-            version: 0,
-            block: timeouts(
-                tagged(id())
-                    .attr("name", Attribute::required(Str).force_new())
-                    .attr("role_arn", Attribute::required(Str).force_new())
-                    .attr("version", Attribute::optional_computed(Str).describe("upgraded one minor version at a time; never downgraded"))
-                    .attr("bootstrap_self_managed_addons", Attribute::optional_computed(Bool).force_new())
-                    .attr("arn", Attribute::computed(Str))
-                    .attr("endpoint", Attribute::computed(Str))
-                    .attr("platform_version", Attribute::computed(Str))
-                    .attr("status", Attribute::computed(Str))
-                    .attr("created_at", Attribute::computed(Str))
-                    .attr("certificate_authority", Attribute::computed(list_of(obj(&[("data", Str)]))))
-                    .attr("identity", Attribute::computed(list_of(obj(&[("oidc", list_of(obj(&[("issuer", Str)])))]))))
-                    .block("vpc_config", one_required(vpc_config_block()))
-                    .block("access_config", one(access_config_block())),
-                &["create", "update", "delete"],
-            ),
-        }
-    }
+impl Resource<Aws> for Cluster {
+    type Model = ClusterModel;
+    const TYPE: &'static str = "aws_eks_cluster";
 
-    fn defaults(&self) -> Vec<(&'static str, Value)> {
-        vec![("bootstrap_self_managed_addons", Value::Bool(true))]
-    }
-
-    fn local_attrs(&self) -> &'static [&'static str] {
-        &["bootstrap_self_managed_addons"]
-    }
-
-    fn refine(&self, addr: &str, prior: Option<&Value>, planned: &mut Value) -> Result<(), AwsError> {
+    async fn modify_plan(&self, cx: &Cx<'_>, prior: Option<&Value>, planned: &mut Value, _replace: &mut Vec<AttrPath>) -> Result<(), AwsError> {
         // access_config is optional and computed: left out, it is what EKS chose.
         if planned.get("access_config").and_then(Value::as_list).is_some_and(|l| l.is_empty()) {
             set(planned, "access_config", prior.and_then(|p| p.get("access_config")).cloned().unwrap_or(Value::Unknown));
@@ -193,10 +226,7 @@ impl Resource for Cluster {
         if let (Some(have), Some(want)) = (prior.and_then(|p| get_str(p, "version")), get_str(planned, "version")) {
             if have != want {
                 if upgrade_path(have, want).is_none() {
-                    return Err(AwsError::invalid(
-                        addr,
-                        format!("version {want} cannot follow {have}: EKS upgrades one minor version at a time and never downgrades"),
-                    ));
+                    return Err(cx.invalid(format!("version {want} cannot follow {have}: EKS upgrades one minor version at a time and never downgrades")));
                 }
                 // Upgrading changes the platform version and passes through UPDATING.
                 set(planned, "platform_version", Value::Unknown);
@@ -205,104 +235,92 @@ impl Resource for Cluster {
         Ok(())
     }
 
-    async fn create(&self, cx: &Cx<'_>, p: &Value) -> Result<Value, AwsError> {
-        let name = get_str(p, "name").unwrap_or_default();
-        let vpc = block0(p, "vpc_config").cloned().unwrap_or(Value::Null);
+    async fn create(&self, cx: &Cx<'_>, p: ClusterModel) -> Result<ClusterModel, AwsError> {
+        let vpc = p.vpc_config.first().cloned().unwrap_or_default();
         let vpc_req = VpcConfigRequest::builder()
-            .set_subnet_ids(Some(get_strs(&vpc, "subnet_ids")))
-            .set_security_group_ids(Some(get_strs(&vpc, "security_group_ids")))
-            .set_endpoint_public_access(get_bool(&vpc, "endpoint_public_access"))
-            .set_endpoint_private_access(get_bool(&vpc, "endpoint_private_access"))
-            .set_public_access_cidrs(
-                vpc.get("public_access_cidrs").filter(|v| v.is_wholly_known() && !v.is_null()).map(|_| get_strs(&vpc, "public_access_cidrs")),
-            )
+            .set_subnet_ids(Some(vpc.subnet_ids))
+            .set_security_group_ids(Some(vpc.security_group_ids.unwrap_or_default()))
+            .set_endpoint_public_access(vpc.endpoint_public_access)
+            .set_endpoint_private_access(vpc.endpoint_private_access)
+            .set_public_access_cidrs(vpc.public_access_cidrs)
             .build();
-        let access = block0(p, "access_config").filter(|a| a.is_wholly_known()).map(|a| {
+        // As before the SDK: an access_config with a value left to EKS (not
+        // yet known) is left to EKS as a whole.
+        let access = p.access_config.first().filter(|a| a.authentication_mode.is_some() && a.bootstrap_cluster_creator_admin_permissions.is_some()).map(|a| {
             CreateAccessConfigRequest::builder()
-                .set_authentication_mode(get_str(a, "authentication_mode").map(AuthenticationMode::from))
-                .set_bootstrap_cluster_creator_admin_permissions(get_bool(a, "bootstrap_cluster_creator_admin_permissions"))
+                .set_authentication_mode(a.authentication_mode.as_deref().map(AuthenticationMode::from))
+                .set_bootstrap_cluster_creator_admin_permissions(a.bootstrap_cluster_creator_admin_permissions)
                 .build()
         });
-        cx.c.eks
+        cx.c()
+            .eks
             .create_cluster()
-            .name(name)
-            .role_arn(get_str(p, "role_arn").unwrap_or_default())
-            .set_version(get_str(p, "version").map(str::to_string))
+            .name(&p.name)
+            .role_arn(&p.role_arn)
+            .set_version(p.version.clone())
             .resources_vpc_config(vpc_req)
             .set_access_config(access)
-            .set_bootstrap_self_managed_addons(get_bool(p, "bootstrap_self_managed_addons"))
-            .set_tags(Some(eks_tags(p, &cx.owner)))
-            .client_request_token(request_token(&cx.owner))
+            .set_bootstrap_self_managed_addons(p.bootstrap_self_managed_addons)
+            .set_tags(Some(eks_tags(cx, &p.tags)))
+            .client_request_token(request_token(&cx.owner()))
             .send()
             .await
             .map_err(sdk(cx.addr))?;
-        let c = wait_active(cx, name, timeout_of(p, "create")).await?;
-        Ok(cluster_value(&c, p))
+        let c = wait_active(cx, &p.name, timeout_of(&p.timeouts, "create")).await?;
+        Ok(ClusterModel::from_aws(&c, &p))
     }
 
-    async fn update(&self, cx: &Cx<'_>, prior: &Value, p: &Value) -> Result<Value, AwsError> {
-        let name = get_str(prior, "name").unwrap_or_default();
-        let limit = timeout_of(p, "update");
-        if let (Some(have), Some(want)) = (get_str(prior, "version"), get_str(p, "version")) {
+    async fn update(&self, cx: &Cx<'_>, prior: ClusterModel, p: ClusterModel) -> Result<ClusterModel, AwsError> {
+        let name = prior.name.as_str();
+        let eks = &cx.c().eks;
+        let limit = timeout_of(&p.timeouts, "update");
+        if let (Some(have), Some(want)) = (&prior.version, &p.version) {
             let path = upgrade_path(have, want).ok_or_else(|| cx.invalid(format!("version {want} cannot follow {have}")))?;
             for step in path {
                 tracing::info!(addr = cx.addr, from = have, to = %step, "upgrading the cluster");
-                let out = cx.c.eks.update_cluster_version().name(name).version(&step).send().await.map_err(sdk(cx.addr))?;
-                if let Some(id) = out.update().and_then(|u| u.id()) {
-                    wait_update(cx, name, None, None, id, limit).await?;
-                }
-                wait_active(cx, name, limit).await?;
+                let out = eks.update_cluster_version().name(name).version(&step).send().await.map_err(sdk(cx.addr))?;
+                settle(cx, name, out.update(), limit).await?;
             }
         }
-        let (old_vpc, new_vpc) = (block0(prior, "vpc_config").cloned().unwrap_or(Value::Null), block0(p, "vpc_config").cloned().unwrap_or(Value::Null));
-        let access_changed = |k: &str| get_bool(&old_vpc, k) != get_bool(&new_vpc, k) && get_bool(&new_vpc, k).is_some();
-        let cidrs_changed = old_vpc.get("public_access_cidrs") != new_vpc.get("public_access_cidrs")
-            && new_vpc.get("public_access_cidrs").is_some_and(|v| v.is_wholly_known() && !v.is_null());
-        if access_changed("endpoint_public_access") || access_changed("endpoint_private_access") || cidrs_changed {
+        let (old_vpc, new_vpc) = (prior.vpc_config.first().cloned().unwrap_or_default(), p.vpc_config.first().cloned().unwrap_or_default());
+        let access_changed = |old: Option<bool>, new: Option<bool>| old != new && new.is_some();
+        let cidrs_changed = new_vpc.public_access_cidrs.is_some() && old_vpc.public_access_cidrs != new_vpc.public_access_cidrs;
+        if access_changed(old_vpc.endpoint_public_access, new_vpc.endpoint_public_access)
+            || access_changed(old_vpc.endpoint_private_access, new_vpc.endpoint_private_access)
+            || cidrs_changed
+        {
             let req = VpcConfigRequest::builder()
-                .set_endpoint_public_access(get_bool(&new_vpc, "endpoint_public_access"))
-                .set_endpoint_private_access(get_bool(&new_vpc, "endpoint_private_access"))
-                .set_public_access_cidrs(if cidrs_changed { Some(get_strs(&new_vpc, "public_access_cidrs")) } else { None })
+                .set_endpoint_public_access(new_vpc.endpoint_public_access)
+                .set_endpoint_private_access(new_vpc.endpoint_private_access)
+                .set_public_access_cidrs(if cidrs_changed { new_vpc.public_access_cidrs.clone() } else { None })
                 .build();
-            let out = cx.c.eks.update_cluster_config().name(name).resources_vpc_config(req).send().await.map_err(sdk(cx.addr))?;
-            if let Some(id) = out.update().and_then(|u| u.id()) {
-                wait_update(cx, name, None, None, id, limit).await?;
-            }
-            wait_active(cx, name, limit).await?;
+            let out = eks.update_cluster_config().name(name).resources_vpc_config(req).send().await.map_err(sdk(cx.addr))?;
+            settle(cx, name, out.update(), limit).await?;
         }
-        let mode = |v: &Value| block0(v, "access_config").and_then(|a| get_str(a, "authentication_mode")).map(str::to_string);
-        if let Some(m) = mode(p).filter(|m| Some(m) != mode(prior).as_ref()) {
-            let out =
-                cx.c.eks
-                    .update_cluster_config()
-                    .name(name)
-                    .access_config(UpdateAccessConfigRequest::builder().authentication_mode(AuthenticationMode::from(m.as_str())).build())
-                    .send()
-                    .await
-                    .map_err(sdk(cx.addr))?;
-            if let Some(id) = out.update().and_then(|u| u.id()) {
-                wait_update(cx, name, None, None, id, limit).await?;
-            }
-            wait_active(cx, name, limit).await?;
+        let mode = |m: &ClusterModel| m.access_config.first().and_then(|a| a.authentication_mode.clone());
+        if let Some(m) = mode(&p).filter(|m| Some(m) != mode(&prior).as_ref()) {
+            let access = UpdateAccessConfigRequest::builder().authentication_mode(AuthenticationMode::from(m.as_str())).build();
+            let out = eks.update_cluster_config().name(name).access_config(access).send().await.map_err(sdk(cx.addr))?;
+            settle(cx, name, out.update(), limit).await?;
         }
-        if let Some(arn) = get_str(prior, "arn") {
-            update_tags(cx, arn, prior, p).await?;
+        if let Some(arn) = &prior.arn {
+            update_tags(cx, arn, &prior.tags, &p.tags).await?;
         }
         let c = describe(cx, name).await?.ok_or_else(|| cx.invalid(format!("cluster {name} vanished during its update")))?;
-        Ok(cluster_value(&c, p))
+        Ok(ClusterModel::from_aws(&c, &p))
     }
 
-    async fn read(&self, cx: &Cx<'_>, current: &Value) -> Result<Option<Value>, AwsError> {
-        let name = get_str(current, "id").or_else(|| get_str(current, "name")).unwrap_or_default();
-        Ok(describe(cx, name).await?.filter(|c| c.status() != Some(&ClusterStatus::Deleting)).map(|c| cluster_value(&c, current)))
+    async fn read(&self, cx: &Cx<'_>, current: ClusterModel) -> Result<Option<ClusterModel>, AwsError> {
+        let name = current.id.as_deref().unwrap_or(current.name.as_str());
+        Ok(describe(cx, name).await?.filter(|c| c.status() != Some(&ClusterStatus::Deleting)).map(|c| ClusterModel::from_aws(&c, &current)))
     }
 
-    async fn delete(&self, cx: &Cx<'_>, prior: &Value) -> Result<(), AwsError> {
-        let name = get_str(prior, "name").unwrap_or_default();
-        if absent(cx.c.eks.delete_cluster().name(name).send().await.map_err(sdk(cx.addr)))?.is_none() {
+    async fn delete(&self, cx: &Cx<'_>, prior: ClusterModel) -> Result<(), AwsError> {
+        let name = prior.name.as_str();
+        if absent(cx.c().eks.delete_cluster().name(name).send().await.map_err(sdk(cx.addr)))?.is_none() {
             return Ok(());
         }
-        wait::until(cx.addr, &format!("cluster {name} to be deleted"), cx.poll(), timeout_of(prior, "delete"), || async {
+        wait::until(cx.addr, &format!("cluster {name} to be deleted"), cx.poll(), timeout_of(&prior.timeouts, "delete"), || async {
             match describe(cx, name).await? {
                 None => Ok(Some(())),
                 Some(c) if c.status() == Some(&ClusterStatus::Failed) => {
@@ -314,14 +332,13 @@ impl Resource for Cluster {
         .await
     }
 
-    async fn recover(&self, cx: &Cx<'_>, planned: &Value) -> Result<Option<Value>, AwsError> {
-        let name = get_str(planned, "name").unwrap_or_default();
-        let Some(c) = describe(cx, name).await? else { return Ok(None) };
-        if c.tags().is_none_or(|t| t.get(crate::tags::OWNER_TAG) != Some(&cx.owner)) {
+    async fn recover(&self, cx: &Cx<'_>, planned: ClusterModel) -> Result<Option<ClusterModel>, AwsError> {
+        let Some(c) = describe(cx, &planned.name).await? else { return Ok(None) };
+        if !owned(cx, c.tags()) {
             return Ok(None);
         }
-        let c = wait_active(cx, name, timeout_of(planned, "create")).await?;
-        Ok(Some(cluster_value(&c, planned)))
+        let c = wait_active(cx, &planned.name, timeout_of(&planned.timeouts, "create")).await?;
+        Ok(Some(ClusterModel::from_aws(&c, &planned)))
     }
 }
 

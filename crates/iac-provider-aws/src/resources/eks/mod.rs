@@ -14,14 +14,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use aws_sdk_eks::types::UpdateStatus;
-use iac_core::Value;
 
-use super::Cx;
+use super::{AwsCx, Cx, Tags};
 use crate::error::{sdk, AwsError};
-use crate::tags;
-use crate::values::str_map;
-
-pub use data::data_source;
 
 pub const CLUSTER_CREATE: Duration = Duration::from_secs(30 * 60);
 pub const CLUSTER_UPDATE: Duration = Duration::from_secs(60 * 60);
@@ -39,23 +34,28 @@ pub fn request_token(owner: &str) -> String {
     format!("iac-{:016x}", h.finish())
 }
 
-pub fn eks_tags(planned: &Value, owner: &str) -> HashMap<String, String> {
-    tags::desired(planned, owner).into_iter().collect()
+pub fn eks_tags(cx: &Cx<'_>, tags: &Tags) -> HashMap<String, String> {
+    tags.desired(&cx.owner()).into_iter().collect()
 }
 
-pub fn tags_value(t: Option<&HashMap<String, String>>) -> Value {
-    let m: BTreeMap<String, String> = t.map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default();
-    str_map(&m)
+/// The raw tags of an object, as reads report them.
+pub fn tags_of(t: Option<&HashMap<String, String>>) -> Tags {
+    Tags::from_aws(t.map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<BTreeMap<_, _>>()).unwrap_or_default())
+}
+
+/// Whether an object's tags say this instance made it.
+pub fn owned(cx: &Cx<'_>, t: Option<&HashMap<String, String>>) -> bool {
+    t.is_some_and(|t| t.get(crate::tags::OWNER_TAG) == Some(&cx.owner()))
 }
 
 /// Brings an EKS object's tags from `prior` to `planned`.
-pub async fn update_tags(cx: &Cx<'_>, arn: &str, prior: &Value, planned: &Value) -> Result<(), AwsError> {
-    let (put, remove) = tags::diff(&tags::desired(prior, &cx.owner), &tags::desired(planned, &cx.owner));
+pub async fn update_tags(cx: &Cx<'_>, arn: &str, prior: &Tags, planned: &Tags) -> Result<(), AwsError> {
+    let (put, remove) = planned.diff(prior, &cx.owner());
     if !remove.is_empty() {
-        cx.c.eks.untag_resource().resource_arn(arn).set_tag_keys(Some(remove)).send().await.map_err(sdk(cx.addr))?;
+        cx.c().eks.untag_resource().resource_arn(arn).set_tag_keys(Some(remove)).send().await.map_err(sdk(cx.addr))?;
     }
     if !put.is_empty() {
-        cx.c.eks.tag_resource().resource_arn(arn).set_tags(Some(put.into_iter().collect())).send().await.map_err(sdk(cx.addr))?;
+        cx.c().eks.tag_resource().resource_arn(arn).set_tags(Some(put.into_iter().collect())).send().await.map_err(sdk(cx.addr))?;
     }
     Ok(())
 }
@@ -65,16 +65,17 @@ pub async fn update_tags(cx: &Cx<'_>, arn: &str, prior: &Value, planned: &Value)
 /// EKS's reasons.
 pub async fn wait_update(cx: &Cx<'_>, cluster: &str, nodegroup: Option<&str>, addon: Option<&str>, id: &str, limit: Duration) -> Result<(), AwsError> {
     crate::wait::until(cx.addr, &format!("update {id} to finish"), cx.poll(), limit, || async {
-        let out =
-            cx.c.eks
-                .describe_update()
-                .name(cluster)
-                .update_id(id)
-                .set_nodegroup_name(nodegroup.map(str::to_string))
-                .set_addon_name(addon.map(str::to_string))
-                .send()
-                .await
-                .map_err(sdk(cx.addr))?;
+        let out = cx
+            .c()
+            .eks
+            .describe_update()
+            .name(cluster)
+            .update_id(id)
+            .set_nodegroup_name(nodegroup.map(str::to_string))
+            .set_addon_name(addon.map(str::to_string))
+            .send()
+            .await
+            .map_err(sdk(cx.addr))?;
         let Some(u) = out.update() else { return Ok(Some(())) };
         match u.status() {
             Some(UpdateStatus::Successful) | None => Ok(Some(())),
@@ -97,6 +98,6 @@ pub fn split_id<'a>(cx: &Cx<'_>, id: &'a str) -> Result<(&'a str, &'a str), AwsE
     id.split_once(':').ok_or_else(|| cx.invalid(format!("{id:?} is not CLUSTER:NAME")))
 }
 
-pub fn date(d: Option<&aws_smithy_types::DateTime>) -> Value {
-    d.and_then(|d| d.fmt(aws_smithy_types::date_time::Format::DateTime).ok()).map(Value::String).unwrap_or(Value::Null)
+pub fn date(d: Option<&aws_smithy_types::DateTime>) -> Option<String> {
+    d.and_then(|d| d.fmt(aws_smithy_types::date_time::Format::DateTime).ok())
 }
