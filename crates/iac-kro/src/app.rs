@@ -3,7 +3,10 @@
 //! software template (`backstage/templates/webapp/`) writes the same bytes
 //! from the same parameters, which a test checks.
 
-use crate::rgd::dns_label;
+use std::collections::BTreeMap;
+
+use crate::rgd::{dns_label, Expanded};
+use crate::{gitops, yaml_documents, Error};
 
 /// What a developer says about a new application.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,11 +69,9 @@ impl AppParams {
         if !dns_label(&self.namespace) {
             out.push(format!("namespace {:?}: must be a DNS label", self.namespace));
         }
-        let image_ok = !self.image.is_empty()
-            && self
-                .image
-                .chars()
-                .all(|c| c.is_ascii_graphic() && !matches!(c, '#' | '"' | '\'' | '{' | '}' | '[' | ']' | ',' | '&' | '*' | '!' | '|' | '>' | '%' | '`'));
+        // The template's pattern, ^[a-zA-Z0-9][a-zA-Z0-9._:/@-]*$: what an image reference holds, and plain YAML.
+        let image_ok = self.image.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+            && self.image.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '/' | '@' | '-'));
         if !image_ok {
             out.push(format!("image {:?}: must be an image reference such as ghcr.io/acme/shop:1.2.0", self.image));
         }
@@ -111,6 +112,37 @@ spec:
         metric = p.metric,
         metric_target = p.metric_target,
     )
+}
+
+/// A new application's file, checked.
+#[derive(Debug, Clone)]
+pub struct NewApp {
+    /// Where it goes in the tree: `apps/NAME.yaml`.
+    pub path: String,
+    /// Its text.
+    pub text: String,
+    /// The objects kro will expand it into.
+    pub objects: Vec<Expanded>,
+}
+
+/// The application file for `params`, checked as the cluster would check
+/// it: against the schema of the ResourceGraphDefinition of `kind` among
+/// the tree's files (path → text), and expanded into its objects.
+pub fn new_app(tree: &BTreeMap<String, String>, kind: &str, params: &AppParams) -> Result<NewApp, Error> {
+    let ctx = format!("{kind} {:?}", params.name);
+    let problems = params.problems();
+    if !problems.is_empty() {
+        return Err(Error::new(&ctx, problems));
+    }
+    let rgds = gitops::rgds(tree)?;
+    let Some(rgd) = rgds.iter().find(|r| r.kind == kind) else {
+        let known: Vec<&str> = rgds.iter().map(|r| r.kind.as_str()).collect();
+        return Err(Error::new(&ctx, vec![format!("no ResourceGraphDefinition in the tree defines the kind {kind} (it defines: {})", known.join(", "))]));
+    };
+    let text = render(params);
+    let doc = yaml_documents(&text).map_err(|e| Error::new(&ctx, vec![e]))?.remove(0);
+    let objects = rgd.expand(&doc, &mut |e| Ok(e.object.clone()))?;
+    Ok(NewApp { path: format!("apps/{}.yaml", params.name), text, objects })
 }
 
 #[cfg(test)]

@@ -174,3 +174,12 @@ pub fn diff(base: &[Desired], head: &[Desired]) -> Vec<Change> {
     }
     out
 }
+
+/// The changes from the `base` tree to the `head` one (each path → text).
+/// A problem in either (a file that is not YAML, an application its
+/// template refuses) is an error.
+pub fn plan(base: &BTreeMap<String, String>, head: &BTreeMap<String, String>) -> Result<Vec<Change>, Error> {
+    let after = desired(head)?;
+    let before = desired(base).map_err(|e| Error::new("the base of the GitOps tree", e.problems))?;
+    Ok(diff(&before, &after))
+}
