@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use iac_core::plan::Action::{Create, Update};
 use iac_testkit::conformance::provider::{check_schema, run, Case, Step};
-use support::{apply, output, rt, serve, stack, test_tls, Reply, Seen};
+use support::{apply, output, rt, serve, stack, test_mutual_tls, test_tls, Reply, Seen};
 
 fn gzip(data: &[u8]) -> Vec<u8> {
     use std::io::Write as _;
@@ -226,4 +226,31 @@ fn tls_trust() {
     let main = format!("data \"http\" \"x\" {{\n  url         = \"{base}/hello\"\n  ca_cert_pem = \"not a certificate\"\n}}\n");
     let err = rt.block_on(apply(&dir, &env, &main)).expect_err("a CA that is no certificate is refused");
     assert!(err.contains("Only PEM encoded certificates are supported"), "{err}");
+}
+
+#[test]
+fn client_certificates() {
+    let rt = rt();
+    let (ca, config, cert, key) = test_mutual_tls();
+    let (base, _) = serve(site(), Some(config));
+    let hcl = |s: &str| s.replace('\n', "\\n");
+    let (_tmp, dir, env) = stack();
+    let main = format!(
+        "data \"http\" \"x\" {{\n  url             = \"{base}/hello\"\n  ca_cert_pem     = \"{}\"\n  client_cert_pem = \"{}\"\n  client_key_pem  = \"{}\"\n}}\noutput \"body\" {{\n  value = data.http.x.response_body\n}}\n",
+        hcl(&ca),
+        hcl(&cert),
+        hcl(&key)
+    );
+    let state = rt.block_on(apply(&dir, &env, &main)).expect("the server accepts the client certificate");
+    assert_eq!(output(&state, "body"), "hello from the test server");
+
+    let (_tmp, dir, env) = stack();
+    let main = format!("data \"http\" \"x\" {{\n  url         = \"{base}/hello\"\n  ca_cert_pem = \"{}\"\n}}\n", hcl(&ca));
+    let err = rt.block_on(apply(&dir, &env, &main)).expect_err("no client certificate, no answer");
+    assert!(err.contains("giving up after 1 attempt(s)"), "{err}");
+
+    let (_tmp, dir, env) = stack();
+    let main = format!("data \"http\" \"x\" {{\n  url             = \"{base}/hello\"\n  client_cert_pem = \"{}\"\n}}\n", hcl(&cert));
+    let err = rt.block_on(apply(&dir, &env, &main)).expect_err("a certificate without its key");
+    assert!(err.contains("client_key_pem") && err.contains("must be specified when"), "{err}");
 }

@@ -199,3 +199,36 @@ pub fn test_tls() -> (String, Arc<rustls::ServerConfig>) {
         .expect("server TLS configuration");
     (ca_cert.pem(), Arc::new(config))
 }
+
+/// A CA, a server configuration for 127.0.0.1 that demands a client
+/// certificate from that CA, and such a client certificate and key (PEM).
+pub fn test_mutual_tls() -> (String, Arc<rustls::ServerConfig>, String, String) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, SanType};
+    let ca_key = KeyPair::generate().expect("CA key");
+    let mut ca = CertificateParams::default();
+    ca.distinguished_name.push(DnType::CommonName, "iac mTLS test CA");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_cert = ca.self_signed(&ca_key).expect("CA certificate");
+    let issuer = rcgen::Issuer::new(ca, ca_key);
+    let key = KeyPair::generate().expect("server key");
+    let mut params = CertificateParams::default();
+    params.subject_alt_names = vec![SanType::IpAddress(std::net::IpAddr::from([127, 0, 0, 1]))];
+    let cert = params.signed_by(&key, &issuer).expect("server certificate");
+    let client_key = KeyPair::generate().expect("client key");
+    let mut client = CertificateParams::default();
+    client.distinguished_name.push(DnType::CommonName, "client");
+    client.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+    let client_cert = client.signed_by(&client_key, &issuer).expect("client certificate");
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(ca_cert.der().clone()).expect("CA");
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone()).build().expect("client verifier");
+    let der_key = rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der()).expect("a private key");
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("protocol versions")
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(vec![cert.der().clone()], der_key)
+        .expect("server TLS configuration");
+    (ca_cert.pem(), Arc::new(config), client_cert.pem(), client_key.serialize_pem())
+}
