@@ -99,13 +99,13 @@ impl HelmFactory {
         self.types.get_or_init(|| Arc::new(helm_types()))
     }
 
-    /// `helm_binary` from the provider block, else `HELM_BINARY`.
-    fn helm_binary(&self, config: &Value) -> Option<String> {
+    /// `helm_binary` from the provider block (which may still hold unknown
+    /// values), else `HELM_BINARY`.
+    fn helm_binary(&self, config: &HelmConfig) -> Option<String> {
         config
-            .get("helm_binary")
-            .and_then(Value::as_str)
+            .helm_binary
+            .clone()
             .filter(|s| !s.is_empty())
-            .map(str::to_string)
             .or_else(|| self.env.iter().find(|(k, v)| k == "HELM_BINARY" && !v.is_empty()).map(|(_, v)| v.clone()))
     }
 }
@@ -141,8 +141,8 @@ impl ProviderFactory for HelmFactory {
         self.schema.get_or_init(|| self.types().schema(HelmConfig::block()))
     }
     async fn configure(&self, req: ConfigureRequest) -> Result<Arc<dyn Provider>, ProviderError> {
-        let helm_binary = self.helm_binary(&req.config);
         let c = HelmConfig::from_value(&req.config).map_err(|e| ProviderError::InvalidConfig(e.to_string()))?;
+        let helm_binary = self.helm_binary(&c);
         let cluster = connect(Connection::from_model(c.kubernetes.unwrap_or_default(), &self.env), Tuning::from_model(&c.tuning), &req.context).await?;
         let provider = Helm { cx: Context { cluster, stack_dir: req.context.stack_dir.clone(), helm_binary } };
         Ok(Arc::new(SdkProvider::new(provider, self.types().clone())))
@@ -150,7 +150,8 @@ impl ProviderFactory for HelmFactory {
     /// Helm must be installed before the first apply creates the cluster
     /// whose kubeconfig configures this provider.
     fn preflight(&self, config: &Value) -> Result<(), ProviderError> {
-        helm::find_helm(self.helm_binary(config).as_deref()).map(|_| ()).map_err(|e| ProviderError::InvalidConfig(e.to_string()))
+        let c = HelmConfig::from_value(config).map_err(|e| ProviderError::InvalidConfig(e.to_string()))?;
+        helm::find_helm(self.helm_binary(&c).as_deref()).map(|_| ()).map_err(|e| ProviderError::InvalidConfig(e.to_string()))
     }
 }
 
