@@ -6,7 +6,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use hcl_edit::structure::{Body, Structure};
 use iac_core::address::{ConfigModulePath, LocalProviderConfig, LocalResourceAddr, Mode};
 use iac_lang::config::{Expr, HclExpr, Module, ProviderRef, Resource};
 use iac_lang::diagnostic::{Diagnostic, Diagnostics};
@@ -14,8 +13,8 @@ use iac_lang::load::Stack;
 use iac_lang::refs::{references, Subject};
 use iac_lang::source::FileId;
 use iac_lang::source::Span;
+use iac_lang::suggest::hint as suggest;
 
-use crate::body::suggest;
 use crate::providers::{ProviderKey, Registry};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -256,30 +255,6 @@ pub fn resolve_provider(stack: &Stack, m: &Module, r: &ProviderRef) -> Result<Pr
         None => Ok(ProviderKey { module: ConfigModulePath::root(), name: want.0, alias: None }),
         Some(a) => Err(format!("no provider configuration {}.{a} is declared", want.0)),
     }
-}
-
-/// Every expression in a body (nested blocks included), skipping the named
-/// top-level arguments. Borrowed: graph building copies no expression.
-pub fn body_exprs<'a>(body: &'a Body, skip: &[&str]) -> Vec<&'a HclExpr> {
-    let mut out = Vec::new();
-    fn walk<'a>(body: &'a Body, skip: &[&str], out: &mut Vec<&'a HclExpr>) {
-        for s in body.iter() {
-            match s {
-                Structure::Attribute(a) => {
-                    if !skip.contains(&a.key.as_str()) {
-                        out.push(&a.value);
-                    }
-                }
-                Structure::Block(b) => {
-                    if !skip.contains(&b.ident.as_str()) || b.ident.as_str() == "provider" {
-                        walk(&b.body, &[], out);
-                    }
-                }
-            }
-        }
-    }
-    walk(body, skip, &mut out);
-    out
 }
 
 #[derive(Clone, Copy)]

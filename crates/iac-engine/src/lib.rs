@@ -12,7 +12,6 @@
 //! backend (the CLI chooses them), and never prints (it returns values and
 //! emits [`run::Event`]s).
 
-pub mod body;
 pub mod delete_walk;
 pub mod error;
 pub mod graph;
@@ -21,7 +20,6 @@ pub mod planfile;
 pub mod providers;
 pub mod run;
 pub mod statemgr;
-pub mod suggest;
 pub mod time;
 pub mod unmanaged;
 pub mod values;

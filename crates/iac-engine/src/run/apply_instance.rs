@@ -21,7 +21,7 @@ use iac_lang::diagnostic::Diagnostic;
 use super::context::{lock, Run};
 use super::data_source::read_data_source;
 use super::event::{action_name, action_verb, Event};
-use super::object::{has_ephemeral, inconsistent, keep_ignored, mark_sensitive, merge_private, without_ephemeral};
+use super::object::{carry_config_marks, has_ephemeral, inconsistent, keep_ignored, mark_sensitive, merge_private, without_ephemeral};
 use super::resource_node::InstanceWork;
 use crate::providers::Slot;
 
@@ -182,7 +182,7 @@ impl Run {
                 .map_err(|e| err(format!("deleting the replaced object failed: {e}")))?;
             }
         }
-        let value = crate::body::carry_config_marks(mark_sensitive(resp.new_state.unmark_deep().0, w.schema).mark_paths(&marks), &w.config);
+        let value = carry_config_marks(mark_sensitive(resp.new_state.unmark_deep().0, w.schema).mark_paths(&marks), &w.config);
         let mut inst = InstanceState::from_value(w.pkey.addr(), value.clone());
         inst.dependencies = w.deps.clone();
         inst.create_before_destroy = change.create_before_destroy;

@@ -1,5 +1,5 @@
 //! Helpers on one object's value as planning and applying handle it:
-//! sensitive marks from the schema, ephemeral attributes kept out of state,
+//! sensitive marks from the schema and from the configuration, ephemeral attributes kept out of state,
 //! attributes only the provider sets, `ignore_changes` paths, the private
 //! data that carries `replace_triggered_by`, the check of a final plan
 //! against the saved one, and the error for numbers that are not finite.
@@ -81,6 +81,41 @@ pub(super) fn without_ephemeral(v: &Value, schema: &ResourceSchema) -> Value {
         }
         _ => v.clone(),
     }
+}
+
+/// Marks, in a provider's planned or new state, every value equal to a
+/// sensitive value of the configuration: providers get the configuration
+/// unmarked, so a computed attribute that echoes a sensitive argument
+/// (`terraform_data.output` of a sensitive `input`) would otherwise be shown.
+pub fn carry_config_marks(v: Value, config: &Value) -> Value {
+    fn secrets(v: &Value, out: &mut Vec<Value>) {
+        match v {
+            Value::Sensitive(inner) => {
+                let plain = inner.as_ref().clone().unmark_deep().0;
+                if !matches!(plain, Value::Null | Value::Unknown | Value::Bool(_)) && plain != Value::String(String::new()) {
+                    out.push(plain);
+                }
+            }
+            Value::List(items) => items.iter().for_each(|i| secrets(i, out)),
+            Value::Map(m) => m.values().for_each(|i| secrets(i, out)),
+            _ => {}
+        }
+    }
+    fn mark(v: Value, secrets: &[Value]) -> Value {
+        match v {
+            Value::Sensitive(_) | Value::Null | Value::Unknown => v,
+            v if secrets.contains(&v) => v.into_sensitive(),
+            Value::List(items) => Value::List(items.into_iter().map(|i| mark(i, secrets)).collect()),
+            Value::Map(m) => Value::Map(m.into_iter().map(|(k, i)| (k, mark(i, secrets))).collect()),
+            other => other,
+        }
+    }
+    let mut found = Vec::new();
+    secrets(config, &mut found);
+    if found.is_empty() {
+        return v;
+    }
+    mark(v, &found)
 }
 
 /// Marks top-level attributes the schema declares sensitive.

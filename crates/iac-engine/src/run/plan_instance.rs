@@ -16,7 +16,7 @@ use iac_lang::diagnostic::Diagnostic;
 
 use super::action::{choose_action, ActionInputs};
 use super::context::Run;
-use super::object::{keep_ignored, mark_sensitive, merge_private};
+use super::object::{carry_config_marks, keep_ignored, mark_sensitive, merge_private};
 use super::resource_node::InstanceWork;
 use crate::providers::Slot;
 
@@ -112,7 +112,7 @@ impl Run {
         } else {
             resp
         };
-        let after = crate::body::carry_config_marks(mark_sensitive(resp.planned.clone(), w.schema).mark_paths(&config_marks), &w.config);
+        let after = carry_config_marks(mark_sensitive(resp.planned.clone(), w.schema).mark_paths(&config_marks), &w.config);
         let private = merge_private(resp.private.clone(), &w.triggers);
         let change = ResourceChange {
             addr: addr.clone(),

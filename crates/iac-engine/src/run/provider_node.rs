@@ -7,11 +7,11 @@
 
 use iac_core::provider::ConfigureRequest;
 use iac_core::Value;
+use iac_lang::body::BodyEval;
 use iac_lang::diagnostic::Diagnostic;
 use iac_lang::eval::Evaluator;
 
 use super::context::{NodeResult, Run};
-use crate::body::BodyEval;
 use crate::graph::NodeKind;
 use crate::providers::{Instances, ProviderKey, Slot};
 use crate::values::{InstanceScope, Repetition};

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use iac_core::address::{InstanceAddr, Mode, ResourceAddr};
 use iac_core::schema::ResourceSchema;
 use iac_core::Value;
+use iac_lang::body::BodyEval;
 use iac_lang::config::Resource;
 use iac_lang::eval::Evaluator;
 
@@ -17,7 +18,6 @@ use super::context::{NodeResult, Run};
 use super::expand::expand;
 use super::object::not_finite;
 use super::options::Phase;
-use crate::body::BodyEval;
 use crate::graph::{resource_of, NodeKind};
 use crate::providers::{ProviderKey, Slot};
 use crate::values::{InstanceScope, Repetition, Shape};

@@ -1,16 +1,20 @@
-//! Evaluates a resource, data source or provider body against its schema:
-//! unknown arguments, missing required ones, computed-only arguments set,
-//! wrong types, `dynamic` blocks, and sensitive attributes marked.
+//! Evaluates a resource, data source or provider body against its schema
+//! (`iac_core::schema`, which the caller gets from the provider): unknown
+//! arguments, missing required ones, computed-only arguments set, wrong
+//! types, nested blocks of every nesting mode, list- or set-of-object
+//! attributes written as blocks, `dynamic` blocks (one over a collection
+//! known only after apply makes the block collection unknown), and
+//! sensitive attributes marked.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
+use crate::diagnostic::Diagnostic;
+use crate::eval::Evaluator;
+use crate::source::Span;
 use hcl_edit::repr::Span as _;
 use hcl_edit::structure::{Body, Structure};
 use iac_core::schema::{Block, Nesting};
 use iac_core::Value;
-use iac_lang::diagnostic::Diagnostic;
-use iac_lang::eval::Evaluator;
-use iac_lang::source::Span;
 
 pub struct BodyEval<'a> {
     pub ev: &'a Evaluator<'a>,
@@ -295,46 +299,6 @@ fn label_text(l: &hcl_edit::structure::BlockLabel) -> String {
 }
 
 /// ` (did you mean "x"?)` for a near miss.
-pub(crate) fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a String>) -> String {
+fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a String>) -> String {
     crate::suggest::hint(name, candidates)
-}
-
-/// Attribute names present in a body (for validation messages).
-pub fn attribute_names(body: &Body) -> BTreeSet<String> {
-    body.iter().filter_map(|s| s.as_attribute().map(|a| a.key.as_str().to_string())).collect()
-}
-
-/// Marks, in a provider's planned or new state, every value equal to a
-/// sensitive value of the configuration: providers get the configuration
-/// unmarked, so a computed attribute that echoes a sensitive argument
-/// (`terraform_data.output` of a sensitive `input`) would otherwise be shown.
-pub fn carry_config_marks(v: Value, config: &Value) -> Value {
-    fn secrets(v: &Value, out: &mut Vec<Value>) {
-        match v {
-            Value::Sensitive(inner) => {
-                let plain = inner.as_ref().clone().unmark_deep().0;
-                if !matches!(plain, Value::Null | Value::Unknown | Value::Bool(_)) && plain != Value::String(String::new()) {
-                    out.push(plain);
-                }
-            }
-            Value::List(items) => items.iter().for_each(|i| secrets(i, out)),
-            Value::Map(m) => m.values().for_each(|i| secrets(i, out)),
-            _ => {}
-        }
-    }
-    fn mark(v: Value, secrets: &[Value]) -> Value {
-        match v {
-            Value::Sensitive(_) | Value::Null | Value::Unknown => v,
-            v if secrets.contains(&v) => v.into_sensitive(),
-            Value::List(items) => Value::List(items.into_iter().map(|i| mark(i, secrets)).collect()),
-            Value::Map(m) => Value::Map(m.into_iter().map(|(k, i)| (k, mark(i, secrets))).collect()),
-            other => other,
-        }
-    }
-    let mut found = Vec::new();
-    secrets(config, &mut found);
-    if found.is_empty() {
-        return v;
-    }
-    mark(v, &found)
 }
