@@ -235,3 +235,52 @@ fn oidc_thumbprint_conforms() {
     rt().block_on(run(&case, &dir, &env));
     assert_ne!(sha1_hex(&c.intermediate_der), sha1_hex(&other.intermediate_der));
 }
+
+/// An HTTP proxy on 127.0.0.1 that serves CONNECT; the targets it was asked for.
+fn connect_proxy() -> (u16, Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    listener.set_nonblocking(true).expect("nonblocking");
+    let seen: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+            while let Ok((mut client, _)) = listener.accept().await {
+                let log = log.clone();
+                tokio::spawn(async move {
+                    let mut head = Vec::new();
+                    let mut byte = [0u8; 1];
+                    while !head.ends_with(b"\r\n\r\n") {
+                        if client.read(&mut byte).await.unwrap_or(0) == 0 {
+                            return;
+                        }
+                        head.push(byte[0]);
+                    }
+                    let text = String::from_utf8_lossy(&head).into_owned();
+                    let target = text.split(' ').nth(1).unwrap_or_default().to_string();
+                    log.lock().expect("log").push(format!("{} auth={}", target, text.contains("Proxy-Authorization: Basic dXNlcjpzZWNyZXQ=")));
+                    let Ok(mut upstream) = tokio::net::TcpStream::connect(&target).await else { return };
+                    let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n").await;
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                });
+            }
+        });
+    });
+    (port, seen)
+}
+
+#[test]
+fn https_goes_through_the_configured_proxy() {
+    let (c, port) = trusted();
+    let (proxy_port, seen) = connect_proxy();
+    let (_tmp, dir, env) = stack();
+    let main = format!(
+        "provider \"tls\" {{\n  proxy {{\n    url      = \"http://127.0.0.1:{proxy_port}\"\n    username = \"user\"\n    password = \"secret\"\n  }}\n}}\ndata \"tls_certificate\" \"x\" {{\n  url = \"https://127.0.0.1:{port}\"\n}}\noutput \"fp\" {{\n  value = data.tls_certificate.x.certificates[1].sha1_fingerprint\n}}\n"
+    );
+    let state = rt().block_on(apply(&dir, &env, &main)).expect("apply through the proxy");
+    assert_eq!(output(&state, "fp"), sha1_hex(&c.leaf_der));
+    assert_eq!(*seen.lock().expect("log"), vec![format!("127.0.0.1:{port} auth=true")], "one CONNECT, with Basic credentials");
+}
