@@ -12,6 +12,7 @@
 //! required, and examples are never validated.
 
 mod schema;
+mod yaml;
 
 use std::path::Path;
 
@@ -65,9 +66,13 @@ pub struct Contract {
     ops: Vec<Op>,
 }
 
-/// The contract shipped beside the workspace (`shared/contracts/digitalocean/openapi.yaml`).
+/// The contract shipped beside the workspace
+/// (`shared/contracts/digitalocean/openapi-platform.yaml`: Kubernetes, VPCs,
+/// databases, Spaces keys, projects, domains, load balancers, registries,
+/// certificates, firewalls, tags, sizes, regions and the account). It
+/// replaces the earlier `openapi.yaml`, whose 26 paths it holds unchanged.
 pub fn default_spec_path() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/contracts/digitalocean/openapi.yaml")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/contracts/digitalocean/openapi-platform.yaml")
 }
 
 impl Contract {
@@ -77,7 +82,7 @@ impl Contract {
     }
 
     pub fn from_yaml(text: &str) -> Result<Contract, ContractError> {
-        let doc: Value = serde_norway::from_str(text).map_err(|e| ContractError::Parse(e.to_string()))?;
+        let doc: Value = yaml::parse(text).map_err(ContractError::Parse)?;
         let mut ops = Vec::new();
         if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
             for (template, item) in paths {

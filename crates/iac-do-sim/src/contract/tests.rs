@@ -72,3 +72,18 @@ fn missing_rate_limit_headers_and_bodies_on_204_are_caught() {
     let e = ex("DELETE", "/v2/vpcs/5a4981aa-9653-4bd1-bef5-d6bff52042e4", "", 204, "{}");
     assert!(c.check(&e).iter().any(|v| v.at == "body"));
 }
+
+#[test]
+fn the_platform_contract_holds_databases_and_bounds_beyond_64_bits() {
+    let c = contract();
+    // group_concat_max_len's maximum is 18446744073709552000 in the document.
+    let mysql =
+        |n: &str| ex("PATCH", "/v2/databases/5a4981aa-9653-4bd1-bef5-d6bff52042e4/config", &format!(r#"{{"config":{{"group_concat_max_len":{n}}}}}"#), 200, "");
+    assert_eq!(c.check(&mysql("1024")), Vec::<Violation>::new());
+    let text = c.doc.to_string();
+    let at = text.find("group_concat_max_len").expect("the MySQL configuration");
+    assert!(text[at..at + 400].contains(r#""maximum":1.8446744073709552e+19"#), "the bound is kept, as the nearest float: {}", &text[at..at + 400]);
+    let body = r#"{"name":"db","engine":"pg","version":"16","region":"nyc1","size":"db-s-1vcpu-1gb","num_nodes":1}"#;
+    let v = c.check(&ex("POST", "/v2/databases", body, 500, r#"{"id":"server_error","message":"x"}"#));
+    assert_eq!(v, Vec::<Violation>::new());
+}
