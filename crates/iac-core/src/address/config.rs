@@ -219,7 +219,7 @@ mod tests {
 
     #[test]
     fn local_resource_addresses_sort_as_their_text() {
-        let mut addrs = vec![
+        let mut addrs = [
             LocalResourceAddr::new(Mode::Managed, "local_file", "a"),
             LocalResourceAddr::new(Mode::Data, "x", "y"),
             LocalResourceAddr::new(Mode::Managed, "aws_vpc", "main"),
