@@ -110,13 +110,7 @@ fn read_snapshot(dir: &Path) -> Result<Outcome, String> {
 
 /// The first `Error: ...` headline of Terraform's stderr.
 fn first_error(stderr: &str) -> String {
-    stderr
-        .lines()
-        .map(|l| l.trim_start_matches(['│', ' ', '╷']))
-        .find_map(|l| l.strip_prefix("Error: "))
-        .unwrap_or("(no error headline)")
-        .trim()
-        .to_string()
+    stderr.lines().map(|l| l.trim_start_matches(['│', ' ', '╷'])).find_map(|l| l.strip_prefix("Error: ")).unwrap_or("(no error headline)").trim().to_string()
 }
 
 fn run_terraform(case: &Path) -> Result<Outcome, String> {

@@ -459,7 +459,8 @@ fn check_rules(rules: &[Rule], edges: &BTreeMap<String, BTreeSet<String>>, membe
         Rule::OnlyDirectDependencyOf { subjects, allowed } => subjects.iter().chain(allowed).collect(),
     }) {
         if !edges.keys().any(|k| matches(name, k)) {
-            problems.push(format!("ARCHITECTURE.md: a rule names `{name}`, which matches no crate of the dependency graph (a typo, or a crate that went away)"));
+            problems
+                .push(format!("ARCHITECTURE.md: a rule names `{name}`, which matches no crate of the dependency graph (a typo, or a crate that went away)"));
         }
     }
     for rule in rules {
@@ -513,9 +514,11 @@ fn crates_with_dependency_prose(architecture: &str, meta: &Metadata) -> BTreeMap
     for pkg in meta.members() {
         let name = pkg["name"].as_str().expect("name");
         for src in targets(pkg, "lib").into_iter().chain(targets(pkg, "proc-macro")).chain(targets(pkg, "bin")) {
-            let header: String = read(Path::new(src)).lines().take_while(|l| l.starts_with("//!")).map(|l| format!("{} ", l.trim_start_matches("//!").trim())).collect();
+            let header: String =
+                read(Path::new(src)).lines().take_while(|l| l.starts_with("//!")).map(|l| format!("{} ", l.trim_start_matches("//!").trim())).collect();
             if let Some(m) = prose.find(&header) {
-                out.entry(name.to_string()).or_insert_with(|| format!("{}: \"...{}...\"", relative(Path::new(src)), &header[m.start()..(m.end() + 40).min(header.len())]));
+                out.entry(name.to_string())
+                    .or_insert_with(|| format!("{}: \"...{}...\"", relative(Path::new(src)), &header[m.start()..(m.end() + 40).min(header.len())]));
             }
         }
     }
@@ -535,7 +538,9 @@ fn dependency_rules_hold() {
     let covered: BTreeSet<String> = rules.iter().flat_map(|r| expand(r.subjects(), &members)).collect();
     for (name, said) in crates_with_dependency_prose(&architecture, &meta) {
         if !covered.contains(&name) {
-            problems.push(format!("{name}: its documentation says what it must not depend on ({said}), but no rule in ARCHITECTURE.md's \"Dependency rules\" checks it"));
+            problems.push(format!(
+                "{name}: its documentation says what it must not depend on ({said}), but no rule in ARCHITECTURE.md's \"Dependency rules\" checks it"
+            ));
         }
     }
     assert_none(problems, "dependency rules broken");
