@@ -20,6 +20,7 @@ pub mod catalog;
 pub mod clock;
 pub mod config;
 pub mod contract;
+pub mod databases;
 pub mod error;
 pub mod faults;
 pub mod kube;

@@ -19,6 +19,8 @@ use crate::model::*;
 pub struct Store {
     pub vpcs: Vec<Vpc>,
     pub clusters: Vec<Cluster>,
+    /// Managed database clusters (with their replicas), in `databases.rs`.
+    pub databases: Vec<crate::databases::Database>,
     next_range: u32,
     next_ip: u32,
 }
@@ -200,9 +202,22 @@ impl Store {
                 v.busy_until = Some(now + release);
             }
         }
+        self.tick_databases(now);
+    }
+
+    /// A VPC a member just left stays busy for a while (as after a cluster's deletion).
+    pub(crate) fn release_vpc(&mut self, id: &str, now: Instant, cfg: &SimConfig) {
+        if let Some(v) = self.vpcs.iter_mut().find(|v| v.id == id) {
+            v.busy_until = Some(now + Duration::from_millis(cfg.vpc_release_delay_ms));
+        }
     }
 
     // ---- VPCs ----
+
+    /// The region's default VPC, made on first use.
+    pub(crate) fn default_vpc_id(&mut self, region: &str) -> String {
+        self.default_vpc(region)
+    }
 
     fn default_vpc(&mut self, region: &str) -> String {
         if let Some(v) = self.vpcs.iter().find(|v| v.region == region && v.default) {
@@ -277,6 +292,12 @@ impl Store {
             .iter()
             .filter(|c| c.vpc_uuid == id)
             .map(|c| serde_json::json!({"name": c.name, "urn": format!("do:kubernetes:{}", c.id), "created_at": c.created_at}))
+            .chain(
+                self.databases
+                    .iter()
+                    .filter(|d| d.private_network_uuid == id)
+                    .map(|d| serde_json::json!({"name": d.name, "urn": format!("do:dbaas:{}", d.id), "created_at": d.created_at})),
+            )
             .collect())
     }
 
@@ -285,7 +306,8 @@ impl Store {
         if v.default {
             return Err(ApiError::forbidden("The default VPC of a region cannot be deleted."));
         }
-        if self.clusters.iter().any(|c| c.vpc_uuid == id) {
+        let databases = self.databases.iter().any(|d| d.private_network_uuid == id || d.replicas.iter().any(|r| r.private_network_uuid == id));
+        if databases || self.clusters.iter().any(|c| c.vpc_uuid == id) {
             return Err(ApiError::forbidden("Can not delete VPC with members"));
         }
         if v.busy_until.is_some_and(|b| b > now) {

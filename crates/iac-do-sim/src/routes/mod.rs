@@ -1,6 +1,7 @@
 //! Routing of API requests to the store: one function per method and path
 //! shape, answering a [`Reply`] or an [`ApiError`].
 
+mod databases;
 mod kubernetes;
 mod vpcs;
 
@@ -51,6 +52,7 @@ pub fn dispatch(store: &mut Store, path: &str, req: &Req<'_>) -> Result<Reply, A
     match segs.as_slice() {
         ["v2", "vpcs", rest @ ..] => vpcs::route(store, rest, req),
         ["v2", "kubernetes", rest @ ..] => kubernetes::route(store, rest, req),
+        ["v2", "databases", rest @ ..] => databases::route(store, rest, req),
         _ => Err(ApiError::not_found()),
     }
 }
