@@ -709,7 +709,17 @@ fn upstream_state_plans_no_change() {
                   resource \"random_pet\" \"p\" {\n}\n\
                   resource \"local_file\" \"f\" {\n  filename = \"f.txt\"\n  content  = \"hello\"\n}\n\
                   resource \"null_resource\" \"n\" {\n  triggers = { a = \"1\" }\n}\n\
-                  resource \"time_static\" \"t\" {\n}\n";
+                  resource \"time_static\" \"t\" {\n}\n\
+                  resource \"random_password\" \"pw\" {\n  length = 4\n}\n\
+                  resource \"random_id\" \"i\" {\n  byte_length = 4\n  keepers     = { v = \"1\" }\n}\n\
+                  resource \"random_integer\" \"n\" {\n  min = 1\n  max = 9\n}\n\
+                  resource \"random_shuffle\" \"sh\" {\n  input = [\"a\", \"b\"]\n}\n\
+                  resource \"random_uuid\" \"u\" {\n}\n\
+                  resource \"random_bytes\" \"b\" {\n  length = 2\n}\n\
+                  resource \"time_sleep\" \"w\" {\n  create_duration = \"1ms\"\n}\n\
+                  resource \"time_offset\" \"o\" {\n  offset_days = 1\n}\n\
+                  resource \"time_rotating\" \"r\" {\n  rotation_years = 100\n}\n\
+                  resource \"local_sensitive_file\" \"k\" {\n  filename = \"k.txt\"\n  content  = \"hello\"\n}\n";
         s.apply(tf).await;
         let upstream = [
             (
@@ -733,6 +743,42 @@ fn upstream_state_plans_no_change() {
                 "time_static.t",
                 serde_json::json!({"day": 12, "hour": 6, "id": "2020-02-12T06:36:13Z", "minute": 36, "month": 2, "rfc3339": "2020-02-12T06:36:13Z",
                     "second": 13, "triggers": null, "unix": 1581489373, "year": 2020}),
+            ),
+            (
+                "random_password.pw",
+                serde_json::json!({"bcrypt_hash": "$2a$10$3A3mSs8cNhmWbM4kfXnK1eTHTm1w0mkV7d8V8b3sy5Qk4QkqQ0X1W", "id": "none", "keepers": null, "length": 4, "lower": true,
+                    "min_lower": 0, "min_numeric": 0, "min_special": 0, "min_upper": 0, "number": true, "numeric": true, "override_special": null, "result": "x!9Q",
+                    "special": true, "upper": true}),
+            ),
+            (
+                "random_id.i",
+                serde_json::json!({"b64_std": "+/Ugiw==", "b64_url": "-_Ugiw", "byte_length": 4, "dec": "4227145867", "hex": "fbf5208b", "id": "-_Ugiw", "keepers": {"v": "1"}, "prefix": null}),
+            ),
+            ("random_integer.n", serde_json::json!({"id": "7", "keepers": null, "max": 9, "min": 1, "result": 7, "seed": null})),
+            ("random_shuffle.sh", serde_json::json!({"id": "-", "input": ["a", "b"], "keepers": null, "result": ["b", "a"], "result_count": null, "seed": null})),
+            ("random_uuid.u", serde_json::json!({"id": "6b2a4f0e-3c1d-2e9f-8a7b-5c4d3e2f1a0b", "keepers": null, "result": "6b2a4f0e-3c1d-2e9f-8a7b-5c4d3e2f1a0b"})),
+            ("random_bytes.b", serde_json::json!({"base64": "AAE=", "hex": "0001", "keepers": null, "length": 2})),
+            ("time_sleep.w", serde_json::json!({"create_duration": "1ms", "destroy_duration": null, "id": "2020-02-12T06:36:13Z", "triggers": null})),
+            (
+                "time_offset.o",
+                serde_json::json!({"base_rfc3339": "2020-02-12T06:36:13Z", "day": 13, "hour": 6, "id": "2020-02-12T06:36:13Z", "minute": 36, "month": 2,
+                    "offset_days": 1, "offset_hours": null, "offset_minutes": null, "offset_months": null, "offset_seconds": null, "offset_years": null,
+                    "rfc3339": "2020-02-13T06:36:13Z", "second": 13, "triggers": null, "unix": 1581575773, "year": 2020}),
+            ),
+            (
+                "time_rotating.r",
+                serde_json::json!({"day": 12, "hour": 6, "id": "2020-02-12T06:36:13Z", "minute": 36, "month": 2, "rfc3339": "2020-02-12T06:36:13Z",
+                    "rotation_days": null, "rotation_hours": null, "rotation_minutes": null, "rotation_months": null, "rotation_rfc3339": "2120-02-12T06:36:13Z",
+                    "rotation_years": 100, "second": 13, "triggers": null, "unix": 4737162973i64, "year": 2120}),
+            ),
+            (
+                "local_sensitive_file.k",
+                serde_json::json!({"content": "hello", "content_base64": null, "content_base64sha256": "LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=",
+                    "content_base64sha512": "m3HSJL1i83hdltRq0+o9czGb+8KJDKra4t/3JRlnPKcjI8PZm6XBHXx6zG4UuMXaDEZjR1wuXDre9G9zvN7AQw==",
+                    "content_md5": "5d41402abc4b2a76b9719d911017c592", "content_sha1": "aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d",
+                    "content_sha256": "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
+                    "content_sha512": "9b71d224bd62f3785d96d46ad3ea3d73319bfbc2890caadae2dff72519673ca72323c3d99ba5c11d7c7acc6e14b8c5da0c4663475c2e5c3adef46f73bcdec043",
+                    "directory_permission": "0700", "file_permission": "0700", "filename": "k.txt", "id": "aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d", "source": null}),
             ),
         ];
         for (addr, attrs) in upstream {
