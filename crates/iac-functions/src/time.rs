@@ -262,67 +262,10 @@ pub(crate) fn formatdate(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     Ok(Value::String(out))
 }
 
-/// Go's `time.ParseDuration`: a signed sequence of decimal numbers with
-/// units ns, us (µs, μs), ms, s, m, h. Returns nanoseconds.
-pub(crate) fn parse_duration(orig: &str) -> Result<i128, String> {
-    let invalid = || format!("time: invalid duration {orig:?}");
-    let mut s = orig;
-    let mut neg = false;
-    if let Some(r) = s.strip_prefix('-') {
-        neg = true;
-        s = r;
-    } else if let Some(r) = s.strip_prefix('+') {
-        s = r;
-    }
-    if s == "0" {
-        return Ok(0);
-    }
-    if s.is_empty() {
-        return Err(invalid());
-    }
-    let mut total: f64 = 0.0;
-    while !s.is_empty() {
-        let int_len = s.bytes().take_while(u8::is_ascii_digit).count();
-        let mut num = s[..int_len].to_string();
-        s = &s[int_len..];
-        let mut frac_len = 0;
-        if let Some(r) = s.strip_prefix('.') {
-            frac_len = r.bytes().take_while(u8::is_ascii_digit).count();
-            num.push('.');
-            num.push_str(&r[..frac_len]);
-            s = &r[frac_len..];
-        }
-        if int_len == 0 && frac_len == 0 {
-            return Err(invalid());
-        }
-        let unit_len = s.bytes().take_while(|b| *b != b'.' && !b.is_ascii_digit()).count();
-        if unit_len == 0 {
-            return Err(format!("time: missing unit in duration {orig:?}"));
-        }
-        let unit = &s[..unit_len];
-        s = &s[unit_len..];
-        let scale: f64 = match unit {
-            "ns" => 1.0,
-            "us" | "µs" | "μs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
-            other => return Err(format!("time: unknown unit {other:?} in duration {orig:?}")),
-        };
-        let v: f64 = num.parse().map_err(|_| invalid())?;
-        total += v * scale;
-        if total > i64::MAX as f64 {
-            return Err(invalid());
-        }
-    }
-    let n = total.round() as i128;
-    Ok(if neg { -n } else { n })
-}
-
 pub(crate) fn timeadd(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     let t = parse_rfc3339(&string(&args, 0)?).or_else(fail)?;
-    let d = parse_duration(&string(&args, 1)?).or_else(fail)?;
+    // Terraform's durations are Go's (`1h30m`, `-300ms`), parsed where every crate parses them.
+    let d = iac_core::time::parse_go_duration(&string(&args, 1)?).map(i128::from).or_else(|e| fail(e.to_string()))?;
     let total = t.secs as i128 * 1_000_000_000 + t.nanos as i128 + d;
     let secs = total.div_euclid(1_000_000_000) as i64;
     let nanos = total.rem_euclid(1_000_000_000) as u32;
@@ -384,15 +327,5 @@ mod tests {
         assert!(parse_rfc3339("bad").unwrap_err().contains("cannot use \"bad\" as year"));
         assert!(parse_rfc3339("2018-02-30T00:00:00Z").is_err());
         assert_eq!(parse_rfc3339("2018-01-02T23:12:01.5Z").unwrap().nanos, 500_000_000);
-    }
-
-    #[test]
-    fn durations_follow_go() {
-        assert_eq!(parse_duration("1.5h300ms"), Ok(5_400_300_000_000));
-        assert_eq!(parse_duration("-1m"), Ok(-60_000_000_000));
-        assert_eq!(parse_duration("0"), Ok(0));
-        assert_eq!(parse_duration("5").unwrap_err(), "time: missing unit in duration \"5\"");
-        assert_eq!(parse_duration("1d").unwrap_err(), "time: unknown unit \"d\" in duration \"1d\"");
-        assert_eq!(parse_duration("").unwrap_err(), "time: invalid duration \"\"");
     }
 }

@@ -16,35 +16,7 @@ use crate::error::Error;
 
 /// Parses Go-style durations: "1h2m3s", "500ms", "1.5s".
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let mut total = 0f64;
-    let mut num = String::new();
-    let mut chars = s.trim().chars().peekable();
-    if s.trim().is_empty() {
-        return Err("empty duration".into());
-    }
-    while let Some(c) = chars.next() {
-        if c.is_ascii_digit() || c == '.' {
-            num.push(c);
-            continue;
-        }
-        let mut unit = c.to_string();
-        if c == 'm' && chars.peek() == Some(&'s') {
-            unit.push(chars.next().expect("peeked"));
-        }
-        let n: f64 = num.parse().map_err(|_| format!("invalid duration {s:?}"))?;
-        num.clear();
-        total += n * match unit.as_str() {
-            "h" => 3600.0,
-            "m" => 60.0,
-            "s" => 1.0,
-            "ms" => 0.001,
-            _ => return Err(format!("invalid unit {unit:?} in duration {s:?}")),
-        };
-    }
-    if !num.is_empty() {
-        return Err(format!("duration {s:?} needs a unit (s, m, h, ms)"));
-    }
-    Ok(Duration::from_secs_f64(total))
+    iac_core::time::parse_duration(s).map_err(|e| e.to_string())
 }
 
 /// The form upstream accepts: one number and one unit ("30s", "1.5h").

@@ -34,33 +34,9 @@ pub fn set(v: &mut Value, key: &str, x: Value) {
     }
 }
 
-/// A Terraform duration: `90s`, `10m`, `1h30m`, or plain seconds.
+/// A Terraform duration: `90s`, `10m`, `1h30m` (Go's grammar, as in `iac_core::time`).
 pub fn parse_duration(s: &str) -> Result<Duration> {
-    let bad = || KubeError::Config(format!("{s:?} is not a duration (e.g. \"30s\", \"10m\", \"1h\")"));
-    let s = s.trim();
-    if let Ok(n) = s.parse::<f64>() {
-        return Ok(Duration::from_secs_f64(n.max(0.0)));
-    }
-    let mut total = 0.0;
-    let mut num = String::new();
-    for c in s.chars() {
-        if c.is_ascii_digit() || c == '.' {
-            num.push(c);
-            continue;
-        }
-        let n: f64 = num.parse().map_err(|_| bad())?;
-        num.clear();
-        total += n * match c {
-            'h' => 3600.0,
-            'm' => 60.0,
-            's' => 1.0,
-            _ => return Err(bad()),
-        };
-    }
-    if !num.is_empty() {
-        return Err(bad());
-    }
-    Ok(Duration::from_secs_f64(total))
+    iac_core::time::parse_duration(s.trim()).map_err(|e| KubeError::Config(format!("{s:?} is not a duration (e.g. \"30s\", \"10m\", \"1h\"): {e}")))
 }
 
 /// The `field_manager` block.
@@ -178,7 +154,7 @@ mod tests {
     fn durations_in_terraform_form() {
         assert_eq!(parse_duration("90s").unwrap(), Duration::from_secs(90));
         assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5400));
-        assert_eq!(parse_duration("20").unwrap(), Duration::from_secs(20));
+        assert!(parse_duration("20").is_err(), "a unit is required, as in Terraform");
         assert!(parse_duration("10 minutes").is_err());
         assert!(parse_duration("5x").is_err());
     }
