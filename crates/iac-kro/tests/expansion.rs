@@ -103,3 +103,15 @@ fn instances_are_checked_against_the_generated_schema() {
         ]
     );
 }
+
+#[test]
+fn the_trees_other_manifests_are_valid_under_their_crds() {
+    let argocd = std::fs::read_to_string(repo().join("../shared/fixtures/argocd/install-v3.5.1.yaml")).unwrap();
+    let application = yaml_documents(&argocd).unwrap().into_iter().find(|d| d["metadata"]["name"] == "applications.argoproj.io").unwrap();
+    let rule = chart_crd("kube-prometheus-stack-88.5.3/charts/crds/crds/crd-prometheusrules.yaml");
+    for (file, crd) in [("root/platform.yaml", &application), ("root/apps.yaml", &application), ("platform/drift-alerts.yaml", &rule)] {
+        let obj = docs(&repo().join("gitops").join(file)).remove(0);
+        let (_, problems) = openapi::admit(openapi::crd_schema(crd).unwrap(), &obj);
+        assert_eq!(problems, Vec::<String>::new(), "{file}");
+    }
+}

@@ -89,7 +89,7 @@ fn publish_tree(repo: &Path) {
     commit(repo, "the platform's GitOps tree");
 }
 
-/// The CRDs the platform's components install: Argo CD's Application, kro's, KEDA's ScaledObject, the ServiceMonitor.
+/// The CRDs the platform's components install: Argo CD's Application, kro's, KEDA's ScaledObject, the ServiceMonitor and PrometheusRule.
 fn platform_crds() -> Vec<Value> {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures");
     let argocd = std::fs::read_to_string(fixtures.join("argocd/install-v3.5.1.yaml")).unwrap();
@@ -99,6 +99,7 @@ fn platform_crds() -> Vec<Value> {
         "kro-0.9.3/crds/kro.run_resourcegraphdefinitions.yaml",
         "keda-2.20.2/templates/crds/crd-scaledobjects.yaml",
         "kube-prometheus-stack-88.5.3/charts/crds/crds/crd-servicemonitors.yaml",
+        "kube-prometheus-stack-88.5.3/charts/crds/crds/crd-prometheusrules.yaml",
     ]
     .iter()
     .map(|rel| {
@@ -120,7 +121,9 @@ async fn argo_cd_syncs_the_gitops_tree_and_kro_expands_the_apps() {
     for crd in platform_crds() {
         api.apply(&format!("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{}", crd["metadata"]["name"].as_str().unwrap()), &crd).await;
     }
-    api.apply("/api/v1/namespaces/argocd", &json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "argocd"}})).await;
+    for ns in ["argocd", "monitoring"] {
+        api.apply(&format!("/api/v1/namespaces/{ns}"), &json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})).await;
+    }
     let root = json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"name": "root", "namespace": "argocd"},
         "spec": {"project": "default", "source": {"repoURL": format!("file://{}", repo.display()), "path": "gitops/root", "targetRevision": "main"},
                  "destination": {"server": "https://kubernetes.default.svc", "namespace": "argocd"},
@@ -135,6 +138,8 @@ async fn argo_cd_syncs_the_gitops_tree_and_kro_expands_the_apps() {
     let rgd = api.wait_for("/apis/kro.run/v1alpha1/resourcegraphdefinitions/webapp", "active", |r| r["status"]["state"] == "Active").await;
     assert_eq!(rgd["status"]["topologicalOrder"], json!(["deployment", "service", "serviceMonitor", "dashboard", "scaledObject"]));
     assert_eq!(rgd["metadata"]["annotations"]["argocd.argoproj.io/tracking-id"], "platform:kro.run/ResourceGraphDefinition:/webapp");
+    let rule = api.wait_for("/apis/monitoring.coreos.com/v1/namespaces/monitoring/prometheusrules/iac-drift", "synced", |_| true).await;
+    assert_eq!(rule["spec"]["groups"][0]["rules"][0]["alert"], "IacDriftDetected");
     api.wait_for("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/webapps.kro.run", "made by kro", |_| true).await;
     let apps = api.wait_for(&app("apps"), "synced", |a| a["status"]["sync"]["status"] == "Synced").await;
     assert_eq!(apps["status"]["health"]["status"], "Healthy");
