@@ -127,6 +127,9 @@ impl TerraformStateFile {
 
 /// Takes a whole-file write lock without waiting; false when another
 /// process holds a conflicting one.
+// why: fcntl(2) locks are what Terraform takes on its state file; std offers
+// only flock(2), which does not see them.
+#[allow(unsafe_code)]
 fn try_write_lock(f: &File) -> std::io::Result<bool> {
     use std::os::fd::AsRawFd;
     // SAFETY: `flock` is plain data; zeroed is a valid value for every field.
@@ -160,12 +163,12 @@ impl StateBackend for TerraformStateFile {
     async fn try_lock(&self, info: &LockInfo) -> Result<(), StateError> {
         let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
         if held.is_some() {
-            return Err(StateError::Locked(info.clone()));
+            return Err(StateError::Locked(Box::new(info.clone())));
         }
         // Opened for writing because a write lock needs it; nothing is written.
         let f = std::fs::OpenOptions::new().read(true).write(true).open(&self.path).map_err(|e| self.io("opening", e))?;
         if !try_write_lock(&f).map_err(|e| self.io("locking", e))? {
-            return Err(StateError::Locked(self.terraform_holder()));
+            return Err(StateError::Locked(Box::new(self.terraform_holder())));
         }
         // Say who holds it, in Terraform's form, so `terraform apply` can tell its user.
         let record = serde_json::json!({

@@ -55,7 +55,8 @@ pub struct VersionInfo {
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
     #[error("state is locked: {0}")]
-    Locked(LockInfo),
+    /// Boxed: a `LockInfo` would make every `Result<_, StateError>` large.
+    Locked(Box<LockInfo>),
     #[error("no lock with id {0} is held")]
     LockNotHeld(String),
     #[error("state conflict: {0}")]

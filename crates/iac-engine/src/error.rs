@@ -15,7 +15,7 @@ pub enum EngineError {
     #[error("the stack has {} error(s)", .diags.iter().filter(|d| d.is_error()).count())]
     Variables { diags: Vec<Diagnostic>, sources: iac_lang::source::SourceMap },
     #[error("state is locked: {holder} (waited {}s; use -lock-timeout to wait longer, or force-unlock {} if that run is gone)", .waited.as_secs(), .holder.id)]
-    Locked { holder: LockInfo, waited: Duration },
+    Locked { holder: Box<LockInfo>, waited: Duration },
     #[error(transparent)]
     State(#[from] StateError),
     #[error("journal: {0}")]

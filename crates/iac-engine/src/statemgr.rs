@@ -86,7 +86,7 @@ pub async fn lock(
                 if waited >= next_notice {
                     tracing::info!(lock = %holder, waited_ms = waited.as_millis() as u64, "waiting for the state lock");
                     if let Some(sink) = events {
-                        sink(Event::LockWait { holder: holder.clone(), waited, timeout });
+                        sink(Event::LockWait { holder: (*holder).clone(), waited, timeout });
                     }
                     while next_notice <= waited {
                         next_notice += wait.notice_every.max(Duration::from_millis(10));

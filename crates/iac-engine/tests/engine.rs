@@ -188,7 +188,7 @@ provider "mock" {
     let env = env(registry_with(Some(mock.clone())), local_backend(tmp.path()));
     rt().block_on(async {
         let p = plan(&stack, &env).await;
-        let err = ops::apply(&stack, &env, p, 4).await.err().expect("apply fails");
+        let err = ops::apply(&stack, &env, p, 4).await.expect_err("apply fails");
         let EngineError::Failed(diags) = err else { panic!("expected Failed, got {err:?}") };
         assert!(diags.iter().any(|d| d.summary.contains("mock_thing.bad") && d.summary.contains("told to fail")), "{diags:?}");
         let state = ops::read_state(env.backend.as_ref()).await.unwrap();
@@ -216,7 +216,7 @@ fn a_failed_update_keeps_the_object_and_is_retried_in_place() {
         let stack = write_stack(tmp.path(), &stack_with(true));
         let p = plan(&stack, &env).await;
         assert_eq!(count_by_action(&p).get("Update"), Some(&1), "{:?}", count_by_action(&p));
-        ops::apply(&stack, &env, p, 4).await.err().expect("the update fails");
+        ops::apply(&stack, &env, p, 4).await.expect_err("the update fails");
 
         let state = ops::read_state(env.backend.as_ref()).await.unwrap();
         let x = &state.resources[&"mock_thing.x".parse().unwrap()];

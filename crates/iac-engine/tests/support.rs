@@ -31,11 +31,18 @@ pub struct MockFactory {
     pub creates: Arc<AtomicUsize>,
 }
 
+impl Default for MockFactory {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl MockFactory {
     pub fn new() -> MockFactory {
-        let mut schema = ProviderSchema::default();
-        schema.provider =
-            Block::default().attr("endpoint", Attribute::required(AttrType::String)).attr("token", Attribute::optional(AttrType::String).sensitive());
+        let mut schema = ProviderSchema {
+            provider: Block::default().attr("endpoint", Attribute::required(AttrType::String)).attr("token", Attribute::optional(AttrType::String).sensitive()),
+            ..ProviderSchema::default()
+        };
         schema.resources.insert(
             "mock_thing".into(),
             ResourceSchema {

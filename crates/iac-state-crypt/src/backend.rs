@@ -16,10 +16,12 @@ pub struct EncryptedBackend {
 }
 
 impl EncryptedBackend {
+    /// `inner`, sealing what is written with `keys` and opening what is read.
     pub fn new(inner: Arc<dyn StateBackend>, keys: Arc<Keyring>) -> EncryptedBackend {
         EncryptedBackend { inner, keys }
     }
 
+    /// The backend underneath, which stores the sealed bytes.
     pub fn inner(&self) -> &Arc<dyn StateBackend> {
         &self.inner
     }

@@ -17,8 +17,11 @@ pub(crate) type KeyBytes = Zeroizing<[u8; 32]>;
 /// so that it can be raised later without breaking old state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct KdfParams {
+    /// Memory, in KiB.
     pub m_kib: u32,
+    /// Passes over the memory.
     pub t: u32,
+    /// Lanes (parallelism).
     pub p: u32,
 }
 
@@ -30,7 +33,9 @@ impl KdfParams {
 /// Where a key comes from.
 #[derive(Clone)]
 pub enum KeySource {
+    /// The key itself (`IAC_STATE_KEY`).
     Raw(KeyBytes),
+    /// A passphrase the key is derived from with argon2id (`IAC_STATE_PASSPHRASE`).
     Passphrase(Zeroizing<String>),
 }
 

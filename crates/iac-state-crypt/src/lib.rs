@@ -16,8 +16,7 @@
 //! libraries only; it must not depend on the engine, a concrete backend, or
 //! the CLI, and it reads no environment itself (the CLI passes keys in).
 
-// `StateError` is iac-core's; it is large because `Locked` holds a LockInfo.
-#![allow(clippy::result_large_err)]
+#![deny(missing_docs)]
 
 mod backend;
 mod keys;
@@ -36,18 +35,38 @@ pub use sealed::{is_sealed, plaintext_len, Purpose};
 use keys::{key_id, DerivedCache, KeyBytes};
 use sealed::{Header, Kdf};
 
+/// Why a value could not be sealed or opened.
 #[derive(Debug, thiserror::Error)]
 pub enum CryptError {
+    /// A key or passphrase that cannot be used (the message says why).
     #[error("{0}")]
     BadKey(String),
     /// No configured key has the id the value was sealed with.
     #[error("{what} is encrypted with key id {key_id}; {have}")]
-    MissingKey { what: String, key_id: String, have: String },
+    MissingKey {
+        /// What was being opened ("the state snapshot").
+        what: String,
+        /// The id it was sealed under.
+        key_id: String,
+        /// Which keys are configured, if any.
+        have: String,
+    },
     /// The key id matched but the tag did not: the bytes were changed.
     #[error("{what} (key id {key_id}) does not decrypt: it was altered or damaged")]
-    Tampered { what: String, key_id: String },
+    Tampered {
+        /// What was being opened.
+        what: String,
+        /// The id it was sealed under.
+        key_id: String,
+    },
+    /// The bytes start like a sealed value but are not one.
     #[error("{what} is not a valid sealed value: {detail}")]
-    Malformed { what: String, detail: String },
+    Malformed {
+        /// What was being opened.
+        what: String,
+        /// What is wrong with it.
+        detail: String,
+    },
 }
 
 /// A key ready to seal with: its bytes, id, and (for a passphrase) the salt
@@ -111,6 +130,7 @@ impl Keyring {
         Keyring::new(None, Vec::new())
     }
 
+    /// Whether new values are sealed (a key is configured), or written plain.
     pub fn seals(&self) -> bool {
         self.seal.is_some()
     }

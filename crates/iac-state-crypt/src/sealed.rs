@@ -25,8 +25,11 @@ pub(crate) const TAG_LEN: usize = 16;
 /// What sealed bytes are for; part of what the tag authenticates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Purpose {
+    /// A state snapshot.
     Snapshot,
+    /// One record of the state journal.
     JournalRecord,
+    /// A saved plan file.
     Plan,
 }
 
@@ -63,6 +66,7 @@ pub(crate) struct Parsed<'a> {
     pub ciphertext: &'a [u8],
 }
 
+/// Whether `bytes` are sealed (start with the sealed-value marker).
 pub fn is_sealed(bytes: &[u8]) -> bool {
     bytes.starts_with(MARKER)
 }

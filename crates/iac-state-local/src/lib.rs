@@ -51,8 +51,7 @@
 //! Architecture Invariant: this crate depends on `iac-core` only; it must
 //! not depend on the engine, the parser, or any provider.
 
-// `StateError` is iac-core's; it is large because `Locked` holds a LockInfo.
-#![allow(clippy::result_large_err)]
+#![deny(missing_docs)]
 
 mod atomic;
 mod crc32;
@@ -98,6 +97,7 @@ impl LocalBackend {
         LocalBackend { inner: Arc::new(Inner { layout: layout::Layout::new(dir), clean_end: Mutex::new(None) }) }
     }
 
+    /// The directory holding this stack's state.
     pub fn dir(&self) -> &Path {
         self.inner.layout.dir()
     }

@@ -64,7 +64,7 @@ pub(crate) fn try_lock(layout: &Layout, info: &LockInfo) -> Result<(), StateErro
             Ok(()) => return fsync_dir(layout.dir()),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                 if let Some(h) = holder(layout)? {
-                    return Err(StateError::Locked(h));
+                    return Err(StateError::Locked(Box::new(h)));
                 }
                 // Released between our attempt and our read: try again.
             }
@@ -133,7 +133,7 @@ mod tests {
         let l = Layout::new(t.path().join("s"));
         try_lock(&l, &info("a")).expect("first lock");
         match try_lock(&l, &info("b")) {
-            Err(StateError::Locked(h)) => assert_eq!(h, info("a")),
+            Err(StateError::Locked(h)) => assert_eq!(*h, info("a")),
             other => panic!("expected Locked, got {other:?}"),
         }
         let names: Vec<String> = fs::read_dir(l.dir()).expect("ls").filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect();
@@ -151,7 +151,7 @@ mod tests {
         };
         assert!(h.id.starts_with("unreadable-"), "{h:?}");
         assert!(h.operation.contains("lock.json"), "{h:?}");
-        assert_eq!(holder(&l).expect("holder"), Some(h.clone()));
+        assert_eq!(holder(&l).expect("holder"), Some((*h).clone()));
         assert!(matches!(unlock(&l, &h.id, false), Err(StateError::LockNotHeld(_))));
         assert!(matches!(unlock(&l, "unreadable-00000000", true), Err(StateError::LockNotHeld(_))));
         unlock(&l, &h.id, true).expect("force unlock");

@@ -22,14 +22,19 @@ impl std::fmt::Debug for PgConfig {
 /// Terraform's default schema for the pg backend.
 pub const DEFAULT_SCHEMA: &str = "terraform_remote_state";
 
+/// Why a `backend "pg"` configuration cannot be used.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
+    /// No connection string anywhere.
     #[error("backend \"pg\": conn_str is required (in the block, as -backend-config=conn_str=…, or in PG_CONN_STR)")]
     MissingConnStr,
+    /// A setting the backend does not have (named).
     #[error("backend \"pg\": unknown setting {0:?} (known: conn_str, schema_name)")]
     Unknown(String),
+    /// A setting (named) whose value is not a string.
     #[error("backend \"pg\": {0} must be a string")]
     NotAString(String),
+    /// A schema name PostgreSQL would not take unquoted.
     #[error("backend \"pg\": schema_name {0:?} must be letters, digits and _ (not starting with a digit), at most 63 characters")]
     BadSchema(String),
 }

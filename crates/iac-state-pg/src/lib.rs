@@ -46,8 +46,7 @@
 //! PostgreSQL driver only; it must not depend on the engine, the parser, or
 //! any provider, and it reads no environment (the CLI passes `PG_CONN_STR`).
 
-// `StateError` is iac-core's; it is large because `Locked` holds a LockInfo.
-#![allow(clippy::result_large_err)]
+#![deny(missing_docs)]
 
 mod config;
 
@@ -163,6 +162,7 @@ impl PgBackend {
         PgBackend { config, session: Mutex::new(Session::default()) }
     }
 
+    /// The PostgreSQL schema holding the state's tables.
     pub fn schema(&self) -> &str {
         &self.config.schema_name
     }
@@ -374,7 +374,7 @@ impl StateBackend for PgBackend {
     async fn try_lock(&self, info: &LockInfo) -> Result<(), StateError> {
         let mut s = self.session.lock().await;
         if let Some(h) = &s.held {
-            return Err(StateError::Locked(h.clone()));
+            return Err(StateError::Locked(Box::new(h.clone())));
         }
         let client = self.ready(&mut s).await?;
         let key = self.session_lock_key();
@@ -396,7 +396,7 @@ impl StateBackend for PgBackend {
                 return Ok(());
             }
             if let Some((holder, _)) = self.live_holder(client).await? {
-                return Err(StateError::Locked(holder));
+                return Err(StateError::Locked(Box::new(holder)));
             }
             // The winner has the advisory lock but has not written its row
             // yet, or has just released it: look again shortly.
@@ -404,14 +404,14 @@ impl StateBackend for PgBackend {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
         }
-        Err(StateError::Locked(LockInfo {
+        Err(StateError::Locked(Box::new(LockInfo {
             id: "unknown".into(),
             operation: "unknown: a session holds the state's advisory lock without naming itself in the lock table".into(),
             who: "unknown".into(),
             host: "unknown".into(),
             pid: 0,
             created: String::new(),
-        }))
+        })))
     }
 
     async fn unlock(&self, id: &str) -> Result<(), StateError> {

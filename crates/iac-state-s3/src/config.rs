@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 /// Where and how one stack's state is kept in S3.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct S3Config {
+    /// The bucket holding the state.
     pub bucket: String,
     /// The state object's key; the lock and journal objects sit beside it.
     pub key: String,
@@ -13,9 +14,12 @@ pub struct S3Config {
     pub region: Option<String>,
     /// An S3-compatible endpoint (MinIO, moto, Ceph) instead of AWS.
     pub endpoint: Option<String>,
+    /// Address the bucket in the path (`host/bucket/key`) rather than the
+    /// host name, as most S3-compatible servers need.
     pub use_path_style: bool,
     /// Server-side encryption of every object (SSE-S3, or SSE-KMS with `kms_key_id`).
     pub encrypt: bool,
+    /// The KMS key for SSE-KMS; None: SSE-S3.
     pub kms_key_id: Option<String>,
     /// Terraform's prefix for non-default workspaces; iac has only the
     /// default workspace, whose state is at `key`, so this is accepted and
@@ -25,17 +29,29 @@ pub struct S3Config {
     pub profile: Option<String>,
     /// Static credentials; better left to the environment (`AWS_ACCESS_KEY_ID`…).
     pub access_key: Option<String>,
+    /// The secret of `access_key`.
     pub secret_key: Option<String>,
 }
 
+/// Why a `backend "s3"` configuration cannot be used.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
+    /// A required setting (named) is missing.
     #[error("backend \"s3\": {0:?} is required")]
     Missing(&'static str),
+    /// A setting the backend does not have (named).
     #[error("backend \"s3\": unknown setting {0:?} (known: {known})", known = KNOWN.join(", "))]
     Unknown(String),
+    /// A setting whose value has the wrong form.
     #[error("backend \"s3\": {key} must be {want}, not {got}")]
-    Invalid { key: String, want: &'static str, got: String },
+    Invalid {
+        /// The setting.
+        key: String,
+        /// What it must be ("true or false").
+        want: &'static str,
+        /// What it was.
+        got: String,
+    },
 }
 
 const KNOWN: &[&str] = &[

@@ -44,8 +44,7 @@
 //! Architecture Invariant: this crate depends on `iac-core` and the AWS SDK
 //! only; it must not depend on the engine, the parser, or any provider.
 
-// `StateError` is iac-core's; it is large because `Locked` holds a LockInfo.
-#![allow(clippy::result_large_err)]
+#![deny(missing_docs)]
 
 mod config;
 mod envelope;
@@ -111,6 +110,7 @@ impl S3Backend {
         S3Backend { config, client: OnceCell::new(), cursor: Mutex::new(None) }
     }
 
+    /// The settings this backend was made with.
     pub fn config(&self) -> &S3Config {
         &self.config
     }
@@ -395,7 +395,7 @@ impl StateBackend for S3Backend {
             match self.store().await.put(&self.lock_key(), json.clone(), Some(&Condition::Absent), &[]).await {
                 Ok(_) => return Ok(()),
                 Err(Failure::Precondition) => match self.read_lock().await? {
-                    Some((holder, _, _)) => return Err(StateError::Locked(holder)),
+                    Some((holder, _, _)) => return Err(StateError::Locked(Box::new(holder))),
                     // Released between our attempt and our read: try again.
                     None => continue,
                 },
