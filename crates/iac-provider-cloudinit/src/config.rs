@@ -135,6 +135,9 @@ impl DataSource<Cloudinit> for ConfigData {
 
     async fn read(&self, _cx: &Ctx<'_, Cloudinit>, mut m: ConfigDataModel) -> Result<ConfigDataModel, Error> {
         let o = options(m.gzip, m.base64_encode, &m.boundary)?;
+        if m.part.iter().any(|p| p.content_type.as_deref() == Some("")) {
+            return Err(Error::Invalid("part.content_type: string length must be at least 1".into()));
+        }
         for p in &mut m.part {
             p.content_type = Some(content_type(&p.content_type));
         }
@@ -174,17 +177,28 @@ impl Resource<Cloudinit> for ConfigResource {
                 _ => None,
             })
         };
+        let mut out = Vec::new();
         // Unknown values are checked once known, at apply.
-        match (flag("gzip"), flag("base64_encode")) {
-            (Some(g), Some(b)) if g.unwrap_or(true) && !b.unwrap_or(true) => {
-                vec![(AttrPath::attr("base64_encode"), "Expected base64_encode to be set to true when gzip is true.".into())]
+        if let (Some(g), Some(b)) = (flag("gzip"), flag("base64_encode")) {
+            if g.unwrap_or(true) && !b.unwrap_or(true) {
+                out.push((AttrPath::attr("base64_encode"), "Expected base64_encode to be set to true when gzip is true.".into()));
             }
-            _ => Vec::new(),
         }
+        let parts = config.get("part").and_then(Value::as_list).unwrap_or_default();
+        if parts.iter().any(|p| p.get("content_type").and_then(Value::as_str) == Some("")) {
+            out.push((AttrPath::attr("part"), "content_type: string length must be at least 1".into()));
+        }
+        if config.get("boundary").and_then(Value::as_str) == Some("") {
+            out.push((AttrPath::attr("boundary"), "string length must be at least 1".into()));
+        }
+        out
     }
 
     async fn create(&self, _cx: &Ctx<'_, Cloudinit>, mut m: ConfigResourceModel) -> Result<ConfigResourceModel, Error> {
         let o = options(m.gzip, m.base64_encode, &m.boundary)?;
+        if m.part.iter().any(|p| p.content_type.as_deref() == Some("")) {
+            return Err(Error::Invalid("part.content_type: string length must be at least 1".into()));
+        }
         let parts: Vec<Part> = m
             .part
             .iter_mut()

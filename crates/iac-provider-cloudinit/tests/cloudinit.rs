@@ -80,6 +80,17 @@ fn gzip_without_base64_is_refused() {
 }
 
 #[test]
+fn an_empty_content_type_is_refused() {
+    let rt = rt();
+    for kind in ["data", "resource"] {
+        let (_tmp, dir, env) = stack();
+        let main = format!("{kind} \"cloudinit_config\" \"foo\" {{\n  part {{\n    content_type = \"\"\n    content      = \"x\"\n  }}\n}}\n");
+        let err = rt.block_on(apply(&dir, &env, &main)).expect_err("an empty content type must fail");
+        assert!(err.contains("string length must be at least 1"), "{kind}: {err}");
+    }
+}
+
+#[test]
 fn resource_conforms() {
     let (_tmp, dir, env) = stack();
     let config = |content: &str, gzip: bool, merge: &str| {
