@@ -11,14 +11,22 @@ use serde_json::Value as Json;
 
 use crate::Exchange;
 
+/// botocore's EKS service model, to check the layer's answers against.
 pub struct Model {
     doc: Json,
 }
 
+/// Why the model could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
+    /// The file is unreadable or not a service model.
     #[error("cannot read {path}: {message}")]
-    Read { path: PathBuf, message: String },
+    Read {
+        /// The model file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 /// `service-2.json.gz` of the newest EKS model under a botocore `data` dir.
@@ -40,6 +48,7 @@ pub fn find_eks_model(site_packages_glob_root: &Path) -> Option<PathBuf> {
 }
 
 impl Model {
+    /// Reads `service-2.json` (or its `.gz`).
     pub fn load(path: &Path) -> Result<Model, ModelError> {
         let bytes = std::fs::read(path).map_err(|e| ModelError::Read { path: path.into(), message: e.to_string() })?;
         let text = if path.extension().is_some_and(|e| e == "gz") {
@@ -144,6 +153,7 @@ impl Model {
         out
     }
 
+    /// The violations of every exchange, one message each.
     pub fn check_all(&self, xs: &[Exchange]) -> Vec<String> {
         xs.iter().flat_map(|x| self.check(x)).collect()
     }

@@ -17,6 +17,7 @@ pub struct Behaviour {
     pub fail_clusters: Vec<String>,
     /// The version a cluster gets when the create names none.
     pub default_version: String,
+    /// The AWS account id in ARNs.
     pub account_id: String,
     /// The next this-many EKS requests are refused with ThrottlingException.
     pub throttle_next: u32,
@@ -40,6 +41,8 @@ impl Default for Behaviour {
 }
 
 impl Behaviour {
+    /// The behaviour a `POST /_sim/config` body asks for; fields it leaves
+    /// out keep their defaults.
     pub fn from_json(j: &Json) -> Behaviour {
         let d = Behaviour::default();
         Behaviour {
@@ -71,8 +74,10 @@ impl Tracked {
     }
 }
 
+/// Everything the layer holds: its behaviour and the EKS objects it serves.
 #[derive(Default)]
 pub struct State {
+    /// How the layer behaves (transitions, failures, throttling).
     pub behaviour: Behaviour,
     clusters: BTreeMap<String, Tracked>,
     nodegroups: BTreeMap<(String, String), Tracked>,
@@ -83,8 +88,11 @@ pub struct State {
 
 /// A response: status code and body; errors carry `x-amzn-ErrorType`.
 pub struct Reply {
+    /// The HTTP status.
     pub status: u16,
+    /// The JSON body.
     pub body: Json,
+    /// The error's type, for the `x-amzn-ErrorType` header.
     pub error_type: Option<&'static str>,
 }
 
@@ -142,6 +150,7 @@ fn tags_of(body: &Json) -> Json {
 }
 
 impl State {
+    /// An empty layer that behaves as `behaviour` says.
     pub fn new(behaviour: Behaviour) -> State {
         State { behaviour, ..State::default() }
     }
@@ -166,6 +175,7 @@ impl State {
         }
     }
 
+    /// Changes a cluster's document "by hand"; false when there is no such cluster.
     pub fn edit_cluster(&mut self, name: &str, f: impl FnOnce(&mut Json)) -> bool {
         match self.clusters.get_mut(name) {
             Some(t) => {

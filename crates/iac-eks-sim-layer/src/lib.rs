@@ -15,6 +15,8 @@
 //! Architecture Invariant: this crate depends on nothing of iac; it only
 //! speaks HTTP (like `iac-do-sim`), so tests see it as they would AWS.
 
+#![deny(missing_docs)]
+
 pub mod contract;
 pub mod eks;
 
@@ -36,20 +38,33 @@ use tokio::sync::oneshot;
 
 pub use eks::Behaviour;
 
+/// Why the layer could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum LayerError {
+    /// The listening socket could not be bound.
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
 }
 
 /// One EKS request and the layer's answer, for contract checks.
 #[derive(Clone, Debug)]
 pub struct Exchange {
+    /// The HTTP method.
     pub method: String,
+    /// The request path.
     pub path: String,
+    /// The query string, without `?`.
     pub query: String,
+    /// The request body (null when empty).
     pub request: Json,
+    /// The response status.
     pub status: u16,
+    /// The response body.
     pub response: Json,
 }
 
@@ -76,12 +91,15 @@ impl Handle {
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
+    /// Runs `f` on the layer's state (to look at it, or change it out of band).
     pub fn with_state<T>(&self, f: impl FnOnce(&mut eks::State) -> T) -> T {
         f(&mut lock(&self.shared.state))
     }
+    /// Changes how the layer behaves from now on.
     pub fn set_behaviour(&self, b: Behaviour) {
         lock(&self.shared.state).behaviour = b;
     }
+    /// Every request answered so far, with its answer.
     pub fn exchanges(&self) -> Vec<Exchange> {
         lock(&self.shared.exchanges).clone()
     }

@@ -24,6 +24,8 @@
 //! too; the file ends with exactly one line ending (terraform keeps trailing
 //! blank lines).
 
+#![deny(missing_docs)]
+
 mod align;
 mod indent;
 mod labels;
@@ -41,7 +43,16 @@ pub use verify::same_structure_text;
 pub enum FormatError {
     /// The source is not valid HCL. `line` and `col` are 1-based.
     #[error("{file}:{line}:{col}: {message}")]
-    Syntax { file: String, line: usize, col: usize, message: String },
+    Syntax {
+        /// The file name given to [`format`].
+        file: String,
+        /// The line of the error, from 1.
+        line: usize,
+        /// The column of the error, from 1.
+        col: usize,
+        /// What is wrong there.
+        message: String,
+    },
 }
 
 /// Returns the canonically formatted text of `src`; `file_name` is used only

@@ -16,6 +16,8 @@
 //! on the parser or the engine: it depends on `iac-core` only, templates
 //! are rendered through a callback.
 
+#![deny(missing_docs)]
+
 mod args;
 mod collections;
 mod conversion;
@@ -61,14 +63,37 @@ pub fn now_timestamp() -> String {
 /// is displayed 1-based ("argument 1" is the first argument).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum FunctionError {
+    /// No built-in function has this name.
     #[error("call to unknown function {0:?}")]
     UnknownFunction(String),
+    /// The call has too few or too many arguments.
     #[error("{function}: expected {expected} arguments, got {got}")]
-    Arity { function: String, expected: String, got: usize },
+    Arity {
+        /// The function called.
+        function: String,
+        /// How many it takes ("2", "at least 1").
+        expected: String,
+        /// How many the call has.
+        got: usize,
+    },
+    /// One argument is wrong.
     #[error("{function}: argument {}: {message}", index + 1)]
-    Argument { function: String, index: usize, message: String },
+    Argument {
+        /// The function called.
+        function: String,
+        /// Which argument, from 0.
+        index: usize,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The arguments are acceptable but the function cannot produce a result.
     #[error("{function}: {message}")]
-    Failed { function: String, message: String },
+    Failed {
+        /// The function called.
+        function: String,
+        /// Why it failed.
+        message: String,
+    },
 }
 
 /// Calls the built-in function `name` with already evaluated arguments.

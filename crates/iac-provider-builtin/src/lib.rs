@@ -11,6 +11,8 @@
 //! `iac_core`'s provider protocol and the provider SDK; it must never depend
 //! on the engine, the language crate or the CLI.
 
+#![deny(missing_docs)]
+
 mod archive;
 mod error;
 mod external;

@@ -13,6 +13,8 @@
 //! Must not depend on any crate of the workspace: the generated code names
 //! `::iac_provider_sdk` paths only.
 
+#![deny(missing_docs)]
+
 use proc_macro::TokenStream;
 use proc_macro2::TokenStream as Tokens;
 use quote::quote;

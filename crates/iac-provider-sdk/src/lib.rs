@@ -14,6 +14,8 @@
 //! macro). It must never depend on the engine, the language crate, the CLI
 //! or any provider: providers depend on it, not the other way round.
 
+#![deny(missing_docs)]
+
 mod factory;
 pub mod model;
 mod plan;
