@@ -575,7 +575,13 @@ mod tests {
 
     #[test]
     fn lock_keys_are_stable_and_distinct_per_schema() {
-        assert_eq!(lock_key(&["a", "b"]), lock_key(&["a", "b"]));
+        // Pinned: every iac version must take the same advisory locks on the
+        // same stack, or an older and a newer binary would not exclude each
+        // other. A change here fails this test before it reaches a database.
+        assert_eq!(lock_key(&["a", "b"]), -8_092_389_129_684_434_619);
+        assert_eq!(lock_key(&["iac-state-lock", DEFAULT_SCHEMA, WORKSPACE]), -6_451_029_881_503_663_141);
+        assert_eq!(lock_key(&["iac-state-write", DEFAULT_SCHEMA, WORKSPACE]), 2_807_170_358_998_442_375);
+        assert_eq!(lock_key(&["iac-state-ddl"]), 3_532_025_559_619_242_559);
         assert_ne!(lock_key(&["a", "b"]), lock_key(&["ab", ""]), "parts are separated");
         assert_ne!(lock_key(&["iac-state-lock", "web", "default"]), lock_key(&["iac-state-lock", "api", "default"]));
     }
