@@ -24,6 +24,34 @@ pub struct Clients {
     sts_endpoint: Option<String>,
 }
 
+/// Credentials for a role assumed with a web identity token: one STS call
+/// (unsigned, as the token is the proof), valid for the run.
+async fn web_identity_credentials(sdk: &SdkConfig, sts_endpoint: Option<&str>, w: &crate::settings::WebIdentity) -> Result<Credentials, String> {
+    let token = match (&w.token, &w.token_file) {
+        (Some(t), _) => t.expose().to_string(),
+        (None, Some(f)) => std::fs::read_to_string(f).map_err(|e| format!("reading the web identity token file {f}: {e}"))?.trim().to_string(),
+        (None, None) => return Err("assume_role_with_web_identity needs a token".into()),
+    };
+    let mut b = aws_sdk_sts::config::Builder::from(sdk);
+    if let Some(ep) = sts_endpoint {
+        b = b.endpoint_url(ep);
+    }
+    let sts = aws_sdk_sts::Client::from_conf(b.build());
+    let mut req = sts.assume_role_with_web_identity().role_arn(&w.role_arn).role_session_name(&w.session_name).web_identity_token(token);
+    if let Some(d) = w.duration_seconds {
+        req = req.duration_seconds(d);
+    }
+    if let Some(p) = &w.policy {
+        req = req.policy(p);
+    }
+    for arn in &w.policy_arns {
+        req = req.policy_arns(aws_sdk_sts::types::PolicyDescriptorType::builder().arn(arn).build());
+    }
+    let out = req.send().await.map_err(|e| format!("assuming {} with a web identity: {}", w.role_arn, aws_sdk_sts::error::DisplayErrorContext(&e)))?;
+    let c = out.credentials().ok_or("AssumeRoleWithWebIdentity returned no credentials")?;
+    Ok(Credentials::new(c.access_key_id(), c.secret_access_key(), Some(c.session_token().to_string()), None, "iac-provider-aws-web-identity"))
+}
+
 impl Clients {
     pub async fn new(settings: &Settings) -> Result<Clients, String> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(RetryConfig::adaptive().with_max_attempts(settings.max_attempts));
@@ -58,6 +86,10 @@ impl Clients {
             }
             let provider = b.build().await;
             sdk = sdk.to_builder().credentials_provider(SharedCredentialsProvider::new(provider)).build();
+        }
+        if let Some(w) = &settings.web_identity {
+            let creds = web_identity_credentials(&sdk, sts_endpoint.as_deref(), w).await?;
+            sdk = sdk.to_builder().credentials_provider(SharedCredentialsProvider::new(creds)).build();
         }
         if sdk.credentials_provider().is_none() {
             return Err("no credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile, or a web identity".into());

@@ -23,6 +23,8 @@ mod clients;
 pub mod eks_token;
 pub mod error;
 pub mod inventory;
+pub mod partition;
+pub mod policy_document;
 mod resources;
 pub mod schema;
 pub mod settings;
@@ -103,9 +105,32 @@ impl ProviderFactory for AwsFactory {
         let settings = Settings::from_config(&req.config, &self.env).map_err(ProviderError::InvalidConfig)?;
         let clients = Clients::new(&settings).await.map_err(ProviderError::InvalidConfig)?;
         tracing::debug!(region = %clients.region, endpoints = ?settings.endpoints, assume_role = settings.assume_role.is_some(), "aws provider configured");
+        check_account(&clients, &settings).await?;
         let aws = Aws { clients, settings, stack_id: req.context.stack_id };
         Ok(Arc::new(SdkProvider::new(aws, self.types().clone())))
     }
+}
+
+/// `allowed_account_ids` / `forbidden_account_ids`: the account the
+/// credentials belong to, checked before anything is read or changed.
+async fn check_account(clients: &Clients, settings: &Settings) -> Result<(), ProviderError> {
+    if settings.allowed_account_ids.is_empty() && settings.forbidden_account_ids.is_empty() {
+        return Ok(());
+    }
+    let out = clients.sts.get_caller_identity().send().await.map_err(|e| {
+        ProviderError::InvalidConfig(format!("finding the account to check allowed_account_ids: {}", aws_sdk_sts::error::DisplayErrorContext(&e)))
+    })?;
+    let account = out.account().unwrap_or_default();
+    if !settings.allowed_account_ids.is_empty() && !settings.allowed_account_ids.iter().any(|a| a == account) {
+        return Err(ProviderError::InvalidConfig(format!(
+            "AWS account {account} is not allowed (allowed_account_ids: {})",
+            settings.allowed_account_ids.join(", ")
+        )));
+    }
+    if settings.forbidden_account_ids.iter().any(|a| a == account) {
+        return Err(ProviderError::InvalidConfig(format!("AWS account {account} is forbidden (forbidden_account_ids)")));
+    }
+    Ok(())
 }
 
 /// A configured provider (one per `provider "aws"` block and run).
@@ -155,7 +180,8 @@ impl Configured for Aws {
         if !tagged(block) {
             return;
         }
-        let raw: BTreeMap<String, String> = tags::map_of(read.get("tags_all"));
+        let mut raw: BTreeMap<String, String> = tags::map_of(read.get("tags_all"));
+        raw.retain(|k, _| !self.settings.ignore_tags.ignores(k));
         let (own, all) = tags::from_aws(current, &raw, &self.settings.default_tags);
         set(read, "tags", own);
         set(read, "tags_all", all);

@@ -61,6 +61,51 @@ pub struct Settings {
     pub s3_use_path_style: bool,
     /// Poll interval of the waiters.
     pub poll_interval: std::time::Duration,
+    /// The only accounts the provider may work in (empty: any).
+    pub allowed_account_ids: Vec<String>,
+    /// Accounts the provider must not work in.
+    pub forbidden_account_ids: Vec<String>,
+    /// Tags the provider neither reports nor compares (`ignore_tags`).
+    pub ignore_tags: IgnoreTags,
+    /// `assume_role_with_web_identity`: credentials from STS for a web identity token.
+    pub web_identity: Option<WebIdentity>,
+}
+
+/// Tags AWS holds that the configuration does not manage (set by other
+/// tools or by AWS itself): never reported, so never drift.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IgnoreTags {
+    /// Exact keys.
+    pub keys: Vec<String>,
+    /// Key prefixes.
+    pub key_prefixes: Vec<String>,
+}
+
+impl IgnoreTags {
+    /// Whether a tag key is ignored.
+    pub fn ignores(&self, key: &str) -> bool {
+        self.keys.iter().any(|k| k == key) || self.key_prefixes.iter().any(|p| key.starts_with(p.as_str()))
+    }
+}
+
+/// How to assume a role with a web identity token (an OIDC token, as in
+/// CI systems and EKS pods).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebIdentity {
+    /// The role to assume.
+    pub role_arn: String,
+    /// The session's name.
+    pub session_name: String,
+    /// The token, given inline; else read from `token_file`.
+    pub token: Option<Secret>,
+    /// The file holding the token.
+    pub token_file: Option<String>,
+    /// The session's duration in seconds.
+    pub duration_seconds: Option<i32>,
+    /// An inline session policy.
+    pub policy: Option<String>,
+    /// Managed session policies.
+    pub policy_arns: Vec<String>,
 }
 
 fn str_at<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
@@ -155,6 +200,46 @@ impl Settings {
             .unwrap_or(24.0);
         let s3_use_path_style =
             config.get("s3_use_path_style").and_then(Value::as_bool).unwrap_or(false) || from_env("AWS_S3_USE_PATH_STYLE").is_some_and(|v| v == "true");
+        let strings =
+            |v: Option<&Value>| -> Vec<String> { v.and_then(Value::as_list).unwrap_or(&[]).iter().filter_map(|x| x.as_str().map(str::to_string)).collect() };
+        let allowed_account_ids = strings(config.get("allowed_account_ids"));
+        let forbidden_account_ids = strings(config.get("forbidden_account_ids"));
+        if !allowed_account_ids.is_empty() && !forbidden_account_ids.is_empty() {
+            return Err("allowed_account_ids and forbidden_account_ids cannot both be set".into());
+        }
+        let ignore_tags = single_block(config, "ignore_tags")
+            .map(|b| IgnoreTags { keys: strings(b.get("keys")), key_prefixes: strings(b.get("key_prefixes")) })
+            .unwrap_or_default();
+        let web_identity = match single_block(config, "assume_role_with_web_identity") {
+            Some(b) => {
+                let role_arn = str_at(b, "role_arn")
+                    .map(str::to_string)
+                    .or_else(|| from_env("AWS_ROLE_ARN"))
+                    .ok_or("assume_role_with_web_identity needs role_arn (or AWS_ROLE_ARN)")?;
+                if !role_arn.starts_with("arn:") {
+                    return Err(format!("assume_role_with_web_identity.role_arn {role_arn:?} is not an ARN"));
+                }
+                let token = str_at(b, "web_identity_token").map(Secret::new);
+                let token_file = str_at(b, "web_identity_token_file").map(str::to_string).or_else(|| from_env("AWS_WEB_IDENTITY_TOKEN_FILE"));
+                if token.is_none() && token_file.is_none() {
+                    return Err("assume_role_with_web_identity needs web_identity_token or web_identity_token_file".into());
+                }
+                let duration_seconds = match str_at(b, "duration") {
+                    Some(d) => Some(iac_core::time::parse_duration(d).map_err(|e| format!("assume_role_with_web_identity.duration: {e}"))?.as_secs() as i32),
+                    None => None,
+                };
+                Some(WebIdentity {
+                    role_arn,
+                    session_name: str_at(b, "session_name").map(str::to_string).or_else(|| from_env("AWS_ROLE_SESSION_NAME")).unwrap_or_else(|| "iac".into()),
+                    token,
+                    token_file,
+                    duration_seconds,
+                    policy: str_at(b, "policy").map(str::to_string),
+                    policy_arns: strings(b.get("policy_arns")),
+                })
+            }
+            None => None,
+        };
         let poll_ms = config.get("poll_interval_ms").and_then(Value::as_f64).unwrap_or(10_000.0).max(10.0);
         Ok(Settings {
             region,
@@ -166,6 +251,10 @@ impl Settings {
             max_attempts: max_retries.max(0.0) as u32 + 1,
             s3_use_path_style,
             poll_interval: std::time::Duration::from_millis(poll_ms as u64),
+            allowed_account_ids,
+            forbidden_account_ids,
+            ignore_tags,
+            web_identity,
         })
     }
 

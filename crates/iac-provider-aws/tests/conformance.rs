@@ -241,11 +241,35 @@ fn identity(edited: bool) -> String {
     };
     format!(
         r#"{PROVIDER}
+data "aws_partition" "current" {{}}
+data "aws_region" "current" {{}}
+
+data "aws_service_principal" "ec2" {{
+  service_name = "ec2"
+}}
+
+# The trust policy as real stacks write it: computed by the data source.
+data "aws_iam_policy_document" "trust" {{
+  statement {{
+    sid     = "Ec2In${{data.aws_partition.current.partition}}"
+    actions = ["sts:AssumeRole"]
+    principals {{
+      type        = "Service"
+      identifiers = [data.aws_service_principal.ec2.name]
+    }}
+    condition {{
+      test     = "StringEquals"
+      variable = "aws:RequestedRegion"
+      values   = [data.aws_region.current.name]
+    }}
+  }}
+}}
+
 resource "aws_iam_role" "app" {{
   name                 = "conformance-identity"
   description          = "{description}"
   max_session_duration = {hours}
-  assume_role_policy   = jsonencode({{ Version = "2012-10-17", Statement = [{{ Effect = "Allow", Principal = {{ Service = "ec2.amazonaws.com" }}, Action = "sts:AssumeRole" }}] }})
+  assume_role_policy   = data.aws_iam_policy_document.trust.json
 }}
 
 resource "aws_iam_openid_connect_provider" "oidc" {{

@@ -12,6 +12,7 @@ pub mod ec2;
 pub mod eks;
 pub mod iam;
 pub mod iam_policy;
+pub mod meta;
 pub mod s3;
 
 use std::collections::BTreeMap;
@@ -56,6 +57,10 @@ pub fn types() -> Types<Aws> {
         .data_source(data::CallerIdentity)
         .data_source(eks::data::ClusterData)
         .data_source(eks::data::ClusterAuth)
+        .data_source(meta::PartitionData)
+        .data_source(meta::RegionData)
+        .data_source(meta::ServicePrincipalData)
+        .data_source(meta::PolicyDocumentData)
 }
 
 /// What an operation on one object sees.
