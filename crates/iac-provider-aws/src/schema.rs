@@ -91,6 +91,10 @@ mod tests {
             return;
         }
         let want: serde_json::Value = serde_json::from_str(include_str!("../tests/snapshots/schema.json")).unwrap();
-        assert!(have == want, "the schema changed; if intended, regenerate tests/snapshots/schema.json (UPDATE_SNAPSHOTS=1):\n{}", serde_json::to_string_pretty(&have).unwrap());
+        assert!(
+            have == want,
+            "the schema changed; if intended, regenerate tests/snapshots/schema.json (UPDATE_SNAPSHOTS=1):\n{}",
+            serde_json::to_string_pretty(&have).unwrap()
+        );
     }
 }
