@@ -1,5 +1,6 @@
 //! The planning rules every native resource type shares, before the type's
 //! own [`crate::Resource::modify_plan`]: defaults for attributes left out,
+//! the type's canonical form of its configuration,
 //! JSON documents that mean the same kept as they were, provider-wide
 //! configuration (AWS's `tags_all`), Terraform's default plan (replacement
 //! where a `force_new` attribute changes), and computed values unknown when
@@ -25,6 +26,7 @@ pub(crate) async fn plan<P: Configured>(
     let block = &r.schema().block;
     let mut config = config.clone();
     apply_defaults(&mut config, r.rules());
+    r.canonical_config(&mut config);
     keep_equal_json::<P>(&mut config, prior, r.rules());
     cx.provider.prepare_config(block, &mut config);
     let mut resp = default_plan(r.schema(), prior, &config);

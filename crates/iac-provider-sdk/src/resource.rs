@@ -61,6 +61,14 @@ pub trait Resource<P: Configured>: Send + Sync + 'static {
         Vec::new()
     }
 
+    /// Rewrites a configuration into the form the API reports, before any
+    /// planning (after the declared defaults): Terraform's `StateFunc`s
+    /// (protocol `6` is `tcp`) and the zero values a legacy SDK provider
+    /// writes where a nested object leaves an attribute out. Replacement is
+    /// then decided on the canonical form, so a spelling the API rewrites
+    /// is no change.
+    fn canonical_config(&self, _config: &mut Value) {}
+
     /// The type's own planning after the shared rules: `planned` may hold
     /// unknown values; `prior` is None for a create or a replacement. It may
     /// ask the API (a version offered) or run a program (a chart rendered).

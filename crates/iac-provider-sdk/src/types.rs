@@ -17,6 +17,7 @@ pub(crate) trait AnyResource<P: Configured>: Send + Sync {
     fn schema(&self) -> &ResourceSchema;
     fn rules(&self) -> &Rules;
     fn validate(&self, config: &Value) -> Vec<(AttrPath, String)>;
+    fn canonical_config(&self, config: &mut Value);
     async fn modify_plan(&self, cx: &Ctx<'_, P>, prior: Option<&Value>, planned: &mut Value, replace: &mut Vec<AttrPath>) -> Result<(), P::Error>;
     async fn create(&self, cx: &Ctx<'_, P>, planned: &Value) -> Result<Value, P::Error>;
     async fn update(&self, cx: &Ctx<'_, P>, prior: &Value, planned: &Value) -> Result<Value, P::Error>;
@@ -43,6 +44,9 @@ impl<P: Configured, R: Resource<P>> AnyResource<P> for Typed<R> {
     }
     fn validate(&self, config: &Value) -> Vec<(AttrPath, String)> {
         self.r.validate(config)
+    }
+    fn canonical_config(&self, config: &mut Value) {
+        self.r.canonical_config(config)
     }
     async fn modify_plan(&self, cx: &Ctx<'_, P>, prior: Option<&Value>, planned: &mut Value, replace: &mut Vec<AttrPath>) -> Result<(), P::Error> {
         self.r.modify_plan(cx, prior, planned, replace).await
