@@ -13,17 +13,17 @@ use tokio::sync::Mutex;
 use crate::client::{ApiError, Client};
 use crate::settings::Waits;
 
-type Index = Arc<HashMap<String, Json>>;
+pub(crate) type Index = Arc<HashMap<String, Json>>;
 
 /// A list read shared by the reads of one run (single flight: concurrent
 /// readers wait for the one fetch).
 #[derive(Default)]
-struct ListCache {
+pub(crate) struct ListCache {
     slot: Mutex<Option<(Instant, Index)>>,
 }
 
 impl ListCache {
-    async fn get<F, Fut>(&self, ttl: std::time::Duration, fetch: F) -> Result<Index, ApiError>
+    pub(crate) async fn get<F, Fut>(&self, ttl: std::time::Duration, fetch: F) -> Result<Index, ApiError>
     where
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<Vec<Json>, ApiError>>,
@@ -40,7 +40,7 @@ impl ListCache {
         Ok(idx)
     }
 
-    async fn clear(&self) {
+    pub(crate) async fn clear(&self) {
         *self.slot.lock().await = None;
     }
 }
@@ -51,6 +51,8 @@ pub struct Api {
     vpcs: ListCache,
     clusters: ListCache,
     versions: Mutex<Option<Vec<String>>>,
+    /// The managed databases' lists (`resources/database/api.rs`).
+    pub(crate) databases: crate::resources::database::api::Lists,
 }
 
 fn none_if_404<T>(r: Result<T, ApiError>) -> Result<Option<T>, ApiError> {
@@ -70,7 +72,7 @@ fn field(j: Json, key: &str) -> Json {
 
 impl Api {
     pub fn new(client: Client, waits: Waits) -> Api {
-        Api { client, waits, vpcs: ListCache::default(), clusters: ListCache::default(), versions: Mutex::new(None) }
+        Api { client, waits, vpcs: ListCache::default(), clusters: ListCache::default(), versions: Mutex::new(None), databases: Default::default() }
     }
 
     /// How many times a create is tried again after an ambiguous failure.
@@ -82,6 +84,7 @@ impl Api {
     pub async fn invalidate(&self) {
         self.vpcs.clear().await;
         self.clusters.clear().await;
+        self.databases.clear().await;
     }
 
     // ---- VPCs ----

@@ -1,5 +1,5 @@
 //! What the account holds, for `iac drift -unmanaged`: VPCs, DOKS clusters
-//! and their node pools, listed in full pages. A region's default VPC is
+//! and their node pools, listed in full pages, and database clusters. A region's default VPC is
 //! DigitalOcean's own (it cannot be deleted), so it is never reported.
 
 use iac_core::provider::CloudObject;
@@ -8,12 +8,14 @@ use serde_json::Value as Json;
 
 use crate::api::Api;
 use crate::error::DoError;
+use crate::resources::database::cluster::DatabaseCluster;
 use crate::resources::{cluster::Cluster, node_pool::NodePool, vpc::Vpc};
 use crate::DigitalOcean;
 
 pub const VPC: &str = <Vpc as Resource<DigitalOcean>>::TYPE;
 pub const CLUSTER: &str = <Cluster as Resource<DigitalOcean>>::TYPE;
 pub const NODE_POOL: &str = <NodePool as Resource<DigitalOcean>>::TYPE;
+pub const DATABASE_CLUSTER: &str = <DatabaseCluster as Resource<DigitalOcean>>::TYPE;
 
 fn object(type_: &str, j: &Json) -> Option<CloudObject> {
     let id = j.get("id").and_then(Json::as_str)?;
@@ -40,6 +42,11 @@ pub async fn list(api: &Api, types: &[String]) -> Result<Vec<CloudObject>, DoErr
                 out.extend(pools.iter().filter_map(|p| object(NODE_POOL, p)));
             }
         }
+    }
+    if want(DATABASE_CLUSTER) {
+        // The whole account's clusters in one answer (the list has no pages).
+        let dbs = api.list_databases().await.map_err(DoError::api(&"listing database clusters"))?;
+        out.extend(dbs.iter().filter_map(|d| object(DATABASE_CLUSTER, d)));
     }
     out.sort();
     Ok(out)

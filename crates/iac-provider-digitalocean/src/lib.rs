@@ -1,7 +1,10 @@
 //! The `digitalocean` provider: `digitalocean_vpc`,
 //! `digitalocean_kubernetes_cluster` (with its inline `node_pool`) and
 //! `digitalocean_kubernetes_node_pool`, and the data sources
-//! `digitalocean_kubernetes_versions` and `digitalocean_kubernetes_cluster`,
+//! `digitalocean_kubernetes_versions` and `digitalocean_kubernetes_cluster`;
+//! managed databases (`digitalocean_database_cluster`, `_db`, `_user`,
+//! `_connection_pool`, `_firewall`, `_replica`, `_postgresql_config`, data
+//! `digitalocean_database_cluster` and `digitalocean_database_ca`),
 //! with Terraform's names and attributes so configurations port. Each type
 //! is a typed model plus its operations on the provider SDK, registered in
 //! [`types`]. It owns its own DigitalOcean API v2 client ([`client`]) on
@@ -34,6 +37,7 @@ use iac_provider_sdk::{Configured, Model, SdkProvider, Types};
 use crate::api::Api;
 use crate::client::Client;
 use crate::error::DoError;
+use crate::resources::database as db;
 use crate::resources::{cluster, data, node_pool, vpc};
 use crate::settings::{ProviderConfig, Settings};
 
@@ -47,6 +51,15 @@ pub fn types() -> Types<DigitalOcean> {
         .resource(node_pool::NodePool)
         .data_source(data::KubernetesVersions)
         .data_source(data::ClusterData)
+        .resource(db::cluster::DatabaseCluster)
+        .resource(db::db::DatabaseDb)
+        .resource(db::user::DatabaseUser)
+        .resource(db::pool::ConnectionPool)
+        .resource(db::firewall::DatabaseFirewall)
+        .resource(db::replica::DatabaseReplica)
+        .resource(db::pg_config::PostgresqlConfig)
+        .data_source(db::data::DatabaseClusterData)
+        .data_source(db::data::DatabaseCa)
 }
 
 /// Registered under the name `digitalocean`.

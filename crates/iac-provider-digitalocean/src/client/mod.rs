@@ -147,6 +147,10 @@ impl Client {
         self.call(Method::PUT, path, Some(body), Idempotence::Safe).await
     }
 
+    pub async fn patch(&self, path: &str, body: &Value) -> Result<Reply, ApiError> {
+        self.call(Method::PATCH, path, Some(body), Idempotence::Safe).await
+    }
+
     pub async fn delete(&self, path: &str) -> Result<Reply, ApiError> {
         self.call(Method::DELETE, path, None, Idempotence::Safe).await
     }
@@ -163,6 +167,16 @@ impl Client {
     /// A POST whose repetition is harmless (an upgrade to the same version).
     pub async fn post_idempotent(&self, path: &str, body: &Value) -> Result<Reply, ApiError> {
         self.call(Method::POST, path, Some(body), Idempotence::Safe).await
+    }
+
+    /// The items of a list the API answers whole (no pages: `GET /v2/databases`).
+    pub async fn list_whole(&self, path: &str, key: &str) -> Result<Vec<Value>, ApiError> {
+        let r = self.get(path).await?;
+        match r.json.get(key) {
+            Some(Value::Array(items)) => Ok(items.clone()),
+            Some(Value::Null) => Ok(Vec::new()),
+            _ => Err(ApiError::Decode { method: "GET".into(), path: path.into(), message: format!("no {key:?} list in the answer") }),
+        }
     }
 
     /// Every item of a paged list (`per_page=200`, following `links.pages.next`).

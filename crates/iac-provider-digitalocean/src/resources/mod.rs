@@ -5,6 +5,7 @@
 
 pub mod cluster;
 pub mod data;
+pub mod database;
 pub mod node_pool;
 pub mod vpc;
 

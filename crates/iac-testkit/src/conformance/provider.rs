@@ -36,7 +36,8 @@ pub struct Case {
     /// Applied in order; the first starts from an empty state.
     pub steps: Vec<Step>,
     /// Objects to re-import after the last step: (address, attribute of the
-    /// object whose value is its import ID, usually `id`).
+    /// object whose value is its import ID, usually `id`; or a template of
+    /// attributes such as `{cluster_id},{name}` for IDs made of several).
     pub imports: Vec<(String, String)>,
     /// How many objects an apply may run at once.
     pub parallelism: usize,
@@ -128,6 +129,24 @@ fn conforms(block: &Block, v: &Value, at: &str) -> Vec<String> {
     problems
 }
 
+/// The import ID of an object: the attribute `spec` names, or `spec` with
+/// each `{attr}` replaced by that attribute's text.
+fn import_id(attrs: &serde_json::Value, spec: &str) -> Option<String> {
+    if !spec.contains('{') {
+        return attrs.get(spec).and_then(|v| v.as_str().map(str::to_string));
+    }
+    let mut out = String::new();
+    let mut rest = spec;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let close = rest[open..].find('}')? + open;
+        out.push_str(attrs.get(&rest[open + 1..close])?.as_str()?);
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
 /// Runs a case in `dir` (an empty directory) with `env` (its registry holds
 /// the provider under test, configured to reach its simulator).
 pub async fn run(case: &Case, dir: &Path, env: &Env) {
@@ -163,7 +182,7 @@ pub async fn run(case: &Case, dir: &Path, env: &Env) {
         let addr: InstanceAddr = addr_text.parse().unwrap_or_else(|e| panic!("{what}: bad address {addr_text}: {e:?}"));
         let id = ops::edit_state(env, "conformance: forget", |s| {
             let inst = s.resources.remove(&addr).unwrap_or_else(|| panic!("{what}: {addr} is not in state"));
-            Ok(inst.attributes.get(id_attr).and_then(|v| v.as_str().map(str::to_string)).unwrap_or_else(|| panic!("{what}: {addr}.{id_attr} is not a string")))
+            Ok(import_id(&inst.attributes, id_attr).unwrap_or_else(|| panic!("{what}: {addr}.{id_attr} is not a string")))
         })
         .await
         .expect("state edit");
@@ -253,4 +272,15 @@ pub fn check_schema(schema: &ProviderSchema) -> Vec<String> {
         block(&d.block, &format!("data.{type_}"), &mut out);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn import_ids_are_an_attribute_or_a_template_of_them() {
+        let attrs = serde_json::json!({"id": "c/database/app", "cluster_id": "c", "name": "app"});
+        assert_eq!(super::import_id(&attrs, "id").as_deref(), Some("c/database/app"));
+        assert_eq!(super::import_id(&attrs, "{cluster_id},{name}").as_deref(), Some("c,app"));
+        assert_eq!(super::import_id(&attrs, "{cluster_id},{nope}"), None);
+    }
 }
