@@ -123,17 +123,28 @@ pub fn printer_columns(crd: &Value, version: &str) -> Vec<PrinterColumn> {
         .collect()
 }
 
-/// A simple JSONPath (`.status.sync.status`, `.spec.ports[0].port`) as a cell.
+/// A simple JSONPath (`.status.sync.status`, `.spec.ports[0].port`,
+/// `.status.conditions[?(@.type=="Ready")].status`) as a cell.
 fn json_path_cell(obj: &Value, path: &str, kind: &str) -> Value {
     let mut cur = Some(obj);
-    for seg in path.trim_start_matches('.').split('.').filter(|s| !s.is_empty()) {
-        let (field, index) = match seg.split_once('[') {
-            Some((f, rest)) => (f, rest.trim_end_matches(']').parse::<usize>().ok()),
-            None => (seg, None),
-        };
-        cur = cur.and_then(|c| c.get(field));
-        if let Some(i) = index {
-            cur = cur.and_then(|c| c.get(i));
+    let mut rest = path.trim_start_matches('.');
+    while !rest.is_empty() && cur.is_some() {
+        if let Some(r) = rest.strip_prefix('[') {
+            let Some(end) = r.find(']') else { break };
+            let inner = &r[..end];
+            cur = match inner.strip_prefix("?(@.").and_then(|f| f.strip_suffix(')')) {
+                // A filter: the first item whose field equals the quoted value.
+                Some(filter) => filter.split_once("==").and_then(|(field, want)| {
+                    let want = want.trim().trim_matches(|c| c == '"' || c == '\'');
+                    cur?.as_array()?.iter().find(|item| item.get(field.trim()).and_then(Value::as_str) == Some(want))
+                }),
+                None => inner.parse::<usize>().ok().and_then(|i| cur?.get(i)),
+            };
+            rest = r[end + 1..].trim_start_matches('.');
+        } else {
+            let end = rest.find(['.', '[']).unwrap_or(rest.len());
+            cur = cur.and_then(|c| c.get(&rest[..end]));
+            rest = rest[end..].trim_start_matches('.');
         }
     }
     match (cur, kind) {
@@ -160,14 +171,20 @@ pub fn table_with(rt: &ResourceType, custom: &[PrinterColumn], objects: &[Value]
         d["priority"] = json!(c.priority);
         defs.push(d);
     }
-    defs.push(column("Age", ""));
+    // As the API server: a CRD that declares printer columns gets no implicit Age.
+    let with_age = custom.is_empty();
+    if with_age {
+        defs.push(column("Age", ""));
+    }
     let rows: Vec<Value> = objects
         .iter()
         .map(|o| {
             let mut cells = vec![json!(s(o, "/metadata/name"))];
             cells.extend(cols.iter().map(|(_, f)| f(o)));
             cells.extend(custom.iter().map(|c| json_path_cell(o, &c.json_path, &c.kind)));
-            cells.push(json!(age(o)));
+            if with_age {
+                cells.push(json!(age(o)));
+            }
             json!({"cells": cells, "object": partial_metadata(o)})
         })
         .collect();
@@ -192,6 +209,16 @@ mod tests {
         let t = table_with(&rt, &cols, &[app], "1");
         assert_eq!(t["columnDefinitions"][3]["priority"], 10);
         assert_eq!(t["rows"][0]["cells"].as_array().unwrap()[..4], [json!("root"), json!(0), json!("Synced"), json!("80")]);
+        assert_eq!(t["columnDefinitions"].as_array().unwrap().len(), 4, "no implicit Age beside declared columns");
+    }
+
+    #[test]
+    fn json_path_filters_pick_the_matching_item() {
+        let o = json!({"status": {"conditions": [{"type": "Synced", "status": "False"}, {"type": "Ready", "status": "True"}]}, "spec": {"ports": [{"port": 80}, {"port": 443}]}});
+        assert_eq!(json_path_cell(&o, ".status.conditions[?(@.type==\"Ready\")].status", "string"), json!("True"));
+        assert_eq!(json_path_cell(&o, ".status.conditions[?(@.type=='Gone')].status", "string"), json!(""));
+        assert_eq!(json_path_cell(&o, ".spec.ports[1].port", "integer"), json!("443"));
+        assert_eq!(json_path_cell(&o, ".spec.missing.x", "string"), json!(""));
     }
 
     #[test]
