@@ -24,17 +24,133 @@ pub enum Action {
     Import,
 }
 
+/// Every word iac uses for an action is here, so that plans, reports, the
+/// CLI's progress lines, JSON output and traces say the same thing.
 impl Action {
-    /// Terraform's JSON `actions` list.
+    /// The action's name in Terraform's JSON, in traces and in messages:
+    /// `no-op`, `create`, `read`, `update`, `replace`, `delete`, `import`
+    /// (also its serialized form).
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::NoOp => "no-op",
+            Action::Create => "create",
+            Action::Read => "read",
+            Action::Update => "update",
+            Action::Replace => "replace",
+            Action::Delete => "delete",
+            Action::Import => "import",
+        }
+    }
+
+    /// Terraform's JSON `actions` list: a replace is a delete and a create,
+    /// in the order they run; an import plans no change.
     pub fn json_actions(self, create_before_destroy: bool) -> Vec<&'static str> {
         match self {
-            Action::NoOp | Action::Import => vec!["no-op"],
-            Action::Create => vec!["create"],
-            Action::Read => vec!["read"],
-            Action::Update => vec!["update"],
-            Action::Replace if create_before_destroy => vec!["create", "delete"],
-            Action::Replace => vec!["delete", "create"],
-            Action::Delete => vec!["delete"],
+            Action::NoOp | Action::Import => vec![Action::NoOp.name()],
+            Action::Replace if create_before_destroy => vec![Action::Create.name(), Action::Delete.name()],
+            Action::Replace => vec![Action::Delete.name(), Action::Create.name()],
+            a => vec![a.name()],
+        }
+    }
+
+    /// The verb a person reads in a summary: `create`, `update`, `replace`,
+    /// `destroy`, `read`, `import`, `no-op` (Terraform says "destroy" to
+    /// people and "delete" in JSON).
+    pub fn verb(self) -> &'static str {
+        match self {
+            Action::Delete => "destroy",
+            a => a.name(),
+        }
+    }
+
+    /// The heading of a group of such changes: `Create`, `Destroy`, ...
+    pub fn title(self) -> &'static str {
+        match self {
+            Action::NoOp => "No change",
+            Action::Create => "Create",
+            Action::Read => "Read",
+            Action::Update => "Update",
+            Action::Replace => "Replace",
+            Action::Delete => "Destroy",
+            Action::Import => "Import",
+        }
+    }
+
+    /// The symbol before a change in the human plan: `+`, `-`, `~`, `-/+`,
+    /// `<=`; a blank for imports and unchanged objects.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Action::Create => "+",
+            Action::Delete => "-",
+            Action::Update => "~",
+            Action::Replace => "-/+",
+            Action::Read => "<=",
+            Action::NoOp | Action::Import => " ",
+        }
+    }
+
+    /// What the human plan says after an object's address ("will be created").
+    pub fn plan_phrase(self, create_before_destroy: bool) -> &'static str {
+        match self {
+            Action::Create => "will be created",
+            Action::Delete => "will be destroyed",
+            Action::Update => "will be updated in-place",
+            Action::Replace if create_before_destroy => "must be replaced (create before destroy)",
+            Action::Replace => "must be replaced",
+            Action::Read => "will be read during apply",
+            Action::Import => "will be imported",
+            Action::NoOp => "is unchanged",
+        }
+    }
+
+    /// Apply's progress word, as Terraform prints it: `Creating...`, and
+    /// `Still creating...` in lower case.
+    pub fn progressive(self) -> &'static str {
+        match self {
+            Action::Create => "Creating",
+            Action::Update => "Modifying",
+            Action::Replace => "Replacing",
+            Action::Delete => "Destroying",
+            Action::Read => "Reading",
+            Action::Import => "Importing",
+            Action::NoOp => "Working",
+        }
+    }
+
+    /// Apply's line when an operation ends, as Terraform prints it
+    /// (`Creation complete after 2s`).
+    pub fn completed(self) -> &'static str {
+        match self {
+            Action::Create => "Creation complete",
+            Action::Update => "Modifications complete",
+            Action::Replace => "Replacement complete",
+            Action::Delete => "Destruction complete",
+            Action::Read => "Read complete",
+            Action::Import => "Import complete",
+            Action::NoOp => "Complete",
+        }
+    }
+
+    /// What happened to an object, for counts ("2 added, 1 changed, 1 destroyed").
+    pub fn done(self) -> &'static str {
+        match self {
+            Action::Create => "added",
+            Action::Update => "changed",
+            Action::Replace => "replaced",
+            Action::Delete => "destroyed",
+            Action::Read => "read",
+            Action::Import => "imported",
+            Action::NoOp => "unchanged",
+        }
+    }
+
+    /// What happens to an output value: `added`, `removed`, `changed`.
+    pub fn output_done(self) -> &'static str {
+        match self {
+            Action::Create => "added",
+            Action::Delete => "removed",
+            Action::NoOp => "unchanged",
+            _ => "changed",
         }
     }
 }
@@ -359,5 +475,16 @@ mod tests {
         let stored = Value::map([("tags", Value::Null), ("ports", Value::Null), ("name", Value::from("b"))]);
         assert_eq!(drift_paths(&stored, &read_back), vec![AttrPath::attr("name")], "null and empty are no drift");
         assert_eq!(diff_paths(&stored, &read_back).len(), 3);
+    }
+
+    #[test]
+    fn names_are_the_serialized_form() {
+        for a in [Action::NoOp, Action::Create, Action::Read, Action::Update, Action::Replace, Action::Delete, Action::Import] {
+            assert_eq!(serde_json::to_value(a).expect("serializes"), serde_json::Value::from(a.name()), "{a:?}");
+        }
+        assert_eq!(Action::Replace.json_actions(false), ["delete", "create"]);
+        assert_eq!(Action::Replace.json_actions(true), ["create", "delete"]);
+        assert_eq!(Action::Import.json_actions(false), ["no-op"]);
+        assert_eq!(Action::Delete.verb(), "destroy");
     }
 }

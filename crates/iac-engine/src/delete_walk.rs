@@ -118,7 +118,7 @@ async fn delete_one(run: &Run, change: &ResourceChange) -> Result<(), Diagnostic
             .await
             .map_err(|e| err(e.to_string()))?;
     }
-    let span = tracing::info_span!("resource.apply", address = %addr, action = crate::run::action_name(Action::Delete), provider = %inst.provider.name);
+    let span = tracing::info_span!("resource.apply", address = %addr, action = Action::Delete.name(), provider = %inst.provider.name);
     let r = tracing::Instrument::instrument(
         provider.delete(DeleteRequest {
             type_: addr.resource.type_.clone(),

@@ -68,18 +68,6 @@ impl ApplyLog {
     }
 }
 
-fn verb(a: Action) -> &'static str {
-    match a {
-        Action::Create => "create",
-        Action::Update => "update",
-        Action::Replace => "replace",
-        Action::Delete => "destroy",
-        Action::Read => "read",
-        Action::Import => "import",
-        Action::NoOp => "no-op",
-    }
-}
-
 /// Whether the run as a whole succeeded, for the summary.
 pub enum ApplyResult<'a> {
     Succeeded,
@@ -106,7 +94,7 @@ pub fn summary_markdown(stack: &str, log: &ApplyLog, result: &ApplyResult<'_>) -
                 Some((d, Err(m))) => (format!("failed: {}", escape(m.lines().next().unwrap_or(""))), format!("{:.1}s", d.as_secs_f64())),
                 None => ("not finished".to_string(), String::new()),
             };
-            let _ = writeln!(out, "| {} | {} | {result} | {time} |", cell(&code(&o.addr)), verb(o.action));
+            let _ = writeln!(out, "| {} | {} | {result} | {time} |", cell(&code(&o.addr)), o.action.verb());
         }
         out.push('\n');
     }

@@ -21,14 +21,14 @@ impl Style {
             s.to_string()
         }
     }
+    /// The action's symbol, in Terraform's colour for it.
     fn sym(&self, a: Action) -> String {
         match a {
-            Action::Create => self.paint("32", "+"),
-            Action::Delete => self.paint("31", "-"),
-            Action::Update => self.paint("33", "~"),
-            Action::Replace => self.paint("31", "-/+"),
-            Action::Read => self.paint("36", "<="),
-            _ => " ".into(),
+            Action::Create => self.paint("32", a.symbol()),
+            Action::Delete | Action::Replace => self.paint("31", a.symbol()),
+            Action::Update => self.paint("33", a.symbol()),
+            Action::Read => self.paint("36", a.symbol()),
+            Action::NoOp | Action::Import => a.symbol().into(),
         }
     }
 }
@@ -135,16 +135,7 @@ fn render_head_and_changes(plan: &Plan, style: Style, out: &mut String, sink: &m
 }
 
 fn header(c: &ResourceChange) -> String {
-    let what = match c.action {
-        Action::Create => "will be created".to_string(),
-        Action::Delete => "will be destroyed".to_string(),
-        Action::Update => "will be updated in-place".to_string(),
-        Action::Replace if c.create_before_destroy => "must be replaced (create before destroy)".to_string(),
-        Action::Replace => "must be replaced".to_string(),
-        Action::Read => "will be read during apply".to_string(),
-        Action::Import => "will be imported".to_string(),
-        Action::NoOp => "is unchanged".to_string(),
-    };
+    let what = c.action.plan_phrase(c.create_before_destroy);
     let mut h = format!("  # {} {what}", c.addr);
     if let Some(prev) = &c.prev_addr {
         h = if c.action == Action::NoOp { format!("  # {prev} has moved to {}", c.addr) } else { format!("  # {} (moved from {prev}) {what}", c.addr) };

@@ -184,15 +184,8 @@ fn alert(doc: &mut Doc, plan: &Plan) {
 }
 
 fn groups(doc: &mut Doc, plan: &Plan) {
-    let order = [
-        (Action::Delete, "Destroy"),
-        (Action::Replace, "Replace"),
-        (Action::Update, "Update"),
-        (Action::Create, "Create"),
-        (Action::Import, "Import"),
-        (Action::Read, "Read"),
-    ];
-    for (action, title) in order {
+    for action in [Action::Delete, Action::Replace, Action::Update, Action::Create, Action::Import, Action::Read] {
+        let title = action.title();
         let of: Vec<_> = plan.changes.iter().filter(|c| c.action == action).collect();
         if of.is_empty() {
             continue;
@@ -223,12 +216,7 @@ fn groups(doc: &mut Doc, plan: &Plan) {
     if !outputs.is_empty() {
         doc.text(format!("#### Outputs ({})\n\n", outputs.len()));
         for o in outputs {
-            let verb = match o.action {
-                Action::Create => "added",
-                Action::Delete => "removed",
-                _ => "changed",
-            };
-            doc.text(format!("- {} ({verb})\n", code(&o.name)));
+            doc.text(format!("- {} ({})\n", code(&o.name), o.action.output_done()));
         }
         doc.text("\n".into());
     }

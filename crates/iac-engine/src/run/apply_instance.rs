@@ -20,7 +20,7 @@ use iac_lang::diagnostic::Diagnostic;
 
 use super::context::{lock, Run};
 use super::data_source::read_data_source;
-use super::event::{action_name, action_verb, Event};
+use super::event::Event;
 use super::object::{carry_config_marks, has_ephemeral, inconsistent, keep_ignored, mark_sensitive, merge_private, without_ephemeral};
 use super::resource_node::InstanceWork;
 use crate::providers::Slot;
@@ -76,7 +76,7 @@ impl Run {
         }
         let started = Instant::now();
         self.emit(Event::Start { addr: addr.clone(), action: change.action });
-        let span = tracing::info_span!("resource.apply", address = %addr, action = action_name(change.action), provider = %w.pkey.name);
+        let span = tracing::info_span!("resource.apply", address = %addr, action = change.action.name(), provider = %w.pkey.name);
         let result = tracing::Instrument::instrument(self.execute(&w, &change, prior, provider.as_ref()), span).await;
         match &result {
             Ok(_) => self.emit(Event::Done { addr: addr.clone(), action: change.action, elapsed_ms: started.elapsed().as_millis() }),
@@ -164,7 +164,7 @@ impl Run {
                 } else {
                     self.record(journal, JournalEntry::Abandon { addr: addr.clone() }).await?;
                 }
-                return Err(err(format!("{} failed: {e}", action_verb(change.action))));
+                return Err(err(format!("{} failed: {e}", change.action.name())));
             }
         };
         if !resp.new_state.is_wholly_known() {

@@ -34,29 +34,3 @@ pub enum Event {
 }
 
 pub type EventSink = Arc<dyn Fn(Event) + Send + Sync>;
-
-/// An action as trace attributes name it ("create", "delete", ...).
-pub fn action_name(a: Action) -> &'static str {
-    match a {
-        Action::NoOp => "no-op",
-        Action::Create => "create",
-        Action::Read => "read",
-        Action::Update => "update",
-        Action::Replace => "replace",
-        Action::Delete => "delete",
-        Action::Import => "import",
-    }
-}
-
-/// An action as a failure message names it ("replacement failed: ...").
-pub(crate) fn action_verb(a: Action) -> &'static str {
-    match a {
-        Action::Create => "create",
-        Action::Update => "update",
-        Action::Replace => "replacement",
-        Action::Delete => "delete",
-        Action::Read => "read",
-        Action::Import => "import",
-        Action::NoOp => "no-op",
-    }
-}

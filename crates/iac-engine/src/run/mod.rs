@@ -39,7 +39,7 @@ mod targeting;
 pub use action::{choose_action, ActionChoice, ActionInputs};
 pub(crate) use context::lock;
 pub use context::{Run, RunSetup};
-pub use event::{action_name, Event, EventSink};
+pub use event::{Event, EventSink};
 pub use expand::expand;
 pub use object::{mark_sensitive, not_finite};
 pub use options::{Phase, RunOptions};
