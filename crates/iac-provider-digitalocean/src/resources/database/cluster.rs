@@ -450,6 +450,8 @@ impl Resource<DigitalOcean> for DatabaseCluster {
         let (api, addr) = (&cx.provider.api, cx.addr);
         let id = prior.id.clone().unwrap_or_default();
         let waits = &api.waits;
+        // A change made elsewhere (a resize in the console) may still be settling.
+        super::settle(api, addr, &id).await?;
         let storage_changed = planned.storage_size_mib.is_some() && planned.storage_size_mib != prior.storage_size_mib;
         if planned.size != prior.size || planned.node_count != prior.node_count || storage_changed {
             let mut body = Map::new();
