@@ -19,6 +19,9 @@ pub struct Clients {
     pub iam: aws_sdk_iam::Client,
     pub s3: aws_sdk_s3::Client,
     pub sts: aws_sdk_sts::Client,
+    /// CloudWatch Logs, SQS, EventBridge, KMS, SSM and ECR Public: one
+    /// client for AWS's JSON protocol instead of a generated SDK each.
+    pub json: crate::json_api::JsonApi,
     pub region: String,
     sdk: SdkConfig,
     sts_endpoint: Option<String>,
@@ -130,7 +133,8 @@ impl Clients {
             }
             aws_sdk_sts::Client::from_conf(b.build())
         };
-        Ok(Clients { ec2, eks, iam, s3, sts, region, sdk, sts_endpoint })
+        let json = crate::json_api::JsonApi::new(sdk.credentials_provider(), &region, &settings.endpoints, settings.max_attempts)?;
+        Ok(Clients { ec2, eks, iam, s3, sts, json, region, sdk, sts_endpoint })
     }
 
     /// The current credentials (for presigning); never logged.

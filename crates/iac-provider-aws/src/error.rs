@@ -37,6 +37,10 @@ const NOT_FOUND_CODES: &[&str] = &[
     "ServerSideEncryptionConfigurationNotFoundError",
     "NoSuchPublicAccessBlockConfiguration",
     "NoSuchTagSet",
+    // KMS, SQS (its JSON code and its query-compatible one).
+    "NotFoundException",
+    "QueueDoesNotExist",
+    "AWS.SimpleQueueService.NonExistentQueue",
 ];
 
 pub fn is_not_found_code(code: &str) -> bool {

@@ -22,7 +22,9 @@
 mod clients;
 pub mod eks_token;
 pub mod error;
+mod go_json;
 pub mod inventory;
+mod json_api;
 pub mod partition;
 pub mod policy_document;
 mod resources;
@@ -66,6 +68,15 @@ pub const ENV_KEYS: &[&str] = &[
     "AWS_ENDPOINT_URL_IAM",
     "AWS_ENDPOINT_URL_S3",
     "AWS_ENDPOINT_URL_STS",
+    "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS",
+    "AWS_ENDPOINT_URL_LOGS",
+    "AWS_ENDPOINT_URL_SQS",
+    "AWS_ENDPOINT_URL_EVENTBRIDGE",
+    "AWS_ENDPOINT_URL_EVENTS",
+    "AWS_ENDPOINT_URL_KMS",
+    "AWS_ENDPOINT_URL_SSM",
+    "AWS_ENDPOINT_URL_ECR_PUBLIC",
+    "AWS_ENDPOINT_URL_ECRPUBLIC",
 ];
 
 /// Registered under the name `aws`. Hand-written (not the SDK's

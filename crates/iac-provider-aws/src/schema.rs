@@ -4,7 +4,7 @@
 
 use iac_core::schema::{AttrType, Attribute, Block, NestedBlock, Nesting, ProviderSchema};
 
-use crate::settings::SERVICES;
+use crate::settings::{SERVICES, SERVICE_ALIASES};
 
 use AttrType::{Bool, Number, String as Str};
 
@@ -16,7 +16,7 @@ fn one(block: Block) -> NestedBlock {
 
 pub fn provider_block() -> Block {
     let mut endpoints = Block::default();
-    for s in SERVICES {
+    for s in SERVICES.iter().chain(SERVICE_ALIASES.iter().map(|(a, _)| a)) {
         endpoints = endpoints.attr(s, Attribute::optional(Str));
     }
     Block::default()
@@ -74,7 +74,7 @@ mod tests {
     #[test]
     fn every_type_has_a_schema_with_an_id() {
         let s = provider_schema();
-        assert_eq!((s.resources.len(), s.data_sources.len()), (25, 8));
+        assert_eq!((s.resources.len(), s.data_sources.len()), (32, 10));
         for (t, r) in &s.resources {
             assert!(r.block.attributes.get("id").is_some_and(|a| a.computed), "{t}: id must be computed");
         }

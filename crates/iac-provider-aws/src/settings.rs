@@ -9,7 +9,23 @@ use iac_core::Value;
 
 /// The services this provider calls, as named in `endpoints { ... }` and in
 /// `AWS_ENDPOINT_URL_<SERVICE>`.
-pub const SERVICES: &[&str] = &["ec2", "eks", "iam", "s3", "sts"];
+pub const SERVICES: &[&str] = &["ec2", "ecrpublic", "eks", "events", "iam", "kms", "logs", "s3", "sqs", "ssm", "sts"];
+
+/// Other names Terraform's `endpoints { }` accepts for a service: (alias, service).
+pub const SERVICE_ALIASES: &[(&str, &str)] = &[("cloudwatchevents", "events"), ("cloudwatchlogs", "logs"), ("eventbridge", "events")];
+
+/// The AWS SDKs' environment variables for a service's endpoint, first
+/// (`AWS_ENDPOINT_URL_CLOUDWATCH_LOGS`), then `AWS_ENDPOINT_URL_<SERVICE>`.
+pub fn endpoint_env_keys(svc: &str) -> Vec<String> {
+    let sdk_id = match svc {
+        "logs" => Some("CLOUDWATCH_LOGS"),
+        "events" => Some("EVENTBRIDGE"),
+        "ecrpublic" => Some("ECR_PUBLIC"),
+        _ => None,
+    };
+    sdk_id.into_iter().map(str::to_string).chain([svc.to_uppercase()]).map(|k| format!("AWS_ENDPOINT_URL_{k}")).collect()
+}
+
 
 /// A secret string: shown as `***` by `Debug`, never logged.
 #[derive(Clone, PartialEq)]
@@ -152,10 +168,11 @@ impl Settings {
         let block = single_block(config, "endpoints");
         let mut endpoints = BTreeMap::new();
         for svc in SERVICES {
+            let aliases = SERVICE_ALIASES.iter().filter(|(_, s)| s == svc).map(|(a, _)| *a);
             let url = block
-                .and_then(|b| str_at(b, svc))
+                .and_then(|b| std::iter::once(*svc).chain(aliases).find_map(|k| str_at(b, k)))
                 .map(str::to_string)
-                .or_else(|| from_env(&format!("AWS_ENDPOINT_URL_{}", svc.to_uppercase())))
+                .or_else(|| endpoint_env_keys(svc).iter().find_map(|k| from_env(k)))
                 .or_else(|| from_env("AWS_ENDPOINT_URL"));
             if let Some(url) = url {
                 if !is_url(&url) {
@@ -166,7 +183,7 @@ impl Settings {
         }
         if let Some(b) = block {
             for (k, _) in b.as_map().into_iter().flatten().filter(|(_, v)| !v.is_null()) {
-                if !SERVICES.contains(&k.as_str()) {
+                if !SERVICES.contains(&k.as_str()) && !SERVICE_ALIASES.iter().any(|(a, _)| a == k) {
                     return Err(format!("endpoints: unknown service {k:?} (known: {})", SERVICES.join(", ")));
                 }
             }

@@ -10,10 +10,16 @@
 pub mod data;
 pub mod ec2;
 pub mod eks;
+pub mod events;
 pub mod iam;
 pub mod iam_policy;
+pub mod kms;
+pub mod logs;
 pub mod meta;
 pub mod s3;
+pub mod sqs;
+pub mod ssm;
+mod svc;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -53,6 +59,13 @@ pub fn types() -> Types<Aws> {
         .resource(s3::PublicAccessBlock)
         .resource(s3::Lifecycle)
         .resource(s3::Policy)
+        .resource(logs::LogGroup)
+        .resource(sqs::Queue)
+        .resource(sqs::QueuePolicy)
+        .resource(events::Rule)
+        .resource(events::Target)
+        .resource(kms::Key)
+        .resource(kms::Alias)
         .data_source(data::AvailabilityZones)
         .data_source(data::CallerIdentity)
         .data_source(eks::data::ClusterData)
@@ -61,6 +74,8 @@ pub fn types() -> Types<Aws> {
         .data_source(meta::RegionData)
         .data_source(meta::ServicePrincipalData)
         .data_source(meta::PolicyDocumentData)
+        .data_source(ssm::ParameterData)
+        .data_source(ssm::AuthorizationTokenData)
 }
 
 /// What an operation on one object sees.
