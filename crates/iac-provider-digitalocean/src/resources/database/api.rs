@@ -14,10 +14,13 @@ use tokio::sync::Mutex;
 use crate::api::{Api, ListCache};
 use crate::client::ApiError;
 
+/// A list read from the API and when it was read.
+type Fetched = (Instant, Arc<Vec<Json>>);
+
 /// Lists of one cluster's children, by cluster id.
 #[derive(Default)]
 struct PerCluster {
-    slot: Mutex<HashMap<String, (Instant, Arc<Vec<Json>>)>>,
+    slot: Mutex<HashMap<String, Fetched>>,
 }
 
 impl PerCluster {
