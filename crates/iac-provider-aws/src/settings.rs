@@ -26,7 +26,6 @@ pub fn endpoint_env_keys(svc: &str) -> Vec<String> {
     sdk_id.into_iter().map(str::to_string).chain([svc.to_uppercase()]).map(|k| format!("AWS_ENDPOINT_URL_{k}")).collect()
 }
 
-
 /// A secret string: shown as `***` by `Debug`, never logged.
 #[derive(Clone, PartialEq)]
 pub struct Secret(String);
