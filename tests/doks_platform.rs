@@ -21,6 +21,7 @@ use serde_json::json;
 fn doks_platform_stack_installs_core_components_and_argocd_in_one_apply() {
     let helm = iac_testkit::tools::tool("helm").display().to_string();
     let keda = shared_chart("keda-2.20.2");
+    let kro = shared_chart("kro-0.9.3");
     rt().block_on(async {
         let kube_sim = sim().await;
         let mut cfg = iac_do_sim::SimConfig::fast();
@@ -43,6 +44,7 @@ fn doks_platform_stack_installs_core_components_and_argocd_in_one_apply() {
                 CliVar::Var(format!("api_endpoint={}", do_sim.url())),
                 CliVar::Var("poll_interval_ms=40".into()),
                 CliVar::Var(format!("keda_chart={}", keda.display())),
+                CliVar::Var(format!("kro_chart={}", kro.display())),
                 CliVar::Var("enable_kube_prometheus_stack=false".into()),
                 CliVar::Var("enable_opentelemetry_collector=false".into()),
             ]
@@ -62,13 +64,14 @@ fn doks_platform_stack_installs_core_components_and_argocd_in_one_apply() {
                 "module.argocd.kubernetes_manifest.root_app",
                 "module.argocd.kubernetes_manifests.install",
                 "module.core_components.helm_release.keda[0]",
+                "module.core_components.helm_release.kro[0]",
                 "module.drift_job[0].kubernetes_manifest.cronjob",
                 "module.drift_job[0].kubernetes_manifest.namespace",
             ]
         );
         let out = ops::apply(&st, &env, p, 10).await.expect("apply");
         assert_eq!(out.state.outputs["argocd_objects"].value, json!(59));
-        assert_eq!(out.state.outputs["core_releases"].value, json!(["keda"]));
+        assert_eq!(out.state.outputs["core_releases"].value, json!(["keda", "kro"]));
 
         let kube = Actor::new(&kube_sim.url()).await;
         let server = kube.get(("apps/v1", "Deployment", "deployments"), Some("argocd"), "argocd-server").await.expect("Argo CD is installed");

@@ -80,6 +80,7 @@ fn env_var(c: &Json, name: &str) -> Option<String> {
 fn eks_platform_stack_builds_cluster_core_components_and_argocd_in_one_apply() {
     let helm = iac_testkit::tools::tool("helm").display().to_string();
     let keda = shared_chart("keda-2.20.2");
+    let kro = shared_chart("kro-0.9.3");
     let karpenter = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/platform/karpenter-stand-in");
     let moto = iac_testkit::services::Moto::start();
     rt().block_on(async {
@@ -115,6 +116,7 @@ fn eks_platform_stack_builds_cluster_core_components_and_argocd_in_one_apply() {
                 CliVar::Var("poll_interval_ms=20".into()),
                 CliVar::Var(format!("keda_chart={}", keda.display())),
                 CliVar::Var(format!("karpenter_chart={}", karpenter.display())),
+                CliVar::Var(format!("kro_chart={}", kro.display())),
                 CliVar::Var("enable_kube_prometheus_stack=false".into()),
                 CliVar::Var("enable_opentelemetry_collector=false".into()),
             ]
@@ -137,6 +139,7 @@ fn eks_platform_stack_builds_cluster_core_components_and_argocd_in_one_apply() {
                 "module.argocd.kubernetes_manifests.install",
                 "module.core_components.helm_release.karpenter[0]",
                 "module.core_components.helm_release.keda[0]",
+                "module.core_components.helm_release.kro[0]",
                 "module.core_components.kubernetes_manifest.karpenter_node_class[0]",
                 "module.core_components.kubernetes_manifest.karpenter_node_pool[0]",
                 "module.drift_job[0].kubernetes_manifest.cronjob",
@@ -147,7 +150,7 @@ fn eks_platform_stack_builds_cluster_core_components_and_argocd_in_one_apply() {
 
         let out = ops::apply(&st, &env, p, 10).await.unwrap_or_else(|e| panic!("apply: {e}: {e:?}"));
         assert_eq!(out.state.outputs["argocd_objects"].value, json!(59));
-        assert_eq!(out.state.outputs["core_releases"].value, json!(["keda", "karpenter"]));
+        assert_eq!(out.state.outputs["core_releases"].value, json!(["keda", "kro", "karpenter"]));
         assert_eq!(out.state.outputs["cluster_endpoint"].value, json!(kube_sim.url()), "the providers talked to the cluster's endpoint");
 
         // Argo CD rolled out, its root Application Synced and Healthy.

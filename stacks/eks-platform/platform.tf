@@ -5,12 +5,19 @@
 # through the cluster's OIDC provider) and Argo CD, which takes the
 # applications over by GitOps. `iac destroy` removes them in reverse.
 #
-# Charts come from their repositories. Offline (the demo), point KEDA at
-# the vendored chart, switch the others off, and either switch Karpenter
-# off or point it at a local chart that carries its CRDs:
+# Charts come from their repositories. Offline (the demo), point them at
+# the vendored charts (or switch the observability ones off), and either
+# switch Karpenter off or point it at a local chart that carries its CRDs:
 #   -var keda_chart=../../../shared/fixtures/charts/keda-2.20.2
-#   -var enable_kube_prometheus_stack=false -var enable_opentelemetry_collector=false
+#   -var kro_chart=../../../shared/fixtures/charts/kro-0.9.3
+#   -var kube_prometheus_stack_chart=../../../shared/fixtures/charts/kube-prometheus-stack-88.5.3
+#   -var opentelemetry_collector_chart=../../../shared/fixtures/charts/opentelemetry-collector-0.170.0
+#   (or -var enable_kube_prometheus_stack=false -var enable_opentelemetry_collector=false)
 #   -var enable_karpenter=false
+#
+# Argo CD's root Application syncs the repository's GitOps tree
+# (gitops/root: the platform's application templates, then the
+# applications, one file each in gitops/apps/).
 # Karpenter's IAM role is made either way: it is AWS infrastructure, ready
 # for a controller installed later (by Argo CD, for instance).
 
@@ -25,9 +32,40 @@ variable "enable_kube_prometheus_stack" {
   default = true
 }
 
+variable "kube_prometheus_stack_chart" {
+  type        = string
+  default     = "kube-prometheus-stack"
+  description = "kube-prometheus-stack's chart: a name in its repository, or a local chart directory"
+}
+
+variable "grafana_admin_password" {
+  type        = string
+  default     = null
+  sensitive   = true
+  description = "Grafana's admin password (kube-prometheus-stack), from your secret store (TF_VAR_grafana_admin_password). Set it: without it the chart makes a new random one at every render, which every plan shows as a change."
+}
+
 variable "enable_opentelemetry_collector" {
   type    = bool
   default = true
+}
+
+variable "opentelemetry_collector_chart" {
+  type        = string
+  default     = "opentelemetry-collector"
+  description = "The OpenTelemetry collector's chart: a name in its repository, or a local chart directory"
+}
+
+variable "enable_kro" {
+  type        = bool
+  default     = true
+  description = "Install kro, which expands the GitOps tree's applications (WebApp) into their objects"
+}
+
+variable "kro_chart" {
+  type        = string
+  default     = "oci://registry.k8s.io/kro/charts/kro"
+  description = "kro's chart: its OCI reference, or a local chart directory"
 }
 
 variable "enable_karpenter" {
@@ -66,8 +104,9 @@ variable "argocd_repo_url" {
 }
 
 variable "argocd_repo_path" {
-  type    = string
-  default = "apps"
+  type        = string
+  default     = "gitops/root"
+  description = "Folder of the root app-of-apps in the repository: the Applications of the GitOps tree"
 }
 
 variable "argocd_revision" {
@@ -336,8 +375,9 @@ module "core_components" {
   source = "../modules/core-components"
 
   keda                    = { chart = var.keda_chart }
-  kube_prometheus_stack   = { enabled = var.enable_kube_prometheus_stack }
-  opentelemetry_collector = { enabled = var.enable_opentelemetry_collector }
+  kube_prometheus_stack   = { enabled = var.enable_kube_prometheus_stack, chart = var.kube_prometheus_stack_chart, grafana_admin_password = var.grafana_admin_password }
+  opentelemetry_collector = { enabled = var.enable_opentelemetry_collector, chart = var.opentelemetry_collector_chart }
+  kro                     = { enabled = var.enable_kro, chart = var.kro_chart }
   karpenter = {
     enabled             = var.enable_karpenter
     chart               = var.karpenter_chart

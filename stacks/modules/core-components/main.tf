@@ -1,5 +1,13 @@
 # The platform's core components, installed with helm_release (rendered by
 # the real `helm template`, applied and tracked object by object).
+#
+# They are iac's, not Argo CD's: they come before anything Argo CD syncs
+# (the kinds applications are written in: kro's ResourceGraphDefinition,
+# KEDA's ScaledObject, the ServiceMonitor), some take values only this
+# stack knows (Karpenter's IAM role and the cluster's endpoint), `iac drift`
+# watches them with the cluster, and `iac destroy` removes them before the
+# cluster. What changes at the pace of pull requests (the application
+# template, the applications) is in the GitOps tree Argo CD syncs.
 
 resource "helm_release" "keda" {
   count            = var.keda.enabled ? 1 : 0
@@ -20,8 +28,19 @@ resource "helm_release" "kube_prometheus_stack" {
   version          = var.kube_prometheus_stack.version
   namespace        = var.kube_prometheus_stack.namespace
   create_namespace = true
-  values           = var.kube_prometheus_stack.values
+  values           = local.kube_prometheus_stack_values
   timeout          = 900
+}
+
+locals {
+  kube_prometheus_stack_values = concat(
+    # Each application's dashboard ConfigMap (label grafana_dashboard=1, in
+    # any namespace) goes to the Grafana folder its grafana_folder annotation
+    # names, so applications' dashboard files never overwrite each other.
+    [yamlencode({ grafana = { sidecar = { dashboards = { folderAnnotation = "grafana_folder", provider = { foldersFromFilesStructure = true } } } } })],
+    var.kube_prometheus_stack.grafana_admin_password == null ? [] : [yamlencode({ grafana = { adminPassword = var.kube_prometheus_stack.grafana_admin_password } })],
+    var.kube_prometheus_stack.values,
+  )
 }
 
 resource "helm_release" "opentelemetry_collector" {
@@ -36,6 +55,18 @@ resource "helm_release" "opentelemetry_collector" {
     mode  = var.opentelemetry_collector.mode
     image = { repository = "otel/opentelemetry-collector-k8s" }
   })], var.opentelemetry_collector.values)
+}
+
+# kro, from its OCI chart (or a local chart directory); its chart carries the
+# ResourceGraphDefinition CRD.
+resource "helm_release" "kro" {
+  count            = var.kro.enabled ? 1 : 0
+  name             = "kro"
+  chart            = var.kro.chart
+  version          = var.kro.version
+  namespace        = var.kro.namespace
+  create_namespace = true
+  values           = var.kro.values
 }
 
 resource "helm_release" "karpenter" {

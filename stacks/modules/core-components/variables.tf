@@ -21,9 +21,13 @@ variable "kube_prometheus_stack" {
     enabled    = optional(bool, true)
     chart      = optional(string, "kube-prometheus-stack")
     repository = optional(string, "https://prometheus-community.github.io/helm-charts")
-    version    = optional(string, "79.5.0")
+    version    = optional(string, "88.5.3")
     namespace  = optional(string, "monitoring")
     values     = optional(list(string), [])
+    # Without it the chart makes a new random password at every render,
+    # which every plan would show as a change (and a saved plan would no
+    # longer match at apply).
+    grafana_admin_password = optional(string)
   })
   default     = {}
   description = "Prometheus, Alertmanager and Grafana."
@@ -34,13 +38,25 @@ variable "opentelemetry_collector" {
     enabled    = optional(bool, true)
     chart      = optional(string, "opentelemetry-collector")
     repository = optional(string, "https://open-telemetry.github.io/opentelemetry-helm-charts")
-    version    = optional(string, "0.138.0")
+    version    = optional(string, "0.170.0")
     namespace  = optional(string, "observability")
     mode       = optional(string, "deployment")
     values     = optional(list(string), [])
   })
   default     = {}
   description = "The OpenTelemetry collector."
+}
+
+variable "kro" {
+  type = object({
+    enabled   = optional(bool, true)
+    chart     = optional(string, "oci://registry.k8s.io/kro/charts/kro")
+    version   = optional(string, "0.9.3")
+    namespace = optional(string, "kro-system")
+    values    = optional(list(string), [])
+  })
+  default     = {}
+  description = "kro: the ResourceGraphDefinition API, which the GitOps tree's application template (gitops/platform/) is written in."
 }
 
 variable "karpenter" {
