@@ -1,0 +1,140 @@
+//! `plan`: under the state lock, the state is loaded, moved blocks applied,
+//! the configuration walked (`Phase::Plan`), and the plan built from the
+//! walk's outcome: its changes, the deletes of orphans, output changes,
+//! drift, and what the plan records of the configuration.
+
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use iac_core::address::InstanceAddr;
+use iac_core::plan::{Plan, PlanMode, PLAN_FORMAT_VERSION};
+use iac_lang::diagnostic::Diagnostic;
+use iac_lang::vars::CliVar;
+
+use super::moves::apply_moves;
+use super::{context, load, root_vars, Env, Loaded};
+use crate::error::EngineError;
+use crate::run::{output_changes, plan_deletes, DeleteScope, Phase, Run, RunOptions, RunSetup};
+use crate::statemgr;
+
+pub struct PlanRequest {
+    pub vars: Vec<CliVar>,
+    pub run: RunOptions,
+}
+
+pub struct PlanOutcome {
+    pub plan: Plan,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Makes a plan. Holds the state lock while it runs.
+pub async fn plan(dir: &Path, env: &Env, req: PlanRequest) -> Result<PlanOutcome, EngineError> {
+    let loaded = load(dir, &env.registry).map_err(|(e, _)| e)?;
+    plan_loaded(&loaded, env, req).await
+}
+
+pub async fn plan_loaded(loaded: &Loaded, env: &Env, req: PlanRequest) -> Result<PlanOutcome, EngineError> {
+    plan_keeping_providers(loaded, env, req).await.map(|(o, _)| o)
+}
+
+/// The providers a plan configured, for what follows it (listing unmanaged objects).
+pub(super) type Configured = Vec<(crate::providers::ProviderKey, Arc<dyn iac_core::provider::Provider>)>;
+
+pub(super) async fn plan_keeping_providers(loaded: &Loaded, env: &Env, req: PlanRequest) -> Result<(PlanOutcome, Configured), EngineError> {
+    let (vars, var_warnings) = root_vars(loaded, &req.vars, env)?;
+    let lock_info = statemgr::lock(env.backend.as_ref(), "plan", env.lock_timeout, &env.lock_wait, env.events.as_ref()).await?;
+    // A refresh-only plan (drift) is the refresh phase alone.
+    let span = if req.run.mode == PlanMode::RefreshOnly { tracing::info_span!("refresh") } else { tracing::info_span!("plan", mode = ?req.run.mode) };
+    let result = tracing::Instrument::instrument(plan_locked(loaded, env, req, vars), span).await;
+    env.backend.unlock(&lock_info.id).await?;
+    result.map(|(mut outcome, configured)| {
+        outcome.warnings.extend(var_warnings);
+        (outcome, configured)
+    })
+}
+
+pub(super) async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, vars: iac_core::ValueMap) -> Result<(PlanOutcome, Configured), EngineError> {
+    let mut current = statemgr::load(env.backend.as_ref()).await?;
+    if current.needs_fold {
+        statemgr::snapshot(env.backend.as_ref(), &mut current.state, &current.pending).await?;
+    }
+    let (prior_lineage, prior_serial) = (current.state.lineage.clone(), current.state.serial);
+    let mut working = current.state;
+    let moved_from = apply_moves(&loaded.stack, &mut working);
+    let mode = req.run.mode;
+    let targets = req.run.targets.clone();
+    // plantimestamp() is the plan's own timestamp, as in Terraform.
+    let plan_time = crate::time::now_rfc3339();
+    // The run (and its value store, a second copy of every planned value)
+    // is gone once the walk returns, before the plan is built.
+    let outcome = Run::new(RunSetup {
+        stack: loaded.stack.clone(),
+        graph: loaded.graph.clone(),
+        registry: env.registry.clone(),
+        context: context(&loaded.stack),
+        phase: Phase::Plan,
+        opts: req.run,
+        state: working,
+        pending: current.pending,
+        saved: Vec::new(),
+        journal: None,
+        root_vars: vars.clone(),
+        plan_timestamp: Some(plan_time.clone()),
+        cwd: env.cwd.clone(),
+        cancel: env.cancel.clone(),
+        events: None,
+        moved_from: moved_from.clone(),
+    })
+    .walk()
+    .await;
+    if env.cancel.load(Ordering::SeqCst) {
+        return Err(EngineError::Interrupted);
+    }
+    if outcome.diags.iter().any(Diagnostic::is_error) {
+        return Err(EngineError::Config(outcome.diags));
+    }
+    // The walk's warnings (an interrupted create nobody could adopt) are the plan's too.
+    let run_warnings = outcome.diags;
+    let mut changes = outcome.changes;
+    let refreshed = outcome.state;
+    let scope = DeleteScope {
+        root: &loaded.stack.root,
+        mode,
+        targets: &targets,
+        seen: &outcome.seen,
+        module_instances: &outcome.module_instances,
+        moved_from: &moved_from,
+    };
+    let deletes = plan_deletes(&refreshed, &scope).map_err(EngineError::Config)?;
+    // One pass (not one per delete): a large destroy stays linear.
+    if !deletes.is_empty() {
+        let deleted: std::collections::HashSet<&InstanceAddr> = deletes.iter().map(|d| &d.addr).collect();
+        changes.retain(|c| !deleted.contains(&c.addr));
+    }
+    changes.extend(deletes);
+    // Addresses are unique: an unstable sort is as good and needs no buffer.
+    changes.sort_unstable_by(|a, b| a.addr.cmp(&b.addr));
+    let outputs = output_changes(&outcome.root_outputs, &refreshed, mode);
+    let plan = Plan {
+        format_version: PLAN_FORMAT_VERSION.into(),
+        mode,
+        stack_digest: loaded.stack.digest(),
+        prior_lineage,
+        prior_serial,
+        variables: vars,
+        changes,
+        outputs,
+        drift: outcome.drift,
+        prior_state: refreshed,
+        targets: targets.iter().map(|t| t.to_string()).collect(),
+        errored: false,
+        timestamp: plan_time,
+        provider_sources: iac_lang::tfconfig::provider_sources(&loaded.stack.root),
+        configuration: Some(iac_lang::tfconfig::configuration(&loaded.stack.root, &|provider: &str, type_: &str| {
+            env.registry.get(provider).and_then(|f| f.schema().resources.get(type_).map(|r| r.version)).unwrap_or(0)
+        })),
+        relevant_attributes: iac_lang::tfconfig::relevant_attributes(&loaded.stack.root, &outcome.module_instances),
+    };
+    Ok((PlanOutcome { plan, warnings: loaded.warnings.iter().cloned().chain(run_warnings).collect() }, outcome.configured))
+}

@@ -1,0 +1,45 @@
+//! `iac validate`: the plan walk with every variable unknown and no
+//! provider configured, so bodies are checked against schemas and
+//! expressions evaluated without state.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use iac_core::state::State;
+use iac_core::Value;
+use iac_lang::diagnostic::Diagnostic;
+
+use super::{context, Loaded};
+use crate::providers::Registry;
+use crate::run::{Phase, Run, RunOptions, RunSetup};
+
+/// `iac validate`: every check that needs neither state nor providers:
+/// bodies against schemas, types, references, expressions (variables are
+/// unknown, so only what holds for every value is checked). `cwd` is what
+/// `path.cwd` names.
+pub async fn validate(loaded: &Loaded, registry: &Registry, cwd: &Path) -> Vec<Diagnostic> {
+    let vars = loaded.stack.root.variables.iter().map(|(k, v)| (k.clone(), Value::Unknown.mark_if(v.sensitive))).collect();
+    let outcome = Run::new(RunSetup {
+        stack: loaded.stack.clone(),
+        graph: loaded.graph.clone(),
+        registry: registry.clone(),
+        context: context(&loaded.stack),
+        phase: Phase::Plan,
+        opts: RunOptions { refresh: false, validate_only: true, ..RunOptions::default() },
+        state: State::new(String::new()),
+        pending: Vec::new(),
+        saved: Vec::new(),
+        journal: None,
+        root_vars: vars,
+        plan_timestamp: None,
+        cwd: cwd.to_path_buf(),
+        cancel: Arc::new(AtomicBool::new(false)),
+        events: None,
+        moved_from: HashMap::new(),
+    })
+    .walk()
+    .await;
+    outcome.diags
+}
