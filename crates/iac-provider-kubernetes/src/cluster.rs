@@ -34,6 +34,8 @@ pub struct Cluster {
     /// The default namespace for namespaced objects that have none.
     pub default_namespace: String,
     describe: String,
+    /// An exec credential plugin whose (cached) token goes on each request.
+    exec: Option<Arc<crate::exec::ExecCredentials>>,
 }
 
 fn install_crypto_provider() {
@@ -49,7 +51,7 @@ impl Cluster {
         let default_namespace = cfg.default_namespace.clone();
         let describe = conn.describe();
         let client = kube::Client::try_from(cfg).map_err(|e| KubeError::Config(format!("connecting to {describe}: {e}")))?;
-        Ok(Cluster { client, discovery: Mutex::new(HashMap::new()), tuning, default_namespace, describe })
+        Ok(Cluster { client, discovery: Mutex::new(HashMap::new()), tuning, default_namespace, describe, exec: conn.exec.clone() })
     }
 
     pub fn describe(&self) -> &str {
@@ -58,11 +60,14 @@ impl Cluster {
 
     async fn fetch_kinds(&self, api_version: &str) -> Result<Arc<Vec<Kind>>> {
         let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
-        let list = if group.is_empty() { self.client.list_core_api_resources(version).await } else { self.client.list_api_group_resources(api_version).await };
-        let list = match list {
+        let path = if group.is_empty() { format!("/api/{version}") } else { format!("/apis/{api_version}") };
+        let what = format!("discovery of {api_version}");
+        let mut req = http::Request::get(path).body(Vec::new()).map_err(|e| KubeError::Transport { object: what.clone(), message: e.to_string() })?;
+        self.authorize(&mut req).await?;
+        let list = match self.client.request::<k8s_openapi::apimachinery::pkg::apis::meta::v1::APIResourceList>(req).await {
             Ok(l) => l.resources,
             Err(kube::Error::Api(s)) if s.code == 404 => Vec::new(),
-            Err(e) => return Err(KubeError::from_kube(format!("discovery of {api_version}"), e)),
+            Err(e) => return Err(KubeError::from_kube(what, e)),
         };
         let kinds: Vec<Kind> = list
             .into_iter()
@@ -107,8 +112,21 @@ impl Cluster {
     }
 
     async fn send(&self, id: &ObjectId, req: std::result::Result<http::Request<Vec<u8>>, kube::core::request::Error>) -> Result<Json> {
-        let req = req.map_err(|e| KubeError::Transport { object: id.to_string(), message: e.to_string() })?;
+        let mut req = req.map_err(|e| KubeError::Transport { object: id.to_string(), message: e.to_string() })?;
+        self.authorize(&mut req).await?;
         self.client.request::<Json>(req).await.map_err(|e| KubeError::from_kube(id.to_string(), e))
+    }
+
+    /// Puts the exec plugin's token (cached until it expires) on a request.
+    async fn authorize(&self, req: &mut http::Request<Vec<u8>>) -> Result<()> {
+        let Some(exec) = &self.exec else { return Ok(()) };
+        if let Some(token) = exec.token().await? {
+            let mut value = http::HeaderValue::from_str(&format!("Bearer {token}"))
+                .map_err(|_| KubeError::Config("the exec credential plugin's token is not a valid header value".into()))?;
+            value.set_sensitive(true);
+            req.headers_mut().insert(http::header::AUTHORIZATION, value);
+        }
+        Ok(())
     }
 
     /// The live object, or None when it does not exist (or its kind is no longer served).

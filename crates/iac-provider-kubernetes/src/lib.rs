@@ -16,6 +16,7 @@
 
 pub mod cluster;
 pub mod error;
+pub mod exec;
 pub mod fields;
 pub mod helm;
 pub mod object;

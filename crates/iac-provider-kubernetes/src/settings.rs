@@ -7,6 +7,7 @@
 //! the block leaves out. Credentials are used as given on every run and
 //! never logged.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -15,11 +16,12 @@ use iac_provider_sdk::Model;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
 use crate::error::{KubeError, Result};
+use crate::exec::{Credential, ExecConfig, ExecCredentials};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
 /// The environment variables the providers read.
-pub const ENV_KEYS: [&str; 5] = ["KUBE_HOST", "KUBE_TOKEN", "KUBE_CONFIG_PATH", "KUBE_CTX", "KUBE_INSECURE"];
+pub const ENV_KEYS: [&str; 6] = ["KUBE_HOST", "KUBE_TOKEN", "KUBE_CONFIG_PATH", "KUBE_CONFIG_PATHS", "KUBE_CTX", "KUBE_INSECURE"];
 
 /// The connection arguments of `provider "kubernetes"` and of helm's
 /// `kubernetes` block.
@@ -48,9 +50,15 @@ pub struct ConnectionConfig {
     /// a kubeconfig file, used when host is not set; or KUBE_CONFIG_PATH
     #[sdk(optional)]
     config_path: Option<String>,
+    /// kubeconfig files merged in order (the first file's entries win), used when host and config_path are not set; or KUBE_CONFIG_PATHS (a PATH-style list)
+    #[sdk(optional)]
+    config_paths: Vec<String>,
     /// the kubeconfig context (default: its current context); or KUBE_CTX
     #[sdk(optional)]
     config_context: Option<String>,
+    /// a client.authentication.k8s.io credential plugin (e.g. aws eks get-token): run when a credential is needed, its token kept in memory until its expirationTimestamp, never stored
+    #[sdk(block, max_items = 1)]
+    exec: Option<ExecConfig>,
 }
 
 /// The tuning arguments both providers take.
@@ -96,7 +104,10 @@ pub struct Connection {
     pub insecure: bool,
     pub tls_server_name: Option<String>,
     pub config_path: Option<String>,
+    pub config_paths: Vec<String>,
     pub config_context: Option<String>,
+    /// The credential plugin, shared by every client of this connection.
+    pub exec: Option<Arc<ExecCredentials>>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -105,7 +116,9 @@ impl std::fmt::Debug for Connection {
         f.debug_struct("Connection")
             .field("host", &self.host)
             .field("config_path", &self.config_path)
+            .field("config_paths", &self.config_paths)
             .field("config_context", &self.config_context)
+            .field("exec", &self.exec)
             .field("insecure", &self.insecure)
             .finish_non_exhaustive()
     }
@@ -134,7 +147,13 @@ impl Connection {
             insecure: c.insecure.or_else(|| from_env("KUBE_INSECURE").map(|s| s == "true")).unwrap_or(false),
             tls_server_name: text(c.tls_server_name),
             config_path: text(c.config_path).or_else(|| from_env("KUBE_CONFIG_PATH")),
+            config_paths: if c.config_paths.is_empty() {
+                from_env("KUBE_CONFIG_PATHS").map(|p| std::env::split_paths(&p).map(|p| p.display().to_string()).collect()).unwrap_or_default()
+            } else {
+                c.config_paths
+            },
             config_context: text(c.config_context).or_else(|| from_env("KUBE_CTX")),
+            exec: c.exec.filter(|e| !e.command.is_empty()).map(|e| Arc::new(ExecCredentials::new(e))),
         }
     }
 
@@ -143,26 +162,46 @@ impl Connection {
         match (&self.host, &self.config_path) {
             (Some(h), _) => h.clone(),
             (None, Some(p)) => format!("{p} (context {})", self.config_context.as_deref().unwrap_or("current")),
+            (None, None) if !self.config_paths.is_empty() => {
+                format!("{} (context {})", self.config_paths.join(", "), self.config_context.as_deref().unwrap_or("current"))
+            }
             (None, None) => "no cluster".into(),
         }
     }
 
     /// The kubeconfig this connection amounts to.
     pub fn kubeconfig(&self, stack_dir: &std::path::Path) -> Result<(Kubeconfig, KubeConfigOptions)> {
+        self.kubeconfig_with(stack_dir, None)
+    }
+
+    /// The kubeconfig, with the client certificate an exec plugin handed out.
+    fn kubeconfig_with(&self, stack_dir: &std::path::Path, exec_cert: Option<(&str, &str)>) -> Result<(Kubeconfig, KubeConfigOptions)> {
         if let Some(host) = &self.host {
-            return Ok((self.explicit_kubeconfig(host)?, KubeConfigOptions::default()));
+            return Ok((self.explicit_kubeconfig(host, exec_cert)?, KubeConfigOptions::default()));
         }
-        let Some(path) = &self.config_path else {
-            return Err(KubeError::Config("no cluster to talk to: set `host` (with `token` or a client certificate, and `cluster_ca_certificate`) or `config_path` in the provider block, or KUBE_HOST / KUBE_CONFIG_PATH".into()));
+        let paths: Vec<&String> = match &self.config_path {
+            Some(p) => vec![p],
+            None => self.config_paths.iter().filter(|p| !p.is_empty()).collect(),
         };
-        let path = expand_home(path);
-        let path = if path.is_relative() { stack_dir.join(path) } else { path };
-        let kc = Kubeconfig::read_from(&path).map_err(|e| KubeError::Config(format!("reading kubeconfig {}: {e}", path.display())))?;
+        if paths.is_empty() {
+            return Err(KubeError::Config("no cluster to talk to: set `host` (with `token`, a client certificate or `exec`, and `cluster_ca_certificate`), `config_path` or `config_paths` in the provider block, or KUBE_HOST / KUBE_CONFIG_PATH / KUBE_CONFIG_PATHS".into()));
+        }
+        let mut merged: Option<Kubeconfig> = None;
+        for path in paths {
+            let path = expand_home(path);
+            let path = if path.is_relative() { stack_dir.join(path) } else { path };
+            let kc = Kubeconfig::read_from(&path).map_err(|e| KubeError::Config(format!("reading kubeconfig {}: {e}", path.display())))?;
+            merged = Some(match merged {
+                None => kc,
+                Some(m) => m.merge(kc).map_err(|e| KubeError::Config(format!("merging kubeconfig {}: {e}", path.display())))?,
+            });
+        }
+        let kc = merged.unwrap_or_default();
         let opts = KubeConfigOptions { context: self.config_context.clone(), ..KubeConfigOptions::default() };
         Ok((kc, opts))
     }
 
-    fn explicit_kubeconfig(&self, host: &str) -> Result<Kubeconfig> {
+    fn explicit_kubeconfig(&self, host: &str, exec_cert: Option<(&str, &str)>) -> Result<Kubeconfig> {
         if !(host.starts_with("https://") || host.starts_with("http://")) {
             return Err(KubeError::Config(format!("host {host:?} must be an http(s) URL")));
         }
@@ -180,10 +219,15 @@ impl Connection {
             }
         }
         let mut user = serde_json::Map::new();
-        if let Some(t) = &self.token {
+        // An exec plugin's token goes on each request (see `Cluster`), not here.
+        if let (Some(t), None) = (&self.token, &self.exec) {
             user.insert("token".into(), serde_json::json!(t));
         }
-        match (&self.client_certificate, &self.client_key) {
+        let (cert, key) = match exec_cert {
+            Some((c, k)) => (Some(c.to_string()), Some(k.to_string())),
+            None => (self.client_certificate.clone(), self.client_key.clone()),
+        };
+        match (&cert, &key) {
             (Some(c), Some(k)) => {
                 user.insert("client-certificate-data".into(), serde_json::json!(pem_as_base64(c, "client_certificate")?));
                 user.insert("client-key-data".into(), serde_json::json!(pem_as_base64(k, "client_key")?));
@@ -204,7 +248,16 @@ impl Connection {
 
     /// A kube-rs configuration for this connection.
     pub async fn kube_config(&self, stack_dir: &std::path::Path) -> Result<kube::Config> {
-        let (kc, opts) = self.kubeconfig(stack_dir)?;
+        // A plugin that hands out a client certificate is run now: the
+        // certificate is part of the TLS setup.
+        let exec_cert = match &self.exec {
+            Some(e) => match e.credential().await? {
+                Credential::Certificate { certificate, key } => Some((certificate, key)),
+                Credential::Token(_) => None,
+            },
+            None => None,
+        };
+        let (kc, opts) = self.kubeconfig_with(stack_dir, exec_cert.as_ref().map(|(c, k)| (c.as_str(), k.as_str())))?;
         let mut cfg =
             kube::Config::from_custom_kubeconfig(kc, &opts).await.map_err(|e| KubeError::Config(format!("connecting to {}: {e}", self.describe())))?;
         cfg.connect_timeout = Some(Duration::from_secs(30));
