@@ -205,8 +205,7 @@ fn json_protocol_services_conform() {
     moto_call(&endpoint, "AmazonSSM.PutParameter", "ssm", &serde_json::json!({"Name": "/conformance/ami", "Value": "ami-0123456789abcdef0", "Type": "String"}));
     moto_call(&endpoint, "AmazonSSM.PutParameter", "ssm", &serde_json::json!({"Name": "/conformance/secret", "Value": "hunter2", "Type": "SecureString"}));
     let (ecr, seen) = ecr_public();
-    let mut edited: Vec<(&str, Action)> = ADDRS.iter().filter(|a| !a.ends_with(".other")).map(|a| (*a, Update)).collect();
-    edited.sort();
+    let edited: Vec<(&str, Action)> = ADDRS.iter().filter(|a| !a.ends_with(".other")).map(|a| (*a, Update)).collect();
     let creates: Vec<(&str, Action)> = ADDRS.iter().map(|a| (*a, Create)).collect();
     let steps = vec![Step::new(services(false, &ecr), &creates), Step::new(services(true, &ecr), &edited)];
     let mut imports: Vec<(String, String)> = ADDRS.iter().filter(|a| !a.contains("event_target")).map(|a| (a.to_string(), "id".to_string())).collect();
