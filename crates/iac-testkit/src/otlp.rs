@@ -1,4 +1,4 @@
-//! An OTLP/HTTP trace receiver on 127.0.0.1:<free port> (built on
+//! An OTLP/HTTP trace receiver on `127.0.0.1:<free port>` (built on
 //! [`crate::recorder`]): it accepts `POST /v1/traces` with protobuf bodies,
 //! as OpenTelemetry exporters send them, and decodes the spans so tests can
 //! check names, attributes and parent links.

@@ -1,4 +1,4 @@
-//! A provider registry on 127.0.0.1:<free port> speaking Terraform's
+//! A provider registry on `127.0.0.1:<free port>` speaking Terraform's
 //! provider registry protocol: service discovery (`providers.v1`),
 //! `NS/TYPE/versions`, `NS/TYPE/VERSION/download/OS/ARCH`, and the files
 //! those answers point at (the zip packages, `SHA256SUMS`, its signature).

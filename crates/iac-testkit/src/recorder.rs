@@ -1,4 +1,4 @@
-//! An HTTP server on 127.0.0.1:<free port> (hyper, on a thread and runtime
+//! An HTTP server on `127.0.0.1:<free port>` (hyper, on a thread and runtime
 //! of its own, so it works from sync and async tests alike) that answers
 //! every request with a fixed status and records it (method, path, headers,
 //! body), for tests of code that pushes data out: metrics to a Pushgateway,

@@ -1,4 +1,4 @@
-//! A module registry on 127.0.0.1:<free port> speaking Terraform's module
+//! A module registry on `127.0.0.1:<free port>` speaking Terraform's module
 //! registry protocol (service discovery, `versions`, `download` with
 //! `X-Terraform-Get`) and serving the packages as tar.gz archives made by
 //! the system's `tar` program from directories the test writes. It can
