@@ -4,7 +4,7 @@
 //! message, the key id and any KDF salt in a header the tag authenticates),
 //! keys (a raw 256-bit key, or a passphrase stretched by argon2id), the
 //! [`Keyring`] that seals with one key and opens with any it holds, and
-//! [`EncryptedBackend`], a [`StateBackend`] decorator that seals every
+//! [`EncryptedBackend`], a [`StateBackend`](iac_core::backend::StateBackend) decorator that seals every
 //! snapshot and journal record of the backend it wraps. Plain (never
 //! encrypted) state stays readable, so existing state can be migrated; a
 //! sealed value that no key opens is an error naming its key id.
