@@ -196,7 +196,7 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
         /// Push the metrics (Prometheus text) to a Pushgateway at URL, one
-        /// group per stack: URL/metrics/job/iac_drift/stack/<name>.
+        /// group per stack: `URL/metrics/job/iac_drift/stack/<name>`.
         #[arg(long, value_name = "URL")]
         push: Option<String>,
         /// Also list cloud objects of the supported types that no state knows about.

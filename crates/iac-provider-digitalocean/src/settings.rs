@@ -14,7 +14,7 @@ pub struct ProviderConfig {
     /// or DIGITALOCEAN_TOKEN / DIGITALOCEAN_ACCESS_TOKEN
     #[sdk(optional, sensitive)]
     token: Option<String>,
-    /// default https://api.digitalocean.com
+    /// default `https://api.digitalocean.com`
     #[sdk(optional)]
     api_endpoint: Option<String>,
     #[sdk(optional)]
