@@ -231,7 +231,10 @@ mod conformance_coverage {
             let p = entry.path();
             if p.is_dir() {
                 conformance_sources(&p, out);
-            } else if p.file_name().is_some_and(|n| n.to_string_lossy().contains("conformance")) || p.components().any(|c| c.as_os_str() == "conformance") {
+            } else if p.file_name().is_some_and(|n| n.to_string_lossy().contains("conformance"))
+                || p.components().any(|c| c.as_os_str() == "conformance")
+                || std::fs::read_to_string(&p).is_ok_and(|t| t.contains("conformance::provider"))
+            {
                 out.push(p);
             }
         }
