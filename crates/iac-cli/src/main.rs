@@ -5,10 +5,6 @@
 //! Architecture Invariant: this is the only crate that names concrete
 //! providers and backends; commands stay thin over `iac_engine::ops`.
 
-// why: the doc comments of the argument types are clap's `--help` text, in
-// which `<name>` is meant literally, not as HTML.
-#![allow(rustdoc::invalid_html_tags)]
-
 #[macro_use]
 mod out;
 mod args;

@@ -17,10 +17,6 @@
 //! the engine, the language crate or the CLI (the engine and the simulator
 //! are test-only dependencies).
 
-// why: a field's doc comment is its attribute's description in the schema
-// users see ("default https://api.digitalocean.com"), so URLs stay bare there.
-#![allow(rustdoc::bare_urls)]
-
 pub mod api;
 pub mod client;
 pub mod error;
