@@ -33,7 +33,7 @@ const ADDRS: &[&str] = &[
     "aws_kms_alias.secrets",
 ];
 
-fn services(edited: bool, ecr_endpoint: &str) -> String {
+fn services(edited: bool, ecr_endpoint: &str, policy_queue: &str) -> String {
     let (retention, env, visibility, action, state, detail, attempts, description, rotation, alias_key) = if edited {
         (
             14,
@@ -88,15 +88,18 @@ resource "aws_sqs_queue" "events" {{
   redrive_policy             = jsonencode({{ deadLetterTargetArn = aws_sqs_queue.dlq.arn, maxReceiveCount = {attempts} }})
 }}
 
+# On a queue made outside the stack: a managed queue would report the
+# policy another resource set on it as drift after the first apply (as
+# upstream's does), which the suite rightly refuses.
 resource "aws_sqs_queue_policy" "events" {{
-  queue_url = aws_sqs_queue.events.id
+  queue_url = "{policy_queue}"
   policy = jsonencode({{
     Version = "2012-10-17"
     Statement = [{{
       Effect    = "Allow"
       Principal = {{ Service = ["events.amazonaws.com", "sqs.amazonaws.com"] }}
       Action    = {action}
-      Resource  = aws_sqs_queue.events.arn
+      Resource  = "arn:aws:sqs:us-east-1:123456789012:conformance-policy-target"
     }}]
   }})
 }}
@@ -146,12 +149,13 @@ resource "aws_kms_alias" "secrets" {{
     )
 }
 
-/// One JSON-protocol call to moto, unsigned (moto checks no signatures).
-fn moto_call(endpoint: &str, target: &str, service: &str, body: &serde_json::Value) {
+/// One JSON-protocol call to moto, unsigned (moto checks no signatures); its answer.
+fn moto_call(endpoint: &str, target: &str, service: &str, body: &serde_json::Value) -> serde_json::Value {
     let addr = endpoint.trim_start_matches("http://");
     let body = body.to_string();
+    let version = if service == "sqs" { "1.0" } else { "1.1" };
     let request = format!(
-        "POST / HTTP/1.1\r\nHost: {addr}\r\nX-Amz-Target: {target}\r\nContent-Type: application/x-amz-json-1.1\r\nAuthorization: AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nX-Amz-Target: {target}\r\nContent-Type: application/x-amz-json-{version}\r\nAuthorization: AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
     let mut s = std::net::TcpStream::connect(addr).expect("moto");
@@ -159,6 +163,16 @@ fn moto_call(endpoint: &str, target: &str, service: &str, body: &serde_json::Val
     let mut response = String::new();
     s.read_to_string(&mut response).unwrap();
     assert!(response.starts_with("HTTP/1.1 200") || response.starts_with("HTTP/1.0 200"), "{target}: {response}");
+    let answer = response.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    serde_json::from_str(answer).unwrap_or(serde_json::Value::Null)
+}
+
+/// Parameters the data sources read, and the queue the policy resource is put on.
+fn seed(endpoint: &str) -> String {
+    moto_call(endpoint, "AmazonSSM.PutParameter", "ssm", &serde_json::json!({"Name": "/conformance/ami", "Value": "ami-0123456789abcdef0", "Type": "String"}));
+    moto_call(endpoint, "AmazonSSM.PutParameter", "ssm", &serde_json::json!({"Name": "/conformance/secret", "Value": "hunter2", "Type": "SecureString"}));
+    let q = moto_call(endpoint, "AmazonSQS.CreateQueue", "sqs", &serde_json::json!({"QueueName": "conformance-policy-target"}));
+    q["QueueUrl"].as_str().expect("a queue URL").to_string()
 }
 
 /// The headers of the requests an ECR Public stand-in received.
@@ -202,12 +216,11 @@ fn ecr_public() -> (String, Seen) {
 fn json_protocol_services_conform() {
     let moto = iac_testkit::services::Moto::start();
     let endpoint = moto.endpoint();
-    moto_call(&endpoint, "AmazonSSM.PutParameter", "ssm", &serde_json::json!({"Name": "/conformance/ami", "Value": "ami-0123456789abcdef0", "Type": "String"}));
-    moto_call(&endpoint, "AmazonSSM.PutParameter", "ssm", &serde_json::json!({"Name": "/conformance/secret", "Value": "hunter2", "Type": "SecureString"}));
+    let policy_queue = seed(&endpoint);
     let (ecr, seen) = ecr_public();
     let edited: Vec<(&str, Action)> = ADDRS.iter().filter(|a| !a.ends_with(".other")).map(|a| (*a, Update)).collect();
     let creates: Vec<(&str, Action)> = ADDRS.iter().map(|a| (*a, Create)).collect();
-    let steps = vec![Step::new(services(false, &ecr), &creates), Step::new(services(true, &ecr), &edited)];
+    let steps = vec![Step::new(services(false, &ecr, &policy_queue), &creates), Step::new(services(true, &ecr, &policy_queue), &edited)];
     let mut imports: Vec<(String, String)> = ADDRS.iter().filter(|a| !a.contains("event_target")).map(|a| (a.to_string(), "id".to_string())).collect();
     imports.push(("aws_cloudwatch_event_target.spot".into(), "{rule}/{target_id}".into()));
     rt().block_on(async {
@@ -237,12 +250,11 @@ fn json_protocol_services_conform() {
 fn data_sources_report_upstream_s_attributes() {
     let moto = iac_testkit::services::Moto::start();
     let endpoint = moto.endpoint();
-    moto_call(&endpoint, "AmazonSSM.PutParameter", "ssm", &serde_json::json!({"Name": "/conformance/ami", "Value": "ami-0123456789abcdef0", "Type": "String"}));
-    moto_call(&endpoint, "AmazonSSM.PutParameter", "ssm", &serde_json::json!({"Name": "/conformance/secret", "Value": "hunter2", "Type": "SecureString"}));
+    let policy_queue = seed(&endpoint);
     let (ecr, _seen) = ecr_public();
     let text = format!(
         "{}\noutput \"ami\" {{\n  value = [data.aws_ssm_parameter.ami.type, data.aws_ssm_parameter.ami.insecure_value, data.aws_ssm_parameter.ami.version, data.aws_ssm_parameter.ami.arn]\n}}\noutput \"secret\" {{\n  value     = [data.aws_ssm_parameter.secret.type, data.aws_ssm_parameter.secret.insecure_value, data.aws_ssm_parameter.secret.value, data.aws_ssm_parameter.secret.with_decryption]\n  sensitive = true\n}}\noutput \"token\" {{\n  value     = [data.aws_ecrpublic_authorization_token.token.user_name, data.aws_ecrpublic_authorization_token.token.password, data.aws_ecrpublic_authorization_token.token.expires_at, data.aws_ecrpublic_authorization_token.token.id]\n  sensitive = true\n}}\n",
-        services(false, &ecr)
+        services(false, &ecr, &policy_queue)
     );
     rt().block_on(async {
         let tmp = tempfile::tempdir().unwrap();
