@@ -147,7 +147,14 @@ pub enum Command {
         /// planned from its own directory, as with -chdir (so a relative
         /// -out NAME saves each stack's plan as NAME in its directory, and
         /// `iac -chdir=DIR apply NAME` applies it). One report, one exit code.
+        /// A directory with no *.tf file but manifests below it is a GitOps
+        /// tree: its plan is what Argo CD will apply once the change is
+        /// merged, kro's expansions included, compared with -gitops-base.
         dirs: Vec<PathBuf>,
+        /// The git revision GitOps trees are compared with (in a pull
+        /// request: its base branch, e.g. origin/main).
+        #[arg(long = "gitops-base", value_name = "REF", default_value = "HEAD")]
+        gitops_base: String,
     },
     /// Apply a saved plan, or plan and apply.
     Apply {
@@ -246,8 +253,53 @@ pub enum Command {
         force: bool,
         lock_id: String,
     },
+    /// Applications in the GitOps tree (gitops/apps/).
+    #[command(subcommand)]
+    App(AppCommand),
     /// Print the version.
     Version,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AppCommand {
+    /// Write a new application's file, GITOPS/apps/NAME.yaml, from the
+    /// platform's template (a kro ResourceGraphDefinition in the tree),
+    /// checked against its schema and expanded; the Backstage template
+    /// writes the same file.
+    New {
+        /// The application's name (a DNS label).
+        name: String,
+        /// Its container image, pinned to a tag or digest.
+        #[arg(long)]
+        image: String,
+        /// The port it serves HTTP and /metrics on.
+        #[arg(long, default_value_t = iac_kro::app::defaults::PORT)]
+        port: u32,
+        /// Replicas at rest (KEDA never scales below).
+        #[arg(long, default_value_t = iac_kro::app::defaults::REPLICAS)]
+        replicas: u32,
+        /// Most replicas KEDA scales to.
+        #[arg(long = "max-replicas", default_value_t = iac_kro::app::defaults::MAX_REPLICAS)]
+        max_replicas: u32,
+        /// The business metric to scale on (default: NAME_requests_in_flight).
+        #[arg(long)]
+        metric: Option<String>,
+        /// The metric's value one replica handles.
+        #[arg(long = "metric-target", default_value_t = iac_kro::app::defaults::METRIC_TARGET)]
+        metric_target: u32,
+        /// The namespace of its objects.
+        #[arg(long, default_value = iac_kro::app::defaults::NAMESPACE)]
+        namespace: String,
+        /// The GitOps tree.
+        #[arg(long, default_value = "gitops")]
+        gitops: PathBuf,
+        /// The template's kind.
+        #[arg(long, default_value = "WebApp")]
+        kind: String,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]

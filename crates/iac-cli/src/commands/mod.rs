@@ -4,6 +4,7 @@
 mod comment;
 mod drift;
 mod fmt;
+mod gitops;
 mod migrate;
 mod modules;
 mod plan_apply;
@@ -59,7 +60,9 @@ pub async fn run(cli: Cli) -> u8 {
         Command::Fmt { check, diff, recursive, paths } => fmt::run(&ctx, check, diff, recursive, paths),
         Command::Init { backend_config, migrate_state, lock, providers } => init(&ctx, backend_config, migrate_state, lock, providers).await,
         Command::Validate { json } => validate(&ctx, json).await,
-        Command::Plan { plan, out, detailed_exitcode, json, report, dirs } => plan_apply::plan(&ctx, plan, out, detailed_exitcode, json, report, dirs).await,
+        Command::Plan { plan, out, detailed_exitcode, json, report, dirs, gitops_base } => {
+            plan_apply::plan(&ctx, plan, out, detailed_exitcode, json, report, dirs, &gitops_base).await
+        }
         Command::Apply { plan, auto_approve, plan_file, summary_markdown } => plan_apply::apply(&ctx, plan, auto_approve, plan_file, summary_markdown).await,
         Command::Destroy { mut plan, auto_approve } => {
             plan.destroy = true;
@@ -85,6 +88,9 @@ pub async fn run(cli: Cli) -> u8 {
         }
         Command::Import { vars, lock, address, id } => import(&ctx, vars, lock, address, id).await,
         Command::ForceUnlock { lock_id, .. } => state::force_unlock(&ctx, lock_id).await,
+        Command::App(crate::args::AppCommand::New { name, image, port, replicas, max_replicas, metric, metric_target, namespace, gitops, kind, force }) => {
+            gitops::app_new(&ctx, gitops::NewArgs { name, image, port, replicas, max_replicas, metric, metric_target, namespace, gitops, kind, force })
+        }
     }
 }
 
@@ -105,6 +111,7 @@ pub fn name(c: &Command) -> &'static str {
         Command::Providers(_) => "providers",
         Command::Import { .. } => "import",
         Command::ForceUnlock { .. } => "force-unlock",
+        Command::App(_) => "app",
         Command::Version => "version",
         #[allow(unreachable_patterns)]
         _ => "command",

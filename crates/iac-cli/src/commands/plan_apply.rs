@@ -54,12 +54,15 @@ fn run_options(ctx: &Ctx, p: &PlanArgs) -> Result<RunOptions, u8> {
     Ok(RunOptions { mode, refresh: p.refresh, targets, replace, parallelism: p.parallelism.max(1), ..RunOptions::default() })
 }
 
-/// The result of planning one stack of `iac plan DIR...`.
+/// The result of planning one stack of `iac plan DIR...` (or a GitOps
+/// tree, which has no loaded stack and is never saved).
 struct StackPlan {
     name: String,
     dir: PathBuf,
     sources: iac_lang::source::SourceMap,
-    result: Result<(Loaded, ops::PlanOutcome), iac_engine::EngineError>,
+    result: Result<(Option<Loaded>, ops::PlanOutcome), iac_engine::EngineError>,
+    /// For a GitOps tree: what it was compared with.
+    gitops: Option<String>,
 }
 
 impl StackPlan {
@@ -86,14 +89,14 @@ async fn plan_stack(ctx: &Ctx, p: &PlanArgs, dir: PathBuf, out: Option<&PathBuf>
     let name = super::comment::stack_name(&dir);
     let stack = match super::comment::open_stack(ctx, &dir, &p.lock) {
         Ok(s) => s,
-        Err((e, sources)) => return StackPlan { name, dir, sources, result: Err(e) },
+        Err((e, sources)) => return StackPlan { name, dir, sources, result: Err(e), gitops: None },
     };
     // The stack's directory is left when `stack` goes out of scope, at the end.
     let (loaded, env) = (stack.loaded, &stack.env);
     let sources = loaded.stack.sources.clone();
     let run = match run_options(ctx, p) {
         Ok(r) => r,
-        Err(_) => return StackPlan { name, dir, sources, result: Err(iac_engine::EngineError::Invalid("invalid -target or -replace".into())) },
+        Err(_) => return StackPlan { name, dir, sources, result: Err(iac_engine::EngineError::Invalid("invalid -target or -replace".into())), gitops: None },
     };
     watch_interrupt(env.cancel.clone());
     match ops::plan_loaded(&loaded, env, PlanRequest { vars: cli_vars(&p.vars, true), run }).await {
@@ -103,20 +106,33 @@ async fn plan_stack(ctx: &Ctx, p: &PlanArgs, dir: PathBuf, out: Option<&PathBuf>
             if let Some(path) = out {
                 if let Err(e) = write_plan(path, &o.plan) {
                     ctx.reporter.error(&e);
-                    return StackPlan { name, dir, sources, result: Err(iac_engine::EngineError::Invalid(e)) };
+                    return StackPlan { name, dir, sources, result: Err(iac_engine::EngineError::Invalid(e)), gitops: None };
                 }
             }
-            StackPlan { name, dir, sources, result: Ok((loaded, o)) }
+            StackPlan { name, dir, sources, result: Ok((Some(loaded), o)), gitops: None }
         }
         Err(e) => {
             ctx.fail(&e, Some(&loaded));
-            StackPlan { name, dir, sources, result: Err(e) }
+            StackPlan { name, dir, sources, result: Err(e), gitops: None }
+        }
+    }
+}
+
+/// A GitOps tree's plan: what Argo CD will apply, kro's expansions included.
+fn plan_gitops_tree(ctx: &Ctx, dir: PathBuf, base: &str) -> StackPlan {
+    let name = super::comment::stack_name(&dir);
+    let sources = iac_lang::source::SourceMap::default();
+    match super::gitops::plan_tree(&dir, base) {
+        Ok((plan, against)) => StackPlan { name, dir, sources, result: Ok((None, ops::PlanOutcome { plan, warnings: Vec::new() })), gitops: Some(against) },
+        Err(e) => {
+            ctx.reporter.error(&format!("{}: {e}", dir.display()));
+            StackPlan { name, dir, sources, result: Err(iac_engine::EngineError::Invalid(e)), gitops: Some(String::new()) }
         }
     }
 }
 
 #[allow(clippy::too_many_arguments)]
-pub async fn plan(ctx: &Ctx, p: PlanArgs, out: Option<PathBuf>, detailed: bool, json: bool, report: ReportArgs, dirs: Vec<PathBuf>) -> u8 {
+pub async fn plan(ctx: &Ctx, p: PlanArgs, out: Option<PathBuf>, detailed: bool, json: bool, report: ReportArgs, dirs: Vec<PathBuf>, gitops_base: &str) -> u8 {
     let format = match super::show::format(ctx, json, &report) {
         Ok(f) => f,
         Err(c) => return c,
@@ -125,7 +141,11 @@ pub async fn plan(ctx: &Ctx, p: PlanArgs, out: Option<PathBuf>, detailed: bool, 
     let dirs = if dirs.is_empty() { vec![ctx.dir.clone()] } else { dirs };
     let mut stacks = Vec::with_capacity(dirs.len());
     for dir in dirs {
-        stacks.push(plan_stack(ctx, &p, dir, out.as_ref()).await);
+        if super::gitops::is_tree(&dir) {
+            stacks.push(plan_gitops_tree(ctx, dir, gitops_base));
+        } else {
+            stacks.push(plan_stack(ctx, &p, dir, out.as_ref()).await);
+        }
     }
     let mut code = combine_exit_codes(stacks.iter().map(|s| s.exit_code(detailed)));
     match format {
@@ -135,7 +155,7 @@ pub async fn plan(ctx: &Ctx, p: PlanArgs, out: Option<PathBuf>, detailed: bool, 
                 .map(|s| Section {
                     name: &s.name,
                     outcome: match &s.result {
-                        Ok((l, o)) => Outcome::Planned { plan: &o.plan, warnings: &o.warnings, sources: &l.stack.sources },
+                        Ok((_, o)) => Outcome::Planned { plan: &o.plan, warnings: &o.warnings, sources: &s.sources },
                         Err(e) => Outcome::Failed { error: e, sources: &s.sources },
                     },
                 })
@@ -167,6 +187,10 @@ pub async fn plan(ctx: &Ctx, p: PlanArgs, out: Option<PathBuf>, detailed: bool, 
                 if several {
                     stdout.push(&format!("{}=== {} ===\n\n", if i > 0 { "\n" } else { "" }, s.name));
                 }
+                if let (Some(against), Ok(_)) = (&s.gitops, &s.result) {
+                    stdout
+                        .push(&format!("GitOps tree {}, {against}: what Argo CD applies once this is merged, kro's expansions included.\n\n", s.dir.display()));
+                }
                 match &s.result {
                     Ok((_, o)) => iac_render::human::render_plan_into(&o.plan, Style { color: ctx.color }, &mut |chunk| stdout.push(chunk)),
                     Err(_) if several => stdout.push("The plan failed; the errors are above.\n"),
@@ -177,7 +201,7 @@ pub async fn plan(ctx: &Ctx, p: PlanArgs, out: Option<PathBuf>, detailed: bool, 
         }
     }
     if let (Some(path), Format::Human) = (&out, &format) {
-        for s in stacks.iter().filter(|s| s.result.is_ok()) {
+        for s in stacks.iter().filter(|s| s.result.is_ok() && s.gitops.is_none()) {
             if several {
                 let shown = if path.is_relative() { s.dir.join(path) } else { path.clone() };
                 outln!(
