@@ -116,3 +116,62 @@ fn nodes_replaced_by_the_cloud_are_not_drift_but_a_rescaled_pool_is() {
     let paths: Vec<&str> = j["stacks"][0]["resources"][0]["attributes"].as_array().expect("attributes").iter().filter_map(|a| a["path"].as_str()).collect();
     assert_eq!(paths, vec!["node_pool[0].node_count"], "{}", out.stdout);
 }
+
+/// kill -9 while `iac apply` waits for a new database cluster to come
+/// online (DigitalOcean has made it; iac has not heard back that it is
+/// done): the re-run finds the cluster by its name and adopts it, once
+/// online, instead of making a second one; nothing is left pending and the
+/// plan after is empty.
+#[test]
+fn kill_9_while_creating_a_database_cluster_then_the_rerun_adopts_it() {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let mut cfg = iac_do_sim::SimConfig::fast();
+    cfg.faults.rate_limit_per_minute = 0;
+    cfg.record = true;
+    // Long enough to be killed in the middle of the wait, short enough for a test.
+    cfg.provision_delay_ms = 3_000;
+    let handle = rt.block_on(iac_do_sim::Simulator::start(cfg)).expect("simulator");
+    let stack = format!(
+        "provider \"digitalocean\" {{\n  api_endpoint = \"{}\"\n  poll_interval_ms = 50\n}}\n\nresource \"digitalocean_database_cluster\" \"pg\" {{\n  name       = \"orders-db\"\n  engine     = \"pg\"\n  version    = \"17\"\n  size       = \"db-s-1vcpu-2gb\"\n  region     = \"fra1\"\n  node_count = 1\n  maintenance_window {{\n    day  = \"sunday\"\n    hour = \"03:00\"\n  }}\n  timeouts {{\n    create = \"2m\"\n  }}\n}}\n\nresource \"digitalocean_database_db\" \"orders\" {{\n  cluster_id = digitalocean_database_cluster.pg.id\n  name       = \"orders\"\n}}\n",
+        handle.url()
+    );
+    let mut repo = Stack::files("db", &[("main.tf", &stack)]);
+    repo.env.insert("DIGITALOCEAN_TOKEN".into(), TOKEN.into());
+    let creates = || handle.exchanges().iter().filter(|e| e.method == "POST" && e.path == "/v2/databases" && e.status == 201).count();
+
+    let run = repo.spawn(&["apply", "-auto-approve"], "killed");
+    let start = std::time::Instant::now();
+    while creates() == 0 {
+        assert!(start.elapsed() < std::time::Duration::from_secs(60), "no create within 60 s:\n{}", run.stderr());
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // The create was answered; iac now polls for `online`. Kill it there.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    run.signal(9);
+    let killed = run.wait();
+    assert_eq!(killed.code, 128 + 9, "killed by SIGKILL:\n{}", killed.stderr);
+    handle.with_store(|s| {
+        assert_eq!(s.databases.len(), 1);
+        assert_eq!(s.databases[0].status.as_str(), "creating", "killed while the cluster was still being made");
+    });
+    assert!(!repo.state_list().iter().any(|a| a == "digitalocean_database_cluster.pg"), "an unfinished create is not in state");
+    let pending = repo.state_json()["pending"].clone();
+    assert!(pending.to_string().contains("digitalocean_database_cluster.pg"), "the create's intent is kept: {pending}");
+
+    let again = repo.run(&["apply", "-auto-approve"]);
+    again.ok();
+    assert_eq!(creates(), 1, "the re-run adopted the cluster instead of creating a second one");
+    let (id, window) = handle.with_store(|s| {
+        assert_eq!(s.databases.len(), 1, "one cluster named orders-db");
+        let d = &s.databases[0];
+        assert_eq!(d.status.as_str(), "online");
+        assert!(d.dbs.iter().any(|n| n == "orders"), "the rest of the stack was made");
+        (d.id.clone(), (d.maintenance_day.clone(), d.maintenance_hour.clone()))
+    });
+    assert_eq!(window, ("sunday".to_string(), "03:00:00".to_string()), "the adopted cluster got its configured window");
+    let state = repo.state_json();
+    let attrs = &state["resources"]["digitalocean_database_cluster.pg"]["attributes"];
+    assert_eq!(attrs["id"], id.as_str(), "state holds the adopted cluster: {state}");
+    assert!(state["pending"].as_array().is_none_or(|p| p.is_empty()), "nothing left pending: {}", state["pending"]);
+    repo.run(&["plan", "-detailed-exitcode"]).expect_code(0);
+}

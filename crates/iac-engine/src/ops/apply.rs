@@ -63,7 +63,12 @@ pub async fn plan_and_apply(
         let span = tracing::info_span!("plan", mode = ?req.run.mode);
         let (mut outcome, _) = tracing::Instrument::instrument(plan_locked(loaded, env, req, vars), span).await?;
         outcome.warnings.extend(var_warnings);
-        if !confirm(&outcome) || !outcome.plan.has_changes() {
+        if !confirm(&outcome) {
+            return Ok(None);
+        }
+        // A plan without changes is still applied when its recovery adopted
+        // objects an interrupted run made: they and the resolved intents are saved.
+        if !outcome.plan.has_changes() && statemgr::load(env.backend.as_ref()).await?.pending.len() == outcome.plan.prior_state.pending.len() {
             return Ok(None);
         }
         tracing::Instrument::instrument(apply_locked(loaded, env, outcome.plan, parallelism), tracing::info_span!("apply")).await.map(Some)
@@ -87,6 +92,8 @@ async fn apply_locked(loaded: &Loaded, env: &Env, plan: Plan, parallelism: usize
             plan.prior_lineage, plan.prior_serial, current.state.lineage, current.state.serial
         )));
     }
+    // Intents the plan resolved (objects its recovery adopted, or planned again as creates) are done.
+    current.pending.retain(|p| plan.prior_state.pending.iter().any(|q| q.addr == p.addr));
     // Start from the plan's view of the prior state (refreshed, moved, imported), made durable first.
     let mut base = plan.prior_state.clone();
     base.lineage = current.state.lineage.clone();

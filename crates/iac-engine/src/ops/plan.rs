@@ -97,7 +97,10 @@ pub(super) async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, va
     // The walk's warnings (an interrupted create nobody could adopt) are the plan's too.
     let run_warnings = outcome.diags;
     let mut changes = outcome.changes;
-    let refreshed = outcome.state;
+    let mut refreshed = outcome.state;
+    // The intents the walk left unresolved (recovery adopted the others, or
+    // planned them again as creates): what the apply of this plan keeps pending.
+    refreshed.pending = outcome.pending;
     let scope = DeleteScope {
         root: &loaded.stack.root,
         mode,
