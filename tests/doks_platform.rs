@@ -1,8 +1,12 @@
 //! `stacks/doks-platform` whole, through the engine as the CLI runs it:
-//! network, cluster and pools on the DigitalOcean simulator, then KEDA
-//! (the vendored chart, real helm) and Argo CD with its root Application on
-//! the fake Kubernetes API, in one apply; a no-op re-plan; drift after an
-//! out-of-band change; and a destroy that removes everything.
+//! network, cluster and pools, and a managed PostgreSQL cluster in the same
+//! VPC (database, user, pool, trusted sources naming only the cluster) on
+//! the DigitalOcean simulator, then the database's connection details as a
+//! Secret, KEDA (the vendored chart, real helm) and Argo CD with its root
+//! Application on the fake Kubernetes API, in one apply; a no-op re-plan;
+//! drift after out-of-band changes (a relabelled deployment, a database
+//! resized in the console) put back in place; and a destroy that removes
+//! everything.
 
 mod platform_support;
 
@@ -57,9 +61,15 @@ fn doks_platform_stack_installs_core_components_and_argocd_in_one_apply() {
         assert_eq!(
             created,
             vec![
+                "digitalocean_database_cluster.postgres",
+                "digitalocean_database_connection_pool.app",
+                "digitalocean_database_db.app",
+                "digitalocean_database_firewall.postgres",
+                "digitalocean_database_user.app",
                 "digitalocean_kubernetes_cluster.platform",
                 "digitalocean_kubernetes_node_pool.workloads",
                 "digitalocean_vpc.platform",
+                "kubernetes_manifest.database_credentials",
                 "module.argocd.kubernetes_manifest.namespace",
                 "module.argocd.kubernetes_manifest.root_app",
                 "module.argocd.kubernetes_manifests.install",
@@ -74,6 +84,34 @@ fn doks_platform_stack_installs_core_components_and_argocd_in_one_apply() {
         assert_eq!(out.state.outputs["core_releases"].value, json!(["keda", "kro"]));
 
         let kube = Actor::new(&kube_sim.url()).await;
+
+        // The data layer: PostgreSQL in the cluster's VPC, reachable from the cluster only.
+        let (db_id, db_password) = do_sim.with_store(|s| {
+            let (c, d) = (&s.clusters[0], &s.databases[0]);
+            assert_eq!((d.name.as_str(), d.engine.as_str(), d.status.as_str()), ("platform-pg", "pg", "online"));
+            assert_eq!(d.private_network_uuid, c.vpc_uuid, "same VPC as the cluster");
+            assert_eq!(d.rules.iter().map(|r| (r.kind.as_str(), r.value.as_str())).collect::<Vec<_>>(), vec![("k8s", c.id.as_str())]);
+            let app = d.users.iter().find(|u| u.name == "app").expect("the application's user");
+            (d.id.clone(), app.password.clone())
+        });
+        // Its connection details reach the cluster as a Secret...
+        let secret = kube.get(("v1", "Secret", "secrets"), Some("default"), "app-database").await.expect("the database Secret");
+        let secret: k8s_openapi::api::core::v1::Secret = serde_json::from_value(secret).expect("a Secret");
+        let data = secret.data.unwrap_or_default();
+        let text = |k: &str| String::from_utf8(data.get(k).unwrap_or_else(|| panic!("no {k} in the Secret")).0.clone()).unwrap();
+        let url = text("DATABASE_URL");
+        assert!(url.starts_with(&format!("postgresql://app:{db_password}@private-platform-pg-")) && url.ends_with(":25061/app?sslmode=require"), "{url}");
+        assert_eq!((text("PGUSER"), text("PGPASSWORD"), text("PGPORT"), text("PGDATABASE")), ("app".into(), db_password.clone(), "25061".into(), "app".into()));
+        assert!(text("ca.crt").starts_with("-----BEGIN CERTIFICATE-----"));
+        // ...sensitive end to end: marked in state, and never in the object state keeps.
+        let creds = &out.state.resources[&"kubernetes_manifest.database_credentials".parse().unwrap()];
+        let data_v = creds.value().get("manifest").and_then(|m| m.get("data")).cloned().expect("the manifest's data");
+        for k in ["DATABASE_URL", "PGPASSWORD"] {
+            assert!(data_v.get(k).is_some_and(|v| v.is_sensitive()), "{k} is sensitive in state");
+        }
+        assert!(!creds.attributes["object"].to_string().contains(&db_password), "the Secret's values stay out of `object`");
+        let user = &out.state.resources[&"digitalocean_database_user.app".parse().unwrap()];
+        assert!(user.value().get("password").is_some_and(|v| v.is_sensitive()));
         let server = kube.get(("apps/v1", "Deployment", "deployments"), Some("argocd"), "argocd-server").await.expect("Argo CD is installed");
         assert!(server["status"]["availableReplicas"].as_i64().unwrap_or(0) >= 1);
         let root = kube.get(("argoproj.io/v1alpha1", "Application", "applications"), Some("argocd"), "root").await.expect("the root Application");
@@ -110,11 +148,39 @@ fn doks_platform_stack_installs_core_components_and_argocd_in_one_apply() {
         let paths: Vec<String> = drift.drift.iter().flat_map(|d| d.paths.iter().map(move |p| format!("{} {p}", d.addr))).collect();
         assert_eq!(paths, vec!["module.argocd.kubernetes_manifests.install objects.apps/v1/Deployment/argocd/argocd-server"]);
 
+        // Someone resizes the database in the DigitalOcean console (the API call the console makes).
+        let console = iac_provider_digitalocean::client::Client::new(iac_provider_digitalocean::client::ClientConfig {
+            endpoint: do_sim.url(),
+            token: iac_provider_digitalocean::client::Secret::new("dop_v1_console"),
+            retry: Default::default(),
+            request_timeout: std::time::Duration::from_secs(10),
+            user_agent: "console".into(),
+        })
+        .unwrap();
+        console.put(&format!("/v2/databases/{db_id}/resize"), &json!({"size": "db-s-2vcpu-4gb", "num_nodes": 2})).await.expect("a console resize");
+        let drift = plan_with(PlanMode::RefreshOnly).await.expect("refresh-only plan").plan;
+        let db_paths: Vec<String> = drift
+            .drift
+            .iter()
+            .filter(|d| d.addr.to_string() == "digitalocean_database_cluster.postgres")
+            .flat_map(|d| d.paths.iter().map(|p| p.to_string()))
+            .collect();
+        assert!(db_paths.contains(&"size".to_string()) && db_paths.contains(&"node_count".to_string()), "{db_paths:?}");
+        // Putting both back: the deployment's label, and the database resized back in place.
+        let fix = plan_with(PlanMode::Normal).await.expect("plan").plan;
+        assert_eq!(changes(&fix), vec!["Update digitalocean_database_cluster.postgres", "Update module.argocd.kubernetes_manifests.install"]);
+        ops::apply(&st, &env, fix, 10).await.expect("apply");
+        do_sim.with_store(|s| {
+            assert_eq!((s.databases[0].id.as_str(), s.databases[0].size.as_str(), s.databases[0].num_nodes), (db_id.as_str(), "db-s-1vcpu-2gb", 1))
+        });
+        assert!(changes(&plan_with(PlanMode::Normal).await.expect("plan").plan).is_empty());
+
         let d = plan_with(PlanMode::Destroy).await.expect("destroy plan").plan;
         ops::apply(&st, &env, d, 10).await.expect("destroy");
         assert!(kube.get(("apps/v1", "Deployment", "deployments"), Some("argocd"), "argocd-server").await.is_none());
         assert!(kube.get(("v1", "Namespace", "namespaces"), None, "keda").await.is_none());
-        do_sim.with_store(|s| assert!(s.clusters.is_empty() && s.vpcs.iter().all(|v| v.default)));
+        assert!(kube.get(("v1", "Secret", "secrets"), Some("default"), "app-database").await.is_none());
+        do_sim.with_store(|s| assert!(s.clusters.is_empty() && s.databases.is_empty() && s.vpcs.iter().all(|v| v.default)));
         do_sim.stop();
         kube_sim.stop().await;
     });
