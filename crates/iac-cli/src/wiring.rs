@@ -18,6 +18,9 @@ pub fn native_registry() -> Registry {
     r.register(Arc::new(iac_provider_aws::AwsFactory::from_env()));
     r.register(Arc::new(iac_provider_kubernetes::KubernetesFactory::from_env()));
     r.register(Arc::new(iac_provider_kubernetes::HelmFactory::from_env()));
+    r.register(iac_provider_tls::factory());
+    r.register(iac_provider_http::factory());
+    r.register(iac_provider_cloudinit::factory());
     r
 }
 
