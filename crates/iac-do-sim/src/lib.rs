@@ -1,7 +1,10 @@
 //! A stateful simulator of the DigitalOcean API v2 subset iac's
 //! `digitalocean` provider uses: VPCs, Kubernetes (DOKS) clusters with their
 //! node pools, kubeconfig and credentials, upgrades, and the options
-//! catalog; page-based lists with `links`/`meta`; DigitalOcean's error
+//! catalog; managed databases (`databases`: clusters of every engine with
+//! users, databases, pools, trusted sources, replicas, configuration and
+//! CA, going `creating` → `online` and through resizes, migrations and
+//! upgrades); page-based lists with `links`/`meta`; DigitalOcean's error
 //! bodies and rate-limit headers. Clusters go `provisioning` → `running`
 //! after a configurable delay, nodes likewise. Faults (latency, 429s, 5xx,
 //! dropped connections, a per-minute rate limit) are configurable at start

@@ -6,7 +6,7 @@ use clap::Parser;
 use iac_do_sim::{Faults, SimConfig, Simulator};
 
 #[derive(Parser)]
-#[command(name = "iac-do-sim", about = "A stateful simulator of the DigitalOcean API (VPCs, DOKS clusters, node pools)")]
+#[command(name = "iac-do-sim", about = "A stateful simulator of the DigitalOcean API (VPCs, DOKS clusters, node pools, managed databases)")]
 struct Args {
     /// Address to listen on (port 0: a free port, printed on start).
     #[arg(long, default_value = "127.0.0.1:8080")]
@@ -14,7 +14,8 @@ struct Args {
     /// Kubernetes API address that kubeconfigs point at.
     #[arg(long, default_value = "https://127.0.0.1:6443")]
     kube_api: String,
-    /// Milliseconds a cluster spends provisioning (and upgrading).
+    /// Milliseconds a cluster spends provisioning (and upgrading), and a
+    /// database cluster creating (and resizing, migrating, upgrading).
     #[arg(long, default_value_t = 2000)]
     provision_delay_ms: u64,
     #[arg(long, default_value_t = 1000)]
