@@ -379,39 +379,6 @@ pub enum StateCommand {
     },
 }
 
-/// Parses "30s", "5m", "1h", "0s".
-pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
-    let s = s.trim();
-    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.len()));
-    let n: f64 = num.parse().map_err(|_| format!("invalid duration {s:?} (use 30s, 5m, 1h)"))?;
-    let secs = match unit {
-        "" | "s" => n,
-        "ms" => n / 1000.0,
-        "m" => n * 60.0,
-        "h" => n * 3600.0,
-        _ => return Err(format!("invalid duration {s:?} (use 30s, 5m, 1h)")),
-    };
-    Ok(std::time::Duration::from_secs_f64(secs))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn single_dash_flags_become_long() {
-        let v = normalize(vec!["iac".into(), "plan".into(), "-out=p.bin".into(), "-var".into(), "a=-1".into(), "-".into(), "-x".into()]);
-        assert_eq!(v, vec!["iac", "plan", "--out=p.bin", "--var", "a=-1", "-", "-x"]);
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("30s").unwrap().as_secs(), 30);
-        assert_eq!(parse_duration("2m").unwrap().as_secs(), 120);
-        assert!(parse_duration("abc").is_err());
-    }
-}
-
 /// How `iac init` chooses and installs providers.
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct ProviderInstallArgs {
@@ -427,4 +394,15 @@ pub struct ProviderInstallArgs {
     /// plugin is installed (repeatable; remembered for later inits).
     #[arg(long = "native")]
     pub native: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_dash_flags_become_long() {
+        let v = normalize(vec!["iac".into(), "plan".into(), "-out=p.bin".into(), "-var".into(), "a=-1".into(), "-".into(), "-x".into()]);
+        assert_eq!(v, vec!["iac", "plan", "--out=p.bin", "--var", "a=-1", "-", "-x"]);
+    }
 }

@@ -206,7 +206,7 @@ impl Ctx {
             }
         }
         let lock_timeout = match lock {
-            Some(l) => crate::args::parse_duration(&l.lock_timeout).map_err(|e| {
+            Some(l) => iac_core::time::parse_duration(&l.lock_timeout).map_err(|e| {
                 self.reporter.error(&format!("-lock-timeout: {e}"));
                 1u8
             })?,
@@ -294,7 +294,7 @@ async fn init(ctx: &Ctx, backend_config: Vec<String>, migrate_state: bool, lock:
         Err(c) => return c,
     };
     let overrides: Vec<(String, String)> = backend_config.iter().filter_map(|kv| kv.split_once('=').map(|(k, v)| (k.to_string(), v.to_string()))).collect();
-    let timeout = match crate::args::parse_duration(&lock.lock_timeout) {
+    let timeout = match iac_core::time::parse_duration(&lock.lock_timeout) {
         Ok(t) => t,
         Err(e) => {
             ctx.reporter.error(&format!("-lock-timeout: {e}"));
