@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use iac_core::plan::{Action, Plan, PlanMode};
+use iac_core::plan::{Plan, PlanMode};
 use iac_engine::ops::{self, PlanRequest};
 use iac_engine::run::{Event, RunOptions};
 use iac_render::human::{render_plan, Style};
@@ -266,23 +266,11 @@ fn still_running(log: Arc<std::sync::Mutex<ApplyLog>>) -> tokio::task::JoinHandl
             let Ok(l) = log.lock() else { return };
             let mut lines = String::new();
             for (addr, action, elapsed) in l.in_flight(std::time::Instant::now()).into_iter().filter(|(_, _, elapsed)| *elapsed >= every) {
-                lines.push_str(&format!("{addr}: Still {}... [{}s elapsed]\n", still_verb(action), elapsed.as_secs()));
+                lines.push_str(&format!("{addr}: Still {}... [{}s elapsed]\n", action.progressive().to_lowercase(), elapsed.as_secs()));
             }
             crate::out::stdout(&lines);
         }
     })
-}
-
-fn still_verb(a: Action) -> &'static str {
-    match a {
-        Action::Create => "creating",
-        Action::Update => "modifying",
-        Action::Replace => "replacing",
-        Action::Delete => "destroying",
-        Action::Read => "reading",
-        Action::Import => "importing",
-        Action::NoOp => "working",
-    }
 }
 
 fn append(path: &std::path::Path, text: &str) -> Result<(), String> {
@@ -308,20 +296,11 @@ fn watch_interrupt(cancel: Arc<std::sync::atomic::AtomicBool>) {
 /// One line per resource on stdout as it starts, and as it ends with the
 /// time it took (Terraform's wording), so CI logs show where time goes.
 fn progress(e: &Event, elapsed: Option<std::time::Duration>) {
-    let verb = |a: Action| match a {
-        Action::Create => ("Creating...", "Creation complete"),
-        Action::Update => ("Modifying...", "Modifications complete"),
-        Action::Replace => ("Replacing...", "Replacement complete"),
-        Action::Delete => ("Destroying...", "Destruction complete"),
-        Action::Read => ("Reading...", "Read complete"),
-        Action::Import => ("Importing...", "Import complete"),
-        Action::NoOp => ("", ""),
-    };
     match e {
-        Event::Start { addr, action } => outln!("{addr}: {}", verb(*action).0),
-        Event::Done { addr, action, elapsed_ms } => outln!("{addr}: {} after {:.1}s", verb(*action).1, *elapsed_ms as f64 / 1000.0),
+        Event::Start { addr, action } => outln!("{addr}: {}...", action.progressive()),
+        Event::Done { addr, action, elapsed_ms } => outln!("{addr}: {} after {:.1}s", action.completed(), *elapsed_ms as f64 / 1000.0),
         Event::Failed { addr, action, message } => {
-            outln!("{addr}: {} failed after {:.1}s: {message}", verb(*action).0.trim_end_matches("..."), elapsed.unwrap_or_default().as_secs_f64())
+            outln!("{addr}: {} failed after {:.1}s: {message}", action.progressive(), elapsed.unwrap_or_default().as_secs_f64())
         }
         Event::LockWait { .. } => {
             crate::locking::notice(e);

@@ -107,14 +107,10 @@ async fn apply_locked(loaded: &Loaded, env: &Env, plan: Plan, parallelism: usize
     let (journal, writer) = statemgr::Journal::start(env.backend.clone(), base.lineage.clone(), base.serial);
     let mut counts = BTreeMap::new();
     for c in &plan.changes {
-        let k = match c.action {
-            Action::Create => "added",
-            Action::Update => "changed",
-            Action::Replace => "replaced",
-            Action::Delete => "destroyed",
-            Action::Import => "imported",
-            _ => continue,
-        };
+        if matches!(c.action, Action::NoOp | Action::Read) {
+            continue;
+        }
+        let k = c.action.done();
         *counts.entry(k).or_insert(0) += 1;
     }
     let targets: Vec<Target> = plan.targets.iter().filter_map(|t| t.parse().ok()).collect();
