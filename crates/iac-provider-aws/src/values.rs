@@ -50,28 +50,7 @@ pub fn keep_equivalent_json(configured: Option<&str>, from_aws: &str) -> String 
 
 /// Parses Terraform's durations ("30m", "1h30m", "90s", "2h").
 pub fn parse_duration(s: &str) -> Option<std::time::Duration> {
-    let mut total = 0f64;
-    let mut num = String::new();
-    let mut any = false;
-    for ch in s.trim().chars() {
-        if ch.is_ascii_digit() || ch == '.' {
-            num.push(ch);
-            continue;
-        }
-        let n: f64 = num.parse().ok()?;
-        num.clear();
-        total += n * match ch {
-            'h' => 3600.0,
-            'm' => 60.0,
-            's' => 1.0,
-            _ => return None,
-        };
-        any = true;
-    }
-    if !num.is_empty() || !any {
-        return None;
-    }
-    Some(std::time::Duration::from_secs_f64(total))
+    iac_core::time::parse_duration(s.trim()).ok()
 }
 
 #[cfg(test)]
