@@ -37,7 +37,8 @@ pub struct Case {
     pub steps: Vec<Step>,
     /// Objects to re-import after the last step: (address, attribute of the
     /// object whose value is its import ID, usually `id`; or a template of
-    /// attributes such as `{cluster_id},{name}` for IDs made of several).
+    /// attributes such as `{cluster_id},{name}` for IDs made of several;
+    /// numbers are written as their text).
     pub imports: Vec<(String, String)>,
     /// How many objects an apply may run at once.
     pub parallelism: usize,
@@ -65,11 +66,27 @@ fn changes(p: &Plan) -> BTreeSet<String> {
     p.changes.iter().filter(|c| c.action != Action::NoOp).map(|c| format!("{:?} {}", c.action, c.addr)).collect()
 }
 
+/// The attributes each planned change touches, `before -> after`, for a
+/// failed assert's message.
+fn differing(p: &Plan) -> String {
+    let mut out = Vec::new();
+    for c in p.changes.iter().filter(|c| c.action != Action::NoOp) {
+        let (Some(before), Some(after)) = (c.before.as_map(), c.after.as_map()) else { continue };
+        for (k, a) in after.iter() {
+            let b = before.get(k).unwrap_or(&Value::Null);
+            if b != a {
+                out.push(format!("{}.{k}: {} -> {}", c.addr, b.to_json(), a.to_json()));
+            }
+        }
+    }
+    out.join("; ")
+}
+
 async fn plan(dir: &Path, env: &Env, mode: PlanMode, what: &str) -> Plan {
     let req = PlanRequest { vars: Vec::new(), run: RunOptions { mode, ..RunOptions::default() } };
     match ops::plan(dir, env, req).await {
         Ok(outcome) => outcome.plan,
-        Err(e) => panic!("{what}: plan failed: {e}"),
+        Err(e) => panic!("{what}: plan failed: {e}: {e:?}"),
     }
 }
 
@@ -140,7 +157,11 @@ fn import_id(attrs: &serde_json::Value, spec: &str) -> Option<String> {
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
         let close = rest[open..].find('}')? + open;
-        out.push_str(attrs.get(&rest[open + 1..close])?.as_str()?);
+        match attrs.get(&rest[open + 1..close])? {
+            serde_json::Value::String(s) => out.push_str(s),
+            serde_json::Value::Number(n) => out.push_str(&n.to_string()),
+            _ => return None,
+        }
         rest = &rest[close + 1..];
     }
     out.push_str(rest);
@@ -171,7 +192,7 @@ pub async fn run(case: &Case, dir: &Path, env: &Env) {
         }
 
         let again = plan(dir, env, PlanMode::Normal, &what).await;
-        assert_eq!(changes(&again), BTreeSet::<String>::new(), "{what}: a plan right after apply must be empty");
+        assert_eq!(changes(&again), BTreeSet::<String>::new(), "{what}: a plan right after apply must be empty; it changes {}", differing(&again));
         let refresh = plan(dir, env, PlanMode::RefreshOnly, &what).await;
         let drift: Vec<String> = refresh.drift.iter().map(|d| format!("{:?} {} at {:?}", d.action, d.addr, d.paths)).collect();
         assert!(drift.is_empty(), "{what}: refresh right after apply found drift: {drift:?}");
@@ -190,7 +211,7 @@ pub async fn run(case: &Case, dir: &Path, env: &Env) {
             panic!("{what}: import {addr} {id} failed: {e}");
         }
         let p = plan(dir, env, PlanMode::Normal, &what).await;
-        assert_eq!(changes(&p), BTreeSet::<String>::new(), "{what}: {addr} imported by {id:?} must plan with no changes");
+        assert_eq!(changes(&p), BTreeSet::<String>::new(), "{what}: {addr} imported by {id:?} must plan with no changes; it changes {}", differing(&p));
     }
 
     let what = format!("{} destroy", case.name);
@@ -282,5 +303,7 @@ mod tests {
         assert_eq!(super::import_id(&attrs, "id").as_deref(), Some("c/database/app"));
         assert_eq!(super::import_id(&attrs, "{cluster_id},{name}").as_deref(), Some("c,app"));
         assert_eq!(super::import_id(&attrs, "{cluster_id},{nope}"), None);
+        let rule = serde_json::json!({"group": "sg-1", "from_port": 443});
+        assert_eq!(super::import_id(&rule, "{group}_{from_port}").as_deref(), Some("sg-1_443"), "numbers as their text");
     }
 }

@@ -374,12 +374,16 @@ impl Resource<DigitalOcean> for DatabaseCluster {
         out
     }
 
+    /// Region slugs are lowercase (upstream's StateFunc): `NYC1` is no change.
+    fn canonical_config(&self, config: &mut Value) {
+        if let Some(r) = get_str(config, "region").map(str::to_lowercase) {
+            set(config, "region", Value::from(r));
+        }
+    }
+
     async fn modify_plan(&self, cx: &Ctx<'_, DigitalOcean>, prior: Option<&Value>, planned: &mut Value, _replace: &mut Vec<AttrPath>) -> Result<(), DoError> {
         let invalid = |message: String| DoError::Invalid { addr: cx.addr.to_string(), message };
         empty_to_null(planned, &["tags"]);
-        if let Some(r) = get_str(planned, "region").map(str::to_lowercase) {
-            set(planned, "region", Value::from(r));
-        }
         // What DigitalOcean picks when the configuration leaves it out.
         for block in ["maintenance_window", "storage_autoscale"] {
             if planned.get(block).and_then(Value::as_list).is_none_or(|l| l.is_empty()) {
