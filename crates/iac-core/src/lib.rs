@@ -10,6 +10,7 @@
 pub mod address;
 pub mod backend;
 pub mod journal;
+pub mod number;
 pub mod path;
 pub mod plan;
 pub mod provider;
@@ -19,5 +20,6 @@ pub mod time;
 pub mod value;
 
 pub use address::{InstanceAddr, InstanceKey, Mode, ModulePath, ResourceAddr};
+pub use number::Number;
 pub use path::{AttrPath, PathStep};
 pub use value::{Value, ValueMap};

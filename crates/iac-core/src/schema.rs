@@ -71,7 +71,7 @@ impl AttrType {
     pub fn convert(&self, v: Value) -> Value {
         let (v, sensitive) = v.unmark();
         let out = match (self, v) {
-            (AttrType::String, Value::Number(n)) => Value::String(crate::value::format_number(n)),
+            (AttrType::String, Value::Number(n)) => Value::String(n.to_string()),
             (AttrType::String, Value::Bool(b)) => Value::String(b.to_string()),
             (AttrType::Number, Value::String(s)) => s.parse().map(Value::Number).unwrap_or(Value::String(s)),
             (AttrType::Bool, Value::String(s)) if s == "true" || s == "false" => Value::Bool(s == "true"),

@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+pub use crate::number::Number;
 use crate::path::{AttrPath, PathStep};
 
 /// Serialized (in saved plans) with serde's externally tagged form, which keeps
@@ -17,7 +18,8 @@ pub enum Value {
     #[default]
     Null,
     Bool(bool),
-    Number(f64),
+    /// Terraform's numbers: exact integers, 512-bit decimals ([`Number`]).
+    Number(Number),
     String(String),
     /// Lists, tuples and sets (a set is a sorted, de-duplicated list).
     List(Vec<Value>),
@@ -161,11 +163,24 @@ impl Value {
         }
     }
 
+    /// The nearest f64 of a number.
     pub fn as_f64(&self) -> Option<f64> {
         match self.unmarked() {
-            Value::Number(n) => Some(*n),
+            Value::Number(n) => Some(n.to_f64()),
             _ => None,
         }
+    }
+
+    pub fn as_number(&self) -> Option<&Number> {
+        match self.unmarked() {
+            Value::Number(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// A number value from a float64 result.
+    pub fn number(f: f64) -> Value {
+        Value::Number(Number::from_f64(f))
     }
 
     pub fn as_map(&self) -> Option<&ValueMap> {
@@ -219,7 +234,7 @@ impl Value {
         match self {
             Value::Null | Value::Unknown => serde_json::Value::Null,
             Value::Bool(b) => serde_json::Value::Bool(*b),
-            Value::Number(n) => number_to_json(*n),
+            Value::Number(n) => n.to_json(),
             Value::String(s) => serde_json::Value::String(s.clone()),
             Value::List(items) => serde_json::Value::Array(items.iter().map(Value::to_json).collect()),
             Value::Map(m) => serde_json::Value::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
@@ -231,7 +246,7 @@ impl Value {
         match j {
             serde_json::Value::Null => Value::Null,
             serde_json::Value::Bool(b) => Value::Bool(*b),
-            serde_json::Value::Number(n) => Value::Number(n.as_f64().unwrap_or(0.0)),
+            serde_json::Value::Number(n) => Value::Number(Number::from_json(n)),
             serde_json::Value::String(s) => Value::String(s.clone()),
             serde_json::Value::Array(a) => Value::List(a.iter().map(Value::from_json).collect()),
             serde_json::Value::Object(o) => Value::Map(o.iter().map(|(k, v)| (k.clone(), Value::from_json(v))).collect()),
@@ -446,21 +461,14 @@ fn mask(v: &Value, hit: &dyn Fn(&Value) -> bool) -> serde_json::Value {
     }
 }
 
-pub fn number_to_json(n: f64) -> serde_json::Value {
-    if n.fract() == 0.0 && n.abs() < 9.0e15 {
-        serde_json::Value::Number((n as i64).into())
-    } else {
-        serde_json::Number::from_f64(n).map(serde_json::Value::Number).unwrap_or(serde_json::Value::Null)
-    }
+/// A number as a JSON number (see [`Number::to_json`]).
+pub fn number_to_json(n: &Number) -> serde_json::Value {
+    n.to_json()
 }
 
-/// Formats a number the way HCL shows it: integers without a fraction.
-pub fn format_number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 9.0e15 {
-        format!("{}", n as i64)
-    } else {
-        format!("{n}")
-    }
+/// Formats a number the way Terraform shows it (see [`Number`]'s `Display`).
+pub fn format_number(n: &Number) -> String {
+    n.to_string()
 }
 
 fn unmark_into(v: Value, path: &mut AttrPath, out: &mut Vec<AttrPath>) -> Value {
@@ -527,7 +535,7 @@ impl fmt::Display for Value {
         match self {
             Value::Null => write!(f, "null"),
             Value::Bool(b) => write!(f, "{b}"),
-            Value::Number(n) => write!(f, "{}", format_number(*n)),
+            Value::Number(n) => write!(f, "{n}"),
             Value::String(s) => write!(f, "{}", serde_json::Value::String(s.clone())),
             Value::List(items) => {
                 write!(f, "[")?;
@@ -572,12 +580,17 @@ impl From<bool> for Value {
 }
 impl From<f64> for Value {
     fn from(n: f64) -> Self {
-        Value::Number(n)
+        Value::Number(Number::from_f64(n))
     }
 }
 impl From<i64> for Value {
     fn from(n: i64) -> Self {
-        Value::Number(n as f64)
+        Value::Number(Number::from(n))
+    }
+}
+impl From<Number> for Value {
+    fn from(n: Number) -> Self {
+        Value::Number(n)
     }
 }
 
@@ -586,14 +599,14 @@ mod tests {
     #[test]
     fn non_finite_numbers_are_found_with_their_path() {
         use super::Value;
-        assert_eq!(Value::Number(1.0e308).non_finite_path(), None);
-        assert_eq!(Value::Number(f64::INFINITY).non_finite_path(), Some(String::new()));
+        assert_eq!(Value::number(1.0e308).non_finite_path(), None);
+        assert_eq!(Value::number(f64::INFINITY).non_finite_path(), Some(String::new()));
         let v = Value::map([
-            ("a", Value::List(vec![Value::Number(1.0), Value::Sensitive(Box::new(Value::Number(f64::NAN)))])),
-            ("b c", Value::Number(f64::NEG_INFINITY)),
+            ("a", Value::List(vec![Value::number(1.0), Value::Sensitive(Box::new(Value::number(f64::NAN)))])),
+            ("b c", Value::number(f64::NEG_INFINITY)),
         ]);
         assert_eq!(v.non_finite_path(), Some(".a[1]".into()));
-        let w = Value::map([("b c", Value::Number(f64::NEG_INFINITY))]);
+        let w = Value::map([("b c", Value::number(f64::NEG_INFINITY))]);
         assert_eq!(w.non_finite_path(), Some("[\"b c\"]".into()));
     }
 
@@ -630,5 +643,16 @@ mod tests {
         assert_eq!(v.unknown_mask(), serde_json::json!({"id": true}));
         assert!(!v.is_wholly_known());
         assert_eq!(v.to_json(), serde_json::json!({"id": null, "name": "n"}));
+    }
+}
+
+#[cfg(test)]
+mod size {
+    /// Plans of thousands of objects hold millions of values: a number
+    /// must not make every value bigger (it was 32 bytes with `f64`).
+    #[test]
+    fn a_value_stays_32_bytes() {
+        assert_eq!(std::mem::size_of::<super::Value>(), 32);
+        assert_eq!(std::mem::size_of::<super::Number>(), 16);
     }
 }

@@ -140,7 +140,7 @@ impl Scope for InstanceScope<'_> {
             Subject::Module { name, .. } => Ok(self.module_value(name)),
             Subject::CountIndex | Subject::EachKey | Subject::EachValue if *self.repetition == Repetition::Unknown => Ok(Value::Unknown),
             Subject::CountIndex => match self.repetition {
-                Repetition::Count(i) => Ok(Value::Number(*i as f64)),
+                Repetition::Count(i) => Ok(Value::from(*i as i64)),
                 _ => Err("count.index is only available where count is set".into()),
             },
             Subject::EachKey => match self.repetition {

@@ -5,7 +5,7 @@
 //! Helpers here see values whose top-level mark was already removed by
 //! [`crate::marks`]; nested marks are looked through with `unmarked()`.
 
-use iac_core::value::format_number;
+use iac_core::Number;
 use iac_core::Value;
 
 /// A failure inside a function, before the registry adds the function name.
@@ -45,7 +45,7 @@ pub(crate) fn get(args: &[Value], i: usize) -> &Value {
 pub(crate) fn to_string_value(v: &Value) -> Option<String> {
     match v.unmarked() {
         Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(format_number(*n)),
+        Value::Number(n) => Some(n.to_string()),
         Value::Bool(b) => Some(b.to_string()),
         _ => None,
     }
@@ -62,23 +62,16 @@ pub(crate) fn string(args: &[Value], i: usize) -> Result<String, Fail> {
     }
 }
 
-/// Parses a number the way Terraform converts a string to a number.
-pub(crate) fn parse_number(s: &str) -> Option<f64> {
-    let t = s;
-    if t.is_empty() || t != t.trim() {
-        return None;
-    }
-    let lower = t.to_ascii_lowercase();
-    if lower.contains("inf") || lower.contains("nan") || lower.starts_with("0x") {
-        return None;
-    }
-    t.parse::<f64>().ok().filter(|n| n.is_finite())
+/// Parses a number the way Terraform converts a string to a number (at
+/// 512 bits: `"9007199254740993"` stays exact).
+pub(crate) fn parse_number(s: &str) -> Option<Number> {
+    Number::parse(s).ok()
 }
 
-pub(crate) fn number(args: &[Value], i: usize) -> Result<f64, Fail> {
+pub(crate) fn number(args: &[Value], i: usize) -> Result<Number, Fail> {
     let v = get(args, i);
     match v.unmarked() {
-        Value::Number(n) => Ok(*n),
+        Value::Number(n) => Ok(n.clone()),
         Value::String(s) => match parse_number(s) {
             Some(n) => Ok(n),
             None => arg_err(i, format!("a number is required, but {s:?} is not a valid number")),
@@ -94,15 +87,11 @@ pub(crate) fn integer(args: &[Value], i: usize) -> Result<i64, Fail> {
     to_integer(n).map_err(|m| Fail::Arg(i, m))
 }
 
-pub(crate) fn to_integer(n: f64) -> Result<i64, String> {
-    if !n.is_finite() || n.fract() != 0.0 {
-        return Err(format!("value must be a whole number, got {}", format_number(n)));
+pub(crate) fn to_integer(n: Number) -> Result<i64, String> {
+    if !n.is_integer() {
+        return Err(format!("value must be a whole number, got {n}"));
     }
-    // 2^63 is exactly representable; anything at or beyond it does not fit.
-    if !(-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&n) {
-        return Err(format!("value {} is too large", format_number(n)));
-    }
-    Ok(n as i64)
+    n.to_i64().ok_or_else(|| format!("value {n} is too large"))
 }
 
 /// A list, set or tuple argument.
@@ -154,21 +143,24 @@ mod tests {
 
     #[test]
     fn numbers_parse_like_terraform() {
-        assert_eq!(parse_number("12"), Some(12.0));
-        assert_eq!(parse_number("-1.5e3"), Some(-1500.0));
-        for bad in ["", " 1", "1 ", "inf", "NaN", "0x10", "1e999", "abc"] {
+        assert_eq!(parse_number("12"), Some(Number::from(12i64)));
+        assert_eq!(parse_number("-1.5e3"), Some(Number::from(-1500i64)));
+        assert_eq!(parse_number("9007199254740993").map(|n| n.to_string()), Some("9007199254740993".into()));
+        assert_eq!(parse_number("1e999").map(|n| n.to_string().len()), Some(1000), "no float64 range limit");
+        for bad in ["", " 1", "1 ", "inf", "NaN", "0x10", "abc"] {
             assert_eq!(parse_number(bad), None, "{bad:?}");
         }
     }
 
     #[test]
     fn integers_must_be_whole_and_fit() {
-        assert_eq!(to_integer(3.0), Ok(3));
-        assert_eq!(to_integer(-3.0), Ok(-3));
-        assert!(to_integer(3.5).is_err());
-        assert!(to_integer(f64::NAN).is_err());
-        assert!(to_integer(1e19).is_err());
-        assert!(to_integer(-1e19).is_err());
+        assert_eq!(to_integer(Number::from(3.0)), Ok(3));
+        assert_eq!(to_integer(Number::from(-3.0)), Ok(-3));
+        assert!(to_integer(Number::from(3.5)).is_err());
+        assert!(to_integer(Number::from(f64::NAN)).is_err());
+        assert!(to_integer(Number::from(1e19)).is_err());
+        assert!(to_integer(Number::from(-1e19)).is_err());
+        assert!(to_integer(Number::parse("9223372036854775808").unwrap()).is_err());
     }
 
     #[test]

@@ -68,7 +68,7 @@ pub(crate) fn length(args: Vec<Value>, _: &FunctionContext) -> FnResult {
         Value::Map(m) => m.len(),
         other => return arg_err(0, format!("argument must be a string, a collection type, or a structural type, got {}", type_name(other))),
     };
-    Ok(Value::Number(n as f64))
+    Ok(Value::Number(n.into()))
 }
 
 pub(crate) fn keys(args: Vec<Value>, _: &FunctionContext) -> FnResult {
@@ -92,7 +92,7 @@ pub(crate) fn index(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     let items = list(&args, 0)?;
     let needle = get(&args, 1);
     match items.iter().position(|i| strictly_equal(i, needle)) {
-        Some(p) => Ok(Value::Number(p as f64)),
+        Some(p) => Ok(Value::Number(p.into())),
         None => fail("item not found"),
     }
 }
@@ -327,48 +327,57 @@ pub(crate) fn sum(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     if items.is_empty() {
         return arg_err(0, "cannot sum an empty list");
     }
-    let mut total = 0.0;
+    let mut total: Option<iac_core::Number> = None;
     for (i, item) in items.iter().enumerate() {
         if item.is_null() {
             return arg_err(0, format!("argument must be list, set, or tuple of number values, but element {i} is null"));
         }
-        total += number(items, i).map_err(|_| Fail::Arg(0, format!("element {i} is not a number")))?;
+        let n = number(items, i).map_err(|_| Fail::Arg(0, format!("element {i} is not a number")))?;
+        total = Some(match total {
+            Some(t) => t.add(&n),
+            None => n,
+        });
     }
+    let total = total.unwrap_or_default();
     Ok(Value::Number(total))
 }
 
 pub(crate) fn range(args: Vec<Value>, _: &FunctionContext) -> FnResult {
-    let nums: Vec<f64> = (0..args.len()).map(|i| number(&args, i)).collect::<Result<_, _>>()?;
+    use iac_core::Number;
+    let nums: Vec<Number> = (0..args.len()).map(|i| number(&args, i)).collect::<Result<_, _>>()?;
+    let one = Number::from(1i64);
     let (start, end, step) = match nums.as_slice() {
-        [end] => (0.0, *end, if *end < 0.0 { -1.0 } else { 1.0 }),
-        [start, end] => (*start, *end, if end < start { -1.0 } else { 1.0 }),
-        [start, end, step] => (*start, *end, *step),
+        [end] => (Number::from(0i64), end.clone(), if end.is_negative() { one.neg() } else { one }),
+        [start, end] => (start.clone(), end.clone(), if end < start { one.neg() } else { one }),
+        [start, end, step] => (start.clone(), end.clone(), step.clone()),
         _ => return fail("must have one, two, or three arguments"),
     };
     if start.is_nan() || end.is_nan() || step.is_nan() {
         return fail("arguments must be numbers");
     }
-    if step == 0.0 {
+    if step.is_zero() {
         return arg_err(args.len() - 1, "step must not be zero");
     }
-    if step < 0.0 && end > start {
+    if step.is_negative() && end > start {
         return arg_err(1, "end must be less than start when step is negative");
     }
-    if step > 0.0 && end < start {
+    if !step.is_negative() && end < start {
         return arg_err(1, "end must be greater than start when step is positive");
     }
     let mut out = Vec::new();
+    // Each value is the previous one plus the step, as in Terraform (at 512
+    // bits: range(0, 1, 0.3) ends with 0.9000...0004).
+    let mut n = start;
     loop {
-        // Computed from the start each time, so fractional steps do not
-        // accumulate rounding error.
-        let n = start + step * out.len() as f64;
-        if (step > 0.0 && n >= end) || (step < 0.0 && n <= end) {
+        if (!step.is_negative() && n >= end) || (step.is_negative() && n <= end) {
             break;
         }
         if out.len() >= MAX_GENERATED {
             return fail(format!("more than {MAX_GENERATED} values were generated; either decrease the difference between start and end or use a larger step"));
         }
+        let next = n.add(&step);
         out.push(Value::Number(n));
+        n = next;
     }
     Ok(Value::List(out))
 }

@@ -175,7 +175,7 @@ pub(crate) fn tostring(args: Vec<Value>, _: &FunctionContext) -> FnResult {
 pub(crate) fn tonumber(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     match get(&args, 0) {
         Value::Null => Ok(Value::Null),
-        Value::Number(n) => Ok(Value::Number(*n)),
+        Value::Number(n) => Ok(Value::Number(n.clone())),
         Value::String(s) => match parse_number(s) {
             Some(n) => Ok(Value::Number(n)),
             None => arg_err(0, format!("cannot convert {s:?} to number; given string must be a decimal representation of a number")),

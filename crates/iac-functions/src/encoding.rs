@@ -2,7 +2,6 @@
 //! base64, and the hex/base64 digests (md5, sha1, sha256, sha512).
 
 use base64::Engine as _;
-use iac_core::value::format_number;
 use iac_core::Value;
 use md5::Digest as _;
 
@@ -167,8 +166,8 @@ fn yaml_scalar(v: &Value, indent: usize, column: usize) -> String {
     match v.unmarked() {
         Value::Null | Value::Unknown => "null\n".into(),
         Value::Bool(b) => format!("{b}\n"),
-        Value::Number(n) if n.is_infinite() => if *n > 0.0 { "+.Inf\n" } else { "-.Inf\n" }.into(),
-        Value::Number(n) => format!("{}\n", format_number(*n)),
+        Value::Number(n) if !n.is_finite() && !n.is_nan() => if n.is_negative() { "-.Inf\n" } else { "+.Inf\n" }.into(),
+        Value::Number(n) => format!("{n}\n"),
         Value::String(s) if s.contains('\n') && literal_allowed(s) => literal(s, indent),
         Value::String(s) => format!("{}\n", fold(&double_quoted(s), indent, column)),
         Value::List(_) => "[]\n".into(),

@@ -2,7 +2,7 @@
 //! verbs (%v %#v %t %d %b %o %x %X %e %E %f %g %G %s %q %%), flags
 //! (+ - # space 0), width, precision and explicit argument indexes (%[2]s).
 
-use iac_core::value::format_number;
+use iac_core::Number;
 use iac_core::Value;
 
 use crate::args::{arg_err, fail, parse_number, string, to_string_value, type_name, Fail, FnResult};
@@ -149,9 +149,9 @@ fn json(v: &Value) -> String {
     v.to_json().to_string()
 }
 
-fn to_number(v: &Value) -> Result<f64, String> {
+fn to_number(v: &Value) -> Result<Number, String> {
     match v.unmarked() {
-        Value::Number(n) => Ok(*n),
+        Value::Number(n) => Ok(n.clone()),
         Value::String(s) => parse_number(s).ok_or_else(|| "a number is required".to_string()),
         Value::Null => Err("null value cannot be formatted".into()),
         other => Err(format!("number required, but got {}", type_name(other))),
@@ -190,19 +190,17 @@ fn format_verb(verb: char, spec: &Spec, arg: &Value) -> Result<String, String> {
         },
         'd' | 'b' | 'o' | 'x' | 'X' => {
             let n = to_number(arg)?;
-            if !n.is_finite() || n.fract() != 0.0 {
-                return Err(format!("an integer is required, but got {}", format_number(n)));
+            if !n.is_finite() || !n.is_integer() {
+                return Err(format!("an integer is required, but got {n}"));
             }
-            if n.abs() >= 3.402_823_669_209_385e38 {
-                return Err("the number is too large".into());
-            }
-            let magnitude = n.abs() as u128;
+            // Exact at any size, as Terraform formats a big integer.
+            let magnitude = n.abs().trunc_bigint().unwrap_or_default();
             let mut body = match verb {
-                'd' => magnitude.to_string(),
-                'b' => format!("{magnitude:b}"),
-                'o' => format!("{magnitude:o}"),
-                'x' => format!("{magnitude:x}"),
-                _ => format!("{magnitude:X}"),
+                'd' => magnitude.to_str_radix(10),
+                'b' => magnitude.to_str_radix(2),
+                'o' => magnitude.to_str_radix(8),
+                'x' => magnitude.to_str_radix(16),
+                _ => magnitude.to_str_radix(16).to_uppercase(),
             };
             if let Some(p) = spec.precision {
                 if body.len() < p {
@@ -216,24 +214,24 @@ fn format_verb(verb: char, spec: &Spec, arg: &Value) -> Result<String, String> {
                 (true, 'X') => "0X",
                 _ => "",
             };
-            let sign = sign(n < 0.0, spec);
+            let sign = sign(n.is_negative(), spec);
             Ok(pad(body, &format!("{sign}{prefix}"), spec, spec.precision.is_none()))
         }
         'e' | 'E' | 'f' | 'F' | 'g' | 'G' => {
             let n = to_number(arg)?;
-            let sign = sign(n.is_sign_negative() && n != 0.0, spec);
+            let sign = sign(n.is_negative(), spec);
             let x = n.abs();
-            let body = if x.is_infinite() {
-                "Inf".to_string()
-            } else if x.is_nan() {
+            let body = if n.is_nan() {
                 "NaN".to_string()
+            } else if !x.is_finite() {
+                "Inf".to_string()
             } else {
                 match verb {
-                    'f' | 'F' => format!("{:.*}", spec.precision.unwrap_or(6), x),
-                    'e' => fmt_e(x, spec.precision.unwrap_or(6)),
-                    'E' => fmt_e(x, spec.precision.unwrap_or(6)).to_uppercase(),
-                    'g' => fmt_g(x, spec.precision),
-                    _ => fmt_g(x, spec.precision).to_uppercase(),
+                    'f' | 'F' => x.to_fixed(spec.precision.unwrap_or(6)),
+                    'e' => fmt_e(&x, spec.precision.unwrap_or(6)),
+                    'E' => fmt_e(&x, spec.precision.unwrap_or(6)).to_uppercase(),
+                    'g' => fmt_g(&x, spec.precision),
+                    _ => fmt_g(&x, spec.precision).to_uppercase(),
                 }
             };
             Ok(pad(body, sign, spec, x.is_finite()))
@@ -279,22 +277,11 @@ fn pad(body: String, sign: &str, spec: &Spec, zero_ok: bool) -> String {
 }
 
 /// Decimal digits (no trailing zeros) and the decimal point position of a
-/// positive finite number, rounded to `significant` digits or shortest.
-fn decimal_digits(x: f64, significant: Option<usize>) -> (Vec<u8>, i32) {
-    if x == 0.0 {
-        return (vec![b'0'], 1);
-    }
-    let text = match significant {
-        Some(p) => format!("{:.*e}", p.max(1) - 1, x),
-        None => format!("{x:e}"),
-    };
-    let (mantissa, exp) = text.split_once('e').unwrap_or((&text, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let mut digits: Vec<u8> = mantissa.bytes().filter(u8::is_ascii_digit).collect();
-    while digits.len() > 1 && digits.last() == Some(&b'0') {
-        digits.pop();
-    }
-    (digits, exp + 1)
+/// non-negative finite number, rounded to `significant` digits or shortest
+/// (at the number's precision, as Go's big.Float formats).
+fn decimal_digits(x: &Number, significant: Option<usize>) -> (Vec<u8>, i32) {
+    let (digits, dp) = x.digits(significant.map(|p| p.max(1)));
+    (digits.into_bytes(), dp.clamp(i32::MIN as i64, i32::MAX as i64) as i32)
 }
 
 fn exponent(out: &mut String, exp: i32) {
@@ -304,16 +291,12 @@ fn exponent(out: &mut String, exp: i32) {
 }
 
 /// Go's %e: d.dddddde±dd.
-fn fmt_e(x: f64, precision: usize) -> String {
-    let text = format!("{:.*e}", precision, x);
-    let (mantissa, exp) = text.split_once('e').unwrap_or((&text, "0"));
-    let mut out = mantissa.to_string();
-    exponent(&mut out, exp.parse().unwrap_or(0));
-    out
+fn fmt_e(x: &Number, precision: usize) -> String {
+    x.to_exponent(precision)
 }
 
 /// Go's %g: %e for large or small exponents, %f otherwise, shortest digits.
-fn fmt_g(x: f64, precision: Option<usize>) -> String {
+fn fmt_g(x: &Number, precision: Option<usize>) -> String {
     let (digits, dp) = decimal_digits(x, precision.map(|p| p.max(1)));
     let nd = digits.len() as i32;
     let shortest = precision.is_none();
@@ -337,7 +320,7 @@ fn fmt_g(x: f64, precision: Option<usize>) -> String {
             out.push('.');
             (1..prec).for_each(|i| out.push(digit(i)));
         }
-        exponent(&mut out, if x == 0.0 { 0 } else { exp });
+        exponent(&mut out, if x.is_zero() { 0 } else { exp });
         return out;
     }
     if prec > dp {
@@ -374,14 +357,15 @@ mod tests {
             (1e21, None, "1e+21"),
         ];
         for (x, p, want) in cases {
-            assert_eq!(fmt_g(*x, *p), *want, "%g of {x} with precision {p:?}");
+            assert_eq!(fmt_g(&Number::from_f64(*x), *p), *want, "%g of {x} with precision {p:?}");
         }
     }
 
     #[test]
     fn e_has_two_digit_exponents() {
-        assert_eq!(fmt_e(0.0, 2), "0.00e+00");
-        assert_eq!(fmt_e(1e-10, 1), "1.0e-10");
-        assert_eq!(fmt_e(6.02e23, 3), "6.020e+23");
+        assert_eq!(fmt_e(&Number::from_f64(0.0), 2), "0.00e+00");
+        assert_eq!(fmt_e(&Number::from_f64(1e-10), 1), "1.0e-10");
+        assert_eq!(fmt_e(&Number::from_f64(6.02e23), 3), "6.020e+23");
+        assert_eq!(fmt_e(&Number::parse("0.000123456").unwrap(), 3), "1.235e-04");
     }
 }

@@ -1,62 +1,56 @@
 //! Numeric functions (min, max, abs, ceil, floor, pow, signum, log,
-//! parseint). Numbers are f64.
+//! parseint). Numbers are Terraform's ([`iac_core::Number`]): `abs`,
+//! `ceil`, `floor`, `min`, `max`, `signum` and `parseint` are exact at any
+//! size; `pow` and `log` compute with float64, as Terraform's (Go's `math`)
+//! do, and their results keep a float64's 53 bits.
 
-use iac_core::Value;
+use iac_core::{Number, Value};
 
 use crate::args::{arg_err, fail, integer, number, string, FnResult};
 use crate::FunctionContext;
 
-fn unary(args: &[Value], f: fn(f64) -> f64) -> FnResult {
-    Ok(Value::Number(f(number(args, 0)?)))
-}
-
 pub(crate) fn abs(args: Vec<Value>, _: &FunctionContext) -> FnResult {
-    unary(&args, f64::abs)
+    Ok(Value::Number(number(&args, 0)?.abs()))
 }
 
 pub(crate) fn ceil(args: Vec<Value>, _: &FunctionContext) -> FnResult {
-    unary(&args, f64::ceil)
+    Ok(Value::Number(number(&args, 0)?.ceil()))
 }
 
 pub(crate) fn floor(args: Vec<Value>, _: &FunctionContext) -> FnResult {
-    unary(&args, f64::floor)
+    Ok(Value::Number(number(&args, 0)?.floor()))
 }
 
 /// signum(n) of a whole number (Terraform converts to a 64-bit integer first).
 pub(crate) fn signum(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     let n = number(&args, 0)?;
-    if crate::args::to_integer(n).is_err() {
+    if crate::args::to_integer(n.clone()).is_err() {
         return fail("value must be a whole number, between -9223372036854775808 and 9223372036854775807");
     }
-    Ok(Value::Number(if n > 0.0 {
-        1.0
-    } else if n < 0.0 {
-        -1.0
-    } else {
-        0.0
-    }))
+    Ok(Value::Number(n.signum()))
 }
 
 pub(crate) fn pow(args: Vec<Value>, _: &FunctionContext) -> FnResult {
-    Ok(Value::Number(number(&args, 0)?.powf(number(&args, 1)?)))
+    Ok(Value::number(number(&args, 0)?.to_f64().powf(number(&args, 1)?.to_f64())))
 }
 
 /// log(n, base). Infinite results stand (log(0, 10) is -infinity, as in
 /// Terraform); a result that is not a number (a negative argument or base)
 /// is an error, as Terraform fails there too.
 pub(crate) fn log(args: Vec<Value>, _: &FunctionContext) -> FnResult {
-    let r = number(&args, 0)?.ln() / number(&args, 1)?.ln();
+    let r = number(&args, 0)?.to_f64().ln() / number(&args, 1)?.to_f64().ln();
     if r.is_nan() {
         return fail("the result is not a number: the logarithm is defined only for positive numbers and bases");
     }
-    Ok(Value::Number(r))
+    Ok(Value::number(r))
 }
 
-fn extreme(args: &[Value], better: fn(f64, f64) -> bool) -> FnResult {
+/// The first of the extreme values (`max(-0, 0)` is -0, as in Terraform).
+fn extreme(args: &[Value], better: fn(&Number, &Number) -> bool) -> FnResult {
     let mut best = number(args, 0)?;
     for i in 1..args.len() {
         let n = number(args, i)?;
-        if better(n, best) {
+        if better(&n, &best) {
             best = n;
         }
     }
@@ -72,7 +66,7 @@ pub(crate) fn max(args: Vec<Value>, _: &FunctionContext) -> FnResult {
 }
 
 /// parseint(string, base) for bases 2 to 62 (digits, then a-z, then A-Z
-/// above base 36; case-insensitive up to base 36).
+/// above base 36; case-insensitive up to base 36), exact at any size.
 pub(crate) fn parseint(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     let s = string(&args, 0)?;
     let base = integer(&args, 1)?;
@@ -88,7 +82,9 @@ pub(crate) fn parseint(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     if digits.is_empty() {
         return invalid();
     }
-    let mut acc: u128 = 0;
+    // Digits as base-36 text for the exact parser; above base 36 the
+    // value is accumulated here.
+    let mut values = Vec::with_capacity(digits.len());
     for c in digits.chars() {
         let d = match c {
             '0'..='9' => c as u32 - '0' as u32,
@@ -100,11 +96,13 @@ pub(crate) fn parseint(args: Vec<Value>, _: &FunctionContext) -> FnResult {
         if d >= base {
             return invalid();
         }
-        acc = match acc.checked_mul(base as u128).and_then(|a| a.checked_add(d as u128)) {
-            Some(a) => a,
-            None => return fail(format!("{s:?} is too large to be represented as a number")),
-        };
+        values.push(d);
     }
-    let n = acc as f64;
-    Ok(Value::Number(if negative { -n } else { n }))
+    let mut acc = Number::from(0i64);
+    let b = Number::from(base);
+    for d in values {
+        acc = acc.mul(&b).add(&Number::from(d));
+    }
+    // parseint("-0", 10) is 0: an integer result has no negative zero.
+    Ok(Value::Number(if negative && !acc.is_zero() { acc.neg() } else { acc }))
 }

@@ -276,7 +276,7 @@ pub(crate) fn timecmp(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     let a = parse_rfc3339(&string(&args, 0)?).map_err(|m| Fail::Arg(0, m))?;
     let b = parse_rfc3339(&string(&args, 1)?).map_err(|m| Fail::Arg(1, m))?;
     let ord = (a.secs, a.nanos).cmp(&(b.secs, b.nanos));
-    Ok(Value::Number(ord as i8 as f64))
+    Ok(Value::Number(i64::from(ord as i8).into()))
 }
 
 /// Now, as a stamp in UTC.

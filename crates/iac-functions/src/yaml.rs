@@ -191,7 +191,7 @@ fn scalar_key_text(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
         Value::Bool(b) => Some(b.to_string()),
-        Value::Number(n) => Some(iac_core::value::format_number(*n)),
+        Value::Number(n) => Some(n.to_string()),
         Value::Null => Some("null".into()),
         _ => None,
     }
@@ -225,16 +225,17 @@ fn resolve_plain(s: &str) -> Option<Value> {
         "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "false" | "False" | "FALSE" => return Some(Value::Bool(false)),
         _ => {}
     }
-    let (sign, body) = match s.as_bytes().first() {
-        Some(b'-') => (-1.0, &s[1..]),
-        Some(b'+') => (1.0, &s[1..]),
-        _ => (1.0, s),
+    let (negative, body) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
     };
+    let signed = |n: iac_core::Number| if negative { n.neg() } else { n };
     let radix = |digits: &str, r: u32| -> Option<Value> {
-        if digits.is_empty() {
+        if digits.is_empty() || digits.starts_with(['+', '-']) {
             return None;
         }
-        u64::from_str_radix(digits, r).ok().map(|n| Value::Number(sign * n as f64))
+        iac_core::Number::parse_int(digits, r).map(|n| Value::Number(signed(n)))
     };
     if let Some(h) = body.strip_prefix("0x") {
         return radix(h, 16);
@@ -269,7 +270,7 @@ fn resolve_plain(s: &str) -> Option<Value> {
     if is_number {
         let text = body.strip_suffix('.').unwrap_or(body);
         let text = if text.starts_with('.') { format!("0{text}") } else { text.to_string() };
-        return text.parse::<f64>().ok().filter(|n| n.is_finite()).map(|n| Value::Number(sign * n));
+        return iac_core::Number::parse(&text).ok().map(|n| Value::Number(signed(n)));
     }
     timestamp(s).map(Value::String)
 }
@@ -303,19 +304,19 @@ mod tests {
         let get = |k: &str| v.get(k).cloned().unwrap();
         assert_eq!(get("a"), Value::Bool(true));
         assert_eq!(get("b"), Value::from("on"));
-        assert_eq!(get("false"), Value::Number(1.0), "the key n is false");
-        assert_eq!(get("c"), Value::Number(31.0));
-        assert_eq!(get("d"), Value::Number(777.0));
+        assert_eq!(get("false"), Value::number(1.0), "the key n is false");
+        assert_eq!(get("c"), Value::number(31.0));
+        assert_eq!(get("d"), Value::number(777.0));
         assert_eq!(get("e"), Value::from("2001-12-14T00:00:00Z"));
         assert_eq!(get("f"), Value::from("yes"));
         assert_eq!(get("g"), Value::from("1_000"));
-        assert_eq!(get("h"), Value::Number(1.0));
+        assert_eq!(get("h"), Value::number(1.0));
     }
 
     #[test]
     fn anchors_merges_and_documents() {
         let v = decode("base: &b {k1: 1, k2: 1}\nm:\n  <<: *b\n  k2: 2\n").unwrap();
-        assert_eq!(v.get("m"), Some(&Value::map([("k1", Value::Number(1.0)), ("k2", Value::Number(2.0))])));
+        assert_eq!(v.get("m"), Some(&Value::map([("k1", Value::number(1.0)), ("k2", Value::number(2.0))])));
         assert_eq!(decode("").unwrap(), Value::Null);
         assert!(decode("a: 1\n---\nb: 2\n").is_err());
         assert!(decode("a: [1\n").unwrap_err().contains("line"));

@@ -203,7 +203,7 @@ impl BodyEval<'_> {
             }
         };
         let pairs: Vec<(Value, Value)> = match coll.unmarked() {
-            Value::List(items) => items.iter().enumerate().map(|(i, v)| (Value::Number(i as f64), v.clone())).collect(),
+            Value::List(items) => items.iter().enumerate().map(|(i, v)| (Value::Number(i.into()), v.clone())).collect(),
             Value::Map(m) => m.iter().map(|(k, v)| (Value::String(k.clone()), v.clone())).collect(),
             Value::Null => Vec::new(),
             Value::Unknown => {

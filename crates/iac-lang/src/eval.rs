@@ -12,7 +12,7 @@ use std::path::Path;
 use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
 use hcl_edit::repr::Span as _;
 use hcl_edit::template::{Directive, Element, Template};
-use iac_core::value::format_number;
+use iac_core::Number;
 use iac_core::Value;
 
 use crate::diagnostic::Diagnostic;
@@ -137,7 +137,7 @@ impl<'a> Evaluator<'a> {
         match e {
             Expression::Null(_) => Ok(Value::Null),
             Expression::Bool(b) => Ok(Value::Bool(*b.value())),
-            Expression::Number(n) => Ok(Value::Number(n.value().as_f64().unwrap_or(0.0))),
+            Expression::Number(n) => Ok(Value::Number(literal_number(n.value()))),
             Expression::String(s) => Ok(Value::String(nfc(s.value()))),
             Expression::Array(a) => {
                 let mut items = Vec::with_capacity(a.len());
@@ -221,7 +221,7 @@ impl<'a> Evaluator<'a> {
                 let (v, s) = v.unmark();
                 let out = match (u.operator.value(), v) {
                     (_, Value::Unknown) => Value::Unknown,
-                    (UnaryOperator::Neg, v) => Value::Number(-to_number(&v).map_err(|m| err(u.expr.span(), m))?),
+                    (UnaryOperator::Neg, v) => Value::Number(to_number(&v).map_err(|m| err(u.expr.span(), m))?.neg()),
                     (UnaryOperator::Not, Value::Bool(b)) => Value::Bool(!b),
                     (UnaryOperator::Not, other) => return Err(err(u.expr.span(), format!("! needs a bool, got {}", other.type_name()))),
                 };
@@ -271,7 +271,7 @@ impl<'a> Evaluator<'a> {
                     cur = index(cur, key).map_err(|m| err(ix.span(), m))?;
                 }
                 TraversalOperator::LegacyIndex(n) => {
-                    cur = index(cur, Value::Number(*n.value() as f64)).map_err(|m| err(n.span(), m))?;
+                    cur = index(cur, Value::Number((*n.value()).into())).map_err(|m| err(n.span(), m))?;
                 }
                 TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
                     let rest = &ops[i + 1..];
@@ -844,7 +844,7 @@ fn strips_before(el: &Element) -> bool {
 fn iterate(coll: Value) -> Result<Option<Vec<(Value, Value)>>, String> {
     match coll {
         Value::Unknown => Ok(None),
-        Value::List(items) => Ok(Some(items.into_iter().enumerate().map(|(i, v)| (Value::Number(i as f64), v)).collect())),
+        Value::List(items) => Ok(Some(items.into_iter().enumerate().map(|(i, v)| (Value::Number(i.into()), v)).collect())),
         Value::Map(m) => Ok(Some(m.into_iter().map(|(k, v)| (Value::String(k), v)).collect())),
         Value::Null => Err("cannot iterate over a null value".into()),
         other => Err(format!("cannot iterate over a {}", other.type_name())),
@@ -874,10 +874,10 @@ fn index(v: Value, key: Value) -> Result<Value, String> {
         (Value::Unknown, _) | (_, Value::Unknown) => Value::Unknown,
         (Value::List(mut items), k) => {
             let n = to_number(&k)?;
-            if n.fract() != 0.0 || n < 0.0 || n as usize >= items.len() {
-                return Err(format!("index {} out of range for a list of {} elements", format_number(n), items.len()));
+            match n.to_i64().and_then(|i| usize::try_from(i).ok()).filter(|i| *i < items.len()) {
+                Some(i) => items.swap_remove(i),
+                None => return Err(format!("index {n} out of range for a list of {} elements", items.len())),
             }
-            items.swap_remove(n as usize)
         }
         (Value::Map(mut m), k) => {
             let k = to_string(&k)?;
@@ -893,16 +893,30 @@ fn index(v: Value, key: Value) -> Result<Value, String> {
 pub fn to_string(v: &Value) -> Result<String, String> {
     match v.unmarked() {
         Value::String(s) => Ok(s.clone()),
-        Value::Number(n) => Ok(format_number(*n)),
+        Value::Number(n) => Ok(n.to_string()),
         Value::Bool(b) => Ok(b.to_string()),
         other => Err(format!("a string is required, got {}", other.type_name())),
     }
 }
 
-fn to_number(v: &Value) -> Result<f64, String> {
+/// A number literal of the source. hcl-edit reads literals beyond 64-bit
+/// integers as f64; their shortest decimal is read again at 512 bits, so
+/// `0.1` and `1e30` are exact as in Terraform.
+pub fn literal_number(n: &hcl_edit::Number) -> Number {
+    if let Some(i) = n.as_i64() {
+        Number::from(i)
+    } else if let Some(u) = n.as_u64() {
+        Number::from(u)
+    } else {
+        let f = n.as_f64().unwrap_or(0.0);
+        Number::parse(&format!("{f}")).unwrap_or_else(|_| Number::from_f64(f))
+    }
+}
+
+fn to_number(v: &Value) -> Result<Number, String> {
     match v.unmarked() {
-        Value::Number(n) => Ok(*n),
-        Value::String(s) => s.trim().parse().map_err(|_| format!("a number is required, and {s:?} is not a number")),
+        Value::Number(n) => Ok(n.clone()),
+        Value::String(s) => Number::parse(s.trim()).map_err(|_| format!("a number is required, and {s:?} is not a number")),
         other => Err(format!("a number is required, got {}", other.type_name())),
     }
 }
@@ -936,24 +950,18 @@ fn binary(op: BinaryOperator, l: Value, r: Value) -> Result<Value, String> {
             let a = to_number(&l).map_err(|e| format!("left operand of {}: {e}", op_str(op)))?;
             let b = to_number(&r).map_err(|e| format!("right operand of {}: {e}", op_str(op)))?;
             match op {
-                Plus => Value::Number(a + b),
-                Minus => Value::Number(a - b),
-                Mul => Value::Number(a * b),
+                Plus => Value::Number(a.add(&b)),
+                Minus => Value::Number(a.sub(&b)),
+                Mul => Value::Number(a.mul(&b)),
                 // As Terraform: n / 0 is an infinity (usable in comparisons,
                 // not storable), 0 / 0 an error, and n % 0 is n.
                 Div => {
-                    if (a == 0.0 && b == 0.0) || (a.is_infinite() && b.is_infinite()) {
+                    if (a.is_zero() && b.is_zero()) || (!a.is_finite() && !b.is_finite()) {
                         return Err("can't divide zero by zero or infinity by infinity".into());
                     }
-                    Value::Number(a / b)
+                    Value::Number(a.div(&b))
                 }
-                Mod => {
-                    if b == 0.0 {
-                        Value::Number(a)
-                    } else {
-                        Value::Number(a % b)
-                    }
-                }
+                Mod => Value::Number(a.rem(&b)),
                 Less => Value::Bool(a < b),
                 LessEq => Value::Bool(a <= b),
                 Greater => Value::Bool(a > b),

@@ -240,7 +240,7 @@ fn constant(e: &Expression) -> Option<Json> {
     Some(match e {
         Expression::Null(_) => Json::Null,
         Expression::Bool(b) => json!(*b.value()),
-        Expression::Number(n) => iac_core::value::number_to_json(n.value().as_f64()?),
+        Expression::Number(n) => crate::eval::literal_number(n.value()).to_json(),
         Expression::String(s) => json!(s.value()),
         Expression::StringTemplate(t) => json!(literal_template(t)?),
         Expression::Parenthesis(p) => constant(p.inner())?,

@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 
 use hcl_edit::expr::{Expression, ObjectKey};
-use iac_core::value::format_number;
 use iac_core::Value;
 use iac_functions::set_elements as set_normalize;
 
@@ -105,11 +104,11 @@ impl TypeConstraint {
         let out = match (self, v) {
             (TypeConstraint::Any, v) => v,
             (TypeConstraint::String, Value::String(s)) => Value::String(s),
-            (TypeConstraint::String, Value::Number(n)) => Value::String(format_number(n)),
+            (TypeConstraint::String, Value::Number(n)) => Value::String(n.to_string()),
             (TypeConstraint::String, Value::Bool(b)) => Value::String(b.to_string()),
             (TypeConstraint::Number, Value::Number(n)) => Value::Number(n),
             (TypeConstraint::Number, Value::String(s)) => {
-                Value::Number(s.trim().parse().map_err(|_| format!("a number is required, and {s:?} is not a number"))?)
+                Value::Number(iac_core::Number::parse(s.trim()).map_err(|_| format!("a number is required, and {s:?} is not a number"))?)
             }
             (TypeConstraint::Bool, Value::Bool(b)) => Value::Bool(b),
             (TypeConstraint::Bool, Value::String(s)) if s == "true" || s == "false" => Value::Bool(s == "true"),

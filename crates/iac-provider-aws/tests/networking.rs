@@ -180,7 +180,7 @@ fn a_vpc_with_public_and_private_subnets_converges_detects_drift_and_is_destroye
         apply(&st, &env, up).await;
         assert_eq!(state_str(&env, "aws_vpc.main", "id").await, vpc, "updated in place");
         assert_eq!(state_attr(&env, "aws_vpc.main", "enable_dns_hostnames").await, Value::Bool(true));
-        assert_eq!(state_attr(&env, "aws_vpc_security_group_ingress_rule.https", "from_port").await, Value::Number(8443.0));
+        assert_eq!(state_attr(&env, "aws_vpc_security_group_ingress_rule.https", "from_port").await, Value::number(8443.0));
         let again = plan(&st, &env).await;
         assert!(changes(&again).is_empty(), "after update: {:?}", changes(&again));
 

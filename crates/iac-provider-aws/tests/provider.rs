@@ -85,7 +85,7 @@ fn errors_name_the_address_and_the_aws_error_code() {
 
 async fn provider(endpoint: &str, stack_id: &str) -> Arc<dyn Provider> {
     let f = AwsFactory::with_env(aws_env(endpoint));
-    let config = Value::map([("region", Value::from("us-east-1")), ("poll_interval_ms", Value::Number(20.0))]);
+    let config = Value::map([("region", Value::from("us-east-1")), ("poll_interval_ms", Value::number(20.0))]);
     f.configure(ConfigureRequest { config, context: ProviderContext { stack_id: stack_id.into(), stack_dir: std::env::temp_dir() } }).await.unwrap()
 }
 

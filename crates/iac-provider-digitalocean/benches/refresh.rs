@@ -30,7 +30,7 @@ struct Obj {
 
 async fn refresh(url: &str, token: &str, objs: &[Obj], batch: bool) -> (Duration, usize) {
     let f = DigitalOceanFactory::with_env(vec![("DIGITALOCEAN_TOKEN".into(), token.into())]);
-    let cfg = Value::map([("api_endpoint", Value::from(url)), ("batch_reads", Value::Bool(batch)), ("list_cache_seconds", Value::Number(600.0))]);
+    let cfg = Value::map([("api_endpoint", Value::from(url)), ("batch_reads", Value::Bool(batch)), ("list_cache_seconds", Value::number(600.0))]);
     let p: Arc<dyn Provider> = f.configure(ConfigureRequest { config: cfg, context: ProviderContext::default() }).await.expect("configure");
     // As the engine does: up to the provider's max_concurrency reads at once.
     let limit = Arc::new(tokio::sync::Semaphore::new(p.max_concurrency().unwrap_or(10)));

@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use iac_core::schema::set_normalize;
-use iac_core::value::{format_number, Value, ValueMap};
+use iac_core::value::{Number, Value, ValueMap};
 use serde::{Deserialize, Serialize};
 
 /// A cty type, as the provider's schema declares it.
@@ -185,7 +185,7 @@ fn encode(out: &mut Vec<u8>, v: &Value, ty: &CtyType, path: &str) -> Result<(), 
                 Ok(())
             }
             Value::Number(n) => {
-                write_str(out, &format_number(*n));
+                write_str(out, &n.to_string());
                 Ok(())
             }
             Value::Bool(b) => {
@@ -196,11 +196,11 @@ fn encode(out: &mut Vec<u8>, v: &Value, ty: &CtyType, path: &str) -> Result<(), 
         },
         CtyType::Number => {
             let n = match v {
-                Value::Number(n) => *n,
-                Value::String(s) => s.trim().parse::<f64>().map_err(|_| err(path, format!("a number is required, got {s:?}")))?,
+                Value::Number(n) => n.clone(),
+                Value::String(s) => Number::parse(s.trim()).map_err(|_| err(path, format!("a number is required, got {s:?}")))?,
                 other => return Err(err(path, format!("number required, got {}", other.type_name()))),
             };
-            write_number(out, n);
+            write_number(out, &n);
             Ok(())
         }
         CtyType::Bool => {
@@ -284,13 +284,19 @@ fn strip(v: &Value) -> &Value {
     v
 }
 
-fn write_number(out: &mut Vec<u8>, n: f64) {
-    // cty sends whole numbers as integers; providers decode both forms.
-    if n.fract() == 0.0 && n >= i64::MIN as f64 && n < i64::MAX as f64 {
-        write_int(out, n as i64);
-    } else {
+fn write_number(out: &mut Vec<u8>, n: &Number) {
+    // As cty: whole numbers within 64 bits as integers, numbers a float64
+    // holds exactly as float64, any other as its decimal text.
+    if let Some(i) = n.to_i64() {
+        write_int(out, i);
+        return;
+    }
+    let f = n.to_f64();
+    if n.partial_cmp_num(&Number::from_f64(f)) == Some(std::cmp::Ordering::Equal) {
         out.push(0xcb);
-        out.extend_from_slice(&n.to_be_bytes());
+        out.extend_from_slice(&f.to_be_bytes());
+    } else {
+        write_str(out, &n.to_string());
     }
 }
 
@@ -490,12 +496,12 @@ fn decode(r: &mut Reader<'_>, ty: &CtyType, path: &str) -> Result<Value, CtyErro
             _ => Err(err(path, "string expected")),
         },
         CtyType::Number => match item {
-            Item::Int(i) => Ok(Value::Number(i as f64)),
-            Item::Uint(u) => Ok(Value::Number(u as f64)),
-            Item::Float(f) => Ok(Value::Number(f)),
+            Item::Int(i) => Ok(Value::Number(i.into())),
+            Item::Uint(u) => Ok(Value::Number(u.into())),
+            Item::Float(f) => Ok(Value::number(f)),
             // cty sends numbers that do not fit an int64 or float64 exactly
             // as decimal strings.
-            Item::Str(s) => utf8(s, path)?.parse::<f64>().map(Value::Number).map_err(|_| err(path, "number expected")),
+            Item::Str(s) => Number::parse(&utf8(s, path)?).map(Value::Number).map_err(|_| err(path, "number expected")),
             _ => Err(err(path, "number expected")),
         },
         CtyType::Bool => match item {
@@ -585,8 +591,8 @@ fn from_json_at(j: &serde_json::Value, ty: &CtyType, path: &str) -> Result<Value
             _ => Err(err(path, "string expected")),
         },
         CtyType::Number => match j {
-            J::Number(n) => Ok(Value::Number(n.as_f64().unwrap_or(0.0))),
-            J::String(s) => s.parse().map(Value::Number).map_err(|_| err(path, "number expected")),
+            J::Number(n) => Ok(Value::Number(Number::from_json(n))),
+            J::String(s) => Number::parse(s).map(Value::Number).map_err(|_| err(path, "number expected")),
             _ => Err(err(path, "number expected")),
         },
         CtyType::Bool => match j {
@@ -648,9 +654,9 @@ pub fn to_json(v: &Value, ty: &CtyType) -> serde_json::Value {
         (CtyType::Object(attrs), Value::Map(m)) => serde_json::Value::Object(
             attrs.iter().map(|(k, at)| (k.clone(), m.get(k.as_str()).map(|i| to_json(i, at)).unwrap_or(serde_json::Value::Null))).collect(),
         ),
-        (CtyType::String, Value::Number(n)) => serde_json::Value::String(format_number(*n)),
+        (CtyType::String, Value::Number(n)) => serde_json::Value::String(n.to_string()),
         (CtyType::String, Value::Bool(b)) => serde_json::Value::String(b.to_string()),
-        (CtyType::Number, Value::String(s)) => s.parse::<f64>().map(iac_core::value::number_to_json).unwrap_or(serde_json::Value::Null),
+        (CtyType::Number, Value::String(s)) => Number::parse(s).map(|n| n.to_json()).unwrap_or(serde_json::Value::Null),
         (_, v) => v.to_json(),
     }
 }
@@ -682,13 +688,13 @@ mod tests {
         let t = obj();
         let v = Value::map([
             ("name", Value::string("q").into_sensitive()),
-            ("count", Value::Number(300.0)),
+            ("count", Value::number(300.0)),
             ("on", Value::Unknown),
             ("tags", Value::map([("env", Value::string("prod")), ("big", Value::string("x".repeat(70_000)))])),
             ("ids", Value::List(vec![Value::string("b"), Value::string("a")])),
-            ("rules", Value::List(vec![Value::map([("port", Value::Number(-1.5))]), Value::map([("port", Value::Number(-7.0))])])),
-            ("any", Value::map([("k", Value::List(vec![Value::Bool(true), Value::Number(1e20)]))])),
-            ("pair", Value::List(vec![Value::string("a"), Value::Number(2.0)])),
+            ("rules", Value::List(vec![Value::map([("port", Value::number(-1.5))]), Value::map([("port", Value::number(-7.0))])])),
+            ("any", Value::map([("k", Value::List(vec![Value::Bool(true), Value::number(1e20)]))])),
+            ("pair", Value::List(vec![Value::string("a"), Value::number(2.0)])),
         ]);
         let bytes = to_msgpack(&v, &t).unwrap();
         let back = from_msgpack(&bytes, &t).unwrap();
@@ -703,9 +709,9 @@ mod tests {
 
     #[test]
     fn whole_numbers_are_integers_on_the_wire() {
-        assert_eq!(to_msgpack(&Value::Number(5.0), &CtyType::Number).unwrap(), vec![5]);
-        assert_eq!(to_msgpack(&Value::Number(-1.0), &CtyType::Number).unwrap(), vec![0xff]);
-        assert_eq!(to_msgpack(&Value::Number(70000.0), &CtyType::Number).unwrap(), vec![0xd2, 0, 1, 0x11, 0x70]);
+        assert_eq!(to_msgpack(&Value::number(5.0), &CtyType::Number).unwrap(), vec![5]);
+        assert_eq!(to_msgpack(&Value::number(-1.0), &CtyType::Number).unwrap(), vec![0xff]);
+        assert_eq!(to_msgpack(&Value::number(70000.0), &CtyType::Number).unwrap(), vec![0xd2, 0, 1, 0x11, 0x70]);
         assert_eq!(to_msgpack(&Value::Unknown, &CtyType::String).unwrap(), vec![0xd4, 0, 0]);
         // Refined unknowns (extension 12) decode as unknown too.
         assert_eq!(from_msgpack(&[0xc7, 2, 12, 0x81, 0x01], &CtyType::String).unwrap(), Value::Unknown);

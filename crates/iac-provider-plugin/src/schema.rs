@@ -669,7 +669,7 @@ fn compatible_at(ty: &CtyType, planned: &Value, actual: &Value, path: &mut AttrP
 /// strings against numbers or bools by their text.
 fn values_equal(a: &Value, b: &Value) -> bool {
     match (a.unmarked(), b.unmarked()) {
-        (Value::Number(x), Value::Number(y)) => x == y || (x - y).abs() <= f64::EPSILON * x.abs().max(y.abs()),
+        (Value::Number(x), Value::Number(y)) => x == y || (x.to_f64() - y.to_f64()).abs() <= f64::EPSILON * x.to_f64().abs().max(y.to_f64().abs()),
         (x, y) => x == y,
     }
 }
@@ -679,7 +679,7 @@ fn short(v: &Value) -> String {
         Value::Null => "null".into(),
         Value::String(s) if s.len() <= 60 => format!("{s:?}"),
         Value::String(_) => "a different string".into(),
-        Value::Number(n) => iac_core::value::format_number(*n),
+        Value::Number(n) => n.to_string(),
         Value::Bool(b) => b.to_string(),
         other => format!("a different {}", other.type_name()),
     }
@@ -809,11 +809,11 @@ mod tests {
             ("name", Value::string("q")),
             ("arn", Value::string("arn:1")),
             ("policy", Value::string("p")),
-            ("rule", Value::List(vec![Value::map([("port", Value::Number(80.0)), ("id", Value::string("r1"))])])),
+            ("rule", Value::List(vec![Value::map([("port", Value::number(80.0)), ("id", Value::string("r1"))])])),
         ]));
         let config = s.conform(&Value::map([
             ("name", Value::string("q2")),
-            ("rule", Value::List(vec![Value::map([("port", Value::Number(80.0))]), Value::map([("port", Value::Number(443.0))])])),
+            ("rule", Value::List(vec![Value::map([("port", Value::number(80.0))]), Value::map([("port", Value::number(443.0))])])),
         ]));
         let p = proposed_new(&s, &prior, &config);
         assert_eq!(p.get("name"), Some(&Value::string("q2")));

@@ -126,7 +126,7 @@ async fn sqs_queue_lives_through_plan_apply_read_update_and_delete() {
     let config = Value::map([("name", Value::string("iac-plugin-q")), ("tags", Value::map([("env", Value::string("test"))]))]);
     let (state, private) = create(p.as_ref(), type_, "q", config.clone()).await;
     assert_eq!(state.get("name"), Some(&Value::string("iac-plugin-q")));
-    assert_eq!(state.get("delay_seconds"), Some(&Value::Number(0.0)), "a computed default is filled in");
+    assert_eq!(state.get("delay_seconds"), Some(&Value::number(0.0)), "a computed default is filled in");
     assert_eq!(state.get("tags").and_then(|t| t.get("env")), Some(&Value::string("test")));
     let url = state.get("id").and_then(Value::as_str).expect("queue id").to_string();
     assert!(url.contains("iac-plugin-q"), "{url}");
@@ -149,7 +149,7 @@ async fn sqs_queue_lives_through_plan_apply_read_update_and_delete() {
     // A change in place: the provider waits ~25 s for SQS attributes to
     // settle after every attribute write, so the update is only planned.
     let mut changed = config.as_map().unwrap().clone();
-    changed.insert("delay_seconds".into(), Value::Number(9.0));
+    changed.insert("delay_seconds".into(), Value::number(9.0));
     let changed = Value::Map(changed);
     let plan = p
         .plan_change(PlanChangeRequest {
@@ -161,7 +161,7 @@ async fn sqs_queue_lives_through_plan_apply_read_update_and_delete() {
         })
         .await
         .expect("update plan");
-    assert_eq!(plan.planned.get("delay_seconds"), Some(&Value::Number(9.0)));
+    assert_eq!(plan.planned.get("delay_seconds"), Some(&Value::number(9.0)));
     assert_eq!(plan.planned.get("arn"), read.get("arn"), "computed attributes keep their prior values");
     assert!(plan.requires_replace.is_empty(), "delay_seconds updates in place");
     let updated = iac_core::provider::ApplyChangeResponse { new_state: read.clone(), private: private.clone() };
@@ -194,16 +194,16 @@ async fn log_group_lifecycle_and_import() {
     let moto = Moto::start();
     let (_f, p) = configured(&moto).await;
     let type_ = "aws_cloudwatch_log_group";
-    let config = Value::map([("name", Value::string("/iac/plugin")), ("retention_in_days", Value::Number(7.0))]);
+    let config = Value::map([("name", Value::string("/iac/plugin")), ("retention_in_days", Value::number(7.0))]);
     let (state, private) = create(p.as_ref(), type_, "lg", config.clone()).await;
-    assert_eq!(state.get("retention_in_days"), Some(&Value::Number(7.0)));
+    assert_eq!(state.get("retention_in_days"), Some(&Value::number(7.0)));
     assert!(state.get("arn").and_then(Value::as_str).is_some_and(|a| a.contains("/iac/plugin")));
 
     // Import the same group under another address: the same object.
     let imported =
         p.import(ImportRequest { type_: type_.into(), addr: InstanceAddr::managed(type_, "again"), id: "/iac/plugin".into() }).await.expect("import");
     assert_eq!(imported.get("arn"), state.get("arn"));
-    assert_eq!(imported.get("retention_in_days"), Some(&Value::Number(7.0)));
+    assert_eq!(imported.get("retention_in_days"), Some(&Value::number(7.0)));
     let missing = p.import(ImportRequest { type_: type_.into(), addr: InstanceAddr::managed(type_, "none"), id: "/no/such/group".into() }).await;
     let e = missing.expect_err("importing a missing group fails").to_string();
     assert!(e.contains("aws"), "{e}");
@@ -212,7 +212,7 @@ async fn log_group_lifecycle_and_import() {
     let addr = InstanceAddr::managed(type_, "lg");
     let changed = Value::map([
         ("name", Value::string("/iac/plugin")),
-        ("retention_in_days", Value::Number(14.0)),
+        ("retention_in_days", Value::number(14.0)),
         ("tags", Value::map([("team", Value::string("core"))])),
     ]);
     let plan = p
@@ -238,7 +238,7 @@ async fn log_group_lifecycle_and_import() {
         })
         .await
         .expect("apply update");
-    assert_eq!(updated.new_state.get("retention_in_days"), Some(&Value::Number(14.0)));
+    assert_eq!(updated.new_state.get("retention_in_days"), Some(&Value::number(14.0)));
     let (state, private) = (updated.new_state, updated.private);
     let read =
         p.read(ReadRequest { type_: type_.into(), addr: addr.clone(), current: state.clone(), private: private.clone() }).await.expect("read").expect("exists");
@@ -286,7 +286,7 @@ async fn data_sources_and_validation() {
     assert_eq!(json["Statement"][0]["Principal"]["Service"], "sns.amazonaws.com");
 
     // The provider's own validation, with the attribute path it names.
-    let problems = p.validate_resource("aws_sqs_queue", &Value::map([("name", Value::string("q")), ("delay_seconds", Value::Number(100000.0))]));
+    let problems = p.validate_resource("aws_sqs_queue", &Value::map([("name", Value::string("q")), ("delay_seconds", Value::number(100000.0))]));
     assert!(problems.iter().any(|(path, _)| path == &iac_core::path::AttrPath::attr("delay_seconds")), "{problems:?}");
     assert!(p.validate_resource("aws_sqs_queue", &Value::map([("name", Value::string("q"))])).is_empty());
 }
@@ -317,7 +317,7 @@ async fn one_process_per_configuration_stopped_on_drop_and_crashes_reported() {
     let eph = a
         .open_ephemeral(
             "aws_secretsmanager_random_password",
-            &Value::map([("password_length", Value::Number(24.0)), ("exclude_punctuation", Value::Bool(true))]),
+            &Value::map([("password_length", Value::number(24.0)), ("exclude_punctuation", Value::Bool(true))]),
         )
         .await
         .expect("open ephemeral");

@@ -230,7 +230,7 @@ impl Field for String {
     fn decode(v: &Value) -> Result<Self, DecodeError> {
         match v.unmarked() {
             Value::String(s) => Ok(s.clone()),
-            Value::Number(n) => Ok(iac_core::value::format_number(*n)),
+            Value::Number(n) => Ok(n.to_string()),
             Value::Bool(b) => Ok(b.to_string()),
             Value::Null => Ok(String::new()),
             Value::Unknown => Err(DecodeError::new("not known yet")),
@@ -260,11 +260,11 @@ impl Field for bool {
     }
 }
 
-fn decode_number(v: &Value) -> Result<f64, DecodeError> {
+fn decode_number(v: &Value) -> Result<iac_core::Number, DecodeError> {
     match v.unmarked() {
-        Value::Number(n) => Ok(*n),
-        Value::String(s) => s.parse().map_err(|_| DecodeError::new(format!("expected a number, got {s:?}"))),
-        Value::Null => Ok(0.0),
+        Value::Number(n) => Ok(n.clone()),
+        Value::String(s) => iac_core::Number::parse(s).map_err(|_| DecodeError::new(format!("expected a number, got {s:?}"))),
+        Value::Null => Ok(iac_core::Number::default()),
         Value::Unknown => Err(DecodeError::new("not known yet")),
         other => Err(type_error("a number", other)),
     }
@@ -275,10 +275,10 @@ impl Field for f64 {
         AttrType::Number
     }
     fn decode(v: &Value) -> Result<Self, DecodeError> {
-        decode_number(v)
+        decode_number(v).map(|n| n.to_f64())
     }
     fn encode(&self) -> Value {
-        Value::Number(*self)
+        Value::number(*self)
     }
 }
 
@@ -290,13 +290,12 @@ macro_rules! integer_field {
             }
             fn decode(v: &Value) -> Result<Self, DecodeError> {
                 let n = decode_number(v)?;
-                if n.fract() != 0.0 || n < <$t>::MIN as f64 || n > <$t>::MAX as f64 {
-                    return Err(DecodeError::new(format!("expected a whole number in {}..={}, got {n}", <$t>::MIN, <$t>::MAX)));
-                }
-                Ok(n as $t)
+                n.to_i128()
+                    .and_then(|i| <$t>::try_from(i).ok())
+                    .ok_or_else(|| DecodeError::new(format!("expected a whole number in {}..={}, got {n}", <$t>::MIN, <$t>::MAX)))
             }
             fn encode(&self) -> Value {
-                Value::Number(*self as f64)
+                Value::Number(iac_core::Number::from(*self as i128))
             }
         }
     )*};

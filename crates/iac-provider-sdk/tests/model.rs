@@ -94,7 +94,7 @@ fn unknown_decodes_to_none_and_bad_values_name_their_path() {
     let v = Value::map([("id", Value::Unknown), ("name", Value::from("x")), ("ingress", Value::List(vec![Value::map([("port", Value::from("http"))])]))]);
     let e = Group::from_value(&v).unwrap_err();
     assert_eq!(e.to_string(), "ingress.0.port: expected a number, got \"http\"");
-    let v = Value::map([("id", Value::Unknown), ("name", Value::from("x")), ("size", Value::Number(2.5))]);
+    let v = Value::map([("id", Value::Unknown), ("name", Value::from("x")), ("size", Value::number(2.5))]);
     assert!(Group::from_value(&v).unwrap_err().to_string().starts_with("size: expected a whole number"));
     let ok = Group::from_value(&Value::map([("id", Value::Unknown), ("name", Value::from("x"))])).unwrap();
     assert_eq!(ok.id, None);

@@ -84,7 +84,7 @@ fn sans(dns: &Option<Vec<String>>, ips: &Option<Vec<String>>, uris: &Option<Vec<
 /// certificate types share.
 fn validate_common(config: &Value) -> Vec<(AttrPath, String)> {
     let mut out = Vec::new();
-    let number = |k: &str| config.get(k).and_then(|v| if let Value::Number(n) = v.unmarked() { Some(*n) } else { None });
+    let number = |k: &str| config.get(k).and_then(|v| if let Value::Number(n) = v.unmarked() { Some(n.to_f64()) } else { None });
     for (k, min) in [("validity_period_hours", 0.0), ("early_renewal_hours", 0.0), ("max_path_length", -1.0)] {
         if let Some(n) = number(k) {
             if n < min {
@@ -110,7 +110,7 @@ fn validate_common(config: &Value) -> Vec<(AttrPath, String)> {
 
 fn number(v: Option<&Value>) -> Option<i64> {
     match v.map(Value::unmarked) {
-        Some(Value::Number(n)) => Some(*n as i64),
+        Some(Value::Number(n)) => Some(n.to_f64() as i64),
         _ => None,
     }
 }

@@ -31,7 +31,7 @@ pub fn expand(
         return match v.unmarked() {
             Value::Unknown => Err(Diagnostic::error("count depends on values known only after apply", Some(c.span()))
                 .with_detail("use -target to create what it depends on first, or compute count from known values")),
-            Value::Number(n) if *n >= 0.0 && n.fract() == 0.0 => Ok((Shape::Counted, (0..*n as i64).map(Repetition::Count).collect())),
+            Value::Number(n) if n.to_i64().is_some_and(|c| c >= 0) => Ok((Shape::Counted, (0..n.to_i64().unwrap_or(0)).map(Repetition::Count).collect())),
             other => Err(Diagnostic::error(format!("count must be a whole number ≥ 0, got {other}"), Some(c.span()))),
         };
     }

@@ -13,7 +13,12 @@ pub fn s(v: &str) -> Value {
 }
 
 pub fn n(v: f64) -> Value {
-    Value::Number(v)
+    Value::number(v)
+}
+
+/// A number from its decimal text, at Terraform's precision.
+pub fn big(v: &str) -> Value {
+    Value::Number(iac_core::Number::parse(v).expect("a number"))
 }
 
 pub fn b(v: bool) -> Value {

@@ -27,25 +27,25 @@ fn eval(src: &str) -> Result<Value, String> {
 
 #[test]
 fn literals_and_operators() {
-    assert_eq!(eval("1 + 2 * 3").unwrap(), Value::Number(7.0));
+    assert_eq!(eval("1 + 2 * 3").unwrap(), Value::number(7.0));
     assert_eq!(eval("\"a\" == \"a\" && !false").unwrap(), Value::Bool(true));
     assert_eq!(eval("10 % 4 >= 2 ? \"y\" : \"n\"").unwrap(), Value::from("y"));
     // Terraform 1.11.4: n / 0 is infinity, 0 / 0 an error, n % 0 is n.
     assert_eq!(eval("1 / 0 > 1000000").unwrap(), Value::Bool(true));
     assert_eq!(eval("-1 / 0 < 0").unwrap(), Value::Bool(true));
     assert!(eval("0 / 0").unwrap_err().contains("can't divide zero by zero"));
-    assert_eq!(eval("5 % 0").unwrap(), Value::Number(5.0));
+    assert_eq!(eval("5 % 0").unwrap(), Value::number(5.0));
 }
 
 #[test]
 fn terraform_value_rules() {
     // String literals are NFC-normalized, escapes included.
     assert_eq!(eval("\"é\" == \"e\\u0301\"").unwrap(), Value::Bool(true));
-    assert_eq!(eval("length(\"e\\u0301\")").unwrap(), Value::Number(1.0));
+    assert_eq!(eval("length(\"e\\u0301\")").unwrap(), Value::number(1.0));
     // Conditional results are converted to their common type.
     assert_eq!(eval("true ? 1 : \"x\"").unwrap(), Value::from("1"));
     assert_eq!(eval("true ? true : \"no\"").unwrap(), Value::from("true"));
-    assert_eq!(eval("true ? [1] : []").unwrap(), Value::List(vec![Value::Number(1.0)]));
+    assert_eq!(eval("true ? [1] : []").unwrap(), Value::List(vec![Value::number(1.0)]));
     // The branch not taken may fail without failing the expression.
     assert_eq!(eval("true ? \"a\" : [\"x\"][5]").unwrap(), Value::from("a"));
     // core:: names the built-ins.
@@ -95,10 +95,10 @@ fn sensitive_propagates() {
 #[test]
 fn for_expressions_and_splats() {
     assert_eq!(eval("[for z in var.zones : upper(z)]").unwrap(), Value::List(vec!["A".into(), "B".into()]));
-    assert_eq!(eval("{ for i, z in var.zones : z => i }").unwrap(), Value::map([("a", Value::Number(0.0)), ("b", Value::Number(1.0))]));
+    assert_eq!(eval("{ for i, z in var.zones : z => i }").unwrap(), Value::map([("a", Value::number(0.0)), ("b", Value::number(1.0))]));
     assert_eq!(eval("[for z in var.zones : z if z != \"a\"]").unwrap(), Value::List(vec!["b".into()]));
     assert_eq!(eval("{ for z in [\"a\", \"a\", \"b\"] : z => z... }").unwrap().get("a").and_then(|v| v.as_list()).map(|l| l.len()), Some(2));
-    assert_eq!(eval("[{ n = 1 }, { n = 2 }][*].n").unwrap(), Value::List(vec![Value::Number(1.0), Value::Number(2.0)]));
+    assert_eq!(eval("[{ n = 1 }, { n = 2 }][*].n").unwrap(), Value::List(vec![Value::number(1.0), Value::number(2.0)]));
     assert!(eval("{ for z in [\"a\", \"a\"] : z => z }").unwrap_err().contains("duplicate key"));
 }
 
