@@ -376,6 +376,81 @@ fn fmt_check_then_fmt() {
     s.run(&["validate"]).ok();
 }
 
+/// A tree with what `terraform fmt` treats specially: trailing spaces in
+/// comments, blank lines at the end, no final newline, CRLF, the file kinds
+/// it formats (`.tfvars`, `.tftest.hcl`) and those it skips (`.hcl`,
+/// hidden files and directories, editor backups), and a subdirectory.
+const FMT_TREE: &[(&str, &str)] = &[
+    ("ok.tf", "locals {\n  a = 1\n}\n"),
+    ("comment.tf", "locals {\n  a = 1 # comment  \n}\n\n\n"),
+    ("aligned.tf", "locals {\n  a   = 1 # comment  \n  bb = 2\n}\n\n"),
+    ("no_newline.tf", "locals {\n  a = 1\n}"),
+    ("spaces.tf", "locals {\n  a = 1   \n  b = 2\t\n}\n  \n  "),
+    ("crlf.tf", "locals {\r\n  a=1\r\n}\r\n"),
+    ("vars.tfvars", "a=1\n"),
+    ("t.tftest.hcl", "run \"x\" {\n    command = plan\n}\n"),
+    ("other.hcl", "a=1\n"),
+    (".hidden.tf", "a=1\n"),
+    ("backup.tf~", "a=1\n"),
+    (".dir/x.tf", "a=1\n"),
+    ("sub/nested.tf", "locals {\n    a = 1\n}\n"),
+    ("sub/deeper/ok.tf", "a = 1\n"),
+];
+
+/// Runs terraform fmt with `args` in `dir`: exit code and standard output.
+fn terraform_fmt(dir: &std::path::Path, args: &[&str]) -> (i32, String) {
+    let out = std::process::Command::new("terraform")
+        .arg("fmt")
+        .args(args)
+        .current_dir(dir)
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .env("CHECKPOINT_DISABLE", "1")
+        .output()
+        .expect("terraform 1.11.4 on PATH (the fmt parity test needs it)");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// `iac fmt` against `terraform fmt` on the same tree: the files listed, the
+/// diffs, the exit codes (0, 3 for -check, 2 for a bad path) and the files
+/// written are the same.
+#[test]
+fn fmt_matches_terraform_fmt() {
+    let s = Stack::files("fmt", FMT_TREE);
+    // Terraform's copy has the same name, so `../fmt` names it too.
+    let tf_tmp = tempfile::tempdir().expect("tempdir");
+    let theirs = tf_tmp.path().join("fmt");
+    copy_dir(&s.dir, &theirs, false);
+    let cases: &[&[&str]] = &[
+        &["-check"],
+        &["-check", "-recursive"],
+        &["-check", "-diff", "-recursive"],
+        &["-check", "-list=false"],
+        &["-write=false"],
+        &["-check", "comment.tf", "sub"],
+        &["-check", "ok.tf"],
+        &["-check", "-diff", "no_newline.tf", "spaces.tf"],
+        &["-check", "../fmt"],
+        &["-check", "sub/../sub"],
+        &["-check", "missing.tf"],
+        &["-check", "other.hcl"],
+    ];
+    for args in cases {
+        let (code, stdout) = terraform_fmt(&theirs, args);
+        let ours = s.run(&[&["fmt"], *args].concat());
+        assert_eq!((ours.code, ours.stdout.as_str()), (code, stdout.as_str()), "iac fmt {args:?} differs from terraform fmt\n{}", ours.stderr);
+    }
+    // Writing: the same files change, to the same bytes.
+    let (code, listed) = terraform_fmt(&theirs, &["-recursive"]);
+    let ours = s.run(&["fmt", "-recursive"]);
+    assert_eq!((ours.code, ours.stdout.as_str()), (code, listed.as_str()), "{}", ours.stderr);
+    for (name, _) in FMT_TREE {
+        let mine = std::fs::read(s.path(name)).expect("ours");
+        let tf = std::fs::read(theirs.join(name)).expect("theirs");
+        assert_eq!(String::from_utf8_lossy(&mine), String::from_utf8_lossy(&tf), "{name} after fmt");
+    }
+    s.run(&["fmt", "-check", "-recursive"]).expect_code(0);
+}
+
 #[test]
 fn destroy_empties_state_and_deletes_files() {
     let s = basic();

@@ -115,9 +115,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Rewrite stack files in canonical style.
+    /// Rewrite stack files (*.tf, *.tfvars, *.tftest.hcl) in canonical style.
     Fmt {
-        /// Check only; exit 3 when files need formatting.
+        /// Check only (implies -write=false); exit 3 when files need formatting.
         #[arg(long)]
         check: bool,
         /// Show the changes as diffs.
@@ -126,6 +126,13 @@ pub enum Command {
         /// Also format subdirectories.
         #[arg(long)]
         recursive: bool,
+        /// List the files that need formatting (-list=false: do not).
+        #[arg(long, default_value_t = true, num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
+        list: bool,
+        /// Write the formatted files (-write=false: do not).
+        #[arg(long, default_value_t = true, num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
+        write: bool,
+        /// Files or directories; `-` formats standard input to standard output.
         paths: Vec<PathBuf>,
     },
     /// Show what apply would change.

@@ -6,8 +6,9 @@
 //! becomes an [`Kind::Invalid`] token that is emitted verbatim.
 //!
 //! Heredocs are captured as a single opaque token, so their bodies are never
-//! touched. Line comments exclude their newline and have trailing whitespace
-//! trimmed; block comments have trailing whitespace trimmed on each line.
+//! touched. Line comments exclude their newline but keep their trailing
+//! whitespace, and block comments are kept whole, as `terraform fmt` keeps
+//! both byte for byte.
 
 use crate::token::{Kind, Token};
 
@@ -132,11 +133,17 @@ impl<'a> Lexer<'a> {
         if rest[..end].ends_with('\r') && end < rest.len() {
             end -= 1; // leave `\r\n` whole for the newline token
         }
-        let trimmed = rest[..end].trim_end().len();
-        self.push(Kind::LineComment, trimmed);
-        // Skip the trailing whitespace; the newline becomes its own token.
-        self.pos += end - trimmed;
+        // The newline becomes its own token.
+        self.push(Kind::LineComment, end);
     }
+}
+
+/// The bytes of whitespace after the last token of `src` (none when it
+/// ends with a newline or a comment): `terraform fmt` keeps that many
+/// spaces before the end of the file, as hclwrite's end-of-file token does.
+pub(crate) fn trailing_whitespace(src: &str, tokens: &[Token<'_>]) -> usize {
+    let end = tokens.last().map_or(0, |t| t.text.as_ptr() as usize - src.as_ptr() as usize + t.text.len());
+    src.len() - end
 }
 
 /// Length of the literal run at the start of `rest` inside a quoted template.

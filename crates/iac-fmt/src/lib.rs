@@ -20,9 +20,9 @@
 //! byte-for-byte (terraform respaces `${ ... }` inside them); expressions are
 //! never rewritten (terraform unwraps `"${x}"` to `x` and turns legacy
 //! `type = "string"` into `string`); comments between block labels are kept
-//! (terraform drops them); trailing whitespace is trimmed inside comments
-//! too; the file ends with exactly one line ending (terraform keeps trailing
-//! blank lines).
+//! (terraform drops them). Like terraform, comments are kept byte for byte
+//! (trailing whitespace included) and the end of the file is left as it is
+//! (no final newline added, trailing blank lines kept).
 
 #![deny(missing_docs)]
 
@@ -80,11 +80,12 @@ pub fn format_source(file_name: &str, src: &str) -> Result<String, FormatError> 
 fn format_parsed(src: &str, body: &hcl_edit::structure::Body) -> (String, String) {
     let labelled = labels::quote_bare_labels(src, body);
     let mut tokens = lexer::lex(&labelled);
+    let trailing = lexer::trailing_whitespace(&labelled, &tokens);
     let lines = lines::split_lines(&tokens);
     indent::apply(&mut tokens, &lines);
     spacing::apply(&mut tokens, &lines);
     align::apply(&mut tokens, &lines);
-    let formatted = render::render(&tokens);
+    let formatted = render::render(&tokens, trailing);
     (labelled, formatted)
 }
 

@@ -2,36 +2,20 @@
 
 use crate::token::{Kind, Token};
 
-/// Concatenates the tokens with their computed spacing. Line endings (`\n`
-/// or `\r\n`) are kept as written, block comments lose trailing whitespace
-/// on each line, and the result ends with exactly one line ending (the
-/// file's first one decides which) or is empty when there is nothing but
-/// whitespace.
-pub(crate) fn render(tokens: &[Token<'_>]) -> String {
+/// Concatenates the tokens with their computed spacing, then `trailing`
+/// spaces (the whitespace the source had after its last token). As
+/// `terraform fmt`: line endings (`\n` or `\r\n`) and comments are kept
+/// as written, blank lines at the start and the end of the file stay, and
+/// no final line ending is added or removed.
+pub(crate) fn render(tokens: &[Token<'_>], trailing: usize) -> String {
     let mut out = String::new();
     for tok in tokens {
-        match tok.kind {
-            Kind::Newline => out.push_str(tok.text),
-            Kind::BlockComment => {
-                push_spaces(&mut out, tok.spaces);
-                for line in tok.text.split_inclusive('\n') {
-                    let body = line.trim_end();
-                    out.push_str(body);
-                    out.push_str(line[body.len()..].trim_start_matches([' ', '\t']));
-                }
-            }
-            _ => {
-                push_spaces(&mut out, tok.spaces);
-                out.push_str(tok.text);
-            }
+        if tok.kind != Kind::Newline {
+            push_spaces(&mut out, tok.spaces);
         }
+        out.push_str(tok.text);
     }
-    let keep = out.trim_end().len();
-    out.truncate(keep);
-    if !out.is_empty() {
-        let eol = tokens.iter().find(|t| t.kind == Kind::Newline).map_or("\n", |t| t.text);
-        out.push_str(eol);
-    }
+    push_spaces(&mut out, trailing);
     out
 }
 

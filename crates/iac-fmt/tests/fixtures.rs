@@ -49,6 +49,8 @@ fixtures!(
     templates,
     missing_final_newline,
     trailing_blank_lines,
+    comment_whitespace,
+    crlf_end,
 );
 
 #[test]

@@ -98,22 +98,23 @@ fn syntax_errors_carry_one_based_location() {
 }
 
 #[test]
-fn empty_and_blank_sources_format_to_empty() {
+fn empty_and_blank_sources_keep_their_lines() {
+    // As terraform fmt: blank lines stay, the spaces on them go.
     assert_eq!(format_source("e.tf", "").unwrap(), "");
-    assert_eq!(format_source("e.tf", "\n\n  \n").unwrap(), "");
+    assert_eq!(format_source("e.tf", "\n\n  \n").unwrap(), "\n\n\n");
 }
 
 #[test]
 fn crlf_line_endings_are_kept() {
     let src = "a=1\r\nbb = 2 # c   \r\n/* x  \r\n y */\r\n\r\n\r\n";
     let out = format_source("crlf.tf", src).unwrap();
-    assert_eq!(out, "a  = 1\r\nbb = 2 # c\r\n/* x\r\n y */\r\n");
+    assert_eq!(out, "a  = 1\r\nbb = 2 # c   \r\n/* x  \r\n y */\r\n\r\n\r\n");
     assert_eq!(format_source("crlf.tf", &out).unwrap(), out);
 }
 
 #[test]
-fn trailing_whitespace_is_trimmed_outside_heredocs() {
+fn trailing_whitespace_is_trimmed_outside_comments_and_heredocs() {
     let src = "a = 1   \n# note   \nb = <<EOT\nkeep   \nEOT\n";
     let out = format_source("ws.tf", src).unwrap();
-    assert_eq!(out, "a = 1\n# note\nb = <<EOT\nkeep   \nEOT\n");
+    assert_eq!(out, "a = 1\n# note   \nb = <<EOT\nkeep   \nEOT\n");
 }

@@ -57,7 +57,7 @@ pub async fn run(cli: Cli) -> u8 {
             );
             0
         }
-        Command::Fmt { check, diff, recursive, paths } => fmt::run(&ctx, check, diff, recursive, paths),
+        Command::Fmt { check, diff, recursive, list, write, paths } => fmt::run(&ctx, fmt::Options { check, diff, recursive, list, write }, paths),
         Command::Init { backend_config, migrate_state, lock, providers } => init(&ctx, backend_config, migrate_state, lock, providers).await,
         Command::Validate { json } => validate(&ctx, json).await,
         Command::Plan { plan, out, detailed_exitcode, json, report, dirs, gitops_base } => {
