@@ -105,7 +105,7 @@ resource "digitalocean_kubernetes_node_pool" "extra" {
   name       = "extra"
   size       = "s-1vcpu-2gb"
   node_count = 1
-  labels     = { region = data.digitalocean_kubernetes_cluster.found.region, pools = length(data.digitalocean_kubernetes_cluster.found.node_pools) > 0 ? "yes" : "no" }
+  labels     = { region = data.digitalocean_kubernetes_cluster.found.region, pools = length(data.digitalocean_kubernetes_cluster.found.node_pool) > 0 ? "yes" : "no" }
 }
 "#,
         );
@@ -138,6 +138,84 @@ fn digitalocean_data_sources_conform() {
         h.with_store(|s| {
             assert!(s.clusters.is_empty(), "destroy left clusters in the simulator");
         });
+        assert_contract(&h);
+    });
+}
+
+/// Upstream's defaults and shapes: `surge_upgrade` defaults to true, an
+/// omitted `ha` is left to DigitalOcean (not sent), `timeouts` blocks are
+/// taken on the cluster, the node pool and the VPC, and taints are a set
+/// (the same taints in another order are no change).
+fn parity(url: &str, taints: [(&str, &str); 2]) -> String {
+    let taint = |(k, v): (&str, &str)| format!("    taint {{\n      key    = \"{k}\"\n      value  = \"{v}\"\n      effect = \"NoSchedule\"\n    }}\n");
+    format!(
+        r#"{provider}
+resource "digitalocean_vpc" "net" {{
+  name   = "parity-net"
+  region = "ams3"
+  timeouts {{
+    delete = "5m"
+  }}
+}}
+resource "digitalocean_kubernetes_cluster" "main" {{
+  name     = "parity"
+  region   = "ams3"
+  version  = "1.31.1-do.5"
+  vpc_uuid = digitalocean_vpc.net.id
+  node_pool {{
+    name       = "system"
+    size       = "s-2vcpu-4gb"
+    node_count = 1
+{t0}{t1}  }}
+  timeouts {{
+    create = "30m"
+  }}
+}}
+resource "digitalocean_kubernetes_node_pool" "gpu" {{
+  cluster_id = digitalocean_kubernetes_cluster.main.id
+  name       = "gpu"
+  size       = "s-2vcpu-4gb"
+  node_count = 1
+  timeouts {{
+    create = "20m"
+    delete = "10m"
+  }}
+}}
+"#,
+        provider = provider_block(url),
+        t0 = taint(taints[0]),
+        t1 = taint(taints[1]),
+    )
+}
+
+#[test]
+fn upstream_defaults_timeouts_and_taint_sets_conform() {
+    rt().block_on(async {
+        let h = sim(fast()).await;
+        let tmp = tempfile::tempdir().unwrap();
+        let stack = tmp.path().join("stack");
+        std::fs::create_dir_all(&stack).unwrap();
+        let all = [("digitalocean_vpc.net", Create), ("digitalocean_kubernetes_cluster.main", Create), ("digitalocean_kubernetes_node_pool.gpu", Create)];
+        let case = Case {
+            name: "digitalocean parity".into(),
+            steps: vec![
+                Step::new(parity(&h.url(), [("a", "1"), ("b", "2")]), &all),
+                // The same taints in another order: no change.
+                Step::new(parity(&h.url(), [("b", "2"), ("a", "1")]), &[]),
+                Step::new(parity(&h.url(), [("b", "2"), ("a", "3")]), &[("digitalocean_kubernetes_cluster.main", Update)]),
+            ],
+            // Imports of these types run in `digitalocean_conforms` (an
+            // imported object has no `timeouts`, so this configuration
+            // would plan to record them).
+            imports: Vec::new(),
+            parallelism: 4,
+            remote_objects: false,
+        };
+        run(&case, &stack, &env(tmp.path())).await;
+        let create = h.exchanges().into_iter().find(|e| e.method == "POST" && e.path == "/v2/kubernetes/clusters").expect("the cluster's create");
+        let body: serde_json::Value = serde_json::from_str(&create.request_body).unwrap();
+        assert_eq!(body["surge_upgrade"], true, "surge_upgrade defaults to true: {body}");
+        assert!(body.get("ha").is_none(), "an omitted ha is not sent: {body}");
         assert_contract(&h);
     });
 }

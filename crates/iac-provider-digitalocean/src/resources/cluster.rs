@@ -17,9 +17,12 @@ use iac_provider_sdk::AttrPath;
 use serde_json::{json, Map, Value as Json};
 
 use super::create_or_adopt;
+use super::database::CreateTimeout;
 use super::node_pool::{plan_pool, pool_ready, roll_or_update_pool, Pool};
+use super::timeouts::waits_within;
 use crate::api::Api;
 use crate::error::DoError;
+use crate::settings::Waits;
 use crate::values::*;
 use crate::{versions, wait, DigitalOcean};
 
@@ -43,11 +46,12 @@ pub struct ClusterModel {
     pub cluster_subnet: Option<String>,
     #[sdk(optional, computed, force_new)]
     pub service_subnet: Option<String>,
-    #[sdk(optional, default = false)]
-    pub ha: bool,
+    /// left to DigitalOcean (its version's default) when omitted
+    #[sdk(optional, computed)]
+    pub ha: Option<bool>,
     #[sdk(optional, default = false)]
     pub auto_upgrade: bool,
-    #[sdk(optional, default = false)]
+    #[sdk(optional, default = true)]
     pub surge_upgrade: bool,
     #[sdk(optional, default = false)]
     pub registry_integration: bool,
@@ -70,6 +74,9 @@ pub struct ClusterModel {
     pub maintenance_policy: Vec<Maintenance>,
     #[sdk(block, min_items = 1, max_items = 1)]
     pub node_pool: Vec<Pool>,
+    /// `create` bounds the wait for a new cluster to run
+    #[sdk(block, local)]
+    pub timeouts: Option<CreateTimeout>,
 }
 
 /// The maintenance window.
@@ -130,7 +137,7 @@ impl ClusterModel {
             vpc_uuid: s(&c["vpc_uuid"]),
             cluster_subnet: s(&c["cluster_subnet"]),
             service_subnet: s(&c["service_subnet"]),
-            ha: c["ha"].as_bool().unwrap_or(false),
+            ha: Some(c["ha"].as_bool().unwrap_or(false)),
             auto_upgrade: c["auto_upgrade"].as_bool().unwrap_or(false),
             surge_upgrade: c["surge_upgrade"].as_bool().unwrap_or(false),
             registry_integration: c["registry_enabled"].as_bool().unwrap_or(false),
@@ -147,6 +154,7 @@ impl ClusterModel {
                 Vec::new()
             },
             node_pool: pool.map(Pool::from_api).into_iter().collect(),
+            timeouts: None,
         }
     }
 
@@ -176,8 +184,12 @@ impl ClusterModel {
             }
         }
         m.insert("tags".into(), json!(self.tag_list()));
-        for (k, v) in [("ha", self.ha), ("auto_upgrade", self.auto_upgrade), ("surge_upgrade", self.surge_upgrade)] {
+        for (k, v) in [("auto_upgrade", self.auto_upgrade), ("surge_upgrade", self.surge_upgrade)] {
             m.insert(k.into(), json!(v));
+        }
+        // An omitted `ha` is left to DigitalOcean.
+        if let Some(ha) = self.ha {
+            m.insert("ha".into(), json!(ha));
         }
         if let Some(mp) = self.maintenance_body() {
             m.insert("maintenance_policy".into(), mp);
@@ -190,8 +202,12 @@ impl ClusterModel {
         let mut m = Map::new();
         m.insert("name".into(), json!(self.name));
         m.insert("tags".into(), json!(self.tag_list()));
-        for (k, v) in [("ha", self.ha), ("auto_upgrade", self.auto_upgrade), ("surge_upgrade", self.surge_upgrade)] {
+        for (k, v) in [("auto_upgrade", self.auto_upgrade), ("surge_upgrade", self.surge_upgrade)] {
             m.insert(k.into(), json!(v));
+        }
+        // An omitted `ha` is left to DigitalOcean.
+        if let Some(ha) = self.ha {
+            m.insert("ha".into(), json!(ha));
         }
         if let Some(mp) = self.maintenance_body() {
             m.insert("maintenance_policy".into(), mp);
@@ -224,8 +240,8 @@ async fn model_of(api: &Api, addr: &str, c: &Json, pool_hint: Option<&str>) -> R
 }
 
 /// Waits until the cluster runs and every node of `pool` (when given) runs.
-async fn wait_running(api: &Api, addr: &str, id: &str, pool: Option<&str>) -> Result<Json, DoError> {
-    wait::until(&api.waits, addr, "the cluster to be running", || async {
+async fn wait_running(api: &Api, waits: &Waits, addr: &str, id: &str, pool: Option<&str>) -> Result<Json, DoError> {
+    wait::until(waits, addr, "the cluster to be running", || async {
         let c = api
             .cluster(id)
             .await
@@ -260,7 +276,7 @@ async fn upgrade(api: &Api, addr: &str, id: &str, from: &str, to: &str) -> Resul
         };
         tracing::info!(addr, from = %current, to = %step, "upgrading the cluster");
         api.upgrade(id, &step).await.map_err(DoError::api(&addr))?;
-        let c = wait_running(api, addr, id, None).await?;
+        let c = wait_running(api, &api.waits, addr, id, None).await?;
         current = c["version"].as_str().unwrap_or(&step).to_string();
     }
     Err(DoError::Failed { addr: addr.to_string(), message: format!("the upgrade from {from} to {to} did not converge") })
@@ -345,7 +361,7 @@ impl Resource<DigitalOcean> for Cluster {
             api.set_registry(&id, true).await.map_err(DoError::api(&addr))?;
         }
         let pool_id = inline_pool(&created, None).and_then(|p| p["id"].as_str()).map(str::to_string);
-        let c = wait_running(api, addr, &id, None).await?;
+        let c = wait_running(api, &waits_within(api, planned.timeouts.as_ref().and_then(|t| t.create.as_deref())), addr, &id, None).await?;
         model_of(api, addr, &c, pool_id.as_deref()).await
     }
 
@@ -365,8 +381,8 @@ impl Resource<DigitalOcean> for Cluster {
             upgrade(api, addr, &id, &q.version, &p.version).await?;
         }
         let want = planned.node_pool.first().cloned().unwrap_or_default();
-        let pool_id = roll_or_update_pool(api, addr, &id, prior.node_pool.first(), &want, true).await?;
-        let c = wait_running(api, addr, &id, Some(&pool_id)).await?;
+        let pool_id = roll_or_update_pool(api, &api.waits, addr, &id, prior.node_pool.first(), &want, true).await?;
+        let c = wait_running(api, &api.waits, addr, &id, Some(&pool_id)).await?;
         model_of(api, addr, &c, Some(&pool_id)).await
     }
 
@@ -412,7 +428,7 @@ impl Resource<DigitalOcean> for Cluster {
         let found = api.clusters_named(&planned.name).await.map_err(DoError::api(&addr))?.into_iter().find(|c| region.is_none_or(|r| c["region"] == r));
         match found {
             Some(c) => {
-                let c = wait_running(api, addr, c["id"].as_str().unwrap_or_default(), None).await?;
+                let c = wait_running(api, &api.waits, addr, c["id"].as_str().unwrap_or_default(), None).await?;
                 model_of(api, addr, &c, None).await.map(Some)
             }
             None => Ok(None),

@@ -93,8 +93,9 @@ pub struct ClusterDataModel {
     kube_config: Option<Vec<KubeConfig>>,
     #[sdk(computed)]
     maintenance_policy: Option<Vec<Maintenance>>,
+    /// every pool of the cluster (upstream's name, singular)
     #[sdk(computed)]
-    node_pools: Option<Vec<Pool>>,
+    node_pool: Option<Vec<Pool>>,
 }
 
 /// The `digitalocean_kubernetes_cluster` data source.
@@ -129,14 +130,14 @@ impl DataSource<DigitalOcean> for ClusterData {
             status: m.status,
             created_at: m.created_at,
             updated_at: m.updated_at,
-            ha: Some(m.ha),
+            ha: m.ha,
             auto_upgrade: Some(m.auto_upgrade),
             surge_upgrade: Some(m.surge_upgrade),
             registry_integration: Some(m.registry_integration),
             tags: m.tags,
             kube_config: m.kube_config,
             maintenance_policy: Some(m.maintenance_policy),
-            node_pools: Some(c["node_pools"].as_array().into_iter().flatten().map(Pool::from_api).collect()),
+            node_pool: Some(c["node_pools"].as_array().into_iter().flatten().map(Pool::from_api).collect()),
         })
     }
 }

@@ -16,7 +16,9 @@ use iac_provider_sdk::AttrPath;
 use serde_json::{json, Map, Value as Json};
 
 use super::create_or_adopt;
+use super::timeouts::{waits_within, CreateDeleteTimeouts};
 use crate::error::DoError;
+use crate::settings::Waits;
 use crate::values::*;
 use crate::DigitalOcean;
 
@@ -47,7 +49,8 @@ pub struct Pool {
     pub actual_node_count: Option<i64>,
     #[sdk(computed)]
     pub nodes: Option<Vec<Node>>,
-    #[sdk(block)]
+    /// a set, as upstream's
+    #[sdk(block, set)]
     pub taint: Vec<Taint>,
 }
 
@@ -196,6 +199,7 @@ pub fn plan_pool(p: &mut Value, prior: Option<&Value>) -> Result<(), String> {
 /// the old one out; anything else is a PUT. Returns the pool's id.
 pub async fn roll_or_update_pool(
     api: &crate::api::Api,
+    waits: &Waits,
     addr: &str,
     cluster: &str,
     prior: Option<&Pool>,
@@ -221,7 +225,7 @@ pub async fn roll_or_update_pool(
         )
         .await?;
         let new_id = text(&created["id"]);
-        wait_pool(api, addr, cluster, &new_id).await?;
+        wait_pool(api, waits, addr, cluster, &new_id).await?;
         if let Some(old) = old_id {
             tracing::info!(addr, old = %old, new = %new_id, "new pool running: removing the old one");
             api.delete_pool(cluster, &old).await.map_err(DoError::api(&addr))?;
@@ -230,13 +234,14 @@ pub async fn roll_or_update_pool(
     };
     if want.differs_in_place(prior) {
         api.update_pool(cluster, &id, &want.body(false, default_pool)).await.map_err(DoError::api(&addr))?;
-        wait_pool(api, addr, cluster, &id).await?;
+        wait_pool(api, waits, addr, cluster, &id).await?;
     }
     Ok(id)
 }
 
-pub async fn wait_pool(api: &crate::api::Api, addr: &str, cluster: &str, pool: &str) -> Result<Json, DoError> {
-    crate::wait::until(&api.waits, addr, "the node pool's nodes to be running", || async {
+/// Waits (within `waits`) until every node of the pool runs.
+pub async fn wait_pool(api: &crate::api::Api, waits: &Waits, addr: &str, cluster: &str, pool: &str) -> Result<Json, DoError> {
+    crate::wait::until(waits, addr, "the node pool's nodes to be running", || async {
         let p = api
             .pool(cluster, pool)
             .await
@@ -260,11 +265,13 @@ pub struct NodePoolModel {
     pub pool: Pool,
     #[sdk(required, force_new)]
     pub cluster_id: String,
+    #[sdk(block, local)]
+    pub timeouts: Option<CreateDeleteTimeouts>,
 }
 
 impl NodePoolModel {
     fn from_api(cluster_id: &str, p: &Json) -> NodePoolModel {
-        NodePoolModel { pool: Pool::from_api(p), cluster_id: cluster_id.to_string() }
+        NodePoolModel { pool: Pool::from_api(p), cluster_id: cluster_id.to_string(), timeouts: None }
     }
 }
 
@@ -298,7 +305,8 @@ impl Resource<DigitalOcean> for NodePool {
         let (api, addr) = (&cx.provider.api, cx.addr);
         let (Some(cluster), Some(id)) = (Some(&prior.cluster_id).filter(|c| !c.is_empty()), &prior.pool.id) else { return Ok(()) };
         api.delete_pool(cluster, id).await.map_err(DoError::api(&addr))?;
-        crate::wait::until(&api.waits, addr, "the node pool to be deleted", || async {
+        let waits = waits_within(api, prior.timeouts.as_ref().and_then(|t| t.delete.as_deref()));
+        crate::wait::until(&waits, addr, "the node pool to be deleted", || async {
             Ok(api.pool(cluster, id).await.map_err(DoError::api(&addr))?.is_none().then_some(()))
         })
         .await
@@ -337,8 +345,11 @@ impl Resource<DigitalOcean> for NodePool {
 impl NodePool {
     async fn apply(&self, cx: &Ctx<'_, DigitalOcean>, prior: Option<&Pool>, planned: NodePoolModel) -> Result<NodePoolModel, DoError> {
         let (api, addr, cluster) = (&cx.provider.api, cx.addr, &planned.cluster_id);
-        let id = roll_or_update_pool(api, addr, cluster, prior, &planned.pool, false).await?;
-        let p = wait_pool(api, addr, cluster, &id).await?;
-        Ok(NodePoolModel::from_api(cluster, &p))
+        // `timeouts.create` bounds a create; an update waits as long as the provider does.
+        let limit = if prior.is_none() { planned.timeouts.as_ref().and_then(|t| t.create.as_deref()) } else { None };
+        let waits = waits_within(api, limit);
+        let id = roll_or_update_pool(api, &waits, addr, cluster, prior, &planned.pool, false).await?;
+        let p = wait_pool(api, &waits, addr, cluster, &id).await?;
+        Ok(NodePoolModel { timeouts: planned.timeouts.clone(), ..NodePoolModel::from_api(cluster, &p) })
     }
 }

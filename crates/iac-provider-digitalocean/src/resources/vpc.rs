@@ -1,6 +1,7 @@
 //! `digitalocean_vpc`: name and description update in place; region and
 //! ip_range force replacement. Deleting waits out the 403/409 DigitalOcean
-//! answers while a just-deleted cluster still holds the VPC.
+//! answers while a just-deleted cluster still holds the VPC, within
+//! `timeouts.delete`.
 
 use iac_core::Value;
 use iac_provider_sdk::prelude::*;
@@ -8,6 +9,7 @@ use iac_provider_sdk::AttrPath;
 use serde_json::{json, Map, Value as Json};
 
 use super::create_or_adopt;
+use super::timeouts::{waits_within, DeleteTimeout};
 use crate::error::DoError;
 use crate::values::*;
 use crate::{wait, DigitalOcean};
@@ -31,6 +33,9 @@ pub struct VpcModel {
     pub default: Option<bool>,
     #[sdk(computed)]
     pub created_at: Option<String>,
+    /// bounds the wait for the VPC's members to release it (default: the provider's wait_timeout_seconds)
+    #[sdk(block, local)]
+    pub timeouts: Option<DeleteTimeout>,
 }
 
 impl VpcModel {
@@ -44,6 +49,7 @@ impl VpcModel {
             description: s(&v["description"]).filter(|d| !d.is_empty()),
             default: Some(v["default"].as_bool().unwrap_or(false)),
             created_at: s(&v["created_at"]),
+            timeouts: None,
         }
     }
 }
@@ -94,7 +100,8 @@ impl Resource<DigitalOcean> for Vpc {
     async fn delete(&self, cx: &Ctx<'_, DigitalOcean>, prior: VpcModel) -> Result<(), DoError> {
         let (api, addr) = (&cx.provider.api, cx.addr);
         let Some(id) = &prior.id else { return Ok(()) };
-        wait::until(&api.waits, addr, "the VPC to be released by its members", || async {
+        let limit = prior.timeouts.as_ref().and_then(|t| t.delete.as_deref());
+        wait::until(&waits_within(api, limit), addr, "the VPC to be released by its members", || async {
             match api.delete_vpc(id).await {
                 Ok(()) => Ok(Some(())),
                 Err(e) if matches!(e.status(), Some(403 | 409)) => {
