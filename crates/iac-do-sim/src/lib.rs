@@ -4,7 +4,8 @@
 //! catalog; managed databases (`databases`: clusters of every engine with
 //! users, databases, pools, trusted sources, replicas, configuration and
 //! CA, going `creating` → `online` and through resizes, migrations and
-//! upgrades); page-based lists with `links`/`meta`; DigitalOcean's error
+//! upgrades); projects (with their resources), domains and records,
+//! cloud firewalls and tags (`platform`); page-based lists with `links`/`meta`; DigitalOcean's error
 //! bodies and rate-limit headers. Clusters go `provisioning` → `running`
 //! after a configurable delay, nodes likewise. Faults (latency, 429s, 5xx,
 //! dropped connections, a per-minute rate limit) are configurable at start
@@ -29,6 +30,7 @@ pub mod faults;
 pub mod kube;
 pub mod model;
 pub mod pagination;
+pub mod platform;
 pub mod record;
 mod routes;
 mod server;

@@ -21,6 +21,8 @@ pub struct Store {
     pub clusters: Vec<Cluster>,
     /// Managed database clusters (with their replicas), in `databases.rs`.
     pub databases: Vec<crate::databases::Database>,
+    /// Projects, domains, firewalls and tags, in `platform.rs`.
+    pub platform: crate::platform::Platform,
     next_range: u32,
     next_ip: u32,
 }

@@ -53,6 +53,8 @@ pub struct Api {
     versions: Mutex<Option<Vec<String>>>,
     /// The managed databases' lists (`resources/database/api.rs`).
     pub(crate) databases: crate::resources::database::api::Lists,
+    /// Projects' and firewalls' lists (`resources/platform`).
+    pub(crate) platform: crate::resources::platform::Lists,
 }
 
 fn none_if_404<T>(r: Result<T, ApiError>) -> Result<Option<T>, ApiError> {
@@ -72,7 +74,15 @@ fn field(j: Json, key: &str) -> Json {
 
 impl Api {
     pub fn new(client: Client, waits: Waits) -> Api {
-        Api { client, waits, vpcs: ListCache::default(), clusters: ListCache::default(), versions: Mutex::new(None), databases: Default::default() }
+        Api {
+            client,
+            waits,
+            vpcs: ListCache::default(),
+            clusters: ListCache::default(),
+            versions: Mutex::new(None),
+            databases: Default::default(),
+            platform: Default::default(),
+        }
     }
 
     /// How many times a create is tried again after an ambiguous failure.
@@ -85,6 +95,7 @@ impl Api {
         self.vpcs.clear().await;
         self.clusters.clear().await;
         self.databases.clear().await;
+        self.platform.clear().await;
     }
 
     // ---- VPCs ----

@@ -4,7 +4,9 @@
 //! `digitalocean_kubernetes_versions` and `digitalocean_kubernetes_cluster`;
 //! managed databases (`digitalocean_database_cluster`, `_db`, `_user`,
 //! `_connection_pool`, `_firewall`, `_replica`, `_postgresql_config`, data
-//! `digitalocean_database_cluster` and `digitalocean_database_ca`),
+//! `digitalocean_database_cluster` and `digitalocean_database_ca`); around
+//! them `digitalocean_project` (+ `_resources`), `digitalocean_domain`,
+//! `digitalocean_record`, `digitalocean_firewall` and `digitalocean_tag`,
 //! with Terraform's names and attributes so configurations port. Each type
 //! is a typed model plus its operations on the provider SDK, registered in
 //! [`types`]. It owns its own DigitalOcean API v2 client ([`client`]) on
@@ -38,7 +40,7 @@ use crate::api::Api;
 use crate::client::Client;
 use crate::error::DoError;
 use crate::resources::database as db;
-use crate::resources::{cluster, data, node_pool, vpc};
+use crate::resources::{cluster, data, node_pool, platform, vpc};
 use crate::settings::{ProviderConfig, Settings};
 
 pub use error::DoError as Error;
@@ -60,6 +62,12 @@ pub fn types() -> Types<DigitalOcean> {
         .resource(db::pg_config::PostgresqlConfig)
         .data_source(db::data::DatabaseClusterData)
         .data_source(db::data::DatabaseCa)
+        .resource(platform::project::Project)
+        .resource(platform::project::ProjectResources)
+        .resource(platform::domain::Domain)
+        .resource(platform::domain::Record)
+        .resource(platform::firewall::Firewall)
+        .resource(platform::tag::Tag)
 }
 
 /// Registered under the name `digitalocean`.

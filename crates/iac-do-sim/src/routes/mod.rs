@@ -3,6 +3,7 @@
 
 mod databases;
 mod kubernetes;
+mod platform;
 mod vpcs;
 
 use std::time::Instant;
@@ -53,6 +54,10 @@ pub fn dispatch(store: &mut Store, path: &str, req: &Req<'_>) -> Result<Reply, A
         ["v2", "vpcs", rest @ ..] => vpcs::route(store, rest, req),
         ["v2", "kubernetes", rest @ ..] => kubernetes::route(store, rest, req),
         ["v2", "databases", rest @ ..] => databases::route(store, rest, req),
+        ["v2", "projects", rest @ ..] => platform::projects(store, rest, req),
+        ["v2", "domains", rest @ ..] => platform::domains(store, rest, req),
+        ["v2", "firewalls", rest @ ..] => platform::firewalls(store, rest, req),
+        ["v2", "tags", rest @ ..] => platform::tags(store, rest, req),
         _ => Err(ApiError::not_found()),
     }
 }

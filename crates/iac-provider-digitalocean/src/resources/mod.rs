@@ -7,6 +7,7 @@ pub mod cluster;
 pub mod data;
 pub mod database;
 pub mod node_pool;
+pub mod platform;
 pub mod timeouts;
 pub mod vpc;
 
