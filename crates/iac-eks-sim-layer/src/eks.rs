@@ -1,5 +1,7 @@
 //! The EKS API subset, served from memory with AWS's shapes: clusters, node
-//! groups, add-ons, access entries, updates and tags. Objects pass through
+//! groups, add-ons (and the versions on offer), access entries and their
+//! access policies, Pod Identity associations, the Kubernetes versions on
+//! offer, updates and tags. Objects pass through
 //! their transitional statuses (CREATING, UPDATING, DELETING) for a
 //! configurable number of reads before they settle, and a cluster can be
 //! told to land in FAILED with health issues.
@@ -25,6 +27,11 @@ pub struct Behaviour {
     /// test API at `http://127.0.0.1:PORT`), so a stack can configure its
     /// kubernetes provider from the cluster; `None` reports an EKS-shaped URL.
     pub kube_api: Option<String>,
+    /// Where new clusters' OIDC issuers live: `{oidc_issuer}/id/{ID}` (e.g.
+    /// a local HTTPS server at `https://127.0.0.1:PORT`), so a stack can
+    /// read the issuer's certificate (`data "tls_certificate"`) for its
+    /// OIDC provider's thumbprint; `None` reports an EKS-shaped URL.
+    pub oidc_issuer: Option<String>,
 }
 
 impl Default for Behaviour {
@@ -36,6 +43,7 @@ impl Default for Behaviour {
             account_id: "123456789012".into(),
             throttle_next: 0,
             kube_api: None,
+            oidc_issuer: None,
         }
     }
 }
@@ -52,6 +60,7 @@ impl Behaviour {
             account_id: j["account_id"].as_str().map(str::to_string).unwrap_or(d.account_id),
             throttle_next: j["throttle_next"].as_u64().map(|n| n as u32).unwrap_or(0),
             kube_api: j["kube_api"].as_str().map(str::to_string),
+            oidc_issuer: j["oidc_issuer"].as_str().map(str::to_string),
         }
     }
 }
@@ -83,8 +92,30 @@ pub struct State {
     nodegroups: BTreeMap<(String, String), Tracked>,
     addons: BTreeMap<(String, String), Tracked>,
     access_entries: BTreeMap<(String, String), Json>,
+    /// Access policies associated with an entry: (cluster, principal) → policies.
+    access_policies: BTreeMap<(String, String), Vec<Json>>,
+    /// Pod Identity associations: (cluster, association id) → association.
+    pod_identities: BTreeMap<(String, String), Json>,
     updates: BTreeMap<String, Tracked>,
 }
+
+/// The Kubernetes versions the layer offers, newest first: (version, status, default).
+const CLUSTER_VERSIONS: &[(&str, &str, bool)] = &[
+    ("1.33", "STANDARD_SUPPORT", false),
+    ("1.32", "STANDARD_SUPPORT", true),
+    ("1.31", "STANDARD_SUPPORT", false),
+    ("1.30", "EXTENDED_SUPPORT", false),
+    ("1.29", "EXTENDED_SUPPORT", false),
+];
+
+/// The add-on versions the layer offers, newest first; the second of each is the default.
+const ADDON_VERSIONS: &[(&str, &[&str])] = &[
+    ("coredns", &["v1.11.4-eksbuild.2", "v1.11.3-eksbuild.2", "v1.11.1-eksbuild.1"]),
+    ("kube-proxy", &["v1.31.3-eksbuild.2", "v1.31.2-eksbuild.3", "v1.30.6-eksbuild.3"]),
+    ("vpc-cni", &["v1.19.2-eksbuild.1", "v1.19.0-eksbuild.1", "v1.18.6-eksbuild.1"]),
+    ("aws-ebs-csi-driver", &["v1.38.1-eksbuild.2", "v1.37.0-eksbuild.1"]),
+    ("eks-pod-identity-agent", &["v1.3.4-eksbuild.1", "v1.3.2-eksbuild.2"]),
+];
 
 /// A response: status code and body; errors carry `x-amzn-ErrorType`.
 pub struct Reply {
@@ -161,6 +192,12 @@ impl State {
         v.extend(self.nodegroups.keys().map(|(c, n)| format!("nodegroup {c}/{n}")));
         v.extend(self.addons.keys().map(|(c, n)| format!("addon {c}/{n}")));
         v.extend(self.access_entries.keys().map(|(c, p)| format!("access entry {c}/{p}")));
+        v.extend(
+            self.access_policies
+                .iter()
+                .flat_map(|((c, p), l)| l.iter().map(move |a| format!("access policy {c}/{p}/{}", a["policyArn"].as_str().unwrap_or("")))),
+        );
+        v.extend(self.pod_identities.keys().map(|(c, a)| format!("pod identity association {c}/{a}")));
         v
     }
 
@@ -269,6 +306,73 @@ impl State {
                 Some(_) => ok(json!({})),
                 None => not_found(&format!("access entry for principal {p}")),
             },
+            ("POST", ["clusters", name, "access-entries", p, "access-policies"]) => self.associate_access_policy(name, p, body),
+            ("GET", ["clusters", name, "access-entries", p, "access-policies"]) => {
+                if !self.access_entries.contains_key(&(name.to_string(), p.to_string())) {
+                    return not_found(&format!("access entry for principal {p}"));
+                }
+                let list = self.access_policies.get(&(name.to_string(), p.to_string())).cloned().unwrap_or_default();
+                ok(json!({ "clusterName": name, "principalArn": p, "associatedAccessPolicies": list }))
+            }
+            ("DELETE", ["clusters", name, "access-entries", p, "access-policies", policy]) => {
+                let key = (name.to_string(), p.to_string());
+                let list = self.access_policies.entry(key.clone()).or_default();
+                let before = list.len();
+                list.retain(|a| a["policyArn"] != *policy);
+                let gone = list.len() == before;
+                if list.is_empty() {
+                    self.access_policies.remove(&key);
+                }
+                if gone {
+                    return not_found(&format!("access policy {policy} for principal {p}"));
+                }
+                ok(json!({}))
+            }
+            ("POST", ["clusters", name, "pod-identity-associations"]) => self.create_pod_identity(name, body, region),
+            ("GET", ["clusters", name, "pod-identity-associations"]) => {
+                let param = |k: &str| {
+                    query
+                        .split('&')
+                        .find_map(|kv| kv.strip_prefix(&format!("{k}=")))
+                        .map(|v| percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned())
+                };
+                let (ns, sa) = (param("namespace"), param("serviceAccount"));
+                let list: Vec<Json> = self
+                    .pod_identities
+                    .iter()
+                    .filter(|((c, _), a)| {
+                        c == name && ns.as_deref().is_none_or(|n| a["namespace"] == n) && sa.as_deref().is_none_or(|s| a["serviceAccount"] == s)
+                    })
+                    .map(|(_, a)| {
+                        json!({
+                            "clusterName": a["clusterName"], "namespace": a["namespace"], "serviceAccount": a["serviceAccount"],
+                            "associationArn": a["associationArn"], "associationId": a["associationId"],
+                        })
+                    })
+                    .collect();
+                ok(json!({ "associations": list }))
+            }
+            ("GET", ["clusters", name, "pod-identity-associations", id]) => match self.pod_identities.get(&(name.to_string(), id.to_string())) {
+                Some(a) => ok(json!({ "association": a })),
+                None => not_found(&format!("pod identity association {id}")),
+            },
+            ("POST", ["clusters", name, "pod-identity-associations", id]) => match self.pod_identities.get_mut(&(name.to_string(), id.to_string())) {
+                Some(a) => {
+                    if let Some(r) = body["roleArn"].as_str() {
+                        a["roleArn"] = json!(r);
+                    }
+                    a["modifiedAt"] = json!(now());
+                    ok(json!({ "association": a.clone() }))
+                }
+                None => not_found(&format!("pod identity association {id}")),
+            },
+            ("DELETE", ["clusters", name, "pod-identity-associations", id]) => match self.pod_identities.remove(&(name.to_string(), id.to_string())) {
+                Some(a) => ok(json!({ "association": a })),
+                None => not_found(&format!("pod identity association {id}")),
+            },
+            ("POST", ["clusters", name, "encryption-config", "associate"]) => self.associate_encryption(name, body),
+            ("GET", ["addons", "supported-versions"]) => self.addon_versions(query),
+            ("GET", ["cluster-versions"]) => self.cluster_versions(query),
             ("POST", ["tags", arn @ ..]) => self.tag(&arn.join("/"), |t| {
                 if let Some(m) = body["tags"].as_object() {
                     for (k, v) in m {
@@ -293,7 +397,11 @@ impl State {
             ("GET", ["tags", arn @ ..]) => {
                 let arn = arn.join("/");
                 match self.docs_mut().find(|d| {
-                    d["arn"] == arn.as_str() || d["nodegroupArn"] == arn.as_str() || d["addonArn"] == arn.as_str() || d["accessEntryArn"] == arn.as_str()
+                    d["arn"] == arn.as_str()
+                        || d["nodegroupArn"] == arn.as_str()
+                        || d["addonArn"] == arn.as_str()
+                        || d["accessEntryArn"] == arn.as_str()
+                        || d["associationArn"] == arn.as_str()
                 }) {
                     Some(d) => ok(json!({ "tags": d["tags"].clone() })),
                     None => not_found(&format!("resource {arn}")),
@@ -310,10 +418,14 @@ impl State {
             .chain(self.nodegroups.values_mut().map(|t| &mut t.doc))
             .chain(self.addons.values_mut().map(|t| &mut t.doc))
             .chain(self.access_entries.values_mut())
+            .chain(self.pod_identities.values_mut())
     }
 
     fn tag(&mut self, arn: &str, f: impl FnOnce(&mut Json)) -> Reply {
-        match self.docs_mut().find(|d| d["arn"] == arn || d["nodegroupArn"] == arn || d["addonArn"] == arn || d["accessEntryArn"] == arn) {
+        match self
+            .docs_mut()
+            .find(|d| d["arn"] == arn || d["nodegroupArn"] == arn || d["addonArn"] == arn || d["accessEntryArn"] == arn || d["associationArn"] == arn)
+        {
             Some(d) => {
                 if !d["tags"].is_object() {
                     d["tags"] = json!({});
@@ -356,8 +468,16 @@ impl State {
                 "endpointPrivateAccess": vpc["endpointPrivateAccess"].as_bool().unwrap_or(false),
                 "publicAccessCidrs": vpc["publicAccessCidrs"].as_array().cloned().unwrap_or_else(|| vec![json!("0.0.0.0/0")]),
             },
-            "kubernetesNetworkConfig": { "serviceIpv4Cidr": "172.20.0.0/16", "ipFamily": "ipv4" },
-            "identity": { "oidc": { "issuer": format!("https://oidc.eks.{region}.amazonaws.com/id/{id}") } },
+            "kubernetesNetworkConfig": {
+                "serviceIpv4Cidr": b["kubernetesNetworkConfig"]["serviceIpv4Cidr"].as_str().unwrap_or("172.20.0.0/16"),
+                "ipFamily": b["kubernetesNetworkConfig"]["ipFamily"].as_str().unwrap_or("ipv4"),
+            },
+            "logging": { "clusterLogging": log_setups(&enabled_logs(&b["logging"], &[])) },
+            "encryptionConfig": b["encryptionConfig"].as_array().cloned().unwrap_or_default(),
+            "identity": { "oidc": { "issuer": match &self.behaviour.oidc_issuer {
+                Some(base) => format!("{}/id/{id}", base.trim_end_matches('/')),
+                None => format!("https://oidc.eks.{region}.amazonaws.com/id/{id}"),
+            } } },
             "status": "CREATING",
             "certificateAuthority": { "data": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUMvakNDQWVhZ0F3SUJBZ0lCQURBTkJna3Foa2lHOXcwQkFRc0ZBREFWTVJNd0VRWURWUVFERXdwcmRXSmwKY201bGRHVnpNQjRYRFRJd01ERXdNVEF3TURBd01Gb1hEVE13TURFd01UQXdNREF3TUZvd0ZURVRNQkVHQTFVRQpBeE1LYTNWaVpYSnVaWFJsY3pDQ0FTSXdEUVlKS29aSWh2Y05BUUVCQlFBRGdnRVBBRENDQVFvQ2dnRUJBTUlHCi0tLS0tRU5EIENFUlRJRklDQVRFLS0tLS0K" },
             "platformVersion": "eks.1",
@@ -390,6 +510,8 @@ impl State {
         let doc = t.doc.clone();
         self.addons.retain(|(c, _), _| c != name);
         self.access_entries.retain(|(c, _), _| c != name);
+        self.access_policies.retain(|(c, _), _| c != name);
+        self.pod_identities.retain(|(c, _), _| c != name);
         ok(json!({ "cluster": doc }))
     }
 
@@ -435,7 +557,28 @@ impl State {
         let kind;
         {
             let t = self.clusters.get_mut(name).expect("checked above");
-            if let Some(v) = b["resourcesVpcConfig"].as_object() {
+            if let Some(v) = b["resourcesVpcConfig"].as_object().filter(|v| v.contains_key("subnetIds") || v.contains_key("securityGroupIds")) {
+                kind = "VpcConfigUpdate";
+                if v.get("subnetIds").and_then(Json::as_array).is_some_and(|s| s.len() < 2) {
+                    return err(400, "InvalidParameterException", "Subnets specified must be in at least two different AZs");
+                }
+                for (k, param) in [("subnetIds", "Subnets"), ("securityGroupIds", "SecurityGroups")] {
+                    if let Some(x) = v.get(k) {
+                        t.doc["resourcesVpcConfig"][k] = x.clone();
+                        params.push((param, x.to_string()));
+                    }
+                }
+            } else if b["logging"].is_object() {
+                kind = "LoggingUpdate";
+                let current: Vec<String> = enabled_logs(&t.doc["logging"], &[]);
+                let logs = enabled_logs(&b["logging"], &current);
+                t.doc["logging"] = json!({ "clusterLogging": log_setups(&logs) });
+                params.push(("ClusterLogging", b["logging"].to_string()));
+            } else if b["kubernetesNetworkConfig"].is_object() {
+                kind = "AutoModeUpdate";
+                t.doc["kubernetesNetworkConfig"]["elasticLoadBalancing"] = b["kubernetesNetworkConfig"]["elasticLoadBalancing"].clone();
+                params.push(("KubernetesNetworkConfig", b["kubernetesNetworkConfig"].to_string()));
+            } else if let Some(v) = b["resourcesVpcConfig"].as_object() {
                 kind = "EndpointAccessUpdate";
                 for (k, param) in [
                     ("endpointPublicAccess", "EndpointPublicAccess"),
@@ -503,8 +646,22 @@ impl State {
             "diskSize": b["diskSize"].as_i64().unwrap_or(20),
             "health": { "issues": [] },
             "updateConfig": if b["updateConfig"].is_object() { b["updateConfig"].clone() } else { json!({ "maxUnavailable": 1 }) },
+            "resources": { "autoScalingGroups": [{ "name": format!("eks-{name}-{}", uuid()) }] },
             "tags": tags_of(b),
         });
+        let mut doc = doc;
+        if b["launchTemplate"].is_object() {
+            let lt = &b["launchTemplate"];
+            let id = lt["id"].as_str().map(str::to_string).unwrap_or_else(|| format!("lt-{}", hex(17).to_lowercase()));
+            let name = lt["name"].as_str().map(str::to_string).unwrap_or_else(|| format!("eks-{}", uuid()));
+            doc["launchTemplate"] = json!({ "id": id, "name": name, "version": lt["version"].as_str().unwrap_or("1") });
+            // With a launch template, the disk size and AMI come from it.
+            doc.as_object_mut().map(|m| m.remove("diskSize"));
+        }
+        if b["remoteAccess"].is_object() {
+            doc["remoteAccess"] = b["remoteAccess"].clone();
+            doc["resources"]["remoteAccessSecurityGroup"] = json!(format!("sg-{}", hex(17).to_lowercase()));
+        }
         self.nodegroups.insert(key, Tracked::new(doc.clone(), self.reads(), "ACTIVE"));
         ok(json!({ "nodegroup": doc }))
     }
@@ -570,6 +727,19 @@ impl State {
         let Some(t) = self.nodegroups.get_mut(&(cluster.to_string(), name.to_string())) else {
             return not_found(&format!("node group found for name: {name}"));
         };
+        if b["launchTemplate"].is_object() {
+            let lt = &b["launchTemplate"];
+            if t.doc["launchTemplate"].is_null() {
+                return err(400, "InvalidParameterException", "A launch template can only be updated for a node group created with one");
+            }
+            let version = lt["version"].as_str().unwrap_or("1").to_string();
+            t.doc["launchTemplate"]["version"] = json!(version);
+            t.doc["status"] = json!("UPDATING");
+            t.reads_left = reads;
+            t.settles_to = Some("ACTIVE".into());
+            let u = self.new_update("VersionUpdate", vec![("LaunchTemplateVersion", version)]);
+            return ok(json!({ "update": u }));
+        }
         let v = b["version"].as_str().map(str::to_string).unwrap_or(cluster_version.clone());
         if minor(&v) > minor(&cluster_version) {
             return err(400, "InvalidParameterException", format!("Nodegroup version {v} cannot be newer than the cluster's {cluster_version}"));
@@ -670,6 +840,129 @@ impl State {
         ok(json!({ "accessEntry": e.clone() }))
     }
 
+    fn associate_access_policy(&mut self, cluster: &str, p: &str, b: &Json) -> Reply {
+        let key = (cluster.to_string(), p.to_string());
+        if !self.access_entries.contains_key(&key) {
+            return not_found(&format!("access entry for principal {p}"));
+        }
+        let Some(policy) = b["policyArn"].as_str() else { return err(400, "InvalidParameterException", "policyArn is required") };
+        let scope = &b["accessScope"];
+        match scope["type"].as_str() {
+            Some("cluster") => {}
+            Some("namespace") if scope["namespaces"].as_array().is_some_and(|n| !n.is_empty()) => {}
+            _ => return err(400, "InvalidParameterException", "accessScope: type cluster, or namespace with namespaces"),
+        }
+        let list = self.access_policies.entry(key).or_default();
+        let associated_at = list.iter().find(|a| a["policyArn"] == policy).map(|a| a["associatedAt"].clone()).unwrap_or_else(|| json!(now()));
+        list.retain(|a| a["policyArn"] != policy);
+        let mut stored_scope = json!({ "type": scope["type"] });
+        if let Some(ns) = scope["namespaces"].as_array().filter(|n| !n.is_empty()) {
+            stored_scope["namespaces"] = json!(ns);
+        }
+        let a = json!({ "policyArn": policy, "accessScope": stored_scope, "associatedAt": associated_at, "modifiedAt": now() });
+        list.push(a.clone());
+        ok(json!({ "clusterName": cluster, "principalArn": p, "associatedAccessPolicy": a }))
+    }
+
+    fn create_pod_identity(&mut self, cluster: &str, b: &Json, region: &str) -> Reply {
+        if let Err(e) = self.cluster_active(cluster) {
+            return e;
+        }
+        let (Some(ns), Some(sa), Some(role)) = (b["namespace"].as_str(), b["serviceAccount"].as_str(), b["roleArn"].as_str()) else {
+            return err(400, "InvalidParameterException", "namespace, serviceAccount and roleArn are required");
+        };
+        if self.pod_identities.iter().any(|((c, _), a)| c == cluster && a["namespace"] == ns && a["serviceAccount"] == sa) {
+            return err(409, "ResourceInUseException", "Association already exists");
+        }
+        let id = format!("a-{}", hex(17).to_lowercase());
+        let a = json!({
+            "clusterName": cluster,
+            "namespace": ns,
+            "serviceAccount": sa,
+            "roleArn": role,
+            "associationArn": format!("arn:aws:eks:{region}:{}:podidentityassociation/{cluster}/{id}", self.behaviour.account_id),
+            "associationId": id,
+            "tags": tags_of(b),
+            "createdAt": now(),
+            "modifiedAt": now(),
+        });
+        self.pod_identities.insert((cluster.to_string(), id), a.clone());
+        ok(json!({ "association": a }))
+    }
+
+    fn associate_encryption(&mut self, name: &str, b: &Json) -> Reply {
+        if let Err(e) = self.cluster_active(name) {
+            return e;
+        }
+        let t = self.clusters.get_mut(name).expect("checked above");
+        if t.doc["encryptionConfig"].as_array().is_some_and(|e| !e.is_empty()) {
+            return err(400, "InvalidRequestException", "Encryption is already enabled on the cluster");
+        }
+        t.doc["encryptionConfig"] = b["encryptionConfig"].clone();
+        self.set_updating(name);
+        let u = self.new_update("AssociateEncryptionConfig", vec![("EncryptionConfig", b["encryptionConfig"].to_string())]);
+        ok(json!({ "update": u }))
+    }
+
+    fn addon_versions(&self, query: &str) -> Reply {
+        let param = |k: &str| {
+            query.split('&').find_map(|kv| kv.strip_prefix(&format!("{k}="))).map(|v| percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned())
+        };
+        let (name, k8s) = (param("addonName"), param("kubernetesVersion"));
+        let k8s = k8s.unwrap_or_else(|| self.behaviour.default_version.clone());
+        let addons: Vec<Json> = ADDON_VERSIONS
+            .iter()
+            .filter(|(n, _)| name.as_deref().is_none_or(|w| w == *n))
+            .map(|(n, versions)| {
+                let versions: Vec<Json> = versions
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| {
+                        json!({
+                            "addonVersion": v,
+                            "architecture": ["amd64", "arm64"],
+                            "compatibilities": [{ "clusterVersion": k8s, "platformVersions": ["*"], "defaultVersion": i == 1 }],
+                            "requiresConfiguration": false,
+                        })
+                    })
+                    .collect();
+                json!({ "addonName": n, "type": "networking", "addonVersions": versions, "publisher": "eks", "owner": "aws" })
+            })
+            .collect();
+        ok(json!({ "addons": addons }))
+    }
+
+    fn cluster_versions(&self, query: &str) -> Reply {
+        let params: Vec<(String, String)> = query
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.to_string(), percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned()))
+            .collect();
+        let param = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        let only: Vec<String> = params.iter().filter(|(n, _)| n == "clusterVersions").map(|(_, v)| v.clone()).collect();
+        let default_only = param("defaultOnly").as_deref() == Some("true");
+        let status = param("versionStatus");
+        let versions: Vec<Json> = CLUSTER_VERSIONS
+            .iter()
+            .filter(|(v, s, d)| (!default_only || *d) && (only.is_empty() || only.iter().any(|o| o == v)) && status.as_deref().is_none_or(|w| w == *s))
+            .map(|(v, s, d)| {
+                json!({
+                    "clusterVersion": v,
+                    "clusterType": "eks",
+                    "defaultPlatformVersion": "eks.1",
+                    "defaultVersion": d,
+                    "releaseDate": 1_700_000_000.0,
+                    "endOfStandardSupportDate": 1_800_000_000.0,
+                    "endOfExtendedSupportDate": 1_850_000_000.0,
+                    "status": if *s == "EXTENDED_SUPPORT" { "extended-support" } else { "standard-support" },
+                    "versionStatus": s,
+                    "kubernetesPatchVersion": format!("{v}.0"),
+                })
+            })
+            .collect();
+        ok(json!({ "clusterVersions": versions }))
+    }
+
     fn read_tracked(&mut self, kind: Kind, cluster: &str, name: &str) -> Reply {
         let key = (cluster.to_string(), name.to_string());
         let map = match kind {
@@ -698,6 +991,37 @@ impl State {
         t.settles_to = None;
         ok(json!({ kind.field(): t.doc.clone() }))
     }
+}
+
+/// The log types a `logging` request leaves enabled, starting from `current`.
+fn enabled_logs(logging: &Json, current: &[String]) -> Vec<String> {
+    let mut on: Vec<String> = current.to_vec();
+    for setup in logging["clusterLogging"].as_array().into_iter().flatten() {
+        let types = setup["types"].as_array().into_iter().flatten().filter_map(Json::as_str);
+        if setup["enabled"].as_bool() == Some(true) {
+            on.extend(types.map(str::to_string));
+        } else {
+            let off: Vec<&str> = types.collect();
+            on.retain(|t| !off.contains(&t.as_str()));
+        }
+    }
+    on.sort();
+    on.dedup();
+    on
+}
+
+/// `clusterLogging` as EKS reports it: the enabled types, then the rest disabled.
+fn log_setups(on: &[String]) -> Json {
+    const ALL: &[&str] = &["api", "audit", "authenticator", "controllerManager", "scheduler"];
+    let off: Vec<&str> = ALL.iter().copied().filter(|t| !on.iter().any(|o| o == t)).collect();
+    let mut v = Vec::new();
+    if !on.is_empty() {
+        v.push(json!({ "types": on, "enabled": true }));
+    }
+    if !off.is_empty() {
+        v.push(json!({ "types": off, "enabled": false }));
+    }
+    json!(v)
 }
 
 #[derive(Clone, Copy)]
@@ -774,6 +1098,21 @@ mod tests {
         let r = plain.handle("GET", "/clusters/c", "", &Json::Null, "us-east-1");
         assert!(r.body["cluster"]["endpoint"].as_str().unwrap().ends_with(".gr7.us-east-1.eks.amazonaws.com"), "{}", r.body["cluster"]["endpoint"]);
         assert_eq!(Behaviour::from_json(&json!({"kube_api": "http://127.0.0.1:1"})).kube_api.as_deref(), Some("http://127.0.0.1:1"));
+    }
+
+    #[test]
+    fn clusters_issuers_live_under_the_configured_oidc_issuer() {
+        let mut s = State::new(Behaviour { transition_reads: 0, oidc_issuer: Some("https://127.0.0.1:8443/".into()), ..Behaviour::default() });
+        create(&mut s, "c");
+        let r = s.handle("GET", "/clusters/c", "", &Json::Null, "us-east-1");
+        let issuer = r.body["cluster"]["identity"]["oidc"]["issuer"].as_str().unwrap().to_string();
+        let id = issuer.strip_prefix("https://127.0.0.1:8443/id/").unwrap_or_else(|| panic!("{issuer}"));
+        assert_eq!(id.len(), 32, "{issuer}");
+        let mut plain = State::new(Behaviour { transition_reads: 0, ..Behaviour::default() });
+        create(&mut plain, "c");
+        let r = plain.handle("GET", "/clusters/c", "", &Json::Null, "us-east-1");
+        assert!(r.body["cluster"]["identity"]["oidc"]["issuer"].as_str().unwrap().starts_with("https://oidc.eks.us-east-1.amazonaws.com/id/"));
+        assert_eq!(Behaviour::from_json(&json!({"oidc_issuer": "https://127.0.0.1:1"})).oidc_issuer.as_deref(), Some("https://127.0.0.1:1"));
     }
 
     #[test]

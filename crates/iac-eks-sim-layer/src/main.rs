@@ -1,12 +1,13 @@
-//! `iac-eks-sim-layer --upstream http://127.0.0.1:5000 [--listen 127.0.0.1:4566] [--transition-reads N] [--kube-api URL]`:
+//! `iac-eks-sim-layer --upstream http://127.0.0.1:5000 [--listen 127.0.0.1:4566] [--transition-reads N] [--kube-api URL] [--oidc-issuer URL]`:
 //! the EKS layer in front of a running moto_server, for trying stacks by hand.
 //! With `--kube-api`, created clusters report that URL (a local Kubernetes
-//! test API such as iac-kube-sim) as their endpoint.
+//! test API such as iac-kube-sim) as their endpoint; with `--oidc-issuer`,
+//! their OIDC issuers live under that URL (`URL/id/ID`).
 
 use std::net::SocketAddr;
 
 fn usage() -> ! {
-    eprintln!("usage: iac-eks-sim-layer --upstream URL [--listen ADDR] [--transition-reads N] [--kube-api URL]");
+    eprintln!("usage: iac-eks-sim-layer --upstream URL [--listen ADDR] [--transition-reads N] [--kube-api URL] [--oidc-issuer URL]");
     std::process::exit(2);
 }
 
@@ -23,6 +24,7 @@ async fn main() {
             "--listen" => listen = value().parse().unwrap_or_else(|_| usage()),
             "--transition-reads" => behaviour.transition_reads = value().parse().unwrap_or_else(|_| usage()),
             "--kube-api" => behaviour.kube_api = Some(value()),
+            "--oidc-issuer" => behaviour.oidc_issuer = Some(value()),
             _ => usage(),
         }
     }

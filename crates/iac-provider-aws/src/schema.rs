@@ -74,7 +74,7 @@ mod tests {
     #[test]
     fn every_type_has_a_schema_with_an_id() {
         let s = provider_schema();
-        assert_eq!((s.resources.len(), s.data_sources.len()), (32, 10));
+        assert_eq!((s.resources.len(), s.data_sources.len()), (42, 17));
         for (t, r) in &s.resources {
             assert!(r.block.attributes.get("id").is_some_and(|a| a.computed), "{t}: id must be computed");
         }

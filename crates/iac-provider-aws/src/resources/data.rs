@@ -1,16 +1,26 @@
-//! Data sources `aws_availability_zones` and `aws_caller_identity` (the
-//! EKS ones are in `eks::data`).
+//! Data sources `aws_availability_zones` (by state, `filter {}` blocks,
+//! with exclusions by name or zone id) and `aws_caller_identity` (the EKS
+//! ones are in `eks::data`, the EC2 lookups in `ec2::lookup`).
 
 use iac_provider_sdk::prelude::*;
 
+use super::ec2::lookup::{filters, FilterBlock, ReadTimeout};
 use super::{AwsCx, Cx};
 use crate::error::{sdk, AwsError};
 use crate::Aws;
 
 #[derive(Model, Debug, Clone, Default)]
 pub struct AvailabilityZonesModel {
-    #[sdk(computed)]
+    /// the region
+    #[sdk(optional, computed)]
     id: Option<String>,
+    /// Local Zones and Wavelength Zones too, whatever their opt-in status
+    #[sdk(optional)]
+    all_availability_zones: Option<bool>,
+    #[sdk(optional, set)]
+    exclude_names: Option<Vec<String>>,
+    #[sdk(optional, set)]
+    exclude_zone_ids: Option<Vec<String>>,
     /// available, information, impaired or unavailable
     #[sdk(optional)]
     state: Option<String>,
@@ -20,6 +30,10 @@ pub struct AvailabilityZonesModel {
     zone_ids: Vec<String>,
     #[sdk(computed, set)]
     group_names: Vec<String>,
+    #[sdk(block, set)]
+    filter: Vec<FilterBlock>,
+    #[sdk(block)]
+    timeouts: Option<ReadTimeout>,
 }
 
 pub struct AvailabilityZones;
@@ -30,23 +44,31 @@ impl DataSource<Aws> for AvailabilityZones {
     const TYPE: &'static str = "aws_availability_zones";
 
     async fn read(&self, cx: &Cx<'_>, config: AvailabilityZonesModel) -> Result<AvailabilityZonesModel, AwsError> {
-        let mut req = cx.c().ec2.describe_availability_zones();
-        if let Some(s) = &config.state {
-            req = req.filters(super::ec2::filter("state", s));
-        }
-        let out = req.send().await.map_err(sdk(cx.addr))?;
+        let named = [("state", config.state.clone())];
+        let out = cx
+            .c()
+            .ec2
+            .describe_availability_zones()
+            .set_all_availability_zones(config.all_availability_zones)
+            .set_filters(filters(&named, &config.filter, None))
+            .send()
+            .await
+            .map_err(sdk(cx.addr))?;
+        let excluded =
+            |name: &str, id: &str| config.exclude_names.iter().flatten().any(|n| n == name) || config.exclude_zone_ids.iter().flatten().any(|z| z == id);
         let mut zones: Vec<_> = out
             .availability_zones()
             .iter()
             .filter_map(|z| Some((z.zone_name()?.to_string(), z.zone_id().unwrap_or("").to_string(), z.group_name().unwrap_or("").to_string())))
+            .filter(|(name, id, _)| !excluded(name, id))
             .collect();
         zones.sort();
         Ok(AvailabilityZonesModel {
             id: Some(cx.c().region.clone()),
-            state: config.state,
             names: zones.iter().map(|z| z.0.clone()).collect(),
             zone_ids: zones.iter().map(|z| z.1.clone()).collect(),
-            group_names: zones.iter().map(|z| z.2.clone()).filter(|g| !g.is_empty()).collect(),
+            group_names: zones.iter().map(|z| z.2.clone()).collect(),
+            ..config
         })
     }
 }

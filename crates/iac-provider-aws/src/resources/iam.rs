@@ -9,6 +9,7 @@ use aws_sdk_iam::types::Tag;
 use iac_provider_sdk::prelude::*;
 use iac_provider_sdk::AttrPath;
 
+use super::naming::{name_from, prefix_of};
 use super::{name_or_stable, AwsCx, Cx, Tags};
 use crate::error::{absent, sdk, AwsError};
 use crate::tags::OWNER_TAG;
@@ -58,11 +59,20 @@ pub struct RoleModel {
     create_date: Option<String>,
     #[sdk(optional, computed, force_new)]
     name: Option<String>,
+    /// a name made of this prefix and a unique suffix
+    #[sdk(optional, computed, force_new)]
+    name_prefix: Option<String>,
     #[sdk(optional, computed, force_new, default = "/")]
     path: Option<String>,
     /// compared as JSON
     #[sdk(required, json)]
     assume_role_policy: String,
+    /// the role's inline policies, exactly (blocks or a list); left out, as they are
+    #[sdk(optional, computed, set)]
+    inline_policy: Option<Vec<InlinePolicy>>,
+    /// the managed policies attached to the role, exactly; left out, as they are
+    #[sdk(optional, computed, set)]
+    managed_policy_arns: Option<Vec<String>>,
     #[sdk(optional)]
     description: Option<String>,
     #[sdk(optional, computed, default = 3600.0)]
@@ -75,19 +85,127 @@ pub struct RoleModel {
     tags: Tags,
 }
 
+/// One inline policy of a role.
+#[derive(Model, Debug, Clone, Default, PartialEq)]
+pub struct InlinePolicy {
+    #[sdk(optional)]
+    name: String,
+    /// compared as JSON
+    #[sdk(optional)]
+    policy: String,
+}
+
 pub struct Role;
+
+/// The role's inline policies (documents as `known` wrote them when they mean the same).
+async fn inline_policies(cx: &Cx<'_>, role: &str, known: &[InlinePolicy]) -> Result<Vec<InlinePolicy>, AwsError> {
+    let iam = &cx.c().iam;
+    let mut out = Vec::new();
+    let mut marker = None;
+    loop {
+        let page = iam.list_role_policies().role_name(role).set_marker(marker.take()).send().await.map_err(sdk(cx.addr))?;
+        for name in page.policy_names() {
+            let doc = iam.get_role_policy().role_name(role).policy_name(name).send().await.map_err(sdk(cx.addr))?;
+            let text = decode_policy(doc.policy_document());
+            let configured = known.iter().find(|k| k.name == *name).map(|k| k.policy.as_str()).unwrap_or_default();
+            out.push(InlinePolicy { name: name.clone(), policy: configured_or(configured, &text) });
+        }
+        match page.marker() {
+            Some(m) if page.is_truncated() => marker = Some(m.to_string()),
+            _ => break,
+        }
+    }
+    Ok(out)
+}
+
+async fn attached_policies(cx: &Cx<'_>, role: &str) -> Result<Vec<String>, AwsError> {
+    let mut out = Vec::new();
+    let mut marker = None;
+    loop {
+        let page = cx.c().iam.list_attached_role_policies().role_name(role).set_marker(marker.take()).send().await.map_err(sdk(cx.addr))?;
+        out.extend(page.attached_policies().iter().filter_map(|p| p.policy_arn()).map(str::to_string));
+        match page.marker() {
+            Some(m) if page.is_truncated() => marker = Some(m.to_string()),
+            _ => break,
+        }
+    }
+    Ok(out)
+}
+
+/// Makes the role's inline policies exactly `want` (an empty block, as
+/// upstream, means none).
+async fn sync_inline(cx: &Cx<'_>, role: &str, have: &[InlinePolicy], want: &[InlinePolicy]) -> Result<(), AwsError> {
+    let want: Vec<&InlinePolicy> = want.iter().filter(|p| !p.name.is_empty()).collect();
+    for p in have.iter().filter(|h| !want.iter().any(|w| w.name == h.name)) {
+        absent(cx.c().iam.delete_role_policy().role_name(role).policy_name(&p.name).send().await.map_err(sdk(cx.addr)))?;
+    }
+    for p in want {
+        if !have.iter().any(|h| h.name == p.name && json_equal(&h.policy, &p.policy)) {
+            cx.c().iam.put_role_policy().role_name(role).policy_name(&p.name).policy_document(&p.policy).send().await.map_err(sdk(cx.addr))?;
+        }
+    }
+    Ok(())
+}
+
+/// Makes the role's attached managed policies exactly `want`.
+async fn sync_managed(cx: &Cx<'_>, role: &str, have: &[String], want: &[String]) -> Result<(), AwsError> {
+    for arn in have.iter().filter(|a| !want.contains(a)) {
+        absent(cx.c().iam.detach_role_policy().role_name(role).policy_arn(arn).send().await.map_err(sdk(cx.addr)))?;
+    }
+    for arn in want.iter().filter(|a| !have.contains(a)) {
+        cx.c().iam.attach_role_policy().role_name(role).policy_arn(arn).send().await.map_err(sdk(cx.addr))?;
+    }
+    Ok(())
+}
 
 #[async_trait]
 impl Resource<Aws> for Role {
     type Model = RoleModel;
     const TYPE: &'static str = "aws_iam_role";
 
-    async fn modify_plan(&self, cx: &Cx<'_>, _prior: Option<&Value>, planned: &mut Value, _replace: &mut Vec<AttrPath>) -> Result<(), AwsError> {
-        check_policy(cx, planned, "assume_role_policy")
+    fn canonical_config(&self, config: &mut Value) {
+        let Value::Map(m) = config else { return };
+        if let Some(Value::List(items)) = m.get_mut("inline_policy") {
+            for p in items.iter_mut() {
+                if let Value::Map(p) = p {
+                    for k in ["name", "policy"] {
+                        if p.get(k).is_none_or(Value::is_null) {
+                            p.insert(k.to_string(), Value::from(""));
+                        }
+                    }
+                }
+            }
+            *items = iac_provider_sdk::schema::set_normalize(std::mem::take(items));
+        }
+    }
+
+    async fn modify_plan(&self, cx: &Cx<'_>, prior: Option<&Value>, planned: &mut Value, _replace: &mut Vec<AttrPath>) -> Result<(), AwsError> {
+        check_policy(cx, planned, "assume_role_policy")?;
+        // An inline policy that means what the prior one meant keeps its text.
+        if let (Some(Value::List(old)), Value::Map(m)) = (prior.and_then(|p| p.get("inline_policy")), &mut *planned) {
+            if let Some(Value::List(new)) = m.get_mut("inline_policy") {
+                for n in new.iter_mut() {
+                    let (Some(name), Some(text)) = (n.get("name").and_then(Value::as_str), n.get("policy").and_then(Value::as_str)) else { continue };
+                    if let Some(o) = old.iter().find(|o| o.get("name").and_then(Value::as_str) == Some(name)) {
+                        if let Some(ot) = o.get("policy").and_then(Value::as_str).filter(|ot| *ot != text && json_equal(ot, text)) {
+                            let ot = ot.to_string();
+                            crate::values::set(n, "policy", Value::from(ot));
+                        }
+                    }
+                }
+                *new = iac_provider_sdk::schema::set_normalize(std::mem::take(new));
+            }
+        }
+        Ok(())
+    }
+
+    /// An import reads the role's inline and attached policies too.
+    fn import_stub(&self, id: &str) -> Value {
+        Value::map([("id", Value::from(id)), ("inline_policy", Value::List(Vec::new())), ("managed_policy_arns", Value::List(Vec::new()))])
     }
 
     async fn create(&self, cx: &Cx<'_>, p: RoleModel) -> Result<RoleModel, AwsError> {
-        let name = name_or_stable(cx, &p.name);
+        let name = name_from(cx, &p.name, &p.name_prefix);
         cx.c()
             .iam
             .create_role()
@@ -101,6 +219,12 @@ impl Resource<Aws> for Role {
             .send()
             .await
             .map_err(sdk(cx.addr))?;
+        if let Some(want) = &p.inline_policy {
+            sync_inline(cx, &name, &[], want).await?;
+        }
+        if let Some(want) = &p.managed_policy_arns {
+            sync_managed(cx, &name, &[], want).await?;
+        }
         self.read(cx, RoleModel { id: Some(name.clone()), ..p }).await?.ok_or_else(|| cx.invalid(format!("role {name} vanished after its create")))
     }
 
@@ -125,6 +249,14 @@ impl Resource<Aws> for Role {
                 None => iam.delete_role_permissions_boundary().role_name(name).send().await.map(|_| ()).map_err(sdk(cx.addr))?,
             }
         }
+        if let Some(want) = p.inline_policy.as_ref().filter(|w| Some(*w) != prior.inline_policy.as_ref()) {
+            let have = inline_policies(cx, name, prior.inline_policy.as_deref().unwrap_or_default()).await?;
+            sync_inline(cx, name, &have, want).await?;
+        }
+        if let Some(want) = p.managed_policy_arns.as_ref().filter(|w| Some(*w) != prior.managed_policy_arns.as_ref()) {
+            let have = attached_policies(cx, name).await?;
+            sync_managed(cx, name, &have, want).await?;
+        }
         let (put, remove) = p.tags.diff(&prior.tags, &cx.owner());
         if !remove.is_empty() {
             iam.untag_role().role_name(name).set_tag_keys(Some(remove)).send().await.map_err(sdk(cx.addr))?;
@@ -140,9 +272,23 @@ impl Resource<Aws> for Role {
         let Some(out) = absent(cx.c().iam.get_role().role_name(name).send().await.map_err(sdk(cx.addr)))? else { return Ok(None) };
         let Some(r) = out.role() else { return Ok(None) };
         let policy = decode_policy(r.assume_role_policy_document().unwrap_or(""));
+        // Reported only where the configuration manages them (a list, even
+        // empty, in state): left out, they are other resources' business
+        // (attachments, aws_iam_role_policy), and their changes are no drift.
+        let inline = match &current.inline_policy {
+            Some(known) => Some(inline_policies(cx, r.role_name(), known).await?),
+            None => None,
+        };
+        let managed = match &current.managed_policy_arns {
+            Some(_) => Some(attached_policies(cx, r.role_name()).await?),
+            None => None,
+        };
         Ok(Some(RoleModel {
             id: Some(r.role_name().to_string()),
             name: Some(r.role_name().to_string()),
+            name_prefix: Some(prefix_of(r.role_name())),
+            inline_policy: inline,
+            managed_policy_arns: managed,
             arn: Some(r.arn().to_string()),
             unique_id: Some(r.role_id().to_string()),
             create_date: Some(r.create_date().to_string()),
@@ -159,6 +305,13 @@ impl Resource<Aws> for Role {
     async fn delete(&self, cx: &Cx<'_>, prior: RoleModel) -> Result<(), AwsError> {
         let name = prior.id.as_deref().unwrap_or_default();
         let iam = &cx.c().iam;
+        // The policies this role manages go with it, as upstream's do.
+        for p in prior.inline_policy.iter().flatten().filter(|p| !p.name.is_empty()) {
+            absent(iam.delete_role_policy().role_name(name).policy_name(&p.name).send().await.map_err(sdk(cx.addr)))?;
+        }
+        for arn in prior.managed_policy_arns.iter().flatten() {
+            absent(iam.detach_role_policy().role_name(name).policy_arn(arn).send().await.map_err(sdk(cx.addr)))?;
+        }
         if prior.force_detach_policies == Some(true) {
             let attached = iam.list_attached_role_policies().role_name(name).send().await.map_err(sdk(cx.addr))?;
             for p in attached.attached_policies() {
@@ -176,6 +329,10 @@ impl Resource<Aws> for Role {
     }
 
     async fn recover(&self, cx: &Cx<'_>, planned: RoleModel) -> Result<Option<RoleModel>, AwsError> {
+        if planned.name.is_none() && planned.name_prefix.is_some() {
+            // A prefixed name is new on every try: nothing to find by name.
+            return Ok(None);
+        }
         let name = name_or_stable(cx, &planned.name);
         let Some(out) = absent(cx.c().iam.get_role().role_name(&name).send().await.map_err(sdk(cx.addr)))? else { return Ok(None) };
         if !out.role().is_some_and(|r| owned_by(r.tags(), &cx.owner())) {

@@ -20,7 +20,7 @@ use super::{AwsCx, Cx, Tags};
 use crate::error::{absent, AwsError};
 use crate::json_api::KMS;
 use crate::tags::OWNER_TAG;
-use crate::values::{get_str, keep_equivalent_json};
+use crate::values::{get_str, keep_equivalent_json, set};
 use crate::{go_json, wait, Aws};
 
 /// `timeouts { create }`: how long CreateKey is retried while the
@@ -336,6 +336,12 @@ async fn find_alias(cx: &Cx<'_>, name: &str) -> Result<Option<Json>, AwsError> {
     }
 }
 
+/// The key id in a key's ARN (`arn:aws:kms:REGION:ACCOUNT:key/ID`).
+fn key_id_of_arn(s: &str) -> Option<String> {
+    let (head, id) = s.rsplit_once(":key/")?;
+    (head.starts_with("arn:") && head.contains(":kms:") && !id.is_empty()).then(|| id.to_string())
+}
+
 /// The key's ARN next to an alias's: `...:alias/NAME` becomes `...:key/ID`.
 fn key_arn(alias_arn: &str, key_id: &str) -> String {
     match alias_arn.split_once(":alias/") {
@@ -364,6 +370,14 @@ impl Resource<Aws> for Alias {
         problems
     }
 
+    /// A key's ARN is its id, as KMS reports the alias's target (upstream
+    /// stores the id and calls the two equivalent).
+    fn canonical_config(&self, config: &mut Value) {
+        if let Some(id) = get_str(config, "target_key_id").and_then(key_id_of_arn) {
+            set(config, "target_key_id", Value::from(id));
+        }
+    }
+
     async fn create(&self, cx: &Cx<'_>, p: AliasModel) -> Result<AliasModel, AwsError> {
         let name = generated_name(cx, &p.name, &p.name_prefix, "alias/", "");
         call(cx, &KMS, "CreateAlias", json!({ "AliasName": name, "TargetKeyId": p.target_key_id })).await?;
@@ -377,18 +391,12 @@ impl Resource<Aws> for Alias {
         let arn = a["AliasArn"].as_str().unwrap_or_default().to_string();
         let target = a["TargetKeyId"].as_str().unwrap_or_default().to_string();
         let target_arn = key_arn(&arn, &target);
-        // The configured ARN of the same key stays as configured.
-        let target_key_id = if !current.target_key_id.is_empty() && (current.target_key_id == target_arn || current.target_key_id == target) {
-            current.target_key_id.clone()
-        } else {
-            target
-        };
         Ok(Some(AliasModel {
             id: Some(name.clone()),
             arn: Some(arn),
             name_prefix: Some(prefix_from_name(&name, "")),
             name: Some(name),
-            target_key_id,
+            target_key_id: target,
             target_key_arn: Some(target_arn),
         }))
     }
@@ -419,5 +427,8 @@ mod tests {
     fn key_arns_sit_next_to_alias_arns() {
         assert_eq!(key_arn("arn:aws:kms:us-east-1:123456789012:alias/k", "1234"), "arn:aws:kms:us-east-1:123456789012:key/1234");
         assert_eq!(key_arn("nonsense", "1234"), "");
+        assert_eq!(key_id_of_arn("arn:aws:kms:us-east-1:123456789012:key/1234").as_deref(), Some("1234"));
+        assert_eq!(key_id_of_arn("1234"), None);
+        assert_eq!(key_id_of_arn("arn:aws:kms:us-east-1:123456789012:alias/k"), None);
     }
 }

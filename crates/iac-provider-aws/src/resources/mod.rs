@@ -13,10 +13,13 @@ pub mod eks;
 pub mod events;
 pub mod iam;
 pub mod iam_policy;
+pub mod iam_profile;
 pub mod kms;
 pub mod logs;
 pub mod meta;
+pub mod naming;
 pub mod s3;
+pub mod s3_object;
 pub mod sqs;
 pub mod ssm;
 mod svc;
@@ -44,6 +47,14 @@ pub fn types() -> Types<Aws> {
         .resource(ec2::security_group::SecurityGroup)
         .resource(ec2::sg_rule::INGRESS)
         .resource(ec2::sg_rule::EGRESS)
+        .resource(ec2::sg_legacy_rule::LegacyRule)
+        .resource(ec2::launch_template::LaunchTemplate)
+        .resource(ec2::route::Route)
+        .resource(ec2::vpc_endpoint::VpcEndpoint)
+        .resource(ec2::tag::Ec2Tag)
+        .resource(iam_profile::InstanceProfile)
+        .resource(s3::OwnershipControls)
+        .resource(s3_object::Object)
         .resource(iam::Role)
         .resource(iam::RolePolicyAttachment)
         .resource(iam::OpenIdConnectProvider)
@@ -53,6 +64,8 @@ pub fn types() -> Types<Aws> {
         .resource(eks::node_group::NodeGroup)
         .resource(eks::addon::Addon)
         .resource(eks::access_entry::AccessEntry)
+        .resource(eks::access_policy::AccessPolicy)
+        .resource(eks::pod_identity::PodIdentity)
         .resource(s3::Bucket)
         .resource(s3::Versioning)
         .resource(s3::Encryption)
@@ -68,8 +81,15 @@ pub fn types() -> Types<Aws> {
         .resource(kms::Alias)
         .data_source(data::AvailabilityZones)
         .data_source(data::CallerIdentity)
+        .data_source(ec2::lookup::VpcData)
+        .data_source(ec2::lookup::SubnetData)
+        .data_source(ec2::lookup::SubnetsData)
+        .data_source(ec2::lookup::AmiData)
+        .data_source(iam_profile::RoleData)
         .data_source(eks::data::ClusterData)
         .data_source(eks::data::ClusterAuth)
+        .data_source(eks::data::AddonVersionData)
+        .data_source(eks::data::ClusterVersionsData)
         .data_source(meta::PartitionData)
         .data_source(meta::RegionData)
         .data_source(meta::ServicePrincipalData)

@@ -2,7 +2,9 @@
 //! `force_destroy` empties every object version first) and its settings,
 //! each a resource whose id is the bucket: `_versioning`,
 //! `_server_side_encryption_configuration`, `_public_access_block`,
-//! `_lifecycle_configuration`, and `_policy` (compared as JSON).
+//! `_lifecycle_configuration`, `_ownership_controls`, and `_policy`
+//! (compared as JSON). A bucket configured without a name takes one from
+//! `bucket_prefix` and a unique suffix.
 
 use std::collections::BTreeMap;
 
@@ -85,11 +87,17 @@ async fn empty_bucket(cx: &Cx<'_>, bucket: &str) -> Result<(), AwsError> {
 pub struct BucketModel {
     #[sdk(computed)]
     id: Option<String>,
-    #[sdk(required, force_new)]
-    bucket: String,
+    /// the name; left out, made from `bucket_prefix`
+    #[sdk(optional, computed, force_new)]
+    bucket: Option<String>,
+    /// a name made of this prefix and a unique suffix
+    #[sdk(optional, computed, force_new)]
+    bucket_prefix: Option<String>,
     /// delete every object version before the bucket
     #[sdk(optional, computed, local, default = false)]
     force_destroy: Option<bool>,
+    #[sdk(optional, computed, force_new, default = false)]
+    object_lock_enabled: Option<bool>,
     #[sdk(computed)]
     arn: Option<String>,
     #[sdk(computed)]
@@ -98,8 +106,35 @@ pub struct BucketModel {
     bucket_domain_name: Option<String>,
     #[sdk(computed)]
     bucket_regional_domain_name: Option<String>,
+    #[sdk(computed)]
+    hosted_zone_id: Option<String>,
     #[sdk(flatten)]
     tags: Tags,
+    #[sdk(block, local, max_items = 1)]
+    timeouts: Option<super::Timeouts>,
+}
+
+/// The Route 53 zone of S3 website endpoints in a region.
+fn hosted_zone_id(region: &str) -> &'static str {
+    match region {
+        "us-east-1" => "Z3AQBSTGFYJSTF",
+        "us-east-2" => "Z2O1EMRO9K5GLX",
+        "us-west-1" => "Z2F56UZL2M1ACD",
+        "us-west-2" => "Z3BJ6K6RIION7M",
+        "eu-west-1" => "Z1BKCTXD74EZPE",
+        "eu-central-1" => "Z21DNDUVLTQW6Q",
+        "ap-southeast-1" => "Z3O0J2DXBE1FTB",
+        "ap-southeast-2" => "Z1WCIGYICN2BYD",
+        "ap-northeast-1" => "Z2M4EHUR26P7ZW",
+        "sa-east-1" => "Z7KQH4QJS55SO",
+        _ => "",
+    }
+}
+
+impl BucketModel {
+    fn name(&self) -> &str {
+        self.bucket.as_deref().filter(|b| !b.is_empty()).or(self.id.as_deref()).unwrap_or_default()
+    }
 }
 
 pub struct Bucket;
@@ -114,45 +149,54 @@ impl Resource<Aws> for Bucket {
     }
 
     async fn create(&self, cx: &Cx<'_>, p: BucketModel) -> Result<BucketModel, AwsError> {
-        let bucket = bucket_of(&p.bucket, &p.id);
-        let mut req = cx.c().s3.create_bucket().bucket(bucket);
+        let bucket = super::naming::name_from(cx, &p.bucket, &p.bucket_prefix);
+        let mut req = cx.c().s3.create_bucket().bucket(&bucket).set_object_lock_enabled_for_bucket(p.object_lock_enabled.filter(|b| *b));
         let region = cx.c().region.as_str();
         if region != "us-east-1" {
             req = req.create_bucket_configuration(CreateBucketConfiguration::builder().location_constraint(BucketLocationConstraint::from(region)).build());
         }
         req.send().await.map_err(sdk(cx.addr))?;
-        put_tags(cx, bucket, &p.tags).await?;
-        let bucket = bucket.to_string();
-        self.read(cx, p).await?.ok_or_else(|| cx.invalid(format!("bucket {bucket} vanished after its create")))
+        put_tags(cx, &bucket, &p.tags).await?;
+        self.read(cx, BucketModel { id: Some(bucket.clone()), bucket: Some(bucket.clone()), ..p })
+            .await?
+            .ok_or_else(|| cx.invalid(format!("bucket {bucket} vanished after its create")))
     }
 
     async fn update(&self, cx: &Cx<'_>, prior: BucketModel, p: BucketModel) -> Result<BucketModel, AwsError> {
         if prior.tags.tags_all != p.tags.tags_all {
-            put_tags(cx, bucket_of(&prior.bucket, &prior.id), &p.tags).await?;
+            put_tags(cx, prior.name(), &p.tags).await?;
         }
         self.read(cx, p).await?.ok_or_else(|| cx.invalid("the bucket vanished during its update"))
     }
 
     async fn read(&self, cx: &Cx<'_>, current: BucketModel) -> Result<Option<BucketModel>, AwsError> {
-        let bucket = bucket_of(&current.bucket, &current.id);
-        if !bucket_exists(cx, bucket).await? {
+        let bucket = current.name().to_string();
+        if !bucket_exists(cx, &bucket).await? {
             return Ok(None);
         }
-        let region = &cx.c().region;
+        let region = cx.c().region.clone();
+        let lock = match cx.c().s3.get_object_lock_configuration().bucket(&bucket).send().await.map_err(sdk(cx.addr)) {
+            Ok(out) => out.object_lock_configuration().and_then(|c| c.object_lock_enabled()).is_some_and(|e| e.as_str() == "Enabled"),
+            Err(_) => false,
+        };
         Ok(Some(BucketModel {
-            id: Some(bucket.to_string()),
-            bucket: bucket.to_string(),
+            id: Some(bucket.clone()),
+            bucket_prefix: Some(super::naming::prefix_of(&bucket)).filter(|p| !p.is_empty()).or(current.bucket_prefix),
             force_destroy: current.force_destroy,
+            object_lock_enabled: Some(lock),
             arn: Some(format!("arn:aws:s3:::{bucket}")),
-            region: Some(region.clone()),
             bucket_domain_name: Some(format!("{bucket}.s3.amazonaws.com")),
             bucket_regional_domain_name: Some(format!("{bucket}.s3.{region}.amazonaws.com")),
-            tags: Tags::from_aws(bucket_tags(cx, bucket).await?),
+            hosted_zone_id: Some(hosted_zone_id(&region).to_string()),
+            region: Some(region),
+            tags: Tags::from_aws(bucket_tags(cx, &bucket).await?),
+            timeouts: current.timeouts,
+            bucket: Some(bucket),
         }))
     }
 
     async fn delete(&self, cx: &Cx<'_>, prior: BucketModel) -> Result<(), AwsError> {
-        let bucket = bucket_of(&prior.bucket, &prior.id);
+        let bucket = prior.name();
         if prior.force_destroy == Some(true) {
             empty_bucket(cx, bucket).await?;
         }
@@ -161,11 +205,14 @@ impl Resource<Aws> for Bucket {
     }
 
     async fn recover(&self, cx: &Cx<'_>, planned: BucketModel) -> Result<Option<BucketModel>, AwsError> {
-        let bucket = bucket_of(&planned.bucket, &planned.id);
-        if !bucket_exists(cx, bucket).await? || bucket_tags(cx, bucket).await?.get(tags::OWNER_TAG) != Some(&cx.owner()) {
+        let Some(bucket) = planned.bucket.clone().or_else(|| planned.bucket_prefix.is_none().then(|| super::name_or_stable(cx, &None))) else {
+            // A prefixed name is new on every try: nothing to find by name.
+            return Ok(None);
+        };
+        if !bucket_exists(cx, &bucket).await? || bucket_tags(cx, &bucket).await?.get(tags::OWNER_TAG) != Some(&cx.owner()) {
             return Ok(None);
         }
-        self.read(cx, planned).await
+        self.read(cx, BucketModel { id: Some(bucket.clone()), bucket: Some(bucket), ..planned }).await
     }
 }
 
@@ -643,6 +690,85 @@ impl Resource<Aws> for Policy {
 
     /// The bucket's only configuration of this kind is whatever is there.
     async fn recover(&self, cx: &Cx<'_>, planned: PolicyModel) -> Result<Option<PolicyModel>, AwsError> {
+        self.read(cx, planned).await
+    }
+}
+
+#[derive(Model, Debug, Clone, Default, PartialEq)]
+pub struct OwnershipRule {
+    /// BucketOwnerPreferred, ObjectWriter or BucketOwnerEnforced
+    #[sdk(required)]
+    object_ownership: String,
+}
+
+#[derive(Model, Debug, Clone, Default)]
+pub struct OwnershipControlsModel {
+    #[sdk(computed)]
+    id: Option<String>,
+    #[sdk(required, force_new)]
+    bucket: String,
+    #[sdk(block, min_items = 1, max_items = 1)]
+    rule: Vec<OwnershipRule>,
+}
+
+/// `aws_s3_bucket_ownership_controls`: who owns the objects others write
+/// (and whether ACLs apply at all); the rule changes in place.
+pub struct OwnershipControls;
+
+#[async_trait]
+impl Resource<Aws> for OwnershipControls {
+    type Model = OwnershipControlsModel;
+    const TYPE: &'static str = "aws_s3_bucket_ownership_controls";
+
+    fn import_stub(&self, id: &str) -> Value {
+        bucket_stub(id)
+    }
+
+    async fn create(&self, cx: &Cx<'_>, p: OwnershipControlsModel) -> Result<OwnershipControlsModel, AwsError> {
+        let bucket = bucket_of(&p.bucket, &p.id).to_string();
+        let rules: Vec<aws_sdk_s3::types::OwnershipControlsRule> = p
+            .rule
+            .iter()
+            .map(|r| {
+                aws_sdk_s3::types::OwnershipControlsRule::builder()
+                    .object_ownership(aws_sdk_s3::types::ObjectOwnership::from(r.object_ownership.as_str()))
+                    .build()
+            })
+            .collect::<Result<_, _>>()
+            .map_err(|e| cx.invalid(e.to_string()))?;
+        let controls = build(cx, aws_sdk_s3::types::OwnershipControls::builder().set_rules(Some(rules)).build())?;
+        cx.c().s3.put_bucket_ownership_controls().bucket(&bucket).ownership_controls(controls).send().await.map_err(sdk(cx.addr))?;
+        self.read(cx, p).await?.ok_or_else(|| cx.invalid(format!("bucket {bucket} vanished")))
+    }
+
+    async fn update(&self, cx: &Cx<'_>, _prior: OwnershipControlsModel, p: OwnershipControlsModel) -> Result<OwnershipControlsModel, AwsError> {
+        self.create(cx, p).await
+    }
+
+    async fn read(&self, cx: &Cx<'_>, current: OwnershipControlsModel) -> Result<Option<OwnershipControlsModel>, AwsError> {
+        let bucket = bucket_of(&current.bucket, &current.id).to_string();
+        let out = match cx.c().s3.get_bucket_ownership_controls().bucket(&bucket).send().await.map_err(sdk(cx.addr)) {
+            Ok(out) => out,
+            Err(e) if e.is_not_found() || e.has_code(&["OwnershipControlsNotFoundError"]) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let rule = out
+            .ownership_controls()
+            .map(|c| c.rules().iter().map(|r| OwnershipRule { object_ownership: r.object_ownership().as_str().to_string() }).collect())
+            .unwrap_or_default();
+        Ok(Some(OwnershipControlsModel { id: Some(bucket.clone()), bucket, rule }))
+    }
+
+    async fn delete(&self, cx: &Cx<'_>, prior: OwnershipControlsModel) -> Result<(), AwsError> {
+        let bucket = bucket_of(&prior.bucket, &prior.id);
+        match cx.c().s3.delete_bucket_ownership_controls().bucket(bucket).send().await.map_err(sdk(cx.addr)) {
+            Err(e) if e.has_code(&["OwnershipControlsNotFoundError"]) => Ok(()),
+            other => other.map(|_| ()),
+        }
+    }
+
+    /// The bucket's only configuration of this kind is whatever is there.
+    async fn recover(&self, cx: &Cx<'_>, planned: OwnershipControlsModel) -> Result<Option<OwnershipControlsModel>, AwsError> {
         self.read(cx, planned).await
     }
 }

@@ -215,8 +215,9 @@ impl Resource<Aws> for Queue {
             // Upstream reports SQS's default when the queue has none.
             kms_data_key_reuse_period_seconds: Some(number(&a, "KmsDataKeyReusePeriodSeconds").filter(|n| *n != 0).unwrap_or(300)),
             policy: document(&current.policy, a.get("Policy").and_then(Json::as_str), true),
-            redrive_policy: document(&current.redrive_policy, a.get("RedrivePolicy").and_then(Json::as_str), true),
-            redrive_allow_policy: document(&current.redrive_allow_policy, a.get("RedriveAllowPolicy").and_then(Json::as_str), true),
+            // As SQS writes them (upstream stores them so); a JSON-equal configuration plans no change.
+            redrive_policy: text("RedrivePolicy"),
+            redrive_allow_policy: text("RedriveAllowPolicy"),
             tags: Tags::from_aws(tags),
             timeouts: current.timeouts,
         }))

@@ -4,12 +4,19 @@
 
 pub mod eip;
 pub mod igw;
+pub mod launch_template;
+pub mod lookup;
 pub mod nat;
+pub mod permissions;
+pub mod route;
 pub mod route_table;
 pub mod security_group;
+pub mod sg_legacy_rule;
 pub mod sg_rule;
 pub mod subnet;
+pub mod tag;
 pub mod vpc;
+pub mod vpc_endpoint;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

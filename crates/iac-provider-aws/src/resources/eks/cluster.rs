@@ -1,12 +1,18 @@
 //! `aws_eks_cluster`. A version change goes through UpdateClusterVersion one
 //! minor version at a time (EKS refuses bigger steps and any downgrade);
-//! endpoint access, public CIDRs and the authentication mode go through
-//! UpdateClusterConfig; tags through TagResource. The name, role, subnets
-//! and security groups force replacement. Creates carry a client request
-//! token and wait for ACTIVE; a cluster that lands in FAILED is reported
-//! with its health issues.
+//! subnets and security groups, endpoint access, public CIDRs, the
+//! authentication mode, control-plane log types and load balancing (of
+//! auto mode) go through UpdateClusterConfig; envelope encryption is added
+//! in place (AssociateEncryptionConfig) but never removed (that replaces
+//! the cluster); tags go through TagResource. The name, role, the service
+//! CIDR and the IP family force replacement. Creates carry a client
+//! request token and wait for ACTIVE; a cluster that lands in FAILED is
+//! reported with its health issues.
 
-use aws_sdk_eks::types::{AuthenticationMode, ClusterStatus, CreateAccessConfigRequest, UpdateAccessConfigRequest, VpcConfigRequest};
+use aws_sdk_eks::types::{
+    AuthenticationMode, ClusterStatus, CreateAccessConfigRequest, ElasticLoadBalancing, EncryptionConfig as AwsEncryptionConfig, IpFamily,
+    KubernetesNetworkConfigRequest, LogSetup, LogType, Logging, Provider, UpdateAccessConfigRequest, VpcConfigRequest,
+};
 use iac_provider_sdk::prelude::*;
 use iac_provider_sdk::AttrPath;
 
@@ -31,6 +37,15 @@ pub struct ClusterModel {
     bootstrap_self_managed_addons: Option<bool>,
     #[sdk(computed)]
     pub(super) arn: Option<String>,
+    /// the id of a local cluster on an Outpost ("" elsewhere)
+    #[sdk(computed)]
+    pub(super) cluster_id: Option<String>,
+    /// control-plane log types sent to CloudWatch Logs (api, audit, authenticator, controllerManager, scheduler)
+    #[sdk(optional, set)]
+    pub(super) enabled_cluster_log_types: Option<Vec<String>>,
+    /// force version updates past pod disruption budgets (node groups; kept for configurations)
+    #[sdk(optional, local)]
+    force_update_version: Option<bool>,
     #[sdk(computed)]
     pub(super) endpoint: Option<String>,
     #[sdk(computed)]
@@ -47,6 +62,12 @@ pub struct ClusterModel {
     pub(super) vpc_config: Vec<VpcConfig>,
     #[sdk(block, max_items = 1)]
     pub(super) access_config: Vec<AccessConfig>,
+    /// envelope encryption of Kubernetes secrets with a KMS key
+    #[sdk(block, max_items = 1)]
+    pub(super) encryption_config: Vec<EncryptionConfig>,
+    /// the service CIDR and IP family; left out, what EKS chose
+    #[sdk(block, max_items = 1)]
+    pub(super) kubernetes_network_config: Vec<NetworkConfig>,
     #[sdk(flatten)]
     pub(super) tags: Tags,
     #[sdk(block, local, max_items = 1)]
@@ -72,10 +93,44 @@ pub struct Oidc {
 }
 
 #[derive(Model, Debug, Clone, Default, PartialEq)]
+pub struct EncryptionConfig {
+    /// what is encrypted: ["secrets"]
+    #[sdk(required, set)]
+    resources: Vec<String>,
+    #[sdk(block, min_items = 1, max_items = 1)]
+    provider: Vec<KeyProvider>,
+}
+
+#[derive(Model, Debug, Clone, Default, PartialEq)]
+pub struct KeyProvider {
+    #[sdk(required)]
+    key_arn: String,
+}
+
+#[derive(Model, Debug, Clone, Default, PartialEq)]
+pub struct NetworkConfig {
+    /// ipv4 or ipv6
+    #[sdk(optional, computed, force_new)]
+    ip_family: Option<String>,
+    #[sdk(optional, computed, force_new)]
+    service_ipv4_cidr: Option<String>,
+    #[sdk(computed)]
+    service_ipv6_cidr: Option<String>,
+    #[sdk(block, max_items = 1)]
+    elastic_load_balancing: Vec<LoadBalancing>,
+}
+
+#[derive(Model, Debug, Clone, Default, PartialEq)]
+pub struct LoadBalancing {
+    #[sdk(optional)]
+    enabled: Option<bool>,
+}
+
+#[derive(Model, Debug, Clone, Default, PartialEq)]
 pub struct VpcConfig {
-    #[sdk(required, force_new, set)]
+    #[sdk(required, set)]
     subnet_ids: Vec<String>,
-    #[sdk(optional, force_new, set)]
+    #[sdk(optional, set)]
     security_group_ids: Option<Vec<String>>,
     #[sdk(optional, computed)]
     endpoint_public_access: Option<bool>,
@@ -99,6 +154,34 @@ pub struct AccessConfig {
 
 pub struct Cluster;
 
+/// Logging that enables `on` (and disables `off`, those not in `on`).
+fn logging(on: &[String], off: &[String]) -> Logging {
+    let types = |v: Vec<&String>| v.into_iter().map(|t| LogType::from(t.as_str())).collect::<Vec<_>>();
+    let mut setups = vec![LogSetup::builder().set_types(Some(types(on.iter().collect()))).enabled(true).build()];
+    let disabled: Vec<&String> = off.iter().filter(|t| !on.contains(t)).collect();
+    if !disabled.is_empty() {
+        setups.push(LogSetup::builder().set_types(Some(types(disabled))).enabled(false).build());
+    }
+    Logging::builder().set_cluster_logging(Some(setups)).build()
+}
+
+impl ClusterModel {
+    /// `resources` is deprecated in EKS's model (all API data is encrypted);
+    /// upstream's schema still has it.
+    #[allow(deprecated)]
+    fn encryption_configs(&self) -> Vec<AwsEncryptionConfig> {
+        self.encryption_config
+            .iter()
+            .map(|e| {
+                AwsEncryptionConfig::builder()
+                    .set_resources(Some(e.resources.clone()))
+                    .set_provider(e.provider.first().map(|p| Provider::builder().key_arn(&p.key_arn).build()))
+                    .build()
+            })
+            .collect()
+    }
+}
+
 /// `1.31` → (1, 31).
 pub fn parse_version(v: &str) -> Option<(u32, u32)> {
     let mut it = v.split('.');
@@ -118,6 +201,7 @@ impl ClusterModel {
     /// The cluster as EKS describes it; `current` is what it was (for what
     /// EKS leaves out: security groups configured as none, the bootstrap
     /// permission).
+    #[allow(deprecated)]
     pub fn from_aws(c: &aws_sdk_eks::types::Cluster, current: &ClusterModel) -> ClusterModel {
         let s = |x: Option<&str>| x.map(str::to_string);
         let vpc = c.resources_vpc_config();
@@ -138,6 +222,16 @@ impl ClusterModel {
             authentication_mode: a.authentication_mode().map(|m| m.as_str().to_string()),
             bootstrap_cluster_creator_admin_permissions: Some(a.bootstrap_cluster_creator_admin_permissions().or(prior_bootstrap).unwrap_or(true)),
         });
+        let logs: Vec<String> = c
+            .logging()
+            .map(|l| l.cluster_logging().iter().filter(|s| s.enabled() == Some(true)).flat_map(|s| s.types().iter().map(|t| t.as_str().to_string())).collect())
+            .unwrap_or_default();
+        let network = c.kubernetes_network_config().map(|n| NetworkConfig {
+            ip_family: n.ip_family().map(|f| f.as_str().to_string()),
+            service_ipv4_cidr: n.service_ipv4_cidr().map(str::to_string),
+            service_ipv6_cidr: Some(n.service_ipv6_cidr().unwrap_or_default().to_string()),
+            elastic_load_balancing: n.elastic_load_balancing().map(|e| LoadBalancing { enabled: e.enabled() }).into_iter().collect(),
+        });
         ClusterModel {
             id: s(c.name()),
             name: c.name().unwrap_or_default().to_string(),
@@ -145,6 +239,19 @@ impl ClusterModel {
             version: s(c.version()),
             bootstrap_self_managed_addons: current.bootstrap_self_managed_addons,
             arn: s(c.arn()),
+            cluster_id: Some(c.id().unwrap_or_default().to_string()),
+            // Configured as none, none: not an empty set.
+            enabled_cluster_log_types: if logs.is_empty() && current.enabled_cluster_log_types.is_none() { None } else { Some(logs) },
+            force_update_version: current.force_update_version,
+            encryption_config: c
+                .encryption_config()
+                .iter()
+                .map(|e| EncryptionConfig {
+                    resources: e.resources().to_vec(),
+                    provider: e.provider().map(|p| KeyProvider { key_arn: p.key_arn().unwrap_or_default().to_string() }).into_iter().collect(),
+                })
+                .collect(),
+            kubernetes_network_config: network.into_iter().collect(),
             endpoint: s(c.endpoint()),
             platform_version: s(c.platform_version()),
             status: c.status().map(|st| st.as_str().to_string()),
@@ -218,10 +325,17 @@ impl Resource<Aws> for Cluster {
     type Model = ClusterModel;
     const TYPE: &'static str = "aws_eks_cluster";
 
-    async fn modify_plan(&self, cx: &Cx<'_>, prior: Option<&Value>, planned: &mut Value, _replace: &mut Vec<AttrPath>) -> Result<(), AwsError> {
+    async fn modify_plan(&self, cx: &Cx<'_>, prior: Option<&Value>, planned: &mut Value, replace: &mut Vec<AttrPath>) -> Result<(), AwsError> {
         // access_config is optional and computed: left out, it is what EKS chose.
-        if planned.get("access_config").and_then(Value::as_list).is_some_and(|l| l.is_empty()) {
-            set(planned, "access_config", prior.and_then(|p| p.get("access_config")).cloned().unwrap_or(Value::Unknown));
+        for block in ["access_config", "kubernetes_network_config"] {
+            if planned.get(block).and_then(Value::as_list).is_some_and(|l| l.is_empty()) {
+                set(planned, block, prior.and_then(|p| p.get(block)).cloned().unwrap_or(Value::Unknown));
+            }
+        }
+        // Envelope encryption is added in place but never removed or changed.
+        let had = prior.and_then(|p| p.get("encryption_config")).and_then(Value::as_list).is_some_and(|l| !l.is_empty());
+        if had && prior.and_then(|p| p.get("encryption_config")) != planned.get("encryption_config") {
+            replace.push(AttrPath::attr("encryption_config"));
         }
         if let (Some(have), Some(want)) = (prior.and_then(|p| get_str(p, "version")), get_str(planned, "version")) {
             if have != want {
@@ -244,12 +358,19 @@ impl Resource<Aws> for Cluster {
             .set_endpoint_private_access(vpc.endpoint_private_access)
             .set_public_access_cidrs(vpc.public_access_cidrs)
             .build();
-        // As before the SDK: an access_config with a value left to EKS (not
-        // yet known) is left to EKS as a whole.
-        let access = p.access_config.first().filter(|a| a.authentication_mode.is_some() && a.bootstrap_cluster_creator_admin_permissions.is_some()).map(|a| {
+        // Each value the configuration sets is sent; one left to EKS (unknown
+        // in the plan, so None here) is left out of the request alone.
+        let access = p.access_config.first().filter(|a| a.authentication_mode.is_some() || a.bootstrap_cluster_creator_admin_permissions.is_some()).map(|a| {
             CreateAccessConfigRequest::builder()
                 .set_authentication_mode(a.authentication_mode.as_deref().map(AuthenticationMode::from))
                 .set_bootstrap_cluster_creator_admin_permissions(a.bootstrap_cluster_creator_admin_permissions)
+                .build()
+        });
+        let network = p.kubernetes_network_config.first().map(|n| {
+            KubernetesNetworkConfigRequest::builder()
+                .set_service_ipv4_cidr(n.service_ipv4_cidr.clone())
+                .set_ip_family(n.ip_family.as_deref().map(IpFamily::from))
+                .set_elastic_load_balancing(n.elastic_load_balancing.first().map(|e| ElasticLoadBalancing::builder().set_enabled(e.enabled).build()))
                 .build()
         });
         cx.c()
@@ -260,6 +381,9 @@ impl Resource<Aws> for Cluster {
             .set_version(p.version.clone())
             .resources_vpc_config(vpc_req)
             .set_access_config(access)
+            .set_kubernetes_network_config(network)
+            .set_encryption_config(Some(p.encryption_configs()).filter(|e| !e.is_empty()))
+            .set_logging(p.enabled_cluster_log_types.as_ref().filter(|t| !t.is_empty()).map(|t| logging(t, &[])))
             .set_bootstrap_self_managed_addons(p.bootstrap_self_managed_addons)
             .set_tags(Some(eks_tags(cx, &p.tags)))
             .client_request_token(request_token(&cx.owner()))
@@ -295,6 +419,30 @@ impl Resource<Aws> for Cluster {
                 .set_public_access_cidrs(if cidrs_changed { new_vpc.public_access_cidrs.clone() } else { None })
                 .build();
             let out = eks.update_cluster_config().name(name).resources_vpc_config(req).send().await.map_err(sdk(cx.addr))?;
+            settle(cx, name, out.update(), limit).await?;
+        }
+        if old_vpc.subnet_ids != new_vpc.subnet_ids || old_vpc.security_group_ids != new_vpc.security_group_ids {
+            let req = VpcConfigRequest::builder()
+                .set_subnet_ids(Some(new_vpc.subnet_ids.clone()))
+                .set_security_group_ids(Some(new_vpc.security_group_ids.clone().unwrap_or_default()))
+                .build();
+            let out = eks.update_cluster_config().name(name).resources_vpc_config(req).send().await.map_err(sdk(cx.addr))?;
+            settle(cx, name, out.update(), limit).await?;
+        }
+        let (old_logs, new_logs) = (prior.enabled_cluster_log_types.clone().unwrap_or_default(), p.enabled_cluster_log_types.clone().unwrap_or_default());
+        if old_logs != new_logs {
+            let out = eks.update_cluster_config().name(name).logging(logging(&new_logs, &old_logs)).send().await.map_err(sdk(cx.addr))?;
+            settle(cx, name, out.update(), limit).await?;
+        }
+        if prior.encryption_config.is_empty() && !p.encryption_config.is_empty() {
+            let out =
+                eks.associate_encryption_config().cluster_name(name).set_encryption_config(Some(p.encryption_configs())).send().await.map_err(sdk(cx.addr))?;
+            settle(cx, name, out.update(), limit).await?;
+        }
+        let elb = |m: &ClusterModel| m.kubernetes_network_config.first().and_then(|n| n.elastic_load_balancing.first().and_then(|e| e.enabled));
+        if let Some(enabled) = elb(&p).filter(|e| Some(*e) != elb(&prior)) {
+            let network = KubernetesNetworkConfigRequest::builder().elastic_load_balancing(ElasticLoadBalancing::builder().enabled(enabled).build()).build();
+            let out = eks.update_cluster_config().name(name).kubernetes_network_config(network).send().await.map_err(sdk(cx.addr))?;
             settle(cx, name, out.update(), limit).await?;
         }
         let mode = |m: &ClusterModel| m.access_config.first().and_then(|a| a.authentication_mode.clone());

@@ -1,14 +1,18 @@
-//! EKS: clusters, managed node groups, add-ons and access entries, the
+//! EKS: clusters, managed node groups, add-ons, access entries and their
+//! access policies, Pod Identity associations, the
 //! waiters (CREATING → ACTIVE, DELETING → gone, bounded by `timeouts`,
 //! FAILED reported with the health issues), updates followed through
-//! DescribeUpdate, and the data sources `aws_eks_cluster` and
-//! `aws_eks_cluster_auth`.
+//! DescribeUpdate, and the data sources `aws_eks_cluster`,
+//! `aws_eks_cluster_auth`, `aws_eks_addon_version` and
+//! `aws_eks_cluster_versions`.
 
 pub mod access_entry;
+pub mod access_policy;
 pub mod addon;
 pub mod cluster;
 pub mod data;
 pub mod node_group;
+pub mod pod_identity;
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;

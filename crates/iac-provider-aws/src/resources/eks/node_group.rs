@@ -16,7 +16,7 @@ use iac_provider_sdk::AttrPath;
 
 use super::*;
 use crate::error::absent;
-use crate::resources::{name_or_stable, stable_name, timeout, Timeouts};
+use crate::resources::{stable_name, timeout, Timeouts};
 use crate::values::{get_str, set};
 use crate::{wait, Aws};
 
@@ -30,6 +30,12 @@ pub struct NodeGroupModel {
     cluster_name: String,
     #[sdk(optional, computed, force_new)]
     node_group_name: Option<String>,
+    /// a name made of this prefix and a unique suffix
+    #[sdk(optional, computed, force_new)]
+    node_group_name_prefix: Option<String>,
+    /// update the version even where pods cannot be drained
+    #[sdk(optional, local)]
+    force_update_version: Option<bool>,
     #[sdk(required, force_new)]
     node_role_arn: String,
     #[sdk(required, force_new, set)]
@@ -50,8 +56,15 @@ pub struct NodeGroupModel {
     release_version: Option<String>,
     #[sdk(computed)]
     status: Option<String>,
+    #[sdk(computed)]
+    resources: Vec<NodeResources>,
     #[sdk(block, min_items = 1, max_items = 1)]
     scaling_config: Vec<Scaling>,
+    /// the EC2 launch template the nodes start from; a new version updates the group in place
+    #[sdk(block, max_items = 1)]
+    launch_template: Vec<LaunchTemplateSpec>,
+    #[sdk(block, max_items = 1, force_new)]
+    remote_access: Vec<RemoteAccess>,
     #[sdk(block, set)]
     taint: Vec<Taint>,
     #[sdk(block, max_items = 1)]
@@ -60,6 +73,38 @@ pub struct NodeGroupModel {
     tags: Tags,
     #[sdk(block, local, max_items = 1)]
     timeouts: Option<Timeouts>,
+}
+
+#[derive(Model, Debug, Clone, Default, PartialEq)]
+pub struct LaunchTemplateSpec {
+    #[sdk(optional, computed, force_new)]
+    id: Option<String>,
+    #[sdk(optional, computed, force_new)]
+    name: Option<String>,
+    #[sdk(required)]
+    version: String,
+}
+
+#[derive(Model, Debug, Clone, Default, PartialEq)]
+pub struct RemoteAccess {
+    #[sdk(optional)]
+    ec2_ssh_key: Option<String>,
+    #[sdk(optional, set)]
+    source_security_group_ids: Option<Vec<String>>,
+}
+
+#[derive(Model, Debug, Clone, Default, PartialEq)]
+pub struct NodeResources {
+    #[sdk(computed)]
+    autoscaling_groups: Vec<AutoscalingGroup>,
+    #[sdk(computed)]
+    remote_access_security_group_id: Option<String>,
+}
+
+#[derive(Model, Debug, Clone, Default, PartialEq)]
+pub struct AutoscalingGroup {
+    #[sdk(computed)]
+    name: Option<String>,
 }
 
 #[derive(Model, Debug, Clone, Default, PartialEq)]
@@ -107,6 +152,17 @@ impl NodeGroupModel {
         self.taint.iter().map(|t| AwsTaint::builder().key(&t.key).set_value(t.value.clone()).effect(TaintEffect::from(t.effect.as_str())).build()).collect()
     }
 
+    fn launch_template_spec(&self) -> Option<aws_sdk_eks::types::LaunchTemplateSpecification> {
+        self.launch_template.first().map(|l| {
+            let (id, name) = match (&l.id, &l.name) {
+                // The id wins when both are known (EKS wants one).
+                (Some(id), _) => (Some(id.clone()), None),
+                (None, name) => (None, name.clone()),
+            };
+            aws_sdk_eks::types::LaunchTemplateSpecification::builder().set_id(id).set_name(name).version(&l.version).build()
+        })
+    }
+
     fn update_config(&self) -> Option<NodegroupUpdateConfig> {
         self.update_config.first().map(|u| {
             NodegroupUpdateConfig::builder().set_max_unavailable(u.max_unavailable).set_max_unavailable_percentage(u.max_unavailable_percentage).build()
@@ -134,6 +190,29 @@ impl NodeGroupModel {
             version: s(n.version()),
             release_version: s(n.release_version()),
             status: n.status().map(|st| st.as_str().to_string()),
+            node_group_name_prefix: Some(crate::resources::naming::prefix_of(name)),
+            force_update_version: current.force_update_version,
+            resources: n
+                .resources()
+                .map(|r| NodeResources {
+                    autoscaling_groups: r.auto_scaling_groups().iter().map(|g| AutoscalingGroup { name: s(g.name()) }).collect(),
+                    remote_access_security_group_id: Some(r.remote_access_security_group().unwrap_or_default().to_string()),
+                })
+                .into_iter()
+                .collect(),
+            launch_template: n
+                .launch_template()
+                .map(|l| LaunchTemplateSpec { id: s(l.id()), name: s(l.name()), version: l.version().unwrap_or_default().to_string() })
+                .into_iter()
+                .collect(),
+            remote_access: n
+                .remote_access()
+                .map(|r| RemoteAccess {
+                    ec2_ssh_key: s(r.ec2_ssh_key()),
+                    source_security_group_ids: Some(r.source_security_groups().to_vec()).filter(|v| !v.is_empty()),
+                })
+                .into_iter()
+                .collect(),
             scaling_config: vec![Scaling {
                 desired_size: scaling.and_then(|s| s.desired_size()).unwrap_or_default(),
                 max_size: scaling.and_then(|s| s.max_size()).unwrap_or_default(),
@@ -227,6 +306,11 @@ impl Resource<Aws> for NodeGroup {
         if get_str(planned, "node_group_name").is_none() && prior.is_none() && !planned.get("node_group_name").is_some_and(Value::is_unknown) {
             set(planned, "node_group_name", Value::Unknown);
         }
+        // A new launch template version changes what the nodes run.
+        let lt_version = |v: &Value| v.get("launch_template").and_then(Value::as_list).and_then(|l| l.first()).and_then(|l| l.get("version")).cloned();
+        if prior.is_some_and(|p| lt_version(p) != lt_version(planned)) {
+            set(planned, "release_version", Value::Unknown);
+        }
         if prior.is_some_and(|p| p.get("version") != planned.get("version")) {
             set(planned, "release_version", Value::Unknown);
         }
@@ -234,10 +318,18 @@ impl Resource<Aws> for NodeGroup {
     }
 
     async fn create(&self, cx: &Cx<'_>, p: NodeGroupModel) -> Result<NodeGroupModel, AwsError> {
-        let name = name_or_stable(cx, &p.node_group_name);
+        let name = crate::resources::naming::name_from(cx, &p.node_group_name, &p.node_group_name_prefix);
+        let remote = p.remote_access.first().map(|r| {
+            aws_sdk_eks::types::RemoteAccessConfig::builder()
+                .set_ec2_ssh_key(r.ec2_ssh_key.clone())
+                .set_source_security_groups(r.source_security_group_ids.clone())
+                .build()
+        });
         cx.c()
             .eks
             .create_nodegroup()
+            .set_launch_template(p.launch_template_spec())
+            .set_remote_access(remote)
             .cluster_name(&p.cluster_name)
             .nodegroup_name(&name)
             .node_role(&p.node_role_arn)
@@ -293,8 +385,17 @@ impl Resource<Aws> for NodeGroup {
             let out = req.send().await.map_err(sdk(cx.addr))?;
             settle(cx, cluster, name, out.update(), limit).await?;
         }
-        if let Some(v) = p.version.as_deref().filter(|v| Some(*v) != prior.version.as_deref()) {
-            let out = eks.update_nodegroup_version().cluster_name(cluster).nodegroup_name(name).version(v).send().await.map_err(sdk(cx.addr))?;
+        let lt_version = |m: &NodeGroupModel| m.launch_template.first().map(|l| l.version.clone());
+        let version_changed = p.version.as_deref().is_some_and(|v| Some(v) != prior.version.as_deref());
+        let template_changed = lt_version(&p) != lt_version(&prior);
+        if version_changed || template_changed {
+            let mut req = eks.update_nodegroup_version().cluster_name(cluster).nodegroup_name(name).set_force(p.force_update_version);
+            if template_changed {
+                req = req.set_launch_template(p.launch_template_spec());
+            } else {
+                req = req.set_version(p.version.clone());
+            }
+            let out = req.send().await.map_err(sdk(cx.addr))?;
             settle(cx, cluster, name, out.update(), limit).await?;
         }
         if let Some(arn) = &prior.arn {
@@ -328,6 +429,10 @@ impl Resource<Aws> for NodeGroup {
 
     async fn recover(&self, cx: &Cx<'_>, planned: NodeGroupModel) -> Result<Option<NodeGroupModel>, AwsError> {
         let cluster = planned.cluster_name.as_str();
+        if planned.node_group_name.is_none() && planned.node_group_name_prefix.is_some() {
+            // A prefixed name is new on every try: nothing to find by name.
+            return Ok(None);
+        }
         let name = planned.node_group_name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| stable_name(&cx.owner()));
         let Some(n) = describe(cx, cluster, &name).await? else { return Ok(None) };
         if !owned(cx, n.tags()) {
