@@ -161,7 +161,12 @@ struct Terraform {
 impl Terraform {
     #[track_caller]
     fn run(&self, args: &[&str]) -> (i32, String) {
+        self.run_env(args, &[])
+    }
+    #[track_caller]
+    fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
         let out = Command::new("terraform")
+            .envs(env.iter().copied())
             .args(args)
             .current_dir(self.dir.path())
             .env("TF_CLI_CONFIG_FILE", "/dev/null")
@@ -199,6 +204,44 @@ impl Terraform {
     fn write(&self, text: &str) {
         std::fs::write(self.dir.path().join("main.tf"), text).unwrap();
     }
+    fn pulled(&self) -> Value {
+        serde_json::from_str(self.ok(&["state", "pull"]).trim()).unwrap()
+    }
+}
+
+/// Standard base64 with padding, as Terraform writes private data in state.
+fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..4 {
+            out.push(if i <= chunk.len() { char::from(ABC[(n >> (18 - 6 * i)) as usize & 63]) } else { '=' });
+        }
+    }
+    out
+}
+
+/// Per managed instance of a state in Terraform's format (`state pull`):
+/// its status (`ready` when none) and its private data (base64).
+fn status_and_private(state: &Value) -> BTreeMap<String, (String, String)> {
+    state["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .filter(|r| r["mode"] == "managed")
+        .map(|r| {
+            let i = &r["instances"][0];
+            let private = i["private"].as_str().unwrap_or_default().to_string();
+            (format!("{}.{}", r["type"].as_str().unwrap(), r["name"].as_str().unwrap()), (i["status"].as_str().unwrap_or("ready").to_string(), private))
+        })
+        .collect()
+}
+
+fn iac_status_and_private(stack: &Stack) -> BTreeMap<String, (String, String)> {
+    let out = stack.run(&["state", "pull"]);
+    out.ok();
+    status_and_private(&serde_json::from_str(&out.stdout).expect("state pull"))
 }
 
 /// Attributes with the random ids (and what embeds them) set aside.
@@ -340,6 +383,110 @@ fn iac_and_terraform_run_the_python_provider_side_by_side() {
     assert_eq!(entries(&ours).keys().collect::<Vec<_>>(), ["seed"]);
     assert_eq!(entries(&theirs).keys().collect::<Vec<_>>(), ["seed"]);
     eprintln!("side by side: {:.1}s", started.elapsed().as_secs_f64());
+}
+
+/// The private data a plugin returns from apply, read and import is stored
+/// and handed back as Terraform does (the kv plugin answers `applied`,
+/// `imported` and `read(<what it was given>)`); a create that fails after
+/// the object was made (the plugin returns it with an error) leaves it in
+/// state tainted, and the next plan replaces it. Terraform 1.11.4 on the
+/// same plugin ends in the same statuses and private data at every step.
+#[test]
+fn private_data_and_a_failed_creates_object_are_kept_as_terraform_keeps_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mirror = mirror(tmp.path(), None);
+    let (ours, theirs) = (tmp.path().join("store-iac"), tmp.path().join("store-tf"));
+    seed(&ours);
+    seed(&theirs);
+    let stack = kv_stack(&ours, &tmp.path().join("schemas"));
+    let tf = Terraform { dir: tempfile::tempdir().unwrap() };
+    tf.write(&config(&theirs, "alpha", "one"));
+    let plugin_dir = format!("-plugin-dir={}", mirror.display());
+    stack.run(&["init", &plugin_dir]).ok();
+    tf.ok(&["init", "-input=false", "-no-color", &plugin_dir]);
+
+    // gamma (kv_entry.c) is written, then its create fails.
+    let fail = [("KV_FAIL_AFTER_CREATE", "gamma")];
+    let out = stack.run_env(&["apply", "-auto-approve"], &fail);
+    out.expect_code(1);
+    assert!(out.all().contains("was written but failed its check"), "{}", out.all());
+    let (code, text) = tf.run_env(&["apply", "-auto-approve", "-input=false", "-no-color"], &fail);
+    assert_eq!(code, 1, "{text}");
+    let s = |status: &str, private: &str| (status.to_string(), base64(private.as_bytes()));
+    let after_failure = BTreeMap::from([
+        ("kv_entry.a".to_string(), s("ready", "applied")),
+        ("kv_entry.b".to_string(), s("ready", "applied")),
+        ("kv_entry.c".to_string(), s("tainted", "applied")),
+    ]);
+    assert_eq!(iac_status_and_private(&stack), after_failure);
+    assert_eq!(status_and_private(&tf.pulled()), after_failure, "Terraform");
+    assert_eq!(entries(&ours)["gamma"].len(), 1);
+
+    // The tainted object is replaced; the others are refreshed (their
+    // private data is what the read returned for the apply's).
+    let replace = BTreeMap::from([
+        ("kv_entry.a".to_string(), strs(&["no-op"])),
+        ("kv_entry.b".to_string(), strs(&["no-op"])),
+        ("kv_entry.c".to_string(), strs(&["delete", "create"])),
+    ]);
+    assert_eq!(iac_plan_actions(&stack), replace);
+    assert_eq!(tf.plan_actions(), replace, "Terraform");
+    stack.run(&["apply", "plan.bin"]).ok();
+    tf.ok(&["apply", "-input=false", "-no-color", "tfplan"]);
+    let applied = BTreeMap::from([
+        ("kv_entry.a".to_string(), s("ready", "read(applied)")),
+        ("kv_entry.b".to_string(), s("ready", "read(applied)")),
+        ("kv_entry.c".to_string(), s("ready", "applied")),
+    ]);
+    assert_eq!(iac_status_and_private(&stack), applied);
+    assert_eq!(status_and_private(&tf.pulled()), applied, "Terraform");
+    assert_eq!(entries(&ours)["gamma"].len(), 1, "the failed object was replaced, not left behind");
+    stack.run(&["plan", "-detailed-exitcode"]).expect_code(0);
+
+    // Import keeps what the read after the import returned.
+    let id = iac_attributes(&stack)["kv_entry.a"]["id"].as_str().unwrap().to_string();
+    stack.run(&["state", "rm", "kv_entry.a"]).ok();
+    stack.run(&["import", "kv_entry.a", &id]).ok();
+    let tf_id = tf.attributes()["kv_entry.a"]["id"].as_str().unwrap().to_string();
+    tf.ok(&["state", "rm", "-no-color", "kv_entry.a"]);
+    tf.ok(&["import", "-input=false", "-no-color", "kv_entry.a", &tf_id]);
+    let imported = iac_status_and_private(&stack);
+    assert_eq!(imported["kv_entry.a"], s("ready", "read(imported)"));
+    assert_eq!(imported["kv_entry.a"], status_and_private(&tf.pulled())["kv_entry.a"], "Terraform");
+}
+
+/// A provider's diagnostics about one attribute point at where that
+/// attribute is written, as Terraform's do: the kv plugin refuses a value
+/// starting with "bad:" when validating and a key containing "/" when
+/// planning, each naming the attribute.
+#[test]
+fn provider_diagnostics_point_at_the_attribute() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mirror = mirror(tmp.path(), None);
+    let store = tmp.path().join("store");
+    seed(&store);
+    let stack = kv_stack(&store, &tmp.path().join("schemas"));
+    let tf = Terraform { dir: tempfile::tempdir().unwrap() };
+    let plugin_dir = format!("-plugin-dir={}", mirror.display());
+    stack.run(&["init", &plugin_dir]).ok();
+    tf.write(&config(&tmp.path().join("store-tf"), "alpha", "one"));
+    tf.ok(&["init", "-input=false", "-no-color", &plugin_dir]);
+    for (key, value, message, attr) in [("alpha", "bad:x", "kv values may not start with bad:", "value"), ("a/b", "one", "kv keys may not contain /", "key")] {
+        let text = config(&store, key, value);
+        // The line of kv_entry.a's attribute (the stack's only literal key/value).
+        let needle = if attr == "value" { format!("value = \"{value}\"") } else { format!("key   = \"{key}\"") };
+        let line = text.lines().position(|l| l.trim() == needle).expect("the attribute's line") + 1;
+        stack.write("main.tf", &text);
+        let plan = stack.run(&["plan"]);
+        plan.expect_code(1);
+        assert!(plan.stderr.contains(message), "{}", plan.stderr);
+        assert!(plan.stderr.contains(&format!("main.tf:{line}:")), "points at line {line} ({attr}):\n{}", plan.stderr);
+        assert!(!plan.stderr.contains(&format!("main.tf:{}:", line - if attr == "value" { 2 } else { 1 })), "not at the block:\n{}", plan.stderr);
+        tf.write(&text);
+        let (code, out) = tf.run(&["plan", "-input=false", "-no-color"]);
+        assert_eq!(code, 1, "{out}");
+        assert!(out.contains(message) && out.contains(&format!("main.tf line {line}")), "Terraform points at line {line} too:\n{out}");
+    }
 }
 
 /// A stack applied with the good plugin, then run with `launcher` as the

@@ -67,11 +67,37 @@ pub struct ApplyChangeResponse {
     pub private: Option<serde_json::Value>,
 }
 
+/// A failed apply. Terraform stores the object a provider returns with its
+/// error (a created object tainted, an updated one as it now is), so a
+/// provider that knows what it left behind says so in `partial`.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{error}")]
+pub struct ApplyFailure {
+    #[source]
+    pub error: ProviderError,
+    /// The object as the failed apply left it (None: as before, or unknown).
+    pub partial: Option<ApplyChangeResponse>,
+}
+
+impl From<ProviderError> for ApplyFailure {
+    fn from(error: ProviderError) -> ApplyFailure {
+        ApplyFailure { error, partial: None }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct ReadRequest {
     pub type_: String,
     pub addr: InstanceAddr,
     pub current: Value,
+    pub private: Option<serde_json::Value>,
+}
+
+/// What a refresh found, with the private data to keep with the object.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReadResponse {
+    /// None when the object no longer exists.
+    pub new_state: Option<Value>,
     pub private: Option<serde_json::Value>,
 }
 
@@ -88,6 +114,13 @@ pub struct ImportRequest {
     pub type_: String,
     pub addr: InstanceAddr,
     pub id: String,
+}
+
+/// An imported object, with the private data to keep with it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImportResponse {
+    pub state: Value,
+    pub private: Option<serde_json::Value>,
 }
 
 #[derive(Clone, Debug)]
@@ -121,6 +154,20 @@ pub enum ProviderError {
     Unsupported(String),
     #[error("{0}")]
     Other(String),
+    /// An error the provider tied to one attribute (`path`, from the
+    /// resource's top), so the diagnostic can point where it was written.
+    #[error("{error}")]
+    At { path: AttrPath, error: Box<ProviderError> },
+}
+
+impl ProviderError {
+    /// The attribute the error is about, when the provider said.
+    pub fn path(&self) -> Option<&AttrPath> {
+        match self {
+            ProviderError::At { path, .. } => Some(path),
+            _ => None,
+        }
+    }
 }
 
 /// A configured provider.
@@ -144,6 +191,26 @@ pub trait Provider: Send + Sync {
     async fn delete(&self, req: DeleteRequest) -> Result<(), ProviderError>;
     async fn import(&self, req: ImportRequest) -> Result<Value, ProviderError>;
     async fn read_data(&self, req: ReadDataRequest) -> Result<Value, ProviderError>;
+
+    /// [`Provider::apply_change`] with what a failed apply left behind: the
+    /// call the engine makes. The default reports no partial object, for
+    /// providers whose failures leave the object as it was.
+    async fn apply_object(&self, req: ApplyChangeRequest) -> Result<ApplyChangeResponse, ApplyFailure> {
+        Ok(self.apply_change(req).await?)
+    }
+
+    /// [`Provider::read`] with the private data the provider wants kept: the
+    /// call the engine makes. The default keeps the private data it was given.
+    async fn read_object(&self, req: ReadRequest) -> Result<ReadResponse, ProviderError> {
+        let private = req.private.clone();
+        Ok(ReadResponse { new_state: self.read(req).await?, private })
+    }
+
+    /// [`Provider::import`] with the private data the provider wants kept:
+    /// the call the engine makes. The default has none.
+    async fn import_object(&self, req: ImportRequest) -> Result<ImportResponse, ProviderError> {
+        Ok(ImportResponse { state: self.import(req).await?, private: None })
+    }
     /// Finds an object created by an interrupted create (by name or ownership
     /// tag). The default says there is none, for providers whose creates
     /// leave nothing behind when interrupted.

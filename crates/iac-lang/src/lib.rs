@@ -16,6 +16,7 @@ pub mod diagnostic;
 pub mod eval;
 pub mod load;
 pub mod modsource;
+pub mod path_span;
 pub mod refs;
 pub mod source;
 pub mod suggest;

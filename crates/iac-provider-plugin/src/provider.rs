@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use base64::Engine as _;
 use iac_core::path::AttrPath;
 use iac_core::provider::{
-    ApplyChangeRequest, ApplyChangeResponse, ConfigureRequest, DeleteRequest, ImportRequest, PlanChangeRequest, PlanChangeResponse, Provider, ProviderError,
-    ReadDataRequest, ReadRequest, RecoverRequest,
+    ApplyChangeRequest, ApplyChangeResponse, ApplyFailure, ConfigureRequest, DeleteRequest, ImportRequest, ImportResponse, PlanChangeRequest,
+    PlanChangeResponse, Provider, ProviderError, ReadDataRequest, ReadRequest, ReadResponse, RecoverRequest,
 };
 use iac_core::value::Value;
 
@@ -60,9 +60,13 @@ fn private_to_json(b: Vec<u8>) -> Option<serde_json::Value> {
     }
 }
 
+/// The engine keeps `replace_triggered_by` values next to a provider's
+/// private data (`{"provider": ..., "replace_triggered_by": ...}`); the
+/// plugin gets its own bytes only.
 fn private_from_json(v: &Option<serde_json::Value>) -> Vec<u8> {
     match v {
         Some(serde_json::Value::String(s)) => base64::engine::general_purpose::STANDARD.decode(s).unwrap_or_default(),
+        Some(serde_json::Value::Object(o)) => private_from_json(&o.get("provider").cloned()),
         _ => Vec::new(),
     }
 }
@@ -252,10 +256,14 @@ impl PluginProvider {
     /// Error diagnostics fail the call; warnings become tracing warnings.
     fn check(&self, diags: &[Diag], what: &str, config: bool) -> Result<(), ProviderError> {
         let mut errors = Vec::new();
+        let mut path = None;
         for d in diags {
             match d.severity {
                 Severity::Warning => tracing::warn!(provider = %self.name, what, "{}", describe(d)),
-                Severity::Error => errors.push(describe(d)),
+                Severity::Error => {
+                    errors.push(describe(d));
+                    path = path.or(d.path.clone().filter(|p| !p.0.is_empty()));
+                }
             }
         }
         if errors.is_empty() {
@@ -263,7 +271,12 @@ impl PluginProvider {
         }
         let subject = if what.is_empty() { String::new() } else { format!(" {what}") };
         let message = format!("provider {}{subject}: {}", self.name, errors.join("; "));
-        Err(if config { ProviderError::InvalidConfig(message) } else { ProviderError::Api { code: "ProviderError".into(), message } })
+        let error = if config { ProviderError::InvalidConfig(message) } else { ProviderError::Api { code: "ProviderError".into(), message } };
+        // The first error's attribute, for the diagnostic's source span.
+        Err(match path {
+            Some(path) => ProviderError::At { path, error: Box::new(error) },
+            None => error,
+        })
     }
 
     fn resource(&self, type_: &str) -> Result<&TypeSchema, ProviderError> {
@@ -401,6 +414,13 @@ impl Provider for PluginProvider {
     }
 
     async fn apply_change(&self, req: ApplyChangeRequest) -> Result<ApplyChangeResponse, ProviderError> {
+        self.apply_object(req).await.map_err(|f| f.error)
+    }
+
+    /// Terraform's ApplyResourceChange: with an error, the new state the
+    /// provider returned (when not null) is what the failed apply left
+    /// behind, and Terraform stores it.
+    async fn apply_object(&self, req: ApplyChangeRequest) -> Result<ApplyChangeResponse, ApplyFailure> {
         let rs = self.resource(&req.type_)?;
         let ty = rs.block.implied_type();
         let addr = req.addr.to_string();
@@ -418,31 +438,43 @@ impl Provider for PluginProvider {
             )
             .await
             .map_err(|s| self.status_error("ApplyResourceChange", s))?;
-        // The object may exist even when the apply failed; iac has no way to
-        // keep a partial result with an error yet, so it is logged.
-        if resp.diags.iter().any(|d| d.severity == Severity::Error) {
-            if let Ok(partial) = self.decode(resp.new_state.clone(), &ty, "new state") {
-                if !partial.is_null() {
-                    tracing::warn!(provider = %self.name, resource = %addr, "apply failed after the provider reported a partial object; it is not recorded in state");
-                }
-            }
+        if let Err(error) = self.check(&resp.diags, &addr, false) {
+            // A partial object must be wholly known to be stored; one that is
+            // not cannot be trusted, and the error stands alone.
+            let partial = match self.decode(resp.new_state, &ty, "new state") {
+                Ok(v) if !v.is_null() && v.is_wholly_known() => Some(ApplyChangeResponse { new_state: v, private: private_to_json(resp.private) }),
+                _ => None,
+            };
+            return Err(ApplyFailure { error, partial });
         }
-        self.check(&resp.diags, &addr, false)?;
         let new_state = self.decode(resp.new_state, &ty, "new state")?;
         if new_state.is_null() {
             return Err(other(
                 &self.name,
                 format!("Provider produced inconsistent result after apply for {addr}: the object is null after a create or update"),
-            ));
+            )
+            .into());
         }
         if !new_state.is_wholly_known() {
-            return Err(other(&self.name, format!("Provider produced inconsistent result after apply for {addr}: the result still has unknown values")));
+            return Err(other(&self.name, format!("Provider produced inconsistent result after apply for {addr}: the result still has unknown values")).into());
         }
-        self.inconsistent("inconsistent result after apply", &req.type_, &addr, &schema::check_compatible(&ty, &planned, &new_state), resp.legacy)?;
-        Ok(ApplyChangeResponse { new_state, private: private_to_json(resp.private) })
+        let result = ApplyChangeResponse { new_state, private: private_to_json(resp.private) };
+        // As in Terraform, an inconsistent result is an error, and the object
+        // the provider returned is still stored.
+        if let Err(error) =
+            self.inconsistent("inconsistent result after apply", &req.type_, &addr, &schema::check_compatible(&ty, &planned, &result.new_state), resp.legacy)
+        {
+            return Err(ApplyFailure { error, partial: Some(result) });
+        }
+        Ok(result)
     }
 
     async fn read(&self, req: ReadRequest) -> Result<Option<Value>, ProviderError> {
+        Ok(self.read_object(req).await?.new_state)
+    }
+
+    /// ReadResource, keeping the private data the provider returns.
+    async fn read_object(&self, req: ReadRequest) -> Result<ReadResponse, ProviderError> {
         let rs = self.resource(&req.type_)?;
         let ty = rs.block.implied_type();
         let current = self.upgrade(&req.type_, rs, &ty, &req.current).await?;
@@ -453,7 +485,7 @@ impl Provider for PluginProvider {
             .map_err(|s| self.status_error("ReadResource", s))?;
         self.check(&resp.diags, &req.addr.to_string(), false)?;
         let v = self.decode(resp.new_state, &ty, "new state")?;
-        Ok(if v.is_null() { None } else { Some(v) })
+        Ok(ReadResponse { new_state: (!v.is_null()).then_some(v), private: private_to_json(resp.private) })
     }
 
     async fn delete(&self, req: DeleteRequest) -> Result<(), ProviderError> {
@@ -482,6 +514,12 @@ impl Provider for PluginProvider {
     }
 
     async fn import(&self, req: ImportRequest) -> Result<Value, ProviderError> {
+        Ok(self.import_object(req).await?.state)
+    }
+
+    /// ImportResourceState, then ReadResource with the private data the
+    /// import returned; the read's private data is what is kept.
+    async fn import_object(&self, req: ImportRequest) -> Result<ImportResponse, ProviderError> {
         let rs = self.resource(&req.type_)?;
         let ty = rs.block.implied_type();
         let addr = req.addr.to_string();
@@ -506,7 +544,7 @@ impl Provider for PluginProvider {
                 message: format!("provider {}: cannot import non-existent remote object: {} {:?} does not exist", self.name, req.type_, req.id),
             });
         }
-        Ok(v)
+        Ok(ImportResponse { state: v, private: private_to_json(resp.private) })
     }
 
     async fn read_data(&self, req: ReadDataRequest) -> Result<Value, ProviderError> {

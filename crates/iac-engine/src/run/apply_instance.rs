@@ -12,8 +12,8 @@ use std::time::Instant;
 use iac_core::address::Mode;
 use iac_core::journal::JournalEntry;
 use iac_core::plan::{Action, ResourceChange};
-use iac_core::provider::{ApplyChangeRequest, PlanChangeRequest, Provider};
-use iac_core::state::InstanceState;
+use iac_core::provider::{ApplyChangeRequest, ApplyChangeResponse, ApplyFailure, PlanChangeRequest, Provider};
+use iac_core::state::{InstanceState, InstanceStatus};
 use iac_core::Value;
 use iac_lang::config::IgnoreChanges;
 use iac_lang::diagnostic::Diagnostic;
@@ -21,7 +21,7 @@ use iac_lang::diagnostic::Diagnostic;
 use super::context::{lock, Run};
 use super::data_source::read_data_source;
 use super::event::Event;
-use super::object::{carry_config_marks, has_ephemeral, inconsistent, keep_ignored, mark_sensitive, merge_private, without_ephemeral};
+use super::object::{carry_config_marks, has_ephemeral, inconsistent, keep_ignored, mark_sensitive, merge_private, provider_diag, without_ephemeral};
 use super::resource_node::InstanceWork;
 use crate::providers::Slot;
 
@@ -116,7 +116,7 @@ impl Run {
                 private: prior.as_ref().and_then(|p| p.private.clone()),
             })
             .await
-            .map_err(|e| err(format!("planning failed: {e}")))?;
+            .map_err(|e| provider_diag(w, format!("planning failed: {e}"), e.path()))?;
         let planned_known = change.after.clone().unmark_deep().0;
         if let Some(path) = inconsistent(&planned_known, &fin.planned) {
             return Err(err(format!("the final plan differs from the saved plan at {path}; run plan again")));
@@ -139,7 +139,7 @@ impl Run {
         }
         self.record(journal, JournalEntry::Intent { addr: addr.clone(), action: change.action, provider: w.pkey.addr(), planned: fin.planned.clone() }).await?;
         let applied = p
-            .apply_change(ApplyChangeRequest {
+            .apply_object(ApplyChangeRequest {
                 type_: w.res.type_.clone(),
                 addr: addr.clone(),
                 prior: prior_for_plan,
@@ -150,21 +150,29 @@ impl Run {
             .await;
         let resp = match applied {
             Ok(r) => r,
-            Err(e) => {
-                if change.action == Action::Update {
-                    if let Some(pr) = prior.clone() {
-                        // As in Terraform, a failed update does not taint: the
-                        // object still exists, and the next run's refresh reads
-                        // what it became and plans the rest of the change.
-                        // (Tainting would make a refused server-side apply
-                        // delete and recreate a whole Argo CD install.) Writing
-                        // the prior object resolves the journal intent.
-                        self.put(addr, pr).await?;
+            Err(ApplyFailure { error, partial }) => {
+                let creating = change.action == Action::Create || (replacing && !change.create_before_destroy);
+                match (partial, prior.clone()) {
+                    // As in Terraform, what a failed apply left behind is
+                    // stored: a created object tainted (the next plan
+                    // replaces it), an updated one as it now is.
+                    (Some(left), _) if left.new_state.is_wholly_known() && (creating || change.action == Action::Update) => {
+                        let (mut inst, _) = self.applied_instance(w, left, &marks, change.create_before_destroy);
+                        if creating {
+                            inst.status = InstanceStatus::Tainted;
+                        }
+                        self.put(addr, inst).await?;
                     }
-                } else {
-                    self.record(journal, JournalEntry::Abandon { addr: addr.clone() }).await?;
+                    // As in Terraform, a failed update does not taint: the
+                    // object still exists, and the next run's refresh reads
+                    // what it became and plans the rest of the change.
+                    // (Tainting would make a refused server-side apply
+                    // delete and recreate a whole Argo CD install.) Writing
+                    // the prior object resolves the journal intent.
+                    (_, Some(pr)) if change.action == Action::Update => self.put(addr, pr).await?,
+                    _ => self.record(journal, JournalEntry::Abandon { addr: addr.clone() }).await?,
                 }
-                return Err(err(format!("{} failed: {e}", change.action.name())));
+                return Err(provider_diag(w, format!("{} failed: {error}", change.action.name()), error.path()));
             }
         };
         if !resp.new_state.is_wholly_known() {
@@ -182,12 +190,25 @@ impl Run {
                 .map_err(|e| err(format!("deleting the replaced object failed: {e}")))?;
             }
         }
-        let value = carry_config_marks(mark_sensitive(resp.new_state.unmark_deep().0, w.schema).mark_paths(&marks), &w.config);
-        let mut inst = InstanceState::from_value(w.pkey.addr(), value.clone());
-        inst.dependencies = w.deps.clone();
-        inst.create_before_destroy = change.create_before_destroy;
-        inst.private = merge_private(resp.private, &w.triggers);
+        let (inst, value) = self.applied_instance(w, resp, &marks, change.create_before_destroy);
         self.put(addr, inst).await?;
         Ok(value)
+    }
+
+    /// The object an apply returned, as state keeps it: sensitive where the
+    /// schema or the configuration says, with its dependencies and private data.
+    fn applied_instance(
+        &self,
+        w: &InstanceWork<'_>,
+        resp: ApplyChangeResponse,
+        marks: &[iac_core::AttrPath],
+        create_before_destroy: bool,
+    ) -> (InstanceState, Value) {
+        let value = carry_config_marks(mark_sensitive(resp.new_state.unmark_deep().0, w.schema).mark_paths(marks), &w.config);
+        let mut inst = InstanceState::from_value(w.pkey.addr(), value.clone());
+        inst.dependencies = w.deps.clone();
+        inst.create_before_destroy = create_before_destroy;
+        inst.private = merge_private(resp.private, &w.triggers);
+        (inst, value)
     }
 }

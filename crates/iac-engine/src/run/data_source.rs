@@ -10,7 +10,7 @@ use iac_core::{AttrPath, Value};
 use iac_lang::diagnostic::Diagnostic;
 
 use super::context::{lock, Run};
-use super::object::{mark_sensitive, without_ephemeral};
+use super::object::{mark_sensitive, provider_diag, without_ephemeral};
 use super::resource_node::InstanceWork;
 
 /// Reads a data source whose configuration is wholly known: the value with
@@ -19,7 +19,7 @@ pub(super) async fn read_data_source(w: &InstanceWork<'_>, p: &dyn Provider, con
     let v = p
         .read_data(ReadDataRequest { type_: w.res.type_.clone(), addr: w.addr.clone(), config })
         .await
-        .map_err(|e| Diagnostic::error(format!("{}: reading failed: {e}", w.addr), Some(w.res.span.clone())))?;
+        .map_err(|e| provider_diag(w, format!("reading failed: {e}"), e.path()))?;
     Ok(mark_sensitive(v.unmark_deep().0, w.schema).mark_paths(marks))
 }
 

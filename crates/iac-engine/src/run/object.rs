@@ -8,6 +8,8 @@ use iac_core::schema::ResourceSchema;
 use iac_core::{AttrPath, Value};
 use iac_lang::diagnostic::Diagnostic;
 
+use super::resource_node::InstanceWork;
+
 /// An error for a number that is not finite where a value enters state or
 /// a plan: JSON cannot hold it, and writing null instead would plan a change
 /// on every run.
@@ -35,6 +37,23 @@ pub(super) fn merge_private(private: Option<serde_json::Value>, triggers: &Optio
             Some(serde_json::Value::Object(obj))
         }
     }
+}
+
+/// A diagnostic for a provider's error: at the attribute the provider
+/// named, where the configuration wrote it, else on the resource block.
+pub(super) fn provider_diag(w: &InstanceWork<'_>, msg: String, path: Option<&AttrPath>) -> Diagnostic {
+    let span = path.and_then(|p| iac_lang::path_span::path_span(&w.res.body, w.res.span.file, p)).unwrap_or_else(|| w.res.span.clone());
+    Diagnostic::error(format!("{}: {msg}", w.addr), Some(span))
+}
+
+/// The private data a read or import returned, keeping the
+/// `replace_triggered_by` values recorded with the object before.
+pub(super) fn refreshed_private(old: &Option<serde_json::Value>, new: Option<serde_json::Value>) -> Option<serde_json::Value> {
+    let triggers = match old {
+        Some(serde_json::Value::Object(o)) => o.get("replace_triggered_by").map(Value::from_json),
+        _ => None,
+    };
+    merge_private(new, &triggers)
 }
 
 /// Whether a path leads to an attribute only the provider sets, at the top

@@ -16,7 +16,7 @@ use iac_lang::diagnostic::Diagnostic;
 
 use super::action::{choose_action, ActionInputs};
 use super::context::Run;
-use super::object::{carry_config_marks, keep_ignored, mark_sensitive, merge_private};
+use super::object::{carry_config_marks, keep_ignored, mark_sensitive, merge_private, provider_diag};
 use super::resource_node::InstanceWork;
 use crate::providers::Slot;
 
@@ -57,9 +57,10 @@ impl Run {
             // Provider-specific rules beyond the schema (e.g. mutually exclusive arguments).
             let problems = p.validate_resource(&w.res.type_, &config);
             if let Some((path, msg)) = problems.first() {
-                let mut d = Diagnostic::error(
-                    format!("{addr}: invalid {}: {msg}", if path.0.is_empty() { "configuration".to_string() } else { format!("argument {path}") }),
-                    Some(w.res.span.clone()),
+                let mut d = provider_diag(
+                    &w,
+                    format!("invalid {}: {msg}", if path.0.is_empty() { "configuration".to_string() } else { format!("argument {path}") }),
+                    Some(path),
                 );
                 for (path, msg) in &problems[1..] {
                     d = d.with_detail(format!("{path}: {msg}"));
@@ -78,7 +79,7 @@ impl Run {
                     private: prior.as_ref().and_then(|p| p.private.clone()),
                 })
                 .await
-                .map_err(|e| err(format!("planning failed: {e}")))?,
+                .map_err(|e| provider_diag(&w, format!("planning failed: {e}"), e.path()))?,
             None => default_plan(w.schema, prior_plain.as_ref(), &config),
         };
         let triggers_before = prior.as_ref().and_then(|p| p.private.as_ref()).and_then(|p| p.get("replace_triggered_by")).map(Value::from_json);
@@ -105,7 +106,7 @@ impl Run {
                 Some(p) => p
                     .plan_change(PlanChangeRequest { type_: w.res.type_.clone(), addr: addr.clone(), prior: None, config: config.clone(), private: None })
                     .await
-                    .map_err(|e| err(format!("planning failed: {e}")))?,
+                    .map_err(|e| provider_diag(&w, format!("planning failed: {e}"), e.path()))?,
                 None => default_plan(w.schema, None, &config),
             };
             iac_core::provider::PlanChangeResponse { requires_replace: resp.requires_replace, ..fresh }

@@ -14,7 +14,7 @@ use iac_core::{AttrPath, Value};
 use iac_lang::diagnostic::Diagnostic;
 
 use super::context::{lock, Run};
-use super::object::computed_only;
+use super::object::{computed_only, refreshed_private};
 use super::resource_node::InstanceWork;
 
 /// The object planning starts from, and the import id when it was imported now.
@@ -34,11 +34,12 @@ impl Run {
         let mut import_id = None;
         if let (None, Some((id, _))) = (&prior, self.imports.get(addr)) {
             let Some(p) = provider else { return Err(err("cannot import while the provider's configuration is unknown".into())) };
-            let v = p
-                .import(ImportRequest { type_: w.res.type_.clone(), addr: addr.clone(), id: id.clone() })
+            let imported = p
+                .import_object(ImportRequest { type_: w.res.type_.clone(), addr: addr.clone(), id: id.clone() })
                 .await
                 .map_err(|e| err(format!("import of {id:?} failed: {e}")))?;
-            let inst = InstanceState::from_value(w.pkey.addr(), v);
+            let mut inst = InstanceState::from_value(w.pkey.addr(), imported.state);
+            inst.private = imported.private;
             lock(&self.objects).state.resources.insert(addr.clone(), inst.clone());
             prior = Some(inst);
             import_id = Some(id.clone());
@@ -62,12 +63,20 @@ impl Run {
         let addr = &w.addr;
         let current = Value::from_json(&pr.attributes);
         let span = tracing::info_span!("resource.refresh", address = %addr, action = "read", provider = %w.pkey.name);
-        let read = p.read(ReadRequest { type_: w.res.type_.clone(), addr: addr.clone(), current: current.clone(), private: pr.private.clone() });
-        match tracing::Instrument::instrument(read, span).await {
-            Ok(Some(fresh)) => {
+        let read = p.read_object(ReadRequest { type_: w.res.type_.clone(), addr: addr.clone(), current: current.clone(), private: pr.private.clone() });
+        match tracing::Instrument::instrument(read, span).await.map(|r| (r.new_state, r.private)) {
+            Ok((Some(fresh), private)) => {
+                let private = refreshed_private(&pr.private, private);
                 let fresh = fresh.unmark_deep().0;
                 if fresh == current {
-                    return Ok(Some(pr.clone()));
+                    if private == pr.private {
+                        return Ok(Some(pr.clone()));
+                    }
+                    // The provider's private data changed on its own.
+                    let mut updated = pr.clone();
+                    updated.private = private;
+                    lock(&self.objects).state.resources.insert(addr.clone(), updated.clone());
+                    return Ok(Some(updated));
                 }
                 // Attributes only the provider sets (rotating credentials, timestamps)
                 // are refreshed silently; drift is what the configuration manages.
@@ -83,10 +92,11 @@ impl Run {
                 }
                 let mut updated = pr.clone();
                 updated.attributes = fresh.to_json();
+                updated.private = private;
                 lock(&self.objects).state.resources.insert(addr.clone(), updated.clone());
                 Ok(Some(updated))
             }
-            Ok(None) => {
+            Ok((None, _)) => {
                 self.record_drift(Drift { addr: addr.clone(), action: Action::Delete, before: pr.value(), after: Value::Null, paths: Vec::new() });
                 lock(&self.objects).state.resources.remove(addr);
                 Ok(None)
