@@ -289,7 +289,12 @@ fn a_run_waiting_for_the_lock_says_what_it_waits_for() {
         assert!(n.contains("held by runner@ci-runner-7 (pid 4242) for apply since 2026-11-22T00:00:00Z (lock ID ci-lock-42)"), "{n}");
     }
     assert!(notices[0].contains("waited 0s of -lock-timeout=7s") && notices[1].contains("waited 5s"), "{notices:?}");
-    assert!(out.stdout.is_empty(), "notices go to stderr, stdout stays for the JSON: {}", out.stdout);
+    // Notices go to stderr; stdout holds only the JSON UI stream (its version line and the error).
+    for l in out.stdout.lines() {
+        let j: serde_json::Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("stdout stays JSON ({e}): {l}"));
+        assert!(!l.contains("Waiting for the state lock"), "{l}");
+        assert!(matches!(j["type"].as_str(), Some("version" | "diagnostic")), "{l}");
+    }
 }
 
 #[test]

@@ -288,3 +288,167 @@ fn state_pull_is_terraforms_format_4_and_push_checks_lineage_and_serial() {
     // Same objects: nothing to do.
     s.run(&["plan", "-detailed-exitcode"]).expect_code(0);
 }
+
+/// A `-json` UI stream made comparable: each line parsed, its timestamp
+/// dropped, ids and elapsed times made neutral (they differ by nature),
+/// and the lines sorted (operations run concurrently, in no fixed order;
+/// the version line is checked to come first).
+fn ui_stream(what: &str, stdout: &str) -> Vec<Json> {
+    let elapsed = regex::Regex::new(r"(after|\[)\d+[hms0-9]*s").unwrap();
+    let mut lines: Vec<Json> = Vec::new();
+    for (i, l) in stdout.lines().enumerate() {
+        let mut j: Json = serde_json::from_str(l).unwrap_or_else(|e| panic!("{what}: line {} is not JSON ({e}): {l}", i + 1));
+        let obj = j.as_object_mut().unwrap_or_else(|| panic!("{what}: not an object: {l}"));
+        for key in ["@level", "@message", "@module", "@timestamp", "type"] {
+            assert!(obj.contains_key(key), "{what}: no {key} in {l}");
+        }
+        if i == 0 {
+            assert_eq!(obj["type"], "version", "{what}: the stream starts with the version line: {l}");
+        }
+        obj.remove("@timestamp");
+        let message = obj["@message"].as_str().unwrap_or_default().to_string();
+        obj.insert("@message".into(), json!(elapsed.replace_all(&message, "${1}0s").to_string()));
+        if let Some(h) = obj.get_mut("hook").and_then(Json::as_object_mut) {
+            if h.contains_key("elapsed_seconds") {
+                h.insert("elapsed_seconds".into(), json!(0));
+            }
+        }
+        // The product's own name in a message (DIFFERENCES 8).
+        let j: Json = serde_json::from_str(&j.to_string().replace("Terraform cannot ask", "iac cannot ask")).unwrap();
+        let mut n = normalize(&j, "line");
+        if let Some(m) = n.get("@message").and_then(Json::as_str) {
+            let ids = regex::Regex::new(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").unwrap();
+            n["@message"] = json!(ids.replace_all(m, "<uuid>").to_string());
+        }
+        lines.push(n);
+    }
+    lines.sort_by_key(|l| l.to_string());
+    lines
+}
+
+/// Terraform's stream and iac's, line for line (as multisets).
+fn assert_same_stream(what: &str, tf: &Out, iac: &Out) {
+    let (theirs, ours) = (ui_stream(&format!("terraform {what}"), &tf.stdout), ui_stream(&format!("iac {what}"), &iac.stdout));
+    let show = |ls: &[Json]| ls.iter().map(|l| l.to_string()).collect::<Vec<_>>().join("\n");
+    let only_tf: Vec<&Json> = theirs.iter().filter(|l| !ours.contains(l)).collect();
+    let only_iac: Vec<&Json> = ours.iter().filter(|l| !theirs.contains(l)).collect();
+    assert!(
+        only_tf.is_empty() && only_iac.is_empty() && theirs.len() == ours.len(),
+        "{what}: the -json streams differ.\nonly Terraform:\n{}\nonly iac:\n{}\n\nTerraform:\n{}\n\niac:\n{}",
+        only_tf.iter().map(|l| l.to_string()).collect::<Vec<_>>().join("\n"),
+        only_iac.iter().map(|l| l.to_string()).collect::<Vec<_>>().join("\n"),
+        show(&theirs),
+        show(&ours)
+    );
+    assert_eq!(tf.code, iac.code, "{what}: exit codes");
+}
+
+/// `plan -json`, `apply -json` (planned and from a saved plan) and
+/// `destroy -json` print Terraform's machine-readable UI: the same lines
+/// (refreshes, planned changes with reasons, summaries, outputs, apply
+/// hooks with ids) as Terraform 1.11.4 on the same stack, through creates,
+/// updates, replaces and every kind of delete.
+#[test]
+fn json_ui_streams_match_terraform() {
+    let tf = Terraform::new();
+    let s = stack();
+    let both = |tf_args: &[&str], iac_args: &[&str], what: &str| {
+        let theirs = tf.run(tf_args);
+        let ours = s.run(iac_args);
+        assert_same_stream(what, &theirs, &ours);
+    };
+    both(&["plan", "-json", "-input=false"], &["plan", "-json"], "plan -json (creates)");
+    both(&["apply", "-json", "-input=false", "-auto-approve"], &["apply", "-json", "-auto-approve"], "apply -json (creates)");
+    both(&["plan", "-json", "-input=false"], &["plan", "-json"], "plan -json (no changes)");
+    both(&["plan", "-json", "-input=false", "-refresh=false"], &["plan", "-json", "-refresh=false"], "plan -json -refresh=false");
+
+    step2(&tf.dir);
+    step2(&s.path(""));
+    both(&["plan", "-json", "-input=false", "-replace=terraform_data.c[0]"], &["plan", "-json", "-replace=terraform_data.c[0]"], "plan -json (changes)");
+    tf.run(&["plan", "-input=false", "-out=change.tfplan", "-replace=terraform_data.c[0]"]).ok();
+    s.run(&["plan", "-out=change.plan", "-replace=terraform_data.c[0]"]).ok();
+    both(&["apply", "-json", "change.tfplan"], &["apply", "-json", "change.plan"], "apply -json PLAN (changes)");
+    both(&["apply", "-json", "-input=false", "-auto-approve"], &["apply", "-json", "-auto-approve"], "apply -json (nothing to do)");
+    both(&["apply", "-json", "-input=false"], &["apply", "-json"], "apply -json without approval");
+    both(&["destroy", "-json", "-input=false", "-auto-approve"], &["destroy", "-json", "-auto-approve"], "destroy -json");
+}
+
+/// `validate -json` is Terraform's document and an error in `plan -json` a
+/// `diagnostic` line: the same range and snippet (file, lines, columns,
+/// bytes, the enclosing block as context) as Terraform's. The summary and
+/// detail are iac's own words (DIFFERENCES 8).
+#[test]
+fn json_diagnostics_match_terraform() {
+    let text = "variable \"v\" {\n  type    = string\n  default = \"x\"\n}\n\nresource \"terraform_data\" \"a\" {\n  input = var.missing\n}\n";
+    let s = Stack::files("diag", &[("main.tf", text)]);
+    let tmp = tempfile::tempdir().unwrap();
+    let tf = Terraform { dir: tmp.path().join("stack"), _tmp: tmp };
+    std::fs::create_dir_all(&tf.dir).unwrap();
+    std::fs::write(tf.dir.join("main.tf"), text).unwrap();
+    tf.run(&["init", "-input=false"]).ok();
+    let words = |d: &mut Json| {
+        d.as_object_mut().expect("a diagnostic").remove("summary");
+        d.as_object_mut().unwrap().remove("detail");
+    };
+
+    let theirs = tf.run(&["validate", "-json"]);
+    let ours = s.run(&["validate", "-json"]);
+    assert_eq!((theirs.code, ours.code), (1, 1), "{}\n{}", theirs.stdout, ours.stdout);
+    let (mut theirs, mut ours): (Json, Json) = (serde_json::from_str(&theirs.stdout).unwrap(), serde_json::from_str(&ours.stdout).unwrap());
+    for doc in [&mut theirs, &mut ours] {
+        for d in doc["diagnostics"].as_array_mut().unwrap() {
+            words(d);
+        }
+    }
+    assert_same("validate -json", &theirs, &ours);
+
+    let diagnostics = |out: &Out| -> Vec<Json> {
+        out.stdout
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Json>(l).ok())
+            .filter(|l| l["type"] == "diagnostic")
+            .map(|mut l| {
+                assert_eq!(l["@message"].as_str().map(|m| m.starts_with("Error: ")), Some(true), "{l}");
+                assert_eq!(l["@level"], "error");
+                words(&mut l["diagnostic"]);
+                l["diagnostic"].clone()
+            })
+            .collect()
+    };
+    let (theirs, ours) = (tf.run(&["plan", "-json", "-input=false"]), s.run(&["plan", "-json"]));
+    assert_eq!((theirs.code, ours.code), (1, 1));
+    assert_eq!(diagnostics(&ours), diagnostics(&theirs), "plan -json's diagnostic lines\niac:\n{}\nTerraform:\n{}", ours.stdout, theirs.stdout);
+    assert!(ours.stderr.is_empty(), "under -json errors are lines on stdout: {}", ours.stderr);
+}
+
+/// Drift under `-json`: an object deleted outside iac is a `resource_drift`
+/// line, then planned again (a normal plan), or only reported (refresh-only).
+/// Terraform offline has no provider whose objects drift, so this checks
+/// iac alone against Terraform's documented messages.
+#[test]
+fn json_ui_reports_drift() {
+    let s = Stack::files("drift", &[("main.tf", "resource \"local_file\" \"f\" {\n  filename = \"${path.module}/f.txt\"\n  content  = \"x\"\n}\n")]);
+    s.run(&["init"]).ok();
+    s.run(&["apply", "-auto-approve"]).ok();
+    std::fs::remove_file(s.path("f.txt")).expect("the file apply wrote");
+    let lines = |args: &[&str]| -> Vec<Json> {
+        let out = s.run(args);
+        out.stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {l}"))).collect()
+    };
+    let of = |ls: &[Json], kind: &str| -> Vec<String> {
+        ls.iter().filter(|l| l["type"] == kind).map(|l| l["@message"].as_str().unwrap_or_default().to_string()).collect()
+    };
+    let plan = lines(&["plan", "-json"]);
+    assert_eq!(of(&plan, "refresh_start").len(), 1, "the object was refreshed: {plan:?}");
+    assert_eq!(of(&plan, "resource_drift"), ["local_file.f: Drift detected (delete)"], "{plan:?}");
+    assert_eq!(of(&plan, "planned_change"), ["local_file.f: Plan to create"], "{plan:?}");
+    assert_eq!(of(&plan, "change_summary"), ["Plan: 1 to add, 0 to change, 0 to destroy."]);
+    let drift = plan.iter().find(|l| l["type"] == "resource_drift").unwrap();
+    assert_eq!(drift["change"]["action"], "delete");
+    assert_eq!(drift["change"]["resource"]["implied_provider"], "local");
+
+    let refresh = lines(&["plan", "-refresh-only", "-json"]);
+    assert_eq!(of(&refresh, "resource_drift"), ["local_file.f: Drift detected (delete)"], "{refresh:?}");
+    assert!(of(&refresh, "planned_change").is_empty(), "a refresh-only plan plans no change: {refresh:?}");
+    assert_eq!(of(&refresh, "change_summary"), ["Plan: 0 to add, 0 to change, 0 to destroy."]);
+}

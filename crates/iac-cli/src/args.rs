@@ -112,6 +112,8 @@ pub enum Command {
     },
     /// Check the stack for errors without touching state or providers.
     Validate {
+        /// Print Terraform's validate document (format 1.0): validity,
+        /// counts, and each diagnostic with its range and snippet.
         #[arg(long)]
         json: bool,
     },
@@ -145,7 +147,8 @@ pub enum Command {
         /// Exit 2 when there are changes.
         #[arg(long = "detailed-exitcode")]
         detailed_exitcode: bool,
-        /// Print the plan as JSON.
+        /// Report as Terraform's machine-readable UI: one JSON message a
+        /// line (`-format json` prints the plan's JSON instead).
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -176,6 +179,10 @@ pub enum Command {
         /// GitHub's job summary expects; default: $GITHUB_STEP_SUMMARY when set).
         #[arg(long = "summary-markdown", value_name = "FILE")]
         summary_markdown: Option<PathBuf>,
+        /// Report as Terraform's machine-readable UI: one JSON message a
+        /// line (needs -auto-approve or a saved plan).
+        #[arg(long)]
+        json: bool,
     },
     /// Destroy everything the stack manages.
     Destroy {
@@ -183,6 +190,9 @@ pub enum Command {
         plan: PlanArgs,
         #[arg(long = "auto-approve")]
         auto_approve: bool,
+        /// Report as Terraform's machine-readable UI (needs -auto-approve).
+        #[arg(long)]
+        json: bool,
     },
     /// Show the state, or a saved plan.
     Show {

@@ -1,5 +1,7 @@
 //! Reporting for people: diagnostics through miette (with the source line
-//! and a caret under the span), engine errors, and warnings.
+//! and a caret under the span), engine errors, and warnings; or, under
+//! `-json`, the same diagnostics as Terraform's machine-readable UI lines
+//! on stdout.
 
 use iac_engine::EngineError;
 use iac_lang::diagnostic::{Diagnostic, Severity};
@@ -260,6 +262,15 @@ fn spanned(d: &Diagnostic, sources: &SourceMap) -> Spanned {
 
 pub struct Reporter {
     pub color: bool,
+    /// `-json`: diagnostics are `diagnostic` lines on stdout.
+    pub json: bool,
+}
+
+/// The time now as Terraform's UI lines carry it (RFC 3339, UTC, microseconds).
+pub fn ui_now() -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let secs = iac_core::time::rfc3339(now.as_secs());
+    format!("{}.{:06}Z", secs.trim_end_matches('Z'), now.subsec_micros())
 }
 
 impl Reporter {
@@ -273,7 +284,11 @@ impl Reporter {
         let mut diags: Vec<&Diagnostic> = diags.iter().collect();
         diags.sort_by_key(|d| d.span.as_ref().map_or((u32::MAX, usize::MAX), |s| (s.file.0, s.range.start)));
         for d in diags {
-            errln!("{}", self.render(d, sources));
+            if self.json {
+                outln!("{}", iac_render::ui::diagnostic(d, sources, &ui_now()));
+            } else {
+                errln!("{}", self.render(d, sources));
+            }
         }
     }
 
@@ -290,6 +305,8 @@ impl Reporter {
     /// Reports an engine error; returns the exit code (always 1).
     pub fn engine_error(&self, e: &EngineError, sources: &SourceMap) -> u8 {
         match e {
+            EngineError::Config(diags) | EngineError::Failed(diags) if self.json => self.diagnostics(diags, sources),
+            EngineError::Variables { diags, sources } if self.json => self.diagnostics(diags, sources),
             EngineError::Config(diags) | EngineError::Failed(diags) => {
                 self.diagnostics(diags, sources);
                 let n = diags.iter().filter(|d| d.is_error()).count();
@@ -325,7 +342,7 @@ mod tests {
         let span = Span { file, range };
         let loc = sources.locate(&span);
         let d = Diagnostic::error(summary, Some(span));
-        (Reporter { color: false }.render(&d, &sources), loc)
+        (Reporter { color: false, json: false }.render(&d, &sources), loc)
     }
 
     /// Every line fits a terminal, and the snippet header names the same

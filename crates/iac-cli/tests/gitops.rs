@@ -215,7 +215,7 @@ fn plan_shows_what_the_gitops_change_creates() {
     assert!(out.contains("Plan: 6 to add, 0 to change, 0 to destroy."), "{out}");
     let md = text(&iac(&repo.0, &["plan", "-format", "markdown", "gitops"])).0;
     assert!(md.starts_with("<!-- iac-plan part 1/1 -->") && md.contains("**Plan:** 6 to add"), "{md}");
-    let json: Value = serde_json::from_str(&text(&iac(&repo.0, &["plan", "-json", "gitops"])).0).unwrap();
+    let json: Value = serde_json::from_str(&text(&iac(&repo.0, &["plan", "-format", "json", "gitops"])).0).unwrap();
     assert_eq!(json["resource_changes"].as_array().unwrap().len(), 6);
 
     // Merged: nothing left to show. Against an older base, the change again.

@@ -133,7 +133,7 @@ async fn delete_one(run: &Run, change: &ResourceChange) -> Result<(), Diagnostic
         Ok(()) => {
             run.remove(addr).await?;
             if let Some(sink) = &run.events {
-                sink(Event::Done { addr: addr.clone(), action: Action::Delete, elapsed_ms: started.elapsed().as_millis() });
+                sink(Event::Done { addr: addr.clone(), action: Action::Delete, elapsed_ms: started.elapsed().as_millis(), id: None });
             }
             Ok(())
         }

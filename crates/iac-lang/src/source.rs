@@ -70,3 +70,44 @@ impl SourceMap {
         self.get(span.file).text.get(span.range.clone()).unwrap_or("")
     }
 }
+
+/// Terraform's snippet context (HCL's `ContextString`): the header of the
+/// top-level block holding byte `offset` of `text`, as `resource "a" "b"`
+/// (labels quoted), or None outside any block or when the file does not parse.
+pub fn context_string(text: &str, offset: usize) -> Option<String> {
+    use hcl_edit::structure::{BlockLabel, Structure};
+    use hcl_edit::Span as _;
+    let body = hcl_edit::parser::parse_body(text).ok()?;
+    let found = body.iter().find_map(|s| match s {
+        Structure::Block(b) if b.span().is_some_and(|r| r.contains(&offset)) => {
+            let mut header = b.ident.as_str().to_string();
+            for l in &b.labels {
+                let label = match l {
+                    BlockLabel::Ident(i) => i.as_str(),
+                    BlockLabel::String(s) => s.as_str(),
+                };
+                header.push(' ');
+                header.push_str(&serde_json::Value::String(label.to_string()).to_string());
+            }
+            Some(header)
+        }
+        _ => None,
+    });
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::context_string;
+
+    #[test]
+    fn context_is_the_enclosing_top_level_block_header() {
+        let text = "variable \"v\" {}\n\nresource \"terraform_data\" \"a\" {\n  input = var.v\n  lifecycle {\n    create_before_destroy = true\n  }\n}\n";
+        let at = |needle: &str| text.find(needle).unwrap();
+        assert_eq!(context_string(text, at("var.v")).as_deref(), Some("resource \"terraform_data\" \"a\""));
+        assert_eq!(context_string(text, at("create_before")).as_deref(), Some("resource \"terraform_data\" \"a\""), "nested blocks name the outer one");
+        assert_eq!(context_string(text, at("{}")).as_deref(), Some("variable \"v\""));
+        assert_eq!(context_string(text, at("\n\nresource") + 1), None, "between blocks");
+        assert_eq!(context_string("resource {", 3), None, "a file that does not parse");
+    }
+}

@@ -120,7 +120,7 @@ mod tests {
         let b: iac_core::address::InstanceAddr = "local_file.b".parse().unwrap();
         log.record(&Event::Start { addr: a.clone(), action: Action::Create }, t0);
         log.record(&Event::Start { addr: b.clone(), action: Action::Update }, t0);
-        assert_eq!(log.record(&Event::Done { addr: a, action: Action::Create, elapsed_ms: 1500 }, t0), Some(Duration::from_millis(1500)));
+        assert_eq!(log.record(&Event::Done { addr: a, action: Action::Create, elapsed_ms: 1500, id: None }, t0), Some(Duration::from_millis(1500)));
         assert_eq!(
             log.record(&Event::Failed { addr: b, action: Action::Update, message: "denied | x\nmore".into() }, t0 + Duration::from_secs(2)),
             Some(Duration::from_secs(2))

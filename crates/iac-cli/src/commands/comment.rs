@@ -38,7 +38,7 @@ pub fn open_stack(ctx: &Ctx, dir: &Path, lock: &LockArgs) -> Result<OpenStack, (
         ctx.reporter.engine_error(&e, &sources);
         (e, sources)
     })?;
-    let stack_ctx = Ctx { dir: here, reporter: crate::report::Reporter { color: ctx.color }, color: ctx.color };
+    let stack_ctx = Ctx { dir: here, reporter: crate::report::Reporter { color: ctx.color, json: ctx.reporter.json }, color: ctx.color };
     match stack_ctx.env(Some(&loaded), Some(lock)) {
         Ok(env) => Ok(OpenStack { loaded, env, _cwd: cwd }),
         // Already reported.

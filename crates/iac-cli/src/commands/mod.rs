@@ -35,13 +35,13 @@ pub async fn run(cli: Cli) -> u8 {
     // so relative paths (path.module, -var-file, -out) resolve inside the stack.
     if let Some(dir) = &cli.chdir {
         if let Err(e) = std::env::set_current_dir(dir) {
-            Reporter { color: false }.error(&format!("-chdir={}: {e}", dir.display()));
+            Reporter { color: false, json: false }.error(&format!("-chdir={}: {e}", dir.display()));
             return 1;
         }
     }
     let dir = PathBuf::from(".");
     let color = !cli.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
-    let ctx = Ctx { dir, reporter: Reporter { color }, color };
+    let ctx = Ctx { dir, reporter: Reporter { color, json: false }, color };
     if !ctx.dir.is_dir() {
         ctx.reporter.error(&format!("-chdir: {} is not a directory", ctx.dir.display()));
         return 1;
@@ -63,10 +63,12 @@ pub async fn run(cli: Cli) -> u8 {
         Command::Plan { plan, out, detailed_exitcode, json, report, dirs, gitops_base } => {
             plan_apply::plan(&ctx, plan, out, detailed_exitcode, json, report, dirs, &gitops_base).await
         }
-        Command::Apply { plan, auto_approve, plan_file, summary_markdown } => plan_apply::apply(&ctx, plan, auto_approve, plan_file, summary_markdown).await,
-        Command::Destroy { mut plan, auto_approve } => {
+        Command::Apply { plan, auto_approve, plan_file, summary_markdown, json } => {
+            plan_apply::apply(&ctx, plan, auto_approve, plan_file, summary_markdown, json).await
+        }
+        Command::Destroy { mut plan, auto_approve, json } => {
             plan.destroy = true;
-            plan_apply::apply(&ctx, plan, auto_approve, None, None).await
+            plan_apply::apply(&ctx, plan, auto_approve, None, None, json).await
         }
         Command::Show { json, show_sensitive, report, file } => match show::format(&ctx, json, &report) {
             Err(code) => code,
@@ -530,26 +532,20 @@ async fn validate(ctx: &Ctx, json: bool) -> u8 {
     match loaded {
         Ok(l) => {
             if json {
-                outln!("{}", serde_json::json!({"valid": true, "error_count": 0, "warning_count": l.warnings.len()}));
+                outln!("{}", serde_json::to_string_pretty(&iac_render::ui::validate_json(&l.warnings, &l.stack.sources)).unwrap_or_default());
             } else {
                 ctx.reporter.diagnostics(&l.warnings, &l.stack.sources);
                 outln!("Success! The configuration is valid.");
             }
             0
         }
-        Err((iac_engine::EngineError::Config(diags), sources)) if json => {
-            let items: Vec<_> = diags
-                .iter()
-                .map(|d| {
-                    let range = d.span.as_ref().map(|s| {
-                        let f = sources.get(s.file);
-                        let (l, c) = f.line_col(s.range.start);
-                        serde_json::json!({"filename": f.name, "start": {"line": l, "column": c, "byte": s.range.start}})
-                    });
-                    serde_json::json!({"severity": if d.is_error() {"error"} else {"warning"}, "summary": d.summary, "detail": d.detail, "range": range})
-                })
-                .collect();
-            outln!("{}", serde_json::json!({"valid": false, "error_count": diags.iter().filter(|d| d.is_error()).count(), "diagnostics": items}));
+        // Terraform's validate -json document: every diagnostic, with range and snippet.
+        Err((e, sources)) if json => {
+            let (diags, sources) = match e.diagnostics(&sources) {
+                Some((d, s)) => (d.to_vec(), s.clone()),
+                None => (vec![iac_lang::diagnostic::Diagnostic::error(e.to_string(), None)], SourceMap::default()),
+            };
+            outln!("{}", serde_json::to_string_pretty(&iac_render::ui::validate_json(&diags, &sources)).unwrap_or_default());
             1
         }
         Err((e, sources)) => ctx.reporter.engine_error(&e, &sources),

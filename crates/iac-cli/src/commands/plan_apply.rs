@@ -5,10 +5,12 @@ use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use iac_core::plan::{Plan, PlanMode};
+use iac_core::address::InstanceAddr;
+use iac_core::plan::{Action, Plan, PlanMode};
 use iac_engine::ops::{self, PlanRequest};
 use iac_engine::run::{Event, RunOptions};
 use iac_render::human::{render_plan, Style};
+use iac_render::ui;
 
 use iac_engine::ops::Loaded;
 use iac_render::markdown::{plan_comment, Options as MarkdownOptions, Outcome, Section};
@@ -18,6 +20,7 @@ use iac_render::apply::{summary_markdown as summary_markdown_text, ApplyLog, App
 use super::show::Format;
 use super::{cli_vars, is_interactive, Ctx};
 use crate::args::{PlanArgs, ReportArgs};
+use crate::report::{ui_now, Reporter};
 
 fn run_options(ctx: &Ctx, p: &PlanArgs) -> Result<RunOptions, u8> {
     let mut targets = Vec::new();
@@ -133,7 +136,10 @@ fn plan_gitops_tree(ctx: &Ctx, dir: PathBuf, base: &str) -> StackPlan {
 
 #[allow(clippy::too_many_arguments)]
 pub async fn plan(ctx: &Ctx, p: PlanArgs, out: Option<PathBuf>, detailed: bool, json: bool, report: ReportArgs, dirs: Vec<PathBuf>, gitops_base: &str) -> u8 {
-    let format = match super::show::format(ctx, json, &report) {
+    if json {
+        return plan_stream(ctx, p, out, detailed, &report, dirs).await;
+    }
+    let format = match super::show::format(ctx, false, &report) {
         Ok(f) => f,
         Err(c) => return c,
     };
@@ -220,6 +226,109 @@ pub async fn plan(ctx: &Ctx, p: PlanArgs, out: Option<PathBuf>, detailed: bool, 
     code
 }
 
+/// A context whose reports are Terraform's machine-readable UI lines, after
+/// the `version` line every such stream starts with.
+fn json_ctx(ctx: &Ctx) -> Ctx {
+    outln!("{}", ui::version(&iac_render::json::terraform_version(), &ui_now()));
+    Ctx { dir: ctx.dir.clone(), reporter: Reporter { color: false, json: true }, color: false }
+}
+
+fn emit(lines: Vec<String>) {
+    let mut all = String::new();
+    for l in lines {
+        all.push_str(&l);
+        all.push('\n');
+    }
+    crate::out::stdout(&all);
+}
+
+/// `iac plan -json`: one stack's plan as Terraform's machine-readable UI
+/// (refreshes, drift, planned changes, the summary, output actions; errors
+/// and warnings as `diagnostic` lines).
+async fn plan_stream(ctx: &Ctx, p: PlanArgs, out: Option<PathBuf>, detailed: bool, report: &ReportArgs, dirs: Vec<PathBuf>) -> u8 {
+    let ctx = &json_ctx(ctx);
+    if report.format.is_some() {
+        ctx.reporter.error("-json is Terraform's machine-readable UI and -format another report: use one of them (-format json prints the plan's JSON)");
+        return 1;
+    }
+    if dirs.len() > 1 || dirs.iter().any(|d| super::gitops::is_tree(d)) {
+        ctx.reporter.error("-json plans one stack directory (use -format json for several, or for a GitOps tree)");
+        return 1;
+    }
+    let dir = dirs.into_iter().next().unwrap_or_else(|| ctx.dir.clone());
+    let s = plan_stack(ctx, &p, dir, out.as_ref()).await;
+    if let Ok((_, o)) = &s.result {
+        emit(ui::plan_lines(&o.plan, p.refresh, &ui_now()));
+    }
+    let code = s.exit_code(detailed);
+    exit_without_freeing(s);
+    code
+}
+
+/// What the JSON UI needs to know of each planned change while applying:
+/// the object's id before, and whether a replacement creates first.
+#[derive(Default)]
+struct Planned {
+    changes: std::collections::HashMap<InstanceAddr, (Option<String>, bool)>,
+    summary: ui::Summary,
+    outputs: Vec<(String, iac_core::Value)>,
+}
+
+impl Planned {
+    fn of(plan: &Plan) -> Planned {
+        let changes = plan.changes.iter().map(|c| (c.addr.clone(), (ui::object_id(&c.before).map(str::to_string), c.create_before_destroy))).collect();
+        let outputs = plan
+            .outputs
+            .iter()
+            .filter(|o| o.action != Action::Delete)
+            .map(|o| (o.name.clone(), if o.sensitive { iac_core::Value::Sensitive(Box::new(o.after.clone())) } else { o.after.clone() }))
+            .collect();
+        Planned { changes, summary: ui::Summary::of(plan), outputs }
+    }
+}
+
+/// Apply's progress as Terraform's `apply_start`/`apply_complete`/
+/// `apply_errored` lines. A replacement, one operation in iac, is shown as
+/// Terraform shows it: its delete and its create, in the order they run.
+fn json_progress(e: &Event, elapsed: Option<std::time::Duration>, planned: &Planned) {
+    let now = ui_now();
+    let known = |addr: &InstanceAddr| planned.changes.get(addr).cloned().unwrap_or_default();
+    let lines = match e {
+        Event::Start { addr, action } => {
+            let (prior, cbd) = known(addr);
+            match action {
+                Action::Replace if cbd => vec![ui::apply_start(addr, Action::Create, None, &now)],
+                Action::Replace => vec![ui::apply_start(addr, Action::Delete, prior.as_deref(), &now)],
+                a => vec![ui::apply_start(addr, *a, prior.as_deref(), &now)],
+            }
+        }
+        Event::Done { addr, action, elapsed_ms, id } => {
+            let (prior, cbd) = known(addr);
+            let took = std::time::Duration::from_millis(*elapsed_ms as u64);
+            let id = id.clone().or(prior.clone());
+            match action {
+                Action::Replace if cbd => vec![
+                    ui::apply_complete(addr, Action::Create, id.as_deref(), took, &now),
+                    ui::apply_start(addr, Action::Delete, prior.as_deref(), &now),
+                    ui::apply_complete(addr, Action::Delete, None, took, &now),
+                ],
+                Action::Replace => vec![
+                    ui::apply_complete(addr, Action::Delete, None, took, &now),
+                    ui::apply_start(addr, Action::Create, None, &now),
+                    ui::apply_complete(addr, Action::Create, id.as_deref(), took, &now),
+                ],
+                a => vec![ui::apply_complete(addr, *a, id.as_deref(), took, &now)],
+            }
+        }
+        Event::Failed { addr, action, .. } => {
+            let a = if *action == Action::Replace { Action::Create } else { *action };
+            vec![ui::apply_errored(addr, a, elapsed.unwrap_or_default(), &now)]
+        }
+        Event::LockWait { .. } => Vec::new(),
+    };
+    emit(lines);
+}
+
 /// The process ends right after a command: freeing a large stack, plan and
 /// state value by value only costs time (10-17% of a large plan, measured).
 fn exit_without_freeing<T>(big: T) {
@@ -253,7 +362,7 @@ fn progress_interval() -> std::time::Duration {
 
 /// Prints "addr: Still creating... [20s elapsed]" for every operation in
 /// flight, each interval, so a CI log never goes quiet for minutes.
-fn still_running(log: Arc<std::sync::Mutex<ApplyLog>>) -> tokio::task::JoinHandle<()> {
+fn still_running(log: Arc<std::sync::Mutex<ApplyLog>>, json: bool) -> tokio::task::JoinHandle<()> {
     let every = progress_interval();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
@@ -266,7 +375,13 @@ fn still_running(log: Arc<std::sync::Mutex<ApplyLog>>) -> tokio::task::JoinHandl
             let Ok(l) = log.lock() else { return };
             let mut lines = String::new();
             for (addr, action, elapsed) in l.in_flight(std::time::Instant::now()).into_iter().filter(|(_, _, elapsed)| *elapsed >= every) {
-                lines.push_str(&format!("{addr}: Still {}... [{}s elapsed]\n", action.progressive().to_lowercase(), elapsed.as_secs()));
+                match addr.parse::<InstanceAddr>() {
+                    Ok(a) if json => {
+                        lines.push_str(&ui::apply_progress(&a, action, elapsed, &ui_now()));
+                        lines.push('\n');
+                    }
+                    _ => lines.push_str(&format!("{addr}: Still {}... [{}s elapsed]\n", action.progressive().to_lowercase(), elapsed.as_secs())),
+                }
             }
             crate::out::stdout(&lines);
         }
@@ -298,7 +413,7 @@ fn watch_interrupt(cancel: Arc<std::sync::atomic::AtomicBool>) {
 fn progress(e: &Event, elapsed: Option<std::time::Duration>) {
     match e {
         Event::Start { addr, action } => outln!("{addr}: {}...", action.progressive()),
-        Event::Done { addr, action, elapsed_ms } => outln!("{addr}: {} after {:.1}s", action.completed(), *elapsed_ms as f64 / 1000.0),
+        Event::Done { addr, action, elapsed_ms, .. } => outln!("{addr}: {} after {:.1}s", action.completed(), *elapsed_ms as f64 / 1000.0),
         Event::Failed { addr, action, message } => {
             outln!("{addr}: {} failed after {:.1}s: {message}", action.progressive(), elapsed.unwrap_or_default().as_secs_f64())
         }
@@ -325,7 +440,22 @@ fn confirm_interactively(ctx: &Ctx) -> bool {
     true
 }
 
-pub async fn apply(ctx: &Ctx, p: PlanArgs, auto_approve: bool, plan_file: Option<PathBuf>, summary_markdown: Option<PathBuf>) -> u8 {
+#[allow(clippy::too_many_arguments)]
+pub async fn apply(ctx: &Ctx, p: PlanArgs, auto_approve: bool, plan_file: Option<PathBuf>, summary_markdown: Option<PathBuf>, json: bool) -> u8 {
+    let json_ctx_;
+    let ctx = if json {
+        json_ctx_ = json_ctx(ctx);
+        &json_ctx_
+    } else {
+        ctx
+    };
+    if json && !auto_approve && plan_file.is_none() {
+        let d = iac_lang::diagnostic::Diagnostic::error("Plan file or auto-approve required", None).with_detail(
+            "iac cannot ask for interactive approval when -json is set. You can either apply a saved plan file, or enable the -auto-approve option.",
+        );
+        ctx.reporter.diagnostics(&[d], &iac_lang::source::SourceMap::default());
+        return 1;
+    }
     // GitHub Actions shows what a step appends to $GITHUB_STEP_SUMMARY on the run's page.
     let summary_file = summary_markdown.or_else(|| std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty()).map(PathBuf::from));
     let loaded = match ctx.load() {
@@ -340,7 +470,9 @@ pub async fn apply(ctx: &Ctx, p: PlanArgs, auto_approve: bool, plan_file: Option
     // Progress lines are for the apply only, not for the plan before it.
     let applying = Arc::new(std::sync::atomic::AtomicBool::new(plan_file.is_some()));
     let log = Arc::new(std::sync::Mutex::new(ApplyLog::default()));
-    let (sink_log, sink_applying) = (log.clone(), applying.clone());
+    // Under -json: what the progress lines need to know of the plan.
+    let planned = Arc::new(std::sync::Mutex::new(Planned::default()));
+    let (sink_log, sink_applying, sink_planned) = (log.clone(), applying.clone(), planned.clone());
     env.events = Some(Arc::new(move |e: Event| {
         if crate::locking::notice(&e) || !sink_applying.load(std::sync::atomic::Ordering::SeqCst) {
             return;
@@ -348,9 +480,13 @@ pub async fn apply(ctx: &Ctx, p: PlanArgs, auto_approve: bool, plan_file: Option
         // Printed under the log's lock, which the "Still creating" lines take too.
         let mut l = sink_log.lock().unwrap_or_else(|p| p.into_inner());
         let elapsed = l.record(&e, std::time::Instant::now());
-        progress(&e, elapsed);
+        if json {
+            json_progress(&e, elapsed, &sink_planned.lock().unwrap_or_else(|p| p.into_inner()));
+        } else {
+            progress(&e, elapsed);
+        }
     }));
-    let heartbeat = still_running(log.clone());
+    let heartbeat = still_running(log.clone(), json);
     let destroy;
     let result = match plan_file {
         Some(path) => {
@@ -363,6 +499,11 @@ pub async fn apply(ctx: &Ctx, p: PlanArgs, auto_approve: bool, plan_file: Option
                 }
             };
             destroy = plan.mode == PlanMode::Destroy;
+            if json {
+                // Applying a saved plan begins with its changes, as in Terraform.
+                emit(ui::planned_changes(&plan, &ui_now()));
+                *planned.lock().unwrap_or_else(|p| p.into_inner()) = Planned::of(&plan);
+            }
             ops::apply_loaded(&loaded, &env, plan, p.parallelism.max(1)).await
         }
         None => {
@@ -376,16 +517,24 @@ pub async fn apply(ctx: &Ctx, p: PlanArgs, auto_approve: bool, plan_file: Option
             destroy = run.mode == PlanMode::Destroy;
             // None: nothing to apply; Some(false): the person said no.
             let mut approved: Option<bool> = None;
+            let refresh = p.refresh;
             let confirm = |outcome: &ops::PlanOutcome| {
                 ctx.reporter.diagnostics(&outcome.warnings, &loaded.stack.sources);
-                out!("{}", render_plan(&outcome.plan, Style { color: ctx.color }));
+                if json {
+                    emit(ui::plan_lines(&outcome.plan, refresh, &ui_now()));
+                    *planned.lock().unwrap_or_else(|p| p.into_inner()) = Planned::of(&outcome.plan);
+                } else {
+                    out!("{}", render_plan(&outcome.plan, Style { color: ctx.color }));
+                }
                 if !outcome.plan.has_changes() {
                     return false;
                 }
                 let yes = auto_approve || confirm_interactively(ctx);
                 approved = Some(yes);
                 if yes {
-                    outln!();
+                    if !json {
+                        outln!();
+                    }
                     applying.store(true, std::sync::atomic::Ordering::SeqCst);
                 }
                 yes
@@ -395,6 +544,11 @@ pub async fn apply(ctx: &Ctx, p: PlanArgs, auto_approve: bool, plan_file: Option
                 Ok(Some(out)) => Ok(out),
                 Ok(None) => {
                     heartbeat.abort();
+                    if json && approved.is_none() {
+                        // Nothing to do is still a complete apply.
+                        let planned = planned.lock().unwrap_or_else(|p| p.into_inner());
+                        json_applied(destroy, &planned, planned.outputs.iter().map(|(k, v)| (k, v)));
+                    }
                     return match approved {
                         None => 0,
                         Some(_) => 1,
@@ -417,7 +571,15 @@ pub async fn apply(ctx: &Ctx, p: PlanArgs, auto_approve: bool, plan_file: Option
         }
     }
     match result {
+        Ok(out) if json => {
+            let planned = planned.lock().unwrap_or_else(|p| p.into_inner());
+            json_applied(destroy, &planned, &out.outputs);
+            exit_without_freeing(out);
+            0
+        }
         Ok(out) => {
+            // Failed check assertions and other warnings of the apply, as Terraform shows them.
+            ctx.reporter.diagnostics(&out.warnings, &loaded.stack.sources);
             let n = |k: &str| out.counts.get(k).copied().unwrap_or(0);
             if destroy {
                 outln!("\nDestroy complete! Resources: {} destroyed.", n("destroyed"));
@@ -436,4 +598,16 @@ pub async fn apply(ctx: &Ctx, p: PlanArgs, auto_approve: bool, plan_file: Option
         }
         Err(e) => ctx.fail(&e, Some(&loaded)),
     }
+}
+
+/// The end of a successful apply under -json: the summary of what was
+/// applied, then the root outputs' values (none after a destroy).
+fn json_applied<'a>(destroy: bool, planned: &Planned, outputs: impl IntoIterator<Item = (&'a String, &'a iac_core::Value)>) {
+    let now = ui_now();
+    let op = if destroy { ui::Operation::Destroy } else { ui::Operation::Apply };
+    let mut lines = vec![ui::change_summary(planned.summary, op, &now)];
+    if !destroy {
+        lines.push(ui::outputs(outputs, &now));
+    }
+    emit(lines);
 }

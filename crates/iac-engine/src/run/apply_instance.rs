@@ -79,7 +79,12 @@ impl Run {
         let span = tracing::info_span!("resource.apply", address = %addr, action = change.action.name(), provider = %w.pkey.name);
         let result = tracing::Instrument::instrument(self.execute(&w, &change, prior, provider.as_ref()), span).await;
         match &result {
-            Ok(_) => self.emit(Event::Done { addr: addr.clone(), action: change.action, elapsed_ms: started.elapsed().as_millis() }),
+            Ok(v) => self.emit(Event::Done {
+                addr: addr.clone(),
+                action: change.action,
+                elapsed_ms: started.elapsed().as_millis(),
+                id: v.get("id").and_then(Value::as_str).map(str::to_string),
+            }),
             Err(d) => self.emit(Event::Failed { addr: addr.clone(), action: change.action, message: d.summary.clone() }),
         }
         result

@@ -17,6 +17,9 @@ pub enum Event {
         addr: InstanceAddr,
         action: Action,
         elapsed_ms: u128,
+        /// The object's `id` attribute after the operation (none after a
+        /// delete), for the lines that name it (`[id=...]`).
+        id: Option<String>,
     },
     Failed {
         addr: InstanceAddr,

@@ -1,0 +1,596 @@
+//! Terraform's machine-readable UI (`terraform plan -json`, `apply -json`,
+//! `destroy -json`; UI format 1.2): one JSON object per line, each with
+//! `@level`, `@message`, `@module` (`terraform.ui`), `@timestamp` and
+//! `type` (`version`, `refresh_start`/`refresh_complete`, `resource_drift`,
+//! `planned_change`, `change_summary`, `outputs`, `apply_start`,
+//! `apply_progress`, `apply_complete`, `apply_errored`, `diagnostic`,
+//! `log`), in Terraform's words and key order; and `validate -json`'s
+//! document (format 1.0) with the same diagnostics, ranges and snippets.
+//!
+//! Rendering reads no clock: every line takes the timestamp the caller
+//! gives it (RFC 3339 with microseconds, as Terraform writes).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use iac_core::address::{InstanceAddr, InstanceKey, Mode};
+use iac_core::plan::{reason, Action, Plan, PlanMode, ResourceChange};
+use iac_core::Value;
+use iac_lang::diagnostic::Diagnostic;
+use iac_lang::source::SourceMap;
+use serde_json::{json, Map, Value as Json};
+
+/// The version of the UI format iac writes (Terraform 1.11's).
+pub const UI_VERSION: &str = "1.2";
+
+/// A message's `@level`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+impl Level {
+    fn name(self) -> &'static str {
+        match self {
+            Level::Info => "info",
+            Level::Warn => "warn",
+            Level::Error => "error",
+        }
+    }
+}
+
+/// One line: the `@` fields, the message's own fields, and `type`, keys in
+/// Terraform's (sorted) order.
+fn line(level: Level, message: &str, kind: &str, now: &str, fields: Vec<(&str, Json)>) -> String {
+    let mut keys: BTreeMap<&str, Json> = fields.into_iter().collect();
+    keys.insert("@level", json!(level.name()));
+    keys.insert("@message", json!(message));
+    keys.insert("@module", json!("terraform.ui"));
+    keys.insert("@timestamp", json!(now));
+    keys.insert("type", json!(kind));
+    let obj: Map<String, Json> = keys.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    Json::Object(obj).to_string()
+}
+
+/// The first line: which Terraform (language) version and UI format.
+pub fn version(terraform: &str, now: &str) -> String {
+    line(Level::Info, &format!("Terraform {terraform}"), "version", now, vec![("terraform", json!(terraform)), ("ui", json!(UI_VERSION))])
+}
+
+/// A `log` message (what Terraform prints as plain text in the human UI).
+pub fn log(level: Level, message: &str, now: &str) -> String {
+    line(level, message, "log", now, Vec::new())
+}
+
+/// Terraform's `resource` object naming an instance.
+pub fn resource_addr(a: &InstanceAddr) -> Json {
+    let mut local = a.clone();
+    local.resource.module = Default::default();
+    let key = match &a.key {
+        InstanceKey::None => Json::Null,
+        InstanceKey::Int(i) => json!(i),
+        InstanceKey::Str(s) => json!(s),
+    };
+    json!({
+        "addr": a.to_string(),
+        "module": a.resource.module.to_string(),
+        "resource": local.to_string(),
+        "implied_provider": a.resource.implied_provider(),
+        "resource_type": a.resource.type_,
+        "resource_name": a.resource.name,
+        "resource_key": key,
+    })
+}
+
+/// Terraform's change action words in this format (`noop`, not `no-op`).
+fn change_action(a: Action) -> &'static str {
+    match a {
+        Action::NoOp => "noop",
+        a => a.name(),
+    }
+}
+
+/// A plan's `action_reason` code as this format spells it (`cannot_update`
+/// for `replace_because_cannot_update`); None for no reason.
+fn change_reason(code: &str) -> Option<&'static str> {
+    Some(match code {
+        reason::REPLACE_CANNOT_UPDATE => "cannot_update",
+        reason::REPLACE_TAINTED => "tainted",
+        reason::REPLACE_BY_REQUEST => "requested",
+        reason::REPLACE_BY_TRIGGERS => "replace_triggered_by",
+        reason::DELETE_NO_RESOURCE_CONFIG => "delete_because_no_resource_config",
+        reason::DELETE_NO_MODULE => "delete_because_no_module",
+        reason::DELETE_COUNT_INDEX => "delete_because_count_index",
+        reason::DELETE_EACH_KEY => "delete_because_each_key",
+        reason::DELETE_WRONG_REPETITION => "delete_because_wrong_repetition",
+        reason::READ_CONFIG_UNKNOWN => "read_because_config_unknown",
+        "" => return None,
+        _ => "unknown",
+    })
+}
+
+/// The action a change is shown with: a move or an import that changes
+/// nothing else is `move` or `import` (a move wins, as in Terraform).
+fn shown_action(c: &ResourceChange) -> &'static str {
+    match c.action {
+        Action::NoOp | Action::Import if c.prev_addr.as_ref().is_some_and(|p| p != &c.addr) => "move",
+        Action::NoOp if c.import_id.is_some() => "import",
+        a => change_action(a),
+    }
+}
+
+/// Whether a change is listed: anything but an unchanged object that was
+/// neither moved nor imported.
+fn listed(c: &ResourceChange) -> bool {
+    c.action != Action::NoOp || c.prev_addr.as_ref().is_some_and(|p| p != &c.addr) || c.import_id.is_some()
+}
+
+/// The `change` object of `planned_change` and `resource_drift`.
+fn change_json(c: &ResourceChange) -> Json {
+    let mut m = Map::new();
+    m.insert("resource".into(), resource_addr(&c.addr));
+    if let Some(prev) = c.prev_addr.as_ref().filter(|p| *p != &c.addr) {
+        m.insert("previous_resource".into(), resource_addr(prev));
+    }
+    m.insert("action".into(), json!(shown_action(c)));
+    if let Some(r) = c.reason.as_deref().and_then(change_reason) {
+        m.insert("reason".into(), json!(r));
+    }
+    if let Some(id) = &c.import_id {
+        m.insert("importing".into(), json!({"id": id}));
+    }
+    Json::Object(m)
+}
+
+/// `addr: Plan to create`.
+pub fn planned_change(c: &ResourceChange, now: &str) -> String {
+    line(Level::Info, &format!("{}: Plan to {}", c.addr, shown_action(c)), "planned_change", now, vec![("change", change_json(c))])
+}
+
+/// What a `change_summary` sums up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operation {
+    Plan,
+    Apply,
+    Destroy,
+}
+
+/// `change_summary`'s counts: a replace is one add and one remove, an
+/// import counts as such besides whatever else it does; data source reads
+/// count nowhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Summary {
+    pub add: usize,
+    pub change: usize,
+    pub import: usize,
+    pub remove: usize,
+}
+
+impl Summary {
+    /// The counts of a plan's changes.
+    pub fn of(plan: &Plan) -> Summary {
+        let mut s = Summary::default();
+        for c in &plan.changes {
+            s.count(c.action, c.import_id.is_some());
+        }
+        s
+    }
+
+    /// Counts one change (or one applied operation).
+    pub fn count(&mut self, action: Action, importing: bool) {
+        if importing || action == Action::Import {
+            self.import += 1;
+        }
+        match action {
+            Action::Create => self.add += 1,
+            Action::Update => self.change += 1,
+            Action::Delete => self.remove += 1,
+            Action::Replace => {
+                self.add += 1;
+                self.remove += 1;
+            }
+            Action::Read | Action::NoOp | Action::Import => {}
+        }
+    }
+}
+
+/// `Plan: 1 to add, ...`, `Apply complete! Resources: ...`, `Destroy complete! ...`.
+pub fn change_summary(s: Summary, op: Operation, now: &str) -> String {
+    let imported = |word: &str| if s.import > 0 { format!("{} {word}, ", s.import) } else { String::new() };
+    let (message, operation) = match op {
+        Operation::Plan => (format!("Plan: {}{} to add, {} to change, {} to destroy.", imported("to import"), s.add, s.change, s.remove), "plan"),
+        Operation::Apply => {
+            (format!("Apply complete! Resources: {}{} added, {} changed, {} destroyed.", imported("imported"), s.add, s.change, s.remove), "apply")
+        }
+        Operation::Destroy => (format!("Destroy complete! Resources: {} destroyed.", s.remove), "destroy"),
+    };
+    let changes = json!({"add": s.add, "change": s.change, "import": s.import, "remove": s.remove, "operation": operation});
+    line(Level::Info, &message, "change_summary", now, vec![("changes", changes)])
+}
+
+/// The `id` attribute of an object, when it has a known string one.
+pub fn object_id(v: &Value) -> Option<&str> {
+    v.get("id").and_then(Value::as_str).filter(|s| !s.is_empty())
+}
+
+fn with_id(message: String, id: Option<&str>) -> String {
+    match id {
+        Some(id) => format!("{message} [id={id}]"),
+        None => message,
+    }
+}
+
+fn hook(addr: &InstanceAddr, fields: Vec<(&str, Json)>) -> Json {
+    let mut m = Map::new();
+    m.insert("resource".into(), resource_addr(addr));
+    for (k, v) in fields {
+        m.insert(k.into(), v);
+    }
+    Json::Object(m)
+}
+
+fn id_fields(id: Option<&str>) -> Vec<(&'static str, Json)> {
+    match id {
+        Some(id) => vec![("id_key", json!("id")), ("id_value", json!(id))],
+        None => Vec::new(),
+    }
+}
+
+/// `addr: Refreshing state... [id=...]`.
+pub fn refresh_start(addr: &InstanceAddr, id: Option<&str>, now: &str) -> String {
+    let message = with_id(format!("{addr}: Refreshing state..."), id);
+    line(Level::Info, &message, "refresh_start", now, vec![("hook", hook(addr, id_fields(id)))])
+}
+
+/// `addr: Refresh complete [id=...]`.
+pub fn refresh_complete(addr: &InstanceAddr, id: Option<&str>, now: &str) -> String {
+    let message = with_id(format!("{addr}: Refresh complete"), id);
+    line(Level::Info, &message, "refresh_complete", now, vec![("hook", hook(addr, id_fields(id)))])
+}
+
+/// `addr: Drift detected (update)`: a change made outside iac.
+pub fn resource_drift(addr: &InstanceAddr, action: Action, now: &str) -> String {
+    let change = json!({"resource": resource_addr(addr), "action": change_action(action)});
+    line(Level::Info, &format!("{addr}: Drift detected ({})", change_action(action)), "resource_drift", now, vec![("change", change)])
+}
+
+/// The start of an operation as Terraform words it (`Creating`,
+/// `Modifying`, `Destroying`, `Refreshing` for a read).
+fn start_verb(a: Action) -> &'static str {
+    match a {
+        Action::Create => "Creating",
+        Action::Update => "Modifying",
+        Action::Delete => "Destroying",
+        Action::Read => "Refreshing",
+        Action::Replace => "Replacing",
+        Action::Import => "Importing",
+        Action::NoOp => "Applying",
+    }
+}
+
+/// `Still creating...`'s word.
+fn progress_verb(a: Action) -> &'static str {
+    match a {
+        Action::Create => "creating",
+        Action::Update => "modifying",
+        Action::Delete => "destroying",
+        Action::Read => "refreshing",
+        Action::Replace => "replacing",
+        Action::Import => "importing",
+        Action::NoOp => "applying",
+    }
+}
+
+/// The noun of `Creation complete` and `Creation errored`.
+fn action_noun(a: Action) -> &'static str {
+    match a {
+        Action::Create => "Creation",
+        Action::Update => "Modifications",
+        Action::Delete => "Destruction",
+        Action::Read => "Read",
+        Action::Replace => "Replacement",
+        Action::Import => "Import",
+        Action::NoOp => "Apply",
+    }
+}
+
+/// A duration in whole seconds as Go prints it (`0s`, `45s`, `1m5s`, `1h0m0s`).
+pub fn go_seconds(secs: u64) -> String {
+    let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
+    if h > 0 {
+        format!("{h}h{m}m{s}s")
+    } else if m > 0 {
+        format!("{m}m{s}s")
+    } else {
+        format!("{s}s")
+    }
+}
+
+/// Elapsed time rounded to whole seconds, as Terraform's hooks report it.
+fn whole_seconds(d: Duration) -> u64 {
+    (d.as_millis() as u64 + 500) / 1000
+}
+
+/// `addr: Creating...`, `addr: Destroying... [id=...]`.
+pub fn apply_start(addr: &InstanceAddr, action: Action, id: Option<&str>, now: &str) -> String {
+    let id = id.filter(|_| action != Action::Create);
+    let mut fields = vec![("action", json!(change_action(action)))];
+    fields.extend(id_fields(id));
+    let message = with_id(format!("{addr}: {}...", start_verb(action)), id);
+    line(Level::Info, &message, "apply_start", now, vec![("hook", hook(addr, fields))])
+}
+
+/// `addr: Still creating... [10s elapsed]`.
+pub fn apply_progress(addr: &InstanceAddr, action: Action, elapsed: Duration, now: &str) -> String {
+    let secs = whole_seconds(elapsed);
+    let message = format!("{addr}: Still {}... [{} elapsed]", progress_verb(action), go_seconds(secs));
+    let fields = vec![("action", json!(change_action(action))), ("elapsed_seconds", json!(secs))];
+    line(Level::Info, &message, "apply_progress", now, vec![("hook", hook(addr, fields))])
+}
+
+/// `addr: Creation complete after 1s [id=...]` (no id after a delete).
+pub fn apply_complete(addr: &InstanceAddr, action: Action, id: Option<&str>, elapsed: Duration, now: &str) -> String {
+    let id = id.filter(|_| action != Action::Delete);
+    let secs = whole_seconds(elapsed);
+    let mut fields = vec![("action", json!(change_action(action)))];
+    fields.extend(id_fields(id));
+    fields.push(("elapsed_seconds", json!(secs)));
+    let message = with_id(format!("{addr}: {} complete after {}", action_noun(action), go_seconds(secs)), id);
+    line(Level::Info, &message, "apply_complete", now, vec![("hook", hook(addr, fields))])
+}
+
+/// `addr: Creation errored after 1s` (the error follows as a diagnostic).
+pub fn apply_errored(addr: &InstanceAddr, action: Action, elapsed: Duration, now: &str) -> String {
+    let secs = whole_seconds(elapsed);
+    let fields = vec![("action", json!(change_action(action))), ("elapsed_seconds", json!(secs))];
+    let message = format!("{addr}: {} errored after {}", action_noun(action), go_seconds(secs));
+    line(Level::Error, &message, "apply_errored", now, vec![("hook", hook(addr, fields))])
+}
+
+/// The lines a plan is reported with, in Terraform's order: the refresh of
+/// each object state held (when the plan refreshed), drift, each listed
+/// change, the summary, and the root outputs' planned actions.
+pub fn plan_lines(plan: &Plan, refreshed: bool, now: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    if refreshed {
+        // Every managed object state held, including those refresh found gone.
+        let mut held: BTreeMap<&InstanceAddr, Option<String>> = BTreeMap::new();
+        for (addr, inst) in plan.prior_state.resources.iter().filter(|(a, _)| a.resource.mode == Mode::Managed) {
+            held.insert(addr, inst.attributes.get("id").and_then(Json::as_str).filter(|s| !s.is_empty()).map(str::to_string));
+        }
+        for d in plan.drift.iter().filter(|d| d.action == Action::Delete) {
+            held.entry(&d.addr).or_insert_with(|| object_id(&d.before).map(str::to_string));
+        }
+        for (addr, id) in held {
+            lines.push(refresh_start(addr, id.as_deref(), now));
+            lines.push(refresh_complete(addr, id.as_deref(), now));
+        }
+    }
+    for d in &plan.drift {
+        lines.push(resource_drift(&d.addr, d.action, now));
+    }
+    if plan.mode != PlanMode::RefreshOnly {
+        lines.extend(plan.changes.iter().filter(|c| listed(c)).map(|c| planned_change(c, now)));
+    }
+    lines.push(change_summary(Summary::of(plan), Operation::Plan, now));
+    if !plan.outputs.is_empty() {
+        let sorted: BTreeMap<&str, Json> =
+            plan.outputs.iter().map(|o| (o.name.as_str(), json!({"sensitive": o.sensitive, "action": change_action(o.action)}))).collect();
+        let outputs: Map<String, Json> = sorted.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        lines.push(line(Level::Info, &format!("Outputs: {}", outputs.len()), "outputs", now, vec![("outputs", Json::Object(outputs))]));
+    }
+    lines
+}
+
+/// The `planned_change` lines alone, as applying a saved plan begins.
+pub fn planned_changes(plan: &Plan, now: &str) -> Vec<String> {
+    plan.changes.iter().filter(|c| listed(c)).map(|c| planned_change(c, now)).collect()
+}
+
+/// `Outputs: N` after an apply: each root output's type and value (the
+/// value left out when sensitive), sorted by name.
+pub fn outputs<'a>(values: impl IntoIterator<Item = (&'a String, &'a Value)>, now: &str) -> String {
+    let mut sorted: BTreeMap<&str, Json> = BTreeMap::new();
+    for (name, v) in values {
+        let sensitive = matches!(v, Value::Sensitive(_));
+        let plain = v.clone().unmark_deep().0.to_json();
+        let mut o = Map::new();
+        o.insert("sensitive".into(), json!(sensitive));
+        o.insert("type".into(), crate::json::type_json(&plain));
+        if !sensitive {
+            o.insert("value".into(), plain);
+        }
+        sorted.insert(name, Json::Object(o));
+    }
+    let m: Map<String, Json> = sorted.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    line(Level::Info, &format!("Outputs: {}", m.len()), "outputs", now, vec![("outputs", Json::Object(m))])
+}
+
+/// Terraform's `diagnostic` object: severity, summary, detail, and where
+/// there is a span, its `range` (end exclusive) and `snippet` (the lines it
+/// covers, the enclosing top-level block as `context`, the highlight's
+/// offsets into the code).
+pub fn diagnostic_json(d: &Diagnostic, sources: &SourceMap) -> Json {
+    let mut m = Map::new();
+    m.insert("severity".into(), json!(if d.is_error() { "error" } else { "warning" }));
+    m.insert("summary".into(), json!(d.summary));
+    m.insert("detail".into(), json!(d.detail));
+    let Some(span) = &d.span else { return Json::Object(m) };
+    let file = sources.get(span.file);
+    let text = file.text.as_str();
+    let start = span.range.start.min(text.len());
+    let mut end = span.range.end.clamp(start, text.len());
+    if end == start {
+        // An empty range is widened to one byte, as Terraform does.
+        end = (start + 1).min(text.len().max(start + 1));
+    }
+    let pos = |offset: usize| {
+        let (line, column) = if offset > text.len() {
+            let (l, c) = file.line_col(text.len());
+            (l, c + (offset - text.len()))
+        } else {
+            file.line_col(offset)
+        };
+        json!({"line": line, "column": column, "byte": offset})
+    };
+    let filename = file.name.strip_prefix("./").unwrap_or(&file.name);
+    m.insert("range".into(), json!({"filename": filename, "start": pos(start), "end": pos(end)}));
+    // The whole lines the range overlaps.
+    let code_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let last = end.saturating_sub(1).max(start).min(text.len());
+    let code_end = text[last..].find('\n').map_or(text.len(), |i| last + i);
+    let code = text.get(code_start..code_end.max(code_start)).unwrap_or("").trim_end_matches('\r');
+    let context = start.checked_sub(1).and_then(|o| iac_lang::source::context_string(text, o));
+    let hl_start = (start - code_start).min(code.len());
+    let hl_end = (hl_start + (end - start)).min(code.len());
+    m.insert(
+        "snippet".into(),
+        json!({
+            "context": context,
+            "code": code,
+            "start_line": file.line_col(code_start).0,
+            "highlight_start_offset": hl_start,
+            "highlight_end_offset": hl_end,
+            "values": [],
+        }),
+    );
+    Json::Object(m)
+}
+
+/// A `diagnostic` line: `Error: summary` or `Warning: summary`.
+pub fn diagnostic(d: &Diagnostic, sources: &SourceMap, now: &str) -> String {
+    let (level, word) = if d.is_error() { (Level::Error, "Error") } else { (Level::Warn, "Warning") };
+    line(level, &format!("{word}: {}", d.summary), "diagnostic", now, vec![("diagnostic", diagnostic_json(d, sources))])
+}
+
+/// `validate -json`'s document (format 1.0), diagnostics in source order.
+pub fn validate_json(diags: &[Diagnostic], sources: &SourceMap) -> Json {
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    let mut diags: Vec<&Diagnostic> = diags.iter().collect();
+    diags.sort_by_key(|d| d.span.as_ref().map_or((u32::MAX, usize::MAX), |s| (s.file.0, s.range.start)));
+    json!({
+        "format_version": "1.0",
+        "valid": errors == 0,
+        "error_count": errors,
+        "warning_count": diags.len() - errors,
+        "diagnostics": diags.iter().map(|d| diagnostic_json(d, sources)).collect::<Vec<_>>(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use iac_core::address::{ModulePath, ResourceAddr};
+    use iac_lang::source::{SourceFile, Span};
+
+    const NOW: &str = "2026-01-02T03:04:05.000006Z";
+
+    fn parse(l: &str) -> Json {
+        serde_json::from_str(l).expect("one JSON object")
+    }
+
+    fn module_addr() -> InstanceAddr {
+        let mut r = ResourceAddr::managed("terraform_data", "r");
+        r.module = ModulePath::root().child("e", InstanceKey::Str("k1".into()));
+        r.instance(InstanceKey::Str("x".into()))
+    }
+
+    #[test]
+    fn lines_carry_terraforms_fields_in_its_order() {
+        let l = version("1.11.4", NOW);
+        assert_eq!(
+            l,
+            r#"{"@level":"info","@message":"Terraform 1.11.4","@module":"terraform.ui","@timestamp":"2026-01-02T03:04:05.000006Z","terraform":"1.11.4","type":"version","ui":"1.2"}"#
+        );
+        let j = parse(&apply_start(&module_addr(), Action::Delete, Some("i-1"), NOW));
+        assert_eq!(j["@message"], r#"module.e["k1"].terraform_data.r["x"]: Destroying... [id=i-1]"#);
+        assert_eq!(
+            j["hook"]["resource"],
+            json!({"addr": "module.e[\"k1\"].terraform_data.r[\"x\"]", "module": "module.e[\"k1\"]", "resource": "terraform_data.r[\"x\"]",
+                   "implied_provider": "terraform", "resource_type": "terraform_data", "resource_name": "r", "resource_key": "x"})
+        );
+        let keys: Vec<&String> = j["hook"].as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["resource", "action", "id_key", "id_value"]);
+    }
+
+    #[test]
+    fn hooks_say_what_terraform_says() {
+        let a = InstanceAddr::managed("terraform_data", "a");
+        let cases: Vec<(String, &str, &str)> = vec![
+            (apply_start(&a, Action::Create, Some("ignored"), NOW), "terraform_data.a: Creating...", "apply_start"),
+            (apply_start(&a, Action::Update, Some("i-1"), NOW), "terraform_data.a: Modifying... [id=i-1]", "apply_start"),
+            (apply_progress(&a, Action::Create, Duration::from_secs(10), NOW), "terraform_data.a: Still creating... [10s elapsed]", "apply_progress"),
+            (
+                apply_complete(&a, Action::Create, Some("i-2"), Duration::from_millis(400), NOW),
+                "terraform_data.a: Creation complete after 0s [id=i-2]",
+                "apply_complete",
+            ),
+            (
+                apply_complete(&a, Action::Delete, Some("i-2"), Duration::from_secs(65), NOW),
+                "terraform_data.a: Destruction complete after 1m5s",
+                "apply_complete",
+            ),
+            (apply_errored(&a, Action::Update, Duration::from_secs(3600), NOW), "terraform_data.a: Modifications errored after 1h0m0s", "apply_errored"),
+            (refresh_start(&a, Some("i-1"), NOW), "terraform_data.a: Refreshing state... [id=i-1]", "refresh_start"),
+            (refresh_complete(&a, None, NOW), "terraform_data.a: Refresh complete", "refresh_complete"),
+            (resource_drift(&a, Action::Delete, NOW), "terraform_data.a: Drift detected (delete)", "resource_drift"),
+        ];
+        for (l, message, kind) in cases {
+            let j = parse(&l);
+            assert_eq!((j["@message"].as_str().unwrap(), j["type"].as_str().unwrap()), (message, kind), "{l}");
+        }
+        let errored = parse(&apply_errored(&a, Action::Create, Duration::ZERO, NOW));
+        assert_eq!(errored["@level"], "error");
+        assert_eq!(errored["hook"]["elapsed_seconds"], 0);
+    }
+
+    #[test]
+    fn summaries_count_replaces_twice_and_imports_apart() {
+        let mut s = Summary::default();
+        for (a, importing) in [(Action::Create, false), (Action::Replace, false), (Action::Update, true), (Action::Read, false), (Action::Import, false)] {
+            s.count(a, importing);
+        }
+        assert_eq!(s, Summary { add: 2, change: 1, import: 2, remove: 1 });
+        let cases = [
+            (Operation::Plan, "Plan: 2 to import, 2 to add, 1 to change, 1 to destroy.", "plan"),
+            (Operation::Apply, "Apply complete! Resources: 2 imported, 2 added, 1 changed, 1 destroyed.", "apply"),
+            (Operation::Destroy, "Destroy complete! Resources: 1 destroyed.", "destroy"),
+        ];
+        for (op, message, name) in cases {
+            let j = parse(&change_summary(s, op, NOW));
+            assert_eq!(j["@message"], message);
+            assert_eq!(j["changes"], json!({"add": 2, "change": 1, "import": 2, "remove": 1, "operation": name}));
+        }
+        let none = parse(&change_summary(Summary::default(), Operation::Plan, NOW));
+        assert_eq!(none["@message"], "Plan: 0 to add, 0 to change, 0 to destroy.");
+    }
+
+    #[test]
+    fn diagnostics_have_ranges_and_snippets() {
+        let text = "resource \"terraform_data\" \"a\" {\n  input = var.missing\n}\n";
+        let mut sources = SourceMap::default();
+        let file = sources.add(SourceFile::new("./main.tf".into(), "main.tf".into(), text.into()));
+        let start = text.find("var.missing").unwrap();
+        let d = Diagnostic::error("Reference to undeclared input variable", Some(Span { file, range: start..start + 11 })).with_detail("none");
+        let j = diagnostic_json(&d, &sources);
+        assert_eq!(
+            j,
+            json!({
+                "severity": "error", "summary": "Reference to undeclared input variable", "detail": "none",
+                "range": {"filename": "main.tf", "start": {"line": 2, "column": 11, "byte": 42}, "end": {"line": 2, "column": 22, "byte": 53}},
+                "snippet": {"context": "resource \"terraform_data\" \"a\"", "code": "  input = var.missing", "start_line": 2,
+                            "highlight_start_offset": 10, "highlight_end_offset": 21, "values": []}
+            })
+        );
+        let l = parse(&diagnostic(&d, &sources, NOW));
+        assert_eq!((l["@level"].as_str(), l["@message"].as_str()), (Some("error"), Some("Error: Reference to undeclared input variable")));
+        let w = parse(&diagnostic(&Diagnostic::warning("careful", None), &sources, NOW));
+        assert_eq!(w["@level"], "warn");
+        assert_eq!(w["diagnostic"], json!({"severity": "warning", "summary": "careful", "detail": ""}));
+        let v = validate_json(&[d, Diagnostic::warning("careful", None)], &sources);
+        assert_eq!((v["valid"].clone(), v["error_count"].clone(), v["warning_count"].clone()), (json!(false), json!(1), json!(1)));
+        assert_eq!(validate_json(&[], &sources), json!({"format_version": "1.0", "valid": true, "error_count": 0, "warning_count": 0, "diagnostics": []}));
+    }
+}
