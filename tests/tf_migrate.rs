@@ -19,6 +19,11 @@
 //! - An S3 key holding Terraform's state (the bucket and key a Terraform
 //!   `backend "s3"` wrote) is named as such, never read as empty or
 //!   overwritten; migrating it in place is not supported yet.
+//! - Terraform's `backend "pg"` state (the `states` row of its schema,
+//!   written by the real Terraform on the suite's PostgreSQL server) is
+//!   refused until `iac init -migrate-state`, which copies it under
+//!   Terraform's advisory lock into iac's tables of the same schema; the
+//!   first plan is empty, and Terraform's row is left as it was.
 //!
 //! Terraform runs offline with no CLI configuration; the tests fail, never
 //! skip, without it.
@@ -242,4 +247,65 @@ fn an_s3_key_holding_terraforms_state_is_named_not_planned_over() {
         assert!(err.contains("s3://tfstate/stacks/web.tfstate holds Terraform's state (written by Terraform 1.11.4"), "{}", out.stderr);
         assert!(!out.stdout.contains("to add"), "no plan: {}", out.stdout);
     }
+}
+
+/// Terraform with `PG_CONN_STR` set (its `pg` backend reads it, as iac's does).
+fn terraform_pg(dir: &Path, conn: &str, args: &[&str]) -> Out {
+    let out = Command::new("terraform")
+        .current_dir(dir)
+        .args(args)
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .env("TF_IN_AUTOMATION", "1")
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("PG_CONN_STR", conn)
+        .env_remove("TF_LOG")
+        .output()
+        .expect("terraform must be on PATH (Terraform 1.11.4)");
+    Out { code: out.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&out.stdout).into(), stderr: String::from_utf8_lossy(&out.stderr).into() }
+}
+
+#[test]
+fn terraforms_pg_backend_state_is_refused_until_migrated_then_the_first_plan_is_empty() {
+    let pg = iac_testkit::services::Postgres::start();
+    // Terraform's driver (lib/pq) asks for TLS unless told not to.
+    let conn = format!("{} sslmode=disable", pg.create_database("tfpg"));
+    let backend = "terraform {\n  backend \"pg\" {\n    schema_name = \"web\"\n  }\n}\n";
+    let mut s = Stack::fixture("tf-formats/stack", "tfpg");
+    s.write("backend.tf", backend);
+    s.env.insert("PG_CONN_STR".into(), conn.clone());
+    for args in [&["init", "-input=false"][..], &["apply", "-auto-approve", "-input=false"]] {
+        let out = terraform_pg(&s.dir, &conn, args);
+        assert_eq!(out.code, 0, "terraform {args:?}:\n{}{}", out.stdout, out.stderr);
+    }
+    let tf_state = terraform_pg(&s.dir, &conn, &["state", "pull"]).stdout;
+
+    // Found in the schema, named, refused.
+    let refused = s.run(&["plan"]);
+    refused.expect_code(1);
+    let err = flat(&refused.stderr);
+    assert!(err.contains("Terraform's state in pg:web.states/default") && err.contains("iac init -migrate-state"), "{}", refused.stderr);
+    assert!(!refused.stdout.contains("to add"), "no plan: {}", refused.stdout);
+
+    let migrated = s.run(&["init", "-migrate-state"]);
+    migrated.ok();
+    assert!(flat(&migrated.stdout).contains("Migrated Terraform's state in pg:web.states/default"), "{}", migrated.stdout);
+    s.run(&["plan", "-detailed-exitcode"]).expect_code(0);
+    assert_eq!(s.state_list().len(), 12, "{:?}", s.state_list());
+    let iac: Json = serde_json::from_str(&s.run(&["output", "-json"]).stdout).expect("iac output -json");
+    let tf: Json = serde_json::from_str(&terraform_pg(&s.dir, &conn, &["output", "-json"]).stdout).expect("terraform output -json");
+    assert_eq!(iac, tf, "outputs after migration");
+
+    // Terraform's row is as it was: Terraform itself still plans nothing on it.
+    assert_eq!(terraform_pg(&s.dir, &conn, &["state", "pull"]).stdout, tf_state, "Terraform's state is left untouched");
+    let plan = terraform_pg(&s.dir, &conn, &["plan", "-detailed-exitcode", "-input=false"]);
+    assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
+    // iac applies a change: Terraform's old row is no reason to refuse.
+    s.run(&["apply", "-auto-approve", "-var", "name=b"]).ok();
+    s.run(&["plan", "-detailed-exitcode", "-var", "name=b"]).expect_code(0);
+    // Terraform writing its row again after the migration: iac refuses.
+    let out = terraform_pg(&s.dir, &conn, &["apply", "-auto-approve", "-input=false", "-var", "name=c"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let refused = s.run(&["plan", "-var", "name=b"]);
+    refused.expect_code(1);
+    assert!(flat(&refused.stderr).contains("was changed by Terraform after it was migrated"), "{}", refused.stderr);
 }

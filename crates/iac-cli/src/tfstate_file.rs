@@ -9,6 +9,10 @@
 //! file is closed) plus the `.NAME.lock.info` file Terraform writes beside it
 //! to say who holds it. So a `terraform apply` running on the same file and
 //! a migration exclude each other. The file itself is never written.
+//!
+//! Terraform's state in a remote backend (the `pg` backend's `states`
+//! table) reaches the same migration through [`TerraformInBackend`], which
+//! converts what that backend's Terraform reader returns.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -42,10 +46,16 @@ impl TerraformStateInfo {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(format!("cannot read Terraform's state file {}: {e}", path.display())),
         };
+        Self::of_bytes(&bytes, path)
+    }
+
+    /// The same for Terraform's state as read from elsewhere (a remote
+    /// backend), `path` naming where it is.
+    pub fn of_bytes(bytes: &[u8], path: &Path) -> Result<Option<TerraformStateInfo>, String> {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(None);
         }
-        let j: Json = serde_json::from_slice(&bytes)
+        let j: Json = serde_json::from_slice(bytes)
             .map_err(|e| format!("{} is not a Terraform state file (not JSON: {e}); move it away if it is not", path.display()))?;
         if j["version"].as_u64() != Some(4) {
             return Err(format!(
@@ -246,6 +256,72 @@ impl StateBackend for TerraformStateFile {
 impl TerraformStateFile {
     fn read_only(&self) -> StateError {
         StateError::Backend(format!("{} is only read: iac never writes Terraform's state file", self.path.display()))
+    }
+}
+
+/// Terraform's state kept by a remote backend (its `load` returns
+/// Terraform's state file as the snapshot), as iac's state: read through
+/// [`iac_render::tfstate::from_v4`], locked and unlocked as the backend
+/// does it, never written. `iac init -migrate-state` copies it like any other.
+pub struct TerraformInBackend {
+    inner: std::sync::Arc<dyn StateBackend>,
+    registry: Registry,
+}
+
+impl TerraformInBackend {
+    pub fn new(inner: std::sync::Arc<dyn StateBackend>, registry: Registry) -> TerraformInBackend {
+        TerraformInBackend { inner, registry }
+    }
+}
+
+#[async_trait]
+impl StateBackend for TerraformInBackend {
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+
+    async fn try_lock(&self, info: &LockInfo) -> Result<(), StateError> {
+        self.inner.try_lock(info).await
+    }
+
+    async fn unlock(&self, id: &str) -> Result<(), StateError> {
+        self.inner.unlock(id).await
+    }
+
+    async fn force_unlock(&self, id: &str) -> Result<(), StateError> {
+        self.inner.force_unlock(id).await
+    }
+
+    async fn lock_holder(&self) -> Result<Option<LockInfo>, StateError> {
+        self.inner.lock_holder().await
+    }
+
+    async fn load(&self) -> Result<Stored, StateError> {
+        let Some(bytes) = self.inner.load().await?.snapshot else { return Ok(Stored::default()) };
+        let mut state = iac_render::tfstate::from_v4(&bytes, &self.registry).map_err(|detail| StateError::Corrupt { what: self.describe(), detail })?;
+        state.pending.clear();
+        Ok(Stored {
+            meta: Some(SnapshotMeta { lineage: state.lineage.clone(), serial: state.serial }),
+            snapshot: Some(state.to_bytes()),
+            journal: Vec::new(),
+            torn_tail: false,
+        })
+    }
+
+    async fn append(&self, records: &[Vec<u8>]) -> Result<(), StateError> {
+        self.inner.append(records).await
+    }
+
+    async fn write_snapshot(&self, meta: &SnapshotMeta, bytes: &[u8]) -> Result<(), StateError> {
+        self.inner.write_snapshot(meta, bytes).await
+    }
+
+    async fn history(&self) -> Result<Vec<VersionInfo>, StateError> {
+        Ok(Vec::new())
+    }
+
+    async fn load_version(&self, id: &str) -> Result<Vec<u8>, StateError> {
+        self.inner.load_version(id).await
     }
 }
 

@@ -17,7 +17,10 @@
 //! ```
 //!
 //! `name` is the workspace (`default`). The current snapshot is the row
-//! with the highest serial; the others are history, all kept.
+//! with the highest serial; the others are history, all kept. Terraform's
+//! own table in the same schema, `states (id, name, data)`, is never
+//! written: [`TerraformPgState`] reads it (under Terraform's advisory lock
+//! on the row's id) for `iac init -migrate-state`.
 //!
 //! # Guarantees, and what a crash can lose
 //!
@@ -49,6 +52,7 @@
 #![deny(missing_docs)]
 
 mod config;
+mod terraform;
 
 use std::time::Duration;
 
@@ -59,6 +63,7 @@ use tokio::sync::Mutex;
 use tokio_postgres::{Client, NoTls};
 
 pub use config::{ConfigError, PgConfig, DEFAULT_SCHEMA};
+pub use terraform::TerraformPgState;
 
 /// The workspace name rows are kept under (iac has only the default one).
 const WORKSPACE: &str = "default";
@@ -139,6 +144,21 @@ async fn log_close<F: std::future::Future<Output = Result<(), tokio_postgres::Er
     }
 }
 
+/// Connects with TLS unless the connection string says `sslmode=disable`
+/// (with `prefer`, the default, a server without TLS is used in plain).
+async fn connect(conn_str: &str) -> Result<Client, StateError> {
+    let config: tokio_postgres::Config = conn_str.parse().map_err(|e| backend_err("reading conn_str", e))?;
+    if config.get_ssl_mode() == tokio_postgres::config::SslMode::Disable {
+        let (client, connection) = config.connect(NoTls).await.map_err(|e| backend_err("connecting", e))?;
+        tokio::spawn(log_close(connection));
+        return Ok(client);
+    }
+    let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config()?);
+    let (client, connection) = config.connect(tls).await.map_err(|e| backend_err("connecting", e))?;
+    tokio::spawn(log_close(connection));
+    Ok(client)
+}
+
 /// TLS verified against the system's trusted roots (Mozilla's if it has none).
 fn tls_config() -> Result<rustls::ClientConfig, StateError> {
     let mut roots = rustls::RootCertStore::empty();
@@ -187,16 +207,7 @@ impl PgBackend {
     /// Connects with TLS unless the connection string says `sslmode=disable`
     /// (with `prefer`, the default, a server without TLS is used in plain).
     async fn connect(&self) -> Result<Client, StateError> {
-        let config: tokio_postgres::Config = self.config.conn_str.parse().map_err(|e| backend_err("reading conn_str", e))?;
-        if config.get_ssl_mode() == tokio_postgres::config::SslMode::Disable {
-            let (client, connection) = config.connect(NoTls).await.map_err(|e| backend_err("connecting", e))?;
-            tokio::spawn(log_close(connection));
-            return Ok(client);
-        }
-        let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config()?);
-        let (client, connection) = config.connect(tls).await.map_err(|e| backend_err("connecting", e))?;
-        tokio::spawn(log_close(connection));
-        Ok(client)
+        connect(&self.config.conn_str).await
     }
 
     /// The session's connection, made (with the tables) on first use. A

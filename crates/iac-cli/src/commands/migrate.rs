@@ -4,8 +4,9 @@
 //! knows where the state is coming from.
 //!
 //! Migration from Terraform: a Terraform state file where Terraform would
-//! keep the stack's state (`terraform.tfstate` beside the stack, or the
-//! file `backend "local" { path }` names) is moved into iac's backend by
+//! keep the stack's state (`terraform.tfstate` beside the stack, the file
+//! `backend "local" { path }` names, or the `states` row Terraform's
+//! `backend "pg"` keeps in the same schema) is moved into iac's backend by
 //! `iac init -migrate-state`, through [`TerraformStateFile`] and
 //! `iac_engine::ops::migrate_state` (both locks, copy, read back and
 //! compare). The Terraform file is left
@@ -26,7 +27,7 @@ use iac_engine::{statemgr, EngineError};
 use iac_lang::config::Backend;
 use serde::{Deserialize, Serialize};
 
-use crate::tfstate_file::{TerraformStateFile, TerraformStateInfo};
+use crate::tfstate_file::{TerraformInBackend, TerraformStateFile, TerraformStateInfo};
 use crate::wiring;
 
 /// A backend as `iac init` configured it. `type_` None: the default local state.
@@ -138,11 +139,24 @@ pub enum TerraformStatus {
 /// Looks for Terraform's state where Terraform would keep it for `record`'s
 /// backend, and compares it with iac's state in `backend`.
 pub async fn terraform_status(stack_dir: &Path, record: &BackendRecord, backend: &dyn StateBackend) -> Result<Option<TerraformStatus>, String> {
-    let Some(path) = wiring::terraform_state_file(stack_dir, record.type_.as_deref().map(|t| (t, &record.settings)), &record.overrides) else {
-        return Ok(None);
-    };
-    let Some(info) = TerraformStateInfo::read(&path)? else {
-        return Ok(None);
+    let (path, info) = if let Some(tf) = terraform_pg(record)? {
+        // Terraform's pg backend keeps its state in the same schema, in its own table.
+        let Some(bytes) = tf.read().await.map_err(|e| e.to_string())? else {
+            return Ok(None);
+        };
+        let path = PathBuf::from(tf.location());
+        let Some(info) = TerraformStateInfo::of_bytes(&bytes, &path)? else {
+            return Ok(None);
+        };
+        (path, info)
+    } else {
+        let Some(path) = wiring::terraform_state_file(stack_dir, record.type_.as_deref().map(|t| (t, &record.settings)), &record.overrides) else {
+            return Ok(None);
+        };
+        let Some(info) = TerraformStateInfo::read(&path)? else {
+            return Ok(None);
+        };
+        (path, info)
     };
     let loaded = statemgr::load(backend).await.map_err(|e| e.to_string())?;
     if !loaded.exists && !loaded.needs_fold {
@@ -170,6 +184,25 @@ pub async fn terraform_status(stack_dir: &Path, record: &BackendRecord, backend:
         ))));
     }
     Ok(Some(TerraformStatus::Migrated { info, iac_serial: iac.serial }))
+}
+
+/// Terraform's state for a `backend "pg"` record: the `states` row of the
+/// default workspace in the backend's schema (None for other backends).
+fn terraform_pg(record: &BackendRecord) -> Result<Option<iac_state_pg::TerraformPgState>, String> {
+    if record.type_.as_deref() != Some("pg") {
+        return Ok(None);
+    }
+    let config = iac_state_pg::PgConfig::from_settings(&record.settings, &record.overrides, std::env::var("PG_CONN_STR").ok()).map_err(|e| e.to_string())?;
+    Ok(Some(iac_state_pg::TerraformPgState::new(config, "default")))
+}
+
+/// Where `-migrate-state` reads Terraform's state from: its file, or the
+/// remote backend's Terraform reader through [`TerraformInBackend`].
+fn terraform_source(record: &BackendRecord, info: &TerraformStateInfo, registry: &iac_engine::providers::Registry) -> Result<Box<dyn StateBackend>, String> {
+    match terraform_pg(record)? {
+        Some(tf) => Ok(Box::new(TerraformInBackend::new(Arc::new(tf), registry.clone()))),
+        None => Ok(Box::new(TerraformStateFile::new(info.path.clone(), registry.clone()))),
+    }
 }
 
 /// For commands that plan: refuses, naming what it found, while Terraform's
@@ -218,8 +251,8 @@ pub async fn init_backend(
     new_record.terraform = old_record.terraform.clone();
     match terraform_status(stack_dir, &new_record, backend.as_ref()).await? {
         Some(TerraformStatus::NotMigrated(info)) if migrate_state => {
-            let from = TerraformStateFile::new(info.path.clone(), registry.clone());
-            migrate(&from, backend.as_ref(), timeout).await.map_err(|e| e.to_string())?;
+            let from = terraform_source(&new_record, &info, registry)?;
+            migrate(from.as_ref(), backend.as_ref(), timeout).await.map_err(|e| e.to_string())?;
             return finish_terraform(stack_dir, new_record, backend, &info, "Migrated");
         }
         Some(TerraformStatus::NotMigrated(info)) => {
@@ -231,8 +264,8 @@ pub async fn init_backend(
             if iac_serial == info.serial {
                 // Possibly an interrupted run: the copy is complete (snapshots
                 // are atomic) but was never checked; check it now.
-                let from = TerraformStateFile::new(info.path.clone(), registry.clone());
-                migrate(&from, backend.as_ref(), timeout).await.map_err(|e| e.to_string())?;
+                let from = terraform_source(&new_record, &info, registry)?;
+                migrate(from.as_ref(), backend.as_ref(), timeout).await.map_err(|e| e.to_string())?;
                 return finish_terraform(stack_dir, new_record, backend, &info, "Checked the earlier migration of");
             }
             outln!("{} was already migrated into {}; nothing to do.", info.path.display(), backend.describe());
