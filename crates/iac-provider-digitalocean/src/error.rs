@@ -17,6 +17,9 @@ pub enum DoError {
     /// The object reached a state it will not leave by itself (`error`).
     #[error("{addr}: {message}")]
     Failed { addr: String, message: String },
+    /// Spaces' S3 API refused (its error code, e.g. `BucketNotEmpty`).
+    #[error("{addr}: Spaces answered {code}: {message}")]
+    Spaces { addr: String, code: String, message: String },
     /// A value that does not fit its resource type's model.
     #[error(transparent)]
     Decode(#[from] DecodeError),
@@ -29,7 +32,11 @@ impl DoError {
 
     /// Whether DigitalOcean answered that the object does not exist.
     pub fn is_not_found(&self) -> bool {
-        matches!(self, DoError::Api { source, .. } if source.is_not_found())
+        match self {
+            DoError::Api { source, .. } => source.is_not_found(),
+            DoError::Spaces { code, .. } => matches!(code.as_str(), "NoSuchBucket" | "NotFound" | "HTTP404"),
+            _ => false,
+        }
     }
 }
 
@@ -40,6 +47,7 @@ impl From<DoError> for ProviderError {
             DoError::Timeout { what, seconds, .. } => ProviderError::Timeout { what: format!("{}: {what}", e_addr(&e)), seconds: *seconds },
             DoError::Invalid { .. } => ProviderError::InvalidConfig(e.to_string()),
             DoError::Failed { .. } => ProviderError::Api { code: "failed".into(), message: e.to_string() },
+            DoError::Spaces { code, .. } => ProviderError::Api { code: code.clone(), message: e.to_string() },
             DoError::Decode(d) => ProviderError::Other(d.to_string()),
         }
     }
@@ -47,7 +55,11 @@ impl From<DoError> for ProviderError {
 
 fn e_addr(e: &DoError) -> &str {
     match e {
-        DoError::Api { addr, .. } | DoError::Timeout { addr, .. } | DoError::Invalid { addr, .. } | DoError::Failed { addr, .. } => addr,
+        DoError::Api { addr, .. }
+        | DoError::Timeout { addr, .. }
+        | DoError::Invalid { addr, .. }
+        | DoError::Failed { addr, .. }
+        | DoError::Spaces { addr, .. } => addr,
         DoError::Decode(_) => "",
     }
 }

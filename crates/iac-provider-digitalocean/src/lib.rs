@@ -7,6 +7,7 @@
 //! `digitalocean_database_cluster` and `digitalocean_database_ca`); around
 //! them `digitalocean_project` (+ `_resources`), `digitalocean_domain`,
 //! `digitalocean_record`, `digitalocean_firewall` and `digitalocean_tag`,
+//! and `digitalocean_spaces_bucket` (through Spaces' S3 API),
 //! with Terraform's names and attributes so configurations port. Each type
 //! is a typed model plus its operations on the provider SDK, registered in
 //! [`types`]. It owns its own DigitalOcean API v2 client ([`client`]) on
@@ -40,7 +41,7 @@ use crate::api::Api;
 use crate::client::Client;
 use crate::error::DoError;
 use crate::resources::database as db;
-use crate::resources::{cluster, data, node_pool, platform, vpc};
+use crate::resources::{cluster, data, node_pool, platform, spaces, vpc};
 use crate::settings::{ProviderConfig, Settings};
 
 pub use error::DoError as Error;
@@ -68,6 +69,7 @@ pub fn types() -> Types<DigitalOcean> {
         .resource(platform::domain::Record)
         .resource(platform::firewall::Firewall)
         .resource(platform::tag::Tag)
+        .resource(spaces::SpacesBucket)
 }
 
 /// Registered under the name `digitalocean`.
@@ -80,10 +82,19 @@ pub struct DigitalOceanFactory {
 }
 
 impl DigitalOceanFactory {
-    /// Reads `DIGITALOCEAN_TOKEN`, `DIGITALOCEAN_ACCESS_TOKEN` and
-    /// `DIGITALOCEAN_API_URL` from the process environment.
+    /// Reads `DIGITALOCEAN_TOKEN`, `DIGITALOCEAN_ACCESS_TOKEN`,
+    /// `DIGITALOCEAN_API_URL` and Spaces' `SPACES_ACCESS_KEY_ID`,
+    /// `SPACES_SECRET_ACCESS_KEY`, `SPACES_ENDPOINT_URL` from the process
+    /// environment.
     pub fn from_env() -> DigitalOceanFactory {
-        let keys = ["DIGITALOCEAN_TOKEN", "DIGITALOCEAN_ACCESS_TOKEN", "DIGITALOCEAN_API_URL"];
+        let keys = [
+            "DIGITALOCEAN_TOKEN",
+            "DIGITALOCEAN_ACCESS_TOKEN",
+            "DIGITALOCEAN_API_URL",
+            "SPACES_ACCESS_KEY_ID",
+            "SPACES_SECRET_ACCESS_KEY",
+            "SPACES_ENDPOINT_URL",
+        ];
         DigitalOceanFactory::with_env(keys.iter().filter_map(|k| std::env::var(k).ok().map(|v| (k.to_string(), v))).collect())
     }
 
@@ -109,7 +120,11 @@ impl ProviderFactory for DigitalOceanFactory {
         let settings = Settings::from_config(&req.config, &self.env).map_err(ProviderError::InvalidConfig)?;
         let client = Client::new(settings.client.clone()).map_err(|e| ProviderError::Other(e.to_string()))?;
         tracing::debug!(endpoint = %settings.client.endpoint, "digitalocean provider configured");
-        let provider = DigitalOcean { api: Api::new(client, settings.waits.clone()), max_concurrency: settings.max_concurrency };
+        let provider = DigitalOcean {
+            api: Api::new(client, settings.waits.clone()),
+            max_concurrency: settings.max_concurrency,
+            spaces: resources::spaces::Spaces::new(settings.spaces.clone()),
+        };
         Ok(Arc::new(SdkProvider::new(provider, self.types().clone())))
     }
 }
@@ -119,6 +134,8 @@ impl ProviderFactory for DigitalOceanFactory {
 pub struct DigitalOcean {
     api: Api,
     max_concurrency: usize,
+    /// Spaces' S3 clients, one per region.
+    spaces: resources::spaces::Spaces,
 }
 
 impl DigitalOcean {

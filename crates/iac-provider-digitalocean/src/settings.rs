@@ -38,6 +38,33 @@ pub struct ProviderConfig {
     batch_reads: Option<bool>,
     #[sdk(optional)]
     max_concurrency: Option<f64>,
+    /// the Spaces access key ID, or SPACES_ACCESS_KEY_ID
+    #[sdk(optional)]
+    spaces_access_id: Option<String>,
+    /// or SPACES_SECRET_ACCESS_KEY
+    #[sdk(optional, sensitive)]
+    spaces_secret_key: Option<String>,
+    /// or SPACES_ENDPOINT_URL; `{{.Region}}` stands for the bucket's region (default `https://{{.Region}}.digitaloceanspaces.com`)
+    #[sdk(optional)]
+    spaces_endpoint: Option<String>,
+}
+
+pub const DEFAULT_SPACES_ENDPOINT: &str = "https://{{.Region}}.digitaloceanspaces.com";
+
+/// Spaces' S3 credentials and endpoint.
+#[derive(Clone, Debug)]
+pub struct SpacesSettings {
+    /// None when neither the block nor the environment gives keys.
+    pub keys: Option<(String, Secret)>,
+    /// The endpoint, `{{.Region}}` standing for the region.
+    pub endpoint: String,
+}
+
+impl SpacesSettings {
+    /// The S3 endpoint of `region`.
+    pub fn endpoint_for(&self, region: &str) -> String {
+        self.endpoint.replace("{{.Region}}", region)
+    }
 }
 
 pub const DEFAULT_ENDPOINT: &str = "https://api.digitalocean.com";
@@ -58,6 +85,7 @@ pub struct Settings {
     pub client: ClientConfig,
     pub waits: Waits,
     pub max_concurrency: usize,
+    pub spaces: SpacesSettings,
 }
 
 impl Settings {
@@ -98,6 +126,18 @@ impl Settings {
                 batch_reads: c.batch_reads.unwrap_or(true),
             },
             max_concurrency: c.max_concurrency.map(|n| n.max(1.0) as usize).unwrap_or(8),
+            spaces: SpacesSettings {
+                keys: c
+                    .spaces_access_id
+                    .filter(|k| !k.is_empty())
+                    .or_else(|| from_env("SPACES_ACCESS_KEY_ID"))
+                    .zip(c.spaces_secret_key.filter(|k| !k.is_empty()).or_else(|| from_env("SPACES_SECRET_ACCESS_KEY")).map(Secret::new)),
+                endpoint: c
+                    .spaces_endpoint
+                    .filter(|e| !e.is_empty())
+                    .or_else(|| from_env("SPACES_ENDPOINT_URL"))
+                    .unwrap_or_else(|| DEFAULT_SPACES_ENDPOINT.into()),
+            },
         })
     }
 }
@@ -116,5 +156,23 @@ mod tests {
         assert_eq!(s.client.endpoint, DEFAULT_ENDPOINT);
         assert!(Settings::from_config(&Value::map([("token", Value::Null)]), &[]).is_err());
         assert!(!format!("{s:?}").contains("from-block"), "Debug never shows the token");
+    }
+
+    #[test]
+    fn spaces_keys_come_from_the_block_then_the_environment() {
+        let env: Vec<(String, String)> = [("DIGITALOCEAN_TOKEN", "t"), ("SPACES_ACCESS_KEY_ID", "AKENV"), ("SPACES_SECRET_ACCESS_KEY", "secret-env")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let s = Settings::from_config(&Value::map([("token", Value::Null)]), &env).unwrap();
+        let (id, secret) = s.spaces.keys.clone().unwrap();
+        assert_eq!((id.as_str(), secret.expose()), ("AKENV", "secret-env"));
+        assert_eq!(s.spaces.endpoint_for("fra1"), "https://fra1.digitaloceanspaces.com");
+        assert!(!format!("{s:?}").contains("secret-env"), "Debug never shows the Spaces secret");
+        let s =
+            Settings::from_config(&Value::map([("spaces_access_id", Value::from("AKBLOCK")), ("spaces_endpoint", Value::from("http://127.0.0.1:9"))]), &env)
+                .unwrap();
+        assert_eq!(s.spaces.keys.as_ref().unwrap().0, "AKBLOCK");
+        assert_eq!(s.spaces.endpoint_for("fra1"), "http://127.0.0.1:9");
     }
 }

@@ -8,6 +8,7 @@ pub mod data;
 pub mod database;
 pub mod node_pool;
 pub mod platform;
+pub mod spaces;
 pub mod timeouts;
 pub mod vpc;
 
