@@ -546,3 +546,181 @@ fn module_errors_are_reported_once_per_source() {
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert_eq!(out.stderr.matches("unsupported argument \"typo_arg\"").count(), 1, "{}", out.stderr);
 }
+
+/// What one tool reported for a stack with `check` blocks: the summaries
+/// of the plan's warnings and errors, the plan's `checks` (Terraform's plan
+/// JSON), and the summaries of the apply's.
+#[derive(Debug, PartialEq)]
+struct CheckReport {
+    plan: Vec<String>,
+    checks: Json,
+    apply: Vec<String>,
+}
+
+/// `Warning: X` / `Error: X` headlines (Terraform) or `⚠ FILE:L:C: X` /
+/// `× FILE:L:C: X` (iac), as `warning: X` / `error: X`, sorted.
+fn headlines(text: &str) -> Vec<String> {
+    let re = regex::Regex::new(r"(?m)^\s*(?:(Warning|Error): (.+)|(⚠|×) (?:\S+:\d+:\d+: )?(.+))$").expect("regex");
+    let mut out: Vec<String> = re
+        .captures_iter(text)
+        .map(|c| match (c.get(1), c.get(2), c.get(3), c.get(4)) {
+            (Some(k), Some(s), _, _) => format!("{}: {}", k.as_str().to_lowercase(), s.as_str().trim()),
+            (_, _, Some(k), Some(s)) => format!("{}: {}", if k.as_str() == "⚠" { "warning" } else { "error" }, s.as_str().trim()),
+            _ => String::new(),
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn plan_checks(show_json: &str) -> Json {
+    let j: Json = serde_json::from_str(show_json).unwrap_or_else(|e| panic!("show -json is not JSON ({e}): {show_json}"));
+    j.get("checks").cloned().unwrap_or(Json::Null)
+}
+
+fn terraform_checks(case: &Path) -> CheckReport {
+    let tmp = tempfile::Builder::new().prefix("checks-tf-").tempdir().expect("tempdir");
+    let dir = tmp.path().join("stack");
+    copy_case(case, &dir);
+    let tf = |args: &[&str]| {
+        let o = Command::new("terraform")
+            .args(args)
+            .current_dir(&dir)
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("TF_IN_AUTOMATION", "1")
+            .env("TF_CLI_CONFIG_FILE", "/dev/null")
+            .env_remove("TF_LOG")
+            .output()
+            .expect("terraform 1.11.4 on PATH");
+        format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    };
+    tf(&["init", "-backend=false", "-input=false", "-no-color"]);
+    let plan = tf(&["plan", "-input=false", "-no-color", "-out=p.bin"]);
+    // Terraform saves a plan whose checks erred, and fails; iac saves none.
+    let failed = headlines(&plan).iter().any(|h| h.starts_with("error:"));
+    let checks = if failed { Json::Null } else { plan_checks(&tf(&["show", "-json", "p.bin"])) };
+    let apply = tf(&["apply", "-input=false", "-no-color", "-auto-approve"]);
+    CheckReport { plan: headlines(&plan), checks, apply: headlines(&apply) }
+}
+
+fn iac_checks(name: &str) -> CheckReport {
+    let stack = Stack::fixture(&format!("checks/{name}"), name);
+    let plan = stack.run(&["plan", "-out=p.bin"]);
+    let checks = if plan.code == 0 { plan_checks(&stack.run(&["show", "-json", "p.bin"]).stdout) } else { Json::Null };
+    let apply = stack.run(&["apply", "-auto-approve"]);
+    CheckReport { plan: headlines(&plan.all()), checks, apply: headlines(&apply.all()) }
+}
+
+/// `check` blocks against Terraform 1.11.4 (`fixtures/checks/<case>/`):
+/// the same warnings and errors after plan and after apply, and the same
+/// `checks` in the plan's JSON (statuses per module instance, the failed
+/// assertions' messages; none when the plan failed). Terraform runs live:
+/// every case is offline.
+#[test]
+fn checks_match_terraform() {
+    let cases = cases("checks");
+    assert!(!cases.is_empty());
+    let results = par_map(&cases, |name, dir| (terraform_checks(dir), iac_checks(name)));
+    let mut problems = Vec::new();
+    for ((name, _), (tf, iac)) in cases.iter().zip(results) {
+        if tf != iac {
+            problems.push(format!("{name}:\n  terraform: {tf:?}\n  iac:       {iac:?}"));
+        }
+    }
+    assert!(problems.is_empty(), "check blocks differ from Terraform:\n{}", problems.join("\n"));
+}
+
+/// A number above 2^53 given on the command line keeps every digit
+/// through a saved plan, the apply, state (iac's and Terraform's format)
+/// and the next plan, which finds nothing to change; its neighbour (the
+/// float64 it would round to) is a change.
+#[test]
+fn a_big_integer_variable_survives_plan_apply_state_and_replan() {
+    let s = Stack::files(
+        "big-number",
+        &[(
+            "main.tf",
+            "variable \"n\" {\n  type = number\n}\n\nresource \"terraform_data\" \"x\" {\n  input = var.n\n}\n\noutput \"o\" {\n  value = var.n\n}\n\noutput \"next\" {\n  value = tostring(var.n + 1)\n}\n\noutput \"stored\" {\n  value = terraform_data.x.output\n}\n",
+        )],
+    );
+    let n = "9007199254740993";
+    let var = format!("-var=n={n}");
+    let plan = s.run(&["plan", &var, "-out=big.plan"]);
+    plan.ok();
+    assert!(plan.stdout.contains(n) && !plan.stdout.contains("9007199254740992"), "{}", plan.stdout);
+    s.run(&["apply", "big.plan"]).ok();
+
+    let raw = s.run(&["state", "pull", "-raw"]);
+    raw.ok();
+    let state: Json = serde_json::from_str(&raw.stdout).expect("state JSON");
+    assert_eq!(state["outputs"]["o"]["value"].as_u64(), Some(9_007_199_254_740_993), "{}", raw.stdout);
+    assert_eq!(state["outputs"]["next"]["value"], json!("9007199254740994"));
+    let tf = s.run(&["state", "pull"]);
+    tf.ok();
+    let tf_state: Json = serde_json::from_str(&tf.stdout).expect("Terraform state JSON");
+    assert_eq!(tf_state["outputs"]["stored"]["value"].as_u64(), Some(9_007_199_254_740_993), "{}", tf.stdout);
+    assert_eq!(tf_state["resources"][0]["instances"][0]["attributes"]["input"]["value"].as_u64(), Some(9_007_199_254_740_993), "{}", tf.stdout);
+
+    let out = s.run(&["output", "-json"]);
+    out.ok();
+    let outputs: Json = serde_json::from_str(&out.stdout).expect("output JSON");
+    assert_eq!(outputs["stored"]["value"].as_u64(), Some(9_007_199_254_740_993), "{}", out.stdout);
+
+    // Every way of giving the same number plans nothing; its float64
+    // neighbour is a change.
+    s.run(&["plan", "-detailed-exitcode", &var]).expect_code(0);
+    s.run_env(&["plan", "-detailed-exitcode"], &[("TF_VAR_n", n)]).expect_code(0);
+    s.write("big.tfvars", &format!("n = {n}\n"));
+    s.run(&["plan", "-detailed-exitcode", "-var-file=big.tfvars"]).expect_code(0);
+    s.write("big.tfvars.json", &format!("{{\"n\": {n}}}\n"));
+    s.run(&["plan", "-detailed-exitcode", "-var-file=big.tfvars.json"]).expect_code(0);
+    let neighbour = s.run(&["plan", "-detailed-exitcode", "-var=n=9007199254740992"]);
+    neighbour.expect_code(2);
+    assert!(neighbour.stdout.contains("9007199254740993") && neighbour.stdout.contains("9007199254740992"), "{}", neighbour.stdout);
+}
+
+/// A check's scoped data source that cannot be read is a warning, as in
+/// Terraform (which needs an external provider to show it, so this case
+/// is iac's alone); assertions over a scoped data source that reads are
+/// evaluated as any other.
+#[test]
+fn check_scoped_data_failure_is_a_warning() {
+    let stack = Stack::files(
+        "scoped",
+        &[
+            (
+                "main.tf",
+                r#"
+check "file" {
+  data "local_file" "missing" {
+    filename = "${path.module}/missing.txt"
+  }
+  assert {
+    condition     = data.local_file.missing.content != ""
+    error_message = "missing.txt is empty"
+  }
+}
+check "present" {
+  data "local_file" "present" {
+    filename = "${path.module}/present.txt"
+  }
+  assert {
+    condition     = data.local_file.present.content == "yes"
+    error_message = "present.txt says ${data.local_file.present.content}"
+  }
+}
+output "o" { value = "ok" }
+"#,
+            ),
+            ("present.txt", "no"),
+        ],
+    );
+    let plan = stack.run(&["plan"]);
+    plan.ok();
+    let h = headlines(&plan.all());
+    assert!(h.iter().all(|l| l.starts_with("warning:")), "only warnings: {h:?}\n{}", plan.all());
+    assert!(h.contains(&"warning: Check block assertion failed".to_string()), "{h:?}");
+    assert!(plan.all().contains("present.txt says no"), "{}", plan.all());
+    assert!(plan.all().contains("missing.txt"), "the failed read is reported: {}", plan.all());
+    stack.run(&["apply", "-auto-approve"]).ok();
+}

@@ -246,6 +246,59 @@ pub struct Plan {
     /// Terraform's `relevant_attributes`: `{resource, attribute}` the configuration refers to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub relevant_attributes: Vec<serde_json::Value>,
+    /// The results of the stack's `check` blocks when the plan was made.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<CheckResult>,
+}
+
+/// How a `check` block (or one instance of it) came out: Terraform's
+/// check statuses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckStatus {
+    Pass,
+    Fail,
+    /// A condition not known until apply.
+    Unknown,
+    /// A condition that could not be evaluated.
+    Error,
+}
+
+impl CheckStatus {
+    /// The status of a whole made of parts: an error or a failure wins,
+    /// then unknown; nothing at all is unknown.
+    pub fn aggregate(parts: impl IntoIterator<Item = CheckStatus>) -> CheckStatus {
+        let parts: Vec<CheckStatus> = parts.into_iter().collect();
+        [CheckStatus::Error, CheckStatus::Fail, CheckStatus::Unknown].into_iter().find(|s| parts.contains(s)).unwrap_or(if parts.is_empty() {
+            CheckStatus::Unknown
+        } else {
+            CheckStatus::Pass
+        })
+    }
+}
+
+/// One `check` block, with a result per instance of its module. Addresses
+/// are kept as shown (`module.a`, `module.a[0]`, empty for the root), for
+/// reports only.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckResult {
+    /// The module that declares it (`module.a`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub module: String,
+    pub name: String,
+    pub status: CheckStatus,
+    pub instances: Vec<CheckInstance>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckInstance {
+    /// The module instance (`module.a[0]`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub module: String,
+    pub status: CheckStatus,
+    /// The error messages of the failed assertions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
 }
 
 pub const PLAN_FORMAT_VERSION: &str = "1.0";

@@ -92,6 +92,9 @@ pub struct Resource {
     pub depends_on: Vec<Expr>,
     pub provider: ProviderRef,
     pub lifecycle: Lifecycle,
+    /// The `check` block a scoped data source is declared in: its read
+    /// failures are warnings, as Terraform reports them.
+    pub check: Option<String>,
 }
 
 impl Resource {
@@ -160,6 +163,26 @@ pub struct Import {
     pub span: Span,
 }
 
+/// `check "name" { data ... {}  assert { condition, error_message } }`:
+/// assertions evaluated after plan and after apply, whose failures are
+/// warnings. Its scoped data sources are resources of the module, marked
+/// with [`Resource::check`].
+#[derive(Clone, Debug)]
+pub struct Check {
+    pub name: String,
+    /// The block header (`check "name"`).
+    pub span: Span,
+    /// The whole block: a problem inside it is a warning.
+    pub block: Span,
+    pub asserts: Vec<Assertion>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Assertion {
+    pub condition: Expr,
+    pub error_message: Expr,
+}
+
 /// One entry of `terraform { required_providers { NAME = { source, version } } }`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RequiredProvider {
@@ -199,6 +222,8 @@ pub struct Module {
     pub providers: Vec<ProviderConfig>,
     pub moved: Vec<Moved>,
     pub imports: Vec<Import>,
+    /// `check` blocks, by name.
+    pub checks: BTreeMap<String, Check>,
 }
 
 impl Module {

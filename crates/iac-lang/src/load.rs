@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use hcl_edit::expr::{Expression, TraversalOperator};
 use hcl_edit::repr::Span as _;
 use hcl_edit::structure::{Attribute, Block, BlockLabel, Body, Structure};
-use iac_core::address::{ConfigModulePath, Mode, Target};
+use iac_core::address::{ConfigModulePath, LocalResourceAddr, Mode, Target};
 use iac_core::{AttrPath, PathStep};
 
 use crate::config::*;
@@ -348,14 +348,18 @@ impl Builder<'_> {
                     "terraform" => self.terraform(&b),
                     "variable" => self.variable(&b),
                     "locals" => self.locals(&b),
-                    "resource" => self.resource(b, Mode::Managed),
-                    "data" => self.resource(b, Mode::Data),
+                    "resource" => {
+                        self.resource(b, Mode::Managed);
+                    }
+                    "data" => {
+                        self.resource(b, Mode::Data);
+                    }
                     "output" => self.output(&b),
                     "module" => self.module_call(&b),
                     "provider" => self.provider(b),
                     "moved" => self.moved(&b),
                     "import" => self.import(&b),
-                    "check" => self.check(&b),
+                    "check" => self.check(b),
                     "ephemeral" => self.ephemeral(&b),
                     other => self.err(
                         format!("unsupported block type {other:?}; expected one of terraform, variable, locals, resource, data, output, module, provider, moved, import, check, ephemeral"),
@@ -421,32 +425,53 @@ impl Builder<'_> {
     }
 
     /// `check "name" { data ... {}  assert { condition, error_message } }`:
-    /// the structure is checked; the assertions are not evaluated yet. In
-    /// Terraform a failed check is only a warning, so skipping them never
-    /// changes what is planned or applied.
-    fn check(&mut self, b: &Block) {
-        if self.labels(b, 1, "the check name").is_none() {
-            return;
-        }
-        let (_, blocks) = self.attrs(&b.body, &[], &["assert", "data"], "a check block");
-        let mut asserts = 0;
-        for blk in blocks {
-            if blk.ident.as_str() == "assert" {
-                asserts += 1;
-                let (attrs, _) = self.attrs(&blk.body, &["condition", "error_message"], &[], "an assert block");
-                for required in ["condition", "error_message"] {
-                    if !attrs.contains_key(required) {
-                        self.err(format!("an assert block needs {required}"), blk.ident.span());
-                    }
+    /// the assertions are kept for the engine, which evaluates them after
+    /// plan and apply; scoped data sources become data resources of the
+    /// module, marked with the check's name.
+    fn check(&mut self, b: Block) {
+        let Some(l) = self.labels(&b, 1, "the check name") else { return };
+        let name = l[0].to_string();
+        let span = self.header_span(&b);
+        let block = self.span(b.span());
+        let mut asserts = Vec::new();
+        let mut data = Vec::new();
+        {
+            let (_, blocks) = self.attrs(&b.body, &[], &["assert", "data"], "a check block");
+            for blk in blocks {
+                if blk.ident.as_str() != "assert" {
+                    data.push(blk.clone());
+                    continue;
                 }
-            } else {
-                self.labels(blk, 2, "the data source type and name");
+                let (attrs, _) = self.attrs(&blk.body, &["condition", "error_message"], &[], "an assert block");
+                let (Some(c), Some(m)) = (attrs.get("condition"), attrs.get("error_message")) else {
+                    self.err("an assert block needs condition and error_message", blk.ident.span());
+                    continue;
+                };
+                // As Terraform: a condition that refers to nothing checks nothing.
+                if crate::refs::references(&c.value).0.is_empty() {
+                    self.diags.push(
+                        Diagnostic::error("Invalid assert expression", Some(self.span(c.value.span())))
+                            .with_detail("The condition expression must refer to at least one object from elsewhere in the configuration, or else its result would not be checking anything."),
+                    );
+                }
+                asserts.push(Assertion { condition: self.expr(&c.value), error_message: self.expr(&m.value) });
             }
         }
-        if asserts == 0 {
-            self.err("a check block needs at least one assert block", b.ident.span());
+        if asserts.is_empty() {
+            self.diags.push(Diagnostic::error("Zero assert blocks", Some(span.clone())).with_detail("Check blocks must have at least one assert block."));
         }
-        tracing::debug!(check = %b.labels.first().map(label_str).unwrap_or_default(), "check block accepted; its assertions are not evaluated");
+        for d in data {
+            if let Some(key) = self.resource(d, Mode::Data) {
+                if let Some(r) = self.module.resources.get_mut(&key) {
+                    r.check = Some(name.clone());
+                }
+            }
+        }
+        if let Some(prev) = self.module.checks.get(&name) {
+            self.diags.push(Diagnostic::error(format!("duplicate check block {name:?}"), Some(span)).with_related(prev.span.clone(), "first declared here"));
+            return;
+        }
+        self.module.checks.insert(name.clone(), Check { name, span, block, asserts });
     }
 
     /// `ephemeral "TYPE" "NAME" { ... }`: parsed and never stored (ephemeral
@@ -645,8 +670,9 @@ impl Builder<'_> {
         }
     }
 
-    fn resource(&mut self, b: Block, mode: Mode) {
-        let Some(l) = self.labels(&b, 2, "the type and the name") else { return };
+    /// Adds a resource or data block to the module; its key when it was added.
+    fn resource(&mut self, b: Block, mode: Mode) -> Option<LocalResourceAddr> {
+        let l = self.labels(&b, 2, "the type and the name")?;
         let (type_, name) = (l[0].to_string(), l[1].to_string());
         let span = self.header_span(&b);
         let mut count = None;
@@ -680,13 +706,15 @@ impl Builder<'_> {
         }
         let default_provider = type_.split('_').next().unwrap_or(&type_).to_string();
         let provider = self.provider_ref(provider_attr.as_ref(), &default_provider);
-        let r = Resource { mode, type_, name, span: span.clone(), file: self.file, body: b.body, count, for_each, depends_on, provider, lifecycle };
+        let r =
+            Resource { mode, type_, name, span: span.clone(), file: self.file, body: b.body, count, for_each, depends_on, provider, lifecycle, check: None };
         let key = r.key();
         if let Some(prev) = self.module.resources.get(&key) {
             self.diags.push(Diagnostic::error(format!("duplicate resource {key}"), Some(span)).with_related(prev.span.clone(), "first declared here"));
-            return;
+            return None;
         }
-        self.module.resources.insert(key, r);
+        self.module.resources.insert(key.clone(), r);
+        Some(key)
     }
 
     fn lifecycle(&mut self, b: &Block) -> Lifecycle {

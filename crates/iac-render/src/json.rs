@@ -430,11 +430,45 @@ pub fn plan_json(plan: &Plan, o: Options) -> Json {
     if !plan.relevant_attributes.is_empty() {
         j.insert("relevant_attributes".into(), Json::Array(plan.relevant_attributes.clone()));
     }
+    if !plan.checks.is_empty() {
+        j.insert("checks".into(), Json::Array(plan.checks.iter().map(check_json).collect()));
+    }
     j.insert("timestamp".into(), json!(plan.timestamp));
     j.insert("applyable".into(), json!(plan.has_changes() && !plan.errored));
     j.insert("complete".into(), json!(plan.targets.is_empty() && !plan.errored));
     j.insert("errored".into(), json!(plan.errored));
     Json::Object(j)
+}
+
+/// One `check` block's result as Terraform's plan JSON has it.
+fn check_json(c: &iac_core::plan::CheckResult) -> Json {
+    let display = |module: &str| if module.is_empty() { format!("check.{}", c.name) } else { format!("{module}.check.{}", c.name) };
+    let mut address = serde_json::Map::new();
+    address.insert("kind".into(), json!("check"));
+    if !c.module.is_empty() {
+        address.insert("module".into(), json!(c.module));
+    }
+    address.insert("name".into(), json!(c.name));
+    address.insert("to_display".into(), json!(display(&c.module)));
+    let instances: Vec<Json> = c
+        .instances
+        .iter()
+        .map(|i| {
+            let mut a = serde_json::Map::new();
+            if !i.module.is_empty() {
+                a.insert("module".into(), json!(i.module));
+            }
+            a.insert("to_display".into(), json!(display(&i.module)));
+            let mut inst = serde_json::Map::new();
+            inst.insert("address".into(), Json::Object(a));
+            inst.insert("status".into(), json!(i.status));
+            if !i.problems.is_empty() {
+                inst.insert("problems".into(), Json::Array(i.problems.iter().map(|m| json!({"message": m})).collect()));
+            }
+            Json::Object(inst)
+        })
+        .collect();
+    json!({"address": Json::Object(address), "status": c.status, "instances": instances})
 }
 
 #[cfg(test)]

@@ -167,6 +167,7 @@ fn to_plan(changes: &[Change]) -> Plan {
         provider_sources: [("kubernetes".to_string(), "registry.terraform.io/hashicorp/kubernetes".to_string())].into_iter().collect(),
         configuration: None,
         relevant_attributes: Vec::new(),
+        checks: Vec::new(),
     }
 }
 

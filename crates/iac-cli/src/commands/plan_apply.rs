@@ -578,6 +578,8 @@ pub async fn apply(ctx: &Ctx, p: PlanArgs, auto_approve: bool, plan_file: Option
             0
         }
         Ok(out) => {
+            // Failed check assertions and other warnings of the apply, as Terraform shows them.
+            ctx.reporter.diagnostics(&out.warnings, &loaded.stack.sources);
             let n = |k: &str| out.counts.get(k).copied().unwrap_or(0);
             if destroy {
                 outln!("\nDestroy complete! Resources: {} destroyed.", n("destroyed"));

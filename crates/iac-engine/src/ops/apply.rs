@@ -25,6 +25,8 @@ pub struct ApplyOutcome {
     pub state: State,
     pub outputs: iac_core::ValueMap,
     pub counts: BTreeMap<&'static str, usize>,
+    /// The walk's warnings (failed `check` assertions among them).
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Applies a saved plan exactly; refuses it if the state or the stack changed.
@@ -63,6 +65,8 @@ pub async fn plan_and_apply(
         let span = tracing::info_span!("plan", mode = ?req.run.mode);
         let (mut outcome, _) = tracing::Instrument::instrument(plan_locked(loaded, env, req, vars), span).await?;
         outcome.warnings.extend(var_warnings);
+        // The apply evaluates the checks again and reports its own results.
+        outcome.warnings.retain(|d| !crate::run::is_assertion_result(d, &loaded.stack));
         if !confirm(&outcome) {
             return Ok(None);
         }
@@ -160,5 +164,5 @@ async fn apply_locked(loaded: &Loaded, env: &Env, plan: Plan, parallelism: usize
     if failures.iter().any(Diagnostic::is_error) {
         return Err(EngineError::Failed(failures));
     }
-    Ok(ApplyOutcome { state, outputs: root_outputs, counts })
+    Ok(ApplyOutcome { state, outputs: root_outputs, counts, warnings: failures })
 }

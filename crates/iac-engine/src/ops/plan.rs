@@ -138,6 +138,7 @@ pub(super) async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, va
             env.registry.get(provider).and_then(|f| f.schema().resources.get(type_).map(|r| r.version)).unwrap_or(0)
         })),
         relevant_attributes: iac_lang::tfconfig::relevant_attributes(&loaded.stack.root, &outcome.module_instances),
+        checks: outcome.checks,
     };
     Ok((PlanOutcome { plan, warnings: loaded.warnings.iter().cloned().chain(run_warnings).collect() }, outcome.configured))
 }

@@ -19,6 +19,7 @@
 
 mod action;
 mod apply_instance;
+mod checks;
 mod config_nodes;
 mod context;
 mod data_source;
@@ -37,6 +38,7 @@ mod resource_node;
 mod targeting;
 
 pub use action::{choose_action, ActionChoice, ActionInputs};
+pub use checks::is_assertion_result;
 pub(crate) use context::lock;
 pub use context::{Run, RunSetup};
 pub use event::{Event, EventSink};

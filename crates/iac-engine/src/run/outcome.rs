@@ -52,6 +52,8 @@ pub struct RunOutcome {
     pub module_instances: Vec<ModulePath>,
     /// The providers the walk configured.
     pub configured: Vec<(ProviderKey, Arc<dyn Provider>)>,
+    /// The results of the `check` blocks, evaluated after the configuration walk.
+    pub checks: Vec<iac_core::plan::CheckResult>,
 }
 
 impl Run {
@@ -62,6 +64,9 @@ impl Run {
         let deletes = std::mem::take(&mut self.deletes);
         let run = Arc::new(self);
         run.walk_graph().await;
+        let failed_checks = super::checks::downgrade_inside(&mut lock(&run.found).diags, &run.check_blocks());
+        // As Terraform: checks run after plan and apply, never in validate.
+        let checks = if run.cancel.load(Ordering::SeqCst) || run.opts.validate_only { Vec::new() } else { run.evaluate_checks(&failed_checks) };
         let delete_failures =
             if run.phase == Phase::Apply && !run.cancel.load(Ordering::SeqCst) { crate::delete_walk::run_deletes(&run, deletes).await } else { Vec::new() };
         let mut found = std::mem::take(&mut *lock(&run.found));
@@ -87,6 +92,7 @@ impl Run {
             root_outputs: run.root_outputs(),
             module_instances,
             configured: run.instances.configured(),
+            checks,
         }
     }
 
