@@ -720,3 +720,103 @@ fn a_providers_mirror_directory_published_as_a_network_mirror_installs_aws() {
     s3.run(&["init"]).ok();
     assert_eq!(lock_entry(s3.root().join("aws-absolute").as_path()), ("5.100.0".to_string(), vec![h1]));
 }
+
+/// The lock file without its opening comment (which names the tool).
+fn lock_body(dir: &Path) -> String {
+    let text = std::fs::read_to_string(dir.join(".terraform.lock.hcl")).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    text.lines().filter(|l| !l.starts_with('#')).collect::<Vec<_>>().join("\n")
+}
+
+/// Several installation methods together: a filesystem mirror (packed and
+/// unpacked packages, admitting `test/*` only) before a network mirror.
+/// Each provider's versions are pooled over the methods that admit it and
+/// the newest allowed is installed from the first method holding it, so
+/// `test/thing` comes from the network mirror (newer there), `test/gizmo`
+/// from the filesystem mirror, and `other/widget` from the network mirror
+/// although the filesystem mirror has a newer one it may not serve. iac and
+/// Terraform 1.11.4 write the same lock file.
+#[test]
+fn versions_are_pooled_across_installation_methods_as_terraform_pools_them() {
+    // Plugins that run (`iac init` starts the chosen ones): launchers of the
+    // kv test provider (tests/fixtures/plugins/kv, on the venv
+    // scripts/install-tools makes), one per name and version.
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().unwrap();
+    let python = repo.join(".tools/tfprovider-venv/bin/python");
+    assert!(python.is_file(), "{} is missing: run scripts/install-tools (it installs tfprovider from PyPI)", python.display());
+    let launcher = format!("#!/bin/sh\nexec {} {}\n", python.display(), repo.join("tests/fixtures/plugins/kv/provider.py").display());
+    let runnable = |ty: &str, version: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = dir.path().join(format!("terraform-provider-{ty}_v{version}_x5"));
+        std::fs::write(&bin, format!("{launcher}# {ty} {version}\n")).unwrap();
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let zip = dir.path().join("p.zip");
+        let out = Command::new("zip").arg("-q").arg("-j").arg(&zip).arg(&bin).output().expect("run zip");
+        assert!(out.status.success(), "zip: {}", String::from_utf8_lossy(&out.stderr));
+        Bytes::from(std::fs::read(&zip).unwrap())
+    };
+    let published = |ns: &str, ty: &str, version: &str| {
+        let zip = runnable(ty, version);
+        let sha = sha256_bytes(&zip);
+        release(ns, ty, version, zip, &sha)
+    };
+    let reg = ProviderRegistry::start_tls();
+    reg.publish(published("test", "thing", "1.1.0"));
+    reg.publish(published("test", "gizmo", "1.0.0"));
+    reg.publish(published("other", "widget", "0.5.0"));
+    let work = tempfile::tempdir().unwrap();
+    let fs = work.path().join("fs-mirror");
+    let platform = "linux_amd64";
+    let put_zip = |ns: &str, ty: &str, version: &str| {
+        let d = fs.join("registry.terraform.io").join(ns).join(ty);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join(format!("terraform-provider-{ty}_{version}_{platform}.zip")), &runnable(ty, version)[..]).unwrap();
+    };
+    put_zip("test", "thing", "1.0.0");
+    put_zip("other", "widget", "0.9.0");
+    let gizmo = fs.join("registry.terraform.io/test/gizmo/2.0.0").join(platform);
+    std::fs::create_dir_all(&gizmo).unwrap();
+    std::fs::write(gizmo.join("terraform-provider-gizmo_v2.0.0_x5"), format!("{launcher}# gizmo 2.0.0\n")).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(gizmo.join("terraform-provider-gizmo_v2.0.0_x5"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let rc = work.path().join("terraformrc-pooled");
+    std::fs::write(
+        &rc,
+        format!(
+            "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"test/*\"]\n  }}\n  network_mirror {{\n    url = \"{}\"\n  }}\n}}\n",
+            fs.display(),
+            reg.mirror_url()
+        ),
+    )
+    .unwrap();
+    let ca = work.path().join("ca.pem");
+    std::fs::write(&ca, reg.ca_pem().expect("an https registry")).unwrap();
+    let tf = "terraform {\n  required_providers {\n    thing  = { source = \"test/thing\" }\n    gizmo  = { source = \"test/gizmo\" }\n    widget = { source = \"other/widget\", version = \"< 1.0\" }\n  }\n}\n";
+
+    let s = mirror_stack(&rc, &ca, "pooled", tf);
+    let out = s.run(&["init"]);
+    out.ok();
+    for line in
+        ["plugin registry.terraform.io/test/thing v1.1.0", "plugin registry.terraform.io/test/gizmo v2.0.0", "plugin registry.terraform.io/other/widget v0.5.0"]
+    {
+        assert!(out.all().contains(line), "{line}:\n{}", out.all());
+    }
+    let ours = s.root().join("pooled");
+
+    let tf_dir = work.path().join("tf-stack");
+    std::fs::create_dir_all(&tf_dir).unwrap();
+    std::fs::write(tf_dir.join("main.tf"), tf).unwrap();
+    let tf_out = Command::new(iac_testkit::tools::tool("terraform"))
+        .args(["init", "-no-color", "-input=false", "-backend=false"])
+        .current_dir(&tf_dir)
+        .env("TF_CLI_CONFIG_FILE", &rc)
+        .env("SSL_CERT_FILE", &ca)
+        .env("CHECKPOINT_DISABLE", "1")
+        .env_remove("TF_PLUGIN_CACHE_DIR")
+        .output()
+        .expect("run terraform");
+    assert!(tf_out.status.success(), "terraform init:\n{}{}", String::from_utf8_lossy(&tf_out.stdout), String::from_utf8_lossy(&tf_out.stderr));
+    assert_eq!(lock_body(&ours), lock_body(&tf_dir), "the lock file");
+}

@@ -173,72 +173,34 @@ pub fn install(dir: &Path, requirements: &[Requirement], options: &Options) -> R
             continue;
         }
         let locked = old_lock.providers.get(&req.source).filter(|_| !options.upgrade);
-        let (searched, found, direct, network) = search(req, locked, &plugin_dirs, options)?;
         let may_be_native = options.native.contains(&req.name) && (!req.explicit || is_native_counterpart(&req.source));
-        // The registry is asked when the CLI configuration names `direct`
-        // for this provider, or by default (no configuration) when iac has
-        // no native stand-in: a stack that works offline today must not
-        // start needing registry.terraform.io.
-        let from_registry = match (&found, direct) {
-            (None, Direct::Configured) => true,
-            (None, Direct::Implied) => !may_be_native,
-            _ => false,
-        };
-        // The network mirrors the CLI configuration names for the provider
-        // come after the filesystem mirrors and before the registry; as in
-        // Terraform, a mirror that does not have the provider passes it on.
-        let mut origins: Vec<Origin> = if found.is_none() { network.iter().cloned().map(Origin::NetworkMirror).collect() } else { Vec::new() };
-        if from_registry {
-            origins.push(Origin::Registry);
-        }
-        let mut downloaded = None;
-        let mut not_on_mirror = None;
-        for origin in &origins {
-            match install_direct(dir, req, locked, options, origin) {
-                Ok(d) => {
-                    downloaded = Some(d);
-                    break;
-                }
-                Err(e @ InstallError::NotOnMirror { .. }) => {
-                    tracing::debug!(provider = %req.source, error = %e, "not on this network mirror; trying the next method");
-                    not_on_mirror = Some(e);
-                }
-                Err(e) => return Err(e),
+        match obtain(dir, req, locked, &plugin_dirs, options, may_be_native)? {
+            Some(Got::Placed { package: pkg, h1, zh }) => {
+                let mut hashes: Vec<String> = locked.filter(|l| l.version == pkg.version.to_string()).map(|l| l.hashes.clone()).unwrap_or_default();
+                hashes.push(h1.clone());
+                hashes.extend(zh);
+                hashes.sort();
+                hashes.dedup();
+                let constraints = (!req.constraints.is_empty()).then(|| req.constraints.canonical());
+                lock.providers.insert(req.source.clone(), LockedProvider { version: pkg.version.to_string(), constraints, hashes });
+                let target = match options.cli.plugin_cache_dir.as_deref() {
+                    Some(cache) => link_package(dir, &req.source, &pkg, Some(cache))?,
+                    None => pkg.dir.clone(),
+                };
+                let binary = target.join(pkg.binary.file_name().unwrap_or_default());
+                let (size, mtime_ns) = stamp(&binary).map_err(|e| InstallError::Io { path: binary.clone(), source: e })?;
+                choices.push(Choice::Plugin {
+                    name: req.name.clone(),
+                    source: req.source.to_string(),
+                    version: pkg.version.to_string(),
+                    dir: target,
+                    binary,
+                    h1,
+                    size,
+                    mtime_ns,
+                });
             }
-        }
-        if let (None, Some(e)) = (&downloaded, not_on_mirror) {
-            if !may_be_native {
-                return Err(e);
-            }
-        }
-        if let Some((pkg, h1, zh)) = downloaded {
-            let mut hashes: Vec<String> = locked.filter(|l| l.version == pkg.version.to_string()).map(|l| l.hashes.clone()).unwrap_or_default();
-            hashes.push(h1.clone());
-            hashes.extend(zh);
-            hashes.sort();
-            hashes.dedup();
-            let constraints = (!req.constraints.is_empty()).then(|| req.constraints.to_string());
-            lock.providers.insert(req.source.clone(), LockedProvider { version: pkg.version.to_string(), constraints, hashes });
-            let target = match options.cli.plugin_cache_dir.as_deref() {
-                Some(cache) => link_package(dir, &req.source, &pkg, Some(cache))?,
-                None => pkg.dir.clone(),
-            };
-            let binary = target.join(pkg.binary.file_name().unwrap_or_default());
-            let (size, mtime_ns) = stamp(&binary).map_err(|e| InstallError::Io { path: binary.clone(), source: e })?;
-            choices.push(Choice::Plugin {
-                name: req.name.clone(),
-                source: req.source.to_string(),
-                version: pkg.version.to_string(),
-                dir: target,
-                binary,
-                h1,
-                size,
-                mtime_ns,
-            });
-            continue;
-        }
-        match found {
-            Some(pkg) => {
+            Some(Got::Linked(pkg)) => {
                 let h1 = h1_dir(&pkg.dir)?;
                 let mut hashes = locked.filter(|l| l.version == pkg.version.to_string()).map(|l| l.hashes.clone()).unwrap_or_default();
                 if hashes.iter().any(|h| h.starts_with("h1:")) && !hashes.contains(&h1) {
@@ -254,7 +216,7 @@ pub fn install(dir: &Path, requirements: &[Requirement], options: &Options) -> R
                     hashes.push(h1.clone());
                     hashes.sort();
                 }
-                let constraints = (!req.constraints.is_empty()).then(|| req.constraints.to_string());
+                let constraints = (!req.constraints.is_empty()).then(|| req.constraints.canonical());
                 lock.providers.insert(req.source.clone(), LockedProvider { version: pkg.version.to_string(), constraints, hashes });
                 let target = link_package(dir, &req.source, &pkg, options.cli.plugin_cache_dir.as_deref())?;
                 let binary = target.join(pkg.binary.file_name().unwrap_or_default());
@@ -270,17 +232,9 @@ pub fn install(dir: &Path, requirements: &[Requirement], options: &Options) -> R
                     mtime_ns,
                 });
             }
-            None if may_be_native => {
+            None => {
                 let why = if req.explicit { format!("no {} plugin installed", req.source.short()) } else { "no plugin required".to_string() };
                 choices.push(Choice::Native { name: req.name.clone(), why });
-            }
-            None => {
-                return Err(InstallError::NotFound {
-                    name: req.name.clone(),
-                    addr: req.source.to_string(),
-                    constraints: req.constraints.to_string(),
-                    searched,
-                });
             }
         }
     }
@@ -317,7 +271,7 @@ pub fn lock(dir: &Path, requirements: &[Requirement], platforms: &[String], opti
             hashes.sort();
             hashes.dedup();
         }
-        let constraints = (!req.constraints.is_empty()).then(|| req.constraints.to_string());
+        let constraints = (!req.constraints.is_empty()).then(|| req.constraints.canonical());
         lock.providers.insert(req.source.clone(), LockedProvider { version: version.to_string(), constraints, hashes });
         done.push((req.source.clone(), version.to_string()));
     }
@@ -416,92 +370,102 @@ fn is_native_counterpart(source: &ProviderSource) -> bool {
         && matches!((source.namespace.as_str(), source.type_.as_str()), ("hashicorp", _) | ("digitalocean", "digitalocean"))
 }
 
-/// Finds the package to install: the locked version if it still satisfies
-/// the constraints, else the newest allowed, in the first method that has one.
-#[allow(clippy::type_complexity)]
-fn search(
+/// Where a provider may come from, in the CLI configuration's order.
+enum Way {
+    /// A filesystem mirror directory (either layout).
+    Filesystem(PathBuf),
+    /// A network mirror, by base URL.
+    Network(String),
+    /// The origin registry; `implied` when no CLI configuration names
+    /// methods (then, as Terraform, only for providers the implied mirrors lack).
+    Registry { implied: bool },
+}
+
+/// What one method offers for a provider.
+enum Offer {
+    Filesystem(Vec<mirror::Found>),
+    Network(crate::network_mirror::Listing),
+    Registry(crate::provider_registry::Listing),
+}
+
+impl Offer {
+    fn versions(&self) -> Vec<Version> {
+        match self {
+            Offer::Filesystem(found) => found.iter().map(|f| f.version().clone()).collect(),
+            Offer::Network(l) => l.versions().to_vec(),
+            Offer::Registry(l) => l.versions(),
+        }
+    }
+}
+
+/// A package ready to use.
+enum Got {
+    /// An unpacked mirror's directory, to link to where it is.
+    Linked(Package),
+    /// Unpacked into `.terraform/providers` or the plugin cache now (or by an
+    /// earlier init the lock file vouches for): its `h1:` hash and the `zh:`
+    /// hashes a registry signed.
+    Placed { package: Package, h1: String, zh: Vec<String> },
+}
+
+/// The installation methods that admit a provider, in order, and the
+/// mirror directories among them (for messages).
+fn methods_for(req: &Requirement, plugin_dirs: &[PathBuf], options: &Options, may_be_native: bool) -> (Vec<Way>, Vec<String>) {
+    let mut methods = Vec::new();
+    if !plugin_dirs.is_empty() {
+        methods.extend(plugin_dirs.iter().cloned().map(Way::Filesystem));
+    } else {
+        match &options.cli.methods {
+            Some(configured) => {
+                for m in configured.iter().filter(|m| m.admits(&req.source)) {
+                    methods.push(match m {
+                        Method::FilesystemMirror { path, .. } => Way::Filesystem(path.clone()),
+                        Method::NetworkMirror { url, .. } => Way::Network(url.clone()),
+                        Method::Direct { .. } => Way::Registry { implied: false },
+                    });
+                }
+            }
+            None => {
+                methods.extend(mirror::implied_mirrors(options.home.as_deref(), Path::new(".")).into_iter().map(Way::Filesystem));
+                // A stack that works offline today must not start needing
+                // registry.terraform.io for a provider iac has natively.
+                if !may_be_native {
+                    methods.push(Way::Registry { implied: true });
+                }
+            }
+        }
+    }
+    let searched = methods
+        .iter()
+        .filter_map(|m| match m {
+            Way::Filesystem(p) => Some(p.display().to_string()),
+            _ => None,
+        })
+        .collect();
+    (methods, searched)
+}
+
+/// Finds and installs the package for a requirement as Terraform does:
+/// the versions every admitting method offers are pooled; the locked
+/// version (which must still satisfy the constraints) or else the newest
+/// allowed is chosen; the first method in order offering it installs it.
+/// A package an earlier init unpacked and the lock file vouches for is
+/// reused without asking anyone. None: no plugin, and a native
+/// implementation may serve.
+fn obtain(
+    dir: &Path,
     req: &Requirement,
     locked: Option<&LockedProvider>,
     plugin_dirs: &[PathBuf],
     options: &Options,
-) -> Result<(Vec<String>, Option<Package>, Direct, Vec<String>), InstallError> {
-    let mut mirrors: Vec<PathBuf> = Vec::new();
-    let mut network = Vec::new();
-    let mut searched = Vec::new();
-    let mut direct = Direct::No;
-    if !plugin_dirs.is_empty() {
-        mirrors.extend(plugin_dirs.iter().cloned());
-    } else {
-        match &options.cli.methods {
-            Some(methods) => {
-                for m in methods {
-                    match m {
-                        Method::FilesystemMirror { path, .. } if m.admits(&req.source) => mirrors.push(path.clone()),
-                        Method::Direct { .. } if m.admits(&req.source) => direct = Direct::Configured,
-                        Method::NetworkMirror { url, .. } if m.admits(&req.source) => network.push(url.clone()),
-                        _ => {}
-                    }
-                }
-            }
-            None => {
-                mirrors.extend(mirror::implied_mirrors(options.home.as_deref(), Path::new(".")));
-                direct = Direct::Implied;
-            }
-        }
-    }
+    may_be_native: bool,
+) -> Result<Option<Got>, InstallError> {
     if let Some(l) = locked {
         let v = Version::parse(&l.version)?;
         if !req.constraints.allows(&v) {
             return Err(InstallError::LockedVersionRejected { name: req.name.clone(), locked: l.version.clone(), constraints: req.constraints.to_string() });
         }
     }
-    for m in &mirrors {
-        searched.push(m.display().to_string());
-        let packages = mirror::packages(m, &req.source)?;
-        let pick = match locked {
-            Some(l) => packages.into_iter().find(|p| p.version.to_string() == l.version),
-            None => {
-                let versions: Vec<Version> = packages.iter().map(|p| p.version.clone()).collect();
-                let best = req.constraints.newest(&versions).cloned();
-                best.and_then(|b| packages.into_iter().find(|p| p.version == b))
-            }
-        };
-        if pick.is_some() {
-            return Ok((searched, pick, direct, network));
-        }
-    }
-    Ok((searched, None, direct, network))
-}
-
-/// Whether the origin registry may be asked for a provider.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Direct {
-    No,
-    /// A `direct` block of the CLI configuration admits the provider.
-    Configured,
-    /// No CLI configuration names methods: Terraform's default.
-    Implied,
-}
-
-/// Where a package is downloaded from.
-enum Origin {
-    /// The provider's origin registry (the `direct` method).
-    Registry,
-    /// A network mirror, by base URL.
-    NetworkMirror(String),
-}
-
-/// Installs a provider from its origin registry or a network mirror, or
-/// reuses the package a previous `iac init` put in place when the lock file
-/// vouches for it (so a second init neither asks the network nor downloads
-/// hundreds of MB).
-fn install_direct(
-    dir: &Path,
-    req: &Requirement,
-    locked: Option<&LockedProvider>,
-    options: &Options,
-    origin: &Origin,
-) -> Result<(Package, String, Vec<String>), InstallError> {
     let dest = |v: &Version| {
         let rel = Path::new(&req.source.host).join(&req.source.namespace).join(&req.source.type_).join(v.to_string()).join(mirror::platform());
         match options.cli.plugin_cache_dir.as_deref() {
@@ -509,25 +473,98 @@ fn install_direct(
             None => dir.join(".terraform/providers").join(rel),
         }
     };
-    if let Some(l) = locked {
-        let v = Version::parse(&l.version)?;
-        let d = dest(&v);
-        if d.is_dir() {
-            if let Some(binary) = mirror::find_binary(&d, &req.source.type_)? {
-                let h1 = h1_dir(&d)?;
-                if l.hashes.contains(&h1) {
-                    tracing::debug!(provider = %req.source, version = %v, "reusing the installed package the lock file names");
-                    return Ok((Package { version: v, dir: d, binary }, h1, Vec::new()));
+    if let Some(reused) = reusable(req, locked, &dest)? {
+        return Ok(Some(reused));
+    }
+    let (methods, searched) = methods_for(req, plugin_dirs, options, may_be_native);
+    let want = crate::provider_registry::Wanted { name: &req.name, source: &req.source, constraints: &req.constraints, locked };
+    let mut offers: Vec<Offer> = Vec::new();
+    let mut missing: Option<InstallError> = None;
+    for m in &methods {
+        match m {
+            Way::Filesystem(path) => {
+                let found = mirror::packages(path, &req.source)?;
+                if !found.is_empty() {
+                    offers.push(Offer::Filesystem(found));
                 }
             }
+            Way::Network(url) => match crate::network_mirror::list(&want, url, &options.cli, &options.env)? {
+                Some(listing) => offers.push(Offer::Network(listing)),
+                None => {
+                    tracing::debug!(provider = %req.source, mirror = %url, "not on this network mirror");
+                    missing = Some(InstallError::NotOnMirror { name: req.name.clone(), addr: req.source.to_string(), mirror: url.clone() });
+                }
+            },
+            // Implied, the registry is asked only for what no implied mirror has.
+            Way::Registry { implied: true } if !offers.is_empty() => {}
+            Way::Registry { .. } => match crate::provider_registry::list(&want, &options.cli, &options.env) {
+                Ok(listing) => offers.push(Offer::Registry(listing)),
+                Err(e @ InstallError::NoSuchProvider { .. }) => missing = Some(e),
+                Err(e) => return Err(e),
+            },
         }
     }
-    let want = crate::provider_registry::Wanted { name: &req.name, source: &req.source, constraints: &req.constraints, locked };
-    let installed = match origin {
-        Origin::Registry => crate::provider_registry::install(&want, &options.cli, &options.env, &dest)?,
-        Origin::NetworkMirror(url) => crate::network_mirror::install(&want, url, &options.cli, &options.env, &dest)?,
+    let mut all: Vec<Version> = offers.iter().flat_map(Offer::versions).collect();
+    all.sort();
+    all.dedup();
+    let only_mirrors = offers.iter().all(|o| matches!(o, Offer::Filesystem(_)));
+    let not_found = || InstallError::NotFound {
+        name: req.name.clone(),
+        addr: req.source.to_string(),
+        constraints: req.constraints.to_string(),
+        searched: searched.clone(),
     };
-    Ok((installed.package, installed.h1, installed.zh))
+    let version = match want.pick(&all) {
+        Ok(v) => v,
+        Err(_) if may_be_native && only_mirrors => return Ok(None),
+        Err(_) if all.is_empty() => return Err(missing.unwrap_or_else(not_found)),
+        Err(_) if only_mirrors => return Err(not_found()),
+        Err(e) => return Err(e),
+    };
+    tracing::debug!(provider = %req.source, %version, offered = all.len(), "version chosen from every installation method's");
+    for offer in &offers {
+        match offer {
+            Offer::Filesystem(found) => match found.iter().find(|f| f.version() == &version) {
+                Some(mirror::Found::Unpacked(p)) => return Ok(Some(Got::Linked(p.clone()))),
+                Some(mirror::Found::Packed { zip, .. }) => {
+                    let (package, h1) = crate::provider_registry::place_local_zip(&want, &version, zip, dest(&version))?;
+                    return Ok(Some(Got::Placed { package, h1, zh: Vec::new() }));
+                }
+                None => {}
+            },
+            Offer::Network(l) if l.versions().contains(&version) => {
+                tracing::debug!(provider = %req.source, mirror = %l.base(), "installing from a network mirror");
+                let i = l.install(&want, &version, &dest)?;
+                return Ok(Some(Got::Placed { package: i.package, h1: i.h1, zh: i.zh }));
+            }
+            Offer::Registry(l) if l.versions().contains(&version) => {
+                let i = l.install(&want, &version, &dest)?;
+                return Ok(Some(Got::Placed { package: i.package, h1: i.h1, zh: i.zh }));
+            }
+            Offer::Network(_) | Offer::Registry(_) => {}
+        }
+    }
+    Err(not_found())
+}
+
+/// The package a previous `iac init` unpacked (from a registry, a network
+/// mirror or a packed mirror) when the lock file vouches for it, so a second
+/// init neither asks the network nor unpacks hundreds of MB again. A link
+/// to an unpacked mirror is not reused: the mirror is searched again.
+fn reusable(req: &Requirement, locked: Option<&LockedProvider>, dest: &dyn Fn(&Version) -> PathBuf) -> Result<Option<Got>, InstallError> {
+    let Some(l) = locked else { return Ok(None) };
+    let v = Version::parse(&l.version)?;
+    let d = dest(&v);
+    if !std::fs::symlink_metadata(&d).is_ok_and(|m| m.is_dir()) {
+        return Ok(None);
+    }
+    let Some(binary) = mirror::find_binary(&d, &req.source.type_)? else { return Ok(None) };
+    let h1 = h1_dir(&d)?;
+    if !l.hashes.contains(&h1) {
+        return Ok(None);
+    }
+    tracing::debug!(provider = %req.source, version = %v, "reusing the installed package the lock file names");
+    Ok(Some(Got::Placed { package: Package { version: v, dir: d, binary }, h1, zh: Vec::new() }))
 }
 
 /// Makes `.terraform/providers/HOST/NS/TYPE/VERSION/OS_ARCH` point at the

@@ -90,9 +90,11 @@ impl LockFile {
             String::from("# This file is maintained automatically by \"iac init\" (and \"terraform init\").\n# Manual edits may be lost in future updates.\n");
         for (source, p) in &self.providers {
             out.push_str(&format!("\nprovider {:?} {{\n", source.to_string()));
-            out.push_str(&format!("  version     = {:?}\n", p.version));
-            if let Some(c) = &p.constraints {
-                out.push_str(&format!("  constraints = {c:?}\n"));
+            // hclwrite aligns the `=` of adjacent attributes only: alone,
+            // `version` takes one space.
+            match &p.constraints {
+                Some(c) => out.push_str(&format!("  version     = {:?}\n  constraints = {c:?}\n", p.version)),
+                None => out.push_str(&format!("  version = {:?}\n", p.version)),
             }
             out.push_str("  hashes = [\n");
             for h in &p.hashes {

@@ -1,7 +1,8 @@
-//! Filesystem mirrors in Terraform's unpacked layout:
-//! `DIR/HOST/NAMESPACE/TYPE/VERSION/OS_ARCH/terraform-provider-TYPE_*`.
-//! (The packed layout, zip archives beside the version directories, is
-//! reported as unsupported rather than ignored.)
+//! Filesystem mirrors in both of Terraform's layouts: unpacked
+//! (`DIR/HOST/NAMESPACE/TYPE/VERSION/OS_ARCH/terraform-provider-TYPE_*`)
+//! and packed (`DIR/HOST/NAMESPACE/TYPE/terraform-provider-TYPE_VERSION_OS_ARCH.zip`),
+//! side by side in one directory as Terraform allows; when both hold the
+//! same version, the unpacked one is used, as Terraform does.
 
 use std::path::{Path, PathBuf};
 
@@ -32,8 +33,27 @@ pub struct Package {
     pub binary: PathBuf,
 }
 
-/// Every version of `source` the mirror holds for this platform.
-pub fn packages(mirror: &Path, source: &ProviderSource) -> Result<Vec<Package>, InstallError> {
+/// A package a filesystem mirror holds for this platform.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Found {
+    /// A `VERSION/OS_ARCH` directory, used where it is.
+    Unpacked(Package),
+    /// A `terraform-provider-TYPE_VERSION_OS_ARCH.zip`, unpacked when installed.
+    Packed { version: Version, zip: PathBuf },
+}
+
+impl Found {
+    pub fn version(&self) -> &Version {
+        match self {
+            Found::Unpacked(p) => &p.version,
+            Found::Packed { version, .. } => version,
+        }
+    }
+}
+
+/// Every version of `source` the mirror holds for this platform, in either
+/// layout, oldest first (one package per version).
+pub fn packages(mirror: &Path, source: &ProviderSource) -> Result<Vec<Found>, InstallError> {
     let type_dir = mirror.join(&source.host).join(&source.namespace).join(&source.type_);
     let entries = match std::fs::read_dir(&type_dir) {
         Ok(e) => e,
@@ -41,11 +61,16 @@ pub fn packages(mirror: &Path, source: &ProviderSource) -> Result<Vec<Package>, 
         Err(e) => return Err(InstallError::Io { path: type_dir, source: e }),
     };
     let platform = platform();
-    let mut out = Vec::new();
+    let packed_prefix = format!("terraform-provider-{}_", source.type_);
+    let packed_suffix = format!("_{platform}.zip");
+    let mut out: Vec<Found> = Vec::new();
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.ends_with(".zip") {
-            tracing::warn!(archive = %entry.path().display(), "packed provider archives in filesystem mirrors are not supported yet; unpack it into VERSION/OS_ARCH");
+        if let Some(rest) = name.strip_prefix(&packed_prefix).and_then(|r| r.strip_suffix(&packed_suffix)) {
+            match Version::parse(rest) {
+                Ok(version) if entry.path().is_file() => out.push(Found::Packed { version, zip: entry.path() }),
+                _ => tracing::debug!(archive = %entry.path().display(), "not a provider package archive name; skipped"),
+            }
             continue;
         }
         let Ok(version) = Version::parse(&name) else { continue };
@@ -54,11 +79,13 @@ pub fn packages(mirror: &Path, source: &ProviderSource) -> Result<Vec<Package>, 
             continue;
         }
         match find_binary(&dir, &source.type_)? {
-            Some(binary) => out.push(Package { version, dir, binary }),
+            Some(binary) => out.push(Found::Unpacked(Package { version, dir, binary })),
             None => tracing::warn!(dir = %dir.display(), "no terraform-provider-{} executable in the package directory", source.type_),
         }
     }
-    out.sort_by(|a, b| a.version.cmp(&b.version));
+    // Unpacked before packed within a version, then one per version.
+    out.sort_by(|a, b| a.version().cmp(b.version()).then_with(|| matches!(a, Found::Packed { .. }).cmp(&matches!(b, Found::Packed { .. }))));
+    out.dedup_by(|later, first| later.version() == first.version());
     Ok(out)
 }
 

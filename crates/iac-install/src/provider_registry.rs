@@ -58,6 +58,35 @@ impl Wanted<'_> {
     pub(crate) fn registry_error(&self, e: ModuleError) -> InstallError {
         InstallError::Registry { name: self.name.to_string(), addr: self.addr(), why: e.to_string() }
     }
+
+    /// The locked version when there is one, else the newest the
+    /// constraints allow, of the versions `available`.
+    pub(crate) fn pick(&self, available: &[Version]) -> Result<Version, InstallError> {
+        let pick = match self.locked {
+            Some(l) => available.iter().find(|v| v.to_string() == l.version),
+            None => self.constraints.newest(available),
+        };
+        pick.cloned().ok_or_else(|| self.no_matching_version(available))
+    }
+
+    /// No version of `available` will do: the error names the constraint
+    /// (or the lock file's version) and what there is, newest first.
+    pub(crate) fn no_matching_version(&self, available: &[Version]) -> InstallError {
+        let mut available: Vec<&Version> = available.iter().collect();
+        available.sort_by(|a, b| b.cmp(a));
+        available.dedup();
+        let constraints = match self.locked {
+            Some(l) => format!("= {} (the lock file's)", l.version),
+            None if self.constraints.is_empty() => "any version".to_string(),
+            None => self.constraints.to_string(),
+        };
+        InstallError::NoMatchingVersion {
+            name: self.name.to_string(),
+            addr: self.addr(),
+            constraints,
+            available: available.iter().map(|v| v.to_string()).collect(),
+        }
+    }
 }
 
 /// One version as the registry lists it.
@@ -72,25 +101,49 @@ fn protocol_supported(protocols: &[String]) -> bool {
     protocols.iter().any(|p| matches!(p.split('.').next(), Some("5" | "6")))
 }
 
-/// Chooses a version from the registry and installs its package for this
-/// platform into `dest(version)` (the plugin cache's or `.terraform`'s
-/// `.../VERSION/OS_ARCH` directory).
-pub fn install(want: &Wanted<'_>, cli: &CliConfig, env: &BTreeMap<String, String>, dest: &dyn Fn(&Version) -> PathBuf) -> Result<Installed, InstallError> {
+/// A registry's answer for one provider: its versions, with the client and
+/// service URL to install one of them.
+pub(crate) struct Listing {
+    client: Http,
+    base: String,
+    token: Option<Token>,
+    listed: Vec<Listed>,
+}
+
+/// Asks the provider's origin registry for its versions (service discovery,
+/// then `NS/TYPE/versions`); a registry without the provider is
+/// [`InstallError::NoSuchProvider`].
+pub(crate) fn list(want: &Wanted<'_>, cli: &CliConfig, env: &BTreeMap<String, String>) -> Result<Listing, InstallError> {
     let client = Http::new().map_err(|e| want.registry_error(e))?;
     let host = &want.source.host;
     let token = cli.token_for(host, env);
     let base = http::discover_service(&client, cli, env, host, "providers.v1").map_err(|e| want.registry_error(e))?;
     let listed = versions(&client, &base, want, token.as_ref())?;
-    let platform = mirror::platform();
-    let version = choose(want, &listed, &platform)?;
-    let signed = signed_package(&client, want, &base, host, token.as_ref(), &version, &platform)?;
-    let zh: Vec<String> = signed.sums.iter().map(|(h, _)| format!("zh:{h}")).collect();
-    let zip_url = signed.resolve(&signed.meta.download_url);
-    let zip_token = signed.token_for(&zip_url, token.as_ref());
-    let check_zip = |got: &str| signed.check_zip(want, &version, got);
-    let (package, h1) =
-        fetch_and_place(&client, want, &version, &zip_url, &signed.meta.filename, zip_token.as_ref(), dest(&version), &check_zip, &|_, _| Ok(()))?;
-    Ok(Installed { package, h1, zh })
+    Ok(Listing { client, base, token, listed })
+}
+
+impl Listing {
+    pub(crate) fn versions(&self) -> Vec<Version> {
+        self.listed.iter().map(|l| l.version.clone()).collect()
+    }
+
+    /// Installs `version`'s package for this platform into `dest(version)`
+    /// (the plugin cache's or `.terraform`'s `.../VERSION/OS_ARCH`
+    /// directory): as Terraform, the version must speak a plugin protocol iac
+    /// speaks and have a package for this platform.
+    pub(crate) fn install(&self, want: &Wanted<'_>, version: &Version, dest: &dyn Fn(&Version) -> PathBuf) -> Result<Installed, InstallError> {
+        let platform = mirror::platform();
+        check_listed(want, &self.listed, version, &platform)?;
+        let host = &want.source.host;
+        let signed = signed_package(&self.client, want, &self.base, host, self.token.as_ref(), version, &platform)?;
+        let zh: Vec<String> = signed.sums.iter().map(|(h, _)| format!("zh:{h}")).collect();
+        let zip_url = signed.resolve(&signed.meta.download_url);
+        let zip_token = signed.token_for(&zip_url, self.token.as_ref());
+        let check_zip = |got: &str| signed.check_zip(want, version, got);
+        let (package, h1) =
+            fetch_and_place(&self.client, want, version, &zip_url, &signed.meta.filename, zip_token.as_ref(), dest(version), &check_zip, &|_, _| Ok(()))?;
+        Ok(Installed { package, h1, zh })
+    }
 }
 
 /// A package description from the registry whose SHA256SUMS document is
@@ -192,14 +245,7 @@ pub(crate) fn fetch_and_place(
     check_zip: &dyn Fn(&str) -> Result<(), InstallError>,
     check_unpacked: &dyn Fn(&str, &str) -> Result<(), InstallError>,
 ) -> Result<(Package, String), InstallError> {
-    let ctx = |why: String| (want.name.to_string(), want.addr(), version.to_string(), why);
-    let parent = final_dir.parent().unwrap_or(Path::new(".")).to_path_buf();
-    std::fs::create_dir_all(&parent).map_err(|e| InstallError::Io { path: parent.clone(), source: e })?;
-    // Scratch space beside the destination (same file system, so the final
-    // rename is atomic); removed on every path out of here.
-    let scratch = Scratch(parent.join(format!(".{}.partial-{}", final_dir.file_name().and_then(|n| n.to_str()).unwrap_or("pkg"), std::process::id())));
-    let _ = std::fs::remove_dir_all(&scratch.0);
-    std::fs::create_dir_all(&scratch.0).map_err(|e| InstallError::Io { path: scratch.0.clone(), source: e })?;
+    let scratch = Scratch::beside(&final_dir)?;
     let zip_path = scratch.0.join(filename.replace('/', "_"));
     let got = {
         let mut f = std::fs::File::create(&zip_path).map_err(|e| InstallError::Io { path: zip_path.clone(), source: e })?;
@@ -209,14 +255,39 @@ pub(crate) fn fetch_and_place(
     };
     tracing::debug!(provider = %want.addr(), %version, sha256 = %got, "package downloaded");
     check_zip(&got)?;
+    unpack_and_place(want, version, &zip_path, &got, &scratch, final_dir, check_unpacked)
+}
 
+/// Installs a packed filesystem mirror's zip: unpacked beside `final_dir`,
+/// checked against the lock file and renamed into place, as a downloaded
+/// package is. Returns the package and its `h1:` hash.
+pub(crate) fn place_local_zip(want: &Wanted<'_>, version: &Version, zip: &Path, final_dir: PathBuf) -> Result<(Package, String), InstallError> {
+    let scratch = Scratch::beside(&final_dir)?;
+    let got = crate::hash::sha256_file(zip)?;
+    tracing::debug!(provider = %want.addr(), %version, archive = %zip.display(), sha256 = %got, "unpacking a packed mirror's package");
+    unpack_and_place(want, version, zip, &got, &scratch, final_dir, &|_, _| Ok(()))
+}
+
+/// The common end of an install from a zip: unpack into `scratch`, check
+/// the `h1:` hash (`check_unpacked`, then the lock file's hashes, which
+/// may name the zip's SHA-256 as `zh:`), find the plugin, rename into place.
+fn unpack_and_place(
+    want: &Wanted<'_>,
+    version: &Version,
+    zip_path: &Path,
+    got: &str,
+    scratch: &Scratch,
+    final_dir: PathBuf,
+    check_unpacked: &dyn Fn(&str, &str) -> Result<(), InstallError>,
+) -> Result<(Package, String), InstallError> {
+    let ctx = |why: String| (want.name.to_string(), want.addr(), version.to_string(), why);
     let unpacked = scratch.0.join("pkg");
-    unzip(&zip_path, &unpacked).map_err(|why| {
+    unzip(zip_path, &unpacked).map_err(|why| {
         let (name, addr, version, why) = ctx(why);
         InstallError::CorruptPackage { name, addr, version, why }
     })?;
     let h1 = h1_dir(&unpacked)?;
-    check_unpacked(&got, &h1)?;
+    check_unpacked(got, &h1)?;
     if let Some(l) = want.locked.filter(|l| l.version == version.to_string() && !l.hashes.is_empty()) {
         if !l.hashes.contains(&h1) && !l.hashes.contains(&format!("zh:{got}")) {
             return Err(InstallError::ChecksumMismatch {
@@ -239,7 +310,6 @@ pub(crate) fn fetch_and_place(
         Err(_) => {}
     }
     std::fs::rename(&unpacked, &final_dir).map_err(|e| InstallError::Io { path: final_dir.clone(), source: e })?;
-    drop(scratch);
     let binary = final_dir.join(binary_name);
     Ok((Package { version: version.clone(), dir: final_dir, binary }, h1))
 }
@@ -351,6 +421,19 @@ pub fn h1_zip(path: &Path) -> Result<String, String> {
 /// Removes the scratch directory when dropped.
 struct Scratch(PathBuf);
 
+impl Scratch {
+    /// Scratch space beside a package's destination (same file system, so
+    /// the final rename is atomic); removed on every path out.
+    fn beside(final_dir: &Path) -> Result<Scratch, InstallError> {
+        let parent = final_dir.parent().unwrap_or(Path::new(".")).to_path_buf();
+        std::fs::create_dir_all(&parent).map_err(|e| InstallError::Io { path: parent.clone(), source: e })?;
+        let scratch = Scratch(parent.join(format!(".{}.partial-{}", final_dir.file_name().and_then(|n| n.to_str()).unwrap_or("pkg"), std::process::id())));
+        let _ = std::fs::remove_dir_all(&scratch.0);
+        std::fs::create_dir_all(&scratch.0).map_err(|e| InstallError::Io { path: scratch.0.clone(), source: e })?;
+        Ok(scratch)
+    }
+}
+
 impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
@@ -412,27 +495,16 @@ fn versions(client: &Http, base: &str, want: &Wanted<'_>, token: Option<&Token>)
 /// allow; then, as Terraform, it must speak a plugin protocol iac speaks and
 /// have a package for this platform (no silent fallback to an older version).
 fn choose(want: &Wanted<'_>, listed: &[Listed], platform: &str) -> Result<Version, InstallError> {
-    let pick = match want.locked {
-        Some(l) => listed.iter().find(|u| u.version.to_string() == l.version),
-        None => {
-            let versions: Vec<Version> = listed.iter().map(|u| u.version.clone()).collect();
-            want.constraints.newest(&versions).and_then(|v| listed.iter().find(|u| &u.version == v))
-        }
-    };
-    let Some(pick) = pick else {
-        let mut available: Vec<&Version> = listed.iter().map(|l| &l.version).collect();
-        available.sort_by(|a, b| b.cmp(a));
-        let constraints = match want.locked {
-            Some(l) => format!("= {} (the lock file's)", l.version),
-            None if want.constraints.is_empty() => "any version".to_string(),
-            None => want.constraints.to_string(),
-        };
-        return Err(InstallError::NoMatchingVersion {
-            name: want.name.to_string(),
-            addr: want.addr(),
-            constraints,
-            available: available.iter().map(|v| v.to_string()).collect(),
-        });
+    let versions: Vec<Version> = listed.iter().map(|u| u.version.clone()).collect();
+    let version = want.pick(&versions)?;
+    check_listed(want, listed, &version, platform)?;
+    Ok(version)
+}
+
+/// A listed version's protocols and platforms, checked as Terraform checks them.
+fn check_listed(want: &Wanted<'_>, listed: &[Listed], version: &Version, platform: &str) -> Result<(), InstallError> {
+    let Some(pick) = listed.iter().find(|l| &l.version == version) else {
+        return Err(want.no_matching_version(&listed.iter().map(|l| l.version.clone()).collect::<Vec<_>>()));
     };
     if !protocol_supported(&pick.protocols) {
         return Err(InstallError::IncompatibleProtocol {
@@ -451,7 +523,7 @@ fn choose(want: &Wanted<'_>, listed: &[Listed], platform: &str) -> Result<Versio
             available: pick.platforms.clone(),
         });
     }
-    Ok(pick.version.clone())
+    Ok(())
 }
 
 /// `(sha256 hex, file name)` for every line of a SHA256SUMS document.

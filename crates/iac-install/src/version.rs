@@ -127,6 +127,45 @@ impl Constraints {
         self.0.iter().all(|c| c.allows(v))
     }
 
+    /// The canonical form Terraform writes into the lock file's
+    /// `constraints`: duplicates dropped, sorted by version then operator
+    /// (lower bounds first), every version written in full except a
+    /// two-part `~>` (`>= 1.2, < 2` becomes `>= 1.2.0, < 2.0.0`).
+    pub fn canonical(&self) -> String {
+        let priority = |op: Op, parts: usize| match op {
+            Op::Gt => 1,
+            Op::Ge => 2,
+            Op::Eq => 3,
+            Op::Pessimistic if parts >= 3 => 4,
+            Op::Pessimistic => 5,
+            Op::Le => 6,
+            Op::Lt => 7,
+            Op::Ne => 8,
+        };
+        let mut items: Vec<(Version, u8, String)> = self
+            .0
+            .iter()
+            .map(|c| {
+                let prio = priority(c.op, c.parts);
+                let v = &c.version;
+                let text = if prio == 5 { format!("{}.{}", v.major, v.minor) } else { v.to_string() };
+                let op = match c.op {
+                    Op::Eq => "",
+                    Op::Ne => "!= ",
+                    Op::Gt => "> ",
+                    Op::Ge => ">= ",
+                    Op::Lt => "< ",
+                    Op::Le => "<= ",
+                    Op::Pessimistic => "~> ",
+                };
+                (v.clone(), prio, format!("{op}{text}"))
+            })
+            .collect();
+        items.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+        items.dedup_by(|a, b| a.2 == b.2);
+        items.into_iter().map(|i| i.2).collect::<Vec<_>>().join(", ")
+    }
+
     /// The newest of `versions` that the constraints allow.
     pub fn newest<'a>(&self, versions: impl IntoIterator<Item = &'a Version>) -> Option<&'a Version> {
         versions.into_iter().filter(|v| self.allows(v)).max()
@@ -189,6 +228,18 @@ impl fmt::Display for Constraints {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_lock_files_form_is_terraforms_canonical_one() {
+        let c = |t: &str| Constraints::parse(t).unwrap().canonical();
+        assert_eq!(c("< 1.2"), "< 1.2.0");
+        assert_eq!(c("~> 1.0"), "~> 1.0");
+        assert_eq!(c("~> 1"), "~> 1.0");
+        assert_eq!(c("~> 1.2.3"), "~> 1.2.3");
+        assert_eq!(c("< 2, >= 1.2, 1.5"), ">= 1.2.0, 1.5.0, < 2.0.0");
+        assert_eq!(c(">= 2.0, >= 2, != 2.1.0"), ">= 2.0.0, != 2.1.0");
+        assert_eq!(c("= 1.0.0"), "1.0.0");
+    }
 
     fn allows(c: &str, v: &str) -> bool {
         Constraints::parse(c).unwrap().allows(&Version::parse(v).unwrap())
