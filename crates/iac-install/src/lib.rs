@@ -1,12 +1,13 @@
 //! Provider installation, as `terraform init` does it: source addresses,
 //! the provider registry protocol ([`provider_registry`]), the network
 //! mirror protocol ([`network_mirror`]),
-//! Terraform's version constraints, filesystem mirrors (`-plugin-dir`, the
-//! CLI configuration's `provider_installation`, the implied local mirrors),
-//! `dev_overrides`, the plugin cache, the dependency lock file
+//! Terraform's version constraints, filesystem mirrors in both layouts
+//! (`-plugin-dir`, the CLI configuration's `provider_installation`, the
+//! implied local mirrors), versions pooled over every installation method
+//! that admits a provider, `dev_overrides`, the plugin cache, the dependency lock file
 //! (`.terraform.lock.hcl`) with Terraform's `h1:` hashes, and the record of
 //! which implementation (native or plugin) serves each provider. And module
-//! installation ([`modules`]): registry, git and archive packages under
+//! installation ([`modules`]): registry, git, archive, S3 and GCS packages under
 //! `.terraform/modules/` with Terraform's `modules.json`, registry tokens
 //! from `TF_TOKEN_<host>` and `credentials` blocks.
 //!

@@ -194,8 +194,11 @@ fn parse_remote(raw: &str) -> Result<RemoteSource, String> {
             "git" => Ok(RemoteSource { package: format!("git::{}", normalize_scp(rest).unwrap_or_else(|| rest.to_string())), subdir }),
             "http" | "https" => Ok(RemoteSource { package: rest.to_string(), subdir }),
             "hg" => unsupported("Mercurial (hg::)"),
-            "s3" => unsupported("Amazon S3 (s3::)"),
-            "gcs" => unsupported("Google Cloud Storage (gcs::)"),
+            "s3" | "gcs" if !(rest.starts_with("https://") || rest.starts_with("http://")) => Err(format!(
+                "{raw:?}: {getter}:: takes an http(s) URL, such as {getter}::https://{}",
+                if getter == "s3" { "s3.amazonaws.com/BUCKET/KEY" } else { "www.googleapis.com/storage/v1/BUCKET/OBJECT" }
+            )),
+            "s3" | "gcs" => Ok(RemoteSource { package: format!("{getter}::{rest}"), subdir }),
             other => Err(format!("{raw:?}: unknown source type {other:?}; Terraform knows git::, hg::, s3::, gcs:: and http(s) addresses")),
         };
     }
@@ -228,10 +231,18 @@ fn parse_remote(raw: &str) -> Result<RemoteSource, String> {
         return Ok(RemoteSource { package: format!("git::{ssh}"), subdir });
     }
     if pkg.starts_with("https://") || pkg.starts_with("http://") {
-        if pkg.contains(".amazonaws.com/") && pkg.contains("s3") {
-            return unsupported("Amazon S3");
-        }
         return Ok(RemoteSource { package: pkg, subdir });
+    }
+    // go-getter's S3 and GCS detectors, for addresses without a scheme.
+    if pkg.contains(".amazonaws.com/") {
+        return detect_s3(&pkg, raw).map(|package| RemoteSource { package, subdir });
+    }
+    if pkg.contains("googleapis.com/") {
+        let parts: Vec<&str> = pkg.split('/').collect();
+        if parts.len() < 5 {
+            return Err(format!("{raw:?} is not a valid Google Cloud Storage address (www.googleapis.com/storage/v1/BUCKET/OBJECT)"));
+        }
+        return Ok(RemoteSource { package: format!("gcs::https://www.googleapis.com/storage/{}/{}/{}", parts[2], parts[3], parts[4..].join("/")), subdir });
     }
     if pkg.starts_with("file://") {
         return Ok(RemoteSource { package: pkg, subdir });
@@ -239,6 +250,21 @@ fn parse_remote(raw: &str) -> Result<RemoteSource, String> {
     Err(format!(
         "{raw:?} is not a module source iac understands: use a local path (./ or ../), a registry address (NAMESPACE/NAME/PROVIDER), git::URL, github.com/OWNER/REPO or an https archive"
     ))
+}
+
+/// go-getter's S3 detector: `BUCKET.s3.amazonaws.com/KEY`,
+/// `BUCKET.s3-REGION.amazonaws.com/KEY`, `BUCKET.s3.REGION.amazonaws.com/KEY`
+/// and `s3[-REGION].amazonaws.com/BUCKET/KEY` become `s3::https://` URLs.
+fn detect_s3(pkg: &str, raw: &str) -> Result<String, String> {
+    let invalid = || format!("{raw:?} is not a valid S3 address (BUCKET.s3.amazonaws.com/KEY or s3.amazonaws.com/BUCKET/KEY)");
+    let (host, path) = pkg.split_once('/').ok_or_else(invalid)?;
+    let hp: Vec<&str> = host.split('.').collect();
+    match hp.len() {
+        3 => Ok(format!("s3::https://{}.amazonaws.com/{path}", hp[0])),
+        4 => Ok(format!("s3::https://{}.amazonaws.com/{}/{path}", hp[1], hp[0])),
+        5 if hp[1] == "s3" => Ok(format!("s3::https://s3.{}.amazonaws.com/{}/{path}", hp[2], hp[0])),
+        _ => Err(invalid()),
+    }
 }
 
 /// `git@host:path` (scp-like) → `ssh://git@host/path`, as go-getter reads it.
@@ -273,6 +299,15 @@ mod tests {
         assert_eq!(norm("git::file:///tmp/repo//sub/dir?ref=main"), "git::file:///tmp/repo//sub/dir?ref=main");
         assert_eq!(norm("git@github.com:acme/net.git"), "git::ssh://git@github.com/acme/net.git");
         assert_eq!(norm("https://example.com/net.tar.gz//x"), "https://example.com/net.tar.gz//x");
+        assert_eq!(norm("s3::https://s3.amazonaws.com/b/x.zip"), "s3::https://s3.amazonaws.com/b/x.zip");
+        assert_eq!(norm("s3::http://127.0.0.1:9000/b/m//sub?region=eu-north-1"), "s3::http://127.0.0.1:9000/b/m//sub?region=eu-north-1");
+        assert_eq!(norm("bucket.s3.amazonaws.com/mods/x.zip"), "s3::https://s3.amazonaws.com/bucket/mods/x.zip");
+        assert_eq!(norm("bucket.s3-eu-west-1.amazonaws.com/x.zip"), "s3::https://s3-eu-west-1.amazonaws.com/bucket/x.zip");
+        assert_eq!(norm("bucket.s3.eu-west-1.amazonaws.com/x.zip"), "s3::https://s3.eu-west-1.amazonaws.com/bucket/x.zip");
+        assert_eq!(norm("s3-eu-west-1.amazonaws.com/bucket/x.zip"), "s3::https://s3-eu-west-1.amazonaws.com/bucket/x.zip");
+        assert_eq!(norm("https://bucket.s3.amazonaws.com/x.zip"), "https://bucket.s3.amazonaws.com/x.zip");
+        assert_eq!(norm("gcs::https://www.googleapis.com/storage/v1/b/m.zip"), "gcs::https://www.googleapis.com/storage/v1/b/m.zip");
+        assert_eq!(norm("www.googleapis.com/storage/v1/b/mods/m.zip"), "gcs::https://www.googleapis.com/storage/v1/b/mods/m.zip");
         match ModuleSource::parse("acme/net/aws//a/../b").unwrap() {
             ModuleSource::Registry(r) => assert_eq!((r.host.as_str(), r.subdir.as_str()), (DEFAULT_REGISTRY_HOST, "b")),
             other => panic!("{other:?}"),
@@ -282,7 +317,8 @@ mod tests {
     #[test]
     fn wrong_sources_say_why() {
         assert!(ModuleSource::parse("acme/net/AWS").unwrap_err().contains("lower-case"));
-        assert!(ModuleSource::parse("s3::https://s3.amazonaws.com/b/x.zip").unwrap_err().contains("not supported"));
+        assert!(ModuleSource::parse("hg::https://example.com/repo").unwrap_err().contains("not supported"));
+        assert!(ModuleSource::parse("s3::bucket/x.zip").unwrap_err().contains("takes an http(s) URL"));
         assert!(ModuleSource::parse("modules/x").unwrap_err().contains("not a module source"));
         assert!(ModuleSource::parse("/abs/x").unwrap_err().contains("absolute"));
         assert!(ModuleSource::parse("git::https://h/r.git//../x").unwrap_err().contains("out of its package"));

@@ -1,8 +1,8 @@
-//! Archive packages: `.tar.gz`/`.tgz` and plain `.tar` (by the URL's
-//! extension or `?archive=`), unpacked with flate2 and a small tar reader
-//! (ustar names and prefixes, GNU long names, pax `path`), and `.zip` with
-//! the zip reader provider packages use. xz and bz2 are reported as
-//! unsupported: no decoder for them is in the build.
+//! Archive packages: `.tar.gz`/`.tgz`, `.tar.xz`/`.txz`, `.tar.bz2`/`.tbz2`
+//! and plain `.tar` (by the URL's extension or `?archive=`, go-getter's
+//! names), decompressed with flate2, lzma-rs and bzip2 (pure Rust) and read
+//! by a small tar reader (ustar names and prefixes, GNU long names, pax
+//! `path`), and `.zip` with the zip reader provider packages use.
 //! Entries that would land outside the package (absolute, `..`) make the
 //! archive corrupt; links are skipped, as a module is plain files.
 
@@ -14,9 +14,10 @@ use super::{take_query, ModuleError};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Kind {
     TarGz,
+    TarXz,
+    TarBz2,
     Tar,
     Zip,
-    Other(&'static str),
 }
 
 /// The URL to fetch (without `archive=`) and its archive kind, if any.
@@ -31,8 +32,8 @@ pub(super) fn kind(url: &str) -> (String, Option<Kind>) {
         "tar.gz" | "tgz" => Some(Kind::TarGz),
         "tar" => Some(Kind::Tar),
         "zip" => Some(Kind::Zip),
-        "tar.xz" | "txz" => Some(Kind::Other("tar.xz")),
-        "tar.bz2" | "tbz2" => Some(Kind::Other("tar.bz2")),
+        "tar.xz" | "txz" => Some(Kind::TarXz),
+        "tar.bz2" | "tbz2" => Some(Kind::TarBz2),
         _ => None,
     };
     (url, kind)
@@ -52,6 +53,23 @@ pub(super) fn unpack(kind: Kind, bytes: &[u8], dest: &Path, url: &str) -> Result
             })?;
             out
         }
+        Kind::TarXz => {
+            let mut out = Vec::new();
+            lzma_rs::xz_decompress(&mut std::io::BufReader::new(bytes), &mut out).map_err(|e| {
+                tracing::debug!(error = %e, "xz decoding failed");
+                corrupt("xz: the compressed data is damaged or cut short".to_string())
+            })?;
+            out
+        }
+        Kind::TarBz2 => {
+            let mut out = Vec::new();
+            // Several concatenated streams (pbzip2, lbzip2) are one file, as in Go's reader.
+            bzip2::read::MultiBzDecoder::new(bytes).read_to_end(&mut out).map_err(|e| {
+                tracing::debug!(error = %e, "bzip2 decoding failed");
+                corrupt("bzip2: the compressed data is damaged or cut short".to_string())
+            })?;
+            out
+        }
         Kind::Tar => bytes.to_vec(),
         Kind::Zip => {
             // The zip reader needs to seek; the package is in memory already.
@@ -61,7 +79,6 @@ pub(super) fn unpack(kind: Kind, bytes: &[u8], dest: &Path, url: &str) -> Result
             let _ = std::fs::remove_file(&scratch);
             return unpacked.map_err(corrupt);
         }
-        Kind::Other(what) => return Err(ModuleError::Unsupported { what: format!("{what} archives ({url})") }),
     };
     std::fs::create_dir_all(dest).map_err(|e| ModuleError::Io { path: dest.to_path_buf(), source: e })?;
     for entry in entries(&tar).map_err(corrupt)? {
@@ -161,7 +178,7 @@ fn entries(tar: &[u8]) -> Result<Vec<Entry<'_>>, String> {
 }
 
 /// The entry's path inside the package, or None when it would escape it.
-fn safe_path(name: &str) -> Option<PathBuf> {
+pub(super) fn safe_path(name: &str) -> Option<PathBuf> {
     let mut out = PathBuf::new();
     for c in Path::new(name).components() {
         match c {
@@ -232,12 +249,45 @@ mod tests {
         assert!(e.contains("corrupt") && e.contains("gzip"), "{e}");
     }
 
+    /// tar.xz and tar.bz2 made by the system's tar (with xz and bzip2),
+    /// unpacked; damage and truncation are a corrupt archive.
+    #[test]
+    fn tar_xz_and_tar_bz2_from_the_tar_program_unpack_and_damage_is_corrupt() {
+        let src = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(src.path().join("modules/net")).unwrap();
+        let body = "output \"x\" { value = 1 }\n".repeat(200);
+        std::fs::write(src.path().join("main.tf"), &body).unwrap();
+        std::fs::write(src.path().join("modules/net/main.tf"), "# nested\n").unwrap();
+        for (flag, kind, what) in [("-cJf", Kind::TarXz, "xz"), ("-cjf", Kind::TarBz2, "bzip2")] {
+            let out = std::process::Command::new("tar").args([flag, "-", "-C"]).arg(src.path()).arg(".").output().expect("tar runs");
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            let bytes = out.stdout;
+            let dest = tempfile::tempdir().unwrap();
+            unpack(kind, &bytes, dest.path(), "u").unwrap();
+            assert_eq!(std::fs::read_to_string(dest.path().join("main.tf")).unwrap(), body, "{what}");
+            assert_eq!(std::fs::read_to_string(dest.path().join("modules/net/main.tf")).unwrap(), "# nested\n", "{what}");
+
+            let cut = &bytes[..bytes.len() / 2];
+            let e = unpack(kind, cut, tempfile::tempdir().unwrap().path(), "u").unwrap_err().to_string();
+            assert!(e.contains("corrupt") && e.contains(what), "{what}: {e}");
+            let mut damaged = bytes.clone();
+            let mid = damaged.len() / 2;
+            damaged[mid..mid + 16].iter_mut().for_each(|b| *b ^= 0x5a);
+            let e = unpack(kind, &damaged, tempfile::tempdir().unwrap().path(), "u").unwrap_err().to_string();
+            assert!(e.contains("corrupt"), "{what}: {e}");
+            let e = unpack(kind, b"not compressed at all", tempfile::tempdir().unwrap().path(), "u").unwrap_err().to_string();
+            assert!(e.contains("corrupt") && e.contains(what), "{what}: {e}");
+        }
+    }
+
     #[test]
     fn kinds_come_from_the_extension_or_archive_parameter() {
         assert_eq!(kind("https://h/x.tar.gz"), ("https://h/x.tar.gz".into(), Some(Kind::TarGz)));
         assert_eq!(kind("https://h/x?archive=tgz&a=1"), ("https://h/x?a=1".into(), Some(Kind::TarGz)));
         assert_eq!(kind("https://h/x.zip").1, Some(Kind::Zip));
-        assert_eq!(kind("https://h/x.tar.xz").1, Some(Kind::Other("tar.xz")));
+        assert_eq!(kind("https://h/x.tar.xz").1, Some(Kind::TarXz));
+        assert_eq!(kind("https://h/x.tbz2").1, Some(Kind::TarBz2));
+        assert_eq!(kind("https://h/x?archive=tar.bz2").1, Some(Kind::TarBz2));
         assert_eq!(kind("https://h/x").1, None);
         assert!(safe_path("../x").is_none() && safe_path("/etc/x").is_none());
         assert_eq!(safe_path("./a/b").unwrap(), PathBuf::from("a/b"));

@@ -1,7 +1,8 @@
 //! Module installation, as `terraform init` does it: each non-local module
 //! call is fetched into `.terraform/modules/<key>` (registry modules through
 //! the module registry protocol, git repositories with the `git` program,
-//! http(s) tar archives) and recorded in Terraform's manifest
+//! http(s) archives, Amazon S3 (`s3::`, SigV4-signed) and Google Cloud
+//! Storage (`gcs::`)) and recorded in Terraform's manifest
 //! `.terraform/modules/modules.json`, which the loader reads later without
 //! any network.
 //!
@@ -11,8 +12,10 @@
 //! the next level of calls.
 
 mod archive;
+mod gcs;
 mod git;
 pub(crate) mod registry;
+mod s3;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -113,6 +116,12 @@ pub enum ModuleError {
     Git { url: String, why: String },
     #[error("the archive {url} is corrupt: {why}")]
     ArchiveCorrupt { url: String, why: String },
+    #[error("{source_text}: {why}")]
+    BadSource { source_text: String, why: String },
+    #[error("no credentials for {url}: {why}")]
+    NoCredentials { url: String, why: String },
+    #[error("{url}: {what}")]
+    NotFound { url: String, what: String },
     #[error("{what} is not supported by iac yet")]
     Unsupported { what: String },
     #[error("the package {package} has no directory {subdir:?}")]
@@ -294,6 +303,18 @@ impl ModuleInstaller {
             git::clone(url, dest)?;
             return Ok(sub);
         }
+        if let Some(rest) = pkg.strip_prefix("s3::") {
+            let (url, kind) = archive::kind(rest);
+            let http = ensure_http(&mut self.http)?;
+            s3::fetch(http, &url, kind, dest, &self.options.env)?;
+            return Ok(sub);
+        }
+        if let Some(rest) = pkg.strip_prefix("gcs::") {
+            let (url, kind) = archive::kind(rest);
+            let http = ensure_http(&mut self.http)?;
+            gcs::fetch(http, &url, kind, dest, &self.options.env)?;
+            return Ok(sub);
+        }
         if let Some((getter, _)) = pkg.split_once("::") {
             return Err(ModuleError::Unsupported { what: format!("the {getter}:: getter") });
         }
@@ -301,7 +322,9 @@ impl ModuleInstaller {
             let http = ensure_http(&mut self.http)?;
             let (url, kind) = archive::kind(&pkg);
             let Some(kind) = kind else {
-                return Err(ModuleError::Unsupported { what: format!("{pkg}: an http source that is not a .tar.gz/.tgz/.tar archive") });
+                return Err(ModuleError::Unsupported {
+                    what: format!("{pkg}: an http source that is not an archive (.zip, .tar.gz/.tgz, .tar.xz/.txz, .tar.bz2/.tbz2, .tar, or ?archive=)"),
+                });
             };
             let bytes = http.get_bytes(&url, token)?;
             archive::unpack(kind, &bytes, dest, &url)?;

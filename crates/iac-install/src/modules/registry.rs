@@ -52,10 +52,19 @@ impl Http {
     }
 
     pub fn get(&self, url: &str, token: Option<&Token>) -> Result<Response, ModuleError> {
-        tracing::debug!(url, authenticated = token.is_some(), "GET");
+        match token {
+            Some(t) => self.get_with(url, &[("authorization", format!("Bearer {}", t.0))]),
+            None => self.get_with(url, &[]),
+        }
+    }
+
+    /// A GET with extra headers (a signature, a bearer token), whose values
+    /// are never logged.
+    pub fn get_with(&self, url: &str, headers: &[(&str, String)]) -> Result<Response, ModuleError> {
+        tracing::debug!(url, authenticated = headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("authorization")), "GET");
         let mut req = self.client.get(url);
-        if let Some(t) = token {
-            req = req.bearer_auth(&t.0);
+        for (k, v) in headers {
+            req = req.header(*k, v);
         }
         let resp = req.send().map_err(|e| ModuleError::Unreachable { host: host_of(url).unwrap_or_else(|| url.to_string()), why: root_cause(&e) })?;
         let status = resp.status().as_u16();
