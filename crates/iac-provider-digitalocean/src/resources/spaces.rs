@@ -432,16 +432,6 @@ impl Resource<DigitalOcean> for SpacesBucket {
                 .collect();
             set(planned, "lifecycle_rule", Value::List(rules));
         }
-        if prior.is_none() {
-            let name = get_str(planned, "name").unwrap_or_default().to_string();
-            let region = get_str(planned, "region").unwrap_or_default().to_string();
-            if !name.is_empty() && !region.is_empty() {
-                set(planned, "id", Value::from(name.clone()));
-                set(planned, "urn", Value::from(format!("do:space:{name}")));
-                set(planned, "endpoint", Value::from(format!("{region}.digitaloceanspaces.com")));
-                set(planned, "bucket_domain_name", Value::from(format!("{name}.{region}.digitaloceanspaces.com")));
-            }
-        }
         Ok(())
     }
 
