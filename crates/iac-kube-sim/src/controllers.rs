@@ -91,7 +91,7 @@ fn generation(v: &Value) -> i64 {
 fn never_ready(opts: &SimOptions, kind: &str, obj: &Value) -> bool {
     let ns = obj.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or_default();
     let name = obj.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
-    opts.faults.never_ready.iter().any(|m| m.matches(kind, ns, name))
+    opts.faults.never_ready.iter().any(|m| m.matches(kind, ns, name) && m.matches_image(obj))
 }
 
 /// A short stable revision name for a generation (`web-5d8f9c`).

@@ -65,11 +65,24 @@ pub struct ObjectMatch {
     pub name: Option<String>,
     /// Any namespace when absent.
     pub namespace: Option<String>,
+    /// Only objects whose pod template runs this image (a bad image that
+    /// never rolls out, while a rollback to the previous one does); any
+    /// object when absent. Used by `never_ready` only.
+    pub image: Option<String>,
 }
 
 impl ObjectMatch {
     pub fn matches(&self, kind: &str, namespace: &str, name: &str) -> bool {
         self.kind.eq_ignore_ascii_case(kind) && self.name.as_deref().is_none_or(|n| n == name) && self.namespace.as_deref().is_none_or(|n| n == namespace)
+    }
+
+    /// Whether `obj` (a workload or Job) runs `image` in its pod template,
+    /// when the rule names one.
+    pub fn matches_image(&self, obj: &serde_json::Value) -> bool {
+        let Some(image) = &self.image else { return true };
+        let spec = obj.pointer("/spec/template/spec").or_else(|| obj.pointer("/spec/jobTemplate/spec/template/spec"));
+        let containers = ["containers", "initContainers"].into_iter().filter_map(|k| spec.and_then(|s| s.get(k)).and_then(serde_json::Value::as_array));
+        containers.flatten().any(|c| c.get("image").and_then(serde_json::Value::as_str) == Some(image.as_str()))
     }
 }
 
@@ -102,5 +115,21 @@ pub struct AdmissionDenial {
 impl Default for AdmissionDenial {
     fn default() -> Self {
         AdmissionDenial { target: ObjectMatch::default(), webhook: "validate.sim.iac.dev".into(), message: "denied by policy".into() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn an_image_rule_matches_only_pod_templates_running_that_image() {
+        let rule: ObjectMatch = serde_json::from_value(json!({"kind": "Deployment", "image": "app:broken"})).unwrap();
+        let with = |image: &str| json!({"spec": {"template": {"spec": {"containers": [{"name": "app", "image": image}]}}}});
+        assert!(rule.matches("Deployment", "apps", "web") && rule.matches_image(&with("app:broken")));
+        assert!(!rule.matches_image(&with("app:1.0")), "the previous image still rolls out");
+        let any: ObjectMatch = serde_json::from_value(json!({"kind": "Deployment"})).unwrap();
+        assert!(any.matches_image(&with("app:1.0")), "no image: any object");
     }
 }

@@ -2,8 +2,10 @@
 //! names so configurations port: `kubernetes_manifest` (one object of any
 //! kind, server-side applied under field manager `iac`),
 //! `kubernetes_manifests` (a set of objects from YAML text, files or a
-//! directory) and `helm_release` (a chart rendered by the real
-//! `helm template`, then applied and tracked like a set). The connection
+//! directory), the typed resources and data sources (`resources::typed`:
+//! `kubernetes_namespace_v1`, `kubernetes_secret_v1`, ... with upstream's
+//! schemas) and `helm_release` (a release made, upgraded and uninstalled by
+//! the real helm program, so it is Helm's own). The connection
 //! comes from the provider block, which may be fed by a cluster created in
 //! the same run (the engine configures providers once their configuration
 //! is known). Each resource type is a typed model plus its operations on
@@ -21,7 +23,7 @@ pub mod fields;
 pub mod helm;
 pub mod object;
 pub mod readiness;
-mod resources;
+pub mod resources;
 pub mod sets;
 pub mod settings;
 
@@ -36,6 +38,7 @@ use iac_provider_sdk::{Configured, Model, SdkProvider, Types};
 
 use crate::cluster::Cluster;
 use crate::error::KubeError;
+use crate::helm::HelmCli;
 use crate::resources::{helm_release, manifest, manifests};
 use crate::settings::{Connection, HelmConfig, KubernetesConfig, Tuning};
 
@@ -43,7 +46,36 @@ pub use error::KubeError as Error;
 
 /// The `kubernetes` provider's resource types: its one list.
 pub fn kubernetes_types() -> Types<Kubernetes> {
-    Types::new().resource(manifest::Manifest).resource(manifests::Manifests)
+    use resources::typed::{data, kinds, patch, Typed};
+    Types::new()
+        .resource(manifest::Manifest)
+        .resource(manifests::Manifests)
+        .resource(Typed::<kinds::NamespaceModel, false>::new())
+        .resource(Typed::<kinds::NamespaceModel, true>::new())
+        .resource(Typed::<kinds::ConfigMapModel, false>::new())
+        .resource(Typed::<kinds::ConfigMapModel, true>::new())
+        .resource(Typed::<kinds::SecretModel, false>::new())
+        .resource(Typed::<kinds::SecretModel, true>::new())
+        .resource(Typed::<kinds::ServiceAccountModel, false>::new())
+        .resource(Typed::<kinds::ServiceAccountModel, true>::new())
+        .resource(Typed::<kinds::StorageClassModel, false>::new())
+        .resource(Typed::<kinds::StorageClassModel, true>::new())
+        .resource(Typed::<kinds::ClusterRoleModel, false>::new())
+        .resource(Typed::<kinds::ClusterRoleModel, true>::new())
+        .resource(Typed::<kinds::ClusterRoleBindingModel, false>::new())
+        .resource(Typed::<kinds::ClusterRoleBindingModel, true>::new())
+        .resource(patch::PatchResource::<patch::LabelsModel>::new())
+        .resource(patch::PatchResource::<patch::AnnotationsModel>::new())
+        .resource(patch::PatchResource::<patch::ConfigMapDataModel>::new())
+        .data_source(data::KubernetesResource)
+        .data_source(data::NamespaceSource::<false>)
+        .data_source(data::NamespaceSource::<true>)
+        .data_source(data::SecretSource::<false>)
+        .data_source(data::SecretSource::<true>)
+        .data_source(data::ConfigMapSource::<false>)
+        .data_source(data::ConfigMapSource::<true>)
+        .data_source(data::ServiceSource::<false>)
+        .data_source(data::ServiceSource::<true>)
 }
 
 /// The `helm` provider's resource types: its one list.
@@ -111,8 +143,8 @@ impl HelmFactory {
     }
 }
 
-async fn connect(conn: Connection, tuning: Tuning, ctx: &ProviderContext) -> Result<Arc<Cluster>, ProviderError> {
-    let cluster = Cluster::connect(&conn, tuning, &ctx.stack_dir).await?;
+async fn connect(conn: &Connection, tuning: Tuning, ctx: &ProviderContext) -> Result<Arc<Cluster>, ProviderError> {
+    let cluster = Cluster::connect(conn, tuning, &ctx.stack_dir).await?;
     tracing::debug!(cluster = %cluster.describe(), "kubernetes connection configured");
     Ok(Arc::new(cluster))
 }
@@ -127,8 +159,11 @@ impl ProviderFactory for KubernetesFactory {
     }
     async fn configure(&self, req: ConfigureRequest) -> Result<Arc<dyn Provider>, ProviderError> {
         let c = KubernetesConfig::from_value(&req.config).map_err(|e| ProviderError::InvalidConfig(e.to_string()))?;
-        let cluster = connect(Connection::from_model(c.connection, &self.env), Tuning::from_model(&c.tuning), &req.context).await?;
-        let provider = Kubernetes { cx: Context { cluster, stack_dir: req.context.stack_dir.clone(), helm_binary: None } };
+        let connection = Connection::from_model(c.connection, &self.env);
+        let cluster = connect(&connection, Tuning::from_model(&c.tuning), &req.context).await?;
+        let helm = Err("the kubernetes provider runs no helm".to_string());
+        let ignore = resources::typed::Ignore::new(&c.ignore_annotations, &c.ignore_labels).map_err(ProviderError::from)?;
+        let provider = Kubernetes { cx: Context { cluster, connection, stack_dir: req.context.stack_dir.clone(), helm, ignore } };
         Ok(Arc::new(SdkProvider::new(provider, self.types().clone())))
     }
 }
@@ -143,9 +178,10 @@ impl ProviderFactory for HelmFactory {
     }
     async fn configure(&self, req: ConfigureRequest) -> Result<Arc<dyn Provider>, ProviderError> {
         let c = HelmConfig::from_value(&req.config).map_err(|e| ProviderError::InvalidConfig(e.to_string()))?;
-        let helm_binary = self.helm_binary(&c);
-        let cluster = connect(Connection::from_model(c.kubernetes.unwrap_or_default(), &self.env), Tuning::from_model(&c.tuning), &req.context).await?;
-        let provider = Helm { cx: Context { cluster, stack_dir: req.context.stack_dir.clone(), helm_binary } };
+        let helm = HelmCli::detect(self.helm_binary(&c).as_deref()).await.map_err(|e| e.to_string());
+        let connection = Connection::from_model(c.kubernetes.unwrap_or_default(), &self.env);
+        let cluster = connect(&connection, Tuning::from_model(&c.tuning), &req.context).await?;
+        let provider = Helm { cx: Context { cluster, connection, stack_dir: req.context.stack_dir.clone(), helm, ignore: Default::default() } };
         Ok(Arc::new(SdkProvider::new(provider, self.types().clone())))
     }
     /// Helm must be installed before the first apply creates the cluster
@@ -156,11 +192,16 @@ impl ProviderFactory for HelmFactory {
     }
 }
 
-/// What the resources get: the cluster and where the stack is.
+/// What the resources get: the cluster (and the connection it was made
+/// from, which helm gets as a kubeconfig), where the stack is, and the
+/// helm program (or why there is none).
 pub struct Context {
     pub cluster: Arc<Cluster>,
+    pub connection: Connection,
     pub stack_dir: PathBuf,
-    pub helm_binary: Option<String>,
+    pub helm: std::result::Result<HelmCli, String>,
+    /// Annotations and labels the typed resources leave as state has them.
+    pub ignore: resources::typed::Ignore,
 }
 
 /// The configured `kubernetes` provider.

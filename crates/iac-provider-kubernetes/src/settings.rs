@@ -79,6 +79,12 @@ pub struct KubernetesConfig {
     pub connection: ConnectionConfig,
     #[sdk(flatten)]
     pub tuning: TuningConfig,
+    /// regular expressions: annotations of the typed resources that other systems manage (kept as state has them)
+    #[sdk(optional)]
+    pub ignore_annotations: Vec<String>,
+    /// regular expressions: labels of the typed resources that other systems manage (kept as state has them)
+    #[sdk(optional)]
+    pub ignore_labels: Vec<String>,
 }
 
 /// The `provider "helm"` block.
@@ -174,10 +180,13 @@ impl Connection {
         self.kubeconfig_with(stack_dir, None)
     }
 
-    /// The kubeconfig, with the client certificate an exec plugin handed out.
-    fn kubeconfig_with(&self, stack_dir: &std::path::Path, exec_cert: Option<(&str, &str)>) -> Result<(Kubeconfig, KubeConfigOptions)> {
+    /// The kubeconfig, with the credential an exec plugin handed out: its
+    /// client certificate (always), its token (only for helm, which is
+    /// given the token instead of the plugin; kube-rs requests get it from
+    /// `Cluster`).
+    fn kubeconfig_with(&self, stack_dir: &std::path::Path, exec: Option<&Credential>) -> Result<(Kubeconfig, KubeConfigOptions)> {
         if let Some(host) = &self.host {
-            return Ok((self.explicit_kubeconfig(host, exec_cert)?, KubeConfigOptions::default()));
+            return Ok((self.explicit_kubeconfig(host, exec)?, KubeConfigOptions::default()));
         }
         let paths: Vec<&String> = match &self.config_path {
             Some(p) => vec![p],
@@ -201,7 +210,7 @@ impl Connection {
         Ok((kc, opts))
     }
 
-    fn explicit_kubeconfig(&self, host: &str, exec_cert: Option<(&str, &str)>) -> Result<Kubeconfig> {
+    fn explicit_kubeconfig(&self, host: &str, exec: Option<&Credential>) -> Result<Kubeconfig> {
         if !(host.starts_with("https://") || host.starts_with("http://")) {
             return Err(KubeError::Config(format!("host {host:?} must be an http(s) URL")));
         }
@@ -219,13 +228,22 @@ impl Connection {
             }
         }
         let mut user = serde_json::Map::new();
-        // An exec plugin's token goes on each request (see `Cluster`), not here.
-        if let (Some(t), None) = (&self.token, &self.exec) {
-            user.insert("token".into(), serde_json::json!(t));
+        // An exec plugin's token goes on each request (see `Cluster`), or
+        // here for helm.
+        match (exec, &self.exec) {
+            (Some(Credential::Token(t)), _) => {
+                user.insert("token".into(), serde_json::json!(t));
+            }
+            (_, None) => {
+                if let Some(t) = &self.token {
+                    user.insert("token".into(), serde_json::json!(t));
+                }
+            }
+            _ => {}
         }
-        let (cert, key) = match exec_cert {
-            Some((c, k)) => (Some(c.to_string()), Some(k.to_string())),
-            None => (self.client_certificate.clone(), self.client_key.clone()),
+        let (cert, key) = match exec {
+            Some(Credential::Certificate { certificate, key }) => (Some(certificate.clone()), Some(key.clone())),
+            _ => (self.client_certificate.clone(), self.client_key.clone()),
         };
         match (&cert, &key) {
             (Some(c), Some(k)) => {
@@ -251,18 +269,33 @@ impl Connection {
         // A plugin that hands out a client certificate is run now: the
         // certificate is part of the TLS setup.
         let exec_cert = match &self.exec {
-            Some(e) => match e.credential().await? {
-                Credential::Certificate { certificate, key } => Some((certificate, key)),
-                Credential::Token(_) => None,
-            },
+            Some(e) => Some(e.credential().await?).filter(|c| matches!(c, Credential::Certificate { .. })),
             None => None,
         };
-        let (kc, opts) = self.kubeconfig_with(stack_dir, exec_cert.as_ref().map(|(c, k)| (c.as_str(), k.as_str())))?;
+        let (kc, opts) = self.kubeconfig_with(stack_dir, exec_cert.as_ref())?;
         let mut cfg =
             kube::Config::from_custom_kubeconfig(kc, &opts).await.map_err(|e| KubeError::Config(format!("connecting to {}: {e}", self.describe())))?;
         cfg.connect_timeout = Some(Duration::from_secs(30));
         cfg.read_timeout = Some(Duration::from_secs(120));
         Ok(cfg)
+    }
+}
+
+impl Connection {
+    /// The kubeconfig (YAML) the helm program is given: this connection's
+    /// cluster and credentials, an exec plugin's current credential in
+    /// place of the plugin (so the plugin runs once per expiry, not once
+    /// per helm run), and the chosen context as the current one.
+    pub async fn helm_kubeconfig(&self, stack_dir: &std::path::Path) -> Result<String> {
+        let exec = match &self.exec {
+            Some(e) => Some(e.credential().await?),
+            None => None,
+        };
+        let (mut kc, opts) = self.kubeconfig_with(stack_dir, exec.as_ref())?;
+        if let Some(ctx) = opts.context {
+            kc.current_context = Some(ctx);
+        }
+        serde_norway::to_string(&kc).map_err(|e| KubeError::Config(format!("writing the kubeconfig for helm: {e}")))
     }
 }
 

@@ -1,8 +1,9 @@
 //! `helm_release` with the real helm (`scripts/install-tools` puts it in
 //! .tools/bin) on the KEDA 2.20.2 chart, against the fake API server: the
-//! plan lists the rendered objects, the apply installs them (CRDs first,
-//! Deployments rolled out), a values change touches only the objects it
-//! changes, and a missing helm fails the plan clearly.
+//! plan lists the release's objects (helm's server-side dry run), helm
+//! installs them (Deployments rolled out), a values change touches only
+//! the objects it changes, helm uninstall removes them, and a missing helm
+//! fails the plan clearly.
 
 mod common;
 
@@ -61,8 +62,8 @@ fn keda_chart_installs_through_real_helm_and_tracks_its_objects() {
 
         let p = plan(&st, &env).await;
         let keys = object_keys(&change(&p, "helm_release.keda").after);
+        assert!(!keys.iter().any(|k| k == "v1/Namespace/keda"), "create_namespace makes the namespace outside the release, as helm does");
         for k in [
-            "v1/Namespace/keda",
             "apps/v1/Deployment/keda/keda-operator",
             "apiextensions.k8s.io/v1/CustomResourceDefinition/scaledobjects.keda.sh",
             "apiregistration.k8s.io/v1/APIService/v1beta1.external.metrics.k8s.io",

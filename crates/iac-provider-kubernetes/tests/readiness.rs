@@ -21,7 +21,7 @@ fn stack(url: &str, rollout: bool, lb: bool) -> String {
 #[test]
 fn waits_that_cannot_finish_name_the_object_and_its_condition() {
     rt().block_on(async {
-        let never = |kind: &str, name: &str| ObjectMatch { kind: kind.into(), name: Some(name.into()), namespace: None };
+        let never = |kind: &str, name: &str| ObjectMatch { kind: kind.into(), name: Some(name.into()), namespace: None, image: None };
         let opts = SimOptions {
             rollout_delay_ms: 20,
             load_balancer_delay_ms: 20,

@@ -1,22 +1,29 @@
-//! `helm_release`: a chart rendered with the real `helm template` (local
-//! path, or repository + chart + version), then applied and tracked like
-//! `kubernetes_manifests`, so the plan shows which objects change. Helm's
-//! own release records are not written: the objects are what iac tracks.
+//! `helm_release`, with the helm provider 3.x's arguments (`set`,
+//! `set_list` and `set_sensitive` as lists of objects, which the 2.x block
+//! form also writes; `metadata` as an object), carried out by the real helm
+//! program (see [`crate::helm`]): `helm upgrade --install` creates and
+//! upgrades, `helm uninstall` deletes, `helm status`/`get` read, so the
+//! release is Helm's own (`helm list/history/rollback` see it, hooks and
+//! `atomic` behave as Helm's) and a release made by `helm install` is
+//! imported by `namespace/name`. Plans render with
+//! `helm upgrade --install --dry-run=server`; `objects` holds the
+//! release's objects (hooks and the chart's crds/ left out, Secrets
+//! redacted), so a plan shows which objects an upgrade changes, and a
+//! release changed outside iac (`helm rollback`, `helm upgrade`) shows as
+//! a change back.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::ffi::OsString;
 
 use iac_core::{AttrPath, Value};
 use iac_provider_sdk::prelude::*;
-use serde_json::json;
+use serde_json::Value as Json;
 
 use super::*;
-use crate::cluster::FIELD_MANAGER;
 use crate::error::{KubeError, Result};
-use crate::helm::{self, ChartRequest};
+use crate::helm::{self, HelmCli, Release, RunEnv};
 use crate::object::parse_documents;
-use crate::readiness::WaitFor;
-use crate::sets::{self, SetOptions};
+use crate::sets;
 use crate::{Context, Helm};
 
 /// `helm_release`'s attributes.
@@ -25,145 +32,433 @@ pub struct ReleaseModel {
     /// the release name
     #[sdk(computed)]
     pub id: Option<String>,
+    /// the release name
     #[sdk(required, force_new)]
     pub name: String,
-    /// a local chart directory or archive, or a chart name in `repository`
+    /// a local chart directory or archive, a chart name in `repository`, an oci:// reference, or a chart URL
     #[sdk(required)]
     pub chart: String,
-    /// the chart repository URL
+    /// the chart repository URL (an oci:// registry is joined with the chart name)
     #[sdk(optional)]
     pub repository: Option<String>,
+    /// the repository's CA bundle (a file)
+    #[sdk(optional)]
+    pub repository_ca_file: Option<String>,
+    /// a client certificate for the repository (a file)
+    #[sdk(optional)]
+    pub repository_cert_file: Option<String>,
+    /// the client certificate's key (a file)
+    #[sdk(optional)]
+    pub repository_key_file: Option<String>,
+    /// the repository's (or OCI registry's) user name
+    #[sdk(optional)]
+    pub repository_username: Option<String>,
+    /// the repository's (or OCI registry's) password
+    #[sdk(optional, sensitive)]
+    pub repository_password: Option<String>,
+    /// pass the repository credentials to every domain the chart is fetched from
+    #[sdk(optional)]
+    pub pass_credentials: Option<bool>,
+    /// use development versions too (ignored when version is set)
+    #[sdk(optional)]
+    pub devel: Option<bool>,
     /// the chart version (pin it)
     #[sdk(optional)]
     pub version: Option<String>,
-    /// default "default"
+    /// verify the chart's signature before installing it
     #[sdk(optional)]
+    pub verify: Option<bool>,
+    /// the keyring the signature is verified with
+    #[sdk(optional)]
+    pub keyring: Option<String>,
+    /// the release namespace (default "default")
+    #[sdk(optional, force_new)]
     pub namespace: Option<String>,
+    /// create the namespace if it does not exist (it is not part of the release)
     #[sdk(optional)]
     pub create_namespace: Option<bool>,
     /// values documents (YAML), later ones winning
     #[sdk(optional)]
     pub values: Option<Vec<String>>,
-    /// values as an HCL object, applied after `values`
+    /// values as an HCL object, applied after `values` (an iac extension)
     #[sdk(optional)]
     pub values_object: Option<Value>,
-    /// leave out the chart's crds/ directory (default false: CRDs are included)
+    /// values set by name (`--set`, `--set-string` or `--set-literal`)
     #[sdk(optional)]
-    pub skip_crds: Option<bool>,
-    /// the Kubernetes version the chart is rendered for
+    pub set: Vec<SetValue>,
+    /// list values set by name (`--set name={a,b}`)
     #[sdk(optional)]
-    pub kube_version: Option<String>,
-    /// wait for workloads to roll out (default true)
-    #[sdk(optional)]
-    pub wait: Option<bool>,
-    /// seconds for the apply and the waits (default 300)
+    pub set_list: Vec<SetListValue>,
+    /// values set by name that plans never show
+    #[sdk(optional, sensitive)]
+    pub set_sensitive: Vec<SetValue>,
+    /// seconds for each operation, hooks included (default 300)
     #[sdk(optional)]
     pub timeout: Option<f64>,
-    /// take over fields other managers changed, as helm upgrade does (default true)
+    /// wait until the release's objects are ready (default true)
+    #[sdk(optional)]
+    pub wait: Option<bool>,
+    /// with wait, also wait until the release's Jobs complete (default false)
+    #[sdk(optional)]
+    pub wait_for_jobs: Option<bool>,
+    /// roll a failed upgrade back (uninstall a failed install); implies wait
+    #[sdk(optional)]
+    pub atomic: Option<bool>,
+    /// delete objects this upgrade created when it fails
+    #[sdk(optional)]
+    pub cleanup_on_fail: Option<bool>,
+    /// run no hooks
+    #[sdk(optional)]
+    pub disable_webhooks: Option<bool>,
+    /// accepted for compatibility: the helm program has no such switch
+    #[sdk(optional)]
+    pub disable_crd_hooks: Option<bool>,
+    /// do not validate the rendered objects against the cluster's OpenAPI schema
+    #[sdk(optional)]
+    pub disable_openapi_validation: Option<bool>,
+    /// do not install the chart's crds/ directory
+    #[sdk(optional)]
+    pub skip_crds: Option<bool>,
+    /// reuse the last release's values and merge in these
+    #[sdk(optional)]
+    pub reuse_values: Option<bool>,
+    /// reset the values to the chart's
+    #[sdk(optional)]
+    pub reset_values: Option<bool>,
+    /// replace objects instead of updating them
+    #[sdk(optional)]
+    pub force_update: Option<bool>,
+    /// accepted for compatibility (removed from helm)
+    #[sdk(optional)]
+    pub recreate_pods: Option<bool>,
+    /// revisions kept (0: no limit, the default)
+    #[sdk(optional)]
+    pub max_history: Option<i64>,
+    /// render subcharts' notes too
+    #[sdk(optional)]
+    pub render_subchart_notes: Option<bool>,
+    /// update the chart's dependencies before installing
+    #[sdk(optional)]
+    pub dependency_update: Option<bool>,
+    /// accepted for compatibility: `helm upgrade --install` re-uses a deleted release's name anyway
+    #[sdk(optional)]
+    pub replace: Option<bool>,
+    /// the revision's description
+    #[sdk(optional)]
+    pub description: Option<String>,
+    /// run helm lint on the chart before installing or upgrading
+    #[sdk(optional)]
+    pub lint: Option<bool>,
+    /// take over a release of this name that already exists instead of failing
+    #[sdk(optional)]
+    pub upgrade_install: Option<bool>,
+    /// take over existing objects that no release owns
+    #[sdk(optional)]
+    pub take_ownership: Option<bool>,
+    /// a post-renderer (with helm 4, the name of a post-renderer plugin)
+    #[sdk(optional)]
+    pub postrender: Option<PostRender>,
+    /// server-side apply takes over fields other managers changed, as helm upgrade does (helm 4; default true)
     #[sdk(optional)]
     pub force_conflicts: Option<bool>,
-    /// set by the provider: each object as YAML, keyed by apiVersion/kind/namespace/name
-    #[sdk(optional, computed)]
+    /// the release's objects as YAML, keyed by apiVersion/kind/namespace/name (hooks and crds/ left out)
+    #[sdk(computed)]
     pub objects: Option<BTreeMap<String, String>>,
+    /// the release's status (deployed, failed, ...)
     #[sdk(computed)]
     pub status: Option<String>,
-    #[sdk(block)]
-    pub set: Vec<SetValue>,
-    #[sdk(block)]
-    pub set_sensitive: Vec<SensitiveValue>,
+    /// what helm records about the release
+    #[sdk(computed)]
+    pub metadata: Option<ReleaseMetadata>,
 }
 
-/// A `set` block: one value passed as `--set` (or `--set-string`).
+/// One `set` (or `set_sensitive`) value.
 #[derive(Model, Debug, Clone, Default)]
 pub struct SetValue {
     #[sdk(required)]
     pub name: String,
-    #[sdk(required)]
-    pub value: String,
-    /// "auto" (default) or "string"
+    #[sdk(optional)]
+    pub value: Option<String>,
+    /// "auto" (default), "string" or "literal"
     #[sdk(optional, name = "type")]
     pub kind: Option<String>,
 }
 
-/// A `set_sensitive` block: a `set` whose value is never shown.
+/// One `set_list` value.
 #[derive(Model, Debug, Clone, Default)]
-pub struct SensitiveValue {
+pub struct SetListValue {
     #[sdk(required)]
     pub name: String,
-    #[sdk(required, sensitive)]
-    pub value: String,
-    #[sdk(optional, name = "type")]
-    pub kind: Option<String>,
+    #[sdk(required)]
+    pub value: Vec<String>,
+}
+
+/// `postrender`.
+#[derive(Model, Debug, Clone, Default)]
+pub struct PostRender {
+    #[sdk(required)]
+    pub binary_path: String,
+    #[sdk(optional)]
+    pub args: Vec<String>,
+}
+
+/// `metadata`.
+#[derive(Model, Debug, Clone, Default, PartialEq)]
+pub struct ReleaseMetadata {
+    #[sdk(computed)]
+    pub name: Option<String>,
+    #[sdk(computed)]
+    pub namespace: Option<String>,
+    #[sdk(computed)]
+    pub revision: Option<i64>,
+    /// the chart's name
+    #[sdk(computed)]
+    pub chart: Option<String>,
+    /// the chart's version
+    #[sdk(computed)]
+    pub version: Option<String>,
+    #[sdk(computed)]
+    pub app_version: Option<String>,
+    /// the values given to the release, as JSON
+    #[sdk(computed)]
+    pub values: Option<String>,
+    /// Unix seconds
+    #[sdk(computed)]
+    pub first_deployed: Option<i64>,
+    /// Unix seconds
+    #[sdk(computed)]
+    pub last_deployed: Option<i64>,
+    #[sdk(computed)]
+    pub notes: Option<String>,
 }
 
 /// The attributes the provider sets: the rest is configuration.
-const COMPUTED: [&str; 3] = ["id", "objects", "status"];
+const COMPUTED: [&str; 4] = ["id", "objects", "status", "metadata"];
+
+const SET_TYPES: [&str; 3] = ["auto", "string", "literal"];
 
 impl ReleaseModel {
     fn namespace(&self) -> String {
         non_empty(&self.namespace).unwrap_or("default").to_string()
     }
 
-    fn chart_request(&self) -> ChartRequest {
-        let mut values = self.values.clone().unwrap_or_default();
-        if let Some(v) = self.values_object.as_ref().filter(|v| !v.is_null()) {
-            values.push(helm::values_document(&v.to_json()));
+    fn timeout_secs(&self) -> u64 {
+        self.timeout.unwrap_or(300.0).max(1.0) as u64
+    }
+
+    /// The chart argument and whether `--repo` is still needed.
+    fn chart_ref(&self, stack_dir: &std::path::Path) -> (OsString, Option<String>) {
+        if let Some(p) = helm::local_chart(&self.chart, stack_dir) {
+            return (p.into_os_string(), None);
         }
-        let plain = self.set.iter().map(|s| (&s.name, &s.value, &s.kind));
-        let sensitive = self.set_sensitive.iter().map(|s| (&s.name, &s.value, &s.kind));
-        let set = plain.chain(sensitive).filter(|(n, _, _)| !n.is_empty()).map(|(n, v, t)| (n.clone(), v.clone(), t.as_deref() == Some("string"))).collect();
-        ChartRequest {
-            release: self.name.clone(),
-            chart: self.chart.clone(),
-            repository: non_empty(&self.repository).map(str::to_string),
-            version: non_empty(&self.version).map(str::to_string),
-            namespace: self.namespace(),
-            values,
-            set,
-            include_crds: !self.skip_crds.unwrap_or(false),
-            kube_version: non_empty(&self.kube_version).map(str::to_string),
+        match non_empty(&self.repository) {
+            Some(r) if r.starts_with("oci://") => (format!("{}/{}", r.trim_end_matches('/'), self.chart).into(), None),
+            Some(r) => (self.chart.clone().into(), Some(r.to_string())),
+            None => (self.chart.clone().into(), None),
         }
     }
 
-    /// Renders the chart into the desired set (None: a kind is not known yet).
-    async fn render(&self, cx: &Context) -> Result<Option<sets::Desired>> {
-        let helm = helm::find_helm(cx.helm_binary.as_deref())?;
-        let req = self.chart_request();
-        let text = helm::template(&helm, &req, &cx.stack_dir).await?;
-        let source = format!("chart {}", req.chart);
-        let mut objs: Vec<_> = parse_documents(&text, &source)?.into_iter().map(|o| (o, source.clone())).collect();
-        if self.create_namespace.unwrap_or(false) && !objs.iter().any(|(o, _)| o["kind"] == "Namespace" && o["metadata"]["name"] == req.namespace.as_str()) {
-            objs.push((json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": req.namespace}}), "create_namespace".into()));
-        }
-        sets::resolve(Some(&cx.cluster), objs, &req.namespace).await
-    }
-
-    fn options(&self) -> SetOptions {
-        let secs = self.timeout.unwrap_or(300.0).max(1.0);
-        SetOptions {
-            manager: FIELD_MANAGER.to_string(),
-            // As `helm upgrade` does, the chart's fields win over hand edits.
-            force: self.force_conflicts.unwrap_or(true),
-            wait: WaitFor { rollout: self.wait.unwrap_or(true), load_balancer: false, applications: false },
-            timeout: Duration::from_secs_f64(secs),
-            delete_timeout: Duration::from_secs_f64(secs),
-        }
-    }
-
-    async fn apply(mut self, cx: &Ctx<'_, Helm>, prior: Option<&ReleaseModel>) -> Result<ReleaseModel> {
-        let k = &cx.provider.cx;
-        let d = match self.objects.as_ref().filter(|o| !sets::has_secrets(o)) {
-            Some(planned) => desired_from_objects(planned)?,
-            None => self.render(k).await?.ok_or_else(|| {
-                KubeError::UnknownKind(format!("chart {}: some rendered kinds are not served by the cluster and no CRD in the chart defines them", self.chart))
-            })?,
+    /// `helm upgrade --install` with every argument; values files go to `files`.
+    fn upgrade_args(&self, cli: &HelmCli, stack_dir: &std::path::Path, files: &std::path::Path, dry_run: bool) -> Result<Vec<OsString>> {
+        let mut a: Vec<OsString> = Vec::new();
+        let flag = |a: &mut Vec<OsString>, f: &str, v: Option<&str>| {
+            a.push(f.into());
+            if let Some(v) = v {
+                a.push(v.into());
+            }
         };
-        let prior = prior.map(|p| tracked(&p.objects)).unwrap_or_default();
-        let h = sets::apply_set(&k.cluster, &prior, &d, &hashes(cx.private), &self.options()).await?;
-        cx.keep_private(hashes_private(&h));
-        self.objects = Some(sets::rendered(&d));
-        self.status = Some("deployed".into());
+        a.extend(["upgrade".into(), "--install".into(), self.name.clone().into()]);
+        let (chart, repo) = self.chart_ref(stack_dir);
+        a.push(chart);
+        flag(&mut a, "--namespace", Some(&self.namespace()));
+        if let Some(r) = &repo {
+            flag(&mut a, "--repo", Some(r));
+        }
+        for (f, v) in [
+            ("--version", &self.version),
+            ("--ca-file", &self.repository_ca_file),
+            ("--cert-file", &self.repository_cert_file),
+            ("--key-file", &self.repository_key_file),
+            ("--username", &self.repository_username),
+            ("--password", &self.repository_password),
+            ("--keyring", &self.keyring),
+            ("--description", &self.description),
+        ] {
+            if let Some(v) = non_empty(v) {
+                flag(&mut a, f, Some(v));
+            }
+        }
+        let on = |b: Option<bool>| b.unwrap_or(false);
+        for (f, b) in [
+            ("--create-namespace", on(self.create_namespace)),
+            ("--devel", on(self.devel) && non_empty(&self.version).is_none()),
+            ("--verify", on(self.verify)),
+            ("--pass-credentials", on(self.pass_credentials)),
+            ("--skip-crds", on(self.skip_crds)),
+            ("--no-hooks", on(self.disable_webhooks)),
+            ("--disable-openapi-validation", on(self.disable_openapi_validation)),
+            ("--reuse-values", on(self.reuse_values)),
+            ("--reset-values", on(self.reset_values)),
+            ("--cleanup-on-fail", on(self.cleanup_on_fail) && !dry_run),
+            ("--render-subchart-notes", on(self.render_subchart_notes)),
+            ("--dependency-update", on(self.dependency_update)),
+            ("--take-ownership", on(self.take_ownership)),
+        ] {
+            if b {
+                flag(&mut a, f, None);
+            }
+        }
+        if on(self.force_update) {
+            flag(&mut a, if cli.major >= 4 { "--force-replace" } else { "--force" }, None);
+        }
+        if cli.major >= 4 && self.force_conflicts.unwrap_or(true) {
+            flag(&mut a, "--force-conflicts", None);
+        }
+        flag(&mut a, "--history-max", Some(&self.max_history.unwrap_or(0).to_string()));
+        if let Some(p) = &self.postrender {
+            flag(&mut a, "--post-renderer", Some(&p.binary_path));
+            for arg in &p.args {
+                flag(&mut a, "--post-renderer-args", Some(arg));
+            }
+        }
+        // Values: documents, then the object, then the single values.
+        let mut docs = self.values.clone().unwrap_or_default();
+        if let Some(v) = self.values_object.as_ref().filter(|v| !v.is_null()) {
+            docs.push(helm::values_document(&v.to_json()));
+        }
+        for (i, doc) in docs.iter().enumerate() {
+            let f = files.join(format!("values-{i}.yaml"));
+            std::fs::write(&f, doc).map_err(|e| KubeError::Helm(format!("writing values: {e}")))?;
+            a.push("--values".into());
+            a.push(f.into_os_string());
+        }
+        for s in self.set.iter().chain(&self.set_sensitive).filter(|s| !s.name.is_empty()) {
+            let f = match s.kind.as_deref() {
+                Some("string") => "--set-string",
+                Some("literal") => "--set-literal",
+                _ => "--set",
+            };
+            flag(&mut a, f, Some(&format!("{}={}", s.name, s.value.as_deref().unwrap_or_default())));
+        }
+        for s in self.set_list.iter().filter(|s| !s.name.is_empty()) {
+            let items: Vec<String> = s.value.iter().map(|v| v.replace('\\', "\\\\").replace(',', "\\,")).collect();
+            flag(&mut a, "--set", Some(&format!("{}={{{}}}", s.name, items.join(","))));
+        }
+        // Waits, timeouts, rollback.
+        let atomic = on(self.atomic);
+        let wait = self.wait.unwrap_or(true) || atomic;
+        if dry_run {
+            flag(&mut a, "--dry-run=server", None);
+        } else {
+            if wait {
+                flag(&mut a, if cli.major >= 4 { "--wait=watcher" } else { "--wait" }, None);
+                if on(self.wait_for_jobs) {
+                    flag(&mut a, "--wait-for-jobs", None);
+                }
+            }
+            if atomic {
+                flag(&mut a, if cli.major >= 4 { "--rollback-on-failure" } else { "--atomic" }, None);
+            }
+        }
+        flag(&mut a, "--timeout", Some(&format!("{}s", self.timeout_secs())));
+        flag(&mut a, "--output", Some("json"));
+        Ok(a)
+    }
+
+    /// Runs `helm upgrade --install` (or its server-side dry run).
+    async fn upgrade(&self, k: &Context, dry_run: bool) -> Result<Release> {
+        let cli = k.helm()?;
+        let files = tempfile::tempdir().map_err(|e| KubeError::Helm(format!("a directory for the values files: {e}")))?;
+        let kubeconfig = k.connection.helm_kubeconfig(&k.stack_dir).await?;
+        let env = RunEnv { kubeconfig: &kubeconfig, cwd: &k.stack_dir };
+        if on_lint(self) && !dry_run {
+            let (chart, _) = self.chart_ref(&k.stack_dir);
+            if std::path::Path::new(&chart).exists() {
+                cli.run(&format!("helm lint of {}", self.chart), &["lint".into(), chart], &env).await?;
+            }
+        }
+        let args = self.upgrade_args(cli, &k.stack_dir, files.path(), dry_run)?;
+        let what = format!("helm upgrade --install {} ({}){}", self.name, self.chart, if dry_run { " --dry-run=server" } else { "" });
+        let j = cli.run_json(&what, &args, &env).await?;
+        Ok(Release::from_upgrade(&j))
+    }
+
+    /// Installs or upgrades, and returns the model as the release now is.
+    async fn apply(mut self, cx: &Ctx<'_, Helm>, creating: bool) -> Result<ReleaseModel> {
+        let k = &cx.provider.cx;
+        if creating && !self.upgrade_install.unwrap_or(false) {
+            if let Some(r) = k.release(&self.name, &self.namespace()).await? {
+                return Err(KubeError::Helm(format!(
+                    "helm_release {}: a release {}/{} already exists (revision {}, {}): import it (id {}/{}), or set upgrade_install = true to take it over",
+                    self.name, r.namespace, r.name, r.revision, r.status, r.namespace, r.name
+                )));
+            }
+        }
+        let r = self.upgrade(k, false).await?;
+        self.fill(k, &r).await?;
         Ok(self)
+    }
+
+    /// Sets the computed attributes from the release.
+    async fn fill(&mut self, k: &Context, r: &Release) -> Result<()> {
+        self.id = Some(self.name.clone());
+        self.status = Some(r.status.clone());
+        self.metadata = Some(metadata(r));
+        if let Some(objects) = release_objects(k, r).await? {
+            self.objects = Some(objects);
+        }
+        Ok(())
+    }
+}
+
+fn on_lint(m: &ReleaseModel) -> bool {
+    m.lint.unwrap_or(false)
+}
+
+/// The release's objects as `objects` keeps them; None when a kind's
+/// scope is not known yet (its CRD is installed by the release).
+async fn release_objects(k: &Context, r: &Release) -> Result<Option<BTreeMap<String, String>>> {
+    let source = format!("release {}", r.name);
+    let objs: Vec<(Json, String)> = parse_documents(&r.manifest, &source)?.into_iter().map(|o| (o, source.clone())).collect();
+    Ok(sets::resolve(Some(&k.cluster), objs, &r.namespace).await?.map(|d| sets::rendered(&d)))
+}
+
+fn metadata(r: &Release) -> ReleaseMetadata {
+    ReleaseMetadata {
+        name: Some(r.name.clone()),
+        namespace: Some(r.namespace.clone()),
+        revision: Some(r.revision),
+        chart: Some(r.chart.clone()),
+        version: Some(r.chart_version.clone()),
+        app_version: Some(r.app_version.clone()),
+        values: Some(r.values.to_string()),
+        first_deployed: Some(r.first_deployed),
+        last_deployed: Some(r.last_deployed),
+        notes: Some(r.notes.clone()),
+    }
+}
+
+impl Context {
+    /// The helm program (found when the provider was configured).
+    pub fn helm(&self) -> Result<&HelmCli> {
+        self.helm.as_ref().map_err(|e| KubeError::Helm(e.clone()))
+    }
+
+    /// The release, or None when helm has none by that name.
+    pub async fn release(&self, name: &str, namespace: &str) -> Result<Option<Release>> {
+        let kubeconfig = self.connection.helm_kubeconfig(&self.stack_dir).await?;
+        self.helm()?.release(name, namespace, &RunEnv { kubeconfig: &kubeconfig, cwd: &self.stack_dir }).await
+    }
+}
+
+/// Whether the configuration (not the computed attributes) differs.
+fn config_changed(prior: &Value, planned: &Value) -> bool {
+    match (prior.as_map(), planned.as_map()) {
+        (Some(p), Some(n)) => n.iter().any(|(k, v)| {
+            let unmarked = |v: &Value| v.clone().unmark_deep().0;
+            !COMPUTED.contains(&k.as_str()) && p.get(k).map(unmarked) != Some(unmarked(v))
+        }),
+        _ => true,
     }
 }
 
@@ -175,35 +470,70 @@ impl Resource<Helm> for HelmRelease {
     type Model = ReleaseModel;
     const TYPE: &'static str = "helm_release";
 
+    /// `set`, `set_list` and `set_sensitive` items with every key (an
+    /// object written without `type` is the same as one with `type = null`),
+    /// so the configuration compares equal with what state keeps.
+    fn canonical_config(&self, config: &mut Value) {
+        fn items<T: Model>(config: &Value, key: &str) -> Option<Value> {
+            let v = config.get(key).filter(|v| !v.is_null()).unwrap_or(&Value::List(Vec::new())).clone();
+            let v = &v;
+            if !v.is_wholly_known() {
+                return None;
+            }
+            let sensitive = v.is_sensitive();
+            let list: Vec<T> = v.unmarked().as_list()?.iter().map(T::from_value).collect::<std::result::Result<_, _>>().ok()?;
+            Some(Value::List(list.iter().map(Model::to_value).collect()).mark_if(sensitive))
+        }
+        for (key, v) in [
+            ("set", items::<SetValue>(config, "set")),
+            ("set_sensitive", items::<SetValue>(config, "set_sensitive")),
+            ("set_list", items::<SetListValue>(config, "set_list")),
+        ] {
+            if let Some(v) = v {
+                set(config, key, v);
+            }
+        }
+    }
+
     fn validate(&self, config: &Value) -> Vec<(AttrPath, String)> {
         let mut out = Vec::new();
-        if config.get("objects").is_some_and(|o| !o.is_null()) {
-            out.push((AttrPath::attr("objects"), "is set by the provider from the rendered chart".to_string()));
-        }
-        for s in config.get("set").and_then(Value::as_list).unwrap_or(&[]) {
-            if let Some(t) = get_str(s, "type") {
-                if t != "auto" && t != "string" {
-                    out.push((AttrPath::attr("set"), format!("type must be \"auto\" or \"string\", got {t:?}")));
+        for attr in ["set", "set_sensitive"] {
+            for s in config.get(attr).and_then(Value::as_list).unwrap_or(&[]) {
+                if let Some(t) = get_str(s, "type") {
+                    if !SET_TYPES.contains(&t) {
+                        out.push((AttrPath::attr(attr), format!("type must be \"auto\", \"string\" or \"literal\", got {t:?}")));
+                    }
                 }
             }
+        }
+        let is_true = |k: &str| config.get(k).and_then(Value::as_bool).unwrap_or(false);
+        if is_true("reuse_values") && is_true("reset_values") {
+            out.push((AttrPath::attr("reset_values"), "reuse_values and reset_values contradict each other".to_string()));
         }
         out
     }
 
-    /// The chart rendered now (a missing helm is an error now, not halfway
-    /// through an apply), when the configuration is known.
-    async fn modify_plan(&self, cx: &Ctx<'_, Helm>, _prior: Option<&Value>, planned: &mut Value, _replace: &mut Vec<AttrPath>) -> Result<()> {
+    /// The upgrade dry-run now (a missing helm, a chart that does not
+    /// render or a namespace that is missing fail the plan, not the apply),
+    /// when the configuration is known: its objects are the plan's.
+    async fn modify_plan(&self, cx: &Ctx<'_, Helm>, prior: Option<&Value>, planned: &mut Value, _replace: &mut Vec<AttrPath>) -> Result<()> {
         let k = &cx.provider.cx;
-        helm::find_helm(k.helm_binary.as_deref())?;
+        k.helm()?;
         let objects = if config_known(planned, &COMPUTED) {
-            match ReleaseModel::from_value(planned)?.render(k).await? {
-                Some(d) => objects_value(&sets::rendered(&d)),
+            let m = ReleaseModel::from_value(planned)?;
+            let r = m.upgrade(k, true).await?;
+            match release_objects(k, &r).await? {
+                Some(o) => objects_value(&o),
                 None => Value::Unknown,
             }
         } else {
             Value::Unknown
         };
         let name = get_str(planned, "name").unwrap_or_default().to_string();
+        let unchanged = prior.is_some_and(|p| !config_changed(p, planned) && p.get("objects") == Some(&objects) && get_str(p, "status") == Some("deployed"));
+        if !unchanged {
+            set(planned, "metadata", Value::Unknown);
+        }
         set(planned, "objects", objects);
         set(planned, "id", Value::from(name));
         set(planned, "status", Value::from("deployed"));
@@ -211,32 +541,56 @@ impl Resource<Helm> for HelmRelease {
     }
 
     async fn create(&self, cx: &Ctx<'_, Helm>, planned: ReleaseModel) -> Result<ReleaseModel> {
-        planned.apply(cx, None).await
+        planned.apply(cx, true).await
     }
 
-    async fn update(&self, cx: &Ctx<'_, Helm>, prior: ReleaseModel, planned: ReleaseModel) -> Result<ReleaseModel> {
-        planned.apply(cx, Some(&prior)).await
+    async fn update(&self, cx: &Ctx<'_, Helm>, _prior: ReleaseModel, planned: ReleaseModel) -> Result<ReleaseModel> {
+        planned.apply(cx, false).await
     }
 
     async fn read(&self, cx: &Ctx<'_, Helm>, mut current: ReleaseModel) -> Result<Option<ReleaseModel>> {
-        let t = tracked(&current.objects);
-        if t.is_empty() {
-            return Ok(Some(current));
-        }
-        let fresh = sets::read_set(&cx.provider.cx.cluster, &t, &hashes(cx.private), FIELD_MANAGER).await?;
-        if fresh.is_empty() {
-            // Every object is gone: so is the set.
-            return Ok(None);
-        }
-        current.objects = Some(fresh);
+        let k = &cx.provider.cx;
+        let Some(r) = k.release(&current.name, &current.namespace()).await? else { return Ok(None) };
+        current.fill(k, &r).await?;
         Ok(Some(current))
     }
 
     async fn delete(&self, cx: &Ctx<'_, Helm>, prior: ReleaseModel) -> Result<()> {
-        sets::delete_set(&cx.provider.cx.cluster, &tracked(&prior.objects), prior.options().delete_timeout).await
+        let k = &cx.provider.cx;
+        let cli = k.helm()?;
+        let kubeconfig = k.connection.helm_kubeconfig(&k.stack_dir).await?;
+        let env = RunEnv { kubeconfig: &kubeconfig, cwd: &k.stack_dir };
+        let ns = prior.namespace();
+        let mut args: Vec<OsString> = ["uninstall", prior.name.as_str(), "--namespace", ns.as_str()].map(OsString::from).to_vec();
+        if prior.disable_webhooks.unwrap_or(false) {
+            args.push("--no-hooks".into());
+        }
+        args.push(if cli.major >= 4 { "--wait=watcher" } else { "--wait" }.into());
+        args.extend(["--timeout".into(), format!("{}s", prior.timeout_secs()).into()]);
+        match cli.run(&format!("helm uninstall {ns}/{}", prior.name), &args, &env).await {
+            Ok(_) => Ok(()),
+            Err(KubeError::Helm(m)) if m.contains("not found") => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
-    async fn import(&self, _cx: &Ctx<'_, Helm>, _id: &str) -> Result<Option<ReleaseModel>> {
-        Err(refuse_import(<Self as Resource<Helm>>::TYPE))
+    /// `namespace/name` (or a name in "default"): a release made by
+    /// `helm install` (or any other), from then on managed here.
+    async fn import(&self, cx: &Ctx<'_, Helm>, id: &str) -> Result<Option<ReleaseModel>> {
+        let (ns, name) = id.split_once('/').unwrap_or(("default", id));
+        if ns.is_empty() || name.is_empty() || name.contains('/') {
+            return Err(KubeError::Config(format!("import id {id:?}: expected namespace/name")));
+        }
+        let k = &cx.provider.cx;
+        let Some(r) = k.release(name, ns).await? else { return Ok(None) };
+        let mut m = ReleaseModel {
+            name: r.name.clone(),
+            namespace: Some(r.namespace.clone()),
+            chart: r.chart.clone(),
+            version: Some(r.chart_version.clone()),
+            ..ReleaseModel::default()
+        };
+        m.fill(k, &r).await?;
+        Ok(Some(m))
     }
 }

@@ -29,9 +29,16 @@ pub struct ManifestModel {
     /// the object, as an HCL object (apiVersion, kind, metadata, ...)
     #[sdk(required)]
     pub manifest: Value,
-    /// the object as the cluster has it
+    /// the object as the cluster has it (computed only: as optional, every
+    /// status change a controller makes would be drift)
     #[sdk(computed)]
     pub object: Option<Value>,
+    /// manifest fields the API server may change at apply (admission
+    /// webhooks, defaulting), never shown as drift: paths such as
+    /// metadata.annotations or spec.template.metadata.labels["team"]
+    /// (default: metadata.annotations and metadata.labels)
+    #[sdk(optional)]
+    pub computed_fields: Option<Vec<String>>,
     /// wait for workloads to roll out (default true)
     #[sdk(optional)]
     pub wait_for_rollout: Option<bool>,
@@ -148,6 +155,60 @@ impl ManifestModel {
     }
 }
 
+/// One step of a `computed_fields` path.
+#[derive(Debug, PartialEq)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// `spec.template.metadata.labels["app.kubernetes.io/name"]`, `spec.ports[0].port`.
+fn parse_field_path(p: &str) -> Vec<Step> {
+    let mut out = Vec::new();
+    let mut rest = p.trim();
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('[') {
+            let end = match r.strip_prefix('"') {
+                Some(quoted) => quoted.find('"').map(|i| i + 2),
+                None => r.find(']'),
+            };
+            let Some(end) = end else { break };
+            let inner = &r[..end];
+            match inner.trim_matches('"').parse::<usize>() {
+                Ok(i) if !inner.starts_with('"') => out.push(Step::Index(i)),
+                _ => out.push(Step::Key(inner.trim_matches('"').to_string())),
+            }
+            rest = r[end..].trim_start_matches(']').trim_start_matches('.');
+        } else {
+            let end = rest.find(['.', '[']).unwrap_or(rest.len());
+            out.push(Step::Key(rest[..end].to_string()));
+            rest = rest[end..].strip_prefix('.').unwrap_or(&rest[end..]);
+        }
+    }
+    out
+}
+
+/// Puts `desired`'s value at `path` into `seen` (where both have the parent).
+fn keep_path(seen: &mut Json, desired: &Json, path: &[Step]) {
+    let Some((first, rest)) = path.split_first() else {
+        *seen = desired.clone();
+        return;
+    };
+    let (s, d) = match first {
+        Step::Key(k) => (seen.get_mut(k.as_str()), desired.get(k.as_str())),
+        Step::Index(i) => (seen.get_mut(*i), desired.get(*i)),
+    };
+    match (s, d) {
+        (Some(s), Some(d)) => keep_path(s, d, rest),
+        (None, Some(d)) if rest.is_empty() => {
+            if let (Step::Key(k), Some(m)) = (first, seen.as_object_mut()) {
+                m.insert(k.clone(), d.clone());
+            }
+        }
+        _ => {}
+    }
+}
+
 /// The manifest an imported object starts from: the object without what
 /// the server fills in.
 fn importable(live: &Json) -> Json {
@@ -165,6 +226,28 @@ fn importable(live: &Json) -> Json {
 
 /// The `kubernetes_manifest` resource type.
 pub struct Manifest;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn computed_fields_paths_parse_and_keep_the_manifest_value() {
+        assert_eq!(parse_field_path("metadata.labels"), vec![Step::Key("metadata".into()), Step::Key("labels".into())]);
+        assert_eq!(
+            parse_field_path(r#"metadata.annotations["example.com/x.y"]"#),
+            vec![Step::Key("metadata".into()), Step::Key("annotations".into()), Step::Key("example.com/x.y".into())]
+        );
+        assert_eq!(parse_field_path("spec.ports[1].port"), vec![Step::Key("spec".into()), Step::Key("ports".into()), Step::Index(1), Step::Key("port".into())]);
+        let desired = json!({"metadata": {"annotations": {"a": "1"}}, "spec": {"ports": [{"port": 80}]}});
+        let mut seen = json!({"metadata": {"annotations": {"a": "changed by a webhook"}}, "spec": {"ports": [{"port": 8080}]}});
+        keep_path(&mut seen, &desired, &parse_field_path("metadata.annotations"));
+        assert_eq!(seen["metadata"]["annotations"]["a"], "1");
+        assert_eq!(seen["spec"]["ports"][0]["port"], 8080, "other fields stay observed");
+        keep_path(&mut seen, &desired, &parse_field_path("spec.ports[0].port"));
+        assert_eq!(seen["spec"]["ports"][0]["port"], 80);
+    }
+}
 
 #[async_trait]
 impl Resource<Kubernetes> for Manifest {
@@ -220,7 +303,11 @@ impl Resource<Kubernetes> for Manifest {
         let (manager, _) = field_manager(&current.field_manager);
         let desired = current.manifest.to_json();
         let hash = cx.private.and_then(|p| p["hash"].as_str());
-        let seen = fields::observed(&desired, &live, &manager, hash);
+        let mut seen = fields::observed(&desired, &live, &manager, hash);
+        let paths = current.computed_fields.clone().unwrap_or_else(|| vec!["metadata.annotations".into(), "metadata.labels".into()]);
+        for p in &paths {
+            keep_path(&mut seen, &desired, &parse_field_path(p));
+        }
         if seen != desired {
             current.manifest = Value::from_json(&seen);
         }

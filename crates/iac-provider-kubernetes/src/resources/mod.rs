@@ -5,6 +5,7 @@
 pub mod helm_release;
 pub mod manifest;
 pub mod manifests;
+pub mod typed;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -1,0 +1,328 @@
+//! `helm_release` as Helm's own release, with the real helm
+//! (`scripts/install-tools` puts it in .tools/bin) against the fake API
+//! server, on a test chart with hooks (tests/fixtures/charts/hooked):
+//! a release iac makes is stored as Helm stores it, so `helm list` and
+//! `helm history` see it and `helm rollback` rolls it back (which the next
+//! plan shows as a change back); hooks run in weight order with their
+//! delete policies; a release made by `helm install` is imported and then
+//! upgraded by iac; an `atomic` upgrade whose rollout fails is rolled back.
+//! The stacks use the helm provider 3.x syntax (`set = [{ ... }]`), and
+//! the 2.x block form of the same arguments.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+use futures::StreamExt;
+use iac_core::plan::Action;
+use kube::api::{ApiResource, DynamicObject, WatchEvent, WatchParams};
+use serde_json::Value as Json;
+
+const CONFIGMAP: Kind = ("v1", "ConfigMap", "configmaps");
+const DEPLOYMENT: Kind = ("apps/v1", "Deployment", "deployments");
+const JOB: Kind = ("batch/v1", "Job", "jobs");
+const SECRET: Kind = ("v1", "Secret", "secrets");
+
+fn chart() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/charts/hooked").display().to_string()
+}
+
+fn helm_bin() -> PathBuf {
+    iac_testkit::tools::tool("helm")
+}
+
+struct Release<'a> {
+    name: &'a str,
+    replicas: u32,
+    image: &'a str,
+    /// `set` in the helm provider 3.x form, else 2.x blocks.
+    v3_syntax: bool,
+    atomic: bool,
+}
+
+impl Default for Release<'_> {
+    fn default() -> Self {
+        Release { name: "demo", replicas: 1, image: "registry.example/app:1.0", v3_syntax: true, atomic: false }
+    }
+}
+
+fn stack(url: &str, r: &Release<'_>) -> String {
+    let set = if r.v3_syntax {
+        format!("  set = [\n    {{ name = \"replicas\", value = \"{}\" }},\n    {{ name = \"image\", value = \"{}\", type = \"string\" }},\n  ]\n  set_list = [{{ name = \"extra\", value = [\"a\", \"b,c\"] }}]\n", r.replicas, r.image)
+    } else {
+        format!("  set {{\n    name  = \"replicas\"\n    value = \"{}\"\n  }}\n  set {{\n    name  = \"image\"\n    value = \"{}\"\n    type  = \"string\"\n  }}\n  set_list {{\n    name  = \"extra\"\n    value = [\"a\", \"b,c\"]\n  }}\n", r.replicas, r.image)
+    };
+    format!(
+        r#"provider "helm" {{
+  helm_binary      = "{helm}"
+  poll_interval_ms = 20
+  kubernetes {{
+    host  = "{url}"
+    token = "test-token"
+  }}
+}}
+
+resource "helm_release" "app" {{
+  name             = "{name}"
+  chart            = "{chart}"
+  namespace        = "apps"
+  create_namespace = true
+  wait_for_jobs    = true
+  atomic           = {atomic}
+  timeout          = 20
+  values           = [yamlencode({{ message = "from iac" }})]
+{set}}}
+
+output "revision" {{
+  value = helm_release.app.metadata.revision
+}}
+"#,
+        helm = helm_bin().display(),
+        name = r.name,
+        chart = chart(),
+        atomic = r.atomic,
+    )
+}
+
+/// Runs the real helm against the simulator (its own HOME and kubeconfig).
+fn helm(url: &str, home: &Path, args: &[&str]) -> (bool, String) {
+    let kubeconfig = home.join("kubeconfig");
+    if !kubeconfig.exists() {
+        std::fs::create_dir_all(home).unwrap();
+        let kc = format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: sim\n  cluster:\n    server: {url}\nusers:\n- name: u\n  user:\n    token: test-token\ncontexts:\n- name: sim\n  context:\n    cluster: sim\n    user: u\ncurrent-context: sim\n"
+        );
+        std::fs::write(&kubeconfig, kc).unwrap();
+    }
+    let out = std::process::Command::new(helm_bin())
+        .args(args)
+        .env("HOME", home)
+        .env("KUBECONFIG", &kubeconfig)
+        .env_remove("HELM_BINARY")
+        .output()
+        .expect("helm runs");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
+
+fn helm_json(url: &str, home: &Path, args: &[&str]) -> Json {
+    let (ok, text) = helm(url, home, args);
+    assert!(ok, "helm {args:?} failed: {text}");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("helm {args:?} printed no JSON ({e}): {text}"))
+}
+
+fn revisions(url: &str, home: &Path, name: &str) -> Vec<(i64, String, String)> {
+    let h = helm_json(url, home, &["history", name, "--namespace", "apps", "--output", "json"]);
+    h.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["revision"].as_i64().unwrap(), r["status"].as_str().unwrap().to_string(), r["description"].as_str().unwrap_or_default().to_string()))
+        .collect()
+}
+
+/// The plan's changes, each with the attributes it changes (what a failure shows).
+fn explained(p: &iac_core::plan::Plan) -> String {
+    let mut out = Vec::new();
+    for c in p.changes.iter().filter(|c| c.action != Action::NoOp) {
+        let (b, a) = (c.before.to_json(), c.after.to_json());
+        let keys: Vec<String> = a
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(k, v)| b.get(k.as_str()) != Some(*v))
+            .map(|(k, v)| format!("{k}: {} -> {v}", b.get(k.as_str()).cloned().unwrap_or(Json::Null)))
+            .collect();
+        out.push(format!("{:?} {}: {}", c.action, c.addr, keys.join("; ")));
+    }
+    out.join("\n")
+}
+
+fn assert_no_changes(p: &iac_core::plan::Plan, what: &str) {
+    assert!(changes(p).is_empty(), "{what}: {}", explained(p));
+}
+
+fn rv(o: &Json) -> u64 {
+    o["metadata"]["resourceVersion"].as_str().and_then(|s| s.parse().ok()).expect("a resourceVersion")
+}
+
+async fn output(env: &iac_engine::ops::Env, name: &str) -> Json {
+    let state = iac_engine::ops::read_state(env.backend.as_ref()).await.expect("the state reads");
+    state.outputs.get(name).map(|o| o.value.clone()).unwrap_or(Json::Null)
+}
+
+/// Merges fault rules into the running simulator.
+fn configure(sim: &iac_kube_sim::RunningSim, faults: Json) {
+    let mut opts = sim.options();
+    opts.faults = serde_json::from_value(faults).expect("fault rules");
+    sim.set_options(opts);
+}
+
+/// Every event of the Jobs in `ns`, as (type, resourceVersion, succeeded), collected until the task is aborted.
+fn watch_jobs(url: String, ns: &'static str) -> (tokio::task::JoinHandle<()>, std::sync::Arc<std::sync::Mutex<Vec<(String, u64, i64)>>>) {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let out = seen.clone();
+    let task = tokio::spawn(async move {
+        let kube = Actor::new(&url).await;
+        let ar = ApiResource { group: "batch".into(), version: "v1".into(), api_version: "batch/v1".into(), kind: "Job".into(), plural: "jobs".into() };
+        let api: kube::Api<DynamicObject> = kube::Api::namespaced_with(kube.client.clone(), ns, &ar);
+        let mut stream = api.watch(&WatchParams::default().timeout(290), "0").await.expect("a watch on Jobs").boxed();
+        while let Some(ev) = stream.next().await {
+            let (kind, o) = match ev {
+                Ok(WatchEvent::Added(o)) => ("ADDED", o),
+                Ok(WatchEvent::Modified(o)) => ("MODIFIED", o),
+                Ok(WatchEvent::Deleted(o)) => ("DELETED", o),
+                _ => continue,
+            };
+            let j = serde_json::to_value(o).unwrap();
+            let succeeded = j["status"]["succeeded"].as_i64().unwrap_or(0);
+            out.lock().unwrap().push((kind.to_string(), rv(&j), succeeded));
+        }
+    });
+    (task, seen)
+}
+
+#[test]
+fn a_release_made_by_iac_is_helms_own_with_hooks_in_order_and_rollback_seen() {
+    rt().block_on(async {
+        let sim = sim().await;
+        let url = sim.url();
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("helm-home");
+        let env = env(tmp.path());
+        let kube = Actor::new(&url).await;
+        let (watcher, jobs) = watch_jobs(url.clone(), "apps");
+
+        let st = write_stack(tmp.path(), &stack(&url, &Release::default()));
+        let p = plan(&st, &env).await;
+        let keys = object_keys(&change(&p, "helm_release.app").after);
+        assert_eq!(keys, vec!["apps/v1/Deployment/apps/demo-app", "v1/ConfigMap/apps/demo-config"], "the release's objects, hooks left out");
+        apply(&st, &env, p).await;
+
+        // Helm's own record: the release Secret, helm list, helm status.
+        let secret = kube.get(SECRET, Some("apps"), "sh.helm.release.v1.demo.v1").await.expect("the release is stored as Helm stores it");
+        assert_eq!(secret["type"], "helm.sh/release.v1");
+        assert_eq!(secret["metadata"]["labels"]["owner"], "helm");
+        let list = helm_json(&url, &home, &["list", "--namespace", "apps", "--output", "json"]);
+        assert_eq!(list[0]["name"], "demo", "{list}");
+        assert_eq!(list[0]["status"], "deployed");
+        assert_eq!(list[0]["chart"], "hooked-0.1.0");
+        let values = helm_json(&url, &home, &["get", "values", "demo", "--namespace", "apps", "--output", "json"]);
+        assert_eq!(values["message"], "from iac");
+        assert_eq!(values["extra"], serde_json::json!(["a", "b,c"]), "set_list items keep their commas");
+        assert_eq!(output(&env, "revision").await, 1);
+
+        // Hooks: in weight order around the release's objects, each delete policy honoured.
+        let first = kube.get(CONFIGMAP, Some("apps"), "demo-pre-first").await.expect("a kept pre-install hook");
+        let last = kube.get(CONFIGMAP, Some("apps"), "demo-pre-last").await.expect("a kept pre-install hook");
+        let config = kube.get(CONFIGMAP, Some("apps"), "demo-config").await.expect("the release's ConfigMap");
+        let post = kube.get(CONFIGMAP, Some("apps"), "demo-post").await.expect("the post-install hook");
+        assert!(rv(&first) < rv(&last) && rv(&last) < rv(&config) && rv(&config) < rv(&post), "pre hooks by weight, then the release, then post hooks");
+        assert!(kube.get(JOB, Some("apps"), "demo-pre-migrate").await.is_none(), "hook-succeeded: the Job is deleted once it succeeded");
+        {
+            let seen = jobs.lock().unwrap().clone();
+            let added = seen.iter().find(|e| e.0 == "ADDED").expect("the hook Job was created").1;
+            let done = seen.iter().find(|e| e.2 > 0).expect("the hook Job succeeded").1;
+            assert!(seen.iter().any(|e| e.0 == "DELETED"), "{seen:?}");
+            assert!(rv(&first) < added && done < rv(&last), "the Job ran between the hooks of lower and higher weight, and finished first: {seen:?}");
+        }
+        assert_eq!(kube.get(DEPLOYMENT, Some("apps"), "demo-app").await.unwrap()["status"]["availableReplicas"], 1, "the apply waited for the rollout");
+        assert_no_changes(&plan(&st, &env).await, "an applied release plans no change");
+
+        // An upgrade (2.x block syntax this time): one object changes, a new revision.
+        let st = write_stack(tmp.path(), &stack(&url, &Release { replicas: 2, v3_syntax: false, ..Release::default() }));
+        let p = plan(&st, &env).await;
+        let c = change(&p, "helm_release.app");
+        assert_eq!(c.action, Action::Update);
+        let (before, after) = (c.before.get("objects").unwrap().as_map().unwrap(), c.after.get("objects").unwrap().as_map().unwrap());
+        let changed: Vec<&String> = after.iter().filter(|(k, v)| before.get(k.as_str()) != Some(*v)).map(|(k, _)| k).collect();
+        assert_eq!(changed, vec!["apps/v1/Deployment/apps/demo-app"]);
+        apply(&st, &env, p).await;
+        assert_eq!(kube.get(DEPLOYMENT, Some("apps"), "demo-app").await.unwrap()["spec"]["replicas"], 2);
+        let post2 = kube.get(CONFIGMAP, Some("apps"), "demo-post").await.unwrap();
+        assert_ne!(post2["metadata"]["uid"], post["metadata"]["uid"], "before-hook-creation: the hook was replaced");
+        assert_eq!(post2["data"]["revision"], "2");
+        assert_eq!(revisions(&url, &home, "demo").iter().map(|r| r.1.as_str()).collect::<Vec<_>>(), ["superseded", "deployed"]);
+        assert_no_changes(&plan(&st, &env).await, "after the upgrade");
+
+        // helm rollback outside iac: Helm does it, and the next plan puts the configuration back.
+        let (ok, text) = helm(&url, &home, &["rollback", "demo", "1", "--namespace", "apps", "--wait"]);
+        assert!(ok, "{text}");
+        assert_eq!(kube.get(DEPLOYMENT, Some("apps"), "demo-app").await.unwrap()["spec"]["replicas"], 1, "helm rolled the release back");
+        let p = plan(&st, &env).await;
+        assert_eq!(changes(&p), vec!["Update helm_release.app"], "the rollback is seen");
+        apply(&st, &env, p).await;
+        assert_eq!(kube.get(DEPLOYMENT, Some("apps"), "demo-app").await.unwrap()["spec"]["replicas"], 2);
+        assert_eq!(revisions(&url, &home, "demo").last().unwrap().0, 4);
+
+        // Destroy: helm uninstall, pre-delete hook and all.
+        destroy(&st, &env).await;
+        let list = helm_json(&url, &home, &["list", "--namespace", "apps", "--output", "json"]);
+        assert_eq!(list, serde_json::json!([]), "the release is gone");
+        assert!(kube.get(DEPLOYMENT, Some("apps"), "demo-app").await.is_none());
+        assert!(kube.get(SECRET, Some("apps"), "sh.helm.release.v1.demo.v1").await.is_none());
+        watcher.abort();
+        sim.stop().await;
+    });
+}
+
+#[test]
+fn a_release_made_by_helm_install_is_imported_then_upgraded_by_iac() {
+    rt().block_on(async {
+        let sim = sim().await;
+        let url = sim.url();
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("helm-home");
+        let env = env(tmp.path());
+        let (ok, text) = helm(&url, &home, &["install", "legacy", &chart(), "--namespace", "apps", "--create-namespace", "--wait", "--set", "replicas=3"]);
+        assert!(ok, "{text}");
+
+        let st = write_stack(tmp.path(), &stack(&url, &Release { name: "legacy", ..Release::default() }));
+        // Without import, creating over it is refused, naming the way out.
+        let err = try_apply(&st, &env, plan(&st, &env).await).await.unwrap_err();
+        assert!(err.contains("already exists") && err.contains("apps/legacy"), "{err}");
+
+        iac_engine::ops::import(&st, &env, "helm_release.app".parse().unwrap(), "apps/legacy".into(), Vec::new()).await.expect("import");
+        let p = plan(&st, &env).await;
+        let c = change(&p, "helm_release.app");
+        assert_eq!(c.action, Action::Update, "the configuration's values differ from helm's");
+        assert_eq!(c.before.to_json()["metadata"]["revision"], 1, "the release helm made, read");
+        apply(&st, &env, p).await;
+        let kube = Actor::new(&url).await;
+        assert_eq!(kube.get(DEPLOYMENT, Some("apps"), "legacy-app").await.unwrap()["spec"]["replicas"], 1, "iac's values now");
+        let revs = revisions(&url, &home, "legacy");
+        assert_eq!(revs.iter().map(|r| (r.0, r.1.as_str())).collect::<Vec<_>>(), [(1, "superseded"), (2, "deployed")]);
+        assert_no_changes(&plan(&st, &env).await, "after the upgrade");
+        sim.stop().await;
+    });
+}
+
+#[test]
+fn an_atomic_upgrade_whose_rollout_fails_is_rolled_back() {
+    rt().block_on(async {
+        let sim = sim().await;
+        let url = sim.url();
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("helm-home");
+        let env = env(tmp.path());
+        let st = write_stack(tmp.path(), &stack(&url, &Release { atomic: true, ..Release::default() }));
+        converge(&st, &env).await;
+
+        // The new image never becomes ready; the old one still does.
+        configure(&sim, serde_json::json!({"never_ready": [{"kind": "Deployment", "image": "registry.example/app:broken"}]}));
+        let st = write_stack(tmp.path(), &stack(&url, &Release { atomic: true, image: "registry.example/app:broken", ..Release::default() }));
+        let err = try_apply(&st, &env, plan(&st, &env).await).await.unwrap_err();
+        assert!(err.contains("demo-app"), "the failure names the workload: {err}");
+        let kube = Actor::new(&url).await;
+        let d = kube.get(DEPLOYMENT, Some("apps"), "demo-app").await.unwrap();
+        assert_eq!(d["spec"]["template"]["spec"]["containers"][0]["image"], "registry.example/app:1.0", "rolled back to the working image");
+        let revs = revisions(&url, &home, "demo");
+        let last = revs.last().unwrap();
+        assert_eq!((last.0, last.1.as_str()), (3, "deployed"), "{revs:?}");
+        assert!(last.2.contains("Rollback to 1"), "{revs:?}");
+        assert_eq!(revs[1].1, "failed", "{revs:?}");
+        // The configuration still asks for the new image: the next plan tries again.
+        assert_eq!(changes(&plan(&st, &env).await), vec!["Update helm_release.app"]);
+        sim.stop().await;
+    });
+}

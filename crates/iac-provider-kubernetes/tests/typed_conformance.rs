@@ -1,0 +1,404 @@
+//! The typed Kubernetes resources and data sources pass the provider
+//! conformance suite against the fake API server, under their `_v1` names
+//! and their upstream names without it: exact plans, wholly known state
+//! that fits the schema, empty re-plans and refreshes, import by id,
+//! destroy, and deletion out of band seen by refresh.
+
+mod common;
+
+use common::*;
+use iac_core::plan::Action::{Create, Read, Update};
+use iac_testkit::conformance::provider::{run, Case, Step};
+
+fn v1(url: &str, color: &str, owner: &str) -> String {
+    format!(
+        r#"{providers}
+resource "kubernetes_namespace_v1" "team" {{
+  metadata {{
+    name   = "team-a"
+    labels = {{ team = "a" }}
+  }}
+}}
+
+resource "kubernetes_config_map_v1" "settings" {{
+  metadata {{
+    name      = "settings"
+    namespace = kubernetes_namespace_v1.team.metadata[0].name
+  }}
+  data = {{ color = "{color}" }}
+}}
+
+resource "kubernetes_secret_v1" "creds" {{
+  metadata {{
+    name        = "creds"
+    namespace   = kubernetes_namespace_v1.team.metadata[0].name
+    annotations = {{ "example.com/rotated" = "{color}" }}
+  }}
+  data = {{ password = "s3cret-{color}" }}
+}}
+
+resource "kubernetes_service_account_v1" "app" {{
+  metadata {{
+    name      = "app"
+    namespace = kubernetes_namespace_v1.team.metadata[0].name
+  }}
+  image_pull_secret {{
+    name = "regcred"
+  }}
+  automount_service_account_token = false
+}}
+
+resource "kubernetes_storage_class_v1" "fast" {{
+  metadata {{
+    name = "fast"
+  }}
+  storage_provisioner = "ebs.csi.aws.com"
+  volume_binding_mode = "WaitForFirstConsumer"
+  parameters          = {{ type = "gp3" }}
+}}
+
+resource "kubernetes_cluster_role_v1" "reader" {{
+  metadata {{
+    name = "reader"
+  }}
+  rule {{
+    api_groups = [""]
+    resources  = ["pods", "configmaps"]
+    verbs      = ["get", "list"]
+  }}
+}}
+
+resource "kubernetes_cluster_role_binding_v1" "reader" {{
+  metadata {{
+    name = "reader"
+  }}
+  role_ref {{
+    kind = "ClusterRole"
+    name = kubernetes_cluster_role_v1.reader.metadata[0].name
+  }}
+  subject {{
+    kind      = "ServiceAccount"
+    name      = kubernetes_service_account_v1.app.metadata[0].name
+    namespace = "team-a"
+  }}
+}}
+
+resource "kubernetes_labels" "settings" {{
+  api_version = "v1"
+  kind        = "ConfigMap"
+  metadata {{
+    name      = kubernetes_config_map_v1.settings.metadata[0].name
+    namespace = "team-a"
+  }}
+  labels = {{ owner = "{owner}" }}
+}}
+
+resource "kubernetes_annotations" "settings" {{
+  api_version = "v1"
+  kind        = "ConfigMap"
+  metadata {{
+    name      = kubernetes_config_map_v1.settings.metadata[0].name
+    namespace = "team-a"
+  }}
+  annotations = {{ "example.com/owner" = "{owner}" }}
+}}
+
+resource "kubernetes_config_map_v1_data" "extra" {{
+  metadata {{
+    name      = kubernetes_config_map_v1.settings.metadata[0].name
+    namespace = "team-a"
+  }}
+  data = {{ extra = "from another team" }}
+}}
+
+resource "kubernetes_manifest" "web" {{
+  manifest = {{
+    apiVersion = "v1"
+    kind       = "Service"
+    metadata   = {{ name = "web", namespace = kubernetes_namespace_v1.team.metadata[0].name }}
+    spec       = {{ selector = {{ app = "web" }}, ports = [{{ port = 80 }}] }}
+  }}
+}}
+
+data "kubernetes_resource" "settings" {{
+  api_version = "v1"
+  kind        = "ConfigMap"
+  metadata {{
+    name      = element(split("/", kubernetes_config_map_v1.settings.id), 1)
+    namespace = "team-a"
+  }}
+}}
+
+data "kubernetes_namespace_v1" "team" {{
+  metadata {{
+    name = kubernetes_namespace_v1.team.id
+  }}
+}}
+
+data "kubernetes_secret_v1" "creds" {{
+  metadata {{
+    name      = element(split("/", kubernetes_secret_v1.creds.id), 1)
+    namespace = "team-a"
+  }}
+}}
+
+data "kubernetes_config_map_v1" "settings" {{
+  metadata {{
+    name      = element(split("/", kubernetes_config_map_v1.settings.id), 1)
+    namespace = "team-a"
+  }}
+}}
+
+data "kubernetes_service_v1" "web" {{
+  metadata {{
+    name      = kubernetes_manifest.web.object.metadata.name
+    namespace = "team-a"
+  }}
+}}
+
+output "color" {{
+  value = data.kubernetes_config_map_v1.settings.data.color
+}}
+
+output "password" {{
+  value     = data.kubernetes_secret_v1.creds.data.password
+  sensitive = true
+}}
+
+output "port" {{
+  value = data.kubernetes_service_v1.web.spec[0].port[0].port
+}}
+
+output "kind" {{
+  value = data.kubernetes_resource.settings.object.kind
+}}
+
+output "finalizers" {{
+  value = data.kubernetes_namespace_v1.team.spec[0].finalizers
+}}
+"#,
+        providers = providers(url)
+    )
+}
+
+#[test]
+fn typed_v1_resources_and_data_sources_conform() {
+    rt().block_on(async {
+        let sim = sim().await;
+        let tmp = tempfile::tempdir().unwrap();
+        let stack = tmp.path().join("stack");
+        std::fs::create_dir_all(&stack).unwrap();
+        let url = sim.url();
+        let all = [
+            ("kubernetes_namespace_v1.team", Create),
+            ("kubernetes_config_map_v1.settings", Create),
+            ("kubernetes_secret_v1.creds", Create),
+            ("kubernetes_service_account_v1.app", Create),
+            ("kubernetes_storage_class_v1.fast", Create),
+            ("kubernetes_cluster_role_v1.reader", Create),
+            ("kubernetes_cluster_role_binding_v1.reader", Create),
+            ("kubernetes_labels.settings", Create),
+            ("kubernetes_annotations.settings", Create),
+            ("kubernetes_config_map_v1_data.extra", Create),
+            ("kubernetes_manifest.web", Create),
+            // Read at apply: they name objects the same apply makes.
+            ("data.kubernetes_resource.settings", Read),
+            ("data.kubernetes_namespace_v1.team", Read),
+            ("data.kubernetes_secret_v1.creds", Read),
+            ("data.kubernetes_config_map_v1.settings", Read),
+            ("data.kubernetes_service_v1.web", Read),
+        ];
+        let case = Case {
+            name: "kubernetes typed v1".into(),
+            steps: vec![
+                Step::new(v1(&url, "blue", "platform"), &all),
+                Step::new(
+                    v1(&url, "red", "apps"),
+                    &[
+                        ("kubernetes_config_map_v1.settings", Update),
+                        ("kubernetes_secret_v1.creds", Update),
+                        ("kubernetes_labels.settings", Update),
+                        ("kubernetes_annotations.settings", Update),
+                    ],
+                ),
+            ],
+            imports: vec![
+                ("kubernetes_namespace_v1.team".into(), "id".into()),
+                ("kubernetes_config_map_v1.settings".into(), "id".into()),
+                ("kubernetes_secret_v1.creds".into(), "id".into()),
+                ("kubernetes_service_account_v1.app".into(), "id".into()),
+                ("kubernetes_storage_class_v1.fast".into(), "id".into()),
+                ("kubernetes_cluster_role_v1.reader".into(), "id".into()),
+                ("kubernetes_cluster_role_binding_v1.reader".into(), "id".into()),
+            ],
+            parallelism: 4,
+            remote_objects: true,
+        };
+        run(&case, &stack, &env(tmp.path())).await;
+        sim.stop().await;
+    });
+}
+
+fn legacy(url: &str, color: &str) -> String {
+    format!(
+        r#"{providers}
+resource "kubernetes_namespace" "team" {{
+  metadata {{
+    name = "team-b"
+  }}
+  wait_for_default_service_account = false
+}}
+
+resource "kubernetes_config_map" "settings" {{
+  metadata {{
+    name      = "settings"
+    namespace = kubernetes_namespace.team.metadata[0].name
+  }}
+  data = {{ color = "{color}" }}
+}}
+
+resource "kubernetes_secret" "creds" {{
+  metadata {{
+    generate_name = "creds-"
+    namespace     = kubernetes_namespace.team.metadata[0].name
+  }}
+  binary_data = {{ key = base64encode("{color}") }}
+}}
+
+resource "kubernetes_service_account" "app" {{
+  metadata {{
+    name      = "app"
+    namespace = kubernetes_namespace.team.metadata[0].name
+  }}
+}}
+
+resource "kubernetes_storage_class" "slow" {{
+  metadata {{
+    name = "slow"
+  }}
+  storage_provisioner = "kubernetes.io/no-provisioner"
+  reclaim_policy      = "Retain"
+}}
+
+resource "kubernetes_cluster_role" "aggregate" {{
+  metadata {{
+    name   = "aggregate"
+    labels = {{ color = "{color}" }}
+  }}
+  aggregation_rule {{
+    cluster_role_selectors {{
+      match_labels = {{ "rbac.example.com/aggregate" = "true" }}
+    }}
+  }}
+}}
+
+resource "kubernetes_cluster_role_binding" "admins" {{
+  metadata {{
+    name = "admins"
+  }}
+  role_ref {{
+    kind = "ClusterRole"
+    name = "cluster-admin"
+  }}
+  subject {{
+    kind = "Group"
+    name = "platform-admins"
+  }}
+}}
+
+resource "kubernetes_manifest" "web" {{
+  manifest = {{
+    apiVersion = "v1"
+    kind       = "Service"
+    metadata   = {{ name = "web", namespace = kubernetes_namespace.team.metadata[0].name }}
+    spec       = {{ selector = {{ app = "web" }}, ports = [{{ port = 8080 }}] }}
+  }}
+}}
+
+data "kubernetes_namespace" "team" {{
+  metadata {{
+    name = kubernetes_namespace.team.id
+  }}
+}}
+
+data "kubernetes_secret" "creds" {{
+  metadata {{
+    name      = kubernetes_secret.creds.metadata[0].name
+    namespace = "team-b"
+  }}
+}}
+
+data "kubernetes_config_map" "settings" {{
+  metadata {{
+    name      = element(split("/", kubernetes_config_map.settings.id), 1)
+    namespace = "team-b"
+  }}
+}}
+
+data "kubernetes_service" "web" {{
+  metadata {{
+    name      = kubernetes_manifest.web.object.metadata.name
+    namespace = "team-b"
+  }}
+}}
+
+output "reads" {{
+  value = [data.kubernetes_namespace.team.id, data.kubernetes_config_map.settings.data.color, data.kubernetes_service.web.spec[0].port[0].port]
+}}
+
+output "secret_type" {{
+  value = data.kubernetes_secret.creds.type
+}}
+"#,
+        providers = providers(url)
+    )
+}
+
+#[test]
+fn typed_resources_under_their_upstream_names_conform() {
+    rt().block_on(async {
+        let sim = sim().await;
+        let tmp = tempfile::tempdir().unwrap();
+        let stack = tmp.path().join("stack");
+        std::fs::create_dir_all(&stack).unwrap();
+        let url = sim.url();
+        let case = Case {
+            name: "kubernetes typed".into(),
+            steps: vec![
+                Step::new(
+                    legacy(&url, "blue"),
+                    &[
+                        ("kubernetes_namespace.team", Create),
+                        ("kubernetes_config_map.settings", Create),
+                        ("kubernetes_secret.creds", Create),
+                        ("kubernetes_service_account.app", Create),
+                        ("kubernetes_storage_class.slow", Create),
+                        ("kubernetes_cluster_role.aggregate", Create),
+                        ("kubernetes_cluster_role_binding.admins", Create),
+                        ("kubernetes_manifest.web", Create),
+                        ("data.kubernetes_namespace.team", Read),
+                        ("data.kubernetes_secret.creds", Read),
+                        ("data.kubernetes_config_map.settings", Read),
+                        ("data.kubernetes_service.web", Read),
+                    ],
+                ),
+                Step::new(
+                    legacy(&url, "red"),
+                    &[("kubernetes_config_map.settings", Update), ("kubernetes_secret.creds", Update), ("kubernetes_cluster_role.aggregate", Update)],
+                ),
+            ],
+            imports: vec![
+                ("kubernetes_namespace.team".into(), "id".into()),
+                ("kubernetes_config_map.settings".into(), "id".into()),
+                ("kubernetes_service_account.app".into(), "id".into()),
+                ("kubernetes_storage_class.slow".into(), "id".into()),
+                ("kubernetes_cluster_role.aggregate".into(), "id".into()),
+                ("kubernetes_cluster_role_binding.admins".into(), "id".into()),
+            ],
+            parallelism: 4,
+            remote_objects: true,
+        };
+        run(&case, &stack, &env(tmp.path())).await;
+        sim.stop().await;
+    });
+}
