@@ -724,3 +724,82 @@ output "o" { value = "ok" }
     assert!(plan.all().contains("missing.txt"), "the failed read is reported: {}", plan.all());
     stack.run(&["apply", "-auto-approve"]).ok();
 }
+
+/// `moved` blocks against Terraform 1.11.4 (`fixtures/moves/<case>/1`, then
+/// `2`): each tool applies the first configuration, then plans the second;
+/// the planned changes (address, actions, previous address) must agree.
+#[test]
+fn moves_match_terraform() {
+    let cases = cases("moves");
+    assert!(!cases.is_empty());
+    let results = par_map(&cases, |name, dir| (terraform_moves(dir), iac_moves(name, dir)));
+    let mut problems = Vec::new();
+    for ((name, _), (tf, iac)) in cases.iter().zip(results) {
+        if tf != iac {
+            problems.push(format!("{name}:\n  terraform: {tf:?}\n  iac:       {iac:?}"));
+        }
+    }
+    assert!(problems.is_empty(), "moved blocks differ from Terraform:\n{}", problems.join("\n"));
+}
+
+/// `(address, actions, previous_address)` of each planned change, sorted.
+fn planned_moves(show_json: &str) -> Vec<(String, Json, Json)> {
+    let j: Json = serde_json::from_str(show_json).unwrap_or_else(|e| panic!("show -json is not JSON ({e}): {show_json}"));
+    let mut out: Vec<(String, Json, Json)> = j["resource_changes"]
+        .as_array()
+        .map(|a| a.iter().map(|c| (c["address"].as_str().unwrap_or_default().to_string(), c["change"]["actions"].clone(), c["previous_address"].clone())).collect())
+        .unwrap_or_default();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// Replaces the configuration in `dir` with step `step` of a case.
+fn use_step(case: &Path, step: &str, dir: &Path) {
+    if dir.exists() {
+        for e in std::fs::read_dir(dir).expect("dir") {
+            let p = e.expect("entry").path();
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+            if name.ends_with(".tf") || (p.is_dir() && !name.starts_with('.')) {
+                if p.is_dir() {
+                    std::fs::remove_dir_all(&p).expect("rm");
+                } else {
+                    std::fs::remove_file(&p).expect("rm");
+                }
+            }
+        }
+    }
+    copy_dir(&case.join(step), dir, false);
+}
+
+fn terraform_moves(case: &Path) -> Vec<(String, Json, Json)> {
+    let tmp = tempfile::Builder::new().prefix("moves-tf-").tempdir().expect("tempdir");
+    let dir = tmp.path().join("stack");
+    let tf = |args: &[&str]| {
+        let o = Command::new("terraform")
+            .args(args)
+            .current_dir(&dir)
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("TF_IN_AUTOMATION", "1")
+            .env("TF_CLI_CONFIG_FILE", "/dev/null")
+            .env_remove("TF_LOG")
+            .output()
+            .expect("terraform 1.11.4 on PATH");
+        assert!(o.status.success(), "terraform {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    use_step(case, "1", &dir);
+    tf(&["init", "-input=false", "-no-color"]);
+    tf(&["apply", "-input=false", "-no-color", "-auto-approve"]);
+    use_step(case, "2", &dir);
+    tf(&["init", "-input=false", "-no-color"]);
+    tf(&["plan", "-input=false", "-no-color", "-out=p.bin"]);
+    planned_moves(&tf(&["show", "-json", "p.bin"]))
+}
+
+fn iac_moves(name: &str, case: &Path) -> Vec<(String, Json, Json)> {
+    let stack = Stack::fixture(&format!("moves/{name}/1"), name);
+    stack.run(&["apply", "-auto-approve"]).ok();
+    use_step(case, "2", &stack.dir);
+    stack.run(&["plan", "-out=p.bin"]).ok();
+    planned_moves(&stack.run(&["show", "-json", "p.bin"]).stdout)
+}

@@ -470,8 +470,14 @@ impl Number {
 
     /// Parses a decimal number as Terraform does (`12`, `-1.5`, `1e30`,
     /// `.5`, `+3`), at 512 bits. Surrounding whitespace is not allowed.
+    /// `inf`, `infinity` and `nan` (any case, signed) give the float64
+    /// values, which callers refuse where a number must be finite.
     pub fn parse(s: &str) -> Result<Number, ParseNumberError> {
         let invalid = || ParseNumberError::Invalid(s.to_string());
+        let word = s.trim_start_matches(['+', '-']).to_ascii_lowercase();
+        if matches!(word.as_str(), "inf" | "infinity" | "nan") && s.len() - word.len() <= 1 {
+            return s.parse::<f64>().map(|f| Number(Repr::Float(f))).map_err(|_| invalid());
+        }
         if let Ok(i) = s.parse::<i64>() {
             if i == 0 && s.starts_with('-') {
                 return Ok(Number(Repr::Float(-0.0)));
@@ -1067,7 +1073,8 @@ mod tests {
 
     #[test]
     fn parsing_refuses_what_is_not_a_number() {
-        for bad in ["", "-", "1e", "abc", "1.2.3", " 1", "0x10", "1e+"] {
+        assert!(!n("inf").is_finite() && !n("-Infinity").is_finite() && n("NaN").is_nan());
+        for bad in ["", "-", "1e", "abc", "1.2.3", " 1", "0x10", "1e+", "--inf", "infinite"] {
             assert!(Number::parse(bad).is_err(), "{bad:?}");
         }
         assert!(matches!(Number::parse("1e999999999"), Err(ParseNumberError::OutOfRange(_))));

@@ -68,6 +68,8 @@ pub struct Store {
     /// The working directory `path.cwd` names, given by the caller (the
     /// engine never asks the process for it).
     pub cwd: PathBuf,
+    /// The stack's source files: number literals are read from their text.
+    pub sources: iac_lang::source::SourceMap,
 }
 
 pub struct Values {
@@ -110,6 +112,10 @@ impl Scope for InstanceScope<'_> {
         self.store.planning
     }
 
+    fn source_text(&self, file: iac_lang::source::FileId) -> Option<&str> {
+        self.store.sources.files().nth(file.0 as usize).map(|f| f.text.as_str())
+    }
+
     fn call_provider_function(&self, provider: &str, function: &str, args: Vec<Value>) -> Option<Result<Value, String>> {
         let factory = self.store.providers.get(provider)?;
         Some(factory.call_function(function, args).map_err(|e| e.to_string()))
@@ -140,7 +146,7 @@ impl Scope for InstanceScope<'_> {
             Subject::Module { name, .. } => Ok(self.module_value(name)),
             Subject::CountIndex | Subject::EachKey | Subject::EachValue if *self.repetition == Repetition::Unknown => Ok(Value::Unknown),
             Subject::CountIndex => match self.repetition {
-                Repetition::Count(i) => Ok(Value::from(*i as i64)),
+                Repetition::Count(i) => Ok(Value::from(*i)),
                 _ => Err("count.index is only available where count is set".into()),
             },
             Subject::EachKey => match self.repetition {

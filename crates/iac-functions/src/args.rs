@@ -65,7 +65,7 @@ pub(crate) fn string(args: &[Value], i: usize) -> Result<String, Fail> {
 /// Parses a number the way Terraform converts a string to a number (at
 /// 512 bits: `"9007199254740993"` stays exact).
 pub(crate) fn parse_number(s: &str) -> Option<Number> {
-    Number::parse(s).ok()
+    Number::parse(s).ok().filter(Number::is_finite)
 }
 
 pub(crate) fn number(args: &[Value], i: usize) -> Result<Number, Fail> {

@@ -44,6 +44,14 @@ pub trait Scope {
         None
     }
 
+    /// The text of a source file, so number literals are read from their
+    /// source at Terraform's precision (`18446744073709551616`, `-0`);
+    /// None: from what the parser kept (exact within 64 bits, else the
+    /// float64's shortest decimal).
+    fn source_text(&self, _file: FileId) -> Option<&str> {
+        None
+    }
+
     /// Calls `provider::PROVIDER::FUNCTION(args)`; None when no provider of
     /// that local name is available to this scope.
     fn call_provider_function(&self, _provider: &str, _function: &str, _args: Vec<Value>) -> Option<Result<Value, String>> {
@@ -117,6 +125,14 @@ impl<'a> Evaluator<'a> {
         Evaluator { scope, base_dir, file }
     }
 
+    /// A number literal, from its source text when the scope has it.
+    fn number_literal(&self, n: &hcl_edit::Formatted<hcl_edit::Number>) -> Number {
+        let text = n.span().and_then(|r| self.scope.source_text(self.file)?.get(r));
+        // `- 5` is one literal to the parser: the sign, then the number.
+        let exact = text.map(|t| t.chars().filter(|c| !c.is_whitespace()).collect::<String>()).and_then(|t| Number::parse(&t).ok());
+        exact.unwrap_or_else(|| literal_number(n.value()))
+    }
+
     /// Evaluates an expression; errors come back as a diagnostic with a span.
     pub fn eval(&self, expr: &Expression) -> Result<Value, Diagnostic> {
         let mut frames = Vec::new();
@@ -137,7 +153,7 @@ impl<'a> Evaluator<'a> {
         match e {
             Expression::Null(_) => Ok(Value::Null),
             Expression::Bool(b) => Ok(Value::Bool(*b.value())),
-            Expression::Number(n) => Ok(Value::Number(literal_number(n.value()))),
+            Expression::Number(n) => Ok(Value::Number(self.number_literal(n))),
             Expression::String(s) => Ok(Value::String(nfc(s.value()))),
             Expression::Array(a) => {
                 let mut items = Vec::with_capacity(a.len());

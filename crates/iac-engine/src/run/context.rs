@@ -99,6 +99,7 @@ impl Run {
         let values = Values::new(s.stack.root.dir.clone());
         {
             let mut store = values.write();
+            store.sources = s.stack.sources.clone();
             for (k, v) in s.root_vars {
                 store.vars.insert((ModulePath::root(), k), v);
             }

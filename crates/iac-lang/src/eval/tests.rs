@@ -37,6 +37,39 @@ fn literals_and_operators() {
     assert_eq!(eval("5 % 0").unwrap(), Value::number(5.0));
 }
 
+/// A scope that has the source text, as the engine's has.
+struct SourceScope<'a>(&'a str);
+
+impl Scope for SourceScope<'_> {
+    fn resolve(&self, r: &Reference) -> Result<Value, String> {
+        TestScope.resolve(r)
+    }
+    fn source_text(&self, _file: FileId) -> Option<&str> {
+        Some(self.0)
+    }
+}
+
+fn eval_text(src: &str) -> String {
+    let expr = hcl_edit::parser::parse_expr(src).unwrap();
+    let v = Evaluator::new(&SourceScope(src), Path::new("."), FileId(0)).eval(&expr).unwrap();
+    v.to_string()
+}
+
+#[test]
+fn numbers_have_terraform_precision() {
+    // Within 64 bits literals are exact even without the source text.
+    assert_eq!(eval("9007199254740993 + 1").unwrap().to_string(), "9007199254740994");
+    assert_eq!(eval("0.1 + 0.2 == 0.3").unwrap(), Value::Bool(true));
+    assert_eq!(eval("1e30").unwrap().to_string(), "1000000000000000000000000000000");
+    // With it, literals beyond what a float64 holds are exact too.
+    assert_eq!(eval_text("18446744073709551616 * 10"), "184467440737095516160");
+    assert_eq!(eval_text("100000000000000000000000000000.5"), "100000000000000000000000000000.5");
+    assert_eq!(eval_text("-0"), "-0");
+    assert_eq!(eval_text("[1, - 2.5]"), "[1, -2.5]");
+    assert_eq!(eval("1 / 3").unwrap().to_string().len(), 157, "155 digits after \"0.\"");
+    assert_eq!(eval("[7 % -3, -7 % 3, 5.5 % 2]").unwrap().to_string(), "[1, -1, 1.5]");
+}
+
 #[test]
 fn terraform_value_rules() {
     // String literals are NFC-normalized, escapes included.
