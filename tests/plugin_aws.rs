@@ -316,3 +316,113 @@ fn aws_json_call(moto: &Moto, target: &str, service: &str, body: &Value) {
     std::io::Read::read_to_string(&mut s, &mut response).unwrap();
     assert!(response.starts_with("HTTP/1.1 200") || response.starts_with("HTTP/1.0 200"), "{target}: {response}");
 }
+
+/// The provider blocks of [`STACK`], for smaller stacks.
+fn header() -> &'static str {
+    &STACK[..STACK.find("data \"aws_partition\"").expect("the header ends before the first data source")]
+}
+
+const RULE_BEFORE: &str = r#"
+resource "aws_vpc" "main" {
+  cidr_block = "10.1.0.0/16"
+}
+
+resource "aws_security_group" "web" {
+  name   = "web-move"
+  vpc_id = aws_vpc.main.id
+}
+
+resource "aws_security_group_rule" "https" {
+  type              = "ingress"
+  security_group_id = aws_security_group.web.id
+  from_port         = 443
+  to_port           = 443
+  protocol          = "tcp"
+  cidr_blocks       = ["10.0.0.0/8"]
+}
+"#;
+
+const RULE_AFTER: &str = r#"
+resource "aws_vpc" "main" {
+  cidr_block = "10.1.0.0/16"
+}
+
+resource "aws_security_group" "web" {
+  name   = "web-move"
+  vpc_id = aws_vpc.main.id
+}
+
+resource "aws_vpc_security_group_ingress_rule" "https" {
+  security_group_id = aws_security_group.web.id
+  from_port         = 443
+  to_port           = 443
+  ip_protocol       = "tcp"
+  cidr_ipv4         = "10.0.0.0/8"
+}
+
+moved {
+  from = aws_security_group_rule.https
+  to   = aws_vpc_security_group_ingress_rule.https
+}
+"#;
+
+/// A `moved` block across resource types, from `aws_security_group_rule`
+/// to `aws_vpc_security_group_ingress_rule`: the one target type of
+/// hashicorp/aws 5.100.0 that implements MoveState (with its egress twin).
+/// The engine asks the target type's provider to convert the object
+/// (MoveResourceState with the source's provider address, type, schema
+/// version, raw state and private data). This version's mover does not
+/// take that source, and Terraform 1.11.4 on the same plugin (its own moto)
+/// refuses the plan with the provider's diagnostic: iac refuses it with the
+/// same diagnostic and the same request details, and state is untouched.
+#[test]
+fn a_moved_block_across_resource_types_asks_the_provider_to_move_the_state() {
+    let mirror = iac_testkit::tools::terraform_mirror();
+    let cache = tempfile::tempdir().unwrap();
+    let (ours_moto, theirs_moto) = (Moto::start(), Moto::start());
+    let mut stack = Stack::files("aws-move", &[("main.tf", &format!("{}{RULE_BEFORE}", header()))]);
+    stack.env.extend(aws_env(&ours_moto, cache.path()));
+    stack.run(&["init", &format!("-plugin-dir={}", mirror.display())]).ok();
+    stack.run(&["apply", "-auto-approve"]).ok();
+    let before = iac_attributes(&stack);
+
+    let tf = tempfile::tempdir().unwrap();
+    std::fs::write(tf.path().join("main.tf"), format!("{}{RULE_BEFORE}", header())).unwrap();
+    let terraform = |args: &[&str]| {
+        let mut c = Command::new("terraform");
+        c.args(args).current_dir(tf.path()).env("TF_CLI_CONFIG_FILE", "/dev/null").env("TF_IN_AUTOMATION", "1").env("CHECKPOINT_DISABLE", "1");
+        for (k, v) in aws_env(&theirs_moto, cache.path()) {
+            c.env(k, v);
+        }
+        let out = c.output().expect("terraform is on PATH");
+        (out.status.code(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    };
+    assert_eq!(terraform(&["init", "-input=false", "-no-color", &format!("-plugin-dir={}", mirror.display())]).0, Some(0));
+    assert_eq!(terraform(&["apply", "-auto-approve", "-input=false", "-no-color"]).0, Some(0));
+
+    stack.write("main.tf", &format!("{}{RULE_AFTER}", header()));
+    std::fs::write(tf.path().join("main.tf"), format!("{}{RULE_AFTER}", header())).unwrap();
+    let (code, theirs) = terraform(&["plan", "-input=false", "-no-color"]);
+    let ours = stack.run(&["plan"]);
+    ours.expect_code(1);
+    assert_eq!(code, Some(1), "{theirs}");
+    for expected in [
+        "Unable to Move Resource State",
+        "Source Provider Address: registry.terraform.io/hashicorp/aws",
+        "Source Resource Type: aws_security_group_rule",
+        "Source Resource Schema Version: 2",
+        "Target Resource Type: aws_vpc_security_group_ingress_rule",
+    ] {
+        assert!(theirs.contains(expected), "Terraform: {expected:?} in\n{theirs}");
+        assert!(ours.stderr.contains(expected), "iac: {expected:?} in\n{}", ours.stderr);
+    }
+    assert!(ours.stderr.contains("main.tf:") && ours.stderr.contains("moving aws_security_group_rule.https"), "{}", ours.stderr);
+    assert_eq!(iac_attributes(&stack), before, "state untouched");
+
+    // Back to the configuration it was: nothing to do.
+    stack.write("main.tf", &format!("{}{RULE_BEFORE}", header()));
+    stack.run(&["plan", "-detailed-exitcode"]).expect_code(0);
+    stack.run(&["destroy", "-auto-approve"]).ok();
+    std::fs::write(tf.path().join("main.tf"), format!("{}{RULE_BEFORE}", header())).unwrap();
+    assert_eq!(terraform(&["destroy", "-auto-approve", "-input=false", "-no-color"]).0, Some(0));
+}

@@ -130,6 +130,29 @@ pub struct ReadDataRequest {
     pub config: Value,
 }
 
+/// Terraform's MoveResourceState: an object of another resource type (of
+/// this provider or another), moved here by a `moved` block, to become an
+/// object of `target_type`.
+#[derive(Clone, Debug)]
+pub struct MoveStateRequest {
+    pub addr: InstanceAddr,
+    /// The local name of the provider that managed it (`aws`).
+    pub source_provider: String,
+    pub source_type: String,
+    pub source_schema_version: u64,
+    /// Its attributes as state holds them.
+    pub source_state: serde_json::Value,
+    pub source_private: Option<serde_json::Value>,
+    pub target_type: String,
+}
+
+/// The moved object, now of the target type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MoveStateResponse {
+    pub state: Value,
+    pub private: Option<serde_json::Value>,
+}
+
 /// After a crash between "create requested" and "create recorded", the
 /// engine asks the provider to find the object it may have created.
 #[derive(Clone, Debug)]
@@ -197,6 +220,16 @@ pub trait Provider: Send + Sync {
     /// providers whose failures leave the object as it was.
     async fn apply_object(&self, req: ApplyChangeRequest) -> Result<ApplyChangeResponse, ApplyFailure> {
         Ok(self.apply_change(req).await?)
+    }
+
+    /// Turns an object of another resource type into one of this provider's
+    /// (a `moved` block across types). The default: this provider cannot,
+    /// and Terraform's answer then is an error.
+    async fn move_state(&self, req: MoveStateRequest) -> Result<MoveStateResponse, ProviderError> {
+        Err(ProviderError::Unsupported(format!(
+            "moving a {} object ({} provider) to resource type {}: the provider cannot convert between these types",
+            req.source_type, req.source_provider, req.target_type
+        )))
     }
 
     /// [`Provider::read`] with the private data the provider wants kept: the

@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use base64::Engine as _;
 use iac_core::path::AttrPath;
 use iac_core::provider::{
-    ApplyChangeRequest, ApplyChangeResponse, ApplyFailure, ConfigureRequest, DeleteRequest, ImportRequest, ImportResponse, PlanChangeRequest,
-    PlanChangeResponse, Provider, ProviderError, ReadDataRequest, ReadRequest, ReadResponse, RecoverRequest,
+    ApplyChangeRequest, ApplyChangeResponse, ApplyFailure, ConfigureRequest, DeleteRequest, ImportRequest, ImportResponse, MoveStateRequest, MoveStateResponse,
+    PlanChangeRequest, PlanChangeResponse, Provider, ProviderError, ReadDataRequest, ReadRequest, ReadResponse, RecoverRequest,
 };
 use iac_core::value::Value;
 
@@ -36,6 +36,8 @@ pub struct EphemeralResource {
 
 pub struct PluginProvider {
     name: String,
+    /// Its source address (`registry.terraform.io/hashicorp/aws`).
+    source: String,
     schema: Arc<PluginSchema>,
     rpc: Rpc,
     process: Arc<PluginProcess>,
@@ -102,7 +104,7 @@ impl PluginProvider {
     pub(crate) async fn launch(spec: &PluginSpec, schema: Arc<PluginSchema>, launch: &LaunchOptions) -> Result<PluginProvider, ProviderError> {
         let process = PluginProcess::start(&spec.name, &spec.binary, launch).await.map_err(|e| ProviderError::Other(e.to_string()))?;
         let rpc = Rpc::new(process.protocol, process.channel.clone());
-        let p = PluginProvider { name: spec.name.clone(), schema, rpc, process: Arc::new(process) };
+        let p = PluginProvider { name: spec.name.clone(), source: spec.source.clone(), schema, rpc, process: Arc::new(process) };
         if !p.schema.capabilities.get_provider_schema_optional {
             // Providers that do not announce otherwise expect the host to
             // introduce itself before other calls. Terraform reads the whole
@@ -566,6 +568,19 @@ impl Provider for PluginProvider {
             return Err(other(&self.name, format!("Provider produced null object for {addr}")));
         }
         Ok(v)
+    }
+
+    /// MoveResourceState. The source provider's address is this plugin's
+    /// own when the local names match; another provider's is taken to be
+    /// `registry.terraform.io/hashicorp/NAME` (state records local names only).
+    async fn move_state(&self, req: MoveStateRequest) -> Result<MoveStateResponse, ProviderError> {
+        let source = if req.source_provider == self.name { self.source.clone() } else { format!("registry.terraform.io/hashicorp/{}", req.source_provider) };
+        let version = i64::try_from(req.source_schema_version).unwrap_or(i64::MAX);
+        let (state, private) = self.move_resource_state(&source, &req.source_type, version, &req.source_state, &req.source_private, &req.target_type).await?;
+        if state.is_null() {
+            return Err(other(&self.name, format!("Provider returned no object moving {} {} to {}", req.source_type, req.addr, req.target_type)));
+        }
+        Ok(MoveStateResponse { state, private })
     }
 
     /// A plugin cannot be asked to find an object by iac's ownership tag.

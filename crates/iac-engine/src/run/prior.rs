@@ -6,15 +6,15 @@
 
 use std::sync::Arc;
 
-use iac_core::address::Mode;
+use iac_core::address::{InstanceAddr, Mode};
 use iac_core::plan::{Action, Drift};
-use iac_core::provider::{ImportRequest, Provider, ReadRequest, RecoverRequest};
+use iac_core::provider::{ImportRequest, MoveStateRequest, Provider, ReadRequest, RecoverRequest};
 use iac_core::state::InstanceState;
 use iac_core::{AttrPath, Value};
 use iac_lang::diagnostic::Diagnostic;
 
 use super::context::{lock, Run};
-use super::object::{computed_only, refreshed_private};
+use super::object::{computed_only, mark_sensitive, refreshed_private};
 use super::resource_node::InstanceWork;
 
 /// The object planning starts from, and the import id when it was imported now.
@@ -30,6 +30,12 @@ impl Run {
         let addr = &w.addr;
         let err = |msg: String| Diagnostic::error(format!("{addr}: {msg}"), Some(w.res.span.clone()));
         let mut prior: Option<InstanceState> = self.object(addr);
+        // A `moved` block across resource types: the provider converts the object.
+        if let (Some(pr), Some(from)) = (&prior, self.moved_from.get(addr)) {
+            if from.resource.type_ != addr.resource.type_ && w.res.mode == Mode::Managed {
+                prior = Some(self.move_across_types(w, provider, from, pr).await?);
+            }
+        }
         // Import: adopt an existing object for an address that has none.
         let mut import_id = None;
         if let (None, Some((id, _))) = (&prior, self.imports.get(addr)) {
@@ -55,6 +61,47 @@ impl Run {
             }
         }
         Ok(Prior { object: prior, import_id })
+    }
+
+    /// Terraform's MoveResourceState: the target type's provider turns the
+    /// object moved from `from` (another type) into one of its own; a
+    /// provider that cannot is an error, as in Terraform.
+    async fn move_across_types(
+        &self,
+        w: &InstanceWork<'_>,
+        provider: Option<&Arc<dyn Provider>>,
+        from: &InstanceAddr,
+        pr: &InstanceState,
+    ) -> Result<InstanceState, Diagnostic> {
+        let addr = &w.addr;
+        let err = |msg: String| Diagnostic::error(format!("{addr}: {msg}"), Some(w.res.span.clone()));
+        let Some(p) = provider else { return Err(err(format!("cannot move {from} here while the provider's configuration is unknown"))) };
+        // State does not record the version an object was written with (0):
+        // it is the source type's current one, as everywhere else.
+        let source_schema_version = match pr.schema_version {
+            0 => self.registry.get(&pr.provider.name).and_then(|f| f.schema().resources.get(&from.resource.type_).map(|r| r.version)).unwrap_or(0),
+            v => v,
+        };
+        let moved = p
+            .move_state(MoveStateRequest {
+                addr: addr.clone(),
+                source_provider: pr.provider.name.clone(),
+                source_type: from.resource.type_.clone(),
+                source_schema_version,
+                source_state: pr.attributes.clone(),
+                source_private: pr.private.clone(),
+                target_type: w.res.type_.clone(),
+            })
+            .await
+            .map_err(|e| err(format!("moving {from} to resource type {} failed: {e}", w.res.type_)))?;
+        let mut inst = InstanceState::from_value(w.pkey.addr(), mark_sensitive(moved.state.unmark_deep().0, w.schema));
+        inst.schema_version = w.schema.version;
+        inst.dependencies = pr.dependencies.clone();
+        inst.create_before_destroy = pr.create_before_destroy;
+        inst.status = pr.status;
+        inst.private = moved.private;
+        lock(&self.objects).state.resources.insert(addr.clone(), inst.clone());
+        Ok(inst)
     }
 
     /// Reads the object again; what changed in attributes the configuration
