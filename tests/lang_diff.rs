@@ -735,6 +735,7 @@ fn moves_match_terraform() {
     let results = par_map(&cases, |name, dir| (terraform_moves(dir), iac_moves(name, dir)));
     let mut problems = Vec::new();
     for ((name, _), (tf, iac)) in cases.iter().zip(results) {
+        assert!(!tf.is_empty(), "{name}: terraform planned nothing");
         if tf != iac {
             problems.push(format!("{name}:\n  terraform: {tf:?}\n  iac:       {iac:?}"));
         }
@@ -747,7 +748,9 @@ fn planned_moves(show_json: &str) -> Vec<(String, Json, Json)> {
     let j: Json = serde_json::from_str(show_json).unwrap_or_else(|e| panic!("show -json is not JSON ({e}): {show_json}"));
     let mut out: Vec<(String, Json, Json)> = j["resource_changes"]
         .as_array()
-        .map(|a| a.iter().map(|c| (c["address"].as_str().unwrap_or_default().to_string(), c["change"]["actions"].clone(), c["previous_address"].clone())).collect())
+        .map(|a| {
+            a.iter().map(|c| (c["address"].as_str().unwrap_or_default().to_string(), c["change"]["actions"].clone(), c["previous_address"].clone())).collect()
+        })
         .unwrap_or_default();
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out

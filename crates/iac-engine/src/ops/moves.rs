@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use iac_core::address::{InstanceAddr, Target};
+use iac_core::address::{InstanceAddr, InstanceKey, ModulePath, Target};
 use iac_core::state::State;
 use iac_lang::load::Stack;
 
@@ -26,9 +26,9 @@ pub(super) fn apply_moves(stack: &Stack, state: &mut State) -> HashMap<InstanceA
             prefixes.dedup();
             for prefix in prefixes {
                 let (from, to) = (within(&prefix, &m.from), within(&prefix, &m.to));
-                let olds: Vec<InstanceAddr> = state.resources.keys().filter(|a| from.contains(a)).cloned().collect();
-                for old in olds {
-                    let Some(new) = from.relocate(&to, &old) else { continue };
+                let olds: Vec<(InstanceAddr, InstanceAddr)> =
+                    state.resources.keys().filter_map(|a| relocate(&from, &to, a).map(|new| (a.clone(), new))).collect();
+                for (old, new) in olds {
                     if state.resources.contains_key(&new) {
                         continue;
                     }
@@ -42,6 +42,33 @@ pub(super) fn apply_moves(stack: &Stack, state: &mut State) -> HashMap<InstanceA
         }
     }
     moved
+}
+
+/// Where `addr` lands when `from` moves to `to`. As Terraform reads a
+/// moved block, `module.a` on both sides (no instance key) is the module
+/// call with all its instances: `module.a` to `module.b` moves
+/// `module.a[0]` to `module.b[0]` and `module.a["k"]` to `module.b["k"]`;
+/// with a key on one side it is the unkeyed instance (`module.a` to
+/// `module.a[0]` when count is added).
+fn relocate(from: &Target, to: &Target, addr: &InstanceAddr) -> Option<InstanceAddr> {
+    if let (Target::Module(f), Target::Module(t)) = (from, to) {
+        if let (Some(fl), Some(tl)) = (f.0.last(), t.0.last()) {
+            if fl.key == InstanceKey::None && tl.key == InstanceKey::None {
+                let steps = &addr.resource.module.0;
+                let n = f.0.len();
+                if steps.len() < n || steps[..n - 1] != f.0[..n - 1] || steps[n - 1].name != fl.name {
+                    return None;
+                }
+                let mut module = t.0.clone();
+                let last = module.len() - 1;
+                module[last].key = steps[n - 1].key.clone();
+                module.extend(steps[n..].iter().cloned());
+                let resource = iac_core::address::ResourceAddr { module: ModulePath(module), ..addr.resource.clone() };
+                return Some(resource.instance(addr.key.clone()));
+            }
+        }
+    }
+    from.relocate(to, addr)
 }
 
 /// A target written inside a module instance, made absolute.
