@@ -1,5 +1,6 @@
 //! What the simulated cloud offers: Kubernetes versions, regions, node
-//! sizes, and which versions a cluster may upgrade to.
+//! sizes (with their figures and prices for `/v2/sizes`), and which
+//! versions a cluster may upgrade to.
 
 use std::cmp::Ordering;
 
@@ -90,6 +91,55 @@ pub fn options_json() -> Value {
         "versions": VERSIONS.iter().rev().map(|s| version_json(s)).collect::<Vec<_>>(),
         "sizes": SIZES.iter().map(|(s, n)| json!({"name": n, "slug": s})).collect::<Vec<_>>(),
     }})
+}
+
+/// A Droplet size's figures from its slug (`s-2vcpu-4gb`: 2 vCPUs, 4 GiB).
+fn size_figures(slug: &str) -> (u64, u64) {
+    let mut vcpus = 1;
+    let mut gib = 1;
+    for part in slug.split('-') {
+        if let Some(n) = part.strip_suffix("vcpu").and_then(|n| n.parse().ok()) {
+            vcpus = n;
+        }
+        if let Some(n) = part.strip_suffix("gb").and_then(|n| n.parse().ok()) {
+            gib = n;
+        }
+    }
+    if let Some(n) = slug.strip_prefix("c-").and_then(|n| n.parse().ok()) {
+        (vcpus, gib) = (n, n * 2);
+    }
+    (vcpus, gib)
+}
+
+/// `GET /v2/sizes`' items: every size in every region.
+pub fn sizes_json() -> Vec<Value> {
+    SIZES
+        .iter()
+        .map(|(slug, _)| {
+            let (vcpus, gib) = size_figures(slug);
+            let monthly = (6 * gib) as f64;
+            json!({
+                "slug": slug, "memory": gib * 1024, "vcpus": vcpus, "disk": gib * 25, "transfer": (gib as f64).max(1.0),
+                "price_monthly": monthly, "price_hourly": (monthly / 672.0 * 100_000.0).round() / 100_000.0,
+                "regions": REGIONS.iter().map(|(r, _)| *r).collect::<Vec<_>>(), "available": true,
+                "description": if slug.starts_with("s-") { "Basic" } else if slug.starts_with("c-") { "CPU-Optimized" } else { "General Purpose" },
+            })
+        })
+        .collect()
+}
+
+/// `GET /v2/regions`' items.
+pub fn regions_json() -> Vec<Value> {
+    REGIONS
+        .iter()
+        .map(|(slug, name)| {
+            json!({
+                "slug": slug, "name": name, "available": true,
+                "features": ["backups", "ipv6", "metadata", "install_agent", "storage", "image_transfer"],
+                "sizes": SIZES.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -7,7 +7,8 @@
 //! `digitalocean_database_cluster` and `digitalocean_database_ca`); around
 //! them `digitalocean_project` (+ `_resources`), `digitalocean_domain`,
 //! `digitalocean_record`, `digitalocean_firewall` and `digitalocean_tag`,
-//! and `digitalocean_spaces_bucket` (through Spaces' S3 API),
+//! and `digitalocean_spaces_bucket` (through Spaces' S3 API); data
+//! `digitalocean_vpc`, `digitalocean_regions` and `digitalocean_sizes`,
 //! with Terraform's names and attributes so configurations port. Each type
 //! is a typed model plus its operations on the provider SDK, registered in
 //! [`types`]. It owns its own DigitalOcean API v2 client ([`client`]) on
@@ -41,7 +42,7 @@ use crate::api::Api;
 use crate::client::Client;
 use crate::error::DoError;
 use crate::resources::database as db;
-use crate::resources::{cluster, data, node_pool, platform, spaces, vpc};
+use crate::resources::{catalog, cluster, data, node_pool, platform, spaces, vpc};
 use crate::settings::{ProviderConfig, Settings};
 
 pub use error::DoError as Error;
@@ -70,6 +71,9 @@ pub fn types() -> Types<DigitalOcean> {
         .resource(platform::firewall::Firewall)
         .resource(platform::tag::Tag)
         .resource(spaces::SpacesBucket)
+        .data_source(catalog::VpcData)
+        .data_source(catalog::RegionsData)
+        .data_source(catalog::SizesData)
 }
 
 /// Registered under the name `digitalocean`.

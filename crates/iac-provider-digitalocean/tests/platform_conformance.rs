@@ -8,7 +8,7 @@
 mod common;
 
 use common::*;
-use iac_core::plan::Action::{Create, Replace, Update};
+use iac_core::plan::Action::{Create, Read, Replace, Update};
 use iac_testkit::conformance::provider::{run, Case, Step};
 
 struct P<'a> {
@@ -210,6 +210,96 @@ resource "digitalocean_project_resources" "r" {{
         let d = plan_mode(&stack, &e, iac_core::plan::PlanMode::Destroy).await.unwrap();
         apply(&stack, &e, d).await;
         h.with_store(|s| assert!(s.platform.projects.iter().all(|p| p.is_default), "the project is gone"));
+        assert_contract(&h);
+    });
+}
+
+/// The catalog data sources feed resources: a region picked by `filter`,
+/// the cheapest 2-vCPU size by `sort`, and a VPC read back by id.
+fn catalog(url: &str, vcpus: u32) -> String {
+    format!(
+        r#"{provider}
+data "digitalocean_regions" "fra" {{
+  filter {{
+    key    = "available"
+    values = ["true"]
+  }}
+  filter {{
+    key    = "slug"
+    values = ["fra"]
+    match_by = "substring"
+  }}
+  sort {{
+    key = "slug"
+  }}
+}}
+data "digitalocean_sizes" "small" {{
+  filter {{
+    key    = "vcpus"
+    values = ["{vcpus}"]
+  }}
+  sort {{
+    key       = "price_monthly"
+    direction = "asc"
+  }}
+}}
+resource "digitalocean_vpc" "net" {{
+  name   = "catalog-net"
+  region = data.digitalocean_regions.fra.regions[0].slug
+}}
+data "digitalocean_vpc" "net" {{
+  id = digitalocean_vpc.net.id
+}}
+resource "digitalocean_tag" "size" {{
+  name = "size-${{data.digitalocean_sizes.small.sizes[0].slug}}"
+}}
+resource "digitalocean_tag" "vpc" {{
+  name = "vpc-${{data.digitalocean_vpc.net.name}}-${{data.digitalocean_vpc.net.region}}"
+}}
+"#,
+        provider = provider_block(url)
+    )
+}
+
+#[test]
+fn catalog_data_sources_conform() {
+    rt().block_on(async {
+        let h = sim(fast()).await;
+        let tmp = tempfile::tempdir().unwrap();
+        let stack = tmp.path().join("stack");
+        std::fs::create_dir_all(&stack).unwrap();
+        let case = Case {
+            name: "digitalocean catalog".into(),
+            steps: vec![
+                Step::new(
+                    catalog(&h.url(), 2),
+                    &[
+                        ("digitalocean_vpc.net", Create),
+                        ("data.digitalocean_vpc.net", Read),
+                        ("digitalocean_tag.size", Create),
+                        ("digitalocean_tag.vpc", Create),
+                    ],
+                ),
+                // Another size picked: the tag named after it is replaced.
+                Step::new(catalog(&h.url(), 4), &[("digitalocean_tag.size", Replace)]),
+            ],
+            imports: Vec::new(),
+            parallelism: 4,
+            remote_objects: true,
+        };
+        run(&case, &stack, &env(tmp.path())).await;
+        let names: Vec<String> = h
+            .exchanges()
+            .iter()
+            .filter(|e| e.method == "POST" && e.path == "/v2/tags")
+            .map(|e| serde_json::from_str::<serde_json::Value>(&e.request_body).unwrap()["name"].as_str().unwrap_or_default().to_string())
+            .collect();
+        assert!(
+            names.contains(&"size-s-2vcpu-2gb".to_string())
+                && names.contains(&"vpc-catalog-net-fra1".to_string())
+                && names.contains(&"size-s-4vcpu-8gb".to_string()),
+            "{names:?}"
+        );
         assert_contract(&h);
     });
 }

@@ -3,6 +3,7 @@
 //! ambiguous failure (no answer, or a 5xx) it looks the object up by name
 //! before trying again.
 
+pub mod catalog;
 pub mod cluster;
 pub mod data;
 pub mod database;
