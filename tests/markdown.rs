@@ -192,7 +192,7 @@ resource "terraform_data" "item" {
         assert!(problems.is_empty(), "part {num}: {problems:?}");
         all.push_str(text);
     }
-    assert!(all.contains("**Plan:** 400 to add, 0 to change, 0 to replace, 0 to destroy."));
+    assert!(all.contains("**Plan:** 400 to add, 0 to change, 0 to destroy."));
     assert_eq!(all.matches("+   resource \"terraform_data\" \"item\" {").count(), 400, "every item is in the full plan once");
     for i in 0..400 {
         assert!(all.contains(&format!("- `terraform_data.item[{i}]`\n")), "item {i} missing from the Create group");

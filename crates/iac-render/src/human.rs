@@ -33,16 +33,10 @@ impl Style {
     }
 }
 
+/// `Plan: 1 to import, 2 to add, ...`: the counts every report of a plan
+/// shares ([`crate::ui::Summary`]).
 pub fn summary_line(plan: &Plan) -> String {
-    let add = plan.count(Action::Create) + plan.count(Action::Replace);
-    let change = plan.count(Action::Update);
-    let destroy = plan.count(Action::Delete) + plan.count(Action::Replace);
-    let import = plan.count(Action::Import);
-    if import > 0 {
-        format!("Plan: {import} to import, {add} to add, {change} to change, {destroy} to destroy.")
-    } else {
-        format!("Plan: {add} to add, {change} to change, {destroy} to destroy.")
-    }
+    crate::ui::summary_message(crate::ui::Summary::of(plan), crate::ui::Operation::Plan)
 }
 
 pub fn render_plan(plan: &Plan, style: Style) -> String {

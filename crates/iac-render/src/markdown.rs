@@ -64,30 +64,32 @@ pub fn plan_comment(sections: &[Section<'_>], opts: &Options) -> Vec<String> {
     doc.split(opts)
 }
 
-/// The counts of the summary line (imports only when there are some);
-/// replacements are counted once, as replacements.
+/// The counts of the summary line: the plan's own `Plan:` line's
+/// ([`crate::ui::Summary`]: a replacement is one add and one destroy, an
+/// import counts as one whatever else it does), so the comment, the diff
+/// in it, the text plan and `-json` agree; and how many of them are
+/// replacements, which the line names.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
     pub add: usize,
     pub change: usize,
-    pub replace: usize,
     pub destroy: usize,
     pub import: usize,
+    pub replace: usize,
 }
 
 impl Counts {
     pub fn of(plan: &Plan) -> Counts {
-        Counts {
-            add: plan.count(Action::Create),
-            change: plan.count(Action::Update),
-            replace: plan.count(Action::Replace),
-            destroy: plan.count(Action::Delete),
-            import: plan.count(Action::Import),
-        }
+        let s = crate::ui::Summary::of(plan);
+        Counts { add: s.add, change: s.change, destroy: s.remove, import: s.import, replace: plan.count(Action::Replace) }
     }
     pub fn line(&self) -> String {
         let import = if self.import > 0 { format!("{} to import, ", self.import) } else { String::new() };
-        format!("{import}{} to add, {} to change, {} to replace, {} to destroy", self.add, self.change, self.replace, self.destroy)
+        let mut line = format!("{import}{} to add, {} to change, {} to destroy", self.add, self.change, self.destroy);
+        if self.replace > 0 {
+            let _ = write!(line, " (including {} replacement{})", self.replace, if self.replace == 1 { "" } else { "s" });
+        }
+        line
     }
 }
 

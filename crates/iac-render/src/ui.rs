@@ -196,15 +196,24 @@ impl Summary {
     }
 }
 
-/// `Plan: 1 to add, ...`, `Apply complete! Resources: ...`, `Destroy complete! ...`.
-pub fn change_summary(s: Summary, op: Operation, now: &str) -> String {
+/// `Plan: 1 to add, ...`, `Apply complete! Resources: ...`, `Destroy
+/// complete! ...`: Terraform's words, the same in the text UI and here.
+pub fn summary_message(s: Summary, op: Operation) -> String {
     let imported = |word: &str| if s.import > 0 { format!("{} {word}, ", s.import) } else { String::new() };
-    let (message, operation) = match op {
-        Operation::Plan => (format!("Plan: {}{} to add, {} to change, {} to destroy.", imported("to import"), s.add, s.change, s.remove), "plan"),
-        Operation::Apply => {
-            (format!("Apply complete! Resources: {}{} added, {} changed, {} destroyed.", imported("imported"), s.add, s.change, s.remove), "apply")
-        }
-        Operation::Destroy => (format!("Destroy complete! Resources: {} destroyed.", s.remove), "destroy"),
+    match op {
+        Operation::Plan => format!("Plan: {}{} to add, {} to change, {} to destroy.", imported("to import"), s.add, s.change, s.remove),
+        Operation::Apply => format!("Apply complete! Resources: {}{} added, {} changed, {} destroyed.", imported("imported"), s.add, s.change, s.remove),
+        Operation::Destroy => format!("Destroy complete! Resources: {} destroyed.", s.remove),
+    }
+}
+
+/// The `change_summary` line.
+pub fn change_summary(s: Summary, op: Operation, now: &str) -> String {
+    let message = summary_message(s, op);
+    let operation = match op {
+        Operation::Plan => "plan",
+        Operation::Apply => "apply",
+        Operation::Destroy => "destroy",
     };
     let changes = json!({"add": s.add, "change": s.change, "import": s.import, "remove": s.remove, "operation": operation});
     line(Level::Info, &message, "change_summary", now, vec![("changes", changes)])
@@ -592,5 +601,91 @@ mod tests {
         let v = validate_json(&[d, Diagnostic::warning("careful", None)], &sources);
         assert_eq!((v["valid"].clone(), v["error_count"].clone(), v["warning_count"].clone()), (json!(false), json!(1), json!(1)));
         assert_eq!(validate_json(&[], &sources), json!({"format_version": "1.0", "valid": true, "error_count": 0, "warning_count": 0, "diagnostics": []}));
+    }
+
+    /// One change of a test plan: address, action, imported, moved from.
+    type Change<'a> = (&'a str, Action, bool, Option<&'a str>);
+
+    /// A plan of the given changes.
+    fn plan_of(changes: &[Change<'_>]) -> Plan {
+        let obj = |id: &str| Value::Map([("id".to_string(), Value::String(id.into()))].into_iter().collect());
+        // Built from its serialized form: the fields a plan must have, the rest defaulted.
+        let mut plan: Plan = serde_json::from_value(json!({
+            "format_version": iac_core::plan::PLAN_FORMAT_VERSION, "mode": "normal", "stack_digest": "", "prior_lineage": "",
+            "prior_serial": 0, "variables": {}, "changes": [], "outputs": [], "drift": [],
+            "prior_state": serde_json::to_value(iac_core::state::State::new("l".into())).unwrap(),
+        }))
+        .expect("a plan");
+        plan.changes = changes
+            .iter()
+            .map(|(addr, action, imported, prev)| ResourceChange {
+                addr: addr.parse().unwrap(),
+                prev_addr: prev.map(|p| p.parse().unwrap()),
+                provider: iac_core::address::ProviderAddr::new("terraform"),
+                action: *action,
+                before: if *action == Action::Create { Value::Null } else { obj("old") },
+                after: if *action == Action::Delete { Value::Null } else { obj("new") },
+                replace_paths: Vec::new(),
+                reason: (*action == Action::Replace).then(|| reason::REPLACE_CANNOT_UPDATE.to_string()),
+                create_before_destroy: false,
+                private: None,
+                dependencies: Vec::new(),
+                import_id: imported.then(|| "id-1".to_string()),
+            })
+            .collect();
+        plan
+    }
+
+    /// The text plan's `Plan:` line, the pull-request comment's summary (and
+    /// the `Plan:` line of the diff inside it), and the `-json` summary give
+    /// the same counts for the same changes: replacements (one add and one
+    /// destroy), imports alone and with an update, reads, moves.
+    #[test]
+    fn every_report_of_a_plan_counts_alike() {
+        let cases: Vec<(&str, Vec<Change<'_>>, &str, &str)> = vec![
+            (
+                "create, update, replace, delete",
+                vec![
+                    ("terraform_data.a", Action::Create, false, None),
+                    ("terraform_data.b", Action::Update, false, None),
+                    ("terraform_data.c", Action::Replace, false, None),
+                    ("terraform_data.d", Action::Delete, false, None),
+                ],
+                "Plan: 2 to add, 1 to change, 2 to destroy.",
+                "**Plan:** 2 to add, 1 to change, 2 to destroy (including 1 replacement).",
+            ),
+            (
+                "an import alone and an import with an update",
+                vec![("terraform_data.i", Action::Import, true, None), ("terraform_data.j", Action::Update, true, None)],
+                "Plan: 2 to import, 0 to add, 1 to change, 0 to destroy.",
+                "**Plan:** 2 to import, 0 to add, 1 to change, 0 to destroy.",
+            ),
+            (
+                "reads and moves count nowhere",
+                vec![("data.terraform_data.r", Action::Read, false, None), ("terraform_data.m", Action::NoOp, false, Some("terraform_data.old"))],
+                "Plan: 0 to add, 0 to change, 0 to destroy.",
+                "**Plan:** 0 to add, 0 to change, 0 to destroy.",
+            ),
+            (
+                "two replacements",
+                vec![("terraform_data.x", Action::Replace, false, None), ("terraform_data.y", Action::Replace, false, None)],
+                "Plan: 2 to add, 0 to change, 2 to destroy.",
+                "**Plan:** 2 to add, 0 to change, 2 to destroy (including 2 replacements).",
+            ),
+        ];
+        for (what, changes, text_line, comment_line) in cases {
+            let plan = plan_of(&changes);
+            assert_eq!(crate::human::summary_line(&plan), text_line, "{what}: the text plan");
+            let text = crate::human::render_plan(&plan, crate::human::Style { color: false });
+            assert!(text.contains(text_line), "{what}: the text plan says\n{text}");
+            let sources = SourceMap::default();
+            let sections =
+                [crate::markdown::Section { name: "s", outcome: crate::markdown::Outcome::Planned { plan: &plan, warnings: &[], sources: &sources } }];
+            let comment = crate::markdown::plan_comment(&sections, &crate::markdown::Options::default()).concat();
+            assert!(comment.contains(comment_line), "{what}: the comment's summary\n{comment}");
+            assert!(comment.contains(text_line), "{what}: the diff in the comment has the text plan's line\n{comment}");
+            let summary = parse(&change_summary(Summary::of(&plan), Operation::Plan, NOW));
+            assert_eq!(summary["@message"], text_line, "{what}: -json");
+        }
     }
 }

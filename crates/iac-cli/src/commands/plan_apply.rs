@@ -265,8 +265,9 @@ async fn plan_stream(ctx: &Ctx, p: PlanArgs, out: Option<PathBuf>, detailed: boo
     code
 }
 
-/// What the JSON UI needs to know of each planned change while applying:
-/// the object's id before, and whether a replacement creates first.
+/// What the reports of an apply need to know of its plan: each change's
+/// object id before and whether a replacement creates first (for the JSON
+/// UI's lines), the plan's counts and its outputs (for the summaries).
 #[derive(Default)]
 struct Planned {
     changes: std::collections::HashMap<InstanceAddr, (Option<String>, bool)>,
@@ -502,8 +503,8 @@ pub async fn apply(ctx: &Ctx, p: PlanArgs, auto_approve: bool, plan_file: Option
             if json {
                 // Applying a saved plan begins with its changes, as in Terraform.
                 emit(ui::planned_changes(&plan, &ui_now()));
-                *planned.lock().unwrap_or_else(|p| p.into_inner()) = Planned::of(&plan);
             }
+            *planned.lock().unwrap_or_else(|p| p.into_inner()) = Planned::of(&plan);
             ops::apply_loaded(&loaded, &env, plan, p.parallelism.max(1)).await
         }
         None => {
@@ -522,10 +523,10 @@ pub async fn apply(ctx: &Ctx, p: PlanArgs, auto_approve: bool, plan_file: Option
                 ctx.reporter.diagnostics(&outcome.warnings, &loaded.stack.sources);
                 if json {
                     emit(ui::plan_lines(&outcome.plan, refresh, &ui_now()));
-                    *planned.lock().unwrap_or_else(|p| p.into_inner()) = Planned::of(&outcome.plan);
                 } else {
                     out!("{}", render_plan(&outcome.plan, Style { color: ctx.color }));
                 }
+                *planned.lock().unwrap_or_else(|p| p.into_inner()) = Planned::of(&outcome.plan);
                 if !outcome.plan.has_changes() {
                     return false;
                 }
@@ -580,12 +581,12 @@ pub async fn apply(ctx: &Ctx, p: PlanArgs, auto_approve: bool, plan_file: Option
         Ok(out) => {
             // Failed check assertions and other warnings of the apply, as Terraform shows them.
             ctx.reporter.diagnostics(&out.warnings, &loaded.stack.sources);
-            let n = |k: &str| out.counts.get(k).copied().unwrap_or(0);
+            // The applied plan's counts, as its `Plan:` line gave them.
+            let summary = planned.lock().unwrap_or_else(|p| p.into_inner()).summary;
             if destroy {
-                outln!("\nDestroy complete! Resources: {} destroyed.", n("destroyed"));
+                outln!("\n{}", ui::summary_message(summary, ui::Operation::Destroy));
             } else {
-                let replaced = n("replaced");
-                outln!("\nApply complete! Resources: {} added, {} changed, {} destroyed.", n("added") + replaced, n("changed"), n("destroyed") + replaced);
+                outln!("\n{}", ui::summary_message(summary, ui::Operation::Apply));
                 if !out.outputs.is_empty() {
                     outln!("\nOutputs:\n");
                     for (k, v) in &out.outputs {
