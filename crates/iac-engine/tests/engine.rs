@@ -229,6 +229,44 @@ fn a_failed_update_keeps_the_object_and_is_retried_in_place() {
     });
 }
 
+/// What a failed apply left behind, when the provider reports it, is stored
+/// as Terraform stores it: a created object tainted (and replaced by the
+/// next plan), an updated one as it now is (not the object before).
+#[test]
+fn a_failed_applys_partial_object_is_stored() {
+    let stack_with = |name: &str, fail: bool| {
+        format!("provider \"mock\" {{\n  endpoint = \"local\"\n}}\nresource \"mock_thing\" \"x\" {{\n  name = \"{name}\"\n  fail = {fail}\n}}\n")
+    };
+    let addr: iac_core::address::InstanceAddr = "mock_thing.x".parse().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let mock = Arc::new(MockFactory::new());
+    let env = env(registry_with(Some(mock.clone())), local_backend(tmp.path()));
+    rt().block_on(async {
+        // A create that fails half-way: the object is in state, tainted.
+        let stack = write_stack(tmp.path(), &stack_with("partial-create", true));
+        ops::apply(&stack, &env, plan(&stack, &env).await, 4).await.expect_err("the create fails");
+        let state = ops::read_state(env.backend.as_ref()).await.unwrap();
+        let x = &state.resources[&addr];
+        assert_eq!(x.status, iac_core::state::InstanceStatus::Tainted, "a failed create's object is tainted");
+        assert_eq!(x.attributes["id"], "m-partial");
+        let again = plan(&stack, &env).await;
+        assert_eq!(again.changes.iter().find(|c| c.addr == addr).map(|c| c.action), Some(Action::Replace), "the tainted object is replaced");
+
+        // Replaced by a good object, then an update that fails half-way:
+        // the object as the provider left it, not as it was.
+        let stack = write_stack(tmp.path(), &stack_with("good", false));
+        ops::apply(&stack, &env, plan(&stack, &env).await, 4).await.expect("replace");
+        let stack = write_stack(tmp.path(), &stack_with("partial-update", true));
+        let p = plan(&stack, &env).await;
+        assert_eq!(count_by_action(&p).get("Update"), Some(&1), "{:?}", count_by_action(&p));
+        ops::apply(&stack, &env, p, 4).await.expect_err("the update fails");
+        let state = ops::read_state(env.backend.as_ref()).await.unwrap();
+        let x = &state.resources[&addr];
+        assert_eq!(x.status, iac_core::state::InstanceStatus::Ready, "a failed update does not taint");
+        assert_eq!(x.attributes["name"], "partial-update", "the partial object is stored");
+    });
+}
+
 #[test]
 fn ephemeral_values_are_never_stored_and_are_fresh_at_apply() {
     // A provider configured from a short-lived token, as the kubernetes

@@ -113,6 +113,20 @@ impl Provider for Mock {
         }
         Ok(r)
     }
+    /// A failing apply of a thing named `partial...` reports the object as
+    /// it was left (its id given, as a created one would have).
+    async fn apply_object(&self, req: ApplyChangeRequest) -> Result<ApplyChangeResponse, ApplyFailure> {
+        let partial = req.planned.get("name").and_then(Value::as_str).is_some_and(|n| n.starts_with("partial"));
+        if partial && req.planned.get("fail").and_then(Value::as_bool) == Some(true) {
+            let Value::Map(mut m) = req.planned else { unreachable!() };
+            if m.get("id").is_none_or(|v| v.is_unknown()) {
+                m.insert("id".into(), Value::from("m-partial"));
+            }
+            let error = ProviderError::Api { code: "Boom".into(), message: "the mock failed half-way".into() };
+            return Err(ApplyFailure { error, partial: Some(ApplyChangeResponse { new_state: Value::Map(m), private: None }) });
+        }
+        Ok(self.apply_change(req).await?)
+    }
     async fn apply_change(&self, req: ApplyChangeRequest) -> Result<ApplyChangeResponse, ProviderError> {
         if req.planned.get("fail").and_then(Value::as_bool) == Some(true) {
             return Err(ProviderError::Api { code: "Boom".into(), message: "the mock was told to fail".into() });
