@@ -223,6 +223,10 @@ impl Configured for Kubernetes {
     fn is_gone(e: &KubeError) -> bool {
         e.is_not_found()
     }
+
+    fn finish_read(&self, block: &iac_core::schema::Block, current: &Value, read: &mut Value) {
+        resources::typed::keep_null_collections(block, current, read);
+    }
 }
 
 #[async_trait]
@@ -233,5 +237,9 @@ impl Configured for Helm {
     /// A delete that finds the object gone is done.
     fn is_gone(e: &KubeError) -> bool {
         e.is_not_found()
+    }
+
+    fn finish_read(&self, block: &iac_core::schema::Block, current: &Value, read: &mut Value) {
+        resources::typed::keep_null_collections(block, current, read);
     }
 }

@@ -475,8 +475,7 @@ impl Resource<Helm> for HelmRelease {
     /// so the configuration compares equal with what state keeps.
     fn canonical_config(&self, config: &mut Value) {
         fn items<T: Model>(config: &Value, key: &str) -> Option<Value> {
-            let v = config.get(key).filter(|v| !v.is_null()).unwrap_or(&Value::List(Vec::new())).clone();
-            let v = &v;
+            let v = config.get(key).filter(|v| !v.is_null())?;
             if !v.is_wholly_known() {
                 return None;
             }

@@ -290,29 +290,38 @@ fn fill<K: TypedKind>(m: &mut K, id: &ObjectId, desired: &Json, live: &Json, has
     m.set_id(import_id_of(id));
 }
 
-/// Collections the configuration leaves out are empty, as state keeps
-/// them (a model's maps and lists encode "none" as empty), in nested
-/// blocks too; unknown values stay unknown.
-pub fn empty_collections(block: &iac_core::schema::Block, v: &mut Value) {
+/// Collections a result has empty where the value it started from had
+/// null (left out of the configuration, or an import's stub) stay null:
+/// a model's maps and lists cannot tell none from empty, and a plan made
+/// before the provider could be configured keeps the configuration's null.
+/// In nested blocks too.
+pub fn keep_null_collections(block: &iac_core::schema::Block, current: &Value, read: &mut Value) {
     use iac_core::schema::{AttrType, Nesting};
-    let Value::Map(m) = v else { return };
+    let Value::Map(m) = read else { return };
     for (name, a) in &block.attributes {
-        if a.computed && !a.optional {
+        if !matches!(a.type_, AttrType::Map(_) | AttrType::List(_) | AttrType::Set(_)) {
             continue;
         }
-        let empty = match a.type_ {
-            AttrType::Map(_) => Value::Map(Default::default()),
-            AttrType::List(_) | AttrType::Set(_) => Value::List(Vec::new()),
-            _ => continue,
-        };
-        if m.get(name.as_str()).is_none_or(Value::is_null) {
-            m.insert(name.clone(), empty);
+        let was_null = current.get(name).is_none_or(Value::is_null);
+        let empty = m.get(name.as_str()).is_some_and(|v| match v.unmarked() {
+            Value::Map(x) => x.is_empty(),
+            Value::List(x) => x.is_empty(),
+            _ => false,
+        });
+        if was_null && empty {
+            m.insert(name.clone(), Value::Null);
         }
     }
     for (name, nested) in &block.blocks {
+        let before = current.get(name);
         match (nested.nesting, m.get_mut(name.as_str())) {
-            (Nesting::List | Nesting::Set, Some(Value::List(items))) => items.iter_mut().for_each(|i| empty_collections(&nested.block, i)),
-            (Nesting::Single | Nesting::Group, Some(single)) => empty_collections(&nested.block, single),
+            (Nesting::List | Nesting::Set, Some(Value::List(items))) => {
+                let old = before.and_then(Value::as_list).unwrap_or(&[]);
+                for (i, item) in items.iter_mut().enumerate() {
+                    keep_null_collections(&nested.block, old.get(i).unwrap_or(&Value::Null), item);
+                }
+            }
+            (Nesting::Single | Nesting::Group, Some(single)) => keep_null_collections(&nested.block, before.unwrap_or(&Value::Null), single),
             _ => {}
         }
     }
@@ -379,10 +388,6 @@ fn tracked<K: TypedKind>(m: &K) -> Result<(ObjectId, Json)> {
 impl<K: TypedKind, const V1: bool> Resource<Kubernetes> for Typed<K, V1> {
     type Model = K;
     const TYPE: &'static str = if V1 { K::TYPE_V1 } else { K::TYPE };
-
-    fn canonical_config(&self, config: &mut Value) {
-        empty_collections(&K::block(), config);
-    }
 
     fn validate(&self, config: &Value) -> Vec<(AttrPath, String)> {
         let Some(meta) = config.get("metadata").and_then(Value::as_list).and_then(|l| l.first()) else {

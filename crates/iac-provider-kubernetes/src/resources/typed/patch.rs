@@ -112,10 +112,6 @@ impl<M: Patch> Resource<Kubernetes> for PatchResource<M> {
         Vec::new()
     }
 
-    fn canonical_config(&self, config: &mut Value) {
-        empty_collections(&M::block(), config);
-    }
-
     async fn create(&self, cx: &Ctx<'_, Kubernetes>, mut planned: M) -> Result<M> {
         let live = apply_patch(cx, &planned, planned.fields()).await?;
         planned.read(&live);
