@@ -2,7 +2,9 @@
 //! network, cluster and pools, and a managed PostgreSQL cluster in the same
 //! VPC (database, user, pool, trusted sources naming only the cluster) on
 //! the DigitalOcean simulator, then the database's connection details as a
-//! Secret, KEDA (the vendored chart, real helm) and Argo CD with its root
+//! Secret; Spaces buckets (through the S3 API, on moto standing in for
+//! Spaces), the product's domain and record, a firewall on the cluster's
+//! nodes and a project grouping it all; KEDA (the vendored chart, real helm) and Argo CD with its root
 //! Application on the fake Kubernetes API, in one apply; a no-op re-plan;
 //! drift after out-of-band changes (a relabelled deployment, a database
 //! resized in the console) put back in place; and a destroy that removes
@@ -26,6 +28,7 @@ fn doks_platform_stack_installs_core_components_and_argocd_in_one_apply() {
     let helm = iac_testkit::tools::tool("helm").display().to_string();
     let keda = shared_chart("keda-2.20.2");
     let kro = shared_chart("kro-0.9.3");
+    let moto = iac_testkit::services::Moto::start();
     rt().block_on(async {
         let kube_sim = sim().await;
         let mut cfg = iac_do_sim::SimConfig::fast();
@@ -39,7 +42,8 @@ fn doks_platform_stack_installs_core_components_and_argocd_in_one_apply() {
         copy_dir(&workspace().join("stacks/modules"), &tmp.path().join("stacks/modules"));
         let st = tmp.path().join("stacks/doks-platform");
         let mut reg = iac_engine::providers::Registry::new();
-        reg.register(Arc::new(DigitalOceanFactory::with_env(vec![("DIGITALOCEAN_TOKEN".into(), "dop_v1_test".into())])));
+        let do_env = [("DIGITALOCEAN_TOKEN", "dop_v1_test"), ("SPACES_ACCESS_KEY_ID", "AKSPACESTEST"), ("SPACES_SECRET_ACCESS_KEY", "spaces-secret-test")];
+        reg.register(Arc::new(DigitalOceanFactory::with_env(do_env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())));
         reg.register(Arc::new(KubernetesFactory::with_env(Vec::new())));
         reg.register(Arc::new(HelmFactory::with_env(vec![("HELM_BINARY".into(), helm)])));
         let env = env_with(tmp.path(), reg);
@@ -47,6 +51,7 @@ fn doks_platform_stack_installs_core_components_and_argocd_in_one_apply() {
             vec![
                 CliVar::Var(format!("api_endpoint={}", do_sim.url())),
                 CliVar::Var("poll_interval_ms=40".into()),
+                CliVar::Var(format!("spaces_endpoint={}", moto.endpoint())),
                 CliVar::Var(format!("keda_chart={}", keda.display())),
                 CliVar::Var(format!("kro_chart={}", kro.display())),
                 CliVar::Var("enable_kube_prometheus_stack=false".into()),
@@ -66,8 +71,14 @@ fn doks_platform_stack_installs_core_components_and_argocd_in_one_apply() {
                 "digitalocean_database_db.app",
                 "digitalocean_database_firewall.postgres",
                 "digitalocean_database_user.app",
+                "digitalocean_domain.product",
+                "digitalocean_firewall.nodes",
                 "digitalocean_kubernetes_cluster.platform",
                 "digitalocean_kubernetes_node_pool.workloads",
+                "digitalocean_project.platform",
+                "digitalocean_record.app",
+                "digitalocean_spaces_bucket.assets",
+                "digitalocean_spaces_bucket.backups",
                 "digitalocean_vpc.platform",
                 "kubernetes_manifest.database_credentials",
                 "module.argocd.kubernetes_manifest.namespace",
@@ -84,6 +95,23 @@ fn doks_platform_stack_installs_core_components_and_argocd_in_one_apply() {
         assert_eq!(out.state.outputs["core_releases"].value, json!(["keda", "kro"]));
 
         let kube = Actor::new(&kube_sim.url()).await;
+
+        // Around them: the project groups the cluster, the database, both buckets and the domain;
+        // the firewall guards the cluster's nodes; the application's record is in the product's zone.
+        do_sim.with_store(|s| {
+            let c = &s.clusters[0];
+            let project = s.platform.projects.iter().find(|p| p.name == "platform").expect("the platform's project");
+            let mut urns: Vec<&str> = project.resources.iter().map(|(u, _)| u.as_str()).collect();
+            urns.sort();
+            let (k8s, db) = (format!("do:kubernetes:{}", c.id), format!("do:dbaas:{}", s.databases[0].id));
+            let mut want = vec![db.as_str(), "do:domain:saas-platform.example", k8s.as_str(), "do:space:platform-assets", "do:space:platform-backups"];
+            want.sort();
+            assert_eq!(urns, want);
+            assert_eq!(s.platform.firewalls[0].tags, vec![format!("k8s:{}", c.id)]);
+            let zone = &s.platform.domains[0];
+            assert!(zone.records.iter().any(|r| r.kind == "A" && r.name == "app" && r.data == "203.0.113.10"));
+        });
+        assert_eq!(out.state.outputs["app_fqdn"].value, json!("app.saas-platform.example"));
 
         // The data layer: PostgreSQL in the cluster's VPC, reachable from the cluster only.
         let (db_id, db_password) = do_sim.with_store(|s| {
@@ -180,7 +208,10 @@ fn doks_platform_stack_installs_core_components_and_argocd_in_one_apply() {
         assert!(kube.get(("apps/v1", "Deployment", "deployments"), Some("argocd"), "argocd-server").await.is_none());
         assert!(kube.get(("v1", "Namespace", "namespaces"), None, "keda").await.is_none());
         assert!(kube.get(("v1", "Secret", "secrets"), Some("default"), "app-database").await.is_none());
-        do_sim.with_store(|s| assert!(s.clusters.is_empty() && s.databases.is_empty() && s.vpcs.iter().all(|v| v.default)));
+        do_sim.with_store(|s| {
+            assert!(s.clusters.is_empty() && s.databases.is_empty() && s.vpcs.iter().all(|v| v.default));
+            assert!(s.platform.domains.is_empty() && s.platform.firewalls.is_empty() && s.platform.projects.iter().all(|p| p.is_default));
+        });
         do_sim.stop();
         kube_sim.stop().await;
     });

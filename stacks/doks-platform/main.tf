@@ -1,5 +1,6 @@
 # A DigitalOcean Kubernetes platform: a VPC, a DOKS cluster whose default
-# pool autoscales from 3 nodes, and a second pool for workloads.
+# pool autoscales from 3 nodes, and a second pool for workloads; the data
+# layer in database.tf, Spaces, DNS, firewall and project in saas.tf.
 #
 # Against the simulator (no account needed):
 #   cargo run -p iac-do-sim -- --listen 127.0.0.1:8080 &
@@ -53,6 +54,7 @@ variable "poll_interval_ms" {
 provider "digitalocean" {
   api_endpoint     = var.api_endpoint
   poll_interval_ms = var.poll_interval_ms
+  spaces_endpoint  = var.spaces_endpoint
 }
 
 data "digitalocean_kubernetes_versions" "current" {
