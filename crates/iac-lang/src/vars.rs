@@ -14,7 +14,7 @@ use crate::config::{Expr, Module, Variable};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::eval::{EmptyScope, Evaluator, Scope};
 use crate::refs::{Reference, Subject};
-use crate::source::{SourceFile, SourceMap, Span};
+use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::typeexpr::TypeConstraint;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,7 +85,9 @@ pub fn root_variables(root: &Module, cli: &[CliVar], env: &[(String, String)], s
     for (name, var) in &root.variables {
         let value = match raw.remove(name) {
             Some(Raw::Expr(e)) => {
-                let ev = Evaluator::new(&EmptyScope, &root.dir, e.file);
+                // With the file's text, so `n = 18446744073709551617` is exact.
+                let scope = SourceScope(sources);
+                let ev = Evaluator::new(&scope, &root.dir, e.file);
                 match ev.eval(&e.expr) {
                     Ok(v) => Some((v, Some(e.span()))),
                     Err(d) => {
@@ -111,6 +113,19 @@ pub fn root_variables(root: &Module, cli: &[CliVar], env: &[(String, String)], s
         }
     }
     out
+}
+
+/// No references, and the text of the stack's files (tfvars included) for
+/// number literals.
+struct SourceScope<'a>(&'a SourceMap);
+
+impl Scope for SourceScope<'_> {
+    fn resolve(&self, r: &Reference) -> Result<Value, String> {
+        EmptyScope.resolve(r)
+    }
+    fn source_text(&self, file: FileId) -> Option<&str> {
+        self.0.files().nth(file.0 as usize).map(|f| f.text.as_str())
+    }
 }
 
 /// Applies the default, nullability, type conversion, sensitivity and
