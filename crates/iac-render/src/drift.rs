@@ -49,6 +49,27 @@ fn attr_changes(d: &Drift) -> Vec<(&AttrPath, Value, Value)> {
     d.paths.iter().map(|p| (p, value_at(&d.before, p), value_at(&d.after, p))).collect()
 }
 
+/// Most characters of a value shown in a Markdown report (the text and
+/// JSON reports show it whole).
+const MARKDOWN_VALUE_CHARS: usize = 80;
+
+/// One value on one Markdown line: compact JSON in a code span, cut to
+/// [`MARKDOWN_VALUE_CHARS`]; a sensitive one never shown.
+fn markdown_value(v: &Value) -> String {
+    if v.contains_sensitive() {
+        return "(sensitive value)".into();
+    }
+    let text = crate::json::redact(v).to_string();
+    let shown: String = text.chars().take(MARKDOWN_VALUE_CHARS).collect();
+    code(&if shown.len() < text.len() { format!("{shown}…") } else { shown })
+}
+
+/// Each changed attribute of a drifted object, with its value before and
+/// after, for Markdown (`iac drift -format markdown` and the plan comment).
+pub(crate) fn markdown_changes(d: &Drift) -> Vec<String> {
+    attr_changes(d).into_iter().map(|(p, b, a)| format!("{}: {} → {}", code(&p.to_string()), markdown_value(&b), markdown_value(&a))).collect()
+}
+
 pub fn text(stacks: &[StackDrift<'_>]) -> String {
     let mut out = String::new();
     for s in stacks {
@@ -120,11 +141,8 @@ pub fn markdown(stacks: &[StackDrift<'_>]) -> String {
                 if !r.drift.is_empty() {
                     out.push_str("| resource | change | attributes |\n| --- | --- | --- |\n");
                     for d in &r.drift {
-                        let (change, paths) = if d.action == Action::Delete {
-                            ("deleted", String::new())
-                        } else {
-                            ("changed", d.paths.iter().map(|p| code(&p.to_string())).collect::<Vec<_>>().join(", "))
-                        };
+                        let (change, paths) =
+                            if d.action == Action::Delete { ("deleted", String::new()) } else { ("changed", markdown_changes(d).join("<br>")) };
                         let _ = writeln!(out, "| {} | {change} | {} |", cell(&code(&d.addr.to_string())), cell(&paths));
                     }
                     out.push('\n');

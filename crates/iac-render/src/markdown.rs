@@ -233,8 +233,7 @@ fn drift(doc: &mut Doc, plan: &Plan) {
         let line = if d.action == Action::Delete {
             format!("- {} was deleted outside iac\n", code(&d.addr.to_string()))
         } else {
-            let paths: Vec<String> = d.paths.iter().map(|p| code(&p.to_string())).collect();
-            format!("- {} changed outside iac: {}\n", code(&d.addr.to_string()), paths.join(", "))
+            format!("- {} changed outside iac: {}\n", code(&d.addr.to_string()), crate::drift::markdown_changes(d).join(", "))
         };
         doc.text(line);
     }
