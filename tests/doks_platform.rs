@@ -206,7 +206,10 @@ fn doks_platform_stack_installs_core_components_and_argocd_in_one_apply() {
         let d = plan_with(PlanMode::Destroy).await.expect("destroy plan").plan;
         ops::apply(&st, &env, d, 10).await.expect("destroy");
         assert!(kube.get(("apps/v1", "Deployment", "deployments"), Some("argocd"), "argocd-server").await.is_none());
-        assert!(kube.get(("v1", "Namespace", "namespaces"), None, "keda").await.is_none());
+        // helm uninstall removes the release and its objects; the namespace
+        // create_namespace made stays, as Helm (and the helm provider) leave it.
+        assert!(kube.get(("apps/v1", "Deployment", "deployments"), Some("keda"), "keda-operator").await.is_none());
+        assert!(kube.get(("v1", "Secret", "secrets"), Some("keda"), "sh.helm.release.v1.keda.v1").await.is_none());
         assert!(kube.get(("v1", "Secret", "secrets"), Some("default"), "app-database").await.is_none());
         do_sim.with_store(|s| {
             assert!(s.clusters.is_empty() && s.databases.is_empty() && s.vpcs.iter().all(|v| v.default));
