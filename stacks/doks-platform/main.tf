@@ -36,6 +36,12 @@ variable "api_endpoint" {
   default     = "https://api.digitalocean.com"
 }
 
+variable "spaces_endpoint" {
+  type        = string
+  default     = "https://{{.Region}}.digitaloceanspaces.com"
+  description = "Spaces' S3 endpoint ({{.Region}} stands for the bucket's region); the demo points it at moto"
+}
+
 variable "region" {
   type    = string
   default = "nyc1"

@@ -7,14 +7,9 @@
 # console.
 #
 # Spaces buckets go through Spaces' S3 API with the Spaces keys from
-# SPACES_ACCESS_KEY_ID / SPACES_SECRET_ACCESS_KEY; spaces_endpoint points it
-# elsewhere (the demo and tests: moto's S3 standing in for Spaces).
-
-variable "spaces_endpoint" {
-  type        = string
-  default     = "https://{{.Region}}.digitaloceanspaces.com"
-  description = "Spaces' S3 endpoint ({{.Region}} stands for the bucket's region)"
-}
+# SPACES_ACCESS_KEY_ID / SPACES_SECRET_ACCESS_KEY; var.spaces_endpoint
+# (main.tf) points it elsewhere (the demo and tests: moto's S3 standing in
+# for Spaces).
 
 variable "spaces_region" {
   type    = string
