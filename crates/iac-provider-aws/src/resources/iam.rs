@@ -370,7 +370,14 @@ impl Resource<Aws> for RolePolicyAttachment {
 
     async fn read(&self, cx: &Cx<'_>, current: RolePolicyAttachmentModel) -> Result<Option<RolePolicyAttachmentModel>, AwsError> {
         let id = current.id.as_deref().unwrap_or_default();
-        let (role, arn) = id.split_once('/').ok_or_else(|| cx.invalid(format!("{id:?} is not ROLE/POLICY_ARN")))?;
+        // The role and policy in state (upstream's state keeps its own id,
+        // a generated unique name, which is kept as it is); an import has
+        // only its ROLE/POLICY_ARN id.
+        let (role, arn) = if !current.role.is_empty() && !current.policy_arn.is_empty() {
+            (current.role.as_str(), current.policy_arn.as_str())
+        } else {
+            id.split_once('/').ok_or_else(|| cx.invalid(format!("{id:?} is not ROLE/POLICY_ARN")))?
+        };
         let mut marker = None;
         loop {
             let req = cx.c().iam.list_attached_role_policies().role_name(role).set_marker(marker.clone());

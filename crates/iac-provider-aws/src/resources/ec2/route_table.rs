@@ -207,6 +207,11 @@ impl Resource<Aws> for RouteTable {
         Ok(())
     }
 
+    /// An import reads the table's routes too.
+    fn import_stub(&self, id: &str) -> Value {
+        Value::map([("id", Value::from(id)), ("route", Value::List(Vec::new()))])
+    }
+
     async fn create(&self, cx: &Cx<'_>, p: RouteTableModel) -> Result<RouteTableModel, AwsError> {
         let out = cx
             .c()
@@ -226,7 +231,13 @@ impl Resource<Aws> for RouteTable {
     async fn update(&self, cx: &Cx<'_>, prior: RouteTableModel, p: RouteTableModel) -> Result<RouteTableModel, AwsError> {
         let id = id_of(cx, &prior.id)?;
         if let Some(new) = &p.route {
-            sync_routes(cx, id, prior.route.as_deref().unwrap_or_default(), new).await?;
+            // Routes the configuration starts to manage are made exactly the
+            // written ones: what the table has now is what they change from.
+            let old = match &prior.route {
+                Some(old) => old.clone(),
+                None => self.read(cx, RouteTableModel { route: Some(Vec::new()), ..prior.clone() }).await?.and_then(|t| t.route).unwrap_or_default(),
+            };
+            sync_routes(cx, id, &old, new).await?;
         }
         sync_vgws(cx, id, &prior.propagating_vgws, &p.propagating_vgws).await?;
         update_tags(cx, id, &prior.tags, &p.tags).await?;
@@ -254,7 +265,10 @@ impl Resource<Aws> for RouteTable {
             arn: Some(arn(cx, owner, "route-table", id)),
             vpc_id: t.vpc_id().unwrap_or_default().to_string(),
             owner_id: Some(owner.to_string()),
-            route: Some(route),
+            // Reported only where the configuration manages them (a list,
+            // even empty, in state): left out, they are other resources'
+            // (aws_route), and their changes are no drift of the table.
+            route: current.route.as_ref().map(|_| route),
             propagating_vgws: Some(vgws),
             tags: tags_of(t.tags()),
             timeouts: current.timeouts,
