@@ -15,6 +15,11 @@
 //! - Migration from Terraform: a stack holding a `terraform.tfstate` is
 //!   refused until `iac init -migrate-state`, after which the plan is empty.
 //!
+//! - checkov and terraform-compliance (`scripts/install-tools` puts each in
+//!   its venv under `.tools`) find the same on iac's `show -json` plan as on
+//!   Terraform's, with policies that pass and fail
+//!   (`fixtures/tf-formats/policies`).
+//!
 //! Every test runs the real `terraform` (on PATH, no CLI configuration,
 //! offline: only `terraform_data`) and fails, never skips, without it.
 
@@ -295,6 +300,7 @@ fn state_pull_is_terraforms_format_4_and_push_checks_lineage_and_serial() {
 /// the version line is checked to come first).
 fn ui_stream(what: &str, stdout: &str) -> Vec<Json> {
     let elapsed = regex::Regex::new(r"(after|\[)\d+[hms0-9]*s").unwrap();
+    let ids = regex::Regex::new(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").unwrap();
     let mut lines: Vec<Json> = Vec::new();
     for (i, l) in stdout.lines().enumerate() {
         let mut j: Json = serde_json::from_str(l).unwrap_or_else(|e| panic!("{what}: line {} is not JSON ({e}): {l}", i + 1));
@@ -317,7 +323,6 @@ fn ui_stream(what: &str, stdout: &str) -> Vec<Json> {
         let j: Json = serde_json::from_str(&j.to_string().replace("Terraform cannot ask", "iac cannot ask")).unwrap();
         let mut n = normalize(&j, "line");
         if let Some(m) = n.get("@message").and_then(Json::as_str) {
-            let ids = regex::Regex::new(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").unwrap();
             n["@message"] = json!(ids.replace_all(m, "<uuid>").to_string());
         }
         lines.push(n);
@@ -451,4 +456,89 @@ fn json_ui_reports_drift() {
     assert_eq!(of(&refresh, "resource_drift"), ["local_file.f: Drift detected (delete)"], "{refresh:?}");
     assert!(of(&refresh, "planned_change").is_empty(), "a refresh-only plan plans no change: {refresh:?}");
     assert_eq!(of(&refresh, "change_summary"), ["Plan: 0 to add, 0 to change, 0 to destroy."]);
+}
+
+/// A policy tool from its venv under `.tools` (installed by `scripts/install-tools`).
+fn policy_tool(venv: &str, program: &str) -> PathBuf {
+    let p = iac_testkit::tools::tools_dir().join(venv).join("bin").join(program);
+    assert!(p.is_file(), "{} is missing: run scripts/install-tools (it installs {program} from PyPI)", p.display());
+    p
+}
+
+/// checkov's findings on a plan file: (check, resource, result), and its summary counts.
+fn checkov(plan: &Path) -> (Vec<(String, String, String)>, Json) {
+    let policies = formats().join("policies/checkov");
+    let out = Command::new(policy_tool("checkov-venv", "checkov"))
+        .args(["--framework", "terraform_plan", "--check", "CKV2_IAC_1,CKV2_IAC_2", "-o", "json", "-f"])
+        .arg(plan)
+        .arg("--external-checks-dir")
+        .arg(&policies)
+        .env("BC_SKIP_MAPPING", "TRUE")
+        .env("CHECKOV_RUN_SCA_PACKAGE_SCAN_V2", "false")
+        .output()
+        .expect("run checkov");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let j: Json = serde_json::from_str(&text).unwrap_or_else(|e| panic!("checkov's JSON ({e}): {text}\n{}", String::from_utf8_lossy(&out.stderr)));
+    let mut found = Vec::new();
+    for (key, result) in [("passed_checks", "passed"), ("failed_checks", "failed")] {
+        for c in j["results"][key].as_array().into_iter().flatten() {
+            found.push((c["check_id"].as_str().unwrap_or("").to_string(), c["resource"].as_str().unwrap_or("").to_string(), result.to_string()));
+        }
+    }
+    found.sort();
+    let mut summary = j["summary"].clone();
+    summary.as_object_mut().map(|m| m.remove("checkov_version"));
+    (found, summary)
+}
+
+/// terraform-compliance on a plan file: its exit code, its closing counts and its failures.
+fn terraform_compliance(plan: &Path) -> (i32, Vec<String>) {
+    let out = Command::new(policy_tool("tfcompliance-venv", "terraform-compliance"))
+        .arg("-p")
+        .arg(plan)
+        .arg("-f")
+        .arg(formats().join("policies/compliance"))
+        .arg("--no-ansi")
+        .output()
+        .expect("run terraform-compliance");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("Failure: ") || l.contains(" passed, ") || l.contains("TerraformCompliance"))
+        .map(str::to_string)
+        .collect();
+    (out.status.code().unwrap_or(-1), lines)
+}
+
+/// Policy engines read iac's plan JSON as they read Terraform's: checkov
+/// (custom policies on `terraform_data`) and terraform-compliance (a
+/// feature) give the same passes and failures, the failing policy failing
+/// on the same object.
+#[test]
+fn checkov_and_terraform_compliance_find_the_same_in_both_plans() {
+    let tf = Terraform::new();
+    let s = stack();
+    tf.run(&["plan", "-input=false", "-out=p.tfplan"]).ok();
+    s.run(&["plan", "-out=p.plan"]).ok();
+    let theirs = tf.dir.join("terraform-plan.json");
+    std::fs::write(&theirs, tf.run(&["show", "-json", "p.tfplan"]).stdout).unwrap();
+    let ours = s.root().join("iac-plan.json");
+    let shown = s.run(&["show", "-json", "p.plan"]);
+    shown.ok();
+    std::fs::write(&ours, &shown.stdout).unwrap();
+
+    let (tf_found, tf_summary) = checkov(&theirs);
+    let (iac_found, iac_summary) = checkov(&ours);
+    assert!(tf_found.contains(&("CKV2_IAC_1".into(), "terraform_data.gone".into(), "failed".into())), "the failing policy fails: {tf_found:?}");
+    assert!(tf_found.iter().any(|(c, _, r)| c == "CKV2_IAC_2" && r == "passed"), "{tf_found:?}");
+    assert_eq!(iac_found, tf_found, "checkov's findings on iac's plan and on Terraform's");
+    assert_eq!(iac_summary, tf_summary, "checkov's summary");
+    assert_eq!(iac_summary["resource_count"], json!(12), "{iac_summary}");
+
+    let (tf_code, tf_lines) = terraform_compliance(&theirs);
+    let (iac_code, iac_lines) = terraform_compliance(&ours);
+    assert_eq!(tf_code, 1, "the failing scenario fails: {tf_lines:?}");
+    assert!(tf_lines.iter().any(|l| l.contains("terraform_data.gone")), "{tf_lines:?}");
+    assert_eq!((iac_code, iac_lines), (tf_code, tf_lines), "terraform-compliance on iac's plan and on Terraform's");
 }
