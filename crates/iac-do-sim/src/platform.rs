@@ -2,7 +2,7 @@
 //! and databases with: projects (with the default project, and the URNs
 //! assigned to each: an object belongs to one project at a time), domains
 //! with their records (SOA and NS made by DigitalOcean), cloud firewalls,
-//! and tags.
+//! tags, and Spaces access keys (their secret shown once, by the create).
 
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -137,7 +137,30 @@ pub struct Platform {
     pub domains: Vec<Domain>,
     pub firewalls: Vec<Firewall>,
     pub tags: Vec<String>,
+    /// Spaces access keys (the secret is shown only by the create).
+    pub spaces_keys: Vec<SpacesKey>,
     next_record: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
+pub struct Grant {
+    pub bucket: String,
+    pub permission: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct SpacesKey {
+    pub name: String,
+    pub access_key: String,
+    pub secret_key: String,
+    pub grants: Vec<Grant>,
+    pub created_at: String,
+}
+
+impl SpacesKey {
+    pub fn to_json(&self) -> Value {
+        json!({"name": self.name, "access_key": self.access_key, "grants": self.grants, "created_at": self.created_at})
+    }
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(body: &Value) -> Result<T, ApiError> {
@@ -620,6 +643,71 @@ impl Store {
     pub fn delete_tag(&mut self, name: &str) -> Result<(), ApiError> {
         self.tag_json(name)?;
         self.platform.tags.retain(|t| t != name);
+        Ok(())
+    }
+}
+
+#[derive(Deserialize)]
+struct KeyBody {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    grants: Option<Vec<Grant>>,
+}
+
+fn check_grants(grants: &[Grant]) -> Result<(), ApiError> {
+    for g in grants {
+        match g.permission.as_str() {
+            "read" | "readwrite" if !g.bucket.is_empty() => {}
+            "fullaccess" if g.bucket.is_empty() => {}
+            p => return Err(ApiError::bad_request(format!("invalid grant: permission {p:?} on bucket {:?}", g.bucket))),
+        }
+    }
+    Ok(())
+}
+
+impl Store {
+    pub fn spaces_key(&self, access_key: &str) -> Result<&SpacesKey, ApiError> {
+        self.platform.spaces_keys.iter().find(|k| k.access_key == access_key).ok_or_else(ApiError::not_found)
+    }
+
+    pub fn create_spaces_key(&mut self, body: &Value) -> Result<Value, ApiError> {
+        let b: KeyBody = parse(body)?;
+        let name = b.name.filter(|n| !n.is_empty()).ok_or_else(|| ApiError::bad_request("name is required"))?;
+        let grants = b.grants.unwrap_or_default();
+        check_grants(&grants)?;
+        let id = uuid::Uuid::new_v4().simple().to_string().to_uppercase();
+        let k = SpacesKey {
+            name,
+            access_key: format!("DO{}", &id[..18]),
+            secret_key: uuid::Uuid::new_v4().simple().to_string(),
+            grants,
+            created_at: now_rfc3339(),
+        };
+        let mut out = k.to_json();
+        out["secret_key"] = json!(k.secret_key);
+        self.platform.spaces_keys.push(k);
+        Ok(out)
+    }
+
+    pub fn update_spaces_key(&mut self, access_key: &str, body: &Value) -> Result<Value, ApiError> {
+        let b: KeyBody = parse(body)?;
+        if let Some(g) = &b.grants {
+            check_grants(g)?;
+        }
+        let k = self.platform.spaces_keys.iter_mut().find(|k| k.access_key == access_key).ok_or_else(ApiError::not_found)?;
+        if let Some(n) = b.name.filter(|n| !n.is_empty()) {
+            k.name = n;
+        }
+        if let Some(g) = b.grants {
+            k.grants = g;
+        }
+        Ok(k.to_json())
+    }
+
+    pub fn delete_spaces_key(&mut self, access_key: &str) -> Result<(), ApiError> {
+        self.spaces_key(access_key)?;
+        self.platform.spaces_keys.retain(|k| k.access_key != access_key);
         Ok(())
     }
 }

@@ -7,7 +7,8 @@
 //! `digitalocean_database_cluster` and `digitalocean_database_ca`); around
 //! them `digitalocean_project` (+ `_resources`), `digitalocean_domain`,
 //! `digitalocean_record`, `digitalocean_firewall` and `digitalocean_tag`,
-//! and `digitalocean_spaces_bucket` (through Spaces' S3 API); data
+//! `digitalocean_spaces_bucket` (through Spaces' S3 API) and
+//! `digitalocean_spaces_key`; data
 //! `digitalocean_vpc`, `digitalocean_regions` and `digitalocean_sizes`,
 //! with Terraform's names and attributes so configurations port. Each type
 //! is a typed model plus its operations on the provider SDK, registered in
@@ -71,6 +72,7 @@ pub fn types() -> Types<DigitalOcean> {
         .resource(platform::firewall::Firewall)
         .resource(platform::tag::Tag)
         .resource(spaces::SpacesBucket)
+        .resource(platform::spaces_key::SpacesKey)
         .data_source(catalog::VpcData)
         .data_source(catalog::RegionsData)
         .data_source(catalog::SizesData)

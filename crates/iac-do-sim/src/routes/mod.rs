@@ -58,6 +58,7 @@ pub fn dispatch(store: &mut Store, path: &str, req: &Req<'_>) -> Result<Reply, A
         ["v2", "domains", rest @ ..] => platform::domains(store, rest, req),
         ["v2", "firewalls", rest @ ..] => platform::firewalls(store, rest, req),
         ["v2", "tags", rest @ ..] => platform::tags(store, rest, req),
+        ["v2", "spaces", "keys", rest @ ..] => platform::spaces_keys(store, rest, req),
         ["v2", "regions"] if req.method == "GET" => {
             Ok(Reply::json(200, crate::pagination::page("regions", crate::catalog::regions_json(), req.query, req.base, "/v2/regions")))
         }

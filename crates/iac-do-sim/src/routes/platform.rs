@@ -1,4 +1,5 @@
-//! `/v2/projects*`, `/v2/domains*`, `/v2/firewalls*` and `/v2/tags*`.
+//! `/v2/projects*`, `/v2/domains*`, `/v2/firewalls*`, `/v2/tags*` and
+//! `/v2/spaces/keys*`.
 
 use serde_json::json;
 
@@ -73,6 +74,21 @@ pub fn tags(store: &mut Store, segs: &[&str], req: &Req<'_>) -> Result<Reply, Ap
         ("POST", []) => Ok(Reply::json(201, json!({"tag": store.create_tag(req.body)?}))),
         ("GET", [name]) => Ok(Reply::json(200, json!({"tag": store.tag_json(name)?}))),
         ("DELETE", [name]) => store.delete_tag(name).map(|_| Reply::empty(204)),
+        (_, [] | [_]) => Err(method_not_allowed()),
+        _ => Err(ApiError::not_found()),
+    }
+}
+
+pub fn spaces_keys(store: &mut Store, segs: &[&str], req: &Req<'_>) -> Result<Reply, ApiError> {
+    match (req.method, segs) {
+        ("GET", []) => {
+            let items = store.platform.spaces_keys.iter().map(crate::platform::SpacesKey::to_json).collect();
+            Ok(Reply::json(200, page("keys", items, req.query, req.base, "/v2/spaces/keys")))
+        }
+        ("POST", []) => Ok(Reply::json(201, json!({"key": store.create_spaces_key(req.body)?}))),
+        ("GET", [k]) => Ok(Reply::json(200, json!({"keys": [store.spaces_key(k)?.to_json()]}))),
+        ("PUT" | "PATCH", [k]) => Ok(Reply::json(200, json!({"key": store.update_spaces_key(k, req.body)?}))),
+        ("DELETE", [k]) => store.delete_spaces_key(k).map(|_| Reply::empty(204)),
         (_, [] | [_]) => Err(method_not_allowed()),
         _ => Err(ApiError::not_found()),
     }

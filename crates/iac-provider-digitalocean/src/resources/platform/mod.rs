@@ -2,12 +2,13 @@
 //! databases, with the upstream provider's names, arguments and
 //! attributes: `digitalocean_project` and `digitalocean_project_resources`,
 //! `digitalocean_domain` and `digitalocean_record`, `digitalocean_firewall`
-//! and `digitalocean_tag`; and the endpoints they use ([`Lists`]: a refresh
+//! and `digitalocean_tag`, `digitalocean_spaces_key`; and the endpoints they use ([`Lists`]: a refresh
 //! reads the projects and firewalls lists once, not one GET per object).
 
 pub mod domain;
 pub mod firewall;
 pub mod project;
+pub mod spaces_key;
 pub mod tag;
 
 use serde_json::Value as Json;
