@@ -47,7 +47,7 @@ pub struct Metadata {
     #[sdk(optional, computed, force_new)]
     pub name: Option<String>,
     /// default "default"
-    #[sdk(optional, force_new)]
+    #[sdk(optional, force_new, default = "default")]
     pub namespace: Option<String>,
     #[sdk(computed)]
     pub resource_version: Option<String>,
@@ -363,7 +363,9 @@ async fn apply_typed<K: TypedKind>(cx: &Ctx<'_, Kubernetes>, mut m: K, creating:
     let (id, obj) = object_of(&m)?;
     let t = m.timeouts();
     let timeout = timeout(&t, if creating { "create" } else { "update" }, DEFAULT_TIMEOUT)?;
-    let opts = SetOptions { manager: FIELD_MANAGER.to_string(), force: false, wait: m.wait_for(), timeout, delete_timeout: DEFAULT_DELETE_TIMEOUT };
+    // The configuration wins over another manager's change to a field it
+    // sets, as the upstream typed resources' updates do.
+    let opts = SetOptions { manager: FIELD_MANAGER.to_string(), force: true, wait: m.wait_for(), timeout, delete_timeout: DEFAULT_DELETE_TIMEOUT };
     let mut live = sets::apply_one(&k.cluster, &id, &obj, &opts).await?;
     let hash = fields::owned_hash(&live, FIELD_MANAGER);
     if crate::readiness::needs_wait(&id, &obj, opts.wait) {

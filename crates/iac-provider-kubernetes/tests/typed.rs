@@ -1,0 +1,80 @@
+//! The typed resources on the server-side apply core, against the fake API
+//! server: fields another manager sets are not drift, a change to a field
+//! iac owns is (and the plan puts it back), and the provider's
+//! `ignore_labels`/`ignore_annotations` leave matching keys as state has
+//! them.
+
+mod common;
+
+use common::*;
+use iac_core::plan::PlanMode;
+use serde_json::json;
+
+const CONFIGMAP: Kind = ("v1", "ConfigMap", "configmaps");
+
+fn stack(url: &str) -> String {
+    format!(
+        r#"provider "kubernetes" {{
+  host               = "{url}"
+  token              = "test-token"
+  poll_interval_ms   = 20
+  ignore_labels      = ["^example\\.com/"]
+  ignore_annotations = ["^checksum/"]
+}}
+
+resource "kubernetes_config_map_v1" "settings" {{
+  metadata {{
+    name        = "settings"
+    labels      = {{ app = "web", "example.com/tier" = "gold" }}
+    annotations = {{ "checksum/config" = "abc" }}
+  }}
+  data = {{ color = "blue" }}
+}}
+"#
+    )
+}
+
+#[test]
+fn only_owned_fields_drift_and_ignored_keys_never_do() {
+    rt().block_on(async {
+        let sim = sim().await;
+        let url = sim.url();
+        let tmp = tempfile::tempdir().unwrap();
+        let env = env(tmp.path());
+        let st = write_stack(tmp.path(), &stack(&url));
+        converge(&st, &env).await;
+        let kube = Actor::new(&url).await;
+        let cm = kube.get(CONFIGMAP, Some("default"), "settings").await.expect("made");
+        assert_eq!(cm["data"]["color"], "blue");
+        assert_eq!(cm["metadata"]["labels"]["example.com/tier"], "gold");
+
+        // Another manager adds keys iac does not own: not drift.
+        kube.merge(CONFIGMAP, Some("default"), "settings", "kubectl-edit", json!({"metadata": {"labels": {"team": "x"}}, "data": {"extra": "1"}})).await;
+        let p = try_plan(&st, &env, PlanMode::RefreshOnly).await.unwrap();
+        assert!(p.drift.is_empty(), "keys iac does not own are not drift: {:?}", p.drift);
+
+        // It changes keys iac owns but the provider ignores: still not drift.
+        kube.merge(
+            CONFIGMAP,
+            Some("default"),
+            "settings",
+            "kubectl-edit",
+            json!({"metadata": {"labels": {"example.com/tier": "silver"}, "annotations": {"checksum/config": "def"}}}),
+        )
+        .await;
+        let p = try_plan(&st, &env, PlanMode::RefreshOnly).await.unwrap();
+        assert!(p.drift.is_empty(), "ignored labels and annotations are not drift: {:?}", p.drift);
+
+        // It changes a key iac owns: drift, and the plan puts it back.
+        kube.merge(CONFIGMAP, Some("default"), "settings", "kubectl-edit", json!({"data": {"color": "red"}})).await;
+        let p = try_plan(&st, &env, PlanMode::RefreshOnly).await.unwrap();
+        assert_eq!(p.drift.len(), 1, "{:?}", p.drift);
+        let p = plan(&st, &env).await;
+        assert_eq!(changes(&p), vec!["Update kubernetes_config_map_v1.settings"]);
+        apply(&st, &env, p).await;
+        let cm = kube.get(CONFIGMAP, Some("default"), "settings").await.unwrap();
+        assert_eq!(cm["data"]["color"], "blue", "put back");
+        assert_eq!(cm["data"]["extra"], "1", "the other manager's key stays");
+        sim.stop().await;
+    });
+}
