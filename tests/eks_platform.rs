@@ -85,7 +85,15 @@ fn eks_platform_stack_builds_cluster_core_components_and_argocd_in_one_apply() {
     let moto = iac_testkit::services::Moto::start();
     rt().block_on(async {
         let kube_sim = sim().await;
-        let behaviour = iac_eks_sim_layer::Behaviour { transition_reads: 1, kube_api: Some(kube_sim.url()), ..Default::default() };
+        // The clusters' OIDC issuers live on an HTTPS server with a test CA,
+        // which the tls provider trusts (SSL_CERT_FILE, read when it first
+        // connects): data.tls_certificate reads the thumbprint from it.
+        let oidc_host = iac_testkit::provider_registry::ProviderRegistry::start_tls();
+        let ca = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(ca.path(), oidc_host.ca_pem().expect("a test CA")).unwrap();
+        std::env::set_var("SSL_CERT_FILE", ca.path());
+        let behaviour =
+            iac_eks_sim_layer::Behaviour { transition_reads: 1, kube_api: Some(kube_sim.url()), oidc_issuer: Some(oidc_host.url()), ..Default::default() };
         let layer = iac_eks_sim_layer::start(&moto.endpoint(), behaviour).await.expect("the EKS layer starts");
         let kube = Actor::new(&kube_sim.url()).await;
         let cluster_wide = [
@@ -110,6 +118,7 @@ fn eks_platform_stack_builds_cluster_core_components_and_argocd_in_one_apply() {
         reg.register(Arc::new(AwsFactory::with_env(aws_env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())));
         reg.register(Arc::new(KubernetesFactory::with_env(Vec::new())));
         reg.register(Arc::new(HelmFactory::with_env(vec![("HELM_BINARY".into(), helm)])));
+        reg.register(iac_provider_tls::factory());
         let env = env_with(tmp.path(), reg);
         let vars = || {
             vec![
@@ -131,9 +140,19 @@ fn eks_platform_stack_builds_cluster_core_components_and_argocd_in_one_apply() {
         assert_eq!(
             in_cluster,
             vec![
+                "aws_cloudwatch_event_rule.karpenter_interruption[\"health_event\"]",
+                "aws_cloudwatch_event_rule.karpenter_interruption[\"instance_rebalance\"]",
+                "aws_cloudwatch_event_rule.karpenter_interruption[\"instance_state_change\"]",
+                "aws_cloudwatch_event_rule.karpenter_interruption[\"spot_interruption\"]",
+                "aws_cloudwatch_event_target.karpenter_interruption[\"health_event\"]",
+                "aws_cloudwatch_event_target.karpenter_interruption[\"instance_rebalance\"]",
+                "aws_cloudwatch_event_target.karpenter_interruption[\"instance_state_change\"]",
+                "aws_cloudwatch_event_target.karpenter_interruption[\"spot_interruption\"]",
                 "aws_iam_policy.karpenter_controller",
                 "aws_iam_role.karpenter_controller",
                 "aws_iam_role_policy_attachment.karpenter_controller_own",
+                "aws_sqs_queue.karpenter_interruption",
+                "aws_sqs_queue_policy.karpenter_interruption",
                 "module.argocd.kubernetes_manifest.namespace",
                 "module.argocd.kubernetes_manifest.root_app",
                 "module.argocd.kubernetes_manifests.install",
@@ -146,7 +165,7 @@ fn eks_platform_stack_builds_cluster_core_components_and_argocd_in_one_apply() {
                 "module.drift_job[0].kubernetes_manifest.namespace",
             ]
         );
-        assert_eq!(created.len(), 30 + in_cluster.len(), "the AWS half plus the in-cluster half: {created:?}");
+        assert_eq!(created.len(), 35 + in_cluster.len(), "the AWS half plus the in-cluster half: {created:?}");
 
         let out = ops::apply(&st, &env, p, 10).await.unwrap_or_else(|e| panic!("apply: {e}: {e:?}"));
         assert_eq!(out.state.outputs["argocd_objects"].value, json!(59));
@@ -217,6 +236,30 @@ fn eks_platform_stack_builds_cluster_core_components_and_argocd_in_one_apply() {
         let controller = kube.get(DEPLOYMENT, Some("kube-system"), "karpenter").await.expect("Karpenter's controller");
         let c = &controller["spec"]["template"]["spec"]["containers"][0];
         assert_eq!((env_var(c, "CLUSTER_NAME"), env_var(c, "CLUSTER_ENDPOINT")), (Some("platform".into()), Some(kube_sim.url())));
+        // Interruption handling: the controller reads the queue EventBridge
+        // feeds, and its policy lets it.
+        assert_eq!(env_var(c, "INTERRUPTION_QUEUE").as_deref(), Some("platform-karpenter"));
+        assert_eq!(out.state.outputs["karpenter_interruption_queue"].value, json!("platform-karpenter"));
+        let queue_arn = attr("aws_sqs_queue.karpenter_interruption", "arn");
+        assert_eq!(statement("AllowInterruptionQueueActions")["Resource"], json!(queue_arn));
+        for rule in ["health_event", "instance_rebalance", "instance_state_change", "spot_interruption"] {
+            let target = format!("aws_cloudwatch_event_target.karpenter_interruption[\"{rule}\"]");
+            assert_eq!(attr(&target, "arn"), queue_arn, "{target}");
+        }
+        let queue_policy: Json = serde_json::from_str(&attr("aws_sqs_queue_policy.karpenter_interruption", "policy")).unwrap();
+        let mut senders: Vec<&str> = queue_policy["Statement"][0]["Principal"]["Service"].as_array().unwrap().iter().filter_map(|s| s.as_str()).collect();
+        senders.sort();
+        assert_eq!(senders, ["events.amazonaws.com", "sqs.amazonaws.com"]);
+        // The OIDC provider's thumbprint is the issuer's certificate's, read over TLS.
+        let read = state.resources[&"data.tls_certificate.oidc".parse().unwrap()].value().clone();
+        let first = &read.get("certificates").and_then(|c| c.as_list()).expect("certificates")[0];
+        assert_eq!(first.get("subject").and_then(|s| s.as_str()), Some("CN=127.0.0.1"), "the issuer's server certificate");
+        let oidc = state.resources[&"aws_iam_openid_connect_provider.cluster".parse().unwrap()].value().clone();
+        assert_eq!(oidc.get("thumbprint_list").and_then(|t| t.as_list()).map(|t| t.to_vec()), Some(vec![first.get("sha1_fingerprint").cloned().unwrap()]));
+        // Control-plane logs and envelope encryption with the stack's key.
+        let cluster = state.resources[&"aws_eks_cluster.platform".parse().unwrap()].value().to_json();
+        assert_eq!(cluster["enabled_cluster_log_types"], json!(["api", "audit", "authenticator"]));
+        assert_eq!(cluster["encryption_config"][0]["provider"][0]["key_arn"], json!(attr("aws_kms_key.eks", "arn")));
         // The default EC2NodeClass launches nodes with the node group's role
         // into the subnets tagged for discovery; the NodePool uses it.
         let class = kube.get(NODE_CLASS, None, "default").await.expect("the default EC2NodeClass");

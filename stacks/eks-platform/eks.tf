@@ -1,7 +1,35 @@
+# Kubernetes secrets are encrypted with this key (envelope encryption).
+resource "aws_kms_key" "eks" {
+  description             = "EKS cluster ${var.name}: secrets"
+  deletion_window_in_days = 7
+  enable_key_rotation     = true
+}
+
+resource "aws_kms_alias" "eks" {
+  name          = "alias/eks/${var.name}"
+  target_key_id = aws_kms_key.eks.key_id
+}
+
+# EKS writes the control plane's logs here; made first, so that EKS does not
+# make it (without retention) when the cluster starts logging.
+resource "aws_cloudwatch_log_group" "cluster" {
+  name              = "/aws/eks/${var.name}/cluster"
+  retention_in_days = 30
+}
+
 resource "aws_eks_cluster" "platform" {
   name     = var.name
   role_arn = aws_iam_role.cluster.arn
   version  = var.cluster_version
+
+  enabled_cluster_log_types = ["api", "audit", "authenticator"]
+
+  encryption_config {
+    resources = ["secrets"]
+    provider {
+      key_arn = aws_kms_key.eks.arn
+    }
+  }
 
   vpc_config {
     subnet_ids              = aws_subnet.private[*].id
@@ -21,7 +49,7 @@ resource "aws_eks_cluster" "platform" {
     delete = "15m"
   }
 
-  depends_on = [aws_iam_role_policy_attachment.cluster]
+  depends_on = [aws_iam_role_policy_attachment.cluster, aws_iam_role_policy_attachment.cluster_encryption, aws_cloudwatch_log_group.cluster]
 }
 
 resource "aws_eks_node_group" "general" {

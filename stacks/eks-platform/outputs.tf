@@ -17,3 +17,7 @@ output "cluster_ca" {
 output "artifacts_bucket" {
   value = aws_s3_bucket.artifacts.id
 }
+
+output "karpenter_interruption_queue" {
+  value = aws_sqs_queue.karpenter_interruption.name
+}

@@ -18,8 +18,9 @@
 # Argo CD's root Application syncs the repository's GitOps tree
 # (gitops/root: the platform's application templates, then the
 # applications, one file each in gitops/apps/).
-# Karpenter's IAM role is made either way: it is AWS infrastructure, ready
-# for a controller installed later (by Argo CD, for instance).
+# Karpenter's IAM role and interruption queue are made either way: they are
+# AWS infrastructure, ready for a controller installed later (by Argo CD,
+# for instance).
 
 variable "keda_chart" {
   type        = string
@@ -83,7 +84,7 @@ variable "karpenter_chart" {
 variable "karpenter_controller_policy_arns" {
   type        = list(string)
   default     = []
-  description = "IAM policies the Karpenter controller's role gets besides its own (the SQS interruption queue's, for instance)"
+  description = "IAM policies the Karpenter controller's role gets besides its own"
 }
 
 variable "enable_drift_job" {
@@ -123,225 +124,308 @@ locals {
 
 # IRSA: only the Karpenter service account, with tokens for STS, may
 # assume this role through the cluster's OIDC provider.
+data "aws_iam_policy_document" "karpenter_controller_assume" {
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {
+      type        = "Federated"
+      identifiers = [aws_iam_openid_connect_provider.cluster.arn]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "${local.oidc_issuer}:sub"
+      values   = ["system:serviceaccount:${local.karpenter_namespace}:${local.karpenter_account}"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "${local.oidc_issuer}:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+  }
+}
+
 resource "aws_iam_role" "karpenter_controller" {
-  name = "${var.name}-karpenter-controller"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Federated = aws_iam_openid_connect_provider.cluster.arn }
-      Action    = "sts:AssumeRoleWithWebIdentity"
-      Condition = {
-        StringEquals = {
-          "${local.oidc_issuer}:sub" = "system:serviceaccount:${local.karpenter_namespace}:${local.karpenter_account}"
-          "${local.oidc_issuer}:aud" = "sts.amazonaws.com"
-        }
-      }
-    }]
-  })
+  name               = "${var.name}-karpenter-controller"
+  assume_role_policy = data.aws_iam_policy_document.karpenter_controller_assume.json
 }
 
 locals {
   # What Karpenter's controller acts on, scoped as Karpenter v1's documented
   # controller policy scopes it: objects it launches carry the cluster's
   # ownership tag and a nodepool tag, and it may only change or delete those.
+  karpenter_partition  = data.aws_partition.current.partition
   karpenter_region     = var.region
   karpenter_account_id = data.aws_caller_identity.current.account_id
   karpenter_cluster    = var.name
   karpenter_owned      = "kubernetes.io/cluster/${var.name}"
+  karpenter_ec2        = "arn:${local.karpenter_partition}:ec2:${local.karpenter_region}"
+  karpenter_profiles   = "arn:${local.karpenter_partition}:iam::${local.karpenter_account_id}:instance-profile/*"
+  # What Karpenter's launches create, and tag as they create it.
+  karpenter_launched = [for kind in ["fleet", "instance", "volume", "network-interface", "launch-template", "spot-instances-request"] : "${local.karpenter_ec2}:*:${kind}/*"]
+}
+
+data "aws_iam_policy_document" "karpenter_controller" {
+  statement {
+    sid     = "AllowScopedEC2InstanceAccessActions"
+    actions = ["ec2:RunInstances", "ec2:CreateFleet"]
+    resources = [
+      "${local.karpenter_ec2}::image/*",
+      "${local.karpenter_ec2}::snapshot/*",
+      "${local.karpenter_ec2}:*:security-group/*",
+      "${local.karpenter_ec2}:*:subnet/*",
+      "${local.karpenter_ec2}:*:capacity-reservation/*",
+    ]
+  }
+  statement {
+    sid       = "AllowScopedEC2LaunchTemplateAccessActions"
+    actions   = ["ec2:RunInstances", "ec2:CreateFleet"]
+    resources = ["${local.karpenter_ec2}:*:launch-template/*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/${local.karpenter_owned}"
+      values   = ["owned"]
+    }
+    condition {
+      test     = "StringLike"
+      variable = "aws:ResourceTag/karpenter.sh/nodepool"
+      values   = ["*"]
+    }
+  }
+  statement {
+    sid       = "AllowScopedEC2InstanceActionsWithTags"
+    actions   = ["ec2:RunInstances", "ec2:CreateFleet", "ec2:CreateLaunchTemplate"]
+    resources = local.karpenter_launched
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/${local.karpenter_owned}"
+      values   = ["owned"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/eks:eks-cluster-name"
+      values   = [local.karpenter_cluster]
+    }
+    condition {
+      test     = "StringLike"
+      variable = "aws:RequestTag/karpenter.sh/nodepool"
+      values   = ["*"]
+    }
+  }
+  statement {
+    sid       = "AllowScopedResourceCreationTagging"
+    actions   = ["ec2:CreateTags"]
+    resources = local.karpenter_launched
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/${local.karpenter_owned}"
+      values   = ["owned"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/eks:eks-cluster-name"
+      values   = [local.karpenter_cluster]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "ec2:CreateAction"
+      values   = ["RunInstances", "CreateFleet", "CreateLaunchTemplate"]
+    }
+    condition {
+      test     = "StringLike"
+      variable = "aws:RequestTag/karpenter.sh/nodepool"
+      values   = ["*"]
+    }
+  }
+  statement {
+    sid       = "AllowScopedResourceTagging"
+    actions   = ["ec2:CreateTags"]
+    resources = ["${local.karpenter_ec2}:*:instance/*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/${local.karpenter_owned}"
+      values   = ["owned"]
+    }
+    condition {
+      test     = "StringLike"
+      variable = "aws:ResourceTag/karpenter.sh/nodepool"
+      values   = ["*"]
+    }
+    condition {
+      test     = "StringEqualsIfExists"
+      variable = "aws:RequestTag/eks:eks-cluster-name"
+      values   = [local.karpenter_cluster]
+    }
+    condition {
+      test     = "ForAllValues:StringEquals"
+      variable = "aws:TagKeys"
+      values   = ["eks:eks-cluster-name", "karpenter.sh/nodeclaim", "Name"]
+    }
+  }
+  statement {
+    sid     = "AllowScopedDeletion"
+    actions = ["ec2:TerminateInstances", "ec2:DeleteLaunchTemplate"]
+    resources = [
+      "${local.karpenter_ec2}:*:instance/*",
+      "${local.karpenter_ec2}:*:launch-template/*",
+    ]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/${local.karpenter_owned}"
+      values   = ["owned"]
+    }
+    condition {
+      test     = "StringLike"
+      variable = "aws:ResourceTag/karpenter.sh/nodepool"
+      values   = ["*"]
+    }
+  }
+  statement {
+    sid = "AllowRegionalReadActions"
+    actions = [
+      "ec2:DescribeAvailabilityZones",
+      "ec2:DescribeImages",
+      "ec2:DescribeInstances",
+      "ec2:DescribeInstanceTypeOfferings",
+      "ec2:DescribeInstanceTypes",
+      "ec2:DescribeLaunchTemplates",
+      "ec2:DescribeSecurityGroups",
+      "ec2:DescribeSpotPriceHistory",
+      "ec2:DescribeSubnets",
+    ]
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestedRegion"
+      values   = [local.karpenter_region]
+    }
+  }
+  statement {
+    sid       = "AllowSSMReadActions"
+    actions   = ["ssm:GetParameter"]
+    resources = ["arn:${local.karpenter_partition}:ssm:${local.karpenter_region}::parameter/aws/service/*"]
+  }
+  statement {
+    sid       = "AllowPricingReadActions"
+    actions   = ["pricing:GetProducts"]
+    resources = ["*"]
+  }
+  statement {
+    sid       = "AllowInterruptionQueueActions"
+    actions   = ["sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage"]
+    resources = [aws_sqs_queue.karpenter_interruption.arn]
+  }
+  statement {
+    sid       = "AllowPassingInstanceRole"
+    actions   = ["iam:PassRole"]
+    resources = [aws_iam_role.nodes.arn]
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["ec2.amazonaws.com", "ec2.amazonaws.com.cn"]
+    }
+  }
+  # The EC2NodeClass names the node role; Karpenter makes instance profiles for it.
+  statement {
+    sid       = "AllowScopedInstanceProfileCreationActions"
+    actions   = ["iam:CreateInstanceProfile"]
+    resources = [local.karpenter_profiles]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/${local.karpenter_owned}"
+      values   = ["owned"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/eks:eks-cluster-name"
+      values   = [local.karpenter_cluster]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/topology.kubernetes.io/region"
+      values   = [local.karpenter_region]
+    }
+    condition {
+      test     = "StringLike"
+      variable = "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass"
+      values   = ["*"]
+    }
+  }
+  statement {
+    sid       = "AllowScopedInstanceProfileTagActions"
+    actions   = ["iam:TagInstanceProfile"]
+    resources = [local.karpenter_profiles]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/${local.karpenter_owned}"
+      values   = ["owned"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/topology.kubernetes.io/region"
+      values   = [local.karpenter_region]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/${local.karpenter_owned}"
+      values   = ["owned"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/eks:eks-cluster-name"
+      values   = [local.karpenter_cluster]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/topology.kubernetes.io/region"
+      values   = [local.karpenter_region]
+    }
+    condition {
+      test     = "StringLike"
+      variable = "aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass"
+      values   = ["*"]
+    }
+    condition {
+      test     = "StringLike"
+      variable = "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass"
+      values   = ["*"]
+    }
+  }
+  statement {
+    sid       = "AllowScopedInstanceProfileActions"
+    actions   = ["iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile", "iam:DeleteInstanceProfile"]
+    resources = [local.karpenter_profiles]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/${local.karpenter_owned}"
+      values   = ["owned"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/topology.kubernetes.io/region"
+      values   = [local.karpenter_region]
+    }
+    condition {
+      test     = "StringLike"
+      variable = "aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass"
+      values   = ["*"]
+    }
+  }
+  statement {
+    sid       = "AllowInstanceProfileReadActions"
+    actions   = ["iam:GetInstanceProfile"]
+    resources = [local.karpenter_profiles]
+  }
+  statement {
+    sid       = "AllowAPIServerEndpointDiscovery"
+    actions   = ["eks:DescribeCluster"]
+    resources = ["arn:${local.karpenter_partition}:eks:${local.karpenter_region}:${local.karpenter_account_id}:cluster/${local.karpenter_cluster}"]
+  }
 }
 
 resource "aws_iam_policy" "karpenter_controller" {
   name        = "${var.name}-karpenter-controller"
-  description = "Karpenter v1 controller for cluster ${var.name} (without the interruption queue)"
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid    = "AllowScopedEC2InstanceAccessActions"
-        Effect = "Allow"
-        Action = ["ec2:RunInstances", "ec2:CreateFleet"]
-        Resource = [
-          "arn:aws:ec2:${local.karpenter_region}::image/*",
-          "arn:aws:ec2:${local.karpenter_region}::snapshot/*",
-          "arn:aws:ec2:${local.karpenter_region}:*:security-group/*",
-          "arn:aws:ec2:${local.karpenter_region}:*:subnet/*",
-          "arn:aws:ec2:${local.karpenter_region}:*:capacity-reservation/*",
-        ]
-      },
-      {
-        Sid      = "AllowScopedEC2LaunchTemplateAccessActions"
-        Effect   = "Allow"
-        Action   = ["ec2:RunInstances", "ec2:CreateFleet"]
-        Resource = "arn:aws:ec2:${local.karpenter_region}:*:launch-template/*"
-        Condition = {
-          StringEquals = { "aws:ResourceTag/${local.karpenter_owned}" = "owned" }
-          StringLike   = { "aws:ResourceTag/karpenter.sh/nodepool" = "*" }
-        }
-      },
-      {
-        Sid    = "AllowScopedEC2InstanceActionsWithTags"
-        Effect = "Allow"
-        Action = ["ec2:RunInstances", "ec2:CreateFleet", "ec2:CreateLaunchTemplate"]
-        Resource = [
-          "arn:aws:ec2:${local.karpenter_region}:*:fleet/*",
-          "arn:aws:ec2:${local.karpenter_region}:*:instance/*",
-          "arn:aws:ec2:${local.karpenter_region}:*:volume/*",
-          "arn:aws:ec2:${local.karpenter_region}:*:network-interface/*",
-          "arn:aws:ec2:${local.karpenter_region}:*:launch-template/*",
-          "arn:aws:ec2:${local.karpenter_region}:*:spot-instances-request/*",
-        ]
-        Condition = {
-          StringEquals = {
-            "aws:RequestTag/${local.karpenter_owned}" = "owned"
-            "aws:RequestTag/eks:eks-cluster-name"     = local.karpenter_cluster
-          }
-          StringLike = { "aws:RequestTag/karpenter.sh/nodepool" = "*" }
-        }
-      },
-      {
-        Sid    = "AllowScopedResourceCreationTagging"
-        Effect = "Allow"
-        Action = "ec2:CreateTags"
-        Resource = [
-          "arn:aws:ec2:${local.karpenter_region}:*:fleet/*",
-          "arn:aws:ec2:${local.karpenter_region}:*:instance/*",
-          "arn:aws:ec2:${local.karpenter_region}:*:volume/*",
-          "arn:aws:ec2:${local.karpenter_region}:*:network-interface/*",
-          "arn:aws:ec2:${local.karpenter_region}:*:launch-template/*",
-          "arn:aws:ec2:${local.karpenter_region}:*:spot-instances-request/*",
-        ]
-        Condition = {
-          StringEquals = {
-            "aws:RequestTag/${local.karpenter_owned}" = "owned"
-            "aws:RequestTag/eks:eks-cluster-name"     = local.karpenter_cluster
-            "ec2:CreateAction"                        = ["RunInstances", "CreateFleet", "CreateLaunchTemplate"]
-          }
-          StringLike = { "aws:RequestTag/karpenter.sh/nodepool" = "*" }
-        }
-      },
-      {
-        Sid      = "AllowScopedResourceTagging"
-        Effect   = "Allow"
-        Action   = "ec2:CreateTags"
-        Resource = "arn:aws:ec2:${local.karpenter_region}:*:instance/*"
-        Condition = {
-          StringEquals                = { "aws:ResourceTag/${local.karpenter_owned}" = "owned" }
-          StringLike                  = { "aws:ResourceTag/karpenter.sh/nodepool" = "*" }
-          StringEqualsIfExists        = { "aws:RequestTag/eks:eks-cluster-name" = local.karpenter_cluster }
-          "ForAllValues:StringEquals" = { "aws:TagKeys" = ["eks:eks-cluster-name", "karpenter.sh/nodeclaim", "Name"] }
-        }
-      },
-      {
-        Sid    = "AllowScopedDeletion"
-        Effect = "Allow"
-        Action = ["ec2:TerminateInstances", "ec2:DeleteLaunchTemplate"]
-        Resource = [
-          "arn:aws:ec2:${local.karpenter_region}:*:instance/*",
-          "arn:aws:ec2:${local.karpenter_region}:*:launch-template/*",
-        ]
-        Condition = {
-          StringEquals = { "aws:ResourceTag/${local.karpenter_owned}" = "owned" }
-          StringLike   = { "aws:ResourceTag/karpenter.sh/nodepool" = "*" }
-        }
-      },
-      {
-        Sid    = "AllowRegionalReadActions"
-        Effect = "Allow"
-        Action = [
-          "ec2:DescribeAvailabilityZones",
-          "ec2:DescribeImages",
-          "ec2:DescribeInstances",
-          "ec2:DescribeInstanceTypeOfferings",
-          "ec2:DescribeInstanceTypes",
-          "ec2:DescribeLaunchTemplates",
-          "ec2:DescribeSecurityGroups",
-          "ec2:DescribeSpotPriceHistory",
-          "ec2:DescribeSubnets",
-        ]
-        Resource  = "*"
-        Condition = { StringEquals = { "aws:RequestedRegion" = local.karpenter_region } }
-      },
-      {
-        Sid      = "AllowSSMReadActions"
-        Effect   = "Allow"
-        Action   = "ssm:GetParameter"
-        Resource = "arn:aws:ssm:${local.karpenter_region}::parameter/aws/service/*"
-      },
-      {
-        Sid      = "AllowPricingReadActions"
-        Effect   = "Allow"
-        Action   = "pricing:GetProducts"
-        Resource = "*"
-      },
-      {
-        Sid       = "AllowPassingInstanceRole"
-        Effect    = "Allow"
-        Action    = "iam:PassRole"
-        Resource  = aws_iam_role.nodes.arn
-        Condition = { StringEquals = { "iam:PassedToService" = ["ec2.amazonaws.com", "ec2.amazonaws.com.cn"] } }
-      },
-      {
-        # The EC2NodeClass names the node role; Karpenter makes instance profiles for it.
-        Sid      = "AllowScopedInstanceProfileCreationActions"
-        Effect   = "Allow"
-        Action   = ["iam:CreateInstanceProfile"]
-        Resource = "arn:aws:iam::${local.karpenter_account_id}:instance-profile/*"
-        Condition = {
-          StringEquals = {
-            "aws:RequestTag/${local.karpenter_owned}"      = "owned"
-            "aws:RequestTag/eks:eks-cluster-name"          = local.karpenter_cluster
-            "aws:RequestTag/topology.kubernetes.io/region" = local.karpenter_region
-          }
-          StringLike = { "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass" = "*" }
-        }
-      },
-      {
-        Sid      = "AllowScopedInstanceProfileTagActions"
-        Effect   = "Allow"
-        Action   = ["iam:TagInstanceProfile"]
-        Resource = "arn:aws:iam::${local.karpenter_account_id}:instance-profile/*"
-        Condition = {
-          StringEquals = {
-            "aws:ResourceTag/${local.karpenter_owned}"      = "owned"
-            "aws:ResourceTag/topology.kubernetes.io/region" = local.karpenter_region
-            "aws:RequestTag/${local.karpenter_owned}"       = "owned"
-            "aws:RequestTag/eks:eks-cluster-name"           = local.karpenter_cluster
-            "aws:RequestTag/topology.kubernetes.io/region"  = local.karpenter_region
-          }
-          StringLike = {
-            "aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass" = "*"
-            "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass"  = "*"
-          }
-        }
-      },
-      {
-        Sid      = "AllowScopedInstanceProfileActions"
-        Effect   = "Allow"
-        Action   = ["iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile", "iam:DeleteInstanceProfile"]
-        Resource = "arn:aws:iam::${local.karpenter_account_id}:instance-profile/*"
-        Condition = {
-          StringEquals = {
-            "aws:ResourceTag/${local.karpenter_owned}"      = "owned"
-            "aws:ResourceTag/topology.kubernetes.io/region" = local.karpenter_region
-          }
-          StringLike = { "aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass" = "*" }
-        }
-      },
-      {
-        Sid      = "AllowInstanceProfileReadActions"
-        Effect   = "Allow"
-        Action   = "iam:GetInstanceProfile"
-        Resource = "arn:aws:iam::${local.karpenter_account_id}:instance-profile/*"
-      },
-      {
-        Sid      = "AllowAPIServerEndpointDiscovery"
-        Effect   = "Allow"
-        Action   = "eks:DescribeCluster"
-        Resource = "arn:aws:eks:${local.karpenter_region}:${local.karpenter_account_id}:cluster/${local.karpenter_cluster}"
-      },
-    ]
-  })
+  description = "Karpenter v1 controller for cluster ${var.name}"
+  policy      = data.aws_iam_policy_document.karpenter_controller.json
 }
 
 resource "aws_iam_role_policy_attachment" "karpenter_controller_own" {
@@ -386,6 +470,8 @@ module "core_components" {
     cluster_endpoint    = aws_eks_cluster.platform.endpoint
     controller_role_arn = aws_iam_role.karpenter_controller.arn
     node_role           = aws_iam_role.nodes.name
+    # Interruption handling (karpenter.tf).
+    values = [yamlencode({ settings = { interruptionQueue = aws_sqs_queue.karpenter_interruption.name } })]
   }
 
   # Workloads need the node group's nodes; Karpenter's controller, its permissions.

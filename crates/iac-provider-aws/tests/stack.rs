@@ -4,6 +4,8 @@
 //! found, while the autoscaler's desired size is ignored as configured; the
 //! node group updates in place and is replaced for new instance types; the
 //! cluster is upgraded one minor version at a time; destroy leaves nothing.
+//! The OIDC provider's thumbprint is read (`data.tls_certificate`) from
+//! the issuer, which the EKS layer puts on an HTTPS server of the test's.
 //! Every EKS exchange is checked against botocore's EKS model.
 
 mod common;
@@ -54,16 +56,25 @@ pub fn eks_model() -> iac_eks_sim_layer::contract::Model {
 fn eks_platform_stack_converges_detects_drift_updates_upgrades_and_destroys() {
     let moto = iac_testkit::services::Moto::start();
     rt().block_on(async {
-        let layer = iac_eks_sim_layer::start(&moto.endpoint(), iac_eks_sim_layer::Behaviour { transition_reads: 2, ..Default::default() }).await.unwrap();
+        // The clusters' OIDC issuers live on an HTTPS server with a test CA,
+        // which the tls provider trusts (SSL_CERT_FILE, read when it first
+        // connects): data.tls_certificate reads the thumbprint from it.
+        let oidc_host = iac_testkit::provider_registry::ProviderRegistry::start_tls();
+        let ca = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(ca.path(), oidc_host.ca_pem().expect("a test CA")).unwrap();
+        std::env::set_var("SSL_CERT_FILE", ca.path());
+        let behaviour = iac_eks_sim_layer::Behaviour { transition_reads: 2, oidc_issuer: Some(oidc_host.url()), ..Default::default() };
+        let layer = iac_eks_sim_layer::start(&moto.endpoint(), behaviour).await.unwrap();
         let tmp = tempfile::tempdir().unwrap();
         let st = copy_stack(tmp.path());
-        let env = env(tmp.path(), &layer.url());
+        let mut env = env(tmp.path(), &layer.url());
+        env.registry.register(iac_provider_tls::factory());
         // Through the layer, as the provider sees AWS.
         let aws = sdk(&layer.url()).await;
         let eks = aws.eks.clone();
 
         let p = plan_vars(&st, &env, PlanMode::Normal, &[]).await;
-        assert_eq!(p.count(Action::Create), 30, "{:?}", changes(&p));
+        assert_eq!(p.count(Action::Create), 45, "{:?}", changes(&p));
         apply(&st, &env, p).await;
         let c = eks.describe_cluster().name("platform").send().await.unwrap().cluster().cloned().unwrap();
         assert_eq!(c.version(), Some("1.30"));
@@ -75,6 +86,12 @@ fn eks_platform_stack_converges_detects_drift_updates_upgrades_and_destroys() {
         // The OIDC provider follows the cluster's issuer; the data sources read the cluster.
         let issuer = c.identity().unwrap().oidc().unwrap().issuer().unwrap().to_string();
         assert_eq!(state_str(&env, "aws_iam_openid_connect_provider.cluster", "url").await, issuer);
+        // Control-plane logs to the stack's log group, secrets under its KMS key.
+        let logging = c.logging().map(|l| l.cluster_logging()).unwrap_or_default();
+        let on: Vec<&str> = logging.iter().filter(|s| s.enabled() == Some(true)).flat_map(|s| s.types()).map(|t| t.as_str()).collect();
+        assert_eq!(on, ["api", "audit", "authenticator"]);
+        let key_arn = state_str(&env, "aws_kms_key.eks", "arn").await;
+        assert_eq!(c.encryption_config()[0].provider().and_then(|p| p.key_arn()), Some(key_arn.as_str()));
         let state = ops::read_state(env.backend.as_ref()).await.unwrap();
         let auth = state.resources[&"data.aws_eks_cluster_auth.platform".parse().unwrap()].value();
         // The token is ephemeral: made on every run, kept in memory, never
