@@ -811,3 +811,44 @@ fn iac_moves(name: &str, case: &Path) -> Vec<(String, Json, Json)> {
     stack.run(&["plan", "-out=p.bin"]).ok();
     planned_moves(&stack.run(&["show", "-json", "p.bin"]).stdout)
 }
+
+/// `validate -json` against Terraform 1.11.4 (`fixtures/validate/<case>/`):
+/// the same number of errors on the same lines (the messages are each
+/// tool's own). Evaluation errors are reported with the references the
+/// graph found undeclared; an error of loading itself stops before
+/// evaluation, as in Terraform.
+#[test]
+fn validate_errors_match_terraform() {
+    let lines = |text: &str| -> (Json, Vec<u64>) {
+        let j: Json = serde_json::from_str(text).unwrap_or_else(|e| panic!("validate -json is not JSON ({e}): {text}"));
+        let mut l: Vec<u64> = j["diagnostics"]
+            .as_array()
+            .map(|a| a.iter().filter(|d| d["severity"] == "error").filter_map(|d| d["range"]["start"]["line"].as_u64()).collect())
+            .unwrap_or_default();
+        l.sort_unstable();
+        (j["error_count"].clone(), l)
+    };
+    let cases = cases("validate");
+    assert!(!cases.is_empty());
+    for (name, dir) in cases {
+        let tmp = tempfile::Builder::new().prefix("validate-tf-").tempdir().expect("tempdir");
+        let tf_dir = tmp.path().join("stack");
+        copy_case(&dir, &tf_dir);
+        let tf = |args: &[&str]| {
+            Command::new("terraform")
+                .args(args)
+                .current_dir(&tf_dir)
+                .env("CHECKPOINT_DISABLE", "1")
+                .env("TF_CLI_CONFIG_FILE", "/dev/null")
+                .env_remove("TF_LOG")
+                .output()
+                .expect("terraform 1.11.4 on PATH")
+        };
+        tf(&["init", "-backend=false", "-input=false", "-no-color"]);
+        let theirs = lines(&String::from_utf8_lossy(&tf(&["validate", "-json", "-no-color"]).stdout));
+        let stack = Stack::fixture(&format!("validate/{name}"), &name);
+        let ours = lines(&stack.run(&["validate", "-json"]).stdout);
+        assert!(!theirs.1.is_empty(), "{name}: terraform found no error");
+        assert_eq!(ours, theirs, "{name}: (error_count, error lines) of iac validate -json, then terraform's");
+    }
+}

@@ -248,7 +248,16 @@ impl Ctx {
 /// installed (which the engine reports as an unknown provider) is reported as
 /// such, with the advice to run `iac init`.
 pub fn load_checked(dir: &std::path::Path, registry: &iac_engine::providers::Registry) -> Result<Loaded, (iac_engine::EngineError, SourceMap)> {
-    ops::load(dir, registry).map_err(|(e, sources)| {
+    load_checked_with(dir, registry, ops::load)
+}
+
+/// [`load_checked`] with another loader (`ops::load_for_validate`).
+fn load_checked_with(
+    dir: &std::path::Path,
+    registry: &iac_engine::providers::Registry,
+    load: fn(&std::path::Path, &iac_engine::providers::Registry) -> Result<Loaded, (iac_engine::EngineError, SourceMap)>,
+) -> Result<Loaded, (iac_engine::EngineError, SourceMap)> {
+    load(dir, registry).map_err(|(e, sources)| {
         let missing = missing_providers(dir, registry);
         if missing.is_empty() {
             (e, sources)
@@ -517,7 +526,8 @@ async fn validate(ctx: &Ctx, json: bool) -> u8 {
         Ok(r) => r,
         Err(c) => return c,
     };
-    let loaded = load_checked(&ctx.dir, &registry);
+    // Problems the graph found do not stop evaluation: validate reports every error.
+    let loaded = load_checked_with(&ctx.dir, &registry, ops::load_for_validate);
     let loaded = match loaded {
         Ok(l) => {
             let diags = ops::validate(&l, &registry, &std::env::current_dir().unwrap_or_default()).await;

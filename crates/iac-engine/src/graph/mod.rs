@@ -74,6 +74,19 @@ pub struct ConfigGraph {
 }
 
 impl ConfigGraph {
+    /// Whether any node depends on itself, directly or not (a graph with
+    /// a cycle cannot be walked).
+    pub fn has_cycle(&self) -> bool {
+        let mut pg = petgraph::graph::DiGraph::<(), ()>::with_capacity(self.nodes.len(), 0);
+        let idx: Vec<_> = (0..self.nodes.len()).map(|_| pg.add_node(())).collect();
+        for (from, ds) in self.deps.iter().enumerate() {
+            for &to in ds {
+                pg.add_edge(idx[from], idx[to], ());
+            }
+        }
+        petgraph::algo::is_cyclic_directed(&pg)
+    }
+
     fn add(&mut self, id: NodeId) -> usize {
         if let Some(&i) = self.index.get(&id) {
             return i;

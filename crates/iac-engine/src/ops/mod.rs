@@ -85,6 +85,33 @@ pub fn load(dir: &Path, registry: &Registry) -> Result<Loaded, (EngineError, Sou
     Ok(Loaded { stack: Arc::new(stack), graph: Arc::new(graph), warnings: diags.0 })
 }
 
+/// A stack for `validate`, as far as it can be evaluated: like [`load`],
+/// except that when only the graph found problems (references to what is
+/// not declared, arguments a module does not take) and it has no cycle, the
+/// stack is still returned with those diagnostics, so its expressions are
+/// evaluated too and every error is reported in one run, as Terraform's
+/// validate does. Errors of loading itself (syntax, blocks, types, the
+/// required version) stop before evaluation, as in Terraform (with the
+/// graph's problems reported beside them, as [`load`] does).
+pub fn load_for_validate(dir: &Path, registry: &Registry) -> Result<Loaded, (EngineError, SourceMap)> {
+    let (stack, mut diags) = load_stack(dir);
+    if let Some((req, span)) = &stack.root.required_version {
+        if let Err(msg) = crate::version::check(req) {
+            diags.push(Diagnostic::error(msg, Some(span.clone())));
+        }
+    }
+    let load_errors = diags.has_errors();
+    let (graph, gdiags) = build(&stack, &|n| registry.has(n));
+    diags.extend(gdiags.0);
+    let unknown = crate::graph::unknown_types(&stack, &graph, registry);
+    let stop = load_errors || !unknown.is_empty() || graph.has_cycle();
+    diags.extend(unknown);
+    if stop && diags.has_errors() {
+        return Err((EngineError::Config(diags.0), stack.sources));
+    }
+    Ok(Loaded { stack: Arc::new(stack), graph: Arc::new(graph), warnings: diags.0 })
+}
+
 pub(super) fn context(stack: &Stack) -> ProviderContext {
     let dir = stack.root.dir.canonicalize().unwrap_or(stack.root.dir.clone());
     ProviderContext { stack_id: dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "stack".into()), stack_dir: dir }

@@ -18,7 +18,8 @@ use crate::run::{Phase, Run, RunOptions, RunSetup};
 /// `iac validate`: every check that needs neither state nor providers:
 /// bodies against schemas, types, references, expressions (variables are
 /// unknown, so only what holds for every value is checked). `cwd` is what
-/// `path.cwd` names.
+/// `path.cwd` names. The errors `loaded` already holds (from
+/// [`super::load_for_validate`]) come first, each reported once.
 pub async fn validate(loaded: &Loaded, registry: &Registry, cwd: &Path) -> Vec<Diagnostic> {
     let vars = loaded.stack.root.variables.iter().map(|(k, v)| (k.clone(), Value::Unknown.mark_if(v.sensitive))).collect();
     let outcome = Run::new(RunSetup {
@@ -41,5 +42,14 @@ pub async fn validate(loaded: &Loaded, registry: &Registry, cwd: &Path) -> Vec<D
     })
     .walk()
     .await;
-    outcome.diags
+    let mut diags: Vec<Diagnostic> = loaded.warnings.iter().filter(|d| d.is_error()).cloned().collect();
+    // An undeclared reference the graph reported fails its evaluation too: one error for it.
+    let reported: Vec<_> = diags.iter().filter_map(|d| d.span.clone()).collect();
+    for d in outcome.diags {
+        let within = |s: &iac_lang::source::Span| reported.iter().any(|r| r.file == s.file && r.range.start <= s.range.start && s.range.end <= r.range.end);
+        if !diags.contains(&d) && !d.span.as_ref().is_some_and(within) {
+            diags.push(d);
+        }
+    }
+    diags
 }
