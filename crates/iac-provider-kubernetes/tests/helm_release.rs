@@ -326,3 +326,39 @@ fn an_atomic_upgrade_whose_rollout_fails_is_rolled_back() {
         sim.stop().await;
     });
 }
+
+/// helm gets the exec plugin's token (cached by the provider), never the
+/// plugin: one run of the plugin serves the plan, the apply and every helm
+/// run in them.
+#[test]
+fn helm_runs_with_the_exec_plugins_cached_token() {
+    rt().block_on(async {
+        let sim = sim().await;
+        let url = sim.url();
+        let tmp = tempfile::tempdir().unwrap();
+        let script = tmp.path().join("plugin.sh");
+        let calls = tmp.path().join("calls");
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\necho run >> \"{}\"\necho '{{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"exec-token\"}}}}'\n",
+                calls.display()
+            ),
+        )
+        .unwrap();
+        let text = stack(&url, &Release::default()).replace(
+            "    token = \"test-token\"\n",
+            &format!("    exec {{\n      api_version = \"client.authentication.k8s.io/v1beta1\"\n      command     = \"/bin/sh\"\n      args        = [\"{}\"]\n    }}\n", script.display()),
+        );
+        assert!(text.contains("exec {"), "{text}");
+        let st = write_stack(tmp.path(), &text);
+        let env = env(tmp.path());
+        let p = plan(&st, &env).await;
+        apply(&st, &env, p).await;
+        let kube = Actor::new(&url).await;
+        assert!(kube.get(SECRET, Some("apps"), "sh.helm.release.v1.demo.v1").await.is_some(), "helm installed the release with the plugin's token");
+        let runs = std::fs::read_to_string(&calls).unwrap().lines().count();
+        assert!(runs <= 2, "the plugin ran once per provider configuration (plan, apply), not once per helm run: {runs}");
+        sim.stop().await;
+    });
+}
