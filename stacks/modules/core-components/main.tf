@@ -1,5 +1,6 @@
-# The platform's core components, installed with helm_release (rendered by
-# the real `helm template`, applied and tracked object by object).
+# The platform's core components, installed with helm_release: Helm's own
+# releases (made by the real helm, so `helm list/history/rollback` see them),
+# whose objects each plan shows.
 #
 # They are iac's, not Argo CD's: they come before anything Argo CD syncs
 # (the kinds applications are written in: kro's ResourceGraphDefinition,
