@@ -89,6 +89,8 @@ broken_cases! {
     duplicate_resource,
     failed_validation,
     for_each_unknown_keys,
+    import_for_each,
+    import_id_reference,
     invalid_variable_default,
     missing_required_variable,
     multiple_errors,
