@@ -362,3 +362,35 @@ fn helm_runs_with_the_exec_plugins_cached_token() {
         sim.stop().await;
     });
 }
+
+/// A chart whose templates make objects of a kind its own `crds/` folder
+/// defines (kube-prometheus-stack's ServiceMonitors on a fresh cluster): the
+/// server cannot check them before the CRD exists, so the first plan leaves
+/// the release's objects unknown instead of failing, and the apply installs
+/// the CRD, then the objects.
+#[test]
+fn a_chart_bringing_its_own_crds_plans_and_installs_on_a_fresh_cluster() {
+    rt().block_on(async {
+        let sim = sim().await;
+        let url = sim.url();
+        let tmp = tempfile::tempdir().unwrap();
+        let env = env(tmp.path());
+        let chart = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/charts/with-crds");
+        let src = format!(
+            "provider \"helm\" {{\n  helm_binary      = \"{}\"\n  poll_interval_ms = 20\n  kubernetes {{\n    host  = \"{url}\"\n    token = \"test-token\"\n  }}\n}}\n\nresource \"helm_release\" \"widgets\" {{\n  name             = \"widgets\"\n  chart            = \"{}\"\n  namespace        = \"apps\"\n  create_namespace = true\n  timeout          = 20\n}}\n",
+            helm_bin().display(),
+            chart.display()
+        );
+        let st = write_stack(tmp.path(), &src);
+        let p = plan(&st, &env).await;
+        let c = change(&p, "helm_release.widgets");
+        assert_eq!(c.action, Action::Create, "{}", explained(&p));
+        assert!(c.after.get("objects").is_some_and(iac_core::Value::is_unknown), "objects are known only after the CRD exists: {}", explained(&p));
+        apply(&st, &env, p).await;
+        let kube = Actor::new(&url).await;
+        let widget = kube.get(("example.com/v1", "Widget", "widgets"), Some("apps"), "widgets-widget").await.expect("the chart's Widget exists");
+        assert_eq!(widget["spec"]["size"], 3);
+        assert_no_changes(&plan(&st, &env).await, "after the install");
+        sim.stop().await;
+    });
+}

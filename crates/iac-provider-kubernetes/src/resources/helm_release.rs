@@ -520,10 +520,20 @@ impl Resource<Helm> for HelmRelease {
         k.helm()?;
         let objects = if config_known(planned, &COMPUTED) {
             let m = ReleaseModel::from_value(planned)?;
-            let r = m.upgrade(k, true).await?;
-            match release_objects(k, &r).await? {
-                Some(o) => objects_value(&o),
-                None => Value::Unknown,
+            match m.upgrade(k, true).await {
+                Ok(r) => match release_objects(k, &r).await? {
+                    Some(o) => objects_value(&o),
+                    None => Value::Unknown,
+                },
+                // A chart whose objects are of kinds its own crds/ (or another
+                // release in the same apply) will define cannot be checked by
+                // the server before those CRDs exist; Helm installs CRDs first,
+                // so the objects are known only after the apply.
+                Err(KubeError::Helm(m)) if kinds_not_served_yet(&m) => {
+                    tracing::debug!(release = %get_str(planned, "name").unwrap_or_default(), "server dry-run cannot map kinds yet: {m}");
+                    Value::Unknown
+                }
+                Err(e) => return Err(e),
             }
         } else {
             Value::Unknown
@@ -592,4 +602,13 @@ impl Resource<Helm> for HelmRelease {
         m.fill(k, &r).await?;
         Ok(Some(m))
     }
+}
+
+/// Helm's dry-run error for objects whose kind the API server does not serve
+/// (yet): their CRD is installed by the same release or an earlier one in
+/// this apply.
+fn kinds_not_served_yet(message: &str) -> bool {
+    ["could not find the requested resource", "no matches for kind", "resource mapping not found", "ensure CRDs are installed first"]
+        .iter()
+        .any(|m| message.contains(m))
 }
