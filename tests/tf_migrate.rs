@@ -17,8 +17,11 @@
 //!   leaves both states intact, and running it again completes.
 //!
 //! - An S3 key holding Terraform's state (the bucket and key a Terraform
-//!   `backend "s3"` wrote) is named as such, never read as empty or
-//!   overwritten; migrating it in place is not supported yet.
+//!   `backend "s3"` wrote, on moto) is named as such, never read as empty
+//!   or overwritten; `iac init -migrate-state` replaces it in place under
+//!   iac's lock and Terraform's `<key>.tflock`, keeping Terraform's bytes in
+//!   `<key>.terraform-backup`; the first plan is empty. A held `.tflock`
+//!   refuses the migration, naming its holder, and changes nothing.
 //! - Terraform's `backend "pg"` state (the `states` row of its schema,
 //!   written by the real Terraform on the suite's PostgreSQL server) is
 //!   refused until `iac init -migrate-state`, which copies it under
@@ -227,26 +230,91 @@ fn moto_put(moto: &iac_testkit::services::Moto, path: &str, body: &[u8]) -> u16 
     resp.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
 }
 
-#[test]
-fn an_s3_key_holding_terraforms_state_is_named_not_planned_over() {
-    let tf = applied_by_terraform("tfs3", &[]);
+/// One GET from moto (dummy signature): the status and the body.
+fn moto_get(moto: &iac_testkit::services::Moto, path: &str) -> (u16, Vec<u8>) {
+    let addr = moto.endpoint().trim_start_matches("http://").to_string();
+    let mut s = TcpStream::connect(&addr).expect("connect to moto");
+    let auth = "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0";
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: {auth}\r\nConnection: close\r\n\r\n").expect("request");
+    let mut resp = Vec::new();
+    let _ = s.read_to_end(&mut resp);
+    let split = resp.windows(4).position(|w| w == b"\r\n\r\n").expect("an HTTP response");
+    let head = String::from_utf8_lossy(&resp[..split]).to_string();
+    assert!(!head.to_ascii_lowercase().contains("transfer-encoding: chunked"), "moto answered chunked: {head}");
+    let code = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    (code, resp[split + 4..].to_vec())
+}
+
+/// Terraform's state (applied by the real Terraform) at `tfstate/stacks/web.tfstate`
+/// on moto, and the same stack with `backend "s3"` on that key (`extra`
+/// added to the block): (moto, Terraform's stack, iac's stack, Terraform's bytes).
+fn terraform_state_on_s3(name: &str, extra: &str) -> (iac_testkit::services::Moto, Stack, Stack, Vec<u8>) {
+    let tf = applied_by_terraform(&format!("{name}-tf"), &[]);
     let tfstate = std::fs::read(tf.path("terraform.tfstate")).unwrap();
     let moto = iac_testkit::services::Moto::start();
     assert_eq!(moto_put(&moto, "/tfstate", b""), 200, "create bucket");
     assert_eq!(moto_put(&moto, "/tfstate/stacks/web.tfstate", &tfstate), 200, "Terraform's state at the key");
-    let backend = format!("terraform {{\n  backend \"s3\" {{\n    bucket         = \"tfstate\"\n    key            = \"stacks/web.tfstate\"\n    region         = \"us-east-1\"\n    endpoint       = \"{}\"\n    use_path_style = true\n  }}\n}}\n", moto.endpoint());
-    let mut s = Stack::fixture("tf-formats/stack", "web");
+    let backend = format!("terraform {{\n  backend \"s3\" {{\n    bucket         = \"tfstate\"\n    key            = \"stacks/web.tfstate\"\n    region         = \"us-east-1\"\n    endpoint       = \"{}\"\n    use_path_style = true\n{extra}  }}\n}}\n", moto.endpoint());
+    let mut s = Stack::fixture("tf-formats/stack", name);
     s.write("backend.tf", &backend);
     for (k, v) in [("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"), ("AWS_REGION", "us-east-1")] {
         s.env.insert(k.into(), v.into());
     }
+    (moto, tf, s, tfstate)
+}
+
+#[test]
+fn an_s3_key_holding_terraforms_state_is_refused_then_migrated_in_place() {
+    let (moto, tf, s, tfstate) = terraform_state_on_s3("web", "");
     let init = s.run(&["init"]);
     for out in [&init, &s.run(&["plan"])] {
         out.expect_code(1);
         let err = flat(&out.stderr);
         assert!(err.contains("s3://tfstate/stacks/web.tfstate holds Terraform's state (written by Terraform 1.11.4"), "{}", out.stderr);
+        assert!(err.contains("iac init -migrate-state"), "{}", out.stderr);
         assert!(!out.stdout.contains("to add"), "no plan: {}", out.stdout);
     }
+    assert_eq!(moto_get(&moto, "/tfstate/stacks/web.tfstate"), (200, tfstate.clone()), "refusing changed nothing");
+
+    let migrated = s.run(&["init", "-migrate-state"]);
+    migrated.ok();
+    let said = flat(&migrated.stdout);
+    assert!(said.contains("Migrated Terraform's state in s3://tfstate/stacks/web.tfstate"), "{}", migrated.stdout);
+    assert!(said.contains("s3://tfstate/stacks/web.tfstate.terraform-backup"), "{}", migrated.stdout);
+    s.run(&["plan", "-detailed-exitcode"]).expect_code(0);
+    assert_eq!(s.state_list().len(), 12, "{:?}", s.state_list());
+    let iac: Json = serde_json::from_str(&s.run(&["output", "-json"]).stdout).expect("iac output -json");
+    let tf_out: Json = serde_json::from_str(&terraform(&tf.dir, &["output", "-json"]).stdout).expect("terraform output -json");
+    assert_eq!(iac, tf_out, "outputs after migration");
+
+    // Terraform's bytes beside the key, unchanged; both locks released; the key is iac's now.
+    assert_eq!(moto_get(&moto, "/tfstate/stacks/web.tfstate.terraform-backup"), (200, tfstate.clone()), "the backup is Terraform's original");
+    assert_eq!(moto_get(&moto, "/tfstate/stacks/web.tfstate.tflock").0, 404, "Terraform's lock released");
+    assert_eq!(moto_get(&moto, "/tfstate/stacks/web.tfstate.lock").0, 404, "iac's lock released");
+    let (code, now) = moto_get(&moto, "/tfstate/stacks/web.tfstate");
+    assert!(code == 200 && now != tfstate, "iac's snapshot at the key");
+
+    // iac applies a change on the migrated state.
+    s.run(&["apply", "-auto-approve", "-var", "name=b"]).ok();
+    s.run(&["plan", "-detailed-exitcode", "-var", "name=b"]).expect_code(0);
+}
+
+#[test]
+fn a_held_terraform_s3_lock_refuses_the_migration_and_changes_nothing() {
+    let (moto, _tf, s, tfstate) = terraform_state_on_s3("held", "    dynamodb_table = \"tf-locks\"\n");
+    let tflock = br#"{"ID":"5f1e0c2a-held-by-terraform","Operation":"OperationTypeApply","Info":"","Who":"alice@ci-runner","Version":"1.11.4","Created":"2026-12-06T07:00:00Z","Path":"tfstate/stacks/web.tfstate"}"#;
+    assert_eq!(moto_put(&moto, "/tfstate/stacks/web.tfstate.tflock", tflock), 200, "Terraform's lock object");
+
+    let refused = s.run(&["init", "-migrate-state"]);
+    refused.expect_code(1);
+    let err = flat(&refused.stderr);
+    assert!(err.contains("5f1e0c2a-held-by-terraform") && err.contains("alice@ci-runner"), "names the holder: {}", refused.stderr);
+    assert!(err.contains("dynamodb_table") && err.contains("did not check"), "says the DynamoDB table was not checked: {}", refused.stderr);
+
+    assert_eq!(moto_get(&moto, "/tfstate/stacks/web.tfstate"), (200, tfstate), "Terraform's state untouched");
+    assert_eq!(moto_get(&moto, "/tfstate/stacks/web.tfstate.terraform-backup").0, 404, "no backup written");
+    assert_eq!(moto_get(&moto, "/tfstate/stacks/web.tfstate.tflock"), (200, tflock.to_vec()), "Terraform's lock left as it was");
+    assert_eq!(moto_get(&moto, "/tfstate/stacks/web.tfstate.lock").0, 404, "iac's lock released");
 }
 
 /// Terraform with `PG_CONN_STR` set (its `pg` backend reads it, as iac's does).

@@ -31,6 +31,10 @@ pub struct S3Config {
     pub access_key: Option<String>,
     /// The secret of `access_key`.
     pub secret_key: Option<String>,
+    /// Terraform's DynamoDB lock table: accepted so Terraform's
+    /// configurations load, never used (iac locks with S3 conditional
+    /// writes, and does not check this table).
+    pub dynamodb_table: Option<String>,
 }
 
 /// Why a `backend "s3"` configuration cannot be used.
@@ -67,6 +71,7 @@ const KNOWN: &[&str] = &[
     "profile",
     "access_key",
     "secret_key",
+    "dynamodb_table",
 ];
 
 enum Setting {
@@ -128,6 +133,7 @@ impl S3Config {
             profile: string("profile")?.filter(|s| !s.is_empty()),
             access_key: string("access_key")?.filter(|s| !s.is_empty()),
             secret_key: string("secret_key")?.filter(|s| !s.is_empty()),
+            dynamodb_table: string("dynamodb_table")?.filter(|s| !s.is_empty()),
         })
     }
 }
@@ -163,6 +169,7 @@ mod tests {
                 profile: None,
                 access_key: None,
                 secret_key: None,
+                dynamodb_table: None,
             }
         );
     }
@@ -173,7 +180,7 @@ mod tests {
             (json!({"key": "k"}), ConfigError::Missing("bucket")),
             (json!({"bucket": "b"}), ConfigError::Missing("key")),
             (json!({"bucket": "b", "key": ""}), ConfigError::Missing("key")),
-            (json!({"bucket": "b", "key": "k", "dynamodb_table": "t"}), ConfigError::Unknown("dynamodb_table".into())),
+            (json!({"bucket": "b", "key": "k", "use_lockfile": true}), ConfigError::Unknown("use_lockfile".into())),
             (
                 json!({"bucket": "b", "key": "k", "encrypt": "yes"}),
                 ConfigError::Invalid { key: "encrypt".into(), want: "true or false", got: "\"yes\"".into() },

@@ -15,7 +15,27 @@
 //!                                    its versions are the history
 //! <key>.lock                         the holder's LockInfo, created with If-None-Match: *
 //! <key>.journal/<gen>/<seq:020>      one object per `append` batch since snapshot <gen>
+//! <key>.terraform-backup             Terraform's state as it was at <key> before
+//!                                    `iac init -migrate-state` replaced it (bytes unchanged)
+//! <key>.tflock                       Terraform's S3 lock (`use_lockfile`); iac creates it,
+//!                                    with If-None-Match: *, only while migrating
 //! ```
+//!
+//! # Migration from Terraform
+//!
+//! A key holding Terraform's state (what a Terraform `backend "s3"` wrote
+//! there) is never read as empty or overwritten by ordinary writes: every
+//! read names it. `iac init -migrate-state` replaces it in place (see
+//! `terraform.rs`), under iac's lock and Terraform's `<key>.tflock`:
+//! Terraform's bytes are first copied unchanged to `<key>.terraform-backup`,
+//! then iac's snapshot is written to `<key>` only if it still has the ETag
+//! Terraform's state was read at, then read back and compared. Interrupting
+//! it at any point leaves Terraform's state intact: at `<key>` until iac's
+//! snapshot is written there (one atomic conditional PUT), in the backup
+//! from then on. A run killed while holding the locks leaves them behind:
+//! `<key>.tflock` names iac's holder and must be removed by hand. A
+//! DynamoDB lock table (`dynamodb_table`) is accepted in the settings but
+//! never used: this crate does not check it.
 //!
 //! # Guarantees, and what a crash can lose
 //!
@@ -49,6 +69,7 @@
 mod config;
 mod envelope;
 mod store;
+mod terraform;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -62,6 +83,7 @@ use tokio::sync::OnceCell;
 
 pub use config::{ConfigError, S3Config};
 use store::{Condition, Failure, Store};
+pub use terraform::TerraformMigration;
 
 /// How many times a read or write is retried when another writer changes the
 /// object between our read and our conditional write.
@@ -179,9 +201,10 @@ impl S3Backend {
         let j: serde_json::Value = serde_json::from_slice(bytes).ok()?;
         let version = j.get("terraform_version")?.as_str()?;
         Some(StateError::Backend(format!(
-            "{} holds Terraform's state (written by Terraform {version}, serial {}), not iac's. Migrating it in place is not supported yet: copy it with `terraform state pull > terraform.tfstate`, point the backend at another key, then `iac state push terraform.tfstate`",
+            "{} holds Terraform's state (written by Terraform {version}, serial {}), not iac's: a plan now would create every one of its objects again. Run `iac init -migrate-state` to migrate it in place (Terraform's bytes are kept at {})",
             self.store_url(self.key()),
-            j["serial"]
+            j["serial"],
+            self.store_url(&format!("{}.terraform-backup", self.key()))
         )))
     }
 

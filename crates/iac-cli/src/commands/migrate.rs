@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use iac_core::backend::StateBackend;
+use iac_core::backend::{SnapshotMeta, StateBackend};
 use iac_engine::ops::{self, migrate::has_state, Migrated};
 use iac_engine::{statemgr, EngineError};
 use iac_lang::config::Backend;
@@ -205,6 +205,71 @@ fn terraform_source(record: &BackendRecord, info: &TerraformStateInfo, registry:
     }
 }
 
+/// An S3 key migrated in place from Terraform's state.
+struct S3InPlace {
+    key: String,
+    migration: iac_state_s3::TerraformMigration,
+}
+
+/// `backend "s3"` whose key holds Terraform's state: replaced in place by
+/// iac's snapshot (`iac_state_s3::S3Backend::migrate_terraform_state`, which
+/// keeps Terraform's bytes in `<key>.terraform-backup`), under iac's lock,
+/// taken and waited for as every command does, and Terraform's
+/// `<key>.tflock`; then read back through `backend` (decrypted) and
+/// compared. None: not an S3 backend, or its key does not hold Terraform's state.
+async fn migrate_s3_in_place(
+    record: &BackendRecord,
+    backend: &dyn StateBackend,
+    timeout: Duration,
+    registry: &iac_engine::providers::Registry,
+) -> Result<Option<S3InPlace>, String> {
+    if record.type_.as_deref() != Some("s3") {
+        return Ok(None);
+    }
+    let config = iac_state_s3::S3Config::from_settings(&record.settings, &record.overrides).map_err(|e| e.to_string())?;
+    let s3 = iac_state_s3::S3Backend::new(config);
+    let key = format!("s3://{}/{}", s3.config().bucket, s3.config().key);
+    if s3.terraform_state_at_key().await.map_err(|e| e.to_string())?.is_none() {
+        return Ok(None);
+    }
+    if let Some(table) = &s3.config().dynamodb_table {
+        errln!(
+            "warning: the backend sets dynamodb_table = {table:?}: iac did not check Terraform's DynamoDB lock table. It takes Terraform's S3 lock ({key}.tflock) and writes only over the Terraform state it read, but make sure no Terraform run still locks with that table."
+        );
+    }
+    let keys = wiring::state_keys()?;
+    let plain: std::sync::Mutex<Option<(SnapshotMeta, Vec<u8>)>> = std::sync::Mutex::new(None);
+    let convert = |bytes: &[u8]| -> Result<(SnapshotMeta, Vec<u8>), String> {
+        let mut state = iac_render::tfstate::from_v4(bytes, registry)?;
+        state.pending.clear();
+        let meta = SnapshotMeta { lineage: state.lineage.clone(), serial: state.serial };
+        let snapshot = state.to_bytes();
+        let sealed = keys.seal(iac_state_crypt::Purpose::Snapshot, &snapshot).map_err(|e| e.to_string())?;
+        *plain.lock().unwrap_or_else(|p| p.into_inner()) = Some((meta.clone(), snapshot));
+        Ok((meta, sealed))
+    };
+    let holder =
+        statemgr::lock(backend, "migrate state from Terraform", timeout, &crate::locking::lock_wait(), Some(&notices())).await.map_err(|e| e.to_string())?;
+    let result = async {
+        let migration = s3.migrate_terraform_state(&holder, convert).await.map_err(|e| e.to_string())?;
+        // Read back as every command will read it (decrypted, converted).
+        let stored = backend.load().await.map_err(|e| e.to_string())?;
+        let expected = plain.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if expected.as_ref().map(|(m, b)| (Some(m), Some(b))) != Some((stored.meta.as_ref(), stored.snapshot.as_ref())) {
+            return Err(format!(
+                "the migrated state at {key} does not read back as Terraform's state converted; Terraform's state is kept at {}",
+                migration.backup
+            ));
+        }
+        Ok(migration)
+    }
+    .await;
+    let unlocked = backend.unlock(&holder.id).await.map_err(|e| e.to_string());
+    let migration = result?;
+    unlocked?;
+    Ok(Some(S3InPlace { key, migration }))
+}
+
 /// For commands that plan: refuses, naming what it found, while Terraform's
 /// state has not been migrated (or has changed since), so iac never plans
 /// to create again what Terraform already manages.
@@ -249,6 +314,19 @@ pub async fn init_backend(
     let changed = old_record.type_ != new_record.type_ || old_record.settings != new_record.settings || old_record.overrides != new_record.overrides;
     // An earlier migration from Terraform stays on record.
     new_record.terraform = old_record.terraform.clone();
+    if migrate_state {
+        if let Some(m) = migrate_s3_in_place(&new_record, backend.as_ref(), timeout, registry).await? {
+            save(stack_dir, &new_record)?;
+            outln!(
+                "Migrated Terraform's state in {} (lineage {}, serial {}) into iac's state at the same key, and read it back to check.\nTerraform's state is kept unchanged at {}. Stop running Terraform on this stack; remove the backup when you no longer need it.",
+                m.key,
+                m.migration.meta.lineage,
+                m.migration.meta.serial,
+                m.migration.backup
+            );
+            return Ok(backend);
+        }
+    }
     match terraform_status(stack_dir, &new_record, backend.as_ref()).await? {
         Some(TerraformStatus::NotMigrated(info)) if migrate_state => {
             let from = terraform_source(&new_record, &info, registry)?;

@@ -35,6 +35,7 @@ pub fn settings(endpoint: &str, bucket: &str) -> S3Config {
         profile: None,
         access_key: Some("testing".into()),
         secret_key: Some("testing".into()),
+        dynamodb_table: None,
     }
 }
 
