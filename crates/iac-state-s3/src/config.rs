@@ -35,6 +35,10 @@ pub struct S3Config {
     /// configurations load, never used (iac locks with S3 conditional
     /// writes, and does not check this table).
     pub dynamodb_table: Option<String>,
+    /// Terraform 1.10's S3 lock object (`<key>.tflock`): accepted so
+    /// Terraform's configurations load. iac always locks with conditional
+    /// writes of its own `<key>.lock`, so either value locks the same way.
+    pub use_lockfile: bool,
 }
 
 /// Why a `backend "s3"` configuration cannot be used.
@@ -72,6 +76,7 @@ const KNOWN: &[&str] = &[
     "access_key",
     "secret_key",
     "dynamodb_table",
+    "use_lockfile",
 ];
 
 enum Setting {
@@ -134,6 +139,7 @@ impl S3Config {
             access_key: string("access_key")?.filter(|s| !s.is_empty()),
             secret_key: string("secret_key")?.filter(|s| !s.is_empty()),
             dynamodb_table: string("dynamodb_table")?.filter(|s| !s.is_empty()),
+            use_lockfile: boolean("use_lockfile")?.unwrap_or(false),
         })
     }
 }
@@ -170,8 +176,15 @@ mod tests {
                 access_key: None,
                 secret_key: None,
                 dynamodb_table: None,
+                use_lockfile: false,
             }
         );
+    }
+
+    #[test]
+    fn terraform_1_10s_lockfile_setting_loads() {
+        let c = S3Config::from_settings(&settings(json!({"bucket": "b", "key": "k", "use_lockfile": true})), &[]).expect("valid");
+        assert!(c.use_lockfile);
     }
 
     #[test]
@@ -180,7 +193,11 @@ mod tests {
             (json!({"key": "k"}), ConfigError::Missing("bucket")),
             (json!({"bucket": "b"}), ConfigError::Missing("key")),
             (json!({"bucket": "b", "key": ""}), ConfigError::Missing("key")),
-            (json!({"bucket": "b", "key": "k", "use_lockfile": true}), ConfigError::Unknown("use_lockfile".into())),
+            (json!({"bucket": "b", "key": "k", "lock_everything": true}), ConfigError::Unknown("lock_everything".into())),
+            (
+                json!({"bucket": "b", "key": "k", "use_lockfile": "yes"}),
+                ConfigError::Invalid { key: "use_lockfile".into(), want: "true or false", got: "\"yes\"".into() },
+            ),
             (
                 json!({"bucket": "b", "key": "k", "encrypt": "yes"}),
                 ConfigError::Invalid { key: "encrypt".into(), want: "true or false", got: "\"yes\"".into() },

@@ -36,6 +36,7 @@ pub fn settings(endpoint: &str, bucket: &str) -> S3Config {
         access_key: Some("testing".into()),
         secret_key: Some("testing".into()),
         dynamodb_table: None,
+        use_lockfile: false,
     }
 }
 
