@@ -7,7 +7,7 @@
 //! an `i64`, a float64 result (what Terraform's `pow`, `log` and friends
 //! give: 53 bits, as Go's `math` package computes them) in an `f64`, and
 //! everything else (integers beyond 64 bits, decimals such as `0.1`,
-//! quotients such as `1/3`) in a boxed binary big float ([`Big`]) with the
+//! quotients such as `1/3`) in a boxed binary big float (`Big`) with the
 //! same semantics as Go's: a mantissa of at most `prec` bits, results
 //! rounded to the larger precision of the operands, half to even. Integers
 //! count as 512-bit numbers (as Terraform's literals, variables and state

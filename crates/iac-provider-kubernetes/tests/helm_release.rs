@@ -158,8 +158,11 @@ fn configure(sim: &iac_kube_sim::RunningSim, faults: Json) {
     sim.set_options(opts);
 }
 
-/// Every event of the Jobs in `ns`, as (type, resourceVersion, succeeded), collected until the task is aborted.
-fn watch_jobs(url: String, ns: &'static str) -> (tokio::task::JoinHandle<()>, std::sync::Arc<std::sync::Mutex<Vec<(String, u64, i64)>>>) {
+/// The Job events a watch has seen: (type, resourceVersion, succeeded).
+type JobEvents = std::sync::Arc<std::sync::Mutex<Vec<(String, u64, i64)>>>;
+
+/// Every event of the Jobs in `ns`, collected until the task is aborted.
+fn watch_jobs(url: String, ns: &'static str) -> (tokio::task::JoinHandle<()>, JobEvents) {
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let out = seen.clone();
     let task = tokio::spawn(async move {

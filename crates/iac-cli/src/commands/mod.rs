@@ -244,10 +244,14 @@ impl Ctx {
     }
 }
 
+/// What loading a stack gives: the stack, or the error with the sources its
+/// diagnostics point into.
+type LoadResult = Result<Loaded, (iac_engine::EngineError, SourceMap)>;
+
 /// `ops::load`, except that a required provider that is neither native nor
 /// installed (which the engine reports as an unknown provider) is reported as
 /// such, with the advice to run `iac init`.
-pub fn load_checked(dir: &std::path::Path, registry: &iac_engine::providers::Registry) -> Result<Loaded, (iac_engine::EngineError, SourceMap)> {
+pub fn load_checked(dir: &std::path::Path, registry: &iac_engine::providers::Registry) -> LoadResult {
     load_checked_with(dir, registry, ops::load)
 }
 
@@ -255,8 +259,8 @@ pub fn load_checked(dir: &std::path::Path, registry: &iac_engine::providers::Reg
 fn load_checked_with(
     dir: &std::path::Path,
     registry: &iac_engine::providers::Registry,
-    load: fn(&std::path::Path, &iac_engine::providers::Registry) -> Result<Loaded, (iac_engine::EngineError, SourceMap)>,
-) -> Result<Loaded, (iac_engine::EngineError, SourceMap)> {
+    load: fn(&std::path::Path, &iac_engine::providers::Registry) -> LoadResult,
+) -> LoadResult {
     load(dir, registry).map_err(|(e, sources)| {
         let missing = missing_providers(dir, registry);
         if missing.is_empty() {

@@ -227,28 +227,6 @@ fn importable(live: &Json) -> Json {
 /// The `kubernetes_manifest` resource type.
 pub struct Manifest;
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn computed_fields_paths_parse_and_keep_the_manifest_value() {
-        assert_eq!(parse_field_path("metadata.labels"), vec![Step::Key("metadata".into()), Step::Key("labels".into())]);
-        assert_eq!(
-            parse_field_path(r#"metadata.annotations["example.com/x.y"]"#),
-            vec![Step::Key("metadata".into()), Step::Key("annotations".into()), Step::Key("example.com/x.y".into())]
-        );
-        assert_eq!(parse_field_path("spec.ports[1].port"), vec![Step::Key("spec".into()), Step::Key("ports".into()), Step::Index(1), Step::Key("port".into())]);
-        let desired = json!({"metadata": {"annotations": {"a": "1"}}, "spec": {"ports": [{"port": 80}]}});
-        let mut seen = json!({"metadata": {"annotations": {"a": "changed by a webhook"}}, "spec": {"ports": [{"port": 8080}]}});
-        keep_path(&mut seen, &desired, &parse_field_path("metadata.annotations"));
-        assert_eq!(seen["metadata"]["annotations"]["a"], "1");
-        assert_eq!(seen["spec"]["ports"][0]["port"], 8080, "other fields stay observed");
-        keep_path(&mut seen, &desired, &parse_field_path("spec.ports[0].port"));
-        assert_eq!(seen["spec"]["ports"][0]["port"], 80);
-    }
-}
-
 #[async_trait]
 impl Resource<Kubernetes> for Manifest {
     type Model = ManifestModel;
@@ -351,4 +329,26 @@ async fn apply(cx: &Ctx<'_, Kubernetes>, op: &str, adopting: bool, mut planned: 
     planned.id = Some(id.import_id());
     planned.object = Some(Value::from_json(&without_bookkeeping(live)));
     Ok(planned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn computed_fields_paths_parse_and_keep_the_manifest_value() {
+        assert_eq!(parse_field_path("metadata.labels"), vec![Step::Key("metadata".into()), Step::Key("labels".into())]);
+        assert_eq!(
+            parse_field_path(r#"metadata.annotations["example.com/x.y"]"#),
+            vec![Step::Key("metadata".into()), Step::Key("annotations".into()), Step::Key("example.com/x.y".into())]
+        );
+        assert_eq!(parse_field_path("spec.ports[1].port"), vec![Step::Key("spec".into()), Step::Key("ports".into()), Step::Index(1), Step::Key("port".into())]);
+        let desired = json!({"metadata": {"annotations": {"a": "1"}}, "spec": {"ports": [{"port": 80}]}});
+        let mut seen = json!({"metadata": {"annotations": {"a": "changed by a webhook"}}, "spec": {"ports": [{"port": 8080}]}});
+        keep_path(&mut seen, &desired, &parse_field_path("metadata.annotations"));
+        assert_eq!(seen["metadata"]["annotations"]["a"], "1");
+        assert_eq!(seen["spec"]["ports"][0]["port"], 8080, "other fields stay observed");
+        keep_path(&mut seen, &desired, &parse_field_path("spec.ports[0].port"));
+        assert_eq!(seen["spec"]["ports"][0]["port"], 80);
+    }
 }
