@@ -47,6 +47,14 @@ impl Default for Release<'_> {
     }
 }
 
+/// The helm provider block: the installed helm, against the simulator.
+fn helm_provider(url: &str) -> String {
+    format!(
+        "provider \"helm\" {{\n  helm_binary      = \"{}\"\n  poll_interval_ms = 20\n  kubernetes {{\n    host  = \"{url}\"\n    token = \"test-token\"\n  }}\n}}\n",
+        helm_bin().display()
+    )
+}
+
 fn stack(url: &str, r: &Release<'_>) -> String {
     let set = if r.v3_syntax {
         format!("  set = [\n    {{ name = \"replicas\", value = \"{}\" }},\n    {{ name = \"image\", value = \"{}\", type = \"string\" }},\n  ]\n  set_list = [{{ name = \"extra\", value = [\"a\", \"b,c\"] }}]\n", r.replicas, r.image)
@@ -54,15 +62,7 @@ fn stack(url: &str, r: &Release<'_>) -> String {
         format!("  set {{\n    name  = \"replicas\"\n    value = \"{}\"\n  }}\n  set {{\n    name  = \"image\"\n    value = \"{}\"\n    type  = \"string\"\n  }}\n  set_list {{\n    name  = \"extra\"\n    value = [\"a\", \"b,c\"]\n  }}\n", r.replicas, r.image)
     };
     format!(
-        r#"provider "helm" {{
-  helm_binary      = "{helm}"
-  poll_interval_ms = 20
-  kubernetes {{
-    host  = "{url}"
-    token = "test-token"
-  }}
-}}
-
+        r#"{provider}
 resource "helm_release" "app" {{
   name             = "{name}"
   chart            = "{chart}"
@@ -78,7 +78,7 @@ output "revision" {{
   value = helm_release.app.metadata.revision
 }}
 "#,
-        helm = helm_bin().display(),
+        provider = helm_provider(url),
         name = r.name,
         chart = chart(),
         atomic = r.atomic,
@@ -380,8 +380,8 @@ fn a_chart_bringing_its_own_crds_plans_and_installs_on_a_fresh_cluster() {
         let env = env(tmp.path());
         let chart = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/charts/with-crds");
         let src = format!(
-            "provider \"helm\" {{\n  helm_binary      = \"{}\"\n  poll_interval_ms = 20\n  kubernetes {{\n    host  = \"{url}\"\n    token = \"test-token\"\n  }}\n}}\n\nresource \"helm_release\" \"widgets\" {{\n  name             = \"widgets\"\n  chart            = \"{}\"\n  namespace        = \"apps\"\n  create_namespace = true\n  timeout          = 20\n}}\n",
-            helm_bin().display(),
+            "{}\nresource \"helm_release\" \"widgets\" {{\n  name             = \"widgets\"\n  chart            = \"{}\"\n  namespace        = \"apps\"\n  create_namespace = true\n  timeout          = 20\n}}\n",
+            helm_provider(&url),
             chart.display()
         );
         let st = write_stack(tmp.path(), &src);
