@@ -4,7 +4,7 @@
 //! $GITHUB_STEP_SUMMARY), exit 1 on any failure only after the independent
 //! work finished, and a stale plan refused.
 
-mod support;
+use crate::support;
 
 use support::*;
 

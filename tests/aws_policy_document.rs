@@ -5,7 +5,7 @@
 //! data sources that need no API (`aws_partition`, `aws_region`,
 //! `aws_service_principal`), so neither side needs a cloud.
 
-mod support;
+use crate::support;
 
 use std::process::Command;
 

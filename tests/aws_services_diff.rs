@@ -24,7 +24,7 @@
 //! its scheme upstream; and moto answered the S3 versioning read in a shape
 //! no client parses (`<GetBucketVersioningResponse>`).
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read, Write};

@@ -5,7 +5,7 @@
 //! must make `plan` fail with the same diagnostics too. A `min_errors` file
 //! asks for at least that many errors reported together in the one run.
 
-mod support;
+use crate::support;
 
 use support::*;
 

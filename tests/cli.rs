@@ -2,7 +2,7 @@
 //! output, state commands, graph, fmt, destroy, locking, crash recovery,
 //! interrupts and partial failures. Stacks come from `fixtures/cli/`.
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

@@ -5,7 +5,7 @@
 //! provider's API calls are spans under the resource operations that made
 //! them.
 
-mod support;
+use crate::support;
 
 use iac_testkit::otlp::OtlpReceiver;
 use support::*;

@@ -4,7 +4,7 @@
 //! and helm providers are configured from the cluster's `kube_config`
 //! during the apply, once the cluster exists.
 
-mod platform_support;
+use crate::platform_support;
 
 use std::sync::Arc;
 

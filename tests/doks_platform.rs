@@ -10,7 +10,7 @@
 //! resized in the console) put back in place; and a destroy that removes
 //! everything.
 
-mod platform_support;
+use crate::platform_support;
 
 use std::sync::Arc;
 

@@ -6,7 +6,7 @@
 //! the exit code `exit_code` (0 none, 2 drift, 1 error). Strings in
 //! `forbidden` (secrets) must appear in no output.
 
-mod support;
+use crate::support;
 
 use std::sync::OnceLock;
 

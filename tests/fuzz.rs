@@ -9,7 +9,7 @@
 //! `scripts/test`. By hand, longer or with another seed:
 //!
 //! ```sh
-//! IAC_FUZZ_RUNS=5000 IAC_FUZZ_SEED=7 cargo test -p iac-e2e --test fuzz -- --nocapture
+//! IAC_FUZZ_RUNS=5000 IAC_FUZZ_SEED=7 cargo test -p iac-e2e --test suite fuzz:: -- --nocapture
 //! ```
 //!
 //! `IAC_FUZZ_TIMEOUT_MS` changes the per-run bound (default 20 s: a debug
@@ -18,7 +18,7 @@
 //! that reproduce it. The fixed regression cases (the campaign's panics and
 //! slow paths) run first, every time.
 
-mod support;
+use crate::support;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

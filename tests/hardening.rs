@@ -4,7 +4,7 @@
 //! linear error paths, lock waits that say what they wait for, and a
 //! bounded kill -9 campaign.
 
-mod support;
+use crate::support;
 
 use std::io::Read;
 use std::process::Stdio;

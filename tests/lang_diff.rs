@@ -18,7 +18,7 @@
 //! differs fails the suite too, so the list stays true. Cases can be
 //! selected with `LANG_DIFF_CASES=a,b`.
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

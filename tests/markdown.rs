@@ -7,7 +7,7 @@
 //!
 //! A big stack checks that long comments split into valid parts.
 
-mod support;
+use crate::support;
 
 use support::*;
 

@@ -6,7 +6,7 @@
 //! diagnostic on the `source`/`version` line (snapshots in
 //! `fixtures/modules/`).
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -3,7 +3,7 @@
 //! real Terraform configurations do, runs on iac's native providers after
 //! `iac init`, offline: no plugin to download, no process to start.
 
-mod support;
+use crate::support;
 
 use support::Stack;
 

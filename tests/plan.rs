@@ -12,7 +12,7 @@
 //! - `forbidden`: strings (one per line) that must appear nowhere: not in
 //!   stdout or stderr of any run, nor in `show -json` of the saved plan.
 
-mod support;
+use crate::support;
 
 use support::*;
 

@@ -5,7 +5,7 @@
 //! Terraform 1.11.4 against a second moto, compared action by action and
 //! attribute by attribute.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -8,7 +8,7 @@
 //! mid-apply, a missing plugin) and a kill -9 of `iac apply` while the
 //! plugin is creating.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};

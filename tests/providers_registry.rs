@@ -7,7 +7,7 @@
 //! registry install can fail, each with its message, and nothing left
 //! half-installed.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

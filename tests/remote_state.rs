@@ -3,7 +3,7 @@
 //! `init -migrate-state`; encryption of state and saved plans, history and
 //! rekeying through the CLI.
 
-mod support;
+use crate::support;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

@@ -4,7 +4,7 @@
 //! children, a span per resource operation (address, action, provider)
 //! under its phase, all in one trace, and no secret in any attribute.
 
-mod support;
+use crate::support;
 
 use iac_testkit::otlp::{OtlpReceiver, Span};
 use support::*;

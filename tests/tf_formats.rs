@@ -23,7 +23,7 @@
 //! Every test runs the real `terraform` (on PATH, no CLI configuration,
 //! offline: only `terraform_data`) and fails, never skips, without it.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -31,7 +31,7 @@
 //! Terraform runs offline with no CLI configuration; the tests fail, never
 //! skip, without it.
 
-mod support;
+use crate::support;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

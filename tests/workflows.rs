@@ -3,7 +3,7 @@
 //! Kubernetes CronJob; and every `iac` command they run uses only
 //! subcommands and flags the binary accepts.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -3,7 +3,7 @@
 //! that was done and converges without duplicates; a provider configured
 //! from a resource created in the same run; failures stop only dependents.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, AtomicUsize};

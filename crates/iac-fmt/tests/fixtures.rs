@@ -2,7 +2,7 @@
 //! `fixtures/<name>.out.tf`, and formatting the expected output must leave it
 //! unchanged.
 
-mod common;
+use crate::common;
 
 use common::{fixture_names, read_fixture, same_structure};
 use iac_fmt::format_source;

@@ -1,7 +1,7 @@
 //! Property-style tests: formatting never panics, never changes what a
 //! document means, and is idempotent, on every prefix of every fixture.
 
-mod common;
+use crate::common;
 
 use common::{fixture_names, read_fixture, same_structure};
 use iac_fmt::{format_source, FormatError};

@@ -11,7 +11,7 @@
 //! prints for `-` is not byte for byte what it writes (the end of a file
 //! without a final newline differs).
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

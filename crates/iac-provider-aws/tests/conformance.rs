@@ -6,7 +6,7 @@
 //! IAM identities (roles and OIDC providers), S3, EKS. The schema is
 //! consistent.
 
-mod common;
+use crate::common;
 
 use common::*;
 use iac_core::plan::Action::{self, Create, Update};

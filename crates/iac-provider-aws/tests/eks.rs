@@ -4,7 +4,7 @@
 //! the wait, and add-ons and access entries created, updated in place,
 //! found gone after an out-of-band delete, imported and deleted.
 
-mod common;
+use crate::common;
 
 use common::*;
 use iac_core::plan::Action;

@@ -3,7 +3,7 @@
 //! re-plans are empty, a reformatted policy is not a change, a changed one
 //! updates in place, changes by hand are found, destroy leaves nothing.
 
-mod common;
+use crate::common;
 
 use common::*;
 

@@ -4,7 +4,7 @@
 //! pruning the oldest non-default one at IAM's limit of five; objects
 //! deleted by hand are found and made again; destroy leaves nothing.
 
-mod common;
+use crate::common;
 
 use common::*;
 

@@ -6,7 +6,7 @@
 //! only the intent, as after a crash): the next run must find the object
 //! by its ownership tag or name and adopt it, never create a second one.
 
-mod common;
+use crate::common;
 
 use common::*;
 

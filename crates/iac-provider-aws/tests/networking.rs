@@ -5,7 +5,7 @@
 //! re-planned with no changes; changes made by hand are found and undone;
 //! updates go in place or replace as AWS allows; destroy leaves nothing.
 
-mod common;
+use crate::common;
 
 use common::*;
 use iac_core::plan::Action;

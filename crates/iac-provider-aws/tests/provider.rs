@@ -2,7 +2,7 @@
 //! an assumed role, errors naming the address and AWS's code, recovery of
 //! an interrupted create by the ownership tag, and import by id.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

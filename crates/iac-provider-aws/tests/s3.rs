@@ -4,7 +4,7 @@
 //! found and undone; `force_destroy` removes a bucket holding object
 //! versions; a bucket made elsewhere is imported by name.
 
-mod common;
+use crate::common;
 
 use common::*;
 use iac_core::plan::Action;

@@ -1,6 +1,6 @@
 //! The secret key never appears in logs (even at trace level), plans or state.
 
-mod common;
+use crate::common;
 
 use common::*;
 

@@ -8,7 +8,7 @@
 //! JSON-protocol call (target, content type, SigV4 scope for `ecr-public`)
 //! and answers as ECR Public does.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;

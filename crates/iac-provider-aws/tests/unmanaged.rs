@@ -5,7 +5,7 @@
 //! default VPC and subnets, service-linked roles) nor buckets of another
 //! region; a filter file hides what it names; a type list narrows a listing.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

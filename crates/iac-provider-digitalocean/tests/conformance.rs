@@ -1,7 +1,7 @@
 //! The digitalocean provider passes the provider conformance suite against
 //! the simulator, and every exchange keeps to the OpenAPI contract.
 
-mod common;
+use crate::common;
 
 use common::*;
 use iac_core::plan::Action::{Create, Update};

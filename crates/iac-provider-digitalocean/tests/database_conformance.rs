@@ -5,7 +5,7 @@
 //! cluster and everything in it. Every exchange keeps to the OpenAPI
 //! contract.
 
-mod common;
+use crate::common;
 
 use common::*;
 use iac_core::plan::Action::{Create, Replace, Update};

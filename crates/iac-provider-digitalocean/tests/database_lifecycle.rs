@@ -6,7 +6,7 @@
 //! sensitive in state; under 429s, 5xx answers and dropped connections the
 //! stack converges with every object made once.
 
-mod common;
+use crate::common;
 
 use common::*;
 use iac_core::plan::{Action, PlanMode};

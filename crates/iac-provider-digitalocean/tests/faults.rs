@@ -3,7 +3,7 @@
 //! objects, and the answers the simulator gave under fault still match the
 //! contract. With a real per-minute limit, pacing avoids 429s altogether.
 
-mod common;
+use crate::common;
 
 use common::*;
 use iac_core::plan::PlanMode;

@@ -4,7 +4,7 @@
 //! out-of-band changes detected → destroy; every exchange checked against
 //! the OpenAPI contract.
 
-mod common;
+use crate::common;
 
 use common::*;
 use iac_core::plan::{Action, PlanMode};

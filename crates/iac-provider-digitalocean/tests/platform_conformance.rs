@@ -5,7 +5,7 @@
 //! its records, a cloud firewall on a tag, and the tag. Every exchange
 //! keeps to the OpenAPI contract.
 
-mod common;
+use crate::common;
 
 use common::*;
 use iac_core::plan::Action::{Create, Read, Replace, Update};

@@ -1,6 +1,6 @@
 //! The API token never appears in logs, plans, or state, even at trace level.
 
-mod common;
+use crate::common;
 
 use common::*;
 

@@ -5,7 +5,7 @@
 //! place, a new region replaces the bucket; `force_destroy` empties a bucket
 //! before deleting it, and without it a bucket holding objects is refused.
 
-mod common;
+use crate::common;
 
 use common::*;
 use iac_core::plan::Action::{Create, Replace, Update};

@@ -6,7 +6,7 @@
 //! pointing at the configured Kubernetes API address, and the pool's
 //! sensitive private URI.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

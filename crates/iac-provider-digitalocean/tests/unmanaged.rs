@@ -3,7 +3,7 @@
 //! pools; never a region's default VPC), each once, minus those the
 //! filter ignores; objects another checked stack manages are not.
 
-mod common;
+use crate::common;
 
 use common::*;
 use iac_engine::ops;

@@ -3,7 +3,7 @@
 //! plans, wholly known state that fits the schema, empty re-plans and
 //! refreshes, destroy, and deletion out of band seen by refresh.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

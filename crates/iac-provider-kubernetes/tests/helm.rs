@@ -5,7 +5,7 @@
 //! the objects it changes, helm uninstall removes them, and a missing helm
 //! fails the plan clearly.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -9,7 +9,7 @@
 //! The stacks use the helm provider 3.x syntax (`set = [{ ... }]`), and
 //! the 2.x block form of the same arguments.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -5,7 +5,7 @@
 //! `force_conflicts`, an update, deletion that waits for finalizers, and
 //! import.
 
-mod common;
+use crate::common;
 
 use common::*;
 use iac_core::plan::{Action, PlanMode};

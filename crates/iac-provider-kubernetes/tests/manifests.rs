@@ -4,7 +4,7 @@
 //! and the real Argo CD install manifest (59 objects, 3 CRDs, the 377 KB
 //! ApplicationSet CRD that only server-side apply can store).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -3,7 +3,7 @@
 //! LoadBalancer Service without an address times out naming it, and the
 //! same set without waits applies.
 
-mod common;
+use crate::common;
 
 use common::*;
 use iac_kube_sim::{Faults, ObjectMatch, SimOptions};

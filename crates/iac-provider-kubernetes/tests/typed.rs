@@ -4,7 +4,7 @@
 //! `ignore_labels`/`ignore_annotations` leave matching keys as state has
 //! them.
 
-mod common;
+use crate::common;
 
 use common::*;
 use iac_core::plan::PlanMode;

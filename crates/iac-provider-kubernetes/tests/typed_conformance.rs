@@ -4,7 +4,7 @@
 //! that fits the schema, empty re-plans and refreshes, import by id,
 //! destroy, and deletion out of band seen by refresh.
 
-mod common;
+use crate::common;
 
 use common::*;
 use iac_core::plan::Action::{Create, Read, Update};

@@ -14,7 +14,7 @@ use iac_core::provider::{
 use iac_core::value::Value;
 use iac_provider_plugin::{PluginFactory, PluginSpec};
 
-mod common;
+use crate::common;
 use common::{aws_binary, Moto};
 
 /// One cache directory for the whole test binary, so that only the first

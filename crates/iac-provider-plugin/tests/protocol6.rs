@@ -12,7 +12,7 @@ use iac_core::provider::{
 use iac_core::value::Value;
 use iac_provider_plugin::{PluginFactory, PluginSpec};
 
-mod common;
+use crate::common;
 
 /// The Python with `tfprovider` (its own venv: the SDK pins an older
 /// `cryptography` than moto needs).

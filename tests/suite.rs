@@ -1,0 +1,32 @@
+//! One test binary for the end-to-end tests: linking one binary per file
+//! cost CI a few hundred megabytes and seconds each. `eks_platform` stays
+//! its own binary because it points the process's trust store (SSL_CERT_FILE)
+//! at a test CA.
+
+mod platform_support;
+mod support;
+mod apply_ci;
+mod aws_policy_document;
+mod aws_services_diff;
+mod broken;
+mod cli;
+mod digitalocean;
+mod doks_cluster;
+mod doks_platform;
+mod drift;
+mod fuzz;
+mod hardening;
+mod lang_diff;
+mod markdown;
+mod modules_init;
+mod native_providers;
+mod plan;
+mod plugin_aws;
+mod plugin_python;
+mod providers_registry;
+mod remote_state;
+mod telemetry;
+mod tf_formats;
+mod tf_migrate;
+mod tidy;
+mod workflows;
