@@ -11,6 +11,8 @@
 //!   listed in [`MISSING_DOCS_NOT_YET`], a list that may only shrink;
 //! - `unsafe_code` is allowed only where [`UNSAFE_ALLOWED`] says, each time
 //!   under a `// why:` comment;
+//! - a crate links at most two integration-test binaries (ARCHITECTURE.md:
+//!   its test files are modules of `tests/suite.rs`);
 //! - the "Dependency rules" of ARCHITECTURE.md hold in `cargo metadata`'s
 //!   dependency graph, and every crate whose documentation says what it
 //!   must not depend on has a rule there.
@@ -149,6 +151,26 @@ fn targets<'a>(pkg: &'a Json, kind: &str) -> Vec<&'a str> {
 
 fn package_dir(pkg: &Json) -> PathBuf {
     Path::new(pkg["manifest_path"].as_str().expect("manifest_path")).parent().expect("package dir").to_path_buf()
+}
+
+/// Each test binary is linked against the whole dependency graph: on CI's
+/// disk that is hundreds of megabytes and seconds of linking apiece.
+const TEST_BINARIES_PER_CRATE: usize = 2;
+
+#[test]
+fn crates_link_few_test_binaries() {
+    let meta = Metadata::load();
+    let problems: Vec<String> = meta
+        .members()
+        .into_iter()
+        .filter_map(|pkg| {
+            let tests = targets(pkg, "test");
+            (tests.len() > TEST_BINARIES_PER_CRATE).then(|| {
+                format!("{} has {} test binaries; make its test files modules of tests/suite.rs: {}", pkg["name"].as_str().unwrap_or("?"), tests.len(), tests.join(", "))
+            })
+        })
+        .collect();
+    assert_none(problems, "crates linking more test binaries than needed");
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! none of them), and what they store is what upstream stores: the
 //! encodings, the certificate contents, renewal.
 
-mod support;
+use crate::support;
 
 use iac_core::plan::Action::{Create, Replace, Update};
 use iac_testkit::conformance::provider::{check_schema, run, Case, Step};

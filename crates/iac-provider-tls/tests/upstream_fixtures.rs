@@ -4,7 +4,7 @@
 //! `tls_certificate` reports about a known certificate, and a certificate
 //! signed from a known request by a known CA.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 
