@@ -118,13 +118,34 @@ pub struct Attribute {
     /// keeps it in memory only, and reads the data source again at apply.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub ephemeral: bool,
+    /// An object-typed attribute that a configuration may also write as one
+    /// nested block (`kubernetes { ... }` for `kubernetes = { ... }`), and
+    /// its object-typed fields likewise: the block form of the provider's
+    /// previous major version (the helm provider 2.x's `kubernetes` block,
+    /// which 3.x made a nested attribute). Terraform has no such flag, since
+    /// a provider release declares one form; a native provider of iac
+    /// stands in for both releases, and real configurations use both. Never
+    /// set for plugin providers: for them the language allows exactly what
+    /// Terraform does.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub block_form: bool,
     #[serde(default)]
     pub description: String,
 }
 
 impl Attribute {
     pub fn required(type_: AttrType) -> Attribute {
-        Attribute { type_, required: true, optional: false, computed: false, sensitive: false, force_new: false, ephemeral: false, description: String::new() }
+        Attribute {
+            type_,
+            required: true,
+            optional: false,
+            computed: false,
+            sensitive: false,
+            force_new: false,
+            ephemeral: false,
+            block_form: false,
+            description: String::new(),
+        }
     }
     pub fn optional(type_: AttrType) -> Attribute {
         Attribute { required: false, optional: true, ..Attribute::required(type_) }
@@ -147,6 +168,11 @@ impl Attribute {
     pub fn ephemeral(mut self) -> Attribute {
         self.ephemeral = true;
         self.sensitive = true;
+        self
+    }
+    /// Also accepted as a nested block; see [`Attribute::block_form`].
+    pub fn block_form(mut self) -> Attribute {
+        self.block_form = true;
         self
     }
     pub fn describe(mut self, d: &str) -> Attribute {

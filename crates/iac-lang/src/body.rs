@@ -2,7 +2,8 @@
 //! (`iac_core::schema`, which the caller gets from the provider): unknown
 //! arguments, missing required ones, computed-only arguments set, wrong
 //! types, nested blocks of every nesting mode, list- or set-of-object
-//! attributes written as blocks, `dynamic` blocks (one over a collection
+//! attributes written as blocks, object attributes a schema allows in block
+//! form (`Attribute::block_form`), `dynamic` blocks (one over a collection
 //! known only after apply makes the block collection unknown), and
 //! sensitive attributes marked.
 
@@ -36,8 +37,13 @@ impl BodyEval<'_> {
                         continue;
                     }
                     let Some(attr) = schema.attributes.get(name) else {
-                        let hint = suggest(name, schema.attributes.keys().chain(schema.blocks.keys()));
-                        diags.push(Diagnostic::error(format!("unsupported argument {name:?}{hint}"), Some(span(a.key.span()))));
+                        // Terraform's own advice for a block written with `=`.
+                        let msg = if schema.blocks.contains_key(name) {
+                            format!("unsupported argument {name:?}: it is a block here; write `{name} {{ ... }}` without the equals sign")
+                        } else {
+                            format!("unsupported argument {name:?}{}", suggest(name, schema.attributes.keys().chain(schema.blocks.keys())))
+                        };
+                        diags.push(Diagnostic::error(msg, Some(span(a.key.span()))));
                         continue;
                     };
                     if attr.computed && !attr.optional && !attr.required {
@@ -65,8 +71,12 @@ impl BodyEval<'_> {
                         continue;
                     }
                     let Some(nested) = nested_block(schema, name) else {
-                        let hint = suggest(name, schema.blocks.keys());
-                        diags.push(Diagnostic::error(format!("unsupported block {name:?}{hint}"), Some(span(b.ident.span()))));
+                        let msg = if schema.attributes.get(name).is_some_and(|a| a.optional || a.required) {
+                            format!("unsupported block {name:?}: it is an argument here; write `{name} = ...` with the equals sign")
+                        } else {
+                            format!("unsupported block {name:?}{}", suggest(name, schema.blocks.keys()))
+                        };
+                        diags.push(Diagnostic::error(msg, Some(span(b.ident.span()))));
                         continue;
                     };
                     let nested = nested.as_ref();
@@ -86,17 +96,28 @@ impl BodyEval<'_> {
         // Attributes written as blocks (see `nested_block`).
         for (name, attr) in &schema.attributes {
             let Some(items) = seen_blocks.remove(name) else { continue };
+            let single = matches!(attr.type_, iac_core::schema::AttrType::Object(_));
             if out.contains_key(name) {
-                diags.push(Diagnostic::error(format!("{name:?} is set both as an argument and as blocks"), items.first().map(|i| i.span.clone())));
+                let msg = if single {
+                    format!("{name:?} is set both as an argument (`{name} = {{ ... }}`) and as a block (`{name} {{ ... }}`); write one of them")
+                } else {
+                    format!("{name:?} is set both as an argument and as blocks")
+                };
+                diags.push(Diagnostic::error(msg, items.first().map(|i| i.span.clone())));
                 continue;
             }
             if items.iter().any(|i| i.value.is_unknown()) {
                 out.insert(name.clone(), Value::Unknown);
                 continue;
             }
+            if single && items.len() > 1 {
+                diags.push(Diagnostic::error(format!("at most one {name:?} block allowed, found {}", items.len()), items.get(1).map(|i| i.span.clone())));
+                continue;
+            }
             let values: Vec<Value> = items.into_iter().map(|i| i.value).collect();
             let v = match &attr.type_ {
                 iac_core::schema::AttrType::Set(_) => Value::List(iac_core::schema::set_normalize(values)),
+                iac_core::schema::AttrType::Object(_) => values.into_iter().next().unwrap_or(Value::Null),
                 _ => Value::List(values),
             };
             out.insert(name.clone(), attr.type_.convert(v).mark_if(attr.sensitive));
@@ -256,7 +277,10 @@ impl BodyEval<'_> {
 /// attributes of type list or set of objects (plugin providers written with
 /// the legacy SDK declare `ingress` of `aws_security_group` so), an
 /// attribute written in block syntax: each block one element, every
-/// attribute of the element type optional.
+/// attribute of the element type optional. An object attribute is written
+/// as one block only where its schema says so (`block_form`, which carries
+/// to the object's own object-typed fields): Terraform allows no such
+/// thing for plugin providers.
 fn nested_block<'s>(schema: &'s Block, name: &str) -> Option<std::borrow::Cow<'s, iac_core::schema::NestedBlock>> {
     use iac_core::schema::{AttrType, Attribute, NestedBlock};
     if let Some(b) = schema.blocks.get(name) {
@@ -275,11 +299,14 @@ fn nested_block<'s>(schema: &'s Block, name: &str) -> Option<std::borrow::Cow<'s
             AttrType::Object(f) => (Nesting::Set, f),
             _ => return None,
         },
+        AttrType::Object(f) if attr.block_form => (Nesting::Single, f),
         _ => return None,
     };
     let mut block = Block::default();
     for (field, t) in fields {
-        block.attributes.insert(field.clone(), Attribute::optional(t.clone()));
+        let mut a = Attribute::optional(t.clone());
+        a.block_form = attr.block_form && matches!(t, AttrType::Object(_));
+        block.attributes.insert(field.clone(), a);
     }
     Some(std::borrow::Cow::Owned(NestedBlock { nesting, block, min_items: 0, max_items: None, force_new: false }))
 }
@@ -301,4 +328,77 @@ fn label_text(l: &hcl_edit::structure::BlockLabel) -> String {
 /// ` (did you mean "x"?)` for a near miss.
 fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a String>) -> String {
     crate::suggest::hint(name, candidates)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::Scope;
+    use crate::refs::Reference;
+    use crate::source::FileId;
+    use iac_core::schema::{AttrType, Attribute, NestedBlock};
+    use std::path::Path;
+
+    struct NoScope;
+
+    impl Scope for NoScope {
+        fn resolve(&self, _r: &Reference) -> Result<Value, String> {
+            Err("no references here".into())
+        }
+    }
+
+    /// A provider block as the helm provider 3.x declares it: `kubernetes`
+    /// an object attribute (with an object `exec` inside), accepted in the
+    /// 2.x block form too; and `plain`, an object attribute without it, and
+    /// `nested`, a block.
+    fn schema() -> Block {
+        let exec = AttrType::Object(
+            [("api_version", AttrType::String), ("command", AttrType::String), ("args", AttrType::List(Box::new(AttrType::String)))]
+                .into_iter()
+                .map(|(k, t)| (k.to_string(), t))
+                .collect(),
+        );
+        let conn = AttrType::Object([("host", AttrType::String), ("exec", exec)].into_iter().map(|(k, t)| (k.to_string(), t)).collect());
+        Block::default().attr("kubernetes", Attribute::optional(conn.clone()).block_form()).attr("plain", Attribute::optional(conn)).block(
+            "nested",
+            NestedBlock {
+                nesting: Nesting::Single,
+                block: Block::default().attr("x", Attribute::optional(AttrType::String)),
+                min_items: 0,
+                max_items: None,
+                force_new: false,
+            },
+        )
+    }
+
+    fn eval(src: &str) -> Result<Value, Vec<String>> {
+        let body = hcl_edit::parser::parse_body(src).expect("parses");
+        let ev = Evaluator::new(&NoScope, Path::new("."), FileId(0));
+        let header = Span { file: FileId(0), range: 0..0 };
+        let mut diags = Vec::new();
+        BodyEval { ev: &ev }.eval(&body, &schema(), &[], &header, &[], &mut diags).ok_or_else(|| diags.into_iter().map(|d| d.summary).collect())
+    }
+
+    #[test]
+    fn an_object_attribute_in_block_form_only_where_the_schema_allows_it() {
+        let attr = eval("kubernetes = {\n  host = \"https://k\"\n  exec = {\n    api_version = \"v1\"\n    command = \"aws\"\n    args = [\"eks\"]\n  }\n}\n")
+            .unwrap();
+        let block =
+            eval("kubernetes {\n  host = \"https://k\"\n  exec {\n    api_version = \"v1\"\n    command = \"aws\"\n    args = [\"eks\"]\n  }\n}\n").unwrap();
+        assert_eq!(attr.get("kubernetes"), block.get("kubernetes"), "both forms give the same value");
+        assert_eq!(block.get("kubernetes").and_then(|k| k.get("exec")).and_then(|e| e.get("command")), Some(&Value::from("aws")));
+
+        let both = eval("kubernetes = { host = \"a\" }\nkubernetes {\n  host = \"b\"\n}\n").unwrap_err();
+        assert!(both.iter().any(|d| d.contains("both as an argument") && d.contains("write one of them")), "{both:?}");
+        let twice = eval("kubernetes {\n  host = \"a\"\n}\nkubernetes {\n  host = \"b\"\n}\n").unwrap_err();
+        assert!(twice.iter().any(|d| d.contains("at most one \"kubernetes\" block")), "{twice:?}");
+
+        // Without the schema's leave, as in Terraform: each form only where declared.
+        let plain = eval("plain {\n  host = \"a\"\n}\n").unwrap_err();
+        assert!(plain.iter().any(|d| d.contains("unsupported block \"plain\"") && d.contains("equals sign")), "{plain:?}");
+        let nested = eval("nested = { x = \"a\" }\n").unwrap_err();
+        assert!(nested.iter().any(|d| d.contains("unsupported argument \"nested\"") && d.contains("without the equals sign")), "{nested:?}");
+        assert!(!nested.iter().any(|d| d.contains("did you mean")), "{nested:?}");
+        assert!(eval("plain = { host = \"a\" }\nnested {\n  x = \"a\"\n}\n").is_ok());
+    }
 }

@@ -95,7 +95,8 @@ pub struct HelmConfig {
     /// the helm executable (default: HELM_BINARY, else helm on PATH)
     #[sdk(optional)]
     pub helm_binary: Option<String>,
-    #[sdk(block, max_items = 1)]
+    /// the cluster: `kubernetes = { ... }` as the helm provider 3.x declares it (a nested attribute), or a `kubernetes { ... }` block as 2.x did (its `exec` likewise), not both
+    #[sdk(optional, block_form)]
     pub kubernetes: Option<ConnectionConfig>,
 }
 

@@ -366,6 +366,56 @@ fn helm_runs_with_the_exec_plugins_cached_token() {
     });
 }
 
+/// The helm provider 3.x writes its connection as an attribute,
+/// `kubernetes = { ..., exec = { ... } }` (the documented EKS pattern); 2.x
+/// as a `kubernetes { exec { ... } }` block. A release made through the
+/// first is unchanged under the second (the same configuration), and a
+/// block giving both is refused with a message naming them.
+#[test]
+fn the_connection_in_the_3x_attribute_form_and_the_2x_block_form() {
+    rt().block_on(async {
+        let sim = sim().await;
+        let url = sim.url();
+        let tmp = tempfile::tempdir().unwrap();
+        let script = tmp.path().join("plugin.sh");
+        std::fs::write(
+            &script,
+            "#!/bin/sh\necho '{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\"exec-token\"}}'\n",
+        )
+        .unwrap();
+        // Over plain HTTP the CA is not used; it is here as EKS stacks write it.
+        let ca = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+        let v3 = format!(
+            "  kubernetes = {{\n    host                   = \"{url}\"\n    cluster_ca_certificate = {ca:?}\n    exec = {{\n      api_version = \"client.authentication.k8s.io/v1beta1\"\n      command     = \"/bin/sh\"\n      args        = [\"{}\"]\n    }}\n  }}\n",
+            script.display()
+        );
+        let v2 = format!(
+            "  kubernetes {{\n    host                   = \"{url}\"\n    cluster_ca_certificate = {ca:?}\n    exec {{\n      api_version = \"client.authentication.k8s.io/v1beta1\"\n      command     = \"/bin/sh\"\n      args        = [\"{}\"]\n    }}\n  }}\n",
+            script.display()
+        );
+        let block_2x = format!("  kubernetes {{\n    host  = \"{url}\"\n    token = \"test-token\"\n  }}\n");
+        let base = stack(&url, &Release::default());
+        assert!(base.contains(&block_2x), "{base}");
+        let env = env(tmp.path());
+
+        let st = write_stack(tmp.path(), &base.replace(&block_2x, &v3));
+        let p = plan(&st, &env).await;
+        assert_eq!(changes(&p), vec!["Create helm_release.app"]);
+        apply(&st, &env, p).await;
+        let kube = Actor::new(&url).await;
+        assert!(kube.get(SECRET, Some("apps"), "sh.helm.release.v1.demo.v1").await.is_some(), "helm installed the release through the 3.x connection");
+        assert_no_changes(&plan(&st, &env).await, "after the apply (3.x form)");
+
+        let st = write_stack(tmp.path(), &base.replace(&block_2x, &v2));
+        assert_no_changes(&plan(&st, &env).await, "the same connection in the 2.x block form");
+
+        let st = write_stack(tmp.path(), &base.replace(&block_2x, &format!("{v3}{block_2x}")));
+        let err = try_plan(&st, &env, iac_core::plan::PlanMode::Normal).await.expect_err("both forms at once are refused");
+        assert!(err.contains("kubernetes") && err.contains("is set both as an argument") && err.contains("write one of them"), "{err}");
+        sim.stop().await;
+    });
+}
+
 /// A chart whose templates make objects of a kind its own `crds/` folder
 /// defines (kube-prometheus-stack's ServiceMonitors on a fresh cluster): the
 /// server cannot check them before the CRD exists, so the first plan leaves

@@ -290,6 +290,7 @@ impl SchemaAttr {
             // A write-only attribute is never stored in state or plans,
             // which is what iac's `ephemeral` means.
             ephemeral: self.write_only,
+            block_form: false,
             description: self.description.clone(),
         }
     }

@@ -4,7 +4,8 @@
 //!
 //! Each field is an attribute (`#[sdk(required)]`, `optional`, `computed`,
 //! `sensitive`, `force_new`, `ephemeral`, `local`, `json`, `set`,
-//! `default = EXPR`, `name = "..."`), a nested block (`#[sdk(block)]`, with
+//! `default = EXPR`, `name = "..."`, `block_form`: an object-typed attribute
+//! that may also be written as a nested block), a nested block (`#[sdk(block)]`, with
 //! `set`, `force_new`, `min_items = N`, `max_items = N`), or another model
 //! whose attributes and blocks are this one's (`#[sdk(flatten)]`: attributes
 //! several types share, written once); the field's doc comment is the
@@ -43,6 +44,7 @@ struct FieldSpec {
     local: bool,
     json: bool,
     set: bool,
+    block_form: bool,
     block: bool,
     flatten: bool,
     default: Option<Expr>,
@@ -72,6 +74,7 @@ fn parse_spec(field: &syn::Field) -> syn::Result<FieldSpec> {
                 "local" => flag(&mut spec.local),
                 "json" => flag(&mut spec.json),
                 "set" => flag(&mut spec.set),
+                "block_form" => flag(&mut spec.block_form),
                 "block" => flag(&mut spec.block),
                 "flatten" => flag(&mut spec.flatten),
                 "name" => {
@@ -111,6 +114,9 @@ fn parse_spec(field: &syn::Field) -> syn::Result<FieldSpec> {
     }
     if spec.block && (spec.sensitive || spec.json || spec.default.is_some() || spec.ephemeral) {
         return Err(syn::Error::new_spanned(field, "a nested block takes only `set`, `force_new`, `local`, `min_items`, `max_items`"));
+    }
+    if spec.block_form && !(spec.optional || spec.required) {
+        return Err(syn::Error::new_spanned(field, "`block_form` is for an object-typed attribute the configuration sets (`optional` or `required`)"));
     }
     if spec.default.is_some() && !spec.optional {
         return Err(syn::Error::new_spanned(field, "`default` needs `optional` (and usually `computed`)"));
@@ -173,12 +179,12 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             });
             plan_parts.push(quote! { rules.block::<#ty>(#name, #set); });
         } else {
-            let (required, optional, computed, sensitive, force_new, ephemeral, set) =
-                (spec.required, spec.optional, spec.computed, spec.sensitive, spec.force_new, spec.ephemeral, spec.set);
+            let (required, optional, computed, sensitive, force_new, ephemeral, set, block_form) =
+                (spec.required, spec.optional, spec.computed, spec.sensitive, spec.force_new, spec.ephemeral, spec.set, spec.block_form);
             schema_parts.push(quote! {
                 block.attributes.insert(#name.to_string(), #sdk::model::attribute::<#ty>(#sdk::model::Flags {
                     required: #required, optional: #optional, computed: #computed, sensitive: #sensitive,
-                    force_new: #force_new, ephemeral: #ephemeral, set: #set, description: #doc,
+                    force_new: #force_new, ephemeral: #ephemeral, set: #set, block_form: #block_form, description: #doc,
                 }));
             });
         }

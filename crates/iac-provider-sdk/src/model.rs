@@ -115,6 +115,9 @@ pub struct Flags {
     pub ephemeral: bool,
     /// A `Vec` field is a set (no order, no duplicates).
     pub set: bool,
+    /// An object-typed field may also be written as a nested block (see
+    /// [`Attribute::block_form`]).
+    pub block_form: bool,
     /// The field's doc comment.
     pub description: &'static str,
 }
@@ -135,6 +138,7 @@ pub fn attribute<T: Field>(f: Flags) -> Attribute {
     a.sensitive = f.sensitive || f.ephemeral;
     a.ephemeral = f.ephemeral;
     a.force_new = f.force_new;
+    a.block_form = f.block_form;
     a.description = f.description.to_string();
     a
 }
