@@ -3,7 +3,8 @@
 //! kind, server-side applied under field manager `iac`),
 //! `kubernetes_manifests` (a set of objects from YAML text, files or a
 //! directory), the typed resources and data sources (`resources::typed`:
-//! `kubernetes_namespace_v1`, `kubernetes_secret_v1`, ... with upstream's
+//! `kubernetes_namespace_v1`, `kubernetes_secret_v1`, `kubernetes_deployment_v1`,
+//! `kubernetes_service_v1`, `kubernetes_ingress_v1`, ... with upstream's
 //! schemas) and `helm_release` (a release made, upgraded and uninstalled by
 //! the real helm program, so it is Helm's own). The connection
 //! comes from the provider block, which may be fed by a cluster created in
@@ -46,7 +47,7 @@ pub use error::KubeError as Error;
 
 /// The `kubernetes` provider's resource types: its one list.
 pub fn kubernetes_types() -> Types<Kubernetes> {
-    use resources::typed::{data, kinds, patch, Typed};
+    use resources::typed::{data, kinds, patch, workloads, Typed};
     Types::new()
         .resource(manifest::Manifest)
         .resource(manifests::Manifests)
@@ -64,6 +65,12 @@ pub fn kubernetes_types() -> Types<Kubernetes> {
         .resource(Typed::<kinds::ClusterRoleModel, true>::new())
         .resource(Typed::<kinds::ClusterRoleBindingModel, false>::new())
         .resource(Typed::<kinds::ClusterRoleBindingModel, true>::new())
+        .resource(Typed::<workloads::DeploymentModel, false>::new())
+        .resource(Typed::<workloads::DeploymentModel, true>::new())
+        .resource(Typed::<workloads::ServiceModel, false>::new())
+        .resource(Typed::<workloads::ServiceModel, true>::new())
+        // Upstream's `kubernetes_ingress` is the v1beta1 kind: only the v1 name.
+        .resource(Typed::<workloads::IngressModel, true>::new())
         .resource(patch::PatchResource::<patch::LabelsModel>::new())
         .resource(patch::PatchResource::<patch::AnnotationsModel>::new())
         .resource(patch::PatchResource::<patch::ConfigMapDataModel>::new())

@@ -2,7 +2,7 @@
 //! server: fields another manager sets are not drift, a change to a field
 //! iac owns is (and the plan puts it back), and the provider's
 //! `ignore_labels`/`ignore_annotations` leave matching keys as state has
-//! them.
+//! them; a deployment drifts only on the fields it sets.
 
 use crate::common;
 
@@ -75,6 +75,82 @@ fn only_owned_fields_drift_and_ignored_keys_never_do() {
         let cm = kube.get(CONFIGMAP, Some("default"), "settings").await.unwrap();
         assert_eq!(cm["data"]["color"], "blue", "put back");
         assert_eq!(cm["data"]["extra"], "1", "the other manager's key stays");
+        sim.stop().await;
+    });
+}
+
+const DEPLOYMENT: Kind = ("apps/v1", "Deployment", "deployments");
+
+fn deployment(url: &str) -> String {
+    format!(
+        r#"{providers}
+resource "kubernetes_deployment_v1" "web" {{
+  metadata {{
+    name = "web"
+  }}
+  spec {{
+    selector {{
+      match_labels = {{ app = "web" }}
+    }}
+    template {{
+      metadata {{
+        labels = {{ app = "web" }}
+      }}
+      spec {{
+        container {{
+          name  = "web"
+          image = "nginx:1.25"
+          port {{
+            container_port = 80
+          }}
+        }}
+      }}
+    }}
+  }}
+}}
+"#,
+        providers = providers(url)
+    )
+}
+
+/// A deployment: what the rollout controller writes and a replica count
+/// an autoscaler sets (the configuration leaves `replicas` out) are not
+/// drift; an image another manager changes is, and the plan puts it back.
+#[test]
+fn a_deployment_drifts_only_on_what_it_sets() {
+    rt().block_on(async {
+        let sim = sim().await;
+        let url = sim.url();
+        let tmp = tempfile::tempdir().unwrap();
+        let env = env(tmp.path());
+        let st = write_stack(tmp.path(), &deployment(&url));
+        converge(&st, &env).await;
+        let kube = Actor::new(&url).await;
+        let d = kube.get(DEPLOYMENT, Some("default"), "web").await.expect("made");
+        assert_eq!(d["spec"]["template"]["spec"]["containers"][0]["image"], "nginx:1.25");
+        assert!(d["status"]["readyReplicas"].as_i64().is_some(), "the apply waited for the rollout: {}", d["status"]);
+
+        kube.merge(DEPLOYMENT, Some("default"), "web", "autoscaler", json!({"spec": {"replicas": 4}})).await;
+        let p = try_plan(&st, &env, PlanMode::RefreshOnly).await.unwrap();
+        assert!(p.drift.is_empty(), "replicas left to an autoscaler are not drift: {:?}", p.drift);
+        assert!(changes(&plan(&st, &env).await).is_empty());
+
+        kube.merge(
+            DEPLOYMENT,
+            Some("default"),
+            "web",
+            "kubectl-edit",
+            json!({"spec": {"template": {"spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]}}}}),
+        )
+        .await;
+        let p = try_plan(&st, &env, PlanMode::RefreshOnly).await.unwrap();
+        assert_eq!(p.drift.len(), 1, "{:?}", p.drift);
+        let p = plan(&st, &env).await;
+        assert_eq!(changes(&p), vec!["Update kubernetes_deployment_v1.web"]);
+        apply(&st, &env, p).await;
+        let d = kube.get(DEPLOYMENT, Some("default"), "web").await.unwrap();
+        assert_eq!(d["spec"]["template"]["spec"]["containers"][0]["image"], "nginx:1.25", "put back");
+        assert_eq!(d["spec"]["replicas"], 4, "the autoscaler's count stays");
         sim.stop().await;
     });
 }

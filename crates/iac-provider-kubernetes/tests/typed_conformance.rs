@@ -402,3 +402,276 @@ fn typed_resources_under_their_upstream_names_conform() {
         sim.stop().await;
     });
 }
+
+/// Deployments, services and ingresses under both names (`_v1` and
+/// upstream's without it; Ingress only as `kubernetes_ingress_v1`).
+fn workloads(url: &str, tag: &str, replicas: u32, host: &str) -> String {
+    format!(
+        r#"{providers}
+resource "kubernetes_namespace_v1" "apps" {{
+  metadata {{
+    name = "apps"
+  }}
+}}
+
+resource "kubernetes_deployment_v1" "web" {{
+  metadata {{
+    name      = "web"
+    namespace = kubernetes_namespace_v1.apps.metadata[0].name
+    labels    = {{ app = "web" }}
+  }}
+  spec {{
+    replicas = "{replicas}"
+    selector {{
+      match_labels = {{ app = "web" }}
+    }}
+    strategy {{
+      type = "RollingUpdate"
+      rolling_update {{
+        max_surge       = "1"
+        max_unavailable = "0"
+      }}
+    }}
+    template {{
+      metadata {{
+        labels      = {{ app = "web" }}
+        annotations = {{ "example.com/scrape" = "true" }}
+      }}
+      spec {{
+        service_account_name = "default"
+        node_selector        = {{ "kubernetes.io/os" = "linux" }}
+        container {{
+          name  = "web"
+          image = "nginx:{tag}"
+          args  = ["--port", "8080"]
+          port {{
+            name           = "http"
+            container_port = 8080
+          }}
+          port {{
+            container_port = 9090
+            protocol       = "TCP"
+          }}
+          env {{
+            name  = "TAG"
+            value = "{tag}"
+          }}
+          env {{
+            name = "POD_NAMESPACE"
+            value_from {{
+              field_ref {{
+                field_path = "metadata.namespace"
+              }}
+            }}
+          }}
+          env {{
+            name = "PASSWORD"
+            value_from {{
+              secret_key_ref {{
+                name = "creds"
+                key  = "password"
+              }}
+            }}
+          }}
+          env_from {{
+            config_map_ref {{
+              name = "settings"
+            }}
+          }}
+          resources {{
+            limits   = {{ cpu = "500m", memory = "256Mi" }}
+            requests = {{ cpu = "100m" }}
+          }}
+        }}
+      }}
+    }}
+  }}
+}}
+
+resource "kubernetes_deployment" "worker" {{
+  metadata {{
+    name      = "worker"
+    namespace = kubernetes_namespace_v1.apps.metadata[0].name
+  }}
+  spec {{
+    selector {{
+      match_labels = {{ app = "worker" }}
+    }}
+    strategy {{
+      type = "Recreate"
+    }}
+    template {{
+      metadata {{
+        labels = {{ app = "worker" }}
+      }}
+      spec {{
+        init_container {{
+          name    = "migrate"
+          image   = "registry.example/migrate:{tag}"
+          command = ["/bin/migrate", "up"]
+        }}
+        container {{
+          name              = "worker"
+          image             = "registry.example/worker:1"
+          image_pull_policy = "IfNotPresent"
+          working_dir       = "/srv"
+        }}
+      }}
+    }}
+  }}
+}}
+
+resource "kubernetes_service_v1" "web" {{
+  metadata {{
+    name      = "web"
+    namespace = kubernetes_namespace_v1.apps.metadata[0].name
+  }}
+  spec {{
+    selector = {{ app = "web" }}
+    port {{
+      name        = "http"
+      port        = 80
+      target_port = "http"
+    }}
+    port {{
+      name        = "metrics"
+      port        = 9090
+      target_port = "9090"
+    }}
+  }}
+}}
+
+resource "kubernetes_service_v1" "public" {{
+  metadata {{
+    name      = "public"
+    namespace = kubernetes_namespace_v1.apps.metadata[0].name
+  }}
+  spec {{
+    type     = "LoadBalancer"
+    selector = {{ app = "web" }}
+    port {{
+      port        = 443
+      target_port = "8443"
+    }}
+  }}
+}}
+
+resource "kubernetes_service" "headless" {{
+  metadata {{
+    name      = "worker"
+    namespace = kubernetes_namespace_v1.apps.metadata[0].name
+  }}
+  spec {{
+    cluster_ip = "None"
+    selector   = {{ app = "worker" }}
+    port {{
+      port = 7000
+    }}
+  }}
+}}
+
+resource "kubernetes_ingress_v1" "web" {{
+  metadata {{
+    name      = "web"
+    namespace = kubernetes_namespace_v1.apps.metadata[0].name
+  }}
+  spec {{
+    ingress_class_name = "nginx"
+    default_backend {{
+      service {{
+        name = kubernetes_service_v1.web.metadata[0].name
+        port {{
+          number = 80
+        }}
+      }}
+    }}
+    rule {{
+      host = "{host}"
+      http {{
+        path {{
+          path      = "/"
+          path_type = "Prefix"
+          backend {{
+            service {{
+              name = kubernetes_service_v1.web.metadata[0].name
+              port {{
+                name = "http"
+              }}
+            }}
+          }}
+        }}
+        path {{
+          path = "/metrics"
+          backend {{
+            service {{
+              name = kubernetes_service_v1.web.metadata[0].name
+              port {{
+                number = 9090
+              }}
+            }}
+          }}
+        }}
+      }}
+    }}
+    tls {{
+      hosts       = ["{host}"]
+      secret_name = "web-tls"
+    }}
+  }}
+}}
+
+output "address" {{
+  value = kubernetes_service_v1.public.status[0].load_balancer[0].ingress[0].ip
+}}
+
+output "cluster_ip" {{
+  value = kubernetes_service_v1.web.spec[0].cluster_ip
+}}
+"#,
+        providers = providers(url)
+    )
+}
+
+#[test]
+fn typed_workloads_conform() {
+    rt().block_on(async {
+        let sim = sim().await;
+        let tmp = tempfile::tempdir().unwrap();
+        let stack = tmp.path().join("stack");
+        std::fs::create_dir_all(&stack).unwrap();
+        let url = sim.url();
+        let case = Case {
+            name: "kubernetes typed workloads".into(),
+            steps: vec![
+                Step::new(
+                    workloads(&url, "1.25", 2, "a.example.com"),
+                    &[
+                        ("kubernetes_namespace_v1.apps", Create),
+                        ("kubernetes_deployment_v1.web", Create),
+                        ("kubernetes_deployment.worker", Create),
+                        ("kubernetes_service_v1.web", Create),
+                        ("kubernetes_service_v1.public", Create),
+                        ("kubernetes_service.headless", Create),
+                        ("kubernetes_ingress_v1.web", Create),
+                    ],
+                ),
+                Step::new(
+                    workloads(&url, "1.27", 3, "b.example.com"),
+                    &[("kubernetes_deployment_v1.web", Update), ("kubernetes_deployment.worker", Update), ("kubernetes_ingress_v1.web", Update)],
+                ),
+            ],
+            imports: vec![
+                ("kubernetes_deployment_v1.web".into(), "id".into()),
+                ("kubernetes_deployment.worker".into(), "id".into()),
+                ("kubernetes_service_v1.web".into(), "id".into()),
+                ("kubernetes_service_v1.public".into(), "id".into()),
+                ("kubernetes_service.headless".into(), "id".into()),
+                ("kubernetes_ingress_v1.web".into(), "id".into()),
+            ],
+            parallelism: 4,
+            remote_objects: true,
+        };
+        run(&case, &stack, &env(tmp.path())).await;
+        sim.stop().await;
+    });
+}

@@ -32,7 +32,7 @@ macro_rules! kind_common {
 }
 
 /// Waits until `check` holds for the live object `id` (polling), or fails with `what`.
-async fn wait_until(k: &Context, id: &ObjectId, limit: Duration, what: &str, check: impl Fn(&Json) -> bool) -> Result<()> {
+pub(super) async fn wait_until(k: &Context, id: &ObjectId, limit: Duration, what: &str, check: impl Fn(&Json) -> bool) -> Result<()> {
     let started = Instant::now();
     loop {
         if k.cluster.get(id).await?.as_ref().is_some_and(&check) {
@@ -238,11 +238,11 @@ pub struct ServiceAccountModel {
     pub timeouts: Option<Timeouts>,
 }
 
-fn refs(v: &[SecretRef]) -> Json {
+pub(super) fn refs(v: &[SecretRef]) -> Json {
     Json::Array(v.iter().filter_map(|s| non_empty(&s.name)).map(|n| json!({ "name": n })).collect())
 }
 
-fn read_refs(j: &Json) -> Vec<SecretRef> {
+pub(super) fn read_refs(j: &Json) -> Vec<SecretRef> {
     j.as_array().into_iter().flatten().map(|s| SecretRef { name: s["name"].as_str().map(str::to_string) }).collect()
 }
 
@@ -435,12 +435,12 @@ pub struct ClusterRoleModel {
     pub aggregation_rule: Vec<AggregationRule>,
 }
 
-fn selector_json(s: &LabelSelector) -> Json {
+pub(super) fn selector_json(s: &LabelSelector) -> Json {
     let exprs: Vec<Json> = s.match_expressions.iter().map(|e| json!({ "key": e.key, "operator": e.operator, "values": e.values })).collect();
     Json::Object(compact(Map::from_iter([("matchLabels".to_string(), string_map(&s.match_labels)), ("matchExpressions".to_string(), Json::Array(exprs))])))
 }
 
-fn read_selector(j: &Json) -> LabelSelector {
+pub(super) fn read_selector(j: &Json) -> LabelSelector {
     LabelSelector {
         match_labels: read_map(&j["matchLabels"]),
         match_expressions: j["matchExpressions"]

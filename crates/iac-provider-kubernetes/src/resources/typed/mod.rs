@@ -7,11 +7,14 @@
 //! managedFields), so what controllers and other managers set is not
 //! drift; the provider's `ignore_annotations`/`ignore_labels` keep matching
 //! keys as state has them. Each kind is registered under its upstream name
-//! and its `_v1` name (one model, one set of operations).
+//! and its `_v1` name (one model, one set of operations). `kinds` holds the
+//! namespace, configuration and RBAC kinds, `workloads` Deployment, Service
+//! and Ingress.
 
 pub mod data;
 pub mod kinds;
 pub mod patch;
+pub mod workloads;
 
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
