@@ -482,6 +482,59 @@ resource "kubernetes_deployment_v1" "web" {{
             limits   = {{ cpu = "500m", memory = "256Mi" }}
             requests = {{ cpu = "100m" }}
           }}
+          readiness_probe {{
+            http_get {{
+              path = "/healthz"
+              port = "http"
+              http_header {{
+                name  = "X-Probe"
+                value = "ready"
+              }}
+            }}
+            initial_delay_seconds = 2
+          }}
+          liveness_probe {{
+            tcp_socket {{
+              port = "8080"
+            }}
+            period_seconds = 20
+          }}
+          volume_mount {{
+            name       = "config"
+            mount_path = "/etc/web"
+            read_only  = true
+          }}
+          volume_mount {{
+            name       = "cache"
+            mount_path = "/var/cache/web"
+          }}
+          volume_mount {{
+            name       = "tls"
+            mount_path = "/etc/tls"
+            sub_path   = "certs"
+          }}
+        }}
+        volume {{
+          name = "config"
+          config_map {{
+            name         = "settings"
+            default_mode = "0440"
+            items {{
+              key  = "color"
+              path = "color.txt"
+              mode = "0400"
+            }}
+          }}
+        }}
+        volume {{
+          name = "cache"
+          empty_dir {{}}
+        }}
+        volume {{
+          name = "tls"
+          secret {{
+            secret_name = "web-tls"
+          }}
         }}
       }}
     }}
@@ -515,6 +568,12 @@ resource "kubernetes_deployment" "worker" {{
           image             = "registry.example/worker:1"
           image_pull_policy = "IfNotPresent"
           working_dir       = "/srv"
+          startup_probe {{
+            exec {{
+              command = ["/bin/ready"]
+            }}
+            failure_threshold = 30
+          }}
         }}
       }}
     }}

@@ -329,6 +329,10 @@ pub fn plan_json(plan: &Plan, o: Options) -> Json {
         .filter(|out| out.action != Action::Delete)
         .map(|out| {
             let sensitive = out.sensitive || out.after.contains_sensitive();
+        // As Terraform: a forgotten object keeps its prior values here.
+        if c.action == Action::Forget {
+            continue;
+        }
             let mut j = Map::new();
             j.insert("sensitive".into(), json!(sensitive));
             if out.after.is_wholly_known() {

@@ -88,7 +88,7 @@ pub fn resource_addr(a: &InstanceAddr) -> Json {
 fn change_action(a: Action) -> &'static str {
     match a {
         Action::NoOp => "noop",
-        a => a.name(),
+        a => a.ui_name(),
     }
 }
 
@@ -191,7 +191,8 @@ impl Summary {
                 self.add += 1;
                 self.remove += 1;
             }
-            Action::Read | Action::NoOp | Action::Import => {}
+            // Terraform's summary has no count for forgets.
+            Action::Read | Action::NoOp | Action::Import | Action::Forget => {}
         }
     }
 }
@@ -275,6 +276,7 @@ fn start_verb(a: Action) -> &'static str {
         Action::Read => "Refreshing",
         Action::Replace => "Replacing",
         Action::Import => "Importing",
+        Action::Forget => "Forgetting",
         Action::NoOp => "Applying",
     }
 }
@@ -288,6 +290,7 @@ fn progress_verb(a: Action) -> &'static str {
         Action::Read => "refreshing",
         Action::Replace => "replacing",
         Action::Import => "importing",
+        Action::Forget => "forgetting",
         Action::NoOp => "applying",
     }
 }
@@ -301,6 +304,7 @@ fn action_noun(a: Action) -> &'static str {
         Action::Read => "Read",
         Action::Replace => "Replacement",
         Action::Import => "Import",
+        Action::Forget => "Forget",
         Action::NoOp => "Apply",
     }
 }

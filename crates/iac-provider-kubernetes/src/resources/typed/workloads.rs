@@ -1,7 +1,8 @@
 //! The typed workload and networking kinds with the upstream provider's
 //! schemas, for the subset configurations commonly use: Deployment (its
 //! selector, strategy and pod template: containers with their ports, env,
-//! env_from and resources; `wait_for_rollout`), Service (ports, selector,
+//! env_from, resources, probes and volume mounts, and the pod's volumes
+//! (ConfigMap, Secret, emptyDir, claim); `wait_for_rollout`), Service (ports, selector,
 //! type; `wait_for_load_balancer`, `status`) and Ingress (rules, backends,
 //! TLS, `ingress_class_name`; `status`).
 //!
@@ -159,6 +160,90 @@ pub struct Resources {
     pub requests: BTreeMap<String, String>,
 }
 
+/// A probe's `exec` block.
+#[derive(Model, Debug, Clone, Default)]
+pub struct ExecAction {
+    #[sdk(optional)]
+    pub command: Vec<String>,
+}
+
+/// An `http_header` block.
+#[derive(Model, Debug, Clone, Default)]
+pub struct HttpHeader {
+    #[sdk(optional)]
+    pub name: Option<String>,
+    #[sdk(optional)]
+    pub value: Option<String>,
+}
+
+/// A probe's `http_get` block.
+#[derive(Model, Debug, Clone, Default)]
+pub struct HttpGet {
+    #[sdk(optional)]
+    pub host: Option<String>,
+    #[sdk(block)]
+    pub http_header: Vec<HttpHeader>,
+    #[sdk(optional)]
+    pub path: Option<String>,
+    /// a number or a port name
+    #[sdk(optional)]
+    pub port: Option<String>,
+    /// HTTP (default) or HTTPS
+    #[sdk(optional, default = "HTTP")]
+    pub scheme: Option<String>,
+}
+
+/// A probe's `tcp_socket` block.
+#[derive(Model, Debug, Clone, Default)]
+pub struct TcpSocket {
+    /// a number or a port name
+    #[sdk(required)]
+    pub port: String,
+}
+
+/// A `liveness_probe`, `readiness_probe` or `startup_probe` block.
+#[derive(Model, Debug, Clone, Default)]
+pub struct Probe {
+    #[sdk(block, max_items = 1)]
+    pub exec: Vec<ExecAction>,
+    /// default 3
+    #[sdk(optional, default = 3i64)]
+    pub failure_threshold: Option<i64>,
+    #[sdk(block, max_items = 1)]
+    pub http_get: Vec<HttpGet>,
+    #[sdk(optional)]
+    pub initial_delay_seconds: Option<i64>,
+    /// default 10
+    #[sdk(optional, default = 10i64)]
+    pub period_seconds: Option<i64>,
+    /// default 1
+    #[sdk(optional, default = 1i64)]
+    pub success_threshold: Option<i64>,
+    #[sdk(block, max_items = 1)]
+    pub tcp_socket: Vec<TcpSocket>,
+    /// default 1
+    #[sdk(optional, default = 1i64)]
+    pub timeout_seconds: Option<i64>,
+}
+
+/// A `volume_mount` block.
+#[derive(Model, Debug, Clone, Default)]
+pub struct VolumeMount {
+    #[sdk(required)]
+    pub mount_path: String,
+    /// None (default), HostToContainer or Bidirectional
+    #[sdk(optional, default = "None")]
+    pub mount_propagation: Option<String>,
+    /// the volume's name
+    #[sdk(required)]
+    pub name: String,
+    /// default false
+    #[sdk(optional, default = false)]
+    pub read_only: Option<bool>,
+    #[sdk(optional)]
+    pub sub_path: Option<String>,
+}
+
 /// A `container` or `init_container` block.
 #[derive(Model, Debug, Clone, Default)]
 pub struct Container {
@@ -178,12 +263,69 @@ pub struct Container {
     /// Always, Never or IfNotPresent
     #[sdk(optional, computed)]
     pub image_pull_policy: Option<String>,
+    #[sdk(block, max_items = 1)]
+    pub liveness_probe: Vec<Probe>,
     #[sdk(block)]
     pub port: Vec<ContainerPort>,
     #[sdk(block, max_items = 1)]
+    pub readiness_probe: Vec<Probe>,
+    #[sdk(block, max_items = 1)]
     pub resources: Vec<Resources>,
+    #[sdk(block, max_items = 1)]
+    pub startup_probe: Vec<Probe>,
+    #[sdk(block)]
+    pub volume_mount: Vec<VolumeMount>,
     #[sdk(optional)]
     pub working_dir: Option<String>,
+}
+
+fn probe_json(p: &Probe) -> Json {
+    let http = p.http_get.first().map(|h| {
+        let headers: Vec<Json> = h.http_header.iter().map(|x| object([("name", json!(x.name)), ("value", json!(x.value))])).collect();
+        object([
+            ("host", json!(non_empty(&h.host))),
+            ("httpHeaders", Json::Array(headers)),
+            ("path", json!(h.path)),
+            ("port", int_or_string(&h.port)),
+            ("scheme", json!(non_empty(&h.scheme).unwrap_or("HTTP"))),
+        ])
+    });
+    object([
+        ("exec", p.exec.first().map(|e| object([("command", json!(e.command))])).unwrap_or(Json::Null)),
+        ("failureThreshold", json!(p.failure_threshold.unwrap_or(3))),
+        ("httpGet", http.unwrap_or(Json::Null)),
+        ("initialDelaySeconds", json!(p.initial_delay_seconds)),
+        ("periodSeconds", json!(p.period_seconds.unwrap_or(10))),
+        ("successThreshold", json!(p.success_threshold.unwrap_or(1))),
+        ("tcpSocket", p.tcp_socket.first().map(|t| object([("port", int_or_string(&Some(t.port.clone())))])).unwrap_or(Json::Null)),
+        ("timeoutSeconds", json!(p.timeout_seconds.unwrap_or(1))),
+    ])
+}
+
+fn read_probe(j: &Json) -> Vec<Probe> {
+    if !j.is_object() {
+        return Vec::new();
+    }
+    let h = &j["httpGet"];
+    let http_get = if h.is_object() {
+        let http_header = h["httpHeaders"].as_array().into_iter().flatten().map(|x| HttpHeader { name: text(&x["name"]), value: text(&x["value"]) }).collect();
+        vec![HttpGet { host: text(&h["host"]), http_header, path: text(&h["path"]), port: int_or_string_text(&h["port"]), scheme: text(&h["scheme"]) }]
+    } else {
+        Vec::new()
+    };
+    let exec = if j["exec"].is_object() { vec![ExecAction { command: read_strings(&j["exec"]["command"]) }] } else { Vec::new() };
+    let tcp_socket =
+        if j["tcpSocket"].is_object() { vec![TcpSocket { port: int_or_string_text(&j["tcpSocket"]["port"]).unwrap_or_default() }] } else { Vec::new() };
+    vec![Probe {
+        exec,
+        failure_threshold: j["failureThreshold"].as_i64(),
+        http_get,
+        initial_delay_seconds: j["initialDelaySeconds"].as_i64(),
+        period_seconds: j["periodSeconds"].as_i64(),
+        success_threshold: j["successThreshold"].as_i64(),
+        tcp_socket,
+        timeout_seconds: j["timeoutSeconds"].as_i64(),
+    }]
 }
 
 fn key_ref_json(r: &KeyRef) -> Json {
@@ -269,6 +411,19 @@ fn container_json(c: &Container) -> Json {
         })
         .collect();
     let resources = c.resources.first().map(|r| object([("limits", string_map(&r.limits)), ("requests", string_map(&r.requests))])).unwrap_or(Json::Null);
+    let mounts: Vec<Json> = c
+        .volume_mount
+        .iter()
+        .map(|m| {
+            object([
+                ("mountPath", json!(m.mount_path)),
+                ("mountPropagation", json!(non_empty(&m.mount_propagation).unwrap_or("None"))),
+                ("name", json!(m.name)),
+                ("readOnly", json!(m.read_only.unwrap_or(false))),
+                ("subPath", json!(non_empty(&m.sub_path))),
+            ])
+        })
+        .collect();
     object([
         ("name", json!(c.name)),
         ("image", json!(c.image)),
@@ -277,8 +432,12 @@ fn container_json(c: &Container) -> Json {
         ("env", Json::Array(c.env.iter().map(env_json).collect())),
         ("envFrom", Json::Array(env_from)),
         ("imagePullPolicy", json!(non_empty(&c.image_pull_policy))),
+        ("livenessProbe", c.liveness_probe.first().map(probe_json).unwrap_or(Json::Null)),
         ("ports", Json::Array(ports)),
+        ("readinessProbe", c.readiness_probe.first().map(probe_json).unwrap_or(Json::Null)),
         ("resources", resources),
+        ("startupProbe", c.startup_probe.first().map(probe_json).unwrap_or(Json::Null)),
+        ("volumeMounts", Json::Array(mounts)),
         ("workingDir", json!(c.working_dir)),
     ])
 }
@@ -312,8 +471,23 @@ fn read_container(j: &Json) -> Container {
         env: j["env"].as_array().into_iter().flatten().map(read_env).collect(),
         env_from,
         image_pull_policy: text(&j["imagePullPolicy"]),
+        liveness_probe: read_probe(&j["livenessProbe"]),
         port,
+        readiness_probe: read_probe(&j["readinessProbe"]),
         resources,
+        startup_probe: read_probe(&j["startupProbe"]),
+        volume_mount: j["volumeMounts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|m| VolumeMount {
+                mount_path: m["mountPath"].as_str().unwrap_or_default().to_string(),
+                mount_propagation: text(&m["mountPropagation"]),
+                name: m["name"].as_str().unwrap_or_default().to_string(),
+                read_only: m["readOnly"].as_bool(),
+                sub_path: text(&m["subPath"]),
+            })
+            .collect(),
         working_dir: text(&j["workingDir"]),
     }
 }
@@ -330,6 +504,168 @@ pub struct TemplateMetadata {
     pub labels: BTreeMap<String, String>,
     #[sdk(optional)]
     pub name: Option<String>,
+}
+
+/// An `items` block of a ConfigMap or Secret volume.
+#[derive(Model, Debug, Clone, Default)]
+pub struct KeyToPath {
+    #[sdk(optional)]
+    pub key: Option<String>,
+    /// file mode bits in octal, e.g. "0400"
+    #[sdk(optional)]
+    pub mode: Option<String>,
+    #[sdk(optional)]
+    pub path: Option<String>,
+}
+
+/// A volume's `config_map` block.
+#[derive(Model, Debug, Clone, Default)]
+pub struct ConfigMapVolume {
+    /// file mode bits in octal (default "0644")
+    #[sdk(optional, default = "0644")]
+    pub default_mode: Option<String>,
+    #[sdk(block)]
+    pub items: Vec<KeyToPath>,
+    #[sdk(optional)]
+    pub name: Option<String>,
+    #[sdk(optional)]
+    pub optional: Option<bool>,
+}
+
+/// A volume's `secret` block.
+#[derive(Model, Debug, Clone, Default)]
+pub struct SecretVolume {
+    /// file mode bits in octal (default "0644")
+    #[sdk(optional, default = "0644")]
+    pub default_mode: Option<String>,
+    #[sdk(block)]
+    pub items: Vec<KeyToPath>,
+    #[sdk(optional)]
+    pub optional: Option<bool>,
+    #[sdk(optional)]
+    pub secret_name: Option<String>,
+}
+
+/// A volume's `empty_dir` block.
+#[derive(Model, Debug, Clone, Default)]
+pub struct EmptyDir {
+    /// "" (default: the node's disk) or Memory
+    #[sdk(optional, default = "")]
+    pub medium: Option<String>,
+    #[sdk(optional)]
+    pub size_limit: Option<String>,
+}
+
+/// A volume's `persistent_volume_claim` block.
+#[derive(Model, Debug, Clone, Default)]
+pub struct ClaimVolume {
+    #[sdk(optional)]
+    pub claim_name: Option<String>,
+    /// default false
+    #[sdk(optional, default = false)]
+    pub read_only: Option<bool>,
+}
+
+/// A `volume` block of a pod spec.
+#[derive(Model, Debug, Clone, Default)]
+pub struct Volume {
+    #[sdk(block, max_items = 1)]
+    pub config_map: Vec<ConfigMapVolume>,
+    #[sdk(block, max_items = 1)]
+    pub empty_dir: Vec<EmptyDir>,
+    #[sdk(optional)]
+    pub name: Option<String>,
+    #[sdk(block, max_items = 1)]
+    pub persistent_volume_claim: Vec<ClaimVolume>,
+    #[sdk(block, max_items = 1)]
+    pub secret: Vec<SecretVolume>,
+}
+
+/// Octal mode bits ("0644") as the API's number.
+fn mode_json(s: &Option<String>) -> Result<Json> {
+    match non_empty(s) {
+        Some(m) => i64::from_str_radix(m, 8).map(Json::from).map_err(|_| KubeError::Config(format!("{m:?} is not a file mode in octal (e.g. \"0644\")"))),
+        None => Ok(Json::Null),
+    }
+}
+
+/// The API's mode number as the octal text the schema holds.
+fn read_mode(j: &Json) -> Option<String> {
+    j.as_i64().map(|n| format!("0{n:o}"))
+}
+
+fn items_json(items: &[KeyToPath]) -> Result<Json> {
+    let out: Result<Vec<Json>> = items.iter().map(|i| Ok(object([("key", json!(i.key)), ("mode", mode_json(&i.mode)?), ("path", json!(i.path))]))).collect();
+    Ok(Json::Array(out?))
+}
+
+fn read_items(j: &Json) -> Vec<KeyToPath> {
+    j.as_array().into_iter().flatten().map(|i| KeyToPath { key: text(&i["key"]), mode: read_mode(&i["mode"]), path: text(&i["path"]) }).collect()
+}
+
+fn volume_json(v: &Volume) -> Result<Json> {
+    let config_map = match v.config_map.first() {
+        Some(c) => {
+            object([("defaultMode", mode_json(&c.default_mode)?), ("items", items_json(&c.items)?), ("name", json!(c.name)), ("optional", json!(c.optional))])
+        }
+        None => Json::Null,
+    };
+    let secret = match v.secret.first() {
+        Some(c) => object([
+            ("defaultMode", mode_json(&c.default_mode)?),
+            ("items", items_json(&c.items)?),
+            ("optional", json!(c.optional)),
+            ("secretName", json!(c.secret_name)),
+        ]),
+        None => Json::Null,
+    };
+    // An emptyDir of defaults is still one: `{}` must not be dropped.
+    let empty_dir = v.empty_dir.first().map(|e| {
+        let mut m = Map::from_iter([("medium".to_string(), json!(e.medium.clone().unwrap_or_default()))]);
+        if let Some(limit) = non_empty(&e.size_limit) {
+            m.insert("sizeLimit".into(), json!(limit));
+        }
+        Json::Object(m)
+    });
+    let claim = v.persistent_volume_claim.first().map(|c| object([("claimName", json!(c.claim_name)), ("readOnly", json!(c.read_only.unwrap_or(false)))]));
+    Ok(object([
+        ("configMap", config_map),
+        ("emptyDir", empty_dir.unwrap_or(Json::Null)),
+        ("name", json!(v.name)),
+        ("persistentVolumeClaim", claim.unwrap_or(Json::Null)),
+        ("secret", secret),
+    ]))
+}
+
+fn read_volume(j: &Json) -> Volume {
+    let c = &j["configMap"];
+    let config_map = if c.is_object() {
+        vec![ConfigMapVolume {
+            default_mode: read_mode(&c["defaultMode"]),
+            items: read_items(&c["items"]),
+            name: text(&c["name"]),
+            optional: c["optional"].as_bool(),
+        }]
+    } else {
+        Vec::new()
+    };
+    let s = &j["secret"];
+    let secret = if s.is_object() {
+        vec![SecretVolume {
+            default_mode: read_mode(&s["defaultMode"]),
+            items: read_items(&s["items"]),
+            optional: s["optional"].as_bool(),
+            secret_name: text(&s["secretName"]),
+        }]
+    } else {
+        Vec::new()
+    };
+    let e = &j["emptyDir"];
+    let empty_dir = if e.is_object() { vec![EmptyDir { medium: text(&e["medium"]), size_limit: text(&e["sizeLimit"]) }] } else { Vec::new() };
+    let p = &j["persistentVolumeClaim"];
+    let persistent_volume_claim =
+        if p.is_object() { vec![ClaimVolume { claim_name: text(&p["claimName"]), read_only: p["readOnly"].as_bool() }] } else { Vec::new() };
+    Volume { config_map, empty_dir, name: text(&j["name"]), persistent_volume_claim, secret }
 }
 
 /// A pod `spec` block.
@@ -362,10 +698,13 @@ pub struct PodSpec {
     /// default 30
     #[sdk(optional, default = 30i64)]
     pub termination_grace_period_seconds: Option<i64>,
+    #[sdk(block)]
+    pub volume: Vec<Volume>,
 }
 
-fn pod_spec_json(p: &PodSpec) -> Json {
-    object([
+fn pod_spec_json(p: &PodSpec) -> Result<Json> {
+    let volumes: Result<Vec<Json>> = p.volume.iter().map(volume_json).collect();
+    Ok(object([
         ("automountServiceAccountToken", json!(p.automount_service_account_token.unwrap_or(true))),
         ("containers", Json::Array(p.container.iter().map(container_json).collect())),
         ("dnsPolicy", json!(non_empty(&p.dns_policy).unwrap_or("ClusterFirst"))),
@@ -377,7 +716,8 @@ fn pod_spec_json(p: &PodSpec) -> Json {
         ("restartPolicy", json!(non_empty(&p.restart_policy).unwrap_or("Always"))),
         ("serviceAccountName", json!(non_empty(&p.service_account_name))),
         ("terminationGracePeriodSeconds", json!(p.termination_grace_period_seconds.unwrap_or(30))),
-    ])
+        ("volumes", Json::Array(volumes?)),
+    ]))
 }
 
 /// The pod spec from the observed object (`live`'s for what it computes).
@@ -395,6 +735,7 @@ fn read_pod_spec(o: &Json, live: &Json) -> PodSpec {
         restart_policy: text(&o["restartPolicy"]),
         service_account_name: text(&o["serviceAccountName"]).or_else(|| text(&live["serviceAccountName"])),
         termination_grace_period_seconds: o["terminationGracePeriodSeconds"].as_i64(),
+        volume: o["volumes"].as_array().into_iter().flatten().map(read_volume).collect(),
     }
 }
 
@@ -510,7 +851,7 @@ impl TypedKind for DeploymentModel {
                         "metadata",
                         object([("annotations", string_map(&tm.annotations)), ("labels", string_map(&tm.labels)), ("name", json!(non_empty(&tm.name)))]),
                     ),
-                    ("spec", pod_spec_json(pod)),
+                    ("spec", pod_spec_json(pod)?),
                 ]),
             ),
         ]);
