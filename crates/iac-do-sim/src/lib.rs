@@ -5,7 +5,9 @@
 //! users, databases, pools, trusted sources, replicas, configuration and
 //! CA, going `creating` → `online` and through resizes, migrations and
 //! upgrades); projects (with their resources), domains and records,
-//! cloud firewalls and tags (`platform`); page-based lists with `links`/`meta`; DigitalOcean's error
+//! cloud firewalls and tags (`platform`); load balancers, certificates and
+//! the container registry with its subscription and Docker credentials
+//! (`edge`); page-based lists with `links`/`meta`; DigitalOcean's error
 //! bodies and rate-limit headers. Clusters go `provisioning` → `running`
 //! after a configurable delay, nodes likewise. Faults (latency, 429s, 5xx,
 //! dropped connections, a per-minute rate limit) are configurable at start
@@ -25,6 +27,7 @@ pub mod clock;
 pub mod config;
 pub mod contract;
 pub mod databases;
+pub mod edge;
 pub mod error;
 pub mod faults;
 pub mod kube;

@@ -363,7 +363,8 @@ impl Store {
             "dbaas" => self.databases.iter().any(|d| d.id == id),
             "vpc" => self.vpcs.iter().any(|v| v.id == id),
             "domain" => self.platform.domains.iter().any(|d| d.name == id),
-            "space" | "droplet" | "floatingip" | "loadbalancer" | "volume" => !id.is_empty(),
+            "loadbalancer" => self.edge.load_balancers.iter().any(|l| l.id == id),
+            "space" | "droplet" | "floatingip" | "volume" => !id.is_empty(),
             _ => false,
         }
     }

@@ -23,6 +23,8 @@ pub struct Store {
     pub databases: Vec<crate::databases::Database>,
     /// Projects, domains, firewalls and tags, in `platform.rs`.
     pub platform: crate::platform::Platform,
+    /// Load balancers, certificates and the container registry, in `edge.rs`.
+    pub edge: crate::edge::Edge,
     next_range: u32,
     next_ip: u32,
 }
@@ -205,6 +207,7 @@ impl Store {
             }
         }
         self.tick_databases(now);
+        self.tick_edge(now);
     }
 
     /// A VPC a member just left stays busy for a while (as after a cluster's deletion).

@@ -87,3 +87,52 @@ fn the_platform_contract_holds_databases_and_bounds_beyond_64_bits() {
     let v = c.check(&ex("POST", "/v2/databases", body, 500, r#"{"id":"server_error","message":"x"}"#));
     assert_eq!(v, Vec::<Violation>::new());
 }
+
+/// The simulator's load balancers, certificates and registry, as the store
+/// answers them, keep to the document.
+#[test]
+fn the_edge_answers_keep_to_the_contract() {
+    use crate::store::Store;
+    use serde_json::json;
+    let c = contract();
+    let cfg = crate::SimConfig::fast();
+    let now = std::time::Instant::now();
+    let mut s = Store::default();
+    let mut all = Vec::new();
+    let mut push = |method: &str, path: &str, req: &serde_json::Value, status: u16, body: &serde_json::Value| {
+        let req = if req.is_null() { String::new() } else { req.to_string() };
+        let body = if body.is_null() { String::new() } else { body.to_string() };
+        all.push(ex(method, path, &req, status, &body));
+    };
+    let pem = json!({"name": "web-cert", "type": "custom", "private_key": "-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----",
+        "leaf_certificate": "-----BEGIN CERTIFICATE-----\ny\n-----END CERTIFICATE-----", "certificate_chain": "-----BEGIN CERTIFICATE-----\nz\n-----END CERTIFICATE-----"});
+    let cert = s.create_certificate(&pem, now, &cfg).unwrap();
+    push("POST", "/v2/certificates", &pem, 201, &json!({"certificate": cert}));
+    let lb_req = json!({"name": "web", "region": "fra1", "size_unit": 2, "tag": "web",
+        "forwarding_rules": [{"entry_protocol": "https", "entry_port": 443, "target_protocol": "http", "target_port": 80, "certificate_id": cert["id"], "tls_passthrough": false}],
+        "health_check": {"protocol": "tcp", "port": 22, "check_interval_seconds": 10, "response_timeout_seconds": 5, "unhealthy_threshold": 3, "healthy_threshold": 5},
+        "sticky_sessions": {"type": "cookies", "cookie_name": "lb", "cookie_ttl_seconds": 300},
+        "firewall": {"allow": ["cidr:10.0.0.0/8"], "deny": ["ip:192.0.2.1"]}, "network_stack": "DUALSTACK",
+        "disable_lets_encrypt_dns_records": false, "redirect_http_to_https": true});
+    let lb = s.create_load_balancer(&lb_req, now, &cfg).unwrap();
+    push("POST", "/v2/load_balancers", &lb_req, 202, &json!({"load_balancer": lb}));
+    let id = lb["id"].as_str().unwrap().to_string();
+    push("GET", &format!("/v2/load_balancers/{id}"), &json!(null), 200, &json!({"load_balancer": s.load_balancer_json(&id).unwrap()}));
+    let list = crate::pagination::page("load_balancers", s.list_load_balancers(), "", "http://x", "/v2/load_balancers");
+    push("GET", "/v2/load_balancers", &json!(null), 200, &list);
+    let certs = crate::pagination::page("certificates", s.list_certificates("name=web-cert"), "", "http://x", "/v2/certificates");
+    push("GET", "/v2/certificates", &json!(null), 200, &certs);
+    let reg_req = json!({"name": "saas", "subscription_tier_slug": "basic", "region": "fra1"});
+    let reg = s.create_registry(&reg_req).unwrap();
+    push("POST", "/v2/registries", &reg_req, 201, &json!({"registry": reg}));
+    push("GET", "/v2/registries/subscription", &json!(null), 200, &json!({"subscription": s.subscription().unwrap()}));
+    let sub_req = json!({"tier_slug": "professional"});
+    push("POST", "/v2/registries/subscription", &sub_req, 200, &json!({"subscription": s.update_subscription(&sub_req).unwrap()}));
+    let creds = s.docker_credentials("expiry_seconds=3600&read_write=true").unwrap();
+    push("GET", "/v2/registry/docker-credentials", &json!(null), 200, &creds);
+    push("DELETE", &format!("/v2/load_balancers/{id}"), &json!(null), 204, &json!(null));
+    let at = all.len() - 2;
+    all[at].query = "expiry_seconds=3600&read_write=true".into();
+    let v = c.check_all(&all);
+    assert_eq!(v, Vec::<Violation>::new());
+}

@@ -2,6 +2,7 @@
 //! shape, answering a [`Reply`] or an [`ApiError`].
 
 mod databases;
+mod edge;
 mod kubernetes;
 mod platform;
 mod vpcs;
@@ -59,6 +60,10 @@ pub fn dispatch(store: &mut Store, path: &str, req: &Req<'_>) -> Result<Reply, A
         ["v2", "firewalls", rest @ ..] => platform::firewalls(store, rest, req),
         ["v2", "tags", rest @ ..] => platform::tags(store, rest, req),
         ["v2", "spaces", "keys", rest @ ..] => platform::spaces_keys(store, rest, req),
+        ["v2", "load_balancers", rest @ ..] => edge::load_balancers(store, rest, req),
+        ["v2", "certificates", rest @ ..] => edge::certificates(store, rest, req),
+        ["v2", "registries", rest @ ..] => edge::registries(store, rest, req),
+        ["v2", "registry", "docker-credentials"] => edge::docker_credentials(store, req),
         ["v2", "regions"] if req.method == "GET" => {
             Ok(Reply::json(200, crate::pagination::page("regions", crate::catalog::regions_json(), req.query, req.base, "/v2/regions")))
         }
