@@ -8,7 +8,9 @@
 //! them `digitalocean_project` (+ `_resources`), `digitalocean_domain`,
 //! `digitalocean_record`, `digitalocean_firewall` and `digitalocean_tag`,
 //! `digitalocean_spaces_bucket` (through Spaces' S3 API) and
-//! `digitalocean_spaces_key`; data
+//! `digitalocean_spaces_key`, `digitalocean_loadbalancer` and
+//! `digitalocean_certificate` (with their data sources),
+//! `digitalocean_container_registry` and its `_docker_credentials`; data
 //! `digitalocean_vpc`, `digitalocean_regions` and `digitalocean_sizes`,
 //! with Terraform's names and attributes so configurations port. Each type
 //! is a typed model plus its operations on the provider SDK, registered in
@@ -73,6 +75,12 @@ pub fn types() -> Types<DigitalOcean> {
         .resource(platform::tag::Tag)
         .resource(spaces::SpacesBucket)
         .resource(platform::spaces_key::SpacesKey)
+        .resource(platform::loadbalancer::LoadBalancer)
+        .data_source(platform::loadbalancer::LoadBalancerData)
+        .resource(platform::certificate::Certificate)
+        .data_source(platform::certificate::CertificateData)
+        .resource(platform::registry::ContainerRegistry)
+        .resource(platform::registry::DockerCredentials)
         .data_source(catalog::VpcData)
         .data_source(catalog::RegionsData)
         .data_source(catalog::SizesData)

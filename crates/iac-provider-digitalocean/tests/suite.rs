@@ -5,6 +5,7 @@ mod common;
 mod conformance;
 mod database_conformance;
 mod database_lifecycle;
+mod edge_conformance;
 mod faults;
 mod lifecycle;
 mod platform_conformance;

@@ -2,12 +2,18 @@
 //! databases, with the upstream provider's names, arguments and
 //! attributes: `digitalocean_project` and `digitalocean_project_resources`,
 //! `digitalocean_domain` and `digitalocean_record`, `digitalocean_firewall`
-//! and `digitalocean_tag`, `digitalocean_spaces_key`; and the endpoints they use ([`Lists`]: a refresh
+//! and `digitalocean_tag`, `digitalocean_spaces_key`, `digitalocean_loadbalancer`
+//! and `digitalocean_certificate` (and their data sources),
+//! `digitalocean_container_registry` and `_docker_credentials`; and the
+//! endpoints they use ([`Lists`]: a refresh
 //! reads the projects and firewalls lists once, not one GET per object).
 
+pub mod certificate;
 pub mod domain;
 pub mod firewall;
+pub mod loadbalancer;
 pub mod project;
+pub mod registry;
 pub mod spaces_key;
 pub mod tag;
 

@@ -1,0 +1,272 @@
+//! `digitalocean_certificate` and its data source. As upstream's v1 schema
+//! has it, a certificate is known by its name (`id` is the name; `uuid` the
+//! API's ID, which changes when a Let's Encrypt certificate renews).
+//! Everything forces replacement. A `custom` certificate takes a private key,
+//! a leaf certificate and an optional chain, which the API never reports
+//! back: they stay as configured (the key sensitive), and its `domains` are
+//! what the certificate names, not an argument. A `lets_encrypt` one takes
+//! `domains` (of domains DigitalOcean's DNS serves) and is waited for until
+//! it is `verified`. A certificate a load balancer still uses cannot be
+//! deleted: the delete tries again until the balancer lets go of it, within
+//! `timeouts.delete`.
+
+use std::collections::BTreeSet;
+
+use iac_core::Value;
+use iac_provider_sdk::prelude::*;
+use iac_provider_sdk::AttrPath;
+use serde_json::{json, Value as Json};
+
+use super::super::timeouts::{waits_within, CreateDeleteTimeouts};
+use crate::api::Api;
+use crate::error::DoError;
+use crate::values::*;
+use crate::DigitalOcean;
+
+/// `digitalocean_certificate`'s attributes.
+#[derive(Model, Debug, Clone, Default)]
+pub struct CertificateModel {
+    /// the certificate's name
+    #[sdk(computed)]
+    pub id: Option<String>,
+    /// the API's ID (a Let's Encrypt certificate gets a new one when it renews)
+    #[sdk(computed)]
+    pub uuid: Option<String>,
+    #[sdk(required, force_new)]
+    pub name: String,
+    /// PEM; `custom` only
+    #[sdk(optional, sensitive, force_new, local)]
+    pub private_key: Option<String>,
+    /// PEM; `custom` only
+    #[sdk(optional, force_new, local)]
+    pub leaf_certificate: Option<String>,
+    /// PEM; `custom` only
+    #[sdk(optional, force_new, local)]
+    pub certificate_chain: Option<String>,
+    /// the names a `lets_encrypt` certificate is issued for
+    #[sdk(optional, force_new)]
+    pub domains: Option<BTreeSet<String>>,
+    /// custom or lets_encrypt
+    #[sdk(optional, force_new, default = "custom", name = "type")]
+    pub kind: Option<String>,
+    #[sdk(computed)]
+    pub state: Option<String>,
+    #[sdk(computed)]
+    pub not_after: Option<String>,
+    #[sdk(computed)]
+    pub sha1_fingerprint: Option<String>,
+    #[sdk(block, local)]
+    pub timeouts: Option<CreateDeleteTimeouts>,
+}
+
+fn dns_names(c: &Json) -> Option<BTreeSet<String>> {
+    let set: BTreeSet<String> =
+        c["dns_names"].as_array().into_iter().flatten().filter_map(Json::as_str).filter(|n| !n.is_empty()).map(str::to_string).collect();
+    Some(set).filter(|s| !s.is_empty())
+}
+
+impl CertificateModel {
+    /// `configured` supplies what the API never reports.
+    fn from_api(c: &Json, configured: &CertificateModel) -> CertificateModel {
+        let kind = text(&c["type"]);
+        CertificateModel {
+            id: s(&c["name"]),
+            uuid: s(&c["id"]),
+            name: text(&c["name"]),
+            private_key: configured.private_key.clone(),
+            leaf_certificate: configured.leaf_certificate.clone(),
+            certificate_chain: configured.certificate_chain.clone(),
+            // A custom certificate's names come from the certificate, not the configuration.
+            domains: if kind == "custom" { configured.domains.clone() } else { dns_names(c) },
+            kind: Some(kind),
+            state: s(&c["state"]),
+            not_after: s(&c["not_after"]),
+            sha1_fingerprint: s(&c["sha1_fingerprint"]),
+            timeouts: configured.timeouts.clone(),
+        }
+    }
+}
+
+/// The certificate named `name`, from the account's list.
+pub(crate) async fn by_name(api: &Api, name: &str) -> Result<Option<Json>, crate::client::ApiError> {
+    Ok(api.client.list_all("/v2/certificates", "certificates").await?.into_iter().find(|c| c["name"] == name))
+}
+
+/// Whether a delete was refused because a load balancer uses the certificate.
+fn in_use(e: &crate::client::ApiError) -> bool {
+    e.status() == Some(403) && {
+        let text = e.to_string();
+        text.contains("not in use") || text.contains("used by one or more load balancers")
+    }
+}
+
+/// The `digitalocean_certificate` resource type.
+pub struct Certificate;
+
+#[async_trait]
+impl Resource<DigitalOcean> for Certificate {
+    type Model = CertificateModel;
+    const TYPE: &'static str = "digitalocean_certificate";
+
+    async fn modify_plan(&self, cx: &Ctx<'_, DigitalOcean>, prior: Option<&Value>, planned: &mut Value, _replace: &mut Vec<AttrPath>) -> Result<(), DoError> {
+        let invalid = |m: &str| DoError::Invalid { addr: cx.addr.to_string(), message: m.to_string() };
+        let given = |k: &str| planned.get(k).is_some_and(|v| !v.is_null());
+        match get_str(planned, "type") {
+            Some("lets_encrypt") => {
+                if ["private_key", "leaf_certificate", "certificate_chain"].iter().any(|k| given(k)) {
+                    return Err(invalid(
+                        "`domains` conflicts with `private_key`, `leaf_certificate` and `certificate_chain`: a lets_encrypt certificate takes only domains",
+                    ));
+                }
+                if !given("domains") {
+                    return Err(invalid("`domains` is required for when type is `lets_encrypt`"));
+                }
+            }
+            Some(_) => {
+                let known = |k: &str| planned.get(k).is_some_and(|v| v.is_unknown());
+                if !given("private_key") && !known("private_key") {
+                    return Err(invalid("`private_key` is required for when type is `custom` or empty"));
+                }
+                if !given("leaf_certificate") && !known("leaf_certificate") {
+                    return Err(invalid("`leaf_certificate` is required for when type is `custom` or empty"));
+                }
+                if given("domains") {
+                    return Err(invalid("`domains` conflicts with `private_key` and `leaf_certificate`: a custom certificate's names are its own"));
+                }
+                // The names the certificate holds are read back; they are not an argument.
+                if let Some(p) = prior {
+                    set(planned, "domains", p.get("domains").cloned().unwrap_or(Value::Null));
+                }
+            }
+            None => {}
+        }
+        Ok(())
+    }
+
+    async fn create(&self, cx: &Ctx<'_, DigitalOcean>, planned: CertificateModel) -> Result<CertificateModel, DoError> {
+        let (api, addr) = (&cx.provider.api, cx.addr);
+        let kind = planned.kind.clone().unwrap_or_else(|| "custom".into());
+        let mut body = json!({"name": planned.name, "type": kind});
+        for (k, v) in
+            [("private_key", &planned.private_key), ("leaf_certificate", &planned.leaf_certificate), ("certificate_chain", &planned.certificate_chain)]
+        {
+            if let Some(v) = v {
+                body[k] = json!(v);
+            }
+        }
+        if let Some(d) = &planned.domains {
+            body["dns_names"] = json!(d);
+        }
+        let c = super::super::create_or_adopt(
+            addr,
+            &api.waits,
+            api.client_retries(),
+            || api.create_object("/v2/certificates", "certificate", &body),
+            || by_name(api, &planned.name),
+        )
+        .await?;
+        let id = text(&c["id"]);
+        let waits = waits_within(api, planned.timeouts.as_ref().and_then(|t| t.create.as_deref()));
+        let c = crate::wait::until(&waits, addr, "the certificate to be verified", || async {
+            match api.get_object(&format!("/v2/certificates/{id}"), "certificate").await.map_err(DoError::api(&addr))? {
+                Some(c) if c["state"] == "verified" => Ok(Some(c)),
+                Some(c) if c["state"] == "error" => Err(DoError::Invalid { addr: addr.to_string(), message: "the certificate could not be issued".into() }),
+                Some(_) => Ok(None),
+                None => Err(DoError::Invalid { addr: addr.to_string(), message: format!("certificate {id} disappeared while being issued") }),
+            }
+        })
+        .await?;
+        Ok(CertificateModel::from_api(&c, &planned))
+    }
+
+    async fn update(&self, _cx: &Ctx<'_, DigitalOcean>, _prior: CertificateModel, planned: CertificateModel) -> Result<CertificateModel, DoError> {
+        // Every argument forces replacement; only `timeouts` changes in place.
+        Ok(planned)
+    }
+
+    async fn read(&self, cx: &Ctx<'_, DigitalOcean>, current: CertificateModel) -> Result<Option<CertificateModel>, DoError> {
+        let name = current.id.clone().unwrap_or(current.name.clone());
+        let c = by_name(&cx.provider.api, &name).await.map_err(DoError::api(&cx.addr))?;
+        Ok(c.map(|c| CertificateModel::from_api(&c, &current)))
+    }
+
+    async fn delete(&self, cx: &Ctx<'_, DigitalOcean>, prior: CertificateModel) -> Result<(), DoError> {
+        let (api, addr) = (&cx.provider.api, cx.addr);
+        let Some(c) = by_name(api, &prior.name).await.map_err(DoError::api(&addr))? else { return Ok(()) };
+        let path = format!("/v2/certificates/{}", text(&c["id"]));
+        let waits = waits_within(api, prior.timeouts.as_ref().and_then(|t| t.delete.as_deref()));
+        crate::wait::until(&waits, addr, "the load balancers to let go of the certificate", || async {
+            match api.delete_object(&path).await {
+                Ok(()) => Ok(Some(())),
+                Err(e) if in_use(&e) => {
+                    tracing::debug!(addr, "a load balancer still uses the certificate: trying again");
+                    Ok(None)
+                }
+                Err(e) => Err(DoError::Api { addr: addr.to_string(), source: Box::new(e) }),
+            }
+        })
+        .await
+    }
+
+    /// By name, as upstream.
+    async fn import(&self, cx: &Ctx<'_, DigitalOcean>, id: &str) -> Result<Option<CertificateModel>, DoError> {
+        match by_name(&cx.provider.api, id).await.map_err(DoError::api(&cx.addr))? {
+            Some(c) => Ok(Some(CertificateModel::from_api(&c, &CertificateModel::default()))),
+            None => Err(DoError::Invalid { addr: cx.addr.to_string(), message: format!("no certificate named {id:?}") }),
+        }
+    }
+
+    async fn recover(&self, cx: &Ctx<'_, DigitalOcean>, planned: CertificateModel) -> Result<Option<CertificateModel>, DoError> {
+        if planned.name.is_empty() {
+            return Ok(None);
+        }
+        let c = by_name(&cx.provider.api, &planned.name).await.map_err(DoError::api(&cx.addr))?;
+        Ok(c.map(|c| CertificateModel::from_api(&c, &planned)))
+    }
+}
+
+/// `data.digitalocean_certificate`'s argument and attributes.
+#[derive(Model, Debug, Default)]
+pub struct CertificateDataModel {
+    #[sdk(required)]
+    pub name: String,
+    #[sdk(computed)]
+    pub id: Option<String>,
+    #[sdk(computed)]
+    pub uuid: Option<String>,
+    #[sdk(computed, name = "type")]
+    pub kind: Option<String>,
+    #[sdk(computed)]
+    pub state: Option<String>,
+    #[sdk(computed)]
+    pub domains: Option<BTreeSet<String>>,
+    #[sdk(computed)]
+    pub not_after: Option<String>,
+    #[sdk(computed)]
+    pub sha1_fingerprint: Option<String>,
+}
+
+/// The `digitalocean_certificate` data source.
+pub struct CertificateData;
+
+#[async_trait]
+impl DataSource<DigitalOcean> for CertificateData {
+    type Model = CertificateDataModel;
+    const TYPE: &'static str = "digitalocean_certificate";
+
+    async fn read(&self, cx: &Ctx<'_, DigitalOcean>, config: CertificateDataModel) -> Result<CertificateDataModel, DoError> {
+        let Some(c) = by_name(&cx.provider.api, &config.name).await.map_err(DoError::api(&cx.addr))? else {
+            return Err(DoError::Invalid { addr: cx.addr.to_string(), message: format!("certificate {:?} not found", config.name) });
+        };
+        Ok(CertificateDataModel {
+            id: s(&c["name"]),
+            name: text(&c["name"]),
+            uuid: s(&c["id"]),
+            kind: s(&c["type"]),
+            state: s(&c["state"]),
+            domains: Some(dns_names(&c).unwrap_or_default()),
+            not_after: s(&c["not_after"]),
+            sha1_fingerprint: s(&c["sha1_fingerprint"]),
+        })
+    }
+}
