@@ -95,6 +95,8 @@ broken_cases! {
     missing_required_variable,
     multiple_errors,
     multiple_errors_in_bodies,
+    removed_instance_key,
+    removed_still_declared,
     sensitive_output,
     syntax_error,
     unknown_argument,

@@ -812,6 +812,94 @@ fn iac_moves(name: &str, case: &Path) -> Vec<(String, Json, Json)> {
     planned_moves(&stack.run(&["show", "-json", "p.bin"]).stdout)
 }
 
+/// `removed` blocks against Terraform 1.11.4 (`fixtures/removed/<case>/1`,
+/// then `2`): each tool applies the first configuration and plans the
+/// second, and the planned changes (address, actions, reason) must agree;
+/// then each applies that plan, and the objects left in state must agree,
+/// with nothing more to do.
+#[test]
+fn removed_blocks_match_terraform() {
+    let cases = cases("removed");
+    assert!(!cases.is_empty());
+    let results = par_map(&cases, |name, dir| {
+        let tmp = tempfile::Builder::new().prefix("removed-tf-").tempdir().expect("tempdir");
+        let tf_dir = tmp.path().join("stack");
+        let tf = removed_run(dir, &tf_dir, &|args: &[&str]| {
+            // Terraform asks nothing and paints nothing only when told.
+            // (Go's flags come before the positional arguments.)
+            let mut full = vec![args[0]];
+            if matches!(args[0], "init" | "plan" | "apply") {
+                full.extend(["-input=false", "-no-color"]);
+            }
+            full.extend(&args[1..]);
+            let o = Command::new("terraform")
+                .args(&full)
+                .current_dir(&tf_dir)
+                .env("CHECKPOINT_DISABLE", "1")
+                .env("TF_IN_AUTOMATION", "1")
+                .env("TF_CLI_CONFIG_FILE", "/dev/null")
+                .env_remove("TF_LOG")
+                .output()
+                .expect("terraform 1.11.4 on PATH");
+            (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into_owned())
+        });
+        let stack = Stack::fixture(&format!("removed/{name}/1"), name);
+        let iac = removed_run(dir, &stack.dir, &|args: &[&str]| {
+            let o = stack.run(args);
+            (o.code, o.stdout)
+        });
+        (tf, iac)
+    });
+    let mut problems = Vec::new();
+    for ((name, _), (tf, iac)) in cases.iter().zip(results) {
+        assert!(tf.changes.iter().any(|c| c.1 == json!(["forget"])), "{name}: terraform forgot nothing: {tf:?}");
+        if tf != iac {
+            problems.push(format!("{name}:\n  terraform: {tf:?}\n  iac:       {iac:?}"));
+        }
+    }
+    assert!(problems.is_empty(), "removed blocks differ from Terraform:\n{}", problems.join("\n"));
+}
+
+/// What a `removed` case shows: the planned changes (address, actions,
+/// reason), the objects in state after applying them, and whether a plan
+/// after that still has changes.
+#[derive(Debug, PartialEq)]
+struct RemovedRun {
+    changes: Vec<(String, Json, Json)>,
+    state_after: Vec<String>,
+    changes_after: bool,
+}
+
+/// Applies step 1 of a case in `dir`, then plans, shows and applies step 2,
+/// through `run` (one tool's command line: exit code and stdout).
+fn removed_run(case: &Path, dir: &Path, run: &dyn Fn(&[&str]) -> (i32, String)) -> RemovedRun {
+    let ok = |args: &[&str]| {
+        let (code, out) = run(args);
+        assert_eq!(code, 0, "{args:?} in {}: {out}", case.display());
+        out
+    };
+    use_step(case, "1", dir);
+    ok(&["init"]);
+    ok(&["apply", "-auto-approve"]);
+    use_step(case, "2", dir);
+    ok(&["init"]);
+    ok(&["plan", "-out=p.bin"]);
+    let shown: Json = serde_json::from_str(&ok(&["show", "-json", "p.bin"])).expect("show -json");
+    let mut changes: Vec<(String, Json, Json)> = shown["resource_changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| (c["address"].as_str().unwrap_or_default().to_string(), c["change"]["actions"].clone(), c["action_reason"].clone()))
+        .collect();
+    changes.sort_by(|a, b| a.0.cmp(&b.0));
+    ok(&["apply", "p.bin"]);
+    let mut state_after: Vec<String> = ok(&["state", "list"]).lines().map(str::to_string).collect();
+    state_after.sort();
+    let (code, out) = run(&["plan", "-detailed-exitcode"]);
+    assert!(code == 0 || code == 2, "plan after apply in {}: exit {code}: {out}", case.display());
+    RemovedRun { changes, state_after, changes_after: code == 2 }
+}
+
 /// `validate -json` against Terraform 1.11.4 (`fixtures/validate/<case>/`):
 /// the same number of errors on the same lines (the messages are each
 /// tool's own). Evaluation errors are reported with the references the

@@ -10,7 +10,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 mod config;
-pub use config::{ConfigModulePath, ConfigResourceAddr, LocalProviderConfig, LocalResourceAddr};
+pub use config::{ConfigModulePath, ConfigResourceAddr, ConfigTarget, LocalProviderConfig, LocalResourceAddr};
 
 /// The key of one instance of a counted or for_each'd object.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]

@@ -22,14 +22,17 @@ pub enum Action {
     Delete,
     /// Adopt an existing object into state (from an `import` block).
     Import,
+    /// Drop an object from state and leave it be (a `removed` block with
+    /// `destroy = false`): no provider call.
+    Forget,
 }
 
 /// Every word iac uses for an action is here, so that plans, reports, the
 /// CLI's progress lines, JSON output and traces say the same thing.
 impl Action {
     /// The action's name in Terraform's JSON, in traces and in messages:
-    /// `no-op`, `create`, `read`, `update`, `replace`, `delete`, `import`
-    /// (also its serialized form).
+    /// `no-op`, `create`, `read`, `update`, `replace`, `delete`, `import`,
+    /// `forget` (also its serialized form).
     pub fn name(self) -> &'static str {
         match self {
             Action::NoOp => "no-op",
@@ -39,6 +42,16 @@ impl Action {
             Action::Replace => "replace",
             Action::Delete => "delete",
             Action::Import => "import",
+            Action::Forget => "forget",
+        }
+    }
+
+    /// The action in Terraform's machine-readable UI stream (`-json`), which
+    /// calls a forget `remove`.
+    pub fn ui_name(self) -> &'static str {
+        match self {
+            Action::Forget => "remove",
+            a => a.name(),
         }
     }
 
@@ -73,6 +86,7 @@ impl Action {
             Action::Replace => "Replace",
             Action::Delete => "Destroy",
             Action::Import => "Import",
+            Action::Forget => "Forget",
         }
     }
 
@@ -85,6 +99,7 @@ impl Action {
             Action::Update => "~",
             Action::Replace => "-/+",
             Action::Read => "<=",
+            Action::Forget => ".",
             Action::NoOp | Action::Import => " ",
         }
     }
@@ -99,6 +114,7 @@ impl Action {
             Action::Replace => "must be replaced",
             Action::Read => "will be read during apply",
             Action::Import => "will be imported",
+            Action::Forget => "will no longer be managed by iac, but will not be destroyed",
             Action::NoOp => "is unchanged",
         }
     }
@@ -113,6 +129,7 @@ impl Action {
             Action::Delete => "Destroying",
             Action::Read => "Reading",
             Action::Import => "Importing",
+            Action::Forget => "Forgetting",
             Action::NoOp => "Working",
         }
     }
@@ -127,6 +144,7 @@ impl Action {
             Action::Delete => "Destruction complete",
             Action::Read => "Read complete",
             Action::Import => "Import complete",
+            Action::Forget => "Forgotten",
             Action::NoOp => "Complete",
         }
     }
@@ -140,6 +158,7 @@ impl Action {
             Action::Delete => "destroyed",
             Action::Read => "read",
             Action::Import => "imported",
+            Action::Forget => "forgotten",
             Action::NoOp => "unchanged",
         }
     }
@@ -532,12 +551,14 @@ mod tests {
 
     #[test]
     fn names_are_the_serialized_form() {
-        for a in [Action::NoOp, Action::Create, Action::Read, Action::Update, Action::Replace, Action::Delete, Action::Import] {
+        for a in [Action::NoOp, Action::Create, Action::Read, Action::Update, Action::Replace, Action::Delete, Action::Import, Action::Forget] {
             assert_eq!(serde_json::to_value(a).expect("serializes"), serde_json::Value::from(a.name()), "{a:?}");
         }
         assert_eq!(Action::Replace.json_actions(false), ["delete", "create"]);
         assert_eq!(Action::Replace.json_actions(true), ["create", "delete"]);
         assert_eq!(Action::Import.json_actions(false), ["no-op"]);
         assert_eq!(Action::Delete.verb(), "destroy");
+        assert_eq!(Action::Forget.json_actions(false), ["forget"]);
+        assert_eq!(Action::Forget.ui_name(), "remove");
     }
 }

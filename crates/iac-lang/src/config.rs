@@ -156,6 +156,17 @@ pub struct Moved {
     pub span: Span,
 }
 
+/// A `removed` block: a resource or module that left the configuration, and
+/// whether its objects are destroyed (the default, as for any orphan) or
+/// only dropped from state (`lifecycle { destroy = false }`).
+#[derive(Clone, Debug)]
+pub struct Removed {
+    /// Seen from the root module, whichever module the block is in.
+    pub from: iac_core::address::ConfigTarget,
+    pub destroy: bool,
+    pub span: Span,
+}
+
 #[derive(Clone, Debug)]
 pub struct Import {
     pub to: iac_core::InstanceAddr,
@@ -221,6 +232,7 @@ pub struct Module {
     pub module_calls: BTreeMap<String, ModuleCall>,
     pub providers: Vec<ProviderConfig>,
     pub moved: Vec<Moved>,
+    pub removed: Vec<Removed>,
     pub imports: Vec<Import>,
     /// `check` blocks, by name.
     pub checks: BTreeMap<String, Check>,
@@ -247,5 +259,11 @@ impl Module {
     /// The resource block at a configuration address below this module.
     pub fn resource(&self, addr: &ConfigResourceAddr) -> Option<&Resource> {
         self.descendant(&addr.module)?.resources.get(&addr.resource)
+    }
+
+    /// The `removed` block of this module or a descendant that names `addr`
+    /// (an instance of a resource it removed, or inside a module it removed).
+    pub fn removed_for(&self, addr: &iac_core::InstanceAddr) -> Option<&Removed> {
+        self.walk().into_iter().flat_map(|m| m.removed.iter()).find(|r| r.from.contains(addr))
     }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use hcl_edit::expr::{Expression, TraversalOperator};
 use hcl_edit::repr::Span as _;
 use hcl_edit::structure::{Attribute, Block, BlockLabel, Body, Structure};
-use iac_core::address::{ConfigModulePath, LocalResourceAddr, Mode, Target};
+use iac_core::address::{ConfigModulePath, ConfigTarget, LocalResourceAddr, Mode, Target};
 use iac_core::{AttrPath, PathStep};
 
 use crate::config::*;
@@ -48,8 +48,31 @@ pub fn load_stack(dir: &Path) -> (Stack, Diagnostics) {
     let mut diags = Diagnostics::default();
     let installed = InstalledModules::read(dir, &mut diags);
     let root = load_module(dir, ConfigModulePath::root(), &mut sources, &mut diags, 0, Children::Installed { root: dir, installed: &installed });
+    removed_still_declared(&root, &mut diags);
     once_per_source(&mut diags, &sources);
     (Stack { root, sources }, diags)
+}
+
+/// A `removed` block whose resource or module is still in the
+/// configuration contradicts it: Terraform's "Removed resource still
+/// exists", reported at the declaration.
+fn removed_still_declared(root: &Module, diags: &mut Diagnostics) {
+    for module in root.walk() {
+        for r in &module.removed {
+            let (what, declared) = match &r.from {
+                ConfigTarget::Resource(a) => ("resource", root.resource(a).map(|res| res.span.clone())),
+                ConfigTarget::Module(m) => {
+                    ("module", m.parent().and_then(|(parent, call)| root.descendant(&parent)?.module_calls.get(call).map(|c| c.span.clone())))
+                }
+            };
+            if let Some(span) = declared {
+                diags.push(Diagnostic::error(
+                    format!("Removed {what} still exists: a removed block declares that {} was removed, but it is still declared in the configuration", r.from),
+                    Some(span),
+                ));
+            }
+        }
+    }
 }
 
 /// A module called several times is read once per call, so a problem in
@@ -358,11 +381,12 @@ impl Builder<'_> {
                     "module" => self.module_call(&b),
                     "provider" => self.provider(b),
                     "moved" => self.moved(&b),
+                    "removed" => self.removed(&b),
                     "import" => self.import(&b),
                     "check" => self.check(b),
                     "ephemeral" => self.ephemeral(&b),
                     other => self.err(
-                        format!("unsupported block type {other:?}; expected one of terraform, variable, locals, resource, data, output, module, provider, moved, import, check, ephemeral"),
+                        format!("unsupported block type {other:?}; expected one of terraform, variable, locals, resource, data, output, module, provider, moved, removed, import, check, ephemeral"),
                         b.ident.span(),
                     ),
                 },
@@ -908,6 +932,41 @@ impl Builder<'_> {
         match (from, to) {
             (Some(from), Some(to)) => self.module.moved.push(Moved { from, to, span }),
             _ => self.diags.push(Diagnostic::error("a moved block needs from and to addresses", Some(span))),
+        }
+    }
+
+    fn removed(&mut self, b: &Block) {
+        let span = self.header_span(b);
+        let (attrs, blocks) = self.attrs(&b.body, &["from"], &["lifecycle", "provisioner", "connection"], "a removed block");
+        let mut destroy = true;
+        for blk in blocks {
+            match blk.ident.as_str() {
+                "lifecycle" => {
+                    let (l, _) = self.attrs(&blk.body, &["destroy"], &[], "a removed block's lifecycle");
+                    if let Some(a) = l.get("destroy") {
+                        destroy = self.literal_bool(Some(a));
+                    }
+                }
+                // As in resources; refused rather than skipped, since a
+                // destroy-time provisioner that silently did not run would
+                // lose its cleanup.
+                _ => self.err("provisioners are not supported; model the side effect as a resource", blk.ident.span()),
+            }
+        }
+        let Some(a) = attrs.get("from") else {
+            self.diags.push(Diagnostic::error("a removed block needs from (the resource or module that was removed)", Some(span)));
+            return;
+        };
+        let Some(text) = expr_source_text(&a.value) else {
+            self.err("removed.from must be an address such as aws_instance.web or module.net", a.value.span());
+            return;
+        };
+        match text.parse::<ConfigTarget>() {
+            Ok(from) => {
+                let from = from.within(&self.module.call_path);
+                self.module.removed.push(Removed { from, destroy, span });
+            }
+            Err(e) => self.err(format!("invalid address in removed.from: {e}"), a.value.span()),
         }
     }
 

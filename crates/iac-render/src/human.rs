@@ -28,6 +28,7 @@ impl Style {
             Action::Delete | Action::Replace => self.paint("31", a.symbol()),
             Action::Update => self.paint("33", a.symbol()),
             Action::Read => self.paint("36", a.symbol()),
+            Action::Forget => self.paint("31", a.symbol()),
             Action::NoOp | Action::Import => a.symbol().into(),
         }
     }
@@ -130,6 +131,10 @@ fn render_head_and_changes(plan: &Plan, style: Style, out: &mut String, sink: &m
 
 fn header(c: &ResourceChange) -> String {
     let what = c.action.plan_phrase(c.create_before_destroy);
+    if c.action == Action::Forget {
+        // As Terraform prints it, one space in, and the reason is the block's.
+        return format!(" # {} {what}\n # (destroy = false is set in the configuration)", c.addr);
+    }
     let mut h = format!("  # {} {what}", c.addr);
     if let Some(prev) = &c.prev_addr {
         h = if c.action == Action::NoOp { format!("  # {prev} has moved to {}", c.addr) } else { format!("  # {} (moved from {prev}) {what}", c.addr) };
@@ -147,11 +152,17 @@ pub fn render_change(out: &mut String, c: &ResourceChange, style: Style) {
     let kw = if c.addr.resource.mode == iac_core::address::Mode::Data { "data" } else { "resource" };
     // As Terraform: "+/-" creates the replacement first, "-/+" destroys first.
     let sym = if c.action == Action::Replace && c.create_before_destroy { style.paint("32", "+/-") } else { style.sym(c.action) };
-    let pad = if c.action == Action::Replace { "" } else { "  " };
+    let pad = match c.action {
+        Action::Replace => "",
+        Action::Forget => " ",
+        _ => "  ",
+    };
     let _ = writeln!(out, "{pad}{sym} {kw} {:?} {:?} {{", c.addr.resource.type_, c.addr.resource.name);
     match c.action {
         Action::Create | Action::Read => body_all(out, &c.after, 6, "+", style),
         Action::Delete => body_all(out, &c.before, 6, "-", style),
+        // The object stays as it is: its id, and the rest hidden.
+        Action::Forget => body_diff(out, &c.before, &c.before, 6, &[], &AttrPath::root(), style),
         _ => body_diff(out, &c.before, &c.after, 6, &c.replace_paths, &AttrPath::root(), style),
     }
     out.push_str("    }\n");
@@ -348,6 +359,30 @@ pub fn inline(v: &Value, indent: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_forgotten_object_is_shown_as_left_alone() {
+        let before = Value::map([("id", Value::from("obj-1")), ("input", Value::from("kept")), ("output", Value::from("kept"))]);
+        let c = ResourceChange {
+            addr: "terraform_data.kept".parse().unwrap(),
+            prev_addr: None,
+            provider: iac_core::address::ProviderAddr::new("terraform"),
+            action: Action::Forget,
+            before,
+            after: Value::Null,
+            replace_paths: Vec::new(),
+            reason: Some(iac_core::plan::reason::DELETE_NO_RESOURCE_CONFIG.into()),
+            create_before_destroy: false,
+            private: None,
+            dependencies: Vec::new(),
+            import_id: None,
+        };
+        let mut out = String::new();
+        render_change(&mut out, &c, Style { color: false });
+        assert!(out.starts_with(" # terraform_data.kept will no longer be managed by iac, but will not be destroyed\n # (destroy = false is set in the configuration)\n . resource \"terraform_data\" \"kept\" {\n"), "{out}");
+        assert!(out.contains("id") && out.contains("\"obj-1\"") && out.contains("# (2 unchanged attributes hidden)"), "{out}");
+        assert!(!out.contains("-> null") && !out.contains("\n      - "), "nothing is destroyed: {out}");
+    }
 
     #[test]
     fn long_text_diffs_hide_unchanged_runs_but_keep_context() {

@@ -186,7 +186,7 @@ fn alert(doc: &mut Doc, plan: &Plan) {
 }
 
 fn groups(doc: &mut Doc, plan: &Plan) {
-    for action in [Action::Delete, Action::Replace, Action::Update, Action::Create, Action::Import, Action::Read] {
+    for action in [Action::Delete, Action::Replace, Action::Update, Action::Create, Action::Import, Action::Read, Action::Forget] {
         let title = action.title();
         let of: Vec<_> = plan.changes.iter().filter(|c| c.action == action).collect();
         if of.is_empty() {
@@ -198,7 +198,9 @@ fn groups(doc: &mut Doc, plan: &Plan) {
             if let Some(prev) = &c.prev_addr {
                 let _ = write!(line, " (moved from {})", code(&prev.to_string()));
             }
-            if let Some(reason) = c.reason.as_deref().filter(|r| !r.is_empty() && action != Action::Create) {
+            if action == Action::Forget {
+                line.push_str(": left as it is, no longer managed (`destroy = false`)");
+            } else if let Some(reason) = c.reason.as_deref().filter(|r| !r.is_empty() && action != Action::Create) {
                 let _ = write!(line, ": {}", escape(&iac_core::plan::reason::describe(reason, &c.replace_paths)));
             }
             line.push('\n');

@@ -13,7 +13,7 @@ use std::str::FromStr;
 
 use serde::{Serialize, Serializer};
 
-use super::{AddressParseError, InstanceKey, Mode, ModulePath, ModuleStep, ResourceAddr, Target};
+use super::{AddressParseError, InstanceAddr, InstanceKey, Mode, ModulePath, ModuleStep, ResourceAddr, Target};
 
 /// A module in the configuration: the module call names from the root
 /// (`module.net.module.subnets`), without instance keys; empty for the
@@ -170,6 +170,62 @@ impl fmt::Display for ConfigResourceAddr {
     }
 }
 
+/// What a `removed` block names: a resource or a module of the
+/// configuration, meaning every instance of it (Terraform's
+/// `addrs.ConfigMoveable` as `removed` takes it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConfigTarget {
+    Module(ConfigModulePath),
+    Resource(ConfigResourceAddr),
+}
+
+impl ConfigTarget {
+    /// Whether `addr` is an instance of this resource, or inside an
+    /// instance of this module.
+    pub fn contains(&self, addr: &InstanceAddr) -> bool {
+        match self {
+            ConfigTarget::Resource(r) => addr.resource.config() == *r,
+            ConfigTarget::Module(m) => addr.resource.module.config_path().starts_with(m),
+        }
+    }
+
+    /// The same target seen from the root, when written in the module at `module`.
+    pub fn within(self, module: &ConfigModulePath) -> ConfigTarget {
+        let prefixed = |p: &ConfigModulePath| ConfigModulePath(module.iter().chain(p.iter()).cloned().collect());
+        match self {
+            ConfigTarget::Module(m) => ConfigTarget::Module(prefixed(&m)),
+            ConfigTarget::Resource(r) => ConfigTarget::Resource(ConfigResourceAddr { module: prefixed(&r.module), resource: r.resource }),
+        }
+    }
+}
+
+impl fmt::Display for ConfigTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigTarget::Module(m) => write!(f, "{m}"),
+            ConfigTarget::Resource(r) => write!(f, "{r}"),
+        }
+    }
+}
+
+/// `aws_instance.web` or `module.net`, without instance keys anywhere (a
+/// `removed` block removes every instance).
+impl FromStr for ConfigTarget {
+    type Err = AddressParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let keyed = |m: &ModulePath| m.0.iter().any(|step| step.key != InstanceKey::None);
+        let refuse = |reason: &str| Err(AddressParseError { input: s.into(), reason: reason.into() });
+        match s.parse::<Target>()? {
+            Target::Instance(_) => refuse("a resource instance (with a key) is not allowed here: name the resource, e.g. \"aws_instance.web\""),
+            Target::Resource(r) if keyed(&r.module) => refuse("module instance keys are not allowed here: name the module call, e.g. \"module.net\""),
+            Target::Resource(r) if r.mode == Mode::Data => refuse("a data source cannot be removed: only managed resources and modules"),
+            Target::Resource(r) => Ok(ConfigTarget::Resource(r.config())),
+            Target::Module(m) if keyed(&m) => refuse("module instance keys are not allowed here: name the module call, e.g. \"module.net\""),
+            Target::Module(m) => Ok(ConfigTarget::Module(m.config_path())),
+        }
+    }
+}
+
 /// A provider configuration as its module names it: `aws`, `aws.west`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct LocalProviderConfig {
@@ -215,6 +271,22 @@ mod tests {
         let r: InstanceAddr = "module.net[\"a\"].data.aws_ami.x[0]".parse().unwrap();
         assert_eq!(r.resource.config().to_string(), "module.net.data.aws_ami.x");
         assert_eq!(r.resource.local().in_module(&r.resource.module), r.resource);
+    }
+
+    #[test]
+    fn removed_targets_name_every_instance_and_refuse_keys() {
+        let r: ConfigTarget = "module.net.aws_subnet.private".parse().unwrap();
+        let inst = |s: &str| s.parse::<InstanceAddr>().unwrap();
+        assert!(r.contains(&inst("module.net[\"a\"].aws_subnet.private[2]")));
+        assert!(!r.contains(&inst("aws_subnet.private")));
+        let m: ConfigTarget = "module.net".parse().unwrap();
+        assert!(m.contains(&inst("module.net[1].module.inner.aws_vpc.x")));
+        assert!(!m.contains(&inst("module.network.aws_vpc.x")));
+        let within = "aws_vpc.x".parse::<ConfigTarget>().unwrap().within(&"module.a".parse().unwrap());
+        assert_eq!(within.to_string(), "module.a.aws_vpc.x");
+        for bad in ["aws_vpc.x[0]", "module.net[0]", "module.net[\"a\"].aws_vpc.x", "data.aws_ami.x", "nonsense"] {
+            assert!(bad.parse::<ConfigTarget>().is_err(), "{bad}");
+        }
     }
 
     #[test]

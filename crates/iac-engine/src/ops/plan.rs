@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use iac_core::address::InstanceAddr;
-use iac_core::plan::{Plan, PlanMode, PLAN_FORMAT_VERSION};
+use iac_core::plan::{Action, Plan, PlanMode, PLAN_FORMAT_VERSION};
 use iac_lang::diagnostic::Diagnostic;
 use iac_lang::vars::CliVar;
 
@@ -110,6 +110,15 @@ pub(super) async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, va
         moved_from: &moved_from,
     };
     let deletes = plan_deletes(&refreshed, &scope).map_err(EngineError::Config)?;
+    let forgets: Vec<String> = deletes.iter().filter(|d| d.action == Action::Forget).map(|d| format!(" - {}", d.addr)).collect();
+    let mut run_warnings = run_warnings;
+    if !forgets.is_empty() {
+        // Terraform's warning, so nobody mistakes a forget for a destroy.
+        run_warnings.push(Diagnostic::warning("Some objects will no longer be managed by iac", None).with_detail(format!(
+            "If you apply this plan, iac will discard its tracking information for the following objects, but it will not delete them:\n{}\n\nAfter applying this plan, iac will no longer manage these objects. You will need to import them to manage them again.",
+            forgets.join("\n")
+        )));
+    }
     // One pass (not one per delete): a large destroy stays linear.
     if !deletes.is_empty() {
         let deleted: std::collections::HashSet<&InstanceAddr> = deletes.iter().map(|d| &d.addr).collect();

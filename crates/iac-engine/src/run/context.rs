@@ -130,7 +130,7 @@ impl Run {
             phase: s.phase,
             opts: s.opts,
             objects: Mutex::new(Objects { state: s.state, pending: s.pending }),
-            deletes: s.saved.iter().filter(|c| c.action == Action::Delete).cloned().collect(),
+            deletes: s.saved.iter().filter(|c| matches!(c.action, Action::Delete | Action::Forget)).cloned().collect(),
             saved: s.saved.into_iter().map(|c| (c.addr.clone(), c)).collect(),
             journal: s.journal,
             found: Mutex::new(Found::default()),

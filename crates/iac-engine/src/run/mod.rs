@@ -5,7 +5,8 @@
 //! Apply: the same walk re-evaluates expressions (upstream values are now
 //! known), and resource nodes carry out the saved plan's changes, journaling
 //! each one. Deletes run afterwards in a second walk, in reverse dependency
-//! order (see [`crate::delete_walk`]).
+//! order (see [`crate::delete_walk`]), after the forgets of `removed`
+//! blocks (`forget`).
 //!
 //! One file per job: the run context and how nodes are dispatched
 //! (`context`), what a run is asked (`options`) and tells (`event`), the
@@ -26,6 +27,7 @@ mod data_source;
 mod dependencies;
 mod event;
 mod expand;
+mod forget;
 mod object;
 mod options;
 mod orphans;

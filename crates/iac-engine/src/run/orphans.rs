@@ -2,7 +2,8 @@
 //! did not see are orphans (with Terraform's reason: no configuration, no
 //! module, a count index or each key gone, the other kind of repetition);
 //! a destroy plan deletes every managed instance, refusing those with
-//! `prevent_destroy`. Only within `-target`; never in a refresh-only plan.
+//! `prevent_destroy`. An orphan a `removed` block keeps (`destroy = false`)
+//! is forgotten instead. Only within `-target`; never in a refresh-only plan.
 
 use std::collections::{HashMap, HashSet};
 
@@ -48,15 +49,25 @@ pub fn plan_deletes(state: &State, scope: &DeleteScope) -> Result<Vec<ResourceCh
                 }
             }
         }
+        // A `removed` block with `destroy = false` forgets its orphans; a
+        // destroy plan still destroys them, as Terraform's does.
+        let removed = if orphan { scope.root.removed_for(addr) } else { None };
+        let forget = scope.mode != PlanMode::Destroy && removed.is_some_and(|r| !r.destroy);
+        let reason = match removed {
+            // As Terraform: what a removed block names has "no resource
+            // configuration", even when its whole module is gone.
+            Some(_) => iac_core::plan::reason::DELETE_NO_RESOURCE_CONFIG,
+            None => orphan_reason(scope.root, scope.module_instances, addr),
+        };
         deletes.push(ResourceChange {
             addr: addr.clone(),
             prev_addr: scope.moved_from.get(addr).cloned(),
             provider: inst.provider.clone(),
-            action: Action::Delete,
+            action: if forget { Action::Forget } else { Action::Delete },
             before: inst.value(),
             after: Value::Null,
             replace_paths: Vec::new(),
-            reason: orphan.then(|| orphan_reason(scope.root, scope.module_instances, addr).into()),
+            reason: orphan.then(|| reason.into()),
             create_before_destroy: false,
             private: None,
             dependencies: inst.dependencies.clone(),

@@ -67,8 +67,14 @@ impl Run {
         let failed_checks = super::checks::downgrade_inside(&mut lock(&run.found).diags, &run.check_blocks());
         // As Terraform: checks run after plan and apply, never in validate.
         let checks = if run.cancel.load(Ordering::SeqCst) || run.opts.validate_only { Vec::new() } else { run.evaluate_checks(&failed_checks) };
-        let delete_failures =
-            if run.phase == Phase::Apply && !run.cancel.load(Ordering::SeqCst) { crate::delete_walk::run_deletes(&run, deletes).await } else { Vec::new() };
+        let (forgets, deletes): (Vec<_>, Vec<_>) = deletes.into_iter().partition(|c| c.action == Action::Forget);
+        let delete_failures = if run.phase == Phase::Apply && !run.cancel.load(Ordering::SeqCst) {
+            let mut failures = run.forget(&forgets).await;
+            failures.extend(crate::delete_walk::run_deletes(&run, deletes).await);
+            failures
+        } else {
+            Vec::new()
+        };
         let mut found = std::mem::take(&mut *lock(&run.found));
         found.diags.extend(delete_failures);
         run.take_planned_values(&mut found.changes);
