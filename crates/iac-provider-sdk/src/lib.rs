@@ -6,7 +6,8 @@
 //! Each provider registers its types in one list ([`Types`]), and
 //! [`SdkProvider`] serves that list as an engine-facing
 //! [`iac_core::provider::Provider`]: dispatch by type name, the shared
-//! planning rules (defaults, replacement, JSON-equal documents, computed
+//! planning rules (defaults, replacement, JSON-equal documents, Go's zero
+//! values in state from Terraform's plugin as arguments left out, computed
 //! values unknown on replacement), configuration-only attributes carried
 //! through reads, and "already gone" deletes treated as done.
 //!
@@ -22,6 +23,7 @@ mod plan;
 mod provider;
 mod resource;
 mod types;
+mod zero;
 
 pub use factory::{Configure, Factory};
 pub use iac_core::schema;

@@ -1,7 +1,9 @@
 //! The planning rules every native resource type shares, before the type's
 //! own [`crate::Resource::modify_plan`]: defaults for attributes left out,
 //! the type's canonical form of its configuration,
-//! JSON documents that mean the same kept as they were, provider-wide
+//! JSON documents that mean the same kept as they were, Go's zero values
+//! in prior state standing for arguments left out ([`crate::zero`]),
+//! provider-wide
 //! configuration (AWS's `tags_all`), Terraform's default plan (replacement
 //! where a `force_new` attribute changes), and computed values unknown when
 //! the object is replaced.
@@ -28,6 +30,7 @@ pub(crate) async fn plan<P: Configured>(
     apply_defaults(&mut config, r.rules());
     r.canonical_config(&mut config);
     keep_equal_json::<P>(&mut config, prior, r.rules());
+    crate::zero::keep_prior_zero_values(block, &mut config, prior);
     cx.provider.prepare_config(block, &mut config);
     let mut resp = default_plan(r.schema(), prior, &config);
     let replacing = !resp.requires_replace.is_empty();

@@ -6,3 +6,4 @@ mod json;
 mod model;
 mod provider;
 mod replace;
+mod zero_values;
