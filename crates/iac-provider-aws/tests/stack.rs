@@ -85,7 +85,8 @@ fn eks_platform_stack_converges_detects_drift_updates_upgrades_and_destroys() {
         let ng_arn = n.nodegroup_arn().unwrap().to_string();
         // The OIDC provider follows the cluster's issuer; the data sources read the cluster.
         let issuer = c.identity().unwrap().oidc().unwrap().issuer().unwrap().to_string();
-        assert_eq!(state_str(&env, "aws_iam_openid_connect_provider.cluster", "url").await, issuer);
+        // Stored as IAM reports it (and upstream stores it): without the scheme.
+        assert_eq!(state_str(&env, "aws_iam_openid_connect_provider.cluster", "url").await, issuer.trim_start_matches("https://"));
         // Control-plane logs to the stack's log group, secrets under its KMS key.
         let logging = c.logging().map(|l| l.cluster_logging()).unwrap_or_default();
         let on: Vec<&str> = logging.iter().filter(|s| s.enabled() == Some(true)).flat_map(|s| s.types()).map(|t| t.as_str()).collect();

@@ -13,7 +13,7 @@ use super::naming::{name_from, prefix_of};
 use super::{name_or_stable, AwsCx, Cx, Tags};
 use crate::error::{absent, sdk, AwsError};
 use crate::tags::OWNER_TAG;
-use crate::values::{get_str, json_equal, keep_equivalent_json};
+use crate::values::{get_str, json_equal, keep_equivalent_json, set};
 use crate::Aws;
 
 pub(crate) fn iam_tags(m: &BTreeMap<String, String>) -> Vec<Tag> {
@@ -409,6 +409,8 @@ pub struct OpenIdConnectProviderModel {
     id: Option<String>,
     #[sdk(computed)]
     arn: Option<String>,
+    /// Stored as IAM reports it, without `https://` (upstream's state);
+    /// configured with it.
     #[sdk(required, force_new)]
     url: String,
     #[sdk(required, set)]
@@ -430,10 +432,21 @@ impl Resource<Aws> for OpenIdConnectProvider {
     type Model = OpenIdConnectProviderModel;
     const TYPE: &'static str = "aws_iam_openid_connect_provider";
 
-    async fn modify_plan(&self, cx: &Cx<'_>, _prior: Option<&Value>, planned: &mut Value, _replace: &mut Vec<AttrPath>) -> Result<(), AwsError> {
-        match get_str(planned, "url") {
-            Some(u) if !u.starts_with("https://") => Err(cx.invalid(format!("url {u:?} must start with https://"))),
-            _ => Ok(()),
+    /// Upstream's check: the issuer is an https URL.
+    fn validate(&self, config: &Value) -> Vec<(AttrPath, String)> {
+        match get_str(config, "url") {
+            Some(u) if !u.starts_with("https://") => vec![(AttrPath::attr("url"), format!("url {u:?} must start with https://"))],
+            _ => Vec::new(),
+        }
+    }
+
+    /// The URL as IAM reports it and upstream stores it: without its
+    /// scheme (upstream's diff suppression calls the two equal), so state
+    /// moves between upstream and iac without a replacement.
+    fn canonical_config(&self, config: &mut Value) {
+        if let Some(u) = get_str(config, "url").filter(|u| u.starts_with("https://")) {
+            let bare = strip_scheme(u).to_string();
+            set(config, "url", Value::from(bare));
         }
     }
 
@@ -442,7 +455,7 @@ impl Resource<Aws> for OpenIdConnectProvider {
             .c()
             .iam
             .create_open_id_connect_provider()
-            .url(&p.url)
+            .url(format!("https://{}", strip_scheme(&p.url)))
             .set_client_id_list(Some(p.client_id_list.clone()))
             .set_thumbprint_list(p.thumbprint_list.clone())
             .set_tags(Some(iam_tags(&p.tags.desired(&cx.owner()))))
@@ -488,16 +501,10 @@ impl Resource<Aws> for OpenIdConnectProvider {
         let Some(out) = absent(cx.c().iam.get_open_id_connect_provider().open_id_connect_provider_arn(arn).send().await.map_err(sdk(cx.addr)))? else {
             return Ok(None);
         };
-        let aws_url = out.url().unwrap_or_default();
-        let url = if !current.url.is_empty() && strip_scheme(&current.url) == strip_scheme(aws_url) {
-            current.url.clone()
-        } else {
-            format!("https://{}", strip_scheme(aws_url))
-        };
         Ok(Some(OpenIdConnectProviderModel {
             id: Some(arn.to_string()),
             arn: Some(arn.to_string()),
-            url,
+            url: strip_scheme(out.url().unwrap_or_default()).to_string(),
             client_id_list: out.client_id_list().to_vec(),
             thumbprint_list: Some(out.thumbprint_list().to_vec()),
             tags: tags_of(out.tags()),

@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 use aws_sdk_s3::types::{
     AbortIncompleteMultipartUpload, BucketLifecycleConfiguration, BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration, Delete,
     ExpirationStatus, LifecycleExpiration, LifecycleRule, LifecycleRuleFilter, NoncurrentVersionExpiration, ObjectIdentifier, PublicAccessBlockConfiguration,
-    ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule, Tag, Tagging, VersioningConfiguration,
+    ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule, Tag, Tagging,
+    TransitionDefaultMinimumObjectSize, VersioningConfiguration,
 };
 use iac_provider_sdk::prelude::*;
 use iac_provider_sdk::AttrPath;
@@ -290,16 +291,13 @@ impl Resource<Aws> for Versioning {
 
     async fn read(&self, cx: &Cx<'_>, current: VersioningModel) -> Result<Option<VersioningModel>, AwsError> {
         let bucket = current.target.bucket();
-        let Some(out) = absent(cx.c().s3.get_bucket_versioning().bucket(bucket).send().await.map_err(sdk(cx.addr)))? else { return Ok(None) };
-        let status = out.status().map(|s| s.as_str().to_string()).unwrap_or_else(|| "Disabled".into());
-        let mfa_delete = out
-            .mfa_delete()
-            .map(|m| m.as_str().to_string())
-            .or_else(|| current.versioning_configuration.first().and_then(|c| c.mfa_delete.clone()))
-            .unwrap_or_else(|| "Disabled".into());
+        let Some((status, mfa_delete)) = read_versioning(cx, bucket).await? else { return Ok(None) };
+        // S3 reports MfaDelete only for a bucket that was ever configured
+        // with it; upstream then stores nothing (Go's "") and so does iac.
+        let mfa_delete = mfa_delete.or_else(|| current.versioning_configuration.first().and_then(|c| c.mfa_delete.clone()));
         Ok(Some(VersioningModel {
             target: current.target.read_back(),
-            versioning_configuration: vec![VersioningConfig { status, mfa_delete: Some(mfa_delete) }],
+            versioning_configuration: vec![VersioningConfig { status: status.unwrap_or_else(|| "Disabled".into()), mfa_delete }],
         }))
     }
 
@@ -317,6 +315,39 @@ impl Resource<Aws> for Versioning {
     async fn recover(&self, cx: &Cx<'_>, planned: VersioningModel) -> Result<Option<VersioningModel>, AwsError> {
         self.read(cx, planned).await
     }
+}
+
+/// A bucket's versioning `Status` and `MfaDelete` (each absent until
+/// set); None when the bucket is gone. S3 answers under the root element
+/// `VersioningConfiguration`, and the Rust SDK refuses any other; moto
+/// 5.2 names it after the operation (`GetBucketVersioningResponse`), which
+/// the Go SDK upstream uses reads all the same, since it does not check the
+/// root. So does iac: a successful answer the SDK refused is read for the
+/// two elements, whatever its root.
+async fn read_versioning(cx: &Cx<'_>, bucket: &str) -> Result<Option<(Option<String>, Option<String>)>, AwsError> {
+    match cx.c().s3.get_bucket_versioning().bucket(bucket).send().await {
+        Ok(out) => Ok(Some((out.status().map(|s| s.as_str().to_string()), out.mfa_delete().map(|m| m.as_str().to_string())))),
+        Err(aws_sdk_s3::error::SdkError::ServiceError(e)) if e.raw().status().as_u16() == 200 => {
+            let body = e.raw().body().bytes().map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
+            tracing::debug!(addr = cx.addr, bucket, "versioning answer under another root element: reading its Status and MfaDelete");
+            Ok(Some((xml_element(&body, "Status"), xml_element(&body, "MfaDelete"))))
+        }
+        Err(e) => {
+            let e = sdk(cx.addr)(e);
+            if e.is_not_found() {
+                Ok(None)
+            } else {
+                Err(e)
+            }
+        }
+    }
+}
+
+/// The text of the first `<name>` element of a flat XML document.
+fn xml_element(doc: &str, name: &str) -> Option<String> {
+    let start = doc.find(&format!("<{name}>"))? + name.len() + 2;
+    let len = doc[start..].find(&format!("</{name}>"))?;
+    Some(doc[start..start + len].trim().to_string()).filter(|v| !v.is_empty())
 }
 
 #[derive(Model, Debug, Clone, Default)]
@@ -491,6 +522,9 @@ pub struct LifecycleModel {
     target: Target,
     #[sdk(block, min_items = 1)]
     rule: Vec<LifecycleRuleModel>,
+    /// all_storage_classes_128K (S3's default) or varies_by_storage_class
+    #[sdk(optional, computed, default = "all_storage_classes_128K")]
+    transition_default_minimum_object_size: Option<String>,
 }
 
 #[derive(Model, Debug, Clone, Default)]
@@ -595,7 +629,15 @@ impl Resource<Aws> for Lifecycle {
             rules.push(build(cx, b.build())?);
         }
         let cfg = build(cx, BucketLifecycleConfiguration::builder().set_rules(Some(rules)).build())?;
-        cx.c().s3.put_bucket_lifecycle_configuration().bucket(&bucket).lifecycle_configuration(cfg).send().await.map_err(sdk(cx.addr))?;
+        cx.c()
+            .s3
+            .put_bucket_lifecycle_configuration()
+            .bucket(&bucket)
+            .lifecycle_configuration(cfg)
+            .set_transition_default_minimum_object_size(p.transition_default_minimum_object_size.as_deref().map(TransitionDefaultMinimumObjectSize::from))
+            .send()
+            .await
+            .map_err(sdk(cx.addr))?;
         self.read(cx, p).await?.ok_or_else(|| cx.invalid(format!("bucket {bucket} vanished")))
     }
 
@@ -626,7 +668,10 @@ impl Resource<Aws> for Lifecycle {
                     .collect(),
             })
             .collect();
-        Ok(Some(LifecycleModel { target: current.target.read_back(), rule }))
+        // An S3 clone that does not report the setting (moto) keeps what was configured.
+        let transition_default_minimum_object_size =
+            out.transition_default_minimum_object_size().map(|t| t.as_str().to_string()).or(current.transition_default_minimum_object_size);
+        Ok(Some(LifecycleModel { target: current.target.read_back(), rule, transition_default_minimum_object_size }))
     }
 
     async fn delete(&self, cx: &Cx<'_>, prior: LifecycleModel) -> Result<(), AwsError> {
@@ -770,5 +815,22 @@ impl Resource<Aws> for OwnershipControls {
     /// The bucket's only configuration of this kind is whatever is there.
     async fn recover(&self, cx: &Cx<'_>, planned: OwnershipControlsModel) -> Result<Option<OwnershipControlsModel>, AwsError> {
         self.read(cx, planned).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::xml_element;
+
+    #[test]
+    fn versioning_elements_are_read_under_any_root() {
+        let moto = r#"<?xml version="1.0" encoding="utf-8"?>
+<GetBucketVersioningResponse xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>Enabled</Status></GetBucketVersioningResponse>"#;
+        assert_eq!(xml_element(moto, "Status").as_deref(), Some("Enabled"));
+        assert_eq!(xml_element(moto, "MfaDelete"), None, "absent: never configured");
+        let s3 = r#"<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>Suspended</Status><MfaDelete>Disabled</MfaDelete></VersioningConfiguration>"#;
+        assert_eq!(xml_element(s3, "Status").as_deref(), Some("Suspended"));
+        assert_eq!(xml_element(s3, "MfaDelete").as_deref(), Some("Disabled"));
+        assert_eq!(xml_element(r#"<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"/>"#, "Status"), None, "never versioned");
     }
 }
