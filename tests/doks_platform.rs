@@ -91,8 +91,8 @@ fn doks_platform_stack_installs_core_components_and_argocd_in_one_apply() {
             ]
         );
         let out = ops::apply(&st, &env, p, 10).await.expect("apply");
-        assert_eq!(out.state.outputs["argocd_objects"].value, json!(59));
-        assert_eq!(out.state.outputs["core_releases"].value, json!(["keda", "kro"]));
+        assert_eq!(out.state.outputs["argocd_objects"].value.to_json(), json!(59));
+        assert_eq!(out.state.outputs["core_releases"].value.to_json(), json!(["keda", "kro"]));
 
         let kube = Actor::new(&kube_sim.url()).await;
 
@@ -111,7 +111,7 @@ fn doks_platform_stack_installs_core_components_and_argocd_in_one_apply() {
             let zone = &s.platform.domains[0];
             assert!(zone.records.iter().any(|r| r.kind == "A" && r.name == "app" && r.data == "203.0.113.10"));
         });
-        assert_eq!(out.state.outputs["app_fqdn"].value, json!("app.saas-platform.example"));
+        assert_eq!(out.state.outputs["app_fqdn"].value.to_json(), json!("app.saas-platform.example"));
 
         // The data layer: PostgreSQL in the cluster's VPC, reachable from the cluster only.
         let (db_id, db_password) = do_sim.with_store(|s| {
@@ -137,7 +137,7 @@ fn doks_platform_stack_installs_core_components_and_argocd_in_one_apply() {
         for k in ["DATABASE_URL", "PGPASSWORD"] {
             assert!(data_v.get(k).is_some_and(|v| v.is_sensitive()), "{k} is sensitive in state");
         }
-        assert!(!creds.attributes["object"].to_string().contains(&db_password), "the Secret's values stay out of `object`");
+        assert!(!creds.attributes.to_json()["object"].to_string().contains(&db_password), "the Secret's values stay out of `object`");
         let user = &out.state.resources[&"digitalocean_database_user.app".parse().unwrap()];
         assert!(user.value().get("password").is_some_and(|v| v.is_sensitive()));
         let server = kube.get(("apps/v1", "Deployment", "deployments"), Some("argocd"), "argocd-server").await.expect("Argo CD is installed");

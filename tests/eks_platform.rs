@@ -168,9 +168,9 @@ fn eks_platform_stack_builds_cluster_core_components_and_argocd_in_one_apply() {
         assert_eq!(created.len(), 35 + in_cluster.len(), "the AWS half plus the in-cluster half: {created:?}");
 
         let out = ops::apply(&st, &env, p, 10).await.unwrap_or_else(|e| panic!("apply: {e}: {e:?}"));
-        assert_eq!(out.state.outputs["argocd_objects"].value, json!(59));
-        assert_eq!(out.state.outputs["core_releases"].value, json!(["keda", "kro", "karpenter"]));
-        assert_eq!(out.state.outputs["cluster_endpoint"].value, json!(kube_sim.url()), "the providers talked to the cluster's endpoint");
+        assert_eq!(out.state.outputs["argocd_objects"].value.to_json(), json!(59));
+        assert_eq!(out.state.outputs["core_releases"].value.to_json(), json!(["keda", "kro", "karpenter"]));
+        assert_eq!(out.state.outputs["cluster_endpoint"].value.to_json(), json!(kube_sim.url()), "the providers talked to the cluster's endpoint");
 
         // Argo CD rolled out, its root Application Synced and Healthy.
         let server = kube.get(DEPLOYMENT, Some("argocd"), "argocd-server").await.expect("Argo CD is installed");
@@ -239,7 +239,7 @@ fn eks_platform_stack_builds_cluster_core_components_and_argocd_in_one_apply() {
         // Interruption handling: the controller reads the queue EventBridge
         // feeds, and its policy lets it.
         assert_eq!(env_var(c, "INTERRUPTION_QUEUE").as_deref(), Some("platform-karpenter"));
-        assert_eq!(out.state.outputs["karpenter_interruption_queue"].value, json!("platform-karpenter"));
+        assert_eq!(out.state.outputs["karpenter_interruption_queue"].value.to_json(), json!("platform-karpenter"));
         let queue_arn = attr("aws_sqs_queue.karpenter_interruption", "arn");
         assert_eq!(statement("AllowInterruptionQueueActions")["Resource"], json!(queue_arn));
         for rule in ["health_event", "instance_rebalance", "instance_state_change", "spot_interruption"] {

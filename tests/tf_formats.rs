@@ -542,3 +542,148 @@ fn checkov_and_terraform_compliance_find_the_same_in_both_plans() {
     assert!(tf_lines.iter().any(|l| l.contains("terraform_data.gone")), "{tf_lines:?}");
     assert_eq!((iac_code, iac_lines), (tf_code, tf_lines), "terraform-compliance on iac's plan and on Terraform's");
 }
+
+/// Numbers beyond what a float64 holds, as outputs and in a resource.
+const NUMBERS_TF: &str = r#"variable "n" {
+  type    = number
+  default = 1
+}
+
+locals {
+  numbers = {
+    third = 1 / 3
+    neg   = -1 / 3
+    e30   = 1e30
+    small = 1e-30
+    sqrt2 = pow(2, 0.5)
+    exact = 18446744073709551617
+    n     = var.n
+  }
+}
+
+resource "terraform_data" "x" {
+  input = local.numbers
+}
+
+output "numbers" {
+  value = local.numbers
+}
+
+output "list" {
+  value = [1 / 3, 18446744073709551617, var.n]
+}
+
+output "stored" {
+  value = terraform_data.x.output
+}
+"#;
+
+/// Every number token of a JSON text (outside strings), as written.
+fn number_tokens(text: &str) -> Vec<String> {
+    let (mut out, mut in_string, mut escaped, mut token) = (Vec::new(), false, false, String::new());
+    for c in text.chars() {
+        if in_string {
+            (in_string, escaped) = (escaped || c != '"', !escaped && c == '\\');
+        } else if c == '"' {
+            in_string = true;
+        } else if c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E') {
+            token.push(c);
+            continue;
+        }
+        if !token.is_empty() {
+            out.push(std::mem::take(&mut token));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The JSON texts, read with exact numbers (a number that went through a
+/// float64 on either side is a different number here).
+fn exact(what: &str, text: &str) -> iac_core::json::Json {
+    iac_core::json::Json::parse(text.trim()).unwrap_or_else(|e| panic!("{what} is not JSON ({e}): {text}"))
+}
+
+/// `1/3`, `1e30`, `2^64 + 1`, `pow(2, 0.5)` and `-var n=1e999` in outputs
+/// and in a resource: state (iac's and Terraform's format), `output -json`,
+/// `show -json` of the plan and of state hold the digits Terraform writes,
+/// and the plan after apply is empty.
+#[test]
+fn numbers_keep_every_digit_terraform_writes() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("stack");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(dir.join("main.tf"), NUMBERS_TF).expect("main.tf");
+    let tf = Terraform { _tmp: tmp, dir };
+    tf.run(&["init", "-input=false"]).ok();
+    let s = Stack::files("numbers", &[("main.tf", NUMBERS_TF)]);
+    s.run(&["init"]).ok();
+
+    // Terraform takes 1e999 for a number variable (a finite number to it).
+    let var = "-var=n=1e999";
+    tf.run(&["plan", "-input=false", var, "-out=n.tfplan"]).ok();
+    s.run(&["plan", var, "-out=n.plan"]).ok();
+    let tf_plan = exact("terraform show -json of the plan", &tf.run(&["show", "-json", "n.tfplan"]).stdout);
+    let iac_plan = exact("iac show -json of the plan", &s.run(&["show", "-json", "n.plan"]).stdout);
+    assert_eq!(iac_plan["planned_values"]["outputs"], tf_plan["planned_values"]["outputs"], "planned outputs");
+    // Terraform records a -var as the text given ("1e999"); iac records the number.
+    assert_eq!(tf_plan["variables"]["n"]["value"], "1e999");
+    assert_eq!(iac_plan["variables"]["n"]["value"], iac_core::json::Json::Number("1e999".parse().unwrap()), "the plan's variable");
+    let after = |p: &iac_core::json::Json| p["resource_changes"].as_array().and_then(|c| c.first()).map(|c| c["change"]["after"]["input"].clone());
+    assert_eq!(after(&iac_plan), after(&tf_plan), "the resource's planned input");
+    tf.run(&["apply", "-input=false", "n.tfplan"]).ok();
+    s.run(&["apply", "n.plan"]).ok();
+
+    let tf_out = tf.run(&["output", "-json"]);
+    let iac_out = s.run(&["output", "-json"]);
+    iac_out.ok();
+    assert_eq!(number_tokens(&iac_out.stdout), number_tokens(&tf_out.stdout), "output -json writes the same numbers as Terraform:\n{}", iac_out.stdout);
+    assert!(iac_out.stdout.contains(&format!("1{}", "0".repeat(999))), "1e999 keeps its digits: {}", iac_out.stdout);
+    assert_eq!(exact("iac output -json", &iac_out.stdout), exact("terraform output -json", &tf_out.stdout));
+    let one = s.run(&["output", "-json", "list"]);
+    assert_eq!(exact("iac output -json list", &one.stdout), exact("terraform output -json list", &tf.run(&["output", "-json", "list"]).stdout));
+
+    let tf_show = exact("terraform show -json", &tf.run(&["show", "-json"]).stdout);
+    let iac_show = exact("iac show -json", &s.run(&["show", "-json"]).stdout);
+    assert_eq!(iac_show["values"]["outputs"], tf_show["values"]["outputs"], "show -json of state: outputs");
+    let values = |j: &iac_core::json::Json| {
+        let v = &j["values"]["root_module"]["resources"].as_array().expect("resources")[0]["values"];
+        (v["input"].clone(), v["output"].clone())
+    };
+    assert_eq!(values(&iac_show), values(&tf_show), "show -json of state: the resource's values");
+
+    let tf_state_text = std::fs::read_to_string(tf.dir.join("terraform.tfstate")).expect("terraform.tfstate");
+    let pull = s.run(&["state", "pull"]);
+    pull.ok();
+    let (tf_state, iac_state) = (exact("terraform.tfstate", &tf_state_text), exact("iac state pull", &pull.stdout));
+    assert_eq!(iac_state["outputs"], tf_state["outputs"], "state pull: outputs");
+    let attributes = |j: &iac_core::json::Json| {
+        j["resources"].as_array().expect("resources")[0]["instances"].as_array().expect("instances")[0]["attributes"]["input"].clone()
+    };
+    assert_eq!(attributes(&iac_state), attributes(&tf_state), "state pull: the resource's attributes");
+    let third = "0.33333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333335";
+    assert!(tf_state_text.contains(third), "what Terraform writes for 1/3");
+    for text in [&pull.stdout, &s.run(&["state", "pull", "-raw"]).stdout] {
+        assert!(text.contains(third) && text.contains("18446744073709551617") && text.contains("1000000000000000000000000000000"), "{text}");
+    }
+
+    // Read back from state, the same numbers plan nothing; Terraform agrees.
+    s.run(&["plan", "-detailed-exitcode", var]).expect_code(0);
+    tf.run(&["plan", "-input=false", "-detailed-exitcode", var]).expect_code(0);
+    // A number one digit away is a change.
+    s.run(&["plan", "-detailed-exitcode", "-var=n=1e998"]).expect_code(2);
+}
+
+/// `pow(2, 64)` is a float64 whose shortest form as Terraform writes it
+/// (`18446744073709550000`) reads back as its neighbour below: Terraform
+/// reports "inconsistent result" for it in `terraform_data`. iac writes a
+/// form that reads back as itself, so the plan after apply is empty.
+#[test]
+fn a_power_of_two_float64_reads_back_as_itself() {
+    let s = Stack::files("pow", &[("main.tf", "resource \"terraform_data\" \"x\" {\n  input = pow(2, 64)\n}\n\noutput \"o\" {\n  value = pow(2, 64)\n}\n")]);
+    s.run(&["init"]).ok();
+    s.run(&["apply", "-auto-approve"]).ok();
+    let out = s.run(&["output", "-json", "o"]);
+    assert_eq!(out.stdout.trim(), "18446744073709552000");
+    s.run(&["plan", "-detailed-exitcode"]).expect_code(0);
+}

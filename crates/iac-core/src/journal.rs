@@ -52,7 +52,29 @@ impl JournalEntry {
         serde_json::to_vec(self).expect("journal entry serializes")
     }
     pub fn decode(bytes: &[u8]) -> Result<JournalEntry, String> {
-        serde_json::from_slice(bytes).map_err(|e| format!("journal record is not valid: {e}"))
+        let invalid = |e: serde_json::Error| format!("journal record is not valid: {e}");
+        // serde reads an internally tagged enum through its own buffer, where
+        // a number is already a float64; the entries holding state are read
+        // straight from the record instead, so their numbers keep every
+        // digit (see `crate::json`).
+        #[derive(Deserialize)]
+        struct Op {
+            op: String,
+        }
+        #[derive(Deserialize)]
+        struct Put {
+            addr: InstanceAddr,
+            instance: InstanceState,
+        }
+        #[derive(Deserialize)]
+        struct Outputs {
+            outputs: BTreeMap<String, OutputState>,
+        }
+        match serde_json::from_slice::<Op>(bytes).map_err(invalid)?.op.as_str() {
+            "put" => serde_json::from_slice::<Put>(bytes).map(|p| JournalEntry::Put { addr: p.addr, instance: p.instance }).map_err(invalid),
+            "outputs" => serde_json::from_slice::<Outputs>(bytes).map(|o| JournalEntry::Outputs { outputs: o.outputs }).map_err(invalid),
+            _ => serde_json::from_slice(bytes).map_err(invalid),
+        }
     }
 }
 
@@ -224,6 +246,22 @@ mod tests {
             JournalEntry::Intent { addr: b.clone(), action: Action::Create, provider: ProviderAddr::new("terraform"), planned: Value::Null },
             JournalEntry::Put { addr: b, instance: inst("2") },
         ])
+    }
+
+    #[test]
+    fn records_keep_every_digit_of_numbers() {
+        let third = crate::Number::from(1).div(&crate::Number::from(3));
+        let v = Value::map([("n", Value::Number(third.clone())), ("big", Value::Number(crate::Number::parse("18446744073709551617").unwrap()))]);
+        let put = JournalEntry::Put {
+            addr: InstanceAddr::managed("terraform_data", "a"),
+            instance: InstanceState::from_value(ProviderAddr::new("terraform"), v.clone()),
+        };
+        let outputs = JournalEntry::Outputs { outputs: BTreeMap::from([("o".to_string(), OutputState { value: v, sensitive: false })]) };
+        for e in [put, outputs] {
+            let rec = encode_sequenced(&e.encode(), 1);
+            assert!(String::from_utf8_lossy(&rec).contains("18446744073709551617"));
+            assert_eq!(JournalEntry::decode(&rec), Ok(e));
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@
 pub mod address;
 pub mod backend;
 pub mod journal;
+pub mod json;
 pub mod number;
 pub mod path;
 pub mod plan;

@@ -556,6 +556,11 @@ impl Number {
         Some(Number::from_bigint(&i))
     }
 
+    /// Whether this is a float64 result (53 bits, what `pow` and friends give).
+    pub fn is_float64(&self) -> bool {
+        matches!(self.0, Repr::Float(_))
+    }
+
     pub fn is_finite(&self) -> bool {
         match &self.0 {
             Repr::Float(f) => f.is_finite(),

@@ -8,9 +8,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::address::{InstanceAddr, ProviderAddr, ResourceAddr};
 use crate::path::AttrPath;
-use crate::value::Value;
+use crate::value::{Number, Value};
 
-pub const STATE_FORMAT_VERSION: u32 = 1;
+/// Version 2 writes numbers exactly ([`crate::json`]); version 1 wrote
+/// every number that is not a 64-bit integer as its nearest float64, and is
+/// read back as such ([`State::from_bytes`]).
+pub const STATE_FORMAT_VERSION: u32 = 2;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -28,8 +31,10 @@ pub struct InstanceState {
     pub provider: ProviderAddr,
     #[serde(default)]
     pub schema_version: u64,
-    /// The object's attributes, without marks.
-    pub attributes: serde_json::Value,
+    /// The object's attributes, without marks, wholly known; kept as plain
+    /// JSON with exact numbers.
+    #[serde(with = "crate::json::plain")]
+    pub attributes: Value,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sensitive_paths: Vec<AttrPath>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -42,6 +47,18 @@ pub struct InstanceState {
     pub private: Option<serde_json::Value>,
 }
 
+/// Numbers as state format version 1 held them: 64-bit integers exactly,
+/// every other number as its nearest float64.
+fn float64_numbers(v: Value) -> Value {
+    match v {
+        Value::Number(n) if n.is_integer() && (n.to_i64().is_some() || n.to_i128().is_some_and(|i| u64::try_from(i).is_ok())) => Value::Number(n),
+        Value::Number(n) => Value::Number(Number::from_f64(n.to_f64())),
+        Value::List(items) => Value::List(items.into_iter().map(float64_numbers).collect()),
+        Value::Map(m) => Value::Map(m.into_iter().map(|(k, v)| (k, float64_numbers(v))).collect()),
+        other => other,
+    }
+}
+
 fn is_ready(s: &InstanceStatus) -> bool {
     *s == InstanceStatus::Ready
 }
@@ -49,7 +66,7 @@ fn is_ready(s: &InstanceStatus) -> bool {
 impl InstanceState {
     /// The attributes as a value with sensitive marks restored.
     pub fn value(&self) -> Value {
-        Value::from_json(&self.attributes).mark_paths(&self.sensitive_paths)
+        self.attributes.clone().mark_paths(&self.sensitive_paths)
     }
 
     /// Builds from a (wholly known) value, remembering where marks were.
@@ -58,7 +75,7 @@ impl InstanceState {
         InstanceState {
             provider,
             schema_version: 0,
-            attributes: plain.to_json(),
+            attributes: plain,
             sensitive_paths,
             dependencies: Vec::new(),
             create_before_destroy: false,
@@ -70,7 +87,9 @@ impl InstanceState {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OutputState {
-    pub value: serde_json::Value,
+    /// Without marks (`sensitive` says whether it is), wholly known.
+    #[serde(with = "crate::json::plain")]
+    pub value: Value,
     #[serde(default)]
     pub sensitive: bool,
 }
@@ -103,9 +122,21 @@ impl State {
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<State, String> {
-        let s: State = serde_json::from_slice(bytes).map_err(|e| format!("state is not valid: {e}"))?;
+        let mut s: State = serde_json::from_slice(bytes).map_err(|e| format!("state is not valid: {e}"))?;
         if s.version > STATE_FORMAT_VERSION {
             return Err(format!("state format version {} is newer than this iac understands ({})", s.version, STATE_FORMAT_VERSION));
+        }
+        if s.version < 2 {
+            // What version 1 wrote as a float64 comes back as that float64,
+            // which compares equal (at 53 bits) to the exact number the
+            // configuration still computes: no change is planned for it.
+            for inst in s.resources.values_mut() {
+                inst.attributes = float64_numbers(std::mem::take(&mut inst.attributes));
+            }
+            for out in s.outputs.values_mut() {
+                out.value = float64_numbers(std::mem::take(&mut out.value));
+            }
+            s.version = STATE_FORMAT_VERSION;
         }
         Ok(s)
     }

@@ -91,11 +91,11 @@ impl Value {
     /// `""` for the value itself, else a path such as `.a[0]`. Terraform's
     /// numbers are finite, and JSON (state, saved plans) cannot hold one, so
     /// callers refuse such a value rather than let it be written as null.
-    /// Numbers beyond a float64's range (`1e999`: finite for Terraform) are
-    /// refused too, as state's JSON numbers cannot hold them.
+    /// Numbers beyond a float64's range (`1e999`) are finite, as in
+    /// Terraform, and state holds every digit of them ([`crate::json`]).
     pub fn non_finite_path(&self) -> Option<String> {
         match self {
-            Value::Number(n) if !n.is_finite() || n.to_f64().is_infinite() => Some(String::new()),
+            Value::Number(n) if !n.is_finite() => Some(String::new()),
             Value::Sensitive(inner) => inner.non_finite_path(),
             Value::List(items) => items.iter().enumerate().find_map(|(i, v)| v.non_finite_path().map(|p| format!("[{i}]{p}"))),
             Value::Map(m) => m.iter().find_map(|(k, v)| {
@@ -231,7 +231,11 @@ impl Value {
         }
     }
 
-    /// Converts to JSON. Marks are dropped; unknown values become null.
+    /// Converts to serde_json's JSON, for providers and APIs that speak it.
+    /// Marks are dropped; unknown values become null; numbers beyond
+    /// 64-bit integers become their nearest float64 ([`Number::to_json`]).
+    /// State, saved plans and JSON outputs keep every digit through
+    /// [`crate::json`] instead.
     pub fn to_json(&self) -> serde_json::Value {
         match self {
             Value::Null | Value::Unknown => serde_json::Value::Null,
@@ -611,7 +615,7 @@ mod tests {
         let w = Value::map([("b c", Value::number(f64::NEG_INFINITY))]);
         assert_eq!(w.non_finite_path(), Some("[\"b c\"]".into()));
         let beyond = Value::Number(crate::Number::parse("1e999").unwrap());
-        assert_eq!(beyond.non_finite_path(), Some(String::new()), "state's JSON cannot hold it");
+        assert_eq!(beyond.non_finite_path(), None, "finite for Terraform, and state's JSON holds it");
     }
 
     use super::*;

@@ -123,7 +123,7 @@ async fn delete_one(run: &Run, change: &ResourceChange) -> Result<(), Diagnostic
         provider.delete(DeleteRequest {
             type_: addr.resource.type_.clone(),
             addr: addr.clone(),
-            prior: Value::from_json(&inst.attributes),
+            prior: inst.attributes.clone(),
             private: inst.private.clone(),
         }),
         span,

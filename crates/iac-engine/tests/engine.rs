@@ -101,7 +101,7 @@ resource "local_file" "index" {
             // Everything recorded exists on disk (nothing reported done is lost).
             for (addr, inst) in &recovered.resources {
                 if addr.resource.type_ == "local_file" {
-                    let f = inst.attributes["filename"].as_str().unwrap();
+                    let f = inst.attributes.get("filename").and_then(iac_core::Value::as_str).unwrap();
                     assert!(stack.join(f).exists() || std::path::Path::new(f).exists(), "budget {budget}: {addr} recorded but its file is missing");
                 }
             }
@@ -150,11 +150,11 @@ resource "mock_thing" "app" {
         let out = ops::apply(&stack, &env, p, 4).await.expect("apply");
         let configured = mock.configured_with.lock().unwrap().clone();
         assert_eq!(configured.len(), 1);
-        let cluster_id = out.state.resources[&"terraform_data.cluster".parse().unwrap()].attributes["id"].as_str().unwrap().to_string();
+        let cluster_id = out.state.resources[&"terraform_data.cluster".parse().unwrap()].attributes.to_json()["id"].as_str().unwrap().to_string();
         let want = format!("https://{cluster_id}:6443");
         assert_eq!(configured[0].get("endpoint").and_then(|v| v.as_str()), Some(want.as_str()));
         let app_state = &out.state.resources[&"mock_thing.app".parse().unwrap()];
-        assert_eq!(app_state.attributes["endpoint"], want.as_str());
+        assert_eq!(app_state.attributes.to_json()["endpoint"], want.as_str());
         // Through its provider, the object depends on the cluster: a destroy
         // must delete it before the cluster.
         let deps: Vec<String> = app_state.dependencies.iter().map(|d| d.to_string()).collect();
@@ -211,7 +211,7 @@ fn a_failed_update_keeps_the_object_and_is_retried_in_place() {
     rt().block_on(async {
         let stack = write_stack(tmp.path(), &stack_with(false));
         ops::apply(&stack, &env, plan(&stack, &env).await, 4).await.expect("create");
-        let id_before = ops::read_state(env.backend.as_ref()).await.unwrap().resources[&"mock_thing.x".parse().unwrap()].attributes["id"].clone();
+        let id_before = ops::read_state(env.backend.as_ref()).await.unwrap().resources[&"mock_thing.x".parse().unwrap()].attributes.to_json()["id"].clone();
 
         let stack = write_stack(tmp.path(), &stack_with(true));
         let p = plan(&stack, &env).await;
@@ -221,7 +221,7 @@ fn a_failed_update_keeps_the_object_and_is_retried_in_place() {
         let state = ops::read_state(env.backend.as_ref()).await.unwrap();
         let x = &state.resources[&"mock_thing.x".parse().unwrap()];
         assert_eq!(x.status, iac_core::state::InstanceStatus::Ready, "a failed update does not taint");
-        assert_eq!(x.attributes["id"], id_before, "the object is kept");
+        assert_eq!(x.attributes.to_json()["id"], id_before, "the object is kept");
         // Retried in place on the next run, never replaced.
         let again = plan(&stack, &env).await;
         let x_change = again.changes.iter().find(|c| c.addr.to_string() == "mock_thing.x").unwrap();
@@ -248,7 +248,7 @@ fn a_failed_applys_partial_object_is_stored() {
         let state = ops::read_state(env.backend.as_ref()).await.unwrap();
         let x = &state.resources[&addr];
         assert_eq!(x.status, iac_core::state::InstanceStatus::Tainted, "a failed create's object is tainted");
-        assert_eq!(x.attributes["id"], "m-partial");
+        assert_eq!(x.attributes.to_json()["id"], "m-partial");
         let again = plan(&stack, &env).await;
         assert_eq!(again.changes.iter().find(|c| c.addr == addr).map(|c| c.action), Some(Action::Replace), "the tainted object is replaced");
 
@@ -263,7 +263,7 @@ fn a_failed_applys_partial_object_is_stored() {
         let state = ops::read_state(env.backend.as_ref()).await.unwrap();
         let x = &state.resources[&addr];
         assert_eq!(x.status, iac_core::state::InstanceStatus::Ready, "a failed update does not taint");
-        assert_eq!(x.attributes["name"], "partial-update", "the partial object is stored");
+        assert_eq!(x.attributes.to_json()["name"], "partial-update", "the partial object is stored");
     });
 }
 
@@ -308,7 +308,7 @@ resource "mock_thing" "app" {
         }
         let state = ops::read_state(env.backend.as_ref()).await.unwrap();
         let t = &state.resources[&"data.mock_token.t".parse().unwrap()];
-        assert_eq!(t.attributes["value"], serde_json::Value::Null);
+        assert_eq!(t.attributes.to_json()["value"], serde_json::Value::Null);
         assert!(!plan(&stack, &env).await.has_changes(), "a fresh token is not a change");
     });
 }
@@ -374,7 +374,7 @@ resource "mock_thing" "attachment" {
 
         // `iac import` records them at once.
         let attachment: iac_core::address::InstanceAddr = "mock_thing.attachment".parse().unwrap();
-        let id = state.resources[&attachment].attributes["id"].as_str().unwrap().to_string();
+        let id = state.resources[&attachment].attributes.to_json()["id"].as_str().unwrap().to_string();
         ops::edit_state(&env, "test", |s| {
             s.resources.remove(&"mock_thing.attachment".parse().unwrap());
             Ok(())
@@ -464,7 +464,9 @@ fn moved_blocks_in_a_child_module_apply_in_every_instance() {
         let state = ops::read_state(env.backend.as_ref()).await.unwrap();
         ["a", "b"]
             .iter()
-            .map(|k| state.resources[&format!("module.net[\"{k}\"].terraform_data.{name}").parse().unwrap()].attributes["id"].as_str().unwrap().to_string())
+            .map(|k| {
+                state.resources[&format!("module.net[\"{k}\"].terraform_data.{name}").parse().unwrap()].attributes.to_json()["id"].as_str().unwrap().to_string()
+            })
             .collect()
     }
 }

@@ -263,7 +263,7 @@ fn data_sources_report_upstream_s_attributes() {
         let p = plan(&stack, &env).await;
         apply(&stack, &env, p).await;
         let state = iac_engine::ops::read_state(env.backend.as_ref()).await.unwrap();
-        let out = |n: &str| state.outputs[n].value.clone();
+        let out = |n: &str| state.outputs[n].value.to_json();
         assert_eq!(out("ami"), serde_json::json!(["String", "ami-0123456789abcdef0", 1, "arn:aws:ssm:us-east-1:123456789012:parameter/conformance/ami"]));
         assert_eq!(out("secret"), serde_json::json!(["SecureString", "", "hunter2", true]));
         assert_eq!(out("token"), serde_json::json!(["AWS", "conformance-password", "2030-01-01T00:00:00Z", "us-east-1"]));

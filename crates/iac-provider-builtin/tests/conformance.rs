@@ -83,7 +83,7 @@ impl Stack {
 
     async fn attrs(&self, addr: &str) -> serde_json::Value {
         let state = ops::read_state(self.env.backend.as_ref()).await.unwrap();
-        state.resources.iter().find(|(a, _)| a.to_string() == addr).map(|(_, i)| i.attributes.clone()).unwrap_or_else(|| panic!("{addr} is not in state"))
+        state.resources.iter().find(|(a, _)| a.to_string() == addr).map(|(_, i)| i.attributes.to_json()).unwrap_or_else(|| panic!("{addr} is not in state"))
     }
 
     /// Forgets `addr`, imports it by `id`, and checks that the next plan is empty.
@@ -106,7 +106,7 @@ impl Stack {
         let addr = addr.to_string();
         ops::edit_state(&self.env, "test: put", move |s| {
             let inst = s.resources.iter_mut().find(|(a, _)| a.to_string() == addr).map(|(_, i)| i).expect("in state");
-            inst.attributes = attributes;
+            inst.attributes = iac_core::Value::from_json(&attributes);
             Ok(())
         })
         .await

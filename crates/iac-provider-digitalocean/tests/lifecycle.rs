@@ -195,7 +195,7 @@ fn auto_upgrades_are_not_drift_and_import_adopts_by_id() {
         iac_engine::ops::import(&st2, &env2, "digitalocean_kubernetes_cluster.c".parse().unwrap(), id.clone(), Vec::new()).await.expect("import");
         let state = iac_engine::ops::read_state(env2.backend.as_ref()).await.unwrap();
         let inst = &state.resources[&"digitalocean_kubernetes_cluster.c".parse().unwrap()];
-        assert_eq!(inst.attributes["id"], id.as_str());
+        assert_eq!(inst.attributes.to_json()["id"], id.as_str());
         let p = plan(&st2, &env2).await;
         assert!(changes(&p).is_empty(), "{:?}", changes(&p));
         assert_contract(&h);

@@ -148,7 +148,7 @@ fn rv(o: &Json) -> u64 {
 
 async fn output(env: &iac_engine::ops::Env, name: &str) -> Json {
     let state = iac_engine::ops::read_state(env.backend.as_ref()).await.expect("the state reads");
-    state.outputs.get(name).map(|o| o.value.clone()).unwrap_or(Json::Null)
+    state.outputs.get(name).map(|o| o.value.to_json()).unwrap_or(Json::Null)
 }
 
 /// Merges fault rules into the running simulator.

@@ -92,7 +92,7 @@ fn wait_conditions_and_field_patterns_hold_after_apply() {
         let env = common::env(tmp.path());
         converge(&st, &env).await;
         let state = iac_engine::ops::read_state(env.backend.as_ref()).await.unwrap();
-        let obj = &state.resources.values().next().unwrap().attributes["object"];
+        let obj = &state.resources.values().next().unwrap().attributes.to_json()["object"];
         assert_eq!(obj["status"]["availableReplicas"], 2, "the state holds the object as it was when the wait ended");
 
         let tmp = tempfile::tempdir().unwrap();

@@ -179,8 +179,8 @@ pub fn json(stacks: &[StackDrift<'_>]) -> Json {
                         json!({
                             "path": p.to_string(),
                             "path_steps": p.to_json(),
-                            "before": crate::json::redact(&b),
-                            "after": crate::json::redact(&a),
+                            "before": crate::json::redact(&b).to_serde_json(),
+                            "after": crate::json::redact(&a).to_serde_json(),
                             "sensitive": sensitive,
                         })
                     }).collect::<Vec<_>>(),

@@ -12,10 +12,19 @@
 use std::collections::BTreeMap;
 
 use iac_core::address::{InstanceAddr, InstanceKey, Mode, ModulePath};
+use iac_core::json::{Json, Map};
 use iac_core::plan::{Action, Plan, ResourceChange};
 use iac_core::state::State;
 use iac_core::Value;
-use serde_json::{json, Map, Value as Json};
+
+/// `serde_json::json!` for literals, as an exact document. A document
+/// cannot be interpolated into one (it is not `Serialize`), so no value
+/// goes through serde_json's float64s on the way.
+macro_rules! json {
+    ($($t:tt)+) => {
+        Json::from(serde_json::json!($($t)+))
+    };
+}
 
 use iac_lang::tfconfig::provider_full_name;
 
@@ -45,7 +54,7 @@ fn plain(v: &Value, o: Options) -> Json {
         Value::Sensitive(_) => Json::Null,
         Value::List(items) => Json::Array(items.iter().map(|x| plain(x, o)).collect()),
         Value::Map(m) => Json::Object(m.iter().map(|(k, x)| (k.clone(), plain(x, o))).collect()),
-        other => other.to_json(),
+        other => Json::from_value(other),
     }
 }
 
@@ -61,7 +70,7 @@ fn omit_unknowns(v: &Value, o: Options) -> Option<Json> {
         }
         Value::List(items) => Some(Json::Array(items.iter().map(|x| omit_unknowns(x, o).unwrap_or(Json::Null)).collect())),
         Value::Map(m) => Some(Json::Object(m.iter().filter_map(|(k, x)| omit_unknowns(x, o).map(|j| (k.clone(), j))).collect())),
-        other => Some(other.to_json()),
+        other => Some(Json::from_value(other)),
     }
 }
 
@@ -108,8 +117,8 @@ pub fn type_json(v: &Json) -> Json {
         Json::Bool(_) => json!("bool"),
         Json::Number(_) => json!("number"),
         Json::String(_) => json!("string"),
-        Json::Array(items) => json!(["tuple", items.iter().map(type_json).collect::<Vec<_>>()]),
-        Json::Object(m) => json!(["object", m.iter().map(|(k, x)| (k.clone(), type_json(x))).collect::<Map<_, _>>()]),
+        Json::Array(items) => Json::Array(vec![json!("tuple"), Json::Array(items.iter().map(type_json).collect())]),
+        Json::Object(m) => Json::Array(vec![json!("object"), Json::Object(m.iter().map(|(k, x)| (k.clone(), type_json(x))).collect())]),
     }
 }
 
@@ -136,7 +145,7 @@ fn order_key(a: &InstanceAddr) -> (&ModulePath, bool, &str, &str, &InstanceKey) 
 }
 
 /// The head of a resource object (address through provider_name).
-fn resource_head(addr: &InstanceAddr, provider: &str) -> Map<String, Json> {
+fn resource_head(addr: &InstanceAddr, provider: &str) -> Map {
     let mut o = Map::new();
     o.insert("address".into(), json!(addr.to_string()));
     o.insert("mode".into(), json!(mode(addr)));
@@ -161,7 +170,7 @@ fn module_tree(resources: Vec<(InstanceAddr, Json)>) -> Json {
             by_module.entry(p.clone()).or_default();
         }
     }
-    fn build(path: &ModulePath, by_module: &mut BTreeMap<ModulePath, Vec<(InstanceAddr, Json)>>) -> Map<String, Json> {
+    fn build(path: &ModulePath, by_module: &mut BTreeMap<ModulePath, Vec<(InstanceAddr, Json)>>) -> Map {
         let mut o = Map::new();
         let mut rs = by_module.remove(path).unwrap_or_default();
         rs.sort_by(|a, b| order_key(&a.0).cmp(&order_key(&b.0)));
@@ -209,12 +218,17 @@ fn state_values(state: &State, sources: &BTreeMap<String, String>, o: Options) -
         .collect();
     let mut values = Map::new();
     if !state.outputs.is_empty() {
-        let outputs: Map<String, Json> = state
+        let outputs: Map = state
             .outputs
             .iter()
             .map(|(k, out)| {
-                let value = if out.sensitive && !o.show_sensitive { Json::Null } else { out.value.clone() };
-                (k.clone(), json!({"sensitive": out.sensitive, "value": value, "type": type_json(&out.value)}))
+                let whole = Json::from_value(&out.value);
+                let mut j = Map::new();
+                let type_ = type_json(&whole);
+                j.insert("sensitive".into(), Json::Bool(out.sensitive));
+                j.insert("value".into(), if out.sensitive && !o.show_sensitive { Json::Null } else { whole });
+                j.insert("type".into(), type_);
+                (k.clone(), Json::Object(j))
             })
             .collect();
         values.insert("outputs".into(), Json::Object(outputs));
@@ -245,7 +259,7 @@ fn change_json(c: &ResourceChange, o: Options) -> Json {
     ch.insert("before_sensitive".into(), sensitive_as_bool(&c.before));
     ch.insert("after_sensitive".into(), sensitive_as_bool(&c.after));
     if !c.replace_paths.is_empty() {
-        ch.insert("replace_paths".into(), Json::Array(c.replace_paths.iter().map(|p| p.to_json()).collect()));
+        ch.insert("replace_paths".into(), Json::Array(c.replace_paths.iter().map(|p| Json::from(p.to_json())).collect()));
     }
     if let Some(id) = &c.import_id {
         ch.insert("importing".into(), json!({ "id": id }));
@@ -315,6 +329,10 @@ pub fn plan_json(plan: &Plan, o: Options) -> Json {
             planned.remove(&c.addr);
             continue;
         }
+        // As Terraform: a forgotten object keeps its prior values here.
+        if c.action == Action::Forget {
+            continue;
+        }
         let schema_version = plan.prior_state.resources.get(&c.addr).map_or(0, |i| i.schema_version);
         let mut r = resource_head(&c.addr, &provider_full_name(&c.provider.name, sources));
         r.insert("schema_version".into(), json!(schema_version));
@@ -323,16 +341,12 @@ pub fn plan_json(plan: &Plan, o: Options) -> Json {
         planned.insert(c.addr.clone(), Json::Object(r));
     }
     let mut planned_values = Map::new();
-    let planned_outputs: Map<String, Json> = plan
+    let planned_outputs: Map = plan
         .outputs
         .iter()
         .filter(|out| out.action != Action::Delete)
         .map(|out| {
             let sensitive = out.sensitive || out.after.contains_sensitive();
-        // As Terraform: a forgotten object keeps its prior values here.
-        if c.action == Action::Forget {
-            continue;
-        }
             let mut j = Map::new();
             j.insert("sensitive".into(), json!(sensitive));
             if out.after.is_wholly_known() {
@@ -348,7 +362,7 @@ pub fn plan_json(plan: &Plan, o: Options) -> Json {
     }
     planned_values.insert("root_module".into(), module_tree(planned.into_iter().collect()));
 
-    let output_changes: Map<String, Json> = plan
+    let output_changes: Map = plan
         .outputs
         .iter()
         .map(|out| {
@@ -395,7 +409,10 @@ pub fn plan_json(plan: &Plan, o: Options) -> Json {
     j.insert("format_version".into(), json!("1.2"));
     j.insert("terraform_version".into(), json!(terraform_version()));
     if !plan.variables.is_empty() {
-        j.insert("variables".into(), Json::Object(plan.variables.iter().map(|(k, v)| (k.clone(), json!({ "value": plain(v, o) }))).collect()));
+        j.insert(
+            "variables".into(),
+            Json::Object(plan.variables.iter().map(|(k, v)| (k.clone(), Json::Object(Map::from_iter([("value", plain(v, o))])))).collect()),
+        );
     }
     j.insert("planned_values".into(), Json::Object(planned_values));
     if !drift.is_empty() {
@@ -416,14 +433,14 @@ pub fn plan_json(plan: &Plan, o: Options) -> Json {
             }
             _ if out.after.is_wholly_known() => {
                 let (v, marked) = out.after.clone().unmark_deep_collapse();
-                prior.outputs.insert(out.name.clone(), iac_core::state::OutputState { value: v.to_json(), sensitive: out.sensitive || marked });
+                prior.outputs.insert(out.name.clone(), iac_core::state::OutputState { value: v, sensitive: out.sensitive || marked });
             }
             _ => {}
         }
     }
     j.insert("prior_state".into(), state_json(&prior, sources, o));
     if let Some(c) = &plan.configuration {
-        let mut c = c.clone();
+        let mut c = Json::from(c.clone());
         if !o.show_sensitive {
             if let Some(root) = c.get_mut("root_module") {
                 redact_sensitive_defaults(root);
@@ -432,7 +449,7 @@ pub fn plan_json(plan: &Plan, o: Options) -> Json {
         j.insert("configuration".into(), c);
     }
     if !plan.relevant_attributes.is_empty() {
-        j.insert("relevant_attributes".into(), Json::Array(plan.relevant_attributes.clone()));
+        j.insert("relevant_attributes".into(), Json::Array(plan.relevant_attributes.iter().cloned().map(Json::from).collect()));
     }
     if !plan.checks.is_empty() {
         j.insert("checks".into(), Json::Array(plan.checks.iter().map(check_json).collect()));
@@ -447,7 +464,7 @@ pub fn plan_json(plan: &Plan, o: Options) -> Json {
 /// One `check` block's result as Terraform's plan JSON has it.
 fn check_json(c: &iac_core::plan::CheckResult) -> Json {
     let display = |module: &str| if module.is_empty() { format!("check.{}", c.name) } else { format!("{module}.check.{}", c.name) };
-    let mut address = serde_json::Map::new();
+    let mut address = Map::new();
     address.insert("kind".into(), json!("check"));
     if !c.module.is_empty() {
         address.insert("module".into(), json!(c.module));
@@ -458,12 +475,12 @@ fn check_json(c: &iac_core::plan::CheckResult) -> Json {
         .instances
         .iter()
         .map(|i| {
-            let mut a = serde_json::Map::new();
+            let mut a = Map::new();
             if !i.module.is_empty() {
                 a.insert("module".into(), json!(i.module));
             }
             a.insert("to_display".into(), json!(display(&i.module)));
-            let mut inst = serde_json::Map::new();
+            let mut inst = Map::new();
             inst.insert("address".into(), Json::Object(a));
             inst.insert("status".into(), json!(i.status));
             if !i.problems.is_empty() {
@@ -472,7 +489,11 @@ fn check_json(c: &iac_core::plan::CheckResult) -> Json {
             Json::Object(inst)
         })
         .collect();
-    json!({"address": Json::Object(address), "status": c.status, "instances": instances})
+    let mut check = Map::new();
+    check.insert("address".into(), Json::Object(address));
+    check.insert("status".into(), json!(c.status));
+    check.insert("instances".into(), Json::Array(instances));
+    Json::Object(check)
 }
 
 #[cfg(test)]

@@ -10,10 +10,17 @@
 use std::collections::BTreeMap;
 
 use iac_core::address::{InstanceAddr, InstanceKey, Mode, ModulePath, ProviderAddr, ResourceAddr};
+use iac_core::json::{Json, Map};
 use iac_core::path::{AttrPath, PathStep};
 use iac_core::schema::AttrType;
 use iac_core::state::{InstanceState, InstanceStatus, OutputState, State, STATE_FORMAT_VERSION};
-use serde_json::{json, Map, Value as Json};
+
+/// `serde_json::json!` for literals, as an exact document (see `json.rs`).
+macro_rules! json {
+    ($($t:tt)+) => {
+        Json::from(serde_json::json!($($t)+))
+    };
+}
 
 use crate::json::{terraform_version, type_json};
 use iac_engine::providers::Registry;
@@ -49,7 +56,7 @@ fn path_from_json(j: &Json) -> Option<AttrPath> {
         "get_attr" => Some(PathStep::Attr(s["value"].as_str()?.to_string())),
         "index" => match &s["value"]["value"] {
             Json::String(k) => Some(PathStep::Key(k.clone())),
-            Json::Number(n) => Some(PathStep::Index(n.as_u64()? as usize)),
+            n @ Json::Number(_) => Some(PathStep::Index(n.as_u64()? as usize)),
             _ => None,
         },
         _ => None,
@@ -85,13 +92,15 @@ fn provider_from_string(s: &str) -> Result<ProviderAddr, String> {
 
 /// The state in Terraform's format version 4.
 pub fn to_v4(state: &State, sources: &BTreeMap<String, String>, registry: &Registry) -> Json {
-    let outputs: Map<String, Json> = state
+    let outputs: Map = state
         .outputs
         .iter()
         .map(|(k, o)| {
             let mut j = Map::new();
-            j.insert("value".into(), o.value.clone());
-            j.insert("type".into(), type_json(&o.value));
+            let value = Json::from_value(&o.value);
+            let type_ = type_json(&value);
+            j.insert("value".into(), value);
+            j.insert("type".into(), type_);
             if o.sensitive {
                 j.insert("sensitive".into(), json!(true));
             }
@@ -135,12 +144,13 @@ pub fn to_v4(state: &State, sources: &BTreeMap<String, String>, registry: &Regis
                         i.insert("status".into(), json!("tainted"));
                     }
                     i.insert("schema_version".into(), json!(inst.schema_version));
-                    let mut attrs = inst.attributes.clone();
+                    let mut attrs = Json::from_value(&inst.attributes);
                     if let Json::Object(m) = &mut attrs {
                         for d in &dynamic {
                             if let Some(v) = m.get_mut(d) {
                                 if !v.is_null() {
-                                    *v = json!({"value": v.clone(), "type": type_json(v)});
+                                    let type_ = type_json(v);
+                                    *v = Json::Object(Map::from_iter([("value", std::mem::take(v)), ("type", type_)]));
                                 }
                             }
                         }
@@ -148,7 +158,7 @@ pub fn to_v4(state: &State, sources: &BTreeMap<String, String>, registry: &Regis
                     i.insert("attributes".into(), attrs);
                     i.insert("sensitive_attributes".into(), Json::Array(inst.sensitive_paths.iter().map(path_json).collect()));
                     // Terraform's private data is the provider's opaque bytes (base64); iac's own notes stay out.
-                    if let Some(Json::String(p)) = &inst.private {
+                    if let Some(serde_json::Value::String(p)) = &inst.private {
                         i.insert("private".into(), json!(p));
                     }
                     if !inst.dependencies.is_empty() {
@@ -166,14 +176,14 @@ pub fn to_v4(state: &State, sources: &BTreeMap<String, String>, registry: &Regis
             Json::Object(r)
         })
         .collect();
-    json!({
-        "version": 4,
-        "terraform_version": terraform_version(),
-        "serial": state.serial,
-        "lineage": state.lineage,
-        "outputs": outputs,
-        "resources": resources,
-    })
+    let mut j = Map::new();
+    j.insert("version".into(), json!(4));
+    j.insert("terraform_version".into(), json!(terraform_version()));
+    j.insert("serial".into(), json!(state.serial));
+    j.insert("lineage".into(), json!(state.lineage));
+    j.insert("outputs".into(), Json::Object(outputs));
+    j.insert("resources".into(), Json::Array(resources));
+    Json::Object(j)
 }
 
 fn parse_module(s: &str) -> Result<ModulePath, String> {
@@ -186,7 +196,7 @@ fn parse_module(s: &str) -> Result<ModulePath, String> {
 
 /// Reads Terraform's state format version 4 (or iac's own snapshot format).
 pub fn from_v4(bytes: &[u8], registry: &Registry) -> Result<State, String> {
-    let j: Json = serde_json::from_slice(bytes).map_err(|e| format!("the state is not JSON: {e}"))?;
+    let j = Json::from_slice(bytes).map_err(|e| format!("the state is not JSON: {e}"))?;
     match j["version"].as_u64() {
         Some(4) => {}
         Some(v) if v as u32 <= STATE_FORMAT_VERSION && j.get("resources").is_some_and(Json::is_object) => return State::from_bytes(bytes),
@@ -197,7 +207,7 @@ pub fn from_v4(bytes: &[u8], registry: &Registry) -> Result<State, String> {
     let mut state = State::new(lineage);
     state.serial = j["serial"].as_u64().unwrap_or(0);
     for (k, o) in j["outputs"].as_object().into_iter().flatten() {
-        state.outputs.insert(k.clone(), OutputState { value: o["value"].clone(), sensitive: o["sensitive"].as_bool().unwrap_or(false) });
+        state.outputs.insert(k.clone(), OutputState { value: o["value"].to_value(), sensitive: o["sensitive"].as_bool().unwrap_or(false) });
     }
     for r in j["resources"].as_array().into_iter().flatten() {
         let module = parse_module(r["module"].as_str().unwrap_or(""))?;
@@ -215,7 +225,7 @@ pub fn from_v4(bytes: &[u8], registry: &Registry) -> Result<State, String> {
                 return Err(format!("{raddr} has a deposed object: finish or undo Terraform's interrupted replacement first"));
             }
             let key = match &i["index_key"] {
-                Json::Number(n) => InstanceKey::Int(n.as_i64().ok_or("a fractional index_key")?),
+                n @ Json::Number(_) => InstanceKey::Int(n.as_i64().ok_or("a fractional index_key")?),
                 Json::String(s) => InstanceKey::Str(s.clone()),
                 _ => InstanceKey::None,
             };
@@ -241,12 +251,12 @@ pub fn from_v4(bytes: &[u8], registry: &Registry) -> Result<State, String> {
             let inst = InstanceState {
                 provider: provider.clone(),
                 schema_version: i["schema_version"].as_u64().unwrap_or(0),
-                attributes,
+                attributes: attributes.to_value(),
                 sensitive_paths: i["sensitive_attributes"].as_array().into_iter().flatten().filter_map(path_from_json).collect(),
                 dependencies,
                 create_before_destroy: i["create_before_destroy"].as_bool().unwrap_or(false),
                 status: if i["status"] == "tainted" { InstanceStatus::Tainted } else { InstanceStatus::Ready },
-                private: i["private"].as_str().map(|p| json!(p)),
+                private: i["private"].as_str().map(|p| serde_json::Value::String(p.to_string())),
             };
             state.resources.insert(raddr.instance(key), inst);
         }

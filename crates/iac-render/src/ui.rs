@@ -371,7 +371,7 @@ pub fn plan_lines(plan: &Plan, refreshed: bool, now: &str) -> Vec<String> {
         // Every managed object state held, including those refresh found gone.
         let mut held: BTreeMap<&InstanceAddr, Option<String>> = BTreeMap::new();
         for (addr, inst) in plan.prior_state.resources.iter().filter(|(a, _)| a.resource.mode == Mode::Managed) {
-            held.insert(addr, inst.attributes.get("id").and_then(Json::as_str).filter(|s| !s.is_empty()).map(str::to_string));
+            held.insert(addr, inst.attributes.get("id").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string));
         }
         for d in plan.drift.iter().filter(|d| d.action == Action::Delete) {
             held.entry(&d.addr).or_insert_with(|| object_id(&d.before).map(str::to_string));
@@ -408,12 +408,14 @@ pub fn outputs<'a>(values: impl IntoIterator<Item = (&'a String, &'a Value)>, no
     let mut sorted: BTreeMap<&str, Json> = BTreeMap::new();
     for (name, v) in values {
         let sensitive = matches!(v, Value::Sensitive(_));
-        let plain = v.clone().unmark_deep().0.to_json();
+        // The UI's lines are serde_json documents: numbers beyond 64-bit
+        // integers are float64s here (state and `output -json` are exact).
+        let plain = iac_core::json::Json::from_value(&v.clone().unmark_deep().0);
         let mut o = Map::new();
         o.insert("sensitive".into(), json!(sensitive));
-        o.insert("type".into(), crate::json::type_json(&plain));
+        o.insert("type".into(), crate::json::type_json(&plain).to_serde_json());
         if !sensitive {
-            o.insert("value".into(), plain);
+            o.insert("value".into(), plain.to_serde_json());
         }
         sorted.insert(name, Json::Object(o));
     }

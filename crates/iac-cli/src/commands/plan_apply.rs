@@ -174,18 +174,22 @@ pub async fn plan(ctx: &Ctx, p: PlanArgs, out: Option<PathBuf>, detailed: bool, 
         }
         Format::Json if stacks.len() == 1 => {
             if let Ok((_, o)) = &stacks[0].result {
-                outln!("{}", serde_json::to_string_pretty(&iac_render::json::plan_json(&o.plan, Default::default())).unwrap_or_default());
+                outln!("{}", iac_render::json::plan_json(&o.plan, Default::default()).to_text_pretty());
             }
         }
         Format::Json => {
-            let items: Vec<serde_json::Value> = stacks
+            use iac_core::json::{Json, Map};
+            let items: Vec<Json> = stacks
                 .iter()
-                .map(|s| match &s.result {
-                    Ok((_, o)) => serde_json::json!({"stack": s.name, "plan": iac_render::json::plan_json(&o.plan, Default::default())}),
-                    Err(e) => serde_json::json!({"stack": s.name, "error": e.to_string()}),
+                .map(|s| {
+                    let (k, v) = match &s.result {
+                        Ok((_, o)) => ("plan", iac_render::json::plan_json(&o.plan, Default::default())),
+                        Err(e) => ("error", Json::String(e.to_string())),
+                    };
+                    Json::Object(Map::from_iter([("stack", Json::String(s.name.clone())), (k, v)]))
                 })
                 .collect();
-            outln!("{}", serde_json::to_string_pretty(&serde_json::json!({"stacks": items})).unwrap_or_default());
+            outln!("{}", Json::Object(Map::from_iter([("stacks", Json::Array(items))])).to_text_pretty());
         }
         Format::Human => {
             let mut stdout = crate::out::Buffered::new();

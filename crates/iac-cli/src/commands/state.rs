@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use iac_core::address::{InstanceAddr, Target};
+use iac_core::json::{Json, Map};
 use iac_engine::ops;
 use iac_engine::EngineError;
 use iac_render::human::{inline, render_plan, Style};
@@ -34,7 +35,7 @@ pub async fn show(ctx: &Ctx, json: Option<iac_render::json::Options>, file: Opti
         };
         if let Some(opts) = json {
             // One line, as Terraform prints it.
-            outln!("{}", serde_json::to_string(&iac_render::json::plan_json(&plan, opts)).unwrap_or_default());
+            outln!("{}", iac_render::json::plan_json(&plan, opts).to_text());
         } else {
             out!("{}", render_plan(&plan, Style { color: ctx.color }));
         }
@@ -45,7 +46,7 @@ pub async fn show(ctx: &Ctx, json: Option<iac_render::json::Options>, file: Opti
         Err(c) => return c,
     };
     if let Some(opts) = json {
-        outln!("{}", serde_json::to_string(&iac_render::json::state_json(&state, &provider_sources(ctx), opts)).unwrap_or_default());
+        outln!("{}", iac_render::json::state_json(&state, &provider_sources(ctx), opts).to_text());
         return 0;
     }
     if state.is_empty() {
@@ -60,7 +61,7 @@ pub async fn show(ctx: &Ctx, json: Option<iac_render::json::Options>, file: Opti
     if !state.outputs.is_empty() {
         outln!("Outputs:\n");
         for (k, o) in &state.outputs {
-            let v = iac_core::Value::from_json(&o.value).mark_if(o.sensitive);
+            let v = o.value.clone().mark_if(o.sensitive);
             outln!("{k} = {}", inline(&v, 0));
         }
     }
@@ -80,30 +81,35 @@ pub async fn output(ctx: &Ctx, json: bool, raw: bool, name: Option<String>) -> u
             };
             if raw {
                 match &o.value {
-                    serde_json::Value::String(s) => out!("{s}"),
-                    serde_json::Value::Number(_) | serde_json::Value::Bool(_) => out!("{}", o.value),
+                    iac_core::Value::String(s) => out!("{s}"),
+                    iac_core::Value::Number(n) => out!("{n}"),
+                    iac_core::Value::Bool(b) => out!("{b}"),
                     _ => {
                         ctx.reporter.error("-raw works only for strings, numbers and bools; use -json");
                         return 1;
                     }
                 }
             } else if json {
-                outln!("{}", o.value);
+                outln!("{}", Json::from_value(&o.value).to_text());
             } else {
-                outln!("{}", inline(&iac_core::Value::from_json(&o.value).mark_if(o.sensitive && !raw), 0));
+                outln!("{}", inline(&o.value.clone().mark_if(o.sensitive && !raw), 0));
             }
         }
         None => {
             if json {
-                let all: serde_json::Map<String, serde_json::Value> = state
+                let all: Map = state
                     .outputs
                     .iter()
-                    .map(|(k, o)| (k.clone(), serde_json::json!({"sensitive": o.sensitive, "type": iac_render::json::type_json(&o.value), "value": o.value})))
+                    .map(|(k, o)| {
+                        let value = Json::from_value(&o.value);
+                        let type_ = iac_render::json::type_json(&value);
+                        (k.clone(), Json::Object(Map::from_iter([("sensitive", Json::Bool(o.sensitive)), ("type", type_), ("value", value)])))
+                    })
                     .collect();
-                outln!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
+                outln!("{}", Json::Object(all).to_text_pretty());
             } else {
                 for (k, o) in &state.outputs {
-                    outln!("{k} = {}", inline(&iac_core::Value::from_json(&o.value).mark_if(o.sensitive), 0));
+                    outln!("{k} = {}", inline(&o.value.clone().mark_if(o.sensitive), 0));
                 }
             }
         }
@@ -176,7 +182,7 @@ pub async fn state(ctx: &Ctx, cmd: StateCommand) -> u8 {
                 }
                 Ok(s) => {
                     let v4 = iac_render::tfstate::to_v4(&s, &provider_sources(ctx), &env.registry);
-                    outln!("{}", serde_json::to_string_pretty(&v4).unwrap_or_default());
+                    outln!("{}", v4.to_text_pretty());
                     0
                 }
                 Err(e) => ctx.fail(&e, None),

@@ -50,7 +50,7 @@ pub async fn drift(loaded: &Loaded, env: &Env, vars: Vec<CliVar>, parallelism: u
     for (addr, inst) in &outcome.plan.prior_state.resources {
         if addr.resource.mode == Mode::Managed {
             managed_types.insert(addr.resource.type_.clone());
-            known_ids.add(&addr.resource.type_, &inst.attributes);
+            known_ids.add(&addr.resource.type_, &inst.attributes.to_json());
         }
     }
     for d in &outcome.plan.drift {

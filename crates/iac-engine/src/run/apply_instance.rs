@@ -108,10 +108,10 @@ impl Run {
         }
         let mut config = config;
         if let (Some(pr), IgnoreChanges::Paths(paths)) = (&prior, &w.res.lifecycle.ignore_changes) {
-            config = keep_ignored(config, &Value::from_json(&pr.attributes), paths);
+            config = keep_ignored(config, &pr.attributes, paths);
         }
         let replacing = change.action == Action::Replace;
-        let prior_for_plan = if replacing { None } else { prior.as_ref().map(|p| Value::from_json(&p.attributes)) };
+        let prior_for_plan = if replacing { None } else { prior.as_ref().map(|p| p.attributes.clone()) };
         let fin = p
             .plan_change(PlanChangeRequest {
                 type_: w.res.type_.clone(),
@@ -134,7 +134,7 @@ impl Run {
                 p.delete(iac_core::provider::DeleteRequest {
                     type_: w.res.type_.clone(),
                     addr: addr.clone(),
-                    prior: Value::from_json(&pr.attributes),
+                    prior: pr.attributes.clone(),
                     private: pr.private.clone(),
                 })
                 .await
@@ -188,7 +188,7 @@ impl Run {
                 p.delete(iac_core::provider::DeleteRequest {
                     type_: w.res.type_.clone(),
                     addr: addr.clone(),
-                    prior: Value::from_json(&pr.attributes),
+                    prior: pr.attributes.clone(),
                     private: pr.private.clone(),
                 })
                 .await

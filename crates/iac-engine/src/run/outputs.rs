@@ -27,7 +27,7 @@ pub fn output_states(outputs: &iac_core::ValueMap) -> BTreeMap<String, OutputSta
         .filter(|(_, v)| v.is_wholly_known() && !v.is_null())
         .map(|(k, v)| {
             let sensitive = v.contains_sensitive();
-            (k.clone(), OutputState { value: v.to_json(), sensitive })
+            (k.clone(), OutputState { value: v.clone().unmark_deep().0, sensitive })
         })
         .collect()
 }
@@ -35,7 +35,7 @@ pub fn output_states(outputs: &iac_core::ValueMap) -> BTreeMap<String, OutputSta
 /// How a plan changes the root outputs: `now` against those in the
 /// refreshed state (a destroy plan deletes them all).
 pub fn output_changes(now: &iac_core::ValueMap, refreshed: &State, mode: PlanMode) -> Vec<OutputChange> {
-    let recorded = |o: &OutputState| Value::from_json(&o.value).mark_if(o.sensitive);
+    let recorded = |o: &OutputState| o.value.clone().mark_if(o.sensitive);
     let deleted = |name: &String, o: &OutputState| OutputChange {
         name: name.clone(),
         action: Action::Delete,

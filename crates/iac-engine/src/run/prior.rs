@@ -88,7 +88,8 @@ impl Run {
                 source_provider: pr.provider.name.clone(),
                 source_type: from.resource.type_.clone(),
                 source_schema_version,
-                source_state: pr.attributes.clone(),
+                // The provider protocol carries serde_json values.
+                source_state: pr.attributes.to_json(),
                 source_private: pr.private.clone(),
                 target_type: w.res.type_.clone(),
             })
@@ -108,7 +109,7 @@ impl Run {
     /// manages is drift. None: the object is gone.
     async fn refresh(&self, w: &InstanceWork<'_>, p: &dyn Provider, pr: &InstanceState) -> Result<Option<InstanceState>, Diagnostic> {
         let addr = &w.addr;
-        let current = Value::from_json(&pr.attributes);
+        let current = pr.attributes.clone();
         let span = tracing::info_span!("resource.refresh", address = %addr, action = "read", provider = %w.pkey.name);
         let read = p.read_object(ReadRequest { type_: w.res.type_.clone(), addr: addr.clone(), current: current.clone(), private: pr.private.clone() });
         match tracing::Instrument::instrument(read, span).await.map(|r| (r.new_state, r.private)) {
@@ -138,7 +139,7 @@ impl Run {
                     });
                 }
                 let mut updated = pr.clone();
-                updated.attributes = fresh.to_json();
+                updated.attributes = fresh;
                 updated.private = private;
                 lock(&self.objects).state.resources.insert(addr.clone(), updated.clone());
                 Ok(Some(updated))

@@ -58,7 +58,7 @@ pub async fn apply(dir: &Path, env: &Env, main_tf: &str) -> Result<State, String
 
 /// An output's value after [`apply`].
 pub fn output(state: &State, name: &str) -> serde_json::Value {
-    state.outputs.get(name).unwrap_or_else(|| panic!("no output {name}: {:?}", state.outputs.keys().collect::<Vec<_>>())).value.clone()
+    state.outputs.get(name).unwrap_or_else(|| panic!("no output {name}: {:?}", state.outputs.keys().collect::<Vec<_>>())).value.to_json()
 }
 
 /// A request the test server received.

@@ -58,7 +58,7 @@ pub async fn apply(dir: &Path, env: &Env, main_tf: &str) -> Result<State, String
 
 /// An output's value after [`apply`].
 pub fn output(state: &State, name: &str) -> serde_json::Value {
-    state.outputs.get(name).unwrap_or_else(|| panic!("no output {name}: {:?}", state.outputs.keys().collect::<Vec<_>>())).value.clone()
+    state.outputs.get(name).unwrap_or_else(|| panic!("no output {name}: {:?}", state.outputs.keys().collect::<Vec<_>>())).value.to_json()
 }
 
 /// Plans `main_tf` without applying: the changes, as `Action address`.
@@ -75,6 +75,6 @@ pub fn attrs(state: &State, addr: &str) -> serde_json::Value {
         .resources
         .iter()
         .find(|(a, _)| a.to_string() == addr)
-        .map(|(_, i)| i.attributes.clone())
+        .map(|(_, i)| i.attributes.to_json())
         .unwrap_or_else(|| panic!("{addr} is not in state: {:?}", state.resources.keys().map(|a| a.to_string()).collect::<Vec<_>>()))
 }

@@ -185,8 +185,8 @@ pub async fn run(case: &Case, dir: &Path, env: &Env) {
             if addr.resource.mode != iac_core::address::Mode::Managed {
                 continue;
             }
-            let value = Value::from_json(&inst.attributes);
-            assert!(value.is_wholly_known(), "{what}: {addr} has unknown values in state: {}", inst.attributes);
+            let value = inst.attributes.clone();
+            assert!(value.is_wholly_known(), "{what}: {addr} has unknown values in state: {value}");
             let problems = conforms(resource_schema(env, &inst.provider.name, &addr.resource.type_), &value, &addr.to_string());
             assert!(problems.is_empty(), "{what}: {addr} does not conform to its schema:\n{}", problems.join("\n"));
         }
@@ -203,7 +203,7 @@ pub async fn run(case: &Case, dir: &Path, env: &Env) {
         let addr: InstanceAddr = addr_text.parse().unwrap_or_else(|e| panic!("{what}: bad address {addr_text}: {e:?}"));
         let id = ops::edit_state(env, "conformance: forget", |s| {
             let inst = s.resources.remove(&addr).unwrap_or_else(|| panic!("{what}: {addr} is not in state"));
-            Ok(import_id(&inst.attributes, id_attr).unwrap_or_else(|| panic!("{what}: {addr}.{id_attr} is not a string")))
+            Ok(import_id(&inst.attributes.to_json(), id_attr).unwrap_or_else(|| panic!("{what}: {addr}.{id_attr} is not a string")))
         })
         .await
         .expect("state edit");
