@@ -120,15 +120,49 @@ impl LocalResourceAddr {
     pub fn in_module(&self, module: &ModulePath) -> ResourceAddr {
         ResourceAddr { module: module.clone(), mode: self.mode, type_: self.type_.clone(), name: self.name.clone() }
     }
-    fn text(&self) -> impl Iterator<Item = u8> + '_ {
+    /// The address's text in pieces: `data.`, the type, `.`, the name.
+    fn text(&self) -> [&[u8]; 4] {
         let prefix: &[u8] = if self.mode == Mode::Data { b"data." } else { b"" };
-        prefix.iter().copied().chain(self.type_.bytes()).chain(std::iter::once(b'.')).chain(self.name.bytes())
+        [prefix, self.type_.as_bytes(), b".", self.name.as_bytes()]
     }
 }
 
+/// Ordered as the text, without writing it: the names decide when mode and
+/// type are the same (most comparisons in a stack's maps), else the pieces
+/// are compared a run of bytes at a time. Maps keyed by resource are
+/// searched on every node of a walk, so this is hot: comparing byte by byte
+/// through chained iterators cost a 5000-resource plan a sixth of its
+/// instructions (issue 12's flat-stack regression).
 impl Ord for LocalResourceAddr {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.text().cmp(other.text())
+        if self.mode == other.mode && self.type_ == other.type_ {
+            return self.name.cmp(&other.name);
+        }
+        cmp_pieces(&self.text(), &other.text())
+    }
+}
+
+/// Compares two texts given in pieces as the joined texts compare.
+fn cmp_pieces(a: &[&[u8]], b: &[&[u8]]) -> Ordering {
+    let (mut a, mut b) = (a.iter().copied(), b.iter().copied());
+    let (mut x, mut y): (&[u8], &[u8]) = (&[], &[]);
+    loop {
+        while x.is_empty() {
+            let Some(next) = a.next() else { break };
+            x = next;
+        }
+        while y.is_empty() {
+            let Some(next) = b.next() else { break };
+            y = next;
+        }
+        if x.is_empty() || y.is_empty() {
+            return x.len().cmp(&y.len());
+        }
+        let n = x.len().min(y.len());
+        match x[..n].cmp(&y[..n]) {
+            Ordering::Equal => (x, y) = (&x[n..], &y[n..]),
+            unequal => return unequal,
+        }
     }
 }
 
@@ -304,5 +338,23 @@ mod tests {
         addrs.sort();
         texts.sort();
         assert_eq!(addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>(), texts);
+        // Every pair, across the pieces' boundaries: a type that is another's
+        // prefix, a managed type named like `data`, names that differ in length.
+        let more = [
+            LocalResourceAddr::new(Mode::Managed, "data", "x"),
+            LocalResourceAddr::new(Mode::Managed, "data_x", "a"),
+            LocalResourceAddr::new(Mode::Data, "x", "a"),
+            LocalResourceAddr::new(Mode::Managed, "aws_vpc", "a"),
+            LocalResourceAddr::new(Mode::Managed, "aws_vpc", "a.b"),
+            LocalResourceAddr::new(Mode::Managed, "terraform_data", "r10"),
+            LocalResourceAddr::new(Mode::Managed, "terraform_data", "r1"),
+            LocalResourceAddr::new(Mode::Managed, "terraform_dat", "a"),
+        ];
+        let all: Vec<_> = addrs.iter().chain(&more).collect();
+        for a in &all {
+            for b in &all {
+                assert_eq!(a.cmp(b), a.to_string().cmp(&b.to_string()), "{a} vs {b}");
+            }
+        }
     }
 }
