@@ -79,3 +79,21 @@ pub fn with_first_pool(v: &mut Value, f: impl FnOnce(&mut Value)) {
         }
     }
 }
+
+/// `timeouts` only bound the provider's waits. An object whose state has
+/// none (an imported one: an import has no configuration to take them from)
+/// is not updated just to record the configuration's, so an import plans no
+/// change; they reach state with the object's next update. Called first in
+/// `modify_plan` by every type that has a `timeouts` block.
+pub fn keep_absent_timeouts(prior: Option<&Value>, planned: &mut Value) {
+    let (Some(Value::Map(prior)), Value::Map(m)) = (prior, planned) else { return };
+    if prior.get("timeouts").is_some_and(|t| !t.is_null()) || m.get("timeouts").is_none_or(Value::is_null) {
+        return;
+    }
+    let (mut a, mut b) = (prior.clone(), m.clone());
+    a.remove("timeouts");
+    b.remove("timeouts");
+    if a == b {
+        m.insert("timeouts".to_string(), Value::Null);
+    }
+}

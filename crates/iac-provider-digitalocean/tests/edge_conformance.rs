@@ -50,6 +50,10 @@ resource "digitalocean_vpc" "net" {{
   name     = "edge-net"
   region   = "fra1"
   ip_range = "10.80.0.0/20"
+
+  timeouts {{
+    delete = "5m"
+  }}
 }}
 resource "digitalocean_loadbalancer" "web" {{
   name        = "saas-web"
@@ -150,7 +154,12 @@ fn load_balancers_conform() {
                     &[("digitalocean_loadbalancer.web", Replace), ("data.digitalocean_loadbalancer.web", Read)],
                 ),
             ],
-            imports: vec![("digitalocean_loadbalancer.web".into(), "id".into()), ("digitalocean_loadbalancer.tcp".into(), "id".into())],
+            // The VPC's `timeouts` block is no change for the imported VPC, which has none.
+            imports: vec![
+                ("digitalocean_vpc.net".into(), "id".into()),
+                ("digitalocean_loadbalancer.web".into(), "id".into()),
+                ("digitalocean_loadbalancer.tcp".into(), "id".into()),
+            ],
             parallelism: 4,
             remote_objects: true,
         };
@@ -237,6 +246,11 @@ resource "digitalocean_certificate" "le" {{
   type    = "lets_encrypt"
   domains = ["edge-example.com", "www.${{digitalocean_domain.main.id}}"]
 
+  timeouts {{
+    create = "5m"
+    delete = "15m"
+  }}
+
   lifecycle {{
     create_before_destroy = true
   }}
@@ -295,7 +309,8 @@ fn certificates_conform() {
                 // ... and a renamed certificate is a new one, made before the old one goes.
                 Step::new(certificates(&url, "saas-custom-2", false), &[("digitalocean_certificate.custom", Replace)]),
             ],
-            // A custom certificate's key and PEMs are not read back, so only the Let's Encrypt one imports whole.
+            // A custom certificate's key and PEMs are not read back, so only the Let's Encrypt one
+            // imports whole; its `timeouts` block is no change for the imported object.
             imports: vec![("digitalocean_certificate.le".into(), "id".into()), ("digitalocean_loadbalancer.tls".into(), "id".into())],
             parallelism: 4,
             remote_objects: true,

@@ -291,6 +291,7 @@ impl Resource<DigitalOcean> for Cluster {
     const TYPE: &'static str = "digitalocean_kubernetes_cluster";
 
     async fn modify_plan(&self, cx: &Ctx<'_, DigitalOcean>, prior: Option<&Value>, planned: &mut Value, _replace: &mut Vec<AttrPath>) -> Result<(), DoError> {
+        keep_absent_timeouts(prior, planned);
         let invalid = |message: String| DoError::Invalid { addr: cx.addr.to_string(), message };
         empty_to_null(planned, &["tags"]);
 

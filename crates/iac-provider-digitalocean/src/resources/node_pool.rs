@@ -284,6 +284,7 @@ impl Resource<DigitalOcean> for NodePool {
     const TYPE: &'static str = "digitalocean_kubernetes_node_pool";
 
     async fn modify_plan(&self, cx: &Ctx<'_, DigitalOcean>, prior: Option<&Value>, planned: &mut Value, _replace: &mut Vec<AttrPath>) -> Result<(), DoError> {
+        keep_absent_timeouts(prior, planned);
         plan_pool(planned, prior).map_err(|message| DoError::Invalid { addr: cx.addr.to_string(), message })
     }
 

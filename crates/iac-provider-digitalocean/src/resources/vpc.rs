@@ -63,7 +63,8 @@ impl Resource<DigitalOcean> for Vpc {
     const TYPE: &'static str = "digitalocean_vpc";
 
     /// An empty description is none (DigitalOcean does not tell them apart).
-    async fn modify_plan(&self, _cx: &Ctx<'_, DigitalOcean>, _prior: Option<&Value>, planned: &mut Value, _replace: &mut Vec<AttrPath>) -> Result<(), DoError> {
+    async fn modify_plan(&self, _cx: &Ctx<'_, DigitalOcean>, prior: Option<&Value>, planned: &mut Value, _replace: &mut Vec<AttrPath>) -> Result<(), DoError> {
+        keep_absent_timeouts(prior, planned);
         if get_str(planned, "description") == Some("") {
             set(planned, "description", Value::Null);
         }

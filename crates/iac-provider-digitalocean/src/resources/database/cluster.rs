@@ -382,6 +382,7 @@ impl Resource<DigitalOcean> for DatabaseCluster {
     }
 
     async fn modify_plan(&self, cx: &Ctx<'_, DigitalOcean>, prior: Option<&Value>, planned: &mut Value, _replace: &mut Vec<AttrPath>) -> Result<(), DoError> {
+        keep_absent_timeouts(prior, planned);
         let invalid = |message: String| DoError::Invalid { addr: cx.addr.to_string(), message };
         empty_to_null(planned, &["tags"]);
         // What DigitalOcean picks when the configuration leaves it out.

@@ -109,6 +109,7 @@ impl Resource<DigitalOcean> for Certificate {
     const TYPE: &'static str = "digitalocean_certificate";
 
     async fn modify_plan(&self, cx: &Ctx<'_, DigitalOcean>, prior: Option<&Value>, planned: &mut Value, _replace: &mut Vec<AttrPath>) -> Result<(), DoError> {
+        keep_absent_timeouts(prior, planned);
         let invalid = |m: &str| DoError::Invalid { addr: cx.addr.to_string(), message: m.to_string() };
         let given = |k: &str| planned.get(k).is_some_and(|v| !v.is_null());
         match get_str(planned, "type") {

@@ -133,6 +133,7 @@ impl Resource<DigitalOcean> for Project {
     const TYPE: &'static str = "digitalocean_project";
 
     async fn modify_plan(&self, cx: &Ctx<'_, DigitalOcean>, prior: Option<&Value>, planned: &mut Value, _replace: &mut Vec<AttrPath>) -> Result<(), DoError> {
+        keep_absent_timeouts(prior, planned);
         check_environment(cx, planned)?;
         // The environment's case is no change (upstream's DiffSuppressFunc).
         if let (Some(want), Some(have)) = (get_str(planned, "environment"), prior.and_then(|p| get_str(p, "environment"))) {
