@@ -90,7 +90,7 @@ broken_cases! {
     failed_validation,
     for_each_unknown_keys,
     import_for_each,
-    import_id_reference,
+    import_id_unknown,
     invalid_variable_default,
     missing_required_variable,
     multiple_errors,

@@ -812,6 +812,61 @@ fn iac_moves(name: &str, case: &Path) -> Vec<(String, Json, Json)> {
     planned_moves(&stack.run(&["show", "-json", "p.bin"]).stdout)
 }
 
+/// `import` blocks whose ids are expressions, against Terraform 1.11.4
+/// (`fixtures/imports/<case>/`): each tool plans the stack, and the planned
+/// changes (address, actions, the id imported) must agree.
+#[test]
+fn import_ids_match_terraform() {
+    let cases = cases("imports");
+    assert!(!cases.is_empty());
+    let results = par_map(&cases, |name, dir| {
+        let tmp = tempfile::Builder::new().prefix("imports-tf-").tempdir().expect("tempdir");
+        let tf_dir = tmp.path().join("stack");
+        copy_dir(dir, &tf_dir, false);
+        let tf = |args: &[&str]| {
+            let o = Command::new("terraform")
+                .args(args)
+                .current_dir(&tf_dir)
+                .env("CHECKPOINT_DISABLE", "1")
+                .env("TF_IN_AUTOMATION", "1")
+                .env("TF_CLI_CONFIG_FILE", "/dev/null")
+                .env_remove("TF_LOG")
+                .output()
+                .expect("terraform 1.11.4 on PATH");
+            assert!(o.status.success(), "terraform {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+            String::from_utf8_lossy(&o.stdout).into_owned()
+        };
+        tf(&["init", "-input=false", "-no-color"]);
+        tf(&["plan", "-input=false", "-no-color", "-out=p.bin"]);
+        let terraform = planned_imports(&tf(&["show", "-json", "p.bin"]));
+        let stack = Stack::fixture(&format!("imports/{name}"), name);
+        let plan = stack.run(&["plan", "-out=p.bin"]);
+        assert_eq!(plan.code, 0, "iac plan: {}", plan.stderr);
+        (terraform, planned_imports(&stack.run(&["show", "-json", "p.bin"]).stdout))
+    });
+    let mut problems = Vec::new();
+    for ((name, _), (tf, iac)) in cases.iter().zip(results) {
+        assert!(tf.iter().any(|c| !c.2.is_null()), "{name}: terraform imported nothing: {tf:?}");
+        if tf != iac {
+            problems.push(format!("{name}:\n  terraform: {tf:?}\n  iac:       {iac:?}"));
+        }
+    }
+    assert!(problems.is_empty(), "import blocks differ from Terraform:\n{}", problems.join("\n"));
+}
+
+/// `(address, actions, importing)` of each planned change, sorted.
+fn planned_imports(show_json: &str) -> Vec<(String, Json, Json)> {
+    let j: Json = serde_json::from_str(show_json).unwrap_or_else(|e| panic!("show -json is not JSON ({e}): {show_json}"));
+    let mut out: Vec<(String, Json, Json)> = j["resource_changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| (c["address"].as_str().unwrap_or_default().to_string(), c["change"]["actions"].clone(), c["change"]["importing"].clone()))
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
 /// `removed` blocks against Terraform 1.11.4 (`fixtures/removed/<case>/1`,
 /// then `2`): each tool applies the first configuration and plans the
 /// second, and the planned changes (address, actions, reason) must agree;

@@ -979,12 +979,6 @@ impl Builder<'_> {
             self.err("import blocks with for_each are not supported yet; write one import block per object".to_string(), f.key.span());
             return;
         }
-        if let Some(id) = attrs.get("id") {
-            if eval_literal(&id.value).ok().and_then(|v| v.as_str().map(str::len)).is_none() {
-                self.err("an import id must be a literal string here: iac does not evaluate references in import ids yet".to_string(), id.value.span());
-                return;
-            }
-        }
         let to = attrs.get("to").and_then(|a| expr_source_text(&a.value)).and_then(|t| t.parse::<iac_core::InstanceAddr>().ok());
         match (to, attrs.get("id")) {
             (Some(to), Some(id)) => self.module.imports.push(Import { to, id: self.expr(&id.value), span }),

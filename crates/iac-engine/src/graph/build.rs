@@ -150,6 +150,14 @@ pub fn build(stack: &Stack, provider_known: &dyn Fn(&str) -> bool) -> (ConfigGra
             }
         }
     }
+    // An import block's id is evaluated in the root module when its target
+    // instance is planned: that resource waits for what the id refers to.
+    let mut b = EdgeBuilder { g: &mut g, diags: &mut diags };
+    for i in &stack.root.imports {
+        if let Some(me) = b.g.id(&i.to.resource.module.config_path(), NodeKind::Resource(i.to.resource.local())) {
+            b.expr_edges(me, &stack.root, &i.id, Context::Plain);
+        }
+    }
     find_cycles(&g, &mut diags);
     (g, diags)
 }

@@ -16,7 +16,6 @@ use iac_core::provider::ProviderContext;
 use iac_core::state::{InstanceState, State};
 use iac_lang::diagnostic::Diagnostic;
 use iac_lang::load::Stack;
-use iac_lang::source::Span;
 use tokio::sync::Semaphore;
 
 use super::event::{Event, EventSink};
@@ -51,8 +50,19 @@ pub struct Run {
     pub(crate) events: Option<EventSink>,
     /// With -target: the resource nodes to plan (targets and their dependencies).
     pub(super) targeted_nodes: Option<HashSet<usize>>,
-    pub(super) imports: HashMap<InstanceAddr, (String, Option<Span>)>,
+    /// What to import where state has no object: `import` blocks and `iac import`.
+    pub(super) imports: HashMap<InstanceAddr, ImportId>,
     pub(super) moved_from: HashMap<InstanceAddr, InstanceAddr>,
+}
+
+/// Where an import's id comes from.
+pub(super) enum ImportId {
+    /// `iac import ADDR ID`.
+    Given(String),
+    /// An `import` block's `id`, evaluated in the root module (where import
+    /// blocks live) when its instance is planned: the graph orders the
+    /// instance after what the expression refers to.
+    Written(iac_lang::config::Expr),
 }
 
 /// The objects of a run. Plan: the prior state, refreshed as the walk goes.
@@ -112,13 +122,10 @@ impl Run {
         let parallelism = s.opts.parallelism.max(1);
         let mut imports = HashMap::new();
         for i in &s.stack.root.imports {
-            let id = iac_lang::eval::eval_literal(&i.id.expr).ok().and_then(|v| v.as_str().map(str::to_string));
-            if let Some(id) = id {
-                imports.insert(i.to.clone(), (id, Some(i.span.clone())));
-            }
+            imports.insert(i.to.clone(), ImportId::Written(i.id.clone()));
         }
         for (addr, id) in &s.opts.extra_imports {
-            imports.insert(addr.clone(), (id.clone(), None));
+            imports.insert(addr.clone(), ImportId::Given(id.clone()));
         }
         Run {
             stack: s.stack,

@@ -6,16 +6,18 @@
 
 use std::sync::Arc;
 
-use iac_core::address::{InstanceAddr, Mode};
+use iac_core::address::{InstanceAddr, Mode, ModulePath};
 use iac_core::plan::{Action, Drift};
 use iac_core::provider::{ImportRequest, MoveStateRequest, Provider, ReadRequest, RecoverRequest};
 use iac_core::state::InstanceState;
 use iac_core::{AttrPath, Value};
 use iac_lang::diagnostic::Diagnostic;
+use iac_lang::eval::Evaluator;
 
-use super::context::{lock, Run};
+use super::context::{lock, ImportId, Run};
 use super::object::{computed_only, mark_sensitive, refreshed_private};
 use super::resource_node::InstanceWork;
+use crate::values::{InstanceScope, Repetition};
 
 /// The object planning starts from, and the import id when it was imported now.
 pub(super) struct Prior {
@@ -38,8 +40,9 @@ impl Run {
         }
         // Import: adopt an existing object for an address that has none.
         let mut import_id = None;
-        if let (None, Some((id, _))) = (&prior, self.imports.get(addr)) {
+        if let (None, Some(source)) = (&prior, self.imports.get(addr)) {
             let Some(p) = provider else { return Err(err("cannot import while the provider's configuration is unknown".into())) };
+            let id = &self.import_id(source)?;
             let imported = p
                 .import_object(ImportRequest { type_: w.res.type_.clone(), addr: addr.clone(), id: id.clone() })
                 .await
@@ -61,6 +64,37 @@ impl Run {
             }
         }
         Ok(Prior { object: prior, import_id })
+    }
+
+    /// An import's id: as given, or its block's expression evaluated in the
+    /// root module, which must be a known string while planning (as in
+    /// Terraform, an import cannot wait for apply).
+    fn import_id(&self, source: &ImportId) -> Result<String, Diagnostic> {
+        let expr = match source {
+            ImportId::Given(id) => return Ok(id.clone()),
+            ImportId::Written(expr) => expr,
+        };
+        let root = &self.stack.root;
+        let value = {
+            let store = self.values.read();
+            let scope = InstanceScope {
+                store: &store,
+                module: &ModulePath::root(),
+                repetition: &Repetition::None,
+                module_dir: &root.dir,
+                root_dir: &self.values.root_dir,
+            };
+            Evaluator::new(&scope, &root.dir, expr.file).eval(&expr.expr)?
+        };
+        let refuse = |msg: String| Diagnostic::error(msg, Some(expr.span()));
+        match value.unmarked() {
+            Value::String(id) => Ok(id.clone()),
+            v if !v.is_wholly_known() => Err(refuse(
+                "Invalid import id argument: the import block's id depends on values that cannot be known until apply, so the import cannot be planned".into(),
+            )),
+            Value::Null => Err(refuse("Invalid import id argument: the import block's id is null".into())),
+            other => Err(refuse(format!("Invalid import id argument: the import block's id must be a string, found {}", other.type_name()))),
+        }
     }
 
     /// Terraform's MoveResourceState: the target type's provider turns the
