@@ -3,8 +3,6 @@
 //! its own binary because it points the process's trust store (SSL_CERT_FILE)
 //! at a test CA.
 
-mod platform_support;
-mod support;
 mod apply_ci;
 mod aws_policy_document;
 mod aws_services_diff;
@@ -21,10 +19,12 @@ mod markdown;
 mod modules_init;
 mod native_providers;
 mod plan;
+mod platform_support;
 mod plugin_aws;
 mod plugin_python;
 mod providers_registry;
 mod remote_state;
+mod support;
 mod telemetry;
 mod tf_formats;
 mod tf_migrate;

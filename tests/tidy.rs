@@ -166,7 +166,12 @@ fn crates_link_few_test_binaries() {
         .filter_map(|pkg| {
             let tests = targets(pkg, "test");
             (tests.len() > TEST_BINARIES_PER_CRATE).then(|| {
-                format!("{} has {} test binaries; make its test files modules of tests/suite.rs: {}", pkg["name"].as_str().unwrap_or("?"), tests.len(), tests.join(", "))
+                format!(
+                    "{} has {} test binaries; make its test files modules of tests/suite.rs: {}",
+                    pkg["name"].as_str().unwrap_or("?"),
+                    tests.len(),
+                    tests.join(", ")
+                )
             })
         })
         .collect();

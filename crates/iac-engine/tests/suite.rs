@@ -1,6 +1,6 @@
 //! One test binary for this crate's integration tests: linking one binary
 //! per file cost CI a few hundred megabytes and seconds each.
 
-mod support;
 mod engine;
 mod reads_no_environment;
+mod support;
