@@ -167,6 +167,8 @@ fn tagged(block: &Block) -> bool {
 impl Configured for Aws {
     type Error = AwsError;
     const NAME: &'static str = "aws";
+    // hashicorp/aws is mostly terraform-plugin-sdk/v2.
+    const LEGACY_SDK_STATE: bool = true;
 
     fn max_concurrency(&self) -> Option<usize> {
         Some(16)

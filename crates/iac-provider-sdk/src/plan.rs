@@ -30,7 +30,9 @@ pub(crate) async fn plan<P: Configured>(
     apply_defaults(&mut config, r.rules());
     r.canonical_config(&mut config);
     keep_equal_json::<P>(&mut config, prior, r.rules());
-    crate::zero::keep_prior_zero_values(block, &mut config, prior);
+    if P::LEGACY_SDK_STATE {
+        crate::zero::keep_prior_zero_values(block, &mut config, prior);
+    }
     cx.provider.prepare_config(block, &mut config);
     let mut resp = default_plan(r.schema(), prior, &config);
     let replacing = !resp.requires_replace.is_empty();

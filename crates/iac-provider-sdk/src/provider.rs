@@ -22,6 +22,12 @@ pub trait Configured: Send + Sync + Sized + 'static {
     /// The provider's name, for messages (`aws`).
     const NAME: &'static str;
 
+    /// Whether the upstream provider this one replaces is built on
+    /// Terraform's legacy plugin SDK, whose state holds Go's zero values for
+    /// arguments left out ([`crate::zero`]). Providers built on the plugin
+    /// framework (the random provider, ...) tell null from `{}` and `""`.
+    const LEGACY_SDK_STATE: bool = false;
+
     /// How many operations may run at once (None: the engine's limit).
     fn max_concurrency(&self) -> Option<usize> {
         None

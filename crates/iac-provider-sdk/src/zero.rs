@@ -9,8 +9,9 @@
 //! (a replacement where the argument forces one) that does nothing, so
 //! state moved from Terraform would never plan empty. This is the one
 //! place that says what a zero value is and when it stands for "unset"; the
-//! planning rules ([`crate::plan`]) apply it to every type, so no type
-//! repeats it.
+//! planning rules ([`crate::plan`]) apply it to every type of a provider
+//! whose upstream is built on that SDK (`Configured::LEGACY_SDK_STATE`), so
+//! no type repeats it.
 
 use iac_core::schema::{AttrType, Block, Nesting};
 use iac_core::Value;

@@ -28,6 +28,7 @@ struct Fake;
 impl Configured for Fake {
     type Error = Error;
     const NAME: &'static str = "fake";
+    const LEGACY_SDK_STATE: bool = true;
 }
 
 #[derive(Model, Debug, Clone, Default)]

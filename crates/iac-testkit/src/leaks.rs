@@ -13,11 +13,19 @@ use std::sync::{Arc, Mutex};
 pub struct LogCapture(Arc<Mutex<Vec<u8>>>);
 
 impl LogCapture {
+    /// The process's one capture: installed by the first caller, shared by
+    /// the rest (a test binary holds many tests, and a process has one
+    /// global subscriber), so every caller sees everything logged.
     pub fn install() -> LogCapture {
-        let capture = LogCapture::default();
-        let writer = capture.clone();
-        tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(move || writer.clone()).with_ansi(false).init();
-        capture
+        static CAPTURE: std::sync::OnceLock<LogCapture> = std::sync::OnceLock::new();
+        CAPTURE
+            .get_or_init(|| {
+                let capture = LogCapture::default();
+                let writer = capture.clone();
+                tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(move || writer.clone()).with_ansi(false).init();
+                capture
+            })
+            .clone()
     }
 
     pub fn text(&self) -> String {
