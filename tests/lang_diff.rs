@@ -750,13 +750,19 @@ fn moves_match_terraform() {
 
 /// `(address, actions, previous_address)` of each planned change, sorted.
 fn planned_moves(show_json: &str) -> Vec<(String, Json, Json)> {
+    planned_changes(show_json, |c| c["previous_address"].clone())
+}
+
+/// `(address, actions, what)` of each planned change of a saved plan's
+/// `show -json`, sorted by address; `what` picks the field a test compares.
+fn planned_changes(show_json: &str, what: impl Fn(&Json) -> Json) -> Vec<(String, Json, Json)> {
     let j: Json = serde_json::from_str(show_json).unwrap_or_else(|e| panic!("show -json is not JSON ({e}): {show_json}"));
     let mut out: Vec<(String, Json, Json)> = j["resource_changes"]
         .as_array()
-        .map(|a| {
-            a.iter().map(|c| (c["address"].as_str().unwrap_or_default().to_string(), c["change"]["actions"].clone(), c["previous_address"].clone())).collect()
-        })
-        .unwrap_or_default();
+        .into_iter()
+        .flatten()
+        .map(|c| (c["address"].as_str().unwrap_or_default().to_string(), c["change"]["actions"].clone(), what(c)))
+        .collect();
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out
 }
@@ -779,19 +785,19 @@ fn use_step(case: &Path, step: &str, dir: &Path) {
     copy_dir(&case.join(step), dir, false);
 }
 
+/// `terraform ARGS` in `dir`, offline and quiet: no update check, no CLI
+/// configuration of this machine's, no log.
+fn terraform_command(dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new("terraform");
+    c.args(args).current_dir(dir).env("CHECKPOINT_DISABLE", "1").env("TF_IN_AUTOMATION", "1").env("TF_CLI_CONFIG_FILE", "/dev/null").env_remove("TF_LOG");
+    c
+}
+
 fn terraform_moves(case: &Path) -> Vec<(String, Json, Json)> {
     let tmp = tempfile::Builder::new().prefix("moves-tf-").tempdir().expect("tempdir");
     let dir = tmp.path().join("stack");
     let tf = |args: &[&str]| {
-        let o = Command::new("terraform")
-            .args(args)
-            .current_dir(&dir)
-            .env("CHECKPOINT_DISABLE", "1")
-            .env("TF_IN_AUTOMATION", "1")
-            .env("TF_CLI_CONFIG_FILE", "/dev/null")
-            .env_remove("TF_LOG")
-            .output()
-            .expect("terraform 1.11.4 on PATH");
+        let o = terraform_command(&dir, args).output().expect("terraform 1.11.4 on PATH");
         assert!(o.status.success(), "terraform {args:?}: {}", String::from_utf8_lossy(&o.stderr));
         String::from_utf8_lossy(&o.stdout).into_owned()
     };
@@ -824,15 +830,7 @@ fn import_ids_match_terraform() {
         let tf_dir = tmp.path().join("stack");
         copy_dir(dir, &tf_dir, false);
         let tf = |args: &[&str]| {
-            let o = Command::new("terraform")
-                .args(args)
-                .current_dir(&tf_dir)
-                .env("CHECKPOINT_DISABLE", "1")
-                .env("TF_IN_AUTOMATION", "1")
-                .env("TF_CLI_CONFIG_FILE", "/dev/null")
-                .env_remove("TF_LOG")
-                .output()
-                .expect("terraform 1.11.4 on PATH");
+            let o = terraform_command(&tf_dir, args).output().expect("terraform 1.11.4 on PATH");
             assert!(o.status.success(), "terraform {args:?}: {}", String::from_utf8_lossy(&o.stderr));
             String::from_utf8_lossy(&o.stdout).into_owned()
         };
@@ -856,15 +854,7 @@ fn import_ids_match_terraform() {
 
 /// `(address, actions, importing)` of each planned change, sorted.
 fn planned_imports(show_json: &str) -> Vec<(String, Json, Json)> {
-    let j: Json = serde_json::from_str(show_json).unwrap_or_else(|e| panic!("show -json is not JSON ({e}): {show_json}"));
-    let mut out: Vec<(String, Json, Json)> = j["resource_changes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|c| (c["address"].as_str().unwrap_or_default().to_string(), c["change"]["actions"].clone(), c["change"]["importing"].clone()))
-        .collect();
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    out
+    planned_changes(show_json, |c| c["change"]["importing"].clone())
 }
 
 /// `removed` blocks against Terraform 1.11.4 (`fixtures/removed/<case>/1`,
@@ -887,15 +877,7 @@ fn removed_blocks_match_terraform() {
                 full.extend(["-input=false", "-no-color"]);
             }
             full.extend(&args[1..]);
-            let o = Command::new("terraform")
-                .args(&full)
-                .current_dir(&tf_dir)
-                .env("CHECKPOINT_DISABLE", "1")
-                .env("TF_IN_AUTOMATION", "1")
-                .env("TF_CLI_CONFIG_FILE", "/dev/null")
-                .env_remove("TF_LOG")
-                .output()
-                .expect("terraform 1.11.4 on PATH");
+            let o = terraform_command(&tf_dir, &full).output().expect("terraform 1.11.4 on PATH");
             (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into_owned())
         });
         let stack = Stack::fixture(&format!("removed/{name}/1"), name);
@@ -939,14 +921,7 @@ fn removed_run(case: &Path, dir: &Path, run: &dyn Fn(&[&str]) -> (i32, String)) 
     use_step(case, "2", dir);
     ok(&["init"]);
     ok(&["plan", "-out=p.bin"]);
-    let shown: Json = serde_json::from_str(&ok(&["show", "-json", "p.bin"])).expect("show -json");
-    let mut changes: Vec<(String, Json, Json)> = shown["resource_changes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|c| (c["address"].as_str().unwrap_or_default().to_string(), c["change"]["actions"].clone(), c["action_reason"].clone()))
-        .collect();
-    changes.sort_by(|a, b| a.0.cmp(&b.0));
+    let changes = planned_changes(&ok(&["show", "-json", "p.bin"]), |c| c["action_reason"].clone());
     ok(&["apply", "p.bin"]);
     let mut state_after: Vec<String> = ok(&["state", "list"]).lines().map(str::to_string).collect();
     state_after.sort();

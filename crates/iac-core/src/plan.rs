@@ -47,9 +47,10 @@ impl Action {
     }
 
     /// The action in Terraform's machine-readable UI stream (`-json`), which
-    /// calls a forget `remove`.
+    /// spells no-op `noop` and calls a forget `remove`.
     pub fn ui_name(self) -> &'static str {
         match self {
+            Action::NoOp => "noop",
             Action::Forget => "remove",
             a => a.name(),
         }
@@ -560,5 +561,6 @@ mod tests {
         assert_eq!(Action::Delete.verb(), "destroy");
         assert_eq!(Action::Forget.json_actions(false), ["forget"]);
         assert_eq!(Action::Forget.ui_name(), "remove");
+        assert_eq!(Action::NoOp.ui_name(), "noop");
     }
 }

@@ -260,10 +260,4 @@ impl Module {
     pub fn resource(&self, addr: &ConfigResourceAddr) -> Option<&Resource> {
         self.descendant(&addr.module)?.resources.get(&addr.resource)
     }
-
-    /// The `removed` block of this module or a descendant that names `addr`
-    /// (an instance of a resource it removed, or inside a module it removed).
-    pub fn removed_for(&self, addr: &iac_core::InstanceAddr) -> Option<&Removed> {
-        self.walk().into_iter().flat_map(|m| m.removed.iter()).find(|r| r.from.contains(addr))
-    }
 }

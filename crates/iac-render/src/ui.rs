@@ -84,14 +84,6 @@ pub fn resource_addr(a: &InstanceAddr) -> Json {
     })
 }
 
-/// Terraform's change action words in this format (`noop`, not `no-op`).
-fn change_action(a: Action) -> &'static str {
-    match a {
-        Action::NoOp => "noop",
-        a => a.ui_name(),
-    }
-}
-
 /// A plan's `action_reason` code as this format spells it (`cannot_update`
 /// for `replace_because_cannot_update`); None for no reason.
 fn change_reason(code: &str) -> Option<&'static str> {
@@ -117,7 +109,7 @@ fn shown_action(c: &ResourceChange) -> &'static str {
     match c.action {
         Action::NoOp | Action::Import if c.prev_addr.as_ref().is_some_and(|p| p != &c.addr) => "move",
         Action::NoOp if c.import_id.is_some() => "import",
-        a => change_action(a),
+        a => a.ui_name(),
     }
 }
 
@@ -262,8 +254,8 @@ pub fn refresh_complete(addr: &InstanceAddr, id: Option<&str>, now: &str) -> Str
 
 /// `addr: Drift detected (update)`: a change made outside iac.
 pub fn resource_drift(addr: &InstanceAddr, action: Action, now: &str) -> String {
-    let change = json!({"resource": resource_addr(addr), "action": change_action(action)});
-    line(Level::Info, &format!("{addr}: Drift detected ({})", change_action(action)), "resource_drift", now, vec![("change", change)])
+    let change = json!({"resource": resource_addr(addr), "action": action.ui_name()});
+    line(Level::Info, &format!("{addr}: Drift detected ({})", action.ui_name()), "resource_drift", now, vec![("change", change)])
 }
 
 /// The start of an operation as Terraform words it (`Creating`,
@@ -329,7 +321,7 @@ fn whole_seconds(d: Duration) -> u64 {
 /// `addr: Creating...`, `addr: Destroying... [id=...]`.
 pub fn apply_start(addr: &InstanceAddr, action: Action, id: Option<&str>, now: &str) -> String {
     let id = id.filter(|_| action != Action::Create);
-    let mut fields = vec![("action", json!(change_action(action)))];
+    let mut fields = vec![("action", json!(action.ui_name()))];
     fields.extend(id_fields(id));
     let message = with_id(format!("{addr}: {}...", start_verb(action)), id);
     line(Level::Info, &message, "apply_start", now, vec![("hook", hook(addr, fields))])
@@ -339,7 +331,7 @@ pub fn apply_start(addr: &InstanceAddr, action: Action, id: Option<&str>, now: &
 pub fn apply_progress(addr: &InstanceAddr, action: Action, elapsed: Duration, now: &str) -> String {
     let secs = whole_seconds(elapsed);
     let message = format!("{addr}: Still {}... [{} elapsed]", progress_verb(action), go_seconds(secs));
-    let fields = vec![("action", json!(change_action(action))), ("elapsed_seconds", json!(secs))];
+    let fields = vec![("action", json!(action.ui_name())), ("elapsed_seconds", json!(secs))];
     line(Level::Info, &message, "apply_progress", now, vec![("hook", hook(addr, fields))])
 }
 
@@ -347,7 +339,7 @@ pub fn apply_progress(addr: &InstanceAddr, action: Action, elapsed: Duration, no
 pub fn apply_complete(addr: &InstanceAddr, action: Action, id: Option<&str>, elapsed: Duration, now: &str) -> String {
     let id = id.filter(|_| action != Action::Delete);
     let secs = whole_seconds(elapsed);
-    let mut fields = vec![("action", json!(change_action(action)))];
+    let mut fields = vec![("action", json!(action.ui_name()))];
     fields.extend(id_fields(id));
     fields.push(("elapsed_seconds", json!(secs)));
     let message = with_id(format!("{addr}: {} complete after {}", action_noun(action), go_seconds(secs)), id);
@@ -357,7 +349,7 @@ pub fn apply_complete(addr: &InstanceAddr, action: Action, id: Option<&str>, ela
 /// `addr: Creation errored after 1s` (the error follows as a diagnostic).
 pub fn apply_errored(addr: &InstanceAddr, action: Action, elapsed: Duration, now: &str) -> String {
     let secs = whole_seconds(elapsed);
-    let fields = vec![("action", json!(change_action(action))), ("elapsed_seconds", json!(secs))];
+    let fields = vec![("action", json!(action.ui_name())), ("elapsed_seconds", json!(secs))];
     let message = format!("{addr}: {} errored after {}", action_noun(action), go_seconds(secs));
     line(Level::Error, &message, "apply_errored", now, vec![("hook", hook(addr, fields))])
 }
@@ -390,7 +382,7 @@ pub fn plan_lines(plan: &Plan, refreshed: bool, now: &str) -> Vec<String> {
     lines.push(change_summary(Summary::of(plan), Operation::Plan, now));
     if !plan.outputs.is_empty() {
         let sorted: BTreeMap<&str, Json> =
-            plan.outputs.iter().map(|o| (o.name.as_str(), json!({"sensitive": o.sensitive, "action": change_action(o.action)}))).collect();
+            plan.outputs.iter().map(|o| (o.name.as_str(), json!({"sensitive": o.sensitive, "action": o.action.ui_name()}))).collect();
         let outputs: Map<String, Json> = sorted.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
         lines.push(line(Level::Info, &format!("Outputs: {}", outputs.len()), "outputs", now, vec![("outputs", Json::Object(outputs))]));
     }

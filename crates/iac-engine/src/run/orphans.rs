@@ -11,7 +11,7 @@ use iac_core::address::{InstanceAddr, InstanceKey, Mode, ModulePath, Target};
 use iac_core::plan::{Action, PlanMode, ResourceChange};
 use iac_core::state::State;
 use iac_core::Value;
-use iac_lang::config::Module;
+use iac_lang::config::{Module, Removed};
 use iac_lang::diagnostic::Diagnostic;
 
 /// What deciding the deletes looks at besides the refreshed state.
@@ -31,6 +31,8 @@ pub struct DeleteScope<'a> {
 /// `prevent_destroy` keeps.
 pub fn plan_deletes(state: &State, scope: &DeleteScope) -> Result<Vec<ResourceChange>, Vec<Diagnostic>> {
     let in_targets = |a: &InstanceAddr| scope.targets.is_empty() || scope.targets.iter().any(|t| t.contains(a));
+    // Collected once, not once per orphan: a large destroy stays linear.
+    let removed_blocks: Vec<&Removed> = scope.root.walk().into_iter().flat_map(|m| m.removed.iter()).collect();
     let mut errors = Vec::new();
     let mut deletes = Vec::new();
     for (addr, inst) in &state.resources {
@@ -51,7 +53,7 @@ pub fn plan_deletes(state: &State, scope: &DeleteScope) -> Result<Vec<ResourceCh
         }
         // A `removed` block with `destroy = false` forgets its orphans; a
         // destroy plan still destroys them, as Terraform's does.
-        let removed = if orphan { scope.root.removed_for(addr) } else { None };
+        let removed = if orphan { removed_blocks.iter().find(|r| r.from.contains(addr)) } else { None };
         let forget = scope.mode != PlanMode::Destroy && removed.is_some_and(|r| !r.destroy);
         let reason = match removed {
             // As Terraform: what a removed block names has "no resource
