@@ -24,7 +24,7 @@ pub trait Configured: Send + Sync + Sized + 'static {
 
     /// Whether the upstream provider this one replaces is built on
     /// Terraform's legacy plugin SDK, whose state holds Go's zero values for
-    /// arguments left out ([`crate::zero`]). Providers built on the plugin
+    /// arguments left out (the `zero` module). Providers built on the plugin
     /// framework (the random provider, ...) tell null from `{}` and `""`.
     const LEGACY_SDK_STATE: bool = false;
 
