@@ -54,14 +54,16 @@ impl Resource<Terraform> for TerraformData {
 
     async fn modify_plan(&self, _cx: &Ctx<'_, Terraform>, prior: Option<&Value>, planned: &mut Value, replace: &mut Vec<AttrPath>) -> Result<(), Error> {
         let Value::Map(m) = planned else { return Ok(()) };
-        let input = m.get("input").cloned().unwrap_or(Value::Null);
-        let triggers = m.get("triggers_replace").cloned().unwrap_or(Value::Null);
+        // Compared in place: this runs for every instance of every plan.
+        let null = Value::Null;
+        let input = m.get("input").unwrap_or(&null);
+        let triggers = m.get("triggers_replace").unwrap_or(&null);
         // As Terraform: `output` is known only after apply, unless `input` is unchanged.
         let mut output = Value::Unknown;
         if let Some(prior) = prior {
-            if prior.get("triggers_replace").cloned().unwrap_or(Value::Null) != triggers || !triggers.is_wholly_known() {
+            if prior.get("triggers_replace").unwrap_or(&null) != triggers || !triggers.is_wholly_known() {
                 replace.push(AttrPath::attr("triggers_replace"));
-            } else if prior.get("input").cloned().unwrap_or(Value::Null) == input && input.is_wholly_known() {
+            } else if prior.get("input").unwrap_or(&null) == input && input.is_wholly_known() {
                 output = prior.get("output").cloned().unwrap_or(Value::Null);
             }
         }

@@ -147,6 +147,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
     let mut schema_parts = Vec::new();
     let mut decode_parts = Vec::new();
     let mut encode_parts = Vec::new();
+    let mut into_parts = Vec::new();
     let mut plan_parts = Vec::new();
     for field in &fields.named {
         let spec = parse_spec(field)?;
@@ -163,6 +164,11 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             decode_parts.push(quote! { #fident: <#ty as #sdk::Model>::from_value(v)?, });
             encode_parts.push(quote! {
                 if let #sdk::Value::Map(inner) = <#ty as #sdk::Model>::to_value(&self.#fident) {
+                    m.extend(inner);
+                }
+            });
+            into_parts.push(quote! {
+                if let #sdk::Value::Map(inner) = <#ty as #sdk::Model>::into_value(self.#fident) {
                     m.extend(inner);
                 }
             });
@@ -194,6 +200,9 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
         let set = spec.set;
         encode_parts.push(quote! {
             m.insert(#name.to_string(), #sdk::model::encode_field(<#ty as #sdk::Field>::encode(&self.#fident), #set));
+        });
+        into_parts.push(quote! {
+            m.insert(#name.to_string(), #sdk::model::encode_field(<#ty as #sdk::Field>::into_encoded(self.#fident), #set));
         });
         if let Some(d) = &spec.default {
             plan_parts.push(quote! { rules.defaults.push((#name, #sdk::Value::from(#d))); });
@@ -233,6 +242,11 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                 #(#encode_parts)*
                 #sdk::Value::Map(m)
             }
+            fn into_value(self) -> #sdk::Value {
+                let mut m = #sdk::ValueMap::new();
+                #(#into_parts)*
+                #sdk::Value::Map(m)
+            }
         }
 
         impl #sdk::Field for #ident {
@@ -244,6 +258,9 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             }
             fn encode(&self) -> #sdk::Value {
                 <#ident as #sdk::Model>::to_value(self)
+            }
+            fn into_encoded(self) -> #sdk::Value {
+                <#ident as #sdk::Model>::into_value(self)
             }
         }
     })

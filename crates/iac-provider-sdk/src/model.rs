@@ -47,6 +47,11 @@ pub trait Field: Sized {
     fn decode(v: &Value) -> Result<Self, DecodeError>;
     /// Converts the Rust value to an attribute value.
     fn encode(&self) -> Value;
+    /// [`Field::encode`], consuming the value: strings and nested values
+    /// move instead of being copied (what the SDK hands back to the engine).
+    fn into_encoded(self) -> Value {
+        self.encode()
+    }
 }
 
 /// A resource type's, data source's or nested block's typed model.
@@ -62,6 +67,11 @@ pub trait Model: Sized + Send + Sync + 'static {
     fn from_value(v: &Value) -> Result<Self, DecodeError>;
     /// Encodes every field: the value has exactly the schema's attributes.
     fn to_value(&self) -> Value;
+    /// [`Model::to_value`], consuming the model: its strings and nested
+    /// values move into the result instead of being copied.
+    fn into_value(self) -> Value {
+        self.to_value()
+    }
 }
 
 /// Planning rules declared on a model's fields.
@@ -244,6 +254,9 @@ impl Field for String {
     fn encode(&self) -> Value {
         Value::String(self.clone())
     }
+    fn into_encoded(self) -> Value {
+        Value::String(self)
+    }
 }
 
 impl Field for bool {
@@ -316,6 +329,9 @@ impl Field for Value {
     fn encode(&self) -> Value {
         self.clone()
     }
+    fn into_encoded(self) -> Value {
+        self
+    }
 }
 
 impl<T: Field> Field for Option<T> {
@@ -330,6 +346,9 @@ impl<T: Field> Field for Option<T> {
     }
     fn encode(&self) -> Value {
         self.as_ref().map(T::encode).unwrap_or(Value::Null)
+    }
+    fn into_encoded(self) -> Value {
+        self.map(T::into_encoded).unwrap_or(Value::Null)
     }
 }
 
@@ -351,6 +370,9 @@ impl<T: Field> Field for Vec<T> {
     fn encode(&self) -> Value {
         Value::List(self.iter().map(T::encode).collect())
     }
+    fn into_encoded(self) -> Value {
+        Value::List(self.into_iter().map(T::into_encoded).collect())
+    }
 }
 
 impl<T: Field + Ord> Field for BTreeSet<T> {
@@ -362,6 +384,9 @@ impl<T: Field + Ord> Field for BTreeSet<T> {
     }
     fn encode(&self) -> Value {
         Value::List(set_normalize(self.iter().map(T::encode).collect()))
+    }
+    fn into_encoded(self) -> Value {
+        Value::List(set_normalize(self.into_iter().map(T::into_encoded).collect()))
     }
 }
 
@@ -378,5 +403,8 @@ impl<T: Field> Field for BTreeMap<String, T> {
     }
     fn encode(&self) -> Value {
         Value::Map(self.iter().map(|(k, x)| (k.clone(), x.encode())).collect::<ValueMap>())
+    }
+    fn into_encoded(self) -> Value {
+        Value::Map(self.into_iter().map(|(k, x)| (k, x.into_encoded())).collect::<ValueMap>())
     }
 }

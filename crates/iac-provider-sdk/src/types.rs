@@ -53,15 +53,15 @@ impl<P: Configured, R: Resource<P>> AnyResource<P> for Typed<R> {
     }
     async fn create(&self, cx: &Ctx<'_, P>, planned: &Value) -> Result<Value, P::Error> {
         let m = R::Model::from_value(planned)?;
-        Ok(self.r.create(cx, m).await?.to_value())
+        Ok(self.r.create(cx, m).await?.into_value())
     }
     async fn update(&self, cx: &Ctx<'_, P>, prior: &Value, planned: &Value) -> Result<Value, P::Error> {
         let (old, new) = (R::Model::from_value(prior)?, R::Model::from_value(planned)?);
-        Ok(self.r.update(cx, old, new).await?.to_value())
+        Ok(self.r.update(cx, old, new).await?.into_value())
     }
     async fn read(&self, cx: &Ctx<'_, P>, current: &Value) -> Result<Option<Value>, P::Error> {
         let m = R::Model::from_value(current)?;
-        Ok(self.r.read(cx, m).await?.map(|m| m.to_value()))
+        Ok(self.r.read(cx, m).await?.map(Model::into_value))
     }
     async fn delete(&self, cx: &Ctx<'_, P>, prior: &Value) -> Result<(), P::Error> {
         let m = R::Model::from_value(prior)?;
@@ -71,11 +71,11 @@ impl<P: Configured, R: Resource<P>> AnyResource<P> for Typed<R> {
         self.r.import_stub(id)
     }
     async fn import(&self, cx: &Ctx<'_, P>, id: &str) -> Result<Option<Value>, P::Error> {
-        Ok(self.r.import(cx, id).await?.map(|m| m.to_value()))
+        Ok(self.r.import(cx, id).await?.map(Model::into_value))
     }
     async fn recover(&self, cx: &Ctx<'_, P>, planned: &Value) -> Result<Option<Value>, P::Error> {
         let m = R::Model::from_value(planned)?;
-        Ok(self.r.recover(cx, m).await?.map(|m| m.to_value()))
+        Ok(self.r.recover(cx, m).await?.map(Model::into_value))
     }
 }
 
@@ -98,7 +98,7 @@ impl<P: Configured, D: DataSource<P>> AnyDataSource<P> for TypedData<D> {
     }
     async fn read(&self, cx: &Ctx<'_, P>, config: &Value) -> Result<Value, P::Error> {
         let m = D::Model::from_value(config)?;
-        Ok(self.d.read(cx, m).await?.to_value())
+        Ok(self.d.read(cx, m).await?.into_value())
     }
 }
 

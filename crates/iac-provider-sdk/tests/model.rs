@@ -1,7 +1,7 @@
 //! `#[derive(Model)]`: the schema a struct declares and the conversion of
 //! its values, both ways.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use iac_provider_sdk::schema::{AttrType, Nesting};
 use iac_provider_sdk::{Model, Value};
@@ -87,6 +87,52 @@ fn values_round_trip_with_every_attribute_present() {
     let back = Group::from_value(&v).unwrap();
     assert_eq!(back.ingress[0].cidrs, vec!["0.0.0.0/0".to_string(), "10.0.0.0/8".into()]);
     assert_eq!(back.name, "web");
+}
+
+/// Attributes shared by several types, written once.
+#[derive(Model, Debug, Clone, PartialEq, Default)]
+struct Labels {
+    #[sdk(optional)]
+    labels: BTreeSet<String>,
+    #[sdk(optional)]
+    extra: Option<Value>,
+}
+
+#[derive(Model, Debug, Clone, PartialEq, Default)]
+struct Labelled {
+    #[sdk(flatten)]
+    shared: Labels,
+    #[sdk(block)]
+    group: Option<Group>,
+    #[sdk(optional)]
+    counts: Vec<u32>,
+}
+
+#[test]
+fn a_model_handed_back_by_value_encodes_as_by_reference() {
+    // The SDK moves a type's results into values (`into_value`); they must
+    // be exactly what `to_value` writes, for every kind of field.
+    let group = Group {
+        id: Some("g-1".into()),
+        name: "web".into(),
+        description: None,
+        policy: Some(r#"{"a":1}"#.into()),
+        secret: Some("s".into()),
+        kind: Some("t".into()),
+        tags: BTreeMap::from([("b".to_string(), "2".to_string()), ("a".to_string(), "1".to_string())]),
+        ingress: vec![Rule { port: 80, cidrs: vec!["b".into(), "a".into(), "b".into()] }, Rule { port: 22, cidrs: Vec::new() }],
+        timeouts: Some(Timeouts { create: Some("5m".into()) }),
+        size: Some(-3),
+    };
+    let labelled = Labelled {
+        shared: Labels { labels: BTreeSet::from(["z".to_string(), "y".to_string()]), extra: Some(Value::map([("k", Value::List(vec![Value::Unknown]))])) },
+        group: Some(group.clone()),
+        counts: vec![3, 1, 2],
+    };
+    assert_eq!(group.clone().into_value(), group.to_value());
+    assert_eq!(labelled.clone().into_value(), labelled.to_value());
+    assert_eq!(Labelled::default().into_value(), Labelled::default().to_value(), "unset fields too");
+    assert_eq!(Labelled::from_value(&labelled.clone().into_value()).unwrap(), Labelled::from_value(&labelled.to_value()).unwrap());
 }
 
 #[test]

@@ -113,17 +113,17 @@ impl Run {
         } else {
             resp
         };
-        let after = carry_config_marks(mark_sensitive(resp.planned.clone(), w.schema).mark_paths(&config_marks), &w.config);
-        let private = merge_private(resp.private.clone(), &w.triggers);
+        let after = carry_config_marks(mark_sensitive(resp.planned, w.schema).mark_paths(&config_marks), &w.config);
+        let private = merge_private(resp.private, &w.triggers);
         let change = ResourceChange {
             addr: addr.clone(),
             prev_addr: self.moved_from.get(&addr).cloned(),
             provider: w.pkey.addr(),
             action,
-            before: prior_value.clone().unwrap_or(Value::Null),
+            before: prior_value.unwrap_or(Value::Null),
             // Moved here from the value store when the walk ends (`outcome`).
             after: Value::Null,
-            replace_paths: if action == Action::Replace { resp.requires_replace.clone() } else { Vec::new() },
+            replace_paths: if action == Action::Replace { resp.requires_replace } else { Vec::new() },
             reason,
             create_before_destroy: w.res.lifecycle.create_before_destroy,
             private,

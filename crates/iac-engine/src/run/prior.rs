@@ -143,14 +143,14 @@ impl Run {
     /// manages is drift. None: the object is gone.
     async fn refresh(&self, w: &InstanceWork<'_>, p: &dyn Provider, pr: &InstanceState) -> Result<Option<InstanceState>, Diagnostic> {
         let addr = &w.addr;
-        let current = pr.attributes.clone();
+        let current = &pr.attributes;
         let span = tracing::info_span!("resource.refresh", address = %addr, action = "read", provider = %w.pkey.name);
         let read = p.read_object(ReadRequest { type_: w.res.type_.clone(), addr: addr.clone(), current: current.clone(), private: pr.private.clone() });
         match tracing::Instrument::instrument(read, span).await.map(|r| (r.new_state, r.private)) {
             Ok((Some(fresh), private)) => {
                 let private = refreshed_private(&pr.private, private);
                 let fresh = fresh.unmark_deep().0;
-                if fresh == current {
+                if fresh == *current {
                     if private == pr.private {
                         return Ok(Some(pr.clone()));
                     }
@@ -162,7 +162,7 @@ impl Run {
                 }
                 // Attributes only the provider sets (rotating credentials, timestamps)
                 // are refreshed silently; drift is what the configuration manages.
-                let paths: Vec<AttrPath> = iac_core::plan::drift_paths(&current, &fresh).into_iter().filter(|p| !computed_only(w.schema, p)).collect();
+                let paths: Vec<AttrPath> = iac_core::plan::drift_paths(current, &fresh).into_iter().filter(|p| !computed_only(w.schema, p)).collect();
                 if !paths.is_empty() {
                     self.record_drift(Drift {
                         addr: addr.clone(),
