@@ -7,8 +7,9 @@
 //! `digitalocean_database_cluster` and `digitalocean_database_ca`); around
 //! them `digitalocean_project` (+ `_resources`), `digitalocean_domain`,
 //! `digitalocean_record`, `digitalocean_firewall` and `digitalocean_tag`,
-//! `digitalocean_spaces_bucket` (through Spaces' S3 API) and
-//! `digitalocean_spaces_key`, `digitalocean_loadbalancer` and
+//! `digitalocean_spaces_bucket`, its `_policy`, `_cors_configuration` and
+//! `_object` (through Spaces' S3 API) and `digitalocean_spaces_key` (and its
+//! data source), `digitalocean_loadbalancer` and
 //! `digitalocean_certificate` (with their data sources),
 //! `digitalocean_container_registry` and its `_docker_credentials`; data
 //! `digitalocean_vpc`, `digitalocean_regions` and `digitalocean_sizes`,
@@ -73,8 +74,12 @@ pub fn types() -> Types<DigitalOcean> {
         .resource(platform::domain::Record)
         .resource(platform::firewall::Firewall)
         .resource(platform::tag::Tag)
-        .resource(spaces::SpacesBucket)
+        .resource(spaces::bucket::SpacesBucket)
+        .resource(spaces::policy::BucketPolicy)
+        .resource(spaces::cors::BucketCorsConfiguration)
+        .resource(spaces::object::BucketObject)
         .resource(platform::spaces_key::SpacesKey)
+        .data_source(platform::spaces_key::SpacesKeyData)
         .resource(platform::loadbalancer::LoadBalancer)
         .data_source(platform::loadbalancer::LoadBalancerData)
         .resource(platform::certificate::Certificate)

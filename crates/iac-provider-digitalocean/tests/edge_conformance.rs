@@ -382,3 +382,109 @@ fn container_registry_and_docker_credentials_conform() {
         assert_contract(&h);
     });
 }
+
+const LEAF_RENEWED: &str =
+    r"-----BEGIN CERTIFICATE-----\n# dns: api.edge-example.com\nMIIFFjCCA/6gAwIBAgISBFmZkVx2c2CJnYhQmGq1yQ0LMA0GCSqGSIb3DQEBCwUA\n-----END CERTIFICATE-----\n";
+
+fn custom_certificate(url: &str, leaf: &str) -> String {
+    format!(
+        r#"{provider}
+resource "digitalocean_certificate" "custom" {{
+  name              = "pem-digests"
+  private_key       = "{KEY}"
+  leaf_certificate  = "{leaf}"
+  certificate_chain = "{CHAIN}"
+}}
+"#,
+        provider = provider_block(url),
+    )
+}
+
+/// The PEM a constant stands for (the constants are HCL string text).
+fn pem(hcl: &str) -> String {
+    hcl.replace("\\n", "\n")
+}
+
+fn sha1_hex(text: &str) -> String {
+    use sha1::Digest as _;
+    hex::encode(sha1::Sha1::digest(text.as_bytes()))
+}
+
+async fn certificate_state(e: &iac_engine::ops::Env) -> iac_core::Value {
+    let state = iac_engine::ops::read_state(e.backend.as_ref()).await.expect("state reads");
+    state.resources.iter().find(|(a, _)| a.to_string() == "digitalocean_certificate.custom").map(|(_, i)| i.attributes.clone()).expect("in state")
+}
+
+/// Every file under `dir`, as text.
+fn texts(dir: &std::path::Path) -> String {
+    let mut out = String::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            out.push_str(&texts(&p));
+        } else {
+            out.push_str(&String::from_utf8_lossy(&std::fs::read(&p).unwrap_or_default()));
+        }
+    }
+    out
+}
+
+/// A custom certificate's PEMs reach DigitalOcean, and state keeps their
+/// SHA-1 digests as upstream's state does (so states move between the two
+/// and no private key is stored): the same PEMs plan nothing, a renewed leaf
+/// certificate is a replacement, and a state written before digests were
+/// kept (the PEMs themselves) is read into digests without a change.
+#[test]
+fn certificate_pems_are_kept_as_their_sha1_digests() {
+    rt().block_on(async {
+        let h = sim(fast()).await;
+        let tmp = tempfile::tempdir().unwrap();
+        let e = env(tmp.path());
+        let st = write_stack(tmp.path(), &custom_certificate(&h.url(), LEAF));
+        let p = plan(&st, &e).await;
+        apply(&st, &e, p).await;
+        let digests = |leaf: &str| {
+            [
+                ("private_key", iac_core::Value::from(sha1_hex(&pem(KEY)))),
+                ("leaf_certificate", iac_core::Value::from(sha1_hex(&pem(leaf)))),
+                ("certificate_chain", iac_core::Value::from(sha1_hex(&pem(CHAIN)))),
+            ]
+        };
+        let cert = certificate_state(&e).await;
+        for (k, d) in digests(LEAF) {
+            assert_eq!(cert.get(k), Some(&d), "{k} is kept as its SHA-1");
+        }
+        assert!(!texts(&tmp.path().join("state")).contains("MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQDBIZMz8pnK6V52"), "no private key in state");
+        assert!(changes(&plan(&st, &e).await).is_empty(), "the same PEMs are no change");
+
+        // A renewed leaf certificate is another certificate.
+        std::fs::write(st.join("main.tf"), custom_certificate(&h.url(), LEAF_RENEWED)).unwrap();
+        let p = plan(&st, &e).await;
+        assert_eq!(changes(&p), vec!["Replace digitalocean_certificate.custom".to_string()]);
+        apply(&st, &e, p).await;
+        assert!(h.exchanges().iter().any(|x| x.method == "POST" && x.path == "/v2/certificates" && x.request_body.contains("BFmZkVx2c2CJnYhQmGq1yQ0L")));
+        for (k, d) in digests(LEAF_RENEWED) {
+            assert_eq!(certificate_state(&e).await.get(k), Some(&d), "{k} after the replacement");
+        }
+
+        // A state that kept the PEMs themselves: no change, and a refresh keeps digests.
+        iac_engine::ops::edit_state(&e, "test: a state from before digests", |s| {
+            let inst = s.resources.iter_mut().find(|(a, _)| a.to_string() == "digitalocean_certificate.custom").map(|(_, i)| i).expect("in state");
+            if let iac_core::Value::Map(m) = &mut inst.attributes {
+                m.insert("private_key".into(), iac_core::Value::from(pem(KEY)));
+                m.insert("leaf_certificate".into(), iac_core::Value::from(pem(LEAF_RENEWED)));
+                m.insert("certificate_chain".into(), iac_core::Value::from(pem(CHAIN)));
+            }
+            Ok(())
+        })
+        .await
+        .expect("state edit");
+        assert!(changes(&plan(&st, &e).await).is_empty(), "PEMs in an old state are the digests' PEMs");
+        let refresh = plan_mode(&st, &e, PlanMode::RefreshOnly).await.unwrap();
+        apply(&st, &e, refresh).await;
+        for (k, d) in digests(LEAF_RENEWED) {
+            assert_eq!(certificate_state(&e).await.get(k), Some(&d), "{k} after a refresh of the old state");
+        }
+        assert_contract(&h);
+    });
+}

@@ -321,13 +321,20 @@ resource "digitalocean_spaces_key" "admin" {{
     permission = "fullaccess"
   }}
 }}
+data "digitalocean_spaces_key" "admin" {{
+  access_key = digitalocean_spaces_key.admin.access_key
+}}
+resource "digitalocean_tag" "key" {{
+  name = "key-${{data.digitalocean_spaces_key.admin.name}}-${{data.digitalocean_spaces_key.admin.grant[0].permission}}"
+}}
 "#,
         provider = provider_block(url)
     )
 }
 
 /// Spaces keys through the DigitalOcean API: grants change in place, the
-/// secret (shown once) stays in state, sensitive.
+/// secret (shown once) stays in state, sensitive; the data source reads a
+/// key's name and grants (never its secret) by its access key.
 #[test]
 fn spaces_keys_conform() {
     rt().block_on(async {
@@ -338,7 +345,15 @@ fn spaces_keys_conform() {
         let case = Case {
             name: "digitalocean spaces keys".into(),
             steps: vec![
-                Step::new(keys(&h.url(), "read"), &[("digitalocean_spaces_key.app", Create), ("digitalocean_spaces_key.admin", Create)]),
+                Step::new(
+                    keys(&h.url(), "read"),
+                    &[
+                        ("digitalocean_spaces_key.app", Create),
+                        ("digitalocean_spaces_key.admin", Create),
+                        ("data.digitalocean_spaces_key.admin", Read),
+                        ("digitalocean_tag.key", Create),
+                    ],
+                ),
                 Step::new(keys(&h.url(), "readwrite"), &[("digitalocean_spaces_key.app", Update)]),
             ],
             // An imported key has no secret in state (the API shows it only to the create).
@@ -348,6 +363,14 @@ fn spaces_keys_conform() {
         };
         run(&case, &stack, &env(tmp.path())).await;
         h.with_store(|s| assert!(s.platform.spaces_keys.is_empty(), "destroy left keys"));
+        // The tag's name was made of what the data source read.
+        let tags: Vec<String> = h
+            .exchanges()
+            .iter()
+            .filter(|e| e.method == "POST" && e.path == "/v2/tags")
+            .map(|e| serde_json::from_str::<serde_json::Value>(&e.request_body).unwrap()["name"].as_str().unwrap_or_default().to_string())
+            .collect();
+        assert!(tags.contains(&"key-saas-admin-fullaccess".to_string()), "{tags:?}");
         assert_contract(&h);
     });
 }

@@ -117,7 +117,7 @@ impl<P: Configured> Provider for SdkProvider<P> {
     async fn plan_change(&self, req: PlanChangeRequest) -> Result<PlanChangeResponse, ProviderError> {
         let r = self.resource(&req.type_)?;
         let addr = req.addr.to_string();
-        let cx = self.cx(&addr, req.private.as_ref());
+        let cx = self.cx(&addr, req.private.as_ref()).with_config(&req.config);
         let mut resp = crate::plan::plan(r, &cx, req.prior.as_ref(), &req.config).await.map_err(err)?;
         resp.private = cx.take_kept().or_else(|| req.private.clone());
         Ok(resp)
@@ -126,7 +126,7 @@ impl<P: Configured> Provider for SdkProvider<P> {
     async fn apply_change(&self, req: ApplyChangeRequest) -> Result<ApplyChangeResponse, ProviderError> {
         let r = self.resource(&req.type_)?;
         let addr = req.addr.to_string();
-        let cx = self.cx(&addr, req.private.as_ref());
+        let cx = self.cx(&addr, req.private.as_ref()).with_config(&req.config);
         let v = match &req.prior {
             None => r.create(&cx, &req.planned).await,
             Some(prior) => r.update(&cx, prior, &req.planned).await,

@@ -11,8 +11,8 @@ use crate::model::Model;
 use crate::provider::Configured;
 
 /// What an operation on one object sees: the configured provider (its
-/// clients and settings), the object's address, and the provider's private
-/// data for the object.
+/// clients and settings), the object's address, the provider's private
+/// data for the object, and (planning and applying) its configuration.
 pub struct Ctx<'a, P> {
     /// The configured provider.
     pub provider: &'a P,
@@ -22,13 +22,25 @@ pub struct Ctx<'a, P> {
     /// The private data the engine keeps for the object (never shown; what
     /// the last apply kept with [`Ctx::keep_private`]); None when there is none.
     pub private: Option<&'a serde_json::Value>,
+    /// The object's configuration as written, before the shared planning
+    /// rules (a plan's and an apply's; None for other operations): what a
+    /// type whose state keeps less than it is given (a digest, as
+    /// Terraform's hashing `StateFunc`s keep) sends to the API, and whether
+    /// an optional computed argument is set or carried from the prior state.
+    pub config: Option<&'a Value>,
     kept: Mutex<Option<serde_json::Value>>,
 }
 
 impl<'a, P> Ctx<'a, P> {
     /// A context for an operation on the object at `addr`.
     pub fn new(provider: &'a P, addr: &'a str, private: Option<&'a serde_json::Value>) -> Ctx<'a, P> {
-        Ctx { provider, addr, private, kept: Mutex::new(None) }
+        Ctx { provider, addr, private, config: None, kept: Mutex::new(None) }
+    }
+
+    /// The same context with the object's configuration.
+    pub fn with_config(mut self, config: &'a Value) -> Ctx<'a, P> {
+        self.config = Some(config);
+        self
     }
 
     /// Keeps private data with the object (a create or update's, or a

@@ -1,6 +1,7 @@
 //! `SdkProvider` as the engine sees it: defaults in nested blocks,
 //! flattened models, planning that waits on the provider, private data kept
-//! between operations, and an import a type does its own way.
+//! between operations, an import a type does its own way, and the
+//! configuration as written reaching plans and applies.
 
 use std::sync::Arc;
 
@@ -116,8 +117,51 @@ impl Resource<Fake> for Unimportable {
     }
 }
 
+/// State keeps a digest of `secret` (as a hashing `StateFunc` would); the
+/// create sends the secret itself, from the configuration.
+struct Digested;
+
+#[derive(Model, Debug, Clone, Default)]
+struct Secretive {
+    #[sdk(computed)]
+    id: Option<String>,
+    #[sdk(optional, sensitive, force_new)]
+    secret: Option<String>,
+}
+
+#[async_trait]
+impl Resource<Fake> for Digested {
+    type Model = Secretive;
+    const TYPE: &'static str = "fake_secret";
+
+    fn canonical_config(&self, config: &mut Value) {
+        if let Value::Map(m) = config {
+            if let Some(d) = m.get("secret").and_then(Value::as_str).map(|s| format!("len:{}", s.len())) {
+                m.insert("secret".into(), Value::from(d));
+            }
+        }
+    }
+    async fn modify_plan(&self, cx: &Ctx<'_, Fake>, _prior: Option<&Value>, planned: &mut Value, _replace: &mut Vec<AttrPath>) -> Result<(), Error> {
+        assert!(cx.config.and_then(|c| c.get("secret")).is_some(), "a plan sees the configuration as written");
+        assert_ne!(cx.config.and_then(|c| c.get("secret")), planned.get("secret"), "before the canonical form");
+        Ok(())
+    }
+    async fn create(&self, cx: &Ctx<'_, Fake>, mut planned: Secretive) -> Result<Secretive, Error> {
+        let sent = cx.config.and_then(|c| c.get("secret")).and_then(Value::as_str).ok_or_else(|| Error::Refused("no configuration".into()))?;
+        planned.id = Some(format!("made-with-{sent}"));
+        Ok(planned)
+    }
+    async fn read(&self, cx: &Ctx<'_, Fake>, current: Secretive) -> Result<Option<Secretive>, Error> {
+        assert!(cx.config.is_none(), "a read has no configuration");
+        Ok(Some(current))
+    }
+    async fn delete(&self, _cx: &Ctx<'_, Fake>, _prior: Secretive) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
 fn provider() -> SdkProvider<Fake> {
-    SdkProvider::new(Fake, Arc::new(Types::new().resource(ThingType).resource(Unimportable)))
+    SdkProvider::new(Fake, Arc::new(Types::new().resource(ThingType).resource(Unimportable).resource(Digested)))
 }
 
 fn addr() -> iac_core::address::InstanceAddr {
@@ -172,4 +216,19 @@ async fn imports_read_from_the_stub_unless_the_type_says_otherwise() {
     assert!(refused.to_string().contains("import each member instead"), "{refused}");
     let unknown = p.import(ImportRequest { type_: "fake_other".into(), addr: "fake_other.o".parse().unwrap(), id: "o".into() }).await.unwrap_err();
     assert!(matches!(unknown, ProviderError::Unsupported(_)), "an unknown type is an error: {unknown}");
+}
+
+#[tokio::test]
+async fn an_apply_sends_the_configuration_while_state_keeps_the_canonical_form() {
+    let p = provider();
+    let a: iac_core::address::InstanceAddr = "fake_secret.s".parse().unwrap();
+    let config = Value::map([("id", Value::Null), ("secret", Value::from("hunter2"))]);
+    let plan =
+        p.plan_change(PlanChangeRequest { type_: "fake_secret".into(), addr: a.clone(), prior: None, config: config.clone(), private: None }).await.unwrap();
+    assert_eq!(plan.planned.get("secret"), Some(&Value::from("len:7")), "the plan holds the digest");
+    let req = ApplyChangeRequest { type_: "fake_secret".into(), addr: a.clone(), prior: None, planned: plan.planned, config, private: None };
+    let r = p.apply_change(req).await.unwrap();
+    assert_eq!(r.new_state.get("id"), Some(&Value::from("made-with-hunter2")), "the create saw the configuration's secret");
+    assert_eq!(r.new_state.get("secret"), Some(&Value::from("len:7")), "state keeps the digest");
+    assert!(p.read(ReadRequest { type_: "fake_secret".into(), addr: a, current: r.new_state, private: None }).await.unwrap().is_some());
 }

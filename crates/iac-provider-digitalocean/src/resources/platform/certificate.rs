@@ -3,8 +3,11 @@
 //! API's ID, which changes when a Let's Encrypt certificate renews).
 //! Everything forces replacement. A `custom` certificate takes a private key,
 //! a leaf certificate and an optional chain, which the API never reports
-//! back: they stay as configured (the key sensitive), and its `domains` are
-//! what the certificate names, not an argument. A `lets_encrypt` one takes
+//! back: state keeps their SHA-1 digests, as upstream's does (its
+//! StateFunc), so no key is stored, states move between the two, and a new
+//! PEM is a new digest (a replacement); the create sends the PEMs of the
+//! configuration. Its `domains` are what the certificate names, not an
+//! argument. A `lets_encrypt` one takes
 //! `domains` (of domains DigitalOcean's DNS serves) and is waited for until
 //! it is `verified`. A certificate a load balancer still uses cannot be
 //! deleted: the delete tries again until the balancer lets go of it, within
@@ -34,14 +37,14 @@ pub struct CertificateModel {
     pub uuid: Option<String>,
     #[sdk(required, force_new)]
     pub name: String,
-    /// PEM; `custom` only
-    #[sdk(optional, sensitive, force_new, local)]
+    /// PEM; `custom` only (state keeps its SHA-1)
+    #[sdk(optional, sensitive, force_new)]
     pub private_key: Option<String>,
-    /// PEM; `custom` only
-    #[sdk(optional, force_new, local)]
+    /// PEM; `custom` only (state keeps its SHA-1)
+    #[sdk(optional, force_new)]
     pub leaf_certificate: Option<String>,
-    /// PEM; `custom` only
-    #[sdk(optional, force_new, local)]
+    /// PEM; `custom` only (state keeps its SHA-1)
+    #[sdk(optional, force_new)]
     pub certificate_chain: Option<String>,
     /// the names a `lets_encrypt` certificate is issued for
     #[sdk(optional, force_new)]
@@ -65,17 +68,35 @@ fn dns_names(c: &Json) -> Option<BTreeSet<String>> {
     Some(set).filter(|s| !s.is_empty())
 }
 
+/// The arguments whose SHA-1 state keeps.
+const PEMS: [&str; 3] = ["private_key", "leaf_certificate", "certificate_chain"];
+
+/// What state keeps of a PEM: its SHA-1, in lowercase hex (upstream's `HashStringStateFunc`).
+pub fn pem_digest(pem: &str) -> String {
+    use sha1::Digest as _;
+    hex::encode(sha1::Sha1::digest(pem.as_bytes()))
+}
+
+fn is_digest(t: &str) -> bool {
+    t.len() == 40 && t.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// A digest stays; a PEM (in a state written before digests were kept) becomes its digest.
+fn digest_of(v: &Option<String>) -> Option<String> {
+    v.as_ref().map(|t| if is_digest(t) { t.clone() } else { pem_digest(t) })
+}
+
 impl CertificateModel {
-    /// `configured` supplies what the API never reports.
+    /// `configured` supplies what the API never reports (the PEMs' digests).
     fn from_api(c: &Json, configured: &CertificateModel) -> CertificateModel {
         let kind = text(&c["type"]);
         CertificateModel {
             id: s(&c["name"]),
             uuid: s(&c["id"]),
             name: text(&c["name"]),
-            private_key: configured.private_key.clone(),
-            leaf_certificate: configured.leaf_certificate.clone(),
-            certificate_chain: configured.certificate_chain.clone(),
+            private_key: digest_of(&configured.private_key),
+            leaf_certificate: digest_of(&configured.leaf_certificate),
+            certificate_chain: digest_of(&configured.certificate_chain),
             // A custom certificate's names come from the certificate, not the configuration.
             domains: if kind == "custom" { configured.domains.clone() } else { dns_names(c) },
             kind: Some(kind),
@@ -107,6 +128,17 @@ pub struct Certificate;
 impl Resource<DigitalOcean> for Certificate {
     type Model = CertificateModel;
     const TYPE: &'static str = "digitalocean_certificate";
+
+    /// The PEMs as state keeps them: their digests (upstream's StateFunc),
+    /// so a new PEM is a replacement and the same one no change.
+    fn canonical_config(&self, config: &mut Value) {
+        for k in PEMS {
+            if let Some(pem) = get_str(config, k).filter(|p| !p.is_empty()) {
+                let digest = pem_digest(pem);
+                set(config, k, Value::from(digest));
+            }
+        }
+    }
 
     async fn modify_plan(&self, cx: &Ctx<'_, DigitalOcean>, prior: Option<&Value>, planned: &mut Value, _replace: &mut Vec<AttrPath>) -> Result<(), DoError> {
         keep_absent_timeouts(prior, planned);
@@ -148,12 +180,15 @@ impl Resource<DigitalOcean> for Certificate {
         let (api, addr) = (&cx.provider.api, cx.addr);
         let kind = planned.kind.clone().unwrap_or_else(|| "custom".into());
         let mut body = json!({"name": planned.name, "type": kind});
-        for (k, v) in
-            [("private_key", &planned.private_key), ("leaf_certificate", &planned.leaf_certificate), ("certificate_chain", &planned.certificate_chain)]
-        {
-            if let Some(v) = v {
-                body[k] = json!(v);
+        // The plan holds digests; the PEMs themselves are the configuration's.
+        for k in PEMS {
+            if planned.to_value().get(k).is_none_or(Value::is_null) {
+                continue;
             }
+            let Some(pem) = cx.config.and_then(|c| c.get(k)).and_then(|v| v.unmarked().as_str()) else {
+                return Err(DoError::Invalid { addr: addr.to_string(), message: format!("{k}: the configuration's PEM is needed to create the certificate") });
+            };
+            body[k] = json!(pem);
         }
         if let Some(d) = &planned.domains {
             body["dns_names"] = json!(d);

@@ -1,6 +1,7 @@
 //! `digitalocean_spaces_key`: a Spaces access key with its grants, through
 //! the DigitalOcean API. Name and grants change in place; the secret is
 //! shown once, by the create, and kept sensitive in state from then on.
+//! The data source reads a key by its access key (never its secret).
 
 use iac_provider_sdk::prelude::*;
 use serde_json::{json, Value as Json};
@@ -100,5 +101,39 @@ impl Resource<DigitalOcean> for SpacesKey {
             Some(r) => Ok(Some(SpacesKeyModel::from_api(&one(&r.json), None))),
             None => Err(DoError::Invalid { addr: cx.addr.to_string(), message: format!("no Spaces key {id:?}") }),
         }
+    }
+}
+
+/// `data.digitalocean_spaces_key`'s argument and attributes (never the secret).
+#[derive(Model, Debug, Default)]
+pub struct SpacesKeyDataModel {
+    #[sdk(required)]
+    pub access_key: String,
+    /// the access key
+    #[sdk(computed)]
+    pub id: Option<String>,
+    #[sdk(computed)]
+    pub name: Option<String>,
+    #[sdk(computed)]
+    pub grant: Option<Vec<Grant>>,
+    #[sdk(computed)]
+    pub created_at: Option<String>,
+}
+
+/// The `digitalocean_spaces_key` data source: a key by its access key.
+pub struct SpacesKeyData;
+
+#[async_trait]
+impl DataSource<DigitalOcean> for SpacesKeyData {
+    type Model = SpacesKeyDataModel;
+    const TYPE: &'static str = "digitalocean_spaces_key";
+
+    async fn read(&self, cx: &Ctx<'_, DigitalOcean>, config: SpacesKeyDataModel) -> Result<SpacesKeyDataModel, DoError> {
+        let path = format!("/v2/spaces/keys/{}", config.access_key);
+        let Some(r) = super::none_if_404(cx.provider.api.client.get(&path).await).map_err(DoError::api(&cx.addr))? else {
+            return Err(DoError::Invalid { addr: cx.addr.to_string(), message: format!("no Spaces key {:?}", config.access_key) });
+        };
+        let k = SpacesKeyModel::from_api(&one(&r.json), None);
+        Ok(SpacesKeyDataModel { access_key: config.access_key, id: k.id, name: Some(k.name), grant: Some(k.grant), created_at: k.created_at })
     }
 }

@@ -1,15 +1,10 @@
 //! `digitalocean_spaces_bucket`: a Spaces bucket, made and read through
-//! Spaces' S3 API (the AWS SDK's S3 client pointed at the region's Spaces
-//! endpoint, with the provider's Spaces keys), as upstream does: canned ACL,
+//! Spaces' S3 API as upstream does: canned ACL,
 //! versioning, CORS rules and lifecycle rules change in place; name and
 //! region force replacement; `force_destroy` empties the bucket (every
 //! object version) before deleting it. CORS rules are compared only when
 //! configured, as upstream's (deprecated in favour of a separate type).
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
-use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::types::{
     AbortIncompleteMultipartUpload, BucketCannedAcl, BucketLifecycleConfiguration, BucketVersioningStatus, CorsConfiguration, CorsRule as S3CorsRule, Delete,
     ExpirationStatus, LifecycleExpiration, LifecycleRule as S3LifecycleRule, LifecycleRuleFilter, NoncurrentVersionExpiration, ObjectIdentifier, Permission,
@@ -20,75 +15,10 @@ use iac_core::Value;
 use iac_provider_sdk::prelude::*;
 use iac_provider_sdk::AttrPath;
 
+use super::{invalid, missing, s3};
 use crate::error::DoError;
-use crate::settings::SpacesSettings;
 use crate::values::*;
 use crate::DigitalOcean;
-
-/// Spaces' S3 clients, one per region, made on first use.
-pub struct Spaces {
-    settings: SpacesSettings,
-    clients: Mutex<HashMap<String, S3>>,
-}
-
-impl Spaces {
-    pub fn new(settings: SpacesSettings) -> Spaces {
-        Spaces { settings, clients: Mutex::new(HashMap::new()) }
-    }
-
-    /// The S3 client of `region`'s endpoint.
-    fn client(&self, addr: &str, region: &str) -> Result<S3, DoError> {
-        let Some((id, secret)) = &self.settings.keys else {
-            return Err(DoError::Invalid {
-                addr: addr.to_string(),
-                message: "no Spaces keys: set the provider's spaces_access_id and spaces_secret_key, or SPACES_ACCESS_KEY_ID and SPACES_SECRET_ACCESS_KEY"
-                    .into(),
-            });
-        };
-        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(c) = clients.get(region) {
-            return Ok(c.clone());
-        }
-        let creds = aws_sdk_s3::config::Credentials::new(id, secret.expose(), None, None, "digitalocean provider spaces keys");
-        let conf = aws_sdk_s3::Config::builder()
-            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
-            // Spaces takes any signing region; the endpoint picks the region.
-            .region(aws_sdk_s3::config::Region::new("us-east-1"))
-            .endpoint_url(self.settings.endpoint_for(region))
-            .credentials_provider(creds)
-            .force_path_style(true)
-            .request_checksum_calculation(aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired)
-            .response_checksum_validation(aws_sdk_s3::config::ResponseChecksumValidation::WhenRequired)
-            .build();
-        let c = S3::from_conf(conf);
-        clients.insert(region.to_string(), c.clone());
-        Ok(c)
-    }
-}
-
-/// An S3 failure as the provider's error (code, message; never the keys).
-fn s3<E: ProvideErrorMetadata + std::fmt::Debug>(
-    addr: &str,
-) -> impl FnOnce(aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> DoError + '_ {
-    move |e| {
-        let status = e.raw_response().map(|r| r.status().as_u16());
-        let code = e.code().map(str::to_string).unwrap_or_else(|| status.map(|s| format!("HTTP{s}")).unwrap_or_else(|| "transport".into()));
-        let message = e.message().map(str::to_string).unwrap_or_else(|| match &e {
-            aws_sdk_s3::error::SdkError::DispatchFailure(d) => format!("{d:?}"),
-            other => format!("{other:?}").chars().take(300).collect(),
-        });
-        DoError::Spaces { addr: addr.to_string(), code, message }
-    }
-}
-
-/// `None` for a missing bucket or configuration (`codes`).
-fn missing<T>(r: Result<T, DoError>, codes: &[&str]) -> Result<Option<T>, DoError> {
-    match r {
-        Ok(v) => Ok(Some(v)),
-        Err(DoError::Spaces { code, .. }) if codes.contains(&code.as_str()) || code == "NoSuchBucket" || code == "HTTP404" => Ok(None),
-        Err(e) => Err(e),
-    }
-}
 
 /// A CORS rule.
 #[derive(Model, Debug, Clone, Default, PartialEq)]
@@ -204,10 +134,6 @@ async fn put_versioning(c: &S3, addr: &str, bucket: &str, v: &[Versioning]) -> R
         .await
         .map_err(s3(addr))?;
     Ok(())
-}
-
-fn invalid(addr: &str) -> impl Fn(aws_sdk_s3::error::BuildError) -> DoError + '_ {
-    move |e| DoError::Invalid { addr: addr.to_string(), message: e.to_string() }
 }
 
 async fn put_cors(c: &S3, addr: &str, bucket: &str, rules: &[CorsRule]) -> Result<(), DoError> {
