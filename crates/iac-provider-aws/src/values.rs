@@ -48,6 +48,23 @@ pub fn keep_equivalent_json(configured: Option<&str>, from_aws: &str) -> String 
     }
 }
 
+/// A time as upstream stores most: Go's `time.RFC3339`, whole seconds in
+/// UTC (`2026-12-06T12:07:39Z`; the fraction AWS may send is dropped).
+pub fn rfc3339(d: &aws_smithy_types::DateTime) -> String {
+    aws_smithy_types::DateTime::from_secs(d.secs()).fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default()
+}
+
+/// A time as Go's `time.Time.String()` writes one the Go SDK read, which
+/// some upstream resources store: milliseconds (the Go SDK keeps no more)
+/// with trailing zeros dropped, in UTC (`2026-12-06 12:07:39.94 +0000 UTC`).
+pub fn go_time_string(d: &aws_smithy_types::DateTime) -> String {
+    let whole = rfc3339(d);
+    let (day, time) = whole.split_once('T').unwrap_or((whole.as_str(), "Z"));
+    let ms = d.subsec_nanos() / 1_000_000;
+    let fraction = if ms == 0 { String::new() } else { format!(".{ms:03}").trim_end_matches('0').to_string() };
+    format!("{day} {}{fraction} +0000 UTC", time.trim_end_matches('Z'))
+}
+
 /// Parses Terraform's durations ("30m", "1h30m", "90s", "2h").
 pub fn parse_duration(s: &str) -> Option<std::time::Duration> {
     iac_core::time::parse_duration(s.trim()).ok()
@@ -56,6 +73,15 @@ pub fn parse_duration(s: &str) -> Option<std::time::Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_are_written_as_upstream_writes_them() {
+        let t = aws_smithy_types::DateTime::from_fractional_secs(1_796_558_859, 0.9405);
+        assert_eq!(rfc3339(&t), "2026-12-06T12:07:39Z");
+        assert_eq!(go_time_string(&t), "2026-12-06 12:07:39.94 +0000 UTC");
+        assert_eq!(go_time_string(&aws_smithy_types::DateTime::from_secs(1_796_558_859)), "2026-12-06 12:07:39 +0000 UTC");
+        assert_eq!(go_time_string(&aws_smithy_types::DateTime::from_fractional_secs(1_796_558_859, 0.5)), "2026-12-06 12:07:39.5 +0000 UTC");
+    }
 
     #[test]
     fn policies_compare_as_json() {

@@ -291,7 +291,7 @@ impl Resource<Aws> for Role {
             managed_policy_arns: managed,
             arn: Some(r.arn().to_string()),
             unique_id: Some(r.role_id().to_string()),
-            create_date: Some(r.create_date().to_string()),
+            create_date: Some(crate::values::rfc3339(r.create_date())),
             path: Some(r.path().to_string()),
             assume_role_policy: configured_or(&current.assume_role_policy, &policy),
             description: r.description().filter(|d| !d.is_empty()).map(str::to_string),

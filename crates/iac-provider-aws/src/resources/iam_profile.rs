@@ -14,7 +14,7 @@ use crate::tags::OWNER_TAG;
 use crate::Aws;
 
 fn date(d: &aws_smithy_types::DateTime) -> String {
-    d.fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default()
+    crate::values::rfc3339(d)
 }
 
 #[derive(Model, Debug, Clone, Default)]

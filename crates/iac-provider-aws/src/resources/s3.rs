@@ -109,10 +109,60 @@ pub struct BucketModel {
     bucket_regional_domain_name: Option<String>,
     #[sdk(computed)]
     hosted_zone_id: Option<String>,
+    /// the ACL's grants, one per grantee: upstream's deprecated view,
+    /// read only here (`aws_s3_bucket_acl` manages them)
+    #[sdk(computed, set)]
+    grant: Vec<BucketGrant>,
+    /// whether versioning is on: upstream's deprecated view, read only here
+    /// (`aws_s3_bucket_versioning` manages it)
+    #[sdk(computed)]
+    versioning: Vec<BucketVersioning>,
     #[sdk(flatten)]
     tags: Tags,
     #[sdk(block, local, max_items = 1)]
     timeouts: Option<super::Timeouts>,
+}
+
+#[derive(Model, Debug, Clone, Default, PartialEq)]
+pub struct BucketGrant {
+    #[sdk(computed)]
+    id: Option<String>,
+    /// CanonicalUser or Group
+    #[sdk(computed, name = "type")]
+    kind: Option<String>,
+    #[sdk(computed)]
+    uri: Option<String>,
+    #[sdk(computed, set)]
+    permissions: Vec<String>,
+}
+
+#[derive(Model, Debug, Clone, Default, PartialEq)]
+pub struct BucketVersioning {
+    #[sdk(computed)]
+    enabled: Option<bool>,
+    #[sdk(computed)]
+    mfa_delete: Option<bool>,
+}
+
+/// An ACL's grants as upstream groups them: one per grantee (type, id,
+/// URI), with every permission it holds.
+fn grants_of(grants: &[aws_sdk_s3::types::Grant]) -> Vec<BucketGrant> {
+    let mut out: Vec<BucketGrant> = Vec::new();
+    for g in grants {
+        let grantee = g.grantee();
+        let who = BucketGrant {
+            id: grantee.and_then(|x| x.id()).map(str::to_string),
+            kind: grantee.map(|x| x.r#type().as_str().to_string()),
+            uri: grantee.and_then(|x| x.uri()).map(str::to_string),
+            permissions: Vec::new(),
+        };
+        let permission = g.permission().map(|p| p.as_str().to_string()).unwrap_or_default();
+        match out.iter_mut().find(|o| (&o.id, &o.kind, &o.uri) == (&who.id, &who.kind, &who.uri)) {
+            Some(o) => o.permissions.push(permission),
+            None => out.push(BucketGrant { permissions: vec![permission], ..who }),
+        }
+    }
+    out
 }
 
 /// The Route 53 zone of S3 website endpoints in a region.
@@ -180,6 +230,11 @@ impl Resource<Aws> for Bucket {
             Ok(out) => out.object_lock_configuration().and_then(|c| c.object_lock_enabled()).is_some_and(|e| e.as_str() == "Enabled"),
             Err(_) => false,
         };
+        let acl = cx.c().s3.get_bucket_acl().bucket(&bucket).send().await.map_err(sdk(cx.addr))?;
+        let versioning = read_versioning(cx, &bucket).await?.map(|(status, mfa_delete)| BucketVersioning {
+            enabled: Some(status.as_deref() == Some("Enabled")),
+            mfa_delete: Some(mfa_delete.as_deref() == Some("Enabled")),
+        });
         Ok(Some(BucketModel {
             id: Some(bucket.clone()),
             bucket_prefix: Some(super::naming::prefix_of(&bucket)).filter(|p| !p.is_empty()).or(current.bucket_prefix),
@@ -189,6 +244,8 @@ impl Resource<Aws> for Bucket {
             bucket_domain_name: Some(format!("{bucket}.s3.amazonaws.com")),
             bucket_regional_domain_name: Some(format!("{bucket}.s3.{region}.amazonaws.com")),
             hosted_zone_id: Some(hosted_zone_id(&region).to_string()),
+            grant: grants_of(acl.grants()),
+            versioning: versioning.into_iter().collect(),
             region: Some(region),
             tags: Tags::from_aws(bucket_tags(cx, &bucket).await?),
             timeouts: current.timeouts,

@@ -28,6 +28,9 @@ pub struct NatGatewayModel {
     public_ip: Option<String>,
     #[sdk(computed)]
     network_interface_id: Option<String>,
+    /// the Elastic IP's association with the gateway
+    #[sdk(computed)]
+    association_id: Option<String>,
     #[sdk(flatten)]
     tags: Tags,
     #[sdk(block, local, max_items = 1)]
@@ -93,7 +96,9 @@ impl Resource<Aws> for NatGateway {
         if matches!(g.state(), Some(NatGatewayState::Deleted | NatGatewayState::Deleting)) {
             return Ok(None);
         }
-        let a = g.nat_gateway_addresses().first();
+        // The primary address (upstream reads that one), else the first.
+        let addresses = g.nat_gateway_addresses();
+        let a = addresses.iter().find(|a| a.is_primary() == Some(true)).or(addresses.first());
         Ok(Some(NatGatewayModel {
             id: Some(id.to_string()),
             allocation_id: a.and_then(|a| a.allocation_id()).map(str::to_string),
@@ -102,6 +107,7 @@ impl Resource<Aws> for NatGateway {
             private_ip: a.and_then(|a| a.private_ip()).map(str::to_string),
             public_ip: a.and_then(|a| a.public_ip()).map(str::to_string),
             network_interface_id: a.and_then(|a| a.network_interface_id()).map(str::to_string),
+            association_id: a.and_then(|a| a.association_id()).map(str::to_string),
             tags: tags_of(g.tags()),
             timeouts: None,
         }))

@@ -29,6 +29,9 @@ pub struct VpcModel {
     default_route_table_id: Option<String>,
     #[sdk(computed)]
     default_security_group_id: Option<String>,
+    /// the ACL EC2 made with the VPC
+    #[sdk(computed)]
+    default_network_acl_id: Option<String>,
     #[sdk(computed)]
     dhcp_options_id: Option<String>,
     #[sdk(computed)]
@@ -111,6 +114,7 @@ impl Resource<Aws> for Vpc {
         let main_rt = main_rt.route_tables().first().and_then(|r| r.route_table_id()).map(str::to_string);
         let sg =
             cx.c().ec2.describe_security_groups().filters(filter("vpc-id", id)).filters(filter("group-name", "default")).send().await.map_err(sdk(cx.addr))?;
+        let acl = cx.c().ec2.describe_network_acls().filters(filter("vpc-id", id)).filters(filter("default", "true")).send().await.map_err(sdk(cx.addr))?;
         Ok(Some(VpcModel {
             id: Some(id.to_string()),
             arn: Some(arn(cx, owner, "vpc", id)),
@@ -121,6 +125,7 @@ impl Resource<Aws> for Vpc {
             main_route_table_id: main_rt.clone(),
             default_route_table_id: main_rt,
             default_security_group_id: sg.security_groups().first().and_then(|g| g.group_id()).map(str::to_string),
+            default_network_acl_id: acl.network_acls().first().and_then(|a| a.network_acl_id()).map(str::to_string),
             dhcp_options_id: vpc.dhcp_options_id().map(str::to_string),
             owner_id: Some(owner.to_string()),
             tags: tags_of(vpc.tags()),

@@ -83,8 +83,9 @@ impl Resource<Aws> for AccessPolicy {
                 });
                 return Ok(Some(AccessPolicyModel {
                     id: Some(format!("{}{SEP}{}{SEP}{}", current.cluster_name, current.principal_arn, current.policy_arn)),
-                    associated_at: date(a.associated_at()),
-                    modified_at: date(a.modified_at()),
+                    // Upstream stores these two as Go prints a time, unlike EKS's other times.
+                    associated_at: a.associated_at().map(crate::values::go_time_string),
+                    modified_at: a.modified_at().map(crate::values::go_time_string),
                     access_scope: scope.into_iter().collect(),
                     ..current
                 }));

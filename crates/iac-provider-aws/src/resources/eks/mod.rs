@@ -102,6 +102,7 @@ pub fn split_id<'a>(cx: &Cx<'_>, id: &'a str) -> Result<(&'a str, &'a str), AwsE
     id.split_once(':').ok_or_else(|| cx.invalid(format!("{id:?} is not CLUSTER:NAME")))
 }
 
+/// A time as upstream stores EKS's: RFC 3339, whole seconds.
 pub fn date(d: Option<&aws_smithy_types::DateTime>) -> Option<String> {
-    d.and_then(|d| d.fmt(aws_smithy_types::date_time::Format::DateTime).ok())
+    d.map(crate::values::rfc3339)
 }
