@@ -33,13 +33,13 @@ const CASE_META: &[&str] = &["expected.json", "README.md"];
 
 /// What one tool made of one case.
 #[derive(Debug, Clone, PartialEq)]
-enum Outcome {
+pub(crate) enum Outcome {
     Ok(BTreeMap<String, Output>),
     Failed(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
-struct Output {
+pub(crate) struct Output {
     value: Json,
     type_: Json,
     sensitive: bool,
@@ -71,7 +71,7 @@ fn copy_case(dir: &Path, to: &Path) {
     }
 }
 
-fn parse_outputs(stdout: &str) -> Result<BTreeMap<String, Output>, String> {
+pub(crate) fn parse_outputs(stdout: &str) -> Result<BTreeMap<String, Output>, String> {
     let j: Json = serde_json::from_str(stdout).map_err(|e| format!("output -json is not JSON ({e}):\n{stdout}"))?;
     let Json::Object(m) = j else { return Err(format!("output -json is not an object:\n{stdout}")) };
     m.into_iter()
@@ -209,7 +209,7 @@ fn json_eq(a: &Json, b: &Json) -> bool {
 }
 
 /// Compares iac's outcome with Terraform's; each difference with its kind and output name.
-fn differences(tf: &Outcome, iac: &Outcome) -> Vec<(String, &'static str, String)> {
+pub(crate) fn differences(tf: &Outcome, iac: &Outcome) -> Vec<(String, &'static str, String)> {
     let mut out = Vec::new();
     match (tf, iac) {
         (Outcome::Failed(_), Outcome::Failed(_)) => {}
@@ -548,13 +548,16 @@ fn module_errors_are_reported_once_per_source() {
 }
 
 /// What one tool reported for a stack with `check` blocks: the summaries
-/// of the plan's warnings and errors, the plan's `checks` (Terraform's plan
-/// JSON), and the summaries of the apply's.
+/// of the plan's warnings and errors, the expression values under them
+/// (`plan -json`), the plan's `checks` (Terraform's plan JSON), the
+/// summaries of the apply's, and the `check_results` of the state after it.
 #[derive(Debug, PartialEq)]
 struct CheckReport {
     plan: Vec<String>,
+    values: Vec<String>,
     checks: Json,
     apply: Vec<String>,
+    state_checks: Json,
 }
 
 /// `Warning: X` / `Error: X` headlines (Terraform) or `⚠ FILE:L:C: X` /
@@ -578,43 +581,86 @@ fn plan_checks(show_json: &str) -> Json {
     j.get("checks").cloned().unwrap_or(Json::Null)
 }
 
+/// `severity: summary: traversal statement` for each expression value under
+/// the diagnostics of a `plan -json` run, sorted. Terraform names the type
+/// of an unknown value ("is a string"); iac's unknown values have none, so
+/// it says nothing of them, and those are not compared.
+fn diagnostic_values(ui: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in ui.lines() {
+        let Ok(j) = serde_json::from_str::<Json>(line) else { continue };
+        if j["type"] != "diagnostic" {
+            continue;
+        }
+        let d = &j["diagnostic"];
+        for v in d["snippet"]["values"].as_array().into_iter().flatten() {
+            let statement = v["statement"].as_str().unwrap_or_default();
+            if !statement.starts_with("is a ") {
+                out.push(format!(
+                    "{}: {}: {} {statement}",
+                    d["severity"].as_str().unwrap_or_default(),
+                    d["summary"].as_str().unwrap_or_default(),
+                    v["traversal"].as_str().unwrap_or_default()
+                ));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The `check_results` of a state in Terraform's format, each list sorted
+/// by address (Terraform's order is its map's); no state or none: `[]`.
+fn state_check_results(state: &str) -> Json {
+    let j: Json = serde_json::from_str(state).unwrap_or(Json::Null);
+    let mut results = j["check_results"].as_array().cloned().unwrap_or_default();
+    for r in &mut results {
+        if let Some(objects) = r["objects"].as_array_mut() {
+            objects.sort_by_key(|o| o["object_addr"].to_string());
+        }
+    }
+    results.sort_by_key(|r| r["config_addr"].to_string());
+    Json::Array(results)
+}
+
 fn terraform_checks(case: &Path) -> CheckReport {
     let tmp = tempfile::Builder::new().prefix("checks-tf-").tempdir().expect("tempdir");
     let dir = tmp.path().join("stack");
     copy_case(case, &dir);
     let tf = |args: &[&str]| {
-        let o = Command::new("terraform")
-            .args(args)
-            .current_dir(&dir)
-            .env("CHECKPOINT_DISABLE", "1")
-            .env("TF_IN_AUTOMATION", "1")
-            .env("TF_CLI_CONFIG_FILE", "/dev/null")
-            .env_remove("TF_LOG")
-            .output()
-            .expect("terraform 1.11.4 on PATH");
-        format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+        let o = terraform_command(&dir, args).output().expect("terraform 1.11.4 on PATH");
+        (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
     };
+    let all = |(out, err): (String, String)| format!("{out}{err}");
     tf(&["init", "-backend=false", "-input=false", "-no-color"]);
-    let plan = tf(&["plan", "-input=false", "-no-color", "-out=p.bin"]);
-    // Terraform saves a plan whose checks erred, and fails; iac saves none.
+    let plan = all(tf(&["plan", "-input=false", "-no-color", "-out=p.bin"]));
+    // Terraform saves a plan whose checks erred (marked errored, refused by
+    // apply); iac saves none.
     let failed = headlines(&plan).iter().any(|h| h.starts_with("error:"));
-    let checks = if failed { Json::Null } else { plan_checks(&tf(&["show", "-json", "p.bin"])) };
-    let apply = tf(&["apply", "-input=false", "-no-color", "-auto-approve"]);
-    CheckReport { plan: headlines(&plan), checks, apply: headlines(&apply) }
+    let checks = if failed { Json::Null } else { plan_checks(&tf(&["show", "-json", "p.bin"]).0) };
+    let values = diagnostic_values(&tf(&["plan", "-input=false", "-json"]).0);
+    let apply = all(tf(&["apply", "-input=false", "-no-color", "-auto-approve"]));
+    let state = std::fs::read_to_string(dir.join("terraform.tfstate")).unwrap_or_default();
+    CheckReport { plan: headlines(&plan), values, checks, apply: headlines(&apply), state_checks: state_check_results(&state) }
 }
 
 fn iac_checks(name: &str) -> CheckReport {
     let stack = Stack::fixture(&format!("checks/{name}"), name);
     let plan = stack.run(&["plan", "-out=p.bin"]);
     let checks = if plan.code == 0 { plan_checks(&stack.run(&["show", "-json", "p.bin"]).stdout) } else { Json::Null };
+    let values = diagnostic_values(&stack.run(&["plan", "-json"]).stdout);
     let apply = stack.run(&["apply", "-auto-approve"]);
-    CheckReport { plan: headlines(&plan.all()), checks, apply: headlines(&apply.all()) }
+    let state = stack.run(&["state", "pull"]);
+    let state_checks = state_check_results(if state.code == 0 { &state.stdout } else { "" });
+    CheckReport { plan: headlines(&plan.all()), values, checks, apply: headlines(&apply.all()), state_checks }
 }
 
 /// `check` blocks against Terraform 1.11.4 (`fixtures/checks/<case>/`):
-/// the same warnings and errors after plan and after apply, and the same
-/// `checks` in the plan's JSON (statuses per module instance, the failed
-/// assertions' messages; none when the plan failed). Terraform runs live:
+/// the same warnings and errors after plan and after apply, the same
+/// expression values under them (`local.one is 1`), the same `checks` in
+/// the plan's JSON (statuses per module instance, the failed assertions'
+/// messages; none when the plan failed) and the same `check_results` in
+/// the state after apply. Terraform runs live:
 /// every case is offline.
 #[test]
 fn checks_match_terraform() {
@@ -726,6 +772,8 @@ output "o" { value = "ok" }
     assert!(h.iter().all(|l| l.starts_with("warning:")), "only warnings: {h:?}\n{}", plan.all());
     assert!(h.contains(&"warning: Check block assertion failed".to_string()), "{h:?}");
     assert!(plan.all().contains("present.txt says no"), "{}", plan.all());
+    // Terraform's expression values, under the source line.
+    assert!(plan.all().contains("│ data.local_file.present.content is \"no\""), "{}", plan.all());
     assert!(plan.all().contains("missing.txt"), "the failed read is reported: {}", plan.all());
     stack.run(&["apply", "-auto-approve"]).ok();
 }
@@ -787,7 +835,7 @@ fn use_step(case: &Path, step: &str, dir: &Path) {
 
 /// `terraform ARGS` in `dir`, offline and quiet: no update check, no CLI
 /// configuration of this machine's, no log.
-fn terraform_command(dir: &Path, args: &[&str]) -> Command {
+pub(crate) fn terraform_command(dir: &Path, args: &[&str]) -> Command {
     let mut c = Command::new("terraform");
     c.args(args).current_dir(dir).env("CHECKPOINT_DISABLE", "1").env("TF_IN_AUTOMATION", "1").env("TF_CLI_CONFIG_FILE", "/dev/null").env_remove("TF_LOG");
     c

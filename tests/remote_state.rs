@@ -1,7 +1,8 @@
 //! The binary on remote state backends: two `iac apply` runs at once on one
 //! stack, on S3 (moto) and on PostgreSQL; migrating local state to S3 with
 //! `init -migrate-state`; encryption of state and saved plans, history and
-//! rekeying through the CLI.
+//! rekeying through the CLI; `data "terraform_remote_state"` reading iac's
+//! and Terraform's state in S3.
 
 use crate::support;
 
@@ -231,4 +232,68 @@ fn a_killed_run_on_postgres_leaves_no_lock_and_loses_nothing() {
     assert!(!flat(&next.stderr).contains("process is gone"), "no takeover was needed: the server released the lock\n{}", next.stderr);
     assert_eq!(sorted_addresses(&s), ADDRESSES);
     s.run(&["plan", "-detailed-exitcode"]).expect_code(0);
+}
+
+/// `data "terraform_remote_state"` on S3 (moto), through iac: the outputs
+/// of iac's own state at one key (sealed, as `IAC_STATE_KEY` makes it), of
+/// the state file Terraform 1.11.4 wrote at another, and of a workspace's
+/// (`env:/NAME/KEY`), over `defaults`; a key holding nothing is
+/// Terraform's "Unable to find remote state".
+#[test]
+fn remote_state_reads_iacs_and_terraforms_state_in_s3() {
+    let moto = Moto::start();
+    versioned_bucket(&moto, "shared");
+    let creds = [("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"), ("AWS_REGION", "us-east-1")];
+    let key = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+    let block = "terraform {\n  backend \"s3\" {\n    bucket         = \"shared\"\n    key            = \"net.tfstate\"\n    region         = \"us-east-1\"\n    use_path_style = true\n  }\n}\n\n";
+    let mut net = Stack::files(
+        "net",
+        &[("main.tf", &format!("{block}output \"vpc_id\" {{\n  value = \"vpc-1\"\n}}\n\noutput \"subnets\" {{\n  value = [\"a\", \"b\"]\n}}\n"))],
+    );
+    for (k, v) in creds {
+        net.env.insert(k.into(), v.into());
+    }
+    net.env.insert("IAC_STATE_KEY".into(), key.into());
+    net.run(&["init", &format!("-backend-config=endpoint={}", moto.endpoint())]).ok();
+    net.run(&["apply", "-auto-approve"]).ok();
+
+    // Terraform's own state file, as it wrote it, at two keys of the bucket.
+    let tf = Stack::files("legacy", &[("main.tf", "output \"cluster\" {\n  value = \"eks-1\"\n}\n")]);
+    for args in [&["init", "-input=false", "-no-color"][..], &["apply", "-auto-approve", "-input=false", "-no-color"]] {
+        let o = crate::lang_diff::terraform_command(&tf.dir, args).output().expect("terraform 1.11.4 on PATH");
+        assert!(o.status.success(), "terraform {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    }
+    let written = tf.read("terraform.tfstate");
+    assert_eq!(moto_http(&moto, "PUT", "/shared/legacy.tfstate", &written).0, 200);
+    assert_eq!(moto_http(&moto, "PUT", "/shared/env:/dev/legacy.tfstate", &written.replace("eks-1", "eks-dev")).0, 200);
+
+    let source = |key: &str, extra: &str| {
+        format!(
+            "  backend = \"s3\"\n  config = {{\n    bucket         = \"shared\"\n    key            = \"{key}\"\n    region         = \"us-east-1\"\n    endpoint       = \"{}\"\n    use_path_style = true\n  }}\n{extra}",
+            moto.endpoint()
+        )
+    };
+    let main = format!(
+        "data \"terraform_remote_state\" \"net\" {{\n{}}}\n\ndata \"terraform_remote_state\" \"legacy\" {{\n{}}}\n\ndata \"terraform_remote_state\" \"dev\" {{\n{}}}\n\noutput \"net\" {{\n  value = data.terraform_remote_state.net.outputs\n}}\n\noutput \"legacy\" {{\n  value = data.terraform_remote_state.legacy.outputs\n}}\n\noutput \"dev\" {{\n  value = data.terraform_remote_state.dev.outputs.cluster\n}}\n",
+        source("net.tfstate", ""),
+        source("legacy.tfstate", "  defaults = {\n    region = \"eu-west-1\"\n  }\n"),
+        source("legacy.tfstate", "  workspace = \"dev\"\n"),
+    );
+    let mut app = Stack::files("app", &[("main.tf", &main)]);
+    for (k, v) in creds {
+        app.env.insert(k.into(), v.into());
+    }
+    app.env.insert("IAC_STATE_KEY".into(), key.into());
+    app.run(&["apply", "-auto-approve"]).ok();
+    let out = app.run(&["output", "-json"]);
+    out.ok();
+    let outputs: serde_json::Value = serde_json::from_str(&out.stdout).expect("output -json");
+    assert_eq!(outputs["net"]["value"], serde_json::json!({"subnets": ["a", "b"], "vpc_id": "vpc-1"}), "{}", out.stdout);
+    assert_eq!(outputs["legacy"]["value"], serde_json::json!({"cluster": "eks-1", "region": "eu-west-1"}), "{}", out.stdout);
+    assert_eq!(outputs["dev"]["value"], "eks-dev", "{}", out.stdout);
+
+    app.write("main.tf", &format!("data \"terraform_remote_state\" \"none\" {{\n{}}}\n", source("none.tfstate", "")));
+    let missing = app.run(&["plan"]);
+    missing.expect_code(1);
+    assert!(flat(&missing.stderr).contains("No stored state was found for the given workspace in the given backend."), "{}", missing.stderr);
 }

@@ -24,6 +24,7 @@ mod plugin_aws;
 mod plugin_python;
 mod providers_registry;
 mod remote_state;
+mod remote_state_diff;
 mod support;
 mod telemetry;
 mod tf_formats;

@@ -11,6 +11,7 @@ mod args;
 mod commands;
 mod locking;
 mod panic;
+mod remote_state;
 mod report;
 mod telemetry;
 mod tfstate_file;

@@ -4,7 +4,7 @@
 //! on stdout.
 
 use iac_engine::EngineError;
-use iac_lang::diagnostic::{Diagnostic, Severity};
+use iac_lang::diagnostic::Diagnostic;
 use iac_lang::source::SourceMap;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan};
 
@@ -239,25 +239,27 @@ fn spanned(d: &Diagnostic, sources: &SourceMap) -> Spanned {
     let related = d
         .related
         .iter()
-        .map(|(span, label)| {
-            spanned(
-                &Diagnostic { severity: Severity::Warning, summary: label.clone(), detail: String::new(), span: Some(span.clone()), related: Vec::new() },
-                sources,
-            )
-        })
+        .map(|(span, label)| spanned(&Diagnostic::warning(label.clone(), Some(span.clone())), sources))
         .map(|mut s| {
             s.severity = miette::Severity::Advice;
             s
         })
         .collect();
-    Spanned {
-        summary,
-        help: (!d.detail.is_empty()).then(|| bounded(&d.detail)),
-        severity: if d.is_error() { miette::Severity::Error } else { miette::Severity::Warning },
-        src,
-        labels,
-        related,
+    Spanned { summary, help: help(d), severity: if d.is_error() { miette::Severity::Error } else { miette::Severity::Warning }, src, labels, related }
+}
+
+/// What follows the source excerpt: Terraform's expression values (under
+/// a rule, as Terraform draws them), then the detail.
+fn help(d: &Diagnostic) -> Option<String> {
+    let mut parts = Vec::new();
+    if !d.values.is_empty() {
+        let lines: Vec<String> = d.values.iter().map(|v| format!("│ {} {}", v.traversal, v.statement)).collect();
+        parts.push(bounded(&format!("├────────────────\n{}", lines.join("\n"))));
     }
+    if !d.detail.is_empty() {
+        parts.push(bounded(&d.detail));
+    }
+    (!parts.is_empty()).then(|| parts.join("\n\n"))
 }
 
 pub struct Reporter {

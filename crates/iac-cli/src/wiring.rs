@@ -8,10 +8,11 @@ use iac_core::backend::StateBackend;
 use iac_engine::providers::Registry;
 use iac_lang::config::Backend;
 
-/// The native providers, built into the binary.
+/// The native providers, built into the binary (`terraform_remote_state`
+/// reading other stacks' state through [`crate::remote_state`]).
 pub fn native_registry() -> Registry {
     let mut r = Registry::new();
-    for f in iac_provider_builtin::factories() {
+    for f in iac_provider_builtin::factories_reading_state(Arc::new(crate::remote_state::CliRemoteStates)) {
         r.register(f);
     }
     r.register(Arc::new(iac_provider_digitalocean::DigitalOceanFactory::from_env()));
@@ -152,7 +153,7 @@ fn local_path(stack_dir: &Path, settings: &BTreeMap<String, serde_json::Value>, 
 }
 
 /// iac's state folder for a `backend "local" { path = FILE }`: `FILE.iac`.
-fn iac_dir_beside(file: &Path) -> std::path::PathBuf {
+pub fn iac_dir_beside(file: &Path) -> std::path::PathBuf {
     let mut name = file.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     name.push(".iac");
     file.with_file_name(name)

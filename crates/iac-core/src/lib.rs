@@ -15,6 +15,7 @@ pub mod number;
 pub mod path;
 pub mod plan;
 pub mod provider;
+pub mod remote_state;
 pub mod schema;
 pub mod state;
 pub mod time;

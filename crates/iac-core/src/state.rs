@@ -103,6 +103,10 @@ pub struct State {
     pub resources: BTreeMap<InstanceAddr, InstanceState>,
     #[serde(default)]
     pub outputs: BTreeMap<String, OutputState>,
+    /// The results of the check blocks at the last apply (Terraform's
+    /// `check_results` in state format 4).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub check_results: Vec<crate::plan::CheckResult>,
     /// Operations started and never recorded as finished (see the journal).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pending: Vec<crate::journal::PendingIntent>,
@@ -110,7 +114,15 @@ pub struct State {
 
 impl State {
     pub fn new(lineage: String) -> State {
-        State { version: STATE_FORMAT_VERSION, lineage, serial: 0, resources: BTreeMap::new(), outputs: BTreeMap::new(), pending: Vec::new() }
+        State {
+            version: STATE_FORMAT_VERSION,
+            lineage,
+            serial: 0,
+            resources: BTreeMap::new(),
+            outputs: BTreeMap::new(),
+            check_results: Vec::new(),
+            pending: Vec::new(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {

@@ -17,17 +17,45 @@ pub struct Diagnostic {
     pub span: Option<Span>,
     /// Further places that explain the problem (each step of a cycle).
     pub related: Vec<(Span, String)>,
+    /// What the references in the expression it is about were (Terraform's
+    /// expression values, `local.one is 1`; see [`crate::expr_values`]).
+    /// Boxed: every evaluation returns a `Result<_, Diagnostic>`, kept small.
+    pub values: Box<ExprValues>,
+}
+
+/// A diagnostic's expression values, in order (a slice to read).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExprValues(pub Vec<ExprValue>);
+
+impl std::ops::Deref for ExprValues {
+    type Target = [ExprValue];
+    fn deref(&self) -> &[ExprValue] {
+        &self.0
+    }
+}
+
+/// One of Terraform's expression values: a reference and what it was.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExprValue {
+    /// The reference as written (`local.obj["c"].d`).
+    pub traversal: String,
+    /// What it was (`is "e"`).
+    pub statement: String,
 }
 
 impl Diagnostic {
     pub fn error(summary: impl Into<String>, span: Option<Span>) -> Diagnostic {
-        Diagnostic { severity: Severity::Error, summary: summary.into(), detail: String::new(), span, related: Vec::new() }
+        Diagnostic { severity: Severity::Error, summary: summary.into(), detail: String::new(), span, related: Vec::new(), values: Box::default() }
     }
     pub fn warning(summary: impl Into<String>, span: Option<Span>) -> Diagnostic {
         Diagnostic { severity: Severity::Warning, ..Diagnostic::error(summary, span) }
     }
     pub fn with_detail(mut self, detail: impl Into<String>) -> Diagnostic {
         self.detail = detail.into();
+        self
+    }
+    pub fn with_values(mut self, values: Vec<ExprValue>) -> Diagnostic {
+        self.values = Box::new(ExprValues(values));
         self
     }
     pub fn with_related(mut self, span: Span, label: impl Into<String>) -> Diagnostic {
@@ -52,6 +80,9 @@ impl Diagnostic {
         }
         if let Some(span) = &self.span {
             out.push_str(&caret_lines(sources, span, ""));
+        }
+        for v in self.values.iter() {
+            out.push_str(&format!("  {} {}\n", v.traversal, v.statement));
         }
         if !self.detail.is_empty() {
             for line in self.detail.lines() {

@@ -185,7 +185,8 @@ pub fn finish_variable(var: &Variable, given: Option<(Value, Option<Span>)>, dir
                     .unwrap_or_else(|| "validation failed".into());
                 diags.push(
                     Diagnostic::error(format!("invalid value for variable {:?}: {msg}", var.name), Some(span.clone()))
-                        .with_related(v.condition.span(), "this validation failed"),
+                        .with_related(v.condition.span(), "this validation failed")
+                        .with_values(crate::expr_values::expression_values(&v.condition.expr, &ev)),
                 );
                 ok = false;
             }

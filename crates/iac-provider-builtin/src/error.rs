@@ -16,6 +16,15 @@ pub enum Error {
     /// An operation failed (a program, an archive): the message says why.
     #[error("{0}")]
     Failed(String),
+    /// An argument is not acceptable, or what it names cannot be used:
+    /// the diagnostic points where the configuration writes it.
+    #[error("{message}")]
+    At {
+        /// The argument.
+        attr: &'static str,
+        /// What is wrong.
+        message: String,
+    },
     /// A file operation failed.
     #[error("{what} {path}: {source}")]
     Io {
@@ -29,6 +38,11 @@ pub enum Error {
 }
 
 impl Error {
+    /// An error about the argument `attr`.
+    pub fn at(attr: &'static str, message: String) -> Error {
+        Error::At { attr, message }
+    }
+
     /// A file operation's error.
     pub fn io(what: &'static str, path: &std::path::Path, source: std::io::Error) -> Error {
         Error::Io { what, path: path.display().to_string(), source }
@@ -40,6 +54,7 @@ impl From<Error> for ProviderError {
         match e {
             Error::Invalid(m) => ProviderError::InvalidConfig(m),
             Error::Failed(m) => ProviderError::Other(m),
+            Error::At { attr, message } => ProviderError::At { path: iac_core::AttrPath::attr(attr), error: Box::new(ProviderError::Other(message)) },
             Error::Io { ref source, .. } => ProviderError::Api { code: format!("{:?}", source.kind()), message: e.to_string() },
             Error::Decode(d) => ProviderError::Other(d.to_string()),
         }

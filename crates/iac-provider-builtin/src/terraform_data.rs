@@ -1,29 +1,78 @@
-//! `terraform_data` (provider `terraform`): stores `input` and mirrors it
-//! into `output` (unknown while planning, as in Terraform, unless `input` is
+//! The `terraform` provider (`terraform.io/builtin/terraform`): its
+//! factory, and `terraform_data`, which stores `input` and mirrors it into
+//! `output` (unknown while planning, as in Terraform, unless `input` is
 //! unchanged); a change of `triggers_replace` replaces it; `id` is a random
-//! UUID. No side effects.
+//! UUID. No side effects. Its data source, `terraform_remote_state`, is in
+//! `remote_state.rs`.
 
-use iac_core::provider::{ConfigureRequest, ProviderError};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use iac_core::provider::{ConfigureRequest, Provider, ProviderError, ProviderFactory};
+use iac_core::remote_state::RemoteStateReader;
+use iac_core::schema::{Block, ProviderSchema};
 use iac_provider_sdk::prelude::*;
-use iac_provider_sdk::AttrPath;
+use iac_provider_sdk::{AttrPath, SdkProvider};
 
 use crate::error::Error;
+use crate::remote_state::RemoteState;
 
-/// The configured `terraform` provider: nothing to configure.
-pub struct Terraform;
+/// The configured `terraform` provider: where the stack is (relative paths
+/// of `terraform_remote_state` start there) and who reads remote state.
+pub struct Terraform {
+    remote_states: Option<Arc<dyn RemoteStateReader>>,
+    base_dir: PathBuf,
+}
+
+impl Terraform {
+    /// The reader of other stacks' state, when this build has one.
+    pub(crate) fn remote_states(&self) -> Option<&dyn RemoteStateReader> {
+        self.remote_states.as_deref()
+    }
+
+    /// The root module's directory.
+    pub(crate) fn base_dir(&self) -> &Path {
+        &self.base_dir
+    }
+}
 
 impl Configured for Terraform {
     type Error = Error;
     const NAME: &'static str = "terraform";
 }
 
-#[async_trait]
-impl Configure for Terraform {
-    fn types() -> Types<Terraform> {
-        Types::new().resource(TerraformData)
+/// Registers the `terraform` provider (`terraform_data`,
+/// `terraform_remote_state`). Hand-written, not the SDK's `Factory`,
+/// because it is given the reader of remote state the CLI chose.
+pub struct TerraformFactory {
+    types: OnceLock<Arc<Types<Terraform>>>,
+    schema: OnceLock<ProviderSchema>,
+    remote_states: Option<Arc<dyn RemoteStateReader>>,
+}
+
+impl TerraformFactory {
+    /// The provider, reading remote state through `remote_states` (None:
+    /// `terraform_remote_state` fails, saying so).
+    pub fn new(remote_states: Option<Arc<dyn RemoteStateReader>>) -> TerraformFactory {
+        TerraformFactory { types: OnceLock::new(), schema: OnceLock::new(), remote_states }
     }
-    async fn configure(_req: &ConfigureRequest) -> Result<Terraform, ProviderError> {
-        Ok(Terraform)
+
+    fn types(&self) -> &Arc<Types<Terraform>> {
+        self.types.get_or_init(|| Arc::new(Types::new().resource(TerraformData).data_source(RemoteState)))
+    }
+}
+
+#[async_trait]
+impl ProviderFactory for TerraformFactory {
+    fn name(&self) -> &str {
+        Terraform::NAME
+    }
+    fn schema(&self) -> &ProviderSchema {
+        self.schema.get_or_init(|| self.types().schema(Block::default()))
+    }
+    async fn configure(&self, req: ConfigureRequest) -> Result<Arc<dyn Provider>, ProviderError> {
+        let provider = Terraform { remote_states: self.remote_states.clone(), base_dir: req.context.stack_dir.clone() };
+        Ok(Arc::new(SdkProvider::new(provider, self.types().clone())))
     }
 }
 

@@ -3,7 +3,7 @@
 //! one, destroy), plus what the suite does not check (values, imports by
 //! composite ids, state written by the upstream plugins planning no change).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use iac_core::plan::Action::{self, Create, Replace, Update};
 use iac_core::plan::PlanMode;
-use iac_core::state::State;
+use iac_core::remote_state::{root_outputs, RemoteStateError, RemoteStateReader, RemoteStateRequest};
+use iac_core::state::{OutputState, State};
 use iac_engine::ops::{self, Env, PlanRequest};
 use iac_engine::providers::Registry;
 use iac_engine::run::RunOptions;
@@ -19,7 +20,7 @@ use iac_testkit::conformance::provider::{check_schema, run, Case, Step};
 
 fn env(dir: &Path) -> Env {
     let mut registry = Registry::new();
-    for f in iac_provider_builtin::factories() {
+    for f in iac_provider_builtin::factories_reading_state(Arc::new(StateFiles)) {
         registry.register(f);
     }
     Env {
@@ -789,5 +790,49 @@ fn upstream_state_plans_no_change() {
         assert!(changes.is_empty(), "{changes:?}");
         let drift: Vec<String> = p.drift.iter().map(|d| format!("{:?} {} {:?}", d.action, d.addr, d.paths)).collect();
         assert!(drift.is_empty(), "{drift:?}");
+    });
+}
+
+/// The reader `terraform_remote_state` is given here: the state file
+/// `config.path` names, relative to the stack (the CLI's reader, with
+/// every backend, is tested end to end).
+struct StateFiles;
+
+#[async_trait::async_trait]
+impl RemoteStateReader for StateFiles {
+    async fn outputs(&self, req: &RemoteStateRequest) -> Result<Option<BTreeMap<String, OutputState>>, RemoteStateError> {
+        let path = req.config.get("path").and_then(|p| p.as_str()).ok_or_else(|| RemoteStateError::InvalidConfig("path is required".into()))?;
+        match std::fs::read(req.base_dir.join(path)) {
+            Ok(bytes) => root_outputs(&bytes).map_err(RemoteStateError::Read),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(RemoteStateError::Read(e.to_string())),
+        }
+    }
+}
+
+#[test]
+fn terraform_remote_state_conforms() {
+    let main = "data \"terraform_remote_state\" \"net\" {\n  backend  = \"local\"\n  config   = { path = \"net.tfstate\" }\n  defaults = { region = \"eu-west-1\" }\n}\nresource \"terraform_data\" \"t\" {\n  input = \"${data.terraform_remote_state.net.outputs.vpc_id} in ${data.terraform_remote_state.net.outputs.region}\"\n}\n";
+    let state = |vpc: &str| {
+        format!("{{\"version\":4,\"terraform_version\":\"1.11.4\",\"serial\":1,\"lineage\":\"l\",\"outputs\":{{\"vpc_id\":{{\"value\":\"{vpc}\",\"type\":\"string\"}}}},\"resources\":[],\"check_results\":null}}")
+    };
+    let step = |vpc: &str, expect: &[(&str, Action)]| Step {
+        files: vec![("main.tf".into(), main.into()), ("net.tfstate".into(), state(vpc))],
+        expect: expect.iter().map(|(a, x)| (a.to_string(), *x)).collect(),
+    };
+    conform(
+        "terraform_remote_state",
+        vec![step("vpc-1", &[("terraform_data.t", Create)]), step("vpc-1", &[]), step("vpc-2", &[("terraform_data.t", Update)])],
+        &[],
+        false,
+    );
+    let s = stack();
+    rt().block_on(async {
+        std::fs::write(s.dir.join("net.tfstate"), state("vpc-9")).unwrap();
+        s.apply(main).await;
+        assert_eq!(s.attrs("terraform_data.t").await["output"], "vpc-9 in eu-west-1");
+        std::fs::remove_file(s.dir.join("net.tfstate")).unwrap();
+        let err = ops::plan(&s.dir, &s.env, PlanRequest { vars: Vec::new(), run: RunOptions::default() }).await.err().map(message).unwrap_or_default();
+        assert!(err.contains("No stored state was found for the given workspace in the given backend."), "{err}");
     });
 }

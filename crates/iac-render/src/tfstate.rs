@@ -2,7 +2,8 @@
 //! push`, migration from Terraform): resources grouped per module instance
 //! with `instances[]` (index_key, schema_version, attributes,
 //! sensitive_attributes, private, dependencies), outputs with their types,
-//! full provider addresses. Attributes of dynamic type (`terraform_data`'s
+//! full provider addresses, the check blocks' results (`check_results`).
+//! Attributes of dynamic type (`terraform_data`'s
 //! `input`) are written as Terraform writes them, `{"value", "type"}`.
 //! iac's own extensions (pending intents, the journal) are never written:
 //! a Terraform reader sees only what it knows.
@@ -12,6 +13,7 @@ use std::collections::BTreeMap;
 use iac_core::address::{InstanceAddr, InstanceKey, Mode, ModulePath, ProviderAddr, ResourceAddr};
 use iac_core::json::{Json, Map};
 use iac_core::path::{AttrPath, PathStep};
+use iac_core::plan::CheckResult;
 use iac_core::schema::AttrType;
 use iac_core::state::{InstanceState, InstanceStatus, OutputState, State, STATE_FORMAT_VERSION};
 
@@ -183,7 +185,44 @@ pub fn to_v4(state: &State, sources: &BTreeMap<String, String>, registry: &Regis
     j.insert("lineage".into(), json!(state.lineage));
     j.insert("outputs".into(), Json::Object(outputs));
     j.insert("resources".into(), Json::Array(resources));
+    j.insert("check_results".into(), check_results_json(&state.check_results));
     Json::Object(j)
+}
+
+/// Terraform's `check_results`: per check block its kind, configuration
+/// address and status, and each instance's, with the failed assertions'
+/// messages; null when there are none, as Terraform writes it.
+fn check_results_json(results: &[CheckResult]) -> Json {
+    if results.is_empty() {
+        return Json::Null;
+    }
+    let address = |module: &str, name: &str| if module.is_empty() { format!("check.{name}") } else { format!("{module}.check.{name}") };
+    Json::Array(
+        results
+            .iter()
+            .map(|r| {
+                let objects: Vec<Json> = r
+                    .instances
+                    .iter()
+                    .map(|i| {
+                        let mut o = Map::new();
+                        o.insert("object_addr".into(), json!(address(&i.module, &r.name)));
+                        o.insert("status".into(), json!(i.status));
+                        if !i.problems.is_empty() {
+                            o.insert("failure_messages".into(), json!(i.problems));
+                        }
+                        Json::Object(o)
+                    })
+                    .collect();
+                let mut c = Map::new();
+                c.insert("object_kind".into(), json!("check"));
+                c.insert("config_addr".into(), json!(address(&r.module, &r.name)));
+                c.insert("status".into(), json!(r.status));
+                c.insert("objects".into(), Json::Array(objects));
+                Json::Object(c)
+            })
+            .collect(),
+    )
 }
 
 fn parse_module(s: &str) -> Result<ModulePath, String> {

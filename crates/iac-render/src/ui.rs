@@ -460,7 +460,7 @@ pub fn diagnostic_json(d: &Diagnostic, sources: &SourceMap) -> Json {
             "start_line": file.line_col(code_start).0,
             "highlight_start_offset": hl_start,
             "highlight_end_offset": hl_end,
-            "values": [],
+            "values": d.values.iter().map(|v| json!({"traversal": v.traversal, "statement": v.statement})).collect::<Vec<_>>(),
         }),
     );
     Json::Object(m)

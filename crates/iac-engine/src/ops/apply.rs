@@ -151,6 +151,8 @@ async fn apply_locked(loaded: &Loaded, env: &Env, plan: Plan, parallelism: usize
     writer.abort();
     let mut state = outcome.state;
     state.outputs = outputs;
+    // As Terraform: the checks' results at this apply stay in state.
+    state.check_results = outcome.checks;
     if plan.mode == PlanMode::Destroy {
         // As in Terraform, a destroyed stack leaves an empty state: data
         // sources go too (any later run reads them again).

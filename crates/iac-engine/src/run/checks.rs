@@ -4,13 +4,15 @@
 //! apply). A condition not known while planning is reported as known after
 //! apply. A condition that cannot be evaluated, or is not a bool, is an
 //! error, as Terraform has it. Problems of a check's scoped data sources
-//! (a read that fails) are warnings.
+//! (a read that fails) are warnings. Each of these diagnostics carries
+//! Terraform's expression values of its condition (`local.one is 1`).
 
 use iac_core::plan::{CheckInstance, CheckResult, CheckStatus};
 use iac_core::Value;
 use iac_lang::config::{Check, Module};
 use iac_lang::diagnostic::{Diagnostic, Severity};
 use iac_lang::eval::Evaluator;
+use iac_lang::expr_values::expression_values;
 use iac_lang::load::Stack;
 use iac_lang::source::Span;
 
@@ -61,6 +63,8 @@ impl Run {
         let mut diags = Vec::new();
         for a in &check.asserts {
             let span = a.condition.span();
+            // Terraform's notes under the condition: what its references were.
+            let values = || expression_values(&a.condition.expr, &Evaluator::new(&scope, &module.dir, a.condition.file));
             let status = match eval(&a.condition) {
                 Err(d) => {
                     diags.push(d);
@@ -74,7 +78,7 @@ impl Run {
                             Ok(m) => m.unmarked().as_str().map(str::to_string).unwrap_or_else(|| m.unmarked().to_json().to_string()),
                             Err(d) => d.summary,
                         };
-                        diags.push(Diagnostic::warning(ASSERTION_FAILED, Some(span)).with_detail(message.clone()));
+                        diags.push(Diagnostic::warning(ASSERTION_FAILED, Some(span)).with_detail(message.clone()).with_values(values()));
                         problems.push(message);
                         CheckStatus::Fail
                     }
@@ -82,7 +86,8 @@ impl Run {
                         if self.phase == Phase::Plan {
                             diags.push(
                                 Diagnostic::warning(ASSERTION_UNKNOWN, Some(span))
-                                    .with_detail("The condition could not be evaluated at this time, a result will be known when this plan is applied."),
+                                    .with_detail("The condition could not be evaluated at this time, a result will be known when this plan is applied.")
+                                    .with_values(values()),
                             );
                         }
                         CheckStatus::Unknown
@@ -90,12 +95,17 @@ impl Run {
                     Value::Null => {
                         diags.push(
                             Diagnostic::error("Invalid condition result", Some(span))
-                                .with_detail("Condition expression must return either true or false, not null."),
+                                .with_detail("Condition expression must return either true or false, not null.")
+                                .with_values(values()),
                         );
                         CheckStatus::Error
                     }
                     _ => {
-                        diags.push(Diagnostic::error("Invalid condition result", Some(span)).with_detail("Invalid condition result value: bool required."));
+                        diags.push(
+                            Diagnostic::error("Invalid condition result", Some(span))
+                                .with_detail("Invalid condition result value: bool required.")
+                                .with_values(values()),
+                        );
                         CheckStatus::Error
                     }
                 },
