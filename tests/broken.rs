@@ -87,6 +87,8 @@ broken_cases! {
     count_unknown,
     dependency_cycle,
     duplicate_resource,
+    ephemeral_resource_not_allowed,
+    ephemeral_value_not_allowed,
     failed_validation,
     for_each_unknown_keys,
     import_for_each,

@@ -3,7 +3,8 @@
 //! moto: init, plan, apply, an empty re-plan, drift after an out-of-band
 //! change, import, `state mv`, destroy; and the same stack through
 //! Terraform 1.11.4 against a second moto, compared action by action and
-//! attribute by attribute.
+//! attribute by attribute; ephemeral resources fed to write-only arguments,
+//! compared the same way, their values in neither plans nor state.
 
 use crate::support;
 
@@ -301,8 +302,9 @@ fn comparable(v: &Value) -> BTreeMap<String, Value> {
         .collect()
 }
 
-/// One call to an AWS JSON-protocol API on moto (as the console would make it).
-fn aws_json_call(moto: &Moto, target: &str, service: &str, body: &Value) {
+/// One call to an AWS JSON-protocol API on moto (as the console would make
+/// it); the response's JSON body.
+fn aws_json_call(moto: &Moto, target: &str, service: &str, body: &Value) -> Value {
     let endpoint = moto.endpoint();
     let addr = endpoint.trim_start_matches("http://");
     let body = body.to_string();
@@ -315,6 +317,8 @@ fn aws_json_call(moto: &Moto, target: &str, service: &str, body: &Value) {
     let mut response = String::new();
     std::io::Read::read_to_string(&mut s, &mut response).unwrap();
     assert!(response.starts_with("HTTP/1.1 200") || response.starts_with("HTTP/1.0 200"), "{target}: {response}");
+    let body = response.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    serde_json::from_str(body).unwrap_or(Value::Null)
 }
 
 /// The provider blocks of [`STACK`], for smaller stacks.
@@ -425,4 +429,169 @@ fn a_moved_block_across_resource_types_asks_the_provider_to_move_the_state() {
     stack.run(&["destroy", "-auto-approve"]).ok();
     std::fs::write(tf.path().join("main.tf"), format!("{}{RULE_BEFORE}", header())).unwrap();
     assert_eq!(terraform(&["destroy", "-auto-approve", "-input=false", "-no-color"]).0, Some(0));
+}
+
+const SEED: &str = "seed-Kq7vR2xW9mZp4L";
+
+/// Ephemeral resources fed to write-only arguments: a SecureString read
+/// from SSM (put there out of band, so its text is known) and a password
+/// Secrets Manager generates.
+const EPHEMERAL: &str = r#"
+ephemeral "aws_ssm_parameter" "seed" {
+  arn             = "arn:aws:ssm:us-east-1:123456789012:parameter/app/seed"
+  with_decryption = true
+}
+
+ephemeral "aws_secretsmanager_random_password" "generated" {
+  password_length     = 24
+  exclude_punctuation = true
+}
+
+locals {
+  seed = ephemeral.aws_ssm_parameter.seed.value
+}
+
+resource "aws_secretsmanager_secret" "db" {
+  name = "db-password"
+}
+
+resource "aws_secretsmanager_secret_version" "db" {
+  secret_id                = aws_secretsmanager_secret.db.id
+  secret_string_wo         = local.seed
+  secret_string_wo_version = 1
+}
+
+resource "aws_secretsmanager_secret" "generated" {
+  name = "generated-password"
+}
+
+resource "aws_secretsmanager_secret_version" "generated" {
+  secret_id                = aws_secretsmanager_secret.generated.id
+  secret_string_wo         = ephemeral.aws_secretsmanager_random_password.generated.random_password
+  secret_string_wo_version = 1
+}
+
+resource "aws_ssm_parameter" "copy" {
+  name             = "/app/copy"
+  type             = "SecureString"
+  value_wo         = ephemeral.aws_ssm_parameter.seed.value
+  value_wo_version = 1
+}
+"#;
+
+/// The seed parameter, put into a moto as someone would by hand.
+fn put_seed(moto: &Moto) {
+    aws_json_call(moto, "AmazonSSM.PutParameter", "ssm", &serde_json::json!({"Name": "/app/seed", "Value": SEED, "Type": "SecureString"}));
+}
+
+fn secret_string(moto: &Moto, id: &str) -> String {
+    let r = aws_json_call(moto, "secretsmanager.GetSecretValue", "secretsmanager", &serde_json::json!({"SecretId": id}));
+    r["SecretString"].as_str().unwrap_or_else(|| panic!("{id}: {r}")).to_string()
+}
+
+fn parameter_value(moto: &Moto, name: &str) -> String {
+    let r = aws_json_call(moto, "AmazonSSM.GetParameter", "ssm", &serde_json::json!({"Name": name, "WithDecryption": true}));
+    r["Parameter"]["Value"].as_str().unwrap_or_else(|| panic!("{name}: {r}")).to_string()
+}
+
+/// Every file under `dir` whose bytes contain `needle`.
+fn files_containing(dir: &Path, needle: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if std::fs::read(&p).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes())) {
+                out.push(p.display().to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Ephemeral resources (Terraform 1.11) on the real plugin: opened while
+/// planning and again while applying, their values passed to write-only
+/// arguments and nowhere else. Terraform 1.11.4 on the same plugin (its own
+/// moto) plans the same actions and ends with the same state (the
+/// write-only arguments null in both); the values really reached AWS (the
+/// secret and the parameter hold them); neither the saved plan, its JSON,
+/// nor any file of state (snapshot and journal) holds the ephemeral value;
+/// and a second plan has nothing to do.
+#[test]
+fn ephemeral_values_reach_write_only_arguments_and_never_state_or_plans() {
+    let mirror = iac_testkit::tools::terraform_mirror();
+    let cache = tempfile::tempdir().unwrap();
+    let (ours_moto, theirs_moto) = (Moto::start(), Moto::start());
+    put_seed(&ours_moto);
+    put_seed(&theirs_moto);
+    let text = format!("{}{EPHEMERAL}", header());
+    let mut stack = Stack::files("aws-ephemeral", &[("main.tf", &text)]);
+    stack.env.extend(aws_env(&ours_moto, cache.path()));
+    stack.run(&["init", &format!("-plugin-dir={}", mirror.display())]).ok();
+    stack.run(&["validate"]).ok();
+    let ours_actions = iac_actions(&stack);
+    let plan_json = stack.run(&["show", "-json", "plan.bin"]).stdout;
+    let apply = stack.run(&["apply", "plan.bin"]);
+    apply.ok();
+
+    let tf = tempfile::tempdir().unwrap();
+    std::fs::write(tf.path().join("main.tf"), &text).unwrap();
+    let terraform = |args: &[&str]| {
+        let mut c = Command::new("terraform");
+        c.args(args).current_dir(tf.path()).env("TF_CLI_CONFIG_FILE", "/dev/null").env("TF_IN_AUTOMATION", "1").env("CHECKPOINT_DISABLE", "1");
+        for (k, v) in aws_env(&theirs_moto, cache.path()) {
+            c.env(k, v);
+        }
+        let out = c.output().expect("terraform is on PATH");
+        assert!(out.status.success(), "terraform {args:?}:\n{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    terraform(&["init", "-input=false", "-no-color", &format!("-plugin-dir={}", mirror.display())]);
+    terraform(&["plan", "-input=false", "-no-color", "-out=tfplan"]);
+    let theirs_actions = actions(&serde_json::from_str(&terraform(&["show", "-json", "tfplan"])).unwrap());
+    assert_eq!(ours_actions, theirs_actions, "planned actions");
+    terraform(&["apply", "-input=false", "-no-color", "tfplan"]);
+
+    // The same state, write-only arguments null in both.
+    let shown: Value = serde_json::from_str(&terraform(&["show", "-json"])).unwrap();
+    let theirs: BTreeMap<String, Value> = shown["values"]["root_module"]["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["mode"] == "managed")
+        .map(|r| (r["address"].as_str().unwrap().to_string(), r["values"].clone()))
+        .collect();
+    let ours = iac_attributes(&stack);
+    assert_eq!(ours.keys().collect::<Vec<_>>(), theirs.keys().collect::<Vec<_>>());
+    for (addr, attrs) in &ours {
+        // A secret version's id is made from the time it was written.
+        let without_version = |v: &Value| comparable(v).into_iter().filter(|(k, _)| k != "version_id").collect::<BTreeMap<_, _>>();
+        assert_eq!(without_version(attrs), without_version(&theirs[addr]), "{addr}");
+    }
+    assert_eq!(ours["aws_secretsmanager_secret_version.db"]["secret_string_wo"], Value::Null);
+    assert_eq!(ours["aws_secretsmanager_secret_version.db"]["has_secret_string_wo"], true);
+    assert_eq!(ours["aws_ssm_parameter.copy"]["value_wo"], Value::Null);
+
+    // What the write-only arguments carried reached AWS, through both tools.
+    for moto in [&ours_moto, &theirs_moto] {
+        assert_eq!(secret_string(moto, "db-password"), SEED);
+        assert_eq!(parameter_value(moto, "/app/copy"), SEED);
+        let generated = secret_string(moto, "generated-password");
+        assert!(generated.len() == 24 && generated.chars().all(|c| c.is_ascii_alphanumeric()), "{generated:?}");
+    }
+    let generated = secret_string(&ours_moto, "generated-password");
+
+    // No ephemeral value in the saved plan, its JSON, or state.
+    for needle in [SEED, generated.as_str()] {
+        assert!(!plan_json.contains(needle), "show -json holds an ephemeral value");
+        assert_eq!(files_containing(&stack.dir, needle), Vec::<String>::new(), "stack directory (the saved plan)");
+        assert_eq!(files_containing(&stack.state_dir(), needle), Vec::<String>::new(), "state (snapshot, journal)");
+    }
+
+    // Opened again by the next plan, and nothing to do.
+    stack.run(&["plan", "-detailed-exitcode"]).expect_code(0);
+    stack.run(&["destroy", "-auto-approve"]).ok();
+    terraform(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
 }

@@ -76,6 +76,20 @@ impl fmt::Display for ModulePath {
 pub enum Mode {
     Managed,
     Data,
+    /// `ephemeral "TYPE" "NAME"`: opened by each run that needs it, never in
+    /// state or plans.
+    Ephemeral,
+}
+
+impl Mode {
+    /// What an address of this mode starts with: ``, `data.` or `ephemeral.`.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Mode::Managed => "",
+            Mode::Data => "data.",
+            Mode::Ephemeral => "ephemeral.",
+        }
+    }
 }
 
 /// A resource (all its instances): `module.m.aws_vpc.main`, `data.x.y`.
@@ -105,10 +119,7 @@ impl fmt::Display for ResourceAddr {
         if !self.module.is_root() {
             write!(f, "{}.", self.module)?;
         }
-        if self.mode == Mode::Data {
-            write!(f, "data.")?;
-        }
-        write!(f, "{}.{}", self.type_, self.name)
+        write!(f, "{}{}.{}", self.mode.prefix(), self.type_, self.name)
     }
 }
 

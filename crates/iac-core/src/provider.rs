@@ -153,6 +153,45 @@ pub struct MoveStateResponse {
     pub private: Option<serde_json::Value>,
 }
 
+/// Opens an ephemeral resource (`ephemeral "TYPE" "NAME" {}`).
+#[derive(Clone, Debug)]
+pub struct OpenEphemeralRequest {
+    pub type_: String,
+    pub addr: InstanceAddr,
+    /// The evaluated body, wholly known and without marks.
+    pub config: Value,
+}
+
+/// An opened ephemeral resource: its value lives in memory only.
+#[derive(Clone, Debug)]
+pub struct OpenEphemeralResponse {
+    pub value: Value,
+    /// When the provider wants [`Provider::renew_ephemeral`] called (None: never).
+    pub renew_at: Option<std::time::SystemTime>,
+    /// Handed back on renew and close; never stored.
+    pub private: Option<serde_json::Value>,
+}
+
+#[derive(Clone, Debug)]
+pub struct RenewEphemeralRequest {
+    pub type_: String,
+    pub addr: InstanceAddr,
+    pub private: Option<serde_json::Value>,
+}
+
+#[derive(Clone, Debug)]
+pub struct RenewEphemeralResponse {
+    pub renew_at: Option<std::time::SystemTime>,
+    pub private: Option<serde_json::Value>,
+}
+
+#[derive(Clone, Debug)]
+pub struct CloseEphemeralRequest {
+    pub type_: String,
+    pub addr: InstanceAddr,
+    pub private: Option<serde_json::Value>,
+}
+
 /// After a crash between "create requested" and "create recorded", the
 /// engine asks the provider to find the object it may have created.
 #[derive(Clone, Debug)]
@@ -257,6 +296,23 @@ pub trait Provider: Send + Sync {
     /// default: this provider cannot list anything.
     async fn list_objects(&self, _types: &[String]) -> Result<Vec<CloudObject>, ProviderError> {
         Err(ProviderError::Unsupported("listing cloud objects".into()))
+    }
+
+    /// Opens an ephemeral resource. The default: this provider has none.
+    async fn open_ephemeral(&self, req: OpenEphemeralRequest) -> Result<OpenEphemeralResponse, ProviderError> {
+        Err(ProviderError::Unsupported(format!("ephemeral resource type {}", req.type_)))
+    }
+
+    /// Renews an open ephemeral resource when its `renew_at` comes. The
+    /// default: nothing to renew.
+    async fn renew_ephemeral(&self, req: RenewEphemeralRequest) -> Result<RenewEphemeralResponse, ProviderError> {
+        Ok(RenewEphemeralResponse { renew_at: None, private: req.private })
+    }
+
+    /// Closes an ephemeral resource the run no longer needs. The default:
+    /// nothing to release.
+    async fn close_ephemeral(&self, _req: CloseEphemeralRequest) -> Result<(), ProviderError> {
+        Ok(())
     }
 }
 

@@ -116,6 +116,9 @@ pub struct Attribute {
     /// Never written to state or saved plans: a short-lived credential (an
     /// EKS token) that a data source makes afresh on every run. The engine
     /// keeps it in memory only, and reads the data source again at apply.
+    /// Also a plugin's write-only argument (`secret_string_wo`): sent to the
+    /// provider, null in every plan and state, and the one kind of resource
+    /// argument that may take an ephemeral value.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub ephemeral: bool,
     /// An object-typed attribute that a configuration may also write as one
@@ -281,4 +284,8 @@ pub struct ProviderSchema {
     pub provider: Block,
     pub resources: BTreeMap<String, ResourceSchema>,
     pub data_sources: BTreeMap<String, ResourceSchema>,
+    /// Ephemeral resource types (`ephemeral "TYPE" "NAME"`), whose values
+    /// live in memory only.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ephemeral_resources: BTreeMap<String, ResourceSchema>,
 }

@@ -143,6 +143,10 @@ impl Scope for InstanceScope<'_> {
                 let k = LocalResourceAddr::new(Mode::Data, type_, name);
                 self.store.resources.get(&k.in_module(self.module)).cloned().ok_or_else(|| format!("data source {k} has no value here"))
             }
+            Subject::Ephemeral { type_, name } => {
+                let k = LocalResourceAddr::new(Mode::Ephemeral, type_, name);
+                self.store.resources.get(&k.in_module(self.module)).cloned().ok_or_else(|| format!("ephemeral resource {k} has no value here"))
+            }
             Subject::Module { name, .. } => Ok(self.module_value(name)),
             Subject::CountIndex | Subject::EachKey | Subject::EachValue if *self.repetition == Repetition::Unknown => Ok(Value::Unknown),
             Subject::CountIndex => match self.repetition {
@@ -177,6 +181,7 @@ impl InstanceScope<'_> {
             Subject::Local(n) => self.store.locals.get(&key(n.clone())),
             Subject::Resource { type_, name } => self.store.resources.get(&LocalResourceAddr::new(Mode::Managed, type_, name).in_module(self.module)),
             Subject::Data { type_, name } => self.store.resources.get(&LocalResourceAddr::new(Mode::Data, type_, name).in_module(self.module)),
+            Subject::Ephemeral { type_, name } => self.store.resources.get(&LocalResourceAddr::new(Mode::Ephemeral, type_, name).in_module(self.module)),
             _ => None,
         }
     }

@@ -2,5 +2,6 @@
 //! per file cost CI a few hundred megabytes and seconds each.
 
 mod engine;
+mod ephemeral;
 mod reads_no_environment;
 mod support;

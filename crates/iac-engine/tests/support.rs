@@ -29,6 +29,11 @@ pub struct MockFactory {
     schema: ProviderSchema,
     pub configured_with: Arc<Mutex<Vec<Value>>>,
     pub creates: Arc<AtomicUsize>,
+    /// `mock_secret` opens and closes (each open makes a new secret).
+    pub opens: Arc<AtomicUsize>,
+    pub closes: Arc<AtomicUsize>,
+    /// The write-only `secret_wo` of each `mock_thing` applied.
+    pub write_only_seen: Arc<Mutex<Vec<String>>>,
 }
 
 impl Default for MockFactory {
@@ -51,7 +56,8 @@ impl MockFactory {
                     .attr("id", Attribute::computed(AttrType::String))
                     .attr("name", Attribute::required(AttrType::String))
                     .attr("fail", Attribute::optional(AttrType::Bool))
-                    .attr("endpoint", Attribute::computed(AttrType::String)),
+                    .attr("endpoint", Attribute::computed(AttrType::String))
+                    .attr("secret_wo", Attribute::optional(AttrType::String).ephemeral()),
             },
         );
         // The block shapes plugin providers use: blocks keyed by their label
@@ -79,7 +85,22 @@ impl MockFactory {
                 block: Block::default().attr("id", Attribute::computed(AttrType::String)).attr("value", Attribute::computed(AttrType::String).ephemeral()),
             },
         );
-        MockFactory { schema, configured_with: Arc::default(), creates: Arc::default() }
+        // An ephemeral resource type: a new secret on every open.
+        schema.ephemeral_resources.insert(
+            "mock_secret".into(),
+            ResourceSchema {
+                version: 0,
+                block: Block::default().attr("length", Attribute::optional(AttrType::Number)).attr("value", Attribute::computed(AttrType::String).sensitive()),
+            },
+        );
+        MockFactory {
+            schema,
+            configured_with: Arc::default(),
+            creates: Arc::default(),
+            opens: Arc::default(),
+            closes: Arc::default(),
+            write_only_seen: Arc::default(),
+        }
     }
 }
 
@@ -94,7 +115,14 @@ impl ProviderFactory for MockFactory {
     async fn configure(&self, req: ConfigureRequest) -> Result<Arc<dyn Provider>, ProviderError> {
         self.configured_with.lock().unwrap().push(req.config.clone());
         let endpoint = req.config.get("endpoint").and_then(Value::as_str).unwrap_or("").to_string();
-        Ok(Arc::new(Mock { schema: self.schema.clone(), endpoint, creates: self.creates.clone() }))
+        Ok(Arc::new(Mock {
+            schema: self.schema.clone(),
+            endpoint,
+            creates: self.creates.clone(),
+            opens: self.opens.clone(),
+            closes: self.closes.clone(),
+            write_only_seen: self.write_only_seen.clone(),
+        }))
     }
 }
 
@@ -102,6 +130,9 @@ struct Mock {
     schema: ProviderSchema,
     endpoint: String,
     creates: Arc<AtomicUsize>,
+    opens: Arc<AtomicUsize>,
+    closes: Arc<AtomicUsize>,
+    write_only_seen: Arc<Mutex<Vec<String>>>,
 }
 
 #[async_trait]
@@ -132,6 +163,9 @@ impl Provider for Mock {
             return Err(ProviderError::Api { code: "Boom".into(), message: "the mock was told to fail".into() });
         }
         self.creates.fetch_add(1, Ordering::SeqCst);
+        if let Some(s) = req.config.get("secret_wo").and_then(Value::as_str) {
+            self.write_only_seen.lock().unwrap().push(s.to_string());
+        }
         let Value::Map(mut m) = req.planned else { unreachable!() };
         if m.get("id").is_none_or(|v| v.is_unknown()) {
             m.insert("id".into(), Value::String(format!("m-{}", self.creates.load(Ordering::SeqCst))));
@@ -158,6 +192,16 @@ impl Provider for Mock {
         }
         let n = TOKENS_MADE.fetch_add(1, Ordering::SeqCst) + 1;
         Ok(Value::map([("id", Value::from("token")), ("value", Value::String(format!("secret-token-{n}")))]))
+    }
+    async fn open_ephemeral(&self, req: OpenEphemeralRequest) -> Result<OpenEphemeralResponse, ProviderError> {
+        let n = self.opens.fetch_add(1, Ordering::SeqCst) + 1;
+        let value =
+            Value::map([("length", req.config.get("length").cloned().unwrap_or(Value::Null)), ("value", Value::String(format!("ephemeral-secret-{n}")))]);
+        Ok(OpenEphemeralResponse { value, renew_at: None, private: None })
+    }
+    async fn close_ephemeral(&self, _req: CloseEphemeralRequest) -> Result<(), ProviderError> {
+        self.closes.fetch_add(1, Ordering::SeqCst);
+        Ok(())
     }
 }
 

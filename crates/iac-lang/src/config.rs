@@ -35,6 +35,8 @@ pub struct Variable {
     pub description: String,
     pub sensitive: bool,
     pub nullable: bool,
+    /// `ephemeral = true`: accepts ephemeral values, and its value is one.
+    pub ephemeral: bool,
     pub validations: Vec<Validation>,
     pub span: Span,
 }
@@ -113,6 +115,8 @@ pub struct Output {
     pub name: String,
     pub value: Expr,
     pub sensitive: bool,
+    /// `ephemeral = true` (child modules only): may return an ephemeral value.
+    pub ephemeral: bool,
     pub description: String,
     pub depends_on: Vec<Expr>,
     pub span: Span,

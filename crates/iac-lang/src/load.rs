@@ -384,7 +384,9 @@ impl Builder<'_> {
                     "removed" => self.removed(&b),
                     "import" => self.import(&b),
                     "check" => self.check(b),
-                    "ephemeral" => self.ephemeral(&b),
+                    "ephemeral" => {
+                        self.resource(b, Mode::Ephemeral);
+                    }
                     other => self.err(
                         format!("unsupported block type {other:?}; expected one of terraform, variable, locals, resource, data, output, module, provider, moved, removed, import, check, ephemeral"),
                         b.ident.span(),
@@ -496,13 +498,6 @@ impl Builder<'_> {
             return;
         }
         self.module.checks.insert(name.clone(), Check { name, span, block, asserts });
-    }
-
-    /// `ephemeral "TYPE" "NAME" { ... }`: parsed and never stored (ephemeral
-    /// values must not reach state or plans); a reference to one is reported
-    /// where it is made, as no ephemeral resource type exists yet.
-    fn ephemeral(&mut self, b: &Block) {
-        self.labels(b, 2, "the ephemeral resource type and name");
     }
 
     fn terraform(&mut self, b: &Block) {
@@ -634,6 +629,7 @@ impl Builder<'_> {
         let description = self.literal_string(attrs.get("description")).unwrap_or_default();
         let sensitive = self.literal_bool(attrs.get("sensitive"));
         let nullable = if attrs.contains_key("nullable") { self.literal_bool(attrs.get("nullable")) } else { true };
+        let ephemeral = self.literal_bool(attrs.get("ephemeral"));
         let mut validations = Vec::new();
         for v in blocks {
             let (va, _) = self.attrs(&v.body, &["condition", "error_message"], &[], "a validation block");
@@ -649,7 +645,7 @@ impl Builder<'_> {
             );
             return;
         }
-        self.module.variables.insert(name.clone(), Variable { name, type_, default, description, sensitive, nullable, validations, span });
+        self.module.variables.insert(name.clone(), Variable { name, type_, default, description, sensitive, nullable, ephemeral, validations, span });
     }
 
     fn locals(&mut self, b: &Block) {
@@ -794,6 +790,7 @@ impl Builder<'_> {
             name: name.clone(),
             value: self.expr(&value.value),
             sensitive: self.literal_bool(attrs.get("sensitive")),
+            ephemeral: self.literal_bool(attrs.get("ephemeral")),
             description: self.literal_string(attrs.get("description")).unwrap_or_default(),
             depends_on: self.depends_on(attrs.get("depends_on")),
             span: span.clone(),

@@ -20,6 +20,11 @@ pub enum Subject {
         type_: String,
         name: String,
     },
+    /// `ephemeral.TYPE.NAME`: an ephemeral resource.
+    Ephemeral {
+        type_: String,
+        name: String,
+    },
     /// `module.NAME`, with the output named when the reference names one.
     Module {
         name: String,
@@ -41,6 +46,7 @@ impl Subject {
             Subject::Local(n) => format!("local.{n}"),
             Subject::Resource { type_, name } => format!("{type_}.{name}"),
             Subject::Data { type_, name } => format!("data.{type_}.{name}"),
+            Subject::Ephemeral { type_, name } => format!("ephemeral.{type_}.{name}"),
             Subject::Module { name, output: Some(o) } => format!("module.{name}.{o}"),
             Subject::Module { name, output: None } => format!("module.{name}"),
             Subject::CountIndex => "count.index".into(),
@@ -94,9 +100,7 @@ pub fn parse_subject(root: &str, ops: &[&TraversalOperator]) -> Result<(Subject,
             Some("value") => (Subject::EachValue, 1),
             _ => return Err("each has only each.key and each.value".into()),
         },
-        // Ephemeral resources are parsed but hold no value in iac yet; a
-        // clear error beats "undeclared resource ephemeral.TYPE".
-        "ephemeral" => return Err("ephemeral resources (ephemeral.TYPE.NAME) are not supported yet: no ephemeral resource type is available".into()),
+        "ephemeral" => (Subject::Ephemeral { type_: need(0, "an ephemeral resource type")?, name: need(1, "an ephemeral resource name")? }, 2),
         "self" => (Subject::SelfRef, 0),
         "path" => match attr(0) {
             Some(p @ ("module" | "root" | "cwd")) => (Subject::Path(p.to_string()), 1),
@@ -126,6 +130,68 @@ pub fn body_references(body: &hcl_edit::structure::Body, skip: &[&str]) -> (Vec<
     let mut c = Collector { refs: Vec::new(), errors: Vec::new(), locals: Vec::new() };
     c.body(body, skip);
     (c.refs, c.errors)
+}
+
+/// An argument written in a body: its name, the nested blocks it is
+/// written in (a `dynamic "x"` block's `content` counts as block `x`, and
+/// its `for_each` as an argument named `x` of the enclosing body), and its
+/// expression with the expression's byte range.
+pub struct Argument<'a> {
+    pub blocks: Vec<String>,
+    pub name: String,
+    pub expr: &'a Expression,
+    pub range: Range<usize>,
+}
+
+/// Every argument of a body, nested blocks included; `skip` names
+/// top-level arguments and blocks that are not the body's own (meta-arguments).
+pub fn body_arguments<'a>(body: &'a hcl_edit::structure::Body, skip: &[&str]) -> Vec<Argument<'a>> {
+    let mut out = Vec::new();
+    collect_arguments(body, skip, &mut Vec::new(), &mut out);
+    out
+}
+
+fn collect_arguments<'a>(body: &'a hcl_edit::structure::Body, skip: &[&str], blocks: &mut Vec<String>, out: &mut Vec<Argument<'a>>) {
+    use hcl_edit::structure::{BlockLabel, Structure};
+    let argument = |blocks: &[String], name: &str, expr: &'a Expression| Argument {
+        blocks: blocks.to_vec(),
+        name: name.to_string(),
+        expr,
+        range: expr.span().unwrap_or(0..0),
+    };
+    for s in body.iter() {
+        match s {
+            Structure::Attribute(a) => {
+                if !(blocks.is_empty() && skip.contains(&a.key.as_str())) {
+                    out.push(argument(blocks, a.key.as_str(), &a.value));
+                }
+            }
+            Structure::Block(b) if blocks.is_empty() && skip.contains(&b.ident.as_str()) => {}
+            Structure::Block(b) if b.ident.as_str() == "dynamic" => {
+                let label = match b.labels.first() {
+                    Some(BlockLabel::Ident(i)) => i.as_str().to_string(),
+                    Some(BlockLabel::String(s)) => s.as_str().to_string(),
+                    None => continue,
+                };
+                for inner in b.body.iter() {
+                    match inner {
+                        Structure::Attribute(a) if a.key.as_str() == "for_each" => out.push(argument(blocks, &label, &a.value)),
+                        Structure::Block(c) if c.ident.as_str() == "content" => {
+                            blocks.push(label.clone());
+                            collect_arguments(&c.body, skip, blocks, out);
+                            blocks.pop();
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Structure::Block(b) => {
+                blocks.push(b.ident.as_str().to_string());
+                collect_arguments(&b.body, skip, blocks, out);
+                blocks.pop();
+            }
+        }
+    }
 }
 
 struct Collector {
@@ -337,8 +403,18 @@ count = var.n
     }
 
     #[test]
-    fn ephemeral_references_are_reported() {
-        let (_, errors) = subjects("x = ephemeral.random_password.p.result\n");
-        assert!(errors[0].contains("ephemeral resources"), "{errors:?}");
+    fn ephemeral_references_name_the_resource() {
+        let (refs, errors) = subjects("x = ephemeral.random_password.p.result\n");
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(refs, vec!["ephemeral.random_password.p".to_string()]);
+    }
+
+    #[test]
+    fn arguments_are_found_in_nested_and_dynamic_blocks() {
+        let src = "count = 2\nname = var.a\nsettings {\n  mode = var.b\n}\ndynamic \"rule\" {\n  for_each = var.c\n  content {\n    port = rule.value\n  }\n}\nlifecycle {\n  ignore_changes = all\n}\n";
+        let body = hcl_edit::parser::parse_body(src).expect("parses");
+        let found: Vec<(Vec<String>, String)> = body_arguments(&body, &["count", "lifecycle"]).into_iter().map(|a| (a.blocks, a.name)).collect();
+        let want = [(vec![], "name"), (vec!["settings"], "mode"), (vec![], "rule"), (vec!["rule"], "port")];
+        assert_eq!(found, want.iter().map(|(b, n)| (b.iter().map(|s| s.to_string()).collect(), n.to_string())).collect::<Vec<_>>());
     }
 }

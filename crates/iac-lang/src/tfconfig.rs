@@ -360,7 +360,8 @@ fn module_json(m: &Module, schema_versions: &dyn Fn(&str, &str) -> u64) -> Json 
     if !outputs.is_empty() {
         o.insert("outputs".into(), Json::Object(outputs));
     }
-    let mut resources: Vec<&crate::config::Resource> = m.resources.values().collect();
+    // Ephemeral resources are left out, as Terraform leaves them out.
+    let mut resources: Vec<&crate::config::Resource> = m.resources.values().filter(|r| r.mode != Mode::Ephemeral).collect();
     // Terraform's order: data sources first, then by type and name.
     resources.sort_by(|a, b| (a.mode != Mode::Data, &a.type_, &a.name).cmp(&(b.mode != Mode::Data, &b.type_, &b.name)));
     let resources: Vec<Json> = resources

@@ -9,8 +9,9 @@ use async_trait::async_trait;
 use base64::Engine as _;
 use iac_core::path::AttrPath;
 use iac_core::provider::{
-    ApplyChangeRequest, ApplyChangeResponse, ApplyFailure, ConfigureRequest, DeleteRequest, ImportRequest, ImportResponse, MoveStateRequest, MoveStateResponse,
-    PlanChangeRequest, PlanChangeResponse, Provider, ProviderError, ReadDataRequest, ReadRequest, ReadResponse, RecoverRequest,
+    ApplyChangeRequest, ApplyChangeResponse, ApplyFailure, CloseEphemeralRequest, ConfigureRequest, DeleteRequest, ImportRequest, ImportResponse,
+    MoveStateRequest, MoveStateResponse, OpenEphemeralRequest, OpenEphemeralResponse, PlanChangeRequest, PlanChangeResponse, Provider, ProviderError,
+    ReadDataRequest, ReadRequest, ReadResponse, RecoverRequest, RenewEphemeralRequest, RenewEphemeralResponse,
 };
 use iac_core::value::Value;
 
@@ -71,6 +72,11 @@ fn private_from_json(v: &Option<serde_json::Value>) -> Vec<u8> {
         Some(serde_json::Value::Object(o)) => private_from_json(&o.get("provider").cloned()),
         _ => Vec::new(),
     }
+}
+
+/// An ephemeral resource's private bytes as the plugin gets them back.
+fn private_bytes(v: &Option<serde_json::Value>) -> Option<Vec<u8>> {
+    Some(private_from_json(v)).filter(|b| !b.is_empty())
 }
 
 fn describe(d: &Diag) -> String {
@@ -586,5 +592,21 @@ impl Provider for PluginProvider {
     /// A plugin cannot be asked to find an object by iac's ownership tag.
     async fn recover(&self, _req: RecoverRequest) -> Result<Option<Value>, ProviderError> {
         Ok(None)
+    }
+
+    async fn open_ephemeral(&self, req: OpenEphemeralRequest) -> Result<OpenEphemeralResponse, ProviderError> {
+        let e = PluginProvider::open_ephemeral(self, &req.type_, &req.config).await?;
+        Ok(OpenEphemeralResponse { value: e.value, renew_at: e.renew_at, private: e.private.and_then(private_to_json) })
+    }
+
+    async fn renew_ephemeral(&self, req: RenewEphemeralRequest) -> Result<RenewEphemeralResponse, ProviderError> {
+        let mut e = EphemeralResource { type_: req.type_, value: Value::Null, renew_at: None, private: private_bytes(&req.private) };
+        PluginProvider::renew_ephemeral(self, &mut e).await?;
+        Ok(RenewEphemeralResponse { renew_at: e.renew_at, private: e.private.and_then(private_to_json) })
+    }
+
+    async fn close_ephemeral(&self, req: CloseEphemeralRequest) -> Result<(), ProviderError> {
+        PluginProvider::close_ephemeral(self, EphemeralResource { type_: req.type_, value: Value::Null, renew_at: None, private: private_bytes(&req.private) })
+            .await
     }
 }

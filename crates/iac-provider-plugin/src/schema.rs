@@ -316,7 +316,12 @@ impl PluginSchema {
         let conv = |m: &BTreeMap<String, TypeSchema>| -> BTreeMap<String, core::ResourceSchema> {
             m.iter().map(|(k, s)| (k.clone(), core::ResourceSchema { version: s.version.max(0) as u64, block: s.block.to_core() })).collect()
         };
-        core::ProviderSchema { provider: self.provider.block.to_core(), resources: conv(&self.resources), data_sources: conv(&self.data_sources) }
+        core::ProviderSchema {
+            provider: self.provider.block.to_core(),
+            resources: conv(&self.resources),
+            data_sources: conv(&self.data_sources),
+            ephemeral_resources: conv(&self.ephemeral_resources),
+        }
     }
 }
 

@@ -2,7 +2,8 @@
 //! terraform-plugin-framework. A resource type is one typed model (a struct
 //! deriving [`Model`], from which its schema and its conversion to and from
 //! attribute values come) plus create, read, update and delete
-//! ([`Resource`]); a data source is a model plus a read ([`DataSource`]).
+//! ([`Resource`]); a data source is a model plus a read ([`DataSource`]);
+//! an ephemeral resource type a model plus an open ([`Ephemeral`]).
 //! Each provider registers its types in one list ([`Types`]), and
 //! [`SdkProvider`] serves that list as an engine-facing
 //! [`iac_core::provider::Provider`]: dispatch by type name, the shared
@@ -32,11 +33,11 @@ pub use iac_provider_sdk_derive::Model;
 pub use model::{DecodeError, Field, Model};
 pub use plan::json_equal;
 pub use provider::{Configured, SdkProvider};
-pub use resource::{Ctx, DataSource, Resource};
+pub use resource::{Ctx, DataSource, Ephemeral, Resource};
 pub use types::Types;
 
 /// What a resource type's file needs, in one import.
 pub mod prelude {
-    pub use crate::{Configure, Configured, Ctx, DataSource, DecodeError, Factory, Field, Model, Resource, Types, Value};
+    pub use crate::{Configure, Configured, Ctx, DataSource, DecodeError, Ephemeral, Factory, Field, Model, Resource, Types, Value};
     pub use async_trait::async_trait;
 }

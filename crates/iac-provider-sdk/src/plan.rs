@@ -49,7 +49,7 @@ pub(crate) async fn plan<P: Configured>(
 
 /// Fills in declared defaults where the configuration has null, in nested
 /// blocks too.
-fn apply_defaults(config: &mut Value, rules: &Rules) {
+pub(crate) fn apply_defaults(config: &mut Value, rules: &Rules) {
     let Value::Map(m) = config else { return };
     for (k, d) in &rules.defaults {
         if m.get(*k).is_none_or(Value::is_null) {

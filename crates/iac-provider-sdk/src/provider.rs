@@ -196,4 +196,15 @@ impl<P: Configured> Provider for SdkProvider<P> {
     async fn list_objects(&self, types: &[String]) -> Result<Vec<CloudObject>, ProviderError> {
         self.provider.list_objects(types).await
     }
+
+    async fn open_ephemeral(&self, req: OpenEphemeralRequest) -> Result<OpenEphemeralResponse, ProviderError> {
+        let e = self
+            .types
+            .ephemerals
+            .get(req.type_.as_str())
+            .ok_or_else(|| ProviderError::Unsupported(format!("the {} provider has no ephemeral resource type {}", P::NAME, req.type_)))?;
+        let addr = req.addr.to_string();
+        let value = e.open(&self.cx(&addr, None), &req.config).await.map_err(err)?;
+        Ok(OpenEphemeralResponse { value, renew_at: None, private: None })
+    }
 }

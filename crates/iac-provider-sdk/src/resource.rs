@@ -136,3 +136,17 @@ pub trait DataSource<P: Configured>: Send + Sync + 'static {
     /// Reads the data for a wholly known configuration.
     async fn read(&self, cx: &Ctx<'_, P>, config: Self::Model) -> Result<Self::Model, P::Error>;
 }
+
+/// An ephemeral resource type (`ephemeral "TYPE" "NAME" { ... }`): opened
+/// by every run that needs its value, which never reaches state or plans.
+#[async_trait]
+pub trait Ephemeral<P: Configured>: Send + Sync + 'static {
+    /// The arguments and attributes, typed.
+    type Model: Model;
+
+    /// The type's name (`random_password`, without `ephemeral.`).
+    const TYPE: &'static str;
+
+    /// Opens it for a wholly known configuration, with its defaults applied.
+    async fn open(&self, cx: &Ctx<'_, P>, config: Self::Model) -> Result<Self::Model, P::Error>;
+}

@@ -9,7 +9,7 @@ use iac_core::{AttrPath, Value};
 
 use crate::model::{Model, Rules};
 use crate::provider::Configured;
-use crate::resource::{Ctx, DataSource, Resource};
+use crate::resource::{Ctx, DataSource, Ephemeral, Resource};
 
 /// A resource type behind its name, working on attribute values.
 #[async_trait]
@@ -102,15 +102,43 @@ impl<P: Configured, D: DataSource<P>> AnyDataSource<P> for TypedData<D> {
     }
 }
 
-/// A provider's resource types and data sources: its one registration list.
+/// An ephemeral resource type behind its name, working on attribute values.
+#[async_trait]
+pub(crate) trait AnyEphemeral<P: Configured>: Send + Sync {
+    fn schema(&self) -> &ResourceSchema;
+    async fn open(&self, cx: &Ctx<'_, P>, config: &Value) -> Result<Value, P::Error>;
+}
+
+struct TypedEphemeral<E> {
+    e: E,
+    schema: ResourceSchema,
+    rules: Rules,
+}
+
+#[async_trait]
+impl<P: Configured, E: Ephemeral<P>> AnyEphemeral<P> for TypedEphemeral<E> {
+    fn schema(&self) -> &ResourceSchema {
+        &self.schema
+    }
+    async fn open(&self, cx: &Ctx<'_, P>, config: &Value) -> Result<Value, P::Error> {
+        let mut config = config.clone();
+        crate::plan::apply_defaults(&mut config, &self.rules);
+        let m = E::Model::from_value(&config)?;
+        Ok(self.e.open(cx, m).await?.to_value())
+    }
+}
+
+/// A provider's resource types, data sources and ephemeral resource types:
+/// its one registration list.
 pub struct Types<P> {
     pub(crate) resources: BTreeMap<&'static str, Box<dyn AnyResource<P>>>,
     pub(crate) data_sources: BTreeMap<&'static str, Box<dyn AnyDataSource<P>>>,
+    pub(crate) ephemerals: BTreeMap<&'static str, Box<dyn AnyEphemeral<P>>>,
 }
 
 impl<P: Configured> Default for Types<P> {
     fn default() -> Self {
-        Types { resources: BTreeMap::new(), data_sources: BTreeMap::new() }
+        Types { resources: BTreeMap::new(), data_sources: BTreeMap::new(), ephemerals: BTreeMap::new() }
     }
 }
 
@@ -135,12 +163,20 @@ impl<P: Configured> Types<P> {
         self
     }
 
+    /// Registers an ephemeral resource type. Panics on a name registered twice.
+    pub fn ephemeral<E: Ephemeral<P>>(mut self, e: E) -> Types<P> {
+        let typed = TypedEphemeral { schema: ResourceSchema { version: 0, block: E::Model::block() }, rules: E::Model::rules(), e };
+        assert!(self.ephemerals.insert(E::TYPE, Box::new(typed)).is_none(), "ephemeral resource type {} registered twice", E::TYPE);
+        self
+    }
+
     /// The provider's schema: its `provider` block and every registered type.
     pub fn schema(&self, provider: Block) -> ProviderSchema {
         ProviderSchema {
             provider,
             resources: self.resources.iter().map(|(k, r)| (k.to_string(), r.schema().clone())).collect(),
             data_sources: self.data_sources.iter().map(|(k, d)| (k.to_string(), d.schema().clone())).collect(),
+            ephemeral_resources: self.ephemerals.iter().map(|(k, e)| (k.to_string(), e.schema().clone())).collect(),
         }
     }
 

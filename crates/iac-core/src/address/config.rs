@@ -122,8 +122,7 @@ impl LocalResourceAddr {
     }
     /// The address's text in pieces: `data.`, the type, `.`, the name.
     fn text(&self) -> [&[u8]; 4] {
-        let prefix: &[u8] = if self.mode == Mode::Data { b"data." } else { b"" };
-        [prefix, self.type_.as_bytes(), b".", self.name.as_bytes()]
+        [self.mode.prefix().as_bytes(), self.type_.as_bytes(), b".", self.name.as_bytes()]
     }
 }
 
@@ -174,10 +173,7 @@ impl PartialOrd for LocalResourceAddr {
 
 impl fmt::Display for LocalResourceAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.mode == Mode::Data {
-            write!(f, "data.")?;
-        }
-        write!(f, "{}.{}", self.type_, self.name)
+        write!(f, "{}{}.{}", self.mode.prefix(), self.type_, self.name)
     }
 }
 

@@ -7,14 +7,17 @@
 //! Here: the graph's types. Building it is in `build` (nodes, then edges
 //! per kind of object, and which provider configuration each resource
 //! uses), the edges of one expression in `references`, cycles in `cycles`,
-//! resource types no provider offers in `resource_types`.
+//! resource types no provider offers in `resource_types`, where ephemeral
+//! values may go in `ephemeral`.
 
 mod build;
 mod cycles;
+mod ephemeral;
 mod references;
 mod resource_types;
 
 pub use build::{build, resolve_provider};
+pub use ephemeral::ephemeral_uses;
 pub use resource_types::{unknown_type, unknown_types};
 
 use std::collections::HashMap;

@@ -76,10 +76,12 @@ impl EdgeBuilder<'_> {
         let span = e.span();
         match refs.first().map(|r| &r.subject) {
             // Terraform accepts any referenceable object here, variables and locals included.
-            Some(s @ (Subject::Resource { .. } | Subject::Data { .. } | Subject::Var(_) | Subject::Local(_))) => match self.target(m, s, Context::Plain) {
-                Ok(t) => t.into_iter().for_each(|t| self.g.edge(me, t, Some(span.clone()))),
-                Err(msg) => self.diags.push(Diagnostic::error(msg, Some(span))),
-            },
+            Some(s @ (Subject::Resource { .. } | Subject::Data { .. } | Subject::Ephemeral { .. } | Subject::Var(_) | Subject::Local(_))) => {
+                match self.target(m, s, Context::Plain) {
+                    Ok(t) => t.into_iter().for_each(|t| self.g.edge(me, t, Some(span.clone()))),
+                    Err(msg) => self.diags.push(Diagnostic::error(msg, Some(span))),
+                }
+            }
             Some(Subject::Module { name, .. }) => {
                 let Some(call) = m.module_calls.get(name) else {
                     self.diags.push(Diagnostic::error(format!("reference to undeclared module {name:?}"), Some(span)));
@@ -116,6 +118,9 @@ impl EdgeBuilder<'_> {
             Subject::Data { type_, name } => {
                 one(NodeKind::Resource(LocalResourceAddr::new(Mode::Data, type_, name)), &|| format!("reference to undeclared data source data.{type_}.{name}"))
             }
+            Subject::Ephemeral { type_, name } => one(NodeKind::Resource(LocalResourceAddr::new(Mode::Ephemeral, type_, name)), &|| {
+                format!("reference to undeclared ephemeral resource ephemeral.{type_}.{name}")
+            }),
             Subject::Module { name, output } => {
                 let call = m.module_calls.get(name).ok_or_else(|| format!("reference to undeclared module {name:?}"))?;
                 let child = p.child(name);

@@ -23,6 +23,7 @@ pub fn unknown_types(stack: &Stack, graph: &ConfigGraph, registry: &Registry) ->
         let known = match res.mode {
             Mode::Managed => schema.resources.contains_key(&res.type_),
             Mode::Data => schema.data_sources.contains_key(&res.type_),
+            Mode::Ephemeral => schema.ephemeral_resources.contains_key(&res.type_),
         };
         if !known {
             out.push(unknown_type(&pkey.name, schema, res));
@@ -36,8 +37,13 @@ pub fn unknown_type(provider: &str, schema: &iac_core::schema::ProviderSchema, r
     let kinds: Vec<&str> = match res.mode {
         Mode::Managed => schema.resources.keys().map(String::as_str).collect(),
         Mode::Data => schema.data_sources.keys().map(String::as_str).collect(),
+        Mode::Ephemeral => schema.ephemeral_resources.keys().map(String::as_str).collect(),
     };
-    let what = if res.mode == Mode::Data { "data source" } else { "resource" };
+    let what = match res.mode {
+        Mode::Managed => "resource",
+        Mode::Data => "data source",
+        Mode::Ephemeral => "ephemeral resource",
+    };
     Diagnostic::error(format!("provider {provider:?} has no {what} type {:?}", res.type_), Some(res.span.clone()))
         .with_detail(format!("it offers: {}", kinds.join(", ")))
 }

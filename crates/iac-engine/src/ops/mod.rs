@@ -79,6 +79,7 @@ pub fn load(dir: &Path, registry: &Registry) -> Result<Loaded, (EngineError, Sou
     let (graph, gdiags) = tracing::info_span!("graph").in_scope(|| build(&stack, &|n| registry.has(n)));
     diags.extend(gdiags.0);
     diags.extend(crate::graph::unknown_types(&stack, &graph, registry));
+    diags.extend(crate::graph::ephemeral_uses(&stack, &graph, registry));
     if diags.has_errors() {
         return Err((EngineError::Config(diags.0), stack.sources));
     }
@@ -106,6 +107,7 @@ pub fn load_for_validate(dir: &Path, registry: &Registry) -> Result<Loaded, (Eng
     let unknown = crate::graph::unknown_types(&stack, &graph, registry);
     let stop = load_errors || !unknown.is_empty() || graph.has_cycle();
     diags.extend(unknown);
+    diags.extend(crate::graph::ephemeral_uses(&stack, &graph, registry));
     if stop && diags.has_errors() {
         return Err((EngineError::Config(diags.0), stack.sources));
     }

@@ -122,6 +122,7 @@ impl Run {
             })
             .await
             .map_err(|e| provider_diag(w, format!("planning failed: {e}"), e.path()))?;
+        let fin = iac_core::provider::PlanChangeResponse { planned: without_ephemeral(&fin.planned, w.schema), ..fin };
         let planned_known = change.after.clone().unmark_deep().0;
         if let Some(path) = inconsistent(&planned_known, &fin.planned) {
             return Err(err(format!("the final plan differs from the saved plan at {path}; run plan again")));
@@ -209,7 +210,7 @@ impl Run {
         marks: &[iac_core::AttrPath],
         create_before_destroy: bool,
     ) -> (InstanceState, Value) {
-        let value = carry_config_marks(mark_sensitive(resp.new_state.unmark_deep().0, w.schema).mark_paths(marks), &w.config);
+        let value = carry_config_marks(mark_sensitive(without_ephemeral(&resp.new_state, w.schema).unmark_deep().0, w.schema).mark_paths(marks), &w.config);
         let mut inst = InstanceState::from_value(w.pkey.addr(), value.clone());
         inst.dependencies = w.deps.clone();
         inst.create_before_destroy = create_before_destroy;

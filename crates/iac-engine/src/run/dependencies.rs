@@ -22,7 +22,9 @@ impl Run {
             if !seen.insert(n) {
                 continue;
             }
-            match self.graph.nodes[n].kind {
+            match &self.graph.nodes[n].kind {
+                // Never in state: through it to what its configuration references.
+                NodeKind::Resource(k) if k.mode == iac_core::address::Mode::Ephemeral => stack.extend(self.graph.deps[n].iter().copied()),
                 NodeKind::Resource(_) => out.push(n),
                 // Through a provider to what its configuration references: an
                 // object in a cluster depends on the cluster that configures

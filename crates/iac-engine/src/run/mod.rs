@@ -15,7 +15,7 @@
 //! (`expand`), `-target` (`targeting`) and recorded dependencies
 //! (`dependencies`); planning one instance (`plan_instance`: its prior
 //! object in `prior`, the choice of action in `action`, data sources in
-//! `data_source`), applying one instance (`apply_instance`), helpers on
+//! `data_source`), ephemeral resources (`ephemeral`), applying one instance (`apply_instance`), helpers on
 //! object values (`object`), and the root outputs (`outputs`).
 
 mod action;
@@ -25,6 +25,7 @@ mod config_nodes;
 mod context;
 mod data_source;
 mod dependencies;
+mod ephemeral;
 mod event;
 mod expand;
 mod forget;

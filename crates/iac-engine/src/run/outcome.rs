@@ -30,6 +30,8 @@ pub(crate) struct Found {
     pub drift: Vec<Drift>,
     /// Every instance the walk handled (the rest of state is orphaned).
     pub seen: HashSet<InstanceAddr>,
+    /// The ephemeral resource instances opened, to close when the walk is over.
+    pub ephemerals: Vec<super::ephemeral::OpenEphemeral>,
 }
 
 pub struct RunOutcome {
@@ -75,6 +77,7 @@ impl Run {
         } else {
             Vec::new()
         };
+        run.close_ephemerals().await;
         let mut found = std::mem::take(&mut *lock(&run.found));
         found.diags.extend(delete_failures);
         run.take_planned_values(&mut found.changes);

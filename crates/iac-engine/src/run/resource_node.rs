@@ -46,6 +46,7 @@ impl Run {
         let schema = match res.mode {
             Mode::Managed => factory.schema().resources.get(&res.type_),
             Mode::Data => factory.schema().data_sources.get(&res.type_),
+            Mode::Ephemeral => factory.schema().ephemeral_resources.get(&res.type_),
         };
         let Some(schema) = schema.cloned() else {
             // `ops::load` reports this before any provider is configured.
@@ -115,7 +116,9 @@ impl Run {
             let mut set = tokio::task::JoinSet::new();
             for (n, (rep, config, triggers)) in items.into_iter().enumerate() {
                 let addr = raddr.instance(rep.key());
-                self.saw(addr.clone());
+                if res.mode != Mode::Ephemeral {
+                    self.saw(addr.clone());
+                }
                 let me = self.clone();
                 let schema = schema.clone();
                 let slot = slot.clone();
@@ -129,6 +132,8 @@ impl Run {
                         let res = resource_of(&me.stack, &crate::graph::NodeId { module: module_path, kind: NodeKind::Resource(res_key) }).expect("resource");
                         let inst = InstanceWork { addr: addr.clone(), res, schema: &schema, slot: &slot, pkey: &pkey, deps, config, triggers, active };
                         let r = match me.phase {
+                            // Opened in both phases; never a change or an object.
+                            _ if inst.res.mode == Mode::Ephemeral => me.open_ephemeral(inst).await,
                             Phase::Plan => {
                                 let span = tracing::info_span!("resource.plan", address = %addr, action = "plan", provider = %pkey.name);
                                 tracing::Instrument::instrument(me.plan_instance(inst), span).await

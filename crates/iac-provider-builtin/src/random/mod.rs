@@ -1,6 +1,7 @@
 //! Provider `random`, after hashicorp/random: `random_id`, `random_string`,
 //! `random_password`, `random_pet`, `random_integer`, `random_shuffle`,
-//! `random_uuid` and `random_bytes`. Every value is made once, on create,
+//! `random_uuid` and `random_bytes`, and the ephemeral `random_password`
+//! (a new password on every open, never stored). Every value is made once, on create,
 //! and kept in state; every argument but `keepers` replaces the object, and
 //! `keepers` does when its values change (see [`crate::keepers`]). Values
 //! come from the operating system's random source, except where a `seed`
@@ -49,6 +50,7 @@ impl Configure for Random {
             .resource(shuffle::RandomShuffle)
             .resource(uuid::RandomUuid)
             .resource(bytes::RandomBytes)
+            .ephemeral(string::EphemeralPassword)
     }
     async fn configure(_req: &ConfigureRequest) -> Result<Random, ProviderError> {
         Ok(Random)

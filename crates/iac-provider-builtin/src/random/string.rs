@@ -330,6 +330,78 @@ impl Resource<Random> for RandomPassword {
     }
 }
 
+/// The ephemeral `random_password`'s attributes (hashicorp/random 3.7):
+/// the resource's arguments but `keepers` and the deprecated `number`.
+#[derive(Model, Debug, Clone, Default)]
+pub struct EphemeralPasswordModel {
+    /// The length of the string desired. The minimum value for length is 1 and, length must also be >= (`min_upper` + `min_lower` + `min_numeric` + `min_special`).
+    #[sdk(required)]
+    length: i64,
+    /// Include special characters in the result. These are `!@#$%&*()-_=+[]{}<>:?`. Default value is `true`.
+    #[sdk(optional, computed, default = true)]
+    special: bool,
+    /// Include uppercase alphabet characters in the result. Default value is `true`.
+    #[sdk(optional, computed, default = true)]
+    upper: bool,
+    /// Include lowercase alphabet characters in the result. Default value is `true`.
+    #[sdk(optional, computed, default = true)]
+    lower: bool,
+    /// Include numeric characters in the result. Default value is `true`.
+    #[sdk(optional, computed, default = true)]
+    numeric: bool,
+    /// Minimum number of numeric characters in the result. Default value is `0`.
+    #[sdk(optional, computed, default = 0i64)]
+    min_numeric: i64,
+    /// Minimum number of uppercase alphabet characters in the result. Default value is `0`.
+    #[sdk(optional, computed, default = 0i64)]
+    min_upper: i64,
+    /// Minimum number of lowercase alphabet characters in the result. Default value is `0`.
+    #[sdk(optional, computed, default = 0i64)]
+    min_lower: i64,
+    /// Minimum number of special characters in the result. Default value is `0`.
+    #[sdk(optional, computed, default = 0i64)]
+    min_special: i64,
+    /// Supply your own list of special characters to use for string generation. The `special` argument must still be true for them to be used.
+    #[sdk(optional)]
+    override_special: Option<String>,
+    /// The generated random string.
+    #[sdk(computed, sensitive)]
+    result: Option<String>,
+    /// A bcrypt hash of the generated random string (of its first 72 bytes when longer).
+    #[sdk(computed, sensitive)]
+    bcrypt_hash: Option<String>,
+}
+
+/// `ephemeral "random_password"`: a new password on every open, kept in
+/// memory only (for write-only arguments and provider configurations).
+pub struct EphemeralPassword;
+
+#[async_trait]
+impl Ephemeral<Random> for EphemeralPassword {
+    type Model = EphemeralPasswordModel;
+    const TYPE: &'static str = "random_password";
+
+    async fn open(&self, _cx: &Ctx<'_, Random>, mut m: EphemeralPasswordModel) -> Result<EphemeralPasswordModel, Error> {
+        let n = |v: i64, what: &str| usize::try_from(v).map_err(|_| Error::Invalid(format!("{what} must not be negative")));
+        let params = Params {
+            length: n(m.length, "length")?,
+            upper: m.upper,
+            lower: m.lower,
+            numeric: m.numeric,
+            special: m.special,
+            min_upper: n(m.min_upper, "min_upper")?,
+            min_lower: n(m.min_lower, "min_lower")?,
+            min_numeric: n(m.min_numeric, "min_numeric")?,
+            min_special: n(m.min_special, "min_special")?,
+            override_special: m.override_special.clone().unwrap_or_default(),
+        };
+        let s = generate(&params, &mut Rng::Os)?;
+        m.bcrypt_hash = Some(bcrypt_hash(&s)?);
+        m.result = Some(s);
+        Ok(m)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
