@@ -2,16 +2,14 @@
 //! network, IAM, the EKS cluster and its node group on moto (the EKS layer
 //! in front, reporting the fake Kubernetes API as the cluster's endpoint),
 //! then, with the kubernetes and helm providers configured from
-//! `aws_eks_cluster` and `data.aws_eks_cluster_auth`, KEDA (the vendored
-//! chart), Karpenter (a local stand-in of its chart, see
-//! `tests/fixtures/platform/karpenter-stand-in`) on an IRSA role with its EC2NodeClass and
+//! `aws_eks_cluster` and `data.aws_eks_cluster_auth`, KEDA and Karpenter
+//! 1.14.1 (the vendored charts) on an IRSA role with its EC2NodeClass and
 //! NodePool, and Argo CD with its root Application, in one apply; a no-op
 //! re-plan; and a destroy that leaves moto and the Kubernetes API as they
 //! started.
 
 mod platform_support;
 
-use std::path::Path;
 use std::sync::Arc;
 
 use iac_core::plan::{Action, PlanMode};
@@ -81,7 +79,7 @@ fn eks_platform_stack_builds_cluster_core_components_and_argocd_in_one_apply() {
     let helm = iac_testkit::tools::tool("helm").display().to_string();
     let keda = shared_chart("keda-2.20.2");
     let kro = shared_chart("kro-0.9.3");
-    let karpenter = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/platform/karpenter-stand-in");
+    let karpenter = shared_chart("karpenter-1.14.1");
     let moto = iac_testkit::services::Moto::start();
     rt().block_on(async {
         let kube_sim = sim().await;
@@ -302,7 +300,7 @@ fn eks_platform_stack_builds_cluster_core_components_and_argocd_in_one_apply() {
         // CRDs of the charts' crds/ directories (Helm never deletes those).
         let helm_leaves = |kind: &str, name: &str| match kind {
             "Namespace" => ["keda", "kro-system"].contains(&name),
-            "CustomResourceDefinition" => [".karpenter.sh", ".karpenter.k8s.aws", ".kro.run"].iter().any(|g| name.ends_with(g)),
+            "CustomResourceDefinition" => [".karpenter.sh", ".karpenter.k8s.aws", ".autoscaling.x-k8s.io", ".kro.run"].iter().any(|g| name.ends_with(g)),
             _ => false,
         };
         for (k, before) in cluster_wide.into_iter().zip(before) {

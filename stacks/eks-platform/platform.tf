@@ -6,14 +6,14 @@
 # applications over by GitOps. `iac destroy` removes them in reverse.
 #
 # Charts come from their repositories. Offline (the demo), point them at
-# the vendored charts (or switch the observability ones off), and either
-# switch Karpenter off or point it at a local chart that carries its CRDs:
+# the vendored charts (or switch the ones you do not want off):
 #   -var keda_chart=../../../shared/fixtures/charts/keda-2.20.2
 #   -var kro_chart=../../../shared/fixtures/charts/kro-0.9.3
 #   -var kube_prometheus_stack_chart=../../../shared/fixtures/charts/kube-prometheus-stack-88.5.3
 #   -var opentelemetry_collector_chart=../../../shared/fixtures/charts/opentelemetry-collector-0.170.0
-#   (or -var enable_kube_prometheus_stack=false -var enable_opentelemetry_collector=false)
-#   -var enable_karpenter=false
+#   -var karpenter_chart=../../../shared/fixtures/charts/karpenter-1.14.1
+#   (or -var enable_kube_prometheus_stack=false -var enable_opentelemetry_collector=false
+#   -var enable_karpenter=false)
 #
 # Argo CD's root Application syncs the repository's GitOps tree
 # (gitops/root: the platform's application templates, then the

@@ -63,7 +63,7 @@ variable "karpenter" {
   type = object({
     enabled          = optional(bool, false)
     chart            = optional(string, "oci://public.ecr.aws/karpenter/karpenter")
-    version          = optional(string, "1.8.1")
+    version          = optional(string, "1.14.1")
     namespace        = optional(string, "kube-system")
     cluster_name     = optional(string, "")
     cluster_endpoint = optional(string, "")
