@@ -269,7 +269,7 @@ fn structural(t: &Json, v: &Json) -> Json {
 }
 
 /// Runs `f` over the cases on two threads (the machine is shared), in order.
-fn par_map<T: Send>(cases: &[(String, PathBuf)], f: impl Fn(&str, &Path) -> T + Sync) -> Vec<T> {
+pub(crate) fn par_map<T: Send>(cases: &[(String, PathBuf)], f: impl Fn(&str, &Path) -> T + Sync) -> Vec<T> {
     let results: Mutex<BTreeMap<usize, T>> = Mutex::new(BTreeMap::new());
     let next = Mutex::new(0usize);
     std::thread::scope(|s| {
@@ -803,7 +803,7 @@ fn planned_moves(show_json: &str) -> Vec<(String, Json, Json)> {
 
 /// `(address, actions, what)` of each planned change of a saved plan's
 /// `show -json`, sorted by address; `what` picks the field a test compares.
-fn planned_changes(show_json: &str, what: impl Fn(&Json) -> Json) -> Vec<(String, Json, Json)> {
+pub(crate) fn planned_changes(show_json: &str, what: impl Fn(&Json) -> Json) -> Vec<(String, Json, Json)> {
     let j: Json = serde_json::from_str(show_json).unwrap_or_else(|e| panic!("show -json is not JSON ({e}): {show_json}"));
     let mut out: Vec<(String, Json, Json)> = j["resource_changes"]
         .as_array()
@@ -816,7 +816,7 @@ fn planned_changes(show_json: &str, what: impl Fn(&Json) -> Json) -> Vec<(String
 }
 
 /// Replaces the configuration in `dir` with step `step` of a case.
-fn use_step(case: &Path, step: &str, dir: &Path) {
+pub(crate) fn use_step(case: &Path, step: &str, dir: &Path) {
     if dir.exists() {
         for e in std::fs::read_dir(dir).expect("dir") {
             let p = e.expect("entry").path();

@@ -8,6 +8,7 @@ mod aws_policy_document;
 mod aws_services_diff;
 mod broken;
 mod cli;
+mod create_before_destroy;
 mod digitalocean;
 mod doks_cluster;
 mod doks_platform;

@@ -42,6 +42,23 @@ pub enum JournalEntry {
     Abandon {
         addr: InstanceAddr,
     },
+    /// A create-before-destroy replacement set the current object aside
+    /// (deposed under `key`) before creating its successor.
+    Depose {
+        addr: InstanceAddr,
+        key: String,
+    },
+    /// The successor's create failed and left nothing: the deposed object
+    /// is current again.
+    Restore {
+        addr: InstanceAddr,
+        key: String,
+    },
+    /// A deposed object was destroyed.
+    RemoveDeposed {
+        addr: InstanceAddr,
+        key: String,
+    },
     Outputs {
         outputs: BTreeMap<String, OutputState>,
     },
@@ -196,6 +213,9 @@ pub fn replay(mut state: State, entries: impl IntoIterator<Item = JournalEntry>)
             JournalEntry::Abandon { addr } => {
                 pending.remove(&addr);
             }
+            JournalEntry::Depose { addr, key } => state.depose(&addr, &key),
+            JournalEntry::Restore { addr, key } => state.restore_deposed(&addr, &key),
+            JournalEntry::RemoveDeposed { addr, key } => state.remove_deposed(&addr, &key),
             JournalEntry::Outputs { outputs } => state.outputs = outputs,
         }
     }
@@ -226,6 +246,37 @@ mod tests {
         assert!(r.state.resources.contains_key(&a));
         assert_eq!(r.pending.len(), 1);
         assert_eq!(r.pending[0].addr, b);
+    }
+
+    #[test]
+    fn replay_keeps_a_deposed_object_until_it_is_destroyed() {
+        let a = InstanceAddr::managed("terraform_data", "a");
+        let mut s = State::new("L".into());
+        s.resources.insert(a.clone(), inst("old"));
+        let begin = JournalEntry::Begin { lineage: "L".into(), serial: 0 };
+        let depose = JournalEntry::Depose { addr: a.clone(), key: "0a1b2c3d".into() };
+        let create = JournalEntry::Intent { addr: a.clone(), action: Action::Replace, provider: ProviderAddr::new("terraform"), planned: Value::Null };
+        let put = JournalEntry::Put { addr: a.clone(), instance: inst("new") };
+        // A crash after the successor was recorded: both objects are in state.
+        let r = replay(s.clone(), vec![begin.clone(), depose.clone(), create.clone(), put.clone()]);
+        assert_eq!(r.state.resources[&a], inst("new"));
+        assert_eq!(r.state.deposed_object(&a, "0a1b2c3d").map(|d| &d.instance), Some(&inst("old")));
+        assert!(r.pending.is_empty());
+        let removed = replay(
+            s.clone(),
+            vec![begin.clone(), depose.clone(), create.clone(), put, JournalEntry::RemoveDeposed { addr: a.clone(), key: "0a1b2c3d".into() }],
+        );
+        assert!(removed.state.deposed.is_empty());
+        // The create failed cleanly: the old object is current again.
+        let restored = replay(
+            s,
+            vec![begin, depose, create, JournalEntry::Abandon { addr: a.clone() }, JournalEntry::Restore { addr: a.clone(), key: "0a1b2c3d".into() }],
+        );
+        assert_eq!(restored.state.resources[&a], inst("old"));
+        assert!(restored.state.deposed.is_empty());
+        // The records round-trip through their encoding.
+        let e = JournalEntry::Depose { addr: a, key: "0a1b2c3d".into() };
+        assert_eq!(JournalEntry::decode(&e.encode()).unwrap(), e);
     }
 
     fn numbered(entries: &[JournalEntry]) -> Vec<Vec<u8>> {

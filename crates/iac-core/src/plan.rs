@@ -209,6 +209,11 @@ pub struct ResourceChange {
     /// For imports: the id given to the provider.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
+    /// Set on the destroy of a deposed object (what a create-before-destroy
+    /// replacement set aside): its key. The address is then shared with the
+    /// instance's current object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deposed: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -110,6 +110,20 @@ pub struct State {
     /// Operations started and never recorded as finished (see the journal).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pending: Vec<crate::journal::PendingIntent>,
+    /// Objects a create-before-destroy replacement set aside and has not
+    /// destroyed yet (Terraform's deposed objects): the next plan destroys them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deposed: Vec<DeposedObject>,
+}
+
+/// An object a create-before-destroy replacement moved aside for its
+/// successor, named by its instance address and a key of its own (eight
+/// hex digits, as Terraform's), until it is destroyed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeposedObject {
+    pub addr: InstanceAddr,
+    pub key: String,
+    pub instance: InstanceState,
 }
 
 impl State {
@@ -122,11 +136,41 @@ impl State {
             outputs: BTreeMap::new(),
             check_results: Vec::new(),
             pending: Vec::new(),
+            deposed: Vec::new(),
         }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.resources.is_empty() && self.outputs.is_empty()
+        self.resources.is_empty() && self.outputs.is_empty() && self.deposed.is_empty()
+    }
+
+    /// A deposed object, by its address and key.
+    pub fn deposed_object(&self, addr: &InstanceAddr, key: &str) -> Option<&DeposedObject> {
+        self.deposed.iter().find(|d| &d.addr == addr && d.key == key)
+    }
+
+    /// Sets the current object of `addr` aside under `key` (a
+    /// create-before-destroy replacement is about to create its successor).
+    pub fn depose(&mut self, addr: &InstanceAddr, key: &str) {
+        if let Some(instance) = self.resources.remove(addr) {
+            self.deposed.push(DeposedObject { addr: addr.clone(), key: key.to_string(), instance });
+        }
+    }
+
+    /// Makes a deposed object current again, when the replacement left no
+    /// current object (its create failed cleanly), as Terraform does.
+    pub fn restore_deposed(&mut self, addr: &InstanceAddr, key: &str) {
+        if self.resources.contains_key(addr) {
+            return;
+        }
+        if let Some(i) = self.deposed.iter().position(|d| &d.addr == addr && d.key == key) {
+            let d = self.deposed.remove(i);
+            self.resources.insert(d.addr, d.instance);
+        }
+    }
+
+    pub fn remove_deposed(&mut self, addr: &InstanceAddr, key: &str) {
+        self.deposed.retain(|d| !(&d.addr == addr && d.key == key));
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {

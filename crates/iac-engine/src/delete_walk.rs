@@ -1,8 +1,10 @@
 //! The delete walk of an apply: the saved plan's deletes run after the
 //! configuration walk, in reverse dependency order (an object is deleted
 //! only after everything that depends on it), using the dependencies
-//! recorded in state. A provider whose configuration left the stack (its
-//! objects are orphans) is configured empty.
+//! recorded in state. Deposed objects (set aside by create-before-destroy
+//! replacements) are destroyed here too, with the orphans. A provider whose
+//! configuration left the stack (its objects are orphans) is configured
+//! empty.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -30,7 +32,11 @@ pub fn delete_order(run: &Run, deletes: &[ResourceChange]) -> Vec<Vec<usize>> {
     }
     let mut deps = vec![Vec::new(); deletes.len()];
     for (i, d) in deletes.iter().enumerate() {
-        let recorded = state.resources.get(&d.addr).map(|s| s.dependencies.clone()).unwrap_or_else(|| d.dependencies.clone());
+        let object = match &d.deposed {
+            Some(key) => state.deposed_object(&d.addr, key).map(|o| &o.instance),
+            None => state.resources.get(&d.addr),
+        };
+        let recorded = object.map(|s| s.dependencies.clone()).unwrap_or_else(|| d.dependencies.clone());
         for dep in recorded {
             if let Some(targets) = by_resource.get(&dep.config()) {
                 for &t in targets {
@@ -98,7 +104,11 @@ pub async fn run_deletes(run: &Arc<Run>, deletes: Vec<ResourceChange>) -> Vec<Di
 async fn delete_one(run: &Run, change: &ResourceChange) -> Result<(), Diagnostic> {
     let addr = &change.addr;
     let err = |m: String| Diagnostic::error(format!("{addr}: {m}"), None);
-    let Some(inst) = run.object(addr) else { return Ok(()) };
+    let inst = match &change.deposed {
+        Some(key) => lock(&run.objects).state.deposed_object(addr, key).map(|d| d.instance.clone()),
+        None => run.object(addr),
+    };
+    let Some(inst) = inst else { return Ok(()) };
     let (provider, limit) = provider_for(run, &ProviderKey::of(&inst.provider)).await.map_err(|m| err(format!("cannot delete: provider unavailable: {m}")))?;
     let _permit = run.ops.acquire().await.map_err(|_| err("cancelled".into()))?;
     let _pp = match &limit {
@@ -113,7 +123,10 @@ async fn delete_one(run: &Run, change: &ResourceChange) -> Result<(), Diagnostic
     if let Some(sink) = &run.events {
         sink(Event::Start { addr: addr.clone(), action: Action::Delete });
     }
-    if let Some(j) = &run.journal {
+    // A deposed object needs no intent (intents are per address, and the
+    // address has its current object): until its removal is recorded it
+    // stays in state, and the next plan destroys it again.
+    if let (Some(j), None) = (&run.journal, &change.deposed) {
         j.record(&JournalEntry::Intent { addr: addr.clone(), action: Action::Delete, provider: inst.provider.clone(), planned: Value::Null })
             .await
             .map_err(|e| err(e.to_string()))?;
@@ -131,14 +144,17 @@ async fn delete_one(run: &Run, change: &ResourceChange) -> Result<(), Diagnostic
     .await;
     match r {
         Ok(()) => {
-            run.remove(addr).await?;
+            match &change.deposed {
+                Some(key) => run.remove_deposed(addr, key).await?,
+                None => run.remove(addr).await?,
+            }
             if let Some(sink) = &run.events {
                 sink(Event::Done { addr: addr.clone(), action: Action::Delete, elapsed_ms: started.elapsed().as_millis(), id: None });
             }
             Ok(())
         }
         Err(e) => {
-            if let Some(j) = &run.journal {
+            if let (Some(j), None) = (&run.journal, &change.deposed) {
                 let _ = j.record(&JournalEntry::Abandon { addr: addr.clone() }).await;
             }
             if let Some(sink) = &run.events {

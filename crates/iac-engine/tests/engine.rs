@@ -657,3 +657,71 @@ fn a_run_waiting_for_the_lock_reports_the_holder_at_once_and_at_each_interval() 
         backend.unlock(&mine.id).await.unwrap();
     });
 }
+
+/// A create-before-destroy replacement interrupted at every journal
+/// position: the old object is set aside (deposed) before its successor is
+/// made, so whatever the crash left, the next plan destroys what is deposed,
+/// and one more apply converges with exactly the new file, the dependent
+/// pointing at it, and nothing deposed.
+#[test]
+fn create_before_destroy_crash_at_any_journal_position_leaves_a_deposed_object_the_next_plan_destroys() {
+    let text = |name: &str| {
+        format!(
+            r#"
+resource "local_file" "cert" {{
+  filename = "${{path.module}}/out/{name}.pem"
+  content  = "cert {name}"
+
+  lifecycle {{
+    create_before_destroy = true
+  }}
+}}
+resource "terraform_data" "lb" {{
+  input = local_file.cert.filename
+}}
+"#
+        )
+    };
+    let rt = rt();
+    let mut deposed_planned = 0;
+    // Begin, Depose, Intent, Put, Intent, Put, RemoveDeposed, Outputs.
+    for budget in 0..9 {
+        let tmp = tempfile::tempdir().unwrap();
+        let stack = write_stack(tmp.path(), &text("v1"));
+        let inner = local_backend(tmp.path());
+        rt.block_on(async {
+            let setup = env(registry_with(None), inner.clone());
+            ops::apply(&stack, &setup, plan(&stack, &setup).await, 3).await.expect("first apply");
+            std::fs::write(stack.join("main.tf"), text("v2")).unwrap();
+            let crashing = Arc::new(CrashingBackend { inner: inner.clone(), budget: AtomicUsize::new(budget), crashed: AtomicBool::new(false) });
+            let first = env(registry_with(None), crashing.clone());
+            let p = plan(&stack, &first).await;
+            let cert = p.changes.iter().find(|c| c.addr.to_string() == "local_file.cert").unwrap();
+            assert!(cert.action == Action::Replace && cert.create_before_destroy, "budget {budget}: {cert:?}");
+            let result = ops::apply(&stack, &first, p, 3).await;
+            let crashed = crashing.crashed.load(std::sync::atomic::Ordering::SeqCst);
+            assert_eq!(result.is_err(), crashed, "budget {budget}: the apply fails exactly when the journal crashed ({result:?})");
+            let after = env(registry_with(None), inner.clone());
+            if let Some(holder) = inner.lock_holder().await.unwrap() {
+                inner.force_unlock(&holder.id).await.unwrap();
+            }
+            let recovered = ops::read_state(inner.as_ref()).await.unwrap();
+            let p2 = plan(&stack, &after).await;
+            let deletes: Vec<_> = p2.changes.iter().filter(|c| c.action == Action::Delete).collect();
+            assert_eq!(deletes.len(), recovered.deposed.len(), "budget {budget}: every deposed object, and only those, is destroyed: {deletes:?}");
+            for d in &deletes {
+                assert!(d.deposed.is_some() && d.addr.to_string() == "local_file.cert", "budget {budget}: {d:?}");
+                deposed_planned += 1;
+            }
+            ops::apply(&stack, &after, p2, 3).await.unwrap_or_else(|e| panic!("budget {budget}: converging apply failed: {e:?}"));
+            let final_plan = plan(&stack, &after).await;
+            assert!(!final_plan.has_changes(), "budget {budget}: not converged: {:?}", count_by_action(&final_plan));
+            let state = ops::read_state(inner.as_ref()).await.unwrap();
+            assert_eq!(state.resources.len(), 2, "budget {budget}: every object exactly once");
+            assert!(state.deposed.is_empty(), "budget {budget}: {:?}", state.deposed);
+            let files: Vec<String> = std::fs::read_dir(stack.join("out")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+            assert_eq!(files, ["v2.pem"], "budget {budget}: the old file is deleted, the new one kept");
+        });
+    }
+    assert!(deposed_planned >= 3, "crashes between the depose and its destroy leave deposed objects to plan ({deposed_planned})");
+}

@@ -173,9 +173,41 @@ pub struct Removed {
 
 #[derive(Clone, Debug)]
 pub struct Import {
+    /// The target; with `for_each`, its resource (the keys come from `each`).
     pub to: iac_core::InstanceAddr,
     pub id: Expr,
+    pub for_each: Option<ImportForEach>,
     pub span: Span,
+}
+
+/// An import block with `for_each` (Terraform 1.7): one import per element,
+/// its target address and id evaluated with `each.key` and `each.value`.
+#[derive(Clone, Debug)]
+pub struct ImportForEach {
+    pub for_each: Expr,
+    /// The `to` address as written: names, and index expressions that may
+    /// use only `each.key` and `each.value`.
+    pub to: Vec<ImportToStep>,
+    /// The whole `to` expression, where errors about it point.
+    pub to_expr: Expr,
+}
+
+#[derive(Clone, Debug)]
+pub enum ImportToStep {
+    Name(String),
+    Index(Expr),
+}
+
+impl ImportForEach {
+    /// The key `to` ends with, as far as it is known before evaluation:
+    /// None without one, Some(true) for a number literal (a count index),
+    /// Some(false) for anything else (a for_each key is a string).
+    pub fn key_is_number(&self) -> Option<bool> {
+        match self.to.last()? {
+            ImportToStep::Index(e) => Some(matches!(e.expr, HclExpr::Number(_))),
+            ImportToStep::Name(_) => None,
+        }
+    }
 }
 
 /// `check "name" { data ... {}  assert { condition, error_message } }`:

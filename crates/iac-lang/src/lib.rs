@@ -17,6 +17,7 @@ pub mod eval;
 pub mod expr_values;
 pub mod load;
 pub mod modsource;
+pub mod moved;
 pub mod path_span;
 pub mod refs;
 pub mod source;

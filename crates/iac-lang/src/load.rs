@@ -970,17 +970,60 @@ impl Builder<'_> {
     fn import(&mut self, b: &Block) {
         let span = self.header_span(b);
         let (attrs, _) = self.attrs(&b.body, &["to", "id", "provider", "for_each"], &[], "an import block");
-        // Refused out loud rather than ignored: an import block whose objects
-        // iac cannot name would otherwise be dropped and its objects created.
-        if let Some(f) = attrs.get("for_each") {
-            self.err("import blocks with for_each are not supported yet; write one import block per object".to_string(), f.key.span());
-            return;
-        }
-        let to = attrs.get("to").and_then(|a| expr_source_text(&a.value)).and_then(|t| t.parse::<iac_core::InstanceAddr>().ok());
+        let (to, for_each) = match (attrs.get("to"), attrs.get("for_each")) {
+            (Some(to), Some(f)) => match self.import_to_steps(&to.value) {
+                Ok((addr, steps)) => (Some(addr), Some(ImportForEach { for_each: self.expr(&f.value), to: steps, to_expr: self.expr(&to.value) })),
+                Err(msg) => {
+                    self.err(msg, to.value.span());
+                    return;
+                }
+            },
+            (to, _) => (to.and_then(|a| expr_source_text(&a.value)).and_then(|t| t.parse::<iac_core::InstanceAddr>().ok()), None),
+        };
         match (to, attrs.get("id")) {
-            (Some(to), Some(id)) => self.module.imports.push(Import { to, id: self.expr(&id.value), span }),
+            (Some(to), Some(id)) => self.module.imports.push(Import { to, id: self.expr(&id.value), for_each, span }),
             _ => self.diags.push(Diagnostic::error("an import block needs to (a resource address) and id", Some(span))),
         }
+    }
+
+    /// The `to` address of an import block with `for_each`, as its steps,
+    /// and the resource it names (without keys). As in Terraform, an index
+    /// expression may use only `each.key` and `each.value`.
+    fn import_to_steps(&self, e: &Expression) -> Result<(iac_core::InstanceAddr, Vec<ImportToStep>), String> {
+        let invalid = || {
+            "Invalid import 'to' expression: the import block 'to' argument must be a resource instance address, with index expressions using only each.key and each.value".to_string()
+        };
+        let (root, ops) = match e {
+            Expression::Variable(v) => (v.as_str().to_string(), Vec::new()),
+            Expression::Traversal(t) => match &t.expr {
+                Expression::Variable(v) => (v.as_str().to_string(), t.operators.iter().map(|o| &**o).collect()),
+                _ => return Err(invalid()),
+            },
+            _ => return Err(invalid()),
+        };
+        let mut steps = vec![ImportToStep::Name(root.clone())];
+        let mut names = vec![root];
+        for op in ops {
+            match op {
+                TraversalOperator::GetAttr(a) => {
+                    steps.push(ImportToStep::Name(a.as_str().to_string()));
+                    names.push(a.as_str().to_string());
+                }
+                TraversalOperator::Index(i) => {
+                    let (refs, _) = crate::refs::references(i);
+                    if let Some(r) = refs.iter().find(|r| !matches!(r.subject, crate::refs::Subject::EachKey | crate::refs::Subject::EachValue)) {
+                        return Err(format!(
+                            "Unknown variable: {} cannot be used here; only \"each.key\" and \"each.value\" can be used in import address index expressions",
+                            r.subject.describe()
+                        ));
+                    }
+                    steps.push(ImportToStep::Index(self.expr(i)));
+                }
+                _ => return Err(invalid()),
+            }
+        }
+        let addr = names.join(".").parse::<iac_core::InstanceAddr>().map_err(|_| invalid())?;
+        Ok((addr, steps))
     }
 }
 

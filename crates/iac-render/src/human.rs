@@ -136,6 +136,10 @@ fn header(c: &ResourceChange) -> String {
         return format!(" # {} {what}\n # (destroy = false is set in the configuration)", c.addr);
     }
     let mut h = format!("  # {} {what}", c.addr);
+    if let Some(key) = &c.deposed {
+        // As Terraform says it, with its context for this unusual case.
+        return format!("  # {} (deposed object {key}) {what}\n  # (left over from a partially-failed replacement of this instance)", c.addr);
+    }
     if let Some(prev) = &c.prev_addr {
         h = if c.action == Action::NoOp { format!("  # {prev} has moved to {}", c.addr) } else { format!("  # {} (moved from {prev}) {what}", c.addr) };
     }
@@ -376,6 +380,7 @@ mod tests {
             private: None,
             dependencies: Vec::new(),
             import_id: None,
+            deposed: None,
         };
         let mut out = String::new();
         render_change(&mut out, &c, Style { color: false });

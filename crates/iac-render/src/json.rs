@@ -281,6 +281,9 @@ fn resource_change_json(c: &ResourceChange, sources: &BTreeMap<String, String>, 
             r.insert(k, v);
         }
     }
+    if let Some(key) = &c.deposed {
+        r.insert("deposed".into(), json!(key));
+    }
     r.insert("change".into(), change_json(c, o));
     if let Some(reason) = &c.reason {
         r.insert("action_reason".into(), json!(reason));
@@ -326,7 +329,10 @@ pub fn plan_json(plan: &Plan, o: Options) -> Json {
     }
     for c in &changes {
         if c.action == Action::Delete {
-            planned.remove(&c.addr);
+            // A deposed object's destroy leaves the instance's current object.
+            if c.deposed.is_none() {
+                planned.remove(&c.addr);
+            }
             continue;
         }
         // As Terraform: a forgotten object keeps its prior values here.

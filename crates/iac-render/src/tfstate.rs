@@ -111,10 +111,16 @@ pub fn to_v4(state: &State, sources: &BTreeMap<String, String>, registry: &Regis
         .collect();
     // One entry per resource per module instance, instances in key order.
     type Resource = (ModulePath, bool, String, String); // module, managed, type, name
-    let mut groups: BTreeMap<Resource, Vec<(&InstanceAddr, &InstanceState)>> = BTreeMap::new();
-    for (addr, inst) in &state.resources {
+    type Object<'a> = (&'a InstanceAddr, &'a InstanceState, Option<&'a str>); // address, object, deposed key
+    let mut groups: BTreeMap<Resource, Vec<Object>> = BTreeMap::new();
+    // Deposed objects (create-before-destroy leftovers) follow their instance's current one.
+    let objects = state.resources.iter().map(|(a, i)| (a, i, None)).chain(state.deposed.iter().map(|d| (&d.addr, &d.instance, Some(d.key.as_str()))));
+    for (addr, inst, deposed) in objects {
         let r = &addr.resource;
-        groups.entry((r.module.clone(), r.mode != Mode::Data, r.type_.clone(), r.name.clone())).or_default().push((addr, inst));
+        groups.entry((r.module.clone(), r.mode != Mode::Data, r.type_.clone(), r.name.clone())).or_default().push((addr, inst, deposed));
+    }
+    for instances in groups.values_mut() {
+        instances.sort_by(|a, b| (&a.0.key, a.2).cmp(&(&b.0.key, b.2)));
     }
     let resources: Vec<Json> = groups
         .into_iter()
@@ -131,7 +137,7 @@ pub fn to_v4(state: &State, sources: &BTreeMap<String, String>, registry: &Regis
             r.insert("provider".into(), json!(provider_string(provider, sources)));
             let instances: Vec<Json> = instances
                 .into_iter()
-                .map(|(addr, inst)| {
+                .map(|(addr, inst, deposed)| {
                     let mut i = Map::new();
                     match &addr.key {
                         InstanceKey::None => {}
@@ -144,6 +150,9 @@ pub fn to_v4(state: &State, sources: &BTreeMap<String, String>, registry: &Regis
                     }
                     if inst.status == InstanceStatus::Tainted {
                         i.insert("status".into(), json!("tainted"));
+                    }
+                    if let Some(key) = deposed {
+                        i.insert("deposed".into(), json!(key));
                     }
                     i.insert("schema_version".into(), json!(inst.schema_version));
                     let mut attrs = Json::from_value(&inst.attributes);
@@ -260,9 +269,6 @@ pub fn from_v4(bytes: &[u8], registry: &Registry) -> Result<State, String> {
         let dynamic = dynamic_attributes(registry, &provider.name, &type_);
         let raddr = ResourceAddr { module: module.clone(), mode, type_, name };
         for i in r["instances"].as_array().into_iter().flatten() {
-            if i.get("deposed").is_some() {
-                return Err(format!("{raddr} has a deposed object: finish or undo Terraform's interrupted replacement first"));
-            }
             let key = match &i["index_key"] {
                 n @ Json::Number(_) => InstanceKey::Int(n.as_i64().ok_or("a fractional index_key")?),
                 Json::String(s) => InstanceKey::Str(s.clone()),
@@ -297,8 +303,40 @@ pub fn from_v4(bytes: &[u8], registry: &Registry) -> Result<State, String> {
                 status: if i["status"] == "tainted" { InstanceStatus::Tainted } else { InstanceStatus::Ready },
                 private: i["private"].as_str().map(|p| serde_json::Value::String(p.to_string())),
             };
-            state.resources.insert(raddr.instance(key), inst);
+            // A deposed object (Terraform's interrupted create-before-destroy) stays deposed: the next plan destroys it.
+            match i["deposed"].as_str() {
+                Some(d) => state.deposed.push(iac_core::state::DeposedObject { addr: raddr.instance(key), key: d.to_string(), instance: inst }),
+                None => {
+                    state.resources.insert(raddr.instance(key), inst);
+                }
+            }
         }
     }
     Ok(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A deposed object is Terraform's `deposed` instance entry, after its
+    /// instance's current object, and reads back deposed.
+    #[test]
+    fn deposed_objects_round_trip_through_terraforms_format() {
+        let addr: InstanceAddr = "terraform_data.a".parse().unwrap();
+        let object = |id: &str| InstanceState::from_value(ProviderAddr::new("terraform"), iac_core::Value::map([("id", iac_core::Value::from(id))]));
+        let mut state = State::new("L".into());
+        state.resources.insert(addr.clone(), object("new"));
+        state.deposed.push(iac_core::state::DeposedObject { addr: addr.clone(), key: "0a1b2c3d".into(), instance: object("old") });
+        let registry = Registry::new();
+        let v4 = to_v4(&state, &BTreeMap::new(), &registry);
+        let instances = v4["resources"].as_array().unwrap()[0]["instances"].as_array().unwrap().clone();
+        assert_eq!(instances.len(), 2, "{v4}");
+        assert!(instances[0].get("deposed").is_none());
+        assert!(instances[1]["deposed"] == "0a1b2c3d", "{v4}");
+        let back = from_v4(v4.to_string().as_bytes(), &registry).unwrap();
+        assert_eq!(back.resources[&addr].attributes, object("new").attributes);
+        assert_eq!(back.deposed.len(), 1);
+        assert_eq!((back.deposed[0].key.as_str(), &back.deposed[0].instance.attributes), ("0a1b2c3d", &object("old").attributes));
+    }
 }

@@ -629,6 +629,7 @@ mod tests {
                 private: None,
                 dependencies: Vec::new(),
                 import_id: imported.then(|| "id-1".to_string()),
+                deposed: None,
             })
             .collect();
         plan

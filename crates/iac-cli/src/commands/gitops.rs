@@ -147,6 +147,7 @@ fn to_plan(changes: &[Change]) -> Plan {
                 private: None,
                 dependencies: Vec::new(),
                 import_id: None,
+                deposed: None,
             }
         })
         .collect();

@@ -281,7 +281,12 @@ struct Planned {
 
 impl Planned {
     fn of(plan: &Plan) -> Planned {
-        let changes = plan.changes.iter().map(|c| (c.addr.clone(), (ui::object_id(&c.before).map(str::to_string), c.create_before_destroy))).collect();
+        let changes = plan
+            .changes
+            .iter()
+            .filter(|c| c.deposed.is_none())
+            .map(|c| (c.addr.clone(), (ui::object_id(&c.before).map(str::to_string), c.create_before_destroy)))
+            .collect();
         let outputs = plan
             .outputs
             .iter()
@@ -294,7 +299,8 @@ impl Planned {
 
 /// Apply's progress as Terraform's `apply_start`/`apply_complete`/
 /// `apply_errored` lines. A replacement, one operation in iac, is shown as
-/// Terraform shows it: its delete and its create, in the order they run.
+/// Terraform shows it: its delete and its create, in the order they run
+/// (a create-before-destroy one's delete is the deposed object's, later).
 fn json_progress(e: &Event, elapsed: Option<std::time::Duration>, planned: &Planned) {
     let now = ui_now();
     let known = |addr: &InstanceAddr| planned.changes.get(addr).cloned().unwrap_or_default();
@@ -312,11 +318,8 @@ fn json_progress(e: &Event, elapsed: Option<std::time::Duration>, planned: &Plan
             let took = std::time::Duration::from_millis(*elapsed_ms as u64);
             let id = id.clone().or(prior.clone());
             match action {
-                Action::Replace if cbd => vec![
-                    ui::apply_complete(addr, Action::Create, id.as_deref(), took, &now),
-                    ui::apply_start(addr, Action::Delete, prior.as_deref(), &now),
-                    ui::apply_complete(addr, Action::Delete, None, took, &now),
-                ],
+                // The deposed object's destroy comes later, from the delete walk, with its own events.
+                Action::Replace if cbd => vec![ui::apply_complete(addr, Action::Create, id.as_deref(), took, &now)],
                 Action::Replace => vec![
                     ui::apply_complete(addr, Action::Delete, None, took, &now),
                     ui::apply_start(addr, Action::Create, None, &now),

@@ -155,7 +155,22 @@ pub fn build(stack: &Stack, provider_known: &dyn Fn(&str) -> bool) -> (ConfigGra
     let mut b = EdgeBuilder { g: &mut g, diags: &mut diags };
     for i in &stack.root.imports {
         if let Some(me) = b.g.id(&i.to.resource.module.config_path(), NodeKind::Resource(i.to.resource.local())) {
-            b.expr_edges(me, &stack.root, &i.id, Context::Plain);
+            match &i.for_each {
+                None => b.expr_edges(me, &stack.root, &i.id, Context::Plain),
+                // With for_each, the id and the target's keys may use each.key and each.value.
+                Some(fe) => {
+                    if let Some(problem) = super::import_target_mismatch(stack, i, fe) {
+                        b.diags.push(Diagnostic::error(format!("Invalid import 'to' expression: {problem}"), Some(fe.to_expr.span())));
+                    }
+                    b.expr_edges(me, &stack.root, &fe.for_each, Context::Plain);
+                    b.expr_edges(me, &stack.root, &i.id, Context::Resource(false, true));
+                    for step in &fe.to {
+                        if let iac_lang::config::ImportToStep::Index(e) = step {
+                            b.expr_edges(me, &stack.root, e, Context::Resource(false, true));
+                        }
+                    }
+                }
+            }
         }
     }
     find_cycles(&g, &mut diags);

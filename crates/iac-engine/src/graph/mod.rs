@@ -116,6 +116,21 @@ impl ConfigGraph {
 }
 
 /// The resource block a resource node stands for.
+/// Terraform's check of an import block with for_each against its target,
+/// made before anything is evaluated: a key (an index written in `to`,
+/// a string unless it is a number literal) needs a resource with for_each
+/// or count, and none needs a resource with neither.
+pub(crate) fn import_target_mismatch(stack: &Stack, i: &iac_lang::config::Import, fe: &iac_lang::config::ImportForEach) -> Option<&'static str> {
+    let r = stack.root.resource(&i.to.resource.config())?;
+    match (fe.key_is_number(), r.count.is_some(), r.for_each.is_some()) {
+        (Some(false), _, false) => Some("the target resource does not use for_each"),
+        (Some(true), false, _) => Some("the target resource does not use count"),
+        (None, _, true) => Some("the target resource is using for_each"),
+        (None, true, _) => Some("the target resource is using count"),
+        _ => None,
+    }
+}
+
 pub fn resource_of<'a>(stack: &'a Stack, id: &NodeId) -> Option<&'a Resource> {
     match &id.kind {
         NodeKind::Resource(k) => stack.root.descendant(&id.module)?.resources.get(k),

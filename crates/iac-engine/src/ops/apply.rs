@@ -105,7 +105,7 @@ async fn apply_locked(loaded: &Loaded, env: &Env, plan: Plan, parallelism: usize
     // Data sources read at plan time stay; objects adopted by recovery are in base already.
     // Without a snapshot the lineage exists only in memory, and a journal whose
     // Begin names it would not be replayed after a crash: write one first.
-    if base.resources != current.state.resources || current.needs_fold || !current.exists {
+    if base.resources != current.state.resources || base.deposed != current.state.deposed || current.needs_fold || !current.exists {
         statemgr::snapshot(env.backend.as_ref(), &mut base, &current.pending).await?;
     }
     let (journal, writer) = statemgr::Journal::start(env.backend.clone(), base.lineage.clone(), base.serial);

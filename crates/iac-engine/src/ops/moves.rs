@@ -1,5 +1,8 @@
 //! `moved` blocks applied to the state a plan starts from: each block
 //! renames addresses, within every instance of the module that declares it.
+//! Chained blocks (`a` to `b`, `b` to `c`) apply in chain order, whatever
+//! order they are written in, and make one move (`a` to `c`), as in
+//! Terraform.
 
 use std::collections::HashMap;
 
@@ -14,7 +17,7 @@ pub(super) fn apply_moves(stack: &Stack, state: &mut State) -> HashMap<InstanceA
     let mut moved = HashMap::new();
     for module in stack.root.walk() {
         let call_path = &module.call_path;
-        for m in &module.moved {
+        for m in chain_order(&module.moved) {
             // The module instances that hold state, each giving one absolute move.
             let mut prefixes: Vec<iac_core::address::ModulePath> = state
                 .resources
@@ -35,13 +38,34 @@ pub(super) fn apply_moves(stack: &Stack, state: &mut State) -> HashMap<InstanceA
                     if let Some(inst) = state.resources.remove(&old) {
                         tracing::info!(from = %old, to = %new, "moved");
                         state.resources.insert(new.clone(), inst);
-                        moved.insert(new, old);
+                        for d in state.deposed.iter_mut().filter(|d| d.addr == old) {
+                            d.addr = new.clone();
+                        }
+                        // The second block of a chain continues the first's move.
+                        let origin = moved.remove(&old).unwrap_or(old);
+                        moved.insert(new, origin);
                     }
                 }
             }
         }
     }
     moved
+}
+
+/// A module's blocks in chain order: a block moving from where another
+/// moved to comes after it (Terraform's order); otherwise as written. A
+/// cycle, which loading reports, leaves the rest as written.
+fn chain_order(blocks: &[iac_lang::config::Moved]) -> Vec<&iac_lang::config::Moved> {
+    let ends: Vec<(Target, Target)> = blocks.iter().map(iac_lang::moved::endpoints).collect();
+    let mut placed = vec![false; blocks.len()];
+    let mut out = Vec::with_capacity(blocks.len());
+    while out.len() < blocks.len() {
+        let ready = (0..blocks.len()).find(|&i| !placed[i] && !(0..blocks.len()).any(|j| j != i && !placed[j] && ends[j].1 == ends[i].0));
+        let next = ready.unwrap_or_else(|| (0..blocks.len()).find(|&i| !placed[i]).expect("a block is left"));
+        placed[next] = true;
+        out.push(&blocks[next]);
+    }
+    out
 }
 
 /// Where `addr` lands when `from` moves to `to`. As Terraform reads a

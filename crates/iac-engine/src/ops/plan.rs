@@ -61,6 +61,10 @@ pub(super) async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, va
     }
     let (prior_lineage, prior_serial) = (current.state.lineage.clone(), current.state.serial);
     let mut working = current.state;
+    let move_errors = iac_lang::moved::check_moved_blocks(&loaded.stack.root, &loaded.stack.sources);
+    if !move_errors.is_empty() {
+        return Err(EngineError::Config(move_errors));
+    }
     let moved_from = apply_moves(&loaded.stack, &mut working);
     let mode = req.run.mode;
     let targets = req.run.targets.clone();
@@ -121,12 +125,12 @@ pub(super) async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, va
     }
     // One pass (not one per delete): a large destroy stays linear.
     if !deletes.is_empty() {
-        let deleted: std::collections::HashSet<&InstanceAddr> = deletes.iter().map(|d| &d.addr).collect();
+        let deleted: std::collections::HashSet<&InstanceAddr> = deletes.iter().filter(|d| d.deposed.is_none()).map(|d| &d.addr).collect();
         changes.retain(|c| !deleted.contains(&c.addr));
     }
     changes.extend(deletes);
-    // Addresses are unique: an unstable sort is as good and needs no buffer.
-    changes.sort_unstable_by(|a, b| a.addr.cmp(&b.addr));
+    // Addresses (with deposed keys) are unique: an unstable sort is as good and needs no buffer.
+    changes.sort_unstable_by(|a, b| a.addr.cmp(&b.addr).then_with(|| a.deposed.cmp(&b.deposed)));
     let outputs = output_changes(&outcome.root_outputs, &refreshed, mode);
     let plan = Plan {
         format_version: PLAN_FORMAT_VERSION.into(),

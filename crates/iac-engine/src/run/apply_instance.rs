@@ -3,7 +3,10 @@
 //! the final plan must agree with the saved one on every value that was
 //! known; then an intent is journaled, the provider called, and the result
 //! recorded (`Put`). A replacement deletes first unless
-//! `create_before_destroy`; a failed update keeps the prior object.
+//! `create_before_destroy`, which sets the prior object aside (deposes it)
+//! and leaves its destroy to the delete walk, after everything that refers
+//! to it has been updated (as in Terraform); a failed update keeps the
+//! prior object.
 //! Instances the plan leaves alone keep their object, with the dependencies
 //! the configuration now gives them.
 
@@ -143,6 +146,10 @@ impl Run {
                 self.remove(addr).await?;
             }
         }
+        // Create before destroy: the prior object is set aside (journaled
+        // first, so a crash from here on leaves it in state as deposed, for
+        // the next plan to destroy) and destroyed after the walk.
+        let deposed_key = if replacing && change.create_before_destroy && prior.is_some() { Some(self.depose(journal, addr).await?) } else { None };
         self.record(journal, JournalEntry::Intent { addr: addr.clone(), action: change.action, provider: w.pkey.addr(), planned: fin.planned.clone() }).await?;
         let applied = p
             .apply_object(ApplyChangeRequest {
@@ -157,7 +164,7 @@ impl Run {
         let resp = match applied {
             Ok(r) => r,
             Err(ApplyFailure { error, partial }) => {
-                let creating = change.action == Action::Create || (replacing && !change.create_before_destroy);
+                let creating = change.action == Action::Create || replacing;
                 match (partial, prior.clone()) {
                     // As in Terraform, what a failed apply left behind is
                     // stored: a created object tainted (the next plan
@@ -176,25 +183,20 @@ impl Run {
                     // delete and recreate a whole Argo CD install.) Writing
                     // the prior object resolves the journal intent.
                     (_, Some(pr)) if change.action == Action::Update => self.put(addr, pr).await?,
-                    _ => self.record(journal, JournalEntry::Abandon { addr: addr.clone() }).await?,
+                    _ => {
+                        self.record(journal, JournalEntry::Abandon { addr: addr.clone() }).await?;
+                        // Nothing was created: the deposed object is current
+                        // again, as Terraform restores it.
+                        if let Some(key) = &deposed_key {
+                            self.restore(journal, addr, key).await?;
+                        }
+                    }
                 }
                 return Err(provider_diag(w, format!("{} failed: {error}", change.action.name()), error.path()));
             }
         };
         if !resp.new_state.is_wholly_known() {
             return Err(err("the provider returned unknown values after apply (a provider bug)".into()));
-        }
-        if replacing && change.create_before_destroy {
-            if let Some(pr) = &prior {
-                p.delete(iac_core::provider::DeleteRequest {
-                    type_: w.res.type_.clone(),
-                    addr: addr.clone(),
-                    prior: pr.attributes.clone(),
-                    private: pr.private.clone(),
-                })
-                .await
-                .map_err(|e| err(format!("deleting the replaced object failed: {e}")))?;
-            }
         }
         let (inst, value) = self.applied_instance(w, resp, &marks, change.create_before_destroy);
         self.put(addr, inst).await?;

@@ -53,6 +53,10 @@ pub struct Run {
     /// What to import where state has no object: `import` blocks and `iac import`.
     pub(super) imports: HashMap<InstanceAddr, ImportId>,
     pub(super) moved_from: HashMap<InstanceAddr, InstanceAddr>,
+    /// The resource nodes whose replacements create before they destroy (`cbd`).
+    pub(super) cbd_nodes: HashSet<usize>,
+    /// Import blocks with for_each, by their index in the root module, once expanded.
+    pub(super) import_expansions: Mutex<HashMap<usize, Vec<(InstanceAddr, String)>>>,
 }
 
 /// Where an import's id comes from.
@@ -119,9 +123,11 @@ impl Run {
             store.cwd = s.cwd;
         }
         let targeted_nodes = (!s.opts.targets.is_empty()).then(|| targeted(&s.graph, &s.opts.targets));
+        let cbd_nodes = super::cbd::create_before_destroy_nodes(&s.graph, &s.stack);
         let parallelism = s.opts.parallelism.max(1);
         let mut imports = HashMap::new();
-        for i in &s.stack.root.imports {
+        // Blocks with for_each are expanded when their resource is planned (`import_for_each`).
+        for i in s.stack.root.imports.iter().filter(|i| i.for_each.is_none()) {
             imports.insert(i.to.clone(), ImportId::Written(i.id.clone()));
         }
         for (addr, id) in &s.opts.extra_imports {
@@ -138,7 +144,8 @@ impl Run {
             opts: s.opts,
             objects: Mutex::new(Objects { state: s.state, pending: s.pending }),
             deletes: s.saved.iter().filter(|c| matches!(c.action, Action::Delete | Action::Forget)).cloned().collect(),
-            saved: s.saved.into_iter().map(|c| (c.addr.clone(), c)).collect(),
+            // Deposed objects share their instance's address: their destroys are in `deletes` only.
+            saved: s.saved.into_iter().filter(|c| c.deposed.is_none()).map(|c| (c.addr.clone(), c)).collect(),
             journal: s.journal,
             found: Mutex::new(Found::default()),
             ops: Semaphore::new(parallelism),
@@ -147,6 +154,8 @@ impl Run {
             targeted_nodes,
             imports,
             moved_from: s.moved_from,
+            cbd_nodes,
+            import_expansions: Mutex::default(),
         }
     }
 

@@ -49,6 +49,7 @@ impl Run {
                     private: None,
                     dependencies: w.deps.clone(),
                     import_id: None,
+                    deposed: None,
                 });
                 Ok(Value::Unknown)
             }

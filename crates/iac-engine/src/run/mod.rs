@@ -15,11 +15,15 @@
 //! (`expand`), `-target` (`targeting`) and recorded dependencies
 //! (`dependencies`); planning one instance (`plan_instance`: its prior
 //! object in `prior`, the choice of action in `action`, data sources in
-//! `data_source`), ephemeral resources (`ephemeral`), applying one instance (`apply_instance`), helpers on
+//! `data_source`, import blocks with for_each in `import_for_each`),
+//! ephemeral resources (`ephemeral`), applying one instance
+//! (`apply_instance`), create before destroy and deposed objects (`cbd`),
+//! helpers on
 //! object values (`object`), and the root outputs (`outputs`).
 
 mod action;
 mod apply_instance;
+mod cbd;
 mod checks;
 mod config_nodes;
 mod context;
@@ -29,6 +33,7 @@ mod ephemeral;
 mod event;
 mod expand;
 mod forget;
+mod import_for_each;
 mod object;
 mod options;
 mod orphans;

@@ -3,7 +3,9 @@
 //! module, a count index or each key gone, the other kind of repetition);
 //! a destroy plan deletes every managed instance, refusing those with
 //! `prevent_destroy`. An orphan a `removed` block keeps (`destroy = false`)
-//! is forgotten instead. Only within `-target`; never in a refresh-only plan.
+//! is forgotten instead. Deposed objects (left by an interrupted
+//! create-before-destroy replacement) are destroyed. Only within `-target`;
+//! never in a refresh-only plan.
 
 use std::collections::{HashMap, HashSet};
 
@@ -74,7 +76,29 @@ pub fn plan_deletes(state: &State, scope: &DeleteScope) -> Result<Vec<ResourceCh
             private: None,
             dependencies: inst.dependencies.clone(),
             import_id: None,
+            deposed: None,
         });
+    }
+    // What an interrupted create-before-destroy replacement left behind
+    // (Terraform's deposed objects) is destroyed by any plan but refresh-only.
+    if scope.mode != PlanMode::RefreshOnly {
+        for d in state.deposed.iter().filter(|d| in_targets(&d.addr)) {
+            deletes.push(ResourceChange {
+                addr: d.addr.clone(),
+                prev_addr: None,
+                provider: d.instance.provider.clone(),
+                action: Action::Delete,
+                before: d.instance.value(),
+                after: Value::Null,
+                replace_paths: Vec::new(),
+                reason: None,
+                create_before_destroy: false,
+                private: None,
+                dependencies: d.instance.dependencies.clone(),
+                import_id: None,
+                deposed: Some(d.key.clone()),
+            });
+        }
     }
     if errors.is_empty() {
         Ok(deletes)

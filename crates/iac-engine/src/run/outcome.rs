@@ -1,5 +1,6 @@
 //! What a walk hands back. [`Run::walk`] runs the configuration walk (and,
-//! applying, the delete walk after it) and returns a [`RunOutcome`] that
+//! applying, the delete walk after it, with the deposed objects whose
+//! successors are in place) and returns a [`RunOutcome`] that
 //! owns everything the walk produced: diagnostics, planned changes (their
 //! values moved out of the value store), drift, the instances it saw, the
 //! state and the intents still unresolved, the root outputs, the module
@@ -32,6 +33,8 @@ pub(crate) struct Found {
     pub seen: HashSet<InstanceAddr>,
     /// The ephemeral resource instances opened, to close when the walk is over.
     pub ephemerals: Vec<super::ephemeral::OpenEphemeral>,
+    /// Apply: the objects create-before-destroy replacements set aside (address, key).
+    pub deposed: Vec<(InstanceAddr, String)>,
 }
 
 pub struct RunOutcome {
@@ -65,12 +68,14 @@ impl Run {
     pub async fn walk(mut self) -> RunOutcome {
         let deletes = std::mem::take(&mut self.deletes);
         let run = Arc::new(self);
-        run.walk_graph().await;
+        let outcomes = run.walk_graph().await;
         let failed_checks = super::checks::downgrade_inside(&mut lock(&run.found).diags, &run.check_blocks());
         // As Terraform: checks run after plan and apply, never in validate.
         let checks = if run.cancel.load(Ordering::SeqCst) || run.opts.validate_only { Vec::new() } else { run.evaluate_checks(&failed_checks) };
         let (forgets, deletes): (Vec<_>, Vec<_>) = deletes.into_iter().partition(|c| c.action == Action::Forget);
         let delete_failures = if run.phase == Phase::Apply && !run.cancel.load(Ordering::SeqCst) {
+            let mut deletes = deletes;
+            deletes.extend(run.deposed_deletes(&outcomes));
             let mut failures = run.forget(&forgets).await;
             failures.extend(crate::delete_walk::run_deletes(&run, deletes).await);
             failures

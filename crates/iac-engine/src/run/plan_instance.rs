@@ -127,10 +127,11 @@ impl Run {
             after: Value::Null,
             replace_paths: if action == Action::Replace { resp.requires_replace } else { Vec::new() },
             reason,
-            create_before_destroy: w.res.lifecycle.create_before_destroy,
+            create_before_destroy: self.create_before_destroy(&addr),
             private,
             dependencies: w.deps.clone(),
             import_id: import_id.clone(),
+            deposed: None,
         };
         self.record_change(change);
         Ok(after)

@@ -40,9 +40,13 @@ impl Run {
         }
         // Import: adopt an existing object for an address that has none.
         let mut import_id = None;
-        if let (None, Some(source)) = (&prior, self.imports.get(addr)) {
+        let source = match (&prior, self.imports.get(addr)) {
+            (Some(_), _) => None,
+            (None, Some(source)) => Some(self.import_id(source)?),
+            (None, None) => self.for_each_import_id(addr)?,
+        };
+        if let Some(id) = &source {
             let Some(p) = provider else { return Err(err("cannot import while the provider's configuration is unknown".into())) };
-            let id = &self.import_id(source)?;
             let imported = p
                 .import_object(ImportRequest { type_: w.res.type_.clone(), addr: addr.clone(), id: id.clone() })
                 .await
@@ -86,15 +90,7 @@ impl Run {
             };
             Evaluator::new(&scope, &root.dir, expr.file).eval(&expr.expr)?
         };
-        let refuse = |msg: String| Diagnostic::error(msg, Some(expr.span()));
-        match value.unmarked() {
-            Value::String(id) => Ok(id.clone()),
-            v if !v.is_wholly_known() => Err(refuse(
-                "Invalid import id argument: the import block's id depends on values that cannot be known until apply, so the import cannot be planned".into(),
-            )),
-            Value::Null => Err(refuse("Invalid import id argument: the import block's id is null".into())),
-            other => Err(refuse(format!("Invalid import id argument: the import block's id must be a string, found {}", other.type_name()))),
-        }
+        import_id_of(value, expr)
     }
 
     /// Terraform's MoveResourceState: the target type's provider turns the
@@ -219,5 +215,19 @@ impl Run {
         // By address, not by position: other instances resolve their intents concurrently.
         lock(&self.objects).pending.retain(|p| &p.addr != addr);
         Ok(adopted)
+    }
+}
+
+/// An import block's id, evaluated: a known string, or Terraform's
+/// "Invalid import id argument".
+pub(super) fn import_id_of(value: Value, expr: &iac_lang::config::Expr) -> Result<String, Diagnostic> {
+    let refuse = |msg: String| Diagnostic::error(msg, Some(expr.span()));
+    match value.unmarked() {
+        Value::String(id) => Ok(id.clone()),
+        v if !v.is_wholly_known() => Err(refuse(
+            "Invalid import id argument: the import block's id depends on values that cannot be known until apply, so the import cannot be planned".into(),
+        )),
+        Value::Null => Err(refuse("Invalid import id argument: the import block's id is null".into())),
+        other => Err(refuse(format!("Invalid import id argument: the import block's id must be a string, found {}", other.type_name()))),
     }
 }

@@ -1,0 +1,186 @@
+//! `create_before_destroy` and the order of operations.
+//!
+//! - Against Terraform 1.11.4 (`fixtures/cbd/<case>/1`, then `2`): each tool
+//!   applies the first configuration, plans the second, and applies that
+//!   plan with `-json`; the planned actions, the order in which operations
+//!   completed (`apply_complete` lines: the deposed object's destroy comes
+//!   after its successor's create and after every dependent's update), the
+//!   objects in state and the empty plan after must agree.
+//! - On DigitalOcean (the simulator refuses to delete a certificate a load
+//!   balancer uses): a certificate in use is replaced, the balancer moved to
+//!   the new one, and only then the old one deleted.
+
+use crate::lang_diff::{par_map, planned_changes, terraform_command, use_step};
+use crate::support;
+
+use std::path::Path;
+
+use serde_json::Value as Json;
+use support::*;
+
+/// What one tool did with a case.
+#[derive(Debug, PartialEq)]
+struct CbdRun {
+    /// (address, actions) of each planned change.
+    planned: Vec<(String, Json)>,
+    /// (address, action) of each completed operation, in order.
+    order: Vec<(String, String)>,
+    state_after: Vec<String>,
+    changes_after: bool,
+}
+
+/// The completed operations of an `apply -json` stream, in order.
+fn completed(stream: &str) -> Vec<(String, String)> {
+    stream
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Json>(l).ok())
+        .filter(|j| j["type"] == "apply_complete")
+        .map(|j| (j["hook"]["resource"]["addr"].as_str().unwrap_or_default().to_string(), j["hook"]["action"].as_str().unwrap_or_default().to_string()))
+        .collect()
+}
+
+/// Applies step 1 of a case in `dir`, then plans and applies step 2 through
+/// `run` (one tool's command line: exit code and stdout).
+fn cbd_run(case: &Path, dir: &Path, run: &dyn Fn(&[&str]) -> (i32, String)) -> CbdRun {
+    let ok = |args: &[&str]| {
+        let (code, out) = run(args);
+        assert_eq!(code, 0, "{args:?} in {}: {out}", case.display());
+        out
+    };
+    use_step(case, "1", dir);
+    ok(&["init"]);
+    ok(&["apply", "-auto-approve"]);
+    use_step(case, "2", dir);
+    ok(&["init"]);
+    ok(&["plan", "-out=p.bin"]);
+    let planned = planned_changes(&ok(&["show", "-json", "p.bin"]), |_| Json::Null).into_iter().map(|(a, actions, _)| (a, actions)).collect();
+    let order = completed(&ok(&["apply", "-json", "p.bin"]));
+    let mut state_after: Vec<String> = ok(&["state", "list"]).lines().map(str::to_string).collect();
+    state_after.sort();
+    let (code, out) = run(&["plan", "-detailed-exitcode"]);
+    assert!(code == 0 || code == 2, "plan after apply in {}: exit {code}: {out}", case.display());
+    CbdRun { planned, order, state_after, changes_after: code == 2 }
+}
+
+#[test]
+fn create_before_destroy_order_matches_terraform() {
+    let cases = cases("cbd");
+    assert!(!cases.is_empty());
+    let results = par_map(&cases, |name, dir| {
+        let tmp = tempfile::Builder::new().prefix("cbd-tf-").tempdir().expect("tempdir");
+        let tf_dir = tmp.path().join("stack");
+        let tf = cbd_run(dir, &tf_dir, &|args: &[&str]| {
+            // Go's flags come before the positional arguments.
+            let mut full = vec![args[0]];
+            if matches!(args[0], "init" | "plan" | "apply") {
+                full.extend(["-input=false", "-no-color"]);
+            }
+            full.extend(&args[1..]);
+            let o = terraform_command(&tf_dir, &full).output().expect("terraform 1.11.4 on PATH");
+            (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into_owned())
+        });
+        let stack = Stack::fixture(&format!("cbd/{name}/1"), name);
+        let iac = cbd_run(dir, &stack.dir, &|args: &[&str]| {
+            let o = stack.run(args);
+            (o.code, o.stdout)
+        });
+        (tf, iac)
+    });
+    let mut problems = Vec::new();
+    for ((name, _), (tf, iac)) in cases.iter().zip(results) {
+        assert!(
+            tf.planned.iter().any(|c| c.1 == serde_json::json!(["create", "delete"])),
+            "{name}: terraform planned no create-before-destroy replacement: {tf:?}"
+        );
+        assert!(tf.order.last().is_some_and(|(_, a)| a == "delete"), "{name}: terraform did not destroy last: {tf:?}");
+        if tf != iac {
+            problems.push(format!("{name}:\n  terraform: {tf:?}\n  iac:       {iac:?}"));
+        }
+    }
+    assert!(problems.is_empty(), "create_before_destroy differs from Terraform:\n{}", problems.join("\n"));
+}
+
+const TOKEN: &str = "dop_v1_e2e_token_0123456789abcdef";
+const KEY: &str = r"-----BEGIN PRIVATE KEY-----\nMIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQDBIZMz8pnK6V52\n-----END PRIVATE KEY-----\n";
+const LEAF: &str =
+    r"-----BEGIN CERTIFICATE-----\n# dns: api.edge-example.com\nMIIFFjCCA/6gAwIBAgISA+0pFRM0WDPLn1v+KFiUjXEiMA0GCSqGSIb3DQEBCwUA\n-----END CERTIFICATE-----\n";
+
+fn certificate_stack(url: &str, cert_name: &str) -> String {
+    format!(
+        r#"provider "digitalocean" {{
+  api_endpoint     = "{url}"
+  poll_interval_ms = 40
+}}
+
+resource "digitalocean_certificate" "custom" {{
+  name             = "{cert_name}"
+  type             = "custom"
+  private_key      = "{KEY}"
+  leaf_certificate = "{LEAF}"
+
+  lifecycle {{
+    create_before_destroy = true
+  }}
+}}
+
+resource "digitalocean_loadbalancer" "tls" {{
+  name   = "saas-tls"
+  region = "ams3"
+
+  forwarding_rule {{
+    entry_port       = 443
+    entry_protocol   = "https"
+    target_port      = 80
+    target_protocol  = "http"
+    certificate_name = digitalocean_certificate.custom.name
+  }}
+}}
+"#
+    )
+}
+
+/// DigitalOcean refuses to delete a certificate a load balancer uses, so
+/// the order is the proof: the new certificate is made, the balancer moved
+/// to it, and only then the old one deleted.
+#[test]
+fn a_certificate_in_use_is_replaced_before_it_is_deleted() {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let mut cfg = iac_do_sim::SimConfig::fast();
+    cfg.faults.rate_limit_per_minute = 0;
+    cfg.record = true;
+    let sim = rt.block_on(iac_do_sim::Simulator::start(cfg)).expect("simulator");
+    let url = sim.url();
+    let env = [("DIGITALOCEAN_TOKEN", TOKEN)];
+    let stack = Stack::files("edge", &[("main.tf", &certificate_stack(&url, "saas-custom"))]);
+    stack.run_env(&["apply", "-auto-approve"], &env).ok();
+    let before = sim.exchanges().len();
+
+    stack.write("main.tf", &certificate_stack(&url, "saas-custom-2"));
+    stack.run_env(&["plan", "-out=p.bin"], &env).ok();
+    let show = stack.run_env(&["show", "-json", "p.bin"], &env);
+    let planned: Vec<(String, Json)> = planned_changes(&show.stdout, |_| Json::Null).into_iter().map(|(a, actions, _)| (a, actions)).collect();
+    assert_eq!(
+        planned,
+        vec![
+            ("digitalocean_certificate.custom".to_string(), serde_json::json!(["create", "delete"])),
+            ("digitalocean_loadbalancer.tls".to_string(), serde_json::json!(["update"])),
+        ]
+    );
+    let applied = stack.run_env(&["apply", "p.bin"], &env);
+    applied.ok();
+
+    let calls: Vec<String> = sim.exchanges()[before..]
+        .iter()
+        .filter(|e| e.method != "GET" && (200..300).contains(&e.status))
+        .map(|e| format!("{} {}", e.method, e.path.split('/').take(3).collect::<Vec<_>>().join("/")))
+        .collect();
+    assert_eq!(calls, ["POST /v2/certificates", "PUT /v2/load_balancers", "DELETE /v2/certificates"], "{calls:?}");
+    sim.with_store(|s| {
+        let names: Vec<&str> = s.edge.certificates.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["saas-custom-2"]);
+    });
+    assert!(stack.state_json()["deposed"].is_null(), "nothing is left deposed");
+    stack.run_env(&["plan", "-detailed-exitcode"], &env).ok();
+    stack.run_env(&["destroy", "-auto-approve"], &env).ok();
+    sim.with_store(|s| assert!(s.edge.certificates.is_empty() && s.edge.load_balancers.is_empty(), "destroy left objects"));
+}
