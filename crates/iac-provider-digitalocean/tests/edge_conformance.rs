@@ -488,3 +488,27 @@ fn certificate_pems_are_kept_as_their_sha1_digests() {
         assert_contract(&h);
     });
 }
+
+/// A refresh reads the load balancers and the certificates from one list
+/// each (what a certificate is named, too), not with one GET per object.
+#[test]
+fn a_refresh_reads_load_balancers_and_certificates_from_their_lists() {
+    rt().block_on(async {
+        let h = sim(fast()).await;
+        let tmp = tempfile::tempdir().unwrap();
+        let e = env(tmp.path());
+        let st = write_stack(tmp.path(), &certificates(&h.url(), "saas-custom", true));
+        let p = plan(&st, &e).await;
+        apply(&st, &e, p).await;
+        h.reset_stats();
+        let refresh = plan_mode(&st, &e, PlanMode::RefreshOnly).await.unwrap();
+        assert!(refresh.drift.is_empty(), "{:?}", refresh.drift.iter().map(|d| d.addr.to_string()).collect::<Vec<_>>());
+        let routes = h.stats().by_route;
+        let count = |route: &str| routes.iter().filter(|(k, _)| k.as_str() == route).map(|(_, n)| *n).sum::<u64>();
+        assert_eq!(count("GET /v2/load_balancers/{id}"), 0, "{routes:?}");
+        assert_eq!(count("GET /v2/certificates/{id}"), 0, "{routes:?}");
+        assert_eq!(count("GET /v2/load_balancers"), 1, "{routes:?}");
+        assert_eq!(count("GET /v2/certificates"), 1, "two certificates, a balancer's two rules and the data source: {routes:?}");
+        assert_contract(&h);
+    });
+}

@@ -220,9 +220,10 @@ impl Resource<DigitalOcean> for Certificate {
         Ok(planned)
     }
 
+    /// From the run's list of certificates (one list read serves a refresh).
     async fn read(&self, cx: &Ctx<'_, DigitalOcean>, current: CertificateModel) -> Result<Option<CertificateModel>, DoError> {
         let name = current.id.clone().unwrap_or(current.name.clone());
-        let c = by_name(&cx.provider.api, &name).await.map_err(DoError::api(&cx.addr))?;
+        let c = cx.provider.api.certificate_by_name_cached(&name).await.map_err(DoError::api(&cx.addr))?;
         Ok(c.map(|c| CertificateModel::from_api(&c, &current)))
     }
 
@@ -291,7 +292,7 @@ impl DataSource<DigitalOcean> for CertificateData {
     const TYPE: &'static str = "digitalocean_certificate";
 
     async fn read(&self, cx: &Ctx<'_, DigitalOcean>, config: CertificateDataModel) -> Result<CertificateDataModel, DoError> {
-        let Some(c) = by_name(&cx.provider.api, &config.name).await.map_err(DoError::api(&cx.addr))? else {
+        let Some(c) = cx.provider.api.certificate_by_name_cached(&config.name).await.map_err(DoError::api(&cx.addr))? else {
             return Err(DoError::Invalid { addr: cx.addr.to_string(), message: format!("certificate {:?} not found", config.name) });
         };
         Ok(CertificateDataModel {

@@ -223,7 +223,7 @@ pub(crate) async fn certificate_names(api: &Api, lb: &Json) -> Result<HashMap<St
     }
     let mut names = HashMap::new();
     for id in ids {
-        if let Some(c) = api.get_object(&format!("/v2/certificates/{id}"), "certificate").await? {
+        if let Some(c) = api.certificate_cached(&id).await? {
             names.insert(id, text(&c["name"]));
         }
     }
@@ -454,8 +454,10 @@ impl LoadBalancerModel {
     }
 }
 
+/// A refresh's read: from the run's list of load balancers (one list read
+/// serves them all), else a GET.
 async fn read_lb(api: &Api, addr: &str, id: &str, configured: &LoadBalancerModel) -> Result<Option<LoadBalancerModel>, DoError> {
-    let Some(lb) = api.get_object(&format!("/v2/load_balancers/{id}"), "load_balancer").await.map_err(DoError::api(&addr))? else {
+    let Some(lb) = api.load_balancer_cached(id).await.map_err(DoError::api(&addr))? else {
         return Ok(None);
     };
     let certs = certificate_names(api, &lb).await.map_err(DoError::api(&addr))?;

@@ -5,8 +5,8 @@
 //! and `digitalocean_tag`, `digitalocean_spaces_key`, `digitalocean_loadbalancer`
 //! and `digitalocean_certificate` (and their data sources),
 //! `digitalocean_container_registry` and `_docker_credentials`; and the
-//! endpoints they use ([`Lists`]: a refresh
-//! reads the projects and firewalls lists once, not one GET per object).
+//! endpoints they use ([`Lists`]: a refresh reads the projects, firewalls,
+//! load balancers and certificates lists once, not one GET per object).
 
 pub mod certificate;
 pub mod domain;
@@ -27,12 +27,16 @@ use crate::client::ApiError;
 pub struct Lists {
     projects: ListCache,
     firewalls: ListCache,
+    load_balancers: ListCache,
+    certificates: ListCache,
 }
 
 impl Lists {
     pub(crate) async fn clear(&self) {
         self.projects.clear().await;
         self.firewalls.clear().await;
+        self.load_balancers.clear().await;
+        self.certificates.clear().await;
     }
 }
 
@@ -86,6 +90,39 @@ impl Api {
             }
         }
         self.get_object(&format!("/v2/projects/{id}"), "project").await
+    }
+
+    /// A load balancer from the run's list, else a GET.
+    pub async fn load_balancer_cached(&self, id: &str) -> Result<Option<Json>, ApiError> {
+        if self.waits.batch_reads {
+            let idx = self.platform.load_balancers.get(self.waits.list_cache, || self.client.list_all("/v2/load_balancers", "load_balancers")).await?;
+            if let Some(l) = idx.get(id) {
+                return Ok(Some(l.clone()));
+            }
+        }
+        self.get_object(&format!("/v2/load_balancers/{id}"), "load_balancer").await
+    }
+
+    /// A certificate by ID from the run's list, else a GET.
+    pub async fn certificate_cached(&self, id: &str) -> Result<Option<Json>, ApiError> {
+        if self.waits.batch_reads {
+            let idx = self.platform.certificates.get(self.waits.list_cache, || self.client.list_all("/v2/certificates", "certificates")).await?;
+            if let Some(c) = idx.get(id) {
+                return Ok(Some(c.clone()));
+            }
+        }
+        self.get_object(&format!("/v2/certificates/{id}"), "certificate").await
+    }
+
+    /// A certificate by name from the run's list, else from a fresh list.
+    pub async fn certificate_by_name_cached(&self, name: &str) -> Result<Option<Json>, ApiError> {
+        if self.waits.batch_reads {
+            let idx = self.platform.certificates.get(self.waits.list_cache, || self.client.list_all("/v2/certificates", "certificates")).await?;
+            if let Some(c) = idx.values().find(|c| c["name"] == name) {
+                return Ok(Some(c.clone()));
+            }
+        }
+        certificate::by_name(self, name).await
     }
 
     /// A firewall from the run's list, else a GET.
