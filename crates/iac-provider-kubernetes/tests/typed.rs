@@ -2,7 +2,8 @@
 //! server: fields another manager sets are not drift, a change to a field
 //! iac owns is (and the plan puts it back), and the provider's
 //! `ignore_labels`/`ignore_annotations` leave matching keys as state has
-//! them; a deployment drifts only on the fields it sets.
+//! them; a deployment drifts only on the fields it sets, its tolerations,
+//! affinity and security contexts among them.
 
 use crate::common;
 
@@ -151,6 +152,115 @@ fn a_deployment_drifts_only_on_what_it_sets() {
         let d = kube.get(DEPLOYMENT, Some("default"), "web").await.unwrap();
         assert_eq!(d["spec"]["template"]["spec"]["containers"][0]["image"], "nginx:1.25", "put back");
         assert_eq!(d["spec"]["replicas"], 4, "the autoscaler's count stays");
+        sim.stop().await;
+    });
+}
+
+fn scheduled(url: &str) -> String {
+    format!(
+        r#"{providers}
+resource "kubernetes_deployment_v1" "api" {{
+  metadata {{
+    name = "api"
+  }}
+  spec {{
+    selector {{
+      match_labels = {{ app = "api" }}
+    }}
+    template {{
+      metadata {{
+        labels = {{ app = "api" }}
+      }}
+      spec {{
+        toleration {{
+          key      = "dedicated"
+          value    = "api"
+          effect   = "NoSchedule"
+        }}
+        affinity {{
+          pod_anti_affinity {{
+            preferred_during_scheduling_ignored_during_execution {{
+              weight = 100
+              pod_affinity_term {{
+                topology_key = "kubernetes.io/hostname"
+                label_selector {{
+                  match_labels = {{ app = "api" }}
+                }}
+              }}
+            }}
+          }}
+        }}
+        security_context {{
+          run_as_non_root = true
+          run_as_user     = "1000"
+        }}
+        container {{
+          name  = "api"
+          image = "registry.example/api:1"
+          security_context {{
+            read_only_root_filesystem = true
+            capabilities {{
+              drop = ["ALL"]
+            }}
+          }}
+        }}
+      }}
+    }}
+  }}
+}}
+"#,
+        providers = providers(url)
+    )
+}
+
+/// Scheduling constraints and security contexts are the configuration's:
+/// another manager's toleration, pod user or container capability is drift,
+/// and the plan puts each back; the re-plan after that is empty.
+#[test]
+fn tolerations_affinity_and_security_contexts_drift_and_are_put_back() {
+    rt().block_on(async {
+        let sim = sim().await;
+        let url = sim.url();
+        let tmp = tempfile::tempdir().unwrap();
+        let env = env(tmp.path());
+        let st = write_stack(tmp.path(), &scheduled(&url));
+        converge(&st, &env).await;
+        let kube = Actor::new(&url).await;
+        let pod = |d: &serde_json::Value| d["spec"]["template"]["spec"].clone();
+        let d = kube.get(DEPLOYMENT, Some("default"), "api").await.expect("made");
+        assert_eq!(pod(&d)["tolerations"], json!([{"key": "dedicated", "operator": "Equal", "value": "api", "effect": "NoSchedule"}]));
+        assert_eq!(pod(&d)["securityContext"], json!({"runAsNonRoot": true, "runAsUser": 1000}));
+        assert_eq!(pod(&d)["affinity"]["podAntiAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"][0]["weight"], 100);
+        let sc = &pod(&d)["containers"][0]["securityContext"];
+        assert_eq!(
+            (sc["readOnlyRootFilesystem"].clone(), sc["allowPrivilegeEscalation"].clone(), sc["privileged"].clone()),
+            (json!(true), json!(true), json!(false)),
+            "upstream's defaults are sent: {sc}"
+        );
+        assert!(changes(&plan(&st, &env).await).is_empty(), "an applied deployment plans no change");
+
+        kube.merge(
+            DEPLOYMENT,
+            Some("default"),
+            "api",
+            "kubectl-edit",
+            json!({"spec": {"template": {"spec": {
+                "tolerations": [{"key": "dedicated", "operator": "Equal", "value": "batch", "effect": "NoSchedule"}],
+                "securityContext": {"runAsUser": 0},
+                "containers": [{"name": "api", "image": "registry.example/api:1", "securityContext": {"capabilities": {"add": ["SYS_ADMIN"]}}}]
+            }}}}),
+        )
+        .await;
+        let p = try_plan(&st, &env, PlanMode::RefreshOnly).await.unwrap();
+        assert_eq!(p.drift.len(), 1, "{:?}", p.drift);
+        let p = plan(&st, &env).await;
+        assert_eq!(changes(&p), vec!["Update kubernetes_deployment_v1.api"]);
+        apply(&st, &env, p).await;
+        let d = kube.get(DEPLOYMENT, Some("default"), "api").await.unwrap();
+        assert_eq!(pod(&d)["tolerations"][0]["value"], "api", "put back");
+        assert_eq!(pod(&d)["securityContext"]["runAsUser"], 1000, "put back");
+        assert_eq!(pod(&d)["containers"][0]["securityContext"]["capabilities"]["drop"], json!(["ALL"]), "put back");
+        assert!(changes(&plan(&st, &env).await).is_empty(), "after putting it back");
         sim.stop().await;
     });
 }

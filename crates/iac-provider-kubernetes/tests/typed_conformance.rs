@@ -404,8 +404,13 @@ fn typed_resources_under_their_upstream_names_conform() {
 }
 
 /// Deployments, services and ingresses under both names (`_v1` and
-/// upstream's without it; Ingress only as `kubernetes_ingress_v1`).
+/// upstream's without it; Ingress only as `kubernetes_ingress_v1`). The
+/// deployments' pods carry every kind of scheduling constraint (node
+/// affinity required and preferred, pod affinity, pod anti-affinity,
+/// tolerations, a topology spread constraint) and security contexts at
+/// pod and container level, some left to upstream's defaults.
 fn workloads(url: &str, tag: &str, replicas: u32, host: &str) -> String {
+    let weight = replicas * 10;
     format!(
         r#"{providers}
 resource "kubernetes_namespace_v1" "apps" {{
@@ -440,10 +445,99 @@ resource "kubernetes_deployment_v1" "web" {{
       spec {{
         service_account_name = "default"
         node_selector        = {{ "kubernetes.io/os" = "linux" }}
+        affinity {{
+          node_affinity {{
+            required_during_scheduling_ignored_during_execution {{
+              node_selector_term {{
+                match_expressions {{
+                  key      = "kubernetes.io/arch"
+                  operator = "In"
+                  values   = ["arm64", "amd64"]
+                }}
+              }}
+            }}
+            preferred_during_scheduling_ignored_during_execution {{
+              weight = {weight}
+              preference {{
+                match_expressions {{
+                  key      = "node.example.com/pool"
+                  operator = "In"
+                  values   = ["web"]
+                }}
+              }}
+            }}
+          }}
+          pod_affinity {{
+            preferred_during_scheduling_ignored_during_execution {{
+              weight = 50
+              pod_affinity_term {{
+                topology_key = "topology.kubernetes.io/zone"
+                label_selector {{
+                  match_labels = {{ app = "cache" }}
+                }}
+              }}
+            }}
+          }}
+          pod_anti_affinity {{
+            required_during_scheduling_ignored_during_execution {{
+              topology_key = "kubernetes.io/hostname"
+              namespaces   = ["apps"]
+              label_selector {{
+                match_expressions {{
+                  key      = "app"
+                  operator = "In"
+                  values   = ["web"]
+                }}
+              }}
+            }}
+          }}
+        }}
+        toleration {{
+          key      = "dedicated"
+          operator = "Equal"
+          value    = "web"
+          effect   = "NoSchedule"
+        }}
+        toleration {{
+          key                = "node.kubernetes.io/unreachable"
+          operator           = "Exists"
+          effect             = "NoExecute"
+          toleration_seconds = "300"
+        }}
+        topology_spread_constraint {{
+          topology_key       = "topology.kubernetes.io/zone"
+          when_unsatisfiable = "ScheduleAnyway"
+          label_selector {{
+            match_labels = {{ app = "web" }}
+          }}
+        }}
+        security_context {{
+          run_as_user         = "1000"
+          run_as_group        = "3000"
+          fs_group            = "2000"
+          run_as_non_root     = true
+          supplemental_groups = [5000, 4000]
+          seccomp_profile {{
+            type = "RuntimeDefault"
+          }}
+          sysctl {{
+            name  = "net.ipv4.ip_local_port_range"
+            value = "1024 65535"
+          }}
+        }}
         container {{
           name  = "web"
           image = "nginx:{tag}"
           args  = ["--port", "8080"]
+          security_context {{
+            allow_privilege_escalation = false
+            read_only_root_filesystem  = true
+            run_as_user                = "101"
+            capabilities {{
+              add  = ["NET_BIND_SERVICE"]
+              drop = ["ALL"]
+            }}
+          }}
           port {{
             name           = "http"
             container_port = 8080
@@ -558,6 +652,9 @@ resource "kubernetes_deployment" "worker" {{
         labels = {{ app = "worker" }}
       }}
       spec {{
+        toleration {{
+          operator = "Exists"
+        }}
         init_container {{
           name    = "migrate"
           image   = "registry.example/migrate:{tag}"
@@ -568,6 +665,10 @@ resource "kubernetes_deployment" "worker" {{
           image             = "registry.example/worker:1"
           image_pull_policy = "IfNotPresent"
           working_dir       = "/srv"
+          security_context {{
+            privileged = false
+            seccomp_profile {{}}
+          }}
           startup_probe {{
             exec {{
               command = ["/bin/ready"]

@@ -16,21 +16,6 @@ use crate::Context;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
-macro_rules! kind_common {
-    ($meta:ty) => {
-        type Meta = $meta;
-        fn metadata(&self) -> &Vec<$meta> {
-            &self.metadata
-        }
-        fn metadata_mut(&mut self) -> &mut Vec<$meta> {
-            &mut self.metadata
-        }
-        fn set_id(&mut self, id: String) {
-            self.id = Some(id);
-        }
-    };
-}
-
 /// Waits until `check` holds for the live object `id` (polling), or fails with `what`.
 pub(super) async fn wait_until(k: &Context, id: &ObjectId, limit: Duration, what: &str, check: impl Fn(&Json) -> bool) -> Result<()> {
     let started = Instant::now();
@@ -63,7 +48,7 @@ pub struct NamespaceModel {
 }
 
 impl TypedKind for NamespaceModel {
-    kind_common!(ClusterMetadata);
+    kind_common!(ClusterMetadata, timeouts);
     const TYPE: &'static str = "kubernetes_namespace";
     const TYPE_V1: &'static str = "kubernetes_namespace_v1";
     const API_VERSION: &'static str = "v1";
@@ -75,9 +60,6 @@ impl TypedKind for NamespaceModel {
         Ok(Map::new())
     }
     fn read_body(&mut self, _observed: &Json, _live: &Json) {}
-    fn timeouts(&self) -> Option<Timeouts> {
-        self.timeouts.clone()
-    }
     fn after_apply<'a>(&'a self, k: &'a Context, id: &'a ObjectId) -> futures::future::BoxFuture<'a, Result<()>> {
         Box::pin(async move {
             if !self.wait_for_default_service_account.unwrap_or(false) {
@@ -161,7 +143,7 @@ pub struct SecretModel {
 }
 
 impl TypedKind for SecretModel {
-    kind_common!(Metadata);
+    kind_common!(Metadata, timeouts);
     const TYPE: &'static str = "kubernetes_secret";
     const TYPE_V1: &'static str = "kubernetes_secret_v1";
     const API_VERSION: &'static str = "v1";
@@ -192,9 +174,6 @@ impl TypedKind for SecretModel {
             self.kind = Some(t.to_string());
         }
         self.immutable = o["immutable"].as_bool();
-    }
-    fn timeouts(&self) -> Option<Timeouts> {
-        self.timeouts.clone()
     }
     fn after_apply<'a>(&'a self, k: &'a Context, id: &'a ObjectId) -> futures::future::BoxFuture<'a, Result<()>> {
         Box::pin(async move {
@@ -243,11 +222,11 @@ pub(super) fn refs(v: &[SecretRef]) -> Json {
 }
 
 pub(super) fn read_refs(j: &Json) -> Vec<SecretRef> {
-    j.as_array().into_iter().flatten().map(|s| SecretRef { name: s["name"].as_str().map(str::to_string) }).collect()
+    j.as_array().into_iter().flatten().map(|s| SecretRef { name: text(&s["name"]) }).collect()
 }
 
 impl TypedKind for ServiceAccountModel {
-    kind_common!(Metadata);
+    kind_common!(Metadata, timeouts);
     const TYPE: &'static str = "kubernetes_service_account";
     const TYPE_V1: &'static str = "kubernetes_service_account_v1";
     const API_VERSION: &'static str = "v1";
@@ -266,9 +245,6 @@ impl TypedKind for ServiceAccountModel {
         self.secret = read_refs(&o["secrets"]);
         self.automount_service_account_token = o["automountServiceAccountToken"].as_bool().or(Some(true));
         self.default_secret_name = Some(String::new());
-    }
-    fn timeouts(&self) -> Option<Timeouts> {
-        self.timeouts.clone()
     }
 }
 
@@ -350,12 +326,10 @@ impl TypedKind for StorageClassModel {
             self.storage_provisioner = p.to_string();
         }
         self.parameters = read_map(&o["parameters"]);
-        self.reclaim_policy = o["reclaimPolicy"].as_str().map(str::to_string).or(Some("Delete".into()));
-        self.volume_binding_mode = o["volumeBindingMode"].as_str().map(str::to_string).or(Some("Immediate".into()));
+        self.reclaim_policy = text(&o["reclaimPolicy"]).or(Some("Delete".into()));
+        self.volume_binding_mode = text(&o["volumeBindingMode"]).or(Some("Immediate".into()));
         self.allow_volume_expansion = o["allowVolumeExpansion"].as_bool().or(Some(true));
-        let mut opts = read_strings(&o["mountOptions"]);
-        opts.sort();
-        self.mount_options = opts;
+        self.mount_options = sorted_strings(&o["mountOptions"]);
         self.allowed_topologies = o["allowedTopologies"]
             .as_array()
             .into_iter()
@@ -365,11 +339,7 @@ impl TypedKind for StorageClassModel {
                     .as_array()
                     .into_iter()
                     .flatten()
-                    .map(|e| {
-                        let mut values = read_strings(&e["values"]);
-                        values.sort();
-                        LabelExpression { key: e["key"].as_str().map(str::to_string), values }
-                    })
+                    .map(|e| LabelExpression { key: text(&e["key"]), values: sorted_strings(&e["values"]) })
                     .collect(),
             })
             .collect();
@@ -447,11 +417,7 @@ pub(super) fn read_selector(j: &Json) -> LabelSelector {
             .as_array()
             .into_iter()
             .flatten()
-            .map(|e| {
-                let mut values = read_strings(&e["values"]);
-                values.sort();
-                SelectorExpression { key: e["key"].as_str().map(str::to_string), operator: e["operator"].as_str().map(str::to_string), values }
-            })
+            .map(|e| SelectorExpression { key: text(&e["key"]), operator: text(&e["operator"]), values: sorted_strings(&e["values"]) })
             .collect(),
     }
 }
@@ -595,7 +561,7 @@ impl TypedKind for ClusterRoleBindingModel {
         let r = &o["roleRef"];
         if r.is_object() {
             self.role_ref = vec![RoleRef {
-                api_group: r["apiGroup"].as_str().map(str::to_string),
+                api_group: text(&r["apiGroup"]),
                 kind: r["kind"].as_str().unwrap_or_default().to_string(),
                 name: r["name"].as_str().unwrap_or_default().to_string(),
             }];
@@ -608,7 +574,7 @@ impl TypedKind for ClusterRoleBindingModel {
                 api_group: Some(s["apiGroup"].as_str().unwrap_or_default().to_string()),
                 kind: s["kind"].as_str().unwrap_or_default().to_string(),
                 name: s["name"].as_str().unwrap_or_default().to_string(),
-                namespace: s["namespace"].as_str().map(str::to_string),
+                namespace: text(&s["namespace"]),
             })
             .collect();
     }

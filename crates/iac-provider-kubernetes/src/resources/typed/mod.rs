@@ -9,11 +9,38 @@
 //! keys as state has them. Each kind is registered under its upstream name
 //! and its `_v1` name (one model, one set of operations). `kinds` holds the
 //! namespace, configuration and RBAC kinds, `workloads` Deployment, Service
-//! and Ingress.
+//! and Ingress, `scheduling` and `security` the parts of a pod spec that
+//! say where a pod runs and with which privileges.
+
+/// The [`TypedKind`] items every kind writes the same way: its metadata
+/// block type and accessors, its id, and (`timeouts` given) its `timeouts`
+/// block.
+macro_rules! kind_common {
+    ($meta:ty) => {
+        type Meta = $meta;
+        fn metadata(&self) -> &Vec<$meta> {
+            &self.metadata
+        }
+        fn metadata_mut(&mut self) -> &mut Vec<$meta> {
+            &mut self.metadata
+        }
+        fn set_id(&mut self, id: String) {
+            self.id = Some(id);
+        }
+    };
+    ($meta:ty, timeouts) => {
+        kind_common!($meta);
+        fn timeouts(&self) -> Option<Timeouts> {
+            self.timeouts.clone()
+        }
+    };
+}
 
 pub mod data;
 pub mod kinds;
 pub mod patch;
+pub mod scheduling;
+pub mod security;
 pub mod workloads;
 
 use std::collections::BTreeMap;
@@ -206,6 +233,43 @@ pub fn read_map(j: &Json) -> BTreeMap<String, String> {
 
 pub fn read_strings(j: &Json) -> Vec<String> {
     j.as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_string)).collect()
+}
+
+/// The strings of a JSON array in order (a set attribute's value).
+pub fn sorted_strings(j: &Json) -> Vec<String> {
+    let mut v = read_strings(j);
+    v.sort();
+    v
+}
+
+/// A JSON string's text.
+pub fn text(j: &Json) -> Option<String> {
+    j.as_str().map(str::to_string)
+}
+
+/// A JSON object of the pairs that hold something (see [`compact`]).
+pub fn object<const N: usize>(pairs: [(&str, Json); N]) -> Json {
+    Json::Object(compact(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()))
+}
+
+/// The first block of a `max_items = 1` list, or an error naming it.
+pub fn first<'a, T>(v: &'a [T], what: &str) -> Result<&'a T> {
+    v.first().ok_or_else(|| KubeError::Config(format!("a {what} block is required")))
+}
+
+/// A whole number the schema holds as a string (upstream's way to tell
+/// "not set" from 0: user and group ids, toleration seconds), as the API's
+/// number.
+pub fn int_text(what: &str, s: &Option<String>) -> Result<Json> {
+    match non_empty(s) {
+        Some(t) => t.parse::<i64>().map(Json::from).map_err(|_| KubeError::Config(format!("{what}: {t:?} is not a whole number"))),
+        None => Ok(Json::Null),
+    }
+}
+
+/// The API's number as the string the schema holds.
+pub fn read_int_text(j: &Json) -> Option<String> {
+    j.as_i64().map(|n| n.to_string())
 }
 
 fn meta_of<K: TypedKind>(m: &K) -> Meta {

@@ -1,8 +1,10 @@
 //! The typed workload and networking kinds with the upstream provider's
 //! schemas, for the subset configurations commonly use: Deployment (its
 //! selector, strategy and pod template: containers with their ports, env,
-//! env_from, resources, probes and volume mounts, and the pod's volumes
-//! (ConfigMap, Secret, emptyDir, claim); `wait_for_rollout`), Service (ports, selector,
+//! env_from, resources, probes, volume mounts and security context, and the
+//! pod's volumes (ConfigMap, Secret, emptyDir, claim), affinity,
+//! tolerations, topology spread constraints and security context (see
+//! [`super::scheduling`], [`super::security`]); `wait_for_rollout`), Service (ports, selector,
 //! type; `wait_for_load_balancer`, `status`) and Ingress (rules, backends,
 //! TLS, `ingress_class_name`; `status`).
 //!
@@ -19,30 +21,12 @@ use serde_json::{json, Map, Value as Json};
 
 use super::data::{LoadBalancerIngress, LoadBalancerStatus};
 use super::kinds::{read_refs, read_selector, refs, selector_json, wait_until, LabelSelector, SecretRef};
+use super::scheduling::{self, Affinity, Toleration, TopologySpreadConstraint};
+use super::security::{self, PodSecurityContext, SecurityContext};
 use super::*;
 use crate::error::{KubeError, Result};
 use crate::object::ObjectId;
 use crate::Context;
-
-macro_rules! kind_common {
-    ($meta:ty) => {
-        type Meta = $meta;
-        fn metadata(&self) -> &Vec<$meta> {
-            &self.metadata
-        }
-        fn metadata_mut(&mut self) -> &mut Vec<$meta> {
-            &mut self.metadata
-        }
-        fn set_id(&mut self, id: String) {
-            self.id = Some(id);
-        }
-    };
-}
-
-/// A JSON object of the pairs that hold something (see [`compact`]).
-fn object<const N: usize>(pairs: [(&str, Json); N]) -> Json {
-    Json::Object(compact(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()))
-}
 
 /// An IntOrString field (`targetPort`, `maxSurge`): digits are a number.
 fn int_or_string(s: &Option<String>) -> Json {
@@ -55,15 +39,6 @@ fn int_or_string(s: &Option<String>) -> Json {
 /// An IntOrString field as the text the schema holds.
 fn int_or_string_text(j: &Json) -> Option<String> {
     j.as_str().map(str::to_string).or_else(|| j.as_i64().map(|n| n.to_string()))
-}
-
-fn text(j: &Json) -> Option<String> {
-    j.as_str().map(str::to_string)
-}
-
-/// The first block of a `max_items = 1` list, or an error naming it.
-fn first<'a, T>(v: &'a [T], what: &str) -> Result<&'a T> {
-    v.first().ok_or_else(|| KubeError::Config(format!("a {what} block is required")))
 }
 
 // ------------------------------------------------------------- containers
@@ -272,6 +247,8 @@ pub struct Container {
     #[sdk(block, max_items = 1)]
     pub resources: Vec<Resources>,
     #[sdk(block, max_items = 1)]
+    pub security_context: Vec<SecurityContext>,
+    #[sdk(block, max_items = 1)]
     pub startup_probe: Vec<Probe>,
     #[sdk(block)]
     pub volume_mount: Vec<VolumeMount>,
@@ -385,7 +362,7 @@ fn read_source_ref(j: &Json) -> Vec<SourceRef> {
     vec![SourceRef { name: j["name"].as_str().unwrap_or_default().to_string(), optional: j["optional"].as_bool() }]
 }
 
-fn container_json(c: &Container) -> Json {
+fn container_json(c: &Container) -> Result<Json> {
     let ports: Vec<Json> = c
         .port
         .iter()
@@ -424,7 +401,11 @@ fn container_json(c: &Container) -> Json {
             ])
         })
         .collect();
-    object([
+    let security = match c.security_context.first() {
+        Some(sc) => security::container_security_json(sc)?,
+        None => Json::Null,
+    };
+    Ok(object([
         ("name", json!(c.name)),
         ("image", json!(c.image)),
         ("command", json!(c.command)),
@@ -436,10 +417,11 @@ fn container_json(c: &Container) -> Json {
         ("ports", Json::Array(ports)),
         ("readinessProbe", c.readiness_probe.first().map(probe_json).unwrap_or(Json::Null)),
         ("resources", resources),
+        ("securityContext", security),
         ("startupProbe", c.startup_probe.first().map(probe_json).unwrap_or(Json::Null)),
         ("volumeMounts", Json::Array(mounts)),
         ("workingDir", json!(c.working_dir)),
-    ])
+    ]))
 }
 
 fn read_container(j: &Json) -> Container {
@@ -475,6 +457,7 @@ fn read_container(j: &Json) -> Container {
         port,
         readiness_probe: read_probe(&j["readinessProbe"]),
         resources,
+        security_context: security::read_container_security(&j["securityContext"]),
         startup_probe: read_probe(&j["startupProbe"]),
         volume_mount: j["volumeMounts"]
             .as_array()
@@ -671,6 +654,9 @@ fn read_volume(j: &Json) -> Volume {
 /// A pod `spec` block.
 #[derive(Model, Debug, Clone, Default)]
 pub struct PodSpec {
+    /// node affinity, pod affinity and pod anti-affinity
+    #[sdk(block, max_items = 1)]
+    pub affinity: Vec<Affinity>,
     /// default true
     #[sdk(optional, default = true)]
     pub automount_service_account_token: Option<bool>,
@@ -693,29 +679,47 @@ pub struct PodSpec {
     /// default Always
     #[sdk(optional, default = "Always")]
     pub restart_policy: Option<String>,
+    /// the pod's user and group ids, seccomp and SELinux options, sysctls
+    #[sdk(block, max_items = 1)]
+    pub security_context: Vec<PodSecurityContext>,
     #[sdk(optional, computed)]
     pub service_account_name: Option<String>,
     /// default 30
     #[sdk(optional, default = 30i64)]
     pub termination_grace_period_seconds: Option<i64>,
+    /// taints the pod tolerates
+    #[sdk(block)]
+    pub toleration: Vec<Toleration>,
+    /// how the pods spread across zones, nodes or other topology domains
+    #[sdk(block)]
+    pub topology_spread_constraint: Vec<TopologySpreadConstraint>,
     #[sdk(block)]
     pub volume: Vec<Volume>,
 }
 
 fn pod_spec_json(p: &PodSpec) -> Result<Json> {
     let volumes: Result<Vec<Json>> = p.volume.iter().map(volume_json).collect();
+    let containers = |cs: &[Container]| cs.iter().map(container_json).collect::<Result<Vec<Json>>>().map(Json::Array);
+    let security = match p.security_context.first() {
+        Some(sc) => security::pod_security_json(sc)?,
+        None => Json::Null,
+    };
     Ok(object([
+        ("affinity", p.affinity.first().map(scheduling::affinity_json).unwrap_or(Json::Null)),
         ("automountServiceAccountToken", json!(p.automount_service_account_token.unwrap_or(true))),
-        ("containers", Json::Array(p.container.iter().map(container_json).collect())),
+        ("containers", containers(&p.container)?),
         ("dnsPolicy", json!(non_empty(&p.dns_policy).unwrap_or("ClusterFirst"))),
         ("enableServiceLinks", json!(p.enable_service_links.unwrap_or(true))),
         ("imagePullSecrets", refs(&p.image_pull_secrets)),
-        ("initContainers", Json::Array(p.init_container.iter().map(container_json).collect())),
+        ("initContainers", containers(&p.init_container)?),
         ("nodeSelector", string_map(&p.node_selector)),
         ("priorityClassName", json!(non_empty(&p.priority_class_name))),
         ("restartPolicy", json!(non_empty(&p.restart_policy).unwrap_or("Always"))),
+        ("securityContext", security),
         ("serviceAccountName", json!(non_empty(&p.service_account_name))),
         ("terminationGracePeriodSeconds", json!(p.termination_grace_period_seconds.unwrap_or(30))),
+        ("tolerations", scheduling::tolerations_json(&p.toleration)?),
+        ("topologySpreadConstraints", scheduling::spread_json(&p.topology_spread_constraint)),
         ("volumes", Json::Array(volumes?)),
     ]))
 }
@@ -724,6 +728,7 @@ fn pod_spec_json(p: &PodSpec) -> Result<Json> {
 fn read_pod_spec(o: &Json, live: &Json) -> PodSpec {
     let containers = |j: &Json| j.as_array().into_iter().flatten().map(read_container).collect();
     PodSpec {
+        affinity: scheduling::read_affinity(&o["affinity"]),
         automount_service_account_token: o["automountServiceAccountToken"].as_bool(),
         container: containers(&o["containers"]),
         dns_policy: text(&o["dnsPolicy"]),
@@ -733,8 +738,11 @@ fn read_pod_spec(o: &Json, live: &Json) -> PodSpec {
         node_selector: read_map(&o["nodeSelector"]),
         priority_class_name: text(&o["priorityClassName"]),
         restart_policy: text(&o["restartPolicy"]),
+        security_context: security::read_pod_security(&o["securityContext"]),
         service_account_name: text(&o["serviceAccountName"]).or_else(|| text(&live["serviceAccountName"])),
         termination_grace_period_seconds: o["terminationGracePeriodSeconds"].as_i64(),
+        toleration: scheduling::read_tolerations(&o["tolerations"]),
+        topology_spread_constraint: scheduling::read_spread(&o["topologySpreadConstraints"]),
         volume: o["volumes"].as_array().into_iter().flatten().map(read_volume).collect(),
     }
 }
@@ -815,7 +823,7 @@ pub struct DeploymentModel {
 }
 
 impl TypedKind for DeploymentModel {
-    kind_common!(Metadata);
+    kind_common!(Metadata, timeouts);
     const TYPE: &'static str = "kubernetes_deployment";
     const TYPE_V1: &'static str = "kubernetes_deployment_v1";
     const API_VERSION: &'static str = "apps/v1";
@@ -893,10 +901,6 @@ impl TypedKind for DeploymentModel {
 
     fn wait_for(&self) -> WaitFor {
         WaitFor { rollout: self.wait_for_rollout.unwrap_or(true), load_balancer: false, applications: false }
-    }
-
-    fn timeouts(&self) -> Option<Timeouts> {
-        self.timeouts.clone()
     }
 }
 
@@ -1010,7 +1014,7 @@ pub struct ServiceModel {
 }
 
 impl TypedKind for ServiceModel {
-    kind_common!(Metadata);
+    kind_common!(Metadata, timeouts);
     const TYPE: &'static str = "kubernetes_service";
     const TYPE_V1: &'static str = "kubernetes_service_v1";
     const API_VERSION: &'static str = "v1";
@@ -1114,10 +1118,6 @@ impl TypedKind for ServiceModel {
 
     fn wait_for(&self) -> WaitFor {
         WaitFor { rollout: false, load_balancer: self.wait_for_load_balancer.unwrap_or(true), applications: false }
-    }
-
-    fn timeouts(&self) -> Option<Timeouts> {
-        self.timeouts.clone()
     }
 }
 
@@ -1265,7 +1265,7 @@ pub struct IngressModel {
 }
 
 impl TypedKind for IngressModel {
-    kind_common!(Metadata);
+    kind_common!(Metadata, timeouts);
     const TYPE: &'static str = "kubernetes_ingress_v1";
     const TYPE_V1: &'static str = "kubernetes_ingress_v1";
     const API_VERSION: &'static str = "networking.k8s.io/v1";
@@ -1341,10 +1341,6 @@ impl TypedKind for IngressModel {
 
     fn wait_for(&self) -> WaitFor {
         WaitFor { rollout: false, load_balancer: false, applications: false }
-    }
-
-    fn timeouts(&self) -> Option<Timeouts> {
-        self.timeouts.clone()
     }
 
     fn after_apply<'a>(&'a self, k: &'a Context, id: &'a ObjectId) -> futures::future::BoxFuture<'a, Result<()>> {
