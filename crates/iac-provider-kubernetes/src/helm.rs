@@ -12,7 +12,7 @@
 //! `--atomic` and `--force`). Each run gets a kubeconfig of its own in a
 //! private temporary directory, removed when it ends.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value as Json;
@@ -58,6 +58,9 @@ pub struct RunEnv<'a> {
     pub kubeconfig: &'a str,
     /// Where relative paths (charts, values files) are read from.
     pub cwd: &'a Path,
+    /// HELM_PLUGINS for the run (a post-renderer iac wraps as a plugin
+    /// for helm 4, then the user's plugins); None: helm's own.
+    pub plugins: Option<&'a OsStr>,
 }
 
 impl HelmCli {
@@ -87,11 +90,16 @@ impl HelmCli {
         write_private(&kubeconfig, env.kubeconfig)?;
         let mut cmd = tokio::process::Command::new(&self.path);
         cmd.args(args).arg("--kubeconfig").arg(&kubeconfig).env_remove("KUBECONFIG").current_dir(env.cwd).stdin(std::process::Stdio::null()).kill_on_drop(true);
+        if let Some(plugins) = env.plugins {
+            cmd.env("HELM_PLUGINS", plugins);
+        }
         tracing::debug!(%what, "helm {}", args.first().map(|a| a.to_string_lossy().into_owned()).unwrap_or_default());
         let out = cmd.output().await.map_err(|e| KubeError::Helm(format!("running {}: {e}", self.path.display())))?;
         if !out.status.success() {
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            return Err(KubeError::Helm(format!("{what}: {}", stderr.trim())));
+            // Some commands (lint) print their findings on stdout and only a summary on stderr.
+            let (stderr, stdout) = (String::from_utf8_lossy(&out.stderr), String::from_utf8_lossy(&out.stdout));
+            let said: Vec<&str> = [stdout.trim(), stderr.trim()].into_iter().filter(|t| !t.is_empty()).collect();
+            return Err(KubeError::Helm(format!("{what}: {}", said.join("\n"))));
         }
         Ok(out.stdout)
     }

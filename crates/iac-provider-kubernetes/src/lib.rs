@@ -170,7 +170,7 @@ impl ProviderFactory for KubernetesFactory {
         let cluster = connect(&connection, Tuning::from_model(&c.tuning), &req.context).await?;
         let helm = Err("the kubernetes provider runs no helm".to_string());
         let ignore = resources::typed::Ignore::new(&c.ignore_annotations, &c.ignore_labels).map_err(ProviderError::from)?;
-        let provider = Kubernetes { cx: Context { cluster, connection, stack_dir: req.context.stack_dir.clone(), helm, ignore } };
+        let provider = Kubernetes { cx: Context { cluster, connection, stack_dir: req.context.stack_dir.clone(), helm, ignore, helm_manifest: false } };
         Ok(Arc::new(SdkProvider::new(provider, self.types().clone())))
     }
 }
@@ -186,9 +186,11 @@ impl ProviderFactory for HelmFactory {
     async fn configure(&self, req: ConfigureRequest) -> Result<Arc<dyn Provider>, ProviderError> {
         let c = HelmConfig::from_value(&req.config).map_err(|e| ProviderError::InvalidConfig(e.to_string()))?;
         let helm = HelmCli::detect(self.helm_binary(&c).as_deref()).await.map_err(|e| e.to_string());
+        let helm_manifest = c.experiments.as_ref().and_then(|e| e.manifest).unwrap_or(false);
         let connection = Connection::from_model(c.kubernetes.unwrap_or_default(), &self.env);
         let cluster = connect(&connection, Tuning::from_model(&c.tuning), &req.context).await?;
-        let provider = Helm { cx: Context { cluster, connection, stack_dir: req.context.stack_dir.clone(), helm, ignore: Default::default() } };
+        let cx = Context { cluster, connection, stack_dir: req.context.stack_dir.clone(), helm, ignore: Default::default(), helm_manifest };
+        let provider = Helm { cx };
         Ok(Arc::new(SdkProvider::new(provider, self.types().clone())))
     }
     /// Helm must be installed before the first apply creates the cluster
@@ -209,6 +211,9 @@ pub struct Context {
     pub helm: std::result::Result<HelmCli, String>,
     /// Annotations and labels the typed resources leave as state has them.
     pub ignore: resources::typed::Ignore,
+    /// The helm provider's `experiments { manifest = true }`: releases keep
+    /// their rendered objects in `manifest`.
+    pub helm_manifest: bool,
 }
 
 /// The configured `kubernetes` provider.

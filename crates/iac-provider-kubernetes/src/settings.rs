@@ -98,6 +98,17 @@ pub struct HelmConfig {
     /// the cluster: `kubernetes = { ... }` as the helm provider 3.x declares it (a nested attribute), or a `kubernetes { ... }` block as 2.x did (its `exec` likewise), not both
     #[sdk(optional, block_form)]
     pub kubernetes: Option<ConnectionConfig>,
+    /// experimental features: `experiments = { manifest = true }` as the helm provider 3.x declares it, or an `experiments { ... }` block as 2.x did
+    #[sdk(optional, block_form)]
+    pub experiments: Option<Experiments>,
+}
+
+/// The helm provider's `experiments`.
+#[derive(Model, Default)]
+pub struct Experiments {
+    /// keep each release's rendered objects in `helm_release.manifest` (as JSON)
+    #[sdk(optional)]
+    pub manifest: Option<bool>,
 }
 
 /// Where the cluster is and who we are, as configured.

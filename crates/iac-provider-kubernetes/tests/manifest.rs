@@ -252,3 +252,61 @@ fn a_kubeconfig_file_and_context_select_the_cluster() {
         sim.stop().await;
     });
 }
+
+fn service(url: &str, object: &str) -> String {
+    format!(
+        r#"{providers}
+resource "kubernetes_manifest" "svc" {{
+  manifest = {{
+    apiVersion = "v1"
+    kind       = "Service"
+    metadata   = {{ name = "web", namespace = "default" }}
+    spec       = {{ selector = {{ app = "web" }}, ports = [{{ port = 80 }}], type = "LoadBalancer" }}
+  }}{object}
+}}
+
+output "object" {{
+  value = kubernetes_manifest.svc.object
+}}
+"#,
+        providers = providers(url)
+    )
+}
+
+/// `object` is optional and computed, as upstream declares it: the object
+/// as the cluster has it, with what the API server filled in (the cluster
+/// IP) and without status or write bookkeeping; what a controller writes
+/// later (the load balancer's address) changes neither the plan nor
+/// drift; a configuration that sets it is told to use manifest.
+#[test]
+fn object_holds_the_server_filled_object_and_stays_quiet() {
+    rt().block_on(async {
+        let sim = sim().await;
+        let url = sim.url();
+        let tmp = tempfile::tempdir().unwrap();
+        let env = env(tmp.path());
+        let st = write_stack(tmp.path(), &service(&url, ""));
+        converge(&st, &env).await;
+        let state = iac_engine::ops::read_state(env.backend.as_ref()).await.unwrap();
+        let object = state.outputs.get("object").expect("the object output").value.to_json();
+        assert!(object["spec"]["clusterIP"].as_str().is_some_and(|ip| !ip.is_empty()), "server-filled fields are in object: {object}");
+        assert_eq!(object["spec"]["ports"][0]["port"], 80);
+        assert!(object.get("status").is_none(), "no status: {object}");
+        for k in ["resourceVersion", "uid", "generation", "creationTimestamp", "managedFields"] {
+            assert!(object["metadata"].get(k).is_none(), "no {k}: {object}");
+        }
+        // The simulated cloud gives the balancer its address meanwhile.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let kube = Actor::new(&url).await;
+        let live = kube.get(("v1", "Service", "services"), Some("default"), "web").await.unwrap();
+        assert!(live["status"]["loadBalancer"]["ingress"].as_array().is_some_and(|a| !a.is_empty()), "the controller wrote the status: {live}");
+        let p = try_plan(&st, &env, PlanMode::RefreshOnly).await.unwrap();
+        assert!(p.drift.is_empty(), "{:?}", p.drift);
+        assert!(changes(&plan(&st, &env).await).is_empty(), "a re-plan is empty");
+
+        let st = write_stack(tmp.path(), &service(&url, "\n  object = { kind = \"Service\" }"));
+        let err = try_plan(&st, &env, PlanMode::Normal).await.expect_err("object is the provider's to set");
+        assert!(err.contains("object") && err.contains("write the desired object in manifest"), "{err}");
+        sim.stop().await;
+    });
+}

@@ -5,6 +5,7 @@ mod common;
 mod conformance;
 mod helm;
 mod helm_release;
+mod helm_sources;
 mod manifest;
 mod manifests;
 mod readiness;

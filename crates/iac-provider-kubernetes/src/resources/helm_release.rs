@@ -10,10 +10,16 @@
 //! release's objects (hooks and the chart's crds/ left out, Secrets
 //! redacted), so a plan shows which objects an upgrade changes, and a
 //! release changed outside iac (`helm rollback`, `helm upgrade`) shows as
-//! a change back.
+//! a change back. `manifest` holds the rendered objects as JSON when the
+//! provider's `experiments { manifest = true }` asks (see
+//! [`super::release_manifest`]). `lint` lints a local chart, with the
+//! release's values, when planning. Helm 4 runs post-renderers only as
+//! plugins, so a `postrender` program is wrapped in a plugin of its own for
+//! the run (helm 3 runs the program itself).
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 
 use iac_core::{AttrPath, Value};
 use iac_provider_sdk::prelude::*;
@@ -164,6 +170,9 @@ pub struct ReleaseModel {
     /// the release's objects as YAML, keyed by apiVersion/kind/namespace/name (hooks and crds/ left out)
     #[sdk(computed)]
     pub objects: Option<BTreeMap<String, String>>,
+    /// the rendered objects as JSON, when the provider's experiments { manifest = true } asks (Secrets' values and set_sensitive values hashed)
+    #[sdk(computed)]
+    pub manifest: Option<String>,
     /// the release's status (deployed, failed, ...)
     #[sdk(computed)]
     pub status: Option<String>,
@@ -233,7 +242,10 @@ pub struct ReleaseMetadata {
 }
 
 /// The attributes the provider sets: the rest is configuration.
-const COMPUTED: [&str; 4] = ["id", "objects", "status", "metadata"];
+const COMPUTED: [&str; 5] = ["id", "objects", "manifest", "status", "metadata"];
+
+/// The name of the plugin a `postrender` program is wrapped in for helm 4.
+const POSTRENDER_PLUGIN: &str = "iac-postrender";
 
 const SET_TYPES: [&str; 3] = ["auto", "string", "literal"];
 
@@ -316,34 +328,12 @@ impl ReleaseModel {
         }
         flag(&mut a, "--history-max", Some(&self.max_history.unwrap_or(0).to_string()));
         if let Some(p) = &self.postrender {
-            flag(&mut a, "--post-renderer", Some(&p.binary_path));
+            flag(&mut a, "--post-renderer", Some(if cli.major >= 4 { POSTRENDER_PLUGIN } else { &p.binary_path }));
             for arg in &p.args {
                 flag(&mut a, "--post-renderer-args", Some(arg));
             }
         }
-        // Values: documents, then the object, then the single values.
-        let mut docs = self.values.clone().unwrap_or_default();
-        if let Some(v) = self.values_object.as_ref().filter(|v| !v.is_null()) {
-            docs.push(helm::values_document(&v.to_json()));
-        }
-        for (i, doc) in docs.iter().enumerate() {
-            let f = files.join(format!("values-{i}.yaml"));
-            std::fs::write(&f, doc).map_err(|e| KubeError::Helm(format!("writing values: {e}")))?;
-            a.push("--values".into());
-            a.push(f.into_os_string());
-        }
-        for s in self.set.iter().chain(&self.set_sensitive).filter(|s| !s.name.is_empty()) {
-            let f = match s.kind.as_deref() {
-                Some("string") => "--set-string",
-                Some("literal") => "--set-literal",
-                _ => "--set",
-            };
-            flag(&mut a, f, Some(&format!("{}={}", s.name, s.value.as_deref().unwrap_or_default())));
-        }
-        for s in self.set_list.iter().filter(|s| !s.name.is_empty()) {
-            let items: Vec<String> = s.value.iter().map(|v| v.replace('\\', "\\\\").replace(',', "\\,")).collect();
-            flag(&mut a, "--set", Some(&format!("{}={{{}}}", s.name, items.join(","))));
-        }
+        a.extend(self.values_args(files)?);
         // Waits, timeouts, rollback.
         let atomic = on(self.atomic);
         let wait = self.wait.unwrap_or(true) || atomic;
@@ -365,18 +355,55 @@ impl ReleaseModel {
         Ok(a)
     }
 
+    /// The values arguments (`upgrade` and `lint` take the same): documents,
+    /// then the object, then the single values; documents go to `files`.
+    fn values_args(&self, files: &Path) -> Result<Vec<OsString>> {
+        let mut a: Vec<OsString> = Vec::new();
+        let mut docs = self.values.clone().unwrap_or_default();
+        if let Some(v) = self.values_object.as_ref().filter(|v| !v.is_null()) {
+            docs.push(helm::values_document(&v.to_json()));
+        }
+        for (i, doc) in docs.iter().enumerate() {
+            let f = files.join(format!("values-{i}.yaml"));
+            std::fs::write(&f, doc).map_err(|e| KubeError::Helm(format!("writing values: {e}")))?;
+            a.push("--values".into());
+            a.push(f.into_os_string());
+        }
+        for s in self.set.iter().chain(&self.set_sensitive).filter(|s| !s.name.is_empty()) {
+            let f = match s.kind.as_deref() {
+                Some("string") => "--set-string",
+                Some("literal") => "--set-literal",
+                _ => "--set",
+            };
+            a.extend([f.into(), format!("{}={}", s.name, s.value.as_deref().unwrap_or_default()).into()]);
+        }
+        for s in self.set_list.iter().filter(|s| !s.name.is_empty()) {
+            let items: Vec<String> = s.value.iter().map(|v| v.replace('\\', "\\\\").replace(',', "\\,")).collect();
+            a.extend(["--set".into(), format!("{}={{{}}}", s.name, items.join(",")).into()]);
+        }
+        Ok(a)
+    }
+
     /// Runs `helm upgrade --install` (or its server-side dry run).
     async fn upgrade(&self, k: &Context, dry_run: bool) -> Result<Release> {
         let cli = k.helm()?;
         let files = tempfile::tempdir().map_err(|e| KubeError::Helm(format!("a directory for the values files: {e}")))?;
         let kubeconfig = k.connection.helm_kubeconfig(&k.stack_dir).await?;
-        let env = RunEnv { kubeconfig: &kubeconfig, cwd: &k.stack_dir };
-        if on_lint(self) && !dry_run {
+        let mut env = RunEnv { kubeconfig: &kubeconfig, cwd: &k.stack_dir, plugins: None };
+        // Upstream lints when planning; a chart from a repository is linted by nothing here.
+        if self.lint.unwrap_or(false) && dry_run {
             let (chart, _) = self.chart_ref(&k.stack_dir);
-            if std::path::Path::new(&chart).exists() {
-                cli.run(&format!("helm lint of {}", self.chart), &["lint".into(), chart], &env).await?;
+            if Path::new(&chart).exists() {
+                let mut args: Vec<OsString> = vec!["lint".into(), chart];
+                args.extend(self.values_args(files.path())?);
+                cli.run(&format!("helm lint of {}", self.chart), &args, &env).await?;
             }
         }
+        let plugins = match &self.postrender {
+            Some(p) if cli.major >= 4 => Some(postrender_plugin(cli, p, &k.stack_dir, files.path(), &env).await?),
+            _ => None,
+        };
+        env.plugins = plugins.as_deref();
         let args = self.upgrade_args(cli, &k.stack_dir, files.path(), dry_run)?;
         let what = format!("helm upgrade --install {} ({}){}", self.name, self.chart, if dry_run { " --dry-run=server" } else { "" });
         let j = cli.run_json(&what, &args, &env).await?;
@@ -407,12 +434,54 @@ impl ReleaseModel {
         if let Some(objects) = release_objects(k, r).await? {
             self.objects = Some(objects);
         }
+        self.manifest = self.manifest_of(k, r)?;
         Ok(())
+    }
+
+    /// `manifest`: the rendered objects as JSON when the provider's
+    /// experiments ask for it, else null (as upstream).
+    fn manifest_of(&self, k: &Context, r: &Release) -> Result<Option<String>> {
+        if !k.helm_manifest {
+            return Ok(None);
+        }
+        let sensitive: Vec<&str> = self.set_sensitive.iter().filter_map(|s| s.value.as_deref()).collect();
+        release_manifest::manifest_json(&r.manifest, &sensitive).map(Some)
     }
 }
 
-fn on_lint(m: &ReleaseModel) -> bool {
-    m.lint.unwrap_or(false)
+/// Helm 4 finds post-renderers only among its plugins: the `postrender`
+/// program becomes plugin [`POSTRENDER_PLUGIN`] in `dir`, and the run's
+/// HELM_PLUGINS lists `dir` before the user's plugin folders (which helm
+/// still needs for getters and the like). Returns that HELM_PLUGINS value.
+async fn postrender_plugin(cli: &HelmCli, p: &PostRender, stack_dir: &Path, dir: &Path, env: &RunEnv<'_>) -> Result<OsString> {
+    let program = program_path(&p.binary_path, stack_dir)?;
+    let plugins = dir.join("plugins");
+    let plugin = plugins.join(POSTRENDER_PLUGIN);
+    std::fs::create_dir_all(&plugin).map_err(|e| KubeError::Helm(format!("a plugin folder for the post-renderer: {e}")))?;
+    // A JSON string is a YAML scalar: the path needs no further quoting.
+    let command = serde_json::to_string(&program.display().to_string()).unwrap_or_default();
+    let yaml = format!(
+        "apiVersion: v1\nname: {POSTRENDER_PLUGIN}\nversion: 1.0.0\ntype: postrenderer/v1\nruntime: subprocess\nruntimeConfig:\n  platformCommand:\n  - command: {command}\n"
+    );
+    std::fs::write(plugin.join("plugin.yaml"), yaml).map_err(|e| KubeError::Helm(format!("writing the post-renderer's plugin.yaml: {e}")))?;
+    let theirs = cli.run("helm env HELM_PLUGINS", &["env".into(), "HELM_PLUGINS".into()], env).await?;
+    let theirs = String::from_utf8_lossy(&theirs).trim().to_string();
+    let mut dirs = vec![plugins];
+    dirs.extend(std::env::split_paths(&theirs));
+    std::env::join_paths(dirs).map_err(|e| KubeError::Helm(format!("HELM_PLUGINS for the post-renderer: {e}")))
+}
+
+/// A program as `postrender.binary_path` names it: a path (relative ones
+/// from the stack's folder), or a name looked up on PATH.
+fn program_path(name: &str, stack_dir: &Path) -> Result<PathBuf> {
+    let missing = || KubeError::Config(format!("postrender.binary_path {name:?}: no such program"));
+    if name.contains('/') {
+        let p = Path::new(name);
+        let p = if p.is_relative() { stack_dir.join(p) } else { p.to_path_buf() };
+        return if p.is_file() { Ok(p) } else { Err(missing()) };
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path).map(|d| d.join(name)).find(|p| p.is_file()).ok_or_else(missing)
 }
 
 /// The release's objects as `objects` keeps them; None when a kind's
@@ -447,7 +516,7 @@ impl Context {
     /// The release, or None when helm has none by that name.
     pub async fn release(&self, name: &str, namespace: &str) -> Result<Option<Release>> {
         let kubeconfig = self.connection.helm_kubeconfig(&self.stack_dir).await?;
-        self.helm()?.release(name, namespace, &RunEnv { kubeconfig: &kubeconfig, cwd: &self.stack_dir }).await
+        self.helm()?.release(name, namespace, &RunEnv { kubeconfig: &kubeconfig, cwd: &self.stack_dir, plugins: None }).await
     }
 }
 
@@ -518,11 +587,15 @@ impl Resource<Helm> for HelmRelease {
     async fn modify_plan(&self, cx: &Ctx<'_, Helm>, prior: Option<&Value>, planned: &mut Value, _replace: &mut Vec<AttrPath>) -> Result<()> {
         let k = &cx.provider.cx;
         k.helm()?;
+        let mut manifest = Value::Null;
         let objects = if config_known(planned, &COMPUTED) {
             let m = ReleaseModel::from_value(planned)?;
             match m.upgrade(k, true).await {
                 Ok(r) => match release_objects(k, &r).await? {
-                    Some(o) => objects_value(&o),
+                    Some(o) => {
+                        manifest = m.manifest_of(k, &r)?.map(Value::from).unwrap_or(Value::Null);
+                        objects_value(&o)
+                    }
                     None => Value::Unknown,
                 },
                 // A chart whose objects are of kinds its own crds/ (or another
@@ -538,12 +611,16 @@ impl Resource<Helm> for HelmRelease {
         } else {
             Value::Unknown
         };
+        if objects.is_unknown() && k.helm_manifest {
+            manifest = Value::Unknown;
+        }
         let name = get_str(planned, "name").unwrap_or_default().to_string();
         let unchanged = prior.is_some_and(|p| !config_changed(p, planned) && p.get("objects") == Some(&objects) && get_str(p, "status") == Some("deployed"));
         if !unchanged {
             set(planned, "metadata", Value::Unknown);
         }
         set(planned, "objects", objects);
+        set(planned, "manifest", manifest);
         set(planned, "id", Value::from(name));
         set(planned, "status", Value::from("deployed"));
         Ok(())
@@ -568,7 +645,7 @@ impl Resource<Helm> for HelmRelease {
         let k = &cx.provider.cx;
         let cli = k.helm()?;
         let kubeconfig = k.connection.helm_kubeconfig(&k.stack_dir).await?;
-        let env = RunEnv { kubeconfig: &kubeconfig, cwd: &k.stack_dir };
+        let env = RunEnv { kubeconfig: &kubeconfig, cwd: &k.stack_dir, plugins: None };
         let ns = prior.namespace();
         let mut args: Vec<OsString> = ["uninstall", prior.name.as_str(), "--namespace", ns.as_str()].map(OsString::from).to_vec();
         if prior.disable_webhooks.unwrap_or(false) {

@@ -4,6 +4,12 @@
 //! another manager is an error carrying the API's message unless
 //! `field_manager { force_conflicts = true }`; delete waits until the object
 //! is gone; import takes Terraform's `apiVersion//kind//namespace//name`.
+//! `object` is the object as the cluster has it, server-filled fields
+//! included, without what changes on every write or belongs to
+//! controllers (status, resourceVersion, generation, uid,
+//! creationTimestamp, managedFields), as upstream keeps it; optional and
+//! computed, as upstream declares it, though only the provider sets it.
+//! It is taken at apply and import; refresh leaves it (see `read`).
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -29,9 +35,9 @@ pub struct ManifestModel {
     /// the object, as an HCL object (apiVersion, kind, metadata, ...)
     #[sdk(required)]
     pub manifest: Value,
-    /// the object as the cluster has it (computed only: as optional, every
-    /// status change a controller makes would be drift)
-    #[sdk(computed)]
+    /// the object as the cluster has it, with the fields the API server
+    /// filled in (status and write bookkeeping left out); set by the provider
+    #[sdk(optional, computed)]
     pub object: Option<Value>,
     /// manifest fields the API server may change at apply (admission
     /// webhooks, defaulting), never shown as drift: paths such as
@@ -71,12 +77,20 @@ pub struct Condition {
     pub status: Option<String>,
 }
 
-/// The object without what the server keeps for itself (and without a
-/// Secret's values: `object` is shown in plans and kept in state).
+/// The object without what changes on every write or belongs to
+/// controllers (status, resourceVersion, generation, uid,
+/// creationTimestamp, selfLink, managedFields: what upstream leaves out
+/// of `object`), and without a Secret's values (`object` is shown in plans
+/// and kept in state).
 fn without_bookkeeping(live: Json) -> Json {
     let mut live = crate::object::redacted(&live);
+    if let Some(o) = live.as_object_mut() {
+        o.remove("status");
+    }
     if let Some(m) = live.get_mut("metadata").and_then(Json::as_object_mut) {
-        m.remove("managedFields");
+        for k in ["managedFields", "uid", "resourceVersion", "generation", "creationTimestamp", "selfLink"] {
+            m.remove(k);
+        }
     }
     live
 }
@@ -213,11 +227,8 @@ fn keep_path(seen: &mut Json, desired: &Json, path: &[Step]) {
 /// the server fills in.
 fn importable(live: &Json) -> Json {
     let mut m = without_bookkeeping(live.clone());
-    if let Some(o) = m.as_object_mut() {
-        o.remove("status");
-    }
     if let Some(meta) = m.get_mut("metadata").and_then(Json::as_object_mut) {
-        for k in ["uid", "resourceVersion", "generation", "creationTimestamp", "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds"] {
+        for k in ["deletionTimestamp", "deletionGracePeriodSeconds"] {
             meta.remove(k);
         }
     }
@@ -233,6 +244,14 @@ impl Resource<Kubernetes> for Manifest {
     const TYPE: &'static str = "kubernetes_manifest";
 
     fn validate(&self, config: &Value) -> Vec<(AttrPath, String)> {
+        // Optional as upstream declares it, but only the provider sets it:
+        // a configured value could never match the object after apply.
+        if config.get("object").is_some_and(|o| !o.is_null()) {
+            return vec![(
+                AttrPath::attr("object"),
+                "object is the object as the cluster has it, set by the provider: write the desired object in manifest".to_string(),
+            )];
+        }
         let fields = config.get("wait").and_then(|w| w.get("fields")).and_then(Value::as_map);
         let known: BTreeMap<String, String> =
             fields.into_iter().flat_map(|m| m.iter()).filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string()))).collect();
@@ -286,10 +305,15 @@ impl Resource<Kubernetes> for Manifest {
         for p in &paths {
             keep_path(&mut seen, &desired, &parse_field_path(p));
         }
+        // `object` is optional, so any change to it would be drift to the
+        // engine: it stays as the last apply (or import) left it, and drift
+        // is what moved in the fields iac owns, shown in `manifest`.
+        if current.object.is_none() {
+            current.object = Some(Value::from_json(&without_bookkeeping(live)));
+        }
         if seen != desired {
             current.manifest = Value::from_json(&seen);
         }
-        current.object = Some(Value::from_json(&without_bookkeeping(live)));
         Ok(Some(current))
     }
 

@@ -1,10 +1,12 @@
 //! The resource types, one module each (a typed model plus its
 //! operations), and what they share: the `field_manager` and `timeouts`
-//! blocks, and the `objects` map of the sets.
+//! blocks, and the `objects` map of the sets. `release_manifest` is
+//! `helm_release.manifest`'s rendering.
 
 pub mod helm_release;
 pub mod manifest;
 pub mod manifests;
+pub mod release_manifest;
 pub mod typed;
 
 use std::collections::BTreeMap;

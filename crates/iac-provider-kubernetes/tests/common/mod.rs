@@ -1,9 +1,12 @@
 //! Test support: an embedded fake Kubernetes API (iac-kube-sim), an engine
 //! environment with the kubernetes and helm providers, stacks written to a
 //! temporary directory, and a kube client that plays the other actors
-//! (kubectl users, controllers) for out-of-band changes.
+//! (kubectl users, controllers) for out-of-band changes; `chart_server`
+//! serves charts to helm.
 
 #![allow(dead_code)]
+
+pub mod chart_server;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
