@@ -595,3 +595,26 @@ fn ephemeral_values_reach_write_only_arguments_and_never_state_or_plans() {
     stack.run(&["destroy", "-auto-approve"]).ok();
     terraform(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
 }
+
+/// The native random provider's ephemeral `random_password` (no plugin):
+/// opened by the plan (a password it cannot make fails it, with the
+/// provider's reason), its value passed into a child module's ephemeral
+/// variable and output, and nothing of it in state.
+#[test]
+fn the_native_ephemeral_random_password_is_opened_and_never_stored() {
+    let child =
+        "variable \"secret\" {\n  type      = string\n  ephemeral = true\n}\n\noutput \"length\" {\n  value     = length(var.secret)\n  ephemeral = true\n}\n";
+    let main = |length: u32| {
+        format!(
+            "ephemeral \"random_password\" \"p\" {{\n  length    = {length}\n  min_upper = 4\n}}\n\nmodule \"m\" {{\n  source = \"./m\"\n  secret = ephemeral.random_password.p.result\n}}\n\nresource \"terraform_data\" \"t\" {{\n  input = \"plain\"\n}}\n"
+        )
+    };
+    let stack = Stack::files("native-ephemeral", &[("main.tf", &main(2)), ("m/main.tf", child)]);
+    let refused = stack.run(&["plan"]);
+    refused.expect_code(1);
+    assert!(refused.stderr.contains("ephemeral.random_password.p: opening failed") && refused.stderr.contains("min_upper"), "{}", refused.stderr);
+    stack.write("main.tf", &main(24));
+    stack.run(&["apply", "-auto-approve"]).ok();
+    assert_eq!(stack.state_list(), vec!["terraform_data.t".to_string()]);
+    stack.run(&["plan", "-detailed-exitcode"]).expect_code(0);
+}
