@@ -93,7 +93,10 @@ fn wait_conditions_and_field_patterns_hold_after_apply() {
         converge(&st, &env).await;
         let state = iac_engine::ops::read_state(env.backend.as_ref()).await.unwrap();
         let obj = &state.resources.values().next().unwrap().attributes.to_json()["object"];
-        assert_eq!(obj["status"]["availableReplicas"], 2, "the state holds the object as it was when the wait ended");
+        assert_eq!(obj["spec"]["replicas"], 2, "the state holds the object the wait ended with");
+        assert!(obj.get("status").is_none(), "without its status, as upstream keeps object: {obj}");
+        let live = Actor::new(&url).await.get(("apps/v1", "Deployment", "deployments"), Some("default"), "web").await;
+        assert_eq!(live.map(|d| d["status"]["availableReplicas"].clone()), Some(serde_json::json!(2)), "the apply waited");
 
         let tmp = tempfile::tempdir().unwrap();
         let st = write_stack(tmp.path(), &waited_deployment(&url, "(2"));
