@@ -99,7 +99,7 @@ impl Run {
         let (config, marks) = w.config.clone().unmark_deep();
         if change.action == Action::Read {
             let v = read_data_source(w, p, config, &marks).await?;
-            self.put(addr, InstanceState { dependencies: w.deps.clone(), ..InstanceState::from_value(w.pkey.addr(), without_ephemeral(&v, w.schema)) }).await?;
+            self.put(addr, InstanceState { dependencies: w.deps.clone(), ..InstanceState::from_value(w.pkey.addr(), without_ephemeral(v.clone(), w.schema)) }).await?;
             return Ok(v);
         }
         if change.action == Action::Import {
@@ -125,7 +125,7 @@ impl Run {
             })
             .await
             .map_err(|e| provider_diag(w, format!("planning failed: {e}"), e.path()))?;
-        let fin = iac_core::provider::PlanChangeResponse { planned: without_ephemeral(&fin.planned, w.schema), ..fin };
+        let fin = iac_core::provider::PlanChangeResponse { planned: without_ephemeral(fin.planned, w.schema), ..fin };
         let planned_known = change.after.clone().unmark_deep().0;
         if let Some(path) = inconsistent(&planned_known, &fin.planned) {
             return Err(err(format!("the final plan differs from the saved plan at {path}; run plan again")));
@@ -212,7 +212,7 @@ impl Run {
         marks: &[iac_core::AttrPath],
         create_before_destroy: bool,
     ) -> (InstanceState, Value) {
-        let value = carry_config_marks(mark_sensitive(without_ephemeral(&resp.new_state, w.schema).unmark_deep().0, w.schema).mark_paths(marks), &w.config);
+        let value = carry_config_marks(mark_sensitive(without_ephemeral(resp.new_state, w.schema).unmark_deep().0, w.schema).mark_paths(marks), &w.config);
         let mut inst = InstanceState::from_value(w.pkey.addr(), value.clone());
         inst.dependencies = w.deps.clone();
         inst.create_before_destroy = create_before_destroy;

@@ -30,7 +30,7 @@ impl Run {
         match provider {
             Some(p) if config.is_wholly_known() => {
                 let v = read_data_source(w, p, config, &marks).await?;
-                let mut inst = InstanceState::from_value(w.pkey.addr(), without_ephemeral(&v, w.schema));
+                let mut inst = InstanceState::from_value(w.pkey.addr(), without_ephemeral(v.clone(), w.schema));
                 inst.dependencies = w.deps.clone();
                 lock(&self.objects).state.resources.insert(addr.clone(), inst);
                 Ok(v)

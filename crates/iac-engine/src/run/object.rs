@@ -86,19 +86,23 @@ pub(super) fn has_ephemeral(schema: &ResourceSchema) -> bool {
     schema.block.attributes.values().any(|a| a.ephemeral)
 }
 
-/// The object as state may hold it: ephemeral attributes null.
-pub(super) fn without_ephemeral(v: &Value, schema: &ResourceSchema) -> Value {
-    match v.unmarked() {
-        Value::Map(m) if has_ephemeral(schema) => {
-            let mut m = m.clone();
+/// The object as state may hold it: ephemeral (write-only) attributes null.
+/// Takes the object by value: it runs on every planned and applied object,
+/// and most types have no write-only attribute, so it must cost no copy.
+pub(super) fn without_ephemeral(v: Value, schema: &ResourceSchema) -> Value {
+    if !has_ephemeral(schema) {
+        return v;
+    }
+    match v.unmark() {
+        (Value::Map(mut m), sensitive) => {
             for (name, attr) in &schema.block.attributes {
                 if attr.ephemeral && m.contains_key(name) {
                     m.insert(name.clone(), Value::Null);
                 }
             }
-            Value::Map(m).mark_if(v.is_sensitive())
+            Value::Map(m).mark_if(sensitive)
         }
-        _ => v.clone(),
+        (other, sensitive) => other.mark_if(sensitive),
     }
 }
 

@@ -83,7 +83,7 @@ impl Run {
             None => default_plan(w.schema, prior_plain.as_ref(), &config),
         };
         // Write-only arguments are null in every plan (the value went to the provider).
-        let resp = iac_core::provider::PlanChangeResponse { planned: without_ephemeral(&resp.planned, w.schema), ..resp };
+        let resp = iac_core::provider::PlanChangeResponse { planned: without_ephemeral(resp.planned, w.schema), ..resp };
         let triggers_before = prior.as_ref().and_then(|p| p.private.as_ref()).and_then(|p| p.get("replace_triggered_by")).map(Value::from_json);
         let choice = choose_action(&ActionInputs {
             prior: prior_plain.as_ref(),
@@ -111,7 +111,7 @@ impl Run {
                     .map_err(|e| provider_diag(&w, format!("planning failed: {e}"), e.path()))?,
                 None => default_plan(w.schema, None, &config),
             };
-            iac_core::provider::PlanChangeResponse { requires_replace: resp.requires_replace, planned: without_ephemeral(&fresh.planned, w.schema), ..fresh }
+            iac_core::provider::PlanChangeResponse { requires_replace: resp.requires_replace, planned: without_ephemeral(fresh.planned, w.schema), ..fresh }
         } else {
             resp
         };
