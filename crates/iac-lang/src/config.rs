@@ -69,6 +69,12 @@ pub struct Lifecycle {
     pub ignore_changes: IgnoreChanges,
     /// References whose change replaces this resource.
     pub replace_triggered_by: Vec<Expr>,
+    /// `precondition` blocks: checked for each instance before it is
+    /// planned (again at apply when not known while planning).
+    pub preconditions: Vec<Assertion>,
+    /// `postcondition` blocks: checked against `self`, the planned object
+    /// (a data source's read one), and the new object after apply.
+    pub postconditions: Vec<Assertion>,
 }
 
 /// `provider = aws.west` on a resource: the provider configuration it uses.
@@ -119,6 +125,8 @@ pub struct Output {
     pub ephemeral: bool,
     pub description: String,
     pub depends_on: Vec<Expr>,
+    /// `precondition` blocks, checked before the value is stored.
+    pub preconditions: Vec<Assertion>,
     pub span: Span,
 }
 
@@ -224,6 +232,8 @@ pub struct Check {
     pub asserts: Vec<Assertion>,
 }
 
+/// A condition and the message shown when it is false: a check block's
+/// `assert`, a resource's or output's `precondition`, a `postcondition`.
 #[derive(Clone, Debug)]
 pub struct Assertion {
     pub condition: Expr,

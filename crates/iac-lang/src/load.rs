@@ -710,10 +710,7 @@ impl Builder<'_> {
                     _ => {}
                 },
                 Structure::Block(x) if x.ident.as_str() == "lifecycle" => {
-                    if mode == Mode::Data {
-                        self.err("data sources have no lifecycle block", x.ident.span());
-                    }
-                    lifecycle = self.lifecycle(x);
+                    lifecycle = if mode == Mode::Data { self.data_lifecycle(x) } else { self.lifecycle(x) };
                 }
                 Structure::Block(x) if matches!(x.ident.as_str(), "provisioner" | "connection") => {
                     self.err("provisioners are not supported; model the side effect as a resource", x.ident.span());
@@ -738,7 +735,7 @@ impl Builder<'_> {
     }
 
     fn lifecycle(&mut self, b: &Block) -> Lifecycle {
-        let (attrs, _) = self.attrs(
+        let (attrs, blocks) = self.attrs(
             &b.body,
             &["create_before_destroy", "prevent_destroy", "ignore_changes", "replace_triggered_by"],
             &["precondition", "postcondition"],
@@ -747,6 +744,8 @@ impl Builder<'_> {
         let mut l = Lifecycle {
             create_before_destroy: self.literal_bool(attrs.get("create_before_destroy")),
             prevent_destroy: self.literal_bool(attrs.get("prevent_destroy")),
+            preconditions: self.conditions(&blocks, "precondition"),
+            postconditions: self.conditions(&blocks, "postcondition"),
             ..Lifecycle::default()
         };
         if let Some(a) = attrs.get("ignore_changes") {
@@ -777,11 +776,33 @@ impl Builder<'_> {
         l
     }
 
+    /// A data source's lifecycle block: only its conditions (Terraform
+    /// accepts nothing else there).
+    fn data_lifecycle(&mut self, b: &Block) -> Lifecycle {
+        let (_, blocks) = self.attrs(&b.body, &[], &["precondition", "postcondition"], "a data source's lifecycle block");
+        Lifecycle { preconditions: self.conditions(&blocks, "precondition"), postconditions: self.conditions(&blocks, "postcondition"), ..Lifecycle::default() }
+    }
+
+    /// The `precondition` or `postcondition` blocks (`kind`) among `blocks`,
+    /// each with its `condition` and `error_message`.
+    fn conditions(&mut self, blocks: &[&Block], kind: &str) -> Vec<Assertion> {
+        let mut out = Vec::new();
+        for blk in blocks.iter().filter(|b| b.ident.as_str() == kind) {
+            let (attrs, _) = self.attrs(&blk.body, &["condition", "error_message"], &[], &format!("a {kind} block"));
+            let (Some(c), Some(m)) = (attrs.get("condition"), attrs.get("error_message")) else {
+                self.err(format!("a {kind} block needs condition and error_message"), blk.ident.span());
+                continue;
+            };
+            out.push(Assertion { condition: self.expr(&c.value), error_message: self.expr(&m.value) });
+        }
+        out
+    }
+
     fn output(&mut self, b: &Block) {
         let Some(l) = self.labels(b, 1, "the output name") else { return };
         let name = l[0].to_string();
         let span = self.header_span(b);
-        let (attrs, _) = self.attrs(&b.body, &["value", "sensitive", "description", "depends_on", "ephemeral"], &["precondition"], "an output block");
+        let (attrs, blocks) = self.attrs(&b.body, &["value", "sensitive", "description", "depends_on", "ephemeral"], &["precondition"], "an output block");
         let Some(value) = attrs.get("value") else {
             self.diags.push(Diagnostic::error(format!("output {name:?} has no value"), Some(span)));
             return;
@@ -793,6 +814,7 @@ impl Builder<'_> {
             ephemeral: self.literal_bool(attrs.get("ephemeral")),
             description: self.literal_string(attrs.get("description")).unwrap_or_default(),
             depends_on: self.depends_on(attrs.get("depends_on")),
+            preconditions: self.conditions(&blocks, "precondition"),
             span: span.clone(),
         };
         if let Some(prev) = self.module.outputs.get(&name) {

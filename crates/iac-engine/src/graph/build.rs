@@ -96,6 +96,10 @@ pub fn build(stack: &Stack, provider_known: &dyn Fn(&str) -> bool) -> (ConfigGra
         for (n, o) in &m.outputs {
             let me = b.g.id(&p, NodeKind::Output(n.clone())).expect("added");
             b.expr_edges(me, m, &o.value, Context::Plain);
+            for a in &o.preconditions {
+                b.expr_edges(me, m, &a.condition, Context::Plain);
+                b.expr_edges(me, m, &a.error_message, Context::Plain);
+            }
             for d in &o.depends_on {
                 b.depends_on_edge(me, m, d);
             }
@@ -129,6 +133,10 @@ pub fn build(stack: &Stack, provider_known: &dyn Fn(&str) -> bool) -> (ConfigGra
             b.ref_edges(me, m, refs, errors, r.file, ctx);
             for e in &r.lifecycle.replace_triggered_by {
                 b.expr_edges(me, m, e, ctx);
+            }
+            for a in r.lifecycle.preconditions.iter().chain(&r.lifecycle.postconditions) {
+                b.condition_edges(me, m, &a.condition, ctx);
+                b.condition_edges(me, m, &a.error_message, ctx);
             }
             for d in &r.depends_on {
                 b.depends_on_edge(me, m, d);

@@ -37,6 +37,14 @@ impl EdgeBuilder<'_> {
         self.ref_edges(me, m, refs, errors, file, ctx);
     }
 
+    /// A precondition's or postcondition's expression: as any other, but
+    /// `self` (the object being checked) is no reference.
+    pub(super) fn condition_edges(&mut self, me: usize, m: &Module, e: &Expr, ctx: Context) {
+        let (mut refs, errors) = references(&e.expr);
+        refs.retain(|r| r.subject != Subject::SelfRef);
+        self.ref_edges(me, m, refs, errors, e.file, ctx);
+    }
+
     pub(super) fn ref_edges(
         &mut self,
         me: usize,

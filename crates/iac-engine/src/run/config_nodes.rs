@@ -1,14 +1,16 @@
 //! The configuration nodes that hold values, not objects: module
 //! variables (a call's argument, converted and validated), locals, outputs
-//! (finite, sensitive only when declared so) and module calls (expanded by
-//! count/for_each into module instances). Each evaluates once per instance
-//! of its module and stores the result in the value store.
+//! (finite, sensitive only when declared so, after their preconditions)
+//! and module calls (expanded by count/for_each into module instances).
+//! Each evaluates once per instance of its module and stores the result in
+//! the value store.
 
 use iac_core::address::{ConfigModulePath, ModulePath};
 use iac_core::Value;
 use iac_lang::diagnostic::Diagnostic;
 use iac_lang::eval::Evaluator;
 
+use super::conditions::{failed_conditions, ConditionKind};
 use super::context::{NodeResult, Run};
 use super::expand::expand;
 use super::object::not_finite;
@@ -100,6 +102,19 @@ impl Run {
         let out = &m.outputs[name];
         let mut ok = true;
         for (path, v) in self.eval_per_instance(module, &out.value) {
+            if !out.preconditions.is_empty() && self.checks_conditions() {
+                let failed = {
+                    let store = self.values.read();
+                    let scope =
+                        InstanceScope { store: &store, module: &path, repetition: &Repetition::None, module_dir: &m.dir, root_dir: &self.values.root_dir };
+                    failed_conditions(&scope, &m.dir, &out.preconditions, None, ConditionKind::OutputPrecondition)
+                };
+                if !failed.is_empty() {
+                    failed.into_iter().for_each(|d| self.diag(d));
+                    ok = false;
+                    continue;
+                }
+            }
             let Some(v) = v else {
                 ok = false;
                 continue;

@@ -18,6 +18,7 @@
 //! `data_source`, import blocks with for_each in `import_for_each`),
 //! ephemeral resources (`ephemeral`), applying one instance
 //! (`apply_instance`), create before destroy and deposed objects (`cbd`),
+//! custom conditions (`conditions`: preconditions and postconditions),
 //! helpers on
 //! object values (`object`), and the root outputs (`outputs`).
 
@@ -25,6 +26,7 @@ mod action;
 mod apply_instance;
 mod cbd;
 mod checks;
+mod conditions;
 mod config_nodes;
 mod context;
 mod data_source;

@@ -8,12 +8,14 @@
 use std::sync::Arc;
 
 use iac_core::address::{InstanceAddr, Mode, ResourceAddr};
+use iac_core::plan::Action;
 use iac_core::schema::ResourceSchema;
 use iac_core::Value;
 use iac_lang::body::BodyEval;
 use iac_lang::config::Resource;
 use iac_lang::eval::Evaluator;
 
+use super::conditions::{failed_conditions, ConditionKind};
 use super::context::{NodeResult, Run};
 use super::expand::expand;
 use super::object::not_finite;
@@ -37,6 +39,16 @@ pub struct InstanceWork<'a> {
 }
 
 impl Run {
+    /// Whether an instance's conditions are checked in this phase: every
+    /// instance while planning; at apply, those the plan changes or reads
+    /// (the rest were checked by the plan).
+    fn checks_instance(&self, addr: &InstanceAddr) -> bool {
+        match self.phase {
+            Phase::Plan => true,
+            Phase::Apply => self.saved.get(addr).is_some_and(|c| !matches!(c.action, Action::NoOp | Action::Delete | Action::Forget)),
+        }
+    }
+
     pub(super) async fn resource_node(self: Arc<Self>, idx: usize) -> NodeResult {
         let id = self.graph.nodes[idx].clone();
         let res = resource_of(&self.stack, &id).expect("resource node");
@@ -58,8 +70,11 @@ impl Run {
         let active = self.targeted_nodes.as_ref().is_none_or(|t| t.contains(&idx));
         let deps = self.resource_dep_addrs(idx);
         let mut ok = true;
+        let conditions = self.checks_conditions() && res.mode != Mode::Ephemeral;
         for minst in self.values.instances(&id.module) {
             let raddr = ResourceAddr { module: minst.path.clone(), mode: res.mode, type_: res.type_.clone(), name: res.name.clone() };
+            // Instances whose preconditions failed: not planned or applied.
+            let mut refused = Vec::new();
             // Expand and evaluate every instance's configuration (synchronously, under one read lock).
             let evaluated = {
                 let store = self.values.read();
@@ -92,6 +107,13 @@ impl Run {
                                 ds.push(not_finite(format!("argument {}", p.trim_start_matches('.')), Some(res.span.clone())));
                                 continue;
                             }
+                            if conditions && !res.lifecycle.preconditions.is_empty() && self.checks_instance(&raddr.instance(rep.key())) {
+                                let failed = failed_conditions(&scope, &m.dir, &res.lifecycle.preconditions, None, ConditionKind::ResourcePrecondition);
+                                if !failed.is_empty() {
+                                    refused.push((raddr.instance(rep.key()), failed));
+                                    continue;
+                                }
+                            }
                             if let Some(c) = config {
                                 items.push((rep, c, triggers));
                             }
@@ -104,6 +126,12 @@ impl Run {
                     }
                 }
             };
+            // Still instances of the configuration: never orphans.
+            for (addr, failed) in refused {
+                self.saw(addr);
+                failed.into_iter().for_each(|d| self.diag(d));
+                ok = false;
+            }
             let (shape, items) = match evaluated {
                 Ok(x) => x,
                 Err(ds) => {
@@ -157,6 +185,24 @@ impl Run {
                 }
             }
             results.sort_by_key(|(n, _, _)| *n);
+            // Postconditions on `self`: the planned (or read) object, after
+            // apply the new one, already in state.
+            if conditions && !res.lifecycle.postconditions.is_empty() {
+                let failed: Vec<_> = {
+                    let store = self.values.read();
+                    results
+                        .iter()
+                        .filter(|r| self.checks_instance(&raddr.instance(r.1.key())))
+                        .flat_map(|(_, rep, v)| {
+                            let scope =
+                                InstanceScope { store: &store, module: &minst.path, repetition: rep, module_dir: &m.dir, root_dir: &self.values.root_dir };
+                            failed_conditions(&scope, &m.dir, &res.lifecycle.postconditions, Some(v), ConditionKind::ResourcePostcondition)
+                        })
+                        .collect()
+                };
+                ok &= failed.is_empty();
+                failed.into_iter().for_each(|d| self.diag(d));
+            }
             let whole = match shape {
                 _ if results.iter().any(|(_, r, _)| *r == Repetition::Unknown) => Value::Unknown,
                 Shape::Single => results.into_iter().next().map(|(_, _, v)| v).unwrap_or(Value::Null),
