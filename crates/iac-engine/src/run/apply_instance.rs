@@ -99,7 +99,8 @@ impl Run {
         let (config, marks) = w.config.clone().unmark_deep();
         if change.action == Action::Read {
             let v = read_data_source(w, p, config, &marks).await?;
-            self.put(addr, InstanceState { dependencies: w.deps.clone(), ..InstanceState::from_value(w.pkey.addr(), without_ephemeral(v.clone(), w.schema)) }).await?;
+            self.put(addr, InstanceState { dependencies: w.deps.clone(), ..InstanceState::from_value(w.pkey.addr(), without_ephemeral(v.clone(), w.schema)) })
+                .await?;
             return Ok(v);
         }
         if change.action == Action::Import {
