@@ -10,7 +10,7 @@
 //!   balancer uses): a certificate in use is replaced, the balancer moved to
 //!   the new one, and only then the old one deleted.
 
-use crate::lang_diff::{par_map, planned_changes, terraform_command, use_step};
+use crate::lang_diff::{par_map, planned_changes, terraform_quiet, use_step};
 use crate::support;
 
 use std::path::Path;
@@ -69,16 +69,7 @@ fn create_before_destroy_order_matches_terraform() {
     let results = par_map(&cases, |name, dir| {
         let tmp = tempfile::Builder::new().prefix("cbd-tf-").tempdir().expect("tempdir");
         let tf_dir = tmp.path().join("stack");
-        let tf = cbd_run(dir, &tf_dir, &|args: &[&str]| {
-            // Go's flags come before the positional arguments.
-            let mut full = vec![args[0]];
-            if matches!(args[0], "init" | "plan" | "apply") {
-                full.extend(["-input=false", "-no-color"]);
-            }
-            full.extend(&args[1..]);
-            let o = terraform_command(&tf_dir, &full).output().expect("terraform 1.11.4 on PATH");
-            (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into_owned())
-        });
+        let tf = cbd_run(dir, &tf_dir, &|args: &[&str]| terraform_quiet(&tf_dir, args));
         let stack = Stack::fixture(&format!("cbd/{name}/1"), name);
         let iac = cbd_run(dir, &stack.dir, &|args: &[&str]| {
             let o = stack.run(args);

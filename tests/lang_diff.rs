@@ -954,6 +954,18 @@ pub(crate) fn terraform_command(dir: &Path, args: &[&str]) -> Command {
     c
 }
 
+/// Runs `terraform` in `dir` asking nothing and painting nothing (Go's flags
+/// come before the positional arguments): its exit code and stdout.
+pub(crate) fn terraform_quiet(dir: &Path, args: &[&str]) -> (i32, String) {
+    let mut full = vec![args[0]];
+    if matches!(args[0], "init" | "plan" | "apply") {
+        full.extend(["-input=false", "-no-color"]);
+    }
+    full.extend(&args[1..]);
+    let o = terraform_command(dir, &full).output().expect("terraform 1.11.4 on PATH");
+    (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into_owned())
+}
+
 fn terraform_moves(case: &Path) -> Vec<(String, Json, Json)> {
     let tmp = tempfile::Builder::new().prefix("moves-tf-").tempdir().expect("tempdir");
     let dir = tmp.path().join("stack");
@@ -1030,17 +1042,7 @@ fn removed_blocks_match_terraform() {
     let results = par_map(&cases, |name, dir| {
         let tmp = tempfile::Builder::new().prefix("removed-tf-").tempdir().expect("tempdir");
         let tf_dir = tmp.path().join("stack");
-        let tf = removed_run(dir, &tf_dir, &|args: &[&str]| {
-            // Terraform asks nothing and paints nothing only when told.
-            // (Go's flags come before the positional arguments.)
-            let mut full = vec![args[0]];
-            if matches!(args[0], "init" | "plan" | "apply") {
-                full.extend(["-input=false", "-no-color"]);
-            }
-            full.extend(&args[1..]);
-            let o = terraform_command(&tf_dir, &full).output().expect("terraform 1.11.4 on PATH");
-            (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into_owned())
-        });
+        let tf = removed_run(dir, &tf_dir, &|args: &[&str]| terraform_quiet(&tf_dir, args));
         let stack = Stack::fixture(&format!("removed/{name}/1"), name);
         let iac = removed_run(dir, &stack.dir, &|args: &[&str]| {
             let o = stack.run(args);
