@@ -176,14 +176,7 @@ impl Json {
     /// Reads a JSON text. Numbers keep every digit; a number beyond what
     /// [`Number::parse`] accepts (an exponent over 100,000) is an error.
     pub fn parse(text: &str) -> Result<Json, JsonError> {
-        let mut p = Parser { s: text.as_bytes(), text, pos: 0 };
-        p.ws();
-        let v = p.value(0)?;
-        p.ws();
-        if p.pos != p.s.len() {
-            return Err(p.error("trailing characters"));
-        }
-        Ok(v)
+        parse_document(text)
     }
 
     /// [`Json::parse`] of bytes, which must be UTF-8.
@@ -465,7 +458,7 @@ pub mod plain {
 
     pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
         let raw = Box::<RawValue>::deserialize(d)?;
-        Json::parse(raw.get()).map(|j| j.to_value()).map_err(serde::de::Error::custom)
+        parse_value(raw.get()).map_err(serde::de::Error::custom)
     }
 }
 
@@ -481,6 +474,89 @@ pub mod exact {
         let raw = Box::<RawValue>::deserialize(d)?;
         Json::parse(raw.get()).map_err(serde::de::Error::custom)
     }
+}
+
+/// The value of a JSON text ([`Json::to_value`] of [`Json::parse`]),
+/// read straight into the value: state holds thousands of objects, and
+/// building each as a document first and then copying its strings into a
+/// value cost a third of reading the state.
+pub fn parse_value(text: &str) -> Result<Value, JsonError> {
+    parse_document(text)
+}
+
+/// What the parser builds: a [`Json`] document or a [`Value`], each from
+/// the same grammar so both read exactly the same texts.
+trait Build: Sized {
+    type Object: Default;
+    fn null() -> Self;
+    fn bool(b: bool) -> Self;
+    fn number(n: Number) -> Self;
+    fn string(s: String) -> Self;
+    fn array(items: Vec<Self>) -> Self;
+    /// Adds an entry; a key given again takes the later value.
+    fn insert(object: &mut Self::Object, key: String, value: Self);
+    fn object(object: Self::Object) -> Self;
+}
+
+impl Build for Json {
+    type Object = Map;
+    fn null() -> Json {
+        Json::Null
+    }
+    fn bool(b: bool) -> Json {
+        Json::Bool(b)
+    }
+    fn number(n: Number) -> Json {
+        Json::Number(n)
+    }
+    fn string(s: String) -> Json {
+        Json::String(s)
+    }
+    fn array(items: Vec<Json>) -> Json {
+        Json::Array(items)
+    }
+    fn insert(object: &mut Map, key: String, value: Json) {
+        object.insert(key, value);
+    }
+    fn object(object: Map) -> Json {
+        Json::Object(object)
+    }
+}
+
+impl Build for Value {
+    type Object = ValueMap;
+    fn null() -> Value {
+        Value::Null
+    }
+    fn bool(b: bool) -> Value {
+        Value::Bool(b)
+    }
+    fn number(n: Number) -> Value {
+        Value::Number(n)
+    }
+    fn string(s: String) -> Value {
+        Value::String(s)
+    }
+    fn array(items: Vec<Value>) -> Value {
+        Value::List(items)
+    }
+    fn insert(object: &mut ValueMap, key: String, value: Value) {
+        object.insert(key, value);
+    }
+    fn object(object: ValueMap) -> Value {
+        Value::Map(object)
+    }
+}
+
+fn parse_document<T: Build>(text: &str) -> Result<T, JsonError> {
+    let mut p = Parser { s: text.as_bytes(), text, pos: 0 };
+    p.ws();
+    let v = p.value::<T>(0)?;
+    p.ws();
+    if p.pos != p.s.len() {
+        return Err(p.error("trailing characters"));
+    }
+    Ok(v)
 }
 
 /// A recursive-descent reader of RFC 8259 JSON.
@@ -501,7 +577,7 @@ impl Parser<'_> {
         }
     }
 
-    fn literal(&mut self, word: &str, v: Json) -> Result<Json, JsonError> {
+    fn literal<T>(&mut self, word: &str, v: T) -> Result<T, JsonError> {
         if self.s[self.pos..].starts_with(word.as_bytes()) {
             self.pos += word.len();
             Ok(v)
@@ -510,14 +586,14 @@ impl Parser<'_> {
         }
     }
 
-    fn value(&mut self, depth: usize) -> Result<Json, JsonError> {
+    fn value<T: Build>(&mut self, depth: usize) -> Result<T, JsonError> {
         match self.s.get(self.pos) {
             None => Err(self.error("unexpected end")),
-            Some(b'n') => self.literal("null", Json::Null),
-            Some(b't') => self.literal("true", Json::Bool(true)),
-            Some(b'f') => self.literal("false", Json::Bool(false)),
-            Some(b'"') => self.string().map(Json::String),
-            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(b'n') => self.literal("null", T::null()),
+            Some(b't') => self.literal("true", T::bool(true)),
+            Some(b'f') => self.literal("false", T::bool(false)),
+            Some(b'"') => self.string().map(T::string),
+            Some(b'-' | b'0'..=b'9') => self.number().map(T::number),
             Some(b'[') => {
                 if depth + 1 >= MAX_DEPTH {
                     return Err(self.error("nested too deeply"));
@@ -527,17 +603,17 @@ impl Parser<'_> {
                 self.ws();
                 if self.s.get(self.pos) == Some(&b']') {
                     self.pos += 1;
-                    return Ok(Json::Array(items));
+                    return Ok(T::array(items));
                 }
                 loop {
                     self.ws();
-                    items.push(self.value(depth + 1)?);
+                    items.push(self.value::<T>(depth + 1)?);
                     self.ws();
                     match self.s.get(self.pos) {
                         Some(b',') => self.pos += 1,
                         Some(b']') => {
                             self.pos += 1;
-                            return Ok(Json::Array(items));
+                            return Ok(T::array(items));
                         }
                         _ => return Err(self.error("expected , or ]")),
                     }
@@ -548,11 +624,11 @@ impl Parser<'_> {
                     return Err(self.error("nested too deeply"));
                 }
                 self.pos += 1;
-                let mut m = Map::new();
+                let mut m = T::Object::default();
                 self.ws();
                 if self.s.get(self.pos) == Some(&b'}') {
                     self.pos += 1;
-                    return Ok(Json::Object(m));
+                    return Ok(T::object(m));
                 }
                 loop {
                     self.ws();
@@ -566,14 +642,14 @@ impl Parser<'_> {
                     }
                     self.pos += 1;
                     self.ws();
-                    let v = self.value(depth + 1)?;
-                    m.insert(k, v);
+                    let v = self.value::<T>(depth + 1)?;
+                    T::insert(&mut m, k, v);
                     self.ws();
                     match self.s.get(self.pos) {
                         Some(b',') => self.pos += 1,
                         Some(b'}') => {
                             self.pos += 1;
-                            return Ok(Json::Object(m));
+                            return Ok(T::object(m));
                         }
                         _ => return Err(self.error("expected , or }")),
                     }
@@ -610,7 +686,7 @@ impl Parser<'_> {
     }
 
     /// A number of JSON's grammar, `-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`.
-    fn number(&mut self) -> Result<Json, JsonError> {
+    fn number(&mut self) -> Result<Number, JsonError> {
         let start = self.pos;
         let digits = |p: &mut Parser| {
             let from = p.pos;
@@ -643,7 +719,7 @@ impl Parser<'_> {
             }
         }
         let text = &self.text[start..self.pos];
-        Number::parse(text).map(Json::Number).map_err(|e| JsonError { message: e.to_string(), offset: start })
+        Number::parse(text).map_err(|e| JsonError { message: e.to_string(), offset: start })
     }
 }
 
@@ -731,6 +807,25 @@ mod tests {
     }
 
     #[test]
+    fn values_read_straight_from_text_equal_the_documents_values() {
+        let texts = [
+            r#"{"b":[1,-2.5,true,null,"x\"y\u00e9\ud83d\ude00"],"a":{"":{}},"c":[],"d":1e2,"e":-0}"#,
+            r#"{"z":1,"a":2,"m":{"y":[{"q":null,"p":"s"}],"x":false},"a":3}"#,
+            "[]",
+            "  null ",
+            "-0.5e-3",
+        ];
+        for text in texts.into_iter().map(str::to_string).chain(terraform_numbers().into_iter().map(|(_, t)| format!("[{t}, {t}]"))) {
+            let from_document = Json::parse(&text).unwrap().to_value();
+            assert_eq!(parse_value(&text).unwrap(), from_document, "{text}");
+        }
+        let v = parse_value(r#"{"z":1,"a":2,"a":3}"#).unwrap();
+        assert_eq!(v.as_map().unwrap().keys().collect::<Vec<_>>(), ["a", "z"], "a map's keys in order, the last of a repeated one winning");
+        assert_eq!(v.as_map().unwrap().get("a"), Some(&Value::Number(3.into())));
+        assert!(parse_value("[1,]").is_err() && parse_value("1 2").is_err() && parse_value("1e100001").is_err());
+    }
+
+    #[test]
     fn malformed_text_is_an_error_not_a_panic() {
         for bad in [
             "",
@@ -759,7 +854,7 @@ mod tests {
             "{\"a\"}",
             "1e100001",
         ] {
-            assert!(Json::parse(bad).is_err(), "{bad:?} is refused");
+            assert!(Json::parse(bad).is_err() && parse_value(bad).is_err(), "{bad:?} is refused");
             assert!(serde_json::from_str::<serde_json::Value>(bad).is_err() || bad == "1e100001", "serde_json refuses {bad:?} too");
         }
         let deep = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));

@@ -473,16 +473,18 @@ impl Number {
     /// `inf`, `infinity` and `nan` (any case, signed) give the float64
     /// values, which callers refuse where a number must be finite.
     pub fn parse(s: &str) -> Result<Number, ParseNumberError> {
-        let invalid = || ParseNumberError::Invalid(s.to_string());
-        let word = s.trim_start_matches(['+', '-']).to_ascii_lowercase();
-        if matches!(word.as_str(), "inf" | "infinity" | "nan") && s.len() - word.len() <= 1 {
-            return s.parse::<f64>().map(|f| Number(Repr::Float(f))).map_err(|_| invalid());
-        }
+        // Whole numbers first: they are most of what state holds, and the
+        // words below would cost an allocation for each.
         if let Ok(i) = s.parse::<i64>() {
             if i == 0 && s.starts_with('-') {
                 return Ok(Number(Repr::Float(-0.0)));
             }
             return Ok(Number(Repr::Int(i)));
+        }
+        let invalid = || ParseNumberError::Invalid(s.to_string());
+        let word = s.trim_start_matches(['+', '-']).to_ascii_lowercase();
+        if matches!(word.as_str(), "inf" | "infinity" | "nan") && s.len() - word.len() <= 1 {
+            return s.parse::<f64>().map(|f| Number(Repr::Float(f))).map_err(|_| invalid());
         }
         let (neg, body) = match s.as_bytes().first() {
             Some(b'-') => (true, &s[1..]),
