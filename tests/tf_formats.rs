@@ -299,7 +299,7 @@ fn state_pull_is_terraforms_format_4_and_push_checks_lineage_and_serial() {
 /// and the lines sorted (operations run concurrently, in no fixed order;
 /// the version line is checked to come first).
 fn ui_stream(what: &str, stdout: &str) -> Vec<Json> {
-    let elapsed = regex::Regex::new(r"(after|\[)\d+[hms0-9]*s").unwrap();
+    let elapsed = regex::Regex::new(r"(after |\[)\d+[hms0-9]*s").unwrap();
     let ids = regex::Regex::new(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").unwrap();
     let mut lines: Vec<Json> = Vec::new();
     for (i, l) in stdout.lines().enumerate() {
