@@ -643,12 +643,14 @@ fn a_run_waiting_for_the_lock_reports_the_holder_at_once_and_at_each_interval() 
         assert!(matches!(r, Err(EngineError::Locked { .. })), "{r:?}");
         assert!(start.elapsed() >= std::time::Duration::from_millis(900));
         let seen = seen.lock().unwrap().clone();
-        assert!((4..=6).contains(&seen.len()), "one notice at once, then one every 200 ms of 900: {seen:?}");
+        // Only bounds a busy machine cannot break: a late timer makes fewer
+        // notices and longer gaps, never more notices or shorter gaps.
+        assert!((2..=6).contains(&seen.len()), "one notice at once, then one every 200 ms of 900: {seen:?}");
         assert_eq!(seen[0].0, "alice", "the notice names the holder");
-        assert!(seen[0].1 < std::time::Duration::from_millis(100), "the first notice comes at once: {seen:?}");
+        assert!(seen[0].1 < std::time::Duration::from_millis(200), "the first notice comes before the first interval: {seen:?}");
         for pair in seen.windows(2) {
             let gap = pair[1].1 - pair[0].1;
-            assert!(gap >= std::time::Duration::from_millis(190) && gap < std::time::Duration::from_millis(400), "a steady interval: {seen:?}");
+            assert!(gap >= std::time::Duration::from_millis(190), "no notice before its interval: {seen:?}");
         }
         // Once the lock is free it is taken, recorded with the identity given.
         backend.unlock("held-1").await.unwrap();
