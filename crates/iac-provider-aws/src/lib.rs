@@ -200,6 +200,11 @@ impl Configured for Aws {
         set(read, "tags_all", all);
     }
 
+    /// The tags split reads the configured tags of the current value.
+    fn finish_read_uses_current(&self, block: &Block) -> bool {
+        tagged(block)
+    }
+
     /// IAM rewrites policy documents (a one-element list becomes its element).
     fn json_equal(a: &str, b: &str) -> bool {
         values::json_equal(a, b)

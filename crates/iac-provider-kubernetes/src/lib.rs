@@ -239,6 +239,11 @@ impl Configured for Kubernetes {
     fn finish_read(&self, block: &iac_core::schema::Block, current: &Value, read: &mut Value) {
         resources::typed::keep_null_collections(block, current, read);
     }
+
+    /// Collections null in the current value stay null.
+    fn finish_read_uses_current(&self, _block: &iac_core::schema::Block) -> bool {
+        true
+    }
 }
 
 #[async_trait]
@@ -253,5 +258,10 @@ impl Configured for Helm {
 
     fn finish_read(&self, block: &iac_core::schema::Block, current: &Value, read: &mut Value) {
         resources::typed::keep_null_collections(block, current, read);
+    }
+
+    /// Collections null in the current value stay null.
+    fn finish_read_uses_current(&self, _block: &iac_core::schema::Block) -> bool {
+        true
     }
 }

@@ -149,13 +149,22 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
     let mut encode_parts = Vec::new();
     let mut into_parts = Vec::new();
     let mut plan_parts = Vec::new();
-    for field in &fields.named {
+    // The owned decode: flattened models first (by reference, before any
+    // attribute is taken out), then each attribute moved out of the value;
+    // locals named by position so no field name can shadow the value.
+    let mut owned_flatten_parts = Vec::new();
+    let mut owned_parts = Vec::new();
+    let mut owned_fields = Vec::new();
+    for (index, field) in fields.named.iter().enumerate() {
         let spec = parse_spec(field)?;
         let fident = field.ident.as_ref().expect("named field");
         let ty = &field.ty;
         let name = spec.name.clone().unwrap_or_else(|| fident.to_string().trim_start_matches("r#").to_string());
         let doc = doc_of(field);
+        let local = quote::format_ident!("sdk_field_{}", index);
+        owned_fields.push(quote! { #fident: #local });
         if spec.flatten {
+            owned_flatten_parts.push(quote! { let #local = <#ty as #sdk::Model>::from_value(&sdk_value)?; });
             schema_parts.push(quote! {
                 let inner = <#ty as #sdk::Model>::block();
                 block.attributes.extend(inner.attributes);
@@ -197,6 +206,9 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
         decode_parts.push(quote! {
             #fident: <#ty as #sdk::Field>::decode(m.get(#name).unwrap_or(&#sdk::Value::Null)).map_err(|e| e.within(#name))?,
         });
+        owned_parts.push(quote! {
+            let #local = <#ty as #sdk::Field>::decode_owned(#sdk::model::take_attribute(&mut sdk_value, #name)).map_err(|e| e.within(#name))?;
+        });
         let set = spec.set;
         encode_parts.push(quote! {
             m.insert(#name.to_string(), #sdk::model::encode_field(<#ty as #sdk::Field>::encode(&self.#fident), #set));
@@ -237,6 +249,17 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                 };
                 Ok(#ident { #(#decode_parts)* })
             }
+            fn from_owned(v: #sdk::Value) -> ::std::result::Result<Self, #sdk::DecodeError> {
+                #[allow(unused_mut, unused_variables)]
+                let mut sdk_value = match v.unmark().0 {
+                    #sdk::Value::Null | #sdk::Value::Unknown => #sdk::Value::Map(#sdk::ValueMap::new()),
+                    m @ #sdk::Value::Map(_) => m,
+                    other => return Err(#sdk::DecodeError::new(format!("expected an object, got {}", other.type_name()))),
+                };
+                #(#owned_flatten_parts)*
+                #(#owned_parts)*
+                Ok(#ident { #(#owned_fields),* })
+            }
             fn to_value(&self) -> #sdk::Value {
                 let mut m = #sdk::ValueMap::new();
                 #(#encode_parts)*
@@ -255,6 +278,9 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             }
             fn decode(v: &#sdk::Value) -> ::std::result::Result<Self, #sdk::DecodeError> {
                 <#ident as #sdk::Model>::from_value(v)
+            }
+            fn decode_owned(v: #sdk::Value) -> ::std::result::Result<Self, #sdk::DecodeError> {
+                <#ident as #sdk::Model>::from_owned(v)
             }
             fn encode(&self) -> #sdk::Value {
                 <#ident as #sdk::Model>::to_value(self)

@@ -45,6 +45,13 @@ pub trait Field: Sized {
     fn attr_type() -> AttrType;
     /// Converts an attribute value (unmarked) to the Rust value.
     fn decode(v: &Value) -> Result<Self, DecodeError>;
+    /// [`Field::decode`], consuming the value: strings and nested values
+    /// move into the Rust value instead of being copied (what the SDK does
+    /// with a value the engine hands over, such as the state a read starts
+    /// from).
+    fn decode_owned(v: Value) -> Result<Self, DecodeError> {
+        Self::decode(&v)
+    }
     /// Converts the Rust value to an attribute value.
     fn encode(&self) -> Value;
     /// [`Field::encode`], consuming the value: strings and nested values
@@ -65,6 +72,11 @@ pub trait Model: Sized + Send + Sync + 'static {
     }
     /// Decodes an object value; unknown attributes decode as null.
     fn from_value(v: &Value) -> Result<Self, DecodeError>;
+    /// [`Model::from_value`], consuming the value: its strings and nested
+    /// values move into the model instead of being copied.
+    fn from_owned(v: Value) -> Result<Self, DecodeError> {
+        Self::from_value(&v)
+    }
     /// Encodes every field: the value has exactly the schema's attributes.
     fn to_value(&self) -> Value;
     /// [`Model::to_value`], consuming the model: its strings and nested
@@ -161,6 +173,15 @@ pub fn encode_field(v: Value, set: bool) -> Value {
     }
 }
 
+/// Takes an attribute out of an object value for an owned decode (null
+/// when absent, or when the value is no object), leaving null in its place.
+pub fn take_attribute(v: &mut Value, name: &str) -> Value {
+    match v {
+        Value::Map(m) => m.get_mut(name).map(std::mem::take).unwrap_or(Value::Null),
+        _ => Value::Null,
+    }
+}
+
 /// The object type of a model used as an attribute.
 pub fn object_type(block: &Block) -> AttrType {
     let mut fields: BTreeMap<String, AttrType> = block.attributes.iter().map(|(k, a)| (k.clone(), a.type_.clone())).collect();
@@ -251,6 +272,12 @@ impl Field for String {
             other => Err(type_error("a string", other)),
         }
     }
+    fn decode_owned(v: Value) -> Result<Self, DecodeError> {
+        match v.unmark().0 {
+            Value::String(s) => Ok(s),
+            other => Self::decode(&other),
+        }
+    }
     fn encode(&self) -> Value {
         Value::String(self.clone())
     }
@@ -326,6 +353,9 @@ impl Field for Value {
     fn decode(v: &Value) -> Result<Self, DecodeError> {
         Ok(v.clone())
     }
+    fn decode_owned(v: Value) -> Result<Self, DecodeError> {
+        Ok(v)
+    }
     fn encode(&self) -> Value {
         self.clone()
     }
@@ -344,11 +374,24 @@ impl<T: Field> Field for Option<T> {
             _ => T::decode(v).map(Some),
         }
     }
+    fn decode_owned(v: Value) -> Result<Self, DecodeError> {
+        match v.unmarked() {
+            Value::Null | Value::Unknown => Ok(None),
+            _ => T::decode_owned(v).map(Some),
+        }
+    }
     fn encode(&self) -> Value {
         self.as_ref().map(T::encode).unwrap_or(Value::Null)
     }
     fn into_encoded(self) -> Value {
         self.map(T::into_encoded).unwrap_or(Value::Null)
+    }
+}
+
+fn decode_items_owned<T: Field>(v: Value) -> Result<Vec<T>, DecodeError> {
+    match v.unmark().0 {
+        Value::List(items) => items.into_iter().enumerate().map(|(i, x)| T::decode_owned(x).map_err(|e| e.within(&i.to_string()))).collect(),
+        other => decode_items(&other),
     }
 }
 
@@ -367,6 +410,9 @@ impl<T: Field> Field for Vec<T> {
     fn decode(v: &Value) -> Result<Self, DecodeError> {
         decode_items(v)
     }
+    fn decode_owned(v: Value) -> Result<Self, DecodeError> {
+        decode_items_owned(v)
+    }
     fn encode(&self) -> Value {
         Value::List(self.iter().map(T::encode).collect())
     }
@@ -381,6 +427,9 @@ impl<T: Field + Ord> Field for BTreeSet<T> {
     }
     fn decode(v: &Value) -> Result<Self, DecodeError> {
         Ok(decode_items(v)?.into_iter().collect())
+    }
+    fn decode_owned(v: Value) -> Result<Self, DecodeError> {
+        Ok(decode_items_owned(v)?.into_iter().collect())
     }
     fn encode(&self) -> Value {
         Value::List(set_normalize(self.iter().map(T::encode).collect()))
@@ -399,6 +448,18 @@ impl<T: Field> Field for BTreeMap<String, T> {
             Value::Null | Value::Unknown => Ok(BTreeMap::new()),
             Value::Map(m) => m.iter().map(|(k, x)| T::decode(x).map(|t| (k.clone(), t)).map_err(|e| e.within(k))).collect(),
             other => Err(type_error("a map", other)),
+        }
+    }
+    fn decode_owned(v: Value) -> Result<Self, DecodeError> {
+        match v.unmark().0 {
+            Value::Map(m) => m
+                .into_iter()
+                .map(|(k, x)| match T::decode_owned(x) {
+                    Ok(t) => Ok((k, t)),
+                    Err(e) => Err(e.within(&k)),
+                })
+                .collect(),
+            other => Self::decode(&other),
         }
     }
     fn encode(&self) -> Value {

@@ -39,8 +39,19 @@ pub trait Configured: Send + Sync + Sized + 'static {
 
     /// Provider-wide shaping of what create, update, read and recover
     /// return, given the value they started from (AWS: the API's tags split
-    /// into `tags` and `tags_all`).
+    /// into `tags` and `tags_all`). A provider whose shaping looks at that
+    /// value says so in [`Configured::finish_read_uses_current`] too.
     fn finish_read(&self, _block: &Block, _current: &Value, _read: &mut Value) {}
+
+    /// Whether [`Configured::finish_read`] looks at the current value a
+    /// read starts from, for a type with this block. When false (the
+    /// default, right for the default `finish_read`), a read moves the
+    /// current value into the type's model instead of copying it (the
+    /// refresh of every resource in a plan paid that copy), and
+    /// `finish_read` of a read sees only the type's `local` attributes of it.
+    fn finish_read_uses_current(&self, _block: &Block) -> bool {
+        false
+    }
 
     /// Whether two texts of a `json` attribute are the same document to the
     /// provider's API (then the planned text is the prior one). The
@@ -138,14 +149,21 @@ impl<P: Configured> Provider for SdkProvider<P> {
     async fn read(&self, req: ReadRequest) -> Result<Option<Value>, ProviderError> {
         let r = self.resource(&req.type_)?;
         let addr = req.addr.to_string();
-        let v = r.read(&self.cx(&addr, req.private.as_ref()), &req.current).await.map_err(err)?;
-        Ok(v.map(|v| self.finish(r, &req.current, v)))
+        // What `finish` needs of the current value, kept before the value
+        // moves into the model: all of it, or only the local attributes.
+        let kept = if self.provider.finish_read_uses_current(&r.schema().block) {
+            req.current.clone()
+        } else {
+            Value::Map(r.rules().local.iter().filter_map(|k| Some((k.to_string(), req.current.get(k)?.clone()))).collect())
+        };
+        let v = r.read(&self.cx(&addr, req.private.as_ref()), req.current).await.map_err(err)?;
+        Ok(v.map(|v| self.finish(r, &kept, v)))
     }
 
     async fn delete(&self, req: DeleteRequest) -> Result<(), ProviderError> {
         let r = self.resource(&req.type_)?;
         let addr = req.addr.to_string();
-        match r.delete(&self.cx(&addr, req.private.as_ref()), &req.prior).await {
+        match r.delete(&self.cx(&addr, req.private.as_ref()), req.prior).await {
             Err(e) if P::is_gone(&e) => Ok(()),
             other => other.map_err(err),
         }

@@ -21,8 +21,8 @@ pub(crate) trait AnyResource<P: Configured>: Send + Sync {
     async fn modify_plan(&self, cx: &Ctx<'_, P>, prior: Option<&Value>, planned: &mut Value, replace: &mut Vec<AttrPath>) -> Result<(), P::Error>;
     async fn create(&self, cx: &Ctx<'_, P>, planned: &Value) -> Result<Value, P::Error>;
     async fn update(&self, cx: &Ctx<'_, P>, prior: &Value, planned: &Value) -> Result<Value, P::Error>;
-    async fn read(&self, cx: &Ctx<'_, P>, current: &Value) -> Result<Option<Value>, P::Error>;
-    async fn delete(&self, cx: &Ctx<'_, P>, prior: &Value) -> Result<(), P::Error>;
+    async fn read(&self, cx: &Ctx<'_, P>, current: Value) -> Result<Option<Value>, P::Error>;
+    async fn delete(&self, cx: &Ctx<'_, P>, prior: Value) -> Result<(), P::Error>;
     fn import_stub(&self, id: &str) -> Value;
     async fn import(&self, cx: &Ctx<'_, P>, id: &str) -> Result<Option<Value>, P::Error>;
     async fn recover(&self, cx: &Ctx<'_, P>, planned: &Value) -> Result<Option<Value>, P::Error>;
@@ -59,12 +59,12 @@ impl<P: Configured, R: Resource<P>> AnyResource<P> for Typed<R> {
         let (old, new) = (R::Model::from_value(prior)?, R::Model::from_value(planned)?);
         Ok(self.r.update(cx, old, new).await?.into_value())
     }
-    async fn read(&self, cx: &Ctx<'_, P>, current: &Value) -> Result<Option<Value>, P::Error> {
-        let m = R::Model::from_value(current)?;
+    async fn read(&self, cx: &Ctx<'_, P>, current: Value) -> Result<Option<Value>, P::Error> {
+        let m = R::Model::from_owned(current)?;
         Ok(self.r.read(cx, m).await?.map(Model::into_value))
     }
-    async fn delete(&self, cx: &Ctx<'_, P>, prior: &Value) -> Result<(), P::Error> {
-        let m = R::Model::from_value(prior)?;
+    async fn delete(&self, cx: &Ctx<'_, P>, prior: Value) -> Result<(), P::Error> {
+        let m = R::Model::from_owned(prior)?;
         self.r.delete(cx, m).await
     }
     fn import_stub(&self, id: &str) -> Value {

@@ -136,6 +136,61 @@ fn a_model_handed_back_by_value_encodes_as_by_reference() {
 }
 
 #[test]
+fn a_model_decoded_by_value_equals_one_decoded_by_reference() {
+    // Reads move the state they start from into the model (`from_owned`);
+    // it must decode exactly as `from_value`, errors included.
+    let group = Group {
+        id: Some("g-1".into()),
+        name: "web".into(),
+        description: Some("d".into()),
+        policy: Some(r#"{"a":1}"#.into()),
+        secret: Some("s".into()),
+        kind: Some("t".into()),
+        tags: BTreeMap::from([("b".to_string(), "2".to_string()), ("a".to_string(), "1".to_string())]),
+        ingress: vec![Rule { port: 80, cidrs: vec!["a".into(), "b".into()] }, Rule { port: 22, cidrs: Vec::new() }],
+        timeouts: Some(Timeouts { create: Some("5m".into()) }),
+        size: Some(-3),
+    };
+    let labelled = Labelled {
+        shared: Labels { labels: BTreeSet::from(["z".to_string(), "y".to_string()]), extra: Some(Value::map([("k", Value::List(vec![Value::Unknown]))])) },
+        group: Some(group.clone()),
+        counts: vec![3, 1, 2],
+    };
+    let mut marked = group.to_value();
+    if let Value::Map(m) = &mut marked {
+        let secret = m.remove("secret").unwrap();
+        m.insert("secret".into(), secret.into_sensitive());
+        m.insert("name".into(), Value::from("web").into_sensitive());
+    }
+    let values = [
+        group.to_value(),
+        labelled.to_value(),
+        marked.clone().into_sensitive(),
+        Value::Null,
+        Value::Unknown,
+        Value::map([("id", Value::Unknown), ("name", Value::from("x")), ("size", Value::Null), ("extra", Value::from("left over"))]),
+        Value::map([("labels", Value::List(vec!["a".into()])), ("counts", Value::Null), ("group", Value::Unknown)]),
+    ];
+    for v in values {
+        assert_eq!(Group::from_owned(v.clone()), Group::from_value(&v), "{v:?}");
+        assert_eq!(Labelled::from_owned(v.clone()), Labelled::from_value(&v), "{v:?}");
+    }
+    assert_eq!(Group::from_owned(marked).unwrap(), group, "marks are taken off as by reference");
+    assert_eq!(Labelled::from_owned(labelled.to_value()).unwrap(), labelled);
+    for bad in [
+        Value::from("not an object"),
+        Value::map([("name", Value::Unknown)]),
+        Value::map([("name", Value::from("x")), ("ingress", Value::List(vec![Value::map([("port", Value::from("http"))])]))]),
+        Value::map([("name", Value::from("x")), ("tags", Value::map([("k", Value::List(vec![]))]))]),
+        Value::map([("counts", Value::List(vec![Value::from(-1)]))]),
+    ] {
+        let by_ref = (Group::from_value(&bad).map(|_| ()), Labelled::from_value(&bad).map(|_| ()));
+        assert!(by_ref.0.is_err() || by_ref.1.is_err(), "{bad:?} is refused by reference");
+        assert_eq!((Group::from_owned(bad.clone()).map(|_| ()), Labelled::from_owned(bad.clone()).map(|_| ())), by_ref, "and by value, with the same path");
+    }
+}
+
+#[test]
 fn unknown_decodes_to_none_and_bad_values_name_their_path() {
     let v = Value::map([("id", Value::Unknown), ("name", Value::from("x")), ("ingress", Value::List(vec![Value::map([("port", Value::from("http"))])]))]);
     let e = Group::from_value(&v).unwrap_err();

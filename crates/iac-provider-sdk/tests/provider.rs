@@ -232,3 +232,70 @@ async fn an_apply_sends_the_configuration_while_state_keeps_the_canonical_form()
     assert_eq!(r.new_state.get("secret"), Some(&Value::from("len:7")), "state keeps the digest");
     assert!(p.read(ReadRequest { type_: "fake_secret".into(), addr: a, current: r.new_state, private: None }).await.unwrap().is_some());
 }
+
+/// A type with an attribute only the configuration holds; its read forgets
+/// it, as an API that never reports it would.
+struct Forgetful;
+
+#[derive(Model, Debug, Clone, Default)]
+struct Noted {
+    #[sdk(computed)]
+    id: Option<String>,
+    #[sdk(optional, local)]
+    note: Option<String>,
+    #[sdk(optional)]
+    label: Option<String>,
+}
+
+#[async_trait]
+impl<P: Configured> Resource<P> for Forgetful
+where
+    P::Error: From<DecodeError>,
+{
+    type Model = Noted;
+    const TYPE: &'static str = "fake_noted";
+
+    async fn create(&self, _cx: &Ctx<'_, P>, planned: Noted) -> Result<Noted, P::Error> {
+        Ok(planned)
+    }
+    async fn read(&self, _cx: &Ctx<'_, P>, current: Noted) -> Result<Option<Noted>, P::Error> {
+        Ok(Some(Noted { note: None, label: Some("from the API".into()), ..current }))
+    }
+    async fn delete(&self, _cx: &Ctx<'_, P>, _prior: Noted) -> Result<(), P::Error> {
+        Ok(())
+    }
+}
+
+/// A provider whose shaping of reads looks at the current value.
+struct Shaper;
+
+impl Configured for Shaper {
+    type Error = Error;
+    const NAME: &'static str = "shaper";
+
+    fn finish_read(&self, _block: &iac_core::schema::Block, current: &Value, read: &mut Value) {
+        if let Value::Map(m) = read {
+            m.insert("label".into(), current.get("label").cloned().unwrap_or(Value::Null));
+        }
+    }
+    fn finish_read_uses_current(&self, _block: &iac_core::schema::Block) -> bool {
+        true
+    }
+}
+
+#[tokio::test]
+async fn reads_carry_local_attributes_over_and_shape_with_the_current_value_when_asked() {
+    // The read moves the current value into the model: what `finish`
+    // needs of it must be kept before.
+    let current = Value::map([("id", Value::from("n-1")), ("note", Value::from("mine")), ("label", Value::from("configured"))]);
+    let read = |current: Value| ReadRequest { type_: "fake_noted".into(), addr: "fake_noted.n".parse().unwrap(), current, private: None };
+    let plain = SdkProvider::new(Fake, Arc::new(Types::new().resource(Forgetful)));
+    let v = plain.read(read(current.clone())).await.unwrap().unwrap();
+    assert_eq!(v.get("note"), Some(&Value::from("mine")), "a local attribute comes from the current value");
+    assert_eq!(v.get("label"), Some(&Value::from("from the API")), "the rest is what the type read");
+    assert_eq!(v.get("id"), Some(&Value::from("n-1")));
+    let shaping = SdkProvider::new(Shaper, Arc::new(Types::new().resource(Forgetful)));
+    let v = shaping.read(read(current)).await.unwrap().unwrap();
+    assert_eq!(v.get("note"), Some(&Value::from("mine")));
+    assert_eq!(v.get("label"), Some(&Value::from("configured")), "finish_read saw the whole current value");
+}
