@@ -5,7 +5,9 @@
 //!   plan with `-json`; the planned actions, the order in which operations
 //!   completed (`apply_complete` lines: the deposed object's destroy comes
 //!   after its successor's create and after every dependent's update), the
-//!   objects in state and the empty plan after must agree.
+//!   objects in state and the empty plan after must agree. The same for
+//!   replacements that destroy first (`fixtures/replace-order/<case>`):
+//!   dependents' objects are destroyed before their dependencies'.
 //! - On DigitalOcean (the simulator refuses to delete a certificate a load
 //!   balancer uses): a certificate in use is replaced, the balancer moved to
 //!   the new one, and only then the old one deleted.
@@ -62,15 +64,16 @@ fn cbd_run(case: &Path, dir: &Path, run: &dyn Fn(&[&str]) -> (i32, String)) -> C
     CbdRun { planned, order, state_after, changes_after: code == 2 }
 }
 
-#[test]
-fn create_before_destroy_order_matches_terraform() {
-    let cases = cases("cbd");
+/// Runs every case of `fixtures/<kind>` through Terraform and iac; `check`
+/// says what Terraform's own run must show for the case to test anything.
+fn compare_with_terraform(kind: &str, check: &dyn Fn(&str, &CbdRun)) {
+    let cases = cases(kind);
     assert!(!cases.is_empty());
     let results = par_map(&cases, |name, dir| {
         let tmp = tempfile::Builder::new().prefix("cbd-tf-").tempdir().expect("tempdir");
         let tf_dir = tmp.path().join("stack");
         let tf = cbd_run(dir, &tf_dir, &|args: &[&str]| terraform_quiet(&tf_dir, args));
-        let stack = Stack::fixture(&format!("cbd/{name}/1"), name);
+        let stack = Stack::fixture(&format!("{kind}/{name}/1"), name);
         let iac = cbd_run(dir, &stack.dir, &|args: &[&str]| {
             let o = stack.run(args);
             (o.code, o.stdout)
@@ -79,16 +82,34 @@ fn create_before_destroy_order_matches_terraform() {
     });
     let mut problems = Vec::new();
     for ((name, _), (tf, iac)) in cases.iter().zip(results) {
+        check(name, &tf);
+        if tf != iac {
+            problems.push(format!("{name}:\n  terraform: {tf:?}\n  iac:       {iac:?}"));
+        }
+    }
+    assert!(problems.is_empty(), "the order of operations differs from Terraform:\n{}", problems.join("\n"));
+}
+
+#[test]
+fn create_before_destroy_order_matches_terraform() {
+    compare_with_terraform("cbd", &|name, tf| {
         assert!(
             tf.planned.iter().any(|c| c.1 == serde_json::json!(["create", "delete"])),
             "{name}: terraform planned no create-before-destroy replacement: {tf:?}"
         );
         assert!(tf.order.last().is_some_and(|(_, a)| a == "delete"), "{name}: terraform did not destroy last: {tf:?}");
-        if tf != iac {
-            problems.push(format!("{name}:\n  terraform: {tf:?}\n  iac:       {iac:?}"));
-        }
-    }
-    assert!(problems.is_empty(), "create_before_destroy differs from Terraform:\n{}", problems.join("\n"));
+    });
+}
+
+/// Replacements without create_before_destroy (`fixtures/replace-order`):
+/// Terraform destroys the replaced objects in reverse dependency order
+/// (dependents first), before any successor is created.
+#[test]
+fn destroy_first_replacement_order_matches_terraform() {
+    compare_with_terraform("replace-order", &|name, tf| {
+        assert!(tf.planned.iter().any(|c| c.1 == serde_json::json!(["delete", "create"])), "{name}: terraform planned no destroy-first replacement: {tf:?}");
+        assert!(tf.order.first().is_some_and(|(_, a)| a == "delete"), "{name}: terraform did not destroy first: {tf:?}");
+    });
 }
 
 const TOKEN: &str = "dop_v1_e2e_token_0123456789abcdef";

@@ -51,7 +51,7 @@ pub fn delete_order(run: &Run, deletes: &[ResourceChange]) -> Vec<Vec<usize>> {
     deps
 }
 
-async fn provider_for(run: &Run, key: &ProviderKey) -> Result<(Arc<dyn Provider>, Option<Arc<tokio::sync::Semaphore>>), String> {
+pub(crate) async fn provider_for(run: &Run, key: &ProviderKey) -> Result<(Arc<dyn Provider>, Option<Arc<tokio::sync::Semaphore>>), String> {
     match run.instances.get(key) {
         Some(Slot::Ready { provider, limit }) => return Ok((provider, limit)),
         Some(Slot::Failed(m)) => return Err(m),
@@ -101,7 +101,7 @@ pub async fn run_deletes(run: &Arc<Run>, deletes: Vec<ResourceChange>) -> Vec<Di
     out
 }
 
-async fn delete_one(run: &Run, change: &ResourceChange) -> Result<(), Diagnostic> {
+pub(crate) async fn delete_one(run: &Run, change: &ResourceChange) -> Result<(), Diagnostic> {
     let addr = &change.addr;
     let err = |m: String| Diagnostic::error(format!("{addr}: {m}"), None);
     let inst = match &change.deposed {

@@ -172,8 +172,10 @@ impl Provider for Mock {
         }
         Ok(ApplyChangeResponse { new_state: Value::Map(m), private: None })
     }
+    /// An object whose id starts with `gone-` was deleted outside iac.
     async fn read(&self, req: ReadRequest) -> Result<Option<Value>, ProviderError> {
-        Ok(Some(req.current))
+        let gone = req.current.get("id").and_then(Value::as_str).is_some_and(|id| id.starts_with("gone-"));
+        Ok((!gone).then_some(req.current))
     }
     async fn delete(&self, _req: DeleteRequest) -> Result<(), ProviderError> {
         Ok(())

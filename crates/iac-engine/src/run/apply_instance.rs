@@ -3,7 +3,9 @@
 //! the final plan must agree with the saved one on every value that was
 //! known; then an intent is journaled, the provider called, and the result
 //! recorded (`Put`). A replacement deletes first unless
-//! `create_before_destroy`, which sets the prior object aside (deposes it)
+//! `create_before_destroy` (the walk's `destroy_first` node for the
+//! instance has destroyed it already, in reverse dependency order; inline
+//! here only when those nodes could not be added), which sets the prior object aside (deposes it)
 //! and leaves its destroy to the delete walk, after everything that refers
 //! to it has been updated (as in Terraform); a failed update keeps the
 //! prior object.
@@ -77,18 +79,24 @@ impl Run {
         if self.cancel.load(std::sync::atomic::Ordering::SeqCst) {
             return Err(err("not started: the run was interrupted".into()));
         }
+        // Its destroy-first replacement already destroyed the prior object:
+        // what is left is a create (as Terraform reports it), planned with
+        // the destroyed object as before.
+        let destroyed = if change.action == Action::Replace && prior.is_none() { self.destroyed_first(&addr) } else { None };
+        let shown = if destroyed.is_some() { Action::Create } else { change.action };
+        let prior = prior.or(destroyed);
         let started = Instant::now();
-        self.emit(Event::Start { addr: addr.clone(), action: change.action });
+        self.emit(Event::Start { addr: addr.clone(), action: shown });
         let span = tracing::info_span!("resource.apply", address = %addr, action = change.action.name(), provider = %w.pkey.name);
         let result = tracing::Instrument::instrument(self.execute(&w, &change, prior, provider.as_ref()), span).await;
         match &result {
             Ok(v) => self.emit(Event::Done {
                 addr: addr.clone(),
-                action: change.action,
+                action: shown,
                 elapsed_ms: started.elapsed().as_millis(),
                 id: v.get("id").and_then(Value::as_str).map(str::to_string),
             }),
-            Err(d) => self.emit(Event::Failed { addr: addr.clone(), action: change.action, message: d.summary.clone() }),
+            Err(d) => self.emit(Event::Failed { addr: addr.clone(), action: shown, message: d.summary.clone() }),
         }
         result
     }
@@ -132,7 +140,7 @@ impl Run {
             return Err(err(format!("the final plan differs from the saved plan at {path}; run plan again")));
         }
         let journal = self.journal.as_ref().expect("apply has a journal");
-        if replacing && !change.create_before_destroy {
+        if replacing && !change.create_before_destroy && self.object(addr).is_some() {
             if let Some(pr) = &prior {
                 self.record(journal, JournalEntry::Intent { addr: addr.clone(), action: Action::Delete, provider: w.pkey.addr(), planned: Value::Null })
                     .await?;

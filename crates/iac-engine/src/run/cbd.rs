@@ -8,13 +8,15 @@
 //! resource depending on it has been updated to the new object
 //! (a load balancer moved to its new certificate before the old one goes).
 //! What a failed or interrupted run leaves deposed stays in state, and the
-//! next plan destroys it.
+//! next plan refreshes it (as Terraform: one found gone is dropped from
+//! state, with nothing to destroy) and destroys the rest.
 
 use std::collections::HashSet;
 
 use iac_core::address::InstanceAddr;
 use iac_core::journal::JournalEntry;
 use iac_core::plan::{Action, ResourceChange};
+use iac_core::provider::ReadRequest;
 use iac_core::state::State;
 use iac_core::Value;
 use iac_lang::diagnostic::Diagnostic;
@@ -55,7 +57,7 @@ fn new_key(state: &State, addr: &InstanceAddr) -> String {
 }
 
 impl Run {
-    fn resource_node_of(&self, addr: &InstanceAddr) -> Option<usize> {
+    pub(super) fn resource_node_of(&self, addr: &InstanceAddr) -> Option<usize> {
         let c = addr.resource.config();
         self.graph.index.get(&NodeId { module: c.module, kind: NodeKind::Resource(c.resource) }).copied()
     }
@@ -91,6 +93,49 @@ impl Run {
         }
         lock(&self.objects).state.remove_deposed(addr, key);
         Ok(())
+    }
+
+    /// Plan: reads every deposed object again, once the walk configured
+    /// the providers (one no longer configured is configured empty, as for
+    /// a destroy). One the provider no longer finds leaves state, so the
+    /// plan destroys only what still exists; the others take what was read.
+    pub(super) async fn refresh_deposed(self: &std::sync::Arc<Self>) {
+        let deposed: Vec<(InstanceAddr, String, iac_core::state::InstanceState)> =
+            lock(&self.objects).state.deposed.iter().map(|d| (d.addr.clone(), d.key.clone(), d.instance.clone())).collect();
+        let mut reads = tokio::task::JoinSet::new();
+        for (addr, key, inst) in deposed {
+            let me = self.clone();
+            reads.spawn(async move {
+                let read = async {
+                    let (provider, _) = crate::delete_walk::provider_for(&me, &crate::providers::ProviderKey::of(&inst.provider)).await?;
+                    let _permit = me.ops.acquire().await.map_err(|_| "cancelled".to_string())?;
+                    let req =
+                        ReadRequest { type_: addr.resource.type_.clone(), addr: addr.clone(), current: inst.attributes.clone(), private: inst.private.clone() };
+                    provider.read_object(req).await.map_err(|e| e.to_string())
+                };
+                let span = tracing::info_span!("resource.refresh", address = %addr, deposed = %key, action = "read");
+                match tracing::Instrument::instrument(read, span).await {
+                    Ok(r) => {
+                        let mut objects = lock(&me.objects);
+                        match r.new_state {
+                            None => objects.state.remove_deposed(&addr, &key),
+                            Some(fresh) => {
+                                if let Some(d) = objects.state.deposed.iter_mut().find(|d| d.addr == addr && d.key == key) {
+                                    d.instance.attributes = fresh.unmark_deep().0;
+                                    d.instance.private = super::object::refreshed_private(&inst.private, r.private);
+                                }
+                            }
+                        }
+                    }
+                    Err(m) => me.diag(Diagnostic::error(format!("{addr} (deposed object {key}): refresh failed: {m}"), None)),
+                }
+            });
+        }
+        while let Some(j) = reads.join_next().await {
+            if let Err(e) = j {
+                std::panic::resume_unwind(e.into_panic());
+            }
+        }
     }
 
     /// The destroys of the objects this walk deposed whose successors are

@@ -57,6 +57,10 @@ pub struct Run {
     pub(super) cbd_nodes: HashSet<usize>,
     /// Import blocks with for_each, by their index in the root module, once expanded.
     pub(super) import_expansions: Mutex<HashMap<usize, Vec<(InstanceAddr, String)>>>,
+    /// Apply: the replacements that destroy first, each a node of the walk (`destroy_first`).
+    pub(super) destroy_first: Vec<ResourceChange>,
+    /// Apply: the prior objects those nodes destroyed, for their successors' applies.
+    pub(super) destroyed_first: Mutex<HashMap<InstanceAddr, InstanceState>>,
 }
 
 /// Where an import's id comes from.
@@ -143,6 +147,8 @@ impl Run {
             phase: s.phase,
             opts: s.opts,
             objects: Mutex::new(Objects { state: s.state, pending: s.pending }),
+            destroy_first: super::destroy_first::destroy_first_changes(&s.saved),
+            destroyed_first: Mutex::default(),
             deletes: s.saved.iter().filter(|c| matches!(c.action, Action::Delete | Action::Forget)).cloned().collect(),
             // Deposed objects share their instance's address: their destroys are in `deletes` only.
             saved: s.saved.into_iter().filter(|c| c.deposed.is_none()).map(|c| (c.addr.clone(), c)).collect(),
@@ -162,11 +168,22 @@ impl Run {
     /// Walks the configuration graph; outcomes per node.
     pub(super) async fn walk_graph(self: &Arc<Self>) -> Vec<NodeOutcome> {
         let me = self.clone();
-        walk(&self.graph.deps, self.cancel.clone(), move |idx| {
+        let nodes = self.graph.nodes.len();
+        let extended = self.walk_deps();
+        let mut outcomes = walk(extended.as_deref().unwrap_or(&self.graph.deps), self.cancel.clone(), move |idx| {
             let me = me.clone();
-            Box::pin(async move { me.node(idx).await })
+            // Past the graph's nodes: the destroys of destroy-first replacements.
+            Box::pin(async move {
+                if idx < nodes {
+                    me.node(idx).await
+                } else {
+                    me.destroy_first_node(idx - nodes).await
+                }
+            })
         })
-        .await
+        .await;
+        outcomes.truncate(nodes);
+        outcomes
     }
 
     async fn node(self: Arc<Self>, idx: usize) -> NodeResult {

@@ -31,6 +31,7 @@ mod config_nodes;
 mod context;
 mod data_source;
 mod dependencies;
+mod destroy_first;
 mod ephemeral;
 mod event;
 mod expand;

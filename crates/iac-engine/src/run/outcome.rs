@@ -1,5 +1,5 @@
-//! What a walk hands back. [`Run::walk`] runs the configuration walk (and,
-//! applying, the delete walk after it, with the deposed objects whose
+//! What a walk hands back. [`Run::walk`] runs the configuration walk (then,
+//! planning, the refresh of deposed objects; applying, the delete walk after it, with the deposed objects whose
 //! successors are in place) and returns a [`RunOutcome`] that
 //! owns everything the walk produced: diagnostics, planned changes (their
 //! values moved out of the value store), drift, the instances it saw, the
@@ -69,6 +69,9 @@ impl Run {
         let deletes = std::mem::take(&mut self.deletes);
         let run = Arc::new(self);
         let outcomes = run.walk_graph().await;
+        if run.phase == Phase::Plan && run.opts.refresh && !run.opts.validate_only && !run.cancel.load(Ordering::SeqCst) {
+            run.refresh_deposed().await;
+        }
         let failed_checks = super::checks::downgrade_inside(&mut lock(&run.found).diags, &run.check_blocks());
         // As Terraform: checks run after plan and apply, never in validate.
         let checks = if run.cancel.load(Ordering::SeqCst) || run.opts.validate_only { Vec::new() } else { run.evaluate_checks(&failed_checks) };

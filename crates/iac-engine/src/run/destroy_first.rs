@@ -1,0 +1,97 @@
+//! Destroy-first replacements, in Terraform's order. Replacing without
+//! create_before_destroy destroys the prior object before its successor is
+//! created; Terraform orders those destroys among themselves in reverse
+//! dependency order (with B depending on A and both replaced: destroy B,
+//! destroy A, create A, create B). So at apply the walk gets one extra
+//! node per such replacement: it waits for the provider configuration and
+//! for the destroys of the replaced objects that depend on it (their
+//! dependencies as state records them, as the delete walk orders them), and
+//! the resource node waits for the destroys of its instances' objects.
+//! Each destroy is journaled as any delete (an intent, then the removal),
+//! so a crash between destroy and create leaves no object, and the next
+//! plan creates it. The destroyed object is kept in memory for the
+//! successor's apply (its ignored attributes and private data, as when the
+//! destroy was made inline). A graph these nodes would make cyclic (a
+//! provider configured from a replaced resource) keeps the inline destroy.
+
+use std::sync::Arc;
+
+use iac_core::address::InstanceAddr;
+use iac_core::plan::{Action, ResourceChange};
+use iac_core::state::InstanceState;
+
+use super::context::{lock, NodeResult, Run};
+use super::options::Phase;
+use crate::graph::{NodeId, NodeKind};
+use crate::providers::ProviderKey;
+
+/// The saved plan's destroy-first replacements, each a node after the
+/// configuration graph's own.
+pub(super) fn destroy_first_changes(saved: &[ResourceChange]) -> Vec<ResourceChange> {
+    saved.iter().filter(|c| c.action == Action::Replace && !c.create_before_destroy && c.deposed.is_none()).cloned().collect()
+}
+
+impl Run {
+    /// The dependency lists of this run's walk: the configuration graph's,
+    /// and at apply one node per destroy-first replacement (index
+    /// `graph.nodes.len() + i` for `self.destroy_first[i]`). None: the
+    /// graph's own lists serve.
+    pub(super) fn walk_deps(&self) -> Option<Vec<Vec<usize>>> {
+        if self.phase != Phase::Apply || self.destroy_first.is_empty() {
+            return None;
+        }
+        let n = self.graph.nodes.len();
+        let mut deps = self.graph.deps.clone();
+        let among = crate::delete_walk::delete_order(self, &self.destroy_first);
+        for (i, c) in self.destroy_first.iter().enumerate() {
+            let key = ProviderKey::of(&c.provider);
+            let mut mine: Vec<usize> = among[i].iter().map(|&j| n + j).collect();
+            if let Some(&p) = self.graph.index.get(&NodeId { module: key.module.clone(), kind: NodeKind::Provider(key.local()) }) {
+                mine.push(p);
+            }
+            deps.push(mine);
+            if let Some(r) = self.resource_node_of(&c.addr) {
+                deps[r].push(n + i);
+            }
+        }
+        if cyclic(&deps) {
+            tracing::debug!("destroy-first replacements would make the walk cyclic: destroyed inline");
+            return None;
+        }
+        Some(deps)
+    }
+
+    /// The node destroying the prior object of `self.destroy_first[i]`.
+    pub(super) async fn destroy_first_node(self: Arc<Self>, i: usize) -> NodeResult {
+        let change = &self.destroy_first[i];
+        let prior = self.object(&change.addr);
+        match crate::delete_walk::delete_one(&self, change).await {
+            Ok(()) => {
+                if let Some(p) = prior {
+                    lock(&self.destroyed_first).insert(change.addr.clone(), p);
+                }
+                Ok(())
+            }
+            Err(d) => {
+                self.diag(d);
+                Err(())
+            }
+        }
+    }
+
+    /// The object a destroy-first replacement of `addr` already destroyed.
+    pub(super) fn destroyed_first(&self, addr: &InstanceAddr) -> Option<InstanceState> {
+        lock(&self.destroyed_first).get(addr).cloned()
+    }
+}
+
+fn cyclic(deps: &[Vec<usize>]) -> bool {
+    let mut g = petgraph::graph::DiGraph::<(), ()>::with_capacity(deps.len(), 0);
+    let idx: Vec<_> = (0..deps.len()).map(|_| g.add_node(())).collect();
+    for (from, ds) in deps.iter().enumerate() {
+        for &to in ds {
+            g.add_edge(idx[from], idx[to], ());
+        }
+    }
+    petgraph::algo::is_cyclic_directed(&g)
+}
