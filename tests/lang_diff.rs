@@ -679,13 +679,26 @@ fn checks_match_terraform() {
 /// What one tool did with a stack of custom conditions
 /// (`fixtures/conditions/<case>/`): the exit codes of `plan` and of
 /// `apply -auto-approve`, their diagnostics (severity, summary, detail,
-/// where, and the expression values under them) and the instances in state
-/// after the apply (address and whether tainted).
+/// where, and the expression values under them), the instances in state
+/// after the apply (address and whether tainted), the saved plan (`plan
+/// -out`: its `checks`, `errored`, `applyable` and `complete` in `show
+/// -json`; null when none was saved) and what applying it said when it
+/// errored, and the state's `check_results` after the apply.
 #[derive(Debug, PartialEq)]
 struct ConditionReport {
     plan: (i32, Vec<String>),
     apply: (i32, Vec<String>),
     state: Vec<String>,
+    saved_plan: Json,
+    errored_apply: Option<(i32, Vec<String>)>,
+    state_checks: Json,
+}
+
+/// The parts of a saved plan's `show -json` that say how its conditions
+/// came out.
+fn saved_plan_checks(show_json: &str) -> Json {
+    let j: Json = serde_json::from_str(show_json).unwrap_or_else(|e| panic!("show -json is not JSON ({e}): {show_json}"));
+    serde_json::json!({"checks": j.get("checks"), "errored": j["errored"], "applyable": j["applyable"], "complete": j["complete"]})
 }
 
 /// The diagnostics of a `-json` run, one line each, sorted.
@@ -749,20 +762,44 @@ fn terraform_conditions(case: &Path) -> ConditionReport {
     };
     tf(&["init", "-backend=false", "-input=false", "-no-color"]);
     let (plan_code, plan) = tf(&["plan", "-input=false", "-json"]);
+    tf(&["plan", "-input=false", "-no-color", "-out=p.bin"]);
+    let saved_plan = if dir.join("p.bin").exists() { saved_plan_checks(&tf(&["show", "-json", "p.bin"]).1) } else { Json::Null };
+    // An errored plan is refused, in Terraform's words (iac names itself).
+    let errored_apply = (saved_plan["errored"] == true).then(|| {
+        let (code, out) = tf(&["apply", "-input=false", "-json", "p.bin"]);
+        (code, json_diagnostics(&out.replace("Terraform encountered", "iac encountered")))
+    });
     let (apply_code, apply) = tf(&["apply", "-input=false", "-json", "-auto-approve"]);
     let state = std::fs::read_to_string(dir.join("terraform.tfstate")).unwrap_or_default();
-    ConditionReport { plan: (plan_code, json_diagnostics(&plan)), apply: (apply_code, json_diagnostics(&apply)), state: state_instances(&state) }
+    ConditionReport {
+        plan: (plan_code, json_diagnostics(&plan)),
+        apply: (apply_code, json_diagnostics(&apply)),
+        state: state_instances(&state),
+        saved_plan,
+        errored_apply,
+        state_checks: state_check_results(&state),
+    }
 }
 
 fn iac_conditions(name: &str) -> ConditionReport {
     let stack = Stack::fixture(&format!("conditions/{name}"), name);
     let plan = stack.run(&["plan", "-json"]);
+    stack.run(&["plan", "-out=p.bin"]);
+    let saved_plan = if stack.dir.join("p.bin").exists() { saved_plan_checks(&stack.run(&["show", "-json", "p.bin"]).stdout) } else { Json::Null };
+    let errored_apply = (saved_plan["errored"] == true).then(|| {
+        let out = stack.run(&["apply", "-json", "p.bin"]);
+        (out.code, json_diagnostics(&out.stdout))
+    });
     let apply = stack.run(&["apply", "-json", "-auto-approve"]);
     let state = stack.run(&["state", "pull"]);
+    let state = if state.code == 0 { state.stdout } else { String::new() };
     ConditionReport {
         plan: (plan.code, json_diagnostics(&plan.stdout)),
         apply: (apply.code, json_diagnostics(&apply.stdout)),
-        state: state_instances(if state.code == 0 { &state.stdout } else { "" }),
+        state: state_instances(&state),
+        saved_plan,
+        errored_apply,
+        state_checks: state_check_results(&state),
     }
 }
 
@@ -773,8 +810,12 @@ fn iac_conditions(name: &str) -> ConditionReport {
 /// known only after apply (a precondition on another resource's output
 /// stops the apply before its resource is created, a postcondition on
 /// `self.output` fails after the object is created and kept in state); an
-/// output's precondition. Same exit codes, diagnostics (summary, detail,
-/// place, expression values) and instances in state.
+/// output's precondition; conditions in module instances and on a data
+/// source. Same exit codes, diagnostics (summary, detail, place, expression
+/// values) and instances in state; the same results of the conditions in
+/// the saved plan's `checks` (kinds, addresses, statuses, failure messages)
+/// and in state's `check_results`; a plan whose conditions failed saved,
+/// errored, and refused by apply as Terraform refuses it.
 #[test]
 fn conditions_match_terraform() {
     let cases = cases("conditions");

@@ -307,9 +307,9 @@ impl Reporter {
     /// Reports an engine error; returns the exit code (always 1).
     pub fn engine_error(&self, e: &EngineError, sources: &SourceMap) -> u8 {
         match e {
-            EngineError::Config(diags) | EngineError::Failed(diags) if self.json => self.diagnostics(diags, sources),
+            EngineError::Config(diags) | EngineError::Failed(diags) | EngineError::Errored { diags, .. } if self.json => self.diagnostics(diags, sources),
             EngineError::Variables { diags, sources } if self.json => self.diagnostics(diags, sources),
-            EngineError::Config(diags) | EngineError::Failed(diags) => {
+            EngineError::Config(diags) | EngineError::Failed(diags) | EngineError::Errored { diags, .. } => {
                 self.diagnostics(diags, sources);
                 let n = diags.iter().filter(|d| d.is_error()).count();
                 if matches!(e, EngineError::Failed(_)) {

@@ -302,9 +302,10 @@ impl CheckStatus {
     }
 }
 
-/// One `check` block, with a result per instance of its module. Addresses
-/// are kept as shown (`module.a`, `module.a[0]`, empty for the root), for
-/// reports only.
+/// One checkable object of the configuration (a `check` block, a resource
+/// or data source with preconditions or postconditions, an output with
+/// preconditions), with a result per instance. Addresses are kept as shown
+/// (`module.a`, `module.a[0]`, empty for the root), for reports only.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CheckResult {
     /// The module that declares it (`module.a`).
@@ -316,22 +317,110 @@ pub struct CheckResult {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    /// What it is (Terraform's checkable kinds); a `check` block when absent.
+    #[serde(default, skip_serializing_if = "CheckObject::is_check")]
+    pub object: CheckObject,
+    /// Its name in the module (a resource's without type and mode).
 pub struct CheckInstance {
     /// The module instance (`module.a[0]`).
+    /// Empty both when there are none and when the walk never got to expand
+    /// the object (an errored plan): `status` says which (pass or unknown).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub module: String,
     pub status: CheckStatus,
-    /// The error messages of the failed assertions.
+/// The kind of a checkable object.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum CheckObject {
+    /// A `check` block.
+    #[default]
+    Check,
+    /// A resource or data source with custom conditions.
+    Resource {
+        mode: crate::address::Mode,
+        #[serde(rename = "type")]
+        type_: String,
+    },
+    /// An output with preconditions.
+    OutputValue,
+}
+
+impl CheckObject {
+    pub fn is_check(&self) -> bool {
+        *self == CheckObject::Check
+    }
+}
+
+impl CheckResult {
+    /// Terraform's address of the object in its module (no module): `check.c`,
+    /// `aws_vpc.main`, `data.x.y`, `output.o`.
+    pub fn local_address(&self) -> String {
+        match &self.object {
+            CheckObject::Check => format!("check.{}", self.name),
+            CheckObject::Resource { mode, type_ } => format!("{}{type_}.{}", mode.prefix(), self.name),
+            CheckObject::OutputValue => format!("output.{}", self.name),
+        }
+    }
+
+    /// The configuration address (`module.a.check.c`).
+    pub fn config_address(&self) -> String {
+        with_module(&self.module, self.local_address())
+    }
+
+    /// The address of one of its instances (`module.a[0].aws_vpc.main["k"]`).
+    pub fn instance_address(&self, i: &CheckInstance) -> String {
+        with_module(&i.module, format!("{}{}", self.local_address(), i.key))
+    }
+}
+
+fn with_module(module: &str, local: String) -> String {
+    if module.is_empty() {
+        local
+    } else {
+        format!("{module}.{local}")
+    }
+}
+
+    /// The error messages of the failed assertions or conditions.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<String>,
 }
 
+    /// A resource instance's key.
+    #[serde(default, skip_serializing_if = "is_no_key", with = "instance_key_json")]
+    pub key: crate::address::InstanceKey,
 pub const PLAN_FORMAT_VERSION: &str = "1.0";
 
 /// Why an action was planned: Terraform's `action_reason` values, stored as
 /// is in [`ResourceChange::reason`] (plans saved by older iac hold prose,
 /// shown as it is).
 pub mod reason {
+fn is_no_key(k: &crate::address::InstanceKey) -> bool {
+    *k == crate::address::InstanceKey::None
+}
+
+/// An instance key as JSON: a number or a string.
+mod instance_key_json {
+    use crate::address::InstanceKey;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(k: &InstanceKey, s: S) -> Result<S::Ok, S::Error> {
+        match k {
+            InstanceKey::None => s.serialize_none(),
+            InstanceKey::Int(i) => s.serialize_i64(*i),
+            InstanceKey::Str(v) => s.serialize_str(v),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<InstanceKey, D::Error> {
+        Ok(match serde_json::Value::deserialize(d)? {
+            serde_json::Value::Number(n) => n.as_i64().map(InstanceKey::Int).unwrap_or_default(),
+            serde_json::Value::String(v) => InstanceKey::Str(v),
+            _ => InstanceKey::None,
+        })
+    }
+}
+
     pub const REPLACE_CANNOT_UPDATE: &str = "replace_because_cannot_update";
     pub const REPLACE_TAINTED: &str = "replace_because_tainted";
     pub const REPLACE_BY_REQUEST: &str = "replace_by_request";

@@ -29,6 +29,11 @@ pub enum EngineError {
     Failed(Vec<Diagnostic>),
     #[error("interrupted; state saved with everything finished before the interrupt")]
     Interrupted,
+    /// A plan whose custom conditions failed: its errors, and the plan as
+    /// far as it got, marked errored (Terraform saves it with `-out`, and
+    /// refuses to apply it).
+    #[error("the stack has {} error(s)", .diags.iter().filter(|d| d.is_error()).count())]
+    Errored { diags: Vec<Diagnostic>, plan: Box<iac_core::plan::Plan> },
 }
 
 impl EngineError {
@@ -37,7 +42,7 @@ impl EngineError {
     /// for an error that is one message.
     pub fn diagnostics<'a>(&'a self, sources: &'a iac_lang::source::SourceMap) -> Option<(&'a [Diagnostic], &'a iac_lang::source::SourceMap)> {
         match self {
-            EngineError::Config(d) | EngineError::Failed(d) => Some((d, sources)),
+            EngineError::Config(d) | EngineError::Failed(d) | EngineError::Errored { diags: d, .. } => Some((d, sources)),
             EngineError::Variables { diags, sources } => Some((diags, sources)),
             _ => None,
         }

@@ -458,7 +458,10 @@ pub fn plan_json(plan: &Plan, o: Options) -> Json {
         j.insert("relevant_attributes".into(), Json::Array(plan.relevant_attributes.iter().cloned().map(Json::from).collect()));
     }
     if !plan.checks.is_empty() {
-        j.insert("checks".into(), Json::Array(plan.checks.iter().map(check_json).collect()));
+        // Terraform sorts them by address.
+        let mut checks: Vec<&iac_core::plan::CheckResult> = plan.checks.iter().collect();
+        checks.sort_by_cached_key(|c| c.config_address());
+        j.insert("checks".into(), Json::Array(checks.into_iter().map(check_json).collect()));
     }
     j.insert("timestamp".into(), json!(plan.timestamp));
     j.insert("applyable".into(), json!(plan.has_changes() && !plan.errored));
@@ -467,38 +470,66 @@ pub fn plan_json(plan: &Plan, o: Options) -> Json {
     Json::Object(j)
 }
 
-/// One `check` block's result as Terraform's plan JSON has it.
+/// One checkable object's result as Terraform's plan JSON has it (its
+/// instances sorted by address, their problems by message).
 fn check_json(c: &iac_core::plan::CheckResult) -> Json {
-    let display = |module: &str| if module.is_empty() { format!("check.{}", c.name) } else { format!("{module}.check.{}", c.name) };
+    use iac_core::plan::CheckObject;
     let mut address = Map::new();
-    address.insert("kind".into(), json!("check"));
+    match &c.object {
+        CheckObject::Check => {
+            address.insert("kind".into(), json!("check"));
+        }
+        CheckObject::Resource { mode, type_ } => {
+            address.insert("kind".into(), json!("resource"));
+            address.insert("mode".into(), json!(mode));
+            address.insert("type".into(), json!(type_));
+        }
+        CheckObject::OutputValue => {
+            address.insert("kind".into(), json!("output_value"));
+        }
+    }
     if !c.module.is_empty() {
         address.insert("module".into(), json!(c.module));
     }
     address.insert("name".into(), json!(c.name));
-    address.insert("to_display".into(), json!(display(&c.module)));
-    let instances: Vec<Json> = c
+    address.insert("to_display".into(), json!(c.config_address()));
+    let mut instances: Vec<(String, Json)> = c
         .instances
         .iter()
         .map(|i| {
+            let display = c.instance_address(i);
             let mut a = Map::new();
             if !i.module.is_empty() {
                 a.insert("module".into(), json!(i.module));
             }
-            a.insert("to_display".into(), json!(display(&i.module)));
+            match &i.key {
+                iac_core::address::InstanceKey::None => {}
+                iac_core::address::InstanceKey::Int(n) => {
+                    a.insert("instance_key".into(), json!(n));
+                }
+                iac_core::address::InstanceKey::Str(k) => {
+                    a.insert("instance_key".into(), json!(k));
+                }
+            }
+            a.insert("to_display".into(), json!(display));
             let mut inst = Map::new();
             inst.insert("address".into(), Json::Object(a));
             inst.insert("status".into(), json!(i.status));
             if !i.problems.is_empty() {
-                inst.insert("problems".into(), Json::Array(i.problems.iter().map(|m| json!({"message": m})).collect()));
+                let mut problems = i.problems.clone();
+                problems.sort();
+                inst.insert("problems".into(), Json::Array(problems.iter().map(|m| json!({"message": m})).collect()));
             }
-            Json::Object(inst)
+            (display, Json::Object(inst))
         })
         .collect();
+    instances.sort_by(|a, b| a.0.cmp(&b.0));
     let mut check = Map::new();
     check.insert("address".into(), Json::Object(address));
     check.insert("status".into(), json!(c.status));
-    check.insert("instances".into(), Json::Array(instances));
+    if !instances.is_empty() {
+        check.insert("instances".into(), Json::Array(instances.into_iter().map(|(_, j)| j).collect()));
+    }
     Json::Object(check)
 }
 

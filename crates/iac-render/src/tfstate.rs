@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use iac_core::address::{InstanceAddr, InstanceKey, Mode, ModulePath, ProviderAddr, ResourceAddr};
 use iac_core::json::{Json, Map};
 use iac_core::path::{AttrPath, PathStep};
-use iac_core::plan::CheckResult;
+use iac_core::plan::{CheckObject, CheckResult};
 use iac_core::schema::AttrType;
 use iac_core::state::{InstanceState, InstanceStatus, OutputState, State, STATE_FORMAT_VERSION};
 
@@ -198,14 +198,15 @@ pub fn to_v4(state: &State, sources: &BTreeMap<String, String>, registry: &Regis
     Json::Object(j)
 }
 
-/// Terraform's `check_results`: per check block its kind, configuration
-/// address and status, and each instance's, with the failed assertions'
-/// messages; null when there are none, as Terraform writes it.
+/// Terraform's `check_results`: per checkable object (check block, resource
+/// or output with conditions) its kind, configuration address and status,
+/// and each instance's, with the failure messages; null when there are
+/// none, as Terraform writes it (and an object's `objects` null when it has
+/// no instances).
 fn check_results_json(results: &[CheckResult]) -> Json {
     if results.is_empty() {
         return Json::Null;
     }
-    let address = |module: &str, name: &str| if module.is_empty() { format!("check.{name}") } else { format!("{module}.check.{name}") };
     Json::Array(
         results
             .iter()
@@ -215,7 +216,7 @@ fn check_results_json(results: &[CheckResult]) -> Json {
                     .iter()
                     .map(|i| {
                         let mut o = Map::new();
-                        o.insert("object_addr".into(), json!(address(&i.module, &r.name)));
+                        o.insert("object_addr".into(), json!(r.instance_address(i)));
                         o.insert("status".into(), json!(i.status));
                         if !i.problems.is_empty() {
                             o.insert("failure_messages".into(), json!(i.problems));
@@ -223,11 +224,16 @@ fn check_results_json(results: &[CheckResult]) -> Json {
                         Json::Object(o)
                     })
                     .collect();
+                let kind = match r.object {
+                    CheckObject::Check => "check",
+                    CheckObject::Resource { .. } => "resource",
+                    CheckObject::OutputValue => "output",
+                };
                 let mut c = Map::new();
-                c.insert("object_kind".into(), json!("check"));
-                c.insert("config_addr".into(), json!(address(&r.module, &r.name)));
+                c.insert("object_kind".into(), json!(kind));
+                c.insert("config_addr".into(), json!(r.config_address()));
                 c.insert("status".into(), json!(r.status));
-                c.insert("objects".into(), Json::Array(objects));
+                c.insert("objects".into(), if objects.is_empty() { Json::Null } else { Json::Array(objects) });
                 Json::Object(c)
             })
             .collect(),

@@ -115,6 +115,12 @@ async fn plan_stack(ctx: &Ctx, p: &PlanArgs, dir: PathBuf, out: Option<&PathBuf>
             StackPlan { name, dir, sources, result: Ok((Some(loaded), o)), gitops: None }
         }
         Err(e) => {
+            // As Terraform: a plan whose conditions failed is saved, errored (apply refuses it).
+            if let (Some(path), iac_engine::EngineError::Errored { plan, .. }) = (out, &e) {
+                if let Err(e) = write_plan(path, plan) {
+                    ctx.reporter.error(&e);
+                }
+            }
             ctx.fail(&e, Some(&loaded));
             StackPlan { name, dir, sources, result: Err(e), gitops: None }
         }
@@ -507,8 +513,8 @@ pub async fn apply(ctx: &Ctx, p: PlanArgs, auto_approve: bool, plan_file: Option
                 }
             };
             destroy = plan.mode == PlanMode::Destroy;
-            if json {
-                // Applying a saved plan begins with its changes, as in Terraform.
+            if json && !plan.errored {
+                // Applying a saved plan begins with its changes, as in Terraform (which refuses an errored one first).
                 emit(ui::planned_changes(&plan, &ui_now()));
             }
             *planned.lock().unwrap_or_else(|p| p.into_inner()) = Planned::of(&plan);

@@ -95,7 +95,10 @@ pub(super) async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, va
     if env.cancel.load(Ordering::SeqCst) {
         return Err(EngineError::Interrupted);
     }
-    if outcome.diags.iter().any(Diagnostic::is_error) {
+    // Failed conditions of resources leave a plan, errored, as in Terraform
+    // (which saves it and refuses to apply it); any other error none.
+    let errored = outcome.diags.iter().any(Diagnostic::is_error);
+    if errored && !outcome.diags.iter().filter(|d| d.is_error()).all(crate::run::is_resource_condition_failure) {
         return Err(EngineError::Config(outcome.diags));
     }
     // The walk's warnings (an interrupted create nobody could adopt) are the plan's too.
@@ -113,7 +116,8 @@ pub(super) async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, va
         module_instances: &outcome.module_instances,
         moved_from: &moved_from,
     };
-    let deletes = plan_deletes(&refreshed, &scope).map_err(EngineError::Config)?;
+    // An errored plan did not walk everything: what it did not see is no orphan.
+    let deletes = if errored { Vec::new() } else { plan_deletes(&refreshed, &scope).map_err(EngineError::Config)? };
     let forgets: Vec<String> = deletes.iter().filter(|d| d.action == Action::Forget).map(|d| format!(" - {}", d.addr)).collect();
     let mut run_warnings = run_warnings;
     if !forgets.is_empty() {
@@ -144,7 +148,7 @@ pub(super) async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, va
         drift: outcome.drift,
         prior_state: refreshed,
         targets: targets.iter().map(|t| t.to_string()).collect(),
-        errored: false,
+        errored,
         timestamp: plan_time,
         provider_sources: iac_lang::tfconfig::provider_sources(&loaded.stack.root),
         configuration: Some(iac_lang::tfconfig::configuration(&loaded.stack.root, &|provider: &str, type_: &str| {
@@ -153,5 +157,9 @@ pub(super) async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, va
         relevant_attributes: iac_lang::tfconfig::relevant_attributes(&loaded.stack.root, &outcome.module_instances),
         checks: outcome.checks,
     };
-    Ok((PlanOutcome { plan, warnings: loaded.warnings.iter().cloned().chain(run_warnings).collect() }, outcome.configured))
+    let warnings = loaded.warnings.iter().cloned().chain(run_warnings).collect();
+    if errored {
+        return Err(EngineError::Errored { diags: warnings, plan: Box::new(plan) });
+    }
+    Ok((PlanOutcome { plan, warnings }, outcome.configured))
 }

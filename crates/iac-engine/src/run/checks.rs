@@ -37,7 +37,7 @@ impl Run {
                     .into_iter()
                     .map(|inst| {
                         if skip {
-                            CheckInstance { module: inst.path.to_string(), status: CheckStatus::Error, problems: Vec::new() }
+                            CheckInstance { module: inst.path.to_string(), key: Default::default(), status: CheckStatus::Error, problems: Vec::new() }
                         } else {
                             self.check_instance(module, check, &inst.path)
                         }
@@ -45,6 +45,7 @@ impl Run {
                     .collect();
                 results.push(CheckResult {
                     module: module.call_path.to_string(),
+                    object: Default::default(),
                     name: check.name.clone(),
                     status: CheckStatus::aggregate(instances.iter().map(|i| i.status)),
                     instances,
@@ -114,7 +115,7 @@ impl Run {
         }
         drop(store);
         diags.into_iter().for_each(|d| self.diag(d));
-        CheckInstance { module: path.to_string(), status: CheckStatus::aggregate(statuses), problems }
+        CheckInstance { module: path.to_string(), key: Default::default(), status: CheckStatus::aggregate(statuses), problems }
     }
 
     /// The spans of every check block: a problem reported inside one (a

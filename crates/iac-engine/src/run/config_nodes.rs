@@ -103,18 +103,21 @@ impl Run {
         let mut ok = true;
         for (path, v) in self.eval_per_instance(module, &out.value) {
             if !out.preconditions.is_empty() && self.checks_conditions() {
-                let failed = {
+                let found = {
                     let store = self.values.read();
                     let scope =
                         InstanceScope { store: &store, module: &path, repetition: &Repetition::None, module_dir: &m.dir, root_dir: &self.values.root_dir };
                     failed_conditions(&scope, &m.dir, &out.preconditions, None, ConditionKind::OutputPrecondition)
                 };
-                if !failed.is_empty() {
-                    failed.into_iter().for_each(|d| self.diag(d));
+                self.report_conditions(&checkable, &path, iac_core::address::InstanceKey::None, &found);
+                if !found.diags.is_empty() {
+                    found.diags.into_iter().for_each(|d| self.diag(d));
                     ok = false;
                     continue;
                 }
             }
+        let checkable = (m.call_path.to_string(), format!("output.{name}"));
+        super::context::lock(&self.conditions).expanded(&checkable, true);
             let Some(v) = v else {
                 ok = false;
                 continue;

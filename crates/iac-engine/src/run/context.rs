@@ -57,6 +57,8 @@ pub struct Run {
     pub(super) cbd_nodes: HashSet<usize>,
     /// Import blocks with for_each, by their index in the root module, once expanded.
     pub(super) import_expansions: Mutex<HashMap<usize, Vec<(InstanceAddr, String)>>>,
+    /// The results of custom conditions (preconditions, postconditions).
+    pub(super) conditions: Mutex<super::conditions::ConditionResults>,
     /// Apply: the replacements that destroy first, each a node of the walk (`destroy_first`).
     pub(super) destroy_first: Vec<ResourceChange>,
     /// Apply: the prior objects those nodes destroyed, for their successors' applies.
@@ -129,6 +131,11 @@ impl Run {
         let targeted_nodes = (!s.opts.targets.is_empty()).then(|| targeted(&s.graph, &s.opts.targets));
         let cbd_nodes = super::cbd::create_before_destroy_nodes(&s.graph, &s.stack);
         let parallelism = s.opts.parallelism.max(1);
+        let conditions = if !s.opts.validate_only && s.opts.mode == iac_core::plan::PlanMode::Normal {
+            super::conditions::ConditionResults::of(&s.stack.root)
+        } else {
+            Default::default()
+        };
         let mut imports = HashMap::new();
         // Blocks with for_each are expanded when their resource is planned (`import_for_each`).
         for i in s.stack.root.imports.iter().filter(|i| i.for_each.is_none()) {
@@ -163,6 +170,7 @@ impl Run {
             cbd_nodes,
             import_expansions: Mutex::default(),
         }
+            conditions: Mutex::new(conditions),
     }
 
     /// Walks the configuration graph; outcomes per node.

@@ -50,6 +50,7 @@ mod targeting;
 
 pub use action::{choose_action, ActionChoice, ActionInputs};
 pub use checks::is_assertion_result;
+pub(crate) use conditions::is_resource_condition_failure;
 pub(crate) use context::lock;
 pub use context::{Run, RunSetup};
 pub use event::{Event, EventSink};

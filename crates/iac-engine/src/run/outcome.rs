@@ -57,7 +57,8 @@ pub struct RunOutcome {
     pub module_instances: Vec<ModulePath>,
     /// The providers the walk configured.
     pub configured: Vec<(ProviderKey, Arc<dyn Provider>)>,
-    /// The results of the `check` blocks, evaluated after the configuration walk.
+    /// The results of the `check` blocks, evaluated after the configuration
+    /// walk, and of the custom conditions, as the walk found them.
     pub checks: Vec<iac_core::plan::CheckResult>,
 }
 
@@ -74,7 +75,8 @@ impl Run {
         }
         let failed_checks = super::checks::downgrade_inside(&mut lock(&run.found).diags, &run.check_blocks());
         // As Terraform: checks run after plan and apply, never in validate.
-        let checks = if run.cancel.load(Ordering::SeqCst) || run.opts.validate_only { Vec::new() } else { run.evaluate_checks(&failed_checks) };
+        let mut checks = if run.cancel.load(Ordering::SeqCst) || run.opts.validate_only { Vec::new() } else { run.evaluate_checks(&failed_checks) };
+        checks.extend(std::mem::take(&mut *lock(&run.conditions)).results());
         let (forgets, deletes): (Vec<_>, Vec<_>) = deletes.into_iter().partition(|c| c.action == Action::Forget);
         let delete_failures = if run.phase == Phase::Apply && !run.cancel.load(Ordering::SeqCst) {
             let mut deletes = deletes;

@@ -15,8 +15,8 @@ use iac_lang::body::BodyEval;
 use iac_lang::config::Resource;
 use iac_lang::eval::Evaluator;
 
-use super::conditions::{failed_conditions, ConditionKind};
-use super::context::{NodeResult, Run};
+use super::conditions::{failed_conditions, CheckableKey, ConditionKind};
+use super::context::{lock, NodeResult, Run};
 use super::expand::expand;
 use super::object::not_finite;
 use super::options::Phase;
@@ -75,6 +75,9 @@ impl Run {
             let raddr = ResourceAddr { module: minst.path.clone(), mode: res.mode, type_: res.type_.clone(), name: res.name.clone() };
             // Instances whose preconditions failed: not planned or applied.
             let mut refused = Vec::new();
+        // This resource's results in the plan's checks and state's check_results.
+        let checkable: CheckableKey = (m.call_path.to_string(), format!("{}{}.{}", res.mode.prefix(), res.type_, res.name));
+        lock(&self.conditions).expanded(&checkable, true);
             // Expand and evaluate every instance's configuration (synchronously, under one read lock).
             let evaluated = {
                 let store = self.values.read();
@@ -82,12 +85,22 @@ impl Run {
                     InstanceScope { store: &store, module: &minst.path, repetition: &Repetition::None, module_dir: &m.dir, root_dir: &self.values.root_dir };
                 let ev = Evaluator::new(&scope, &m.dir, res.file);
                 match expand(&ev, res.count.as_ref(), res.for_each.as_ref(), self.opts.validate_only) {
-                    Err(d) => Err(vec![d]),
+                    Err(d) => {
+                        lock(&self.conditions).expanded(&checkable, false);
+                        Err(vec![d])
+                    }
                     Ok((shape, reps)) => {
                         let mut items = Vec::with_capacity(reps.len());
                         let mut ds = Vec::new();
                         for rep in reps {
                             let scope =
+                        {
+                            let mut results = lock(&self.conditions);
+                            if reps.contains(&Repetition::Unknown) {
+                                results.expanded(&checkable, false);
+                            }
+                            reps.iter().for_each(|rep| results.instance(&checkable, &minst.path, rep.key()));
+                        }
                                 InstanceScope { store: &store, module: &minst.path, repetition: &rep, module_dir: &m.dir, root_dir: &self.values.root_dir };
                             let ev = Evaluator::new(&scope, &m.dir, res.file);
                             let config = BodyEval { ev: &ev }.eval(&res.body, &schema.block, iac_lang::config::RESOURCE_META_ARGS, &res.span, &[], &mut ds);
@@ -108,9 +121,10 @@ impl Run {
                                 continue;
                             }
                             if conditions && !res.lifecycle.preconditions.is_empty() && self.checks_instance(&raddr.instance(rep.key())) {
-                                let failed = failed_conditions(&scope, &m.dir, &res.lifecycle.preconditions, None, ConditionKind::ResourcePrecondition);
-                                if !failed.is_empty() {
-                                    refused.push((raddr.instance(rep.key()), failed));
+                                let found = failed_conditions(&scope, &m.dir, &res.lifecycle.preconditions, None, ConditionKind::ResourcePrecondition);
+                                self.report_conditions(&checkable, &minst.path, rep.key(), &found);
+                                if !found.diags.is_empty() {
+                                    refused.push((raddr.instance(rep.key()), found.diags));
                                     continue;
                                 }
                             }
@@ -196,7 +210,9 @@ impl Run {
                         .flat_map(|(_, rep, v)| {
                             let scope =
                                 InstanceScope { store: &store, module: &minst.path, repetition: rep, module_dir: &m.dir, root_dir: &self.values.root_dir };
-                            failed_conditions(&scope, &m.dir, &res.lifecycle.postconditions, Some(v), ConditionKind::ResourcePostcondition)
+                            let found = failed_conditions(&scope, &m.dir, &res.lifecycle.postconditions, Some(v), ConditionKind::ResourcePostcondition);
+                            self.report_conditions(&checkable, &minst.path, rep.key(), &found);
+                            found.diags
                         })
                         .collect()
                 };
