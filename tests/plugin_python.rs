@@ -3,8 +3,9 @@
 //! Python package `tfprovider` 0.1.1.post1 from PyPI, installed by
 //! `scripts/install-tools` into `.tools/tfprovider-venv`), laid out in a
 //! filesystem mirror built per test. iac and Terraform 1.11.4 run it side by
-//! side (init, create, no-op, update in place, replace, import, destroy);
-//! then bad plugins (not a plugin, an unsupported handshake, a crash
+//! side (init, create, no-op, update in place, replace, import, destroy, and
+//! a `moved` block across resource types through MoveResourceState); then
+//! bad plugins (not a plugin, an unsupported handshake, a crash
 //! mid-apply, a missing plugin) and a kill -9 of `iac apply` while the
 //! plugin is creating.
 
@@ -662,4 +663,191 @@ fn kill_9_during_a_plugin_create_is_reported_with_how_to_adopt() {
     let e = entries(&store);
     assert_eq!(e.keys().collect::<Vec<_>>(), ["alpha", "beta", "gamma", "seed"]);
     assert!(e.values().all(|v| v.len() == 1), "no duplicates: {e:?}");
+}
+
+/// The stack of the cross-type move test, at one of three stages: `before`
+/// (three `kv_entry` objects), `moved` (a and b are `kv_record`s through
+/// `moved` blocks, b's text edited at the same time), `refused` (moved, and
+/// the pinned entry p moved too, which the provider refuses).
+fn move_config(store: &Path, stage: &str) -> String {
+    let mut text = format!(
+        r#"
+terraform {{
+  required_providers {{
+    kv = {{
+      source  = "iac-test/kv"
+      version = "0.1.0"
+    }}
+  }}
+}}
+
+provider "kv" {{
+  dir = "{store}"
+}}
+"#,
+        store = store.display()
+    );
+    let block = |type_: &str, name: &str, attrs: [(&str, &str); 2]| {
+        format!("\nresource \"{type_}\" \"{name}\" {{\n  {} = \"{}\"\n  {} = \"{}\"\n}}\n", attrs[0].0, attrs[0].1, attrs[1].0, attrs[1].1)
+    };
+    let moved = |name: &str| format!("\nmoved {{\n  from = kv_entry.{name}\n  to   = kv_record.{name}\n}}\n");
+    if stage == "before" {
+        text += &block("kv_entry", "a", [("key", "alpha"), ("value", "one")]);
+        text += &block("kv_entry", "b", [("key", "beta"), ("value", "two")]);
+    } else {
+        text += &block("kv_record", "a", [("name", "alpha"), ("text", "one")]);
+        text += &block("kv_record", "b", [("name", "beta"), ("text", "two, edited")]);
+        text += &moved("a");
+        text += &moved("b");
+    }
+    if stage == "refused" {
+        text += &block("kv_record", "p", [("name", "pinned-p"), ("text", "three")]);
+        text += &moved("p");
+    } else {
+        text += &block("kv_entry", "p", [("key", "pinned-p"), ("value", "three")]);
+    }
+    text
+}
+
+/// A plan's managed changes: address -> (previous address, actions, the
+/// object before).
+fn moves(plan: &Value) -> BTreeMap<String, (Value, Vec<String>, Value)> {
+    plan["resource_changes"]
+        .as_array()
+        .expect("resource_changes")
+        .iter()
+        .filter(|c| c["mode"] == "managed")
+        .map(|c| {
+            let actions = c["change"]["actions"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect();
+            (c["address"].as_str().unwrap().to_string(), (c["previous_address"].clone(), actions, c["change"]["before"].clone()))
+        })
+        .collect()
+}
+
+/// A `moved` block across resource types, `kv_entry` to `kv_record`,
+/// through the plugin's MoveResourceState (protocol 6): the target type's
+/// provider is given the source's provider address, type, schema version,
+/// raw state JSON and private data, and what it returns is the object
+/// planned from: its attribute names, not the source's, and its private
+/// data. iac and Terraform 1.11.4 plan the same moves (a no-op and an
+/// update, each with its previous address, nothing created or destroyed),
+/// apply them to the same state (same objects, new type, same private
+/// data) and a no-op plan after. A move the provider refuses fails both
+/// plans with the provider's diagnostic and leaves state as it was.
+#[test]
+fn a_moved_block_across_resource_types_goes_through_the_plugins_move_resource_state() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mirror = mirror(tmp.path(), None);
+    let (ours, theirs) = (tmp.path().join("store-iac"), tmp.path().join("store-tf"));
+    let mut stack = Stack::files("kv-move", &[("main.tf", &move_config(&ours, "before"))]);
+    stack.env.insert("KV_PROVIDER_PYTHON".into(), python().display().to_string());
+    stack.env.insert("IAC_PLUGIN_SCHEMA_CACHE".into(), tmp.path().join("schemas").display().to_string());
+    let tf = Terraform { dir: tempfile::tempdir().unwrap() };
+    tf.write(&move_config(&theirs, "before"));
+    let plugin_dir = format!("-plugin-dir={}", mirror.display());
+    stack.run(&["init", &plugin_dir]).ok();
+    tf.ok(&["init", "-input=false", "-no-color", &plugin_dir]);
+    stack.run(&["apply", "-auto-approve"]).ok();
+    tf.ok(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    let (ours_before, theirs_before) = (iac_attributes(&stack), tf.attributes());
+    let (our_entries, their_entries) = (entries(&ours), entries(&theirs));
+
+    // The moves: a unchanged, b edited in place; the provider's object is
+    // the prior one (a kv_record's attributes), nothing is replaced.
+    stack.write("main.tf", &move_config(&ours, "moved"));
+    tf.write(&move_config(&theirs, "moved"));
+    stack.run(&["plan", "-out=plan.bin"]).ok();
+    let show = stack.run(&["show", "-json", "plan.bin"]);
+    show.ok();
+    let ours_planned = moves(&serde_json::from_str(&show.stdout).expect("plan JSON"));
+    tf.ok(&["plan", "-input=false", "-no-color", "-out=tfplan"]);
+    let (code, json) = tf.run(&["show", "-json", "tfplan"]);
+    assert_eq!(code, 0, "{json}");
+    let theirs_planned = moves(&serde_json::from_str(json.trim()).unwrap());
+    for (planned, before) in [(&ours_planned, &ours_before), (&theirs_planned, &theirs_before)] {
+        let summary: BTreeMap<String, (Value, Vec<String>)> =
+            planned.iter().map(|(a, (prev, actions, _))| (a.clone(), (prev.clone(), actions.clone()))).collect();
+        let expected = BTreeMap::from([
+            ("kv_entry.p".to_string(), (Value::Null, strs(&["no-op"]))),
+            ("kv_record.a".to_string(), (Value::from("kv_entry.a"), strs(&["no-op"]))),
+            ("kv_record.b".to_string(), (Value::from("kv_entry.b"), strs(&["update"]))),
+        ]);
+        assert_eq!(summary, expected);
+        let moved_b = &planned["kv_record.b"].2;
+        let source_b = &before["kv_entry.b"];
+        assert_eq!(
+            moved_b,
+            &serde_json::json!({"name": "beta", "text": "two", "id": source_b["id"], "digest": source_b["digest"]}),
+            "the object planned from is the provider's kv_record"
+        );
+    }
+    stack.run(&["apply", "plan.bin"]).ok();
+    tf.ok(&["apply", "-input=false", "-no-color", "tfplan"]);
+    let (ours_after, theirs_after) = (iac_attributes(&stack), tf.attributes());
+    for (after, before) in [(&ours_after, &ours_before), (&theirs_after, &theirs_before)] {
+        assert_eq!(after.keys().collect::<Vec<_>>(), ["kv_entry.p", "kv_record.a", "kv_record.b"]);
+        assert_eq!(after["kv_record.a"]["id"], before["kv_entry.a"]["id"], "the same object");
+        assert_eq!(after["kv_record.b"]["id"], before["kv_entry.b"]["id"], "the same object");
+        assert_eq!(after["kv_record.b"]["text"], "two, edited");
+    }
+    assert_eq!(comparable(&ours_after), comparable(&theirs_after), "state after the moves");
+    let private = iac_status_and_private(&stack);
+    assert_eq!(private["kv_record.a"], ("ready".to_string(), base64(b"read(moved(applied))")), "the mover's private data, then the refresh's");
+    assert_eq!(private, status_and_private(&tf.pulled()), "Terraform keeps the same private data");
+    for (store, was) in [(&ours, &our_entries), (&theirs, &their_entries)] {
+        let now = entries(store);
+        assert_eq!(now.keys().collect::<Vec<_>>(), was.keys().collect::<Vec<_>>(), "nothing created or deleted");
+        assert_eq!(now["beta"][0].0, was["beta"][0].0);
+        assert_eq!(now["beta"][0].1, "two, edited");
+    }
+    stack.run(&["plan", "-detailed-exitcode"]).expect_code(0);
+    assert_eq!(tf.run(&["plan", "-input=false", "-no-color", "-detailed-exitcode"]).0, 0);
+
+    // The provider refuses to move the pinned entry: both plans fail with
+    // its diagnostic, and state is as it was.
+    let state_file = stack.state_dir().join("state.json");
+    let (our_state, their_state) = (std::fs::read(&state_file).expect("state file"), tf.pulled());
+    stack.write("main.tf", &move_config(&ours, "refused"));
+    tf.write(&move_config(&theirs, "refused"));
+    let plan = stack.run(&["plan"]);
+    plan.expect_code(1);
+    let (code, text) = tf.run(&["plan", "-input=false", "-no-color"]);
+    assert_eq!(code, 1, "{text}");
+    // Both wrap long lines: compared with the words joined by single spaces.
+    let flat = |s: &str| s.split_whitespace().filter(|w| *w != "│").collect::<Vec<_>>().join(" ");
+    for expected in
+        ["kv entry 'pinned-p' is pinned to kv_entry", "Entries whose key starts with pinned- cannot become kv_record objects. Remove the moved block."]
+    {
+        assert!(flat(&plan.stderr).contains(expected), "iac: {expected:?} in\n{}", plan.stderr);
+        assert!(flat(&text).contains(expected), "Terraform: {expected:?} in\n{text}");
+    }
+    let apply = stack.run(&["apply", "-auto-approve"]);
+    apply.expect_code(1);
+    assert!(apply.stderr.contains("is pinned to kv_entry"), "{}", apply.stderr);
+    assert_eq!(std::fs::read(&state_file).unwrap(), our_state, "iac's state untouched");
+    assert_eq!(tf.pulled(), their_state, "Terraform's state untouched");
+    assert_eq!(iac_attributes(&stack), ours_after);
+
+    // A provider that does not announce the move_resource_state capability
+    // is not asked to move (its schema is read again: a cache of its own).
+    let no_move_cache = tmp.path().join("schemas-no-move");
+    let plan = stack.run_env(&["plan"], &[("KV_NO_MOVE_CAPABILITY", "1"), ("IAC_PLUGIN_SCHEMA_CACHE", no_move_cache.to_str().unwrap())]);
+    plan.expect_code(1);
+    let (code, text) = tf.run_env(&["plan", "-input=false", "-no-color"], &[("KV_NO_MOVE_CAPABILITY", "1")]);
+    assert_eq!(code, 1, "{text}");
+    for expected in [
+        "Unsupported `moved` across resource types",
+        "\"registry.terraform.io/iac-test/kv\" does not support moved operations across resource types and providers",
+    ] {
+        assert!(flat(&plan.stderr).contains(expected), "iac: {expected:?} in\n{}", plan.stderr);
+        assert!(flat(&text).contains(expected), "Terraform: {expected:?} in\n{text}");
+    }
+    assert!(!flat(&plan.stderr).contains("is pinned"), "the mover was not called: {}", plan.stderr);
+    assert_eq!(std::fs::read(&state_file).unwrap(), our_state, "iac's state untouched");
+
+    stack.write("main.tf", &move_config(&ours, "moved"));
+    tf.write(&move_config(&theirs, "moved"));
+    stack.run(&["destroy", "-auto-approve"]).ok();
+    tf.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    assert!(entries(&ours).is_empty() && entries(&theirs).is_empty());
 }

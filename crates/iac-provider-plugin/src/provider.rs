@@ -579,7 +579,18 @@ impl Provider for PluginProvider {
     /// MoveResourceState. The source provider's address is this plugin's
     /// own when the local names match; another provider's is taken to be
     /// `registry.terraform.io/hashicorp/NAME` (state records local names only).
+    /// A provider that does not announce the capability is not asked, as
+    /// Terraform does not ask it.
     async fn move_state(&self, req: MoveStateRequest) -> Result<MoveStateResponse, ProviderError> {
+        if !self.schema.capabilities.move_resource_state {
+            return Err(other(
+                &self.name,
+                format!(
+                    "Unsupported `moved` across resource types: the provider {:?} does not support moved operations across resource types and providers",
+                    self.source
+                ),
+            ));
+        }
         let source = if req.source_provider == self.name { self.source.clone() } else { format!("registry.terraform.io/hashicorp/{}", req.source_provider) };
         let version = i64::try_from(req.source_schema_version).unwrap_or(i64::MAX);
         let (state, private) = self.move_resource_state(&source, &req.source_type, version, &req.source_state, &req.source_private, &req.target_type).await?;
