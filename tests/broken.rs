@@ -100,6 +100,7 @@ broken_cases! {
     moved_ambiguous,
     moved_cycle,
     moved_still_exists,
+    moved_still_exists_keyed,
     multiple_errors,
     multiple_errors_in_bodies,
     removed_instance_key,

@@ -4,10 +4,11 @@
 //! longer be declared ("Moved object still exists"); an address moves to
 //! one place and is moved to from one place ("Ambiguous move statements");
 //! and chained blocks (`a` to `b`, `b` to `c`) must end somewhere ("Cyclic
-//! dependency in move statements"). Instances named by a key (`a[1]`) are
-//! checked only where the key needs no evaluation.
+//! dependency in move statements"). Whether an instance named by a key
+//! (`a[1]`) is still declared depends on its count or for_each: a plan
+//! checks that once the walk expanded them (`check_keyed_moves`).
 
-use iac_core::address::{InstanceKey, ModulePath, Target};
+use iac_core::address::{InstanceAddr, InstanceKey, ModulePath, Target};
 
 use crate::config::{Module, Moved};
 use crate::diagnostic::Diagnostic;
@@ -52,17 +53,7 @@ fn check_module(module: &Module, sources: &SourceMap) -> Vec<Diagnostic> {
             continue;
         }
         if let Some((noun, declared)) = still_declared(module, from, to) {
-            let short = noun.rsplit(' ').next().unwrap_or(noun);
-            diags.push(
-                Diagnostic::error(
-                    format!(
-                        "Moved object still exists: this statement declares a move from {from}, but that {noun} is still declared at {}",
-                        sources.locate(declared)
-                    ),
-                    Some(m.span.clone()),
-                )
-                .with_detail(format!("Change your configuration so that this {short} will be declared as {to} instead.")),
-            );
+            diags.push(still_exists(m, from, to, noun, &sources.locate(declared)));
         }
         for (other, ofrom, oto) in &blocks[..i] {
             if ofrom == from && oto != to {
@@ -98,6 +89,52 @@ fn check_module(module: &Module, sources: &SourceMap) -> Vec<Diagnostic> {
                     steps.join("")
                 )),
         );
+    }
+    diags
+}
+
+/// Terraform's "Moved object still exists" error.
+fn still_exists(m: &Moved, from: &Target, to: &Target, noun: &str, declared_at: &str) -> Diagnostic {
+    let short = noun.rsplit(' ').next().unwrap_or(noun);
+    Diagnostic::error(
+        format!("Moved object still exists: this statement declares a move from {from}, but that {noun} is still declared at {declared_at}"),
+        Some(m.span.clone()),
+    )
+    .with_detail(format!("Change your configuration so that this {short} will be declared as {to} instead."))
+}
+
+/// "Moved object still exists" for blocks moving away from an instance
+/// with a key (`a[1]`, `a["k"]`) of a resource with count or for_each,
+/// checked as Terraform does once instances are expanded: an error when
+/// some instance of the declaring module still declares it (`declared`:
+/// whether the plan's walk found that instance in the configuration). It
+/// is declared where its count or for_each is written.
+pub fn check_keyed_moves(root: &Module, sources: &SourceMap, module_instances: &[ModulePath], declared: impl Fn(&InstanceAddr) -> bool) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    for module in root.walk() {
+        let prefixes: Vec<ModulePath> = if module.call_path.is_root() {
+            vec![ModulePath::root()]
+        } else {
+            module_instances.iter().filter(|p| p.config_path() == module.call_path).cloned().collect()
+        };
+        for m in &module.moved {
+            let (from, to) = endpoints(m);
+            let Target::Instance(i) = &from else { continue };
+            if i.key == InstanceKey::None {
+                continue;
+            }
+            let Some(res) = module.descendant(&i.resource.module.config_path()).and_then(|c| c.resources.get(&i.resource.local())) else { continue };
+            let Some(repetition) = res.count.as_ref().or(res.for_each.as_ref()) else { continue };
+            let still = prefixes.iter().any(|prefix| {
+                let mut steps = prefix.0.clone();
+                steps.extend(i.resource.module.0.iter().cloned());
+                let resource = iac_core::address::ResourceAddr { module: ModulePath(steps), ..i.resource.clone() };
+                declared(&resource.instance(i.key.clone()))
+            });
+            if still {
+                diags.push(still_exists(m, &from, &to, "resource instance", &sources.locate(&repetition.span())));
+            }
+        }
     }
     diags
 }

@@ -2,7 +2,9 @@
 //! renames addresses, within every instance of the module that declares it.
 //! Chained blocks (`a` to `b`, `b` to `c`) apply in chain order, whatever
 //! order they are written in, and make one move (`a` to `c`), as in
-//! Terraform.
+//! Terraform; so does a block moving something inside a module after the
+//! block moving that module there (`module.old` to `module.new`, then
+//! `module.new.x` to `module.new.y`).
 
 use std::collections::HashMap;
 
@@ -53,19 +55,38 @@ pub(super) fn apply_moves(stack: &Stack, state: &mut State) -> HashMap<InstanceA
 }
 
 /// A module's blocks in chain order: a block moving from where another
-/// moved to comes after it (Terraform's order); otherwise as written. A
-/// cycle, which loading reports, leaves the rest as written.
+/// moved to, or from somewhere inside the module another moved to, comes
+/// after it (Terraform's order); otherwise as written. A cycle, which
+/// loading reports, leaves the rest as written.
 fn chain_order(blocks: &[iac_lang::config::Moved]) -> Vec<&iac_lang::config::Moved> {
     let ends: Vec<(Target, Target)> = blocks.iter().map(iac_lang::moved::endpoints).collect();
     let mut placed = vec![false; blocks.len()];
     let mut out = Vec::with_capacity(blocks.len());
     while out.len() < blocks.len() {
-        let ready = (0..blocks.len()).find(|&i| !placed[i] && !(0..blocks.len()).any(|j| j != i && !placed[j] && ends[j].1 == ends[i].0));
+        let after = |i: usize, j: usize| ends[j].1 == ends[i].0 || nested_within(&ends[i].0, &ends[j].1);
+        let ready = (0..blocks.len()).find(|&i| !placed[i] && !(0..blocks.len()).any(|j| j != i && !placed[j] && after(i, j)));
         let next = ready.unwrap_or_else(|| (0..blocks.len()).find(|&i| !placed[i]).expect("a block is left"));
         placed[next] = true;
         out.push(&blocks[next]);
     }
     out
+}
+
+/// Whether `inner` lies inside the module `outer` names (a module call
+/// without a key holds all its instances).
+fn nested_within(inner: &Target, outer: &Target) -> bool {
+    let Target::Module(m) = outer else { return false };
+    let (path, strict) = match inner {
+        Target::Module(p) => (p, true),
+        Target::Resource(r) => (&r.module, false),
+        Target::Instance(i) => (&i.resource.module, false),
+    };
+    let n = m.0.len();
+    if n == 0 || path.0.len() < n || (strict && path.0.len() == n) {
+        return false;
+    }
+    let last = &m.0[n - 1];
+    path.0[..n - 1] == m.0[..n - 1] && path.0[n - 1].name == last.name && (last.key == InstanceKey::None || path.0[n - 1].key == last.key)
 }
 
 /// Where `addr` lands when `from` moves to `to`. As Terraform reads a

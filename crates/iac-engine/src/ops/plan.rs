@@ -95,6 +95,11 @@ pub(super) async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, va
     if env.cancel.load(Ordering::SeqCst) {
         return Err(EngineError::Interrupted);
     }
+    // Moves from keyed instances are checked once count and for_each are expanded, as Terraform does.
+    let keyed_moves = iac_lang::moved::check_keyed_moves(&loaded.stack.root, &loaded.stack.sources, &outcome.module_instances, |a| outcome.seen.contains(a));
+    if !keyed_moves.is_empty() {
+        return Err(EngineError::Config(keyed_moves));
+    }
     // Failed conditions of resources leave a plan, errored, as in Terraform
     // (which saves it and refuses to apply it); any other error none.
     let errored = outcome.diags.iter().any(Diagnostic::is_error);
