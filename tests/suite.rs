@@ -13,6 +13,7 @@ mod digitalocean;
 mod doks_cluster;
 mod doks_platform;
 mod drift;
+mod ephemeral_diff;
 mod fuzz;
 mod hardening;
 mod lang_diff;

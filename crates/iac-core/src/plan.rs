@@ -246,7 +246,13 @@ pub struct Plan {
     /// Lineage and serial of the state the plan was made from.
     pub prior_lineage: String,
     pub prior_serial: u64,
+    /// The root variables' values, ephemeral variables excepted: those are
+    /// never saved, and the apply of a saved plan is given them again.
     pub variables: crate::value::ValueMap,
+    /// The ephemeral root variables given a value when the plan was made,
+    /// which its apply must be given too (Terraform's `apply_time_variables`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub apply_time_variables: Vec<String>,
     pub changes: Vec<ResourceChange>,
     pub outputs: Vec<OutputChange>,
     pub drift: Vec<Drift>,

@@ -1,7 +1,7 @@
 //! Values computed during a walk, per module instance, and the [`Scope`]
 //! through which expressions see them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
 
@@ -70,6 +70,12 @@ pub struct Store {
     pub cwd: PathBuf,
     /// The stack's source files: number literals are read from their text.
     pub sources: iac_lang::source::SourceMap,
+    /// What holds ephemeral values, per module (as [`crate::graph::ephemeral_subjects`]
+    /// finds them): where `ephemeralasnull` gives null.
+    pub ephemeral: HashSet<(ConfigModulePath, Subject)>,
+    /// Ephemeral local values with their ephemeral parts null (a local
+    /// may mix ephemeral and other values, as `{ a = var.secret, b = 1 }`).
+    pub locals_ephemeral_as_null: HashMap<(ModulePath, String), Value>,
 }
 
 pub struct Values {
@@ -168,6 +174,19 @@ impl Scope for InstanceScope<'_> {
                 _ => self.store.cwd.display().to_string(),
             })),
             Subject::TerraformWorkspace => Ok(Value::String("default".into())),
+            // Plans and validation walk with `planning` set, applies without.
+            Subject::TerraformApplying => Ok(Value::Bool(!self.store.planning)),
+        }
+    }
+
+    fn is_ephemeral(&self, subject: &Subject) -> bool {
+        matches!(subject, Subject::TerraformApplying) || self.store.ephemeral.contains(&(self.module.config_path(), subject.clone()))
+    }
+
+    fn ephemeral_as_null(&self, reference: &Reference) -> Option<Value> {
+        match &reference.subject {
+            Subject::Local(n) => self.store.locals_ephemeral_as_null.get(&(self.module.clone(), n.clone())).cloned(),
+            _ => None,
         }
     }
 }

@@ -16,7 +16,7 @@ use iac_core::Number;
 use iac_core::Value;
 
 use crate::diagnostic::Diagnostic;
-use crate::refs::{parse_subject, Reference};
+use crate::refs::{parse_subject, Reference, Subject};
 use crate::source::{FileId, Span};
 
 /// Supplies the values that references resolve to.
@@ -55,6 +55,19 @@ pub trait Scope {
     /// Calls `provider::PROVIDER::FUNCTION(args)`; None when no provider of
     /// that local name is available to this scope.
     fn call_provider_function(&self, _provider: &str, _function: &str, _args: Vec<Value>) -> Option<Result<Value, String>> {
+        None
+    }
+
+    /// Whether what a reference names holds an ephemeral value, which
+    /// `ephemeralasnull` makes null. `terraform.applying` always does.
+    fn is_ephemeral(&self, subject: &Subject) -> bool {
+        matches!(subject, Subject::TerraformApplying)
+    }
+
+    /// The value a reference names with its ephemeral parts null, for a
+    /// value that mixes ephemeral and other parts (a local value); None:
+    /// wholly ephemeral when [`Scope::is_ephemeral`] says so.
+    fn ephemeral_as_null(&self, _reference: &Reference) -> Option<Value> {
         None
     }
 }
@@ -597,6 +610,10 @@ impl<'a> Evaluator<'a> {
                     .map(|e| err(range.clone(), format!("no expression given to try() succeeded; the last failed with: {}", e.message)))
                     .unwrap_or_else(|| err(range, "try() needs at least one argument")));
             }
+            "ephemeralasnull" if f.args.len() == 1 && !f.args.expand_final() => {
+                let arg = f.args.iter().next().expect("one argument");
+                return self.as_null(arg, frames);
+            }
             "can" => {
                 let args: Vec<&Expression> = f.args.iter().collect();
                 let [a] = args.as_slice() else { return Err(err(range, "can() takes exactly one argument")) };
@@ -1020,5 +1037,6 @@ pub fn eval_literal(expr: &Expression) -> Result<Value, String> {
     e.eval(expr).map_err(|d| d.summary)
 }
 
+mod ephemeral;
 #[cfg(test)]
 mod tests;

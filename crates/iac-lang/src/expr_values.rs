@@ -7,8 +7,8 @@
 //! The rules are Terraform 1.11's: a reference is shown at the longest
 //! prefix that evaluates (attributes and literal indexes; a splat or a
 //! computed index ends it), at least a root and one step; one line per
-//! distinct reference, sorted; sensitive and unknown values are left out
-//! (Terraform names only an unknown value's type, which iac's unknown
+//! distinct reference, sorted; sensitive, ephemeral and unknown values are
+//! left out (Terraform names only an unknown value's type, which iac's unknown
 //! values do not carry); collections are summarized by size, never by
 //! their elements. iac's values do not tell a list from a tuple or a map
 //! from an object, so collections are named as their literals would be
@@ -28,6 +28,10 @@ pub fn expression_values(expr: &Expression, ev: &Evaluator) -> Vec<ExprValue> {
     collect(expr, &mut Vec::new(), &mut found);
     let mut out: Vec<ExprValue> = Vec::new();
     for (root, ops) in found {
+        let whole = Expression::from(Traversal::new(root.clone(), ops.clone()));
+        if crate::refs::references(&whole).0.iter().any(|r| ev.scope.is_ephemeral(&r.subject)) {
+            continue;
+        }
         for n in (1..=ops.len()).rev() {
             let probe = Expression::from(Traversal::new(root.clone(), ops[..n].to_vec()));
             let Ok(value) = ev.eval(&probe) else { continue };

@@ -36,6 +36,8 @@ pub enum Subject {
     SelfRef,
     Path(String),
     TerraformWorkspace,
+    /// `terraform.applying`: true while applying, an ephemeral value.
+    TerraformApplying,
 }
 
 impl Subject {
@@ -55,6 +57,7 @@ impl Subject {
             Subject::SelfRef => "self".into(),
             Subject::Path(p) => format!("path.{p}"),
             Subject::TerraformWorkspace => "terraform.workspace".into(),
+            Subject::TerraformApplying => "terraform.applying".into(),
         }
     }
 }
@@ -108,7 +111,8 @@ pub fn parse_subject(root: &str, ops: &[&TraversalOperator]) -> Result<(Subject,
         },
         "terraform" => match attr(0) {
             Some("workspace") => (Subject::TerraformWorkspace, 1),
-            _ => return Err("terraform has only terraform.workspace".into()),
+            Some("applying") => (Subject::TerraformApplying, 1),
+            _ => return Err("terraform has only terraform.workspace and terraform.applying".into()),
         },
         type_ => (Subject::Resource { type_: type_.to_string(), name: need(0, "a resource name (TYPE.NAME)")? }, 1),
     })
@@ -117,9 +121,23 @@ pub fn parse_subject(root: &str, ops: &[&TraversalOperator]) -> Result<(Subject,
 /// All references in an expression (local names of `for` expressions excluded).
 /// Invalid references are returned as errors with their ranges.
 pub fn references(expr: &Expression) -> (Vec<Reference>, Vec<(Range<usize>, String)>) {
-    let mut c = Collector { refs: Vec::new(), errors: Vec::new(), locals: Vec::new() };
+    let mut c = Collector { refs: Vec::new(), errors: Vec::new(), locals: Vec::new(), skip_ephemeral_as_null: false };
     c.expr(expr);
     (c.refs, c.errors)
+}
+
+/// The references of an expression whose ephemeral marks can reach its
+/// result: all but those inside `ephemeralasnull(...)`, which throws the
+/// ephemeral parts of its argument away.
+pub fn references_kept_ephemeral(expr: &Expression) -> Vec<Reference> {
+    let mut c = Collector { refs: Vec::new(), errors: Vec::new(), locals: Vec::new(), skip_ephemeral_as_null: true };
+    c.expr(expr);
+    c.refs
+}
+
+/// Whether a function call is the built-in `ephemeralasnull` (also as `core::ephemeralasnull`).
+pub fn is_ephemeral_as_null(f: &hcl_edit::expr::FuncCall) -> bool {
+    f.name.name.as_str() == "ephemeralasnull" && f.name.namespace.iter().all(|n| n.as_str() == "core") && f.name.namespace.len() <= 1
 }
 
 /// All references in a body and its nested blocks, skipping the named
@@ -127,7 +145,7 @@ pub fn references(expr: &Expression) -> (Vec<Reference>, Vec<(Range<usize>, Stri
 /// the name given by `iterator = it`) is a local name in `content` and
 /// `labels`, not a reference; nested dynamic blocks add theirs.
 pub fn body_references(body: &hcl_edit::structure::Body, skip: &[&str]) -> (Vec<Reference>, Vec<(Range<usize>, String)>) {
-    let mut c = Collector { refs: Vec::new(), errors: Vec::new(), locals: Vec::new() };
+    let mut c = Collector { refs: Vec::new(), errors: Vec::new(), locals: Vec::new(), skip_ephemeral_as_null: false };
     c.body(body, skip);
     (c.refs, c.errors)
 }
@@ -198,6 +216,8 @@ struct Collector {
     refs: Vec<Reference>,
     errors: Vec<(Range<usize>, String)>,
     locals: Vec<String>,
+    /// Leave out what `ephemeralasnull(...)` calls hold.
+    skip_ephemeral_as_null: bool,
 }
 
 impl Collector {
@@ -235,6 +255,7 @@ impl Collector {
                 self.expr(&c.true_expr);
                 self.expr(&c.false_expr);
             }
+            Expression::FuncCall(f) if self.skip_ephemeral_as_null && is_ephemeral_as_null(f) => {}
             Expression::FuncCall(f) => f.args.iter().for_each(|a| self.expr(a)),
             Expression::Traversal(t) => {
                 if let Expression::Variable(v) = &t.expr {

@@ -38,6 +38,40 @@ enum Raw {
 /// Collects and converts root variable values. Missing required variables,
 /// conversion failures and failed validations are diagnostics.
 pub fn root_variables(root: &Module, cli: &[CliVar], env: &[(String, String)], sources: &mut SourceMap, diags: &mut Diagnostics) -> iac_core::ValueMap {
+    variables(root, cli, env, sources, diags, &|_| true).0
+}
+
+/// The values of the root module's ephemeral variables (`ephemeral =
+/// true`), which a saved plan does not keep, and the names of those given
+/// a value (by the environment, a variables file or `-var`) rather than
+/// left to their defaults. For the apply of a saved plan: other variables
+/// come from the plan.
+pub fn ephemeral_root_variables(
+    root: &Module,
+    cli: &[CliVar],
+    env: &[(String, String)],
+    sources: &mut SourceMap,
+    diags: &mut Diagnostics,
+) -> (iac_core::ValueMap, std::collections::BTreeSet<String>) {
+    variables(root, cli, env, sources, diags, &|v| v.ephemeral)
+}
+
+/// The names of the root module's ephemeral variables given a value (not
+/// left to their defaults): a saved plan records them, and its apply
+/// needs them given again, as Terraform's does.
+pub fn given_ephemeral_variables(root: &Module, cli: &[CliVar], env: &[(String, String)], sources: &mut SourceMap) -> std::collections::BTreeSet<String> {
+    variables(root, cli, env, sources, &mut Diagnostics::default(), &|v| v.ephemeral).1
+}
+
+/// The variables `wanted` picks, and which of them were given a value.
+fn variables(
+    root: &Module,
+    cli: &[CliVar],
+    env: &[(String, String)],
+    sources: &mut SourceMap,
+    diags: &mut Diagnostics,
+    wanted: &dyn Fn(&Variable) -> bool,
+) -> (iac_core::ValueMap, std::collections::BTreeSet<String>) {
     let mut raw: BTreeMap<String, Raw> = BTreeMap::new();
     // Environment: TF_VAR_ first so that the IAC_VAR_ spelling wins.
     for prefix in ["TF_VAR_", "IAC_VAR_"] {
@@ -82,7 +116,8 @@ pub fn root_variables(root: &Module, cli: &[CliVar], env: &[(String, String)], s
     }
 
     let mut out = iac_core::ValueMap::new();
-    for (name, var) in &root.variables {
+    let given = root.variables.iter().filter(|(n, v)| wanted(v) && raw.contains_key(n.as_str())).map(|(n, _)| n.clone()).collect();
+    for (name, var) in root.variables.iter().filter(|(_, v)| wanted(v)) {
         let value = match raw.remove(name) {
             Some(Raw::Expr(e)) => {
                 // With the file's text, so `n = 18446744073709551617` is exact.
@@ -112,7 +147,7 @@ pub fn root_variables(root: &Module, cli: &[CliVar], env: &[(String, String)], s
             None => continue,
         }
     }
-    out
+    (out, given)
 }
 
 /// No references, and the text of the stack's files (tfvars included) for

@@ -158,6 +158,7 @@ fn to_plan(changes: &[Change]) -> Plan {
         prior_lineage: String::new(),
         prior_serial: 0,
         variables: Default::default(),
+        apply_time_variables: Vec::new(),
         changes,
         outputs: Vec::new(),
         drift: Vec::new(),

@@ -518,7 +518,8 @@ pub async fn apply(ctx: &Ctx, p: PlanArgs, auto_approve: bool, plan_file: Option
                 emit(ui::planned_changes(&plan, &ui_now()));
             }
             *planned.lock().unwrap_or_else(|p| p.into_inner()) = Planned::of(&plan);
-            ops::apply_loaded(&loaded, &env, plan, p.parallelism.max(1)).await
+            // A saved plan keeps no ephemeral variable: the apply is given them again.
+            ops::apply_loaded_with_vars(&loaded, &env, plan, &cli_vars(&p.vars, true), p.parallelism.max(1)).await
         }
         None => {
             let run = match run_options(ctx, &p) {

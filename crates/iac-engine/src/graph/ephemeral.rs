@@ -6,15 +6,18 @@
 //! Such values may configure providers and ephemeral resources, fill
 //! write-only arguments of resources, and pass into ephemeral variables and
 //! ephemeral outputs of child modules; anywhere else is Terraform's error.
-//! Terraform tracks this with a mark on values; here it is read from the
-//! references, which is the same for every expression but those that throw
-//! the value away (`ephemeralasnull`, which iac does not offer).
+//! `terraform.applying` is ephemeral too. Terraform tracks this with a mark
+//! on values; here it is read from the references, leaving out those inside
+//! `ephemeralasnull(...)`, which throws the ephemeral parts away (the
+//! evaluator nulls them, from [`ephemeral_subjects`]).
 
-use iac_core::address::Mode;
+use std::collections::HashSet;
+
+use iac_core::address::{ConfigModulePath, Mode};
 use iac_lang::config::{Expr, Module};
 use iac_lang::diagnostic::Diagnostic;
 use iac_lang::load::Stack;
-use iac_lang::refs::{references, Subject};
+use iac_lang::refs::{references_kept_ephemeral, Subject};
 use iac_lang::source::Span;
 
 use super::{ConfigGraph, NodeKind};
@@ -87,6 +90,29 @@ pub fn ephemeral_uses(stack: &Stack, graph: &ConfigGraph, registry: &Registry) -
     out
 }
 
+/// What holds ephemeral values, as each module refers to it: ephemeral
+/// resources, variables and local values, and (in the calling module)
+/// child modules' ephemeral outputs.
+pub fn ephemeral_subjects(stack: &Stack, graph: &ConfigGraph) -> HashSet<(ConfigModulePath, Subject)> {
+    let eph = ephemeral_nodes(stack, graph);
+    let mut out = HashSet::new();
+    for (id, _) in graph.nodes.iter().zip(&eph).filter(|(_, e)| **e) {
+        let subject = match &id.kind {
+            NodeKind::Resource(k) => Subject::Ephemeral { type_: k.type_.clone(), name: k.name.clone() },
+            NodeKind::Variable(n) => Subject::Var(n.clone()),
+            NodeKind::Local(n) => Subject::Local(n.clone()),
+            NodeKind::Output(n) => {
+                let Some((parent, call)) = id.module.parent() else { continue };
+                out.insert((parent, Subject::Module { name: call.to_string(), output: Some(n.clone()) }));
+                continue;
+            }
+            _ => continue,
+        };
+        out.insert((id.module.clone(), subject));
+    }
+    out
+}
+
 /// Which nodes hold ephemeral values: ephemeral resources, ephemeral
 /// variables and outputs, and the local values that refer to one of them.
 fn ephemeral_nodes(stack: &Stack, graph: &ConfigGraph) -> Vec<bool> {
@@ -123,8 +149,7 @@ fn ephemeral_nodes(stack: &Stack, graph: &ConfigGraph) -> Vec<bool> {
 
 /// Whether an expression written in module `m` refers to an ephemeral node.
 fn refers_to_ephemeral(graph: &ConfigGraph, eph: &[bool], m: &Module, expr: &iac_lang::config::HclExpr) -> bool {
-    let (refs, _) = references(expr);
-    refs.iter().any(|r| node_of(graph, m, &r.subject).is_some_and(|i| eph[i]))
+    references_kept_ephemeral(expr).iter().any(|r| r.subject == Subject::TerraformApplying || node_of(graph, m, &r.subject).is_some_and(|i| eph[i]))
 }
 
 /// The node a reference's subject names in module `m` (None for what is

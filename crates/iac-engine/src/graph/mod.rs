@@ -17,7 +17,7 @@ mod references;
 mod resource_types;
 
 pub use build::{build, resolve_provider};
-pub use ephemeral::ephemeral_uses;
+pub use ephemeral::{ephemeral_subjects, ephemeral_uses};
 pub use resource_types::{unknown_type, unknown_types};
 
 use std::collections::HashMap;

@@ -151,7 +151,7 @@ impl EdgeBuilder<'_> {
                 _ => Err(format!("{} is only available where for_each is set", s.describe())),
             },
             Subject::SelfRef => Err("self is only available in provisioners, which are not supported".into()),
-            Subject::Path(_) | Subject::TerraformWorkspace => Ok(vec![]),
+            Subject::Path(_) | Subject::TerraformWorkspace | Subject::TerraformApplying => Ok(vec![]),
         }
     }
 }

@@ -13,6 +13,7 @@ use iac_core::address::{Mode, Target};
 use iac_core::plan::{Action, Plan, PlanMode};
 use iac_core::state::State;
 use iac_lang::diagnostic::Diagnostic;
+use iac_lang::vars::CliVar;
 
 use super::plan::{plan_locked, PlanOutcome, PlanRequest};
 use super::{context, load, root_vars, Env, Loaded};
@@ -36,6 +37,14 @@ pub async fn apply(dir: &Path, env: &Env, plan: Plan, parallelism: usize) -> Res
 }
 
 pub async fn apply_loaded(loaded: &Loaded, env: &Env, plan: Plan, parallelism: usize) -> Result<ApplyOutcome, EngineError> {
+    apply_loaded_with_vars(loaded, env, plan, &[], parallelism).await
+}
+
+/// [`apply_loaded`], with the `-var` and `-var-file` options of the apply:
+/// a saved plan keeps no ephemeral variable's value, so the apply is given
+/// them again (there, in the environment or in variables files).
+pub async fn apply_loaded_with_vars(loaded: &Loaded, env: &Env, mut plan: Plan, vars: &[CliVar], parallelism: usize) -> Result<ApplyOutcome, EngineError> {
+    supply_ephemeral_variables(loaded, env, &mut plan, vars)?;
     if plan.stack_digest != loaded.stack.digest() {
         return Err(EngineError::StalePlan("the stack's files changed since the plan was made; make a new plan".into()));
     }
@@ -60,10 +69,14 @@ pub async fn plan_and_apply(
     confirm: impl FnOnce(&PlanOutcome) -> bool,
 ) -> Result<Option<ApplyOutcome>, EngineError> {
     let (vars, var_warnings) = root_vars(loaded, &req.vars, env)?;
+    // The plan keeps no ephemeral variable; its apply here needs them.
+    let ephemeral: Vec<(String, iac_core::Value)> =
+        vars.iter().filter(|(name, _)| super::ephemeral_variable(&loaded.stack.root, name)).map(|(n, v)| (n.clone(), v.clone())).collect();
     let lock_info = statemgr::lock(env.backend.as_ref(), "apply", env.lock_timeout, &env.lock_wait, env.events.as_ref()).await?;
     let result = async {
         let span = tracing::info_span!("plan", mode = ?req.run.mode);
         let (mut outcome, _) = tracing::Instrument::instrument(plan_locked(loaded, env, req, vars), span).await?;
+        outcome.plan.variables.extend(ephemeral);
         outcome.warnings.extend(var_warnings);
         // The apply evaluates the checks again and reports its own results.
         outcome.warnings.retain(|d| !crate::run::is_assertion_result(d, &loaded.stack));
@@ -174,4 +187,34 @@ async fn apply_locked(loaded: &Loaded, env: &Env, plan: Plan, parallelism: usize
         return Err(EngineError::Failed(failures));
     }
     Ok(ApplyOutcome { state, outputs: root_outputs, counts, warnings: failures })
+}
+
+/// Puts the ephemeral root variables' values into a saved plan, from the
+/// apply's options, environment and variables files (defaults otherwise).
+/// One given a value when the plan was made and not now is Terraform's error.
+fn supply_ephemeral_variables(loaded: &Loaded, env: &Env, plan: &mut Plan, vars: &[CliVar]) -> Result<(), EngineError> {
+    let root = &loaded.stack.root;
+    if !root.variables.values().any(|v| v.ephemeral) {
+        return Ok(());
+    }
+    let mut sources = loaded.stack.sources.clone();
+    let mut diags = iac_lang::diagnostic::Diagnostics::default();
+    let (values, given) = iac_lang::vars::ephemeral_root_variables(root, vars, &env.env_vars, &mut sources, &mut diags);
+    let missing: Vec<Diagnostic> = plan
+        .apply_time_variables
+        .iter()
+        .filter(|name| !given.contains(name.as_str()))
+        .map(|name| {
+            Diagnostic::error("No value for required variable", None)
+                .with_detail(format!("The ephemeral input variable {name:?} was set during the plan phase, and so must also be set during the apply phase."))
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Err(EngineError::Config(missing));
+    }
+    if diags.has_errors() {
+        return Err(EngineError::Config(diags.0));
+    }
+    plan.variables.extend(values);
+    Ok(())
 }

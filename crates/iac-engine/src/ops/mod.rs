@@ -35,7 +35,7 @@ mod plan;
 mod state;
 mod validate;
 
-pub use apply::{apply, apply_loaded, plan_and_apply, ApplyOutcome};
+pub use apply::{apply, apply_loaded, apply_loaded_with_vars, plan_and_apply, ApplyOutcome};
 pub use drift::{drift, settle_unmanaged, DriftReport};
 pub use migrate::{migrate_state, Migrated};
 pub use plan::{plan, plan_loaded, PlanOutcome, PlanRequest};
@@ -112,6 +112,12 @@ pub fn load_for_validate(dir: &Path, registry: &Registry) -> Result<Loaded, (Eng
         return Err((EngineError::Config(diags.0), stack.sources));
     }
     Ok(Loaded { stack: Arc::new(stack), graph: Arc::new(graph), warnings: diags.0 })
+}
+
+/// Whether a root variable is declared `ephemeral = true`: its value is
+/// never saved in a plan.
+pub(super) fn ephemeral_variable(root: &iac_lang::config::Module, name: &str) -> bool {
+    root.variables.get(name).is_some_and(|v| v.ephemeral)
 }
 
 pub(super) fn context(stack: &Stack) -> ProviderContext {

@@ -68,6 +68,7 @@ pub(super) async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, va
     let moved_from = apply_moves(&loaded.stack, &mut working);
     let mode = req.run.mode;
     let targets = req.run.targets.clone();
+    let req_vars = req.vars;
     // plantimestamp() is the plan's own timestamp, as in Terraform.
     let plan_time = crate::time::now_rfc3339();
     // The run (and its value store, a second copy of every planned value)
@@ -145,9 +146,12 @@ pub(super) async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, va
         format_version: PLAN_FORMAT_VERSION.into(),
         mode,
         stack_digest: loaded.stack.digest(),
+    let apply_time_variables =
+        iac_lang::vars::given_ephemeral_variables(&loaded.stack.root, &req_vars, &env.env_vars, &mut loaded.stack.sources.clone()).into_iter().collect();
         prior_lineage,
         prior_serial,
-        variables: vars,
+        variables: vars.into_iter().filter(|(name, _)| !super::ephemeral_variable(&loaded.stack.root, name)).collect(),
+        apply_time_variables,
         changes,
         outputs,
         drift: outcome.drift,

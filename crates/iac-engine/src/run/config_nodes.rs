@@ -83,12 +83,26 @@ impl Run {
             .collect()
     }
 
+    /// A local value with its ephemeral parts null, for `ephemeralasnull`
+    /// (null where it cannot be evaluated so: the value itself evaluated).
+    fn ephemeral_as_null(&self, m: &iac_lang::config::Module, path: &ModulePath, expr: &iac_lang::config::Expr) -> Value {
+        let store = self.values.read();
+        let scope = InstanceScope { store: &store, module: path, repetition: &Repetition::None, module_dir: &m.dir, root_dir: &self.values.root_dir };
+        Evaluator::new(&scope, &m.dir, expr.file).eval_ephemeral_as_null(&expr.expr).unwrap_or(Value::Null)
+    }
+
     pub(super) fn local_node(&self, module: &ConfigModulePath, name: &str) -> NodeResult {
         let m = self.stack.root.descendant(module).expect("module");
         let mut ok = true;
-        for (path, v) in self.eval_per_instance(module, &m.locals[name].value) {
+        let expr = &m.locals[name].value;
+        let ephemeral = self.values.read().ephemeral.contains(&(module.clone(), iac_lang::refs::Subject::Local(name.to_string())));
+        for (path, v) in self.eval_per_instance(module, expr) {
             match v {
                 Some(v) => {
+                    if ephemeral {
+                        let nulled = self.ephemeral_as_null(m, &path, expr);
+                        self.values.write().locals_ephemeral_as_null.insert((path.clone(), name.to_string()), nulled);
+                    }
                     self.values.write().locals.insert((path, name.to_string()), v);
                 }
                 None => ok = false,

@@ -127,6 +127,7 @@ impl Run {
             store.providers = s.registry.clone();
             store.plan_timestamp = s.plan_timestamp;
             store.cwd = s.cwd;
+            store.ephemeral = crate::graph::ephemeral_subjects(&s.stack, &s.graph);
         }
         let targeted_nodes = (!s.opts.targets.is_empty()).then(|| targeted(&s.graph, &s.opts.targets));
         let cbd_nodes = super::cbd::create_before_destroy_nodes(&s.graph, &s.stack);
