@@ -473,12 +473,11 @@ impl Builder<'_> {
                     self.err("an assert block needs condition and error_message", blk.ident.span());
                     continue;
                 };
-                // As Terraform: a condition that refers to nothing checks nothing.
-                if crate::refs::references(&c.value).0.is_empty() {
-                    self.diags.push(
-                        Diagnostic::error("Invalid assert expression", Some(self.span(c.value.span())))
-                            .with_detail("The condition expression must refer to at least one object from elsewhere in the configuration, or else its result would not be checking anything."),
-                    );
+                // As Terraform: a condition that refers to nothing checks
+                // nothing; the assertion is dropped (a check left with none
+                // is also "Zero assert blocks", as in Terraform).
+                if self.constant_condition(&c.value, "assert") {
+                    continue;
                 }
                 asserts.push(Assertion { condition: self.expr(&c.value), error_message: self.expr(&m.value) });
             }
@@ -793,9 +792,27 @@ impl Builder<'_> {
                 self.err(format!("a {kind} block needs condition and error_message"), blk.ident.span());
                 continue;
             };
+            if self.constant_condition(&c.value, kind) {
+                continue;
+            }
             out.push(Assertion { condition: self.expr(&c.value), error_message: self.expr(&m.value) });
         }
         out
+    }
+
+    /// Terraform's error for a condition (of a `kind` block) that refers to
+    /// nothing, whose result would check nothing; whether it was one.
+    fn constant_condition(&mut self, condition: &Expression, kind: &str) -> bool {
+        let (refs, unknown_roots) = crate::refs::references(condition);
+        if !refs.is_empty() || !unknown_roots.is_empty() {
+            return false;
+        }
+        self.diags.push(
+            Diagnostic::error(format!("Invalid {kind} expression"), Some(self.span(condition.span()))).with_detail(
+                "The condition expression must refer to at least one object from elsewhere in the configuration, or else its result would not be checking anything.",
+            ),
+        );
+        true
     }
 
     fn output(&mut self, b: &Block) {
