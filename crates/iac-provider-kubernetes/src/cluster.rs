@@ -162,6 +162,20 @@ impl Cluster {
         }
     }
 
+    /// Deletes the Pods in `namespace` that the label `selector` selects
+    /// (their controllers start new ones); returns their names.
+    pub async fn delete_pods(&self, namespace: &str, selector: &str) -> Result<Vec<String>> {
+        let id = ObjectId { api_version: "v1".into(), kind: "Pod".into(), namespace: Some(namespace.into()), name: String::new() };
+        let kind = self.require_kind(&id).await?;
+        let lp = kube::api::ListParams::default().labels(selector);
+        let list = self.send(&id, self.request(&kind, &id).list(&lp)).await?;
+        let names: Vec<String> = list["items"].as_array().into_iter().flatten().filter_map(|p| p["metadata"]["name"].as_str()).map(str::to_string).collect();
+        for name in &names {
+            self.delete(&ObjectId { name: name.clone(), ..id.clone() }).await?;
+        }
+        Ok(names)
+    }
+
     /// Deletes and waits until the object is gone (finalizers done), bounded.
     pub async fn delete_and_wait(&self, id: &ObjectId, timeout: Duration) -> Result<()> {
         if !self.delete(id).await? {

@@ -61,6 +61,18 @@ pub struct RunEnv<'a> {
     /// HELM_PLUGINS for the run (a post-renderer iac wraps as a plugin
     /// for helm 4, then the user's plugins); None: helm's own.
     pub plugins: Option<&'a OsStr>,
+    /// More environment variables: the private repository and registry
+    /// configuration files that hold a release's repository credentials
+    /// (HELM_REPOSITORY_CONFIG, HELM_REPOSITORY_CACHE, HELM_REGISTRY_CONFIG).
+    pub vars: &'a [(&'static str, OsString)],
+}
+
+impl<'a> RunEnv<'a> {
+    /// A run against the cluster `kubeconfig` describes, from `cwd`, with
+    /// helm's own plugins and configuration.
+    pub fn new(kubeconfig: &'a str, cwd: &'a Path) -> RunEnv<'a> {
+        RunEnv { kubeconfig, cwd, plugins: None, vars: &[] }
+    }
 }
 
 impl HelmCli {
@@ -85,16 +97,36 @@ impl HelmCli {
 
     /// Runs helm with `args`; its stdout, or an error with what it printed.
     pub async fn run(&self, what: &str, args: &[OsString], env: &RunEnv<'_>) -> Result<Vec<u8>> {
+        self.run_with_input(what, args, env, None).await
+    }
+
+    /// Runs helm with `args` and `input` on its stdin (a password for
+    /// `--password-stdin`: a secret never goes on a command line, which
+    /// every user of the machine can read in /proc).
+    pub async fn run_with_input(&self, what: &str, args: &[OsString], env: &RunEnv<'_>, input: Option<&[u8]>) -> Result<Vec<u8>> {
         let dir = tempfile::tempdir().map_err(|e| KubeError::Helm(format!("a directory for helm's kubeconfig: {e}")))?;
         let kubeconfig = dir.path().join("kubeconfig");
         write_private(&kubeconfig, env.kubeconfig)?;
         let mut cmd = tokio::process::Command::new(&self.path);
-        cmd.args(args).arg("--kubeconfig").arg(&kubeconfig).env_remove("KUBECONFIG").current_dir(env.cwd).stdin(std::process::Stdio::null()).kill_on_drop(true);
+        cmd.args(args).arg("--kubeconfig").arg(&kubeconfig).env_remove("KUBECONFIG").current_dir(env.cwd).kill_on_drop(true);
+        cmd.stdin(if input.is_some() { std::process::Stdio::piped() } else { std::process::Stdio::null() });
+        cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
         if let Some(plugins) = env.plugins {
             cmd.env("HELM_PLUGINS", plugins);
         }
+        cmd.envs(env.vars.iter().map(|(k, v)| (k, v)));
         tracing::debug!(%what, "helm {}", args.first().map(|a| a.to_string_lossy().into_owned()).unwrap_or_default());
-        let out = cmd.output().await.map_err(|e| KubeError::Helm(format!("running {}: {e}", self.path.display())))?;
+        let running = |e: std::io::Error| KubeError::Helm(format!("running {}: {e}", self.path.display()));
+        let mut child = cmd.spawn().map_err(running)?;
+        if let (Some(input), Some(stdin)) = (input, child.stdin.take()) {
+            // A password is far smaller than a pipe's buffer: the write
+            // does not wait for helm. Dropping the file closes the pipe,
+            // and helm reads to its end.
+            use std::io::Write as _;
+            let mut pipe = std::fs::File::from(stdin.into_owned_fd().map_err(running)?);
+            pipe.write_all(input).map_err(running)?;
+        }
+        let out = child.wait_with_output().await.map_err(running)?;
         if !out.status.success() {
             // Some commands (lint) print their findings on stdout and only a summary on stderr.
             let (stderr, stdout) = (String::from_utf8_lossy(&out.stderr), String::from_utf8_lossy(&out.stdout));
@@ -130,7 +162,7 @@ impl HelmCli {
 }
 
 /// Writes a file only its owner may read (it holds credentials).
-fn write_private(path: &Path, text: &str) -> Result<()> {
+pub fn write_private(path: &Path, text: &str) -> Result<()> {
     use std::io::Write as _;
     let mut o = std::fs::OpenOptions::new();
     o.write(true).create_new(true);

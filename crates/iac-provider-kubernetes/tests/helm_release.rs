@@ -5,7 +5,9 @@
 //! `helm history` see it and `helm rollback` rolls it back (which the next
 //! plan shows as a change back); hooks run in weight order with their
 //! delete policies; a release made by `helm install` is imported and then
-//! upgraded by iac; an `atomic` upgrade whose rollout fails is rolled back.
+//! upgraded by iac; an `atomic` upgrade whose rollout fails is rolled back;
+//! `set_wo` values reach the release but never plans or state; `replace`
+//! and `recreate_pods` behave as the helm provider's.
 //! The stacks use the helm provider 3.x syntax (`set = [{ ... }]`), and
 //! the 2.x block form of the same arguments.
 
@@ -444,6 +446,152 @@ fn a_chart_bringing_its_own_crds_plans_and_installs_on_a_fresh_cluster() {
         let widget = kube.get(("example.com/v1", "Widget", "widgets"), Some("apps"), "widgets-widget").await.expect("the chart's Widget exists");
         assert_eq!(widget["spec"]["size"], 3);
         assert_no_changes(&plan(&st, &env).await, "after the install");
+        sim.stop().await;
+    });
+}
+
+/// The files under `dir`, read as text (state, snapshots, journals).
+fn texts_under(dir: &Path) -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            out.extend(texts_under(&p));
+        } else {
+            out.push((p.clone(), String::from_utf8_lossy(&std::fs::read(&p).unwrap()).into_owned()));
+        }
+    }
+    out
+}
+
+/// `set_wo` (write-only, helm provider 3.x) from an ephemeral variable:
+/// the value reaches the release (the rendered ConfigMap, `helm get
+/// values`), while the plan, its JSON and every state file hold neither
+/// the value nor a copy of it in `objects` or `metadata.values` (shown as
+/// "(write-only value)"), also after a refresh. A new value alone plans
+/// nothing (state cannot tell); a `set_wo_revision` bump upgrades the
+/// release with it.
+#[test]
+fn write_only_values_reach_the_release_but_never_plans_or_state() {
+    rt().block_on(async {
+        let sim = sim().await;
+        let url = sim.url();
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("helm-home");
+        let chart = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/charts/plain");
+        let stack = |revision: u32| {
+            format!(
+                "{}\nvariable \"token\" {{\n  type      = string\n  ephemeral = true\n}}\n\nresource \"helm_release\" \"plain\" {{\n  name             = \"plain\"\n  namespace        = \"apps\"\n  create_namespace = true\n  timeout          = 30\n  chart            = \"{}\"\n  set_wo           = [{{ name = \"message\", value = var.token }}]\n  set_wo_revision  = {revision}\n}}\n",
+                helm_provider(&url),
+                chart.display()
+            )
+        };
+        let env_with_token = |token: &str| {
+            let mut e = env(tmp.path());
+            e.env_vars = vec![("TF_VAR_token".to_string(), token.to_string())];
+            e
+        };
+        let kube = Actor::new(&url).await;
+        let message = |cm: Option<Json>| cm.expect("the chart's ConfigMap")["data"]["message"].as_str().unwrap_or_default().to_string();
+        let assert_hidden = |p: &iac_core::plan::Plan, token: &str, when: &str| {
+            let text = serde_json::to_string(p).unwrap();
+            if let Some(at) = text.find(token) {
+                panic!("{when}: the plan holds the write-only value: ...{}...", &text[at.saturating_sub(300)..(at + 100).min(text.len())]);
+            }
+            for (file, text) in texts_under(&tmp.path().join("state")) {
+                assert!(!text.contains(token), "{when}: {} holds the write-only value", file.display());
+            }
+        };
+
+        let first = "wo-first-5c1f9e";
+        let env1 = env_with_token(first);
+        let st = write_stack(tmp.path(), &stack(1));
+        let p = plan(&st, &env1).await;
+        let after = &change(&p, "helm_release.plain").after;
+        assert!(after.get("set_wo").is_some_and(iac_core::Value::is_null), "set_wo is null in the plan");
+        let objects = after.get("objects").and_then(|o| o.unmarked().as_map().cloned()).expect("the dry run's objects");
+        let cm = objects.get("v1/ConfigMap/apps/plain-config").and_then(|y| y.unmarked().as_str().map(str::to_string)).unwrap();
+        assert!(cm.contains("(write-only value)"), "the rendered value is shown as write-only: {cm}");
+        assert_hidden(&p, first, "the first plan");
+        apply(&st, &env1, p).await;
+        assert_eq!(message(kube.get(CONFIGMAP, Some("apps"), "plain-config").await), first, "helm got the value");
+        let values = helm_json(&url, &home, &["get", "values", "plain", "--namespace", "apps", "--output", "json"]);
+        assert_eq!(values["message"], first, "helm keeps it with the release");
+        let p = plan(&st, &env1).await;
+        assert_no_changes(&p, "after the install (a refresh read the release back)");
+        assert_hidden(&p, first, "after the install");
+
+        // Another value without a revision bump: nothing to plan, as Terraform.
+        let second = "wo-second-77ad02";
+        let env2 = env_with_token(second);
+        assert_no_changes(&plan(&st, &env2).await, "a new write-only value alone");
+
+        // The revision bump upgrades the release with the current value.
+        let st = write_stack(tmp.path(), &stack(2));
+        let p = plan(&st, &env2).await;
+        assert_eq!(changes(&p), vec!["Update helm_release.plain"], "{}", explained(&p));
+        apply(&st, &env2, p).await;
+        assert_eq!(message(kube.get(CONFIGMAP, Some("apps"), "plain-config").await), second, "the bump re-sent set_wo");
+        assert_eq!(revisions(&url, &home, "plain").last().map(|r| r.0), Some(2));
+        let p = plan(&st, &env2).await;
+        assert_no_changes(&p, "after the bump");
+        assert_hidden(&p, first, "after the bump");
+        assert_hidden(&p, second, "after the bump");
+
+        // Upstream's rules: literal is not a set_wo type, revisions start at 1.
+        let bad = stack(0).replace("value = var.token }", "value = var.token, type = \"literal\" }");
+        let st = write_stack(tmp.path(), &bad);
+        let err = try_plan(&st, &env2, iac_core::plan::PlanMode::Normal).await.expect_err("invalid set_wo");
+        assert!(err.contains("set_wo_revision must be at least 1") && err.contains("literal"), "{err}");
+        sim.stop().await;
+    });
+}
+
+/// `replace` and `recreate_pods` as the helm provider does them: a
+/// release uninstalled with its history kept blocks a create until
+/// `replace = true` re-uses its name (`helm install --replace`); with
+/// `recreate_pods = true` an upgrade deletes the Pods its updated
+/// Deployment selects (Helm's library still recreates; the CLI lost the
+/// flag), and without it they stay.
+#[test]
+fn replace_reuses_an_uninstalled_name_and_recreate_pods_restarts_pods() {
+    rt().block_on(async {
+        let sim = sim().await;
+        let url = sim.url();
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("helm-home");
+        let env = env(tmp.path());
+        let kube = Actor::new(&url).await;
+        let (ok, text) = helm(&url, &home, &["install", "demo", &chart(), "--namespace", "apps", "--create-namespace", "--wait"]);
+        assert!(ok, "{text}");
+        let (ok, text) = helm(&url, &home, &["uninstall", "demo", "--namespace", "apps", "--keep-history", "--wait"]);
+        assert!(ok, "{text}");
+
+        let with = |r: &Release<'_>, extra: &str| stack(&url, r).replace("  wait_for_jobs    = true\n", &format!("  wait_for_jobs    = true\n{extra}"));
+        let st = write_stack(tmp.path(), &with(&Release::default(), ""));
+        let err = try_apply(&st, &env, plan(&st, &env).await).await.expect_err("the name is taken by the kept history");
+        assert!(err.contains("already exists") && err.contains("uninstalled") && err.contains("replace = true"), "{err}");
+        let st = write_stack(tmp.path(), &with(&Release::default(), "  replace          = true\n"));
+        converge(&st, &env).await;
+        let list = helm_json(&url, &home, &["list", "--namespace", "apps", "--output", "json"]);
+        assert_eq!((list[0]["name"].as_str(), list[0]["status"].as_str()), (Some("demo"), Some("deployed")), "{list}");
+        assert_no_changes(&plan(&st, &env).await, "after the replacing install");
+
+        // Pods as the Deployment's controller would have made them (the simulator makes none).
+        const POD: Kind = ("v1", "Pod", "pods");
+        let pod = |name: &str| serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"app": "demo"}}, "spec": {"containers": [{"name": "app", "image": "registry.example/app:1.0"}]}});
+        kube.create(POD, Some("apps"), pod("demo-app-kept")).await;
+        let st = write_stack(tmp.path(), &with(&Release { replicas: 2, ..Release::default() }, "  replace          = true\n"));
+        converge(&st, &env).await;
+        assert!(kube.get(POD, Some("apps"), "demo-app-kept").await.is_some(), "without recreate_pods the Pods stay");
+
+        kube.create(POD, Some("apps"), pod("demo-app-old")).await;
+        let st = write_stack(tmp.path(), &with(&Release { replicas: 3, ..Release::default() }, "  replace          = true\n  recreate_pods    = true\n"));
+        converge(&st, &env).await;
+        assert_eq!(kube.get(DEPLOYMENT, Some("apps"), "demo-app").await.unwrap()["spec"]["replicas"], 3);
+        for name in ["demo-app-kept", "demo-app-old"] {
+            assert!(kube.get(POD, Some("apps"), name).await.is_none(), "recreate_pods deleted {name}");
+        }
         sim.stop().await;
     });
 }

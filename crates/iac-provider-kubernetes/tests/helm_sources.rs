@@ -5,7 +5,9 @@
 //! OCI registry over https with credentials (`oci://`, `helm push`ed to,
 //! `repository_ca_file`), a signed chart with its provenance file
 //! (`verify`, `keyring`), a post-renderer program (`postrender`) and
-//! `lint`. The chart is tests/fixtures/charts/plain (one ConfigMap).
+//! `lint` (of local and repository charts). A helm that logs its command
+//! lines proves repository passwords never appear on them. The chart is
+//! tests/fixtures/charts/plain (one ConfigMap).
 
 use crate::common;
 
@@ -42,19 +44,54 @@ fn package(home: &Path, chart: &str, dir: &Path, extra: &[&str]) -> PathBuf {
     dir.join(format!("{chart}-0.1.0.tgz"))
 }
 
-fn helm_provider(url: &str) -> String {
+fn helm_provider(url: &str, helm: &Path) -> String {
     format!(
         "provider \"helm\" {{\n  helm_binary      = \"{}\"\n  poll_interval_ms = 20\n  kubernetes {{\n    host  = \"{url}\"\n    token = \"test-token\"\n  }}\n}}\n",
-        iac_testkit::tools::tool("helm").display()
+        helm.display()
     )
 }
 
 /// A release of the plain chart with these extra arguments.
 fn release(url: &str, args: &str) -> String {
+    release_via(&iac_testkit::tools::tool("helm"), url, args)
+}
+
+/// The same, with the provider running `helm`.
+fn release_via(helm: &Path, url: &str, args: &str) -> String {
     format!(
         "{}\nresource \"helm_release\" \"plain\" {{\n  name             = \"plain\"\n  namespace        = \"apps\"\n  create_namespace = true\n  timeout          = 30\n{args}}}\n",
-        helm_provider(url)
+        helm_provider(url, helm)
     )
+}
+
+/// A helm that appends each command line it is given to a log, then runs
+/// the real helm: what any user of the machine sees in /proc/*/cmdline.
+/// Its cache is its own, so charts are fetched, not found in helm 4's
+/// content cache. Returns the program and its log.
+fn logging_helm(dir: &Path) -> (PathBuf, PathBuf) {
+    let log = dir.join("helm-command-lines.log");
+    let wrapper = dir.join("logging-helm.sh");
+    let real = iac_testkit::tools::tool("helm");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\nexport HELM_CACHE_HOME='{}'\nexec '{}' \"$@\"\n",
+            log.display(),
+            dir.join("helm-cache").display(),
+            real.display()
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    std::fs::set_permissions(&wrapper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    (wrapper, log)
+}
+
+/// The command lines the logging helm ran; none may hold `password`.
+fn command_lines_without(log: &Path, password: &str) -> String {
+    let lines = std::fs::read_to_string(log).expect("the provider ran the logging helm");
+    assert!(!lines.contains(password), "the repository password is on helm's command line:\n{lines}");
+    lines
 }
 
 fn message(cm: &serde_json::Value) -> &str {
@@ -71,9 +108,11 @@ fn a_chart_from_an_http_repository_that_requires_a_password() {
         let server = ChartServer::start(Some(("reader", "s3cret")));
         let repo = tmp.path().join("repo");
         package(&home, "plain", &repo, &[]);
+        package(&home, "lint-fails", &repo, &[]);
         helm_cmd(&home, &["repo", "index", repo.to_str().unwrap(), "--url", &server.repo_url()]);
         server.serve_dir(&repo);
         let env = env(tmp.path());
+        let (helm, log) = logging_helm(tmp.path());
         let source = format!("  repository = \"{}\"\n  chart      = \"plain\"\n  version    = \"0.1.0\"\n", server.repo_url());
 
         // Without the password the repository refuses, and the plan says so.
@@ -81,9 +120,13 @@ fn a_chart_from_an_http_repository_that_requires_a_password() {
         let err = try_plan(&st, &env, PlanMode::Normal).await.expect_err("the repository wants credentials");
         assert!(err.contains("401") || err.contains("Unauthorized"), "{err}");
 
-        let creds = format!("{source}  repository_username = \"reader\"\n  repository_password = \"s3cret\"\n");
-        let st = write_stack(tmp.path(), &release(&url, &creds));
+        // The chart is pulled and linted (lint = true) with the credentials too.
+        let creds = format!("{source}  repository_username = \"reader\"\n  repository_password = \"s3cret\"\n  lint                = true\n");
+        let st = write_stack(tmp.path(), &release_via(&helm, &url, &creds));
         converge(&st, &env).await;
+        let lines = command_lines_without(&log, "s3cret");
+        assert!(lines.lines().any(|l| l.starts_with("repo add") && l.contains("--password-stdin")), "the password went to helm repo add on stdin:\n{lines}");
+        assert!(lines.lines().any(|l| l.starts_with("pull ") && l.contains("--untar")), "the chart was pulled for lint:\n{lines}");
         let kube = Actor::new(&url).await;
         let cm = kube.get(CONFIGMAP, Some("apps"), "plain-config").await.expect("the chart from the repository is installed");
         assert_eq!(message(&cm), "hello");
@@ -92,6 +135,13 @@ fn a_chart_from_an_http_repository_that_requires_a_password() {
             assert!(seen.iter().any(|s| s.path == file && s.authorized), "{file} fetched with the credentials: {seen:?}");
         }
         assert!(changes(&plan(&st, &env).await).is_empty(), "the installed release plans no change");
+
+        // A repository chart that fails lint stops the plan with lint's findings.
+        let failing = creds.replace("\"plain\"", "\"lint-fails\"");
+        let st = write_stack(tmp.path(), &release_via(&helm, &url, &failing));
+        let err = try_plan(&st, &env, PlanMode::Normal).await.expect_err("lint fails");
+        assert!(err.contains("helm lint") && err.contains("invalid icon URL"), "{err}");
+        command_lines_without(&log, "s3cret");
         sim.stop().await;
     });
 }
@@ -118,8 +168,11 @@ fn a_chart_from_an_oci_registry_over_https_with_credentials() {
             "  repository          = \"{registry}\"\n  chart               = \"plain\"\n  version             = \"0.1.0\"\n  repository_ca_file  = \"{}\"\n  repository_username = \"pusher\"\n  repository_password = \"t0ken\"\n  set = [{{ name = \"message\", value = \"from the registry\" }}]\n",
             ca.display()
         );
-        let st = write_stack(tmp.path(), &release(&url, &source));
+        let (helm, log) = logging_helm(tmp.path());
+        let st = write_stack(tmp.path(), &release_via(&helm, &url, &source));
         converge(&st, &env).await;
+        let lines = command_lines_without(&log, "t0ken");
+        assert!(lines.lines().any(|l| l.starts_with("registry login") && l.contains("--password-stdin")), "the password went to helm registry login on stdin:\n{lines}");
         let kube = Actor::new(&url).await;
         let cm = kube.get(CONFIGMAP, Some("apps"), "plain-config").await.expect("the chart from the registry is installed");
         assert_eq!(message(&cm), "from the registry");

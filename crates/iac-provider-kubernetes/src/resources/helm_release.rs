@@ -12,12 +12,28 @@
 //! release changed outside iac (`helm rollback`, `helm upgrade`) shows as
 //! a change back. `manifest` holds the rendered objects as JSON when the
 //! provider's `experiments { manifest = true }` asks (see
-//! [`super::release_manifest`]). `lint` lints a local chart, with the
-//! release's values, when planning. Helm 4 runs post-renderers only as
-//! plugins, so a `postrender` program is wrapped in a plugin of its own for
-//! the run (helm 3 runs the program itself).
+//! [`super::release_manifest`]). `lint` lints the chart (pulled first
+//! when it comes from a repository or registry), with the release's
+//! values, when planning. Helm 4 runs post-renderers only as plugins, so a
+//! `postrender` program is wrapped in a plugin of its own for the run
+//! (helm 3 runs the program itself). A repository password reaches helm on
+//! stdin, never on its command line (see `ReleaseModel::chart_source`).
+//!
+//! `set_wo` (helm provider 3.x, write-only) is null in plans and state; its
+//! values come from the configuration and go with every install and
+//! upgrade (upstream sends them only when `set_wo_revision` rises, so an
+//! upgrade for another reason drops them from the release; sending them
+//! always keeps the release as configured). A new value alone plans no
+//! change, as Terraform treats write-only arguments; raising
+//! `set_wo_revision` upgrades the release. Where the release shows the
+//! values they are replaced (see [`super::release_write_only`]).
+//!
+//! As in the helm provider: `replace` lets a create re-use the name of an
+//! uninstalled (history kept) or failed release; `recreate_pods` deletes
+//! the Pods of the objects an upgrade updated (Helm's library does it, its
+//! command line lost the flag); `disable_crd_hooks` has no effect.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
@@ -98,6 +114,12 @@ pub struct ReleaseModel {
     /// values set by name that plans never show
     #[sdk(optional, sensitive)]
     pub set_sensitive: Vec<SetValue>,
+    /// values set by name that are never stored (write-only): sent with every install and upgrade
+    #[sdk(optional, ephemeral)]
+    pub set_wo: Vec<SetValue>,
+    /// the revision of set_wo: changing it upgrades the release, sending the current set_wo values
+    #[sdk(optional)]
+    pub set_wo_revision: Option<i64>,
     /// seconds for each operation, hooks included (default 300)
     #[sdk(optional)]
     pub timeout: Option<f64>,
@@ -116,7 +138,7 @@ pub struct ReleaseModel {
     /// run no hooks
     #[sdk(optional)]
     pub disable_webhooks: Option<bool>,
-    /// accepted for compatibility: the helm program has no such switch
+    /// accepted for compatibility, without effect as in the helm provider (Helm 3 and 4 have no CRD hooks)
     #[sdk(optional)]
     pub disable_crd_hooks: Option<bool>,
     /// do not validate the rendered objects against the cluster's OpenAPI schema
@@ -134,7 +156,7 @@ pub struct ReleaseModel {
     /// replace objects instead of updating them
     #[sdk(optional)]
     pub force_update: Option<bool>,
-    /// accepted for compatibility (removed from helm)
+    /// after an upgrade, delete the Pods of the workloads it updated, so they restart (as the helm provider does)
     #[sdk(optional)]
     pub recreate_pods: Option<bool>,
     /// revisions kept (0: no limit, the default)
@@ -146,7 +168,7 @@ pub struct ReleaseModel {
     /// update the chart's dependencies before installing
     #[sdk(optional)]
     pub dependency_update: Option<bool>,
-    /// accepted for compatibility: `helm upgrade --install` re-uses a deleted release's name anyway
+    /// create over a release of this name that is uninstalled (its history kept) or failed
     #[sdk(optional)]
     pub replace: Option<bool>,
     /// the revision's description
@@ -202,6 +224,21 @@ pub struct SetListValue {
     pub value: Vec<String>,
 }
 
+/// Where helm finds a release's chart (see [`ReleaseModel::chart_source`]).
+struct ChartSource {
+    /// The chart argument: a local path, a `repository/chart` name, an
+    /// `oci://` reference or a URL.
+    chart: OsString,
+    /// The flags that say how to fetch it (`helm upgrade` and `helm pull`
+    /// take the same).
+    args: Vec<OsString>,
+    /// The run's own repository or registry configuration, holding the
+    /// credentials.
+    vars: Vec<(&'static str, OsString)>,
+    /// A chart on disk (linted as it is; a fetched one is pulled first).
+    local: bool,
+}
+
 /// `postrender`.
 #[derive(Model, Debug, Clone, Default)]
 pub struct PostRender {
@@ -244,6 +281,13 @@ pub struct ReleaseMetadata {
 /// The attributes the provider sets: the rest is configuration.
 const COMPUTED: [&str; 5] = ["id", "objects", "manifest", "status", "metadata"];
 
+/// The write-only attribute: never in a plan or state, so never compared.
+const WRITE_ONLY: &str = "set_wo";
+
+/// The name a repository with credentials has in a run's own repository
+/// configuration.
+const REPOSITORY_NAME: &str = "iac-release-repository";
+
 /// The name of the plugin a `postrender` program is wrapped in for helm 4.
 const POSTRENDER_PLUGIN: &str = "iac-postrender";
 
@@ -270,8 +314,80 @@ impl ReleaseModel {
         }
     }
 
+    /// The repository's TLS files as helm's flags.
+    fn tls_args(&self) -> Vec<OsString> {
+        let files = [("--ca-file", &self.repository_ca_file), ("--cert-file", &self.repository_cert_file), ("--key-file", &self.repository_key_file)];
+        files.into_iter().filter_map(|(f, v)| Some([f.into(), non_empty(v)?.into()])).flatten().collect()
+    }
+
+    /// Where helm fetches the chart from, and how. A repository password
+    /// never goes on helm's command line (any user of the machine reads
+    /// command lines in /proc): it is handed to `helm repo add` or
+    /// `helm registry login` on stdin, which write it to a repository or
+    /// registry configuration of the run's own, in `dir` (private, removed
+    /// with it), and the run's helm commands read it from there. A chart
+    /// given as a whole URL has no repository to log in to: its password
+    /// is still a flag.
+    async fn chart_source(&self, cli: &HelmCli, stack_dir: &Path, dir: &Path, env: &RunEnv<'_>) -> Result<ChartSource> {
+        let (chart, repo) = self.chart_ref(stack_dir);
+        let local = repo.is_none() && Path::new(&chart).exists();
+        let mut s = ChartSource { chart, args: Vec::new(), vars: Vec::new(), local };
+        let on = |b: Option<bool>| b.unwrap_or(false);
+        let (username, password) = (non_empty(&self.repository_username), non_empty(&self.repository_password));
+        let oci = s.chart.to_string_lossy().strip_prefix("oci://").map(|r| r.split('/').next().unwrap_or_default().to_string());
+        let mut login: Vec<OsString> = Vec::new();
+        match (password, &repo, &oci) {
+            (Some(_), Some(url), _) => {
+                s.vars.push(("HELM_REPOSITORY_CONFIG", dir.join("repositories.yaml").into()));
+                s.vars.push(("HELM_REPOSITORY_CACHE", dir.join("repository-cache").into()));
+                login.extend(["repo", "add", REPOSITORY_NAME, url.as_str()].map(OsString::from));
+                if on(self.pass_credentials) {
+                    login.push("--pass-credentials".into());
+                }
+                s.chart = format!("{REPOSITORY_NAME}/{}", self.chart).into();
+            }
+            (Some(_), None, Some(host)) => {
+                s.vars.push(("HELM_REGISTRY_CONFIG", dir.join("registry-config.json").into()));
+                login.extend(["registry", "login", host.as_str()].map(OsString::from));
+            }
+            _ => {
+                for (f, v) in [("--repo", repo.as_deref()), ("--username", username), ("--password", password)] {
+                    if let Some(v) = v {
+                        s.args.extend([f.into(), v.into()]);
+                    }
+                }
+            }
+        }
+        if let (false, Some(pw)) = (login.is_empty(), password) {
+            login.push("--password-stdin".into());
+            if let Some(u) = username {
+                login.extend(["--username".into(), u.into()]);
+            }
+            login.extend(self.tls_args());
+            let what = format!("helm {} {}", login[0].to_string_lossy(), login[1].to_string_lossy());
+            let env = RunEnv { vars: &s.vars, ..RunEnv::new(env.kubeconfig, env.cwd) };
+            cli.run_with_input(&what, &login, &env, Some(pw.as_bytes())).await?;
+        }
+        s.args.extend(self.tls_args());
+        for (f, v) in [("--version", &self.version), ("--keyring", &self.keyring)] {
+            if let Some(v) = non_empty(v) {
+                s.args.extend([f.into(), v.into()]);
+            }
+        }
+        for (f, b) in [
+            ("--devel", on(self.devel) && non_empty(&self.version).is_none()),
+            ("--verify", on(self.verify)),
+            ("--pass-credentials", on(self.pass_credentials)),
+        ] {
+            if b {
+                s.args.push(f.into());
+            }
+        }
+        Ok(s)
+    }
+
     /// `helm upgrade --install` with every argument; values files go to `files`.
-    fn upgrade_args(&self, cli: &HelmCli, stack_dir: &std::path::Path, files: &std::path::Path, dry_run: bool) -> Result<Vec<OsString>> {
+    fn upgrade_args(&self, cli: &HelmCli, source: &ChartSource, files: &Path, dry_run: bool) -> Result<Vec<OsString>> {
         let mut a: Vec<OsString> = Vec::new();
         let flag = |a: &mut Vec<OsString>, f: &str, v: Option<&str>| {
             a.push(f.into());
@@ -279,33 +395,15 @@ impl ReleaseModel {
                 a.push(v.into());
             }
         };
-        a.extend(["upgrade".into(), "--install".into(), self.name.clone().into()]);
-        let (chart, repo) = self.chart_ref(stack_dir);
-        a.push(chart);
+        a.extend(["upgrade".into(), "--install".into(), self.name.clone().into(), source.chart.clone()]);
+        a.extend(source.args.iter().cloned());
         flag(&mut a, "--namespace", Some(&self.namespace()));
-        if let Some(r) = &repo {
-            flag(&mut a, "--repo", Some(r));
-        }
-        for (f, v) in [
-            ("--version", &self.version),
-            ("--ca-file", &self.repository_ca_file),
-            ("--cert-file", &self.repository_cert_file),
-            ("--key-file", &self.repository_key_file),
-            ("--username", &self.repository_username),
-            ("--password", &self.repository_password),
-            ("--keyring", &self.keyring),
-            ("--description", &self.description),
-        ] {
-            if let Some(v) = non_empty(v) {
-                flag(&mut a, f, Some(v));
-            }
+        if let Some(v) = non_empty(&self.description) {
+            flag(&mut a, "--description", Some(v));
         }
         let on = |b: Option<bool>| b.unwrap_or(false);
         for (f, b) in [
             ("--create-namespace", on(self.create_namespace)),
-            ("--devel", on(self.devel) && non_empty(&self.version).is_none()),
-            ("--verify", on(self.verify)),
-            ("--pass-credentials", on(self.pass_credentials)),
             ("--skip-crds", on(self.skip_crds)),
             ("--no-hooks", on(self.disable_webhooks)),
             ("--disable-openapi-validation", on(self.disable_openapi_validation)),
@@ -369,7 +467,7 @@ impl ReleaseModel {
             a.push("--values".into());
             a.push(f.into_os_string());
         }
-        for s in self.set.iter().chain(&self.set_sensitive).filter(|s| !s.name.is_empty()) {
+        for s in self.set.iter().chain(&self.set_sensitive).chain(&self.set_wo).filter(|s| !s.name.is_empty()) {
             let f = match s.kind.as_deref() {
                 Some("string") => "--set-string",
                 Some("literal") => "--set-literal",
@@ -384,50 +482,86 @@ impl ReleaseModel {
         Ok(a)
     }
 
+    /// `helm lint` of the chart with the release's values (upstream lints
+    /// when planning); a chart from a repository or registry is pulled
+    /// into `dir` first.
+    async fn lint(&self, cli: &HelmCli, source: &ChartSource, dir: &Path, env: &RunEnv<'_>) -> Result<()> {
+        let chart = if source.local {
+            source.chart.clone()
+        } else {
+            let pulled = dir.join("pulled");
+            std::fs::create_dir_all(&pulled).map_err(|e| KubeError::Helm(format!("a directory to pull the chart into: {e}")))?;
+            let mut args: Vec<OsString> = vec!["pull".into(), source.chart.clone()];
+            args.extend(source.args.iter().cloned());
+            args.extend(["--untar".into(), "--destination".into(), pulled.clone().into()]);
+            cli.run(&format!("helm pull of {}", self.chart), &args, env).await?;
+            let unpacked = std::fs::read_dir(&pulled).ok().into_iter().flatten().flatten().map(|e| e.path()).find(|p| p.is_dir());
+            unpacked.ok_or_else(|| KubeError::Helm(format!("helm pull of {}: no chart directory was unpacked", self.chart)))?.into_os_string()
+        };
+        let mut args: Vec<OsString> = vec!["lint".into(), chart];
+        args.extend(self.values_args(dir)?);
+        cli.run(&format!("helm lint of {}", self.chart), &args, env).await?;
+        Ok(())
+    }
+
     /// Runs `helm upgrade --install` (or its server-side dry run).
     async fn upgrade(&self, k: &Context, dry_run: bool) -> Result<Release> {
         let cli = k.helm()?;
         let files = tempfile::tempdir().map_err(|e| KubeError::Helm(format!("a directory for the values files: {e}")))?;
         let kubeconfig = k.connection.helm_kubeconfig(&k.stack_dir).await?;
-        let mut env = RunEnv { kubeconfig: &kubeconfig, cwd: &k.stack_dir, plugins: None };
-        // Upstream lints when planning; a chart from a repository is linted by nothing here.
+        let source = self.chart_source(cli, &k.stack_dir, files.path(), &RunEnv::new(&kubeconfig, &k.stack_dir)).await?;
+        let mut env = RunEnv { vars: &source.vars, ..RunEnv::new(&kubeconfig, &k.stack_dir) };
         if self.lint.unwrap_or(false) && dry_run {
-            let (chart, _) = self.chart_ref(&k.stack_dir);
-            if Path::new(&chart).exists() {
-                let mut args: Vec<OsString> = vec!["lint".into(), chart];
-                args.extend(self.values_args(files.path())?);
-                cli.run(&format!("helm lint of {}", self.chart), &args, &env).await?;
-            }
+            self.lint(cli, &source, files.path(), &env).await?;
         }
         let plugins = match &self.postrender {
             Some(p) if cli.major >= 4 => Some(postrender_plugin(cli, p, &k.stack_dir, files.path(), &env).await?),
             _ => None,
         };
         env.plugins = plugins.as_deref();
-        let args = self.upgrade_args(cli, &k.stack_dir, files.path(), dry_run)?;
+        let args = self.upgrade_args(cli, &source, files.path(), dry_run)?;
         let what = format!("helm upgrade --install {} ({}){}", self.name, self.chart, if dry_run { " --dry-run=server" } else { "" });
         let j = cli.run_json(&what, &args, &env).await?;
         Ok(Release::from_upgrade(&j))
     }
 
     /// Installs or upgrades, and returns the model as the release now is.
-    async fn apply(mut self, cx: &Ctx<'_, Helm>, creating: bool) -> Result<ReleaseModel> {
+    /// `set_wo` is null in the planned object: its values come from the
+    /// configuration, and their digests are kept for refreshes.
+    async fn apply(mut self, cx: &Ctx<'_, Helm>, prior: Option<&ReleaseModel>) -> Result<ReleaseModel> {
+        let creating = prior.is_none();
         let k = &cx.provider.cx;
+        self.set_wo = write_only_values(cx.config);
+        let digests = self.write_only_digests();
+        if !digests.is_empty() {
+            cx.keep_private(release_write_only::private_data(&digests));
+        }
         if creating && !self.upgrade_install.unwrap_or(false) {
-            if let Some(r) = k.release(&self.name, &self.namespace()).await? {
+            // helm install --replace: a name whose last release is uninstalled or failed may be used again.
+            let replaceable = |r: &Release| self.replace.unwrap_or(false) && matches!(r.status.as_str(), "uninstalled" | "failed");
+            if let Some(r) = k.release(&self.name, &self.namespace()).await?.filter(|r| !replaceable(r)) {
                 return Err(KubeError::Helm(format!(
-                    "helm_release {}: a release {}/{} already exists (revision {}, {}): import it (id {}/{}), or set upgrade_install = true to take it over",
+                    "helm_release {}: a release {}/{} already exists (revision {}, {}): import it (id {}/{}), or set upgrade_install = true to take it over (replace = true re-uses the name of an uninstalled or failed one)",
                     self.name, r.namespace, r.name, r.revision, r.status, r.namespace, r.name
                 )));
             }
         }
         let r = self.upgrade(k, false).await?;
-        self.fill(k, &r).await?;
+        if let (Some(prior), true) = (prior, self.recreate_pods.unwrap_or(false)) {
+            recreate_pods(k, &r, prior.objects.as_ref().unwrap_or(&BTreeMap::new())).await?;
+        }
+        self.fill(k, &r, &digests).await?;
         Ok(self)
     }
 
-    /// Sets the computed attributes from the release.
-    async fn fill(&mut self, k: &Context, r: &Release) -> Result<()> {
+    fn write_only_digests(&self) -> BTreeSet<String> {
+        release_write_only::digests(self.set_wo.iter().filter_map(|s| s.value.as_deref()))
+    }
+
+    /// Sets the computed attributes from the release, without the values
+    /// of `digests` (the write-only ones).
+    async fn fill(&mut self, k: &Context, r: &Release, digests: &BTreeSet<String>) -> Result<()> {
+        let r = &release_write_only::redacted(r, digests)?;
         self.id = Some(self.name.clone());
         self.status = Some(r.status.clone());
         self.metadata = Some(metadata(r));
@@ -484,6 +618,50 @@ fn program_path(name: &str, stack_dir: &Path) -> Result<PathBuf> {
     std::env::split_paths(&path).map(|d| d.join(name)).find(|p| p.is_file()).ok_or_else(missing)
 }
 
+/// `recreate_pods`, as the helm provider's upgrade does it (Helm's library
+/// still offers it; its command line dropped the flag): after an upgrade,
+/// the Pods that each updated object (one the release had before: a key
+/// of `before`) selects are deleted, so their controllers start them
+/// again. As in Helm, a failure to do so is logged, not an error.
+async fn recreate_pods(k: &Context, r: &Release, before: &BTreeMap<String, String>) -> Result<()> {
+    let source = format!("release {}", r.name);
+    let objs: Vec<(Json, String)> = parse_documents(&r.manifest, &source)?.into_iter().map(|o| (o, source.clone())).collect();
+    let Some(desired) = sets::resolve(Some(&k.cluster), objs, &r.namespace).await? else { return Ok(()) };
+    for (key, (id, obj)) in desired.iter().filter(|(key, _)| before.contains_key(*key)) {
+        let Some(selector) = pod_selector(obj) else { continue };
+        let namespace = id.namespace.as_deref().unwrap_or(&r.namespace);
+        match k.cluster.delete_pods(namespace, &selector).await {
+            Ok(pods) => tracing::debug!(object = %key, ?pods, "recreate_pods: deleted"),
+            Err(e) => tracing::warn!(object = %key, "recreate_pods: the Pods could not be deleted: {e}"),
+        }
+    }
+    Ok(())
+}
+
+/// The label selector (in the API's text form) of an object that selects
+/// Pods: a workload's `spec.selector` (matchLabels and matchExpressions),
+/// or the plain map of a Service or ReplicationController; None for others.
+fn pod_selector(obj: &Json) -> Option<String> {
+    let sel = obj["spec"].get("selector")?.as_object()?;
+    let text = |j: &Json| j.as_str().unwrap_or_default().to_string();
+    let mut terms: Vec<String> = Vec::new();
+    let labels = match (sel.get("matchLabels"), sel.get("matchExpressions")) {
+        (None, None) => Some(sel),
+        (m, _) => m.and_then(Json::as_object),
+    };
+    terms.extend(labels.into_iter().flatten().map(|(k, v)| format!("{k}={}", text(v))));
+    for e in sel.get("matchExpressions").and_then(Json::as_array).into_iter().flatten() {
+        let (key, values) = (text(&e["key"]), e["values"].as_array().into_iter().flatten().map(text).collect::<Vec<_>>().join(","));
+        terms.push(match e["operator"].as_str().unwrap_or_default() {
+            "In" => format!("{key} in ({values})"),
+            "NotIn" => format!("{key} notin ({values})"),
+            "Exists" => key,
+            _ => format!("!{key}"),
+        });
+    }
+    (!terms.is_empty()).then(|| terms.join(","))
+}
+
 /// The release's objects as `objects` keeps them; None when a kind's
 /// scope is not known yet (its CRD is installed by the release).
 async fn release_objects(k: &Context, r: &Release) -> Result<Option<BTreeMap<String, String>>> {
@@ -516,16 +694,23 @@ impl Context {
     /// The release, or None when helm has none by that name.
     pub async fn release(&self, name: &str, namespace: &str) -> Result<Option<Release>> {
         let kubeconfig = self.connection.helm_kubeconfig(&self.stack_dir).await?;
-        self.helm()?.release(name, namespace, &RunEnv { kubeconfig: &kubeconfig, cwd: &self.stack_dir, plugins: None }).await
+        self.helm()?.release(name, namespace, &RunEnv::new(&kubeconfig, &self.stack_dir)).await
     }
 }
 
-/// Whether the configuration (not the computed attributes) differs.
+/// `set_wo` as the configuration writes it (the planned object holds null).
+fn write_only_values(config: Option<&Value>) -> Vec<SetValue> {
+    let Some(list) = config.and_then(|c| c.get(WRITE_ONLY)).map(|v| v.clone().unmark_deep().0) else { return Vec::new() };
+    list.as_list().unwrap_or(&[]).iter().filter_map(|v| SetValue::from_value(v).ok()).collect()
+}
+
+/// Whether the configuration (not the computed attributes, nor the
+/// write-only values, which state never holds) differs.
 fn config_changed(prior: &Value, planned: &Value) -> bool {
     match (prior.as_map(), planned.as_map()) {
         (Some(p), Some(n)) => n.iter().any(|(k, v)| {
             let unmarked = |v: &Value| v.clone().unmark_deep().0;
-            !COMPUTED.contains(&k.as_str()) && p.get(k).map(unmarked) != Some(unmarked(v))
+            !COMPUTED.contains(&k.as_str()) && k != WRITE_ONLY && p.get(k).map(unmarked) != Some(unmarked(v))
         }),
         _ => true,
     }
@@ -565,14 +750,20 @@ impl Resource<Helm> for HelmRelease {
 
     fn validate(&self, config: &Value) -> Vec<(AttrPath, String)> {
         let mut out = Vec::new();
-        for attr in ["set", "set_sensitive"] {
-            for s in config.get(attr).and_then(Value::as_list).unwrap_or(&[]) {
+        for attr in ["set", "set_sensitive", WRITE_ONLY] {
+            // set_wo takes no literal values, as upstream.
+            let types = if attr == WRITE_ONLY { &SET_TYPES[..2] } else { &SET_TYPES[..] };
+            for s in config.get(attr).map(|v| v.unmarked()).and_then(Value::as_list).unwrap_or(&[]) {
                 if let Some(t) = get_str(s, "type") {
-                    if !SET_TYPES.contains(&t) {
-                        out.push((AttrPath::attr(attr), format!("type must be \"auto\", \"string\" or \"literal\", got {t:?}")));
+                    if !types.contains(&t) {
+                        let expected = types.iter().map(|t| format!("{t:?}")).collect::<Vec<_>>().join(", ");
+                        out.push((AttrPath::attr(attr), format!("type must be one of {expected}, got {t:?}")));
                     }
                 }
             }
+        }
+        if config.get("set_wo_revision").and_then(Value::as_f64).is_some_and(|r| r < 1.0) {
+            out.push((AttrPath::attr("set_wo_revision"), "set_wo_revision must be at least 1".to_string()));
         }
         let is_true = |k: &str| config.get(k).and_then(Value::as_bool).unwrap_or(false);
         if is_true("reuse_values") && is_true("reset_values") {
@@ -590,7 +781,7 @@ impl Resource<Helm> for HelmRelease {
         let mut manifest = Value::Null;
         let objects = if config_known(planned, &COMPUTED) {
             let m = ReleaseModel::from_value(planned)?;
-            match m.upgrade(k, true).await {
+            match m.upgrade(k, true).await.and_then(|r| release_write_only::redacted(&r, &m.write_only_digests())) {
                 Ok(r) => match release_objects(k, &r).await? {
                     Some(o) => {
                         manifest = m.manifest_of(k, &r)?.map(Value::from).unwrap_or(Value::Null);
@@ -627,17 +818,17 @@ impl Resource<Helm> for HelmRelease {
     }
 
     async fn create(&self, cx: &Ctx<'_, Helm>, planned: ReleaseModel) -> Result<ReleaseModel> {
-        planned.apply(cx, true).await
+        planned.apply(cx, None).await
     }
 
-    async fn update(&self, cx: &Ctx<'_, Helm>, _prior: ReleaseModel, planned: ReleaseModel) -> Result<ReleaseModel> {
-        planned.apply(cx, false).await
+    async fn update(&self, cx: &Ctx<'_, Helm>, prior: ReleaseModel, planned: ReleaseModel) -> Result<ReleaseModel> {
+        planned.apply(cx, Some(&prior)).await
     }
 
     async fn read(&self, cx: &Ctx<'_, Helm>, mut current: ReleaseModel) -> Result<Option<ReleaseModel>> {
         let k = &cx.provider.cx;
         let Some(r) = k.release(&current.name, &current.namespace()).await? else { return Ok(None) };
-        current.fill(k, &r).await?;
+        current.fill(k, &r, &release_write_only::kept_digests(cx.private)).await?;
         Ok(Some(current))
     }
 
@@ -645,7 +836,7 @@ impl Resource<Helm> for HelmRelease {
         let k = &cx.provider.cx;
         let cli = k.helm()?;
         let kubeconfig = k.connection.helm_kubeconfig(&k.stack_dir).await?;
-        let env = RunEnv { kubeconfig: &kubeconfig, cwd: &k.stack_dir, plugins: None };
+        let env = RunEnv::new(&kubeconfig, &k.stack_dir);
         let ns = prior.namespace();
         let mut args: Vec<OsString> = ["uninstall", prior.name.as_str(), "--namespace", ns.as_str()].map(OsString::from).to_vec();
         if prior.disable_webhooks.unwrap_or(false) {
@@ -676,7 +867,7 @@ impl Resource<Helm> for HelmRelease {
             version: Some(r.chart_version.clone()),
             ..ReleaseModel::default()
         };
-        m.fill(k, &r).await?;
+        m.fill(k, &r, &BTreeSet::new()).await?;
         Ok(Some(m))
     }
 }
@@ -688,4 +879,19 @@ fn kinds_not_served_yet(message: &str) -> bool {
     ["could not find the requested resource", "no matches for kind", "resource mapping not found", "ensure CRDs are installed first"]
         .iter()
         .any(|m| message.contains(m))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pod_selectors_in_the_apis_text_form() {
+        let deployment = serde_json::json!({"spec": {"selector": {"matchLabels": {"app": "web"}, "matchExpressions": [
+            {"key": "tier", "operator": "In", "values": ["a", "b"]}, {"key": "canary", "operator": "DoesNotExist"}]}}});
+        assert_eq!(pod_selector(&deployment).as_deref(), Some("app=web,tier in (a,b),!canary"));
+        let service = serde_json::json!({"spec": {"selector": {"app": "web"}}});
+        assert_eq!(pod_selector(&service).as_deref(), Some("app=web"));
+        assert_eq!(pod_selector(&serde_json::json!({"data": {"a": "b"}})), None, "a ConfigMap selects no Pods");
+    }
 }

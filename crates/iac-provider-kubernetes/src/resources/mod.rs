@@ -1,12 +1,14 @@
 //! The resource types, one module each (a typed model plus its
 //! operations), and what they share: the `field_manager` and `timeouts`
 //! blocks, and the `objects` map of the sets. `release_manifest` is
-//! `helm_release.manifest`'s rendering.
+//! `helm_release.manifest`'s rendering, `release_write_only` keeps its
+//! `set_wo` values out of state.
 
 pub mod helm_release;
 pub mod manifest;
 pub mod manifests;
 pub mod release_manifest;
+pub mod release_write_only;
 pub mod typed;
 
 use std::collections::BTreeMap;
