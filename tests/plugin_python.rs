@@ -4,7 +4,8 @@
 //! `scripts/install-tools` into `.tools/tfprovider-venv`), laid out in a
 //! filesystem mirror built per test. iac and Terraform 1.11.4 run it side by
 //! side (init, create, no-op, update in place, replace, import, destroy, and
-//! a `moved` block across resource types through MoveResourceState); then
+//! a `moved` block across resource types through MoveResourceState, over
+//! protocol 6 and, with the plugin serving tfplugin5, over protocol 5); then
 //! bad plugins (not a plugin, an unsupported handshake, a crash
 //! mid-apply, a missing plugin) and a kill -9 of `iac apply` while the
 //! plugin is creating.
@@ -265,16 +266,13 @@ fn strs(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
 
-/// The plugin's own handshake: go-plugin core version 1, plugin protocol 6,
-/// over TCP with the server certificate (unpadded base64, as go-plugin wants).
-#[test]
-fn the_tfprovider_plugin_speaks_protocol_6() {
-    let tmp = tempfile::tempdir().unwrap();
-    let mirror = mirror(tmp.path(), None);
+/// The first line the mirror's plugin prints when started as a plugin host
+/// starts it (offering protocols 5 and 6, as Terraform does).
+fn handshake_line(mirror: &Path) -> String {
     let mut child = Command::new(mirror.join("registry.terraform.io/iac-test/kv/0.1.0/linux_amd64/terraform-provider-kv"))
         .env("KV_PROVIDER_PYTHON", python())
         .env("TF_PLUGIN_MAGIC_COOKIE", "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2")
-        .env("PLUGIN_PROTOCOL_VERSIONS", "6")
+        .env("PLUGIN_PROTOCOL_VERSIONS", "5,6")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -283,9 +281,31 @@ fn the_tfprovider_plugin_speaks_protocol_6() {
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let _ = child.kill();
     let _ = child.wait();
-    let parts: Vec<&str> = line.trim().split('|').collect();
-    assert_eq!(&parts[..3], &["1", "6", "tcp"], "{line}");
-    assert!(parts[5].len() > 500 && !parts[5].ends_with('='), "{line}");
+    line
+}
+
+/// The mirror of `mirror(root, None)` whose plugin serves protocol 5: its
+/// launcher sets the kv provider's KV_PROTOCOL=5.
+fn protocol_5_mirror(root: &Path) -> PathBuf {
+    let mirror = mirror(root, None);
+    let launcher = mirror.join("registry.terraform.io/iac-test/kv/0.1.0/linux_amd64/terraform-provider-kv");
+    let script = std::fs::read_to_string(&launcher).unwrap().replacen("\n", "\nexport KV_PROTOCOL=5\n", 1);
+    std::fs::write(&launcher, script).unwrap();
+    mirror
+}
+
+/// The plugin's own handshake: go-plugin core version 1, plugin protocol 6
+/// (5 when asked), over TCP with the server certificate (unpadded base64,
+/// as go-plugin wants).
+#[test]
+fn the_tfprovider_plugin_speaks_protocol_6() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (mirror, protocol) in [(mirror(&tmp.path().join("6"), None), "6"), (protocol_5_mirror(&tmp.path().join("5")), "5")] {
+        let line = handshake_line(&mirror);
+        let parts: Vec<&str> = line.trim().split('|').collect();
+        assert_eq!(&parts[..3], &["1", protocol, "tcp"], "{line}");
+        assert!(parts[5].len() > 500 && !parts[5].ends_with('='), "{line}");
+    }
 }
 
 #[test]
@@ -733,15 +753,32 @@ fn moves(plan: &Value) -> BTreeMap<String, (Value, Vec<String>, Value)> {
 /// update, each with its previous address, nothing created or destroyed),
 /// apply them to the same state (same objects, new type, same private
 /// data) and a no-op plan after. A move the provider refuses fails both
-/// plans with the provider's diagnostic and leaves state as it was.
+/// plans with the provider's diagnostic and leaves state as it was, as
+/// does a provider that does not announce the capability.
 #[test]
 fn a_moved_block_across_resource_types_goes_through_the_plugins_move_resource_state() {
     let tmp = tempfile::tempdir().unwrap();
-    let mirror = mirror(tmp.path(), None);
-    let (ours, theirs) = (tmp.path().join("store-iac"), tmp.path().join("store-tf"));
+    moved_across_types_as_terraform(tmp.path(), mirror(tmp.path(), None), 6);
+}
+
+/// The same through plugin protocol 5 (the kv plugin serving tfplugin5).
+#[test]
+fn a_moved_block_across_resource_types_goes_through_protocol_5s_move_resource_state() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mirror = protocol_5_mirror(tmp.path());
+    assert!(handshake_line(&mirror).starts_with("1|5|"));
+    moved_across_types_as_terraform(tmp.path(), mirror, 5);
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).flat_map(|p| if p.is_dir() { files_under(&p) } else { vec![p] }).collect()
+}
+
+fn moved_across_types_as_terraform(tmp: &Path, mirror: PathBuf, protocol: u64) {
+    let (ours, theirs) = (tmp.join("store-iac"), tmp.join("store-tf"));
     let mut stack = Stack::files("kv-move", &[("main.tf", &move_config(&ours, "before"))]);
     stack.env.insert("KV_PROVIDER_PYTHON".into(), python().display().to_string());
-    stack.env.insert("IAC_PLUGIN_SCHEMA_CACHE".into(), tmp.path().join("schemas").display().to_string());
+    stack.env.insert("IAC_PLUGIN_SCHEMA_CACHE".into(), tmp.join("schemas").display().to_string());
     let tf = Terraform { dir: tempfile::tempdir().unwrap() };
     tf.write(&move_config(&theirs, "before"));
     let plugin_dir = format!("-plugin-dir={}", mirror.display());
@@ -750,6 +787,12 @@ fn a_moved_block_across_resource_types_goes_through_the_plugins_move_resource_st
     stack.run(&["apply", "-auto-approve"]).ok();
     tf.ok(&["apply", "-auto-approve", "-input=false", "-no-color"]);
     let (ours_before, theirs_before) = (iac_attributes(&stack), tf.attributes());
+    let spoken: Vec<Value> = files_under(&tmp.join("schemas"))
+        .iter()
+        .filter_map(|f| serde_json::from_slice::<Value>(&std::fs::read(f).unwrap()).ok())
+        .filter_map(|cached| cached.get("schema").map(|s| s["protocol"].clone()))
+        .collect();
+    assert_eq!(spoken, [Value::from(protocol)], "iac ran the plugin over protocol {protocol} (its schema cache says)");
     let (our_entries, their_entries) = (entries(&ours), entries(&theirs));
 
     // The moves: a unchanged, b edited in place; the provider's object is
@@ -830,7 +873,7 @@ fn a_moved_block_across_resource_types_goes_through_the_plugins_move_resource_st
 
     // A provider that does not announce the move_resource_state capability
     // is not asked to move (its schema is read again: a cache of its own).
-    let no_move_cache = tmp.path().join("schemas-no-move");
+    let no_move_cache = tmp.join("schemas-no-move");
     let plan = stack.run_env(&["plan"], &[("KV_NO_MOVE_CAPABILITY", "1"), ("IAC_PLUGIN_SCHEMA_CACHE", no_move_cache.to_str().unwrap())]);
     plan.expect_code(1);
     let (code, text) = tf.run_env(&["plan", "-input=false", "-no-color"], &[("KV_NO_MOVE_CAPABILITY", "1")]);
