@@ -195,8 +195,18 @@ fn doks_platform_stack_installs_core_components_and_argocd_in_one_apply() {
             .collect();
         assert!(db_paths.contains(&"size".to_string()) && db_paths.contains(&"node_count".to_string()), "{db_paths:?}");
         // Putting both back: the deployment's label, and the database resized back in place.
+        // As in Terraform, the database's CA (a data source naming the cluster) is read
+        // again after that update, so the Secret holding it is known only then.
         let fix = plan_with(PlanMode::Normal).await.expect("plan").plan;
-        assert_eq!(changes(&fix), vec!["Update digitalocean_database_cluster.postgres", "Update module.argocd.kubernetes_manifests.install"]);
+        assert_eq!(
+            changes(&fix),
+            vec![
+                "Update digitalocean_database_cluster.postgres",
+                "Update kubernetes_manifest.database_credentials",
+                "Read data.digitalocean_database_ca.postgres",
+                "Update module.argocd.kubernetes_manifests.install"
+            ]
+        );
         ops::apply(&st, &env, fix, 10).await.expect("apply");
         do_sim.with_store(|s| {
             assert_eq!((s.databases[0].id.as_str(), s.databases[0].size.as_str(), s.databases[0].num_nodes), (db_id.as_str(), "db-s-1vcpu-2gb", 1))

@@ -1174,3 +1174,70 @@ fn validate_errors_match_terraform() {
         assert_eq!(ours, theirs, "{name}: (error_count, error lines) of iac validate -json, then terraform's");
     }
 }
+
+/// Data sources read at apply because something they wait for has a change
+/// pending, against Terraform 1.11.4 (`fixtures/deferred-reads/<case>/1`,
+/// then `2`): in each step both tools plan the same changes (address,
+/// actions, `action_reason`: `read_because_dependency_pending` beside
+/// `read_because_config_unknown`, and no change for a data source read
+/// while planning), apply them to the same outputs (so each deferred read
+/// happened at apply), and then have nothing left to do.
+#[test]
+fn deferred_reads_match_terraform() {
+    let cases = cases("deferred-reads");
+    assert!(!cases.is_empty());
+    let results = par_map(&cases, |name, dir| {
+        let tmp = tempfile::Builder::new().prefix("deferred-reads-tf-").tempdir().expect("tempdir");
+        let tf_dir = tmp.path().join("stack");
+        let tf = deferred_reads_run(dir, &tf_dir, &|args: &[&str]| terraform_quiet(&tf_dir, args));
+        let stack = Stack::fixture(&format!("deferred-reads/{name}/1"), name);
+        let iac = deferred_reads_run(dir, &stack.dir, &|args: &[&str]| {
+            let o = stack.run(args);
+            (o.code, o.stdout)
+        });
+        (tf, iac)
+    });
+    let mut problems = Vec::new();
+    for ((name, _), (tf, iac)) in cases.iter().zip(results) {
+        let pending = json!("read_because_dependency_pending");
+        assert!(tf.iter().all(|s| s.changes.iter().any(|c| c.2 == pending)), "{name}: terraform deferred no read in some step: {tf:?}");
+        if tf != iac {
+            problems.push(format!("{name}:\n  terraform: {tf:?}\n  iac:       {iac:?}"));
+        }
+    }
+    assert!(problems.is_empty(), "deferred data source reads differ from Terraform:\n{}", problems.join("\n"));
+}
+
+/// One step of a `deferred-reads` case: the planned changes (address,
+/// actions, reason), the outputs after applying them, and whether a plan
+/// after that still has changes.
+#[derive(Debug, PartialEq)]
+struct DeferredReadsStep {
+    changes: Vec<(String, Json, Json)>,
+    outputs: Json,
+    changes_after: bool,
+}
+
+/// Plans, shows and applies steps `1` and `2` of a case in `dir` through
+/// `run` (one tool's command line: exit code and stdout).
+fn deferred_reads_run(case: &Path, dir: &Path, run: &dyn Fn(&[&str]) -> (i32, String)) -> Vec<DeferredReadsStep> {
+    let ok = |args: &[&str]| {
+        let (code, out) = run(args);
+        assert_eq!(code, 0, "{args:?} in {}: {out}", case.display());
+        out
+    };
+    ["1", "2"]
+        .into_iter()
+        .map(|step| {
+            use_step(case, step, dir);
+            ok(&["init"]);
+            ok(&["plan", "-out=p.bin"]);
+            let changes = planned_changes(&ok(&["show", "-json", "p.bin"]), |c| c["action_reason"].clone());
+            ok(&["apply", "p.bin"]);
+            let outputs: Json = serde_json::from_str(&ok(&["output", "-json"])).expect("output -json is JSON");
+            let (code, out) = run(&["plan", "-detailed-exitcode"]);
+            assert!(code == 0 || code == 2, "plan after apply in {}: exit {code}: {out}", case.display());
+            DeferredReadsStep { changes, outputs, changes_after: code == 2 }
+        })
+        .collect()
+}

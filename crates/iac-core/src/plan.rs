@@ -437,6 +437,9 @@ mod instance_key_json {
     pub const DELETE_EACH_KEY: &str = "delete_because_each_key";
     pub const DELETE_WRONG_REPETITION: &str = "delete_because_wrong_repetition";
     pub const READ_CONFIG_UNKNOWN: &str = "read_because_config_unknown";
+    /// A data source whose configuration is known but which depends on a
+    /// managed resource with a planned change: read after that is applied.
+    pub const READ_DEPENDENCY_PENDING: &str = "read_because_dependency_pending";
 
     /// A reason for people, with the attributes that force a replacement.
     pub fn describe(code: &str, replace_paths: &[crate::path::AttrPath]) -> String {
@@ -454,7 +457,9 @@ mod instance_key_json {
             DELETE_COUNT_INDEX => "its index is out of range for count".into(),
             DELETE_EACH_KEY => "its key is not in for_each".into(),
             DELETE_WRONG_REPETITION => "its key does not match count or for_each".into(),
-            READ_CONFIG_UNKNOWN => "its configuration depends on values known only after apply".into(),
+            // Terraform's words for these two.
+            READ_CONFIG_UNKNOWN => "config refers to values not yet known".into(),
+            READ_DEPENDENCY_PENDING => "depends on a resource or a module with changes pending".into(),
             other => other.to_string(),
         }
     }

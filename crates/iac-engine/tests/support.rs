@@ -34,6 +34,8 @@ pub struct MockFactory {
     pub closes: Arc<AtomicUsize>,
     /// The write-only `secret_wo` of each `mock_thing` applied.
     pub write_only_seen: Arc<Mutex<Vec<String>>>,
+    /// The id of each `mock_thing` applied, by name: what `mock_thing_lookup` finds.
+    pub things: Arc<Mutex<BTreeMap<String, String>>>,
 }
 
 impl Default for MockFactory {
@@ -85,6 +87,14 @@ impl MockFactory {
                 block: Block::default().attr("id", Attribute::computed(AttrType::String)).attr("value", Attribute::computed(AttrType::String).ephemeral()),
             },
         );
+        // Looks up an applied `mock_thing` by name; a read before it exists fails.
+        schema.data_sources.insert(
+            "mock_thing_lookup".into(),
+            ResourceSchema {
+                version: 0,
+                block: Block::default().attr("name", Attribute::required(AttrType::String)).attr("thing_id", Attribute::computed(AttrType::String)),
+            },
+        );
         // An ephemeral resource type: a new secret on every open.
         schema.ephemeral_resources.insert(
             "mock_secret".into(),
@@ -100,6 +110,7 @@ impl MockFactory {
             opens: Arc::default(),
             closes: Arc::default(),
             write_only_seen: Arc::default(),
+            things: Arc::default(),
         }
     }
 }
@@ -122,6 +133,7 @@ impl ProviderFactory for MockFactory {
             opens: self.opens.clone(),
             closes: self.closes.clone(),
             write_only_seen: self.write_only_seen.clone(),
+            things: self.things.clone(),
         }))
     }
 }
@@ -133,6 +145,7 @@ struct Mock {
     opens: Arc<AtomicUsize>,
     closes: Arc<AtomicUsize>,
     write_only_seen: Arc<Mutex<Vec<String>>>,
+    things: Arc<Mutex<BTreeMap<String, String>>>,
 }
 
 #[async_trait]
@@ -170,6 +183,9 @@ impl Provider for Mock {
         if m.get("id").is_none_or(|v| v.is_unknown()) {
             m.insert("id".into(), Value::String(format!("m-{}", self.creates.load(Ordering::SeqCst))));
         }
+        if let (Some(name), Some(id)) = (m.get("name").and_then(Value::as_str), m.get("id").and_then(Value::as_str)) {
+            self.things.lock().unwrap().insert(name.to_string(), id.to_string());
+        }
         Ok(ApplyChangeResponse { new_state: Value::Map(m), private: None })
     }
     /// An object whose id starts with `gone-` was deleted outside iac.
@@ -189,6 +205,13 @@ impl Provider for Mock {
         ]))
     }
     async fn read_data(&self, req: ReadDataRequest) -> Result<Value, ProviderError> {
+        if req.type_ == "mock_thing_lookup" {
+            let name = req.config.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
+            let Some(id) = self.things.lock().unwrap().get(&name).cloned() else {
+                return Err(ProviderError::Api { code: "NotFound".into(), message: format!("no thing named {name:?}") });
+            };
+            return Ok(Value::map([("name", Value::String(name)), ("thing_id", Value::String(id))]));
+        }
         if req.type_ != "mock_token" {
             return Err(ProviderError::Unsupported("data".into()));
         }

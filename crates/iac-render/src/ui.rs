@@ -98,6 +98,7 @@ fn change_reason(code: &str) -> Option<&'static str> {
         reason::DELETE_EACH_KEY => "delete_because_each_key",
         reason::DELETE_WRONG_REPETITION => "delete_because_wrong_repetition",
         reason::READ_CONFIG_UNKNOWN => "read_because_config_unknown",
+        reason::READ_DEPENDENCY_PENDING => "read_because_dependency_pending",
         "" => return None,
         _ => "unknown",
     })

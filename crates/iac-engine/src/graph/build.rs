@@ -4,10 +4,11 @@
 //! expansion), and the provider configuration each resource uses, found
 //! through the module calls' `providers` maps.
 
-use iac_core::address::ConfigModulePath;
+use iac_core::address::{ConfigModulePath, LocalResourceAddr, Mode};
 use iac_lang::config::{Module, ProviderRef};
 use iac_lang::diagnostic::{Diagnostic, Diagnostics};
 use iac_lang::load::Stack;
+use iac_lang::refs::Subject;
 
 use super::cycles::find_cycles;
 use super::references::{Context, EdgeBuilder};
@@ -130,6 +131,17 @@ pub fn build(stack: &Stack, provider_known: &dyn Fn(&str) -> bool) -> (ConfigGra
             let ctx = Context::Resource(r.count.is_some(), r.for_each.is_some());
             // Scope-aware: a dynamic block's iterator (`ingress.value`) is not a reference.
             let (refs, errors) = iac_lang::refs::body_references(&r.body, iac_lang::config::RESOURCE_META_ARGS);
+            if r.mode == Mode::Data {
+                let count_refs = r.count.iter().chain(r.for_each.iter()).flat_map(|e| iac_lang::refs::references(&e.expr).0);
+                let managed: Vec<usize> = count_refs
+                    .chain(refs.iter().cloned())
+                    .filter_map(|rf| match rf.subject {
+                        Subject::Resource { type_, name } => b.g.id(&p, NodeKind::Resource(LocalResourceAddr::new(Mode::Managed, &type_, &name))),
+                        _ => None,
+                    })
+                    .collect();
+                b.g.data_managed_refs.insert(me, managed);
+            }
             b.ref_edges(me, m, refs, errors, r.file, ctx);
             for e in &r.lifecycle.replace_triggered_by {
                 b.expr_edges(me, m, e, ctx);

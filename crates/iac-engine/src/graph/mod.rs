@@ -74,6 +74,21 @@ pub struct ConfigGraph {
     pub edge_spans: HashMap<(usize, usize), Span>,
     /// Resource node → the provider configuration it uses.
     pub resource_provider: HashMap<usize, ProviderKey>,
+    /// Resource and module call node → what its `depends_on` names, for
+    /// the data sources that must wait for changes there (`run::data_source`).
+    pub depends_on: HashMap<usize, Vec<DependsOnTarget>>,
+    /// Data source node → the managed resources its configuration refers to
+    /// directly (Terraform treats these as `depends_on` of a data source).
+    pub data_managed_refs: HashMap<usize, Vec<usize>>,
+}
+
+/// One node a `depends_on` entry names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DependsOnTarget {
+    pub node: usize,
+    /// Named through something else than the resource itself (a variable,
+    /// a local, a module): what it depends on counts too, as in Terraform.
+    pub upstream: bool,
 }
 
 impl ConfigGraph {

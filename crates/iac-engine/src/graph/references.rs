@@ -10,7 +10,7 @@ use iac_lang::refs::{references, Subject};
 use iac_lang::source::{FileId, Span};
 use iac_lang::suggest::hint as suggest;
 
-use super::{ConfigGraph, NodeKind};
+use super::{ConfigGraph, DependsOnTarget, NodeKind};
 
 /// Where an expression is written: what `count.index` and `each` may mean there.
 #[derive(Clone, Copy)]
@@ -85,8 +85,12 @@ impl EdgeBuilder<'_> {
         match refs.first().map(|r| &r.subject) {
             // Terraform accepts any referenceable object here, variables and locals included.
             Some(s @ (Subject::Resource { .. } | Subject::Data { .. } | Subject::Ephemeral { .. } | Subject::Var(_) | Subject::Local(_))) => {
+                let upstream = matches!(s, Subject::Var(_) | Subject::Local(_));
                 match self.target(m, s, Context::Plain) {
-                    Ok(t) => t.into_iter().for_each(|t| self.g.edge(me, t, Some(span.clone()))),
+                    Ok(t) => t.into_iter().for_each(|t| {
+                        self.g.edge(me, t, Some(span.clone()));
+                        self.g.depends_on.entry(me).or_default().push(DependsOnTarget { node: t, upstream });
+                    }),
                     Err(msg) => self.diags.push(Diagnostic::error(msg, Some(span))),
                 }
             }
@@ -99,6 +103,7 @@ impl EdgeBuilder<'_> {
                     for k in child.resources.keys() {
                         if let Some(t) = self.g.id(&child.call_path, NodeKind::Resource(k.clone())) {
                             self.g.edge(me, t, Some(span.clone()));
+                            self.g.depends_on.entry(me).or_default().push(DependsOnTarget { node: t, upstream: true });
                         }
                     }
                 }

@@ -32,6 +32,9 @@ pub struct InstanceWork<'a> {
     pub slot: &'a Slot,
     pub pkey: &'a ProviderKey,
     pub deps: Vec<ResourceAddr>,
+    /// A data source while planning: the managed resource nodes whose
+    /// pending changes defer its read to apply (`data_source::read_waits_for`).
+    pub read_after: Arc<Vec<usize>>,
     pub config: Value,
     pub triggers: Option<Value>,
     /// Planned under -target (a target or a dependency of one).
@@ -69,6 +72,7 @@ impl Run {
         let slot = self.instances.get(&pkey).unwrap_or(Slot::Deferred);
         let active = self.targeted_nodes.as_ref().is_none_or(|t| t.contains(&idx));
         let deps = self.resource_dep_addrs(idx);
+        let read_after = Arc::new(if res.mode == Mode::Data && self.phase == Phase::Plan { self.read_waits_for(idx) } else { Vec::new() });
         let mut ok = true;
         let conditions = self.checks_conditions() && res.mode != Mode::Ephemeral;
         for minst in self.values.instances(&id.module) {
@@ -166,13 +170,15 @@ impl Run {
                 let slot = slot.clone();
                 let pkey = pkey.clone();
                 let deps = deps.clone();
+                let read_after = read_after.clone();
                 let res_key = res.key();
                 let module_path = id.module.clone();
                 let parent = tracing::Span::current();
                 set.spawn(tracing::Instrument::instrument(
                     async move {
                         let res = resource_of(&me.stack, &crate::graph::NodeId { module: module_path, kind: NodeKind::Resource(res_key) }).expect("resource");
-                        let inst = InstanceWork { addr: addr.clone(), res, schema: &schema, slot: &slot, pkey: &pkey, deps, config, triggers, active };
+                        let inst =
+                            InstanceWork { addr: addr.clone(), res, schema: &schema, slot: &slot, pkey: &pkey, deps, read_after, config, triggers, active };
                         let r = match me.phase {
                             // Opened in both phases; never a change or an object.
                             _ if inst.res.mode == Mode::Ephemeral => me.open_ephemeral(inst).await,
