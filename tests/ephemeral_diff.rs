@@ -1,7 +1,7 @@
 //! Ephemeral values against Terraform 1.11.4, for what needs no external
 //! provider: ephemeral root variables and saved plans (`ephemeralasnull`
 //! and `terraform.applying` are in the `lang-diff` and `conditions`
-//! corpora).
+//! corpora), and how an apply shows ephemeral resources.
 
 use std::path::Path;
 
@@ -133,4 +133,59 @@ fn ephemeral_variables_are_given_again_to_a_saved_plan_as_terraform_asks() {
     assert_eq!(tf.apply_without.1.len(), 2, "one error per ephemeral variable given at plan time: {tf:?}");
     assert_eq!(tf.input, Json::String("pw".into()), "{tf:?}");
     assert_eq!(iac, tf, "iac differs from Terraform 1.11.4");
+}
+
+/// An apply shows each ephemeral resource instance being opened and closed
+/// with Terraform's words (`ephemeral.X: Opening...`, `Opening complete
+/// after 0s`, `Closing...`, `Closing complete after 0s`), and under `-json`
+/// as Terraform's `ephemeral_op_start` and `ephemeral_op_complete` lines
+/// with `hook.action` open and close. (Terraform needs hashicorp/random for
+/// this stack, which is not installed here: the words and fields are those
+/// of Terraform 1.11's hook_ui.go and JSON hook.)
+#[test]
+fn an_apply_shows_ephemeral_resources_opening_and_closing_as_terraform_does() {
+    let main = "ephemeral \"random_password\" \"p\" {\n  length = 12\n}\n\nresource \"terraform_data\" \"t\" {\n  input = \"plain\"\n}\n";
+    let stack = Stack::files("ephemeral-progress", &[("main.tf", main)]);
+    let human = stack.run(&["apply", "-auto-approve"]);
+    human.expect_code(0);
+    let lines: Vec<&str> = human.stdout.lines().filter(|l| l.starts_with("ephemeral.")).collect();
+    assert_eq!(
+        lines,
+        vec![
+            "ephemeral.random_password.p: Opening...",
+            "ephemeral.random_password.p: Opening complete after 0s",
+            "ephemeral.random_password.p: Closing...",
+            "ephemeral.random_password.p: Closing complete after 0s",
+        ],
+        "{}",
+        human.stdout
+    );
+    let json = stack.run(&["apply", "-auto-approve", "-json", "-replace=terraform_data.t"]);
+    json.expect_code(0);
+    let ops: Vec<(String, String, String, Json)> = json
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Json>(l).ok())
+        .filter(|j| j["type"].as_str().is_some_and(|t| t.starts_with("ephemeral_op")))
+        .map(|j| {
+            let s = |v: &Json| v.as_str().unwrap_or_default().to_string();
+            (s(&j["type"]), s(&j["@message"]), s(&j["hook"]["action"]), j["hook"]["resource"].clone())
+        })
+        .collect();
+    let resource = serde_json::json!({
+        "addr": "ephemeral.random_password.p", "module": "", "resource": "ephemeral.random_password.p",
+        "implied_provider": "random", "resource_type": "random_password", "resource_name": "p", "resource_key": null,
+    });
+    let want = |t: &str, m: &str, a: &str| (t.to_string(), format!("ephemeral.random_password.p: {m}"), a.to_string(), resource.clone());
+    assert_eq!(
+        ops,
+        vec![
+            want("ephemeral_op_start", "Opening...", "open"),
+            want("ephemeral_op_complete", "Opening complete after 0s", "open"),
+            want("ephemeral_op_start", "Closing...", "close"),
+            want("ephemeral_op_complete", "Closing complete after 0s", "close"),
+        ],
+        "{}",
+        json.stdout
+    );
 }

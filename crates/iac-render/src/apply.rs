@@ -49,7 +49,7 @@ impl ApplyLog {
                 op.outcome = Some((elapsed, Err(message.clone())));
                 Some(elapsed)
             }
-            Event::LockWait { .. } => None,
+            Event::LockWait { .. } | Event::Ephemeral { .. } => None,
         }
     }
 

@@ -16,6 +16,7 @@ use std::time::Duration;
 use iac_core::address::{InstanceAddr, InstanceKey, Mode};
 use iac_core::plan::{reason, Action, Plan, PlanMode, ResourceChange};
 use iac_core::Value;
+use iac_engine::run::EphemeralOp;
 use iac_lang::diagnostic::Diagnostic;
 use iac_lang::source::SourceMap;
 use serde_json::{json, Map, Value as Json};
@@ -353,6 +354,29 @@ pub fn apply_errored(addr: &InstanceAddr, action: Action, elapsed: Duration, now
     let fields = vec![("action", json!(action.ui_name())), ("elapsed_seconds", json!(secs))];
     let message = format!("{addr}: {} errored after {}", action_noun(action), go_seconds(secs));
     line(Level::Error, &message, "apply_errored", now, vec![("hook", hook(addr, fields))])
+}
+
+/// What Terraform prints as an ephemeral resource instance is opened,
+/// renewed or closed (`elapsed` None) and when that is done:
+/// `ephemeral.random_password.db: Opening...`, `... Opening complete after 0s`.
+pub fn ephemeral_message(addr: &InstanceAddr, op: EphemeralOp, elapsed: Option<Duration>) -> String {
+    match elapsed {
+        None => format!("{addr}: {}...", op.progressive()),
+        Some(d) => format!("{addr}: {} complete after {}", op.progressive(), go_seconds(whole_seconds(d))),
+    }
+}
+
+/// Terraform's `ephemeral_op_start` and `ephemeral_op_complete` lines.
+pub fn ephemeral_op(addr: &InstanceAddr, op: EphemeralOp, elapsed: Option<Duration>, now: &str) -> String {
+    let mut fields = vec![("action", json!(op.ui_name()))];
+    let kind = match elapsed {
+        None => "ephemeral_op_start",
+        Some(d) => {
+            fields.push(("elapsed_seconds", json!(whole_seconds(d))));
+            "ephemeral_op_complete"
+        }
+    };
+    line(Level::Info, &ephemeral_message(addr, op, elapsed), kind, now, vec![("hook", hook(addr, fields))])
 }
 
 /// The lines a plan is reported with, in Terraform's order: the refresh of

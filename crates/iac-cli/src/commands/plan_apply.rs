@@ -339,6 +339,7 @@ fn json_progress(e: &Event, elapsed: Option<std::time::Duration>, planned: &Plan
             vec![ui::apply_errored(addr, a, elapsed.unwrap_or_default(), &now)]
         }
         Event::LockWait { .. } => Vec::new(),
+        Event::Ephemeral { addr, op, elapsed_ms } => vec![ui::ephemeral_op(addr, *op, elapsed_ms.map(|ms| std::time::Duration::from_millis(ms as u64)), &now)],
     };
     emit(lines);
 }
@@ -433,6 +434,9 @@ fn progress(e: &Event, elapsed: Option<std::time::Duration>) {
         }
         Event::LockWait { .. } => {
             crate::locking::notice(e);
+        }
+        Event::Ephemeral { addr, op, elapsed_ms } => {
+            outln!("{}", ui::ephemeral_message(addr, *op, elapsed_ms.map(|ms| std::time::Duration::from_millis(ms as u64))))
         }
     }
 }

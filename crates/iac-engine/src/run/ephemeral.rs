@@ -3,10 +3,11 @@
 //! their configuration is wholly known and their provider configured; their
 //! values live in the value store only (no change, no state, no plan file);
 //! renewed in the background when the provider names a time (`renew_at`);
-//! closed when the walk (and, applying, the delete walk) is over.
+//! closed when the walk (and, applying, the delete walk) is over. Opening
+//! and closing are progress events, which the CLI shows as Terraform does.
 
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
 use iac_core::address::InstanceAddr;
 use iac_core::provider::{CloseEphemeralRequest, OpenEphemeralRequest, Provider, RenewEphemeralRequest};
@@ -14,6 +15,7 @@ use iac_core::Value;
 use iac_lang::diagnostic::Diagnostic;
 
 use super::context::{lock, Run};
+use super::event::{EphemeralOp, Event};
 use super::object::{mark_sensitive, provider_diag};
 use super::resource_node::InstanceWork;
 use crate::providers::Slot;
@@ -44,10 +46,13 @@ impl Run {
         }
         let _permit = self.ops.acquire().await.map_err(|_| Diagnostic::error(format!("{addr}: cancelled"), Some(w.res.span.clone())))?;
         let span = tracing::info_span!("ephemeral.open", address = %addr, provider = %w.pkey.name);
+        let started = Instant::now();
+        self.emit(Event::Ephemeral { addr: addr.clone(), op: EphemeralOp::Open, elapsed_ms: None });
         let opened =
             tracing::Instrument::instrument(provider.open_ephemeral(OpenEphemeralRequest { type_: w.res.type_.clone(), addr: addr.clone(), config }), span)
                 .await
                 .map_err(|e| provider_diag(&w, format!("opening failed: {e}"), e.path()))?;
+        self.emit(Event::Ephemeral { addr: addr.clone(), op: EphemeralOp::Open, elapsed_ms: Some(started.elapsed().as_millis()) });
         let private = Arc::new(tokio::sync::Mutex::new(opened.private));
         let renewer = opened.renew_at.map(|at| tokio::spawn(renew(provider.clone(), w.res.type_.clone(), addr.clone(), private.clone(), at)));
         lock(&self.found).ephemerals.push(OpenEphemeral { addr, type_: w.res.type_.clone(), provider, private, renewer });
@@ -64,9 +69,12 @@ impl Run {
                 r.abort();
             }
             let private = o.private.lock().await.clone();
+            let started = Instant::now();
+            self.emit(Event::Ephemeral { addr: o.addr.clone(), op: EphemeralOp::Close, elapsed_ms: None });
             let closed = o.provider.close_ephemeral(CloseEphemeralRequest { type_: o.type_.clone(), addr: o.addr.clone(), private }).await;
-            if let Err(e) = closed {
-                self.diag(Diagnostic::error(format!("{}: closing failed: {e}", o.addr), None));
+            match closed {
+                Ok(()) => self.emit(Event::Ephemeral { addr: o.addr.clone(), op: EphemeralOp::Close, elapsed_ms: Some(started.elapsed().as_millis()) }),
+                Err(e) => self.diag(Diagnostic::error(format!("{}: closing failed: {e}", o.addr), None)),
             }
         }
     }

@@ -34,6 +34,41 @@ pub enum Event {
         waited: std::time::Duration,
         timeout: std::time::Duration,
     },
+    /// An ephemeral resource instance being opened, renewed or closed
+    /// (`elapsed_ms` None), or done with that (Some).
+    Ephemeral {
+        addr: InstanceAddr,
+        op: EphemeralOp,
+        elapsed_ms: Option<u128>,
+    },
+}
+
+/// What is done to an ephemeral resource instance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EphemeralOp {
+    Open,
+    Renew,
+    Close,
+}
+
+impl EphemeralOp {
+    /// Terraform's name of it in the JSON UI's `hook.action`.
+    pub fn ui_name(self) -> &'static str {
+        match self {
+            EphemeralOp::Open => "open",
+            EphemeralOp::Renew => "renew",
+            EphemeralOp::Close => "close",
+        }
+    }
+
+    /// Terraform's word for it in progress lines (`Opening...`).
+    pub fn progressive(self) -> &'static str {
+        match self {
+            EphemeralOp::Open => "Opening",
+            EphemeralOp::Renew => "Renewing",
+            EphemeralOp::Close => "Closing",
+        }
+    }
 }
 
 pub type EventSink = Arc<dyn Fn(Event) + Send + Sync>;
