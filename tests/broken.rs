@@ -95,6 +95,7 @@ broken_cases! {
     import_for_each_target,
     import_for_each_unknown,
     import_id_unknown,
+    import_target_missing,
     invalid_variable_default,
     missing_required_variable,
     moved_ambiguous,

@@ -174,14 +174,16 @@ pub fn build(stack: &Stack, provider_known: &dyn Fn(&str) -> bool) -> (ConfigGra
     // instance is planned: that resource waits for what the id refers to.
     let mut b = EdgeBuilder { g: &mut g, diags: &mut diags };
     for i in &stack.root.imports {
+        // Checked whether the target resource exists or not, as Terraform does.
+        if let Some(problem) = i.for_each.as_ref().and_then(|fe| super::import_target_mismatch(stack, i, fe)) {
+            let fe = i.for_each.as_ref().expect("checked");
+            b.diags.push(Diagnostic::error(format!("Invalid import 'to' expression: {problem}"), Some(fe.to_expr.span())));
+        }
         if let Some(me) = b.g.id(&i.to.resource.module.config_path(), NodeKind::Resource(i.to.resource.local())) {
             match &i.for_each {
                 None => b.expr_edges(me, &stack.root, &i.id, Context::Plain),
                 // With for_each, the id and the target's keys may use each.key and each.value.
                 Some(fe) => {
-                    if let Some(problem) = super::import_target_mismatch(stack, i, fe) {
-                        b.diags.push(Diagnostic::error(format!("Invalid import 'to' expression: {problem}"), Some(fe.to_expr.span())));
-                    }
                     b.expr_edges(me, &stack.root, &fe.for_each, Context::Plain);
                     b.expr_edges(me, &stack.root, &i.id, Context::Resource(false, true));
                     for step in &fe.to {

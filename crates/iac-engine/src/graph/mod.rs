@@ -134,10 +134,11 @@ impl ConfigGraph {
 /// Terraform's check of an import block with for_each against its target,
 /// made before anything is evaluated: a key (an index written in `to`,
 /// a string unless it is a number literal) needs a resource with for_each
-/// or count, and none needs a resource with neither.
+/// or count, and none needs a resource with neither. A resource the
+/// configuration does not declare has neither.
 pub(crate) fn import_target_mismatch(stack: &Stack, i: &iac_lang::config::Import, fe: &iac_lang::config::ImportForEach) -> Option<&'static str> {
-    let r = stack.root.resource(&i.to.resource.config())?;
-    match (fe.key_is_number(), r.count.is_some(), r.for_each.is_some()) {
+    let (count, for_each) = stack.root.resource(&i.to.resource.config()).map_or((false, false), |r| (r.count.is_some(), r.for_each.is_some()));
+    match (fe.key_is_number(), count, for_each) {
         (Some(false), _, false) => Some("the target resource does not use for_each"),
         (Some(true), false, _) => Some("the target resource does not use count"),
         (None, _, true) => Some("the target resource is using for_each"),

@@ -107,6 +107,11 @@ pub(super) async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, va
     if errored && !outcome.diags.iter().filter(|d| d.is_error()).all(crate::run::is_resource_condition_failure) {
         return Err(EngineError::Config(outcome.diags));
     }
+    // After the walk's errors: a resource that failed to evaluate saw no instances.
+    let missing_imports = missing_import_targets(&loaded.stack, &outcome.seen, &targets);
+    if !missing_imports.is_empty() {
+        return Err(EngineError::Config(missing_imports));
+    }
     // The walk's warnings (an interrupted create nobody could adopt) are the plan's too.
     let run_warnings = outcome.diags;
     let mut changes = outcome.changes;
@@ -142,12 +147,12 @@ pub(super) async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, va
     // Addresses (with deposed keys) are unique: an unstable sort is as good and needs no buffer.
     changes.sort_unstable_by(|a, b| a.addr.cmp(&b.addr).then_with(|| a.deposed.cmp(&b.deposed)));
     let outputs = output_changes(&outcome.root_outputs, &refreshed, mode);
+    let apply_time_variables =
+        iac_lang::vars::given_ephemeral_variables(&loaded.stack.root, &req_vars, &env.env_vars, &mut loaded.stack.sources.clone()).into_iter().collect();
     let plan = Plan {
         format_version: PLAN_FORMAT_VERSION.into(),
         mode,
         stack_digest: loaded.stack.digest(),
-    let apply_time_variables =
-        iac_lang::vars::given_ephemeral_variables(&loaded.stack.root, &req_vars, &env.env_vars, &mut loaded.stack.sources.clone()).into_iter().collect();
         prior_lineage,
         prior_serial,
         variables: vars.into_iter().filter(|(name, _)| !super::ephemeral_variable(&loaded.stack.root, name)).collect(),
@@ -171,4 +176,37 @@ pub(super) async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, va
         return Err(EngineError::Errored { diags: warnings, plan: Box::new(plan) });
     }
     Ok((PlanOutcome { plan, warnings }, outcome.configured))
+}
+
+/// Terraform's error for an import block (without for_each) whose target
+/// the configuration does not declare: its resource is missing, or the
+/// walk found no such instance of it (an index past its count). Under
+/// -target only a missing resource is reported (the walk saw only targets).
+fn missing_import_targets(
+    stack: &iac_lang::load::Stack,
+    seen: &std::collections::HashSet<InstanceAddr>,
+    targets: &[iac_core::address::Target],
+) -> Vec<Diagnostic> {
+    stack
+        .root
+        .imports
+        .iter()
+        .filter(|i| i.for_each.is_none())
+        .filter(|i| stack.root.resource(&i.to.resource.config()).is_none() || (targets.is_empty() && !seen.contains(&i.to)))
+        .map(|i| {
+            // Terraform's two wordings: no resource, or no such instance of it.
+            let detail = if stack.root.resource(&i.to.resource.config()).is_none() {
+                format!(
+                    "The configuration for the given import target {} does not exist. Make sure the target resource exists within your configuration.",
+                    i.to
+                )
+            } else {
+                format!(
+                    "The configuration for the given import {} does not exist. All target instances must have an associated configuration to be imported.",
+                    i.to
+                )
+            };
+            Diagnostic::error("Configuration for import target does not exist", Some(i.span.clone())).with_detail(detail)
+        })
+        .collect()
 }
