@@ -261,6 +261,16 @@ fn tolerations_affinity_and_security_contexts_drift_and_are_put_back() {
         assert_eq!(pod(&d)["securityContext"]["runAsUser"], 1000, "put back");
         assert_eq!(pod(&d)["containers"][0]["securityContext"]["capabilities"]["drop"], json!(["ALL"]), "put back");
         assert!(changes(&plan(&st, &env).await).is_empty(), "after putting it back");
+
+        // The API server's rules for tolerations hold (the simulator's too): Exists takes no value.
+        let invalid = scheduled(&url).replace("          value    = \"api\"\n", "          operator = \"Exists\"\n          value    = \"api\"\n");
+        assert_ne!(invalid, scheduled(&url));
+        let st = write_stack(tmp.path(), &invalid);
+        let err = match try_plan(&st, &env, PlanMode::Normal).await {
+            Err(e) => e,
+            Ok(p) => try_apply(&st, &env, p).await.expect_err("the API refuses the toleration"),
+        };
+        assert!(err.contains("tolerations[0].operator") && err.contains("value must be empty when `operator` is 'Exists'"), "{err}");
         sim.stop().await;
     });
 }
