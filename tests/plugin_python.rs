@@ -894,3 +894,66 @@ fn moved_across_types_as_terraform(tmp: &Path, mirror: PathBuf, protocol: u64) {
     tf.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
     assert!(entries(&ours).is_empty() && entries(&theirs).is_empty());
 }
+
+/// A `moved` block from one provider's type to another's: the target
+/// provider (the kv plugin installed again as `iac-test/kvtwo`) is told the
+/// source provider's full address, `registry.terraform.io/iac-test/kv` from
+/// `required_providers`, which its mover checks. iac and Terraform 1.11.4
+/// plan the same move and keep the same state, the object now the other
+/// provider's.
+#[test]
+fn a_move_across_providers_names_the_source_providers_address() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mirror = mirror(tmp.path(), None);
+    let kv = mirror.join("registry.terraform.io/iac-test/kv/0.1.0/linux_amd64");
+    let kvtwo = mirror.join("registry.terraform.io/iac-test/kvtwo/0.1.0/linux_amd64");
+    std::fs::create_dir_all(&kvtwo).unwrap();
+    std::fs::copy(kv.join("provider.py"), kvtwo.join("provider.py")).unwrap();
+    std::fs::copy(kv.join("terraform-provider-kv"), kvtwo.join("terraform-provider-kvtwo")).unwrap();
+    let config = |store: &Path, moved: bool| {
+        let resource = if moved {
+            "resource \"kv_record\" \"a\" {\n  provider = kvtwo\n  name     = \"alpha\"\n  text     = \"one\"\n}\n\nmoved {\n  from = kv_entry.a\n  to   = kv_record.a\n}\n"
+        } else {
+            "resource \"kv_entry\" \"a\" {\n  key   = \"alpha\"\n  value = \"one\"\n}\n"
+        };
+        format!(
+            "terraform {{\n  required_providers {{\n    kv = {{\n      source  = \"iac-test/kv\"\n      version = \"0.1.0\"\n    }}\n    kvtwo = {{\n      source  = \"iac-test/kvtwo\"\n      version = \"0.1.0\"\n    }}\n  }}\n}}\n\nprovider \"kv\" {{\n  dir = \"{s}\"\n}}\n\nprovider \"kvtwo\" {{\n  dir = \"{s}\"\n}}\n\n{resource}",
+            s = store.display()
+        )
+    };
+    let (ours, theirs) = (tmp.path().join("store-iac"), tmp.path().join("store-tf"));
+    let stack = kv_stack(&ours, &tmp.path().join("schemas"));
+    stack.write("main.tf", &config(&ours, false));
+    let tf = Terraform { dir: tempfile::tempdir().unwrap() };
+    tf.write(&config(&theirs, false));
+    let plugin_dir = format!("-plugin-dir={}", mirror.display());
+    stack.run(&["init", &plugin_dir]).ok();
+    tf.ok(&["init", "-input=false", "-no-color", &plugin_dir]);
+    stack.run(&["apply", "-auto-approve"]).ok();
+    tf.ok(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    let id = iac_attributes(&stack)["kv_entry.a"]["id"].clone();
+
+    stack.write("main.tf", &config(&ours, true));
+    tf.write(&config(&theirs, true));
+    stack.run(&["plan", "-out=plan.bin"]).ok();
+    let show = stack.run(&["show", "-json", "plan.bin"]);
+    show.ok();
+    tf.ok(&["plan", "-input=false", "-no-color", "-out=tfplan"]);
+    let (_, json) = tf.run(&["show", "-json", "tfplan"]);
+    let summary = |plan: &Value| moves(plan).into_iter().map(|(a, (prev, actions, _))| (a, prev, actions)).collect::<Vec<_>>();
+    let expected = vec![("kv_record.a".to_string(), Value::from("kv_entry.a"), strs(&["no-op"]))];
+    assert_eq!(summary(&serde_json::from_str(&show.stdout).unwrap()), expected);
+    assert_eq!(summary(&serde_json::from_str(json.trim()).unwrap()), expected, "Terraform");
+    stack.run(&["apply", "plan.bin"]).ok();
+    tf.ok(&["apply", "-input=false", "-no-color", "tfplan"]);
+    assert_eq!(iac_attributes(&stack)["kv_record.a"]["id"], id, "the same object");
+    assert_eq!(comparable(&iac_attributes(&stack)), comparable(&tf.attributes()));
+    let provider_of = |state: &Value| state["resources"][0]["provider"].clone();
+    let pulled = stack.run(&["state", "pull"]);
+    pulled.ok();
+    let ours_pulled: Value = serde_json::from_str(&pulled.stdout).unwrap();
+    assert_eq!(provider_of(&ours_pulled), "provider[\"registry.terraform.io/iac-test/kvtwo\"]");
+    assert_eq!(provider_of(&ours_pulled), provider_of(&tf.pulled()));
+    assert_eq!(status_and_private(&ours_pulled), status_and_private(&tf.pulled()));
+    stack.run(&["plan", "-detailed-exitcode"]).expect_code(0);
+}

@@ -138,6 +138,9 @@ pub struct MoveStateRequest {
     pub addr: InstanceAddr,
     /// The local name of the provider that managed it (`aws`).
     pub source_provider: String,
+    /// That provider's full source address (`registry.terraform.io/hashicorp/aws`),
+    /// which Terraform sends the target provider.
+    pub source_provider_address: String,
     pub source_type: String,
     pub source_schema_version: u64,
     /// Its attributes as state holds them.

@@ -576,10 +576,7 @@ impl Provider for PluginProvider {
         Ok(v)
     }
 
-    /// MoveResourceState. The source provider's address is this plugin's
-    /// own when the local names match; another provider's is taken to be
-    /// `registry.terraform.io/hashicorp/NAME` (state records local names only).
-    /// A provider that does not announce the capability is not asked, as
+    /// MoveResourceState, with the source provider's full address. A provider that does not announce the capability is not asked, as
     /// Terraform does not ask it.
     async fn move_state(&self, req: MoveStateRequest) -> Result<MoveStateResponse, ProviderError> {
         if !self.schema.capabilities.move_resource_state {
@@ -591,9 +588,9 @@ impl Provider for PluginProvider {
                 ),
             ));
         }
-        let source = if req.source_provider == self.name { self.source.clone() } else { format!("registry.terraform.io/hashicorp/{}", req.source_provider) };
         let version = i64::try_from(req.source_schema_version).unwrap_or(i64::MAX);
-        let (state, private) = self.move_resource_state(&source, &req.source_type, version, &req.source_state, &req.source_private, &req.target_type).await?;
+        let (state, private) =
+            self.move_resource_state(&req.source_provider_address, &req.source_type, version, &req.source_state, &req.source_private, &req.target_type).await?;
         if state.is_null() {
             return Err(other(&self.name, format!("Provider returned no object moving {} {} to {}", req.source_type, req.addr, req.target_type)));
         }

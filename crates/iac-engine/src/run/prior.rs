@@ -116,6 +116,7 @@ impl Run {
             .move_state(MoveStateRequest {
                 addr: addr.clone(),
                 source_provider: pr.provider.name.clone(),
+                source_provider_address: iac_lang::tfconfig::provider_full_name(&pr.provider.name, &iac_lang::tfconfig::provider_sources(&self.stack.root)),
                 source_type: from.resource.type_.clone(),
                 source_schema_version,
                 // The provider protocol carries serde_json values.
