@@ -55,14 +55,42 @@ impl RemoteStateReader for CliRemoteStates {
             "local" => local(req).await,
             "s3" => s3(req).await,
             "pg" => pg(req).await,
-            name => Err(RemoteStateError::UnknownBackend(match REMOVED.iter().find(|(n, _)| *n == name) {
-                Some((_, message)) => message.to_string(),
-                None if TERRAFORM_ONLY.contains(&name) => {
-                    format!("The {name:?} backend is not available in iac, which reads remote state from the local, s3 and pg backends.")
-                }
-                None => format!("There is no backend type named {name:?}."),
-            })),
+            name => Err(unknown_backend(name)),
         }
+    }
+
+    /// What `iac validate` reports, as Terraform's validate: an unknown or
+    /// removed backend, a local backend's unexpected settings.
+    fn check_settings(&self, backend: &str, config: &std::collections::BTreeMap<String, serde_json::Value>) -> Result<(), RemoteStateError> {
+        match backend {
+            "local" => local_settings(config),
+            "s3" | "pg" => Ok(()),
+            name if TERRAFORM_ONLY.contains(&name) => Ok(()),
+            name => Err(unknown_backend(name)),
+        }
+    }
+}
+
+/// Terraform's error for a backend it has not (or no longer), or iac's for
+/// one only Terraform reads.
+fn unknown_backend(name: &str) -> RemoteStateError {
+    RemoteStateError::UnknownBackend(match REMOVED.iter().find(|(n, _)| *n == name) {
+        Some((_, message)) => message.to_string(),
+        None if TERRAFORM_ONLY.contains(&name) => {
+            format!("The {name:?} backend is not available in iac, which reads remote state from the local, s3 and pg backends.")
+        }
+        None => format!("There is no backend type named {name:?}."),
+    })
+}
+
+/// The local backend's settings: `path` and `workspace_dir`, strings.
+fn local_settings(config: &std::collections::BTreeMap<String, serde_json::Value>) -> Result<(), RemoteStateError> {
+    if let Some(k) = config.keys().find(|k| !matches!(k.as_str(), "path" | "workspace_dir")) {
+        return Err(invalid("local", format!("unexpected attribute {k:?}")));
+    }
+    match config.iter().find(|(_, v)| !matches!(v, serde_json::Value::String(_) | serde_json::Value::Null)) {
+        Some((key, other)) => Err(invalid("local", format!("attribute {key:?}: string required, not {other}"))),
+        None => Ok(()),
     }
 }
 
@@ -92,9 +120,7 @@ fn decode(bytes: &[u8], what: &str) -> Result<Outputs, RemoteStateError> {
 }
 
 async fn local(req: &RemoteStateRequest) -> Result<Outputs, RemoteStateError> {
-    if let Some(k) = req.config.keys().find(|k| !matches!(k.as_str(), "path" | "workspace_dir")) {
-        return Err(invalid("local", format!("unexpected attribute {k:?}")));
-    }
+    local_settings(&req.config)?;
     let file: PathBuf = if req.workspace == DEFAULT_WORKSPACE {
         req.base_dir.join(string_setting(req, "path")?.unwrap_or_else(|| "terraform.tfstate".into()))
     } else {

@@ -345,6 +345,14 @@ pub trait ProviderFactory: Send + Sync {
         Ok(())
     }
 
+    /// Checks of a resource's or data source's configuration that need no
+    /// configured provider, run by `iac validate` (Terraform's validate asks
+    /// providers the same): each problem's attribute, summary and detail.
+    /// `config` may hold unknown values, which nothing is checked against.
+    fn validate_offline(&self, _mode: crate::address::Mode, _type_: &str, _config: &Value) -> Vec<(AttrPath, String, String)> {
+        Vec::new()
+    }
+
     /// The provider-defined functions it offers to expressions
     /// (`provider::NAME::FUNC(...)`), by name.
     fn function_names(&self) -> Vec<String> {

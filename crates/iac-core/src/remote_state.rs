@@ -52,6 +52,14 @@ pub trait RemoteStateReader: Send + Sync {
     /// The root outputs stored for the request's workspace; None when no
     /// state is stored there.
     async fn outputs(&self, request: &RemoteStateRequest) -> Result<Option<BTreeMap<String, OutputState>>, RemoteStateError>;
+
+    /// Whether a backend of that name takes these settings, without
+    /// reading anything: what Terraform's validate reports (the
+    /// [`RemoteStateError::UnknownBackend`] and
+    /// [`RemoteStateError::InvalidConfig`] of [`Self::outputs`]).
+    fn check_settings(&self, _backend: &str, _config: &BTreeMap<String, serde_json::Value>) -> Result<(), RemoteStateError> {
+        Ok(())
+    }
 }
 
 /// The root outputs of a state document as either tool stores it:

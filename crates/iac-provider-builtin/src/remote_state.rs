@@ -10,7 +10,10 @@
 //! provider asks a [`RemoteStateReader`] it was given (none: every read is
 //! an error saying so).
 
-use iac_core::remote_state::{RemoteStateError, RemoteStateRequest, DEFAULT_WORKSPACE};
+use std::collections::BTreeMap;
+
+use iac_core::path::AttrPath;
+use iac_core::remote_state::{RemoteStateError, RemoteStateReader, RemoteStateRequest, DEFAULT_WORKSPACE};
 use iac_core::ValueMap;
 use iac_provider_sdk::prelude::*;
 
@@ -39,6 +42,26 @@ pub struct RemoteStateModel {
 
 /// The `terraform_remote_state` data source.
 pub struct RemoteState;
+
+/// Terraform's validate-time errors of a `terraform_remote_state`
+/// configuration: an unknown or removed backend (on `backend`), settings it
+/// does not take (on `config`). Unknown values are not checked.
+pub(crate) fn check_settings(reader: &dyn RemoteStateReader, config: &Value) -> Vec<(AttrPath, String, String)> {
+    let (Some(Value::String(backend)), settings) = (config.get("backend").map(Value::unmarked), config.get("config").map(Value::unmarked)) else {
+        return Vec::new();
+    };
+    let settings = match settings {
+        None | Some(Value::Null) => BTreeMap::new(),
+        Some(Value::Map(m)) if m.values().all(Value::is_wholly_known) => m.iter().map(|(k, v)| (k.clone(), v.unmarked().to_json())).collect(),
+        Some(_) => return Vec::new(),
+    };
+    let backend = if backend == "_local" { "local" } else { backend.as_str() };
+    match reader.check_settings(backend, &settings) {
+        Err(RemoteStateError::UnknownBackend(m)) => vec![(AttrPath::attr("backend"), "Invalid backend configuration".into(), m)],
+        Err(RemoteStateError::InvalidConfig(m)) => vec![(AttrPath::attr("config"), "Invalid backend configuration".into(), m)],
+        _ => Vec::new(),
+    }
+}
 
 /// An object (or map) argument's entries; anything else is Terraform's
 /// error `summary: detail` on `attr`.

@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
+use iac_core::address::Mode;
 use iac_core::provider::{ConfigureRequest, Provider, ProviderError, ProviderFactory};
 use iac_core::remote_state::RemoteStateReader;
 use iac_core::schema::{Block, ProviderSchema};
@@ -73,6 +74,12 @@ impl ProviderFactory for TerraformFactory {
     async fn configure(&self, req: ConfigureRequest) -> Result<Arc<dyn Provider>, ProviderError> {
         let provider = Terraform { remote_states: self.remote_states.clone(), base_dir: req.context.stack_dir.clone() };
         Ok(Arc::new(SdkProvider::new(provider, self.types().clone())))
+    }
+    fn validate_offline(&self, mode: Mode, type_: &str, config: &Value) -> Vec<(AttrPath, String, String)> {
+        match (mode, type_, &self.remote_states) {
+            (Mode::Data, RemoteState::TYPE, Some(reader)) => crate::remote_state::check_settings(reader.as_ref(), config),
+            _ => Vec::new(),
+        }
     }
 }
 

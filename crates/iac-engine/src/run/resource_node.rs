@@ -75,13 +75,13 @@ impl Run {
         let read_after = Arc::new(if res.mode == Mode::Data && self.phase == Phase::Plan { self.read_waits_for(idx) } else { Vec::new() });
         let mut ok = true;
         let conditions = self.checks_conditions() && res.mode != Mode::Ephemeral;
+        // This resource's results in the plan's checks and state's check_results.
+        let checkable: CheckableKey = (m.call_path.to_string(), format!("{}{}.{}", res.mode.prefix(), res.type_, res.name));
+        lock(&self.conditions).expanded(&checkable, true);
         for minst in self.values.instances(&id.module) {
             let raddr = ResourceAddr { module: minst.path.clone(), mode: res.mode, type_: res.type_.clone(), name: res.name.clone() };
             // Instances whose preconditions failed: not planned or applied.
             let mut refused = Vec::new();
-        // This resource's results in the plan's checks and state's check_results.
-        let checkable: CheckableKey = (m.call_path.to_string(), format!("{}{}.{}", res.mode.prefix(), res.type_, res.name));
-        lock(&self.conditions).expanded(&checkable, true);
             // Expand and evaluate every instance's configuration (synchronously, under one read lock).
             let evaluated = {
                 let store = self.values.read();
@@ -94,10 +94,6 @@ impl Run {
                         Err(vec![d])
                     }
                     Ok((shape, reps)) => {
-                        let mut items = Vec::with_capacity(reps.len());
-                        let mut ds = Vec::new();
-                        for rep in reps {
-                            let scope =
                         {
                             let mut results = lock(&self.conditions);
                             if reps.contains(&Repetition::Unknown) {
@@ -105,6 +101,10 @@ impl Run {
                             }
                             reps.iter().for_each(|rep| results.instance(&checkable, &minst.path, rep.key()));
                         }
+                        let mut items = Vec::with_capacity(reps.len());
+                        let mut ds = Vec::new();
+                        for rep in reps {
+                            let scope =
                                 InstanceScope { store: &store, module: &minst.path, repetition: &rep, module_dir: &m.dir, root_dir: &self.values.root_dir };
                             let ev = Evaluator::new(&scope, &m.dir, res.file);
                             let config = BodyEval { ev: &ev }.eval(&res.body, &schema.block, iac_lang::config::RESOURCE_META_ARGS, &res.span, &[], &mut ds);
@@ -123,6 +123,13 @@ impl Run {
                             if let Some(p) = config.as_ref().and_then(Value::non_finite_path) {
                                 ds.push(not_finite(format!("argument {}", p.trim_start_matches('.')), Some(res.span.clone())));
                                 continue;
+                            }
+                            if let (true, Some(c)) = (self.opts.validate_only, &config) {
+                                // What the provider checks without being configured (Terraform's validate asks it too).
+                                for (path, summary, detail) in factory.validate_offline(res.mode, &res.type_, c) {
+                                    let span = iac_lang::path_span::path_span(&res.body, res.file, &path).unwrap_or_else(|| res.span.clone());
+                                    ds.push(iac_lang::diagnostic::Diagnostic::error(summary, Some(span)).with_detail(detail));
+                                }
                             }
                             if conditions && !res.lifecycle.preconditions.is_empty() && self.checks_instance(&raddr.instance(rep.key())) {
                                 let found = failed_conditions(&scope, &m.dir, &res.lifecycle.preconditions, None, ConditionKind::ResourcePrecondition);
