@@ -317,23 +317,17 @@ pub struct CheckResult {
     /// The module that declares it (`module.a`).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub module: String,
-    pub name: String,
-    pub status: CheckStatus,
-    pub instances: Vec<CheckInstance>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     /// What it is (Terraform's checkable kinds); a `check` block when absent.
     #[serde(default, skip_serializing_if = "CheckObject::is_check")]
     pub object: CheckObject,
     /// Its name in the module (a resource's without type and mode).
-pub struct CheckInstance {
-    /// The module instance (`module.a[0]`).
+    pub name: String,
+    pub status: CheckStatus,
     /// Empty both when there are none and when the walk never got to expand
     /// the object (an errored plan): `status` says which (pass or unknown).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub module: String,
-    pub status: CheckStatus,
+    pub instances: Vec<CheckInstance>,
+}
+
 /// The kind of a checkable object.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
@@ -387,20 +381,20 @@ fn with_module(module: &str, local: String) -> String {
     }
 }
 
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckInstance {
+    /// The module instance (`module.a[0]`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub module: String,
+    /// A resource instance's key.
+    #[serde(default, skip_serializing_if = "is_no_key", with = "instance_key_json")]
+    pub key: crate::address::InstanceKey,
+    pub status: CheckStatus,
     /// The error messages of the failed assertions or conditions.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<String>,
 }
 
-    /// A resource instance's key.
-    #[serde(default, skip_serializing_if = "is_no_key", with = "instance_key_json")]
-    pub key: crate::address::InstanceKey,
-pub const PLAN_FORMAT_VERSION: &str = "1.0";
-
-/// Why an action was planned: Terraform's `action_reason` values, stored as
-/// is in [`ResourceChange::reason`] (plans saved by older iac hold prose,
-/// shown as it is).
-pub mod reason {
 fn is_no_key(k: &crate::address::InstanceKey) -> bool {
     *k == crate::address::InstanceKey::None
 }
@@ -427,6 +421,12 @@ mod instance_key_json {
     }
 }
 
+pub const PLAN_FORMAT_VERSION: &str = "1.0";
+
+/// Why an action was planned: Terraform's `action_reason` values, stored as
+/// is in [`ResourceChange::reason`] (plans saved by older iac hold prose,
+/// shown as it is).
+pub mod reason {
     pub const REPLACE_CANNOT_UPDATE: &str = "replace_because_cannot_update";
     pub const REPLACE_TAINTED: &str = "replace_because_tainted";
     pub const REPLACE_BY_REQUEST: &str = "replace_by_request";

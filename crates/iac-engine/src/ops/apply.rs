@@ -98,6 +98,12 @@ pub async fn plan_and_apply(
 }
 
 async fn apply_locked(loaded: &Loaded, env: &Env, plan: Plan, parallelism: usize) -> Result<ApplyOutcome, EngineError> {
+    if plan.errored {
+        // Terraform's words.
+        return Err(EngineError::Config(vec![
+            Diagnostic::error("Cannot apply incomplete plan", None).with_detail("iac encountered an error when generating this plan, so it cannot be applied.")
+        ]));
+    }
     let mut current = statemgr::load(env.backend.as_ref()).await?;
     if !current.exists && plan.prior_serial == 0 && current.state.is_empty() {
         // No state yet, then or now: the plan's lineage becomes the state's.
@@ -111,12 +117,6 @@ async fn apply_locked(loaded: &Loaded, env: &Env, plan: Plan, parallelism: usize
     }
     // Intents the plan resolved (objects its recovery adopted, or planned again as creates) are done.
     current.pending.retain(|p| plan.prior_state.pending.iter().any(|q| q.addr == p.addr));
-    if plan.errored {
-        // Terraform's words.
-        return Err(EngineError::Config(vec![
-            Diagnostic::error("Cannot apply incomplete plan", None).with_detail("iac encountered an error when generating this plan, so it cannot be applied.")
-        ]));
-    }
     // Start from the plan's view of the prior state (refreshed, moved, imported), made durable first.
     let mut base = plan.prior_state.clone();
     base.lineage = current.state.lineage.clone();
@@ -156,6 +156,7 @@ async fn apply_locked(loaded: &Loaded, env: &Env, plan: Plan, parallelism: usize
         events: env.events.clone(),
         moved_from: HashMap::new(),
     })
+    .carrying_checks(&plan.checks)
     .walk()
     .await;
     let mut failures = outcome.diags;
@@ -169,7 +170,6 @@ async fn apply_locked(loaded: &Loaded, env: &Env, plan: Plan, parallelism: usize
     drop(journal);
     writer.abort();
     let mut state = outcome.state;
-    .carrying_checks(&plan.checks)
     state.outputs = outputs;
     // As Terraform: the checks' results at this apply stay in state.
     state.check_results = outcome.checks;

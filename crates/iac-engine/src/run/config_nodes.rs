@@ -115,6 +115,8 @@ impl Run {
         let m = self.stack.root.descendant(module).expect("module");
         let out = &m.outputs[name];
         let mut ok = true;
+        let checkable = (m.call_path.to_string(), format!("output.{name}"));
+        super::context::lock(&self.conditions).expanded(&checkable, true);
         for (path, v) in self.eval_per_instance(module, &out.value) {
             if !out.preconditions.is_empty() && self.checks_conditions() {
                 let found = {
@@ -130,8 +132,6 @@ impl Run {
                     continue;
                 }
             }
-        let checkable = (m.call_path.to_string(), format!("output.{name}"));
-        super::context::lock(&self.conditions).expanded(&checkable, true);
             let Some(v) = v else {
                 ok = false;
                 continue;

@@ -131,12 +131,12 @@ impl Run {
         }
         let targeted_nodes = (!s.opts.targets.is_empty()).then(|| targeted(&s.graph, &s.opts.targets));
         let cbd_nodes = super::cbd::create_before_destroy_nodes(&s.graph, &s.stack);
-        let parallelism = s.opts.parallelism.max(1);
         let conditions = if !s.opts.validate_only && s.opts.mode == iac_core::plan::PlanMode::Normal {
             super::conditions::ConditionResults::of(&s.stack.root)
         } else {
             Default::default()
         };
+        let parallelism = s.opts.parallelism.max(1);
         let mut imports = HashMap::new();
         // Blocks with for_each are expanded when their resource is planned (`import_for_each`).
         for i in s.stack.root.imports.iter().filter(|i| i.for_each.is_none()) {
@@ -170,8 +170,8 @@ impl Run {
             moved_from: s.moved_from,
             cbd_nodes,
             import_expansions: Mutex::default(),
-        }
             conditions: Mutex::new(conditions),
+        }
     }
 
     /// Walks the configuration graph; outcomes per node.
