@@ -644,13 +644,13 @@ fn a_run_waiting_for_the_lock_reports_the_holder_at_once_and_at_each_interval() 
         assert!(start.elapsed() >= std::time::Duration::from_millis(900));
         let seen = seen.lock().unwrap().clone();
         // Only bounds a busy machine cannot break: a late timer makes fewer
-        // notices and longer gaps, never more notices or shorter gaps.
+        // notices, never more, and never an early one (the ticks keep their
+        // schedule, so after a late tick the next gap may be short).
         assert!((2..=6).contains(&seen.len()), "one notice at once, then one every 200 ms of 900: {seen:?}");
         assert_eq!(seen[0].0, "alice", "the notice names the holder");
         assert!(seen[0].1 < std::time::Duration::from_millis(200), "the first notice comes before the first interval: {seen:?}");
-        for pair in seen.windows(2) {
-            let gap = pair[1].1 - pair[0].1;
-            assert!(gap >= std::time::Duration::from_millis(190), "no notice before its interval: {seen:?}");
+        for (i, notice) in seen.iter().enumerate().skip(1) {
+            assert!(notice.1 >= std::time::Duration::from_millis(190) * i as u32, "notice {i} came before its interval: {seen:?}");
         }
         // Once the lock is free it is taken, recorded with the identity given.
         backend.unlock("held-1").await.unwrap();
