@@ -221,11 +221,11 @@ pub fn open_plan(bytes: Vec<u8>, path: &Path) -> Result<Vec<u8>, String> {
 
 #[cfg(test)]
 mod conformance_coverage {
-    //! Architecture Invariant: every resource type and data source of every
-    //! native provider runs the provider conformance suite. A type counts as
-    //! covered when a conformance test source (a file whose name contains
-    //! `conformance`, under a crate's `tests/` or the workspace's `tests/`)
-    //! declares a block of it.
+    //! Architecture Invariant: every resource type, data source and
+    //! ephemeral resource type of every native provider runs the provider
+    //! conformance suite. A type counts as covered when a conformance test
+    //! source (a file whose name contains `conformance`, under a crate's
+    //! `tests/` or the workspace's `tests/`) declares a block of it.
 
     use std::collections::BTreeSet;
     use std::path::{Path, PathBuf};
@@ -244,11 +244,11 @@ mod conformance_coverage {
         }
     }
 
-    /// The `(kind, type)` pairs of `resource "T"` and `data "T"` blocks in a
+    /// The `(kind, type)` pairs of `resource "T"`, `data "T"` and `ephemeral "T"` blocks in a
     /// text, with or without the quotes escaped (Rust string literals).
     fn declared_types(text: &str) -> BTreeSet<(String, String)> {
         let mut found = BTreeSet::new();
-        for kind in ["resource", "data"] {
+        for kind in ["resource", "data", "ephemeral"] {
             for (i, _) in text.match_indices(kind) {
                 let before = text[..i].chars().next_back();
                 if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
@@ -267,11 +267,12 @@ mod conformance_coverage {
 
     #[test]
     fn the_scanner_reads_escaped_and_plain_blocks() {
-        let text = "x resource \\\"aws_vpc\\\" \\\"a\\\" {}\ndata \"aws_region\" \"r\" {}\nmetadata \"no\"";
+        let text = "x resource \\\"aws_vpc\\\" \\\"a\\\" {}\ndata \"aws_region\" \"r\" {}\nmetadata \"no\"\nephemeral \"random_password\" \"p\" {}";
         let found = declared_types(text);
         assert!(found.contains(&("resource".into(), "aws_vpc".into())));
         assert!(found.contains(&("data".into(), "aws_region".into())));
-        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found.contains(&("ephemeral".into(), "random_password".into())));
+        assert_eq!(found.len(), 3, "{found:?}");
     }
 
     #[test]
@@ -291,7 +292,12 @@ mod conformance_coverage {
         let mut missing = Vec::new();
         for name in registry.names() {
             let schema = registry.get(name).expect("registered").schema();
-            let types = schema.resources.keys().map(|t| ("resource", t)).chain(schema.data_sources.keys().map(|t| ("data", t)));
+            let types = schema
+                .resources
+                .keys()
+                .map(|t| ("resource", t))
+                .chain(schema.data_sources.keys().map(|t| ("data", t)))
+                .chain(schema.ephemeral_resources.keys().map(|t| ("ephemeral", t)));
             for (kind, t) in types {
                 if !covered.contains(&(kind.to_string(), t.clone())) {
                     missing.push(format!("{kind} {t} (provider {name})"));

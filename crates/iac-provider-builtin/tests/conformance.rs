@@ -836,3 +836,24 @@ fn terraform_remote_state_conforms() {
         assert!(err.contains("No stored state was found for the given workspace in the given backend."), "{err}");
     });
 }
+
+/// random's ephemeral `random_password` keeps the ephemeral part of the
+/// suite: a password of the given length opens, renew and close are
+/// accepted, a length too short for its minimums is refused, and a stack
+/// using it plans and applies with nothing of it in plan or state.
+#[test]
+fn ephemeral_random_password_conforms() {
+    use iac_core::Value;
+    use iac_testkit::conformance::ephemeral::{run_ephemeral, EphemeralCase};
+    let s = stack();
+    let config = |length: i64, min_upper: i64| Value::map([("length", Value::from(length)), ("min_upper", Value::from(min_upper))]);
+    let case = EphemeralCase {
+        provider: "random".into(),
+        provider_config: Value::map(Vec::<(String, Value)>::new()),
+        type_: "random_password".into(),
+        config: config(16, 2),
+        bad_config: config(2, 4),
+        main_tf: "ephemeral \"random_password\" \"p\" {\n  length = 16\n}\n\nresource \"terraform_data\" \"t\" {\n  input = \"plain\"\n}\n".into(),
+    };
+    rt().block_on(run_ephemeral(&case, &s.dir, &s.env));
+}

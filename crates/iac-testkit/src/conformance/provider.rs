@@ -19,6 +19,8 @@
 //!   creates it again (for objects that exist outside state).
 //!
 //! [`check_schema`] checks a schema's own consistency without any IO.
+//! Ephemeral resource types have their own part of the suite
+//! ([`super::ephemeral`]).
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -82,7 +84,7 @@ fn differing(p: &Plan) -> String {
     out.join("; ")
 }
 
-async fn plan(dir: &Path, env: &Env, mode: PlanMode, what: &str) -> Plan {
+pub(super) async fn plan(dir: &Path, env: &Env, mode: PlanMode, what: &str) -> Plan {
     let req = PlanRequest { vars: Vec::new(), run: RunOptions { mode, ..RunOptions::default() } };
     match ops::plan(dir, env, req).await {
         Ok(outcome) => outcome.plan,
@@ -90,7 +92,7 @@ async fn plan(dir: &Path, env: &Env, mode: PlanMode, what: &str) -> Plan {
     }
 }
 
-async fn apply(dir: &Path, env: &Env, p: Plan, parallelism: usize, what: &str) {
+pub(super) async fn apply(dir: &Path, env: &Env, p: Plan, parallelism: usize, what: &str) {
     if let Err(e) = ops::apply(dir, env, p, parallelism.max(1)).await {
         panic!("{what}: apply failed: {e}");
     }
@@ -117,7 +119,7 @@ fn resource_schema<'a>(env: &'a Env, provider: &str, type_: &str) -> &'a Block {
 
 /// Checks that an object conforms to its block: known attributes only, of
 /// their types, every required one set.
-fn conforms(block: &Block, v: &Value, at: &str) -> Vec<String> {
+pub(super) fn conforms(block: &Block, v: &Value, at: &str) -> Vec<String> {
     let mut problems = Vec::new();
     let Some(m) = v.as_map() else {
         return vec![format!("{at}: expected an object, got {}", v.type_name())];
