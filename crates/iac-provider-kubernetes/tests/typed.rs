@@ -203,6 +203,25 @@ resource "kubernetes_deployment_v1" "api" {{
               drop = ["ALL"]
             }}
           }}
+          lifecycle {{
+            pre_stop {{
+              exec {{
+                command = ["/bin/drain", "--grace", "5"]
+              }}
+            }}
+          }}
+          volume_mount {{
+            name       = "node-logs"
+            mount_path = "/node/logs"
+            read_only  = true
+          }}
+        }}
+        volume {{
+          name = "node-logs"
+          host_path {{
+            path = "/var/log"
+            type = "Directory"
+          }}
         }}
       }}
     }}
@@ -213,7 +232,9 @@ resource "kubernetes_deployment_v1" "api" {{
     )
 }
 
-/// Scheduling constraints and security contexts are the configuration's:
+/// Scheduling constraints, security contexts, a lifecycle hook and a
+/// host_path volume reach the API as upstream sends them; scheduling and
+/// security are the configuration's:
 /// another manager's toleration, pod user or container capability is drift,
 /// and the plan puts each back; the re-plan after that is empty.
 #[test]
@@ -237,6 +258,9 @@ fn tolerations_affinity_and_security_contexts_drift_and_are_put_back() {
             (json!(true), json!(true), json!(false)),
             "upstream's defaults are sent: {sc}"
         );
+        assert_eq!(pod(&d)["containers"][0]["lifecycle"], json!({"preStop": {"exec": {"command": ["/bin/drain", "--grace", "5"]}}}));
+        assert_eq!(pod(&d)["volumes"], json!([{"name": "node-logs", "hostPath": {"path": "/var/log", "type": "Directory"}}]));
+        assert_eq!(pod(&d)["containers"][0]["volumeMounts"][0]["mountPath"], "/node/logs");
         assert!(changes(&plan(&st, &env).await).is_empty(), "an applied deployment plans no change");
 
         kube.merge(

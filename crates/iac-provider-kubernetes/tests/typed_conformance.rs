@@ -593,6 +593,19 @@ resource "kubernetes_deployment_v1" "web" {{
             }}
             period_seconds = 20
           }}
+          lifecycle {{
+            post_start {{
+              exec {{
+                command = ["/bin/warm", "{tag}"]
+              }}
+            }}
+            pre_stop {{
+              http_get {{
+                path = "/drain"
+                port = "http"
+              }}
+            }}
+          }}
           volume_mount {{
             name       = "config"
             mount_path = "/etc/web"
@@ -601,6 +614,11 @@ resource "kubernetes_deployment_v1" "web" {{
           volume_mount {{
             name       = "cache"
             mount_path = "/var/cache/web"
+          }}
+          volume_mount {{
+            name       = "node-logs"
+            mount_path = "/node/logs"
+            read_only  = true
           }}
           volume_mount {{
             name       = "tls"
@@ -623,6 +641,13 @@ resource "kubernetes_deployment_v1" "web" {{
         volume {{
           name = "cache"
           empty_dir {{}}
+        }}
+        volume {{
+          name = "node-logs"
+          host_path {{
+            path = "/var/log"
+            type = "Directory"
+          }}
         }}
         volume {{
           name = "tls"
@@ -674,6 +699,13 @@ resource "kubernetes_deployment" "worker" {{
               command = ["/bin/ready"]
             }}
             failure_threshold = 30
+          }}
+          lifecycle {{
+            pre_stop {{
+              tcp_socket {{
+                port = "7000"
+              }}
+            }}
           }}
         }}
       }}

@@ -1,8 +1,9 @@
 //! The typed workload and networking kinds with the upstream provider's
 //! schemas, for the subset configurations commonly use: Deployment (its
 //! selector, strategy and pod template: containers with their ports, env,
-//! env_from, resources, probes, volume mounts and security context, and the
-//! pod's volumes (ConfigMap, Secret, emptyDir, claim), affinity,
+//! env_from, resources, probes, lifecycle hooks (post_start, pre_stop:
+//! exec, http_get, tcp_socket), volume mounts and security context, and the
+//! pod's volumes (ConfigMap, Secret, emptyDir, claim, hostPath), affinity,
 //! tolerations, topology spread constraints and security context (see
 //! [`super::scheduling`], [`super::security`]); `wait_for_rollout`), Service (ports, selector,
 //! type; `wait_for_load_balancer`, `status`) and Ingress (rules, backends,
@@ -201,6 +202,27 @@ pub struct Probe {
     pub timeout_seconds: Option<i64>,
 }
 
+/// A `post_start` or `pre_stop` block of a container's `lifecycle`: one
+/// of a command, an HTTP request or a TCP connection.
+#[derive(Model, Debug, Clone, Default)]
+pub struct LifecycleHandler {
+    #[sdk(block, max_items = 1)]
+    pub exec: Vec<ExecAction>,
+    #[sdk(block, max_items = 1)]
+    pub http_get: Vec<HttpGet>,
+    #[sdk(block)]
+    pub tcp_socket: Vec<TcpSocket>,
+}
+
+/// A container's `lifecycle` block: what runs after it starts and before it stops.
+#[derive(Model, Debug, Clone, Default)]
+pub struct Lifecycle {
+    #[sdk(block)]
+    pub post_start: Vec<LifecycleHandler>,
+    #[sdk(block)]
+    pub pre_stop: Vec<LifecycleHandler>,
+}
+
 /// A `volume_mount` block.
 #[derive(Model, Debug, Clone, Default)]
 pub struct VolumeMount {
@@ -239,6 +261,8 @@ pub struct Container {
     #[sdk(optional, computed)]
     pub image_pull_policy: Option<String>,
     #[sdk(block, max_items = 1)]
+    pub lifecycle: Vec<Lifecycle>,
+    #[sdk(block, max_items = 1)]
     pub liveness_probe: Vec<Probe>,
     #[sdk(block)]
     pub port: Vec<ContainerPort>,
@@ -256,8 +280,10 @@ pub struct Container {
     pub working_dir: Option<String>,
 }
 
-fn probe_json(p: &Probe) -> Json {
-    let http = p.http_get.first().map(|h| {
+/// The action fields probes and lifecycle handlers share: `exec`,
+/// `httpGet` and `tcpSocket`.
+fn action_json(exec: &[ExecAction], http_get: &[HttpGet], tcp_socket: &[TcpSocket]) -> [(&'static str, Json); 3] {
+    let http = http_get.first().map(|h| {
         let headers: Vec<Json> = h.http_header.iter().map(|x| object([("name", json!(x.name)), ("value", json!(x.value))])).collect();
         object([
             ("host", json!(non_empty(&h.host))),
@@ -267,22 +293,15 @@ fn probe_json(p: &Probe) -> Json {
             ("scheme", json!(non_empty(&h.scheme).unwrap_or("HTTP"))),
         ])
     });
-    object([
-        ("exec", p.exec.first().map(|e| object([("command", json!(e.command))])).unwrap_or(Json::Null)),
-        ("failureThreshold", json!(p.failure_threshold.unwrap_or(3))),
+    [
+        ("exec", exec.first().map(|e| object([("command", json!(e.command))])).unwrap_or(Json::Null)),
         ("httpGet", http.unwrap_or(Json::Null)),
-        ("initialDelaySeconds", json!(p.initial_delay_seconds)),
-        ("periodSeconds", json!(p.period_seconds.unwrap_or(10))),
-        ("successThreshold", json!(p.success_threshold.unwrap_or(1))),
-        ("tcpSocket", p.tcp_socket.first().map(|t| object([("port", int_or_string(&Some(t.port.clone())))])).unwrap_or(Json::Null)),
-        ("timeoutSeconds", json!(p.timeout_seconds.unwrap_or(1))),
-    ])
+        ("tcpSocket", tcp_socket.first().map(|t| object([("port", int_or_string(&Some(t.port.clone())))])).unwrap_or(Json::Null)),
+    ]
 }
 
-fn read_probe(j: &Json) -> Vec<Probe> {
-    if !j.is_object() {
-        return Vec::new();
-    }
+/// The action fields read back (see [`action_json`]).
+fn read_action(j: &Json) -> (Vec<ExecAction>, Vec<HttpGet>, Vec<TcpSocket>) {
     let h = &j["httpGet"];
     let http_get = if h.is_object() {
         let http_header = h["httpHeaders"].as_array().into_iter().flatten().map(|x| HttpHeader { name: text(&x["name"]), value: text(&x["value"]) }).collect();
@@ -293,6 +312,47 @@ fn read_probe(j: &Json) -> Vec<Probe> {
     let exec = if j["exec"].is_object() { vec![ExecAction { command: read_strings(&j["exec"]["command"]) }] } else { Vec::new() };
     let tcp_socket =
         if j["tcpSocket"].is_object() { vec![TcpSocket { port: int_or_string_text(&j["tcpSocket"]["port"]).unwrap_or_default() }] } else { Vec::new() };
+    (exec, http_get, tcp_socket)
+}
+
+fn probe_json(p: &Probe) -> Json {
+    let [exec, http_get, tcp_socket] = action_json(&p.exec, &p.http_get, &p.tcp_socket);
+    object([
+        exec,
+        ("failureThreshold", json!(p.failure_threshold.unwrap_or(3))),
+        http_get,
+        ("initialDelaySeconds", json!(p.initial_delay_seconds)),
+        ("periodSeconds", json!(p.period_seconds.unwrap_or(10))),
+        ("successThreshold", json!(p.success_threshold.unwrap_or(1))),
+        tcp_socket,
+        ("timeoutSeconds", json!(p.timeout_seconds.unwrap_or(1))),
+    ])
+}
+
+fn lifecycle_json(l: &Lifecycle) -> Json {
+    let handler = |h: Option<&LifecycleHandler>| h.map(|h| object(action_json(&h.exec, &h.http_get, &h.tcp_socket))).unwrap_or(Json::Null);
+    object([("postStart", handler(l.post_start.first())), ("preStop", handler(l.pre_stop.first()))])
+}
+
+fn read_lifecycle(j: &Json) -> Vec<Lifecycle> {
+    if !j.is_object() {
+        return Vec::new();
+    }
+    let handler = |h: &Json| -> Vec<LifecycleHandler> {
+        if !h.is_object() {
+            return Vec::new();
+        }
+        let (exec, http_get, tcp_socket) = read_action(h);
+        vec![LifecycleHandler { exec, http_get, tcp_socket }]
+    };
+    vec![Lifecycle { post_start: handler(&j["postStart"]), pre_stop: handler(&j["preStop"]) }]
+}
+
+fn read_probe(j: &Json) -> Vec<Probe> {
+    if !j.is_object() {
+        return Vec::new();
+    }
+    let (exec, http_get, tcp_socket) = read_action(j);
     vec![Probe {
         exec,
         failure_threshold: j["failureThreshold"].as_i64(),
@@ -413,6 +473,7 @@ fn container_json(c: &Container) -> Result<Json> {
         ("env", Json::Array(c.env.iter().map(env_json).collect())),
         ("envFrom", Json::Array(env_from)),
         ("imagePullPolicy", json!(non_empty(&c.image_pull_policy))),
+        ("lifecycle", c.lifecycle.first().map(lifecycle_json).unwrap_or(Json::Null)),
         ("livenessProbe", c.liveness_probe.first().map(probe_json).unwrap_or(Json::Null)),
         ("ports", Json::Array(ports)),
         ("readinessProbe", c.readiness_probe.first().map(probe_json).unwrap_or(Json::Null)),
@@ -453,6 +514,7 @@ fn read_container(j: &Json) -> Container {
         env: j["env"].as_array().into_iter().flatten().map(read_env).collect(),
         env_from,
         image_pull_policy: text(&j["imagePullPolicy"]),
+        lifecycle: read_lifecycle(&j["lifecycle"]),
         liveness_probe: read_probe(&j["livenessProbe"]),
         port,
         readiness_probe: read_probe(&j["readinessProbe"]),
@@ -549,6 +611,17 @@ pub struct ClaimVolume {
     pub read_only: Option<bool>,
 }
 
+/// A volume's `host_path` block.
+#[derive(Model, Debug, Clone, Default)]
+pub struct HostPathVolume {
+    /// the node's file or directory
+    #[sdk(optional)]
+    pub path: Option<String>,
+    /// "" (default: no check), DirectoryOrCreate, Directory, FileOrCreate, File, Socket, CharDevice or BlockDevice
+    #[sdk(optional, name = "type", default = "")]
+    pub kind: Option<String>,
+}
+
 /// A `volume` block of a pod spec.
 #[derive(Model, Debug, Clone, Default)]
 pub struct Volume {
@@ -556,6 +629,8 @@ pub struct Volume {
     pub config_map: Vec<ConfigMapVolume>,
     #[sdk(block, max_items = 1)]
     pub empty_dir: Vec<EmptyDir>,
+    #[sdk(block, max_items = 1)]
+    pub host_path: Vec<HostPathVolume>,
     #[sdk(optional)]
     pub name: Option<String>,
     #[sdk(block, max_items = 1)]
@@ -611,9 +686,11 @@ fn volume_json(v: &Volume) -> Result<Json> {
         Json::Object(m)
     });
     let claim = v.persistent_volume_claim.first().map(|c| object([("claimName", json!(c.claim_name)), ("readOnly", json!(c.read_only.unwrap_or(false)))]));
+    let host_path = v.host_path.first().map(|h| object([("path", json!(h.path)), ("type", json!(h.kind.clone().unwrap_or_default()))]));
     Ok(object([
         ("configMap", config_map),
         ("emptyDir", empty_dir.unwrap_or(Json::Null)),
+        ("hostPath", host_path.unwrap_or(Json::Null)),
         ("name", json!(v.name)),
         ("persistentVolumeClaim", claim.unwrap_or(Json::Null)),
         ("secret", secret),
@@ -648,7 +725,9 @@ fn read_volume(j: &Json) -> Volume {
     let p = &j["persistentVolumeClaim"];
     let persistent_volume_claim =
         if p.is_object() { vec![ClaimVolume { claim_name: text(&p["claimName"]), read_only: p["readOnly"].as_bool() }] } else { Vec::new() };
-    Volume { config_map, empty_dir, name: text(&j["name"]), persistent_volume_claim, secret }
+    let h = &j["hostPath"];
+    let host_path = if h.is_object() { vec![HostPathVolume { path: text(&h["path"]), kind: text(&h["type"]) }] } else { Vec::new() };
+    Volume { config_map, empty_dir, host_path, name: text(&j["name"]), persistent_volume_claim, secret }
 }
 
 /// A pod `spec` block.
