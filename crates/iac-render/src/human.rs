@@ -158,7 +158,8 @@ pub fn render_change(out: &mut String, c: &ResourceChange, style: Style) {
     let sym = if c.action == Action::Replace && c.create_before_destroy { style.paint("32", "+/-") } else { style.sym(c.action) };
     let pad = match c.action {
         Action::Replace => "",
-        Action::Forget => " ",
+        // Two-character symbols stand one space in, as Terraform prints them.
+        Action::Forget | Action::Read => " ",
         _ => "  ",
     };
     let _ = writeln!(out, "{pad}{sym} {kw} {:?} {:?} {{", c.addr.resource.type_, c.addr.resource.name);

@@ -13,7 +13,7 @@
 use std::collections::BTreeSet;
 
 use iac_core::address::Mode;
-use iac_core::plan::{reason, Action, ResourceChange};
+use iac_core::plan::{default_plan, reason, Action, ResourceChange};
 use iac_core::provider::{Provider, ReadDataRequest};
 use iac_core::state::InstanceState;
 use iac_core::{AttrPath, Value};
@@ -132,13 +132,17 @@ impl Run {
             _ => {
                 // Terraform names the more specific reason when both hold.
                 let why = if pending { reason::READ_DEPENDENCY_PENDING } else { reason::READ_CONFIG_UNKNOWN };
+                // As Terraform plans it: the configuration's values, computed
+                // attributes it leaves null unknown until the read.
+                let planned = without_ephemeral(default_plan(w.schema, None, &config).planned, w.schema);
+                let after = mark_sensitive(planned, w.schema).mark_paths(&marks);
                 self.record_change(ResourceChange {
                     addr: addr.clone(),
                     prev_addr: None,
                     provider: w.pkey.addr(),
                     action: Action::Read,
                     before: Value::Null,
-                    after: Value::Unknown,
+                    after: after.clone(),
                     replace_paths: Vec::new(),
                     reason: Some(why.into()),
                     create_before_destroy: false,
@@ -147,7 +151,7 @@ impl Run {
                     import_id: None,
                     deposed: None,
                 });
-                Ok(Value::Unknown)
+                Ok(after)
             }
         }
     }

@@ -116,7 +116,7 @@ impl Run {
     }
 
     /// Moves each planned value out of the value store into its change
-    /// (reads planned for apply have none: their value is unknown). Called
+    /// (a read planned for apply has its planned value already). Called
     /// once the walk is over (nothing evaluates references any more):
     /// holding a second copy in the change doubled a large plan's memory.
     fn take_planned_values(&self, changes: &mut [ResourceChange]) {
