@@ -517,7 +517,7 @@ fn lock_contention_names_the_holder() {
     assert_eq!(addresses(&s), ["terraform_data.after", "time_sleep.wait"]);
     // With a timeout, a waiting run gets the lock once it is free.
     let holder = s.spawn(&["apply", "-auto-approve", "-replace=time_sleep.wait"], "holder2");
-    holder.wait_stdout(Duration::from_secs(30), "the second slow apply", |o| o.contains("time_sleep.wait: Replacing..."));
+    holder.wait_stdout(Duration::from_secs(30), "the second slow apply", |o| o.contains("time_sleep.wait: Creating..."));
     let waited = s.run(&["plan", "-lock-timeout=30s"]);
     waited.ok();
     holder.wait().ok();

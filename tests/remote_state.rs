@@ -110,7 +110,7 @@ fn two_applies_at_once(s: &Stack) {
     assert_eq!(resources, Some(ADDRESSES.len()), "state holds every object once: {state}");
 
     let holder = s.spawn(&["apply", "-auto-approve", "-replace=time_sleep.wait"], "holder");
-    holder.wait_stdout(Duration::from_secs(60), "the holder to start replacing", |o| o.contains("time_sleep.wait: Replacing..."));
+    holder.wait_stdout(Duration::from_secs(60), "the holder to create the replacement", |o| o.contains("time_sleep.wait: Creating..."));
     let refused = s.run(&["apply", "-auto-approve", "-lock-timeout=0s"]);
     refused.expect_code(1);
     let why = flat(&refused.stderr);
