@@ -219,6 +219,11 @@ fn typed_v1_resources_and_data_sources_conform() {
                         ("kubernetes_secret_v1.creds", Update),
                         ("kubernetes_labels.settings", Update),
                         ("kubernetes_annotations.settings", Update),
+                        // Read at apply again, after the objects they name
+                        // change (Terraform's read_because_dependency_pending).
+                        ("data.kubernetes_config_map_v1.settings", Read),
+                        ("data.kubernetes_secret_v1.creds", Read),
+                        ("data.kubernetes_resource.settings", Read),
                     ],
                 ),
             ],
@@ -384,7 +389,14 @@ fn typed_resources_under_their_upstream_names_conform() {
                 ),
                 Step::new(
                     legacy(&url, "red"),
-                    &[("kubernetes_config_map.settings", Update), ("kubernetes_secret.creds", Update), ("kubernetes_cluster_role.aggregate", Update)],
+                    &[
+                        ("kubernetes_config_map.settings", Update),
+                        ("kubernetes_secret.creds", Update),
+                        ("kubernetes_cluster_role.aggregate", Update),
+                        // Read at apply again, after the objects they name change.
+                        ("data.kubernetes_config_map.settings", Read),
+                        ("data.kubernetes_secret.creds", Read),
+                    ],
                 ),
             ],
             imports: vec![
