@@ -444,7 +444,11 @@ fn eks_conforms() {
         // The data sources name the cluster by its id, known once it exists: read at apply.
         let mut create = all(EKS, Create);
         create.extend([("data.aws_eks_cluster.c", Action::Read), ("data.aws_eks_cluster_auth.c", Action::Read)]);
-        let steps = vec![Step::new(eks(false), &create), Step::new(eks(true), &all(EKS, Update))];
+        // Read at apply again when the cluster they name changes (Terraform's
+        // read_because_dependency_pending).
+        let mut update = all(EKS, Update);
+        update.extend([("data.aws_eks_cluster.c", Action::Read), ("data.aws_eks_cluster_auth.c", Action::Read)]);
+        let steps = vec![Step::new(eks(false), &create), Step::new(eks(true), &update)];
         conform("aws eks", &layer.url(), steps, EKS).await;
     });
 }
@@ -693,7 +697,10 @@ fn ec2_extras_conform() {
     // description, so it never updates one (a CIDR rule's edit is tested).
     let unchanged = ["aws_vpc.main", "aws_internet_gateway.gw", "aws_nat_gateway.nat", "aws_security_group_rule.db_in"];
     let edited: Vec<&str> = EC2_EXTRAS.iter().copied().filter(|a| !unchanged.contains(a)).collect();
-    let steps = vec![Step::new(ec2_extras(false), &create), Step::new(ec2_extras(true), &all(&edited, Update))];
+    // The lookups naming the edited subnet are read at apply again.
+    let mut update = all(&edited, Update);
+    update.extend([("data.aws_subnet.a", Action::Read), ("data.aws_subnets.private", Action::Read)]);
+    let steps = vec![Step::new(ec2_extras(false), &create), Step::new(ec2_extras(true), &update)];
     let rule = "{security_group_id}_{type}_{protocol}_{from_port}_{to_port}";
     let db_in = format!("{rule}_{{source_security_group_id}}");
     let db_out = format!("{rule}_10.9.0.0/16");
@@ -750,7 +757,10 @@ fn iam_extras_conform() {
     let addrs = ["aws_iam_role.node", "aws_iam_instance_profile.node"];
     let mut create = all(&addrs, Create);
     create.push(("data.aws_iam_role.node", Action::Read));
-    let steps = vec![Step::new(iam_extras(false), &create), Step::new(iam_extras(true), &all(&addrs, Update))];
+    // The lookup naming the edited role is read at apply again.
+    let mut update = all(&addrs, Update);
+    update.push(("data.aws_iam_role.node", Action::Read));
+    let steps = vec![Step::new(iam_extras(false), &create), Step::new(iam_extras(true), &update)];
     rt().block_on(conform("aws iam extras", &moto.endpoint(), steps, &addrs));
 }
 

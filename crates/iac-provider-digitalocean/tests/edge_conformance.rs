@@ -146,7 +146,8 @@ fn load_balancers_conform() {
                 // Rules, sticky sessions, the idle timeout and the redirect change in place.
                 Step::new(
                     load_balancers(&url, &Lb { idle: 120, redirect: true, admin_rule: true, sticky: true, ..LB }),
-                    &[("digitalocean_loadbalancer.web", Update)],
+                    // The lookup naming it is read at apply, after the update.
+                    &[("digitalocean_loadbalancer.web", Update), ("data.digitalocean_loadbalancer.web", Read)],
                 ),
                 // Another network is another load balancer.
                 Step::new(
@@ -195,7 +196,9 @@ fn a_console_edit_of_a_load_balancer_is_drift() {
         assert!(drift.iter().any(|d| d.starts_with("Update digitalocean_loadbalancer.web redirect_http_to_https")), "{drift:?}");
         assert!(drift.iter().any(|d| d.starts_with("Update digitalocean_loadbalancer.web firewall")), "{drift:?}");
         let p = plan(&st, &e).await;
-        assert_eq!(changes(&p), vec!["Update digitalocean_loadbalancer.web".to_string()]);
+        // The lookup naming it is read at apply, after the update (Terraform's
+        // read_because_dependency_pending).
+        assert_eq!(changes(&p), vec!["Update digitalocean_loadbalancer.web".to_string(), "Read data.digitalocean_loadbalancer.web".to_string()]);
         apply(&st, &e, p).await;
         h.with_store(|s| {
             let lb = s.edge.load_balancers.iter().find(|l| l.spec["name"] == "saas-web").unwrap();
