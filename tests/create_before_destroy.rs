@@ -12,7 +12,7 @@
 //!   balancer uses): a certificate in use is replaced, the balancer moved to
 //!   the new one, and only then the old one deleted.
 
-use crate::lang_diff::{par_map, planned_changes, terraform_quiet, use_step};
+use crate::lang_diff::{planned_changes, stepped_cases_match_terraform, use_step};
 use crate::support;
 
 use std::path::Path;
@@ -64,35 +64,9 @@ fn cbd_run(case: &Path, dir: &Path, run: &dyn Fn(&[&str]) -> (i32, String)) -> C
     CbdRun { planned, order, state_after, changes_after: code == 2 }
 }
 
-/// Runs every case of `fixtures/<kind>` through Terraform and iac; `check`
-/// says what Terraform's own run must show for the case to test anything.
-fn compare_with_terraform(kind: &str, check: &dyn Fn(&str, &CbdRun)) {
-    let cases = cases(kind);
-    assert!(!cases.is_empty());
-    let results = par_map(&cases, |name, dir| {
-        let tmp = tempfile::Builder::new().prefix("cbd-tf-").tempdir().expect("tempdir");
-        let tf_dir = tmp.path().join("stack");
-        let tf = cbd_run(dir, &tf_dir, &|args: &[&str]| terraform_quiet(&tf_dir, args));
-        let stack = Stack::fixture(&format!("{kind}/{name}/1"), name);
-        let iac = cbd_run(dir, &stack.dir, &|args: &[&str]| {
-            let o = stack.run(args);
-            (o.code, o.stdout)
-        });
-        (tf, iac)
-    });
-    let mut problems = Vec::new();
-    for ((name, _), (tf, iac)) in cases.iter().zip(results) {
-        check(name, &tf);
-        if tf != iac {
-            problems.push(format!("{name}:\n  terraform: {tf:?}\n  iac:       {iac:?}"));
-        }
-    }
-    assert!(problems.is_empty(), "the order of operations differs from Terraform:\n{}", problems.join("\n"));
-}
-
 #[test]
 fn create_before_destroy_order_matches_terraform() {
-    compare_with_terraform("cbd", &|name, tf| {
+    stepped_cases_match_terraform("cbd", cbd_run, "the order of operations differs from Terraform", &|name, tf: &CbdRun| {
         assert!(
             tf.planned.iter().any(|c| c.1 == serde_json::json!(["create", "delete"])),
             "{name}: terraform planned no create-before-destroy replacement: {tf:?}"
@@ -106,7 +80,7 @@ fn create_before_destroy_order_matches_terraform() {
 /// (dependents first), before any successor is created.
 #[test]
 fn destroy_first_replacement_order_matches_terraform() {
-    compare_with_terraform("replace-order", &|name, tf| {
+    stepped_cases_match_terraform("replace-order", cbd_run, "the order of operations differs from Terraform", &|name, tf: &CbdRun| {
         assert!(tf.planned.iter().any(|c| c.1 == serde_json::json!(["delete", "create"])), "{name}: terraform planned no destroy-first replacement: {tf:?}");
         assert!(tf.order.first().is_some_and(|(_, a)| a == "delete"), "{name}: terraform did not destroy first: {tf:?}");
     });

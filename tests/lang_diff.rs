@@ -1078,14 +1078,34 @@ fn planned_imports(show_json: &str) -> Vec<(String, Json, Json)> {
 /// with nothing more to do.
 #[test]
 fn removed_blocks_match_terraform() {
-    let cases = cases("removed");
+    stepped_cases_match_terraform("removed", removed_run, "removed blocks differ from Terraform", &|name, tf| {
+        assert!(tf.changes.iter().any(|c| c.1 == json!(["forget"])), "{name}: terraform forgot nothing: {tf:?}");
+    });
+}
+
+/// One tool's command line, run in a stack's directory: exit code and stdout.
+pub(crate) type ToolCommand<'a> = dyn Fn(&[&str]) -> (i32, String) + 'a;
+
+/// Runs every case of `fixtures/<kind>` (whose steps are `1`, `2`, ...)
+/// through Terraform 1.11.4 and through iac, in parallel: `run` takes the
+/// case, a directory and one tool's command line (exit code and stdout) and
+/// says what that tool did; `check` says what Terraform's result must show
+/// for the case to test anything. Fails with `what` and every case whose
+/// results differ.
+pub(crate) fn stepped_cases_match_terraform<T: PartialEq + std::fmt::Debug + Send>(
+    kind: &str,
+    run: fn(&Path, &Path, &ToolCommand<'_>) -> T,
+    what: &str,
+    check: &dyn Fn(&str, &T),
+) {
+    let cases = cases(kind);
     assert!(!cases.is_empty());
     let results = par_map(&cases, |name, dir| {
-        let tmp = tempfile::Builder::new().prefix("removed-tf-").tempdir().expect("tempdir");
+        let tmp = tempfile::Builder::new().prefix(&format!("{kind}-tf-")).tempdir().expect("tempdir");
         let tf_dir = tmp.path().join("stack");
-        let tf = removed_run(dir, &tf_dir, &|args: &[&str]| terraform_quiet(&tf_dir, args));
-        let stack = Stack::fixture(&format!("removed/{name}/1"), name);
-        let iac = removed_run(dir, &stack.dir, &|args: &[&str]| {
+        let tf = run(dir, &tf_dir, &|args: &[&str]| terraform_quiet(&tf_dir, args));
+        let stack = Stack::fixture(&format!("{kind}/{name}/1"), name);
+        let iac = run(dir, &stack.dir, &|args: &[&str]| {
             let o = stack.run(args);
             (o.code, o.stdout)
         });
@@ -1093,12 +1113,12 @@ fn removed_blocks_match_terraform() {
     });
     let mut problems = Vec::new();
     for ((name, _), (tf, iac)) in cases.iter().zip(results) {
-        assert!(tf.changes.iter().any(|c| c.1 == json!(["forget"])), "{name}: terraform forgot nothing: {tf:?}");
+        check(name, &tf);
         if tf != iac {
             problems.push(format!("{name}:\n  terraform: {tf:?}\n  iac:       {iac:?}"));
         }
     }
-    assert!(problems.is_empty(), "removed blocks differ from Terraform:\n{}", problems.join("\n"));
+    assert!(problems.is_empty(), "{what}:\n{}", problems.join("\n"));
 }
 
 /// What a `removed` case shows: the planned changes (address, actions,
@@ -1185,28 +1205,10 @@ fn validate_errors_match_terraform() {
 /// deferred read happened at apply), and then have nothing left to do.
 #[test]
 fn deferred_reads_match_terraform() {
-    let cases = cases("deferred-reads");
-    assert!(!cases.is_empty());
-    let results = par_map(&cases, |name, dir| {
-        let tmp = tempfile::Builder::new().prefix("deferred-reads-tf-").tempdir().expect("tempdir");
-        let tf_dir = tmp.path().join("stack");
-        let tf = deferred_reads_run(dir, &tf_dir, &|args: &[&str]| terraform_quiet(&tf_dir, args));
-        let stack = Stack::fixture(&format!("deferred-reads/{name}/1"), name);
-        let iac = deferred_reads_run(dir, &stack.dir, &|args: &[&str]| {
-            let o = stack.run(args);
-            (o.code, o.stdout)
-        });
-        (tf, iac)
-    });
-    let mut problems = Vec::new();
-    for ((name, _), (tf, iac)) in cases.iter().zip(results) {
+    stepped_cases_match_terraform("deferred-reads", deferred_reads_run, "deferred data source reads differ from Terraform", &|name, tf| {
         let pending = json!("read_because_dependency_pending");
         assert!(tf.iter().all(|s| s.changes.iter().any(|c| c.2[0] == pending)), "{name}: terraform deferred no read in some step: {tf:?}");
-        if tf != iac {
-            problems.push(format!("{name}:\n  terraform: {tf:?}\n  iac:       {iac:?}"));
-        }
-    }
-    assert!(problems.is_empty(), "deferred data source reads differ from Terraform:\n{}", problems.join("\n"));
+    });
 }
 
 /// One step of a `deferred-reads` case: the planned changes (address,
