@@ -58,20 +58,7 @@ fn mirror(root: &Path, launcher: Option<&str>) -> PathBuf {
 /// one edited), `b` (from the data source) and `c` (after `a`).
 fn config(store: &Path, a_key: &str, a_value: &str) -> String {
     format!(
-        r#"
-terraform {{
-  required_providers {{
-    kv = {{
-      source  = "iac-test/kv"
-      version = "0.1.0"
-    }}
-  }}
-}}
-
-provider "kv" {{
-  dir = "{store}"
-}}
-
+        r#"{provider}
 data "kv_entry" "seed" {{
   key = "seed"
 }}
@@ -93,6 +80,28 @@ resource "kv_entry" "c" {{
 
 output "seed" {{
   value = data.kv_entry.seed.value
+}}
+"#,
+        provider = kv_provider(store)
+    )
+}
+
+/// The stacks' provider requirement and configuration: the kv plugin,
+/// storing its entries in `store`.
+fn kv_provider(store: &Path) -> String {
+    format!(
+        r#"
+terraform {{
+  required_providers {{
+    kv = {{
+      source  = "iac-test/kv"
+      version = "0.1.0"
+    }}
+  }}
+}}
+
+provider "kv" {{
+  dir = "{store}"
 }}
 "#,
         store = store.display()
@@ -690,23 +699,7 @@ fn kill_9_during_a_plugin_create_is_reported_with_how_to_adopt() {
 /// `moved` blocks, b's text edited at the same time), `refused` (moved, and
 /// the pinned entry p moved too, which the provider refuses).
 fn move_config(store: &Path, stage: &str) -> String {
-    let mut text = format!(
-        r#"
-terraform {{
-  required_providers {{
-    kv = {{
-      source  = "iac-test/kv"
-      version = "0.1.0"
-    }}
-  }}
-}}
-
-provider "kv" {{
-  dir = "{store}"
-}}
-"#,
-        store = store.display()
-    );
+    let mut text = kv_provider(store);
     let block = |type_: &str, name: &str, attrs: [(&str, &str); 2]| {
         format!("\nresource \"{type_}\" \"{name}\" {{\n  {} = \"{}\"\n  {} = \"{}\"\n}}\n", attrs[0].0, attrs[0].1, attrs[1].0, attrs[1].1)
     };
