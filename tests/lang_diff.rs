@@ -811,8 +811,10 @@ fn iac_conditions(name: &str) -> ConditionReport {
 /// stops the apply before its resource is created, a postcondition on
 /// `self.output` fails after the object is created and kept in state); an
 /// output's precondition; conditions in module instances and on a data
-/// source. Same exit codes, diagnostics (summary, detail, place, expression
-/// values) and instances in state; the same results of the conditions in
+/// source; variables' validation rules (a root variable's, a module
+/// variable's in each instance of its call, unknown until apply). Same
+/// exit codes, diagnostics (summary, detail, place, expression values) and
+/// instances in state; the same results of the conditions in
 /// the saved plan's `checks` (kinds, addresses, statuses, failure messages)
 /// and in state's `check_results`; a plan whose conditions failed saved,
 /// errored, and refused by apply as Terraform refuses it.

@@ -310,8 +310,9 @@ impl CheckStatus {
 
 /// One checkable object of the configuration (a `check` block, a resource
 /// or data source with preconditions or postconditions, an output with
-/// preconditions), with a result per instance. Addresses are kept as shown
-/// (`module.a`, `module.a[0]`, empty for the root), for reports only.
+/// preconditions, a variable with validation rules), with a result per
+/// instance. Addresses are kept as shown (`module.a`, `module.a[0]`, empty
+/// for the root), for reports only.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CheckResult {
     /// The module that declares it (`module.a`).
@@ -343,6 +344,9 @@ pub enum CheckObject {
     },
     /// An output with preconditions.
     OutputValue,
+    /// An input variable with validation rules (one instance per module
+    /// instance).
+    InputVariable,
 }
 
 impl CheckObject {
@@ -359,6 +363,7 @@ impl CheckResult {
             CheckObject::Check => format!("check.{}", self.name),
             CheckObject::Resource { mode, type_ } => format!("{}{type_}.{}", mode.prefix(), self.name),
             CheckObject::OutputValue => format!("output.{}", self.name),
+            CheckObject::InputVariable => format!("var.{}", self.name),
         }
     }
 

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use hcl_edit::repr::Span as _;
 use hcl_edit::structure::Structure;
+use iac_core::plan::CheckStatus;
 use iac_core::Value;
 
 use crate::config::{Expr, Module, Variable};
@@ -167,6 +168,16 @@ impl Scope for SourceScope<'_> {
 /// validations to a variable's given value (None when not given).
 /// Used for root variables and module inputs alike.
 pub fn finish_variable(var: &Variable, given: Option<(Value, Option<Span>)>, dir: &Path, diags: &mut Diagnostics) -> Option<Value> {
+    finish_variable_with(var, given, dir, diags, &mut None)
+}
+
+fn finish_variable_with(
+    var: &Variable,
+    given: Option<(Value, Option<Span>)>,
+    dir: &Path,
+    diags: &mut Diagnostics,
+    found: &mut Option<Validations>,
+) -> Option<Value> {
     let (value, span) = match given {
         // As Terraform: a null given for a variable with `nullable = false`
         // and a default takes the default; with `nullable = true` (the
@@ -206,12 +217,50 @@ pub fn finish_variable(var: &Variable, given: Option<(Value, Option<Span>)>, dir
             return None;
         }
     };
-    let mut ok = true;
+    let results = check_validations(var, &value, &span, dir, diags);
+    let ok = !results.statuses.iter().any(|s| matches!(s, CheckStatus::Fail | CheckStatus::Error));
+    *found = Some(results);
+    ok.then_some(value)
+}
+
+/// What a variable's validation rules found for one value: each rule's
+/// status (unknown when its result is not known yet) and the messages of
+/// the failed ones, in the rules' order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Validations {
+    pub statuses: Vec<CheckStatus>,
+    pub problems: Vec<String>,
+}
+
+/// [`finish_variable`], with what the variable's validation rules found
+/// when the value got that far (None when it did not: no value, a null
+/// where none is allowed, a failed conversion).
+pub fn finish_variable_checked(
+    var: &Variable,
+    given: Option<(Value, Option<Span>)>,
+    dir: &Path,
+    diags: &mut Diagnostics,
+) -> (Option<Value>, Option<Validations>) {
+    let mut found = None;
+    let value = finish_variable_with(var, given, dir, diags, &mut found);
+    (value, found)
+}
+
+/// The validation rules of `var` checked against its final `value`, their
+/// diagnostics dropped: the results of rules whose failures already
+/// stopped an earlier step (root variables are checked before the walk).
+pub fn validation_results(var: &Variable, value: &Value, dir: &Path) -> Validations {
+    check_validations(var, value, &var.span, dir, &mut Diagnostics::default())
+}
+
+fn check_validations(var: &Variable, value: &Value, span: &Span, dir: &Path, diags: &mut Diagnostics) -> Validations {
+    let mut out = Validations::default();
     for v in &var.validations {
-        let scope = OneVar { name: &var.name, value: &value };
+        let scope = OneVar { name: &var.name, value };
         let ev = Evaluator::new(&scope, dir, v.condition.file);
-        match ev.eval(&v.condition.expr).map(|c| c.unmarked().clone()) {
-            Ok(Value::Bool(true)) | Ok(Value::Unknown) => {}
+        let status = match ev.eval(&v.condition.expr).map(|c| c.unmarked().clone()) {
+            Ok(Value::Bool(true)) => CheckStatus::Pass,
+            Ok(Value::Unknown) => CheckStatus::Unknown,
             Ok(Value::Bool(false)) => {
                 let msg = Evaluator::new(&scope, dir, v.error_message.file)
                     .eval(&v.error_message.expr)
@@ -223,19 +272,21 @@ pub fn finish_variable(var: &Variable, given: Option<(Value, Option<Span>)>, dir
                         .with_related(v.condition.span(), "this validation failed")
                         .with_values(crate::expr_values::expression_values(&v.condition.expr, &ev)),
                 );
-                ok = false;
+                out.problems.push(msg);
+                CheckStatus::Fail
             }
             Ok(other) => {
                 diags.push(Diagnostic::error(format!("a validation condition must be a bool, got {}", other.type_name()), Some(v.condition.span())));
-                ok = false;
+                CheckStatus::Error
             }
             Err(d) => {
                 diags.push(d);
-                ok = false;
+                CheckStatus::Error
             }
-        }
+        };
+        out.statuses.push(status);
     }
-    ok.then_some(value)
+    out
 }
 
 struct OneVar<'a> {

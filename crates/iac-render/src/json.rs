@@ -487,6 +487,9 @@ fn check_json(c: &iac_core::plan::CheckResult) -> Json {
         CheckObject::OutputValue => {
             address.insert("kind".into(), json!("output_value"));
         }
+        CheckObject::InputVariable => {
+            address.insert("kind".into(), json!("var"));
+        }
     }
     if !c.module.is_empty() {
         address.insert("module".into(), json!(c.module));

@@ -199,7 +199,8 @@ pub fn to_v4(state: &State, sources: &BTreeMap<String, String>, registry: &Regis
 }
 
 /// Terraform's `check_results`: per checkable object (check block, resource
-/// or output with conditions) its kind, configuration address and status,
+/// or output with conditions, variable with validations) its kind,
+/// configuration address and status,
 /// and each instance's, with the failure messages; null when there are
 /// none, as Terraform writes it (and an object's `objects` null when it has
 /// no instances).
@@ -228,6 +229,7 @@ fn check_results_json(results: &[CheckResult]) -> Json {
                     CheckObject::Check => "check",
                     CheckObject::Resource { .. } => "resource",
                     CheckObject::OutputValue => "output",
+                    CheckObject::InputVariable => "var",
                 };
                 let mut c = Map::new();
                 c.insert("object_kind".into(), json!(kind));

@@ -6,12 +6,13 @@
 //! message; one not known while planning is checked again at apply. Each
 //! error carries Terraform's expression values of its condition.
 //!
-//! Their results are kept per checkable object and instance
-//! ([`ConditionResults`]), for the plan's `checks` and state's
-//! `check_results`, as Terraform keeps them: every object with conditions
-//! is listed, its instances once the walk expanded it (an object the walk
-//! never reached is unknown), each instance's status summing up its
-//! conditions (one never evaluated is unknown).
+//! Their results, and those of variables' validation rules, are kept per
+//! checkable object and instance ([`ConditionResults`]), for the plan's
+//! `checks` and state's `check_results`, as Terraform keeps them: every
+//! object with conditions or validation rules is listed, its instances once
+//! the walk expanded it (an object the walk never reached is unknown), each
+//! instance's status summing up its conditions (one never evaluated is
+//! unknown).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -166,6 +167,9 @@ impl ConditionResults {
                         .insert((module.clone(), format!("{}{}.{}", r.mode.prefix(), r.type_, r.name)), Checkable::new(&module, object, &r.name, conditions));
                 }
             }
+            for v in m.variables.values().filter(|v| !v.validations.is_empty()) {
+                objects.insert((module.clone(), format!("var.{}", v.name)), Checkable::new(&module, CheckObject::InputVariable, &v.name, v.validations.len()));
+            }
             for o in m.outputs.values().filter(|o| !o.preconditions.is_empty()) {
                 objects
                     .insert((module.clone(), format!("output.{}", o.name)), Checkable::new(&module, CheckObject::OutputValue, &o.name, o.preconditions.len()));
@@ -211,6 +215,17 @@ impl ConditionResults {
             let i = c.instances.entry((module.clone(), ikey)).or_default();
             i.statuses.extend(e.statuses.iter().copied());
             i.problems.extend(e.problems.iter().cloned());
+        }
+    }
+
+    /// Records what a variable's validation rules found in one module
+    /// instance (the object expanded: its module's instances are known).
+    pub(super) fn validated(&mut self, key: &CheckableKey, module: &ModulePath, found: &iac_lang::vars::Validations) {
+        if let Some(c) = self.objects.get_mut(key) {
+            c.expanded = true;
+            let i = c.instances.entry((module.clone(), InstanceKey::None)).or_default();
+            i.statuses.extend(found.statuses.iter().copied());
+            i.problems.extend(found.problems.iter().cloned());
         }
     }
 

@@ -24,6 +24,8 @@ impl Run {
         let var = &child.variables[name];
         let call = &parent.module_calls[call_name];
         let mut ok = true;
+        let checkable = (child.call_path.to_string(), format!("var.{name}"));
+        super::context::lock(&self.conditions).expanded(&checkable, true);
         for inst in self.values.instances(module) {
             let parent_path_keys = ModulePath(inst.path.0[..inst.path.0.len() - 1].to_vec());
             let given = match call.inputs.get(name) {
@@ -48,7 +50,11 @@ impl Run {
                 None => None,
             };
             let mut ds = iac_lang::diagnostic::Diagnostics::default();
-            match iac_lang::vars::finish_variable(var, given, &child.dir, &mut ds) {
+            let (value, validations) = iac_lang::vars::finish_variable_checked(var, given, &child.dir, &mut ds);
+            if let Some(found) = validations.filter(|_| !var.validations.is_empty()) {
+                super::context::lock(&self.conditions).validated(&checkable, &inst.path, &found);
+            }
+            match value {
                 Some(v) => {
                     self.values.write().vars.insert((inst.path.clone(), name.to_string()), v);
                 }

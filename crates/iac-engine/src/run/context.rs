@@ -132,7 +132,17 @@ impl Run {
         let targeted_nodes = (!s.opts.targets.is_empty()).then(|| targeted(&s.graph, &s.opts.targets));
         let cbd_nodes = super::cbd::create_before_destroy_nodes(&s.graph, &s.stack);
         let conditions = if !s.opts.validate_only && s.opts.mode == iac_core::plan::PlanMode::Normal {
-            super::conditions::ConditionResults::of(&s.stack.root)
+            let mut results = super::conditions::ConditionResults::of(&s.stack.root);
+            // Root variables were validated before the walk (a failure stops
+            // the run there): their results, from their final values.
+            let root = &s.stack.root;
+            for (name, var) in root.variables.iter().filter(|(_, v)| !v.validations.is_empty()) {
+                if let Some(value) = values.read().vars.get(&(ModulePath::root(), name.clone())) {
+                    let found = iac_lang::vars::validation_results(var, value, &root.dir);
+                    results.validated(&(String::new(), format!("var.{name}")), &ModulePath::root(), &found);
+                }
+            }
+            results
         } else {
             Default::default()
         };
