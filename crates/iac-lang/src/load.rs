@@ -725,12 +725,20 @@ impl Builder<'_> {
         let r =
             Resource { mode, type_, name, span: span.clone(), file: self.file, body: b.body, count, for_each, depends_on, provider, lifecycle, check: None };
         let key = r.key();
-        if let Some(prev) = self.module.resources.get(&key) {
-            self.diags.push(Diagnostic::error(format!("duplicate resource {key}"), Some(span)).with_related(prev.span.clone(), "first declared here"));
-            return None;
+        // One search of the map, not a look-up and then an insert.
+        match self.module.resources.entry(key) {
+            std::collections::btree_map::Entry::Occupied(prev) => {
+                let d =
+                    Diagnostic::error(format!("duplicate resource {}", prev.key()), Some(span)).with_related(prev.get().span.clone(), "first declared here");
+                self.diags.push(d);
+                None
+            }
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                let key = slot.key().clone();
+                slot.insert(r);
+                Some(key)
+            }
         }
-        self.module.resources.insert(key.clone(), r);
-        Some(key)
     }
 
     fn lifecycle(&mut self, b: &Block) -> Lifecycle {

@@ -12,7 +12,7 @@ use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
 use hcl_edit::structure::{Body, Structure};
 use hcl_edit::template::{Directive, Element, Template};
 use iac_core::address::{Mode, ModulePath};
-use serde_json::{json, Map, Value as Json};
+use serde_json::{Map, Value as Json};
 
 /// The builtin provider's source address.
 pub const BUILTIN_TERRAFORM: &str = "terraform.io/builtin/terraform";
@@ -239,10 +239,10 @@ fn literal_template(t: &Template) -> Option<String> {
 fn constant(e: &Expression) -> Option<Json> {
     Some(match e {
         Expression::Null(_) => Json::Null,
-        Expression::Bool(b) => json!(*b.value()),
+        Expression::Bool(b) => Json::Bool(*b.value()),
         Expression::Number(n) => crate::eval::literal_number(n.value()).to_json(),
-        Expression::String(s) => json!(s.value()),
-        Expression::StringTemplate(t) => json!(literal_template(t)?),
+        Expression::String(s) => Json::String(s.value().to_string()),
+        Expression::StringTemplate(t) => Json::String(literal_template(t)?),
         Expression::Parenthesis(p) => constant(p.inner())?,
         Expression::Array(a) => Json::Array(a.iter().map(constant).collect::<Option<_>>()?),
         Expression::Object(o) => {
@@ -271,8 +271,8 @@ pub fn expression(e: &Expression) -> Json {
     let refs = refs_of(e);
     if refs.is_empty() {
         return match constant(e) {
-            Some(v) => json!({ "constant_value": v }),
-            None => json!({}),
+            Some(v) => object([("constant_value", v)]),
+            None => Json::Object(Map::new()),
         };
     }
     let mut out = Vec::new();
@@ -285,7 +285,18 @@ pub fn expression(e: &Expression) -> Json {
             out.push(x);
         }
     }
-    json!({ "references": out })
+    object([("references", strings(out))])
+}
+
+/// A JSON object of these members in this order. Built directly: `json!`
+/// with a non-literal value serializes that value into a copy (the whole
+/// configuration tree was copied twice per plan).
+fn object<const N: usize>(members: [(&str, Json); N]) -> Json {
+    Json::Object(members.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+}
+
+fn strings(items: Vec<String>) -> Json {
+    Json::Array(items.into_iter().map(Json::String).collect())
 }
 
 fn is_empty_expr(j: &Json) -> bool {
@@ -344,15 +355,15 @@ fn module_json(m: &Module, schema_versions: &dyn Fn(&str, &str) -> u64) -> Json 
         .map(|out| {
             let mut j = Map::new();
             if out.sensitive {
-                j.insert("sensitive".into(), json!(true));
+                j.insert("sensitive".into(), Json::Bool(true));
             }
             j.insert("expression".into(), expression(&out.value.expr));
             let deps = depends_on(&out.depends_on);
             if !deps.is_empty() {
-                j.insert("depends_on".into(), json!(deps));
+                j.insert("depends_on".into(), strings(deps));
             }
             if !out.description.is_empty() {
-                j.insert("description".into(), json!(out.description));
+                j.insert("description".into(), Json::String(out.description.clone()));
             }
             (out.name.clone(), Json::Object(j))
         })
@@ -370,16 +381,16 @@ fn module_json(m: &Module, schema_versions: &dyn Fn(&str, &str) -> u64) -> Json 
             let mut j = Map::new();
             let key = r.key();
             // Module-relative, as Terraform writes it.
-            j.insert("address".into(), json!(key));
-            j.insert("mode".into(), json!(if r.mode == Mode::Data { "data" } else { "managed" }));
-            j.insert("type".into(), json!(r.type_));
-            j.insert("name".into(), json!(r.name));
-            j.insert("provider_config_key".into(), json!(provider_key(m, &r.provider.name, r.provider.alias.as_deref())));
+            j.insert("address".into(), Json::String(key.to_string()));
+            j.insert("mode".into(), Json::String(if r.mode == Mode::Data { "data" } else { "managed" }.into()));
+            j.insert("type".into(), Json::String(r.type_.clone()));
+            j.insert("name".into(), Json::String(r.name.clone()));
+            j.insert("provider_config_key".into(), Json::String(provider_key(m, &r.provider.name, r.provider.alias.as_deref())));
             let ex = expressions(&r.body, RESOURCE_META_ARGS);
             if !ex.is_empty() {
                 j.insert("expressions".into(), Json::Object(ex));
             }
-            j.insert("schema_version".into(), json!(schema_versions(&r.provider.name, &r.type_)));
+            j.insert("schema_version".into(), Json::from(schema_versions(&r.provider.name, &r.type_)));
             for (k, e) in [("count_expression", &r.count), ("for_each_expression", &r.for_each)] {
                 if let Some(e) = e {
                     let x = expression(&e.expr);
@@ -390,20 +401,20 @@ fn module_json(m: &Module, schema_versions: &dyn Fn(&str, &str) -> u64) -> Json 
             }
             let deps = depends_on(&r.depends_on);
             if !deps.is_empty() {
-                j.insert("depends_on".into(), json!(deps));
+                j.insert("depends_on".into(), strings(deps));
             }
             Json::Object(j)
         })
         .collect();
     if !resources.is_empty() {
-        o.insert("resources".into(), json!(resources));
+        o.insert("resources".into(), Json::Array(resources));
     }
     let calls: Map<String, Json> = m
         .module_calls
         .iter()
         .map(|(name, call)| {
             let mut j = Map::new();
-            j.insert("source".into(), json!(call.source));
+            j.insert("source".into(), Json::String(call.source.clone()));
             let ex: Map<String, Json> = call.inputs.iter().map(|(k, e)| (k.clone(), expression(&e.expr))).collect();
             if !ex.is_empty() {
                 j.insert("expressions".into(), Json::Object(ex));
@@ -419,7 +430,7 @@ fn module_json(m: &Module, schema_versions: &dyn Fn(&str, &str) -> u64) -> Json 
             j.insert("module".into(), module_json(&call.module, schema_versions));
             let deps = depends_on(&call.depends_on);
             if !deps.is_empty() {
-                j.insert("depends_on".into(), json!(deps));
+                j.insert("depends_on".into(), strings(deps));
             }
             (name.clone(), Json::Object(j))
         })
@@ -438,10 +449,10 @@ fn module_json(m: &Module, schema_versions: &dyn Fn(&str, &str) -> u64) -> Json 
                 }
             }
             if !v.description.is_empty() {
-                j.insert("description".into(), json!(v.description));
+                j.insert("description".into(), Json::String(v.description.clone()));
             }
             if v.sensitive {
-                j.insert("sensitive".into(), json!(true));
+                j.insert("sensitive".into(), Json::Bool(true));
             }
             (v.name.clone(), Json::Object(j))
         })
@@ -460,16 +471,16 @@ pub fn configuration(root: &Module, schema_versions: &dyn Fn(&str, &str) -> u64)
         let module_address = module_prefix(&m.call_path);
         let entry = |name: &str, alias: Option<&str>, exprs: Option<Map<String, Json>>| {
             let mut j = Map::new();
-            j.insert("name".into(), json!(name));
-            j.insert("full_name".into(), json!(provider_full_name(name, &sources)));
+            j.insert("name".into(), Json::String(name.to_string()));
+            j.insert("full_name".into(), Json::String(provider_full_name(name, &sources)));
             if let Some(a) = alias {
-                j.insert("alias".into(), json!(a));
+                j.insert("alias".into(), Json::String(a.to_string()));
             }
             if let Some(v) = m.required_providers.get(name).and_then(|r| r.version.clone()) {
-                j.insert("version_constraint".into(), json!(v));
+                j.insert("version_constraint".into(), Json::String(v));
             }
             if !module_address.is_empty() {
-                j.insert("module_address".into(), json!(module_address));
+                j.insert("module_address".into(), Json::String(module_address.clone()));
             }
             if let Some(e) = exprs.filter(|e| !e.is_empty()) {
                 j.insert("expressions".into(), Json::Object(e));
@@ -488,10 +499,7 @@ pub fn configuration(root: &Module, schema_versions: &dyn Fn(&str, &str) -> u64)
             }
         }
     }
-    json!({
-        "provider_config": providers.into_iter().collect::<Map<_, _>>(),
-        "root_module": module_json(root, schema_versions),
-    })
+    object([("provider_config", Json::Object(providers.into_iter().collect())), ("root_module", module_json(root, schema_versions))])
 }
 
 /// Terraform's `relevant_attributes`: the resource attributes the
@@ -534,7 +542,7 @@ pub fn relevant_attributes(root: &Module, module_instances: &[ModulePath]) -> Ve
             }
         }
     }
-    out.into_iter().map(|(r, a)| json!({"resource": r, "attribute": [a]})).collect()
+    out.into_iter().map(|(r, a)| object([("resource", Json::String(r)), ("attribute", strings(vec![a]))])).collect()
 }
 
 fn body_refs(c: &mut Refs, body: &Body) {
@@ -552,6 +560,7 @@ fn body_refs(c: &mut Refs, body: &Body) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn refs(src: &str) -> Json {
         let body = hcl_edit::parser::parse_body(&format!("x = {src}\n")).expect("parses");

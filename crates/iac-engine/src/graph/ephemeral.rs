@@ -25,8 +25,10 @@ use crate::providers::Registry;
 
 /// Every use of an ephemeral value where Terraform refuses one.
 pub fn ephemeral_uses(stack: &Stack, graph: &ConfigGraph, registry: &Registry) -> Vec<Diagnostic> {
-    let ephemeral = ephemeral_nodes(stack, graph);
-    let is_ephemeral = |m: &Module, e: &Expr| -> bool { refers_to_ephemeral(graph, &ephemeral, m, &e.expr) };
+    let nodes = ephemeral_nodes(stack, graph);
+    // Empty when no node is ephemeral (the usual stack): then references need no look-up.
+    let ephemeral: &[bool] = if nodes.contains(&true) { &nodes } else { &[] };
+    let is_ephemeral = |m: &Module, e: &Expr| -> bool { refers_to_ephemeral(graph, ephemeral, m, &e.expr) };
     let mut out = Vec::new();
     for m in stack.root.walk() {
         for o in m.outputs.values() {
@@ -65,6 +67,13 @@ pub fn ephemeral_uses(stack: &Stack, graph: &ConfigGraph, registry: &Registry) -
                     "The given \"for_each\" value is derived from an ephemeral value, which means that Terraform cannot persist it between plan/apply rounds. Use only non-ephemeral values to specify a resource's instance keys.",
                 ));
             }
+            // Only the arguments given an ephemeral value need the schema,
+            // and most resources have none: look it up only for them.
+            let args = iac_lang::refs::body_arguments(&r.body, iac_lang::config::RESOURCE_META_ARGS);
+            let given: Vec<_> = args.into_iter().filter(|arg| refers_to_ephemeral(graph, ephemeral, m, arg.expr)).collect();
+            if given.is_empty() {
+                continue;
+            }
             let Some(idx) = graph.id(&m.call_path, NodeKind::Resource(r.key())) else { continue };
             let Some(factory) = graph.resource_provider.get(&idx).and_then(|p| registry.get(&p.name)) else { continue };
             let schema = match r.mode {
@@ -72,11 +81,11 @@ pub fn ephemeral_uses(stack: &Stack, graph: &ConfigGraph, registry: &Registry) -
                 _ => factory.schema().data_sources.get(&r.type_),
             };
             let Some(schema) = schema else { continue };
-            for arg in iac_lang::refs::body_arguments(&r.body, iac_lang::config::RESOURCE_META_ARGS) {
+            for arg in given {
                 let block = arg.blocks.iter().try_fold(&schema.block, |b, name| b.blocks.get(name).map(|n| &n.block));
                 // Write-only arguments (`Attribute::ephemeral` for plugins) take ephemeral values.
                 let write_only = block.and_then(|b| b.attributes.get(&arg.name)).is_some_and(|a| a.ephemeral);
-                if !write_only && refers_to_ephemeral(graph, &ephemeral, m, arg.expr) {
+                if !write_only {
                     out.push(Diagnostic::error("Invalid use of ephemeral value", Some(Span { file: r.file, range: arg.range })).with_detail(format!(
                         "Ephemeral values are not valid for \"{}\", because it is not a write-only attribute and must be persisted to state.",
                         arg.name
@@ -147,9 +156,12 @@ fn ephemeral_nodes(stack: &Stack, graph: &ConfigGraph) -> Vec<bool> {
     }
 }
 
-/// Whether an expression written in module `m` refers to an ephemeral node.
+/// Whether an expression written in module `m` refers to an ephemeral node
+/// (`eph` by node index; empty when no node is ephemeral).
 fn refers_to_ephemeral(graph: &ConfigGraph, eph: &[bool], m: &Module, expr: &iac_lang::config::HclExpr) -> bool {
-    references_kept_ephemeral(expr).iter().any(|r| r.subject == Subject::TerraformApplying || node_of(graph, m, &r.subject).is_some_and(|i| eph[i]))
+    references_kept_ephemeral(expr)
+        .iter()
+        .any(|r| r.subject == Subject::TerraformApplying || (!eph.is_empty() && node_of(graph, m, &r.subject).is_some_and(|i| eph[i])))
 }
 
 /// The node a reference's subject names in module `m` (None for what is

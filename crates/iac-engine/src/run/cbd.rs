@@ -29,6 +29,10 @@ use crate::walk::NodeOutcome;
 
 /// The resource nodes whose replacements create before they destroy.
 pub(super) fn create_before_destroy_nodes(graph: &ConfigGraph, stack: &Stack) -> HashSet<usize> {
+    // Most stacks set it nowhere: then no node needs looking up.
+    if !stack.root.walk().iter().any(|m| m.resources.values().any(|r| r.lifecycle.create_before_destroy)) {
+        return HashSet::new();
+    }
     let mut todo: Vec<usize> =
         graph.nodes.iter().enumerate().filter(|(_, id)| resource_of(stack, id).is_some_and(|r| r.lifecycle.create_before_destroy)).map(|(i, _)| i).collect();
     let mut seen = HashSet::new();
