@@ -8,6 +8,8 @@
 //!   objects in state and the empty plan after must agree. The same for
 //!   replacements that destroy first (`fixtures/replace-order/<case>`):
 //!   dependents' objects are destroyed before their dependencies'.
+//!   The human apply's progress lines of both groups match Terraform's
+//!   (a deposed object's destroy names its key).
 //! - On DigitalOcean (the simulator refuses to delete a certificate a load
 //!   balancer uses): a certificate in use is replaced, the balancer moved to
 //!   the new one, and only then the old one deleted.
@@ -83,6 +85,49 @@ fn destroy_first_replacement_order_matches_terraform() {
     stepped_cases_match_terraform("replace-order", cbd_run, "the order of operations differs from Terraform", &|name, tf: &CbdRun| {
         assert!(tf.planned.iter().any(|c| c.1 == serde_json::json!(["delete", "create"])), "{name}: terraform planned no destroy-first replacement: {tf:?}");
         assert!(tf.order.first().is_some_and(|(_, a)| a == "delete"), "{name}: terraform did not destroy first: {tf:?}");
+    });
+}
+
+/// The progress lines of a human `apply` (`addr: Creating...`,
+/// `addr (deposed object KEY): Destroying... [id=ID]`, `... complete after
+/// Ns [id=ID]`), in order, with ids, deposed keys and times masked.
+fn progress_lines(out: &str) -> Vec<String> {
+    let id = regex::Regex::new(r"\[id=[^\]]+\]").expect("regex");
+    let key = regex::Regex::new(r"\(deposed object [0-9a-f]{8}\)").expect("regex");
+    let time = regex::Regex::new(r"after \d+s").expect("regex");
+    out.lines()
+        .filter(|l| ["Creating...", "Modifying...", "Destroying...", " complete after "].iter().any(|w| l.contains(w)))
+        .map(|l| time.replace_all(&key.replace_all(&id.replace_all(l.trim(), "[id=ID]"), "(deposed object KEY)"), "after Ns").into_owned())
+        .collect()
+}
+
+/// Applies step 1 of a case, then step 2 with a human `apply`: its progress lines.
+fn progress_run(case: &Path, dir: &Path, run: &dyn Fn(&[&str]) -> (i32, String)) -> Vec<String> {
+    let ok = |args: &[&str]| {
+        let (code, out) = run(args);
+        assert_eq!(code, 0, "{args:?} in {}: {out}", case.display());
+        out
+    };
+    use_step(case, "1", dir);
+    ok(&["init"]);
+    ok(&["apply", "-auto-approve"]);
+    use_step(case, "2", dir);
+    ok(&["init"]);
+    progress_lines(&ok(&["apply", "-auto-approve"]))
+}
+
+/// The human apply prints Terraform's progress lines for replacements:
+/// a create-before-destroy one as its create and, later, the deposed
+/// object's destroy, named by its key (`terraform_data.a (deposed object
+/// 1a2b3c4d): Destroying... [id=...]`); a destroy-first one as its destroy
+/// and its create; with the ids Terraform shows, in the same order.
+#[test]
+fn replacement_progress_lines_match_terraform() {
+    stepped_cases_match_terraform("cbd", progress_run, "the human apply's progress lines differ from Terraform", &|name, tf: &Vec<String>| {
+        assert!(tf.iter().any(|l| l.contains("(deposed object KEY): Destroying... [id=ID]")), "{name}: terraform named no deposed object: {tf:?}");
+    });
+    stepped_cases_match_terraform("replace-order", progress_run, "the human apply's progress lines differ from Terraform", &|name, tf: &Vec<String>| {
+        assert!(tf.first().is_some_and(|l| l.ends_with(": Destroying... [id=ID]")), "{name}: terraform did not destroy first: {tf:?}");
     });
 }
 

@@ -121,7 +121,7 @@ pub(crate) async fn delete_one(run: &Run, change: &ResourceChange) -> Result<(),
     }
     let started = Instant::now();
     if let Some(sink) = &run.events {
-        sink(Event::Start { addr: addr.clone(), action: Action::Delete });
+        sink(Event::Start { addr: addr.clone(), action: Action::Delete, deposed: change.deposed.clone() });
     }
     // A deposed object needs no intent (intents are per address, and the
     // address has its current object): until its removal is recorded it

@@ -32,7 +32,7 @@ impl ApplyLog {
     /// Records an event; returns the elapsed time of the operation it ends.
     pub fn record(&mut self, e: &Event, now: Instant) -> Option<Duration> {
         match e {
-            Event::Start { addr, action } => {
+            Event::Start { addr, action, .. } => {
                 self.operations.push(Operation { addr: addr.to_string(), action: *action, started: now, outcome: None });
                 None
             }
@@ -118,8 +118,8 @@ mod tests {
         let t0 = Instant::now();
         let a: iac_core::address::InstanceAddr = "terraform_data.a".parse().unwrap();
         let b: iac_core::address::InstanceAddr = "local_file.b".parse().unwrap();
-        log.record(&Event::Start { addr: a.clone(), action: Action::Create }, t0);
-        log.record(&Event::Start { addr: b.clone(), action: Action::Update }, t0);
+        log.record(&Event::Start { addr: a.clone(), action: Action::Create, deposed: None }, t0);
+        log.record(&Event::Start { addr: b.clone(), action: Action::Update, deposed: None }, t0);
         assert_eq!(log.record(&Event::Done { addr: a, action: Action::Create, elapsed_ms: 1500, id: None }, t0), Some(Duration::from_millis(1500)));
         assert_eq!(
             log.record(&Event::Failed { addr: b, action: Action::Update, message: "denied | x\nmore".into() }, t0 + Duration::from_secs(2)),
@@ -132,7 +132,7 @@ mod tests {
         assert!(md.contains("1 done, 1 failed, 0 not finished"), "{md}");
         assert!(log.in_flight(t0).is_empty());
         let c: iac_core::address::InstanceAddr = "terraform_data.c".parse().unwrap();
-        log.record(&Event::Start { addr: c, action: Action::Delete }, t0);
+        log.record(&Event::Start { addr: c, action: Action::Delete, deposed: None }, t0);
         assert_eq!(log.in_flight(t0 + Duration::from_secs(10)), vec![("terraform_data.c", Action::Delete, Duration::from_secs(10))]);
     }
 }

@@ -325,8 +325,30 @@ pub fn apply_start(addr: &InstanceAddr, action: Action, id: Option<&str>, now: &
     let id = id.filter(|_| action != Action::Create);
     let mut fields = vec![("action", json!(action.ui_name()))];
     fields.extend(id_fields(id));
-    let message = with_id(format!("{addr}: {}...", start_verb(action)), id);
+    let message = apply_start_text(addr, action, id, None);
     line(Level::Info, &message, "apply_start", now, vec![("hook", hook(addr, fields))])
+}
+
+/// The words an operation starts with, as Terraform's human UI prints them:
+/// `addr: Creating...`, `addr: Destroying... [id=...]`, and for a deposed
+/// object (`deposed`, its key) `addr (deposed object KEY): Destroying...`.
+/// The JSON UI's message is the same text without the deposed key.
+pub fn apply_start_text(addr: &InstanceAddr, action: Action, id: Option<&str>, deposed: Option<&str>) -> String {
+    let id = id.filter(|_| action != Action::Create);
+    let shown = match deposed {
+        Some(key) => format!("{addr} (deposed object {key})"),
+        None => addr.to_string(),
+    };
+    with_id(format!("{shown}: {}...", start_verb(action)), id)
+}
+
+/// The words an operation ends with, as Terraform prints them (the human
+/// UI as the JSON UI's message): `addr: Creation complete after 1s
+/// [id=...]`, no id after a delete, nor a deposed key (Terraform 1.11
+/// names the deposed object only as its destroy starts).
+pub fn apply_complete_text(addr: &InstanceAddr, action: Action, id: Option<&str>, elapsed: Duration) -> String {
+    let id = id.filter(|_| action != Action::Delete);
+    with_id(format!("{addr}: {} complete after {}", action_noun(action), go_seconds(whole_seconds(elapsed))), id)
 }
 
 /// `addr: Still creating... [10s elapsed]`.
@@ -344,7 +366,7 @@ pub fn apply_complete(addr: &InstanceAddr, action: Action, id: Option<&str>, ela
     let mut fields = vec![("action", json!(action.ui_name()))];
     fields.extend(id_fields(id));
     fields.push(("elapsed_seconds", json!(secs)));
-    let message = with_id(format!("{addr}: {} complete after {}", action_noun(action), go_seconds(secs)), id);
+    let message = apply_complete_text(addr, action, id, elapsed);
     line(Level::Info, &message, "apply_complete", now, vec![("hook", hook(addr, fields))])
 }
 

@@ -276,11 +276,13 @@ async fn plan_stream(ctx: &Ctx, p: PlanArgs, out: Option<PathBuf>, detailed: boo
 }
 
 /// What the reports of an apply need to know of its plan: each change's
-/// object id before and whether a replacement creates first (for the JSON
-/// UI's lines), the plan's counts and its outputs (for the summaries).
+/// object id before and whether a replacement creates first, and each
+/// deposed object's id (for the progress lines), the plan's counts and its
+/// outputs (for the summaries).
 #[derive(Default)]
 struct Planned {
     changes: std::collections::HashMap<InstanceAddr, (Option<String>, bool)>,
+    deposed: std::collections::HashMap<(InstanceAddr, String), String>,
     summary: ui::Summary,
     outputs: Vec<(String, iac_core::Value)>,
 }
@@ -293,54 +295,85 @@ impl Planned {
             .filter(|c| c.deposed.is_none())
             .map(|c| (c.addr.clone(), (ui::object_id(&c.before).map(str::to_string), c.create_before_destroy)))
             .collect();
+        let deposed = plan.changes.iter().filter_map(|c| Some(((c.addr.clone(), c.deposed.clone()?), ui::object_id(&c.before)?.to_string()))).collect();
         let outputs = plan
             .outputs
             .iter()
             .filter(|o| o.action != Action::Delete)
             .map(|o| (o.name.clone(), if o.sensitive { iac_core::Value::Sensitive(Box::new(o.after.clone())) } else { o.after.clone() }))
             .collect();
-        Planned { changes, summary: ui::Summary::of(plan), outputs }
+        Planned { changes, deposed, summary: ui::Summary::of(plan), outputs }
     }
 }
 
-/// Apply's progress as Terraform's `apply_start`/`apply_complete`/
-/// `apply_errored` lines. A replacement, one operation in iac, is shown as
-/// Terraform shows it: its delete and its create, in the order they run
-/// (a create-before-destroy one's delete is the deposed object's, later).
-fn json_progress(e: &Event, elapsed: Option<std::time::Duration>, planned: &Planned) {
-    let now = ui_now();
+/// One step of apply's progress as Terraform reports it.
+enum Step<'a> {
+    Start { addr: &'a InstanceAddr, action: Action, id: Option<String>, deposed: Option<&'a str> },
+    Complete { addr: &'a InstanceAddr, action: Action, id: Option<String>, took: std::time::Duration },
+    Errored { addr: &'a InstanceAddr, action: Action, took: std::time::Duration, message: &'a str },
+}
+
+/// The steps Terraform shows for an operation's event. A replacement, one
+/// operation in iac, is shown as Terraform shows it: its delete and its
+/// create, in the order they run (a create-before-destroy one's delete is
+/// the deposed object's, later, with its own events). The id of what a
+/// delete or update starts on is the planned prior object's (a deposed
+/// object's own when planned, else the replaced object's, which this run
+/// deposed).
+fn steps<'a>(e: &'a Event, elapsed: Option<std::time::Duration>, planned: &Planned) -> Vec<Step<'a>> {
     let known = |addr: &InstanceAddr| planned.changes.get(addr).cloned().unwrap_or_default();
-    let lines = match e {
-        Event::Start { addr, action } => {
+    match e {
+        Event::Start { addr, action, deposed } => {
             let (prior, cbd) = known(addr);
-            match action {
-                Action::Replace if cbd => vec![ui::apply_start(addr, Action::Create, None, &now)],
-                Action::Replace => vec![ui::apply_start(addr, Action::Delete, prior.as_deref(), &now)],
-                a => vec![ui::apply_start(addr, *a, prior.as_deref(), &now)],
-            }
+            let id = match deposed {
+                Some(key) => planned.deposed.get(&(addr.clone(), key.clone())).cloned().or(prior),
+                None => prior,
+            };
+            let deposed = deposed.as_deref();
+            let action = match action {
+                Action::Replace if cbd => Action::Create,
+                Action::Replace => Action::Delete,
+                a => *a,
+            };
+            vec![Step::Start { addr, action, id, deposed }]
         }
         Event::Done { addr, action, elapsed_ms, id } => {
             let (prior, cbd) = known(addr);
             let took = std::time::Duration::from_millis(*elapsed_ms as u64);
-            let id = id.clone().or(prior.clone());
+            let id = id.clone().or(prior);
             match action {
-                // The deposed object's destroy comes later, from the delete walk, with its own events.
-                Action::Replace if cbd => vec![ui::apply_complete(addr, Action::Create, id.as_deref(), took, &now)],
+                Action::Replace if cbd => vec![Step::Complete { addr, action: Action::Create, id, took }],
                 Action::Replace => vec![
-                    ui::apply_complete(addr, Action::Delete, None, took, &now),
-                    ui::apply_start(addr, Action::Create, None, &now),
-                    ui::apply_complete(addr, Action::Create, id.as_deref(), took, &now),
+                    Step::Complete { addr, action: Action::Delete, id: None, took },
+                    Step::Start { addr, action: Action::Create, id: None, deposed: None },
+                    Step::Complete { addr, action: Action::Create, id, took },
                 ],
-                a => vec![ui::apply_complete(addr, *a, id.as_deref(), took, &now)],
+                a => vec![Step::Complete { addr, action: *a, id, took }],
             }
         }
-        Event::Failed { addr, action, .. } => {
-            let a = if *action == Action::Replace { Action::Create } else { *action };
-            vec![ui::apply_errored(addr, a, elapsed.unwrap_or_default(), &now)]
+        Event::Failed { addr, action, message } => {
+            let action = if *action == Action::Replace { Action::Create } else { *action };
+            vec![Step::Errored { addr, action, took: elapsed.unwrap_or_default(), message }]
         }
-        Event::LockWait { .. } => Vec::new(),
-        Event::Ephemeral { addr, op, elapsed_ms } => vec![ui::ephemeral_op(addr, *op, elapsed_ms.map(|ms| std::time::Duration::from_millis(ms as u64)), &now)],
-    };
+        Event::LockWait { .. } | Event::Ephemeral { .. } => Vec::new(),
+    }
+}
+
+/// Apply's progress as Terraform's `apply_start`/`apply_complete`/
+/// `apply_errored` lines (whose messages never name a deposed key).
+fn json_progress(e: &Event, elapsed: Option<std::time::Duration>, planned: &Planned) {
+    let now = ui_now();
+    let mut lines: Vec<String> = steps(e, elapsed, planned)
+        .into_iter()
+        .map(|s| match s {
+            Step::Start { addr, action, id, .. } => ui::apply_start(addr, action, id.as_deref(), &now),
+            Step::Complete { addr, action, id, took } => ui::apply_complete(addr, action, id.as_deref(), took, &now),
+            Step::Errored { addr, action, took, .. } => ui::apply_errored(addr, action, took, &now),
+        })
+        .collect();
+    if let Event::Ephemeral { addr, op, elapsed_ms } = e {
+        lines.push(ui::ephemeral_op(addr, *op, elapsed_ms.map(|ms| std::time::Duration::from_millis(ms as u64)), &now));
+    }
     emit(lines);
 }
 
@@ -424,20 +457,25 @@ fn watch_interrupt(cancel: Arc<std::sync::atomic::AtomicBool>) {
 }
 
 /// One line per resource on stdout as it starts, and as it ends with the
-/// time it took (Terraform's wording), so CI logs show where time goes.
-fn progress(e: &Event, elapsed: Option<std::time::Duration>) {
-    match e {
-        Event::Start { addr, action } => outln!("{addr}: {}...", action.progressive()),
-        Event::Done { addr, action, elapsed_ms, .. } => outln!("{addr}: {} after {:.1}s", action.completed(), *elapsed_ms as f64 / 1000.0),
-        Event::Failed { addr, action, message } => {
-            outln!("{addr}: {} failed after {:.1}s: {message}", action.progressive(), elapsed.unwrap_or_default().as_secs_f64())
+/// time it took, in Terraform's words (a deposed object's destroy names its
+/// key), so CI logs show where time goes. A failure gets a line of its own
+/// (Terraform prints only the error), with the error's first words.
+fn progress(e: &Event, elapsed: Option<std::time::Duration>, planned: &Planned) {
+    for s in steps(e, elapsed, planned) {
+        match s {
+            Step::Start { addr, action, id, deposed } => outln!("{}", ui::apply_start_text(addr, action, id.as_deref(), deposed)),
+            Step::Complete { addr, action, id, took } => outln!("{}", ui::apply_complete_text(addr, action, id.as_deref(), took)),
+            Step::Errored { addr, action, took, message } => outln!("{addr}: {} failed after {:.1}s: {message}", action.progressive(), took.as_secs_f64()),
         }
+    }
+    match e {
         Event::LockWait { .. } => {
             crate::locking::notice(e);
         }
         Event::Ephemeral { addr, op, elapsed_ms } => {
             outln!("{}", ui::ephemeral_message(addr, *op, elapsed_ms.map(|ms| std::time::Duration::from_millis(ms as u64))))
         }
+        _ => {}
     }
 }
 
@@ -501,7 +539,7 @@ pub async fn apply(ctx: &Ctx, p: PlanArgs, auto_approve: bool, plan_file: Option
         if json {
             json_progress(&e, elapsed, &sink_planned.lock().unwrap_or_else(|p| p.into_inner()));
         } else {
-            progress(&e, elapsed);
+            progress(&e, elapsed, &sink_planned.lock().unwrap_or_else(|p| p.into_inner()));
         }
     }));
     let heartbeat = still_running(log.clone(), json);

@@ -86,7 +86,7 @@ impl Run {
         let shown = if destroyed.is_some() { Action::Create } else { change.action };
         let prior = prior.or(destroyed);
         let started = Instant::now();
-        self.emit(Event::Start { addr: addr.clone(), action: shown });
+        self.emit(Event::Start { addr: addr.clone(), action: shown, deposed: None });
         let span = tracing::info_span!("resource.apply", address = %addr, action = change.action.name(), provider = %w.pkey.name);
         let result = tracing::Instrument::instrument(self.execute(&w, &change, prior, provider.as_ref()), span).await;
         match &result {

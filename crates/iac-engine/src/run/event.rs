@@ -12,6 +12,10 @@ pub enum Event {
     Start {
         addr: InstanceAddr,
         action: Action,
+        /// The key of the deposed object being destroyed (a
+        /// create-before-destroy replacement's old object), which
+        /// Terraform names as it starts: `addr (deposed object KEY)`.
+        deposed: Option<String>,
     },
     Done {
         addr: InstanceAddr,
