@@ -5,7 +5,7 @@
 
 use crate::support;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::Arc;
 
@@ -785,4 +785,86 @@ resource "mock_thing" "t" {
         assert!(after.deposed.is_empty(), "{:?}", after.deposed);
         assert!(!plan(&stack, &env).await.has_changes());
     });
+}
+
+/// Applies `text`, then a plan replacing `replace` (none of them
+/// create_before_destroy, so each destroys first), whose apply must fail;
+/// the error-level diagnostics of that apply and each object's id before
+/// and after it.
+fn replace_with_a_failing_destroy(text: &str, replace: &[&str]) -> (Vec<String>, BTreeMap<String, (String, String)>) {
+    let tmp = tempfile::tempdir().unwrap();
+    let stack = write_stack(tmp.path(), text);
+    let env = env(registry_with(Some(Arc::new(MockFactory::new()))), local_backend(tmp.path()));
+    let ids = |state: &iac_core::state::State| -> BTreeMap<String, String> {
+        state.resources.iter().map(|(a, i)| (a.to_string(), i.attributes.get("id").and_then(iac_core::Value::as_str).unwrap_or_default().to_string())).collect()
+    };
+    rt().block_on(async {
+        ops::apply(&stack, &env, plan(&stack, &env).await, 4).await.expect("first apply");
+        let before = ids(&ops::read_state(env.backend.as_ref()).await.unwrap());
+        let run = iac_engine::run::RunOptions { replace: replace.iter().map(|a| a.parse().unwrap()).collect(), ..Default::default() };
+        let p = ops::plan(&stack, &env, ops::PlanRequest { vars: Vec::new(), run }).await.expect("plan").plan;
+        let replaced: Vec<String> = p.changes.iter().filter(|c| c.action == Action::Replace).map(|c| c.addr.to_string()).collect();
+        assert_eq!(replaced.len(), replace.len(), "{replaced:?}");
+        let err = ops::apply(&stack, &env, p, 4).await.expect_err("a destroy fails");
+        let EngineError::Failed(diags) = err else { panic!("expected Failed, got {err:?}") };
+        let errors = diags.iter().filter(|d| d.is_error()).map(|d| d.summary.clone()).collect();
+        let after = ids(&ops::read_state(env.backend.as_ref()).await.unwrap());
+        let both = before.into_iter().map(|(a, old)| (a.clone(), (old, after.get(&a).cloned().unwrap_or_default()))).collect();
+        (errors, both)
+    })
+}
+
+/// As in Terraform, whose apply graph has a destroy and a create per
+/// instance: a destroy-first replacement whose destroy fails keeps its
+/// object and skips only its own create and what depends on its resource;
+/// the resource's other instances and unrelated replacements are applied.
+/// A destroy that waits for the failed one (of an object the failed one
+/// depends on) is not tried.
+#[test]
+fn a_failed_destroy_skips_only_what_waits_for_it() {
+    let one_instance = r#"
+provider "mock" {
+  endpoint = "local"
+}
+resource "mock_thing" "a" {
+  count = 2
+  name  = count.index == 0 ? "stuck-a0" : "a1"
+}
+resource "mock_thing" "b" {
+  name = "b-${mock_thing.a[1].id}"
+}
+resource "mock_thing" "other" {
+  name = "other"
+}
+"#;
+    let (errors, ids) = replace_with_a_failing_destroy(one_instance, &["mock_thing.a[0]", "mock_thing.a[1]", "mock_thing.other"]);
+    assert_eq!(errors.len(), 1, "the failed delete is reported once: {errors:?}");
+    assert!(errors[0].contains("mock_thing.a[0]") && errors[0].contains("cannot delete it"), "{errors:?}");
+    let kept = |a: &str| ids[a].0 == ids[a].1;
+    assert!(kept("mock_thing.a[0]"), "the object that could not be destroyed stays, with nothing created: {ids:?}");
+    assert!(!kept("mock_thing.a[1]") && !ids["mock_thing.a[1]"].1.is_empty(), "the resource's other instance is replaced: {ids:?}");
+    assert!(!kept("mock_thing.other") && !ids["mock_thing.other"].1.is_empty(), "an unrelated replacement is applied: {ids:?}");
+    assert!(kept("mock_thing.b"), "what depends on the resource is skipped: {ids:?}");
+
+    let chain = r#"
+provider "mock" {
+  endpoint = "local"
+}
+resource "mock_thing" "a" {
+  name = "a"
+}
+resource "mock_thing" "c" {
+  name       = "stuck-c"
+  depends_on = [mock_thing.a]
+}
+resource "mock_thing" "other" {
+  name = "other"
+}
+"#;
+    let (errors, ids) = replace_with_a_failing_destroy(chain, &["mock_thing.a", "mock_thing.c", "mock_thing.other"]);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("mock_thing.c"), "{errors:?}");
+    let kept = |a: &str| ids[a].0 == ids[a].1;
+    assert!(kept("mock_thing.c") && kept("mock_thing.a"), "a waits for c's destroy, which failed: neither is replaced: {ids:?}");
+    assert!(!kept("mock_thing.other") && !ids["mock_thing.other"].1.is_empty(), "{ids:?}");
 }

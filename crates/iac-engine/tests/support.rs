@@ -23,7 +23,8 @@ use iac_engine::run::RunOptions;
 pub static TOKENS_MADE: AtomicUsize = AtomicUsize::new(0);
 
 /// Provider "mock": a `mock_thing` resource whose create fails when its
-/// `fail` argument is true, and a provider block with a required `endpoint`
+/// `fail` argument is true (and whose delete fails when its name starts
+/// with `stuck`), and a provider block with a required `endpoint`
 /// (so it can be configured from another resource's attribute).
 pub struct MockFactory {
     schema: ProviderSchema,
@@ -193,7 +194,11 @@ impl Provider for Mock {
         let gone = req.current.get("id").and_then(Value::as_str).is_some_and(|id| id.starts_with("gone-"));
         Ok((!gone).then_some(req.current))
     }
-    async fn delete(&self, _req: DeleteRequest) -> Result<(), ProviderError> {
+    /// A thing named `stuck...` cannot be deleted.
+    async fn delete(&self, req: DeleteRequest) -> Result<(), ProviderError> {
+        if req.prior.get("name").and_then(Value::as_str).is_some_and(|n| n.starts_with("stuck")) {
+            return Err(ProviderError::Api { code: "Stuck".into(), message: "the mock cannot delete it".into() });
+        }
         Ok(())
     }
     async fn import(&self, req: ImportRequest) -> Result<Value, ProviderError> {

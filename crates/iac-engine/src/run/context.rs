@@ -63,6 +63,10 @@ pub struct Run {
     pub(super) destroy_first: Vec<ResourceChange>,
     /// Apply: the prior objects those nodes destroyed, for their successors' applies.
     pub(super) destroyed_first: Mutex<HashMap<InstanceAddr, InstanceState>>,
+    /// Apply: the destroy-first replacements whose prior object stays (its
+    /// destroy failed, or waited for one that failed), with the error that
+    /// kept it; only their successors' creates are skipped.
+    pub(super) destroy_failed: Mutex<HashMap<InstanceAddr, Diagnostic>>,
 }
 
 /// Where an import's id comes from.
@@ -167,6 +171,7 @@ impl Run {
             objects: Mutex::new(Objects { state: s.state, pending: s.pending }),
             destroy_first: super::destroy_first::destroy_first_changes(&s.saved),
             destroyed_first: Mutex::default(),
+            destroy_failed: Mutex::default(),
             deletes: s.saved.iter().filter(|c| matches!(c.action, Action::Delete | Action::Forget)).cloned().collect(),
             // Deposed objects share their instance's address: their destroys are in `deletes` only.
             saved: s.saved.into_iter().filter(|c| c.deposed.is_none()).map(|c| (c.addr.clone(), c)).collect(),

@@ -11,7 +11,9 @@
 //! so a crash between destroy and create leaves no object, and the next
 //! plan creates it. The destroyed object is kept in memory for the
 //! successor's apply (its ignored attributes and private data, as when the
-//! destroy was made inline). A graph these nodes would make cyclic (a
+//! destroy was made inline). A failed destroy keeps its object and skips
+//! only what waits for it (see [`Run::destroy_first_node`]), not the
+//! resource's other instances. A graph these nodes would make cyclic (a
 //! provider configured from a replaced resource) keeps the inline destroy.
 
 use std::sync::Arc;
@@ -62,21 +64,61 @@ impl Run {
     }
 
     /// The node destroying the prior object of `self.destroy_first[i]`.
+    /// Its failure fails only what waits for this object: the destroys of
+    /// the replaced objects it depends on (which wait for this one) and its
+    /// successor's create, whose resource node then fails and so skips its
+    /// dependents; the resource's other instances are applied, as in
+    /// Terraform, whose graph has these nodes per instance. So the walk is
+    /// told every such node succeeded, and what failed is kept in
+    /// `destroy_failed` for those that wait for it.
     pub(super) async fn destroy_first_node(self: Arc<Self>, i: usize) -> NodeResult {
         let change = &self.destroy_first[i];
+        if let Some(d) = self.failed_dependent_destroy(change) {
+            lock(&self.destroy_failed).insert(change.addr.clone(), d);
+            return Ok(());
+        }
         let prior = self.object(&change.addr);
         match crate::delete_walk::delete_one(&self, change).await {
             Ok(()) => {
                 if let Some(p) = prior {
                     lock(&self.destroyed_first).insert(change.addr.clone(), p);
                 }
-                Ok(())
             }
             Err(d) => {
-                self.diag(d);
-                Err(())
+                self.diag(d.clone());
+                lock(&self.destroy_failed).insert(change.addr.clone(), d);
             }
         }
+        Ok(())
+    }
+
+    /// The error of a failed (or itself skipped) destroy this one waits
+    /// for: a replaced object whose recorded dependencies name this
+    /// change's resource (the walk ran that destroy first, see
+    /// [`crate::delete_walk::delete_order`]).
+    fn failed_dependent_destroy(&self, change: &ResourceChange) -> Option<iac_lang::diagnostic::Diagnostic> {
+        let mine = change.addr.resource.config();
+        let failed = lock(&self.destroy_failed);
+        if failed.is_empty() {
+            return None;
+        }
+        let objects = lock(&self.objects);
+        failed
+            .iter()
+            .find(|(addr, _)| {
+                let recorded = match objects.state.resources.get(addr) {
+                    Some(o) => &o.dependencies,
+                    None => return false,
+                };
+                recorded.iter().any(|d| d.config() == mine)
+            })
+            .map(|(_, d)| d.clone())
+    }
+
+    /// Why a destroy-first replacement of `addr` creates nothing: its prior
+    /// object's destroy failed or was not tried (that error, already reported).
+    pub(super) fn destroy_failed(&self, addr: &InstanceAddr) -> Option<iac_lang::diagnostic::Diagnostic> {
+        lock(&self.destroy_failed).get(addr).cloned()
     }
 
     /// The object a destroy-first replacement of `addr` already destroyed.
