@@ -60,7 +60,7 @@ struct Ref {
 
 fn step_text(op: &TraversalOperator) -> Option<String> {
     match op {
-        TraversalOperator::GetAttr(a) => Some(format!(".{}", a.as_str())),
+        TraversalOperator::GetAttr(a) => Some([".", a.as_str()].concat()),
         TraversalOperator::LegacyIndex(n) => Some(format!("[{}]", n.value())),
         TraversalOperator::Index(Expression::Number(n)) => Some(format!("[{}]", n.value())),
         TraversalOperator::Index(Expression::String(s)) => Some(format!("[{}]", Json::String(s.value().to_string()))),
@@ -76,14 +76,14 @@ fn parse_ref(root: &str, ops: &[&TraversalOperator]) -> Option<Ref> {
     let is_index = |i: usize| steps.get(i).is_some_and(|s| s.starts_with('['));
     let simple = |consumed: usize| -> Option<Ref> {
         let name = attr(consumed - 1)?;
-        Some(Ref { subject: format!("{root}.{name}"), extra: None, remaining: steps[consumed..].to_vec(), resource: None })
+        Some(Ref { subject: [root, ".", &name].concat(), extra: None, remaining: steps[consumed..].to_vec(), resource: None })
     };
     match root {
         "var" | "local" | "count" | "each" | "path" | "terraform" => simple(1),
         "self" => None,
         "module" => {
             let name = attr(0)?;
-            let call = format!("module.{name}");
+            let call = ["module.", &name].concat();
             let mut i = 1;
             let mut inst = call.clone();
             let keyed = is_index(1);
@@ -92,19 +92,24 @@ fn parse_ref(root: &str, ops: &[&TraversalOperator]) -> Option<Ref> {
                 i = 2;
             }
             match attr(i) {
-                Some(out) => Some(Ref { subject: format!("{inst}.{out}"), extra: Some(inst), remaining: steps[i + 1..].to_vec(), resource: None }),
+                Some(out) => Some(Ref { subject: [inst.as_str(), ".", &out].concat(), extra: Some(inst), remaining: steps[i + 1..].to_vec(), resource: None }),
                 None => Some(Ref { subject: inst, extra: keyed.then_some(call), remaining: steps[i..].to_vec(), resource: None }),
             }
         }
         _ => {
-            let (res, at) = if root == "data" { (format!("data.{}.{}", attr(0)?, attr(1)?), 2) } else { (format!("{root}.{}", attr(0)?), 1) };
+            let (res, at) = if root == "data" { (["data.", &attr(0)?, ".", &attr(1)?].concat(), 2) } else { ([root, ".", &attr(0)?].concat(), 1) };
             if steps.len() == at {
                 return Some(Ref { subject: res.clone(), extra: None, remaining: Vec::new(), resource: Some((res, String::new(), None)) });
             }
             if is_index(at) {
                 let key = steps[at].clone();
                 let a = attr(at + 1);
-                Some(Ref { subject: format!("{res}{key}"), extra: Some(res.clone()), remaining: steps[at + 1..].to_vec(), resource: Some((res, key, a)) })
+                Some(Ref {
+                    subject: [res.as_str(), &key].concat(),
+                    extra: Some(res.clone()),
+                    remaining: steps[at + 1..].to_vec(),
+                    resource: Some((res, key, a)),
+                })
             } else {
                 Some(Ref { subject: res.clone(), extra: None, remaining: steps[at..].to_vec(), resource: Some((res, String::new(), attr(at))) })
             }
@@ -278,7 +283,7 @@ pub fn expression(e: &Expression) -> Json {
     let mut out = Vec::new();
     for r in refs {
         for n in (1..=r.remaining.len()).rev() {
-            out.push(format!("{}{}", r.subject, r.remaining[..n].concat()));
+            out.push(std::iter::once(&r.subject).chain(&r.remaining[..n]).map(String::as_str).collect());
         }
         out.push(r.subject);
         if let Some(x) = r.extra {
@@ -305,7 +310,8 @@ fn is_empty_expr(j: &Json) -> bool {
 
 /// A block's arguments and nested blocks (nested blocks as lists), meta-arguments skipped.
 fn expressions(body: &Body, skip: &[&str]) -> Map<String, Json> {
-    let mut out = Map::new();
+    // Sorted by name as it is built.
+    let mut out = BTreeMap::new();
     let mut blocks: BTreeMap<String, Vec<Json>> = BTreeMap::new();
     for s in body.iter() {
         match s {
@@ -321,9 +327,7 @@ fn expressions(body: &Body, skip: &[&str]) -> Map<String, Json> {
     for (k, v) in blocks {
         out.insert(k, Json::Array(v));
     }
-    let mut sorted: Vec<_> = out.into_iter().collect();
-    sorted.sort_by(|a, b| a.0.cmp(&b.0));
-    sorted.into_iter().collect()
+    out.into_iter().collect()
 }
 
 fn depends_on(exprs: &[crate::config::Expr]) -> Vec<String> {

@@ -20,7 +20,7 @@ use super::context::{lock, NodeResult, Run};
 use super::expand::expand;
 use super::object::not_finite;
 use super::options::Phase;
-use crate::graph::{resource_of, NodeKind};
+use crate::graph::resource_of;
 use crate::providers::{ProviderKey, Slot};
 use crate::values::{InstanceScope, Repetition, Shape};
 
@@ -178,12 +178,11 @@ impl Run {
                 let pkey = pkey.clone();
                 let deps = deps.clone();
                 let read_after = read_after.clone();
-                let res_key = res.key();
-                let module_path = id.module.clone();
                 let parent = tracing::Span::current();
                 set.spawn(tracing::Instrument::instrument(
                     async move {
-                        let res = resource_of(&me.stack, &crate::graph::NodeId { module: module_path, kind: NodeKind::Resource(res_key) }).expect("resource");
+                        // The node's own id, borrowed: no copy of its address per instance.
+                        let res = resource_of(&me.stack, &me.graph.nodes[idx]).expect("resource");
                         let inst =
                             InstanceWork { addr: addr.clone(), res, schema: &schema, slot: &slot, pkey: &pkey, deps, read_after, config, triggers, active };
                         let r = match me.phase {
