@@ -2,7 +2,9 @@
 //! configuration walk, in reverse dependency order (an object is deleted
 //! only after everything that depends on it), using the dependencies
 //! recorded in state. Deposed objects (set aside by create-before-destroy
-//! replacements) are destroyed here too, with the orphans. A provider whose
+//! replacements) are destroyed here too, with the orphans (but those a
+//! destroy-first replacement waits for, deleted within the configuration
+//! walk: `run/destroy_first.rs`). A provider whose
 //! configuration left the stack (its objects are orphans) is configured
 //! empty.
 

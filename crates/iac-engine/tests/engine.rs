@@ -787,11 +787,11 @@ resource "mock_thing" "t" {
     });
 }
 
-/// Applies `text`, then a plan replacing `replace` (none of them
-/// create_before_destroy, so each destroys first), whose apply must fail;
-/// the error-level diagnostics of that apply and each object's id before
-/// and after it.
-fn replace_with_a_failing_destroy(text: &str, replace: &[&str]) -> (Vec<String>, BTreeMap<String, (String, String)>) {
+/// Applies `text`, then (with `then`, when given, as the configuration) a
+/// plan replacing `replace` (none of them create_before_destroy, so each
+/// destroys first), whose apply must fail; the error-level diagnostics of
+/// that apply and each object's id before and after it (empty: gone).
+fn replace_with_a_failing_destroy(text: &str, then: Option<&str>, replace: &[&str]) -> (Vec<String>, BTreeMap<String, (String, String)>) {
     let tmp = tempfile::tempdir().unwrap();
     let stack = write_stack(tmp.path(), text);
     let env = env(registry_with(Some(Arc::new(MockFactory::new()))), local_backend(tmp.path()));
@@ -801,6 +801,9 @@ fn replace_with_a_failing_destroy(text: &str, replace: &[&str]) -> (Vec<String>,
     rt().block_on(async {
         ops::apply(&stack, &env, plan(&stack, &env).await, 4).await.expect("first apply");
         let before = ids(&ops::read_state(env.backend.as_ref()).await.unwrap());
+        if let Some(then) = then {
+            write_stack(tmp.path(), then);
+        }
         let run = iac_engine::run::RunOptions { replace: replace.iter().map(|a| a.parse().unwrap()).collect(), ..Default::default() };
         let p = ops::plan(&stack, &env, ops::PlanRequest { vars: Vec::new(), run }).await.expect("plan").plan;
         let replaced: Vec<String> = p.changes.iter().filter(|c| c.action == Action::Replace).map(|c| c.addr.to_string()).collect();
@@ -837,7 +840,7 @@ resource "mock_thing" "other" {
   name = "other"
 }
 "#;
-    let (errors, ids) = replace_with_a_failing_destroy(one_instance, &["mock_thing.a[0]", "mock_thing.a[1]", "mock_thing.other"]);
+    let (errors, ids) = replace_with_a_failing_destroy(one_instance, None, &["mock_thing.a[0]", "mock_thing.a[1]", "mock_thing.other"]);
     assert_eq!(errors.len(), 1, "the failed delete is reported once: {errors:?}");
     assert!(errors[0].contains("mock_thing.a[0]") && errors[0].contains("cannot delete it"), "{errors:?}");
     let kept = |a: &str| ids[a].0 == ids[a].1;
@@ -861,10 +864,69 @@ resource "mock_thing" "other" {
   name = "other"
 }
 "#;
-    let (errors, ids) = replace_with_a_failing_destroy(chain, &["mock_thing.a", "mock_thing.c", "mock_thing.other"]);
+    let (errors, ids) = replace_with_a_failing_destroy(chain, None, &["mock_thing.a", "mock_thing.c", "mock_thing.other"]);
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(errors[0].contains("mock_thing.c"), "{errors:?}");
     let kept = |a: &str| ids[a].0 == ids[a].1;
     assert!(kept("mock_thing.c") && kept("mock_thing.a"), "a waits for c's destroy, which failed: neither is replaced: {ids:?}");
     assert!(!kept("mock_thing.other") && !ids["mock_thing.other"].1.is_empty(), "{ids:?}");
+
+    // The same when c leaves the configuration: its delete (an orphan's)
+    // runs before a's destroy, within the walk, and a waits for it.
+    let without_c = r#"
+provider "mock" {
+  endpoint = "local"
+}
+resource "mock_thing" "a" {
+  name = "a"
+}
+resource "mock_thing" "other" {
+  name = "other"
+}
+"#;
+    let (errors, ids) = replace_with_a_failing_destroy(chain, Some(without_c), &["mock_thing.a", "mock_thing.other"]);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("mock_thing.c"), "{errors:?}");
+    let kept = |a: &str| ids[a].0 == ids[a].1;
+    assert!(kept("mock_thing.c") && kept("mock_thing.a"), "a waits for the orphan c's delete, which failed: {ids:?}");
+    assert!(!kept("mock_thing.other") && !ids["mock_thing.other"].1.is_empty(), "{ids:?}");
+}
+
+/// As in Terraform's one apply graph: an orphan depending on a resource
+/// replaced destroy-first is deleted before that resource's object, not
+/// after the configuration walk (fixtures/replace-order/orphan-dependent
+/// compares the order with Terraform 1.11.4's).
+#[test]
+fn an_orphan_depending_on_a_destroy_first_replacement_is_deleted_first() {
+    let text = r#"
+provider "mock" {
+  endpoint = "local"
+}
+resource "mock_thing" "a" {
+  name = "a"
+}
+resource "mock_thing" "b" {
+  name = "b-${mock_thing.a.id}"
+}
+"#;
+    let without_b = "provider \"mock\" {\n  endpoint = \"local\"\n}\nresource \"mock_thing\" \"a\" {\n  name = \"a\"\n}\n";
+    let tmp = tempfile::tempdir().unwrap();
+    let stack = write_stack(tmp.path(), text);
+    let mut env = env(registry_with(Some(Arc::new(MockFactory::new()))), local_backend(tmp.path()));
+    let events = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = events.clone();
+    env.events = Some(Arc::new(move |e: iac_engine::run::Event| {
+        if let iac_engine::run::Event::Done { addr, action, .. } = e {
+            seen.lock().unwrap().push(format!("{action:?} {addr}"));
+        }
+    }));
+    rt().block_on(async {
+        ops::apply(&stack, &env, plan(&stack, &env).await, 4).await.expect("first apply");
+        events.lock().unwrap().clear();
+        write_stack(tmp.path(), without_b);
+        let run = iac_engine::run::RunOptions { replace: vec!["mock_thing.a".parse().unwrap()], ..Default::default() };
+        let p = ops::plan(&stack, &env, ops::PlanRequest { vars: Vec::new(), run }).await.expect("plan").plan;
+        ops::apply(&stack, &env, p, 4).await.expect("apply");
+        assert_eq!(*events.lock().unwrap(), ["Delete mock_thing.b", "Delete mock_thing.a", "Create mock_thing.a"]);
+    });
 }

@@ -67,6 +67,9 @@ pub struct Run {
     /// destroy failed, or waited for one that failed), with the error that
     /// kept it; only their successors' creates are skipped.
     pub(super) destroy_failed: Mutex<HashMap<InstanceAddr, Diagnostic>>,
+    /// Apply: the orphans' deletes that run within the walk, because a
+    /// destroy-first replacement waits for them (`destroy_first`).
+    pub(super) early_deletes: Vec<ResourceChange>,
 }
 
 /// Where an import's id comes from.
@@ -172,6 +175,7 @@ impl Run {
             destroy_first: super::destroy_first::destroy_first_changes(&s.saved),
             destroyed_first: Mutex::default(),
             destroy_failed: Mutex::default(),
+            early_deletes: Vec::new(),
             deletes: s.saved.iter().filter(|c| matches!(c.action, Action::Delete | Action::Forget)).cloned().collect(),
             // Deposed objects share their instance's address: their destroys are in `deletes` only.
             saved: s.saved.into_iter().filter(|c| c.deposed.is_none()).map(|c| (c.addr.clone(), c)).collect(),
@@ -189,19 +193,23 @@ impl Run {
         }
     }
 
-    /// Walks the configuration graph; outcomes per node.
-    pub(super) async fn walk_graph(self: &Arc<Self>) -> Vec<NodeOutcome> {
+    /// Walks the configuration graph, with the dependency lists `extended`
+    /// gives at apply ([`Run::walk_deps`]); outcomes per graph node.
+    pub(super) async fn walk_graph(self: &Arc<Self>, extended: Option<Vec<Vec<usize>>>) -> Vec<NodeOutcome> {
         let me = self.clone();
         let nodes = self.graph.nodes.len();
-        let extended = self.walk_deps();
+        let destroys = nodes + self.destroy_first.len();
         let mut outcomes = walk(extended.as_deref().unwrap_or(&self.graph.deps), self.cancel.clone(), move |idx| {
             let me = me.clone();
-            // Past the graph's nodes: the destroys of destroy-first replacements.
+            // Past the graph's nodes: the destroys of destroy-first
+            // replacements, then the orphans' deletes they wait for.
             Box::pin(async move {
                 if idx < nodes {
                     me.node(idx).await
-                } else {
+                } else if idx < destroys {
                     me.destroy_first_node(idx - nodes).await
+                } else {
+                    me.early_delete_node(idx - destroys).await
                 }
             })
         })

@@ -67,9 +67,10 @@ impl Run {
     /// interrupted, the saved plan's deletes. The run (and its value store)
     /// is gone when this returns.
     pub async fn walk(mut self) -> RunOutcome {
-        let deletes = std::mem::take(&mut self.deletes);
+        let mut deletes = std::mem::take(&mut self.deletes);
+        let extended = self.walk_deps(&mut deletes);
         let run = Arc::new(self);
-        let outcomes = run.walk_graph().await;
+        let outcomes = run.walk_graph(extended).await;
         if run.phase == Phase::Plan && run.opts.refresh && !run.opts.validate_only && !run.cancel.load(Ordering::SeqCst) {
             run.refresh_deposed().await;
         }
