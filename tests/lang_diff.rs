@@ -832,6 +832,75 @@ fn conditions_match_terraform() {
     assert!(problems.is_empty(), "conditions differ from Terraform:\n{}", problems.join("\n"));
 }
 
+/// What a failed plan leaves, one tool's view: the plan's exit code, the
+/// saved plan's flags and planned changes (`Null` when none was saved),
+/// and, for an errored one, the refused apply's exit code and diagnostics.
+#[derive(Debug, PartialEq)]
+struct ErroredPlanReport {
+    plan_code: i32,
+    saved: Json,
+    errored_apply: Option<(i32, Vec<String>)>,
+}
+
+/// A saved plan's `errored`, `applyable`, `complete` and its planned
+/// changes (address and actions, sorted).
+fn saved_plan_summary(show_json: &str) -> Json {
+    let j: Json = serde_json::from_str(show_json).unwrap_or_else(|e| panic!("show -json is not JSON ({e}): {show_json}"));
+    let changes: Vec<Json> = planned_changes(show_json, |_| Json::Null).into_iter().map(|(a, actions, _)| json!([a, actions])).collect();
+    json!({"errored": j["errored"], "applyable": j["applyable"], "complete": j["complete"], "changes": changes})
+}
+
+fn terraform_errored_plan(case: &Path) -> ErroredPlanReport {
+    let tmp = tempfile::Builder::new().prefix("errored-tf-").tempdir().expect("tempdir");
+    let dir = tmp.path().join("stack");
+    copy_case(case, &dir);
+    let tf = |args: &[&str]| {
+        let o = terraform_command(&dir, args).output().expect("terraform 1.11.4 on PATH");
+        (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into_owned())
+    };
+    tf(&["init", "-backend=false", "-input=false", "-no-color"]);
+    let (plan_code, _) = tf(&["plan", "-input=false", "-no-color", "-out=p.bin"]);
+    let saved = if dir.join("p.bin").exists() { saved_plan_summary(&tf(&["show", "-json", "p.bin"]).1) } else { Json::Null };
+    let errored_apply = (saved["errored"] == true).then(|| {
+        let (code, out) = tf(&["apply", "-input=false", "-json", "p.bin"]);
+        (code, json_diagnostics(&out.replace("Terraform encountered", "iac encountered")))
+    });
+    ErroredPlanReport { plan_code, saved, errored_apply }
+}
+
+fn iac_errored_plan(name: &str) -> ErroredPlanReport {
+    let stack = Stack::fixture(&format!("errored-plans/{name}"), name);
+    let plan = stack.run(&["plan", "-out=p.bin"]);
+    let saved = if stack.dir.join("p.bin").exists() { saved_plan_summary(&stack.run(&["show", "-json", "p.bin"]).stdout) } else { Json::Null };
+    let errored_apply = (saved["errored"] == true).then(|| {
+        let out = stack.run(&["apply", "-json", "p.bin"]);
+        (out.code, json_diagnostics(&out.stdout))
+    });
+    ErroredPlanReport { plan_code: plan.code, saved, errored_apply }
+}
+
+/// Plans that fail, against Terraform 1.11.4 (`fixtures/errored-plans/`):
+/// an error the plan walk finds (an evaluation error on a planned value,
+/// an output precondition on one, one instance of a counted module) leaves
+/// a saved plan marked errored, neither applyable nor complete, with the
+/// changes planned before the error, which apply refuses in Terraform's
+/// words; an error validation finds (a constant one) saves no plan, as
+/// Terraform validates before it plans.
+#[test]
+fn errored_plans_match_terraform() {
+    let cases = cases("errored-plans");
+    assert!(!cases.is_empty());
+    let results = par_map(&cases, |name, dir| (terraform_errored_plan(dir), iac_errored_plan(name)));
+    let mut problems = Vec::new();
+    for ((name, _), (tf, iac)) in cases.iter().zip(results) {
+        assert_ne!(tf.plan_code, 0, "{name}: terraform's plan did not fail");
+        if tf != iac {
+            problems.push(format!("{name}:\n  terraform: {tf:?}\n  iac:       {iac:?}"));
+        }
+    }
+    assert!(problems.is_empty(), "failed plans differ from Terraform:\n{}", problems.join("\n"));
+}
+
 /// A number above 2^53 given on the command line keeps every digit
 /// through a saved plan, the apply, state (iac's and Terraform's format)
 /// and the next plan, which finds nothing to change; its neighbour (the

@@ -101,11 +101,17 @@ pub(super) async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, va
     if !keyed_moves.is_empty() {
         return Err(EngineError::Config(keyed_moves));
     }
-    // Failed conditions of resources leave a plan, errored, as in Terraform
-    // (which saves it and refuses to apply it); any other error none.
+    // A walk that failed leaves a plan, errored, as in Terraform (which
+    // saves it and refuses to apply it), unless the configuration does not
+    // validate: Terraform validates (asking providers too) before it plans
+    // and stops there.
     let errored = outcome.diags.iter().any(Diagnostic::is_error);
     if errored && !outcome.diags.iter().filter(|d| d.is_error()).all(crate::run::is_resource_condition_failure) {
-        return Err(EngineError::Config(outcome.diags));
+        let invalid = outcome.diags.iter().any(crate::run::is_provider_validation_failure)
+            || super::validate::validate(loaded, &env.registry, &env.cwd).await.iter().any(Diagnostic::is_error);
+        if invalid {
+            return Err(EngineError::Config(outcome.diags));
+        }
     }
     // After the walk's errors: a resource that failed to evaluate saw no instances.
     let missing_imports = missing_import_targets(&loaded.stack, &outcome.seen, &targets);

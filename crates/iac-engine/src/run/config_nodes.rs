@@ -124,7 +124,9 @@ impl Run {
         let checkable = (m.call_path.to_string(), format!("output.{name}"));
         super::context::lock(&self.conditions).expanded(&checkable, true);
         for (path, v) in self.eval_per_instance(module, &out.value) {
-            if !out.preconditions.is_empty() && self.checks_conditions() {
+            // Validation checks them too, as Terraform's does: a false one
+            // whose values are all known fails there.
+            if !out.preconditions.is_empty() && (self.checks_conditions() || self.opts.validate_only) {
                 let found = {
                     let store = self.values.read();
                     let scope =

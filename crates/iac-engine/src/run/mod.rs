@@ -60,4 +60,5 @@ pub use options::{Phase, RunOptions};
 pub use orphans::{plan_deletes, DeleteScope};
 pub use outcome::RunOutcome;
 pub use outputs::{output_changes, output_states};
+pub(crate) use plan_instance::is_provider_validation_failure;
 pub use resource_node::InstanceWork;

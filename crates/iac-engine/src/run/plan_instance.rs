@@ -20,6 +20,19 @@ use super::object::{carry_config_marks, keep_ignored, mark_sensitive, merge_priv
 use super::resource_node::InstanceWork;
 use crate::providers::Slot;
 
+/// How a provider's own validation of a configuration starts its errors
+/// (after the instance's address).
+const INVALID: &str = "invalid";
+
+/// Whether `d` is a provider's rejection of a configuration by its own
+/// rules: Terraform's validate asks the provider the same, and stops
+/// before planning, so such an error leaves no plan.
+pub(crate) fn is_provider_validation_failure(d: &Diagnostic) -> bool {
+    d.summary
+        .split_once(": ")
+        .is_some_and(|(_, rest)| rest.strip_prefix(INVALID).is_some_and(|r| r.starts_with(" argument ") || r.starts_with(" configuration: ")))
+}
+
 impl Run {
     pub(super) async fn plan_instance(&self, w: InstanceWork<'_>) -> Result<Value, Diagnostic> {
         let addr = w.addr.clone();
@@ -59,7 +72,7 @@ impl Run {
             if let Some((path, msg)) = problems.first() {
                 let mut d = provider_diag(
                     &w,
-                    format!("invalid {}: {msg}", if path.0.is_empty() { "configuration".to_string() } else { format!("argument {path}") }),
+                    format!("{INVALID} {}: {msg}", if path.0.is_empty() { "configuration".to_string() } else { format!("argument {path}") }),
                     Some(path),
                 );
                 for (path, msg) in &problems[1..] {

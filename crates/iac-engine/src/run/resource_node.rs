@@ -211,6 +211,13 @@ impl Run {
                 }
             }
             results.sort_by_key(|(n, _, _)| *n);
+            if self.opts.validate_only {
+                // Validation knows no object's values, as Terraform's: each
+                // attribute is unknown (its names still checked).
+                for (_, _, v) in &mut results {
+                    *v = attributes_unknown(std::mem::take(v));
+                }
+            }
             // Postconditions on `self`: the planned (or read) object, after
             // apply the new one, already in state.
             if conditions && !res.lifecycle.postconditions.is_empty() {
@@ -248,5 +255,15 @@ impl Run {
             self.values.write().resources.insert(raddr, whole);
         }
         ok.then_some(()).ok_or(())
+    }
+}
+
+/// An object whose every attribute is unknown (validation's view of a
+/// planned object); anything else is unknown as a whole.
+fn attributes_unknown(v: Value) -> Value {
+    match v {
+        Value::Map(m) => Value::Map(m.into_keys().map(|k| (k, Value::Unknown)).collect()),
+        Value::Sensitive(inner) => Value::Sensitive(Box::new(attributes_unknown(*inner))),
+        _ => Value::Unknown,
     }
 }
