@@ -10,6 +10,9 @@
 //!   dependents' objects are destroyed before their dependencies'.
 //!   The human apply's progress lines of both groups match Terraform's
 //!   (a deposed object's destroy names its key).
+//! - A create_before_destroy dependent leaving the configuration forces
+//!   create_before_destroy on the replacement of what it depends on
+//!   (`fixtures/cbd-orphan`), as Terraform 1.16 does (1.11.4's plan fails).
 //! - On DigitalOcean (the simulator refuses to delete a certificate a load
 //!   balancer uses): a certificate in use is replaced, the balancer moved to
 //!   the new one, and only then the old one deleted.
@@ -86,6 +89,37 @@ fn destroy_first_replacement_order_matches_terraform() {
         assert!(tf.planned.iter().any(|c| c.1 == serde_json::json!(["delete", "create"])), "{name}: terraform planned no destroy-first replacement: {tf:?}");
         assert!(tf.order.first().is_some_and(|(_, a)| a == "delete"), "{name}: terraform did not destroy first: {tf:?}");
     });
+}
+
+/// A replaced resource whose create_before_destroy dependent leaves the
+/// configuration (`fixtures/cbd-orphan`: the orphan's state records
+/// create_before_destroy) replaces create-before-destroy too, as Terraform
+/// forces it since 1.16: the new object is made, the orphan destroyed, then
+/// the old object. Terraform 1.11.4 has no answer to compare with: its plan
+/// stops at "Error: Cycle" (the orphan's destroy waits for the new object,
+/// and the old object's destroy, planned first, for the orphan's).
+#[test]
+fn an_orphaned_create_before_destroy_dependent_forces_it_on_the_replacement() {
+    let case = fixtures().join("cbd-orphan/dependent-removed");
+    let stack = Stack::fixture("cbd-orphan/dependent-removed/1", "cbd-orphan");
+    stack.run(&["init"]).ok();
+    stack.run(&["apply", "-auto-approve"]).ok();
+    use_step(&case, "2", &stack.dir);
+    stack.run(&["plan", "-out=p.bin"]).ok();
+    let planned: Vec<(String, Json)> =
+        planned_changes(&stack.run(&["show", "-json", "p.bin"]).ok().stdout, |_| Json::Null).into_iter().map(|(a, actions, _)| (a, actions)).collect();
+    assert_eq!(
+        planned,
+        [("terraform_data.a".to_string(), serde_json::json!(["create", "delete"])), ("terraform_data.b".to_string(), serde_json::json!(["delete"]))]
+    );
+    let order = completed(&stack.run(&["apply", "-json", "p.bin"]).ok().stdout);
+    let expected: Vec<(String, String)> = [("terraform_data.a", "create"), ("terraform_data.b", "delete"), ("terraform_data.a", "delete")]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(order, expected);
+    assert_eq!(stack.run(&["state", "list"]).ok().stdout.trim(), "terraform_data.a");
+    stack.run(&["plan", "-detailed-exitcode"]).ok();
 }
 
 /// The progress lines of a human `apply` (`addr: Creating...`,

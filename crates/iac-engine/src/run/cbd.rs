@@ -2,7 +2,8 @@
 //! that way: those whose `lifecycle` says so, and every resource one of
 //! them depends on, directly or not (Terraform forces it on there: a
 //! create-before-destroy resource depending on a destroy-first one would
-//! make a cycle). Applying such a replacement sets the prior object aside
+//! make a cycle), including what an orphan created that way depends on
+//! (Terraform 1.16 on; 1.11 stops at that cycle). Applying such a replacement sets the prior object aside
 //! (deposes it) before creating its successor; the deposed object is
 //! destroyed by the delete walk, once the successor exists and every
 //! resource depending on it has been updated to the new object
@@ -27,14 +28,27 @@ use crate::graph::{resource_of, ConfigGraph, NodeId, NodeKind};
 use crate::statemgr::Journal;
 use crate::walk::NodeOutcome;
 
-/// The resource nodes whose replacements create before they destroy.
-pub(super) fn create_before_destroy_nodes(graph: &ConfigGraph, stack: &Stack) -> HashSet<usize> {
+/// The resource nodes whose replacements create before they destroy:
+/// those whose `lifecycle` says so, those an orphan recorded as created
+/// that way depends on (its configuration gone, its state records
+/// create_before_destroy: destroying it must wait for the replacement's
+/// create), and every resource one of those depends on, directly or not.
+pub(super) fn create_before_destroy_nodes(graph: &ConfigGraph, stack: &Stack, state: &State) -> HashSet<usize> {
+    let node_of = |c: iac_core::address::ConfigResourceAddr| graph.index.get(&NodeId { module: c.module, kind: NodeKind::Resource(c.resource) }).copied();
+    // Orphans of resources gone from the configuration, created create-before-destroy.
+    let orphaned: Vec<usize> = state
+        .resources
+        .iter()
+        .filter(|(addr, inst)| inst.create_before_destroy && node_of(addr.resource.config()).is_none())
+        .flat_map(|(_, inst)| inst.dependencies.iter().filter_map(|d| node_of(d.config())))
+        .collect();
     // Most stacks set it nowhere: then no node needs looking up.
-    if !stack.root.walk().iter().any(|m| m.resources.values().any(|r| r.lifecycle.create_before_destroy)) {
+    if orphaned.is_empty() && !stack.root.walk().iter().any(|m| m.resources.values().any(|r| r.lifecycle.create_before_destroy)) {
         return HashSet::new();
     }
     let mut todo: Vec<usize> =
         graph.nodes.iter().enumerate().filter(|(_, id)| resource_of(stack, id).is_some_and(|r| r.lifecycle.create_before_destroy)).map(|(i, _)| i).collect();
+    todo.extend(orphaned);
     let mut seen = HashSet::new();
     let mut out = HashSet::new();
     while let Some(n) = todo.pop() {

@@ -137,7 +137,7 @@ impl Run {
             store.ephemeral = crate::graph::ephemeral_subjects(&s.stack, &s.graph);
         }
         let targeted_nodes = (!s.opts.targets.is_empty()).then(|| targeted(&s.graph, &s.opts.targets));
-        let cbd_nodes = super::cbd::create_before_destroy_nodes(&s.graph, &s.stack);
+        let cbd_nodes = super::cbd::create_before_destroy_nodes(&s.graph, &s.stack, &s.state);
         let conditions = if !s.opts.validate_only && s.opts.mode == iac_core::plan::PlanMode::Normal {
             let mut results = super::conditions::ConditionResults::of(&s.stack.root);
             // Root variables were validated before the walk (a failure stops
