@@ -5,7 +5,7 @@
 //! outputs, variables and module calls. Also the plan's
 //! `relevant_attributes` and the full provider source addresses.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use crate::config::{Module, RESOURCE_META_ARGS};
 use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
@@ -509,7 +509,16 @@ pub fn configuration(root: &Module, schema_versions: &dyn Fn(&str, &str) -> u64)
 /// Terraform's `relevant_attributes`: the resource attributes the
 /// configuration refers to (from resources and outputs), per module instance.
 pub fn relevant_attributes(root: &Module, module_instances: &[ModulePath]) -> Vec<Json> {
+    // In the order first found; `seen` finds repeats (searching `out` made a
+    // stack whose resources refer to each other quadratic).
     let mut out: Vec<(String, String)> = Vec::new();
+    let mut seen: HashSet<(String, String)> = HashSet::new();
+    let mut add = |pair: (String, String)| {
+        if !seen.contains(&pair) {
+            seen.insert(pair.clone());
+            out.push(pair);
+        }
+    };
     for inst in module_instances {
         let names: Vec<String> = inst.0.iter().map(|s| s.name.clone()).collect();
         let Some(m) = root.descendant(&names) else { continue };
@@ -525,20 +534,14 @@ pub fn relevant_attributes(root: &Module, module_instances: &[ModulePath]) -> Ve
         for refs in exprs.into_iter().map(refs_of).chain(bodies) {
             for r in refs {
                 if let Some((res, key, Some(attr))) = r.resource {
-                    let pair = (format!("{prefix}{res}{key}"), attr);
-                    if !out.contains(&pair) {
-                        out.push(pair);
-                    }
+                    add((format!("{prefix}{res}{key}"), attr));
                 } else if let Some(call) = r.subject.strip_prefix("module.").filter(|c| !c.contains(['.', '['])) {
                     // A whole module call (`module.m[*].out`): what its outputs refer to, under the unkeyed call path.
                     let Some(c) = m.module_calls.get(call) else { continue };
                     for o in c.module.outputs.values() {
                         for inner in refs_of(&o.value.expr) {
                             if let Some((res, key, Some(attr))) = inner.resource {
-                                let pair = (format!("{prefix}module.{call}.{res}{key}"), attr);
-                                if !out.contains(&pair) {
-                                    out.push(pair);
-                                }
+                                add((format!("{prefix}module.{call}.{res}{key}"), attr));
                             }
                         }
                     }
