@@ -97,3 +97,59 @@ fn ephemeral_resources_open_at_plan_and_apply_close_and_stay_out_of_state() {
         assert_eq!(mock.opens.load(Ordering::SeqCst), mock.closes.load(Ordering::SeqCst), "every open was closed");
     });
 }
+
+/// The diagnostics' summaries and details of a plan that failed.
+fn plan_failure(stack: &std::path::Path, env: &ops::Env) -> Vec<(String, String)> {
+    let rt = rt();
+    let err = rt.block_on(ops::plan(stack, env, ops::PlanRequest { vars: Vec::new(), run: Default::default() })).err().expect("the plan fails");
+    let diags = match err {
+        iac_engine::EngineError::Errored { diags, .. } | iac_engine::EngineError::Config(diags) => diags,
+        other => panic!("unexpected error: {other:?}"),
+    };
+    diags.into_iter().filter(|d| d.is_error()).map(|d| (d.summary, d.detail)).collect()
+}
+
+/// Conditions on an ephemeral resource, as Terraform 1.11 checks them: a
+/// precondition before the open (false: not opened at all), a postcondition
+/// on `self`, the opened value (false: an error, the instance was opened
+/// and is closed), both with Terraform's summaries and the block's message.
+#[test]
+fn ephemeral_resource_conditions_are_checked_around_the_open() {
+    let stack_with = |lifecycle: &str| {
+        format!("provider \"mock\" {{\n  endpoint = \"local\"\n}}\n\nlocals {{\n  wanted = 12\n}}\n\nephemeral \"mock_secret\" \"s\" {{\n  length = 12\n  lifecycle {{\n{lifecycle}  }}\n}}\n")
+    };
+    let cases = [
+        (
+            "    precondition {\n      condition     = local.wanted > 20\n      error_message = \"Secrets must be long.\"\n    }\n",
+            vec![("Resource precondition failed".to_string(), "Secrets must be long.".to_string())],
+            (0, 0),
+        ),
+        (
+            "    postcondition {\n      condition     = self.length == local.wanted\n      error_message = \"Wrong length.\"\n    }\n    postcondition {\n      condition     = self.value == \"fixed\"\n      error_message = \"The secret is ${self.length} long.\"\n    }\n",
+            vec![("Resource postcondition failed".to_string(), "The secret is 12 long.".to_string())],
+            (1, 1),
+        ),
+    ];
+    for (lifecycle, want, (opens, closes)) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        let stack = write_stack(tmp.path(), &stack_with(lifecycle));
+        let mock = Arc::new(MockFactory::new());
+        let env = env(registry_with(Some(mock.clone())), local_backend(tmp.path()));
+        assert_eq!(plan_failure(&stack, &env), want, "{lifecycle}");
+        assert_eq!((mock.opens.load(Ordering::SeqCst), mock.closes.load(Ordering::SeqCst)), (opens, closes), "{lifecycle}");
+    }
+
+    // Passing conditions: the plan and its apply (which opens and checks again) succeed.
+    let tmp = tempfile::tempdir().unwrap();
+    let stack = write_stack(
+        tmp.path(),
+        &stack_with("    precondition {\n      condition     = local.wanted > 1\n      error_message = \"x\"\n    }\n    postcondition {\n      condition     = self.length == local.wanted\n      error_message = \"y\"\n    }\n"),
+    );
+    let mock = Arc::new(MockFactory::new());
+    let env = env(registry_with(Some(mock.clone())), local_backend(tmp.path()));
+    rt().block_on(async {
+        let p = plan(&stack, &env).await;
+        ops::apply(&stack, &env, p, 4).await.expect("apply");
+    });
+    assert_eq!(mock.opens.load(Ordering::SeqCst), 2, "opened by the plan and the apply");
+}

@@ -44,10 +44,12 @@ pub struct InstanceWork<'a> {
 impl Run {
     /// Whether an instance's conditions are checked in this phase: every
     /// instance while planning; at apply, those the plan changes or reads
-    /// (the rest were checked by the plan).
+    /// (the rest were checked by the plan) and every ephemeral one (opened
+    /// again, as Terraform checks it again).
     fn checks_instance(&self, addr: &InstanceAddr) -> bool {
         match self.phase {
             Phase::Plan => true,
+            Phase::Apply if addr.resource.mode == Mode::Ephemeral => true,
             Phase::Apply => self.saved.get(addr).is_some_and(|c| !matches!(c.action, Action::NoOp | Action::Delete | Action::Forget)),
         }
     }
@@ -74,7 +76,10 @@ impl Run {
         let deps = self.resource_dep_addrs(idx);
         let read_after = Arc::new(if res.mode == Mode::Data && self.phase == Phase::Plan { self.read_waits_for(idx) } else { Vec::new() });
         let mut ok = true;
-        let conditions = self.checks_conditions() && res.mode != Mode::Ephemeral;
+        // Ephemeral resources too, as Terraform 1.11: preconditions before
+        // the open, postconditions on the opened value (unknown, and so
+        // undecided, when the open waits for apply).
+        let conditions = self.checks_conditions();
         // This resource's results in the plan's checks and state's check_results.
         let checkable: CheckableKey = (m.call_path.to_string(), format!("{}{}.{}", res.mode.prefix(), res.type_, res.name));
         lock(&self.conditions).expanded(&checkable, true);
