@@ -1271,7 +1271,9 @@ fn validate_errors_match_terraform() {
 /// then `2`): in each step both tools plan the same changes (address,
 /// actions, `action_reason`: `read_because_dependency_pending` beside
 /// `read_because_config_unknown`, and no change for a data source read
-/// while planning; a deferred read's planned object, its configuration's
+/// while planning unless a `check` block scopes it
+/// (`read_because_check_nested`, read again at apply); a deferred read's
+/// planned object, its configuration's
 /// values with the rest unknown), apply them to the same outputs (so each
 /// deferred read happened at apply), and then have nothing left to do.
 #[test]

@@ -445,6 +445,9 @@ pub mod reason {
     /// A data source whose configuration is known but which depends on a
     /// managed resource with a planned change: read after that is applied.
     pub const READ_DEPENDENCY_PENDING: &str = "read_because_dependency_pending";
+    /// A data source scoped to a `check` block, read while planning and
+    /// read again at apply, so the check sees the applied objects.
+    pub const READ_CHECK_NESTED: &str = "read_because_check_nested";
 
     /// A reason for people, with the attributes that force a replacement.
     pub fn describe(code: &str, replace_paths: &[crate::path::AttrPath]) -> String {
@@ -465,6 +468,7 @@ pub mod reason {
             // Terraform's words for these two.
             READ_CONFIG_UNKNOWN => "config refers to values not yet known".into(),
             READ_DEPENDENCY_PENDING => "depends on a resource or a module with changes pending".into(),
+            READ_CHECK_NESTED => "config will be reloaded to verify a check block".into(),
             other => other.to_string(),
         }
     }

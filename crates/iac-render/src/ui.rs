@@ -100,6 +100,7 @@ fn change_reason(code: &str) -> Option<&'static str> {
         reason::DELETE_WRONG_REPETITION => "delete_because_wrong_repetition",
         reason::READ_CONFIG_UNKNOWN => "read_because_config_unknown",
         reason::READ_DEPENDENCY_PENDING => "read_because_dependency_pending",
+        reason::READ_CHECK_NESTED => "read_because_check_nested",
         "" => return None,
         _ => "unknown",
     })

@@ -3,6 +3,10 @@
 //! pending (the value enters state with its ephemeral attributes nulled),
 //! else planned as a read at apply, after what they wait for was applied:
 //! `read_because_config_unknown`, or `read_because_dependency_pending`.
+//! One scoped to a `check` block and read while planning is planned as a
+//! read at apply all the same (`read_because_check_nested`, its value the
+//! one read, or the planned object when the read failed), as Terraform
+//! reads it again there for the check.
 //! What a data source waits for is Terraform 1.11's set
 //! ([`Run::read_waits_for`]): the managed resources its configuration
 //! names directly, what its `depends_on` names (through a variable, a local
@@ -13,7 +17,7 @@
 use std::collections::BTreeSet;
 
 use iac_core::address::Mode;
-use iac_core::plan::{default_plan, reason, Action, ResourceChange};
+use iac_core::plan::{default_plan, reason, Action, PlanMode, ResourceChange};
 use iac_core::provider::{Provider, ReadDataRequest};
 use iac_core::state::InstanceState;
 use iac_core::{AttrPath, Value};
@@ -123,7 +127,15 @@ impl Run {
         let pending = known && self.dependency_pending(w);
         match provider {
             Some(p) if known && !pending => {
-                let v = read_data_source(w, p, config, &marks).await?;
+                let read = read_data_source(w, p, config.clone(), &marks).await;
+                if w.res.check.is_some() && self.opts.mode == PlanMode::Normal {
+                    let after = match &read {
+                        Ok(v) => without_ephemeral(v.clone(), w.schema),
+                        Err(_) => self.planned_read(w, &config, &marks),
+                    };
+                    self.record_change(self.read_change(w, after, reason::READ_CHECK_NESTED));
+                }
+                let v = read?;
                 let mut inst = InstanceState::from_value(w.pkey.addr(), without_ephemeral(v.clone(), w.schema));
                 inst.dependencies = w.deps.clone();
                 lock(&self.objects).state.resources.insert(addr.clone(), inst);
@@ -132,27 +144,36 @@ impl Run {
             _ => {
                 // Terraform names the more specific reason when both hold.
                 let why = if pending { reason::READ_DEPENDENCY_PENDING } else { reason::READ_CONFIG_UNKNOWN };
-                // As Terraform plans it: the configuration's values, computed
-                // attributes it leaves null unknown until the read.
-                let planned = without_ephemeral(default_plan(w.schema, None, &config).planned, w.schema);
-                let after = mark_sensitive(planned, w.schema).mark_paths(&marks);
-                self.record_change(ResourceChange {
-                    addr: addr.clone(),
-                    prev_addr: None,
-                    provider: w.pkey.addr(),
-                    action: Action::Read,
-                    before: Value::Null,
-                    after: after.clone(),
-                    replace_paths: Vec::new(),
-                    reason: Some(why.into()),
-                    create_before_destroy: false,
-                    private: None,
-                    dependencies: w.deps.clone(),
-                    import_id: None,
-                    deposed: None,
-                });
+                let after = self.planned_read(w, &config, &marks);
+                self.record_change(self.read_change(w, after.clone(), why));
                 Ok(after)
             }
+        }
+    }
+
+    /// A read's planned object, as Terraform plans it: the configuration's
+    /// values, computed attributes it leaves null unknown until the read.
+    fn planned_read(&self, w: &InstanceWork<'_>, config: &Value, marks: &[AttrPath]) -> Value {
+        let planned = without_ephemeral(default_plan(w.schema, None, config).planned, w.schema);
+        mark_sensitive(planned, w.schema).mark_paths(marks)
+    }
+
+    /// The planned read of a data source at apply, for `why`.
+    fn read_change(&self, w: &InstanceWork<'_>, after: Value, why: &str) -> ResourceChange {
+        ResourceChange {
+            addr: w.addr.clone(),
+            prev_addr: None,
+            provider: w.pkey.addr(),
+            action: Action::Read,
+            before: Value::Null,
+            after,
+            replace_paths: Vec::new(),
+            reason: Some(why.into()),
+            create_before_destroy: false,
+            private: None,
+            dependencies: w.deps.clone(),
+            import_id: None,
+            deposed: None,
         }
     }
 }
