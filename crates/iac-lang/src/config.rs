@@ -45,6 +45,8 @@ pub struct Variable {
 pub struct Validation {
     pub condition: Expr,
     pub error_message: Expr,
+    /// The `validation` keyword, which Terraform's failure names.
+    pub block: Span,
 }
 
 #[derive(Clone, Debug)]

@@ -633,7 +633,9 @@ impl Builder<'_> {
         for v in blocks {
             let (va, _) = self.attrs(&v.body, &["condition", "error_message"], &[], "a validation block");
             match (va.get("condition"), va.get("error_message")) {
-                (Some(c), Some(m)) => validations.push(Validation { condition: self.expr(&c.value), error_message: self.expr(&m.value) }),
+                (Some(c), Some(m)) => {
+                    validations.push(Validation { condition: self.expr(&c.value), error_message: self.expr(&m.value), block: self.span(v.ident.span()) })
+                }
                 _ => self.err("a validation block needs condition and error_message", v.ident.span()),
             }
         }

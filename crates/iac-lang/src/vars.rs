@@ -141,7 +141,7 @@ fn variables(
             },
             None => None,
         };
-        match finish_variable(var, value, &root.dir, diags) {
+        match finish_variable(var, value, &root.dir, sources, diags) {
             Some(v) => {
                 out.insert(name.clone(), v);
             }
@@ -167,14 +167,15 @@ impl Scope for SourceScope<'_> {
 /// Applies the default, nullability, type conversion, sensitivity and
 /// validations to a variable's given value (None when not given).
 /// Used for root variables and module inputs alike.
-pub fn finish_variable(var: &Variable, given: Option<(Value, Option<Span>)>, dir: &Path, diags: &mut Diagnostics) -> Option<Value> {
-    finish_variable_with(var, given, dir, diags, &mut None)
+pub fn finish_variable(var: &Variable, given: Option<(Value, Option<Span>)>, dir: &Path, sources: &SourceMap, diags: &mut Diagnostics) -> Option<Value> {
+    finish_variable_with(var, given, dir, sources, diags, &mut None)
 }
 
 fn finish_variable_with(
     var: &Variable,
     given: Option<(Value, Option<Span>)>,
     dir: &Path,
+    sources: &SourceMap,
     diags: &mut Diagnostics,
     found: &mut Option<Validations>,
 ) -> Option<Value> {
@@ -217,7 +218,7 @@ fn finish_variable_with(
             return None;
         }
     };
-    let results = check_validations(var, &value, &span, dir, diags);
+    let results = check_validations(var, &value, &span, dir, Some(sources), diags);
     let ok = !results.statuses.iter().any(|s| matches!(s, CheckStatus::Fail | CheckStatus::Error));
     *found = Some(results);
     ok.then_some(value)
@@ -239,10 +240,11 @@ pub fn finish_variable_checked(
     var: &Variable,
     given: Option<(Value, Option<Span>)>,
     dir: &Path,
+    sources: &SourceMap,
     diags: &mut Diagnostics,
 ) -> (Option<Value>, Option<Validations>) {
     let mut found = None;
-    let value = finish_variable_with(var, given, dir, diags, &mut found);
+    let value = finish_variable_with(var, given, dir, sources, diags, &mut found);
     (value, found)
 }
 
@@ -250,10 +252,23 @@ pub fn finish_variable_checked(
 /// diagnostics dropped: the results of rules whose failures already
 /// stopped an earlier step (root variables are checked before the walk).
 pub fn validation_results(var: &Variable, value: &Value, dir: &Path) -> Validations {
-    check_validations(var, value, &var.span, dir, &mut Diagnostics::default())
+    check_validations(var, value, &var.span, dir, None, &mut Diagnostics::default())
 }
 
-fn check_validations(var: &Variable, value: &Value, span: &Span, dir: &Path, diags: &mut Diagnostics) -> Validations {
+/// A range as Terraform names it in text: `main.tf:4,3-13`, or
+/// `main.tf:4,3-5,2` across lines.
+fn range_text(span: &Span, sources: &SourceMap) -> String {
+    let file = sources.get(span.file);
+    let name = file.name.strip_prefix("./").unwrap_or(&file.name);
+    let ((l1, c1), (l2, c2)) = (file.line_col(span.range.start), file.line_col(span.range.end));
+    if l1 == l2 {
+        format!("{name}:{l1},{c1}-{c2}")
+    } else {
+        format!("{name}:{l1},{c1}-{l2},{c2}")
+    }
+}
+
+fn check_validations(var: &Variable, value: &Value, span: &Span, dir: &Path, sources: Option<&SourceMap>, diags: &mut Diagnostics) -> Validations {
     let mut out = Validations::default();
     for v in &var.validations {
         let scope = OneVar { name: &var.name, value };
@@ -267,9 +282,14 @@ fn check_validations(var: &Variable, value: &Value, span: &Span, dir: &Path, dia
                     .ok()
                     .and_then(|m| m.as_str().map(str::to_string))
                     .unwrap_or_else(|| "validation failed".into());
+                // Terraform's words, naming the rule that failed.
+                let detail = match sources {
+                    Some(s) => format!("{msg}\n\nThis was checked by the validation rule at {}.", range_text(&v.block, s)),
+                    None => msg.clone(),
+                };
                 diags.push(
-                    Diagnostic::error(format!("invalid value for variable {:?}: {msg}", var.name), Some(span.clone()))
-                        .with_related(v.condition.span(), "this validation failed")
+                    Diagnostic::error("Invalid value for variable", Some(span.clone()))
+                        .with_detail(detail)
                         .with_values(crate::expr_values::expression_values(&v.condition.expr, &ev)),
                 );
                 out.problems.push(msg);

@@ -50,7 +50,11 @@ impl Run {
                 None => None,
             };
             let mut ds = iac_lang::diagnostic::Diagnostics::default();
-            let (value, validations) = iac_lang::vars::finish_variable_checked(var, given, &child.dir, &mut ds);
+            let (value, validations) = {
+                // The file names its validation failures give.
+                let store = self.values.read();
+                iac_lang::vars::finish_variable_checked(var, given, &child.dir, &store.sources, &mut ds)
+            };
             if let Some(found) = validations.filter(|_| !var.validations.is_empty()) {
                 super::context::lock(&self.conditions).validated(&checkable, &inst.path, &found);
             }
