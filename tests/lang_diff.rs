@@ -832,12 +832,14 @@ fn conditions_match_terraform() {
     assert!(problems.is_empty(), "conditions differ from Terraform:\n{}", problems.join("\n"));
 }
 
-/// What a failed plan leaves, one tool's view: the plan's exit code, the
-/// saved plan's flags and planned changes (`Null` when none was saved),
-/// and, for an errored one, the refused apply's exit code and diagnostics.
+/// What a failed plan leaves, one tool's view: the plan's exit code and
+/// whether it showed what it planned before the error, the saved plan's
+/// flags and planned changes (`Null` when none was saved), and, for an
+/// errored one, the refused apply's exit code and diagnostics.
 #[derive(Debug, PartialEq)]
 struct ErroredPlanReport {
     plan_code: i32,
+    shows_planned: bool,
     saved: Json,
     errored_apply: Option<(i32, Vec<String>)>,
 }
@@ -859,14 +861,18 @@ fn terraform_errored_plan(case: &Path) -> ErroredPlanReport {
         (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into_owned())
     };
     tf(&["init", "-backend=false", "-input=false", "-no-color"]);
-    let (plan_code, _) = tf(&["plan", "-input=false", "-no-color", "-out=p.bin"]);
+    let (plan_code, shown) = tf(&["plan", "-input=false", "-no-color", "-out=p.bin"]);
+    let shows_planned = shown.contains(SHOWS_PLANNED);
     let saved = if dir.join("p.bin").exists() { saved_plan_summary(&tf(&["show", "-json", "p.bin"]).1) } else { Json::Null };
     let errored_apply = (saved["errored"] == true).then(|| {
         let (code, out) = tf(&["apply", "-input=false", "-json", "p.bin"]);
         (code, json_diagnostics(&out.replace("Terraform encountered", "iac encountered")))
     });
-    ErroredPlanReport { plan_code, saved, errored_apply }
+    ErroredPlanReport { plan_code, shows_planned, saved, errored_apply }
 }
+
+/// How both tools head what an errored plan planned.
+const SHOWS_PLANNED: &str = "planned the following actions, but then encountered a problem:";
 
 fn iac_errored_plan(name: &str) -> ErroredPlanReport {
     let stack = Stack::fixture(&format!("errored-plans/{name}"), name);
@@ -876,15 +882,15 @@ fn iac_errored_plan(name: &str) -> ErroredPlanReport {
         let out = stack.run(&["apply", "-json", "p.bin"]);
         (out.code, json_diagnostics(&out.stdout))
     });
-    ErroredPlanReport { plan_code: plan.code, saved, errored_apply }
+    ErroredPlanReport { plan_code: plan.code, shows_planned: plan.stdout.contains(SHOWS_PLANNED), saved, errored_apply }
 }
 
 /// Plans that fail, against Terraform 1.11.4 (`fixtures/errored-plans/`):
 /// an error the plan walk finds (an evaluation error on a planned value,
 /// an output precondition on one, one instance of a counted module) leaves
 /// a saved plan marked errored, neither applyable nor complete, with the
-/// changes planned before the error, which apply refuses in Terraform's
-/// words; an error validation finds (a constant one) saves no plan, as
+/// changes planned before the error (shown as Terraform shows them), which
+/// apply refuses in Terraform's words; an error validation finds (a constant one) saves no plan, as
 /// Terraform validates before it plans.
 #[test]
 fn errored_plans_match_terraform() {

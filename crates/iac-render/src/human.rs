@@ -96,11 +96,19 @@ fn render_head_and_changes(plan: &Plan, style: Style, out: &mut String, sink: &m
     let changes: Vec<&ResourceChange> = plan.changes.iter().filter(|c| !matches!(c.action, Action::NoOp) || c.prev_addr.is_some()).collect();
     let outputs: Vec<_> = plan.outputs.iter().filter(|o| o.action != Action::NoOp).collect();
     if changes.is_empty() && outputs.is_empty() {
-        out.push_str("No changes. Your infrastructure matches the configuration.\n");
+        // An errored plan planned nothing before its error: nothing to say.
+        if !plan.errored {
+            out.push_str("No changes. Your infrastructure matches the configuration.\n");
+        }
         return;
     }
     if !changes.is_empty() {
-        out.push_str("iac will perform the following actions:\n\n");
+        // As Terraform: an errored plan shows what it planned before the error.
+        out.push_str(if plan.errored {
+            "iac planned the following actions, but then encountered a problem:\n\n"
+        } else {
+            "iac will perform the following actions:\n\n"
+        });
         for c in &changes {
             render_change(out, c, style);
             out.push('\n');

@@ -209,6 +209,10 @@ pub async fn plan(ctx: &Ctx, p: PlanArgs, out: Option<PathBuf>, detailed: bool, 
                 }
                 match &s.result {
                     Ok((_, o)) => iac_render::human::render_plan_into(&o.plan, Style { color: ctx.color }, &mut |chunk| stdout.push(chunk)),
+                    // What an errored plan planned before its error, as Terraform shows it.
+                    Err(iac_engine::EngineError::Errored { plan, .. }) => {
+                        iac_render::human::render_plan_into(plan, Style { color: ctx.color }, &mut |chunk| stdout.push(chunk))
+                    }
                     Err(_) if several => stdout.push("The plan failed; the errors are above.\n"),
                     Err(_) => {}
                 }
