@@ -833,13 +833,15 @@ fn conditions_match_terraform() {
 }
 
 /// What a failed plan leaves, one tool's view: the plan's exit code and
-/// whether it showed what it planned before the error, the saved plan's
+/// whether it showed what it planned before the error (and the messages
+/// of `plan -json`'s change lines), the saved plan's
 /// flags and planned changes (`Null` when none was saved), and, for an
 /// errored one, the refused apply's exit code and diagnostics.
 #[derive(Debug, PartialEq)]
 struct ErroredPlanReport {
     plan_code: i32,
     shows_planned: bool,
+    streamed: Vec<String>,
     saved: Json,
     errored_apply: Option<(i32, Vec<String>)>,
 }
@@ -863,12 +865,26 @@ fn terraform_errored_plan(case: &Path) -> ErroredPlanReport {
     tf(&["init", "-backend=false", "-input=false", "-no-color"]);
     let (plan_code, shown) = tf(&["plan", "-input=false", "-no-color", "-out=p.bin"]);
     let shows_planned = shown.contains(SHOWS_PLANNED);
+    let streamed = streamed_changes(&tf(&["plan", "-input=false", "-json"]).1);
     let saved = if dir.join("p.bin").exists() { saved_plan_summary(&tf(&["show", "-json", "p.bin"]).1) } else { Json::Null };
     let errored_apply = (saved["errored"] == true).then(|| {
         let (code, out) = tf(&["apply", "-input=false", "-json", "p.bin"]);
         (code, json_diagnostics(&out.replace("Terraform encountered", "iac encountered")))
     });
-    ErroredPlanReport { plan_code, shows_planned, saved, errored_apply }
+    ErroredPlanReport { plan_code, shows_planned, streamed, saved, errored_apply }
+}
+
+/// The `@message` of each planned change and change summary line of a
+/// `plan -json` stream, sorted (Terraform sends changes as it plans them).
+fn streamed_changes(ui: &str) -> Vec<String> {
+    let mut out: Vec<String> = ui
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Json>(l).ok())
+        .filter(|j| j["type"] == "planned_change" || j["type"] == "change_summary")
+        .map(|j| j["@message"].as_str().unwrap_or_default().to_string())
+        .collect();
+    out.sort();
+    out
 }
 
 /// How both tools head what an errored plan planned.
@@ -882,14 +898,16 @@ fn iac_errored_plan(name: &str) -> ErroredPlanReport {
         let out = stack.run(&["apply", "-json", "p.bin"]);
         (out.code, json_diagnostics(&out.stdout))
     });
-    ErroredPlanReport { plan_code: plan.code, shows_planned: plan.stdout.contains(SHOWS_PLANNED), saved, errored_apply }
+    let streamed = streamed_changes(&stack.run(&["plan", "-json"]).stdout);
+    ErroredPlanReport { plan_code: plan.code, shows_planned: plan.stdout.contains(SHOWS_PLANNED), streamed, saved, errored_apply }
 }
 
 /// Plans that fail, against Terraform 1.11.4 (`fixtures/errored-plans/`):
 /// an error the plan walk finds (an evaluation error on a planned value,
 /// an output precondition on one, one instance of a counted module) leaves
 /// a saved plan marked errored, neither applyable nor complete, with the
-/// changes planned before the error (shown as Terraform shows them), which
+/// changes planned before the error (shown and streamed by `-json` as
+/// Terraform shows them), which
 /// apply refuses in Terraform's words; an error validation finds (a constant one) saves no plan, as
 /// Terraform validates before it plans.
 #[test]
@@ -900,6 +918,7 @@ fn errored_plans_match_terraform() {
     let mut problems = Vec::new();
     for ((name, _), (tf, iac)) in cases.iter().zip(results) {
         assert_ne!(tf.plan_code, 0, "{name}: terraform's plan did not fail");
+        assert_eq!(tf.saved["errored"] == true, !tf.streamed.is_empty(), "{name}: terraform streams changes exactly for errored plans: {tf:?}");
         if tf != iac {
             problems.push(format!("{name}:\n  terraform: {tf:?}\n  iac:       {iac:?}"));
         }

@@ -115,11 +115,16 @@ async fn plan_stack(ctx: &Ctx, p: &PlanArgs, dir: PathBuf, out: Option<&PathBuf>
             StackPlan { name, dir, sources, result: Ok((Some(loaded), o)), gitops: None }
         }
         Err(e) => {
-            // As Terraform: a plan whose conditions failed is saved, errored (apply refuses it).
+            // As Terraform: a plan whose walk failed is saved, errored (apply refuses it).
             if let (Some(path), iac_engine::EngineError::Errored { plan, .. }) = (out, &e) {
                 if let Err(e) = write_plan(path, plan) {
                     ctx.reporter.error(&e);
                 }
+            }
+            // Terraform's machine-readable UI streams what an errored plan
+            // planned, then its errors.
+            if let (true, iac_engine::EngineError::Errored { plan, .. }) = (ctx.reporter.json, &e) {
+                emit(ui::plan_lines(plan, p.refresh, &ui_now()));
             }
             ctx.fail(&e, Some(&loaded));
             StackPlan { name, dir, sources, result: Err(e), gitops: None }
