@@ -10,6 +10,8 @@
 //!   dependents' objects are destroyed before their dependencies'.
 //!   The human apply's progress lines of both groups match Terraform's
 //!   (a deposed object's destroy names its key).
+//! - Orphans are destroyed before the updates of what they depend on and
+//!   of what depended on them (`fixtures/orphan-order`), as in Terraform.
 //! - A create_before_destroy dependent leaving the configuration forces
 //!   create_before_destroy on the replacement of what it depends on
 //!   (`fixtures/cbd-orphan`), as Terraform 1.16 does (1.11.4's plan fails).
@@ -162,6 +164,17 @@ fn replacement_progress_lines_match_terraform() {
     });
     stepped_cases_match_terraform("replace-order", progress_run, "the human apply's progress lines differ from Terraform", &|name, tf: &Vec<String>| {
         assert!(tf.first().is_some_and(|l| l.ends_with(": Destroying... [id=ID]")), "{name}: terraform did not destroy first: {tf:?}");
+    });
+}
+
+/// Orphans' deletes among the other changes (`fixtures/orphan-order`):
+/// Terraform destroys an orphan before it updates what the orphan depends
+/// on, and before it updates what depended on the orphan.
+#[test]
+fn orphan_deletes_order_matches_terraform() {
+    stepped_cases_match_terraform("orphan-order", cbd_run, "the order of operations differs from Terraform", &|name, tf: &CbdRun| {
+        assert_eq!(tf.order.first().map(|(_, a)| a.as_str()), Some("delete"), "{name}: terraform did not destroy first: {tf:?}");
+        assert_eq!(tf.order.last().map(|(_, a)| a.as_str()), Some("update"), "{name}: {tf:?}");
     });
 }
 

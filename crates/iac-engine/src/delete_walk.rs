@@ -2,9 +2,9 @@
 //! configuration walk, in reverse dependency order (an object is deleted
 //! only after everything that depends on it), using the dependencies
 //! recorded in state. Deposed objects (set aside by create-before-destroy
-//! replacements) are destroyed here too, with the orphans (but those a
-//! destroy-first replacement waits for, deleted within the configuration
-//! walk: `run/destroy_first.rs`). A provider whose
+//! replacements) are destroyed here too, with the orphans the
+//! configuration walk did not delete (see `run/destroy_first.rs`: those
+//! created create-before-destroy, and all of a destroy plan's). A provider whose
 //! configuration left the stack (its objects are orphans) is configured
 //! empty.
 

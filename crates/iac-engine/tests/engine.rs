@@ -930,3 +930,35 @@ resource "mock_thing" "b" {
         assert_eq!(*events.lock().unwrap(), ["Delete mock_thing.b", "Delete mock_thing.a", "Create mock_thing.a"]);
     });
 }
+
+/// As in Terraform: an orphan's delete comes before the update of what it
+/// depends on, and when it fails, that update is not applied (one error).
+#[test]
+fn an_update_waits_for_the_delete_of_an_orphan_depending_on_it() {
+    let text = |a: &str, with_b: bool| {
+        let b = if with_b { "resource \"mock_thing\" \"b\" {\n  name = \"stuck-${mock_thing.a.name}\"\n}\n" } else { "" };
+        format!("provider \"mock\" {{\n  endpoint = \"local\"\n}}\nresource \"mock_thing\" \"a\" {{\n  name = \"{a}\"\n}}\n{b}")
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let stack = write_stack(tmp.path(), &text("a1", true));
+    let mut env = env(registry_with(Some(Arc::new(MockFactory::new()))), local_backend(tmp.path()));
+    let events = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = events.clone();
+    env.events = Some(Arc::new(move |e: iac_engine::run::Event| match e {
+        iac_engine::run::Event::Done { addr, action, .. } => seen.lock().unwrap().push(format!("{action:?} {addr}")),
+        iac_engine::run::Event::Failed { addr, action, .. } => seen.lock().unwrap().push(format!("failed {action:?} {addr}")),
+        _ => {}
+    }));
+    rt().block_on(async {
+        ops::apply(&stack, &env, plan(&stack, &env).await, 4).await.expect("first apply");
+        events.lock().unwrap().clear();
+        write_stack(tmp.path(), &text("a2", false));
+        let err = ops::apply(&stack, &env, plan(&stack, &env).await, 4).await.expect_err("the orphan's delete fails");
+        assert_eq!(*events.lock().unwrap(), ["failed Delete mock_thing.b"], "a's update waited for b's delete, and was not applied");
+        let EngineError::Failed(diags) = err else { panic!("expected Failed, got {err:?}") };
+        assert_eq!(diags.iter().filter(|d| d.is_error()).count(), 1, "{diags:?}");
+        let state = ops::read_state(env.backend.as_ref()).await.unwrap();
+        assert_eq!(state.resources[&"mock_thing.a".parse().unwrap()].attributes.get("name").and_then(iac_core::Value::as_str), Some("a1"));
+        assert!(state.resources.contains_key(&"mock_thing.b".parse().unwrap()));
+    });
+}

@@ -61,12 +61,10 @@ impl Run {
                 return Ok(prior.map(|p| p.value()).unwrap_or(Value::Unknown));
             }
         };
-        if change.action == Action::Replace {
-            // Its destroy failed: no successor (the error is reported once,
-            // and the resource node fails, skipping what depends on it).
-            if let Some(d) = self.destroy_failed(&addr) {
-                return Err(d);
-            }
+        // A destroy it waits for failed: nothing is applied (the error is
+        // reported once, and the resource node fails, skipping what depends on it).
+        if let Some(d) = self.destroy_failed(&addr, change.action == Action::Replace) {
+            return Err(d);
         }
         let provider = match w.slot {
             Slot::Ready { provider, .. } => provider.clone(),

@@ -67,9 +67,11 @@ pub struct Run {
     /// destroy failed, or waited for one that failed), with the error that
     /// kept it; only their successors' creates are skipped.
     pub(super) destroy_failed: Mutex<HashMap<InstanceAddr, Diagnostic>>,
-    /// Apply: the orphans' deletes that run within the walk, because a
-    /// destroy-first replacement waits for them (`destroy_first`).
+    /// Apply: the orphans' deletes that run within the walk (`destroy_first`).
     pub(super) early_deletes: Vec<ResourceChange>,
+    /// Apply: the orphans whose deletes (early ones) each planned instance
+    /// waits for, as Terraform orders them (`destroy_first`).
+    pub(super) orphan_waits: HashMap<InstanceAddr, Vec<InstanceAddr>>,
 }
 
 /// Where an import's id comes from.
@@ -176,6 +178,7 @@ impl Run {
             destroyed_first: Mutex::default(),
             destroy_failed: Mutex::default(),
             early_deletes: Vec::new(),
+            orphan_waits: HashMap::new(),
             deletes: s.saved.iter().filter(|c| matches!(c.action, Action::Delete | Action::Forget)).cloned().collect(),
             // Deposed objects share their instance's address: their destroys are in `deletes` only.
             saved: s.saved.into_iter().filter(|c| c.deposed.is_none()).map(|c| (c.addr.clone(), c)).collect(),

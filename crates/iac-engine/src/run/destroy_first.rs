@@ -11,18 +11,22 @@
 //! so a crash between destroy and create leaves no object, and the next
 //! plan creates it. The destroyed object is kept in memory for the
 //! successor's apply (its ignored attributes and private data, as when the
-//! destroy was made inline). An orphan's delete such a destroy waits for
-//! (the orphan depends on the replaced resource, directly or through other
-//! orphans) is a node of the walk too, ordered with them, as Terraform's
-//! one apply graph orders it; other orphans wait for the delete walk.
+//! destroy was made inline). Orphans' deletes are nodes of the walk too,
+//! as in Terraform's one apply graph: ordered with those destroys (an
+//! orphan depending on a replaced resource goes first), and before the
+//! creates and updates of what the orphan depends on and of what depended
+//! on it (see [`Run::walk_deps`]). Orphans created create-before-destroy
+//! (Terraform turns their edges around: they wait for those creates and
+//! updates) and a destroy plan's deletes wait for the delete walk.
 //! A failed destroy keeps its object and skips
 //! only what waits for it (see [`Run::destroy_first_node`]), not the
 //! resource's other instances. A graph these nodes would make cyclic (a
 //! provider configured from a replaced resource) keeps the inline destroy.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use iac_core::address::InstanceAddr;
+use iac_core::address::{ConfigResourceAddr, InstanceAddr};
 use iac_core::plan::{Action, ResourceChange};
 use iac_core::state::InstanceState;
 
@@ -41,21 +45,50 @@ impl Run {
     /// The dependency lists of this run's walk: the configuration graph's,
     /// and at apply one node per destroy-first replacement (index
     /// `graph.nodes.len() + i` for `self.destroy_first[i]`), then one per
-    /// orphan's delete such a destroy waits for, directly or through other
-    /// orphans (an orphan depending on a replaced object goes before it, as
-    /// in Terraform's one apply graph): those move from `deletes` to
-    /// `self.early_deletes`, the rest stay for the delete walk after. None:
+    /// orphan's delete that runs within the walk, as in Terraform's one
+    /// apply graph: those such a destroy waits for (the orphan depends on
+    /// the replaced object, directly or through other orphans), and in a
+    /// normal apply every orphan not created create-before-destroy (see
+    /// [`Run::orphan_edges`]). Those move from `deletes` to
+    /// `self.early_deletes`; the rest stay for the delete walk after. None:
     /// the graph's own lists serve.
     pub(super) fn walk_deps(&mut self, deletes: &mut Vec<ResourceChange>) -> Option<Vec<Vec<usize>>> {
-        if self.phase != Phase::Apply || self.destroy_first.is_empty() {
+        if self.phase != Phase::Apply {
             return None;
         }
-        let n = self.graph.nodes.len();
         let first = self.destroy_first.len();
         // The destroy-first destroys, then every orphan's delete, ordered among themselves.
         let mut destroys = self.destroy_first.clone();
         destroys.extend(deletes.iter().filter(|c| c.action == Action::Delete && c.deposed.is_none()).cloned());
+        let wide = self.opts.mode == iac_core::plan::PlanMode::Normal && destroys.len() > first;
+        if first == 0 && !wide {
+            return None;
+        }
         let among = crate::delete_walk::delete_order(self, &destroys);
+        // All orphans in the walk first; failing that (a cycle), only those
+        // the destroy-first destroys wait for.
+        let found = [wide, false].into_iter().filter(|w| first > 0 || *w).find_map(|w| self.destroy_walk(&destroys, &among, first, w));
+        let Some((deps, in_walk, waits)) = found else {
+            tracing::debug!("the destroys would make the walk cyclic: destroy-first replacements destroyed inline, orphans deleted after");
+            return None;
+        };
+        let early: Vec<ResourceChange> = destroys.into_iter().enumerate().skip(first).filter(|(j, _)| in_walk[*j]).map(|(_, c)| c).collect();
+        let moved: std::collections::HashSet<&InstanceAddr> = early.iter().map(|c| &c.addr).collect();
+        deletes.retain(|c| !(c.action == Action::Delete && c.deposed.is_none() && moved.contains(&c.addr)));
+        self.early_deletes = early;
+        self.orphan_waits = waits;
+        Some(deps)
+    }
+
+    /// The walk's dependency lists with `destroys` (the destroy-first ones
+    /// first, `among` their order) as nodes: those destroy-first ones, what
+    /// they wait for, and with `wide` every orphan not created
+    /// create-before-destroy (Terraform inverts such an orphan's edges: its
+    /// destroy waits for the creates and updates, as the delete walk does)
+    /// nor waiting for one that stays out. Also which orphans' deletes each
+    /// planned instance waits for. None: that walk has a cycle.
+    fn destroy_walk(&self, destroys: &[ResourceChange], among: &[Vec<usize>], first: usize, wide: bool) -> Option<DestroyWalk> {
+        let n = self.graph.nodes.len();
         // What the destroy-first destroys wait for, directly or not: those of
         // their dependents, replaced or orphaned (all waited for are dependents).
         let mut in_walk = vec![false; destroys.len()];
@@ -63,6 +96,28 @@ impl Run {
         while let Some(i) = todo.pop() {
             if !std::mem::replace(&mut in_walk[i], true) {
                 todo.extend(among[i].iter().copied());
+            }
+        }
+        let mut added = vec![false; destroys.len()];
+        if wide {
+            let objects = lock(&self.objects);
+            for (j, c) in destroys.iter().enumerate().skip(first) {
+                if !in_walk[j] && objects.state.resources.get(&c.addr).is_some_and(|o| !o.create_before_destroy) {
+                    in_walk[j] = true;
+                    added[j] = true;
+                }
+            }
+            drop(objects);
+            // One waiting for a delete that stays out stays out too.
+            loop {
+                let out: Vec<usize> = (0..destroys.len()).filter(|&j| added[j] && among[j].iter().any(|&t| !in_walk[t])).collect();
+                if out.is_empty() {
+                    break;
+                }
+                for j in out {
+                    in_walk[j] = false;
+                    added[j] = false;
+                }
             }
         }
         let mut position = vec![None; destroys.len()];
@@ -87,19 +142,57 @@ impl Run {
                 }
             }
         }
-        if cyclic(&deps) {
-            tracing::debug!("destroy-first replacements would make the walk cyclic: destroyed inline");
-            return None;
+        let mut waits: HashMap<InstanceAddr, Vec<InstanceAddr>> = HashMap::new();
+        if wide {
+            let orphans: Vec<(usize, &ResourceChange)> =
+                destroys.iter().enumerate().skip(first).filter(|(j, _)| in_walk[*j]).filter_map(|(j, c)| Some((position[j]?, c))).collect();
+            for (addr, k) in self.orphan_edges(&orphans) {
+                let Some(r) = self.resource_node_of(&addr) else { continue };
+                let (node, orphan) = orphans[k];
+                if !deps[r].contains(&node) {
+                    deps[r].push(node);
+                }
+                waits.entry(addr).or_default().push(orphan.addr.clone());
+            }
         }
-        let early: Vec<ResourceChange> = destroys.into_iter().enumerate().skip(first).filter(|(j, _)| in_walk[*j]).map(|(_, c)| c).collect();
-        let moved: std::collections::HashSet<&InstanceAddr> = early.iter().map(|c| &c.addr).collect();
-        deletes.retain(|c| !(c.action == Action::Delete && c.deposed.is_none() && moved.contains(&c.addr)));
-        self.early_deletes = early;
-        Some(deps)
+        (!cyclic(&deps)).then_some((deps, in_walk, waits))
     }
 
-    /// The delete of `self.early_deletes[k]`, an orphan a destroy-first
-    /// replacement waits for. As in the delete walk, one that waits for a
+    /// Terraform's edges from creates and updates to orphans' destroys
+    /// (walk node, change): the resource node of a planned create, update
+    /// or replacement waits for the destroy of an orphan that depends on
+    /// it (a security group is changed once the instance using it is
+    /// gone), and for the destroy of an orphan it depended on, as state
+    /// records (its dependency leaves before it is changed to do without).
+    /// (planned instance, index in `orphans`) pairs.
+    fn orphan_edges(&self, orphans: &[(usize, &ResourceChange)]) -> Vec<(InstanceAddr, usize)> {
+        let objects = lock(&self.objects);
+        let recorded = |addr: &InstanceAddr| objects.state.resources.get(addr).map(|o| o.dependencies.as_slice()).unwrap_or_default();
+        // Orphans by the resources their objects depend on, and by their own resource.
+        let mut by_dependency: HashMap<ConfigResourceAddr, Vec<usize>> = HashMap::new();
+        let mut by_resource: HashMap<ConfigResourceAddr, Vec<usize>> = HashMap::new();
+        for (k, (_, c)) in orphans.iter().enumerate() {
+            for d in recorded(&c.addr) {
+                by_dependency.entry(d.config()).or_default().push(k);
+            }
+            by_resource.entry(c.addr.resource.config()).or_default().push(k);
+        }
+        let mut edges = Vec::new();
+        for c in self.saved.values().filter(|c| matches!(c.action, Action::Create | Action::Update | Action::Replace)) {
+            if let Some(ks) = by_dependency.get(&c.addr.resource.config()) {
+                edges.extend(ks.iter().map(|&k| (c.addr.clone(), k)));
+            }
+            for d in recorded(&c.addr) {
+                if let Some(ks) = by_resource.get(&d.config()) {
+                    edges.extend(ks.iter().map(|&k| (c.addr.clone(), k)));
+                }
+            }
+        }
+        edges
+    }
+
+    /// The delete of `self.early_deletes[k]`, an orphan deleted within the
+    /// walk. As in the delete walk, one that waits for a
     /// failed delete is not tried (and says so); a failure is kept, as a
     /// failed destroy-first destroy, for what waits for it.
     pub(super) async fn early_delete_node(self: Arc<Self>, k: usize) -> NodeResult {
@@ -171,10 +264,17 @@ impl Run {
             .map(|(_, d)| d.clone())
     }
 
-    /// Why a destroy-first replacement of `addr` creates nothing: its prior
-    /// object's destroy failed or was not tried (that error, already reported).
-    pub(super) fn destroy_failed(&self, addr: &InstanceAddr) -> Option<iac_lang::diagnostic::Diagnostic> {
-        lock(&self.destroy_failed).get(addr).cloned()
+    /// Why a planned change of `addr` is not applied: as a destroy-first
+    /// replacement, its prior object's destroy failed or was not tried; or
+    /// the delete of an orphan it waits for did (that error, already reported).
+    pub(super) fn destroy_failed(&self, addr: &InstanceAddr, replacing: bool) -> Option<iac_lang::diagnostic::Diagnostic> {
+        let failed = lock(&self.destroy_failed);
+        if replacing {
+            if let Some(d) = failed.get(addr) {
+                return Some(d.clone());
+            }
+        }
+        self.orphan_waits.get(addr)?.iter().find_map(|o| failed.get(o).cloned())
     }
 
     /// The object a destroy-first replacement of `addr` already destroyed.
@@ -182,6 +282,10 @@ impl Run {
         lock(&self.destroyed_first).get(addr).cloned()
     }
 }
+
+/// A walk's dependency lists, which destroys are its nodes, and which
+/// orphans' deletes each planned instance waits for.
+type DestroyWalk = (Vec<Vec<usize>>, Vec<bool>, HashMap<InstanceAddr, Vec<InstanceAddr>>);
 
 fn cyclic(deps: &[Vec<usize>]) -> bool {
     let mut g = petgraph::graph::DiGraph::<(), ()>::with_capacity(deps.len(), 0);
