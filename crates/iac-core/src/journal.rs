@@ -307,7 +307,7 @@ mod tests {
             addr: InstanceAddr::managed("terraform_data", "a"),
             instance: InstanceState::from_value(ProviderAddr::new("terraform"), v.clone()),
         };
-        let outputs = JournalEntry::Outputs { outputs: BTreeMap::from([("o".to_string(), OutputState { value: v, sensitive: false })]) };
+        let outputs = JournalEntry::Outputs { outputs: BTreeMap::from([("o".to_string(), OutputState::new(v, false))]) };
         for e in [put, outputs] {
             let rec = encode_sequenced(&e.encode(), 1);
             assert!(String::from_utf8_lossy(&rec).contains("18446744073709551617"));

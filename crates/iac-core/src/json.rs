@@ -538,7 +538,7 @@ impl Build for Value {
         Value::String(s)
     }
     fn array(items: Vec<Value>) -> Value {
-        Value::List(items)
+        Value::List(items.into())
     }
     fn insert(object: &mut ValueMap, key: String, value: Value) {
         object.insert(key, value);
@@ -761,7 +761,7 @@ mod tests {
     fn numbers_are_written_with_every_digit_terraform_writes() {
         for (num, text) in terraform_numbers() {
             assert_eq!(Json::Number(num.clone()).to_text(), text);
-            let v = Value::List(vec![Value::Number(num.clone())]);
+            let v = Value::List(vec![Value::Number(num.clone())].into());
             assert_eq!(Json::from_value(&v).to_text(), format!("[{text}]"));
             let back = Json::parse(text).unwrap();
             assert_eq!(back, Json::Number(num.clone()), "{text} reads back as the same number");
@@ -870,7 +870,7 @@ mod tests {
             "terraform_data.x".parse().unwrap(),
             InstanceState::from_value(crate::address::ProviderAddr::new("terraform"), Value::map([("input", v.clone())])),
         );
-        s.outputs.insert("o".into(), OutputState { value: v, sensitive: false });
+        s.outputs.insert("o".into(), OutputState::new(v, false));
         s
     }
 

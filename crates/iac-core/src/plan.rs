@@ -658,7 +658,7 @@ mod tests {
         assert_eq!(p.planned.get("id"), Some(&Value::from("1")));
         assert_eq!(p.requires_replace, vec![AttrPath::attr("region")]);
         assert_eq!(diff_paths(&prior, &p.planned), vec![AttrPath::attr("name"), AttrPath::attr("region")]);
-        let read_back = Value::map([("tags", Value::Map(Default::default())), ("ports", Value::List(vec![])), ("name", Value::from("a"))]);
+        let read_back = Value::map([("tags", Value::Map(Default::default())), ("ports", Value::List(vec![].into())), ("name", Value::from("a"))]);
         let stored = Value::map([("tags", Value::Null), ("ports", Value::Null), ("name", Value::from("b"))]);
         assert_eq!(drift_paths(&stored, &read_back), vec![AttrPath::attr("name")], "null and empty are no drift");
         assert_eq!(diff_paths(&stored, &read_back).len(), 3);

@@ -85,7 +85,10 @@ pub fn root_outputs(bytes: &[u8]) -> Result<Option<BTreeMap<String, OutputState>
     let mut out = BTreeMap::new();
     for (name, o) in j["outputs"].as_object().into_iter().flat_map(|m| m.iter()) {
         let value = o.get("value").map(Json::to_value).unwrap_or_default();
-        out.insert(name.clone(), OutputState { value, sensitive: o.get("sensitive").and_then(Json::as_bool).unwrap_or(false) });
+        out.insert(
+            name.clone(),
+            OutputState { value, sensitive: o.get("sensitive").and_then(Json::as_bool).unwrap_or(false), type_: o.get("type").map(|t| t.to_serde_json()) },
+        );
     }
     Ok(Some(out))
 }
@@ -107,7 +110,7 @@ mod tests {
     #[test]
     fn iacs_snapshot_and_empty_documents_are_read() {
         let mut s = State::new("l".into());
-        s.outputs.insert("o".into(), OutputState { value: Value::from("x"), sensitive: false });
+        s.outputs.insert("o".into(), OutputState::new(Value::from("x"), false));
         assert_eq!(root_outputs(&s.to_bytes()).unwrap().unwrap()["o"].value, Value::from("x"));
         assert_eq!(root_outputs(b"  \n").unwrap(), None);
         assert!(root_outputs(br#"{"version":3,"terraform_version":"0.11.14"}"#).unwrap_err().contains("version 3"));

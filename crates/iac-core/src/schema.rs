@@ -75,10 +75,10 @@ impl AttrType {
             (AttrType::String, Value::Bool(b)) => Value::String(b.to_string()),
             (AttrType::Number, Value::String(s)) => s.parse().map(Value::Number).unwrap_or(Value::String(s)),
             (AttrType::Bool, Value::String(s)) if s == "true" || s == "false" => Value::Bool(s == "true"),
-            (AttrType::List(t), Value::List(items)) => Value::List(items.into_iter().map(|i| t.convert(i)).collect()),
+            (AttrType::List(t), Value::List(items)) => Value::list(items.into_iter().map(|i| t.convert(i)).collect()),
             (AttrType::Set(t), Value::List(items)) => {
                 let items: Vec<Value> = items.into_iter().map(|i| t.convert(i)).collect();
-                Value::List(set_normalize(items))
+                Value::set(set_normalize(items))
             }
             (AttrType::Map(t), Value::Map(m)) => Value::Map(m.into_iter().map(|(k, i)| (k, t.convert(i))).collect()),
             (_, other) => other,
@@ -230,7 +230,7 @@ impl NestedBlock {
         match self.nesting {
             Nesting::Single => Value::Null,
             Nesting::Group => self.block.empty_object(),
-            Nesting::List | Nesting::Set => Value::List(Vec::new()),
+            Nesting::List | Nesting::Set => Value::List(Vec::new().into()),
             Nesting::Map => Value::Map(crate::value::ValueMap::new()),
         }
     }

@@ -92,6 +92,20 @@ pub struct OutputState {
     pub value: Value,
     #[serde(default)]
     pub sensitive: bool,
+    /// Terraform's type JSON of the value when it was computed (the value's
+    /// JSON alone cannot tell a list from a tuple); absent in older states
+    /// and then derived from the value.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub type_: Option<serde_json::Value>,
+}
+
+impl OutputState {
+    /// An output's value (its marks dropped; `sensitive` says whether it
+    /// had one) with its type taken from the value's kinds.
+    pub fn new(value: Value, sensitive: bool) -> OutputState {
+        let type_ = Some(value.type_json());
+        OutputState { value: value.unmark_deep().0, sensitive, type_ }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -10,6 +10,7 @@ use std::fmt;
 
 pub use crate::number::Number;
 use crate::path::{AttrPath, PathStep};
+pub use crate::seq::{Seq, SeqKind};
 
 /// Serialized (in saved plans) with serde's externally tagged form, which keeps
 /// unknown and sensitive marks unambiguous.
@@ -21,8 +22,9 @@ pub enum Value {
     /// Terraform's numbers: exact integers, 512-bit decimals ([`Number`]).
     Number(Number),
     String(String),
-    /// Lists, tuples and sets (a set is a sorted, de-duplicated list).
-    List(Vec<Value>),
+    /// Lists, tuples and sets (a set is a sorted, de-duplicated list); the
+    /// [`Seq`] says which of the three Terraform's type system sees.
+    List(Seq),
     /// Objects and maps; keys are kept sorted, as Terraform shows them.
     Map(ValueMap),
     /// Known only after apply.
@@ -34,6 +36,33 @@ pub enum Value {
 impl Value {
     pub fn string(s: impl Into<String>) -> Value {
         Value::String(s.into())
+    }
+
+    /// A tuple (what a `[...]` literal makes).
+    pub fn tuple(items: Vec<Value>) -> Value {
+        Value::List(Seq::new(SeqKind::Tuple, items))
+    }
+
+    /// A list: elements of one type (what `tolist` makes).
+    pub fn list(items: Vec<Value>) -> Value {
+        Value::List(Seq::new(SeqKind::List, items))
+    }
+
+    /// A set: the caller has put the elements in set order.
+    pub fn set(items: Vec<Value>) -> Value {
+        Value::List(Seq::new(SeqKind::Set, items))
+    }
+
+    /// Equality as the language's `==` sees it: a list, a set and a tuple
+    /// with the same elements differ (Terraform's types differ), at any
+    /// depth. [`PartialEq`] ignores kinds: state and plans carry none.
+    pub fn typed_eq(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::List(a), Value::List(b)) => a.kind() == b.kind() && a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.typed_eq(y)),
+            (Value::Map(a), Value::Map(b)) => a.len() == b.len() && a.iter().zip(b.iter()).all(|((k, x), (l, y))| k == l && x.typed_eq(y)),
+            (Value::Sensitive(a), Value::Sensitive(b)) => a.typed_eq(b),
+            (a, b) => a == b,
+        }
     }
 
     pub fn map<K: Into<String>>(entries: impl IntoIterator<Item = (K, Value)>) -> Value {
@@ -231,6 +260,31 @@ impl Value {
         }
     }
 
+    /// Terraform's type JSON for this value (`"string"`, `["list",
+    /// "number"]`, `["tuple", [...]]`, `["object", {...}]`), as `output
+    /// -json` writes it: a sequence's kind gives list, set or tuple; an
+    /// object or map is an object (values carry no map kind); null and
+    /// unknown are `"dynamic"`. A list's element type is its elements'
+    /// (the first known one where nested nulls leave parts dynamic).
+    pub fn type_json(&self) -> serde_json::Value {
+        use serde_json::json;
+        match self {
+            Value::Null | Value::Unknown => json!("dynamic"),
+            Value::Bool(_) => json!("bool"),
+            Value::Number(_) => json!("number"),
+            Value::String(_) => json!("string"),
+            Value::List(items) => match items.kind() {
+                SeqKind::Tuple => json!(["tuple", items.iter().map(Value::type_json).collect::<Vec<_>>()]),
+                kind => {
+                    let elem = items.iter().map(Value::type_json).reduce(merge_type_json).unwrap_or_else(|| json!("dynamic"));
+                    json!([if kind == SeqKind::Set { "set" } else { "list" }, elem])
+                }
+            },
+            Value::Map(m) => json!(["object", m.iter().map(|(k, v)| (k.clone(), v.type_json())).collect::<serde_json::Map<_, _>>()]),
+            Value::Sensitive(inner) => inner.type_json(),
+        }
+    }
+
     /// Converts to serde_json's JSON, for providers and APIs that speak it.
     /// Marks are dropped; unknown values become null; numbers beyond
     /// 64-bit integers become their nearest float64 ([`Number::to_json`]).
@@ -275,7 +329,7 @@ impl Value {
     pub fn redacted(&self) -> Value {
         match self {
             Value::Sensitive(_) => Value::String("(sensitive value)".into()),
-            Value::List(items) => Value::List(items.iter().map(Value::redacted).collect()),
+            Value::List(items) => Value::List(Seq::new(items.kind(), items.iter().map(Value::redacted).collect())),
             Value::Map(m) => Value::Map(m.iter().map(|(k, v)| (k.clone(), v.redacted())).collect()),
             other => other.clone(),
         }
@@ -467,6 +521,32 @@ fn mask(v: &Value, hit: &dyn Fn(&Value) -> bool) -> serde_json::Value {
     }
 }
 
+/// The type JSON two elements of one collection share: where one has
+/// `"dynamic"` (a null) the other's type fills in.
+fn merge_type_json(a: serde_json::Value, b: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value as Json;
+    match (a, b) {
+        (Json::String(d), b) if d == "dynamic" => b,
+        (Json::Array(mut x), Json::Array(y)) if x.len() == 2 && y.len() == 2 && x[0] == y[0] => {
+            let (Some(xe), Some(ye)) = (x.pop(), y.into_iter().nth(1)) else { unreachable!("two parts each") };
+            let merged = match (xe, ye) {
+                (Json::Array(p), Json::Array(q)) if p.len() == q.len() => Json::Array(p.into_iter().zip(q).map(|(p, q)| merge_type_json(p, q)).collect()),
+                (Json::Object(mut p), Json::Object(q)) => {
+                    for (k, t) in q {
+                        let prev = p.remove(&k).unwrap_or_else(|| t.clone());
+                        p.insert(k, merge_type_json(prev, t));
+                    }
+                    Json::Object(p)
+                }
+                (p, q) => merge_type_json(p, q),
+            };
+            x.push(merged);
+            Json::Array(x)
+        }
+        (a, _) => a,
+    }
+}
+
 /// A number as a JSON number (see [`Number::to_json`]).
 pub fn number_to_json(n: &Number) -> serde_json::Value {
     n.to_json()
@@ -485,18 +565,12 @@ fn unmark_into(v: Value, path: &mut AttrPath, out: &mut Vec<AttrPath>) -> Value 
             let mut ignored = Vec::new();
             unmark_into(*inner, path, &mut ignored)
         }
-        Value::List(items) => Value::List(
-            items
-                .into_iter()
-                .enumerate()
-                .map(|(i, item)| {
-                    path.0.push(PathStep::Index(i));
-                    let r = unmark_into(item, path, out);
-                    path.0.pop();
-                    r
-                })
-                .collect(),
-        ),
+        Value::List(items) => Value::List(items.map_items_indexed(|i, item| {
+            path.0.push(PathStep::Index(i));
+            let r = unmark_into(item, path, out);
+            path.0.pop();
+            r
+        })),
         Value::Map(m) => Value::Map(
             m.into_iter()
                 .map(|(k, item)| {
@@ -608,7 +682,7 @@ mod tests {
         assert_eq!(Value::number(1.0e308).non_finite_path(), None);
         assert_eq!(Value::number(f64::INFINITY).non_finite_path(), Some(String::new()));
         let v = Value::map([
-            ("a", Value::List(vec![Value::number(1.0), Value::Sensitive(Box::new(Value::number(f64::NAN)))])),
+            ("a", Value::List(vec![Value::number(1.0), Value::Sensitive(Box::new(Value::number(f64::NAN)))].into())),
             ("b c", Value::number(f64::NEG_INFINITY)),
         ]);
         assert_eq!(v.non_finite_path(), Some(".a[1]".into()));
@@ -622,7 +696,7 @@ mod tests {
 
     #[test]
     fn marks_round_trip_through_paths() {
-        let v = Value::map([("a", Value::from("x").into_sensitive()), ("b", Value::List(vec![Value::from(1i64), Value::from("s").into_sensitive()]))]);
+        let v = Value::map([("a", Value::from("x").into_sensitive()), ("b", Value::List(vec![Value::from(1i64), Value::from("s").into_sensitive()].into()))]);
         let (plain, paths) = v.clone().unmark_deep();
         assert!(!plain.contains_sensitive());
         assert_eq!(paths.len(), 2);

@@ -30,7 +30,11 @@ pub(crate) fn fail<T>(message: impl Into<String>) -> Result<T, Fail> {
 /// A friendly type name for messages ("list", "object", "string" ...).
 pub(crate) fn type_name(v: &Value) -> &'static str {
     match v.unmarked() {
-        Value::List(_) => "tuple",
+        Value::List(items) => match items.kind() {
+            iac_core::SeqKind::Tuple => "tuple",
+            iac_core::SeqKind::List => "list",
+            iac_core::SeqKind::Set => "set",
+        },
         other => other.type_name(),
     }
 }
@@ -168,6 +172,6 @@ mod tests {
         assert!(loosely_equal(&Value::from("1"), &Value::from(1i64)));
         assert!(loosely_equal(&Value::from("a").into_sensitive(), &Value::from("a")));
         assert!(!loosely_equal(&Value::from("1"), &Value::from(true)));
-        assert!(!loosely_equal(&Value::List(vec![]), &Value::map(Vec::<(String, Value)>::new())));
+        assert!(!loosely_equal(&Value::List(vec![].into()), &Value::map(Vec::<(String, Value)>::new())));
     }
 }

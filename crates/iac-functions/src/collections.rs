@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use crate::conversion::set_elements as set_normalize;
-use iac_core::Value;
+use iac_core::{SeqKind, Value};
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::args::{arg_err, fail, get, integer, list, loosely_equal, map, number, strictly_equal, to_string_value, type_name, Fail, FnResult};
@@ -31,7 +31,10 @@ pub(crate) fn merge(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     Ok(Value::Map(out))
 }
 
+/// A list when every argument is a list (Terraform's result type then),
+/// else a tuple.
 pub(crate) fn concat(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    let all_lists = args.iter().all(|a| matches!(a, Value::List(items) if items.kind() == SeqKind::List));
     let mut out = Vec::new();
     for (i, arg) in args.into_iter().enumerate() {
         match arg {
@@ -39,7 +42,16 @@ pub(crate) fn concat(args: Vec<Value>, _: &FunctionContext) -> FnResult {
             other => return arg_err(i, format!("all arguments must be lists or tuples; got {}", type_name(&other))),
         }
     }
-    Ok(Value::List(out))
+    if all_lists {
+        return unify(out).map(Value::list).map_err(Fail::Msg);
+    }
+    Ok(Value::tuple(out))
+}
+
+/// True when the argument is a tuple (functions that keep tuples as tuples
+/// and make lists of lists and sets).
+fn is_tuple(args: &[Value], i: usize) -> bool {
+    matches!(get(args, i), Value::List(items) if items.kind() == SeqKind::Tuple)
 }
 
 pub(crate) fn lookup(args: Vec<Value>, _: &FunctionContext) -> FnResult {
@@ -142,7 +154,7 @@ pub(crate) fn flatten(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     if !flatten_into(items, &mut out, &mut sensitive) {
         return Ok(hoist(Value::Unknown, &[get(&args, 0)]));
     }
-    Ok(Value::List(out).mark_if(sensitive))
+    Ok(Value::List(out.into()).mark_if(sensitive))
 }
 
 pub(crate) fn distinct(args: Vec<Value>, _: &FunctionContext) -> FnResult {
@@ -159,7 +171,7 @@ pub(crate) fn distinct(args: Vec<Value>, _: &FunctionContext) -> FnResult {
             out.push(item.clone());
         }
     }
-    Ok(Value::List(out))
+    unify(out).map(Value::list).map_err(Fail::Msg)
 }
 
 pub(crate) fn zipmap(args: Vec<Value>, _: &FunctionContext) -> FnResult {
@@ -199,7 +211,8 @@ pub(crate) fn slice(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     if start > end {
         return arg_err(1, "start index must not be greater than end index");
     }
-    Ok(Value::List(items[start as usize..end as usize].to_vec()))
+    let out = items[start as usize..end as usize].to_vec();
+    Ok(if is_tuple(&args, 0) { Value::tuple(out) } else { Value::list(out) })
 }
 
 pub(crate) fn sort(args: Vec<Value>, _: &FunctionContext) -> FnResult {
@@ -215,12 +228,13 @@ pub(crate) fn sort(args: Vec<Value>, _: &FunctionContext) -> FnResult {
         }
     }
     strings.sort();
-    Ok(Value::List(strings.into_iter().map(Value::String).collect()))
+    Ok(Value::list(strings.into_iter().map(Value::String).collect()))
 }
 
 pub(crate) fn reverse(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     let items = list(&args, 0)?;
-    Ok(Value::List(items.iter().rev().cloned().collect()))
+    let out = items.iter().rev().cloned().collect();
+    Ok(if is_tuple(&args, 0) { Value::tuple(out) } else { Value::list(out) })
 }
 
 pub(crate) fn compact(args: Vec<Value>, _: &FunctionContext) -> FnResult {
@@ -237,7 +251,7 @@ pub(crate) fn compact(args: Vec<Value>, _: &FunctionContext) -> FnResult {
             other => return arg_err(0, format!("list of strings required, but element {i} is {}", type_name(other))),
         }
     }
-    Ok(Value::List(out))
+    Ok(Value::list(out))
 }
 
 pub(crate) fn chunklist(args: Vec<Value>, _: &FunctionContext) -> FnResult {
@@ -246,11 +260,12 @@ pub(crate) fn chunklist(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     if size < 0 {
         return arg_err(1, "the size argument must be positive");
     }
+    let items = unify(items.to_vec()).map_err(Fail::Msg)?;
     if size == 0 {
-        return Ok(Value::List(vec![Value::List(items.to_vec())]));
+        return Ok(Value::list(vec![Value::list(items)]));
     }
     let size = usize::try_from(size).unwrap_or(usize::MAX);
-    Ok(Value::List(items.chunks(size).map(|c| Value::List(c.to_vec())).collect()))
+    Ok(Value::list(items.chunks(size).map(|c| Value::list(c.to_vec())).collect()))
 }
 
 pub(crate) fn one(args: Vec<Value>, _: &FunctionContext) -> FnResult {
@@ -379,7 +394,7 @@ pub(crate) fn range(args: Vec<Value>, _: &FunctionContext) -> FnResult {
         out.push(Value::Number(n));
         n = next;
     }
-    Ok(Value::List(out))
+    Ok(Value::list(out))
 }
 
 /// Each argument as a list of unified elements.
@@ -397,7 +412,7 @@ fn set_args(args: &[Value]) -> Result<Vec<Vec<Value>>, Fail> {
 
 pub(crate) fn setunion(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     let sets = set_args(&args)?;
-    Ok(Value::List(set_normalize(sets.into_iter().flatten().collect())))
+    Ok(Value::set(set_normalize(sets.into_iter().flatten().collect())))
 }
 
 pub(crate) fn setintersection(args: Vec<Value>, _: &FunctionContext) -> FnResult {
@@ -405,18 +420,20 @@ pub(crate) fn setintersection(args: Vec<Value>, _: &FunctionContext) -> FnResult
     let first = sets.next().unwrap_or_default();
     let rest: Vec<Vec<Value>> = sets.collect();
     let out = first.into_iter().filter(|v| rest.iter().all(|s| s.contains(v))).collect();
-    Ok(Value::List(set_normalize(out)))
+    Ok(Value::set(set_normalize(out)))
 }
 
 pub(crate) fn setsubtract(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     let mut sets = set_args(&args)?.into_iter();
     let a = sets.next().unwrap_or_default();
     let b = sets.next().unwrap_or_default();
-    Ok(Value::List(set_normalize(a.into_iter().filter(|v| !b.contains(v)).collect())))
+    Ok(Value::set(set_normalize(a.into_iter().filter(|v| !b.contains(v)).collect())))
 }
 
-/// Every combination of one element from each argument, in order.
+/// Every combination of one element from each argument, in order: a list
+/// of tuples when no argument is a set, else a set of them.
 pub(crate) fn setproduct(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    let any_set = args.iter().any(|a| matches!(a, Value::List(items) if items.kind() == SeqKind::Set));
     let mut sets = Vec::new();
     let mut total: usize = 1;
     for i in 0..args.len() {
@@ -434,7 +451,8 @@ pub(crate) fn setproduct(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     if total == 0 {
         out.clear();
     }
-    Ok(Value::List(out.into_iter().map(Value::List).collect()))
+    let product = out.into_iter().map(Value::tuple).collect();
+    Ok(if any_set { Value::set(set_normalize(product)) } else { Value::list(product) })
 }
 
 pub(crate) fn matchkeys(args: Vec<Value>, _: &FunctionContext) -> FnResult {
@@ -445,7 +463,7 @@ pub(crate) fn matchkeys(args: Vec<Value>, _: &FunctionContext) -> FnResult {
         return fail("length of keys and values should be equal");
     }
     let out = vals.iter().zip(keys).filter(|(_, k)| search.iter().any(|s| loosely_equal(s, k))).map(|(v, _)| v.clone()).collect();
-    Ok(Value::List(out))
+    Ok(Value::list(out))
 }
 
 pub(crate) fn transpose(args: Vec<Value>, _: &FunctionContext) -> FnResult {
@@ -462,5 +480,5 @@ pub(crate) fn transpose(args: Vec<Value>, _: &FunctionContext) -> FnResult {
             out.entry(s).or_default().push(Value::String(key.clone()));
         }
     }
-    Ok(Value::Map(out.into_iter().map(|(k, v)| (k, Value::List(v))).collect()))
+    Ok(Value::Map(out.into_iter().map(|(k, v)| (k, Value::list(v))).collect()))
 }

@@ -3,7 +3,7 @@
 //! the element type unification lists, sets and maps need.
 
 use iac_core::schema::set_normalize;
-use iac_core::Value;
+use iac_core::{SeqKind, Value};
 
 use crate::args::{arg_err, get, parse_number, to_string_value, type_name, FnResult};
 use crate::FunctionContext;
@@ -17,9 +17,10 @@ pub(crate) fn primitive_to_string(v: Value) -> Value {
     }
 }
 
-/// The type of a value as far as conversions need it. Values carry no
-/// collection kind, so a list is a tuple of its elements' types until
-/// unification makes it a sequence of one element type.
+/// The type of a value as far as conversions need it. A tuple has its
+/// elements' types; a list or set the one type its elements unify to.
+/// Values carry no map kind, so a map is an object of its attributes'
+/// types until unification makes it a map of one element type.
 #[derive(Clone, Debug, PartialEq)]
 enum Ty {
     /// Null or unknown: fits any type.
@@ -29,7 +30,7 @@ enum Ty {
     Bool,
     Tuple(Vec<Ty>),
     /// A list or set: one type for every element.
-    Seq(Box<Ty>),
+    Seq(SeqKind, Box<Ty>),
     Object(std::collections::BTreeMap<String, Ty>),
     /// A map: one type for every value.
     Map(Box<Ty>),
@@ -41,7 +42,8 @@ fn type_of(v: &Value) -> Ty {
         Value::String(_) => Ty::String,
         Value::Number(_) => Ty::Number,
         Value::Bool(_) => Ty::Bool,
-        Value::List(items) => Ty::Tuple(items.iter().map(type_of).collect()),
+        Value::List(items) if items.kind() == SeqKind::Tuple => Ty::Tuple(items.iter().map(type_of).collect()),
+        Value::List(items) => Ty::Seq(items.kind(), Box::new(unify_all(&items.iter().map(type_of).collect::<Vec<_>>()).unwrap_or(Ty::Dynamic))),
         Value::Map(m) => Ty::Object(m.iter().map(|(k, v)| (k.clone(), type_of(v))).collect()),
     }
 }
@@ -53,7 +55,8 @@ fn describe(t: &Ty) -> &'static str {
         Ty::Number => "number",
         Ty::Bool => "bool",
         Ty::Tuple(_) => "tuple",
-        Ty::Seq(_) => "list",
+        Ty::Seq(SeqKind::Set, _) => "set",
+        Ty::Seq(..) => "list",
         Ty::Object(_) => "object",
         Ty::Map(_) => "map",
     }
@@ -78,9 +81,10 @@ fn unify_two(a: &Ty, b: &Ty) -> Option<Ty> {
         (x, y) if x == y => x.clone(),
         (String, Number | Bool) | (Number | Bool, String) => String,
         (Tuple(x), Tuple(y)) if x.len() == y.len() => Tuple(x.iter().zip(y).map(|(p, q)| unify_two(p, q)).collect::<Option<Vec<_>>>()?),
-        (Tuple(x), Tuple(y)) => Seq(Box::new(unify_all(x.iter().chain(y))?)),
-        (Seq(e), Tuple(x)) | (Tuple(x), Seq(e)) => Seq(Box::new(unify_all(std::iter::once(&**e).chain(x))?)),
-        (Seq(x), Seq(y)) => Seq(Box::new(unify_two(x, y)?)),
+        (Tuple(x), Tuple(y)) => Seq(SeqKind::List, Box::new(unify_all(x.iter().chain(y))?)),
+        (Seq(k, e), Tuple(x)) | (Tuple(x), Seq(k, e)) => Seq(*k, Box::new(unify_all(std::iter::once(&**e).chain(x))?)),
+        // A list with a set: iac makes it a list (it used to see no kinds at all).
+        (Seq(k, x), Seq(l, y)) => Seq(if k == l { *k } else { SeqKind::List }, Box::new(unify_two(x, y)?)),
         (Object(x), Object(y)) if x.keys().eq(y.keys()) => {
             Object(x.iter().zip(y.values()).map(|((k, p), q)| Some((k.clone(), unify_two(p, q)?))).collect::<Option<_>>()?)
         }
@@ -98,8 +102,9 @@ fn convert(v: Value, t: &Ty) -> Value {
         Value::Null | Value::Unknown => v,
         v => match (t, v) {
             (Ty::String, v @ (Value::Number(_) | Value::Bool(_))) => primitive_to_string(v),
-            (Ty::Tuple(ts), Value::List(items)) => Value::List(items.into_iter().zip(ts).map(|(i, t)| convert(i, t)).collect()),
-            (Ty::Seq(e), Value::List(items)) => Value::List(items.into_iter().map(|i| convert(i, e)).collect()),
+            (Ty::Tuple(ts), Value::List(items)) => Value::tuple(items.into_iter().zip(ts).map(|(i, t)| convert(i, t)).collect()),
+            (Ty::Seq(SeqKind::Set, e), Value::List(items)) => Value::set(set_elements(items.into_iter().map(|i| convert(i, e)).collect())),
+            (Ty::Seq(_, e), Value::List(items)) => Value::list(items.into_iter().map(|i| convert(i, e)).collect()),
             (Ty::Object(ts), Value::Map(m)) => Value::Map(
                 m.into_iter()
                     .map(|(k, x)| {
@@ -198,7 +203,7 @@ pub(crate) fn tobool(args: Vec<Value>, _: &FunctionContext) -> FnResult {
 pub(crate) fn tolist(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     match args.into_iter().next().unwrap_or_default() {
         Value::Null => Ok(Value::Null),
-        Value::List(items) => unify(items).map(Value::List).or_else(|m| arg_err(0, format!("cannot convert to list: {m}"))),
+        Value::List(items) => unify(items.into_vec()).map(Value::list).or_else(|m| arg_err(0, format!("cannot convert to list: {m}"))),
         v => arg_err(0, format!("cannot convert {} to list", type_name(&v))),
     }
 }
@@ -208,8 +213,8 @@ pub(crate) fn tolist(args: Vec<Value>, _: &FunctionContext) -> FnResult {
 pub(crate) fn toset(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     match args.into_iter().next().unwrap_or_default() {
         Value::Null => Ok(Value::Null),
-        Value::List(items) => match unify(items) {
-            Ok(items) => Ok(Value::List(set_elements(items))),
+        Value::List(items) => match unify(items.into_vec()) {
+            Ok(items) => Ok(Value::set(set_elements(items))),
             Err(m) => arg_err(0, format!("cannot convert to set: {m}")),
         },
         v => arg_err(0, format!("cannot convert {} to set", type_name(&v))),
@@ -269,6 +274,6 @@ mod tests {
         let same = vec![Value::from(1i64), Value::from(2i64)];
         assert_eq!(unify(same.clone()).unwrap(), same);
         assert!(unify(vec![Value::from(1i64), Value::from(true)]).is_err());
-        assert!(unify(vec![Value::from("a"), Value::List(vec![])]).is_err());
+        assert!(unify(vec![Value::from("a"), Value::List(vec![].into())]).is_err());
     }
 }

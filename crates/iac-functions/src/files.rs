@@ -170,7 +170,7 @@ pub(crate) fn fileset(args: Vec<Value>, ctx: &FunctionContext) -> FnResult {
     let mut matched: Vec<String> = files.into_iter().filter(|f| re.is_match(f)).collect();
     matched.sort();
     matched.dedup();
-    Ok(Value::List(matched.into_iter().map(Value::String).collect()))
+    Ok(Value::set(matched.into_iter().map(Value::String).collect()))
 }
 
 pub(crate) fn file(args: Vec<Value>, ctx: &FunctionContext) -> FnResult {

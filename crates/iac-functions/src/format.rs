@@ -47,7 +47,7 @@ pub(crate) fn formatlist(args: Vec<Value>, _: &FunctionContext) -> FnResult {
             .collect();
         out.push(Value::String(format_one(&fmt, &row)?));
     }
-    Ok(Value::List(out))
+    Ok(Value::list(out))
 }
 
 #[derive(Default, Debug)]

@@ -100,39 +100,39 @@ mod tests {
 
     /// Returns its arguments as a list, to show what the function received.
     fn echo(args: Vec<Value>, _: &FunctionContext) -> FnResult {
-        Ok(Value::List(args))
+        Ok(Value::List(args.into()))
     }
 
     const COLLAPSE: Policy = Policy { marks: Marks::Collapse, unknowns: Unknowns::Deep, nulls: true };
     const KEEP: Policy = Policy { marks: Marks::Keep, unknowns: Unknowns::Shallow, nulls: true };
 
     fn nested() -> Value {
-        Value::List(vec![Value::from("a").into_sensitive()]).into_sensitive()
+        Value::List(vec![Value::from("a").into_sensitive()].into()).into_sensitive()
     }
 
     #[test]
     fn collapse_strips_every_mark_and_marks_the_whole_result() {
         let got = ctx_call(COLLAPSE, vec![nested()], echo).unwrap();
-        assert_eq!(got, Value::List(vec![Value::List(vec![Value::from("a")])]).into_sensitive());
+        assert_eq!(got, Value::List(vec![Value::List(vec![Value::from("a")].into())].into()).into_sensitive());
     }
 
     #[test]
     fn keep_strips_only_the_top_level_mark() {
         let got = ctx_call(KEEP, vec![nested()], echo).unwrap();
-        assert_eq!(got, Value::List(vec![Value::List(vec![Value::from("a").into_sensitive()])]).into_sensitive());
-        let inner_only = Value::List(vec![Value::from("a").into_sensitive()]);
+        assert_eq!(got, Value::List(vec![Value::List(vec![Value::from("a").into_sensitive()].into())].into()).into_sensitive());
+        let inner_only = Value::List(vec![Value::from("a").into_sensitive()].into());
         let got = ctx_call(KEEP, vec![inner_only.clone()], echo).unwrap();
-        assert_eq!(got, Value::List(vec![inner_only]), "a nested mark alone does not mark the result");
+        assert_eq!(got, Value::List(vec![inner_only].into()), "a nested mark alone does not mark the result");
     }
 
     #[test]
     fn unknowns_deep_and_shallow() {
-        let partly = Value::List(vec![Value::Unknown, Value::from(1i64)]);
+        let partly = Value::List(vec![Value::Unknown, Value::from(1i64)].into());
         assert_eq!(ctx_call(COLLAPSE, vec![partly.clone()], echo).unwrap(), Value::Unknown);
-        assert_eq!(ctx_call(KEEP, vec![partly.clone()], echo).unwrap(), Value::List(vec![partly]));
+        assert_eq!(ctx_call(KEEP, vec![partly.clone()], echo).unwrap(), Value::List(vec![partly].into()));
         assert_eq!(ctx_call(KEEP, vec![Value::Unknown], echo).unwrap(), Value::Unknown);
         // A sensitive value anywhere keeps an unknown result sensitive.
-        let secret = Value::List(vec![Value::from("s").into_sensitive()]);
+        let secret = Value::List(vec![Value::from("s").into_sensitive()].into());
         assert_eq!(ctx_call(KEEP, vec![secret, Value::Unknown], echo).unwrap(), Value::Unknown.into_sensitive());
     }
 
@@ -147,6 +147,6 @@ mod tests {
     fn raw_passes_everything_through() {
         let raw = Policy { marks: Marks::Raw, unknowns: Unknowns::Deep, nulls: false };
         let args = vec![nested(), Value::Unknown, Value::Null];
-        assert_eq!(ctx_call(raw, args.clone(), echo).unwrap(), Value::List(args));
+        assert_eq!(ctx_call(raw, args.clone(), echo).unwrap(), Value::List(args.into()));
     }
 }

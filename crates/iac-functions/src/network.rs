@@ -177,5 +177,5 @@ pub(crate) fn cidrsubnets(args: Vec<Value>, _: &FunctionContext) -> FnResult {
         current_desc = next.to_cidr();
         out.push(Value::String(current_desc.clone()));
     }
-    Ok(Value::List(out))
+    Ok(Value::list(out))
 }

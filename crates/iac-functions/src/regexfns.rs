@@ -62,5 +62,5 @@ pub(crate) fn regex(args: Vec<Value>, _: &FunctionContext) -> FnResult {
 
 pub(crate) fn regexall(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     let (re, shape, s) = prepare(&args)?;
-    Ok(Value::List(re.captures_iter(&s).map(|caps| result(&re, &shape, &caps)).collect()))
+    Ok(Value::list(re.captures_iter(&s).map(|caps| result(&re, &shape, &caps)).collect()))
 }

@@ -39,7 +39,7 @@ pub(crate) fn split(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     } else {
         s.split(sep.as_str()).map(|p| Value::String(p.to_string())).collect()
     };
-    Ok(Value::List(parts))
+    Ok(Value::list(parts))
 }
 
 pub(crate) fn lower(args: Vec<Value>, _: &FunctionContext) -> FnResult {

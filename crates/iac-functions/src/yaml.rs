@@ -159,12 +159,12 @@ unsafe fn handle(event: &unsafe_yaml::yaml_event_t, b: &mut Builder) -> Result<b
         }
         YAML_SEQUENCE_END_EVENT | YAML_MAPPING_END_EVENT => {
             let (v, anchor) = match b.stack.pop() {
-                Some(Frame::Seq { items, anchor }) => (Value::List(items), anchor),
+                Some(Frame::Seq { items, anchor }) => (Value::List(items.into()), anchor),
                 Some(Frame::Map { mut entries, merged, anchor, .. }) => {
                     for m in merged {
                         let sources = match m {
                             Value::List(items) => items,
-                            other => vec![other],
+                            other => vec![other].into(),
                         };
                         for src in sources {
                             let Value::Map(src) = src else { return Err("a merge key (<<) needs a mapping or a list of mappings".into()) };

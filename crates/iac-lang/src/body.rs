@@ -116,9 +116,9 @@ impl BodyEval<'_> {
             }
             let values: Vec<Value> = items.into_iter().map(|i| i.value).collect();
             let v = match &attr.type_ {
-                iac_core::schema::AttrType::Set(_) => Value::List(iac_core::schema::set_normalize(values)),
+                iac_core::schema::AttrType::Set(_) => Value::set(iac_core::schema::set_normalize(values)),
                 iac_core::schema::AttrType::Object(_) => values.into_iter().next().unwrap_or(Value::Null),
-                _ => Value::List(values),
+                _ => Value::List(values.into()),
             };
             out.insert(name.clone(), attr.type_.convert(v).mark_if(attr.sensitive));
         }
@@ -148,7 +148,7 @@ impl BodyEval<'_> {
                 Nesting::Single => items.into_iter().next().map(|i| i.value).unwrap_or(Value::Null),
                 Nesting::Group => items.into_iter().next().map(|i| i.value).unwrap_or_else(|| nested.block.empty_object()),
                 Nesting::List => Value::List(items.into_iter().map(|i| i.value).collect()),
-                Nesting::Set => Value::List(iac_core::schema::set_normalize(items.into_iter().map(|i| i.value).collect())),
+                Nesting::Set => Value::set(iac_core::schema::set_normalize(items.into_iter().map(|i| i.value).collect())),
                 Nesting::Map => {
                     let mut m = iac_core::ValueMap::new();
                     for item in items {

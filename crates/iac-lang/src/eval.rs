@@ -173,7 +173,7 @@ impl<'a> Evaluator<'a> {
                 for x in a.iter() {
                     items.push(self.ev(x, frames)?);
                 }
-                Ok(Value::List(items))
+                Ok(Value::List(items.into()))
             }
             Expression::Object(o) => {
                 let mut m = iac_core::ValueMap::new();
@@ -305,17 +305,18 @@ impl<'a> Evaluator<'a> {
                 TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
                     let rest = &ops[i + 1..];
                     let (v, s) = cur.unmark();
-                    let items = match v {
+                    // A splat keeps a list a list and a set a set.
+                    let (kind, items) = match v {
                         Value::Unknown => return Ok(Value::Unknown.mark_if(s)),
-                        Value::Null => Vec::new(),
-                        Value::List(items) => items,
-                        other => vec![other],
+                        Value::Null => (iac_core::SeqKind::Tuple, Vec::new()),
+                        Value::List(items) => (items.kind(), items.into_vec()),
+                        other => (iac_core::SeqKind::Tuple, vec![other]),
                     };
                     let mut out = Vec::with_capacity(items.len());
                     for item in items {
                         out.push(self.traverse(item, rest, frames)?);
                     }
-                    return Ok(Value::List(out).mark_if(s));
+                    return Ok(Value::List(iac_core::Seq::new(kind, out)).mark_if(s));
                 }
             }
             i += 1;
@@ -528,9 +529,9 @@ impl<'a> Evaluator<'a> {
         let out = if unknown {
             Value::Unknown
         } else if f.key_expr.is_none() {
-            Value::List(list)
+            Value::List(list.into())
         } else if f.grouping {
-            Value::Map(grouped.into_iter().map(|(k, v)| (k, Value::List(v))).collect())
+            Value::Map(grouped.into_iter().map(|(k, v)| (k, Value::List(v.into()))).collect())
         } else {
             Value::Map(map)
         };
@@ -877,6 +878,8 @@ fn strips_before(el: &Element) -> bool {
 fn iterate(coll: Value) -> Result<Option<Vec<(Value, Value)>>, String> {
     match coll {
         Value::Unknown => Ok(None),
+        // A set's elements have no index: Terraform binds the key to the element too.
+        Value::List(items) if items.kind() == iac_core::SeqKind::Set => Ok(Some(items.into_iter().map(|v| (v.clone(), v)).collect())),
         Value::List(items) => Ok(Some(items.into_iter().enumerate().map(|(i, v)| (Value::Number(i.into()), v)).collect())),
         Value::Map(m) => Ok(Some(m.into_iter().map(|(k, v)| (Value::String(k), v)).collect())),
         Value::Null => Err("cannot iterate over a null value".into()),
@@ -1006,10 +1009,10 @@ fn binary(op: BinaryOperator, l: Value, r: Value) -> Result<Value, String> {
     Ok(out.mark_if(s))
 }
 
-/// `==` compares values; a number equals its string form only when both are the same type in HCL,
-/// so this is plain structural equality.
+/// `==` compares values with their types: a number never equals its string
+/// form, and a list, set and tuple with the same elements differ.
 fn loosely_equal(a: &Value, b: &Value) -> bool {
-    a == b
+    a.typed_eq(b)
 }
 
 fn op_str(op: BinaryOperator) -> &'static str {

@@ -112,8 +112,8 @@ impl TypeConstraint {
             }
             (TypeConstraint::Bool, Value::Bool(b)) => Value::Bool(b),
             (TypeConstraint::Bool, Value::String(s)) if s == "true" || s == "false" => Value::Bool(s == "true"),
-            (TypeConstraint::List(t), Value::List(items)) => Value::List(convert_items(t, items)?),
-            (TypeConstraint::Set(t), Value::List(items)) => Value::List(set_normalize(convert_items(t, items)?)),
+            (TypeConstraint::List(t), Value::List(items)) => Value::list(convert_items(t, items.into_vec())?),
+            (TypeConstraint::Set(t), Value::List(items)) => Value::set(set_normalize(convert_items(t, items.into_vec())?)),
             (TypeConstraint::Map(t), Value::Map(m)) => Value::Map(
                 m.into_iter().map(|(k, v)| t.convert(v).map(|v| (k.clone(), v)).map_err(|e| format!("element {k:?}: {e}"))).collect::<Result<_, _>>()?,
             ),
@@ -121,7 +121,7 @@ impl TypeConstraint {
                 if ts.len() != items.len() {
                     return Err(format!("a tuple of {} elements is required, got {}", ts.len(), items.len()));
                 }
-                Value::List(
+                Value::tuple(
                     ts.iter().zip(items).enumerate().map(|(i, (t, v))| t.convert(v).map_err(|e| format!("element {i}: {e}"))).collect::<Result<_, _>>()?,
                 )
             }

@@ -300,7 +300,7 @@ mod tests {
     #[test]
     fn endpoints_come_from_the_block_then_the_service_variable_then_the_global_one() {
         let e = env(&[("AWS_ENDPOINT_URL", "http://127.0.0.1:5000"), ("AWS_ENDPOINT_URL_EKS", "http://127.0.0.1:6000")]);
-        let cfg = block(vec![("endpoints", Value::List(vec![Value::map([("s3", Value::from("http://127.0.0.1:7000"))])]))]);
+        let cfg = block(vec![("endpoints", Value::List(vec![Value::map([("s3", Value::from("http://127.0.0.1:7000"))])].into()))]);
         let s = Settings::from_config(&cfg, &e).unwrap();
         assert_eq!(s.endpoints["s3"], "http://127.0.0.1:7000");
         assert_eq!(s.endpoints["eks"], "http://127.0.0.1:6000");
@@ -314,20 +314,20 @@ mod tests {
 
     #[test]
     fn bad_settings_are_refused_with_a_reason() {
-        let bad_url = block(vec![("endpoints", Value::List(vec![Value::map([("ec2", Value::from("localhost:5000"))])]))]);
+        let bad_url = block(vec![("endpoints", Value::List(vec![Value::map([("ec2", Value::from("localhost:5000"))])].into()))]);
         assert!(Settings::from_config(&bad_url, &[]).unwrap_err().contains("must be an http(s) URL"));
-        let bad_service = block(vec![("endpoints", Value::List(vec![Value::map([("lambda", Value::from("http://x"))])]))]);
+        let bad_service = block(vec![("endpoints", Value::List(vec![Value::map([("lambda", Value::from("http://x"))])].into()))]);
         assert!(Settings::from_config(&bad_service, &[]).unwrap_err().contains("unknown service \"lambda\""));
         let half_keys = block(vec![("access_key", Value::from("AKIA"))]);
         assert!(Settings::from_config(&half_keys, &[]).unwrap_err().contains("together"));
-        let bad_role = block(vec![("assume_role", Value::List(vec![Value::map([("role_arn", Value::from("admin"))])]))]);
+        let bad_role = block(vec![("assume_role", Value::List(vec![Value::map([("role_arn", Value::from("admin"))])].into()))]);
         assert!(Settings::from_config(&bad_role, &[]).unwrap_err().contains("not an ARN"));
     }
 
     #[test]
     fn region_credentials_and_default_tags() {
         let e = env(&[("AWS_DEFAULT_REGION", "eu-west-1"), ("AWS_ACCESS_KEY_ID", "AKIAENV"), ("AWS_SECRET_ACCESS_KEY", "env-secret-key")]);
-        let cfg = block(vec![("default_tags", Value::List(vec![Value::map([("tags", Value::map([("team", Value::from("platform"))]))])]))]);
+        let cfg = block(vec![("default_tags", Value::List(vec![Value::map([("tags", Value::map([("team", Value::from("platform"))]))])].into()))]);
         let s = Settings::from_config(&cfg, &e).unwrap();
         assert_eq!(s.region.as_deref(), Some("eu-west-1"));
         let c = s.credentials.as_ref().unwrap();

@@ -517,7 +517,7 @@ fn decode(r: &mut Reader<'_>, ty: &CtyType, path: &str) -> Result<Value, CtyErro
             if matches!(ty, CtyType::Set(_)) {
                 items = set_normalize(items);
             }
-            Ok(Value::List(items))
+            Ok(Value::List(items.into()))
         }
         CtyType::Tuple(ets) => {
             let Item::Array(n) = item else { return Err(err(path, "array expected")) };
@@ -528,7 +528,7 @@ fn decode(r: &mut Reader<'_>, ty: &CtyType, path: &str) -> Result<Value, CtyErro
             for (i, et) in ets.iter().enumerate() {
                 items.push(decode(r, et, &child_index(path, i))?);
             }
-            Ok(Value::List(items))
+            Ok(Value::List(items.into()))
         }
         CtyType::Map(et) => {
             let Item::Map(n) = item else { return Err(err(path, "map expected")) };
@@ -606,7 +606,7 @@ fn from_json_at(j: &serde_json::Value, ty: &CtyType, path: &str) -> Result<Value
             if matches!(ty, CtyType::Set(_)) {
                 out = set_normalize(out);
             }
-            Ok(Value::List(out))
+            Ok(Value::List(out.into()))
         }
         CtyType::Tuple(ets) => {
             let J::Array(items) = j else { return Err(err(path, "array expected")) };
@@ -691,16 +691,16 @@ mod tests {
             ("count", Value::number(300.0)),
             ("on", Value::Unknown),
             ("tags", Value::map([("env", Value::string("prod")), ("big", Value::string("x".repeat(70_000)))])),
-            ("ids", Value::List(vec![Value::string("b"), Value::string("a")])),
-            ("rules", Value::List(vec![Value::map([("port", Value::number(-1.5))]), Value::map([("port", Value::number(-7.0))])])),
-            ("any", Value::map([("k", Value::List(vec![Value::Bool(true), Value::number(1e20)]))])),
-            ("pair", Value::List(vec![Value::string("a"), Value::number(2.0)])),
+            ("ids", Value::List(vec![Value::string("b"), Value::string("a")].into())),
+            ("rules", Value::List(vec![Value::map([("port", Value::number(-1.5))]), Value::map([("port", Value::number(-7.0))])].into())),
+            ("any", Value::map([("k", Value::List(vec![Value::Bool(true), Value::number(1e20)].into()))])),
+            ("pair", Value::List(vec![Value::string("a"), Value::number(2.0)].into())),
         ]);
         let bytes = to_msgpack(&v, &t).unwrap();
         let back = from_msgpack(&bytes, &t).unwrap();
         let (plain, _) = v.unmark_deep();
         let mut expect = plain.as_map().unwrap().clone();
-        expect.insert("ids".into(), Value::List(vec![Value::string("a"), Value::string("b")]));
+        expect.insert("ids".into(), Value::List(vec![Value::string("a"), Value::string("b")].into()));
         assert_eq!(back, Value::Map(expect));
         // A missing attribute goes out as null.
         let partial = to_msgpack(&Value::map([("name", Value::string("x"))]), &t).unwrap();
@@ -723,8 +723,8 @@ mod tests {
         let t = obj();
         let j = json!({"name": "n", "count": 3, "ids": ["z", "a"], "any": {"value": ["a"], "type": ["tuple", ["string"]]}});
         let v = from_json(&j, &t).unwrap();
-        assert_eq!(v.get("ids"), Some(&Value::List(vec![Value::string("a"), Value::string("z")])));
-        assert_eq!(v.get("any"), Some(&Value::List(vec![Value::string("a")])));
+        assert_eq!(v.get("ids"), Some(&Value::List(vec![Value::string("a"), Value::string("z")].into())));
+        assert_eq!(v.get("any"), Some(&Value::List(vec![Value::string("a")].into())));
         assert_eq!(v.get("on"), Some(&Value::Null));
         assert_eq!(from_json(&to_json(&v, &t), &t).unwrap(), v);
     }

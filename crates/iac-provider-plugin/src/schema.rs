@@ -211,10 +211,10 @@ impl SchemaBlock {
                 (BlockNesting::Single, one) => nb.block.conform(&one),
                 (BlockNesting::Group, Value::Null) => nb.block.conform(&Value::Map(ValueMap::new())),
                 (BlockNesting::Group, one) => nb.block.conform(&one),
-                (BlockNesting::List | BlockNesting::Set, Value::Null) => Value::List(Vec::new()),
+                (BlockNesting::List | BlockNesting::Set, Value::Null) => Value::List(Vec::new().into()),
                 (BlockNesting::List | BlockNesting::Set, Value::List(items)) => Value::List(items.iter().map(|i| nb.block.conform(i)).collect()),
                 // A single object where a list is expected: one block.
-                (BlockNesting::List | BlockNesting::Set, one @ Value::Map(_)) => Value::List(vec![nb.block.conform(&one)]),
+                (BlockNesting::List | BlockNesting::Set, one @ Value::Map(_)) => Value::List(vec![nb.block.conform(&one)].into()),
                 (BlockNesting::Map, Value::Null) => Value::Map(ValueMap::new()),
                 (BlockNesting::Map, Value::Map(items)) => Value::Map(items.iter().map(|(k, i)| (k.clone(), nb.block.conform(i))).collect()),
                 (_, other) => other.unmark_deep().0,
@@ -544,7 +544,7 @@ impl Body<'_> {
             }
             out.push(self.proposed(&matched, c));
         }
-        Value::List(out)
+        Value::List(out.into())
     }
 }
 
@@ -804,7 +804,7 @@ mod tests {
         let v = schema().conform(&Value::map([("name", Value::string("q").into_sensitive())]));
         assert_eq!(v.get("name"), Some(&Value::string("q")));
         assert_eq!(v.get("arn"), Some(&Value::Null));
-        assert_eq!(v.get("rule"), Some(&Value::List(vec![])));
+        assert_eq!(v.get("rule"), Some(&Value::List(vec![].into())));
         assert_eq!(v.get("opts").and_then(|o| o.get("port")), Some(&Value::Null));
     }
 
@@ -815,11 +815,11 @@ mod tests {
             ("name", Value::string("q")),
             ("arn", Value::string("arn:1")),
             ("policy", Value::string("p")),
-            ("rule", Value::List(vec![Value::map([("port", Value::number(80.0)), ("id", Value::string("r1"))])])),
+            ("rule", Value::List(vec![Value::map([("port", Value::number(80.0)), ("id", Value::string("r1"))])].into())),
         ]));
         let config = s.conform(&Value::map([
             ("name", Value::string("q2")),
-            ("rule", Value::List(vec![Value::map([("port", Value::number(80.0))]), Value::map([("port", Value::number(443.0))])])),
+            ("rule", Value::List(vec![Value::map([("port", Value::number(80.0))]), Value::map([("port", Value::number(443.0))])].into())),
         ]));
         let p = proposed_new(&s, &prior, &config);
         assert_eq!(p.get("name"), Some(&Value::string("q2")));

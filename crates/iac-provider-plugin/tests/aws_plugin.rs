@@ -51,13 +51,10 @@ fn provider_config(moto: &Moto) -> Value {
         ("skip_region_validation", Value::Bool(true)),
         (
             "endpoints",
-            Value::List(vec![Value::map([
-                ("sqs", url.clone()),
-                ("cloudwatchlogs", url.clone()),
-                ("iam", url.clone()),
-                ("secretsmanager", url.clone()),
-                ("sts", url),
-            ])]),
+            Value::List(
+                vec![Value::map([("sqs", url.clone()), ("cloudwatchlogs", url.clone()), ("iam", url.clone()), ("secretsmanager", url.clone()), ("sts", url)])]
+                    .into(),
+            ),
         ),
     ])
 }
@@ -267,15 +264,21 @@ async fn data_sources_and_validation() {
 
     let doc_config = Value::map([(
         "statement",
-        Value::List(vec![Value::map([
-            ("effect", Value::string("Allow")),
-            ("actions", Value::List(vec![Value::string("sqs:SendMessage")])),
-            ("resources", Value::List(vec![Value::string("*")])),
-            (
-                "principals",
-                Value::List(vec![Value::map([("type", Value::string("Service")), ("identifiers", Value::List(vec![Value::string("sns.amazonaws.com")]))])]),
-            ),
-        ])]),
+        Value::List(
+            vec![Value::map([
+                ("effect", Value::string("Allow")),
+                ("actions", Value::List(vec![Value::string("sqs:SendMessage")].into())),
+                ("resources", Value::List(vec![Value::string("*")].into())),
+                (
+                    "principals",
+                    Value::List(
+                        vec![Value::map([("type", Value::string("Service")), ("identifiers", Value::List(vec![Value::string("sns.amazonaws.com")].into()))])]
+                            .into(),
+                    ),
+                ),
+            ])]
+            .into(),
+        ),
     )]);
     let doc = p
         .read_data(ReadDataRequest { type_: "aws_iam_policy_document".into(), addr: InstanceAddr::managed("aws_iam_policy_document", "d"), config: doc_config })

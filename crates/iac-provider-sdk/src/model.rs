@@ -168,7 +168,7 @@ pub fn attribute<T: Field>(f: Flags) -> Attribute {
 /// Encodes a field, sorting and de-duplicating a set's elements.
 pub fn encode_field(v: Value, set: bool) -> Value {
     match v {
-        Value::List(items) if set => Value::List(set_normalize(items)),
+        Value::List(items) if set => Value::set(set_normalize(items.into_vec())),
         other => other,
     }
 }
@@ -432,10 +432,10 @@ impl<T: Field + Ord> Field for BTreeSet<T> {
         Ok(decode_items_owned(v)?.into_iter().collect())
     }
     fn encode(&self) -> Value {
-        Value::List(set_normalize(self.iter().map(T::encode).collect()))
+        Value::List(set_normalize(self.iter().map(T::encode).collect()).into())
     }
     fn into_encoded(self) -> Value {
-        Value::List(set_normalize(self.into_iter().map(T::into_encoded).collect()))
+        Value::List(set_normalize(self.into_iter().map(T::into_encoded).collect()).into())
     }
 }
 

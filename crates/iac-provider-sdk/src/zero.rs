@@ -122,7 +122,7 @@ mod tests {
         assert!(is_zero_value(&AttrType::String, &Value::from("")));
         assert!(is_zero_value(&AttrType::Number, &Value::from(0i64)));
         assert!(is_zero_value(&AttrType::Bool, &Value::from(false)));
-        assert!(is_zero_value(&AttrType::Set(Box::new(AttrType::String)), &Value::List(vec![])));
+        assert!(is_zero_value(&AttrType::Set(Box::new(AttrType::String)), &Value::List(vec![].into())));
         assert!(is_zero_value(&AttrType::String, &Value::Sensitive(Box::new(Value::from("")))));
         assert!(!is_zero_value(&AttrType::String, &Value::from("x")));
         assert!(!is_zero_value(&AttrType::Bool, &Value::from(true)));
@@ -137,23 +137,25 @@ mod tests {
             ("pool", Value::from("")),
             ("stop", Value::from(false)),
             ("count", Value::from(0i64)),
-            ("ids", Value::List(vec![])),
-            ("rule", Value::List(vec![rule(22, Some(""), Some(false)), rule(80, Some("web"), Some(false))])),
-            ("options", Value::List(vec![rule(1, Some(""), Some(false))])),
+            ("ids", Value::List(vec![].into())),
+            ("rule", Value::List(vec![rule(22, Some(""), Some(false)), rule(80, Some("web"), Some(false))].into())),
+            ("options", Value::List(vec![rule(1, Some(""), Some(false))].into())),
         ]);
-        let mut config =
-            Value::map([("rule", Value::List(vec![rule(80, Some("web"), None), rule(22, None, None)])), ("options", Value::List(vec![rule(1, None, None)]))]);
+        let mut config = Value::map([
+            ("rule", Value::List(vec![rule(80, Some("web"), None), rule(22, None, None)].into())),
+            ("options", Value::List(vec![rule(1, None, None)].into())),
+        ]);
         keep_prior_zero_values(&block(), &mut config, Some(&prior));
         assert_eq!(config.get("pool"), Some(&Value::from("")));
         assert_eq!(config.get("stop"), Some(&Value::from(false)));
         assert_eq!(config.get("count"), Some(&Value::from(0i64)));
-        assert_eq!(config.get("ids"), Some(&Value::List(vec![])));
+        assert_eq!(config.get("ids"), Some(&Value::List(vec![].into())));
         assert_eq!(
             config.get("rule"),
-            Some(&Value::List(vec![rule(80, Some("web"), Some(false)), rule(22, Some(""), Some(false))])),
+            Some(&Value::List(vec![rule(80, Some("web"), Some(false)), rule(22, Some(""), Some(false))].into())),
             "set elements matched by content"
         );
-        assert_eq!(config.get("options"), Some(&Value::List(vec![rule(1, Some(""), Some(false))])));
+        assert_eq!(config.get("options"), Some(&Value::List(vec![rule(1, Some(""), Some(false))].into())));
     }
 
     #[test]
@@ -163,15 +165,15 @@ mod tests {
             ("stop", Value::from(true)),
             ("count", Value::from(0i64)),
             ("zone", Value::from("")),
-            ("rule", Value::List(vec![rule(22, Some(""), Some(false))])),
+            ("rule", Value::List(vec![rule(22, Some(""), Some(false))].into())),
         ]);
-        let mut config = Value::map([("count", Value::from(3i64)), ("rule", Value::List(vec![rule(23, None, None)]))]);
+        let mut config = Value::map([("count", Value::from(3i64)), ("rule", Value::List(vec![rule(23, None, None)].into()))]);
         keep_prior_zero_values(&block(), &mut config, Some(&prior));
         assert_eq!(config.get("pool"), None, "clearing a value that is not the zero value stays a change");
         assert_eq!(config.get("stop"), None);
         assert_eq!(config.get("count"), Some(&Value::from(3i64)), "a configured value stays");
         assert_eq!(config.get("zone"), None, "computed: the default plan keeps the prior value itself");
-        assert_eq!(config.get("rule"), Some(&Value::List(vec![rule(23, None, None)])), "a new set element is left as configured");
+        assert_eq!(config.get("rule"), Some(&Value::List(vec![rule(23, None, None)].into())), "a new set element is left as configured");
     }
 
     #[test]

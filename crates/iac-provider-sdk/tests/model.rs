@@ -81,7 +81,7 @@ fn values_round_trip_with_every_attribute_present() {
     assert_eq!(v.get("secret"), Some(&Value::Null));
     assert_eq!(
         v.get("ingress").unwrap().as_list().unwrap()[0].get("cidrs"),
-        Some(&Value::List(vec!["0.0.0.0/0".into(), "10.0.0.0/8".into()])),
+        Some(&Value::List(vec!["0.0.0.0/0".into(), "10.0.0.0/8".into()].into())),
         "sets are sorted and de-duplicated"
     );
     let back = Group::from_value(&v).unwrap();
@@ -125,7 +125,10 @@ fn a_model_handed_back_by_value_encodes_as_by_reference() {
         size: Some(-3),
     };
     let labelled = Labelled {
-        shared: Labels { labels: BTreeSet::from(["z".to_string(), "y".to_string()]), extra: Some(Value::map([("k", Value::List(vec![Value::Unknown]))])) },
+        shared: Labels {
+            labels: BTreeSet::from(["z".to_string(), "y".to_string()]),
+            extra: Some(Value::map([("k", Value::List(vec![Value::Unknown].into()))])),
+        },
         group: Some(group.clone()),
         counts: vec![3, 1, 2],
     };
@@ -152,7 +155,10 @@ fn a_model_decoded_by_value_equals_one_decoded_by_reference() {
         size: Some(-3),
     };
     let labelled = Labelled {
-        shared: Labels { labels: BTreeSet::from(["z".to_string(), "y".to_string()]), extra: Some(Value::map([("k", Value::List(vec![Value::Unknown]))])) },
+        shared: Labels {
+            labels: BTreeSet::from(["z".to_string(), "y".to_string()]),
+            extra: Some(Value::map([("k", Value::List(vec![Value::Unknown].into()))])),
+        },
         group: Some(group.clone()),
         counts: vec![3, 1, 2],
     };
@@ -169,7 +175,7 @@ fn a_model_decoded_by_value_equals_one_decoded_by_reference() {
         Value::Null,
         Value::Unknown,
         Value::map([("id", Value::Unknown), ("name", Value::from("x")), ("size", Value::Null), ("extra", Value::from("left over"))]),
-        Value::map([("labels", Value::List(vec!["a".into()])), ("counts", Value::Null), ("group", Value::Unknown)]),
+        Value::map([("labels", Value::List(vec!["a".into()].into())), ("counts", Value::Null), ("group", Value::Unknown)]),
     ];
     for v in values {
         assert_eq!(Group::from_owned(v.clone()), Group::from_value(&v), "{v:?}");
@@ -180,9 +186,9 @@ fn a_model_decoded_by_value_equals_one_decoded_by_reference() {
     for bad in [
         Value::from("not an object"),
         Value::map([("name", Value::Unknown)]),
-        Value::map([("name", Value::from("x")), ("ingress", Value::List(vec![Value::map([("port", Value::from("http"))])]))]),
-        Value::map([("name", Value::from("x")), ("tags", Value::map([("k", Value::List(vec![]))]))]),
-        Value::map([("counts", Value::List(vec![Value::from(-1)]))]),
+        Value::map([("name", Value::from("x")), ("ingress", Value::List(vec![Value::map([("port", Value::from("http"))])].into()))]),
+        Value::map([("name", Value::from("x")), ("tags", Value::map([("k", Value::List(vec![].into()))]))]),
+        Value::map([("counts", Value::List(vec![Value::from(-1)].into()))]),
     ] {
         let by_ref = (Group::from_value(&bad).map(|_| ()), Labelled::from_value(&bad).map(|_| ()));
         assert!(by_ref.0.is_err() || by_ref.1.is_err(), "{bad:?} is refused by reference");
@@ -192,7 +198,8 @@ fn a_model_decoded_by_value_equals_one_decoded_by_reference() {
 
 #[test]
 fn unknown_decodes_to_none_and_bad_values_name_their_path() {
-    let v = Value::map([("id", Value::Unknown), ("name", Value::from("x")), ("ingress", Value::List(vec![Value::map([("port", Value::from("http"))])]))]);
+    let v =
+        Value::map([("id", Value::Unknown), ("name", Value::from("x")), ("ingress", Value::List(vec![Value::map([("port", Value::from("http"))])].into()))]);
     let e = Group::from_value(&v).unwrap_err();
     assert_eq!(e.to_string(), "ingress.0.port: expected a number, got \"http\"");
     let v = Value::map([("id", Value::Unknown), ("name", Value::from("x")), ("size", Value::number(2.5))]);

@@ -184,7 +184,7 @@ fn flattened_models_and_nested_rules_build_one_schema() {
 #[tokio::test]
 async fn plans_apply_nested_defaults_and_wait_on_the_type() {
     let p = provider();
-    let config = Value::map([("name", Value::from("x")), ("rule", Value::List(vec![Value::map([("port", Value::from(80))])]))]);
+    let config = Value::map([("name", Value::from("x")), ("rule", Value::List(vec![Value::map([("port", Value::from(80))])].into()))]);
     let req = PlanChangeRequest { type_: "fake_thing".into(), addr: addr(), prior: None, config, private: Some(serde_json::json!({"k": 1})) };
     let r = p.plan_change(req).await.unwrap();
     assert_eq!(r.planned.get("rule").unwrap().as_list().unwrap()[0].get("open"), Some(&Value::Bool(false)), "a nested block's default");
@@ -195,7 +195,7 @@ async fn plans_apply_nested_defaults_and_wait_on_the_type() {
 #[tokio::test]
 async fn private_data_kept_by_apply_reaches_reads() {
     let p = provider();
-    let planned = Value::map([("id", Value::Unknown), ("name", Value::from("x")), ("size", Value::from(3)), ("rule", Value::List(Vec::new()))]);
+    let planned = Value::map([("id", Value::Unknown), ("name", Value::from("x")), ("size", Value::from(3)), ("rule", Value::List(Vec::new().into()))]);
     let req = ApplyChangeRequest { type_: "fake_thing".into(), addr: addr(), prior: None, planned: planned.clone(), config: planned, private: None };
     let r = p.apply_change(req).await.unwrap();
     assert_eq!(r.private, Some(serde_json::json!({"hash": "h1"})));

@@ -122,6 +122,12 @@ pub fn type_json(v: &Json) -> Json {
     }
 }
 
+/// An output's type JSON: the one recorded with it (from the value's
+/// collection kinds), else the type of its JSON value (older states).
+pub fn output_type_json(out: &iac_core::state::OutputState) -> Json {
+    out.type_.clone().map(Json::from).unwrap_or_else(|| type_json(&Json::from_value(&out.value)))
+}
+
 fn index(k: &InstanceKey) -> Json {
     match k {
         InstanceKey::None => Json::Null,
@@ -224,7 +230,7 @@ fn state_values(state: &State, sources: &BTreeMap<String, String>, o: Options) -
             .map(|(k, out)| {
                 let whole = Json::from_value(&out.value);
                 let mut j = Map::new();
-                let type_ = type_json(&whole);
+                let type_ = output_type_json(out);
                 j.insert("sensitive".into(), Json::Bool(out.sensitive));
                 j.insert("value".into(), if out.sensitive && !o.show_sensitive { Json::Null } else { whole });
                 j.insert("type".into(), type_);
@@ -357,7 +363,7 @@ pub fn plan_json(plan: &Plan, o: Options) -> Json {
             j.insert("sensitive".into(), json!(sensitive));
             if out.after.is_wholly_known() {
                 let whole = plain(&out.after, Options { show_sensitive: true });
-                j.insert("type".into(), type_json(&whole));
+                j.insert("type".into(), Json::from(out.after.type_json()));
                 j.insert("value".into(), if sensitive && !o.show_sensitive { Json::Null } else { whole });
             }
             (out.name.clone(), Json::Object(j))
@@ -438,8 +444,8 @@ pub fn plan_json(plan: &Plan, o: Options) -> Json {
                 prior.outputs.remove(&out.name);
             }
             _ if out.after.is_wholly_known() => {
-                let (v, marked) = out.after.clone().unmark_deep_collapse();
-                prior.outputs.insert(out.name.clone(), iac_core::state::OutputState { value: v, sensitive: out.sensitive || marked });
+                let marked = out.after.contains_sensitive();
+                prior.outputs.insert(out.name.clone(), iac_core::state::OutputState::new(out.after.clone(), out.sensitive || marked));
             }
             _ => {}
         }
@@ -545,7 +551,7 @@ mod tests {
         let v = Value::map([
             ("id", Value::Unknown),
             ("input", Value::map([("secret", Value::from("s").into_sensitive()), ("plain", Value::from("p"))])),
-            ("list", Value::List(vec![Value::from("a"), Value::Unknown])),
+            ("list", Value::List(vec![Value::from("a"), Value::Unknown].into())),
             ("gone", Value::Null),
         ]);
         assert_eq!(unknown_as_bool(&v), json!({"id": true, "input": {}, "list": [false, true]}));

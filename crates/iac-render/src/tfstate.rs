@@ -24,7 +24,7 @@ macro_rules! json {
     };
 }
 
-use crate::json::{terraform_version, type_json};
+use crate::json::{output_type_json, terraform_version, type_json};
 use iac_engine::providers::Registry;
 use iac_lang::tfconfig::provider_full_name;
 
@@ -100,7 +100,7 @@ pub fn to_v4(state: &State, sources: &BTreeMap<String, String>, registry: &Regis
         .map(|(k, o)| {
             let mut j = Map::new();
             let value = Json::from_value(&o.value);
-            let type_ = type_json(&value);
+            let type_ = output_type_json(o);
             j.insert("value".into(), value);
             j.insert("type".into(), type_);
             if o.sensitive {
@@ -263,7 +263,14 @@ pub fn from_v4(bytes: &[u8], registry: &Registry) -> Result<State, String> {
     let mut state = State::new(lineage);
     state.serial = j["serial"].as_u64().unwrap_or(0);
     for (k, o) in j["outputs"].as_object().into_iter().flatten() {
-        state.outputs.insert(k.clone(), OutputState { value: o["value"].to_value(), sensitive: o["sensitive"].as_bool().unwrap_or(false) });
+        state.outputs.insert(
+            k.clone(),
+            OutputState {
+                value: o["value"].to_value(),
+                sensitive: o["sensitive"].as_bool().unwrap_or(false),
+                type_: Some(o["type"].to_serde_json()).filter(|t| !t.is_null()),
+            },
+        );
     }
     for r in j["resources"].as_array().into_iter().flatten() {
         let module = parse_module(r["module"].as_str().unwrap_or(""))?;

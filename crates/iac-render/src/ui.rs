@@ -453,7 +453,7 @@ pub fn outputs<'a>(values: impl IntoIterator<Item = (&'a String, &'a Value)>, no
         let plain = iac_core::json::Json::from_value(&v.clone().unmark_deep().0);
         let mut o = Map::new();
         o.insert("sensitive".into(), json!(sensitive));
-        o.insert("type".into(), crate::json::type_json(&plain).to_serde_json());
+        o.insert("type".into(), v.type_json());
         if !sensitive {
             o.insert("value".into(), plain.to_serde_json());
         }

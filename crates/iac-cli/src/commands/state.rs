@@ -102,7 +102,7 @@ pub async fn output(ctx: &Ctx, json: bool, raw: bool, name: Option<String>) -> u
                     .iter()
                     .map(|(k, o)| {
                         let value = Json::from_value(&o.value);
-                        let type_ = iac_render::json::type_json(&value);
+                        let type_ = iac_render::json::output_type_json(o);
                         (k.clone(), Json::Object(Map::from_iter([("sensitive", Json::Bool(o.sensitive)), ("type", type_), ("value", value)])))
                     })
                     .collect();

@@ -77,9 +77,9 @@ mod tests {
     fn actions_follow_terraforms_rules() {
         let a = Value::map([("x", Value::from("a"))]);
         let b = Value::map([("x", Value::from("b"))]);
-        let t1 = Value::List(vec![Value::from("1")]);
-        let t2 = Value::List(vec![Value::from("2")]);
-        let unknown = Value::List(vec![Value::Unknown]);
+        let t1 = Value::List(vec![Value::from("1")].into());
+        let t2 = Value::List(vec![Value::from("2")].into());
+        let unknown = Value::List(vec![Value::Unknown].into());
         let base = ActionInputs {
             prior: Some(&a),
             planned: &a,

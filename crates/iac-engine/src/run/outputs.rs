@@ -27,7 +27,7 @@ pub fn output_states(outputs: &iac_core::ValueMap) -> BTreeMap<String, OutputSta
         .filter(|(_, v)| v.is_wholly_known() && !v.is_null())
         .map(|(k, v)| {
             let sensitive = v.contains_sensitive();
-            (k.clone(), OutputState { value: v.clone().unmark_deep().0, sensitive })
+            (k.clone(), OutputState::new(v.clone(), sensitive))
         })
         .collect()
 }

@@ -123,7 +123,7 @@ impl Run {
                                         Err(d) => ds.push(d),
                                     }
                                 }
-                                Some(Value::List(vs))
+                                Some(Value::List(vs.into()))
                             };
                             if let Some(p) = config.as_ref().and_then(Value::non_finite_path) {
                                 ds.push(not_finite(format!("argument {}", p.trim_start_matches('.')), Some(res.span.clone())));

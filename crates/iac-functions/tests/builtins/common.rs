@@ -26,7 +26,7 @@ pub fn b(v: bool) -> Value {
 }
 
 pub fn l(items: Vec<Value>) -> Value {
-    Value::List(items)
+    Value::List(items.into())
 }
 
 pub fn strs(items: &[&str]) -> Value {

@@ -32,7 +32,7 @@ impl Evaluator<'_> {
                 for x in a.iter() {
                     items.push(self.as_null(x, frames)?);
                 }
-                Ok(Value::List(items))
+                Ok(Value::List(items.into()))
             }
             Expression::Object(o) => {
                 let mut m = iac_core::ValueMap::new();

@@ -10,7 +10,7 @@ impl Scope for TestScope {
         match &r.subject {
             Subject::Var(n) if n == "name" => Ok(Value::from("web")),
             Subject::Var(n) if n == "secret" => Ok(Value::from("hunter2").into_sensitive()),
-            Subject::Var(n) if n == "zones" => Ok(Value::List(vec!["a".into(), "b".into()])),
+            Subject::Var(n) if n == "zones" => Ok(Value::List(vec!["a".into(), "b".into()].into())),
             Subject::Resource { type_, name } if type_ == "aws_vpc" && name == "main" => {
                 Ok(Value::map([("id", Value::Unknown), ("cidr", Value::from("10.0.0.0/16"))]))
             }
@@ -78,7 +78,7 @@ fn terraform_value_rules() {
     // Conditional results are converted to their common type.
     assert_eq!(eval("true ? 1 : \"x\"").unwrap(), Value::from("1"));
     assert_eq!(eval("true ? true : \"no\"").unwrap(), Value::from("true"));
-    assert_eq!(eval("true ? [1] : []").unwrap(), Value::List(vec![Value::number(1.0)]));
+    assert_eq!(eval("true ? [1] : []").unwrap(), Value::List(vec![Value::number(1.0)].into()));
     // The branch not taken may fail without failing the expression.
     assert_eq!(eval("true ? \"a\" : [\"x\"][5]").unwrap(), Value::from("a"));
     // core:: names the built-ins.
@@ -94,7 +94,7 @@ fn templates_and_directives() {
     assert_eq!(eval("\"%{ for z in var.zones }${z},%{ endfor }\"").unwrap(), Value::from("a,b,"));
     assert_eq!(eval(r#""%{ if var.name == "web" }yes%{ else }no%{ endif }""#).unwrap(), Value::from("yes"));
     // A lone interpolation keeps its type.
-    assert_eq!(eval("\"${var.zones}\"").unwrap(), Value::List(vec!["a".into(), "b".into()]));
+    assert_eq!(eval("\"${var.zones}\"").unwrap(), Value::List(vec!["a".into(), "b".into()].into()));
 }
 
 #[test]
@@ -127,11 +127,11 @@ fn sensitive_propagates() {
 
 #[test]
 fn for_expressions_and_splats() {
-    assert_eq!(eval("[for z in var.zones : upper(z)]").unwrap(), Value::List(vec!["A".into(), "B".into()]));
+    assert_eq!(eval("[for z in var.zones : upper(z)]").unwrap(), Value::List(vec!["A".into(), "B".into()].into()));
     assert_eq!(eval("{ for i, z in var.zones : z => i }").unwrap(), Value::map([("a", Value::number(0.0)), ("b", Value::number(1.0))]));
-    assert_eq!(eval("[for z in var.zones : z if z != \"a\"]").unwrap(), Value::List(vec!["b".into()]));
+    assert_eq!(eval("[for z in var.zones : z if z != \"a\"]").unwrap(), Value::List(vec!["b".into()].into()));
     assert_eq!(eval("{ for z in [\"a\", \"a\", \"b\"] : z => z... }").unwrap().get("a").and_then(|v| v.as_list()).map(|l| l.len()), Some(2));
-    assert_eq!(eval("[{ n = 1 }, { n = 2 }][*].n").unwrap(), Value::List(vec![Value::number(1.0), Value::number(2.0)]));
+    assert_eq!(eval("[{ n = 1 }, { n = 2 }][*].n").unwrap(), Value::List(vec![Value::number(1.0), Value::number(2.0)].into()));
     assert!(eval("{ for z in [\"a\", \"a\"] : z => z }").unwrap_err().contains("duplicate key"));
 }
 

@@ -175,7 +175,7 @@ impl Resource<Aws> for Role {
                     }
                 }
             }
-            *items = iac_provider_sdk::schema::set_normalize(std::mem::take(items));
+            *items = iac_provider_sdk::schema::set_normalize(std::mem::take(items)).into();
         }
     }
 
@@ -193,7 +193,7 @@ impl Resource<Aws> for Role {
                         }
                     }
                 }
-                *new = iac_provider_sdk::schema::set_normalize(std::mem::take(new));
+                *new = iac_provider_sdk::schema::set_normalize(std::mem::take(new)).into();
             }
         }
         Ok(())
@@ -201,7 +201,7 @@ impl Resource<Aws> for Role {
 
     /// An import reads the role's inline and attached policies too.
     fn import_stub(&self, id: &str) -> Value {
-        Value::map([("id", Value::from(id)), ("inline_policy", Value::List(Vec::new())), ("managed_policy_arns", Value::List(Vec::new()))])
+        Value::map([("id", Value::from(id)), ("inline_policy", Value::List(Vec::new().into())), ("managed_policy_arns", Value::List(Vec::new().into()))])
     }
 
     async fn create(&self, cx: &Cx<'_>, p: RoleModel) -> Result<RoleModel, AwsError> {

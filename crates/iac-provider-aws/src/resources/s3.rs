@@ -658,7 +658,7 @@ impl Resource<Aws> for Lifecycle {
                     _ => None,
                 };
                 if let Some(f) = filter {
-                    set(&mut r, "filter", Value::List(f));
+                    set(&mut r, "filter", Value::List(f.into()));
                 }
                 r
             })

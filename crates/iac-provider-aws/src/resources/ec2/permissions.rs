@@ -57,7 +57,7 @@ pub fn canonical_rule(v: &mut Value) {
     let Value::Map(m) = v else { return };
     for k in ["cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids", "security_groups"] {
         if m.get(k).is_none_or(Value::is_null) {
-            m.insert(k.into(), Value::List(Vec::new()));
+            m.insert(k.into(), Value::List(Vec::new().into()));
         }
     }
     if m.get("description").is_none_or(Value::is_null) {
@@ -264,7 +264,7 @@ mod tests {
         let mut v = Value::map([("protocol", Value::from("6")), ("from_port", Value::from(1)), ("to_port", Value::from(1)), ("cidr_blocks", Value::Null)]);
         canonical_rule(&mut v);
         assert_eq!(v.get("protocol"), Some(&Value::from("tcp")));
-        assert_eq!(v.get("cidr_blocks"), Some(&Value::List(Vec::new())));
+        assert_eq!(v.get("cidr_blocks"), Some(&Value::List(Vec::new().into())));
         assert_eq!(v.get("self"), Some(&Value::Bool(false)));
         assert_eq!(v.get("description"), Some(&Value::from("")));
     }

@@ -189,7 +189,7 @@ impl Resource<Aws> for RouteTable {
                     }
                 }
             }
-            *items = iac_provider_sdk::schema::set_normalize(std::mem::take(items));
+            *items = iac_provider_sdk::schema::set_normalize(std::mem::take(items)).into();
         }
     }
 
@@ -209,7 +209,7 @@ impl Resource<Aws> for RouteTable {
 
     /// An import reads the table's routes too.
     fn import_stub(&self, id: &str) -> Value {
-        Value::map([("id", Value::from(id)), ("route", Value::List(Vec::new()))])
+        Value::map([("id", Value::from(id)), ("route", Value::List(Vec::new().into()))])
     }
 
     async fn create(&self, cx: &Cx<'_>, p: RouteTableModel) -> Result<RouteTableModel, AwsError> {

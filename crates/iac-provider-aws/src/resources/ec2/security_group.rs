@@ -93,14 +93,14 @@ impl Resource<Aws> for SecurityGroup {
         for k in ["ingress", "egress"] {
             if let Some(Value::List(items)) = m.get_mut(k) {
                 items.iter_mut().for_each(canonical_rule);
-                *items = iac_provider_sdk::schema::set_normalize(std::mem::take(items));
+                *items = iac_provider_sdk::schema::set_normalize(std::mem::take(items)).into();
             }
         }
     }
 
     /// An import reads the group's rules too.
     fn import_stub(&self, id: &str) -> Value {
-        Value::map([("id", Value::from(id)), ("ingress", Value::List(Vec::new())), ("egress", Value::List(Vec::new()))])
+        Value::map([("id", Value::from(id)), ("ingress", Value::List(Vec::new().into())), ("egress", Value::List(Vec::new().into()))])
     }
 
     async fn create(&self, cx: &Cx<'_>, p: SecurityGroupModel) -> Result<SecurityGroupModel, AwsError> {

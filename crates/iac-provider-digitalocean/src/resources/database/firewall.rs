@@ -122,7 +122,7 @@ impl Resource<DigitalOcean> for DatabaseFirewall {
                 r
             })
             .collect();
-        set(planned, "rule", Value::List(iac_core::schema::set_normalize(rules)));
+        set(planned, "rule", Value::List(iac_core::schema::set_normalize(rules).into()));
         Ok(())
     }
 

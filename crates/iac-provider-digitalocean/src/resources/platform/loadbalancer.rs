@@ -502,7 +502,7 @@ fn mirror_certificate_names(planned: &mut Value, key: &str) {
         if key == "domains" {
             for l in ["verification_error_reasons", "ssl_validation_error_reasons"] {
                 if item.get(l).is_none_or(Value::is_null) {
-                    set(item, l, Value::List(Vec::new()));
+                    set(item, l, Value::List(Vec::new().into()));
                 }
             }
         }
