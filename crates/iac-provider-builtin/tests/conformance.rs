@@ -118,7 +118,7 @@ impl Stack {
 /// An engine error's text, with its diagnostics' details.
 fn message(e: iac_engine::EngineError) -> String {
     match &e {
-        iac_engine::EngineError::Config(d) | iac_engine::EngineError::Failed(d) => {
+        iac_engine::EngineError::Config(d) | iac_engine::EngineError::Failed(d) | iac_engine::EngineError::Errored { diags: d, .. } => {
             d.iter().map(|d| format!("{}: {}", d.summary, d.detail)).collect::<Vec<_>>().join("\n")
         }
         _ => e.to_string(),
