@@ -19,7 +19,7 @@
 //!   balancer uses): a certificate in use is replaced, the balancer moved to
 //!   the new one, and only then the old one deleted.
 
-use crate::lang_diff::{planned_changes, stepped_cases_match_terraform, use_step};
+use crate::lang_diff::{apply_step_one_then_init_step_two, planned_changes, stepped_cases_match_terraform, succeeds, use_step};
 use crate::support;
 
 use std::path::Path;
@@ -51,16 +51,8 @@ fn completed(stream: &str) -> Vec<(String, String)> {
 /// Applies step 1 of a case in `dir`, then plans and applies step 2 through
 /// `run` (one tool's command line: exit code and stdout).
 fn cbd_run(case: &Path, dir: &Path, run: &dyn Fn(&[&str]) -> (i32, String)) -> CbdRun {
-    let ok = |args: &[&str]| {
-        let (code, out) = run(args);
-        assert_eq!(code, 0, "{args:?} in {}: {out}", case.display());
-        out
-    };
-    use_step(case, "1", dir);
-    ok(&["init"]);
-    ok(&["apply", "-auto-approve"]);
-    use_step(case, "2", dir);
-    ok(&["init"]);
+    let ok = |args: &[&str]| succeeds(case, run, args);
+    apply_step_one_then_init_step_two(case, dir, run);
     ok(&["plan", "-out=p.bin"]);
     let planned = planned_changes(&ok(&["show", "-json", "p.bin"]), |_| Json::Null).into_iter().map(|(a, actions, _)| (a, actions)).collect();
     let order = completed(&ok(&["apply", "-json", "p.bin"]));
@@ -139,16 +131,8 @@ fn progress_lines(out: &str) -> Vec<String> {
 
 /// Applies step 1 of a case, then step 2 with a human `apply`: its progress lines.
 fn progress_run(case: &Path, dir: &Path, run: &dyn Fn(&[&str]) -> (i32, String)) -> Vec<String> {
-    let ok = |args: &[&str]| {
-        let (code, out) = run(args);
-        assert_eq!(code, 0, "{args:?} in {}: {out}", case.display());
-        out
-    };
-    use_step(case, "1", dir);
-    ok(&["init"]);
-    ok(&["apply", "-auto-approve"]);
-    use_step(case, "2", dir);
-    ok(&["init"]);
+    let ok = |args: &[&str]| succeeds(case, run, args);
+    apply_step_one_then_init_step_two(case, dir, run);
     progress_lines(&ok(&["apply", "-auto-approve"]))
 }
 

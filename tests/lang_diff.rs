@@ -1065,6 +1065,22 @@ pub(crate) fn planned_changes(show_json: &str, what: impl Fn(&Json) -> Json) -> 
     out
 }
 
+/// One tool's command (`run`) that must succeed in a case: its stdout.
+pub(crate) fn succeeds(case: &Path, run: &dyn Fn(&[&str]) -> (i32, String), args: &[&str]) -> String {
+    let (code, out) = run(args);
+    assert_eq!(code, 0, "{args:?} in {}: {out}", case.display());
+    out
+}
+
+/// Applies step 1 of a case in `dir`, then puts step 2 in its place, initialized.
+pub(crate) fn apply_step_one_then_init_step_two(case: &Path, dir: &Path, run: &dyn Fn(&[&str]) -> (i32, String)) {
+    use_step(case, "1", dir);
+    succeeds(case, run, &["init"]);
+    succeeds(case, run, &["apply", "-auto-approve"]);
+    use_step(case, "2", dir);
+    succeeds(case, run, &["init"]);
+}
+
 /// Replaces the configuration in `dir` with step `step` of a case.
 pub(crate) fn use_step(case: &Path, step: &str, dir: &Path) {
     if dir.exists() {
@@ -1230,16 +1246,8 @@ struct RemovedRun {
 /// Applies step 1 of a case in `dir`, then plans, shows and applies step 2,
 /// through `run` (one tool's command line: exit code and stdout).
 fn removed_run(case: &Path, dir: &Path, run: &dyn Fn(&[&str]) -> (i32, String)) -> RemovedRun {
-    let ok = |args: &[&str]| {
-        let (code, out) = run(args);
-        assert_eq!(code, 0, "{args:?} in {}: {out}", case.display());
-        out
-    };
-    use_step(case, "1", dir);
-    ok(&["init"]);
-    ok(&["apply", "-auto-approve"]);
-    use_step(case, "2", dir);
-    ok(&["init"]);
+    let ok = |args: &[&str]| succeeds(case, run, args);
+    apply_step_one_then_init_step_two(case, dir, run);
     ok(&["plan", "-out=p.bin"]);
     let changes = planned_changes(&ok(&["show", "-json", "p.bin"]), |c| c["action_reason"].clone());
     ok(&["apply", "p.bin"]);
@@ -1322,11 +1330,7 @@ struct DeferredReadsStep {
 /// Plans, shows and applies steps `1` and `2` of a case in `dir` through
 /// `run` (one tool's command line: exit code and stdout).
 fn deferred_reads_run(case: &Path, dir: &Path, run: &dyn Fn(&[&str]) -> (i32, String)) -> Vec<DeferredReadsStep> {
-    let ok = |args: &[&str]| {
-        let (code, out) = run(args);
-        assert_eq!(code, 0, "{args:?} in {}: {out}", case.display());
-        out
-    };
+    let ok = |args: &[&str]| succeeds(case, run, args);
     ["1", "2"]
         .into_iter()
         .map(|step| {
