@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use iac_core::address::ConfigResourceAddr;
+use iac_core::address::{ConfigResourceAddr, InstanceAddr};
 use iac_core::journal::JournalEntry;
 use iac_core::plan::{Action, ResourceChange};
 use iac_core::provider::{ConfigureRequest, DeleteRequest, Provider};
@@ -23,8 +23,18 @@ use crate::providers::{Instances, ProviderKey, Slot};
 use crate::run::{lock, Event, Run};
 use crate::walk::{walk, NodeOutcome};
 
+/// Whether two instances belong to different instances of the same module
+/// (`module.m["x"]` and `module.m["y"]`): Terraform's apply graph adds no
+/// edge between them although dependencies are recorded without keys
+/// (its `graphNodesAreResourceInstancesInDifferentInstancesOfSameModule`).
+pub(crate) fn in_other_instance_of_same_module(a: &InstanceAddr, b: &InstanceAddr) -> bool {
+    let (a, b) = (&a.resource.module, &b.resource.module);
+    a != b && a.without_keys() == b.without_keys()
+}
+
 /// Builds the reverse-order dependency lists: a delete waits for the
-/// deletes of everything that depends on its resource.
+/// deletes of everything that depends on its resource (not those in
+/// another instance of the same module, as in Terraform).
 pub fn delete_order(run: &Run, deletes: &[ResourceChange]) -> Vec<Vec<usize>> {
     let objects = lock(&run.objects);
     let state = &objects.state;
@@ -42,7 +52,7 @@ pub fn delete_order(run: &Run, deletes: &[ResourceChange]) -> Vec<Vec<usize>> {
         for dep in recorded {
             if let Some(targets) = by_resource.get(&dep.config()) {
                 for &t in targets {
-                    if t != i {
+                    if t != i && !in_other_instance_of_same_module(&deletes[t].addr, &d.addr) {
                         // t (the dependency) waits for i (the dependent).
                         deps[t].push(i);
                     }

@@ -962,3 +962,60 @@ fn an_update_waits_for_the_delete_of_an_orphan_depending_on_it() {
         assert!(state.resources.contains_key(&"mock_thing.b".parse().unwrap()));
     });
 }
+
+/// As Terraform 1.11.4 does (checked with a failing destroy-time provisioner
+/// on an instance whose count went to 0 in each of two module instances):
+/// an orphan's failed delete skips only the updates that wait for it, in
+/// its own module instance; the same resource in the other module
+/// instance, and what waits for nothing that failed, are applied. What
+/// refers to the module's outputs waits for every instance, and is skipped.
+#[test]
+fn a_failed_orphan_delete_skips_only_the_updates_in_its_module_instance() {
+    let module = |v: &str| {
+        format!(
+            "variable \"key\" {{}}\nresource \"mock_thing\" \"a\" {{\n  name = \"a-{v}\"\n}}\nresource \"mock_thing\" \"o\" {{\n  count = {count}\n  name  = \"${{var.key == \"x\" ? \"stuck\" : \"ok\"}}-${{mock_thing.a.id}}\"\n}}\noutput \"id\" {{\n  value = mock_thing.a.name\n}}\n",
+            count = if v == "1" { 1 } else { 0 }
+        )
+    };
+    let root = |v: &str| {
+        format!("provider \"mock\" {{\n  endpoint = \"local\"\n}}\nmodule \"m\" {{\n  source   = \"./mod\"\n  for_each = toset([\"x\", \"y\"])\n  key      = each.key\n}}\nresource \"mock_thing\" \"r\" {{\n  name = \"r{v}-${{module.m[\"y\"].id}}\"\n}}\nresource \"mock_thing\" \"free\" {{\n  name = \"free{v}\"\n}}\n")
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let stack = write_stack(tmp.path(), &root("1"));
+    std::fs::create_dir_all(stack.join("mod")).unwrap();
+    std::fs::write(stack.join("mod/main.tf"), module("1")).unwrap();
+    let mut env = env(registry_with(Some(Arc::new(MockFactory::new()))), local_backend(tmp.path()));
+    let events = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = events.clone();
+    env.events = Some(Arc::new(move |e: iac_engine::run::Event| match e {
+        iac_engine::run::Event::Done { addr, action, .. } => seen.lock().unwrap().push(format!("{action:?} {addr}")),
+        iac_engine::run::Event::Failed { addr, action, .. } => seen.lock().unwrap().push(format!("failed {action:?} {addr}")),
+        _ => {}
+    }));
+    rt().block_on(async {
+        ops::apply(&stack, &env, plan(&stack, &env).await, 4).await.expect("first apply");
+        events.lock().unwrap().clear();
+        write_stack(tmp.path(), &root("2"));
+        std::fs::write(stack.join("mod/main.tf"), module("2")).unwrap();
+        let err = ops::apply(&stack, &env, plan(&stack, &env).await, 4).await.expect_err("the orphan's delete fails");
+        let mut done = events.lock().unwrap().clone();
+        done.sort();
+        assert_eq!(
+            done,
+            [
+                "Delete module.m[\"y\"].mock_thing.o[0]",
+                "Update mock_thing.free",
+                "Update module.m[\"y\"].mock_thing.a",
+                "failed Delete module.m[\"x\"].mock_thing.o[0]",
+            ],
+            "only module.m[\"x\"]'s update waited for the failed delete (and mock_thing.r, for the module's output)"
+        );
+        let EngineError::Failed(diags) = err else { panic!("expected Failed, got {err:?}") };
+        assert_eq!(diags.iter().filter(|d| d.is_error()).count(), 1, "{diags:?}");
+        let state = ops::read_state(env.backend.as_ref()).await.unwrap();
+        let name = |a: &str| state.resources[&a.parse().unwrap()].attributes.get("name").and_then(iac_core::Value::as_str).unwrap_or_default().to_string();
+        assert_eq!(name("module.m[\"x\"].mock_thing.a"), "a-1");
+        assert_eq!(name("module.m[\"y\"].mock_thing.a"), "a-2");
+        assert!(state.resources.contains_key(&"module.m[\"x\"].mock_thing.o[0]".parse().unwrap()));
+    });
+}

@@ -32,6 +32,7 @@ use iac_core::state::InstanceState;
 
 use super::context::{lock, NodeResult, Run};
 use super::options::Phase;
+use crate::delete_walk::in_other_instance_of_same_module;
 use crate::graph::{NodeId, NodeKind};
 use crate::providers::ProviderKey;
 
@@ -178,13 +179,15 @@ impl Run {
             by_resource.entry(c.addr.resource.config()).or_default().push(k);
         }
         let mut edges = Vec::new();
+        // Not between different instances of one module, as Terraform.
+        let related = |c: &InstanceAddr, k: usize| !in_other_instance_of_same_module(c, &orphans[k].1.addr);
         for c in self.saved.values().filter(|c| matches!(c.action, Action::Create | Action::Update | Action::Replace)) {
             if let Some(ks) = by_dependency.get(&c.addr.resource.config()) {
-                edges.extend(ks.iter().map(|&k| (c.addr.clone(), k)));
+                edges.extend(ks.iter().filter(|&&k| related(&c.addr, k)).map(|&k| (c.addr.clone(), k)));
             }
             for d in recorded(&c.addr) {
                 if let Some(ks) = by_resource.get(&d.config()) {
-                    edges.extend(ks.iter().map(|&k| (c.addr.clone(), k)));
+                    edges.extend(ks.iter().filter(|&&k| related(&c.addr, k)).map(|&k| (c.addr.clone(), k)));
                 }
             }
         }
@@ -255,6 +258,9 @@ impl Run {
         failed
             .iter()
             .find(|(addr, _)| {
+                if in_other_instance_of_same_module(addr, &change.addr) {
+                    return false;
+                }
                 let recorded = match objects.state.resources.get(addr) {
                     Some(o) => &o.dependencies,
                     None => return false,
