@@ -11,7 +11,11 @@
 //!   it), then plan;
 //! - `forbidden`: strings (one per line) that must appear nowhere: not in
 //!   stdout or stderr of any run, nor in `show -json` of the saved plan.
+//!
+//! Against Terraform 1.11.4, `fixtures/plan-order` lists its changes in the
+//! same order in both tools (`plan_order_matches_terraform`).
 
+use crate::lang_diff::{succeeds, terraform_quiet};
 use crate::support;
 
 use support::*;
@@ -160,4 +164,34 @@ fn every_case_has_a_test() {
     for c in CASES {
         assert!(on_disk.iter().any(|n| n == c), "plan.rs lists {c}, but fixtures/plan/{c} is missing");
     }
+}
+
+/// The order in which a plan lists its changes, against Terraform 1.11.4
+/// (`fixtures/plan-order`: reads deferred to apply beside creates, in the
+/// root module and in modules, with count and for_each keys): the human
+/// plan's `# ADDR ...` headings and `show -json`'s `resource_changes` both
+/// follow Terraform's order of addresses (a module's data sources before
+/// its managed resources, shorter module paths first, numeric keys by
+/// number, string keys byte by byte), not one group of actions after another.
+#[test]
+fn plan_order_matches_terraform() {
+    let case = fixtures().join("plan-order");
+    let heading = regex::Regex::new(r"^  # ([^(].*?)(?: \(deposed object [0-9a-f]+\))? (?:will|must|has|is)\b").expect("regex");
+    let order = |plan: &str, show_json: &str| -> (Vec<String>, Vec<String>) {
+        let headings = plan.lines().filter_map(|l| heading.captures(l)).map(|c| c[1].to_string()).collect();
+        let j: serde_json::Value = serde_json::from_str(show_json).unwrap_or_else(|e| panic!("show -json is not JSON ({e}): {show_json}"));
+        let listed = j["resource_changes"].as_array().into_iter().flatten().map(|c| c["address"].as_str().unwrap_or_default().to_string()).collect();
+        (headings, listed)
+    };
+    let tmp = tempfile::Builder::new().prefix("plan-order-tf-").tempdir().expect("tempdir");
+    let dir = tmp.path().join("stack");
+    copy_dir(&case, &dir, true);
+    let tf = |args: &[&str]| succeeds(&case, &|a: &[&str]| terraform_quiet(&dir, a), args);
+    tf(&["init"]);
+    let theirs = order(&tf(&["plan", "-out=p.bin"]), &tf(&["show", "-json", "p.bin"]));
+    let stack = Stack::fixture("plan-order", "plan-order");
+    let ours = order(&stack.run(&["plan", "-out=p.bin"]).ok().stdout, &stack.run(&["show", "-json", "p.bin"]).ok().stdout);
+    assert!(theirs.0.first().is_some_and(|a| a.starts_with("data.")), "terraform did not list a read first: {theirs:?}");
+    assert!(theirs.0.iter().any(|a| a.starts_with("module.")), "terraform planned nothing in modules: {theirs:?}");
+    assert_eq!(ours, theirs, "(plan headings, show -json resource_changes) of iac, then of terraform");
 }

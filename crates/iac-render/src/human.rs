@@ -8,6 +8,8 @@ use std::fmt::Write;
 use iac_core::plan::{Action, Plan, PlanMode, ResourceChange};
 use iac_core::{AttrPath, PathStep, Value};
 
+use crate::json::instance_order;
+
 #[derive(Clone, Copy)]
 pub struct Style {
     pub color: bool,
@@ -57,7 +59,10 @@ pub fn render_plan_into(plan: &Plan, style: Style, sink: &mut dyn FnMut(&str)) {
 fn render_head_and_changes(plan: &Plan, style: Style, out: &mut String, sink: &mut dyn FnMut(&str)) {
     if !plan.drift.is_empty() {
         out.push_str("Objects have changed outside of iac:\n\n");
-        for d in &plan.drift {
+        // In Terraform's order of addresses, as its changes below.
+        let mut drift: Vec<&iac_core::plan::Drift> = plan.drift.iter().collect();
+        drift.sort_by(|a, b| instance_order(&a.addr, &b.addr));
+        for d in drift {
             match d.action {
                 Action::Delete => {
                     let _ = writeln!(out, "  # {} has been deleted", d.addr);
@@ -93,7 +98,11 @@ fn render_head_and_changes(plan: &Plan, style: Style, out: &mut String, sink: &m
         return;
     }
     // Unchanged objects are left out, except those a `moved` block renamed.
-    let changes: Vec<&ResourceChange> = plan.changes.iter().filter(|c| !matches!(c.action, Action::NoOp) || c.prev_addr.is_some()).collect();
+    let mut changes: Vec<&ResourceChange> = plan.changes.iter().filter(|c| !matches!(c.action, Action::NoOp) || c.prev_addr.is_some()).collect();
+    // Terraform lists them all in one order of addresses (reads among the
+    // others: a module's data sources before its managed resources, shorter
+    // module paths first), a deposed object after the current one.
+    changes.sort_by(|a, b| instance_order(&a.addr, &b.addr).then_with(|| a.deposed.cmp(&b.deposed)));
     let outputs: Vec<_> = plan.outputs.iter().filter(|o| o.action != Action::NoOp).collect();
     if changes.is_empty() && outputs.is_empty() {
         // An errored plan planned nothing before its error: nothing to say.

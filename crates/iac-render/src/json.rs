@@ -144,10 +144,19 @@ fn mode(addr: &InstanceAddr) -> &'static str {
     }
 }
 
-/// Terraform's order of resource instances: by module path, then data
-/// sources before managed resources, then type, name and key.
-fn order_key(a: &InstanceAddr) -> (&ModulePath, bool, &str, &str, &InstanceKey) {
-    (&a.resource.module, a.resource.mode != Mode::Data, &a.resource.type_, &a.resource.name, &a.key)
+/// Terraform's order of resource instances (`AbsResourceInstance.Less`),
+/// in which its plans list their changes and its JSON documents their
+/// resources: module instances with shorter paths first, then step by step
+/// by name and key; within one, data sources before managed resources, then
+/// type, name, and key (none, then numbers in numeric order, then strings
+/// byte by byte).
+pub fn instance_order(a: &InstanceAddr, b: &InstanceAddr) -> std::cmp::Ordering {
+    order_key(a).cmp(&order_key(b))
+}
+
+fn order_key(a: &InstanceAddr) -> (usize, &ModulePath, bool, &str, &str, &InstanceKey) {
+    let module = &a.resource.module;
+    (module.0.len(), module, a.resource.mode != Mode::Data, &a.resource.type_, &a.resource.name, &a.key)
 }
 
 /// The head of a resource object (address through provider_name).
@@ -179,7 +188,7 @@ fn module_tree(resources: Vec<(InstanceAddr, Json)>) -> Json {
     fn build(path: &ModulePath, by_module: &mut BTreeMap<ModulePath, Vec<(InstanceAddr, Json)>>) -> Map {
         let mut o = Map::new();
         let mut rs = by_module.remove(path).unwrap_or_default();
-        rs.sort_by(|a, b| order_key(&a.0).cmp(&order_key(&b.0)));
+        rs.sort_by(|a, b| instance_order(&a.0, &b.0));
         if !rs.is_empty() {
             o.insert("resources".into(), Json::Array(rs.into_iter().map(|(_, j)| j).collect()));
         }
@@ -321,7 +330,8 @@ fn redact_sensitive_defaults(module: &mut Json) {
 pub fn plan_json(plan: &Plan, o: Options) -> Json {
     let sources = &plan.provider_sources;
     let mut changes: Vec<&ResourceChange> = plan.changes.iter().collect();
-    changes.sort_by(|a, b| order_key(&a.addr).cmp(&order_key(&b.addr)));
+    // Deposed objects after the current one, by key (Terraform's `DeposedKey` order).
+    changes.sort_by(|a, b| instance_order(&a.addr, &b.addr).then_with(|| a.deposed.cmp(&b.deposed)));
 
     // planned_values: the prior state with every change carried out.
     let mut planned: BTreeMap<InstanceAddr, Json> = BTreeMap::new();

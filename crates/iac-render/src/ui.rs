@@ -683,6 +683,46 @@ mod tests {
         plan
     }
 
+    /// The human plan lists every change in Terraform's order of addresses
+    /// (`AbsResourceInstance.Less`, then the deposed key), whatever order the
+    /// plan holds them in: a module's data sources before its managed
+    /// resources, shorter module paths first, numeric keys by number, string
+    /// keys byte by byte, a deposed object after the current one.
+    #[test]
+    fn the_human_plan_lists_changes_in_terraforms_order() {
+        let mut plan = plan_of(&[
+            ("terraform_data.x", Action::Delete, false, None),
+            ("terraform_data.x", Action::Create, false, None),
+            ("module.a.module.z.terraform_data.d", Action::Create, false, None),
+            ("module.b.terraform_data.h", Action::Create, false, None),
+            ("module.b.data.terraform_remote_state.r", Action::Read, false, None),
+            ("terraform_data.n[10]", Action::Create, false, None),
+            ("terraform_data.n[2]", Action::Create, false, None),
+            ("terraform_data.k[\"a\"]", Action::Create, false, None),
+            ("terraform_data.k[\"B\"]", Action::Create, false, None),
+            ("data.terraform_remote_state.r", Action::Read, false, None),
+        ]);
+        plan.changes[0].deposed = Some("00000001".into());
+        let text = crate::human::render_plan(&plan, crate::human::Style { color: false });
+        let headers: Vec<&str> = text.lines().filter(|l| l.starts_with("  # ") && !l.starts_with("  # (")).collect();
+        assert_eq!(
+            headers,
+            [
+                "  # data.terraform_remote_state.r will be read during apply",
+                "  # terraform_data.k[\"B\"] will be created",
+                "  # terraform_data.k[\"a\"] will be created",
+                "  # terraform_data.n[2] will be created",
+                "  # terraform_data.n[10] will be created",
+                "  # terraform_data.x will be created",
+                "  # terraform_data.x (deposed object 00000001) will be destroyed",
+                "  # module.b.data.terraform_remote_state.r will be read during apply",
+                "  # module.b.terraform_data.h will be created",
+                "  # module.a.module.z.terraform_data.d will be created",
+            ],
+            "{text}"
+        );
+    }
+
     /// The text plan's `Plan:` line, the pull-request comment's summary (and
     /// the `Plan:` line of the diff inside it), and the `-json` summary give
     /// the same counts for the same changes: replacements (one add and one
