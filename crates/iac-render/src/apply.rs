@@ -16,7 +16,11 @@ use iac_engine::run::Event;
 pub struct Operation {
     pub addr: String,
     pub action: Action,
+    /// The key of the deposed object it destroys, if it does.
+    pub deposed: Option<String>,
     started: Instant,
+    /// How many intervals of reporting it has been reported still running for.
+    reported: u32,
     /// None while in flight (or when the run stopped before it finished);
     /// how long it took, and the error when it failed.
     pub outcome: Option<(Duration, Result<(), String>)>,
@@ -32,8 +36,8 @@ impl ApplyLog {
     /// Records an event; returns the elapsed time of the operation it ends.
     pub fn record(&mut self, e: &Event, now: Instant) -> Option<Duration> {
         match e {
-            Event::Start { addr, action, .. } => {
-                self.operations.push(Operation { addr: addr.to_string(), action: *action, started: now, outcome: None });
+            Event::Start { addr, action, deposed } => {
+                self.operations.push(Operation { addr: addr.to_string(), action: *action, deposed: deposed.clone(), started: now, reported: 0, outcome: None });
                 None
             }
             Event::Done { addr, elapsed_ms, .. } => {
@@ -57,10 +61,23 @@ impl ApplyLog {
         self.operations.iter_mut().rev().find(|o| o.addr == addr && o.outcome.is_none())
     }
 
-    /// The operations still running at `now`, with how long they have run
-    /// (for "Still creating... [10s elapsed]" lines in long applies).
-    pub fn in_flight(&self, now: Instant) -> Vec<(&str, Action, Duration)> {
-        self.operations.iter().filter(|o| o.outcome.is_none()).map(|o| (o.addr.as_str(), o.action, now.saturating_duration_since(o.started))).collect()
+    /// The operations still running at `now` that are due to say so
+    /// ("Still creating... [10s elapsed]" in long applies), with how long
+    /// they have run: each once `every` since it started, as Terraform's
+    /// timer per resource (so its lines say 10s, 20s, ...); an interval
+    /// missed (a slow caller) is skipped, not reported late.
+    pub fn due_progress(&mut self, now: Instant, every: Duration) -> Vec<(&Operation, Duration)> {
+        let every_ms = every.as_millis().max(1);
+        let mut due = Vec::new();
+        for o in self.operations.iter_mut().filter(|o| o.outcome.is_none()) {
+            let elapsed = now.saturating_duration_since(o.started);
+            let intervals = u32::try_from(elapsed.as_millis() / every_ms).unwrap_or(u32::MAX);
+            if intervals > o.reported {
+                o.reported = intervals;
+                due.push((&*o, elapsed));
+            }
+        }
+        due
     }
 
     pub fn failed(&self) -> usize {
@@ -130,9 +147,34 @@ mod tests {
         assert!(md.contains("| `terraform_data.a` | create | done | 1.5s |"), "{md}");
         assert!(md.contains("| `local_file.b` | update | failed: denied \\| x | 2.0s |"), "{md}");
         assert!(md.contains("1 done, 1 failed, 0 not finished"), "{md}");
-        assert!(log.in_flight(t0).is_empty());
+        assert!(log.due_progress(t0 + Duration::from_secs(60), Duration::from_secs(10)).is_empty(), "finished operations are not running");
+    }
+
+    /// Each operation in flight says it is still running once per interval
+    /// since it started (Terraform's timer per resource: 10s, 20s, ...),
+    /// whenever the others started; an interval missed is skipped.
+    #[test]
+    fn operations_report_progress_once_per_interval_of_their_own() {
+        let mut log = ApplyLog::default();
+        let t0 = Instant::now();
+        let every = Duration::from_secs(10);
+        let secs = Duration::from_secs;
         let c: iac_core::address::InstanceAddr = "terraform_data.c".parse().unwrap();
-        log.record(&Event::Start { addr: c, action: Action::Delete, deposed: None }, t0);
-        assert_eq!(log.in_flight(t0 + Duration::from_secs(10)), vec![("terraform_data.c", Action::Delete, Duration::from_secs(10))]);
+        let d: iac_core::address::InstanceAddr = "terraform_data.d".parse().unwrap();
+        log.record(&Event::Start { addr: c, action: Action::Delete, deposed: Some("00000001".into()) }, t0);
+        log.record(&Event::Start { addr: d, action: Action::Create, deposed: None }, t0 + secs(3));
+        let mut due = |at: u64| -> Vec<(String, Action, Option<String>, u64)> {
+            log.due_progress(t0 + secs(at), every).into_iter().map(|(o, e)| (o.addr.clone(), o.action, o.deposed.clone(), e.as_secs())).collect()
+        };
+        assert_eq!(due(9), []);
+        assert_eq!(due(10), [("terraform_data.c".to_string(), Action::Delete, Some("00000001".to_string()), 10)]);
+        assert_eq!(due(12), [], "reported once per interval");
+        assert_eq!(due(13), [("terraform_data.d".to_string(), Action::Create, None, 10)]);
+        assert_eq!(
+            due(45),
+            [("terraform_data.c".to_string(), Action::Delete, Some("00000001".to_string()), 45), ("terraform_data.d".to_string(), Action::Create, None, 42)]
+        );
+        assert_eq!(due(49), [], "the intervals missed are not reported late");
+        assert_eq!(due(50), [("terraform_data.c".to_string(), Action::Delete, Some("00000001".to_string()), 50)]);
     }
 }

@@ -261,10 +261,20 @@ pub fn resource_drift(addr: &InstanceAddr, action: Action, now: &str) -> String 
     line(Level::Info, &format!("{addr}: Drift detected ({})", action.ui_name()), "resource_drift", now, vec![("change", change)])
 }
 
+/// Which of Terraform's UIs a line is for: they word a data source read
+/// apart (`Reading...`, `Still reading...`, `Read complete` for people;
+/// `Refreshing...`, `Still refreshing...`, `Refresh complete` in `-json`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum View {
+    Human,
+    Json,
+}
+
 /// The start of an operation as Terraform words it (`Creating`,
-/// `Modifying`, `Destroying`, `Refreshing` for a read).
-fn start_verb(a: Action) -> &'static str {
+/// `Modifying`, `Destroying`, `Reading` or `Refreshing` for a read).
+fn start_verb(a: Action, view: View) -> &'static str {
     match a {
+        Action::Read if view == View::Human => "Reading",
         Action::Create => "Creating",
         Action::Update => "Modifying",
         Action::Delete => "Destroying",
@@ -277,8 +287,9 @@ fn start_verb(a: Action) -> &'static str {
 }
 
 /// `Still creating...`'s word.
-fn progress_verb(a: Action) -> &'static str {
+fn progress_verb(a: Action, view: View) -> &'static str {
     match a {
+        Action::Read if view == View::Human => "reading",
         Action::Create => "creating",
         Action::Update => "modifying",
         Action::Delete => "destroying",
@@ -291,12 +302,13 @@ fn progress_verb(a: Action) -> &'static str {
 }
 
 /// The noun of `Creation complete` and `Creation errored`.
-fn action_noun(a: Action) -> &'static str {
+fn action_noun(a: Action, view: View) -> &'static str {
     match a {
         Action::Create => "Creation",
         Action::Update => "Modifications",
         Action::Delete => "Destruction",
-        Action::Read => "Read",
+        Action::Read if view == View::Human => "Read",
+        Action::Read => "Refresh",
         Action::Replace => "Replacement",
         Action::Import => "Import",
         Action::Forget => "Forget",
@@ -323,39 +335,86 @@ fn whole_seconds(d: Duration) -> u64 {
 
 /// `addr: Creating...`, `addr: Destroying... [id=...]`.
 pub fn apply_start(addr: &InstanceAddr, action: Action, id: Option<&str>, now: &str) -> String {
-    let id = id.filter(|_| action != Action::Create);
+    let id = prior_id(action, id);
     let mut fields = vec![("action", json!(action.ui_name()))];
     fields.extend(id_fields(id));
-    let message = apply_start_text(addr, action, id, None);
+    let message = with_id(format!("{addr}: {}...", start_verb(action, View::Json)), id);
     line(Level::Info, &message, "apply_start", now, vec![("hook", hook(addr, fields))])
 }
 
+/// The id of the object an operation starts on: none for a create or a
+/// read, which have no prior object (Terraform names the prior one's).
+fn prior_id(action: Action, id: Option<&str>) -> Option<&str> {
+    id.filter(|_| !matches!(action, Action::Create | Action::Read))
+}
+
 /// The words an operation starts with, as Terraform's human UI prints them:
-/// `addr: Creating...`, `addr: Destroying... [id=...]`, and for a deposed
-/// object (`deposed`, its key) `addr (deposed object KEY): Destroying...`.
-/// The JSON UI's message is the same text without the deposed key.
+/// `addr: Creating...`, `addr: Destroying... [id=...]`, `addr: Reading...`,
+/// and for a deposed object (`deposed`, its key) `addr (deposed object
+/// KEY): Destroying...`. The JSON UI's message names no deposed key, and a
+/// read `Refreshing...`.
 pub fn apply_start_text(addr: &InstanceAddr, action: Action, id: Option<&str>, deposed: Option<&str>) -> String {
-    let id = id.filter(|_| action != Action::Create);
     let shown = match deposed {
         Some(key) => format!("{addr} (deposed object {key})"),
         None => addr.to_string(),
     };
-    with_id(format!("{shown}: {}...", start_verb(action)), id)
+    with_id(format!("{shown}: {}...", start_verb(action, View::Human)), prior_id(action, id))
 }
 
-/// The words an operation ends with, as Terraform prints them (the human
-/// UI as the JSON UI's message): `addr: Creation complete after 1s
-/// [id=...]`, no id after a delete, nor a deposed key (Terraform 1.11
-/// names the deposed object only as its destroy starts).
-pub fn apply_complete_text(addr: &InstanceAddr, action: Action, id: Option<&str>, elapsed: Duration) -> String {
+/// The words an operation ends with, in Terraform's UI `view`: `addr:
+/// Creation complete after 1s [id=...]`, no id after a delete, nor a
+/// deposed key (Terraform 1.11 names the deposed object only as its
+/// destroy starts).
+fn complete_text(addr: &InstanceAddr, action: Action, id: Option<&str>, elapsed: Duration, view: View) -> String {
     let id = id.filter(|_| action != Action::Delete);
-    with_id(format!("{addr}: {} complete after {}", action_noun(action), go_seconds(whole_seconds(elapsed))), id)
+    with_id(format!("{addr}: {} complete after {}", action_noun(action, view), go_seconds(whole_seconds(elapsed))), id)
 }
 
-/// `addr: Still creating... [10s elapsed]`.
+/// The words an operation ends with, as Terraform's human UI prints them:
+/// `addr: Creation complete after 1s [id=...]`, `addr: Read complete after
+/// 0s`, no id after a delete, nor a deposed key.
+pub fn apply_complete_text(addr: &InstanceAddr, action: Action, id: Option<&str>, elapsed: Duration) -> String {
+    complete_text(addr, action, id, elapsed, View::Human)
+}
+
+/// The longest id a human `Still ...` line shows whole (Terraform's
+/// `maxIdLen`).
+const MAX_PROGRESS_ID_CHARS: usize = 80;
+
+/// An id cut to `max` characters (not bytes) in its middle, as Terraform's
+/// `truncateId` cuts it for the `Still ...` lines: the start, `...`, the
+/// end; never to fewer than 5 characters.
+fn truncate_id(id: &str, max: usize) -> String {
+    let chars: Vec<char> = id.chars().collect();
+    let total = chars.len();
+    if total <= max {
+        return id.to_string();
+    }
+    let max = max.max(5);
+    let part = max / 2;
+    // Go's arithmetic: the end starts one character early, or later when the
+    // two halves and the dots would be longer than `max`.
+    let overlap = (part * 2 + 3).saturating_sub(max);
+    let right_start = total - part - 1 + overlap;
+    let left: String = chars[..part - 1].iter().collect();
+    let right: String = chars[right_start..].iter().collect();
+    format!("{left}...{right}")
+}
+
+/// The human UI's `addr: Still creating... [10s elapsed]`, and with the id
+/// of the object an update or destroy works on, `addr: Still destroying...
+/// [id=i-1, 10s elapsed]` (a long id cut in its middle to 80 characters).
+/// As Terraform, it names no deposed key (and a create or read no id: it
+/// has no prior object).
+pub fn apply_progress_text(addr: &InstanceAddr, action: Action, id: Option<&str>, elapsed: Duration) -> String {
+    let id = prior_id(action, id).map(|id| format!("id={}, ", truncate_id(id, MAX_PROGRESS_ID_CHARS))).unwrap_or_default();
+    format!("{addr}: Still {}... [{id}{} elapsed]", progress_verb(action, View::Human), go_seconds(whole_seconds(elapsed)))
+}
+
+/// `addr: Still creating... [10s elapsed]` (the JSON UI names no id).
 pub fn apply_progress(addr: &InstanceAddr, action: Action, elapsed: Duration, now: &str) -> String {
     let secs = whole_seconds(elapsed);
-    let message = format!("{addr}: Still {}... [{} elapsed]", progress_verb(action), go_seconds(secs));
+    let message = format!("{addr}: Still {}... [{} elapsed]", progress_verb(action, View::Json), go_seconds(secs));
     let fields = vec![("action", json!(action.ui_name())), ("elapsed_seconds", json!(secs))];
     line(Level::Info, &message, "apply_progress", now, vec![("hook", hook(addr, fields))])
 }
@@ -367,7 +426,7 @@ pub fn apply_complete(addr: &InstanceAddr, action: Action, id: Option<&str>, ela
     let mut fields = vec![("action", json!(action.ui_name()))];
     fields.extend(id_fields(id));
     fields.push(("elapsed_seconds", json!(secs)));
-    let message = apply_complete_text(addr, action, id, elapsed);
+    let message = complete_text(addr, action, id, elapsed, View::Json);
     line(Level::Info, &message, "apply_complete", now, vec![("hook", hook(addr, fields))])
 }
 
@@ -375,7 +434,7 @@ pub fn apply_complete(addr: &InstanceAddr, action: Action, id: Option<&str>, ela
 pub fn apply_errored(addr: &InstanceAddr, action: Action, elapsed: Duration, now: &str) -> String {
     let secs = whole_seconds(elapsed);
     let fields = vec![("action", json!(action.ui_name())), ("elapsed_seconds", json!(secs))];
-    let message = format!("{addr}: {} errored after {}", action_noun(action), go_seconds(secs));
+    let message = format!("{addr}: {} errored after {}", action_noun(action, View::Json), go_seconds(secs));
     line(Level::Error, &message, "apply_errored", now, vec![("hook", hook(addr, fields))])
 }
 
@@ -599,6 +658,83 @@ mod tests {
         let errored = parse(&apply_errored(&a, Action::Create, Duration::ZERO, NOW));
         assert_eq!(errored["@level"], "error");
         assert_eq!(errored["hook"]["elapsed_seconds"], 0);
+    }
+
+    /// The human UI's lines (Terraform's `hook_ui.go`): a `Still ...` line
+    /// names the id of the object an update or destroy works on (cut in its
+    /// middle past 80 characters) before the time; a read is `Reading...`,
+    /// `Still reading...`, `Read complete` (`Refreshing...`, `Refresh
+    /// complete` in the JSON UI).
+    #[test]
+    fn human_lines_say_what_terraform_says() {
+        let a = InstanceAddr::managed("terraform_data", "a");
+        let r: InstanceAddr = "data.terraform_remote_state.r".parse().unwrap();
+        let long = format!("{}{}", "a".repeat(50), "b".repeat(50));
+        let cases: Vec<(String, String)> = vec![
+            (apply_progress_text(&a, Action::Create, Some("ignored"), Duration::from_secs(10)), "terraform_data.a: Still creating... [10s elapsed]".into()),
+            (apply_progress_text(&a, Action::Create, None, Duration::from_millis(20_400)), "terraform_data.a: Still creating... [20s elapsed]".into()),
+            (
+                apply_progress_text(&a, Action::Delete, Some("i-1"), Duration::from_secs(10)),
+                "terraform_data.a: Still destroying... [id=i-1, 10s elapsed]".into(),
+            ),
+            (apply_progress_text(&a, Action::Delete, None, Duration::from_secs(10)), "terraform_data.a: Still destroying... [10s elapsed]".into()),
+            (
+                apply_progress_text(&a, Action::Update, Some("i-1"), Duration::from_secs(65)),
+                "terraform_data.a: Still modifying... [id=i-1, 1m5s elapsed]".into(),
+            ),
+            (apply_progress_text(&r, Action::Read, None, Duration::from_secs(10)), "data.terraform_remote_state.r: Still reading... [10s elapsed]".into()),
+            (
+                apply_progress_text(&a, Action::Delete, Some(&long[..80]), Duration::from_secs(10)),
+                format!("terraform_data.a: Still destroying... [id={}, 10s elapsed]", &long[..80]),
+            ),
+            (
+                apply_progress_text(&a, Action::Delete, Some(&long), Duration::from_secs(10)),
+                format!("terraform_data.a: Still destroying... [id={}...{}, 10s elapsed]", "a".repeat(39), "b".repeat(38)),
+            ),
+            (apply_start_text(&a, Action::Delete, Some("i-1"), Some("00000001")), "terraform_data.a (deposed object 00000001): Destroying... [id=i-1]".into()),
+            (apply_start_text(&a, Action::Update, Some("i-1"), None), "terraform_data.a: Modifying... [id=i-1]".into()),
+            (apply_start_text(&a, Action::Create, Some("old"), None), "terraform_data.a: Creating...".into()),
+            (apply_start_text(&r, Action::Read, Some("old"), None), "data.terraform_remote_state.r: Reading...".into()),
+            (apply_complete_text(&r, Action::Read, None, Duration::ZERO), "data.terraform_remote_state.r: Read complete after 0s".into()),
+            (apply_complete_text(&a, Action::Create, Some("i-2"), Duration::from_secs(11)), "terraform_data.a: Creation complete after 11s [id=i-2]".into()),
+            (apply_complete_text(&a, Action::Delete, Some("i-2"), Duration::from_secs(11)), "terraform_data.a: Destruction complete after 11s".into()),
+            (
+                parse(&apply_start(&r, Action::Read, Some("old"), NOW))["@message"].as_str().unwrap().into(),
+                "data.terraform_remote_state.r: Refreshing...".into(),
+            ),
+            (
+                parse(&apply_complete(&r, Action::Read, None, Duration::ZERO, NOW))["@message"].as_str().unwrap().into(),
+                "data.terraform_remote_state.r: Refresh complete after 0s".into(),
+            ),
+        ];
+        for (line, want) in cases {
+            assert_eq!(line, want);
+        }
+    }
+
+    /// Terraform's `truncateId`, on its own test's table: cut in the middle
+    /// by characters, never below 5.
+    #[test]
+    fn ids_are_cut_as_terraform_cuts_them() {
+        let cases = [
+            ("Hello world", 3, "H...d"),
+            ("Hello world", 5, "H...d"),
+            ("Hello world", 6, "He...d"),
+            ("Hello world", 7, "He...ld"),
+            ("Hello world", 8, "Hel...ld"),
+            ("Hello world", 9, "Hel...rld"),
+            ("Hello world", 10, "Hell...rld"),
+            ("Hello world", 11, "Hello world"),
+            ("Hello world", 12, "Hello world"),
+            ("あいうえおかきくけこさ", 3, "あ...さ"),
+            ("あいうえおかきくけこさ", 6, "あい...さ"),
+            ("あいうえおかきくけこさ", 7, "あい...こさ"),
+            ("あいうえおかきくけこさ", 10, "あいうえ...けこさ"),
+            ("あいうえおかきくけこさ", 11, "あいうえおかきくけこさ"),
+        ];
+        for (id, max, want) in cases {
+            assert_eq!(truncate_id(id, max), want, "{id} cut to {max}");
+        }
     }
 
     #[test]

@@ -330,24 +330,14 @@ enum Step<'a> {
 /// object's own when planned, else the replaced object's, which this run
 /// deposed).
 fn steps<'a>(e: &'a Event, elapsed: Option<std::time::Duration>, planned: &Planned) -> Vec<Step<'a>> {
-    let known = |addr: &InstanceAddr| planned.changes.get(addr).cloned().unwrap_or_default();
     match e {
         Event::Start { addr, action, deposed } => {
-            let (prior, cbd) = known(addr);
-            let id = match deposed {
-                Some(key) => planned.deposed.get(&(addr.clone(), key.clone())).cloned().or(prior),
-                None => prior,
-            };
             let deposed = deposed.as_deref();
-            let action = match action {
-                Action::Replace if cbd => Action::Create,
-                Action::Replace => Action::Delete,
-                a => *a,
-            };
+            let (action, id) = shown_start(addr, *action, deposed, planned);
             vec![Step::Start { addr, action, id, deposed }]
         }
         Event::Done { addr, action, elapsed_ms, id } => {
-            let (prior, cbd) = known(addr);
+            let (prior, cbd) = planned.changes.get(addr).cloned().unwrap_or_default();
             let took = std::time::Duration::from_millis(*elapsed_ms as u64);
             let id = id.clone().or(prior);
             match action {
@@ -366,6 +356,25 @@ fn steps<'a>(e: &'a Event, elapsed: Option<std::time::Duration>, planned: &Plann
         }
         Event::LockWait { .. } | Event::Ephemeral { .. } => Vec::new(),
     }
+}
+
+/// What an operation is shown doing while it runs, as Terraform shows it,
+/// and the id of the object it works on: a replacement is its create
+/// (create-before-destroy) or its destroy; the id is the planned prior
+/// object's (a deposed object's own when planned, else the replaced
+/// object's, which this run deposed).
+fn shown_start(addr: &InstanceAddr, action: Action, deposed: Option<&str>, planned: &Planned) -> (Action, Option<String>) {
+    let (prior, cbd) = planned.changes.get(addr).cloned().unwrap_or_default();
+    let id = match deposed {
+        Some(key) => planned.deposed.get(&(addr.clone(), key.to_string())).cloned().or(prior),
+        None => prior,
+    };
+    let action = match action {
+        Action::Replace if cbd => Action::Create,
+        Action::Replace => Action::Delete,
+        a => a,
+    };
+    (action, id)
 }
 
 /// Apply's progress as Terraform's `apply_start`/`apply_complete`/
@@ -417,30 +426,40 @@ fn progress_interval() -> std::time::Duration {
     std::time::Duration::from_millis(ms)
 }
 
-/// Prints "addr: Still creating... [20s elapsed]" for every operation in
-/// flight, each interval, so a CI log never goes quiet for minutes.
-fn still_running(log: Arc<std::sync::Mutex<ApplyLog>>, json: bool) -> tokio::task::JoinHandle<()> {
+/// Prints "addr: Still creating... [10s elapsed]" (and "addr: Still
+/// destroying... [id=ID, 10s elapsed]" for an object with an id) for every
+/// operation in flight, once each interval since it started, as
+/// Terraform's timer per resource does, so a CI log never goes quiet for
+/// minutes.
+fn still_running(log: Arc<std::sync::Mutex<ApplyLog>>, planned: Arc<std::sync::Mutex<Planned>>, json: bool) -> tokio::task::JoinHandle<()> {
     let every = progress_interval();
+    // Checked often, so that each line comes within a small part of a second
+    // of its operation's interval (and says 10s, not 11s).
+    let check = (every / 40).clamp(std::time::Duration::from_millis(10), std::time::Duration::from_millis(250));
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.tick().await;
+        let mut tick = tokio::time::interval(check);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
             // Written while the log is locked, as the progress lines are: an
             // operation that just finished never shows as still running after
             // its "complete" line.
-            let Ok(l) = log.lock() else { return };
+            let Ok(mut l) = log.lock() else { return };
+            let planned = planned.lock().unwrap_or_else(|p| p.into_inner());
             let mut lines = String::new();
-            for (addr, action, elapsed) in l.in_flight(std::time::Instant::now()).into_iter().filter(|(_, _, elapsed)| *elapsed >= every) {
-                match addr.parse::<InstanceAddr>() {
-                    Ok(a) if json => {
-                        lines.push_str(&ui::apply_progress(&a, action, elapsed, &ui_now()));
-                        lines.push('\n');
-                    }
-                    _ => lines.push_str(&format!("{addr}: Still {}... [{}s elapsed]\n", action.progressive().to_lowercase(), elapsed.as_secs())),
-                }
+            for (op, elapsed) in l.due_progress(std::time::Instant::now(), every) {
+                let Ok(addr) = op.addr.parse::<InstanceAddr>() else { continue };
+                let (action, id) = shown_start(&addr, op.action, op.deposed.as_deref(), &planned);
+                lines.push_str(&if json {
+                    ui::apply_progress(&addr, action, elapsed, &ui_now())
+                } else {
+                    ui::apply_progress_text(&addr, action, id.as_deref(), elapsed)
+                });
+                lines.push('\n');
             }
-            crate::out::stdout(&lines);
+            if !lines.is_empty() {
+                crate::out::stdout(&lines);
+            }
         }
     })
 }
@@ -535,7 +554,7 @@ pub async fn apply(ctx: &Ctx, p: PlanArgs, auto_approve: bool, plan_file: Option
     // Progress lines are for the apply only, not for the plan before it.
     let applying = Arc::new(std::sync::atomic::AtomicBool::new(plan_file.is_some()));
     let log = Arc::new(std::sync::Mutex::new(ApplyLog::default()));
-    // Under -json: what the progress lines need to know of the plan.
+    // What the progress lines need to know of the plan.
     let planned = Arc::new(std::sync::Mutex::new(Planned::default()));
     let (sink_log, sink_applying, sink_planned) = (log.clone(), applying.clone(), planned.clone());
     env.events = Some(Arc::new(move |e: Event| {
@@ -551,7 +570,7 @@ pub async fn apply(ctx: &Ctx, p: PlanArgs, auto_approve: bool, plan_file: Option
             progress(&e, elapsed, &sink_planned.lock().unwrap_or_else(|p| p.into_inner()));
         }
     }));
-    let heartbeat = still_running(log.clone(), json);
+    let heartbeat = still_running(log.clone(), planned.clone(), json);
     let destroy;
     let result = match plan_file {
         Some(path) => {
