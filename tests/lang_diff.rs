@@ -832,6 +832,123 @@ fn conditions_match_terraform() {
     assert!(problems.is_empty(), "conditions differ from Terraform:\n{}", problems.join("\n"));
 }
 
+/// The steps of a `validation-modes` case, in order: destroy and
+/// refresh-only plans of an empty state, an apply, then refresh-only and
+/// destroy plans and applies of what it made, with the case's variables
+/// (`failing.tfvars` breaks a validation rule) and without.
+const VALIDATION_MODE_STEPS: &[&[&str]] = &[
+    &["plan", "-destroy", "-var-file=failing.tfvars", "-out=p.bin"],
+    &["plan", "-refresh-only", "-var-file=failing.tfvars", "-out=p.bin"],
+    &["apply", "-auto-approve"],
+    &["plan", "-refresh-only", "-out=p.bin"],
+    &["plan", "-refresh-only", "-var-file=failing.tfvars", "-out=p.bin"],
+    &["apply", "-refresh-only", "-auto-approve", "-var-file=failing.tfvars"],
+    &["apply", "-refresh-only", "-auto-approve"],
+    &["plan", "-destroy", "-var-file=failing.tfvars", "-out=p.bin"],
+    &["plan", "-destroy", "-refresh=false", "-var-file=failing.tfvars", "-out=p.bin"],
+    &["plan", "-destroy", "-out=p.bin"],
+    &["destroy", "-auto-approve", "-var-file=failing.tfvars"],
+    &["destroy", "-auto-approve"],
+];
+
+/// A `validation-modes` case's steps: its `steps` file (one command a
+/// line), or [`VALIDATION_MODE_STEPS`].
+fn validation_mode_steps(case: &Path) -> Vec<Vec<String>> {
+    let listed = read_lines(&case.join("steps"));
+    if listed.is_empty() {
+        return VALIDATION_MODE_STEPS.iter().map(|s| s.iter().map(|a| a.to_string()).collect()).collect();
+    }
+    listed.iter().map(|l| l.split_whitespace().map(str::to_string).collect()).collect()
+}
+
+/// One step of a `validation-modes` case, one tool's view: its exit code
+/// and diagnostics (`-json`), the plan it saved (its `checks`, `errored`,
+/// `applyable`, `complete`; null when none) and state's `check_results`
+/// after it.
+#[derive(Debug, PartialEq)]
+struct ValidationModeStep {
+    args: String,
+    code: i32,
+    diagnostics: Vec<String>,
+    saved_plan: Json,
+    state_checks: Json,
+}
+
+fn terraform_validation_modes(case: &Path) -> Vec<ValidationModeStep> {
+    let tmp = tempfile::Builder::new().prefix("validation-modes-tf-").tempdir().expect("tempdir");
+    let dir = tmp.path().join("stack");
+    copy_case(case, &dir);
+    let tf = |args: &[&str]| {
+        let o = terraform_command(&dir, args).output().expect("terraform 1.11.4 on PATH");
+        (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into_owned())
+    };
+    tf(&["init", "-backend=false", "-input=false", "-no-color"]);
+    validation_mode_steps(case)
+        .iter()
+        .map(|step| {
+            let _ = std::fs::remove_file(dir.join("p.bin"));
+            let mut args = vec![step[0].as_str(), "-input=false", "-json"];
+            args.extend(step[1..].iter().map(String::as_str));
+            let (code, out) = tf(&args);
+            let saved_plan = if dir.join("p.bin").exists() { saved_plan_checks(&tf(&["show", "-json", "p.bin"]).1) } else { Json::Null };
+            let state = std::fs::read_to_string(dir.join("terraform.tfstate")).unwrap_or_default();
+            ValidationModeStep { args: step.join(" "), code, diagnostics: json_diagnostics(&out), saved_plan, state_checks: state_check_results(&state) }
+        })
+        .collect()
+}
+
+fn iac_validation_modes(name: &str, case: &Path) -> Vec<ValidationModeStep> {
+    let stack = Stack::fixture(&format!("validation-modes/{name}"), name);
+    validation_mode_steps(case)
+        .iter()
+        .map(|step| {
+            let _ = std::fs::remove_file(stack.dir.join("p.bin"));
+            let mut args = vec![step[0].as_str(), "-json"];
+            args.extend(step[1..].iter().map(String::as_str));
+            let out = stack.run(&args);
+            let saved_plan = if stack.dir.join("p.bin").exists() { saved_plan_checks(&stack.run(&["show", "-json", "p.bin"]).stdout) } else { Json::Null };
+            let state = stack.run(&["state", "pull"]);
+            let state = if state.code == 0 { state.stdout } else { String::new() };
+            ValidationModeStep {
+                args: step.join(" "),
+                code: out.code,
+                diagnostics: json_diagnostics(&out.stdout),
+                saved_plan,
+                state_checks: state_check_results(&state),
+            }
+        })
+        .collect()
+}
+
+/// Variables' validation rules in destroy and refresh-only runs, against
+/// Terraform 1.11.4 (`fixtures/validation-modes/<case>/`: a root
+/// variable's rule, a module variable's). A refresh-only plan checks them
+/// as a normal plan does (its `checks` list the results; a failed rule
+/// leaves an errored plan) and its apply keeps them in state's
+/// `check_results`; a destroy plan checks them only while it refreshes a
+/// state with objects (a failed rule stops it, no plan saved; with
+/// `-refresh=false` or an empty state nothing is checked), and its
+/// `checks` and the state after the destroy list every rule unknown. Same
+/// exit codes, diagnostics, saved plans and state at every step. (A root
+/// variable's failure in a refresh-only plan is left out: Terraform saves
+/// an errored plan, iac refuses the value before planning.)
+#[test]
+fn validation_modes_match_terraform() {
+    let cases = cases("validation-modes");
+    assert!(!cases.is_empty());
+    let results = par_map(&cases, |name, dir| (terraform_validation_modes(dir), iac_validation_modes(name, dir)));
+    let mut problems = Vec::new();
+    for ((name, _), (tf, iac)) in cases.iter().zip(results) {
+        assert!(tf.iter().any(|s| s.code != 0), "{name}: terraform failed no step: {tf:?}");
+        for (t, i) in tf.iter().zip(&iac) {
+            if t != i {
+                problems.push(format!("{name}, {}:\n  terraform: {t:?}\n  iac:       {i:?}", t.args));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "validation rules in destroy and refresh-only runs differ from Terraform:\n{}", problems.join("\n"));
+}
+
 /// What a failed plan leaves, one tool's view: the plan's exit code and
 /// whether it showed what it planned before the error (and the messages
 /// of `plan -json`'s change lines), the saved plan's
@@ -1297,6 +1414,50 @@ fn validate_errors_match_terraform() {
         assert!(!theirs.1.is_empty(), "{name}: terraform found no error");
         assert_eq!(ours, theirs, "{name}: (error_count, error lines) of iac validate -json, then terraform's");
     }
+}
+
+/// What `validate -json` said, one tool's view: `valid`, the counts, and
+/// each diagnostic (severity, summary, detail, place, expression values),
+/// sorted.
+fn validate_report(stdout: &str) -> (Json, Json, Json, Vec<String>) {
+    let j: Json = serde_json::from_str(stdout).unwrap_or_else(|e| panic!("validate -json is not JSON ({e}): {stdout}"));
+    let lines: String = j["diagnostics"].as_array().into_iter().flatten().map(|d| format!("{}\n", json!({"type": "diagnostic", "diagnostic": d}))).collect();
+    (j["valid"].clone(), j["error_count"].clone(), j["warning_count"].clone(), json_diagnostics(&lines))
+}
+
+/// Variables' validation rules under `validate`, against Terraform 1.11.4
+/// (`fixtures/validate-variables/<case>/`): the rules are checked with the
+/// root module's variables unknown and a repeated module call's
+/// `count.index` unknown, so only a module input (or default) known to
+/// fail fails; a result that is null or no bool is Terraform's error; a
+/// condition that refers to nothing, or not to its variable, is refused.
+/// Same exit codes (`validate` and `validate -json`) and the same
+/// `validate -json` report: validity, counts and diagnostics.
+#[test]
+fn validate_variables_match_terraform() {
+    let cases = cases("validate-variables");
+    assert!(!cases.is_empty());
+    let mut problems = Vec::new();
+    for (name, dir) in cases {
+        let tmp = tempfile::Builder::new().prefix("validate-variables-tf-").tempdir().expect("tempdir");
+        let tf_dir = tmp.path().join("stack");
+        copy_case(&dir, &tf_dir);
+        let tf = |args: &[&str]| {
+            let o = terraform_command(&tf_dir, args).output().expect("terraform 1.11.4 on PATH");
+            (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into_owned())
+        };
+        tf(&["init", "-backend=false", "-input=false", "-no-color"]);
+        let (json_code, out) = tf(&["validate", "-json", "-no-color"]);
+        let theirs = (tf(&["validate", "-no-color"]).0, json_code, validate_report(&out));
+        let stack = Stack::fixture(&format!("validate-variables/{name}"), &name);
+        let out = stack.run(&["validate", "-json"]);
+        let ours = (stack.run(&["validate"]).code, out.code, validate_report(&out.stdout));
+        assert_ne!(theirs.0, 0, "{name}: terraform found no error");
+        if ours != theirs {
+            problems.push(format!("{name}:\n  terraform: {theirs:?}\n  iac:       {ours:?}"));
+        }
+    }
+    assert!(problems.is_empty(), "validate differs from Terraform:\n{}", problems.join("\n"));
 }
 
 /// Data sources read at apply because something they wait for has a change

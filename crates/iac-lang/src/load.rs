@@ -342,6 +342,24 @@ impl Builder<'_> {
         let s = self.span(r);
         self.diags.push(Diagnostic::error(msg, Some(s)));
     }
+    /// Terraform's errors for a validation rule whose condition does not
+    /// test the variable: one referring to nothing at all, and one not
+    /// referring to the variable itself.
+    fn check_validation_condition(&mut self, name: &str, condition: &Expression) {
+        let (refs, _) = crate::refs::references(condition);
+        let span = self.span(condition.span());
+        if refs.is_empty() {
+            self.diags.push(Diagnostic::error("Invalid validation expression", Some(span.clone())).with_detail(
+                "The condition expression must refer to at least one object from elsewhere in the configuration, or else its result would not be checking anything.",
+            ));
+        }
+        if !refs.iter().any(|r| matches!(&r.subject, crate::refs::Subject::Var(n) if n == name)) {
+            self.diags.push(
+                Diagnostic::error("Invalid variable validation condition", Some(span))
+                    .with_detail(format!("The condition for variable {name:?} must refer to var.{name} in order to test incoming values.")),
+            );
+        }
+    }
     fn header_span(&self, b: &Block) -> Span {
         let start = b.ident.span().map(|r| r.start).unwrap_or(0);
         let end = b.labels.last().and_then(|l| match l {
@@ -634,6 +652,7 @@ impl Builder<'_> {
             let (va, _) = self.attrs(&v.body, &["condition", "error_message"], &[], "a validation block");
             match (va.get("condition"), va.get("error_message")) {
                 (Some(c), Some(m)) => {
+                    self.check_validation_condition(&name, &c.value);
                     validations.push(Validation { condition: self.expr(&c.value), error_message: self.expr(&m.value), block: self.span(v.ident.span()) })
                 }
                 _ => self.err("a validation block needs condition and error_message", v.ident.span()),

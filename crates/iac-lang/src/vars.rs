@@ -39,7 +39,22 @@ enum Raw {
 /// Collects and converts root variable values. Missing required variables,
 /// conversion failures and failed validations are diagnostics.
 pub fn root_variables(root: &Module, cli: &[CliVar], env: &[(String, String)], sources: &mut SourceMap, diags: &mut Diagnostics) -> iac_core::ValueMap {
-    variables(root, cli, env, sources, diags, &|_| true).0
+    variables(root, cli, env, sources, diags, &|_| true, None).0
+}
+
+/// [`root_variables`], with the errors of the variables' validation rules
+/// put apart in `failed_validations` and those variables' values kept: a
+/// destroy plan checks the rules only when it refreshes a state with
+/// objects, as Terraform's does.
+pub fn root_variables_validated_apart(
+    root: &Module,
+    cli: &[CliVar],
+    env: &[(String, String)],
+    sources: &mut SourceMap,
+    diags: &mut Diagnostics,
+    failed_validations: &mut Diagnostics,
+) -> iac_core::ValueMap {
+    variables(root, cli, env, sources, diags, &|_| true, Some(failed_validations)).0
 }
 
 /// The values of the root module's ephemeral variables (`ephemeral =
@@ -54,14 +69,14 @@ pub fn ephemeral_root_variables(
     sources: &mut SourceMap,
     diags: &mut Diagnostics,
 ) -> (iac_core::ValueMap, std::collections::BTreeSet<String>) {
-    variables(root, cli, env, sources, diags, &|v| v.ephemeral)
+    variables(root, cli, env, sources, diags, &|v| v.ephemeral, None)
 }
 
 /// The names of the root module's ephemeral variables given a value (not
 /// left to their defaults): a saved plan records them, and its apply
 /// needs them given again, as Terraform's does.
 pub fn given_ephemeral_variables(root: &Module, cli: &[CliVar], env: &[(String, String)], sources: &mut SourceMap) -> std::collections::BTreeSet<String> {
-    variables(root, cli, env, sources, &mut Diagnostics::default(), &|v| v.ephemeral).1
+    variables(root, cli, env, sources, &mut Diagnostics::default(), &|v| v.ephemeral, None).1
 }
 
 /// The variables `wanted` picks, and which of them were given a value.
@@ -72,6 +87,7 @@ fn variables(
     sources: &mut SourceMap,
     diags: &mut Diagnostics,
     wanted: &dyn Fn(&Variable) -> bool,
+    mut failed_validations: Option<&mut Diagnostics>,
 ) -> (iac_core::ValueMap, std::collections::BTreeSet<String>) {
     let mut raw: BTreeMap<String, Raw> = BTreeMap::new();
     // Environment: TF_VAR_ first so that the IAC_VAR_ spelling wins.
@@ -141,11 +157,15 @@ fn variables(
             },
             None => None,
         };
-        match finish_variable(var, value, &root.dir, sources, diags) {
-            Some(v) => {
-                out.insert(name.clone(), v);
-            }
-            None => continue,
+        let finished = match failed_validations.as_deref_mut() {
+            Some(failed) => convert_variable(var, value, &root.dir, diags).map(|(v, span)| {
+                check_validations(var, &v, &span, &root.dir, Some(sources), failed);
+                v
+            }),
+            None => finish_variable(var, value, &root.dir, sources, diags),
+        };
+        if let Some(v) = finished {
+            out.insert(name.clone(), v);
         }
     }
     (out, given)
@@ -179,6 +199,17 @@ fn finish_variable_with(
     diags: &mut Diagnostics,
     found: &mut Option<Validations>,
 ) -> Option<Value> {
+    let (value, span) = convert_variable(var, given, dir, diags)?;
+    let results = check_validations(var, &value, &span, dir, Some(sources), diags);
+    let ok = !results.statuses.iter().any(|s| matches!(s, CheckStatus::Fail | CheckStatus::Error));
+    *found = Some(results);
+    ok.then_some(value)
+}
+
+/// A variable's value before its validation rules: the default,
+/// nullability, type conversion and sensitivity applied to its given
+/// value, and where it came from (None: the diagnostics say why not).
+pub fn convert_variable(var: &Variable, given: Option<(Value, Option<Span>)>, dir: &Path, diags: &mut Diagnostics) -> Option<(Value, Span)> {
     let (value, span) = match given {
         // As Terraform: a null given for a variable with `nullable = false`
         // and a default takes the default; with `nullable = true` (the
@@ -187,8 +218,9 @@ fn finish_variable_with(
         _ => match &var.default {
             Some(d) => {
                 let ev = Evaluator::new(&EmptyScope, dir, d.file);
+                // Terraform names the variable's declaration for its default.
                 match ev.eval(&d.expr) {
-                    Ok(v) => (v, d.span()),
+                    Ok(v) => (v, var.span.clone()),
                     Err(e) => {
                         diags.push(e);
                         return None;
@@ -208,20 +240,21 @@ fn finish_variable_with(
         diags.push(Diagnostic::error(format!("variable {:?} must not be null", var.name), Some(span)));
         return None;
     }
-    let value = match var.type_.convert(value) {
-        Ok(v) => v.mark_if(var.sensitive),
+    match var.type_.convert(value) {
+        Ok(v) => Some((v.mark_if(var.sensitive), span)),
         Err(e) => {
             diags.push(
                 Diagnostic::error(format!("invalid value for variable {:?}: {e}", var.name), Some(span))
                     .with_related(var.span.clone(), format!("declared as {}", var.type_.name())),
             );
-            return None;
+            None
         }
-    };
-    let results = check_validations(var, &value, &span, dir, Some(sources), diags);
-    let ok = !results.statuses.iter().any(|s| matches!(s, CheckStatus::Fail | CheckStatus::Error));
-    *found = Some(results);
-    ok.then_some(value)
+    }
+}
+
+/// Whether `d` says a variable's validation rule failed, or gave no bool.
+pub fn is_validation_failure(d: &Diagnostic) -> bool {
+    d.summary == "Invalid value for variable" || d.summary == "Invalid variable validation result"
 }
 
 /// What a variable's validation rules found for one value: each rule's
@@ -273,10 +306,11 @@ fn check_validations(var: &Variable, value: &Value, span: &Span, dir: &Path, sou
     for v in &var.validations {
         let scope = OneVar { name: &var.name, value };
         let ev = Evaluator::new(&scope, dir, v.condition.file);
-        let status = match ev.eval(&v.condition.expr).map(|c| c.unmarked().clone()) {
-            Ok(Value::Bool(true)) => CheckStatus::Pass,
-            Ok(Value::Unknown) => CheckStatus::Unknown,
-            Ok(Value::Bool(false)) => {
+        let values = || crate::expr_values::expression_values(&v.condition.expr, &ev);
+        let status = match ev.eval(&v.condition.expr).map(|c| condition_result(c.unmarked())) {
+            Ok(Ok(Value::Bool(true))) => CheckStatus::Pass,
+            Ok(Ok(Value::Unknown)) => CheckStatus::Unknown,
+            Ok(Ok(Value::Bool(false))) => {
                 let msg = Evaluator::new(&scope, dir, v.error_message.file)
                     .eval(&v.error_message.expr)
                     .ok()
@@ -287,16 +321,17 @@ fn check_validations(var: &Variable, value: &Value, span: &Span, dir: &Path, sou
                     Some(s) => format!("{msg}\n\nThis was checked by the validation rule at {}.", range_text(&v.block, s)),
                     None => msg.clone(),
                 };
-                diags.push(
-                    Diagnostic::error("Invalid value for variable", Some(span.clone()))
-                        .with_detail(detail)
-                        .with_values(crate::expr_values::expression_values(&v.condition.expr, &ev)),
-                );
+                diags.push(Diagnostic::error("Invalid value for variable", Some(span.clone())).with_detail(detail).with_values(values()));
                 out.problems.push(msg);
                 CheckStatus::Fail
             }
-            Ok(other) => {
-                diags.push(Diagnostic::error(format!("a validation condition must be a bool, got {}", other.type_name()), Some(v.condition.span())));
+            Ok(result) => {
+                // Terraform's words for a result that is no bool.
+                let detail = match result {
+                    Err(why) => format!("Invalid validation condition result value: {why}."),
+                    Ok(_) => "Validation condition expression must return either true or false, not null.".to_string(),
+                };
+                diags.push(Diagnostic::error("Invalid variable validation result", Some(v.condition.span())).with_detail(detail).with_values(values()));
                 CheckStatus::Error
             }
             Err(d) => {
@@ -307,6 +342,20 @@ fn check_validations(var: &Variable, value: &Value, span: &Span, dir: &Path, sou
         out.statuses.push(status);
     }
     out
+}
+
+/// A validation condition's result as Terraform converts it to a bool:
+/// unknown stays unknown, null stays null (an error of its own), a string
+/// `"true"` or `"false"` is that bool; anything else is no bool (why not,
+/// in Terraform's words).
+fn condition_result(result: &Value) -> Result<Value, &'static str> {
+    match result {
+        Value::Bool(_) | Value::Null => Ok(result.clone()),
+        v if !v.is_wholly_known() => Ok(Value::Unknown),
+        Value::String(s) if s == "true" || s == "false" => Ok(Value::Bool(s == "true")),
+        Value::String(_) => Err("a bool is required"),
+        _ => Err("bool required"),
+    }
 }
 
 struct OneVar<'a> {

@@ -68,10 +68,10 @@ pub async fn plan_and_apply(
     parallelism: usize,
     confirm: impl FnOnce(&PlanOutcome) -> bool,
 ) -> Result<Option<ApplyOutcome>, EngineError> {
-    let (vars, var_warnings) = root_vars(loaded, &req.vars, env)?;
+    let (vars, var_warnings) = root_vars(loaded, &req.vars, env, req.run.mode)?;
     // The plan keeps no ephemeral variable; its apply here needs them.
     let ephemeral: Vec<(String, iac_core::Value)> =
-        vars.iter().filter(|(name, _)| super::ephemeral_variable(&loaded.stack.root, name)).map(|(n, v)| (n.clone(), v.clone())).collect();
+        vars.values.iter().filter(|(name, _)| super::ephemeral_variable(&loaded.stack.root, name)).map(|(n, v)| (n.clone(), v.clone())).collect();
     let lock_info = statemgr::lock(env.backend.as_ref(), "apply", env.lock_timeout, &env.lock_wait, env.events.as_ref()).await?;
     let result = async {
         let span = tracing::info_span!("plan", mode = ?req.run.mode);

@@ -13,7 +13,7 @@ use iac_lang::diagnostic::Diagnostic;
 use iac_lang::vars::CliVar;
 
 use super::moves::apply_moves;
-use super::{context, load, root_vars, Env, Loaded};
+use super::{context, load, root_vars, Env, Loaded, RootVars};
 use crate::error::EngineError;
 use crate::run::{output_changes, plan_deletes, DeleteScope, Phase, Run, RunOptions, RunSetup};
 use crate::statemgr;
@@ -42,7 +42,7 @@ pub async fn plan_loaded(loaded: &Loaded, env: &Env, req: PlanRequest) -> Result
 pub(super) type Configured = Vec<(crate::providers::ProviderKey, Arc<dyn iac_core::provider::Provider>)>;
 
 pub(super) async fn plan_keeping_providers(loaded: &Loaded, env: &Env, req: PlanRequest) -> Result<(PlanOutcome, Configured), EngineError> {
-    let (vars, var_warnings) = root_vars(loaded, &req.vars, env)?;
+    let (vars, var_warnings) = root_vars(loaded, &req.vars, env, req.run.mode)?;
     let lock_info = statemgr::lock(env.backend.as_ref(), "plan", env.lock_timeout, &env.lock_wait, env.events.as_ref()).await?;
     // A refresh-only plan (drift) is the refresh phase alone.
     let span = if req.run.mode == PlanMode::RefreshOnly { tracing::info_span!("refresh") } else { tracing::info_span!("plan", mode = ?req.run.mode) };
@@ -54,8 +54,14 @@ pub(super) async fn plan_keeping_providers(loaded: &Loaded, env: &Env, req: Plan
     })
 }
 
-pub(super) async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, vars: iac_core::ValueMap) -> Result<(PlanOutcome, Configured), EngineError> {
+pub(super) async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, vars: RootVars) -> Result<(PlanOutcome, Configured), EngineError> {
     let mut current = statemgr::load(env.backend.as_ref()).await?;
+    // A destroy plan checks the variables' validation rules in the refresh
+    // before it, as Terraform's does: none without objects to refresh.
+    let RootVars { values: vars, failed_validations } = vars;
+    if let Some(e) = failed_validations.filter(|_| req.run.refresh && !current.state.is_empty()) {
+        return Err(e);
+    }
     if current.needs_fold {
         statemgr::snapshot(env.backend.as_ref(), &mut current.state, &current.pending).await?;
     }
@@ -106,6 +112,10 @@ pub(super) async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, va
     // validate: Terraform validates (asking providers too) before it plans
     // and stops there.
     let errored = outcome.diags.iter().any(Diagnostic::is_error);
+    // What that refresh finds wrong leaves no plan (Terraform's stops there).
+    if errored && mode == PlanMode::Destroy && outcome.diags.iter().any(iac_lang::vars::is_validation_failure) {
+        return Err(EngineError::Config(outcome.diags));
+    }
     if errored && !outcome.diags.iter().filter(|d| d.is_error()).all(crate::run::is_resource_condition_failure) {
         let invalid = outcome.diags.iter().any(crate::run::is_provider_validation_failure)
             || super::validate::validate(loaded, &env.registry, &env.cwd).await.iter().any(Diagnostic::is_error);

@@ -55,6 +55,22 @@ impl Run {
         results
     }
 
+    /// A destroy's check blocks, as Terraform lists them: unknown, without
+    /// instances (it evaluates none).
+    pub(super) fn unchecked_checks(&self) -> Vec<CheckResult> {
+        let modules = self.stack.root.walk();
+        let checks = modules.iter().flat_map(|m| m.checks.values().map(move |c| (m, c)));
+        checks
+            .map(|(m, c)| CheckResult {
+                module: m.call_path.to_string(),
+                object: Default::default(),
+                name: c.name.clone(),
+                status: CheckStatus::Unknown,
+                instances: Vec::new(),
+            })
+            .collect()
+    }
+
     fn check_instance(&self, module: &Module, check: &Check, path: &iac_core::address::ModulePath) -> CheckInstance {
         let store = self.values.read();
         let scope = InstanceScope { store: &store, module: path, repetition: &Repetition::None, module_dir: &module.dir, root_dir: &self.values.root_dir };

@@ -134,6 +134,8 @@ pub(super) type CheckableKey = (String, String);
 #[derive(Default)]
 pub(crate) struct ConditionResults {
     objects: BTreeMap<CheckableKey, Checkable>,
+    /// A destroy's: nothing is checked, every result stays as listed.
+    frozen: bool,
 }
 
 struct Checkable {
@@ -154,12 +156,13 @@ struct InstanceResults {
 }
 
 impl ConditionResults {
-    /// Every object of the stack with conditions, none expanded yet.
-    pub(super) fn of(root: &iac_lang::config::Module) -> ConditionResults {
+    /// Every object of the stack with conditions (only the variables with
+    /// validation rules unless `all`), none expanded yet.
+    pub(super) fn of(root: &iac_lang::config::Module, all: bool) -> ConditionResults {
         let mut objects = BTreeMap::new();
         for m in root.walk() {
             let module = m.call_path.to_string();
-            for r in m.resources.values().filter(|r| r.mode != iac_core::address::Mode::Ephemeral) {
+            for r in m.resources.values().filter(|r| all && r.mode != iac_core::address::Mode::Ephemeral) {
                 let conditions = r.lifecycle.preconditions.len() + r.lifecycle.postconditions.len();
                 if conditions > 0 {
                     let object = CheckObject::Resource { mode: r.mode, type_: r.type_.clone() };
@@ -170,18 +173,36 @@ impl ConditionResults {
             for v in m.variables.values().filter(|v| !v.validations.is_empty()) {
                 objects.insert((module.clone(), format!("var.{}", v.name)), Checkable::new(&module, CheckObject::InputVariable, &v.name, v.validations.len()));
             }
-            for o in m.outputs.values().filter(|o| !o.preconditions.is_empty()) {
+            for o in m.outputs.values().filter(|o| all && !o.preconditions.is_empty()) {
                 objects
                     .insert((module.clone(), format!("output.{}", o.name)), Checkable::new(&module, CheckObject::OutputValue, &o.name, o.preconditions.len()));
             }
         }
-        ConditionResults { objects }
+        ConditionResults { objects, frozen: false }
+    }
+
+    /// A destroy's results, as Terraform lists them: every object with
+    /// conditions, unknown, without instances but the root module's
+    /// outputs' (one each, unknown); nothing the run finds changes them.
+    pub(super) fn unchecked(root: &iac_lang::config::Module) -> ConditionResults {
+        let mut results = ConditionResults::of(root, true);
+        for ((module, _), c) in results.objects.iter_mut().filter(|(_, c)| c.result.object == CheckObject::OutputValue) {
+            if module.is_empty() {
+                c.expanded = true;
+                c.instances.entry((ModulePath::root(), InstanceKey::None)).or_default();
+            }
+        }
+        results.frozen = true;
+        results
     }
 
     /// Apply: the plan's results are where the apply starts, as in
     /// Terraform (the same instances; those the apply checks again get its
     /// results).
     pub(super) fn carry(&mut self, planned: &[CheckResult]) {
+        if self.frozen {
+            return;
+        }
         for p in planned.iter().filter(|p| !p.object.is_check()) {
             let Some(c) = self.objects.get_mut(&(p.module.clone(), p.local_address())) else { continue };
             if p.status == CheckStatus::Unknown && p.instances.is_empty() {
@@ -197,6 +218,9 @@ impl ConditionResults {
     }
 
     pub(super) fn expanded(&mut self, key: &CheckableKey, known: bool) {
+        if self.frozen {
+            return;
+        }
         if let Some(c) = self.objects.get_mut(key) {
             c.expanded = known;
         }
@@ -204,6 +228,9 @@ impl ConditionResults {
 
     /// Records an instance (whose conditions may not all be evaluated).
     pub(super) fn instance(&mut self, key: &CheckableKey, module: &ModulePath, ikey: InstanceKey) {
+        if self.frozen {
+            return;
+        }
         if let Some(c) = self.objects.get_mut(key) {
             c.instances.entry((module.clone(), ikey)).or_default();
         }
@@ -211,6 +238,9 @@ impl ConditionResults {
 
     /// Records the results of some of an instance's conditions.
     pub(super) fn report(&mut self, key: &CheckableKey, module: &ModulePath, ikey: InstanceKey, e: &Evaluated) {
+        if self.frozen {
+            return;
+        }
         if let Some(c) = self.objects.get_mut(key) {
             let i = c.instances.entry((module.clone(), ikey)).or_default();
             i.statuses.extend(e.statuses.iter().copied());
@@ -221,6 +251,9 @@ impl ConditionResults {
     /// Records what a variable's validation rules found in one module
     /// instance (the object expanded: its module's instances are known).
     pub(super) fn validated(&mut self, key: &CheckableKey, module: &ModulePath, found: &iac_lang::vars::Validations) {
+        if self.frozen {
+            return;
+        }
         if let Some(c) = self.objects.get_mut(key) {
             c.expanded = true;
             let i = c.instances.entry((module.clone(), InstanceKey::None)).or_default();

@@ -50,10 +50,12 @@ impl Run {
                 None => None,
             };
             let mut ds = iac_lang::diagnostic::Diagnostics::default();
-            let (value, validations) = {
+            let (value, validations) = if self.checks_validations {
                 // The file names its validation failures give.
                 let store = self.values.read();
                 iac_lang::vars::finish_variable_checked(var, given, &child.dir, &store.sources, &mut ds)
+            } else {
+                (iac_lang::vars::convert_variable(var, given, &child.dir, &mut ds).map(|(v, _)| v), None)
             };
             if let Some(found) = validations.filter(|_| !var.validations.is_empty()) {
                 super::context::lock(&self.conditions).validated(&checkable, &inst.path, &found);
@@ -181,8 +183,13 @@ impl Run {
                 expand(&ev, call.count.as_ref(), call.for_each.as_ref(), self.opts.validate_only)
             };
             match r {
-                Ok((s, reps)) => {
+                Ok((s, mut reps)) => {
                     shape = s;
+                    // As Terraform's validate: one instance of a repeated
+                    // call, its count.index or each unknown.
+                    if self.opts.validate_only && s != Shape::Single {
+                        reps = vec![Repetition::Unknown];
+                    }
                     for rep in reps {
                         children.push(ModuleInstance { path: inst.path.child(name, rep.key()), repetition: rep });
                     }

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use iac_core::address::{InstanceAddr, ModulePath};
 use iac_core::journal::{JournalEntry, PendingIntent};
-use iac_core::plan::{Action, Drift, ResourceChange};
+use iac_core::plan::{Action, Drift, PlanMode, ResourceChange};
 use iac_core::provider::ProviderContext;
 use iac_core::state::{InstanceState, State};
 use iac_lang::diagnostic::Diagnostic;
@@ -59,6 +59,10 @@ pub struct Run {
     pub(super) import_expansions: Mutex<HashMap<usize, Vec<(InstanceAddr, String)>>>,
     /// The results of custom conditions (preconditions, postconditions).
     pub(super) conditions: Mutex<super::conditions::ConditionResults>,
+    /// Whether variables' validation rules are checked: in every run but a
+    /// destroy, which checks them only while planning with a refresh of a
+    /// state that has objects (Terraform's refresh before a destroy plan).
+    pub(super) checks_validations: bool,
     /// Apply: the replacements that destroy first, each a node of the walk (`destroy_first`).
     pub(super) destroy_first: Vec<ResourceChange>,
     /// Apply: the prior objects those nodes destroyed, for their successors' applies.
@@ -140,20 +144,25 @@ impl Run {
         }
         let targeted_nodes = (!s.opts.targets.is_empty()).then(|| targeted(&s.graph, &s.opts.targets));
         let cbd_nodes = super::cbd::create_before_destroy_nodes(&s.graph, &s.stack, &s.state);
-        let conditions = if !s.opts.validate_only && s.opts.mode == iac_core::plan::PlanMode::Normal {
-            let mut results = super::conditions::ConditionResults::of(&s.stack.root);
-            // Root variables were validated before the walk (a failure stops
-            // the run there): their results, from their final values.
-            let root = &s.stack.root;
-            for (name, var) in root.variables.iter().filter(|(_, v)| !v.validations.is_empty()) {
-                if let Some(value) = values.read().vars.get(&(ModulePath::root(), name.clone())) {
-                    let found = iac_lang::vars::validation_results(var, value, &root.dir);
-                    results.validated(&(String::new(), format!("var.{name}")), &ModulePath::root(), &found);
+        let checks_validations = s.opts.mode != PlanMode::Destroy || (s.phase == Phase::Plan && s.opts.refresh && !s.state.is_empty());
+        let conditions = match s.opts.mode {
+            _ if s.opts.validate_only => Default::default(),
+            // A destroy lists every checkable object, its results unknown.
+            PlanMode::Destroy => super::conditions::ConditionResults::unchecked(&s.stack.root),
+            mode => {
+                // A refresh-only run checks variables' validation rules alone.
+                let mut results = super::conditions::ConditionResults::of(&s.stack.root, mode == PlanMode::Normal);
+                // Root variables were validated before the walk (a failure stops
+                // the run there): their results, from their final values.
+                let root = &s.stack.root;
+                for (name, var) in root.variables.iter().filter(|(_, v)| !v.validations.is_empty()) {
+                    if let Some(value) = values.read().vars.get(&(ModulePath::root(), name.clone())) {
+                        let found = iac_lang::vars::validation_results(var, value, &root.dir);
+                        results.validated(&(String::new(), format!("var.{name}")), &ModulePath::root(), &found);
+                    }
                 }
+                results
             }
-            results
-        } else {
-            Default::default()
         };
         let parallelism = s.opts.parallelism.max(1);
         let mut imports = HashMap::new();
@@ -193,6 +202,7 @@ impl Run {
             cbd_nodes,
             import_expansions: Mutex::default(),
             conditions: Mutex::new(conditions),
+            checks_validations,
         }
     }
 

@@ -75,8 +75,15 @@ impl Run {
             run.refresh_deposed().await;
         }
         let failed_checks = super::checks::downgrade_inside(&mut lock(&run.found).diags, &run.check_blocks());
-        // As Terraform: checks run after plan and apply, never in validate.
-        let mut checks = if run.cancel.load(Ordering::SeqCst) || run.opts.validate_only { Vec::new() } else { run.evaluate_checks(&failed_checks) };
+        // As Terraform: checks run after plan and apply, never in validate
+        // nor in a destroy.
+        let mut checks = if run.cancel.load(Ordering::SeqCst) || run.opts.validate_only {
+            Vec::new()
+        } else if run.opts.mode == iac_core::plan::PlanMode::Destroy {
+            run.unchecked_checks()
+        } else {
+            run.evaluate_checks(&failed_checks)
+        };
         checks.extend(std::mem::take(&mut *lock(&run.conditions)).results());
         let (forgets, deletes): (Vec<_>, Vec<_>) = deletes.into_iter().partition(|c| c.action == Action::Forget);
         let delete_failures = if run.phase == Phase::Apply && !run.cancel.load(Ordering::SeqCst) {
