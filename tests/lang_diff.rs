@@ -752,25 +752,61 @@ fn state_instances(state: &str) -> Vec<String> {
     out
 }
 
-fn terraform_conditions(case: &Path) -> ConditionReport {
-    let tmp = tempfile::Builder::new().prefix("conditions-tf-").tempdir().expect("tempdir");
-    let dir = tmp.path().join("stack");
-    copy_case(case, &dir);
-    let tf = |args: &[&str]| {
-        let o = terraform_command(&dir, args).output().expect("terraform 1.11.4 on PATH");
+/// A case copied into a fresh directory and initialized there by
+/// Terraform, for comparisons that run several Terraform commands over it
+/// and look at the plan it saves as `p.bin`.
+struct InitializedTerraformCase {
+    /// Holds the directory while the case runs.
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+}
+
+impl InitializedTerraformCase {
+    /// Copies `case` into a temporary directory named after `prefix` and
+    /// runs `terraform init` there (no backend).
+    fn new(case: &Path, prefix: &str) -> Self {
+        let tmp = tempfile::Builder::new().prefix(prefix).tempdir().expect("tempdir");
+        let dir = tmp.path().join("stack");
+        copy_case(case, &dir);
+        let run = InitializedTerraformCase { _tmp: tmp, dir };
+        run.tf(&["init", "-backend=false", "-input=false", "-no-color"]);
+        run
+    }
+
+    /// `terraform ARGS` in the case: its exit code and stdout.
+    fn tf(&self, args: &[&str]) -> (i32, String) {
+        let o = terraform_command(&self.dir, args).output().expect("terraform 1.11.4 on PATH");
         (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into_owned())
-    };
-    tf(&["init", "-backend=false", "-input=false", "-no-color"]);
-    let (plan_code, plan) = tf(&["plan", "-input=false", "-json"]);
-    tf(&["plan", "-input=false", "-no-color", "-out=p.bin"]);
-    let saved_plan = if dir.join("p.bin").exists() { saved_plan_checks(&tf(&["show", "-json", "p.bin"]).1) } else { Json::Null };
-    // An errored plan is refused, in Terraform's words (iac names itself).
-    let errored_apply = (saved_plan["errored"] == true).then(|| {
-        let (code, out) = tf(&["apply", "-input=false", "-json", "p.bin"]);
-        (code, json_diagnostics(&out.replace("Terraform encountered", "iac encountered")))
-    });
-    let (apply_code, apply) = tf(&["apply", "-input=false", "-json", "-auto-approve"]);
-    let state = std::fs::read_to_string(dir.join("terraform.tfstate")).unwrap_or_default();
+    }
+
+    /// What `read` makes of `show -json p.bin`; `Null` when no plan was saved.
+    fn saved_plan(&self, read: fn(&str) -> Json) -> Json {
+        if self.dir.join("p.bin").exists() {
+            read(&self.tf(&["show", "-json", "p.bin"]).1)
+        } else {
+            Json::Null
+        }
+    }
+
+    /// When the saved plan (as [`Self::saved_plan`] read it) is errored, the
+    /// exit code and diagnostics of applying it, a refusal in Terraform's
+    /// words (iac names itself).
+    fn refused_apply(&self, saved: &Json) -> Option<(i32, Vec<String>)> {
+        (saved["errored"] == true).then(|| {
+            let (code, out) = self.tf(&["apply", "-input=false", "-json", "p.bin"]);
+            (code, json_diagnostics(&out.replace("Terraform encountered", "iac encountered")))
+        })
+    }
+}
+
+fn terraform_conditions(case: &Path) -> ConditionReport {
+    let run = InitializedTerraformCase::new(case, "conditions-tf-");
+    let (plan_code, plan) = run.tf(&["plan", "-input=false", "-json"]);
+    run.tf(&["plan", "-input=false", "-no-color", "-out=p.bin"]);
+    let saved_plan = run.saved_plan(saved_plan_checks);
+    let errored_apply = run.refused_apply(&saved_plan);
+    let (apply_code, apply) = run.tf(&["apply", "-input=false", "-json", "-auto-approve"]);
+    let state = std::fs::read_to_string(run.dir.join("terraform.tfstate")).unwrap_or_default();
     ConditionReport {
         plan: (plan_code, json_diagnostics(&plan)),
         apply: (apply_code, json_diagnostics(&apply)),
@@ -972,22 +1008,12 @@ fn saved_plan_summary(show_json: &str) -> Json {
 }
 
 fn terraform_errored_plan(case: &Path) -> ErroredPlanReport {
-    let tmp = tempfile::Builder::new().prefix("errored-tf-").tempdir().expect("tempdir");
-    let dir = tmp.path().join("stack");
-    copy_case(case, &dir);
-    let tf = |args: &[&str]| {
-        let o = terraform_command(&dir, args).output().expect("terraform 1.11.4 on PATH");
-        (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into_owned())
-    };
-    tf(&["init", "-backend=false", "-input=false", "-no-color"]);
-    let (plan_code, shown) = tf(&["plan", "-input=false", "-no-color", "-out=p.bin"]);
+    let run = InitializedTerraformCase::new(case, "errored-tf-");
+    let (plan_code, shown) = run.tf(&["plan", "-input=false", "-no-color", "-out=p.bin"]);
     let shows_planned = shown.contains(SHOWS_PLANNED);
-    let streamed = streamed_changes(&tf(&["plan", "-input=false", "-json"]).1);
-    let saved = if dir.join("p.bin").exists() { saved_plan_summary(&tf(&["show", "-json", "p.bin"]).1) } else { Json::Null };
-    let errored_apply = (saved["errored"] == true).then(|| {
-        let (code, out) = tf(&["apply", "-input=false", "-json", "p.bin"]);
-        (code, json_diagnostics(&out.replace("Terraform encountered", "iac encountered")))
-    });
+    let streamed = streamed_changes(&run.tf(&["plan", "-input=false", "-json"]).1);
+    let saved = run.saved_plan(saved_plan_summary);
+    let errored_apply = run.refused_apply(&saved);
     ErroredPlanReport { plan_code, shows_planned, streamed, saved, errored_apply }
 }
 
