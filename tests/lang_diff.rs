@@ -702,7 +702,7 @@ fn saved_plan_checks(show_json: &str) -> Json {
 }
 
 /// The diagnostics of a `-json` run, one line each, sorted.
-fn json_diagnostics(ui: &str) -> Vec<String> {
+pub(crate) fn json_diagnostics(ui: &str) -> Vec<String> {
     let mut out = Vec::new();
     for line in ui.lines() {
         let Ok(j) = serde_json::from_str::<Json>(line) else { continue };

@@ -618,3 +618,148 @@ fn the_native_ephemeral_random_password_is_opened_and_never_stored() {
     assert_eq!(stack.state_list(), vec!["terraform_data.t".to_string()]);
     stack.run(&["plan", "-detailed-exitcode"]).expect_code(0);
 }
+
+/// Provider blocks hashicorp/aws rejects, each the body of `provider
+/// "aws"` in [`rejected_provider_stack`]: rejected by its validation
+/// (Terraform validates before it plans: no plan) or only when configured
+/// during the plan walk (an errored plan, saved with what was planned).
+/// Each with whether the error is the plugin's (iac running the plugin
+/// shows its words) rather than the language's.
+const REJECTED_PROVIDER_BLOCKS: &[(&str, &str, bool)] = &[
+    ("invalid-region", "region     = \"not-a-region\"\n  access_key = \"test\"\n  secret_key = \"test\"", true),
+    ("missing-region", "access_key = \"test\"\n  secret_key = \"test\"", true),
+    ("access-key-alone", "region     = \"us-east-1\"\n  access_key = \"test\"", true),
+    ("evaluation-error", "region     = element(var.regions, 0)\n  access_key = \"test\"\n  secret_key = \"test\"", false),
+    (
+        "invalid-role-arn",
+        "region     = \"us-east-1\"\n  access_key = \"test\"\n  secret_key = \"test\"\n  assume_role {\n    role_arn = \"not-an-arn\"\n  }",
+        true,
+    ),
+    ("undeclared-reference", "region     = var.nope\n  access_key = \"test\"\n  secret_key = \"test\"", false),
+];
+
+/// A stack whose `provider "aws"` block has `body`: a `terraform_data`
+/// (planned whatever the provider does) and a data source of the provider.
+fn rejected_provider_stack(body: &str) -> String {
+    format!(
+        "{}\nvariable \"regions\" {{\n  type    = list(string)\n  default = []\n}}\n\nprovider \"aws\" {{\n  {body}\n  skip_credentials_validation = true\n  skip_requesting_account_id  = true\n  skip_metadata_api_check     = true\n}}\n\nresource \"terraform_data\" \"x\" {{\n  input = 1\n}}\n\ndata \"aws_region\" \"current\" {{}}\n",
+        r#"terraform {
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 5.0"
+    }
+  }
+}
+"#
+    )
+}
+
+/// No region, keys or profile from this machine: each case says its own.
+const AWS_SETTINGS_FROM_THE_ENVIRONMENT: &[&str] =
+    &["AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT_URL"];
+
+/// What one tool's plan of a stack with a rejected provider block left:
+/// the exit code of `plan -json -out=p.bin` and its errors' summaries, the
+/// saved plan's `errored`, `applyable`, `complete` and planned actions
+/// (`Null` when none was saved), and the exit code and diagnostics of
+/// applying it when it is errored.
+#[derive(Debug)]
+struct RejectedProviderPlan {
+    plan_code: i32,
+    errors: Vec<String>,
+    saved: Value,
+    refused_apply: Option<(i32, Vec<String>)>,
+}
+
+impl RejectedProviderPlan {
+    /// From a tool's `run` (exit code, stdout) in `dir`; `iac_words`
+    /// names the tool in the refusal as iac does.
+    fn from_runs(dir: &Path, run: &dyn Fn(&[&str]) -> (i32, String), iac_words: &dyn Fn(&str) -> String) -> Self {
+        let (plan_code, ui) = run(&["plan", "-json", "-out=p.bin"]);
+        let errors = ui
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|j| j["type"] == "diagnostic" && j["diagnostic"]["severity"] == "error")
+            .map(|j| j["diagnostic"]["summary"].as_str().unwrap_or_default().to_string())
+            .collect();
+        let saved = if dir.join("p.bin").exists() {
+            let shown: Value = serde_json::from_str(&run(&["show", "-json", "p.bin"]).1).expect("show -json is JSON");
+            serde_json::json!({"errored": shown["errored"], "applyable": shown["applyable"], "complete": shown["complete"], "actions": actions(&shown)})
+        } else {
+            Value::Null
+        };
+        let refused_apply = (saved["errored"] == true).then(|| {
+            let (code, out) = run(&["apply", "-json", "p.bin"]);
+            (code, crate::lang_diff::json_diagnostics(&iac_words(&out)))
+        });
+        RejectedProviderPlan { plan_code, errors, saved, refused_apply }
+    }
+}
+
+/// Provider configurations hashicorp/aws rejects, against Terraform 1.11.4
+/// with the same plugin (offline: nothing reaches AWS): what its
+/// validation rejects (an assume_role ARN, an undeclared reference) leaves
+/// no plan; what it rejects when configured (no or an unknown region, an
+/// access key without its secret) and an argument that fails to evaluate
+/// only while planning leave an errored plan with the planned
+/// `terraform_data`, neither applyable nor complete, that apply refuses.
+/// The same exit codes, saved plans and refusals from iac running the
+/// plugin (whose errors carry the plugin's words) and from iac's native
+/// aws provider (whose words are its own, one error each as well; no
+/// region is its data source's error there, as it checks no region list).
+#[test]
+fn rejected_provider_configurations_leave_the_plans_terraform_leaves() {
+    let mirror = iac_testkit::tools::terraform_mirror();
+    let cache = tempfile::tempdir().unwrap();
+    let no_file = cache.path().join("none");
+    let plugin_dir = format!("-plugin-dir={}", mirror.display());
+    let mut problems = Vec::new();
+    for (name, body, plugin_words) in REJECTED_PROVIDER_BLOCKS {
+        let text = rejected_provider_stack(body);
+        let tf = tempfile::tempdir().unwrap();
+        std::fs::write(tf.path().join("main.tf"), &text).unwrap();
+        let terraform = |args: &[&str]| {
+            let mut c = crate::lang_diff::terraform_command(tf.path(), args);
+            c.env("AWS_CONFIG_FILE", &no_file).env("AWS_SHARED_CREDENTIALS_FILE", &no_file);
+            for k in AWS_SETTINGS_FROM_THE_ENVIRONMENT {
+                c.env_remove(k);
+            }
+            let o = c.output().expect("terraform 1.11.4 on PATH");
+            (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into_owned())
+        };
+        assert_eq!(terraform(&["init", "-input=false", "-no-color", &plugin_dir]).0, 0, "{name}: terraform init");
+        let theirs = RejectedProviderPlan::from_runs(tf.path(), &terraform, &|out| out.replace("Terraform encountered", "iac encountered"));
+        assert_eq!(theirs.plan_code, 1, "{name}: terraform's plan did not fail: {theirs:?}");
+        assert_eq!(theirs.errors.len(), 1, "{name}: {theirs:?}");
+
+        for native in [false, true] {
+            let mut stack = Stack::files(&format!("rejected-provider-{name}"), &[("main.tf", &text)]);
+            stack.env.extend(
+                [("AWS_CONFIG_FILE", no_file.display().to_string()), ("AWS_SHARED_CREDENTIALS_FILE", no_file.display().to_string())]
+                    .map(|(k, v)| (k.to_string(), v)),
+            );
+            stack.env.extend(AWS_SETTINGS_FROM_THE_ENVIRONMENT.iter().map(|k| (k.to_string(), String::new())));
+            if !native {
+                stack.env.insert("IAC_PLUGIN_SCHEMA_CACHE".into(), cache.path().display().to_string());
+                // Its init, unlike Terraform's, already refuses an undeclared reference.
+                stack.run(&["init", &plugin_dir]);
+            }
+            let iac = |args: &[&str]| {
+                let out = stack.run(args);
+                (out.code, out.stdout)
+            };
+            let ours = RejectedProviderPlan::from_runs(&stack.dir, &iac, &str::to_string);
+            // As many errors; the plugin's words reach iac's (the native
+            // provider and the language have their own).
+            let errors_agree = ours.errors.len() == theirs.errors.len()
+                && (native || !plugin_words || ours.errors.iter().zip(&theirs.errors).all(|(o, t)| o.contains(t.as_str())));
+            let left = |r: &RejectedProviderPlan| (r.plan_code, r.saved.clone(), r.refused_apply.clone());
+            if !errors_agree || left(&ours) != left(&theirs) {
+                let provider = if native { "native provider" } else { "plugin" };
+                problems.push(format!("{name} ({provider}):\n  terraform: {theirs:?}\n  iac:       {ours:?}"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "rejected provider configurations differ from Terraform:\n{}", problems.join("\n"));
+}

@@ -45,7 +45,7 @@ use iac_provider_sdk::{Configured, SdkProvider, Types};
 
 use crate::clients::Clients;
 use crate::error::AwsError;
-use crate::settings::Settings;
+use crate::settings::{Settings, SettingsError};
 use crate::values::set;
 
 pub use error::AwsError as Error;
@@ -113,8 +113,15 @@ impl ProviderFactory for AwsFactory {
         self.schema.get_or_init(|| self.types().schema(schema::provider_block()))
     }
     async fn configure(&self, req: ConfigureRequest) -> Result<Arc<dyn Provider>, ProviderError> {
-        let settings = Settings::from_config(&req.config, &self.env).map_err(ProviderError::InvalidConfig)?;
-        let clients = Clients::new(&settings).await.map_err(ProviderError::InvalidConfig)?;
+        // Only what hashicorp/aws's validation rejects is an invalid
+        // configuration (no plan); what its configuration rejects (no
+        // region, no credentials, another account) fails the plan walk,
+        // which leaves an errored plan, as in Terraform.
+        let settings = Settings::from_config(&req.config, &self.env).map_err(|e| match e {
+            SettingsError::Invalid(m) => ProviderError::InvalidConfig(m),
+            SettingsError::Unusable(m) => ProviderError::Other(m),
+        })?;
+        let clients = Clients::new(&settings).await.map_err(ProviderError::Other)?;
         tracing::debug!(region = %clients.region, endpoints = ?settings.endpoints, assume_role = settings.assume_role.is_some(), "aws provider configured");
         check_account(&clients, &settings).await?;
         let aws = Aws { clients, settings, stack_id: req.context.stack_id };
@@ -128,18 +135,18 @@ async fn check_account(clients: &Clients, settings: &Settings) -> Result<(), Pro
     if settings.allowed_account_ids.is_empty() && settings.forbidden_account_ids.is_empty() {
         return Ok(());
     }
-    let out = clients.sts.get_caller_identity().send().await.map_err(|e| {
-        ProviderError::InvalidConfig(format!("finding the account to check allowed_account_ids: {}", aws_sdk_sts::error::DisplayErrorContext(&e)))
-    })?;
+    let out = clients
+        .sts
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| ProviderError::Other(format!("finding the account to check allowed_account_ids: {}", aws_sdk_sts::error::DisplayErrorContext(&e))))?;
     let account = out.account().unwrap_or_default();
     if !settings.allowed_account_ids.is_empty() && !settings.allowed_account_ids.iter().any(|a| a == account) {
-        return Err(ProviderError::InvalidConfig(format!(
-            "AWS account {account} is not allowed (allowed_account_ids: {})",
-            settings.allowed_account_ids.join(", ")
-        )));
+        return Err(ProviderError::Other(format!("AWS account {account} is not allowed (allowed_account_ids: {})", settings.allowed_account_ids.join(", "))));
     }
     if settings.forbidden_account_ids.iter().any(|a| a == account) {
-        return Err(ProviderError::InvalidConfig(format!("AWS account {account} is forbidden (forbidden_account_ids)")));
+        return Err(ProviderError::Other(format!("AWS account {account} is forbidden (forbidden_account_ids)")));
     }
     Ok(())
 }

@@ -26,6 +26,22 @@ pub fn endpoint_env_keys(svc: &str) -> Vec<String> {
     sdk_id.into_iter().map(str::to_string).chain([svc.to_uppercase()]).map(|k| format!("AWS_ENDPOINT_URL_{k}")).collect()
 }
 
+/// Why a provider block cannot be used, in the two kinds hashicorp/aws
+/// has: Terraform asks its validation before it plans (a rejection leaves
+/// no plan), its configuration during the plan walk (a rejection leaves an
+/// errored plan).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SettingsError {
+    /// What hashicorp/aws's validation of the block rejects (an argument's
+    /// form, arguments that go together or exclude each other).
+    #[error("{0}")]
+    Invalid(String),
+    /// What hashicorp/aws rejects only when it is configured (credentials
+    /// it cannot make up).
+    #[error("{0}")]
+    Unusable(String),
+}
+
 /// A secret string: shown as `***` by `Debug`, never logged.
 #[derive(Clone, PartialEq)]
 pub struct Secret(String);
@@ -142,7 +158,8 @@ fn is_url(s: &str) -> bool {
 
 impl Settings {
     /// From the provider block, then `env` (the variables the CLI passed in).
-    pub fn from_config(config: &Value, env: &[(String, String)]) -> Result<Settings, String> {
+    pub fn from_config(config: &Value, env: &[(String, String)]) -> Result<Settings, SettingsError> {
+        use SettingsError::Invalid;
         let from_env = |k: &str| env.iter().find(|(n, v)| n == k && !v.is_empty()).map(|(_, v)| v.clone());
         let region = str_at(config, "region").map(str::to_string).or_else(|| from_env("AWS_REGION")).or_else(|| from_env("AWS_DEFAULT_REGION"));
         let profile = str_at(config, "profile").map(str::to_string).or_else(|| from_env("AWS_PROFILE"));
@@ -151,7 +168,7 @@ impl Settings {
             (Some(a), Some(s)) => {
                 Some(StaticCredentials { access_key_id: a.into(), secret_access_key: Secret::new(s), session_token: str_at(config, "token").map(Secret::new) })
             }
-            (Some(_), None) | (None, Some(_)) => return Err("access_key and secret_key must be set together".into()),
+            (Some(_), None) | (None, Some(_)) => return Err(SettingsError::Unusable("access_key and secret_key must be set together".into())),
             // A profile named in the block wins over keys in the environment.
             (None, None) if str_at(config, "profile").is_some() => None,
             (None, None) => match (from_env("AWS_ACCESS_KEY_ID"), from_env("AWS_SECRET_ACCESS_KEY")) {
@@ -175,7 +192,7 @@ impl Settings {
                 .or_else(|| from_env("AWS_ENDPOINT_URL"));
             if let Some(url) = url {
                 if !is_url(&url) {
-                    return Err(format!("the {svc} endpoint {url:?} must be an http(s) URL"));
+                    return Err(Invalid(format!("the {svc} endpoint {url:?} must be an http(s) URL")));
                 }
                 endpoints.insert(svc.to_string(), url);
             }
@@ -183,16 +200,16 @@ impl Settings {
         if let Some(b) = block {
             for (k, _) in b.as_map().into_iter().flatten().filter(|(_, v)| !v.is_null()) {
                 if !SERVICES.contains(&k.as_str()) && !SERVICE_ALIASES.iter().any(|(a, _)| a == k) {
-                    return Err(format!("endpoints: unknown service {k:?} (known: {})", SERVICES.join(", ")));
+                    return Err(Invalid(format!("endpoints: unknown service {k:?} (known: {})", SERVICES.join(", "))));
                 }
             }
         }
 
         let assume_role = match single_block(config, "assume_role") {
             Some(b) => {
-                let role_arn = str_at(b, "role_arn").ok_or("assume_role needs role_arn")?.to_string();
+                let role_arn = str_at(b, "role_arn").ok_or_else(|| Invalid("assume_role needs role_arn".into()))?.to_string();
                 if !role_arn.starts_with("arn:") {
-                    return Err(format!("assume_role.role_arn {role_arn:?} is not an ARN"));
+                    return Err(Invalid(format!("assume_role.role_arn {role_arn:?} is not an ARN")));
                 }
                 Some(AssumeRole {
                     role_arn,
@@ -221,7 +238,7 @@ impl Settings {
         let allowed_account_ids = strings(config.get("allowed_account_ids"));
         let forbidden_account_ids = strings(config.get("forbidden_account_ids"));
         if !allowed_account_ids.is_empty() && !forbidden_account_ids.is_empty() {
-            return Err("allowed_account_ids and forbidden_account_ids cannot both be set".into());
+            return Err(Invalid("allowed_account_ids and forbidden_account_ids cannot both be set".into()));
         }
         let ignore_tags = single_block(config, "ignore_tags")
             .map(|b| IgnoreTags { keys: strings(b.get("keys")), key_prefixes: strings(b.get("key_prefixes")) })
@@ -231,17 +248,19 @@ impl Settings {
                 let role_arn = str_at(b, "role_arn")
                     .map(str::to_string)
                     .or_else(|| from_env("AWS_ROLE_ARN"))
-                    .ok_or("assume_role_with_web_identity needs role_arn (or AWS_ROLE_ARN)")?;
+                    .ok_or_else(|| Invalid("assume_role_with_web_identity needs role_arn (or AWS_ROLE_ARN)".into()))?;
                 if !role_arn.starts_with("arn:") {
-                    return Err(format!("assume_role_with_web_identity.role_arn {role_arn:?} is not an ARN"));
+                    return Err(Invalid(format!("assume_role_with_web_identity.role_arn {role_arn:?} is not an ARN")));
                 }
                 let token = str_at(b, "web_identity_token").map(Secret::new);
                 let token_file = str_at(b, "web_identity_token_file").map(str::to_string).or_else(|| from_env("AWS_WEB_IDENTITY_TOKEN_FILE"));
                 if token.is_none() && token_file.is_none() {
-                    return Err("assume_role_with_web_identity needs web_identity_token or web_identity_token_file".into());
+                    return Err(Invalid("assume_role_with_web_identity needs web_identity_token or web_identity_token_file".into()));
                 }
                 let duration_seconds = match str_at(b, "duration") {
-                    Some(d) => Some(iac_core::time::parse_duration(d).map_err(|e| format!("assume_role_with_web_identity.duration: {e}"))?.as_secs() as i32),
+                    Some(d) => {
+                        Some(iac_core::time::parse_duration(d).map_err(|e| Invalid(format!("assume_role_with_web_identity.duration: {e}")))?.as_secs() as i32)
+                    }
                     None => None,
                 };
                 Some(WebIdentity {
@@ -315,13 +334,15 @@ mod tests {
     #[test]
     fn bad_settings_are_refused_with_a_reason() {
         let bad_url = block(vec![("endpoints", Value::List(vec![Value::map([("ec2", Value::from("localhost:5000"))])].into()))]);
-        assert!(Settings::from_config(&bad_url, &[]).unwrap_err().contains("must be an http(s) URL"));
+        let refused = |cfg: &Value| Settings::from_config(cfg, &[]).unwrap_err();
+        assert!(matches!(refused(&bad_url), SettingsError::Invalid(m) if m.contains("must be an http(s) URL")));
         let bad_service = block(vec![("endpoints", Value::List(vec![Value::map([("lambda", Value::from("http://x"))])].into()))]);
-        assert!(Settings::from_config(&bad_service, &[]).unwrap_err().contains("unknown service \"lambda\""));
+        assert!(matches!(refused(&bad_service), SettingsError::Invalid(m) if m.contains("unknown service \"lambda\"")));
         let half_keys = block(vec![("access_key", Value::from("AKIA"))]);
-        assert!(Settings::from_config(&half_keys, &[]).unwrap_err().contains("together"));
+        // hashicorp/aws finds no credentials only when it is configured.
+        assert!(matches!(refused(&half_keys), SettingsError::Unusable(m) if m.contains("together")));
         let bad_role = block(vec![("assume_role", Value::List(vec![Value::map([("role_arn", Value::from("admin"))])].into()))]);
-        assert!(Settings::from_config(&bad_role, &[]).unwrap_err().contains("not an ARN"));
+        assert!(matches!(refused(&bad_role), SettingsError::Invalid(m) if m.contains("not an ARN")));
     }
 
     #[test]
