@@ -1,12 +1,11 @@
-//! The delete walk of an apply: the saved plan's deletes run after the
-//! configuration walk, in reverse dependency order (an object is deleted
-//! only after everything that depends on it), using the dependencies
-//! recorded in state. Deposed objects (set aside by create-before-destroy
-//! replacements) are destroyed here too, with the orphans the
-//! configuration walk did not delete (see `run/destroy_first.rs`: those
-//! created create-before-destroy, and all of a destroy plan's). A provider whose
-//! configuration left the stack (its objects are orphans) is configured
-//! empty.
+//! The delete walk of an apply: the saved plan's deletes that run after
+//! the configuration walk, in reverse dependency order (an object is
+//! deleted only after everything that depends on it), using the
+//! dependencies recorded in state: the objects create-before-destroy
+//! replacements set aside (deposed), and a destroy plan's deletes. A normal
+//! apply's orphans are deleted within the configuration walk
+//! (`run/destroy_first.rs`). A provider whose configuration left the stack
+//! (its objects are orphans) is configured empty.
 
 use std::collections::HashMap;
 use std::sync::Arc;

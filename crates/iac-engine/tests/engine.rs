@@ -1019,3 +1019,56 @@ fn a_failed_orphan_delete_skips_only_the_updates_in_its_module_instance() {
         assert!(state.resources.contains_key(&"module.m[\"x\"].mock_thing.o[0]".parse().unwrap()));
     });
 }
+
+/// An orphan created create_before_destroy (as its state records) is
+/// deleted within the walk after the creates and updates Terraform turns
+/// its edges around for: here after the update of c, which depended on it.
+/// When that update fails, the orphan stays, as in Terraform 1.11.4
+/// (checked there with a failing create-time provisioner on c's
+/// replacement: o's destroy was not tried), and independent changes are
+/// applied.
+#[test]
+fn a_create_before_destroy_orphan_waits_for_the_updates_of_what_depended_on_it() {
+    let text = |step: u8| {
+        let o = "resource \"mock_thing\" \"o\" {\n  name = \"o\"\n  lifecycle {\n    create_before_destroy = true\n  }\n}\n";
+        let c = match step {
+            1 => "resource \"mock_thing\" \"c\" {\n  name = \"c-${mock_thing.o.id}\"\n}\n",
+            _ => "resource \"mock_thing\" \"c\" {\n  name = \"c2\"\n  fail = true\n}\n",
+        };
+        format!(
+            "provider \"mock\" {{\n  endpoint = \"local\"\n}}\n{}{c}resource \"mock_thing\" \"free\" {{\n  name = \"free{step}\"\n}}\n",
+            if step == 1 { o } else { "" }
+        )
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let stack = write_stack(tmp.path(), &text(1));
+    let mut env = env(registry_with(Some(Arc::new(MockFactory::new()))), local_backend(tmp.path()));
+    let events = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = events.clone();
+    env.events = Some(Arc::new(move |e: iac_engine::run::Event| match e {
+        iac_engine::run::Event::Done { addr, action, .. } => seen.lock().unwrap().push(format!("{action:?} {addr}")),
+        iac_engine::run::Event::Failed { addr, action, .. } => seen.lock().unwrap().push(format!("failed {action:?} {addr}")),
+        _ => {}
+    }));
+    rt().block_on(async {
+        ops::apply(&stack, &env, plan(&stack, &env).await, 4).await.expect("first apply");
+        let state = ops::read_state(env.backend.as_ref()).await.unwrap();
+        assert!(state.resources[&"mock_thing.o".parse().unwrap()].create_before_destroy, "state records create_before_destroy");
+        events.lock().unwrap().clear();
+        write_stack(tmp.path(), &text(2));
+        let err = ops::apply(&stack, &env, plan(&stack, &env).await, 4).await.expect_err("c's update fails");
+        let mut done = events.lock().unwrap().clone();
+        done.sort();
+        assert_eq!(done, ["Update mock_thing.free", "failed Update mock_thing.c"], "o's delete waited for c's update, which failed");
+        let EngineError::Failed(diags) = err else { panic!("expected Failed, got {err:?}") };
+        assert_eq!(diags.iter().filter(|d| d.is_error()).count(), 1, "{diags:?}");
+        let state = ops::read_state(env.backend.as_ref()).await.unwrap();
+        assert!(state.resources.contains_key(&"mock_thing.o".parse().unwrap()), "the orphan stays");
+
+        // Once c's update goes through, c is updated first, then o deleted.
+        events.lock().unwrap().clear();
+        write_stack(tmp.path(), &text(2).replace("  fail = true\n", ""));
+        ops::apply(&stack, &env, plan(&stack, &env).await, 4).await.expect("second try");
+        assert_eq!(*events.lock().unwrap(), ["Update mock_thing.c", "Delete mock_thing.o"]);
+    });
+}

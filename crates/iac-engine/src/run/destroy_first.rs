@@ -15,9 +15,9 @@
 //! as in Terraform's one apply graph: ordered with those destroys (an
 //! orphan depending on a replaced resource goes first), and before the
 //! creates and updates of what the orphan depends on and of what depended
-//! on it (see [`Run::walk_deps`]). Orphans created create-before-destroy
-//! (Terraform turns their edges around: they wait for those creates and
-//! updates) and a destroy plan's deletes wait for the delete walk.
+//! on it, or after them for an orphan created create-before-destroy
+//! (Terraform turns its edges around; see [`Run::walk_deps`]). A destroy
+//! plan's deletes wait for the delete walk.
 //! A failed destroy keeps its object and skips
 //! only what waits for it (see [`Run::destroy_first_node`]), not the
 //! resource's other instances. A graph these nodes would make cyclic (a
@@ -27,7 +27,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use iac_core::address::{ConfigResourceAddr, InstanceAddr};
-use iac_core::plan::{Action, ResourceChange};
+use iac_core::plan::{Action, PlanMode, ResourceChange};
 use iac_core::state::InstanceState;
 
 use super::context::{lock, NodeResult, Run};
@@ -46,148 +46,139 @@ impl Run {
     /// The dependency lists of this run's walk: the configuration graph's,
     /// and at apply one node per destroy-first replacement (index
     /// `graph.nodes.len() + i` for `self.destroy_first[i]`), then one per
-    /// orphan's delete that runs within the walk, as in Terraform's one
-    /// apply graph: those such a destroy waits for (the orphan depends on
-    /// the replaced object, directly or through other orphans), and in a
-    /// normal apply every orphan not created create-before-destroy (see
-    /// [`Run::orphan_edges`]). Those move from `deletes` to
-    /// `self.early_deletes`; the rest stay for the delete walk after. None:
-    /// the graph's own lists serve.
+    /// orphan's delete (in a normal apply), as in Terraform's one apply
+    /// graph: each waits for its provider's configuration and for the
+    /// destroys of the objects depending on it, and with the creates and
+    /// updates it is ordered as [`Run::orphan_edges`] says. Those deletes
+    /// move from `deletes` to `self.early_deletes`. When the destroy-first
+    /// nodes would make the walk cyclic (a provider configured from a
+    /// replaced resource), those replacements destroy inline; an edge
+    /// between a create or update and an orphan's delete that would close
+    /// a cycle is left out, as Terraform leaves out such edges between
+    /// providers. None: the graph's own lists serve.
     pub(super) fn walk_deps(&mut self, deletes: &mut Vec<ResourceChange>) -> Option<Vec<Vec<usize>>> {
         if self.phase != Phase::Apply {
             return None;
         }
-        let first = self.destroy_first.len();
-        // The destroy-first destroys, then every orphan's delete, ordered among themselves.
-        let mut destroys = self.destroy_first.clone();
-        destroys.extend(deletes.iter().filter(|c| c.action == Action::Delete && c.deposed.is_none()).cloned());
-        let wide = self.opts.mode == iac_core::plan::PlanMode::Normal && destroys.len() > first;
-        if first == 0 && !wide {
+        let orphans: Vec<ResourceChange> = if self.opts.mode == PlanMode::Normal {
+            let (orphans, rest) = std::mem::take(deletes).into_iter().partition(|c| c.action == Action::Delete && c.deposed.is_none());
+            *deletes = rest;
+            orphans
+        } else {
+            Vec::new()
+        };
+        if self.destroy_first.is_empty() && orphans.is_empty() {
             return None;
         }
+        let first = self.destroy_first.len();
+        // The destroy-first destroys, then the orphans' deletes, ordered among themselves.
+        let mut destroys = self.destroy_first.clone();
+        destroys.extend(orphans.iter().cloned());
         let among = crate::delete_walk::delete_order(self, &destroys);
-        // All orphans in the walk first; failing that (a cycle), only those
-        // the destroy-first destroys wait for.
-        let found = [wide, false].into_iter().filter(|w| first > 0 || *w).find_map(|w| self.destroy_walk(&destroys, &among, first, w));
-        let Some((deps, in_walk, waits)) = found else {
-            tracing::debug!("the destroys would make the walk cyclic: destroy-first replacements destroyed inline, orphans deleted after");
-            return None;
+        let edges = self.orphan_edges(&destroys, first);
+        let (deps, waits) = match (first > 0).then(|| self.destroy_walk(&destroys, &among, &edges, true, false)).flatten() {
+            Some(found) => found,
+            None => {
+                if first > 0 {
+                    tracing::debug!("destroy-first replacements would make the walk cyclic: destroyed inline");
+                    self.destroy_first.clear();
+                }
+                self.destroy_walk(&destroys, &among, &edges, false, false)
+                    .or_else(|| self.destroy_walk(&destroys, &among, &edges, false, true))
+                    .expect("a walk that leaves out what closes a cycle has none")
+            }
         };
-        let early: Vec<ResourceChange> = destroys.into_iter().enumerate().skip(first).filter(|(j, _)| in_walk[*j]).map(|(_, c)| c).collect();
-        let moved: std::collections::HashSet<&InstanceAddr> = early.iter().map(|c| &c.addr).collect();
-        deletes.retain(|c| !(c.action == Action::Delete && c.deposed.is_none() && moved.contains(&c.addr)));
-        self.early_deletes = early;
+        self.early_deletes = orphans;
         self.orphan_waits = waits;
         Some(deps)
     }
 
-    /// The walk's dependency lists with `destroys` (the destroy-first ones
-    /// first, `among` their order) as nodes: those destroy-first ones, what
-    /// they wait for, and with `wide` every orphan not created
-    /// create-before-destroy (Terraform inverts such an orphan's edges: its
-    /// destroy waits for the creates and updates, as the delete walk does)
-    /// nor waiting for one that stays out. Also which orphans' deletes each
-    /// planned instance waits for. None: that walk has a cycle.
-    fn destroy_walk(&self, destroys: &[ResourceChange], among: &[Vec<usize>], first: usize, wide: bool) -> Option<DestroyWalk> {
+    /// The walk's dependency lists with `destroys` (the `self.destroy_first`
+    /// ones first, as nodes only `with_first`, then the orphans') and
+    /// `among`, their order; `edges` orders orphans' deletes with creates
+    /// and updates. Also which orphans' deletes each planned instance waits
+    /// for. `careful`: an edge that would close a cycle is left out (a
+    /// destroy-first one is never); otherwise None when the walk has one.
+    fn destroy_walk(&self, destroys: &[ResourceChange], among: &[Vec<usize>], edges: &[OrphanEdge], with_first: bool, careful: bool) -> Option<DestroyWalk> {
         let n = self.graph.nodes.len();
-        // What the destroy-first destroys wait for, directly or not: those of
-        // their dependents, replaced or orphaned (all waited for are dependents).
-        let mut in_walk = vec![false; destroys.len()];
-        let mut todo: Vec<usize> = (0..first).collect();
-        while let Some(i) = todo.pop() {
-            if !std::mem::replace(&mut in_walk[i], true) {
-                todo.extend(among[i].iter().copied());
-            }
-        }
-        let mut added = vec![false; destroys.len()];
-        if wide {
-            let objects = lock(&self.objects);
-            for (j, c) in destroys.iter().enumerate().skip(first) {
-                if !in_walk[j] && objects.state.resources.get(&c.addr).is_some_and(|o| !o.create_before_destroy) {
-                    in_walk[j] = true;
-                    added[j] = true;
-                }
-            }
-            drop(objects);
-            // One waiting for a delete that stays out stays out too.
-            loop {
-                let out: Vec<usize> = (0..destroys.len()).filter(|&j| added[j] && among[j].iter().any(|&t| !in_walk[t])).collect();
-                if out.is_empty() {
-                    break;
-                }
-                for j in out {
-                    in_walk[j] = false;
-                    added[j] = false;
-                }
-            }
-        }
-        let mut position = vec![None; destroys.len()];
-        let mut next = n;
-        for (j, p) in position.iter_mut().enumerate() {
-            if in_walk[j] {
-                *p = Some(next);
-                next += 1;
-            }
-        }
+        let first = self.destroy_first.len();
+        let skipped = if with_first { 0 } else { first };
+        let position: Vec<Option<usize>> = (0..destroys.len()).map(|j| (j >= skipped).then(|| n + j - skipped)).collect();
         let mut deps = self.graph.deps.clone();
-        for (j, c) in destroys.iter().enumerate().filter(|(j, _)| in_walk[*j]) {
-            let key = ProviderKey::of(&c.provider);
-            let mut mine: Vec<usize> = among[j].iter().filter_map(|&t| position[t]).collect();
-            if let Some(&p) = self.graph.index.get(&NodeId { module: key.module.clone(), kind: NodeKind::Provider(key.local()) }) {
-                mine.push(p);
+        deps.resize(n + destroys.len() - skipped, Vec::new());
+        // Adds "from waits for to"; false when careful and that closes a cycle.
+        let add = |deps: &mut Vec<Vec<usize>>, from: usize, to: usize| {
+            if careful && reaches(deps, to, from) {
+                return false;
             }
-            deps.push(mine);
-            if j < first {
-                if let Some(r) = self.resource_node_of(&c.addr) {
-                    deps[r].push(n + j);
-                }
+            if !deps[from].contains(&to) {
+                deps[from].push(to);
+            }
+            true
+        };
+        for (j, c) in destroys.iter().enumerate() {
+            let Some(me) = position[j] else { continue };
+            let key = ProviderKey::of(&c.provider);
+            if let Some(&p) = self.graph.index.get(&NodeId { module: key.module.clone(), kind: NodeKind::Provider(key.local()) }) {
+                add(&mut deps, me, p);
+            }
+            for t in among[j].iter().filter_map(|&t| position[t]) {
+                add(&mut deps, me, t);
+            }
+        }
+        for (j, c) in destroys.iter().enumerate().take(first).filter(|(j, _)| position[*j].is_some()) {
+            if let Some(r) = self.resource_node_of(&c.addr) {
+                deps[r].push(n + j);
             }
         }
         let mut waits: HashMap<InstanceAddr, Vec<InstanceAddr>> = HashMap::new();
-        if wide {
-            let orphans: Vec<(usize, &ResourceChange)> =
-                destroys.iter().enumerate().skip(first).filter(|(j, _)| in_walk[*j]).filter_map(|(j, c)| Some((position[j]?, c))).collect();
-            for (addr, k) in self.orphan_edges(&orphans) {
-                let Some(r) = self.resource_node_of(&addr) else { continue };
-                let (node, orphan) = orphans[k];
-                if !deps[r].contains(&node) {
-                    deps[r].push(node);
-                }
-                waits.entry(addr).or_default().push(orphan.addr.clone());
+        for e in edges {
+            let (Some(r), Some(node)) = (self.resource_node_of(&e.creator), position[e.orphan]) else { continue };
+            if e.inverted {
+                add(&mut deps, node, r);
+            } else if add(&mut deps, r, node) {
+                waits.entry(e.creator.clone()).or_default().push(destroys[e.orphan].addr.clone());
             }
         }
-        (!cyclic(&deps)).then_some((deps, in_walk, waits))
+        (careful || !cyclic(&deps)).then_some((deps, waits))
     }
 
-    /// Terraform's edges from creates and updates to orphans' destroys
-    /// (walk node, change): the resource node of a planned create, update
-    /// or replacement waits for the destroy of an orphan that depends on
-    /// it (a security group is changed once the instance using it is
-    /// gone), and for the destroy of an orphan it depended on, as state
-    /// records (its dependency leaves before it is changed to do without).
-    /// (planned instance, index in `orphans`) pairs.
-    fn orphan_edges(&self, orphans: &[(usize, &ResourceChange)]) -> Vec<(InstanceAddr, usize)> {
+    /// Terraform's edges between creates and updates and orphans' deletes
+    /// (`destroys[first..]`): the resource node of a planned create, update
+    /// or replacement waits for the delete of an orphan that depends on it
+    /// (a security group is changed once the instance using it is gone),
+    /// and for the delete of an orphan it depended on, as state records
+    /// (its dependency leaves before it is changed to do without); none
+    /// between different instances of one module. An orphan created
+    /// create-before-destroy, as its state records, has those edges turned
+    /// around (Terraform's CBD edge transformer): its delete waits for
+    /// those creates and updates.
+    fn orphan_edges(&self, destroys: &[ResourceChange], first: usize) -> Vec<OrphanEdge> {
         let objects = lock(&self.objects);
         let recorded = |addr: &InstanceAddr| objects.state.resources.get(addr).map(|o| o.dependencies.as_slice()).unwrap_or_default();
         // Orphans by the resources their objects depend on, and by their own resource.
         let mut by_dependency: HashMap<ConfigResourceAddr, Vec<usize>> = HashMap::new();
         let mut by_resource: HashMap<ConfigResourceAddr, Vec<usize>> = HashMap::new();
-        for (k, (_, c)) in orphans.iter().enumerate() {
+        for (k, c) in destroys.iter().enumerate().skip(first) {
             for d in recorded(&c.addr) {
                 by_dependency.entry(d.config()).or_default().push(k);
             }
             by_resource.entry(c.addr.resource.config()).or_default().push(k);
         }
+        let inverted: Vec<bool> = destroys.iter().map(|c| objects.state.resources.get(&c.addr).is_some_and(|o| o.create_before_destroy)).collect();
         let mut edges = Vec::new();
-        // Not between different instances of one module, as Terraform.
-        let related = |c: &InstanceAddr, k: usize| !in_other_instance_of_same_module(c, &orphans[k].1.addr);
+        let mut edge = |creator: &InstanceAddr, orphan: usize| {
+            if !in_other_instance_of_same_module(creator, &destroys[orphan].addr) {
+                edges.push(OrphanEdge { creator: creator.clone(), orphan, inverted: inverted[orphan] });
+            }
+        };
         for c in self.saved.values().filter(|c| matches!(c.action, Action::Create | Action::Update | Action::Replace)) {
-            if let Some(ks) = by_dependency.get(&c.addr.resource.config()) {
-                edges.extend(ks.iter().filter(|&&k| related(&c.addr, k)).map(|&k| (c.addr.clone(), k)));
+            for &k in by_dependency.get(&c.addr.resource.config()).into_iter().flatten() {
+                edge(&c.addr, k);
             }
             for d in recorded(&c.addr) {
-                if let Some(ks) = by_resource.get(&d.config()) {
-                    edges.extend(ks.iter().filter(|&&k| related(&c.addr, k)).map(|&k| (c.addr.clone(), k)));
+                for &k in by_resource.get(&d.config()).into_iter().flatten() {
+                    edge(&c.addr, k);
                 }
             }
         }
@@ -289,9 +280,33 @@ impl Run {
     }
 }
 
-/// A walk's dependency lists, which destroys are its nodes, and which
-/// orphans' deletes each planned instance waits for.
-type DestroyWalk = (Vec<Vec<usize>>, Vec<bool>, HashMap<InstanceAddr, Vec<InstanceAddr>>);
+/// A walk's dependency lists, and which orphans' deletes each planned
+/// instance waits for.
+type DestroyWalk = (Vec<Vec<usize>>, HashMap<InstanceAddr, Vec<InstanceAddr>>);
+
+/// A create or update (`creator`) ordered with the delete of the orphan
+/// `destroys[orphan]`: before it when `inverted` (the orphan was created
+/// create-before-destroy), otherwise after it.
+struct OrphanEdge {
+    creator: InstanceAddr,
+    orphan: usize,
+    inverted: bool,
+}
+
+/// Whether `target` is reached from `from` following what nodes wait for.
+fn reaches(deps: &[Vec<usize>], from: usize, target: usize) -> bool {
+    let mut seen = vec![false; deps.len()];
+    let mut todo = vec![from];
+    while let Some(i) = todo.pop() {
+        if i == target {
+            return true;
+        }
+        if !std::mem::replace(&mut seen[i], true) {
+            todo.extend(deps[i].iter().copied());
+        }
+    }
+    false
+}
 
 fn cyclic(deps: &[Vec<usize>]) -> bool {
     let mut g = petgraph::graph::DiGraph::<(), ()>::with_capacity(deps.len(), 0);
