@@ -26,4 +26,4 @@ pub use address::{InstanceAddr, InstanceKey, Mode, ModulePath, ResourceAddr};
 pub use number::Number;
 pub use path::{AttrPath, PathStep};
 pub use seq::{Seq, SeqKind};
-pub use value::{Value, ValueMap};
+pub use value::{MapKind, Value, ValueMap};

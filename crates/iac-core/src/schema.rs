@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::value::Value;
+use crate::value::{MapKind, Value, ValueMap};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -80,7 +80,7 @@ impl AttrType {
                 let items: Vec<Value> = items.into_iter().map(|i| t.convert(i)).collect();
                 Value::set(set_normalize(items))
             }
-            (AttrType::Map(t), Value::Map(m)) => Value::Map(m.into_iter().map(|(k, i)| (k, t.convert(i))).collect()),
+            (AttrType::Map(t), Value::Map(m)) => Value::Map(m.into_iter().map(|(k, i)| (k, t.convert(i))).collect::<ValueMap>().with_kind(MapKind::Map)),
             (_, other) => other,
         };
         out.mark_if(sensitive)

@@ -8,6 +8,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use thin_vec::ThinVec;
+
 pub use crate::number::Number;
 use crate::path::{AttrPath, PathStep};
 pub use crate::seq::{Seq, SeqKind};
@@ -54,19 +56,28 @@ impl Value {
     }
 
     /// Equality as the language's `==` sees it: a list, a set and a tuple
-    /// with the same elements differ (Terraform's types differ), at any
-    /// depth. [`PartialEq`] ignores kinds: state and plans carry none.
+    /// with the same elements differ, as do a map and an object (Terraform's
+    /// types differ), at any depth. [`PartialEq`] ignores kinds: state and
+    /// plans carry none.
     pub fn typed_eq(&self, other: &Value) -> bool {
         match (self, other) {
             (Value::List(a), Value::List(b)) => a.kind() == b.kind() && a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.typed_eq(y)),
-            (Value::Map(a), Value::Map(b)) => a.len() == b.len() && a.iter().zip(b.iter()).all(|((k, x), (l, y))| k == l && x.typed_eq(y)),
+            (Value::Map(a), Value::Map(b)) => {
+                a.kind() == b.kind() && a.len() == b.len() && a.iter().zip(b.iter()).all(|((k, x), (l, y))| k == l && x.typed_eq(y))
+            }
             (Value::Sensitive(a), Value::Sensitive(b)) => a.typed_eq(b),
             (a, b) => a == b,
         }
     }
 
+    /// An object (what a `{...}` literal makes).
     pub fn map<K: Into<String>>(entries: impl IntoIterator<Item = (K, Value)>) -> Value {
         Value::Map(entries.into_iter().map(|(k, v)| (k.into(), v)).collect())
+    }
+
+    /// A map: values of one type (what `tomap` makes).
+    pub fn typed_map<K: Into<String>>(entries: impl IntoIterator<Item = (K, Value)>) -> Value {
+        Value::Map(entries.into_iter().map(|(k, v)| (k.into(), v)).collect::<ValueMap>().with_kind(MapKind::Map))
     }
 
     /// Wraps in a sensitive mark, never twice.
@@ -254,6 +265,7 @@ impl Value {
             Value::Number(_) => "number",
             Value::String(_) => "string",
             Value::List(_) => "list",
+            Value::Map(m) if m.kind() == MapKind::Map => "map",
             Value::Map(_) => "object",
             Value::Unknown => "unknown",
             Value::Sensitive(inner) => inner.type_name(),
@@ -262,10 +274,10 @@ impl Value {
 
     /// Terraform's type JSON for this value (`"string"`, `["list",
     /// "number"]`, `["tuple", [...]]`, `["object", {...}]`), as `output
-    /// -json` writes it: a sequence's kind gives list, set or tuple; an
-    /// object or map is an object (values carry no map kind); null and
-    /// unknown are `"dynamic"`. A list's element type is its elements'
-    /// (the first known one where nested nulls leave parts dynamic).
+    /// -json` writes it: a sequence's kind gives list, set or tuple, a
+    /// key-value's map or object; null and unknown are `"dynamic"`. A list's
+    /// or map's element type is its elements' (the first known one where
+    /// nested nulls leave parts dynamic).
     pub fn type_json(&self) -> serde_json::Value {
         use serde_json::json;
         match self {
@@ -275,12 +287,12 @@ impl Value {
             Value::String(_) => json!("string"),
             Value::List(items) => match items.kind() {
                 SeqKind::Tuple => json!(["tuple", items.iter().map(Value::type_json).collect::<Vec<_>>()]),
-                kind => {
-                    let elem = items.iter().map(Value::type_json).reduce(merge_type_json).unwrap_or_else(|| json!("dynamic"));
-                    json!([if kind == SeqKind::Set { "set" } else { "list" }, elem])
-                }
+                kind => json!([if kind == SeqKind::Set { "set" } else { "list" }, element_type_json(items.iter())]),
             },
-            Value::Map(m) => json!(["object", m.iter().map(|(k, v)| (k.clone(), v.type_json())).collect::<serde_json::Map<_, _>>()]),
+            Value::Map(m) => match m.kind() {
+                MapKind::Object => json!(["object", m.iter().map(|(k, v)| (k.clone(), v.type_json())).collect::<serde_json::Map<_, _>>()]),
+                MapKind::Map => json!(["map", element_type_json(m.values())]),
+            },
             Value::Sensitive(inner) => inner.type_json(),
         }
     }
@@ -330,47 +342,93 @@ impl Value {
         match self {
             Value::Sensitive(_) => Value::String("(sensitive value)".into()),
             Value::List(items) => Value::List(Seq::new(items.kind(), items.iter().map(Value::redacted).collect())),
-            Value::Map(m) => Value::Map(m.iter().map(|(k, v)| (k.clone(), v.redacted())).collect()),
+            Value::Map(m) => Value::Map(m.iter().map(|(k, v)| (k.clone(), v.redacted())).collect::<ValueMap>().with_kind(m.kind())),
             other => other.clone(),
         }
     }
 }
 
-/// The entries of an object or map, sorted by key. A sorted vector, not a
-/// `BTreeMap`: objects are small and many, and a B-tree node costs ~600
-/// bytes even for three entries (it was a third of a large plan's memory).
-/// The API mirrors `BTreeMap`'s so it reads the same.
-#[derive(Clone, Debug, PartialEq, Default)]
-pub struct ValueMap(Vec<(String, Value)>);
+/// Which of Terraform's two key-value types a [`ValueMap`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum MapKind {
+    /// Attributes of any types each (a `{...}` literal, `jsondecode`).
+    #[default]
+    Object,
+    /// Values of one type (what `tomap` and `map(T)` constraints make).
+    Map,
+}
+
+/// The entries of an object or map, sorted by key, and which of the two
+/// Terraform's type system sees. A sorted vector, not a `BTreeMap`:
+/// objects are small and many, and a B-tree node costs ~600 bytes even for
+/// three entries (it was a third of a large plan's memory). The vector is
+/// a thin one (a single pointer, its length in the allocation), so the kind
+/// fits beside it and [`Value`] stays 32 bytes. The API mirrors
+/// `BTreeMap`'s so it reads the same.
+///
+/// As with [`Seq`], the kind matters to the language only (`==`, the types
+/// `output -json` writes, the functions typed by it): [`PartialEq`] ignores
+/// it, and serialization writes the entries alone.
+#[derive(Clone, Debug, Default)]
+pub struct ValueMap {
+    entries: ThinVec<(String, Value)>,
+    kind: MapKind,
+}
+
+impl PartialEq for ValueMap {
+    fn eq(&self, other: &ValueMap) -> bool {
+        self.entries == other.entries
+    }
+}
 
 impl ValueMap {
     pub fn new() -> ValueMap {
-        ValueMap(Vec::new())
+        ValueMap::default()
+    }
+    pub fn kind(&self) -> MapKind {
+        self.kind
+    }
+    /// The same entries as another kind.
+    pub fn with_kind(self, kind: MapKind) -> ValueMap {
+        ValueMap { kind, ..self }
+    }
+    /// Each value replaced through `f` (given its key), the kind kept.
+    pub fn map_values(self, mut f: impl FnMut(&str, Value) -> Value) -> ValueMap {
+        let kind = self.kind;
+        let entries = self
+            .entries
+            .into_iter()
+            .map(|(k, v)| {
+                let v = f(&k, v);
+                (k, v)
+            })
+            .collect();
+        ValueMap { entries, kind }
     }
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.entries.len()
     }
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.entries.is_empty()
     }
     fn find<Q: Ord + ?Sized>(&self, key: &Q) -> Result<usize, usize>
     where
         String: std::borrow::Borrow<Q>,
     {
         use std::borrow::Borrow;
-        self.0.binary_search_by(|(k, _)| Borrow::<Q>::borrow(k).cmp(key))
+        self.entries.binary_search_by(|(k, _)| Borrow::<Q>::borrow(k).cmp(key))
     }
     pub fn get<Q: Ord + ?Sized>(&self, key: &Q) -> Option<&Value>
     where
         String: std::borrow::Borrow<Q>,
     {
-        self.find(key).ok().map(|i| &self.0[i].1)
+        self.find(key).ok().map(|i| &self.entries[i].1)
     }
     pub fn get_mut<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<&mut Value>
     where
         String: std::borrow::Borrow<Q>,
     {
-        self.find(key).ok().map(move |i| &mut self.0[i].1)
+        self.find(key).ok().map(move |i| &mut self.entries[i].1)
     }
     pub fn contains_key<Q: Ord + ?Sized>(&self, key: &Q) -> bool
     where
@@ -381,14 +439,14 @@ impl ValueMap {
     /// Inserts or replaces; returns the value replaced. Appending in key
     /// order (the usual way maps are built, from other sorted maps) is O(1).
     pub fn insert(&mut self, key: String, value: Value) -> Option<Value> {
-        if self.0.last().is_none_or(|(last, _)| *last < key) {
-            self.0.push((key, value));
+        if self.entries.last().is_none_or(|(last, _)| *last < key) {
+            self.entries.push((key, value));
             return None;
         }
         match self.find(key.as_str()) {
-            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
+            Ok(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
             Err(i) => {
-                self.0.insert(i, (key, value));
+                self.entries.insert(i, (key, value));
                 None
             }
         }
@@ -397,58 +455,61 @@ impl ValueMap {
     where
         String: std::borrow::Borrow<Q>,
     {
-        self.find(key).ok().map(|i| self.0.remove(i).1)
+        self.find(key).ok().map(|i| self.entries.remove(i).1)
     }
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&String, &Value)> + ExactSizeIterator {
-        self.0.iter().map(|(k, v)| (k, v))
+        self.entries.iter().map(|(k, v)| (k, v))
     }
     pub fn iter_mut(&mut self) -> impl DoubleEndedIterator<Item = (&String, &mut Value)> + ExactSizeIterator {
-        self.0.iter_mut().map(|(k, v)| (&*k, v))
+        self.entries.iter_mut().map(|(k, v)| (&*k, v))
     }
     pub fn keys(&self) -> impl DoubleEndedIterator<Item = &String> + ExactSizeIterator {
-        self.0.iter().map(|(k, _)| k)
+        self.entries.iter().map(|(k, _)| k)
     }
     pub fn values(&self) -> impl DoubleEndedIterator<Item = &Value> + ExactSizeIterator {
-        self.0.iter().map(|(_, v)| v)
+        self.entries.iter().map(|(_, v)| v)
     }
     pub fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut Value> + ExactSizeIterator {
-        self.0.iter_mut().map(|(_, v)| v)
+        self.entries.iter_mut().map(|(_, v)| v)
     }
     pub fn into_values(self) -> impl DoubleEndedIterator<Item = Value> + ExactSizeIterator {
-        self.0.into_iter().map(|(_, v)| v)
+        self.entries.into_iter().map(|(_, v)| v)
     }
     pub fn into_keys(self) -> impl DoubleEndedIterator<Item = String> + ExactSizeIterator {
-        self.0.into_iter().map(|(k, _)| k)
+        self.entries.into_iter().map(|(k, _)| k)
     }
     pub fn retain(&mut self, mut f: impl FnMut(&String, &mut Value) -> bool) {
-        self.0.retain_mut(|(k, v)| f(k, v))
+        self.entries.retain_mut(|(k, v)| f(k, v))
     }
     pub fn append(&mut self, other: &mut ValueMap) {
-        for (k, v) in std::mem::take(&mut other.0) {
+        for (k, v) in std::mem::take(&mut other.entries) {
             self.insert(k, v);
         }
     }
     pub fn first_key_value(&self) -> Option<(&String, &Value)> {
-        self.0.first().map(|(k, v)| (k, v))
+        self.entries.first().map(|(k, v)| (k, v))
     }
     pub fn last_key_value(&self) -> Option<(&String, &Value)> {
-        self.0.last().map(|(k, v)| (k, v))
+        self.entries.last().map(|(k, v)| (k, v))
     }
 }
 
+/// An object of the entries.
 impl<K: Into<String>> FromIterator<(K, Value)> for ValueMap {
     /// Later entries win over earlier ones with the same key, as with `BTreeMap`.
     fn from_iter<I: IntoIterator<Item = (K, Value)>>(iter: I) -> ValueMap {
-        let mut v: Vec<(String, Value)> = iter.into_iter().map(|(k, v)| (k.into(), v)).collect();
-        v.sort_by(|a, b| a.0.cmp(&b.0)); // stable: equal keys keep their order
-        let mut out: Vec<(String, Value)> = Vec::with_capacity(v.len());
-        for (k, val) in v {
-            match out.last_mut() {
-                Some(last) if last.0 == k => last.1 = val,
-                _ => out.push((k, val)),
-            }
+        let mut entries: ThinVec<(String, Value)> = iter.into_iter().map(|(k, v)| (k.into(), v)).collect();
+        if !entries.is_sorted_by(|a, b| a.0 < b.0) {
+            entries.sort_by(|a, b| a.0.cmp(&b.0)); // stable: equal keys keep their order
+            entries.dedup_by(|later, earlier| {
+                let same = later.0 == earlier.0;
+                if same {
+                    std::mem::swap(&mut later.1, &mut earlier.1);
+                }
+                same
+            });
         }
-        ValueMap(out)
+        ValueMap { entries, kind: MapKind::Object }
     }
 }
 
@@ -462,9 +523,9 @@ impl<K: Into<String>> Extend<(K, Value)> for ValueMap {
 
 impl IntoIterator for ValueMap {
     type Item = (String, Value);
-    type IntoIter = std::vec::IntoIter<(String, Value)>;
+    type IntoIter = thin_vec::IntoIter<(String, Value)>;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter()
+        self.entries.into_iter()
     }
 }
 
@@ -472,13 +533,13 @@ impl<'a> IntoIterator for &'a ValueMap {
     type Item = (&'a String, &'a Value);
     type IntoIter = std::iter::Map<std::slice::Iter<'a, (String, Value)>, fn(&'a (String, Value)) -> (&'a String, &'a Value)>;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter().map(|(k, v)| (k, v))
+        self.entries.iter().map(|(k, v)| (k, v))
     }
 }
 
 impl From<BTreeMap<String, Value>> for ValueMap {
     fn from(m: BTreeMap<String, Value>) -> ValueMap {
-        ValueMap(m.into_iter().collect())
+        ValueMap { entries: m.into_iter().collect(), kind: MapKind::Object }
     }
 }
 
@@ -519,6 +580,11 @@ fn mask(v: &Value, hit: &dyn Fn(&Value) -> bool) -> serde_json::Value {
         }
         _ => serde_json::Value::Bool(false),
     }
+}
+
+/// The type JSON of a list's, set's or map's elements.
+fn element_type_json<'a>(elements: impl Iterator<Item = &'a Value>) -> serde_json::Value {
+    elements.map(Value::type_json).reduce(merge_type_json).unwrap_or_else(|| serde_json::json!("dynamic"))
 }
 
 /// The type JSON two elements of one collection share: where one has
@@ -571,16 +637,12 @@ fn unmark_into(v: Value, path: &mut AttrPath, out: &mut Vec<AttrPath>) -> Value 
             path.0.pop();
             r
         })),
-        Value::Map(m) => Value::Map(
-            m.into_iter()
-                .map(|(k, item)| {
-                    path.0.push(PathStep::Attr(k.clone()));
-                    let r = unmark_into(item, path, out);
-                    path.0.pop();
-                    (k, r)
-                })
-                .collect(),
-        ),
+        Value::Map(m) => Value::Map(m.map_values(|k, item| {
+            path.0.push(PathStep::Attr(k.to_string()));
+            let r = unmark_into(item, path, out);
+            path.0.pop();
+            r
+        })),
         other => other,
     }
 }
@@ -717,6 +779,27 @@ mod tests {
         let collected: ValueMap = vec![("x", Value::from(1i64)), ("a", Value::from(2i64)), ("x", Value::from(3i64))].into_iter().collect();
         assert_eq!(collected.keys().map(String::as_str).collect::<Vec<_>>(), ["a", "x"]);
         assert_eq!(collected.get("x"), Some(&Value::from(3i64)), "a later entry wins, as in a BTreeMap");
+    }
+
+    #[test]
+    fn map_kinds_are_ignored_by_value_equality_but_not_by_typed_equality() {
+        let object = Value::map([("a", Value::from(1i64))]);
+        let map = Value::typed_map([("a", Value::from(1i64))]);
+        assert_eq!(map, object, "state and plans compare entries");
+        assert!(!map.typed_eq(&object), "the language's == sees map vs object");
+        assert!(map.typed_eq(&Value::typed_map([("a", Value::from(1i64))])));
+        assert_eq!(map.type_json(), serde_json::json!(["map", "number"]));
+        assert_eq!(object.type_json(), serde_json::json!(["object", {"a": "number"}]));
+        let Value::Map(m) = map.clone().into_sensitive().unmark_deep().0 else { panic!("a map") };
+        assert_eq!(m.kind(), MapKind::Map, "unmarking keeps the kind");
+        let Value::Map(m) = map.redacted() else { panic!("a map") };
+        assert_eq!(m.kind(), MapKind::Map, "redacting keeps the kind");
+    }
+
+    #[test]
+    fn collected_entries_are_sorted_and_a_later_duplicate_wins() {
+        let m: ValueMap = [("b", Value::from(1i64)), ("a", Value::from(2i64)), ("b", Value::from(3i64)), ("b", Value::from(4i64))].into_iter().collect();
+        assert_eq!(m.iter().map(|(k, v)| (k.as_str(), v.clone())).collect::<Vec<_>>(), [("a", Value::from(2i64)), ("b", Value::from(4i64))]);
     }
 
     #[test]

@@ -119,9 +119,10 @@ pub(crate) fn map(args: &[Value], i: usize) -> Result<&iac_core::ValueMap, Fail>
 }
 
 /// Equality of values with their marks ignored, and no conversion (`1` is
-/// not `"1"`), as cty's `Equals` in `contains` and `index`.
+/// not `"1"`, a list is not a tuple), as cty's `Equals` in `contains` and
+/// `index`.
 pub(crate) fn strictly_equal(a: &Value, b: &Value) -> bool {
-    a.clone().unmark_deep().0 == b.clone().unmark_deep().0
+    a.clone().unmark_deep().0.typed_eq(&b.clone().unmark_deep().0)
 }
 
 /// Equality as Terraform's `matchkeys` sees it: marks ignored, and a

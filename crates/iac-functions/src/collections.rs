@@ -8,19 +8,23 @@
 use std::collections::BTreeMap;
 
 use crate::conversion::set_elements as set_normalize;
-use iac_core::{SeqKind, Value};
+use iac_core::{MapKind, Seq, SeqKind, Value, ValueMap};
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::args::{arg_err, fail, get, integer, list, loosely_equal, map, number, strictly_equal, to_string_value, type_name, Fail, FnResult};
-use crate::conversion::{primitive_to_string, unify};
+use crate::conversion::{primitive_to_string, type_of, unify, Ty};
 use crate::marks::hoist;
 use crate::FunctionContext;
 
 /// The most elements range() and setproduct() may produce.
 pub(crate) const MAX_GENERATED: usize = 1_024_000;
 
+/// A map when every argument is a map of one element type (Terraform's
+/// result is then the arguments' type), else an object.
 pub(crate) fn merge(args: Vec<Value>, _: &FunctionContext) -> FnResult {
-    let mut out = iac_core::ValueMap::new();
+    let first_type = args.first().map(type_of);
+    let all_one_map_type = matches!(first_type, Some(Ty::Map(_))) && args.iter().all(|a| Some(type_of(a)) == first_type);
+    let mut out = ValueMap::new();
     for (i, arg) in args.into_iter().enumerate() {
         match arg {
             Value::Null => {}
@@ -28,7 +32,7 @@ pub(crate) fn merge(args: Vec<Value>, _: &FunctionContext) -> FnResult {
             other => return arg_err(i, format!("arguments must be maps or objects, got {}", type_name(&other))),
         }
     }
-    Ok(Value::Map(out))
+    Ok(Value::Map(if all_one_map_type { out.with_kind(MapKind::Map) } else { out }))
 }
 
 /// A list when every argument is a list (Terraform's result type then),
@@ -83,14 +87,25 @@ pub(crate) fn length(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     Ok(Value::Number(n.into()))
 }
 
+/// A list of a map's keys; a tuple of an object's attribute names
+/// (Terraform's result types).
 pub(crate) fn keys(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     let m = map(&args, 0)?;
-    Ok(Value::List(m.keys().map(|k| Value::String(k.clone())).collect()))
+    Ok(Value::List(Seq::new(sequence_of(m), m.keys().map(|k| Value::String(k.clone())).collect())))
 }
 
+/// A list of a map's values; a tuple of an object's.
 pub(crate) fn values(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     let m = map(&args, 0)?;
-    Ok(Value::List(m.values().cloned().collect()))
+    Ok(Value::List(Seq::new(sequence_of(m), m.values().cloned().collect())))
+}
+
+/// The sequence a map's parts make: a list for a map, a tuple for an object.
+fn sequence_of(m: &ValueMap) -> SeqKind {
+    match m.kind() {
+        MapKind::Map => SeqKind::List,
+        MapKind::Object => SeqKind::Tuple,
+    }
 }
 
 pub(crate) fn contains(args: Vec<Value>, _: &FunctionContext) -> FnResult {
@@ -193,6 +208,10 @@ pub(crate) fn zipmap(args: Vec<Value>, _: &FunctionContext) -> FnResult {
             },
         };
         out.insert(key, v.clone());
+    }
+    // A list of values makes a map, a tuple an object (Terraform's types).
+    if !is_tuple(&args, 1) {
+        out = out.with_kind(MapKind::Map);
     }
     // A map key cannot carry a mark: a marked key marks the whole map.
     Ok(hoist(Value::Map(out), &[get(&args, 0)]))
@@ -480,5 +499,5 @@ pub(crate) fn transpose(args: Vec<Value>, _: &FunctionContext) -> FnResult {
             out.entry(s).or_default().push(Value::String(key.clone()));
         }
     }
-    Ok(Value::Map(out.into_iter().map(|(k, v)| (k, Value::list(v))).collect()))
+    Ok(Value::typed_map(out.into_iter().map(|(k, v)| (k, Value::list(v)))))
 }

@@ -3,7 +3,7 @@
 //! the element type unification lists, sets and maps need.
 
 use iac_core::schema::set_normalize;
-use iac_core::{SeqKind, Value};
+use iac_core::{MapKind, SeqKind, Value, ValueMap};
 
 use crate::args::{arg_err, get, parse_number, to_string_value, type_name, FnResult};
 use crate::FunctionContext;
@@ -17,12 +17,11 @@ pub(crate) fn primitive_to_string(v: Value) -> Value {
     }
 }
 
-/// The type of a value as far as conversions need it. A tuple has its
-/// elements' types; a list or set the one type its elements unify to.
-/// Values carry no map kind, so a map is an object of its attributes'
-/// types until unification makes it a map of one element type.
+/// The type of a value as far as conversions need it. A tuple or object
+/// has its elements' types; a list, set or map the one type its elements
+/// unify to.
 #[derive(Clone, Debug, PartialEq)]
-enum Ty {
+pub(crate) enum Ty {
     /// Null or unknown: fits any type.
     Dynamic,
     String,
@@ -36,7 +35,7 @@ enum Ty {
     Map(Box<Ty>),
 }
 
-fn type_of(v: &Value) -> Ty {
+pub(crate) fn type_of(v: &Value) -> Ty {
     match v.unmarked() {
         Value::Null | Value::Unknown | Value::Sensitive(_) => Ty::Dynamic,
         Value::String(_) => Ty::String,
@@ -44,6 +43,7 @@ fn type_of(v: &Value) -> Ty {
         Value::Bool(_) => Ty::Bool,
         Value::List(items) if items.kind() == SeqKind::Tuple => Ty::Tuple(items.iter().map(type_of).collect()),
         Value::List(items) => Ty::Seq(items.kind(), Box::new(unify_all(&items.iter().map(type_of).collect::<Vec<_>>()).unwrap_or(Ty::Dynamic))),
+        Value::Map(m) if m.kind() == MapKind::Map => Ty::Map(Box::new(unify_all(&m.values().map(type_of).collect::<Vec<_>>()).unwrap_or(Ty::Dynamic))),
         Value::Map(m) => Ty::Object(m.iter().map(|(k, v)| (k.clone(), type_of(v))).collect()),
     }
 }
@@ -106,17 +106,13 @@ fn convert(v: Value, t: &Ty) -> Value {
             (Ty::Seq(SeqKind::Set, e), Value::List(items)) => Value::set(set_elements(items.into_iter().map(|i| convert(i, e)).collect())),
             (Ty::Seq(_, e), Value::List(items)) => Value::list(items.into_iter().map(|i| convert(i, e)).collect()),
             (Ty::Object(ts), Value::Map(m)) => Value::Map(
-                m.into_iter()
-                    .map(|(k, x)| {
-                        let x = match ts.get(&k) {
-                            Some(t) => convert(x, t),
-                            None => x,
-                        };
-                        (k, x)
-                    })
-                    .collect(),
+                m.map_values(|k, x| match ts.get(k) {
+                    Some(t) => convert(x, t),
+                    None => x,
+                })
+                .with_kind(MapKind::Object),
             ),
-            (Ty::Map(e), Value::Map(m)) => Value::Map(m.into_iter().map(|(k, x)| (k, convert(x, e))).collect()),
+            (Ty::Map(e), Value::Map(m)) => Value::Map(m.map_values(|_, x| convert(x, e)).with_kind(MapKind::Map)),
             (_, v) => v,
         },
     }
@@ -227,7 +223,7 @@ pub(crate) fn tomap(args: Vec<Value>, _: &FunctionContext) -> FnResult {
         Value::Map(m) => {
             let (keys, vals): (Vec<String>, Vec<Value>) = m.into_iter().unzip();
             match unify(vals) {
-                Ok(vals) => Ok(Value::Map(keys.into_iter().zip(vals).collect())),
+                Ok(vals) => Ok(Value::Map(keys.into_iter().zip(vals).collect::<ValueMap>().with_kind(MapKind::Map))),
                 Err(m) => arg_err(0, format!("cannot convert to map: {m}")),
             }
         }

@@ -384,7 +384,8 @@ pub(crate) fn csvdecode(args: Vec<Value>, _: &FunctionContext) -> FnResult {
         }
         out.push(Value::Map(header.iter().cloned().zip(row.into_iter().map(Value::String)).collect()));
     }
-    Ok(Value::List(out.into()))
+    // Terraform types the result list(object(...)).
+    Ok(Value::list(out))
 }
 
 /// Records with the line each starts on. Blank lines are skipped, `\r\n`

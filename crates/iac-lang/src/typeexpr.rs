@@ -115,7 +115,10 @@ impl TypeConstraint {
             (TypeConstraint::List(t), Value::List(items)) => Value::list(convert_items(t, items.into_vec())?),
             (TypeConstraint::Set(t), Value::List(items)) => Value::set(set_normalize(convert_items(t, items.into_vec())?)),
             (TypeConstraint::Map(t), Value::Map(m)) => Value::Map(
-                m.into_iter().map(|(k, v)| t.convert(v).map(|v| (k.clone(), v)).map_err(|e| format!("element {k:?}: {e}"))).collect::<Result<_, _>>()?,
+                m.into_iter()
+                    .map(|(k, v)| t.convert(v).map(|v| (k.clone(), v)).map_err(|e| format!("element {k:?}: {e}")))
+                    .collect::<Result<iac_core::ValueMap, _>>()?
+                    .with_kind(iac_core::MapKind::Map),
             ),
             (TypeConstraint::Tuple(ts), Value::List(items)) => {
                 if ts.len() != items.len() {

@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use iac_core::schema::set_normalize;
-use iac_core::value::{Number, Value, ValueMap};
+use iac_core::value::{MapKind, Number, SeqKind, Value, ValueMap};
 use serde::{Deserialize, Serialize};
 
 /// A cty type, as the provider's schema declares it.
@@ -116,17 +116,35 @@ impl CtyType {
         }
     }
 
-    /// The type of a value whose static type is `dynamic`: what cty would
-    /// infer from a literal (strings, numbers, bools; tuples; objects).
+    /// The type of a value whose static type is `dynamic`: what its kinds
+    /// say (a literal's tuples and objects; the lists, sets and maps
+    /// conversions made).
     pub fn infer(v: &Value) -> CtyType {
         match v.unmarked() {
             Value::Bool(_) => CtyType::Bool,
             Value::Number(_) => CtyType::Number,
             Value::String(_) => CtyType::String,
-            Value::List(items) => CtyType::Tuple(items.iter().map(CtyType::infer).collect()),
-            Value::Map(m) => CtyType::Object(m.iter().map(|(k, v)| (k.clone(), CtyType::infer(v))).collect()),
+            Value::List(items) => match (items.kind(), CtyType::infer_element(items.iter())) {
+                (SeqKind::List, Some(t)) => CtyType::List(Box::new(t)),
+                (SeqKind::Set, Some(t)) => CtyType::Set(Box::new(t)),
+                _ => CtyType::Tuple(items.iter().map(CtyType::infer).collect()),
+            },
+            Value::Map(m) => match (m.kind(), CtyType::infer_element(m.values())) {
+                (MapKind::Map, Some(t)) => CtyType::Map(Box::new(t)),
+                _ => CtyType::Object(m.iter().map(|(k, v)| (k.clone(), CtyType::infer(v))).collect()),
+            },
             Value::Null | Value::Unknown | Value::Sensitive(_) => CtyType::Dynamic,
         }
+    }
+}
+
+impl CtyType {
+    /// The one concrete type a collection's elements share, if they do
+    /// (none for an empty collection or one of nulls: a value sent as
+    /// dynamic needs a concrete type, so those go as tuples and objects).
+    fn infer_element<'a>(mut elements: impl Iterator<Item = &'a Value>) -> Option<CtyType> {
+        let first = CtyType::infer(elements.next()?);
+        (!first.has_dynamic() && elements.all(|e| CtyType::infer(e) == first)).then_some(first)
     }
 }
 
@@ -514,10 +532,10 @@ fn decode(r: &mut Reader<'_>, ty: &CtyType, path: &str) -> Result<Value, CtyErro
             for i in 0..n {
                 items.push(decode(r, et, &child_index(path, i))?);
             }
-            if matches!(ty, CtyType::Set(_)) {
-                items = set_normalize(items);
-            }
-            Ok(Value::List(items.into()))
+            Ok(match ty {
+                CtyType::Set(_) => Value::set(set_normalize(items)),
+                _ => Value::list(items),
+            })
         }
         CtyType::Tuple(ets) => {
             let Item::Array(n) = item else { return Err(err(path, "array expected")) };
@@ -541,7 +559,7 @@ fn decode(r: &mut Reader<'_>, ty: &CtyType, path: &str) -> Result<Value, CtyErro
                 let v = decode(r, et, &child_key(path, &key))?;
                 m.insert(key, v);
             }
-            Ok(Value::Map(m))
+            Ok(Value::Map(m.with_kind(MapKind::Map)))
         }
         CtyType::Object(attrs) => {
             let Item::Map(n) = item else { return Err(err(path, "object expected")) };
@@ -602,11 +620,11 @@ fn from_json_at(j: &serde_json::Value, ty: &CtyType, path: &str) -> Result<Value
         },
         CtyType::List(et) | CtyType::Set(et) => {
             let J::Array(items) = j else { return Err(err(path, "array expected")) };
-            let mut out = items.iter().enumerate().map(|(i, item)| from_json_at(item, et, &child_index(path, i))).collect::<Result<Vec<_>, _>>()?;
-            if matches!(ty, CtyType::Set(_)) {
-                out = set_normalize(out);
-            }
-            Ok(Value::List(out.into()))
+            let out = items.iter().enumerate().map(|(i, item)| from_json_at(item, et, &child_index(path, i))).collect::<Result<Vec<_>, _>>()?;
+            Ok(match ty {
+                CtyType::Set(_) => Value::set(set_normalize(out)),
+                _ => Value::list(out),
+            })
         }
         CtyType::Tuple(ets) => {
             let J::Array(items) = j else { return Err(err(path, "array expected")) };
@@ -621,7 +639,7 @@ fn from_json_at(j: &serde_json::Value, ty: &CtyType, path: &str) -> Result<Value
             for (k, item) in m {
                 out.insert(k.clone(), from_json_at(item, et, &child_key(path, k))?);
             }
-            Ok(Value::Map(out))
+            Ok(Value::Map(out.with_kind(MapKind::Map)))
         }
         CtyType::Object(attrs) => {
             let J::Object(m) = j else { return Err(err(path, "object expected")) };

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use iac_core::schema::{set_normalize, AttrType, Attribute, Block, NestedBlock, Nesting};
-use iac_core::{Value, ValueMap};
+use iac_core::{MapKind, Value, ValueMap};
 
 /// A value that does not fit its model, with the attribute path to it.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -414,10 +414,10 @@ impl<T: Field> Field for Vec<T> {
         decode_items_owned(v)
     }
     fn encode(&self) -> Value {
-        Value::List(self.iter().map(T::encode).collect())
+        Value::list(self.iter().map(T::encode).collect())
     }
     fn into_encoded(self) -> Value {
-        Value::List(self.into_iter().map(T::into_encoded).collect())
+        Value::list(self.into_iter().map(T::into_encoded).collect())
     }
 }
 
@@ -432,10 +432,10 @@ impl<T: Field + Ord> Field for BTreeSet<T> {
         Ok(decode_items_owned(v)?.into_iter().collect())
     }
     fn encode(&self) -> Value {
-        Value::List(set_normalize(self.iter().map(T::encode).collect()).into())
+        Value::set(set_normalize(self.iter().map(T::encode).collect()))
     }
     fn into_encoded(self) -> Value {
-        Value::List(set_normalize(self.into_iter().map(T::into_encoded).collect()).into())
+        Value::set(set_normalize(self.into_iter().map(T::into_encoded).collect()))
     }
 }
 
@@ -463,9 +463,9 @@ impl<T: Field> Field for BTreeMap<String, T> {
         }
     }
     fn encode(&self) -> Value {
-        Value::Map(self.iter().map(|(k, x)| (k.clone(), x.encode())).collect::<ValueMap>())
+        Value::Map(self.iter().map(|(k, x)| (k.clone(), x.encode())).collect::<ValueMap>().with_kind(MapKind::Map))
     }
     fn into_encoded(self) -> Value {
-        Value::Map(self.into_iter().map(|(k, x)| (k, x.into_encoded())).collect::<ValueMap>())
+        Value::Map(self.into_iter().map(|(k, x)| (k, x.into_encoded())).collect::<ValueMap>().with_kind(MapKind::Map))
     }
 }
