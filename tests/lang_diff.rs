@@ -227,8 +227,9 @@ pub(crate) fn differences(tf: &Outcome, iac: &Outcome) -> Vec<(String, &'static 
                                 format!("terraform {} (sensitive {}), iac {} (sensitive {})", a.value, a.sensitive, b.value, b.sensitive),
                             ));
                         } else if a.type_ != b.type_ {
-                            // iac's values do not carry Terraform's collection kinds:
-                            // equal shapes differ only in list/set/map vs tuple/object.
+                            // Equal shapes that differ only in list/set/map vs
+                            // tuple/object (a null's or an empty collection's
+                            // element type, which iac's values do not carry).
                             let kind = if structural(&a.type_, &a.value) == structural(&b.type_, &b.value) { "collections" } else { "type" };
                             out.push((n.clone(), kind, format!("terraform {}, iac {}", a.type_, b.type_)));
                         }
