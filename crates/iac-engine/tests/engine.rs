@@ -33,6 +33,19 @@ fn dag() -> impl Strategy<Value = Vec<Vec<usize>>> {
     })
 }
 
+/// Records each operation the apply walk finishes, in order: `"Delete
+/// mock_thing.b"`, or `"failed Delete mock_thing.b"` for one that failed.
+fn record_outcomes(env: &mut ops::Env) -> Arc<std::sync::Mutex<Vec<String>>> {
+    let events = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = events.clone();
+    env.events = Some(Arc::new(move |e: iac_engine::run::Event| match e {
+        iac_engine::run::Event::Done { addr, action, .. } => seen.lock().unwrap().push(format!("{action:?} {addr}")),
+        iac_engine::run::Event::Failed { addr, action, .. } => seen.lock().unwrap().push(format!("failed {action:?} {addr}")),
+        _ => {}
+    }));
+    events
+}
+
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
 }
@@ -942,13 +955,7 @@ fn an_update_waits_for_the_delete_of_an_orphan_depending_on_it() {
     let tmp = tempfile::tempdir().unwrap();
     let stack = write_stack(tmp.path(), &text("a1", true));
     let mut env = env(registry_with(Some(Arc::new(MockFactory::new()))), local_backend(tmp.path()));
-    let events = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let seen = events.clone();
-    env.events = Some(Arc::new(move |e: iac_engine::run::Event| match e {
-        iac_engine::run::Event::Done { addr, action, .. } => seen.lock().unwrap().push(format!("{action:?} {addr}")),
-        iac_engine::run::Event::Failed { addr, action, .. } => seen.lock().unwrap().push(format!("failed {action:?} {addr}")),
-        _ => {}
-    }));
+    let events = record_outcomes(&mut env);
     rt().block_on(async {
         ops::apply(&stack, &env, plan(&stack, &env).await, 4).await.expect("first apply");
         events.lock().unwrap().clear();
@@ -985,13 +992,7 @@ fn a_failed_orphan_delete_skips_only_the_updates_in_its_module_instance() {
     std::fs::create_dir_all(stack.join("mod")).unwrap();
     std::fs::write(stack.join("mod/main.tf"), module("1")).unwrap();
     let mut env = env(registry_with(Some(Arc::new(MockFactory::new()))), local_backend(tmp.path()));
-    let events = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let seen = events.clone();
-    env.events = Some(Arc::new(move |e: iac_engine::run::Event| match e {
-        iac_engine::run::Event::Done { addr, action, .. } => seen.lock().unwrap().push(format!("{action:?} {addr}")),
-        iac_engine::run::Event::Failed { addr, action, .. } => seen.lock().unwrap().push(format!("failed {action:?} {addr}")),
-        _ => {}
-    }));
+    let events = record_outcomes(&mut env);
     rt().block_on(async {
         ops::apply(&stack, &env, plan(&stack, &env).await, 4).await.expect("first apply");
         events.lock().unwrap().clear();
@@ -1043,13 +1044,7 @@ fn a_create_before_destroy_orphan_waits_for_the_updates_of_what_depended_on_it()
     let tmp = tempfile::tempdir().unwrap();
     let stack = write_stack(tmp.path(), &text(1));
     let mut env = env(registry_with(Some(Arc::new(MockFactory::new()))), local_backend(tmp.path()));
-    let events = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let seen = events.clone();
-    env.events = Some(Arc::new(move |e: iac_engine::run::Event| match e {
-        iac_engine::run::Event::Done { addr, action, .. } => seen.lock().unwrap().push(format!("{action:?} {addr}")),
-        iac_engine::run::Event::Failed { addr, action, .. } => seen.lock().unwrap().push(format!("failed {action:?} {addr}")),
-        _ => {}
-    }));
+    let events = record_outcomes(&mut env);
     rt().block_on(async {
         ops::apply(&stack, &env, plan(&stack, &env).await, 4).await.expect("first apply");
         let state = ops::read_state(env.backend.as_ref()).await.unwrap();
