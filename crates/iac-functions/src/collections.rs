@@ -12,7 +12,7 @@ use iac_core::{MapKind, Seq, SeqKind, Value, ValueMap};
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::args::{arg_err, fail, get, integer, list, loosely_equal, map, number, strictly_equal, to_string_value, type_name, Fail, FnResult};
-use crate::conversion::{primitive_to_string, type_of, unify, Ty};
+use crate::conversion::{primitive_to_string, type_of, unify};
 use crate::marks::hoist;
 use crate::FunctionContext;
 
@@ -22,8 +22,13 @@ pub(crate) const MAX_GENERATED: usize = 1_024_000;
 /// A map when every argument is a map of one element type (Terraform's
 /// result is then the arguments' type), else an object.
 pub(crate) fn merge(args: Vec<Value>, _: &FunctionContext) -> FnResult {
-    let first_type = args.first().map(type_of);
-    let all_one_map_type = matches!(first_type, Some(Ty::Map(_))) && args.iter().all(|a| Some(type_of(a)) == first_type);
+    let all_one_map_type = match args.first() {
+        Some(first @ Value::Map(m)) if m.kind() == MapKind::Map => {
+            let map_type = type_of(first);
+            args[1..].iter().all(|a| type_of(a) == map_type)
+        }
+        _ => false,
+    };
     let mut out = ValueMap::new();
     for (i, arg) in args.into_iter().enumerate() {
         match arg {

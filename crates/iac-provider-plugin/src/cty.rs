@@ -124,28 +124,32 @@ impl CtyType {
             Value::Bool(_) => CtyType::Bool,
             Value::Number(_) => CtyType::Number,
             Value::String(_) => CtyType::String,
-            Value::List(items) => match (items.kind(), CtyType::infer_element(items.iter())) {
-                (SeqKind::List, Some(t)) => CtyType::List(Box::new(t)),
-                (SeqKind::Set, Some(t)) => CtyType::Set(Box::new(t)),
-                _ => CtyType::Tuple(items.iter().map(CtyType::infer).collect()),
-            },
-            Value::Map(m) => match (m.kind(), CtyType::infer_element(m.values())) {
-                (MapKind::Map, Some(t)) => CtyType::Map(Box::new(t)),
-                _ => CtyType::Object(m.iter().map(|(k, v)| (k.clone(), CtyType::infer(v))).collect()),
-            },
+            Value::List(items) => {
+                let types: Vec<CtyType> = items.iter().map(CtyType::infer).collect();
+                match (items.kind(), shared_concrete_type(types.iter())) {
+                    (SeqKind::List, Some(t)) => CtyType::List(Box::new(t)),
+                    (SeqKind::Set, Some(t)) => CtyType::Set(Box::new(t)),
+                    _ => CtyType::Tuple(types),
+                }
+            }
+            Value::Map(m) => {
+                let types: BTreeMap<String, CtyType> = m.iter().map(|(k, v)| (k.clone(), CtyType::infer(v))).collect();
+                match (m.kind(), shared_concrete_type(types.values())) {
+                    (MapKind::Map, Some(t)) => CtyType::Map(Box::new(t)),
+                    _ => CtyType::Object(types),
+                }
+            }
             Value::Null | Value::Unknown | Value::Sensitive(_) => CtyType::Dynamic,
         }
     }
 }
 
-impl CtyType {
-    /// The one concrete type a collection's elements share, if they do
-    /// (none for an empty collection or one of nulls: a value sent as
-    /// dynamic needs a concrete type, so those go as tuples and objects).
-    fn infer_element<'a>(mut elements: impl Iterator<Item = &'a Value>) -> Option<CtyType> {
-        let first = CtyType::infer(elements.next()?);
-        (!first.has_dynamic() && elements.all(|e| CtyType::infer(e) == first)).then_some(first)
-    }
+/// The one concrete type a collection's elements have, if they share one
+/// (none for an empty collection or one holding nulls: a value sent as
+/// dynamic needs a concrete type, so those go as tuples and objects).
+fn shared_concrete_type<'a>(mut types: impl Iterator<Item = &'a CtyType>) -> Option<CtyType> {
+    let first = types.next()?;
+    (!first.has_dynamic() && types.all(|t| t == first)).then(|| first.clone())
 }
 
 fn child_attr(path: &str, name: &str) -> String {
