@@ -16,7 +16,7 @@ use std::time::Duration;
 use iac_core::address::{InstanceAddr, InstanceKey, Mode};
 use iac_core::plan::{reason, Action, Plan, PlanMode, ResourceChange};
 use iac_core::Value;
-use iac_engine::run::EphemeralOp;
+use iac_engine::run::{EphemeralOp, ObjectLabel};
 use iac_lang::diagnostic::Diagnostic;
 use iac_lang::source::SourceMap;
 use serde_json::{json, Map, Value as Json};
@@ -215,14 +215,12 @@ pub fn change_summary(s: Summary, op: Operation, now: &str) -> String {
     line(Level::Info, &message, "change_summary", now, vec![("changes", changes)])
 }
 
-/// The `id` attribute of an object, when it has a known string one.
-pub fn object_id(v: &Value) -> Option<&str> {
-    v.get("id").and_then(Value::as_str).filter(|s| !s.is_empty())
-}
-
-fn with_id(message: String, id: Option<&str>) -> String {
-    match id {
-        Some(id) => format!("{message} [id={id}]"),
+/// `message [id=ID]` (or `[name=...]`, `[tags.Name=...]`: whatever the
+/// object is named by), as Terraform adds it when key and value are not
+/// empty.
+fn with_id(message: String, id: Option<&ObjectLabel>) -> String {
+    match id.and_then(ObjectLabel::shown) {
+        Some(shown) => format!("{message} [{shown}]"),
         None => message,
     }
 }
@@ -236,21 +234,25 @@ fn hook(addr: &InstanceAddr, fields: Vec<(&str, Json)>) -> Json {
     Json::Object(m)
 }
 
-fn id_fields(id: Option<&str>) -> Vec<(&'static str, Json)> {
-    match id {
-        Some(id) => vec![("id_key", json!("id")), ("id_value", json!(id))],
-        None => Vec::new(),
+/// The JSON UI's `id_key` and `id_value`, each left out when empty (Go's
+/// `omitempty`).
+fn id_fields(id: Option<&ObjectLabel>) -> Vec<(&'static str, Json)> {
+    let Some(id) = id else { return Vec::new() };
+    let mut fields = vec![("id_key", json!(id.key))];
+    if !id.value.is_empty() {
+        fields.push(("id_value", json!(id.value)));
     }
+    fields
 }
 
 /// `addr: Refreshing state... [id=...]`.
-pub fn refresh_start(addr: &InstanceAddr, id: Option<&str>, now: &str) -> String {
+pub fn refresh_start(addr: &InstanceAddr, id: Option<&ObjectLabel>, now: &str) -> String {
     let message = with_id(format!("{addr}: Refreshing state..."), id);
     line(Level::Info, &message, "refresh_start", now, vec![("hook", hook(addr, id_fields(id)))])
 }
 
 /// `addr: Refresh complete [id=...]`.
-pub fn refresh_complete(addr: &InstanceAddr, id: Option<&str>, now: &str) -> String {
+pub fn refresh_complete(addr: &InstanceAddr, id: Option<&ObjectLabel>, now: &str) -> String {
     let message = with_id(format!("{addr}: Refresh complete"), id);
     line(Level::Info, &message, "refresh_complete", now, vec![("hook", hook(addr, id_fields(id)))])
 }
@@ -334,7 +336,7 @@ fn whole_seconds(d: Duration) -> u64 {
 }
 
 /// `addr: Creating...`, `addr: Destroying... [id=...]`.
-pub fn apply_start(addr: &InstanceAddr, action: Action, id: Option<&str>, now: &str) -> String {
+pub fn apply_start(addr: &InstanceAddr, action: Action, id: Option<&ObjectLabel>, now: &str) -> String {
     let id = prior_id(action, id);
     let mut fields = vec![("action", json!(action.ui_name()))];
     fields.extend(id_fields(id));
@@ -344,7 +346,7 @@ pub fn apply_start(addr: &InstanceAddr, action: Action, id: Option<&str>, now: &
 
 /// The id of the object an operation starts on: none for a create or a
 /// read, which have no prior object (Terraform names the prior one's).
-fn prior_id(action: Action, id: Option<&str>) -> Option<&str> {
+fn prior_id(action: Action, id: Option<&ObjectLabel>) -> Option<&ObjectLabel> {
     id.filter(|_| !matches!(action, Action::Create | Action::Read))
 }
 
@@ -353,7 +355,7 @@ fn prior_id(action: Action, id: Option<&str>) -> Option<&str> {
 /// and for a deposed object (`deposed`, its key) `addr (deposed object
 /// KEY): Destroying...`. The JSON UI's message names no deposed key, and a
 /// read `Refreshing...`.
-pub fn apply_start_text(addr: &InstanceAddr, action: Action, id: Option<&str>, deposed: Option<&str>) -> String {
+pub fn apply_start_text(addr: &InstanceAddr, action: Action, id: Option<&ObjectLabel>, deposed: Option<&str>) -> String {
     let shown = match deposed {
         Some(key) => format!("{addr} (deposed object {key})"),
         None => addr.to_string(),
@@ -365,7 +367,7 @@ pub fn apply_start_text(addr: &InstanceAddr, action: Action, id: Option<&str>, d
 /// Creation complete after 1s [id=...]`, no id after a delete, nor a
 /// deposed key (Terraform 1.11 names the deposed object only as its
 /// destroy starts).
-fn complete_text(addr: &InstanceAddr, action: Action, id: Option<&str>, elapsed: Duration, view: View) -> String {
+fn complete_text(addr: &InstanceAddr, action: Action, id: Option<&ObjectLabel>, elapsed: Duration, view: View) -> String {
     let id = id.filter(|_| action != Action::Delete);
     with_id(format!("{addr}: {} complete after {}", action_noun(action, view), go_seconds(whole_seconds(elapsed))), id)
 }
@@ -373,7 +375,7 @@ fn complete_text(addr: &InstanceAddr, action: Action, id: Option<&str>, elapsed:
 /// The words an operation ends with, as Terraform's human UI prints them:
 /// `addr: Creation complete after 1s [id=...]`, `addr: Read complete after
 /// 0s`, no id after a delete, nor a deposed key.
-pub fn apply_complete_text(addr: &InstanceAddr, action: Action, id: Option<&str>, elapsed: Duration) -> String {
+pub fn apply_complete_text(addr: &InstanceAddr, action: Action, id: Option<&ObjectLabel>, elapsed: Duration) -> String {
     complete_text(addr, action, id, elapsed, View::Human)
 }
 
@@ -406,8 +408,11 @@ fn truncate_id(id: &str, max: usize) -> String {
 /// [id=i-1, 10s elapsed]` (a long id cut in its middle to 80 characters).
 /// As Terraform, it names no deposed key (and a create or read no id: it
 /// has no prior object).
-pub fn apply_progress_text(addr: &InstanceAddr, action: Action, id: Option<&str>, elapsed: Duration) -> String {
-    let id = prior_id(action, id).map(|id| format!("id={}, ", truncate_id(id, MAX_PROGRESS_ID_CHARS))).unwrap_or_default();
+pub fn apply_progress_text(addr: &InstanceAddr, action: Action, id: Option<&ObjectLabel>, elapsed: Duration) -> String {
+    let id = prior_id(action, id)
+        .filter(|id| !id.value.is_empty())
+        .map(|id| format!("{}={}, ", id.key, truncate_id(&id.value, MAX_PROGRESS_ID_CHARS)))
+        .unwrap_or_default();
     format!("{addr}: Still {}... [{id}{} elapsed]", progress_verb(action, View::Human), go_seconds(whole_seconds(elapsed)))
 }
 
@@ -420,7 +425,7 @@ pub fn apply_progress(addr: &InstanceAddr, action: Action, elapsed: Duration, no
 }
 
 /// `addr: Creation complete after 1s [id=...]` (no id after a delete).
-pub fn apply_complete(addr: &InstanceAddr, action: Action, id: Option<&str>, elapsed: Duration, now: &str) -> String {
+pub fn apply_complete(addr: &InstanceAddr, action: Action, id: Option<&ObjectLabel>, elapsed: Duration, now: &str) -> String {
     let id = id.filter(|_| action != Action::Delete);
     let secs = whole_seconds(elapsed);
     let mut fields = vec![("action", json!(action.ui_name()))];
@@ -468,16 +473,16 @@ pub fn plan_lines(plan: &Plan, refreshed: bool, now: &str) -> Vec<String> {
     let mut lines = Vec::new();
     if refreshed {
         // Every managed object state held, including those refresh found gone.
-        let mut held: BTreeMap<&InstanceAddr, Option<String>> = BTreeMap::new();
+        let mut held: BTreeMap<&InstanceAddr, Option<ObjectLabel>> = BTreeMap::new();
         for (addr, inst) in plan.prior_state.resources.iter().filter(|(a, _)| a.resource.mode == Mode::Managed) {
-            held.insert(addr, inst.attributes.get("id").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string));
+            held.insert(addr, ObjectLabel::id(&inst.attributes));
         }
         for d in plan.drift.iter().filter(|d| d.action == Action::Delete) {
-            held.entry(&d.addr).or_insert_with(|| object_id(&d.before).map(str::to_string));
+            held.entry(&d.addr).or_insert_with(|| ObjectLabel::id(&d.before));
         }
         for (addr, id) in held {
-            lines.push(refresh_start(addr, id.as_deref(), now));
-            lines.push(refresh_complete(addr, id.as_deref(), now));
+            lines.push(refresh_start(addr, id.as_ref(), now));
+            lines.push(refresh_complete(addr, id.as_ref(), now));
         }
     }
     for d in &plan.drift {
@@ -601,6 +606,16 @@ mod tests {
 
     const NOW: &str = "2026-01-02T03:04:05.000006Z";
 
+    /// An object named by its `id`.
+    fn id(value: &str) -> ObjectLabel {
+        named("id", value)
+    }
+
+    /// An object named by attribute `key`.
+    fn named(key: &'static str, value: &str) -> ObjectLabel {
+        ObjectLabel { key, value: value.into() }
+    }
+
     fn parse(l: &str) -> Json {
         serde_json::from_str(l).expect("one JSON object")
     }
@@ -618,7 +633,7 @@ mod tests {
             l,
             r#"{"@level":"info","@message":"Terraform 1.11.4","@module":"terraform.ui","@timestamp":"2026-01-02T03:04:05.000006Z","terraform":"1.11.4","type":"version","ui":"1.2"}"#
         );
-        let j = parse(&apply_start(&module_addr(), Action::Delete, Some("i-1"), NOW));
+        let j = parse(&apply_start(&module_addr(), Action::Delete, Some(&id("i-1")), NOW));
         assert_eq!(j["@message"], r#"module.e["k1"].terraform_data.r["x"]: Destroying... [id=i-1]"#);
         assert_eq!(
             j["hook"]["resource"],
@@ -633,27 +648,46 @@ mod tests {
     fn hooks_say_what_terraform_says() {
         let a = InstanceAddr::managed("terraform_data", "a");
         let cases: Vec<(String, &str, &str)> = vec![
-            (apply_start(&a, Action::Create, Some("ignored"), NOW), "terraform_data.a: Creating...", "apply_start"),
-            (apply_start(&a, Action::Update, Some("i-1"), NOW), "terraform_data.a: Modifying... [id=i-1]", "apply_start"),
+            (apply_start(&a, Action::Create, Some(&id("ignored")), NOW), "terraform_data.a: Creating...", "apply_start"),
+            (apply_start(&a, Action::Update, Some(&id("i-1")), NOW), "terraform_data.a: Modifying... [id=i-1]", "apply_start"),
             (apply_progress(&a, Action::Create, Duration::from_secs(10), NOW), "terraform_data.a: Still creating... [10s elapsed]", "apply_progress"),
             (
-                apply_complete(&a, Action::Create, Some("i-2"), Duration::from_millis(400), NOW),
+                apply_complete(&a, Action::Create, Some(&id("i-2")), Duration::from_millis(400), NOW),
                 "terraform_data.a: Creation complete after 0s [id=i-2]",
                 "apply_complete",
             ),
             (
-                apply_complete(&a, Action::Delete, Some("i-2"), Duration::from_secs(65), NOW),
+                apply_complete(&a, Action::Delete, Some(&id("i-2")), Duration::from_secs(65), NOW),
                 "terraform_data.a: Destruction complete after 1m5s",
                 "apply_complete",
             ),
             (apply_errored(&a, Action::Update, Duration::from_secs(3600), NOW), "terraform_data.a: Modifications errored after 1h0m0s", "apply_errored"),
-            (refresh_start(&a, Some("i-1"), NOW), "terraform_data.a: Refreshing state... [id=i-1]", "refresh_start"),
+            (refresh_start(&a, Some(&id("i-1")), NOW), "terraform_data.a: Refreshing state... [id=i-1]", "refresh_start"),
             (refresh_complete(&a, None, NOW), "terraform_data.a: Refresh complete", "refresh_complete"),
             (resource_drift(&a, Action::Delete, NOW), "terraform_data.a: Drift detected (delete)", "resource_drift"),
         ];
         for (l, message, kind) in cases {
             let j = parse(&l);
             assert_eq!((j["@message"].as_str().unwrap(), j["type"].as_str().unwrap()), (message, kind), "{l}");
+        }
+        // The JSON UI's id_key and id_value, each left out when empty.
+        let fields = |l: &str| {
+            let j = parse(l);
+            (j["@message"].as_str().unwrap().to_string(), j["hook"].get("id_key").cloned(), j["hook"].get("id_value").cloned())
+        };
+        let id_cases = [
+            (apply_start(&a, Action::Delete, Some(&named("name", "web")), NOW), "terraform_data.a: Destroying... [name=web]", Some("name"), Some("web")),
+            (apply_start(&a, Action::Delete, Some(&id("")), NOW), "terraform_data.a: Destroying...", Some("id"), None),
+            (apply_start(&a, Action::Delete, None, NOW), "terraform_data.a: Destroying...", None, None),
+            (
+                apply_complete(&a, Action::Update, Some(&named("tags.Name", "web")), Duration::ZERO, NOW),
+                "terraform_data.a: Modifications complete after 0s [tags.Name=web]",
+                Some("tags.Name"),
+                Some("web"),
+            ),
+        ];
+        for (l, message, key, value) in id_cases {
+            assert_eq!(fields(&l), (message.to_string(), key.map(|k| json!(k)), value.map(|v| json!(v))), "{l}");
         }
         let errored = parse(&apply_errored(&a, Action::Create, Duration::ZERO, NOW));
         assert_eq!(errored["@level"], "error");
@@ -671,35 +705,56 @@ mod tests {
         let r: InstanceAddr = "data.terraform_remote_state.r".parse().unwrap();
         let long = format!("{}{}", "a".repeat(50), "b".repeat(50));
         let cases: Vec<(String, String)> = vec![
-            (apply_progress_text(&a, Action::Create, Some("ignored"), Duration::from_secs(10)), "terraform_data.a: Still creating... [10s elapsed]".into()),
+            (
+                apply_progress_text(&a, Action::Create, Some(&id("ignored")), Duration::from_secs(10)),
+                "terraform_data.a: Still creating... [10s elapsed]".into(),
+            ),
             (apply_progress_text(&a, Action::Create, None, Duration::from_millis(20_400)), "terraform_data.a: Still creating... [20s elapsed]".into()),
             (
-                apply_progress_text(&a, Action::Delete, Some("i-1"), Duration::from_secs(10)),
+                apply_progress_text(&a, Action::Delete, Some(&id("i-1")), Duration::from_secs(10)),
                 "terraform_data.a: Still destroying... [id=i-1, 10s elapsed]".into(),
             ),
             (apply_progress_text(&a, Action::Delete, None, Duration::from_secs(10)), "terraform_data.a: Still destroying... [10s elapsed]".into()),
             (
-                apply_progress_text(&a, Action::Update, Some("i-1"), Duration::from_secs(65)),
+                apply_progress_text(&a, Action::Update, Some(&id("i-1")), Duration::from_secs(65)),
                 "terraform_data.a: Still modifying... [id=i-1, 1m5s elapsed]".into(),
             ),
             (apply_progress_text(&r, Action::Read, None, Duration::from_secs(10)), "data.terraform_remote_state.r: Still reading... [10s elapsed]".into()),
             (
-                apply_progress_text(&a, Action::Delete, Some(&long[..80]), Duration::from_secs(10)),
+                apply_progress_text(&a, Action::Delete, Some(&id(&long[..80])), Duration::from_secs(10)),
                 format!("terraform_data.a: Still destroying... [id={}, 10s elapsed]", &long[..80]),
             ),
             (
-                apply_progress_text(&a, Action::Delete, Some(&long), Duration::from_secs(10)),
+                apply_progress_text(&a, Action::Delete, Some(&id(&long)), Duration::from_secs(10)),
                 format!("terraform_data.a: Still destroying... [id={}...{}, 10s elapsed]", "a".repeat(39), "b".repeat(38)),
             ),
-            (apply_start_text(&a, Action::Delete, Some("i-1"), Some("00000001")), "terraform_data.a (deposed object 00000001): Destroying... [id=i-1]".into()),
-            (apply_start_text(&a, Action::Update, Some("i-1"), None), "terraform_data.a: Modifying... [id=i-1]".into()),
-            (apply_start_text(&a, Action::Create, Some("old"), None), "terraform_data.a: Creating...".into()),
-            (apply_start_text(&r, Action::Read, Some("old"), None), "data.terraform_remote_state.r: Reading...".into()),
-            (apply_complete_text(&r, Action::Read, None, Duration::ZERO), "data.terraform_remote_state.r: Read complete after 0s".into()),
-            (apply_complete_text(&a, Action::Create, Some("i-2"), Duration::from_secs(11)), "terraform_data.a: Creation complete after 11s [id=i-2]".into()),
-            (apply_complete_text(&a, Action::Delete, Some("i-2"), Duration::from_secs(11)), "terraform_data.a: Destruction complete after 11s".into()),
             (
-                parse(&apply_start(&r, Action::Read, Some("old"), NOW))["@message"].as_str().unwrap().into(),
+                apply_start_text(&a, Action::Delete, Some(&id("i-1")), Some("00000001")),
+                "terraform_data.a (deposed object 00000001): Destroying... [id=i-1]".into(),
+            ),
+            (apply_start_text(&a, Action::Update, Some(&id("i-1")), None), "terraform_data.a: Modifying... [id=i-1]".into()),
+            (apply_start_text(&a, Action::Create, Some(&id("old")), None), "terraform_data.a: Creating...".into()),
+            (apply_start_text(&r, Action::Read, Some(&id("old")), None), "data.terraform_remote_state.r: Reading...".into()),
+            (apply_complete_text(&r, Action::Read, None, Duration::ZERO), "data.terraform_remote_state.r: Read complete after 0s".into()),
+            (
+                apply_complete_text(&a, Action::Create, Some(&id("i-2")), Duration::from_secs(11)),
+                "terraform_data.a: Creation complete after 11s [id=i-2]".into(),
+            ),
+            (apply_complete_text(&a, Action::Delete, Some(&id("i-2")), Duration::from_secs(11)), "terraform_data.a: Destruction complete after 11s".into()),
+            (apply_start_text(&a, Action::Update, Some(&named("name", "web")), None), "terraform_data.a: Modifying... [name=web]".into()),
+            (apply_start_text(&a, Action::Delete, Some(&named("tags.Name", "web")), None), "terraform_data.a: Destroying... [tags.Name=web]".into()),
+            (apply_start_text(&a, Action::Delete, Some(&id("")), None), "terraform_data.a: Destroying...".into()),
+            (
+                apply_progress_text(&a, Action::Delete, Some(&named("tags.Name", &long)), Duration::from_secs(10)),
+                format!("terraform_data.a: Still destroying... [tags.Name={}...{}, 10s elapsed]", "a".repeat(39), "b".repeat(38)),
+            ),
+            (apply_progress_text(&a, Action::Update, Some(&id("")), Duration::from_secs(10)), "terraform_data.a: Still modifying... [10s elapsed]".into()),
+            (
+                apply_complete_text(&a, Action::Create, Some(&named("name", "web")), Duration::from_secs(1)),
+                "terraform_data.a: Creation complete after 1s [name=web]".into(),
+            ),
+            (
+                parse(&apply_start(&r, Action::Read, Some(&id("old")), NOW))["@message"].as_str().unwrap().into(),
                 "data.terraform_remote_state.r: Refreshing...".into(),
             ),
             (

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use iac_core::address::InstanceAddr;
 use iac_core::plan::{Action, Plan, PlanMode};
 use iac_engine::ops::{self, PlanRequest};
-use iac_engine::run::{Event, RunOptions};
+use iac_engine::run::{Event, ObjectLabel, RunOptions};
 use iac_render::human::{render_plan, Style};
 use iac_render::ui;
 
@@ -284,14 +284,15 @@ async fn plan_stream(ctx: &Ctx, p: PlanArgs, out: Option<PathBuf>, detailed: boo
     code
 }
 
-/// What the reports of an apply need to know of its plan: each change's
-/// object id before and whether a replacement creates first, and each
-/// deposed object's id (for the progress lines), the plan's counts and its
+/// What the reports of an apply need to know of its plan: what each
+/// change's object is named by before (its id, name or Name tag, as
+/// Terraform finds it) and whether a replacement creates first, and what
+/// each deposed object is named by (for the progress lines), the plan's counts and its
 /// outputs (for the summaries).
 #[derive(Default)]
 struct Planned {
-    changes: std::collections::HashMap<InstanceAddr, (Option<String>, bool)>,
-    deposed: std::collections::HashMap<(InstanceAddr, String), String>,
+    changes: std::collections::HashMap<InstanceAddr, (Option<ObjectLabel>, bool)>,
+    deposed: std::collections::HashMap<(InstanceAddr, String), ObjectLabel>,
     summary: ui::Summary,
     outputs: Vec<(String, iac_core::Value)>,
 }
@@ -302,9 +303,9 @@ impl Planned {
             .changes
             .iter()
             .filter(|c| c.deposed.is_none())
-            .map(|c| (c.addr.clone(), (ui::object_id(&c.before).map(str::to_string), c.create_before_destroy)))
+            .map(|c| (c.addr.clone(), (ObjectLabel::id_or_name(&c.before), c.create_before_destroy)))
             .collect();
-        let deposed = plan.changes.iter().filter_map(|c| Some(((c.addr.clone(), c.deposed.clone()?), ui::object_id(&c.before)?.to_string()))).collect();
+        let deposed = plan.changes.iter().filter_map(|c| Some(((c.addr.clone(), c.deposed.clone()?), ObjectLabel::id_or_name(&c.before)?))).collect();
         let outputs = plan
             .outputs
             .iter()
@@ -317,8 +318,8 @@ impl Planned {
 
 /// One step of apply's progress as Terraform reports it.
 enum Step<'a> {
-    Start { addr: &'a InstanceAddr, action: Action, id: Option<String>, deposed: Option<&'a str> },
-    Complete { addr: &'a InstanceAddr, action: Action, id: Option<String>, took: std::time::Duration },
+    Start { addr: &'a InstanceAddr, action: Action, id: Option<ObjectLabel>, deposed: Option<&'a str> },
+    Complete { addr: &'a InstanceAddr, action: Action, id: Option<ObjectLabel>, took: std::time::Duration },
     Errored { addr: &'a InstanceAddr, action: Action, took: std::time::Duration, message: &'a str },
 }
 
@@ -363,7 +364,7 @@ fn steps<'a>(e: &'a Event, elapsed: Option<std::time::Duration>, planned: &Plann
 /// (create-before-destroy) or its destroy; the id is the planned prior
 /// object's (a deposed object's own when planned, else the replaced
 /// object's, which this run deposed).
-fn shown_start(addr: &InstanceAddr, action: Action, deposed: Option<&str>, planned: &Planned) -> (Action, Option<String>) {
+fn shown_start(addr: &InstanceAddr, action: Action, deposed: Option<&str>, planned: &Planned) -> (Action, Option<ObjectLabel>) {
     let (prior, cbd) = planned.changes.get(addr).cloned().unwrap_or_default();
     let id = match deposed {
         Some(key) => planned.deposed.get(&(addr.clone(), key.to_string())).cloned().or(prior),
@@ -384,8 +385,8 @@ fn json_progress(e: &Event, elapsed: Option<std::time::Duration>, planned: &Plan
     let mut lines: Vec<String> = steps(e, elapsed, planned)
         .into_iter()
         .map(|s| match s {
-            Step::Start { addr, action, id, .. } => ui::apply_start(addr, action, id.as_deref(), &now),
-            Step::Complete { addr, action, id, took } => ui::apply_complete(addr, action, id.as_deref(), took, &now),
+            Step::Start { addr, action, id, .. } => ui::apply_start(addr, action, id.as_ref(), &now),
+            Step::Complete { addr, action, id, took } => ui::apply_complete(addr, action, id.as_ref(), took, &now),
             Step::Errored { addr, action, took, .. } => ui::apply_errored(addr, action, took, &now),
         })
         .collect();
@@ -453,7 +454,7 @@ fn still_running(log: Arc<std::sync::Mutex<ApplyLog>>, planned: Arc<std::sync::M
                 lines.push_str(&if json {
                     ui::apply_progress(&addr, action, elapsed, &ui_now())
                 } else {
-                    ui::apply_progress_text(&addr, action, id.as_deref(), elapsed)
+                    ui::apply_progress_text(&addr, action, id.as_ref(), elapsed)
                 });
                 lines.push('\n');
             }
@@ -491,8 +492,8 @@ fn watch_interrupt(cancel: Arc<std::sync::atomic::AtomicBool>) {
 fn progress(e: &Event, elapsed: Option<std::time::Duration>, planned: &Planned) {
     for s in steps(e, elapsed, planned) {
         match s {
-            Step::Start { addr, action, id, deposed } => outln!("{}", ui::apply_start_text(addr, action, id.as_deref(), deposed)),
-            Step::Complete { addr, action, id, took } => outln!("{}", ui::apply_complete_text(addr, action, id.as_deref(), took)),
+            Step::Start { addr, action, id, deposed } => outln!("{}", ui::apply_start_text(addr, action, id.as_ref(), deposed)),
+            Step::Complete { addr, action, id, took } => outln!("{}", ui::apply_complete_text(addr, action, id.as_ref(), took)),
             Step::Errored { addr, action, took, message } => outln!("{addr}: {} failed after {:.1}s: {message}", action.progressive(), took.as_secs_f64()),
         }
     }

@@ -95,12 +95,9 @@ impl Run {
         let span = tracing::info_span!("resource.apply", address = %addr, action = change.action.name(), provider = %w.pkey.name);
         let result = tracing::Instrument::instrument(self.execute(&w, &change, prior, provider.as_ref()), span).await;
         match &result {
-            Ok(v) => self.emit(Event::Done {
-                addr: addr.clone(),
-                action: shown,
-                elapsed_ms: started.elapsed().as_millis(),
-                id: v.get("id").and_then(Value::as_str).map(str::to_string),
-            }),
+            Ok(v) => {
+                self.emit(Event::Done { addr: addr.clone(), action: shown, elapsed_ms: started.elapsed().as_millis(), id: super::event::ObjectLabel::id(v) })
+            }
             Err(d) => self.emit(Event::Failed { addr: addr.clone(), action: shown, message: d.summary.clone() }),
         }
         result

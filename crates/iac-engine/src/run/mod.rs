@@ -53,7 +53,7 @@ pub use checks::is_assertion_result;
 pub(crate) use conditions::is_resource_condition_failure;
 pub(crate) use context::lock;
 pub use context::{Run, RunSetup};
-pub use event::{EphemeralOp, Event, EventSink};
+pub use event::{EphemeralOp, Event, EventSink, ObjectLabel};
 pub use expand::expand;
 pub use object::{mark_sensitive, not_finite};
 pub use options::{Phase, RunOptions};
