@@ -223,6 +223,19 @@ pub struct OutputChange {
     pub before: Value,
     pub after: Value,
     pub sensitive: bool,
+    /// Terraform's type JSON of `after` (see [`crate::state::OutputState`]'s
+    /// `type_`): from the value's kinds, its nulls' and empty collections'
+    /// types filled in from the output's expression where that knows them.
+    /// Absent in older plans, and then derived from the value.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub type_: Option<serde_json::Value>,
+}
+
+impl OutputChange {
+    /// The type JSON of `after`: the one recorded, else from its kinds.
+    pub fn after_type(&self) -> serde_json::Value {
+        self.type_.clone().unwrap_or_else(|| self.after.type_json())
+    }
 }
 
 /// A change made outside iac, noticed during refresh.

@@ -103,8 +103,15 @@ impl OutputState {
     /// An output's value (its marks dropped; `sensitive` says whether it
     /// had one) with its type taken from the value's kinds.
     pub fn new(value: Value, sensitive: bool) -> OutputState {
-        let type_ = Some(value.type_json());
-        OutputState { value: value.unmark_deep().0, sensitive, type_ }
+        let type_ = value.type_json();
+        OutputState::typed(value, sensitive, type_)
+    }
+
+    /// An output's value with the type Terraform gives it, where that says
+    /// more than the value's kinds (a null's type, an empty list's element
+    /// type: what the output's expression knows).
+    pub fn typed(value: Value, sensitive: bool, type_: serde_json::Value) -> OutputState {
+        OutputState { value: value.unmark_deep().0, sensitive, type_: Some(type_) }
     }
 }
 

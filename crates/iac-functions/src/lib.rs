@@ -52,6 +52,7 @@ pub struct FunctionContext<'a> {
 }
 
 pub use conversion::{set_elements, unify_pair};
+pub use regexfns::capture_groups;
 
 /// The current time in the form `plantimestamp()` gives (RFC 3339, UTC, to
 /// the second), for callers that fix a run's plan time.

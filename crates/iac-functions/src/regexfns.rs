@@ -33,6 +33,14 @@ fn shape(re: &Regex) -> Result<Shape, String> {
     }
 }
 
+/// The capture groups of a pattern in order (a name, or None for an
+/// unnamed group): what shapes the results of `regex` and `regexall`, for
+/// those who type them without a string to match. Err for an invalid
+/// pattern.
+pub fn capture_groups(pattern: &str) -> Result<Vec<Option<String>>, String> {
+    Ok(compile(pattern)?.capture_names().skip(1).map(|n| n.map(str::to_string)).collect())
+}
+
 fn result(re: &Regex, shape: &Shape, caps: &Captures) -> Value {
     let group = |i: usize| caps.get(i).map(|m| Value::String(m.as_str().to_string())).unwrap_or(Value::Null);
     match shape {

@@ -14,6 +14,7 @@ pub mod body;
 pub mod config;
 pub mod diagnostic;
 pub mod eval;
+pub mod expr_types;
 pub mod expr_values;
 pub mod load;
 pub mod modsource;

@@ -373,7 +373,7 @@ pub fn plan_json(plan: &Plan, o: Options) -> Json {
             j.insert("sensitive".into(), json!(sensitive));
             if out.after.is_wholly_known() {
                 let whole = plain(&out.after, Options { show_sensitive: true });
-                j.insert("type".into(), Json::from(out.after.type_json()));
+                j.insert("type".into(), Json::from(out.after_type()));
                 j.insert("value".into(), if sensitive && !o.show_sensitive { Json::Null } else { whole });
             }
             (out.name.clone(), Json::Object(j))
@@ -455,7 +455,7 @@ pub fn plan_json(plan: &Plan, o: Options) -> Json {
             }
             _ if out.after.is_wholly_known() => {
                 let marked = out.after.contains_sensitive();
-                prior.outputs.insert(out.name.clone(), iac_core::state::OutputState::new(out.after.clone(), out.sensitive || marked));
+                prior.outputs.insert(out.name.clone(), iac_core::state::OutputState::typed(out.after.clone(), out.sensitive || marked, out.after_type()));
             }
             _ => {}
         }

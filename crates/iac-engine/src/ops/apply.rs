@@ -161,7 +161,7 @@ async fn apply_locked(loaded: &Loaded, env: &Env, plan: Plan, parallelism: usize
     .await;
     let mut failures = outcome.diags;
     // Outputs, then fold the journal into a snapshot.
-    let outputs = if plan.mode == PlanMode::Destroy { BTreeMap::new() } else { output_states(&outcome.root_outputs) };
+    let outputs = if plan.mode == PlanMode::Destroy { BTreeMap::new() } else { output_states(&outcome.root_outputs, &loaded.stack.root) };
     if let Err(e) = journal.record(&iac_core::journal::JournalEntry::Outputs { outputs: outputs.clone() }).await {
         failures.push(Diagnostic::error(format!("state could not be saved: {e}"), None));
     }

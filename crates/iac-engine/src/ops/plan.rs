@@ -162,7 +162,7 @@ pub(super) async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, va
     changes.extend(deletes);
     // Addresses (with deposed keys) are unique: an unstable sort is as good and needs no buffer.
     changes.sort_unstable_by(|a, b| a.addr.cmp(&b.addr).then_with(|| a.deposed.cmp(&b.deposed)));
-    let outputs = output_changes(&outcome.root_outputs, &refreshed, mode);
+    let outputs = output_changes(&outcome.root_outputs, &loaded.stack.root, &refreshed, mode);
     let apply_time_variables =
         iac_lang::vars::given_ephemeral_variables(&loaded.stack.root, &req_vars, &env.env_vars, &mut loaded.stack.sources.clone()).into_iter().collect();
     let plan = Plan {

@@ -8,6 +8,7 @@ use iac_core::address::ModulePath;
 use iac_core::plan::{Action, OutputChange, PlanMode};
 use iac_core::state::{OutputState, State};
 use iac_core::Value;
+use iac_lang::config::Module;
 
 use super::context::Run;
 
@@ -19,22 +20,30 @@ impl Run {
     }
 }
 
+/// A root output's type JSON: its value's, with the types of its nulls and
+/// empty collections filled in from the output's expression where the
+/// configuration makes them certain (`iac_lang::expr_types`), as Terraform
+/// knows them.
+fn output_type(root: &Module, name: &str, value: &Value) -> serde_json::Value {
+    iac_lang::expr_types::output_type(root, name).fill(value.type_json())
+}
+
 /// The outputs as state keeps them.
-pub fn output_states(outputs: &iac_core::ValueMap) -> BTreeMap<String, OutputState> {
+pub fn output_states(outputs: &iac_core::ValueMap, root: &Module) -> BTreeMap<String, OutputState> {
     outputs
         .iter()
         // Terraform stores no output whose value is null (`output -json` omits it).
         .filter(|(_, v)| v.is_wholly_known() && !v.is_null())
         .map(|(k, v)| {
             let sensitive = v.contains_sensitive();
-            (k.clone(), OutputState::new(v.clone(), sensitive))
+            (k.clone(), OutputState::typed(v.clone(), sensitive, output_type(root, k, v)))
         })
         .collect()
 }
 
 /// How a plan changes the root outputs: `now` against those in the
 /// refreshed state (a destroy plan deletes them all).
-pub fn output_changes(now: &iac_core::ValueMap, refreshed: &State, mode: PlanMode) -> Vec<OutputChange> {
+pub fn output_changes(now: &iac_core::ValueMap, root: &Module, refreshed: &State, mode: PlanMode) -> Vec<OutputChange> {
     let recorded = |o: &OutputState| o.value.clone().mark_if(o.sensitive);
     let deleted = |name: &String, o: &OutputState| OutputChange {
         name: name.clone(),
@@ -42,6 +51,7 @@ pub fn output_changes(now: &iac_core::ValueMap, refreshed: &State, mode: PlanMod
         before: recorded(o),
         after: Value::Null,
         sensitive: o.sensitive,
+        type_: None,
     };
     let mut outputs = Vec::new();
     if mode == PlanMode::Destroy {
@@ -61,7 +71,8 @@ pub fn output_changes(now: &iac_core::ValueMap, refreshed: &State, mode: PlanMod
         } else {
             Action::Create
         };
-        outputs.push(OutputChange { name: name.clone(), action, before, after: after.clone(), sensitive: after.contains_sensitive() });
+        let type_ = Some(output_type(root, name, after));
+        outputs.push(OutputChange { name: name.clone(), action, before, after: after.clone(), sensitive: after.contains_sensitive(), type_ });
     }
     for (name, o) in &refreshed.outputs {
         if !now.contains_key(name) {
