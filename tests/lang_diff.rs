@@ -849,7 +849,11 @@ fn iac_conditions(name: &str) -> ConditionReport {
 /// `self.output` fails after the object is created and kept in state); an
 /// output's precondition; conditions in module instances and on a data
 /// source; variables' validation rules (a root variable's, a module
-/// variable's in each instance of its call, unknown until apply). Same
+/// variable's in each instance of its call, unknown until apply; rules
+/// that refer to other variables, locals, a data source or a
+/// terraform_data output, as Terraform 1.9 and later allow; a root
+/// variable given in terraform.tfvars that fails its rule: an errored
+/// plan, the error naming the value in that file). Same
 /// exit codes, diagnostics (summary, detail, place, expression values) and
 /// instances in state; the same results of the conditions in
 /// the saved plan's `checks` (kinds, addresses, statuses, failure messages)
@@ -966,9 +970,9 @@ fn iac_validation_modes(name: &str, case: &Path) -> Vec<ValidationModeStep> {
 /// state with objects (a failed rule stops it, no plan saved; with
 /// `-refresh=false` or an empty state nothing is checked), and its
 /// `checks` and the state after the destroy list every rule unknown. Same
-/// exit codes, diagnostics, saved plans and state at every step. (A root
-/// variable's failure in a refresh-only plan is left out: Terraform saves
-/// an errored plan, iac refuses the value before planning.)
+/// exit codes, diagnostics, saved plans and state at every step (a root
+/// variable's failure in a refresh-only plan included: checked in the
+/// walk, it leaves an errored plan).
 #[test]
 fn validation_modes_match_terraform() {
     let cases = cases("validation-modes");
@@ -1048,7 +1052,8 @@ fn iac_errored_plan(name: &str) -> ErroredPlanReport {
 
 /// Plans that fail, against Terraform 1.11.4 (`fixtures/errored-plans/`):
 /// an error the plan walk finds (an evaluation error on a planned value,
-/// an output precondition on one, one instance of a counted module) leaves
+/// an output precondition on one, one instance of a counted module, a
+/// root variable's failed validation rule) leaves
 /// a saved plan marked errored, neither applyable nor complete, with the
 /// changes planned before the error (shown and streamed by `-json` as
 /// Terraform shows them), which

@@ -248,10 +248,14 @@ fn spanned(d: &Diagnostic, sources: &SourceMap) -> Spanned {
     Spanned { summary, help: help(d), severity: if d.is_error() { miette::Severity::Error } else { miette::Severity::Warning }, src, labels, related }
 }
 
-/// What follows the source excerpt: Terraform's expression values (under
-/// a rule, as Terraform draws them), then the detail.
+/// What follows the source excerpt: what the problem belongs to (`with
+/// provider["..."]`, as Terraform names it), Terraform's expression values
+/// (under a rule, as Terraform draws them), then the detail.
 fn help(d: &Diagnostic) -> Option<String> {
     let mut parts = Vec::new();
+    if let Some(address) = &d.address {
+        parts.push(format!("with {address}"));
+    }
     if !d.values.is_empty() {
         let lines: Vec<String> = d.values.iter().map(|v| format!("│ {} {}", v.traversal, v.statement)).collect();
         parts.push(bounded(&format!("├────────────────\n{}", lines.join("\n"))));
@@ -307,9 +311,14 @@ impl Reporter {
     /// Reports an engine error; returns the exit code (always 1).
     pub fn engine_error(&self, e: &EngineError, sources: &SourceMap) -> u8 {
         match e {
-            EngineError::Config(diags) | EngineError::Failed(diags) | EngineError::Errored { diags, .. } if self.json => self.diagnostics(diags, sources),
+            EngineError::Config(diags) | EngineError::Failed(diags) if self.json => self.diagnostics(diags, sources),
             EngineError::Variables { diags, sources } if self.json => self.diagnostics(diags, sources),
-            EngineError::Config(diags) | EngineError::Failed(diags) | EngineError::Errored { diags, .. } => {
+            EngineError::Errored { diags, sources, .. } if self.json => self.diagnostics(diags, sources),
+            EngineError::Errored { diags, sources, .. } => {
+                self.diagnostics(diags, sources);
+                errln!("error: the stack has {} error(s)", diags.iter().filter(|d| d.is_error()).count());
+            }
+            EngineError::Config(diags) | EngineError::Failed(diags) => {
                 self.diagnostics(diags, sources);
                 let n = diags.iter().filter(|d| d.is_error()).count();
                 if matches!(e, EngineError::Failed(_)) {

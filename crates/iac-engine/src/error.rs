@@ -31,9 +31,10 @@ pub enum EngineError {
     Interrupted,
     /// A plan whose custom conditions failed: its errors, and the plan as
     /// far as it got, marked errored (Terraform saves it with `-out`, and
-    /// refuses to apply it).
+    /// refuses to apply it). The errors may point into variable files (a
+    /// root variable's failed validation rule), whose text `sources` holds.
     #[error("the stack has {} error(s)", .diags.iter().filter(|d| d.is_error()).count())]
-    Errored { diags: Vec<Diagnostic>, plan: Box<iac_core::plan::Plan> },
+    Errored { diags: Vec<Diagnostic>, plan: Box<iac_core::plan::Plan>, sources: Box<iac_lang::source::SourceMap> },
 }
 
 impl EngineError {
@@ -42,8 +43,9 @@ impl EngineError {
     /// for an error that is one message.
     pub fn diagnostics<'a>(&'a self, sources: &'a iac_lang::source::SourceMap) -> Option<(&'a [Diagnostic], &'a iac_lang::source::SourceMap)> {
         match self {
-            EngineError::Config(d) | EngineError::Failed(d) | EngineError::Errored { diags: d, .. } => Some((d, sources)),
+            EngineError::Config(d) | EngineError::Failed(d) => Some((d, sources)),
             EngineError::Variables { diags, sources } => Some((diags, sources)),
+            EngineError::Errored { diags, sources, .. } => Some((diags, sources)),
             _ => None,
         }
     }

@@ -14,7 +14,7 @@ use iac_core::Value;
 use crate::config::{Expr, Module, Variable};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::eval::{EmptyScope, Evaluator, Scope};
-use crate::refs::{Reference, Subject};
+use crate::refs::Reference;
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::typeexpr::TypeConstraint;
 
@@ -36,25 +36,23 @@ enum Raw {
     },
 }
 
-/// Collects and converts root variable values. Missing required variables,
-/// conversion failures and failed validations are diagnostics.
-pub fn root_variables(root: &Module, cli: &[CliVar], env: &[(String, String)], sources: &mut SourceMap, diags: &mut Diagnostics) -> iac_core::ValueMap {
-    variables(root, cli, env, sources, diags, &|_| true, None).0
+/// Collects and converts root variable values. Missing required variables
+/// and conversion failures are diagnostics. Their validation rules are
+/// checked later, in the walk (they may refer to other objects of the
+/// module, as Terraform 1.9 and later allow).
+pub fn root_variables(root: &Module, cli: &[CliVar], env: &[(String, String)], sources: &mut SourceMap, diags: &mut Diagnostics) -> RootValues {
+    let (values, _, spans) = variables(root, cli, env, sources, diags, &|_| true);
+    RootValues { values, spans }
 }
 
-/// [`root_variables`], with the errors of the variables' validation rules
-/// put apart in `failed_validations` and those variables' values kept: a
-/// destroy plan checks the rules only when it refreshes a state with
-/// objects, as Terraform's does.
-pub fn root_variables_validated_apart(
-    root: &Module,
-    cli: &[CliVar],
-    env: &[(String, String)],
-    sources: &mut SourceMap,
-    diags: &mut Diagnostics,
-    failed_validations: &mut Diagnostics,
-) -> iac_core::ValueMap {
-    variables(root, cli, env, sources, diags, &|_| true, Some(failed_validations)).0
+/// The root module's variables' values, and where each came from: the
+/// expression of a variables file, or the variable's declaration (a
+/// default, `-var`, the environment), the range Terraform's validation
+/// errors name.
+#[derive(Clone, Debug, Default)]
+pub struct RootValues {
+    pub values: iac_core::ValueMap,
+    pub spans: BTreeMap<String, Span>,
 }
 
 /// The values of the root module's ephemeral variables (`ephemeral =
@@ -69,17 +67,19 @@ pub fn ephemeral_root_variables(
     sources: &mut SourceMap,
     diags: &mut Diagnostics,
 ) -> (iac_core::ValueMap, std::collections::BTreeSet<String>) {
-    variables(root, cli, env, sources, diags, &|v| v.ephemeral, None)
+    let (values, given, _) = variables(root, cli, env, sources, diags, &|v| v.ephemeral);
+    (values, given)
 }
 
 /// The names of the root module's ephemeral variables given a value (not
 /// left to their defaults): a saved plan records them, and its apply
 /// needs them given again, as Terraform's does.
 pub fn given_ephemeral_variables(root: &Module, cli: &[CliVar], env: &[(String, String)], sources: &mut SourceMap) -> std::collections::BTreeSet<String> {
-    variables(root, cli, env, sources, &mut Diagnostics::default(), &|v| v.ephemeral, None).1
+    variables(root, cli, env, sources, &mut Diagnostics::default(), &|v| v.ephemeral).1
 }
 
-/// The variables `wanted` picks, and which of them were given a value.
+/// The variables `wanted` picks, which of them were given a value, and
+/// where each value came from.
 fn variables(
     root: &Module,
     cli: &[CliVar],
@@ -87,8 +87,7 @@ fn variables(
     sources: &mut SourceMap,
     diags: &mut Diagnostics,
     wanted: &dyn Fn(&Variable) -> bool,
-    mut failed_validations: Option<&mut Diagnostics>,
-) -> (iac_core::ValueMap, std::collections::BTreeSet<String>) {
+) -> (iac_core::ValueMap, std::collections::BTreeSet<String>, BTreeMap<String, Span>) {
     let mut raw: BTreeMap<String, Raw> = BTreeMap::new();
     // Environment: TF_VAR_ first so that the IAC_VAR_ spelling wins.
     for prefix in ["TF_VAR_", "IAC_VAR_"] {
@@ -133,6 +132,7 @@ fn variables(
     }
 
     let mut out = iac_core::ValueMap::new();
+    let mut spans = BTreeMap::new();
     let given = root.variables.iter().filter(|(n, v)| wanted(v) && raw.contains_key(n.as_str())).map(|(n, _)| n.clone()).collect();
     for (name, var) in root.variables.iter().filter(|(_, v)| wanted(v)) {
         let value = match raw.remove(name) {
@@ -157,18 +157,12 @@ fn variables(
             },
             None => None,
         };
-        let finished = match failed_validations.as_deref_mut() {
-            Some(failed) => convert_variable(var, value, &root.dir, diags).map(|(v, span)| {
-                check_validations(var, &v, &span, &root.dir, Some(sources), failed);
-                v
-            }),
-            None => finish_variable(var, value, &root.dir, sources, diags),
-        };
-        if let Some(v) = finished {
+        if let Some((v, span)) = convert_variable(var, value, &root.dir, diags) {
             out.insert(name.clone(), v);
+            spans.insert(name.clone(), span);
         }
     }
-    (out, given)
+    (out, given, spans)
 }
 
 /// No references, and the text of the stack's files (tfvars included) for
@@ -182,28 +176,6 @@ impl Scope for SourceScope<'_> {
     fn source_text(&self, file: FileId) -> Option<&str> {
         self.0.files().nth(file.0 as usize).map(|f| f.text.as_str())
     }
-}
-
-/// Applies the default, nullability, type conversion, sensitivity and
-/// validations to a variable's given value (None when not given).
-/// Used for root variables and module inputs alike.
-pub fn finish_variable(var: &Variable, given: Option<(Value, Option<Span>)>, dir: &Path, sources: &SourceMap, diags: &mut Diagnostics) -> Option<Value> {
-    finish_variable_with(var, given, dir, sources, diags, &mut None)
-}
-
-fn finish_variable_with(
-    var: &Variable,
-    given: Option<(Value, Option<Span>)>,
-    dir: &Path,
-    sources: &SourceMap,
-    diags: &mut Diagnostics,
-    found: &mut Option<Validations>,
-) -> Option<Value> {
-    let (value, span) = convert_variable(var, given, dir, diags)?;
-    let results = check_validations(var, &value, &span, dir, Some(sources), diags);
-    let ok = !results.statuses.iter().any(|s| matches!(s, CheckStatus::Fail | CheckStatus::Error));
-    *found = Some(results);
-    ok.then_some(value)
 }
 
 /// A variable's value before its validation rules: the default,
@@ -266,28 +238,6 @@ pub struct Validations {
     pub problems: Vec<String>,
 }
 
-/// [`finish_variable`], with what the variable's validation rules found
-/// when the value got that far (None when it did not: no value, a null
-/// where none is allowed, a failed conversion).
-pub fn finish_variable_checked(
-    var: &Variable,
-    given: Option<(Value, Option<Span>)>,
-    dir: &Path,
-    sources: &SourceMap,
-    diags: &mut Diagnostics,
-) -> (Option<Value>, Option<Validations>) {
-    let mut found = None;
-    let value = finish_variable_with(var, given, dir, sources, diags, &mut found);
-    (value, found)
-}
-
-/// The validation rules of `var` checked against its final `value`, their
-/// diagnostics dropped: the results of rules whose failures already
-/// stopped an earlier step (root variables are checked before the walk).
-pub fn validation_results(var: &Variable, value: &Value, dir: &Path) -> Validations {
-    check_validations(var, value, &var.span, dir, None, &mut Diagnostics::default())
-}
-
 /// A range as Terraform names it in text: `main.tf:4,3-13`, or
 /// `main.tf:4,3-5,2` across lines.
 fn range_text(span: &Span, sources: &SourceMap) -> String {
@@ -301,17 +251,23 @@ fn range_text(span: &Span, sources: &SourceMap) -> String {
     }
 }
 
-fn check_validations(var: &Variable, value: &Value, span: &Span, dir: &Path, sources: Option<&SourceMap>, diags: &mut Diagnostics) -> Validations {
+/// Checks `var`'s validation rules in `scope`, the scope of its module's
+/// instance (where the variable has its final value): a rule may refer to
+/// other variables, locals, resources, data sources and module calls of
+/// that module, as in Terraform 1.9 and later. A failure names `span`,
+/// where the value came from, and the rule that failed (by its range in
+/// `sources`' text, when given); a rule whose result is not known yet
+/// (an unknown value in it) is unknown, checked again at apply.
+pub fn check_validations(var: &Variable, scope: &dyn Scope, span: &Span, dir: &Path, sources: Option<&SourceMap>, diags: &mut Diagnostics) -> Validations {
     let mut out = Validations::default();
     for v in &var.validations {
-        let scope = OneVar { name: &var.name, value };
-        let ev = Evaluator::new(&scope, dir, v.condition.file);
+        let ev = Evaluator::new(scope, dir, v.condition.file);
         let values = || crate::expr_values::expression_values(&v.condition.expr, &ev);
         let status = match ev.eval(&v.condition.expr).map(|c| condition_result(c.unmarked())) {
             Ok(Ok(Value::Bool(true))) => CheckStatus::Pass,
             Ok(Ok(Value::Unknown)) => CheckStatus::Unknown,
             Ok(Ok(Value::Bool(false))) => {
-                let msg = Evaluator::new(&scope, dir, v.error_message.file)
+                let msg = Evaluator::new(scope, dir, v.error_message.file)
                     .eval(&v.error_message.expr)
                     .ok()
                     .and_then(|m| m.as_str().map(str::to_string))
@@ -355,20 +311,6 @@ fn condition_result(result: &Value) -> Result<Value, &'static str> {
         Value::String(s) if s == "true" || s == "false" => Ok(Value::Bool(s == "true")),
         Value::String(_) => Err("a bool is required"),
         _ => Err("bool required"),
-    }
-}
-
-struct OneVar<'a> {
-    name: &'a str,
-    value: &'a Value,
-}
-
-impl Scope for OneVar<'_> {
-    fn resolve(&self, r: &Reference) -> Result<Value, String> {
-        match &r.subject {
-            Subject::Var(n) if n == self.name => Ok(self.value.clone()),
-            other => Err(format!("a validation may only refer to the variable itself, not {}", other.describe())),
-        }
     }
 }
 

@@ -73,6 +73,13 @@ pub fn build(stack: &Stack, provider_known: &dyn Fn(&str) -> bool) -> (ConfigGra
                     None => {}
                 }
             }
+            // Its validation rules may name other objects of its module
+            // (Terraform 1.9 and later): checked after them, and what uses
+            // the variable waits for the check, as in Terraform.
+            for rule in &v.validations {
+                b.validation_edges(me, m, n, &rule.condition);
+                b.validation_edges(me, m, n, &rule.error_message);
+            }
         }
         if let Some(call) = parent_call {
             let (parent_path, name) = p.parent().expect("a module with a call");

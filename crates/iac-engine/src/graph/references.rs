@@ -45,6 +45,15 @@ impl EdgeBuilder<'_> {
         self.ref_edges(me, m, refs, errors, e.file, ctx);
     }
 
+    /// An expression of variable `name`'s validation rule: as any other,
+    /// but the variable itself is no reference (its node gives the value
+    /// the rule checks).
+    pub(super) fn validation_edges(&mut self, me: usize, m: &Module, name: &str, e: &Expr) {
+        let (mut refs, errors) = references(&e.expr);
+        refs.retain(|r| !matches!(&r.subject, Subject::Var(n) if n == name));
+        self.ref_edges(me, m, refs, errors, e.file, Context::Plain);
+    }
+
     pub(super) fn ref_edges(
         &mut self,
         me: usize,

@@ -68,7 +68,7 @@ pub async fn plan_and_apply(
     parallelism: usize,
     confirm: impl FnOnce(&PlanOutcome) -> bool,
 ) -> Result<Option<ApplyOutcome>, EngineError> {
-    let (vars, var_warnings) = root_vars(loaded, &req.vars, env, req.run.mode)?;
+    let (vars, var_warnings) = root_vars(loaded, &req.vars, env)?;
     // The plan keeps no ephemeral variable; its apply here needs them.
     let ephemeral: Vec<(String, iac_core::Value)> =
         vars.values.iter().filter(|(name, _)| super::ephemeral_variable(&loaded.stack.root, name)).map(|(n, v)| (n.clone(), v.clone())).collect();
@@ -149,6 +149,8 @@ async fn apply_locked(loaded: &Loaded, env: &Env, plan: Plan, parallelism: usize
         saved: plan.changes,
         journal: Some(journal.clone()),
         root_vars: plan.variables,
+        // Where the plan's values came from is not kept: errors name the declarations.
+        root_var_spans: Default::default(),
         // A saved plan applied later (another process) sees the plan's plantimestamp().
         plan_timestamp: (!plan.timestamp.is_empty()).then_some(plan.timestamp),
         cwd: env.cwd.clone(),

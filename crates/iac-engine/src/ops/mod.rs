@@ -15,7 +15,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use iac_core::backend::StateBackend;
-use iac_core::plan::PlanMode;
 use iac_core::provider::ProviderContext;
 use iac_lang::diagnostic::{Diagnostic, Diagnostics};
 use iac_lang::load::{load_stack, Stack};
@@ -126,29 +125,23 @@ pub(super) fn context(stack: &Stack) -> ProviderContext {
     ProviderContext { stack_id: dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "stack".into()), stack_dir: dir }
 }
 
-/// A plan's root variables: their values, and the error of their failed
-/// validation rules that a destroy plan reports only when it refreshes a
-/// state with objects (Terraform checks them in that refresh alone).
+/// A plan's root variables: their values, where each came from (the
+/// range their validation errors name, checked in the walk) and the
+/// stack's sources with the variables files read (those ranges point into
+/// them).
 pub(super) struct RootVars {
     pub values: iac_core::ValueMap,
-    pub failed_validations: Option<EngineError>,
+    pub spans: std::collections::BTreeMap<String, iac_lang::source::Span>,
+    pub sources: SourceMap,
 }
 
 /// Root variable values, and the warnings about them (a value in a
-/// variables file for a variable the stack does not declare). The
-/// failures of their validation rules are errors here but in a destroy
-/// (`mode`), where they are kept apart.
-pub(super) fn root_vars(loaded: &Loaded, vars: &[CliVar], env: &Env, mode: PlanMode) -> Result<(RootVars, Vec<Diagnostic>), EngineError> {
+/// variables file for a variable the stack does not declare). Their
+/// validation rules are checked in the walk, as Terraform's are.
+pub(super) fn root_vars(loaded: &Loaded, vars: &[CliVar], env: &Env) -> Result<(RootVars, Vec<Diagnostic>), EngineError> {
     let mut sources = loaded.stack.sources.clone();
     let mut diags = Diagnostics::default();
-    let mut failed = Diagnostics::default();
-    let values = iac_lang::vars::root_variables_validated_apart(&loaded.stack.root, vars, &env.env_vars, &mut sources, &mut diags, &mut failed);
-    let failed_validations = if mode == PlanMode::Destroy {
-        failed.has_errors().then(|| EngineError::Variables { diags: failed.0, sources: sources.clone() })
-    } else {
-        diags.0.extend(failed.0);
-        None
-    };
+    let iac_lang::vars::RootValues { values, spans } = iac_lang::vars::root_variables(&loaded.stack.root, vars, &env.env_vars, &mut sources, &mut diags);
     for (name, v) in values.iter() {
         if let Some(p) = v.non_finite_path() {
             let span = loaded.stack.root.variables.get(name.as_str()).map(|var| var.span.clone());
@@ -171,5 +164,5 @@ pub(super) fn root_vars(loaded: &Loaded, vars: &[CliVar], env: &Env, mode: PlanM
             d
         })
         .collect();
-    Ok((RootVars { values, failed_validations }, warnings))
+    Ok((RootVars { values, spans, sources }, warnings))
 }

@@ -42,7 +42,7 @@ pub async fn plan_loaded(loaded: &Loaded, env: &Env, req: PlanRequest) -> Result
 pub(super) type Configured = Vec<(crate::providers::ProviderKey, Arc<dyn iac_core::provider::Provider>)>;
 
 pub(super) async fn plan_keeping_providers(loaded: &Loaded, env: &Env, req: PlanRequest) -> Result<(PlanOutcome, Configured), EngineError> {
-    let (vars, var_warnings) = root_vars(loaded, &req.vars, env, req.run.mode)?;
+    let (vars, var_warnings) = root_vars(loaded, &req.vars, env)?;
     let lock_info = statemgr::lock(env.backend.as_ref(), "plan", env.lock_timeout, &env.lock_wait, env.events.as_ref()).await?;
     // A refresh-only plan (drift) is the refresh phase alone.
     let span = if req.run.mode == PlanMode::RefreshOnly { tracing::info_span!("refresh") } else { tracing::info_span!("plan", mode = ?req.run.mode) };
@@ -56,12 +56,18 @@ pub(super) async fn plan_keeping_providers(loaded: &Loaded, env: &Env, req: Plan
 
 pub(super) async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, vars: RootVars) -> Result<(PlanOutcome, Configured), EngineError> {
     let mut current = statemgr::load(env.backend.as_ref()).await?;
-    // A destroy plan checks the variables' validation rules in the refresh
-    // before it, as Terraform's does: none without objects to refresh.
-    let RootVars { values: vars, failed_validations } = vars;
-    if let Some(e) = failed_validations.filter(|_| req.run.refresh && !current.state.is_empty()) {
-        return Err(e);
-    }
+    let RootVars { values: vars, spans: root_var_spans, sources } = vars;
+    // The walk's errors may point into variable files (a root variable's
+    // failed validation rule names its value there): those go with the
+    // sources that hold them.
+    let stack_files = loaded.stack.sources.files().count();
+    let walk_errors = |diags: Vec<Diagnostic>| {
+        if diags.iter().any(|d| d.span.as_ref().is_some_and(|s| s.file.0 as usize >= stack_files)) {
+            EngineError::Variables { diags, sources: sources.clone() }
+        } else {
+            EngineError::Config(diags)
+        }
+    };
     if current.needs_fold {
         statemgr::snapshot(env.backend.as_ref(), &mut current.state, &current.pending).await?;
     }
@@ -91,6 +97,7 @@ pub(super) async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, va
         saved: Vec::new(),
         journal: None,
         root_vars: vars.clone(),
+        root_var_spans,
         plan_timestamp: Some(plan_time.clone()),
         cwd: env.cwd.clone(),
         cancel: env.cancel.clone(),
@@ -112,15 +119,18 @@ pub(super) async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, va
     // validate: Terraform validates (asking providers too) before it plans
     // and stops there.
     let errored = outcome.diags.iter().any(Diagnostic::is_error);
-    // What that refresh finds wrong leaves no plan (Terraform's stops there).
+    // A destroy plan checks the variables' validation rules in the refresh
+    // before it, as Terraform's does (none without objects to refresh): what
+    // that refresh finds wrong leaves no plan (Terraform's stops there).
     if errored && mode == PlanMode::Destroy && outcome.diags.iter().any(iac_lang::vars::is_validation_failure) {
-        return Err(EngineError::Config(outcome.diags));
+        return Err(walk_errors(outcome.diags));
     }
     if errored && !outcome.diags.iter().filter(|d| d.is_error()).all(crate::run::is_resource_condition_failure) {
-        let invalid = outcome.diags.iter().any(crate::run::is_provider_validation_failure)
+        let invalid = outcome.invalid_provider_configuration
+            || outcome.diags.iter().any(crate::run::is_provider_validation_failure)
             || super::validate::validate(loaded, &env.registry, &env.cwd).await.iter().any(Diagnostic::is_error);
         if invalid {
-            return Err(EngineError::Config(outcome.diags));
+            return Err(walk_errors(outcome.diags));
         }
     }
     // After the walk's errors: a resource that failed to evaluate saw no instances.
@@ -189,7 +199,7 @@ pub(super) async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, va
     };
     let warnings = loaded.warnings.iter().cloned().chain(run_warnings).collect();
     if errored {
-        return Err(EngineError::Errored { diags: warnings, plan: Box::new(plan) });
+        return Err(EngineError::Errored { diags: warnings, plan: Box::new(plan), sources: Box::new(sources) });
     }
     Ok((PlanOutcome { plan, warnings }, outcome.configured))
 }

@@ -34,6 +34,7 @@ pub async fn validate(loaded: &Loaded, registry: &Registry, cwd: &Path) -> Vec<D
         saved: Vec::new(),
         journal: None,
         root_vars: vars,
+        root_var_spans: Default::default(),
         plan_timestamp: None,
         cwd: cwd.to_path_buf(),
         cancel: Arc::new(AtomicBool::new(false)),

@@ -6,9 +6,11 @@
 //! the value store.
 
 use iac_core::address::{ConfigModulePath, ModulePath};
+use iac_core::plan::CheckStatus;
 use iac_core::Value;
 use iac_lang::diagnostic::Diagnostic;
 use iac_lang::eval::Evaluator;
+use iac_lang::source::Span;
 
 use super::conditions::{failed_conditions, ConditionKind};
 use super::context::{NodeResult, Run};
@@ -17,18 +19,62 @@ use super::object::not_finite;
 use crate::values::{InstanceScope, ModuleInstance, Repetition, Shape};
 
 impl Run {
+    /// A variable in every instance of its module: a module's converted
+    /// from its call's argument (a root module's was given before the
+    /// walk), then checked against its validation rules in the scope of
+    /// that instance, which may name other objects of the module (the graph
+    /// orders the node after them), as in Terraform 1.9 and later.
     pub(super) fn variable_node(&self, module: &ConfigModulePath, name: &str) -> NodeResult {
-        let Some((parent_path, call_name)) = module.parent() else { return Ok(()) };
-        let parent = self.stack.root.descendant(&parent_path).expect("parent module");
-        let child = self.stack.root.descendant(module).expect("module");
-        let var = &child.variables[name];
-        let call = &parent.module_calls[call_name];
-        let mut ok = true;
-        let checkable = (child.call_path.to_string(), format!("var.{name}"));
+        let m = self.stack.root.descendant(module).expect("module");
+        let var = &m.variables[name];
+        let checkable = (m.call_path.to_string(), format!("var.{name}"));
         super::context::lock(&self.conditions).expanded(&checkable, true);
+        let mut ok = true;
+        let valued: Vec<(ModulePath, Span)> = match module.parent() {
+            Some((parent_path, call_name)) => self.module_variable_values(module, &parent_path, call_name, var, &mut ok),
+            None => {
+                let span = self.root_var_spans.get(name).cloned().unwrap_or_else(|| var.span.clone());
+                let given = self.values.read().vars.contains_key(&(ModulePath::root(), name.to_string()));
+                given.then(|| (ModulePath::root(), span)).into_iter().collect()
+            }
+        };
+        if self.checks_validations && !var.validations.is_empty() {
+            for (path, span) in valued {
+                let mut ds = iac_lang::diagnostic::Diagnostics::default();
+                let found = {
+                    let store = self.values.read();
+                    let scope =
+                        InstanceScope { store: &store, module: &path, repetition: &Repetition::None, module_dir: &m.dir, root_dir: &self.values.root_dir };
+                    iac_lang::vars::check_validations(var, &scope, &span, &m.dir, Some(&store.sources), &mut ds)
+                };
+                super::context::lock(&self.conditions).validated(&checkable, &path, &found);
+                if found.statuses.iter().any(|s| matches!(s, CheckStatus::Fail | CheckStatus::Error)) {
+                    ok = false;
+                }
+                ds.0.into_iter().for_each(|d| self.diag(d));
+            }
+        }
+        ok.then_some(()).ok_or(())
+    }
+
+    /// A module variable's value in each instance of its module, from the
+    /// call's argument (or its default), converted and stored: the
+    /// instances that have one, and where it came from.
+    fn module_variable_values(
+        &self,
+        module: &ConfigModulePath,
+        parent_path: &ConfigModulePath,
+        call_name: &str,
+        var: &iac_lang::config::Variable,
+        ok: &mut bool,
+    ) -> Vec<(ModulePath, Span)> {
+        let parent = self.stack.root.descendant(parent_path).expect("parent module");
+        let child = self.stack.root.descendant(module).expect("module");
+        let call = &parent.module_calls[call_name];
+        let mut valued = Vec::new();
         for inst in self.values.instances(module) {
             let parent_path_keys = ModulePath(inst.path.0[..inst.path.0.len() - 1].to_vec());
-            let given = match call.inputs.get(name) {
+            let given = match call.inputs.get(&var.name) {
                 Some(e) => {
                     let store = self.values.read();
                     let scope = InstanceScope {
@@ -42,7 +88,7 @@ impl Run {
                         Ok(v) => Some((v, Some(e.span()))),
                         Err(d) => {
                             self.diag(d);
-                            ok = false;
+                            *ok = false;
                             continue;
                         }
                     }
@@ -50,25 +96,16 @@ impl Run {
                 None => None,
             };
             let mut ds = iac_lang::diagnostic::Diagnostics::default();
-            let (value, validations) = if self.checks_validations {
-                // The file names its validation failures give.
-                let store = self.values.read();
-                iac_lang::vars::finish_variable_checked(var, given, &child.dir, &store.sources, &mut ds)
-            } else {
-                (iac_lang::vars::convert_variable(var, given, &child.dir, &mut ds).map(|(v, _)| v), None)
-            };
-            if let Some(found) = validations.filter(|_| !var.validations.is_empty()) {
-                super::context::lock(&self.conditions).validated(&checkable, &inst.path, &found);
-            }
-            match value {
-                Some(v) => {
-                    self.values.write().vars.insert((inst.path.clone(), name.to_string()), v);
+            match iac_lang::vars::convert_variable(var, given, &child.dir, &mut ds) {
+                Some((v, span)) => {
+                    self.values.write().vars.insert((inst.path.clone(), var.name.clone()), v);
+                    valued.push((inst.path, span));
                 }
-                None => ok = false,
+                None => *ok = false,
             }
             ds.0.into_iter().for_each(|d| self.diag(d));
         }
-        ok.then_some(()).ok_or(())
+        valued
     }
 
     /// Evaluates `expr` once per instance of `module`; errors become diagnostics.

@@ -63,6 +63,8 @@ pub struct Run {
     /// destroy, which checks them only while planning with a refresh of a
     /// state that has objects (Terraform's refresh before a destroy plan).
     pub(super) checks_validations: bool,
+    /// [`RunSetup::root_var_spans`].
+    pub(super) root_var_spans: std::collections::BTreeMap<String, iac_lang::source::Span>,
     /// Apply: the replacements that destroy first, each a node of the walk (`destroy_first`).
     pub(super) destroy_first: Vec<ResourceChange>,
     /// Apply: the prior objects those nodes destroyed, for their successors' applies.
@@ -115,6 +117,10 @@ pub struct RunSetup {
     pub saved: Vec<ResourceChange>,
     pub journal: Option<Journal>,
     pub root_vars: iac_core::ValueMap,
+    /// Where each root variable's value came from (a variables file's
+    /// expression; missing: the declaration), which its failed validation
+    /// rules name.
+    pub root_var_spans: std::collections::BTreeMap<String, iac_lang::source::Span>,
     /// What `plantimestamp()` gives (None: the process's own time).
     pub plan_timestamp: Option<String>,
     /// The working directory (`path.cwd`).
@@ -149,20 +155,8 @@ impl Run {
             _ if s.opts.validate_only => Default::default(),
             // A destroy lists every checkable object, its results unknown.
             PlanMode::Destroy => super::conditions::ConditionResults::unchecked(&s.stack.root),
-            mode => {
-                // A refresh-only run checks variables' validation rules alone.
-                let mut results = super::conditions::ConditionResults::of(&s.stack.root, mode == PlanMode::Normal);
-                // Root variables were validated before the walk (a failure stops
-                // the run there): their results, from their final values.
-                let root = &s.stack.root;
-                for (name, var) in root.variables.iter().filter(|(_, v)| !v.validations.is_empty()) {
-                    if let Some(value) = values.read().vars.get(&(ModulePath::root(), name.clone())) {
-                        let found = iac_lang::vars::validation_results(var, value, &root.dir);
-                        results.validated(&(String::new(), format!("var.{name}")), &ModulePath::root(), &found);
-                    }
-                }
-                results
-            }
+            // A refresh-only run checks variables' validation rules alone.
+            mode => super::conditions::ConditionResults::of(&s.stack.root, mode == PlanMode::Normal),
         };
         let parallelism = s.opts.parallelism.max(1);
         let mut imports = HashMap::new();
@@ -203,6 +197,7 @@ impl Run {
             import_expansions: Mutex::default(),
             conditions: Mutex::new(conditions),
             checks_validations,
+            root_var_spans: s.root_var_spans,
         }
     }
 
