@@ -506,18 +506,19 @@ pub fn planned_changes(plan: &Plan, now: &str) -> Vec<String> {
     plan.changes.iter().filter(|c| listed(c)).map(|c| planned_change(c, now)).collect()
 }
 
-/// `Outputs: N` after an apply: each root output's type and value (the
-/// value left out when sensitive), sorted by name.
-pub fn outputs<'a>(values: impl IntoIterator<Item = (&'a String, &'a Value)>, now: &str) -> String {
+/// `Outputs: N` after an apply: each root output's type (as state records
+/// it: Terraform's, where the configuration says more than the value) and
+/// value (left out when sensitive), sorted by name.
+pub fn outputs<'a>(values: impl IntoIterator<Item = (&'a String, &'a Value, Json)>, now: &str) -> String {
     let mut sorted: BTreeMap<&str, Json> = BTreeMap::new();
-    for (name, v) in values {
+    for (name, v, type_) in values {
         let sensitive = matches!(v, Value::Sensitive(_));
         // The UI's lines are serde_json documents: numbers beyond 64-bit
         // integers are float64s here (state and `output -json` are exact).
         let plain = iac_core::json::Json::from_value(&v.clone().unmark_deep().0);
         let mut o = Map::new();
         o.insert("sensitive".into(), json!(sensitive));
-        o.insert("type".into(), v.type_json());
+        o.insert("type".into(), type_);
         if !sensitive {
             o.insert("value".into(), plain.to_serde_json());
         }

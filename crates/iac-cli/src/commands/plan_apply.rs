@@ -294,7 +294,8 @@ struct Planned {
     changes: std::collections::HashMap<InstanceAddr, (Option<ObjectLabel>, bool)>,
     deposed: std::collections::HashMap<(InstanceAddr, String), ObjectLabel>,
     summary: ui::Summary,
-    outputs: Vec<(String, iac_core::Value)>,
+    /// Each root output's value (sensitive marked) and type JSON.
+    outputs: Vec<(String, iac_core::Value, serde_json::Value)>,
 }
 
 impl Planned {
@@ -310,7 +311,7 @@ impl Planned {
             .outputs
             .iter()
             .filter(|o| o.action != Action::Delete)
-            .map(|o| (o.name.clone(), if o.sensitive { iac_core::Value::Sensitive(Box::new(o.after.clone())) } else { o.after.clone() }))
+            .map(|o| (o.name.clone(), if o.sensitive { iac_core::Value::Sensitive(Box::new(o.after.clone())) } else { o.after.clone() }, o.after_type()))
             .collect();
         Planned { changes, deposed, summary: ui::Summary::of(plan), outputs }
     }
@@ -633,7 +634,7 @@ pub async fn apply(ctx: &Ctx, p: PlanArgs, auto_approve: bool, plan_file: Option
                     if json && approved.is_none() {
                         // Nothing to do is still a complete apply.
                         let planned = planned.lock().unwrap_or_else(|p| p.into_inner());
-                        json_applied(destroy, &planned, planned.outputs.iter().map(|(k, v)| (k, v)));
+                        json_applied(destroy, &planned, planned.outputs.iter().map(|(k, v, t)| (k, v, t.clone())));
                     }
                     return match approved {
                         None => 0,
@@ -659,7 +660,9 @@ pub async fn apply(ctx: &Ctx, p: PlanArgs, auto_approve: bool, plan_file: Option
     match result {
         Ok(out) if json => {
             let planned = planned.lock().unwrap_or_else(|p| p.into_inner());
-            json_applied(destroy, &planned, &out.outputs);
+            // Types as state records them (the value's own for one it does not keep).
+            let types = |k: &String, v: &iac_core::Value| out.state.outputs.get(k).and_then(|o| o.type_.clone()).unwrap_or_else(|| v.type_json());
+            json_applied(destroy, &planned, out.outputs.iter().map(|(k, v)| (k, v, types(k, v))));
             exit_without_freeing(out);
             0
         }
@@ -688,7 +691,7 @@ pub async fn apply(ctx: &Ctx, p: PlanArgs, auto_approve: bool, plan_file: Option
 
 /// The end of a successful apply under -json: the summary of what was
 /// applied, then the root outputs' values (none after a destroy).
-fn json_applied<'a>(destroy: bool, planned: &Planned, outputs: impl IntoIterator<Item = (&'a String, &'a iac_core::Value)>) {
+fn json_applied<'a>(destroy: bool, planned: &Planned, outputs: impl IntoIterator<Item = (&'a String, &'a iac_core::Value, serde_json::Value)>) {
     let now = ui_now();
     let op = if destroy { ui::Operation::Destroy } else { ui::Operation::Apply };
     let mut lines = vec![ui::change_summary(planned.summary, op, &now)];
