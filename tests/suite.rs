@@ -9,6 +9,7 @@ mod aws_services_diff;
 mod broken;
 mod cli;
 mod create_before_destroy;
+mod destroy_order;
 mod digitalocean;
 mod doks_cluster;
 mod doks_platform;

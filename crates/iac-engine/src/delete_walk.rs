@@ -1,11 +1,12 @@
-//! The delete walk of an apply: the saved plan's deletes that run after
-//! the configuration walk, in reverse dependency order (an object is
-//! deleted only after everything that depends on it), using the
-//! dependencies recorded in state: the objects create-before-destroy
-//! replacements set aside (deposed), and a destroy plan's deletes. A normal
-//! apply's orphans are deleted within the configuration walk
-//! (`run/destroy_first.rs`). A provider whose configuration left the stack
-//! (its objects are orphans) is configured empty.
+//! The delete walk of an apply: the deletes that run after the
+//! configuration walk, in reverse dependency order (an object is deleted
+//! only after everything that depends on it), using the dependencies
+//! recorded in state: the objects a normal apply's create-before-destroy
+//! replacements set aside (deposed), once what refers to them is updated.
+//! Orphans' and destroy plans' deletes are nodes of the configuration walk
+//! (`run/destroy_first.rs`), ordered by [`delete_order`] too. A provider
+//! whose configuration left the stack (its objects are orphans) is
+//! configured empty.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,7 +21,7 @@ use iac_lang::diagnostic::Diagnostic;
 
 use crate::providers::{Instances, ProviderKey, Slot};
 use crate::run::{lock, Event, Run};
-use crate::walk::{walk, NodeOutcome};
+use crate::walk::walk;
 
 /// Whether two instances belong to different instances of the same module
 /// (`module.m["x"]` and `module.m["y"]`): Terraform's apply graph adds no
@@ -80,7 +81,8 @@ pub(crate) async fn provider_for(run: &Run, key: &ProviderKey) -> Result<(Arc<dy
     }
 }
 
-/// Runs the deletes; returns the diagnostics of those that failed.
+/// Runs the deletes; returns the diagnostics of those that failed. One
+/// waiting for a failed one is not tried, and, as in Terraform, says nothing.
 pub async fn run_deletes(run: &Arc<Run>, deletes: Vec<ResourceChange>) -> Vec<Diagnostic> {
     let deps = delete_order(run, &deletes);
     let deletes = Arc::new(deletes);
@@ -88,7 +90,7 @@ pub async fn run_deletes(run: &Arc<Run>, deletes: Vec<ResourceChange>) -> Vec<Di
     let r = run.clone();
     let d2 = deletes.clone();
     let f2 = failures.clone();
-    let outcomes = walk(&deps, run.cancel.clone(), move |i| {
+    walk(&deps, run.cancel.clone(), move |i| {
         let run = r.clone();
         let deletes = d2.clone();
         let failures = f2.clone();
@@ -103,13 +105,8 @@ pub async fn run_deletes(run: &Arc<Run>, deletes: Vec<ResourceChange>) -> Vec<Di
         })
     })
     .await;
-    let mut out = lock(&failures).clone();
-    for (i, o) in outcomes.iter().enumerate() {
-        if *o == NodeOutcome::Skipped {
-            out.push(Diagnostic::error(format!("{}: not deleted, because deleting something that depends on it failed", deletes[i].addr), None));
-        }
-    }
-    out
+    let failed = std::mem::take(&mut *lock(&failures));
+    failed
 }
 
 pub(crate) async fn delete_one(run: &Run, change: &ResourceChange) -> Result<(), Diagnostic> {

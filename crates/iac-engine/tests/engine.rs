@@ -1067,3 +1067,166 @@ fn a_create_before_destroy_orphan_waits_for_the_updates_of_what_depended_on_it()
         assert_eq!(*events.lock().unwrap(), ["Update mock_thing.c", "Delete mock_thing.o"]);
     });
 }
+
+/// A destroy plan for the stack as it is.
+async fn destroy_plan(stack: &std::path::Path, env: &ops::Env) -> iac_core::plan::Plan {
+    let run = iac_engine::run::RunOptions { mode: iac_core::plan::PlanMode::Destroy, ..Default::default() };
+    ops::plan(stack, env, ops::PlanRequest { vars: Vec::new(), run }).await.expect("destroy plan").plan
+}
+
+/// Applies `text`, then a destroy plan, whose deletes of objects named
+/// `stuck...` fail: the operations the destroy finished (sorted, and in
+/// order), its errors, and what is left in state.
+fn destroy_with_a_failing_delete(text: &str, module: Option<&str>) -> (Vec<String>, Vec<String>, Vec<String>, BTreeSet<String>) {
+    let tmp = tempfile::tempdir().unwrap();
+    let stack = write_stack(tmp.path(), text);
+    if let Some(m) = module {
+        std::fs::create_dir_all(stack.join("mod")).unwrap();
+        std::fs::write(stack.join("mod/main.tf"), m).unwrap();
+    }
+    let mut env = env(registry_with(Some(Arc::new(MockFactory::new()))), local_backend(tmp.path()));
+    let events = record_outcomes(&mut env);
+    rt().block_on(async {
+        ops::apply(&stack, &env, plan(&stack, &env).await, 4).await.expect("first apply");
+        events.lock().unwrap().clear();
+        let err = ops::apply(&stack, &env, destroy_plan(&stack, &env).await, 4).await.expect_err("a delete fails");
+        let EngineError::Failed(diags) = err else { panic!("expected Failed, got {err:?}") };
+        let errors = diags.iter().filter(|d| d.is_error()).map(|d| d.summary.clone()).collect();
+        let order = events.lock().unwrap().clone();
+        let mut done = order.clone();
+        done.sort();
+        let left = ops::read_state(env.backend.as_ref()).await.unwrap().resources.keys().map(|a| a.to_string()).collect();
+        (done, order, errors, left)
+    })
+}
+
+/// Whether `first` finished before `then` in `order`.
+fn before(order: &[String], first: &str, then: &str) -> bool {
+    let at = |s: &str| order.iter().position(|o| o == s).unwrap_or_else(|| panic!("{s} not in {order:?}"));
+    at(first) < at(then)
+}
+
+/// As Terraform 1.11.4 destroys (checked there with a failing destroy-time
+/// provisioner): a destroy plan's deletes run in reverse dependency order,
+/// and a failed one keeps its object and stops only the deletes of the
+/// objects it depends on (they must outlive it); everything else is
+/// deleted, and the provider's error is the only one (no message for the
+/// deletes not tried). `counted` reads `free` only in its count and has no
+/// object: `free`'s delete still waits for `free`'s own node, whose value
+/// `counted` reads.
+#[test]
+fn a_failed_destroy_stops_only_the_deletes_of_what_it_depends_on() {
+    let text = r#"
+provider "mock" {
+  endpoint = "local"
+}
+resource "mock_thing" "a" {
+  name = "a"
+}
+resource "mock_thing" "b" {
+  name = "stuck-${mock_thing.a.id}"
+}
+resource "mock_thing" "c" {
+  count = 2
+  name  = "c${count.index}-${mock_thing.b.id}"
+}
+resource "mock_thing" "free" {
+  name = "free"
+}
+resource "mock_thing" "counted" {
+  count = mock_thing.free.name == "free" ? 0 : 1
+  name  = "counted"
+}
+"#;
+    let (done, order, errors, left) = destroy_with_a_failing_delete(text, None);
+    assert_eq!(done, ["Delete mock_thing.c[0]", "Delete mock_thing.c[1]", "Delete mock_thing.free", "failed Delete mock_thing.b"]);
+    assert!(
+        before(&order, "Delete mock_thing.c[0]", "failed Delete mock_thing.b") && before(&order, "Delete mock_thing.c[1]", "failed Delete mock_thing.b"),
+        "{order:?}"
+    );
+    assert_eq!(errors.len(), 1, "only the provider's error: {errors:?}");
+    assert!(errors[0].starts_with("mock_thing.b: delete failed"), "{errors:?}");
+    assert_eq!(left, BTreeSet::from(["mock_thing.a".to_string(), "mock_thing.b".to_string()]));
+}
+
+/// The same across module instances, with count and for_each: the failed
+/// delete in `module.m["x"]` keeps only what it depends on in that module
+/// instance (no edge between `module.m["x"]` and `module.m["y"]`, as in
+/// Terraform's graph), and the root resource reading the module's output
+/// is deleted before what it depends on in both module instances.
+#[test]
+fn a_failed_destroy_in_one_module_instance_keeps_only_its_dependencies_there() {
+    let module = r#"
+variable "key" {}
+resource "mock_thing" "a" {
+  name = "a-${var.key}"
+}
+resource "mock_thing" "b" {
+  count = 2
+  name  = "${var.key == "x" && count.index == 0 ? "stuck" : "ok"}-${mock_thing.a.id}-${count.index}"
+}
+output "id" {
+  value = mock_thing.a.id
+}
+"#;
+    let root = r#"
+provider "mock" {
+  endpoint = "local"
+}
+module "m" {
+  source   = "./mod"
+  for_each = toset(["x", "y"])
+  key      = each.key
+}
+resource "mock_thing" "top" {
+  name = "top-${module.m["x"].id}-${module.m["y"].id}"
+}
+"#;
+    let (done, order, errors, left) = destroy_with_a_failing_delete(root, Some(module));
+    assert_eq!(
+        done,
+        [
+            "Delete mock_thing.top",
+            "Delete module.m[\"x\"].mock_thing.b[1]",
+            "Delete module.m[\"y\"].mock_thing.a",
+            "Delete module.m[\"y\"].mock_thing.b[0]",
+            "Delete module.m[\"y\"].mock_thing.b[1]",
+            "failed Delete module.m[\"x\"].mock_thing.b[0]",
+        ]
+    );
+    for dependent in ["Delete mock_thing.top", "Delete module.m[\"y\"].mock_thing.b[0]", "Delete module.m[\"y\"].mock_thing.b[1]"] {
+        assert!(before(&order, dependent, "Delete module.m[\"y\"].mock_thing.a"), "{order:?}");
+    }
+    assert_eq!(errors.len(), 1, "only the provider's error: {errors:?}");
+    assert_eq!(left, BTreeSet::from(["module.m[\"x\"].mock_thing.a".to_string(), "module.m[\"x\"].mock_thing.b[0]".to_string()]));
+}
+
+/// A destroy whose provider is configured from a resource destroyed in
+/// the same run: the object using the provider goes first (its recorded
+/// dependency goes through the provider's configuration), the provider is
+/// configured from the cluster's values before the cluster is deleted.
+#[test]
+fn a_destroy_deletes_objects_before_the_resource_configuring_their_provider() {
+    let text = r#"
+resource "terraform_data" "cluster" {
+  input = "c1"
+}
+provider "mock" {
+  endpoint = "https://${terraform_data.cluster.id}:6443"
+}
+resource "mock_thing" "app" {
+  name = "app"
+}
+"#;
+    let tmp = tempfile::tempdir().unwrap();
+    let stack = write_stack(tmp.path(), text);
+    let mut env = env(registry_with(Some(Arc::new(MockFactory::new()))), local_backend(tmp.path()));
+    let events = record_outcomes(&mut env);
+    rt().block_on(async {
+        ops::apply(&stack, &env, plan(&stack, &env).await, 4).await.expect("first apply");
+        events.lock().unwrap().clear();
+        ops::apply(&stack, &env, destroy_plan(&stack, &env).await, 4).await.expect("destroy");
+        assert_eq!(*events.lock().unwrap(), ["Delete mock_thing.app", "Delete terraform_data.cluster"]);
+        assert!(ops::read_state(env.backend.as_ref()).await.unwrap().resources.is_empty());
+    });
+}

@@ -17,7 +17,8 @@
 //! creates and updates of what the orphan depends on and of what depended
 //! on it, or after them for an orphan created create-before-destroy
 //! (Terraform turns its edges around; see [`Run::walk_deps`]). A destroy
-//! plan's deletes wait for the delete walk.
+//! plan's deletes are nodes too, each after its resource's node and after
+//! the deletes of the objects depending on it.
 //! A failed destroy keeps its object and skips
 //! only what waits for it (see [`Run::destroy_first_node`]), not the
 //! resource's other instances. A graph these nodes would make cyclic (a
@@ -49,7 +50,9 @@ impl Run {
     /// orphan's delete (in a normal apply), as in Terraform's one apply
     /// graph: each waits for its provider's configuration and for the
     /// destroys of the objects depending on it, and with the creates and
-    /// updates it is ordered as [`Run::orphan_edges`] says. Those deletes
+    /// updates it is ordered as [`Run::orphan_edges`] says. In a destroy
+    /// plan every delete is such a node (there are no creates or updates),
+    /// which waits for its resource's node too. Those deletes
     /// move from `deletes` to `self.early_deletes`. When the destroy-first
     /// nodes would make the walk cyclic (a provider configured from a
     /// replaced resource), those replacements destroy inline; an edge
@@ -60,13 +63,15 @@ impl Run {
         if self.phase != Phase::Apply {
             return None;
         }
-        let orphans: Vec<ResourceChange> = if self.opts.mode == PlanMode::Normal {
-            let (orphans, rest) = std::mem::take(deletes).into_iter().partition(|c| c.action == Action::Delete && c.deposed.is_none());
-            *deletes = rest;
-            orphans
-        } else {
-            Vec::new()
+        // A normal apply's orphans; every delete of a destroy plan (deposed
+        // objects included: nothing is replaced, so none waits for a successor).
+        let early = |c: &ResourceChange| match self.opts.mode {
+            PlanMode::Normal => c.action == Action::Delete && c.deposed.is_none(),
+            PlanMode::Destroy => c.action == Action::Delete,
+            PlanMode::RefreshOnly => false,
         };
+        let (orphans, rest): (Vec<ResourceChange>, Vec<ResourceChange>) = std::mem::take(deletes).into_iter().partition(early);
+        *deletes = rest;
         if self.destroy_first.is_empty() && orphans.is_empty() {
             return None;
         }
@@ -124,6 +129,15 @@ impl Run {
             }
             for t in among[j].iter().filter_map(|&t| position[t]) {
                 add(&mut deps, me, t);
+            }
+            // A destroy plan's delete waits for its resource's node, which
+            // reads the object's values from state for what refers to them
+            // (a count, a provider's configuration): deleted first, they
+            // would be unknown. Nothing waits for these deletes: no cycle.
+            if self.opts.mode == PlanMode::Destroy {
+                if let Some(r) = self.resource_node_of(&c.addr) {
+                    add(&mut deps, me, r);
+                }
             }
         }
         for (j, c) in destroys.iter().enumerate().take(first).filter(|(j, _)| position[*j].is_some()) {
@@ -185,17 +199,15 @@ impl Run {
         edges
     }
 
-    /// The delete of `self.early_deletes[k]`, an orphan deleted within the
-    /// walk. As in the delete walk, one that waits for a
-    /// failed delete is not tried (and says so); a failure is kept, as a
+    /// The delete of `self.early_deletes[k]`, an orphan's or a destroy
+    /// plan's, within the walk. One that waits for a failed delete (of an
+    /// object depending on this one) is not tried; a failure is kept, as a
     /// failed destroy-first destroy, for what waits for it.
     pub(super) async fn early_delete_node(self: Arc<Self>, k: usize) -> NodeResult {
         let change = &self.early_deletes[k];
+        // As Terraform, without a message of its own: the failure it waits
+        // for is reported already.
         if let Some(d) = self.failed_dependent_destroy(change) {
-            self.diag(iac_lang::diagnostic::Diagnostic::error(
-                format!("{}: not deleted, because deleting something that depends on it failed", change.addr),
-                None,
-            ));
             lock(&self.destroy_failed).insert(change.addr.clone(), d);
             return Ok(());
         }
