@@ -73,7 +73,8 @@ pub struct Run {
     /// destroy failed, or waited for one that failed), with the error that
     /// kept it; only their successors' creates are skipped.
     pub(super) destroy_failed: Mutex<HashMap<InstanceAddr, Diagnostic>>,
-    /// Apply: the orphans' deletes that run within the walk (`destroy_first`).
+    /// Apply: the deletes that run within the walk (`destroy_first`): a
+    /// normal apply's orphans', every one of a destroy plan's.
     pub(super) early_deletes: Vec<ResourceChange>,
     /// Apply: the orphans whose deletes (early ones) each planned instance
     /// waits for, as Terraform orders them (`destroy_first`).
