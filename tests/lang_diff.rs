@@ -852,8 +852,9 @@ fn iac_conditions(name: &str) -> ConditionReport {
 /// variable's in each instance of its call, unknown until apply; rules
 /// that refer to other variables, locals, a data source or a
 /// terraform_data output, as Terraform 1.9 and later allow; a root
-/// variable given in terraform.tfvars that fails its rule: an errored
-/// plan, the error naming the value in that file). Same
+/// variable given in terraform.tfvars that fails its rule, or whose type
+/// refuses it: an errored plan, the error naming the value in that
+/// file). Same
 /// exit codes, diagnostics (summary, detail, place, expression values) and
 /// instances in state; the same results of the conditions in
 /// the saved plan's `checks` (kinds, addresses, statuses, failure messages)
@@ -1053,7 +1054,7 @@ fn iac_errored_plan(name: &str) -> ErroredPlanReport {
 /// Plans that fail, against Terraform 1.11.4 (`fixtures/errored-plans/`):
 /// an error the plan walk finds (an evaluation error on a planned value,
 /// an output precondition on one, one instance of a counted module, a
-/// root variable's failed validation rule) leaves
+/// root variable's failed validation rule or refused type) leaves
 /// a saved plan marked errored, neither applyable nor complete, with the
 /// changes planned before the error (shown and streamed by `-json` as
 /// Terraform shows them), which

@@ -33,6 +33,9 @@ enum Raw {
     Text {
         text: String,
         origin: String,
+        /// How Terraform names where it came from: `-var="n=..."`, `the
+        /// TF_VAR_n environment variable`.
+        set_using: String,
     },
 }
 
@@ -41,18 +44,24 @@ enum Raw {
 /// checked later, in the walk (they may refer to other objects of the
 /// module, as Terraform 1.9 and later allow).
 pub fn root_variables(root: &Module, cli: &[CliVar], env: &[(String, String)], sources: &mut SourceMap, diags: &mut Diagnostics) -> RootValues {
-    let (values, _, spans) = variables(root, cli, env, sources, diags, &|_| true);
-    RootValues { values, spans }
+    let mut unsuitable = BTreeMap::new();
+    let (values, _, spans) = variables(root, cli, env, sources, diags, &|_| true, Some(&mut unsuitable));
+    RootValues { values, spans, unsuitable }
 }
 
 /// The root module's variables' values, and where each came from: the
 /// expression of a variables file, or the variable's declaration (a
 /// default, `-var`, the environment), the range Terraform's validation
 /// errors name.
+///
+/// A value its type constraint refuses is Terraform's error in the walk
+/// (the plan goes on without the variable and is errored), so it is kept
+/// apart in `unsuitable`, by name, in Terraform's words.
 #[derive(Clone, Debug, Default)]
 pub struct RootValues {
     pub values: iac_core::ValueMap,
     pub spans: BTreeMap<String, Span>,
+    pub unsuitable: BTreeMap<String, Diagnostic>,
 }
 
 /// The values of the root module's ephemeral variables (`ephemeral =
@@ -67,7 +76,7 @@ pub fn ephemeral_root_variables(
     sources: &mut SourceMap,
     diags: &mut Diagnostics,
 ) -> (iac_core::ValueMap, std::collections::BTreeSet<String>) {
-    let (values, given, _) = variables(root, cli, env, sources, diags, &|v| v.ephemeral);
+    let (values, given, _) = variables(root, cli, env, sources, diags, &|v| v.ephemeral, None);
     (values, given)
 }
 
@@ -75,11 +84,12 @@ pub fn ephemeral_root_variables(
 /// left to their defaults): a saved plan records them, and its apply
 /// needs them given again, as Terraform's does.
 pub fn given_ephemeral_variables(root: &Module, cli: &[CliVar], env: &[(String, String)], sources: &mut SourceMap) -> std::collections::BTreeSet<String> {
-    variables(root, cli, env, sources, &mut Diagnostics::default(), &|v| v.ephemeral).1
+    variables(root, cli, env, sources, &mut Diagnostics::default(), &|v| v.ephemeral, None).1
 }
 
 /// The variables `wanted` picks, which of them were given a value, and
-/// where each value came from.
+/// where each value came from. A value its type refuses is an error in
+/// `unsuitable` when given (in `diags` when not).
 fn variables(
     root: &Module,
     cli: &[CliVar],
@@ -87,6 +97,7 @@ fn variables(
     sources: &mut SourceMap,
     diags: &mut Diagnostics,
     wanted: &dyn Fn(&Variable) -> bool,
+    mut unsuitable: Option<&mut BTreeMap<String, Diagnostic>>,
 ) -> (iac_core::ValueMap, std::collections::BTreeSet<String>, BTreeMap<String, Span>) {
     let mut raw: BTreeMap<String, Raw> = BTreeMap::new();
     // Environment: TF_VAR_ first so that the IAC_VAR_ spelling wins.
@@ -94,7 +105,10 @@ fn variables(
         for (k, v) in env {
             if let Some(name) = k.strip_prefix(prefix) {
                 if root.variables.contains_key(name) {
-                    raw.insert(name.to_string(), Raw::Text { text: v.clone(), origin: format!("environment variable {k}") });
+                    raw.insert(
+                        name.to_string(),
+                        Raw::Text { text: v.clone(), origin: format!("environment variable {k}"), set_using: format!("the {k} environment variable") },
+                    );
                 }
             }
         }
@@ -124,7 +138,10 @@ fn variables(
                         diags.push(Diagnostic::error(format!("-var {name}: no variable {name:?} is declared in the root module"), None));
                         continue;
                     }
-                    raw.insert(name.to_string(), Raw::Text { text: value.to_string(), origin: format!("-var {name}") });
+                    raw.insert(
+                        name.to_string(),
+                        Raw::Text { text: value.to_string(), origin: format!("-var {name}"), set_using: format!("-var=\"{name}=...\"") },
+                    );
                 }
                 None => diags.push(Diagnostic::error(format!("-var {spec:?}: expected name=value"), None)),
             },
@@ -135,6 +152,24 @@ fn variables(
     let mut spans = BTreeMap::new();
     let given = root.variables.iter().filter(|(n, v)| wanted(v) && raw.contains_key(n.as_str())).map(|(n, _)| n.clone()).collect();
     for (name, var) in root.variables.iter().filter(|(_, v)| wanted(v)) {
+        // Terraform's words for a value the type refuses, by where it came from.
+        let refused = |why: &str, span: &Span, sources: &SourceMap, set_using: Option<&str>| {
+            let why = cty_words(why);
+            let (detail, span) = match set_using {
+                Some(how) => (format!("Unsuitable value for var.{name} set using {how}: {why}."), var.span.clone()),
+                // A sensitive value's text is not shown: the declaration is.
+                None if var.sensitive => (
+                    format!(
+                        "The given value is not suitable for var.{name}, which is sensitive: {why}. Invalid value defined at {}.",
+                        range_text(span, sources)
+                    ),
+                    var.span.clone(),
+                ),
+                None => (format!("The given value is not suitable for var.{name} declared at {}: {why}.", range_text(&var.span, sources)), span.clone()),
+            };
+            Diagnostic::error("Invalid value for input variable", Some(span)).with_detail(detail)
+        };
+        let mut set_using = None;
         let value = match raw.remove(name) {
             Some(Raw::Expr(e)) => {
                 // With the file's text, so `n = 18446744073709551617` is exact.
@@ -148,8 +183,11 @@ fn variables(
                     }
                 }
             }
-            Some(Raw::Text { text, origin }) => match parse_text(&text, &var.type_, sources) {
-                Ok(v) => Some((v, None)),
+            Some(Raw::Text { text, origin, set_using: how }) => match parse_text(&text, &var.type_, sources) {
+                Ok(v) => {
+                    set_using = Some(how);
+                    Some((v, None))
+                }
                 Err(e) => {
                     diags.push(Diagnostic::error(format!("invalid value for variable {name:?} from {origin}: {e}"), Some(var.span.clone())));
                     continue;
@@ -157,12 +195,49 @@ fn variables(
             },
             None => None,
         };
-        if let Some((v, span)) = convert_variable(var, value, &root.dir, diags) {
-            out.insert(name.clone(), v);
-            spans.insert(name.clone(), span);
+        let Some((v, span)) = given_or_default(var, value, &root.dir, diags) else { continue };
+        match var.type_.convert(v) {
+            Ok(v) => {
+                out.insert(name.clone(), v.mark_if(var.sensitive));
+                spans.insert(name.clone(), span);
+            }
+            Err(e) => {
+                let d = refused(&e, &span, sources, set_using.as_deref());
+                match unsuitable.as_deref_mut() {
+                    Some(u) => {
+                        u.insert(name.clone(), d);
+                    }
+                    None => diags.push(d),
+                }
+            }
         }
     }
     (out, given, spans)
+}
+
+/// A type conversion error in the words of cty's, which Terraform's
+/// variable errors give: the innermost problem without the path to it
+/// (`element 0: `, `attribute "a": `) or the value refused.
+fn cty_words(why: &str) -> String {
+    let mut why = why.trim_end_matches('.');
+    loop {
+        let inner = why.strip_prefix("element ").and_then(|r| r.split_once(": ")).map(|(_, r)| r).or_else(|| {
+            let rest = why.strip_prefix("attribute \"")?;
+            rest.split_once("\": ").map(|(_, r)| r)
+        });
+        match inner {
+            Some(r) => why = r,
+            None => break,
+        }
+    }
+    if why.starts_with("a number is required, and ") {
+        return "a number is required".into();
+    }
+    match why.split_once(" required, got ") {
+        Some(("bool", "string")) => "a bool is required".into(),
+        Some((t, _)) => format!("{t} required"),
+        None => why.to_string(),
+    }
 }
 
 /// No references, and the text of the stack's files (tfvars included) for
@@ -182,6 +257,23 @@ impl Scope for SourceScope<'_> {
 /// nullability, type conversion and sensitivity applied to its given
 /// value, and where it came from (None: the diagnostics say why not).
 pub fn convert_variable(var: &Variable, given: Option<(Value, Option<Span>)>, dir: &Path, diags: &mut Diagnostics) -> Option<(Value, Span)> {
+    let (value, span) = given_or_default(var, given, dir, diags)?;
+    match var.type_.convert(value) {
+        Ok(v) => Some((v.mark_if(var.sensitive), span)),
+        Err(e) => {
+            diags.push(
+                Diagnostic::error(format!("invalid value for variable {:?}: {e}", var.name), Some(span))
+                    .with_related(var.span.clone(), format!("declared as {}", var.type_.name())),
+            );
+            None
+        }
+    }
+}
+
+/// The given value, or the default when none (or a null where none is
+/// allowed) was given, and where it came from; None: the diagnostics say
+/// why there is none.
+fn given_or_default(var: &Variable, given: Option<(Value, Option<Span>)>, dir: &Path, diags: &mut Diagnostics) -> Option<(Value, Span)> {
     let (value, span) = match given {
         // As Terraform: a null given for a variable with `nullable = false`
         // and a default takes the default; with `nullable = true` (the
@@ -212,16 +304,7 @@ pub fn convert_variable(var: &Variable, given: Option<(Value, Option<Span>)>, di
         diags.push(Diagnostic::error(format!("variable {:?} must not be null", var.name), Some(span)));
         return None;
     }
-    match var.type_.convert(value) {
-        Ok(v) => Some((v.mark_if(var.sensitive), span)),
-        Err(e) => {
-            diags.push(
-                Diagnostic::error(format!("invalid value for variable {:?}: {e}", var.name), Some(span))
-                    .with_related(var.span.clone(), format!("declared as {}", var.type_.name())),
-            );
-            None
-        }
-    }
+    Some((value, span))
 }
 
 /// Whether `d` says a variable's validation rule failed, or gave no bool.

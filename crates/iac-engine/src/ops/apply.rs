@@ -151,6 +151,7 @@ async fn apply_locked(loaded: &Loaded, env: &Env, plan: Plan, parallelism: usize
         root_vars: plan.variables,
         // Where the plan's values came from is not kept: errors name the declarations.
         root_var_spans: Default::default(),
+        root_var_errors: Default::default(),
         // A saved plan applied later (another process) sees the plan's plantimestamp().
         plan_timestamp: (!plan.timestamp.is_empty()).then_some(plan.timestamp),
         cwd: env.cwd.clone(),

@@ -132,6 +132,8 @@ pub(super) fn context(stack: &Stack) -> ProviderContext {
 pub(super) struct RootVars {
     pub values: iac_core::ValueMap,
     pub spans: std::collections::BTreeMap<String, iac_lang::source::Span>,
+    /// The errors of values their types refuse, reported by the walk.
+    pub unsuitable: std::collections::BTreeMap<String, Diagnostic>,
     pub sources: SourceMap,
 }
 
@@ -141,7 +143,7 @@ pub(super) struct RootVars {
 pub(super) fn root_vars(loaded: &Loaded, vars: &[CliVar], env: &Env) -> Result<(RootVars, Vec<Diagnostic>), EngineError> {
     let mut sources = loaded.stack.sources.clone();
     let mut diags = Diagnostics::default();
-    let iac_lang::vars::RootValues { values, spans } = iac_lang::vars::root_variables(&loaded.stack.root, vars, &env.env_vars, &mut sources, &mut diags);
+    let iac_lang::vars::RootValues { values, spans, unsuitable } = iac_lang::vars::root_variables(&loaded.stack.root, vars, &env.env_vars, &mut sources, &mut diags);
     for (name, v) in values.iter() {
         if let Some(p) = v.non_finite_path() {
             let span = loaded.stack.root.variables.get(name.as_str()).map(|var| var.span.clone());
@@ -164,5 +166,5 @@ pub(super) fn root_vars(loaded: &Loaded, vars: &[CliVar], env: &Env) -> Result<(
             d
         })
         .collect();
-    Ok((RootVars { values, spans, sources }, warnings))
+    Ok((RootVars { values, spans, unsuitable, sources }, warnings))
 }

@@ -56,7 +56,7 @@ pub(super) async fn plan_keeping_providers(loaded: &Loaded, env: &Env, req: Plan
 
 pub(super) async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, vars: RootVars) -> Result<(PlanOutcome, Configured), EngineError> {
     let mut current = statemgr::load(env.backend.as_ref()).await?;
-    let RootVars { values: vars, spans: root_var_spans, sources } = vars;
+    let RootVars { values: vars, spans: root_var_spans, unsuitable: root_var_errors, sources } = vars;
     // The walk's errors may point into variable files (a root variable's
     // failed validation rule names its value there): those go with the
     // sources that hold them.
@@ -98,6 +98,7 @@ pub(super) async fn plan_locked(loaded: &Loaded, env: &Env, req: PlanRequest, va
         journal: None,
         root_vars: vars.clone(),
         root_var_spans,
+        root_var_errors,
         plan_timestamp: Some(plan_time.clone()),
         cwd: env.cwd.clone(),
         cancel: env.cancel.clone(),

@@ -35,6 +35,7 @@ pub async fn validate(loaded: &Loaded, registry: &Registry, cwd: &Path) -> Vec<D
         journal: None,
         root_vars: vars,
         root_var_spans: Default::default(),
+        root_var_errors: Default::default(),
         plan_timestamp: None,
         cwd: cwd.to_path_buf(),
         cancel: Arc::new(AtomicBool::new(false)),

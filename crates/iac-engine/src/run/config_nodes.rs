@@ -33,6 +33,10 @@ impl Run {
         let valued: Vec<(ModulePath, Span)> = match module.parent() {
             Some((parent_path, call_name)) => self.module_variable_values(module, &parent_path, call_name, var, &mut ok),
             None => {
+                if let Some(d) = self.root_var_errors.get(name) {
+                    self.diag(d.clone());
+                    return Err(());
+                }
                 let span = self.root_var_spans.get(name).cloned().unwrap_or_else(|| var.span.clone());
                 let given = self.values.read().vars.contains_key(&(ModulePath::root(), name.to_string()));
                 given.then(|| (ModulePath::root(), span)).into_iter().collect()

@@ -65,6 +65,8 @@ pub struct Run {
     pub(super) checks_validations: bool,
     /// [`RunSetup::root_var_spans`].
     pub(super) root_var_spans: std::collections::BTreeMap<String, iac_lang::source::Span>,
+    /// [`RunSetup::root_var_errors`].
+    pub(super) root_var_errors: std::collections::BTreeMap<String, Diagnostic>,
     /// Apply: the replacements that destroy first, each a node of the walk (`destroy_first`).
     pub(super) destroy_first: Vec<ResourceChange>,
     /// Apply: the prior objects those nodes destroyed, for their successors' applies.
@@ -122,6 +124,10 @@ pub struct RunSetup {
     /// expression; missing: the declaration), which its failed validation
     /// rules name.
     pub root_var_spans: std::collections::BTreeMap<String, iac_lang::source::Span>,
+    /// The errors of root variables whose values their types refuse
+    /// (they have none in `root_vars`): Terraform reports them in the walk,
+    /// and its plan goes on without them.
+    pub root_var_errors: std::collections::BTreeMap<String, Diagnostic>,
     /// What `plantimestamp()` gives (None: the process's own time).
     pub plan_timestamp: Option<String>,
     /// The working directory (`path.cwd`).
@@ -199,6 +205,7 @@ impl Run {
             conditions: Mutex::new(conditions),
             checks_validations,
             root_var_spans: s.root_var_spans,
+            root_var_errors: s.root_var_errors,
         }
     }
 
