@@ -660,14 +660,15 @@ const AWS_SETTINGS_FROM_THE_ENVIRONMENT: &[&str] =
     &["AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT_URL"];
 
 /// What one tool's plan of a stack with a rejected provider block left:
-/// the exit code of `plan -json -out=p.bin` and its errors' summaries, the
+/// the exit code of `plan -json -out=p.bin` and its errors (summary,
+/// detail, the `address` of the provider configuration and the range), the
 /// saved plan's `errored`, `applyable`, `complete` and planned actions
 /// (`Null` when none was saved), and the exit code and diagnostics of
 /// applying it when it is errored.
 #[derive(Debug)]
 struct RejectedProviderPlan {
     plan_code: i32,
-    errors: Vec<String>,
+    errors: Vec<Value>,
     saved: Value,
     refused_apply: Option<(i32, Vec<String>)>,
 }
@@ -681,7 +682,10 @@ impl RejectedProviderPlan {
             .lines()
             .filter_map(|l| serde_json::from_str::<Value>(l).ok())
             .filter(|j| j["type"] == "diagnostic" && j["diagnostic"]["severity"] == "error")
-            .map(|j| j["diagnostic"]["summary"].as_str().unwrap_or_default().to_string())
+            .map(|j| {
+                let d = &j["diagnostic"];
+                serde_json::json!({"summary": d["summary"], "detail": d["detail"], "address": d["address"], "range": d["range"]})
+            })
             .collect();
         let saved = if dir.join("p.bin").exists() {
             let shown: Value = serde_json::from_str(&run(&["show", "-json", "p.bin"]).1).expect("show -json is JSON");
@@ -705,7 +709,8 @@ impl RejectedProviderPlan {
 /// only while planning leave an errored plan with the planned
 /// `terraform_data`, neither applyable nor complete, that apply refuses.
 /// The same exit codes, saved plans and refusals from iac running the
-/// plugin (whose errors carry the plugin's words) and from iac's native
+/// plugin (whose errors are Terraform's: the plugin's words, the provider
+/// configuration's address, the same range) and from iac's native
 /// aws provider (whose words are its own, one error each as well; no
 /// region is its data source's error there, as it checks no region list).
 #[test]
@@ -750,10 +755,19 @@ fn rejected_provider_configurations_leave_the_plans_terraform_leaves() {
                 (out.code, out.stdout)
             };
             let ours = RejectedProviderPlan::from_runs(&stack.dir, &iac, &str::to_string);
-            // As many errors; the plugin's words reach iac's (the native
-            // provider and the language have their own).
+            // As many errors; the plugin's are Terraform's, as it shows
+            // them: its words, the provider configuration it names and the
+            // range (the argument, else the block's opening brace). The
+            // native provider's words are its own, but an error it names
+            // the configuration by is where Terraform's is (the language's
+            // errors have their own words).
+            let at = |e: &Value| (e["address"].clone(), e["range"].clone());
             let errors_agree = ours.errors.len() == theirs.errors.len()
-                && (native || !plugin_words || ours.errors.iter().zip(&theirs.errors).all(|(o, t)| o.contains(t.as_str())));
+                && match (native, plugin_words) {
+                    (false, true) => ours.errors == theirs.errors,
+                    (true, _) => ours.errors.iter().zip(&theirs.errors).all(|(o, t)| o["address"].is_null() || at(o) == at(t)),
+                    (false, false) => true,
+                };
             let left = |r: &RejectedProviderPlan| (r.plan_code, r.saved.clone(), r.refused_apply.clone());
             if !errors_agree || left(&ours) != left(&theirs) {
                 let provider = if native { "native provider" } else { "plugin" };

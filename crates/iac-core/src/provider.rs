@@ -223,6 +223,21 @@ pub enum ProviderError {
     /// resource's top), so the diagnostic can point where it was written.
     #[error("{error}")]
     At { path: AttrPath, error: Box<ProviderError> },
+    /// `error` as the provider worded it: its own diagnostics (a plugin's),
+    /// which Terraform shows as they are where a provider's configuration
+    /// fails. Everywhere else it is `error`.
+    #[error("{error}")]
+    Reported { diagnostics: Vec<ProviderDiagnostic>, error: Box<ProviderError> },
+}
+
+/// One error in a provider's own words: its summary, detail and the
+/// attribute it is about (from the configuration's top), as a plugin's
+/// diagnostic carries them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderDiagnostic {
+    pub summary: String,
+    pub detail: String,
+    pub path: Option<AttrPath>,
 }
 
 impl ProviderError {
@@ -230,7 +245,33 @@ impl ProviderError {
     pub fn path(&self) -> Option<&AttrPath> {
         match self {
             ProviderError::At { path, .. } => Some(path),
+            ProviderError::Reported { error, .. } => error.path(),
             _ => None,
+        }
+    }
+
+    /// Whether the provider refused the configuration by its own rules,
+    /// before any change ([`ProviderError::InvalidConfig`], however wrapped).
+    pub fn is_invalid_config(&self) -> bool {
+        match self {
+            ProviderError::InvalidConfig(_) => true,
+            ProviderError::At { error, .. } | ProviderError::Reported { error, .. } => error.is_invalid_config(),
+            _ => false,
+        }
+    }
+
+    /// The error as diagnostics in the provider's words: those it reported,
+    /// else one whose summary is the error's message (an invalid
+    /// configuration's without the words saying so) and whose attribute is
+    /// [`ProviderError::path`].
+    pub fn diagnostics(&self) -> Vec<ProviderDiagnostic> {
+        match self {
+            ProviderError::Reported { diagnostics, .. } => diagnostics.clone(),
+            ProviderError::At { error, .. } => {
+                error.diagnostics().into_iter().map(|d| ProviderDiagnostic { path: d.path.or_else(|| self.path().cloned()), ..d }).collect()
+            }
+            ProviderError::InvalidConfig(m) => vec![ProviderDiagnostic { summary: m.clone(), detail: String::new(), path: None }],
+            other => vec![ProviderDiagnostic { summary: other.to_string(), detail: String::new(), path: None }],
         }
     }
 }

@@ -21,6 +21,10 @@ pub struct Diagnostic {
     /// expression values, `local.one is 1`; see [`crate::expr_values`]).
     /// Boxed: every evaluation returns a `Result<_, Diagnostic>`, kept small.
     pub values: Box<ExprValues>,
+    /// What the problem belongs to, as Terraform names it beside the source
+    /// (`with provider["registry.terraform.io/hashicorp/aws"],`; the JSON
+    /// UI's `address`): a provider configuration's own errors.
+    pub address: Option<String>,
 }
 
 /// A diagnostic's expression values, in order (a slice to read).
@@ -45,7 +49,15 @@ pub struct ExprValue {
 
 impl Diagnostic {
     pub fn error(summary: impl Into<String>, span: Option<Span>) -> Diagnostic {
-        Diagnostic { severity: Severity::Error, summary: summary.into(), detail: String::new(), span, related: Vec::new(), values: Box::default() }
+        Diagnostic {
+            severity: Severity::Error,
+            summary: summary.into(),
+            detail: String::new(),
+            span,
+            related: Vec::new(),
+            values: Box::default(),
+            address: None,
+        }
     }
     pub fn warning(summary: impl Into<String>, span: Option<Span>) -> Diagnostic {
         Diagnostic { severity: Severity::Warning, ..Diagnostic::error(summary, span) }
@@ -56,6 +68,10 @@ impl Diagnostic {
     }
     pub fn with_values(mut self, values: Vec<ExprValue>) -> Diagnostic {
         self.values = Box::new(ExprValues(values));
+        self
+    }
+    pub fn with_address(mut self, address: impl Into<String>) -> Diagnostic {
+        self.address = Some(address.into());
         self
     }
     pub fn with_related(mut self, span: Span, label: impl Into<String>) -> Diagnostic {

@@ -119,6 +119,7 @@ impl ProviderFactory for AwsFactory {
         // which leaves an errored plan, as in Terraform.
         let settings = Settings::from_config(&req.config, &self.env).map_err(|e| match e {
             SettingsError::Invalid(m) => ProviderError::InvalidConfig(m),
+            SettingsError::InvalidArgument { path, message } => ProviderError::At { path, error: Box::new(ProviderError::InvalidConfig(message)) },
             SettingsError::Unusable(m) => ProviderError::Other(m),
         })?;
         let clients = Clients::new(&settings).await.map_err(ProviderError::Other)?;

@@ -36,6 +36,10 @@ pub enum SettingsError {
     /// form, arguments that go together or exclude each other).
     #[error("{0}")]
     Invalid(String),
+    /// What hashicorp/aws's validation of one argument rejects, in its
+    /// words, and the argument (`assume_role[0].role_arn`).
+    #[error("{message}")]
+    InvalidArgument { path: iac_core::AttrPath, message: String },
     /// What hashicorp/aws rejects only when it is configured (credentials
     /// it cannot make up).
     #[error("{0}")]
@@ -156,6 +160,24 @@ fn is_url(s: &str) -> bool {
     s.starts_with("http://") || s.starts_with("https://")
 }
 
+/// `assume_role[0].role_arn`.
+fn role_arn_path() -> iac_core::AttrPath {
+    use iac_core::path::PathStep;
+    iac_core::AttrPath::attr("assume_role").child(PathStep::Index(0)).child(PathStep::Attr("role_arn".into()))
+}
+
+/// Whether `arn` has an ARN's form, as the AWS SDK for Go parses one: the
+/// `arn:` prefix and six `:`-separated sections; else the SDK's reason.
+fn arn_form(arn: &str) -> Result<(), &'static str> {
+    if !arn.starts_with("arn:") {
+        return Err("arn: invalid prefix");
+    }
+    if arn.splitn(6, ':').count() != 6 {
+        return Err("arn: not enough sections");
+    }
+    Ok(())
+}
+
 impl Settings {
     /// From the provider block, then `env` (the variables the CLI passed in).
     pub fn from_config(config: &Value, env: &[(String, String)]) -> Result<Settings, SettingsError> {
@@ -208,8 +230,12 @@ impl Settings {
         let assume_role = match single_block(config, "assume_role") {
             Some(b) => {
                 let role_arn = str_at(b, "role_arn").ok_or_else(|| Invalid("assume_role needs role_arn".into()))?.to_string();
-                if !role_arn.starts_with("arn:") {
-                    return Err(Invalid(format!("assume_role.role_arn {role_arn:?} is not an ARN")));
+                if let Err(why) = arn_form(&role_arn) {
+                    // hashicorp/aws's ARN validation, in its words.
+                    return Err(SettingsError::InvalidArgument {
+                        path: role_arn_path(),
+                        message: format!("\"assume_role.0.role_arn\" ({role_arn}) is an invalid ARN: {why}"),
+                    });
                 }
                 Some(AssumeRole {
                     role_arn,
@@ -341,8 +367,16 @@ mod tests {
         let half_keys = block(vec![("access_key", Value::from("AKIA"))]);
         // hashicorp/aws finds no credentials only when it is configured.
         assert!(matches!(refused(&half_keys), SettingsError::Unusable(m) if m.contains("together")));
-        let bad_role = block(vec![("assume_role", Value::List(vec![Value::map([("role_arn", Value::from("admin"))])].into()))]);
-        assert!(matches!(refused(&bad_role), SettingsError::Invalid(m) if m.contains("not an ARN")));
+        // hashicorp/aws 5.100.0's words, at the argument.
+        let role = |arn: &str| block(vec![("assume_role", Value::List(vec![Value::map([("role_arn", Value::from(arn))])].into()))]);
+        let at = role_arn_path();
+        for (arn, message) in [
+            ("not-an-arn", r#""assume_role.0.role_arn" (not-an-arn) is an invalid ARN: arn: invalid prefix"#),
+            ("arn:aws:iam", r#""assume_role.0.role_arn" (arn:aws:iam) is an invalid ARN: arn: not enough sections"#),
+        ] {
+            assert_eq!(refused(&role(arn)), SettingsError::InvalidArgument { path: at.clone(), message: message.into() });
+        }
+        assert!(Settings::from_config(&role("arn:aws:iam::123456789012:role/admin"), &[]).is_ok());
     }
 
     #[test]

@@ -10,8 +10,8 @@ use base64::Engine as _;
 use iac_core::path::AttrPath;
 use iac_core::provider::{
     ApplyChangeRequest, ApplyChangeResponse, ApplyFailure, CloseEphemeralRequest, ConfigureRequest, DeleteRequest, ImportRequest, ImportResponse,
-    MoveStateRequest, MoveStateResponse, OpenEphemeralRequest, OpenEphemeralResponse, PlanChangeRequest, PlanChangeResponse, Provider, ProviderError,
-    ReadDataRequest, ReadRequest, ReadResponse, RecoverRequest, RenewEphemeralRequest, RenewEphemeralResponse,
+    MoveStateRequest, MoveStateResponse, OpenEphemeralRequest, OpenEphemeralResponse, PlanChangeRequest, PlanChangeResponse, Provider, ProviderDiagnostic,
+    ProviderError, ReadDataRequest, ReadRequest, ReadResponse, RecoverRequest, RenewEphemeralRequest, RenewEphemeralResponse,
 };
 use iac_core::value::Value;
 
@@ -264,13 +264,16 @@ impl PluginProvider {
     /// Error diagnostics fail the call; warnings become tracing warnings.
     fn check(&self, diags: &[Diag], what: &str, config: bool) -> Result<(), ProviderError> {
         let mut errors = Vec::new();
+        let mut reported = Vec::new();
         let mut path = None;
         for d in diags {
             match d.severity {
                 Severity::Warning => tracing::warn!(provider = %self.name, what, "{}", describe(d)),
                 Severity::Error => {
                     errors.push(describe(d));
-                    path = path.or(d.path.clone().filter(|p| !p.0.is_empty()));
+                    let at = d.path.clone().filter(|p| !p.0.is_empty());
+                    path = path.or(at.clone());
+                    reported.push(ProviderDiagnostic { summary: d.summary.clone(), detail: d.detail.clone(), path: at });
                 }
             }
         }
@@ -281,10 +284,11 @@ impl PluginProvider {
         let message = format!("provider {}{subject}: {}", self.name, errors.join("; "));
         let error = if config { ProviderError::InvalidConfig(message) } else { ProviderError::Api { code: "ProviderError".into(), message } };
         // The first error's attribute, for the diagnostic's source span.
-        Err(match path {
+        let error = match path {
             Some(path) => ProviderError::At { path, error: Box::new(error) },
             None => error,
-        })
+        };
+        Err(ProviderError::Reported { diagnostics: reported, error: Box::new(error) })
     }
 
     fn resource(&self, type_: &str) -> Result<&TypeSchema, ProviderError> {

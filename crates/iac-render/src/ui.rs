@@ -528,8 +528,9 @@ pub fn outputs<'a>(values: impl IntoIterator<Item = (&'a String, &'a Value, Json
     line(Level::Info, &format!("Outputs: {}", m.len()), "outputs", now, vec![("outputs", Json::Object(m))])
 }
 
-/// Terraform's `diagnostic` object: severity, summary, detail, and where
-/// there is a span, its `range` (end exclusive) and `snippet` (the lines it
+/// Terraform's `diagnostic` object: severity, summary, detail, the
+/// `address` of what it belongs to when it names one, and where there is a
+/// span, its `range` (end exclusive) and `snippet` (the lines it
 /// covers, the enclosing top-level block as `context`, the highlight's
 /// offsets into the code).
 pub fn diagnostic_json(d: &Diagnostic, sources: &SourceMap) -> Json {
@@ -537,6 +538,9 @@ pub fn diagnostic_json(d: &Diagnostic, sources: &SourceMap) -> Json {
     m.insert("severity".into(), json!(if d.is_error() { "error" } else { "warning" }));
     m.insert("summary".into(), json!(d.summary));
     m.insert("detail".into(), json!(d.detail));
+    if let Some(address) = &d.address {
+        m.insert("address".into(), json!(address));
+    }
     let Some(span) = &d.span else { return Json::Object(m) };
     let file = sources.get(span.file);
     let text = file.text.as_str();
@@ -839,6 +843,16 @@ mod tests {
         let v = validate_json(&[d, Diagnostic::warning("careful", None)], &sources);
         assert_eq!((v["valid"].clone(), v["error_count"].clone(), v["warning_count"].clone()), (json!(false), json!(1), json!(1)));
         assert_eq!(validate_json(&[], &sources), json!({"format_version": "1.0", "valid": true, "error_count": 0, "warning_count": 0, "diagnostics": []}));
+        // A provider configuration's error names it after the detail, as
+        // Terraform 1.11.4 does (its `with provider[...]` line).
+        let brace = text.find('{').unwrap();
+        let configure = Diagnostic::error("invalid AWS Region: not-a-region", Some(Span { file, range: brace..brace }))
+            .with_address(r#"provider["registry.terraform.io/hashicorp/aws"]"#);
+        let j = diagnostic_json(&configure, &sources);
+        let keys: Vec<&String> = j.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["severity", "summary", "detail", "address", "range", "snippet"]);
+        assert_eq!(j["address"], r#"provider["registry.terraform.io/hashicorp/aws"]"#);
+        assert_eq!(j["range"], json!({"filename": "main.tf", "start": {"line": 1, "column": 31, "byte": 30}, "end": {"line": 1, "column": 32, "byte": 31}}));
     }
 
     /// One change of a test plan: address, action, imported, moved from.

@@ -35,6 +35,8 @@ pub(crate) struct Found {
     pub ephemerals: Vec<super::ephemeral::OpenEphemeral>,
     /// Apply: the objects create-before-destroy replacements set aside (address, key).
     pub deposed: Vec<(InstanceAddr, String)>,
+    /// [`RunOutcome::invalid_provider_configuration`].
+    pub invalid_provider_configuration: bool,
 }
 
 pub struct RunOutcome {
@@ -60,6 +62,10 @@ pub struct RunOutcome {
     /// The results of the `check` blocks, evaluated after the configuration
     /// walk, and of the custom conditions, as the walk found them.
     pub checks: Vec<iac_core::plan::CheckResult>,
+    /// A provider refused its configuration by its own rules (hashicorp/aws
+    /// an invalid ARN): Terraform's validate asks the provider the same and
+    /// stops there, so such an error leaves no plan.
+    pub invalid_provider_configuration: bool,
 }
 
 impl Run {
@@ -120,6 +126,7 @@ impl Run {
             module_instances,
             configured: run.instances.configured(),
             checks,
+            invalid_provider_configuration: found.invalid_provider_configuration,
         }
     }
 

@@ -5,11 +5,14 @@
 //! the provider's `preflight` checks; resources using it are then planned
 //! from the schema.
 
-use iac_core::provider::ConfigureRequest;
+use iac_core::address::ProviderAddr;
+use iac_core::provider::{ConfigureRequest, ProviderError};
 use iac_core::Value;
 use iac_lang::body::BodyEval;
+use iac_lang::config::ProviderConfig;
 use iac_lang::diagnostic::Diagnostic;
 use iac_lang::eval::Evaluator;
+use iac_lang::source::Span;
 
 use super::context::{NodeResult, Run};
 use crate::graph::NodeKind;
@@ -68,11 +71,42 @@ impl Run {
                 Ok(())
             }
             Err(e) => {
-                let span = m.providers.iter().find(|p| p.name == name && p.alias == alias).map(|p| p.span.clone());
-                self.diag(Diagnostic::error(format!("configuring provider {kind}: {e}"), span));
+                let block = m.providers.iter().find(|p| p.name == name && p.alias == alias);
+                if e.is_invalid_config() {
+                    super::lock(&self.found).invalid_provider_configuration = true;
+                }
+                self.configuration_diagnostics(&e, block, &key).into_iter().for_each(|d| self.diag(d));
                 self.instances.set(key, Slot::Failed(e.to_string()));
                 Err(())
             }
         }
+    }
+
+    /// A provider's errors about its configuration as Terraform 1.11.4
+    /// shows them: in the provider's words, each at the argument it is
+    /// about, else at the block's body (Terraform's missing-item range, its
+    /// opening brace), naming the configuration as Terraform's `with` line
+    /// does (`provider["registry.terraform.io/hashicorp/aws"]`).
+    fn configuration_diagnostics(&self, e: &ProviderError, block: Option<&ProviderConfig>, key: &ProviderKey) -> Vec<Diagnostic> {
+        let sources = iac_lang::tfconfig::provider_sources(&self.stack.root);
+        let full = iac_lang::tfconfig::provider_full_name(&key.name, &sources);
+        let address = ProviderAddr { name: full, ..key.addr() }.to_string();
+        e.diagnostics()
+            .into_iter()
+            .map(|d| {
+                let span = block.and_then(|b| match &d.path {
+                    Some(path) => iac_lang::path_span::path_span(&b.body, b.file, path).or_else(|| self.body_start(b)),
+                    None => self.body_start(b),
+                });
+                Diagnostic::error(d.summary, span).with_detail(d.detail).with_address(address.clone())
+            })
+            .collect()
+    }
+
+    /// Where a provider block's body opens: its `{`, as an empty span.
+    fn body_start(&self, block: &ProviderConfig) -> Option<Span> {
+        let text = &self.stack.sources.get(block.file).text;
+        let brace = text.get(block.span.range.end..)?.find('{')? + block.span.range.end;
+        Some(Span { file: block.file, range: brace..brace })
     }
 }
