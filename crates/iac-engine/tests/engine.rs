@@ -1230,3 +1230,42 @@ resource "mock_thing" "app" {
         assert!(ops::read_state(env.backend.as_ref()).await.unwrap().resources.is_empty());
     });
 }
+
+/// A destroy plan destroys deposed objects too (walk nodes, as its other
+/// deletes): after a create-before-destroy replacement interrupted at any
+/// journal position, a destroy leaves no object, deposed or not, and no file.
+#[test]
+fn a_destroy_after_an_interrupted_create_before_destroy_leaves_nothing() {
+    let text = |name: &str| {
+        format!(
+            "resource \"local_file\" \"cert\" {{\n  filename = \"${{path.module}}/out/{name}.pem\"\n  content  = \"cert {name}\"\n  lifecycle {{\n    create_before_destroy = true\n  }}\n}}\nresource \"terraform_data\" \"lb\" {{\n  input = local_file.cert.filename\n}}\n"
+        )
+    };
+    let rt = rt();
+    let mut deposed_destroyed = 0;
+    for budget in 0..9 {
+        let tmp = tempfile::tempdir().unwrap();
+        let stack = write_stack(tmp.path(), &text("v1"));
+        let inner = local_backend(tmp.path());
+        rt.block_on(async {
+            let setup = env(registry_with(None), inner.clone());
+            ops::apply(&stack, &setup, plan(&stack, &setup).await, 3).await.expect("first apply");
+            std::fs::write(stack.join("main.tf"), text("v2")).unwrap();
+            let crashing = Arc::new(CrashingBackend { inner: inner.clone(), budget: AtomicUsize::new(budget), crashed: AtomicBool::new(false) });
+            let first = env(registry_with(None), crashing.clone());
+            let _ = ops::apply(&stack, &first, plan(&stack, &first).await, 3).await;
+            if let Some(holder) = inner.lock_holder().await.unwrap() {
+                inner.force_unlock(&holder.id).await.unwrap();
+            }
+            let after = env(registry_with(None), inner.clone());
+            let p = destroy_plan(&stack, &after).await;
+            deposed_destroyed += p.changes.iter().filter(|c| c.action == Action::Delete && c.deposed.is_some()).count();
+            ops::apply(&stack, &after, p, 3).await.unwrap_or_else(|e| panic!("budget {budget}: destroy failed: {e:?}"));
+            let state = ops::read_state(inner.as_ref()).await.unwrap();
+            assert!(state.resources.is_empty() && state.deposed.is_empty(), "budget {budget}: {:?} {:?}", state.resources.keys(), state.deposed);
+            let files: Vec<String> = std::fs::read_dir(stack.join("out")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+            assert!(files.is_empty(), "budget {budget}: files left: {files:?}");
+        });
+    }
+    assert!(deposed_destroyed >= 3, "crashes between the depose and its destroy leave deposed objects to destroy ({deposed_destroyed})");
+}
