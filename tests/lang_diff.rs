@@ -917,23 +917,16 @@ struct ValidationModeStep {
 }
 
 fn terraform_validation_modes(case: &Path) -> Vec<ValidationModeStep> {
-    let tmp = tempfile::Builder::new().prefix("validation-modes-tf-").tempdir().expect("tempdir");
-    let dir = tmp.path().join("stack");
-    copy_case(case, &dir);
-    let tf = |args: &[&str]| {
-        let o = terraform_command(&dir, args).output().expect("terraform 1.11.4 on PATH");
-        (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into_owned())
-    };
-    tf(&["init", "-backend=false", "-input=false", "-no-color"]);
+    let run = InitializedTerraformCase::new(case, "validation-modes-tf-");
     validation_mode_steps(case)
         .iter()
         .map(|step| {
-            let _ = std::fs::remove_file(dir.join("p.bin"));
+            let _ = std::fs::remove_file(run.dir.join("p.bin"));
             let mut args = vec![step[0].as_str(), "-input=false", "-json"];
             args.extend(step[1..].iter().map(String::as_str));
-            let (code, out) = tf(&args);
-            let saved_plan = if dir.join("p.bin").exists() { saved_plan_checks(&tf(&["show", "-json", "p.bin"]).1) } else { Json::Null };
-            let state = std::fs::read_to_string(dir.join("terraform.tfstate")).unwrap_or_default();
+            let (code, out) = run.tf(&args);
+            let saved_plan = run.saved_plan(saved_plan_checks);
+            let state = std::fs::read_to_string(run.dir.join("terraform.tfstate")).unwrap_or_default();
             ValidationModeStep { args: step.join(" "), code, diagnostics: json_diagnostics(&out), saved_plan, state_checks: state_check_results(&state) }
         })
         .collect()
