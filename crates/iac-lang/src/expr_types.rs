@@ -135,13 +135,14 @@ impl Type {
 /// is no such output).
 pub fn output_type(root: &Module, name: &str) -> Type {
     let Some(out) = root.outputs.get(name) else { return Type::Unknown };
-    let ctx = Ctx { module: root, parent: None, depth: 0 };
-    ctx.type_of(&out.value.expr, &mut Vec::new())
+    let memo = Memo::default();
+    Ctx { module: root, parent: None, depth: 0, memo: &memo }.type_of(&out.value.expr, &mut Vec::new())
 }
 
 /// The static type of an expression written in the root module.
 pub fn expr_type(root: &Module, expr: &Expression) -> Type {
-    Ctx { module: root, parent: None, depth: 0 }.type_of(expr, &mut Vec::new())
+    let memo = Memo::default();
+    Ctx { module: root, parent: None, depth: 0, memo: &memo }.type_of(expr, &mut Vec::new())
 }
 
 /// Where an expression is written: its module, and for a child module the
@@ -150,6 +151,19 @@ struct Ctx<'a> {
     module: &'a Module,
     parent: Option<(&'a Ctx<'a>, &'a ModuleCall)>,
     depth: usize,
+    memo: &'a Memo,
+}
+
+/// The types of the local values, variables and module outputs found so
+/// far, by module (each call's module is its own) and name: a value named
+/// many times along a chain of references is typed once.
+type Memo = std::cell::RefCell<std::collections::HashMap<(*const Module, Named, String), Type>>;
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Named {
+    Local,
+    Variable,
+    Output,
 }
 
 /// Names a `for` expression binds, with their types.
@@ -157,7 +171,18 @@ type Frames = Vec<(String, Type)>;
 
 impl<'a> Ctx<'a> {
     fn deeper(&self) -> Option<Ctx<'a>> {
-        (self.depth < MAX_DEPTH).then(|| Ctx { module: self.module, parent: self.parent, depth: self.depth + 1 })
+        (self.depth < MAX_DEPTH).then(|| Ctx { module: self.module, parent: self.parent, depth: self.depth + 1, memo: self.memo })
+    }
+
+    /// A named value's type, computed once per module and name.
+    fn memoized(&self, module: &Module, kind: Named, name: &str, compute: impl FnOnce() -> Type) -> Type {
+        let key = (module as *const Module, kind, name.to_string());
+        if let Some(t) = self.memo.borrow().get(&key) {
+            return t.clone();
+        }
+        let t = compute();
+        self.memo.borrow_mut().insert(key, t.clone());
+        t
     }
 
     fn type_of(&self, e: &Expression, frames: &mut Frames) -> Type {
@@ -249,11 +274,14 @@ impl<'a> Ctx<'a> {
             _ => None,
         };
         let (base, consumed) = match (root, attr(0)) {
-            ("var", Some(name)) => (self.variable(name), 1),
-            ("local", Some(name)) => match (self.module.locals.get(name), self.deeper()) {
-                (Some(l), Some(inner)) => (inner.type_of(&l.value.expr, &mut Vec::new()), 1),
-                _ => (Type::Unknown, 1),
-            },
+            ("var", Some(name)) => (self.memoized(self.module, Named::Variable, name, || self.variable(name)), 1),
+            ("local", Some(name)) => {
+                let t = self.memoized(self.module, Named::Local, name, || match (self.module.locals.get(name), self.deeper()) {
+                    (Some(l), Some(inner)) => inner.type_of(&l.value.expr, &mut Vec::new()),
+                    _ => Type::Unknown,
+                });
+                (t, 1)
+            }
             ("module", Some(name)) => return self.module_ref(name, &ops[1..]),
             ("path", Some(_)) | ("terraform", Some("workspace")) | ("each", Some("key")) => (Type::String, 1),
             ("terraform", Some("applying")) => (Type::Bool, 1),
@@ -296,8 +324,8 @@ impl<'a> Ctx<'a> {
         };
         let Some(TraversalOperator::GetAttr(output)) = ops.first() else { return Type::Unknown };
         let Some(out) = call.module.outputs.get(output.as_str()) else { return Type::Unknown };
-        let child = Ctx { module: &call.module, parent: Some((self, call)), depth: self.depth + 1 };
-        let t = child.type_of(&out.value.expr, &mut Vec::new());
+        let child = Ctx { module: &call.module, parent: Some((self, call)), depth: self.depth + 1, memo: self.memo };
+        let t = self.memoized(&call.module, Named::Output, output.as_str(), || child.type_of(&out.value.expr, &mut Vec::new()));
         traverse(t, &ops[1..])
     }
 

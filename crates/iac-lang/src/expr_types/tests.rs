@@ -202,3 +202,18 @@ output "decoded" { value = jsondecode("[]") }
         assert_eq!(output_type(&st.root, name), Type::Unknown, "{name}");
     }
 }
+
+#[test]
+fn a_value_named_many_times_is_typed_once() {
+    // Each local names the one before three times: without memoizing, 3^40 visits.
+    let mut src = String::from("locals {\n  l0 = tostring(null)\n");
+    for i in 1..=40 {
+        src.push_str(&format!("  l{i} = local.l{} == null ? local.l{} : local.l{}\n", i - 1, i - 1, i - 1));
+    }
+    src.push_str("}\noutput \"deep\" { value = { v = local.l40 } }\n");
+    let st = stack(&src, None);
+    let started = std::time::Instant::now();
+    let deep = output_type(&st.root, "deep");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
+    assert_eq!(deep.to_json(), json!(["object", {"v": "string"}]));
+}
