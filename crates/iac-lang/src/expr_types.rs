@@ -650,8 +650,23 @@ fn index_number(t: Type, n: u64) -> Type {
     }
 }
 
-/// A literal argument's string (a pattern, a key), when it has no references.
+/// Whether an expression is a literal: evaluating it needs no scope, no
+/// function and no file (whatever the working directory).
+fn is_literal(e: &Expression) -> bool {
+    match e {
+        Expression::String(_) | Expression::Number(_) | Expression::Bool(_) => true,
+        Expression::Parenthesis(p) => is_literal(p.inner()),
+        Expression::UnaryOp(u) => is_literal(&u.expr),
+        Expression::StringTemplate(t) => t.iter().all(|el| matches!(el, Element::Literal(_))),
+        _ => false,
+    }
+}
+
+/// A literal argument's string (a pattern, a key).
 fn literal_string(e: &Expression) -> Option<String> {
+    if !is_literal(e) {
+        return None;
+    }
     match crate::eval::eval_literal(e).ok()? {
         Value::String(s) => Some(s),
         _ => None,
@@ -659,6 +674,9 @@ fn literal_string(e: &Expression) -> Option<String> {
 }
 
 fn literal_index(e: &Expression) -> Option<usize> {
+    if !is_literal(e) {
+        return None;
+    }
     crate::eval::eval_literal(e).ok()?.as_f64().filter(|f| *f >= 0.0 && f.fract() == 0.0).map(|f| f as usize)
 }
 

@@ -196,9 +196,12 @@ resource "terraform_data" "x" { input = "a" }
 output "free" { value = var.free }
 output "resource" { value = terraform_data.x.output }
 output "decoded" { value = jsondecode("[]") }
+output "pattern_from_file" { value = regexall(file("Cargo.toml"), "x") }
 "#;
     let st = stack(src, None);
-    for name in ["free", "resource", "decoded"] {
+    // A pattern is read only from a literal: file() would read the process's working
+    // directory (here the crate's, whose Cargo.toml is a valid pattern).
+    for name in ["free", "resource", "decoded", "pattern_from_file"] {
         assert_eq!(output_type(&st.root, name), Type::Unknown, "{name}");
     }
 }
