@@ -957,9 +957,11 @@ fn iac_validation_modes(name: &str, case: &Path) -> Vec<ValidationModeStep> {
 
 /// Variables' validation rules in destroy and refresh-only runs, against
 /// Terraform 1.11.4 (`fixtures/validation-modes/<case>/`: a root
-/// variable's rule, a module variable's). A refresh-only plan checks them
-/// as a normal plan does (its `checks` list the results; a failed rule
-/// leaves an errored plan) and its apply keeps them in state's
+/// variable's rule, a module variable's, and beside one resource and
+/// output conditions). A refresh-only plan checks them as a normal plan
+/// does (its `checks` list the results; a failed rule leaves an errored
+/// plan; a false resource or output condition is a warning there, and in
+/// the refresh before a destroy plan) and its apply keeps them in state's
 /// `check_results`; a destroy plan checks them only while it refreshes a
 /// state with objects (a failed rule stops it, no plan saved; with
 /// `-refresh=false` or an empty state nothing is checked), and its

@@ -54,6 +54,24 @@ impl Run {
     pub(super) fn checks_conditions(&self) -> bool {
         !self.opts.validate_only && self.opts.mode == PlanMode::Normal
     }
+
+    /// Whether this run checks custom conditions only to warn: a
+    /// refresh-only plan, as Terraform 1.11's (its checks list every
+    /// result; a false condition is a warning and stops nothing), and the
+    /// refresh before a destroy plan, which is one.
+    pub(super) fn warns_of_conditions(&self) -> bool {
+        let refreshes = match self.opts.mode {
+            PlanMode::RefreshOnly => true,
+            PlanMode::Destroy => self.checks_validations,
+            PlanMode::Normal => false,
+        };
+        !self.opts.validate_only && self.phase == super::Phase::Plan && refreshes
+    }
+}
+
+/// Conditions' failures as the warnings a refresh-only plan gives.
+pub(super) fn as_warnings(diags: Vec<Diagnostic>) -> impl Iterator<Item = Diagnostic> {
+    diags.into_iter().map(|d| Diagnostic { severity: iac_lang::diagnostic::Severity::Warning, ..d })
 }
 
 /// What evaluating a block's conditions found: the errors to report, each

@@ -12,7 +12,7 @@ use iac_lang::diagnostic::Diagnostic;
 use iac_lang::eval::Evaluator;
 use iac_lang::source::Span;
 
-use super::conditions::{failed_conditions, ConditionKind};
+use super::conditions::{as_warnings, failed_conditions, ConditionKind};
 use super::context::{NodeResult, Run};
 use super::expand::expand;
 use super::object::not_finite;
@@ -173,7 +173,8 @@ impl Run {
         for (path, v) in self.eval_per_instance(module, &out.value) {
             // Validation checks them too, as Terraform's does: a false one
             // whose values are all known fails there.
-            if !out.preconditions.is_empty() && (self.checks_conditions() || self.opts.validate_only) {
+            let warn = self.warns_of_conditions();
+            if !out.preconditions.is_empty() && (self.checks_conditions() || self.opts.validate_only || warn) {
                 let found = {
                     let store = self.values.read();
                     let scope =
@@ -181,7 +182,9 @@ impl Run {
                     failed_conditions(&scope, &m.dir, &out.preconditions, None, ConditionKind::OutputPrecondition)
                 };
                 self.report_conditions(&checkable, &path, iac_core::address::InstanceKey::None, &found);
-                if !found.diags.is_empty() {
+                if warn {
+                    as_warnings(found.diags).for_each(|d| self.diag(d));
+                } else if !found.diags.is_empty() {
                     found.diags.into_iter().for_each(|d| self.diag(d));
                     ok = false;
                     continue;

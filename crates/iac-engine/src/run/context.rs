@@ -162,8 +162,9 @@ impl Run {
             _ if s.opts.validate_only => Default::default(),
             // A destroy lists every checkable object, its results unknown.
             PlanMode::Destroy => super::conditions::ConditionResults::unchecked(&s.stack.root),
-            // A refresh-only run checks variables' validation rules alone.
-            mode => super::conditions::ConditionResults::of(&s.stack.root, mode == PlanMode::Normal),
+            // A refresh-only plan checks every condition (warning of false
+            // ones), its apply variables' validation rules alone.
+            mode => super::conditions::ConditionResults::of(&s.stack.root, mode == PlanMode::Normal || s.phase == Phase::Plan),
         };
         let parallelism = s.opts.parallelism.max(1);
         let mut imports = HashMap::new();

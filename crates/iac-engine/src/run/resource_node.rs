@@ -15,7 +15,7 @@ use iac_lang::body::BodyEval;
 use iac_lang::config::Resource;
 use iac_lang::eval::Evaluator;
 
-use super::conditions::{failed_conditions, CheckableKey, ConditionKind};
+use super::conditions::{as_warnings, failed_conditions, CheckableKey, ConditionKind};
 use super::context::{lock, NodeResult, Run};
 use super::expand::expand;
 use super::object::not_finite;
@@ -79,7 +79,8 @@ impl Run {
         // Ephemeral resources too, as Terraform 1.11: preconditions before
         // the open, postconditions on the opened value (unknown, and so
         // undecided, when the open waits for apply).
-        let conditions = self.checks_conditions();
+        let warn = self.warns_of_conditions();
+        let conditions = self.checks_conditions() || warn;
         // This resource's results in the plan's checks and state's check_results.
         let checkable: CheckableKey = (m.call_path.to_string(), format!("{}{}.{}", res.mode.prefix(), res.type_, res.name));
         lock(&self.conditions).expanded(&checkable, true);
@@ -139,7 +140,9 @@ impl Run {
                             if conditions && !res.lifecycle.preconditions.is_empty() && self.checks_instance(&raddr.instance(rep.key())) {
                                 let found = failed_conditions(&scope, &m.dir, &res.lifecycle.preconditions, None, ConditionKind::ResourcePrecondition);
                                 self.report_conditions(&checkable, &minst.path, rep.key(), &found);
-                                if !found.diags.is_empty() {
+                                if warn {
+                                    as_warnings(found.diags).for_each(|d| self.diag(d));
+                                } else if !found.diags.is_empty() {
                                     refused.push((raddr.instance(rep.key()), found.diags));
                                     continue;
                                 }
@@ -240,8 +243,12 @@ impl Run {
                         })
                         .collect()
                 };
-                ok &= failed.is_empty();
-                failed.into_iter().for_each(|d| self.diag(d));
+                if warn {
+                    as_warnings(failed).for_each(|d| self.diag(d));
+                } else {
+                    ok &= failed.is_empty();
+                    failed.into_iter().for_each(|d| self.diag(d));
+                }
             }
             let whole = match shape {
                 _ if results.iter().any(|(_, r, _)| *r == Repetition::Unknown) => Value::Unknown,
