@@ -16,7 +16,9 @@ pub struct Diagnostic {
     pub detail: String,
     pub span: Option<Span>,
     /// Further places that explain the problem (each step of a cycle).
-    pub related: Vec<(Span, String)>,
+    /// Boxed, as `values` and `address`, to keep every evaluation's error
+    /// type small.
+    pub related: Box<Vec<(Span, String)>>,
     /// What the references in the expression it is about were (Terraform's
     /// expression values, `local.one is 1`; see [`crate::expr_values`]).
     /// Boxed: every evaluation returns a `Result<_, Diagnostic>`, kept small.
@@ -24,7 +26,7 @@ pub struct Diagnostic {
     /// What the problem belongs to, as Terraform names it beside the source
     /// (`with provider["registry.terraform.io/hashicorp/aws"],`; the JSON
     /// UI's `address`): a provider configuration's own errors.
-    pub address: Option<String>,
+    pub address: Option<Box<String>>,
 }
 
 /// A diagnostic's expression values, in order (a slice to read).
@@ -54,7 +56,7 @@ impl Diagnostic {
             summary: summary.into(),
             detail: String::new(),
             span,
-            related: Vec::new(),
+            related: Box::default(),
             values: Box::default(),
             address: None,
         }
@@ -71,7 +73,7 @@ impl Diagnostic {
         self
     }
     pub fn with_address(mut self, address: impl Into<String>) -> Diagnostic {
-        self.address = Some(address.into());
+        self.address = Some(Box::new(address.into()));
         self
     }
     pub fn with_related(mut self, span: Span, label: impl Into<String>) -> Diagnostic {
@@ -105,7 +107,7 @@ impl Diagnostic {
                 out.push_str(&format!("  {line}\n"));
             }
         }
-        for (span, label) in &self.related {
+        for (span, label) in self.related.iter() {
             out.push_str(&format!("  {}: {}\n", sources.locate(span), label));
             out.push_str(&caret_lines(sources, span, "  "));
         }
