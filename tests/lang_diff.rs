@@ -7,7 +7,8 @@
 //!
 //! - `lang_diff_iac_matches_terraform` applies each case with `iac` and
 //!   compares `iac output -json` with the snapshot: values as JSON values
-//!   (integers exactly), types as Terraform's type JSON, failure with failure.
+//!   (integers exactly), types as Terraform's type JSON, failure with failure
+//!   (and the summary of iac's first error with Terraform's).
 //! - `lang_diff_snapshots_match_terraform` runs `terraform` itself over the
 //!   whole corpus, so the snapshots cannot drift from the real thing. It
 //!   fails (never skips) without `terraform` on PATH. `LANG_DIFF_BLESS=1`
@@ -108,6 +109,12 @@ fn read_snapshot(dir: &Path) -> Result<Outcome, String> {
     }
 }
 
+/// The summary of the first error in iac's stderr (`× FILE:L:C: SUMMARY`).
+fn iac_first_error(stderr: &str) -> String {
+    let re = regex::Regex::new(r"^\s*× (?:\S+:\d+:\d+: )?(.+)$").expect("regex");
+    stderr.lines().find_map(|l| re.captures(l).map(|c| c[1].trim().to_string())).unwrap_or_else(|| "(no error headline)".into())
+}
+
 /// The first `Error: ...` headline of Terraform's stderr.
 fn first_error(stderr: &str) -> String {
     stderr.lines().map(|l| l.trim_start_matches(['│', ' ', '╷'])).find_map(|l| l.strip_prefix("Error: ")).unwrap_or("(no error headline)").trim().to_string()
@@ -164,7 +171,8 @@ fn run_iac(name: &str, case: &Path) -> Result<(Outcome, String), String> {
 
 /// One line of DIFFERENCES: `CASE OUTPUT KIND -- reason`, OUTPUT `*` for the
 /// whole case, KIND one of `value`, `type`, `outcome` (one fails, the other
-/// not) or `collections` (types equal but for list/set/map vs tuple/object);
+/// not), `collections` (types equal but for list/set/map vs tuple/object) or
+/// `message` (both fail, iac's first error's summary is not Terraform's);
 /// `* * KIND` applies to every case.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Known {
@@ -185,7 +193,7 @@ fn known_differences() -> BTreeSet<Known> {
         assert!(!reason.trim().is_empty(), "DIFFERENCES line {}: empty reason", i + 1);
         let parts: Vec<&str> = head.split_whitespace().collect();
         let [case, output, kind] = parts.as_slice() else { panic!("DIFFERENCES line {}: want CASE OUTPUT KIND -- reason", i + 1) };
-        assert!(matches!(*kind, "value" | "type" | "outcome" | "collections"), "DIFFERENCES line {}: kind {kind}", i + 1);
+        assert!(matches!(*kind, "value" | "type" | "outcome" | "collections" | "message"), "DIFFERENCES line {}: kind {kind}", i + 1);
         assert!(*case == "*" || corpus().join(case).is_dir(), "DIFFERENCES line {}: no case {case}", i + 1);
         out.insert(Known { case: case.to_string(), output: output.to_string(), kind: kind.to_string() });
     }
@@ -212,7 +220,12 @@ fn json_eq(a: &Json, b: &Json) -> bool {
 pub(crate) fn differences(tf: &Outcome, iac: &Outcome) -> Vec<(String, &'static str, String)> {
     let mut out = Vec::new();
     match (tf, iac) {
-        (Outcome::Failed(_), Outcome::Failed(_)) => {}
+        (Outcome::Failed(t), Outcome::Failed(i)) => {
+            let ours = iac_first_error(i);
+            if ours != *t {
+                out.push(("*".into(), "message", format!("terraform {t:?}, iac {ours:?}")));
+            }
+        }
         (Outcome::Failed(e), Outcome::Ok(_)) => out.push(("*".into(), "outcome", format!("terraform fails ({e}), iac succeeds"))),
         (Outcome::Ok(_), Outcome::Failed(e)) => out.push(("*".into(), "outcome", format!("terraform succeeds, iac fails:\n{e}"))),
         (Outcome::Ok(t), Outcome::Ok(i)) => {

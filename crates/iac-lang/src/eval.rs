@@ -117,13 +117,32 @@ impl Scope for EmptyScope {
 #[derive(Debug, Clone)]
 pub struct EvalError {
     pub message: String,
+    /// What the diagnostic explains under its summary (`message`).
+    pub detail: String,
     pub range: Range<usize>,
 }
 
 type EResult = Result<Value, EvalError>;
 
 fn err(range: Option<Range<usize>>, message: impl Into<String>) -> EvalError {
-    EvalError { message: message.into(), range: range.unwrap_or(0..0) }
+    EvalError { message: message.into(), detail: String::new(), range: range.unwrap_or(0..0) }
+}
+
+/// A problem as HCL words it: a summary and a detail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Problem {
+    summary: &'static str,
+    detail: String,
+}
+
+impl Problem {
+    fn new(summary: &'static str, detail: impl Into<String>) -> Problem {
+        Problem { summary, detail: detail.into() }
+    }
+
+    fn at(self, range: Option<Range<usize>>) -> EvalError {
+        EvalError { message: self.summary.to_string(), detail: self.detail, range: range.unwrap_or(0..0) }
+    }
 }
 
 pub struct Evaluator<'a> {
@@ -159,7 +178,7 @@ impl<'a> Evaluator<'a> {
     }
 
     pub fn diagnostic(&self, e: EvalError) -> Diagnostic {
-        Diagnostic::error(e.message, Some(Span { file: self.file, range: e.range }))
+        Diagnostic::error(e.message, Some(Span { file: self.file, range: e.range })).with_detail(e.detail)
     }
 
     fn ev(&self, e: &Expression, frames: &mut Vec<(String, Value)>) -> EResult {
@@ -293,14 +312,14 @@ impl<'a> Evaluator<'a> {
         while i < ops.len() {
             match ops[i] {
                 TraversalOperator::GetAttr(name) => {
-                    cur = get_attr(cur, name.as_str()).map_err(|m| err(name.span(), m))?;
+                    cur = get_attr(cur, name.as_str()).map_err(|p| p.at(name.span()))?;
                 }
                 TraversalOperator::Index(ix) => {
                     let key = self.ev(ix, frames)?;
-                    cur = index(cur, key).map_err(|m| err(ix.span(), m))?;
+                    cur = index(cur, key).map_err(|p| p.at(ix.span()))?;
                 }
                 TraversalOperator::LegacyIndex(n) => {
-                    cur = index(cur, Value::Number((*n.value()).into())).map_err(|m| err(n.span(), m))?;
+                    cur = index(cur, Value::Number((*n.value()).into())).map_err(|p| p.at(n.span()))?;
                 }
                 TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
                     let rest = &ops[i + 1..];
@@ -407,7 +426,13 @@ impl<'a> Evaluator<'a> {
                     match v {
                         Value::Unknown => *unknown = true,
                         v if !v.is_wholly_known() => *unknown = true,
-                        Value::Null => return Err(err(i.expr.span(), "cannot include a null value in a string template")),
+                        Value::Null => {
+                            return Err(Problem::new(
+                                "Invalid template interpolation value",
+                                "The expression result is null. Cannot include a null value in a string template.",
+                            )
+                            .at(i.expr.span()))
+                        }
                         v => out.push_str(&to_string(&v).map_err(|m| err(i.expr.span(), m))?),
                     }
                 }
@@ -442,7 +467,7 @@ impl<'a> Evaluator<'a> {
                         let coll = self.ev(&f.collection_expr, frames)?;
                         let (coll, s) = coll.unmark();
                         *sensitive |= s;
-                        let pairs = match iterate(coll).map_err(|m| err(f.collection_expr.span(), m))? {
+                        let pairs = match iterate(coll).map_err(|p| p.at(f.collection_expr.span()))? {
                             Some(p) => p,
                             None => {
                                 *unknown = true;
@@ -476,7 +501,7 @@ impl<'a> Evaluator<'a> {
     fn for_expr(&self, f: &hcl_edit::expr::ForExpr, frames: &mut Vec<(String, Value)>) -> EResult {
         let coll = self.ev(&f.intro.collection_expr, frames)?;
         let (coll, s) = coll.unmark();
-        let Some(pairs) = iterate(coll).map_err(|m| err(f.intro.collection_expr.span(), m))? else {
+        let Some(pairs) = iterate(coll).map_err(|p| p.at(f.intro.collection_expr.span()))? else {
             return Ok(Value::Unknown.mark_if(s));
         };
         let mut list = Vec::new();
@@ -641,8 +666,8 @@ impl<'a> Evaluator<'a> {
                     .filter(|(d, c)| *d <= 2 && *d < c.len() / 2)
                     .min()
             };
-            let hint = near.map(|(_, c)| format!(" (did you mean {c:?}?)")).unwrap_or_default();
-            return Err(err(range, format!("call to unknown function {name:?}{hint}")));
+            let hint = near.map(|(_, c)| format!(" Did you mean {c:?}?")).unwrap_or_default();
+            return Err(Problem::new("Call to unknown function", format!("There is no function named {name:?}.{hint}")).at(range));
         }
         let mut args = Vec::with_capacity(f.args.len());
         for a in f.args.iter() {
@@ -875,52 +900,102 @@ fn strips_before(el: &Element) -> bool {
 }
 
 /// Key/value pairs of a collection for `for`; None when unknown.
-fn iterate(coll: Value) -> Result<Option<Vec<(Value, Value)>>, String> {
+fn iterate(coll: Value) -> Result<Option<Vec<(Value, Value)>>, Problem> {
     match coll {
         Value::Unknown => Ok(None),
         // A set's elements have no index: Terraform binds the key to the element too.
         Value::List(items) if items.kind() == iac_core::SeqKind::Set => Ok(Some(items.into_iter().map(|v| (v.clone(), v)).collect())),
         Value::List(items) => Ok(Some(items.into_iter().enumerate().map(|(i, v)| (Value::Number(i.into()), v)).collect())),
         Value::Map(m) => Ok(Some(m.into_iter().map(|(k, v)| (Value::String(k), v)).collect())),
-        Value::Null => Err("cannot iterate over a null value".into()),
-        other => Err(format!("cannot iterate over a {}", other.type_name())),
+        Value::Null => Err(Problem::new("Iteration over null value", "A null value cannot be used as the collection in a 'for' expression.")),
+        other => Err(Problem::new(
+            "Iteration over non-iterable value",
+            format!("A value of type {} cannot be used as the collection in a 'for' expression.", other.type_name()),
+        )),
     }
 }
 
-fn get_attr(v: Value, name: &str) -> Result<Value, String> {
+/// `v.name`, or HCL's problem with it (`hcl.GetAttr`'s words).
+fn get_attr(v: Value, name: &str) -> Result<Value, Problem> {
+    const UNSUPPORTED: &str = "Unsupported attribute";
     let (v, s) = v.unmark();
     let out = match v {
         Value::Unknown => Value::Unknown,
-        Value::Map(mut m) => m.remove(name).ok_or_else(|| {
-            let known: Vec<&String> = m.keys().take(12).collect();
-            format!("unsupported attribute {name:?}; this object has {}", if known.is_empty() { "no attributes".to_string() } else { format!("{known:?}") })
-        })?,
-        Value::Null => return Err(format!("cannot read attribute {name:?} of a null value")),
-        Value::List(_) => return Err(format!("cannot read attribute {name:?} of a list; use [*].{name} or an index")),
-        other => return Err(format!("cannot read attribute {name:?} of a {}", other.type_name())),
+        Value::Null => return Err(Problem::new("Attempt to get attribute from null value", "This value is null, so it does not have any attributes.")),
+        Value::Map(mut m) => match m.remove(name) {
+            Some(found) => found,
+            None if m.kind() == iac_core::MapKind::Map => {
+                return Err(Problem::new("Missing map element", format!("This map does not have an element with the key {name:?}.")))
+            }
+            None => return Err(Problem::new(UNSUPPORTED, format!("This object does not have an attribute named {name:?}."))),
+        },
+        Value::List(items)
+            if items.kind() != iac_core::SeqKind::Tuple
+                && items.first().is_some_and(|e| matches!(e.unmarked(), Value::Map(m) if m.kind() != iac_core::MapKind::Map)) =>
+        {
+            let has = items.first().and_then(|e| e.get(name)).is_some();
+            return Err(Problem::new(
+                UNSUPPORTED,
+                match (items.kind(), has) {
+                    (iac_core::SeqKind::Set, _) => "Can't access attributes on a set of objects. Did you mean to access an attribute across all elements of the set?".to_string(),
+                    (_, true) => format!("Can't access attributes on a list of objects. Did you mean to access attribute {name:?} for a specific element of the list, or across all elements of the list?"),
+                    (_, false) => "Can't access attributes on a list of objects. Did you mean to access an attribute for a specific element of the list, or across all elements of the list?".to_string(),
+                },
+            ));
+        }
+        v @ (Value::String(_) | Value::Number(_) | Value::Bool(_)) => {
+            return Err(Problem::new(UNSUPPORTED, format!("Can't access attributes on a primitive-typed value ({}).", v.type_name())))
+        }
+        _ => return Err(Problem::new(UNSUPPORTED, "This value does not have any attributes.")),
     };
     Ok(out.mark_if(s))
 }
 
-fn index(v: Value, key: Value) -> Result<Value, String> {
+/// `v[key]`, or HCL's problem with it (`hcl.Index`'s words).
+fn index(v: Value, key: Value) -> Result<Value, Problem> {
+    const INVALID: &str = "Invalid index";
+    let not_identified = |why: &str| Problem::new(INVALID, format!("The given key does not identify an element in this collection value{why}."));
     let (v, s1) = v.unmark();
     let (key, s2) = key.unmark();
     let s = s1 || s2;
+    if v.is_null() {
+        return Err(Problem::new("Attempt to index null value", "This value is null, so it does not have any indices."));
+    }
+    if key.is_null() {
+        return Err(Problem::new(INVALID, "Can't use a null value as an indexing key."));
+    }
     let out = match (v, key) {
         (Value::Unknown, _) | (_, Value::Unknown) => Value::Unknown,
+        (Value::List(items), _) if items.kind() == iac_core::SeqKind::Set => {
+            return Err(Problem::new(
+                INVALID,
+                "Elements of a set are identified only by their value and don't have any separate index or key to select with, so it's only possible to perform operations across all elements of the set.",
+            ))
+        }
         (Value::List(mut items), k) => {
-            let n = to_number(&k)?;
-            match n.to_i64().and_then(|i| usize::try_from(i).ok()).filter(|i| *i < items.len()) {
+            let n = to_number(&k).map_err(|_| not_identified(": a number is required"))?;
+            match n.to_i64().and_then(|i| usize::try_from(i).ok()).filter(|i| *i < items.len() && n.is_integer()) {
                 Some(i) => items.swap_remove(i),
-                None => return Err(format!("index {n} out of range for a list of {} elements", items.len())),
+                None if !n.is_integer() => {
+                    return Err(not_identified(": indexing a sequence requires a whole number, but the given index has a fractional part"))
+                }
+                None if n.is_negative() => return Err(not_identified(": a negative number is not a valid index for a sequence")),
+                None if items.is_empty() => return Err(not_identified(": the collection has no elements")),
+                None => return Err(not_identified(": the given index is greater than or equal to the length of the collection")),
             }
         }
         (Value::Map(mut m), k) => {
-            let k = to_string(&k)?;
-            m.remove(&k).ok_or_else(|| format!("no element with key {k:?}"))?
+            let was_number = matches!(k, Value::Number(_));
+            let k = to_string(&k).map_err(|_| not_identified(": string required"))?;
+            match m.remove(&k) {
+                Some(found) => found,
+                None if was_number && m.kind() != iac_core::MapKind::Map => {
+                    return Err(not_identified(". An object only supports looking up attributes by name, not by numeric index"))
+                }
+                None => return Err(not_identified("")),
+            }
         }
-        (Value::Null, _) => return Err("cannot index a null value".into()),
-        (other, _) => return Err(format!("cannot index a {}", other.type_name())),
+        _ => return Err(Problem::new(INVALID, "This value does not have any indices.")),
     };
     Ok(out.mark_if(s))
 }

@@ -145,10 +145,70 @@ fn try_and_can() {
 #[test]
 fn errors_name_the_problem() {
     assert!(eval("var.nope").unwrap_err().contains("undeclared"));
-    assert!(eval("local.tags.nope").unwrap_err().contains("unsupported attribute"));
-    assert!(eval("var.zones[5]").unwrap_err().contains("out of range"));
-    assert!(eval("nosuchfn(1)").unwrap_err().contains("unknown function"));
+    assert_eq!(problem("local.tags.nope"), ("Unsupported attribute".into(), "This object does not have an attribute named \"nope\".".into()));
+    assert_eq!(problem("nosuchfn(1)"), ("Call to unknown function".into(), "There is no function named \"nosuchfn\".".into()));
+    assert_eq!(problem("lenght([])"), ("Call to unknown function".into(), "There is no function named \"lenght\". Did you mean \"length\"?".into()));
+    assert_eq!(
+        problem("\"a${null}\""),
+        ("Invalid template interpolation value".into(), "The expression result is null. Cannot include a null value in a string template.".into())
+    );
+    assert_eq!(
+        problem("[for c in \"ab\" : c]"),
+        ("Iteration over non-iterable value".into(), "A value of type string cannot be used as the collection in a 'for' expression.".into())
+    );
     assert!(eval("count.foo").unwrap_err().contains("count.index"));
+}
+
+/// An expression's error: its summary and detail.
+fn problem(src: &str) -> (String, String) {
+    let expr = hcl_edit::parser::parse_expr(src).expect("an expression");
+    let d = Evaluator::new(&TestScope, Path::new("."), FileId(0)).eval(&expr).expect_err(src);
+    (d.summary, d.detail)
+}
+
+/// Attribute and index errors in HCL 2.23's words (`hcl.GetAttr`,
+/// `hcl.Index`), summary and detail, as Terraform 1.11.4 shows them.
+#[test]
+fn attribute_and_index_errors_are_hcls() {
+    let not_identified = "The given key does not identify an element in this collection value";
+    let cases: Vec<(&str, &str, String)> = vec![
+        ("local.tags.nope", "Unsupported attribute", "This object does not have an attribute named \"nope\".".into()),
+        ("tomap(local.tags).nope", "Missing map element", "This map does not have an element with the key \"nope\".".into()),
+        ("null_value().x", "Attempt to get attribute from null value", "This value is null, so it does not have any attributes.".into()),
+        ("var.name.x", "Unsupported attribute", "Can't access attributes on a primitive-typed value (string).".into()),
+        ("[1].x", "Unsupported attribute", "This value does not have any attributes.".into()),
+        (
+            "tolist([local.tags]).team",
+            "Unsupported attribute",
+            "Can't access attributes on a list of objects. Did you mean to access attribute \"team\" for a specific element of the list, or across all elements of the list?".into(),
+        ),
+        (
+            "tolist([local.tags]).x",
+            "Unsupported attribute",
+            "Can't access attributes on a list of objects. Did you mean to access an attribute for a specific element of the list, or across all elements of the list?".into(),
+        ),
+        (
+            "toset([local.tags]).x",
+            "Unsupported attribute",
+            "Can't access attributes on a set of objects. Did you mean to access an attribute across all elements of the set?".into(),
+        ),
+        ("var.zones[5]", "Invalid index", format!("{not_identified}: the given index is greater than or equal to the length of the collection.")),
+        ("var.zones[-1]", "Invalid index", format!("{not_identified}: a negative number is not a valid index for a sequence.")),
+        ("var.zones[0.5]", "Invalid index", format!("{not_identified}: indexing a sequence requires a whole number, but the given index has a fractional part.")),
+        ("[][0]", "Invalid index", format!("{not_identified}: the collection has no elements.")),
+        ("var.zones[\"a\"]", "Invalid index", format!("{not_identified}: a number is required.")),
+        ("var.zones[null]", "Invalid index", "Can't use a null value as an indexing key.".into()),
+        ("local.tags[\"nope\"]", "Invalid index", format!("{not_identified}.")),
+        ("local.tags[0]", "Invalid index", format!("{not_identified}. An object only supports looking up attributes by name, not by numeric index.")),
+        ("tomap(local.tags)[0]", "Invalid index", format!("{not_identified}.")),
+        ("toset([1])[0]", "Invalid index", "Elements of a set are identified only by their value and don't have any separate index or key to select with, so it's only possible to perform operations across all elements of the set.".into()),
+        ("true[0]", "Invalid index", "This value does not have any indices.".into()),
+        ("null_value()[0]", "Attempt to index null value", "This value is null, so it does not have any indices.".into()),
+    ];
+    for (src, summary, detail) in cases {
+        let src = src.replace("null_value()", "(true ? null : local.tags)");
+        assert_eq!(problem(&src), (summary.to_string(), detail), "{src}");
+    }
 }
 
 #[test]
