@@ -217,7 +217,7 @@ impl ConditionResults {
     /// Apply: the plan's results are where the apply starts, as in
     /// Terraform (the same instances; those the apply checks again get its
     /// results).
-    pub(super) fn carry(&mut self, planned: &[CheckResult]) {
+    pub(super) fn carry(&mut self, planned: &[CheckResult], mode: PlanMode) {
         if self.frozen {
             return;
         }
@@ -227,10 +227,17 @@ impl ConditionResults {
                 continue;
             }
             c.expanded = true;
+            // A data source read while planning is not read again, nor
+            // checked: Terraform's apply lists its instances, unknown (a
+            // refresh-only plan's apply keeps what the plan found).
+            let read_at_plan = mode == PlanMode::Normal && matches!(c.result.object, CheckObject::Resource { mode: iac_core::address::Mode::Data, .. });
             for i in &p.instances {
                 let module = c.instances.keys().find(|(m, _)| m.to_string() == i.module).map(|(m, _)| m.clone());
                 let module = module.or_else(|| parse_module(&i.module)).unwrap_or_default();
-                c.instances.entry((module, i.key.clone())).or_default().planned = Some((i.status, i.problems.clone()));
+                let instance = c.instances.entry((module, i.key.clone())).or_default();
+                if !read_at_plan {
+                    instance.planned = Some((i.status, i.problems.clone()));
+                }
             }
         }
     }
@@ -340,7 +347,7 @@ impl Run {
     /// Apply: starts from the results of the plan being applied.
     pub fn carrying_checks(self, planned: &[CheckResult]) -> Run {
         if self.phase == Phase::Apply {
-            lock(&self.conditions).carry(planned);
+            lock(&self.conditions).carry(planned, self.opts.mode);
         }
         self
     }
