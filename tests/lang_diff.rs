@@ -561,6 +561,49 @@ fn module_errors_are_reported_once_per_source() {
     assert_eq!(out.stderr.matches("unsupported argument \"typo_arg\"").count(), 1, "{}", out.stderr);
 }
 
+/// An expression that fails while planning is reported once per instance
+/// that evaluates it, as Terraform 1.11.4 reports it: a module's output for
+/// each call and each instance of a repeated call, a resource's argument for
+/// each of its `count` instances (the same diagnostic, repeated). Compared
+/// with Terraform's `plan -json`: each error's file and summary.
+#[test]
+fn instance_errors_are_reported_per_instance_as_terraform_does() {
+    let files: &[(&str, &str)] = &[
+        (
+            "main.tf",
+            "module \"a\" {\n  source = \"./m\"\n}\nmodule \"b\" {\n  source = \"./m\"\n}\nmodule \"c\" {\n  source = \"./m\"\n  count  = 2\n}\n\
+             variable \"n\" {\n  default = null\n}\nresource \"terraform_data\" \"r\" {\n  count = 2\n  input = var.n.x\n}\n",
+        ),
+        ("m/main.tf", "variable \"v\" {\n  default = null\n}\noutput \"o\" {\n  value = var.v.attr\n}\n"),
+    ];
+    let errors = |ui: &str| -> Vec<String> {
+        let mut out: Vec<String> = ui
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Json>(l).ok())
+            .filter(|j| j["type"] == "diagnostic" && j["diagnostic"]["severity"] == "error")
+            .map(|j| {
+                format!("{}: {}", j["diagnostic"]["range"]["filename"].as_str().unwrap_or_default(), j["diagnostic"]["summary"].as_str().unwrap_or_default())
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    let tf = tempfile::tempdir().expect("tempdir");
+    for (name, text) in files {
+        let path = tf.path().join(name);
+        std::fs::create_dir_all(path.parent().expect("a directory")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+    let init = terraform_command(tf.path(), &["init", "-backend=false", "-input=false", "-no-color"]).output().expect("terraform 1.11.4 on PATH");
+    assert!(init.status.success(), "terraform init: {}", String::from_utf8_lossy(&init.stderr));
+    let theirs = terraform_command(tf.path(), &["plan", "-input=false", "-json"]).output().expect("terraform 1.11.4 on PATH");
+    let theirs = errors(&String::from_utf8_lossy(&theirs.stdout));
+    assert_eq!(theirs.len(), 6, "{theirs:?}");
+    let stack = Stack::files("per-instance-errors", files);
+    let ours = stack.run(&["plan", "-json"]);
+    assert_eq!(errors(&ours.stdout), theirs, "{}", ours.stderr);
+}
+
 /// What one tool reported for a stack with `check` blocks: the summaries
 /// of the plan's warnings and errors, the expression values under them
 /// (`plan -json`), the plan's `checks` (Terraform's plan JSON), the

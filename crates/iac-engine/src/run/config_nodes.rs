@@ -128,7 +128,8 @@ impl Run {
                 match r {
                     Ok(v) => (inst.path, Some(v)),
                     Err(d) => {
-                        self.diag(d);
+                        // Once per module instance, as Terraform reports it.
+                        self.instance_diags([d]);
                         (inst.path, None)
                     }
                 }

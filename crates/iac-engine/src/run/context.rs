@@ -247,12 +247,20 @@ impl Run {
         }
     }
 
-    /// Reports a problem (once: the same diagnostic from several instances is one).
+    /// Reports a problem (once: the same diagnostic from several nodes is one).
     pub(crate) fn diag(&self, d: Diagnostic) {
         let ds = &mut lock(&self.found).diags;
         if !ds.contains(&d) {
             ds.push(d);
         }
+    }
+
+    /// Reports the problems of evaluating one node's instances, each as
+    /// found: the same diagnostic from two instances (of a resource with
+    /// count, of a module) is reported twice, as Terraform 1.11.4 evaluates
+    /// and reports each instance on its own.
+    pub(crate) fn instance_diags(&self, ds: impl IntoIterator<Item = Diagnostic>) {
+        lock(&self.found).diags.extend(ds);
     }
 
     pub(super) fn record_change(&self, c: ResourceChange) {

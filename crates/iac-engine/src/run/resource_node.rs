@@ -162,13 +162,13 @@ impl Run {
             // Still instances of the configuration: never orphans.
             for (addr, failed) in refused {
                 self.saw(addr);
-                failed.into_iter().for_each(|d| self.diag(d));
+                self.instance_diags(failed);
                 ok = false;
             }
             let (shape, items) = match evaluated {
                 Ok(x) => x,
                 Err(ds) => {
-                    ds.into_iter().for_each(|d| self.diag(d));
+                    self.instance_diags(ds);
                     ok = false;
                     continue;
                 }
