@@ -143,7 +143,8 @@ pub(super) struct RootVars {
 pub(super) fn root_vars(loaded: &Loaded, vars: &[CliVar], env: &Env) -> Result<(RootVars, Vec<Diagnostic>), EngineError> {
     let mut sources = loaded.stack.sources.clone();
     let mut diags = Diagnostics::default();
-    let iac_lang::vars::RootValues { values, spans, unsuitable } = iac_lang::vars::root_variables(&loaded.stack.root, vars, &env.env_vars, &mut sources, &mut diags);
+    let iac_lang::vars::RootValues { values, spans, unsuitable } =
+        iac_lang::vars::root_variables(&loaded.stack.root, vars, &env.env_vars, &mut sources, &mut diags);
     for (name, v) in values.iter() {
         if let Some(p) = v.non_finite_path() {
             let span = loaded.stack.root.variables.get(name.as_str()).map(|var| var.span.clone());
