@@ -1,7 +1,7 @@
 //! The static type of an expression, where the configuration alone makes it
 //! certain: what Terraform knows of a value that iac's values cannot say.
 //!
-//! A [`Value`](iac_core::Value) carries its collection kinds (list, set,
+//! A [`Value`] carries its collection kinds (list, set,
 //! tuple, map, object) but a null has no type of its own and an empty list,
 //! set or map no element type, so the type derived from a value has
 //! `"dynamic"` holes where Terraform knows better: a variable's type
