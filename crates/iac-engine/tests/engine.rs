@@ -673,19 +673,14 @@ fn a_run_waiting_for_the_lock_reports_the_holder_at_once_and_at_each_interval() 
     });
 }
 
-/// A create-before-destroy replacement interrupted at every journal
-/// position: the old object is set aside (deposed) before its successor is
-/// made, so whatever the crash left, the next plan destroys what is deposed
-/// (and still exists), and one more apply converges with exactly the new file, the dependent
-/// pointing at it, and nothing deposed.
-#[test]
-fn create_before_destroy_crash_at_any_journal_position_leaves_a_deposed_object_the_next_plan_destroys() {
-    let text = |name: &str| {
-        format!(
-            r#"
+/// A stack whose certificate file is replaced create-before-destroy (its
+/// name is `version`) while a dependent names it.
+fn cert_stack(version: &str) -> String {
+    format!(
+        r#"
 resource "local_file" "cert" {{
-  filename = "${{path.module}}/out/{name}.pem"
-  content  = "cert {name}"
+  filename = "${{path.module}}/out/{version}.pem"
+  content  = "cert {version}"
 
   lifecycle {{
     create_before_destroy = true
@@ -695,31 +690,50 @@ resource "terraform_data" "lb" {{
   input = local_file.cert.filename
 }}
 "#
-        )
-    };
+    )
+}
+
+/// Applies [`cert_stack`] v1 in `dir`, then its v2 replacement through a
+/// journal that crashes after `budget` records, and releases the lock the
+/// crash left. Returns the stack, its backend, whether the journal crashed
+/// and what that apply returned.
+async fn interrupted_cert_replacement(
+    dir: &std::path::Path,
+    budget: usize,
+) -> (std::path::PathBuf, Arc<dyn iac_core::backend::StateBackend>, bool, Result<ops::ApplyOutcome, EngineError>) {
+    let stack = write_stack(dir, &cert_stack("v1"));
+    let inner = local_backend(dir);
+    let setup = env(registry_with(None), inner.clone());
+    ops::apply(&stack, &setup, plan(&stack, &setup).await, 3).await.expect("first apply");
+    std::fs::write(stack.join("main.tf"), cert_stack("v2")).unwrap();
+    let crashing = Arc::new(CrashingBackend { inner: inner.clone(), budget: AtomicUsize::new(budget), crashed: AtomicBool::new(false) });
+    let first = env(registry_with(None), crashing.clone());
+    let p = plan(&stack, &first).await;
+    let cert = p.changes.iter().find(|c| c.addr.to_string() == "local_file.cert").unwrap();
+    assert!(cert.action == Action::Replace && cert.create_before_destroy, "budget {budget}: {cert:?}");
+    let result = ops::apply(&stack, &first, p, 3).await;
+    if let Some(holder) = inner.lock_holder().await.unwrap() {
+        inner.force_unlock(&holder.id).await.unwrap();
+    }
+    (stack, inner, crashing.crashed.load(std::sync::atomic::Ordering::SeqCst), result)
+}
+
+/// A create-before-destroy replacement interrupted at every journal
+/// position: the old object is set aside (deposed) before its successor is
+/// made, so whatever the crash left, the next plan destroys what is deposed
+/// (and still exists), and one more apply converges with exactly the new file, the dependent
+/// pointing at it, and nothing deposed.
+#[test]
+fn create_before_destroy_crash_at_any_journal_position_leaves_a_deposed_object_the_next_plan_destroys() {
     let rt = rt();
     let mut deposed_planned = 0;
     // Begin, Depose, Intent, Put, Intent, Put, RemoveDeposed, Outputs.
     for budget in 0..9 {
         let tmp = tempfile::tempdir().unwrap();
-        let stack = write_stack(tmp.path(), &text("v1"));
-        let inner = local_backend(tmp.path());
         rt.block_on(async {
-            let setup = env(registry_with(None), inner.clone());
-            ops::apply(&stack, &setup, plan(&stack, &setup).await, 3).await.expect("first apply");
-            std::fs::write(stack.join("main.tf"), text("v2")).unwrap();
-            let crashing = Arc::new(CrashingBackend { inner: inner.clone(), budget: AtomicUsize::new(budget), crashed: AtomicBool::new(false) });
-            let first = env(registry_with(None), crashing.clone());
-            let p = plan(&stack, &first).await;
-            let cert = p.changes.iter().find(|c| c.addr.to_string() == "local_file.cert").unwrap();
-            assert!(cert.action == Action::Replace && cert.create_before_destroy, "budget {budget}: {cert:?}");
-            let result = ops::apply(&stack, &first, p, 3).await;
-            let crashed = crashing.crashed.load(std::sync::atomic::Ordering::SeqCst);
+            let (stack, inner, crashed, result) = interrupted_cert_replacement(tmp.path(), budget).await;
             assert_eq!(result.is_err(), crashed, "budget {budget}: the apply fails exactly when the journal crashed ({result:?})");
             let after = env(registry_with(None), inner.clone());
-            if let Some(holder) = inner.lock_holder().await.unwrap() {
-                inner.force_unlock(&holder.id).await.unwrap();
-            }
             let recovered = ops::read_state(inner.as_ref()).await.unwrap();
             let p2 = plan(&stack, &after).await;
             let deletes: Vec<_> = p2.changes.iter().filter(|c| c.action == Action::Delete).collect();
@@ -1236,27 +1250,12 @@ resource "mock_thing" "app" {
 /// journal position, a destroy leaves no object, deposed or not, and no file.
 #[test]
 fn a_destroy_after_an_interrupted_create_before_destroy_leaves_nothing() {
-    let text = |name: &str| {
-        format!(
-            "resource \"local_file\" \"cert\" {{\n  filename = \"${{path.module}}/out/{name}.pem\"\n  content  = \"cert {name}\"\n  lifecycle {{\n    create_before_destroy = true\n  }}\n}}\nresource \"terraform_data\" \"lb\" {{\n  input = local_file.cert.filename\n}}\n"
-        )
-    };
     let rt = rt();
     let mut deposed_destroyed = 0;
     for budget in 0..9 {
         let tmp = tempfile::tempdir().unwrap();
-        let stack = write_stack(tmp.path(), &text("v1"));
-        let inner = local_backend(tmp.path());
         rt.block_on(async {
-            let setup = env(registry_with(None), inner.clone());
-            ops::apply(&stack, &setup, plan(&stack, &setup).await, 3).await.expect("first apply");
-            std::fs::write(stack.join("main.tf"), text("v2")).unwrap();
-            let crashing = Arc::new(CrashingBackend { inner: inner.clone(), budget: AtomicUsize::new(budget), crashed: AtomicBool::new(false) });
-            let first = env(registry_with(None), crashing.clone());
-            let _ = ops::apply(&stack, &first, plan(&stack, &first).await, 3).await;
-            if let Some(holder) = inner.lock_holder().await.unwrap() {
-                inner.force_unlock(&holder.id).await.unwrap();
-            }
+            let (stack, inner, _, _) = interrupted_cert_replacement(tmp.path(), budget).await;
             let after = env(registry_with(None), inner.clone());
             let p = destroy_plan(&stack, &after).await;
             deposed_destroyed += p.changes.iter().filter(|c| c.action == Action::Delete && c.deposed.is_some()).count();
