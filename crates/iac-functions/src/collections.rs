@@ -30,11 +30,11 @@ pub(crate) fn merge(args: Vec<Value>, _: &FunctionContext) -> FnResult {
         _ => false,
     };
     let mut out = ValueMap::new();
-    for (i, arg) in args.into_iter().enumerate() {
+    for arg in args {
         match arg {
             Value::Null => {}
             Value::Map(m) => out.extend(m),
-            other => return arg_err(i, format!("arguments must be maps or objects, got {}", type_name(&other))),
+            other => return fail(format!("arguments must be maps or objects, got {}", type_name(&other))),
         }
     }
     Ok(Value::Map(if all_one_map_type { out.with_kind(MapKind::Map) } else { out }))
@@ -78,7 +78,7 @@ pub(crate) fn lookup(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     }
     match args.get(2) {
         Some(default) => Ok(default.clone()),
-        None => fail(format!("lookup failed to find key {key:?}")),
+        None => arg_err(1, format!("lookup failed to find key {key:?}")),
     }
 }
 
@@ -133,10 +133,10 @@ pub(crate) fn element(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     let items = list(&args, 0)?;
     let idx = integer(&args, 1)?;
     if idx < 0 {
-        return arg_err(1, "cannot use element function with a negative index");
+        return fail("cannot use element function with a negative index");
     }
     if items.is_empty() {
-        return arg_err(0, "cannot use element function with an empty list");
+        return fail("cannot use element function with an empty list");
     }
     let len = items.len() as u64;
     Ok(items[(idx as u64 % len) as usize].clone())
@@ -457,6 +457,10 @@ pub(crate) fn setsubtract(args: Vec<Value>, _: &FunctionContext) -> FnResult {
 /// Every combination of one element from each argument, in order: a list
 /// of tuples when no argument is a set, else a set of them.
 pub(crate) fn setproduct(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    // cty's words: the call fails, no argument is to blame.
+    if args.len() < 2 {
+        return fail("at least two arguments are required");
+    }
     let any_set = args.iter().any(|a| matches!(a, Value::List(items) if items.kind() == SeqKind::Set));
     let mut sets = Vec::new();
     let mut total: usize = 1;

@@ -5,7 +5,7 @@ use base64::Engine as _;
 use iac_core::Value;
 use md5::Digest as _;
 
-use crate::args::{arg_err, get, string, FnResult};
+use crate::args::{arg_err, fail, get, string, FnResult};
 use crate::FunctionContext;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -117,7 +117,7 @@ pub(crate) fn jsondecode(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     let s = string(&args, 0)?;
     match serde_json::from_str::<serde_json::Value>(&s) {
         Ok(j) => Ok(Value::from_json(&j)),
-        Err(e) => arg_err(0, format!("invalid JSON: {e}")),
+        Err(e) => fail(format!("invalid JSON: {e}")),
     }
 }
 
@@ -125,7 +125,7 @@ pub(crate) fn jsondecode(args: Vec<Value>, _: &FunctionContext) -> FnResult {
 /// YAML 1.1 rules Terraform uses (see `yaml.rs`).
 pub(crate) fn yamldecode(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     let s = string(&args, 0)?;
-    crate::yaml::decode(&s).or_else(|m| arg_err(0, format!("invalid YAML: {m}")))
+    crate::yaml::decode(&s).or_else(|m| fail(format!("invalid YAML: {m}")))
 }
 
 /// Block-style YAML as Terraform's yamlencode writes it: strings double

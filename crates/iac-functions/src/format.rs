@@ -113,6 +113,10 @@ fn format_one(fmt: &str, args: &[Value]) -> Result<String, Fail> {
         let Some(&verb) = chars.get(i) else {
             return fail(format!("unterminated format verb at offset {start}"));
         };
+        if !"vsqtdboxXeEfFgG".contains(verb) {
+            // cty refuses the verb before it looks at any argument.
+            return fail(format!("unrecognized format character {verb:?} at offset {i}"));
+        }
         i += 1;
         let text: String = chars[start..i].iter().collect();
         let Some(arg) = args.get(next_arg) else {

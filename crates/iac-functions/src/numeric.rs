@@ -47,6 +47,10 @@ pub(crate) fn log(args: Vec<Value>, _: &FunctionContext) -> FnResult {
 
 /// The first of the extreme values (`max(-0, 0)` is -0, as in Terraform).
 fn extreme(args: &[Value], better: fn(&Number, &Number) -> bool) -> FnResult {
+    // cty's words: the call fails, no argument is to blame.
+    if args.is_empty() {
+        return fail("must pass at least one number");
+    }
     let mut best = number(args, 0)?;
     for i in 1..args.len() {
         let n = number(args, i)?;

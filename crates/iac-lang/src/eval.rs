@@ -619,7 +619,11 @@ impl<'a> Evaluator<'a> {
             // one built by the same expression (that would let data become code).
             if let Some(first) = f.args.iter().next() {
                 if !matches!(first, Expression::Variable(_) | Expression::Traversal(_)) {
-                    return Err(err(first.span(), "invalid template expression: the first argument of templatestring must be a reference to a value holding the template, such as local.template or var.template"));
+                    return Err(Problem::new(
+                        "Invalid function argument",
+                        "Invalid value for \"template\" parameter: invalid template expression: the first argument of templatestring must be a reference to a value holding the template, such as local.template or var.template.",
+                    )
+                    .at(first.span()));
                 }
             }
         }
@@ -633,7 +637,15 @@ impl<'a> Evaluator<'a> {
                     }
                 }
                 return Err(last
-                    .map(|e| err(range.clone(), format!("no expression given to try() succeeded; the last failed with: {}", e.message)))
+                    .map(|e| {
+                        err(
+                            range.clone(),
+                            format!(
+                                "no expression given to try() succeeded; the last failed with: {}",
+                                if e.detail.is_empty() { &e.message } else { &e.detail }
+                            ),
+                        )
+                    })
                     .unwrap_or_else(|| err(range, "try() needs at least one argument")));
             }
             "ephemeralasnull" if f.args.len() == 1 && !f.args.expand_final() => {
@@ -688,7 +700,19 @@ impl<'a> Evaluator<'a> {
             planning: self.scope.planning(),
             plan_timestamp: plan_timestamp.as_deref().unwrap_or_else(|| process_plan_timestamp()),
         };
-        iac_functions::call(name, args, &ctx).map_err(|e| err(range, e.to_string()))
+        iac_functions::call(name, args, &ctx).map_err(|e| match e {
+            // HCL's words for a function's errors: one about an argument
+            // points at that argument.
+            iac_functions::FunctionError::Argument { index, message, .. } => {
+                let at = f.args.iter().nth(index).and_then(|a| a.span()).or(range);
+                Problem::new("Invalid function argument", format!("Invalid value for argument {} of {name:?}: {}.", index + 1, message.trim_end_matches('.')))
+                    .at(at)
+            }
+            iac_functions::FunctionError::Failed { message, .. } => {
+                Problem::new("Error in function call", format!("Call to function {name:?} failed: {}.", message.trim_end_matches('.'))).at(range)
+            }
+            other => err(range, other.to_string()),
+        })
     }
 
     /// Renders template text (for `templatefile`) with only the given variables in scope.

@@ -146,7 +146,7 @@ fn collection_errors() {
         ("length", vec![NULL], "argument 1: argument must not be null"),
         ("length", vec![n(1.0)], "argument must be a string, a collection type, or a structural type"),
         ("lookup", vec![m(vec![("a", s("x"))]), s("b")], "lookup failed to find key \"b\""),
-        ("merge", vec![m(vec![]), s("x")], "argument 2: arguments must be maps or objects"),
+        ("merge", vec![m(vec![]), s("x")], "merge: arguments must be maps or objects, got string"),
         ("concat", vec![strs(&["a"]), s("b")], "all arguments must be lists or tuples"),
         ("element", vec![l(vec![]), n(0.0)], "cannot use element function with an empty list"),
         ("element", vec![strs(&["a"]), n(-1.0)], "negative index"),

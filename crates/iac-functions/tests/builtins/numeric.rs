@@ -34,7 +34,7 @@ fn numeric_functions() {
         ("pow", vec![n(2.0), n(64.0)], n(18446744073709551616.0)),
     ]);
     check_errors(vec![
-        ("min", vec![], "expected at least 1 arguments, got 0"),
+        ("min", vec![], "min: must pass at least one number"),
         ("min", vec![s("x")], "a number is required"),
         ("abs", vec![b(true)], "number required, but got bool"),
         ("parseint", vec![s("12"), n(2.0)], "cannot parse \"12\" as a base 2 integer"),

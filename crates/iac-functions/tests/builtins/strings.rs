@@ -96,7 +96,7 @@ fn format_examples() {
         ("format", vec![s("%s"), NULL], "null value cannot be formatted"),
         ("format", vec![s("%s"), strs(&["a"])], "string required"),
         ("format", vec![s("%t"), n(1.0)], "bool required"),
-        ("format", vec![s("%z"), n(1.0)], "unrecognized format verb 'z'"),
+        ("format", vec![s("%z"), n(1.0)], "unrecognized format character 'z' at offset 1"),
         ("format", vec![s("abc %")], "unterminated format verb"),
         ("format", vec![s("%99999999999d"), n(1.0)], "too large"),
         ("formatlist", vec![s("%s %s"), strs(&["a", "b"]), strs(&["c"])], "argument 3 has length 1, which is inconsistent with argument 2 of length 2"),

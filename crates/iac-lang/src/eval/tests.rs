@@ -84,7 +84,10 @@ fn terraform_value_rules() {
     // core:: names the built-ins.
     assert_eq!(eval("core::upper(\"a\")").unwrap(), Value::from("A"));
     // templatestring renders only a template named by a reference.
-    assert!(eval("templatestring(\"${a}\", {a = 1})").unwrap_err().contains("must be a reference"));
+    let expr = hcl_edit::parser::parse_expr("templatestring(\"${a}\", {a = 1})").unwrap();
+    let refused = Evaluator::new(&TestScope, Path::new("."), FileId(0)).eval(&expr).unwrap_err();
+    assert_eq!(refused.summary, "Invalid function argument");
+    assert!(refused.detail.contains("must be a reference"), "{}", refused.detail);
     assert_eq!(eval("templatestring(var.name, {})").unwrap(), Value::from("web"));
 }
 
