@@ -9,13 +9,13 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
 
-use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
+use hcl_edit::expr::{Expression, ObjectKey, Traversal, TraversalOperator};
 use hcl_edit::repr::Span as _;
 use hcl_edit::template::{Directive, Element, Template};
 use iac_core::Number;
 use iac_core::Value;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, ExprValue};
 use crate::refs::{parse_subject, Reference, Subject};
 use crate::source::{FileId, Span};
 
@@ -120,12 +120,15 @@ pub struct EvalError {
     /// What the diagnostic explains under its summary (`message`).
     pub detail: String,
     pub range: Range<usize>,
+    /// Terraform's expression values of the expression the error is about
+    /// (`var.n is null`), as HCL names it with the diagnostic.
+    pub values: Vec<ExprValue>,
 }
 
 type EResult = Result<Value, EvalError>;
 
 fn err(range: Option<Range<usize>>, message: impl Into<String>) -> EvalError {
-    EvalError { message: message.into(), detail: String::new(), range: range.unwrap_or(0..0) }
+    EvalError { message: message.into(), detail: String::new(), range: range.unwrap_or(0..0), values: Vec::new() }
 }
 
 /// A problem as HCL words it: a summary and a detail.
@@ -141,7 +144,7 @@ impl Problem {
     }
 
     fn at(self, range: Option<Range<usize>>) -> EvalError {
-        EvalError { message: self.summary.to_string(), detail: self.detail, range: range.unwrap_or(0..0) }
+        EvalError { message: self.summary.to_string(), detail: self.detail, range: range.unwrap_or(0..0), values: Vec::new() }
     }
 }
 
@@ -150,11 +153,31 @@ pub struct Evaluator<'a> {
     /// Where `file()` and `templatefile()` resolve relative paths.
     pub base_dir: &'a Path,
     pub file: FileId,
+    /// Above 0 while an error is of no interest (inside `try` and `can`, or
+    /// while finding expression values): no expression values are found.
+    quiet: std::cell::Cell<u32>,
 }
 
 impl<'a> Evaluator<'a> {
     pub fn new(scope: &'a dyn Scope, base_dir: &'a Path, file: FileId) -> Evaluator<'a> {
-        Evaluator { scope, base_dir, file }
+        Evaluator { scope, base_dir, file, quiet: std::cell::Cell::new(0) }
+    }
+
+    /// Runs `f` with expression values turned off.
+    fn quietly<T>(&self, f: impl FnOnce() -> T) -> T {
+        self.quiet.set(self.quiet.get() + 1);
+        let out = f();
+        self.quiet.set(self.quiet.get() - 1);
+        out
+    }
+
+    /// The error with the expression values of `about`, the expression HCL
+    /// names with it (`Expression` of an `hcl.Diagnostic`).
+    fn about(&self, mut e: EvalError, about: &Expression, frames: &mut Vec<(String, Value)>) -> EvalError {
+        if self.quiet.get() == 0 {
+            e.values = self.quietly(|| crate::expr_values::values_in(about, self, frames));
+        }
+        e
     }
 
     /// A number literal, from its source text when the scope has it.
@@ -178,10 +201,10 @@ impl<'a> Evaluator<'a> {
     }
 
     pub fn diagnostic(&self, e: EvalError) -> Diagnostic {
-        Diagnostic::error(e.message, Some(Span { file: self.file, range: e.range })).with_detail(e.detail)
+        Diagnostic::error(e.message, Some(Span { file: self.file, range: e.range })).with_detail(e.detail).with_values(e.values)
     }
 
-    fn ev(&self, e: &Expression, frames: &mut Vec<(String, Value)>) -> EResult {
+    pub(crate) fn ev(&self, e: &Expression, frames: &mut Vec<(String, Value)>) -> EResult {
         match e {
             Expression::Null(_) => Ok(Value::Null),
             Expression::Bool(b) => Ok(Value::Bool(*b.value())),
@@ -220,68 +243,95 @@ impl<'a> Evaluator<'a> {
             Expression::HeredocTemplate(h) => self.template(&h.template, frames, h.indent(), false),
             Expression::Parenthesis(p) => self.ev(p.inner(), frames),
             Expression::Variable(v) => self.root(v.as_str(), &[], e.span(), frames).map(|(v, _)| v),
-            Expression::Conditional(c) => {
-                let cond = self.ev(&c.cond_expr, frames)?;
-                let (cond, s) = cond.unmark();
-                match cond {
-                    Value::Unknown => Ok(Value::Unknown.mark_if(s)),
-                    Value::Bool(b) => {
-                        let (taken, other) = if b { (&c.true_expr, &c.false_expr) } else { (&c.false_expr, &c.true_expr) };
-                        let r = self.ev(taken, frames)?;
-                        // As HCL: both results are converted to their common type
-                        // (`cond ? 1 : "x"` is a string either way), and results
-                        // with no common type are an error. The other branch's
-                        // errors do not count; when it fails, the result stays as
-                        // evaluated (its type is unknown, as in HCL).
-                        let r = match self.ev(other, frames) {
-                            Ok(o) => match iac_functions::unify_pair(r.clone(), o.clone()) {
-                                Some((converted, _)) => converted,
-                                None => {
-                                    let (t, f) = if b { (&r, &o) } else { (&o, &r) };
-                                    return Err(err(
-                                        e.span(),
-                                        format!(
-                                            "Inconsistent conditional result types: the true and false result expressions must have consistent types; the 'true' value is {}, but the 'false' value is {}",
-                                            t.type_name(),
-                                            f.type_name()
-                                        ),
-                                    ));
-                                }
-                            },
-                            Err(_) => r,
-                        };
-                        Ok(r.mark_if(s))
-                    }
-                    other => Err(err(c.cond_expr.span(), format!("the condition must be a bool, got {}", other.type_name()))),
-                }
-            }
-            Expression::FuncCall(f) => self.call(f, e.span(), frames),
-            Expression::Traversal(t) => {
-                let ops: Vec<&TraversalOperator> = t.operators.iter().map(|o| &**o).collect();
-                let (base, consumed) = match &t.expr {
-                    Expression::Variable(v) => self.root(v.as_str(), &ops, e.span(), frames)?,
-                    other => (self.ev(other, frames)?, 0),
-                };
-                self.traverse(base, &ops[consumed..], frames)
-            }
+            Expression::Conditional(c) => self.conditional(c, e, frames),
+            Expression::FuncCall(f) => self.call(f, e, frames),
+            Expression::Traversal(t) => self.traversal(t, e, frames),
             Expression::UnaryOp(u) => {
                 let v = self.ev(&u.expr, frames)?;
-                let (v, s) = v.unmark();
-                let out = match (u.operator.value(), v) {
-                    (_, Value::Unknown) => Value::Unknown,
-                    (UnaryOperator::Neg, v) => Value::Number(to_number(&v).map_err(|m| err(u.expr.span(), m))?.neg()),
-                    (UnaryOperator::Not, Value::Bool(b)) => Value::Bool(!b),
-                    (UnaryOperator::Not, other) => return Err(err(u.expr.span(), format!("! needs a bool, got {}", other.type_name()))),
-                };
-                Ok(out.mark_if(s))
+                operators::unary(*u.operator.value(), v).map_err(|f| {
+                    let (summary, detail) = f.words(true);
+                    let (at, about) = if matches!(f, OpFailure::Failed(_)) { (e.span(), e) } else { (u.expr.span(), &u.expr) };
+                    self.about(Problem { summary, detail }.at(at), about, frames)
+                })
             }
             Expression::BinaryOp(b) => {
                 let l = self.ev(&b.lhs_expr, frames)?;
                 let r = self.ev(&b.rhs_expr, frames)?;
-                binary(*b.operator.value(), l, r).map_err(|m| err(e.span(), m))
+                operators::binary(*b.operator.value(), l, r).map_err(|f| {
+                    let (summary, detail) = f.words(false);
+                    let about = match f {
+                        OpFailure::Left(_) => &b.lhs_expr,
+                        OpFailure::Right(_) => &b.rhs_expr,
+                        OpFailure::Failed(_) => e,
+                    };
+                    self.about(Problem { summary, detail }.at(about.span()), about, frames)
+                })
             }
             Expression::ForExpr(f) => self.for_expr(f, frames),
         }
+    }
+
+    /// `cond ? t : f` as HCL evaluates it: both results first, whose types
+    /// must agree (whatever the condition), then the condition; only the
+    /// chosen result's errors count.
+    fn conditional(&self, c: &hcl_edit::expr::Conditional, e: &Expression, frames: &mut Vec<(String, Value)>) -> EResult {
+        let t = self.ev(&c.true_expr, frames);
+        let f = self.ev(&c.false_expr, frames);
+        // As HCL: both results are converted to their common type (`cond ?
+        // 1 : "x"` is a string either way); a result that failed has no type.
+        let unified = match (&t, &f) {
+            (Ok(tv), Ok(fv)) => match iac_functions::unify_pair(tv.clone(), fv.clone()) {
+                Some(pair) => Some(pair),
+                None => {
+                    let detail = format!("The true and false result expressions must have consistent types. {}.", operators::describe_mismatch(tv, fv));
+                    let at = match (c.true_expr.span(), c.false_expr.span()) {
+                        (Some(a), Some(b)) => Some(a.start..b.end),
+                        (a, b) => a.or(b),
+                    };
+                    return Err(self.about(Problem::new("Inconsistent conditional result types", detail).at(at), e, frames));
+                }
+            },
+            _ => None,
+        };
+        let cond = self.ev(&c.cond_expr, frames)?;
+        let (cond, s) = cond.unmark_deep_collapse();
+        let taken = match operators::condition(&cond) {
+            operators::Condition::Known(b) => b,
+            operators::Condition::Unknown => return Ok(Value::Unknown.mark_if(s)),
+            operators::Condition::Null => {
+                let p = Problem::new("Null condition", "The condition value is null. Conditions must either be true or false.");
+                return Err(self.about(p.at(c.cond_expr.span()), &c.cond_expr, frames));
+            }
+            operators::Condition::Wrong => {
+                let p = Problem::new("Incorrect condition type", "The condition expression must be of type bool.");
+                return Err(self.about(p.at(c.cond_expr.span()), &c.cond_expr, frames));
+            }
+        };
+        let r = match unified {
+            Some((tv, fv)) => Ok(if taken { tv } else { fv }),
+            None if taken => t,
+            None => f,
+        };
+        Ok(r?.mark_if(s))
+    }
+
+    /// `root.a[k].b`: an attribute's or index's error is at its operator
+    /// (`.b`, `[k]`, as HCL's traversal ranges are) and names the traversal
+    /// up to it.
+    fn traversal(&self, t: &Traversal, e: &Expression, frames: &mut Vec<(String, Value)>) -> EResult {
+        let ops: Vec<&TraversalOperator> = t.operators.iter().map(|o| &**o).collect();
+        let (base, consumed) = match &t.expr {
+            Expression::Variable(v) => self.root(v.as_str(), &ops, e.span(), frames)?,
+            other => (self.ev(other, frames)?, 0),
+        };
+        let spans: Vec<Option<Range<usize>>> = t.operators.iter().map(|o| o.span()).collect();
+        self.traverse(base, &ops[consumed..], &spans[consumed..], frames).map_err(|(at, err)| match at {
+            Some(i) => {
+                let about = Expression::from(Traversal::new(t.expr.clone(), t.operators[..consumed + i + 1].to_vec()));
+                self.about(err, &about, frames)
+            }
+            None => err,
+        })
     }
 
     fn root(&self, name: &str, ops: &[&TraversalOperator], range: Option<Range<usize>>, frames: &[(String, Value)]) -> Result<(Value, usize), EvalError> {
@@ -307,22 +357,33 @@ impl<'a> Evaluator<'a> {
         Ok((v, consumed))
     }
 
-    fn traverse(&self, mut cur: Value, ops: &[&TraversalOperator], frames: &mut Vec<(String, Value)>) -> EResult {
+    /// Applies `ops` (with their source ranges) to `cur`. An error of an
+    /// operator itself comes with its index in `ops`; others (a key's, or
+    /// one after a splat, which HCL names with no expression) without.
+    fn traverse(
+        &self,
+        mut cur: Value,
+        ops: &[&TraversalOperator],
+        spans: &[Option<Range<usize>>],
+        frames: &mut Vec<(String, Value)>,
+    ) -> Result<Value, (Option<usize>, EvalError)> {
         let mut i = 0;
         while i < ops.len() {
+            let at = spans.get(i).cloned().flatten();
             match ops[i] {
                 TraversalOperator::GetAttr(name) => {
-                    cur = get_attr(cur, name.as_str()).map_err(|p| p.at(name.span()))?;
+                    cur = get_attr(cur, name.as_str()).map_err(|p| (Some(i), p.at(at.or(name.span()))))?;
                 }
                 TraversalOperator::Index(ix) => {
-                    let key = self.ev(ix, frames)?;
-                    cur = index(cur, key).map_err(|p| p.at(ix.span()))?;
+                    let key = self.ev(ix, frames).map_err(|e| (None, e))?;
+                    cur = index(cur, key).map_err(|p| (Some(i), p.at(at.or(ix.span()))))?;
                 }
                 TraversalOperator::LegacyIndex(n) => {
-                    cur = index(cur, Value::Number((*n.value()).into())).map_err(|p| p.at(n.span()))?;
+                    cur = index(cur, Value::Number((*n.value()).into())).map_err(|p| (Some(i), p.at(at.or(n.span()))))?;
                 }
                 TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
                     let rest = &ops[i + 1..];
+                    let rest_spans = spans.get(i + 1..).unwrap_or_default();
                     let (v, s) = cur.unmark();
                     // A splat keeps a list a list and a set a set.
                     let (kind, items) = match v {
@@ -333,7 +394,7 @@ impl<'a> Evaluator<'a> {
                     };
                     let mut out = Vec::with_capacity(items.len());
                     for item in items {
-                        out.push(self.traverse(item, rest, frames)?);
+                        out.push(self.traverse(item, rest, rest_spans, frames).map_err(|(_, e)| (None, e))?);
                     }
                     return Ok(Value::List(iac_core::Seq::new(kind, out)).mark_if(s));
                 }
@@ -427,11 +488,11 @@ impl<'a> Evaluator<'a> {
                         Value::Unknown => *unknown = true,
                         v if !v.is_wholly_known() => *unknown = true,
                         Value::Null => {
-                            return Err(Problem::new(
+                            let p = Problem::new(
                                 "Invalid template interpolation value",
                                 "The expression result is null. Cannot include a null value in a string template.",
-                            )
-                            .at(i.expr.span()))
+                            );
+                            return Err(self.about(p.at(i.expr.span()), &i.expr, frames));
                         }
                         v => out.push_str(&to_string(&v).map_err(|m| err(i.expr.span(), m))?),
                     }
@@ -467,7 +528,7 @@ impl<'a> Evaluator<'a> {
                         let coll = self.ev(&f.collection_expr, frames)?;
                         let (coll, s) = coll.unmark();
                         *sensitive |= s;
-                        let pairs = match iterate(coll).map_err(|p| p.at(f.collection_expr.span()))? {
+                        let pairs = match iterate(coll).map_err(|p| self.about(p.at(f.collection_expr.span()), &f.collection_expr, frames))? {
                             Some(p) => p,
                             None => {
                                 *unknown = true;
@@ -501,7 +562,7 @@ impl<'a> Evaluator<'a> {
     fn for_expr(&self, f: &hcl_edit::expr::ForExpr, frames: &mut Vec<(String, Value)>) -> EResult {
         let coll = self.ev(&f.intro.collection_expr, frames)?;
         let (coll, s) = coll.unmark();
-        let Some(pairs) = iterate(coll).map_err(|p| p.at(f.intro.collection_expr.span()))? else {
+        let Some(pairs) = iterate(coll).map_err(|p| self.about(p.at(f.intro.collection_expr.span()), &f.intro.collection_expr, frames))? else {
             return Ok(Value::Unknown.mark_if(s));
         };
         let mut list = Vec::new();
@@ -605,7 +666,8 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn call(&self, f: &hcl_edit::expr::FuncCall, range: Option<Range<usize>>, frames: &mut Vec<(String, Value)>) -> EResult {
+    fn call(&self, f: &hcl_edit::expr::FuncCall, e: &Expression, frames: &mut Vec<(String, Value)>) -> EResult {
+        let range = e.span();
         let name = f.name.name.as_str();
         if f.name.is_namespaced() {
             // `core::NAME` is Terraform's explicit name for a built-in.
@@ -631,7 +693,7 @@ impl<'a> Evaluator<'a> {
             "try" => {
                 let mut last = None;
                 for a in f.args.iter() {
-                    match self.ev(a, frames) {
+                    match self.quietly(|| self.ev(a, frames)) {
                         Ok(v) => return Ok(v),
                         Err(e) => last = Some(e),
                     }
@@ -655,7 +717,7 @@ impl<'a> Evaluator<'a> {
             "can" => {
                 let args: Vec<&Expression> = f.args.iter().collect();
                 let [a] = args.as_slice() else { return Err(err(range, "can() takes exactly one argument")) };
-                return Ok(match self.ev(a, frames) {
+                return Ok(match self.quietly(|| self.ev(a, frames)) {
                     Ok(v) if !v.is_wholly_known() => Value::Unknown,
                     Ok(_) => Value::Bool(true),
                     Err(_) => Value::Bool(false),
@@ -700,16 +762,21 @@ impl<'a> Evaluator<'a> {
             planning: self.scope.planning(),
             plan_timestamp: plan_timestamp.as_deref().unwrap_or_else(|| process_plan_timestamp()),
         };
-        iac_functions::call(name, args, &ctx).map_err(|e| match e {
+        let failure = match iac_functions::call(name, args, &ctx) {
+            Ok(v) => return Ok(v),
+            Err(failure) => failure,
+        };
+        Err(match failure {
             // HCL's words for a function's errors: one about an argument
-            // points at that argument.
-            iac_functions::FunctionError::Argument { index, message, .. } => {
-                let at = f.args.iter().nth(index).and_then(|a| a.span()).or(range);
-                Problem::new("Invalid function argument", format!("Invalid value for argument {} of {name:?}: {}.", index + 1, message.trim_end_matches('.')))
-                    .at(at)
+            // points at that argument (and names its references).
+            iac_functions::FunctionError::Argument { index, parameter, message, .. } => {
+                let arg = f.args.iter().nth(index).filter(|a| a.span().is_some());
+                let p = Problem::new("Invalid function argument", format!("Invalid value for {parameter:?} parameter: {}.", message.trim_end_matches('.')));
+                self.about(p.at(arg.and_then(|a| a.span()).or(range)), arg.unwrap_or(e), frames)
             }
             iac_functions::FunctionError::Failed { message, .. } => {
-                Problem::new("Error in function call", format!("Call to function {name:?} failed: {}.", message.trim_end_matches('.'))).at(range)
+                let p = Problem::new("Error in function call", format!("Call to function {name:?} failed: {}.", message.trim_end_matches('.')));
+                self.about(p.at(range), e, frames)
             }
             other => err(range, other.to_string()),
         })
@@ -723,7 +790,7 @@ impl<'a> Evaluator<'a> {
             Value::Null => Vec::new(),
             _ => return Err("template variables must be an object".into()),
         };
-        let sub = Evaluator { scope: &EmptyScope, base_dir: self.base_dir, file: self.file };
+        let sub = Evaluator::new(&EmptyScope, self.base_dir, self.file);
         sub.template(&template, &mut frames, None, false).map_err(|e| e.message)
     }
 }
@@ -1056,89 +1123,14 @@ fn to_number(v: &Value) -> Result<Number, String> {
     }
 }
 
-fn binary(op: BinaryOperator, l: Value, r: Value) -> Result<Value, String> {
-    let (l, s1) = l.unmark_deep_collapse();
-    let (r, s2) = r.unmark_deep_collapse();
-    let s = s1 || s2;
-    use BinaryOperator::*;
-    let out = match op {
-        Eq | NotEq => {
-            if !l.is_wholly_known() || !r.is_wholly_known() {
-                Value::Unknown
-            } else {
-                let eq = loosely_equal(&l, &r);
-                Value::Bool(if matches!(op, Eq) { eq } else { !eq })
-            }
-        }
-        And | Or => match (&l, &r) {
-            // false && unknown is false; true || unknown is true.
-            (Value::Bool(false), _) | (_, Value::Bool(false)) if matches!(op, And) => Value::Bool(false),
-            (Value::Bool(true), _) | (_, Value::Bool(true)) if matches!(op, Or) => Value::Bool(true),
-            (Value::Unknown, _) | (_, Value::Unknown) => Value::Unknown,
-            (Value::Bool(a), Value::Bool(b)) => Value::Bool(if matches!(op, And) { *a && *b } else { *a || *b }),
-            _ => return Err(format!("{} needs bool operands, got {} and {}", op_str(op), l.type_name(), r.type_name())),
-        },
-        _ => {
-            if matches!(l, Value::Unknown) || matches!(r, Value::Unknown) {
-                return Ok(Value::Unknown.mark_if(s));
-            }
-            let a = to_number(&l).map_err(|e| format!("left operand of {}: {e}", op_str(op)))?;
-            let b = to_number(&r).map_err(|e| format!("right operand of {}: {e}", op_str(op)))?;
-            match op {
-                Plus => Value::Number(a.add(&b)),
-                Minus => Value::Number(a.sub(&b)),
-                Mul => Value::Number(a.mul(&b)),
-                // As Terraform: n / 0 is an infinity (usable in comparisons,
-                // not storable), 0 / 0 an error, and n % 0 is n.
-                Div => {
-                    if (a.is_zero() && b.is_zero()) || (!a.is_finite() && !b.is_finite()) {
-                        return Err("can't divide zero by zero or infinity by infinity".into());
-                    }
-                    Value::Number(a.div(&b))
-                }
-                Mod => Value::Number(a.rem(&b)),
-                Less => Value::Bool(a < b),
-                LessEq => Value::Bool(a <= b),
-                Greater => Value::Bool(a > b),
-                GreaterEq => Value::Bool(a >= b),
-                Eq | NotEq | And | Or => unreachable!("handled above"),
-            }
-        }
-    };
-    Ok(out.mark_if(s))
-}
-
-/// `==` compares values with their types: a number never equals its string
-/// form, and a list, set and tuple with the same elements differ.
-fn loosely_equal(a: &Value, b: &Value) -> bool {
-    a.typed_eq(b)
-}
-
-fn op_str(op: BinaryOperator) -> &'static str {
-    use BinaryOperator::*;
-    match op {
-        Eq => "==",
-        NotEq => "!=",
-        LessEq => "<=",
-        GreaterEq => ">=",
-        Less => "<",
-        Greater => ">",
-        Plus => "+",
-        Minus => "-",
-        Mul => "*",
-        Div => "/",
-        Mod => "%",
-        And => "&&",
-        Or => "||",
-    }
-}
-
 /// Evaluates a literal expression (no references).
 pub fn eval_literal(expr: &Expression) -> Result<Value, String> {
-    let e = Evaluator { scope: &EmptyScope, base_dir: Path::new("."), file: FileId(0) };
+    let e = Evaluator::new(&EmptyScope, Path::new("."), FileId(0));
     e.eval(expr).map_err(|d| d.summary)
 }
 
 mod ephemeral;
+mod operators;
+use operators::OpFailure;
 #[cfg(test)]
 mod tests;

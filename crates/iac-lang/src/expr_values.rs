@@ -24,6 +24,12 @@ use crate::eval::Evaluator;
 
 /// The expression values of `expr`, evaluated again with `ev`.
 pub fn expression_values(expr: &Expression, ev: &Evaluator) -> Vec<ExprValue> {
+    values_in(expr, ev, &mut Vec::new())
+}
+
+/// The expression values of `expr` where `frames` holds the names a `for`
+/// expression or template directive around it binds (an evaluation error's).
+pub(crate) fn values_in(expr: &Expression, ev: &Evaluator, frames: &mut Vec<(String, Value)>) -> Vec<ExprValue> {
     let mut found = Vec::new();
     collect(expr, &mut Vec::new(), &mut found);
     let mut out: Vec<ExprValue> = Vec::new();
@@ -34,7 +40,7 @@ pub fn expression_values(expr: &Expression, ev: &Evaluator) -> Vec<ExprValue> {
         }
         for n in (1..=ops.len()).rev() {
             let probe = Expression::from(Traversal::new(root.clone(), ops[..n].to_vec()));
-            let Ok(value) = ev.eval(&probe) else { continue };
+            let Ok(value) = ev.ev(&probe, frames) else { continue };
             let traversal = traversal_text(&root, &ops[..n]);
             if !out.iter().any(|v| v.traversal == traversal) {
                 if let Some(statement) = statement(&value) {

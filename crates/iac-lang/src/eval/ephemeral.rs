@@ -52,7 +52,8 @@ impl Evaluator<'_> {
             Expression::Traversal(t) => match self.mixed_local(t, frames) {
                 Some((v, consumed)) => {
                     let ops: Vec<&TraversalOperator> = t.operators.iter().map(|o| &**o).collect();
-                    self.traverse(v, &ops[consumed..], frames)
+                    let spans: Vec<_> = t.operators.iter().map(|o| o.span()).collect();
+                    self.traverse(v, &ops[consumed..], &spans[consumed..], frames).map_err(|(_, e)| e)
                 }
                 None => self.whole_as_null(e, frames),
             },

@@ -33,7 +33,7 @@ fn literals_and_operators() {
     // Terraform 1.11.4: n / 0 is infinity, 0 / 0 an error, n % 0 is n.
     assert_eq!(eval("1 / 0 > 1000000").unwrap(), Value::Bool(true));
     assert_eq!(eval("-1 / 0 < 0").unwrap(), Value::Bool(true));
-    assert!(eval("0 / 0").unwrap_err().contains("can't divide zero by zero"));
+    assert_eq!(problem("0 / 0"), ("Operation failed".into(), "Error during operation: can't divide zero by zero or infinity by infinity.".into()));
     assert_eq!(eval("5 % 0").unwrap(), Value::number(5.0));
 }
 
@@ -228,4 +228,46 @@ fn flush_heredoc_with_strip_markers_keeps_indentation() {
     // Without strip markers the common indentation goes.
     let heredoc = "<<-EOT\n    zones:\n    %{ for z in var.zones }\n    - ${z}\n    %{ endfor }\n    EOT";
     assert_eq!(eval(heredoc).unwrap(), Value::from("zones:\n\n- a\n\n- b\n\n"));
+}
+
+/// Where an error is and the expression values under it, as Terraform
+/// 1.11.4's `plan -json` gives them (`range`, `snippet.values`): an operand's
+/// error at the operand, a conditional's mismatch from the first result to
+/// the last, an attribute's or index's at its operator (`.x`, `[k]`) with
+/// the references before it.
+#[test]
+fn errors_are_where_hcl_puts_them_with_expression_values() {
+    let cases: &[(&str, &str, &str, &[&str])] = &[
+        ("true + 1", "Invalid operand", "true", &[]),
+        ("1 + \"a\"", "Invalid operand", "\"a\"", &[]),
+        ("var.name + local.tags", "Invalid operand", "var.name", &["var.name is \"web\""]),
+        ("1 + local.tags", "Invalid operand", "local.tags", &["local.tags is object with 1 attribute \"team\""]),
+        ("-var.name", "Invalid operand", "var.name", &["var.name is \"web\""]),
+        ("!null", "Operation failed", "!null", &[]),
+        ("true ? 1 : false", "Inconsistent conditional result types", "1 : false", &[]),
+        (
+            "var.name == \"web\" ? var.zones : local.tags",
+            "Inconsistent conditional result types",
+            "var.zones : local.tags",
+            &["local.tags is object with 1 attribute \"team\"", "var.name is \"web\"", "var.zones is tuple with 2 elements"],
+        ),
+        ("var.zones ? 1 : 2", "Incorrect condition type", "var.zones", &["var.zones is tuple with 2 elements"]),
+        ("local.tags.nope", "Unsupported attribute", ".nope", &["local.tags is object with 1 attribute \"team\""]),
+        ("local.tags.team.x[var.name]", "Unsupported attribute", ".x", &["local.tags.team is \"core\""]),
+        ("local.tags[var.name]", "Invalid index", "[var.name]", &["local.tags is object with 1 attribute \"team\"", "var.name is \"web\""]),
+        ("var.zones[5]", "Invalid index", "[5]", &["var.zones is tuple with 2 elements"]),
+        ("\"${local.tags.team.x}\"", "Unsupported attribute", ".x", &["local.tags.team is \"core\""]),
+        ("[for z in var.zones : z.x]", "Unsupported attribute", ".x", &[]),
+        ("var.zones[*].x", "Unsupported attribute", ".x", &[]),
+        ("upper(local.tags)", "Invalid function argument", "local.tags", &["local.tags is object with 1 attribute \"team\""]),
+        // Inside try() and can(), no values are looked for.
+        ("try(local.tags.nope, 1) + true", "Invalid operand", "true", &[]),
+    ];
+    for (src, summary, at, values) in cases {
+        let expr = hcl_edit::parser::parse_expr(src).expect("an expression");
+        let d = Evaluator::new(&TestScope, Path::new("."), FileId(0)).eval(&expr).expect_err(src);
+        let range = d.span.as_ref().expect("a span").range.clone();
+        let shown: Vec<String> = d.values.iter().map(|v| format!("{} {}", v.traversal, v.statement)).collect();
+        assert_eq!((d.summary.as_str(), &src[range], shown), (*summary, *at, values.iter().map(|v| v.to_string()).collect::<Vec<_>>()), "{src}");
+    }
 }
