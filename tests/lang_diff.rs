@@ -1595,6 +1595,106 @@ fn deferred_reads_run(case: &Path, dir: &Path, run: &dyn Fn(&[&str]) -> (i32, St
         .collect()
 }
 
+/// Calls of built-in functions that Terraform refuses, one output each:
+/// arguments of the wrong type, null, out of range, for positional and
+/// variadic parameters (`join`'s `lists`, `max`'s `numbers`, `setunion`'s
+/// `other_sets`, `cidrsubnets`' `newbits`, `range`'s `params`), and calls
+/// that fail as a whole.
+const FUNCTION_ARGUMENT_ERRORS: &[(&str, &str)] = &[
+    ("abs_bool", "abs(true)"),
+    ("alltrue_str", "alltrue(\"a\")"),
+    ("chunklist_str", "chunklist(\"a\", 1)"),
+    ("cidrhost_bad", "cidrhost(\"10.0.0.0/8\", \"x\")"),
+    ("cidrsubnet_overflow", "cidrsubnet(\"10.0.0.0/8\", 30, 0)"),
+    ("cidrsubnets_bad", "cidrsubnets(\"10.0.0.0/8\", 30, 99)"),
+    ("coalescelist_str", "coalescelist(\"a\")"),
+    ("compact_num", "compact(1)"),
+    ("contains_str", "contains(\"a\", \"b\")"),
+    ("distinct_str", "distinct(\"a\")"),
+    ("element_empty", "element([], 0)"),
+    ("flatten_str", "flatten(\"a\")"),
+    ("format_star", "format(\"%*d\", 1)"),
+    ("formatdate_bad", "formatdate(\"YYYY\", \"x\")"),
+    ("indent_str", "indent(\"x\", \"y\")"),
+    ("join_variadic", "join(\",\", [\"a\"], 1)"),
+    ("keys_str", "keys(\"a\")"),
+    ("length_null", "length(null)"),
+    ("length_num", "length(1)"),
+    ("lookup_default_twice", "lookup({ a = 1 }, \"b\", [1], 2)"),
+    ("lookup_key_list", "lookup({ a = 1 }, [])"),
+    ("lookup_map_missing", "lookup(tomap({ a = 1 }), \"b\")"),
+    ("lookup_missing", "lookup({ a = 1 }, \"b\")"),
+    ("lookup_str", "lookup(\"a\", \"b\")"),
+    ("max_str", "max(1, \"a\")"),
+    ("range_str", "range(\"a\")"),
+    ("setunion_num", "setunion([\"a\"], 1)"),
+    ("slice_range", "slice([1, 2], 1, 5)"),
+    ("sort_num", "sort(1)"),
+    ("split_list", "split(\",\", [])"),
+    ("substr_str", "substr(\"abc\", \"x\", 1)"),
+    ("tolist_object", "tolist({ a = 1 })"),
+    ("tonumber_hex", "tonumber(\"0x10\")"),
+    ("transpose_str", "transpose(\"a\")"),
+    ("upper_list", "upper([])"),
+    ("upper_null", "upper(null)"),
+    ("values_str", "values(\"a\")"),
+    ("zipmap_len", "zipmap([\"a\"], [1, 2])"),
+];
+
+/// A built-in function's argument errors read as Terraform 1.11.4's, to the
+/// letter: the summary (`Invalid function argument` or `Error in function
+/// call`) and the whole detail, which names the parameter as Terraform does
+/// (`Invalid value for "inputMap" parameter: the given object has no
+/// attribute "b".`), a variadic one too, in cty's words for a conversion
+/// (`list of string required`). One stack, an output per call; Terraform's
+/// `plan -json` against iac's, by output.
+#[test]
+fn function_argument_errors_read_as_terraforms() {
+    let main: String = FUNCTION_ARGUMENT_ERRORS.iter().map(|(name, expr)| format!("output \"{name}\" {{\n  value = {expr}\n}}\n")).collect();
+    // Each output takes three lines: a diagnostic's line names its output.
+    let by_output = |ui: &str| -> BTreeMap<String, Vec<String>> {
+        let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for line in ui.lines() {
+            let Ok(j) = serde_json::from_str::<Json>(line) else { continue };
+            if j["type"] != "diagnostic" {
+                continue;
+            }
+            let d = &j["diagnostic"];
+            let at = d["range"]["start"]["line"].as_u64().map_or(usize::MAX, |l| (l as usize).saturating_sub(1) / 3);
+            let name = FUNCTION_ARGUMENT_ERRORS.get(at).map_or("(elsewhere)", |(n, _)| n);
+            out.entry(name.to_string()).or_default().push(format!(
+                "{}: {} | {}",
+                d["severity"].as_str().unwrap_or_default(),
+                d["summary"].as_str().unwrap_or_default(),
+                d["detail"].as_str().unwrap_or_default()
+            ));
+        }
+        out
+    };
+    let tf = tempfile::tempdir().expect("tempdir");
+    std::fs::write(tf.path().join("main.tf"), &main).expect("write");
+    let init = terraform_command(tf.path(), &["init", "-backend=false", "-input=false", "-no-color"]).output().expect("terraform 1.11.4 on PATH");
+    assert!(init.status.success(), "terraform init: {}", String::from_utf8_lossy(&init.stderr));
+    let theirs = terraform_command(tf.path(), &["plan", "-input=false", "-json"]).output().expect("terraform 1.11.4 on PATH");
+    let theirs = by_output(&String::from_utf8_lossy(&theirs.stdout));
+    assert_eq!(theirs.len(), FUNCTION_ARGUMENT_ERRORS.len(), "every call is an error in Terraform: {theirs:#?}");
+    let stack = Stack::files("function-argument-errors", &[("main.tf", &main)]);
+    let ours = stack.run(&["plan", "-json"]);
+    let ours = by_output(&ours.stdout);
+    let differing: Vec<String> = theirs
+        .iter()
+        .filter(|(name, t)| ours.get(*name) != Some(t))
+        .map(|(name, t)| format!("{name}:\n  terraform: {t:?}\n  iac:       {:?}", ours.get(name)))
+        .collect();
+    assert!(
+        differing.is_empty() && ours.len() == theirs.len(),
+        "{} of {} differ from Terraform 1.11.4:\n{}\n(iac: {ours:#?})",
+        differing.len(),
+        theirs.len(),
+        differing.join("\n")
+    );
+}
+
 /// Lang-diff cases that fail in the evaluator: operators, conditionals,
 /// attributes, indexes, templates and `for` expressions.
 const EVALUATION_ERROR_CASES: &[&str] = &[

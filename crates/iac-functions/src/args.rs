@@ -13,6 +13,11 @@ use iac_core::Value;
 pub(crate) enum Fail {
     /// The argument at this 0-based index is wrong.
     Arg(usize, String),
+    /// The argument at this 0-based index does not convert to its
+    /// parameter's type: the registry words it as cty's conversion does
+    /// from the declared type ("list of string required"); the message is
+    /// for a parameter declared dynamic.
+    Mismatch(usize, String),
     /// The call as a whole failed.
     Msg(String),
 }
@@ -21,6 +26,10 @@ pub(crate) type FnResult = Result<Value, Fail>;
 
 pub(crate) fn arg_err<T>(index: usize, message: impl Into<String>) -> Result<T, Fail> {
     Err(Fail::Arg(index, message.into()))
+}
+
+pub(crate) fn mismatch<T>(index: usize, message: impl Into<String>) -> Result<T, Fail> {
+    Err(Fail::Mismatch(index, message.into()))
 }
 
 pub(crate) fn fail<T>(message: impl Into<String>) -> Result<T, Fail> {
@@ -61,7 +70,7 @@ pub(crate) fn string(args: &[Value], i: usize) -> Result<String, Fail> {
         Value::Null => arg_err(i, "argument must not be null"),
         other => match to_string_value(other) {
             Some(s) => Ok(s),
-            None => arg_err(i, format!("string required, but got {}", type_name(other))),
+            None => mismatch(i, format!("string required, but got {}", type_name(other))),
         },
     }
 }
@@ -78,10 +87,11 @@ pub(crate) fn number(args: &[Value], i: usize) -> Result<Number, Fail> {
         Value::Number(n) => Ok(n.clone()),
         Value::String(s) => match parse_number(s) {
             Some(n) => Ok(n),
-            None => arg_err(i, format!("a number is required, but {s:?} is not a valid number")),
+            // cty's words for a string that is no number.
+            None => arg_err(i, "a number is required"),
         },
         Value::Null => arg_err(i, "argument must not be null"),
-        other => arg_err(i, format!("number required, but got {}", type_name(other))),
+        other => mismatch(i, format!("number required, but got {}", type_name(other))),
     }
 }
 
@@ -104,7 +114,7 @@ pub(crate) fn list(args: &[Value], i: usize) -> Result<&[Value], Fail> {
     match v.unmarked() {
         Value::List(items) => Ok(items),
         Value::Null => arg_err(i, "argument must not be null"),
-        other => arg_err(i, format!("list, set, or tuple required, but got {}", type_name(other))),
+        other => mismatch(i, format!("list, set, or tuple required, but got {}", type_name(other))),
     }
 }
 
@@ -114,7 +124,7 @@ pub(crate) fn map(args: &[Value], i: usize) -> Result<&iac_core::ValueMap, Fail>
     match v.unmarked() {
         Value::Map(m) => Ok(m),
         Value::Null => arg_err(i, "argument must not be null"),
-        other => arg_err(i, format!("map or object required, but got {}", type_name(other))),
+        other => mismatch(i, format!("map or object required, but got {}", type_name(other))),
     }
 }
 

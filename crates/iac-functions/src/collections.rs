@@ -11,7 +11,7 @@ use crate::conversion::set_elements as set_normalize;
 use iac_core::{MapKind, Seq, SeqKind, Value, ValueMap};
 use unicode_segmentation::UnicodeSegmentation;
 
-use crate::args::{arg_err, fail, get, integer, list, loosely_equal, map, number, strictly_equal, to_string_value, type_name, Fail, FnResult};
+use crate::args::{arg_err, fail, get, integer, list, loosely_equal, map, number, strictly_equal, string, to_string_value, type_name, Fail, FnResult};
 use crate::conversion::{primitive_to_string, type_of, unify};
 use crate::marks::hoist;
 use crate::FunctionContext;
@@ -64,21 +64,25 @@ fn is_tuple(args: &[Value], i: usize) -> bool {
 }
 
 pub(crate) fn lookup(args: Vec<Value>, _: &FunctionContext) -> FnResult {
-    let m = map(&args, 0)?;
-    let key = match get(&args, 1) {
-        Value::String(s) => s.clone(),
-        Value::Null => return arg_err(1, "argument must not be null"),
-        other => match to_string_value(other) {
-            Some(s) => s,
-            None => return arg_err(1, format!("string required, but got {}", type_name(other))),
-        },
+    // Terraform's lookup takes a variadic default and refuses a second one itself.
+    if args.len() > 3 {
+        return fail(format!("lookup() takes two or three arguments, got {}", args.len()));
+    }
+    let m = match get(&args, 0).unmarked() {
+        Value::Map(m) => m,
+        Value::Null => return arg_err(0, "argument must not be null"),
+        _ => return arg_err(0, "lookup() requires a map as the first argument"),
     };
+    let key = string(&args, 1)?;
     if let Some(v) = m.get(&key) {
         return Ok(v.clone());
     }
-    match args.get(2) {
-        Some(default) => Ok(default.clone()),
-        None => arg_err(1, format!("lookup failed to find key {key:?}")),
+    // Terraform's lookup knows an object's attributes from its type, and
+    // blames the object; a map's keys only from its value, and fails.
+    match (args.get(2), m.kind()) {
+        (Some(default), _) => Ok(default.clone()),
+        (None, MapKind::Object) => arg_err(0, format!("the given object has no attribute {key:?}")),
+        (None, MapKind::Map) => fail(format!("lookup failed to find key {key:?}")),
     }
 }
 
@@ -87,7 +91,7 @@ pub(crate) fn length(args: Vec<Value>, _: &FunctionContext) -> FnResult {
         Value::String(s) => s.graphemes(true).count(),
         Value::List(items) => items.len(),
         Value::Map(m) => m.len(),
-        other => return arg_err(0, format!("argument must be a string, a collection type, or a structural type, got {}", type_name(other))),
+        _ => return fail("argument must be a string, a collection type, or a structural type"),
     };
     Ok(Value::Number(n.into()))
 }
@@ -95,13 +99,21 @@ pub(crate) fn length(args: Vec<Value>, _: &FunctionContext) -> FnResult {
 /// A list of a map's keys; a tuple of an object's attribute names
 /// (Terraform's result types).
 pub(crate) fn keys(args: Vec<Value>, _: &FunctionContext) -> FnResult {
-    let m = map(&args, 0)?;
+    let m = match get(&args, 0).unmarked() {
+        Value::Map(m) => m,
+        Value::Null => return arg_err(0, "argument must not be null"),
+        _ => return arg_err(0, "must have map or object type"),
+    };
     Ok(Value::List(Seq::new(sequence_of(m), m.keys().map(|k| Value::String(k.clone())).collect())))
 }
 
 /// A list of a map's values; a tuple of an object's.
 pub(crate) fn values(args: Vec<Value>, _: &FunctionContext) -> FnResult {
-    let m = map(&args, 0)?;
+    let m = match get(&args, 0).unmarked() {
+        Value::Map(m) => m,
+        Value::Null => return arg_err(0, "argument must not be null"),
+        _ => return fail("values() requires a map as the first argument"),
+    };
     Ok(Value::List(Seq::new(sequence_of(m), m.values().cloned().collect())))
 }
 
@@ -114,7 +126,11 @@ fn sequence_of(m: &ValueMap) -> SeqKind {
 }
 
 pub(crate) fn contains(args: Vec<Value>, _: &FunctionContext) -> FnResult {
-    let items = list(&args, 0)?;
+    let items = match get(&args, 0).unmarked() {
+        Value::List(items) => items,
+        Value::Null => return arg_err(0, "argument must not be null"),
+        _ => return fail("argument must be list, tuple, or set"),
+    };
     let needle = get(&args, 1);
     // Terraform compares with cty equality: a number never equals a string.
     Ok(Value::Bool(items.iter().any(|i| strictly_equal(i, needle))))
@@ -168,7 +184,11 @@ fn flatten_into(items: &[Value], out: &mut Vec<Value>, sensitive: &mut bool) -> 
 }
 
 pub(crate) fn flatten(args: Vec<Value>, _: &FunctionContext) -> FnResult {
-    let items = list(&args, 0)?;
+    let items = match get(&args, 0).unmarked() {
+        Value::List(items) => items,
+        Value::Null => return arg_err(0, "argument must not be null"),
+        _ => return fail("can only flatten lists, sets and tuples"),
+    };
     let mut out = Vec::new();
     let mut sensitive = false;
     if !flatten_into(items, &mut out, &mut sensitive) {
@@ -326,12 +346,12 @@ pub(crate) fn coalesce(args: Vec<Value>, _: &FunctionContext) -> FnResult {
 }
 
 pub(crate) fn coalescelist(args: Vec<Value>, _: &FunctionContext) -> FnResult {
-    for (i, arg) in args.iter().enumerate() {
+    for arg in &args {
         match arg {
             Value::Null => continue,
             Value::List(items) if items.is_empty() => continue,
             Value::List(_) => return Ok(arg.clone()),
-            other => return arg_err(i, format!("coalescelist arguments must be lists or tuples, got {}", type_name(other))),
+            _ => return fail("coalescelist arguments must be lists or tuples"),
         }
     }
     fail("no non-null arguments")

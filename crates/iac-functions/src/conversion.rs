@@ -200,7 +200,7 @@ pub(crate) fn tolist(args: Vec<Value>, _: &FunctionContext) -> FnResult {
     match args.into_iter().next().unwrap_or_default() {
         Value::Null => Ok(Value::Null),
         Value::List(items) => unify(items.into_vec()).map(Value::list).or_else(|m| arg_err(0, format!("cannot convert to list: {m}"))),
-        v => arg_err(0, format!("cannot convert {} to list", type_name(&v))),
+        v => arg_err(0, format!("cannot convert {} to list of any single type", type_name(&v))),
     }
 }
 
@@ -213,7 +213,7 @@ pub(crate) fn toset(args: Vec<Value>, _: &FunctionContext) -> FnResult {
             Ok(items) => Ok(Value::set(set_elements(items))),
             Err(m) => arg_err(0, format!("cannot convert to set: {m}")),
         },
-        v => arg_err(0, format!("cannot convert {} to set", type_name(&v))),
+        v => arg_err(0, format!("cannot convert {} to set of any single type", type_name(&v))),
     }
 }
 
@@ -227,7 +227,7 @@ pub(crate) fn tomap(args: Vec<Value>, _: &FunctionContext) -> FnResult {
                 Err(m) => arg_err(0, format!("cannot convert to map: {m}")),
             }
         }
-        v => arg_err(0, format!("cannot convert {} to map", type_name(&v))),
+        v => arg_err(0, format!("cannot convert {} to map of any single type", type_name(&v))),
     }
 }
 

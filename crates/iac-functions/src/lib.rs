@@ -53,6 +53,7 @@ pub struct FunctionContext<'a> {
 
 pub use conversion::{set_elements, unify_pair};
 pub use regexfns::capture_groups;
+pub use registry::{Param, Returns, SigType, Signature};
 
 /// The current time in the form `plantimestamp()` gives (RFC 3339, UTC, to
 /// the second), for callers that fix a run's plan time.
@@ -84,6 +85,10 @@ pub enum FunctionError {
         function: String,
         /// Which argument, from 0.
         index: usize,
+        /// Terraform's name for the parameter it is for (`"inputMap"`;
+        /// a variadic parameter's for every argument after the positional
+        /// ones), as HCL's detail names it.
+        parameter: &'static str,
         /// What is wrong with it.
         message: String,
     },
@@ -115,4 +120,11 @@ pub fn exists(name: &str) -> bool {
 /// Every function name, sorted.
 pub fn names() -> &'static [&'static str] {
     registry::NAMES
+}
+
+/// The signature of the function `name` (its parameters' names and types,
+/// its result's type), as Terraform 1.11.4 declares it; None for no such
+/// function.
+pub fn signature(name: &str) -> Option<&'static Signature> {
+    registry::signature(name)
 }

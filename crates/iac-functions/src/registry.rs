@@ -17,7 +17,115 @@ struct Spec {
     max: usize,
     policy: Policy,
     imp: Imp,
+    signature: Signature,
 }
+
+/// A type as a function's signature declares it (Terraform's type JSON:
+/// `"string"`, `["list", "dynamic"]`, ...).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SigType {
+    /// Any type (cty's dynamic pseudo-type).
+    Dynamic,
+    /// A string.
+    String,
+    /// A number.
+    Number,
+    /// A bool.
+    Bool,
+    /// A list of this element type.
+    List(&'static SigType),
+    /// A set of this element type.
+    Set(&'static SigType),
+    /// A map of this element type.
+    Map(&'static SigType),
+}
+
+impl SigType {
+    /// cty's name for it in a conversion error ("list of string", "set of
+    /// any single type").
+    pub fn friendly_name(&self) -> String {
+        match self {
+            SigType::Dynamic => "any single type".into(),
+            SigType::String => "string".into(),
+            SigType::Number => "number".into(),
+            SigType::Bool => "bool".into(),
+            SigType::List(e) => format!("list of {}", e.friendly_name()),
+            SigType::Set(e) => format!("set of {}", e.friendly_name()),
+            SigType::Map(e) => format!("map of {}", e.friendly_name()),
+        }
+    }
+
+    /// Terraform's type JSON for it, as `terraform metadata functions -json` prints it.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::json;
+        match self {
+            SigType::Dynamic => json!("dynamic"),
+            SigType::String => json!("string"),
+            SigType::Number => json!("number"),
+            SigType::Bool => json!("bool"),
+            SigType::List(e) => json!(["list", e.to_json()]),
+            SigType::Set(e) => json!(["set", e.to_json()]),
+            SigType::Map(e) => json!(["map", e.to_json()]),
+        }
+    }
+}
+
+/// What type a function's result has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Returns {
+    /// Always this type (it has no dynamic part), whatever the arguments.
+    Always(SigType),
+    /// A value of this declared type, whose dynamic parts (or all of it)
+    /// the arguments decide (`tolist`: a list of the argument's elements).
+    Depends(SigType),
+    /// The type of the first argument (`sensitive`, `nonsensitive`,
+    /// `ephemeralasnull` change marks, not types).
+    FirstArgument,
+}
+
+/// One parameter: Terraform's name for it (HCL names it in an argument's
+/// error) and its declared type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Param {
+    /// Terraform's name (`"inputMap"`, `"str"`).
+    pub name: &'static str,
+    /// The declared type.
+    pub type_: SigType,
+}
+
+/// A function's signature as Terraform 1.11.4 declares it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Signature {
+    /// The positional parameters.
+    pub params: &'static [Param],
+    /// The parameter every further argument is for, if any.
+    pub variadic: Option<Param>,
+    /// The result's type.
+    pub returns: Returns,
+}
+
+impl Signature {
+    /// The parameter the argument at `index` (from 0) is for.
+    pub fn parameter(&self, index: usize) -> Option<&Param> {
+        self.params.get(index).or(self.variadic.as_ref())
+    }
+}
+
+use Returns::{Always, Depends, FirstArgument};
+
+const STRING: SigType = SigType::String;
+const NUMBER: SigType = SigType::Number;
+const BOOL: SigType = SigType::Bool;
+const DYNAMIC: SigType = SigType::Dynamic;
+const LIST_OF_BOOL: SigType = SigType::List(&BOOL);
+const LIST_OF_DYNAMIC: SigType = SigType::List(&DYNAMIC);
+const LIST_OF_NUMBER: SigType = SigType::List(&NUMBER);
+const LIST_OF_STRING: SigType = SigType::List(&STRING);
+const LIST_OF_LIST_OF_DYNAMIC: SigType = SigType::List(&LIST_OF_DYNAMIC);
+const MAP_OF_DYNAMIC: SigType = SigType::Map(&DYNAMIC);
+const MAP_OF_LIST_OF_STRING: SigType = SigType::Map(&LIST_OF_STRING);
+const SET_OF_DYNAMIC: SigType = SigType::Set(&DYNAMIC);
+const SET_OF_STRING: SigType = SigType::Set(&STRING);
 
 const MANY: usize = usize::MAX;
 
@@ -32,132 +140,142 @@ const STRUCT_NULLS: Policy = Policy { marks: Marks::Keep, unknowns: Unknowns::Sh
 const COLLAPSE_SHALLOW: Policy = Policy { marks: Marks::Collapse, unknowns: Unknowns::Shallow, nulls: false };
 const RAW: Policy = Policy { marks: Marks::Raw, unknowns: Unknowns::Shallow, nulls: true };
 
+/// `f!(name, min, max, policy, implementation, returns, ["param": TYPE, ...; "variadic": TYPE])`.
 macro_rules! f {
-    ($name:literal, $min:expr, $max:expr, $policy:expr, $imp:path) => {
-        Spec { name: $name, min: $min, max: $max, policy: $policy, imp: $imp }
+    ($name:literal, $min:expr, $max:expr, $policy:expr, $imp:path, $returns:expr, [$($p:literal: $t:expr),* $(; $v:literal: $vt:expr)?]) => {
+        Spec {
+            name: $name,
+            min: $min,
+            max: $max,
+            policy: $policy,
+            imp: $imp,
+            signature: Signature { params: &[$(Param { name: $p, type_: $t }),*], variadic: f!(@variadic $($v: $vt)?), returns: $returns },
+        }
     };
+    (@variadic) => { None };
+    (@variadic $v:literal: $vt:expr) => { Some(Param { name: $v, type_: $vt }) };
 }
 
 /// Sorted by name (binary search).
 static SPECS: &[Spec] = &[
-    f!("abs", 1, 1, PLAIN, numeric::abs),
-    f!("abspath", 1, 1, PLAIN, paths::abspath),
-    f!("alltrue", 1, 1, PLAIN, collections::alltrue),
-    f!("anytrue", 1, 1, PLAIN, collections::anytrue),
-    f!("base64decode", 1, 1, PLAIN, encoding::base64decode),
-    f!("base64encode", 1, 1, PLAIN, encoding::base64encode),
-    f!("base64gzip", 1, 1, PLAIN, encoding::base64gzip),
-    f!("base64sha256", 1, 1, PLAIN, encoding::base64sha256),
-    f!("base64sha512", 1, 1, PLAIN, encoding::base64sha512),
-    f!("basename", 1, 1, PLAIN, paths::basename),
-    f!("bcrypt", 1, 2, PLAIN, crypto::bcrypt),
-    f!("can", 1, 1, RAW, evaluator_only),
-    f!("ceil", 1, 1, PLAIN, numeric::ceil),
-    f!("chomp", 1, 1, PLAIN, strings::chomp),
-    f!("chunklist", 2, 2, STRUCT, collections::chunklist),
-    f!("cidrhost", 2, 2, PLAIN, network::cidrhost),
-    f!("cidrnetmask", 1, 1, PLAIN, network::cidrnetmask),
-    f!("cidrsubnet", 3, 3, PLAIN, network::cidrsubnet),
-    f!("cidrsubnets", 1, MANY, PLAIN, network::cidrsubnets),
-    f!("coalesce", 1, MANY, RAW, collections::coalesce),
-    f!("coalescelist", 1, MANY, STRUCT_NULLS, collections::coalescelist),
-    f!("compact", 1, 1, STRUCT, collections::compact),
-    f!("concat", 0, MANY, STRUCT, collections::concat),
-    f!("contains", 2, 2, PLAIN, collections::contains),
-    f!("csvdecode", 1, 1, PLAIN, encoding::csvdecode),
-    f!("dirname", 1, 1, PLAIN, paths::dirname),
-    f!("distinct", 1, 1, STRUCT, collections::distinct),
-    f!("element", 2, 2, STRUCT, collections::element),
-    f!("endswith", 2, 2, PLAIN, strings::endswith),
-    f!("ephemeralasnull", 1, 1, RAW, conversion::ephemeralasnull),
-    f!("file", 1, 1, PLAIN, files::file),
-    f!("filebase64", 1, 1, PLAIN, files::filebase64),
-    f!("filebase64sha256", 1, 1, PLAIN, files::filebase64sha256),
-    f!("filebase64sha512", 1, 1, PLAIN, files::filebase64sha512),
-    f!("fileexists", 1, 1, PLAIN, files::fileexists),
-    f!("filemd5", 1, 1, PLAIN, files::filemd5),
-    f!("fileset", 2, 2, PLAIN, files::fileset),
-    f!("filesha1", 1, 1, PLAIN, files::filesha1),
-    f!("filesha256", 1, 1, PLAIN, files::filesha256),
-    f!("filesha512", 1, 1, PLAIN, files::filesha512),
-    f!("flatten", 1, 1, STRUCT, collections::flatten),
-    f!("floor", 1, 1, PLAIN, numeric::floor),
-    f!("format", 1, MANY, PLAIN_NULLS, format::format),
-    f!("formatdate", 2, 2, PLAIN, time::formatdate),
-    f!("formatlist", 1, MANY, PLAIN_NULLS, format::formatlist),
-    f!("indent", 2, 2, PLAIN, strings::indent),
-    f!("index", 2, 2, PLAIN, collections::index),
-    f!("issensitive", 1, 1, RAW, conversion::issensitive),
-    f!("join", 2, MANY, PLAIN, strings::join),
-    f!("jsondecode", 1, 1, PLAIN, encoding::jsondecode),
-    f!("jsonencode", 1, 1, PLAIN_NULLS, encoding::jsonencode),
-    f!("keys", 1, 1, STRUCT, collections::keys),
-    f!("length", 1, 1, STRUCT, collections::length),
-    f!("log", 2, 2, PLAIN, numeric::log),
-    f!("lookup", 2, 3, STRUCT_NULLS, collections::lookup),
-    f!("lower", 1, 1, PLAIN, strings::lower),
-    f!("matchkeys", 3, 3, PLAIN, collections::matchkeys),
-    f!("max", 0, MANY, PLAIN, numeric::max),
-    f!("md5", 1, 1, PLAIN, encoding::md5),
-    f!("merge", 0, MANY, STRUCT_NULLS, collections::merge),
-    f!("min", 0, MANY, PLAIN, numeric::min),
-    f!("nonsensitive", 1, 1, RAW, conversion::nonsensitive),
-    f!("one", 1, 1, STRUCT, collections::one),
-    f!("parseint", 2, 2, PLAIN, numeric::parseint),
-    f!("pathexpand", 1, 1, PLAIN, paths::pathexpand),
-    f!("plantimestamp", 0, 0, PLAIN, time::plantimestamp),
-    f!("pow", 2, 2, PLAIN, numeric::pow),
-    f!("range", 1, 3, PLAIN, collections::range),
-    f!("regex", 2, 2, PLAIN, regexfns::regex),
-    f!("regexall", 2, 2, PLAIN, regexfns::regexall),
-    f!("replace", 3, 3, PLAIN, strings::replace),
-    f!("reverse", 1, 1, STRUCT, collections::reverse),
-    f!("rsadecrypt", 2, 2, PLAIN, crypto::rsadecrypt),
-    f!("sensitive", 1, 1, RAW, conversion::sensitive),
-    f!("setintersection", 1, MANY, PLAIN, collections::setintersection),
-    f!("setproduct", 0, MANY, PLAIN, collections::setproduct),
-    f!("setsubtract", 2, 2, PLAIN, collections::setsubtract),
-    f!("setunion", 1, MANY, PLAIN, collections::setunion),
-    f!("sha1", 1, 1, PLAIN, encoding::sha1),
-    f!("sha256", 1, 1, PLAIN, encoding::sha256),
-    f!("sha512", 1, 1, PLAIN, encoding::sha512),
-    f!("signum", 1, 1, PLAIN, numeric::signum),
-    f!("slice", 3, 3, STRUCT, collections::slice),
-    f!("sort", 1, 1, PLAIN, collections::sort),
-    f!("split", 2, 2, PLAIN, strings::split),
-    f!("startswith", 2, 2, PLAIN, strings::startswith),
-    f!("strcontains", 2, 2, PLAIN, strings::strcontains),
-    f!("strrev", 1, 1, PLAIN, strings::strrev),
-    f!("substr", 3, 3, PLAIN, strings::substr),
-    f!("sum", 1, 1, PLAIN, collections::sum),
-    f!("templatefile", 2, 2, PLAIN, files::templatefile),
-    f!("templatestring", 2, 2, PLAIN, files::templatestring),
-    f!("textdecodebase64", 2, 2, PLAIN, encoding::textdecodebase64),
-    f!("textencodebase64", 2, 2, PLAIN, encoding::textencodebase64),
-    f!("timeadd", 2, 2, PLAIN, time::timeadd),
-    f!("timecmp", 2, 2, PLAIN, time::timecmp),
-    f!("timestamp", 0, 0, PLAIN, time::timestamp),
-    f!("title", 1, 1, PLAIN, strings::title),
-    f!("tobool", 1, 1, PLAIN_NULLS, conversion::tobool),
-    f!("tolist", 1, 1, STRUCT_NULLS, conversion::tolist),
-    f!("tomap", 1, 1, STRUCT_NULLS, conversion::tomap),
-    f!("tonumber", 1, 1, PLAIN_NULLS, conversion::tonumber),
-    f!("toset", 1, 1, COLLAPSE_SHALLOW_NULLS, conversion::toset),
-    f!("tostring", 1, 1, PLAIN_NULLS, conversion::tostring),
-    f!("transpose", 1, 1, PLAIN, collections::transpose),
-    f!("trim", 2, 2, PLAIN, strings::trim),
-    f!("trimprefix", 2, 2, PLAIN, strings::trimprefix),
-    f!("trimspace", 1, 1, PLAIN, strings::trimspace),
-    f!("trimsuffix", 2, 2, PLAIN, strings::trimsuffix),
-    f!("try", 0, MANY, RAW, evaluator_only),
-    f!("upper", 1, 1, PLAIN, strings::upper),
-    f!("urlencode", 1, 1, PLAIN, strings::urlencode),
-    f!("uuid", 0, 0, PLAIN, crypto::uuid),
-    f!("uuidv5", 2, 2, PLAIN, crypto::uuidv5),
-    f!("values", 1, 1, STRUCT, collections::values),
-    f!("yamldecode", 1, 1, PLAIN, encoding::yamldecode),
-    f!("yamlencode", 1, 1, PLAIN_NULLS, encoding::yamlencode),
-    f!("zipmap", 2, 2, STRUCT, collections::zipmap),
+    f!("abs", 1, 1, PLAIN, numeric::abs, Always(NUMBER), ["num": NUMBER]),
+    f!("abspath", 1, 1, PLAIN, paths::abspath, Always(STRING), ["path": STRING]),
+    f!("alltrue", 1, 1, PLAIN, collections::alltrue, Always(BOOL), ["list": LIST_OF_BOOL]),
+    f!("anytrue", 1, 1, PLAIN, collections::anytrue, Always(BOOL), ["list": LIST_OF_BOOL]),
+    f!("base64decode", 1, 1, PLAIN, encoding::base64decode, Always(STRING), ["str": STRING]),
+    f!("base64encode", 1, 1, PLAIN, encoding::base64encode, Always(STRING), ["str": STRING]),
+    f!("base64gzip", 1, 1, PLAIN, encoding::base64gzip, Always(STRING), ["str": STRING]),
+    f!("base64sha256", 1, 1, PLAIN, encoding::base64sha256, Always(STRING), ["str": STRING]),
+    f!("base64sha512", 1, 1, PLAIN, encoding::base64sha512, Always(STRING), ["str": STRING]),
+    f!("basename", 1, 1, PLAIN, paths::basename, Always(STRING), ["path": STRING]),
+    f!("bcrypt", 1, 2, PLAIN, crypto::bcrypt, Always(STRING), ["str": STRING; "cost": NUMBER]),
+    f!("can", 1, 1, RAW, evaluator_only, Always(BOOL), ["expression": DYNAMIC]),
+    f!("ceil", 1, 1, PLAIN, numeric::ceil, Always(NUMBER), ["num": NUMBER]),
+    f!("chomp", 1, 1, PLAIN, strings::chomp, Always(STRING), ["str": STRING]),
+    f!("chunklist", 2, 2, STRUCT, collections::chunklist, Depends(LIST_OF_LIST_OF_DYNAMIC), ["list": LIST_OF_DYNAMIC, "size": NUMBER]),
+    f!("cidrhost", 2, 2, PLAIN, network::cidrhost, Always(STRING), ["prefix": STRING, "hostnum": NUMBER]),
+    f!("cidrnetmask", 1, 1, PLAIN, network::cidrnetmask, Always(STRING), ["prefix": STRING]),
+    f!("cidrsubnet", 3, 3, PLAIN, network::cidrsubnet, Always(STRING), ["prefix": STRING, "newbits": NUMBER, "netnum": NUMBER]),
+    f!("cidrsubnets", 1, MANY, PLAIN, network::cidrsubnets, Always(LIST_OF_STRING), ["prefix": STRING; "newbits": NUMBER]),
+    f!("coalesce", 1, MANY, RAW, collections::coalesce, Depends(DYNAMIC), [; "vals": DYNAMIC]),
+    f!("coalescelist", 1, MANY, STRUCT_NULLS, collections::coalescelist, Depends(DYNAMIC), [; "vals": DYNAMIC]),
+    f!("compact", 1, 1, STRUCT, collections::compact, Always(LIST_OF_STRING), ["list": LIST_OF_STRING]),
+    f!("concat", 0, MANY, STRUCT, collections::concat, Depends(DYNAMIC), [; "seqs": DYNAMIC]),
+    f!("contains", 2, 2, PLAIN, collections::contains, Always(BOOL), ["list": DYNAMIC, "value": DYNAMIC]),
+    f!("csvdecode", 1, 1, PLAIN, encoding::csvdecode, Depends(DYNAMIC), ["str": STRING]),
+    f!("dirname", 1, 1, PLAIN, paths::dirname, Always(STRING), ["path": STRING]),
+    f!("distinct", 1, 1, STRUCT, collections::distinct, Depends(LIST_OF_DYNAMIC), ["list": LIST_OF_DYNAMIC]),
+    f!("element", 2, 2, STRUCT, collections::element, Depends(DYNAMIC), ["list": DYNAMIC, "index": NUMBER]),
+    f!("endswith", 2, 2, PLAIN, strings::endswith, Always(BOOL), ["str": STRING, "suffix": STRING]),
+    f!("ephemeralasnull", 1, 1, RAW, conversion::ephemeralasnull, FirstArgument, ["value": DYNAMIC]),
+    f!("file", 1, 1, PLAIN, files::file, Always(STRING), ["path": STRING]),
+    f!("filebase64", 1, 1, PLAIN, files::filebase64, Always(STRING), ["path": STRING]),
+    f!("filebase64sha256", 1, 1, PLAIN, files::filebase64sha256, Always(STRING), ["path": STRING]),
+    f!("filebase64sha512", 1, 1, PLAIN, files::filebase64sha512, Always(STRING), ["path": STRING]),
+    f!("fileexists", 1, 1, PLAIN, files::fileexists, Always(BOOL), ["path": STRING]),
+    f!("filemd5", 1, 1, PLAIN, files::filemd5, Always(STRING), ["path": STRING]),
+    f!("fileset", 2, 2, PLAIN, files::fileset, Always(SET_OF_STRING), ["path": STRING, "pattern": STRING]),
+    f!("filesha1", 1, 1, PLAIN, files::filesha1, Always(STRING), ["path": STRING]),
+    f!("filesha256", 1, 1, PLAIN, files::filesha256, Always(STRING), ["path": STRING]),
+    f!("filesha512", 1, 1, PLAIN, files::filesha512, Always(STRING), ["path": STRING]),
+    f!("flatten", 1, 1, STRUCT, collections::flatten, Depends(DYNAMIC), ["list": DYNAMIC]),
+    f!("floor", 1, 1, PLAIN, numeric::floor, Always(NUMBER), ["num": NUMBER]),
+    f!("format", 1, MANY, PLAIN_NULLS, format::format, Always(STRING), ["format": STRING; "args": DYNAMIC]),
+    f!("formatdate", 2, 2, PLAIN, time::formatdate, Always(STRING), ["format": STRING, "time": STRING]),
+    f!("formatlist", 1, MANY, PLAIN_NULLS, format::formatlist, Always(LIST_OF_STRING), ["format": STRING; "args": DYNAMIC]),
+    f!("indent", 2, 2, PLAIN, strings::indent, Always(STRING), ["spaces": NUMBER, "str": STRING]),
+    f!("index", 2, 2, PLAIN, collections::index, Always(NUMBER), ["list": DYNAMIC, "value": DYNAMIC]),
+    f!("issensitive", 1, 1, RAW, conversion::issensitive, Always(BOOL), ["value": DYNAMIC]),
+    f!("join", 2, MANY, PLAIN, strings::join, Always(STRING), ["separator": STRING; "lists": LIST_OF_STRING]),
+    f!("jsondecode", 1, 1, PLAIN, encoding::jsondecode, Depends(DYNAMIC), ["str": STRING]),
+    f!("jsonencode", 1, 1, PLAIN_NULLS, encoding::jsonencode, Always(STRING), ["val": DYNAMIC]),
+    f!("keys", 1, 1, STRUCT, collections::keys, Depends(DYNAMIC), ["inputMap": DYNAMIC]),
+    f!("length", 1, 1, STRUCT, collections::length, Always(NUMBER), ["value": DYNAMIC]),
+    f!("log", 2, 2, PLAIN, numeric::log, Always(NUMBER), ["num": NUMBER, "base": NUMBER]),
+    f!("lookup", 2, MANY, STRUCT_NULLS, collections::lookup, Depends(DYNAMIC), ["inputMap": DYNAMIC, "key": STRING; "default": DYNAMIC]),
+    f!("lower", 1, 1, PLAIN, strings::lower, Always(STRING), ["str": STRING]),
+    f!("matchkeys", 3, 3, PLAIN, collections::matchkeys, Depends(LIST_OF_DYNAMIC), ["values": LIST_OF_DYNAMIC, "keys": LIST_OF_DYNAMIC, "searchset": LIST_OF_DYNAMIC]),
+    f!("max", 0, MANY, PLAIN, numeric::max, Always(NUMBER), [; "numbers": NUMBER]),
+    f!("md5", 1, 1, PLAIN, encoding::md5, Always(STRING), ["str": STRING]),
+    f!("merge", 0, MANY, STRUCT_NULLS, collections::merge, Depends(DYNAMIC), [; "maps": DYNAMIC]),
+    f!("min", 0, MANY, PLAIN, numeric::min, Always(NUMBER), [; "numbers": NUMBER]),
+    f!("nonsensitive", 1, 1, RAW, conversion::nonsensitive, FirstArgument, ["value": DYNAMIC]),
+    f!("one", 1, 1, STRUCT, collections::one, Depends(DYNAMIC), ["list": DYNAMIC]),
+    f!("parseint", 2, 2, PLAIN, numeric::parseint, Always(NUMBER), ["number": DYNAMIC, "base": NUMBER]),
+    f!("pathexpand", 1, 1, PLAIN, paths::pathexpand, Always(STRING), ["path": STRING]),
+    f!("plantimestamp", 0, 0, PLAIN, time::plantimestamp, Always(STRING), []),
+    f!("pow", 2, 2, PLAIN, numeric::pow, Always(NUMBER), ["num": NUMBER, "power": NUMBER]),
+    f!("range", 1, 3, PLAIN, collections::range, Always(LIST_OF_NUMBER), [; "params": NUMBER]),
+    f!("regex", 2, 2, PLAIN, regexfns::regex, Depends(DYNAMIC), ["pattern": STRING, "string": STRING]),
+    f!("regexall", 2, 2, PLAIN, regexfns::regexall, Depends(LIST_OF_DYNAMIC), ["pattern": STRING, "string": STRING]),
+    f!("replace", 3, 3, PLAIN, strings::replace, Always(STRING), ["str": STRING, "substr": STRING, "replace": STRING]),
+    f!("reverse", 1, 1, STRUCT, collections::reverse, Depends(DYNAMIC), ["list": DYNAMIC]),
+    f!("rsadecrypt", 2, 2, PLAIN, crypto::rsadecrypt, Always(STRING), ["ciphertext": STRING, "privatekey": STRING]),
+    f!("sensitive", 1, 1, RAW, conversion::sensitive, FirstArgument, ["value": DYNAMIC]),
+    f!("setintersection", 1, MANY, PLAIN, collections::setintersection, Depends(SET_OF_DYNAMIC), ["first_set": SET_OF_DYNAMIC; "other_sets": SET_OF_DYNAMIC]),
+    f!("setproduct", 0, MANY, PLAIN, collections::setproduct, Depends(DYNAMIC), [; "sets": DYNAMIC]),
+    f!("setsubtract", 2, 2, PLAIN, collections::setsubtract, Depends(SET_OF_DYNAMIC), ["a": SET_OF_DYNAMIC, "b": SET_OF_DYNAMIC]),
+    f!("setunion", 1, MANY, PLAIN, collections::setunion, Depends(SET_OF_DYNAMIC), ["first_set": SET_OF_DYNAMIC; "other_sets": SET_OF_DYNAMIC]),
+    f!("sha1", 1, 1, PLAIN, encoding::sha1, Always(STRING), ["str": STRING]),
+    f!("sha256", 1, 1, PLAIN, encoding::sha256, Always(STRING), ["str": STRING]),
+    f!("sha512", 1, 1, PLAIN, encoding::sha512, Always(STRING), ["str": STRING]),
+    f!("signum", 1, 1, PLAIN, numeric::signum, Always(NUMBER), ["num": NUMBER]),
+    f!("slice", 3, 3, STRUCT, collections::slice, Depends(DYNAMIC), ["list": DYNAMIC, "start_index": NUMBER, "end_index": NUMBER]),
+    f!("sort", 1, 1, PLAIN, collections::sort, Always(LIST_OF_STRING), ["list": LIST_OF_STRING]),
+    f!("split", 2, 2, PLAIN, strings::split, Always(LIST_OF_STRING), ["separator": STRING, "str": STRING]),
+    f!("startswith", 2, 2, PLAIN, strings::startswith, Always(BOOL), ["str": STRING, "prefix": STRING]),
+    f!("strcontains", 2, 2, PLAIN, strings::strcontains, Always(BOOL), ["str": STRING, "substr": STRING]),
+    f!("strrev", 1, 1, PLAIN, strings::strrev, Always(STRING), ["str": STRING]),
+    f!("substr", 3, 3, PLAIN, strings::substr, Always(STRING), ["str": STRING, "offset": NUMBER, "length": NUMBER]),
+    f!("sum", 1, 1, PLAIN, collections::sum, Always(NUMBER), ["list": DYNAMIC]),
+    f!("templatefile", 2, 2, PLAIN, files::templatefile, Depends(DYNAMIC), ["path": STRING, "vars": DYNAMIC]),
+    f!("templatestring", 2, 2, PLAIN, files::templatestring, Always(STRING), ["template": STRING, "vars": DYNAMIC]),
+    f!("textdecodebase64", 2, 2, PLAIN, encoding::textdecodebase64, Always(STRING), ["source": STRING, "encoding": STRING]),
+    f!("textencodebase64", 2, 2, PLAIN, encoding::textencodebase64, Always(STRING), ["string": STRING, "encoding": STRING]),
+    f!("timeadd", 2, 2, PLAIN, time::timeadd, Always(STRING), ["timestamp": STRING, "duration": STRING]),
+    f!("timecmp", 2, 2, PLAIN, time::timecmp, Always(NUMBER), ["timestamp_a": STRING, "timestamp_b": STRING]),
+    f!("timestamp", 0, 0, PLAIN, time::timestamp, Always(STRING), []),
+    f!("title", 1, 1, PLAIN, strings::title, Always(STRING), ["str": STRING]),
+    f!("tobool", 1, 1, PLAIN_NULLS, conversion::tobool, Always(BOOL), ["v": DYNAMIC]),
+    f!("tolist", 1, 1, STRUCT_NULLS, conversion::tolist, Depends(LIST_OF_DYNAMIC), ["v": DYNAMIC]),
+    f!("tomap", 1, 1, STRUCT_NULLS, conversion::tomap, Depends(MAP_OF_DYNAMIC), ["v": DYNAMIC]),
+    f!("tonumber", 1, 1, PLAIN_NULLS, conversion::tonumber, Always(NUMBER), ["v": DYNAMIC]),
+    f!("toset", 1, 1, COLLAPSE_SHALLOW_NULLS, conversion::toset, Depends(SET_OF_DYNAMIC), ["v": DYNAMIC]),
+    f!("tostring", 1, 1, PLAIN_NULLS, conversion::tostring, Always(STRING), ["v": DYNAMIC]),
+    f!("transpose", 1, 1, PLAIN, collections::transpose, Always(MAP_OF_LIST_OF_STRING), ["values": MAP_OF_LIST_OF_STRING]),
+    f!("trim", 2, 2, PLAIN, strings::trim, Always(STRING), ["str": STRING, "cutset": STRING]),
+    f!("trimprefix", 2, 2, PLAIN, strings::trimprefix, Always(STRING), ["str": STRING, "prefix": STRING]),
+    f!("trimspace", 1, 1, PLAIN, strings::trimspace, Always(STRING), ["str": STRING]),
+    f!("trimsuffix", 2, 2, PLAIN, strings::trimsuffix, Always(STRING), ["str": STRING, "suffix": STRING]),
+    f!("try", 0, MANY, RAW, evaluator_only, Depends(DYNAMIC), [; "expressions": DYNAMIC]),
+    f!("upper", 1, 1, PLAIN, strings::upper, Always(STRING), ["str": STRING]),
+    f!("urlencode", 1, 1, PLAIN, strings::urlencode, Always(STRING), ["str": STRING]),
+    f!("uuid", 0, 0, PLAIN, crypto::uuid, Always(STRING), []),
+    f!("uuidv5", 2, 2, PLAIN, crypto::uuidv5, Always(STRING), ["namespace": STRING, "name": STRING]),
+    f!("values", 1, 1, STRUCT, collections::values, Depends(DYNAMIC), ["mapping": DYNAMIC]),
+    f!("yamldecode", 1, 1, PLAIN, encoding::yamldecode, Depends(DYNAMIC), ["src": STRING]),
+    f!("yamlencode", 1, 1, PLAIN_NULLS, encoding::yamlencode, Always(STRING), ["value": DYNAMIC]),
+    f!("zipmap", 2, 2, STRUCT, collections::zipmap, Depends(DYNAMIC), ["keys": LIST_OF_STRING, "values": DYNAMIC]),
 ];
 
 /// toset hoists element marks (a set cannot hold marked elements) and
@@ -299,6 +417,10 @@ fn expected(min: usize, max: usize) -> String {
     }
 }
 
+pub(crate) fn signature(name: &str) -> Option<&'static Signature> {
+    SPECS.binary_search_by(|s| s.name.cmp(name)).ok().map(|pos| &SPECS[pos].signature)
+}
+
 pub(crate) fn call(name: &str, args: Vec<Value>, ctx: &FunctionContext) -> Result<Value, FunctionError> {
     let Ok(pos) = SPECS.binary_search_by(|s| s.name.cmp(name)) else {
         return Err(FunctionError::UnknownFunction(name.to_string()));
@@ -308,7 +430,18 @@ pub(crate) fn call(name: &str, args: Vec<Value>, ctx: &FunctionContext) -> Resul
         return Err(FunctionError::Arity { function: name.to_string(), expected: expected(spec.min, spec.max), got: args.len() });
     }
     marks::apply(spec.policy, args, ctx, spec.imp).map_err(|f| match f {
-        Fail::Arg(index, message) => FunctionError::Argument { function: name.to_string(), index, message },
+        Fail::Arg(index, message) => {
+            let parameter = spec.signature.parameter(index).map_or("", |p| p.name);
+            FunctionError::Argument { function: name.to_string(), index, parameter, message }
+        }
+        Fail::Mismatch(index, message) => {
+            let param = spec.signature.parameter(index);
+            let message = match param {
+                Some(p) if p.type_ != SigType::Dynamic => format!("{} required", p.type_.friendly_name()),
+                _ => message,
+            };
+            FunctionError::Argument { function: name.to_string(), index, parameter: param.map_or("", |p| p.name), message }
+        }
         Fail::Msg(message) => FunctionError::Failed { function: name.to_string(), message },
     })
 }

@@ -23,6 +23,7 @@ use std::collections::BTreeMap;
 use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
 use hcl_edit::template::Element;
 use iac_core::Value;
+use iac_functions::{Returns, SigType};
 use serde_json::{json, Value as Json};
 
 use crate::config::{Module, ModuleCall};
@@ -67,6 +68,19 @@ impl Type {
             TypeConstraint::Map(e) => Type::Map(Box::new(Type::from_constraint(e))),
             TypeConstraint::Tuple(ts) => Type::Tuple(ts.iter().map(Type::from_constraint).collect()),
             TypeConstraint::Object(attrs) => Type::Object(attrs.iter().map(|(k, a)| (k.clone(), Type::from_constraint(&a.type_))).collect()),
+        }
+    }
+
+    /// A type a function's signature declares; its dynamic parts are unknown.
+    pub fn from_signature(t: &SigType) -> Type {
+        match t {
+            SigType::Dynamic => Type::Unknown,
+            SigType::String => Type::String,
+            SigType::Number => Type::Number,
+            SigType::Bool => Type::Bool,
+            SigType::List(e) => Type::List(Box::new(Type::from_signature(e))),
+            SigType::Set(e) => Type::Set(Box::new(Type::from_signature(e))),
+            SigType::Map(e) => Type::Map(Box::new(Type::from_signature(e))),
         }
     }
 
@@ -371,81 +385,19 @@ fn traverse(mut cur: Type, ops: &[&TraversalOperator]) -> Type {
     cur
 }
 
-/// Functions whose result is always a string.
-const STRING_FUNCTIONS: &[&str] = &[
-    "abspath",
-    "base64decode",
-    "base64encode",
-    "base64gzip",
-    "base64sha256",
-    "base64sha512",
-    "basename",
-    "bcrypt",
-    "chomp",
-    "cidrhost",
-    "cidrnetmask",
-    "cidrsubnet",
-    "dirname",
-    "file",
-    "filebase64",
-    "filebase64sha256",
-    "filebase64sha512",
-    "filemd5",
-    "filesha1",
-    "filesha256",
-    "filesha512",
-    "format",
-    "formatdate",
-    "indent",
-    "join",
-    "jsonencode",
-    "lower",
-    "md5",
-    "pathexpand",
-    "plantimestamp",
-    "replace",
-    "rsadecrypt",
-    "sha1",
-    "sha256",
-    "sha512",
-    "strrev",
-    "substr",
-    "textdecodebase64",
-    "textencodebase64",
-    "timeadd",
-    "timestamp",
-    "title",
-    "tostring",
-    "trim",
-    "trimprefix",
-    "trimspace",
-    "trimsuffix",
-    "upper",
-    "urlencode",
-    "uuid",
-    "uuidv5",
-    "yamlencode",
-];
-
-/// Functions whose result is always a number.
-const NUMBER_FUNCTIONS: &[&str] = &["abs", "ceil", "floor", "index", "length", "log", "max", "min", "parseint", "pow", "signum", "sum", "timecmp", "tonumber"];
-
-/// Functions whose result is always a bool.
-const BOOL_FUNCTIONS: &[&str] = &["alltrue", "anytrue", "can", "contains", "endswith", "fileexists", "issensitive", "startswith", "tobool"];
-
 /// A built-in function's result type from its arguments' types (and, where
 /// the result depends on them, its literal arguments), as the function's
 /// signature in Terraform 1.11.4 gives it.
 fn function_type(name: &str, exprs: &[&Expression], args: &[Type]) -> Type {
     let arg = |i: usize| args.get(i).cloned().unwrap_or(Type::Unknown);
+    match iac_functions::signature(name).map(|s| s.returns) {
+        None => return Type::Unknown,
+        Some(Returns::Always(t)) => return Type::from_signature(&t),
+        Some(Returns::FirstArgument) => return if args.len() == 1 { arg(0) } else { Type::Unknown },
+        Some(Returns::Depends(_)) => {}
+    }
+    // What the arguments decide, function by function.
     match name {
-        n if STRING_FUNCTIONS.contains(&n) => Type::String,
-        n if NUMBER_FUNCTIONS.contains(&n) => Type::Number,
-        n if BOOL_FUNCTIONS.contains(&n) => Type::Bool,
-        "compact" | "split" | "formatlist" | "sort" | "cidrsubnets" => Type::List(Box::new(Type::String)),
-        "range" => Type::List(Box::new(Type::Number)),
-        "fileset" => Type::Set(Box::new(Type::String)),
-        "transpose" => Type::Map(Box::new(Type::List(Box::new(Type::String)))),
         "regex" | "regexall" => {
             let Some(pattern) = exprs.first().and_then(|e| literal_string(e)) else { return Type::Unknown };
             let Ok(groups) = iac_functions::capture_groups(&pattern) else { return Type::Unknown };
@@ -464,7 +416,6 @@ fn function_type(name: &str, exprs: &[&Expression], args: &[Type]) -> Type {
                 Type::List(Box::new(one))
             }
         }
-        "ephemeralasnull" | "sensitive" | "nonsensitive" if args.len() == 1 => arg(0),
         "tolist" => sequence_element(&arg(0)).map_or(Type::Unknown, |e| Type::List(Box::new(e))),
         "toset" => sequence_element(&arg(0)).map_or(Type::Unknown, |e| Type::Set(Box::new(e))),
         "tomap" => match arg(0) {

@@ -145,7 +145,12 @@ fn collection_errors() {
     check_errors(vec![
         ("length", vec![NULL], "argument 1: argument must not be null"),
         ("length", vec![n(1.0)], "argument must be a string, a collection type, or a structural type"),
-        ("lookup", vec![m(vec![("a", s("x"))]), s("b")], "lookup failed to find key \"b\""),
+        ("lookup", vec![m(vec![("a", s("x"))]), s("b")], "the given object has no attribute \"b\""),
+        (
+            "lookup",
+            vec![iac_core::Value::Map(iac_core::ValueMap::from_iter([("a".to_string(), s("x"))]).with_kind(iac_core::MapKind::Map)), s("b")],
+            "lookup failed to find key \"b\"",
+        ),
         ("merge", vec![m(vec![]), s("x")], "merge: arguments must be maps or objects, got string"),
         ("concat", vec![strs(&["a"]), s("b")], "all arguments must be lists or tuples"),
         ("element", vec![l(vec![]), n(0.0)], "cannot use element function with an empty list"),
@@ -164,8 +169,8 @@ fn collection_errors() {
         ("coalescelist", vec![l(vec![]), NULL], "no non-null arguments"),
         ("sum", vec![l(vec![])], "cannot sum an empty list"),
         ("sum", vec![l(vec![n(1.0), NULL])], "element 1 is null"),
-        ("keys", vec![strs(&["a"])], "map or object required"),
-        ("contains", vec![s("abc"), s("a")], "list, set, or tuple required"),
+        ("keys", vec![strs(&["a"])], "must have map or object type"),
+        ("contains", vec![s("abc"), s("a")], "argument must be list, tuple, or set"),
         ("setproduct", vec![nums(&[0.0; 1100]), nums(&[0.0; 1100])], "more than the limit"),
         ("matchkeys", vec![strs(&["a"]), strs(&[]), strs(&[])], "length of keys and values should be equal"),
     ]);

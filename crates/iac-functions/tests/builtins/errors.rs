@@ -226,13 +226,17 @@ fn names_are_terraforms_118() {
 fn error_shapes() {
     assert_eq!(run("nope", vec![]), Err(FunctionError::UnknownFunction("nope".into())));
     assert_eq!(run("upper", vec![]), Err(FunctionError::Arity { function: "upper".into(), expected: "1".into(), got: 0 }));
-    assert_eq!(run("lookup", vec![m(vec![])]), Err(FunctionError::Arity { function: "lookup".into(), expected: "2 or 3".into(), got: 1 }));
+    assert_eq!(run("lookup", vec![m(vec![])]), Err(FunctionError::Arity { function: "lookup".into(), expected: "at least 2".into(), got: 1 }));
+    assert_eq!(err("lookup", vec![m(vec![]), s("a"), s("b"), s("c")]), "lookup: lookup() takes two or three arguments, got 4");
     assert_eq!(run("range", vec![n(1.0), n(2.0), n(3.0), n(4.0)]), Err(FunctionError::Arity { function: "range".into(), expected: "1 to 3".into(), got: 4 }));
-    assert_eq!(run("upper", vec![NULL]), Err(FunctionError::Argument { function: "upper".into(), index: 0, message: "argument must not be null".into() }));
+    assert_eq!(
+        run("upper", vec![NULL]),
+        Err(FunctionError::Argument { function: "upper".into(), index: 0, parameter: "str", message: "argument must not be null".into() })
+    );
     assert_eq!(err("upper", vec![NULL]), "upper: argument 1: argument must not be null");
-    assert_eq!(err("join", vec![s(","), s("x")]), "join: argument 2: list, set, or tuple required, but got string");
+    assert_eq!(err("join", vec![s(","), s("x")]), "join: argument 2: list of string required");
     assert!(matches!(run("index", vec![strs(&["a"]), s("b")]), Err(FunctionError::Failed { .. })));
-    assert_eq!(err("upper", vec![strs(&["a"])]), "upper: argument 1: string required, but got tuple");
+    assert_eq!(err("upper", vec![strs(&["a"])]), "upper: argument 1: string required");
     assert_eq!(err("nope", vec![]), "call to unknown function \"nope\"");
     assert_eq!(err("upper", vec![s("a"), s("b")]), "upper: expected 1 arguments, got 2");
 }

@@ -11,4 +11,5 @@ mod files;
 mod marks;
 mod network;
 mod numeric;
+mod signatures;
 mod strings;
