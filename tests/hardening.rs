@@ -139,7 +139,7 @@ fn error_paths_stay_linear_in_the_name() {
     assert!(took < Duration::from_secs(5), "a 1 MB unknown function name took {took:?}");
     // Near misses still get their hint.
     let (out, _) = timed_validate("near", "locals {\n  greeting = 1\n  b = local.greetin\n}\n");
-    assert!(out.stderr.contains("did you mean \"greeting\""), "{}", out.stderr);
+    assert!(out.stderr.contains("Did you mean \"greeting\"?"), "{}", out.stderr);
     let (out, _) = timed_validate("near_fn", "locals {\n  c = lenght([])\n}\n");
     assert!(out.stderr.contains("Did you mean \"length\"?"), "{}", out.stderr);
 }

@@ -10,6 +10,7 @@ mod broken;
 mod cli;
 mod create_before_destroy;
 mod destroy_order;
+mod diagnostics_diff;
 mod digitalocean;
 mod doks_cluster;
 mod doks_platform;

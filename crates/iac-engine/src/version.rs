@@ -1,6 +1,9 @@
 //! `required_version` constraints (`>= 1.5, < 2.0`, `~> 1.6`) checked
 //! against the Terraform language version iac implements.
 
+use iac_lang::diagnostic::Diagnostic;
+use iac_lang::source::Span;
+
 /// The Terraform version whose language iac implements.
 pub const LANGUAGE_VERSION: (u64, u64, u64) = (1, 11, 4);
 
@@ -12,13 +15,24 @@ fn parse(v: &str) -> Option<(u64, u64, u64)> {
     Some((a, b, c))
 }
 
+/// Why a `required_version` constraint refuses iac.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VersionError {
+    /// The constraint is not Terraform's version constraint syntax.
+    #[error("invalid version constraint {0:?}")]
+    InvalidConstraint(String),
+    /// The language version iac implements does not satisfy it.
+    #[error("this stack requires version {0}, and iac implements the language of Terraform {major}.{minor}.{patch}", major = LANGUAGE_VERSION.0, minor = LANGUAGE_VERSION.1, patch = LANGUAGE_VERSION.2)]
+    Unsupported(String),
+}
+
 /// Ok when the implemented language version satisfies the constraint.
-pub fn check(constraint: &str) -> Result<(), String> {
+pub fn check(constraint: &str) -> Result<(), VersionError> {
     let v = LANGUAGE_VERSION;
     for part in constraint.split(',') {
         let part = part.trim();
         let (op, rest) = ["~>", ">=", "<=", "!=", ">", "<", "="].iter().find_map(|op| part.strip_prefix(op).map(|r| (*op, r))).unwrap_or(("=", part));
-        let want = parse(rest).ok_or_else(|| format!("invalid version constraint {part:?}"))?;
+        let want = parse(rest).ok_or_else(|| VersionError::InvalidConstraint(part.to_string()))?;
         let ok = match op {
             ">=" => v >= want,
             "<=" => v <= want,
@@ -33,10 +47,32 @@ pub fn check(constraint: &str) -> Result<(), String> {
             _ => unreachable!("listed above"),
         };
         if !ok {
-            return Err(format!("this stack requires version {constraint}, and iac implements the language of {}.{}.{}", v.0, v.1, v.2));
+            return Err(VersionError::Unsupported(constraint.to_string()));
         }
     }
     Ok(())
+}
+
+/// The root module's `required_version` error as Terraform 1.11.4 words
+/// it, if its constraint refuses the version iac implements: Terraform's
+/// own version is named, since iac implements its language. `span` is the
+/// whole `required_version` argument, which the unsupported version's error
+/// names; a constraint of the wrong syntax names the string.
+pub fn required_version_error(constraint: &str, span: &Span) -> Option<Diagnostic> {
+    let (major, minor, patch) = LANGUAGE_VERSION;
+    match check(constraint).err()? {
+        VersionError::Unsupported(_) => Some(Diagnostic::error("Unsupported Terraform Core version", Some(span.clone())).with_detail(format!(
+            "This configuration does not support Terraform version {major}.{minor}.{patch}. To proceed, either choose another supported Terraform version \
+             or update this version constraint. Version constraints are normally set for good reason, so updating the constraint may lead to other errors \
+             or unexpected behavior."
+        ))),
+        VersionError::InvalidConstraint(_) => {
+            // The quoted string ends the argument.
+            let quoted = constraint.len() + 2;
+            let value = Span { file: span.file, range: span.range.end.saturating_sub(quoted).max(span.range.start)..span.range.end };
+            Some(Diagnostic::error("Invalid version constraint", Some(value)).with_detail("This string does not use correct version constraint syntax."))
+        }
+    }
 }
 
 #[cfg(test)]

@@ -522,7 +522,9 @@ impl Builder<'_> {
             self.attrs(&b.body, &["required_version", "experiments"], &["backend", "required_providers", "cloud", "provider_meta"], "the terraform block");
         if let Some(a) = attrs.get("required_version") {
             if let Some(v) = self.literal_string(Some(a)) {
-                self.module.required_version = Some((v, self.span(a.value.span())));
+                // Terraform's version error names the whole argument.
+                let whole = a.key.span().zip(a.value.span()).map(|(k, v)| k.start..v.end);
+                self.module.required_version = Some((v, self.span(whole)));
             }
         }
         for blk in blocks {
@@ -639,7 +641,11 @@ impl Builder<'_> {
         if let Some(a) = attrs.get("default") {
             if let Ok(v) = eval_literal(&a.value) {
                 if let Err(e) = type_.convert(v) {
-                    self.err(format!("invalid default value for variable {name:?}: {e}"), a.value.span());
+                    let span = self.span(a.value.span());
+                    self.diags.push(
+                        Diagnostic::error("Invalid default value for variable", Some(span))
+                            .with_detail(format!("This default value is not compatible with the variable's type constraint: {}.", e.with_cty_path())),
+                    );
                 }
             }
         }

@@ -16,7 +16,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::eval::{EmptyScope, Evaluator, Scope};
 use crate::refs::Reference;
 use crate::source::{FileId, SourceFile, SourceMap, Span};
-use crate::typeexpr::TypeConstraint;
+use crate::typeexpr::{ConversionError, TypeConstraint};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CliVar {
@@ -32,7 +32,6 @@ enum Raw {
     /// From the environment or `-var`: a string, parsed as HCL for complex types.
     Text {
         text: String,
-        origin: String,
         /// How Terraform names where it came from: `-var="n=..."`, `the
         /// TF_VAR_n environment variable`.
         set_using: String,
@@ -105,10 +104,7 @@ fn variables(
         for (k, v) in env {
             if let Some(name) = k.strip_prefix(prefix) {
                 if root.variables.contains_key(name) {
-                    raw.insert(
-                        name.to_string(),
-                        Raw::Text { text: v.clone(), origin: format!("environment variable {k}"), set_using: format!("the {k} environment variable") },
-                    );
+                    raw.insert(name.to_string(), Raw::Text { text: v.clone(), set_using: format!("the {k} environment variable") });
                 }
             }
         }
@@ -138,10 +134,7 @@ fn variables(
                         diags.push(Diagnostic::error(format!("-var {name}: no variable {name:?} is declared in the root module"), None));
                         continue;
                     }
-                    raw.insert(
-                        name.to_string(),
-                        Raw::Text { text: value.to_string(), origin: format!("-var {name}"), set_using: format!("-var=\"{name}=...\"") },
-                    );
+                    raw.insert(name.to_string(), Raw::Text { text: value.to_string(), set_using: format!("-var=\"{name}=...\"") });
                 }
                 None => diags.push(Diagnostic::error(format!("-var {spec:?}: expected name=value"), None)),
             },
@@ -153,21 +146,10 @@ fn variables(
     let given = root.variables.iter().filter(|(n, v)| wanted(v) && raw.contains_key(n.as_str())).map(|(n, _)| n.clone()).collect();
     for (name, var) in root.variables.iter().filter(|(_, v)| wanted(v)) {
         // Terraform's words for a value the type refuses, by where it came from.
-        let refused = |why: &str, span: &Span, sources: &SourceMap, set_using: Option<&str>| {
-            let why = cty_words(why);
-            let (detail, span) = match set_using {
-                Some(how) => (format!("Unsuitable value for var.{name} set using {how}: {why}."), var.span.clone()),
-                // A sensitive value's text is not shown: the declaration is.
-                None if var.sensitive => (
-                    format!(
-                        "The given value is not suitable for var.{name}, which is sensitive: {why}. Invalid value defined at {}.",
-                        range_text(span, sources)
-                    ),
-                    var.span.clone(),
-                ),
-                None => (format!("The given value is not suitable for var.{name} declared at {}: {why}.", range_text(&var.span, sources)), span.clone()),
-            };
-            Diagnostic::error("Invalid value for input variable", Some(span)).with_detail(detail)
+        let refused = |why: &ConversionError, span: &Span, sources: &SourceMap, set_using: Option<&str>| match set_using {
+            Some(how) => Diagnostic::error("Invalid value for input variable", Some(var.span.clone()))
+                .with_detail(format!("Unsuitable value for var.{name} set using {how}: {}.", why.reason)),
+            None => unsuitable_value(&format!("var.{name}"), var, why, span, Some(sources)),
         };
         let mut set_using = None;
         let value = match raw.remove(name) {
@@ -183,14 +165,16 @@ fn variables(
                     }
                 }
             }
-            Some(Raw::Text { text, origin, set_using: how }) => match parse_text(&text, &var.type_, sources) {
+            Some(Raw::Text { text, set_using: how }) => match parse_text(name, &text, &var.type_, sources) {
                 Ok(v) => {
                     set_using = Some(how);
                     Some((v, None))
                 }
-                Err(e) => {
-                    diags.push(Diagnostic::error(format!("invalid value for variable {name:?} from {origin}: {e}"), Some(var.span.clone())));
-                    continue;
+                // As Terraform: the variable is then left unset (an error of
+                // its own when it is required).
+                Err(d) => {
+                    diags.push(*d);
+                    None
                 }
             },
             None => None,
@@ -215,31 +199,6 @@ fn variables(
     (out, given, spans)
 }
 
-/// A type conversion error in the words of cty's, which Terraform's
-/// variable errors give: the innermost problem without the path to it
-/// (`element 0: `, `attribute "a": `) or the value refused.
-fn cty_words(why: &str) -> String {
-    let mut why = why.trim_end_matches('.');
-    loop {
-        let inner = why.strip_prefix("element ").and_then(|r| r.split_once(": ")).map(|(_, r)| r).or_else(|| {
-            let rest = why.strip_prefix("attribute \"")?;
-            rest.split_once("\": ").map(|(_, r)| r)
-        });
-        match inner {
-            Some(r) => why = r,
-            None => break,
-        }
-    }
-    if why.starts_with("a number is required, and ") {
-        return "a number is required".into();
-    }
-    match why.split_once(" required, got ") {
-        Some(("bool", "string")) => "a bool is required".into(),
-        Some((t, _)) => format!("{t} required"),
-        None => why.to_string(),
-    }
-}
-
 /// No references, and the text of the stack's files (tfvars included) for
 /// number literals.
 struct SourceScope<'a>(&'a SourceMap);
@@ -256,18 +215,39 @@ impl Scope for SourceScope<'_> {
 /// A variable's value before its validation rules: the default,
 /// nullability, type conversion and sensitivity applied to its given
 /// value, and where it came from (None: the diagnostics say why not).
-pub fn convert_variable(var: &Variable, given: Option<(Value, Option<Span>)>, dir: &Path, diags: &mut Diagnostics) -> Option<(Value, Span)> {
+/// `addr` names the variable as Terraform's errors do (`module.m.var.a`);
+/// `sources` (the stack's text) lets them name its declaration's range.
+pub fn convert_variable(
+    addr: &str,
+    var: &Variable,
+    given: Option<(Value, Option<Span>)>,
+    dir: &Path,
+    sources: Option<&SourceMap>,
+    diags: &mut Diagnostics,
+) -> Option<(Value, Span)> {
     let (value, span) = given_or_default(var, given, dir, diags)?;
     match var.type_.convert(value) {
         Ok(v) => Some((v.mark_if(var.sensitive), span)),
         Err(e) => {
-            diags.push(
-                Diagnostic::error(format!("invalid value for variable {:?}: {e}", var.name), Some(span))
-                    .with_related(var.span.clone(), format!("declared as {}", var.type_.name())),
-            );
+            diags.push(unsuitable_value(addr, var, &e, &span, sources));
             None
         }
     }
+}
+
+/// Terraform's error for a value (given at `span`) that `var`'s type
+/// refuses, in cty's words for why: it names the declaration and shows the
+/// value, or, when the variable is sensitive, names where the value was
+/// given and shows the declaration.
+fn unsuitable_value(addr: &str, var: &Variable, why: &ConversionError, span: &Span, sources: Option<&SourceMap>) -> Diagnostic {
+    let why = &why.reason;
+    let at = |s: &Span| sources.map(|sources| range_text(s, sources)).unwrap_or_else(|| "its declaration".into());
+    let (detail, span) = if var.sensitive {
+        (format!("The given value is not suitable for {addr}, which is sensitive: {why}. Invalid value defined at {}.", at(span)), var.span.clone())
+    } else {
+        (format!("The given value is not suitable for {addr} declared at {}: {why}.", at(&var.span)), span.clone())
+    };
+    Diagnostic::error("Invalid value for input variable", Some(span)).with_detail(detail)
 }
 
 /// The given value, or the default when none (or a null where none is
@@ -292,10 +272,10 @@ fn given_or_default(var: &Variable, given: Option<(Value, Option<Span>)>, dir: &
                 }
             }
             None => {
-                diags.push(
-                    Diagnostic::error(format!("no value for required variable {:?}", var.name), Some(var.span.clone()))
-                        .with_detail("set it with -var, a .tfvars file, or TF_VAR_/IAC_VAR_ environment variables"),
-                );
+                diags.push(Diagnostic::error("No value for required variable", Some(var.span.clone())).with_detail(format!(
+                    "The root module input variable {:?} is not set, and has no default value. Use a -var or -var-file command line argument to provide a value for this variable.",
+                    var.name
+                )));
                 return None;
             }
         },
@@ -397,15 +377,90 @@ fn condition_result(result: &Value) -> Result<Value, &'static str> {
     }
 }
 
-fn parse_text(text: &str, t: &TypeConstraint, sources: &mut SourceMap) -> Result<Value, String> {
+/// A `-var` or environment value of variable `name`: the text itself for
+/// a primitive type (or `any`), else an HCL expression, read from a
+/// source named as Terraform names it (`<value for var.x>`).
+fn parse_text(name: &str, text: &str, t: &TypeConstraint, sources: &mut SourceMap) -> Result<Value, Box<Diagnostic>> {
     match t {
         TypeConstraint::String | TypeConstraint::Number | TypeConstraint::Bool | TypeConstraint::Any => Ok(Value::String(text.to_string())),
         _ => {
-            let expr = hcl_edit::parser::parse_expr(text).map_err(|e| format!("not a valid HCL value: {}", e.message()))?;
-            let file = sources.add(SourceFile::new("<value>".into(), PathBuf::new(), text.to_string()));
-            Evaluator::new(&EmptyScope, Path::new("."), file).eval(&expr).map_err(|d| d.summary)
+            let file = sources.add(SourceFile::new(format!("<value for var.{name}>"), PathBuf::new(), text.to_string()));
+            let expr = hcl_edit::parser::parse_expr(text).map_err(|e| Box::new(expression_syntax_error(text, e.location().offset(), file)))?;
+            Evaluator::new(&EmptyScope, Path::new("."), file).eval(&expr).map_err(Box::new)
         }
     }
+}
+
+/// HCL's error for a value's text that is no expression, told from the
+/// text and the position where the parser stopped (`offset`, which is not
+/// always where HCL puts its error): an expression followed by more text;
+/// at the end of the text, an unterminated string, a missing expression
+/// (after a separator, an operator or an opening bracket) or an
+/// unterminated bracket; else a missing comma between a tuple's items, or
+/// no expression where one starts.
+fn expression_syntax_error(text: &str, offset: usize, file: FileId) -> Diagnostic {
+    let at = |at: usize| Some(Span { file, range: at..at + 1 });
+    let trimmed = text.trim_end();
+    let before = text.get(..offset).unwrap_or_default();
+    if offset < trimmed.len() && hcl_edit::parser::parse_expr(before).is_ok() {
+        // HCL names the first character after the expression.
+        let extra = offset + (text[offset..].len() - text[offset..].trim_start().len());
+        return Diagnostic::error("Extra characters after expression", at(extra))
+            .with_detail("An expression was successfully parsed, but extra characters were found after it.");
+    }
+    if in_string_at_end(trimmed) {
+        return Diagnostic::error("Unterminated template string", at(text.len())).with_detail("No closing marker was found for the string.");
+    }
+    let expects_more = |t: &str| t.is_empty() || t.ends_with([',', '[', '{', '(', '=', ':', '+', '-', '*', '/', '%', '!', '?', '&', '|', '<', '>']);
+    if expects_more(trimmed) {
+        return Diagnostic::error("Missing expression", at(text.len())).with_detail("Expected the start of an expression, but found the end of the file.");
+    }
+    if offset < trimmed.len() && !expects_more(before.trim_end()) && unclosed_bracket(before).is_some_and(|(_, kind)| kind == "tuple") {
+        return Diagnostic::error("Missing item separator", at(offset)).with_detail("Expected a comma to mark the beginning of the next item.");
+    }
+    if let Some((open, kind)) = unclosed_bracket(trimmed) {
+        return Diagnostic::error(format!("Unterminated {kind} constructor expression"), at(open)).with_detail(
+            "There is no corresponding closing bracket before the end of the file. This may be caused by incorrect bracket nesting elsewhere in this file.",
+        );
+    }
+    Diagnostic::error("Invalid expression", at(offset)).with_detail("Expected the start of an expression, but found an invalid expression token.")
+}
+
+/// Whether `text` ends inside a quoted string.
+fn in_string_at_end(text: &str) -> bool {
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in text.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            _ => {}
+        }
+    }
+    in_string
+}
+
+/// The innermost bracket of `text` left open (outside strings), and what
+/// HCL calls the constructor it opens.
+fn unclosed_bracket(text: &str) -> Option<(usize, &'static str)> {
+    let mut open = Vec::new();
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, c) in text.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            _ if in_string => {}
+            '[' | '{' => open.push((i, c)),
+            ']' | '}' => {
+                open.pop();
+            }
+            _ => {}
+        }
+    }
+    open.last().map(|&(i, c)| (i, if c == '[' { "tuple" } else { "object" }))
 }
 
 fn read_var_file(path: &Path, root: &Module, raw: &mut BTreeMap<String, Raw>, sources: &mut SourceMap, diags: &mut Diagnostics, explicit: bool) {

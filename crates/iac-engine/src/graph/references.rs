@@ -1,14 +1,14 @@
 //! The edges of one node's expressions: each reference becomes an edge to
 //! the node it names, with the reference's span; unknown references,
 //! references to itself and misplaced `count.index`/`each`/`self` become
-//! diagnostics, with a "did you mean" built only for wrong references.
+//! diagnostics in Terraform 1.11.4's words, with a "did you mean" built
+//! only for wrong references.
 
 use iac_core::address::{LocalResourceAddr, Mode};
 use iac_lang::config::{Expr, HclExpr, Module};
 use iac_lang::diagnostic::{Diagnostic, Diagnostics};
 use iac_lang::refs::{references, Subject};
 use iac_lang::source::{FileId, Span};
-use iac_lang::suggest::hint as suggest;
 
 use super::{ConfigGraph, DependsOnTarget, NodeKind};
 
@@ -68,7 +68,10 @@ impl EdgeBuilder<'_> {
         }
         for r in refs {
             let span = Span { file, range: r.range.clone() };
-            match self.target(m, &r.subject, ctx) {
+            // Terraform's errors name the address alone (`data.t.n`, not `data.t.n.attr`).
+            let address_end = (r.range.start + r.subject.describe().len()).min(r.range.end);
+            let address = Span { file, range: r.range.start..address_end };
+            match self.target(m, &r.subject, ctx, &address) {
                 Ok(targets) => {
                     for t in targets {
                         if t == me && !matches!(self.g.nodes[me].kind, NodeKind::Resource(_)) {
@@ -83,7 +86,7 @@ impl EdgeBuilder<'_> {
                         self.g.edge(me, t, Some(span.clone()));
                     }
                 }
-                Err(msg) => self.diags.push(Diagnostic::error(msg, Some(span))),
+                Err(d) => self.diags.push(d),
             }
         }
     }
@@ -95,17 +98,17 @@ impl EdgeBuilder<'_> {
             // Terraform accepts any referenceable object here, variables and locals included.
             Some(s @ (Subject::Resource { .. } | Subject::Data { .. } | Subject::Ephemeral { .. } | Subject::Var(_) | Subject::Local(_))) => {
                 let upstream = matches!(s, Subject::Var(_) | Subject::Local(_));
-                match self.target(m, s, Context::Plain) {
+                match self.target(m, s, Context::Plain, &span) {
                     Ok(t) => t.into_iter().for_each(|t| {
                         self.g.edge(me, t, Some(span.clone()));
                         self.g.depends_on.entry(me).or_default().push(DependsOnTarget { node: t, upstream });
                     }),
-                    Err(msg) => self.diags.push(Diagnostic::error(msg, Some(span))),
+                    Err(d) => self.diags.push(d),
                 }
             }
             Some(Subject::Module { name, .. }) => {
                 let Some(call) = m.module_calls.get(name) else {
-                    self.diags.push(Diagnostic::error(format!("reference to undeclared module {name:?}"), Some(span)));
+                    self.diags.push(undeclared_module(m, name, &span));
                     return;
                 };
                 for child in call.module.walk() {
@@ -121,51 +124,115 @@ impl EdgeBuilder<'_> {
         }
     }
 
-    fn target(&self, m: &Module, s: &Subject, ctx: Context) -> Result<Vec<usize>, String> {
+    /// The nodes `s` (written at `span`) refers to, or Terraform 1.11.4's
+    /// error for a reference to what `m` does not declare or what is not
+    /// available where it is written.
+    fn target(&self, m: &Module, s: &Subject, ctx: Context, span: &Span) -> Result<Vec<usize>, Diagnostic> {
         let p = &m.call_path;
-        // The message (with its "did you mean", a diff against every candidate)
-        // is built only when the reference is wrong: building it eagerly made
-        // graph construction quadratic in the number of resources.
-        let one = |kind: NodeKind, what: &dyn Fn() -> String| -> Result<Vec<usize>, String> { self.g.id(p, kind).map(|i| vec![i]).ok_or_else(what) };
+        let in_module = || if p.is_root() { "the root module".to_string() } else { p.to_string() };
+        let refused = |summary: &str, detail: String| Diagnostic::error(summary, Some(span.clone())).with_detail(detail);
+        // The message (with its "did you mean", a comparison with every
+        // candidate) is built only when the reference is wrong: building it
+        // eagerly made graph construction quadratic in the number of resources.
+        let one = |kind: NodeKind, what: &dyn Fn() -> Diagnostic| -> Result<Vec<usize>, Diagnostic> { self.g.id(p, kind).map(|i| vec![i]).ok_or_else(what) };
+        let resource = |mode: Mode, type_: &str, name: &str, what: &str| {
+            one(NodeKind::Resource(LocalResourceAddr::new(mode, type_, name)), &|| {
+                refused("Reference to undeclared resource", format!("{what} {type_:?} {name:?} has not been declared in {}.", in_module()))
+            })
+        };
         match s {
-            Subject::Var(n) => one(NodeKind::Variable(n.clone()), &|| format!("reference to undeclared variable {n:?}{}", suggest(n, m.variables.keys()))),
-            Subject::Local(n) => one(NodeKind::Local(n.clone()), &|| format!("reference to undeclared local value {n:?}{}", suggest(n, m.locals.keys()))),
-            Subject::Resource { type_, name } => one(NodeKind::Resource(LocalResourceAddr::new(Mode::Managed, type_, name)), &|| {
-                // Near misses among the resources of the same type.
-                let prefix = format!("{type_}.");
-                let names: Vec<String> = m.resources.keys().filter(|k| k.mode == Mode::Managed && k.type_ == *type_).map(|k| k.name.clone()).collect();
-                let hint = suggest(name, names.iter()).replacen("did you mean \"", &format!("did you mean \"{prefix}"), 1);
-                format!("reference to undeclared resource {type_}.{name}{hint}")
+            Subject::Var(n) => one(NodeKind::Variable(n.clone()), &|| {
+                let hint = match did_you_mean(n, m.variables.keys()) {
+                    Some(c) => format!(" Did you mean {c:?}?"),
+                    None => format!(" This variable can be declared with a variable {n:?} {{}} block."),
+                };
+                refused("Reference to undeclared input variable", format!("An input variable with the name {n:?} has not been declared.{hint}"))
             }),
-            Subject::Data { type_, name } => {
-                one(NodeKind::Resource(LocalResourceAddr::new(Mode::Data, type_, name)), &|| format!("reference to undeclared data source data.{type_}.{name}"))
-            }
-            Subject::Ephemeral { type_, name } => one(NodeKind::Resource(LocalResourceAddr::new(Mode::Ephemeral, type_, name)), &|| {
-                format!("reference to undeclared ephemeral resource ephemeral.{type_}.{name}")
+            Subject::Local(n) => one(NodeKind::Local(n.clone()), &|| {
+                let hint = did_you_mean(n, m.locals.keys()).map(|c| format!(" Did you mean {c:?}?")).unwrap_or_default();
+                refused("Reference to undeclared local value", format!("A local value with the name {n:?} has not been declared.{hint}"))
             }),
+            Subject::Resource { type_, name } => resource(Mode::Managed, type_, name, "A managed resource"),
+            Subject::Data { type_, name } => resource(Mode::Data, type_, name, "A data resource"),
+            Subject::Ephemeral { type_, name } => resource(Mode::Ephemeral, type_, name, "An ephemeral resource"),
             Subject::Module { name, output } => {
-                let call = m.module_calls.get(name).ok_or_else(|| format!("reference to undeclared module {name:?}"))?;
+                let call = m.module_calls.get(name).ok_or_else(|| undeclared_module(m, name, span))?;
                 let child = p.child(name);
                 match output {
                     Some(o) => match self.g.id(&child, NodeKind::Output(o.clone())) {
                         Some(i) => Ok(vec![i]),
                         // The module failed to load and said so once; no cascade.
                         None if call.unavailable => Ok(vec![]),
-                        None => Err(format!("module {name:?} has no output {o:?}{}", suggest(o, call.module.outputs.keys()))),
+                        // Terraform's error names the attribute (`.o`), which ends the reference.
+                        None => {
+                            let end = span.range.end;
+                            let attribute = Span { file: span.file, range: end.saturating_sub(o.len() + 1).max(span.range.start)..end };
+                            Err(Diagnostic::error("Unsupported attribute", Some(attribute))
+                                .with_detail(format!("This object does not have an attribute named {o:?}.")))
+                        }
                     },
                     None => Ok(call.module.outputs.keys().filter_map(|o| self.g.id(&child, NodeKind::Output(o.clone()))).collect()),
                 }
             }
             Subject::CountIndex => match ctx {
                 Context::Resource(true, _) | Context::ModuleCall(true, _) => Ok(vec![]),
-                _ => Err("count.index is only available where count is set".into()),
+                _ => Err(refused(
+                    "Reference to \"count\" in non-counted context",
+                    "The \"count\" object can only be used in \"module\", \"resource\", and \"data\" blocks, and only when the \"count\" argument is set."
+                        .into(),
+                )),
             },
             Subject::EachKey | Subject::EachValue => match ctx {
                 Context::Resource(_, true) | Context::ModuleCall(_, true) => Ok(vec![]),
-                _ => Err(format!("{} is only available where for_each is set", s.describe())),
+                _ => Err(refused(
+                    "Reference to \"each\" in context without for_each",
+                    "The \"each\" object can be used only in \"module\" or \"resource\" blocks, and only when the \"for_each\" argument is set.".into(),
+                )),
             },
-            Subject::SelfRef => Err("self is only available in provisioners, which are not supported".into()),
+            Subject::SelfRef => Err(refused(
+                "Invalid \"self\" reference",
+                "The \"self\" object is not available in this context. This object can be used only in resource provisioner, connection, and \
+                 postcondition blocks."
+                    .into(),
+            )),
             Subject::Path(_) | Subject::TerraformWorkspace | Subject::TerraformApplying => Ok(vec![]),
         }
     }
+}
+
+/// Terraform's error for `module.NAME` when `m` has no such call.
+fn undeclared_module(m: &Module, name: &str, span: &Span) -> Diagnostic {
+    let p = &m.call_path;
+    let in_module = if p.is_root() { "the root module".to_string() } else { p.to_string() };
+    let hint = did_you_mean(name, m.module_calls.keys()).map(|c| format!(" Did you mean {c:?}?")).unwrap_or_default();
+    Diagnostic::error("Reference to undeclared module", Some(span.clone()))
+        .with_detail(format!("No module call named {name:?} is declared in {in_module}.{hint}"))
+}
+
+/// Terraform's "did you mean" for a name (its `didyoumean.NameSuggestion`):
+/// the first candidate, in name order, within an edit distance of 2.
+/// A candidate whose length differs by 3 or more cannot be that close, so
+/// it is skipped before any comparison: the work stays linear in a long
+/// name.
+fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a String>) -> Option<&'a String> {
+    let n = name.chars().count();
+    let mut sorted: Vec<&String> = candidates.filter(|c| c.chars().count().abs_diff(n) < 3).collect();
+    sorted.sort();
+    sorted.into_iter().find(|c| edit_distance(name, c) < 3)
+}
+
+/// Levenshtein distance, in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != *cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
 }

@@ -72,9 +72,7 @@ pub fn load(dir: &Path, registry: &Registry) -> Result<Loaded, (EngineError, Sou
     let (stack, mut diags) = load_stack(dir);
     drop(load_span);
     if let Some((req, span)) = &stack.root.required_version {
-        if let Err(msg) = crate::version::check(req) {
-            diags.push(Diagnostic::error(msg, Some(span.clone())));
-        }
+        diags.extend(crate::version::required_version_error(req, span));
     }
     let (graph, gdiags) = tracing::info_span!("graph").in_scope(|| build(&stack, &|n| registry.has(n)));
     diags.extend(gdiags.0);
@@ -97,9 +95,7 @@ pub fn load(dir: &Path, registry: &Registry) -> Result<Loaded, (EngineError, Sou
 pub fn load_for_validate(dir: &Path, registry: &Registry) -> Result<Loaded, (EngineError, SourceMap)> {
     let (stack, mut diags) = load_stack(dir);
     if let Some((req, span)) = &stack.root.required_version {
-        if let Err(msg) = crate::version::check(req) {
-            diags.push(Diagnostic::error(msg, Some(span.clone())));
-        }
+        diags.extend(crate::version::required_version_error(req, span));
     }
     let load_errors = diags.has_errors();
     let (graph, gdiags) = build(&stack, &|n| registry.has(n));

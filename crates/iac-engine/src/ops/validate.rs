@@ -46,9 +46,10 @@ pub async fn validate(loaded: &Loaded, registry: &Registry, cwd: &Path) -> Vec<D
     .await;
     let mut diags: Vec<Diagnostic> = loaded.warnings.iter().filter(|d| d.is_error()).cloned().collect();
     // An undeclared reference the graph reported fails its evaluation too: one error for it.
+    // (The graph names the address, `type.name`; the evaluation the whole traversal, `type.name.attr`.)
     let reported: Vec<_> = diags.iter().filter_map(|d| d.span.clone()).collect();
     for d in outcome.diags {
-        let within = |s: &iac_lang::source::Span| reported.iter().any(|r| r.file == s.file && r.range.start <= s.range.start && s.range.end <= r.range.end);
+        let within = |s: &iac_lang::source::Span| reported.iter().any(|r| r.file == s.file && r.range.start <= s.range.start && s.range.start < r.range.end);
         if !diags.contains(&d) && !d.span.as_ref().is_some_and(within) {
             diags.push(d);
         }

@@ -100,7 +100,10 @@ impl Run {
                 None => None,
             };
             let mut ds = iac_lang::diagnostic::Diagnostics::default();
-            match iac_lang::vars::convert_variable(var, given, &child.dir, &mut ds) {
+            // Terraform names the call, not its instance: module.m.var.a.
+            let addr = format!("{}.var.{}", child.call_path, var.name);
+            let converted = iac_lang::vars::convert_variable(&addr, var, given, &child.dir, Some(&self.values.read().sources), &mut ds);
+            match converted {
                 Some((v, span)) => {
                     self.values.write().vars.insert((inst.path.clone(), var.name.clone()), v);
                     valued.push((inst.path, span));
@@ -201,10 +204,12 @@ impl Run {
                 continue;
             }
             if module.is_root() && v.contains_sensitive() && !out.sensitive {
-                self.diag(
-                    Diagnostic::error(format!("output {name:?} refers to sensitive values"), Some(out.value.span()))
-                        .with_detail("mark the output with sensitive = true to show that this is intended"),
-                );
+                // Terraform's words, naming the output block.
+                self.diag(Diagnostic::error("Output refers to sensitive values", Some(out.span.clone())).with_detail(
+                    "To reduce the risk of accidentally exporting sensitive data that was intended to be only internal, Terraform requires that any \
+                     root module output containing sensitive data be explicitly marked as sensitive, to confirm your intent.\n\nIf you do intend to \
+                     export this data, annotate the output value as sensitive by adding the following argument:\n    sensitive = true",
+                ));
                 ok = false;
                 continue;
             }
