@@ -1703,6 +1703,8 @@ const EVALUATION_ERROR_CASES: &[&str] = &[
     "reject-cond-object-attrs",
     "reject-cond-type",
     "reject-cond-unknown-type",
+    "reject-for-cond-type",
+    "reject-for-duplicate-key",
     "reject-for-null",
     "reject-for-string",
     "reject-index-key-values",
@@ -1717,6 +1719,7 @@ const EVALUATION_ERROR_CASES: &[&str] = &[
     "reject-operand-value",
     "reject-set-index",
     "reject-string-cmp",
+    "reject-template-if-null",
     "reject-type-error",
 ];
 

@@ -91,6 +91,17 @@ pub(super) fn condition(v: &Value) -> Condition {
     }
 }
 
+/// A `for` expression's `if` clause: Some(include) or None when unknown;
+/// HCL's problem when it is null or not a bool.
+pub(super) fn for_condition(v: &Value) -> Result<Option<bool>, super::Problem> {
+    match bool_operand(v) {
+        Ok(Operand::Known(b)) => Ok(Some(b)),
+        Ok(Operand::Unknown) => Ok(None),
+        Ok(Operand::Null) => Err(super::Problem::new("Condition is null", "The value of the 'if' clause must not be null.")),
+        Err(m) => Err(super::Problem::new("Invalid 'for' condition", format!("The 'if' clause value is invalid: {m}."))),
+    }
+}
+
 /// `op v`.
 pub(super) fn unary(op: UnaryOperator, v: Value) -> Result<Value, OpFailure> {
     let (v, s) = v.unmark_deep_collapse();

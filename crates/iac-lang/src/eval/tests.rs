@@ -135,7 +135,7 @@ fn for_expressions_and_splats() {
     assert_eq!(eval("[for z in var.zones : z if z != \"a\"]").unwrap(), Value::List(vec!["b".into()].into()));
     assert_eq!(eval("{ for z in [\"a\", \"a\", \"b\"] : z => z... }").unwrap().get("a").and_then(|v| v.as_list()).map(|l| l.len()), Some(2));
     assert_eq!(eval("[{ n = 1 }, { n = 2 }][*].n").unwrap(), Value::List(vec![Value::number(1.0), Value::number(2.0)].into()));
-    assert!(eval("{ for z in [\"a\", \"a\"] : z => z }").unwrap_err().contains("duplicate key"));
+    assert_eq!(problem("{ for z in [\"a\", \"a\"] : z => z }").0, "Duplicate object key");
 }
 
 #[test]
@@ -270,4 +270,35 @@ fn errors_are_where_hcl_puts_them_with_expression_values() {
         let shown: Vec<String> = d.values.iter().map(|v| format!("{} {}", v.traversal, v.statement)).collect();
         assert_eq!((d.summary.as_str(), &src[range], shown), (*summary, *at, values.iter().map(|v| v.to_string()).collect::<Vec<_>>()), "{src}");
     }
+}
+
+/// `for` clauses, object keys and template `if` directives in HCL's words,
+/// as Terraform 1.11.4's `validate -json` gives them, with their ranges.
+#[test]
+fn for_key_and_directive_errors_are_hcls() {
+    let cases = [
+        ("[for x in [1] : x if x]", "Invalid 'for' condition", "The 'if' clause value is invalid: bool required.", "x"),
+        ("[for x in [1] : x if null]", "Condition is null", "The value of the 'if' clause must not be null.", "null"),
+        ("{ for x in [1] : [x] => x }", "Invalid object key", "The key expression produced an invalid result: string required.", "[x]"),
+        ("{ for x in [1] : null => x }", "Invalid object key", "Key expression in 'for' expression must not produce a null value.", "null"),
+        (
+            "{ for x in [\"a\", \"a\"] : x => x }",
+            "Duplicate object key",
+            "Two different items produced the key \"a\" in this 'for' expression. If duplicates are expected, use the ellipsis (...) after the value expression to enable grouping by key.",
+            "x",
+        ),
+        ("\"%{if 1}x%{endif}\"", "Incorrect condition type", "The condition expression must be of type bool.", "1"),
+        ("\"%{if null}x%{endif}\"", "Null condition", "The condition value is null. Conditions must either be true or false.", "null"),
+        ("{ ([1]) = 1 }", "Incorrect key type", "Can't use this value as a key: string required.", "([1])"),
+        ("{ (null) = 1 }", "Null value as key", "Can't use a null value as a key.", "1"),
+    ];
+    for (src, summary, detail, at) in cases {
+        let expr = hcl_edit::parser::parse_expr(src).expect("an expression");
+        let d = Evaluator::new(&TestScope, Path::new("."), FileId(0)).eval(&expr).expect_err(src);
+        let range = d.span.as_ref().expect("a span").range.clone();
+        assert_eq!((d.summary.as_str(), d.detail.as_str(), &src[range]), (summary, detail, at), "{src}");
+    }
+    // The strings "true" and "1" are bools to a condition.
+    assert_eq!(eval("\"%{if \"true\"}x%{endif}\"").unwrap(), Value::from("x"));
+    assert_eq!(eval("[for x in [1] : x if \"1\"]").unwrap(), Value::List(vec![Value::number(1.0)].into()));
 }
