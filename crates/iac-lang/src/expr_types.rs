@@ -159,6 +159,27 @@ pub fn expr_type(root: &Module, expr: &Expression) -> Type {
     Ctx { module: root, parent: None, depth: 0, memo: &memo }.type_of(expr, &mut Vec::new())
 }
 
+/// `coalesce(ARGS)`'s result `value` as cty gives it: converted to the type
+/// its arguments' types unify to. A value alone cannot say that a null is a
+/// string, so the arguments' static types are found from their expressions
+/// (with no configuration: a reference is unknown, `tostring(null)` a
+/// string); where they unify to string, a number or bool result becomes its
+/// string (`coalesce(tostring(null), 1)` is `"1"`).
+pub fn coalesce_result(args: &[&Expression], value: Value) -> Value {
+    let module = Module::default();
+    let types: Vec<Type> = args.iter().map(|a| expr_type(&module, a)).collect();
+    if unify(&types) != Some(Type::String) {
+        return value;
+    }
+    let (plain, sensitive) = value.unmark();
+    let converted = match plain {
+        Value::Number(n) => Value::String(n.to_string()),
+        Value::Bool(b) => Value::String(b.to_string()),
+        other => other,
+    };
+    converted.mark_if(sensitive)
+}
+
 /// Where an expression is written: its module, and for a child module the
 /// call that made it (whose arguments are in the parent).
 struct Ctx<'a> {
