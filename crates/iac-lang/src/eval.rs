@@ -228,9 +228,22 @@ impl<'a> Evaluator<'a> {
                             let kv = self.ev(ke, frames)?;
                             let (kv, s) = kv.unmark();
                             sensitive_key |= s;
+                            // As HCL: the value's errors come before the key's.
                             match kv {
                                 Value::Unknown => return Ok(Value::Unknown),
-                                other => to_string(&other).map_err(|m| err(ke.span(), format!("invalid object key: {m}")))?,
+                                Value::Null => {
+                                    self.ev(v.expr(), frames)?;
+                                    let p = Problem::new("Null value as key", "Can't use a null value as a key.");
+                                    return Err(self.about(p.at(v.expr().span()), ke, frames));
+                                }
+                                other => match to_string(&other) {
+                                    Ok(k) => k,
+                                    Err(_) => {
+                                        self.ev(v.expr(), frames)?;
+                                        let p = Problem::new("Incorrect key type", "Can't use this value as a key: string required.");
+                                        return Err(self.about(p.at(ke.span()), ke, frames));
+                                    }
+                                },
                             }
                         }
                     };
@@ -499,16 +512,25 @@ impl<'a> Evaluator<'a> {
                 }
                 Element::Directive(d) => match &**d {
                     Directive::If(dir) => {
-                        let c = self.ev(&dir.if_expr.cond_expr, frames)?;
-                        let (c, s) = c.unmark();
+                        let cond = &dir.if_expr.cond_expr;
+                        let (c, s) = self.ev(cond, frames)?.unmark_deep_collapse();
                         *sensitive |= s;
-                        match c {
-                            Value::Unknown => *unknown = true,
-                            Value::Bool(true) => {
+                        // HCL makes the directive a conditional: its condition's errors are a conditional's.
+                        match operators::condition(&c) {
+                            operators::Condition::Unknown => *unknown = true,
+                            operators::Condition::Null => {
+                                let p = Problem::new("Null condition", "The condition value is null. Conditions must either be true or false.");
+                                return Err(self.about(p.at(cond.span()), cond, frames));
+                            }
+                            operators::Condition::Wrong => {
+                                let p = Problem::new("Incorrect condition type", "The condition expression must be of type bool.");
+                                return Err(self.about(p.at(cond.span()), cond, frames));
+                            }
+                            operators::Condition::Known(true) => {
                                 let end = dir.else_expr.as_ref().map_or(dir.endif_expr.strip.strip_start(), |e| e.strip.strip_start());
                                 self.render(&dir.if_expr.template, frames, out, sensitive, unknown, nested.body(dir.if_expr.strip.strip_end(), end))?
                             }
-                            Value::Bool(false) => {
+                            operators::Condition::Known(false) => {
                                 if let Some(e) = &dir.else_expr {
                                     self.render(
                                         &e.template,
@@ -520,7 +542,6 @@ impl<'a> Evaluator<'a> {
                                     )?;
                                 }
                             }
-                            other => return Err(err(dir.if_expr.cond_expr.span(), format!("the condition must be a bool, got {}", other.type_name()))),
                         }
                     }
                     Directive::For(dir) => {
@@ -578,14 +599,14 @@ impl<'a> Evaluator<'a> {
             let r = (|| -> Result<(), EvalError> {
                 if let Some(c) = &f.cond {
                     let cv = self.ev(&c.expr, frames)?;
-                    match cv.unmarked() {
-                        Value::Bool(true) => {}
-                        Value::Bool(false) => return Ok(()),
-                        Value::Unknown => {
+                    match operators::for_condition(&cv.unmark_deep_collapse().0) {
+                        Ok(Some(true)) => {}
+                        Ok(Some(false)) => return Ok(()),
+                        Ok(None) => {
                             unknown = true;
                             return Ok(());
                         }
-                        other => return Err(err(c.expr.span(), format!("a for condition must be a bool, got {}", other.type_name()))),
+                        Err(p) => return Err(self.about(p.at(c.expr.span()), &c.expr, frames)),
                     }
                 }
                 let value = self.ev(&f.value_expr, frames)?;
@@ -598,12 +619,26 @@ impl<'a> Evaluator<'a> {
                                 unknown = true;
                                 return Ok(());
                             }
-                            k => to_string(k).map_err(|m| err(ke.span(), format!("invalid key: {m}")))?,
+                            Value::Null => {
+                                let p = Problem::new("Invalid object key", "Key expression in 'for' expression must not produce a null value.");
+                                return Err(self.about(p.at(ke.span()), ke, frames));
+                            }
+                            k => match to_string(k) {
+                                Ok(k) => k,
+                                Err(_) => {
+                                    let p = Problem::new("Invalid object key", "The key expression produced an invalid result: string required.");
+                                    return Err(self.about(p.at(ke.span()), ke, frames));
+                                }
+                            },
                         };
                         if f.grouping {
                             grouped.entry(key).or_default().push(value);
                         } else if map.insert(key.clone(), value).is_some() {
-                            return Err(err(ke.span(), format!("duplicate key {key:?} in for expression; use ... to group values by key")));
+                            let p = Problem::new(
+                                "Duplicate object key",
+                                format!("Two different items produced the key {key:?} in this 'for' expression. If duplicates are expected, use the ellipsis (...) after the value expression to enable grouping by key."),
+                            );
+                            return Err(self.about(p.at(ke.span()), ke, frames));
                         }
                     }
                 }
