@@ -5,7 +5,8 @@
 //! their diagnostics must agree in severity, summary, detail and range
 //! (file, start and end). The cases cover the input variable errors
 //! (module arguments, `-var` text that is no expression or does not suit
-//! the type, variables files, defaults, missing required values), the
+//! the type, variables files, defaults, missing required values, values
+//! for undeclared variables, a `-var` without `=`), the
 //! references to what is not declared or not available, root outputs of
 //! sensitive values and the `required_version` constraint.
 

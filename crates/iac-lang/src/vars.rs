@@ -122,24 +122,33 @@ fn variables(
         auto.sort();
         files.extend(auto);
     }
+    // Names the files set without a declaration, and the file that set each last.
+    let mut undeclared: BTreeMap<String, String> = BTreeMap::new();
     for f in &files {
-        read_var_file(f, root, &mut raw, sources, diags, false);
+        read_var_file(f, root, &mut raw, sources, diags, &mut undeclared);
     }
     for c in cli {
         match c {
-            CliVar::File(f) => read_var_file(f, root, &mut raw, sources, diags, true),
+            CliVar::File(f) => read_var_file(f, root, &mut raw, sources, diags, &mut undeclared),
             CliVar::Var(spec) => match spec.split_once('=') {
                 Some((name, value)) => {
                     if !root.variables.contains_key(name) {
-                        diags.push(Diagnostic::error(format!("-var {name}: no variable {name:?} is declared in the root module"), None));
+                        diags.push(Diagnostic::error("Value for undeclared variable", None).with_detail(format!(
+                            "A variable named {name:?} was assigned on the command line, but the root module does not declare a variable of that name. \
+                             To use this value, add a \"variable\" block to the configuration."
+                        )));
                         continue;
                     }
                     raw.insert(name.to_string(), Raw::Text { text: value.to_string(), set_using: format!("-var=\"{name}=...\"") });
                 }
-                None => diags.push(Diagnostic::error(format!("-var {spec:?}: expected name=value"), None)),
+                None => diags.push(Diagnostic::error("Invalid -var option", None).with_detail(format!(
+                    "The given -var option {spec:?} is not correctly specified. Must be a variable name and value separated by an equals sign, like \
+                     -var=\"key=value\"."
+                ))),
             },
         }
     }
+    undeclared_in_files(&undeclared, diags);
 
     let mut out = iac_core::ValueMap::new();
     let mut spans = BTreeMap::new();
@@ -463,7 +472,37 @@ fn unclosed_bracket(text: &str) -> Option<(usize, &'static str)> {
     open.last().map(|&(i, c)| (i, if c == '[' { "tuple" } else { "object" }))
 }
 
-fn read_var_file(path: &Path, root: &Module, raw: &mut BTreeMap<String, Raw>, sources: &mut SourceMap, diags: &mut Diagnostics, explicit: bool) {
+/// Terraform's warnings for values that variables files give variables the
+/// root module does not declare: one for each of the first two (by name),
+/// then one counting the others.
+fn undeclared_in_files(undeclared: &BTreeMap<String, String>, diags: &mut Diagnostics) {
+    const SHOWN: usize = 2;
+    for (name, file) in undeclared.iter().take(SHOWN) {
+        diags.push(Diagnostic::warning("Value for undeclared variable", None).with_detail(format!(
+            "The root module does not declare a variable named {name:?} but a value was found in file {file:?}. If you meant to use this value, \
+             add a \"variable\" block to the configuration.\n\nTo silence these warnings, use TF_VAR_... environment variables to provide certain \
+             \"global\" settings to all configurations in your organization. To reduce the verbosity of these warnings, use the -compact-warnings option."
+        )));
+    }
+    if undeclared.len() > SHOWN {
+        diags.push(Diagnostic::warning("Values for undeclared variables", None).with_detail(format!(
+            "In addition to the other similar warnings shown, {} other variable(s) defined without being declared.",
+            undeclared.len() - SHOWN
+        )));
+    }
+}
+
+/// Reads a variables file's values into `raw`; the names it sets that the
+/// root module does not declare go to `undeclared`, with the file's name
+/// as Terraform gives it (relative to the stack).
+fn read_var_file(
+    path: &Path,
+    root: &Module,
+    raw: &mut BTreeMap<String, Raw>,
+    sources: &mut SourceMap,
+    diags: &mut Diagnostics,
+    undeclared: &mut BTreeMap<String, String>,
+) {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => {
@@ -494,13 +533,8 @@ fn read_var_file(path: &Path, root: &Module, raw: &mut BTreeMap<String, Raw>, so
                     Structure::Attribute(a) => {
                         let name = a.key.as_str();
                         if !root.variables.contains_key(name) {
-                            let span = Span { file, range: a.key.span().unwrap_or(0..0) };
-                            let d = if explicit {
-                                Diagnostic::error(format!("value for undeclared variable {name:?}"), Some(span))
-                            } else {
-                                Diagnostic::warning(format!("value for undeclared variable {name:?}"), Some(span))
-                            };
-                            diags.push(d);
+                            let shown = path.strip_prefix(&root.dir).unwrap_or(path);
+                            undeclared.insert(name.to_string(), shown.display().to_string());
                             continue;
                         }
                         raw.insert(name.to_string(), Raw::Expr(Expr { expr: a.value.clone(), file }));
