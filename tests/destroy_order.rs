@@ -1,7 +1,9 @@
 //! Destroys against Terraform 1.11.4 (`fixtures/destroy-order/<case>/1`):
 //! each tool applies the configuration, then `destroy -json`. The objects
 //! destroyed, the dependencies state recorded for them (`show -json`'s
-//! `depends_on`, with theirs: Terraform records them all), the summaries
+//! `depends_on`: every resource an object depends on, directly or not,
+//! through locals, variables, module outputs, module calls' count and
+//! `depends_on`, as Terraform records them), the summaries
 //! (`change_summary`: the plan's, then `Destroy complete! Resources: N
 //! destroyed.`) and the empty state after must agree, and each tool must have destroyed every object only after
 //! the objects depending on it (a dependent in another instance of the
@@ -49,32 +51,7 @@ fn recorded_dependencies(show: &str) -> BTreeMap<String, Vec<String>> {
     let j: Json = serde_json::from_str(show).unwrap_or_else(|e| panic!("show -json is not JSON ({e}): {show}"));
     let mut out = BTreeMap::new();
     collect(&j["values"]["root_module"], &mut out);
-    transitive(out)
-}
-
-/// Each object's dependencies with theirs, and so on: Terraform records
-/// them so, iac only those the configuration names (the order they give
-/// is the same).
-fn transitive(direct: BTreeMap<String, Vec<String>>) -> BTreeMap<String, Vec<String>> {
-    let mut by_config: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (addr, deps) in &direct {
-        by_config.entry(config_and_module(addr).0).or_default().extend(deps.iter().cloned());
-    }
-    direct
-        .iter()
-        .map(|(addr, deps)| {
-            let mut all: Vec<String> = Vec::new();
-            let mut todo = deps.clone();
-            while let Some(d) = todo.pop() {
-                if !all.contains(&d) {
-                    todo.extend(by_config.get(&d).into_iter().flatten().cloned());
-                    all.push(d);
-                }
-            }
-            all.sort();
-            (addr.clone(), all)
-        })
-        .collect()
+    out
 }
 
 /// An instance address without its instance keys (`module.m["x"].t.a[0]`

@@ -26,6 +26,18 @@ fn dag_stack(deps: &[Vec<usize>]) -> String {
     s
 }
 
+/// The nodes `i` depends on in `deps`, directly or not.
+fn ancestors(deps: &[Vec<usize>], i: usize) -> BTreeSet<usize> {
+    let mut found = BTreeSet::new();
+    let mut todo = deps[i].clone();
+    while let Some(d) = todo.pop() {
+        if found.insert(d) {
+            todo.extend(&deps[d]);
+        }
+    }
+    found
+}
+
 fn dag() -> impl Strategy<Value = Vec<Vec<usize>>> {
     (1usize..14).prop_flat_map(|n| {
         proptest::collection::vec(proptest::collection::btree_set(0usize..n.max(1), 0..3), n)
@@ -63,11 +75,12 @@ proptest! {
             prop_assert_eq!(p.count(Action::Create), deps.len());
             let out = ops::apply(&stack, &env, p, 4).await.map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
             prop_assert_eq!(out.state.resources.len(), deps.len());
-            for (i, ds) in deps.iter().enumerate() {
+            for i in 0..deps.len() {
                 let addr: iac_core::InstanceAddr = format!("terraform_data.r{i}").parse().unwrap();
-                let recorded: BTreeSet<String> = out.state.resources[&addr].dependencies.iter().map(|d| d.to_string()).collect();
-                let want: BTreeSet<String> = ds.iter().map(|d| format!("terraform_data.r{d}")).collect();
-                prop_assert_eq!(recorded, want, "direct dependencies of r{}", i);
+                let recorded: Vec<String> = out.state.resources[&addr].dependencies.iter().map(|d| d.to_string()).collect();
+                // Every ancestor, as Terraform records them: once each, sorted by address.
+                let want: BTreeSet<String> = ancestors(&deps, i).into_iter().map(|d| format!("terraform_data.r{d}")).collect();
+                prop_assert_eq!(recorded, want.into_iter().collect::<Vec<_>>(), "dependencies of r{}", i);
             }
             let again = plan(&stack, &env).await;
             prop_assert!(!again.has_changes(), "re-plan after apply must be empty: {:?}", count_by_action(&again));

@@ -1,8 +1,10 @@
-//! The dependencies recorded with each object in state: the resources a
-//! resource refers to directly, looking through variables, locals,
-//! outputs, module calls and provider configurations (an object in a
-//! cluster depends on the cluster that configures its provider, so a
-//! destroy deletes the object first).
+//! The dependencies recorded with each object in state: every resource a
+//! resource depends on, directly or not, as Terraform's
+//! AttachDependenciesTransformer records the graph's ancestors of a
+//! resource. The walk goes through variables, locals, outputs, module calls,
+//! provider configurations (an object in a cluster depends on the cluster
+//! that configures its provider, so a destroy deletes the object first),
+//! data sources and other resources, and on to what they depend on.
 
 use std::collections::HashSet;
 
@@ -12,39 +14,42 @@ use super::context::Run;
 use crate::graph::NodeKind;
 
 impl Run {
-    /// The resource nodes a resource node depends on, looking through
-    /// variables, locals, outputs and module calls (direct dependencies only).
-    fn direct_resource_deps(&self, idx: usize) -> Vec<usize> {
+    /// The resource nodes a resource node depends on, directly or through
+    /// any other node (its ancestors in the graph), itself excepted.
+    fn ancestor_resources(&self, idx: usize) -> Vec<usize> {
         let mut out = Vec::new();
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::from([idx]);
         let mut stack: Vec<usize> = self.graph.deps[idx].clone();
         while let Some(n) = stack.pop() {
             if !seen.insert(n) {
                 continue;
             }
             match &self.graph.nodes[n].kind {
-                // Never in state: through it to what its configuration references.
-                NodeKind::Resource(k) if k.mode == iac_core::address::Mode::Ephemeral => stack.extend(self.graph.deps[n].iter().copied()),
+                // Never in state: only what it depends on counts.
+                NodeKind::Resource(k) if k.mode == iac_core::address::Mode::Ephemeral => {}
                 NodeKind::Resource(_) => out.push(n),
-                // Through a provider to what its configuration references: an
-                // object in a cluster depends on the cluster that configures
-                // its provider, so a destroy deletes the object first.
-                _ => stack.extend(self.graph.deps[n].iter().copied()),
+                _ => {}
             }
+            stack.extend(self.graph.deps[n].iter().copied());
         }
-        out.sort_unstable();
         out
     }
 
+    /// What state records as an object's `dependencies`: its resource's
+    /// ancestors, without instance keys (a dependency is on every instance),
+    /// once each, sorted by address as Terraform sorts them.
     pub(super) fn resource_dep_addrs(&self, idx: usize) -> Vec<ResourceAddr> {
-        self.direct_resource_deps(idx)
+        let mut addrs: Vec<ResourceAddr> = self
+            .ancestor_resources(idx)
             .into_iter()
             .map(|d| {
                 let id = &self.graph.nodes[d];
                 let NodeKind::Resource(k) = &id.kind else { unreachable!("filtered to resources") };
-                // Recorded without instance keys: a dependency is on every instance.
                 k.in_module(&id.module.unkeyed_instance())
             })
-            .collect()
+            .collect();
+        addrs.sort_by_cached_key(|a| a.to_string());
+        addrs.dedup();
+        addrs
     }
 }
