@@ -4,6 +4,7 @@
 //! at a test CA.
 
 mod apply_ci;
+mod apply_state;
 mod aws_policy_document;
 mod aws_services_diff;
 mod broken;

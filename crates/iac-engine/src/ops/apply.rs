@@ -60,7 +60,11 @@ pub async fn apply_loaded_with_vars(loaded: &Loaded, env: &Env, mut plan: Plan, 
 /// plan, one without changes too, so it can show it), and applies, all under
 /// one hold of the state lock, as Terraform does, so that no other run can
 /// change the state between the plan a person approved and the apply.
-/// Ok(None) when nothing was applied (no changes, or `confirm` said no).
+/// A plan without changes is applied whatever `confirm` says, as Terraform
+/// applies it without asking: state takes the refreshed objects and this
+/// run's check results and outputs (its serial moves only when that changed
+/// anything, see [`apply_locked`]). Ok(None) when `confirm` refused a plan
+/// with changes.
 pub async fn plan_and_apply(
     loaded: &Loaded,
     env: &Env,
@@ -80,12 +84,7 @@ pub async fn plan_and_apply(
         outcome.warnings.extend(var_warnings);
         // The apply evaluates the checks again and reports its own results.
         outcome.warnings.retain(|d| !crate::run::is_assertion_result(d, &loaded.stack));
-        if !confirm(&outcome) {
-            return Ok(None);
-        }
-        // A plan without changes is still applied when its recovery adopted
-        // objects an interrupted run made: they and the resolved intents are saved.
-        if !outcome.plan.has_changes() && statemgr::load(env.backend.as_ref()).await?.pending.len() == outcome.plan.prior_state.pending.len() {
+        if !confirm(&outcome) && outcome.plan.has_changes() {
             return Ok(None);
         }
         tracing::Instrument::instrument(apply_locked(loaded, env, outcome.plan, parallelism), tracing::info_span!("apply")).await.map(Some)
@@ -105,6 +104,7 @@ async fn apply_locked(loaded: &Loaded, env: &Env, plan: Plan, parallelism: usize
         ]));
     }
     let mut current = statemgr::load(env.backend.as_ref()).await?;
+    let stored = (current.exists && !current.needs_fold).then(|| (current.state.clone(), current.pending.clone()));
     if !current.exists && plan.prior_serial == 0 && current.state.is_empty() {
         // No state yet, then or now: the plan's lineage becomes the state's.
         current.state.lineage = plan.prior_lineage.clone();
@@ -163,17 +163,9 @@ async fn apply_locked(loaded: &Loaded, env: &Env, plan: Plan, parallelism: usize
     .walk()
     .await;
     let mut failures = outcome.diags;
-    // Outputs, then fold the journal into a snapshot.
     let outputs = if plan.mode == PlanMode::Destroy { BTreeMap::new() } else { output_states(&outcome.root_outputs, &loaded.stack.root) };
-    if let Err(e) = journal.record(&iac_core::journal::JournalEntry::Outputs { outputs: outputs.clone() }).await {
-        failures.push(Diagnostic::error(format!("state could not be saved: {e}"), None));
-    }
-    // Records are written in order, so once the Outputs record is acknowledged
-    // every earlier one is durable too: the writer has nothing left to do.
-    drop(journal);
-    writer.abort();
     let mut state = outcome.state;
-    state.outputs = outputs;
+    state.outputs = outputs.clone();
     // As Terraform: the checks' results at this apply stay in state.
     state.check_results = outcome.checks;
     if plan.mode == PlanMode::Destroy {
@@ -182,7 +174,26 @@ async fn apply_locked(loaded: &Loaded, env: &Env, plan: Plan, parallelism: usize
         state.resources.retain(|addr, _| addr.resource.mode != Mode::Data);
     }
     let (pending, root_outputs) = (outcome.pending, outcome.root_outputs);
-    statemgr::snapshot(env.backend.as_ref(), &mut state, &pending).await?;
+    // Terraform writes state after every apply, one without changes too,
+    // but moves its serial only when the state differs from the one it
+    // read (statemgr.Filesystem): a state that is the stored one, check
+    // results and outputs included, is left as it is.
+    let unchanged = stored.is_some_and(|(before, before_pending)| {
+        before_pending == pending && State { serial: before.serial, pending: before.pending.clone(), ..state.clone() } == before
+    });
+    if !unchanged {
+        // Outputs, then fold the journal into a snapshot.
+        if let Err(e) = journal.record(&iac_core::journal::JournalEntry::Outputs { outputs }).await {
+            failures.push(Diagnostic::error(format!("state could not be saved: {e}"), None));
+        }
+    }
+    // Records are written in order, so once the Outputs record is acknowledged
+    // every earlier one is durable too: the writer has nothing left to do.
+    drop(journal);
+    writer.abort();
+    if !unchanged {
+        statemgr::snapshot(env.backend.as_ref(), &mut state, &pending).await?;
+    }
     if env.cancel.load(Ordering::SeqCst) {
         return Err(EngineError::Interrupted);
     }

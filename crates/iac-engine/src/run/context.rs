@@ -163,8 +163,9 @@ impl Run {
             // A destroy lists every checkable object, its results unknown.
             PlanMode::Destroy => super::conditions::ConditionResults::unchecked(&s.stack.root),
             // A refresh-only plan checks every condition (warning of false
-            // ones), its apply variables' validation rules alone.
-            mode => super::conditions::ConditionResults::of(&s.stack.root, mode == PlanMode::Normal || s.phase == Phase::Plan),
+            // ones); its apply checks variables' validation rules alone and
+            // keeps the plan's other results (`carrying_checks`), as Terraform's.
+            _ => super::conditions::ConditionResults::of(&s.stack.root, true),
         };
         let parallelism = s.opts.parallelism.max(1);
         let mut imports = HashMap::new();
