@@ -777,3 +777,113 @@ fn rejected_provider_configurations_leave_the_plans_terraform_leaves() {
     }
     assert!(problems.is_empty(), "rejected provider configurations differ from Terraform:\n{}", problems.join("\n"));
 }
+
+/// Log groups whose name another one already took: the creates after it
+/// fail in AWS, one in the root module, one in an instance of a module.
+const TAKEN_NAMES: &str = r#"
+resource "aws_cloudwatch_log_group" "first" {
+  name = "iac-taken"
+}
+
+resource "aws_cloudwatch_log_group" "again" {
+  name              = "iac-taken"
+  retention_in_days = 1
+  depends_on        = [aws_cloudwatch_log_group.first]
+}
+
+module "m" {
+  source     = "./m"
+  depends_on = [aws_cloudwatch_log_group.first]
+}
+"#;
+
+const TAKEN_NAMES_MODULE: &str = r#"resource "aws_cloudwatch_log_group" "q" {
+  for_each          = toset(["k"])
+  name              = "iac-taken"
+  retention_in_days = 3
+}
+"#;
+
+/// A provider's errors about resource instances, as Terraform 1.11.4 shows
+/// them: each in the plugin's words, naming its instance (the diagnostic's
+/// `address`, the human `with module.m.aws_cloudwatch_log_group.q["k"],`
+/// line) at its resource body's opening brace. The same `apply -json`
+/// diagnostics (AWS's request ids aside) and the same `with` lines from
+/// iac running the plugin and from Terraform, each against its own moto.
+#[test]
+fn provider_errors_name_their_instance_as_terraform_does() {
+    let mirror = iac_testkit::tools::terraform_mirror();
+    let plugin_dir = format!("-plugin-dir={}", mirror.display());
+    let cache = tempfile::tempdir().unwrap();
+    let main = format!("{}{TAKEN_NAMES}", header());
+    let files = [("main.tf", main.as_str()), ("m/main.tf", TAKEN_NAMES_MODULE)];
+    let request_id = regex::Regex::new(r"RequestID: [A-Za-z0-9-]+").expect("regex");
+    // Sorted (the creates run at once), the request ids blanked.
+    let diagnostics = |ui: &str| -> Vec<Value> {
+        let mut ds: Vec<Value> = ui
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|j| j["type"] == "diagnostic")
+            .map(|mut j| {
+                let summary = request_id.replace_all(j["diagnostic"]["summary"].as_str().unwrap_or_default(), "RequestID: ?").into_owned();
+                j["diagnostic"]["summary"] = Value::String(summary);
+                j["diagnostic"].clone()
+            })
+            .collect();
+        ds.sort_by_key(|d| d["address"].to_string());
+        ds
+    };
+    let with_lines = |text: &str| -> Vec<String> {
+        let mut lines: Vec<String> = text
+            .lines()
+            .filter_map(|l| l.trim_start_matches(|c: char| c.is_whitespace() || c == '│').trim_start_matches("help:").trim().strip_prefix("with "))
+            .map(|rest| format!("with {rest}"))
+            .collect();
+        lines.sort();
+        lines
+    };
+
+    let run_terraform = |moto: &Moto, args: &[&str]| -> (i32, String) {
+        let dir = tempfile::tempdir().unwrap();
+        for (f, text) in files {
+            std::fs::create_dir_all(dir.path().join(f).parent().unwrap()).unwrap();
+            std::fs::write(dir.path().join(f), text).unwrap();
+        }
+        let tf = |args: &[&str]| {
+            let mut c = crate::lang_diff::terraform_command(dir.path(), args);
+            for (k, v) in aws_env(moto, cache.path()) {
+                c.env(k, v);
+            }
+            let o = c.output().expect("terraform 1.11.4 on PATH");
+            (o.status.code().unwrap_or(-1), format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)))
+        };
+        assert_eq!(tf(&["init", "-input=false", "-no-color", &plugin_dir]).0, 0, "terraform init");
+        tf(args)
+    };
+    let run_iac = |moto: &Moto, args: &[&str]| -> (i32, String) {
+        let mut stack = Stack::files("aws-provider-errors", &files);
+        stack.env.extend(aws_env(moto, cache.path()));
+        stack.run(&["init", &plugin_dir]).ok();
+        let out = stack.run(args);
+        (out.code, format!("{}{}", out.stdout, out.stderr))
+    };
+
+    // Each tool against a moto of its own, emptied before each run.
+    let (ours_moto, theirs_moto) = (Moto::start(), Moto::start());
+    let theirs_json = run_terraform(&theirs_moto, &["apply", "-auto-approve", "-input=false", "-json"]);
+    let ours_json = run_iac(&ours_moto, &["apply", "-auto-approve", "-json"]);
+    theirs_moto.reset();
+    ours_moto.reset();
+    let theirs_human = run_terraform(&theirs_moto, &["apply", "-auto-approve", "-input=false", "-no-color"]);
+    let ours_human = run_iac(&ours_moto, &["apply", "-auto-approve"]);
+    assert_eq!(theirs_json.0, 1, "terraform's apply did not fail:\n{}", theirs_json.1);
+    let theirs = diagnostics(&theirs_json.1);
+    assert_eq!(theirs.len(), 2, "terraform: {theirs:#?}");
+    assert_eq!(theirs[0]["address"], "aws_cloudwatch_log_group.again", "terraform: {theirs:#?}");
+    assert_eq!(ours_json.0, theirs_json.0, "iac's apply:\n{}", ours_json.1);
+    assert_eq!(diagnostics(&ours_json.1), theirs, "apply -json's diagnostics");
+
+    let want = vec![r#"with aws_cloudwatch_log_group.again,"#.to_string(), r#"with module.m.aws_cloudwatch_log_group.q["k"],"#.to_string()];
+    assert_eq!(with_lines(&theirs_human.1), want, "terraform:\n{}", theirs_human.1);
+    assert_eq!(with_lines(&ours_human.1), want, "iac:\n{}", ours_human.1);
+}

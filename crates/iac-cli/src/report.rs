@@ -249,12 +249,12 @@ fn spanned(d: &Diagnostic, sources: &SourceMap) -> Spanned {
 }
 
 /// What follows the source excerpt: what the problem belongs to (`with
-/// provider["..."]`, as Terraform names it), Terraform's expression values
+/// provider["..."],` or `with aws_s3_bucket.b,`, as Terraform names it), Terraform's expression values
 /// (under a rule, as Terraform draws them), then the detail.
 fn help(d: &Diagnostic) -> Option<String> {
     let mut parts = Vec::new();
     if let Some(address) = &d.address {
-        parts.push(format!("with {address}"));
+        parts.push(format!("with {address},"));
     }
     if !d.values.is_empty() {
         let lines: Vec<String> = d.values.iter().map(|v| format!("│ {} {}", v.traversal, v.statement)).collect();

@@ -168,7 +168,15 @@ pub(crate) async fn delete_one(run: &Run, change: &ResourceChange) -> Result<(),
             if let Some(sink) = &run.events {
                 sink(Event::Failed { addr: addr.clone(), action: Action::Delete, message: e.to_string() });
             }
-            Err(err(format!("delete failed: {e}")))
+            // Naming the object, as Terraform does (`with aws_s3_bucket.b,`);
+            // a plugin's error in its own words.
+            let d = match &e {
+                iac_core::provider::ProviderError::Reported { diagnostics, .. } if !diagnostics.is_empty() => {
+                    Diagnostic::error(diagnostics[0].summary.clone(), None).with_detail(diagnostics[0].detail.clone())
+                }
+                _ => err(format!("delete failed: {e}")),
+            };
+            Err(d.with_address(addr.to_string()))
         }
     }
 }

@@ -26,7 +26,7 @@ use iac_lang::diagnostic::Diagnostic;
 use super::context::{lock, Run};
 use super::data_source::read_data_source;
 use super::event::Event;
-use super::object::{carry_config_marks, has_ephemeral, inconsistent, keep_ignored, mark_sensitive, merge_private, provider_diag, without_ephemeral};
+use super::object::{carry_config_marks, has_ephemeral, inconsistent, keep_ignored, mark_sensitive, merge_private, provider_error, without_ephemeral};
 use super::resource_node::InstanceWork;
 use crate::providers::Slot;
 
@@ -135,7 +135,7 @@ impl Run {
                 private: prior.as_ref().and_then(|p| p.private.clone()),
             })
             .await
-            .map_err(|e| provider_diag(w, format!("planning failed: {e}"), e.path()))?;
+            .map_err(|e| provider_error(w, "planning", &e))?;
         let fin = iac_core::provider::PlanChangeResponse { planned: without_ephemeral(fin.planned, w.schema), ..fin };
         let planned_known = change.after.clone().unmark_deep().0;
         if let Some(path) = inconsistent(&planned_known, &fin.planned) {
@@ -203,7 +203,7 @@ impl Run {
                         }
                     }
                 }
-                return Err(provider_diag(w, format!("{} failed: {error}", change.action.name()), error.path()));
+                return Err(provider_error(w, change.action.name(), &error));
             }
         };
         if !resp.new_state.is_wholly_known() {

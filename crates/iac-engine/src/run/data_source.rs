@@ -24,17 +24,14 @@ use iac_core::{AttrPath, Value};
 use iac_lang::diagnostic::Diagnostic;
 
 use super::context::{lock, Run};
-use super::object::{mark_sensitive, provider_diag, without_ephemeral};
+use super::object::{mark_sensitive, provider_error, without_ephemeral};
 use super::resource_node::InstanceWork;
 use crate::graph::{resource_of, ConfigGraph, NodeKind};
 
 /// Reads a data source whose configuration is wholly known: the value with
 /// its schema's sensitive attributes and the configuration's marks.
 pub(super) async fn read_data_source(w: &InstanceWork<'_>, p: &dyn Provider, config: Value, marks: &[AttrPath]) -> Result<Value, Diagnostic> {
-    let v = p
-        .read_data(ReadDataRequest { type_: w.res.type_.clone(), addr: w.addr.clone(), config })
-        .await
-        .map_err(|e| provider_diag(w, format!("reading failed: {e}"), e.path()))?;
+    let v = p.read_data(ReadDataRequest { type_: w.res.type_.clone(), addr: w.addr.clone(), config }).await.map_err(|e| provider_error(w, "reading", &e))?;
     Ok(mark_sensitive(v.unmark_deep().0, w.schema).mark_paths(marks))
 }
 

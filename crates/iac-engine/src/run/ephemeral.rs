@@ -16,7 +16,7 @@ use iac_lang::diagnostic::Diagnostic;
 
 use super::context::{lock, Run};
 use super::event::{EphemeralOp, Event};
-use super::object::{mark_sensitive, provider_diag};
+use super::object::{mark_sensitive, provider_error};
 use super::resource_node::InstanceWork;
 use crate::providers::Slot;
 
@@ -51,7 +51,7 @@ impl Run {
         let opened =
             tracing::Instrument::instrument(provider.open_ephemeral(OpenEphemeralRequest { type_: w.res.type_.clone(), addr: addr.clone(), config }), span)
                 .await
-                .map_err(|e| provider_diag(&w, format!("opening failed: {e}"), e.path()))?;
+                .map_err(|e| provider_error(&w, "opening", &e))?;
         self.emit(Event::Ephemeral { addr: addr.clone(), op: EphemeralOp::Open, elapsed_ms: Some(started.elapsed().as_millis()) });
         let private = Arc::new(tokio::sync::Mutex::new(opened.private));
         let renewer = opened.renew_at.map(|at| tokio::spawn(renew(provider.clone(), w.res.type_.clone(), addr.clone(), private.clone(), at)));

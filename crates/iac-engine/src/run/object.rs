@@ -4,9 +4,11 @@
 //! data that carries `replace_triggered_by`, the check of a final plan
 //! against the saved one, and the error for numbers that are not finite.
 
+use iac_core::provider::ProviderError;
 use iac_core::schema::ResourceSchema;
 use iac_core::{AttrPath, Value};
 use iac_lang::diagnostic::Diagnostic;
+use iac_lang::source::{SourceMap, Span};
 
 use super::resource_node::InstanceWork;
 
@@ -39,11 +41,43 @@ pub(super) fn merge_private(private: Option<serde_json::Value>, triggers: &Optio
     }
 }
 
-/// A diagnostic for a provider's error: at the attribute the provider
-/// named, where the configuration wrote it, else on the resource block.
+/// A diagnostic about one instance in iac's words: at the attribute
+/// `path` names, where the configuration wrote it, else on the resource
+/// block, naming the instance as Terraform does (the diagnostic's address:
+/// `with module.m.aws_s3_bucket.b["k"],`).
 pub(super) fn provider_diag(w: &InstanceWork<'_>, msg: String, path: Option<&AttrPath>) -> Diagnostic {
     let span = path.and_then(|p| iac_lang::path_span::path_span(&w.res.body, w.res.span.file, p)).unwrap_or_else(|| w.res.span.clone());
-    Diagnostic::error(format!("{}: {msg}", w.addr), Some(span))
+    Diagnostic::error(format!("{}: {msg}", w.addr), Some(span)).with_address(w.addr.to_string())
+}
+
+/// A provider's error about one instance (`what` it was doing: `create`,
+/// `reading`), as Terraform shows it: naming the instance (the address).
+/// A plugin's error is in its own words (the summary and detail of the
+/// first error it reported), at the attribute it named where the
+/// configuration wrote it, else at the resource body's opening brace
+/// (Terraform's range for an error about the whole block); a native
+/// provider's is iac's (`addr: what failed: message`, [`provider_diag`]).
+pub(super) fn provider_error(w: &InstanceWork<'_>, what: &str, e: &ProviderError) -> Diagnostic {
+    if let ProviderError::Reported { diagnostics, .. } = e {
+        if let Some(d) = diagnostics.first() {
+            let span = d
+                .path
+                .as_ref()
+                .and_then(|p| iac_lang::path_span::path_span(&w.res.body, w.res.span.file, p))
+                .or_else(|| w.body_start.clone())
+                .unwrap_or_else(|| w.res.span.clone());
+            return Diagnostic::error(d.summary.clone(), Some(span)).with_detail(d.detail.clone()).with_address(w.addr.to_string());
+        }
+    }
+    provider_diag(w, format!("{what} failed: {e}"), e.path())
+}
+
+/// Where a block whose header is `header` opens its body: an empty span at
+/// its `{` (Terraform's missing-item range).
+pub(super) fn body_start(sources: &SourceMap, header: &Span) -> Option<Span> {
+    let text = &sources.get(header.file).text;
+    let brace = text.get(header.range.end..)?.find('{')? + header.range.end;
+    Some(Span { file: header.file, range: brace..brace })
 }
 
 /// The private data a read or import returned, keeping the

@@ -16,7 +16,7 @@ use iac_lang::diagnostic::Diagnostic;
 
 use super::action::{choose_action, ActionInputs};
 use super::context::Run;
-use super::object::{carry_config_marks, keep_ignored, mark_sensitive, merge_private, provider_diag, without_ephemeral};
+use super::object::{carry_config_marks, keep_ignored, mark_sensitive, merge_private, provider_diag, provider_error, without_ephemeral};
 use super::resource_node::InstanceWork;
 use crate::providers::Slot;
 
@@ -92,7 +92,7 @@ impl Run {
                     private: prior.as_ref().and_then(|p| p.private.clone()),
                 })
                 .await
-                .map_err(|e| provider_diag(&w, format!("planning failed: {e}"), e.path()))?,
+                .map_err(|e| provider_error(&w, "planning", &e))?,
             None => default_plan(w.schema, prior_plain.as_ref(), &config),
         };
         // Write-only arguments are null in every plan (the value went to the provider).
@@ -121,7 +121,7 @@ impl Run {
                 Some(p) => p
                     .plan_change(PlanChangeRequest { type_: w.res.type_.clone(), addr: addr.clone(), prior: None, config: config.clone(), private: None })
                     .await
-                    .map_err(|e| provider_diag(&w, format!("planning failed: {e}"), e.path()))?,
+                    .map_err(|e| provider_error(&w, "planning", &e))?,
                 None => default_plan(w.schema, None, &config),
             };
             iac_core::provider::PlanChangeResponse { requires_replace: resp.requires_replace, planned: without_ephemeral(fresh.planned, w.schema), ..fresh }

@@ -15,7 +15,7 @@ use iac_lang::diagnostic::Diagnostic;
 use iac_lang::eval::Evaluator;
 
 use super::context::{lock, ImportId, Run};
-use super::object::{computed_only, mark_sensitive, refreshed_private};
+use super::object::{computed_only, mark_sensitive, provider_error, refreshed_private};
 use super::resource_node::InstanceWork;
 use crate::values::{InstanceScope, Repetition};
 
@@ -50,7 +50,7 @@ impl Run {
             let imported = p
                 .import_object(ImportRequest { type_: w.res.type_.clone(), addr: addr.clone(), id: id.clone() })
                 .await
-                .map_err(|e| err(format!("import of {id:?} failed: {e}")))?;
+                .map_err(|e| provider_error(w, &format!("import of {id:?}"), &e))?;
             let mut inst = InstanceState::from_value(w.pkey.addr(), imported.state);
             inst.private = imported.private;
             lock(&self.objects).state.resources.insert(addr.clone(), inst.clone());
@@ -180,7 +180,7 @@ impl Run {
                 lock(&self.objects).state.resources.remove(addr);
                 Ok(None)
             }
-            Err(e) => Err(Diagnostic::error(format!("{addr}: refresh failed: {e}"), Some(w.res.span.clone()))),
+            Err(e) => Err(provider_error(w, "refresh", &e)),
         }
     }
 

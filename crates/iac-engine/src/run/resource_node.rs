@@ -39,6 +39,9 @@ pub struct InstanceWork<'a> {
     pub triggers: Option<Value>,
     /// Planned under -target (a target or a dependency of one).
     pub active: bool,
+    /// Where the resource block's body opens: a plugin's error about the
+    /// whole object is shown there, as Terraform shows it.
+    pub body_start: Option<iac_lang::source::Span>,
 }
 
 impl Run {
@@ -191,8 +194,20 @@ impl Run {
                     async move {
                         // The node's own id, borrowed: no copy of its address per instance.
                         let res = resource_of(&me.stack, &me.graph.nodes[idx]).expect("resource");
-                        let inst =
-                            InstanceWork { addr: addr.clone(), res, schema: &schema, slot: &slot, pkey: &pkey, deps, read_after, config, triggers, active };
+                        let body_start = super::object::body_start(&me.stack.sources, &res.span);
+                        let inst = InstanceWork {
+                            addr: addr.clone(),
+                            res,
+                            schema: &schema,
+                            slot: &slot,
+                            pkey: &pkey,
+                            deps,
+                            read_after,
+                            config,
+                            triggers,
+                            active,
+                            body_start,
+                        };
                         let r = match me.phase {
                             // Opened in both phases; never a change or an object.
                             _ if inst.res.mode == Mode::Ephemeral => me.open_ephemeral(inst).await,
