@@ -63,8 +63,8 @@ pub async fn apply_loaded_with_vars(loaded: &Loaded, env: &Env, mut plan: Plan, 
 /// A plan without changes is applied whatever `confirm` says, as Terraform
 /// applies it without asking: state takes the refreshed objects and this
 /// run's check results and outputs (its serial moves only when that changed
-/// anything, see [`apply_locked`]). Ok(None) when `confirm` refused a plan
-/// with changes.
+/// anything, as [`apply`]'s). Ok(None) when `confirm` refused a plan with
+/// changes.
 pub async fn plan_and_apply(
     loaded: &Loaded,
     env: &Env,
