@@ -1,6 +1,7 @@
 //! `required_version` constraints (`>= 1.5, < 2.0`, `~> 1.6`) checked
 //! against the Terraform language version iac implements.
 
+use iac_lang::config::Module;
 use iac_lang::diagnostic::Diagnostic;
 use iac_lang::source::Span;
 
@@ -53,16 +54,39 @@ pub fn check(constraint: &str) -> Result<(), VersionError> {
     Ok(())
 }
 
-/// The root module's `required_version` error as Terraform 1.11.4 words
-/// it, if its constraint refuses the version iac implements: Terraform's
-/// own version is named, since iac implements its language. `span` is the
-/// whole `required_version` argument, which the unsupported version's error
-/// names; a constraint of the wrong syntax names the string.
-pub fn required_version_error(constraint: &str, span: &Span) -> Option<Diagnostic> {
+/// Every module's `required_version` errors as Terraform 1.11.4 reports
+/// them: the root's first, then each called module's, depth first in call
+/// name order (Terraform's `CheckCoreVersionRequirements`). A called module
+/// is named by its call path and its source as written.
+pub fn required_version_errors(root: &Module) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    collect(root, None, &mut out);
+    out
+}
+
+fn collect(module: &Module, source: Option<&str>, out: &mut Vec<Diagnostic>) {
+    if let Some((constraint, span)) = &module.required_version {
+        let who = match source {
+            None => "This configuration".to_string(),
+            Some(source) => format!("Module {} (from {source})", module.call_path),
+        };
+        out.extend(required_version_error(&who, constraint, span));
+    }
+    for call in module.module_calls.values() {
+        collect(&call.module, Some(&call.source), out);
+    }
+}
+
+/// One module's `required_version` error, if its constraint refuses the
+/// version iac implements: Terraform's own version is named, since iac
+/// implements its language. `who` is the module as the detail names it;
+/// `span` is the whole `required_version` argument, which the unsupported
+/// version's error names; a constraint of the wrong syntax names the string.
+fn required_version_error(who: &str, constraint: &str, span: &Span) -> Option<Diagnostic> {
     let (major, minor, patch) = LANGUAGE_VERSION;
     match check(constraint).err()? {
         VersionError::Unsupported(_) => Some(Diagnostic::error("Unsupported Terraform Core version", Some(span.clone())).with_detail(format!(
-            "This configuration does not support Terraform version {major}.{minor}.{patch}. To proceed, either choose another supported Terraform version \
+            "{who} does not support Terraform version {major}.{minor}.{patch}. To proceed, either choose another supported Terraform version \
              or update this version constraint. Version constraints are normally set for good reason, so updating the constraint may lead to other errors \
              or unexpected behavior."
         ))),

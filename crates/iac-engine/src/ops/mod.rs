@@ -71,9 +71,7 @@ pub fn load(dir: &Path, registry: &Registry) -> Result<Loaded, (EngineError, Sou
     let load_span = tracing::info_span!("load", stack = %dir.display()).entered();
     let (stack, mut diags) = load_stack(dir);
     drop(load_span);
-    if let Some((req, span)) = &stack.root.required_version {
-        diags.extend(crate::version::required_version_error(req, span));
-    }
+    diags.extend(crate::version::required_version_errors(&stack.root));
     let (graph, gdiags) = tracing::info_span!("graph").in_scope(|| build(&stack, &|n| registry.has(n)));
     diags.extend(gdiags.0);
     diags.extend(crate::graph::unknown_types(&stack, &graph, registry));
@@ -94,9 +92,7 @@ pub fn load(dir: &Path, registry: &Registry) -> Result<Loaded, (EngineError, Sou
 /// graph's problems reported beside them, as [`load`] does).
 pub fn load_for_validate(dir: &Path, registry: &Registry) -> Result<Loaded, (EngineError, SourceMap)> {
     let (stack, mut diags) = load_stack(dir);
-    if let Some((req, span)) = &stack.root.required_version {
-        diags.extend(crate::version::required_version_error(req, span));
-    }
+    diags.extend(crate::version::required_version_errors(&stack.root));
     let load_errors = diags.has_errors();
     let (graph, gdiags) = build(&stack, &|n| registry.has(n));
     diags.extend(gdiags.0);
