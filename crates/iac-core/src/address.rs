@@ -293,12 +293,13 @@ impl FromStr for Target {
         }
         let mut mode = Mode::Managed;
         let mut type_ = c.ident().ok_or_else(|| err("expected a resource type"))?;
-        if type_ == "data" {
-            mode = Mode::Data;
+        if type_ == "data" || type_ == "ephemeral" {
+            // Ephemeral resources are named so in state's dependencies, as Terraform records them.
+            mode = if type_ == "data" { Mode::Data } else { Mode::Ephemeral };
             if !c.eat('.') {
-                return Err(err("expected . after data"));
+                return Err(err(if mode == Mode::Data { "expected . after data" } else { "expected . after ephemeral" }));
             }
-            type_ = c.ident().ok_or_else(|| err("expected a data source type"))?;
+            type_ = c.ident().ok_or_else(|| err(if mode == Mode::Data { "expected a data source type" } else { "expected an ephemeral resource type" }))?;
         }
         if !c.eat('.') {
             return Err(err("expected TYPE.NAME"));
@@ -392,6 +393,7 @@ mod tests {
         for s in [
             "aws_vpc.main",
             "data.aws_availability_zones.all",
+            "module.m.ephemeral.aws_secretsmanager_random_password.p",
             "aws_subnet.private[\"eu-1a\"]",
             "aws_subnet.private[3]",
             "module.net[\"a b\"].module.inner[2].aws_vpc.x[\"k\\\"q\"]",

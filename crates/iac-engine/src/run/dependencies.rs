@@ -4,7 +4,8 @@
 //! resource. The walk goes through variables, locals, outputs, module calls,
 //! provider configurations (an object in a cluster depends on the cluster
 //! that configures its provider, so a destroy deletes the object first),
-//! data sources and other resources, and on to what they depend on.
+//! data sources, ephemeral and other resources, and on to what they depend
+//! on.
 
 use std::collections::HashSet;
 
@@ -24,11 +25,9 @@ impl Run {
             if !seen.insert(n) {
                 continue;
             }
-            match &self.graph.nodes[n].kind {
-                // Never in state: only what it depends on counts.
-                NodeKind::Resource(k) if k.mode == iac_core::address::Mode::Ephemeral => {}
-                NodeKind::Resource(_) => out.push(n),
-                _ => {}
+            // Ephemeral resources too: never in state, but Terraform records them.
+            if let NodeKind::Resource(_) = &self.graph.nodes[n].kind {
+                out.push(n);
             }
             stack.extend(self.graph.deps[n].iter().copied());
         }
