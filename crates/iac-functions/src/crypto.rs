@@ -149,22 +149,37 @@ pub(crate) fn rsadecrypt(args: Vec<Value>, _: &FunctionContext) -> FnResult {
         Some((label, _)) => return fail(format!("failed to parse key: ssh: unsupported key type {label:?}")),
         None => return fail("failed to parse key: ssh: no key found"),
     };
-    let private = match aws_lc_rs::rsa::PrivateDecryptingKey::from_pkcs8(&pkcs8) {
-        Ok(k) => k,
-        Err(e) => return fail(format!("failed to parse key: {e}")),
+    let plain = match aws_lc_rs::rsa::PrivateDecryptingKey::from_pkcs8(&pkcs8) {
+        Ok(private) => decrypt_with_aws_lc(private, &ciphertext)?,
+        // aws-lc reads 2048- to 8192-bit keys only; Go's crypto/rsa, which
+        // Terraform uses, also takes smaller ones (1024 bits is common in
+        // old key pairs), so the rsa crate reads those. Its decryption is
+        // not constant-time (RUSTSEC-2023-0071): only keys aws-lc refuses
+        // take this path.
+        Err(e) => match <rsa::RsaPrivateKey as rsa::pkcs8::DecodePrivateKey>::from_pkcs8_der(&pkcs8) {
+            Ok(private) => match private.decrypt(rsa::Pkcs1v15Encrypt, &ciphertext) {
+                Ok(plain) => plain,
+                Err(_) => return fail("failed to decrypt: crypto/rsa: decryption error"),
+            },
+            Err(_) => return fail(format!("failed to parse key: {e}")),
+        },
     };
+    match String::from_utf8(plain) {
+        Ok(text) => Ok(Value::String(text)),
+        Err(_) => fail("the decrypted text is not valid UTF-8"),
+    }
+}
+
+/// PKCS #1 v1.5 decryption with a key aws-lc reads (2048 to 8192 bits).
+fn decrypt_with_aws_lc(private: aws_lc_rs::rsa::PrivateDecryptingKey, ciphertext: &[u8]) -> Result<Vec<u8>, crate::args::Fail> {
     let size = private.key_size_bytes();
     let Ok(decrypting) = aws_lc_rs::rsa::Pkcs1PrivateDecryptingKey::new(private) else {
         return fail("failed to parse key: not an RSA key");
     };
     let mut out = vec![0u8; size];
-    let plain = match decrypting.decrypt(&ciphertext, &mut out) {
-        Ok(p) => p.to_vec(),
-        Err(_) => return fail("failed to decrypt: crypto/rsa: decryption error"),
-    };
-    match String::from_utf8(plain) {
-        Ok(text) => Ok(Value::String(text)),
-        Err(_) => fail("the decrypted text is not valid UTF-8"),
+    match decrypting.decrypt(ciphertext, &mut out) {
+        Ok(plain) => Ok(plain.to_vec()),
+        Err(_) => fail("failed to decrypt: crypto/rsa: decryption error"),
     }
 }
 
