@@ -13,28 +13,18 @@
 use crate::lang_diff::{par_map, terraform_command};
 use crate::support::*;
 
-use serde_json::Value as Json;
-
 /// One line per diagnostic of a `-json` run (severity, summary, detail,
 /// range), sorted: the tools report independent errors in their own order.
 fn diagnostics(ui: &str) -> Vec<String> {
-    let mut out: Vec<String> = ui
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Json>(l).ok())
-        .filter(|j| j["type"] == "diagnostic")
-        .map(|j| {
-            let d = &j["diagnostic"];
-            let r = &d["range"];
+    let mut out: Vec<String> = ui_diagnostics(ui)
+        .iter()
+        .map(|d| {
             format!(
-                "{}: {}: {} at {}:{},{}-{},{}",
+                "{}: {}: {} at {}",
                 d["severity"].as_str().unwrap_or_default(),
                 d["summary"].as_str().unwrap_or_default(),
                 d["detail"].as_str().unwrap_or_default(),
-                r["filename"].as_str().unwrap_or_default(),
-                r["start"]["line"],
-                r["start"]["column"],
-                r["end"]["line"],
-                r["end"]["column"],
+                diagnostic_range(d),
             )
         })
         .collect();

@@ -41,12 +41,9 @@ resource "terraform_data" "x" {
 /// What one run printed under `-json`: exit code, and each diagnostic as
 /// `severity: summary: detail`, sorted.
 fn outcome(code: i32, ui: &str) -> (i32, Vec<String>) {
-    let mut diags: Vec<String> = ui
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Json>(l).ok())
-        .filter(|j| j["type"] == "diagnostic")
-        .map(|j| {
-            let d = &j["diagnostic"];
+    let mut diags: Vec<String> = ui_diagnostics(ui)
+        .iter()
+        .map(|d| {
             format!(
                 "{}: {}: {}",
                 d["severity"].as_str().unwrap_or_default(),

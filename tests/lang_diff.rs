@@ -577,13 +577,10 @@ fn instance_errors_are_reported_per_instance_as_terraform_does() {
         ("m/main.tf", "variable \"v\" {\n  default = null\n}\noutput \"o\" {\n  value = var.v.attr\n}\n"),
     ];
     let errors = |ui: &str| -> Vec<String> {
-        let mut out: Vec<String> = ui
-            .lines()
-            .filter_map(|l| serde_json::from_str::<Json>(l).ok())
-            .filter(|j| j["type"] == "diagnostic" && j["diagnostic"]["severity"] == "error")
-            .map(|j| {
-                format!("{}: {}", j["diagnostic"]["range"]["filename"].as_str().unwrap_or_default(), j["diagnostic"]["summary"].as_str().unwrap_or_default())
-            })
+        let mut out: Vec<String> = ui_diagnostics(ui)
+            .iter()
+            .filter(|d| d["severity"] == "error")
+            .map(|d| format!("{}: {}", d["range"]["filename"].as_str().unwrap_or_default(), d["summary"].as_str().unwrap_or_default()))
             .collect();
         out.sort();
         out
@@ -644,12 +641,7 @@ fn plan_checks(show_json: &str) -> Json {
 /// it says nothing of them, and those are not compared.
 fn diagnostic_values(ui: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for line in ui.lines() {
-        let Ok(j) = serde_json::from_str::<Json>(line) else { continue };
-        if j["type"] != "diagnostic" {
-            continue;
-        }
-        let d = &j["diagnostic"];
+    for d in ui_diagnostics(ui) {
         for v in d["snippet"]["values"].as_array().into_iter().flatten() {
             let statement = v["statement"].as_str().unwrap_or_default();
             if !statement.starts_with("is a ") {
@@ -761,19 +753,8 @@ fn saved_plan_checks(show_json: &str) -> Json {
 /// The diagnostics of a `-json` run, one line each, sorted.
 pub(crate) fn json_diagnostics(ui: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for line in ui.lines() {
-        let Ok(j) = serde_json::from_str::<Json>(line) else { continue };
-        if j["type"] != "diagnostic" {
-            continue;
-        }
-        let d = &j["diagnostic"];
-        let values: Vec<String> = d["snippet"]["values"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|v| format!("{} {}", v["traversal"].as_str().unwrap_or_default(), v["statement"].as_str().unwrap_or_default()))
-            .filter(|v| !v.contains(" is a "))
-            .collect();
+    for d in ui_diagnostics(ui) {
+        let values: Vec<String> = snippet_values(&d).into_iter().filter(|v| !v.contains(" is a ")).collect();
         out.push(format!(
             "{}: {}: {} at {}:{}:{} {values:?}",
             d["severity"].as_str().unwrap_or_default(),
@@ -1654,12 +1635,7 @@ fn function_argument_errors_read_as_terraforms() {
     // Each output takes three lines: a diagnostic's line names its output.
     let by_output = |ui: &str| -> BTreeMap<String, Vec<String>> {
         let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for line in ui.lines() {
-            let Ok(j) = serde_json::from_str::<Json>(line) else { continue };
-            if j["type"] != "diagnostic" {
-                continue;
-            }
-            let d = &j["diagnostic"];
+        for d in ui_diagnostics(ui) {
             let at = d["range"]["start"]["line"].as_u64().map_or(usize::MAX, |l| (l as usize).saturating_sub(1) / 3);
             let name = FUNCTION_ARGUMENT_ERRORS.get(at).map_or("(elsewhere)", |(n, _)| n);
             out.entry(name.to_string()).or_default().push(format!(
@@ -1724,29 +1700,18 @@ const EVALUATION_ERROR_CASES: &[&str] = &[
 ];
 
 /// The first error of a `plan -json` run in full: summary, detail, its
-/// range (`file:line:column-line:column`) and the expression values under it.
+/// range (`file:line,column-line,column`) and the expression values under it.
 fn first_error_in_full(ui: &str) -> String {
-    ui.lines()
-        .filter_map(|l| serde_json::from_str::<Json>(l).ok())
-        .find(|j| j["type"] == "diagnostic" && j["diagnostic"]["severity"] == "error")
-        .map(|j| {
-            let d = &j["diagnostic"];
-            let r = &d["range"];
-            let values: Vec<String> = d["snippet"]["values"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|v| format!("{} {}", v["traversal"].as_str().unwrap_or_default(), v["statement"].as_str().unwrap_or_default()))
-                .collect();
+    ui_diagnostics(ui)
+        .into_iter()
+        .find(|d| d["severity"] == "error")
+        .map(|d| {
             format!(
-                "{} | {} | {}:{}:{}-{}:{} | {values:?}",
+                "{} | {} | {} | {:?}",
                 d["summary"].as_str().unwrap_or_default(),
                 d["detail"].as_str().unwrap_or_default(),
-                r["filename"].as_str().unwrap_or_default(),
-                r["start"]["line"],
-                r["start"]["column"],
-                r["end"]["line"],
-                r["end"]["column"],
+                diagnostic_range(&d),
+                snippet_values(&d),
             )
         })
         .unwrap_or_else(|| format!("(no error in {ui})"))

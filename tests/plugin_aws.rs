@@ -678,14 +678,10 @@ impl RejectedProviderPlan {
     /// names the tool in the refusal as iac does.
     fn from_runs(dir: &Path, run: &dyn Fn(&[&str]) -> (i32, String), iac_words: &dyn Fn(&str) -> String) -> Self {
         let (plan_code, ui) = run(&["plan", "-json", "-out=p.bin"]);
-        let errors = ui
-            .lines()
-            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-            .filter(|j| j["type"] == "diagnostic" && j["diagnostic"]["severity"] == "error")
-            .map(|j| {
-                let d = &j["diagnostic"];
-                serde_json::json!({"summary": d["summary"], "detail": d["detail"], "address": d["address"], "range": d["range"]})
-            })
+        let errors = support::ui_diagnostics(&ui)
+            .iter()
+            .filter(|d| d["severity"] == "error")
+            .map(|d| serde_json::json!({"summary": d["summary"], "detail": d["detail"], "address": d["address"], "range": d["range"]}))
             .collect();
         let saved = if dir.join("p.bin").exists() {
             let shown: Value = serde_json::from_str(&run(&["show", "-json", "p.bin"]).1).expect("show -json is JSON");
@@ -827,16 +823,11 @@ fn provider_errors_name_their_instance_as_terraform_does() {
     let request_id = regex::Regex::new(r"RequestID: [A-Za-z0-9-]+").expect("regex");
     // Sorted (the creates run at once), the request ids blanked.
     let diagnostics = |ui: &str| -> Vec<Value> {
-        let mut ds: Vec<Value> = ui
-            .lines()
-            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-            .filter(|j| j["type"] == "diagnostic")
-            .map(|mut j| {
-                let summary = request_id.replace_all(j["diagnostic"]["summary"].as_str().unwrap_or_default(), "RequestID: ?").into_owned();
-                j["diagnostic"]["summary"] = Value::String(summary);
-                j["diagnostic"].clone()
-            })
-            .collect();
+        let mut ds = support::ui_diagnostics(ui);
+        for d in &mut ds {
+            let summary = request_id.replace_all(d["summary"].as_str().unwrap_or_default(), "RequestID: ?").into_owned();
+            d["summary"] = Value::String(summary);
+        }
         ds.sort_by_key(|d| d["address"].to_string());
         ds
     };

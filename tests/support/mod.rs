@@ -415,3 +415,29 @@ pub fn leaked_secrets(name: &str, forbidden: &[String], seen: &[String]) -> Vec<
     }
     problems
 }
+
+/// The diagnostics a `-json` run printed (Terraform's machine-readable UI,
+/// which iac also writes), in order: each `diagnostic` line's object.
+pub fn ui_diagnostics(ui: &str) -> Vec<serde_json::Value> {
+    ui.lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|j| j["type"] == "diagnostic")
+        .map(|mut j| j["diagnostic"].take())
+        .collect()
+}
+
+/// A diagnostic's range as `file:line,column-line,column`.
+pub fn diagnostic_range(d: &serde_json::Value) -> String {
+    let r = &d["range"];
+    format!("{}:{},{}-{},{}", r["filename"].as_str().unwrap_or_default(), r["start"]["line"], r["start"]["column"], r["end"]["line"], r["end"]["column"])
+}
+
+/// The expression values under a diagnostic's snippet, `traversal statement` each.
+pub fn snippet_values(d: &serde_json::Value) -> Vec<String> {
+    d["snippet"]["values"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|v| format!("{} {}", v["traversal"].as_str().unwrap_or_default(), v["statement"].as_str().unwrap_or_default()))
+        .collect()
+}
