@@ -1678,6 +1678,7 @@ const EVALUATION_ERROR_CASES: &[&str] = &[
     "reject-bool-arith",
     "reject-cond-object-attrs",
     "reject-cond-type",
+    "reject-cond-typed-null",
     "reject-cond-unknown-type",
     "reject-for-cond-type",
     "reject-for-duplicate-key",

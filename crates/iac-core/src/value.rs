@@ -127,6 +127,17 @@ impl Value {
         }
     }
 
+    /// True when a null sits anywhere inside (the value itself included).
+    pub fn contains_null(&self) -> bool {
+        match self {
+            Value::Null => true,
+            Value::Sensitive(inner) => inner.contains_null(),
+            Value::List(items) => items.iter().any(Value::contains_null),
+            Value::Map(m) => m.values().any(Value::contains_null),
+            _ => false,
+        }
+    }
+
     /// Where the first number that is not finite (an infinity, NaN) sits:
     /// `""` for the value itself, else a path such as `.a[0]`. Terraform's
     /// numbers are finite, and JSON (state, saved plans) cannot hold one, so

@@ -68,8 +68,9 @@ pub struct Store {
     /// The working directory `path.cwd` names, given by the caller (the
     /// engine never asks the process for it).
     pub cwd: PathBuf,
-    /// The stack's source files: number literals are read from their text.
-    pub sources: iac_lang::source::SourceMap,
+    /// The configuration: number literals are read from its source text,
+    /// and unification over a null asks its expressions' static types.
+    pub stack: std::sync::Arc<iac_lang::load::Stack>,
     /// What holds ephemeral values, per module (as [`crate::graph::ephemeral_subjects`]
     /// finds them): where `ephemeralasnull` gives null.
     pub ephemeral: HashSet<(ConfigModulePath, Subject)>,
@@ -119,7 +120,7 @@ impl Scope for InstanceScope<'_> {
     }
 
     fn source_text(&self, file: iac_lang::source::FileId) -> Option<&str> {
-        self.store.sources.files().nth(file.0 as usize).map(|f| f.text.as_str())
+        self.store.stack.sources.files().nth(file.0 as usize).map(|f| f.text.as_str())
     }
 
     fn call_provider_function(&self, provider: &str, function: &str, args: Vec<Value>) -> Option<Result<Value, String>> {
@@ -177,6 +178,10 @@ impl Scope for InstanceScope<'_> {
             // Plans and validation walk with `planning` set, applies without.
             Subject::TerraformApplying => Ok(Value::Bool(!self.store.planning)),
         }
+    }
+
+    fn static_type(&self, expr: &iac_lang::Expression, bound: &[(String, iac_lang::expr_types::Type)]) -> iac_lang::expr_types::Type {
+        iac_lang::expr_types::expr_type_at(&self.store.stack.root, &self.module.config_path(), expr, bound)
     }
 
     fn is_ephemeral(&self, subject: &Subject) -> bool {

@@ -9,7 +9,7 @@ use crate::args::{arg_err, get, parse_number, to_string_value, type_name, FnResu
 use crate::FunctionContext;
 
 /// Converts a primitive to a string, keeping a sensitive mark where it is.
-pub(crate) fn primitive_to_string(v: Value) -> Value {
+pub fn primitive_to_string(v: Value) -> Value {
     match v {
         Value::Sensitive(inner) => Value::Sensitive(Box::new(primitive_to_string(*inner))),
         Value::Number(_) | Value::Bool(_) => Value::String(to_string_value(&v).unwrap_or_default()),

@@ -51,7 +51,7 @@ pub struct FunctionContext<'a> {
     pub plan_timestamp: &'a str,
 }
 
-pub use conversion::{set_elements, unify_pair};
+pub use conversion::{primitive_to_string, set_elements, unify_pair};
 pub use regexfns::capture_groups;
 pub use registry::{Param, Returns, SigType, Signature};
 

@@ -16,6 +16,7 @@ use iac_core::Number;
 use iac_core::Value;
 
 use crate::diagnostic::{Diagnostic, ExprValue};
+use crate::expr_types::Type;
 use crate::refs::{parse_subject, Reference, Subject};
 use crate::source::{FileId, Span};
 
@@ -56,6 +57,15 @@ pub trait Scope {
     /// that local name is available to this scope.
     fn call_provider_function(&self, _provider: &str, _function: &str, _args: Vec<Value>) -> Option<Result<Value, String>> {
         None
+    }
+
+    /// The static type of an expression written where this scope
+    /// evaluates ([`crate::expr_types`]), `bound` being what enclosing `for`
+    /// expressions bind. Unification asks it where a value holds a null,
+    /// whose type the value cannot say. The default knows no configuration:
+    /// literals, conversions and function results only.
+    fn static_type(&self, expr: &Expression, bound: &[(String, Type)]) -> Type {
+        crate::expr_types::expr_type_at(&crate::config::Module::default(), &[], expr, bound)
     }
 
     /// Whether what a reference names holds an ephemeral value, which
@@ -290,20 +300,35 @@ impl<'a> Evaluator<'a> {
     fn conditional(&self, c: &hcl_edit::expr::Conditional, e: &Expression, frames: &mut Vec<(String, Value)>) -> EResult {
         let t = self.ev(&c.true_expr, frames);
         let f = self.ev(&c.false_expr, frames);
+        let inconsistent = |mismatch: String, frames: &mut Vec<(String, Value)>| {
+            let detail = format!("The true and false result expressions must have consistent types. {mismatch}.");
+            let at = match (c.true_expr.span(), c.false_expr.span()) {
+                (Some(a), Some(b)) => Some(a.start..b.end),
+                (a, b) => a.or(b),
+            };
+            Err(self.about(Problem::new("Inconsistent conditional result types", detail).at(at), e, frames))
+        };
         // As HCL: both results are converted to their common type (`cond ?
         // 1 : "x"` is a string either way); a result that failed has no type.
         let unified = match (&t, &f) {
             (Ok(tv), Ok(fv)) => match iac_functions::unify_pair(tv.clone(), fv.clone()) {
                 Some(pair) => Some(pair),
-                None => {
-                    let detail = format!("The true and false result expressions must have consistent types. {}.", operators::describe_mismatch(tv, fv));
-                    let at = match (c.true_expr.span(), c.false_expr.span()) {
-                        (Some(a), Some(b)) => Some(a.start..b.end),
-                        (a, b) => a.or(b),
-                    };
-                    return Err(self.about(Problem::new("Inconsistent conditional result types", detail).at(at), e, frames));
-                }
+                None => return inconsistent(operators::describe_mismatch(tv, fv), frames),
             },
+            _ => None,
+        };
+        // A null's type comes from the configuration (`tostring(null)`, a
+        // typed variable), which the values above cannot say: the types
+        // must agree with it too, and the chosen result converts to it.
+        let typed_nulls = match (&t, &f) {
+            (Ok(tv), Ok(fv)) if tv.contains_null() || fv.contains_null() => {
+                let (tt, ft) = (self.typed(&c.true_expr, tv, frames), self.typed(&c.false_expr, fv, frames));
+                let to = crate::expr_types::unified(&[tt.clone(), ft.clone()]);
+                if to.is_none() && tt.is_known() && ft.is_known() {
+                    return inconsistent(operators::describe_types(&tt.to_json(), &ft.to_json()), frames);
+                }
+                to
+            }
             _ => None,
         };
         let cond = self.ev(&c.cond_expr, frames)?;
@@ -325,7 +350,18 @@ impl<'a> Evaluator<'a> {
             None if taken => t,
             None => f,
         };
-        Ok(r?.mark_if(s))
+        Ok(match typed_nulls {
+            Some(to) => crate::expr_types::conform(r?, &to),
+            None => r?,
+        }
+        .mark_if(s))
+    }
+
+    /// The type of an expression whose value is `v`, as unification over a
+    /// null needs it: what the configuration says, refined by the value.
+    fn typed(&self, e: &Expression, v: &Value, frames: &[(String, Value)]) -> Type {
+        let bound: Vec<(String, Type)> = frames.iter().map(|(n, x)| (n.clone(), Type::of_value(x))).collect();
+        self.scope.static_type(e, &bound).refined_by(v)
     }
 
     /// `root.a[k].b`: an attribute's or index's error is at its operator
@@ -782,6 +818,16 @@ impl<'a> Evaluator<'a> {
         for a in f.args.iter() {
             args.push(self.ev(a, frames)?);
         }
+        // Where an argument holds a null, the result takes the type the
+        // arguments' types (a null's from the configuration) give it
+        // (`coalesce(var.s, 1)` is "1" for a string variable).
+        let typed_result = if !f.args.expand_final() && args.iter().any(Value::contains_null) {
+            let exprs: Vec<&Expression> = f.args.iter().collect();
+            let types: Vec<Type> = exprs.iter().zip(&args).map(|(e, v)| self.typed(e, v, frames)).collect();
+            Some(crate::expr_types::call_type(name, &exprs, &types)).filter(|t| *t != Type::Unknown)
+        } else {
+            None
+        };
         if f.args.expand_final() {
             match args.pop().map(Value::unmark) {
                 Some((Value::List(items), false)) => args.extend(items),
@@ -798,8 +844,12 @@ impl<'a> Evaluator<'a> {
             plan_timestamp: plan_timestamp.as_deref().unwrap_or_else(|| process_plan_timestamp()),
         };
         let failure = match iac_functions::call(name, args, &ctx) {
-            Ok(v) if name == "coalesce" && !f.args.expand_final() => return Ok(crate::expr_types::coalesce_result(&f.args.iter().collect::<Vec<_>>(), v)),
-            Ok(v) => return Ok(v),
+            Ok(v) => {
+                return Ok(match typed_result {
+                    Some(t) => crate::expr_types::conform(v, &t),
+                    None => v,
+                })
+            }
             Err(failure) => failure,
         };
         Err(match failure {

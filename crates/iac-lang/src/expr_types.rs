@@ -17,6 +17,13 @@
 //! the argument its call passes), `local.X` (its expression, in the same
 //! module), `module.X.OUT` (the child's output expression, in the child).
 //! Resources and data sources are unknown: their types come from providers.
+//!
+//! The evaluator asks it too, where a conditional's results or a function's
+//! arguments hold a null: cty unifies their types, a typed null's included,
+//! so the other result converts to the null's type (`c ? var.s : 1` is
+//! `"1"` when `var.s` is a string). There the static type is refined by the
+//! values ([`Type::refined_by`]), unified ([`unified`]) and the value
+//! converted to it ([`conform`]).
 
 use std::collections::BTreeMap;
 
@@ -159,23 +166,117 @@ pub fn expr_type(root: &Module, expr: &Expression) -> Type {
     Ctx { module: root, parent: None, depth: 0, memo: &memo }.type_of(expr, &mut Vec::new())
 }
 
-/// `coalesce(ARGS)`'s result `value` as cty gives it: converted to the type
-/// its arguments' types unify to. A value alone cannot say that a null is a
-/// string, so the arguments' static types are found from their expressions
-/// (with no configuration: a reference is unknown, `tostring(null)` a
-/// string); where they unify to string, a number or bool result becomes its
-/// string (`coalesce(tostring(null), 1)` is `"1"`).
-pub fn coalesce_result(args: &[&Expression], value: Value) -> Value {
-    let module = Module::default();
-    let types: Vec<Type> = args.iter().map(|a| expr_type(&module, a)).collect();
-    if unify(&types) != Some(Type::String) {
-        return value;
+/// The static type of an expression written in the module at `call_path`
+/// (call names from the root), where `bound` names what enclosing `for`
+/// expressions bind (with their types). A call path that leaves the
+/// configuration gives an unknown type.
+pub fn expr_type_at(root: &Module, call_path: &[String], expr: &Expression, bound: &[(String, Type)]) -> Type {
+    let memo = Memo::default();
+    let top = Ctx { module: root, parent: None, depth: 0, memo: &memo };
+    in_module(&top, call_path, &mut |ctx| ctx.type_of(expr, &mut bound.to_vec()))
+}
+
+/// Runs `f` in the context of the module `call_path` leads to from `ctx`.
+fn in_module(ctx: &Ctx<'_>, call_path: &[String], f: &mut dyn FnMut(&Ctx<'_>) -> Type) -> Type {
+    let Some((name, rest)) = call_path.split_first() else { return f(ctx) };
+    let Some(call) = ctx.module.module_calls.get(name) else { return Type::Unknown };
+    if call.unavailable || ctx.depth >= MAX_DEPTH {
+        return Type::Unknown;
     }
+    let child = Ctx { module: &call.module, parent: Some((ctx, call)), depth: ctx.depth + 1, memo: ctx.memo };
+    in_module(&child, rest, f)
+}
+
+/// The type of the call `name(ARGS)` from its arguments' types, as
+/// [`Type`] knows function results; `exprs` are the arguments as written.
+pub fn call_type(name: &str, exprs: &[&Expression], args: &[Type]) -> Type {
+    function_type(name, exprs, args)
+}
+
+/// The type the results of a conditional (or any values cty unifies)
+/// convert to, from each result's type: None where unknown parts leave it
+/// uncertain or no such type exists.
+pub fn unified(types: &[Type]) -> Option<Type> {
+    unify(types)
+}
+
+impl Type {
+    /// What a value says of its own type: a null is dynamic (it fits any
+    /// type), an unknown value unknown; a list, set or map has the type
+    /// its elements unify to.
+    pub fn of_value(v: &Value) -> Type {
+        let elements = |items: &mut dyn Iterator<Item = &Value>| -> Type {
+            let types: Vec<Type> = items.map(Type::of_value).collect();
+            unify(&types).unwrap_or(Type::Unknown)
+        };
+        match v.unmarked() {
+            Value::Null => Type::Dynamic,
+            Value::Unknown | Value::Sensitive(_) => Type::Unknown,
+            Value::Bool(_) => Type::Bool,
+            Value::Number(_) => Type::Number,
+            Value::String(_) => Type::String,
+            Value::List(items) => match items.kind() {
+                iac_core::SeqKind::Tuple => Type::Tuple(items.iter().map(Type::of_value).collect()),
+                iac_core::SeqKind::List => Type::List(Box::new(elements(&mut items.iter()))),
+                iac_core::SeqKind::Set => Type::Set(Box::new(elements(&mut items.iter()))),
+            },
+            Value::Map(m) => match m.kind() {
+                iac_core::MapKind::Object => Type::Object(m.iter().map(|(k, x)| (k.clone(), Type::of_value(x))).collect()),
+                iac_core::MapKind::Map => Type::Map(Box::new(elements(&mut m.values()))),
+            },
+        }
+    }
+
+    /// This static type with what it does not know (and what it only
+    /// knows to be dynamic) taken from the value it describes: the
+    /// configuration says what a null is, the value what a reference the
+    /// analysis cannot follow holds.
+    pub fn refined_by(self, v: &Value) -> Type {
+        let v = v.unmarked();
+        match (self, v) {
+            (Type::Unknown | Type::Dynamic, v) => Type::of_value(v),
+            (t, Value::Null | Value::Unknown) => t,
+            (Type::Tuple(ts), Value::List(items)) if items.kind() == iac_core::SeqKind::Tuple && ts.len() == items.len() => {
+                Type::Tuple(ts.into_iter().zip(items.iter()).map(|(t, x)| t.refined_by(x)).collect())
+            }
+            (Type::TupleOf(t), Value::List(items)) if items.kind() == iac_core::SeqKind::Tuple => {
+                Type::Tuple(items.iter().map(|x| (*t).clone().refined_by(x)).collect())
+            }
+            (Type::Object(attrs), Value::Map(m)) if m.kind() == iac_core::MapKind::Object && attrs.keys().eq(m.keys()) => {
+                Type::Object(attrs.into_iter().zip(m.values()).map(|((k, t), x)| (k, t.refined_by(x))).collect())
+            }
+            (Type::ObjectOf(t), Value::Map(m)) if m.kind() == iac_core::MapKind::Object => {
+                Type::Object(m.iter().map(|(k, x)| (k.clone(), (*t).clone().refined_by(x))).collect())
+            }
+            (t, _) if t.is_known() => t,
+            (_, v) => Type::of_value(v),
+        }
+    }
+}
+
+/// `value` converted to `t`, a type it was unified to, as cty converts:
+/// numbers and bools become strings where `t` says string, tuples become
+/// lists or sets, objects maps, at any depth. Nulls and unknowns stay as
+/// they are (they fit any type); a part whose shape `t` does not describe
+/// is left alone.
+pub fn conform(value: Value, t: &Type) -> Value {
     let (plain, sensitive) = value.unmark();
-    let converted = match plain {
-        Value::Number(n) => Value::String(n.to_string()),
-        Value::Bool(b) => Value::String(b.to_string()),
-        other => other,
+    let converted = match (t, plain) {
+        (_, v @ (Value::Null | Value::Unknown)) => v,
+        (Type::String, v @ (Value::Number(_) | Value::Bool(_))) => iac_functions::primitive_to_string(v),
+        (Type::List(e), Value::List(items)) => Value::list(items.into_iter().map(|x| conform(x, e)).collect()),
+        (Type::Set(e), Value::List(items)) => Value::set(iac_functions::set_elements(items.into_iter().map(|x| conform(x, e)).collect())),
+        (Type::Tuple(ts), Value::List(items)) if items.kind() == iac_core::SeqKind::Tuple && ts.len() == items.len() => {
+            Value::tuple(items.into_iter().zip(ts).map(|(x, t)| conform(x, t)).collect())
+        }
+        (Type::TupleOf(e), Value::List(items)) if items.kind() == iac_core::SeqKind::Tuple => Value::tuple(items.into_iter().map(|x| conform(x, e)).collect()),
+        (Type::Map(e), Value::Map(m)) => Value::Map(m.map_values(|_, x| conform(x, e)).with_kind(iac_core::MapKind::Map)),
+        (Type::Object(attrs), Value::Map(m)) if m.kind() == iac_core::MapKind::Object => Value::Map(m.map_values(|k, x| match attrs.get(k) {
+            Some(t) => conform(x, t),
+            None => x,
+        })),
+        (Type::ObjectOf(e), Value::Map(m)) if m.kind() == iac_core::MapKind::Object => Value::Map(m.map_values(|_, x| conform(x, e))),
+        (_, v) => v,
     };
     converted.mark_if(sensitive)
 }
@@ -696,18 +797,33 @@ fn unify(types: &[Type]) -> Option<Type> {
         let all: Vec<Type> = tuples.iter().flat_map(|t| t.iter().cloned()).collect();
         return unify(&all).map(|e| Type::List(Box::new(e)));
     }
-    let element = |t: &Type| match t {
-        Type::List(e) | Type::Set(e) | Type::Map(e) => Some((**e).clone()),
-        _ => None,
+    // Lists (sets, maps) of one kind, with tuples (objects) or not: the
+    // tuples' elements (objects' attributes) convert to the collection's
+    // element type, unified with theirs.
+    let kind_of = |t: &Type| -> Option<fn(Box<Type>) -> Type> {
+        match t {
+            Type::List(_) => Some(Type::List),
+            Type::Set(_) => Some(Type::Set),
+            Type::Map(_) => Some(Type::Map),
+            _ => None,
+        }
     };
-    for kind in [Type::List as fn(Box<Type>) -> Type, Type::Set, Type::Map] {
-        let probe = kind(Box::new(Type::Dynamic));
-        if concrete.iter().all(|t| std::mem::discriminant(*t) == std::mem::discriminant(&probe)) {
-            let elements: Vec<Type> = concrete.iter().filter_map(|t| element(t)).collect();
-            return unify(&elements).map(|e| kind(Box::new(e)));
+    let collections: Vec<&&Type> = concrete.iter().filter(|t| kind_of(t).is_some()).collect();
+    let kind = kind_of(collections.first()?)?;
+    let same_kind = collections.iter().all(|t| std::mem::discriminant(**t) == std::mem::discriminant(*collections[0]));
+    let mut elements = Vec::new();
+    for t in &concrete {
+        match (t, &collections[0]) {
+            (Type::List(e) | Type::Set(e) | Type::Map(e), _) => elements.push((**e).clone()),
+            (Type::Tuple(ts), Type::List(_) | Type::Set(_)) => elements.extend(ts.iter().cloned()),
+            (Type::Object(attrs), Type::Map(_)) => elements.extend(attrs.values().cloned()),
+            _ => return None,
         }
     }
-    None
+    if !same_kind {
+        return None;
+    }
+    unify(&elements).map(|e| kind(Box::new(e)))
 }
 
 #[cfg(test)]

@@ -28,4 +28,6 @@ pub mod typeexpr;
 pub mod vars;
 
 pub use diagnostic::{Diagnostic, Severity};
+/// The syntax tree of an expression (hcl-edit's), as [`eval::Scope::static_type`] receives it.
+pub use hcl_edit::expr::Expression;
 pub use source::{SourceMap, Span};

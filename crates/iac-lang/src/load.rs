@@ -17,7 +17,7 @@ use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::typeexpr::TypeConstraint;
 
 /// A loaded stack: the root module (with children) and its sources.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Stack {
     pub root: Module,
     pub sources: SourceMap,

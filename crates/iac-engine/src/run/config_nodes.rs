@@ -49,7 +49,7 @@ impl Run {
                     let store = self.values.read();
                     let scope =
                         InstanceScope { store: &store, module: &path, repetition: &Repetition::None, module_dir: &m.dir, root_dir: &self.values.root_dir };
-                    iac_lang::vars::check_validations(var, &scope, &span, &m.dir, Some(&store.sources), &mut ds)
+                    iac_lang::vars::check_validations(var, &scope, &span, &m.dir, Some(&store.stack.sources), &mut ds)
                 };
                 super::context::lock(&self.conditions).validated(&checkable, &path, &found);
                 if found.statuses.iter().any(|s| matches!(s, CheckStatus::Fail | CheckStatus::Error)) {
@@ -102,7 +102,7 @@ impl Run {
             let mut ds = iac_lang::diagnostic::Diagnostics::default();
             // Terraform names the call, not its instance: module.m.var.a.
             let addr = format!("{}.var.{}", child.call_path, var.name);
-            let converted = iac_lang::vars::convert_variable(&addr, var, given, &child.dir, Some(&self.values.read().sources), &mut ds);
+            let converted = iac_lang::vars::convert_variable(&addr, var, given, &child.dir, Some(&self.values.read().stack.sources), &mut ds);
             match converted {
                 Some((v, span)) => {
                     self.values.write().vars.insert((inst.path.clone(), var.name.clone()), v);

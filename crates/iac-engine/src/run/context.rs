@@ -145,7 +145,7 @@ impl Run {
         let values = Values::new(s.stack.root.dir.clone());
         {
             let mut store = values.write();
-            store.sources = s.stack.sources.clone();
+            store.stack = s.stack.clone();
             for (k, v) in s.root_vars {
                 store.vars.insert((ModulePath::root(), k), v);
             }

@@ -188,7 +188,8 @@ pub(super) fn describe_mismatch(t: &Value, f: &Value) -> String {
     describe_types(&t.type_json(), &f.type_json())
 }
 
-fn describe_types(t: &Json, f: &Json) -> String {
+/// What differs between two type JSONs, in HCL's words for a conditional.
+pub(super) fn describe_types(t: &Json, f: &Json) -> String {
     match (shape(t), shape(f)) {
         (Shape::Object(ta), Shape::Object(fa)) => {
             // The attribute that sorts first (serde_json's map is sorted).
