@@ -1500,11 +1500,28 @@ fn validate_report(stdout: &str) -> (Json, Json, Json, Vec<String>) {
 /// `validate -json` report: validity, counts and diagnostics.
 #[test]
 fn validate_variables_match_terraform() {
-    let cases = cases("validate-variables");
+    validate_reports_match_terraform("validate-variables");
+}
+
+/// Unknown values under `validate` keep the types the configuration gives
+/// them, against Terraform 1.11.4 (`fixtures/validate-unknown-types/<case>/`):
+/// an attribute an object variable's type (or a local value's) does not
+/// have is an error before any value is known, and the expression values
+/// under it name the unknown value's type (`var.o is a object`). Same
+/// exit codes and `validate -json` report.
+#[test]
+fn validate_unknown_types_match_terraform() {
+    validate_reports_match_terraform("validate-unknown-types");
+}
+
+/// Each case of `fixtures/<fixtures>` validated by both tools: exit codes
+/// of `validate` and `validate -json`, and the `validate -json` report.
+fn validate_reports_match_terraform(fixtures: &str) {
+    let cases = cases(fixtures);
     assert!(!cases.is_empty());
     let mut problems = Vec::new();
     for (name, dir) in cases {
-        let tmp = tempfile::Builder::new().prefix("validate-variables-tf-").tempdir().expect("tempdir");
+        let tmp = tempfile::Builder::new().prefix("validate-report-tf-").tempdir().expect("tempdir");
         let tf_dir = tmp.path().join("stack");
         copy_case(&dir, &tf_dir);
         let tf = |args: &[&str]| {
@@ -1514,7 +1531,7 @@ fn validate_variables_match_terraform() {
         tf(&["init", "-backend=false", "-input=false", "-no-color"]);
         let (json_code, out) = tf(&["validate", "-json", "-no-color"]);
         let theirs = (tf(&["validate", "-no-color"]).0, json_code, validate_report(&out));
-        let stack = Stack::fixture(&format!("validate-variables/{name}"), &name);
+        let stack = Stack::fixture(&format!("{fixtures}/{name}"), &name);
         let out = stack.run(&["validate", "-json"]);
         let ours = (stack.run(&["validate"]).code, out.code, validate_report(&out.stdout));
         assert_ne!(theirs.0, 0, "{name}: terraform found no error");
@@ -1579,10 +1596,24 @@ fn deferred_reads_run(case: &Path, dir: &Path, run: &dyn Fn(&[&str]) -> (i32, St
 /// Calls of built-in functions that Terraform refuses, one output each:
 /// arguments of the wrong type, null, out of range, for positional and
 /// variadic parameters (`join`'s `lists`, `max`'s `numbers`, `setunion`'s
-/// `other_sets`, `cidrsubnets`' `newbits`, `range`'s `params`), and calls
-/// that fail as a whole.
+/// `other_sets`, `cidrsubnets`' `newbits`, `range`'s `params`), calls
+/// that fail as a whole, and calls with too few or too many arguments
+/// (HCL counts them before it evaluates any; `join`, `range`, `concat`,
+/// `coalesce` and `coalescelist` count their own, in their own words).
 const FUNCTION_ARGUMENT_ERRORS: &[(&str, &str)] = &[
     ("abs_bool", "abs(true)"),
+    ("abs_none", "abs()"),
+    ("abs_two", "abs(1, 2)"),
+    ("arity_before_arguments", "abs(1, upper([]))"),
+    ("coalesce_none", "coalesce()"),
+    ("coalescelist_none", "coalescelist()"),
+    ("concat_none", "concat()"),
+    ("format_none", "format()"),
+    ("join_no_list", "join(\",\")"),
+    ("lookup_one", "lookup({})"),
+    ("range_none", "range()"),
+    ("range_four", "range(1, 2, 3, 4)"),
+    ("zipmap_one", "zipmap([])"),
     ("alltrue_str", "alltrue(\"a\")"),
     ("chunklist_str", "chunklist(\"a\", 1)"),
     ("cidrhost_bad", "cidrhost(\"10.0.0.0/8\", \"x\")"),
@@ -1623,8 +1654,9 @@ const FUNCTION_ARGUMENT_ERRORS: &[(&str, &str)] = &[
 ];
 
 /// A built-in function's argument errors read as Terraform 1.11.4's, to the
-/// letter: the summary (`Invalid function argument` or `Error in function
-/// call`) and the whole detail, which names the parameter as Terraform does
+/// letter and at its range: the summary (`Invalid function argument`,
+/// `Error in function call`, `Not enough function arguments`, ...) and the
+/// whole detail, which names the parameter as Terraform does
 /// (`Invalid value for "inputMap" parameter: the given object has no
 /// attribute "b".`), a variadic one too, in cty's words for a conversion
 /// (`list of string required`). One stack, an output per call; Terraform's
@@ -1639,10 +1671,11 @@ fn function_argument_errors_read_as_terraforms() {
             let at = d["range"]["start"]["line"].as_u64().map_or(usize::MAX, |l| (l as usize).saturating_sub(1) / 3);
             let name = FUNCTION_ARGUMENT_ERRORS.get(at).map_or("(elsewhere)", |(n, _)| n);
             out.entry(name.to_string()).or_default().push(format!(
-                "{}: {} | {}",
+                "{}: {} | {} | {}",
                 d["severity"].as_str().unwrap_or_default(),
                 d["summary"].as_str().unwrap_or_default(),
-                d["detail"].as_str().unwrap_or_default()
+                d["detail"].as_str().unwrap_or_default(),
+                diagnostic_range(&d)
             ));
         }
         out

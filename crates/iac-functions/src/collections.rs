@@ -43,6 +43,9 @@ pub(crate) fn merge(args: Vec<Value>, _: &FunctionContext) -> FnResult {
 /// A list when every argument is a list (Terraform's result type then),
 /// else a tuple.
 pub(crate) fn concat(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    if args.is_empty() {
+        return fail("at least one argument is required");
+    }
     let all_lists = args.iter().all(|a| matches!(a, Value::List(items) if items.kind() == SeqKind::List));
     let mut out = Vec::new();
     for (i, arg) in args.into_iter().enumerate() {
@@ -327,6 +330,10 @@ pub(crate) fn one(args: Vec<Value>, _: &FunctionContext) -> FnResult {
 /// arguments after the answer play no part. (Registered with the raw mark
 /// policy, so it sees marks itself.)
 pub(crate) fn coalesce(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    if args.is_empty() {
+        // Terraform's words: zero types do not unify.
+        return fail("all arguments must have the same type");
+    }
     // Terraform unifies the arguments' types: with a string among them, a
     // number or bool result becomes a string.
     let has_string = args.iter().any(|a| matches!(a.unmarked(), Value::String(_)));
@@ -346,6 +353,9 @@ pub(crate) fn coalesce(args: Vec<Value>, _: &FunctionContext) -> FnResult {
 }
 
 pub(crate) fn coalescelist(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    if args.is_empty() {
+        return fail("at least one argument is required");
+    }
     for arg in &args {
         match arg {
             Value::Null => continue,

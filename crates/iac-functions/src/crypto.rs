@@ -5,7 +5,7 @@
 use iac_core::Value;
 use sha1::Digest as _;
 
-use crate::args::{fail, integer, string, FnResult};
+use crate::args::{fail, integer, number, string, FnResult};
 use crate::FunctionContext;
 
 fn random_bytes<const N: usize>() -> Result<[u8; N], crate::args::Fail> {
@@ -72,15 +72,23 @@ pub(crate) fn uuidv5(args: Vec<Value>, _: &FunctionContext) -> FnResult {
 /// a cost below 4 means the default, above 31 is an error.
 pub(crate) fn bcrypt(args: Vec<Value>, ctx: &FunctionContext) -> FnResult {
     let password = string(&args, 0)?;
+    for i in 1..args.len() {
+        number(&args, i)?;
+    }
+    // Unknown while planning, as Terraform makes it: its own checks wait
+    // for the apply.
+    if ctx.planning {
+        return Ok(Value::Unknown);
+    }
     let mut cost = if args.len() > 1 { integer(&args, 1)? } else { 10 };
+    if args.len() > 2 {
+        return fail("bcrypt() takes no more than two arguments");
+    }
     if cost > 31 {
         return fail(format!("error occured generating password crypto/bcrypt: cost {cost} is outside allowed range (4,31)"));
     }
     if cost < 4 {
         cost = 10;
-    }
-    if ctx.planning {
-        return Ok(Value::Unknown);
     }
     let salt = random_bytes::<16>()?;
     match bcrypt::hash_with_salt(password.as_bytes(), cost as u32, salt) {

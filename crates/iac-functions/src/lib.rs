@@ -68,15 +68,27 @@ pub enum FunctionError {
     /// No built-in function has this name.
     #[error("call to unknown function {0:?}")]
     UnknownFunction(String),
-    /// The call has too few or too many arguments.
-    #[error("{function}: expected {expected} arguments, got {got}")]
-    Arity {
+    /// The call has fewer arguments than the function has parameters
+    /// (HCL's "Not enough function arguments"; the message is its detail).
+    #[error("Function {function:?} expects{} {expects} argument(s). Missing value for {missing:?}.", if *variadic { " at least" } else { "" })]
+    NotEnoughArguments {
         /// The function called.
         function: String,
-        /// How many it takes ("2", "at least 1").
-        expected: String,
-        /// How many the call has.
-        got: usize,
+        /// How many parameters it has.
+        expects: usize,
+        /// Whether more arguments may follow those (a variadic parameter).
+        variadic: bool,
+        /// The first parameter the call gives no value for.
+        missing: &'static str,
+    },
+    /// The call has more arguments than a function without a variadic
+    /// parameter takes (HCL's "Too many function arguments").
+    #[error("Function {function:?} expects only {expects} argument(s).")]
+    TooManyArguments {
+        /// The function called.
+        function: String,
+        /// How many parameters it has.
+        expects: usize,
     },
     /// One argument is wrong.
     #[error("{function}: argument {}: {message}", index + 1)]

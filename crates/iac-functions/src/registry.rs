@@ -1,6 +1,6 @@
-//! The name → function table: arity, mark policy and implementation of
-//! every built-in, and the dispatch that turns internal failures into
-//! [`FunctionError`]s carrying the function name.
+//! The name → function table: signature (which decides the arity), mark
+//! policy and implementation of every built-in, and the dispatch that turns
+//! internal failures into [`FunctionError`]s carrying the function name.
 
 use iac_core::Value;
 
@@ -9,12 +9,11 @@ use crate::marks::{self, Imp, Marks, Policy, Unknowns};
 use crate::{collections, conversion, crypto, encoding, files, format, network, numeric, paths, regexfns, strings, time};
 use crate::{FunctionContext, FunctionError};
 
-/// One built-in function.
+/// One built-in function. How many arguments it takes is what its
+/// signature says, as HCL checks it; a function that wants more (`join`
+/// at least one list) says so itself, in Terraform's words.
 struct Spec {
     name: &'static str,
-    min: usize,
-    /// `usize::MAX` for variadic functions.
-    max: usize,
     policy: Policy,
     imp: Imp,
     signature: Signature,
@@ -109,6 +108,25 @@ impl Signature {
     pub fn parameter(&self, index: usize) -> Option<&Param> {
         self.params.get(index).or(self.variadic.as_ref())
     }
+
+    /// Whether a call of `function` with `count` arguments fits: one for
+    /// each parameter, more only into a variadic one, as HCL checks before
+    /// it evaluates any argument.
+    pub fn check_arity(&self, function: &str, count: usize) -> Result<(), FunctionError> {
+        let expects = self.params.len();
+        if let Some(missing) = self.params.get(count) {
+            return Err(FunctionError::NotEnoughArguments {
+                function: function.to_string(),
+                expects,
+                variadic: self.variadic.is_some(),
+                missing: missing.name,
+            });
+        }
+        if self.variadic.is_none() && count > expects {
+            return Err(FunctionError::TooManyArguments { function: function.to_string(), expects });
+        }
+        Ok(())
+    }
 }
 
 use Returns::{Always, Depends, FirstArgument};
@@ -127,8 +145,6 @@ const MAP_OF_LIST_OF_STRING: SigType = SigType::Map(&LIST_OF_STRING);
 const SET_OF_DYNAMIC: SigType = SigType::Set(&DYNAMIC);
 const SET_OF_STRING: SigType = SigType::Set(&STRING);
 
-const MANY: usize = usize::MAX;
-
 /// Non-structural: marks collapse onto the result, any unknown makes it unknown.
 const PLAIN: Policy = Policy { marks: Marks::Collapse, unknowns: Unknowns::Deep, nulls: false };
 /// Like PLAIN, but null arguments are passed to the function.
@@ -140,13 +156,11 @@ const STRUCT_NULLS: Policy = Policy { marks: Marks::Keep, unknowns: Unknowns::Sh
 const COLLAPSE_SHALLOW: Policy = Policy { marks: Marks::Collapse, unknowns: Unknowns::Shallow, nulls: false };
 const RAW: Policy = Policy { marks: Marks::Raw, unknowns: Unknowns::Shallow, nulls: true };
 
-/// `f!(name, min, max, policy, implementation, returns, ["param": TYPE, ...; "variadic": TYPE])`.
+/// `f!(name, policy, implementation, returns, ["param": TYPE, ...; "variadic": TYPE])`.
 macro_rules! f {
-    ($name:literal, $min:expr, $max:expr, $policy:expr, $imp:path, $returns:expr, [$($p:literal: $t:expr),* $(; $v:literal: $vt:expr)?]) => {
+    ($name:literal, $policy:expr, $imp:path, $returns:expr, [$($p:literal: $t:expr),* $(; $v:literal: $vt:expr)?]) => {
         Spec {
             name: $name,
-            min: $min,
-            max: $max,
             policy: $policy,
             imp: $imp,
             signature: Signature { params: &[$(Param { name: $p, type_: $t }),*], variadic: f!(@variadic $($v: $vt)?), returns: $returns },
@@ -158,124 +172,124 @@ macro_rules! f {
 
 /// Sorted by name (binary search).
 static SPECS: &[Spec] = &[
-    f!("abs", 1, 1, PLAIN, numeric::abs, Always(NUMBER), ["num": NUMBER]),
-    f!("abspath", 1, 1, PLAIN, paths::abspath, Always(STRING), ["path": STRING]),
-    f!("alltrue", 1, 1, PLAIN, collections::alltrue, Always(BOOL), ["list": LIST_OF_BOOL]),
-    f!("anytrue", 1, 1, PLAIN, collections::anytrue, Always(BOOL), ["list": LIST_OF_BOOL]),
-    f!("base64decode", 1, 1, PLAIN, encoding::base64decode, Always(STRING), ["str": STRING]),
-    f!("base64encode", 1, 1, PLAIN, encoding::base64encode, Always(STRING), ["str": STRING]),
-    f!("base64gzip", 1, 1, PLAIN, encoding::base64gzip, Always(STRING), ["str": STRING]),
-    f!("base64sha256", 1, 1, PLAIN, encoding::base64sha256, Always(STRING), ["str": STRING]),
-    f!("base64sha512", 1, 1, PLAIN, encoding::base64sha512, Always(STRING), ["str": STRING]),
-    f!("basename", 1, 1, PLAIN, paths::basename, Always(STRING), ["path": STRING]),
-    f!("bcrypt", 1, 2, PLAIN, crypto::bcrypt, Always(STRING), ["str": STRING; "cost": NUMBER]),
-    f!("can", 1, 1, RAW, evaluator_only, Always(BOOL), ["expression": DYNAMIC]),
-    f!("ceil", 1, 1, PLAIN, numeric::ceil, Always(NUMBER), ["num": NUMBER]),
-    f!("chomp", 1, 1, PLAIN, strings::chomp, Always(STRING), ["str": STRING]),
-    f!("chunklist", 2, 2, STRUCT, collections::chunklist, Depends(LIST_OF_LIST_OF_DYNAMIC), ["list": LIST_OF_DYNAMIC, "size": NUMBER]),
-    f!("cidrhost", 2, 2, PLAIN, network::cidrhost, Always(STRING), ["prefix": STRING, "hostnum": NUMBER]),
-    f!("cidrnetmask", 1, 1, PLAIN, network::cidrnetmask, Always(STRING), ["prefix": STRING]),
-    f!("cidrsubnet", 3, 3, PLAIN, network::cidrsubnet, Always(STRING), ["prefix": STRING, "newbits": NUMBER, "netnum": NUMBER]),
-    f!("cidrsubnets", 1, MANY, PLAIN, network::cidrsubnets, Always(LIST_OF_STRING), ["prefix": STRING; "newbits": NUMBER]),
-    f!("coalesce", 1, MANY, RAW, collections::coalesce, Depends(DYNAMIC), [; "vals": DYNAMIC]),
-    f!("coalescelist", 1, MANY, STRUCT_NULLS, collections::coalescelist, Depends(DYNAMIC), [; "vals": DYNAMIC]),
-    f!("compact", 1, 1, STRUCT, collections::compact, Always(LIST_OF_STRING), ["list": LIST_OF_STRING]),
-    f!("concat", 0, MANY, STRUCT, collections::concat, Depends(DYNAMIC), [; "seqs": DYNAMIC]),
-    f!("contains", 2, 2, PLAIN, collections::contains, Always(BOOL), ["list": DYNAMIC, "value": DYNAMIC]),
-    f!("csvdecode", 1, 1, PLAIN, encoding::csvdecode, Depends(DYNAMIC), ["str": STRING]),
-    f!("dirname", 1, 1, PLAIN, paths::dirname, Always(STRING), ["path": STRING]),
-    f!("distinct", 1, 1, STRUCT, collections::distinct, Depends(LIST_OF_DYNAMIC), ["list": LIST_OF_DYNAMIC]),
-    f!("element", 2, 2, STRUCT, collections::element, Depends(DYNAMIC), ["list": DYNAMIC, "index": NUMBER]),
-    f!("endswith", 2, 2, PLAIN, strings::endswith, Always(BOOL), ["str": STRING, "suffix": STRING]),
-    f!("ephemeralasnull", 1, 1, RAW, conversion::ephemeralasnull, FirstArgument, ["value": DYNAMIC]),
-    f!("file", 1, 1, PLAIN, files::file, Always(STRING), ["path": STRING]),
-    f!("filebase64", 1, 1, PLAIN, files::filebase64, Always(STRING), ["path": STRING]),
-    f!("filebase64sha256", 1, 1, PLAIN, files::filebase64sha256, Always(STRING), ["path": STRING]),
-    f!("filebase64sha512", 1, 1, PLAIN, files::filebase64sha512, Always(STRING), ["path": STRING]),
-    f!("fileexists", 1, 1, PLAIN, files::fileexists, Always(BOOL), ["path": STRING]),
-    f!("filemd5", 1, 1, PLAIN, files::filemd5, Always(STRING), ["path": STRING]),
-    f!("fileset", 2, 2, PLAIN, files::fileset, Always(SET_OF_STRING), ["path": STRING, "pattern": STRING]),
-    f!("filesha1", 1, 1, PLAIN, files::filesha1, Always(STRING), ["path": STRING]),
-    f!("filesha256", 1, 1, PLAIN, files::filesha256, Always(STRING), ["path": STRING]),
-    f!("filesha512", 1, 1, PLAIN, files::filesha512, Always(STRING), ["path": STRING]),
-    f!("flatten", 1, 1, STRUCT, collections::flatten, Depends(DYNAMIC), ["list": DYNAMIC]),
-    f!("floor", 1, 1, PLAIN, numeric::floor, Always(NUMBER), ["num": NUMBER]),
-    f!("format", 1, MANY, PLAIN_NULLS, format::format, Always(STRING), ["format": STRING; "args": DYNAMIC]),
-    f!("formatdate", 2, 2, PLAIN, time::formatdate, Always(STRING), ["format": STRING, "time": STRING]),
-    f!("formatlist", 1, MANY, PLAIN_NULLS, format::formatlist, Always(LIST_OF_STRING), ["format": STRING; "args": DYNAMIC]),
-    f!("indent", 2, 2, PLAIN, strings::indent, Always(STRING), ["spaces": NUMBER, "str": STRING]),
-    f!("index", 2, 2, PLAIN, collections::index, Always(NUMBER), ["list": DYNAMIC, "value": DYNAMIC]),
-    f!("issensitive", 1, 1, RAW, conversion::issensitive, Always(BOOL), ["value": DYNAMIC]),
-    f!("join", 2, MANY, PLAIN, strings::join, Always(STRING), ["separator": STRING; "lists": LIST_OF_STRING]),
-    f!("jsondecode", 1, 1, PLAIN, encoding::jsondecode, Depends(DYNAMIC), ["str": STRING]),
-    f!("jsonencode", 1, 1, PLAIN_NULLS, encoding::jsonencode, Always(STRING), ["val": DYNAMIC]),
-    f!("keys", 1, 1, STRUCT, collections::keys, Depends(DYNAMIC), ["inputMap": DYNAMIC]),
-    f!("length", 1, 1, STRUCT, collections::length, Always(NUMBER), ["value": DYNAMIC]),
-    f!("log", 2, 2, PLAIN, numeric::log, Always(NUMBER), ["num": NUMBER, "base": NUMBER]),
-    f!("lookup", 2, MANY, STRUCT_NULLS, collections::lookup, Depends(DYNAMIC), ["inputMap": DYNAMIC, "key": STRING; "default": DYNAMIC]),
-    f!("lower", 1, 1, PLAIN, strings::lower, Always(STRING), ["str": STRING]),
-    f!("matchkeys", 3, 3, PLAIN, collections::matchkeys, Depends(LIST_OF_DYNAMIC), ["values": LIST_OF_DYNAMIC, "keys": LIST_OF_DYNAMIC, "searchset": LIST_OF_DYNAMIC]),
-    f!("max", 0, MANY, PLAIN, numeric::max, Always(NUMBER), [; "numbers": NUMBER]),
-    f!("md5", 1, 1, PLAIN, encoding::md5, Always(STRING), ["str": STRING]),
-    f!("merge", 0, MANY, STRUCT_NULLS, collections::merge, Depends(DYNAMIC), [; "maps": DYNAMIC]),
-    f!("min", 0, MANY, PLAIN, numeric::min, Always(NUMBER), [; "numbers": NUMBER]),
-    f!("nonsensitive", 1, 1, RAW, conversion::nonsensitive, FirstArgument, ["value": DYNAMIC]),
-    f!("one", 1, 1, STRUCT, collections::one, Depends(DYNAMIC), ["list": DYNAMIC]),
-    f!("parseint", 2, 2, PLAIN, numeric::parseint, Always(NUMBER), ["number": DYNAMIC, "base": NUMBER]),
-    f!("pathexpand", 1, 1, PLAIN, paths::pathexpand, Always(STRING), ["path": STRING]),
-    f!("plantimestamp", 0, 0, PLAIN, time::plantimestamp, Always(STRING), []),
-    f!("pow", 2, 2, PLAIN, numeric::pow, Always(NUMBER), ["num": NUMBER, "power": NUMBER]),
-    f!("range", 1, 3, PLAIN, collections::range, Always(LIST_OF_NUMBER), [; "params": NUMBER]),
-    f!("regex", 2, 2, PLAIN, regexfns::regex, Depends(DYNAMIC), ["pattern": STRING, "string": STRING]),
-    f!("regexall", 2, 2, PLAIN, regexfns::regexall, Depends(LIST_OF_DYNAMIC), ["pattern": STRING, "string": STRING]),
-    f!("replace", 3, 3, PLAIN, strings::replace, Always(STRING), ["str": STRING, "substr": STRING, "replace": STRING]),
-    f!("reverse", 1, 1, STRUCT, collections::reverse, Depends(DYNAMIC), ["list": DYNAMIC]),
-    f!("rsadecrypt", 2, 2, PLAIN, crypto::rsadecrypt, Always(STRING), ["ciphertext": STRING, "privatekey": STRING]),
-    f!("sensitive", 1, 1, RAW, conversion::sensitive, FirstArgument, ["value": DYNAMIC]),
-    f!("setintersection", 1, MANY, PLAIN, collections::setintersection, Depends(SET_OF_DYNAMIC), ["first_set": SET_OF_DYNAMIC; "other_sets": SET_OF_DYNAMIC]),
-    f!("setproduct", 0, MANY, PLAIN, collections::setproduct, Depends(DYNAMIC), [; "sets": DYNAMIC]),
-    f!("setsubtract", 2, 2, PLAIN, collections::setsubtract, Depends(SET_OF_DYNAMIC), ["a": SET_OF_DYNAMIC, "b": SET_OF_DYNAMIC]),
-    f!("setunion", 1, MANY, PLAIN, collections::setunion, Depends(SET_OF_DYNAMIC), ["first_set": SET_OF_DYNAMIC; "other_sets": SET_OF_DYNAMIC]),
-    f!("sha1", 1, 1, PLAIN, encoding::sha1, Always(STRING), ["str": STRING]),
-    f!("sha256", 1, 1, PLAIN, encoding::sha256, Always(STRING), ["str": STRING]),
-    f!("sha512", 1, 1, PLAIN, encoding::sha512, Always(STRING), ["str": STRING]),
-    f!("signum", 1, 1, PLAIN, numeric::signum, Always(NUMBER), ["num": NUMBER]),
-    f!("slice", 3, 3, STRUCT, collections::slice, Depends(DYNAMIC), ["list": DYNAMIC, "start_index": NUMBER, "end_index": NUMBER]),
-    f!("sort", 1, 1, PLAIN, collections::sort, Always(LIST_OF_STRING), ["list": LIST_OF_STRING]),
-    f!("split", 2, 2, PLAIN, strings::split, Always(LIST_OF_STRING), ["separator": STRING, "str": STRING]),
-    f!("startswith", 2, 2, PLAIN, strings::startswith, Always(BOOL), ["str": STRING, "prefix": STRING]),
-    f!("strcontains", 2, 2, PLAIN, strings::strcontains, Always(BOOL), ["str": STRING, "substr": STRING]),
-    f!("strrev", 1, 1, PLAIN, strings::strrev, Always(STRING), ["str": STRING]),
-    f!("substr", 3, 3, PLAIN, strings::substr, Always(STRING), ["str": STRING, "offset": NUMBER, "length": NUMBER]),
-    f!("sum", 1, 1, PLAIN, collections::sum, Always(NUMBER), ["list": DYNAMIC]),
-    f!("templatefile", 2, 2, PLAIN, files::templatefile, Depends(DYNAMIC), ["path": STRING, "vars": DYNAMIC]),
-    f!("templatestring", 2, 2, PLAIN, files::templatestring, Always(STRING), ["template": STRING, "vars": DYNAMIC]),
-    f!("textdecodebase64", 2, 2, PLAIN, encoding::textdecodebase64, Always(STRING), ["source": STRING, "encoding": STRING]),
-    f!("textencodebase64", 2, 2, PLAIN, encoding::textencodebase64, Always(STRING), ["string": STRING, "encoding": STRING]),
-    f!("timeadd", 2, 2, PLAIN, time::timeadd, Always(STRING), ["timestamp": STRING, "duration": STRING]),
-    f!("timecmp", 2, 2, PLAIN, time::timecmp, Always(NUMBER), ["timestamp_a": STRING, "timestamp_b": STRING]),
-    f!("timestamp", 0, 0, PLAIN, time::timestamp, Always(STRING), []),
-    f!("title", 1, 1, PLAIN, strings::title, Always(STRING), ["str": STRING]),
-    f!("tobool", 1, 1, PLAIN_NULLS, conversion::tobool, Always(BOOL), ["v": DYNAMIC]),
-    f!("tolist", 1, 1, STRUCT_NULLS, conversion::tolist, Depends(LIST_OF_DYNAMIC), ["v": DYNAMIC]),
-    f!("tomap", 1, 1, STRUCT_NULLS, conversion::tomap, Depends(MAP_OF_DYNAMIC), ["v": DYNAMIC]),
-    f!("tonumber", 1, 1, PLAIN_NULLS, conversion::tonumber, Always(NUMBER), ["v": DYNAMIC]),
-    f!("toset", 1, 1, COLLAPSE_SHALLOW_NULLS, conversion::toset, Depends(SET_OF_DYNAMIC), ["v": DYNAMIC]),
-    f!("tostring", 1, 1, PLAIN_NULLS, conversion::tostring, Always(STRING), ["v": DYNAMIC]),
-    f!("transpose", 1, 1, PLAIN, collections::transpose, Always(MAP_OF_LIST_OF_STRING), ["values": MAP_OF_LIST_OF_STRING]),
-    f!("trim", 2, 2, PLAIN, strings::trim, Always(STRING), ["str": STRING, "cutset": STRING]),
-    f!("trimprefix", 2, 2, PLAIN, strings::trimprefix, Always(STRING), ["str": STRING, "prefix": STRING]),
-    f!("trimspace", 1, 1, PLAIN, strings::trimspace, Always(STRING), ["str": STRING]),
-    f!("trimsuffix", 2, 2, PLAIN, strings::trimsuffix, Always(STRING), ["str": STRING, "suffix": STRING]),
-    f!("try", 0, MANY, RAW, evaluator_only, Depends(DYNAMIC), [; "expressions": DYNAMIC]),
-    f!("upper", 1, 1, PLAIN, strings::upper, Always(STRING), ["str": STRING]),
-    f!("urlencode", 1, 1, PLAIN, strings::urlencode, Always(STRING), ["str": STRING]),
-    f!("uuid", 0, 0, PLAIN, crypto::uuid, Always(STRING), []),
-    f!("uuidv5", 2, 2, PLAIN, crypto::uuidv5, Always(STRING), ["namespace": STRING, "name": STRING]),
-    f!("values", 1, 1, STRUCT, collections::values, Depends(DYNAMIC), ["mapping": DYNAMIC]),
-    f!("yamldecode", 1, 1, PLAIN, encoding::yamldecode, Depends(DYNAMIC), ["src": STRING]),
-    f!("yamlencode", 1, 1, PLAIN_NULLS, encoding::yamlencode, Always(STRING), ["value": DYNAMIC]),
-    f!("zipmap", 2, 2, STRUCT, collections::zipmap, Depends(DYNAMIC), ["keys": LIST_OF_STRING, "values": DYNAMIC]),
+    f!("abs", PLAIN, numeric::abs, Always(NUMBER), ["num": NUMBER]),
+    f!("abspath", PLAIN, paths::abspath, Always(STRING), ["path": STRING]),
+    f!("alltrue", PLAIN, collections::alltrue, Always(BOOL), ["list": LIST_OF_BOOL]),
+    f!("anytrue", PLAIN, collections::anytrue, Always(BOOL), ["list": LIST_OF_BOOL]),
+    f!("base64decode", PLAIN, encoding::base64decode, Always(STRING), ["str": STRING]),
+    f!("base64encode", PLAIN, encoding::base64encode, Always(STRING), ["str": STRING]),
+    f!("base64gzip", PLAIN, encoding::base64gzip, Always(STRING), ["str": STRING]),
+    f!("base64sha256", PLAIN, encoding::base64sha256, Always(STRING), ["str": STRING]),
+    f!("base64sha512", PLAIN, encoding::base64sha512, Always(STRING), ["str": STRING]),
+    f!("basename", PLAIN, paths::basename, Always(STRING), ["path": STRING]),
+    f!("bcrypt", PLAIN, crypto::bcrypt, Always(STRING), ["str": STRING; "cost": NUMBER]),
+    f!("can", RAW, evaluator_only, Always(BOOL), ["expression": DYNAMIC]),
+    f!("ceil", PLAIN, numeric::ceil, Always(NUMBER), ["num": NUMBER]),
+    f!("chomp", PLAIN, strings::chomp, Always(STRING), ["str": STRING]),
+    f!("chunklist", STRUCT, collections::chunklist, Depends(LIST_OF_LIST_OF_DYNAMIC), ["list": LIST_OF_DYNAMIC, "size": NUMBER]),
+    f!("cidrhost", PLAIN, network::cidrhost, Always(STRING), ["prefix": STRING, "hostnum": NUMBER]),
+    f!("cidrnetmask", PLAIN, network::cidrnetmask, Always(STRING), ["prefix": STRING]),
+    f!("cidrsubnet", PLAIN, network::cidrsubnet, Always(STRING), ["prefix": STRING, "newbits": NUMBER, "netnum": NUMBER]),
+    f!("cidrsubnets", PLAIN, network::cidrsubnets, Always(LIST_OF_STRING), ["prefix": STRING; "newbits": NUMBER]),
+    f!("coalesce", RAW, collections::coalesce, Depends(DYNAMIC), [; "vals": DYNAMIC]),
+    f!("coalescelist", STRUCT_NULLS, collections::coalescelist, Depends(DYNAMIC), [; "vals": DYNAMIC]),
+    f!("compact", STRUCT, collections::compact, Always(LIST_OF_STRING), ["list": LIST_OF_STRING]),
+    f!("concat", STRUCT, collections::concat, Depends(DYNAMIC), [; "seqs": DYNAMIC]),
+    f!("contains", PLAIN, collections::contains, Always(BOOL), ["list": DYNAMIC, "value": DYNAMIC]),
+    f!("csvdecode", PLAIN, encoding::csvdecode, Depends(DYNAMIC), ["str": STRING]),
+    f!("dirname", PLAIN, paths::dirname, Always(STRING), ["path": STRING]),
+    f!("distinct", STRUCT, collections::distinct, Depends(LIST_OF_DYNAMIC), ["list": LIST_OF_DYNAMIC]),
+    f!("element", STRUCT, collections::element, Depends(DYNAMIC), ["list": DYNAMIC, "index": NUMBER]),
+    f!("endswith", PLAIN, strings::endswith, Always(BOOL), ["str": STRING, "suffix": STRING]),
+    f!("ephemeralasnull", RAW, conversion::ephemeralasnull, FirstArgument, ["value": DYNAMIC]),
+    f!("file", PLAIN, files::file, Always(STRING), ["path": STRING]),
+    f!("filebase64", PLAIN, files::filebase64, Always(STRING), ["path": STRING]),
+    f!("filebase64sha256", PLAIN, files::filebase64sha256, Always(STRING), ["path": STRING]),
+    f!("filebase64sha512", PLAIN, files::filebase64sha512, Always(STRING), ["path": STRING]),
+    f!("fileexists", PLAIN, files::fileexists, Always(BOOL), ["path": STRING]),
+    f!("filemd5", PLAIN, files::filemd5, Always(STRING), ["path": STRING]),
+    f!("fileset", PLAIN, files::fileset, Always(SET_OF_STRING), ["path": STRING, "pattern": STRING]),
+    f!("filesha1", PLAIN, files::filesha1, Always(STRING), ["path": STRING]),
+    f!("filesha256", PLAIN, files::filesha256, Always(STRING), ["path": STRING]),
+    f!("filesha512", PLAIN, files::filesha512, Always(STRING), ["path": STRING]),
+    f!("flatten", STRUCT, collections::flatten, Depends(DYNAMIC), ["list": DYNAMIC]),
+    f!("floor", PLAIN, numeric::floor, Always(NUMBER), ["num": NUMBER]),
+    f!("format", PLAIN_NULLS, format::format, Always(STRING), ["format": STRING; "args": DYNAMIC]),
+    f!("formatdate", PLAIN, time::formatdate, Always(STRING), ["format": STRING, "time": STRING]),
+    f!("formatlist", PLAIN_NULLS, format::formatlist, Always(LIST_OF_STRING), ["format": STRING; "args": DYNAMIC]),
+    f!("indent", PLAIN, strings::indent, Always(STRING), ["spaces": NUMBER, "str": STRING]),
+    f!("index", PLAIN, collections::index, Always(NUMBER), ["list": DYNAMIC, "value": DYNAMIC]),
+    f!("issensitive", RAW, conversion::issensitive, Always(BOOL), ["value": DYNAMIC]),
+    f!("join", PLAIN, strings::join, Always(STRING), ["separator": STRING; "lists": LIST_OF_STRING]),
+    f!("jsondecode", PLAIN, encoding::jsondecode, Depends(DYNAMIC), ["str": STRING]),
+    f!("jsonencode", PLAIN_NULLS, encoding::jsonencode, Always(STRING), ["val": DYNAMIC]),
+    f!("keys", STRUCT, collections::keys, Depends(DYNAMIC), ["inputMap": DYNAMIC]),
+    f!("length", STRUCT, collections::length, Always(NUMBER), ["value": DYNAMIC]),
+    f!("log", PLAIN, numeric::log, Always(NUMBER), ["num": NUMBER, "base": NUMBER]),
+    f!("lookup", STRUCT_NULLS, collections::lookup, Depends(DYNAMIC), ["inputMap": DYNAMIC, "key": STRING; "default": DYNAMIC]),
+    f!("lower", PLAIN, strings::lower, Always(STRING), ["str": STRING]),
+    f!("matchkeys", PLAIN, collections::matchkeys, Depends(LIST_OF_DYNAMIC), ["values": LIST_OF_DYNAMIC, "keys": LIST_OF_DYNAMIC, "searchset": LIST_OF_DYNAMIC]),
+    f!("max", PLAIN, numeric::max, Always(NUMBER), [; "numbers": NUMBER]),
+    f!("md5", PLAIN, encoding::md5, Always(STRING), ["str": STRING]),
+    f!("merge", STRUCT_NULLS, collections::merge, Depends(DYNAMIC), [; "maps": DYNAMIC]),
+    f!("min", PLAIN, numeric::min, Always(NUMBER), [; "numbers": NUMBER]),
+    f!("nonsensitive", RAW, conversion::nonsensitive, FirstArgument, ["value": DYNAMIC]),
+    f!("one", STRUCT, collections::one, Depends(DYNAMIC), ["list": DYNAMIC]),
+    f!("parseint", PLAIN, numeric::parseint, Always(NUMBER), ["number": DYNAMIC, "base": NUMBER]),
+    f!("pathexpand", PLAIN, paths::pathexpand, Always(STRING), ["path": STRING]),
+    f!("plantimestamp", PLAIN, time::plantimestamp, Always(STRING), []),
+    f!("pow", PLAIN, numeric::pow, Always(NUMBER), ["num": NUMBER, "power": NUMBER]),
+    f!("range", PLAIN, collections::range, Always(LIST_OF_NUMBER), [; "params": NUMBER]),
+    f!("regex", PLAIN, regexfns::regex, Depends(DYNAMIC), ["pattern": STRING, "string": STRING]),
+    f!("regexall", PLAIN, regexfns::regexall, Depends(LIST_OF_DYNAMIC), ["pattern": STRING, "string": STRING]),
+    f!("replace", PLAIN, strings::replace, Always(STRING), ["str": STRING, "substr": STRING, "replace": STRING]),
+    f!("reverse", STRUCT, collections::reverse, Depends(DYNAMIC), ["list": DYNAMIC]),
+    f!("rsadecrypt", PLAIN, crypto::rsadecrypt, Always(STRING), ["ciphertext": STRING, "privatekey": STRING]),
+    f!("sensitive", RAW, conversion::sensitive, FirstArgument, ["value": DYNAMIC]),
+    f!("setintersection", PLAIN, collections::setintersection, Depends(SET_OF_DYNAMIC), ["first_set": SET_OF_DYNAMIC; "other_sets": SET_OF_DYNAMIC]),
+    f!("setproduct", PLAIN, collections::setproduct, Depends(DYNAMIC), [; "sets": DYNAMIC]),
+    f!("setsubtract", PLAIN, collections::setsubtract, Depends(SET_OF_DYNAMIC), ["a": SET_OF_DYNAMIC, "b": SET_OF_DYNAMIC]),
+    f!("setunion", PLAIN, collections::setunion, Depends(SET_OF_DYNAMIC), ["first_set": SET_OF_DYNAMIC; "other_sets": SET_OF_DYNAMIC]),
+    f!("sha1", PLAIN, encoding::sha1, Always(STRING), ["str": STRING]),
+    f!("sha256", PLAIN, encoding::sha256, Always(STRING), ["str": STRING]),
+    f!("sha512", PLAIN, encoding::sha512, Always(STRING), ["str": STRING]),
+    f!("signum", PLAIN, numeric::signum, Always(NUMBER), ["num": NUMBER]),
+    f!("slice", STRUCT, collections::slice, Depends(DYNAMIC), ["list": DYNAMIC, "start_index": NUMBER, "end_index": NUMBER]),
+    f!("sort", PLAIN, collections::sort, Always(LIST_OF_STRING), ["list": LIST_OF_STRING]),
+    f!("split", PLAIN, strings::split, Always(LIST_OF_STRING), ["separator": STRING, "str": STRING]),
+    f!("startswith", PLAIN, strings::startswith, Always(BOOL), ["str": STRING, "prefix": STRING]),
+    f!("strcontains", PLAIN, strings::strcontains, Always(BOOL), ["str": STRING, "substr": STRING]),
+    f!("strrev", PLAIN, strings::strrev, Always(STRING), ["str": STRING]),
+    f!("substr", PLAIN, strings::substr, Always(STRING), ["str": STRING, "offset": NUMBER, "length": NUMBER]),
+    f!("sum", PLAIN, collections::sum, Always(NUMBER), ["list": DYNAMIC]),
+    f!("templatefile", PLAIN, files::templatefile, Depends(DYNAMIC), ["path": STRING, "vars": DYNAMIC]),
+    f!("templatestring", PLAIN, files::templatestring, Always(STRING), ["template": STRING, "vars": DYNAMIC]),
+    f!("textdecodebase64", PLAIN, encoding::textdecodebase64, Always(STRING), ["source": STRING, "encoding": STRING]),
+    f!("textencodebase64", PLAIN, encoding::textencodebase64, Always(STRING), ["string": STRING, "encoding": STRING]),
+    f!("timeadd", PLAIN, time::timeadd, Always(STRING), ["timestamp": STRING, "duration": STRING]),
+    f!("timecmp", PLAIN, time::timecmp, Always(NUMBER), ["timestamp_a": STRING, "timestamp_b": STRING]),
+    f!("timestamp", PLAIN, time::timestamp, Always(STRING), []),
+    f!("title", PLAIN, strings::title, Always(STRING), ["str": STRING]),
+    f!("tobool", PLAIN_NULLS, conversion::tobool, Always(BOOL), ["v": DYNAMIC]),
+    f!("tolist", STRUCT_NULLS, conversion::tolist, Depends(LIST_OF_DYNAMIC), ["v": DYNAMIC]),
+    f!("tomap", STRUCT_NULLS, conversion::tomap, Depends(MAP_OF_DYNAMIC), ["v": DYNAMIC]),
+    f!("tonumber", PLAIN_NULLS, conversion::tonumber, Always(NUMBER), ["v": DYNAMIC]),
+    f!("toset", COLLAPSE_SHALLOW_NULLS, conversion::toset, Depends(SET_OF_DYNAMIC), ["v": DYNAMIC]),
+    f!("tostring", PLAIN_NULLS, conversion::tostring, Always(STRING), ["v": DYNAMIC]),
+    f!("transpose", PLAIN, collections::transpose, Always(MAP_OF_LIST_OF_STRING), ["values": MAP_OF_LIST_OF_STRING]),
+    f!("trim", PLAIN, strings::trim, Always(STRING), ["str": STRING, "cutset": STRING]),
+    f!("trimprefix", PLAIN, strings::trimprefix, Always(STRING), ["str": STRING, "prefix": STRING]),
+    f!("trimspace", PLAIN, strings::trimspace, Always(STRING), ["str": STRING]),
+    f!("trimsuffix", PLAIN, strings::trimsuffix, Always(STRING), ["str": STRING, "suffix": STRING]),
+    f!("try", RAW, evaluator_only, Depends(DYNAMIC), [; "expressions": DYNAMIC]),
+    f!("upper", PLAIN, strings::upper, Always(STRING), ["str": STRING]),
+    f!("urlencode", PLAIN, strings::urlencode, Always(STRING), ["str": STRING]),
+    f!("uuid", PLAIN, crypto::uuid, Always(STRING), []),
+    f!("uuidv5", PLAIN, crypto::uuidv5, Always(STRING), ["namespace": STRING, "name": STRING]),
+    f!("values", STRUCT, collections::values, Depends(DYNAMIC), ["mapping": DYNAMIC]),
+    f!("yamldecode", PLAIN, encoding::yamldecode, Depends(DYNAMIC), ["src": STRING]),
+    f!("yamlencode", PLAIN_NULLS, encoding::yamlencode, Always(STRING), ["value": DYNAMIC]),
+    f!("zipmap", STRUCT, collections::zipmap, Depends(DYNAMIC), ["keys": LIST_OF_STRING, "values": DYNAMIC]),
 ];
 
 /// toset hoists element marks (a set cannot hold marked elements) and
@@ -408,15 +422,6 @@ fn evaluator_only(_: Vec<Value>, _: &FunctionContext) -> Result<Value, Fail> {
     Err(Fail::Msg("this function is handled by the expression evaluator, not the function library".into()))
 }
 
-fn expected(min: usize, max: usize) -> String {
-    match (min, max) {
-        (a, b) if a == b => a.to_string(),
-        (a, MANY) => format!("at least {a}"),
-        (a, b) if b == a + 1 => format!("{a} or {b}"),
-        (a, b) => format!("{a} to {b}"),
-    }
-}
-
 pub(crate) fn signature(name: &str) -> Option<&'static Signature> {
     SPECS.binary_search_by(|s| s.name.cmp(name)).ok().map(|pos| &SPECS[pos].signature)
 }
@@ -426,9 +431,7 @@ pub(crate) fn call(name: &str, args: Vec<Value>, ctx: &FunctionContext) -> Resul
         return Err(FunctionError::UnknownFunction(name.to_string()));
     };
     let spec = &SPECS[pos];
-    if args.len() < spec.min || args.len() > spec.max {
-        return Err(FunctionError::Arity { function: name.to_string(), expected: expected(spec.min, spec.max), got: args.len() });
-    }
+    spec.signature.check_arity(name, args.len())?;
     marks::apply(spec.policy, args, ctx, spec.imp).map_err(|f| match f {
         Fail::Arg(index, message) => {
             let parameter = spec.signature.parameter(index).map_or("", |p| p.name);
@@ -458,13 +461,5 @@ mod tests {
         sorted.sort_unstable();
         sorted.dedup();
         assert_eq!(sorted, spec_names, "SPECS must be sorted and unique for binary search");
-    }
-
-    #[test]
-    fn arity_descriptions() {
-        assert_eq!(expected(2, 2), "2");
-        assert_eq!(expected(2, 3), "2 or 3");
-        assert_eq!(expected(1, 3), "1 to 3");
-        assert_eq!(expected(1, MANY), "at least 1");
     }
 }

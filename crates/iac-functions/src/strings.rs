@@ -4,7 +4,7 @@
 use iac_core::Value;
 use unicode_segmentation::UnicodeSegmentation;
 
-use crate::args::{arg_err, integer, list, string, to_string_value, type_name, FnResult};
+use crate::args::{arg_err, fail, integer, list, string, to_string_value, type_name, FnResult};
 use crate::regexfns::compile;
 use crate::FunctionContext;
 
@@ -12,6 +12,9 @@ use crate::FunctionContext;
 const MAX_INDENT: i64 = 1_024_000;
 
 pub(crate) fn join(args: Vec<Value>, _: &FunctionContext) -> FnResult {
+    if args.len() < 2 {
+        return fail("at least one list is required");
+    }
     let sep = string(&args, 0)?;
     let many = args.len() > 2;
     let mut parts = Vec::new();

@@ -82,6 +82,13 @@ pub trait Scope {
     }
 }
 
+/// Whether `v`, the value of `e`, holds a null whose type the
+/// configuration may know. A literal `null` has none (it fits any type),
+/// so `c ? x : null`, the common case, asks for no static types.
+fn holds_typed_null(e: &Expression, v: &Value) -> bool {
+    !matches!(e, Expression::Null(_)) && v.contains_null()
+}
+
 /// The plan time of this process, fixed on first use.
 fn process_plan_timestamp() -> &'static str {
     static START: std::sync::OnceLock<String> = std::sync::OnceLock::new();
@@ -321,7 +328,7 @@ impl<'a> Evaluator<'a> {
         // typed variable), which the values above cannot say: the types
         // must agree with it too, and the chosen result converts to it.
         let typed_nulls = match (&t, &f) {
-            (Ok(tv), Ok(fv)) if tv.contains_null() || fv.contains_null() => {
+            (Ok(tv), Ok(fv)) if holds_typed_null(&c.true_expr, tv) || holds_typed_null(&c.false_expr, fv) => {
                 let (tt, ft) = (self.typed(&c.true_expr, tv, frames), self.typed(&c.false_expr, fv, frames));
                 let to = crate::expr_types::unified(&[tt.clone(), ft.clone()]);
                 if to.is_none() && tt.is_known() && ft.is_known() {
@@ -357,6 +364,12 @@ impl<'a> Evaluator<'a> {
         .mark_if(s))
     }
 
+    /// The static type of an expression where it is evaluated (no value
+    /// refines it): what the configuration says.
+    pub(crate) fn static_type(&self, e: &Expression, frames: &[(String, Value)]) -> Type {
+        self.typed(e, &Value::Unknown, frames)
+    }
+
     /// The type of an expression whose value is `v`, as unification over a
     /// null needs it: what the configuration says, refined by the value.
     fn typed(&self, e: &Expression, v: &Value, frames: &[(String, Value)]) -> Type {
@@ -374,13 +387,58 @@ impl<'a> Evaluator<'a> {
             other => (self.ev(other, frames)?, 0),
         };
         let spans: Vec<Option<Range<usize>>> = t.operators.iter().map(|o| o.span()).collect();
-        self.traverse(base, &ops[consumed..], &spans[consumed..], frames).map_err(|(at, err)| match at {
+        let v = self.traverse(base, &ops[consumed..], &spans[consumed..], frames).map_err(|(at, err)| match at {
+            Some(i) if err.message == "Unsupported attribute" && self.names_no_schema_attribute(t, &ops, consumed + i, frames) => {
+                let TraversalOperator::GetAttr(name) = ops[consumed + i] else { return err };
+                // Terraform checks this against the schema, statically:
+                // its words, and no values under it.
+                EvalError { detail: format!("This object has no argument, nested block, or exported attribute named {:?}.", name.as_str()), ..err }
+            }
             Some(i) => {
                 let about = Expression::from(Traversal::new(t.expr.clone(), t.operators[..consumed + i + 1].to_vec()));
                 self.about(err, &about, frames)
             }
             None => err,
-        })
+        })?;
+        if matches!(v.unmarked(), Value::Unknown) {
+            if let Some(missing) = self.unknown_without_attribute(t, frames) {
+                return Err(missing);
+            }
+        }
+        Ok(v)
+    }
+
+    /// Whether the operator at `at` is the first attribute of a resource,
+    /// data source or ephemeral resource (after its instance key, if any)
+    /// and names none of its schema's: Terraform's static check of a
+    /// reference against the schema finds that before evaluating it.
+    fn names_no_schema_attribute(&self, t: &Traversal, ops: &[&TraversalOperator], at: usize, frames: &[(String, Value)]) -> bool {
+        let Expression::Variable(root) = &t.expr else { return false };
+        if frames.iter().any(|(n, _)| n == root.as_str()) || !matches!(ops.get(at), Some(TraversalOperator::GetAttr(_))) {
+            return false;
+        }
+        let Ok((Subject::Resource { .. } | Subject::Data { .. } | Subject::Ephemeral { .. }, subject_ops)) = parse_subject(root.as_str(), ops) else {
+            return false;
+        };
+        at == subject_ops || (at == subject_ops + 1 && matches!(ops[subject_ops], TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_)))
+    }
+
+    /// An unknown value still has a type in Terraform, so `var.o.nope` on
+    /// an object variable not known yet (as `validate` sees every root
+    /// variable) is already an error. The static type of `var.X` or
+    /// `local.X` says which attributes there are.
+    fn unknown_without_attribute(&self, t: &Traversal, frames: &mut Vec<(String, Value)>) -> Option<EvalError> {
+        let Expression::Variable(root) = &t.expr else { return None };
+        if !matches!(root.as_str(), "var" | "local") || t.operators.len() < 2 || frames.iter().any(|(n, _)| n == root.as_str()) {
+            return None;
+        }
+        let subject = Expression::from(Traversal::new(t.expr.clone(), t.operators[..1].to_vec()));
+        let ops: Vec<&TraversalOperator> = t.operators[1..].iter().map(|o| &**o).collect();
+        let i = self.typed(&subject, &Value::Unknown, frames).missing_attribute(&ops)?;
+        let TraversalOperator::GetAttr(name) = ops[i] else { return None };
+        let about = Expression::from(Traversal::new(t.expr.clone(), t.operators[..i + 2].to_vec()));
+        let p = Problem::new("Unsupported attribute", format!("This object does not have an attribute named {:?}.", name.as_str()));
+        Some(self.about(p.at(t.operators[i + 1].span()), &about, frames))
     }
 
     fn root(&self, name: &str, ops: &[&TraversalOperator], range: Option<Range<usize>>, frames: &[(String, Value)]) -> Result<(Value, usize), EvalError> {
@@ -814,6 +872,13 @@ impl<'a> Evaluator<'a> {
             let hint = near.map(|(_, c)| format!(" Did you mean {c:?}?")).unwrap_or_default();
             return Err(Problem::new("Call to unknown function", format!("There is no function named {name:?}.{hint}")).at(range));
         }
+        // HCL counts the arguments before it evaluates any (an expanded
+        // final argument is counted once expanded, by the call itself).
+        if !f.args.expand_final() {
+            if let Some(Err(failure)) = iac_functions::signature(name).map(|s| s.check_arity(name, f.args.len())) {
+                return Err(self.function_error(failure, f, e, frames));
+            }
+        }
         let mut args = Vec::with_capacity(f.args.len());
         for a in f.args.iter() {
             args.push(self.ev(a, frames)?);
@@ -821,7 +886,10 @@ impl<'a> Evaluator<'a> {
         // Where an argument holds a null, the result takes the type the
         // arguments' types (a null's from the configuration) give it
         // (`coalesce(var.s, 1)` is "1" for a string variable).
-        let typed_result = if !f.args.expand_final() && args.iter().any(Value::contains_null) {
+        let typed_result = if !f.args.expand_final()
+            && iac_functions::signature(name).is_some_and(|s| !matches!(s.returns, iac_functions::Returns::Always(_)))
+            && f.args.iter().zip(&args).any(|(e, v)| holds_typed_null(e, v))
+        {
             let exprs: Vec<&Expression> = f.args.iter().collect();
             let types: Vec<Type> = exprs.iter().zip(&args).map(|(e, v)| self.typed(e, v, frames)).collect();
             Some(crate::expr_types::call_type(name, &exprs, &types)).filter(|t| *t != Type::Unknown)
@@ -852,20 +920,47 @@ impl<'a> Evaluator<'a> {
             }
             Err(failure) => failure,
         };
-        Err(match failure {
-            // HCL's words for a function's errors: one about an argument
-            // points at that argument (and names its references).
-            iac_functions::FunctionError::Argument { index, parameter, message, .. } => {
+        Err(self.function_error(failure, f, e, frames))
+    }
+
+    /// A built-in function's error in HCL's words and at HCL's range: one
+    /// about an argument at that argument (naming its references); a
+    /// missing argument at the closing parenthesis, an extra one at
+    /// itself; a failed call at its name and opening parenthesis.
+    fn function_error(
+        &self,
+        failure: iac_functions::FunctionError,
+        f: &hcl_edit::expr::FuncCall,
+        e: &Expression,
+        frames: &mut Vec<(String, Value)>,
+    ) -> EvalError {
+        use iac_functions::FunctionError;
+        let name = f.name.name.as_str();
+        let range = e.span();
+        let opening = match (range.clone(), f.name.name.span()) {
+            (Some(call), Some(n)) => Some(call.start..n.end + 1),
+            (call, _) => call,
+        };
+        match failure {
+            FunctionError::Argument { index, parameter, message, .. } => {
                 let arg = f.args.iter().nth(index).filter(|a| a.span().is_some());
                 let p = Problem::new("Invalid function argument", format!("Invalid value for {parameter:?} parameter: {}.", message.trim_end_matches('.')));
-                self.about(p.at(arg.and_then(|a| a.span()).or(range)), arg.unwrap_or(e), frames)
+                self.about(p.at(arg.and_then(start_range::start_range).or(range)), arg.unwrap_or(e), frames)
             }
-            iac_functions::FunctionError::Failed { message, .. } => {
+            FunctionError::Failed { message, .. } => {
                 let p = Problem::new("Error in function call", format!("Call to function {name:?} failed: {}.", message.trim_end_matches('.')));
-                self.about(p.at(range), e, frames)
+                self.about(p.at(opening), e, frames)
+            }
+            missing @ FunctionError::NotEnoughArguments { .. } => {
+                let closing = range.map(|r| r.end.saturating_sub(1)..r.end);
+                Problem::new("Not enough function arguments", missing.to_string()).at(closing)
+            }
+            extra @ FunctionError::TooManyArguments { expects, .. } => {
+                let at = f.args.iter().nth(expects).and_then(start_range::start_range).or(range);
+                Problem::new("Too many function arguments", extra.to_string()).at(at)
             }
             other => err(range, other.to_string()),
-        })
+        }
     }
 
     /// Renders template text (for `templatefile`) with only the given variables in scope.
@@ -1217,6 +1312,7 @@ pub fn eval_literal(expr: &Expression) -> Result<Value, String> {
 
 mod ephemeral;
 mod operators;
+mod start_range;
 use operators::OpFailure;
 #[cfg(test)]
 mod tests;

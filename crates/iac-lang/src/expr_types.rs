@@ -136,6 +136,42 @@ impl Type {
         }
     }
 
+    /// cty's friendly name ("object", "list of string"), as Terraform names
+    /// an unknown value's type under a diagnostic; None where not known.
+    pub fn friendly_name(&self) -> Option<String> {
+        Some(match self {
+            Type::Unknown | Type::Dynamic | Type::TupleOf(_) | Type::ObjectOf(_) => return None,
+            Type::String => "string".into(),
+            Type::Number => "number".into(),
+            Type::Bool => "bool".into(),
+            Type::List(e) => format!("list of {}", e.friendly_name()?),
+            Type::Set(e) => format!("set of {}", e.friendly_name()?),
+            Type::Map(e) => format!("map of {}", e.friendly_name()?),
+            Type::Tuple(_) => "tuple".into(),
+            Type::Object(_) => "object".into(),
+        })
+    }
+
+    /// Where attribute names (`ops`, the operators after a value of this
+    /// type) name an attribute its object type does not have: the index
+    /// of the first such name. None where the type cannot tell (an
+    /// unknown part, an index or splat on the way).
+    pub fn missing_attribute(&self, ops: &[&TraversalOperator]) -> Option<usize> {
+        let mut cur = self;
+        for (i, op) in ops.iter().enumerate() {
+            let TraversalOperator::GetAttr(name) = op else { return None };
+            cur = match cur {
+                Type::Object(attrs) => match attrs.get(name.as_str()) {
+                    Some(t) => t,
+                    None => return Some(i),
+                },
+                Type::Map(e) | Type::ObjectOf(e) => e,
+                _ => return None,
+            };
+        }
+        None
+    }
+
     /// Terraform's type JSON; unknown parts are `"dynamic"`.
     pub fn to_json(&self) -> Json {
         match self {

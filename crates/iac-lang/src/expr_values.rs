@@ -8,8 +8,8 @@
 //! prefix that evaluates (attributes and literal indexes; a splat or a
 //! computed index ends it), at least a root and one step; one line per
 //! distinct reference, sorted; sensitive, ephemeral and unknown values are
-//! left out (Terraform names only an unknown value's type, which iac's unknown
-//! values do not carry); collections are summarized by size, never by
+//! left out, but for an unknown value's type where the configuration makes
+//! it certain (`var.o is a object`, as Terraform names it); collections are summarized by size, never by
 //! their elements. iac's values do not tell a list from a tuple or a map
 //! from an object, so collections are named as their literals would be
 //! (`tuple`, `object`).
@@ -43,7 +43,7 @@ pub(crate) fn values_in(expr: &Expression, ev: &Evaluator, frames: &mut Vec<(Str
             let Ok(value) = ev.ev(&probe, frames) else { continue };
             let traversal = traversal_text(&root, &ops[..n]);
             if !out.iter().any(|v| v.traversal == traversal) {
-                if let Some(statement) = statement(&value) {
+                if let Some(statement) = statement(&value, || ev.static_type(&probe, frames)) {
                     out.push(ExprValue { traversal, statement });
                 }
             }
@@ -54,10 +54,12 @@ pub(crate) fn values_in(expr: &Expression, ev: &Evaluator, frames: &mut Vec<(Str
     out
 }
 
-/// What Terraform says of a value, or None when it says nothing.
-fn statement(v: &Value) -> Option<String> {
+/// What Terraform says of a value, or None when it says nothing: of an
+/// unknown value, its type where the configuration makes it certain.
+fn statement(v: &Value, static_type: impl FnOnce() -> crate::expr_types::Type) -> Option<String> {
     match v {
-        Value::Sensitive(_) | Value::Unknown => None,
+        Value::Sensitive(_) => None,
+        Value::Unknown => static_type().friendly_name().map(|t| format!("is a {t}")),
         v => Some(format!("is {}", compact(v))),
     }
 }
