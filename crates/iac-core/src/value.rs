@@ -117,25 +117,26 @@ impl Value {
         matches!(self, Value::Sensitive(_))
     }
 
+    /// True when `found` holds for the value or any value inside it
+    /// (elements, attributes, what a sensitive mark wraps), at any depth.
+    pub fn any_part(&self, found: &impl Fn(&Value) -> bool) -> bool {
+        found(self)
+            || match self {
+                Value::Sensitive(inner) => inner.any_part(found),
+                Value::List(items) => items.iter().any(|v| v.any_part(found)),
+                Value::Map(m) => m.values().any(|v| v.any_part(found)),
+                _ => false,
+            }
+    }
+
     /// True when a sensitive mark sits anywhere inside.
     pub fn contains_sensitive(&self) -> bool {
-        match self {
-            Value::Sensitive(_) => true,
-            Value::List(items) => items.iter().any(Value::contains_sensitive),
-            Value::Map(m) => m.values().any(Value::contains_sensitive),
-            _ => false,
-        }
+        self.any_part(&|v| matches!(v, Value::Sensitive(_)))
     }
 
     /// True when a null sits anywhere inside (the value itself included).
     pub fn contains_null(&self) -> bool {
-        match self {
-            Value::Null => true,
-            Value::Sensitive(inner) => inner.contains_null(),
-            Value::List(items) => items.iter().any(Value::contains_null),
-            Value::Map(m) => m.values().any(Value::contains_null),
-            _ => false,
-        }
+        self.any_part(&|v| matches!(v, Value::Null))
     }
 
     /// Where the first number that is not finite (an infinity, NaN) sits:
@@ -193,13 +194,7 @@ impl Value {
 
     /// True when nothing inside is unknown.
     pub fn is_wholly_known(&self) -> bool {
-        match self {
-            Value::Unknown => false,
-            Value::Sensitive(inner) => inner.is_wholly_known(),
-            Value::List(items) => items.iter().all(Value::is_wholly_known),
-            Value::Map(m) => m.values().all(Value::is_wholly_known),
-            _ => true,
-        }
+        !self.any_part(&|v| matches!(v, Value::Unknown))
     }
 
     pub fn as_str(&self) -> Option<&str> {
