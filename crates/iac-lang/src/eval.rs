@@ -89,6 +89,11 @@ fn holds_typed_null(e: &Expression, v: &Value) -> bool {
     !matches!(e, Expression::Null(_)) && v.contains_null()
 }
 
+/// The types of what enclosing `for` expressions bind, from their values.
+fn bound_types(frames: &[(String, Value)]) -> Vec<(String, Type)> {
+    frames.iter().map(|(n, x)| (n.clone(), Type::of_value(x))).collect()
+}
+
 /// The plan time of this process, fixed on first use.
 fn process_plan_timestamp() -> &'static str {
     static START: std::sync::OnceLock<String> = std::sync::OnceLock::new();
@@ -329,8 +334,9 @@ impl<'a> Evaluator<'a> {
         // must agree with it too, and the chosen result converts to it.
         let typed_nulls = match (&t, &f) {
             (Ok(tv), Ok(fv)) if holds_typed_null(&c.true_expr, tv) || holds_typed_null(&c.false_expr, fv) => {
-                let (tt, ft) = (self.typed(&c.true_expr, tv, frames), self.typed(&c.false_expr, fv, frames));
-                let to = crate::expr_types::unified(&[tt.clone(), ft.clone()]);
+                let bound = bound_types(frames);
+                let (tt, ft) = (self.typed(&c.true_expr, tv, &bound), self.typed(&c.false_expr, fv, &bound));
+                let to = crate::expr_types::unify(&[tt.clone(), ft.clone()]);
                 if to.is_none() && tt.is_known() && ft.is_known() {
                     return inconsistent(operators::describe_types(&tt.to_json(), &ft.to_json()), frames);
                 }
@@ -367,14 +373,14 @@ impl<'a> Evaluator<'a> {
     /// The static type of an expression where it is evaluated (no value
     /// refines it): what the configuration says.
     pub(crate) fn static_type(&self, e: &Expression, frames: &[(String, Value)]) -> Type {
-        self.typed(e, &Value::Unknown, frames)
+        self.scope.static_type(e, &bound_types(frames))
     }
 
     /// The type of an expression whose value is `v`, as unification over a
-    /// null needs it: what the configuration says, refined by the value.
-    fn typed(&self, e: &Expression, v: &Value, frames: &[(String, Value)]) -> Type {
-        let bound: Vec<(String, Type)> = frames.iter().map(|(n, x)| (n.clone(), Type::of_value(x))).collect();
-        self.scope.static_type(e, &bound).refined_by(v)
+    /// null needs it: what the configuration says (with `bound`, the types
+    /// of what enclosing `for` expressions bind), refined by the value.
+    fn typed(&self, e: &Expression, v: &Value, bound: &[(String, Type)]) -> Type {
+        self.scope.static_type(e, bound).refined_by(v)
     }
 
     /// `root.a[k].b`: an attribute's or index's error is at its operator
@@ -434,7 +440,7 @@ impl<'a> Evaluator<'a> {
         }
         let subject = Expression::from(Traversal::new(t.expr.clone(), t.operators[..1].to_vec()));
         let ops: Vec<&TraversalOperator> = t.operators[1..].iter().map(|o| &**o).collect();
-        let i = self.typed(&subject, &Value::Unknown, frames).missing_attribute(&ops)?;
+        let i = self.static_type(&subject, frames).missing_attribute(&ops)?;
         let TraversalOperator::GetAttr(name) = ops[i] else { return None };
         let about = Expression::from(Traversal::new(t.expr.clone(), t.operators[..i + 2].to_vec()));
         let p = Problem::new("Unsupported attribute", format!("This object does not have an attribute named {:?}.", name.as_str()));
@@ -874,8 +880,9 @@ impl<'a> Evaluator<'a> {
         }
         // HCL counts the arguments before it evaluates any (an expanded
         // final argument is counted once expanded, by the call itself).
+        let signature = iac_functions::signature(name);
         if !f.args.expand_final() {
-            if let Some(Err(failure)) = iac_functions::signature(name).map(|s| s.check_arity(name, f.args.len())) {
+            if let Some(Err(failure)) = signature.map(|s| s.check_arity(name, f.args.len())) {
                 return Err(self.function_error(failure, f, e, frames));
             }
         }
@@ -887,12 +894,13 @@ impl<'a> Evaluator<'a> {
         // arguments' types (a null's from the configuration) give it
         // (`coalesce(var.s, 1)` is "1" for a string variable).
         let typed_result = if !f.args.expand_final()
-            && iac_functions::signature(name).is_some_and(|s| !matches!(s.returns, iac_functions::Returns::Always(_)))
+            && signature.is_some_and(|s| !matches!(s.returns, iac_functions::Returns::Always(_)))
             && f.args.iter().zip(&args).any(|(e, v)| holds_typed_null(e, v))
         {
             let exprs: Vec<&Expression> = f.args.iter().collect();
-            let types: Vec<Type> = exprs.iter().zip(&args).map(|(e, v)| self.typed(e, v, frames)).collect();
-            Some(crate::expr_types::call_type(name, &exprs, &types)).filter(|t| *t != Type::Unknown)
+            let bound = bound_types(frames);
+            let types: Vec<Type> = exprs.iter().zip(&args).map(|(e, v)| self.typed(e, v, &bound)).collect();
+            Some(crate::expr_types::function_type(name, &exprs, &types)).filter(|t| *t != Type::Unknown)
         } else {
             None
         };
@@ -937,10 +945,6 @@ impl<'a> Evaluator<'a> {
         use iac_functions::FunctionError;
         let name = f.name.name.as_str();
         let range = e.span();
-        let opening = match (range.clone(), f.name.name.span()) {
-            (Some(call), Some(n)) => Some(call.start..n.end + 1),
-            (call, _) => call,
-        };
         match failure {
             FunctionError::Argument { index, parameter, message, .. } => {
                 let arg = f.args.iter().nth(index).filter(|a| a.span().is_some());
@@ -949,7 +953,7 @@ impl<'a> Evaluator<'a> {
             }
             FunctionError::Failed { message, .. } => {
                 let p = Problem::new("Error in function call", format!("Call to function {name:?} failed: {}.", message.trim_end_matches('.')));
-                self.about(p.at(opening), e, frames)
+                self.about(p.at(start_range::start_range(e)), e, frames)
             }
             missing @ FunctionError::NotEnoughArguments { .. } => {
                 let closing = range.map(|r| r.end.saturating_sub(1)..r.end);

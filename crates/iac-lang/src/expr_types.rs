@@ -22,7 +22,7 @@
 //! arguments hold a null: cty unifies their types, a typed null's included,
 //! so the other result converts to the null's type (`c ? var.s : 1` is
 //! `"1"` when `var.s` is a string). There the static type is refined by the
-//! values ([`Type::refined_by`]), unified ([`unified`]) and the value
+//! values ([`Type::refined_by`]), unified ([`unify`]) and the value
 //! converted to it ([`conform`]).
 
 use std::collections::BTreeMap;
@@ -221,19 +221,6 @@ fn in_module(ctx: &Ctx<'_>, call_path: &[String], f: &mut dyn FnMut(&Ctx<'_>) ->
     }
     let child = Ctx { module: &call.module, parent: Some((ctx, call)), depth: ctx.depth + 1, memo: ctx.memo };
     in_module(&child, rest, f)
-}
-
-/// The type of the call `name(ARGS)` from its arguments' types, as
-/// [`Type`] knows function results; `exprs` are the arguments as written.
-pub fn call_type(name: &str, exprs: &[&Expression], args: &[Type]) -> Type {
-    function_type(name, exprs, args)
-}
-
-/// The type the results of a conditional (or any values cty unifies)
-/// convert to, from each result's type: None where unknown parts leave it
-/// uncertain or no such type exists.
-pub fn unified(types: &[Type]) -> Option<Type> {
-    unify(types)
 }
 
 impl Type {
@@ -546,7 +533,7 @@ fn traverse(mut cur: Type, ops: &[&TraversalOperator]) -> Type {
 /// A built-in function's result type from its arguments' types (and, where
 /// the result depends on them, its literal arguments), as the function's
 /// signature in Terraform 1.11.4 gives it.
-fn function_type(name: &str, exprs: &[&Expression], args: &[Type]) -> Type {
+pub fn function_type(name: &str, exprs: &[&Expression], args: &[Type]) -> Type {
     let arg = |i: usize| args.get(i).cloned().unwrap_or(Type::Unknown);
     match iac_functions::signature(name).map(|s| s.returns) {
         None => return Type::Unknown,
@@ -793,7 +780,7 @@ fn literal_index(e: &Expression) -> Option<usize> {
 /// unification (a conditional's results, `coalesce`'s arguments, a tuple
 /// made a list): None when unknown parts leave it uncertain, or where no
 /// such type exists. Dynamic ones (literal nulls) fit any type.
-fn unify(types: &[Type]) -> Option<Type> {
+pub fn unify(types: &[Type]) -> Option<Type> {
     let concrete: Vec<&Type> = types.iter().filter(|t| **t != Type::Dynamic).collect();
     let Some((first, rest)) = concrete.split_first() else { return Some(Type::Dynamic) };
     if !concrete.iter().all(|t| t.is_known()) {
